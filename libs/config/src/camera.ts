@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { idSchema, isValidTimeZone, pointSchema, polygonSchema, rtspUrlSchema } from './primitives';
+import { ruleSchema } from './rules';
+
+export const zoneSchema = z.strictObject({
+  id: idSchema.describe('zone id, unique within the camera'),
+  name: z.string().max(128).optional().describe('display name, e.g. "北塘 north pond"'),
+  type: z
+    .enum(['water', 'no_fishing', 'crowd_area', 'generic'])
+    .describe('water: drowning rules; no_fishing: boats; crowd_area: crowd counting; generic: explicit rules only'),
+  polygon: polygonSchema,
+});
+
+export const lineSchema = z.strictObject({
+  id: idSchema.describe('tripwire id, unique within the camera'),
+  name: z.string().max(128).optional(),
+  points: z.tuple([pointSchema, pointSchema]).describe('[from, to]; crossing direction is relative to from → to'),
+});
+
+export const motionSchema = z
+  .strictObject({
+    threshold: z
+      .number()
+      .int()
+      .min(1)
+      .max(255)
+      .default(12)
+      .describe('grey-level difference (0–255) at which a cell of the small grey copy counts as changed'),
+    minChangedFraction: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.002)
+      .describe('fraction of unmasked cells that must change for a frame to count as motion'),
+    heartbeatSeconds: z
+      .number()
+      .min(0.5)
+      .max(300)
+      .default(5)
+      .describe('a frame is published at least this often even without motion, so health rules keep running'),
+  })
+  .describe('motion gate: frames without motion are not analysed unless the camera is hot');
+
+export const watchdogSchema = z
+  .strictObject({
+    stallSeconds: z
+      .number()
+      .min(1)
+      .max(120)
+      .default(6)
+      .describe('no frame for this long → ffmpeg is stopped and respawned'),
+    ioTimeoutSeconds: z.number().min(1).max(60).default(5).describe("ffmpeg's RTSP socket I/O timeout (-timeout)"),
+    backoffInitialSeconds: z.number().min(0.1).max(60).default(1).describe('first respawn delay'),
+    backoffMaxSeconds: z.number().min(1).max(600).default(30).describe('respawn delay cap'),
+  })
+  .describe('reader supervision: watchdog and respawn back-off');
+
+export const cameraSchema = z
+  .strictObject({
+    id: idSchema.describe('camera id, unique in the system'),
+    name: z.string().max(128).optional().describe('display name'),
+    enabled: z.boolean().default(true).describe('disabled cameras are not ingested'),
+    url: rtspUrlSchema.describe('main stream RTSP URL (clips, high-resolution snapshots)'),
+    subUrl: rtspUrlSchema.optional().describe('sub stream RTSP URL; used for analysis when present'),
+    regionId: idSchema.optional().describe('region (village/township/…) the camera belongs to'),
+    fps: z.number().min(0.2).max(30).default(2).describe('analysis frames per second sampled from the stream'),
+    model: idSchema.default('yolox_nano').describe('detector model manifest name in models/'),
+    timezone: z
+      .string()
+      .default('Asia/Shanghai')
+      .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Shanghai')
+      .describe('time zone for rule schedules'),
+    masks: z.array(polygonSchema).max(32).default([]).describe('areas ignored by motion and picture checks (on-screen clock, camera name)'),
+    zones: z.array(zoneSchema).max(64).default([]),
+    lines: z.array(lineSchema).max(64).default([]),
+    rules: z
+      .array(ruleSchema)
+      .max(128)
+      .optional()
+      .describe('explicit rules; when absent each zone type gets its default rules plus the camera health rules'),
+    motion: motionSchema.default({ threshold: 12, minChangedFraction: 0.002, heartbeatSeconds: 5 }),
+    watchdog: watchdogSchema.default({ stallSeconds: 6, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 30 }),
+  })
+  .superRefine((camera, ctx) => {
+    const zoneIds = new Set<string>();
+    camera.zones.forEach((zone, i) => {
+      if (zoneIds.has(zone.id)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'id'], message: `duplicate zone id '${zone.id}'` });
+      zoneIds.add(zone.id);
+    });
+    const lineIds = new Set(camera.lines.map((l) => l.id));
+    const ruleIds = new Set<string>();
+    camera.rules?.forEach((rule, i) => {
+      if (ruleIds.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id '${rule.id}'` });
+      ruleIds.add(rule.id);
+      if ('zone' in rule && !zoneIds.has(rule.zone)) {
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'zone'], message: `rule '${rule.id}' names zone '${rule.zone}', which this camera does not have` });
+      }
+      if ('line' in rule && !lineIds.has(rule.line)) {
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'line'], message: `rule '${rule.id}' names line '${rule.line}', which this camera does not have` });
+      }
+    });
+  });
+
+export type CameraConfig = z.infer<typeof cameraSchema>;
+export type CameraConfigInput = z.input<typeof cameraSchema>;
+export type ZoneConfig = z.infer<typeof zoneSchema>;
+export type LineConfig = z.infer<typeof lineSchema>;

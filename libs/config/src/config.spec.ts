@@ -1,0 +1,81 @@
+import { ConfigError, effectiveRules, parseCamera, parseCameraFile } from './index';
+
+const water = {
+  id: 'water',
+  type: 'water',
+  polygon: [
+    [0, 0.5],
+    [1, 0.5],
+    [1, 0.7],
+    [0, 0.7],
+  ],
+};
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('camera config', () => {
+  it('fills defaults and gives a zones-only camera the water rules plus health rules', () => {
+    const cam = parseCamera({ id: 'pond-1', url: 'rtsp://cam/main', zones: [water] });
+    expect(cam.fps).toBe(2);
+    expect(cam.timezone).toBe('Asia/Shanghai');
+    expect(cam.watchdog.stallSeconds).toBe(6);
+    expect(effectiveRules(cam).map((r) => r.type)).toEqual([
+      'zone_enter',
+      'dwell',
+      'vanish_in_water',
+      'camera_covered',
+      'camera_blurred',
+      'camera_frozen',
+    ]);
+  });
+
+  it('rejects unknown keys naming the camera and the zone', () => {
+    const err = errorOf(() => parseCamera({ id: 'pond-1', url: 'rtsp://cam/main', zones: [{ ...water, colour: 'blue' }] }));
+    expect(err.message).toContain("camera 'pond-1'");
+    expect(err.message).toContain("zones[0] (id 'water')");
+    expect(err.message).toContain('colour');
+  });
+
+  it('rejects self-intersecting and out-of-range polygons', () => {
+    const bowTie = { ...water, polygon: [[0, 0], [1, 1], [1, 0], [0, 1]] };
+    expect(errorOf(() => parseCamera({ id: 'c', url: 'rtsp://h/x', zones: [bowTie] })).message).toMatch(/self-intersecting/);
+    const outside = { ...water, polygon: [[0, 0], [1.5, 0], [1, 1]] };
+    expect(errorOf(() => parseCamera({ id: 'c', url: 'rtsp://h/x', zones: [outside] })).message).toMatch(/polygon\[1\]/);
+  });
+
+  it('refuses non-RTSP URLs and absurd numbers', () => {
+    expect(errorOf(() => parseCamera({ id: 'c', url: 'file:///etc/passwd' })).message).toMatch(/camera 'c', url: must use rtsp/);
+    expect(errorOf(() => parseCamera({ id: 'c', url: 'http://10.0.0.1/' })).message).toMatch(/rtsp/);
+    expect(errorOf(() => parseCamera({ id: 'c', url: 'rtsp://h/x', fps: 1e9 })).message).toMatch(/camera 'c', fps/);
+  });
+
+  it('checks that rules name existing zones', () => {
+    const err = errorOf(() =>
+      parseCamera({ id: 'c', url: 'rtsp://h/x', zones: [water], rules: [{ id: 'r1', type: 'dwell', zone: 'pond' }] }),
+    );
+    expect(err.message).toContain("rule 'r1' names zone 'pond'");
+  });
+
+  it('parses a YAML file with several cameras and reports every bad one', () => {
+    const yaml = `cameras:\n  - id: a\n    url: rtsp://h/a\n  - id: b\n    url: ftp://h/b\n  - url: rtsp://h/c\n`;
+    const err = errorOf(() => parseCameraFile(yaml, 'cams.yaml'));
+    expect(err.issues).toHaveLength(2);
+    expect(err.message).toContain("camera 'b'");
+    expect(err.message).toContain('camera #2 (no id)');
+    expect(parseCameraFile('cameras:\n  - id: a\n    url: rtsp://h/a\n')).toHaveLength(1);
+  });
+
+  it('validates schedules and time zones', () => {
+    expect(errorOf(() => parseCamera({ id: 'c', url: 'rtsp://h/x', timezone: 'Mars/Base' })).message).toMatch(/IANA/);
+    const rule = { id: 'r', type: 'camera_covered', schedule: [{ start: '25:00', end: '06:00' }] };
+    expect(errorOf(() => parseCamera({ id: 'c', url: 'rtsp://h/x', rules: [rule] })).message).toMatch(/HH:MM/);
+  });
+});

@@ -1,0 +1,5 @@
+export * from './primitives';
+export * from './rules';
+export * from './camera';
+export { effectiveRules } from './defaults';
+export { parseCamera, parseCameraFile, ConfigError } from './parse';

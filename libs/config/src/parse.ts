@@ -1,0 +1,75 @@
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { cameraSchema, type CameraConfig } from './camera';
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly issues: string[],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** "camera 'pond-1', zones[0] (id 'water').polygon: …" — names the camera and, where it can, the zone/rule. */
+function describeIssue(raw: unknown, cameraLabel: string, issue: z.core.$ZodIssue): string {
+  let where = '';
+  let node: unknown = raw;
+  for (const key of issue.path) {
+    node = node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined;
+    if (typeof key === 'number') {
+      const id = node && typeof node === 'object' ? (node as { id?: unknown }).id : undefined;
+      where += `[${key}]${typeof id === 'string' ? ` (id '${id}')` : ''}`;
+    } else {
+      where += where ? `.${String(key)}` : String(key);
+    }
+  }
+  return `${cameraLabel}${where ? `, ${where}` : ''}: ${issue.message}`;
+}
+
+function labelOf(raw: unknown, index?: number): string {
+  const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
+  if (typeof id === 'string') return `camera '${id}'`;
+  return index === undefined ? 'camera (no id)' : `camera #${index} (no id)`;
+}
+
+/** Validates one camera; throws ConfigError whose message names the camera and field. */
+export function parseCamera(raw: unknown, index?: number): CameraConfig {
+  const result = cameraSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => describeIssue(raw, labelOf(raw, index), issue));
+  throw new ConfigError(`invalid camera configuration: ${issues.join('; ')}`, issues);
+}
+
+/**
+ * A camera file (YAML or JSON): either `{ cameras: [...] }` or a single camera object. Every camera
+ * is checked; all problems are reported together.
+ */
+export function parseCameraFile(text: string, source = 'camera file'): CameraConfig[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text); // YAML is a superset of JSON
+  } catch (err) {
+    throw new ConfigError(`${source}: not valid YAML/JSON: ${(err as Error).message}`, [(err as Error).message]);
+  }
+  const list: unknown[] =
+    doc && typeof doc === 'object' && 'cameras' in doc ? (doc as { cameras: unknown }).cameras as unknown[] : [doc];
+  if (!Array.isArray(list)) throw new ConfigError(`${source}: 'cameras' must be a list`, ['cameras must be a list']);
+  const cameras: CameraConfig[] = [];
+  const issues: string[] = [];
+  const seen = new Set<string>();
+  list.forEach((raw, i) => {
+    try {
+      const camera = parseCamera(raw, i);
+      if (seen.has(camera.id)) issues.push(`camera '${camera.id}': duplicate camera id`);
+      seen.add(camera.id);
+      cameras.push(camera);
+    } catch (err) {
+      if (err instanceof ConfigError) issues.push(...err.issues);
+      else throw err;
+    }
+  });
+  if (issues.length) throw new ConfigError(`${source}: ${issues.join('; ')}`, issues);
+  return cameras;
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { findSelfIntersection } from '@xl/geometry';
+
+/** A coordinate in normalized 0..1 frame space. */
+export const coordinate = z.number().min(0).max(1);
+export const pointSchema = z.tuple([coordinate, coordinate]).describe('[x, y] in normalized 0..1 frame coordinates');
+
+export const polygonSchema = z
+  .array(pointSchema)
+  .min(3)
+  .max(64)
+  .superRefine((poly, ctx) => {
+    const hit = findSelfIntersection(poly);
+    if (hit) ctx.addIssue({ code: 'custom', message: `polygon edges ${hit[0]} and ${hit[1]} cross each other (self-intersecting)` });
+  })
+  .describe('3 to 64 vertices in normalized 0..1 coordinates, in order, not self-intersecting');
+
+export const idSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, 'must be 1–64 letters, digits, _ . - starting with a letter or digit');
+
+/** RTSP only: file:, http: and friends would let a camera entry read local files or probe internal hosts. */
+export const rtspUrlSchema = z
+  .string()
+  .max(2048)
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not a valid URL' });
+      return;
+    }
+    if (url.protocol !== 'rtsp:' && url.protocol !== 'rtsps:') {
+      ctx.addIssue({ code: 'custom', message: `must use rtsp:// or rtsps://, got ${url.protocol}//` });
+    }
+    if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'has no host' });
+  })
+  .describe('rtsp:// or rtsps:// URL; user:password@ inside it is stored but never shown or logged');
+
+export const timeOfDay = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM (00:00–24:00)');
+
+export const scheduleWindowSchema = z
+  .strictObject({
+    days: z
+      .array(z.number().int().min(1).max(7))
+      .min(1)
+      .optional()
+      .describe('ISO weekdays 1 = Monday … 7 = Sunday; absent = every day'),
+    months: z.array(z.number().int().min(1).max(12)).min(1).optional().describe('months 1–12; absent = all year'),
+    start: timeOfDay.describe('local start time HH:MM in the camera time zone'),
+    end: timeOfDay.describe('local end time HH:MM; an end before the start spans midnight (e.g. 19:00–06:00)'),
+  })
+  .describe('a time window in the camera time zone; a rule is active inside any of its windows');
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,34 @@
+/** How a frame was letterboxed into the detector input: image placed top-left, scaled by `scale`. */
+export interface Letterbox {
+  /** Width and height of the source picture in pixels (the camera stream's size). */
+  srcWidth: number;
+  srcHeight: number;
+  /** Source pixels × scale = input pixels. */
+  scale: number;
+  /** Left/top padding in input pixels (0 for top-left placement, kept for centred variants). */
+  padX: number;
+  padY: number;
+}
+
+/** Why ingest published a frame. */
+export type FramePublishReason = 'motion' | 'hot' | 'heartbeat';
+
+/** BullMQ job data on the `frames` queue. Pixels live in Redis under `key`; never in the job. */
+export interface FrameJob {
+  cameraId: string;
+  /** Monotonic per camera within one ingest process lifetime; resets never go backwards in time. */
+  seq: number;
+  /** Epoch milliseconds at which ingest received the frame from ffmpeg. */
+  capturedAt: number;
+  /** Redis key of the raw bytes (width × height × 3 for bgr24). */
+  key: string;
+  width: number;
+  height: number;
+  pixelFormat: 'bgr24';
+  letterbox: Letterbox;
+  reason: FramePublishReason;
+  /** Motion score in 0..1 (fraction of changed cells) that the motion gate measured. */
+  motion: number;
+  /** Id of the ingest worker that published it. */
+  ingestId: string;
+}

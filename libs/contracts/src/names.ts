@@ -1,0 +1,28 @@
+// Queue names, Redis keys and channels shared by ingest, analyzer and alerts-api. Keys of one camera
+// share a {cameraId} hash tag so that a Redis Cluster keeps them on one shard.
+
+/** BullMQ queue of frame references (never pixels). */
+export const FRAMES_QUEUE = 'frames';
+/** Durable BullMQ queue of alert events from the analyzer to alerts-api. */
+export const ALERTS_QUEUE = 'alerts';
+/** Redis stream of camera status events (ingest → alerts-api); late readers catch up. */
+export const CAMERA_STATUS_STREAM = 'xl:camera-status';
+/** Redis hash cameraId → JSON CameraConfig: the effective configuration published by alerts-api. */
+export const CAMERA_CONFIG_HASH = 'xl:config:cameras';
+/** Pub/sub channel announcing configuration changes; the message is a ConfigChangedMessage. */
+export const CAMERA_CONFIG_CHANNEL = 'xl:config:changed';
+
+export const redisKeys = {
+  /** A frame's raw bytes, written by ingest with a short TTL and read once (GETDEL) by the analyzer. */
+  frame: (cameraId: string, seq: number) => `xl:frame:{${cameraId}}:${seq}`,
+  /** The in-flight gate: set NX by ingest before publishing, deleted by the analyzer when done. */
+  inflight: (cameraId: string) => `xl:inflight:{${cameraId}}`,
+  /** Set by the analyzer while the camera has live tracks; ingest then publishes every frame. */
+  hot: (cameraId: string) => `xl:hot:{${cameraId}}`,
+  /** Camera ownership lease held by one ingest worker. */
+  lease: (cameraId: string) => `xl:lease:{${cameraId}}`,
+  /** Tracker and rule state of a camera, with the sequence number of the last analysed frame. */
+  analyzerState: (cameraId: string) => `xl:state:{${cameraId}}`,
+  /** Latest analysed JPEG of a camera (for the console's camera wall). */
+  latestFrame: (cameraId: string) => `xl:latest:{${cameraId}}`,
+} as const;

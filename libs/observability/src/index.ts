@@ -1,0 +1,2 @@
+export { createLogger, type Logger } from './logger';
+export { startProbeServer, type ProbeServer, type ProbeServerOptions } from './http-server';
