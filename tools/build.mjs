@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles apps/*/src and libs/*/src to dist/ with swc, keeping the layout so that the @xl/* aliases
+// Compiles apps/*/src, libs/*/src and bench/ to dist/ with swc, keeping the layout so that the @xl/* aliases
 // (rewritten to relative paths by swc) resolve. Incremental by mtime; a full build takes ~1 s.
 import { transformFile } from '@swc/core';
 import { createRequire } from 'node:module';
@@ -35,9 +35,13 @@ async function isStale(src, out) {
 export async function build() {
   const options = swcOptions();
   let compiled = 0;
+  const dirs = [path.join(root, 'bench')];
   for (const top of ['apps', 'libs']) {
-    for (const project of await readdir(path.join(root, top))) {
-      for await (const src of sources(path.join(root, top, project, 'src'))) {
+    for (const project of await readdir(path.join(root, top))) dirs.push(path.join(root, top, project, 'src'));
+  }
+  {
+    for (const dir of dirs) {
+      for await (const src of sources(dir)) {
         const rel = path.relative(root, src);
         const out = path.join(outRoot, rel.replace(/\.ts$/, '.js'));
         if (!(await isStale(src, out))) continue;

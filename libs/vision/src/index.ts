@@ -1,0 +1,2 @@
+export { computeLetterbox, letterboxContentSize, inputBoxToFrame } from './letterbox';
+export { rasterizeMask } from './mask';

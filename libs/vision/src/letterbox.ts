@@ -1,0 +1,21 @@
+import type { Box, Letterbox } from '@xl/contracts';
+
+/** Letterbox of a srcWidth × srcHeight picture into inputWidth × inputHeight, image top-left (YOLOX). */
+export function computeLetterbox(srcWidth: number, srcHeight: number, inputWidth: number, inputHeight: number): Letterbox {
+  if (!(srcWidth > 0 && srcHeight > 0)) throw new Error(`letterbox: source size ${srcWidth}x${srcHeight} must be positive`);
+  const scale = Math.min(inputWidth / srcWidth, inputHeight / srcHeight);
+  return { srcWidth, srcHeight, scale, padX: 0, padY: 0 };
+}
+
+/** Size in input pixels of the picture inside the letterbox (the rest is padding). */
+export function letterboxContentSize(lb: Letterbox): { width: number; height: number } {
+  return { width: Math.round(lb.srcWidth * lb.scale), height: Math.round(lb.srcHeight * lb.scale) };
+}
+
+/** Box in input pixels → normalized 0..1 frame coordinates, clamped to the picture. */
+export function inputBoxToFrame(x0: number, y0: number, x1: number, y1: number, lb: Letterbox): Box {
+  const sx = 1 / (lb.scale * lb.srcWidth);
+  const sy = 1 / (lb.scale * lb.srcHeight);
+  const clamp = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+  return [clamp((x0 - lb.padX) * sx), clamp((y0 - lb.padY) * sy), clamp((x1 - lb.padX) * sx), clamp((y1 - lb.padY) * sy)];
+}
