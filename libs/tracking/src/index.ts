@@ -1,0 +1,11 @@
+export { ByteTracker } from './tracker';
+export {
+  DEFAULT_TRACKER_OPTIONS,
+  type Track,
+  type TrackState,
+  type TrackerOptions,
+  type TrackerUpdate,
+  type TrackerStateJSON,
+  type TrackJSON,
+} from './types';
+export { solveAssignment, FORBIDDEN } from './hungarian';

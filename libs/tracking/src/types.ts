@@ -1,0 +1,80 @@
+import type { TrackedObject } from '@xl/contracts';
+
+/** 'tracked': matched in this update; 'lost': not matched since `lastSeenAt`, kept for the lost buffer. */
+export type TrackState = 'tracked' | 'lost';
+
+/** A confirmed track as the tracker reports it after an update. */
+export interface Track extends TrackedObject {
+  state: TrackState;
+  /** Epoch ms of the first detection of this track. */
+  firstSeenAt: number;
+  /** Epoch ms of the last detection matched to it (high or low score). */
+  lastSeenAt: number;
+  /** Detections matched so far, the first included. */
+  hits: number;
+}
+
+export interface TrackerUpdate {
+  /** Confirmed tracks, tracked and lost, by ascending trackId. `box` is the last matched detection's box. */
+  tracks: Track[];
+  /** Confirmed tracks removed in this update (lost for longer than the lost buffer). */
+  removed: Track[];
+}
+
+export interface TrackerOptions {
+  /** Detections at or above this score take part in the first association stage. */
+  highScore: number;
+  /** Detections below this score are dropped; [lowScore, highScore) only keep tracked tracks alive. */
+  lowScore: number;
+  /** Unmatched high detections at or above this score start a new tentative track. */
+  newTrackScore: number;
+  /** Minimum IoU of a first-stage pair (confirmed tracks × high detections). */
+  matchIou: number;
+  /** Minimum IoU of a second-stage pair (still unmatched tracked tracks × low detections). */
+  lowMatchIou: number;
+  /** Minimum IoU of a tentative track with a remaining high detection. */
+  tentativeMatchIou: number;
+  /** Hits (matched detections) after which a tentative track is confirmed and reported. */
+  confirmHits: number;
+  /** A confirmed track not matched for longer than this is removed. Seconds, independent of fps. */
+  lostBufferSeconds: number;
+}
+
+export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
+  highScore: 0.3,
+  lowScore: 0.1,
+  newTrackScore: 0.3,
+  matchIou: 0.2,
+  lowMatchIou: 0.5,
+  tentativeMatchIou: 0.3,
+  confirmHits: 2,
+  lostBufferSeconds: 2,
+});
+
+/** One track in the serialized state; everything needed to continue it elsewhere. */
+export interface TrackJSON {
+  id: number;
+  classId: number;
+  label: string;
+  status: 'tentative' | TrackState;
+  /** Kalman mean (8) and row-major covariance (64). */
+  mean: number[];
+  cov: number[];
+  /** Epoch ms the Kalman state refers to. */
+  stateAt: number;
+  box: [number, number, number, number];
+  score: number;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  hits: number;
+}
+
+/** Plain-JSON tracker state (the analyzer stores it in Redis per frame). */
+export interface TrackerStateJSON {
+  version: 1;
+  options: TrackerOptions;
+  nextId: number;
+  /** Epoch ms of the last update, or null before the first. */
+  lastUpdateAt: number | null;
+  tracks: TrackJSON[];
+}
