@@ -1,0 +1,228 @@
+import type { LogEvent, LogPage } from './event-log';
+
+/** The part of a `ws` WebSocket a session uses (a fake in unit tests). */
+export interface PushSocket {
+  readonly bufferedAmount: number;
+  send(data: string, cb: (err?: Error) => void): void;
+}
+
+/** Server → client messages besides events (`{seq, type, data}`). */
+export type ControlMessage =
+  | { type: 'hello'; seq: number }
+  | { type: 'resync_required'; seq: number }
+  | { type: 'pong' }
+  | { type: 'error'; message: string };
+
+export interface SessionLimits {
+  /** Socket bytes unsent above which messages wait in the per-client queue. */
+  maxBufferedBytes: number;
+  /** Queue length above which the client is a slow consumer. */
+  maxQueuedMessages: number;
+  replayPageSize: number;
+}
+
+export interface SessionDeps {
+  socket: PushSocket;
+  limits: SessionLimits;
+  canSee(event: LogEvent): boolean;
+  readAfter(afterSeq: number, count: number): Promise<LogPage>;
+  /** An event was handed to the socket (for the latency metric). */
+  onEventSent(event: LogEvent): void;
+  /** The per-client queue overflowed: the owner closes the connection. */
+  onOverflow(): void;
+}
+
+/**
+ * One client's delivery state. Invariant: every event in scope with seq > `coveredFrom` is sent
+ * exactly once, in seq order (live events arrive ordered and gap-free from the EventFeed). A resume
+ * lowers `coveredFrom` by replaying from the backlog while live events wait in `pendingLive`; after
+ * the replay they are sent unless their seq was already sent.
+ */
+export class ClientSession {
+  private coveredFrom = Number.POSITIVE_INFINITY;
+  private lastSent = 0;
+  private replays = 0;
+  private pendingLive: LogEvent[] = [];
+  private readonly queue: string[] = [];
+  private drainWaiters: (() => void)[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Pings not answered yet. */
+  missedPongs = 0;
+
+  constructor(private readonly deps: SessionDeps) {
+    // Until start() decides where delivery begins, live events wait.
+    this.replays = 1;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get queuedMessages(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Begins delivery: from `feedSeq` (the feed's last seq when this session was registered) for a
+   * fresh client, or by replaying everything after `lastSeq` for a resuming one.
+   */
+  start(lastSeq: number | null, feedSeq: number): Promise<void> {
+    if (lastSeq === null) {
+      this.coveredFrom = feedSeq;
+      this.sendControl({ type: 'hello', seq: feedSeq });
+      this.replays--;
+      this.flushPendingLive();
+      return Promise.resolve();
+    }
+    this.sendControl({ type: 'hello', seq: lastSeq });
+    // The hold taken in the constructor is released when this replay ends.
+    return this.enqueueResume(lastSeq);
+  }
+
+  /** Client → server `{type:'resume', lastSeq}`: replays what this connection has not covered yet. */
+  resume(lastSeq: number): Promise<void> {
+    this.replays++;
+    return this.enqueueResume(lastSeq);
+  }
+
+  /** Live event from the feed. */
+  push(event: LogEvent): void {
+    if (this.closed || !this.deps.canSee(event)) return;
+    if (this.replays > 0) this.pendingLive.push(event);
+    else this.sendLive(event);
+  }
+
+  /** The feed lost events: the client cannot trust its view any more. */
+  lost(toSeq: number): void {
+    if (this.closed) return;
+    this.sendControl({ type: 'resync_required', seq: toSeq });
+  }
+
+  send(message: ControlMessage): void {
+    this.sendControl(message);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.queue.length = 0;
+    this.pendingLive = [];
+    this.wakeDrainWaiters();
+  }
+
+  /** Replays run one after another; a failed one rejects (the owner closes the connection). */
+  private enqueueResume(lastSeq: number): Promise<void> {
+    const run = async () => {
+      try {
+        if (!this.closed) await this.replay(lastSeq);
+      } finally {
+        this.replays--;
+        if (this.replays === 0) this.flushPendingLive();
+      }
+    };
+    this.chain = this.chain.then(run, run);
+    return this.chain;
+  }
+
+  private async replay(lastSeq: number): Promise<void> {
+    const upper = this.coveredFrom;
+    if (lastSeq >= upper) return;
+    let after = lastSeq;
+    for (let first = true; ; first = false) {
+      const page = await this.deps.readAfter(after, this.deps.limits.replayPageSize);
+      if (this.closed) return;
+      if (first && this.mustResync(lastSeq, page)) {
+        this.sendControl({ type: 'resync_required', seq: page.head });
+        this.coveredFrom = Math.min(this.coveredFrom, page.head);
+        return;
+      }
+      for (const event of page.events) {
+        if (event.seq !== after + 1) {
+          // The backlog rolled over while we were paging through it.
+          this.sendControl({ type: 'resync_required', seq: page.head });
+          this.coveredFrom = Math.min(this.coveredFrom, page.head);
+          return;
+        }
+        after = event.seq;
+        if (event.seq > upper) break;
+        if (this.deps.canSee(event)) this.sendEvent(event);
+      }
+      if (after >= upper || page.events.length < this.deps.limits.replayPageSize) break;
+      // Bounded memory: the next page is read only once this one has left the queue.
+      await this.drained();
+      if (this.closed) return;
+    }
+    this.coveredFrom = lastSeq;
+  }
+
+  /** The backlog no longer holds everything after lastSeq, or lastSeq is from the future (Redis reset). */
+  private mustResync(lastSeq: number, page: LogPage): boolean {
+    if (lastSeq > page.head) return true;
+    if (lastSeq === page.head) return false;
+    return page.oldest === null || page.oldest > lastSeq + 1;
+  }
+
+  private flushPendingLive(): void {
+    const pending = this.pendingLive;
+    this.pendingLive = [];
+    for (const event of pending) this.sendLive(event);
+  }
+
+  private sendLive(event: LogEvent): void {
+    if (event.seq <= this.coveredFrom || event.seq <= this.lastSent) return;
+    this.sendEvent(event);
+  }
+
+  private sendEvent(event: LogEvent): void {
+    if (this.closed) return;
+    if (event.seq > this.lastSent) this.lastSent = event.seq;
+    this.enqueue(JSON.stringify({ seq: event.seq, type: event.type, data: event.data }));
+    this.deps.onEventSent(event);
+  }
+
+  private sendControl(message: ControlMessage): void {
+    this.enqueue(JSON.stringify(message));
+  }
+
+  private enqueue(message: string): void {
+    if (this.closed) return;
+    if (this.queue.length === 0 && this.deps.socket.bufferedAmount < this.deps.limits.maxBufferedBytes) {
+      this.write(message);
+      return;
+    }
+    this.queue.push(message);
+    if (this.queue.length > this.deps.limits.maxQueuedMessages) {
+      this.close();
+      this.deps.onOverflow();
+    }
+  }
+
+  private write(message: string): void {
+    this.deps.socket.send(message, (err) => {
+      if (err) this.close();
+      else this.flushQueue();
+    });
+  }
+
+  private flushQueue(): void {
+    while (
+      !this.closed &&
+      this.queue.length > 0 &&
+      this.deps.socket.bufferedAmount < this.deps.limits.maxBufferedBytes
+    ) {
+      this.write(this.queue.shift() as string);
+    }
+    if (this.queue.length === 0) this.wakeDrainWaiters();
+  }
+
+  private drained(): Promise<void> {
+    if (this.queue.length === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

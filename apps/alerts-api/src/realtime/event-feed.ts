@@ -1,0 +1,148 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '@xl/observability';
+import { parseLogEvent, type LogEvent, type RedisEventLog } from './event-log';
+
+export interface FeedListener {
+  /** The next event, in sequence order, each exactly once. */
+  onEvent(event: LogEvent): void;
+  /** Events between `fromSeq` and `toSeq` were lost to this instance (pub/sub outage longer than the backlog). */
+  onLost(fromSeq: number, toSeq: number): void;
+}
+
+/**
+ * This instance's ordered, gap-free view of the event log. Pub/sub delivers at most once and may
+ * drop messages while the subscriber reconnects; because every sequence number is in the backlog,
+ * a jump in seq (or a reconnect) is filled from the stream before later events are handed on.
+ */
+export class EventFeed {
+  private last = 0;
+  private started = false;
+  private catchingUp = false;
+  private early: LogEvent[] = [];
+  private readonly listeners = new Set<FeedListener>();
+  private readonly onMessage = (channel: string, message: string) => {
+    if (channel !== this.log.channel) return;
+    let event: LogEvent;
+    try {
+      event = parseLogEvent(message);
+    } catch (err) {
+      this.logger.error({ err }, 'dropping malformed push event');
+      return;
+    }
+    this.receive(event);
+  };
+  private readonly onReady = () => {
+    // Messages published while the subscriber was down are only in the backlog.
+    if (this.started) void this.catchUp(null);
+  };
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly log: RedisEventLog,
+    private readonly logger: Logger,
+    private readonly pageSize = 500,
+  ) {}
+
+  /** Sequence number of the last event handed to listeners: everything after it reaches a new listener. */
+  get lastSeq(): number {
+    return this.last;
+  }
+
+  async start(): Promise<void> {
+    this.subscriber.on('message', this.onMessage);
+    await this.subscriber.subscribe(this.log.channel);
+    // Subscribed first, head second: every event after the head arrives on the channel.
+    this.last = Math.max(this.last, await this.log.head());
+    this.started = true;
+    this.subscriber.on('ready', this.onReady);
+    const early = this.early.splice(0);
+    for (const event of early) this.receive(event);
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    this.subscriber.off('message', this.onMessage);
+    this.subscriber.off('ready', this.onReady);
+    this.listeners.clear();
+    if (this.subscriber.status === 'ready') await this.subscriber.unsubscribe(this.log.channel).catch(() => undefined);
+  }
+
+  add(listener: FeedListener): void {
+    this.listeners.add(listener);
+  }
+
+  remove(listener: FeedListener): void {
+    this.listeners.delete(listener);
+  }
+
+  private receive(event: LogEvent): void {
+    if (!this.started || this.catchingUp) {
+      this.early.push(event);
+      return;
+    }
+    if (event.seq <= this.last) return;
+    if (event.seq === this.last + 1) {
+      this.dispatch(event);
+      return;
+    }
+    this.early.push(event);
+    void this.catchUp(event.seq - 1);
+  }
+
+  /** Reads (last, upTo] (or up to the head) from the backlog and dispatches it, then what arrived meanwhile. */
+  private async catchUp(upTo: number | null): Promise<void> {
+    if (this.catchingUp) return;
+    this.catchingUp = true;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.fill(upTo);
+          break;
+        } catch (err) {
+          // Redis is away; pub/sub buffers nothing meanwhile, so keep trying until it is back.
+          this.logger.warn({ err, attempt }, 'push feed catch-up failed; retrying');
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
+          if (!this.started) return;
+        }
+      }
+    } finally {
+      this.catchingUp = false;
+    }
+    const early = this.early.splice(0).sort((a, b) => a.seq - b.seq);
+    for (const event of early) this.receive(event);
+  }
+
+  private async fill(upTo: number | null): Promise<void> {
+    for (;;) {
+      const page = await this.log.readAfter(this.last, this.pageSize);
+      const target = upTo ?? page.head;
+      if (this.last >= target) return;
+      const first = page.events[0];
+      if (!first || first.seq !== this.last + 1) {
+        const resumeAt = first ? Math.min(first.seq - 1, target) : target;
+        this.logger.error(
+          { from: this.last + 1, to: resumeAt },
+          'push events fell out of the backlog before this instance saw them',
+        );
+        for (const listener of this.listeners) listener.onLost(this.last + 1, resumeAt);
+        this.last = resumeAt;
+        continue;
+      }
+      for (const event of page.events) {
+        if (event.seq > target) return;
+        this.dispatch(event);
+      }
+    }
+  }
+
+  private dispatch(event: LogEvent): void {
+    this.last = event.seq;
+    for (const listener of this.listeners) {
+      try {
+        listener.onEvent(event);
+      } catch (err) {
+        this.logger.error({ err, seq: event.seq }, 'push listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { Redis } from 'ioredis';
+import { createLogger } from '@xl/observability';
+import { testRedisUrl, uniquePrefix } from '@xl/testing';
+import { EventFeed, type FeedListener } from './event-feed';
+import { RedisEventLog, type LogEvent } from './event-log';
+import { deleteKeys, pushEvent } from './testing/push-harness';
+import { scopes } from './testing/test-auth';
+
+describe('RedisEventLog and EventFeed (real Redis)', () => {
+  let redis: Redis;
+  let prefix: string;
+
+  beforeEach(() => {
+    redis = new Redis(testRedisUrl());
+    prefix = uniquePrefix('pushlog');
+  });
+  afterEach(async () => {
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('numbers events contiguously across connections, bounds the backlog and reads after a seq', async () => {
+    const other = redis.duplicate();
+    const a = new RedisEventLog(redis, prefix, 20);
+    const b = new RedisEventLog(other, prefix, 20);
+    const appended = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).append(pushEvent(scopes.riverA, { i }))),
+    );
+    other.disconnect();
+    const seqs = appended.map((e) => e.seq).sort((x, y) => x - y);
+    expect(new Set(seqs).size).toBe(30);
+    expect(seqs[29] - seqs[0]).toBe(29);
+
+    const page = await a.readAfter(0, 100);
+    expect(page.head).toBe(seqs[29]);
+    expect(page.events.map((e) => e.seq)).toEqual(seqs.slice(10));
+    expect(page.oldest).toBe(seqs[10]);
+    const tail = await a.readAfter(seqs[25], 2);
+    expect(tail.events.map((e) => e.seq)).toEqual([seqs[26], seqs[27]]);
+    expect(tail.events[0]).toMatchObject({ type: 'alert.created', scope: scopes.riverA });
+  });
+
+  it('never reuses a sequence number after the counter is lost (Redis flushed or key evicted)', async () => {
+    const log = new RedisEventLog(redis, prefix, 100);
+    const first = await log.append(pushEvent(scopes.riverA, {}));
+    expect(first.seq).toBeGreaterThanOrEqual(Date.now() - 60_000);
+    await redis.del(log.keys.seq);
+    const second = await log.append(pushEvent(scopes.riverA, {}));
+    expect(second.seq).toBeGreaterThan(first.seq);
+    await redis.del(log.keys.seq, log.keys.stream);
+    const third = await log.append(pushEvent(scopes.riverA, {}));
+    expect(third.seq).toBeGreaterThan(second.seq - 1000);
+  });
+
+  it('feed hands on every event in order once, filling what pub/sub missed during a reconnect', async () => {
+    const log = new RedisEventLog(redis, prefix, 1000);
+    const subscriber = redis.duplicate();
+    const feed = new EventFeed(subscriber, log, createLogger('test', 'silent'), 3);
+    const got: LogEvent[] = [];
+    const lost: [number, number][] = [];
+    const listener: FeedListener = { onEvent: (e) => got.push(e), onLost: (from, to) => lost.push([from, to]) };
+    feed.add(listener);
+    await feed.start();
+    const before = await log.append(pushEvent(scopes.riverA, { n: 0 }));
+    await waitUntil(() => got.length === 1);
+
+    const ready = new Promise((resolve) => subscriber.once('ready', resolve));
+    subscriber.disconnect(true);
+    const missed: number[] = [];
+    for (let i = 1; i <= 10; i++) missed.push((await log.append(pushEvent(scopes.riverA, { n: i }))).seq);
+    await ready;
+    await waitUntil(() => got.length === 11);
+    const after = await log.append(pushEvent(scopes.riverA, { n: 11 }));
+    await waitUntil(() => got.length === 12);
+
+    expect(got.map((e) => e.seq)).toEqual([before.seq, ...missed, after.seq]);
+    expect(lost).toEqual([]);
+    await feed.stop();
+    subscriber.disconnect();
+  });
+
+  it('feed reports events that fell out of the backlog before it could fetch them, then goes on', async () => {
+    const log = new RedisEventLog(redis, prefix, 10);
+    const subscriber = redis.duplicate();
+    const feed = new EventFeed(subscriber, log, createLogger('test', 'silent'));
+    const got: number[] = [];
+    const lost: [number, number][] = [];
+    feed.add({ onEvent: (e) => got.push(e.seq), onLost: (from, to) => lost.push([from, to]) });
+    await feed.start();
+    const start = (await log.append(pushEvent(scopes.riverA, {}))).seq;
+    await waitUntil(() => got.length === 1);
+    await subscriber.unsubscribe(log.channel);
+    for (let i = 0; i < 25; i++) await log.append(pushEvent(scopes.riverA, {}));
+    await subscriber.subscribe(log.channel);
+    const next = (await log.append(pushEvent(scopes.riverA, {}))).seq;
+    await waitUntil(() => got.includes(next));
+    // start+1 .. start+16 were trimmed (10 kept: start+16 .. start+25, plus next = start+26).
+    expect(lost).toEqual([[start + 1, start + 16]]);
+    expect(got).toEqual([start, ...Array.from({ length: 10 }, (_, i) => start + 17 + i)]);
+    await feed.stop();
+    subscriber.disconnect();
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

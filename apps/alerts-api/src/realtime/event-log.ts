@@ -1,0 +1,128 @@
+import type { Redis } from 'ioredis';
+import type { PushEvent } from '../shared/push-events';
+
+/** A published event with its global sequence number and publication time (epoch ms). */
+export interface LogEvent extends PushEvent {
+  seq: number;
+  at: number;
+}
+
+/** One XRANGE page of the backlog plus where the log stands. */
+export interface LogPage {
+  /** Sequence number of the newest event ever published (0 before the first). */
+  head: number;
+  /** Sequence number of the oldest event still in the backlog; null when the backlog is empty. */
+  oldest: number | null;
+  /** Events after the requested sequence number, ascending and contiguous (every seq is logged). */
+  events: LogEvent[];
+}
+
+// INCR, XADD and PUBLISH in one script: a sequence number is stream order is publication order,
+// across every API instance, and no seq is ever skipped in the stream (readers detect gaps by it).
+// A missing counter (fresh or flushed Redis) starts at the current epoch ms, never below the
+// stream's newest id, so sequence numbers never go backwards: a client that resumes from before a
+// Redis flush is told to resync instead of being fed another epoch's events under its numbers.
+const INIT_COUNTER = `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  local t = redis.call('TIME')
+  local base = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+  if #newest > 0 then
+    local id = tonumber(string.match(newest[1][1], '^(%d+)'))
+    if id > base then base = id end
+  end
+  redis.call('SET', KEYS[1], string.format('%.0f', base))
+end
+`;
+const APPEND_SCRIPT = `${INIT_COUNTER}
+local seq = string.format('%.0f', redis.call('INCR', KEYS[1]))
+local payload = '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2)
+redis.call('XADD', KEYS[2], 'MAXLEN', '=', ARGV[2], seq .. '-0', 'e', payload)
+redis.call('PUBLISH', ARGV[3], payload)
+return payload
+`;
+const HEAD_SCRIPT = `${INIT_COUNTER}
+return redis.call('GET', KEYS[1])
+`;
+
+/** Key names under one prefix; `{push}` keeps counter and stream on one Redis Cluster shard. */
+export function eventLogKeys(prefix: string) {
+  return {
+    seq: `${prefix}:{push}:seq`,
+    stream: `${prefix}:{push}:log`,
+    channel: `${prefix}:push:events`,
+  };
+}
+
+/**
+ * The global, bounded, sequenced event log in Redis: a counter, a capped stream whose entry ids are
+ * the sequence numbers (`<seq>-0`), and a pub/sub channel on which each appended event is announced.
+ */
+export class RedisEventLog {
+  readonly keys: ReturnType<typeof eventLogKeys>;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly maxLen: number,
+  ) {
+    this.keys = eventLogKeys(prefix);
+  }
+
+  get channel(): string {
+    return this.keys.channel;
+  }
+
+  async append(event: PushEvent): Promise<LogEvent> {
+    const body = JSON.stringify({
+      type: event.type,
+      scope: event.scope,
+      data: event.data,
+      ...(event.capturedAt !== undefined ? { capturedAt: event.capturedAt } : {}),
+      at: Date.now(),
+    });
+    const payload = (await this.redis.eval(
+      APPEND_SCRIPT,
+      2,
+      this.keys.seq,
+      this.keys.stream,
+      body,
+      String(this.maxLen),
+      this.keys.channel,
+    )) as string;
+    return parseLogEvent(payload);
+  }
+
+  /** The newest sequence number; creates the counter when missing so that the next event is head + 1. */
+  async head(): Promise<number> {
+    return Number(await this.redis.eval(HEAD_SCRIPT, 2, this.keys.seq, this.keys.stream));
+  }
+
+  /** Up to `count` events with seq > afterSeq, read atomically with the head and the oldest seq. */
+  async readAfter(afterSeq: number, count: number): Promise<LogPage> {
+    const results = await this.redis
+      .multi()
+      .get(this.keys.seq)
+      .xrange(this.keys.stream, `(${afterSeq}-0`, '+', 'COUNT', count)
+      .xrange(this.keys.stream, '-', '+', 'COUNT', 1)
+      .exec();
+    if (!results) throw new Error('event log read was aborted');
+    for (const [err] of results) if (err) throw err;
+    const head = Number((results[0][1] as string | null) ?? 0);
+    const entries = results[1][1] as [string, string[]][];
+    const first = results[2][1] as [string, string[]][];
+    return {
+      head,
+      oldest: first.length > 0 ? Number.parseInt(first[0][0], 10) : null,
+      events: entries.map(([, fields]) => parseLogEvent(fields[1])),
+    };
+  }
+}
+
+export function parseLogEvent(payload: string): LogEvent {
+  const event = JSON.parse(payload) as LogEvent;
+  if (!Number.isSafeInteger(event.seq) || typeof event.type !== 'string' || !event.scope) {
+    throw new Error(`malformed push event: ${payload.slice(0, 200)}`);
+  }
+  return event;
+}

@@ -1,0 +1,70 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export type DisconnectReason = 'client' | 'slow_consumer' | 'heartbeat' | 'shutdown' | 'error';
+
+/** Metrics of the WebSocket push, registered once per Registry (an app may build the module twice in tests). */
+export class RealtimeMetrics {
+  readonly clients: Gauge;
+  readonly alertLatency: Histogram;
+  readonly disconnects: Counter<'reason'>;
+  readonly eventsSent: Counter;
+  private observedUpTo = 0;
+
+  constructor(registry: Registry) {
+    this.clients = metric(
+      registry,
+      'xl_ws_clients',
+      () =>
+        new Gauge({
+          name: 'xl_ws_clients',
+          help: 'Connected WebSocket push clients on this instance',
+          registers: [registry],
+        }),
+    );
+    this.alertLatency = metric(
+      registry,
+      'xl_alert_latency_seconds',
+      () =>
+        new Histogram({
+          name: 'xl_alert_latency_seconds',
+          help: 'Frame capture to the first WebSocket send of its alert.created on this instance',
+          buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30],
+          registers: [registry],
+        }),
+    );
+    this.disconnects = metric(
+      registry,
+      'xl_ws_disconnects_total',
+      () =>
+        new Counter({
+          name: 'xl_ws_disconnects_total',
+          help: 'WebSocket push connections ended, by reason',
+          labelNames: ['reason'],
+          registers: [registry],
+        }),
+    );
+    this.eventsSent = metric(
+      registry,
+      'xl_ws_events_sent_total',
+      () =>
+        new Counter({
+          name: 'xl_ws_events_sent_total',
+          help: 'Events written to WebSocket clients',
+          registers: [registry],
+        }),
+    );
+  }
+
+  /** Observes capture → send once per event: events reach sessions in seq order, so the first send has the highest seq yet. */
+  eventSent(seq: number, type: string, capturedAt: number | undefined, now = Date.now()): void {
+    this.eventsSent.inc();
+    if (type !== 'alert.created' || capturedAt === undefined || seq <= this.observedUpTo) return;
+    this.observedUpTo = seq;
+    this.alertLatency.observe(Math.max(0, now - capturedAt) / 1000);
+  }
+}
+
+/** The registry's metric of that name, or a new one: one metric object per name and registry. */
+export function metric<T>(registry: Registry, name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/** Options of the WebSocket push and its Redis event log. Every field has a default and bounds. */
+export const realtimeOptionsSchema = z.strictObject({
+  redisUrl: z
+    .string()
+    .min(1)
+    .default('redis://127.0.0.1:6379')
+    .describe('Redis shared by every API instance (REDIS_URL)'),
+  keyPrefix: z
+    .string()
+    .min(1)
+    .max(128)
+    .default('xl:push')
+    .describe(
+      'prefix of the sequence counter, backlog stream and pub/sub channel; one {hash tag} keeps them on one Redis Cluster shard',
+    ),
+  backlogMaxLen: z
+    .number()
+    .int()
+    .min(10)
+    .max(1_000_000)
+    .default(10_000)
+    .describe(
+      'events kept in the backlog stream (XADD MAXLEN =); a client resuming from further back gets resync_required',
+    ),
+  path: z
+    .string()
+    .regex(/^\/[\w/-]*$/)
+    .default('/ws')
+    .describe('HTTP path of the WebSocket endpoint'),
+  heartbeatMs: z
+    .number()
+    .int()
+    .min(50)
+    .max(300_000)
+    .default(15_000)
+    .describe('ping interval; a client that has not answered the last 2 pings is terminated'),
+  maxBufferedBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024)
+    .describe('bytes the socket may hold unsent before further messages wait in the per-client queue'),
+  maxQueuedMessages: z
+    .number()
+    .int()
+    .min(10)
+    .max(100_000)
+    .default(1000)
+    .describe('messages waiting per client while its socket is full; one more closes it with 4008 (slow consumer)'),
+  replayPageSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(5000)
+    .default(200)
+    .describe('backlog entries read per XRANGE during a replay'),
+  authTimeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(60_000)
+    .default(5000)
+    .describe('time a handshake may take to verify its credential'),
+});
+
+export type RealtimeOptions = z.infer<typeof realtimeOptionsSchema>;
+export type RealtimeOptionsInput = z.input<typeof realtimeOptionsSchema>;
+
+/** Options from the environment (REDIS_URL, XL_WS_*), overridden by explicit ones. */
+export function resolveRealtimeOptions(
+  explicit: RealtimeOptionsInput = {},
+  env: NodeJS.ProcessEnv = process.env,
+): RealtimeOptions {
+  const fromEnv: RealtimeOptionsInput = {};
+  if (env.REDIS_URL) fromEnv.redisUrl = env.REDIS_URL;
+  if (env.XL_PUSH_PREFIX) fromEnv.keyPrefix = env.XL_PUSH_PREFIX;
+  if (env.XL_PUSH_BACKLOG) fromEnv.backlogMaxLen = Number(env.XL_PUSH_BACKLOG);
+  if (env.XL_WS_HEARTBEAT_MS) fromEnv.heartbeatMs = Number(env.XL_WS_HEARTBEAT_MS);
+  const parsed = realtimeOptionsSchema.safeParse({ ...fromEnv, ...explicit });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`invalid realtime options: ${problems.join('; ')}`);
+  }
+  if (parsed.data.maxQueuedMessages < parsed.data.replayPageSize) {
+    throw new Error(
+      `invalid realtime options: maxQueuedMessages ${parsed.data.maxQueuedMessages} must be >= replayPageSize ${parsed.data.replayPageSize}`,
+    );
+  }
+  return parsed.data;
+}

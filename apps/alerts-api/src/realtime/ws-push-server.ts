@@ -1,0 +1,241 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { Logger } from '@xl/observability';
+import type { AccessPolicy, CredentialVerifier, Principal } from '../shared/principal';
+import { ClientSession } from './client-session';
+import type { FeedListener, EventFeed } from './event-feed';
+import type { LogEvent, RedisEventLog } from './event-log';
+import type { DisconnectReason, RealtimeMetrics } from './realtime.metrics';
+import type { RealtimeOptions } from './realtime.options';
+
+/** Close codes of the push protocol (docs/realtime.md). */
+export const CloseCode = {
+  shutdown: 1001,
+  internalError: 1011,
+  slowConsumer: 4008,
+} as const;
+
+export interface WsPushServerDeps {
+  log: RedisEventLog;
+  feed: EventFeed;
+  verifier: CredentialVerifier;
+  policy: AccessPolicy;
+  options: RealtimeOptions;
+  metrics: RealtimeMetrics;
+  logger: Logger;
+}
+
+interface Connection {
+  ws: WebSocket;
+  session: ClientSession;
+  principal: Principal;
+  ended: boolean;
+}
+
+class HandshakeError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The `/ws` endpoint: a `ws` server in noServer mode on the app's own HTTP server. The credential is
+ * checked before the upgrade, so an unauthenticated client gets a plain HTTP 401 and no socket.
+ */
+export class WsPushServer implements FeedListener {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024, perMessageDeflate: false });
+  private readonly connections = new Set<Connection>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private attached: Server | undefined;
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    void this.upgrade(req, socket, head);
+
+  constructor(private readonly deps: WsPushServerDeps) {}
+
+  get clientCount(): number {
+    return this.connections.size;
+  }
+
+  attach(server: Server): void {
+    if (this.attached) throw new Error('WsPushServer is already attached');
+    this.attached = server;
+    server.on('upgrade', this.onUpgrade);
+    this.deps.feed.add(this);
+    this.heartbeat = setInterval(() => this.beat(), this.deps.options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Closes every client with 1001 (they reconnect to another instance and resume). */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.deps.feed.remove(this);
+    this.attached?.off('upgrade', this.onUpgrade);
+    const closing = [...this.connections].map(
+      (conn) =>
+        new Promise<void>((resolve) => {
+          conn.ws.once('close', () => resolve());
+          this.end(conn, 'shutdown', CloseCode.shutdown, 'server shutting down');
+          setTimeout(() => {
+            conn.ws.terminate();
+            resolve();
+          }, 1000).unref();
+        }),
+    );
+    await Promise.all(closing);
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  onEvent(event: LogEvent): void {
+    for (const conn of this.connections) conn.session.push(event);
+  }
+
+  onLost(_fromSeq: number, toSeq: number): void {
+    for (const conn of this.connections) conn.session.lost(toSeq);
+  }
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== this.deps.options.path) {
+      // Another upgrade handler (e.g. a Nest gateway) may own this path.
+      if ((this.attached?.listenerCount('upgrade') ?? 0) <= 1) reject(socket, 404, 'no WebSocket endpoint here');
+      return;
+    }
+    socket.on('error', () => socket.destroy());
+    let principal: Principal;
+    let lastSeq: number | null;
+    try {
+      lastSeq = parseLastSeq(url.searchParams.get('lastSeq'));
+      principal = await this.authenticate(req, url);
+    } catch (err) {
+      const status = err instanceof HandshakeError ? err.status : 500;
+      if (status === 500) this.deps.logger.error({ err }, 'WebSocket handshake failed');
+      reject(socket, status, status === 500 ? 'internal error' : (err as Error).message);
+      return;
+    }
+    if (socket.destroyed) return;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal, lastSeq));
+  }
+
+  private async authenticate(req: IncomingMessage, url: URL): Promise<Principal> {
+    const header = req.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    const token = match?.[1] ?? url.searchParams.get('token');
+    if (!token) throw new HandshakeError(401, 'missing credential (Authorization: Bearer or ?token=)');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, rejectTimeout) => {
+      timer = setTimeout(
+        () => rejectTimeout(new HandshakeError(503, 'credential check timed out')),
+        this.deps.options.authTimeoutMs,
+      );
+    });
+    try {
+      const principal = await Promise.race([this.deps.verifier.verify(token), timeout]);
+      if (!principal) throw new HandshakeError(401, 'invalid or expired credential');
+      return principal;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private accept(ws: WebSocket, principal: Principal, lastSeq: number | null): void {
+    const { log, policy, options, metrics } = this.deps;
+    const conn: Connection = { ws, principal, ended: false, session: undefined as unknown as ClientSession };
+    conn.session = new ClientSession({
+      socket: ws,
+      limits: options,
+      canSee: (event) => policy.canSee(principal, event.scope),
+      readAfter: (after, count) => log.readAfter(after, count),
+      onEventSent: (event) => metrics.eventSent(event.seq, event.type, event.capturedAt),
+      onOverflow: () => this.end(conn, 'slow_consumer', CloseCode.slowConsumer, 'slow consumer'),
+    });
+    // Registered and started in one synchronous step: the feed's last seq is exactly where live delivery begins.
+    this.connections.add(conn);
+    metrics.clients.inc();
+    ws.on('pong', () => (conn.session.missedPongs = 0));
+    ws.on('message', (data, isBinary) => this.onClientMessage(conn, data, isBinary));
+    ws.on('error', (err) => this.deps.logger.warn({ err, principal: principal.id }, 'WebSocket client error'));
+    ws.on('close', () => this.end(conn, 'client'));
+    conn.session.start(lastSeq, this.deps.feed.lastSeq).catch((err) => this.fail(conn, err));
+  }
+
+  private onClientMessage(conn: Connection, data: RawData, isBinary: boolean): void {
+    let message: { type?: unknown; lastSeq?: unknown };
+    try {
+      if (isBinary) throw new Error('binary');
+      message = JSON.parse(String(data)) as typeof message;
+    } catch {
+      conn.session.send({ type: 'error', message: 'messages are JSON text' });
+      return;
+    }
+    if (message?.type === 'resume') {
+      const lastSeq = message.lastSeq;
+      if (typeof lastSeq !== 'number' || !Number.isSafeInteger(lastSeq) || lastSeq < 0) {
+        conn.session.send({ type: 'error', message: 'resume needs lastSeq, a non-negative integer' });
+        return;
+      }
+      conn.session.resume(lastSeq).catch((err) => this.fail(conn, err));
+    } else if (message?.type === 'ping') {
+      conn.session.send({ type: 'pong' });
+    } else {
+      conn.session.send({ type: 'error', message: `unknown message type ${JSON.stringify(message?.type)}` });
+    }
+  }
+
+  /** A replay could not read the backlog: the client reconnects and resumes rather than miss events. */
+  private fail(conn: Connection, err: unknown): void {
+    this.deps.logger.error({ err, principal: conn.principal.id }, 'WebSocket replay failed');
+    this.end(conn, 'error', CloseCode.internalError, 'replay failed; reconnect with lastSeq');
+  }
+
+  private beat(): void {
+    for (const conn of this.connections) {
+      if (conn.session.missedPongs >= 2) {
+        this.end(conn, 'heartbeat');
+        continue;
+      }
+      conn.session.missedPongs++;
+      conn.ws.ping();
+    }
+  }
+
+  /** Ends a connection once: counts why, stops delivery, and closes (or, without a code, terminates) the socket. */
+  private end(conn: Connection, reason: DisconnectReason, code?: number, text?: string): void {
+    if (!conn.ended) {
+      conn.ended = true;
+      conn.session.close();
+      this.connections.delete(conn);
+      this.deps.metrics.clients.dec();
+      this.deps.metrics.disconnects.inc({ reason });
+      if (reason !== 'client')
+        this.deps.logger.info({ principal: conn.principal.id, reason }, 'WebSocket client disconnected');
+    }
+    if (conn.ws.readyState === WebSocket.CLOSED) return;
+    if (code === undefined) {
+      conn.ws.terminate();
+      return;
+    }
+    conn.ws.close(code, text);
+    // A client that does not read will never see the close frame; do not wait 30 s for it.
+    setTimeout(() => conn.ws.terminate(), 1000).unref();
+  }
+}
+
+function parseLastSeq(raw: string | null): number | null {
+  if (raw === null) return null;
+  if (!/^\d{1,16}$/.test(raw)) throw new HandshakeError(400, 'lastSeq must be a non-negative integer');
+  return Number(raw);
+}
+
+function reject(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ statusCode: status, message });
+  const reason =
+    { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status] ??
+    'Internal Server Error';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,230 @@
+import { uniquePrefix } from '@xl/testing';
+import type { PushEvent } from '../shared/push-events';
+import { RedisEventLog, type LogEvent, type LogPage } from './event-log';
+import { pushEvent, startPushServer, type PushHarness } from './testing/push-harness';
+import { scopes, testPrincipals } from './testing/test-auth';
+import { TestPushClient } from './testing/ws-client';
+
+/** Runs a hook before chosen backlog reads, to land live events in the middle of a replay. */
+class InterleavingLog extends RedisEventLog {
+  hooks: (() => Promise<void>)[] = [];
+  override async readAfter(afterSeq: number, count: number): Promise<LogPage> {
+    const hook = this.hooks.shift();
+    if (hook) await hook();
+    return super.readAfter(afterSeq, count);
+  }
+}
+
+describe('WebSocket push (real Redis, real ws clients)', () => {
+  const harnesses: PushHarness[] = [];
+  const clients: TestPushClient[] = [];
+  const start = async (...args: Parameters<typeof startPushServer>) => {
+    const h = await startPushServer(...args);
+    harnesses.push(h);
+    return h;
+  };
+  const connect = async (...args: Parameters<typeof TestPushClient.connect>) => {
+    const c = await TestPushClient.connect(...args);
+    clients.push(c);
+    return c;
+  };
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    for (const h of harnesses.splice(0)) await h.close();
+  });
+
+  const publishAll = async (log: RedisEventLog, events: PushEvent[]) => {
+    const out: LogEvent[] = [];
+    for (const e of events) out.push(await log.append(e));
+    return out;
+  };
+  const seqsVisibleTo = (events: LogEvent[], cameraIds: string[], afterSeq = 0) =>
+    events
+      .filter((e) => cameraIds.includes(e.scope.cameraId) && e.seq > afterSeq)
+      .map((e) => e.seq)
+      .sort((x, y) => x - y);
+
+  it('authenticates at the handshake: 401 before the upgrade without a valid credential', async () => {
+    const h = await start(uniquePrefix('ws-auth'));
+    await expect(TestPushClient.connect(h.url, null)).rejects.toMatchObject({ statusCode: 401 });
+    await expect(TestPushClient.connect(h.url, 'not-a-token')).rejects.toMatchObject({ statusCode: 401 });
+    await expect(
+      TestPushClient.connect(h.url, testPrincipals.school.id, { lastSeq: -1 as number }),
+    ).rejects.toMatchObject({ statusCode: 400 });
+    const viaQuery = await connect(h.url, testPrincipals.school.id, { viaQuery: true });
+    await viaQuery.waitFor('hello', () => viaQuery.messages.some((m) => m.type === 'hello'));
+  });
+
+  it('delivers each client only the events in its scope: a school sees its pond, not the other region', async () => {
+    const h = await start(uniquePrefix('ws-scope'));
+    const school = await connect(h.url, testPrincipals.school.id);
+    const opA = await connect(h.url, testPrincipals.operatorA.id);
+    const opB = await connect(h.url, testPrincipals.operatorB.id);
+    const admin = await connect(h.url, testPrincipals.admin.id);
+    const published = await publishAll(h.log, [
+      pushEvent(scopes.schoolPond, { id: 'a1' }),
+      pushEvent(scopes.riverB, { id: 'b1' }),
+      pushEvent(scopes.riverA, { id: 'a2' }),
+      pushEvent(scopes.schoolPond, { id: 'a1', state: 'acknowledged' }, 'alert.updated'),
+      pushEvent(scopes.riverB, { cameraId: 'cam-river-b', status: 'offline' }, 'camera.status'),
+    ]);
+    await admin.waitForEvents(5);
+    await opA.waitForEvents(3);
+    await opB.waitForEvents(2);
+    await school.waitForEvents(2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(school.events).toEqual([
+      { seq: published[0].seq, type: 'alert.created', data: { id: 'a1' } },
+      { seq: published[3].seq, type: 'alert.updated', data: { id: 'a1', state: 'acknowledged' } },
+    ]);
+    expect(opA.eventSeqs).toEqual(seqsVisibleTo(published, ['cam-pond', 'cam-river-a']));
+    expect(opB.eventSeqs).toEqual(seqsVisibleTo(published, ['cam-river-b']));
+    expect(admin.eventSeqs).toEqual(published.map((e) => e.seq));
+  });
+
+  it('a reconnecting client resumes: missed events exactly once and in order, with live events racing the replay', async () => {
+    const h = await start(
+      uniquePrefix('ws-resume'),
+      { replayPageSize: 3 },
+      (redis, o) => new InterleavingLog(redis, o.keyPrefix, o.backlogMaxLen),
+    );
+    const log = h.log as InterleavingLog;
+    const all: LogEvent[] = [];
+    const mixed = (n: number, tag: string) =>
+      Array.from({ length: n }, (_, i) => pushEvent(i % 3 === 2 ? scopes.riverB : scopes.schoolPond, { tag, i }));
+
+    const first = await connect(h.url, testPrincipals.school.id);
+    all.push(...(await publishAll(log, mixed(4, 'seen'))));
+    await first.waitForEvents(3);
+    const lastSeq = first.eventSeqs.at(-1) as number;
+    first.close();
+
+    all.push(...(await publishAll(log, mixed(7, 'missed'))));
+    // Published while the replay reads its first and second pages: both before and after a read.
+    const raced: Promise<void>[] = [];
+    const race = (tag: string) => () => {
+      const done = publishAll(log, mixed(3, tag)).then((events) => void all.push(...events));
+      raced.push(done);
+      return done;
+    };
+    log.hooks = [race('race1'), race('race2')];
+    const again = await connect(h.url, testPrincipals.school.id, { lastSeq });
+    all.push(...(await publishAll(log, mixed(3, 'live'))));
+    await again.waitFor('both races', () => raced.length === 2);
+    await Promise.all(raced);
+
+    const expected = seqsVisibleTo(all, ['cam-pond'], lastSeq);
+    expect(expected.length).toBe(11);
+    await again.waitForEvents(expected.length);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(again.messages[0]).toEqual({ type: 'hello', seq: lastSeq });
+    expect(again.eventSeqs).toEqual(expected);
+  });
+
+  it('resumes from a {type:"resume"} message too, and asks for a resync when the backlog no longer reaches back', async () => {
+    const h = await start(uniquePrefix('ws-resync'), { backlogMaxLen: 10 });
+    const early = await publishAll(
+      h.log,
+      Array.from({ length: 4 }, (_, i) => pushEvent(scopes.schoolPond, { i })),
+    );
+    const resumer = await connect(h.url, testPrincipals.school.id);
+    await resumer.waitFor('hello', () => resumer.messages.length === 1);
+    resumer.send({ type: 'resume', lastSeq: early[1].seq });
+    await resumer.waitForEvents(2);
+    expect(resumer.eventSeqs).toEqual([early[2].seq, early[3].seq]);
+
+    const later = await publishAll(
+      h.log,
+      Array.from({ length: 12 }, (_, i) => pushEvent(scopes.schoolPond, { i })),
+    );
+    const head = later.at(-1)?.seq as number;
+    const stale = await connect(h.url, testPrincipals.school.id, { lastSeq: early[0].seq });
+    await stale.waitFor('resync', () => stale.messages.some((m) => m.type === 'resync_required'));
+    expect(stale.messages).toEqual([
+      { type: 'hello', seq: early[0].seq },
+      { type: 'resync_required', seq: head },
+    ]);
+    const next = await h.log.append(pushEvent(scopes.schoolPond, { after: 'resync' }));
+    await stale.waitForEvents(1);
+    expect(stale.eventSeqs).toEqual([next.seq]);
+  });
+
+  it('two instances sharing Redis: every client gets every event in its scope once, whichever instance it is on', async () => {
+    const prefix = uniquePrefix('ws-two');
+    const a = await start(prefix);
+    const b = await start(prefix);
+    const schoolOnA = await connect(a.url, testPrincipals.school.id);
+    const schoolOnB = await connect(b.url, testPrincipals.school.id);
+    const opBOnB = await connect(b.url, testPrincipals.operatorB.id);
+    const events: LogEvent[] = [];
+    for (let i = 0; i < 10; i++)
+      events.push(await (i % 2 ? a : b).log.append(pushEvent(i % 3 ? scopes.schoolPond : scopes.riverB, { i })));
+    const pond = seqsVisibleTo(events, ['cam-pond']);
+    const riverB = seqsVisibleTo(events, ['cam-river-b']);
+    await schoolOnA.waitForEvents(pond.length);
+    await schoolOnB.waitForEvents(pond.length);
+    await opBOnB.waitForEvents(riverB.length);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(schoolOnA.eventSeqs).toEqual(pond);
+    expect(schoolOnB.eventSeqs).toEqual(pond);
+    expect(opBOnB.eventSeqs).toEqual(riverB);
+  });
+
+  it('disconnects a client that stops reading once its queue is full; the others keep receiving', async () => {
+    const h = await start(uniquePrefix('ws-slow'), {
+      maxBufferedBytes: 16 * 1024,
+      maxQueuedMessages: 20,
+      replayPageSize: 10,
+      backlogMaxLen: 50,
+    });
+    const slow = await connect(h.url, testPrincipals.admin.id);
+    const normal = await connect(h.url, testPrincipals.admin.id);
+    await slow.waitFor('hello', () => slow.messages.length === 1);
+    (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const blob = 'x'.repeat(64 * 1024);
+    let published = 0;
+    while (h.server.clientCount === 2 && published < 1500) {
+      await h.log.append(pushEvent(scopes.riverA, { blob, n: published++ }));
+      if (published % 20 === 0) await normal.waitForEvents(published, 10_000);
+    }
+    expect(h.server.clientCount).toBe(1);
+    for (let i = 0; i < 5; i++) await h.log.append(pushEvent(scopes.riverA, { n: published++ }));
+    await normal.waitForEvents(published, 10_000);
+    expect(normal.events.map((e) => e.data?.n)).toEqual(Array.from({ length: published }, (_, i) => i));
+    const metrics = await h.registry.getSingleMetricAsString('xl_ws_disconnects_total');
+    expect(metrics).toContain('xl_ws_disconnects_total{reason="slow_consumer"} 1');
+    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    await slow.waitForClose(5000);
+    expect(slow.events.length).toBeLessThan(published);
+  });
+
+  it('terminates a client that stops answering pings; a live one stays', async () => {
+    const h = await start(uniquePrefix('ws-beat'), { heartbeatMs: 100 });
+    const dead = await connect(h.url, testPrincipals.school.id, { autoPong: false });
+    const alive = await connect(h.url, testPrincipals.school.id);
+    await dead.waitForClose(3000);
+    expect(dead.closeCode).toBe(1006);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(h.server.clientCount).toBe(1);
+    const e = await h.log.append(pushEvent(scopes.schoolPond, {}));
+    await alive.waitForEvents(1);
+    expect(alive.eventSeqs).toEqual([e.seq]);
+    expect(await h.registry.getSingleMetricAsString('xl_ws_disconnects_total')).toContain('reason="heartbeat"} 1');
+  });
+
+  it('measures capture → first WebSocket send of alert.created and counts clients', async () => {
+    const h = await start(uniquePrefix('ws-latency'));
+    const c1 = await connect(h.url, testPrincipals.admin.id);
+    const c2 = await connect(h.url, testPrincipals.school.id);
+    expect(await h.registry.getSingleMetricAsString('xl_ws_clients')).toContain('xl_ws_clients 2');
+    await h.log.append({ ...pushEvent(scopes.schoolPond, {}), capturedAt: Date.now() - 1500 });
+    await h.log.append({ ...pushEvent(scopes.schoolPond, {}, 'alert.updated'), capturedAt: Date.now() - 9000 });
+    await c1.waitForEvents(2);
+    await c2.waitForEvents(2);
+    const text = await h.registry.getSingleMetricAsString('xl_alert_latency_seconds');
+    expect(text).toContain('xl_alert_latency_seconds_count 1');
+    const sum = Number(/xl_alert_latency_seconds_sum (\S+)/.exec(text)?.[1]);
+    expect(sum).toBeGreaterThanOrEqual(1.5);
+    expect(sum).toBeLessThan(5);
+  });
+});
