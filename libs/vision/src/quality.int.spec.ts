@@ -15,6 +15,7 @@ const S = 416;
 const FPS = 2;
 const COVER = 'media/clips/tamper-cover_sub';
 const FREEZE = 'media/clips/tamper-freeze_sub';
+const STATIC = 'media/clips/static_sub';
 
 /** All frames of a clip at FPS, letterboxed top-left into S×S with pad 114, bgr24. */
 function decode(clip: string): Uint8Array[] {
@@ -102,3 +103,25 @@ describeWithShared([`${FREEZE}.mp4`, `${FREEZE}.truth.json`])('frame quality on 
     expect(median(frozen.map((r) => r.q.difference!))).toBeLessThan(0.05);
   });
 });
+
+/** Per 6-s window (12 frames at 2 fps): how many frames differ from the previous by more than `above`. */
+const windowCounts = (rows: Rows, above: number) =>
+  rows.slice(11).map((_, i) => rows.slice(i, i + 12).filter((r) => r.q.difference! > above).length);
+
+describeWithShared([`${FREEZE}.mp4`, `${STATIC}.mp4`, `${STATIC}.truth.json`])(
+  'frozen versus a live static scene',
+  () => {
+    // A low-bitrate encoder drops most sensor noise, so a live static scene also has near-identical
+    // samples; what tells them apart is how many frames of a window change at all. Frozen: only the
+    // IDR steps (one per 2 s); static: almost every frame changes by more than 0.05.
+    it('over any 6 s, frozen has only its IDR steps above 0.05, the static scene nearly every frame', () => {
+      const frozen = windowCounts(
+        measureClip(FREEZE).filter((r) => r.t >= 12.5),
+        0.05,
+      );
+      const live = windowCounts(measureClip(STATIC), 0.05);
+      expect(Math.max(...frozen)).toBeLessThanOrEqual(3); // measured 3
+      expect(Math.min(...live)).toBeGreaterThanOrEqual(8); // measured 11
+    });
+  },
+);

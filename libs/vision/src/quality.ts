@@ -84,12 +84,13 @@ export function bgrToGreyGrid(frame: Uint8Array, grid: QualityGrid, grey: Float3
   if (grey.length !== w * h) throw new Error(`quality: grey buffer has ${grey.length} cells, grid ${w}x${h}`);
   grey.fill(0);
   const rowBytes = srcWidth * 3;
-  const usedX = w * factor;
   for (let y = 0; y < h * factor; y++) {
     const cellRow = ((y / factor) | 0) * w;
     let j = y * rowBytes;
-    for (let x = 0; x < usedX; x++, j += 3) {
-      grey[cellRow + ((x / factor) | 0)] += 0.114 * frame[j] + 0.587 * frame[j + 1] + 0.299 * frame[j + 2];
+    for (let cx = 0; cx < w; cx++) {
+      let sum = 0;
+      for (let k = 0; k < factor; k++, j += 3) sum += 0.114 * frame[j] + 0.587 * frame[j + 1] + 0.299 * frame[j + 2];
+      grey[cellRow + cx] += sum;
     }
   }
   const inv = 1 / (factor * factor);
