@@ -1,0 +1,22 @@
+import os from 'node:os';
+import { resolvePoolOptions, resolveRunnerOptions } from './types';
+
+describe('detector options', () => {
+  it('defaults to CPU, one worker per core, score 0.25, IoU 0.45, 100 detections', () => {
+    expect(resolvePoolOptions({})).toEqual({
+      executionProvider: 'cpu',
+      deviceId: 0,
+      scoreThreshold: 0.25,
+      iouThreshold: 0.45,
+      maxDetections: 100,
+      size: os.availableParallelism(),
+    });
+  });
+
+  it('rejects unknown keys and values out of bounds, naming the field', () => {
+    expect(() => resolveRunnerOptions({ scoreThreshold: 1.5 })).toThrow(/detector options: scoreThreshold: .*<=1/);
+    expect(() => resolvePoolOptions({ size: 0 })).toThrow(/size: .*>=1/);
+    expect(() => resolveRunnerOptions({ executionProvider: 'tpu' as 'cpu' })).toThrow(/executionProvider/);
+    expect(() => resolveRunnerOptions({ threads: 4 } as object)).toThrow(/threads/);
+  });
+});
