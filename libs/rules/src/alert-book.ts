@@ -1,0 +1,222 @@
+// The open alerts of one camera and the cooldowns after them. One alert per key — `ruleId#track:N`,
+// `ruleId#zone:Z` or `ruleId#camera` — while its condition lasts; later news becomes `updated`
+// (throttled), the end becomes `ended` and starts the rule's cooldown for that key.
+import type { AlertBox, RuleType, Severity } from '@xl/contracts';
+import { alertIdOf } from './alert-id';
+import type { RuleEvent } from './types';
+
+/** An `updated` event needs a score gain of at least this much, or a larger `level` (crowd count). */
+const UPDATE_MIN_SCORE_GAIN = 0.1;
+/** At most one unforced `updated` event per alert within this time. */
+const UPDATE_MIN_INTERVAL_MS = 2000;
+
+export type AlertSubject = { kind: 'track'; trackId: number } | { kind: 'zone'; zoneId: string } | { kind: 'camera' };
+
+export function subjectKey(ruleId: string, subject: AlertSubject): string {
+  switch (subject.kind) {
+    case 'track':
+      return `${ruleId}#track:${subject.trackId}`;
+    case 'zone':
+      return `${ruleId}#zone:${subject.zoneId}`;
+    case 'camera':
+      return `${ruleId}#camera`;
+  }
+}
+
+/** What a rule knows when it opens an alert. */
+export interface AlertSpec {
+  ruleId: string;
+  rule: RuleType;
+  severity: Severity;
+  subject: AlertSubject;
+  zoneId?: string;
+  lineId?: string;
+  startedAt: number;
+  score: number;
+  boxes: AlertBox[];
+  message: string;
+  relatedAlertId?: string;
+  /** A count that makes an update worth sending when it grows (people in a crowd). */
+  level?: number;
+}
+
+/** What changes in an open alert from frame to frame. */
+export interface AlertNews {
+  score: number;
+  boxes: AlertBox[];
+  message: string;
+  level?: number;
+  /** Send even if not much changed (a repeated tripwire crossing). */
+  force?: boolean;
+}
+
+interface OpenAlert {
+  key: string;
+  alertId: string;
+  ruleId: string;
+  rule: RuleType;
+  severity: Severity;
+  trackId?: number;
+  zoneId?: string;
+  lineId?: string;
+  startedAt: number;
+  relatedAlertId?: string;
+  /** Latest news, sent or not (the `ended` event carries it). */
+  score: number;
+  boxes: AlertBox[];
+  level: number;
+  /** What the last emitted event said. */
+  sentScore: number;
+  sentLevel: number;
+  sentAt: number;
+}
+
+interface PastAlert {
+  /** Epoch ms the last alert of the key ended. */
+  endedAt: number;
+  /** No new alert of the key before this. */
+  coolUntil: number;
+  trackId?: number;
+}
+
+export interface AlertBookJSON {
+  open: OpenAlert[];
+  past: Array<[string, PastAlert]>;
+}
+
+export class AlertBook {
+  private open = new Map<string, OpenAlert>();
+  private past = new Map<string, PastAlert>();
+  private events: RuleEvent[] = [];
+
+  constructor(private readonly cameraId: string) {}
+
+  isOpen(key: string): boolean {
+    return this.open.has(key);
+  }
+
+  coolingDown(key: string, now: number): boolean {
+    const p = this.past.get(key);
+    return p !== undefined && now < p.coolUntil;
+  }
+
+  /** Opens an alert unless the key is open or cooling down; returns whether it did. */
+  create(spec: AlertSpec, now: number): boolean {
+    const key = subjectKey(spec.ruleId, spec.subject);
+    if (this.open.has(key) || this.coolingDown(key, now)) return false;
+    // A key that fires again (after its cooldown) must not reuse an earlier start, or the id would repeat.
+    const prev = this.past.get(key);
+    const startedAt = prev ? Math.max(spec.startedAt, prev.endedAt + 1) : spec.startedAt;
+    const subjectText = key.slice(spec.ruleId.length + 1);
+    const alert: OpenAlert = {
+      key,
+      alertId: alertIdOf(this.cameraId, spec.ruleId, subjectText, startedAt),
+      ruleId: spec.ruleId,
+      rule: spec.rule,
+      severity: spec.severity,
+      trackId: spec.subject.kind === 'track' ? spec.subject.trackId : undefined,
+      zoneId: spec.zoneId,
+      lineId: spec.lineId,
+      startedAt,
+      relatedAlertId: spec.relatedAlertId,
+      score: spec.score,
+      boxes: spec.boxes,
+      level: spec.level ?? 0,
+      sentScore: spec.score,
+      sentLevel: spec.level ?? 0,
+      sentAt: now,
+    };
+    this.open.set(key, alert);
+    this.emit(alert, 'created', now, spec.message);
+    return true;
+  }
+
+  /** Records news of an open alert and sends `updated` when it matters; no-op for a key not open. */
+  update(key: string, news: AlertNews, now: number): void {
+    const a = this.open.get(key);
+    if (!a) return;
+    a.score = news.score;
+    a.boxes = news.boxes;
+    a.level = news.level ?? a.level;
+    const better = a.level > a.sentLevel || a.score >= a.sentScore + UPDATE_MIN_SCORE_GAIN;
+    const due = now - a.sentAt >= UPDATE_MIN_INTERVAL_MS;
+    if (news.force || (better && due)) {
+      a.sentScore = Math.max(a.sentScore, a.score);
+      a.sentLevel = Math.max(a.sentLevel, a.level);
+      a.sentAt = now;
+      this.emit(a, 'updated', now, news.message);
+    }
+  }
+
+  /** Ends an open alert and starts the cooldown of its key; no-op for a key not open. */
+  end(key: string, now: number, message: string, cooldownSeconds: number): void {
+    const a = this.open.get(key);
+    if (!a) return;
+    this.open.delete(key);
+    this.past.set(key, { endedAt: now, coolUntil: now + cooldownSeconds * 1000, trackId: a.trackId });
+    this.emit(a, 'ended', now, message);
+  }
+
+  /** Keys of the open alerts of a rule. */
+  openKeysOf(ruleId: string): string[] {
+    return [...this.open.values()].filter((a) => a.ruleId === ruleId).map((a) => a.key);
+  }
+
+  /** Id of the open alert of `rule` type about this track in this zone, if any. */
+  findOpenFor(rule: RuleType, zoneId: string, trackId: number): string | undefined {
+    for (const a of this.open.values()) if (a.rule === rule && a.zoneId === zoneId && a.trackId === trackId) return a.alertId;
+    return undefined;
+  }
+
+  /** Ends, as "rule removed", the open alerts of rules that no longer exist. */
+  endOrphans(ruleIds: ReadonlySet<string>, now: number): void {
+    for (const a of [...this.open.values()]) if (!ruleIds.has(a.ruleId)) this.end(a.key, now, 'rule removed from the camera configuration', 0);
+  }
+
+  /**
+   * Forgets cooldowns that are over and those of a track the tracker removed (track ids never come
+   * back), keeping the state bounded. Zone and camera keys keep their end time so that ids never repeat.
+   */
+  prune(now: number, removedTrackIds: ReadonlySet<number>): void {
+    for (const [key, p] of this.past) {
+      if (p.trackId !== undefined && (removedTrackIds.has(p.trackId) || now >= p.coolUntil)) this.past.delete(key);
+    }
+  }
+
+  /** Events since the last drain, in the order they happened. */
+  drain(): RuleEvent[] {
+    const out = this.events;
+    this.events = [];
+    return out;
+  }
+
+  toJSON(): AlertBookJSON {
+    return { open: [...this.open.values()].map((a) => ({ ...a })), past: [...this.past.entries()].map(([k, p]) => [k, { ...p }]) };
+  }
+
+  load(json: AlertBookJSON): void {
+    this.open = new Map(json.open.map((a) => [a.key, { ...a }]));
+    this.past = new Map(json.past.map(([k, p]) => [k, { ...p }]));
+  }
+
+  private emit(a: OpenAlert, kind: RuleEvent['kind'], now: number, message: string): void {
+    const event: RuleEvent = {
+      kind,
+      alertId: a.alertId,
+      cameraId: this.cameraId,
+      ruleId: a.ruleId,
+      rule: a.rule,
+      severity: a.severity,
+      startedAt: a.startedAt,
+      capturedAt: now,
+      score: a.score,
+      boxes: a.boxes.map((b) => ({ ...b, box: [...b.box] })),
+      message,
+    };
+    if (a.zoneId !== undefined) event.zoneId = a.zoneId;
+    if (a.lineId !== undefined) event.lineId = a.lineId;
+    if (a.trackId !== undefined) event.trackId = a.trackId;
+    if (a.relatedAlertId !== undefined) event.relatedAlertId = a.relatedAlertId;
+    this.events.push(event);
+  }
+}

@@ -1,0 +1,109 @@
+import type { CameraConfig } from '@xl/config';
+import { CameraRuleEngine } from './engine';
+import { footBox, Run, Scene, T0, testCamera, type Sighting } from './testing/scene';
+import type { FrameQualitySample, RuleEvent } from './types';
+
+const water = { id: 'pond', type: 'water' as const, polygon: [[0, 0.5], [0.6, 0.5], [0.6, 0.7], [0, 0.7]] as [number, number][] };
+const square = { id: 'square', type: 'crowd_area' as const, polygon: [[0.6, 0.5], [1, 0.5], [1, 1], [0.6, 1]] as [number, number][] };
+const fence = { id: 'fence', points: [[0, 0.45], [0.6, 0.45]] as [[number, number], [number, number]] };
+
+/** Every rule type on one camera. */
+function richCamera(): CameraConfig {
+  return testCamera({
+    zones: [water, square],
+    lines: [fence],
+    rules: [
+      { id: 'enter', type: 'zone_enter', zone: 'pond', severity: 'major' },
+      { id: 'dwell', type: 'dwell', zone: 'pond', seconds: 4 },
+      { id: 'vanish', type: 'vanish_in_water', zone: 'pond' },
+      { id: 'crowd', type: 'crowd', zone: 'square', minCount: 3, seconds: 1 },
+      { id: 'fence', type: 'line_cross', line: 'fence' },
+      { id: 'cov', type: 'camera_covered', seconds: 1 },
+      { id: 'blur', type: 'camera_blurred', seconds: 1 },
+      { id: 'frz', type: 'camera_frozen', seconds: 2 },
+    ] as never,
+  });
+}
+
+/** A scripted minute: someone walks over the fence into the pond and vanishes, a group gathers and leaves, the lens is covered, then frozen. */
+function script(): Array<{ t: number; visible: Sighting[]; quality: FrameQualitySample }> {
+  const frames = [];
+  for (let k = 0; k < 150; k++) {
+    const s = k / 2.5; // 2.5 fps
+    const t = T0 + k * 400;
+    const visible: Sighting[] = [];
+    if (s < 14) visible.push({ id: 1, box: footBox(0.3, Math.min(0.62, 0.3 + 0.04 * s)), score: 0.6 + 0.02 * (k % 10) });
+    if (s > 5 && s < 30) for (let i = 0; i < 4; i++) if (s > 5 + i && (k + i) % 7) visible.push({ id: 10 + i, box: footBox(0.65 + 0.08 * i, 0.9) });
+    const quality = { meanLuma: s > 35 && s < 40 ? 12 : 110, sharpness: 8 + (k % 3), difference: s > 45 ? 0.05 : 3 };
+    frames.push({ t, visible, quality });
+  }
+  return frames;
+}
+
+describe('CameraRuleEngine', () => {
+  it('continues identically after a JSON round trip of its state at any frame', () => {
+    const frames = script();
+    const reference = new Run(new CameraRuleEngine(richCamera()));
+    for (const f of frames) reference.at(f.t, f.visible, f.quality);
+    const kinds = new Set(reference.events.map((e) => `${e.kind}:${e.rule}`));
+    for (const k of ['created:zone_enter', 'created:dwell', 'created:vanish_in_water', 'created:crowd', 'ended:crowd', 'created:line_cross', 'created:camera_covered', 'ended:camera_covered', 'created:camera_frozen']) {
+      expect(kinds).toContain(k);
+    }
+    for (const cut of [1, 20, 37, 61, 80, 95, 120]) {
+      const scene = new Scene();
+      let engine = new CameraRuleEngine(richCamera());
+      const events: RuleEvent[] = [];
+      frames.forEach((f, i) => {
+        if (i === cut) engine = CameraRuleEngine.fromJSON(richCamera(), JSON.parse(JSON.stringify(engine.toJSON())));
+        events.push(...engine.evaluate({ capturedAt: f.t, ...scene.frame(f.t, f.visible), quality: f.quality }));
+      });
+      expect(events).toEqual(reference.events);
+    }
+  });
+
+  it('links vanish_in_water to the open zone_enter alert of the same track', () => {
+    const r = new Run(new CameraRuleEngine(richCamera()));
+    for (const f of script()) r.at(f.t, f.visible, f.quality);
+    const enter = r.of('created', 'zone_enter').find((e) => e.trackId === 1);
+    const vanish = r.of('created', 'vanish_in_water')[0];
+    expect(vanish).toMatchObject({ trackId: 1, relatedAlertId: enter?.alertId, severity: 'critical' });
+  });
+
+  it('raises alerts only inside the schedule and ends open ones when it closes', () => {
+    const camera = testCamera({
+      zones: [water],
+      rules: [{ id: 'night', type: 'zone_enter', zone: 'pond', schedule: [{ start: '19:00', end: '06:00' }] }] as never,
+    });
+    const r = new Run(new CameraRuleEngine(camera));
+    const evening = Date.parse('2024-07-05T10:58:00Z'); // 18:58 in Shanghai
+    const inPond = () => [{ id: 1, box: footBox(0.3, 0.6) }];
+    r.span(evening, evening + 121_000, 1000, inPond);
+    expect(r.events).toHaveLength(1);
+    expect(r.events[0]).toMatchObject({ kind: 'created', capturedAt: Date.parse('2024-07-05T11:00:00Z'), startedAt: evening });
+    const morning = Date.parse('2024-07-05T21:59:58Z'); // Sat 05:59:58
+    r.span(morning, morning + 3000, 1000, inPond);
+    expect(r.of('ended')).toMatchObject([{ capturedAt: Date.parse('2024-07-05T22:00:00Z'), message: "rule 'night' is outside its schedule" }]);
+    expect(r.of('created')).toHaveLength(1);
+  });
+
+  it('ends alerts of rules removed from the configuration and drops state of rules whose type changed', () => {
+    const r = new Run(new CameraRuleEngine(richCamera()));
+    r.span(T0, T0 + 2000, 500, () => [{ id: 1, box: footBox(0.3, 0.6) }]);
+    const saved = JSON.parse(JSON.stringify(r.engine.toJSON()));
+    const trimmed = testCamera({ zones: [water], rules: [{ id: 'dwell', type: 'crowd', zone: 'pond', minCount: 2 }] as never });
+    const engine = CameraRuleEngine.fromJSON(trimmed, saved);
+    const events = engine.evaluate({ capturedAt: T0 + 2000, tracks: [], removed: [] });
+    expect(events).toMatchObject([{ kind: 'ended', ruleId: 'enter', message: 'rule removed from the camera configuration' }]);
+    expect(engine.toJSON().rules.dwell).toEqual({ type: 'crowd', state: expect.anything() });
+  });
+
+  it('rejects out-of-order frames, foreign or unknown state, and rules naming missing zones', () => {
+    const engine = new CameraRuleEngine(richCamera());
+    engine.evaluate({ capturedAt: T0, tracks: [], removed: [] });
+    expect(() => engine.evaluate({ capturedAt: T0 - 1, tracks: [], removed: [] })).toThrow(/older than the previous/);
+    expect(() => CameraRuleEngine.fromJSON(testCamera({ id: 'cam-2' }), engine.toJSON())).toThrow(/camera 'cam-1' given to camera 'cam-2'/);
+    expect(() => CameraRuleEngine.fromJSON(richCamera(), { ...engine.toJSON(), version: 2 } as never)).toThrow(/version/);
+    const broken = { ...richCamera(), rules: [{ ...richCamera().rules![0], zone: 'nowhere' }] } as CameraConfig;
+    expect(() => new CameraRuleEngine(broken)).toThrow(/rule 'enter' names zone 'nowhere'/);
+  });
+});

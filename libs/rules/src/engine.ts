@@ -1,0 +1,139 @@
+// The rules of one camera over time. Built from the camera's effective rules; fed the tracker's
+// output and the frame's picture metrics per analysed frame; returns alert events. Its whole state is
+// plain JSON so that any analyzer worker can continue the camera.
+import { effectiveRules, type CameraConfig, type RuleConfig } from '@xl/config';
+import { AlertBook, type AlertBookJSON } from './alert-book';
+import { SharpnessBaseline, type SharpnessBaselineJSON } from './baseline';
+import { CrowdEvaluator } from './crowd';
+import { HealthEvaluator, isHealthRule, LUMA_RECOVERY_MARGIN, type HealthFrame } from './health';
+import { LineCrossEvaluator } from './line-cross';
+import { PresenceEvaluator } from './presence';
+import type { RuleContext, RuleEvaluator } from './rule';
+import { localClock, scheduleActive } from './schedule';
+import type { RuleEvaluationInput, RuleEvent } from './types';
+import { VanishEvaluator } from './vanish';
+
+/** Luma at or below which the picture counts as dark for the blur check when no covered rule says otherwise. */
+const DEFAULT_DARK_LUMA = 40;
+
+export interface RuleEngineStateJSON {
+  version: 1;
+  cameraId: string;
+  /** Epoch ms of the last evaluated frame, or null before the first. */
+  lastCapturedAt: number | null;
+  alerts: AlertBookJSON;
+  baseline: SharpnessBaselineJSON;
+  /** Per rule id: its type (state of a rule whose type changed is dropped) and its state. */
+  rules: Record<string, { type: RuleConfig['type']; state: unknown }>;
+}
+
+export class CameraRuleEngine {
+  readonly cameraId: string;
+  /** The rules this engine runs (enabled ones, in configuration order). */
+  readonly rules: readonly RuleConfig[];
+  private readonly evaluators: RuleEvaluator[];
+  private readonly book: AlertBook;
+  private readonly baseline = new SharpnessBaseline();
+  private frame: HealthFrame;
+  private lastCapturedAt: number | null = null;
+
+  constructor(private readonly camera: CameraConfig) {
+    this.cameraId = camera.id;
+    this.book = new AlertBook(camera.id);
+    this.frame = { baseline: this.baseline, dark: false };
+    this.rules = effectiveRules(camera).filter((r) => r.enabled);
+    this.evaluators = this.rules.map((rule) => this.evaluatorFor(rule));
+  }
+
+  /** An engine for `camera` continuing from a saved state (rules added since start fresh). */
+  static fromJSON(camera: CameraConfig, state: RuleEngineStateJSON): CameraRuleEngine {
+    if (!state || state.version !== 1) throw new Error(`rule engine state: unsupported version ${String(state?.version)}`);
+    if (state.cameraId !== camera.id) throw new Error(`rule engine state of camera '${state.cameraId}' given to camera '${camera.id}'`);
+    const engine = new CameraRuleEngine(camera);
+    engine.lastCapturedAt = state.lastCapturedAt;
+    engine.book.load(state.alerts);
+    engine.baseline.load(state.baseline);
+    for (const e of engine.evaluators) {
+      const saved = state.rules[e.rule.id];
+      if (saved && saved.type === e.rule.type) e.load(saved.state);
+    }
+    return engine;
+  }
+
+  evaluate(input: RuleEvaluationInput): RuleEvent[] {
+    const now = input.capturedAt;
+    if (!Number.isFinite(now)) throw new RangeError(`rules: capturedAt ${now} is not a number`);
+    if (this.lastCapturedAt !== null && now < this.lastCapturedAt) {
+      throw new RangeError(`rules: frame at ${now} is older than the previous one at ${this.lastCapturedAt}`);
+    }
+    this.lastCapturedAt = now;
+    this.book.endOrphans(new Set(this.rules.map((r) => r.id)), now);
+    const clock = localClock(this.camera.timezone, now);
+    this.frame = { baseline: this.baseline, dark: input.quality ? input.quality.meanLuma <= this.darkLuma() : false };
+    for (const e of this.evaluators) {
+      const ctx: RuleContext = {
+        now,
+        scheduled: scheduleActive(e.rule.schedule, clock),
+        tracks: input.tracks,
+        removed: input.removed,
+        quality: input.quality,
+        book: this.book,
+      };
+      e.step(ctx);
+    }
+    if (input.quality && !this.frame.dark && this.healthy()) this.baseline.learn(now, input.quality.sharpness);
+    this.book.prune(now, new Set(input.removed.map((t) => t.trackId)));
+    return this.book.drain();
+  }
+
+  /**
+   * True while a rule needs frames even without motion: someone is in a water zone or a vanish
+   * countdown runs, a crowd or health hold is timing or active. The analyzer keeps the camera hot.
+   */
+  isHot(): boolean {
+    return this.evaluators.some((e) => e.busy());
+  }
+
+  toJSON(): RuleEngineStateJSON {
+    const rules: RuleEngineStateJSON['rules'] = {};
+    for (const e of this.evaluators) rules[e.rule.id] = { type: e.rule.type, state: e.toJSON() };
+    return {
+      version: 1,
+      cameraId: this.cameraId,
+      lastCapturedAt: this.lastCapturedAt,
+      alerts: this.book.toJSON(),
+      baseline: this.baseline.toJSON(),
+      rules,
+    };
+  }
+
+  private evaluatorFor(rule: RuleConfig): RuleEvaluator {
+    if (isHealthRule(rule)) return new HealthEvaluator(rule, () => this.frame);
+    if (rule.type === 'line_cross') {
+      const line = this.camera.lines.find((l) => l.id === rule.line);
+      if (!line) throw new Error(`camera '${this.camera.id}': rule '${rule.id}' names line '${rule.line}', which the camera does not have`);
+      return new LineCrossEvaluator(rule, line);
+    }
+    const zone = this.camera.zones.find((z) => z.id === rule.zone);
+    if (!zone) throw new Error(`camera '${this.camera.id}': rule '${rule.id}' names zone '${rule.zone}', which the camera does not have`);
+    switch (rule.type) {
+      case 'zone_enter':
+      case 'dwell':
+        return new PresenceEvaluator(rule, zone);
+      case 'vanish_in_water':
+        return new VanishEvaluator(rule, zone);
+      case 'crowd':
+        return new CrowdEvaluator(rule, zone);
+    }
+  }
+
+  /** No health rule finds the current frame bad or is active: the frame may teach the baseline. */
+  private healthy(): boolean {
+    return this.evaluators.every((e) => !(e instanceof HealthEvaluator) || (!e.busy() && e.lastVerdict !== 'bad'));
+  }
+
+  private darkLuma(): number {
+    const covered = this.rules.filter((r) => r.type === 'camera_covered').map((r) => r.maxLuma);
+    return (covered.length ? Math.max(...covered) : DEFAULT_DARK_LUMA) + LUMA_RECOVERY_MARGIN;
+  }
+}

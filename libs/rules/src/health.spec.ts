@@ -1,0 +1,86 @@
+import { CameraRuleEngine } from './engine';
+import { Run, T0, testCamera } from './testing/scene';
+import type { FrameQualitySample } from './types';
+
+const q = (meanLuma: number, sharpness = 10, difference: number | null = 5): FrameQualitySample => ({ meanLuma, sharpness, difference });
+const healthCamera = (rules: unknown[]) => testCamera({ rules: rules as never });
+
+describe('camera health', () => {
+  it('camera_covered: dark for `seconds` → created; ends only once clearly bright again', () => {
+    const r = new Run(new CameraRuleEngine(healthCamera([{ id: 'cov', type: 'camera_covered' }])));
+    r.span(T0, T0 + 5000, 250, () => [], () => q(120));
+    r.span(T0 + 5000, T0 + 6500, 250, () => [], () => q(20)); // 1.25 s dark
+    expect(r.events).toEqual([]);
+    const [created] = r.at(T0 + 6500, [], q(20));
+    expect(created).toMatchObject({ kind: 'created', rule: 'camera_covered', severity: 'major', startedAt: T0 + 5000, boxes: [] });
+    expect(created.trackId).toBeUndefined();
+    expect(created.message).toBe('camera covered or dark for 1.5 s: mean luma 20.0 (dark at ≤ 40)');
+    // Just above the threshold is not "recovered" (hysteresis), however long.
+    r.span(T0 + 7000, T0 + 12_000, 250, () => [], () => q(45));
+    expect(r.of('ended')).toEqual([]);
+    // Bright again: ends after min(seconds, 2 s) = 1.5 s of good frames.
+    r.span(T0 + 12_000, T0 + 13_500, 250, () => [], () => q(120));
+    expect(r.of('ended')).toEqual([]);
+    const [ended] = r.at(T0 + 13_500, [], q(120));
+    expect(ended).toMatchObject({ kind: 'ended', alertId: created.alertId, message: 'picture recovered: mean luma 120.0 (dark at ≤ 40)' });
+    // Covered again within the 300 s default cooldown: no new alert.
+    r.span(T0 + 14_000, T0 + 30_000, 500, () => [], () => q(10));
+    expect(r.of('created')).toHaveLength(1);
+    // After the cooldown it fires again, with a new id.
+    r.span(T0 + 313_500, T0 + 316_000, 500, () => [], () => q(10));
+    const again = r.of('created');
+    expect(again).toHaveLength(2);
+    expect(again[1].alertId).not.toBe(created.alertId);
+  });
+
+  it('camera_frozen: unchanged frames for `seconds`; tolerates one encoder refresh and unknown differences', () => {
+    const r = new Run(new CameraRuleEngine(healthCamera([{ id: 'frz', type: 'camera_frozen' }])));
+    r.span(T0, T0 + 2000, 500, () => [], () => q(100, 10, 4));
+    r.span(T0 + 2000, T0 + 8000, 500, () => [], (t) => q(100, 10, t === T0 + 4000 ? 0.9 : t === T0 + 5000 ? null : 0.1));
+    expect(r.events).toEqual([]);
+    expect(r.engine.isHot()).toBe(true);
+    expect(r.at(T0 + 8000, [], q(100, 10, 0.1))).toMatchObject([{ kind: 'created', rule: 'camera_frozen', startedAt: T0 + 2000 }]);
+    // Two refreshes in a row are movement: a fresh streak would be needed.
+    const moving = new Run(new CameraRuleEngine(healthCamera([{ id: 'frz', type: 'camera_frozen' }])));
+    moving.span(T0, T0 + 20_000, 500, () => [], (t) => q(100, 10, (t - T0) % 3000 < 1000 ? 3 : 0.1));
+    expect(moving.events).toEqual([]);
+    // Recovery needs a clear difference (> 2 × maxDifference) on consecutive frames.
+    r.span(T0 + 8500, T0 + 20_000, 500, () => [], () => q(100, 10, 1));
+    expect(r.of('ended')).toEqual([]);
+    r.span(T0 + 20_000, T0 + 22_500, 500, () => [], () => q(100, 10, 6));
+    expect(r.of('ended')).toMatchObject([{ capturedAt: T0 + 22_000 }]);
+  });
+
+  it('camera_blurred: sharpness below the ratio of the learned baseline, which stays frozen while blurred', () => {
+    const r = new Run(new CameraRuleEngine(healthCamera([{ id: 'cov', type: 'camera_covered' }, { id: 'blur', type: 'camera_blurred' }])));
+    // Warm-up: nothing is judged until the baseline has 10 samples (these are poor, 2).
+    r.span(T0, T0 + 2250, 250, () => [], () => q(100, 2));
+    expect(r.events).toEqual([]);
+    // It then rises quickly (30 s) towards the healthy ~10–11.
+    r.span(T0 + 10_000, T0 + 100_000, 250, () => [], (t) => q(100, t % 500 ? 10 : 11));
+    expect(r.engine.toJSON().baseline.mean).toBeGreaterThan(9.5);
+    expect(r.events).toEqual([]);
+    // Defocused: 3 < 0.35 × ~10.
+    r.span(T0 + 100_000, T0 + 103_000, 250, () => [], () => q(100, 3));
+    expect(r.events).toEqual([]);
+    expect(r.at(T0 + 103_000, [], q(100, 3))).toMatchObject([{ kind: 'created', rule: 'camera_blurred', severity: 'warning', startedAt: T0 + 100_000 }]);
+    const before = r.engine.toJSON().baseline.mean;
+    r.span(T0 + 103_250, T0 + 703_250, 1000, () => [], () => q(100, 3)); // ten minutes blurred
+    expect(r.engine.toJSON().baseline.mean).toBe(before);
+    expect(r.of('ended')).toEqual([]);
+    // Sharper but not back (4 < 1.3 × 0.35 × ~10): still blurred. Then sharp again.
+    r.span(T0 + 704_000, T0 + 710_000, 500, () => [], () => q(100, 4));
+    expect(r.of('ended')).toEqual([]);
+    r.span(T0 + 710_000, T0 + 713_000, 500, () => [], () => q(100, 9));
+    expect(r.of('ended')).toMatchObject([{ rule: 'camera_blurred', capturedAt: T0 + 712_000 }]);
+  });
+
+  it('does not call a dark picture blurred, and waits without picture metrics', () => {
+    const r = new Run(new CameraRuleEngine(healthCamera([{ id: 'cov', type: 'camera_covered' }, { id: 'blur', type: 'camera_blurred' }])));
+    r.span(T0, T0 + 10_000, 500, () => [], () => q(100, 10));
+    r.span(T0 + 10_000, T0 + 20_000, 500, () => [], () => q(15, 0.5));
+    expect(r.events.map((e) => `${e.kind}:${e.rule}`)).toEqual(['created:camera_covered']);
+    r.span(T0 + 20_000, T0 + 40_000, 500); // no metrics: nothing changes
+    expect(r.events).toHaveLength(1);
+  });
+});

@@ -1,0 +1,122 @@
+// Camera health rules on the frame-quality metrics: covered/dark lens (mean luma), blurred lens
+// (sharpness against the camera's learned baseline), frozen picture (frame difference). Each is a
+// Hold with value hysteresis — the picture must clearly recover (a margin past the threshold), for
+// min(seconds, 2 s) and two frames in a row, before the alert ends.
+import type { BlurredRule, CoveredRule, FrozenRule } from '@xl/config';
+import { subjectKey } from './alert-book';
+import { Hold, type HoldJSON, type Verdict } from './hold';
+import { endIfUnscheduled, raise, ruleFields, seconds, type RuleContext, type RuleEvaluator } from './rule';
+import type { SharpnessBaseline } from './baseline';
+import type { FrameQualitySample } from './types';
+
+/** Luma levels above maxLuma at which a covered/dark picture counts as recovered. */
+export const LUMA_RECOVERY_MARGIN = 8;
+/** Sharpness must climb back to this multiple of maxSharpnessRatio × baseline to count as recovered. */
+export const SHARPNESS_RECOVERY_FACTOR = 1.3;
+/** Difference must exceed this multiple of maxDifference to count as a moving picture again. */
+export const DIFFERENCE_RECOVERY_FACTOR = 2;
+/** Longest time a recovered picture must last before a health alert ends. */
+export const HEALTH_END_MAX_MS = 2000;
+
+type HealthRule = CoveredRule | BlurredRule | FrozenRule;
+
+/** Shared by the health rules of one camera within a frame. */
+export interface HealthFrame {
+  baseline: SharpnessBaseline;
+  /** The picture is dark (a blurred verdict would be meaningless). */
+  dark: boolean;
+}
+
+export class HealthEvaluator implements RuleEvaluator {
+  private readonly hold: Hold;
+  /** Verdict of the latest frame (the baseline learns only from frames no health rule finds bad). */
+  lastVerdict: Verdict = 'unknown';
+
+  constructor(
+    readonly rule: HealthRule,
+    private readonly frame: () => HealthFrame,
+  ) {
+    this.hold = new Hold(rule.seconds * 1000, Math.min(rule.seconds * 1000, HEALTH_END_MAX_MS));
+  }
+
+  step(ctx: RuleContext): void {
+    const { rule } = this;
+    const { book, now } = ctx;
+    const key = subjectKey(rule.id, { kind: 'camera' });
+    if (ctx.quality) {
+      const { verdict, detail } = this.judge(ctx.quality);
+      this.lastVerdict = verdict;
+      const change = this.hold.sample(now, verdict);
+      if (change === 'end') book.end(key, now, `picture recovered: ${detail}`, rule.cooldownSeconds);
+      if (this.hold.active && !book.isOpen(key)) {
+        const since = this.hold.since ?? now;
+        raise(ctx, {
+          ...ruleFields(rule),
+          subject: { kind: 'camera' },
+          startedAt: since,
+          score: 1,
+          boxes: [],
+          message: `${describe(rule)} for ${seconds(now - since)}: ${detail}`,
+        });
+      }
+    }
+    endIfUnscheduled(ctx, rule);
+  }
+
+  /** Active or timing a bad streak. */
+  busy(): boolean {
+    return this.hold.busy;
+  }
+
+  get active(): boolean {
+    return this.hold.active;
+  }
+
+  toJSON(): HoldJSON {
+    return this.hold.toJSON();
+  }
+
+  load(json: unknown): void {
+    this.hold.load(json as HoldJSON);
+  }
+
+  private judge(q: FrameQualitySample): { verdict: Verdict; detail: string } {
+    const rule = this.rule;
+    switch (rule.type) {
+      case 'camera_covered': {
+        const verdict = q.meanLuma <= rule.maxLuma ? 'bad' : q.meanLuma > rule.maxLuma + LUMA_RECOVERY_MARGIN ? 'good' : 'neutral';
+        return { verdict, detail: `mean luma ${q.meanLuma.toFixed(1)} (dark at ≤ ${rule.maxLuma})` };
+      }
+      case 'camera_blurred': {
+        const { baseline, dark } = this.frame();
+        const base = baseline.value;
+        if (base === null || dark) return { verdict: 'unknown', detail: 'no sharpness baseline yet' };
+        const limit = rule.maxSharpnessRatio * base;
+        const recovered = Math.min(base, limit * SHARPNESS_RECOVERY_FACTOR);
+        const verdict = q.sharpness < limit ? 'bad' : q.sharpness >= recovered ? 'good' : 'neutral';
+        return { verdict, detail: `sharpness ${q.sharpness.toFixed(2)} vs baseline ${base.toFixed(2)} (blurred below ${limit.toFixed(2)})` };
+      }
+      case 'camera_frozen': {
+        if (q.difference === null) return { verdict: 'unknown', detail: 'no previous frame' };
+        const good = q.difference > rule.maxDifference * DIFFERENCE_RECOVERY_FACTOR;
+        const verdict = q.difference <= rule.maxDifference ? 'bad' : good ? 'good' : 'neutral';
+        return { verdict, detail: `frame difference ${q.difference.toFixed(2)} (frozen at ≤ ${rule.maxDifference})` };
+      }
+    }
+  }
+}
+
+function describe(rule: HealthRule): string {
+  switch (rule.type) {
+    case 'camera_covered':
+      return 'camera covered or dark';
+    case 'camera_blurred':
+      return 'camera picture blurred';
+    case 'camera_frozen':
+      return 'camera picture frozen';
+  }
+}
+
+export function isHealthRule(rule: { type: string }): rule is HealthRule {
+  return rule.type === 'camera_covered' || rule.type === 'camera_blurred' || rule.type === 'camera_frozen';
+}

@@ -1,0 +1,84 @@
+// A condition with time hysteresis, for crowd and camera-health rules. It becomes active when bad
+// samples have lasted `onMs` (one odd sample in between — an encoder refresh on a frozen picture, a
+// missed detection in a crowd — does not restart the count; two in a row do) and inactive again when
+// good samples have lasted `offMs` with at least two of them in a row. Samples between the bad and good
+// thresholds ("neutral") hold the status; "unknown" samples are ignored altogether.
+
+export type Verdict = 'bad' | 'good' | 'neutral' | 'unknown';
+
+export interface HoldJSON {
+  active: boolean;
+  /** Start of the current bad streak (inactive) or of the active period. */
+  since: number | null;
+  misses: number;
+  goodSince: number | null;
+  goodRun: number;
+}
+
+/** Samples against a bad streak that end it. */
+const MAX_MISSES = 2;
+/** Consecutive good samples needed to end an active condition. */
+const MIN_GOOD_RUN = 2;
+
+export class Hold {
+  private s: HoldJSON = { active: false, since: null, misses: 0, goodSince: null, goodRun: 0 };
+
+  constructor(
+    private readonly onMs: number,
+    private readonly offMs: number,
+  ) {}
+
+  get active(): boolean {
+    return this.s.active;
+  }
+
+  /** Start of the bad streak that made (or is making) the condition active. */
+  get since(): number | null {
+    return this.s.since;
+  }
+
+  /** True while a bad streak is being timed or the condition is active. */
+  get busy(): boolean {
+    return this.s.active || this.s.since !== null;
+  }
+
+  sample(t: number, verdict: Verdict): 'start' | 'end' | null {
+    const s = this.s;
+    if (verdict === 'unknown') return null;
+    if (!s.active) {
+      if (verdict === 'bad') {
+        if (s.since === null) s.since = t;
+        s.misses = 0;
+        if (t - s.since >= this.onMs) {
+          s.active = true;
+          s.goodSince = null;
+          s.goodRun = 0;
+          return 'start';
+        }
+      } else if (s.since !== null && ++s.misses >= MAX_MISSES) {
+        s.since = null;
+        s.misses = 0;
+      }
+      return null;
+    }
+    if (verdict !== 'good') {
+      s.goodSince = null;
+      s.goodRun = 0;
+      return null;
+    }
+    if (s.goodSince === null) s.goodSince = t;
+    if (++s.goodRun >= MIN_GOOD_RUN && t - s.goodSince >= this.offMs) {
+      this.s = { active: false, since: null, misses: 0, goodSince: null, goodRun: 0 };
+      return 'end';
+    }
+    return null;
+  }
+
+  toJSON(): HoldJSON {
+    return { ...this.s };
+  }
+
+  load(json: HoldJSON): void {
+    this.s = { ...json };
+  }
+}

@@ -1,0 +1,5 @@
+export { CameraRuleEngine, type RuleEngineStateJSON } from './engine';
+export type { RuleEvent, RuleEvaluationInput, FrameQualitySample } from './types';
+export { alertIdOf, fnv1a64 } from './alert-id';
+export { localClock, scheduleActive, windowContains, type LocalClock, type ScheduleWindow } from './schedule';
+export { severityOf } from './rule';

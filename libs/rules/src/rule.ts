@@ -1,0 +1,110 @@
+// What every rule evaluator shares: the per-frame context it sees and the interface the engine drives.
+import type { AlertBox, Severity } from '@xl/contracts';
+import type { LineConfig, RuleConfig, ZoneConfig } from '@xl/config';
+import { centerPoint, footPoint, pointInPolygon, type Point } from '@xl/geometry';
+import type { Track } from '@xl/tracking';
+import { subjectKey, type AlertBook, type AlertSpec } from './alert-book';
+import type { Sighting } from './membership';
+import type { FrameQualitySample } from './types';
+
+export interface RuleContext {
+  now: number;
+  /** The rule's schedule contains `now`. */
+  scheduled: boolean;
+  tracks: readonly Track[];
+  removed: readonly Track[];
+  quality?: FrameQualitySample;
+  book: AlertBook;
+}
+
+export interface RuleEvaluator {
+  readonly rule: RuleConfig;
+  step(ctx: RuleContext): void;
+  /** Needs frames even without motion (a countdown or hold running, someone in the water): keep the camera hot. */
+  busy(): boolean;
+  toJSON(): unknown;
+  load(json: unknown): void;
+}
+
+type ObjectRule = Extract<RuleConfig, { classes: string[] }>;
+
+/** Rule-type defaults, used when a rule sets no `severity`. */
+export function severityOf(rule: RuleConfig, zone?: ZoneConfig): Severity {
+  if (rule.severity) return rule.severity;
+  switch (rule.type) {
+    case 'vanish_in_water':
+      return 'critical';
+    case 'zone_enter':
+    case 'dwell':
+      return zone?.type === 'water' ? 'major' : 'warning';
+    case 'camera_covered':
+    case 'camera_frozen':
+      return 'major';
+    case 'crowd':
+    case 'line_cross':
+    case 'camera_blurred':
+      return 'warning';
+  }
+}
+
+export function watches(rule: ObjectRule, track: Track): boolean {
+  return rule.classes.includes(track.label);
+}
+
+/** Passes the rule's minScore and minBoxHeight. */
+export function trusted(rule: ObjectRule, track: Track): boolean {
+  return track.score >= rule.minScore && track.box[3] - track.box[1] >= rule.minBoxHeight;
+}
+
+/** The point tested against zones and lines: foot (bottom-centre) for persons, centre otherwise, unless set. */
+export function anchorOf(rule: ObjectRule, track: Track): Point {
+  const anchor = rule.anchor ?? (track.label === 'person' ? 'foot' : 'center');
+  return anchor === 'foot' ? footPoint(track.box) : centerPoint(track.box);
+}
+
+export function sightingOf(rule: ObjectRule, track: Track, zone: ZoneConfig): Sighting {
+  if (!pointInPolygon(anchorOf(rule, track), zone.polygon)) return false;
+  return trusted(rule, track) ? true : null;
+}
+
+export function alertBoxOf(track: Track): AlertBox {
+  return { box: [...track.box], label: track.label, score: track.score, trackId: track.trackId };
+}
+
+export function zoneText(zone: ZoneConfig): string {
+  return `${zone.type === 'water' ? 'water zone' : 'zone'} '${zone.name ?? zone.id}'`;
+}
+
+export function lineText(line: LineConfig): string {
+  return `line '${line.name ?? line.id}'`;
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The fields of an alert that come from its rule (and zone). */
+export function ruleFields(rule: RuleConfig, zone?: ZoneConfig): Pick<AlertSpec, 'ruleId' | 'rule' | 'severity' | 'zoneId'> {
+  return { ruleId: rule.id, rule: rule.type, severity: severityOf(rule, zone), ...(zone ? { zoneId: zone.id } : {}) };
+}
+
+/** Ends the alerts of tracks the tracker removed in this frame (per-track rules). */
+export function endRemoved(ctx: RuleContext, rule: RuleConfig): void {
+  for (const t of ctx.removed) {
+    ctx.book.end(subjectKey(rule.id, { kind: 'track', trackId: t.trackId }), ctx.now, `${t.label} track ${t.trackId} is gone from the picture`, rule.cooldownSeconds);
+  }
+}
+
+/** The condition of `spec` holds in this frame: update its open alert, or open one if the rule is scheduled. */
+export function raise(ctx: RuleContext, spec: AlertSpec, force = false): void {
+  const key = subjectKey(spec.ruleId, spec.subject);
+  if (ctx.book.isOpen(key)) ctx.book.update(key, { score: spec.score, boxes: spec.boxes, message: spec.message, level: spec.level, force }, ctx.now);
+  else if (ctx.scheduled) ctx.book.create(spec, ctx.now);
+}
+
+/** Outside its schedule a rule raises nothing and its open alerts end. */
+export function endIfUnscheduled(ctx: RuleContext, rule: RuleConfig): void {
+  if (ctx.scheduled) return;
+  const message = `rule '${rule.id}' is outside its schedule`;
+  for (const key of ctx.book.openKeysOf(rule.id)) ctx.book.end(key, ctx.now, message, rule.cooldownSeconds);
+}

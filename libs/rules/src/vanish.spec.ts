@@ -1,0 +1,149 @@
+import { CameraRuleEngine } from './engine';
+import { footBox, Run, T0, testCamera } from './testing/scene';
+
+const water = { id: 'sea', type: 'water' as const, polygon: [[0, 0.5], [1, 0.5], [1, 0.7], [0, 0.7]] as [number, number][] };
+const IN = footBox(0.5, 0.6);
+const OUT = footBox(0.5, 0.8);
+
+/** Defaults: enter (inertia 2), dwell 30 s, vanish (lostSeconds 3, minTrackedSeconds 1), health. */
+function run(lostBufferMs = 2000, cameraExtra: Record<string, unknown> = {}): Run {
+  return new Run(new CameraRuleEngine(testCamera({ zones: [water], ...cameraExtra })), lostBufferMs);
+}
+
+/** Walks in from the sand and stays in the water until `until` (exclusive), frames every 0.5 s. */
+function wadeIn(r: Run, until: number, box = IN): void {
+  r.at(T0, [{ id: 1, box: OUT }]);
+  r.span(T0 + 500, until, 500, () => [{ id: 1, box }]);
+}
+
+describe('vanish_in_water', () => {
+  it('raises a critical alert lostSeconds after the last sighting in the water, past the tracker removing the track', () => {
+    const r = run();
+    wadeIn(r, T0 + 4000); // in the water 0.5–3.5 s
+    const enter = r.of('created', 'zone_enter')[0];
+    expect(enter).toBeDefined();
+    expect(r.engine.isHot()).toBe(true); // someone is in the water
+    r.span(T0 + 4000, T0 + 6500, 500); // lost; removed at 6.0 s (> 2 s lost buffer)
+    expect(r.of('created', 'vanish_in_water')).toEqual([]);
+    expect(r.engine.isHot()).toBe(true);
+    const [vanish] = r.at(T0 + 6500).filter((e) => e.rule === 'vanish_in_water');
+    expect(vanish).toMatchObject({
+      kind: 'created',
+      rule: 'vanish_in_water',
+      ruleId: 'sea.vanish',
+      severity: 'critical',
+      zoneId: 'sea',
+      trackId: 1,
+      startedAt: T0 + 3500,
+      relatedAlertId: enter.alertId,
+      message: "person last seen in water zone 'sea' 3.0 s ago and not seen leaving: possible drowning",
+    });
+    expect(vanish.boxes).toEqual([{ box: IN, label: 'person', score: 0.8, trackId: 1 }]);
+    expect(r.engine.isHot()).toBe(false);
+    r.span(T0 + 7000, T0 + 30_000, 500);
+    expect(r.of('created')).toHaveLength(2);
+  });
+
+  it('fires at lostSeconds whatever the frame rate, and keeps waiting while no frame comes', () => {
+    const r = run(10_000);
+    wadeIn(r, T0 + 4000);
+    expect(r.at(T0 + 6499).filter((e) => e.rule === 'vanish_in_water')).toEqual([]);
+    expect(r.at(T0 + 6500).filter((e) => e.rule === 'vanish_in_water')).toHaveLength(1);
+    const late = run();
+    wadeIn(late, T0 + 4000);
+    expect(late.at(T0 + 9000).filter((e) => e.rule === 'vanish_in_water')).toMatchObject([{ startedAt: T0 + 3500 }]); // a heartbeat frame 5.5 s later
+  });
+
+  it('is not raised when the person left the water before being lost', () => {
+    const r = run();
+    wadeIn(r, T0 + 4000);
+    r.at(T0 + 4000, [{ id: 1, box: OUT }]);
+    r.span(T0 + 4500, T0 + 12_000, 500);
+    expect(r.of('created', 'vanish_in_water')).toEqual([]);
+    // Even one sighting outside counts: the last anchor while tracked was not in the zone.
+    const once = run();
+    wadeIn(once, T0 + 4000);
+    once.at(T0 + 4000, [{ id: 1, box: footBox(0.5, 0.72), score: 0.2 }]);
+    once.span(T0 + 4500, T0 + 12_000, 500);
+    expect(once.of('created', 'vanish_in_water')).toEqual([]);
+  });
+
+  it('is not raised when the person re-appears before lostSeconds; ends when they re-appear later', () => {
+    const r = run(5000);
+    wadeIn(r, T0 + 4000);
+    r.span(T0 + 4000, T0 + 6000, 500); // 2.5 s unseen
+    r.span(T0 + 6000, T0 + 8000, 500, () => [{ id: 1, box: IN }]);
+    r.span(T0 + 8000, T0 + 10_500, 500); // 2.5 s unseen again
+    expect(r.of('created', 'vanish_in_water')).toEqual([]);
+    r.span(T0 + 10_500, T0 + 11_500, 500); // now 3+ s
+    const [vanish] = r.of('created', 'vanish_in_water');
+    expect(vanish).toMatchObject({ startedAt: T0 + 7500 });
+    const back = r.at(T0 + 11_500, [{ id: 1, box: IN }]).filter((e) => e.rule === 'vanish_in_water');
+    expect(back).toMatchObject([{ kind: 'ended', alertId: vanish.alertId, message: 'person 1 is seen again' }]);
+  });
+
+  it('keeps a low-score but still tracked swimmer from counting as vanished', () => {
+    const r = run();
+    wadeIn(r, T0 + 4000);
+    r.span(T0 + 4000, T0 + 12_000, 500, () => [{ id: 1, box: footBox(0.5, 0.6, 0.05), score: 0.12 }]);
+    expect(r.of('created', 'vanish_in_water')).toEqual([]);
+    r.span(T0 + 12_000, T0 + 16_000, 500);
+    expect(r.of('created', 'vanish_in_water')).toMatchObject([{ startedAt: T0 + 11_500, score: 0.12 }]);
+  });
+
+  it('ignores tracks that were in the water for less than minTrackedSeconds', () => {
+    const r = run();
+    r.at(T0, [{ id: 1, box: OUT }]);
+    r.at(T0 + 500, [{ id: 1, box: IN }]);
+    r.at(T0 + 1000, [{ id: 1, box: IN }]); // 0.5 s in the water
+    r.span(T0 + 1500, T0 + 10_000, 500);
+    expect(r.of('created', 'vanish_in_water')).toEqual([]);
+    expect(r.engine.isHot()).toBe(false);
+  });
+
+  it('treats a new track close to the last sighting as the same swimmer resurfacing', () => {
+    const r = run();
+    wadeIn(r, T0 + 4000);
+    r.span(T0 + 4000, T0 + 6000, 500); // removed at 6.0 s…
+    r.span(T0 + 6000, T0 + 12_000, 500, () => [{ id: 2, box: footBox(0.52, 0.61) }]); // …and up again at 6.0 s
+    expect(r.of('created', 'vanish_in_water')).toEqual([]);
+    // A new person far away does not cancel anything.
+    const far = run();
+    wadeIn(far, T0 + 4000);
+    far.span(T0 + 4000, T0 + 6000, 500);
+    far.span(T0 + 6000, T0 + 12_000, 500, () => [{ id: 2, box: footBox(0.1, 0.6) }]);
+    expect(far.of('created', 'vanish_in_water')).toHaveLength(1);
+    // Resurfacing after the alarm ends it.
+    const after = run();
+    wadeIn(after, T0 + 4000);
+    after.span(T0 + 4000, T0 + 8000, 500);
+    expect(after.of('created', 'vanish_in_water')).toHaveLength(1);
+    after.span(T0 + 8000, T0 + 10_000, 500, () => [{ id: 2, box: footBox(0.48, 0.6) }]);
+    expect(after.of('ended', 'vanish_in_water')).toMatchObject([{ trackId: 1, message: 'person 1 resurfaced as track 2' }]);
+  });
+
+  it('does not fire outside its schedule', () => {
+    // 12:00 in Shanghai at T0; the rule only runs at night.
+    const camera = testCamera({
+      zones: [water],
+      rules: [{ id: 'v', type: 'vanish_in_water', zone: 'sea', schedule: [{ start: '19:00', end: '06:00' }] }] as never,
+    });
+    const r = new Run(new CameraRuleEngine(camera));
+    wadeIn(r, T0 + 4000);
+    r.span(T0 + 4000, T0 + 12_000, 500);
+    expect(r.events).toEqual([]);
+  });
+
+  it('fires after the cooldown when the same track vanishes again soon after re-appearing', () => {
+    const camera = testCamera({ zones: [water], rules: [{ id: 'v', type: 'vanish_in_water', zone: 'sea', cooldownSeconds: 10 }] as never });
+    const r = new Run(new CameraRuleEngine(camera), 60_000);
+    wadeIn(r, T0 + 4000);
+    r.span(T0 + 4000, T0 + 7000, 500);
+    r.span(T0 + 7000, T0 + 9000, 500, () => [{ id: 1, box: IN }]);
+    expect(r.of('ended')).toMatchObject([{ capturedAt: T0 + 7000 }]);
+    r.span(T0 + 9000, T0 + 20_000, 500);
+    const created = r.of('created');
+    expect(created).toHaveLength(2);
+    expect(created[1]).toMatchObject({ capturedAt: T0 + 17_000, startedAt: T0 + 8500 });
+  });
+});

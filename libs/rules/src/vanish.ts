@@ -1,0 +1,145 @@
+// vanish_in_water: a confirmed track whose last sighting was inside the water zone — and which did
+// not leave it since it entered — is not seen again for `lostSeconds`: possible drowning.
+//
+// The countdown runs from the track's last sighting, through the tracker's 'lost' state and beyond
+// its removal (the tracker's lost buffer may be shorter than lostSeconds). It stops when the track is
+// seen again, or when a new track of the same class appears inside the zone close to the last
+// sighting (a swimmer who resurfaced after the tracker gave up on them). The alert ends the same ways;
+// when neither happens it stays open for the operators and the engine forgets it a while after the
+// track's removal.
+import type { Box } from '@xl/contracts';
+import type { VanishRule, ZoneConfig } from '@xl/config';
+import { pointInPolygon, type Point } from '@xl/geometry';
+import type { Track } from '@xl/tracking';
+import { subjectKey } from './alert-book';
+import { anchorOf, ruleFields, seconds, trusted, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
+
+/** A fired alert of a removed track is remembered this long for a resurfacing match, then forgotten. */
+const RESURFACE_MEMORY_MS = 60_000;
+/** A new track within max(this, RESURFACE_SIZES × last box size) of the last sighting is the same swimmer. */
+const RESURFACE_MIN_DISTANCE = 0.05;
+const RESURFACE_SIZES = 1.5;
+
+interface Candidate {
+  trackId: number;
+  label: string;
+  /** First trusted sighting inside the zone of the current stay. */
+  inZoneSince: number;
+  /** Last sighting (inside). */
+  lastInsideAt: number;
+  anchor: Point;
+  box: Box;
+  score: number;
+  relatedAlertId?: string;
+  removedAt?: number;
+  firedAt?: number;
+}
+
+export class VanishEvaluator implements RuleEvaluator {
+  private candidates = new Map<number, Candidate>();
+
+  constructor(
+    readonly rule: VanishRule,
+    private readonly zone: ZoneConfig,
+  ) {}
+
+  step(ctx: RuleContext): void {
+    const { rule } = this;
+    const { book, now } = ctx;
+    const seen = new Set<number>();
+    for (const t of ctx.tracks) {
+      if (t.state !== 'tracked' || !watches(rule, t)) continue;
+      seen.add(t.trackId);
+      book.end(this.key(t.trackId), now, `${t.label} ${t.trackId} is seen again`, rule.cooldownSeconds);
+      this.observe(ctx, t);
+    }
+    for (const t of ctx.removed) {
+      const c = this.candidates.get(t.trackId);
+      if (c) c.removedAt = now;
+    }
+    for (const c of [...this.candidates.values()]) {
+      if (seen.has(c.trackId)) continue;
+      const key = this.key(c.trackId);
+      const heir = this.resurfaced(ctx, c);
+      if (heir) {
+        book.end(key, now, `${c.label} ${c.trackId} resurfaced as track ${heir.trackId}`, rule.cooldownSeconds);
+        this.candidates.delete(c.trackId);
+      } else if (c.firedAt !== undefined) {
+        if (!book.isOpen(key) || (c.removedAt !== undefined && now - Math.max(c.removedAt, c.firedAt) > RESURFACE_MEMORY_MS)) {
+          this.candidates.delete(c.trackId);
+        }
+      } else if (now - c.lastInsideAt >= rule.lostSeconds * 1000) {
+        this.due(ctx, c);
+      }
+    }
+  }
+
+  busy(): boolean {
+    return [...this.candidates.values()].some((c) => c.firedAt === undefined);
+  }
+
+  toJSON(): Candidate[] {
+    return [...this.candidates.values()].map((c) => ({ ...c }));
+  }
+
+  load(json: unknown): void {
+    this.candidates = new Map((json as Candidate[]).map((c) => [c.trackId, { ...c }]));
+  }
+
+  private observe(ctx: RuleContext, t: Track): void {
+    const anchor = anchorOf(this.rule, t);
+    let c = this.candidates.get(t.trackId);
+    if (!pointInPolygon(anchor, this.zone.polygon)) {
+      this.candidates.delete(t.trackId); // left the zone: whatever happens next is not a vanishing in it
+      return;
+    }
+    if (!c) {
+      if (!trusted(this.rule, t)) return;
+      c = { trackId: t.trackId, label: t.label, inZoneSince: ctx.now, lastInsideAt: ctx.now, anchor, box: t.box, score: t.score };
+      this.candidates.set(t.trackId, c);
+    }
+    c.lastInsideAt = ctx.now;
+    c.anchor = anchor;
+    c.box = [...t.box];
+    c.score = t.score;
+    c.firedAt = undefined;
+    c.relatedAlertId = ctx.book.findOpenFor('zone_enter', this.zone.id, t.trackId) ?? c.relatedAlertId;
+  }
+
+  /** A new track of a watched class, born after the last sighting, inside the zone and near it. */
+  private resurfaced(ctx: RuleContext, c: Candidate): Track | undefined {
+    const reach = Math.max(RESURFACE_MIN_DISTANCE, RESURFACE_SIZES * Math.max(c.box[2] - c.box[0], c.box[3] - c.box[1]));
+    return ctx.tracks.find((t) => {
+      if (t.trackId === c.trackId || t.state !== 'tracked' || t.firstSeenAt <= c.lastInsideAt || !watches(this.rule, t)) return false;
+      const p = anchorOf(this.rule, t);
+      return pointInPolygon(p, this.zone.polygon) && Math.hypot(p[0] - c.anchor[0], p[1] - c.anchor[1]) <= reach;
+    });
+  }
+
+  private due(ctx: RuleContext, c: Candidate): void {
+    const { rule, zone } = this;
+    const key = this.key(c.trackId);
+    if (c.lastInsideAt - c.inZoneSince < rule.minTrackedSeconds * 1000 || !ctx.scheduled) {
+      this.candidates.delete(c.trackId);
+      return;
+    }
+    if (ctx.book.coolingDown(key, ctx.now)) return; // still gone when the cooldown is over: fire then
+    ctx.book.create(
+      {
+        ...ruleFields(rule, zone),
+        subject: { kind: 'track', trackId: c.trackId },
+        startedAt: c.lastInsideAt,
+        score: c.score,
+        boxes: [{ box: [...c.box], label: c.label, score: c.score, trackId: c.trackId }],
+        message: `${c.label} last seen in ${zoneText(zone)} ${seconds(ctx.now - c.lastInsideAt)} ago and not seen leaving: possible drowning`,
+        relatedAlertId: c.relatedAlertId,
+      },
+      ctx.now,
+    );
+    c.firedAt = ctx.now;
+  }
+
+  private key(trackId: number): string {
+    return subjectKey(this.rule.id, { kind: 'track', trackId });
+  }
+}
