@@ -37,6 +37,20 @@ export default [
     },
   },
   {
+    // Tests may use the test kit (camera simulator, shared test data) and read files; the layering
+    // they must not break is that of the code they test, which the rule above checks.
+    files: ['**/*.spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          depConstraints: [{ sourceTag: '*', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter', 'type:testing'] }],
+        },
+      ],
+    },
+  },
+  {
     files: ['libs/{contracts,geometry,vision,tracking,rules,config}/src/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: nodeIo.map((name) => ({ name, message: 'pure libs do no I/O' })) }] },

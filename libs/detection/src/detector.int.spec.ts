@@ -12,7 +12,6 @@ import type { Box, Detection } from '@xl/contracts';
 import { iou } from '@xl/geometry';
 // Specs read shared test data through @xl/testing as docs/contributing.md asks; the boundary rule is
 // meant for the library code, not its specs.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { describeWithShared, sharedDir, sharedPath } from '@xl/testing';
 import { computeLetterbox } from '@xl/vision';
 import { InProcessDetector } from './in-process';

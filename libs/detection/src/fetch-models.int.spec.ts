@@ -8,7 +8,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 // Specs read shared test data through @xl/testing as docs/contributing.md asks; the boundary rule is
 // meant for the library code, not its specs.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { describeWithShared, sharedPath } from '@xl/testing';
 import { loadModel } from './manifest';
 

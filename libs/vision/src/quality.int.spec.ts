@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import type { Polygon } from '@xl/geometry';
 // Specs read shared test data through @xl/testing as docs/contributing.md asks; the boundary rule
 // (pure → pure only) is meant for the library code, not its specs.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { describeWithShared, sharedPath } from '@xl/testing';
 import { computeLetterbox, letterboxContentSize } from './letterbox';
 import { rasterizeMask } from './mask';
