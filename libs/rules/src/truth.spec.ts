@@ -3,9 +3,6 @@
 import { readFileSync } from 'node:fs';
 import type { Box, Detection } from '@xl/contracts';
 import type { ZoneConfig } from '@xl/config';
-// Specs read shared test data through @xl/testing as docs/contributing.md asks; the boundary rule
-// (pure → pure only) is meant for the library code, not its specs.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { describeWithShared, sharedPath } from '@xl/testing';
 import { ByteTracker } from '@xl/tracking';
 import { CameraRuleEngine } from './engine';
