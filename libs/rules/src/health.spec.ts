@@ -75,6 +75,25 @@ describe('camera health', () => {
     expect(r.of('ended')).toMatchObject([{ rule: 'camera_blurred', capturedAt: T0 + 712_000 }]);
   });
 
+  it('camera_frozen on the measured figures: IDR refreshes on a frozen stream vs a live static scene', () => {
+    // docs/detection.md: frozen 0.00–0.02 but ~1.0 on the frame after each IDR (every 2 s); a live
+    // static scene 0.93–5.0. At 2 fps the IDR step is one frame in four.
+    const frozen = new Run(new CameraRuleEngine(healthCamera([{ id: 'frz', type: 'camera_frozen', maxDifference: 0.05 }])));
+    frozen.span(T0, T0 + 12_000, 500, () => [], () => q(137, 37, 3.3));
+    frozen.span(T0 + 12_000, T0 + 30_000, 500, () => [], (t) => q(137, 37, (t - T0) % 2000 === 500 ? 1.0 : 0.01));
+    expect(frozen.of('created')).toMatchObject([{ rule: 'camera_frozen', startedAt: T0 + 12_000, capturedAt: T0 + 18_000 }]);
+    const live = new Run(new CameraRuleEngine(healthCamera([{ id: 'frz', type: 'camera_frozen', maxDifference: 0.05 }])));
+    live.span(T0, T0 + 60_000, 500, () => [], (t) => q(137, 37, 0.93 + ((t / 500) % 7) * 0.6));
+    expect(live.events).toEqual([]);
+  });
+
+  it('leaves an unchanging dark picture to camera_covered', () => {
+    const r = new Run(new CameraRuleEngine(healthCamera([{ id: 'cov', type: 'camera_covered' }, { id: 'frz', type: 'camera_frozen' }])));
+    r.span(T0, T0 + 5000, 500, () => [], () => q(137, 37, 3));
+    r.span(T0 + 5000, T0 + 30_000, 500, () => [], () => q(17.3, 0.3, 0));
+    expect(r.events.map((e) => `${e.kind}:${e.rule}`)).toEqual(['created:camera_covered']);
+  });
+
   it('does not call a dark picture blurred, and waits without picture metrics', () => {
     const r = new Run(new CameraRuleEngine(healthCamera([{ id: 'cov', type: 'camera_covered' }, { id: 'blur', type: 'camera_blurred' }])));
     r.span(T0, T0 + 10_000, 500, () => [], () => q(100, 10));

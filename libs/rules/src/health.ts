@@ -23,7 +23,7 @@ type HealthRule = CoveredRule | BlurredRule | FrozenRule;
 /** Shared by the health rules of one camera within a frame. */
 export interface HealthFrame {
   baseline: SharpnessBaseline;
-  /** The picture is dark (a blurred verdict would be meaningless). */
+  /** The picture is dark: blurred and frozen verdicts would be meaningless (covered takes precedence). */
   dark: boolean;
 }
 
@@ -98,6 +98,8 @@ export class HealthEvaluator implements RuleEvaluator {
       }
       case 'camera_frozen': {
         if (q.difference === null) return { verdict: 'unknown', detail: 'no previous frame' };
+        // A covered lens shows an unchanging dark picture too: that is camera_covered's to report.
+        if (this.frame().dark) return { verdict: 'unknown', detail: 'picture too dark to judge' };
         const good = q.difference > rule.maxDifference * DIFFERENCE_RECOVERY_FACTOR;
         const verdict = q.difference <= rule.maxDifference ? 'bad' : good ? 'good' : 'neutral';
         return { verdict, detail: `frame difference ${q.difference.toFixed(2)} (frozen at ≤ ${rule.maxDifference})` };
