@@ -168,9 +168,9 @@ export class AlertBook {
     return undefined;
   }
 
-  /** Ends, as "rule removed", the open alerts of rules that no longer exist. */
+  /** Ends the open alerts of rules that no longer exist or were disabled. */
   endOrphans(ruleIds: ReadonlySet<string>, now: number): void {
-    for (const a of [...this.open.values()]) if (!ruleIds.has(a.ruleId)) this.end(a.key, now, 'rule removed from the camera configuration', 0);
+    for (const a of [...this.open.values()]) if (!ruleIds.has(a.ruleId)) this.end(a.key, now, 'rule removed from the camera configuration or disabled', 0);
   }
 
   /**

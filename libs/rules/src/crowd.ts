@@ -30,7 +30,7 @@ export class CrowdEvaluator implements RuleEvaluator {
   step(ctx: RuleContext): void {
     const { rule, zone } = this;
     const { book, now } = ctx;
-    for (const t of ctx.removed) this.membership.forget(t.trackId);
+    this.membership.retain(new Set(ctx.tracks.map((t) => t.trackId)));
     const inside = ctx.tracks.filter((t) => {
       if (!watches(rule, t)) return false;
       if (t.state === 'tracked') this.membership.observe(t.trackId, now, sightingOf(rule, t, zone));

@@ -93,7 +93,7 @@ describe('CameraRuleEngine', () => {
     const trimmed = testCamera({ zones: [water], rules: [{ id: 'dwell', type: 'crowd', zone: 'pond', minCount: 2 }] as never });
     const engine = CameraRuleEngine.fromJSON(trimmed, saved);
     const events = engine.evaluate({ capturedAt: T0 + 2000, tracks: [], removed: [] });
-    expect(events).toMatchObject([{ kind: 'ended', ruleId: 'enter', message: 'rule removed from the camera configuration' }]);
+    expect(events).toMatchObject([{ kind: 'ended', ruleId: 'enter', message: 'rule removed from the camera configuration or disabled' }]);
     expect(engine.toJSON().rules.dwell).toEqual({ type: 'crowd', state: expect.anything() });
   });
 

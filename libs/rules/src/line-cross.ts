@@ -19,7 +19,8 @@ export class LineCrossEvaluator implements RuleEvaluator {
     const { rule, line } = this;
     const { now } = ctx;
     endRemoved(ctx, rule);
-    for (const t of ctx.removed) this.last.delete(t.trackId);
+    const present = new Set(ctx.tracks.map((t) => t.trackId));
+    for (const id of this.last.keys()) if (!present.has(id)) this.last.delete(id);
     for (const t of ctx.tracks) {
       if (t.state !== 'tracked' || !watches(rule, t) || !trusted(rule, t)) continue;
       const next = anchorOf(rule, t);

@@ -66,8 +66,9 @@ export class ZoneMembership {
     return [...this.members].filter(([, s]) => s.inside).map(([id]) => id);
   }
 
-  forget(trackId: number): void {
-    this.members.delete(trackId);
+  /** Drops tracks the tracker no longer reports (state restored out of step): memory stays bounded. */
+  retain(present: ReadonlySet<number>): void {
+    for (const id of this.members.keys()) if (!present.has(id)) this.members.delete(id);
   }
 
   toJSON(): MembershipJSON {

@@ -23,7 +23,7 @@ export class PresenceEvaluator implements RuleEvaluator {
     const { rule, zone } = this;
     const { book, now } = ctx;
     endRemoved(ctx, rule);
-    for (const t of ctx.removed) this.membership.forget(t.trackId);
+    this.membership.retain(new Set(ctx.tracks.map((t) => t.trackId)));
     for (const t of ctx.tracks) {
       if (!watches(rule, t)) continue;
       const key = this.key(t.trackId);
