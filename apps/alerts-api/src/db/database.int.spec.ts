@@ -1,0 +1,64 @@
+import '../testing/nest-esm';
+import { RegionsRepository } from '../regions/regions.repository';
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../testing/test-databases';
+import { type DatabaseHandle, migrateToLatest, openDatabase, parseDatabaseUrl } from './database';
+import { MIGRATIONS } from './migrations';
+
+describe('DATABASE_URL', () => {
+  it('understands SQLite paths and PostgreSQL URLs', () => {
+    expect(parseDatabaseUrl('sqlite:var/x.db')).toEqual({ kind: 'sqlite', location: 'var/x.db' });
+    expect(parseDatabaseUrl('sqlite:///srv/x.db')).toEqual({ kind: 'sqlite', location: '/srv/x.db' });
+    expect(parseDatabaseUrl('sqlite::memory:')).toEqual({ kind: 'sqlite', location: ':memory:' });
+    expect(parseDatabaseUrl('postgres://u@h/db').kind).toBe('postgres');
+    expect(() => parseDatabaseUrl('mysql://h/db')).toThrow(/unsupported scheme/);
+  });
+});
+
+describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
+  let target: TestDatabase;
+  let handle: DatabaseHandle;
+
+  beforeAll(async () => {
+    target = await createTestDatabase(kind);
+    handle = openDatabase(target.url);
+  });
+  afterAll(async () => {
+    await handle?.close();
+    await target?.drop();
+  });
+
+  it('applies every migration once, in order', async () => {
+    const first = await migrateToLatest(handle.db);
+    expect(first.map((m) => m.migrationName)).toEqual(MIGRATIONS.map(([name]) => name));
+    expect(await migrateToLatest(handle.db)).toEqual([]);
+  });
+
+  it('returns epoch milliseconds as numbers and JSON text unchanged', async () => {
+    const at = 1_795_000_000_123;
+    await handle.db.insertInto('stream_offsets').values({ stream: 's', last_id: '1-0' }).execute();
+    await handle.db
+      .insertInto('camera_status')
+      .values({ camera_id: 'c', status: 'offline', reason: 'refused', detail: null, since: at, offline_since: at, ingest_id: 'i', updated_at: at })
+      .execute();
+    const row = await handle.db.selectFrom('camera_status').selectAll().executeTakeFirstOrThrow();
+    expect(row.since).toBe(at);
+    expect(typeof row.updated_at).toBe('number');
+  });
+
+  it('keeps the region closure right through inserts and moves', async () => {
+    const regions = new RegionsRepository(handle.db);
+    const r = (id: string, parentId: string | null, level: 'city' | 'county' | 'township' | 'village') => ({ id, name: id, level, parentId, createdAt: 1, updatedAt: 1 });
+    await regions.insert(r('city', null, 'city'));
+    await regions.insert(r('c1', 'city', 'county'));
+    await regions.insert(r('c2', 'city', 'county'));
+    await regions.insert(r('t1', 'c1', 'township'));
+    await regions.insert(r('v1', 't1', 'village'));
+    expect(await regions.path('v1')).toEqual(['city', 'c1', 't1', 'v1']);
+    expect((await regions.subtreeIds(['c1'])).sort()).toEqual(['c1', 't1', 'v1']);
+
+    await regions.update('t1', { name: 't1', level: 'township', parentId: 'c2' }, 2);
+    expect(await regions.path('v1')).toEqual(['city', 'c2', 't1', 'v1']);
+    expect(await regions.subtreeIds(['c1'])).toEqual(['c1']);
+    expect((await regions.listWithin(['c2'])).map((x) => x.id).sort()).toEqual(['c2', 't1', 'v1']);
+  });
+});

@@ -1,0 +1,76 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, type MigrationResult, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Pool, types as pgTypes } from 'pg';
+import { MIGRATIONS } from './migrations';
+import type { Database } from './schema';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+export interface DatabaseTarget {
+  kind: DatabaseKind;
+  /** SQLite file path or ':memory:'; PostgreSQL connection string. */
+  location: string;
+}
+
+/** sqlite:PATH, sqlite:///ABS/PATH, sqlite::memory:, :memory:, postgres://… or postgresql://… */
+export function parseDatabaseUrl(url: string): DatabaseTarget {
+  if (url === ':memory:' || url === 'sqlite::memory:' || url === 'sqlite://:memory:') return { kind: 'sqlite', location: ':memory:' };
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { kind: 'postgres', location: url };
+  if (url.startsWith('sqlite:')) {
+    const file = url.startsWith('sqlite://') ? url.slice('sqlite://'.length) : url.slice('sqlite:'.length);
+    if (!file) throw new Error('DATABASE_URL: sqlite: needs a file path');
+    return { kind: 'sqlite', location: file };
+  }
+  throw new Error(`DATABASE_URL: unsupported scheme (use sqlite:PATH or postgres://…), got '${url.split(':')[0]}:'`);
+}
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  kind: DatabaseKind;
+  close(): Promise<void>;
+}
+
+// PostgreSQL returns bigint (int8) as a string to protect precision; our bigints are epoch
+// milliseconds, well inside Number's exact range, so the pool parses them as numbers.
+const INT8_OID = 20;
+const pgTypeParsers = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pgTypes.getTypeParser(oid, format as 'text')) as typeof pgTypes.getTypeParser,
+};
+
+export function openDatabase(url: string): DatabaseHandle {
+  const target = parseDatabaseUrl(url);
+  if (target.kind === 'postgres') {
+    const pool = new Pool({ connectionString: target.location, max: 10, types: pgTypeParsers });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+  if (target.location !== ':memory:') mkdirSync(path.dirname(path.resolve(target.location)), { recursive: true });
+  const sqlite = new BetterSqlite3(target.location);
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  if (target.location !== ':memory:') sqlite.pragma('journal_mode = WAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, kind: 'sqlite', close: () => db.destroy() };
+}
+
+/** Applies every pending migration; throws with the failing migration's name and error. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResult[]> {
+  const migrator = new Migrator({
+    db,
+    provider: {
+      async getMigrations() {
+        const entries = await Promise.all(MIGRATIONS.map(async ([name, load]) => [name, await load()] as const));
+        return Object.fromEntries(entries);
+      },
+    },
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results.find((r) => r.status === 'Error');
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? String(error)}`);
+  }
+  return results;
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+
+/**
+ * Every migration, in order (applied by name, sorted). Adding one is one line: create
+ * `NNNN_name.ts` next to this file exporting `up` (and `down`) and append
+ * `['NNNN_name', () => import('./NNNN_name')],`. Names are never renamed or reordered once shipped.
+ */
+export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promise<Migration>]> = [
+  ['0001_initial', () => import('./0001_initial')],
+];

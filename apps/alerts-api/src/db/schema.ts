@@ -1,0 +1,164 @@
+import type { ColumnType, Generated } from 'kysely';
+
+// Table types of the query layer. Times are epoch milliseconds (bigint in PostgreSQL, parsed back
+// to number by the pool); JSON columns are text in both databases and parsed by the repositories;
+// booleans are 0/1 integers so that one schema works on SQLite and PostgreSQL alike.
+
+export type RegionLevel = 'city' | 'county' | 'township' | 'village';
+export type AlertState = 'open' | 'acknowledged' | 'dispatched' | 'resolved';
+export type AlertOutcome = 'true_alarm' | 'false_alarm' | 'duplicate' | 'recovered';
+
+export interface RegionsTable {
+  id: string;
+  name: string;
+  level: RegionLevel;
+  parent_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Closure of the region tree: one row per (ancestor, descendant) pair including (r, r) at depth 0. */
+export interface RegionClosureTable {
+  ancestor_id: string;
+  descendant_id: string;
+  depth: number;
+}
+
+export interface CamerasTable {
+  id: string;
+  name: string | null;
+  enabled: number;
+  region_id: string | null;
+  /** Full main-stream URL including credentials; never returned or logged. */
+  url: string;
+  sub_url: string | null;
+  fps: number;
+  model: string;
+  timezone: string;
+  masks: string;
+  zones: string;
+  lines: string;
+  /** JSON array, or null for "the zone types' default rules". */
+  rules: string | null;
+  motion: string;
+  watchdog: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  role: string;
+  region_ids: string;
+  camera_ids: string;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  role: string;
+  region_ids: string;
+  camera_ids: string;
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface AlertsTable {
+  id: string;
+  camera_id: string;
+  region_id: string | null;
+  rule_id: string;
+  rule: string;
+  severity: string;
+  severity_rank: number;
+  zone_id: string | null;
+  track_id: number | null;
+  state: AlertState;
+  started_at: number;
+  captured_at: number;
+  score: number;
+  boxes: string;
+  message: string;
+  snapshot_path: string | null;
+  escalation_level: number;
+  /** The region whose operators are responsible now: the camera's region, moved up by escalation. */
+  responsible_region_id: string | null;
+  /** When the next escalation is due (null: acknowledged, no SLA, or nowhere higher to go). */
+  escalation_due_at: number | null;
+  related_alert_id: string | null;
+  assignee: string | null;
+  outcome: AlertOutcome | null;
+  acknowledged_by: string | null;
+  acknowledged_at: number | null;
+  resolved_at: number | null;
+  created_at: number;
+  updated_at: number;
+  /** When alert.created was handed to the publisher; null means a retry must push it again. */
+  pushed_at: number | null;
+}
+
+export interface AlertTransitionsTable {
+  id: Generated<number>;
+  alert_id: string;
+  action: string;
+  from_state: string;
+  to_state: string;
+  actor_kind: string;
+  actor_id: string;
+  actor_name: string;
+  at: number;
+  note: string | null;
+  assignee: string | null;
+  outcome: string | null;
+  escalation_level: number | null;
+  region_id: string | null;
+}
+
+/** Every alert event consumed, for idempotency (same event twice → one effect) and aliasing. */
+export interface AlertEventsTable {
+  event_id: string;
+  kind: string;
+  captured_at: number;
+  alert_id: string;
+  received_at: number;
+}
+
+export interface CameraStatusTable {
+  camera_id: string;
+  status: 'online' | 'offline';
+  reason: string | null;
+  detail: string | null;
+  since: number;
+  offline_since: number | null;
+  ingest_id: string | null;
+  updated_at: number;
+}
+
+export interface StreamOffsetsTable {
+  stream: string;
+  last_id: string;
+}
+
+export interface Database {
+  regions: RegionsTable;
+  region_closure: RegionClosureTable;
+  cameras: CamerasTable;
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  alerts: AlertsTable;
+  alert_transitions: AlertTransitionsTable;
+  alert_events: AlertEventsTable;
+  camera_status: CameraStatusTable;
+  stream_offsets: StreamOffsetsTable;
+}
+
+export type Timestamp = ColumnType<number, number, number>;

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Severity } from '@xl/contracts';
+
+// Every option of alerts-api, read from the environment. The schema is the manual (docs/api.md
+// repeats it): each entry has a description, a default and bounds. A bad value stops the process
+// with a message naming the variable and the bound.
+
+const seconds = (def: number, max: number, what: string) =>
+  z.coerce.number().min(0).max(max).default(def).describe(what);
+
+export const settingsEnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port (0 picks a free one)'),
+  HOST: z.string().default('0.0.0.0').describe('address to bind'),
+  DATABASE_URL: z
+    .string()
+    .default('sqlite:var/xueliang.db')
+    .describe("sqlite:PATH, sqlite:///ABS/PATH, sqlite::memory: or postgres://user@host:port/db"),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379').describe('Redis for queues, configuration and the status stream'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .max(100)
+    .default('')
+    .describe('prepended to the shared Redis keys and channels (config hash, status stream); empty in production so workers find them'),
+  QUEUE_PREFIX: z.string().min(1).max(100).default('bull').describe('BullMQ key prefix of the alerts queue and the API timers queue'),
+  JWT_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .optional()
+    .describe('HS256 secret for access tokens; when absent a random one is made per process (tokens die on restart)'),
+  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86400).default(8 * 3600).describe('access token lifetime (one shift)'),
+  SNAPSHOT_DIR: z.string().default('var/snapshots').describe('directory the analyzer writes annotated snapshots to (shared)'),
+  SLA_CRITICAL_SECONDS: seconds(60, 86400, 'acknowledgement SLA of critical alerts before escalation; 0 = never escalate'),
+  SLA_MAJOR_SECONDS: seconds(300, 86400, 'acknowledgement SLA of major alerts'),
+  SLA_WARNING_SECONDS: seconds(900, 86400, 'acknowledgement SLA of warning alerts'),
+  SLA_INFO_SECONDS: seconds(0, 86400, 'acknowledgement SLA of info alerts (default: never escalate)'),
+  CAMERA_OFFLINE_ALERT_SECONDS: seconds(60, 86400, 'a camera offline this long raises a camera_offline alert'),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5).describe('failed logins per IP and username before the window locks'),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86400).default(300).describe('login failure counting window'),
+  RUN_WORKERS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .describe('false runs the HTTP API only: no alert intake, escalation timers or status stream on this instance'),
+  INTAKE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1).describe('alert events processed at once by this instance'),
+  ADMIN_USERNAME: z.string().min(1).max(64).optional().describe('bootstrap admin created at start when no user of that name exists'),
+  ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').max(256).optional().describe('password of the bootstrap admin'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+});
+
+export interface Settings {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  redisUrl: string;
+  redisKeyPrefix: string;
+  queuePrefix: string;
+  jwtSecret: string;
+  jwtSecretGenerated: boolean;
+  jwtTtlSeconds: number;
+  snapshotDir: string;
+  /** Seconds per severity; 0 disables escalation for that severity. */
+  slaSeconds: Record<Severity, number>;
+  cameraOfflineAlertSeconds: number;
+  loginMaxFailures: number;
+  loginWindowSeconds: number;
+  intakeConcurrency: number;
+  /** Background work (intake, timers, status stream, push sweeper) runs on this instance. */
+  runWorkers: boolean;
+  admin?: { username: string; password: string };
+  logLevel: string;
+}
+
+export class SettingsError extends Error {}
+
+export function loadSettings(env: Record<string, string | undefined> = process.env, randomSecret?: () => string): Settings {
+  const result = settingsEnvSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new SettingsError(`invalid alerts-api settings: ${problems.join('; ')}`);
+  }
+  const e = result.data;
+  if ((e.ADMIN_USERNAME === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
+    throw new SettingsError('invalid alerts-api settings: ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
+  }
+  const generated = e.JWT_SECRET === undefined;
+  const secret = e.JWT_SECRET ?? (randomSecret ?? defaultRandomSecret)();
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    queuePrefix: e.QUEUE_PREFIX,
+    jwtSecret: secret,
+    jwtSecretGenerated: generated,
+    jwtTtlSeconds: e.JWT_TTL_SECONDS,
+    snapshotDir: e.SNAPSHOT_DIR,
+    slaSeconds: { critical: e.SLA_CRITICAL_SECONDS, major: e.SLA_MAJOR_SECONDS, warning: e.SLA_WARNING_SECONDS, info: e.SLA_INFO_SECONDS },
+    cameraOfflineAlertSeconds: e.CAMERA_OFFLINE_ALERT_SECONDS,
+    loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
+    intakeConcurrency: e.INTAKE_CONCURRENCY,
+    runWorkers: e.RUN_WORKERS === 'true',
+    admin: e.ADMIN_USERNAME && e.ADMIN_PASSWORD ? { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD } : undefined,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function defaultRandomSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Nest injection token of the Settings object. */
+export const SETTINGS = Symbol('alerts-api settings');
