@@ -118,8 +118,10 @@ export const frozenRuleSchema = z.strictObject({
     .number()
     .min(0)
     .max(255)
-    .default(0.6)
-    .describe('mean absolute frame-to-frame luma difference (masks excluded) at or below which frames count as identical'),
+    .default(0.05)
+    .describe(
+      'mean absolute frame-to-frame grey difference (masks excluded) at or below which frames count as identical; measured here: frozen 0.00–0.02 between keyframes, live static scenes ≥ 0.1 (docs/detection.md)',
+    ),
   seconds: z.number().min(1).max(3600).default(6).describe('how long the picture must stay identical'),
 });
 

@@ -36,16 +36,16 @@ describe('camera health', () => {
   it('camera_frozen: unchanged frames for `seconds`; tolerates one encoder refresh and unknown differences', () => {
     const r = new Run(new CameraRuleEngine(healthCamera([{ id: 'frz', type: 'camera_frozen' }])));
     r.span(T0, T0 + 2000, 500, () => [], () => q(100, 10, 4));
-    r.span(T0 + 2000, T0 + 8000, 500, () => [], (t) => q(100, 10, t === T0 + 4000 ? 0.9 : t === T0 + 5000 ? null : 0.1));
+    r.span(T0 + 2000, T0 + 8000, 500, () => [], (t) => q(100, 10, t === T0 + 4000 ? 0.9 : t === T0 + 5000 ? null : 0.01));
     expect(r.events).toEqual([]);
     expect(r.engine.isHot()).toBe(true);
-    expect(r.at(T0 + 8000, [], q(100, 10, 0.1))).toMatchObject([{ kind: 'created', rule: 'camera_frozen', startedAt: T0 + 2000 }]);
+    expect(r.at(T0 + 8000, [], q(100, 10, 0.01))).toMatchObject([{ kind: 'created', rule: 'camera_frozen', startedAt: T0 + 2000 }]);
     // Two refreshes in a row are movement: a fresh streak would be needed.
     const moving = new Run(new CameraRuleEngine(healthCamera([{ id: 'frz', type: 'camera_frozen' }])));
-    moving.span(T0, T0 + 20_000, 500, () => [], (t) => q(100, 10, (t - T0) % 3000 < 1000 ? 3 : 0.1));
+    moving.span(T0, T0 + 20_000, 500, () => [], (t) => q(100, 10, (t - T0) % 3000 < 1000 ? 3 : 0.01));
     expect(moving.events).toEqual([]);
     // Recovery needs a clear difference (> 2 × maxDifference) on consecutive frames.
-    r.span(T0 + 8500, T0 + 20_000, 500, () => [], () => q(100, 10, 1));
+    r.span(T0 + 8500, T0 + 20_000, 500, () => [], () => q(100, 10, 0.08));
     expect(r.of('ended')).toEqual([]);
     r.span(T0 + 20_000, T0 + 22_500, 500, () => [], () => q(100, 10, 6));
     expect(r.of('ended')).toMatchObject([{ capturedAt: T0 + 22_000 }]);
