@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface RtspReadResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  elapsedMs: number;
+}
+
+export interface RtspWatch {
+  /** Video packets received so far. */
+  frames(): number;
+  /** ms from spawn to the first packet, or null before it. */
+  firstFrameMs(): number | null;
+  /** Resolves when ffmpeg exits (killed after `timeoutMs` at the latest). */
+  exited: Promise<RtspReadResult>;
+  kill(): void;
+}
+
+/** ffmpeg as the pipeline's readers run it: TCP transport and a 5 s socket timeout. */
+const INPUT_ARGS = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-timeout', '5000000'];
+
+function runFfmpeg(url: string, outputArgs: string[], timeoutMs: number): { child: ChildProcess; exited: Promise<RtspReadResult> } {
+  const started = Date.now();
+  const child = spawn('ffmpeg', [...INPUT_ARGS, '-i', url, ...outputArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-8000);
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const exited = new Promise<RtspReadResult>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stderr, elapsedMs: Date.now() - started });
+    });
+  });
+  return { child, exited };
+}
+
+/**
+ * Follows an RTSP stream with ffmpeg, counting video packets (copied, not decoded: one framemd5 line
+ * each) so that a test can see frames arrive, stop and come back.
+ */
+export function watchRtsp(url: string, opts: { timeoutMs?: number; maxFrames?: number } = {}): RtspWatch {
+  const limit = opts.maxFrames ? ['-frames:v', String(opts.maxFrames)] : [];
+  const started = Date.now();
+  const { child, exited } = runFfmpeg(url, ['-map', '0:v:0', '-c', 'copy', ...limit, '-f', 'framemd5', '-'], opts.timeoutMs ?? 15000);
+  let count = 0;
+  let first: number | null = null;
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (line.startsWith('#')) return;
+    first ??= Date.now() - started;
+    count++;
+  });
+  return { frames: () => count, firstFrameMs: () => first, exited, kill: () => child.kill('SIGKILL') };
+}
+
+/** Decodes `frames` frames (`-frames:v N -f null -`) and reports how ffmpeg ended. */
+export function readRtspFrames(url: string, opts: { frames?: number; timeoutMs?: number } = {}): Promise<RtspReadResult> {
+  return runFfmpeg(url, ['-frames:v', String(opts.frames ?? 3), '-f', 'null', '-'], opts.timeoutMs ?? 15000).exited;
+}

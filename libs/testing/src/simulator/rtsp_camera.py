@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+"""One fake RTSP camera: serves an H.264 mp4 without re-encoding via gst-rtsp-server.
+
+Usage: rtsp_camera.py FILE MOUNT PORT [USER PASSWORD]   (PORT 0 = any free port)
+Prints one JSON line {"event": "listening", "port": N, "mount": M} on stdout once the socket listens.
+Each reader gets its own pipeline from t=0 of the file (set_shared(False)), so truth times line up
+with the reader's connect time. Exits 0 on SIGTERM/SIGINT; is SIGKILLed when its parent dies (PDEATHSIG).
+"""
+import ctypes
+import json
+import os
+import signal
+import sys
+
+import gi
+
+gi.require_version('Gst', '1.0')
+gi.require_version('GstRtspServer', '1.0')
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid):
+    # SIGKILL also reaches a SIGSTOPped (stalled) camera, which a SIGTERM would not until SIGCONT.
+    try:
+        ctypes.CDLL('libc.so.6', use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+    if os.getppid() != parent_pid:
+        sys.exit(0)
+
+
+def main(argv):
+    if len(argv) not in (4, 6):
+        sys.stderr.write('usage: rtsp_camera.py FILE MOUNT PORT [USER PASSWORD]\n')
+        return 2
+    path, mount, port = argv[1], argv[2], int(argv[3])
+    credentials = (argv[4], argv[5]) if len(argv) == 6 else None
+    if not os.path.isfile(path):
+        sys.stderr.write('no such file: %s\n' % path)
+        return 2
+    die_with_parent(int(os.environ.get('XL_SIM_PARENT_PID', os.getppid())))
+
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address('127.0.0.1')
+    server.set_service(str(port))
+
+    factory = GstRtspServer.RTSPMediaFactory()
+    location = path.replace('\\', '\\\\').replace('"', '\\"')
+    factory.set_launch(
+        '( filesrc location="%s" ! qtdemux ! h264parse config-interval=-1 '
+        '! rtph264pay name=pay0 pt=96 config-interval=-1 )' % location)
+    factory.set_shared(False)
+
+    if credentials:
+        auth = GstRtspServer.RTSPAuth()
+        token = GstRtspServer.RTSPToken()
+        token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, 'viewer')
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(credentials[0], credentials[1]), token)
+        server.set_auth(auth)
+        factory.add_role_from_structure(Gst.Structure.new_from_string(
+            'viewer, media.factory.access=(boolean)true, media.factory.construct=(boolean)true'))
+
+    server.get_mount_points().add_factory(mount, factory)
+    loop = GLib.MainLoop()
+    if server.attach(None) == 0:
+        sys.stderr.write('could not listen on 127.0.0.1:%d\n' % port)
+        return 1
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        GLib.unix_signal_add(GLib.PRIORITY_HIGH, signum, loop.quit)
+
+    sys.stdout.write(json.dumps({'event': 'listening', 'port': server.get_bound_port(), 'mount': mount}) + '\n')
+    sys.stdout.flush()
+    loop.run()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
