@@ -1,0 +1,211 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Transaction } from 'kysely';
+import { type AlertEvent, SEVERITY_RANK } from '@xl/contracts';
+import type { Logger } from '@xl/observability';
+import { CamerasRepository } from '../cameras/cameras.repository';
+import { Clock } from '../common/clock';
+import { ApiMetrics } from '../core/api-metrics';
+import { LOGGER } from '../core/tokens';
+import type { Database } from '../db/schema';
+import { SETTINGS, type Settings } from '../settings';
+import { type Alert, SYSTEM } from './alert';
+import { AlertNotifier } from './alert-notifier';
+import { AlertsRepository } from './alerts.repository';
+import { EscalationService } from './escalation.service';
+import { existingSnapshot, resolveInside } from './snapshots';
+
+export type IntakeOutcome = 'created' | 'updated' | 'duplicate';
+
+interface Effect {
+  outcome: IntakeOutcome;
+  alert: Alert;
+  before?: Alert;
+}
+
+/**
+ * Turns alert events into stored alerts, idempotently: every consumed event is recorded by
+ * (event id, kind, capture time) in the same transaction as its effect, so a redelivered job
+ * changes nothing. A `created` event opens an alert; an `updated` event, or any event naming a
+ * still-unresolved `relatedAlertId`, updates the existing alert (severity only ever goes up, e.g.
+ * vanish_in_water after zone_enter on the same track makes it critical). An update for an alert we
+ * never saw opens it: an event is never dropped for arriving out of order.
+ */
+@Injectable()
+export class AlertIntakeService {
+  constructor(
+    private readonly alerts: AlertsRepository,
+    private readonly cameras: CamerasRepository,
+    private readonly notifier: AlertNotifier,
+    private readonly escalation: EscalationService,
+    private readonly metrics: ApiMetrics,
+    private readonly clock: Clock,
+    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async consume(event: AlertEvent): Promise<IntakeOutcome> {
+    const snapshotPath = await this.checkSnapshot(event);
+    const placement = await this.cameras.placement(event.cameraId);
+    if (!placement) this.logger.warn({ cameraId: event.cameraId, alertId: event.alertId }, 'alert for a camera not in the database; only admins will see it');
+    const now = this.clock.now();
+    const effect = await this.alerts.transaction((trx) => this.apply(trx, event, snapshotPath, placement?.regionId ?? null, now));
+    this.metrics.intake.inc({ outcome: effect.outcome });
+    await this.after(effect);
+    return effect.outcome;
+  }
+
+  private async apply(trx: Transaction<Database>, event: AlertEvent, snapshotPath: string | null, regionId: string | null, now: number): Promise<Effect> {
+    const seen = await this.alerts.eventSeen(trx, event.alertId, event.kind, event.capturedAt);
+    if (seen) return { outcome: 'duplicate', alert: (await this.alerts.getForUpdate(trx, seen)) as Alert };
+
+    let target: Alert | undefined;
+    let supersedes = false;
+    if (event.relatedAlertId) {
+      const relatedId = (await this.alerts.aliasOf(trx, event.relatedAlertId)) ?? event.relatedAlertId;
+      const related = await this.alerts.getForUpdate(trx, relatedId);
+      if (related && related.state !== 'resolved') {
+        target = related;
+        supersedes = true;
+      }
+    }
+    if (!target) {
+      const ownId = event.kind === 'updated' ? ((await this.alerts.aliasOf(trx, event.alertId)) ?? event.alertId) : event.alertId;
+      target = await this.alerts.getForUpdate(trx, ownId);
+    }
+
+    const targetId = target?.id ?? event.alertId;
+    if (!(await this.alerts.recordEvent(trx, { eventId: event.alertId, kind: event.kind, capturedAt: event.capturedAt, alertId: targetId, at: now }))) {
+      return { outcome: 'duplicate', alert: (await this.alerts.getForUpdate(trx, targetId)) as Alert };
+    }
+
+    if (!target) return this.open(trx, event, snapshotPath, regionId, now);
+    if (event.kind === 'created' && !supersedes) return { outcome: 'duplicate', alert: target };
+    return this.update(trx, target, event, snapshotPath, supersedes, now);
+  }
+
+  private async open(trx: Transaction<Database>, event: AlertEvent, snapshotPath: string | null, regionId: string | null, now: number): Promise<Effect> {
+    const alert: Alert = {
+      id: event.alertId,
+      cameraId: event.cameraId,
+      cameraName: null,
+      regionId,
+      ruleId: event.ruleId,
+      rule: event.rule,
+      severity: event.severity,
+      zoneId: event.zoneId ?? null,
+      trackId: event.trackId ?? null,
+      state: 'open',
+      startedAt: event.startedAt,
+      capturedAt: event.capturedAt,
+      score: event.score,
+      boxes: event.boxes,
+      message: event.message,
+      snapshotPath,
+      escalationLevel: 0,
+      responsibleRegionId: regionId,
+      escalationDueAt: await this.escalation.dueAt(event.severity, regionId, now, trx),
+      relatedAlertId: event.relatedAlertId ?? null,
+      assignee: null,
+      outcome: null,
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      resolvedAt: null,
+      createdAt: now,
+      updatedAt: now,
+      pushedAt: null,
+    };
+    if (!(await this.alerts.insert(trx, alert, SEVERITY_RANK[alert.severity]))) {
+      return { outcome: 'duplicate', alert: (await this.alerts.getForUpdate(trx, alert.id)) as Alert };
+    }
+    await this.alerts.addTransition(trx, alert.id, { action: 'open', from: 'none', to: 'open', actor: SYSTEM.intake, at: now, note: event.message });
+    return { outcome: 'created', alert };
+  }
+
+  private async update(
+    trx: Transaction<Database>,
+    before: Alert,
+    event: AlertEvent,
+    snapshotPath: string | null,
+    supersedes: boolean,
+    now: number,
+  ): Promise<Effect> {
+    const raised = SEVERITY_RANK[event.severity] > SEVERITY_RANK[before.severity];
+    const severity = raised ? event.severity : before.severity;
+    // An older event arriving late may still raise the severity, but must not replace newer evidence.
+    const newer = event.capturedAt >= before.capturedAt;
+    const next: Alert = {
+      ...before,
+      severity,
+      rule: supersedes ? event.rule : before.rule,
+      ruleId: supersedes ? event.ruleId : before.ruleId,
+      zoneId: before.zoneId ?? event.zoneId ?? null,
+      trackId: before.trackId ?? event.trackId ?? null,
+      message: newer || supersedes ? event.message : before.message,
+      score: newer ? event.score : before.score,
+      boxes: newer ? event.boxes : before.boxes,
+      capturedAt: Math.max(before.capturedAt, event.capturedAt),
+      snapshotPath: (newer || !before.snapshotPath) && snapshotPath ? snapshotPath : before.snapshotPath,
+      escalationDueAt: raised ? await this.escalation.dueAfterSeverityChange(before, severity, now, trx) : before.escalationDueAt,
+      updatedAt: now,
+    };
+    await this.alerts.update(trx, next, SEVERITY_RANK[next.severity]);
+    if (supersedes) {
+      await this.alerts.addTransition(trx, before.id, {
+        action: 'supersede',
+        from: before.state,
+        to: before.state,
+        actor: SYSTEM.intake,
+        at: now,
+        note: `${event.rule} (rule '${event.ruleId}', event '${event.alertId}') superseded ${before.rule}, severity ${before.severity} → ${severity}: ${event.message}`,
+      });
+    } else if (raised) {
+      await this.alerts.addTransition(trx, before.id, {
+        action: 'severity_raised',
+        from: before.state,
+        to: before.state,
+        actor: SYSTEM.intake,
+        at: now,
+        note: `severity ${before.severity} → ${severity}: ${event.message}`,
+      });
+    }
+    return { outcome: 'updated', alert: next, before };
+  }
+
+  private async after(effect: Effect): Promise<void> {
+    const alert = (await this.alerts.get(effect.alert.id)) ?? effect.alert;
+    if (effect.outcome === 'created') {
+      this.metrics.alerts.inc({ rule: alert.rule, severity: alert.severity });
+      this.logger.info({ alertId: alert.id, cameraId: alert.cameraId, rule: alert.rule, severity: alert.severity }, 'alert opened');
+      await this.pushCreated(alert);
+      await this.escalation.armQuietly(alert);
+    } else if (effect.outcome === 'updated') {
+      this.metrics.alertUpdates.inc({ rule: alert.rule, severity: alert.severity });
+      await this.notifier.updatedQuietly(alert);
+      if (effect.before && effect.before.escalationDueAt !== alert.escalationDueAt) await this.escalation.armQuietly(alert, effect.before);
+    } else if (alert.pushedAt === null) {
+      // A redelivery after a crash between commit and push: push now rather than wait for the sweeper.
+      await this.pushCreated(alert);
+    }
+  }
+
+  private async pushCreated(alert: Alert): Promise<void> {
+    try {
+      await this.notifier.created(alert);
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message, alertId: alert.id }, 'pushing alert.created failed; the sweeper retries');
+    }
+  }
+
+  /** The event's snapshot path when the file exists inside SNAPSHOT_DIR; otherwise null (alert kept). */
+  private async checkSnapshot(event: AlertEvent): Promise<string | null> {
+    if (!event.snapshotPath) return null;
+    const inside = resolveInside(this.settings.snapshotDir, event.snapshotPath);
+    if (inside && (await existingSnapshot(this.settings.snapshotDir, event.snapshotPath))) return event.snapshotPath;
+    this.metrics.snapshotsMissing.inc();
+    this.logger.warn(
+      { alertId: event.alertId, snapshotPath: event.snapshotPath, reason: inside ? 'missing' : 'outside SNAPSHOT_DIR' },
+      'alert snapshot not usable; storing the alert without it',
+    );
+    return null;
+  }
+}

@@ -1,0 +1,56 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { ALERTS_QUEUE } from '@xl/contracts';
+import type { Logger } from '@xl/observability';
+import { formatPath } from '../common/zod-pipe';
+import { ApiMetrics } from '../core/api-metrics';
+import { LOGGER } from '../core/tokens';
+import { SETTINGS, type Settings } from '../settings';
+import { alertEventSchema } from './alert-event.schema';
+import { AlertIntakeService, type IntakeOutcome } from './alert-intake.service';
+
+/**
+ * Consumes the durable ALERTS_QUEUE. A job fails (and BullMQ retries it by the producer's job
+ * options) when the database is unreachable; a malformed event fails for good, with the reason.
+ */
+@Injectable()
+export class AlertIntakeWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private worker?: Worker;
+
+  constructor(
+    private readonly intake: AlertIntakeService,
+    private readonly metrics: ApiMetrics,
+    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.settings.runWorkers) return;
+    this.worker = new Worker(ALERTS_QUEUE, (job: Job) => this.process(job), {
+      connection: { url: this.settings.redisUrl, maxRetriesPerRequest: null },
+      prefix: this.settings.queuePrefix,
+      concurrency: this.settings.intakeConcurrency,
+    });
+    this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'alert intake worker error'));
+    this.worker.on('failed', (job, err) => this.logger.error({ err: err.message, jobId: job?.id }, 'alert event failed'));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  /** True once the worker is connected and consuming (readiness). */
+  isRunning(): boolean {
+    return this.worker?.isRunning() ?? false;
+  }
+
+  async process(job: Job): Promise<IntakeOutcome> {
+    const parsed = alertEventSchema.safeParse(job.data);
+    if (!parsed.success) {
+      this.metrics.intake.inc({ outcome: 'invalid' });
+      const why = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
+      throw new UnrecoverableError(`invalid alert event: ${why}`);
+    }
+    return this.intake.consume(parsed.data);
+  }
+}

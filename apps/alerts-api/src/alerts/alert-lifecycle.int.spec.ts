@@ -1,0 +1,235 @@
+import '../testing/nest-esm';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { ALERTS_QUEUE, type AlertEvent } from '@xl/contracts';
+import { EventPublisher, type PushEvent } from '../shared/push-events';
+import { alertEvent } from '../testing/alert-events';
+import { startTestApp, type TestApp, eventually } from '../testing/test-app';
+import { DATABASE_KINDS } from '../testing/test-databases';
+import { createWorld } from '../testing/world';
+import { AlertIntakeService } from './alert-intake.service';
+
+const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0xff, 0xd9]);
+const PATH_A = ['city', 'county-a', 'town-a1', 'vil-a1a'];
+
+describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
+  let t: TestApp;
+  let queue: Queue;
+  let pushes: PushEvent[];
+  let intake: AlertIntakeService;
+  const auth = async (user: string) => ({ Authorization: `Bearer ${await t.token(user)}` });
+
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+    await createWorld(t);
+    queue = new Queue(ALERTS_QUEUE, { connection: { url: t.settings.redisUrl }, prefix: t.settings.queuePrefix });
+    intake = t.app.get(AlertIntakeService);
+    pushes = [];
+    jest.spyOn(t.app.get(EventPublisher), 'publish').mockImplementation(async (event) => {
+      pushes.push(event);
+    });
+    mkdirSync(path.join(t.snapshotDir, 'cam-a'), { recursive: true });
+    writeFileSync(path.join(t.snapshotDir, 'cam-a', 'a1.jpg'), JPEG);
+  });
+
+  afterAll(async () => {
+    await queue?.close();
+    await t?.close();
+  });
+
+  async function enqueue(event: AlertEvent, jobId?: string): Promise<void> {
+    const job = await queue.add('alert', event, jobId ? { jobId } : {});
+    await eventually(async () => (await job.getState()) === 'completed', `job ${job.id} to complete`);
+  }
+
+  const pushesOf = (id: string, type?: PushEvent['type']) => pushes.filter((p) => p.data.id === id && (!type || p.type === type));
+
+  it('takes an alert from the queue through open → acknowledged → dispatched → resolved with an audit trail', async () => {
+    const event = alertEvent({ cameraId: 'cam-a', snapshotPath: 'cam-a/a1.jpg' });
+    await enqueue(event);
+
+    const created = pushesOf(event.alertId, 'alert.created');
+    expect(created).toHaveLength(1);
+    expect(created[0].scope).toEqual({ cameraId: 'cam-a', regionPath: PATH_A });
+    expect(created[0].capturedAt).toBe(event.capturedAt);
+    expect(created[0].data).toMatchObject({ state: 'open', severity: 'major', cameraName: 'North pond', hasSnapshot: true, regionId: 'vil-a1a' });
+
+    const id = encodeURIComponent(event.alertId);
+    const op = await auth('op-a');
+    let res = await t.http.post(`/alerts/${id}/acknowledge`).set(op).send({ note: 'on it' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'op-a' });
+    expect((await t.http.post(`/alerts/${id}/acknowledge`).set(op).send({})).status).toBe(409);
+
+    res = await t.http.post(`/alerts/${id}/dispatch`).set(op).send({ note: 'no assignee' });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('body.assignee');
+    res = await t.http.post(`/alerts/${id}/dispatch`).set(op).send({ assignee: 'grid worker Li', note: 'go to the north bank' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ state: 'dispatched', assignee: 'grid worker Li' });
+
+    res = await t.http.post(`/alerts/${id}/resolve`).set(op).send({ outcome: 'maybe' });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/body\.outcome: .*true_alarm/);
+    res = await t.http.post(`/alerts/${id}/resolve`).set(op).send({ outcome: 'true_alarm', note: 'child brought back' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ state: 'resolved', outcome: 'true_alarm' });
+    expect((await t.http.post(`/alerts/${id}/acknowledge`).set(op).send({})).status).toBe(409);
+    expect((await t.http.post(`/alerts/${id}/dispatch`).set(op).send({ assignee: 'x' })).status).toBe(409);
+    expect((await t.http.post(`/alerts/${id}/resolve`).set(op).send({ outcome: 'duplicate' })).status).toBe(409);
+
+    const detail = (await t.http.get(`/alerts/${id}`).set(op)).body;
+    const trail = detail.transitions.map((x: Record<string, unknown>) => [x.action, x.from, x.to, (x.actor as { name: string }).name]);
+    expect(trail).toEqual([
+      ['open', 'none', 'open', 'alert intake'],
+      ['acknowledge', 'open', 'acknowledged', 'op-a'],
+      ['dispatch', 'acknowledged', 'dispatched', 'op-a'],
+      ['resolve', 'dispatched', 'resolved', 'op-a'],
+    ]);
+    expect(detail.transitions[1].note).toBe('on it');
+    expect(detail.transitions[2]).toMatchObject({ assignee: 'grid worker Li', note: 'go to the north bank' });
+    expect(detail.transitions[3]).toMatchObject({ outcome: 'true_alarm', note: 'child brought back' });
+    const times = detail.transitions.map((x: { at: number }) => x.at);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    expect(pushesOf(event.alertId, 'alert.updated').map((p) => p.data.state)).toEqual(['acknowledged', 'dispatched', 'resolved']);
+  });
+
+  it('consumes the same event twice as one alert', async () => {
+    const event = alertEvent({ cameraId: 'cam-a' });
+    const before = await t.http.get('/metrics');
+    await enqueue(event, 'dup-1');
+    await enqueue(event, 'dup-2');
+    expect(await intake.consume(event)).toBe('duplicate');
+
+    const list = await t.http.get('/alerts').query({ camera: 'cam-a', limit: 200 }).set(await auth('admin'));
+    expect(list.body.items.filter((a: { id: string }) => a.id === event.alertId)).toHaveLength(1);
+    expect(pushesOf(event.alertId, 'alert.created')).toHaveLength(1);
+    const detail = await t.http.get(`/alerts/${encodeURIComponent(event.alertId)}`).set(await auth('admin'));
+    expect(detail.body.transitions).toHaveLength(1);
+    const count = (text: string) => Number(/xl_alert_intake_events_total\{outcome="duplicate"\} (\d+)/.exec(text)?.[1] ?? 0);
+    expect(count((await t.http.get('/metrics')).text) - count(before.text)).toBe(2);
+    expect((await t.http.get('/metrics')).text).toMatch(/xl_alerts_total\{rule="zone_enter",severity="major"\} \d+/);
+  });
+
+  it('lets vanish_in_water on the same track take over the zone_enter alert and raise it to critical', async () => {
+    const enter = alertEvent({ cameraId: 'cam-a', trackId: 42 });
+    await enqueue(enter);
+    const vanish = alertEvent({
+      cameraId: 'cam-a',
+      trackId: 42,
+      rule: 'vanish_in_water',
+      ruleId: 'pond.vanish',
+      severity: 'critical',
+      message: 'person lost in water zone pond for 3 s',
+      relatedAlertId: enter.alertId,
+      startedAt: enter.startedAt + 4000,
+      capturedAt: enter.capturedAt + 4000,
+      snapshotPath: 'cam-a/a1.jpg',
+    });
+    await enqueue(vanish);
+    const admin = await auth('admin');
+    const detail = (await t.http.get(`/alerts/${encodeURIComponent(enter.alertId)}`).set(admin)).body;
+    expect(detail).toMatchObject({ severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', state: 'open', hasSnapshot: true });
+    expect(detail.transitions.map((x: { action: string }) => x.action)).toEqual(['open', 'supersede']);
+    expect((await t.http.get(`/alerts/${encodeURIComponent(vanish.alertId)}`).set(admin)).status).toBe(404);
+    const updates = pushesOf(enter.alertId, 'alert.updated');
+    expect(updates).toHaveLength(1);
+    expect(updates[0].data.severity).toBe('critical');
+
+    // Later updates of the vanish event reach the same alert; severity never goes back down.
+    await enqueue({ ...vanish, kind: 'updated', relatedAlertId: undefined, severity: 'major', capturedAt: vanish.capturedAt + 1000, message: 'still missing' });
+    const after = (await t.http.get(`/alerts/${encodeURIComponent(enter.alertId)}`).set(admin)).body;
+    expect(after).toMatchObject({ severity: 'critical', message: 'still missing' });
+    expect(pushesOf(enter.alertId, 'alert.updated')).toHaveLength(2);
+  });
+
+  it('opens a new alert when the related alert was already resolved', async () => {
+    const enter = alertEvent({ cameraId: 'cam-a' });
+    await intake.consume(enter);
+    const admin = await auth('admin');
+    const id = encodeURIComponent(enter.alertId);
+    await t.http.post(`/alerts/${id}/acknowledge`).set(admin).send({}).expect(200);
+    await t.http.post(`/alerts/${id}/resolve`).set(admin).send({ outcome: 'false_alarm' }).expect(200);
+    const vanish = alertEvent({ cameraId: 'cam-a', rule: 'vanish_in_water', ruleId: 'pond.vanish', severity: 'critical', relatedAlertId: enter.alertId });
+    expect(await intake.consume(vanish)).toBe('created');
+    const fresh = (await t.http.get(`/alerts/${encodeURIComponent(vanish.alertId)}`).set(admin)).body;
+    expect(fresh).toMatchObject({ state: 'open', severity: 'critical', relatedAlertId: enter.alertId });
+  });
+
+  it('stores and pushes an alert whose snapshot is missing or outside SNAPSHOT_DIR, without the snapshot', async () => {
+    const admin = await auth('admin');
+    for (const snapshotPath of ['cam-a/never-written.jpg', '../../etc/passwd']) {
+      const event = alertEvent({ cameraId: 'cam-a', snapshotPath });
+      await enqueue(event);
+      const res = await t.http.get(`/alerts/${encodeURIComponent(event.alertId)}`).set(admin);
+      expect(res.body).toMatchObject({ hasSnapshot: false, snapshotUrl: null });
+      expect(pushesOf(event.alertId, 'alert.created')).toHaveLength(1);
+      expect((await t.http.get(`/alerts/${encodeURIComponent(event.alertId)}/snapshot`).set(admin)).status).toBe(404);
+    }
+  });
+
+  it('streams the snapshot image to callers in scope only', async () => {
+    const event = alertEvent({ cameraId: 'cam-a', snapshotPath: 'cam-a/a1.jpg' });
+    await intake.consume(event);
+    const url = `/alerts/${encodeURIComponent(event.alertId)}/snapshot`;
+    const res = await t.http.get(url).set(await auth('school-a')).buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('image/jpeg');
+    expect(Buffer.compare(res.body as Buffer, JPEG)).toBe(0);
+    expect((await t.http.get(url).set(await auth('op-b'))).status).toBe(404);
+  });
+
+  it('lists with filters and cursor pagination, newest first', async () => {
+    const base = 1_796_000_000_000;
+    const events = [
+      alertEvent({ cameraId: 'cam-a2', startedAt: base + 1000, severity: 'warning' }),
+      alertEvent({ cameraId: 'cam-a2', startedAt: base + 2000, severity: 'critical', rule: 'dwell', ruleId: 'pond.dwell' }),
+      alertEvent({ cameraId: 'cam-a3', startedAt: base + 3000, severity: 'major' }),
+      alertEvent({ cameraId: 'cam-b', startedAt: base + 4000, severity: 'critical' }),
+      alertEvent({ cameraId: 'cam-a3', startedAt: base + 5000, severity: 'info' }),
+    ];
+    for (const e of events) await intake.consume(e);
+    const admin = await auth('admin');
+    const window = { from: String(base), to: new Date(base + 10_000).toISOString() };
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await t.http.get('/alerts').query({ ...window, limit: 2, ...(cursor ? { cursor } : {}) }).set(admin);
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((a: { id: string }) => a.id));
+      cursor = page.body.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([...events].reverse().map((e) => e.alertId));
+
+    const ids = async (query: Record<string, string>, user = 'admin') =>
+      (await t.http.get('/alerts').query({ ...window, ...query }).set(await auth(user))).body.items.map((a: { id: string }) => a.id);
+    expect(await ids({ severity: 'critical' })).toEqual([events[3].alertId, events[1].alertId]);
+    expect(await ids({ region: 'vil-a1a' })).toEqual([events[4].alertId, events[2].alertId]);
+    expect(await ids({ region: 'county-a', severity: 'critical,warning' })).toEqual([events[1].alertId, events[0].alertId]);
+    expect(await ids({ rule: 'dwell' })).toEqual([events[1].alertId]);
+    expect(await ids({ ruleId: 'pond.dwell' })).toEqual([events[1].alertId]);
+    expect(await ids({ camera: 'cam-a3', state: 'open' })).toEqual([events[4].alertId, events[2].alertId]);
+    expect(await ids({ state: 'resolved' })).toEqual([]);
+    expect(await ids({}, 'op-b')).toEqual([events[3].alertId]);
+    expect(await ids({ region: 'county-a' }, 'op-b')).toEqual([]);
+
+    for (const [query, field] of [
+      [{ severity: 'urgent' }, 'query.severity'],
+      [{ from: 'yesterday' }, 'query.from'],
+      [{ limit: '0' }, 'query.limit'],
+      [{ cursor: 'bogus' }, 'query.cursor'],
+      [{ colour: 'red' }, 'query.colour'],
+    ] as const) {
+      const res = await t.http.get('/alerts').query(query).set(admin);
+      expect(res.status).toBe(400);
+      expect(res.body.message).toContain(field);
+    }
+  });
+});

@@ -1,0 +1,84 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from '@xl/observability';
+import { ScopeService } from '../auth/scope.service';
+import { Clock } from '../common/clock';
+import { LOGGER } from '../core/tokens';
+import { SETTINGS, type Settings } from '../settings';
+import { EventPublisher } from '../shared/push-events';
+import { type Alert, alertView } from './alert';
+import { AlertsRepository } from './alerts.repository';
+
+const SWEEP_MS = 10_000;
+
+/**
+ * Hands alerts to the EventPublisher with their scope. alert.created is at-least-once: the alert
+ * row remembers when it was pushed, and a sweeper re-pushes any alert stored but never handed over
+ * (a crash or a publisher outage between commit and push). Clients may see a created event twice;
+ * they must never miss one.
+ */
+@Injectable()
+export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
+  private sweeper?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+
+  constructor(
+    private readonly publisher: EventPublisher,
+    private readonly alerts: AlertsRepository,
+    private readonly scope: ScopeService,
+    private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.settings.runWorkers) return;
+    this.sweeper = setInterval(() => {
+      this.sweeping ??= this.sweep().finally(() => (this.sweeping = undefined));
+    }, SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.sweeper);
+    await this.sweeping;
+  }
+
+  async created(alert: Alert): Promise<void> {
+    await this.publisher.publish({
+      type: 'alert.created',
+      scope: await this.scope.resourceOf(alert.cameraId, alert.regionId),
+      data: alertView(alert),
+      capturedAt: alert.capturedAt,
+    });
+    await this.alerts.markPushed(alert.id, this.clock.now());
+  }
+
+  async updated(alert: Alert): Promise<void> {
+    await this.publisher.publish({
+      type: 'alert.updated',
+      scope: await this.scope.resourceOf(alert.cameraId, alert.regionId),
+      data: alertView(alert),
+      capturedAt: alert.capturedAt,
+    });
+  }
+
+  /** Updates are pushed best-effort after commit: the state is in the database either way. */
+  async updatedQuietly(alert: Alert): Promise<void> {
+    try {
+      await this.updated(alert);
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message, alertId: alert.id }, 'pushing alert.updated failed');
+    }
+  }
+
+  async sweep(): Promise<void> {
+    try {
+      for (const alert of await this.alerts.unpushed(this.clock.now() - SWEEP_MS)) {
+        this.logger.warn({ alertId: alert.id }, 're-pushing alert.created that was stored but never pushed');
+        await this.created(alert);
+      }
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'alert push sweep failed');
+    }
+  }
+}

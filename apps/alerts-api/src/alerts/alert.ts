@@ -1,0 +1,74 @@
+import type { AlertBox, RuleType, Severity } from '@xl/contracts';
+import type { AlertOutcome, AlertState } from '../db/schema';
+
+/** An alert as stored (domain shape of the alerts table). */
+export interface Alert {
+  id: string;
+  cameraId: string;
+  cameraName: string | null;
+  regionId: string | null;
+  ruleId: string;
+  rule: RuleType;
+  severity: Severity;
+  zoneId: string | null;
+  trackId: number | null;
+  state: AlertState;
+  startedAt: number;
+  capturedAt: number;
+  score: number;
+  boxes: AlertBox[];
+  message: string;
+  snapshotPath: string | null;
+  escalationLevel: number;
+  responsibleRegionId: string | null;
+  escalationDueAt: number | null;
+  relatedAlertId: string | null;
+  assignee: string | null;
+  outcome: AlertOutcome | null;
+  acknowledgedBy: string | null;
+  acknowledgedAt: number | null;
+  resolvedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  pushedAt: number | null;
+}
+
+export interface AlertTransition {
+  id: number;
+  alertId: string;
+  action: string;
+  from: string;
+  to: string;
+  actor: { kind: string; id: string; name: string };
+  at: number;
+  note: string | null;
+  assignee: string | null;
+  outcome: string | null;
+  escalationLevel: number | null;
+  regionId: string | null;
+}
+
+/** Who did something: a person, a machine key, or the API itself (escalation, intake, recovery). */
+export interface Actor {
+  kind: 'user' | 'api_key' | 'system';
+  id: string;
+  name: string;
+}
+
+export const SYSTEM = {
+  intake: { kind: 'system', id: 'intake', name: 'alert intake' },
+  escalation: { kind: 'system', id: 'escalation', name: 'escalation' },
+  cameraStatus: { kind: 'system', id: 'camera-status', name: 'camera status' },
+} as const satisfies Record<string, Actor>;
+
+/** The alert as REST returns it and as pushes carry it. */
+export function alertView(alert: Alert) {
+  const { pushedAt: _pushed, snapshotPath, ...rest } = alert;
+  return {
+    ...rest,
+    hasSnapshot: snapshotPath !== null,
+    snapshotUrl: snapshotPath !== null ? `/alerts/${encodeURIComponent(alert.id)}/snapshot` : null,
+  };
+}
+
+export type AlertView = ReturnType<typeof alertView>;

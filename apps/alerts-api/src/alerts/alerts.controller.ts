@@ -1,0 +1,130 @@
+import { createReadStream } from 'node:fs';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { idSchema } from '@xl/config';
+import { CurrentPrincipal, Roles } from '../auth/decorators';
+import { ZodBody, ZodQuery } from '../common/openapi';
+import { ZodPipe } from '../common/zod-pipe';
+import type { Principal } from '../shared/principal';
+import { AlertsService, decodeCursor } from './alerts.service';
+import { snapshotContentType } from './snapshots';
+
+const RULES = ['zone_enter', 'dwell', 'vanish_in_water', 'crowd', 'line_cross', 'camera_covered', 'camera_blurred', 'camera_frozen', 'camera_offline'] as const;
+const SEVERITIES = ['info', 'warning', 'major', 'critical'] as const;
+const STATES = ['open', 'acknowledged', 'dispatched', 'resolved'] as const;
+
+const time = z
+  .string()
+  .transform((value, ctx) => {
+    const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 date-time' });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .describe('epoch milliseconds or ISO 8601 date-time');
+const csv = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)).min(1))
+    .describe(`${what}, comma-separated: ${values.join(', ')}`);
+
+export const alertListQuerySchema = z.strictObject({
+  from: time.optional().describe('alerts that started at or after this time'),
+  to: time.optional().describe('alerts that started before this time'),
+  region: idSchema.optional().describe('only alerts of cameras in this region subtree'),
+  camera: idSchema.optional().describe('only alerts of this camera'),
+  rule: csv(RULES, 'rule types').optional(),
+  ruleId: z.string().min(1).max(128).optional().describe('only alerts of this rule id'),
+  severity: csv(SEVERITIES, 'severities').optional(),
+  state: csv(STATES, 'states').optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe('page size'),
+  cursor: z
+    .string()
+    .max(1024)
+    .transform((value, ctx) => {
+      const cursor = decodeCursor(value);
+      if (!cursor) {
+        ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned' });
+        return z.NEVER;
+      }
+      return cursor;
+    })
+    .optional()
+    .describe('nextCursor of the previous page'),
+});
+
+const note = z.string().max(2000).optional().describe('free text kept in the audit trail');
+export const acknowledgeSchema = z.strictObject({ note });
+export const dispatchSchema = z.strictObject({
+  assignee: z.string().min(1).max(128).describe('grid worker / team sent to the site'),
+  note,
+});
+export const resolveSchema = z.strictObject({
+  outcome: z.enum(['true_alarm', 'false_alarm', 'duplicate']).describe('what it turned out to be'),
+  note,
+});
+
+@ApiTags('alerts')
+@ApiBearerAuth()
+@Controller('alerts')
+export class AlertsController {
+  constructor(private readonly alerts: AlertsService) {}
+
+  /** Newest first (by start time); follow nextCursor for older pages. */
+  @Get()
+  @ZodQuery(alertListQuerySchema)
+  list(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(alertListQuerySchema, 'query')) q: z.output<typeof alertListQuerySchema>) {
+    return this.alerts.list(principal, {
+      from: q.from,
+      to: q.to,
+      regionRoot: q.region,
+      cameraId: q.camera,
+      rules: q.rule,
+      ruleId: q.ruleId,
+      severities: q.severity,
+      states: q.state,
+      limit: q.limit,
+      after: q.cursor,
+    });
+  }
+
+  @Get(':id')
+  detail(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+    return this.alerts.detail(principal, id);
+  }
+
+  @Get(':id/snapshot')
+  @ApiProduces('image/jpeg')
+  async snapshot(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<StreamableFile> {
+    const file = await this.alerts.snapshotFile(principal, id);
+    return new StreamableFile(createReadStream(file), { type: snapshotContentType(file), disposition: 'inline' });
+  }
+
+  @Post(':id/acknowledge')
+  @HttpCode(200)
+  @Roles('admin', 'operator', 'school')
+  @ZodBody(acknowledgeSchema)
+  acknowledge(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(acknowledgeSchema)) body: z.output<typeof acknowledgeSchema>) {
+    return this.alerts.transition(principal, id, 'acknowledge', body);
+  }
+
+  @Post(':id/dispatch')
+  @HttpCode(200)
+  @Roles('admin', 'operator')
+  @ZodBody(dispatchSchema)
+  dispatch(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(dispatchSchema)) body: z.output<typeof dispatchSchema>) {
+    return this.alerts.transition(principal, id, 'dispatch', body);
+  }
+
+  @Post(':id/resolve')
+  @HttpCode(200)
+  @Roles('admin', 'operator')
+  @ZodBody(resolveSchema)
+  resolve(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(resolveSchema)) body: z.output<typeof resolveSchema>) {
+    return this.alerts.transition(principal, id, 'resolve', body);
+  }
+}

@@ -1,0 +1,291 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { AlertBox, RuleType, Severity } from '@xl/contracts';
+import type { ScopeFilter } from '../auth/scope.service';
+import { parseJsonColumn } from '../common/json';
+import { KYSELY } from '../core/tokens';
+import { isPostgres } from '../db/dialect';
+import type { AlertsTable, AlertTransitionsTable, Database } from '../db/schema';
+import type { Actor, Alert, AlertTransition } from './alert';
+
+type Db = Kysely<Database> | Transaction<Database>;
+type AlertRow = AlertsTable & { camera_name?: string | null };
+
+function toAlert(row: AlertRow): Alert {
+  return {
+    id: row.id,
+    cameraId: row.camera_id,
+    cameraName: row.camera_name ?? null,
+    regionId: row.region_id,
+    ruleId: row.rule_id,
+    rule: row.rule as RuleType,
+    severity: row.severity as Severity,
+    zoneId: row.zone_id,
+    trackId: row.track_id,
+    state: row.state,
+    startedAt: row.started_at,
+    capturedAt: row.captured_at,
+    score: row.score,
+    boxes: parseJsonColumn<AlertBox[]>(row.boxes, 'alerts.boxes'),
+    message: row.message,
+    snapshotPath: row.snapshot_path,
+    escalationLevel: row.escalation_level,
+    responsibleRegionId: row.responsible_region_id,
+    escalationDueAt: row.escalation_due_at,
+    relatedAlertId: row.related_alert_id,
+    assignee: row.assignee,
+    outcome: row.outcome,
+    acknowledgedBy: row.acknowledged_by,
+    acknowledgedAt: row.acknowledged_at,
+    resolvedAt: row.resolved_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    pushedAt: row.pushed_at,
+  };
+}
+
+function toRow(a: Alert, severityRank: number): AlertsTable {
+  return {
+    id: a.id,
+    camera_id: a.cameraId,
+    region_id: a.regionId,
+    rule_id: a.ruleId,
+    rule: a.rule,
+    severity: a.severity,
+    severity_rank: severityRank,
+    zone_id: a.zoneId,
+    track_id: a.trackId,
+    state: a.state,
+    started_at: a.startedAt,
+    captured_at: a.capturedAt,
+    score: a.score,
+    boxes: JSON.stringify(a.boxes),
+    message: a.message,
+    snapshot_path: a.snapshotPath,
+    escalation_level: a.escalationLevel,
+    responsible_region_id: a.responsibleRegionId,
+    escalation_due_at: a.escalationDueAt,
+    related_alert_id: a.relatedAlertId,
+    assignee: a.assignee,
+    outcome: a.outcome,
+    acknowledged_by: a.acknowledgedBy,
+    acknowledged_at: a.acknowledgedAt,
+    resolved_at: a.resolvedAt,
+    created_at: a.createdAt,
+    updated_at: a.updatedAt,
+    pushed_at: a.pushedAt,
+  };
+}
+
+function toTransition(row: Selectable<AlertTransitionsTable>): AlertTransition {
+  return {
+    id: Number(row.id),
+    alertId: row.alert_id,
+    action: row.action,
+    from: row.from_state,
+    to: row.to_state,
+    actor: { kind: row.actor_kind, id: row.actor_id, name: row.actor_name },
+    at: row.at,
+    note: row.note,
+    assignee: row.assignee,
+    outcome: row.outcome,
+    escalationLevel: row.escalation_level,
+    regionId: row.region_id,
+  };
+}
+
+export interface AlertListFilter {
+  from?: number;
+  to?: number;
+  regionRoot?: string;
+  cameraId?: string;
+  rules?: string[];
+  ruleId?: string;
+  severities?: string[];
+  states?: string[];
+  limit: number;
+  /** Continue after this (startedAt, id) in the newest-first order. */
+  after?: { startedAt: number; id: string };
+}
+
+export interface TransitionRecord {
+  action: string;
+  from: string;
+  to: string;
+  actor: Actor;
+  at: number;
+  note?: string | null;
+  assignee?: string | null;
+  outcome?: string | null;
+  escalationLevel?: number | null;
+  regionId?: string | null;
+}
+
+@Injectable()
+export class AlertsRepository {
+  constructor(@Inject(KYSELY) readonly db: Kysely<Database>) {}
+
+  transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
+  private select(db: Db) {
+    return db
+      .selectFrom('alerts')
+      .leftJoin('cameras', 'cameras.id', 'alerts.camera_id')
+      .selectAll('alerts')
+      .select('cameras.name as camera_name');
+  }
+
+  async get(id: string, db: Db = this.db): Promise<Alert | undefined> {
+    const row = await this.select(db).where('alerts.id', '=', id).executeTakeFirst();
+    return row && toAlert(row);
+  }
+
+  /** Reads an alert for a read-modify-write inside `trx` (row lock on PostgreSQL). */
+  async getForUpdate(trx: Transaction<Database>, id: string): Promise<Alert | undefined> {
+    let query = trx.selectFrom('alerts').selectAll().where('id', '=', id);
+    if (isPostgres(trx)) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    return row && toAlert(row);
+  }
+
+  async list(scope: ScopeFilter, f: AlertListFilter): Promise<Alert[]> {
+    let q = this.select(this.db);
+    if (!scope.all) {
+      const { regionRoots, cameraIds } = scope;
+      if (!regionRoots.length && !cameraIds.length) return [];
+      q = q.where((eb) =>
+        eb.or([
+          ...(cameraIds.length ? [eb('alerts.camera_id', 'in', cameraIds)] : []),
+          ...(regionRoots.length
+            ? [eb('alerts.region_id', 'in', eb.selectFrom('region_closure').select('descendant_id').where('ancestor_id', 'in', regionRoots))]
+            : []),
+        ]),
+      );
+    }
+    if (f.regionRoot) {
+      const root = f.regionRoot;
+      q = q.where('alerts.region_id', 'in', (eb) => eb.selectFrom('region_closure').select('descendant_id').where('ancestor_id', '=', root));
+    }
+    if (f.from !== undefined) q = q.where('alerts.started_at', '>=', f.from);
+    if (f.to !== undefined) q = q.where('alerts.started_at', '<', f.to);
+    if (f.cameraId) q = q.where('alerts.camera_id', '=', f.cameraId);
+    if (f.rules?.length) q = q.where('alerts.rule', 'in', f.rules);
+    if (f.ruleId) q = q.where('alerts.rule_id', '=', f.ruleId);
+    if (f.severities?.length) q = q.where('alerts.severity', 'in', f.severities);
+    if (f.states?.length) q = q.where('alerts.state', 'in', f.states as Alert['state'][]);
+    if (f.after) {
+      const { startedAt, id } = f.after;
+      q = q.where((eb) => eb.or([eb('alerts.started_at', '<', startedAt), eb.and([eb('alerts.started_at', '=', startedAt), eb('alerts.id', '<', id)])]));
+    }
+    const rows = await q.orderBy('alerts.started_at', 'desc').orderBy('alerts.id', 'desc').limit(f.limit).execute();
+    return rows.map(toAlert);
+  }
+
+  /** Inserts a new alert; false when one with this id exists already. */
+  async insert(trx: Db, alert: Alert, severityRank: number): Promise<boolean> {
+    const result = await trx
+      .insertInto('alerts')
+      .values(toRow(alert, severityRank))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /** Writes every field of `alert` where the stored row still matches `expect`; false when it did not. */
+  async update(
+    trx: Db,
+    alert: Alert,
+    severityRank: number,
+    expect: { state?: Alert['state']; escalationLevel?: number } = {},
+  ): Promise<boolean> {
+    const { id: _id, created_at: _created, pushed_at: _pushed, ...row } = toRow(alert, severityRank);
+    let q = trx.updateTable('alerts').set(row).where('id', '=', alert.id);
+    if (expect.state) q = q.where('state', '=', expect.state);
+    if (expect.escalationLevel !== undefined) q = q.where('escalation_level', '=', expect.escalationLevel);
+    const result = await q.executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async addTransition(trx: Db, alertId: string, t: TransitionRecord): Promise<void> {
+    await trx
+      .insertInto('alert_transitions')
+      .values({
+        alert_id: alertId,
+        action: t.action,
+        from_state: t.from,
+        to_state: t.to,
+        actor_kind: t.actor.kind,
+        actor_id: t.actor.id,
+        actor_name: t.actor.name,
+        at: t.at,
+        note: t.note ?? null,
+        assignee: t.assignee ?? null,
+        outcome: t.outcome ?? null,
+        escalation_level: t.escalationLevel ?? null,
+        region_id: t.regionId ?? null,
+      })
+      .execute();
+  }
+
+  async transitions(alertId: string): Promise<AlertTransition[]> {
+    const rows = await this.db.selectFrom('alert_transitions').selectAll().where('alert_id', '=', alertId).orderBy('id').execute();
+    return rows.map(toTransition);
+  }
+
+  async markPushed(id: string, at: number): Promise<void> {
+    await this.db.updateTable('alerts').set({ pushed_at: at }).where('id', '=', id).execute();
+  }
+
+  /** Alerts stored but never handed to the publisher (a crash or a publisher outage in between). */
+  async unpushed(olderThan: number, limit = 100): Promise<Alert[]> {
+    const rows = await this.select(this.db).where('alerts.pushed_at', 'is', null).where('alerts.created_at', '<', olderThan).orderBy('alerts.created_at').limit(limit).execute();
+    return rows.map(toAlert);
+  }
+
+  /** Open alerts with an escalation due, to re-arm their timers at start. */
+  async pendingEscalations(): Promise<Alert[]> {
+    const rows = await this.select(this.db).where('alerts.state', '=', 'open').where('alerts.escalation_due_at', 'is not', null).execute();
+    return rows.map(toAlert);
+  }
+
+  /** Unresolved alerts of one rule type on one camera (camera_offline recovery). */
+  async unresolvedOf(cameraId: string, rule: RuleType): Promise<Alert[]> {
+    const rows = await this.select(this.db)
+      .where('alerts.camera_id', '=', cameraId)
+      .where('alerts.rule', '=', rule)
+      .where('alerts.state', '!=', 'resolved')
+      .execute();
+    return rows.map(toAlert);
+  }
+
+  // --- consumed events (idempotency and aliases) ---
+
+  /** The alert an event id was applied to before, if any (a superseding event's id maps to the alert it updated). */
+  async aliasOf(trx: Db, eventId: string): Promise<string | undefined> {
+    const row = await trx.selectFrom('alert_events').select('alert_id').where('event_id', '=', eventId).limit(1).executeTakeFirst();
+    return row?.alert_id;
+  }
+
+  async eventSeen(trx: Db, eventId: string, kind: string, capturedAt: number): Promise<string | undefined> {
+    const row = await trx
+      .selectFrom('alert_events')
+      .select('alert_id')
+      .where('event_id', '=', eventId)
+      .where('kind', '=', kind)
+      .where('captured_at', '=', capturedAt)
+      .executeTakeFirst();
+    return row?.alert_id;
+  }
+
+  /** Records a consumed event; false when it was recorded before (a duplicate delivery). */
+  async recordEvent(trx: Db, e: { eventId: string; kind: string; capturedAt: number; alertId: string; at: number }): Promise<boolean> {
+    const result = await trx
+      .insertInto('alert_events')
+      .values({ event_id: e.eventId, kind: e.kind, captured_at: e.capturedAt, alert_id: e.alertId, received_at: e.at })
+      .onConflict((oc) => oc.columns(['event_id', 'kind', 'captured_at']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+}

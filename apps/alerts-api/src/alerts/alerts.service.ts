@@ -1,0 +1,148 @@
+import { ConflictException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { SEVERITY_RANK } from '@xl/contracts';
+import { ScopeService } from '../auth/scope.service';
+import { Clock } from '../common/clock';
+import { ApiMetrics } from '../core/api-metrics';
+import type { AlertOutcome } from '../db/schema';
+import { SETTINGS, type Settings } from '../settings';
+import type { Principal } from '../shared/principal';
+import { type Actor, type Alert, type AlertTransition, type AlertView, alertView } from './alert';
+import { AlertNotifier } from './alert-notifier';
+import { type AlertListFilter, AlertsRepository } from './alerts.repository';
+import { EscalationService } from './escalation.service';
+import { IllegalTransitionError, nextState, TRANSITION_ROLES, type TransitionAction } from './lifecycle';
+import { existingSnapshot } from './snapshots';
+
+export interface TransitionInput {
+  note?: string;
+  assignee?: string;
+  outcome?: AlertOutcome;
+}
+
+export type AlertDetail = AlertView & { transitions: AlertTransition[] };
+
+export function actorOf(principal: Principal): Actor {
+  return { kind: principal.kind, id: principal.id, name: principal.name };
+}
+
+@Injectable()
+export class AlertsService {
+  constructor(
+    private readonly alerts: AlertsRepository,
+    private readonly scope: ScopeService,
+    private readonly notifier: AlertNotifier,
+    private readonly escalation: EscalationService,
+    private readonly metrics: ApiMetrics,
+    private readonly clock: Clock,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  async list(principal: Principal, filter: AlertListFilter): Promise<{ items: AlertView[]; nextCursor: string | null }> {
+    const rows = await this.alerts.list(this.scope.filterFor(principal), { ...filter, limit: filter.limit + 1 });
+    const page = rows.slice(0, filter.limit);
+    const last = page[page.length - 1];
+    return { items: page.map(alertView), nextCursor: rows.length > filter.limit && last ? encodeCursor(last) : null };
+  }
+
+  async detail(principal: Principal, id: string): Promise<AlertDetail> {
+    const alert = await this.visible(principal, id);
+    return { ...alertView(alert), transitions: await this.alerts.transitions(id) };
+  }
+
+  /** Absolute path of the alert's snapshot file; 404 when it has none or the file is gone. */
+  async snapshotFile(principal: Principal, id: string): Promise<string> {
+    const alert = await this.visible(principal, id);
+    const file = alert.snapshotPath ? await existingSnapshot(this.settings.snapshotDir, alert.snapshotPath) : null;
+    if (!file) throw new NotFoundException(`alert '${id}' has no snapshot`);
+    return file;
+  }
+
+  async transition(principal: Principal, id: string, action: TransitionAction, input: TransitionInput): Promise<AlertDetail> {
+    if (!TRANSITION_ROLES[action].includes(principal.role)) throw new ForbiddenException(`role '${principal.role}' may not ${action} alerts`);
+    const before = await this.visible(principal, id);
+    const now = this.clock.now();
+    let to: Alert['state'];
+    try {
+      to = nextState(action, before.state);
+    } catch (err) {
+      if (err instanceof IllegalTransitionError) throw new ConflictException(err.message);
+      throw err;
+    }
+    const next: Alert = {
+      ...before,
+      state: to,
+      updatedAt: now,
+      escalationDueAt: null,
+      ...(action === 'acknowledge' ? { acknowledgedBy: principal.name, acknowledgedAt: now } : {}),
+      ...(action === 'dispatch' ? { assignee: input.assignee ?? null } : {}),
+      ...(action === 'resolve' ? { outcome: input.outcome ?? null, resolvedAt: now } : {}),
+    };
+    const ok = await this.alerts.transaction(async (trx) => {
+      // Conditional on the state we validated: two operators claiming at once → one wins, one 409.
+      if (!(await this.alerts.update(trx, next, SEVERITY_RANK[next.severity], { state: before.state }))) return false;
+      await this.alerts.addTransition(trx, id, {
+        action,
+        from: before.state,
+        to,
+        actor: actorOf(principal),
+        at: now,
+        note: input.note ?? null,
+        assignee: input.assignee ?? null,
+        outcome: input.outcome ?? null,
+        escalationLevel: before.escalationLevel,
+        regionId: before.responsibleRegionId,
+      });
+      return true;
+    });
+    if (!ok) throw new ConflictException(`alert '${id}' changed meanwhile; reload it and try again`);
+    this.metrics.transitions.inc({ action });
+    await this.escalation.armQuietly(next, before);
+    const fresh = (await this.alerts.get(id)) as Alert;
+    await this.notifier.updatedQuietly(fresh);
+    return { ...alertView(fresh), transitions: await this.alerts.transitions(id) };
+  }
+
+  /**
+   * Resolves an alert on the system's behalf (camera_offline when the camera is back). Whatever
+   * state it is in, short of resolved; recorded with the system actor and outcome "recovered".
+   */
+  async resolveBySystem(id: string, actor: Actor, note: string): Promise<boolean> {
+    const before = await this.alerts.get(id);
+    if (!before || before.state === 'resolved') return false;
+    const now = this.clock.now();
+    const next: Alert = { ...before, state: 'resolved', outcome: 'recovered', resolvedAt: now, escalationDueAt: null, updatedAt: now };
+    const ok = await this.alerts.transaction(async (trx) => {
+      if (!(await this.alerts.update(trx, next, SEVERITY_RANK[next.severity], { state: before.state }))) return false;
+      await this.alerts.addTransition(trx, id, { action: 'resolve', from: before.state, to: 'resolved', actor, at: now, note, outcome: 'recovered' });
+      return true;
+    });
+    if (!ok) return false;
+    this.metrics.transitions.inc({ action: 'auto_resolve' });
+    await this.escalation.armQuietly(next, before);
+    await this.notifier.updatedQuietly((await this.alerts.get(id)) as Alert);
+    return true;
+  }
+
+  private async visible(principal: Principal, id: string): Promise<Alert> {
+    const alert = await this.alerts.get(id);
+    if (!alert) throw new NotFoundException(`alert '${id}' not found`);
+    await this.scope.assertCamera(principal, alert.cameraId, alert.regionId, `alert '${id}'`);
+    return alert;
+  }
+}
+
+export function encodeCursor(alert: Pick<Alert, 'startedAt' | 'id'>): string {
+  return Buffer.from(JSON.stringify([alert.startedAt, alert.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { startedAt: number; id: string } | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') {
+      return { startedAt: value[0] as number, id: value[1] };
+    }
+  } catch {
+    // fall through
+  }
+  return null;
+}

@@ -1,0 +1,134 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Transaction } from 'kysely';
+import { SEVERITY_RANK, type Severity } from '@xl/contracts';
+import type { Logger } from '@xl/observability';
+import { Clock } from '../common/clock';
+import { ApiMetrics } from '../core/api-metrics';
+import { LOGGER } from '../core/tokens';
+import type { Database } from '../db/schema';
+import { RegionsRepository } from '../regions/regions.repository';
+import { SETTINGS, type Settings } from '../settings';
+import { ApiTimers, timerJobId } from '../timers/api-timers';
+import { type Alert, SYSTEM } from './alert';
+import { AlertNotifier } from './alert-notifier';
+import { AlertsRepository } from './alerts.repository';
+
+const TIMER = 'escalate';
+
+/**
+ * Acknowledgement SLAs. An open alert gets a deadline (its severity's SLA); when it passes without
+ * acknowledgement the alert escalates one level: the responsible region moves to the parent
+ * region (township → county → city), the level goes up, the step is an audit transition and an
+ * alert.updated push, and the next deadline starts. Acknowledging clears the deadline. Each
+ * deadline is a delayed BullMQ job whose id carries the alert, level and due time; the handler acts
+ * only if the alert still has exactly that deadline, so stale or duplicate timers do nothing.
+ */
+@Injectable()
+export class EscalationService implements OnApplicationBootstrap {
+  constructor(
+    private readonly timers: ApiTimers,
+    private readonly alerts: AlertsRepository,
+    private readonly regions: RegionsRepository,
+    private readonly notifier: AlertNotifier,
+    private readonly metrics: ApiMetrics,
+    private readonly clock: Clock,
+    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    timers.register(TIMER, (data) => this.escalate(String(data.alertId), Number(data.level), Number(data.due)));
+  }
+
+  /** Re-arms the deadlines of open alerts (jobs lost with a flushed Redis, or never added). */
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.settings.runWorkers) return;
+    try {
+      for (const alert of await this.alerts.pendingEscalations()) await this.arm(alert);
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 're-arming escalation deadlines failed');
+    }
+  }
+
+  slaMs(severity: Severity): number {
+    return (this.settings.slaSeconds[severity] ?? 0) * 1000;
+  }
+
+  /** When an open alert of this severity, now the responsibility of `regionId`, must escalate; null: never. */
+  async dueAt(severity: Severity, regionId: string | null, from: number, db?: Transaction<Database>): Promise<number | null> {
+    const sla = this.slaMs(severity);
+    if (!sla || !regionId) return null;
+    const region = await this.regions.get(regionId, db);
+    return region?.parentId ? from + sla : null;
+  }
+
+  /** The deadline after a severity change: a tighter SLA counts from the same start; never later. */
+  async dueAfterSeverityChange(before: Alert, severity: Severity, now: number, db?: Transaction<Database>): Promise<number | null> {
+    if (before.state !== 'open') return null;
+    if (before.escalationDueAt === null) return this.dueAt(severity, before.responsibleRegionId, now, db);
+    const start = before.escalationDueAt - this.slaMs(before.severity);
+    const sla = this.slaMs(severity);
+    return sla ? Math.min(before.escalationDueAt, start + sla) : before.escalationDueAt;
+  }
+
+  async arm(alert: Alert): Promise<void> {
+    if (alert.state !== 'open' || alert.escalationDueAt === null) return;
+    const due = alert.escalationDueAt;
+    await this.timers.schedule(TIMER, this.jobId(alert.id, alert.escalationLevel, due), { alertId: alert.id, level: alert.escalationLevel, due }, due - this.clock.now());
+  }
+
+  async disarm(alert: Alert): Promise<void> {
+    if (alert.escalationDueAt !== null) await this.timers.cancel(this.jobId(alert.id, alert.escalationLevel, alert.escalationDueAt));
+  }
+
+  /** Arms/disarms without failing the caller: the database already holds the deadline. */
+  async armQuietly(alert: Alert, previous?: Alert): Promise<void> {
+    try {
+      if (previous) await this.disarm(previous);
+      await this.arm(alert);
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message, alertId: alert.id }, 'arming the escalation deadline failed');
+    }
+  }
+
+  private jobId(alertId: string, level: number, due: number): string {
+    return timerJobId('esc', alertId, level, due);
+  }
+
+  async escalate(alertId: string, level: number, due: number): Promise<void> {
+    const now = this.clock.now();
+    const escalated = await this.alerts.transaction(async (trx) => {
+      const alert = await this.alerts.getForUpdate(trx, alertId);
+      if (!alert || alert.state !== 'open' || alert.escalationLevel !== level || alert.escalationDueAt !== due) return null;
+      const from = alert.responsibleRegionId ? await this.regions.get(alert.responsibleRegionId, trx) : undefined;
+      const parent = from?.parentId ? await this.regions.get(from.parentId, trx) : undefined;
+      if (!from || !parent) {
+        await this.alerts.update(trx, { ...alert, escalationDueAt: null, updatedAt: now }, SEVERITY_RANK[alert.severity]);
+        return null;
+      }
+      const next: Alert = {
+        ...alert,
+        escalationLevel: level + 1,
+        responsibleRegionId: parent.id,
+        escalationDueAt: parent.parentId ? now + this.slaMs(alert.severity) : null,
+        updatedAt: now,
+      };
+      if (!(await this.alerts.update(trx, next, SEVERITY_RANK[next.severity], { state: 'open', escalationLevel: level }))) return null;
+      await this.alerts.addTransition(trx, alertId, {
+        action: 'escalate',
+        from: 'open',
+        to: 'open',
+        actor: SYSTEM.escalation,
+        at: now,
+        note: `not acknowledged within ${this.slaMs(alert.severity) / 1000} s: escalated from ${from.level} '${from.name}' to ${parent.level} '${parent.name}'`,
+        escalationLevel: level + 1,
+        regionId: parent.id,
+      });
+      return next;
+    });
+    if (!escalated) return;
+    this.metrics.escalations.inc({ level: String(escalated.escalationLevel) });
+    this.logger.warn({ alertId, level: escalated.escalationLevel, region: escalated.responsibleRegionId }, 'alert escalated');
+    const fresh = (await this.alerts.get(alertId)) ?? escalated;
+    await this.notifier.updatedQuietly(fresh);
+    await this.arm(fresh);
+  }
+}

@@ -1,0 +1,28 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { existingSnapshot, resolveInside } from './snapshots';
+
+describe('snapshot paths', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'xl-snap-'));
+  const dir = path.join(root, 'snapshots');
+  mkdirSync(path.join(dir, 'cam-1'), { recursive: true });
+  writeFileSync(path.join(dir, 'cam-1', 'a.jpg'), 'jpeg');
+  writeFileSync(path.join(root, 'secret.txt'), 'secret');
+  symlinkSync(path.join(root, 'secret.txt'), path.join(dir, 'cam-1', 'link.jpg'));
+
+  it('accepts paths inside the directory only', () => {
+    expect(resolveInside(dir, 'cam-1/a.jpg')).toBe(path.join(dir, 'cam-1', 'a.jpg'));
+    expect(resolveInside(dir, 'cam-1/../cam-1/a.jpg')).toBe(path.join(dir, 'cam-1', 'a.jpg'));
+    for (const bad of ['../secret.txt', 'cam-1/../../secret.txt', '/etc/passwd', '', '.', 'a\0b', 'C:\\x']) {
+      expect(resolveInside(dir, bad)).toBeNull();
+    }
+  });
+
+  it('finds existing files and refuses symlinks that leave the directory', async () => {
+    expect(await existingSnapshot(dir, 'cam-1/a.jpg')).toBe(path.join(dir, 'cam-1', 'a.jpg'));
+    expect(await existingSnapshot(dir, 'cam-1/missing.jpg')).toBeNull();
+    expect(await existingSnapshot(dir, 'cam-1/link.jpg')).toBeNull();
+    expect(await existingSnapshot(dir, 'cam-1')).toBeNull();
+  });
+});

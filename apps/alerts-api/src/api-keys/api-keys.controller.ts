@@ -1,0 +1,70 @@
+import { Body, Controller, Delete, Get, HttpCode, Injectable, NotFoundException, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { newApiKey } from '../auth/api-key-secret';
+import { CurrentPrincipal, Roles } from '../auth/decorators';
+import { Clock } from '../common/clock';
+import { ZodBody } from '../common/openapi';
+import { cameraIdsSchema, regionIdsSchema, roleSchema, ScopeInputValidator } from '../common/scope-input';
+import { ZodPipe } from '../common/zod-pipe';
+import type { Principal } from '../shared/principal';
+import { type ApiKey, ApiKeysRepository, publicApiKey } from './api-keys.repository';
+
+export const apiKeyCreateSchema = z.strictObject({
+  name: z.string().min(1).max(128).describe('what the key is for, e.g. "county dashboard"'),
+  role: roleSchema,
+  regionIds: regionIdsSchema.default([]),
+  cameraIds: cameraIdsSchema.default([]),
+});
+
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly scopes: ScopeInputValidator,
+    private readonly clock: Clock,
+  ) {}
+
+  list(): Promise<ApiKey[]> {
+    return this.keys.list();
+  }
+
+  /** The only time the key itself is shown: it is stored hashed. */
+  async create(caller: Principal, input: z.output<typeof apiKeyCreateSchema>): Promise<ApiKey & { key: string }> {
+    await this.scopes.check(input.role, input.regionIds, input.cameraIds);
+    const { id, key, hash } = newApiKey();
+    const record = { id, name: input.name, keyHash: hash, role: input.role, regionIds: input.regionIds, cameraIds: input.cameraIds, createdBy: caller.id, createdAt: this.clock.now(), lastUsedAt: null, revokedAt: null };
+    await this.keys.insert(record);
+    return { ...publicApiKey(record), key };
+  }
+
+  async revoke(id: string): Promise<void> {
+    if (!(await this.keys.get(id))) throw new NotFoundException(`API key '${id}' not found`);
+    await this.keys.revoke(id, this.clock.now());
+  }
+}
+
+@ApiTags('api-keys')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller('api-keys')
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  @Get()
+  async list() {
+    return { items: await this.keys.list() };
+  }
+
+  @Post()
+  @ZodBody(apiKeyCreateSchema)
+  create(@CurrentPrincipal() caller: Principal, @Body(new ZodPipe(apiKeyCreateSchema)) body: z.output<typeof apiKeyCreateSchema>) {
+    return this.keys.create(caller, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async revoke(@Param('id') id: string): Promise<void> {
+    await this.keys.revoke(id);
+  }
+}

@@ -1,0 +1,55 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { createLogger, type Logger } from '@xl/observability';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { AppModule } from './app.module';
+import { ensureAdmin } from './bootstrap-admin';
+import type { Clock } from './common/clock';
+import { PinoNestLogger } from './core/nest-logger';
+import { migrateToLatest, openDatabase } from './db/database';
+import type { Settings } from './settings';
+
+export interface CreateAppOptions {
+  logger?: Logger;
+  registry?: Registry;
+  clock?: Clock;
+  /** Serve OpenAPI at /docs (default true). */
+  docs?: boolean;
+}
+
+/**
+ * Builds the alerts-api application: opens the database and applies migrations, creates the
+ * bootstrap admin, wires the Nest modules and OpenAPI. The caller starts it (`app.listen` in
+ * main.ts, `app.init` in tests) and stops it with `app.close()`, which stops the workers and
+ * closes the database and Redis connections.
+ */
+export async function createApp(settings: Settings, options: CreateAppOptions = {}): Promise<INestApplication> {
+  const logger = options.logger ?? createLogger('alerts-api', settings.logLevel);
+  if (settings.jwtSecretGenerated) logger.warn('JWT_SECRET is not set: using a random secret; tokens end with this process and are not shared between instances');
+  const database = openDatabase(settings.databaseUrl);
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length) logger.info({ migrations: applied.map((m) => m.migrationName), database: database.kind }, 'database migrated');
+    if (settings.admin && (await ensureAdmin(database.db, settings.admin))) logger.info({ username: settings.admin.username }, 'bootstrap admin created');
+    const registry = options.registry ?? new Registry();
+    if (!options.registry) collectDefaultMetrics({ register: registry });
+    const app = await NestFactory.create(AppModule.forRoot({ settings, database, logger, registry, clock: options.clock }), {
+      logger: new PinoNestLogger(logger),
+      abortOnError: false,
+    });
+    if (options.docs !== false) {
+      const config = new DocumentBuilder()
+        .setTitle('Xueliang alerts API')
+        .setDescription('Alerts, lifecycle and escalation, regions, cameras (zones and rules), users and API keys. See docs/api.md.')
+        .setVersion('1')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'JWT from POST /auth/login, or an API key xlk_…' })
+        .build();
+      SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config));
+    }
+    return app;
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}

@@ -1,0 +1,49 @@
+import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ZodBody } from '../common/openapi';
+import { ZodPipe } from '../common/zod-pipe';
+import type { Principal } from '../shared/principal';
+import { AuthService, TooManyLoginAttempts } from './auth.service';
+import { CurrentPrincipal, Public } from './decorators';
+
+export const loginSchema = z.strictObject({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(256),
+});
+
+interface HttpRequest {
+  ip?: string;
+  socket?: { remoteAddress?: string };
+}
+interface HttpResponse {
+  setHeader(name: string, value: string): void;
+}
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  /** Password login → short-lived HS256 access token. Rate-limited per client IP and user name. */
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @ZodBody(loginSchema)
+  async login(@Body(new ZodPipe(loginSchema)) body: z.output<typeof loginSchema>, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse) {
+    const ip = req.ip ?? req.socket?.remoteAddress ?? 'unknown';
+    try {
+      return await this.auth.login(ip, body.username, body.password);
+    } catch (err) {
+      if (err instanceof TooManyLoginAttempts) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      throw err;
+    }
+  }
+
+  /** Who the bearer token belongs to, with role and scope (the console shows it). */
+  @ApiBearerAuth()
+  @Get('me')
+  me(@CurrentPrincipal() principal: Principal) {
+    return principal;
+  }
+}

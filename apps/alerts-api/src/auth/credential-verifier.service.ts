@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ApiKeysRepository } from '../api-keys/api-keys.repository';
+import { Clock } from '../common/clock';
+import { SETTINGS, type Settings } from '../settings';
+import { CredentialVerifier, type Principal } from '../shared/principal';
+import { UsersRepository } from '../users/users.repository';
+import { AccessTokens } from './access-tokens';
+import { API_KEY_PREFIX, parseApiKey, secretMatches } from './api-key-secret';
+
+/** last_used_at is informational; writing it on every request would turn reads into writes. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * Bearer token → Principal. JWTs name a user whose role and scope are read from the database on
+ * every call, so a disabled user or a narrowed scope takes effect at once (REST and WebSocket).
+ */
+@Injectable()
+export class DbCredentialVerifier extends CredentialVerifier {
+  readonly tokens: AccessTokens;
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly clock: Clock,
+    @Inject(SETTINGS) settings: Settings,
+  ) {
+    super();
+    this.tokens = new AccessTokens(settings.jwtSecret, settings.jwtTtlSeconds);
+  }
+
+  async verify(token: string): Promise<Principal | null> {
+    if (!token) return null;
+    return token.startsWith(API_KEY_PREFIX) ? this.verifyApiKey(token) : this.verifyJwt(token);
+  }
+
+  private async verifyJwt(token: string): Promise<Principal | null> {
+    const userId = await this.tokens.verify(token);
+    if (!userId) return null;
+    const user = await this.users.get(userId);
+    if (!user || user.disabled) return null;
+    return { kind: 'user', id: user.id, name: user.displayName || user.username, role: user.role, regionIds: user.regionIds, cameraIds: user.cameraIds };
+  }
+
+  private async verifyApiKey(token: string): Promise<Principal | null> {
+    const parsed = parseApiKey(token);
+    if (!parsed) return null;
+    const key = await this.apiKeys.get(parsed.id);
+    if (!key || key.revokedAt !== null || !secretMatches(parsed.secret, key.keyHash)) return null;
+    const now = this.clock.now();
+    if (key.lastUsedAt === null || now - key.lastUsedAt > TOUCH_INTERVAL_MS) await this.apiKeys.touch(key.id, now);
+    return { kind: 'api_key', id: key.id, name: key.name, role: key.role, regionIds: key.regionIds, cameraIds: key.cameraIds };
+  }
+}

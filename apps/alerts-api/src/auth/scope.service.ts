@@ -1,0 +1,41 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { RegionsRepository } from '../regions/regions.repository';
+import { AccessPolicy, type Principal, type ScopedResource } from '../shared/principal';
+
+/** What a list query may return: everything, or cameras in region subtrees plus explicit cameras. */
+export type ScopeFilter = { all: true } | { all: false; regionRoots: string[]; cameraIds: string[] };
+
+/** Database-aware side of the access policy: region paths for resources, filters for lists. */
+@Injectable()
+export class ScopeService {
+  constructor(
+    private readonly regions: RegionsRepository,
+    private readonly policy: AccessPolicy,
+  ) {}
+
+  filterFor(principal: Principal): ScopeFilter {
+    if (principal.role === 'admin') return { all: true };
+    return { all: false, regionRoots: principal.role === 'school' ? [] : principal.regionIds, cameraIds: principal.cameraIds };
+  }
+
+  async resourceOf(cameraId: string, regionId: string | null): Promise<ScopedResource> {
+    return { cameraId, regionPath: regionId ? await this.regions.path(regionId) : [] };
+  }
+
+  async canSeeCamera(principal: Principal, cameraId: string, regionId: string | null): Promise<boolean> {
+    return this.policy.canSee(principal, await this.resourceOf(cameraId, regionId));
+  }
+
+  /** 404, not 403: a caller must not learn that an object outside their scope exists. */
+  async assertCamera(principal: Principal, cameraId: string, regionId: string | null, what: string): Promise<void> {
+    if (!(await this.canSeeCamera(principal, cameraId, regionId))) throw new NotFoundException(`${what} not found`);
+  }
+
+  /** A region is visible when it lies inside one of the caller's region subtrees (admins: all). */
+  async canSeeRegion(principal: Principal, regionId: string): Promise<boolean> {
+    if (principal.role === 'admin') return true;
+    if (principal.role === 'school') return false;
+    const path = await this.regions.path(regionId);
+    return principal.regionIds.some((id) => path.includes(id));
+  }
+}

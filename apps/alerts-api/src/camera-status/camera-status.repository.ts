@@ -1,0 +1,102 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import { KYSELY } from '../core/tokens';
+import type { CameraStatusTable, Database } from '../db/schema';
+
+export interface CameraStatusRecord {
+  cameraId: string;
+  status: 'online' | 'offline';
+  reason: string | null;
+  detail: string | null;
+  /** Epoch ms of the last change of `status`. */
+  since: number;
+  /** Start of the current outage (null while online). */
+  offlineSince: number | null;
+  ingestId: string | null;
+  updatedAt: number;
+}
+
+function toRecord(row: CameraStatusTable): CameraStatusRecord {
+  return {
+    cameraId: row.camera_id,
+    status: row.status,
+    reason: row.reason,
+    detail: row.detail,
+    since: row.since,
+    offlineSince: row.offline_since,
+    ingestId: row.ingest_id,
+    updatedAt: row.updated_at,
+  };
+}
+
+@Injectable()
+export class CameraStatusRepository {
+  constructor(@Inject(KYSELY) private readonly db: Kysely<Database>) {}
+
+  async get(cameraId: string): Promise<CameraStatusRecord | undefined> {
+    const row = await this.db.selectFrom('camera_status').selectAll().where('camera_id', '=', cameraId).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async many(cameraIds: string[]): Promise<Map<string, CameraStatusRecord>> {
+    if (!cameraIds.length) return new Map();
+    const rows = await this.db.selectFrom('camera_status').selectAll().where('camera_id', 'in', cameraIds).execute();
+    return new Map(rows.map((r) => [r.camera_id, toRecord(r)]));
+  }
+
+  async save(record: CameraStatusRecord): Promise<void> {
+    const row: CameraStatusTable = {
+      camera_id: record.cameraId,
+      status: record.status,
+      reason: record.reason,
+      detail: record.detail,
+      since: record.since,
+      offline_since: record.offlineSince,
+      ingest_id: record.ingestId,
+      updated_at: record.updatedAt,
+    };
+    const { camera_id: _id, ...rest } = row;
+    await this.db
+      .insertInto('camera_status')
+      .values(row)
+      .onConflict((oc) => oc.column('camera_id').doUpdateSet(rest))
+      .execute();
+  }
+
+  async delete(cameraId: string): Promise<void> {
+    await this.db.deleteFrom('camera_status').where('camera_id', '=', cameraId).execute();
+  }
+
+  async countOffline(): Promise<number> {
+    const row = await this.db.selectFrom('camera_status').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'offline').executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Last stream entry id consumed (persisted so a restart resumes where it stopped). */
+  async streamOffset(stream: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('stream_offsets').select('last_id').where('stream', '=', stream).executeTakeFirst();
+    return row?.last_id;
+  }
+
+  /**
+   * Moves the offset from `expected` to `next`; false when another instance moved it first (then
+   * that instance handled the entry). Several API instances read the stream; one handles each entry.
+   */
+  async advanceStreamOffset(stream: string, expected: string | undefined, next: string): Promise<boolean> {
+    if (expected === undefined) {
+      const inserted = await this.db
+        .insertInto('stream_offsets')
+        .values({ stream, last_id: next })
+        .onConflict((oc) => oc.column('stream').doNothing())
+        .executeTakeFirst();
+      return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+    }
+    const updated = await this.db
+      .updateTable('stream_offsets')
+      .set({ last_id: next })
+      .where('stream', '=', stream)
+      .where('last_id', '=', expected)
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1;
+  }
+}

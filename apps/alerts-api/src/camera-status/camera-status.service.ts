@@ -1,0 +1,189 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { CAMERA_STATUS_STREAM, type CameraStatusEvent } from '@xl/contracts';
+import type { Logger } from '@xl/observability';
+import { SYSTEM } from '../alerts/alert';
+import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { AlertsRepository } from '../alerts/alerts.repository';
+import { AlertsService } from '../alerts/alerts.service';
+import { ScopeService } from '../auth/scope.service';
+import { CamerasRepository } from '../cameras/cameras.repository';
+import { Clock } from '../common/clock';
+import { ApiMetrics } from '../core/api-metrics';
+import { LOGGER, REDIS } from '../core/tokens';
+import { SETTINGS, type Settings } from '../settings';
+import { EventPublisher } from '../shared/push-events';
+import { ApiTimers, timerJobId } from '../timers/api-timers';
+import { type CameraStatusRecord, CameraStatusRepository } from './camera-status.repository';
+import { parseStatusEntry } from './status-event';
+
+const TIMER = 'camera-offline';
+const BLOCK_MS = 2000;
+
+/**
+ * Follows CAMERA_STATUS_STREAM from the last entry id it handled (persisted in the database, so a
+ * restart neither skips nor replays much), stores each camera's status and pushes camera.status on
+ * a change. A camera offline for CAMERA_OFFLINE_ALERT_SECONDS raises a camera_offline alert
+ * (through the normal intake: deduplicated, escalated like any other); when the camera comes back
+ * the system resolves that alert with outcome "recovered" — nobody has to close an outage that
+ * ended by itself, and the audit trail still shows how long it lasted.
+ */
+@Injectable()
+export class CameraStatusService implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly streamKey: string;
+  private reader?: Redis;
+  private running = false;
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly statuses: CameraStatusRepository,
+    private readonly cameras: CamerasRepository,
+    private readonly alerts: AlertsRepository,
+    private readonly alertsService: AlertsService,
+    private readonly intake: AlertIntakeService,
+    private readonly timers: ApiTimers,
+    private readonly scope: ScopeService,
+    private readonly publisher: EventPublisher,
+    private readonly metrics: ApiMetrics,
+    private readonly clock: Clock,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.streamKey = `${settings.redisKeyPrefix}${CAMERA_STATUS_STREAM}`;
+    timers.register(TIMER, (data) => this.offlineThresholdReached(String(data.cameraId), Number(data.offlineSince)));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.settings.runWorkers) return;
+    this.metrics.camerasOffline.set(await this.statuses.countOffline());
+    this.reader = this.redis.duplicate();
+    this.reader.on('error', (err) => this.logger.warn({ err: err.message }, 'status stream reader error'));
+    this.running = true;
+    this.loop = this.follow();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.running = false;
+    this.reader?.disconnect();
+    await this.loop;
+  }
+
+  private async follow(): Promise<void> {
+    while (this.running) {
+      try {
+        const from = (await this.statuses.streamOffset(this.streamKey)) ?? '0';
+        const result = (await this.reader!.xread('COUNT', 100, 'BLOCK', BLOCK_MS, 'STREAMS', this.streamKey, from)) as
+          | [string, [string, string[]][]][]
+          | null;
+        let offset = from;
+        for (const [id, fields] of result?.[0]?.[1] ?? []) {
+          const event = parseStatusEntry(fields);
+          if (event) await this.handle(event);
+          else this.logger.warn({ id, stream: this.streamKey }, 'skipping a status stream entry that is not a CameraStatusEvent');
+          // At-least-once: handled, then the offset moves. If another instance moved it first it
+          // handled the same entries; handling is idempotent, so we just re-read the offset.
+          if (!(await this.statuses.advanceStreamOffset(this.streamKey, offset === '0' ? undefined : offset, id))) break;
+          offset = id;
+        }
+      } catch (err) {
+        if (!this.running) return;
+        this.logger.error({ err: (err as Error).message }, 'camera status stream read failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
+  /** Applies one status event; idempotent (an event older than the last applied one is ignored). */
+  async handle(event: CameraStatusEvent): Promise<void> {
+    const current = await this.statuses.get(event.cameraId);
+    if (current && event.at < current.updatedAt) return;
+    const status = event.status === 'offline' ? 'offline' : 'online';
+    const changed = !current || current.status !== status;
+    const next: CameraStatusRecord =
+      status === 'offline'
+        ? {
+            cameraId: event.cameraId,
+            status,
+            reason: event.reason ?? null,
+            detail: event.detail ?? null,
+            since: changed ? event.at : current!.since,
+            offlineSince: changed ? event.at : (current!.offlineSince ?? event.at),
+            ingestId: event.ingestId,
+            updatedAt: event.at,
+          }
+        : {
+            cameraId: event.cameraId,
+            status,
+            reason: null,
+            detail: event.detail ?? null,
+            since: changed ? event.at : current!.since,
+            offlineSince: null,
+            ingestId: event.ingestId,
+            updatedAt: event.at,
+          };
+    const visibleChange = changed || current?.reason !== next.reason || current?.detail !== next.detail;
+    if (!visibleChange && current?.updatedAt === event.at) return; // the same entry again
+    await this.statuses.save(next);
+    this.metrics.camerasOffline.set(await this.statuses.countOffline());
+    if (visibleChange) await this.push(next);
+    if (!changed) return;
+    if (status === 'offline') await this.armOfflineTimer(next);
+    else if (current?.status === 'offline') await this.recovered(current, event.at);
+  }
+
+  private async armOfflineTimer(record: CameraStatusRecord): Promise<void> {
+    const threshold = this.settings.cameraOfflineAlertSeconds * 1000;
+    if (!threshold || record.offlineSince === null) return;
+    const delay = record.offlineSince + threshold - this.clock.now();
+    await this.timers.schedule(TIMER, timerJobId('offline', record.cameraId, record.offlineSince), { cameraId: record.cameraId, offlineSince: record.offlineSince }, delay);
+  }
+
+  private async offlineThresholdReached(cameraId: string, offlineSince: number): Promise<void> {
+    const current = await this.statuses.get(cameraId);
+    if (!current || current.status !== 'offline' || current.offlineSince !== offlineSince) return;
+    const why = [current.reason, current.detail].filter(Boolean).join(': ');
+    await this.intake.consume({
+      alertId: `camera_offline:${cameraId}:${offlineSince}`,
+      kind: 'created',
+      cameraId,
+      ruleId: 'health.offline',
+      rule: 'camera_offline',
+      severity: 'major',
+      startedAt: offlineSince,
+      capturedAt: offlineSince,
+      score: 1,
+      boxes: [],
+      message: `camera offline for more than ${this.settings.cameraOfflineAlertSeconds} s${why ? ` (${why})` : ''}`,
+    });
+  }
+
+  private async recovered(previous: CameraStatusRecord, at: number): Promise<void> {
+    if (previous.offlineSince !== null) await this.timers.cancel(timerJobId('offline', previous.cameraId, previous.offlineSince));
+    const seconds = previous.offlineSince !== null ? Math.round((at - previous.offlineSince) / 1000) : null;
+    for (const alert of await this.alerts.unresolvedOf(previous.cameraId, 'camera_offline')) {
+      await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, `camera back online${seconds !== null ? ` after ${seconds} s offline` : ''}`);
+    }
+  }
+
+  private async push(record: CameraStatusRecord): Promise<void> {
+    const placement = await this.cameras.placement(record.cameraId);
+    try {
+      await this.publisher.publish({
+        type: 'camera.status',
+        scope: await this.scope.resourceOf(record.cameraId, placement?.regionId ?? null),
+        data: {
+          cameraId: record.cameraId,
+          cameraName: placement?.name ?? null,
+          status: record.status,
+          reason: record.reason,
+          detail: record.detail,
+          since: record.since,
+          offlineSince: record.offlineSince,
+        },
+      });
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message, cameraId: record.cameraId }, 'pushing camera.status failed');
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { z } from 'zod';
+import { type CameraConfig, cameraSchema, idSchema, lineSchema, ruleSchema, zoneSchema } from '@xl/config';
+import { ScopeService } from '../auth/scope.service';
+import { CameraStatusRepository } from '../camera-status/camera-status.repository';
+import { Clock } from '../common/clock';
+import { restoreRedacted } from '../common/redact';
+import { toIssues, validationError } from '../common/zod-pipe';
+import { ConfigPublisher } from '../config-publish/config-publisher';
+import { RegionsRepository } from '../regions/regions.repository';
+import type { Principal } from '../shared/principal';
+import { type CameraView, cameraView } from './camera-view';
+import { CamerasRepository } from './cameras.repository';
+
+/** PATCH body: any camera field but the id; the merged camera is validated by cameraSchema. */
+export const cameraPatchSchema = z
+  .record(z.string(), z.unknown())
+  .refine((body) => !('id' in body), { message: 'the camera id cannot be changed', path: ['id'] });
+export const zonesBodySchema = z.strictObject({
+  zones: z.array(zoneSchema).max(64).describe('every zone of the camera (replaces the current list)'),
+  lines: z.array(lineSchema).max(64).optional().describe('tripwires; absent keeps the current ones'),
+});
+export const rulesBodySchema = z.strictObject({
+  rules: z.array(ruleSchema).max(128).nullable().describe('explicit rules; null returns to the zone types\' default rules'),
+});
+export const cameraListQuerySchema = z.strictObject({
+  region: idSchema.optional().describe('only cameras in this region subtree'),
+});
+
+@Injectable()
+export class CamerasService {
+  constructor(
+    private readonly cameras: CamerasRepository,
+    private readonly regions: RegionsRepository,
+    private readonly statuses: CameraStatusRepository,
+    private readonly scope: ScopeService,
+    private readonly publisher: ConfigPublisher,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(principal: Principal, region?: string): Promise<CameraView[]> {
+    const records = await this.cameras.list(this.scope.filterFor(principal), region);
+    const statuses = await this.statuses.many(records.map((r) => r.config.id));
+    return records.map((r) => cameraView(r, statuses.get(r.config.id)));
+  }
+
+  async get(principal: Principal, id: string): Promise<CameraView> {
+    const record = await this.visible(principal, id);
+    return cameraView(record, await this.statuses.get(id));
+  }
+
+  async create(principal: Principal, config: CameraConfig): Promise<CameraView> {
+    if (await this.cameras.get(config.id)) throw new ConflictException(`camera '${config.id}' already exists`);
+    await this.checkRegion(principal, config.regionId);
+    await this.cameras.insert(config, this.clock.now());
+    await this.publisher.publishCamera(config.id);
+    return this.get(principal, config.id);
+  }
+
+  async update(principal: Principal, id: string, patch: Record<string, unknown>): Promise<CameraView> {
+    const current = await this.visible(principal, id);
+    const merged: Record<string, unknown> = { ...current.config, ...patch };
+    for (const key of ['url', 'subUrl'] as const) {
+      if (typeof patch[key] === 'string') merged[key] = restoreRedacted(patch[key] as string, current.config[key]);
+    }
+    for (const key of Object.keys(patch)) if (patch[key] === null) delete merged[key]; // null clears an optional field
+    return this.save(principal, current.config, merged);
+  }
+
+  async replaceZones(principal: Principal, id: string, body: z.output<typeof zonesBodySchema>): Promise<CameraView> {
+    const current = await this.visible(principal, id);
+    return this.save(principal, current.config, { ...current.config, zones: body.zones, lines: body.lines ?? current.config.lines });
+  }
+
+  async replaceRules(principal: Principal, id: string, body: z.output<typeof rulesBodySchema>): Promise<CameraView> {
+    const current = await this.visible(principal, id);
+    const next: Record<string, unknown> = { ...current.config, rules: body.rules ?? undefined };
+    if (body.rules === null) delete next.rules;
+    return this.save(principal, current.config, next);
+  }
+
+  async delete(principal: Principal, id: string): Promise<void> {
+    await this.visible(principal, id);
+    await this.cameras.delete(id);
+    await this.statuses.delete(id);
+    await this.publisher.publishCamera(id);
+  }
+
+  private async save(principal: Principal, before: CameraConfig, raw: Record<string, unknown>): Promise<CameraView> {
+    const parsed = cameraSchema.safeParse(raw);
+    if (!parsed.success) throw validationError('body', toIssues(parsed.error));
+    if (parsed.data.regionId !== before.regionId) await this.checkRegion(principal, parsed.data.regionId);
+    await this.cameras.update(parsed.data, this.clock.now());
+    await this.publisher.publishCamera(before.id);
+    return this.get(principal, before.id);
+  }
+
+  private async visible(principal: Principal, id: string) {
+    const record = await this.cameras.get(id);
+    if (!record) throw new NotFoundException(`camera '${id}' not found`);
+    await this.scope.assertCamera(principal, id, record.config.regionId ?? null, `camera '${id}'`);
+    return record;
+  }
+
+  /** The region must exist and, for non-admins, lie in their scope; either failure reads the same. */
+  private async checkRegion(principal: Principal, regionId: string | undefined): Promise<void> {
+    if (regionId === undefined) {
+      if (principal.role !== 'admin') throw validationError('body', [{ field: 'regionId', rule: 'required', message: 'operators must place a camera in a region of their scope' }]);
+      return;
+    }
+    const exists = await this.regions.get(regionId);
+    if (!exists || !(await this.scope.canSeeRegion(principal, regionId))) {
+      throw validationError('body', [{ field: 'regionId', rule: 'exists', message: `region '${regionId}' does not exist` }]);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+// Camera URLs carry credentials (rtsp://user:pass@host/…, sometimes ?password=… in the query).
+// Everything that leaves the API or reaches a log goes through redactUrl first.
+
+export const REDACTED = '***';
+const SECRET_PARAMS = /^(pass(word|wd)?|pwd|token|secret|key|auth|sig(nature)?)$/i;
+
+/** The URL with its password (and secret-looking query parameters) replaced by ***; never throws. */
+export function redactUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // Not parseable: hide anything between "//" and "@", which is where credentials would be.
+    return value.replace(/\/\/[^/@]*@/, `//${REDACTED}@`);
+  }
+  if (url.password) url.password = REDACTED;
+  for (const name of [...url.searchParams.keys()]) if (SECRET_PARAMS.test(name)) url.searchParams.set(name, REDACTED);
+  return url.toString();
+}
+
+/** True when the URL carries a user name, a password or a secret query parameter. */
+export function hasCredentials(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return Boolean(url.username || url.password || [...url.searchParams.keys()].some((k) => SECRET_PARAMS.test(k)));
+  } catch {
+    return /\/\/[^/@]*@/.test(value);
+  }
+}
+
+/**
+ * A client that edits a camera usually sends back the redacted URL it was given. Where the new URL
+ * still says *** for the password (or a secret parameter), keep the stored secret instead of
+ * storing the asterisks.
+ */
+export function restoreRedacted(next: string, stored: string | undefined): string {
+  if (!stored || !next.includes(REDACTED)) return next;
+  let n: URL;
+  let s: URL;
+  try {
+    n = new URL(next);
+    s = new URL(stored);
+  } catch {
+    return next;
+  }
+  if (decodeURIComponent(n.password) === REDACTED) n.password = s.password;
+  for (const [name, value] of [...n.searchParams.entries()]) {
+    if (value === REDACTED && s.searchParams.has(name)) n.searchParams.set(name, s.searchParams.get(name) ?? '');
+  }
+  return n.toString();
+}

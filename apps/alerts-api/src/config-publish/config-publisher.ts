@@ -1,0 +1,119 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { CameraConfig } from '@xl/config';
+import { CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
+import type { Logger } from '@xl/observability';
+import { CamerasRepository } from '../cameras/cameras.repository';
+import { ApiMetrics } from '../core/api-metrics';
+import { LOGGER, REDIS } from '../core/tokens';
+import { SETTINGS, type Settings } from '../settings';
+
+const RETRY_MS = 5000;
+
+/**
+ * Publishes the effective camera configuration to Redis for ingest and analyzer, which never call
+ * the API: the hash CAMERA_CONFIG_HASH (cameraId → CameraConfig JSON) plus a ConfigChangedMessage
+ * on CAMERA_CONFIG_CHANNEL. The database is the source of truth; when Redis is unreachable the
+ * whole configuration is republished as soon as it answers again.
+ */
+@Injectable()
+export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy {
+  private dirty = false;
+  private retryTimer?: NodeJS.Timeout;
+  readonly hashKey: string;
+  readonly revisionKey: string;
+  readonly channel: string;
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(SETTINGS) settings: Settings,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly cameras: CamerasRepository,
+    private readonly metrics: ApiMetrics,
+  ) {
+    this.hashKey = `${settings.redisKeyPrefix}${CAMERA_CONFIG_HASH}`;
+    this.revisionKey = `${settings.redisKeyPrefix}${CAMERA_CONFIG_HASH}:revision`;
+    this.channel = `${settings.redisKeyPrefix}${CAMERA_CONFIG_CHANNEL}`;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.publishAll();
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'publishing camera configuration at start failed; retrying');
+    }
+  }
+
+  onModuleDestroy(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  /** Republishes one camera (or removes it when it no longer exists). */
+  async publishCamera(cameraId: string): Promise<void> {
+    try {
+      const record = await this.cameras.get(cameraId);
+      const tx = this.redis.multi();
+      if (record) tx.hset(this.hashKey, cameraId, serialize(record.config));
+      else tx.hdel(this.hashKey, cameraId);
+      tx.incr(this.revisionKey);
+      const revision = lastResult(await tx.exec());
+      await this.announce({ cameraIds: [cameraId], revision });
+      this.metrics.configPublishes.inc({ result: 'ok' });
+    } catch (err) {
+      this.failed(err);
+      throw err;
+    }
+  }
+
+  /** Publishes every camera and removes the ones that no longer exist; announces "reload all". */
+  async publishAll(): Promise<void> {
+    try {
+      const records = await this.cameras.all();
+      const wanted = new Set(records.map((r) => r.config.id));
+      const stale = (await this.redis.hkeys(this.hashKey)).filter((id) => !wanted.has(id));
+      const tx = this.redis.multi();
+      if (records.length) tx.hset(this.hashKey, Object.fromEntries(records.map((r) => [r.config.id, serialize(r.config)])));
+      if (stale.length) tx.hdel(this.hashKey, ...stale);
+      tx.incr(this.revisionKey);
+      const revision = lastResult(await tx.exec());
+      await this.announce({ cameraIds: [], revision });
+      this.dirty = false;
+      this.metrics.configPublishes.inc({ result: 'ok' });
+      this.logger.info({ cameras: records.length, removed: stale.length, revision }, 'camera configuration published');
+    } catch (err) {
+      this.failed(err);
+      throw err;
+    }
+  }
+
+  private async announce(message: ConfigChangedMessage): Promise<void> {
+    await this.redis.publish(this.channel, JSON.stringify(message));
+  }
+
+  private failed(err: unknown): void {
+    this.metrics.configPublishes.inc({ result: 'error' });
+    this.logger.error({ err: (err as Error).message }, 'camera configuration publish failed');
+    this.dirty = true;
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.dirty) this.publishAll().catch(() => undefined);
+    }, RETRY_MS);
+    this.retryTimer.unref();
+  }
+}
+
+function serialize(config: CameraConfig): string {
+  return JSON.stringify(config);
+}
+
+function lastResult(results: [Error | null, unknown][] | null): number {
+  if (!results) throw new Error('redis transaction aborted');
+  for (const [err] of results) if (err) throw err;
+  return Number(results[results.length - 1][1]);
+}

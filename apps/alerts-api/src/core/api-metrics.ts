@@ -1,0 +1,45 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { METRICS_REGISTRY } from './tokens';
+
+/** The metrics alerts-api's core owns, on the shared registry (the realtime module adds its own). */
+@Injectable()
+export class ApiMetrics {
+  readonly alerts: Counter<'rule' | 'severity'>;
+  readonly alertUpdates: Counter<'rule' | 'severity'>;
+  readonly intake: Counter<'outcome'>;
+  readonly transitions: Counter<'action'>;
+  readonly escalations: Counter<'level'>;
+  readonly snapshotsMissing: Counter;
+  readonly camerasOffline: Gauge;
+  readonly configPublishes: Counter<'result'>;
+  readonly loginFailures: Counter<'reason'>;
+
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
+    const registers = [registry];
+    this.alerts = new Counter({ name: 'xl_alerts_total', help: 'Alerts created, by rule type and severity', labelNames: ['rule', 'severity'], registers });
+    this.alertUpdates = new Counter({
+      name: 'xl_alert_updates_total',
+      help: 'Alert events that updated an existing alert (updated / superseding events)',
+      labelNames: ['rule', 'severity'],
+      registers,
+    });
+    this.intake = new Counter({
+      name: 'xl_alert_intake_events_total',
+      help: 'Alert events consumed from the alerts queue, by outcome (created, updated, duplicate, invalid)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.transitions = new Counter({ name: 'xl_alert_transitions_total', help: 'Alert lifecycle transitions, by action', labelNames: ['action'], registers });
+    this.escalations = new Counter({ name: 'xl_alert_escalations_total', help: 'Alerts escalated for missing their SLA, by new level', labelNames: ['level'], registers });
+    this.snapshotsMissing = new Counter({ name: 'xl_alert_snapshots_missing_total', help: 'Alert events whose snapshot file was absent or outside SNAPSHOT_DIR', registers });
+    this.camerasOffline = new Gauge({ name: 'xl_cameras_offline', help: 'Cameras whose last status is offline', registers });
+    this.configPublishes = new Counter({
+      name: 'xl_config_publishes_total',
+      help: 'Camera configuration publications to Redis, by result',
+      labelNames: ['result'],
+      registers,
+    });
+    this.loginFailures = new Counter({ name: 'xl_login_failures_total', help: 'Rejected logins, by reason', labelNames: ['reason'], registers });
+  }
+}

@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import { parseJsonColumn } from '../common/json';
+import { KYSELY } from '../core/tokens';
+import type { Database, UsersTable } from '../db/schema';
+import type { Role } from '../shared/principal';
+
+export interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  regionIds: string[];
+  cameraIds: string[];
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UserWithHash extends User {
+  passwordHash: string;
+}
+
+function toUser(row: UsersTable): UserWithHash {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    role: row.role as Role,
+    regionIds: parseJsonColumn<string[]>(row.region_ids, 'users.region_ids'),
+    cameraIds: parseJsonColumn<string[]>(row.camera_ids, 'users.camera_ids'),
+    disabled: row.disabled === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    passwordHash: row.password_hash,
+  };
+}
+
+/** Strips the password hash: what leaves the repository for anything but login. */
+export function publicUser(user: UserWithHash | User): User {
+  const { passwordHash: _hash, ...rest } = user as UserWithHash;
+  return rest;
+}
+
+@Injectable()
+export class UsersRepository {
+  constructor(@Inject(KYSELY) private readonly db: Kysely<Database>) {}
+
+  async list(): Promise<User[]> {
+    const rows = await this.db.selectFrom('users').selectAll().orderBy('username').execute();
+    return rows.map((r) => publicUser(toUser(r)));
+  }
+
+  async get(id: string): Promise<UserWithHash | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async byUsername(username: string): Promise<UserWithHash | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async insert(user: UserWithHash): Promise<void> {
+    await this.db
+      .insertInto('users')
+      .values({
+        id: user.id,
+        username: user.username,
+        display_name: user.displayName,
+        password_hash: user.passwordHash,
+        role: user.role,
+        region_ids: JSON.stringify(user.regionIds),
+        camera_ids: JSON.stringify(user.cameraIds),
+        disabled: user.disabled ? 1 : 0,
+        created_at: user.createdAt,
+        updated_at: user.updatedAt,
+      })
+      .execute();
+  }
+
+  async update(user: UserWithHash): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({
+        display_name: user.displayName,
+        password_hash: user.passwordHash,
+        role: user.role,
+        region_ids: JSON.stringify(user.regionIds),
+        camera_ids: JSON.stringify(user.cameraIds),
+        disabled: user.disabled ? 1 : 0,
+        updated_at: user.updatedAt,
+      })
+      .where('id', '=', user.id)
+      .execute();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('users').where('id', '=', id).execute();
+  }
+
+  async countActiveAdmins(): Promise<number> {
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('role', '=', 'admin')
+      .where('disabled', '=', 0)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+}

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { z } from 'zod';
+import { hashPassword } from '../auth/passwords';
+import { Clock } from '../common/clock';
+import { cameraIdsSchema, regionIdsSchema, roleSchema, ScopeInputValidator } from '../common/scope-input';
+import type { Principal } from '../shared/principal';
+import { publicUser, type User, UsersRepository, type UserWithHash } from './users.repository';
+
+const password = z.string().min(8, 'must be at least 8 characters').max(256).describe('stored as a scrypt hash, never returned');
+
+export const userCreateSchema = z.strictObject({
+  username: z
+    .string()
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.@-]{0,63}$/, 'must be 1–64 letters, digits, _ . @ - starting with a letter or digit')
+    .describe('login name, unique'),
+  displayName: z.string().min(1).max(128).optional().describe('shown in the console and the audit trail'),
+  password,
+  role: roleSchema,
+  regionIds: regionIdsSchema.default([]),
+  cameraIds: cameraIdsSchema.default([]),
+  disabled: z.boolean().default(false).describe('a disabled user cannot log in; their tokens stop working at once'),
+});
+export const userUpdateSchema = z.strictObject({
+  displayName: z.string().min(1).max(128).optional(),
+  password: password.optional(),
+  role: roleSchema.optional(),
+  regionIds: regionIdsSchema.optional(),
+  cameraIds: cameraIdsSchema.optional(),
+  disabled: z.boolean().optional(),
+});
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly scopes: ScopeInputValidator,
+    private readonly clock: Clock,
+  ) {}
+
+  list(): Promise<User[]> {
+    return this.users.list();
+  }
+
+  async get(id: string): Promise<User> {
+    const user = await this.users.get(id);
+    if (!user) throw new NotFoundException(`user '${id}' not found`);
+    return publicUser(user);
+  }
+
+  async create(input: z.output<typeof userCreateSchema>): Promise<User> {
+    if (await this.users.byUsername(input.username)) throw new ConflictException(`user name '${input.username}' is taken`);
+    await this.scopes.check(input.role, input.regionIds, input.cameraIds);
+    const now = this.clock.now();
+    const user: UserWithHash = {
+      id: randomUUID(),
+      username: input.username,
+      displayName: input.displayName ?? input.username,
+      passwordHash: await hashPassword(input.password),
+      role: input.role,
+      regionIds: input.regionIds,
+      cameraIds: input.cameraIds,
+      disabled: input.disabled,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.users.insert(user);
+    return publicUser(user);
+  }
+
+  async update(caller: Principal, id: string, patch: z.output<typeof userUpdateSchema>): Promise<User> {
+    const current = await this.users.get(id);
+    if (!current) throw new NotFoundException(`user '${id}' not found`);
+    const next: UserWithHash = {
+      ...current,
+      displayName: patch.displayName ?? current.displayName,
+      role: patch.role ?? current.role,
+      regionIds: patch.regionIds ?? current.regionIds,
+      cameraIds: patch.cameraIds ?? current.cameraIds,
+      disabled: patch.disabled ?? current.disabled,
+      passwordHash: patch.password ? await hashPassword(patch.password) : current.passwordHash,
+      updatedAt: this.clock.now(),
+    };
+    if (next.role !== 'school' && patch.role && current.role === 'school' && !patch.cameraIds) next.cameraIds = [];
+    await this.scopes.check(next.role, next.regionIds, next.cameraIds);
+    if (current.role === 'admin' && (next.role !== 'admin' || next.disabled)) await this.keepAnAdmin(caller, id);
+    await this.users.update(next);
+    return publicUser(next);
+  }
+
+  async delete(caller: Principal, id: string): Promise<void> {
+    const current = await this.users.get(id);
+    if (!current) throw new NotFoundException(`user '${id}' not found`);
+    if (current.role === 'admin') await this.keepAnAdmin(caller, id);
+    await this.users.delete(id);
+  }
+
+  /** Nobody may lock everyone out: the last active admin stays. */
+  private async keepAnAdmin(caller: Principal, id: string): Promise<void> {
+    if (caller.kind === 'user' && caller.id === id) throw new ConflictException('you cannot demote, disable or delete yourself');
+    if ((await this.users.countActiveAdmins()) <= 1) throw new ConflictException('this is the last active admin');
+  }
+}
