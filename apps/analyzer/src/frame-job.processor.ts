@@ -1,0 +1,122 @@
+import type { AlertEvent, FrameJob } from '@xl/contracts';
+import type { Logger } from '@xl/observability';
+import type { RuleEvent } from '@xl/rules';
+import type { AnalyzerMetrics } from './metrics';
+import type { CameraRuntime } from './pipeline/camera-runtime';
+import type { AnalysisState, FrameAnalyzer } from './pipeline/frame-analyzer';
+import { renderSnapshot } from './pipeline/snapshot';
+
+/** Redis side of a frame: the bytes, the camera's in-flight gate, the "hot" mark. */
+export interface FramePort {
+  /** GETDEL of the frame's bytes; null when expired or already taken. */
+  take(key: string): Promise<Buffer | null>;
+  releaseGate(cameraId: string): Promise<void>;
+  markHot(cameraId: string, ttlMs: number): Promise<void>;
+}
+
+export interface StatePort {
+  load(cameraId: string): Promise<AnalysisState | null>;
+  /** False when a newer state is already stored. */
+  save(cameraId: string, state: AnalysisState): Promise<boolean>;
+}
+
+export interface AlertPort {
+  emit(event: AlertEvent): Promise<void>;
+}
+
+export interface SnapshotPort {
+  save(cameraId: string, name: string, jpeg: Buffer, at?: Date): Promise<string>;
+}
+
+export interface CameraDirectory {
+  runtime(cameraId: string): CameraRuntime | undefined;
+}
+
+export interface FrameJobProcessorOptions {
+  maxFrameAgeMs: number;
+  hotTtlMs: number;
+}
+
+export type FrameOutcome = 'analysed' | 'stale' | 'missing' | 'unknown_camera' | 'out_of_order' | 'failed';
+
+/**
+ * Handles one job of the `frames` queue: only orchestration; every side effect goes through a port.
+ * Alerts are emitted before the state is saved: a worker that dies in between makes the next frame
+ * re-derive the same alert, whose deterministic id the API deduplicates (at least once, idempotent).
+ */
+export class FrameJobProcessor {
+  constructor(
+    private readonly analyzer: FrameAnalyzer,
+    private readonly cameras: CameraDirectory,
+    private readonly frames: FramePort,
+    private readonly states: StatePort,
+    private readonly alerts: AlertPort,
+    private readonly snapshots: SnapshotPort,
+    private readonly metrics: AnalyzerMetrics,
+    private readonly log: Logger,
+    private readonly options: FrameJobProcessorOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async process(job: FrameJob): Promise<FrameOutcome> {
+    let outcome: FrameOutcome = 'failed';
+    try {
+      outcome = await this.analyse(job);
+      return outcome;
+    } finally {
+      this.metrics.frames.inc({ outcome });
+      // Always, also on failure: a held gate would stop the camera's frames until its TTL.
+      await this.frames.releaseGate(job.cameraId).catch((err: Error) => this.log.warn({ camera: job.cameraId, err: err.message }, 'gate release failed'));
+    }
+  }
+
+  private async analyse(job: FrameJob): Promise<FrameOutcome> {
+    const age = this.now() - job.capturedAt;
+    if (age > this.options.maxFrameAgeMs) {
+      await this.frames.take(job.key); // free the bytes now rather than at their TTL
+      return 'stale';
+    }
+    const runtime = this.cameras.runtime(job.cameraId);
+    if (!runtime) {
+      await this.frames.take(job.key);
+      return 'unknown_camera';
+    }
+    const data = await this.frames.take(job.key);
+    if (!data) return 'missing';
+    const expected = job.width * job.height * 3;
+    if (data.length !== expected) throw new Error(`camera '${job.cameraId}' frame ${job.seq}: ${data.length} bytes, expected ${expected} (${job.width}x${job.height} bgr24)`);
+
+    const saved = await this.states.load(job.cameraId);
+    if (saved && job.capturedAt <= saved.capturedAt) return 'out_of_order';
+
+    const frame = { cameraId: job.cameraId, seq: job.seq, capturedAt: job.capturedAt, data, width: job.width, height: job.height, letterbox: job.letterbox };
+    const result = await this.analyzer.analyze(frame, runtime, saved);
+    if (result.live) await this.frames.markHot(job.cameraId, this.options.hotTtlMs);
+    this.metrics.liveTracks.set({ camera: job.cameraId }, result.tracks.length);
+
+    for (const event of result.events) {
+      if (event.kind === 'ended') continue;
+      const snapshotPath = event.kind === 'created' ? await this.snapshot(event, frame, runtime) : undefined;
+      await this.alerts.emit({ ...event, kind: event.kind, snapshotPath });
+      this.metrics.alerts.inc({ rule: event.rule, kind: event.kind });
+      this.log.info({ camera: job.cameraId, rule: event.rule, alertId: event.alertId, kind: event.kind, severity: event.severity, trackId: event.trackId }, event.message);
+    }
+
+    if (!(await this.states.save(job.cameraId, result.state))) return 'out_of_order';
+    this.metrics.frameAge.observe((this.now() - job.capturedAt) / 1000);
+    return 'analysed';
+  }
+
+  /** A snapshot failure never blocks the alert: it goes out without one, and the error is counted. */
+  private async snapshot(event: RuleEvent, frame: { data: Uint8Array; width: number; height: number; letterbox: FrameJob['letterbox'] }, runtime: CameraRuntime): Promise<string | undefined> {
+    try {
+      const zones = runtime.camera.zones.filter((z) => z.id === event.zoneId);
+      const jpeg = await renderSnapshot({ ...frame, boxes: event.boxes, zones, caption: `${runtime.camera.name ?? runtime.camera.id} · ${event.message}` });
+      return await this.snapshots.save(runtime.camera.id, `${event.alertId}-${event.capturedAt}`, jpeg, new Date(event.capturedAt));
+    } catch (err) {
+      this.metrics.snapshotErrors.inc();
+      this.log.error({ camera: runtime.camera.id, alertId: event.alertId, err: (err as Error).message }, 'snapshot failed; alert sent without it');
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import sharp from 'sharp';
+import type { AlertBox, Letterbox } from '@xl/contracts';
+import type { Polygon } from '@xl/geometry';
+import { letterboxContentSize } from '@xl/vision';
+
+export interface SnapshotInput {
+  /** bgr24 letterboxed frame as the analyzer received it. */
+  data: Uint8Array;
+  width: number;
+  height: number;
+  letterbox: Letterbox;
+  boxes: AlertBox[];
+  /** Zone polygons to outline (normalized frame coordinates). */
+  zones: { id: string; polygon: Polygon }[];
+  caption: string;
+}
+
+const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * Annotated JPEG: the picture part of the letterboxed frame with the zone outlined and the boxes
+ * drawn. The letterbox padding is cropped away so the snapshot shows the camera's picture only.
+ */
+export async function renderSnapshot(input: SnapshotInput): Promise<Buffer> {
+  const { width: cw, height: ch } = letterboxContentSize(input.letterbox);
+  const rowBytes = input.width * 3;
+  const rgb = Buffer.allocUnsafe(cw * ch * 3);
+  const src = input.data;
+  // BGR → RGB for the picture area only; sharp reads raw input as RGB.
+  for (let y = 0; y < ch; y++) {
+    let s = y * rowBytes;
+    let d = y * cw * 3;
+    for (let x = 0; x < cw; x++, s += 3, d += 3) {
+      rgb[d] = src[s + 2];
+      rgb[d + 1] = src[s + 1];
+      rgb[d + 2] = src[s];
+    }
+  }
+  const px = (v: number, size: number) => (v * size).toFixed(1);
+  const zones = input.zones
+    .map((z) => `<polygon points="${z.polygon.map(([x, y]) => `${px(x, cw)},${px(y, ch)}`).join(' ')}" fill="rgba(0,120,255,0.18)" stroke="#1e90ff" stroke-width="2"/>`)
+    .join('');
+  const boxes = input.boxes
+    .map((b) => {
+      const [x0, y0, x1, y1] = b.box;
+      const label = escapeXml(`${b.label}${b.trackId !== undefined ? ` #${b.trackId}` : ''} ${(b.score * 100).toFixed(0)}%`);
+      return (
+        `<rect x="${px(x0, cw)}" y="${px(y0, ch)}" width="${px(x1 - x0, cw)}" height="${px(y1 - y0, ch)}" fill="none" stroke="#ff2d2d" stroke-width="2"/>` +
+        `<text x="${px(x0, cw)}" y="${Math.max(10, y0 * ch - 3).toFixed(1)}" font-family="DejaVu Sans, sans-serif" font-size="11" fill="#ff2d2d">${label}</text>`
+      );
+    })
+    .join('');
+  const caption = `<rect x="0" y="${ch - 16}" width="${cw}" height="16" fill="rgba(0,0,0,0.55)"/><text x="4" y="${ch - 4}" font-family="DejaVu Sans, sans-serif" font-size="11" fill="#fff">${escapeXml(input.caption)}</text>`;
+  const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${cw}" height="${ch}">${zones}${boxes}${caption}</svg>`);
+  return sharp(rgb, { raw: { width: cw, height: ch, channels: 3 } })
+    .composite([{ input: svg, top: 0, left: 0 }])
+    .jpeg({ quality: 80 })
+    .toBuffer();
+}

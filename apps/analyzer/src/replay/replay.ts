@@ -1,0 +1,47 @@
+import type { CameraConfig } from '@xl/config';
+import type { Detector } from '@xl/detection';
+import type { RuleEvent } from '@xl/rules';
+import { computeLetterbox } from '@xl/vision';
+import { CameraRuntime } from '../pipeline/camera-runtime';
+import { FrameAnalyzer, type AnalysisState } from '../pipeline/frame-analyzer';
+import { probeVideoSize, readClipFrames } from './file-frame-source';
+
+export interface ReplayOptions {
+  clip: string;
+  camera: CameraConfig;
+  detector: Detector;
+  /** Analysis rate; default the camera's fps. */
+  fps?: number;
+  /** Wall-clock time of the clip's first frame (epoch ms), for rule schedules. Default: now. */
+  startAt?: number;
+  inputWidth: number;
+  inputHeight: number;
+}
+
+export interface ReplayEvent {
+  /** Seconds from the clip's start. */
+  t: number;
+  event: RuleEvent;
+}
+
+/** Runs a clip through the analyzer's pipeline (sampling, letterbox, detector, tracker, rules); no Redis. */
+export async function* replayClip(o: ReplayOptions): AsyncGenerator<ReplayEvent> {
+  const fps = o.fps ?? o.camera.fps;
+  const size = await probeVideoSize(o.clip);
+  const letterbox = computeLetterbox(size.width, size.height, o.inputWidth, o.inputHeight);
+  const runtime = new CameraRuntime(o.camera);
+  const analyzer = new FrameAnalyzer(o.detector);
+  const startAt = o.startAt ?? Date.now();
+  let state: AnalysisState | null = null;
+  for await (const frame of readClipFrames(o.clip, fps, o.inputWidth, o.inputHeight)) {
+    const t = frame.index / fps;
+    const capturedAt = startAt + Math.round(t * 1000);
+    const result = await analyzer.analyze(
+      { cameraId: o.camera.id, seq: frame.index, capturedAt, data: frame.data, width: o.inputWidth, height: o.inputHeight, letterbox },
+      runtime,
+      state,
+    );
+    state = result.state;
+    for (const event of result.events) yield { t, event };
+  }
+}

@@ -1,0 +1,47 @@
+// Camera health: an empty scene stays quiet; covered, blurred and frozen pictures are reported.
+import type { Detector } from '@xl/detection';
+import { created, describeEvents, replayScenario, scenarioDetector } from './scenario-kit';
+
+let detector: Detector;
+beforeAll(async () => {
+  detector = await scenarioDetector();
+});
+afterAll(() => detector?.close());
+
+describe.each(['static', 'static_sub'])('replay %s', (name) => {
+  it('raises nothing for an empty scene with sensor noise and a lighting dip', async () => {
+    const events = await replayScenario(name, detector);
+    if (!events) return console.warn(`skipped: ${name} not in ../shared`);
+    expect(describeEvents(created(events))).toBe('');
+  });
+});
+
+describe.each(['tamper-cover', 'tamper-cover_sub'])('replay %s', (name) => {
+  it('reports the covered lens within 3 s of 10 s and the blur within 5 s of 22 s', async () => {
+    const events = await replayScenario(name, detector);
+    if (!events) return console.warn(`skipped: ${name} not in ../shared`);
+    const info = describeEvents(events);
+    const covered = created(events, 'camera_covered');
+    const blurred = created(events, 'camera_blurred');
+    expect({ covered: covered.length, info }).toEqual({ covered: 1, info });
+    expect(covered[0].t).toBeGreaterThanOrEqual(10);
+    expect(covered[0].t).toBeLessThanOrEqual(13);
+    expect({ blurred: blurred.length, info }).toEqual({ blurred: 1, info });
+    expect(blurred[0].t).toBeGreaterThanOrEqual(22);
+    expect(blurred[0].t).toBeLessThanOrEqual(27);
+    expect(created(events).filter((e) => !['camera_covered', 'camera_blurred'].includes(e.event.rule))).toHaveLength(0);
+  });
+});
+
+describe.each(['tamper-freeze', 'tamper-freeze_sub'])('replay %s', (name) => {
+  it('reports the frozen picture within 10 s of 12 s', async () => {
+    const events = await replayScenario(name, detector);
+    if (!events) return console.warn(`skipped: ${name} not in ../shared`);
+    const info = describeEvents(events);
+    const frozen = created(events, 'camera_frozen');
+    expect({ frozen: frozen.length, info }).toEqual({ frozen: 1, info });
+    expect(frozen[0].t).toBeGreaterThanOrEqual(12);
+    expect(frozen[0].t).toBeLessThanOrEqual(22);
+    expect(created(events).filter((e) => e.event.rule !== 'camera_frozen')).toHaveLength(0);
+  });
+});

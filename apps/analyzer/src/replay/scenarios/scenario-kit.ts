@@ -1,0 +1,61 @@
+// Runs a scenario clip of ../shared/media/clips through replay with the zones of its ground truth.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseCamera, type CameraConfig } from '@xl/config';
+import { createPoolDetector, loadModel, type Detector } from '@xl/detection';
+import { repoRoot, sharedPath } from '@xl/testing';
+import { replayClip, type ReplayEvent } from '../replay';
+
+export interface Truth {
+  zones: { id: string; type: string; polygon: [number, number][] }[];
+  osd_regions: [number, number, number, number][];
+}
+
+/** Analysis rate of the scenario cameras: waterside cameras run at 4 fps (the default is 2). */
+export const SCENARIO_FPS = 4;
+
+/** Clip and truth paths, or null when the shared data is absent (never under CI: sharedPath throws). */
+export function scenarioFiles(name: string): { clip: string; truth: Truth } | null {
+  const clip = sharedPath(`media/clips/${name}.mp4`);
+  const truthFile = sharedPath(`media/clips/${name}.truth.json`);
+  if (!clip || !truthFile) return null;
+  return { clip, truth: JSON.parse(readFileSync(truthFile, 'utf8')) as Truth };
+}
+
+export function scenarioCamera(name: string, truth: Truth): CameraConfig {
+  return parseCamera({
+    id: name,
+    url: 'rtsp://127.0.0.1/replay',
+    fps: SCENARIO_FPS,
+    masks: truth.osd_regions.map(([x0, y0, x1, y1]) => [
+      [x0, y0],
+      [x1, y0],
+      [x1, y1],
+      [x0, y1],
+    ]),
+    zones: truth.zones,
+  });
+}
+
+export function scenarioDetector(): Promise<Detector> {
+  const model = loadModel(path.join(repoRoot, 'models'), 'yolox_nano');
+  return createPoolDetector(model, { size: 1, scoreThreshold: 0.1 });
+}
+
+/** All events of a replay of the clip (created, updated, ended). */
+export async function replayScenario(name: string, detector: Detector): Promise<ReplayEvent[] | null> {
+  const files = scenarioFiles(name);
+  if (!files) return null;
+  const events: ReplayEvent[] = [];
+  const camera = scenarioCamera(name, files.truth);
+  // A fixed summer afternoon, so schedules (none by default) and logs are reproducible.
+  const startAt = Date.parse('2026-07-15T15:00:00+08:00');
+  for await (const e of replayClip({ clip: files.clip, camera, detector, startAt, inputWidth: 416, inputHeight: 416 })) events.push(e);
+  return events;
+}
+
+export const created = (events: ReplayEvent[], rule?: string) =>
+  events.filter((e) => e.event.kind === 'created' && (!rule || e.event.rule === rule));
+
+export const describeEvents = (events: ReplayEvent[]) =>
+  events.map((e) => `${e.t.toFixed(2)}s ${e.event.kind} ${e.event.rule} zone=${e.event.zoneId ?? '-'} track=${e.event.trackId ?? '-'} score=${e.event.score.toFixed(2)}`).join('\n');

@@ -1,0 +1,31 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Analyzer settings from the environment. Every field: description, default, bounds. */
+export const analyzerSettingsSchema = z.object({
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379').describe('Redis with the frames queue, frame store and camera state'),
+  QUEUE_PREFIX: z.string().min(1).max(64).default('xl').describe('BullMQ key prefix shared with ingest and alerts-api'),
+  ANALYZER_ID: z.string().min(1).max(64).default(`analyzer-${os.hostname()}-${process.pid}`).describe('worker id in logs'),
+  CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8).describe('frames processed at once (different cameras); the detector pool bounds CPU'),
+  DETECTOR_THREADS: z.coerce.number().int().min(1).max(64).default(os.availableParallelism()).describe('onnxruntime sessions, one per worker thread'),
+  EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu').describe("onnxruntime execution provider; 'cuda' needs onnxruntime-node's CUDA build and a GPU"),
+  MODELS_DIR: z.string().default(path.resolve(__dirname, '../../../../models')).describe('directory of model manifests and weights'),
+  MAX_FRAME_AGE_MS: z.coerce.number().int().min(100).max(60000).default(3000).describe('frames older than this when picked up are dropped (stale)'),
+  HOT_TTL_MS: z.coerce.number().int().min(500).max(60000).default(5000).describe('how long a camera stays hot after a frame with live tracks'),
+  SNAPSHOT_DIR: z.string().default(path.resolve(process.cwd(), 'var/snapshots')).describe('where annotated JPEG snapshots are written (shared with alerts-api)'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9102).describe('port of /healthz, /readyz, /metrics (0 = any)'),
+  METRICS_HOST: z.string().default('127.0.0.1').describe('bind address of the probe server'),
+  CAMERAS_FILE: z.string().optional().describe('YAML/JSON camera file for standalone use; else cameras come from Redis (published by alerts-api)'),
+});
+
+export type AnalyzerSettings = z.infer<typeof analyzerSettingsSchema>;
+
+export function loadAnalyzerSettings(env: NodeJS.ProcessEnv = process.env): AnalyzerSettings {
+  const result = analyzerSettingsSchema.safeParse(env);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid analyzer settings: ${issues}`);
+  }
+  return result.data;
+}

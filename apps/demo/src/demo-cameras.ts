@@ -1,0 +1,52 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CameraConfigInput } from '@xl/config';
+
+export interface DemoClip {
+  id: string;
+  main: string;
+  sub?: string;
+  truth: { zones?: { id: string; type: string; polygon: [number, number][] }[]; osd_regions?: [number, number, number, number][] };
+}
+
+/** Every scenario clip in the folder: `NAME.mp4` (main) with `NAME_sub.mp4` and `NAME.truth.json`. */
+export function findDemoClips(dir: string): DemoClip[] {
+  const files = new Set(readdirSync(dir));
+  return [...files]
+    .filter((f) => f.endsWith('.mp4') && !f.endsWith('_sub.mp4'))
+    .sort()
+    .map((f) => {
+      const id = f.replace(/\.mp4$/, '');
+      const truthFile = `${id}.truth.json`;
+      return {
+        id,
+        main: path.join(dir, f),
+        sub: files.has(`${id}_sub.mp4`) ? path.join(dir, `${id}_sub.mp4`) : undefined,
+        truth: files.has(truthFile) ? JSON.parse(readFileSync(path.join(dir, truthFile), 'utf8')) : {},
+      };
+    });
+}
+
+/** OSD rectangles [x0,y0,x1,y1] → mask polygons, so the on-screen clock is not "motion". */
+export function osdMasks(regions: [number, number, number, number][] = []): [number, number][][] {
+  return regions.map(([x0, y0, x1, y1]) => [
+    [x0, y0],
+    [x1, y0],
+    [x1, y1],
+    [x0, y1],
+  ]);
+}
+
+/** A demo camera: zones straight from the clip's ground truth, default rules per zone type. */
+export function demoCameraConfig(clip: DemoClip, urls: { main: string; sub?: string }, regionId?: string): CameraConfigInput {
+  return {
+    id: clip.id,
+    name: clip.id,
+    url: urls.main,
+    subUrl: urls.sub,
+    regionId,
+    fps: 4,
+    masks: osdMasks(clip.truth.osd_regions),
+    zones: (clip.truth.zones ?? []).map((z) => ({ id: z.id, type: z.type as 'water', polygon: z.polygon })),
+  };
+}
