@@ -1,0 +1,29 @@
+/** Respawn delays: exponential, jittered so cameras that failed together do not retry in lock-step, capped. */
+export interface BackoffPolicy {
+  /** Delay before the first retry, ms. */
+  initialMs: number;
+  /** No delay exceeds this, ms (jitter included). */
+  maxMs: number;
+  /** Growth per attempt. Default 2. */
+  factor?: number;
+  /** ± fraction of the delay drawn at random. Default 0.2 (delays in [0.8, 1.2] × nominal, then capped). */
+  jitter?: number;
+}
+
+/**
+ * Delay before retry number `attempt` (1 = first retry): initial × factor^(attempt−1), capped at max,
+ * times a random factor in [1 − jitter, 1 + jitter], capped at max again.
+ */
+export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+  const { initialMs, maxMs } = policy;
+  const factor = policy.factor ?? 2;
+  const jitter = policy.jitter ?? 0.2;
+  if (!(initialMs > 0 && maxMs >= initialMs)) throw new Error(`backoff: need 0 < initialMs (${initialMs}) <= maxMs (${maxMs})`);
+  if (!(factor >= 1)) throw new Error(`backoff: factor ${factor} must be >= 1`);
+  if (!(jitter >= 0 && jitter < 1)) throw new Error(`backoff: jitter ${jitter} must be in [0, 1)`);
+  const n = Math.max(1, Math.floor(attempt));
+  // Cap the exponent first: factor^n overflows to Infinity for a camera that has been down for days.
+  const nominal = Math.min(maxMs, initialMs * Math.pow(factor, Math.min(n - 1, 64)));
+  const jittered = nominal * (1 - jitter + 2 * jitter * random());
+  return Math.round(Math.min(maxMs, jittered));
+}

@@ -1,0 +1,226 @@
+import type { FfmpegCommandSpec } from './ffmpeg-args';
+import type { FfmpegHandlers, FfmpegLauncher, FfmpegProcess } from './ffmpeg-process';
+import { CameraReader, type CameraReaderEvents, type CameraReaderOptions } from './camera-reader';
+
+/** Stands in for ffmpeg: the test feeds its stdout/stderr and decides how it exits. */
+class FakeFfmpeg implements FfmpegProcess {
+  readonly signals: string[] = [];
+  quitRequested = false;
+  exited = false;
+  constructor(
+    readonly spec: FfmpegCommandSpec,
+    private readonly handlers: FfmpegHandlers,
+  ) {}
+  get pid() {
+    return 4242;
+  }
+  requestQuit() {
+    this.quitRequested = true;
+  }
+  kill(signal: NodeJS.Signals) {
+    this.signals.push(signal);
+  }
+  stderr(...lines: string[]) {
+    lines.forEach((l) => this.handlers.onStderrLine(l));
+  }
+  stdout(bytes: number) {
+    this.handlers.onData(Buffer.alloc(bytes, 7));
+  }
+  exit(code: number | null, signal: string | null = null) {
+    this.exited = true;
+    this.handlers.onExit({ code, signal });
+  }
+}
+
+const W = 4;
+const H = 2;
+const FRAME = W * H * 3;
+const INPUT = ["Input #0, rtsp, from 'rtsp://u:p@h/x':", '  Stream #0:0: Video: h264 (Main), yuv420p(progressive), 640x360, 25 fps'];
+
+function setup(overrides: Partial<CameraReaderOptions> = {}) {
+  const procs: FakeFfmpeg[] = [];
+  const launcher: FfmpegLauncher = (spec, handlers) => {
+    const p = new FakeFfmpeg(spec, handlers);
+    procs.push(p);
+    return p;
+  };
+  const reader = new CameraReader({
+    cameraId: 'cam-1',
+    source: { kind: 'rtsp', url: 'rtsp://u:p@h/x' },
+    fps: 2,
+    width: W,
+    height: H,
+    watchdog: { stallSeconds: 3, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 4 },
+    launcher,
+    random: () => 0.5, // no jitter: delays are exactly 1 s, 2 s, 4 s, 4 s …
+    firstSeq: 100,
+    ...overrides,
+  });
+  const events: Array<[keyof CameraReaderEvents, unknown]> = [];
+  for (const name of ['online', 'offline', 'recovered', 'restart', 'end'] as const) {
+    reader.on(name, (...args: unknown[]) => events.push([name, args[0]]));
+  }
+  const frames: CameraReaderEvents['frame'][0][] = [];
+  reader.on('frame', (f) => frames.push(f));
+  const last = () => procs[procs.length - 1];
+  return { reader, procs, last, events, frames, names: () => events.map(([n]) => n) };
+}
+
+beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+afterEach(() => jest.useRealTimers());
+
+describe('CameraReader', () => {
+  it('emits frames with metadata, and online once', () => {
+    const { reader, last, frames, names } = setup();
+    reader.start();
+    last().stderr(...INPUT);
+    last().stdout(FRAME + 5);
+    last().stdout(FRAME - 5);
+    expect(frames.map((f) => f.seq)).toEqual([100, 101]);
+    expect(frames[0]).toMatchObject({ width: W, height: H, source: { width: 640, height: 360 }, capturedAt: 1_000_000 });
+    expect(frames[0].data).toHaveLength(FRAME);
+    expect(names()).toEqual(['online']);
+    expect(last().spec.inputOptions).toContain('-rtsp_transport');
+  });
+
+  it('treats exit code 0 of a live source as a failure and respawns with back-off', () => {
+    const { reader, procs, last, events, names } = setup();
+    reader.start();
+    last().stderr(...INPUT);
+    last().stdout(FRAME);
+    last().exit(0); // the server died mid-stream
+    expect(names()).toEqual(['online', 'offline', 'restart']);
+    expect(events[1][1]).toMatchObject({ reason: 'exited', detail: expect.stringContaining('') });
+    expect(events[2][1]).toMatchObject({ reason: 'exited', attempt: 1, delayMs: 1000 });
+    jest.advanceTimersByTime(999);
+    expect(procs).toHaveLength(1);
+    jest.advanceTimersByTime(1);
+    expect(procs).toHaveLength(2);
+  });
+
+  it('classifies start-up failures from stderr, backs off exponentially up to the cap, reports a changed reason', () => {
+    const { reader, procs, last, events } = setup();
+    reader.start();
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      last().stderr('[tcp @ 0x1] Connection to tcp://h:554?timeout=5000000 failed: Connection refused');
+      last().exit(1);
+      const restart = events[events.length - 1][1] as { delayMs: number };
+      delays.push(restart.delayMs);
+      jest.advanceTimersByTime(restart.delayMs);
+    }
+    expect(delays).toEqual([1000, 2000, 4000, 4000]);
+    expect(procs).toHaveLength(5);
+    // the same reason again is not a new offline event; a different one is
+    expect(events.filter(([n]) => n === 'offline')).toHaveLength(1);
+    expect(events[0][1]).toMatchObject({ reason: 'refused', detail: expect.stringContaining('Connection refused') });
+    last().stderr('[rtsp @ 0x1] method DESCRIBE failed: 404 Not Found');
+    last().exit(1);
+    const offline = events.filter(([n]) => n === 'offline').map(([, e]) => (e as { reason: string }).reason);
+    expect(offline).toEqual(['refused', 'not_found']);
+  });
+
+  it('recovers after an outage and resets the back-off', () => {
+    const { reader, last, events, names } = setup();
+    reader.start();
+    last().stderr('Connection refused');
+    last().exit(1);
+    jest.advanceTimersByTime(1000);
+    last().stderr('Connection refused');
+    last().exit(1);
+    jest.advanceTimersByTime(2000);
+    last().stderr(...INPUT);
+    last().stdout(FRAME);
+    expect(names()).toEqual(['offline', 'restart', 'restart', 'recovered']);
+    expect(events[3][1]).toMatchObject({ downMs: 3000, reason: 'refused' });
+    last().exit(0);
+    expect(events[events.length - 1][1]).toMatchObject({ attempt: 1, delayMs: 1000 });
+  });
+
+  it('fires the watchdog after stallSeconds without a frame: q, then SIGTERM, then SIGKILL; reason stalled', () => {
+    const { reader, last, events } = setup({ stopGraceMs: 500 });
+    reader.start();
+    last().stderr(...INPUT);
+    last().stdout(FRAME);
+    const proc = last();
+    jest.advanceTimersByTime(2900);
+    expect(proc.quitRequested).toBe(false);
+    jest.advanceTimersByTime(100); // checked every 750 ms: the tick at 3.0 s sees 3 s of silence
+    expect(proc.quitRequested).toBe(true);
+    expect(proc.signals).toEqual([]);
+    jest.advanceTimersByTime(500);
+    expect(proc.signals).toEqual(['SIGTERM']);
+    jest.advanceTimersByTime(500);
+    expect(proc.signals).toEqual(['SIGTERM', 'SIGKILL']);
+    proc.exit(null, 'SIGKILL');
+    const offline = events.find(([n]) => n === 'offline')![1];
+    expect(offline).toMatchObject({ reason: 'stalled', detail: 'no frame for 3 s' });
+  });
+
+  it('counts a connection that never delivers a frame as stalled too', () => {
+    const { reader, last, events } = setup();
+    reader.start();
+    jest.advanceTimersByTime(4000);
+    expect(last().quitRequested).toBe(true);
+    last().exit(0);
+    expect(events[0][1]).toMatchObject({ reason: 'stalled' });
+  });
+
+  it('calls a silent exit after the I/O timeout a timeout', () => {
+    const { reader, last, events } = setup({ watchdog: { stallSeconds: 60, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 4 } });
+    reader.start();
+    last().stderr(...INPUT);
+    last().stdout(FRAME);
+    jest.advanceTimersByTime(11_000);
+    last().exit(0);
+    expect(events.find(([n]) => n === 'offline')![1]).toMatchObject({ reason: 'timeout' });
+  });
+
+  it('stop() quits ffmpeg, escalates, resolves on exit and never respawns', async () => {
+    const { reader, procs, last, names } = setup({ stopGraceMs: 100 });
+    reader.start();
+    last().stderr(...INPUT);
+    last().stdout(FRAME);
+    const stopped = reader.stop();
+    expect(last().quitRequested).toBe(true);
+    jest.advanceTimersByTime(200);
+    expect(last().signals).toEqual(['SIGTERM', 'SIGKILL']);
+    last().exit(null, 'SIGKILL');
+    await stopped;
+    jest.advanceTimersByTime(60_000);
+    expect(procs).toHaveLength(1);
+    expect(names()).toEqual(['online']);
+    expect(reader.isOnline).toBe(false);
+  });
+
+  it('stop() during back-off cancels the respawn', async () => {
+    const { reader, procs, last } = setup();
+    reader.start();
+    last().exit(1);
+    await reader.stop();
+    jest.advanceTimersByTime(60_000);
+    expect(procs).toHaveLength(1);
+  });
+
+  it('drops frames until the source size is known', () => {
+    const { reader, last, frames } = setup();
+    reader.start();
+    last().stdout(FRAME);
+    expect(frames).toHaveLength(0);
+    last().stderr(...INPUT);
+    last().stdout(FRAME);
+    expect(frames).toHaveLength(1);
+  });
+
+  it('ends a file source at exit code 0 instead of respawning', () => {
+    const { reader, procs, last, names } = setup({ source: { kind: 'file', path: '/clips/a.mp4' } });
+    reader.start();
+    expect(last().spec.inputOptions).not.toContain('-rtsp_transport');
+    last().stderr("Input #0, mov,mp4, from '/clips/a.mp4':", INPUT[1]);
+    last().stdout(FRAME);
+    last().exit(0);
+    jest.advanceTimersByTime(60_000);
+    expect(names()).toEqual(['online', 'end']);
+    expect(procs).toHaveLength(1);
+  });
+});

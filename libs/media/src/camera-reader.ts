@@ -1,0 +1,293 @@
+// Supervises one camera's ffmpeg: raw frames out, a no-frame watchdog, respawn with back-off, and
+// typed status events. A live source never ends on its own, so any exit (code 0 included) is a fault.
+import { EventEmitter } from 'node:events';
+import type { OfflineReason } from '@xl/contracts';
+import { backoffDelay } from './backoff';
+import { fileFrameCommand, frameByteLength, rtspFrameCommand, type FfmpegCommandSpec } from './ffmpeg-args';
+import { fluentFfmpegLauncher, type FfmpegExit, type FfmpegLauncher, type FfmpegProcess } from './ffmpeg-process';
+import { classifyExit, exitDetail, FfmpegStderrParser, type PictureSize } from './ffmpeg-stderr';
+import { FrameReader } from './frame-reader';
+import { redactUrl } from './redact';
+
+export type ReaderSource =
+  | { kind: 'rtsp'; url: string }
+  /** A local clip; it ends (event 'end') instead of being respawned when ffmpeg exits 0. */
+  | { kind: 'file'; path: string; realtime?: boolean; loop?: number };
+
+/** Supervision settings, in the units of the camera configuration's `watchdog` block. */
+export interface ReaderWatchdog {
+  /** No frame for this long → ffmpeg is stopped and respawned (reason 'stalled'). */
+  stallSeconds: number;
+  /** ffmpeg's socket I/O timeout. */
+  ioTimeoutSeconds: number;
+  /** First respawn delay. */
+  backoffInitialSeconds: number;
+  /** Respawn delay cap. */
+  backoffMaxSeconds: number;
+}
+
+export interface CameraReaderOptions {
+  cameraId: string;
+  source: ReaderSource;
+  /** Frames per second sampled from the stream. */
+  fps: number;
+  /** Output (detector input) size. */
+  width: number;
+  height: number;
+  watchdog: ReaderWatchdog;
+  /** Between 'q' on stdin and SIGTERM, and between SIGTERM and SIGKILL. Default 1000 ms. */
+  stopGraceMs?: number;
+  /** Starts ffmpeg. Default: fluent-ffmpeg with the ffmpeg on the PATH. */
+  launcher?: FfmpegLauncher;
+  /** Random source for back-off jitter. Default Math.random. */
+  random?: () => number;
+  /** Sequence number of the first frame. Default Date.now(), so numbers never go back across restarts. */
+  firstSeq?: number;
+  logger?: ReaderLogger;
+}
+
+/** The part of a pino logger the reader uses. */
+export interface ReaderLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface RawFrame {
+  /** width × height × 3 bytes, bgr24, letterboxed top-left. Owned by the receiver. */
+  data: Buffer;
+  /** Increases by one per frame for the reader's lifetime (respawns included). */
+  seq: number;
+  /** Epoch ms at which the frame's last byte arrived. */
+  capturedAt: number;
+  width: number;
+  height: number;
+  /** The camera's picture size (from ffmpeg's input stream line), for letterbox metadata. */
+  source: PictureSize;
+}
+
+export interface OfflineInfo {
+  at: number;
+  reason: OfflineReason;
+  /** ffmpeg's most telling stderr line, credentials redacted. */
+  detail: string;
+}
+
+export interface CameraReaderEvents {
+  frame: [RawFrame];
+  /** First frame ever, with no outage before it. */
+  online: [{ at: number }];
+  /** A run failed; emitted when the camera goes offline and again when the reason changes. */
+  offline: [OfflineInfo];
+  /** First frame after an outage (including one at start-up). */
+  recovered: [{ at: number; downMs: number; reason: OfflineReason }];
+  /** A respawn has been scheduled. */
+  restart: [{ at: number; reason: OfflineReason; attempt: number; delayMs: number }];
+  /** A file source reached its end. */
+  end: [];
+}
+
+type ReaderState = 'idle' | 'running' | 'waiting' | 'stopping' | 'stopped' | 'ended';
+
+/** One ffmpeg process and what is known about it. */
+interface Run {
+  proc: FfmpegProcess | null;
+  startedAt: number;
+  lastFrameAt: number | null;
+  watchdogFired: boolean;
+  parser: FfmpegStderrParser;
+  frames: FrameReader;
+  timers: NodeJS.Timeout[];
+  exited: Promise<void>;
+  markExited: () => void;
+  warnedNoSize: boolean;
+}
+
+export class CameraReader extends EventEmitter<CameraReaderEvents> {
+  private state: ReaderState = 'idle';
+  private run: Run | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private attempt = 0;
+  private everOnline = false;
+  private online = false;
+  private outage: { since: number; reason: OfflineReason } | null = null;
+  private nextSeq: number;
+  private readonly spec: FfmpegCommandSpec;
+  private readonly launcher: FfmpegLauncher;
+  private readonly stallMs: number;
+  private readonly graceMs: number;
+  /** Respawns so far. */
+  restarts = 0;
+
+  constructor(private readonly options: CameraReaderOptions) {
+    super();
+    const { source, fps, width, height, watchdog } = options;
+    this.spec =
+      source.kind === 'rtsp'
+        ? rtspFrameCommand({ url: source.url, fps, width, height, ioTimeoutSeconds: watchdog.ioTimeoutSeconds })
+        : fileFrameCommand({ path: source.path, realtime: source.realtime, loop: source.loop, fps, width, height });
+    this.launcher = options.launcher ?? fluentFfmpegLauncher();
+    this.stallMs = watchdog.stallSeconds * 1000;
+    this.graceMs = options.stopGraceMs ?? 1000;
+    this.nextSeq = options.firstSeq ?? Date.now();
+  }
+
+  get cameraId(): string {
+    return this.options.cameraId;
+  }
+
+  /** The command line this reader runs (for logs and benchmarks; input URL redacted by the caller). */
+  get command(): FfmpegCommandSpec {
+    return this.spec;
+  }
+
+  /** True between a frame and the next failure. */
+  get isOnline(): boolean {
+    return this.online;
+  }
+
+  /** pid of the current ffmpeg, if one runs. */
+  get pid(): number | undefined {
+    return this.run?.proc?.pid;
+  }
+
+  start(): void {
+    if (this.state !== 'idle') throw new Error(`camera ${this.options.cameraId}: reader already ${this.state}`);
+    this.spawn();
+  }
+
+  /** Stops ffmpeg ('q', then SIGTERM, then SIGKILL) and stays stopped. Resolves once it exited. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopping';
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const run = this.run;
+    if (run) {
+      this.terminate(run);
+      await run.exited;
+    }
+    this.online = false;
+    this.state = 'stopped';
+  }
+
+  private spawn(): void {
+    this.retryTimer = null;
+    this.state = 'running';
+    let markExited!: () => void;
+    const exited = new Promise<void>((resolve) => (markExited = resolve));
+    const run: Run = {
+      proc: null,
+      startedAt: Date.now(),
+      lastFrameAt: null,
+      watchdogFired: false,
+      parser: new FfmpegStderrParser(),
+      frames: new FrameReader(frameByteLength(this.options.width, this.options.height), (data) => this.onFrame(run, data)),
+      timers: [],
+      exited,
+      markExited,
+      warnedNoSize: false,
+    };
+    this.run = run;
+    const tick = Math.min(1000, Math.max(100, this.stallMs / 4));
+    run.timers.push(setInterval(() => this.checkWatchdog(run), tick));
+    this.options.logger?.debug({ camera: this.options.cameraId, input: this.describeInput(), attempt: this.attempt }, 'starting ffmpeg');
+    run.proc = this.launcher(this.spec, {
+      onData: (chunk) => run.frames.push(chunk),
+      onStderrLine: (line) => run.parser.feed(line),
+      onExit: (exit) => this.onExit(run, exit),
+    });
+  }
+
+  private describeInput(): string {
+    const s = this.options.source;
+    return s.kind === 'rtsp' ? redactUrl(s.url) : s.path;
+  }
+
+  private checkWatchdog(run: Run): void {
+    if (run !== this.run || run.watchdogFired || this.state !== 'running') return;
+    const silentMs = Date.now() - (run.lastFrameAt ?? run.startedAt);
+    if (silentMs < this.stallMs) return;
+    run.watchdogFired = true;
+    this.options.logger?.warn({ camera: this.options.cameraId, silentMs }, 'no frame within the stall time: restarting ffmpeg');
+    this.terminate(run);
+  }
+
+  /** 'q' (lets ffmpeg close the RTSP session), then SIGTERM, then SIGKILL. */
+  private terminate(run: Run): void {
+    const proc = run.proc;
+    if (!proc) return;
+    proc.requestQuit();
+    run.timers.push(setTimeout(() => proc.kill('SIGTERM'), this.graceMs));
+    run.timers.push(setTimeout(() => proc.kill('SIGKILL'), 2 * this.graceMs));
+  }
+
+  private onFrame(run: Run, data: Buffer): void {
+    if (run !== this.run || this.state !== 'running') return;
+    const source = run.parser.sourceSize;
+    if (!source) {
+      // Letterbox metadata would be wrong without the source size; the watchdog restarts ffmpeg if
+      // this persists.
+      if (!run.warnedNoSize) this.options.logger?.warn({ camera: this.options.cameraId }, 'frame before the input stream size was known: dropped');
+      run.warnedNoSize = true;
+      return;
+    }
+    const now = Date.now();
+    run.lastFrameAt = now;
+    this.attempt = 0;
+    if (!this.online) {
+      this.online = true;
+      if (this.outage) {
+        const { since, reason } = this.outage;
+        this.outage = null;
+        this.emit('recovered', { at: now, downMs: now - since, reason });
+      } else if (!this.everOnline) {
+        this.emit('online', { at: now });
+      }
+      this.everOnline = true;
+    }
+    this.emit('frame', { data, seq: this.nextSeq++, capturedAt: now, width: this.options.width, height: this.options.height, source });
+  }
+
+  private onExit(run: Run, exit: FfmpegExit): void {
+    for (const t of run.timers) clearTimeout(t);
+    run.timers.length = 0;
+    run.markExited();
+    if (run !== this.run) return;
+    this.run = null;
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    const now = Date.now();
+    if (this.options.source.kind === 'file' && exit.code === 0 && !run.watchdogFired) {
+      this.state = 'ended';
+      this.online = false;
+      this.emit('end');
+      return;
+    }
+    const stderr = run.parser.lines();
+    const reason = classifyExit({
+      watchdogFired: run.watchdogFired,
+      code: exit.code,
+      signal: exit.signal,
+      stderr,
+      silentMs: now - (run.lastFrameAt ?? run.startedAt),
+      ioTimeoutMs: this.options.watchdog.ioTimeoutSeconds * 1000,
+    });
+    const fallback = exit.signal ? `ffmpeg killed by ${exit.signal}` : `ffmpeg exited with code ${exit.code}`;
+    const detail = run.watchdogFired
+      ? `no frame for ${this.options.watchdog.stallSeconds} s`
+      : (exit.error ?? exitDetail(stderr, fallback));
+    if (this.online || !this.outage || this.outage.reason !== reason) {
+      this.online = false;
+      this.outage = { since: this.outage?.since ?? now, reason };
+      this.emit('offline', { at: now, reason, detail });
+    }
+    this.attempt++;
+    this.restarts++;
+    const w = this.options.watchdog;
+    const delayMs = backoffDelay(this.attempt, { initialMs: w.backoffInitialSeconds * 1000, maxMs: w.backoffMaxSeconds * 1000 }, this.options.random);
+    this.options.logger?.info({ camera: this.options.cameraId, reason, detail, attempt: this.attempt, delayMs }, 'ffmpeg ended; respawning');
+    this.emit('restart', { at: now, reason, attempt: this.attempt, delayMs });
+    this.state = 'waiting';
+    this.retryTimer = setTimeout(() => this.spawn(), delayMs);
+  }
+}

@@ -1,0 +1,112 @@
+// Pure builders of the ffmpeg command lines that turn a camera (or a local clip) into letterboxed
+// raw BGR frames on stdout. Kept separate from the process code so every flag is asserted in a test.
+
+/** What the frame pipeline asks ffmpeg for; the same for live cameras and local files. */
+export interface FrameOutputOptions {
+  /** Frames per second sampled from the stream (the `fps` filter, applied first so the rest runs at this rate). */
+  fps: number;
+  /** Detector input size; the picture is scaled to fit and padded to exactly width × height. */
+  width: number;
+  height: number;
+}
+
+export interface RtspInputOptions extends FrameOutputOptions {
+  /** rtsp:// or rtsps:// URL, credentials included (redact before printing). */
+  url: string;
+  /** Socket I/O timeout in seconds (`-timeout`, in µs for ffmpeg ≥ 5): without it a stalled server hangs ffmpeg forever. */
+  ioTimeoutSeconds: number;
+}
+
+export interface FileInputOptions extends FrameOutputOptions {
+  path: string;
+  /** Read at the file's native rate (`-re`), as a live camera would deliver it. Default false: as fast as possible. */
+  realtime?: boolean;
+  /** Play the file this many extra times (`-stream_loop`); -1 loops forever. Default 0. */
+  loop?: number;
+}
+
+/**
+ * An ffmpeg invocation in the shape fluent-ffmpeg takes it: options before `-i input`, then output
+ * options; the output itself is always stdout (`pipe:1`).
+ */
+export interface FfmpegCommandSpec {
+  input: string;
+  inputOptions: string[];
+  outputOptions: string[];
+}
+
+/** Pad colour 114 grey: what YOLOX was trained with, so the padding looks like nothing to the detector. */
+export const LETTERBOX_PAD_COLOR = '0x727272';
+
+/** Bytes of one bgr24 frame of the given size. */
+export function frameByteLength(width: number, height: number): number {
+  return width * height * 3;
+}
+
+/** Logging and threading flags every reader uses. */
+function commonInputOptions(): string[] {
+  return [
+    '-hide_banner',
+    '-nostats', // no progress line twice a second: less stderr to parse, and the Stream line stays easy to find
+    '-loglevel', 'info', // 'info' keeps the input "Stream #0:0: Video: … 640x360" line that gives the source size
+    // One decoder thread: default threading costs more CPU and 15–26 MiB per process without helping a
+    // live source at a few fps (measured, shared/RTSP.md).
+    '-threads', '1',
+    '-filter_threads', '1',
+  ];
+}
+
+/**
+ * Video filter: sample first (everything after runs at `fps`), scale to fit keeping the aspect ratio,
+ * then pad right/bottom with grey so the picture sits top-left as YOLOX expects.
+ */
+export function letterboxFilter(o: FrameOutputOptions): string {
+  assertOutput(o);
+  const { width: w, height: h } = o;
+  return [`fps=${o.fps}`, `scale=${w}:${h}:force_original_aspect_ratio=decrease`, `pad=${w}:${h}:0:0:color=${LETTERBOX_PAD_COLOR}`].join(',');
+}
+
+function outputOptions(o: FrameOutputOptions): string[] {
+  return ['-an', '-sn', '-dn', '-vf', letterboxFilter(o), '-pix_fmt', 'bgr24', '-f', 'rawvideo'];
+}
+
+function assertOutput(o: FrameOutputOptions): void {
+  if (!(o.fps > 0 && Number.isFinite(o.fps))) throw new Error(`ffmpeg args: fps ${o.fps} must be a positive number`);
+  for (const [name, v] of [['width', o.width], ['height', o.height]] as const) {
+    if (!Number.isInteger(v) || v < 2 || v > 8192) throw new Error(`ffmpeg args: ${name} ${v} must be an integer in 2..8192`);
+  }
+}
+
+/** A live camera read over RTSP/TCP (UDP loses packets and is blocked by most NATs and firewalls). */
+export function rtspFrameCommand(o: RtspInputOptions): FfmpegCommandSpec {
+  if (!(o.ioTimeoutSeconds > 0)) throw new Error(`ffmpeg args: ioTimeoutSeconds ${o.ioTimeoutSeconds} must be positive`);
+  return {
+    input: o.url,
+    inputOptions: [
+      ...commonInputOptions(),
+      '-rtsp_transport', 'tcp',
+      '-timeout', String(Math.round(o.ioTimeoutSeconds * 1_000_000)),
+    ],
+    outputOptions: outputOptions(o),
+  };
+}
+
+/** A local clip with the same filters (replay, benchmarks). */
+export function fileFrameCommand(o: FileInputOptions): FfmpegCommandSpec {
+  const loop = o.loop ?? 0;
+  if (!Number.isInteger(loop) || loop < -1) throw new Error(`ffmpeg args: loop ${loop} must be -1 or a non-negative integer`);
+  return {
+    input: o.path,
+    inputOptions: [
+      ...commonInputOptions(),
+      ...(o.realtime ? ['-re'] : []),
+      ...(loop !== 0 ? ['-stream_loop', String(loop)] : []),
+    ],
+    outputOptions: outputOptions(o),
+  };
+}
+
+/** The complete argument vector (after the ffmpeg binary), exactly as the process is spawned. */
+export function toArgv(spec: FfmpegCommandSpec): string[] {
+  return [...spec.inputOptions, '-i', spec.input, ...spec.outputOptions, 'pipe:1'];
+}

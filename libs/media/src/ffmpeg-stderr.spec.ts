@@ -1,0 +1,87 @@
+import { classifyExit, exitDetail, FfmpegStderrParser, parseVideoStreamSize, type ExitContext } from './ffmpeg-stderr';
+
+describe('parseVideoStreamSize', () => {
+  it('reads the size of real ffmpeg 5.1 stream lines', () => {
+    expect(parseVideoStreamSize('  Stream #0:0: Video: h264 (Main), yuv420p(progressive), 640x360, 25 fps, 25 tbr, 90k tbn')).toEqual({ width: 640, height: 360 });
+    expect(
+      parseVideoStreamSize(
+        '  Stream #0:0[0x1](und): Video: h264 (Main) (avc1 / 0x31637661), yuv420p(progressive), 1280x720 [SAR 1:1 DAR 16:9], 159 kb/s, 25 fps',
+      ),
+    ).toEqual({ width: 1280, height: 720 });
+    expect(parseVideoStreamSize('  Stream #0:0: Video: hevc (Main), yuv420p(tv), 2560x1440')).toEqual({ width: 2560, height: 1440 });
+  });
+
+  it('ignores audio streams, codec tags like 0x31637661 and other lines', () => {
+    expect(parseVideoStreamSize('  Stream #0:1: Audio: aac (LC), 44100 Hz, mono, fltp')).toBeNull();
+    expect(parseVideoStreamSize('  Stream #0:0: Video: h264 (avc1 / 0x31637661)')).toBeNull();
+    expect(parseVideoStreamSize('frame=    6 fps=1.8 q=-0.0 size=640x360')).toBeNull();
+  });
+});
+
+describe('FfmpegStderrParser', () => {
+  const lines = [
+    "Input #0, rtsp, from 'rtsp://admin:hunter2@127.0.0.1:8554/cam':",
+    '  Duration: N/A, start: 0.000000, bitrate: N/A',
+    '  Stream #0:0: Video: h264 (Main), yuv420p(progressive), 640x360, 25 fps, 25 tbr, 90k tbn',
+    'Stream mapping:',
+    '  Stream #0:0 -> #0:0 (h264 (native) -> rawvideo (native))',
+    "Output #0, rawvideo, to 'pipe:1':",
+    '  Stream #0:0: Video: rawvideo (BGR[24] / 0x18524742), bgr24(pc, gbr/unknown/unknown, progressive), 416x416 [SAR 1:1 DAR 1:1], q=2-31, 8306 kb/s, 2 fps, 2 tbn',
+  ];
+
+  it('takes the input stream size, not the output one', () => {
+    const p = new FfmpegStderrParser();
+    const found = lines.map((l) => p.feed(l)).filter(Boolean);
+    expect(found).toEqual([{ width: 640, height: 360 }]);
+    expect(p.sourceSize).toEqual({ width: 640, height: 360 });
+  });
+
+  it('keeps a redacted tail of the last lines', () => {
+    const p = new FfmpegStderrParser(3);
+    lines.forEach((l) => p.feed(l));
+    expect(p.lines()).toHaveLength(3);
+    const all = new FfmpegStderrParser(20);
+    lines.forEach((l) => all.feed(l));
+    expect(all.lines().join('\n')).not.toContain('hunter2');
+    expect(all.lines()[0]).toContain('rtsp://***:***@127.0.0.1:8554/cam');
+  });
+
+  it('finds no size when the output section comes without an input one', () => {
+    const p = new FfmpegStderrParser();
+    p.feed("Output #0, rawvideo, to 'pipe:1':");
+    p.feed(lines[6]);
+    expect(p.sourceSize).toBeNull();
+  });
+});
+
+describe('classifyExit', () => {
+  const base: ExitContext = { watchdogFired: false, code: 1, signal: null, stderr: [], silentMs: 100, ioTimeoutMs: 5000 };
+  const withText = (line: string) => classifyExit({ ...base, stderr: ['Input #0 …', line] });
+
+  it('maps the stderr texts measured in shared/RTSP.md', () => {
+    expect(withText('[tcp @ 0x55] Connection to tcp://127.0.0.1:9 failed: Connection refused')).toBe('refused');
+    expect(withText('[rtsp @ 0x55] method DESCRIBE failed: 404 Not Found')).toBe('not_found');
+    expect(withText('[rtsp @ 0x55] method DESCRIBE failed: 401 Unauthorized')).toBe('unauthorized');
+    expect(withText('[rtsp @ 0x55] method DESCRIBE failed: 403 Forbidden')).toBe('unauthorized');
+    expect(withText('rtsp://***@h/x: Invalid data found when processing input')).toBe('invalid_data');
+    expect(withText('[tcp @ 0x55] Connection to tcp://10.0.0.9:554 failed: Connection timed out')).toBe('timeout');
+  });
+
+  it('blames the watchdog first', () => {
+    expect(classifyExit({ ...base, watchdogFired: true, code: null, signal: 'SIGTERM', stderr: ['Connection refused'] })).toBe('stalled');
+  });
+
+  it('does not take exit code 0 for success: silent → timeout, else exited', () => {
+    expect(classifyExit({ ...base, code: 0, silentMs: 10_500 })).toBe('timeout');
+    expect(classifyExit({ ...base, code: 0, silentMs: 300 })).toBe('exited');
+    expect(classifyExit({ ...base, code: null, signal: 'SIGKILL' })).toBe('exited');
+  });
+});
+
+describe('exitDetail', () => {
+  it('prefers the last error-looking line', () => {
+    expect(exitDetail(['a', 'Connection refused', 'Exiting normally'], 'x')).toBe('Connection refused');
+    expect(exitDetail(['a', 'b'], 'x')).toBe('b');
+    expect(exitDetail([], 'ffmpeg exited with code 0')).toBe('ffmpeg exited with code 0');
+  });
+});

@@ -1,0 +1,106 @@
+// What ffmpeg's stderr tells the supervisor: the source picture size (from the input's Stream line,
+// so no extra ffprobe connection per camera) and why a reader ended.
+import type { OfflineReason } from '@xl/contracts';
+import { redactText } from './redact';
+
+export interface PictureSize {
+  width: number;
+  height: number;
+}
+
+const STREAM_SIZE = /^\s*Stream #\d+:\d+.*?: Video: .*?,\s*(\d{1,5})x(\d{1,5})(?=[\s,[]|$)/;
+
+/** Width and height of a "Stream #0:0: Video: h264 (Main), yuv420p(progressive), 640x360 …" line, else null. */
+export function parseVideoStreamSize(line: string): PictureSize | null {
+  const m = STREAM_SIZE.exec(line);
+  if (!m) return null;
+  const width = Number(m[1]);
+  const height = Number(m[2]);
+  return width > 0 && height > 0 ? { width, height } : null;
+}
+
+/**
+ * Follows ffmpeg's stderr line by line. The input section ("Input #0, rtsp, from …") lists the
+ * camera's streams; the output section lists ours (416x416 rawvideo), which must not be mistaken for
+ * the source. Keeps the last few lines (redacted) for the offline detail.
+ */
+export class FfmpegStderrParser {
+  private section: 'none' | 'input' | 'output' = 'none';
+  private size: PictureSize | null = null;
+  private readonly tail: string[] = [];
+
+  constructor(private readonly keepLines = 12) {}
+
+  /** The source picture size once the input's video stream line was seen. */
+  get sourceSize(): PictureSize | null {
+    return this.size;
+  }
+
+  /** Returns the source size if this line revealed it (first time only). */
+  feed(rawLine: string): PictureSize | null {
+    const line = rawLine.trimEnd();
+    if (!line) return null;
+    this.tail.push(redactText(line));
+    if (this.tail.length > this.keepLines) this.tail.shift();
+    if (/^Input #\d+/.test(line)) this.section = 'input';
+    else if (/^Output #\d+/.test(line)) this.section = 'output';
+    else if (this.section === 'input' && !this.size) {
+      const size = parseVideoStreamSize(line);
+      if (size) {
+        this.size = size;
+        return size;
+      }
+    }
+    return null;
+  }
+
+  /** The kept lines, oldest first, credentials redacted. */
+  lines(): string[] {
+    return [...this.tail];
+  }
+}
+
+/** What the supervisor knows when a reader ended. */
+export interface ExitContext {
+  /** The no-frame watchdog stopped this process. */
+  watchdogFired: boolean;
+  /** Exit code, or null when killed by a signal. */
+  code: number | null;
+  signal: string | null;
+  /** Recent stderr lines, oldest first. */
+  stderr: string[];
+  /** Time without a frame when the process ended (since spawn when it never delivered one). */
+  silentMs: number;
+  /** ffmpeg's I/O timeout in ms. */
+  ioTimeoutMs: number;
+}
+
+const PATTERNS: Array<[RegExp, OfflineReason]> = [
+  [/\b40[13]\b|Unauthorized|Forbidden/i, 'unauthorized'],
+  [/\b404\b|Not Found/, 'not_found'],
+  [/Connection refused/i, 'refused'],
+  [/timed out|Operation timed out/i, 'timeout'],
+  // Decoder complaints ("error while decoding MB") are not here: ffmpeg conceals them and keeps running.
+  [/Invalid data found/i, 'invalid_data'],
+];
+
+/**
+ * Why a live reader ended. Exit code 0 is not success for a camera: a server that dies mid-stream
+ * and an I/O timeout after a stall both end ffmpeg with code 0 and no error text (shared/RTSP.md),
+ * so the cause comes from context: the watchdog, the stderr text, then how long it had been silent.
+ */
+export function classifyExit(ctx: ExitContext): OfflineReason {
+  if (ctx.watchdogFired) return 'stalled';
+  const text = ctx.stderr.join('\n');
+  for (const [pattern, reason] of PATTERNS) if (pattern.test(text)) return reason;
+  if (ctx.silentMs >= ctx.ioTimeoutMs) return 'timeout';
+  return 'exited';
+}
+
+/** The line that best explains an exit: the last error-looking line, else the last line. */
+export function exitDetail(stderr: string[], fallback: string): string {
+  for (let i = stderr.length - 1; i >= 0; i--) {
+    if (/error|fail|refused|invalid|not found|unauthori[sz]ed|forbidden|timed out|\b40\d\b/i.test(stderr[i])) return stderr[i].trim();
+  }
+  return stderr.length ? stderr[stderr.length - 1].trim() : fallback;
+}

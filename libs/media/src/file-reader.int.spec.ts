@@ -1,0 +1,40 @@
+// Real ffmpeg through fluent-ffmpeg on a local clip: the command line, frame sizes, the source size
+// from stderr and the end of a file source.
+import { describeWithShared, sharedPath } from '@xl/testing';
+import { CameraReader, type RawFrame } from './camera-reader';
+import { fluentFfmpegLauncher } from './ffmpeg-process';
+import { toArgv } from './ffmpeg-args';
+
+describeWithShared(['media/clips/drowning_sub.mp4'])('CameraReader on a local clip (real ffmpeg)', () => {
+  it('delivers letterboxed bgr24 frames at the sampled rate and ends', async () => {
+    const clip = sharedPath('media/clips/drowning_sub.mp4')!;
+    let commandLine = '';
+    const reader = new CameraReader({
+      cameraId: 'file-1',
+      source: { kind: 'file', path: clip },
+      fps: 2,
+      width: 416,
+      height: 416,
+      watchdog: { stallSeconds: 10, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 2 },
+      launcher: fluentFfmpegLauncher({ onStart: (line) => (commandLine = line) }),
+    });
+    const frames: RawFrame[] = [];
+    reader.on('frame', (f) => frames.push(f));
+    const ended = new Promise<void>((resolve) => reader.once('end', resolve));
+    reader.start();
+    await ended;
+    expect(commandLine).toBe(`ffmpeg ${toArgv(reader.command).join(' ')}`);
+    // 30 s at 2 fps
+    expect(frames.length).toBeGreaterThanOrEqual(59);
+    expect(frames.length).toBeLessThanOrEqual(61);
+    expect(frames[0].source).toEqual({ width: 640, height: 360 });
+    for (const f of frames) expect(f.data.length).toBe(416 * 416 * 3);
+    // 640x360 scaled to 416x234; rows below are the 114-grey padding
+    const last = frames[frames.length - 1].data;
+    const padRow = 300 * 416 * 3;
+    expect([last[padRow], last[padRow + 1], last[padRow + 2]]).toEqual([114, 114, 114]);
+    const pictureRow = 100 * 416 * 3 + 200 * 3;
+    expect([last[pictureRow], last[pictureRow + 1], last[pictureRow + 2]]).not.toEqual([114, 114, 114]);
+    expect(reader.isOnline).toBe(false);
+  });
+});

@@ -1,0 +1,34 @@
+export { redactUrl, redactText } from './redact';
+export {
+  rtspFrameCommand,
+  fileFrameCommand,
+  letterboxFilter,
+  frameByteLength,
+  toArgv,
+  LETTERBOX_PAD_COLOR,
+  type FrameOutputOptions,
+  type RtspInputOptions,
+  type FileInputOptions,
+  type FfmpegCommandSpec,
+} from './ffmpeg-args';
+export { FrameReader } from './frame-reader';
+export { parseVideoStreamSize, FfmpegStderrParser, classifyExit, exitDetail, type PictureSize, type ExitContext } from './ffmpeg-stderr';
+export { backoffDelay, type BackoffPolicy } from './backoff';
+export {
+  fluentFfmpegLauncher,
+  type FfmpegLauncher,
+  type FfmpegProcess,
+  type FfmpegHandlers,
+  type FfmpegExit,
+  type FluentLauncherOptions,
+} from './ffmpeg-process';
+export {
+  CameraReader,
+  type CameraReaderOptions,
+  type CameraReaderEvents,
+  type ReaderSource,
+  type ReaderWatchdog,
+  type ReaderLogger,
+  type RawFrame,
+  type OfflineInfo,
+} from './camera-reader';
