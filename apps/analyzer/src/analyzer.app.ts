@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { FRAMES_QUEUE, type FrameJob } from '@xl/contracts';
+import { createPoolDetector, loadModel, type PoolDetector } from '@xl/detection';
+import { createLogger, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
+import { FrameJobProcessor } from './frame-job.processor';
+import { AnalyzerMetrics } from './metrics';
+import { FrameAnalyzer } from './pipeline/frame-analyzer';
+import { AlertQueueRepository } from './repositories/alert-queue.repository';
+import { CameraDirectoryRepository } from './repositories/camera-directory';
+import { CameraStateRepository } from './repositories/camera-state.repository';
+import { RedisFrameRepository } from './repositories/redis-frame.repository';
+import { SnapshotRepository } from './repositories/snapshot.repository';
+import type { AnalyzerSettings } from './settings';
+
+export interface AnalyzerApp {
+  probes: ProbeServer;
+  metrics: AnalyzerMetrics;
+  detector: PoolDetector;
+  /** Stops taking frames, finishes the running ones, closes everything. */
+  close(): Promise<void>;
+}
+
+/** Wires the analyzer: Redis, the detector pool, the frames worker, probes. No logic lives here. */
+export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = createLogger('analyzer')): Promise<AnalyzerApp> {
+  const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const metrics = new AnalyzerMetrics();
+
+  const cameras = new CameraDirectoryRepository(log);
+  if (settings.CAMERAS_FILE) cameras.loadFile(settings.CAMERAS_FILE);
+  else await cameras.followRedis(redis);
+
+  const model = loadModel(settings.MODELS_DIR, 'yolox_nano');
+  const detector = await createPoolDetector(
+    model,
+    { size: settings.DETECTOR_THREADS, executionProvider: settings.EXECUTION_PROVIDER, scoreThreshold: 0.1, maxQueue: settings.CONCURRENCY * 2 },
+    {
+      onInference: (m) => {
+        metrics.inference.observe(m.inferenceSeconds);
+        metrics.detectorTotal.observe(m.totalSeconds);
+      },
+      onWorkerError: (err) => log.error({ err: err.message }, 'detector worker failed; restarting it'),
+    },
+  );
+
+  const alerts = new AlertQueueRepository(redis, settings.QUEUE_PREFIX);
+  const processor = new FrameJobProcessor(
+    new FrameAnalyzer(detector),
+    cameras,
+    new RedisFrameRepository(redis),
+    new CameraStateRepository(redis),
+    alerts,
+    new SnapshotRepository(path.resolve(settings.SNAPSHOT_DIR)),
+    metrics,
+    log,
+    { maxFrameAgeMs: settings.MAX_FRAME_AGE_MS, hotTtlMs: settings.HOT_TTL_MS },
+  );
+
+  const worker = new Worker<FrameJob>(FRAMES_QUEUE, (job) => processor.process(job.data), {
+    connection: redis.duplicate(),
+    prefix: settings.QUEUE_PREFIX,
+    concurrency: settings.CONCURRENCY,
+    // A frame is worth nothing after a few seconds: a stalled job is not retried (the gate frees itself by TTL).
+    maxStalledCount: 0,
+  });
+  worker.on('failed', (job, err) => log.error({ camera: job?.data.cameraId, seq: job?.data.seq, err: err.message }, 'frame failed'));
+  worker.on('error', (err) => log.warn({ err: err.message }, 'frames worker error'));
+
+  const probes = await startProbeServer({
+    port: settings.METRICS_PORT,
+    host: settings.METRICS_HOST,
+    registry: metrics.registry,
+    healthy: () => !worker.closing,
+    ready: async () => worker.isRunning() && (await redis.ping()) === 'PONG',
+  });
+  log.info({ port: probes.port, threads: settings.DETECTOR_THREADS, concurrency: settings.CONCURRENCY, cameras: cameras.size }, 'analyzer started');
+
+  return {
+    probes,
+    metrics,
+    detector,
+    async close() {
+      await worker.close();
+      await alerts.close();
+      await cameras.close();
+      await detector.close();
+      await probes.close();
+      redis.disconnect();
+    },
+  };
+}

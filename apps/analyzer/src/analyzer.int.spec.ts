@@ -1,0 +1,145 @@
+// Medium test: real Redis + BullMQ + the compiled analyzer as child processes. Frames of the drowning
+// clip go on the queue the way ingest puts them there; alerts come out of the alerts queue.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ALERTS_QUEUE, FRAMES_QUEUE, redisKeys, type AlertEvent, type FrameJob } from '@xl/contracts';
+import { repoRoot, sharedPath, testRedisUrl, uniquePrefix } from '@xl/testing';
+import { computeLetterbox } from '@xl/vision';
+import { readClipFrames } from './replay/file-frame-source';
+
+const clip = sharedPath('media/clips/drowning_sub.mp4');
+const truthFile = sharedPath('media/clips/drowning_sub.truth.json');
+const maybe = clip && truthFile ? describe : describe.skip;
+const FPS = 4;
+const SIZE = 416;
+
+jest.setTimeout(120_000);
+
+function startAnalyzer(env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/apps/analyzer/src/main.js')], {
+    env: { ...process.env, LOG_LEVEL: 'warn', METRICS_PORT: '0', DETECTOR_THREADS: '1', CONCURRENCY: '4', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return child;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const v = await fn();
+    if (v) return v;
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+maybe('analyzer worker pool (real Redis, BullMQ, detector)', () => {
+  const prefix = uniquePrefix('analyzer');
+  const cameraId = `drown-${prefix.slice(-8)}`;
+  const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+  const frames = new Queue<FrameJob>(FRAMES_QUEUE, { connection: redis, prefix });
+  const alerts = new Queue<AlertEvent>(ALERTS_QUEUE, { connection: redis, prefix });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'xl-analyzer-'));
+  const children: ChildProcess[] = [];
+  let env: Record<string, string>;
+
+  beforeAll(() => {
+    const truth = JSON.parse(require('node:fs').readFileSync(truthFile!, 'utf8'));
+    const camera = {
+      id: cameraId,
+      url: 'rtsp://127.0.0.1/x',
+      fps: FPS,
+      masks: truth.osd_regions.map(([x0, y0, x1, y1]: number[]) => [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]),
+      zones: truth.zones,
+    };
+    writeFileSync(path.join(dir, 'cameras.json'), JSON.stringify({ cameras: [camera] }));
+    env = { REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, CAMERAS_FILE: path.join(dir, 'cameras.json'), SNAPSHOT_DIR: path.join(dir, 'snapshots'), MAX_FRAME_AGE_MS: '60000' };
+  });
+
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await frames.obliterate({ force: true }).catch(() => undefined);
+    await alerts.obliterate({ force: true }).catch(() => undefined);
+    await redis.del(redisKeys.analyzerState(cameraId), redisKeys.inflight(cameraId), redisKeys.hot(cameraId));
+    await frames.close();
+    await alerts.close();
+    redis.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Publishes like ingest: waits for the camera's gate, takes it, stores the bytes, queues the reference. */
+  async function publish(seq: number, capturedAt: number, data: Buffer, letterbox: FrameJob['letterbox']): Promise<void> {
+    const gate = redisKeys.inflight(cameraId);
+    await waitFor('the in-flight gate', async () => (await redis.set(gate, 'test', 'PX', 15_000, 'NX')) === 'OK', 30_000);
+    const key = redisKeys.frame(cameraId, seq);
+    await redis.set(key, data, 'PX', 30_000);
+    await frames.add('frame', { cameraId, seq, capturedAt, key, width: SIZE, height: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0.1, ingestId: 'test' }, { removeOnComplete: true, removeOnFail: 100 });
+  }
+
+  it('turns frames into zone_enter then vanish_in_water on the same track, across a killed worker', async () => {
+    const a = startAnalyzer(env);
+    const b = startAnalyzer(env);
+    children.push(a, b);
+    const letterbox = computeLetterbox(640, 360, SIZE, SIZE);
+    const base = Date.now();
+    let killedAt: number | null = null;
+    for await (const frame of readClipFrames(clip!, FPS, SIZE, SIZE)) {
+      const t = frame.index / FPS;
+      if (t > 21) break;
+      // Mid-stream, after the person is tracked in the water: one worker dies without a word.
+      if (killedAt === null && t >= 10) {
+        a.kill('SIGKILL');
+        killedAt = t;
+      }
+      await publish(frame.index, base + Math.round(t * 1000), frame.data, letterbox);
+    }
+    const created = await waitFor(
+      'zone_enter and vanish_in_water alerts',
+      async () => {
+        const jobs = (await alerts.getJobs(['waiting', 'delayed', 'completed'])).map((j) => j.data);
+        const enter = jobs.find((e) => e.rule === 'zone_enter' && e.kind === 'created');
+        const vanish = jobs.find((e) => e.rule === 'vanish_in_water' && e.kind === 'created');
+        return enter && vanish ? { enter, vanish } : null;
+      },
+      30_000,
+    );
+    expect(created.enter.zoneId).toBe('water');
+    expect((created.enter.capturedAt - base) / 1000).toBeGreaterThanOrEqual(8.12);
+    expect((created.enter.capturedAt - base) / 1000).toBeLessThanOrEqual(9.12);
+    // The surviving worker continued the camera with its tracks: same track id, linked alert.
+    expect(created.vanish.trackId).toBe(created.enter.trackId);
+    expect(created.vanish.relatedAlertId).toBe(created.enter.alertId);
+    expect(created.vanish.severity).toBe('critical');
+    for (const e of [created.enter, created.vanish]) {
+      expect(e.snapshotPath).toBeTruthy();
+      expect(existsSync(path.join(env.SNAPSHOT_DIR, e.snapshotPath!))).toBe(true);
+    }
+  });
+
+  it('releases the gate when a frame is missing and when processing fails', async () => {
+    const c = startAnalyzer(env);
+    children.push(c);
+    const letterbox = computeLetterbox(640, 360, SIZE, SIZE);
+    const gate = redisKeys.inflight(cameraId);
+    await redis.del(gate, redisKeys.analyzerState(cameraId));
+    // Missing bytes (expired before the analyzer got to it).
+    await redis.set(gate, 'test', 'PX', 60_000);
+    await frames.add('frame', { cameraId, seq: 1, capturedAt: Date.now(), key: `${prefix}:nothing`, width: SIZE, height: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0, ingestId: 'test' });
+    await waitFor('gate released after a missing frame', async () => (await redis.exists(gate)) === 0, 20_000);
+    // Bytes of the wrong size: the job fails, the gate is still released.
+    await redis.set(gate, 'test', 'PX', 60_000);
+    const key = `${prefix}:short`;
+    await redis.set(key, Buffer.alloc(100), 'PX', 60_000);
+    const job = await frames.add('frame', { cameraId, seq: 2, capturedAt: Date.now(), key, width: SIZE, height: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0, ingestId: 'test' });
+    await waitFor('gate released after a failed frame', async () => (await redis.exists(gate)) === 0, 20_000);
+    await waitFor('the job marked failed', async () => (await frames.getJobState(job.id!)) === 'failed', 10_000);
+    const failed = await frames.getJob(job.id!);
+    expect(failed?.failedReason).toMatch(new RegExp(`camera '${cameraId}' frame 2: 100 bytes, expected 519168`));
+  });
+});

@@ -1,0 +1,34 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ALERTS_QUEUE, type AlertEvent } from '@xl/contracts';
+import type { AlertPort } from '../frame-job.processor';
+
+/**
+ * The durable `alerts` queue. The job id is the event's identity (alert, kind, frame), so an event
+ * re-emitted after a worker restart is not queued twice; failed deliveries to the API are retried
+ * with back-off and kept, never dropped silently.
+ */
+export class AlertQueueRepository implements AlertPort {
+  private readonly queue: Queue<AlertEvent>;
+
+  constructor(connection: Redis, prefix: string) {
+    this.queue = new Queue<AlertEvent>(ALERTS_QUEUE, {
+      connection,
+      prefix,
+      defaultJobOptions: {
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: { count: 10_000, age: 24 * 3600 },
+        removeOnFail: false,
+      },
+    });
+  }
+
+  async emit(event: AlertEvent): Promise<void> {
+    await this.queue.add(event.kind, event, { jobId: `${event.alertId}-${event.kind}-${event.capturedAt}` });
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
