@@ -40,6 +40,21 @@ describe('RedisEventLog and EventFeed (real Redis)', () => {
     expect(tail.events[0]).toMatchObject({ type: 'alert.created', scope: scopes.riverA });
   });
 
+  it('logs an alert.created once per alert id; updates and other alerts are logged each time', async () => {
+    const log = new RedisEventLog(redis, prefix, 100);
+    const first = await log.append(pushEvent(scopes.riverA, { id: 'alert-1' }));
+    const again = await log.append(pushEvent(scopes.riverA, { id: 'alert-1' }));
+    const update = await log.append(
+      pushEvent(scopes.riverA, { id: 'alert-1', state: 'acknowledged' }, 'alert.updated'),
+    );
+    const other = await log.append(pushEvent(scopes.riverA, { id: 'alert-2' }));
+    expect(first.duplicate).toBeUndefined();
+    expect(again).toMatchObject({ seq: first.seq, duplicate: true });
+    expect(update.seq).toBe(first.seq + 1);
+    expect(other.seq).toBe(first.seq + 2);
+    expect((await log.readAfter(0, 10)).events.map((e) => e.seq)).toEqual([first.seq, update.seq, other.seq]);
+  });
+
   it('never reuses a sequence number after the counter is lost (Redis flushed or key evicted)', async () => {
     const log = new RedisEventLog(redis, prefix, 100);
     const first = await log.append(pushEvent(scopes.riverA, {}));

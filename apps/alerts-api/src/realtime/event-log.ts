@@ -34,22 +34,34 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('SET', KEYS[1], string.format('%.0f', base))
 end
 `;
+// With ARGV[4] = '1', KEYS[3] is an idempotency key: an event published again under it (the API
+// re-pushing an alert.created it is unsure it pushed) is not logged twice; the first seq is returned.
 const APPEND_SCRIPT = `${INIT_COUNTER}
+if ARGV[4] == '1' then
+  local first = redis.call('GET', KEYS[3])
+  if first then return {first, 1} end
+end
 local seq = string.format('%.0f', redis.call('INCR', KEYS[1]))
 local payload = '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2)
 redis.call('XADD', KEYS[2], 'MAXLEN', '=', ARGV[2], seq .. '-0', 'e', payload)
 redis.call('PUBLISH', ARGV[3], payload)
-return payload
+if ARGV[4] == '1' then redis.call('SET', KEYS[3], seq, 'EX', ARGV[5]) end
+return {payload, 0}
 `;
 const HEAD_SCRIPT = `${INIT_COUNTER}
 return redis.call('GET', KEYS[1])
 `;
+
+/** How long an alert.created is remembered against a second publication (7 days). */
+export const CREATED_DEDUPE_SECONDS = 7 * 86_400;
 
 /** Key names under one prefix; `{push}` keeps counter and stream on one Redis Cluster shard. */
 export function eventLogKeys(prefix: string) {
   return {
     seq: `${prefix}:{push}:seq`,
     stream: `${prefix}:{push}:log`,
+    /** Idempotency key of one alert's alert.created. */
+    created: (alertId: string) => `${prefix}:{push}:created:${alertId}`,
     channel: `${prefix}:push:events`,
   };
 }
@@ -73,24 +85,34 @@ export class RedisEventLog {
     return this.keys.channel;
   }
 
-  async append(event: PushEvent): Promise<LogEvent> {
+  /**
+   * Appends an event and returns it with its seq. alert.created is logged once per alert id
+   * (`data.id`): publishing it again returns the first one's seq with `duplicate: true`.
+   */
+  async append(event: PushEvent): Promise<LogEvent & { duplicate?: true }> {
+    const at = Date.now();
     const body = JSON.stringify({
       type: event.type,
       scope: event.scope,
       data: event.data,
       ...(event.capturedAt !== undefined ? { capturedAt: event.capturedAt } : {}),
-      at: Date.now(),
+      at,
     });
-    const payload = (await this.redis.eval(
+    const alertId = event.type === 'alert.created' && typeof event.data.id === 'string' ? event.data.id : null;
+    const [reply, duplicate] = (await this.redis.eval(
       APPEND_SCRIPT,
-      2,
+      3,
       this.keys.seq,
       this.keys.stream,
+      alertId ? this.keys.created(alertId) : this.keys.seq,
       body,
       String(this.maxLen),
       this.keys.channel,
-    )) as string;
-    return parseLogEvent(payload);
+      alertId ? '1' : '0',
+      String(CREATED_DEDUPE_SECONDS),
+    )) as [string, number];
+    if (duplicate) return { ...event, seq: Number(reply), at, duplicate: true };
+    return parseLogEvent(reply);
   }
 
   /** The newest sequence number; creates the counter when missing so that the next event is head + 1. */

@@ -69,25 +69,46 @@ export const realtimeOptionsSchema = z.strictObject({
 export type RealtimeOptions = z.infer<typeof realtimeOptionsSchema>;
 export type RealtimeOptionsInput = z.input<typeof realtimeOptionsSchema>;
 
-/** Options from the environment (REDIS_URL, XL_WS_*), overridden by explicit ones. */
+/** Options from the environment (REDIS_URL, XL_PUSH_*, XL_WS_*), overridden by explicit ones. */
 export function resolveRealtimeOptions(
   explicit: RealtimeOptionsInput = {},
   env: NodeJS.ProcessEnv = process.env,
 ): RealtimeOptions {
-  const fromEnv: RealtimeOptionsInput = {};
-  if (env.REDIS_URL) fromEnv.redisUrl = env.REDIS_URL;
-  if (env.XL_PUSH_PREFIX) fromEnv.keyPrefix = env.XL_PUSH_PREFIX;
-  if (env.XL_PUSH_BACKLOG) fromEnv.backlogMaxLen = Number(env.XL_PUSH_BACKLOG);
-  if (env.XL_WS_HEARTBEAT_MS) fromEnv.heartbeatMs = Number(env.XL_WS_HEARTBEAT_MS);
-  const parsed = realtimeOptionsSchema.safeParse({ ...fromEnv, ...explicit });
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`invalid realtime options: ${problems.join('; ')}`);
-  }
-  if (parsed.data.maxQueuedMessages < parsed.data.replayPageSize) {
+  const options = resolveOptions(realtimeOptionsSchema, 'realtime', explicit, env, {
+    REDIS_URL: ['redisUrl'],
+    XL_PUSH_PREFIX: ['keyPrefix'],
+    XL_PUSH_BACKLOG: ['backlogMaxLen', Number],
+    XL_WS_HEARTBEAT_MS: ['heartbeatMs', Number],
+  });
+  if (options.maxQueuedMessages < options.replayPageSize) {
     throw new Error(
-      `invalid realtime options: maxQueuedMessages ${parsed.data.maxQueuedMessages} must be >= replayPageSize ${parsed.data.replayPageSize}`,
+      `invalid realtime options: maxQueuedMessages ${options.maxQueuedMessages} must be >= replayPageSize ${options.replayPageSize}`,
     );
   }
-  return parsed.data;
+  return options;
+}
+
+/** Environment variable → option name (and a conversion of its text). */
+export type EnvOptionMap = Record<string, [option: string, convert?: (raw: string) => unknown]>;
+
+/**
+ * Explicit options over the environment's over the defaults; one error names every bad field and
+ * its bound (a non-numeric variable fails as "expected number" on its option).
+ */
+export function resolveOptions<S extends z.ZodType>(
+  schema: S,
+  what: string,
+  explicit: object,
+  env: NodeJS.ProcessEnv,
+  envMap: EnvOptionMap,
+): z.output<S> {
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, [option, convert]] of Object.entries(envMap)) {
+    const raw = env[name];
+    if (raw) fromEnv[option] = convert ? convert(raw) : raw;
+  }
+  const parsed = schema.safeParse({ ...fromEnv, ...explicit });
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new Error(`invalid ${what} options: ${problems.join('; ')}`);
 }
