@@ -1,0 +1,128 @@
+import { connect as tcpConnect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { createLogger } from '@xl/observability';
+import { uniquePrefix } from '@xl/testing';
+import type { LogEvent } from '../realtime/event-log';
+import { pushEvent } from '../realtime/testing/push-harness';
+import { scopes } from '../realtime/testing/test-auth';
+import { MqttPublisher } from './mqtt-publisher';
+
+const BROKER = process.env.XL_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+const logger = createLogger('test.mqtt', process.env.LOG_LEVEL ?? 'silent');
+
+async function brokerAnswers(): Promise<boolean> {
+  try {
+    const probe = await connectAsync(BROKER, { connectTimeout: 1000, reconnectPeriod: 0 });
+    await probe.endAsync();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Received {
+  topic: string;
+  payload: string;
+  retain: boolean;
+}
+
+async function subscriber(topic: string): Promise<{ client: MqttClient; got: Received[] }> {
+  const client = await connectAsync(BROKER, { reconnectPeriod: 0 });
+  const got: Received[] = [];
+  client.on('message', (t, payload, packet) =>
+    got.push({ topic: t, payload: payload.toString(), retain: packet.retain }),
+  );
+  await client.subscribeAsync(topic, { qos: 1 });
+  return { client, got };
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('MqttPublisher (real Mosquitto)', () => {
+  let available = false;
+  const clients: MqttClient[] = [];
+  beforeAll(async () => {
+    available = await brokerAnswers();
+    if (!available && process.env.CI) throw new Error(`no MQTT broker answers at ${BROKER} (XL_TEST_MQTT_URL)`);
+    if (!available) console.warn(`skipping MQTT tests: no broker at ${BROKER}`);
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+  });
+
+  it('publishes alerts to <prefix>/alerts/<region>/<camera> and retains camera status for late subscribers', async () => {
+    if (!available) return;
+    const prefix = uniquePrefix('mqtt').replace(/:/g, '-');
+    const publisher = MqttPublisher.connect(BROKER, prefix, logger);
+    const early = await subscriber(`${prefix}/#`);
+    clients.push(early.client);
+
+    const alert = { seq: 101, at: 0, ...pushEvent(scopes.schoolPond, { id: 'a1', severity: 'critical' }) } as LogEvent;
+    const status = {
+      seq: 102,
+      at: 0,
+      ...pushEvent(scopes.riverB, { cameraId: 'cam-river-b', status: 'offline' }, 'camera.status'),
+    } as LogEvent;
+    await publisher.publish([alert, status]);
+    await until(() => early.got.length === 2);
+    expect(early.got[0]).toEqual({
+      topic: `${prefix}/alerts/village-a1/cam-pond`,
+      payload: JSON.stringify({ seq: 101, type: 'alert.created', data: { id: 'a1', severity: 'critical' } }),
+      retain: false,
+    });
+    expect(early.got[1].topic).toBe(`${prefix}/cameras/cam-river-b/status`);
+
+    const late = await subscriber(`${prefix}/cameras/+/status`);
+    clients.push(late.client);
+    await until(() => late.got.length === 1);
+    expect(late.got[0]).toMatchObject({ topic: `${prefix}/cameras/cam-river-b/status`, retain: true });
+    expect(JSON.parse(late.got[0].payload)).toMatchObject({
+      seq: 102,
+      type: 'camera.status',
+      data: { status: 'offline' },
+    });
+
+    // Clear the retained message so the broker does not keep test data.
+    await late.client.publishAsync(`${prefix}/cameras/cam-river-b/status`, '', { qos: 1, retain: true });
+    await publisher.close();
+  });
+
+  it('reconnects by itself after the connection drops; a message published meanwhile arrives', async () => {
+    if (!available) return;
+    // A TCP relay in front of the broker whose connections the test cuts.
+    const broker = new URL(BROKER);
+    const links: Socket[] = [];
+    const relay = createServer((inbound) => {
+      const outbound = tcpConnect(Number(broker.port || 1883), broker.hostname);
+      inbound.pipe(outbound).pipe(inbound);
+      inbound.on('error', () => outbound.destroy());
+      outbound.on('error', () => inbound.destroy());
+      links.push(inbound, outbound);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const prefix = uniquePrefix('mqtt').replace(/:/g, '-');
+    const publisher = MqttPublisher.connect(
+      `mqtt://127.0.0.1:${(relay.address() as AddressInfo).port}`,
+      prefix,
+      logger,
+    );
+    const sub = await subscriber(`${prefix}/#`);
+    clients.push(sub.client);
+    await until(() => publisher.connected);
+
+    for (const link of links.splice(0)) link.destroy();
+    await until(() => !publisher.connected);
+    const event = { seq: 7, at: 0, ...pushEvent(scopes.schoolPond, { id: 'after-drop' }) } as LogEvent;
+    await publisher.publish([event]);
+    await until(() => sub.got.length === 1);
+    expect(JSON.parse(sub.got[0].payload)).toMatchObject({ seq: 7, data: { id: 'after-drop' } });
+    await publisher.close();
+    relay.close();
+  });
+});

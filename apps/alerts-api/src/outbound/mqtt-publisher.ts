@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { connect, type MqttClient } from 'mqtt';
+import type { Logger } from '@xl/observability';
+import { redactUrl } from '../common/redact';
+import type { LogEvent } from '../realtime/event-log';
+
+/** Topic of an event: alerts per region and camera; camera status retained per camera. */
+export function mqttTopicFor(
+  prefix: string,
+  event: Pick<LogEvent, 'type' | 'scope'>,
+): { topic: string; retain: boolean } {
+  const camera = topicLevel(event.scope.cameraId);
+  if (event.type === 'camera.status') return { topic: `${prefix}/cameras/${camera}/status`, retain: true };
+  const region = topicLevel(event.scope.regionPath.at(-1) ?? 'unassigned');
+  return { topic: `${prefix}/alerts/${region}/${camera}`, retain: false };
+}
+
+/** A topic level never contains a separator or wildcard, whatever an id holds. */
+function topicLevel(id: string): string {
+  return [...id].map((ch) => ('/+#'.includes(ch) || ch === String.fromCharCode(0) ? '_' : ch)).join('') || '_';
+}
+
+/**
+ * Publishes push events to an MQTT broker with QoS 1 (on-site loudspeakers, other integrations).
+ * The client reconnects by itself; publish() resolves once the broker acknowledged every message,
+ * so the caller acknowledges its stream entries only after that.
+ */
+export class MqttPublisher {
+  private constructor(
+    private readonly client: MqttClient,
+    private readonly topicPrefix: string,
+  ) {}
+
+  static connect(url: string, topicPrefix: string, logger: Logger): MqttPublisher {
+    const client = connect(url, {
+      clientId: `xl-alerts-api-${randomBytes(6).toString('hex')}`,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+      clean: true,
+    });
+    const where = redactUrl(url);
+    client.on('connect', () => logger.info({ broker: where }, 'MQTT connected'));
+    client.on('offline', () => logger.warn({ broker: where }, 'MQTT offline; reconnecting'));
+    client.on('error', (err) => logger.warn({ broker: where, err: err.message }, 'MQTT error'));
+    return new MqttPublisher(client, topicPrefix);
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  async publish(events: LogEvent[]): Promise<void> {
+    await Promise.all(
+      events.map((event) => {
+        const { topic, retain } = mqttTopicFor(this.topicPrefix, event);
+        const payload = JSON.stringify({ seq: event.seq, type: event.type, data: event.data });
+        return this.client.publishAsync(topic, payload, { qos: 1, retain });
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync(true);
+  }
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { resolveOptions } from '../realtime/realtime.options';
+
+/** Options of webhooks and MQTT. Every field has a default and bounds; env names in docs/realtime.md. */
+export const outboundOptionsSchema = z.strictObject({
+  webhookMaxAttempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .default(8)
+    .describe('tries of one delivery before it is dead-lettered (XL_WEBHOOK_MAX_ATTEMPTS)'),
+  webhookBackoffMs: z
+    .number()
+    .int()
+    .min(10)
+    .max(3_600_000)
+    .default(2000)
+    .describe('first retry delay; doubles per try (2 s, 4 s, … ≈ 4 min before the 8th try) (XL_WEBHOOK_BACKOFF_MS)'),
+  webhookTimeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(120_000)
+    .default(10_000)
+    .describe('time a receiver has to answer one POST (XL_WEBHOOK_TIMEOUT_MS)'),
+  webhookConcurrency: z.number().int().min(1).max(256).default(8).describe('deliveries in flight per API instance'),
+  queuePrefix: z
+    .string()
+    .min(1)
+    .max(100)
+    .default('bull')
+    .describe('BullMQ key prefix of the webhooks and dead-letter queues'),
+  mqttUrl: z
+    .string()
+    .regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must be mqtt://, mqtts://, ws://, wss://, tcp:// or ssl://')
+    .nullable()
+    .default(null)
+    .describe('MQTT broker (MQTT_URL); unset: MQTT publishing is off'),
+  mqttTopicPrefix: z
+    .string()
+    .regex(/^[^#+]+$/, 'must not contain # or +')
+    .default('xueliang')
+    .describe('first topic level'),
+  consumerBlockMs: z
+    .number()
+    .int()
+    .min(10)
+    .max(60_000)
+    .default(5000)
+    .describe('XREADGROUP block time of the outbound followers'),
+  consumerBatch: z.number().int().min(1).max(1000).default(100).describe('events read per XREADGROUP'),
+  claimIdleMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(60_000)
+    .describe('events another instance read but did not finish for this long are taken over (it died)'),
+});
+
+export type OutboundOptions = z.infer<typeof outboundOptionsSchema>;
+export type OutboundOptionsInput = z.input<typeof outboundOptionsSchema>;
+
+/** Options from the environment (MQTT_URL, XL_WEBHOOK_*), overridden by explicit ones. */
+export function resolveOutboundOptions(
+  explicit: OutboundOptionsInput = {},
+  env: NodeJS.ProcessEnv = process.env,
+): OutboundOptions {
+  return resolveOptions(outboundOptionsSchema, 'outbound', explicit, env, {
+    MQTT_URL: ['mqttUrl'],
+    XL_WEBHOOK_MAX_ATTEMPTS: ['webhookMaxAttempts', Number],
+    XL_WEBHOOK_BACKOFF_MS: ['webhookBackoffMs', Number],
+    XL_WEBHOOK_TIMEOUT_MS: ['webhookTimeoutMs', Number],
+  });
+}

@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { Logger } from '@xl/observability';
+import { LOGGER, METRICS_REGISTRY, REDIS } from '../core/tokens';
+import { RedisEventLog } from '../realtime/event-log';
+import { MqttPublisher } from './mqtt-publisher';
+import type { OutboundOptions } from './outbound.options';
+import { StreamFollower } from './stream-follower';
+import { WebhookDeliveries } from './webhook-delivery';
+import { WebhooksRepository } from './webhooks.repository';
+
+export const OUTBOUND_OPTIONS = Symbol('outbound options');
+
+/**
+ * Webhooks and MQTT follow the push event log through Redis consumer groups (`webhooks`, `mqtt`):
+ * each event is handled by one API instance and acknowledged only once it is queued (webhooks) or
+ * acknowledged by the broker (MQTT), so a restart or a dead instance loses nothing.
+ */
+@Injectable()
+export class OutboundService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger: Logger;
+  private readonly bullConnection: Redis;
+  readonly deliveries: WebhookDeliveries;
+  private readonly followers: StreamFollower[] = [];
+  private mqtt: MqttPublisher | undefined;
+
+  constructor(
+    @Inject(OUTBOUND_OPTIONS) private readonly options: OutboundOptions,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+    @Inject(LOGGER) logger: Logger,
+    private readonly log: RedisEventLog,
+    repository: WebhooksRepository,
+  ) {
+    this.logger = logger.child({ module: 'outbound' });
+    // BullMQ workers block: they need a connection that never gives up on a command.
+    this.bullConnection = redis.duplicate({ maxRetriesPerRequest: null });
+    this.deliveries = new WebhookDeliveries({
+      connection: this.bullConnection,
+      repository,
+      options,
+      registry,
+      logger: this.logger,
+    });
+  }
+
+  get mqttEnabled(): boolean {
+    return this.mqtt !== undefined;
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.deliveries.startWorker();
+    await this.follow('webhooks', async (events) => void (await this.deliveries.dispatch(events)));
+    if (this.options.mqttUrl) {
+      const mqtt = MqttPublisher.connect(this.options.mqttUrl, this.options.mqttTopicPrefix, this.logger);
+      this.mqtt = mqtt;
+      await this.follow('mqtt', (events) => mqtt.publish(events));
+    } else {
+      this.logger.info('MQTT_URL is not set: MQTT publishing is off');
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all(this.followers.splice(0).map((f) => f.stop()));
+    await this.mqtt?.close();
+    await this.deliveries.close();
+    this.bullConnection.disconnect();
+  }
+
+  private async follow(group: string, handle: ConstructorParameters<typeof StreamFollower>[3]): Promise<void> {
+    const { consumerBlockMs, consumerBatch, claimIdleMs } = this.options;
+    const consumer = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    const follower = new StreamFollower(
+      this.redis.duplicate(),
+      this.log.keys.stream,
+      { group, consumer, blockMs: consumerBlockMs, batch: consumerBatch, claimIdleMs },
+      handle,
+      this.logger,
+    );
+    await follower.start();
+    this.followers.push(follower);
+  }
+}

@@ -1,0 +1,79 @@
+import { matchesFilters, type WebhookFilters } from './webhook-filter';
+import { signWebhookBody, verifyWebhookSignature } from './webhook-signature';
+import { mqttTopicFor } from './mqtt-publisher';
+import { webhookCreateSchema } from './webhooks.schema';
+
+const all: WebhookFilters = {
+  eventTypes: ['alert.created', 'alert.updated', 'camera.status'],
+  minSeverity: null,
+  regionIds: [],
+  cameraIds: [],
+};
+const pond = { cameraId: 'cam-pond', regionPath: ['city', 'county-a', 'village-a1'] };
+const river = { cameraId: 'cam-river', regionPath: ['city', 'county-b'] };
+
+describe('webhook filters', () => {
+  it('match by event type, severity (alerts only) and region subtree or camera', () => {
+    const critical = { type: 'alert.created' as const, scope: pond, data: { severity: 'critical' } };
+    const warning = { type: 'alert.updated' as const, scope: river, data: { severity: 'warning' } };
+    const status = { type: 'camera.status' as const, scope: river, data: { status: 'offline' } };
+    expect([critical, warning, status].map((e) => matchesFilters(all, e))).toEqual([true, true, true]);
+    const major = { ...all, minSeverity: 'major' as const };
+    expect([critical, warning, status].map((e) => matchesFilters(major, e))).toEqual([true, false, true]);
+    expect(matchesFilters({ ...all, eventTypes: ['alert.created'] }, status)).toBe(false);
+    expect(matchesFilters({ ...all, regionIds: ['county-a'] }, critical)).toBe(true);
+    expect(matchesFilters({ ...all, regionIds: ['county-a'] }, warning)).toBe(false);
+    expect(matchesFilters({ ...all, regionIds: ['county-a'], cameraIds: ['cam-river'] }, warning)).toBe(true);
+    expect(matchesFilters(major, { ...critical, data: {} })).toBe(false);
+  });
+});
+
+describe('webhook signature', () => {
+  it('is sha256=<hex HMAC of the raw body> and verifies only the exact body and secret', () => {
+    const body = '{"seq":1,"type":"alert.created"}';
+    // echo -n '{"seq":1,"type":"alert.created"}' | openssl dgst -sha256 -hmac s3cret
+    expect(signWebhookBody('s3cret', body)).toBe(
+      'sha256=0aa1e66f65ace78afd31098463ff20453192772ae8dc05c0c7d66917eddaa5aa',
+    );
+    expect(verifyWebhookSignature('s3cret', body, signWebhookBody('s3cret', body))).toBe(true);
+    expect(verifyWebhookSignature('s3cret', `${body} `, signWebhookBody('s3cret', body))).toBe(false);
+    expect(verifyWebhookSignature('other', body, signWebhookBody('s3cret', body))).toBe(false);
+    expect(verifyWebhookSignature('s3cret', body, undefined)).toBe(false);
+    expect(verifyWebhookSignature('s3cret', body, 'sha256=00')).toBe(false);
+  });
+});
+
+describe('webhook subscription input', () => {
+  it('refuses URLs that are not http(s) and fills filter defaults', () => {
+    for (const url of ['file:///etc/passwd', 'ftp://host/x', 'gopher://host', 'javascript:alert(1)', 'not a url']) {
+      expect(webhookCreateSchema.safeParse({ name: 'x', url }).success).toBe(false);
+    }
+    const ok = webhookCreateSchema.parse({ name: 'x', url: 'https://receiver.example/hook' });
+    expect(ok).toMatchObject({
+      eventTypes: ['alert.created', 'alert.updated', 'camera.status'],
+      minSeverity: null,
+      regionIds: [],
+      cameraIds: [],
+      enabled: true,
+    });
+    expect(webhookCreateSchema.safeParse({ name: 'x', url: 'http://h/x', extra: 1 }).success).toBe(false);
+    expect(webhookCreateSchema.safeParse({ name: 'x', url: 'http://h/x', secret: 'short' }).success).toBe(false);
+  });
+});
+
+describe('MQTT topics', () => {
+  it('puts alerts under region/camera and camera status, retained, under the camera', () => {
+    expect(mqttTopicFor('xueliang', { type: 'alert.created', scope: pond })).toEqual({
+      topic: 'xueliang/alerts/village-a1/cam-pond',
+      retain: false,
+    });
+    expect(mqttTopicFor('xueliang', { type: 'alert.updated', scope: { cameraId: 'c/1#', regionPath: [] } })).toEqual({
+      topic: 'xueliang/alerts/unassigned/c_1_',
+      retain: false,
+    });
+    expect(mqttTopicFor('xueliang', { type: 'camera.status', scope: river })).toEqual({
+      topic: 'xueliang/cameras/cam-river/status',
+      retain: true,
+    });
+  });
+});

@@ -1,0 +1,97 @@
+import { Redis } from 'ioredis';
+import { createLogger } from '@xl/observability';
+import { testRedisUrl, uniquePrefix } from '@xl/testing';
+import { RedisEventLog, type LogEvent } from '../realtime/event-log';
+import { deleteKeys, pushEvent } from '../realtime/testing/push-harness';
+import { scopes } from '../realtime/testing/test-auth';
+import { StreamFollower, type StreamFollowerOptions } from './stream-follower';
+
+const logger = createLogger('test.follower', process.env.LOG_LEVEL ?? 'silent');
+
+describe('StreamFollower (consumer group on the push log, real Redis)', () => {
+  let redis: Redis;
+  let prefix: string;
+  let log: RedisEventLog;
+  const followers: StreamFollower[] = [];
+
+  beforeEach(() => {
+    redis = new Redis(testRedisUrl());
+    prefix = uniquePrefix('follower');
+    log = new RedisEventLog(redis, prefix, 1000);
+  });
+  afterEach(async () => {
+    await Promise.all(followers.splice(0).map((f) => f.stop()));
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+  });
+
+  const follow = async (
+    consumer: string,
+    handle: (events: LogEvent[]) => Promise<void>,
+    extra: Partial<StreamFollowerOptions> = {},
+  ) => {
+    const f = new StreamFollower(
+      redis.duplicate(),
+      log.keys.stream,
+      { group: 'g', consumer, blockMs: 50, batch: 5, claimIdleMs: 60_000, ...extra },
+      handle,
+      logger,
+    );
+    await f.start();
+    followers.push(f);
+    return f;
+  };
+  const appendMany = async (n: number) => {
+    const seqs: number[] = [];
+    for (let i = 0; i < n; i++) seqs.push((await log.append(pushEvent(scopes.riverA, { i }))).seq);
+    return seqs;
+  };
+  const until = async (condition: () => boolean, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  it('two instances in one group handle every event once between them', async () => {
+    const handled: number[] = [];
+    await follow('a', async (events) => void handled.push(...events.map((e) => e.seq)));
+    await follow('b', async (events) => void handled.push(...events.map((e) => e.seq)));
+    const seqs = await appendMany(20);
+    await until(() => handled.length >= 20);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect([...handled].sort((x, y) => x - y)).toEqual(seqs);
+  });
+
+  it('retries a batch whose handler failed, and takes over what a dead instance held', async () => {
+    let fail = true;
+    const retried: number[] = [];
+    await follow('flaky', async (events) => {
+      if (fail) {
+        fail = false;
+        throw new Error('receiver down');
+      }
+      retried.push(...events.map((e) => e.seq));
+    });
+    const first = await appendMany(3);
+    await until(() => retried.length >= 3);
+    expect(retried).toEqual(first);
+    await followers.pop()?.stop();
+
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    const seenByStuck: number[] = [];
+    await follow('stuck', async (events) => {
+      seenByStuck.push(...events.map((e) => e.seq));
+      await stuck;
+    });
+    const held = await appendMany(2);
+    await until(() => seenByStuck.length === 2);
+    const taken: number[] = [];
+    await follow('rescuer', async (events) => void taken.push(...events.map((e) => e.seq)), { claimIdleMs: 300 });
+    await until(() => taken.length >= 2);
+    expect(taken).toEqual(held);
+    release();
+  });
+});

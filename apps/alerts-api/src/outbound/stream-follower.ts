@@ -1,0 +1,119 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '@xl/observability';
+import { parseLogEvent, type LogEvent } from '../realtime/event-log';
+
+export interface StreamFollowerOptions {
+  /** Consumer group: each event is handled by one instance of the group. */
+  group: string;
+  /** This instance's name inside the group. */
+  consumer: string;
+  blockMs: number;
+  batch: number;
+  /** Entries another consumer has held unacknowledged this long are claimed (it died). */
+  claimIdleMs: number;
+}
+
+type StreamEntry = [id: string, fields: string[] | null];
+
+/**
+ * Follows the push event log with a Redis consumer group: every event is handed to `handle` by one
+ * instance and acknowledged only after `handle` resolved, so an instance dying mid-batch loses
+ * nothing (its entries are claimed by another after claimIdleMs). `handle` must be idempotent.
+ * Uses its own connection (blocking reads).
+ */
+export class StreamFollower {
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private lastClaim = 0;
+  private claimCursor = '0-0';
+
+  constructor(
+    private readonly conn: Redis,
+    private readonly streamKey: string,
+    private readonly options: StreamFollowerOptions,
+    private readonly handle: (events: LogEvent[]) => Promise<void>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Creates the group at the stream's end if it is new: a new subscriber starts with new events. */
+  async start(): Promise<void> {
+    try {
+      await this.conn.xgroup('CREATE', this.streamKey, this.options.group, '$', 'MKSTREAM');
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+    }
+    this.running = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.conn.disconnect();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    let ownPending = true; // after a failure (or at start), re-read what this consumer holds
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        const entries = (await this.claimStale()) ?? (await this.read(ownPending ? '0' : '>'));
+        if (entries.length === 0) {
+          ownPending = false;
+          continue;
+        }
+        await this.process(entries);
+        failures = 0;
+      } catch (err) {
+        if (this.stopping) break;
+        failures++;
+        ownPending = true;
+        this.logger.error({ err, group: this.options.group, failures }, 'outbound follower failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 200 * 2 ** Math.min(failures, 8))));
+      }
+    }
+  }
+
+  private async process(entries: StreamEntry[]): Promise<void> {
+    const events: LogEvent[] = [];
+    for (const [, fields] of entries) {
+      // An entry trimmed from the backlog before it was handled comes back without fields.
+      if (fields && fields[1]) events.push(parseLogEvent(fields[1]));
+      else this.logger.error({ group: this.options.group }, 'an event left the backlog before it was delivered');
+    }
+    if (events.length > 0) await this.handle(events);
+    await this.conn.xack(this.streamKey, this.options.group, ...entries.map(([id]) => id));
+  }
+
+  private async read(from: '0' | '>'): Promise<StreamEntry[]> {
+    const reply = (await this.conn.xreadgroup(
+      'GROUP',
+      this.options.group,
+      this.options.consumer,
+      'COUNT',
+      this.options.batch,
+      'BLOCK',
+      this.options.blockMs,
+      'STREAMS',
+      this.streamKey,
+      from,
+    )) as [string, StreamEntry[]][] | null;
+    return reply?.[0]?.[1] ?? [];
+  }
+
+  /** Now and then, takes over entries a dead instance read but never acknowledged. */
+  private async claimStale(): Promise<StreamEntry[] | null> {
+    if (Date.now() - this.lastClaim < this.options.claimIdleMs / 2) return null;
+    const [cursor, entries] = (await this.conn.xautoclaim(
+      this.streamKey,
+      this.options.group,
+      this.options.consumer,
+      this.options.claimIdleMs,
+      this.claimCursor,
+      'COUNT',
+      this.options.batch,
+    )) as [string, StreamEntry[], string[]];
+    this.claimCursor = cursor;
+    if (cursor === '0-0') this.lastClaim = Date.now();
+    return entries.length > 0 ? entries : null;
+  }
+}

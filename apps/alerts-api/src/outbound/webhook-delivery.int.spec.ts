@@ -1,0 +1,185 @@
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { createLogger } from '@xl/observability';
+import { testRedisUrl, uniquePrefix } from '@xl/testing';
+import type { DatabaseHandle } from '../db/database';
+import { RedisEventLog, type LogEvent } from '../realtime/event-log';
+import { deleteKeys, pushEvent } from '../realtime/testing/push-harness';
+import { scopes } from '../realtime/testing/test-auth';
+import { resolveOutboundOptions } from './outbound.options';
+import { StreamFollower } from './stream-follower';
+import { TestReceiver } from './testing/http-receiver';
+import { openTestDatabase } from './testing/test-database';
+import { WebhookDeliveries } from './webhook-delivery';
+import { verifyWebhookSignature, WebhookHeaders } from './webhook-signature';
+import { WebhooksRepository, type WebhookSubscription } from './webhooks.repository';
+
+const logger = createLogger('test.webhooks', process.env.LOG_LEVEL ?? 'silent');
+const SECRET = 'receiver-shared-secret-1234';
+
+function subscription(id: string, url: string, regionIds: string[] = []): WebhookSubscription {
+  return {
+    id,
+    name: id,
+    url,
+    secret: SECRET,
+    filters: {
+      eventTypes: ['alert.created', 'alert.updated', 'camera.status'],
+      minSeverity: null,
+      regionIds,
+      cameraIds: [],
+    },
+    enabled: true,
+    createdBy: 'admin',
+    createdAt: Date.now(),
+    updatedAt: Date.now(),
+  };
+}
+
+describe('webhook deliveries (real Redis/BullMQ, real HTTP receiver, SQLite log)', () => {
+  let prefix: string;
+  let redis: Redis;
+  let handle: DatabaseHandle;
+  let repo: WebhooksRepository;
+  let receiver: TestReceiver;
+  let url: string;
+  let deliveries: WebhookDeliveries;
+  let registry: Registry;
+
+  beforeEach(async () => {
+    prefix = uniquePrefix('webhooks');
+    redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+    handle = await openTestDatabase('sqlite');
+    repo = new WebhooksRepository(handle.db);
+    receiver = new TestReceiver();
+    url = await receiver.start();
+    registry = new Registry();
+    const options = resolveOutboundOptions({
+      queuePrefix: prefix,
+      webhookMaxAttempts: 3,
+      webhookBackoffMs: 50,
+      webhookTimeoutMs: 2000,
+    });
+    deliveries = new WebhookDeliveries({ connection: redis, repository: repo, options, registry, logger });
+    deliveries.startWorker();
+  });
+  afterEach(async () => {
+    await deliveries.close();
+    await receiver.close();
+    await handle.close();
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+  });
+
+  const waitForAttempts = async (subscriptionId: string, count: number) => {
+    const deadline = Date.now() + 10_000;
+    while ((await repo.attempts(subscriptionId, 100)).length < count) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} logged attempts`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return (await repo.attempts(subscriptionId, 100)).reverse();
+  };
+
+  it('follows the event log, retries with back-off until the receiver accepts, and signs the raw body', async () => {
+    await repo.insert(subscription('wh_ok', url));
+    receiver.script = [500, 502];
+    const log = new RedisEventLog(redis, prefix, 1000);
+    const conn = redis.duplicate();
+    const follower = new StreamFollower(
+      conn,
+      log.keys.stream,
+      { group: 'webhooks', consumer: 'c1', blockMs: 100, batch: 10, claimIdleMs: 60_000 },
+      (events) => deliveries.dispatch(events).then(() => undefined),
+      logger,
+    );
+    await follower.start();
+    const event = await log.append({ ...pushEvent(scopes.schoolPond, { id: 'alert-1', severity: 'critical' }) });
+
+    await receiver.waitForRequests(3);
+    const attempts = await waitForAttempts('wh_ok', 3);
+    await follower.stop();
+    expect(attempts.map((a) => [a.attempt, a.outcome, a.statusCode])).toEqual([
+      [1, 'retry', 500],
+      [2, 'retry', 502],
+      [3, 'delivered', 200],
+    ]);
+    const last = receiver.requests[2];
+    expect(verifyWebhookSignature(SECRET, last.rawBody, last.headers[WebhookHeaders.signature] as string)).toBe(true);
+    expect(
+      verifyWebhookSignature(
+        'wrong-secret-wrong-secret',
+        last.rawBody,
+        last.headers[WebhookHeaders.signature] as string,
+      ),
+    ).toBe(false);
+    const body = JSON.parse(last.rawBody) as {
+      id: string;
+      seq: number;
+      type: string;
+      timestamp: number;
+      data: unknown;
+    };
+    expect(body).toMatchObject({
+      id: `wh_ok_${event.seq}`,
+      seq: event.seq,
+      type: 'alert.created',
+      data: { id: 'alert-1', severity: 'critical' },
+    });
+    expect(last.headers[WebhookHeaders.timestamp]).toBe(String(body.timestamp));
+    expect(last.headers[WebhookHeaders.delivery]).toBe(`wh_ok_${event.seq}`);
+    // Back-off: the third try waits at least 50 + 100 ms after the first.
+    expect(attempts[2].at - attempts[0].at).toBeGreaterThanOrEqual(150);
+    expect(await registry.getSingleMetricAsString('xl_webhook_deliveries_total')).toMatch(
+      /outcome="retry"} 2[\s\S]*outcome="delivered"} 1|outcome="delivered"} 1[\s\S]*outcome="retry"} 2/,
+    );
+  });
+
+  it('dead-letters a delivery after the last try when the receiver keeps failing', async () => {
+    await repo.insert(subscription('wh_dead', url));
+    receiver.fallback = 503;
+    const event = {
+      seq: 42,
+      at: Date.now(),
+      ...pushEvent(scopes.riverA, { id: 'alert-2', severity: 'major' }),
+    } as LogEvent;
+    await deliveries.dispatch([event]);
+    const attempts = await waitForAttempts('wh_dead', 3);
+    expect(attempts.map((a) => [a.attempt, a.outcome, a.statusCode, a.error])).toEqual([
+      [1, 'retry', 503, 'HTTP 503'],
+      [2, 'retry', 503, 'HTTP 503'],
+      [3, 'dead', 503, 'HTTP 503'],
+    ]);
+    const dead = await deliveries.deadLetters.getJob('wh_dead_42');
+    expect(dead?.data).toMatchObject({ subscriptionId: 'wh_dead', seq: 42, lastError: 'HTTP 503' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.requests).toHaveLength(3);
+  });
+
+  it('queues one delivery per event and matching subscription, however often the event is dispatched', async () => {
+    await repo.insert(subscription('wh_a', url, ['county-a']));
+    await repo.insert(subscription('wh_b', url, ['county-b']));
+    await repo.insert({ ...subscription('wh_off', url), enabled: false });
+    const inA = { seq: 7, at: 0, ...pushEvent(scopes.schoolPond, { id: 'x' }) } as LogEvent;
+    const inB = { seq: 8, at: 0, ...pushEvent(scopes.riverB, { id: 'y' }) } as LogEvent;
+    expect(await deliveries.dispatch([inA, inB])).toBe(2);
+    await deliveries.dispatch([inA, inB]);
+    await receiver.waitForRequests(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.requests.map((r) => r.headers[WebhookHeaders.delivery]).sort()).toEqual(['wh_a_7', 'wh_b_8']);
+  });
+
+  it('refuses to follow a redirect and reports an unreachable receiver without its URL', async () => {
+    const closed = new TestReceiver();
+    const closedUrl = await closed.start();
+    await closed.close();
+    await repo.insert(subscription('wh_moved', url));
+    await repo.insert(subscription('wh_gone', `${closedUrl}?token=secret`, ['county-b']));
+    receiver.script = [302];
+    await deliveries.dispatch([{ seq: 9, at: 0, ...pushEvent(scopes.riverB, {}) } as LogEvent]);
+    const [moved] = await waitForAttempts('wh_moved', 1);
+    const [gone] = await waitForAttempts('wh_gone', 1);
+    expect(moved).toMatchObject({ outcome: 'retry', statusCode: 302, error: 'HTTP 302' });
+    expect(gone).toMatchObject({ outcome: 'retry', statusCode: null, error: 'ECONNREFUSED' });
+    expect(receiver.requests.map((r) => r.path)).not.toContain('/elsewhere');
+  });
+});

@@ -1,0 +1,62 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
+import { CurrentPrincipal, Roles } from '../auth/decorators';
+import { ZodBody, ZodQuery } from '../common/openapi';
+import { ZodPipe } from '../common/zod-pipe';
+import type { Principal } from '../shared/principal';
+import {
+  deliveryListQuerySchema,
+  webhookCreateSchema,
+  webhookPatchSchema,
+  type WebhookCreate,
+  type WebhookPatch,
+} from './webhooks.schema';
+import { WebhooksService } from './webhooks.service';
+
+/** Webhook subscriptions (admin only). Deliveries are signed; see docs/realtime.md. */
+@ApiTags('webhooks')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller('webhooks')
+export class WebhooksController {
+  constructor(private readonly webhooks: WebhooksService) {}
+
+  @Get()
+  async list() {
+    return { items: await this.webhooks.list() };
+  }
+
+  @Post()
+  @ZodBody(webhookCreateSchema)
+  create(@CurrentPrincipal() caller: Principal, @Body(new ZodPipe(webhookCreateSchema)) body: WebhookCreate) {
+    return this.webhooks.create(caller, body);
+  }
+
+  @Get(':id')
+  get(@Param('id') id: string) {
+    return this.webhooks.get(id);
+  }
+
+  @Patch(':id')
+  @ZodBody(webhookPatchSchema)
+  update(@Param('id') id: string, @Body(new ZodPipe(webhookPatchSchema)) body: WebhookPatch) {
+    return this.webhooks.update(id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@Param('id') id: string): Promise<void> {
+    await this.webhooks.delete(id);
+  }
+
+  /** The delivery log: one row per try, newest first. */
+  @Get(':id/deliveries')
+  @ZodQuery(deliveryListQuerySchema)
+  async deliveries(
+    @Param('id') id: string,
+    @Query(new ZodPipe(deliveryListQuerySchema, 'query')) query: z.output<typeof deliveryListQuerySchema>,
+  ) {
+    return { items: await this.webhooks.deliveries(id, query.limit) };
+  }
+}

@@ -1,0 +1,86 @@
+import type { DatabaseHandle } from '../db/database';
+import { WebhooksRepository, type WebhookSubscription } from './webhooks.repository';
+import { openTestDatabase, postgresAnswers } from './testing/test-database';
+
+const subscription = (id: string, enabled = true): WebhookSubscription => ({
+  id,
+  name: `receiver ${id}`,
+  url: 'https://receiver.example/hook',
+  secret: 'a-long-enough-secret',
+  filters: { eventTypes: ['alert.created'], minSeverity: 'major', regionIds: ['county-a'], cameraIds: [] },
+  enabled,
+  createdBy: 'admin',
+  createdAt: 1_764_000_000_000,
+  updatedAt: 1_764_000_000_000,
+});
+
+describe.each(['sqlite', 'postgres'] as const)('WebhooksRepository on %s (migration 0002_webhooks)', (kind) => {
+  let handle: DatabaseHandle | undefined;
+  let repo: WebhooksRepository;
+
+  beforeAll(async () => {
+    if (kind === 'postgres' && !(await postgresAnswers())) {
+      if (process.env.CI) throw new Error('PostgreSQL does not answer (XL_TEST_POSTGRES_URL)');
+      console.warn('skipping PostgreSQL repository test: no server answers');
+      return;
+    }
+    handle = await openTestDatabase(kind);
+    repo = new WebhooksRepository(handle.db);
+  });
+  afterAll(async () => handle?.close());
+
+  it('stores, lists, updates and deletes subscriptions with their filters', async () => {
+    if (!handle) return;
+    await repo.insert(subscription('wh_a'));
+    await repo.insert(subscription('wh_b', false));
+    expect(await repo.get('wh_a')).toEqual(subscription('wh_a'));
+    expect((await repo.list()).map((s) => s.id)).toEqual(['wh_a', 'wh_b']);
+    expect((await repo.enabled()).map((s) => s.id)).toEqual(['wh_a']);
+
+    const changed = {
+      ...subscription('wh_b'),
+      url: 'http://other.example/x',
+      filters: { ...subscription('wh_b').filters, cameraIds: ['cam-1'] },
+      updatedAt: 1_764_000_000_500,
+    };
+    expect(await repo.update(changed)).toBe(true);
+    expect(await repo.get('wh_b')).toEqual(changed);
+    expect(await repo.update(subscription('wh_missing'))).toBe(false);
+
+    expect(await repo.delete('wh_b')).toBe(true);
+    expect(await repo.delete('wh_b')).toBe(false);
+    expect(await repo.get('wh_b')).toBeUndefined();
+  });
+
+  it('logs delivery attempts (seq beyond 32 bits), newest first, and drops them with their subscription', async () => {
+    if (!handle) return;
+    await repo.insert(subscription('wh_log'));
+    const seq = 1_795_000_000_123;
+    for (const [attempt, outcome, statusCode] of [
+      [1, 'retry', 500],
+      [2, 'delivered', 204],
+    ] as const) {
+      await repo.recordAttempt({
+        subscriptionId: 'wh_log',
+        deliveryId: `wh_log_${seq}`,
+        eventSeq: seq,
+        eventType: 'alert.created',
+        attempt,
+        outcome,
+        statusCode,
+        error: outcome === 'retry' ? 'HTTP 500' : null,
+        durationMs: 12,
+        at: 1_764_000_000_000 + attempt,
+      });
+    }
+    const attempts = await repo.attempts('wh_log', 10);
+    expect(attempts.map((a) => [a.attempt, a.outcome, a.statusCode, a.eventSeq])).toEqual([
+      [2, 'delivered', 204, seq],
+      [1, 'retry', 500, seq],
+    ]);
+    expect(attempts[1].error).toBe('HTTP 500');
+    expect(await repo.attempts('wh_log', 1)).toHaveLength(1);
+    await repo.delete('wh_log');
+    expect(await repo.attempts('wh_log', 10)).toEqual([]);
+  });
+});

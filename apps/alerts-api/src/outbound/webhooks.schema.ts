@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { idSchema } from '@xl/config';
+
+const EVENT_TYPES = ['alert.created', 'alert.updated', 'camera.status'] as const;
+const SEVERITIES = ['info', 'warning', 'major', 'critical'] as const;
+
+/** http(s) only: file:, ftp:, gopher: and friends would turn deliveries into a local-resource probe. */
+export const webhookUrlSchema = z
+  .string()
+  .max(2048)
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not a valid URL' });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: `must use http:// or https://, got ${url.protocol}//` });
+    }
+    if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'has no host' });
+  })
+  .describe('http:// or https:// URL the events are POSTed to');
+
+const filterFields = {
+  eventTypes: z
+    .array(z.enum(EVENT_TYPES))
+    .min(1)
+    .max(EVENT_TYPES.length)
+    .describe('event types delivered: alert.created, alert.updated, camera.status'),
+  minSeverity: z
+    .enum(SEVERITIES)
+    .nullable()
+    .describe('alerts below this severity are not delivered (camera.status ignores it); null: all'),
+  regionIds: z.array(idSchema).max(256).describe('region subtrees delivered; with cameraIds empty too, everything'),
+  cameraIds: z.array(idSchema).max(1024).describe('cameras delivered in addition to the region subtrees'),
+};
+
+export const webhookCreateSchema = z.strictObject({
+  name: z.string().min(1).max(200).describe('what the receiver is, for people'),
+  url: webhookUrlSchema,
+  secret: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .max(256)
+    .optional()
+    .describe('HMAC-SHA256 key of X-Xueliang-Signature; generated (and returned once) when absent'),
+  eventTypes: filterFields.eventTypes.default([...EVENT_TYPES]),
+  minSeverity: filterFields.minSeverity.default(null),
+  regionIds: filterFields.regionIds.default([]),
+  cameraIds: filterFields.cameraIds.default([]),
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe('a disabled subscription receives nothing; queued deliveries to it are dropped'),
+});
+
+export const webhookPatchSchema = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    url: webhookUrlSchema,
+    secret: z.string().min(16, 'must be at least 16 characters').max(256).describe('replaces the signing secret'),
+    ...filterFields,
+    enabled: z.boolean(),
+  })
+  .partial()
+  .refine((patch) => Object.keys(patch).length > 0, 'a patch needs at least one field');
+
+export const deliveryListQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100).describe('newest attempts first'),
+});
+
+export type WebhookCreate = z.output<typeof webhookCreateSchema>;
+export type WebhookPatch = z.output<typeof webhookPatchSchema>;

@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { redactUrl } from '../common/redact';
+import { ScopeInputValidator } from '../common/scope-input';
+import type { Principal } from '../shared/principal';
+import type { WebhookCreate, WebhookPatch } from './webhooks.schema';
+import { WebhooksRepository, type DeliveryAttempt, type WebhookSubscription } from './webhooks.repository';
+
+/** A subscription as the API shows it: never the secret, the URL with secrets redacted. */
+export function webhookView(sub: WebhookSubscription) {
+  return {
+    id: sub.id,
+    name: sub.name,
+    url: redactUrl(sub.url),
+    ...sub.filters,
+    enabled: sub.enabled,
+    createdBy: sub.createdBy,
+    createdAt: sub.createdAt,
+    updatedAt: sub.updatedAt,
+  };
+}
+
+export type WebhookView = ReturnType<typeof webhookView>;
+
+@Injectable()
+export class WebhooksService {
+  constructor(
+    private readonly repository: WebhooksRepository,
+    private readonly scopes: ScopeInputValidator,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(): Promise<WebhookView[]> {
+    return (await this.repository.list()).map(webhookView);
+  }
+
+  async get(id: string): Promise<WebhookView> {
+    return webhookView(await this.find(id));
+  }
+
+  /** The only time the secret is shown (it was given, or generated here). */
+  async create(caller: Principal, input: WebhookCreate): Promise<WebhookView & { secret: string }> {
+    await this.scopes.check('admin', input.regionIds, input.cameraIds);
+    const now = this.clock.now();
+    const sub: WebhookSubscription = {
+      id: `wh_${randomBytes(8).toString('hex')}`,
+      name: input.name,
+      url: input.url,
+      secret: input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`,
+      filters: {
+        eventTypes: input.eventTypes,
+        minSeverity: input.minSeverity,
+        regionIds: input.regionIds,
+        cameraIds: input.cameraIds,
+      },
+      enabled: input.enabled,
+      createdBy: caller.id,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.repository.insert(sub);
+    return { ...webhookView(sub), secret: sub.secret };
+  }
+
+  async update(id: string, patch: WebhookPatch): Promise<WebhookView> {
+    const current = await this.find(id);
+    const { name, url, secret, enabled, ...filters } = patch;
+    const next: WebhookSubscription = {
+      ...current,
+      name: name ?? current.name,
+      url: url ?? current.url,
+      secret: secret ?? current.secret,
+      enabled: enabled ?? current.enabled,
+      filters: { ...current.filters, ...filters },
+      updatedAt: this.clock.now(),
+    };
+    await this.scopes.check('admin', next.filters.regionIds, next.filters.cameraIds);
+    if (!(await this.repository.update(next))) throw new NotFoundException(`webhook '${id}' not found`);
+    return webhookView(next);
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!(await this.repository.delete(id))) throw new NotFoundException(`webhook '${id}' not found`);
+  }
+
+  async deliveries(id: string, limit: number): Promise<DeliveryAttempt[]> {
+    await this.find(id);
+    return this.repository.attempts(id, limit);
+  }
+
+  private async find(id: string): Promise<WebhookSubscription> {
+    const sub = await this.repository.get(id);
+    if (!sub) throw new NotFoundException(`webhook '${id}' not found`);
+    return sub;
+  }
+}
