@@ -1,0 +1,186 @@
+import '../testing/nest-esm';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ALERTS_QUEUE } from '@xl/contracts';
+import { testRedisUrl, uniquePrefix } from '@xl/testing';
+import { ScopeService } from '../auth/scope.service';
+import { ensureAdmin } from '../bootstrap-admin';
+import { migrateToLatest, openDatabase } from '../db/database';
+import { TestReceiver } from '../outbound/testing/http-receiver';
+import { verifyWebhookSignature, WebhookHeaders } from '../outbound/webhook-signature';
+import { loadSettings } from '../settings';
+import { EventPublisher } from '../shared/push-events';
+import { alertEvent } from '../testing/alert-events';
+import { ADMIN, type TestApp } from '../testing/test-app';
+import { createWorld } from '../testing/world';
+import { startApiInstance, type ApiInstance } from './testing/api-instance';
+import { deleteKeys } from './testing/push-harness';
+import { TestPushClient } from './testing/ws-client';
+
+describe('push in the API: two instances of the real AppModule sharing Redis and a database', () => {
+  let dir: string;
+  let prefix: string;
+  let a: ApiInstance;
+  let b: ApiInstance;
+  let alerts: Queue;
+  const clients: TestPushClient[] = [];
+  const receiver = new TestReceiver();
+  let hookUrl: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'xl-push-app-'));
+    prefix = uniquePrefix('push-app');
+    const settings = loadSettings({
+      DATABASE_URL: `sqlite:${path.join(dir, 'api.db')}`,
+      REDIS_URL: testRedisUrl(),
+      REDIS_KEY_PREFIX: `${prefix}:`,
+      QUEUE_PREFIX: `${prefix}-q`,
+      JWT_SECRET: 'a-shared-secret-of-at-least-32-characters',
+      SNAPSHOT_DIR: dir,
+      LOG_LEVEL: 'silent',
+    });
+    const database = openDatabase(settings.databaseUrl);
+    await migrateToLatest(database.db);
+    await ensureAdmin(database.db, ADMIN);
+    await database.close();
+    const push = { realtime: { heartbeatMs: 5000 }, outbound: { webhookBackoffMs: 50, consumerBlockMs: 100 } };
+    a = await startApiInstance(settings, push, ADMIN.password);
+    b = await startApiInstance(settings, push, ADMIN.password);
+    await createWorld(a.world as TestApp);
+    alerts = new Queue(ALERTS_QUEUE, { connection: { url: settings.redisUrl }, prefix: settings.queuePrefix });
+    hookUrl = await receiver.start();
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await alerts?.close();
+    await a?.close();
+    await b?.close();
+    await receiver.close();
+    const redis = new Redis(testRedisUrl());
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const connect = async (instance: ApiInstance, user: string) => {
+    const c = await TestPushClient.connect(instance.wsUrl, await instance.world.token(user));
+    clients.push(c);
+    return c;
+  };
+  const ids = (c: TestPushClient) => c.events.map((e) => `${e.type}:${String(e.data?.id ?? e.data?.status)}`);
+
+  it('an alert from the analyzer queue reaches, once, exactly the WebSocket clients whose scope holds its camera', async () => {
+    await expect(TestPushClient.connect(a.wsUrl, 'forged.jwt.token')).rejects.toMatchObject({ statusCode: 401 });
+    const schoolOnA = await connect(a, 'school-a');
+    const schoolOnB = await connect(b, 'school-a');
+    const opBOnB = await connect(b, 'op-b');
+    const adminOnA = await connect(a, 'admin');
+
+    const pond = alertEvent({ cameraId: 'cam-a', severity: 'critical', capturedAt: Date.now() - 200 });
+    const river = alertEvent({ cameraId: 'cam-b', capturedAt: Date.now() - 200 });
+    await alerts.add('alert', pond);
+    await alerts.add('alert', river);
+    await adminOnA.waitForEvents(2);
+    await schoolOnA.waitForEvents(1);
+    await schoolOnB.waitForEvents(1);
+    await opBOnB.waitForEvents(1);
+
+    // A lifecycle transition by REST on the other instance is pushed as alert.updated.
+    const ack = await b.world.http
+      .post(`/alerts/${encodeURIComponent(pond.alertId)}/acknowledge`)
+      .set({ Authorization: `Bearer ${await b.world.token('school-a')}` })
+      .send({ note: 'teacher on the way' });
+    expect(ack.status).toBe(200);
+    await schoolOnA.waitForEvents(2);
+    await schoolOnB.waitForEvents(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(ids(schoolOnA)).toEqual([`alert.created:${pond.alertId}`, `alert.updated:${pond.alertId}`]);
+    expect(ids(schoolOnB)).toEqual(ids(schoolOnA));
+    expect(schoolOnA.eventSeqs).toEqual(schoolOnB.eventSeqs);
+    expect(schoolOnA.events[1].data).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'school-a' });
+    expect(ids(opBOnB)).toEqual([`alert.created:${river.alertId}`]);
+    expect(ids(adminOnA).sort()).toEqual(
+      [`alert.created:${pond.alertId}`, `alert.created:${river.alertId}`, `alert.updated:${pond.alertId}`].sort(),
+    );
+
+    expect(await a.registry.getSingleMetricAsString('xl_ws_clients')).toContain('xl_ws_clients 2');
+    const latency = await a.registry.getSingleMetricAsString('xl_alert_latency_seconds');
+    expect(latency).toContain('xl_alert_latency_seconds_count 2');
+    expect((await a.world.http.get('/metrics')).text).toContain('xl_ws_clients 2');
+  });
+
+  it('webhooks: admin-only CRUD, http(s) only, one signed delivery per event across both instances, delivery log', async () => {
+    const admin = { Authorization: `Bearer ${await a.world.token('admin')}` };
+    const school = { Authorization: `Bearer ${await a.world.token('school-a')}` };
+    expect((await a.world.http.post('/webhooks').set(school).send({ name: 'x', url: hookUrl })).status).toBe(403);
+    expect((await a.world.http.get('/webhooks')).status).toBe(401);
+    const badUrl = await a.world.http.post('/webhooks').set(admin).send({ name: 'x', url: 'file:///etc/passwd' });
+    expect(badUrl.status).toBe(400);
+    expect(badUrl.body.message).toContain('must use http:// or https://');
+    expect(
+      (
+        await a.world.http
+          .post('/webhooks')
+          .set(admin)
+          .send({ name: 'x', url: hookUrl, regionIds: ['nowhere'] })
+      ).status,
+    ).toBe(400);
+
+    const created = await a.world.http
+      .post('/webhooks')
+      .set(admin)
+      .send({
+        name: 'county A duty desk',
+        url: `${hookUrl}?token=abc`,
+        regionIds: ['county-a'],
+        minSeverity: 'major',
+        eventTypes: ['alert.created'],
+      });
+    expect(created.status).toBe(201);
+    const { id, secret } = created.body as { id: string; secret: string };
+    expect(secret).toMatch(/^whsec_/);
+    const listed = await b.world.http.get('/webhooks').set(admin);
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ id, url: `${hookUrl}?token=***`, regionIds: ['county-a'], minSeverity: 'major' }),
+    ]);
+    expect(JSON.stringify(listed.body)).not.toContain(secret);
+
+    const publish = async (instance: ApiInstance, cameraId: string, regionId: string, data: Record<string, unknown>) =>
+      instance.app.get(EventPublisher).publish({
+        type: 'alert.created',
+        scope: await instance.app.get(ScopeService).resourceOf(cameraId, regionId),
+        data,
+      });
+    await publish(a, 'cam-a', 'vil-a1a', { id: 'hook-1', severity: 'warning' }); // below minSeverity
+    await publish(b, 'cam-b', 'vil-b1a', { id: 'hook-2', severity: 'critical' }); // other county
+    await publish(b, 'cam-a', 'vil-a1a', { id: 'hook-3', severity: 'critical' });
+    await publish(a, 'cam-a3', 'vil-a1a', { id: 'hook-4', severity: 'major' });
+    await receiver.waitForRequests(2);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receiver.requests.map((r) => JSON.parse(r.rawBody).data.id).sort()).toEqual(['hook-3', 'hook-4']);
+    for (const r of receiver.requests)
+      expect(verifyWebhookSignature(secret, r.rawBody, r.headers[WebhookHeaders.signature] as string)).toBe(true);
+
+    const log = await a.world.http.get(`/webhooks/${id}/deliveries`).set(admin);
+    expect(log.body.items).toEqual([
+      expect.objectContaining({ outcome: 'delivered', statusCode: 200, attempt: 1 }),
+      expect.objectContaining({ outcome: 'delivered' }),
+    ]);
+    const delivered = async (i: ApiInstance) =>
+      Number(
+        /outcome="delivered"} (\d+)/.exec(
+          await i.registry.getSingleMetricAsString('xl_webhook_deliveries_total'),
+        )?.[1] ?? 0,
+      );
+    expect((await delivered(a)) + (await delivered(b))).toBe(2);
+
+    const patched = await a.world.http.patch(`/webhooks/${id}`).set(admin).send({ enabled: false });
+    expect(patched.body).toMatchObject({ id, enabled: false });
+    expect((await a.world.http.delete(`/webhooks/${id}`).set(admin)).status).toBe(204);
+    expect((await a.world.http.get(`/webhooks/${id}`).set(admin)).status).toBe(404);
+  });
+});
