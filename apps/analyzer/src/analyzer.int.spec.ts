@@ -1,7 +1,7 @@
 // Medium test: real Redis + BullMQ + the compiled analyzer as child processes. Frames of the drowning
 // clip go on the queue the way ingest puts them there; alerts come out of the alerts queue.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
@@ -50,7 +50,7 @@ maybe('analyzer worker pool (real Redis, BullMQ, detector)', () => {
   let env: Record<string, string>;
 
   beforeAll(() => {
-    const truth = JSON.parse(require('node:fs').readFileSync(truthFile!, 'utf8'));
+    const truth = JSON.parse(readFileSync(truthFile!, 'utf8'));
     const camera = {
       id: cameraId,
       url: 'rtsp://127.0.0.1/x',
