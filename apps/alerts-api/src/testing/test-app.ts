@@ -5,7 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { testRedisUrl, uniquePrefix } from '@xl/testing';
-import { createApp } from '../app.factory';
+import { createApp, type CreateAppOptions } from '../app.factory';
 import type { DatabaseKind } from '../db/database';
 import { loadSettings, type Settings } from '../settings';
 import { createTestDatabase, type TestDatabase } from './test-databases';
@@ -27,7 +27,7 @@ export interface TestApp {
  * One alerts-api per test file and database: its own database (SQLite in memory or a fresh
  * PostgreSQL database), Redis key and queue prefixes, snapshot directory; the admin user exists.
  */
-export async function startTestApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(kind: DatabaseKind, env: Record<string, string> = {}, options: CreateAppOptions = {}): Promise<TestApp> {
   const database: TestDatabase = await createTestDatabase(kind);
   const snapshotDir = mkdtempSync(path.join(tmpdir(), 'xl-snapshots-'));
   mkdirSync(snapshotDir, { recursive: true });
@@ -44,7 +44,7 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
     LOG_LEVEL: process.env.XL_TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });
-  const app = await createApp(settings, { docs: env.XL_TEST_DOCS === '1' });
+  const app = await createApp(settings, { docs: env.XL_TEST_DOCS === '1', ...options });
   await app.init();
   const http = request(app.getHttpServer());
   const redis = new Redis(settings.redisUrl);

@@ -1,0 +1,140 @@
+import '../testing/nest-esm';
+import { CAMERA_STATUS_STREAM, type CameraStatusEvent } from '@xl/contracts';
+import { EventPublisher, type PushEvent } from '../shared/push-events';
+import { alertEvent } from '../testing/alert-events';
+import { eventually, startTestApp, type TestApp } from '../testing/test-app';
+import { DATABASE_KINDS } from '../testing/test-databases';
+import { createWorld } from '../testing/world';
+import { AlertIntakeService } from './alert-intake.service';
+
+// Short SLAs so that deadlines pass within the test: critical 0.3 s; major 1.5 s (the
+// acknowledgement test acknowledges at once and must stay safely inside it on a loaded machine);
+// camera offline alerts after 0.4 s.
+const SLA_ENV = { SLA_CRITICAL_SECONDS: '0.3', SLA_MAJOR_SECONDS: '1.5', SLA_WARNING_SECONDS: '0', CAMERA_OFFLINE_ALERT_SECONDS: '0.4' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.each(DATABASE_KINDS)('escalation and camera status on %s', (kind) => {
+  let t: TestApp;
+  let pushes: PushEvent[];
+  let intake: AlertIntakeService;
+  let admin: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await startTestApp(kind, SLA_ENV);
+    await createWorld(t);
+    intake = t.app.get(AlertIntakeService);
+    pushes = [];
+    jest.spyOn(t.app.get(EventPublisher), 'publish').mockImplementation(async (event) => {
+      pushes.push(event);
+    });
+    admin = { Authorization: `Bearer ${await t.token('admin')}` };
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const detail = async (id: string) => (await t.http.get(`/alerts/${encodeURIComponent(id)}`).set(admin)).body;
+
+  it('escalates an unacknowledged critical alert up the region tree, one SLA per level, and stops at the root', async () => {
+    const event = alertEvent({ cameraId: 'cam-a', severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish' });
+    await intake.consume(event);
+    const opened = await detail(event.alertId);
+    expect(opened).toMatchObject({ escalationLevel: 0, responsibleRegionId: 'vil-a1a' });
+    expect(opened.escalationDueAt - opened.createdAt).toBe(300);
+
+    const top = await eventually(async () => {
+      const d = await detail(event.alertId);
+      return d.escalationLevel === 3 && d;
+    }, 'three escalations');
+    expect(top).toMatchObject({ state: 'open', responsibleRegionId: 'city', escalationDueAt: null });
+    const steps = top.transitions.filter((x: { action: string }) => x.action === 'escalate');
+    expect(steps.map((x: { regionId: string; escalationLevel: number }) => [x.escalationLevel, x.regionId])).toEqual([
+      [1, 'town-a1'],
+      [2, 'county-a'],
+      [3, 'city'],
+    ]);
+    expect(steps[0]).toMatchObject({ actor: { kind: 'system', name: 'escalation' }, from: 'open', to: 'open' });
+    expect(steps[0].note).toContain("escalated from village 'Village A1a' to township 'Township A1'");
+    const levels = pushes.filter((p) => p.data.id === event.alertId && p.type === 'alert.updated').map((p) => p.data.escalationLevel);
+    expect(levels).toEqual([1, 2, 3]);
+    // Each escalation's push still reaches everyone who could see the alert: the camera's own path.
+    expect(pushes.find((p) => p.data.id === event.alertId && p.type === 'alert.updated')?.scope.regionPath).toEqual(['city', 'county-a', 'town-a1', 'vil-a1a']);
+
+    await sleep(700);
+    expect((await detail(event.alertId)).transitions.filter((x: { action: string }) => x.action === 'escalate')).toHaveLength(3);
+    const metrics = (await t.http.get('/metrics')).text;
+    expect(metrics).toMatch(/xl_alert_escalations_total\{level="1"\} [1-9]/);
+  });
+
+  it('does not escalate an alert acknowledged within its SLA', async () => {
+    const op = { Authorization: `Bearer ${await t.token('op-a')}` };
+    const event = alertEvent({ cameraId: 'cam-a', severity: 'major' });
+    await intake.consume(event);
+    await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/acknowledge`).set(op).send({}).expect(200);
+    await sleep(2000);
+    const d = await detail(event.alertId);
+    expect(d).toMatchObject({ state: 'acknowledged', escalationLevel: 0, responsibleRegionId: 'vil-a1a', escalationDueAt: null });
+    expect(d.transitions.map((x: { action: string }) => x.action)).toEqual(['open', 'acknowledge']);
+  });
+
+  it('never escalates a severity without an SLA, and a raise to critical tightens the deadline', async () => {
+    const event = alertEvent({ cameraId: 'cam-a', severity: 'warning', trackId: 900 });
+    await intake.consume(event);
+    expect((await detail(event.alertId)).escalationDueAt).toBeNull();
+    await sleep(400);
+    expect((await detail(event.alertId)).escalationLevel).toBe(0);
+
+    await intake.consume({ ...event, kind: 'updated', severity: 'critical', capturedAt: event.capturedAt + 100 });
+    const raised = await eventually(async () => {
+      const d = await detail(event.alertId);
+      return d.escalationLevel >= 1 && d;
+    }, 'escalation after the raise');
+    expect(raised.severity).toBe('critical');
+    expect(raised.transitions.map((x: { action: string }) => x.action).slice(0, 3)).toEqual(['open', 'severity_raised', 'escalate']);
+  });
+
+  async function status(event: Omit<CameraStatusEvent, 'ingestId'>): Promise<void> {
+    await t.redis.xadd(`${t.settings.redisKeyPrefix}${CAMERA_STATUS_STREAM}`, '*', 'event', JSON.stringify({ ...event, ingestId: 'ingest-1' }));
+  }
+
+  it('follows the status stream, raises camera_offline after the threshold and resolves it on recovery', async () => {
+    const offlineAt = Date.now();
+    await status({ cameraId: 'cam-b', status: 'offline', reason: 'refused', detail: 'Connection refused', at: offlineAt });
+    const pushed = await eventually(async () => pushes.find((p) => p.type === 'camera.status' && p.data.cameraId === 'cam-b'), 'camera.status push');
+    expect(pushed.scope).toEqual({ cameraId: 'cam-b', regionPath: ['city', 'county-b', 'town-b1', 'vil-b1a'] });
+    expect(pushed.data).toMatchObject({ status: 'offline', reason: 'refused', since: offlineAt });
+    const camera = (await t.http.get('/cameras/cam-b').set(admin)).body;
+    expect(camera.status).toMatchObject({ status: 'offline', reason: 'refused', offlineSince: offlineAt });
+
+    const alertId = `camera_offline:cam-b:${offlineAt}`;
+    const raised = await eventually(async () => {
+      const res = await t.http.get(`/alerts/${encodeURIComponent(alertId)}`).set(admin);
+      return res.status === 200 && res.body;
+    }, 'camera_offline alert');
+    expect(raised).toMatchObject({ rule: 'camera_offline', severity: 'major', state: 'open', cameraId: 'cam-b', startedAt: offlineAt });
+    expect(raised.message).toContain('refused');
+
+    await status({ cameraId: 'cam-b', status: 'recovered', at: offlineAt + 5000 });
+    const resolved = await eventually(async () => {
+      const d = await detail(alertId);
+      return d.state === 'resolved' && d;
+    }, 'automatic resolution');
+    expect(resolved.outcome).toBe('recovered');
+    expect(resolved.transitions.at(-1)).toMatchObject({ action: 'resolve', actor: { kind: 'system', name: 'camera status' }, note: 'camera back online after 5 s offline' });
+    expect((await t.http.get('/cameras/cam-b').set(admin)).body.status).toMatchObject({ status: 'online', offlineSince: null });
+    expect(pushes.filter((p) => p.type === 'camera.status' && p.data.cameraId === 'cam-b').map((p) => p.data.status)).toEqual(['offline', 'online']);
+  });
+
+  it('raises nothing for an outage shorter than the threshold, and ignores stale entries', async () => {
+    const at = Date.now();
+    await status({ cameraId: 'cam-a2', status: 'offline', reason: 'stalled', at });
+    await status({ cameraId: 'cam-a2', status: 'online', at: at + 100 });
+    await status({ cameraId: 'cam-a2', status: 'offline', reason: 'timeout', at: at + 50 }); // older than the last one
+    await eventually(async () => (await t.http.get('/cameras/cam-a2').set(admin)).body.status?.status === 'online', 'cam-a2 online');
+    await sleep(800);
+    const list = await t.http.get('/alerts').query({ camera: 'cam-a2', rule: 'camera_offline' }).set(admin);
+    expect(list.body.items).toEqual([]);
+    expect((await t.http.get('/cameras/cam-a2').set(admin)).body.status.status).toBe('online');
+  });
+});

@@ -1,0 +1,32 @@
+import '../testing/nest-esm';
+import type { Principal } from '../shared/principal';
+import { ScopeAccessPolicy } from './scope-access-policy';
+
+const policy = new ScopeAccessPolicy();
+const who = (p: Partial<Principal>): Principal => ({ kind: 'user', id: 'u', name: 'u', role: 'operator', regionIds: [], cameraIds: [], ...p });
+const pond = { cameraId: 'cam-pond', regionPath: ['city', 'county-a', 'town-a1', 'vil-1'] };
+
+describe('ScopeAccessPolicy', () => {
+  it.each([
+    ['admin sees everything', who({ role: 'admin' }), true],
+    ['operator of an ancestor region', who({ regionIds: ['county-a'] }), true],
+    ['operator of the camera region', who({ regionIds: ['vil-1'] }), true],
+    ['operator of a sibling region', who({ regionIds: ['town-a2'] }), false],
+    ['operator of a descendant-only region does not see up the tree', who({ regionIds: ['vil-1-east'] }), false],
+    ['viewer of the city', who({ role: 'viewer', regionIds: ['city'] }), true],
+    ['school with the camera', who({ role: 'school', cameraIds: ['cam-pond'] }), true],
+    ['school without the camera', who({ role: 'school', cameraIds: ['cam-other'] }), false],
+    ['school whose record wrongly carries a region still sees only its cameras', who({ role: 'school', regionIds: ['city'], cameraIds: ['cam-other'] }), false],
+    ['operator with an explicit camera', who({ cameraIds: ['cam-pond'] }), true],
+    ['nobody without scope', who({}), false],
+  ])('%s', (_name, principal, visible) => {
+    expect(policy.canSee(principal, pond)).toBe(visible);
+  });
+
+  it('hides cameras without a region from everyone but admins and explicit camera scopes', () => {
+    const orphan = { cameraId: 'cam-x', regionPath: [] };
+    expect(policy.canSee(who({ regionIds: ['city'] }), orphan)).toBe(false);
+    expect(policy.canSee(who({ role: 'admin' }), orphan)).toBe(true);
+    expect(policy.canSee(who({ role: 'school', cameraIds: ['cam-x'] }), orphan)).toBe(true);
+  });
+});

@@ -1,0 +1,178 @@
+import '../testing/nest-esm';
+import { Writable } from 'node:stream';
+import type { Redis } from 'ioredis';
+import pino from 'pino';
+import { cameraSchema } from '@xl/config';
+import { CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
+import { ConfigPublisher } from '../config-publish/config-publisher';
+import { eventually, startTestApp, type TestApp } from '../testing/test-app';
+import { DATABASE_KINDS } from '../testing/test-databases';
+import { CAMERA_PASSWORD, createWorld } from '../testing/world';
+
+const pond = { id: 'pond', type: 'water', polygon: [[0, 0.5], [1, 0.5], [1, 0.9], [0, 0.9]] };
+
+describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kind) => {
+  let t: TestApp;
+  let admin: Record<string, string>;
+  let subscriber: Redis;
+  const messages: ConfigChangedMessage[] = [];
+  const logLines: string[] = [];
+  const responses: string[] = [];
+  let hashKey: string;
+
+  const call = async <R extends { text: string }>(req: PromiseLike<R>): Promise<R> => {
+    const res = await req;
+    responses.push(res.text ?? '');
+    return res;
+  };
+  const published = async (id: string) => {
+    const raw = await t.redis.hget(hashKey, id);
+    return raw ? cameraSchema.parse(JSON.parse(raw)) : null;
+  };
+
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
+    t = await startTestApp(kind, {}, { logger: pino({ level: 'debug' }, sink) });
+    hashKey = `${t.settings.redisKeyPrefix}${CAMERA_CONFIG_HASH}`;
+    subscriber = t.redis.duplicate();
+    await subscriber.subscribe(`${t.settings.redisKeyPrefix}${CAMERA_CONFIG_CHANNEL}`);
+    subscriber.on('message', (_channel, message) => messages.push(JSON.parse(message)));
+    await createWorld(t);
+    admin = { Authorization: `Bearer ${await t.token('admin')}` };
+  });
+
+  afterAll(async () => {
+    subscriber?.disconnect();
+    await t?.close();
+  });
+
+  it('returns cameras with redacted URLs and hasCredentials, and publishes the real configuration to the workers', async () => {
+    const res = await call(t.http.get('/cameras/cam-a').set(admin));
+    expect(res.body).toMatchObject({
+      id: 'cam-a',
+      url: 'rtsp://admin:***@10.0.0.1:554/main',
+      subUrl: 'rtsp://admin:***@10.0.0.1:554/sub',
+      hasCredentials: true,
+      regionId: 'vil-a1a',
+      rules: null,
+    });
+    expect(res.body.effectiveRules.map((r: { id: string }) => r.id)).toContain('pond.vanish');
+    expect((await call(t.http.get('/cameras/cam-a2').set(admin))).body.hasCredentials).toBe(false);
+
+    const config = await published('cam-a');
+    expect(config?.url).toBe(`rtsp://admin:${CAMERA_PASSWORD}@10.0.0.1:554/main`);
+    expect(config?.zones.map((z) => z.id)).toEqual(['pond']);
+    expect(await t.redis.hlen(hashKey)).toBe(4);
+  });
+
+  it('republishes one camera on every camera, zone and rule change and announces it', async () => {
+    const revisionBefore = Number(await t.redis.get(`${hashKey}:revision`));
+    messages.length = 0;
+    const zones = { zones: [pond, { id: 'bank', type: 'generic', polygon: [[0, 0.3], [1, 0.3], [1, 0.5], [0, 0.5]] }] };
+    expect((await call(t.http.put('/cameras/cam-a/zones').set(admin).send(zones))).status).toBe(200);
+    await eventually(async () => messages.length >= 1, 'config message');
+    expect(messages[0].cameraIds).toEqual(['cam-a']);
+    expect(messages[0].revision).toBeGreaterThan(revisionBefore);
+    expect((await published('cam-a'))?.zones.map((z) => z.id)).toEqual(['pond', 'bank']);
+
+    const rules = { rules: [{ id: 'bank.dwell', type: 'dwell', zone: 'bank', seconds: 20 }] };
+    const withRules = await call(t.http.put('/cameras/cam-a/rules').set(admin).send(rules));
+    expect(withRules.status).toBe(200);
+    expect(withRules.body.effectiveRules.map((r: { id: string }) => r.id)).toEqual(['bank.dwell']);
+    expect((await published('cam-a'))?.rules?.[0]).toMatchObject({ id: 'bank.dwell', seconds: 20, classes: ['person'] });
+
+    // Sending the redacted URL back keeps the stored password; the workers still get the real one.
+    const patched = await call(t.http.patch('/cameras/cam-a').set(admin).send({ url: 'rtsp://admin:***@10.0.0.1:554/main', fps: 4, name: 'North pond east' }));
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ fps: 4, name: 'North pond east', url: 'rtsp://admin:***@10.0.0.1:554/main' });
+    expect((await published('cam-a'))?.url).toBe(`rtsp://admin:${CAMERA_PASSWORD}@10.0.0.1:554/main`);
+    expect((await published('cam-a'))?.fps).toBe(4);
+
+    const back = await call(t.http.put('/cameras/cam-a/rules').set(admin).send({ rules: null }));
+    expect(back.body.rules).toBeNull();
+    expect((await published('cam-a'))?.rules).toBeUndefined();
+    await eventually(async () => messages.length >= 4, 'four config messages');
+    expect(messages.every((m) => m.cameraIds.length === 1 && m.cameraIds[0] === 'cam-a')).toBe(true);
+    const revisions = messages.map((m) => m.revision);
+    expect([...revisions].sort((a, b) => a - b)).toEqual(revisions);
+  });
+
+  it('removes a deleted camera from the published configuration', async () => {
+    await call(t.http.post('/cameras').set(admin).send({ id: 'cam-tmp', url: `rtsp://u:${CAMERA_PASSWORD}@10.0.0.9/x`, regionId: 'vil-a1a' })).then((r) => expect(r.status).toBe(201));
+    expect(await published('cam-tmp')).not.toBeNull();
+    messages.length = 0;
+    expect((await call(t.http.delete('/cameras/cam-tmp').set(admin))).status).toBe(204);
+    expect(await t.redis.hexists(hashKey, 'cam-tmp')).toBe(0);
+    await eventually(async () => messages.find((m) => m.cameraIds[0] === 'cam-tmp'), 'removal message');
+    expect((await call(t.http.get('/cameras/cam-tmp').set(admin))).status).toBe(404);
+  });
+
+  it('publishes everything and drops cameras that no longer exist when asked for a full publish (as at start)', async () => {
+    await t.redis.hset(hashKey, 'ghost', JSON.stringify({ id: 'ghost', url: 'rtsp://x/y' }));
+    messages.length = 0;
+    await t.app.get(ConfigPublisher).publishAll();
+    expect(await t.redis.hexists(hashKey, 'ghost')).toBe(0);
+    expect((await t.redis.hkeys(hashKey)).sort()).toEqual(['cam-a', 'cam-a2', 'cam-a3', 'cam-b']);
+    await eventually(async () => messages.find((m) => m.cameraIds.length === 0), 'reload-all message');
+  });
+
+  it('rejects invalid cameras with 400 naming the field and the rule', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ id: 'x1', url: `http://admin:${CAMERA_PASSWORD}@10.0.0.1/` }, 'body.url: must use rtsp:// or rtsps://'],
+      [{ id: 'x2', url: 'rtsp://h/x', fps: 1000 }, 'body.fps'],
+      [{ id: 'x3', url: 'rtsp://h/x', zones: [{ ...pond, polygon: [[0, 0], [1, 1], [1, 0], [0, 1]] }] }, 'body.zones[0].polygon'],
+      [{ id: 'x4', url: 'rtsp://h/x', zones: [pond], rules: [{ id: 'r', type: 'dwell', zone: 'nope' }] }, 'body.rules[0].zone'],
+      [{ id: 'x5', url: 'rtsp://h/x', colour: 'blue' }, 'body.colour'],
+      [{ id: 'bad id!', url: 'rtsp://h/x' }, 'body.id'],
+      [{ id: 'x6', url: 'rtsp://h/x', regionId: 'atlantis' }, "body.regionId: region 'atlantis' does not exist"],
+    ];
+    for (const [body, expected] of cases) {
+      const res = await call(t.http.post('/cameras').set(admin).send(body));
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+      expect(res.body.message).toContain(expected);
+    }
+    const zonePatch = await call(t.http.put('/cameras/cam-b/zones').set(admin).send({ zones: [{ id: 'z', type: 'lake', polygon: [[0, 0], [1, 0], [1, 1]] }] }));
+    expect(zonePatch.status).toBe(400);
+    expect(zonePatch.body.issues[0]).toMatchObject({ field: 'zones[0].type', rule: 'invalid_value', in: 'body' });
+    // Removing a zone that a rule still names is refused too.
+    await call(t.http.put('/cameras/cam-b/rules').set(admin).send({ rules: [{ id: 'r', type: 'dwell', zone: 'pond' }] }));
+    const orphan = await call(t.http.put('/cameras/cam-b/zones').set(admin).send({ zones: [] }));
+    expect(orphan.status).toBe(400);
+    expect(orphan.body.message).toContain("rules[0].zone: rule 'r' names zone 'pond'");
+    expect((await call(t.http.patch('/cameras/cam-b').set(admin).send({ id: 'other' }))).status).toBe(400);
+    expect((await call(t.http.post('/cameras').set(admin).send({ id: 'cam-a', url: 'rtsp://h/x' }))).status).toBe(409);
+  });
+
+  it('validates users and regions with 400 naming the field, and never returns password hashes', async () => {
+    const bad: [string, Record<string, unknown>, string][] = [
+      ['/users', { username: 'sch', password: 'long-enough-pw', role: 'school', regionIds: ['county-a'], cameraIds: ['cam-a'] }, 'body.regionIds'],
+      ['/users', { username: 'sch', password: 'long-enough-pw', role: 'school', cameraIds: ['nope'] }, "body.cameraIds[0]: camera 'nope' does not exist"],
+      ['/users', { username: 'x', password: 'short', role: 'viewer' }, 'body.password'],
+      ['/users', { username: 'x', password: 'long-enough-pw', role: 'superuser' }, 'body.role'],
+      ['/regions', { id: 'r1', name: 'R', level: 'county', parentId: 'vil-a1a' }, 'body.level'],
+      ['/regions', { id: 'r1', name: 'R', level: 'hamlet' }, 'body.level'],
+      ['/regions', { id: 'r1', name: 'R', level: 'village', parentId: 'missing' }, 'body.parentId'],
+    ];
+    for (const [url, body, field] of bad) {
+      const res = await call(t.http.post(url).set(admin).send(body));
+      expect({ url, status: res.status }).toEqual({ url, status: 400 });
+      expect(res.body.message).toContain(field);
+    }
+    expect((await call(t.http.patch('/regions/county-a').set(admin).send({ parentId: 'vil-a1a' }))).status).toBe(400);
+    expect((await call(t.http.delete('/regions/vil-a1a').set(admin))).status).toBe(409);
+    const users = await call(t.http.get('/users').set(admin));
+    expect(users.text).not.toMatch(/password|scrypt/i);
+  });
+
+  it('never wrote a camera password into a response or a log line', () => {
+    expect(responses.length).toBeGreaterThan(20);
+    expect(responses.filter((r) => r.includes(CAMERA_PASSWORD))).toEqual([]);
+    expect(logLines.length).toBeGreaterThan(10);
+    expect(logLines.filter((l) => l.includes(CAMERA_PASSWORD))).toEqual([]);
+  });
+});
