@@ -1,0 +1,114 @@
+import type { Redis } from 'ioredis';
+import { redisKeys } from '@xl/contracts';
+import { COMPARE_AND_DELETE, COMPARE_AND_PEXPIRE, HEARTBEAT_MEMBER, pipelineResults } from './scripts';
+
+/** Sorted set of live lease holders (ingest workers), scored by their last heartbeat. */
+export const LEASE_HOLDERS_KEY = 'xl:lease-holders';
+
+export interface CameraLeasesOptions {
+  /** This worker's id: the value of every lease it holds (e.g. INGEST_ID). */
+  ownerId: string;
+  /**
+   * Lease lifetime in ms. A holder that stops renewing (killed, partitioned) loses its cameras this
+   * long after its last renewal. Renew well within it (e.g. every ttl/3).
+   */
+  ttlMs: number;
+  /**
+   * Prepended to every key.
+   * @defaultValue ''
+   */
+  keyPrefix?: string;
+}
+
+/**
+ * Camera ownership among ingest workers. A lease is a key per camera holding the owner id with a
+ * TTL: claimed with SET NX PX, renewed and released only by its owner (compare-and-pexpire /
+ * compare-and-delete in Lua). Workers also heartbeat into a shared set so each can compute its fair
+ * share of the cameras.
+ */
+export class CameraLeases {
+  readonly ownerId: string;
+  readonly ttlMs: number;
+  private readonly prefix: string;
+
+  constructor(
+    private readonly redis: Redis,
+    options: CameraLeasesOptions,
+  ) {
+    if (!options.ownerId) throw new Error('CameraLeases: ownerId is required');
+    if (!(options.ttlMs >= 100)) throw new Error(`CameraLeases: ttlMs ${options.ttlMs} must be at least 100`);
+    this.ownerId = options.ownerId;
+    this.ttlMs = Math.round(options.ttlMs);
+    this.prefix = options.keyPrefix ?? '';
+  }
+
+  keyOf(cameraId: string): string {
+    return this.prefix + redisKeys.lease(cameraId);
+  }
+
+  /**
+   * Tries the candidates in order and claims free ones until `max` are claimed; one pipelined
+   * round trip per batch. Returns the ids claimed now.
+   */
+  async claim(candidates: string[], max: number): Promise<string[]> {
+    const claimed: string[] = [];
+    let i = 0;
+    while (claimed.length < max && i < candidates.length) {
+      const batch = candidates.slice(i, i + (max - claimed.length));
+      i += batch.length;
+      const pipe = this.redis.pipeline();
+      for (const id of batch) pipe.set(this.keyOf(id), this.ownerId, 'PX', this.ttlMs, 'NX');
+      const results = pipelineResults(await pipe.exec());
+      batch.forEach((id, k) => {
+        if (results[k] === 'OK') claimed.push(id);
+      });
+    }
+    return claimed;
+  }
+
+  /** Extends the leases this worker still holds; returns the ids it no longer holds (lost). */
+  async renew(cameraIds: string[]): Promise<string[]> {
+    if (!cameraIds.length) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of cameraIds) pipe.eval(COMPARE_AND_PEXPIRE, 1, this.keyOf(id), this.ownerId, this.ttlMs);
+    const results = pipelineResults(await pipe.exec());
+    return cameraIds.filter((_, k) => results[k] !== 1);
+  }
+
+  /** Gives leases back (only those this worker holds), so others can claim them at once. */
+  async release(cameraIds: string[]): Promise<void> {
+    if (!cameraIds.length) return;
+    const pipe = this.redis.pipeline();
+    for (const id of cameraIds) pipe.eval(COMPARE_AND_DELETE, 1, this.keyOf(id), this.ownerId);
+    pipelineResults(await pipe.exec());
+  }
+
+  /** Owner of each camera's lease (null when free), in the order given. */
+  async owners(cameraIds: string[]): Promise<(string | null)[]> {
+    if (!cameraIds.length) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of cameraIds) pipe.get(this.keyOf(id));
+    return pipelineResults(await pipe.exec()) as (string | null)[];
+  }
+
+  /**
+   * Records that this worker is alive and returns how many workers are (heartbeat within ttlMs,
+   * by Redis server time), this one included.
+   */
+  async heartbeat(): Promise<number> {
+    return Number(await this.redis.eval(HEARTBEAT_MEMBER, 1, this.prefix + LEASE_HOLDERS_KEY, this.ownerId, this.ttlMs));
+  }
+
+  /** Leaves the set of live workers (on shutdown). */
+  async leave(): Promise<void> {
+    await this.redis.zrem(this.prefix + LEASE_HOLDERS_KEY, this.ownerId);
+  }
+}
+
+/**
+ * How many cameras a worker should own: an even share among the live workers (rounded up, so the
+ * shares cover every camera), never more than its capacity.
+ */
+export function fairShare(cameraCount: number, liveWorkers: number, capacity: number): number {
+  return Math.min(capacity, Math.ceil(cameraCount / Math.max(1, liveWorkers)));
+}

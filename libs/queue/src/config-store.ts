@@ -1,0 +1,113 @@
+import type { Redis } from 'ioredis';
+import { parseCamera, type CameraConfig } from '@xl/config';
+import { CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
+import { pipelineResults } from './scripts';
+
+export interface CameraConfigStoreOptions {
+  /**
+   * Prepended to the hash, revision key and channel.
+   * @defaultValue ''
+   */
+  keyPrefix?: string;
+}
+
+export interface LoadedCameras {
+  cameras: CameraConfig[];
+  /** Published entries that failed validation: left out, reported here. */
+  errors: { cameraId: string; message: string }[];
+}
+
+/**
+ * The effective camera configuration in Redis: hash CAMERA_CONFIG_HASH (cameraId → CameraConfig JSON),
+ * a revision counter, and a ConfigChangedMessage on CAMERA_CONFIG_CHANNEL after every change. The API
+ * publishes; ingest and analyzer read and follow, so they work while the API is down.
+ */
+export class CameraConfigStore {
+  readonly hashKey: string;
+  readonly revisionKey: string;
+  readonly channel: string;
+
+  constructor(
+    private readonly redis: Redis,
+    options: CameraConfigStoreOptions = {},
+  ) {
+    const prefix = options.keyPrefix ?? '';
+    this.hashKey = prefix + CAMERA_CONFIG_HASH;
+    this.revisionKey = `${prefix}${CAMERA_CONFIG_HASH}:revision`;
+    this.channel = prefix + CAMERA_CONFIG_CHANNEL;
+  }
+
+  /** Every published camera, validated. */
+  async load(): Promise<LoadedCameras> {
+    return parseEntries(Object.entries(await this.redis.hgetall(this.hashKey)));
+  }
+
+  /** The given cameras; ids without an entry are simply absent from the result (removed). */
+  async loadSome(cameraIds: string[]): Promise<LoadedCameras> {
+    if (!cameraIds.length) return { cameras: [], errors: [] };
+    const values = await this.redis.hmget(this.hashKey, ...cameraIds);
+    return parseEntries(cameraIds.flatMap((id, i) => (values[i] === null ? [] : [[id, values[i] as string] as [string, string]])));
+  }
+
+  async revision(): Promise<number> {
+    return Number((await this.redis.get(this.revisionKey)) ?? 0);
+  }
+
+  /**
+   * Calls `onChange` for every change announcement. Uses a connection of its own (a subscribed
+   * connection can do nothing else); `close()` ends it.
+   */
+  async subscribe(onChange: (message: ConfigChangedMessage) => void): Promise<{ close(): Promise<void> }> {
+    const subscriber = this.redis.duplicate();
+    subscriber.on('message', (channel: string, text: string) => {
+      if (channel !== this.channel) return;
+      let message: ConfigChangedMessage = { cameraIds: [], revision: 0 };
+      try {
+        const parsed = JSON.parse(text) as Partial<ConfigChangedMessage>;
+        message = { cameraIds: Array.isArray(parsed.cameraIds) ? parsed.cameraIds : [], revision: Number(parsed.revision ?? 0) };
+      } catch {
+        // unreadable: treat as "reload all"
+      }
+      onChange(message);
+    });
+    await subscriber.subscribe(this.channel);
+    return {
+      close: async () => {
+        await subscriber.quit().catch(() => subscriber.disconnect());
+      },
+    };
+  }
+
+  /**
+   * Replaces the published configuration with `cameras` and announces the ids that changed, were
+   * added or were removed. Nothing is written or announced when nothing changed (returns null).
+   */
+  async publish(cameras: CameraConfig[]): Promise<ConfigChangedMessage | null> {
+    const current = await this.redis.hgetall(this.hashKey);
+    const next = new Map(cameras.map((c) => [c.id, JSON.stringify(c)]));
+    const changed = [...next].filter(([id, json]) => current[id] !== json).map(([id]) => id);
+    const removed = Object.keys(current).filter((id) => !next.has(id));
+    if (!changed.length && !removed.length) return null;
+    const tx = this.redis.multi();
+    if (changed.length) tx.hset(this.hashKey, Object.fromEntries(changed.map((id) => [id, next.get(id)!])));
+    if (removed.length) tx.hdel(this.hashKey, ...removed);
+    tx.incr(this.revisionKey);
+    const results = pipelineResults(await tx.exec());
+    const message: ConfigChangedMessage = { cameraIds: [...changed, ...removed], revision: Number(results[results.length - 1]) };
+    await this.redis.publish(this.channel, JSON.stringify(message));
+    return message;
+  }
+}
+
+function parseEntries(entries: [string, string][]): LoadedCameras {
+  const cameras: CameraConfig[] = [];
+  const errors: LoadedCameras['errors'] = [];
+  for (const [cameraId, json] of entries) {
+    try {
+      cameras.push(parseCamera(JSON.parse(json)));
+    } catch (err) {
+      errors.push({ cameraId, message: (err as Error).message });
+    }
+  }
+  return { cameras, errors };
+}

@@ -1,0 +1,43 @@
+import type { Redis } from 'ioredis';
+import { redisKeys } from '@xl/contracts';
+
+export interface FrameStoreOptions {
+  /**
+   * Prepended to every key (tests, several deployments on one Redis).
+   * @defaultValue '' (keys exactly as `redisKeys` in @xl/contracts)
+   */
+  keyPrefix?: string;
+}
+
+/**
+ * A frame's raw bytes in Redis: written once with a short TTL by ingest, read once (GETDEL) by the
+ * analyzer. Frames nobody took expire by themselves, so a dead analyzer leaks nothing.
+ */
+export class FrameStore {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly redis: Redis,
+    options: FrameStoreOptions = {},
+  ) {
+    this.prefix = options.keyPrefix ?? '';
+  }
+
+  /** The key frame `seq` of a camera is stored under (what FrameJob.key carries). */
+  keyOf(cameraId: string, seq: number): string {
+    return this.prefix + redisKeys.frame(cameraId, seq);
+  }
+
+  /** SET with PX ttl; returns the key. */
+  async put(cameraId: string, seq: number, data: Uint8Array, ttlMs: number): Promise<string> {
+    const key = this.keyOf(cameraId, seq);
+    const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    await this.redis.set(key, bytes, 'PX', Math.max(1, Math.round(ttlMs)));
+    return key;
+  }
+
+  /** GETDEL: the bytes, or null when expired or already taken. */
+  take(key: string): Promise<Buffer | null> {
+    return this.redis.getdelBuffer(key);
+  }
+}

@@ -1,0 +1,9 @@
+// Redis adapters shared by ingest, analyzer and alerts-api. Every class takes an ioredis client and an
+// optional `keyPrefix` (default '': keys exactly as `redisKeys` in @xl/contracts).
+export { FrameStore, type FrameStoreOptions } from './frame-store';
+export { InflightGate, type InflightGateOptions } from './inflight-gate';
+export { HotMarks, type HotMarksOptions } from './hot-marks';
+export { CameraLeases, fairShare, LEASE_HOLDERS_KEY, type CameraLeasesOptions } from './camera-leases';
+export { CameraStatusStream, STATUS_FIELD, type CameraStatusStreamOptions, type StatusEntry } from './status-stream';
+export { CameraConfigStore, type CameraConfigStoreOptions, type LoadedCameras } from './config-store';
+export { FramesQueue, type FramesQueueOptions } from './frames-queue';

@@ -1,0 +1,54 @@
+import type { Redis } from 'ioredis';
+import { redisKeys } from '@xl/contracts';
+import { COMPARE_AND_DELETE } from './scripts';
+
+export interface InflightGateOptions {
+  /**
+   * Prepended to every key.
+   * @defaultValue ''
+   */
+  keyPrefix?: string;
+}
+
+/**
+ * At most one frame per camera in flight: ingest takes the gate (SET NX PX) before publishing, the
+ * analyzer releases it when the frame is done. A frame that finds the gate held is dropped, so stale
+ * frames never queue up. The TTL frees the gate of a frame whose analyzer died.
+ */
+export class InflightGate {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly redis: Redis,
+    options: InflightGateOptions = {},
+  ) {
+    this.prefix = options.keyPrefix ?? '';
+  }
+
+  keyOf(cameraId: string): string {
+    return this.prefix + redisKeys.inflight(cameraId);
+  }
+
+  /**
+   * Takes the gate for `holder` (ingest uses the frame key, so the analyzer can release exactly that
+   * frame's gate). False when another frame holds it.
+   */
+  async tryAcquire(cameraId: string, holder: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.keyOf(cameraId), holder, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK';
+  }
+
+  /**
+   * Releases the gate. With `holder`, only if that holder still has it (a late analyzer must not free
+   * the gate of a newer frame after its own expired); without, unconditionally. True when released.
+   */
+  async release(cameraId: string, holder?: string): Promise<boolean> {
+    const key = this.keyOf(cameraId);
+    if (holder === undefined) return (await this.redis.del(key)) === 1;
+    return (await this.redis.eval(COMPARE_AND_DELETE, 1, key, holder)) === 1;
+  }
+
+  /** Current holder, or null. */
+  holder(cameraId: string): Promise<string | null> {
+    return this.redis.get(this.keyOf(cameraId));
+  }
+}

@@ -1,0 +1,229 @@
+// The Redis adapters against a real Redis, each test under its own key prefix.
+import { Redis } from 'ioredis';
+import { Worker } from 'bullmq';
+import { parseCamera } from '@xl/config';
+import type { CameraStatusEvent, ConfigChangedMessage, FrameJob } from '@xl/contracts';
+import { testRedisUrl, uniquePrefix } from '@xl/testing';
+import { CameraConfigStore, CameraLeases, CameraStatusStream, fairShare, FrameStore, FramesQueue, HotMarks, InflightGate } from './index';
+
+let redis: Redis;
+let prefix: string;
+
+beforeAll(() => {
+  redis = new Redis(testRedisUrl(), { lazyConnect: false });
+});
+beforeEach(() => {
+  prefix = `${uniquePrefix('queue')}:`;
+});
+afterEach(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('FrameStore', () => {
+  it('stores bytes with a TTL and hands them out once', async () => {
+    const store = new FrameStore(redis, { keyPrefix: prefix });
+    const data = Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff);
+    const key = await store.put('cam-1', 7, data, 5000);
+    expect(key).toBe(`${prefix}xl:frame:{cam-1}:7`);
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(4000);
+    expect(ttl).toBeLessThanOrEqual(5000);
+    const back = await store.take(key);
+    expect(back && Buffer.compare(back, Buffer.from(data))).toBe(0);
+    expect(await store.take(key)).toBeNull();
+  });
+
+  it('lets an untaken frame expire', async () => {
+    const store = new FrameStore(redis, { keyPrefix: prefix });
+    const key = await store.put('cam-1', 8, new Uint8Array(10), 50);
+    await sleep(120);
+    expect(await store.take(key)).toBeNull();
+  });
+});
+
+describe('InflightGate', () => {
+  it('admits one holder until released or expired', async () => {
+    const gate = new InflightGate(redis, { keyPrefix: prefix });
+    expect(await gate.tryAcquire('cam-1', 'frame-a', 5000)).toBe(true);
+    expect(await gate.tryAcquire('cam-1', 'frame-b', 5000)).toBe(false);
+    expect(await gate.holder('cam-1')).toBe('frame-a');
+    expect(await gate.tryAcquire('cam-2', 'frame-c', 5000)).toBe(true); // per camera
+    expect(await gate.release('cam-1')).toBe(true);
+    expect(await gate.tryAcquire('cam-1', 'frame-b', 60)).toBe(true);
+    await sleep(120);
+    expect(await gate.tryAcquire('cam-1', 'frame-d', 5000)).toBe(true);
+  });
+
+  it('releases by holder only when that holder still has the gate', async () => {
+    const gate = new InflightGate(redis, { keyPrefix: prefix });
+    await gate.tryAcquire('cam-1', 'new-frame', 5000);
+    expect(await gate.release('cam-1', 'old-frame')).toBe(false);
+    expect(await gate.holder('cam-1')).toBe('new-frame');
+    expect(await gate.release('cam-1', 'new-frame')).toBe(true);
+    expect(await gate.holder('cam-1')).toBeNull();
+  });
+});
+
+describe('HotMarks', () => {
+  it('marks a camera hot for a while', async () => {
+    const hot = new HotMarks(redis, { keyPrefix: prefix });
+    expect(await hot.isHot('cam-1')).toBe(false);
+    await hot.mark('cam-1', 80);
+    expect(await hot.isHot('cam-1')).toBe(true);
+    await sleep(150);
+    expect(await hot.isHot('cam-1')).toBe(false);
+    await hot.mark('cam-1', 5000);
+    await hot.clear('cam-1');
+    expect(await hot.isHot('cam-1')).toBe(false);
+  });
+});
+
+describe('CameraLeases', () => {
+  it('claims free cameras up to a maximum, renews its own, loses expired ones, releases', async () => {
+    const a = new CameraLeases(redis, { ownerId: 'ingest-a', ttlMs: 600, keyPrefix: prefix });
+    const b = new CameraLeases(redis, { ownerId: 'ingest-b', ttlMs: 600, keyPrefix: prefix });
+    const cams = ['c1', 'c2', 'c3', 'c4', 'c5'];
+    expect(await a.claim(cams, 3)).toEqual(['c1', 'c2', 'c3']);
+    expect(await b.claim(cams, 10)).toEqual(['c4', 'c5']);
+    expect(await a.owners(cams)).toEqual(['ingest-a', 'ingest-a', 'ingest-a', 'ingest-b', 'ingest-b']);
+    // b cannot renew a's leases; a can
+    expect(await b.renew(['c1', 'c4'])).toEqual(['c1']);
+    for (let i = 0; i < 4; i++) {
+      await sleep(220);
+      expect(await a.renew(['c1', 'c2', 'c3'])).toEqual([]);
+    }
+    // b stopped renewing ~880 ms ago: its leases are gone and a can take them
+    expect(await a.renew(['c4'])).toEqual(['c4']);
+    expect(await a.claim(cams, 10)).toEqual(['c4', 'c5']);
+    await b.release(['c1']); // not b's: no effect
+    expect((await a.owners(['c1']))[0]).toBe('ingest-a');
+    await a.release(['c1', 'c2']);
+    expect(await a.owners(['c1', 'c2', 'c3'])).toEqual([null, null, 'ingest-a']);
+  });
+
+  it('counts live workers by heartbeat', async () => {
+    const a = new CameraLeases(redis, { ownerId: 'ingest-a', ttlMs: 300, keyPrefix: prefix });
+    const b = new CameraLeases(redis, { ownerId: 'ingest-b', ttlMs: 300, keyPrefix: prefix });
+    expect(await a.heartbeat()).toBe(1);
+    expect(await b.heartbeat()).toBe(2);
+    await sleep(400);
+    expect(await a.heartbeat()).toBe(1); // b went quiet
+    await a.leave();
+    expect(await b.heartbeat()).toBe(1);
+  });
+
+  it('computes a fair share capped by capacity', () => {
+    expect(fairShare(6, 2, 10)).toBe(3);
+    expect(fairShare(7, 2, 10)).toBe(4);
+    expect(fairShare(6, 1, 4)).toBe(4);
+    expect(fairShare(6, 0, 10)).toBe(6);
+  });
+});
+
+describe('CameraStatusStream', () => {
+  it('appends events and lets a consumer continue from its last id', async () => {
+    const stream = new CameraStatusStream(redis, { keyPrefix: prefix, maxLen: 100 });
+    const ev = (status: CameraStatusEvent['status'], at: number): CameraStatusEvent => ({
+      cameraId: 'cam-1',
+      status,
+      at,
+      ingestId: 'ingest-a',
+      ...(status === 'offline' ? { reason: 'refused' as const, detail: 'Connection refused' } : {}),
+    });
+    await stream.publish(ev('online', 1));
+    const firstTwo = await stream.read('0');
+    expect(firstTwo.map((e) => e.event.status)).toEqual(['online']);
+    await stream.publish(ev('offline', 2));
+    await stream.publish(ev('recovered', 3));
+    const rest = await stream.read(firstTwo[0].id);
+    expect(rest.map((e) => e.event)).toEqual([ev('offline', 2), ev('recovered', 3)]);
+    // the entry layout alerts-api parses: one field holding the JSON event
+    const raw = await redis.xrange(stream.key, '-', '+');
+    expect(raw[0][1]).toEqual(['event', JSON.stringify(ev('online', 1))]);
+  });
+
+  it('waits for new entries with blockMs', async () => {
+    const stream = new CameraStatusStream(redis, { keyPrefix: prefix });
+    const reader = redis.duplicate();
+    const blocking = new CameraStatusStream(reader, { keyPrefix: prefix });
+    const pending = blocking.read('$', { blockMs: 2000 });
+    await sleep(100);
+    await stream.publish({ cameraId: 'c', status: 'online', at: 5, ingestId: 'x' });
+    expect((await pending).map((e) => e.event.at)).toEqual([5]);
+    await reader.quit();
+  });
+});
+
+describe('CameraConfigStore', () => {
+  const cam = (id: string, fps = 2) => parseCamera({ id, url: `rtsp://u:p@127.0.0.1/${id}`, fps });
+
+  it('publishes, loads, announces only real changes and follows them', async () => {
+    const store = new CameraConfigStore(redis, { keyPrefix: prefix });
+    const messages: ConfigChangedMessage[] = [];
+    const sub = await store.subscribe((m) => messages.push(m));
+    expect(await store.publish([cam('a'), cam('b')])).toEqual({ cameraIds: ['a', 'b'], revision: 1 });
+    expect(await store.publish([cam('a'), cam('b')])).toBeNull();
+    expect(await store.publish([cam('a', 5)])).toEqual({ cameraIds: ['a', 'b'], revision: 2 });
+    const loaded = await store.load();
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.cameras.map((c) => [c.id, c.fps])).toEqual([['a', 5]]);
+    expect((await store.loadSome(['a', 'b'])).cameras.map((c) => c.id)).toEqual(['a']);
+    expect(await store.revision()).toBe(2);
+    for (let i = 0; i < 20 && messages.length < 2; i++) await sleep(25);
+    expect(messages).toEqual([
+      { cameraIds: ['a', 'b'], revision: 1 },
+      { cameraIds: ['a', 'b'], revision: 2 },
+    ]);
+    await sub.close();
+  });
+
+  it('reports invalid published entries and keeps the valid ones', async () => {
+    const store = new CameraConfigStore(redis, { keyPrefix: prefix });
+    await store.publish([cam('good')]);
+    await redis.hset(store.hashKey, 'bad', JSON.stringify({ id: 'bad', url: 'http://x/' }));
+    const loaded = await store.load();
+    expect(loaded.cameras.map((c) => c.id)).toEqual(['good']);
+    expect(loaded.errors).toEqual([{ cameraId: 'bad', message: expect.stringMatching(/camera 'bad', url: must use rtsp/) }]);
+  });
+});
+
+describe('FramesQueue', () => {
+  it('adds metadata-only frame jobs under its prefix, one attempt each, bounded history', async () => {
+    const queuePrefix = prefix.slice(0, -1);
+    const frames = new FramesQueue({ connection: redis, prefix: queuePrefix, removeOnComplete: { count: 2 } });
+    const job: FrameJob = {
+      cameraId: 'cam-1',
+      seq: 1,
+      capturedAt: Date.now(),
+      key: 'xl:frame:{cam-1}:1',
+      width: 416,
+      height: 416,
+      pixelFormat: 'bgr24',
+      letterbox: { srcWidth: 640, srcHeight: 360, scale: 0.65, padX: 0, padY: 0 },
+      reason: 'motion',
+      motion: 0.01,
+      ingestId: 'ingest-a',
+    };
+    for (let i = 1; i <= 4; i++) await frames.add({ ...job, seq: i });
+    expect(await frames.waiting()).toBe(4);
+    const seen: FrameJob[] = [];
+    const connection = redis.duplicate({ maxRetriesPerRequest: null });
+    const worker = new Worker<FrameJob>('frames', async (j) => void seen.push(j.data), { connection, prefix: queuePrefix });
+    for (let i = 0; i < 100 && seen.length < 4; i++) await sleep(25);
+    await worker.close();
+    await connection.quit();
+    expect(seen.map((j) => j.seq).sort()).toEqual([1, 2, 3, 4]);
+    expect(seen[0]).toEqual({ ...job, seq: seen[0].seq });
+    const raw = await frames.queue.getJobs(['completed']);
+    expect(raw.length).toBeLessThanOrEqual(2);
+    expect(raw[0].opts.attempts).toBe(1);
+    await frames.queue.obliterate({ force: true });
+    await frames.close();
+  });
+});
