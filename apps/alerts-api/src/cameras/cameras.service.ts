@@ -57,6 +57,26 @@ export class CamerasService {
     return this.get(principal, config.id);
   }
 
+  /**
+   * Creates the camera or replaces its whole configuration (seed / GitOps sync): fields absent from
+   * `config` return to their defaults. A *** password keeps the stored one.
+   */
+  async upsert(principal: Principal, config: Record<string, unknown> & { id: string }): Promise<'created' | 'updated'> {
+    const current = await this.cameras.get(config.id);
+    if (!current) {
+      const parsed = cameraSchema.safeParse(config);
+      if (!parsed.success) throw validationError('body', toIssues(parsed.error));
+      await this.create(principal, parsed.data);
+      return 'created';
+    }
+    const next: Record<string, unknown> = { ...config };
+    for (const key of ['url', 'subUrl'] as const) {
+      if (typeof next[key] === 'string') next[key] = restoreRedacted(next[key] as string, current.config[key]);
+    }
+    await this.save(principal, current.config, next);
+    return 'updated';
+  }
+
   async update(principal: Principal, id: string, patch: Record<string, unknown>): Promise<CameraView> {
     const current = await this.visible(principal, id);
     const merged: Record<string, unknown> = { ...current.config, ...patch };
