@@ -4,13 +4,13 @@ import { Redis } from 'ioredis';
 import { FRAMES_QUEUE, type FrameJob } from '@xl/contracts';
 import { createPoolDetector, loadModel, type PoolDetector } from '@xl/detection';
 import { createLogger, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
+import { CameraConfigStore, FrameStore, HotMarks, InflightGate } from '@xl/queue';
 import { FrameJobProcessor } from './frame-job.processor';
 import { AnalyzerMetrics } from './metrics';
 import { FrameAnalyzer } from './pipeline/frame-analyzer';
 import { AlertQueueRepository } from './repositories/alert-queue.repository';
 import { CameraDirectoryRepository } from './repositories/camera-directory';
 import { CameraStateRepository } from './repositories/camera-state.repository';
-import { RedisFrameRepository } from './repositories/redis-frame.repository';
 import { SnapshotRepository } from './repositories/snapshot.repository';
 import type { AnalyzerSettings } from './settings';
 
@@ -30,7 +30,7 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
 
   const cameras = new CameraDirectoryRepository(log);
   if (settings.CAMERAS_FILE) cameras.loadFile(settings.CAMERAS_FILE);
-  else await cameras.followRedis(redis);
+  else await cameras.follow(new CameraConfigStore(redis, { keyPrefix: settings.KEY_PREFIX }));
 
   const model = loadModel(settings.MODELS_DIR, 'yolox_nano');
   const detector = await createPoolDetector(
@@ -49,8 +49,10 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
   const processor = new FrameJobProcessor(
     new FrameAnalyzer(detector),
     cameras,
-    new RedisFrameRepository(redis),
-    new CameraStateRepository(redis),
+    new FrameStore(redis, { keyPrefix: settings.KEY_PREFIX }),
+    new InflightGate(redis, { keyPrefix: settings.KEY_PREFIX }),
+    new HotMarks(redis, { keyPrefix: settings.KEY_PREFIX }),
+    new CameraStateRepository(redis, settings.KEY_PREFIX),
     alerts,
     new SnapshotRepository(path.resolve(settings.SNAPSHOT_DIR)),
     metrics,

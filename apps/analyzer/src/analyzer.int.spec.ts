@@ -76,8 +76,9 @@ maybe('analyzer worker pool (real Redis, BullMQ, detector)', () => {
   /** Publishes like ingest: waits for the camera's gate, takes it, stores the bytes, queues the reference. */
   async function publish(seq: number, capturedAt: number, data: Buffer, letterbox: FrameJob['letterbox']): Promise<void> {
     const gate = redisKeys.inflight(cameraId);
-    await waitFor('the in-flight gate', async () => (await redis.set(gate, 'test', 'PX', 15_000, 'NX')) === 'OK', 30_000);
     const key = redisKeys.frame(cameraId, seq);
+    // Like ingest, the gate's holder is the frame key: the analyzer releases exactly that frame's gate.
+    await waitFor('the in-flight gate', async () => (await redis.set(gate, key, 'PX', 15_000, 'NX')) === 'OK', 30_000);
     await redis.set(key, data, 'PX', 30_000);
     await frames.add('frame', { cameraId, seq, capturedAt, key, width: SIZE, height: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0.1, ingestId: 'test' }, { removeOnComplete: true, removeOnFail: 100 });
   }
@@ -129,15 +130,21 @@ maybe('analyzer worker pool (real Redis, BullMQ, detector)', () => {
     const gate = redisKeys.inflight(cameraId);
     await redis.del(gate, redisKeys.analyzerState(cameraId));
     // Missing bytes (expired before the analyzer got to it).
-    await redis.set(gate, 'test', 'PX', 60_000);
+    await redis.set(gate, `${prefix}:nothing`, 'PX', 60_000);
     await frames.add('frame', { cameraId, seq: 1, capturedAt: Date.now(), key: `${prefix}:nothing`, width: SIZE, height: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0, ingestId: 'test' });
     await waitFor('gate released after a missing frame', async () => (await redis.exists(gate)) === 0, 20_000);
     // Bytes of the wrong size: the job fails, the gate is still released.
-    await redis.set(gate, 'test', 'PX', 60_000);
     const key = `${prefix}:short`;
+    await redis.set(gate, key, 'PX', 60_000);
     await redis.set(key, Buffer.alloc(100), 'PX', 60_000);
     const job = await frames.add('frame', { cameraId, seq: 2, capturedAt: Date.now(), key, width: SIZE, height: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0, ingestId: 'test' });
     await waitFor('gate released after a failed frame', async () => (await redis.exists(gate)) === 0, 20_000);
+    // A late analyzer never frees the gate of a newer frame: holder mismatch leaves it alone.
+    await redis.set(gate, 'newer-frame', 'PX', 60_000);
+    await frames.add('frame', { cameraId, seq: 3, capturedAt: Date.now(), key: `${prefix}:late`, width: SIZE, height: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0, ingestId: 'test' });
+    await sleep(1000);
+    expect(await redis.get(gate)).toBe('newer-frame');
+    await redis.del(gate);
     await waitFor('the job marked failed', async () => (await frames.getJobState(job.id!)) === 'failed', 10_000);
     const failed = await frames.getJob(job.id!);
     expect(failed?.failedReason).toMatch(new RegExp(`camera '${cameraId}' frame 2: 100 bytes, expected 519168`));

@@ -6,12 +6,17 @@ import type { CameraRuntime } from './pipeline/camera-runtime';
 import type { AnalysisState, FrameAnalyzer } from './pipeline/frame-analyzer';
 import { renderSnapshot } from './pipeline/snapshot';
 
-/** Redis side of a frame: the bytes, the camera's in-flight gate, the "hot" mark. */
-export interface FramePort {
+/** Redis side of a frame (FrameStore, InflightGate and HotMarks of @xl/queue fit these). */
+export interface FrameBytesPort {
   /** GETDEL of the frame's bytes; null when expired or already taken. */
   take(key: string): Promise<Buffer | null>;
-  releaseGate(cameraId: string): Promise<void>;
-  markHot(cameraId: string, ttlMs: number): Promise<void>;
+}
+export interface GatePort {
+  /** Releases the camera's gate if `holder` (the frame key) still holds it. */
+  release(cameraId: string, holder: string): Promise<boolean>;
+}
+export interface HotPort {
+  mark(cameraId: string, ttlMs: number): Promise<void>;
 }
 
 export interface StatePort {
@@ -48,7 +53,9 @@ export class FrameJobProcessor {
   constructor(
     private readonly analyzer: FrameAnalyzer,
     private readonly cameras: CameraDirectory,
-    private readonly frames: FramePort,
+    private readonly frames: FrameBytesPort,
+    private readonly gate: GatePort,
+    private readonly hot: HotPort,
     private readonly states: StatePort,
     private readonly alerts: AlertPort,
     private readonly snapshots: SnapshotPort,
@@ -66,7 +73,7 @@ export class FrameJobProcessor {
     } finally {
       this.metrics.frames.inc({ outcome });
       // Always, also on failure: a held gate would stop the camera's frames until its TTL.
-      await this.frames.releaseGate(job.cameraId).catch((err: Error) => this.log.warn({ camera: job.cameraId, err: err.message }, 'gate release failed'));
+      await this.gate.release(job.cameraId, job.key).catch((err: Error) => this.log.warn({ camera: job.cameraId, err: err.message }, 'gate release failed'));
     }
   }
 
@@ -91,7 +98,7 @@ export class FrameJobProcessor {
 
     const frame = { cameraId: job.cameraId, seq: job.seq, capturedAt: job.capturedAt, data, width: job.width, height: job.height, letterbox: job.letterbox };
     const result = await this.analyzer.analyze(frame, runtime, saved);
-    if (result.live) await this.frames.markHot(job.cameraId, this.options.hotTtlMs);
+    if (result.live) await this.hot.mark(job.cameraId, this.options.hotTtlMs);
     this.metrics.liveTracks.set({ camera: job.cameraId }, result.tracks.length);
 
     for (const event of result.events) {

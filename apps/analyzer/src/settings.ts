@@ -6,6 +6,7 @@ import { z } from 'zod';
 export const analyzerSettingsSchema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379').describe('Redis with the frames queue, frame store and camera state'),
   QUEUE_PREFIX: z.string().min(1).max(64).default('xl').describe('BullMQ key prefix shared with ingest and alerts-api'),
+  KEY_PREFIX: z.string().max(64).default('').describe('prepended to every Redis key (frames, gates, hot marks, state, config); must match ingest and alerts-api'),
   ANALYZER_ID: z.string().min(1).max(64).default(`analyzer-${os.hostname()}-${process.pid}`).describe('worker id in logs'),
   CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8).describe('frames processed at once (different cameras); the detector pool bounds CPU'),
   DETECTOR_THREADS: z.coerce.number().int().min(1).max(64).default(os.availableParallelism()).describe('onnxruntime sessions, one per worker thread'),

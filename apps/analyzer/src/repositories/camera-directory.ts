@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
-import { parseCamera, parseCameraFile, type CameraConfig } from '@xl/config';
-import { CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
+import { parseCameraFile, type CameraConfig } from '@xl/config';
 import type { Logger } from '@xl/observability';
+import type { CameraConfigStore, LoadedCameras } from '@xl/queue';
 import type { CameraDirectory } from '../frame-job.processor';
 import { CameraRuntime } from '../pipeline/camera-runtime';
 
@@ -13,7 +12,7 @@ import { CameraRuntime } from '../pipeline/camera-runtime';
  */
 export class CameraDirectoryRepository implements CameraDirectory {
   private runtimes = new Map<string, CameraRuntime>();
-  private subscriber: Redis | null = null;
+  private subscription: { close(): Promise<void> } | null = null;
 
   constructor(private readonly log: Logger) {}
 
@@ -29,55 +28,35 @@ export class CameraDirectoryRepository implements CameraDirectory {
     this.replaceAll(parseCameraFile(readFileSync(file, 'utf8'), file));
   }
 
-  /** Loads the published configuration and follows changes on the channel. */
-  async followRedis(redis: Redis): Promise<void> {
-    this.subscriber = redis.duplicate();
-    this.subscriber.on('message', (_channel: string, message: string) => {
-      let ids: string[] = [];
-      try {
-        ids = (JSON.parse(message) as ConfigChangedMessage).cameraIds ?? [];
-      } catch {
-        this.log.warn({ message }, 'unreadable configuration change message; reloading all');
-      }
-      (ids.length ? this.reload(redis, ids) : this.reloadAll(redis)).catch((err: Error) => this.log.error({ err: err.message }, 'configuration reload failed'));
+  /** Loads the published configuration and follows its changes. */
+  async follow(store: CameraConfigStore): Promise<void> {
+    this.subscription = await store.subscribe((message) => {
+      const reload = message.cameraIds.length
+        ? store.loadSome(message.cameraIds).then((loaded) => this.update(message.cameraIds, loaded))
+        : store.load().then((loaded) => this.replaceAll(this.accept(loaded)));
+      reload.catch((err: Error) => this.log.error({ err: err.message }, 'configuration reload failed'));
     });
-    await this.subscriber.subscribe(CAMERA_CONFIG_CHANNEL);
-    await this.reloadAll(redis);
+    this.replaceAll(this.accept(await store.load()));
   }
 
   async close(): Promise<void> {
-    await this.subscriber?.quit();
-  }
-
-  private async reloadAll(redis: Redis): Promise<void> {
-    const all = await redis.hgetall(CAMERA_CONFIG_HASH);
-    const cameras: CameraConfig[] = [];
-    for (const [id, json] of Object.entries(all)) {
-      const camera = this.parse(id, json);
-      if (camera) cameras.push(camera);
-    }
-    this.replaceAll(cameras);
-  }
-
-  private async reload(redis: Redis, ids: string[]): Promise<void> {
-    const values = await redis.hmget(CAMERA_CONFIG_HASH, ...ids);
-    ids.forEach((id, i) => {
-      const json = values[i];
-      const camera = json ? this.parse(id, json) : null;
-      if (camera) this.runtimes.set(id, new CameraRuntime(camera));
-      else this.runtimes.delete(id);
-    });
-    this.log.info({ cameras: ids }, 'camera configuration updated');
+    await this.subscription?.close();
   }
 
   /** A camera whose published configuration is invalid is skipped, loudly; the others keep working. */
-  private parse(id: string, json: string): CameraConfig | null {
-    try {
-      return parseCamera(JSON.parse(json));
-    } catch (err) {
-      this.log.error({ camera: id, err: (err as Error).message }, 'invalid published camera configuration; camera not analysed');
-      return null;
+  private accept(loaded: LoadedCameras): CameraConfig[] {
+    for (const e of loaded.errors) this.log.error({ camera: e.cameraId, err: e.message }, 'invalid published camera configuration; camera not analysed');
+    return loaded.cameras;
+  }
+
+  private update(ids: string[], loaded: LoadedCameras): void {
+    const cameras = new Map(this.accept(loaded).map((c) => [c.id, c]));
+    for (const id of ids) {
+      const camera = cameras.get(id);
+      if (camera) this.runtimes.set(id, new CameraRuntime(camera));
+      else this.runtimes.delete(id);
     }
+    this.log.info({ cameras: ids }, 'camera configuration updated');
   }
 
   private replaceAll(cameras: CameraConfig[]): void {

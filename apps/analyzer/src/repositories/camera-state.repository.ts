@@ -17,22 +17,28 @@ return 1
 export class CameraStateRepository {
   constructor(
     private readonly redis: Redis,
+    /** Prepended to the key, like the other Redis adapters' keyPrefix. */
+    private readonly keyPrefix = '',
     /** State of a camera nobody analysed for this long is dropped (tracks would be stale anyway). */
     private readonly ttlMs = 10 * 60_000,
   ) {}
 
+  private keyOf(cameraId: string): string {
+    return this.keyPrefix + redisKeys.analyzerState(cameraId);
+  }
+
   async load(cameraId: string): Promise<AnalysisState | null> {
-    const raw = await this.redis.get(redisKeys.analyzerState(cameraId));
+    const raw = await this.redis.get(this.keyOf(cameraId));
     return raw ? (JSON.parse(raw) as AnalysisState) : null;
   }
 
   /** Returns false when a newer state was already stored (this frame lost the race). */
   async save(cameraId: string, state: AnalysisState): Promise<boolean> {
-    const saved = await this.redis.eval(SAVE_IF_NEWER, 1, redisKeys.analyzerState(cameraId), JSON.stringify(state), state.capturedAt, this.ttlMs);
+    const saved = await this.redis.eval(SAVE_IF_NEWER, 1, this.keyOf(cameraId), JSON.stringify(state), state.capturedAt, this.ttlMs);
     return saved === 1;
   }
 
   async clear(cameraId: string): Promise<void> {
-    await this.redis.del(redisKeys.analyzerState(cameraId));
+    await this.redis.del(this.keyOf(cameraId));
   }
 }

@@ -1,0 +1,124 @@
+import type { AlertEvent, FrameJob } from '@xl/contracts';
+import { parseCamera } from '@xl/config';
+import type { RuleEvent } from '@xl/rules';
+import { FrameJobProcessor } from './frame-job.processor';
+import { AnalyzerMetrics } from './metrics';
+import { CameraRuntime } from './pipeline/camera-runtime';
+import type { AnalysisResult, AnalysisState, FrameAnalyzer } from './pipeline/frame-analyzer';
+
+const NOW = 1_800_000_000_000;
+const camera = parseCamera({ id: 'pond', url: 'rtsp://h/x', zones: [{ id: 'water', type: 'water', polygon: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]] }] });
+const job = (over: Partial<FrameJob> = {}): FrameJob => ({
+  cameraId: 'pond',
+  seq: 7,
+  capturedAt: NOW - 100,
+  key: 'xl:frame:{pond}:7',
+  width: 4,
+  height: 4,
+  pixelFormat: 'bgr24',
+  letterbox: { srcWidth: 4, srcHeight: 4, scale: 1, padX: 0, padY: 0 },
+  reason: 'motion',
+  motion: 0.2,
+  ingestId: 'i1',
+  ...over,
+});
+const state = (capturedAt: number) => ({ capturedAt }) as AnalysisState;
+const event = (over: Partial<RuleEvent> = {}): RuleEvent => ({
+  kind: 'created',
+  alertId: 'a1',
+  cameraId: 'pond',
+  ruleId: 'water.enter',
+  rule: 'zone_enter',
+  severity: 'major',
+  zoneId: 'water',
+  trackId: 3,
+  startedAt: NOW - 100,
+  capturedAt: NOW - 100,
+  score: 0.8,
+  boxes: [{ box: [0.1, 0.1, 0.3, 0.9], label: 'person', score: 0.8, trackId: 3 }],
+  message: 'person in water',
+  ...over,
+});
+
+function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null = null) {
+  const calls: string[] = [];
+  const analyzer = { analyze: jest.fn(async () => ({ state: state(NOW - 100), detections: [], tracks: [], events: [], live: false, ...result }) as AnalysisResult) };
+  const frames = { take: jest.fn(async () => Buffer.alloc(48)) };
+  const gate = { release: jest.fn(async () => (calls.push('release'), true)) };
+  const hot = { mark: jest.fn(async () => undefined) };
+  const states = { load: jest.fn(async () => saved), save: jest.fn(async () => (calls.push('save'), true)) };
+  const emitted: AlertEvent[] = [];
+  const alerts = { emit: jest.fn(async (e: AlertEvent) => (calls.push('emit'), emitted.push(e), undefined)) };
+  const snapshots = { save: jest.fn(async () => 'pond/2027-01-15/a1.jpg') };
+  const metrics = new AnalyzerMetrics();
+  const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() } as never;
+  const runtime = new CameraRuntime(camera);
+  const processor = new FrameJobProcessor(
+    analyzer as unknown as FrameAnalyzer,
+    { runtime: (id) => (id === 'pond' ? runtime : undefined) },
+    frames,
+    gate,
+    hot,
+    states,
+    alerts,
+    snapshots,
+    metrics,
+    log,
+    { maxFrameAgeMs: 3000, hotTtlMs: 5000 },
+    () => NOW,
+  );
+  return { processor, analyzer, frames, gate, hot, states, alerts, emitted, snapshots, metrics, calls };
+}
+
+describe('FrameJobProcessor', () => {
+  it('drops a stale frame, frees its bytes and releases the gate with the frame key as holder', async () => {
+    const s = setup();
+    expect(await s.processor.process(job({ capturedAt: NOW - 5000 }))).toBe('stale');
+    expect(s.frames.take).toHaveBeenCalledWith('xl:frame:{pond}:7');
+    expect(s.analyzer.analyze).not.toHaveBeenCalled();
+    expect(s.gate.release).toHaveBeenCalledWith('pond', 'xl:frame:{pond}:7');
+  });
+
+  it('drops frames of unknown cameras, missing frames and out-of-order frames', async () => {
+    expect(await setup().processor.process(job({ cameraId: 'other' }))).toBe('unknown_camera');
+    const missing = setup();
+    missing.frames.take.mockResolvedValueOnce(null as never);
+    expect(await missing.processor.process(job())).toBe('missing');
+    const late = setup({}, state(NOW - 50));
+    expect(await late.processor.process(job())).toBe('out_of_order');
+    expect(late.analyzer.analyze).not.toHaveBeenCalled();
+  });
+
+  it('releases the gate when analysis throws', async () => {
+    const s = setup();
+    s.analyzer.analyze.mockRejectedValueOnce(new Error('detector died'));
+    await expect(s.processor.process(job())).rejects.toThrow('detector died');
+    expect(s.gate.release).toHaveBeenCalledTimes(1);
+    expect(s.states.save).not.toHaveBeenCalled();
+  });
+
+  it('rejects bytes of the wrong size naming the camera, frame and size', async () => {
+    const s = setup();
+    s.frames.take.mockResolvedValueOnce(Buffer.alloc(10));
+    await expect(s.processor.process(job())).rejects.toThrow("camera 'pond' frame 7: 10 bytes, expected 48 (4x4 bgr24)");
+  });
+
+  it('emits created alerts with a snapshot before saving the state, marks the camera hot, skips ended events', async () => {
+    const s = setup({ live: true, events: [event(), event({ kind: 'updated', alertId: 'a0' }), event({ kind: 'ended', alertId: 'a9' })] });
+    expect(await s.processor.process(job())).toBe('analysed');
+    expect(s.emitted.map((e) => [e.alertId, e.kind, e.snapshotPath])).toEqual([
+      ['a1', 'created', 'pond/2027-01-15/a1.jpg'],
+      ['a0', 'updated', undefined],
+    ]);
+    expect(s.calls).toEqual(['emit', 'emit', 'save', 'release']);
+    expect(s.hot.mark).toHaveBeenCalledWith('pond', 5000);
+  });
+
+  it('sends the alert without a snapshot when storing it fails, and counts the error', async () => {
+    const s = setup({ events: [event()] });
+    s.snapshots.save.mockRejectedValueOnce(new Error('EACCES: read-only file system'));
+    expect(await s.processor.process(job())).toBe('analysed');
+    expect(s.emitted[0].snapshotPath).toBeUndefined();
+    expect((await s.metrics.snapshotErrors.get()).values[0].value).toBe(1);
+  });
+});
