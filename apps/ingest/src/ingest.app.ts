@@ -1,0 +1,76 @@
+// Wires ingest: Redis adapters, the ffmpeg reader factory, the services, probes. No logic lives here.
+import { Redis } from 'ioredis';
+import { createLogger, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
+import { CameraConfigStore, CameraLeases, CameraStatusStream, FrameStore, FramesQueue, HotMarks, InflightGate } from '@xl/queue';
+import { IngestMetrics } from './metrics';
+import { FileCameraSource, RedisCameraSource } from './repositories/camera-source.repository';
+import { RedisFramePublisher } from './repositories/frame-publisher.repository';
+import { cameraReaderFactory } from './repositories/frame-source.repository';
+import { CameraPipeline } from './services/camera-pipeline';
+import { IngestService } from './services/ingest.service';
+import type { IngestSettings } from './settings';
+
+export interface IngestApp {
+  service: IngestService;
+  metrics: IngestMetrics;
+  probes: ProbeServer;
+  /** Stops the ffmpegs, releases the leases, closes connections and the probe server. */
+  close(): Promise<void>;
+}
+
+export async function startIngest(settings: IngestSettings, log: Logger = createLogger('ingest')): Promise<IngestApp> {
+  const redis = new Redis(settings.REDIS_URL, { lazyConnect: false });
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const keyPrefix = settings.KEY_PREFIX;
+  const metrics = new IngestMetrics();
+  const queue = new FramesQueue({ connection: redis, prefix: settings.QUEUE_PREFIX });
+  const publisher = new RedisFramePublisher(
+    new InflightGate(redis, { keyPrefix }),
+    new FrameStore(redis, { keyPrefix }),
+    queue,
+    new HotMarks(redis, { keyPrefix }),
+    { frameTtlMs: settings.FRAME_TTL_MS, inflightTtlMs: settings.INFLIGHT_TTL_MS },
+  );
+  const status = new CameraStatusStream(redis, { keyPrefix });
+  const sources = cameraReaderFactory(
+    { width: settings.MODEL_INPUT_WIDTH, height: settings.MODEL_INPUT_HEIGHT, stopGraceMs: settings.STOP_GRACE_MS, ffmpegPath: settings.FFMPEG_PATH },
+    log,
+  );
+  const cameras = settings.CAMERAS_FILE
+    ? new FileCameraSource(settings.CAMERAS_FILE)
+    : new RedisCameraSource(new CameraConfigStore(redis, { keyPrefix }), log);
+  const service = new IngestService(
+    {
+      cameras,
+      leases: new CameraLeases(redis, { ownerId: settings.INGEST_ID, ttlMs: settings.LEASE_TTL_MS, keyPrefix }),
+      pipelines: (camera) => new CameraPipeline(camera, { sources, publisher, status, metrics, log, ingestId: settings.INGEST_ID }),
+      metrics,
+      log,
+    },
+    { capacity: settings.INGEST_CAPACITY, tickMs: settings.tickMs },
+  );
+
+  const probes = await startProbeServer({
+    port: settings.METRICS_PORT,
+    host: settings.METRICS_HOST,
+    registry: metrics.registry,
+    ready: async () => service.ready && (await redis.ping()) === 'PONG',
+  });
+  await service.start();
+  log.info(
+    { ingestId: settings.INGEST_ID, port: probes.port, capacity: settings.INGEST_CAPACITY, source: settings.CAMERAS_FILE ?? 'redis' },
+    'ingest started',
+  );
+
+  return {
+    service,
+    metrics,
+    probes,
+    close: async () => {
+      await service.stop();
+      await queue.close();
+      await redis.quit().catch(() => redis.disconnect());
+      await probes.close();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { OfflineReason } from '@xl/contracts';
+
+/** What happened to a frame that ffmpeg delivered. */
+export type FrameOutcome = 'published' | 'dropped_inflight' | 'skipped_no_motion' | 'error';
+
+/** Ingest's Prometheus metrics on a registry of its own. Labels carry camera ids, never URLs. */
+export class IngestMetrics {
+  readonly registry = new Registry();
+  readonly frames = new Counter({
+    name: 'xl_ingest_frames_total',
+    help: 'Frames received from ffmpeg, by outcome: published (to the frames queue), dropped_inflight (the camera already had a frame in flight), skipped_no_motion (motion gate), error (Redis failure)',
+    labelNames: ['camera', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly published = new Counter({
+    name: 'xl_ingest_published_total',
+    help: 'Frames published, by why: motion, hot (the analyzer has live tracks), heartbeat',
+    labelNames: ['camera', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly cameraUp = new Gauge({
+    name: 'xl_camera_up',
+    help: '1 while the camera delivers frames to this worker, 0 while it is offline',
+    labelNames: ['camera'] as const,
+    registers: [this.registry],
+  });
+  readonly restarts = new Counter({
+    name: 'xl_ffmpeg_restarts_total',
+    help: 'ffmpeg respawns, by offline reason',
+    labelNames: ['camera', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly owned = new Gauge({
+    name: 'xl_ingest_cameras_owned',
+    help: 'Cameras whose lease this worker holds',
+    registers: [this.registry],
+  });
+  readonly leaseErrors = new Counter({
+    name: 'xl_ingest_lease_errors_total',
+    help: 'Lease rounds (renew/claim) that failed, e.g. Redis unreachable',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'xl_ingest_' });
+  }
+
+  frame(camera: string, outcome: FrameOutcome): void {
+    this.frames.inc({ camera, outcome });
+  }
+
+  restart(camera: string, reason: OfflineReason): void {
+    this.restarts.inc({ camera, reason });
+  }
+
+  /** Forgets a camera's series once this worker no longer owns it. */
+  forget(camera: string): void {
+    this.cameraUp.remove({ camera });
+  }
+}

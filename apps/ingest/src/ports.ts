@@ -1,0 +1,58 @@
+// What the ingest services need from the outside world. Real implementations live in repositories/
+// (Redis, ffmpeg, files); unit tests pass fakes.
+import type { CameraConfig } from '@xl/config';
+import type { CameraStatusEvent, FrameJob } from '@xl/contracts';
+import type { CameraReaderEvents } from '@xl/media';
+
+type Handler<K extends keyof CameraReaderEvents> = (...args: CameraReaderEvents[K]) => void;
+
+/** Callbacks of a camera's frame source (the events of CameraReader). */
+export interface FrameSourceHandlers {
+  frame: Handler<'frame'>;
+  online: Handler<'online'>;
+  offline: Handler<'offline'>;
+  recovered: Handler<'recovered'>;
+  restart: Handler<'restart'>;
+}
+
+/** A running frame source (one supervised ffmpeg). */
+export interface FrameSource {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export type FrameSourceFactory = (camera: CameraConfig, handlers: FrameSourceHandlers) => FrameSource;
+
+export type PublishResult = 'published' | 'dropped_inflight';
+
+export interface FramePublisher {
+  /**
+   * Takes the camera's in-flight gate, stores the bytes with a TTL and queues the job (key filled
+   * in). 'dropped_inflight' when another frame of the camera holds the gate.
+   */
+  publish(job: Omit<FrameJob, 'key'>, data: Uint8Array): Promise<PublishResult>;
+  /** The analyzer marked the camera hot (it has live tracks). */
+  isHot(cameraId: string): Promise<boolean>;
+}
+
+export interface StatusPublisher {
+  publish(event: CameraStatusEvent): Promise<unknown>;
+}
+
+/** Camera leases shared by the ingest workers (CameraLeases in @xl/queue). */
+export interface LeasePort {
+  /** Records this worker as alive; returns the number of live workers. */
+  heartbeat(): Promise<number>;
+  claim(candidates: string[], max: number): Promise<string[]>;
+  /** Renews; returns the ids this worker no longer holds. */
+  renew(cameraIds: string[]): Promise<string[]>;
+  release(cameraIds: string[]): Promise<void>;
+  leave(): Promise<void>;
+}
+
+/** Where the camera list comes from: a file, or the configuration published to Redis. */
+export interface CameraSource {
+  load(): Promise<CameraConfig[]>;
+  /** Calls onChange when the list may have changed; resolves to an unsubscribe function. */
+  watch(onChange: () => void): Promise<() => Promise<void>>;
+}

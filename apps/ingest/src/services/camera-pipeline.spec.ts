@@ -1,0 +1,162 @@
+import { parseCamera } from '@xl/config';
+import type { CameraStatusEvent, FrameJob } from '@xl/contracts';
+import type { RawFrame } from '@xl/media';
+import { createLogger } from '@xl/observability';
+import { IngestMetrics } from '../metrics';
+import type { FramePublisher, FrameSourceHandlers, PublishResult } from '../ports';
+import { CameraPipeline } from './camera-pipeline';
+
+const S = 64; // small frames keep the test fast; 1/8 grid = 8×8 cells
+const log = createLogger('test', 'silent');
+
+function frameOf(seq: number, capturedAt: number, paint?: [number, number]): RawFrame {
+  const data = Buffer.alloc(S * S * 3, 90);
+  if (paint) {
+    const [x0, y0] = paint;
+    for (let y = y0; y < y0 + 16; y++) for (let x = x0; x < x0 + 16; x++) data.fill(250, (y * S + x) * 3, (y * S + x) * 3 + 3);
+  }
+  return { data, seq, capturedAt, width: S, height: S, source: { width: 640, height: 640 } };
+}
+
+function setup(cameraOverrides: Record<string, unknown> = {}) {
+  const camera = parseCamera({ id: 'pond-1', url: 'rtsp://u:p@h/main', subUrl: 'rtsp://u:p@h/sub', motion: { heartbeatSeconds: 5 }, ...cameraOverrides });
+  let handlers!: FrameSourceHandlers;
+  const source = { start: jest.fn(), stop: jest.fn(async () => undefined) };
+  const jobs: Omit<FrameJob, 'key'>[] = [];
+  let gate: PublishResult = 'published';
+  let hot = false;
+  const publisher: FramePublisher = {
+    publish: jest.fn(async (job: Omit<FrameJob, 'key'>) => {
+      jobs.push(job);
+      return gate;
+    }),
+    isHot: jest.fn(async () => hot),
+  };
+  const events: CameraStatusEvent[] = [];
+  const status = { publish: jest.fn(async (e: CameraStatusEvent) => void events.push(e)) };
+  const metrics = new IngestMetrics();
+  const pipeline = new CameraPipeline(camera, {
+    sources: (_c, h) => {
+      handlers = h;
+      return source;
+    },
+    publisher,
+    status,
+    metrics,
+    log,
+    ingestId: 'ingest-a',
+  });
+  pipeline.start();
+  const count = async (outcome: string) =>
+    (await metrics.frames.get()).values.find((v) => v.labels.outcome === outcome && v.labels.camera === 'pond-1')?.value ?? 0;
+  return {
+    pipeline,
+    handlers: () => handlers,
+    source,
+    jobs,
+    events,
+    metrics,
+    publisher,
+    count,
+    setGate: (g: PublishResult) => (gate = g),
+    setHot: (h: boolean) => (hot = h),
+  };
+}
+
+describe('CameraPipeline', () => {
+  it('publishes the first frame as a heartbeat with full metadata', async () => {
+    const t = setup();
+    expect(t.source.start).toHaveBeenCalled();
+    expect(await t.pipeline.onFrame(frameOf(1000, 50_000))).toBe('published');
+    expect(t.jobs[0]).toEqual({
+      cameraId: 'pond-1',
+      seq: 1000,
+      capturedAt: 50_000,
+      width: S,
+      height: S,
+      pixelFormat: 'bgr24',
+      letterbox: { srcWidth: 640, srcHeight: 640, scale: 0.1, padX: 0, padY: 0 },
+      reason: 'heartbeat',
+      motion: 0,
+      ingestId: 'ingest-a',
+    });
+  });
+
+  it('skips still frames until the heartbeat is due, publishes motion at once', async () => {
+    const t = setup();
+    await t.pipeline.onFrame(frameOf(1, 0));
+    expect(await t.pipeline.onFrame(frameOf(2, 500))).toBe('skipped_no_motion');
+    expect(await t.pipeline.onFrame(frameOf(3, 4_999))).toBe('skipped_no_motion');
+    expect(await t.pipeline.onFrame(frameOf(4, 5_000))).toBe('published');
+    expect(t.jobs[1].reason).toBe('heartbeat');
+    expect(await t.pipeline.onFrame(frameOf(5, 5_500, [16, 16]))).toBe('published');
+    expect(t.jobs[2].reason).toBe('motion');
+    expect(t.jobs[2].motion).toBeGreaterThan(0.05);
+    expect(await t.count('skipped_no_motion')).toBe(2);
+    expect(await t.count('published')).toBe(3);
+  });
+
+  it('publishes every still frame of a hot camera', async () => {
+    const t = setup();
+    await t.pipeline.onFrame(frameOf(1, 0));
+    t.setHot(true);
+    expect(await t.pipeline.onFrame(frameOf(2, 500))).toBe('published');
+    expect(t.jobs[1].reason).toBe('hot');
+    t.setHot(false);
+    expect(await t.pipeline.onFrame(frameOf(3, 1000))).toBe('skipped_no_motion');
+  });
+
+  it('ignores motion inside the camera masks', async () => {
+    const t = setup({ masks: [[[0, 0], [0.5, 0], [0.5, 0.5], [0, 0.5]]] });
+    await t.pipeline.onFrame(frameOf(1, 0));
+    expect(await t.pipeline.onFrame(frameOf(2, 500, [0, 0]))).toBe('skipped_no_motion');
+    expect(await t.pipeline.onFrame(frameOf(3, 1000, [40, 40]))).toBe('published');
+  });
+
+  it('counts frames dropped at the in-flight gate and retries the heartbeat on the next frame', async () => {
+    const t = setup();
+    t.setGate('dropped_inflight');
+    expect(await t.pipeline.onFrame(frameOf(1, 0))).toBe('dropped_inflight');
+    t.setGate('published');
+    expect(await t.pipeline.onFrame(frameOf(2, 500))).toBe('published');
+    expect(t.jobs[1].reason).toBe('heartbeat');
+    expect(await t.count('dropped_inflight')).toBe(1);
+  });
+
+  it('drops a frame that arrives while the previous one is still being published', async () => {
+    const t = setup();
+    let finish!: (r: PublishResult) => void;
+    (t.publisher.publish as jest.Mock).mockImplementationOnce(() => new Promise<PublishResult>((r) => (finish = r)));
+    const first = t.pipeline.onFrame(frameOf(1, 0));
+    expect(await t.pipeline.onFrame(frameOf(2, 500, [16, 16]))).toBe('dropped_inflight');
+    finish('published');
+    expect(await first).toBe('published');
+  });
+
+  it('counts a Redis failure as an error and keeps going', async () => {
+    const t = setup();
+    (t.publisher.publish as jest.Mock).mockRejectedValueOnce(new Error('ECONNRESET'));
+    expect(await t.pipeline.onFrame(frameOf(1, 0))).toBe('error');
+    expect(await t.pipeline.onFrame(frameOf(2, 500))).toBe('published');
+  });
+
+  it('turns reader events into ordered status events, camera_up and restart counts', async () => {
+    const t = setup();
+    const h = t.handlers();
+    h.online({ at: 1 });
+    h.offline({ at: 2, reason: 'refused', detail: 'Connection refused' });
+    h.restart({ at: 2, reason: 'refused', attempt: 1, delayMs: 1000 });
+    expect((await t.metrics.cameraUp.get()).values[0].value).toBe(0);
+    h.recovered({ at: 3, downMs: 1, reason: 'refused' });
+    await t.pipeline.stop();
+    expect(t.events).toEqual([
+      { cameraId: 'pond-1', ingestId: 'ingest-a', status: 'online', at: 1 },
+      { cameraId: 'pond-1', ingestId: 'ingest-a', status: 'offline', at: 2, reason: 'refused', detail: 'Connection refused' },
+      { cameraId: 'pond-1', ingestId: 'ingest-a', status: 'recovered', at: 3 },
+    ]);
+    const restarts = (await t.metrics.restarts.get()).values;
+    expect(restarts).toEqual([expect.objectContaining({ labels: { camera: 'pond-1', reason: 'refused' }, value: 1 })]);
+    expect(t.source.stop).toHaveBeenCalled();
+    expect((await t.metrics.cameraUp.get()).values).toEqual([]); // forgotten once no longer owned
+  });
+});

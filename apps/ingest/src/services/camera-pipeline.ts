@@ -1,0 +1,155 @@
+// One owned camera: frames from its reader → motion gate → in-flight gate → Redis + frames queue,
+// and its status events. Orchestration only: every side effect goes through a port.
+import type { CameraConfig } from '@xl/config';
+import type { CameraStatusEvent, FramePublishReason } from '@xl/contracts';
+import type { RawFrame } from '@xl/media';
+import type { Logger } from '@xl/observability';
+import { computeLetterbox, MotionDetector } from '@xl/vision';
+import type { FrameOutcome, IngestMetrics } from '../metrics';
+import type { FramePublisher, FrameSource, FrameSourceFactory, StatusPublisher } from '../ports';
+
+export interface PipelineDeps {
+  sources: FrameSourceFactory;
+  publisher: FramePublisher;
+  status: StatusPublisher;
+  metrics: IngestMetrics;
+  log: Logger;
+  ingestId: string;
+}
+
+export class CameraPipeline {
+  private source: FrameSource | null = null;
+  private motion: MotionDetector | null = null;
+  private motionFor = '';
+  private lastPublishedAt = -Infinity;
+  private busy = false;
+  private statusChain: Promise<void> = Promise.resolve();
+  private readonly heartbeatMs: number;
+  private readonly cameraId: string;
+
+  constructor(
+    readonly camera: CameraConfig,
+    private readonly deps: PipelineDeps,
+  ) {
+    this.cameraId = camera.id;
+    this.heartbeatMs = camera.motion.heartbeatSeconds * 1000;
+  }
+
+  start(): void {
+    if (this.source) return;
+    const { metrics } = this.deps;
+    const id = this.cameraId;
+    this.source = this.deps.sources(this.camera, {
+      frame: (frame) => void this.onFrame(frame),
+      online: ({ at }) => {
+        metrics.cameraUp.set({ camera: id }, 1);
+        this.status({ status: 'online', at });
+      },
+      offline: ({ at, reason, detail }) => {
+        metrics.cameraUp.set({ camera: id }, 0);
+        this.motion?.reset(); // the next picture is not comparable with the last one before the outage
+        this.status({ status: 'offline', at, reason, detail });
+      },
+      recovered: ({ at }) => {
+        metrics.cameraUp.set({ camera: id }, 1);
+        this.status({ status: 'recovered', at });
+      },
+      restart: ({ reason }) => metrics.restart(id, reason),
+    });
+    this.source.start();
+  }
+
+  /** Stops the reader and waits for pending status events. */
+  async stop(): Promise<void> {
+    const source = this.source;
+    this.source = null;
+    if (source) await source.stop();
+    await this.statusChain;
+    this.deps.metrics.forget(this.cameraId);
+  }
+
+  /** Decides and publishes one frame; returns what happened to it. */
+  async onFrame(frame: RawFrame): Promise<FrameOutcome> {
+    const outcome = await this.handle(frame);
+    this.deps.metrics.frame(this.cameraId, outcome);
+    return outcome;
+  }
+
+  private async handle(frame: RawFrame): Promise<FrameOutcome> {
+    const { width, height, source } = frame;
+    const letterbox = computeLetterbox(source.width, source.height, width, height);
+    const motion = this.motionDetector(frame, letterbox).update(frame.data);
+    const reason = await this.publishReason(motion, frame.capturedAt);
+    if (!reason) return 'skipped_no_motion';
+    // One frame of this camera on its way to Redis at a time; a frame arriving meanwhile would only
+    // find the in-flight gate held anyway.
+    if (this.busy) return 'dropped_inflight';
+    this.busy = true;
+    try {
+      const job = {
+        cameraId: this.cameraId,
+        seq: frame.seq,
+        capturedAt: frame.capturedAt,
+        width,
+        height,
+        pixelFormat: 'bgr24' as const,
+        letterbox,
+        reason,
+        motion,
+        ingestId: this.deps.ingestId,
+      };
+      const result = await this.deps.publisher.publish(job, frame.data);
+      if (result === 'published') {
+        this.lastPublishedAt = frame.capturedAt;
+        this.deps.metrics.published.inc({ camera: this.cameraId, reason });
+      }
+      return result;
+    } catch (err) {
+      this.deps.log.warn({ camera: this.cameraId, seq: frame.seq, err: (err as Error).message }, 'publishing a frame failed');
+      return 'error';
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Motion first (free), then the heartbeat (free), then the analyzer's hot mark (one Redis read). */
+  private async publishReason(motion: number, capturedAt: number): Promise<FramePublishReason | null> {
+    if (motion >= this.camera.motion.minChangedFraction && motion > 0) return 'motion';
+    if (capturedAt - this.lastPublishedAt >= this.heartbeatMs) return 'heartbeat';
+    try {
+      if (await this.deps.publisher.isHot(this.cameraId)) return 'hot';
+    } catch (err) {
+      // Redis trouble: publishing would fail too; count the frame as skipped rather than guess.
+      this.deps.log.debug({ camera: this.cameraId, err: (err as Error).message }, 'hot mark unreadable');
+    }
+    return null;
+  }
+
+  /** Built on the first frame and again when the stream size changes (masks depend on it). */
+  private motionDetector(frame: RawFrame, letterbox: ReturnType<typeof computeLetterbox>): MotionDetector {
+    const key = `${frame.source.width}x${frame.source.height}>${frame.width}x${frame.height}`;
+    if (!this.motion || this.motionFor !== key) {
+      this.motion = new MotionDetector({
+        width: frame.width,
+        height: frame.height,
+        letterbox,
+        masks: this.camera.masks,
+        threshold: this.camera.motion.threshold,
+      });
+      this.motionFor = key;
+    }
+    return this.motion;
+  }
+
+  /** Status events go out in order, each after the previous one. */
+  private status(event: Omit<CameraStatusEvent, 'cameraId' | 'ingestId'>): void {
+    const full: CameraStatusEvent = { cameraId: this.cameraId, ingestId: this.deps.ingestId, ...event };
+    this.deps.log.info({ camera: this.cameraId, status: event.status, reason: event.reason, detail: event.detail }, 'camera status');
+    this.statusChain = this.statusChain
+      .then(() => this.deps.status.publish(full))
+      .then(
+        () => undefined,
+        (err: Error) => this.deps.log.error({ camera: this.cameraId, status: event.status, err: err.message }, 'status event not published'),
+      );
+  }
+}

@@ -1,0 +1,205 @@
+import { parseCamera, type CameraConfig } from '@xl/config';
+import { createLogger } from '@xl/observability';
+import { IngestMetrics } from '../metrics';
+import type { CameraSource, LeasePort } from '../ports';
+import { IngestService, type Pipeline } from './ingest.service';
+
+const log = createLogger('test', 'silent');
+
+/** Leases with Redis semantics (NX claim, owner-only renew/release, TTL, worker heartbeats) on a fake clock. */
+class MemoryLeaseTable {
+  now = 0;
+  readonly leases = new Map<string, { owner: string; until: number }>();
+  readonly beats = new Map<string, number>();
+  failNext = false;
+  constructor(readonly ttlMs: number) {}
+  holder(id: string): string | null {
+    const l = this.leases.get(id);
+    return l && l.until > this.now ? l.owner : null;
+  }
+  port(owner: string): LeasePort & { calls: string[] } {
+    const calls: string[] = [];
+    const check = () => {
+      if (this.failNext) {
+        this.failNext = false;
+        throw new Error('redis down');
+      }
+    };
+    return {
+      calls,
+      heartbeat: async () => {
+        check();
+        this.beats.set(owner, this.now);
+        return [...this.beats.values()].filter((t) => t > this.now - this.ttlMs).length;
+      },
+      claim: async (candidates, max) => {
+        const got: string[] = [];
+        for (const id of candidates) {
+          if (got.length >= max) break;
+          if (this.holder(id) === null) {
+            this.leases.set(id, { owner, until: this.now + this.ttlMs });
+            got.push(id);
+          }
+        }
+        calls.push(`claim ${got.join(',')}`);
+        return got;
+      },
+      renew: async (ids) => {
+        const lost = ids.filter((id) => this.holder(id) !== owner);
+        for (const id of ids) if (!lost.includes(id)) this.leases.get(id)!.until = this.now + this.ttlMs;
+        return lost;
+      },
+      release: async (ids) => {
+        calls.push(`release ${ids.join(',')}`);
+        for (const id of ids) if (this.holder(id) === owner) this.leases.delete(id);
+      },
+      leave: async () => {
+        calls.push('leave');
+        this.beats.delete(owner);
+      },
+    };
+  }
+}
+
+class FakeCameras implements CameraSource {
+  private onChange: (() => void) | null = null;
+  unwatched = false;
+  constructor(public list: CameraConfig[]) {}
+  async load() {
+    return this.list;
+  }
+  async watch(onChange: () => void) {
+    this.onChange = onChange;
+    return async () => void (this.unwatched = true);
+  }
+  change(list: CameraConfig[]) {
+    this.list = list;
+    this.onChange?.();
+  }
+}
+
+const cams = (n: number, extra: Record<string, unknown> = {}) =>
+  Array.from({ length: n }, (_, i) => parseCamera({ id: `cam-${i + 1}`, url: `rtsp://h/${i + 1}`, ...extra }));
+
+function worker(table: MemoryLeaseTable, owner: string, cameras: CameraSource, capacity = 10) {
+  const running = new Map<string, CameraConfig>();
+  const log_: string[] = [];
+  const pipelines = (camera: CameraConfig): Pipeline => ({
+    start: () => {
+      running.set(camera.id, camera);
+      log_.push(`start ${camera.id}`);
+    },
+    stop: async () => {
+      running.delete(camera.id);
+      log_.push(`stop ${camera.id}`);
+    },
+  });
+  const leases = table.port(owner);
+  const metrics = new IngestMetrics();
+  const service = new IngestService({ cameras, leases, pipelines, metrics, log }, { capacity, tickMs: 1000, random: () => 0 });
+  return { service, running, leases, metrics, log: log_ };
+}
+
+describe('IngestService', () => {
+  it('claims up to its capacity and runs a pipeline per owned camera', async () => {
+    const table = new MemoryLeaseTable(3000);
+    const w = worker(table, 'a', new FakeCameras(cams(6)), 4);
+    await w.service.reload();
+    await w.service.tick();
+    expect(w.service.ownedIds).toHaveLength(4);
+    expect([...w.running.keys()].sort()).toEqual([...w.service.ownedIds].sort());
+    expect((await w.metrics.owned.get()).values[0].value).toBe(4);
+  });
+
+  it('splits cameras fairly between workers, each camera owned exactly once', async () => {
+    const table = new MemoryLeaseTable(3000);
+    const cameras = new FakeCameras(cams(6));
+    const a = worker(table, 'a', cameras);
+    const b = worker(table, 'b', cameras);
+    await a.service.reload();
+    await b.service.reload();
+    await a.service.tick(); // a alone: takes all 6
+    expect(a.service.ownedIds).toHaveLength(6);
+    await b.service.tick(); // b arrives: nothing free yet
+    await a.service.tick(); // a sees 2 workers: hands 3 back
+    await b.service.tick(); // b claims them
+    expect(a.service.ownedIds).toHaveLength(3);
+    expect(b.service.ownedIds).toHaveLength(3);
+    const all = [...a.service.ownedIds, ...b.service.ownedIds].sort();
+    expect(all).toEqual(cams(6).map((c) => c.id).sort());
+    for (const id of all) expect(table.holder(id)).toBe(a.service.ownedIds.includes(id) ? 'a' : 'b');
+  });
+
+  it("takes over a dead worker's cameras once its leases expire", async () => {
+    const table = new MemoryLeaseTable(3000);
+    const cameras = new FakeCameras(cams(6));
+    const a = worker(table, 'a', cameras);
+    const b = worker(table, 'b', cameras);
+    for (const w of [a, b]) await w.service.reload();
+    for (let i = 0; i < 3; i++) for (const w of [a, b]) await w.service.tick();
+    expect(b.service.ownedIds).toHaveLength(3);
+    // a dies (no more ticks); b keeps ticking every second
+    for (let t = 1; t <= 4; t++) {
+      table.now += 1000;
+      await b.service.tick();
+    }
+    expect(b.service.ownedIds).toHaveLength(6);
+  });
+
+  it('stops a pipeline whose lease was lost without releasing the new owner', async () => {
+    const table = new MemoryLeaseTable(3000);
+    const a = worker(table, 'a', new FakeCameras(cams(2)));
+    await a.service.reload();
+    await a.service.tick();
+    table.leases.set('cam-1', { owner: 'intruder', until: 1e9 });
+    await a.service.tick();
+    expect(a.service.ownedIds).toEqual(['cam-2']);
+    expect(a.log).toContain('stop cam-1');
+    expect(table.holder('cam-1')).toBe('intruder');
+    expect(a.leases.calls.filter((c) => c.startsWith('release'))).toEqual([]);
+  });
+
+  it('follows configuration changes: restarts changed cameras, drops removed and disabled ones', async () => {
+    const table = new MemoryLeaseTable(3000);
+    const cameras = new FakeCameras(cams(3));
+    const a = worker(table, 'a', cameras);
+    await a.service.start();
+    expect(a.service.ownedIds.sort()).toEqual(['cam-1', 'cam-2', 'cam-3']);
+    const [c1] = cams(1, { fps: 5 });
+    const c3 = parseCamera({ id: 'cam-3', url: 'rtsp://h/3', enabled: false });
+    cameras.change([c1, c3]);
+    await a.service.reload(); // queued behind the change-triggered reload
+    expect(a.running.get('cam-1')?.fps).toBe(5);
+    expect(a.service.ownedIds).toEqual(['cam-1']);
+    expect(a.log).toEqual(expect.arrayContaining(['stop cam-1', 'stop cam-2', 'stop cam-3']));
+    expect(table.holder('cam-2')).toBeNull();
+    expect(table.holder('cam-1')).toBe('a');
+    await a.service.stop();
+  });
+
+  it('on stop: stops every pipeline, releases every lease, leaves the worker set, unsubscribes', async () => {
+    const table = new MemoryLeaseTable(3000);
+    const cameras = new FakeCameras(cams(3));
+    const a = worker(table, 'a', cameras);
+    await a.service.start();
+    await a.service.stop();
+    expect(a.running.size).toBe(0);
+    expect(['cam-1', 'cam-2', 'cam-3'].map((id) => table.holder(id))).toEqual([null, null, null]);
+    expect(a.leases.calls).toContain('leave');
+    expect(cameras.unwatched).toBe(true);
+    expect(a.service.ready).toBe(false);
+    await a.service.tick(); // a late timer tick claims nothing
+    expect(a.running.size).toBe(0);
+  });
+
+  it('survives a failed lease round and counts it', async () => {
+    const table = new MemoryLeaseTable(3000);
+    const a = worker(table, 'a', new FakeCameras(cams(2)));
+    await a.service.reload();
+    table.failNext = true;
+    await a.service.tick();
+    expect((await a.metrics.leaseErrors.get()).values[0].value).toBe(1);
+    await a.service.tick();
+    expect(a.service.ownedIds).toHaveLength(2);
+  });
+});

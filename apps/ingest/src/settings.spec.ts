@@ -1,0 +1,31 @@
+import { loadIngestSettings } from './settings';
+
+describe('ingest settings', () => {
+  it('has working defaults', () => {
+    const s = loadIngestSettings({});
+    expect(s).toMatchObject({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      INGEST_CAPACITY: 32,
+      LEASE_TTL_MS: 10_000,
+      CLAIM_INTERVAL_MS: 2_000,
+      FRAME_TTL_MS: 5_000,
+      INFLIGHT_TTL_MS: 5_000,
+      MODEL_INPUT_WIDTH: 416,
+      MODEL_INPUT_HEIGHT: 416,
+      QUEUE_PREFIX: 'xl',
+      KEY_PREFIX: '',
+    });
+    expect(s.INGEST_ID).toMatch(/^ingest-/);
+    expect(s.tickMs).toBe(2000);
+  });
+
+  it('renews at least three times per lease lifetime', () => {
+    expect(loadIngestSettings({ LEASE_TTL_MS: '1500', CLAIM_INTERVAL_MS: '2000' }).tickMs).toBe(500);
+  });
+
+  it('names the variable and the bound it breaks', () => {
+    expect(() => loadIngestSettings({ INGEST_CAPACITY: '0' })).toThrow(/INGEST_CAPACITY: .*>=1/);
+    expect(() => loadIngestSettings({ LEASE_TTL_MS: 'soon' })).toThrow(/LEASE_TTL_MS/);
+    expect(() => loadIngestSettings({ INGEST_ID: 'has space' })).toThrow(/INGEST_ID/);
+  });
+});

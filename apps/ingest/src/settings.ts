@@ -1,0 +1,49 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+const int = (min: number, max: number, def: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+/** Ingest settings from the environment. Every field: description, default, bounds. Unknown variables are ignored (it is the environment). */
+export const ingestSettingsSchema = z
+  .object({
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379').describe('Redis with the frames queue, frame store, leases, status stream and camera configuration'),
+    INGEST_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1–128 letters, digits, _ . : -')
+      .default(`ingest-${os.hostname()}-${process.pid}`)
+      .describe('this worker: the value of its camera leases, and ingestId in frame jobs and status events'),
+    INGEST_CAPACITY: int(1, 1024, 32).describe('most cameras this worker reads at once (one ffmpeg each; a 640×360 sub stream at 2 fps costs ~2 % of a core)'),
+    LEASE_TTL_MS: int(500, 600_000, 10_000).describe("camera lease lifetime: a dead worker's cameras are taken over within this plus one claim interval"),
+    CLAIM_INTERVAL_MS: int(100, 60_000, 2_000).describe('how often leases are renewed and free cameras claimed (renewal also runs at least every LEASE_TTL_MS / 3)'),
+    CAMERAS_FILE: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('YAML/JSON camera file for standalone use; when absent, cameras come from the configuration alerts-api publishes to Redis, followed live'),
+    FRAME_TTL_MS: int(100, 600_000, 5_000).describe("lifetime of a frame's bytes in Redis; an analyzer that has not taken it by then never will"),
+    INFLIGHT_TTL_MS: int(100, 600_000, 5_000).describe('in-flight gate lifetime: frees a camera whose frame was lost with its analyzer'),
+    MODEL_INPUT_WIDTH: int(32, 4096, 416).describe('detector input width: frames are letterboxed to this size'),
+    MODEL_INPUT_HEIGHT: int(32, 4096, 416).describe('detector input height'),
+    METRICS_PORT: int(0, 65535, 9101).describe('port of /healthz, /readyz and /metrics (0 = any free port)'),
+    METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('bind address of the probe server (0.0.0.0 in containers)'),
+    QUEUE_PREFIX: z.string().min(1).max(64).default('xl').describe('BullMQ key prefix of the frames queue; must match the analyzer'),
+    KEY_PREFIX: z.string().max(64).default('').describe('prepended to every other Redis key (frames, gates, hot marks, leases, status, config); must match analyzer and alerts-api'),
+    FFMPEG_PATH: z.string().min(1).optional().describe('ffmpeg binary; default: ffmpeg on the PATH'),
+    STOP_GRACE_MS: int(100, 30_000, 1_000).describe("stopping ffmpeg: 'q' on stdin, SIGTERM after this, SIGKILL after twice this"),
+  })
+  .transform((s) => ({
+    ...s,
+    // Renewal must beat expiry with room for a slow round trip.
+    tickMs: Math.min(s.CLAIM_INTERVAL_MS, Math.floor(s.LEASE_TTL_MS / 3)),
+  }));
+
+export type IngestSettings = z.infer<typeof ingestSettingsSchema>;
+
+export function loadIngestSettings(env: NodeJS.ProcessEnv = process.env): IngestSettings {
+  const result = ingestSettingsSchema.safeParse(env);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid ingest settings: ${issues}`);
+  }
+  return result.data;
+}
