@@ -5,6 +5,7 @@ import type { ScopeFilter } from '../auth/scope.service';
 import { parseJsonColumn } from '../common/json';
 import { KYSELY } from '../core/tokens';
 import { isPostgres } from '../db/dialect';
+import { inScope, inSubtrees } from '../db/scope-condition';
 import type { AlertsTable, AlertTransitionsTable, Database } from '../db/schema';
 import type { Actor, Alert, AlertTransition } from './alert';
 
@@ -153,20 +154,12 @@ export class AlertsRepository {
   async list(scope: ScopeFilter, f: AlertListFilter): Promise<Alert[]> {
     let q = this.select(this.db);
     if (!scope.all) {
-      const { regionRoots, cameraIds } = scope;
-      if (!regionRoots.length && !cameraIds.length) return [];
-      q = q.where((eb) =>
-        eb.or([
-          ...(cameraIds.length ? [eb('alerts.camera_id', 'in', cameraIds)] : []),
-          ...(regionRoots.length
-            ? [eb('alerts.region_id', 'in', eb.selectFrom('region_closure').select('descendant_id').where('ancestor_id', 'in', regionRoots))]
-            : []),
-        ]),
-      );
+      if (!scope.regionRoots.length && !scope.cameraIds.length) return [];
+      q = q.where((eb) => inScope(eb, scope, { region: 'alerts.region_id', camera: 'alerts.camera_id' }));
     }
     if (f.regionRoot) {
       const root = f.regionRoot;
-      q = q.where('alerts.region_id', 'in', (eb) => eb.selectFrom('region_closure').select('descendant_id').where('ancestor_id', '=', root));
+      q = q.where('alerts.region_id', 'in', inSubtrees([root]));
     }
     if (f.from !== undefined) q = q.where('alerts.started_at', '>=', f.from);
     if (f.to !== undefined) q = q.where('alerts.started_at', '<', f.to);

@@ -5,6 +5,7 @@ import type { ScopeFilter } from '../auth/scope.service';
 import { parseJsonColumn } from '../common/json';
 import { KYSELY } from '../core/tokens';
 import type { CamerasTable, Database } from '../db/schema';
+import { inScope, inSubtrees } from '../db/scope-condition';
 
 export interface CameraRecord {
   config: CameraConfig;
@@ -63,20 +64,10 @@ export class CamerasRepository {
   async list(scope: ScopeFilter, regionRoot?: string): Promise<CameraRecord[]> {
     let query = this.db.selectFrom('cameras').selectAll();
     if (!scope.all) {
-      const { regionRoots, cameraIds } = scope;
-      if (!regionRoots.length && !cameraIds.length) return [];
-      query = query.where((eb) =>
-        eb.or([
-          ...(cameraIds.length ? [eb('id', 'in', cameraIds)] : []),
-          ...(regionRoots.length
-            ? [eb('region_id', 'in', eb.selectFrom('region_closure').select('descendant_id').where('ancestor_id', 'in', regionRoots))]
-            : []),
-        ]),
-      );
+      if (!scope.regionRoots.length && !scope.cameraIds.length) return [];
+      query = query.where((eb) => inScope(eb, scope, { region: 'cameras.region_id', camera: 'cameras.id' }));
     }
-    if (regionRoot) {
-      query = query.where('region_id', 'in', (eb) => eb.selectFrom('region_closure').select('descendant_id').where('ancestor_id', '=', regionRoot));
-    }
+    if (regionRoot) query = query.where('region_id', 'in', inSubtrees([regionRoot]));
     const rows = await query.orderBy('id').execute();
     return rows.map(toRecord);
   }

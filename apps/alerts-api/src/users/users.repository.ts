@@ -36,6 +36,21 @@ function toUser(row: UsersTable): UserWithHash {
   };
 }
 
+function toRow(user: UserWithHash): UsersTable {
+  return {
+    id: user.id,
+    username: user.username,
+    display_name: user.displayName,
+    password_hash: user.passwordHash,
+    role: user.role,
+    region_ids: JSON.stringify(user.regionIds),
+    camera_ids: JSON.stringify(user.cameraIds),
+    disabled: user.disabled ? 1 : 0,
+    created_at: user.createdAt,
+    updated_at: user.updatedAt,
+  };
+}
+
 /** Strips the password hash: what leaves the repository for anything but login. */
 export function publicUser(user: UserWithHash | User): User {
   const { passwordHash: _hash, ...rest } = user as UserWithHash;
@@ -62,37 +77,12 @@ export class UsersRepository {
   }
 
   async insert(user: UserWithHash): Promise<void> {
-    await this.db
-      .insertInto('users')
-      .values({
-        id: user.id,
-        username: user.username,
-        display_name: user.displayName,
-        password_hash: user.passwordHash,
-        role: user.role,
-        region_ids: JSON.stringify(user.regionIds),
-        camera_ids: JSON.stringify(user.cameraIds),
-        disabled: user.disabled ? 1 : 0,
-        created_at: user.createdAt,
-        updated_at: user.updatedAt,
-      })
-      .execute();
+    await this.db.insertInto('users').values(toRow(user)).execute();
   }
 
   async update(user: UserWithHash): Promise<void> {
-    await this.db
-      .updateTable('users')
-      .set({
-        display_name: user.displayName,
-        password_hash: user.passwordHash,
-        role: user.role,
-        region_ids: JSON.stringify(user.regionIds),
-        camera_ids: JSON.stringify(user.cameraIds),
-        disabled: user.disabled ? 1 : 0,
-        updated_at: user.updatedAt,
-      })
-      .where('id', '=', user.id)
-      .execute();
+    const { id, username: _username, created_at: _created, ...row } = toRow(user);
+    await this.db.updateTable('users').set(row).where('id', '=', id).execute();
   }
 
   async delete(id: string): Promise<void> {
