@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { createLogger, type Logger } from '@xl/observability';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { AppModule } from './app.module';
+import { AppModule, type PushOptions } from './app.module';
 import { ensureAdmin } from './bootstrap-admin';
 import type { Clock } from './common/clock';
 import { PinoNestLogger } from './core/nest-logger';
@@ -16,6 +16,8 @@ export interface CreateAppOptions {
   clock?: Clock;
   /** Serve OpenAPI at /docs (default true). */
   docs?: boolean;
+  /** WebSocket push / webhooks / MQTT options; false: in-process publisher only (seed). */
+  push?: PushOptions | false;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
     if (settings.admin && (await ensureAdmin(database.db, settings.admin))) logger.info({ username: settings.admin.username }, 'bootstrap admin created');
     const registry = options.registry ?? new Registry();
     if (!options.registry) collectDefaultMetrics({ register: registry });
-    const app = await NestFactory.create(AppModule.forRoot({ settings, database, logger, registry, clock: options.clock }), {
+    const app = await NestFactory.create(AppModule.forRoot({ settings, database, logger, registry, clock: options.clock }, { push: options.push }), {
       logger: new PinoNestLogger(logger),
       abortOnError: false,
     });

@@ -6,13 +6,25 @@ import { AuthModule } from './auth/auth.module';
 import { CoreModule, type CoreResources } from './core/core.module';
 import { DataModule } from './data.module';
 import { HealthController } from './health/health.controller';
+import { PushModule } from './realtime/push.module';
+
+export type PushOptions = Parameters<typeof PushModule.forRoot>[0];
+
+export interface AppModuleOptions {
+  /**
+   * Options of the WebSocket push, webhooks and MQTT (PushModule); `false` binds the in-process
+   * EventPublisher instead (no fan-out: tools and tests that need no push).
+   */
+  push?: PushOptions | false;
+}
 
 @Module({})
 export class AppModule {
-  static forRoot(resources: CoreResources): DynamicModule {
+  static forRoot(resources: CoreResources, options: AppModuleOptions = {}): DynamicModule {
+    const push = options.push === false ? InProcessEventsModule : PushModule.forRoot(options.push ?? {});
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(resources), DataModule, AuthModule, InProcessEventsModule, AdminModule, AlertsModule],
+      imports: [CoreModule.forRoot(resources), DataModule, AuthModule, push, AdminModule, AlertsModule],
       controllers: [HealthController],
     };
   }

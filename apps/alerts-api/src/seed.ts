@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   // No workers (the seed must not consume queues) and no tokens issued, so no secret warning.
   const settings = { ...loadSettings(process.env), runWorkers: false, jwtSecretGenerated: false };
   const logger = createLogger('alerts-api-seed', settings.logLevel === 'info' ? 'warn' : settings.logLevel);
-  const app = await createApp(settings, { logger, docs: false });
+  const app = await createApp(settings, { logger, docs: false, push: false });
   await app.init();
   try {
     const summary = await applySeed(app, seed, cameras);
