@@ -1,0 +1,222 @@
+// ingest in-process against real Redis, real ffmpeg and the RTSP camera simulator.
+import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { Redis } from 'ioredis';
+import type { CameraConfig } from '@xl/config';
+import type { CameraStatusEvent, OfflineReason } from '@xl/contracts';
+import { HotMarks } from '@xl/queue';
+import { CameraSimulator, describeWithShared, sharedPath, startGarbageServer, testRedisUrl, uniquePrefix } from '@xl/testing';
+import { startIngest, type IngestApp } from './ingest.app';
+import { loadIngestSettings } from './settings';
+import { FrameDrain, osdMasks, sleep, statusEvents, testCamera, waitFor, writeCamerasFile } from './testing/harness';
+
+const DROWNING = 'media/clips/drowning_sub.mp4';
+const STATIC = 'media/clips/static_sub.mp4';
+jest.setTimeout(45_000);
+
+describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulator)', () => {
+  const drowning = sharedPath(DROWNING)!;
+  const staticClip = sharedPath(STATIC)!;
+  let redis: Redis;
+  let keyPrefix: string;
+  let queuePrefix: string;
+  let sim: CameraSimulator;
+  let app: IngestApp | null;
+  let drain: FrameDrain | null;
+  let logLines: string[];
+
+  beforeAll(() => {
+    redis = new Redis(testRedisUrl());
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+  beforeEach(() => {
+    keyPrefix = `${uniquePrefix('ingest')}:`;
+    queuePrefix = uniquePrefix('ingestq');
+    sim = new CameraSimulator({ loopSeconds: 120 });
+    app = null;
+    drain = null;
+    logLines = [];
+  });
+  afterEach(async () => {
+    await app?.close();
+    await drain?.close();
+    await sim.stopAll();
+    const keys = [...(await redis.keys(`${keyPrefix}*`)), ...(await redis.keys(`${queuePrefix}:*`))];
+    if (keys.length) await redis.del(...keys);
+  });
+
+  async function start(cameras: CameraConfig[]): Promise<IngestApp> {
+    const settings = loadIngestSettings({
+      REDIS_URL: testRedisUrl(),
+      INGEST_ID: 'ingest-test',
+      KEY_PREFIX: keyPrefix,
+      QUEUE_PREFIX: queuePrefix,
+      CAMERAS_FILE: writeCamerasFile(cameras),
+      METRICS_PORT: '0',
+      LEASE_TTL_MS: '3000',
+      CLAIM_INTERVAL_MS: '500',
+      STOP_GRACE_MS: '300',
+    });
+    // Logs captured in memory, to check that no credential ever reaches them.
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        logLines.push(chunk.toString());
+        cb();
+      },
+    });
+    app = await startIngest(settings, pino({ level: 'debug' }, sink));
+    drain = new FrameDrain(redis, { queuePrefix, keyPrefix, keepSamples: true });
+    return app;
+  }
+
+  const eventsOf = async (cameraId: string) => (await statusEvents(redis, keyPrefix)).filter((e) => e.cameraId === cameraId);
+  const waitEvent = (cameraId: string, match: (e: CameraStatusEvent) => boolean, timeoutMs: number, what: string) =>
+    waitFor(what, async () => (await eventsOf(cameraId)).find(match), timeoutMs);
+  const metricValue = async (name: string, labels: Record<string, string>) => {
+    const metric = app!.metrics.registry.getSingleMetric(name);
+    const values = metric ? (await metric.get()).values : [];
+    return values
+      .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
+      .reduce((sum, v) => sum + v.value, 0);
+  };
+
+  it('publishes drowning_sub frames at the configured rate with the right size and metadata', async () => {
+    const [cam] = await sim.start([{ id: 'drown', clip: drowning, credentials: { user: 'viewer', password: 'S3cret-pw' } }]);
+    const a = await start([testCamera('drown', cam.url, { fps: 2 })]);
+    // Hot: every frame is published, so the queue shows the sampling rate itself.
+    await new HotMarks(redis, { keyPrefix }).mark('drown', 60_000);
+    await waitFor('14 frames', () => drain!.of('drown').length >= 14, 25_000);
+
+    const frames = drain!.of('drown');
+    const first = frames[0].job;
+    const last = frames[frames.length - 1].job;
+    // seq counts every frame ffmpeg delivered, published or not
+    const fps = (last.seq - first.seq) / ((last.capturedAt - first.capturedAt) / 1000);
+    expect(fps).toBeGreaterThan(2 * 0.8);
+    expect(fps).toBeLessThan(2 * 1.2);
+    for (const { job, bytes, samples } of frames) {
+      expect(job).toMatchObject({
+        cameraId: 'drown',
+        width: 416,
+        height: 416,
+        pixelFormat: 'bgr24',
+        letterbox: { srcWidth: 640, srcHeight: 360, scale: 0.65, padX: 0, padY: 0 },
+        ingestId: 'ingest-test',
+      });
+      expect(['hot', 'motion', 'heartbeat']).toContain(job.reason);
+      expect(job.key).toBe(`${keyPrefix}xl:frame:{drown}:${job.seq}`);
+      expect(bytes).toBe(416 * 416 * 3);
+      expect(samples![0]).toEqual([114, 114, 114]); // row 300 is letterbox padding (picture rows 0–233)
+      expect(samples![1]).not.toEqual([114, 114, 114]);
+    }
+    expect(frames.map((f) => f.job.seq)).toEqual([...frames.map((f) => f.job.seq)].sort((x, y) => x - y));
+
+    const base = `http://127.0.0.1:${a.probes.port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/xl_ingest_frames_total\{camera="drown",outcome="published"\} \d+/);
+    expect(text).toContain('xl_camera_up{camera="drown"} 1');
+    expect(text).toContain('xl_ingest_cameras_owned 1');
+    expect((await eventsOf('drown')).map((e) => e.status)).toEqual(['online']);
+    expect(logLines.join('')).not.toContain('S3cret-pw');
+    expect(text).not.toContain('S3cret-pw');
+  });
+
+  it('skips ≥ 80 % of static_sub frames at the motion gate while heartbeat frames still arrive', async () => {
+    const [cam] = await sim.start([{ id: 'still', clip: staticClip }]);
+    await start([testCamera('still', cam.url, { fps: 4, masks: osdMasks(staticClip), motion: { heartbeatSeconds: 3 } })]);
+    await waitFor('40 frames from ffmpeg', async () => (await metricValue('xl_ingest_frames_total', { camera: 'still' })) >= 40, 30_000);
+    const skipped = await metricValue('xl_ingest_frames_total', { camera: 'still', outcome: 'skipped_no_motion' });
+    const total = await metricValue('xl_ingest_frames_total', { camera: 'still' });
+    expect(skipped / total).toBeGreaterThanOrEqual(0.8);
+    const heartbeats = drain!.of('still').filter((f) => f.job.reason === 'heartbeat');
+    expect(heartbeats.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < heartbeats.length; i++) {
+      expect(heartbeats[i].job.capturedAt - heartbeats[i - 1].job.capturedAt).toBeGreaterThanOrEqual(3000);
+    }
+  });
+
+  it('reports a killed camera offline within 5 s and back within 5 s of its restart', async () => {
+    const [cam] = await sim.start([{ id: 'flaky', clip: drowning }]);
+    await start([testCamera('flaky', cam.url)]);
+    await waitEvent('flaky', (e) => e.status === 'online', 15_000, 'online');
+
+    const killedAt = Date.now();
+    await sim.stop('flaky');
+    const offline = await waitEvent('flaky', (e) => e.status === 'offline', 5_000, 'offline');
+    expect(offline.at - killedAt).toBeLessThan(5_000);
+    expect(['exited', 'refused', 'timeout']).toContain(offline.reason);
+    expect(await metricValue('xl_camera_up', { camera: 'flaky' })).toBe(0);
+
+    await sleep(1_000);
+    const restartedAt = Date.now();
+    await sim.restart('flaky');
+    const back = await waitEvent('flaky', (e) => e.status === 'recovered', 5_000, 'recovered');
+    expect(back.at - restartedAt).toBeLessThan(5_000);
+    expect(await metricValue('xl_camera_up', { camera: 'flaky' })).toBe(1);
+  });
+
+  it('restarts a stalled camera within the stall time and recovers when it resumes', async () => {
+    const [cam] = await sim.start([{ id: 'frozen', clip: drowning }]);
+    await start([testCamera('frozen', cam.url)]); // stallSeconds 3
+    await waitEvent('frozen', (e) => e.status === 'online', 15_000, 'online');
+    await sleep(1_000);
+    const stalledAt = Date.now();
+    sim.stall('frozen');
+    const offline = await waitEvent('frozen', (e) => e.status === 'offline', 8_000, 'offline');
+    expect(offline.reason).toBe('stalled');
+    // the watchdog counts from the last frame (≤ 0.5 s before the stall) and checks every 0.75 s
+    expect(offline.at - stalledAt).toBeLessThan(3_000 + 1_500);
+    expect(await metricValue('xl_ffmpeg_restarts_total', { camera: 'frozen', reason: 'stalled' })).toBeGreaterThanOrEqual(1);
+    sim.resume('frozen');
+    await waitEvent('frozen', (e) => e.status === 'recovered', 15_000, 'recovered');
+  });
+
+  it('classifies refused, 404, unauthorized and garbage endpoints, backs off, and keeps serving the good camera', async () => {
+    const [good] = await sim.start([{ id: 'good', clip: drowning, credentials: { user: 'viewer', password: 'right-pw' } }]);
+    const garbage = await startGarbageServer();
+    const closedPort = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const port = (s.address() as { port: number }).port;
+        s.close(() => resolve(port));
+      });
+    });
+    const cams = [
+      testCamera('good', good.url),
+      testCamera('refused', `rtsp://127.0.0.1:${closedPort}/cam`),
+      testCamera('missing', `rtsp://viewer:right-pw@127.0.0.1:${good.port}/no-such-mount`),
+      testCamera('badauth', `rtsp://viewer:wrong-pw@127.0.0.1:${good.port}/good`),
+      testCamera('garbage', garbage.url),
+    ];
+    try {
+      const a = await start(cams);
+      const expected: Record<string, OfflineReason> = { refused: 'refused', missing: 'not_found', badauth: 'unauthorized', garbage: 'invalid_data' };
+      for (const [id, reason] of Object.entries(expected)) {
+        const e = await waitEvent(id, (ev) => ev.status === 'offline', 10_000, `${id} offline`);
+        expect({ id, reason: e.reason }).toEqual({ id, reason });
+        expect(e.detail).not.toContain('wrong-pw');
+        expect(e.detail).not.toContain('right-pw');
+      }
+      const since = Date.now();
+      const before = await metricValue('xl_ffmpeg_restarts_total', { camera: 'refused' });
+      await sleep(5_000);
+      const elapsed = (Date.now() - since) / 1000;
+      const after = await metricValue('xl_ffmpeg_restarts_total', { camera: 'refused' });
+      // back-off 0.5 s doubling to a 2 s cap: a handful per 5 s, not one every 50 ms
+      expect(after - before).toBeGreaterThanOrEqual(1);
+      expect(after - before).toBeLessThanOrEqual(Math.ceil(elapsed / 0.8) + 1);
+      // one offline event per outage, not one per retry
+      expect((await eventsOf('refused')).filter((e) => e.status === 'offline')).toHaveLength(1);
+      expect((await fetch(`http://127.0.0.1:${a.probes.port}/readyz`)).status).toBe(200);
+      expect(drain!.of('good').length).toBeGreaterThan(0);
+      expect(await metricValue('xl_camera_up', { camera: 'good' })).toBe(1);
+      expect(logLines.join('')).not.toMatch(/wrong-pw|right-pw/);
+    } finally {
+      await garbage.close();
+    }
+  });
+});
