@@ -12,11 +12,12 @@ import { CameraStatusStream, FrameStore, InflightGate } from '@xl/queue';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs: number, stepMs = 100): Promise<T> {
+/** Polls `check` until it returns something truthy, which it resolves to. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs: number, stepMs = 100): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(stepMs);
   }
