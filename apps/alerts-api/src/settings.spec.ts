@@ -7,7 +7,7 @@ describe('settings', () => {
       port: 3000,
       databaseUrl: 'sqlite:var/xueliang.db',
       redisUrl: 'redis://127.0.0.1:6379',
-      queuePrefix: 'bull',
+      queuePrefix: 'xl',
       redisKeyPrefix: '',
       jwtSecret: 'generated',
       jwtSecretGenerated: true,
@@ -22,6 +22,8 @@ describe('settings', () => {
     const s = loadSettings({ PORT: '8080', SLA_CRITICAL_SECONDS: '0.5', JWT_SECRET: 'x'.repeat(32), ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'long-password', RUN_WORKERS: 'false' });
     expect(s).toMatchObject({ port: 8080, jwtSecretGenerated: false, admin: { username: 'root', password: 'long-password' }, runWorkers: false });
     expect(s.slaSeconds.critical).toBe(0.5);
+    expect(loadSettings({ KEY_PREFIX: 'site1:' }).redisKeyPrefix).toBe('site1:');
+    expect(loadSettings({ REDIS_KEY_PREFIX: 'site1:' }).redisKeyPrefix).toBe('site1:');
   });
 
   it('names the variable and the bound of a bad value', () => {
@@ -30,5 +32,6 @@ describe('settings', () => {
     expect(() => loadSettings({ SLA_MAJOR_SECONDS: '-1' })).toThrow(/SLA_MAJOR_SECONDS/);
     expect(() => loadSettings({ ADMIN_USERNAME: 'root' })).toThrow(/ADMIN_USERNAME and ADMIN_PASSWORD must be set together/);
     expect(() => loadSettings({ RUN_WORKERS: 'maybe' })).toThrow(/RUN_WORKERS/);
+    expect(() => loadSettings({ KEY_PREFIX: 'a:', REDIS_KEY_PREFIX: 'b:' })).toThrow(/KEY_PREFIX and REDIS_KEY_PREFIX differ/);
   });
 });

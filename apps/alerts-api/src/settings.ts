@@ -17,12 +17,18 @@ export const settingsEnvSchema = z.object({
     .default('sqlite:var/xueliang.db')
     .describe("sqlite:PATH, sqlite:///ABS/PATH, sqlite::memory: or postgres://user@host:port/db"),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379').describe('Redis for queues, configuration and the status stream'),
-  REDIS_KEY_PREFIX: z
+  KEY_PREFIX: z
     .string()
     .max(100)
-    .default('')
-    .describe('prepended to the shared Redis keys and channels (config hash, status stream); empty in production so workers find them'),
-  QUEUE_PREFIX: z.string().min(1).max(100).default('bull').describe('BullMQ key prefix of the alerts queue and the API timers queue'),
+    .optional()
+    .describe('prepended to the Redis keys and channels shared with ingest and analyzer (config hash, status stream); same value as theirs (default empty)'),
+  REDIS_KEY_PREFIX: z.string().max(100).optional().describe('older name of KEY_PREFIX; both set must agree'),
+  QUEUE_PREFIX: z
+    .string()
+    .min(1)
+    .max(100)
+    .default('xl')
+    .describe('BullMQ key prefix of the alerts queue (same value as the analyzer) and the API\'s own queues'),
   JWT_SECRET: z
     .string()
     .min(32, 'must be at least 32 characters')
@@ -82,6 +88,9 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   if ((e.ADMIN_USERNAME === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     throw new SettingsError('invalid alerts-api settings: ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
   }
+  if (e.KEY_PREFIX !== undefined && e.REDIS_KEY_PREFIX !== undefined && e.KEY_PREFIX !== e.REDIS_KEY_PREFIX) {
+    throw new SettingsError('invalid alerts-api settings: KEY_PREFIX and REDIS_KEY_PREFIX differ; set one');
+  }
   const generated = e.JWT_SECRET === undefined;
   const secret = e.JWT_SECRET ?? (randomSecret ?? defaultRandomSecret)();
   return {
@@ -89,7 +98,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
-    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redisKeyPrefix: e.KEY_PREFIX ?? e.REDIS_KEY_PREFIX ?? '',
     queuePrefix: e.QUEUE_PREFIX,
     jwtSecret: secret,
     jwtSecretGenerated: generated,

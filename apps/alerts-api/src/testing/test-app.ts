@@ -35,7 +35,7 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
   const settings = loadSettings({
     DATABASE_URL: database.url,
     REDIS_URL: testRedisUrl(),
-    REDIS_KEY_PREFIX: keyPrefix,
+    KEY_PREFIX: keyPrefix,
     QUEUE_PREFIX: uniquePrefix('apiq'),
     JWT_SECRET: 'test-secret-test-secret-test-secret!',
     SNAPSHOT_DIR: snapshotDir,
