@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { z } from 'zod';
 import { type CameraConfig, cameraSchema, idSchema, lineSchema, ruleSchema, zoneSchema } from '@xl/config';
 import { ScopeService } from '../auth/scope.service';
@@ -53,7 +53,7 @@ export class CamerasService {
     if (await this.cameras.get(config.id)) throw new ConflictException(`camera '${config.id}' already exists`);
     await this.checkRegion(principal, config.regionId);
     await this.cameras.insert(config, this.clock.now());
-    await this.publisher.publishCamera(config.id);
+    await this.publish(config.id);
     return this.get(principal, config.id);
   }
 
@@ -103,7 +103,7 @@ export class CamerasService {
     await this.visible(principal, id);
     await this.cameras.delete(id);
     await this.statuses.delete(id);
-    await this.publisher.publishCamera(id);
+    await this.publish(id);
   }
 
   private async save(principal: Principal, before: CameraConfig, raw: Record<string, unknown>): Promise<CameraView> {
@@ -111,8 +111,19 @@ export class CamerasService {
     if (!parsed.success) throw validationError('body', toIssues(parsed.error));
     if (parsed.data.regionId !== before.regionId) await this.checkRegion(principal, parsed.data.regionId);
     await this.cameras.update(parsed.data, this.clock.now());
-    await this.publisher.publishCamera(before.id);
+    await this.publish(before.id);
     return this.get(principal, before.id);
+  }
+
+  /** The database is the truth; a Redis failure is retried by the publisher and reported here. */
+  private async publish(cameraId: string): Promise<void> {
+    try {
+      await this.publisher.publishCamera(cameraId);
+    } catch {
+      throw new ServiceUnavailableException(
+        `camera '${cameraId}' was saved, but publishing its configuration to the workers failed; it is retried automatically`,
+      );
+    }
   }
 
   private async visible(principal: Principal, id: string) {

@@ -1,0 +1,78 @@
+import '../testing/nest-esm';
+import { Registry } from 'prom-client';
+import pino from 'pino';
+import { cameraSchema } from '@xl/config';
+import type { CamerasRepository } from '../cameras/cameras.repository';
+import { ApiMetrics } from '../core/api-metrics';
+import { loadSettings } from '../settings';
+import { ConfigPublisher } from './config-publisher';
+
+/** Just enough of ioredis for the publisher: a hash, a counter, a channel, and an outage switch. */
+class FakeRedis {
+  down = false;
+  hash = new Map<string, string>();
+  revision = 0;
+  published: string[] = [];
+  async hkeys() {
+    this.check();
+    return [...this.hash.keys()];
+  }
+  multi() {
+    const ops: (() => unknown)[] = [];
+    const tx = {
+      hset: (_key: string, field: string | Record<string, string>, value?: string) => {
+        ops.push(() => (typeof field === 'string' ? this.hash.set(field, value!) : Object.entries(field).forEach(([k, v]) => this.hash.set(k, v))));
+        return tx;
+      },
+      hdel: (_key: string, ...fields: string[]) => {
+        ops.push(() => fields.forEach((f) => this.hash.delete(f)));
+        return tx;
+      },
+      incr: () => {
+        ops.push(() => ++this.revision);
+        return tx;
+      },
+      exec: async () => {
+        this.check();
+        return ops.map((op) => [null, op()]);
+      },
+    };
+    return tx;
+  }
+  async publish(_channel: string, message: string) {
+    this.check();
+    this.published.push(message);
+    return 1;
+  }
+  private check() {
+    if (this.down) throw new Error('connect ECONNREFUSED');
+  }
+}
+
+describe('ConfigPublisher', () => {
+  const camera = cameraSchema.parse({ id: 'cam-1', url: 'rtsp://u:pw@h/x' });
+  const cameras = { all: async () => [{ config: camera, createdAt: 1, updatedAt: 1 }], get: async () => ({ config: camera, createdAt: 1, updatedAt: 1 }) };
+
+  afterEach(() => jest.useRealTimers());
+
+  it('republishes everything once Redis is back after a failed publish', async () => {
+    jest.useFakeTimers();
+    const redis = new FakeRedis();
+    const publisher = new ConfigPublisher(
+      redis as never,
+      loadSettings({ JWT_SECRET: 'x'.repeat(32) }),
+      pino({ level: 'silent' }),
+      cameras as unknown as CamerasRepository,
+      new ApiMetrics(new Registry()),
+    );
+    redis.hash.set('ghost', '{}');
+    redis.down = true;
+    await expect(publisher.publishCamera('cam-1')).rejects.toThrow('ECONNREFUSED');
+    redis.down = false;
+    await jest.advanceTimersByTimeAsync(5000);
+    expect([...redis.hash.keys()]).toEqual(['cam-1']);
+    expect(JSON.parse(redis.hash.get('cam-1')!)).toMatchObject({ id: 'cam-1', url: 'rtsp://u:pw@h/x' });
+    expect(redis.published.map((m) => JSON.parse(m))).toEqual([{ cameraIds: [], revision: 1 }]);
+    publisher.onModuleDestroy();
+  });
+});
