@@ -3,9 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { CameraConfigStore, CameraLeases } from '@xl/queue';
-import { CameraSimulator, describeWithShared, repoRoot, sharedPath, testRedisUrl, uniquePrefix } from '@xl/testing';
+import { CameraSimulator, describeWithShared, repoRoot, sharedPath, testRedisUrl } from '@xl/testing';
 import { childrenNamed, isAlive } from './testing/proc';
-import { FrameDrain, sleep, statusEvents, testCamera, waitFor } from './testing/harness';
+import { dropTestKeys, FrameDrain, sleep, statusEvents, testCamera, testPrefixes, waitFor } from './testing/harness';
 
 const CLIP = 'media/clips/drowning_sub.mp4';
 const LEASE_TTL_MS = 3000;
@@ -21,6 +21,7 @@ interface IngestProcess {
 
 describeWithShared([CLIP])('two ingest processes share six cameras', () => {
   let redis: Redis;
+  let prefixes: { keyPrefix: string; queuePrefix: string };
   let keyPrefix: string;
   let queuePrefix: string;
   let sim: CameraSimulator;
@@ -34,8 +35,8 @@ describeWithShared([CLIP])('two ingest processes share six cameras', () => {
     await redis.quit();
   });
   beforeEach(() => {
-    keyPrefix = `${uniquePrefix('ingestp')}:`;
-    queuePrefix = uniquePrefix('ingestpq');
+    prefixes = testPrefixes('ingestp');
+    ({ keyPrefix, queuePrefix } = prefixes);
     sim = new CameraSimulator({ loopSeconds: 120 });
     procs = [];
   });
@@ -44,8 +45,7 @@ describeWithShared([CLIP])('two ingest processes share six cameras', () => {
     await Promise.all(procs.map((p) => p.exited));
     await drain?.close();
     await sim.stopAll();
-    const keys = [...(await redis.keys(`${keyPrefix}*`)), ...(await redis.keys(`${queuePrefix}:*`))];
-    if (keys.length) await redis.del(...keys);
+    await dropTestKeys(redis, prefixes);
   });
 
   function launch(id: string): IngestProcess {

@@ -6,10 +6,10 @@ import { Redis } from 'ioredis';
 import type { CameraConfig } from '@xl/config';
 import type { CameraStatusEvent, OfflineReason } from '@xl/contracts';
 import { HotMarks } from '@xl/queue';
-import { CameraSimulator, describeWithShared, sharedPath, startGarbageServer, testRedisUrl, uniquePrefix } from '@xl/testing';
+import { CameraSimulator, describeWithShared, sharedPath, startGarbageServer, testRedisUrl } from '@xl/testing';
 import { startIngest, type IngestApp } from './ingest.app';
 import { loadIngestSettings } from './settings';
-import { FrameDrain, osdMasks, sleep, statusEvents, testCamera, waitFor, writeCamerasFile } from './testing/harness';
+import { dropTestKeys, FrameDrain, osdMasks, sleep, statusEvents, testCamera, testPrefixes, waitFor, writeCamerasFile } from './testing/harness';
 
 const DROWNING = 'media/clips/drowning_sub.mp4';
 const STATIC = 'media/clips/static_sub.mp4';
@@ -19,6 +19,7 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
   const drowning = sharedPath(DROWNING)!;
   const staticClip = sharedPath(STATIC)!;
   let redis: Redis;
+  let prefixes: { keyPrefix: string; queuePrefix: string };
   let keyPrefix: string;
   let queuePrefix: string;
   let sim: CameraSimulator;
@@ -33,8 +34,8 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     await redis.quit();
   });
   beforeEach(() => {
-    keyPrefix = `${uniquePrefix('ingest')}:`;
-    queuePrefix = uniquePrefix('ingestq');
+    prefixes = testPrefixes('ingest');
+    ({ keyPrefix, queuePrefix } = prefixes);
     sim = new CameraSimulator({ loopSeconds: 120 });
     app = null;
     drain = null;
@@ -44,8 +45,7 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     await app?.close();
     await drain?.close();
     await sim.stopAll();
-    const keys = [...(await redis.keys(`${keyPrefix}*`)), ...(await redis.keys(`${queuePrefix}:*`))];
-    if (keys.length) await redis.del(...keys);
+    await dropTestKeys(redis, prefixes);
   });
 
   async function start(cameras: CameraConfig[]): Promise<IngestApp> {

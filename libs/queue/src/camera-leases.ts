@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
 import { redisKeys } from '@xl/contracts';
+import { PrefixedRedis, type KeyPrefixOptions } from './prefixed';
 import { COMPARE_AND_DELETE, COMPARE_AND_PEXPIRE, HEARTBEAT_MEMBER, pipelineResults } from './scripts';
 
 /** Sorted set of live lease holders (ingest workers), scored by their last heartbeat. */
 export const LEASE_HOLDERS_KEY = 'xl:lease-holders';
 
-export interface CameraLeasesOptions {
+export interface CameraLeasesOptions extends KeyPrefixOptions {
   /** This worker's id: the value of every lease it holds (e.g. INGEST_ID). */
   ownerId: string;
   /**
@@ -13,11 +14,6 @@ export interface CameraLeasesOptions {
    * long after its last renewal. Renew well within it (e.g. every ttl/3).
    */
   ttlMs: number;
-  /**
-   * Prepended to every key.
-   * @defaultValue ''
-   */
-  keyPrefix?: string;
 }
 
 /**
@@ -26,20 +22,16 @@ export interface CameraLeasesOptions {
  * compare-and-delete in Lua). Workers also heartbeat into a shared set so each can compute its fair
  * share of the cameras.
  */
-export class CameraLeases {
+export class CameraLeases extends PrefixedRedis {
   readonly ownerId: string;
   readonly ttlMs: number;
-  private readonly prefix: string;
 
-  constructor(
-    private readonly redis: Redis,
-    options: CameraLeasesOptions,
-  ) {
+  constructor(redis: Redis, options: CameraLeasesOptions) {
+    super(redis, options);
     if (!options.ownerId) throw new Error('CameraLeases: ownerId is required');
     if (!(options.ttlMs >= 100)) throw new Error(`CameraLeases: ttlMs ${options.ttlMs} must be at least 100`);
     this.ownerId = options.ownerId;
     this.ttlMs = Math.round(options.ttlMs);
-    this.prefix = options.keyPrefix ?? '';
   }
 
   keyOf(cameraId: string): string {

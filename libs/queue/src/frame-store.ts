@@ -1,28 +1,13 @@
-import type { Redis } from 'ioredis';
 import { redisKeys } from '@xl/contracts';
+import { PrefixedRedis, type KeyPrefixOptions } from './prefixed';
 
-export interface FrameStoreOptions {
-  /**
-   * Prepended to every key (tests, several deployments on one Redis).
-   * @defaultValue '' (keys exactly as `redisKeys` in @xl/contracts)
-   */
-  keyPrefix?: string;
-}
+export type FrameStoreOptions = KeyPrefixOptions;
 
 /**
  * A frame's raw bytes in Redis: written once with a short TTL by ingest, read once (GETDEL) by the
  * analyzer. Frames nobody took expire by themselves, so a dead analyzer leaks nothing.
  */
-export class FrameStore {
-  private readonly prefix: string;
-
-  constructor(
-    private readonly redis: Redis,
-    options: FrameStoreOptions = {},
-  ) {
-    this.prefix = options.keyPrefix ?? '';
-  }
-
+export class FrameStore extends PrefixedRedis {
   /** The key frame `seq` of a camera is stored under (what FrameJob.key carries). */
   keyOf(cameraId: string, seq: number): string {
     return this.prefix + redisKeys.frame(cameraId, seq);

@@ -1,29 +1,14 @@
-import type { Redis } from 'ioredis';
 import { redisKeys } from '@xl/contracts';
+import { PrefixedRedis, type KeyPrefixOptions } from './prefixed';
 
-export interface HotMarksOptions {
-  /**
-   * Prepended to every key.
-   * @defaultValue ''
-   */
-  keyPrefix?: string;
-}
+export type HotMarksOptions = KeyPrefixOptions;
 
 /**
  * "This camera has live tracks": set by the analyzer with a TTL after each frame that has them, read
  * by ingest, which then publishes every frame of the camera, motion or not (a person standing still
  * in the water must still be analysed).
  */
-export class HotMarks {
-  private readonly prefix: string;
-
-  constructor(
-    private readonly redis: Redis,
-    options: HotMarksOptions = {},
-  ) {
-    this.prefix = options.keyPrefix ?? '';
-  }
-
+export class HotMarks extends PrefixedRedis {
   keyOf(cameraId: string): string {
     return this.prefix + redisKeys.hot(cameraId);
   }

@@ -1,5 +1,6 @@
 // Redis adapters shared by ingest, analyzer and alerts-api. Every class takes an ioredis client and an
 // optional `keyPrefix` (default '': keys exactly as `redisKeys` in @xl/contracts).
+export { PrefixedRedis, type KeyPrefixOptions } from './prefixed';
 export { FrameStore, type FrameStoreOptions } from './frame-store';
 export { InflightGate, type InflightGateOptions } from './inflight-gate';
 export { HotMarks, type HotMarksOptions } from './hot-marks';

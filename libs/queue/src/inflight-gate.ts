@@ -1,30 +1,15 @@
-import type { Redis } from 'ioredis';
 import { redisKeys } from '@xl/contracts';
+import { PrefixedRedis, type KeyPrefixOptions } from './prefixed';
 import { COMPARE_AND_DELETE } from './scripts';
 
-export interface InflightGateOptions {
-  /**
-   * Prepended to every key.
-   * @defaultValue ''
-   */
-  keyPrefix?: string;
-}
+export type InflightGateOptions = KeyPrefixOptions;
 
 /**
  * At most one frame per camera in flight: ingest takes the gate (SET NX PX) before publishing, the
  * analyzer releases it when the frame is done. A frame that finds the gate held is dropped, so stale
  * frames never queue up. The TTL frees the gate of a frame whose analyzer died.
  */
-export class InflightGate {
-  private readonly prefix: string;
-
-  constructor(
-    private readonly redis: Redis,
-    options: InflightGateOptions = {},
-  ) {
-    this.prefix = options.keyPrefix ?? '';
-  }
-
+export class InflightGate extends PrefixedRedis {
   keyOf(cameraId: string): string {
     return this.prefix + redisKeys.inflight(cameraId);
   }

@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { parseCamera, type CameraConfig } from '@xl/config';
 import { FRAMES_QUEUE, type CameraStatusEvent, type FrameJob } from '@xl/contracts';
 import { CameraStatusStream, FrameStore, InflightGate } from '@xl/queue';
+import { uniquePrefix } from '@xl/testing';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -71,6 +72,17 @@ export class FrameDrain {
     await this.worker.close();
     await this.connection.quit().catch(() => undefined);
   }
+}
+
+/** A fresh key prefix and BullMQ prefix for one test (`label` tells them apart in Redis). */
+export function testPrefixes(label: string): { keyPrefix: string; queuePrefix: string } {
+  return { keyPrefix: `${uniquePrefix(label)}:`, queuePrefix: uniquePrefix(`${label}q`) };
+}
+
+/** Deletes every key a test made under its prefixes. */
+export async function dropTestKeys(redis: Redis, prefixes: { keyPrefix: string; queuePrefix: string }): Promise<void> {
+  const keys = [...(await redis.keys(`${prefixes.keyPrefix}*`)), ...(await redis.keys(`${prefixes.queuePrefix}:*`))];
+  if (keys.length) await redis.del(...keys);
 }
 
 /** Everything on the status stream so far. */
