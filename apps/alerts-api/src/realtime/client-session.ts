@@ -1,5 +1,18 @@
 import type { LogEvent, LogPage } from './event-log';
 
+// The feed hands the same LogEvent object to every session: serialise it once, not once per client.
+const wireCache = new WeakMap<LogEvent, string>();
+
+/** Server → client text of an event: `{seq, type, data}`. */
+export function wireFormat(event: LogEvent): string {
+  let text = wireCache.get(event);
+  if (text === undefined) {
+    text = JSON.stringify({ seq: event.seq, type: event.type, data: event.data });
+    wireCache.set(event, text);
+  }
+  return text;
+}
+
 /** The part of a `ws` WebSocket a session uses (a fake in unit tests). */
 export interface PushSocket {
   readonly bufferedAmount: number;
@@ -176,7 +189,7 @@ export class ClientSession {
   private sendEvent(event: LogEvent): void {
     if (this.closed) return;
     if (event.seq > this.lastSent) this.lastSent = event.seq;
-    this.enqueue(JSON.stringify({ seq: event.seq, type: event.type, data: event.data }));
+    this.enqueue(wireFormat(event));
     this.deps.onEventSent(event);
   }
 

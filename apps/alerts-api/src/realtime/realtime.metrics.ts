@@ -1,6 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-export type DisconnectReason = 'client' | 'slow_consumer' | 'heartbeat' | 'shutdown' | 'error';
+export type DisconnectReason = 'client' | 'slow_consumer' | 'heartbeat' | 'unauthorized' | 'shutdown' | 'error';
+
+const sentCounts = new WeakMap<Registry, { pending: number }>();
 
 /** Metrics of the WebSocket push, registered once per Registry (an app may build the module twice in tests). */
 export class RealtimeMetrics {
@@ -9,6 +11,7 @@ export class RealtimeMetrics {
   readonly disconnects: Counter<'reason'>;
   readonly eventsSent: Counter;
   private observedUpTo = 0;
+  private readonly sent: { pending: number };
 
   constructor(registry: Registry) {
     this.clients = metric(
@@ -43,6 +46,10 @@ export class RealtimeMetrics {
           registers: [registry],
         }),
     );
+    // Counted in a plain number on the hot path (one per client and event), handed over on scrape.
+    const sent = sentCounts.get(registry) ?? { pending: 0 };
+    sentCounts.set(registry, sent);
+    this.sent = sent;
     this.eventsSent = metric(
       registry,
       'xl_ws_events_sent_total',
@@ -51,13 +58,17 @@ export class RealtimeMetrics {
           name: 'xl_ws_events_sent_total',
           help: 'Events written to WebSocket clients',
           registers: [registry],
+          collect() {
+            this.inc(sent.pending);
+            sent.pending = 0;
+          },
         }),
     );
   }
 
   /** Observes capture → send once per event: events reach sessions in seq order, so the first send has the highest seq yet. */
   eventSent(seq: number, type: string, capturedAt: number | undefined, now = Date.now()): void {
-    this.eventsSent.inc();
+    this.sent.pending++;
     if (type !== 'alert.created' || capturedAt === undefined || seq <= this.observedUpTo) return;
     this.observedUpTo = seq;
     this.alertLatency.observe(Math.max(0, now - capturedAt) / 1000);

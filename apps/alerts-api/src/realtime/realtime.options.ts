@@ -64,6 +64,15 @@ export const realtimeOptionsSchema = z.strictObject({
     .max(60_000)
     .default(5000)
     .describe('time a handshake may take to verify its credential'),
+  reverifyMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(60_000)
+    .describe(
+      'an open connection re-checks its credential this often: a disabled user or revoked key is closed (4401), a changed scope applies',
+    ),
 });
 
 export type RealtimeOptions = z.infer<typeof realtimeOptionsSchema>;

@@ -14,6 +14,8 @@ export const CloseCode = {
   shutdown: 1001,
   internalError: 1011,
   slowConsumer: 4008,
+  /** The credential stopped being valid while connected (user disabled, key revoked, token expired). */
+  unauthorized: 4401,
 } as const;
 
 export interface WsPushServerDeps {
@@ -29,7 +31,11 @@ export interface WsPushServerDeps {
 interface Connection {
   ws: WebSocket;
   session: ClientSession;
+  /** Re-read from the credential every reverifyMs: scope changes apply to an open connection. */
   principal: Principal;
+  token: string;
+  verifiedAt: number;
+  reverifying: boolean;
   ended: boolean;
 }
 
@@ -106,10 +112,12 @@ export class WsPushServer implements FeedListener {
     }
     socket.on('error', () => socket.destroy());
     let principal: Principal;
+    let token: string;
     let lastSeq: number | null;
     try {
       lastSeq = parseLastSeq(url.searchParams.get('lastSeq'));
-      principal = await this.authenticate(req, url);
+      token = credentialOf(req, url);
+      principal = await this.verify(token);
     } catch (err) {
       const status = err instanceof HandshakeError ? err.status : 500;
       if (status === 500) this.deps.logger.error({ err }, 'WebSocket handshake failed');
@@ -117,14 +125,10 @@ export class WsPushServer implements FeedListener {
       return;
     }
     if (socket.destroyed) return;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal, lastSeq));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal, token, lastSeq));
   }
 
-  private async authenticate(req: IncomingMessage, url: URL): Promise<Principal> {
-    const header = req.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    const token = match?.[1] ?? url.searchParams.get('token');
-    if (!token) throw new HandshakeError(401, 'missing credential (Authorization: Bearer or ?token=)');
+  private async verify(token: string): Promise<Principal> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, rejectTimeout) => {
       timer = setTimeout(
@@ -141,13 +145,21 @@ export class WsPushServer implements FeedListener {
     }
   }
 
-  private accept(ws: WebSocket, principal: Principal, lastSeq: number | null): void {
+  private accept(ws: WebSocket, principal: Principal, token: string, lastSeq: number | null): void {
     const { log, policy, options, metrics } = this.deps;
-    const conn: Connection = { ws, principal, ended: false, session: undefined as unknown as ClientSession };
+    const conn: Connection = {
+      ws,
+      principal,
+      token,
+      verifiedAt: Date.now(),
+      reverifying: false,
+      ended: false,
+      session: undefined as unknown as ClientSession,
+    };
     conn.session = new ClientSession({
       socket: ws,
       limits: options,
-      canSee: (event) => policy.canSee(principal, event.scope),
+      canSee: (event) => policy.canSee(conn.principal, event.scope),
       readAfter: (after, count) => log.readAfter(after, count),
       onEventSent: (event) => metrics.eventSent(event.seq, event.type, event.capturedAt),
       onOverflow: () => this.end(conn, 'slow_consumer', CloseCode.slowConsumer, 'slow consumer'),
@@ -192,6 +204,7 @@ export class WsPushServer implements FeedListener {
   }
 
   private beat(): void {
+    const now = Date.now();
     for (const conn of this.connections) {
       if (conn.session.missedPongs >= 2) {
         this.end(conn, 'heartbeat');
@@ -199,6 +212,23 @@ export class WsPushServer implements FeedListener {
       }
       conn.session.missedPongs++;
       conn.ws.ping();
+      if (!conn.reverifying && now - conn.verifiedAt >= this.deps.options.reverifyMs) void this.reverify(conn);
+    }
+  }
+
+  /** Re-checks an open connection's credential: closed with 4401 once invalid; a new scope applies at once. */
+  private async reverify(conn: Connection): Promise<void> {
+    conn.reverifying = true;
+    try {
+      const principal = await this.deps.verifier.verify(conn.token);
+      if (!principal) this.end(conn, 'unauthorized', CloseCode.unauthorized, 'credential no longer valid');
+      else conn.principal = principal;
+      conn.verifiedAt = Date.now();
+    } catch (err) {
+      // The auth store is away: keep the connection (and retry next beat) rather than drop alerts.
+      this.deps.logger.warn({ err, principal: conn.principal.id }, 'WebSocket credential re-check failed');
+    } finally {
+      conn.reverifying = false;
     }
   }
 
@@ -222,6 +252,14 @@ export class WsPushServer implements FeedListener {
     // A client that does not read will never see the close frame; do not wait 30 s for it.
     setTimeout(() => conn.ws.terminate(), 1000).unref();
   }
+}
+
+function credentialOf(req: IncomingMessage, url: URL): string {
+  const header = req.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  const token = match?.[1] ?? url.searchParams.get('token');
+  if (!token) throw new HandshakeError(401, 'missing credential (Authorization: Bearer or ?token=)');
+  return token;
 }
 
 function parseLastSeq(raw: string | null): number | null {

@@ -2,7 +2,7 @@ import { uniquePrefix } from '@xl/testing';
 import type { PushEvent } from '../shared/push-events';
 import { RedisEventLog, type LogEvent, type LogPage } from './event-log';
 import { pushEvent, startPushServer, type PushHarness } from './testing/push-harness';
-import { scopes, testPrincipals } from './testing/test-auth';
+import { scopes, testPrincipals, testTokens } from './testing/test-auth';
 import { TestPushClient } from './testing/ws-client';
 
 /** Runs a hook before chosen backlog reads, to land live events in the middle of a replay. */
@@ -212,6 +212,24 @@ describe('WebSocket push (real Redis, real ws clients)', () => {
     expect(await h.registry.getSingleMetricAsString('xl_ws_disconnects_total')).toContain('reason="heartbeat"} 1');
   });
 
+  it('re-checks an open connection: a changed scope applies, a revoked credential is closed with 4401', async () => {
+    const tokens = { ...testTokens, temp: testPrincipals.operatorA };
+    const h = await start(uniquePrefix('ws-reverify'), { heartbeatMs: 100, reverifyMs: 100 }, undefined, tokens);
+    const client = await connect(h.url, 'temp');
+    const a1 = await h.log.append(pushEvent(scopes.riverA, {}));
+    await client.waitForEvents(1);
+    tokens.temp = testPrincipals.operatorB; // moved to county B
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await h.log.append(pushEvent(scopes.riverA, {}));
+    const b1 = await h.log.append(pushEvent(scopes.riverB, {}));
+    await client.waitForEvents(2);
+    expect(client.eventSeqs).toEqual([a1.seq, b1.seq]);
+    delete (tokens as Record<string, unknown>).temp; // revoked
+    await client.waitForClose(3000);
+    expect(client.closeCode).toBe(4401);
+    expect(await h.registry.getSingleMetricAsString('xl_ws_disconnects_total')).toContain('reason="unauthorized"} 1');
+  });
+
   it('measures capture → first WebSocket send of alert.created and counts clients', async () => {
     const h = await start(uniquePrefix('ws-latency'));
     const c1 = await connect(h.url, testPrincipals.admin.id);
@@ -223,6 +241,7 @@ describe('WebSocket push (real Redis, real ws clients)', () => {
     await c2.waitForEvents(2);
     const text = await h.registry.getSingleMetricAsString('xl_alert_latency_seconds');
     expect(text).toContain('xl_alert_latency_seconds_count 1');
+    expect(await h.registry.getSingleMetricAsString('xl_ws_events_sent_total')).toContain('xl_ws_events_sent_total 4');
     const sum = Number(/xl_alert_latency_seconds_sum (\S+)/.exec(text)?.[1]);
     expect(sum).toBeGreaterThanOrEqual(1.5);
     expect(sum).toBeLessThan(5);

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { createLogger } from '@xl/observability';
 import { testRedisUrl } from '@xl/testing';
 import type { PushEvent, PushEventType } from '../../shared/push-events';
-import type { ScopedResource } from '../../shared/principal';
+import type { Principal, ScopedResource } from '../../shared/principal';
 import { EventFeed } from '../event-feed';
 import { RedisEventLog } from '../event-log';
 import { RealtimeMetrics } from '../realtime.metrics';
@@ -29,6 +29,7 @@ export async function startPushServer(
   overrides: RealtimeOptionsInput = {},
   makeLog: (redis: Redis, options: RealtimeOptions) => RedisEventLog = (redis, o) =>
     new RedisEventLog(redis, o.keyPrefix, o.backlogMaxLen),
+  tokens: Record<string, Principal> = testTokens,
 ): Promise<PushHarness> {
   const options = resolveRealtimeOptions({ redisUrl: testRedisUrl(), keyPrefix, heartbeatMs: 60_000, ...overrides });
   const redis = new Redis(options.redisUrl);
@@ -41,7 +42,7 @@ export async function startPushServer(
   const server = new WsPushServer({
     log,
     feed,
-    verifier: new TokenTableVerifier(testTokens),
+    verifier: new TokenTableVerifier(tokens),
     policy: new RegionPathPolicy(),
     options,
     metrics: new RealtimeMetrics(registry),
