@@ -40,6 +40,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       logger: new PinoNestLogger(logger),
       abortOnError: false,
     });
+    (app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void }).set('trust proxy', settings.trustProxy);
     if (options.docs !== false) {
       const config = new DocumentBuilder()
         .setTitle('Xueliang alerts API')

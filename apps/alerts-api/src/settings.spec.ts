@@ -23,6 +23,7 @@ describe('settings', () => {
     expect(s).toMatchObject({ port: 8080, jwtSecretGenerated: false, admin: { username: 'root', password: 'long-password' }, runWorkers: false });
     expect(s.slaSeconds.critical).toBe(0.5);
     expect(loadSettings({ KEY_PREFIX: 'site1:' }).redisKeyPrefix).toBe('site1:');
+    expect([loadSettings({}).trustProxy, loadSettings({ TRUST_PROXY: '1' }).trustProxy, loadSettings({ TRUST_PROXY: 'loopback' }).trustProxy]).toEqual([false, 1, 'loopback']);
     expect(loadSettings({ REDIS_KEY_PREFIX: 'site1:' }).redisKeyPrefix).toBe('site1:');
   });
 

@@ -43,6 +43,11 @@ export const settingsEnvSchema = z.object({
   CAMERA_OFFLINE_ALERT_SECONDS: seconds(60, 86400, 'a camera offline this long raises a camera_offline alert'),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5).describe('failed logins per IP and username before the window locks'),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86400).default(300).describe('login failure counting window'),
+  TRUST_PROXY: z
+    .string()
+    .max(512)
+    .default('false')
+    .describe("behind a reverse proxy: 'true', a hop count or address list (express 'trust proxy'), so login limits see client IPs"),
   RUN_WORKERS: z
     .enum(['true', 'false'])
     .default('true')
@@ -70,6 +75,8 @@ export interface Settings {
   loginMaxFailures: number;
   loginWindowSeconds: number;
   intakeConcurrency: number;
+  /** express 'trust proxy': false, true, a hop count or an address list. */
+  trustProxy: boolean | number | string;
   /** Background work (intake, timers, status stream, push sweeper) runs on this instance. */
   runWorkers: boolean;
   admin?: { username: string; password: string };
@@ -110,6 +117,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
     intakeConcurrency: e.INTAKE_CONCURRENCY,
     runWorkers: e.RUN_WORKERS === 'true',
+    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     admin: e.ADMIN_USERNAME && e.ADMIN_PASSWORD ? { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD } : undefined,
     logLevel: e.LOG_LEVEL,
   };
