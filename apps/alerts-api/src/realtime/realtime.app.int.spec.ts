@@ -7,8 +7,6 @@ import { Redis } from 'ioredis';
 import { ALERTS_QUEUE } from '@xl/contracts';
 import { testRedisUrl, uniquePrefix } from '@xl/testing';
 import { ScopeService } from '../auth/scope.service';
-import { ensureAdmin } from '../bootstrap-admin';
-import { migrateToLatest, openDatabase } from '../db/database';
 import { TestReceiver } from '../outbound/testing/http-receiver';
 import { verifyWebhookSignature, WebhookHeaders } from '../outbound/webhook-signature';
 import { loadSettings } from '../settings';
@@ -20,7 +18,7 @@ import { startApiInstance, type ApiInstance } from './testing/api-instance';
 import { deleteKeys } from './testing/push-harness';
 import { TestPushClient } from './testing/ws-client';
 
-describe('push in the API: two instances of the real AppModule sharing Redis and a database', () => {
+describe('push in the API: two instances from createApp sharing Redis and a database', () => {
   let dir: string;
   let prefix: string;
   let a: ApiInstance;
@@ -40,12 +38,10 @@ describe('push in the API: two instances of the real AppModule sharing Redis and
       QUEUE_PREFIX: `${prefix}-q`,
       JWT_SECRET: 'a-shared-secret-of-at-least-32-characters',
       SNAPSHOT_DIR: dir,
+      ADMIN_USERNAME: ADMIN.username,
+      ADMIN_PASSWORD: ADMIN.password,
       LOG_LEVEL: 'silent',
     });
-    const database = openDatabase(settings.databaseUrl);
-    await migrateToLatest(database.db);
-    await ensureAdmin(database.db, ADMIN);
-    await database.close();
     const push = { realtime: { heartbeatMs: 5000 }, outbound: { webhookBackoffMs: 50, consumerBlockMs: 100 } };
     a = await startApiInstance(settings, push, ADMIN.password);
     b = await startApiInstance(settings, push, ADMIN.password);

@@ -1,14 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import { createLogger } from '@xl/observability';
-import { AppModule } from '../../app.module';
-import { InProcessEventsModule } from '../../alerts/events.module';
-import { openDatabase } from '../../db/database';
+import { createApp } from '../../app.factory';
+import type { PushOptions } from '../../app.module';
 import type { Settings } from '../../settings';
 import type { TestApp } from '../../testing/test-app';
-import { PushModule } from '../push.module';
 
 export interface ApiInstance {
   app: INestApplication;
@@ -21,26 +18,17 @@ export interface ApiInstance {
 }
 
 /**
- * One alerts-api instance: the real AppModule with PushModule in place of the in-process
- * publisher (what AppModule will import), listening on 127.0.0.1. Instances started with the same
- * settings share the database file, Redis and JWT secret like a deployment. The database must be
- * migrated, with its admin, beforehand (createApp's job, done once for all instances).
+ * One alerts-api built by createApp, listening on 127.0.0.1. Instances started (one after the
+ * other) with the same settings share the database file, Redis and JWT secret like a deployment.
  */
 export async function startApiInstance(
   settings: Settings,
-  push: Parameters<typeof PushModule.forRoot>[0],
+  push: PushOptions,
   adminPassword: string,
 ): Promise<ApiInstance> {
-  const database = openDatabase(settings.databaseUrl);
   const registry = new Registry();
   const logger = createLogger('test.alerts-api', process.env.LOG_LEVEL ?? 'silent');
-  const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot({ settings, database, logger, registry })],
-  })
-    .overrideModule(InProcessEventsModule)
-    .useModule(PushModule.forRoot(push))
-    .compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = await createApp(settings, { registry, logger, docs: false, push });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   const http = request(app.getHttpServer());
@@ -53,9 +41,8 @@ export async function startApiInstance(
       http,
       async token(username, password) {
         if (!tokens.has(username)) {
-          const res = await http
-            .post('/auth/login')
-            .send({ username, password: password ?? (username === 'admin' ? adminPassword : `${username}-password`) });
+          const secret = password ?? (username === 'admin' ? adminPassword : `${username}-password`);
+          const res = await http.post('/auth/login').send({ username, password: secret });
           if (res.status !== 200) throw new Error(`login of ${username}: ${res.status} ${JSON.stringify(res.body)}`);
           tokens.set(username, res.body.accessToken as string);
         }
