@@ -133,6 +133,20 @@ describe('ClientSession', () => {
     expect(socket.seqs).toEqual([]);
   });
 
+  it('treats live events piling up behind a replay that does not finish as a slow consumer', async () => {
+    const socket = new FakeSocket();
+    const backlog = new FakeBacklog(1, 3);
+    backlog.gate = new Promise(() => undefined); // the backlog read never returns
+    let overflows = 0;
+    const s = session(socket, backlog, { onOverflow: () => overflows++ });
+    void s.start(0, 3);
+    for (let seq = 4; seq <= 8; seq++) s.push(event(seq)); // 5 held: the cap
+    expect(overflows).toBe(0);
+    s.push(event(9));
+    expect(overflows).toBe(1);
+    expect(s.isClosed).toBe(true);
+  });
+
   it('drains the queue in order once the socket empties', async () => {
     const socket = new FakeSocket();
     const s = session(socket, new FakeBacklog(1, 0));

@@ -102,8 +102,13 @@ export class ClientSession {
   /** Live event from the feed. */
   push(event: LogEvent): void {
     if (this.closed || !this.deps.canSee(event)) return;
-    if (this.replays > 0) this.pendingLive.push(event);
-    else this.sendLive(event);
+    if (this.replays === 0) {
+      this.sendLive(event);
+      return;
+    }
+    // Held during a replay; a replay that cannot keep up with the live rate is a slow consumer too.
+    this.pendingLive.push(event);
+    if (this.pendingLive.length > this.deps.limits.maxQueuedMessages) this.overflow();
   }
 
   /** The feed lost events: the client cannot trust its view any more. */
@@ -204,10 +209,12 @@ export class ClientSession {
       return;
     }
     this.queue.push(message);
-    if (this.queue.length > this.deps.limits.maxQueuedMessages) {
-      this.close();
-      this.deps.onOverflow();
-    }
+    if (this.queue.length > this.deps.limits.maxQueuedMessages) this.overflow();
+  }
+
+  private overflow(): void {
+    this.close();
+    this.deps.onOverflow();
   }
 
   private write(message: string): void {
