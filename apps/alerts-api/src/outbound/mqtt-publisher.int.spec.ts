@@ -1,40 +1,14 @@
 import { connect as tcpConnect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { connectAsync, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { createLogger } from '@xl/observability';
 import { uniquePrefix } from '@xl/testing';
 import type { LogEvent } from '../realtime/event-log';
 import { pushEvent } from '../realtime/testing/push-harness';
 import { scopes } from '../realtime/testing/test-auth';
 import { MqttPublisher } from './mqtt-publisher';
+import { requireBroker, subscribe, TEST_BROKER } from './testing/mqtt-broker';
 
-const BROKER = process.env.XL_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 const logger = createLogger('test.mqtt', process.env.LOG_LEVEL ?? 'silent');
-
-async function brokerAnswers(): Promise<boolean> {
-  try {
-    const probe = await connectAsync(BROKER, { connectTimeout: 1000, reconnectPeriod: 0 });
-    await probe.endAsync();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-interface Received {
-  topic: string;
-  payload: string;
-  retain: boolean;
-}
-
-async function subscriber(topic: string): Promise<{ client: MqttClient; got: Received[] }> {
-  const client = await connectAsync(BROKER, { reconnectPeriod: 0 });
-  const got: Received[] = [];
-  client.on('message', (t, payload, packet) =>
-    got.push({ topic: t, payload: payload.toString(), retain: packet.retain }),
-  );
-  await client.subscribeAsync(topic, { qos: 1 });
-  return { client, got };
-}
 
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -48,9 +22,7 @@ describe('MqttPublisher (real Mosquitto)', () => {
   let available = false;
   const clients: MqttClient[] = [];
   beforeAll(async () => {
-    available = await brokerAnswers();
-    if (!available && process.env.CI) throw new Error(`no MQTT broker answers at ${BROKER} (XL_TEST_MQTT_URL)`);
-    if (!available) console.warn(`skipping MQTT tests: no broker at ${BROKER}`);
+    available = await requireBroker();
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
@@ -59,8 +31,8 @@ describe('MqttPublisher (real Mosquitto)', () => {
   it('publishes alerts to <prefix>/alerts/<region>/<camera> and retains camera status for late subscribers', async () => {
     if (!available) return;
     const prefix = uniquePrefix('mqtt').replace(/:/g, '-');
-    const publisher = MqttPublisher.connect(BROKER, prefix, logger);
-    const early = await subscriber(`${prefix}/#`);
+    const publisher = MqttPublisher.connect(TEST_BROKER, prefix, logger);
+    const early = await subscribe(`${prefix}/#`);
     clients.push(early.client);
 
     const alert = { seq: 101, at: 0, ...pushEvent(scopes.schoolPond, { id: 'a1', severity: 'critical' }) } as LogEvent;
@@ -78,7 +50,7 @@ describe('MqttPublisher (real Mosquitto)', () => {
     });
     expect(early.got[1].topic).toBe(`${prefix}/cameras/cam-river-b/status`);
 
-    const late = await subscriber(`${prefix}/cameras/+/status`);
+    const late = await subscribe(`${prefix}/cameras/+/status`);
     clients.push(late.client);
     await until(() => late.got.length === 1);
     expect(late.got[0]).toMatchObject({ topic: `${prefix}/cameras/cam-river-b/status`, retain: true });
@@ -96,7 +68,7 @@ describe('MqttPublisher (real Mosquitto)', () => {
   it('reconnects by itself after the connection drops; a message published meanwhile arrives', async () => {
     if (!available) return;
     // A TCP relay in front of the broker whose connections the test cuts.
-    const broker = new URL(BROKER);
+    const broker = new URL(TEST_BROKER);
     const links: Socket[] = [];
     const relay = createServer((inbound) => {
       const outbound = tcpConnect(Number(broker.port || 1883), broker.hostname);
@@ -112,7 +84,7 @@ describe('MqttPublisher (real Mosquitto)', () => {
       prefix,
       logger,
     );
-    const sub = await subscriber(`${prefix}/#`);
+    const sub = await subscribe(`${prefix}/#`);
     clients.push(sub.client);
     await until(() => publisher.connected);
 

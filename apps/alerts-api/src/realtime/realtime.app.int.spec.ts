@@ -8,6 +8,7 @@ import { ALERTS_QUEUE } from '@xl/contracts';
 import { testRedisUrl, uniquePrefix } from '@xl/testing';
 import { ScopeService } from '../auth/scope.service';
 import { TestReceiver } from '../outbound/testing/http-receiver';
+import { requireBroker, subscribe, TEST_BROKER } from '../outbound/testing/mqtt-broker';
 import { verifyWebhookSignature, WebhookHeaders } from '../outbound/webhook-signature';
 import { loadSettings } from '../settings';
 import { EventPublisher } from '../shared/push-events';
@@ -27,6 +28,8 @@ describe('push in the API: two instances from createApp sharing Redis and a data
   const clients: TestPushClient[] = [];
   const receiver = new TestReceiver();
   let hookUrl: string;
+  let mqtt: boolean;
+  let topicPrefix: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'xl-push-app-'));
@@ -42,7 +45,14 @@ describe('push in the API: two instances from createApp sharing Redis and a data
       ADMIN_PASSWORD: ADMIN.password,
       LOG_LEVEL: 'silent',
     });
-    const push = { realtime: { heartbeatMs: 5000 }, outbound: { webhookBackoffMs: 50, consumerBlockMs: 100 } };
+    mqtt = await requireBroker();
+    topicPrefix = prefix.replace(/:/g, '-');
+    const outbound = {
+      webhookBackoffMs: 50,
+      consumerBlockMs: 100,
+      ...(mqtt ? { mqttUrl: TEST_BROKER, mqttTopicPrefix: topicPrefix } : {}),
+    };
+    const push = { realtime: { heartbeatMs: 5000 }, outbound };
     a = await startApiInstance(settings, push, ADMIN.password);
     b = await startApiInstance(settings, push, ADMIN.password);
     await createWorld(a.world as TestApp);
@@ -178,5 +188,41 @@ describe('push in the API: two instances from createApp sharing Redis and a data
     expect(patched.body).toMatchObject({ id, enabled: false });
     expect((await a.world.http.delete(`/webhooks/${id}`).set(admin)).status).toBe(204);
     expect((await a.world.http.get(`/webhooks/${id}`).set(admin)).status).toBe(404);
+  });
+
+  it('MQTT: each event published once across both instances; camera status retained for late subscribers', async () => {
+    if (!mqtt) return;
+    const early = await subscribe(`${topicPrefix}/#`);
+    const scopeOf = (i: ApiInstance, camera: string, region: string) =>
+      i.app.get(ScopeService).resourceOf(camera, region);
+    await a.app
+      .get(EventPublisher)
+      .publish({
+        type: 'alert.created',
+        scope: await scopeOf(a, 'cam-a', 'vil-a1a'),
+        data: { id: 'mqtt-1', severity: 'critical' },
+      });
+    await b.app
+      .get(EventPublisher)
+      .publish({
+        type: 'camera.status',
+        scope: await scopeOf(b, 'cam-b', 'vil-b1a'),
+        data: { cameraId: 'cam-b', status: 'offline' },
+      });
+    const deadline = Date.now() + 10_000;
+    while (early.got.filter((m) => m.payload).length < 2 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const late = await subscribe(`${topicPrefix}/cameras/+/status`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const seen = early.got.map((m) => [m.topic, JSON.parse(m.payload).data.id ?? JSON.parse(m.payload).data.status]);
+    expect(seen).toEqual([
+      [`${topicPrefix}/alerts/vil-a1a/cam-a`, 'mqtt-1'],
+      [`${topicPrefix}/cameras/cam-b/status`, 'offline'],
+    ]);
+    expect(late.got).toEqual([expect.objectContaining({ topic: `${topicPrefix}/cameras/cam-b/status`, retain: true })]);
+    await late.client.publishAsync(`${topicPrefix}/cameras/cam-b/status`, '', { qos: 1, retain: true });
+    await early.client.endAsync(true);
+    await late.client.endAsync(true);
   });
 });
