@@ -11,7 +11,7 @@ import { TestReceiver } from '../outbound/testing/http-receiver';
 import { requireBroker, subscribe, TEST_BROKER } from '../outbound/testing/mqtt-broker';
 import { verifyWebhookSignature, WebhookHeaders } from '../outbound/webhook-signature';
 import { loadSettings } from '../settings';
-import { EventPublisher } from '../shared/push-events';
+import { EventPublisher, type PushEventType } from '../shared/push-events';
 import { alertEvent } from '../testing/alert-events';
 import { ADMIN, type TestApp } from '../testing/test-app';
 import { createWorld } from '../testing/world';
@@ -76,6 +76,17 @@ describe('push in the API: two instances from createApp sharing Redis and a data
     clients.push(c);
     return c;
   };
+  /** Publishes through an instance's EventPublisher with the camera's real scope (region path from the database). */
+  const publish = async (
+    instance: ApiInstance,
+    cameraId: string,
+    regionId: string,
+    data: Record<string, unknown>,
+    type: PushEventType = 'alert.created',
+  ) =>
+    instance.app
+      .get(EventPublisher)
+      .publish({ type, scope: await instance.app.get(ScopeService).resourceOf(cameraId, regionId), data });
   const ids = (c: TestPushClient) => c.events.map((e) => `${e.type}:${String(e.data?.id ?? e.data?.status)}`);
 
   it('an alert from the analyzer queue reaches, once, exactly the WebSocket clients whose scope holds its camera', async () => {
@@ -155,12 +166,6 @@ describe('push in the API: two instances from createApp sharing Redis and a data
     ]);
     expect(JSON.stringify(listed.body)).not.toContain(secret);
 
-    const publish = async (instance: ApiInstance, cameraId: string, regionId: string, data: Record<string, unknown>) =>
-      instance.app.get(EventPublisher).publish({
-        type: 'alert.created',
-        scope: await instance.app.get(ScopeService).resourceOf(cameraId, regionId),
-        data,
-      });
     await publish(a, 'cam-a', 'vil-a1a', { id: 'hook-1', severity: 'warning' }); // below minSeverity
     await publish(b, 'cam-b', 'vil-b1a', { id: 'hook-2', severity: 'critical' }); // other county
     await publish(b, 'cam-a', 'vil-a1a', { id: 'hook-3', severity: 'critical' });
@@ -193,22 +198,8 @@ describe('push in the API: two instances from createApp sharing Redis and a data
   it('MQTT: each event published once across both instances; camera status retained for late subscribers', async () => {
     if (!mqtt) return;
     const early = await subscribe(`${topicPrefix}/#`);
-    const scopeOf = (i: ApiInstance, camera: string, region: string) =>
-      i.app.get(ScopeService).resourceOf(camera, region);
-    await a.app
-      .get(EventPublisher)
-      .publish({
-        type: 'alert.created',
-        scope: await scopeOf(a, 'cam-a', 'vil-a1a'),
-        data: { id: 'mqtt-1', severity: 'critical' },
-      });
-    await b.app
-      .get(EventPublisher)
-      .publish({
-        type: 'camera.status',
-        scope: await scopeOf(b, 'cam-b', 'vil-b1a'),
-        data: { cameraId: 'cam-b', status: 'offline' },
-      });
+    await publish(a, 'cam-a', 'vil-a1a', { id: 'mqtt-1', severity: 'critical' });
+    await publish(b, 'cam-b', 'vil-b1a', { cameraId: 'cam-b', status: 'offline' }, 'camera.status');
     const deadline = Date.now() + 10_000;
     while (early.got.filter((m) => m.payload).length < 2 && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 50));
