@@ -57,6 +57,16 @@ describe('camera config', () => {
     expect(errorOf(() => parseCamera({ id: 'c', url: 'rtsp://h/x', fps: 1e9 })).message).toMatch(/camera 'c', fps/);
   });
 
+  it('gives zone_enter a time inertia (inertiaSeconds, default 0.4 s, 0–30)', () => {
+    const rule = (extra: Record<string, unknown>) => ({ id: 'r1', type: 'zone_enter', zone: 'water', ...extra });
+    const [enter] = effectiveRules(parseCamera({ id: 'c', url: 'rtsp://h/x', zones: [water] }));
+    expect(enter).toMatchObject({ type: 'zone_enter', inertia: 2, inertiaSeconds: 0.4 });
+    const [explicit] = effectiveRules(parseCamera({ id: 'c', url: 'rtsp://h/x', zones: [water], rules: [rule({ inertiaSeconds: 1.5 })] }));
+    expect(explicit).toMatchObject({ inertiaSeconds: 1.5 });
+    expect(errorOf(() => parseCamera({ id: 'c', url: 'rtsp://h/x', zones: [water], rules: [rule({ inertiaSeconds: -1 })] })).message).toMatch(/inertiaSeconds/);
+    expect(errorOf(() => parseCamera({ id: 'c', url: 'rtsp://h/x', zones: [water], rules: [rule({ inertiaSeconds: 31 })] })).message).toMatch(/inertiaSeconds/);
+  });
+
   it('checks that rules name existing zones', () => {
     const err = errorOf(() =>
       parseCamera({ id: 'c', url: 'rtsp://h/x', zones: [water], rules: [{ id: 'r1', type: 'dwell', zone: 'pond' }] }),

@@ -44,7 +44,21 @@ export const zoneEnterRuleSchema = z.strictObject({
   ...objectRule,
   type: z.literal('zone_enter'),
   zone: zoneRef,
-  inertia: z.number().int().min(1).max(30).default(2).describe('consecutive analysed frames inside before it counts'),
+  inertia: z
+    .number()
+    .int()
+    .min(1)
+    .max(30)
+    .default(2)
+    .describe('consecutive analysed frames inside before it counts (and outside before it counts as gone again)'),
+  inertiaSeconds: z
+    .number()
+    .min(0)
+    .max(30)
+    .default(0.4)
+    .describe(
+      'those consecutive frames must also span this long, first to last, whatever the frame rate: a person hidden behind another for a moment (lower body cut off, foot point in the zone) does not count as entering; 0.4 s = 2 frames at 2 fps, 3 at 4–5 fps',
+    ),
 });
 
 export const dwellRuleSchema = z.strictObject({

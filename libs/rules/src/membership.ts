@@ -1,10 +1,14 @@
-// Zone membership with inertia: an object counts as inside after `inertia` consecutive observations
-// with its anchor inside, and as outside again after `inertia` consecutive observations outside.
+// Zone membership with inertia: an object counts as inside once it has been observed inside
+// `inertia` times in a row over at least `inertiaMs` (first to last observation of the run), and as
+// outside again after the same of observations outside. The time span makes the filter independent of
+// the frame rate: at 4 fps two frames are 0.25 s, as long as a person hidden behind another, their
+// lower body cut off, can stand "in" a zone drawn beside them.
 // Frames where the track is lost are not observations (they neither advance nor break a streak).
-// An observation that fails the rule's filters (score, box height) but lies inside breaks an entering
-// streak and does not count towards leaving; one outside counts as outside.
+// An observation that fails the rule's filters (score, box height, anchor cut by the frame edge) but
+// lies inside breaks an entering streak and does not count towards leaving; one outside counts as
+// outside unless its anchor is not measurable (then it is unknown: null).
 
-/** An observation: anchor inside (true), outside (false), or inside but not trusted (null). */
+/** An observation: anchor inside (true), outside (false), or inside but not trusted / unknown (null). */
 export type Sighting = boolean | null;
 
 interface MemberState {
@@ -22,7 +26,14 @@ export type MembershipJSON = Array<[number, MemberState]>;
 export class ZoneMembership {
   private members = new Map<number, MemberState>();
 
-  constructor(private readonly inertia: number) {}
+  /**
+   * @param inertia observations in a row needed to change status (1 = none)
+   * @param inertiaMs time those observations must span, first to last (0 = no time condition)
+   */
+  constructor(
+    private readonly inertia: number,
+    private readonly inertiaMs = 0,
+  ) {}
 
   /** Feeds one observation; says whether the track just entered or left. */
   observe(trackId: number, t: number, sighting: Sighting): 'entered' | 'left' | null {
@@ -37,20 +48,16 @@ export class ZoneMembership {
         this.members.delete(trackId);
         return null;
       }
-      if (s.run === 0) s.runStart = t;
-      if (++s.run < this.inertia) return null;
+      if (!this.advance(s, t)) return null;
       s.inside = true;
       s.since = s.runStart;
       s.run = 0;
       return 'entered';
     }
     if (sighting === true) s.run = 0;
-    else if (sighting === false) {
-      if (s.run === 0) s.runStart = t;
-      if (++s.run >= this.inertia) {
-        this.members.delete(trackId);
-        return 'left';
-      }
+    else if (sighting === false && this.advance(s, t)) {
+      this.members.delete(trackId);
+      return 'left';
     }
     return null;
   }
@@ -77,5 +84,12 @@ export class ZoneMembership {
 
   load(json: MembershipJSON): void {
     this.members = new Map(json.map(([id, s]) => [id, { ...s }]));
+  }
+
+  /** Adds an observation to the run against the current status; true once the run is long enough. */
+  private advance(s: MemberState, t: number): boolean {
+    if (s.run === 0) s.runStart = t;
+    s.run++;
+    return s.run >= this.inertia && t - s.runStart >= this.inertiaMs;
   }
 }

@@ -81,6 +81,73 @@ describe('zone_enter', () => {
     expect(boats.of('created')).toMatchObject([{ severity: 'major' }]);
   });
 
+  it('needs the entering frames to span inertiaSeconds, whatever the frame rate', () => {
+    // 4 fps: two frames are only 0.25 s — as long as a passer-by hides someone's legs (measured on
+    // safe-waterside: the foot point of a half-hidden person rose 0.1 into the water zone for 2 frames).
+    const brief = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule()] as never })));
+    brief.at(T0, [{ id: 1, box: OUT }]);
+    brief.at(T0 + 250, [{ id: 1, box: IN }]);
+    brief.at(T0 + 500, [{ id: 1, box: IN }]);
+    brief.span(T0 + 750, T0 + 2000, 250); // then lost (an id switch): no more observations
+    expect(brief.events).toEqual([]);
+    // Three frames over 0.5 s are an entry, dated from the first of them.
+    const wade = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule()] as never })));
+    wade.at(T0, [{ id: 1, box: OUT }]);
+    wade.at(T0 + 250, [{ id: 1, box: IN }]);
+    expect(wade.at(T0 + 500, [{ id: 1, box: IN }])).toEqual([]);
+    expect(wade.at(T0 + 750, [{ id: 1, box: IN }])).toMatchObject([{ kind: 'created', startedAt: T0 + 250 }]);
+    // Leaving takes as long: two frames outside at 4 fps do not end it, the third does.
+    wade.at(T0 + 1000, [{ id: 1, box: OUT }]);
+    expect(wade.at(T0 + 1250, [{ id: 1, box: OUT }])).toEqual([]);
+    expect(wade.at(T0 + 1500, [{ id: 1, box: OUT }])).toMatchObject([{ kind: 'ended' }]);
+    // inertiaSeconds 0 restores a pure frame count.
+    const frames = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule({ inertiaSeconds: 0 })] as never })));
+    frames.at(T0 + 250, [{ id: 1, box: IN }]);
+    expect(frames.at(T0 + 500, [{ id: 1, box: IN }])).toMatchObject([{ kind: 'created' }]);
+    // At 2 fps two frames are enough, even when they come a little early (capture jitter).
+    const slow = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule()] as never })));
+    slow.at(T0, [{ id: 1, box: IN }]);
+    expect(slow.at(T0 + 480, [{ id: 1, box: IN }])).toMatchObject([{ kind: 'created', startedAt: T0 }]);
+  });
+
+  it('does not let a box cut by the side of the picture enter: its foot is not where the person is', () => {
+    // Measured on safe-waterside: leaving the picture on the right, the detector boxed the visible
+    // sliver, whose bottom rose from 0.72 to 0.51 — into the water zone beside the walker.
+    const run = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule()] as never })));
+    run.span(T0, T0 + 3000, 250, (t) => [
+      { id: 1, box: [0.93 + (t - T0) / 100_000, 0.35, 1, 0.6] },
+      { id: 2, box: [0, 0.4, 0.04, 0.62] },
+    ]);
+    expect(run.events).toEqual([]);
+    // A member walking out sideways is not "leaving" on those frames either: its alert ends when the
+    // track is gone.
+    const out = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule()] as never })));
+    out.span(T0, T0 + 1000, 250, () => [{ id: 1, box: footBox(0.9, 0.6, 0.2, 0.1) }]);
+    expect(out.of('created')).toHaveLength(1);
+    out.span(T0 + 1000, T0 + 3000, 250, () => [{ id: 1, box: [0.96, 0.4, 1, 0.8] }]);
+    expect(out.of('ended')).toEqual([]);
+    out.span(T0 + 3000, T0 + 5500, 250);
+    expect(out.of('ended')).toMatchObject([{ message: 'person track 1 is gone from the picture' }]);
+  });
+
+  it('takes a foot cut by the bottom of the picture at the border: zones drawn down to it contain it', () => {
+    const shore = { id: 'shore', type: 'water' as const, polygon: [[0, 0.6], [1, 0.6], [1, 1], [0, 1]] as [number, number][] };
+    const rules = [{ id: 'enter', type: 'zone_enter', zone: 'shore' }] as never;
+    const near = new Run(new CameraRuleEngine(testCamera({ zones: [shore], rules })));
+    near.span(T0, T0 + 1500, 500, () => [{ id: 1, box: [0.4, 0.5, 0.5, 1] }]);
+    expect(near.of('created')).toHaveLength(1);
+    // Not in a zone that stops short of the border.
+    const band = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule()] as never })));
+    band.span(T0, T0 + 1500, 500, () => [{ id: 1, box: [0.4, 0.5, 0.5, 1] }]);
+    expect(band.events).toEqual([]);
+    // The centre of a box cut by any edge says nothing about where a boat is.
+    const boats = new Run(new CameraRuleEngine(testCamera({ zones: [shore], rules: [{ id: 'b', type: 'zone_enter', zone: 'shore', classes: ['boat'] }] as never })));
+    boats.span(T0, T0 + 1500, 500, () => [{ id: 1, box: [0.4, 0.7, 0.6, 1], label: 'boat' }]);
+    expect(boats.events).toEqual([]);
+    boats.span(T0 + 1500, T0 + 3000, 500, () => [{ id: 1, box: [0.4, 0.7, 0.6, 0.95], label: 'boat' }]);
+    expect(boats.of('created')).toHaveLength(1);
+  });
+
   it('uses the zone-type defaults and severity overrides', () => {
     const noFishing = { id: 'reach', type: 'no_fishing' as const, polygon: water.polygon };
     const engine = new CameraRuleEngine(testCamera({ zones: [noFishing] }));

@@ -6,8 +6,9 @@ import { subjectKey } from './alert-book';
 import { ZoneMembership, type MembershipJSON } from './membership';
 import { alertBoxOf, endIfUnscheduled, endRemoved, raise, ruleFields, seconds, sightingOf, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
 
-/** Inertia of rules without an `inertia` parameter (dwell). */
+/** Inertia of rules without `inertia` parameters (dwell): zone_enter's defaults. */
 export const DEFAULT_INERTIA = 2;
+export const DEFAULT_INERTIA_SECONDS = 0.4;
 
 export class PresenceEvaluator implements RuleEvaluator {
   private readonly membership: ZoneMembership;
@@ -16,7 +17,10 @@ export class PresenceEvaluator implements RuleEvaluator {
     readonly rule: ZoneEnterRule | DwellRule,
     private readonly zone: ZoneConfig,
   ) {
-    this.membership = new ZoneMembership(rule.type === 'zone_enter' ? rule.inertia : DEFAULT_INERTIA);
+    this.membership =
+      rule.type === 'zone_enter'
+        ? new ZoneMembership(rule.inertia, rule.inertiaSeconds * 1000)
+        : new ZoneMembership(DEFAULT_INERTIA, DEFAULT_INERTIA_SECONDS * 1000);
   }
 
   step(ctx: RuleContext): void {

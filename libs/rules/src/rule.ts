@@ -51,18 +51,49 @@ export function watches(rule: ObjectRule, track: Track): boolean {
   return rule.classes.includes(track.label);
 }
 
-/** Passes the rule's minScore and minBoxHeight. */
+/**
+ * A box side closer than this to the frame edge is cut by it (normalized frame units; the detector
+ * clamps boxes to the picture, and one pixel of a 416-wide model input on a 16:9 frame is 0.0043).
+ */
+export const FRAME_EDGE_MARGIN = 0.005;
+/** A foot on the bottom border is tested this far inside it, so zones drawn down to the border contain it. */
+const BORDER_INSET = 1e-6;
+
+function anchorKind(rule: ObjectRule, track: Track): 'foot' | 'center' {
+  return rule.anchor ?? (track.label === 'person' ? 'foot' : 'center');
+}
+
+/**
+ * The anchor says where the object is. Not when the box is cut by the left or right frame edge: the
+ * detector boxes only the visible part, whose bottom-centre or centre drifts as the object walks out
+ * of the picture (measured on safe-waterside: leaving on the right, a person's box bottom rose from
+ * 0.72 to 0.51, a "foot" in the water zone beside them). A box cut by the bottom edge still has a usable foot (at the border,
+ * the feet are just below it) but no usable centre; the top edge matters to the centre only.
+ */
+export function anchorMeasurable(rule: ObjectRule, track: Track): boolean {
+  const [x0, y0, x1, y1] = track.box;
+  if (x0 <= FRAME_EDGE_MARGIN || x1 >= 1 - FRAME_EDGE_MARGIN) return false;
+  return anchorKind(rule, track) === 'foot' || (y0 > FRAME_EDGE_MARGIN && y1 < 1 - FRAME_EDGE_MARGIN);
+}
+
+/** Passes the rule's minScore and minBoxHeight, and its anchor is measurable (not cut by the frame edge). */
 export function trusted(rule: ObjectRule, track: Track): boolean {
-  return track.score >= rule.minScore && track.box[3] - track.box[1] >= rule.minBoxHeight;
+  return track.score >= rule.minScore && track.box[3] - track.box[1] >= rule.minBoxHeight && anchorMeasurable(rule, track);
 }
 
 /** The point tested against zones and lines: foot (bottom-centre) for persons, centre otherwise, unless set. */
 export function anchorOf(rule: ObjectRule, track: Track): Point {
-  const anchor = rule.anchor ?? (track.label === 'person' ? 'foot' : 'center');
-  return anchor === 'foot' ? footPoint(track.box) : centerPoint(track.box);
+  if (anchorKind(rule, track) === 'center') return centerPoint(track.box);
+  const [x, y] = footPoint(track.box);
+  return [x, Math.min(y, 1 - BORDER_INSET)];
 }
 
+/**
+ * Inside and trusted (true), outside (false), or unknown (null): inside but untrusted, or wherever the
+ * anchor is when it is not measurable (cut by the frame edge, it says nothing about leaving either).
+ */
 export function sightingOf(rule: ObjectRule, track: Track, zone: ZoneConfig): Sighting {
+  if (!anchorMeasurable(rule, track)) return null;
   if (!pointInPolygon(anchorOf(rule, track), zone.polygon)) return false;
   return trusted(rule, track) ? true : null;
 }
