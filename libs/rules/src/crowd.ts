@@ -1,30 +1,36 @@
-// crowd: at least `minCount` objects of the rule's classes inside the zone for `seconds`. Membership
-// has no inertia here (the hold time already filters flicker); lost tracks still count until the
-// tracker removes them, so a person hidden in the group for a moment is not dropped from the count.
-// The alert ends when the count has stayed below minCount for min(seconds, 2 s) (see Hold).
+// crowd: at least `minCount` objects of the rule's classes inside the zone for most of `seconds`.
+// Counted are the members (no inertia: the window filters flicker) that the tracker matched in this
+// frame. Lost tracks are not counted: in a moving group the tracker often loses a person and starts a
+// new track for them, and counting the lost one until its removal (2 s) counted that person twice —
+// the sub stream of the crowd clip reached 8 with 5–6 people seen. A person missed for a few frames
+// is absorbed by the window instead: the alert starts when the count has been ≥ minCount for 3/4 of the
+// last `seconds` (and is in the current frame) and ends when it has been below for 3/4 of the last
+// min(seconds, 2 s) (see MajorityWindow).
 import type { CrowdRule, ZoneConfig } from '@xl/config';
 import { subjectKey } from './alert-book';
-import { Hold, type HoldJSON } from './hold';
+import { MajorityWindow, type MajorityJSON } from './majority';
 import { ZoneMembership, type MembershipJSON } from './membership';
 import { alertBoxOf, endIfUnscheduled, raise, ruleFields, sightingOf, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
 
-/** Longest time the count must stay low before a crowd alert ends. */
+/** Longest window over which a low count ends a crowd alert. */
 export const CROWD_END_MAX_MS = 2000;
+/** Share of the window the count must hold (or stay low) to start (or end) the alert. */
+export const CROWD_WINDOW_SHARE = 0.75;
 
 interface CrowdJSON {
   membership: MembershipJSON;
-  hold: HoldJSON;
+  window: MajorityJSON;
 }
 
 export class CrowdEvaluator implements RuleEvaluator {
   private readonly membership = new ZoneMembership(1);
-  private readonly hold: Hold;
+  private readonly window: MajorityWindow;
 
   constructor(
     readonly rule: CrowdRule,
     private readonly zone: ZoneConfig,
   ) {
-    this.hold = new Hold(rule.seconds * 1000, Math.min(rule.seconds * 1000, CROWD_END_MAX_MS));
+    this.window = new MajorityWindow(rule.seconds * 1000, Math.min(rule.seconds * 1000, CROWD_END_MAX_MS), CROWD_WINDOW_SHARE);
   }
 
   step(ctx: RuleContext): void {
@@ -32,20 +38,20 @@ export class CrowdEvaluator implements RuleEvaluator {
     const { book, now } = ctx;
     this.membership.retain(new Set(ctx.tracks.map((t) => t.trackId)));
     const inside = ctx.tracks.filter((t) => {
-      if (!watches(rule, t)) return false;
-      if (t.state === 'tracked') this.membership.observe(t.trackId, now, sightingOf(rule, t, zone));
+      if (!watches(rule, t) || t.state !== 'tracked') return false;
+      this.membership.observe(t.trackId, now, sightingOf(rule, t, zone));
       return this.membership.insideSince(t.trackId) !== null;
     });
     const count = inside.length;
     const key = subjectKey(rule.id, { kind: 'zone', zoneId: zone.id });
-    const change = this.hold.sample(now, count >= rule.minCount ? 'bad' : 'good');
+    const change = this.window.sample(now, count >= rule.minCount);
     const label = rule.classes.length === 1 ? `${rule.classes[0]}s` : 'objects';
     if (change === 'end') book.end(key, now, `${count} ${label} in ${zoneText(zone)}, below ${rule.minCount}`, rule.cooldownSeconds);
-    if (this.hold.active && count > 0) {
+    if (this.window.active && count > 0) {
       raise(ctx, {
         ...ruleFields(rule, zone),
         subject: { kind: 'zone', zoneId: zone.id },
-        startedAt: this.hold.since ?? now,
+        startedAt: this.window.since ?? now,
         score: inside.reduce((s, t) => s + t.score, 0) / count,
         boxes: inside.map(alertBoxOf),
         message: `${count} ${label} in ${zoneText(zone)} (threshold ${rule.minCount})`,
@@ -56,16 +62,17 @@ export class CrowdEvaluator implements RuleEvaluator {
   }
 
   busy(): boolean {
-    return this.hold.busy;
+    return this.window.busy;
   }
 
   toJSON(): CrowdJSON {
-    return { membership: this.membership.toJSON(), hold: this.hold.toJSON() };
+    return { membership: this.membership.toJSON(), window: this.window.toJSON() };
   }
 
   load(json: unknown): void {
     const j = json as CrowdJSON;
     this.membership.load(j.membership);
-    this.hold.load(j.hold);
+    // A state saved before the window replaced the streak hold (`hold`) starts the timing afresh.
+    if (j.window) this.window.load(j.window);
   }
 }

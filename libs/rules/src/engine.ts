@@ -88,7 +88,7 @@ export class CameraRuleEngine {
 
   /**
    * True while a rule needs frames even without motion: someone is in a water zone or a vanish
-   * countdown runs, a crowd or health hold is timing or active. The analyzer keeps the camera hot.
+   * countdown runs, a crowd window or health hold is timing or active. The analyzer keeps the camera hot.
    */
   isHot(): boolean {
     return this.evaluators.some((e) => e.busy());
