@@ -87,6 +87,41 @@ describe('camera health', () => {
     expect(live.events).toEqual([]);
   });
 
+  it('camera_frozen: a nearly-still frame next to a refresh is not a second odd frame (720p stream, measured at 4 fps)', () => {
+    // tamper-freeze.mp4 (1280×720), 12–20 s: after the freeze the encoder keeps refining the picture
+    // for a few seconds (0.03–0.12) and refreshes it every 2 s (0.67–0.76); at 17.75 s the frame before
+    // the refresh differs by 0.065. Then 0.00–0.03 between refreshes.
+    const measured = [
+      2.516, 0.092, 0.028, 0.123, 0.064, 0.068, 0.06, 0.015, 0.756, 0.079, 0.078, 0.058, 0.036, 0.03, 0.052, 0.021, 0.719, 0.01, 0.012, 0.013,
+      0.042, 0.027, 0.039, 0.065, 0.665, 0.002, 0.006, 0.017, 0.015, 0.008, 0.027, 0.023,
+    ];
+    const later = [0.661, 0.011, 0.018, 0.017, 0.014, 0.014, 0.011, 0.024];
+    const difference = (t: number) => {
+      const k = Math.round((t - T0) / 250);
+      return k < 48 ? 3 : k < 80 ? measured[k - 48] : later[(k - 80) % later.length];
+    };
+    const frozen = new Run(new CameraRuleEngine(healthCamera([{ id: 'frz', type: 'camera_frozen' }])));
+    frozen.span(T0, T0 + 30_000, 250, () => [], (t) => q(137, 37, difference(t)));
+    expect(frozen.of('created')).toMatchObject([{ rule: 'camera_frozen', startedAt: T0 + 12_500, capturedAt: T0 + 18_500 }]);
+    // Two clearly moving frames in a row still restart the timing.
+    const moving = new Run(new CameraRuleEngine(healthCamera([{ id: 'frz', type: 'camera_frozen' }])));
+    moving.span(T0, T0 + 30_000, 250, () => [], (t) => q(137, 37, (t - T0) % 1500 < 500 ? 0.5 : 0.01));
+    expect(moving.events).toEqual([]);
+  });
+
+  it('camera_frozen: a live dark scene at low bitrate stays quiet (360p stream, measured at 4 fps)', () => {
+    // static_sub.mp4 (640×360), 14–26 s around the darkest point: between refreshes the encoder drops
+    // most sensor noise (0.002–0.06), but some frame clearly changes every second or so.
+    const measured = [
+      1.686, 2.969, 0.094, 0.04, 0.849, 0.24, 2.121, 0.194, 1.604, 0.211, 0.049, 1.679, 0.194, 0.238, 0.197, 0.117, 1.487, 0.175, 0.047, 0.012,
+      0.038, 0.059, 0.108, 0.09, 1.413, 0.158, 0.05, 0.004, 0.017, 0.02, 0.047, 0.037, 1.443, 0.14, 0.04, 0.002, 0.007, 1.933, 0.076, 0.066,
+      1.604, 0.127, 0.042, 1.95, 0.899, 0.035, 0.134, 3.012,
+    ];
+    const live = new Run(new CameraRuleEngine(healthCamera([{ id: 'frz', type: 'camera_frozen' }])));
+    live.span(T0, T0 + 36_000, 250, () => [], (t) => q(64, 20, measured[Math.round((t - T0) / 250) % measured.length]));
+    expect(live.events).toEqual([]);
+  });
+
   it('leaves an unchanging dark picture to camera_covered', () => {
     const r = new Run(new CameraRuleEngine(healthCamera([{ id: 'cov', type: 'camera_covered' }, { id: 'frz', type: 'camera_frozen' }])));
     r.span(T0, T0 + 5000, 500, () => [], () => q(137, 37, 3));
