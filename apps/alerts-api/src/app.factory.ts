@@ -29,7 +29,7 @@ export interface CreateAppOptions {
 export async function createApp(settings: Settings, options: CreateAppOptions = {}): Promise<INestApplication> {
   const logger = options.logger ?? createLogger('alerts-api', settings.logLevel);
   if (settings.jwtSecretGenerated) logger.warn('JWT_SECRET is not set: using a random secret; tokens end with this process and are not shared between instances');
-  const database = openDatabase(settings.databaseUrl);
+  const database = openDatabase(settings.databaseUrl, (err) => logger.warn({ err: err.message }, 'an idle database connection failed; the pool replaces it'));
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length) logger.info({ migrations: applied.map((m) => m.migrationName), database: database.kind }, 'database migrated');

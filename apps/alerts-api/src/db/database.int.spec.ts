@@ -1,4 +1,5 @@
 import '../testing/nest-esm';
+import { sql } from 'kysely';
 import { RegionsRepository } from '../regions/regions.repository';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../testing/test-databases';
 import { type DatabaseHandle, migrateToLatest, openDatabase, parseDatabaseUrl } from './database';
@@ -31,6 +32,20 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
     const first = await migrateToLatest(handle.db);
     expect(first.map((m) => m.migrationName)).toEqual(MIGRATIONS.map(([name]) => name));
     expect(await migrateToLatest(handle.db)).toEqual([]);
+  });
+
+  (kind === 'postgres' ? it : it.skip)('survives the server killing an idle pooled connection (PostgreSQL)', async () => {
+    const errors: Error[] = [];
+    const other = openDatabase(target.url, (err) => errors.push(err));
+    try {
+      await sql`select 1`.execute(other.db);
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(handle.db);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(errors.length).toBeGreaterThan(0);
+      expect((await sql<{ one: number }>`select 1 as one`.execute(other.db)).rows[0].one).toBe(1);
+    } finally {
+      await other.close();
+    }
   });
 
   it('returns epoch milliseconds as numbers and JSON text unchanged', async () => {

@@ -40,10 +40,16 @@ const pgTypeParsers = {
     oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pgTypes.getTypeParser(oid, format as 'text')) as typeof pgTypes.getTypeParser,
 };
 
-export function openDatabase(url: string): DatabaseHandle {
+/**
+ * Opens the database of `url`. `onIdleError` hears about pooled PostgreSQL connections that die
+ * while idle (server restart, failover, an administrator's terminate): without a listener pg
+ * raises them as an uncaught exception; the pool simply replaces the connection.
+ */
+export function openDatabase(url: string, onIdleError: (err: Error) => void = () => undefined): DatabaseHandle {
   const target = parseDatabaseUrl(url);
   if (target.kind === 'postgres') {
     const pool = new Pool({ connectionString: target.location, max: 10, types: pgTypeParsers });
+    pool.on('error', onIdleError);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
