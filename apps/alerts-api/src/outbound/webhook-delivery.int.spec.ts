@@ -2,14 +2,13 @@ import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { createLogger } from '@xl/observability';
 import { testRedisUrl, uniquePrefix } from '@xl/testing';
-import type { DatabaseHandle } from '../db/database';
+import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/database';
 import { RedisEventLog, type LogEvent } from '../realtime/event-log';
 import { deleteKeys, pushEvent } from '../realtime/testing/push-harness';
 import { scopes } from '../realtime/testing/test-auth';
 import { resolveOutboundOptions } from './outbound.options';
 import { StreamFollower } from './stream-follower';
 import { TestReceiver } from './testing/http-receiver';
-import { openTestDatabase } from './testing/test-database';
 import { WebhookDeliveries } from './webhook-delivery';
 import { verifyWebhookSignature, WebhookHeaders } from './webhook-signature';
 import { WebhooksRepository, type WebhookSubscription } from './webhooks.repository';
@@ -49,7 +48,8 @@ describe('webhook deliveries (real Redis/BullMQ, real HTTP receiver, SQLite log)
   beforeEach(async () => {
     prefix = uniquePrefix('webhooks');
     redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
-    handle = await openTestDatabase('sqlite');
+    handle = openDatabase('sqlite::memory:');
+    await migrateToLatest(handle.db);
     repo = new WebhooksRepository(handle.db);
     receiver = new TestReceiver();
     url = await receiver.start();
