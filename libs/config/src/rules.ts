@@ -109,7 +109,15 @@ const healthCommon = { ...common, cooldownSeconds: common.cooldownSeconds.defaul
 export const coveredRuleSchema = z.strictObject({
   ...healthCommon,
   type: z.literal('camera_covered'),
-  maxLuma: z.number().min(0).max(255).default(40).describe('mean luma (0–255, masks excluded) at or below which the lens counts as covered/dark'),
+  maxLuma: z.number().min(0).max(255).default(40).describe('mean luma (0–255, masks excluded) at or below which the lens may be covered'),
+  maxSharpness: z
+    .number()
+    .min(0)
+    .max(255)
+    .default(3)
+    .describe(
+      'mean absolute Laplacian (grey levels) at or below which a dark picture counts as covered; a night scene is dark but sharp (measured: covered lens 0.4–1.6, night sea 6–13)',
+    ),
   seconds: z.number().min(0).max(3600).default(1.5).describe('how long the picture must stay dark'),
 });
 

@@ -5,7 +5,7 @@ import { effectiveRules, type CameraConfig, type RuleConfig } from '@xl/config';
 import { AlertBook, type AlertBookJSON } from './alert-book';
 import { SharpnessBaseline, type SharpnessBaselineJSON } from './baseline';
 import { CrowdEvaluator } from './crowd';
-import { HealthEvaluator, isHealthRule, LUMA_RECOVERY_MARGIN, type HealthFrame } from './health';
+import { HealthEvaluator, isHealthRule, LUMA_RECOVERY_MARGIN, SHARPNESS_DETAIL_FACTOR, type HealthFrame } from './health';
 import { LineCrossEvaluator } from './line-cross';
 import { PresenceEvaluator } from './presence';
 import type { RuleContext, RuleEvaluator } from './rule';
@@ -15,6 +15,8 @@ import { VanishEvaluator } from './vanish';
 
 /** Luma at or below which the picture counts as dark for the blur check when no covered rule says otherwise. */
 const DEFAULT_DARK_LUMA = 40;
+/** Sharpness at or below which a dark picture counts as featureless (covered) when no covered rule says otherwise. */
+const DEFAULT_FEATURELESS_SHARPNESS = 3;
 
 export interface RuleEngineStateJSON {
   version: 1;
@@ -40,7 +42,7 @@ export class CameraRuleEngine {
   constructor(private readonly camera: CameraConfig) {
     this.cameraId = camera.id;
     this.book = new AlertBook(camera.id);
-    this.frame = { baseline: this.baseline, dark: false };
+    this.frame = { baseline: this.baseline, dark: false, coveredLike: false };
     this.rules = effectiveRules(camera).filter((r) => r.enabled);
     this.evaluators = this.rules.map((rule) => this.evaluatorFor(rule));
   }
@@ -69,7 +71,9 @@ export class CameraRuleEngine {
     this.lastCapturedAt = now;
     this.book.endOrphans(new Set(this.rules.map((r) => r.id)), now);
     const clock = localClock(this.camera.timezone, now);
-    this.frame = { baseline: this.baseline, dark: input.quality ? input.quality.meanLuma <= this.darkLuma() : false };
+    const q = input.quality;
+    const dark = q ? q.meanLuma <= this.darkLuma() : false;
+    this.frame = { baseline: this.baseline, dark, coveredLike: dark && q !== undefined && q.sharpness <= this.featurelessSharpness() };
     for (const e of this.evaluators) {
       const ctx: RuleContext = {
         now,
@@ -130,6 +134,11 @@ export class CameraRuleEngine {
   /** No health rule finds the current frame bad or is active: the frame may teach the baseline. */
   private healthy(): boolean {
     return this.evaluators.every((e) => !(e instanceof HealthEvaluator) || (!e.busy() && e.lastVerdict !== 'bad'));
+  }
+
+  private featurelessSharpness(): number {
+    const covered = this.rules.filter((r) => r.type === 'camera_covered').map((r) => r.maxSharpness);
+    return (covered.length ? Math.max(...covered) : DEFAULT_FEATURELESS_SHARPNESS) * SHARPNESS_DETAIL_FACTOR;
   }
 
   private darkLuma(): number {

@@ -6,31 +6,41 @@ const q = (meanLuma: number, sharpness = 10, difference: number | null = 5): Fra
 const healthCamera = (rules: unknown[]) => testCamera({ rules: rules as never });
 
 describe('camera health', () => {
-  it('camera_covered: dark for `seconds` → created; ends only once clearly bright again', () => {
+  it('camera_covered: dark and featureless for `seconds` → created; ends only once clearly bright again', () => {
     const r = new Run(new CameraRuleEngine(healthCamera([{ id: 'cov', type: 'camera_covered' }])));
     r.span(T0, T0 + 5000, 250, () => [], () => q(120));
-    r.span(T0 + 5000, T0 + 6500, 250, () => [], () => q(20)); // 1.25 s dark
+    r.span(T0 + 5000, T0 + 6500, 250, () => [], () => q(20, 1)); // 1.25 s dark and without detail
     expect(r.events).toEqual([]);
-    const [created] = r.at(T0 + 6500, [], q(20));
+    const [created] = r.at(T0 + 6500, [], q(20, 1));
     expect(created).toMatchObject({ kind: 'created', rule: 'camera_covered', severity: 'major', startedAt: T0 + 5000, boxes: [] });
     expect(created.trackId).toBeUndefined();
-    expect(created.message).toBe('camera covered or dark for 1.5 s: mean luma 20.0 (dark at ≤ 40)');
+    expect(created.message).toBe('camera covered or dark for 1.5 s: mean luma 20.0, sharpness 1.00 (covered at luma ≤ 40 and sharpness ≤ 3)');
     // Just above the threshold is not "recovered" (hysteresis), however long.
-    r.span(T0 + 7000, T0 + 12_000, 250, () => [], () => q(45));
+    r.span(T0 + 7000, T0 + 12_000, 250, () => [], () => q(45, 1));
     expect(r.of('ended')).toEqual([]);
     // Bright again: ends after min(seconds, 2 s) = 1.5 s of good frames.
     r.span(T0 + 12_000, T0 + 13_500, 250, () => [], () => q(120));
     expect(r.of('ended')).toEqual([]);
     const [ended] = r.at(T0 + 13_500, [], q(120));
-    expect(ended).toMatchObject({ kind: 'ended', alertId: created.alertId, message: 'picture recovered: mean luma 120.0 (dark at ≤ 40)' });
+    expect(ended).toMatchObject({ kind: 'ended', alertId: created.alertId, message: 'picture recovered: mean luma 120.0, sharpness 10.00 (covered at luma ≤ 40 and sharpness ≤ 3)' });
     // Covered again within the 300 s default cooldown: no new alert.
-    r.span(T0 + 14_000, T0 + 30_000, 500, () => [], () => q(10));
+    r.span(T0 + 14_000, T0 + 30_000, 500, () => [], () => q(10, 0.5));
     expect(r.of('created')).toHaveLength(1);
     // After the cooldown it fires again, with a new id.
-    r.span(T0 + 313_500, T0 + 316_000, 500, () => [], () => q(10));
+    r.span(T0 + 313_500, T0 + 316_000, 500, () => [], () => q(10, 0.5));
     const again = r.of('created');
     expect(again).toHaveLength(2);
     expect(again[1].alertId).not.toBe(created.alertId);
+  });
+
+  it('a night scene (dark but sharp and changing) is not covered, and a frozen night picture is still reported', () => {
+    // Measured on night-boat: luma ~31, sharpness 6–13, frames changing.
+    const night = new Run(new CameraRuleEngine(healthCamera([{ id: 'cov', type: 'camera_covered' }, { id: 'frz', type: 'camera_frozen' }])));
+    night.span(T0, T0 + 30_000, 250, () => [], (t) => q(31, 6 + ((t / 250) % 7), 0.4));
+    expect(night.of('created')).toEqual([]);
+    // The same camera freezes at night: the frozen check is not silenced by the darkness.
+    night.span(T0 + 30_000, T0 + 40_000, 250, () => [], () => q(31, 8, 0.01));
+    expect(night.of('created').map((e) => e.rule)).toEqual(['camera_frozen']);
   });
 
   it('camera_frozen: unchanged frames for `seconds`; tolerates one encoder refresh and unknown differences', () => {

@@ -23,9 +23,14 @@ type HealthRule = CoveredRule | BlurredRule | FrozenRule;
 /** Shared by the health rules of one camera within a frame. */
 export interface HealthFrame {
   baseline: SharpnessBaseline;
-  /** The picture is dark: blurred and frozen verdicts would be meaningless (covered takes precedence). */
+  /** Low light: sharpness says little about the lens, so the blur check waits. */
   dark: boolean;
+  /** Dark and featureless like a covered lens: camera_covered reports it, frozen waits. A night scene is dark but not this. */
+  coveredLike: boolean;
 }
+
+/** Sharpness above this multiple of maxSharpness counts as a picture with detail again. */
+export const SHARPNESS_DETAIL_FACTOR = 2;
 
 export class HealthEvaluator implements RuleEvaluator {
   private readonly hold: Hold;
@@ -84,8 +89,14 @@ export class HealthEvaluator implements RuleEvaluator {
     const rule = this.rule;
     switch (rule.type) {
       case 'camera_covered': {
-        const verdict = q.meanLuma <= rule.maxLuma ? 'bad' : q.meanLuma > rule.maxLuma + LUMA_RECOVERY_MARGIN ? 'good' : 'neutral';
-        return { verdict, detail: `mean luma ${q.meanLuma.toFixed(1)} (dark at ≤ ${rule.maxLuma})` };
+        // Dark alone is a night scene; dark and without detail is a covered lens.
+        const bad = q.meanLuma <= rule.maxLuma && q.sharpness <= rule.maxSharpness;
+        const good = q.meanLuma > rule.maxLuma + LUMA_RECOVERY_MARGIN || q.sharpness > rule.maxSharpness * SHARPNESS_DETAIL_FACTOR;
+        const verdict = bad ? 'bad' : good ? 'good' : 'neutral';
+        return {
+          verdict,
+          detail: `mean luma ${q.meanLuma.toFixed(1)}, sharpness ${q.sharpness.toFixed(2)} (covered at luma ≤ ${rule.maxLuma} and sharpness ≤ ${rule.maxSharpness})`,
+        };
       }
       case 'camera_blurred': {
         const { baseline, dark } = this.frame();
@@ -99,7 +110,7 @@ export class HealthEvaluator implements RuleEvaluator {
       case 'camera_frozen': {
         if (q.difference === null) return { verdict: 'unknown', detail: 'no previous frame' };
         // A covered lens shows an unchanging dark picture too: that is camera_covered's to report.
-        if (this.frame().dark) return { verdict: 'unknown', detail: 'picture too dark to judge' };
+        if (this.frame().coveredLike) return { verdict: 'unknown', detail: 'picture covered or featureless' };
         const good = q.difference > rule.maxDifference * DIFFERENCE_RECOVERY_FACTOR;
         const verdict = q.difference <= rule.maxDifference ? 'bad' : good ? 'good' : 'neutral';
         return { verdict, detail: `frame difference ${q.difference.toFixed(2)} (frozen at ≤ ${rule.maxDifference})` };

@@ -31,5 +31,7 @@ describe.each(['night-boat', 'night-boat_sub'])('replay %s', (name) => {
     expect(boats[0].event.zoneId).toBe('no_fishing');
     expect(Math.abs(boats[0].t - 22.6)).toBeLessThanOrEqual(3);
     expect(boats[0].event.boxes[0]?.label).toBe('boat');
+    // A dark night sea is not a covered lens: nothing else is raised.
+    expect(created(events).filter((e) => e.event.rule !== 'zone_enter')).toHaveLength(0);
   });
 });
