@@ -75,4 +75,35 @@ ensure_models() {
   (cd "$ROOT" && node models/fetch.mjs)
 }
 
+port_answers() { # host port
+  node -e 'const s=require("node:net").connect(Number(process.argv[2]),process.argv[1]);s.setTimeout(1000,()=>process.exit(1));s.on("error",()=>process.exit(1));s.on("connect",()=>process.exit(0))' "$1" "$2"
+}
+
+# The API's tests run against PostgreSQL too (127.0.0.1:5432, or $XL_TEST_POSTGRES_URL). Machines of
+# this project run one with trust auth; a fresh machine gets Debian's, with a password set for the
+# postgres role (its pg_hba.conf is left as Debian ships it).
+ensure_postgres() {
+  [ -n "${XL_TEST_POSTGRES_URL:-}" ] && return 0
+  port_answers 127.0.0.1 5432 && return 0
+  command -v pg_ctlcluster >/dev/null || apt_install postgresql
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -1)
+  log "starting PostgreSQL $version"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || as_root pg_ctlcluster "$version" main start
+  for _ in $(seq 1 50); do port_answers 127.0.0.1 5432 && break; sleep 0.2; done
+  as_root su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
+  export XL_TEST_POSTGRES_URL='postgres://postgres:postgres@127.0.0.1:5432/postgres'
+}
+
+# MQTT delivery is tested against a real broker (127.0.0.1:1883, or $XL_TEST_MQTT_URL).
+ensure_mosquitto() {
+  [ -n "${XL_TEST_MQTT_URL:-}" ] && return 0
+  port_answers 127.0.0.1 1883 && return 0
+  command -v mosquitto >/dev/null || apt_install mosquitto
+  log "starting mosquitto"
+  as_root mosquitto -d -c /etc/mosquitto/mosquitto.conf
+  for _ in $(seq 1 50); do port_answers 127.0.0.1 1883 && return 0; sleep 0.1; done
+  log "mosquitto did not start"; return 1
+}
+
 build() { (cd "$ROOT" && node tools/build.mjs); }

@@ -5,6 +5,8 @@ source "$(dirname "$0")/lib.sh"
 ensure_system_packages
 ensure_node_modules
 ensure_redis
+ensure_postgres
+ensure_mosquitto
 ensure_models
 build
 cd "$ROOT"
