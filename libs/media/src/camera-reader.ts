@@ -6,6 +6,7 @@ import { backoffDelay } from './backoff';
 import { fileFrameCommand, frameByteLength, rtspFrameCommand, type FfmpegCommandSpec } from './ffmpeg-args';
 import { fluentFfmpegLauncher, type FfmpegExit, type FfmpegLauncher, type FfmpegProcess } from './ffmpeg-process';
 import { classifyExit, exitDetail, FfmpegStderrParser, type PictureSize } from './ffmpeg-stderr';
+import { BufferPool } from './buffer-pool';
 import { FrameReader } from './frame-reader';
 import { redactUrl } from './redact';
 
@@ -54,8 +55,13 @@ export interface ReaderLogger {
 }
 
 export interface RawFrame {
-  /** width × height × 3 bytes, bgr24, letterboxed top-left. Owned by the receiver. */
+  /** width × height × 3 bytes, bgr24, letterboxed top-left. Owned by the receiver until `release()`. */
   data: Buffer;
+  /**
+   * Hands `data` back for reuse by a later frame. Call it once nothing reads `data` any more (after
+   * the Redis write completed, or at once for a skipped frame); never calling it is safe, only slower.
+   */
+  release(): void;
   /** Increases by one per frame for the reader's lifetime (respawns included). */
   seq: number;
   /** Epoch ms at which the frame's last byte arrived. */
@@ -116,6 +122,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
   private readonly launcher: FfmpegLauncher;
   private readonly stallMs: number;
   private readonly graceMs: number;
+  private readonly pool: BufferPool;
   /** Respawns so far. */
   restarts = 0;
 
@@ -130,6 +137,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     this.stallMs = watchdog.stallSeconds * 1000;
     this.graceMs = options.stopGraceMs ?? 1000;
     this.nextSeq = options.firstSeq ?? Date.now();
+    this.pool = new BufferPool(frameByteLength(width, height));
   }
 
   get cameraId(): string {
@@ -182,7 +190,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       lastFrameAt: null,
       watchdogFired: false,
       parser: new FfmpegStderrParser(),
-      frames: new FrameReader(frameByteLength(this.options.width, this.options.height), (data) => this.onFrame(run, data)),
+      frames: new FrameReader(this.pool.size, (data) => this.onFrame(run, data), () => this.pool.acquire()),
       timers: [],
       exited,
       markExited,
@@ -230,6 +238,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       // this persists.
       if (!run.warnedNoSize) this.options.logger?.warn({ camera: this.options.cameraId }, 'frame before the input stream size was known: dropped');
       run.warnedNoSize = true;
+      this.pool.release(data);
       return;
     }
     const now = Date.now();
@@ -246,7 +255,22 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       }
       this.everOnline = true;
     }
-    this.emit('frame', { data, seq: this.nextSeq++, capturedAt: now, width: this.options.width, height: this.options.height, source });
+    const pool = this.pool;
+    let released = false;
+    this.emit('frame', {
+      data,
+      // Once per frame: a second call after the buffer went to a newer frame must not free that one.
+      release: () => {
+        if (released) return;
+        released = true;
+        pool.release(data);
+      },
+      seq: this.nextSeq++,
+      capturedAt: now,
+      width: this.options.width,
+      height: this.options.height,
+      source,
+    });
   }
 
   private onExit(run: Run, exit: FfmpegExit): void {

@@ -84,6 +84,16 @@ describe('fileFrameCommand', () => {
   });
 });
 
+describe('toArgv output targets', () => {
+  it('writes to stdout by default, or listens on a Unix socket', () => {
+    const spec = fileFrameCommand({ ...out, path: '/clips/a.mp4' });
+    expect(toArgv(spec).slice(-1)).toEqual(['pipe:1']);
+    const viaSocket = toArgv(spec, { kind: 'unix-socket', path: '/tmp/xl/1.sock' });
+    expect(viaSocket.slice(-5)).toEqual(['-listen', '1', '-timeout', '10000', 'unix:/tmp/xl/1.sock']);
+    expect(viaSocket.slice(0, -5)).toEqual(toArgv(spec).slice(0, -1)); // nothing else differs
+  });
+});
+
 describe('letterboxFilter and frameByteLength', () => {
   it('follows the requested size', () => {
     expect(letterboxFilter({ fps: 0.5, width: 640, height: 384 })).toBe(

@@ -106,7 +106,24 @@ export function fileFrameCommand(o: FileInputOptions): FfmpegCommandSpec {
   };
 }
 
+/** Where ffmpeg writes the frames: stdout, or a Unix socket it listens on for the reader to connect. */
+export type FrameOutput = { kind: 'stdout' } | { kind: 'unix-socket'; path: string };
+
+/**
+ * ffmpeg gives up waiting for the reader to connect to its socket after this (a reader that died
+ * before connecting must not leave ffmpeg blocked in accept() forever).
+ */
+export const SOCKET_ACCEPT_TIMEOUT_MS = 10_000;
+
+/** Output options and target for `output`. */
+export function outputTarget(output: FrameOutput): { options: string[]; target: string } {
+  if (output.kind === 'stdout') return { options: [], target: 'pipe:1' };
+  // After the output file these options belong to the unix protocol: listen, accept timeout in ms.
+  return { options: ['-listen', '1', '-timeout', String(SOCKET_ACCEPT_TIMEOUT_MS)], target: `unix:${output.path}` };
+}
+
 /** The complete argument vector (after the ffmpeg binary), exactly as the process is spawned. */
-export function toArgv(spec: FfmpegCommandSpec): string[] {
-  return [...spec.inputOptions, '-i', spec.input, ...spec.outputOptions, 'pipe:1'];
+export function toArgv(spec: FfmpegCommandSpec, output: FrameOutput = { kind: 'stdout' }): string[] {
+  const { options, target } = outputTarget(output);
+  return [...spec.inputOptions, '-i', spec.input, ...spec.outputOptions, ...options, target];
 }

@@ -1,5 +1,6 @@
 // Real ffmpeg through fluent-ffmpeg on a local clip: the command line, frame sizes, the source size
 // from stderr and the end of a file source.
+import { existsSync } from 'node:fs';
 import { describeWithShared, sharedPath } from '@xl/testing';
 import { CameraReader, type RawFrame } from './camera-reader';
 import { fluentFfmpegLauncher } from './ffmpeg-process';
@@ -23,7 +24,10 @@ describeWithShared(['media/clips/drowning_sub.mp4'])('CameraReader on a local cl
     const ended = new Promise<void>((resolve) => reader.once('end', resolve));
     reader.start();
     await ended;
-    expect(commandLine).toBe(`ffmpeg ${toArgv(reader.command).join(' ')}`);
+    // the reader's command, frames to a Unix socket ffmpeg listens on; the socket is gone afterwards
+    const socketPath = /unix:(\S+)$/.exec(commandLine)![1];
+    expect(commandLine).toBe(`ffmpeg ${toArgv(reader.command, { kind: 'unix-socket', path: socketPath }).join(' ')}`);
+    expect(existsSync(socketPath)).toBe(false);
     // 30 s at 2 fps
     expect(frames.length).toBeGreaterThanOrEqual(59);
     expect(frames.length).toBeLessThanOrEqual(61);

@@ -1,3 +1,4 @@
+import { BufferPool } from './buffer-pool';
 import { FrameReader } from './frame-reader';
 
 /** A stream of `count` frames of `size` bytes; frame k is filled with a pattern unique to it. */
@@ -58,13 +59,18 @@ describe('FrameReader', () => {
     expect(Buffer.concat(frames).equals(stream)).toBe(true);
   });
 
-  it('does not copy a frame that sits inside one chunk', () => {
+  it('copies out of the chunk, so a reused read buffer never corrupts delivered frames', () => {
     const size = 8;
-    const chunk = makeStream(2, size);
+    const stream = makeStream(3, size);
+    const readBuffer = Buffer.alloc(10);
     const frames: Buffer[] = [];
-    new FrameReader(size, (f) => frames.push(f)).push(chunk);
-    expect(frames[1].buffer).toBe(chunk.buffer);
-    expect(frames[1].byteOffset).toBe(chunk.byteOffset + size);
+    const reader = new FrameReader(size, (f) => frames.push(f));
+    for (let at = 0; at < stream.length; at += 10) {
+      const n = stream.copy(readBuffer, 0, at, at + 10);
+      reader.push(readBuffer.subarray(0, n));
+      readBuffer.fill(0xee); // the next read overwrites it
+    }
+    expect(Buffer.concat(frames).equals(stream)).toBe(true);
   });
 
   it('keeps a partial frame pending and drops it on reset', () => {
@@ -80,5 +86,41 @@ describe('FrameReader', () => {
 
   it('rejects a nonsensical frame size', () => {
     expect(() => new FrameReader(0, () => undefined)).toThrow(/frame size 0/);
+  });
+});
+
+describe('FrameReader with a BufferPool', () => {
+  it('assembles frames into pooled buffers and reuses released ones', () => {
+    const size = 10;
+    const pool = new BufferPool(size, 2);
+    const frames: Buffer[] = [];
+    const reader = new FrameReader(size, (f) => frames.push(f), () => pool.acquire());
+    const stream = makeStream(3, size);
+    reader.push(stream.subarray(0, 4));
+    reader.push(stream.subarray(4, 10));
+    expect(frames).toHaveLength(1);
+    const first = frames[0];
+    expect(first.equals(stream.subarray(0, 10))).toBe(true);
+    pool.release(first);
+    expect(pool.idle).toBe(1);
+    reader.push(stream.subarray(10, 13));
+    reader.push(stream.subarray(13, 30));
+    expect(frames[1]).toBe(first); // the released buffer came back
+    expect(frames[1].equals(stream.subarray(10, 20))).toBe(true);
+    expect(frames[2].equals(stream.subarray(20, 30))).toBe(true);
+    expect(pool.idle).toBe(0);
+  });
+
+  it('ignores buffers it did not make and keeps at most maxFree', () => {
+    const pool = new BufferPool(4, 1);
+    pool.release(Buffer.alloc(4));
+    expect(pool.idle).toBe(0);
+    const a = pool.acquire();
+    const b = pool.acquire();
+    pool.release(a);
+    pool.release(a);
+    pool.release(b);
+    expect(pool.idle).toBe(1);
+    expect(() => new FrameReader(5, () => undefined, () => Buffer.alloc(4)).push(Buffer.alloc(3))).toThrow(/gave 4 bytes/);
   });
 });

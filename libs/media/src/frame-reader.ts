@@ -1,8 +1,8 @@
 /**
- * Rebuilds fixed-size raw frames from a byte stream cut at arbitrary places (pipe reads are ~64 KiB,
- * a 416×416 bgr24 frame is 507 KiB). A frame that lies wholly inside one chunk is handed out as a
- * view of that chunk (no copy); a frame spread over chunks is copied once into a fresh buffer that the
- * consumer owns. The consumer may keep every frame it receives: none is reused.
+ * Rebuilds fixed-size raw frames from a byte stream cut at arbitrary places (socket and pipe reads are
+ * 64–256 KiB, a 416×416 bgr24 frame is 507 KiB). Every byte is copied exactly once, from the chunk
+ * into a frame buffer from `allocate` (default: a fresh one) that the consumer owns: chunks may be a
+ * reused read buffer, valid only during `push`. The reader never touches a frame again.
  */
 export class FrameReader {
   private partial: Buffer | null = null;
@@ -11,6 +11,8 @@ export class FrameReader {
   constructor(
     readonly frameBytes: number,
     private readonly onFrame: (frame: Buffer) => void,
+    /** Where assembled frames are written; e.g. BufferPool.acquire. Default: Buffer.allocUnsafe. */
+    private readonly allocate: () => Buffer = () => Buffer.allocUnsafe(frameBytes),
   ) {
     if (!Number.isInteger(frameBytes) || frameBytes <= 0) throw new Error(`FrameReader: frame size ${frameBytes} must be a positive integer`);
   }
@@ -36,15 +38,18 @@ export class FrameReader {
         this.onFrame(partial);
       }
     }
-    while (n - offset >= size) {
-      this.onFrame(Buffer.from(chunk.buffer, chunk.byteOffset + offset, size));
-      offset += size;
-    }
-    if (offset < n) {
-      const next = Buffer.allocUnsafe(size);
-      next.set(chunk.subarray(offset), 0);
-      this.partial = next;
-      this.filled = n - offset;
+    while (offset < n) {
+      const next = this.allocate();
+      if (next.length !== size) throw new Error(`FrameReader: allocate() gave ${next.length} bytes, frames have ${size}`);
+      const take = Math.min(size, n - offset);
+      next.set(chunk.subarray(offset, offset + take), 0);
+      offset += take;
+      if (take === size) {
+        this.onFrame(next);
+      } else {
+        this.partial = next;
+        this.filled = take;
+      }
     }
   }
 

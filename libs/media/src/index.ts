@@ -5,13 +5,17 @@ export {
   letterboxFilter,
   frameByteLength,
   toArgv,
+  outputTarget,
   LETTERBOX_PAD_COLOR,
+  SOCKET_ACCEPT_TIMEOUT_MS,
+  type FrameOutput,
   type FrameOutputOptions,
   type RtspInputOptions,
   type FileInputOptions,
   type FfmpegCommandSpec,
 } from './ffmpeg-args';
 export { FrameReader } from './frame-reader';
+export { BufferPool } from './buffer-pool';
 export { parseVideoStreamSize, FfmpegStderrParser, classifyExit, exitDetail, type PictureSize, type ExitContext } from './ffmpeg-stderr';
 export { backoffDelay, type BackoffPolicy } from './backoff';
 export {

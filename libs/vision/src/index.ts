@@ -2,4 +2,4 @@ export { computeLetterbox, letterboxContentSize, inputBoxToFrame } from './lette
 export { rasterizeMask } from './mask';
 export { bgrToNchw } from './tensor';
 export { createQualityGrid, createGreyBuffer, bgrToGreyGrid, measureFrameQuality, type QualityGrid, type FrameQuality } from './quality';
-export { MotionDetector, changedFraction, type MotionDetectorOptions } from './motion';
+export { MotionDetector, type MotionDetectorOptions } from './motion';

@@ -1,5 +1,5 @@
 import { computeLetterbox } from './letterbox';
-import { changedFraction, MotionDetector } from './motion';
+import { MotionDetector } from './motion';
 
 const S = 416;
 const lb = computeLetterbox(640, 360, S, S); // picture 416×234 at the top, grey padding below
@@ -75,7 +75,20 @@ describe('MotionDetector', () => {
     const bg = background();
     d.update(bg);
     expect(d.update(paintBlock(bg, 100, 300, 80, [0, 0, 0]))).toBe(0);
-    expect(d.grid.validCount).toBe(52 * 29); // rows 0..231 only; the cell row holding 232–239 touches padding
+    expect(d.cellCount).toBe(52 * 29); // rows 0..231 only; the cell row holding 232–239 touches padding
+  });
+
+  it('samples every pixel with step 1 and rejects frames of the wrong size', () => {
+    const d = new MotionDetector({ width: S, height: S, letterbox: lb, masks: [], threshold: 12, step: 1 });
+    const bg = background();
+    d.update(bg);
+    // a single changed pixel per cell moves its mean by 200/64 ≈ 3 < 12: no motion; a whole cell does
+    const one = bg.slice();
+    one.set([255, 255, 255], (9 * S + 9) * 3);
+    expect(d.update(one)).toBe(0);
+    expect(d.update(paintBlock(bg, 8, 8, 8, [255, 255, 255]))).toBeCloseTo(1 / (52 * 29));
+    expect(() => d.update(new Uint8Array(10))).toThrow(/10 bytes/);
+    expect(() => new MotionDetector({ width: S, height: S, letterbox: lb, masks: [], threshold: 12, step: 9 })).toThrow(/step 9/);
   });
 
   it('forgets the previous frame on reset', () => {
@@ -83,14 +96,5 @@ describe('MotionDetector', () => {
     d.update(background());
     d.reset();
     expect(d.update(paintBlock(background(), 0, 0, 100, [0, 0, 0]))).toBe(0);
-  });
-});
-
-describe('changedFraction', () => {
-  it('counts changes of at least the threshold in either direction over valid cells only', () => {
-    const prev = Float32Array.from([10, 10, 10, 10]);
-    const cur = Float32Array.from([22, -2, 21, 100]);
-    expect(changedFraction(cur, prev, Uint8Array.from([1, 1, 1, 0]), 3, 12)).toBeCloseTo(2 / 3);
-    expect(changedFraction(cur, prev, new Uint8Array(4), 0, 12)).toBe(0);
   });
 });

@@ -1,12 +1,14 @@
 // Motion gate: a cheap score telling ingest whether a frame is worth analysing. It compares a small
-// grey copy of each letterboxed frame (1/8 scale: 52×52 cells for 416×416) with the previous one and
-// returns the fraction of cells whose grey level moved by at least `threshold`. Block averaging
+// grey copy of each letterboxed frame (cells of 8×8 pixels: 52×52 for 416×416) with the previous one
+// and returns the fraction of cells whose mean grey level moved by at least `threshold`. Averaging
 // removes sensor noise; masks (on-screen clock, camera name) and the letterbox padding never count.
+// It runs on every frame of every camera, so it only samples what it needs: cells that count, and in
+// each a regular subset of pixels (every `step`-th pixel of every `step`-th row).
 import type { Letterbox } from '@xl/contracts';
 import type { Polygon } from '@xl/geometry';
 import { letterboxContentSize } from './letterbox';
 import { rasterizeMask } from './mask';
-import { bgrToGreyGrid, createGreyBuffer, createQualityGrid, type QualityGrid } from './quality';
+import { createQualityGrid } from './quality';
 
 export interface MotionDetectorOptions {
   /** Size of the letterboxed frames (detector input). */
@@ -18,52 +20,81 @@ export interface MotionDetectorOptions {
   masks: Polygon[];
   /** Grey-level change (0–255) at which a cell counts as changed (camera `motion.threshold`). */
   threshold: number;
-  /** Each cell averages factor × factor pixels. Default 8. */
+  /** Cells are factor × factor pixels. Default 8. */
   factor?: number;
+  /** Sample every step-th pixel and row of a cell. Default 2 (16 of 64 pixels). */
+  step?: number;
 }
 
-/** Fraction (0..1) of counted cells whose grey level differs by at least `threshold`. */
-export function changedFraction(
-  current: Float32Array,
-  previous: Float32Array,
-  valid: Uint8Array,
-  validCount: number,
-  threshold: number,
-): number {
-  const n = current.length;
-  let changed = 0;
-  for (let i = 0; i < n; i++) {
-    if (!valid[i]) continue;
-    const d = current[i] - previous[i];
-    if (d >= threshold || d <= -threshold) changed++;
-  }
-  return validCount ? changed / validCount : 0;
-}
+// BT.601 luma in integers: (29 B + 150 G + 77 R) / 256.
+const WB = 29;
+const WG = 150;
+const WR = 77;
 
-/** Frame-to-frame motion of one camera. Holds two small grey buffers and swaps them. */
+/** Frame-to-frame motion of one camera. Holds two small arrays of cell sums and swaps them. */
 export class MotionDetector {
-  readonly grid: QualityGrid;
-  private current: Float32Array;
-  private previous: Float32Array;
+  /** Cells that count (no masked or padding pixel in them). */
+  readonly cellCount: number;
+  private readonly cellOffsets: Int32Array;
+  private readonly sampleOffsets: Int32Array;
+  private readonly frameBytes: number;
+  /** A cell changed when its sum moved by at least this (threshold in sum units). */
+  private readonly limit: number;
+  private current: Int32Array;
+  private previous: Int32Array;
   private hasPrevious = false;
-  private readonly threshold: number;
 
   constructor(o: MotionDetectorOptions) {
+    const factor = o.factor ?? 8;
+    const step = o.step ?? 2;
+    if (!Number.isInteger(step) || step < 1 || step > factor) throw new Error(`motion: step ${step} must be an integer in 1..${factor}`);
     const content = letterboxContentSize(o.letterbox);
     const mask = rasterizeMask(o.masks, o.width, o.height, { contentWidth: content.width, contentHeight: content.height });
-    this.grid = createQualityGrid(mask, o.width, o.height, o.factor ?? 8);
-    this.current = createGreyBuffer(this.grid);
-    this.previous = createGreyBuffer(this.grid);
-    this.threshold = o.threshold;
+    const grid = createQualityGrid(mask, o.width, o.height, factor);
+    const offsets: number[] = [];
+    for (let cy = 0; cy < grid.height; cy++)
+      for (let cx = 0; cx < grid.width; cx++) if (grid.valid[cy * grid.width + cx]) offsets.push((cy * factor * o.width + cx * factor) * 3);
+    this.cellOffsets = Int32Array.from(offsets);
+    this.cellCount = offsets.length;
+    const samples: number[] = [];
+    for (let y = 0; y < factor; y += step) for (let x = 0; x < factor; x += step) samples.push((y * o.width + x) * 3);
+    this.sampleOffsets = Int32Array.from(samples);
+    this.limit = o.threshold * (WB + WG + WR) * samples.length;
+    this.frameBytes = o.width * o.height * 3;
+    this.current = new Int32Array(this.cellCount);
+    this.previous = new Int32Array(this.cellCount);
   }
 
-  /** Motion of `frame` (bgr24, width × height) against the previous frame; 0 for the first one. */
+  /** Motion of `frame` (bgr24, width × height) against the previous frame: changed-cell fraction, 0 for the first. */
   update(frame: Uint8Array): number {
-    const grey = bgrToGreyGrid(frame, this.grid, this.current);
+    if (frame.length !== this.frameBytes) throw new Error(`motion: frame has ${frame.length} bytes, expected ${this.frameBytes}`);
+    const cells = this.cellOffsets;
+    const samples = this.sampleOffsets;
+    const current = this.current;
+    const n = cells.length;
+    const m = samples.length;
+    for (let c = 0; c < n; c++) {
+      const base = cells[c];
+      let sum = 0;
+      for (let k = 0; k < m; k++) {
+        const j = base + samples[k];
+        sum += WB * frame[j] + WG * frame[j + 1] + WR * frame[j + 2];
+      }
+      current[c] = sum;
+    }
     let score = 0;
-    if (this.hasPrevious) score = changedFraction(grey, this.previous, this.grid.valid, this.grid.validCount, this.threshold);
+    if (this.hasPrevious && n > 0) {
+      const previous = this.previous;
+      const limit = this.limit;
+      let changed = 0;
+      for (let c = 0; c < n; c++) {
+        const d = current[c] - previous[c];
+        if (d >= limit || d <= -limit) changed++;
+      }
+      score = changed / n;
+    }
     this.current = this.previous;
-    this.previous = grey;
+    this.previous = current;
     this.hasPrevious = true;
     return score;
   }
