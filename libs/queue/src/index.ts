@@ -2,6 +2,7 @@
 // optional `keyPrefix` (default '': keys exactly as `redisKeys` in @xl/contracts).
 export { PrefixedRedis, type KeyPrefixOptions } from './prefixed';
 export { FrameStore, type FrameStoreOptions } from './frame-store';
+export { FrameUploader, type FrameUploaderOptions } from './frame-uploader';
 export { InflightGate, type InflightGateOptions } from './inflight-gate';
 export { HotMarks, type HotMarksOptions } from './hot-marks';
 export { CameraLeases, fairShare, LEASE_HOLDERS_KEY, type CameraLeasesOptions } from './camera-leases';

@@ -4,7 +4,7 @@ import { Worker } from 'bullmq';
 import { parseCamera } from '@xl/config';
 import type { CameraStatusEvent, ConfigChangedMessage, FrameJob } from '@xl/contracts';
 import { testRedisUrl, uniquePrefix } from '@xl/testing';
-import { CameraConfigStore, CameraLeases, CameraStatusStream, fairShare, FrameStore, FramesQueue, HotMarks, InflightGate } from './index';
+import { CameraConfigStore, CameraLeases, CameraStatusStream, fairShare, FrameStore, FramesQueue, FrameUploader, HotMarks, InflightGate } from './index';
 
 let redis: Redis;
 let prefix: string;
@@ -44,6 +44,50 @@ describe('FrameStore', () => {
     const key = await store.put('cam-1', 8, new Uint8Array(10), 50);
     await sleep(120);
     expect(await store.take(key)).toBeNull();
+  });
+});
+
+describe('FrameUploader', () => {
+  it('writes frames byte-exact with their TTL, many in flight at once, readable through FrameStore', async () => {
+    const uploader = new FrameUploader({ url: testRedisUrl() });
+    const store = new FrameStore(redis, { keyPrefix: prefix, uploader });
+    const frames = Array.from({ length: 8 }, (_, k) => Buffer.from(Uint8Array.from({ length: 416 * 416 * 3 }, (_, i) => (i * 13 + k) & 0xff)));
+    const keys = await Promise.all(frames.map((f, k) => store.put('cam-u', k, f, 4000)));
+    for (let k = 0; k < frames.length; k++) {
+      expect((await store.take(keys[k]))!.equals(frames[k])).toBe(true);
+    }
+    await store.put('cam-u', 99, Buffer.from('x'), 60);
+    expect(await redis.pttl(store.keyOf('cam-u', 99))).toBeGreaterThan(0);
+    await sleep(120);
+    expect(await store.take(store.keyOf('cam-u', 99))).toBeNull();
+    await uploader.close();
+  });
+
+  it('reconnects after its connection was killed, and reports Redis errors', async () => {
+    const name = `xl-uploader-${prefix.slice(-9, -1)}`;
+    const uploader = new FrameUploader({ url: testRedisUrl(), name });
+    await uploader.set(`${prefix}a`, Buffer.from('1'), 5000);
+    const list = (await redis.client('LIST')) as string;
+    const id = /id=(\d+) .*name=(\S+)/g;
+    const mine = [...list.matchAll(id)].find((m) => m[2] === name);
+    expect(mine).toBeDefined();
+    await redis.client('KILL', 'ID', mine![1]);
+    await sleep(50);
+    await uploader.set(`${prefix}b`, Buffer.from('2'), 5000);
+    expect(await redis.get(`${prefix}b`)).toBe('2');
+    await expect(uploader.set(`${prefix}c`, Buffer.from('3'), -5)).resolves.toBeUndefined(); // ttl clamped to 1 ms
+    await uploader.close();
+    await expect(uploader.set(`${prefix}d`, Buffer.from('4'), 5000)).rejects.toThrow(/closed/);
+  });
+
+  it('fails clearly on a bad password or an unreachable server', async () => {
+    const url = new URL(testRedisUrl());
+    url.password = 'not-the-password';
+    const wrong = new FrameUploader({ url: url.toString() });
+    await expect(wrong.set(`${prefix}x`, Buffer.from('1'), 1000)).rejects.toThrow(/redis setup failed/);
+    const nowhere = new FrameUploader({ url: 'redis://127.0.0.1:1', connectTimeoutMs: 1000 });
+    await expect(nowhere.set(`${prefix}x`, Buffer.from('1'), 1000)).rejects.toThrow(/ECONNREFUSED/);
+    expect(() => new FrameUploader({ url: 'http://127.0.0.1:6379' })).toThrow(/http: URLs are not supported/);
   });
 });
 
