@@ -1,7 +1,7 @@
 // Wires ingest: Redis adapters, the ffmpeg reader factory, the services, probes. No logic lives here.
 import { Redis } from 'ioredis';
 import { createLogger, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
-import { CameraConfigStore, CameraLeases, CameraStatusStream, FrameStore, FramesQueue, HotMarks, InflightGate } from '@xl/queue';
+import { CameraConfigStore, CameraLeases, CameraStatusStream, FrameStore, FramesQueue, FrameUploader, HotMarks, InflightGate } from '@xl/queue';
 import { IngestMetrics } from './metrics';
 import { FileCameraSource, RedisCameraSource } from './repositories/camera-source.repository';
 import { RedisFramePublisher } from './repositories/frame-publisher.repository';
@@ -24,9 +24,10 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
   const keyPrefix = settings.KEY_PREFIX;
   const metrics = new IngestMetrics();
   const queue = new FramesQueue({ connection: redis, prefix: settings.QUEUE_PREFIX });
+  const uploader = settings.FRAME_UPLOAD === 'direct' ? new FrameUploader({ url: settings.REDIS_URL, name: `xl-frames:${settings.INGEST_ID}` }) : undefined;
   const publisher = new RedisFramePublisher(
     new InflightGate(redis, { keyPrefix }),
-    new FrameStore(redis, { keyPrefix }),
+    new FrameStore(redis, { keyPrefix, uploader }),
     queue,
     new HotMarks(redis, { keyPrefix }),
     { frameTtlMs: settings.FRAME_TTL_MS, inflightTtlMs: settings.INFLIGHT_TTL_MS },
@@ -69,6 +70,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
     close: async () => {
       await service.stop();
       await queue.close();
+      await uploader?.close();
       await redis.quit().catch(() => redis.disconnect());
       await probes.close();
     },

@@ -14,6 +14,7 @@ describe('ingest settings', () => {
       MODEL_INPUT_HEIGHT: 416,
       QUEUE_PREFIX: 'xl',
       KEY_PREFIX: '',
+      FRAME_UPLOAD: 'direct',
     });
     expect(s.INGEST_ID).toMatch(/^ingest-/);
     expect(s.tickMs).toBe(2000);

@@ -28,6 +28,10 @@ export const ingestSettingsSchema = z
     METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('bind address of the probe server (0.0.0.0 in containers)'),
     QUEUE_PREFIX: z.string().min(1).max(64).default('xl').describe('BullMQ key prefix of the frames queue; must match the analyzer'),
     KEY_PREFIX: z.string().max(64).default('').describe('prepended to every other Redis key (frames, gates, hot marks, leases, status, config); must match analyzer and alerts-api'),
+    FRAME_UPLOAD: z
+      .enum(['direct', 'ioredis'])
+      .default('direct')
+      .describe("how frame bytes reach Redis: 'direct' writes them on a connection of their own without copying (a single Redis); 'ioredis' through the shared client (Redis Cluster, proxies)"),
     FFMPEG_PATH: z.string().min(1).optional().describe('ffmpeg binary; default: ffmpeg on the PATH'),
     STOP_GRACE_MS: int(100, 30_000, 1_000).describe("stopping ffmpeg: 'q' on stdin, SIGTERM after this, SIGKILL after twice this"),
   })

@@ -15,7 +15,7 @@ function frameOf(seq: number, capturedAt: number, paint?: [number, number]): Raw
     const [x0, y0] = paint;
     for (let y = y0; y < y0 + 16; y++) for (let x = x0; x < x0 + 16; x++) data.fill(250, (y * S + x) * 3, (y * S + x) * 3 + 3);
   }
-  return { data, seq, capturedAt, width: S, height: S, source: { width: 640, height: 640 } };
+  return { data, release: jest.fn(), seq, capturedAt, width: S, height: S, source: { width: 640, height: 640 } };
 }
 
 function setup(cameraOverrides: Record<string, unknown> = {}) {
@@ -131,6 +131,25 @@ describe('CameraPipeline', () => {
     expect(await t.pipeline.onFrame(frameOf(2, 500, [16, 16]))).toBe('dropped_inflight');
     finish('published');
     expect(await first).toBe('published');
+  });
+
+  it('hands every frame buffer back, whatever became of the frame', async () => {
+    const t = setup();
+    const frames = [frameOf(1, 0), frameOf(2, 500), frameOf(3, 1000, [16, 16]), frameOf(4, 1500)];
+    const outcomes = [];
+    for (const f of frames) {
+      if (f.seq === 3) t.setGate('dropped_inflight');
+      outcomes.push(await t.pipeline.onFrame(f));
+    }
+    expect(outcomes).toEqual(['published', 'skipped_no_motion', 'dropped_inflight', 'dropped_inflight']);
+    for (const f of frames) expect(f.release).toHaveBeenCalledTimes(1);
+  });
+
+  it('survives a camera whose masks leave nothing to measure', async () => {
+    const t = setup({ masks: [[[0, 0], [1, 0], [1, 1], [0, 1]]] });
+    const f = frameOf(1, 0);
+    expect(await t.pipeline.onFrame(f)).toBe('error');
+    expect(f.release).toHaveBeenCalled();
   });
 
   it('counts a Redis failure as an error and keeps going', async () => {

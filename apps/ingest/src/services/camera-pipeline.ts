@@ -68,9 +68,18 @@ export class CameraPipeline {
     this.deps.metrics.forget(this.cameraId);
   }
 
-  /** Decides and publishes one frame; returns what happened to it. */
+  /** Decides and publishes one frame; returns what happened to it. The frame's buffer is handed back after. */
   async onFrame(frame: RawFrame): Promise<FrameOutcome> {
-    const outcome = await this.handle(frame);
+    let outcome: FrameOutcome;
+    try {
+      outcome = await this.handle(frame);
+    } catch (err) {
+      // e.g. masks that leave nothing to measure: the camera's frames fail, the process carries on
+      this.deps.log.error({ camera: this.cameraId, seq: frame.seq, err: (err as Error).message }, 'frame not handled');
+      outcome = 'error';
+    } finally {
+      frame.release();
+    }
     this.deps.metrics.frame(this.cameraId, outcome);
     return outcome;
   }
