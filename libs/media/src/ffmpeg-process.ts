@@ -52,8 +52,12 @@ export interface FluentLauncherOptions {
   readBufferBytes?: number;
 }
 
-/** How often to try connecting while ffmpeg opens its input and then its output socket. */
-const CONNECT_RETRY_MS = 50;
+/**
+ * Connecting while ffmpeg opens the camera (up to its I/O timeout) and then its output socket: first
+ * retry after 25 ms, growing by half each time up to 250 ms. ffmpeg waits in accept() meanwhile.
+ */
+const CONNECT_RETRY_FIRST_MS = 25;
+const CONNECT_RETRY_MAX_MS = 250;
 
 /** Launches ffmpeg through fluent-ffmpeg, frames over a Unix socket. */
 export function fluentFfmpegLauncher(options: FluentLauncherOptions = {}): FfmpegLauncher {
@@ -68,6 +72,7 @@ export function fluentFfmpegLauncher(options: FluentLauncherOptions = {}): Ffmpe
     let child: ChildProcess | undefined;
     let socket: Socket | null = null;
     let connectTimer: NodeJS.Timeout | null = null;
+    let retryMs = CONNECT_RETRY_FIRST_MS;
     let processDone = false;
     let processError: string | undefined;
     let done = false;
@@ -110,7 +115,9 @@ export function fluentFfmpegLauncher(options: FluentLauncherOptions = {}): Ffmpe
         // Not listening yet (ENOENT / ECONNREFUSED): ffmpeg is still opening the camera.
         if (socket === s) return;
         s.destroy();
-        if (!processDone) connectTimer = setTimeout(tryConnect, CONNECT_RETRY_MS);
+        if (processDone) return;
+        connectTimer = setTimeout(tryConnect, retryMs);
+        retryMs = Math.min(CONNECT_RETRY_MAX_MS, Math.round(retryMs * 1.5));
       });
     };
 
