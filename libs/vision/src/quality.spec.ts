@@ -30,13 +30,25 @@ describe('createQualityGrid', () => {
 });
 
 describe('bgrToGreyGrid', () => {
-  it('block-averages BT.601 luma', () => {
+  it('skips the letterbox padding rows below the picture', () => {
+    // 8×8 frame whose lower half is padding (masked): the grid reads 2 of its 4 rows.
+    const mask = new Uint8Array(8 * 8);
+    mask.fill(1, 8 * 4);
+    const grid = createQualityGrid(mask, 8, 8, 2);
+    expect(grid.rows).toBe(2);
+    const frame = new Uint8Array(8 * 8 * 3).fill(100);
+    frame.fill(0, 8 * 4 * 3); // padding differs; it must not matter
+    const q = measureFrameQuality(frame, grid, createGreyBuffer(grid), null);
+    expect(q.meanLuma).toBeCloseTo(100, 4);
+  });
+
+  it('block-averages BT.601 luma (8-bit fixed-point weights 29, 150, 77 / 256)', () => {
     const grid = createQualityGrid(null, 6, 6, 2);
-    // pure blue, green and red frames: luma 0.114, 0.587, 0.299 × 200
+    // pure blue, green and red frames: luma ≈ 0.114, 0.587, 0.299 × 200
     for (const [channel, weight] of [
-      [0, 0.114],
-      [1, 0.587],
-      [2, 0.299],
+      [0, 29 / 256],
+      [1, 150 / 256],
+      [2, 77 / 256],
     ] as const) {
       const frame = new Uint8Array(6 * 6 * 3);
       for (let i = channel; i < frame.length; i += 3) frame[i] = 200;

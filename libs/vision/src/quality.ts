@@ -18,6 +18,11 @@ export interface QualityGrid {
   /** 1 where a cell and its 4 neighbours are valid, so its Laplacian sees only picture. */
   lapValid: Uint8Array;
   lapCount: number;
+  /**
+   * Grid rows up to the last one with a valid cell: rows below it (the letterbox padding under a
+   * 16:9 picture, 44 % of a 416×416 input) are never read from the frame.
+   */
+  rows: number;
 }
 
 export interface FrameQuality {
@@ -64,7 +69,9 @@ export function createQualityGrid(mask: Uint8Array | null, width: number, height
       }
     }
   }
-  return { srcWidth: width, srcHeight: height, factor, width: w, height: h, valid, validCount, lapValid, lapCount };
+  let rows = h;
+  while (rows > 0 && valid.subarray((rows - 1) * w, rows * w).every((v) => v === 0)) rows--;
+  return { srcWidth: width, srcHeight: height, factor, width: w, height: h, valid, validCount, lapValid, lapCount, rows };
 }
 
 /** A grey buffer for `grid`; the caller keeps two and swaps them (current, previous). */
@@ -77,24 +84,26 @@ export function createGreyBuffer(grid: QualityGrid): Float32Array {
  * last whole block (when the size is not a multiple of the factor) are ignored.
  */
 export function bgrToGreyGrid(frame: Uint8Array, grid: QualityGrid, grey: Float32Array): Float32Array {
-  const { srcWidth, srcHeight, factor, width: w, height: h } = grid;
+  const { srcWidth, srcHeight, factor, width: w, height: h, rows } = grid;
   if (frame.length !== srcWidth * srcHeight * 3) {
     throw new Error(`quality: frame has ${frame.length} bytes, expected ${srcWidth}x${srcHeight}x3 bgr24`);
   }
   if (grey.length !== w * h) throw new Error(`quality: grey buffer has ${grey.length} cells, grid ${w}x${h}`);
-  grey.fill(0);
+  grey.fill(0, 0, rows * w);
   const rowBytes = srcWidth * 3;
-  for (let y = 0; y < h * factor; y++) {
+  // Integer BT.601 weights scaled by 256 (29 + 150 + 77): integer adds in the inner loop, one float
+  // multiply per cell at the end.
+  for (let y = 0, yEnd = rows * factor; y < yEnd; y++) {
     const cellRow = ((y / factor) | 0) * w;
     let j = y * rowBytes;
     for (let cx = 0; cx < w; cx++) {
       let sum = 0;
-      for (let k = 0; k < factor; k++, j += 3) sum += 0.114 * frame[j] + 0.587 * frame[j + 1] + 0.299 * frame[j + 2];
+      for (let k = 0; k < factor; k++, j += 3) sum += 29 * frame[j] + 150 * frame[j + 1] + 77 * frame[j + 2];
       grey[cellRow + cx] += sum;
     }
   }
-  const inv = 1 / (factor * factor);
-  for (let i = 0; i < grey.length; i++) grey[i] *= inv;
+  const inv = 1 / (256 * factor * factor);
+  for (let i = 0, n = rows * w; i < n; i++) grey[i] *= inv;
   return grey;
 }
 
@@ -109,8 +118,8 @@ export function measureFrameQuality(
   previous: Float32Array | null,
 ): FrameQuality {
   bgrToGreyGrid(frame, grid, grey);
-  const { width: w, valid, validCount, lapValid, lapCount } = grid;
-  const n = grey.length;
+  const { width: w, valid, validCount, lapValid, lapCount, rows } = grid;
+  const n = rows * w; // no valid cell lies below `rows`
   let lumaSum = 0;
   for (let i = 0; i < n; i++) if (valid[i]) lumaSum += grey[i];
   let lapSum = 0;
@@ -121,7 +130,7 @@ export function measureFrameQuality(
   }
   let difference: number | null = null;
   if (previous) {
-    if (previous.length !== n) throw new Error(`quality: previous grey has ${previous.length} cells, grid ${n}`);
+    if (previous.length !== grey.length) throw new Error(`quality: previous grey has ${previous.length} cells, grid ${grey.length}`);
     let diffSum = 0;
     for (let i = 0; i < n; i++) {
       if (!valid[i]) continue;
