@@ -219,6 +219,11 @@ describeWithShared(['models/yolox_nano.onnx', ...photos])('YOLOX-Nano detector',
         const view = { ...frames.get('001490')!, data: big.subarray(16) };
         expect(await pool.detect(view)).toEqual(results.get('001490'));
         expect(big.length).toBe(S * S * 3 + 16);
+        // detectKeepingFrame moves the pixels there and back: same detections, same bytes returned
+        const original = frames.get('000785')!;
+        const kept = await pool.detectKeepingFrame(copyFrame(original));
+        expect(kept.detections).toEqual(results.get('000785'));
+        expect(Buffer.compare(Buffer.from(kept.data), Buffer.from(original.data))).toBe(0);
         expect(pool.stats()).toEqual({ size: 2, alive: 2, running: 0, queued: 0 });
       } finally {
         await pool.close();

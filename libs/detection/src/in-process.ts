@@ -29,6 +29,11 @@ export class InProcessDetector implements Detector {
     return new InProcessDetector(runner, hooks);
   }
 
+  /** In process nothing is transferred: the frame's own buffer comes back. */
+  async detectKeepingFrame(frame: DetectorFrame): Promise<{ detections: Detection[]; data: Uint8Array }> {
+    return { detections: await this.detect(frame), data: frame.data };
+  }
+
   detect(frame: DetectorFrame): Promise<Detection[]> {
     const enqueuedAt = performance.now();
     const run = this.tail.then(async () => {

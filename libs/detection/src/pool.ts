@@ -40,7 +40,7 @@ export interface PoolStats {
 interface Request {
   frame: DetectorFrame;
   enqueuedAt: number;
-  resolve: (d: Detection[]) => void;
+  resolve: (d: Detection[], data: Uint8Array) => void;
   reject: (e: Error) => void;
 }
 
@@ -109,15 +109,19 @@ export class PoolDetector implements Detector {
     return pool;
   }
 
-  detect(frame: DetectorFrame): Promise<Detection[]> {
+  async detect(frame: DetectorFrame): Promise<Detection[]> {
+    return (await this.detectKeepingFrame(frame)).detections;
+  }
+
+  detectKeepingFrame(frame: DetectorFrame): Promise<{ detections: Detection[]; data: Uint8Array }> {
     if (this.closed) return Promise.reject(new Error('detector pool closed'));
     try {
       FrameRunner.checkFrame(frame, this.model);
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise<Detection[]>((resolve, reject) => {
-      const req: Request = { frame, enqueuedAt: performance.now(), resolve, reject };
+    return new Promise((resolve, reject) => {
+      const req: Request = { frame, enqueuedAt: performance.now(), resolve: (detections, data) => resolve({ detections, data }), reject };
       const slot = this.leastBusyIdle();
       if (slot) this.dispatch(slot, req);
       else if (this.queue.length < this.maxQueue) this.queue.push(req);
@@ -146,7 +150,7 @@ export class PoolDetector implements Detector {
         (r) =>
           new Promise<void>((done) => {
             const { resolve, reject } = r;
-            r.resolve = (d) => (resolve(d), done());
+            r.resolve = (d, data) => (resolve(d, data), done());
             r.reject = (e) => (reject(e), done());
           }),
       ),
@@ -199,7 +203,7 @@ export class PoolDetector implements Detector {
         worker: slot.index,
         detections: detections.length,
       });
-      req.resolve(detections);
+      req.resolve(detections, msg.data);
     } else {
       req.reject(new Error(msg.message));
     }

@@ -12,5 +12,6 @@ export type ToWorker = { type: 'detect'; id: number; frame: DetectorFrame };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'init-error'; message: string }
-  | { type: 'result'; id: number; result: FrameResult }
+  /** `data`: the frame's pixels, transferred back so the caller can keep using them. */
+  | { type: 'result'; id: number; result: FrameResult; data: Uint8Array }
   | { type: 'error'; id: number; message: string };

@@ -17,6 +17,12 @@ export interface Detector {
    * detached (length 0) here afterwards.
    */
   detect(frame: DetectorFrame): Promise<Detection[]>;
+  /**
+   * Like detect(), and hands the pixels back: the pool transfers the buffer to its worker and back
+   * (no copy), so a caller that still needs the frame afterwards (a snapshot) need not copy it first.
+   * Use the returned `data`; `frame.data` may be detached.
+   */
+  detectKeepingFrame(frame: DetectorFrame): Promise<{ detections: Detection[]; data: Uint8Array }>;
   /** Releases the sessions; pending and later detect() calls reject. */
   close(): Promise<void>;
 }

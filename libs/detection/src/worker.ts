@@ -20,7 +20,9 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
   port.on('message', (msg: ToWorker) => {
     tail = tail.then(async () => {
       try {
-        post({ type: 'result', id: msg.id, result: await runner.run(msg.frame) });
+        const result = await runner.run(msg.frame);
+        const { data } = msg.frame;
+        port.postMessage({ type: 'result', id: msg.id, result, data } satisfies FromWorker, [data.buffer as ArrayBuffer]);
       } catch (err) {
         post({ type: 'error', id: msg.id, message: (err as Error).message });
       }
