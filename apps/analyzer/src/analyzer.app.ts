@@ -24,8 +24,11 @@ export interface AnalyzerApp {
 
 /** Wires the analyzer: Redis, the detector pool, the frames worker, probes. No logic lives here. */
 export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = createLogger('analyzer')): Promise<AnalyzerApp> {
-  const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
-  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: null });
+  // Frames, gates, hot marks and state: commands of concurrent jobs issued in the same tick share one
+  // write (auto-pipelining); BullMQ keeps connections of its own.
+  const data = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: true });
+  for (const conn of [redis, data]) conn.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const metrics = new AnalyzerMetrics();
 
   const cameras = new CameraDirectoryRepository(log);
@@ -49,10 +52,10 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
   const processor = new FrameJobProcessor(
     new FrameAnalyzer(detector),
     cameras,
-    new FrameStore(redis, { keyPrefix: settings.KEY_PREFIX }),
-    new InflightGate(redis, { keyPrefix: settings.KEY_PREFIX }),
-    new HotMarks(redis, { keyPrefix: settings.KEY_PREFIX }),
-    new CameraStateRepository(redis, settings.KEY_PREFIX),
+    new FrameStore(data, { keyPrefix: settings.KEY_PREFIX }),
+    new InflightGate(data, { keyPrefix: settings.KEY_PREFIX }),
+    new HotMarks(data, { keyPrefix: settings.KEY_PREFIX }),
+    new CameraStateRepository(data, settings.KEY_PREFIX),
     alerts,
     new SnapshotRepository(path.resolve(settings.SNAPSHOT_DIR)),
     metrics,
@@ -90,6 +93,7 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
       await detector.close();
       await probes.close();
       redis.disconnect();
+      data.disconnect();
     },
   };
 }

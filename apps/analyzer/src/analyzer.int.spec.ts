@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
+import sharp from 'sharp';
 import { Redis } from 'ioredis';
 import { ALERTS_QUEUE, FRAMES_QUEUE, redisKeys, type AlertEvent, type FrameJob } from '@xl/contracts';
 import { repoRoot, sharedPath, testRedisUrl, uniquePrefix } from '@xl/testing';
@@ -119,7 +120,13 @@ maybe('analyzer worker pool (real Redis, BullMQ, detector)', () => {
     expect(created.vanish.severity).toBe('critical');
     for (const e of [created.enter, created.vanish]) {
       expect(e.snapshotPath).toBeTruthy();
-      expect(existsSync(path.join(env.SNAPSHOT_DIR, e.snapshotPath!))).toBe(true);
+      const file = path.join(env.SNAPSHOT_DIR, e.snapshotPath!);
+      expect(existsSync(file)).toBe(true);
+      // The picture itself, not a black frame from a buffer handed to the detector: the beach is bright.
+      const meta = await sharp(file).metadata();
+      expect([meta.width, meta.height]).toEqual([416, 234]);
+      const { channels } = await sharp(file).stats();
+      expect(channels[0].mean).toBeGreaterThan(60);
     }
   });
 

@@ -42,7 +42,7 @@ const event = (over: Partial<RuleEvent> = {}): RuleEvent => ({
 
 function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null = null) {
   const calls: string[] = [];
-  const analyzer = { analyze: jest.fn(async () => ({ state: state(NOW - 100), detections: [], tracks: [], events: [], live: false, ...result }) as AnalysisResult) };
+  const analyzer = { analyze: jest.fn(async () => ({ state: state(NOW - 100), pixels: new Uint8Array(48), detections: [], tracks: [], events: [], live: false, ...result }) as AnalysisResult) };
   const frames = { take: jest.fn(async () => Buffer.alloc(48)) };
   const gate = { release: jest.fn(async () => (calls.push('release'), true)) };
   const hot = { mark: jest.fn(async () => undefined) };

@@ -50,6 +50,8 @@ export type FrameOutcome = 'analysed' | 'stale' | 'missing' | 'unknown_camera' |
  * re-derive the same alert, whose deterministic id the API deduplicates (at least once, idempotent).
  */
 export class FrameJobProcessor {
+  private readonly hotMarkedAt = new Map<string, number>();
+
   constructor(
     private readonly analyzer: FrameAnalyzer,
     private readonly cameras: CameraDirectory,
@@ -88,30 +90,38 @@ export class FrameJobProcessor {
       await this.frames.take(job.key);
       return 'unknown_camera';
     }
-    const data = await this.frames.take(job.key);
+    // Issued together: one round trip (the connection auto-pipelines).
+    const [data, saved] = await Promise.all([this.frames.take(job.key), this.states.load(job.cameraId)]);
     if (!data) return 'missing';
     const expected = job.width * job.height * 3;
     if (data.length !== expected) throw new Error(`camera '${job.cameraId}' frame ${job.seq}: ${data.length} bytes, expected ${expected} (${job.width}x${job.height} bgr24)`);
-
-    const saved = await this.states.load(job.cameraId);
     if (saved && job.capturedAt <= saved.capturedAt) return 'out_of_order';
 
     const frame = { cameraId: job.cameraId, seq: job.seq, capturedAt: job.capturedAt, data, width: job.width, height: job.height, letterbox: job.letterbox };
     const result = await this.analyzer.analyze(frame, runtime, saved);
-    if (result.live) await this.hot.mark(job.cameraId, this.options.hotTtlMs);
     this.metrics.liveTracks.set({ camera: job.cameraId }, result.tracks.length);
 
     for (const event of result.events) {
       if (event.kind === 'ended') continue;
-      const snapshotPath = event.kind === 'created' ? await this.snapshot(event, frame, runtime) : undefined;
+      const snapshotPath = event.kind === 'created' ? await this.snapshot(event, { ...frame, data: result.pixels }, runtime) : undefined;
       await this.alerts.emit({ ...event, kind: event.kind, snapshotPath });
       this.metrics.alerts.inc({ rule: event.rule, kind: event.kind });
       this.log.info({ camera: job.cameraId, rule: event.rule, alertId: event.alertId, kind: event.kind, severity: event.severity, trackId: event.trackId }, event.message);
     }
 
-    if (!(await this.states.save(job.cameraId, result.state))) return 'out_of_order';
+    const [stored] = await Promise.all([this.states.save(job.cameraId, result.state), result.live ? this.markHot(job.cameraId) : undefined]);
+    if (!stored) return 'out_of_order';
     this.metrics.frameAge.observe((this.now() - job.capturedAt) / 1000);
     return 'analysed';
+  }
+
+  /** Refreshes the hot mark at a third of its TTL, not on every frame: one Redis write saved per frame. */
+  private async markHot(cameraId: string): Promise<void> {
+    const now = this.now();
+    const ttl = this.options.hotTtlMs;
+    if (now - (this.hotMarkedAt.get(cameraId) ?? -Infinity) < ttl / 3) return;
+    this.hotMarkedAt.set(cameraId, now);
+    await this.hot.mark(cameraId, ttl);
   }
 
   /** A snapshot failure never blocks the alert: it goes out without one, and the error is counted. */

@@ -14,6 +14,14 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1
 `;
 
+/**
+ * Fractions are stored with 7 significant digits (boxes are normalized coordinates; 1e-7 of a frame
+ * is far below a pixel), which halves the state written per frame; integers (times, ids) stay exact.
+ */
+function compactNumbers(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isInteger(value) && Number.isFinite(value) ? Number(value.toPrecision(7)) : value;
+}
+
 export class CameraStateRepository {
   constructor(
     private readonly redis: Redis,
@@ -34,7 +42,7 @@ export class CameraStateRepository {
 
   /** Returns false when a newer state was already stored (this frame lost the race). */
   async save(cameraId: string, state: AnalysisState): Promise<boolean> {
-    const saved = await this.redis.eval(SAVE_IF_NEWER, 1, this.keyOf(cameraId), JSON.stringify(state), state.capturedAt, this.ttlMs);
+    const saved = await this.redis.eval(SAVE_IF_NEWER, 1, this.keyOf(cameraId), JSON.stringify(state, compactNumbers), state.capturedAt, this.ttlMs);
     return saved === 1;
   }
 
