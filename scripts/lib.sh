@@ -40,7 +40,8 @@ ensure_node_modules() {
   local stamp="$ROOT/node_modules/.xl-installed"
   if [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
     log "npm ci"
-    (cd "$ROOT" && npm ci --no-fund --no-audit >/dev/null)
+    # onnxruntime-node: CPU binaries are bundled; its script would only download CUDA files (offline: fails).
+    (cd "$ROOT" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-fund --no-audit >/dev/null)
     touch "$stamp"
   fi
 }
