@@ -15,4 +15,12 @@ npm run -s lint
 log "typecheck"
 npm run -s typecheck
 log "jest"
-npx jest --ci "$@"
+mkdir -p "$ROOT/var"
+status=0
+npx jest --ci --json --outputFile="$ROOT/var/jest-results.json" "$@" || status=$?
+# One plain closing line for CI: "N passed, N failed".
+node -e '
+  const r = require(process.argv[1]);
+  console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests + r.numRuntimeErrorTestSuites} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+' "$ROOT/var/jest-results.json" || true
+exit "$status"

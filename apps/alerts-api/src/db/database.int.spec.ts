@@ -34,7 +34,9 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
     expect(await migrateToLatest(handle.db)).toEqual([]);
   });
 
-  (kind === 'postgres' ? it : it.skip)('survives the server killing an idle pooled connection (PostgreSQL)', async () => {
+  // PostgreSQL only: SQLite has no server to kill connections. Registered only there, not skipped.
+  const postgresOnly = kind === 'postgres' ? it : () => undefined;
+  postgresOnly('survives the server killing an idle pooled connection (PostgreSQL)', async () => {
     const errors: Error[] = [];
     const other = openDatabase(target.url, (err) => errors.push(err));
     try {
