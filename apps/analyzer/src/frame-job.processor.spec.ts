@@ -19,6 +19,7 @@ const job = (over: Partial<FrameJob> = {}): FrameJob => ({
   letterbox: { srcWidth: 4, srcHeight: 4, scale: 1, padX: 0, padY: 0 },
   reason: 'motion',
   motion: 0.2,
+  difference: 0.5,
   ingestId: 'i1',
   ...over,
 });

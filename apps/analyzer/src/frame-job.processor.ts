@@ -97,7 +97,7 @@ export class FrameJobProcessor {
     if (data.length !== expected) throw new Error(`camera '${job.cameraId}' frame ${job.seq}: ${data.length} bytes, expected ${expected} (${job.width}x${job.height} bgr24)`);
     if (saved && job.capturedAt <= saved.capturedAt) return 'out_of_order';
 
-    const frame = { cameraId: job.cameraId, seq: job.seq, capturedAt: job.capturedAt, data, width: job.width, height: job.height, letterbox: job.letterbox };
+    const frame = { cameraId: job.cameraId, seq: job.seq, capturedAt: job.capturedAt, data, width: job.width, height: job.height, letterbox: job.letterbox, difference: job.difference ?? null };
     const result = await this.analyzer.analyze(frame, runtime, saved);
     this.metrics.liveTracks.set({ camera: job.cameraId }, result.tracks.length);
 

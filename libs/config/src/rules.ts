@@ -140,9 +140,9 @@ export const frozenRuleSchema = z.strictObject({
     .number()
     .min(0)
     .max(255)
-    .default(0.05)
+    .default(0.04)
     .describe(
-      'mean absolute frame-to-frame grey difference (masks excluded) at or below which frames count as identical; measured here: frozen 0.00–0.02 between keyframes, live static scenes ≥ 0.1 (docs/detection.md)',
+      "mean absolute grey change (0–255) between consecutive sampled frames on ingest's motion grid (masks excluded) at or below which the picture counts as repeating; measured here: frozen streams 0.000–0.02 between keyframe refreshes (720p: up to 0.06 while the encoder settles), live quiet scenes mostly ≥ 0.1 (docs/rules.md)",
     ),
   seconds: z.number().min(1).max(3600).default(6).describe('how long the picture must stay identical'),
 });

@@ -29,6 +29,12 @@ export interface FrameJob {
   reason: FramePublishReason;
   /** Motion score in 0..1 (fraction of changed cells) that the motion gate measured. */
   motion: number;
+  /**
+   * Mean absolute grey-level change (0–255) of the motion grid against the camera's previous sampled
+   * frame, published or not; null for the first frame after a (re)connect. Only ingest sees every
+   * sampled frame, so this is what the frozen-picture check uses: the analyzer gets gated frames.
+   */
+  difference: number | null;
   /** Id of the ingest worker that published it. */
   ingestId: string;
 }

@@ -252,6 +252,7 @@ describe('FramesQueue', () => {
       letterbox: { srcWidth: 640, srcHeight: 360, scale: 0.65, padX: 0, padY: 0 },
       reason: 'motion',
       motion: 0.01,
+      difference: 0.8,
       ingestId: 'ingest-a',
     };
     for (let i = 1; i <= 4; i++) await frames.add({ ...job, seq: i });

@@ -35,7 +35,7 @@ function script(): Array<{ t: number; visible: Sighting[]; quality: FrameQuality
     if (s < 14) visible.push({ id: 1, box: footBox(0.3, Math.min(0.62, 0.3 + 0.04 * s)), score: 0.6 + 0.02 * (k % 10) });
     if (s > 5 && s < 30) for (let i = 0; i < 4; i++) if (s > 5 + i && (k + i) % 7) visible.push({ id: 10 + i, box: footBox(0.65 + 0.08 * i, 0.9) });
     const covered = s > 35 && s < 40;
-    const quality = { meanLuma: covered ? 12 : 110, sharpness: covered ? 0.8 : 8 + (k % 3), difference: s > 45 ? 0.05 : 3 };
+    const quality = { meanLuma: covered ? 12 : 110, sharpness: covered ? 0.8 : 8 + (k % 3), difference: s > 45 ? 0.02 : 3 };
     frames.push({ t, visible, quality });
   }
   return frames;

@@ -44,6 +44,20 @@ describe('MotionDetector', () => {
     expect(d.update(bg.slice())).toBe(0);
   });
 
+  it('measures the grey-level change: 0 for a repeated picture, above 0 for noise alone, null after reset', () => {
+    const d = detector();
+    const bg = background();
+    d.update(bg);
+    expect(d.difference).toBeNull(); // nothing to compare with yet
+    d.update(bg.slice());
+    expect(d.difference).toBe(0); // a frozen camera repeats its picture
+    d.update(noisy(background(), 10, 7));
+    // live sensor noise moves cell means a little without counting as motion
+    expect(d.difference!).toBeGreaterThan(0.1);
+    d.reset();
+    expect(d.difference).toBeNull();
+  });
+
   it('ignores sensor noise below the threshold', () => {
     const d = detector();
     d.update(noisy(background(), 10, 1));

@@ -43,6 +43,14 @@ export class MotionDetector {
   private current: Int32Array;
   private previous: Int32Array;
   private hasPrevious = false;
+  /** Cell sum units per grey level (weights × samples per cell). */
+  private readonly sumPerGrey: number;
+  /**
+   * Mean absolute change of the cells' grey level (0–255) between the last two frames, or null
+   * without a previous frame. Near 0 only when the picture repeats itself (a frozen camera): sensor
+   * noise alone keeps it above ~0.05 on a live camera. Computed in the same pass as the motion score.
+   */
+  difference: number | null = null;
 
   constructor(o: MotionDetectorOptions) {
     const factor = o.factor ?? 8;
@@ -59,7 +67,8 @@ export class MotionDetector {
     const samples: number[] = [];
     for (let y = 0; y < factor; y += step) for (let x = 0; x < factor; x += step) samples.push((y * o.width + x) * 3);
     this.sampleOffsets = Int32Array.from(samples);
-    this.limit = o.threshold * (WB + WG + WR) * samples.length;
+    this.sumPerGrey = (WB + WG + WR) * samples.length;
+    this.limit = o.threshold * this.sumPerGrey;
     this.frameBytes = o.width * o.height * 3;
     this.current = new Int32Array(this.cellCount);
     this.previous = new Int32Array(this.cellCount);
@@ -83,15 +92,19 @@ export class MotionDetector {
       current[c] = sum;
     }
     let score = 0;
+    this.difference = null;
     if (this.hasPrevious && n > 0) {
       const previous = this.previous;
       const limit = this.limit;
       let changed = 0;
+      let absSum = 0;
       for (let c = 0; c < n; c++) {
         const d = current[c] - previous[c];
         if (d >= limit || d <= -limit) changed++;
+        absSum += d < 0 ? -d : d;
       }
       score = changed / n;
+      this.difference = absSum / (n * this.sumPerGrey);
     }
     this.current = this.previous;
     this.previous = current;
@@ -102,5 +115,6 @@ export class MotionDetector {
   /** Forget the previous frame (after a reconnect the next frame is not comparable). */
   reset(): void {
     this.hasPrevious = false;
+    this.difference = null;
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CameraConfig } from '@xl/config';
+import { effectiveRules, type CameraConfig } from '@xl/config';
 import type { Letterbox } from '@xl/contracts';
 import { createQualityGrid, letterboxContentSize, rasterizeMask, type QualityGrid } from '@xl/vision';
 
@@ -10,9 +10,21 @@ import { createQualityGrid, letterboxContentSize, rasterizeMask, type QualityGri
 export class CameraRuntime {
   readonly configHash: string;
   private grids = new Map<string, QualityGrid>();
+  /** Per detector label, the lowest minScore of the enabled object rules watching it. */
+  private readonly watched = new Map<string, number>();
 
   constructor(readonly camera: CameraConfig) {
     this.configHash = createHash('sha1').update(JSON.stringify(camera)).digest('hex').slice(0, 16);
+    for (const rule of effectiveRules(camera)) {
+      if (!rule.enabled || !('classes' in rule)) continue;
+      for (const label of rule.classes) this.watched.set(label, Math.min(this.watched.get(label) ?? 1, rule.minScore));
+    }
+  }
+
+  /** Whether an object of this label and score matters to some rule of the camera. */
+  watches(label: string, score: number): boolean {
+    const min = this.watched.get(label);
+    return min !== undefined && score >= min;
   }
 
   qualityGrid(width: number, height: number, letterbox: Letterbox): QualityGrid {

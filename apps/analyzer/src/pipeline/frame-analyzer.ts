@@ -14,6 +14,12 @@ export interface AnalysisFrame {
   width: number;
   height: number;
   letterbox: Letterbox;
+  /**
+   * Grey-level change against the camera's previous sampled frame, measured by ingest's motion grid
+   * (FrameJob.difference) or by replay the same way; null when unknown. The analyzer itself sees only
+   * gated frames, so it cannot measure frame-to-frame change for the frozen-picture check.
+   */
+  difference: number | null;
 }
 
 /** Per-camera state carried from frame to frame (stored in Redis by the worker, in memory by replay). */
@@ -33,20 +39,11 @@ export interface AnalysisResult {
   events: RuleEvent[];
   quality: FrameQuality;
   /**
-   * True while the camera has confirmed tracks or a rule is timing something (a vanish countdown, a
-   * crowd hold, a health check): ingest must keep sending every frame, motion or not.
+   * True while the camera tracks an object some rule watches (class and minimum score) or a rule is
+   * timing something (a vanish countdown, a crowd hold, a health check): ingest must then send every
+   * frame, motion or not. A parked car or a hydrant taken for a person at 0.3 does not keep it hot.
    */
   live: boolean;
-}
-
-/**
- * The previous frame's grey grid, for the frame-to-frame difference; kept in process only. Two
- * buffers per camera, swapped every frame: ~170 KiB each, not worth allocating per frame.
- */
-interface PreviousGrey {
-  capturedAt: number;
-  grey: Float32Array;
-  spare: Float32Array | null;
 }
 
 /**
@@ -55,7 +52,8 @@ interface PreviousGrey {
  * any camera's next frame from the saved state.
  */
 export class FrameAnalyzer {
-  private previousGrey = new Map<string, PreviousGrey>();
+  /** One grey buffer per grid size, reused: the quality pass is synchronous, so frames never share it. */
+  private greyBuffers = new Map<number, Float32Array>();
 
   constructor(
     private readonly detector: Detector,
@@ -65,13 +63,10 @@ export class FrameAnalyzer {
   async analyze(frame: AnalysisFrame, runtime: CameraRuntime, saved: AnalysisState | null): Promise<AnalysisResult> {
     const grid = runtime.qualityGrid(frame.width, frame.height, frame.letterbox);
     const cells = grid.width * grid.height;
-    const previous = this.previousGrey.get(frame.cameraId);
-    const grey = previous?.spare?.length === cells ? previous.spare : createGreyBuffer(grid);
-    // The grid of the previous frame is only comparable when it is the frame the saved state ends at
-    // (this worker analysed it); after a hand-over the difference is unknown for one frame.
-    const prevGrey = previous && saved && previous.capturedAt === saved.capturedAt && previous.grey.length === cells ? previous.grey : null;
-    const quality = measureFrameQuality(frame.data, grid, grey, prevGrey);
-    this.previousGrey.set(frame.cameraId, { capturedAt: frame.capturedAt, grey, spare: previous?.grey ?? null });
+    let grey = this.greyBuffers.get(cells);
+    if (!grey) this.greyBuffers.set(cells, (grey = createGreyBuffer(grid)));
+    const measured = measureFrameQuality(frame.data, grid, grey, null);
+    const quality: FrameQuality = { ...measured, difference: frame.difference };
 
     // The pool moves the pixels to its worker thread and back: `pixels` (not frame.data, which may
     // be detached now) is what a snapshot draws on.
@@ -91,12 +86,7 @@ export class FrameAnalyzer {
       tracks,
       events,
       quality,
-      live: tracks.length > 0 || engine.isHot(),
+      live: engine.isHot() || tracks.some((t) => t.state === 'tracked' && runtime.watches(t.label, t.score)),
     };
-  }
-
-  /** Forget a camera's in-process data (camera removed or moved away). */
-  forget(cameraId: string): void {
-    this.previousGrey.delete(cameraId);
   }
 }

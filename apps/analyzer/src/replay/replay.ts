@@ -1,7 +1,7 @@
 import type { CameraConfig } from '@xl/config';
 import type { Detector } from '@xl/detection';
 import type { RuleEvent } from '@xl/rules';
-import { computeLetterbox } from '@xl/vision';
+import { computeLetterbox, MotionDetector } from '@xl/vision';
 import { CameraRuntime } from '../pipeline/camera-runtime';
 import { FrameAnalyzer, type AnalysisState } from '../pipeline/frame-analyzer';
 import { probeVideoSize, readClipFrames } from './file-frame-source';
@@ -32,12 +32,15 @@ export async function* replayClip(o: ReplayOptions): AsyncGenerator<ReplayEvent>
   const runtime = new CameraRuntime(o.camera);
   const analyzer = new FrameAnalyzer(o.detector);
   const startAt = o.startAt ?? Date.now();
+  // Frame-to-frame change measured as ingest measures it (its motion grid), for the frozen check.
+  const motion = new MotionDetector({ width: o.inputWidth, height: o.inputHeight, letterbox, masks: o.camera.masks, threshold: o.camera.motion.threshold });
   let state: AnalysisState | null = null;
   for await (const frame of readClipFrames(o.clip, fps, o.inputWidth, o.inputHeight)) {
     const t = frame.index / fps;
     const capturedAt = startAt + Math.round(t * 1000);
+    motion.update(frame.data);
     const result = await analyzer.analyze(
-      { cameraId: o.camera.id, seq: frame.index, capturedAt, data: frame.data, width: o.inputWidth, height: o.inputHeight, letterbox },
+      { cameraId: o.camera.id, seq: frame.index, capturedAt, data: frame.data, width: o.inputWidth, height: o.inputHeight, letterbox, difference: motion.difference },
       runtime,
       state,
     );

@@ -78,6 +78,7 @@ describe('CameraPipeline', () => {
       letterbox: { srcWidth: 640, srcHeight: 640, scale: 0.1, padX: 0, padY: 0 },
       reason: 'heartbeat',
       motion: 0,
+      difference: null, // the first frame has nothing to compare with
       ingestId: 'ingest-a',
     });
   });

@@ -87,7 +87,9 @@ export class CameraPipeline {
   private async handle(frame: RawFrame): Promise<FrameOutcome> {
     const { width, height, source } = frame;
     const letterbox = computeLetterbox(source.width, source.height, width, height);
-    const motion = this.motionDetector(frame, letterbox).update(frame.data);
+    const detector = this.motionDetector(frame, letterbox);
+    const motion = detector.update(frame.data);
+    const difference = detector.difference;
     const reason = await this.publishReason(motion, frame.capturedAt);
     if (!reason) return 'skipped_no_motion';
     // One frame of this camera on its way to Redis at a time; a frame arriving meanwhile would only
@@ -105,6 +107,7 @@ export class CameraPipeline {
         letterbox,
         reason,
         motion,
+        difference,
         ingestId: this.deps.ingestId,
       };
       const result = await this.deps.publisher.publish(job, frame.data);
