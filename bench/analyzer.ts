@@ -108,7 +108,7 @@ async function main(): Promise<void> {
       const data = cam.clip.frames[(seq + ci * 7) % cam.clip.frames.length];
       const capturedAt = Date.now();
       await redis.set(key, data, 'PX', 10_000);
-      const job = await queue.add('frame', { cameraId: cam.id, seq, capturedAt, key, width: SIZE, height: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0.1, difference: null, ingestId: 'bench' }, { removeOnComplete: true, removeOnFail: true });
+      const job = await queue.add('frame', { cameraId: cam.id, seq, capturedAt, key, width: SIZE, height: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0.1, difference: null, earlierDifferences: [], ingestId: 'bench' }, { removeOnComplete: true, removeOnFail: true });
       published.set(job.id!, capturedAt);
     }
   });

@@ -60,7 +60,7 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
     new SnapshotRepository(path.resolve(settings.SNAPSHOT_DIR)),
     metrics,
     log,
-    { maxFrameAgeMs: settings.MAX_FRAME_AGE_MS, hotTtlMs: settings.HOT_TTL_MS },
+    { maxFrameAgeMs: settings.MAX_FRAME_AGE_MS, hotTtlMs: settings.HOT_TTL_MS, maxStateGapMs: settings.STATE_MAX_GAP_MS },
   );
 
   const worker = new Worker<FrameJob>(FRAMES_QUEUE, (job) => processor.process(job.data), {

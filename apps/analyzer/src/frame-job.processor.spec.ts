@@ -20,6 +20,7 @@ const job = (over: Partial<FrameJob> = {}): FrameJob => ({
   reason: 'motion',
   motion: 0.2,
   difference: 0.5,
+  earlierDifferences: [],
   ingestId: 'i1',
   ...over,
 });
@@ -65,7 +66,7 @@ function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null
     snapshots,
     metrics,
     log,
-    { maxFrameAgeMs: 3000, hotTtlMs: 5000 },
+    { maxFrameAgeMs: 3000, hotTtlMs: 5000, maxStateGapMs: 60_000 },
     () => NOW,
   );
   return { processor, analyzer, frames, gate, hot, states, alerts, emitted, snapshots, metrics, calls };
@@ -88,6 +89,15 @@ describe('FrameJobProcessor', () => {
     const late = setup({}, state(NOW - 50));
     expect(await late.processor.process(job())).toBe('out_of_order');
     expect(late.analyzer.analyze).not.toHaveBeenCalled();
+  });
+
+  it('continues from a recent state and starts afresh after a long gap', async () => {
+    const recent = setup({}, state(NOW - 5000));
+    await recent.processor.process(job());
+    expect(recent.analyzer.analyze).toHaveBeenCalledWith(expect.anything(), expect.anything(), state(NOW - 5000));
+    const old = setup({}, state(NOW - 200_000));
+    await old.processor.process(job());
+    expect(old.analyzer.analyze).toHaveBeenCalledWith(expect.anything(), expect.anything(), null);
   });
 
   it('releases the gate when analysis throws', async () => {

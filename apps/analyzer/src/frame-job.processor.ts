@@ -40,6 +40,8 @@ export interface CameraDirectory {
 export interface FrameJobProcessorOptions {
   maxFrameAgeMs: number;
   hotTtlMs: number;
+  /** A saved camera state older than this (relative to the new frame) is discarded. */
+  maxStateGapMs: number;
 }
 
 export type FrameOutcome = 'analysed' | 'stale' | 'missing' | 'unknown_camera' | 'out_of_order' | 'failed';
@@ -96,9 +98,13 @@ export class FrameJobProcessor {
     const expected = job.width * job.height * 3;
     if (data.length !== expected) throw new Error(`camera '${job.cameraId}' frame ${job.seq}: ${data.length} bytes, expected ${expected} (${job.width}x${job.height} bgr24)`);
     if (saved && job.capturedAt <= saved.capturedAt) return 'out_of_order';
+    // After a long gap (camera offline, analyzer stopped) the tracks and rule timers describe another
+    // scene: a person "last seen in the water" minutes ago is a camera outage, not a drowning.
+    const fresh = saved && job.capturedAt - saved.capturedAt > this.options.maxStateGapMs ? null : saved;
+    if (saved && !fresh) this.log.info({ camera: job.cameraId, gapMs: job.capturedAt - saved.capturedAt }, 'camera state too old; starting afresh');
 
-    const frame = { cameraId: job.cameraId, seq: job.seq, capturedAt: job.capturedAt, data, width: job.width, height: job.height, letterbox: job.letterbox, difference: job.difference ?? null };
-    const result = await this.analyzer.analyze(frame, runtime, saved);
+    const frame = { cameraId: job.cameraId, seq: job.seq, capturedAt: job.capturedAt, data, width: job.width, height: job.height, letterbox: job.letterbox, difference: job.difference ?? null, earlierDifferences: job.earlierDifferences ?? [] };
+    const result = await this.analyzer.analyze(frame, runtime, fresh);
     this.metrics.liveTracks.set({ camera: job.cameraId }, result.tracks.length);
 
     for (const event of result.events) {

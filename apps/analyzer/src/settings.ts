@@ -13,6 +13,7 @@ export const analyzerSettingsSchema = z.object({
   EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu').describe("onnxruntime execution provider; 'cuda' needs onnxruntime-node's CUDA build and a GPU"),
   MODELS_DIR: z.string().default(path.resolve(__dirname, '../../../../models')).describe('directory of model manifests and weights'),
   MAX_FRAME_AGE_MS: z.coerce.number().int().min(100).max(60000).default(3000).describe('frames older than this when picked up are dropped (stale)'),
+  STATE_MAX_GAP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000).describe('a camera state older than this when the next frame arrives is discarded: the scene has changed (outage, restart)'),
   HOT_TTL_MS: z.coerce.number().int().min(500).max(60000).default(5000).describe('how long a camera stays hot after a frame with live tracks'),
   SNAPSHOT_DIR: z.string().default(path.resolve(process.cwd(), 'var/snapshots')).describe('where annotated JPEG snapshots are written (shared with alerts-api)'),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9102).describe('port of /healthz, /readyz, /metrics (0 = any)'),

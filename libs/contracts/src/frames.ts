@@ -10,6 +10,12 @@ export interface Letterbox {
   padY: number;
 }
 
+/** A frame-to-frame change measured by ingest at a sampled frame's capture time (epoch ms). */
+export interface DifferenceSample {
+  at: number;
+  difference: number;
+}
+
 /** Why ingest published a frame. */
 export type FramePublishReason = 'motion' | 'hot' | 'heartbeat';
 
@@ -35,6 +41,12 @@ export interface FrameJob {
    * sampled frame, so this is what the frozen-picture check uses: the analyzer gets gated frames.
    */
   difference: number | null;
+  /**
+   * The same measure for the sampled frames ingest did not publish since the camera's previous
+   * published frame (oldest first, at most 64, this frame excluded): with it the frozen check sees
+   * every sampled frame although the motion gate lets only a heartbeat through on a quiet camera.
+   */
+  earlierDifferences: DifferenceSample[];
   /** Id of the ingest worker that published it. */
   ingestId: string;
 }

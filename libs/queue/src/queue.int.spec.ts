@@ -253,6 +253,7 @@ describe('FramesQueue', () => {
       reason: 'motion',
       motion: 0.01,
       difference: 0.8,
+      earlierDifferences: [],
       ingestId: 'ingest-a',
     };
     for (let i = 1; i <= 4; i++) await frames.add({ ...job, seq: i });

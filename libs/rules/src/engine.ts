@@ -68,6 +68,8 @@ export class CameraRuleEngine {
     if (this.lastCapturedAt !== null && now < this.lastCapturedAt) {
       throw new RangeError(`rules: frame at ${now} is older than the previous one at ${this.lastCapturedAt}`);
     }
+    const previous = this.lastCapturedAt ?? -Infinity;
+    const earlierDifferences = (input.earlierDifferences ?? []).filter((d) => d.at > previous && d.at < now && Number.isFinite(d.difference));
     this.lastCapturedAt = now;
     this.book.endOrphans(new Set(this.rules.map((r) => r.id)), now);
     const clock = localClock(this.camera.timezone, now);
@@ -81,6 +83,7 @@ export class CameraRuleEngine {
         tracks: input.tracks,
         removed: input.removed,
         quality: input.quality,
+        earlierDifferences,
         book: this.book,
       };
       e.step(ctx);

@@ -33,6 +33,33 @@ describe('camera health', () => {
     expect(again[1].alertId).not.toBe(created.alertId);
   });
 
+  it('camera_frozen takes the differences of frames ingest did not forward (heartbeats of a quiet camera)', () => {
+    const engine = new CameraRuleEngine(healthCamera([{ id: 'frz', type: 'camera_frozen' }]));
+    // A heartbeat every 5 s; in between ingest sampled 4 fps and measured ~0 change (IDR refresh every 2 s).
+    const samples = (from: number, to: number) => {
+      const out: { at: number; difference: number }[] = [];
+      for (let t = from + 250; t < to; t += 250) out.push({ at: t, difference: (t - T0) % 2000 === 0 ? 0.4 : 0.005 });
+      return out;
+    };
+    expect(engine.evaluate({ capturedAt: T0, tracks: [], removed: [], quality: q(100, 10, 0.005) })).toEqual([]);
+    expect(engine.isHot()).toBe(false); // a single repeated frame is no reason to take every frame
+    expect(engine.evaluate({ capturedAt: T0 + 5000, tracks: [], removed: [], quality: q(100, 10, 0.005), earlierDifferences: samples(T0, T0 + 5000) })).toEqual([]);
+    expect(engine.isHot()).toBe(true); // 5 s of repeated frames: send every frame now
+    const events = engine.evaluate({ capturedAt: T0 + 6250, tracks: [], removed: [], quality: q(100, 10, 0.004), earlierDifferences: samples(T0 + 5000, T0 + 6250) });
+    expect(events).toMatchObject([{ kind: 'created', rule: 'camera_frozen', startedAt: T0 }]);
+  });
+
+  it('a quiet live scene with short runs of repeated frames does not keep the camera hot', () => {
+    const engine = new CameraRuleEngine(healthCamera([{ id: 'frz', type: 'camera_frozen' }]));
+    let t = T0;
+    for (let beat = 0; beat < 6; beat++, t += 5000) {
+      // 1.5 s of repeated frames, then live noise (measured on static_sub at 4 fps)
+      const earlier = Array.from({ length: 19 }, (_, i) => ({ at: t - 5000 + 250 * (i + 1), difference: i < 13 ? 0.6 : 0.01 }));
+      engine.evaluate({ capturedAt: t, tracks: [], removed: [], quality: q(100, 10, 0.02), earlierDifferences: beat ? earlier : [] });
+      expect(engine.isHot()).toBe(false);
+    }
+  });
+
   it('a night scene (dark but sharp and changing) is not covered, and a frozen night picture is still reported', () => {
     // Measured on night-boat: luma ~31, sharpness 6–13, frames changing.
     const night = new Run(new CameraRuleEngine(healthCamera([{ id: 'cov', type: 'camera_covered' }, { id: 'frz', type: 'camera_frozen' }])));

@@ -15,6 +15,8 @@ export const LUMA_RECOVERY_MARGIN = 8;
 export const SHARPNESS_RECOVERY_FACTOR = 1.3;
 /** Difference must exceed this multiple of maxDifference to count as a moving picture again. */
 export const DIFFERENCE_RECOVERY_FACTOR = 2;
+/** A frozen-picture streak keeps the camera hot once it has lasted this long (or half its time). */
+export const FROZEN_HOT_AFTER_MS = 3000;
 /** Longest time a recovered picture must last before a health alert ends. */
 export const HEALTH_END_MAX_MS = 2000;
 
@@ -36,6 +38,7 @@ export class HealthEvaluator implements RuleEvaluator {
   private readonly hold: Hold;
   /** Verdict of the latest frame (the baseline learns only from frames no health rule finds bad). */
   lastVerdict: Verdict = 'unknown';
+  private lastSampleAt = -Infinity;
 
   constructor(
     readonly rule: HealthRule,
@@ -48,7 +51,16 @@ export class HealthEvaluator implements RuleEvaluator {
     const { rule } = this;
     const { book, now } = ctx;
     const key = subjectKey(rule.id, { kind: 'camera' });
+    // The frames ingest sampled but did not forward: the frozen check takes their differences first.
+    if (rule.type === 'camera_frozen' && !this.frame().coveredLike) {
+      for (const d of ctx.earlierDifferences) {
+        if (this.hold.sample(d.at, this.frozenVerdict(d.difference)) === 'end') {
+          book.end(key, d.at, `picture recovered: frame difference ${d.difference.toFixed(2)}`, rule.cooldownSeconds);
+        }
+      }
+    }
     if (ctx.quality) {
+      this.lastSampleAt = now;
       const { verdict, detail } = this.judge(ctx.quality);
       this.lastVerdict = verdict;
       const change = this.hold.sample(now, verdict);
@@ -68,9 +80,15 @@ export class HealthEvaluator implements RuleEvaluator {
     endIfUnscheduled(ctx, rule);
   }
 
-  /** Active or timing a bad streak. */
+  /**
+   * Active, or timing a bad streak that needs every frame. A frozen-picture streak counts only once it
+   * has lasted half its time (at most 3 s): a quiet live scene at low bitrate has short runs of
+   * repeated frames, and each would otherwise make the camera hot, defeating the motion gate.
+   */
   busy(): boolean {
-    return this.hold.busy;
+    if (this.rule.type !== 'camera_frozen' || this.hold.active) return this.hold.busy;
+    const since = this.hold.since;
+    return since !== null && this.lastSampleAt - since >= Math.min((this.rule.seconds * 1000) / 2, FROZEN_HOT_AFTER_MS);
   }
 
   get active(): boolean {
@@ -83,6 +101,11 @@ export class HealthEvaluator implements RuleEvaluator {
 
   load(json: unknown): void {
     this.hold.load(json as HoldJSON);
+  }
+
+  private frozenVerdict(difference: number): Verdict {
+    const maxDifference = (this.rule as FrozenRule).maxDifference;
+    return difference <= maxDifference ? 'bad' : difference > maxDifference * DIFFERENCE_RECOVERY_FACTOR ? 'good' : 'neutral';
   }
 
   private judge(q: FrameQualitySample): { verdict: Verdict; detail: string } {
@@ -111,9 +134,7 @@ export class HealthEvaluator implements RuleEvaluator {
         if (q.difference === null) return { verdict: 'unknown', detail: 'no previous frame' };
         // A covered lens shows an unchanging dark picture too: that is camera_covered's to report.
         if (this.frame().coveredLike) return { verdict: 'unknown', detail: 'picture covered or featureless' };
-        const good = q.difference > rule.maxDifference * DIFFERENCE_RECOVERY_FACTOR;
-        const verdict = q.difference <= rule.maxDifference ? 'bad' : good ? 'good' : 'neutral';
-        return { verdict, detail: `frame difference ${q.difference.toFixed(2)} (frozen at ≤ ${rule.maxDifference})` };
+        return { verdict: this.frozenVerdict(q.difference), detail: `frame difference ${q.difference.toFixed(2)} (frozen at ≤ ${rule.maxDifference})` };
       }
     }
   }

@@ -14,6 +14,8 @@ export interface RuleContext {
   tracks: readonly Track[];
   removed: readonly Track[];
   quality?: FrameQualitySample;
+  /** Frame differences of sampled frames since the previous evaluated frame (before `now`), oldest first. */
+  earlierDifferences: readonly { at: number; difference: number }[];
   book: AlertBook;
 }
 

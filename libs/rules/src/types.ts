@@ -20,6 +20,12 @@ export interface RuleEvaluationInput {
   removed: readonly Track[];
   /** Picture metrics; without them the camera health rules wait. */
   quality?: FrameQualitySample;
+  /**
+   * Frame differences of sampled frames between the previous evaluated frame and this one, oldest
+   * first (ingest measures every sampled frame; the motion gate forwards only some). The frozen check
+   * takes them as if those frames had been evaluated.
+   */
+  earlierDifferences?: readonly { at: number; difference: number }[];
 }
 
 /**

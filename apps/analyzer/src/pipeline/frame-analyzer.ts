@@ -1,4 +1,4 @@
-import type { Detection, Letterbox } from '@xl/contracts';
+import type { Detection, DifferenceSample, Letterbox } from '@xl/contracts';
 import type { Detector } from '@xl/detection';
 import { CameraRuleEngine, type RuleEngineStateJSON, type RuleEvent } from '@xl/rules';
 import { ByteTracker, type Track, type TrackerOptions, type TrackerStateJSON } from '@xl/tracking';
@@ -20,6 +20,8 @@ export interface AnalysisFrame {
    * gated frames, so it cannot measure frame-to-frame change for the frozen-picture check.
    */
   difference: number | null;
+  /** Differences of the sampled frames ingest did not forward since the previous one (FrameJob.earlierDifferences). */
+  earlierDifferences?: readonly DifferenceSample[];
 }
 
 /** Per-camera state carried from frame to frame (stored in Redis by the worker, in memory by replay). */
@@ -77,7 +79,7 @@ export class FrameAnalyzer {
 
     // After a configuration change the rules that still exist carry on; new ones start fresh.
     const engine = saved ? CameraRuleEngine.fromJSON(runtime.camera, saved.rules) : new CameraRuleEngine(runtime.camera);
-    const events = engine.evaluate({ capturedAt: frame.capturedAt, tracks, removed, quality });
+    const events = engine.evaluate({ capturedAt: frame.capturedAt, tracks, removed, quality, earlierDifferences: frame.earlierDifferences });
 
     return {
       state: { capturedAt: frame.capturedAt, configHash: runtime.configHash, tracker: tracker.toJSON(), rules: engine.toJSON() },

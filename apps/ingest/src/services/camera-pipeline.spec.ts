@@ -79,6 +79,7 @@ describe('CameraPipeline', () => {
       reason: 'heartbeat',
       motion: 0,
       difference: null, // the first frame has nothing to compare with
+      earlierDifferences: [],
       ingestId: 'ingest-a',
     });
   });
@@ -95,6 +96,27 @@ describe('CameraPipeline', () => {
     expect(t.jobs[2].motion).toBeGreaterThan(0.05);
     expect(await t.count('skipped_no_motion')).toBe(2);
     expect(await t.count('published')).toBe(3);
+  });
+
+  it('sends the differences of the frames it skipped with the next published frame, and keeps them when the gate drops it', async () => {
+    const t = setup();
+    await t.pipeline.onFrame(frameOf(1, 0));
+    await t.pipeline.onFrame(frameOf(2, 1000)); // skipped: identical picture
+    await t.pipeline.onFrame(frameOf(3, 2000)); // skipped
+    t.setGate('dropped_inflight');
+    expect(await t.pipeline.onFrame(frameOf(4, 5000))).toBe('dropped_inflight'); // heartbeat, gate held
+    t.setGate('published');
+    expect(await t.pipeline.onFrame(frameOf(5, 5500))).toBe('published');
+    const job = t.jobs[t.jobs.length - 1];
+    expect(job.difference).toBe(0);
+    expect(job.earlierDifferences).toEqual([
+      { at: 1000, difference: 0 },
+      { at: 2000, difference: 0 },
+      { at: 5000, difference: 0 },
+    ]);
+    // sent once: the next published frame starts a new list
+    expect(await t.pipeline.onFrame(frameOf(6, 6000, [16, 16]))).toBe('published');
+    expect(t.jobs[t.jobs.length - 1].earlierDifferences).toEqual([]);
   });
 
   it('publishes every still frame of a hot camera', async () => {

@@ -1,7 +1,7 @@
 // One owned camera: frames from its reader → motion gate → in-flight gate → Redis + frames queue,
 // and its status events. Orchestration only: every side effect goes through a port.
 import type { CameraConfig } from '@xl/config';
-import type { CameraStatusEvent, FramePublishReason } from '@xl/contracts';
+import type { CameraStatusEvent, DifferenceSample, FramePublishReason } from '@xl/contracts';
 import type { RawFrame } from '@xl/media';
 import type { Logger } from '@xl/observability';
 import { computeLetterbox, MotionDetector } from '@xl/vision';
@@ -17,11 +17,16 @@ export interface PipelineDeps {
   ingestId: string;
 }
 
+/** Bound of FrameJob.earlierDifferences: ~13 s at 5 fps, more than a heartbeat interval. */
+export const MAX_EARLIER_DIFFERENCES = 64;
+
 export class CameraPipeline {
   private source: FrameSource | null = null;
   private motion: MotionDetector | null = null;
   private motionFor = '';
   private lastPublishedAt = -Infinity;
+  /** Differences of the frames not published since the last published one (FrameJob.earlierDifferences). */
+  private unpublished: DifferenceSample[] = [];
   private busy = false;
   private statusChain: Promise<void> = Promise.resolve();
   private readonly heartbeatMs: number;
@@ -48,6 +53,7 @@ export class CameraPipeline {
       offline: ({ at, reason, detail }) => {
         metrics.cameraUp.set({ camera: id }, 0);
         this.motion?.reset(); // the next picture is not comparable with the last one before the outage
+        this.unpublished = [];
         this.status({ status: 'offline', at, reason, detail });
       },
       recovered: ({ at }) => {
@@ -91,11 +97,17 @@ export class CameraPipeline {
     const motion = detector.update(frame.data);
     const difference = detector.difference;
     const reason = await this.publishReason(motion, frame.capturedAt);
-    if (!reason) return 'skipped_no_motion';
-    // One frame of this camera on its way to Redis at a time; a frame arriving meanwhile would only
-    // find the in-flight gate held anyway.
-    if (this.busy) return 'dropped_inflight';
+    const own: DifferenceSample[] = difference === null ? [] : [{ at: frame.capturedAt, difference }];
+    if (!reason || this.busy) {
+      this.keepDifferences(own);
+      // One frame of this camera on its way to Redis at a time; a frame arriving meanwhile would only
+      // find the in-flight gate held anyway.
+      return reason ? 'dropped_inflight' : 'skipped_no_motion';
+    }
     this.busy = true;
+    const earlierDifferences = this.unpublished;
+    this.unpublished = [];
+    let result: FrameOutcome = 'error';
     try {
       const job = {
         cameraId: this.cameraId,
@@ -108,9 +120,10 @@ export class CameraPipeline {
         reason,
         motion,
         difference,
+        earlierDifferences,
         ingestId: this.deps.ingestId,
       };
-      const result = await this.deps.publisher.publish(job, frame.data);
+      result = await this.deps.publisher.publish(job, frame.data);
       if (result === 'published') {
         this.lastPublishedAt = frame.capturedAt;
         this.deps.metrics.published.inc({ camera: this.cameraId, reason });
@@ -121,7 +134,18 @@ export class CameraPipeline {
       return 'error';
     } finally {
       this.busy = false;
+      // Not published (gate held, error): its samples go with the next published frame, in order.
+      if (result !== 'published') {
+        const later = this.unpublished;
+        this.unpublished = [];
+        this.keepDifferences([...earlierDifferences, ...own, ...later]);
+      }
     }
+  }
+
+  private keepDifferences(samples: DifferenceSample[]): void {
+    const all = this.unpublished.length ? [...this.unpublished, ...samples] : samples;
+    this.unpublished = all.length > MAX_EARLIER_DIFFERENCES ? all.slice(-MAX_EARLIER_DIFFERENCES) : all;
   }
 
   /** Motion first (free), then the heartbeat (free), then the analyzer's hot mark (one Redis read). */
