@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseSettings } from '@xl/config';
 
 /** Analyzer settings from the environment. Every field: description, default, bounds. */
 export const analyzerSettingsSchema = z.object({
@@ -24,10 +25,5 @@ export const analyzerSettingsSchema = z.object({
 export type AnalyzerSettings = z.infer<typeof analyzerSettingsSchema>;
 
 export function loadAnalyzerSettings(env: NodeJS.ProcessEnv = process.env): AnalyzerSettings {
-  const result = analyzerSettingsSchema.safeParse(env);
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid analyzer settings: ${issues}`);
-  }
-  return result.data;
+  return parseSettings(analyzerSettingsSchema, env, 'analyzer');
 }

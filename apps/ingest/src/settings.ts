@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { parseSettings } from '@xl/config';
 
 const int = (min: number, max: number, def: number) => z.coerce.number().int().min(min).max(max).default(def);
 
@@ -44,10 +45,5 @@ export const ingestSettingsSchema = z
 export type IngestSettings = z.infer<typeof ingestSettingsSchema>;
 
 export function loadIngestSettings(env: NodeJS.ProcessEnv = process.env): IngestSettings {
-  const result = ingestSettingsSchema.safeParse(env);
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid ingest settings: ${issues}`);
-  }
-  return result.data;
+  return parseSettings(ingestSettingsSchema, env, 'ingest');
 }

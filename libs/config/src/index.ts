@@ -3,3 +3,4 @@ export * from './rules';
 export * from './camera';
 export { effectiveRules } from './defaults';
 export { parseCamera, parseCameraFile, ConfigError } from './parse';
+export { parseSettings } from './settings';

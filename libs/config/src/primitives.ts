@@ -19,24 +19,33 @@ export const idSchema = z
   .string()
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, 'must be 1–64 letters, digits, _ . - starting with a letter or digit');
 
-/** RTSP only: file:, http: and friends would let a camera entry read local files or probe internal hosts. */
-export const rtspUrlSchema = z
-  .string()
-  .max(2048)
-  .superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'is not a valid URL' });
-      return;
-    }
-    if (url.protocol !== 'rtsp:' && url.protocol !== 'rtsps:') {
-      ctx.addIssue({ code: 'custom', message: `must use rtsp:// or rtsps://, got ${url.protocol}//` });
-    }
-    if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'has no host' });
-  })
-  .describe('rtsp:// or rtsps:// URL; user:password@ inside it is stored but never shown or logged');
+/**
+ * A URL whose scheme is one of `schemes` (e.g. ['rtsp', 'rtsps']) and which names a host. Callers limit
+ * schemes on purpose: a `file:` or `http:` camera URL would make ffmpeg read local files or probe
+ * internal hosts; a `file:` webhook would turn deliveries into a local-resource probe.
+ */
+export function urlWithSchemes(schemes: readonly string[]) {
+  const allowed = schemes.map((scheme) => `${scheme}:`);
+  const listed = schemes.map((scheme) => `${scheme}://`).join(' or ');
+  return z
+    .string()
+    .max(2048)
+    .superRefine((value, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not a valid URL' });
+        return;
+      }
+      if (!allowed.includes(url.protocol)) ctx.addIssue({ code: 'custom', message: `must use ${listed}, got ${url.protocol}//` });
+      if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'has no host' });
+    });
+}
+
+export const rtspUrlSchema = urlWithSchemes(['rtsp', 'rtsps']).describe(
+  'rtsp:// or rtsps:// URL; user:password@ inside it is stored but never shown or logged',
+);
 
 export const timeOfDay = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM (00:00–24:00)');
 

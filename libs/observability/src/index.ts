@@ -1,2 +1,3 @@
 export { createLogger, type Logger } from './logger';
 export { startProbeServer, type ProbeServer, type ProbeServerOptions } from './http-server';
+export { runService } from './run-service';

@@ -1,27 +1,11 @@
 import { z } from 'zod';
-import { idSchema } from '@xl/config';
+import { idSchema, urlWithSchemes } from '@xl/config';
 
 const EVENT_TYPES = ['alert.created', 'alert.updated', 'camera.status'] as const;
 const SEVERITIES = ['info', 'warning', 'major', 'critical'] as const;
 
 /** http(s) only: file:, ftp:, gopher: and friends would turn deliveries into a local-resource probe. */
-export const webhookUrlSchema = z
-  .string()
-  .max(2048)
-  .superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'is not a valid URL' });
-      return;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      ctx.addIssue({ code: 'custom', message: `must use http:// or https://, got ${url.protocol}//` });
-    }
-    if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'has no host' });
-  })
-  .describe('http:// or https:// URL the events are POSTed to');
+export const webhookUrlSchema = urlWithSchemes(['http', 'https']).describe('http:// or https:// URL the events are POSTed to');
 
 const filterFields = {
   eventTypes: z
