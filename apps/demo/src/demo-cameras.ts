@@ -50,3 +50,24 @@ export function demoCameraConfig(clip: DemoClip, urls: { main: string; sub?: str
     zones: (clip.truth.zones ?? []).map((z) => ({ id: z.id, type: z.type as 'water', polygon: z.polygon })),
   };
 }
+
+/** The demo's region tree and where each scenario camera hangs in it. */
+export const DEMO_REGIONS = [
+  { id: 'city', name: 'Demo city', level: 'city' },
+  { id: 'county-1', name: 'East county', level: 'county', parent: 'city' },
+  { id: 'town-1', name: 'Riverside township', level: 'township', parent: 'county-1' },
+  { id: 'vil-xinhe', name: 'Xinhe village', level: 'village', parent: 'town-1' },
+  { id: 'vil-harbour', name: 'Harbour village', level: 'village', parent: 'town-1' },
+];
+
+/** Waterside cameras go to the village by the beach, the boat to the harbour, the rest to the township. */
+export function demoRegionOf(clipId: string): string {
+  if (clipId.startsWith('drowning') || clipId.startsWith('safe-waterside')) return 'vil-xinhe';
+  if (clipId.startsWith('night-boat')) return 'vil-harbour';
+  return 'town-1';
+}
+
+/** The school near the beach sees only the beach cameras. */
+export function schoolCameras(clipIds: string[]): string[] {
+  return clipIds.filter((id) => demoRegionOf(id) === 'vil-xinhe');
+}

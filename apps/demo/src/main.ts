@@ -1,78 +1,116 @@
 #!/usr/bin/env node
 // `npm run demo`: every scenario clip of ../shared/media/clips as a simulated RTSP camera (main and sub
-// stream), then ingest and analyzer on them; prints live per-camera figures and alerts. Ctrl-C stops
-// everything it started and nothing else.
+// stream); alerts-api seeded with a region tree, the cameras (zones from their ground truth) and demo
+// users; ingest and analyzer following the configuration the API publishes; alerts watched over the
+// API's WebSocket like a console would. Prints live per-camera figures. Ctrl-C stops everything it
+// started and nothing else.
+import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
-import { ALERTS_QUEUE, type AlertEvent } from '@xl/contracts';
 import { CameraSimulator, repoRoot, sharedDir } from '@xl/testing';
-import { demoCameraConfig, findDemoClips } from './demo-cameras';
+import { watchAlerts } from './alert-watch';
+import { DEMO_REGIONS, demoCameraConfig, demoRegionOf, findDemoClips, schoolCameras } from './demo-cameras';
 import { parsePromText, sumBy } from './prom-text';
 import { scrape, startService, type ServiceProcess } from './services';
 
+const execFileAsync = promisify(execFile);
 const INGEST_METRICS = 9201;
 const ANALYZER_METRICS = 9202;
 
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if ((await scrape(url)) !== null) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { clips: { type: 'string', default: path.join(sharedDir(), 'media/clips') }, 'stats-every': { type: 'string', default: '5' } } });
+  const { values } = parseArgs({
+    options: {
+      clips: { type: 'string', default: path.join(sharedDir(), 'media/clips') },
+      'stats-every': { type: 'string', default: '10' },
+      port: { type: 'string', default: process.env.PORT ?? '3000' },
+    },
+  });
   const clipsDir = values.clips!;
   if (!existsSync(clipsDir)) {
     console.error(
-      `No demo clips at ${clipsDir}.\nTo watch real cameras instead, write a cameras file (docs/ingest.md, e.g. cameras:\n  - id: pond-1\n    url: rtsp://user:pass@192.0.2.10/main\n    subUrl: rtsp://user:pass@192.0.2.10/sub\n    zones: [{ id: pond, type: water, polygon: [[0,0.5],[1,0.5],[1,1],[0,1]] }])\nand run: CAMERAS_FILE=cameras.yaml node dist/apps/ingest/src/main.js & CAMERAS_FILE=cameras.yaml node dist/apps/analyzer/src/main.js`,
+      `No demo clips at ${clipsDir}.\nTo watch real cameras instead, start alerts-api (docs/api.md), add cameras with POST /cameras or a seed file\n(e.g. cameras:\n  - id: pond-1\n    url: rtsp://user:pass@192.0.2.10/main\n    subUrl: rtsp://user:pass@192.0.2.10/sub\n    zones: [{ id: pond, type: water, polygon: [[0,0.5],[1,0.5],[1,1],[0,1]] }])\nthen run node dist/apps/ingest/src/main.js and node dist/apps/analyzer/src/main.js: they follow the configuration the API publishes.`,
     );
     process.exit(2);
   }
+  const apiUrl = `http://127.0.0.1:${values.port}`;
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const prefix = process.env.QUEUE_PREFIX ?? 'xl-demo';
+  // The demo's queues and keys are apart from anything else on this Redis.
+  const common = { REDIS_URL: redisUrl, QUEUE_PREFIX: 'xl-demo', KEY_PREFIX: 'xl-demo:', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
   const varDir = path.join(repoRoot, 'var', 'demo');
+  const snapshots = path.join(varDir, 'snapshots');
   mkdirSync(varDir, { recursive: true });
 
   const clips = findDemoClips(clipsDir);
   const simulator = new CameraSimulator({ loopSeconds: 600 });
   const services: ServiceProcess[] = [];
+  let stopWatching: (() => void) | null = null;
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     console.log('\nstopping the demo …');
+    stopWatching?.();
     await Promise.all(services.map((s) => s.stop()));
     await simulator.stopAll();
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
-
-  const served = await simulator.start(clips.flatMap((c) => [{ id: `${c.id}-main`, clip: c.main }, ...(c.sub ? [{ id: `${c.id}-sub`, clip: c.sub }] : [])]));
-  const url = (id: string) => served.find((s) => s.id === id)?.url;
-  const cameras = clips.map((c) => demoCameraConfig(c, { main: url(`${c.id}-main`)!, sub: url(`${c.id}-sub`) }));
-  const camerasFile = path.join(varDir, 'cameras.yaml');
-  writeFileSync(camerasFile, stringify({ cameras }));
-  console.log(`${cameras.length} simulated cameras (main + sub stream each), configuration in ${path.relative(process.cwd(), camerasFile)}`);
-
-  const common = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, CAMERAS_FILE: camerasFile, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
   const onExit = (name: string) => (code: number | null) => {
     if (!stopping) {
       console.error(`${name} exited (${code}); stopping the demo`);
       void stop(1);
     }
   };
-  services.push(startService('ingest', 'ingest', { ...common, METRICS_PORT: String(INGEST_METRICS), INGEST_CAPACITY: String(cameras.length) }, onExit('ingest')));
-  services.push(startService('analyzer', 'analyzer', { ...common, METRICS_PORT: String(ANALYZER_METRICS), SNAPSHOT_DIR: path.join(varDir, 'snapshots') }, onExit('analyzer')));
-  console.log(`ingest   metrics http://127.0.0.1:${INGEST_METRICS}/metrics\nanalyzer metrics http://127.0.0.1:${ANALYZER_METRICS}/metrics\nsnapshots ${path.relative(process.cwd(), path.join(varDir, 'snapshots'))}\nCtrl-C stops the demo.\n`);
 
-  // Alerts as they are queued (the demo only watches; it does not consume them).
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const alerts = new Queue<AlertEvent>(ALERTS_QUEUE, { connection, prefix });
-  const events = new QueueEvents(ALERTS_QUEUE, { connection: connection.duplicate(), prefix });
-  events.on('waiting', ({ jobId }) => {
-    void alerts.getJob(jobId).then((job) => {
-      const a = job?.data;
-      if (a?.kind === 'created') console.log(`ALERT ${new Date(a.capturedAt).toLocaleTimeString()} [${a.severity}] ${a.cameraId}: ${a.message}${a.snapshotPath ? ` (snapshot ${a.snapshotPath})` : ''}`);
-    });
+  const served = await simulator.start(clips.flatMap((c) => [{ id: `${c.id}-main`, clip: c.main }, ...(c.sub ? [{ id: `${c.id}-sub`, clip: c.sub }] : [])]));
+  const url = (id: string) => served.find((s) => s.id === id)?.url;
+  const cameras = clips.map((c) => demoCameraConfig(c, { main: url(`${c.id}-main`)!, sub: url(`${c.id}-sub`) }, demoRegionOf(c.id)));
+
+  // Fresh passwords every run; the seed updates the users to match.
+  const pw = () => randomBytes(9).toString('base64url');
+  const users = [
+    { username: 'admin', password: pw(), role: 'admin' },
+    { username: 'town-op', password: pw(), role: 'operator', regionIds: ['town-1'] },
+    { username: 'xinhe-school', password: pw(), role: 'school', cameraIds: schoolCameras(clips.map((c) => c.id)) },
+  ];
+  const seedFile = path.join(varDir, 'seed.yaml');
+  writeFileSync(seedFile, stringify({ regions: DEMO_REGIONS, cameras, users }));
+  const apiEnv = { ...common, PORT: values.port, HOST: '127.0.0.1', DATABASE_URL: `sqlite:${path.join(varDir, 'xueliang.db')}`, SNAPSHOT_DIR: snapshots, JWT_SECRET: randomBytes(48).toString('base64') };
+  await execFileAsync(process.execPath, [path.join(repoRoot, 'dist/apps/alerts-api/src/seed.js'), '--file', seedFile], { env: { ...process.env, ...apiEnv } });
+  console.log(`${cameras.length} simulated cameras (main + sub stream each) seeded into alerts-api with a region tree and users`);
+
+  services.push(startService('alerts-api', 'alerts-api', apiEnv, onExit('alerts-api')));
+  await waitForHttp(`${apiUrl}/healthz`, 30_000);
+  services.push(startService('ingest', 'ingest', { ...common, METRICS_PORT: String(INGEST_METRICS), INGEST_CAPACITY: String(cameras.length) }, onExit('ingest')));
+  services.push(startService('analyzer', 'analyzer', { ...common, METRICS_PORT: String(ANALYZER_METRICS), SNAPSHOT_DIR: snapshots }, onExit('analyzer')));
+
+  console.log(`
+alerts-api  ${apiUrl}   (OpenAPI ${apiUrl}/docs, WebSocket ${apiUrl.replace('http', 'ws')}/ws)
+metrics     ingest http://127.0.0.1:${INGEST_METRICS}/metrics   analyzer http://127.0.0.1:${ANALYZER_METRICS}/metrics   api ${apiUrl}/metrics
+users       ${users.map((u) => `${u.username} / ${u.password} (${u.role})`).join('\n            ')}
+            e.g. curl -s -X POST ${apiUrl}/auth/login -H 'content-type: application/json' -d '{"username":"admin","password":"${users[0].password}"}'
+snapshots   ${path.relative(process.cwd(), snapshots)}
+Ctrl-C stops the demo.
+`);
+
+  stopWatching = await watchAlerts(apiUrl, 'admin', users[0].password, (type, alert, latency) => {
+    const when = alert.capturedAt ? new Date(alert.capturedAt).toLocaleTimeString() : '';
+    const lat = latency !== null ? ` · capture → here ${latency} ms` : '';
+    console.log(`${type === 'alert.created' ? 'ALERT ' : 'UPDATE'} ${when} [${alert.severity}] ${alert.cameraId}: ${alert.message}${lat}${alert.snapshotUrl ? ` · ${apiUrl}${alert.snapshotUrl}` : ''}`);
   });
 
   const everyMs = Math.max(1, Number(values['stats-every'])) * 1000;
