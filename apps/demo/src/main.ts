@@ -11,24 +11,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { CameraSimulator, repoRoot, sharedDir } from '@xl/testing';
+import { CameraSimulator, repoRoot, scrape, sharedDir, startService, waitForHttp, type ServiceProcess } from '@xl/testing';
 import { watchAlerts } from './alert-watch';
 import { DEMO_REGIONS, demoCameraConfig, demoRegionOf, findDemoClips, schoolCameras } from './demo-cameras';
 import { parsePromText, sumBy } from './prom-text';
-import { scrape, startService, type ServiceProcess } from './services';
 
 const execFileAsync = promisify(execFile);
 const INGEST_METRICS = 9201;
 const ANALYZER_METRICS = 9202;
-
-async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if ((await scrape(url)) !== null) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
