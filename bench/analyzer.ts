@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { FRAMES_QUEUE, redisKeys, type FrameJob } from '@xl/contracts';
 import { createPoolDetector, loadModel } from '@xl/detection';
 import { repoRoot, requireShared, uniquePrefix } from '@xl/testing';
-import { computeLetterbox } from '@xl/vision';
+import { computeLetterbox, pictureRows } from '@xl/vision';
 import { readClipFrames } from '../apps/analyzer/src/replay/file-frame-source';
 import { percentile, processCpuSeconds, round } from './lib/proc';
 
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   const cameraCount = Number(values.cameras);
   const threads = Number(values.threads);
   const letterbox = computeLetterbox(640, 360, SIZE, SIZE);
+  const rows = pictureRows(letterbox, SIZE, SIZE);
   const clips = await loadFrames();
   const model = loadModel(path.join(repoRoot, 'models'), 'yolox_nano');
 
@@ -107,8 +108,8 @@ async function main(): Promise<void> {
       }
       const data = cam.clip.frames[(seq + ci * 7) % cam.clip.frames.length];
       const capturedAt = Date.now();
-      await redis.set(key, data, 'PX', 10_000);
-      const job = await queue.add('frame', { cameraId: cam.id, seq, capturedAt, key, width: SIZE, height: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0.1, difference: null, earlierDifferences: [], ingestId: 'bench' }, { removeOnComplete: true, removeOnFail: true });
+      await redis.set(key, data.subarray(0, rows * SIZE * 3), 'PX', 10_000); // picture rows only, as ingest stores them
+      const job = await queue.add('frame', { cameraId: cam.id, seq, capturedAt, key, width: SIZE, height: SIZE, rows, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0.1, difference: null, earlierDifferences: [], ingestId: 'bench' }, { removeOnComplete: true, removeOnFail: true });
       published.set(job.id!, capturedAt);
     }
   });

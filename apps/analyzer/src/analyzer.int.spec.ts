@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { Redis } from 'ioredis';
 import { ALERTS_QUEUE, FRAMES_QUEUE, redisKeys, type AlertEvent, type FrameJob } from '@xl/contracts';
 import { repoRoot, sharedPath, testRedisUrl, uniquePrefix } from '@xl/testing';
-import { computeLetterbox } from '@xl/vision';
+import { computeLetterbox, pictureRows } from '@xl/vision';
 import { readClipFrames } from './replay/file-frame-source';
 
 const clip = sharedPath('media/clips/drowning_sub.mp4');
@@ -80,8 +80,10 @@ maybe('analyzer worker pool (real Redis, BullMQ, detector)', () => {
     const key = redisKeys.frame(cameraId, seq);
     // Like ingest, the gate's holder is the frame key: the analyzer releases exactly that frame's gate.
     await waitFor('the in-flight gate', async () => (await redis.set(gate, key, 'PX', 15_000, 'NX')) === 'OK', 30_000);
-    await redis.set(key, data, 'PX', 30_000);
-    await frames.add('frame', { cameraId, seq, capturedAt, key, width: SIZE, height: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0.1, difference: null, earlierDifferences: [], ingestId: 'test' }, { removeOnComplete: true, removeOnFail: 100 });
+    // Like ingest: only the picture rows travel; the analyzer restores the padding below them.
+    const rows = pictureRows(letterbox, SIZE, SIZE);
+    await redis.set(key, data.subarray(0, rows * SIZE * 3), 'PX', 30_000);
+    await frames.add('frame', { cameraId, seq, capturedAt, key, width: SIZE, height: SIZE, rows, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0.1, difference: null, earlierDifferences: [], ingestId: 'test' }, { removeOnComplete: true, removeOnFail: 100 });
   }
 
   it('turns frames into zone_enter then vanish_in_water on the same track, across a killed worker', async () => {
@@ -138,17 +140,17 @@ maybe('analyzer worker pool (real Redis, BullMQ, detector)', () => {
     await redis.del(gate, redisKeys.analyzerState(cameraId));
     // Missing bytes (expired before the analyzer got to it).
     await redis.set(gate, `${prefix}:nothing`, 'PX', 60_000);
-    await frames.add('frame', { cameraId, seq: 1, capturedAt: Date.now(), key: `${prefix}:nothing`, width: SIZE, height: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0, difference: null, earlierDifferences: [], ingestId: 'test' });
+    await frames.add('frame', { cameraId, seq: 1, capturedAt: Date.now(), key: `${prefix}:nothing`, width: SIZE, height: SIZE, rows: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0, difference: null, earlierDifferences: [], ingestId: 'test' });
     await waitFor('gate released after a missing frame', async () => (await redis.exists(gate)) === 0, 20_000);
     // Bytes of the wrong size: the job fails, the gate is still released.
     const key = `${prefix}:short`;
     await redis.set(gate, key, 'PX', 60_000);
     await redis.set(key, Buffer.alloc(100), 'PX', 60_000);
-    const job = await frames.add('frame', { cameraId, seq: 2, capturedAt: Date.now(), key, width: SIZE, height: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0, difference: null, earlierDifferences: [], ingestId: 'test' });
+    const job = await frames.add('frame', { cameraId, seq: 2, capturedAt: Date.now(), key, width: SIZE, height: SIZE, rows: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0, difference: null, earlierDifferences: [], ingestId: 'test' });
     await waitFor('gate released after a failed frame', async () => (await redis.exists(gate)) === 0, 20_000);
     // A late analyzer never frees the gate of a newer frame: holder mismatch leaves it alone.
     await redis.set(gate, 'newer-frame', 'PX', 60_000);
-    await frames.add('frame', { cameraId, seq: 3, capturedAt: Date.now(), key: `${prefix}:late`, width: SIZE, height: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0, difference: null, earlierDifferences: [], ingestId: 'test' });
+    await frames.add('frame', { cameraId, seq: 3, capturedAt: Date.now(), key: `${prefix}:late`, width: SIZE, height: SIZE, rows: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0, difference: null, earlierDifferences: [], ingestId: 'test' });
     await sleep(1000);
     expect(await redis.get(gate)).toBe('newer-frame');
     await redis.del(gate);

@@ -15,6 +15,7 @@ const job = (over: Partial<FrameJob> = {}): FrameJob => ({
   key: 'xl:frame:{pond}:7',
   width: 4,
   height: 4,
+  rows: 4,
   pixelFormat: 'bgr24',
   letterbox: { srcWidth: 4, srcHeight: 4, scale: 1, padX: 0, padY: 0 },
   reason: 'motion',
@@ -111,7 +112,7 @@ describe('FrameJobProcessor', () => {
   it('rejects bytes of the wrong size naming the camera, frame and size', async () => {
     const s = setup();
     s.frames.take.mockResolvedValueOnce(Buffer.alloc(10));
-    await expect(s.processor.process(job())).rejects.toThrow("camera 'pond' frame 7: 10 bytes, expected 48 (4x4 bgr24)");
+    await expect(s.processor.process(job())).rejects.toThrow("camera 'pond' frame 7: 10 bytes, expected 48 (4x4 of 4x4 bgr24)");
   });
 
   it('emits created alerts with a snapshot before saving the state, marks the camera hot, skips ended events', async () => {
@@ -123,6 +124,16 @@ describe('FrameJobProcessor', () => {
     ]);
     expect(s.calls).toEqual(['emit', 'emit', 'save', 'release']);
     expect(s.hot.mark).toHaveBeenCalledWith('pond', 5000);
+  });
+
+  it('expands the stored picture rows to the full frame, padding restored, before analysing', async () => {
+    const s = setup();
+    s.frames.take.mockResolvedValueOnce(Buffer.alloc(4 * 2 * 3, 7));
+    expect(await s.processor.process(job({ rows: 2 }))).toBe('analysed');
+    const frame = (s.analyzer.analyze.mock.calls[0] as unknown[])[0] as { data: Uint8Array };
+    expect(frame.data.length).toBe(48);
+    expect(frame.data[0]).toBe(7);
+    expect(frame.data[47]).toBe(114);
   });
 
   it('sends the alert without a snapshot when storing it fails, and counts the error', async () => {

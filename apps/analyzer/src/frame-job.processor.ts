@@ -3,7 +3,8 @@ import type { Logger } from '@xl/observability';
 import type { RuleEvent } from '@xl/rules';
 import type { AnalyzerMetrics } from './metrics';
 import type { CameraRuntime } from './pipeline/camera-runtime';
-import type { AnalysisState, FrameAnalyzer } from './pipeline/frame-analyzer';
+import type { AnalysisResult, AnalysisState, FrameAnalyzer } from './pipeline/frame-analyzer';
+import { FramePool } from './pipeline/frame-pool';
 import { renderSnapshot } from './pipeline/snapshot';
 
 /** Redis side of a frame (FrameStore, InflightGate and HotMarks of @xl/queue fit these). */
@@ -53,6 +54,8 @@ export type FrameOutcome = 'analysed' | 'stale' | 'missing' | 'unknown_camera' |
  */
 export class FrameJobProcessor {
   private readonly hotMarkedAt = new Map<string, number>();
+  /** Full-size frame buffers the stored picture rows are expanded into (padding restored). */
+  private readonly framePool = new FramePool();
 
   constructor(
     private readonly analyzer: FrameAnalyzer,
@@ -95,16 +98,26 @@ export class FrameJobProcessor {
     // Issued together: one round trip (the connection auto-pipelines).
     const [data, saved] = await Promise.all([this.frames.take(job.key), this.states.load(job.cameraId)]);
     if (!data) return 'missing';
-    const expected = job.width * job.height * 3;
-    if (data.length !== expected) throw new Error(`camera '${job.cameraId}' frame ${job.seq}: ${data.length} bytes, expected ${expected} (${job.width}x${job.height} bgr24)`);
+    const rows = job.rows ?? job.height;
+    const expected = job.width * rows * 3;
+    if (data.length !== expected) throw new Error(`camera '${job.cameraId}' frame ${job.seq}: ${data.length} bytes, expected ${expected} (${job.width}x${rows} of ${job.width}x${job.height} bgr24)`);
     if (saved && job.capturedAt <= saved.capturedAt) return 'out_of_order';
     // After a long gap (camera offline, analyzer stopped) the tracks and rule timers describe another
     // scene: a person "last seen in the water" minutes ago is a camera outage, not a drowning.
     const fresh = saved && job.capturedAt - saved.capturedAt > this.options.maxStateGapMs ? null : saved;
     if (saved && !fresh) this.log.info({ camera: job.cameraId, gapMs: job.capturedAt - saved.capturedAt }, 'camera state too old; starting afresh');
 
-    const frame = { cameraId: job.cameraId, seq: job.seq, capturedAt: job.capturedAt, data, width: job.width, height: job.height, letterbox: job.letterbox, difference: job.difference ?? null, earlierDifferences: job.earlierDifferences ?? [] };
+    const pixels = this.framePool.expand(data, job.width, job.height, rows);
+    const frame = { cameraId: job.cameraId, seq: job.seq, capturedAt: job.capturedAt, data: pixels, width: job.width, height: job.height, letterbox: job.letterbox, difference: job.difference ?? null, earlierDifferences: job.earlierDifferences ?? [] };
     const result = await this.analyzer.analyze(frame, runtime, fresh);
+    try {
+      return await this.finish(job, runtime, frame, result);
+    } finally {
+      this.framePool.release(result.pixels, job.width, job.height, rows);
+    }
+  }
+
+  private async finish(job: FrameJob, runtime: CameraRuntime, frame: { data: Uint8Array; width: number; height: number; letterbox: FrameJob['letterbox'] }, result: AnalysisResult): Promise<FrameOutcome> {
     this.metrics.liveTracks.set({ camera: job.cameraId }, result.tracks.length);
 
     for (const event of result.events) {

@@ -248,6 +248,7 @@ describe('FramesQueue', () => {
       key: 'xl:frame:{cam-1}:1',
       width: 416,
       height: 416,
+      rows: 234,
       pixelFormat: 'bgr24',
       letterbox: { srcWidth: 640, srcHeight: 360, scale: 0.65, padX: 0, padY: 0 },
       reason: 'motion',

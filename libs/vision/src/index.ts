@@ -1,4 +1,4 @@
-export { computeLetterbox, letterboxContentSize, inputBoxToFrame } from './letterbox';
+export { computeLetterbox, letterboxContentSize, inputBoxToFrame, pictureRows } from './letterbox';
 export { rasterizeMask } from './mask';
 export { bgrToNchw } from './tensor';
 export { createQualityGrid, createGreyBuffer, bgrToGreyGrid, measureFrameQuality, type QualityGrid, type FrameQuality } from './quality';

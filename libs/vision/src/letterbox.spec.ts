@@ -1,4 +1,4 @@
-import { computeLetterbox, inputBoxToFrame, letterboxContentSize, rasterizeMask } from './index';
+import { computeLetterbox, inputBoxToFrame, letterboxContentSize, pictureRows, rasterizeMask } from './index';
 
 describe('letterbox', () => {
   it('fits a 16:9 picture top-left into 416×416', () => {
@@ -10,6 +10,13 @@ describe('letterbox', () => {
     expect(b[0]).toBeCloseTo(0.25);
     expect(b[1]).toBeCloseTo(0.5);
     expect(b[3]).toBe(1); // clamped: the padding is not picture
+  });
+
+  it('stores only the picture rows of a landscape frame, every row of a portrait one', () => {
+    expect(pictureRows(computeLetterbox(640, 360, 416, 416), 416, 416)).toBe(234);
+    expect(pictureRows(computeLetterbox(1280, 720, 416, 416), 416, 416)).toBe(234);
+    expect(pictureRows(computeLetterbox(360, 640, 416, 416), 416, 416)).toBe(416);
+    expect(pictureRows(computeLetterbox(416, 416, 416, 416), 416, 416)).toBe(416);
   });
 
   it('rejects an empty source', () => {

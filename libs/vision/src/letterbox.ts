@@ -19,3 +19,13 @@ export function inputBoxToFrame(x0: number, y0: number, x1: number, y1: number, 
   const clamp = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
   return [clamp((x0 - lb.padX) * sx), clamp((y0 - lb.padY) * sy), clamp((x1 - lb.padX) * sx), clamp((y1 - lb.padY) * sy)];
 }
+
+/**
+ * Rows of a letterboxed frame that hold picture, from the top. With the picture placed top-left, a
+ * landscape camera's padding is whole rows at the bottom, which need not be stored or sent; when the
+ * padding is at the right (portrait) every row holds picture.
+ */
+export function pictureRows(lb: Letterbox, width: number, height: number): number {
+  const content = letterboxContentSize(lb);
+  return lb.padX === 0 && lb.padY === 0 && content.width >= width ? Math.min(height, content.height) : height;
+}

@@ -74,6 +74,7 @@ describe('CameraPipeline', () => {
       capturedAt: 50_000,
       width: S,
       height: S,
+      rows: S, // a square camera fills every row
       pixelFormat: 'bgr24',
       letterbox: { srcWidth: 640, srcHeight: 640, scale: 0.1, padX: 0, padY: 0 },
       reason: 'heartbeat',
@@ -117,6 +118,15 @@ describe('CameraPipeline', () => {
     // sent once: the next published frame starts a new list
     expect(await t.pipeline.onFrame(frameOf(6, 6000, [16, 16]))).toBe('published');
     expect(t.jobs[t.jobs.length - 1].earlierDifferences).toEqual([]);
+  });
+
+  it('stores only the picture rows of a landscape camera (the padding below is constant)', async () => {
+    const t = setup();
+    const frame = { ...frameOf(1, 0), source: { width: 640, height: 360 } };
+    expect(await t.pipeline.onFrame(frame)).toBe('published');
+    expect(t.jobs[0].rows).toBe(36); // 64 × 360/640
+    const [, data] = (t.publisher.publish as jest.Mock).mock.calls[0] as [unknown, Uint8Array];
+    expect(data.length).toBe(S * 36 * 3);
   });
 
   it('publishes every still frame of a hot camera', async () => {

@@ -4,7 +4,7 @@ import type { CameraConfig } from '@xl/config';
 import type { CameraStatusEvent, DifferenceSample, FramePublishReason } from '@xl/contracts';
 import type { RawFrame } from '@xl/media';
 import type { Logger } from '@xl/observability';
-import { computeLetterbox, MotionDetector } from '@xl/vision';
+import { computeLetterbox, MotionDetector, pictureRows } from '@xl/vision';
 import type { FrameOutcome, IngestMetrics } from '../metrics';
 import type { FramePublisher, FrameSource, FrameSourceFactory, StatusPublisher } from '../ports';
 
@@ -107,6 +107,7 @@ export class CameraPipeline {
     this.busy = true;
     const earlierDifferences = this.unpublished;
     this.unpublished = [];
+    const rows = pictureRows(letterbox, width, height);
     let result: FrameOutcome = 'error';
     try {
       const job = {
@@ -115,6 +116,7 @@ export class CameraPipeline {
         capturedAt: frame.capturedAt,
         width,
         height,
+        rows,
         pixelFormat: 'bgr24' as const,
         letterbox,
         reason,
@@ -123,7 +125,8 @@ export class CameraPipeline {
         earlierDifferences,
         ingestId: this.deps.ingestId,
       };
-      result = await this.deps.publisher.publish(job, frame.data);
+      // Only the picture rows travel; the analyzer restores the constant padding below them.
+      result = await this.deps.publisher.publish(job, frame.data.subarray(0, rows * width * 3));
       if (result === 'published') {
         this.lastPublishedAt = frame.capturedAt;
         this.deps.metrics.published.inc({ camera: this.cameraId, reason });

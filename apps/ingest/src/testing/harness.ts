@@ -56,7 +56,7 @@ export class FrameDrain {
         this.frames.push({
           job: job.data,
           bytes: data ? data.length : null,
-          samples: options.keepSamples && data ? [px(10, 300), px(200, 100)] : null,
+          samples: options.keepSamples && data ? [px(10, job.data.rows - 1), px(200, 100)] : null,
           receivedAt: Date.now(),
         });
       },
