@@ -11,10 +11,10 @@ import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { FRAMES_QUEUE, redisKeys, type FrameJob } from '@xl/contracts';
 import { createPoolDetector, loadModel } from '@xl/detection';
-import { repoRoot, requireShared, uniquePrefix } from '@xl/testing';
+import { cpuSeconds, repoRoot, requireShared, uniquePrefix } from '@xl/testing';
 import { computeLetterbox, pictureRows } from '@xl/vision';
 import { readClipFrames } from '../apps/analyzer/src/replay/file-frame-source';
-import { percentile, processCpuSeconds, round } from './lib/proc';
+import { percentile, round } from './lib/stats';
 
 const SIZE = 416;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -115,10 +115,10 @@ async function main(): Promise<void> {
   });
   await sleep(3000); // reach a steady state
   measuring = true;
-  const cpu0 = processCpuSeconds(child.pid!);
+  const cpu0 = cpuSeconds(child.pid!);
   const t0 = performance.now();
   await sleep(seconds * 1000);
-  const cpu = processCpuSeconds(child.pid!) - cpu0;
+  const cpu = cpuSeconds(child.pid!) - cpu0;
   const wall = (performance.now() - t0) / 1000;
   measuring = false;
   const analysed = done;

@@ -13,9 +13,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { rtspFrameCommand, toArgv } from '@xl/media';
-import { CameraSimulator, repoRoot, requireShared, testRedisUrl, type SimulatedCamera } from '@xl/testing';
+import { CameraSimulator, repoRoot, requireShared, testRedisUrl, type SimulatedCamera, childrenNamed, cpuSeconds, processTree, rssBytes, treeCpuSeconds } from '@xl/testing';
 import { dropTestKeys, FrameDrain, sleep, testCamera, testPrefixes, waitFor, writeCamerasFile } from '../apps/ingest/src/testing/harness';
-import { childrenNamed, cpuSeconds, processTree, rssBytes, treeCpuSeconds } from '../apps/ingest/src/testing/proc';
 
 const WIDTH = 416;
 const HEIGHT = 416;

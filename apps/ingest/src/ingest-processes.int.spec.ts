@@ -3,8 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { CameraConfigStore, CameraLeases } from '@xl/queue';
-import { CameraSimulator, describeWithShared, repoRoot, sharedPath, testRedisUrl } from '@xl/testing';
-import { childrenNamed, isAlive } from './testing/proc';
+import { CameraSimulator, describeWithShared, repoRoot, sharedPath, testRedisUrl, childrenNamed, isAlive } from '@xl/testing';
 import { dropTestKeys, FrameDrain, sleep, statusEvents, testCamera, testPrefixes, waitFor } from './testing/harness';
 
 const CLIP = 'media/clips/drowning_sub.mp4';

@@ -1,20 +1,17 @@
-import { createHash } from 'node:crypto';
 import { effectiveRules, type CameraConfig } from '@xl/config';
 import type { Letterbox } from '@xl/contracts';
 import { createQualityGrid, letterboxContentSize, rasterizeMask, type QualityGrid } from '@xl/vision';
 
 /**
  * What the analyzer derives once per camera configuration: the picture-quality grid (masks and
- * letterbox padding excluded) per frame geometry, and a hash that tells when the configuration changed.
+ * letterbox padding excluded) per frame geometry, and which detector labels its rules watch.
  */
 export class CameraRuntime {
-  readonly configHash: string;
   private grids = new Map<string, QualityGrid>();
   /** Per detector label, the lowest minScore of the enabled object rules watching it. */
   private readonly watched = new Map<string, number>();
 
   constructor(readonly camera: CameraConfig) {
-    this.configHash = createHash('sha1').update(JSON.stringify(camera)).digest('hex').slice(0, 16);
     for (const rule of effectiveRules(camera)) {
       if (!rule.enabled || !('classes' in rule)) continue;
       for (const label of rule.classes) this.watched.set(label, Math.min(this.watched.get(label) ?? 1, rule.minScore));

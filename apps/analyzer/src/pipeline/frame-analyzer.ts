@@ -27,7 +27,6 @@ export interface AnalysisFrame {
 /** Per-camera state carried from frame to frame (stored in Redis by the worker, in memory by replay). */
 export interface AnalysisState {
   capturedAt: number;
-  configHash: string;
   tracker: TrackerStateJSON;
   rules: RuleEngineStateJSON;
 }
@@ -82,7 +81,7 @@ export class FrameAnalyzer {
     const events = engine.evaluate({ capturedAt: frame.capturedAt, tracks, removed, quality, earlierDifferences: frame.earlierDifferences });
 
     return {
-      state: { capturedAt: frame.capturedAt, configHash: runtime.configHash, tracker: tracker.toJSON(), rules: engine.toJSON() },
+      state: { capturedAt: frame.capturedAt, tracker: tracker.toJSON(), rules: engine.toJSON() },
       pixels,
       detections,
       tracks,
