@@ -25,7 +25,9 @@ apt_install() {
 }
 
 # ffmpeg for ingest; GStreamer's RTSP server (driven by Debian's python3-gi) for the camera simulator;
-# redis-server so that a machine without Redis can start one.
+# redis-server so that a machine without Redis can start one; chromium for the console's browser tests
+# (driven by playwright-core, which never downloads a browser); docker-compose to check docker/ without
+# a Docker engine.
 ensure_system_packages() {
   local missing=()
   command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg)
@@ -33,6 +35,8 @@ ensure_system_packages() {
     missing+=(python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-rtsp)
   fi
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing+=(redis-server)
+  command -v chromium >/dev/null || missing+=(chromium fonts-noto-cjk)
+  command -v docker-compose >/dev/null || missing+=(docker-compose)
   if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 
