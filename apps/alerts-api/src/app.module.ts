@@ -3,9 +3,11 @@ import { AdminModule } from './admin.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { InProcessEventsModule } from './alerts/events.module';
 import { AuthModule } from './auth/auth.module';
+import { ConsoleModule } from './console/console.module';
 import { CoreModule, type CoreResources } from './core/core.module';
 import { DataModule } from './data.module';
 import { HealthController } from './health/health.controller';
+import { LiveViewModule } from './live-view/live-view.module';
 import { PushModule } from './realtime/push.module';
 
 export type PushOptions = Parameters<typeof PushModule.forRoot>[0];
@@ -24,7 +26,7 @@ export class AppModule {
     const push = options.push === false ? InProcessEventsModule : PushModule.forRoot(options.push ?? {});
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(resources), DataModule, AuthModule, push, AdminModule, AlertsModule],
+      imports: [CoreModule.forRoot(resources), DataModule, AuthModule, push, AdminModule, AlertsModule, LiveViewModule.forRoot(), ConsoleModule],
       controllers: [HealthController],
     };
   }

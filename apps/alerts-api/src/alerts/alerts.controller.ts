@@ -112,6 +112,15 @@ export class AlertsController {
     return this.alerts.transition(principal, id, 'acknowledge', body);
   }
 
+  /** A school confirms it has seen the warning (audit trail only; the state stays). */
+  @Post(':id/seen')
+  @HttpCode(200)
+  @Roles('school')
+  @ZodBody(acknowledgeSchema)
+  seen(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(acknowledgeSchema)) body: z.output<typeof acknowledgeSchema>) {
+    return this.alerts.confirmSeen(principal, id, body.note);
+  }
+
   @Post(':id/dispatch')
   @HttpCode(200)
   @Roles('admin', 'operator')

@@ -10,7 +10,7 @@ import { type Actor, type Alert, type AlertTransition, type AlertView, alertView
 import { AlertNotifier } from './alert-notifier';
 import { type AlertListFilter, AlertsRepository } from './alerts.repository';
 import { EscalationService } from './escalation.service';
-import { IllegalTransitionError, nextState, TRANSITION_ROLES, type TransitionAction } from './lifecycle';
+import { IllegalTransitionError, nextState, SEEN_ACTION, SEEN_ROLES, TRANSITION_ROLES, type TransitionAction } from './lifecycle';
 import { existingSnapshot } from './snapshots';
 
 export interface TransitionInput {
@@ -100,6 +100,18 @@ export class AlertsService {
     const fresh = (await this.alerts.get(id)) as Alert;
     await this.notifier.updatedQuietly(fresh);
     return { ...alertView(fresh), transitions: await this.alerts.transitions(id) };
+  }
+
+  /** Records that `principal` has seen the alert (school screens); the state does not change. */
+  async confirmSeen(principal: Principal, id: string, note?: string): Promise<AlertDetail> {
+    if (!SEEN_ROLES.includes(principal.role)) throw new ForbiddenException(`role '${principal.role}' does not confirm alerts as seen`);
+    const alert = await this.visible(principal, id);
+    await this.alerts.transaction((trx) =>
+      this.alerts.addTransition(trx, id, { action: SEEN_ACTION, from: alert.state, to: alert.state, actor: actorOf(principal), at: this.clock.now(), note: note ?? null, escalationLevel: alert.escalationLevel, regionId: alert.responsibleRegionId }),
+    );
+    this.metrics.transitions.inc({ action: SEEN_ACTION });
+    await this.notifier.updatedQuietly(alert); // other screens of the school close the warning
+    return { ...alertView(alert), transitions: await this.alerts.transitions(id) };
   }
 
   /**

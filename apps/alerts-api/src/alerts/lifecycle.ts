@@ -22,6 +22,14 @@ export const TRANSITION_ROLES: Record<TransitionAction, Role[]> = {
   resolve: ['admin', 'operator'],
 };
 
+/**
+ * "Seen": a school confirms that someone read a warning on its screen (the console shows a critical
+ * drowning warning full screen until then). It is recorded in the audit trail like a transition but
+ * leaves the state, the claim and the escalation as they are: seeing is not handling.
+ */
+export const SEEN_ACTION = 'seen';
+export const SEEN_ROLES: Role[] = ['school'];
+
 export class IllegalTransitionError extends Error {
   constructor(
     readonly action: TransitionAction,

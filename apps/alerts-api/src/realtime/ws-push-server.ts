@@ -39,7 +39,8 @@ interface Connection {
   ended: boolean;
 }
 
-class HandshakeError extends Error {
+/** An upgrade refused with an HTTP status (also used by the live view's handshake). */
+export class HandshakeError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -254,7 +255,7 @@ export class WsPushServer implements FeedListener {
   }
 }
 
-function credentialOf(req: IncomingMessage, url: URL): string {
+export function credentialOf(req: IncomingMessage, url: URL): string {
   const header = req.headers.authorization;
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   const token = match?.[1] ?? url.searchParams.get('token');
@@ -268,7 +269,7 @@ function parseLastSeq(raw: string | null): number | null {
   return Number(raw);
 }
 
-function reject(socket: Duplex, status: number, message: string): void {
+export function reject(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ statusCode: status, message });
   const reason =
     { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status] ??

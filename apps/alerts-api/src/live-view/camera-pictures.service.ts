@@ -1,0 +1,86 @@
+import { Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import type { Logger } from '@xl/observability';
+import { ScopeService } from '../auth/scope.service';
+import { CamerasRepository } from '../cameras/cameras.repository';
+import { LOGGER } from '../core/tokens';
+import type { Principal } from '../shared/principal';
+import { FrameGrabber } from './frame-grabber';
+import { LatestFrameStore } from './latest-frame.store';
+import type { LiveCameraLookup } from './live-view-server';
+import { LiveViewMetrics } from './live-view.metrics';
+import { LIVE_VIEW_OPTIONS, type LiveViewOptions } from './live-view.options';
+
+/**
+ * Pictures of a camera for the console: its latest frame (shared through Redis for `frameTtlMs`,
+ * grabbed from the camera when none is fresh) and the stream URL the live view transcodes. Both
+ * answer only for cameras in the caller's scope (404 otherwise, like every other endpoint).
+ */
+@Injectable()
+export class CameraPicturesService implements LiveCameraLookup {
+  /** One grab per camera at a time: concurrent requests wait for the same picture. */
+  private readonly inFlight = new Map<string, Promise<Buffer>>();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly cameras: CamerasRepository,
+    private readonly scope: ScopeService,
+    private readonly store: LatestFrameStore,
+    private readonly grabber: FrameGrabber,
+    private readonly metrics: LiveViewMetrics,
+    @Inject(LIVE_VIEW_OPTIONS) private readonly options: LiveViewOptions,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async streamUrl(principal: Principal, cameraId: string): Promise<string | null> {
+    const config = await this.visibleCamera(principal, cameraId);
+    return config ? (config.subUrl ?? config.url) : null;
+  }
+
+  /** The camera's latest JPEG; 404 out of scope, 503 naming the camera and the reason when it gives no picture. */
+  async latestFrame(principal: Principal, cameraId: string): Promise<Buffer> {
+    const config = await this.visibleCamera(principal, cameraId);
+    if (!config) throw new NotFoundException(`camera '${cameraId}' not found`);
+    const cached = await this.store.get(cameraId).catch(() => null); // Redis down: grab directly
+    if (cached) {
+      this.metrics.frameGrabs.inc({ result: 'cached' });
+      return cached;
+    }
+    let pending = this.inFlight.get(cameraId);
+    if (!pending) {
+      pending = this.grab(cameraId, config.subUrl ?? config.url).finally(() => this.inFlight.delete(cameraId));
+      this.inFlight.set(cameraId, pending);
+    }
+    return pending;
+  }
+
+  private async grab(cameraId: string, url: string): Promise<Buffer> {
+    await this.slot();
+    try {
+      const jpeg = await this.grabber.grab(url, { width: this.options.frameWidth, ioTimeoutSeconds: Math.min(5, this.options.frameTimeoutMs / 1000), timeoutMs: this.options.frameTimeoutMs });
+      this.metrics.frameGrabs.inc({ result: 'grabbed' });
+      await this.store.put(cameraId, jpeg, this.options.frameTtlMs).catch((err: Error) => this.logger.warn({ cameraId, err: err.message }, 'latest frame not cached in Redis'));
+      return jpeg;
+    } catch (err) {
+      this.metrics.frameGrabs.inc({ result: 'failed' });
+      throw new ServiceUnavailableException(`camera '${cameraId}' gave no picture: ${(err as Error).message}`);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight to the next waiter
+      else this.running--;
+    }
+  }
+
+  /** Waits for one of the `maxFrameGrabs` slots (ffmpeg processes are the expensive part). */
+  private async slot(): Promise<void> {
+    if (this.running < this.options.maxFrameGrabs) this.running++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private async visibleCamera(principal: Principal, cameraId: string) {
+    const record = await this.cameras.get(cameraId);
+    if (!record) return null;
+    const visible = await this.scope.canSeeCamera(principal, cameraId, record.config.regionId ?? null);
+    return visible ? record.config : null;
+  }
+}

@@ -1,0 +1,139 @@
+import { Registry } from 'prom-client';
+import { createLogger } from '@xl/observability';
+import type { LiveSourceHandlers, LiveSourceLauncher } from './live-source';
+import { LiveViewHub, type LiveViewer } from './live-view-hub';
+import { LiveViewMetrics } from './live-view.metrics';
+import { liveViewOptionsSchema } from './live-view.options';
+
+class FakeSource {
+  stopped = 0;
+  constructor(
+    readonly url: string,
+    readonly handlers: LiveSourceHandlers,
+    readonly pid: number,
+  ) {}
+  stop() {
+    this.stopped++;
+  }
+}
+
+class FakeLauncher implements LiveSourceLauncher {
+  readonly started: FakeSource[] = [];
+  start(url: string, _encode: unknown, handlers: LiveSourceHandlers) {
+    const source = new FakeSource(url, handlers, 1000 + this.started.length);
+    this.started.push(source);
+    return source;
+  }
+}
+
+function viewer(buffered = 0) {
+  const v = { bufferedBytes: buffered, sent: [] as Buffer[], closed: null as null | [number, string] };
+  const iface: LiveViewer & typeof v = Object.assign(v, {
+    send: (chunk: Buffer) => v.sent.push(chunk),
+    close: (code: number, reason: string) => (v.closed = [code, reason]),
+  });
+  return iface;
+}
+
+describe('LiveViewHub', () => {
+  let launcher: FakeLauncher;
+  let registry: Registry;
+  const make = (over = {}) => {
+    launcher = new FakeLauncher();
+    registry = new Registry();
+    return new LiveViewHub(launcher, liveViewOptionsSchema.parse({ idleStopMs: 1000, noDataTimeoutMs: 5000, maxStreams: 2, maxViewersPerStream: 2, ...over }), new LiveViewMetrics(registry), createLogger('test', 'silent'));
+  };
+  const gauge = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value;
+
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('starts one transcoder for the first viewer, shares it, and stops it idleStopMs after the last leaves', async () => {
+    const hub = make();
+    const a = viewer();
+    const b = viewer();
+    hub.join('cam', 'rtsp://cam/sub', a);
+    hub.join('cam', 'rtsp://cam/sub', b);
+    expect(launcher.started).toHaveLength(1);
+    expect(launcher.started[0].url).toBe('rtsp://cam/sub');
+    launcher.started[0].handlers.data(Buffer.from('ts'));
+    expect([a.sent.length, b.sent.length]).toEqual([1, 1]);
+    expect(await gauge('xl_live_viewers')).toBe(2);
+    hub.leave('cam', a);
+    hub.leave('cam', b);
+    jest.advanceTimersByTime(999);
+    expect(launcher.started[0].stopped).toBe(0);
+    jest.advanceTimersByTime(1);
+    expect(launcher.started[0].stopped).toBe(1);
+    launcher.started[0].handlers.exit({ code: 255, signal: null, lastError: null });
+    expect(hub.active()).toEqual([]);
+    expect(await gauge('xl_live_streams')).toBe(0);
+    expect(a.closed).toBeNull(); // an idle stop closes nobody
+  });
+
+  it('keeps the transcoder when a viewer comes back within idleStopMs', () => {
+    const hub = make();
+    const a = viewer();
+    hub.join('cam', 'u', a);
+    hub.leave('cam', a);
+    jest.advanceTimersByTime(500);
+    hub.join('cam', 'u', viewer());
+    jest.advanceTimersByTime(4000); // past idleStopMs, before the no-data time
+    expect(launcher.started).toHaveLength(1);
+    expect(launcher.started[0].stopped).toBe(0);
+  });
+
+  it('stops a transcoder that sends nothing for noDataTimeoutMs and tells its viewers why', () => {
+    const hub = make();
+    const a = viewer();
+    hub.join('cam', 'u', a);
+    jest.advanceTimersByTime(4000);
+    launcher.started[0].handlers.data(Buffer.from('x')); // data re-arms the timer
+    jest.advanceTimersByTime(4999);
+    expect(launcher.started[0].stopped).toBe(0);
+    jest.advanceTimersByTime(1);
+    expect(launcher.started[0].stopped).toBe(1);
+    expect(a.closed).toEqual([1011, "no video from camera 'cam' for 5 s"]);
+  });
+
+  it('closes the viewers with the redacted reason when ffmpeg ends by itself, and starts afresh for the next viewer', () => {
+    const hub = make();
+    const a = viewer();
+    hub.join('cam', 'u', a);
+    launcher.started[0].handlers.exit({ code: 1, signal: null, lastError: 'rtsp://admin:***@10.0.0.1/sub: Connection refused' });
+    expect(a.closed).toEqual([1011, "camera 'cam' stream ended: rtsp://admin:***@10.0.0.1/sub: Connection refused"]);
+    hub.join('cam', 'u', viewer());
+    expect(launcher.started).toHaveLength(2);
+  });
+
+  it('skips chunks for a viewer whose socket holds too much, without slowing the others', () => {
+    const hub = make({ maxBufferedBytes: 65536 });
+    const slow = viewer(70_000);
+    const fast = viewer(0);
+    hub.join('cam', 'u', slow);
+    hub.join('cam', 'u', fast);
+    launcher.started[0].handlers.data(Buffer.from('x'));
+    expect([slow.sent.length, fast.sent.length]).toEqual([0, 1]);
+  });
+
+  it('refuses viewers beyond maxViewersPerStream and streams beyond maxStreams, naming the bound', () => {
+    const hub = make();
+    hub.join('a', 'u', viewer());
+    hub.join('a', 'u', viewer());
+    expect(hub.refusal('a')).toMatch(/camera 'a' has 2 live viewers.*maxViewersPerStream/);
+    hub.join('b', 'u', viewer());
+    expect(hub.refusal('c')).toMatch(/2 cameras are already streaming.*XL_LIVE_MAX_STREAMS=2/);
+    expect(hub.refusal('b')).toBeNull();
+    expect(make({ maxStreams: 0 }).refusal('a')).toMatch(/turned off/);
+  });
+
+  it('stopAll closes every viewer with 1001 and stops every transcoder', () => {
+    const hub = make();
+    const a = viewer();
+    hub.join('a', 'u', a);
+    hub.join('b', 'u', viewer());
+    hub.stopAll();
+    expect(launcher.started.map((s) => s.stopped)).toEqual([1, 1]);
+    expect(a.closed?.[0]).toBe(1001);
+  });
+});

@@ -1,0 +1,147 @@
+import type { Logger } from '@xl/observability';
+import type { LiveSource, LiveSourceExit, LiveSourceLauncher } from './live-source';
+import type { LiveViewMetrics, StreamEndReason } from './live-view.metrics';
+import type { LiveViewOptions } from './live-view.options';
+
+/** A viewer's socket as the hub sees it. */
+export interface LiveViewer {
+  /** Bytes accepted by the socket and not yet sent. */
+  readonly bufferedBytes: number;
+  send(chunk: Buffer): void;
+  close(code: number, reason: string): void;
+}
+
+/** WebSocket close code for "the stream failed" (the player reconnects by itself). */
+export const STREAM_FAILED = 1011;
+
+interface Stream {
+  cameraId: string;
+  source: LiveSource;
+  viewers: Set<LiveViewer>;
+  idleTimer?: NodeJS.Timeout;
+  dataTimer?: NodeJS.Timeout;
+  /** Why we stopped it (undefined: it exited on its own). */
+  stopping?: StreamEndReason;
+}
+
+/**
+ * One transcoder per camera, shared by its viewers: started by the first viewer, stopped
+ * `idleStopMs` after the last one leaves, when it sends nothing for `noDataTimeoutMs`, or at
+ * shutdown. Viewers of a stream that ends are closed with 1011 and a reason.
+ */
+export class LiveViewHub {
+  private readonly streams = new Map<string, Stream>();
+
+  constructor(
+    private readonly launcher: LiveSourceLauncher,
+    private readonly options: LiveViewOptions,
+    private readonly metrics: LiveViewMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Why a new viewer of `cameraId` cannot join now, or null when it can. */
+  refusal(cameraId: string): string | null {
+    const stream = this.streams.get(cameraId);
+    if (stream && !stream.stopping) {
+      return stream.viewers.size >= this.options.maxViewersPerStream ? `camera '${cameraId}' has ${stream.viewers.size} live viewers, the most this instance serves (maxViewersPerStream)` : null;
+    }
+    if (this.options.maxStreams === 0) return 'the live view is turned off on this instance (XL_LIVE_MAX_STREAMS=0)';
+    if (this.running() >= this.options.maxStreams) return `${this.running()} cameras are already streaming live, the most this instance transcodes (XL_LIVE_MAX_STREAMS=${this.options.maxStreams})`;
+    return null;
+  }
+
+  /** Adds a viewer; starts the camera's transcoder when it is the first. Call refusal() first. */
+  join(cameraId: string, url: string, viewer: LiveViewer): void {
+    let stream = this.streams.get(cameraId);
+    if (stream?.stopping) stream = undefined; // a stopping one is replaced (its exit no longer matters)
+    if (!stream) stream = this.start(cameraId, url);
+    clearTimeout(stream.idleTimer);
+    stream.idleTimer = undefined;
+    stream.viewers.add(viewer);
+    this.metrics.viewers.inc();
+  }
+
+  leave(cameraId: string, viewer: LiveViewer): void {
+    const stream = this.streams.get(cameraId);
+    if (!stream || !stream.viewers.delete(viewer)) return;
+    this.metrics.viewers.dec();
+    if (stream.viewers.size === 0 && !stream.stopping) {
+      stream.idleTimer = setTimeout(() => this.stop(stream, 'idle'), this.options.idleStopMs);
+      stream.idleTimer.unref();
+    }
+  }
+
+  /** Cameras streaming now, with their viewer counts and ffmpeg pids. */
+  active(): { cameraId: string; viewers: number; pid: number | undefined }[] {
+    return [...this.streams.values()].map((s) => ({ cameraId: s.cameraId, viewers: s.viewers.size, pid: s.source.pid }));
+  }
+
+  stopAll(): void {
+    for (const stream of [...this.streams.values()]) this.stop(stream, 'shutdown');
+  }
+
+  private running(): number {
+    return [...this.streams.values()].filter((s) => !s.stopping).length;
+  }
+
+  private start(cameraId: string, url: string): Stream {
+    const { width, frameRate, bitrateKbps } = this.options;
+    const stream = { cameraId, viewers: new Set<LiveViewer>() } as Stream;
+    stream.source = this.launcher.start(url, { width, frameRate, bitrateKbps }, {
+      data: (chunk) => this.forward(stream, chunk),
+      exit: (exit) => this.exited(stream, exit),
+    });
+    this.streams.set(cameraId, stream);
+    this.metrics.streams.set(this.streams.size);
+    this.armDataTimer(stream);
+    this.logger.info({ cameraId, pid: stream.source.pid }, 'live view: transcoder started');
+    return stream;
+  }
+
+  private forward(stream: Stream, chunk: Buffer): void {
+    this.armDataTimer(stream);
+    for (const viewer of stream.viewers) {
+      // A slow viewer skips chunks rather than holding memory; the player resynchronises on the next packet.
+      if (viewer.bufferedBytes <= this.options.maxBufferedBytes) viewer.send(chunk);
+    }
+  }
+
+  private armDataTimer(stream: Stream): void {
+    clearTimeout(stream.dataTimer);
+    stream.dataTimer = setTimeout(() => this.stop(stream, 'no_data'), this.options.noDataTimeoutMs);
+    stream.dataTimer.unref();
+  }
+
+  private stop(stream: Stream, reason: StreamEndReason): void {
+    if (stream.stopping) return;
+    stream.stopping = reason;
+    clearTimeout(stream.idleTimer);
+    clearTimeout(stream.dataTimer);
+    if (reason !== 'idle') {
+      const why = reason === 'no_data' ? `no video from camera '${stream.cameraId}' for ${this.options.noDataTimeoutMs / 1000} s` : 'server shutting down';
+      this.closeViewers(stream, reason === 'shutdown' ? 1001 : STREAM_FAILED, why);
+    }
+    stream.source.stop();
+    this.logger.info({ cameraId: stream.cameraId, pid: stream.source.pid, reason }, 'live view: transcoder stopped');
+  }
+
+  private exited(stream: Stream, exit: LiveSourceExit): void {
+    clearTimeout(stream.idleTimer);
+    clearTimeout(stream.dataTimer);
+    if (this.streams.get(stream.cameraId) === stream) this.streams.delete(stream.cameraId);
+    this.metrics.streams.set(this.streams.size);
+    this.metrics.ended.inc({ reason: stream.stopping ?? 'exited' });
+    if (stream.stopping) return;
+    const detail = exit.lastError ?? (exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`);
+    this.logger.warn({ cameraId: stream.cameraId, code: exit.code, signal: exit.signal, detail }, 'live view: transcoder ended by itself');
+    this.closeViewers(stream, STREAM_FAILED, `camera '${stream.cameraId}' stream ended: ${detail}`);
+  }
+
+  private closeViewers(stream: Stream, code: number, reason: string): void {
+    for (const viewer of stream.viewers) {
+      this.metrics.viewers.dec();
+      viewer.close(code, reason.slice(0, 120)); // a close reason is at most 123 bytes
+    }
+    stream.viewers.clear();
+  }
+}

@@ -1,0 +1,117 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '@xl/observability';
+import { credentialOf, HandshakeError, reject } from '../realtime/ws-push-server';
+import type { CredentialVerifier, Principal } from '../shared/principal';
+import type { LiveViewer, LiveViewHub } from './live-view-hub';
+
+/** What the server needs to know about a camera a principal asks to watch. */
+export interface LiveCameraLookup {
+  /** The URL to transcode (sub stream preferred), or null when the camera does not exist or is out of the caller's scope. */
+  streamUrl(principal: Principal, cameraId: string): Promise<string | null>;
+}
+
+export interface LiveViewServerDeps {
+  hub: LiveViewHub;
+  verifier: CredentialVerifier;
+  cameras: LiveCameraLookup;
+  /** Path prefix, e.g. '/live': viewers connect to /live/<cameraId>. */
+  path: string;
+  /** An open viewer's credential is checked again this often (disabled user, revoked key → 4401). */
+  reverifyMs: number;
+  logger: Logger;
+}
+
+/**
+ * The live view endpoint `<path>/<cameraId>` on the app's own HTTP server (same origin as the
+ * console): the credential and the caller's scope are checked before the upgrade, then the socket
+ * receives the camera's MPEG-TS bytes as binary messages, which JSMpeg plays.
+ */
+export class LiveViewServer {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024, perMessageDeflate: false });
+  private attached: Server | undefined;
+  private readonly sockets = new Set<WebSocket>();
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head);
+
+  constructor(private readonly deps: LiveViewServerDeps) {}
+
+  attach(server: Server): void {
+    if (this.attached) throw new Error('LiveViewServer is already attached');
+    this.attached = server;
+    server.on('upgrade', this.onUpgrade);
+  }
+
+  async close(): Promise<void> {
+    this.attached?.off('upgrade', this.onUpgrade);
+    this.deps.hub.stopAll();
+    for (const ws of this.sockets) ws.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private cameraIdOf(pathname: string): string | null | undefined {
+    const prefix = `${this.deps.path}/`;
+    if (!pathname.startsWith(prefix)) return undefined; // not ours
+    const id = decodeURIComponent(pathname.slice(prefix.length));
+    return /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/.test(id) ? id : null;
+  }
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const cameraId = this.cameraIdOf(url.pathname);
+    if (cameraId === undefined) {
+      if ((this.attached?.listenerCount('upgrade') ?? 0) <= 1) reject(socket, 404, 'no WebSocket endpoint here');
+      return;
+    }
+    socket.on('error', () => socket.destroy());
+    let principal: Principal;
+    let token: string;
+    let streamUrl: string | null;
+    try {
+      if (cameraId === null) throw new HandshakeError(404, 'not a camera id');
+      token = credentialOf(req, url);
+      const verified = await this.deps.verifier.verify(token);
+      if (!verified) throw new HandshakeError(401, 'invalid or expired credential');
+      principal = verified;
+      streamUrl = await this.deps.cameras.streamUrl(principal, cameraId);
+      if (!streamUrl) throw new HandshakeError(404, `camera '${cameraId}' not found`);
+      const refusal = this.deps.hub.refusal(cameraId);
+      if (refusal) throw new HandshakeError(503, refusal);
+    } catch (err) {
+      const status = err instanceof HandshakeError ? err.status : 500;
+      if (status === 500) this.deps.logger.error({ err }, 'live view handshake failed');
+      reject(socket, status, status === 500 ? 'internal error' : (err as Error).message);
+      return;
+    }
+    if (socket.destroyed) return;
+    const id = cameraId as string;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, id, streamUrl as string, token, principal));
+  }
+
+  private accept(ws: WebSocket, cameraId: string, streamUrl: string, token: string, principal: Principal): void {
+    const { hub, verifier, reverifyMs, logger } = this.deps;
+    const viewer: LiveViewer = {
+      get bufferedBytes() {
+        return ws.bufferedAmount;
+      },
+      send: (chunk) => ws.send(chunk, { binary: true }),
+      close: (code, reason) => ws.close(code, reason),
+    };
+    this.sockets.add(ws);
+    const reverify = setInterval(() => {
+      verifier.verify(token).then(
+        (p) => p || ws.close(4401, 'credential no longer valid'),
+        () => undefined, // a failing check keeps the viewer; the next one decides
+      );
+    }, reverifyMs);
+    reverify.unref();
+    ws.on('error', () => ws.terminate());
+    ws.once('close', () => {
+      clearInterval(reverify);
+      this.sockets.delete(ws);
+      hub.leave(cameraId, viewer);
+    });
+    hub.join(cameraId, streamUrl, viewer);
+    logger.debug({ cameraId, viewer: principal.name }, 'live view: viewer joined');
+  }
+}

@@ -1,0 +1,152 @@
+import '../testing/nest-esm';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import WebSocket from 'ws';
+import { CameraSimulator, childrenNamed, describeWithShared, isAlive, requireShared } from '@xl/testing';
+import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { alertEvent } from '../testing/alert-events';
+import { eventually, startTestApp, type TestApp } from '../testing/test-app';
+
+// The console's API side against real processes: a simulated RTSP camera (with a password), ffmpeg
+// for the latest frame and the live view (node-rtsp-stream), the app listening on a real port.
+
+jest.setTimeout(60_000);
+const CLIP = 'media/clips/drowning_sub.mp4';
+const PASSWORD = 'Cam-Secret-9';
+
+describeWithShared([CLIP])('camera pictures and the console on the API origin', () => {
+  const simulator = new CameraSimulator({ loopSeconds: 60 });
+  const consoleDir = mkdtempSync(path.join(tmpdir(), 'xl-console-dist-'));
+  let t: TestApp;
+  let base: string;
+  let auth: (user: string) => Promise<Record<string, string>>;
+  const sockets: WebSocket[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(path.join(consoleDir, 'assets'));
+    writeFileSync(path.join(consoleDir, 'index.html'), '<!doctype html><title>console</title>');
+    writeFileSync(path.join(consoleDir, 'assets', 'app-1.js'), 'console.log(1)');
+    Object.assign(process.env, { CONSOLE_DIR: consoleDir, XL_LIVE_IDLE_STOP_MS: '300', XL_FRAME_TTL_MS: '20000' });
+    const [cam] = await simulator.start([{ id: 'pond', clip: requireShared(CLIP), credentials: { user: 'admin', password: PASSWORD } }]);
+    t = await startTestApp('sqlite');
+    await new Promise<void>((resolve) => t.app.getHttpServer().listen(0, '127.0.0.1', resolve));
+    base = `127.0.0.1:${(t.app.getHttpServer().address() as { port: number }).port}`;
+    auth = async (user) => ({ Authorization: `Bearer ${await t.token(user)}` });
+    const admin = await auth('admin');
+    for (const r of [{ id: 'city', name: 'City', level: 'city' }, { id: 'vil-a', name: 'A', level: 'village', parentId: 'city' }, { id: 'vil-b', name: 'B', level: 'village', parentId: 'city' }]) {
+      expect((await t.http.post('/regions').set(admin).send(r)).status).toBe(201);
+    }
+    expect((await t.http.post('/cameras').set(admin).send({ id: 'pond', url: cam.url, regionId: 'vil-a' })).status).toBe(201);
+    for (const u of [{ username: 'school', role: 'school', cameraIds: ['pond'] }, { username: 'op-b', role: 'operator', regionIds: ['vil-b'] }, { username: 'op-a', role: 'operator', regionIds: ['vil-a'] }]) {
+      expect((await t.http.post('/users').set(admin).send({ ...u, password: `${u.username}-password` })).status).toBe(201);
+    }
+  });
+
+  afterAll(async () => {
+    for (const ws of sockets) ws.terminate();
+    await t?.close();
+    await simulator.stopAll();
+    rmSync(consoleDir, { recursive: true, force: true });
+    for (const name of ['CONSOLE_DIR', 'XL_LIVE_IDLE_STOP_MS', 'XL_FRAME_TTL_MS']) delete process.env[name];
+  });
+
+  const transcoders = () => childrenNamed(process.pid, 'ffmpeg').filter((p) => p.argv.includes('mpeg1video'));
+
+  it("serves the camera's latest frame as a JPEG to viewers in scope, once per TTL, and 404 outside it", async () => {
+    const started = Date.now();
+    const res = await t.http.get('/cameras/pond/frame').set(await auth('school')).buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c)).on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('image/jpeg');
+    const meta = await sharp(res.body as Buffer).metadata();
+    expect(meta.format).toBe('jpeg');
+    expect(meta.width).toBeGreaterThanOrEqual(320);
+    console.log(`latest frame: ${meta.width}x${meta.height}, ${(res.body as Buffer).length} bytes, grabbed in ${Date.now() - started} ms`);
+    expect((await t.http.get('/cameras/pond/frame').set(await auth('op-a'))).status).toBe(200);
+    const metrics = (await t.http.get('/metrics')).text;
+    expect(metrics).toMatch(/xl_frame_grabs_total\{result="grabbed"\} 1\b/);
+    expect(metrics).toMatch(/xl_frame_grabs_total\{result="cached"\} 1\b/);
+    expect((await t.http.get('/cameras/pond/frame').set(await auth('op-b'))).status).toBe(404);
+    expect((await t.http.get('/cameras/pond/frame')).status).toBe(401);
+  });
+
+  it('says which camera gave no picture and why, without its password', async () => {
+    const admin = await auth('admin');
+    await t.http.post('/cameras').set(admin).send({ id: 'dead', url: `rtsp://admin:${PASSWORD}@127.0.0.1:9/x`, regionId: 'vil-a' }).expect(201);
+    const res = await t.http.get('/cameras/dead/frame').set(admin);
+    expect(res.status).toBe(503);
+    expect(res.body.message).toMatch(/^camera 'dead' gave no picture: /);
+    expect(JSON.stringify(res.body)).not.toContain(PASSWORD);
+  });
+
+  const watch = async (user: string, camera = 'pond') => {
+    const ws = new WebSocket(`ws://${base}/live/${camera}?token=${await t.token(user)}`);
+    sockets.push(ws);
+    const bytes: Buffer[] = [];
+    ws.on('message', (data: Buffer) => bytes.push(data));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    return { ws, bytes };
+  };
+
+  it('starts one ffmpeg for the first live viewer, shares it, and stops it after the last leaves', async () => {
+    expect(transcoders()).toEqual([]);
+    const first = await watch('school');
+    const [ffmpeg] = await eventually(async () => (transcoders().length ? transcoders() : null), 'the transcoder', 5000);
+    expect(ffmpeg.argv).toContain(`rtsp://admin:${PASSWORD}@127.0.0.1:${new URL(simulator.camera('pond').url).port}/pond`);
+    await eventually(async () => first.bytes.length > 10, 'MPEG-TS from the transcoder', 15_000);
+    const ts = Buffer.concat(first.bytes);
+    expect(ts[0]).toBe(0x47); // MPEG-TS sync byte: what JSMpeg demuxes
+    const second = await watch('op-a');
+    await eventually(async () => second.bytes.length > 0, 'bytes for the second viewer', 10_000);
+    expect(transcoders().map((p) => p.pid)).toEqual([ffmpeg.pid]);
+    first.ws.close();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(isAlive(ffmpeg.pid)).toBe(true); // one viewer left
+    second.ws.close();
+    await eventually(async () => !isAlive(ffmpeg.pid), 'the transcoder to stop after the last viewer', 5000);
+    expect(transcoders()).toEqual([]);
+  });
+
+  it('refuses live viewers without a credential (401) or outside their scope (404) before the upgrade', async () => {
+    const status = (url: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(url);
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => resolve(101));
+        ws.on('error', () => undefined);
+      });
+    expect(await status(`ws://${base}/live/pond`)).toBe(401);
+    expect(await status(`ws://${base}/live/pond?token=${await t.token('op-b')}`)).toBe(404);
+    expect(await status(`ws://${base}/live/nope?token=${await t.token('admin')}`)).toBe(404);
+    expect(transcoders()).toEqual([]);
+  });
+
+  it('records a school\'s "seen" as a transition that keeps the state', async () => {
+    const event = alertEvent({ cameraId: 'pond', rule: 'vanish_in_water', severity: 'critical' });
+    await t.app.get(AlertIntakeService).consume(event);
+    const id = event.alertId;
+    const seen = await t.http.post(`/alerts/${encodeURIComponent(id)}/seen`).set(await auth('school')).send({ note: 'teacher on duty' });
+    expect(seen.status).toBe(200);
+    expect(seen.body.state).toBe('open');
+    expect(seen.body.transitions.at(-1)).toMatchObject({ action: 'seen', from: 'open', to: 'open', actor: { name: 'school' }, note: 'teacher on duty' });
+    expect((await t.http.post(`/alerts/${encodeURIComponent(id)}/seen`).set(await auth('op-a')).send({})).status).toBe(403);
+  });
+
+  it('serves the console under /console with a fallback that leaves the API alone', async () => {
+    expect((await t.http.get('/')).headers.location).toBe('/console/');
+    const index = await t.http.get('/console/');
+    expect([index.status, index.headers['cache-control']]).toEqual([200, 'no-cache']);
+    expect(index.text).toContain('<title>console</title>');
+    expect((await t.http.get('/console/alerts/some-id')).text).toContain('<title>console</title>');
+    const asset = await t.http.get('/console/assets/app-1.js');
+    expect([asset.status, asset.headers['cache-control']]).toEqual([200, 'public, max-age=31536000, immutable']);
+    expect((await t.http.get('/console/assets/missing.js')).status).toBe(404);
+    expect((await t.http.get('/console/%2e%2e/%2e%2e/package.json')).status).toBe(404);
+    expect((await t.http.get('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await t.http.get('/alerts')).status).toBe(401);
+  });
+});

@@ -1,0 +1,44 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Server } from 'node:http';
+import type { Logger } from '@xl/observability';
+import { LOGGER } from '../core/tokens';
+import { CredentialVerifier } from '../shared/principal';
+import { CameraPicturesService } from './camera-pictures.service';
+import { LiveSourceLauncher } from './live-source';
+import { LiveViewHub } from './live-view-hub';
+import { LiveViewServer } from './live-view-server';
+import { LiveViewMetrics } from './live-view.metrics';
+import { LIVE_VIEW_OPTIONS, type LiveViewOptions } from './live-view.options';
+
+/** Owns this instance's live view: the transcoder hub and the WebSocket endpoint on the app's HTTP server. */
+@Injectable()
+export class LiveViewService implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly hub: LiveViewHub;
+  private readonly server: LiveViewServer;
+  private readonly logger: Logger;
+
+  constructor(
+    @Inject(LIVE_VIEW_OPTIONS) private readonly options: LiveViewOptions,
+    @Inject(LOGGER) logger: Logger,
+    launcher: LiveSourceLauncher,
+    metrics: LiveViewMetrics,
+    verifier: CredentialVerifier,
+    cameras: CameraPicturesService,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
+    this.logger = logger.child({ module: 'live-view' });
+    this.hub = new LiveViewHub(launcher, options, metrics, this.logger);
+    this.server = new LiveViewServer({ hub: this.hub, verifier, cameras, path: options.path, reverifyMs: 60_000, logger: this.logger });
+  }
+
+  onApplicationBootstrap(): void {
+    const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    if (!server) return; // an application context (seed): nothing to serve
+    this.server.attach(server);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.server.close();
+  }
+}
