@@ -1,0 +1,167 @@
+// docker/k8s, without a cluster: every built-in object validated against the Kubernetes API schemas
+// (kubernetes-models), the KEDA ScaledObject (a CRD) against its shape in zod, and the objects
+// checked against each other and against what the apps read.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
+import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
+import { APPS, checkAppEnvironment, dockerDir, k8sFiles, readYamlDocuments, type AppName } from './deploy-files';
+
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
+
+const models: Record<string, new (data: never) => { validate(): void }> = {
+  'v1/Namespace': Namespace,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Secret': Secret,
+  'v1/Service': Service,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
+  'apps/v1/Deployment': Deployment,
+  'apps/v1/StatefulSet': StatefulSet,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+};
+
+const kedaTrigger = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('prometheus'),
+    name: z.string().min(1),
+    metricType: z.enum(['AverageValue', 'Value']),
+    metadata: z.strictObject({
+      serverAddress: z.string().url(),
+      query: z.string().min(1),
+      threshold: z.string().regex(/^\d+(\.\d+)?$/),
+      activationThreshold: z.string().regex(/^\d+(\.\d+)?$/).optional(),
+    }),
+  }),
+  z.strictObject({
+    type: z.literal('redis'),
+    name: z.string().min(1),
+    metricType: z.enum(['AverageValue', 'Value']),
+    metadata: z.strictObject({
+      address: z.string().regex(/^[\w.-]+:\d+$/),
+      listName: z.string().min(1),
+      listLength: z.string().regex(/^\d+$/),
+      activationListLength: z.string().regex(/^\d+$/).optional(),
+    }),
+  }),
+]);
+
+/** keda.sh/v1alpha1 ScaledObject, the fields used here (KEDA 2.x). */
+const scaledObjectSchema = z.strictObject({
+  apiVersion: z.literal('keda.sh/v1alpha1'),
+  kind: z.literal('ScaledObject'),
+  metadata: z.object({ name: z.string().min(1), namespace: z.string().min(1), labels: z.record(z.string(), z.string()).optional() }),
+  spec: z.strictObject({
+    scaleTargetRef: z.strictObject({ name: z.string().min(1), kind: z.string().optional(), apiVersion: z.string().optional() }),
+    minReplicaCount: z.number().int().min(0),
+    maxReplicaCount: z.number().int().min(1),
+    pollingInterval: z.number().int().min(1),
+    cooldownPeriod: z.number().int().min(1),
+    advanced: z
+      .strictObject({
+        horizontalPodAutoscalerConfig: z.strictObject({
+          behavior: z.strictObject({
+            scaleDown: z.strictObject({
+              stabilizationWindowSeconds: z.number().int().min(0).max(3600),
+              policies: z.array(z.strictObject({ type: z.enum(['Pods', 'Percent']), value: z.number().int().min(1), periodSeconds: z.number().int().min(1) })).optional(),
+            }),
+          }),
+        }),
+      })
+      .optional(),
+    triggers: z.array(kedaTrigger).min(1),
+  }),
+});
+
+// kustomization.yaml is kubectl's build file, not an API object: checked on its own below.
+const objects = k8sFiles()
+  .filter((file) => !file.endsWith('kustomization.yaml'))
+  .flatMap((file) => (readYamlDocuments(file) as K8sObject[]).map((object) => ({ file, object })));
+const byKind = (kind: string) => objects.filter((o) => o.object.kind === kind).map((o) => o.object);
+const deployment = (name: string) => byKind('Deployment').find((d) => d.metadata.name === name) as unknown as Deployment;
+
+describe('docker/k8s manifests', () => {
+  it('has the objects of the pipeline', () => {
+    expect(byKind('Deployment').map((d) => d.metadata.name).sort()).toEqual(['alerts-api', 'analyzer', 'ingest', 'mosquitto']);
+    expect(byKind('StatefulSet').map((d) => d.metadata.name)).toEqual(['redis']);
+    expect(byKind('ScaledObject').map((d) => d.metadata.name)).toEqual(['analyzer']);
+  });
+
+  it.each(objects.map((o) => [`${o.file}: ${o.object.kind}/${o.object.metadata.name}`, o.object] as const))('%s is valid', (_label, object) => {
+    if (object.kind === 'ScaledObject') {
+      scaledObjectSchema.parse(object);
+      return;
+    }
+    const Model = models[`${object.apiVersion}/${object.kind}`];
+    expect(Model).toBeDefined();
+    expect(() => new Model(object as never).validate()).not.toThrow();
+    if (object.kind !== 'Namespace') expect(object.metadata.namespace).toBe('xueliang');
+  });
+
+  it('applies every manifest through kustomization.yaml, except the secret example and the optional HPA', () => {
+    const [kustomization] = readYamlDocuments('k8s/kustomization.yaml') as Array<{ resources: string[]; namespace: string }>;
+    for (const resource of kustomization.resources) expect(existsSync(path.join(dockerDir, 'k8s', resource))).toBe(true);
+    const listed = new Set(kustomization.resources.map((r) => path.join('k8s', r)));
+    const unlisted = k8sFiles().filter((f) => !listed.has(f) && !f.endsWith('kustomization.yaml'));
+    expect(unlisted).toEqual([path.join('k8s', 'optional', 'analyzer-hpa.yaml'), path.join('k8s', 'secret.example.yaml')]);
+  });
+
+  it('gives each app only variables it reads, valid for its settings, with the same prefixes everywhere', () => {
+    const configMap = byKind('ConfigMap').find((c) => c.metadata.name === 'xueliang-config') as unknown as { data: Record<string, string> };
+    const secret = byKind('Secret')[0] as unknown as { stringData: Record<string, string>; metadata: { name: string } };
+    const prefixes = new Set<string>();
+    for (const app of APPS) {
+      const container = deployment(app).spec!.template.spec!.containers[0];
+      const env: Record<string, string> = {};
+      for (const from of container.envFrom ?? []) {
+        if (from.configMapRef) Object.assign(env, from.configMapRef.name === 'xueliang-config' ? configMap.data : {});
+        if (from.secretRef) {
+          expect(from.secretRef.name).toBe(secret.metadata.name);
+          Object.assign(env, secret.stringData);
+        }
+      }
+      // Values from the downward API are pod names: valid ids.
+      for (const v of container.env ?? []) env[v.name] = v.value ?? `${app}-7d9c5b-x2x4q`;
+      const result = checkAppEnvironment(app as AppName, env);
+      expect({ app, unknown: result.unknown, error: result.error }).toEqual({ app, unknown: [], error: undefined });
+      prefixes.add(`${result.queuePrefix}|${result.keyPrefix}`);
+    }
+    expect(prefixes.size).toBe(1);
+  });
+
+  it('runs every pod as non-root without privilege escalation, probing /healthz and /readyz on the app port', () => {
+    for (const d of byKind('Deployment').concat(byKind('StatefulSet')) as unknown as Deployment[]) {
+      const pod = d.spec!.template.spec!;
+      expect({ name: d.metadata!.name, runAsNonRoot: pod.securityContext?.runAsNonRoot }).toEqual({ name: d.metadata!.name, runAsNonRoot: true });
+      for (const c of pod.containers) expect(c.securityContext?.allowPrivilegeEscalation).toBe(false);
+    }
+    for (const app of APPS) {
+      const pod = deployment(app).spec!.template;
+      const container = pod.spec!.containers[0];
+      const envPort = container.env?.find((e) => e.name === (app === 'alerts-api' ? 'PORT' : 'METRICS_PORT'))!.value;
+      expect(container.ports![0].containerPort).toBe(Number(envPort));
+      expect(pod.metadata!.annotations!['prometheus.io/port']).toBe(envPort);
+      expect(container.readinessProbe!.httpGet!.path).toBe('/readyz');
+      expect(container.livenessProbe!.httpGet!.path).toBe('/healthz');
+      expect(container.image).toBe(`xueliang/${app}:latest`);
+    }
+  });
+
+  it('scales the analyzer Deployment on the frames list of the configured queue prefix, and ingest is never autoscaled', () => {
+    const scaled = scaledObjectSchema.parse(byKind('ScaledObject')[0]);
+    expect(deployment(scaled.spec.scaleTargetRef.name)).toBeDefined();
+    expect(scaled.spec.scaleTargetRef.name).toBe('analyzer');
+    const configMap = byKind('ConfigMap').find((c) => c.metadata.name === 'xueliang-config') as unknown as { data: Record<string, string> };
+    const redis = scaled.spec.triggers.find((t) => t.type === 'redis')!;
+    expect(redis.metadata).toMatchObject({ listName: `${configMap.data.QUEUE_PREFIX}:frames:wait` });
+    const redisService = byKind('Service').find((s) => s.metadata.name === 'redis') as unknown as Service;
+    expect(redis.type === 'redis' && redis.metadata.address).toBe(`redis.xueliang.svc:${redisService.spec!.ports![0].port}`);
+    // The load target is 70 % of the detector threads each replica runs.
+    const threads = Number(deployment('analyzer').spec!.template.spec!.containers[0].env!.find((e) => e.name === 'DETECTOR_THREADS')!.value);
+    const load = scaled.spec.triggers.find((t) => t.name === 'detector-load')!;
+    expect(load.type === 'prometheus' && Number(load.metadata.threshold)).toBeCloseTo(threads * 0.7, 5);
+    const hpas = byKind('HorizontalPodAutoscaler') as unknown as HorizontalPodAutoscaler[];
+    expect(hpas.map((h) => h.spec!.scaleTargetRef.name)).toEqual(['analyzer']);
+  });
+});
