@@ -55,6 +55,39 @@ export const watchdogSchema = z
   })
   .describe('reader supervision: watchdog and respawn back-off');
 
+export const recordingSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('record the main stream (sub stream when there is no main) into a rolling buffer of segments, for evidence clips'),
+    segmentSeconds: z
+      .number()
+      .min(1)
+      .max(10)
+      .default(2)
+      .describe('target length of one segment; a segment always starts on a keyframe, so it is at least one GOP long'),
+    windowSeconds: z
+      .number()
+      .min(10)
+      .max(600)
+      .default(60)
+      .describe('how much of the past the ring buffer keeps on the ingest host (older segments are deleted unless a pending clip still needs them)'),
+    preSeconds: z.number().min(0).max(120).default(10).describe("an alert's clip starts this long before the alert started (from the keyframe before)"),
+    postSeconds: z.number().min(0).max(120).default(10).describe("an alert's clip ends this long after its last update"),
+  })
+  .superRefine((r, ctx) => {
+    // The pre-roll must still be in the ring when the clip is cut (post window + one segment later).
+    const needed = r.preSeconds + r.postSeconds + 2 * r.segmentSeconds;
+    if (r.enabled && needed > r.windowSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windowSeconds'],
+        message: `windowSeconds ${r.windowSeconds} is too short: preSeconds + postSeconds + 2 × segmentSeconds = ${needed} must fit in it`,
+      });
+    }
+  })
+  .describe('rolling recording and evidence clips of alerts');
+
+export const RECORDING_DEFAULTS = { enabled: true, segmentSeconds: 2, windowSeconds: 60, preSeconds: 10, postSeconds: 10 } as const;
+
 export const cameraSchema = z
   .strictObject({
     id: idSchema.describe('camera id, unique in the system'),
@@ -80,6 +113,7 @@ export const cameraSchema = z
       .describe('explicit rules; when absent each zone type gets its default rules plus the camera health rules'),
     motion: motionSchema.default({ threshold: 12, minChangedFraction: 0.002, heartbeatSeconds: 5 }),
     watchdog: watchdogSchema.default({ stallSeconds: 6, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 30 }),
+    recording: recordingSchema.default(RECORDING_DEFAULTS),
   })
   .superRefine((camera, ctx) => {
     const zoneIds = new Set<string>();
@@ -105,3 +139,4 @@ export type CameraConfig = z.infer<typeof cameraSchema>;
 export type CameraConfigInput = z.input<typeof cameraSchema>;
 export type ZoneConfig = z.infer<typeof zoneSchema>;
 export type LineConfig = z.infer<typeof lineSchema>;
+export type RecordingConfig = z.infer<typeof recordingSchema>;

@@ -4,3 +4,4 @@ export * from './status';
 export * from './detections';
 export * from './alerts';
 export * from './config-messages';
+export * from './evidence';

@@ -36,3 +36,27 @@ export {
   type RawFrame,
   type OfflineInfo,
 } from './camera-reader';
+export {
+  segmentRecorderArgs,
+  clipCutArgs,
+  concatList,
+  keyframeSnapshotArgs,
+  type SegmentRecorderOptions as SegmentRecorderArgsOptions,
+  type ClipCutOptions,
+  type KeyframeSnapshotOptions,
+} from './recording-args';
+export {
+  planClip,
+  expiredSegments,
+  segmentEnd,
+  segmentFileName,
+  parseSegmentFileName,
+  parseSegmentLogLine,
+  StreamClock,
+  type RecordedSegment,
+  type ClipPlan,
+  type SegmentLogLine,
+} from './recording-segments';
+export { runTool, assertSucceeded, type ToolRun } from './recording-process';
+export { cutClip, keyframeSnapshot, probeDurationMs, type EvidenceToolOptions } from './recording-clip';
+export { SegmentRecorder, type SegmentRecorderOptions, type SegmentRecorderEvents } from './recording-recorder';

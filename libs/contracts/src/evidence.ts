@@ -1,0 +1,56 @@
+// Evidence clips: alerts-api asks for a clip of an alert, the ingest process that owns the camera
+// (and so holds its recorded segments) cuts it into the shared evidence directory and reports back.
+
+/** Redis stream alerts-api → every ingest process: clip wanted for an alert (read by the camera's lease holder). */
+export const EVIDENCE_REQUESTS_STREAM = 'xl:evidence:requests';
+/** Redis stream ingest → alerts-api: a clip (and high-resolution snapshot) was written, or could not be. */
+export const EVIDENCE_RESULTS_STREAM = 'xl:evidence:results';
+
+/**
+ * A clip request. Sent when an alert opens and again when it is updated: the clip runs from the
+ * camera's `recording.preSeconds` before `startedAt` to `recording.postSeconds` after `lastAt`,
+ * so an update extends the same clip instead of making a second one.
+ */
+export interface ClipRequest {
+  /** The stored alert (after alerts-api merged superseding events), also the clip's file name. */
+  alertId: string;
+  cameraId: string;
+  /** Epoch ms at which the alert's condition started. */
+  startedAt: number;
+  /** Epoch ms of the alert's latest event (its capturedAt). */
+  lastAt: number;
+  /** Epoch ms of the frame the high-resolution snapshot should show (the alert's capturedAt). */
+  snapshotAt: number;
+  requestedAt: number;
+}
+
+/**
+ * - `complete`: the clip covers the requested window (from the keyframe before its start).
+ * - `truncated`: shorter than asked (camera offline during the window, recording started late, the
+ *   camera moved to another ingest process); `reason` says which. Still evidence, not a failure.
+ * - `unavailable`: nothing recorded in the window (recording off, camera down throughout).
+ */
+export type ClipStatus = 'complete' | 'truncated' | 'unavailable';
+
+export type ClipShortfall = 'camera_offline' | 'recording_started_late' | 'handover' | 'recording_disabled' | 'no_segments' | 'cut_failed';
+
+export interface ClipResult {
+  alertId: string;
+  cameraId: string;
+  status: ClipStatus;
+  reason?: ClipShortfall;
+  /** MP4 (H.264 copied from the camera, faststart), relative to the shared evidence directory. */
+  clipPath?: string;
+  /** JPEG of a main-stream keyframe at the alert time, relative to the shared evidence directory. */
+  snapshotPath?: string;
+  /** Requested window, epoch ms. */
+  requestedFrom: number;
+  requestedTo: number;
+  /** What the clip shows, epoch ms (presentation start; decoding starts at the keyframe before). */
+  clipFrom?: number;
+  clipTo?: number;
+  /** Bytes of clip and snapshot together. */
+  bytes: number;
+  ingestId: string;
+  at: number;
+}

@@ -1,0 +1,278 @@
+// One camera's rolling recording: a supervised `ffmpeg -c copy` writing keyframe-aligned segments
+// into the camera's directory, each renamed `<start ms>-<length ms>.ts` once closed, and segments
+// older than the window deleted (unless a pending clip still needs them). Like the frame reader it
+// treats every exit as a fault and respawns with back-off; a no-new-segment watchdog catches stalls.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { OfflineReason } from '@xl/contracts';
+import { backoffDelay } from './backoff';
+import { classifyExit, exitDetail } from './ffmpeg-stderr';
+import { segmentRecorderArgs } from './recording-args';
+import { probeDurationMs } from './recording-clip';
+import { expiredSegments, parseSegmentFileName, parseSegmentLogLine, segmentEnd, segmentFileName, StreamClock, type RecordedSegment } from './recording-segments';
+import { redactText } from './redact';
+
+export interface SegmentRecorderOptions {
+  cameraId: string;
+  /** Stream to record (main stream; the sub stream when there is no main). Credentials allowed. */
+  url: string;
+  /** The camera's own directory (created; files in it that are not segments are removed at start). */
+  dir: string;
+  segmentSeconds: number;
+  windowSeconds: number;
+  ioTimeoutSeconds: number;
+  /** No new segment for stallSeconds + 3 × segmentSeconds → ffmpeg is restarted. */
+  stallSeconds: number;
+  backoffInitialSeconds: number;
+  backoffMaxSeconds: number;
+  /** 'q' → SIGTERM → SIGKILL spacing. Default 1000 ms. */
+  stopGraceMs?: number;
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  logger?: { info(o: object, m: string): void; warn(o: object, m: string): void; debug(o: object, m: string): void };
+  random?: () => number;
+}
+
+export interface SegmentRecorderEvents {
+  /** A segment was closed and entered the ring. */
+  segment: [RecordedSegment];
+  /** The first segment of a run began. */
+  recording: [{ at: number }];
+  /** A run ended (the camera went away, or the watchdog stopped it). */
+  interrupted: [{ at: number; reason: OfflineReason; detail: string }];
+}
+
+interface Run {
+  child: ChildProcess;
+  clock: StreamClock;
+  /** The segment ffmpeg is writing now. */
+  open: { file: string; ptsSeconds: number; startMs: number } | null;
+  lastSegmentAt: number;
+  startedAt: number;
+  watchdogFired: boolean;
+  stderr: string[];
+  timers: NodeJS.Timeout[];
+  exited: Promise<void>;
+}
+
+export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
+  private ring: RecordedSegment[] = [];
+  private run: Run | null = null;
+  private state: 'idle' | 'running' | 'waiting' | 'stopped' = 'idle';
+  private retryTimer: NodeJS.Timeout | null = null;
+  private attempt = 0;
+  private runCounter = 0;
+  private readonly pins = new Map<string, number>();
+  /** Closing (rename, ffprobe) one segment at a time, in order. */
+  private closing: Promise<void> = Promise.resolve();
+  private readonly stallMs: number;
+  /** Respawns so far. */
+  restarts = 0;
+
+  constructor(private readonly options: SegmentRecorderOptions) {
+    super();
+    this.stallMs = (options.stallSeconds + 3 * options.segmentSeconds) * 1000;
+  }
+
+  get cameraId(): string {
+    return this.options.cameraId;
+  }
+
+  /** Closed segments, oldest first. */
+  segments(): RecordedSegment[] {
+    return [...this.ring];
+  }
+
+  /** Wall-clock end of the newest closed segment (0 when none). */
+  get recordedUntil(): number {
+    const last = this.ring[this.ring.length - 1];
+    return last ? segmentEnd(last) : 0;
+  }
+
+  /** True while a run delivers segments. */
+  get isRecording(): boolean {
+    return this.run?.open != null;
+  }
+
+  /** pid of the running ffmpeg. */
+  get pid(): number | undefined {
+    return this.run?.child.pid;
+  }
+
+  /** Keeps segments from `fromMs` on, past the window, until unpinned (a clip still to be cut). */
+  pin(key: string, fromMs: number): void {
+    this.pins.set(key, fromMs);
+  }
+
+  unpin(key: string): void {
+    this.pins.delete(key);
+  }
+
+  /** Indexes what an earlier run left in the directory, then starts ffmpeg. */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new Error(`camera ${this.options.cameraId}: recorder already ${this.state}`);
+    this.state = 'running';
+    await mkdir(this.options.dir, { recursive: true });
+    this.ring = await this.indexDirectory();
+    await this.trim();
+    if (this.state === 'running') this.spawn();
+  }
+
+  /** Stops ffmpeg and waits until its last segment is in the ring. Segments stay on disk. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const run = this.run;
+    if (run) {
+      this.terminate(run);
+      await run.exited;
+    }
+    await this.closing;
+  }
+
+  private async indexDirectory(): Promise<RecordedSegment[]> {
+    const found: RecordedSegment[] = [];
+    for (const name of await readdir(this.options.dir)) {
+      const parsed = parseSegmentFileName(name);
+      if (parsed) found.push({ file: path.join(this.options.dir, name), ...parsed });
+      // a segment of a run that was killed: its start is unknown, so it cannot be placed in time
+      else if (name.startsWith('part-')) await rm(path.join(this.options.dir, name), { force: true });
+    }
+    return found.sort((a, b) => a.startMs - b.startMs);
+  }
+
+  private spawn(): void {
+    this.retryTimer = null;
+    const o = this.options;
+    const pattern = path.join(o.dir, `part-${process.pid}-${Date.now()}-${++this.runCounter}-%06d.ts`);
+    const args = segmentRecorderArgs({ url: o.url, ioTimeoutSeconds: o.ioTimeoutSeconds, segmentSeconds: o.segmentSeconds, pattern });
+    const child = spawn(o.ffmpegPath ?? process.env.FFMPEG_PATH ?? 'ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    child.stdin?.on('error', () => undefined); // EPIPE when ffmpeg is already gone
+    let markExited!: () => void;
+    const run: Run = {
+      child,
+      clock: new StreamClock(),
+      open: null,
+      lastSegmentAt: Date.now(),
+      startedAt: Date.now(),
+      watchdogFired: false,
+      stderr: [],
+      timers: [],
+      exited: new Promise((resolve) => (markExited = resolve)),
+    };
+    this.run = run;
+    createInterface({ input: child.stderr! }).on('line', (line) => this.onLine(run, line));
+    run.timers.push(setInterval(() => this.checkWatchdog(run), Math.min(1000, this.stallMs / 4)));
+    let done = false;
+    const ended = (code: number | null, signal: NodeJS.Signals | null, error?: string) => {
+      if (done) return;
+      done = true;
+      this.onExit(run, code, signal, error).finally(markExited);
+    };
+    child.once('error', (err) => ended(null, null, err.message));
+    child.once('close', (code, signal) => ended(code, signal));
+    o.logger?.debug({ camera: o.cameraId, attempt: this.attempt }, 'recorder started');
+  }
+
+  private onLine(run: Run, line: string): void {
+    const now = Date.now();
+    const parsed = parseSegmentLogLine(line);
+    if (!parsed) {
+      run.stderr.push(redactText(line.trim()));
+      if (run.stderr.length > 12) run.stderr.shift();
+      return;
+    }
+    if (parsed.kind !== 'start') return;
+    run.clock.observe(now, parsed.ptsSeconds);
+    const previous = run.open;
+    run.open = { file: parsed.file, ptsSeconds: parsed.ptsSeconds, startMs: run.clock.wallMs(parsed.ptsSeconds) };
+    run.lastSegmentAt = now;
+    if (previous) {
+      this.close(previous.file, previous.startMs, (parsed.ptsSeconds - previous.ptsSeconds) * 1000);
+    } else {
+      this.attempt = 0;
+      this.emit('recording', { at: run.open.startMs });
+    }
+  }
+
+  /** Renames a finished segment to its index name, adds it to the ring, trims. `durationMs` null: measure it. */
+  private close(file: string, startMs: number, durationMs: number | null): void {
+    this.closing = this.closing.then(async () => {
+      try {
+        const ms = durationMs ?? (await probeDurationMs(file, { ffprobePath: this.options.ffprobePath }));
+        if (!ms || ms <= 0 || (await stat(file)).size === 0) {
+          await rm(file, { force: true });
+          return;
+        }
+        const segment = { file: path.join(this.options.dir, segmentFileName(startMs, ms)), startMs, durationMs: Math.round(ms) };
+        await rename(file, segment.file);
+        this.ring.push(segment);
+        this.emit('segment', segment);
+        await this.trim();
+      } catch (err) {
+        this.options.logger?.warn({ camera: this.options.cameraId, file: path.basename(file), err: (err as Error).message }, 'segment not kept');
+        await rm(file, { force: true }).catch(() => undefined);
+      }
+    });
+  }
+
+  private async trim(): Promise<void> {
+    const keepFrom = Math.min(Infinity, ...this.pins.values());
+    const expired = new Set(expiredSegments(this.ring, Date.now(), this.options.windowSeconds * 1000, keepFrom));
+    if (!expired.size) return;
+    this.ring = this.ring.filter((s) => !expired.has(s));
+    await Promise.all([...expired].map((s) => rm(s.file, { force: true })));
+  }
+
+  private checkWatchdog(run: Run): void {
+    if (run !== this.run || run.watchdogFired || this.state !== 'running') return;
+    const silentMs = Date.now() - run.lastSegmentAt;
+    if (silentMs < this.stallMs) return;
+    run.watchdogFired = true;
+    this.options.logger?.warn({ camera: this.options.cameraId, silentMs }, 'no new segment within the stall time: restarting the recorder');
+    this.terminate(run);
+  }
+
+  private terminate(run: Run): void {
+    const grace = this.options.stopGraceMs ?? 1000;
+    if (run.child.stdin?.writable) run.child.stdin.write('q');
+    const kill = (signal: NodeJS.Signals) => () => {
+      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill(signal);
+    };
+    run.timers.push(setTimeout(kill('SIGTERM'), grace), setTimeout(kill('SIGKILL'), 2 * grace));
+  }
+
+  private async onExit(run: Run, code: number | null, signal: NodeJS.Signals | null, error?: string): Promise<void> {
+    for (const t of run.timers) clearTimeout(t);
+    if (run.open) this.close(run.open.file, run.open.startMs, null); // its length: ffprobe
+    await this.closing;
+    if (this.run === run) this.run = null;
+    const now = Date.now();
+    const o = this.options;
+    const reason = classifyExit({
+      watchdogFired: run.watchdogFired,
+      code,
+      signal,
+      stderr: run.stderr,
+      silentMs: now - run.lastSegmentAt,
+      ioTimeoutMs: o.ioTimeoutSeconds * 1000,
+    });
+    const detail = run.watchdogFired ? `no new segment for ${this.stallMs / 1000} s` : redactText(error ?? exitDetail(run.stderr, `ffmpeg exited with code ${code}`));
+    if (run.open) this.emit('interrupted', { at: now, reason, detail });
+    if (this.state !== 'running') return;
+    this.attempt++;
+    this.restarts++;
+    const delayMs = backoffDelay(this.attempt, { initialMs: o.backoffInitialSeconds * 1000, maxMs: o.backoffMaxSeconds * 1000 }, o.random);
+    o.logger?.info({ camera: o.cameraId, reason, detail, attempt: this.attempt, delayMs }, 'recorder ended; respawning');
+    this.state = 'waiting';
+    this.retryTimer = setTimeout(() => {
+      if (this.state !== 'waiting') return;
+      this.state = 'running';
+      this.spawn();
+    }, delayMs);
+  }
+}
