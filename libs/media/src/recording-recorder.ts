@@ -192,7 +192,8 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     run.open = { file: parsed.file, ptsSeconds: parsed.ptsSeconds, startMs: run.clock.wallMs(parsed.ptsSeconds) };
     run.lastSegmentAt = now;
     if (previous) {
-      this.close(previous.file, previous.startMs, (parsed.ptsSeconds - previous.ptsSeconds) * 1000);
+      // Placed with the clock as it is now: the first lines arrive late (ffmpeg probes the stream first).
+      this.close(previous.file, run.clock.wallMs(previous.ptsSeconds), (parsed.ptsSeconds - previous.ptsSeconds) * 1000);
     } else {
       this.attempt = 0;
       this.emit('recording', { at: run.open.startMs });
@@ -248,7 +249,7 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
 
   private async onExit(run: Run, code: number | null, signal: NodeJS.Signals | null, error?: string): Promise<void> {
     for (const t of run.timers) clearTimeout(t);
-    if (run.open) this.close(run.open.file, run.open.startMs, null); // its length: ffprobe
+    if (run.open) this.close(run.open.file, run.clock.wallMs(run.open.ptsSeconds), null); // its length: ffprobe
     await this.closing;
     if (this.run === run) this.run = null;
     const now = Date.now();
