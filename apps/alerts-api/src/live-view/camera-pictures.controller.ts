@@ -10,7 +10,7 @@ import { CameraPicturesService } from './camera-pictures.service';
 export class CameraPicturesController {
   constructor(private readonly pictures: CameraPicturesService) {}
 
-  /** The camera's latest picture (JPEG, at most a few seconds old); 503 with the reason when the camera gives none. */
+  /** The camera's latest picture (JPEG, at most frameTtlMs old); 404 with the reason when the camera gives none. */
   @Get(':id/frame')
   @ApiProduces('image/jpeg')
   @Header('Cache-Control', 'private, max-age=5')

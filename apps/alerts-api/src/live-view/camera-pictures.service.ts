@@ -1,4 +1,4 @@
-import { Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { Logger } from '@xl/observability';
 import { ScopeService } from '../auth/scope.service';
 import { CamerasRepository } from '../cameras/cameras.repository';
@@ -19,6 +19,8 @@ import { LIVE_VIEW_OPTIONS, type LiveViewOptions } from './live-view.options';
 export class CameraPicturesService implements LiveCameraLookup {
   /** One grab per camera at a time: concurrent requests wait for the same picture. */
   private readonly inFlight = new Map<string, Promise<Buffer>>();
+  /** Cameras that gave no picture recently: asked again only after frameTtlMs (a wall polls offline cameras too). */
+  private readonly failures = new Map<string, { at: number; message: string }>();
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -37,7 +39,10 @@ export class CameraPicturesService implements LiveCameraLookup {
     return config ? (config.subUrl ?? config.url) : null;
   }
 
-  /** The camera's latest JPEG; 404 out of scope, 503 naming the camera and the reason when it gives no picture. */
+  /**
+   * The camera's latest JPEG. 404 out of scope, and 404 naming the camera and the reason when it
+   * gives no picture (like an alert without a snapshot: the resource has no image now).
+   */
   async latestFrame(principal: Principal, cameraId: string): Promise<Buffer> {
     const config = await this.visibleCamera(principal, cameraId);
     if (!config) throw new NotFoundException(`camera '${cameraId}' not found`);
@@ -46,6 +51,8 @@ export class CameraPicturesService implements LiveCameraLookup {
       this.metrics.frameGrabs.inc({ result: 'cached' });
       return cached;
     }
+    const failed = this.failures.get(cameraId);
+    if (failed && Date.now() - failed.at < this.options.frameTtlMs) throw new NotFoundException(failed.message);
     let pending = this.inFlight.get(cameraId);
     if (!pending) {
       pending = this.grab(cameraId, config.subUrl ?? config.url).finally(() => this.inFlight.delete(cameraId));
@@ -59,11 +66,14 @@ export class CameraPicturesService implements LiveCameraLookup {
     try {
       const jpeg = await this.grabber.grab(url, { width: this.options.frameWidth, ioTimeoutSeconds: Math.min(5, this.options.frameTimeoutMs / 1000), timeoutMs: this.options.frameTimeoutMs });
       this.metrics.frameGrabs.inc({ result: 'grabbed' });
+      this.failures.delete(cameraId);
       await this.store.put(cameraId, jpeg, this.options.frameTtlMs).catch((err: Error) => this.logger.warn({ cameraId, err: err.message }, 'latest frame not cached in Redis'));
       return jpeg;
     } catch (err) {
       this.metrics.frameGrabs.inc({ result: 'failed' });
-      throw new ServiceUnavailableException(`camera '${cameraId}' gave no picture: ${(err as Error).message}`);
+      const message = `camera '${cameraId}' gave no picture: ${(err as Error).message}`;
+      this.failures.set(cameraId, { at: Date.now(), message });
+      throw new NotFoundException(message);
     } finally {
       const next = this.waiting.shift();
       if (next) next(); // the slot passes straight to the next waiter

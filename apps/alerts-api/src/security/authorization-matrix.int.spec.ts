@@ -96,6 +96,10 @@ const CASES: Case[] = [
   })),
   // Registered by swagger-ui for a file its package does not ship.
   { ...get('/docs/LICENSE'), roles: 'public', ok: 404 },
+  // The console (apps/console): / and /console redirect; a file that is not there is a 404 whether built or not.
+  { ...get('/'), roles: 'public', ok: 302 },
+  { ...get('/console'), roles: 'public', ok: 301 },
+  { route: 'GET /console/*path', roles: 'public', ok: 404, run: ({ t, auth }) => t.http.get('/console/assets/missing.js').set(auth) },
 
   { route: 'GET /auth/me', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/auth/me').set(auth) },
   { route: 'GET /alerts', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/alerts').set(auth) },
@@ -124,10 +128,18 @@ const CASES: Case[] = [
     ok: 200,
     run: async ({ t, auth, fresh }, s) => t.http.post(`/alerts/${enc(await fresh.alert(s, 'acknowledged'))}/resolve`).set(auth).send({ outcome: 'false_alarm' }),
   },
+  {
+    route: 'POST /alerts/:id/seen',
+    roles: ['school'],
+    ok: 200,
+    run: async ({ t, auth, fresh }, s) => t.http.post(`/alerts/${enc(await fresh.alert(s))}/seen`).set(auth).send({}),
+  },
   { route: 'GET /cameras', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/cameras').set(auth) },
   { route: 'GET /cameras/:id', roles: ALL, ok: 200, run: ({ t, auth }, s) => t.http.get(`/cameras/${CAMERA[s]}`).set(auth) },
   { route: 'GET /cameras/:id/zones', roles: ALL, ok: 200, run: ({ t, auth }, s) => t.http.get(`/cameras/${CAMERA[s]}/zones`).set(auth) },
   { route: 'GET /cameras/:id/rules', roles: ALL, ok: 200, run: ({ t, auth }, s) => t.http.get(`/cameras/${CAMERA[s]}/rules`).set(auth) },
+  // The world's cameras are not reachable: a visible camera answers 404 "gave no picture", like a hidden one.
+  { route: 'GET /cameras/:id/frame', roles: ALL, ok: 404, run: ({ t, auth }, s) => t.http.get(`/cameras/${CAMERA[s]}/frame`).set(auth) },
   {
     route: 'POST /cameras',
     roles: WRITERS,
