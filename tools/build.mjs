@@ -35,7 +35,7 @@ async function isStale(src, out) {
 export async function build() {
   const options = swcOptions();
   let compiled = 0;
-  const dirs = [path.join(root, 'bench')];
+  const dirs = [path.join(root, 'bench'), path.join(root, 'tools')];
   for (const top of ['apps', 'libs']) {
     for (const project of await readdir(path.join(root, top))) dirs.push(path.join(root, top, project, 'src'));
   }
