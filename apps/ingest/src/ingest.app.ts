@@ -3,6 +3,10 @@ import { Redis } from 'ioredis';
 import { createLogger, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
 import { CameraConfigStore, CameraLeases, CameraStatusStream, FrameStore, FramesQueue, FrameUploader, HotMarks, InflightGate } from '@xl/queue';
 import { IngestMetrics } from './metrics';
+import { EvidenceResultStream } from '@xl/queue';
+import { ClipService } from './recording/clip-service';
+import { FileEvidenceWriter, RedisClipRequestFeed } from './recording/evidence.repository';
+import { recordedPipeline, segmentRecorderFactory } from './recording/recorded-pipeline';
 import { FileCameraSource, RedisCameraSource } from './repositories/camera-source.repository';
 import { RedisFramePublisher } from './repositories/frame-publisher.repository';
 import { cameraReaderFactory } from './repositories/frame-source.repository';
@@ -40,11 +44,32 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
   const cameras = settings.CAMERAS_FILE
     ? new FileCameraSource(settings.CAMERAS_FILE)
     : new RedisCameraSource(new CameraConfigStore(redis, { keyPrefix }), log);
+  // Evidence clips: only with a recording directory and the shared evidence directory (settings.ts).
+  const clips =
+    settings.RECORDING_DIR && settings.EVIDENCE_DIR
+      ? new ClipService(
+          {
+            requests: new RedisClipRequestFeed(redis, keyPrefix, log),
+            results: new EvidenceResultStream(redis, { keyPrefix }),
+            writer: new FileEvidenceWriter(settings.EVIDENCE_DIR, { ffmpegPath: settings.FFMPEG_PATH, ffprobePath: settings.FFPROBE_PATH }),
+            log,
+            ingestId: settings.INGEST_ID,
+          },
+          { tickMs: 500 },
+        )
+      : null;
+  const recorders = settings.RECORDING_DIR
+    ? segmentRecorderFactory({ recordingDir: settings.RECORDING_DIR, stopGraceMs: settings.STOP_GRACE_MS, ffmpegPath: settings.FFMPEG_PATH, ffprobePath: settings.FFPROBE_PATH }, log)
+    : null;
+  await clips?.start();
   const service = new IngestService(
     {
       cameras,
       leases: new CameraLeases(redis, { ownerId: settings.INGEST_ID, ttlMs: settings.LEASE_TTL_MS, keyPrefix }),
-      pipelines: (camera) => new CameraPipeline(camera, { sources, publisher, status, metrics, log, ingestId: settings.INGEST_ID }),
+      pipelines: (camera) => {
+        const frames = new CameraPipeline(camera, { sources, publisher, status, metrics, log, ingestId: settings.INGEST_ID });
+        return clips && recorders ? recordedPipeline(camera, frames, clips, recorders, log) : frames;
+      },
       metrics,
       log,
     },
@@ -69,6 +94,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
     probes,
     close: async () => {
       await service.stop();
+      await clips?.stop();
       await queue.close();
       await uploader?.close();
       await redis.quit().catch(() => redis.disconnect());

@@ -34,8 +34,20 @@ export const ingestSettingsSchema = z
       .default('direct')
       .describe("how frame bytes reach Redis: 'direct' writes them on a connection of their own without copying (a single Redis); 'ioredis' through the shared client (Redis Cluster, proxies)"),
     FFMPEG_PATH: z.string().min(1).optional().describe('ffmpeg binary; default: ffmpeg on the PATH'),
+    RECORDING_DIR: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("local directory of the cameras' rolling recordings (one folder per camera); unset: no recording, no evidence clips"),
+    EVIDENCE_DIR: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('shared evidence directory (the same volume alerts-api serves from): clips and high-resolution snapshots are written here; required with RECORDING_DIR'),
+    FFPROBE_PATH: z.string().min(1).optional().describe('ffprobe binary (measures the last segment of a recording run); default: ffprobe on the PATH'),
     STOP_GRACE_MS: int(100, 30_000, 1_000).describe("stopping ffmpeg: 'q' on stdin, SIGTERM after this, SIGKILL after twice this"),
   })
+  .refine((s) => !s.RECORDING_DIR || s.EVIDENCE_DIR, { message: 'RECORDING_DIR is set but EVIDENCE_DIR is not: clips would have nowhere to go', path: ['EVIDENCE_DIR'] })
   .transform((s) => ({
     ...s,
     // Renewal must beat expiry with room for a slow round trip.

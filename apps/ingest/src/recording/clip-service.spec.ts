@@ -1,0 +1,165 @@
+import { parseCamera } from '@xl/config';
+import type { ClipRequest, ClipResult } from '@xl/contracts';
+import { segmentFileName, type ClipPlan, type RecordedSegment } from '@xl/media';
+import { createLogger } from '@xl/observability';
+import { ClipService } from './clip-service';
+import type { ClipRequestFeed, EvidenceWriter, Recorder } from './ports';
+
+const log = createLogger('test', 'silent');
+const T0 = 1_800_000_000_000;
+const camera = parseCamera({ id: 'beach', url: 'rtsp://h/main', recording: { preSeconds: 10, postSeconds: 10, windowSeconds: 60, segmentSeconds: 2 } });
+
+/** A recorder whose ring is back-to-back 2 s segments from `from` to `until`. */
+class FakeRecorder implements Recorder {
+  pins = new Map<string, number>();
+  stopped = false;
+  constructor(
+    public from: number,
+    public until: number,
+  ) {}
+  segments(): RecordedSegment[] {
+    const out: RecordedSegment[] = [];
+    for (let t = this.from; t + 2000 <= this.until; t += 2000) out.push({ file: `/rec/${segmentFileName(t, 2000)}`, startMs: t, durationMs: 2000 });
+    return out;
+  }
+  get recordedUntil() {
+    const s = this.segments();
+    return s.length ? s[s.length - 1].startMs + 2000 : 0;
+  }
+  pin(key: string, fromMs: number) {
+    this.pins.set(key, fromMs);
+  }
+  unpin(key: string) {
+    this.pins.delete(key);
+  }
+  async start() {}
+  async stop() {
+    this.stopped = true;
+  }
+}
+
+function setup(options: { recent?: ClipRequest[]; existing?: string[] } = {}) {
+  let now = T0;
+  const results: ClipResult[] = [];
+  const cuts: Array<{ plan: ClipPlan; path: string }> = [];
+  const snapshots: Array<{ segment: RecordedSegment; atMs: number }> = [];
+  const requests: ClipRequestFeed = { follow: async () => async () => undefined, since: async () => options.recent ?? [] };
+  const writer: EvidenceWriter = {
+    clipPath: (c, a) => `clips/${c}/${a}.mp4`,
+    snapshotPath: (c, a) => `snapshots/${c}/${a}.jpg`,
+    exists: async (p) => (options.existing ?? []).includes(p),
+    cut: async (plan, path) => {
+      cuts.push({ plan, path });
+      return 1000;
+    },
+    snapshot: async (segment, atMs) => {
+      snapshots.push({ segment, atMs });
+      return 100;
+    },
+  };
+  const service = new ClipService(
+    { requests, results: { publish: async (r) => results.push(r) }, writer, log, ingestId: 'ingest-a', now: () => now },
+    { tickMs: 1000 },
+  );
+  return { service, results, cuts, snapshots, advance: (ms: number) => (now += ms), at: () => now };
+}
+
+const request = (over: Partial<ClipRequest> = {}): ClipRequest => ({ alertId: 'a1', cameraId: 'beach', startedAt: T0, lastAt: T0, snapshotAt: T0 + 500, requestedAt: T0, ...over });
+
+describe('ClipService', () => {
+  it('cuts [start − pre, last + post] once a closed segment reaches the end, with a snapshot at the alert frame', async () => {
+    const { service, results, cuts, snapshots, advance } = setup();
+    const recorder = new FakeRecorder(T0 - 30_000, T0 + 5_000);
+    await service.attach(camera, recorder);
+    service.onRequest(request());
+    expect(recorder.pins.get('a1')).toBe(T0 - 10_000); // the pre-roll stays on disk meanwhile
+    await service.tick();
+    expect(cuts).toHaveLength(0); // the post window has not passed
+    recorder.until = T0 + 12_000;
+    advance(12_000);
+    await service.tick();
+    expect(cuts).toHaveLength(1);
+    expect(cuts[0].plan).toMatchObject({ clipFrom: T0 - 10_000, clipTo: T0 + 10_000, durationMs: 20_000, offsetMs: 0 });
+    expect(snapshots[0].segment.startMs).toBe(T0);
+    expect(results).toEqual([
+      expect.objectContaining({ alertId: 'a1', status: 'complete', clipPath: 'clips/beach/a1.mp4', snapshotPath: 'snapshots/beach/a1.jpg', bytes: 1100, ingestId: 'ingest-a' }),
+    ]);
+    expect(results[0].reason).toBeUndefined();
+  });
+
+  it('extends the same clip when the alert is updated (zone_enter, then vanish_in_water)', async () => {
+    const { service, results, cuts, advance } = setup();
+    const recorder = new FakeRecorder(T0 - 30_000, T0 + 12_000);
+    await service.attach(camera, recorder);
+    service.onRequest(request());
+    advance(12_000);
+    await service.tick();
+    service.onRequest(request({ lastAt: T0 + 6_000, snapshotAt: T0 + 6_000, requestedAt: T0 + 12_000 }));
+    recorder.until = T0 + 18_000;
+    advance(6_000);
+    await service.tick();
+    expect(cuts.map((c) => [c.path, c.plan.clipFrom - T0, c.plan.clipTo - T0])).toEqual([
+      ['clips/beach/a1.mp4', -10_000, 10_000],
+      ['clips/beach/a1.mp4', -10_000, 16_000],
+    ]);
+    expect(results.map((r) => r.requestedTo - T0)).toEqual([10_000, 16_000]);
+  });
+
+  it('a camera that went offline mid-clip gives a shorter clip, flagged, after a grace period', async () => {
+    const { service, results, cuts, advance } = setup();
+    const recorder = new FakeRecorder(T0 - 30_000, T0 + 4_000); // nothing after +4 s
+    await service.attach(camera, recorder);
+    service.onRequest(request());
+    advance(12_000);
+    await service.tick();
+    expect(cuts).toHaveLength(0); // still waiting: the recorder may be catching up
+    advance(10_000); // post window + 2 segments + stallSeconds (6 s) passed
+    await service.tick();
+    expect(cuts[0].plan).toMatchObject({ clipTo: T0 + 4_000, durationMs: 14_000 });
+    expect(results[0]).toMatchObject({ status: 'truncated', reason: 'camera_offline', clipFrom: T0 - 10_000, clipTo: T0 + 4_000 });
+  });
+
+  it('reports a recording that began after the pre-roll, and a window with nothing recorded', async () => {
+    const { service, results, advance } = setup();
+    await service.attach(camera, new FakeRecorder(T0 - 4_000, T0 + 20_000));
+    service.onRequest(request());
+    service.onRequest(request({ alertId: 'a2', startedAt: T0 - 50_000, lastAt: T0 - 50_000 }));
+    advance(12_000);
+    await service.tick();
+    expect(results.find((r) => r.alertId === 'a1')).toMatchObject({ status: 'truncated', reason: 'recording_started_late' });
+    expect(results.find((r) => r.alertId === 'a2')).toMatchObject({ status: 'unavailable', reason: 'no_segments', bytes: 0 });
+  });
+
+  it('answers for a camera that does not record, and ignores cameras it does not own', async () => {
+    const { service, results, advance } = setup();
+    await service.attach({ ...camera, recording: { ...camera.recording, enabled: false } }, null);
+    service.onRequest(request());
+    service.onRequest(request({ alertId: 'other', cameraId: 'elsewhere' }));
+    advance(30_000);
+    await service.tick();
+    expect(results).toEqual([expect.objectContaining({ alertId: 'a1', status: 'unavailable', reason: 'recording_disabled' })]);
+  });
+
+  it('hands over: stops the recorder, then cuts what is pending from what was recorded', async () => {
+    const { service, results, cuts } = setup();
+    const recorder = new FakeRecorder(T0 - 30_000, T0 + 4_000);
+    await service.attach(camera, recorder);
+    service.onRequest(request());
+    await service.detach('beach');
+    expect(recorder.stopped).toBe(true);
+    expect(cuts).toHaveLength(1);
+    expect(results[0]).toMatchObject({ status: 'truncated', reason: 'handover', clipTo: T0 + 4_000 });
+    service.onRequest(request({ alertId: 'a3' }));
+    await service.tick();
+    expect(results).toHaveLength(1); // no longer ours
+  });
+
+  it("taking a camera over, picks up its recent requests unless the previous owner's clip exists", async () => {
+    const recent = [request({ alertId: 'done' }), request({ alertId: 'orphan' }), request({ alertId: 'x', cameraId: 'other' })];
+    const { service, results, advance } = setup({ recent, existing: ['clips/beach/done.mp4'] });
+    await service.attach(camera, new FakeRecorder(T0 - 2_000, T0 + 12_000));
+    advance(12_000);
+    await service.tick();
+    expect(results.map((r) => [r.alertId, r.status, r.reason])).toEqual([['orphan', 'truncated', 'recording_started_late']]);
+  });
+});

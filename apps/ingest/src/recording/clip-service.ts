@@ -1,0 +1,210 @@
+// Evidence clips of the cameras this ingest process owns. Orchestration only: requests come from
+// alerts-api through a stream, segments from each camera's recorder, files go to the shared evidence
+// directory through the writer, results back through a stream.
+import type { CameraConfig } from '@xl/config';
+import type { ClipRequest, ClipResult, ClipShortfall } from '@xl/contracts';
+import { planClip, segmentEnd, type ClipPlan } from '@xl/media';
+import type { Logger } from '@xl/observability';
+import { clipWindow, mergeRequests } from './clip-window';
+import type { ClipRequestFeed, ClipResultSink, EvidenceWriter, Recorder } from './ports';
+
+export interface ClipServiceDeps {
+  requests: ClipRequestFeed;
+  results: ClipResultSink;
+  writer: EvidenceWriter;
+  log: Logger;
+  ingestId: string;
+  now?: () => number;
+}
+
+export interface ClipServiceOptions {
+  /** How often pending clips are checked. */
+  tickMs: number;
+}
+
+interface Camera {
+  config: CameraConfig;
+  recorder: Recorder | null;
+}
+
+interface Clip {
+  request: ClipRequest;
+  /** End of the window the clip on disk covers; 0 while none was cut. */
+  cutTo: number;
+  /** When the clip was last cut; the entry is forgotten a window later. */
+  cutAt: number;
+}
+
+/** Segments may start this much after the previous one ended without it counting as a hole. */
+const GAP_TOLERANCE_MS = 500;
+
+export class ClipService {
+  private readonly cameras = new Map<string, Camera>();
+  private readonly clips = new Map<string, Clip>();
+  private timer: NodeJS.Timeout | null = null;
+  private unfollow: (() => Promise<void>) | null = null;
+  private serial: Promise<unknown> = Promise.resolve();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly deps: ClipServiceDeps,
+    private readonly options: ClipServiceOptions,
+  ) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    this.unfollow = await this.deps.requests.follow((request) => this.onRequest(request));
+    this.timer = setInterval(() => void this.tick(), this.options.tickMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.unfollow?.();
+    await this.serial;
+  }
+
+  /** A camera this process owns now. Requests of its recent alerts (another owner's, before) are picked up. */
+  async attach(config: CameraConfig, recorder: Recorder | null): Promise<void> {
+    this.cameras.set(config.id, { config, recorder });
+    const { preSeconds, postSeconds, windowSeconds } = config.recording;
+    const recent = await this.deps.requests.since(this.now() - (windowSeconds + preSeconds + postSeconds) * 1000);
+    for (const request of recent) {
+      if (request.cameraId !== config.id || this.clips.has(request.alertId)) continue;
+      // The previous owner cut it (possibly short, at hand-over): its clip stands, ours would lack the start.
+      if (await this.deps.writer.exists(this.deps.writer.clipPath(request.cameraId, request.alertId))) continue;
+      this.onRequest(request);
+    }
+  }
+
+  /**
+   * The camera leaves this process (lease lost or handed back, configuration changed): stop its
+   * recorder, then cut what is pending from what was recorded, flagged as cut short by the hand-over.
+   */
+  async detach(cameraId: string): Promise<void> {
+    const camera = this.cameras.get(cameraId);
+    if (!camera) return;
+    await camera.recorder?.stop();
+    await this.exclusive(async () => {
+      for (const [alertId, clip] of this.clips) {
+        if (clip.request.cameraId !== cameraId) continue;
+        if (clip.cutTo < clipWindow(clip.request, camera.config.recording).to) await this.cut(camera, clip, 'handover');
+        this.clips.delete(alertId);
+      }
+      this.cameras.delete(cameraId);
+    });
+  }
+
+  /** A request (or an update extending one) for a camera of this process. */
+  onRequest(request: ClipRequest): void {
+    const camera = this.cameras.get(request.cameraId);
+    if (!camera) return; // another process owns it
+    const known = this.clips.get(request.alertId);
+    const merged = known ? mergeRequests(known.request, request) : request;
+    this.clips.set(request.alertId, { request: merged, cutTo: known?.cutTo ?? 0, cutAt: known?.cutAt ?? 0 });
+    camera.recorder?.pin(request.alertId, clipWindow(merged, camera.config.recording).from);
+  }
+
+  /** Cuts every clip whose window has passed (or that waited long enough); forgets old ones. */
+  tick(): Promise<void> {
+    return this.exclusive(async () => {
+      const now = this.now();
+      for (const [alertId, clip] of this.clips) {
+        const camera = this.cameras.get(clip.request.cameraId);
+        if (!camera) continue;
+        const { recording, watchdog } = camera.config;
+        const { to } = clipWindow(clip.request, recording);
+        if (clip.cutTo >= to) {
+          // Kept a window long so that an update can still extend it (its segments stay pinned).
+          if (now - clip.cutAt > recording.windowSeconds * 1000) {
+            camera.recorder?.unpin(alertId);
+            this.clips.delete(alertId);
+          }
+          continue;
+        }
+        // Due once a closed segment reaches the end, or after a grace for a camera that stopped delivering.
+        const graceMs = (2 * recording.segmentSeconds + watchdog.stallSeconds) * 1000;
+        const recorded = camera.recorder ? camera.recorder.recordedUntil >= to : false;
+        if (recorded || now >= to + graceMs) await this.cut(camera, clip, null);
+      }
+    });
+  }
+
+  private async cut(camera: Camera, clip: Clip, handover: 'handover' | null): Promise<void> {
+    const { request } = clip;
+    const { from, to } = clipWindow(request, camera.config.recording);
+    clip.cutTo = to;
+    clip.cutAt = this.now();
+    const base: ClipResult = {
+      alertId: request.alertId,
+      cameraId: request.cameraId,
+      status: 'unavailable',
+      requestedFrom: from,
+      requestedTo: to,
+      bytes: 0,
+      ingestId: this.deps.ingestId,
+      at: this.now(),
+    };
+    const plan = camera.recorder ? planClip(camera.recorder.segments(), from, to, GAP_TOLERANCE_MS) : null;
+    let result: ClipResult;
+    if (!camera.recorder || !camera.config.recording.enabled) result = { ...base, reason: 'recording_disabled' };
+    else if (!plan) result = { ...base, reason: 'no_segments' };
+    else result = await this.write(base, plan, request, handover);
+    this.deps.log.info(
+      { camera: request.cameraId, alertId: request.alertId, status: result.status, reason: result.reason, seconds: plan ? plan.durationMs / 1000 : 0 },
+      'evidence clip',
+    );
+    try {
+      await this.deps.results.publish(result);
+    } catch (err) {
+      this.deps.log.error({ camera: request.cameraId, alertId: request.alertId, err: (err as Error).message }, 'evidence result not published');
+    }
+  }
+
+  private async write(base: ClipResult, plan: ClipPlan, request: ClipRequest, handover: 'handover' | null): Promise<ClipResult> {
+    const { writer } = this.deps;
+    const clipPath = writer.clipPath(request.cameraId, request.alertId);
+    let bytes: number;
+    try {
+      bytes = await writer.cut(plan, clipPath);
+    } catch (err) {
+      this.deps.log.error({ camera: request.cameraId, alertId: request.alertId, err: (err as Error).message }, 'cutting the evidence clip failed');
+      return { ...base, reason: 'cut_failed' };
+    }
+    let snapshotPath: string | undefined;
+    // The keyframe at or before the alert's frame: in the last segment starting at or before it.
+    const segment = [...plan.segments].reverse().find((s) => s.startMs <= request.snapshotAt) ?? plan.segments[0];
+    if (request.snapshotAt <= segmentEnd(plan.segments[plan.segments.length - 1])) {
+      try {
+        const path = writer.snapshotPath(request.cameraId, request.alertId);
+        bytes += await writer.snapshot(segment, request.snapshotAt, path);
+        snapshotPath = path;
+      } catch (err) {
+        this.deps.log.warn({ camera: request.cameraId, alertId: request.alertId, err: (err as Error).message }, 'high-resolution snapshot failed; the clip is kept');
+      }
+    }
+    const shortfall: ClipShortfall | undefined = plan.startedLate
+      ? 'recording_started_late'
+      : plan.endedEarly
+        ? (handover ?? 'camera_offline')
+        : undefined;
+    return {
+      ...base,
+      status: shortfall ? 'truncated' : 'complete',
+      ...(shortfall ? { reason: shortfall } : {}),
+      clipPath,
+      ...(snapshotPath ? { snapshotPath } : {}),
+      clipFrom: plan.clipFrom,
+      clipTo: plan.clipTo,
+      bytes,
+    };
+  }
+
+  /** Ticks and hand-overs never interleave (a clip is never cut twice at once). */
+  private exclusive(fn: () => Promise<void>): Promise<void> {
+    const next = this.serial.then(fn, fn).catch((err: Error) => this.deps.log.error({ err: err.message }, 'evidence clips: round failed'));
+    this.serial = next;
+    return next;
+  }
+}

@@ -1,0 +1,92 @@
+// The clip service's side effects: the request and result streams in Redis, evidence files in the
+// shared evidence directory (cut with ffmpeg from the camera's segments).
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import type { ClipRequest } from '@xl/contracts';
+import { cutClip, keyframeSnapshot, type ClipPlan, type EvidenceToolOptions, type RecordedSegment } from '@xl/media';
+import type { Logger } from '@xl/observability';
+import { EvidenceRequestStream } from '@xl/queue';
+import type { ClipRequestFeed, EvidenceWriter } from './ports';
+
+const BLOCK_MS = 2000;
+
+/** Follows the request stream on a connection of its own (blocking reads). */
+export class RedisClipRequestFeed implements ClipRequestFeed {
+  private readonly stream: EvidenceRequestStream;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+    private readonly log: Logger,
+  ) {
+    this.stream = new EvidenceRequestStream(redis, { keyPrefix });
+  }
+
+  async since(sinceMs: number): Promise<ClipRequest[]> {
+    return (await this.stream.since(sinceMs)).map((item) => item.value);
+  }
+
+  async follow(onRequest: (request: ClipRequest) => void): Promise<() => Promise<void>> {
+    const conn = this.redis.duplicate();
+    conn.on('error', (err) => this.log.warn({ err: err.message }, 'evidence request reader: redis error'));
+    const blocking = new EvidenceRequestStream(conn, { keyPrefix: this.keyPrefix });
+    let after = await this.stream.lastId();
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        try {
+          for (const item of await blocking.read(after, { blockMs: BLOCK_MS })) {
+            after = item.id;
+            onRequest(item.value);
+          }
+        } catch (err) {
+          if (!running) break;
+          this.log.warn({ err: (err as Error).message }, 'reading evidence requests failed; retrying');
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      }
+    })();
+    return async () => {
+      running = false;
+      conn.disconnect();
+      await loop;
+    };
+  }
+}
+
+/** Evidence files under the shared directory: clips/<camera>/<alert>.mp4, snapshots/<camera>/<alert>.jpg. */
+export class FileEvidenceWriter implements EvidenceWriter {
+  constructor(
+    private readonly evidenceDir: string,
+    private readonly tools: EvidenceToolOptions = {},
+  ) {}
+
+  clipPath(cameraId: string, alertId: string): string {
+    return path.posix.join('clips', cameraId, `${safeName(alertId)}.mp4`);
+  }
+
+  snapshotPath(cameraId: string, alertId: string): string {
+    return path.posix.join('snapshots', cameraId, `${safeName(alertId)}.jpg`);
+  }
+
+  async exists(relativePath: string): Promise<boolean> {
+    return access(path.join(this.evidenceDir, relativePath)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  cut(plan: ClipPlan, relativePath: string): Promise<number> {
+    return cutClip(plan, path.join(this.evidenceDir, relativePath), this.tools);
+  }
+
+  snapshot(segment: RecordedSegment, atMs: number, relativePath: string): Promise<number> {
+    return keyframeSnapshot(segment, atMs, path.join(this.evidenceDir, relativePath), this.tools);
+  }
+}
+
+/** Alert ids are ours (hex-ish with ':' and '#'); anything else becomes '_' so a name never leaves its folder. */
+function safeName(id: string): string {
+  return id.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_');
+}

@@ -1,0 +1,37 @@
+// What the clip service needs from the outside world; real implementations in evidence.repository.ts.
+import type { ClipRequest, ClipResult } from '@xl/contracts';
+import type { ClipPlan, RecordedSegment } from '@xl/media';
+
+/** A camera's rolling recording (SegmentRecorder in @xl/media). */
+export interface Recorder {
+  segments(): RecordedSegment[];
+  /** Wall-clock end of the newest closed segment. */
+  readonly recordedUntil: number;
+  pin(key: string, fromMs: number): void;
+  unpin(key: string): void;
+  start(): Promise<void>;
+  /** Resolves once the last segment is closed and in the ring. */
+  stop(): Promise<void>;
+}
+
+export interface ClipRequestFeed {
+  /** Calls `onRequest` for every request added from now on; resolves to a stop function. */
+  follow(onRequest: (request: ClipRequest) => void): Promise<() => Promise<void>>;
+  /** Requests added since `sinceMs`, oldest first. */
+  since(sinceMs: number): Promise<ClipRequest[]>;
+}
+
+export interface ClipResultSink {
+  publish(result: ClipResult): Promise<unknown>;
+}
+
+/** Writes evidence into the shared evidence directory (paths relative to it). */
+export interface EvidenceWriter {
+  clipPath(cameraId: string, alertId: string): string;
+  snapshotPath(cameraId: string, alertId: string): string;
+  exists(relativePath: string): Promise<boolean>;
+  /** Resolves to the clip's size in bytes. */
+  cut(plan: ClipPlan, relativePath: string): Promise<number>;
+  /** Resolves to the JPEG's size in bytes. */
+  snapshot(segment: RecordedSegment, atMs: number, relativePath: string): Promise<number>;
+}
