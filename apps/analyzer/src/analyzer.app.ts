@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { FRAMES_QUEUE, type FrameJob } from '@xl/contracts';
 import { createPoolDetector, loadModel, type PoolDetector } from '@xl/detection';
 import { createLogger, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
-import { CameraConfigStore, FrameStore, HotMarks, InflightGate } from '@xl/queue';
+import { CameraConfigStore, FrameStore, HotMarks, InflightGate, redisRetryStrategy } from '@xl/queue';
 import { FrameJobProcessor } from './frame-job.processor';
 import { AnalyzerMetrics } from './metrics';
 import { FrameAnalyzer } from './pipeline/frame-analyzer';
@@ -24,10 +24,10 @@ export interface AnalyzerApp {
 
 /** Wires the analyzer: Redis, the detector pool, the frames worker, probes. No logic lives here. */
 export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = createLogger('analyzer')): Promise<AnalyzerApp> {
-  const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: null });
+  const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: null, retryStrategy: redisRetryStrategy });
   // Frames, gates, hot marks and state: commands of concurrent jobs issued in the same tick share one
   // write (auto-pipelining); BullMQ keeps connections of its own.
-  const data = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: true });
+  const data = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: true, retryStrategy: redisRetryStrategy });
   for (const conn of [redis, data]) conn.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const metrics = new AnalyzerMetrics();
 

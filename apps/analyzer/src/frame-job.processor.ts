@@ -125,7 +125,7 @@ export class FrameJobProcessor {
       const snapshotPath = event.kind === 'created' ? await this.snapshot(event, { ...frame, data: result.pixels }, runtime) : undefined;
       await this.alerts.emit({ ...event, kind: event.kind, snapshotPath });
       this.metrics.alerts.inc({ rule: event.rule, kind: event.kind });
-      this.log.info({ camera: job.cameraId, rule: event.rule, alertId: event.alertId, kind: event.kind, severity: event.severity, trackId: event.trackId }, event.message);
+      this.log.info({ camera: job.cameraId, rule: event.rule, alertId: event.alertId, kind: event.kind, severity: event.severity, trackId: event.trackId, relatedAlertId: event.relatedAlertId }, event.message);
     }
 
     const [stored] = await Promise.all([this.states.save(job.cameraId, result.state), result.live ? this.markHot(job.cameraId) : undefined]);

@@ -1,7 +1,7 @@
 // Wires ingest: Redis adapters, the ffmpeg reader factory, the services, probes. No logic lives here.
 import { Redis } from 'ioredis';
 import { createLogger, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
-import { CameraConfigStore, CameraLeases, CameraStatusStream, FrameStore, FramesQueue, FrameUploader, HotMarks, InflightGate } from '@xl/queue';
+import { CameraConfigStore, CameraLeases, CameraStatusStream, FrameStore, FramesQueue, FrameUploader, HotMarks, InflightGate, redisRetryStrategy } from '@xl/queue';
 import { IngestMetrics } from './metrics';
 import { EvidenceResultStream } from '@xl/queue';
 import { ClipService } from './recording/clip-service';
@@ -23,7 +23,7 @@ export interface IngestApp {
 }
 
 export async function startIngest(settings: IngestSettings, log: Logger = createLogger('ingest')): Promise<IngestApp> {
-  const redis = new Redis(settings.REDIS_URL, { lazyConnect: false });
+  const redis = new Redis(settings.REDIS_URL, { lazyConnect: false, retryStrategy: redisRetryStrategy });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const keyPrefix = settings.KEY_PREFIX;
   const metrics = new IngestMetrics();

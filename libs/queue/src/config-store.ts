@@ -59,6 +59,9 @@ export class CameraConfigStore {
    */
   async subscribe(onChange: (message: ConfigChangedMessage) => void): Promise<{ close(): Promise<void> }> {
     const subscriber = this.redis.duplicate();
+    // It reconnects and resubscribes by itself; the main connection's handler already reports the
+    // outage. Without a listener ioredis prints every reconnect error as "Unhandled error event".
+    subscriber.on('error', () => undefined);
     subscriber.on('message', (channel: string, text: string) => {
       if (channel !== this.channel) return;
       let message: ConfigChangedMessage = { cameraIds: [], revision: 0 };

@@ -9,4 +9,5 @@ export { CameraLeases, fairShare, LEASE_HOLDERS_KEY, type CameraLeasesOptions } 
 export { CameraStatusStream, STATUS_FIELD, type CameraStatusStreamOptions, type StatusEntry } from './status-stream';
 export { CameraConfigStore, type CameraConfigStoreOptions, type LoadedCameras } from './config-store';
 export { FramesQueue, type FramesQueueOptions } from './frames-queue';
+export { redisRetryStrategy } from './reconnect';
 export { EvidenceRequestStream, EvidenceResultStream, type EvidenceStreamOptions, type StreamItem } from './evidence-streams';

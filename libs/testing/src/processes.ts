@@ -7,8 +7,17 @@ import { repoRoot } from './shared-data';
 export interface ServiceProcess {
   name: string;
   child: ChildProcess;
+  /** stdout + stderr so far, when started with `captureOutput` (the last 4 MiB); '' otherwise. */
+  output(): string;
   stop(): Promise<void>;
 }
+
+export interface StartServiceOptions {
+  /** Keep stdout and stderr (e.g. to check that no password reaches them) instead of passing them through. */
+  captureOutput?: boolean;
+}
+
+const CAPTURE_LIMIT = 4 * 1024 * 1024;
 
 /** Starts a compiled app (`dist/apps/NAME/src/main.js`) with extra environment; logs go to the demo's stderr. */
 export function startService(
@@ -16,15 +25,24 @@ export function startService(
   app: string,
   env: Record<string, string | undefined>,
   onExit: (code: number | null) => void = () => undefined,
+  options: StartServiceOptions = {},
 ): ServiceProcess {
   const child = spawn(process.execPath, ['--enable-source-maps', path.join(repoRoot, 'dist', 'apps', app, 'src', 'main.js')], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', options.captureOutput ? 'pipe' : 'inherit', options.captureOutput ? 'pipe' : 'inherit'],
   });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    if (output.length > CAPTURE_LIMIT) output = output.slice(-CAPTURE_LIMIT / 2);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   child.on('exit', (code) => onExit(code));
   return {
     name,
     child,
+    output: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

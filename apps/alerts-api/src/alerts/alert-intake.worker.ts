@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { ALERTS_QUEUE } from '@xl/contracts';
+import { redisRetryStrategy } from '@xl/queue';
 import type { Logger } from '@xl/observability';
 import { formatPath } from '../common/zod-pipe';
 import { ApiMetrics } from '../core/api-metrics';
@@ -27,7 +28,7 @@ export class AlertIntakeWorker implements OnApplicationBootstrap, OnModuleDestro
   onApplicationBootstrap(): void {
     if (!this.settings.runWorkers) return;
     this.worker = new Worker(ALERTS_QUEUE, (job: Job) => this.process(job), {
-      connection: { url: this.settings.redisUrl, maxRetriesPerRequest: null },
+      connection: { url: this.settings.redisUrl, maxRetriesPerRequest: null, retryStrategy: redisRetryStrategy },
       prefix: this.settings.queuePrefix,
       concurrency: this.settings.intakeConcurrency,
     });

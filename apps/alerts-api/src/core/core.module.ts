@@ -1,5 +1,6 @@
 import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { redisRetryStrategy } from '@xl/queue';
 import type { Logger } from '@xl/observability';
 import { Registry } from 'prom-client';
 import type { DatabaseHandle } from '../db/database';
@@ -36,7 +37,7 @@ class CoreShutdown implements OnApplicationShutdown {
 @Module({})
 export class CoreModule {
   static forRoot(resources: CoreResources): DynamicModule {
-    const redis = new Redis(resources.settings.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
+    const redis = new Redis(resources.settings.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false, retryStrategy: redisRetryStrategy });
     redis.on('error', (err) => resources.logger.warn({ err: err.message }, 'redis connection error'));
     const providers = [
       { provide: SETTINGS, useValue: resources.settings },

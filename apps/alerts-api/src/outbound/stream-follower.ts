@@ -33,7 +33,11 @@ export class StreamFollower {
     private readonly options: StreamFollowerOptions,
     private readonly handle: (events: LogEvent[]) => Promise<void>,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // Reconnects by itself; failed reads are logged by the loop. Without a listener ioredis prints
+    // every reconnect error of a Redis outage as "Unhandled error event".
+    conn.on('error', () => undefined);
+  }
 
   /** Creates the group at the stream's end if it is new: a new subscriber starts with new events. */
   async start(): Promise<void> {

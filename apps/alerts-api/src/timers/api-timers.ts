@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { type Job, Queue, Worker } from 'bullmq';
+import { redisRetryStrategy } from '@xl/queue';
 import type { Logger } from '@xl/observability';
 import { LOGGER } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
@@ -30,7 +31,7 @@ export class ApiTimers implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.queue = new Queue(TIMERS_QUEUE, {
-      connection: { url: settings.redisUrl },
+      connection: { url: settings.redisUrl, retryStrategy: redisRetryStrategy },
       prefix: settings.queuePrefix,
       defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 1000 }, attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
     });
@@ -45,7 +46,7 @@ export class ApiTimers implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     if (!this.settings.runWorkers) return;
     this.worker = new Worker(TIMERS_QUEUE, (job: Job) => this.run(job), {
-      connection: { url: this.settings.redisUrl, maxRetriesPerRequest: null },
+      connection: { url: this.settings.redisUrl, maxRetriesPerRequest: null, retryStrategy: redisRetryStrategy },
       prefix: this.settings.queuePrefix,
       concurrency: 4,
     });

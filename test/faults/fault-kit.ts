@@ -1,0 +1,65 @@
+// Small readings the fault tests share: polling, metrics of a running app, the alerts the analyzer
+// says it raised (its own log lines) and the alerts the API stored.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { scrape, type Pipeline, type PipelineApp } from '@xl/testing';
+import { parsePromText } from '../../apps/demo/src/prom-text';
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` until it is truthy; throws naming `what` after `timeoutMs`. */
+export async function waitUntil(what: string, check: () => Promise<unknown> | unknown, timeoutMs: number, stepMs = 200): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(stepMs);
+  }
+}
+
+/** Sum of a metric's samples matching `labels` on the app's /metrics (0 when it does not answer). */
+export async function metricTotal(app: PipelineApp, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = (await scrape(`${app.url}/metrics`)) ?? '';
+  return parsePromText(text)
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((sum, s) => sum + s.value, 0);
+}
+
+/**
+ * Alerts an analyzer raised (`kind: created`), from its JSON log lines (LOG_LEVEL=info): event id →
+ * the alert the API files it under (a vanish names the zone_enter alert it raises to critical).
+ */
+export function raisedAlerts(analyzer: PipelineApp): Map<string, string> {
+  const raised = new Map<string, string>();
+  for (const line of analyzer.output().split('\n')) {
+    if (!line.includes('"alertId"')) continue;
+    try {
+      const entry = JSON.parse(line) as { alertId?: string; kind?: string; relatedAlertId?: string };
+      if (entry.alertId && entry.kind === 'created') raised.set(entry.alertId, entry.relatedAlertId ?? entry.alertId);
+    } catch {
+      // not a log line of ours
+    }
+  }
+  return raised;
+}
+
+/** Every alert id the API returns to `token`, all pages. */
+export async function storedAlertIds(api: PipelineApp, token: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let cursor: string | null = null;
+  do {
+    const query: string = `limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const res = await fetch(`${api.url}/alerts?${query}`, { headers: { authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new Error(`GET /alerts on ${api.name}: ${res.status} ${await res.text()}`);
+    const page = (await res.json()) as { items: { id: string }[]; nextCursor: string | null };
+    for (const a of page.items) ids.add(a.id);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return ids;
+}
+
+/** With XL_FAULT_LOGS=DIR, each app's captured output goes to DIR/<test>-<app>.log (for a failed run). */
+export function keepLogs(test: string, pipeline: Pipeline | undefined): void {
+  const dir = process.env.XL_FAULT_LOGS;
+  if (!dir || !pipeline) return;
+  for (const app of pipeline.apps) writeFileSync(path.join(dir, `${test}-${app.name}.log`), app.output());
+}
