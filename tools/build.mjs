@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Compiles apps/*/src, libs/*/src and bench/ to dist/ with swc, keeping the layout so that the @xl/* aliases
-// (rewritten to relative paths by swc) resolve. Incremental by mtime; a full build takes ~1 s.
+// (rewritten to relative paths by swc) resolve. Incremental by mtime; a full build takes ~1 s. The web
+// console (apps/console) is bundled by vite into dist/apps/console when its sources changed.
 import { transformFile } from '@swc/core';
 import { createRequire } from 'node:module';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
@@ -32,12 +33,48 @@ async function isStale(src, out) {
   }
 }
 
+/** Newest modification time of the files under `dir` (0 when there are none). */
+async function newestMtime(dir) {
+  let newest = 0;
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? await newestMtime(full) : (await stat(full)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The web console (apps/console, Preact) is bundled by vite into dist/apps/console, only when a file
+ * of it is newer than the last bundle: vite is loaded only then, so the swc build stays fast.
+ */
+export async function buildConsole() {
+  const consoleDir = path.join(root, 'apps', 'console');
+  const sourcesMtime = Math.max(await newestMtime(path.join(consoleDir, 'src')), ...(await Promise.all(['index.html', 'vite.config.mts'].map((f) => stat(path.join(consoleDir, f)).then((s) => s.mtimeMs, () => 0)))));
+  if (sourcesMtime === 0) return false;
+  const builtMtime = await stat(path.join(outRoot, 'apps', 'console', 'index.html')).then((s) => s.mtimeMs, () => 0);
+  if (builtMtime >= sourcesMtime) return false;
+  const started = Date.now();
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: path.join(consoleDir, 'vite.config.mts'), logLevel: 'warn' });
+  console.error(`build: console bundled by vite in ${Date.now() - started} ms`);
+  return true;
+}
+
 export async function build() {
   const options = swcOptions();
   let compiled = 0;
   const dirs = [path.join(root, 'bench'), path.join(root, 'tools')];
   for (const top of ['apps', 'libs']) {
-    for (const project of await readdir(path.join(root, top))) dirs.push(path.join(root, top, project, 'src'));
+    for (const project of await readdir(path.join(root, top))) {
+      if (top === 'apps' && project === 'console') continue; // a browser app: bundled by vite below
+      dirs.push(path.join(root, top, project, 'src'));
+    }
   }
   {
     for (const dir of dirs) {
@@ -53,6 +90,7 @@ export async function build() {
       }
     }
   }
+  await buildConsole();
   return compiled;
 }
 

@@ -1,0 +1,98 @@
+import type { Alert, AlertDetail, Camera, Principal, Region, Rule, Zone, Line } from './types';
+
+/** An API error with the server's message (which names the field, value and bound). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Session {
+  token: string;
+  user: Principal;
+}
+
+export interface AlertQuery {
+  region?: string;
+  camera?: string;
+  rule?: string;
+  state?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+/** The REST API of alerts-api on the console's own origin; `onUnauthorized` logs the user out. */
+export class Api {
+  constructor(
+    private readonly token: string,
+    private readonly onUnauthorized: () => void,
+  ) {}
+
+  static async login(username: string, password: string): Promise<Session> {
+    const res = await fetch('/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new ApiError(res.status, messageOf(body, res.status));
+    const me = await fetch('/auth/me', { headers: { authorization: `Bearer ${body.accessToken}` } });
+    return { token: body.accessToken, user: (await me.json()) as Principal };
+  }
+
+  get bearer(): string {
+    return this.token;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(path, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    if (res.status === 401) this.onUnauthorized();
+    if (res.status === 204) return undefined as T;
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new ApiError(res.status, messageOf(data, res.status));
+    return data as T;
+  }
+
+  /** An image (snapshot, latest frame) as an object URL: <img> cannot send the bearer token. */
+  async imageUrl(path: string): Promise<string> {
+    const res = await fetch(path, { headers: { authorization: `Bearer ${this.token}` } });
+    if (!res.ok) throw new ApiError(res.status, messageOf(await res.json().catch(() => ({})), res.status));
+    return URL.createObjectURL(await res.blob());
+  }
+
+  alerts(q: AlertQuery = {}): Promise<{ items: Alert[]; nextCursor: string | null }> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params.set(k, String(v));
+    return this.request('GET', `/alerts?${params}`);
+  }
+  alert(id: string): Promise<AlertDetail> {
+    return this.request('GET', `/alerts/${encodeURIComponent(id)}`);
+  }
+  transition(id: string, action: 'acknowledge' | 'dispatch' | 'resolve' | 'seen', body: Record<string, string>): Promise<AlertDetail> {
+    return this.request('POST', `/alerts/${encodeURIComponent(id)}/${action}`, body);
+  }
+  cameras(): Promise<{ items: Camera[] }> {
+    return this.request('GET', '/cameras');
+  }
+  camera(id: string): Promise<Camera> {
+    return this.request('GET', `/cameras/${encodeURIComponent(id)}`);
+  }
+  saveZones(id: string, zones: Zone[], lines: Line[]): Promise<Camera> {
+    return this.request('PUT', `/cameras/${encodeURIComponent(id)}/zones`, { zones, lines });
+  }
+  saveRules(id: string, rules: Rule[] | null): Promise<Camera> {
+    return this.request('PUT', `/cameras/${encodeURIComponent(id)}/rules`, { rules });
+  }
+  regions(): Promise<{ items: Region[] }> {
+    return this.request('GET', '/regions');
+  }
+}
+
+function messageOf(body: unknown, status: number): string {
+  const message = (body as { message?: unknown })?.message;
+  return typeof message === 'string' ? message : Array.isArray(message) ? message.join('; ') : `HTTP ${status}`;
+}

@@ -1,0 +1,119 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { Api, type Session } from './api';
+import { AppContext, type AppContextValue } from './context';
+import { initialLang, type Lang, LANGS, translate, translateValue } from './i18n';
+import { AdminScreen } from './screens/admin';
+import { AlertDetailScreen } from './screens/alert-detail';
+import { AlertFeedScreen } from './screens/alert-feed';
+import { CameraWallScreen } from './screens/camera-wall';
+import { LoginScreen } from './screens/login';
+import { SchoolAlarm } from './screens/school-alarm';
+import { ZoneEditorScreen } from './screens/zone-editor';
+import { useFeed } from './use-feed';
+
+const BASE = '/console/';
+const SESSION_KEY = 'xl.console.session';
+
+function currentRoute(): string {
+  return location.pathname.startsWith(BASE) ? location.pathname.slice(BASE.length).replace(/\/$/, '') : '';
+}
+
+export function App() {
+  const [lang, setLang] = useState<Lang>(initialLang(localStorage.getItem('xl.console.lang')));
+  const [session, setSession] = useState<Session | null>(() => {
+    const raw = sessionStorage.getItem(SESSION_KEY);
+    return raw ? (JSON.parse(raw) as Session) : null;
+  });
+  const [route, setRoute] = useState(currentRoute());
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = translate(lang, 'app.title');
+    localStorage.setItem('xl.console.lang', lang);
+  }, [lang]);
+  useEffect(() => {
+    const onPop = () => setRoute(currentRoute());
+    addEventListener('popstate', onPop);
+    return () => removeEventListener('popstate', onPop);
+  }, []);
+
+  const login = (s: Session) => {
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(s));
+    setSession(s);
+  };
+  const logout = () => {
+    sessionStorage.removeItem(SESSION_KEY);
+    setSession(null);
+  };
+  const languageSwitch = (
+    <select data-testid="lang" aria-label={translate(lang, 'nav.language')} value={lang} onChange={(e) => setLang((e.target as HTMLSelectElement).value as Lang)}>
+      {LANGS.map((l) => (
+        <option value={l}>{l === 'zh-CN' ? '中文' : 'English'}</option>
+      ))}
+    </select>
+  );
+  if (!session) return <LoginScreen lang={lang} languageSwitch={languageSwitch} onLogin={login} />;
+  return <Console key={session.token} session={session} lang={lang} route={route} setRoute={setRoute} logout={logout} languageSwitch={languageSwitch} />;
+}
+
+interface ConsoleProps {
+  session: Session;
+  lang: Lang;
+  route: string;
+  setRoute(route: string): void;
+  logout(): void;
+  languageSwitch: preact.JSX.Element;
+}
+
+function Console({ session, lang, route, setRoute, logout, languageSwitch }: ConsoleProps) {
+  const api = useMemo(() => new Api(session.token, logout), [session.token]);
+  const t = (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate(lang, key, params);
+  const feed = useFeed(api, logout, () => translate(lang, 'school.warning'));
+  const navigate = (path: string) => {
+    history.pushState(null, '', BASE + path);
+    setRoute(path);
+  };
+  const ctx: AppContextValue = { api, user: session.user, lang, t, tv: (p, v) => translateValue(lang, p, v), navigate, feed };
+  const role = session.user.role;
+  const [screen, ...args] = route.split('/').map(decodeURIComponent);
+  const nav = [
+    ['', 'nav.alerts', true],
+    ['cameras', 'nav.cameras', role !== 'school'],
+    ['admin', 'nav.admin', role === 'admin'],
+  ] as const;
+  return (
+    <AppContext.Provider value={ctx}>
+      <header class="top">
+        <strong>{t('app.title')}</strong>
+        <nav>
+          {nav.filter(([, , shown]) => shown).map(([path, key]) => (
+            <a href={BASE + path} data-testid={`nav-${path || 'alerts'}`} class={screen === path || (path === '' && screen === 'alerts') ? 'active' : ''} onClick={(e) => (e.preventDefault(), navigate(path))}>
+              {t(key)}
+            </a>
+          ))}
+        </nav>
+        <span class="user" data-testid="user">
+          {session.user.name} · {session.user.role}
+        </span>
+        {languageSwitch}
+        <button data-testid="logout" onClick={logout}>
+          {t('nav.logout')}
+        </button>
+      </header>
+      <main>
+        {screen === 'alerts' && args[0] ? (
+          <AlertDetailScreen id={args[0]} />
+        ) : screen === 'cameras' && args[1] === 'zones' && role !== 'school' ? (
+          <ZoneEditorScreen cameraId={args[0]} />
+        ) : screen === 'cameras' && role !== 'school' ? (
+          <CameraWallScreen />
+        ) : screen === 'admin' && role === 'admin' ? (
+          <AdminScreen />
+        ) : (
+          <AlertFeedScreen />
+        )}
+      </main>
+      {role === 'school' && <SchoolAlarm />}
+    </AppContext.Provider>
+  );
+}

@@ -1,0 +1,204 @@
+import { useEffect, useState } from 'preact/hooks';
+import { useApp } from '../context';
+import type { MessageKey } from '../i18n';
+
+type Row = Record<string, unknown> & { id: string };
+
+interface FieldSpec {
+  name: string;
+  label: MessageKey | string;
+  type?: 'text' | 'password' | 'select' | 'list' | 'checkbox';
+  options?: string[];
+  required?: boolean;
+}
+
+interface TabSpec {
+  key: MessageKey;
+  path: string;
+  columns: string[];
+  fields: FieldSpec[];
+  /** DELETE verb shown (revoke for keys). */
+  remove: MessageKey;
+  /** Response field shown once after creating (key, secret). */
+  secret?: string;
+  note?: MessageKey;
+}
+
+const ROLES = ['admin', 'operator', 'school', 'viewer'];
+const TABS: TabSpec[] = [
+  {
+    key: 'admin.users',
+    path: '/users',
+    columns: ['username', 'displayName', 'role', 'regionIds', 'cameraIds', 'disabled'],
+    fields: [
+      { name: 'username', label: 'login.username', required: true },
+      { name: 'password', label: 'login.password', type: 'password', required: true },
+      { name: 'role', label: 'admin.role', type: 'select', options: ROLES },
+      { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
+      { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
+    ],
+    remove: 'admin.delete',
+  },
+  {
+    key: 'admin.regions',
+    path: '/regions',
+    columns: ['id', 'name', 'level', 'parentId'],
+    fields: [
+      { name: 'id', label: 'zones.id', required: true },
+      { name: 'name', label: 'zones.name', required: true },
+      { name: 'level', label: 'admin.level', type: 'select', options: ['city', 'county', 'township', 'village'] },
+      { name: 'parentId', label: 'admin.parent' },
+    ],
+    remove: 'admin.delete',
+  },
+  {
+    key: 'admin.cameras',
+    path: '/cameras',
+    columns: ['id', 'name', 'regionId', 'url', 'subUrl', 'hasCredentials'],
+    fields: [
+      { name: 'id', label: 'zones.id', required: true },
+      { name: 'name', label: 'zones.name' },
+      { name: 'url', label: 'admin.url', type: 'password', required: true },
+      { name: 'subUrl', label: 'admin.subUrl', type: 'password' },
+      { name: 'regionId', label: 'filter.region' },
+    ],
+    remove: 'admin.delete',
+    note: 'admin.passwordHint',
+  },
+  {
+    key: 'admin.apiKeys',
+    path: '/api-keys',
+    columns: ['name', 'role', 'regionIds', 'cameraIds', 'lastUsedAt', 'revokedAt'],
+    fields: [
+      { name: 'name', label: 'zones.name', required: true },
+      { name: 'role', label: 'admin.role', type: 'select', options: ROLES },
+      { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
+      { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
+    ],
+    remove: 'admin.revoke',
+    secret: 'key',
+  },
+  {
+    key: 'admin.webhooks',
+    path: '/webhooks',
+    columns: ['name', 'url', 'eventTypes', 'minSeverity', 'regionIds', 'cameraIds', 'enabled'],
+    fields: [
+      { name: 'name', label: 'zones.name', required: true },
+      { name: 'url', label: 'admin.url', required: true },
+      { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
+      { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
+    ],
+    remove: 'admin.delete',
+    secret: 'secret',
+  },
+];
+
+export function AdminScreen() {
+  const { t } = useApp();
+  const [tab, setTab] = useState(0);
+  return (
+    <section class="admin">
+      <nav class="tabs">
+        {TABS.map((spec, i) => (
+          <button class={i === tab ? 'active' : ''} data-testid={`admin-tab-${spec.path.slice(1)}`} onClick={() => setTab(i)}>
+            {t(spec.key)}
+          </button>
+        ))}
+      </nav>
+      <ResourceTab key={tab} spec={TABS[tab]} />
+    </section>
+  );
+}
+
+function ResourceTab({ spec }: { spec: TabSpec }) {
+  const { api, t } = useApp();
+  const [rows, setRows] = useState<Row[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [secret, setSecret] = useState<string | null>(null);
+  const load = () => api.request<{ items: Row[] }>('GET', spec.path).then((r) => setRows(r.items), (err: Error) => setError(err.message));
+  useEffect(() => void load(), [spec.path]);
+  const label = (l: string) => (l.includes('.') ? t(l as MessageKey) : l);
+
+  const create = async (e: Event) => {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const data = new FormData(form);
+    const body: Record<string, unknown> = {};
+    for (const f of spec.fields) {
+      const raw = String(data.get(f.name) ?? '').trim();
+      if (f.type === 'list') body[f.name] = raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : [];
+      else if (raw) body[f.name] = raw;
+    }
+    try {
+      const created = await api.request<Record<string, unknown>>('POST', spec.path, body);
+      setSecret(spec.secret ? String(created[spec.secret]) : null);
+      setError(null);
+      form.reset();
+      await load();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  const remove = async (id: string) => {
+    try {
+      await api.request('DELETE', `${spec.path}/${encodeURIComponent(id)}`);
+      await load();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  const show = (v: unknown) => (Array.isArray(v) ? v.join(', ') : v === null || v === undefined ? '—' : typeof v === 'number' && v > 1e12 ? new Date(v).toLocaleString() : String(v));
+
+  return (
+    <div data-testid={`admin-${spec.path.slice(1)}`}>
+      {spec.note && <p class="hint">{t(spec.note)}</p>}
+      {error && <p class="error">{t('common.error', { message: error })}</p>}
+      {secret && (
+        <p class="secret" data-testid="shown-once">
+          {t('admin.shownOnce', { secret })}
+        </p>
+      )}
+      <table>
+        <thead>
+          <tr>
+            {spec.columns.map((c) => (
+              <th>{c}</th>
+            ))}
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr data-row-id={row.id}>
+              {spec.columns.map((c) => (
+                <td>{show(row[c])}</td>
+              ))}
+              <td>
+                <button onClick={() => void remove(row.id)}>{t(spec.remove)}</button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form class="create" onSubmit={create}>
+        {spec.fields.map((f) => (
+          <label>
+            {label(f.label)}
+            {f.type === 'select' ? (
+              <select name={f.name}>
+                {f.options?.map((o) => (
+                  <option value={o}>{o}</option>
+                ))}
+              </select>
+            ) : f.type === 'password' ? (
+              <input name={f.name} type="password" required={f.required} autocomplete="new-password" />
+            ) : (
+              <input name={f.name} type="text" required={f.required} autocomplete="off" />
+            )}
+          </label>
+        ))}
+        <button type="submit">{t('admin.create')}</button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,117 @@
+import { useEffect, useState } from 'preact/hooks';
+import { useApp } from '../context';
+import { formatTime } from '../format';
+import type { AlertDetail } from '../types';
+import { useImage } from '../use-image';
+
+export function AlertDetailScreen({ id }: { id: string }) {
+  const { api, t, tv, navigate, feed, user } = useApp();
+  const [alert, setAlert] = useState<AlertDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const pushed = feed.alerts.get(id);
+
+  // Reload when the feed pushes a change of this alert (another operator acted on it).
+  useEffect(() => {
+    api.alert(id).then(setAlert, (err: Error) => setError(err.message));
+  }, [api, id, pushed?.updatedAt]);
+  const snapshot = useImage(api, alert?.hasSnapshot ? alert.snapshotUrl : null);
+  const clip = useImage(api, alert?.clipUrl ?? null);
+
+  const act = async (action: 'acknowledge' | 'dispatch' | 'resolve', form: HTMLFormElement) => {
+    const body = Object.fromEntries([...new FormData(form)].filter(([, v]) => v !== '').map(([k, v]) => [k, String(v)]));
+    try {
+      const next = await api.transition(id, action, body);
+      setAlert(next);
+      feed.upsert(next);
+      setError(null);
+      form.reset();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  if (!alert) return <p>{error ? t('common.error', { message: error }) : t('common.loading')}</p>;
+  const canHandle = user.role === 'admin' || user.role === 'operator';
+  return (
+    <section class="detail" data-testid="alert-detail" data-state={alert.state}>
+      <a href="#" onClick={(e) => (e.preventDefault(), navigate(''))}>
+        ← {t('detail.back')}
+      </a>
+      <h2>
+        <span class={`sev sev-${alert.severity}`}>{tv('severity', alert.severity)}</span> {tv('rule', alert.rule)} — {alert.cameraName ?? alert.cameraId}
+      </h2>
+      <p>{alert.message}</p>
+      <div class="detail-grid">
+        <figure>
+          {snapshot.url ? <img src={snapshot.url} alt={t('detail.snapshot')} data-testid="snapshot" /> : <div class="placeholder">{t('detail.noSnapshot')}</div>}
+          <figcaption>{t('detail.snapshot')}</figcaption>
+        </figure>
+        <figure>
+          {clip.url ? <video src={clip.url} controls data-testid="clip" /> : <div class="placeholder">{t('detail.noClip')}</div>}
+          <figcaption>{t('detail.clip')}</figcaption>
+        </figure>
+        <dl>
+          <dt>{t('col.state')}</dt>
+          <dd data-testid="detail-state">{tv('state', alert.state)}</dd>
+          <dt>{t('col.camera')}</dt>
+          <dd>{alert.cameraName ?? alert.cameraId}</dd>
+          <dt>{t('detail.region')}</dt>
+          <dd>{alert.regionId ?? '—'}</dd>
+          <dt>{t('detail.zone')}</dt>
+          <dd>{alert.zoneId ?? '—'}</dd>
+          <dt>{t('col.rule')}</dt>
+          <dd>
+            {tv('rule', alert.rule)} ({alert.ruleId})
+          </dd>
+          <dt>{t('detail.started')}</dt>
+          <dd>{formatTime(alert.startedAt)}</dd>
+          <dt>{t('detail.captured')}</dt>
+          <dd>{formatTime(alert.capturedAt)}</dd>
+          <dt>{t('detail.escalation')}</dt>
+          <dd>{alert.escalationLevel}</dd>
+          <dt>{t('detail.assignee')}</dt>
+          <dd>{alert.assignee ?? '—'}</dd>
+          <dt>{t('detail.outcome')}</dt>
+          <dd>{alert.outcome ? tv('outcome', alert.outcome) : '—'}</dd>
+        </dl>
+      </div>
+      {error && <p class="error" data-testid="detail-error">{t('common.error', { message: error })}</p>}
+      <div class="actions">
+        {alert.state === 'open' && user.role !== 'viewer' && (
+          <form onSubmit={(e) => (e.preventDefault(), act('acknowledge', e.target as HTMLFormElement))}>
+            <input name="note" placeholder={t('detail.note')} />
+            <button data-testid="acknowledge">{t('action.acknowledge')}</button>
+          </form>
+        )}
+        {alert.state === 'acknowledged' && canHandle && (
+          <form onSubmit={(e) => (e.preventDefault(), act('dispatch', e.target as HTMLFormElement))}>
+            <input name="assignee" required placeholder={t('detail.assignee')} data-testid="assignee" />
+            <input name="note" placeholder={t('detail.note')} />
+            <button data-testid="dispatch">{t('action.dispatch')}</button>
+          </form>
+        )}
+        {(alert.state === 'acknowledged' || alert.state === 'dispatched') && canHandle && (
+          <form onSubmit={(e) => (e.preventDefault(), act('resolve', e.target as HTMLFormElement))}>
+            <select name="outcome" data-testid="outcome">
+              {['true_alarm', 'false_alarm', 'duplicate'].map((o) => (
+                <option value={o}>{tv('outcome', o)}</option>
+              ))}
+            </select>
+            <input name="note" placeholder={t('detail.note')} />
+            <button data-testid="resolve">{t('action.resolve')}</button>
+          </form>
+        )}
+      </div>
+      <h3>{t('detail.timeline')}</h3>
+      <ol class="timeline" data-testid="timeline">
+        {alert.transitions.map((tr) => (
+          <li data-action={tr.action}>
+            <time>{formatTime(tr.at)}</time> <strong>{tv('action', tr.action)}</strong> {tv('state', tr.from)} → {tv('state', tr.to)} · {tr.actor.name}
+            {tr.assignee && ` · ${tr.assignee}`}
+            {tr.outcome && ` · ${tv('outcome', tr.outcome)}`}
+            {tr.note && ` · “${tr.note}”`}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,149 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useApp } from '../context';
+import { matches, newestFirst, unacknowledgedCount } from '../feed-state';
+import { flatten, regionForest, subtreeIds } from '../region-tree';
+import type { Camera, Region } from '../types';
+import { formatTime, fromLocalInput } from '../format';
+
+const RULES = ['zone_enter', 'dwell', 'vanish_in_water', 'crowd', 'line_cross', 'camera_covered', 'camera_blurred', 'camera_frozen', 'camera_offline'];
+const STATES = ['open', 'acknowledged', 'dispatched', 'resolved'];
+
+interface Filters {
+  region: string;
+  camera: string;
+  rule: string;
+  state: string;
+  from: string;
+  to: string;
+}
+const NONE: Filters = { region: '', camera: '', rule: '', state: '', from: '', to: '' };
+
+export function AlertFeedScreen() {
+  const { api, t, tv, feed, navigate, user } = useApp();
+  const [regions, setRegions] = useState<Region[]>([]);
+  const [cameras, setCameras] = useState<Camera[]>([]);
+  const [draft, setDraft] = useState<Filters>(NONE);
+  const [filters, setFilters] = useState<Filters>(NONE);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (user.role !== 'school') void api.regions().then((r) => setRegions(r.items), () => undefined);
+    void api.cameras().then((r) => setCameras(r.items), () => undefined);
+  }, [api]);
+
+  const cameraIds = useMemo(() => {
+    if (!filters.region) return null;
+    const ids = subtreeIds(regions, filters.region);
+    return new Set(cameras.filter((c) => c.regionId && ids.has(c.regionId)).map((c) => c.id));
+  }, [filters.region, regions, cameras]);
+  const range = { from: fromLocalInput(filters.from), to: fromLocalInput(filters.to) };
+  const shown = newestFirst(feed.alerts.values()).filter((a) => matches(a, { cameraIds, camera: filters.camera, rule: filters.rule, state: filters.state, ...range }));
+
+  const apply = (next: Filters) => {
+    setFilters(next);
+    setError(null);
+    const r = { from: fromLocalInput(next.from), to: fromLocalInput(next.to) };
+    feed.load({ region: next.region, camera: next.camera, rule: next.rule, state: next.state, ...r }).catch((err: Error) => setError(err.message));
+  };
+  const field = (name: keyof Filters) => ({
+    value: draft[name],
+    onChange: (e: Event) => setDraft({ ...draft, [name]: (e.target as HTMLInputElement).value }),
+    'data-testid': `filter-${name}`,
+  });
+
+  return (
+    <section class="feed">
+      <div class="feed-head">
+        <span class={`badge ${unacknowledgedCount(feed.alerts.values()) ? 'badge-hot' : ''}`} data-testid="unacked">
+          {t('feed.unacknowledged', { count: unacknowledgedCount(feed.alerts.values()) })}
+        </span>
+        <span class={`conn ${feed.connected ? 'on' : 'off'}`} data-testid="connection">
+          {feed.connected ? t('feed.connected') : t('feed.reconnecting')}
+        </span>
+        {typeof Notification !== 'undefined' && Notification.permission === 'default' && (
+          <button onClick={() => void Notification.requestPermission()}>{t('feed.notifications')}</button>
+        )}
+      </div>
+      <form class="filters" onSubmit={(e) => (e.preventDefault(), apply(draft))}>
+        {user.role !== 'school' && (
+          <label>
+            {t('filter.region')}
+            <select {...field('region')}>
+              <option value="">{t('filter.any')}</option>
+              {flatten(regionForest(regions)).map((n) => (
+                <option value={n.region.id}>{'\u3000'.repeat(n.depth) + n.region.name}</option>
+              ))}
+            </select>
+          </label>
+        )}
+        <label>
+          {t('filter.camera')}
+          <select {...field('camera')}>
+            <option value="">{t('filter.any')}</option>
+            {cameras.map((c) => (
+              <option value={c.id}>{c.name ?? c.id}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('filter.rule')}
+          <select {...field('rule')}>
+            <option value="">{t('filter.any')}</option>
+            {RULES.map((r) => (
+              <option value={r}>{tv('rule', r)}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('filter.state')}
+          <select {...field('state')}>
+            <option value="">{t('filter.any')}</option>
+            {STATES.map((s) => (
+              <option value={s}>{tv('state', s)}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('filter.from')}
+          <input type="datetime-local" {...field('from')} />
+        </label>
+        <label>
+          {t('filter.to')}
+          <input type="datetime-local" {...field('to')} />
+        </label>
+        <button type="submit" data-testid="filter-apply">{t('filter.apply')}</button>
+        <button type="button" onClick={() => (setDraft(NONE), apply(NONE))}>
+          {t('filter.clear')}
+        </button>
+      </form>
+      {error && <p class="error">{t('common.error', { message: error })}</p>}
+      <table class="alerts" data-testid="alert-list">
+        <thead>
+          <tr>
+            <th>{t('col.time')}</th>
+            <th>{t('col.severity')}</th>
+            <th>{t('col.camera')}</th>
+            <th>{t('col.rule')}</th>
+            <th>{t('col.state')}</th>
+            <th>{t('col.message')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((a) => (
+            <tr key={a.id} class={`sev-${a.severity}`} data-testid="alert-row" data-alert-id={a.id} data-state={a.state} onClick={() => navigate(`alerts/${encodeURIComponent(a.id)}`)}>
+              <td>{formatTime(a.startedAt)}</td>
+              <td>
+                <span class={`sev sev-${a.severity}`}>{tv('severity', a.severity)}</span>
+              </td>
+              <td>{a.cameraName ?? a.cameraId}</td>
+              <td>{tv('rule', a.rule)}</td>
+              <td data-testid="alert-state">{tv('state', a.state)}</td>
+              <td>{a.message}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {shown.length === 0 && <p class="empty">{t('feed.empty')}</p>}
+    </section>
+  );
+}

@@ -1,0 +1,68 @@
+import { useState } from 'preact/hooks';
+import { useApp } from '../context';
+import type { Rule, Severity } from '../types';
+import { formatSchedule, parseSchedule } from '../zone-geometry';
+
+const SEVERITIES: Severity[] = ['info', 'warning', 'major', 'critical'];
+
+/**
+ * The camera's rules as a form: enabled, severity, schedule and every numeric parameter. `null`
+ * from onChange returns to the zone types' default rules. Bounds are the API's: a bad value comes
+ * back as a message naming the rule and field.
+ */
+export function RulesEditor({ rules, explicit, onChange }: { rules: Rule[]; explicit: boolean; onChange(rules: Rule[] | null): void }) {
+  const { t, tv } = useApp();
+  const [scheduleErrors, setScheduleErrors] = useState<Record<string, string>>({});
+  const update = (index: number, patch: Partial<Rule>) => onChange(rules.map((r, i) => (i === index ? ({ ...r, ...patch } as Rule) : r)));
+  return (
+    <div class="rules" data-testid="rules-editor">
+      <h3>{t('zones.rules')}</h3>
+      {!explicit && <p class="hint">{t('zones.defaults')}</p>}
+      {explicit && <button onClick={() => onChange(null)}>{t('zones.resetRules')}</button>}
+      {rules.map((rule, i) => (
+        <fieldset data-testid="rule" data-rule-id={rule.id}>
+          <legend>
+            {tv('rule', rule.type)} · {rule.id}
+            {rule.zone ? ` · ${rule.zone}` : ''}
+          </legend>
+          <label>
+            <input type="checkbox" checked={rule.enabled !== false} onChange={(e) => update(i, { enabled: (e.target as HTMLInputElement).checked })} />
+            {t('zones.enabled')}
+          </label>
+          <label>
+            {t('col.severity')}
+            <select value={rule.severity ?? ''} onChange={(e) => update(i, { severity: ((e.target as HTMLSelectElement).value || undefined) as Severity | undefined })}>
+              <option value="">—</option>
+              {SEVERITIES.map((s) => (
+                <option value={s}>{tv('severity', s)}</option>
+              ))}
+            </select>
+          </label>
+          {Object.entries(rule)
+            .filter(([, v]) => typeof v === 'number')
+            .map(([key, value]) => (
+              <label>
+                {key}
+                <input type="number" step="any" value={value as number} data-testid={`rule-${rule.id}-${key}`} onChange={(e) => update(i, { [key]: Number((e.target as HTMLInputElement).value) })} />
+              </label>
+            ))}
+          <label class="wide">
+            {t('zones.schedule')}
+            <input
+              defaultValue={formatSchedule(rule.schedule)}
+              onChange={(e) => {
+                try {
+                  update(i, { schedule: parseSchedule((e.target as HTMLInputElement).value) });
+                  setScheduleErrors({ ...scheduleErrors, [rule.id]: '' });
+                } catch (err) {
+                  setScheduleErrors({ ...scheduleErrors, [rule.id]: (err as Error).message });
+                }
+              }}
+            />
+          </label>
+          {scheduleErrors[rule.id] && <p class="error">{scheduleErrors[rule.id]}</p>}
+        </fieldset>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,179 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { useApp } from '../context';
+import type { Camera, Line, Point, Rule, Zone } from '../types';
+import { useImage } from '../use-image';
+import { freshId, svgPoints, toNormalized } from '../zone-geometry';
+import { RulesEditor } from './rules-editor';
+
+type Selection = { kind: 'zone' | 'line'; index: number } | null;
+type Drawing = { kind: 'zone'; type: Zone['type']; points: Point[] } | { kind: 'line'; points: Point[] } | null;
+const ZONE_TYPES: Zone['type'][] = ['water', 'no_fishing', 'crowd_area', 'generic'];
+
+/**
+ * Zones (polygons) and tripwires drawn on the camera's latest frame, plus its rules. Saving PUTs
+ * them to the API, which publishes the camera's configuration to the workers (no restart).
+ */
+export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
+  const { api, t, tv } = useApp();
+  const [camera, setCamera] = useState<Camera | null>(null);
+  const [zones, setZones] = useState<Zone[]>([]);
+  const [lines, setLines] = useState<Line[]>([]);
+  const [rules, setRules] = useState<Rule[] | null>(null);
+  const [rulesDirty, setRulesDirty] = useState(false);
+  const [selected, setSelected] = useState<Selection>(null);
+  const [drawing, setDrawing] = useState<Drawing>(null);
+  const [newType, setNewType] = useState<Zone['type']>('water');
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const drag = useRef<{ kind: 'zone' | 'line'; index: number; vertex: number } | null>(null);
+  const svg = useRef<SVGSVGElement>(null);
+  const frame = useImage(api, `/cameras/${encodeURIComponent(cameraId)}/frame`);
+
+  const reset = (c: Camera) => {
+    setCamera(c);
+    setZones(c.zones);
+    setLines(c.lines);
+    setRules(c.rules);
+    setRulesDirty(false);
+  };
+  useEffect(() => {
+    api.camera(cameraId).then(reset, (err: Error) => setMessage({ ok: false, text: err.message }));
+  }, [api, cameraId]);
+
+  const pointOf = (e: MouseEvent): Point => toNormalized(e.clientX, e.clientY, (svg.current as SVGSVGElement).getBoundingClientRect());
+  const onClick = (e: MouseEvent) => {
+    if (!drawing) return;
+    const points = [...drawing.points, pointOf(e)];
+    if (drawing.kind === 'line' && points.length === 2) {
+      setLines([...lines, { id: freshId('line', lines.map((l) => l.id)), points: [points[0], points[1]] }]);
+      setSelected({ kind: 'line', index: lines.length });
+      setDrawing(null);
+    } else setDrawing({ ...drawing, points } as Drawing);
+  };
+  const finish = () => {
+    if (drawing?.kind === 'zone' && drawing.points.length >= 3) {
+      setZones([...zones, { id: freshId(drawing.type, zones.map((z) => z.id)), type: drawing.type, polygon: drawing.points }]);
+      setSelected({ kind: 'zone', index: zones.length });
+    }
+    setDrawing(null);
+  };
+  const onMove = (e: MouseEvent) => {
+    const d = drag.current;
+    if (!d) return;
+    const p = pointOf(e);
+    if (d.kind === 'zone') setZones(zones.map((z, i) => (i === d.index ? { ...z, polygon: z.polygon.map((q, j) => (j === d.vertex ? p : q)) } : z)));
+    else setLines(lines.map((l, i) => (i === d.index ? { ...l, points: l.points.map((q, j) => (j === d.vertex ? p : q)) as [Point, Point] } : l)));
+  };
+  const save = async () => {
+    try {
+      let saved = await api.saveZones(cameraId, zones, lines);
+      if (rulesDirty) saved = await api.saveRules(cameraId, rules);
+      reset(saved);
+      setMessage({ ok: true, text: t('zones.saved') });
+    } catch (err) {
+      setMessage({ ok: false, text: (err as Error).message });
+    }
+  };
+  const updateZone = (index: number, patch: Partial<Zone>) => setZones(zones.map((z, i) => (i === index ? { ...z, ...patch } : z)));
+  const vertex = (kind: 'zone' | 'line', index: number, points: Point[]) =>
+    points.map(([x, y], v) => <circle cx={x * 1000} cy={y * 1000} r={9} class="vertex" onMouseDown={(e) => (e.stopPropagation(), (drag.current = { kind, index, vertex: v }))} />);
+
+  if (!camera) return <p>{message ? t('common.error', { message: message.text }) : t('common.loading')}</p>;
+  return (
+    <section class="zones" data-testid="zone-editor">
+      <h2>{t('zones.title', { camera: camera.name ?? camera.id })}</h2>
+      <div class="toolbar">
+        <select value={newType} onChange={(e) => setNewType((e.target as HTMLSelectElement).value as Zone['type'])} data-testid="new-zone-type">
+          {ZONE_TYPES.map((z) => (
+            <option value={z}>{tv('zones.type', z)}</option>
+          ))}
+        </select>
+        <button data-testid="new-zone" onClick={() => setDrawing({ kind: 'zone', type: newType, points: [] })}>
+          {t('zones.newZone')}
+        </button>
+        <button data-testid="new-line" onClick={() => setDrawing({ kind: 'line', points: [] })}>
+          {t('zones.newLine')}
+        </button>
+        {drawing?.kind === 'zone' && (
+          <button data-testid="finish-zone" disabled={drawing.points.length < 3} onClick={finish}>
+            {t('zones.finish')}
+          </button>
+        )}
+        <button class="primary" data-testid="save-zones" onClick={() => void save()}>
+          {t('zones.save')}
+        </button>
+        <span class="hint">{t('zones.drawHint')}</span>
+      </div>
+      {message && (
+        <p class={message.ok ? 'ok' : 'error'} data-testid="zones-message">
+          {message.text}
+        </p>
+      )}
+      <div class="canvas-wrap">
+        {frame.url ? <img src={frame.url} alt="" /> : <div class="placeholder frame-missing">{frame.error ? t('wall.noFrame', { message: frame.error }) : t('common.loading')}</div>}
+        <svg ref={svg} viewBox="0 0 1000 1000" preserveAspectRatio="none" data-testid="zone-canvas" class={drawing ? 'drawing' : ''} onClick={onClick} onMouseMove={onMove} onMouseUp={() => (drag.current = null)} onMouseLeave={() => (drag.current = null)}>
+          {zones.map((z, i) => (
+            <g class={`zone zone-${z.type} ${selected?.kind === 'zone' && selected.index === i ? 'selected' : ''}`} onClick={(e) => !drawing && (e.stopPropagation(), setSelected({ kind: 'zone', index: i }))}>
+              <polygon points={svgPoints(z.polygon)} />
+              {selected?.kind === 'zone' && selected.index === i && vertex('zone', i, z.polygon)}
+            </g>
+          ))}
+          {lines.map((l, i) => (
+            <g class="tripwire" onClick={(e) => !drawing && (e.stopPropagation(), setSelected({ kind: 'line', index: i }))}>
+              <polyline points={svgPoints(l.points)} />
+              {selected?.kind === 'line' && selected.index === i && vertex('line', i, l.points)}
+            </g>
+          ))}
+          {drawing && drawing.points.length > 0 && <polyline class="sketch" points={svgPoints(drawing.points)} />}
+        </svg>
+      </div>
+      <table class="zone-list" data-testid="zone-list">
+        <thead>
+          <tr>
+            <th>{t('zones.id')}</th>
+            <th>{t('zones.name')}</th>
+            <th>{t('zones.type')}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {zones.map((z, i) => (
+            <tr class={selected?.kind === 'zone' && selected.index === i ? 'selected' : ''} onClick={() => setSelected({ kind: 'zone', index: i })}>
+              <td>
+                <input value={z.id} data-testid="zone-id" onInput={(e) => updateZone(i, { id: (e.target as HTMLInputElement).value })} />
+              </td>
+              <td>
+                <input value={z.name ?? ''} onInput={(e) => updateZone(i, { name: (e.target as HTMLInputElement).value || undefined })} />
+              </td>
+              <td>
+                <select value={z.type} onChange={(e) => updateZone(i, { type: (e.target as HTMLSelectElement).value as Zone['type'] })}>
+                  {ZONE_TYPES.map((type) => (
+                    <option value={type}>{tv('zones.type', type)}</option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                <button onClick={(e) => (e.stopPropagation(), setZones(zones.filter((_, j) => j !== i)), setSelected(null))}>{t('zones.delete')}</button>
+              </td>
+            </tr>
+          ))}
+          {lines.map((l, i) => (
+            <tr>
+              <td>
+                <input value={l.id} onInput={(e) => setLines(lines.map((q, j) => (j === i ? { ...q, id: (e.target as HTMLInputElement).value } : q)))} />
+              </td>
+              <td colSpan={2}>{t('zones.lines')}</td>
+              <td>
+                <button onClick={() => (setLines(lines.filter((_, j) => j !== i)), setSelected(null))}>{t('zones.delete')}</button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <RulesEditor
+        rules={rules ?? camera.effectiveRules}
+        explicit={rules !== null}
+        onChange={(next) => (setRules(next), setRulesDirty(true))}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,126 @@
+// What the console reads from alerts-api (docs/api.md). Times are epoch milliseconds.
+
+export type Role = 'admin' | 'operator' | 'school' | 'viewer';
+export type Severity = 'info' | 'warning' | 'major' | 'critical';
+export type AlertState = 'open' | 'acknowledged' | 'dispatched' | 'resolved';
+
+export interface Principal {
+  kind: 'user' | 'api_key';
+  id: string;
+  name: string;
+  role: Role;
+  regionIds: string[];
+  cameraIds: string[];
+}
+
+export interface AlertBox {
+  box: [number, number, number, number];
+  label: string;
+  score: number;
+  trackId?: number;
+}
+
+export interface Alert {
+  id: string;
+  cameraId: string;
+  cameraName: string | null;
+  regionId: string | null;
+  ruleId: string;
+  rule: string;
+  severity: Severity;
+  zoneId: string | null;
+  state: AlertState;
+  startedAt: number;
+  capturedAt: number;
+  score: number;
+  boxes: AlertBox[];
+  message: string;
+  escalationLevel: number;
+  responsibleRegionId: string | null;
+  assignee: string | null;
+  outcome: string | null;
+  acknowledgedBy: string | null;
+  acknowledgedAt: number | null;
+  resolvedAt: number | null;
+  updatedAt: number;
+  hasSnapshot: boolean;
+  snapshotUrl: string | null;
+  /** Evidence clip, when the API provides one (clips module). */
+  clipUrl?: string | null;
+}
+
+export interface Transition {
+  id: number;
+  action: string;
+  from: string;
+  to: string;
+  actor: { kind: string; id: string; name: string };
+  at: number;
+  note: string | null;
+  assignee: string | null;
+  outcome: string | null;
+}
+
+export type AlertDetail = Alert & { transitions: Transition[] };
+
+export interface Region {
+  id: string;
+  name: string;
+  level: 'city' | 'county' | 'township' | 'village';
+  parentId: string | null;
+}
+
+export type Point = [number, number];
+
+export interface Zone {
+  id: string;
+  name?: string;
+  type: 'water' | 'no_fishing' | 'crowd_area' | 'generic';
+  polygon: Point[];
+}
+
+export interface Line {
+  id: string;
+  name?: string;
+  points: [Point, Point];
+}
+
+export type Rule = { id: string; type: string; enabled?: boolean; severity?: Severity; schedule?: ScheduleWindow[]; zone?: string } & Record<string, unknown>;
+
+export interface ScheduleWindow {
+  days?: number[];
+  months?: number[];
+  start: string;
+  end: string;
+}
+
+export interface CameraStatus {
+  status: 'online' | 'offline';
+  reason: string | null;
+  detail: string | null;
+  since: number;
+}
+
+export interface Camera {
+  id: string;
+  name: string | null;
+  enabled: boolean;
+  regionId: string | null;
+  url: string;
+  subUrl: string | null;
+  hasCredentials: boolean;
+  zones: Zone[];
+  lines: Line[];
+  rules: Rule[] | null;
+  effectiveRules: Rule[];
+  status: CameraStatus | null;
+}
+
+/** A message of the /ws push (docs/realtime.md). */
+export type PushMessage =
+  | { type: 'hello'; seq: number }
+  | { type: 'resync_required'; seq: number }
+  | { type: 'alert.created' | 'alert.updated'; seq: number; data: Alert }
+  | { type: 'camera.status'; seq: number; data: { cameraId: string; status: string; reason?: string; at: number } }
+  | { type: 'pong' }
+  | { type: 'error'; message: string };

@@ -1,0 +1,62 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { notify, playAlarm } from './alarm';
+import type { Api, AlertQuery } from './api';
+import { applyMessage, emptyFeed, mergeAlerts, type FeedState } from './feed-state';
+import { FeedSocket } from './feed-socket';
+import type { Alert } from './types';
+
+export interface Feed {
+  alerts: Map<string, Alert>;
+  connected: boolean;
+  /** Loads alerts by REST (a filter change, a resync) and merges them in. */
+  load(query?: AlertQuery): Promise<void>;
+  /** Merges an alert the client changed itself (a transition's answer). */
+  upsert(alert: Alert): void;
+}
+
+const SEQ_KEY = 'xl.console.lastSeq';
+
+/** The live feed: REST for what exists, the /ws push for what happens, resumed after a drop. */
+export function useFeed(api: Api, onUnauthorized: () => void, alarmTitle: (alert: Alert) => string): Feed {
+  const stored = Number(sessionStorage.getItem(SEQ_KEY));
+  const state = useRef<FeedState>(emptyFeed(Number.isFinite(stored) && stored > 0 ? stored : null));
+  const [, setVersion] = useState(0);
+  const [connected, setConnected] = useState(false);
+  const notified = useRef(new Set<string>());
+
+  const commit = (next: FeedState) => {
+    state.current = next;
+    if (next.lastSeq !== null) sessionStorage.setItem(SEQ_KEY, String(next.lastSeq));
+    setVersion((v) => v + 1);
+  };
+  const load = async (query: AlertQuery = {}) => {
+    const page = await api.alerts({ limit: 200, ...query });
+    commit(mergeAlerts(state.current, page.items));
+  };
+  const alarm = (alert: Alert) => {
+    if (alert.severity !== 'critical' || notified.current.has(alert.id)) return;
+    notified.current.add(alert.id);
+    playAlarm();
+    notify(alarmTitle(alert), alert);
+  };
+
+  useEffect(() => {
+    void Promise.all([load(), load({ state: 'open' })]).catch(() => undefined);
+    const socket = new FeedSocket(api.bearer, () => state.current.lastSeq, {
+      message(msg) {
+        const applied = applyMessage(state.current, msg);
+        commit(applied.state);
+        if (applied.fresh) alarm(applied.fresh);
+        else if (msg.type === 'alert.updated') alarm(msg.data); // raised to critical
+        if (applied.resync) void load().catch(() => undefined);
+      },
+      connected: setConnected,
+      unauthorized: onUnauthorized,
+    });
+    socket.start();
+    (window as unknown as { __xlFeed?: FeedSocket }).__xlFeed = socket; // lets the browser tests drop the connection
+    return () => socket.stop();
+  }, [api]);
+
+  return { alerts: state.current.alerts, connected, load, upsert: (alert) => commit(mergeAlerts(state.current, [alert])) };
+}
