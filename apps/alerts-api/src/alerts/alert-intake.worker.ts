@@ -10,6 +10,9 @@ import { SETTINGS, type Settings } from '../settings';
 import { alertEventSchema } from './alert-event.schema';
 import { AlertIntakeService, type IntakeOutcome } from './alert-intake.service';
 
+const INTAKE_LOCK_MS = 4000;
+const INTAKE_STALLED_CHECK_MS = 2000;
+
 /**
  * Consumes the durable ALERTS_QUEUE. A job fails (and BullMQ retries it by the producer's job
  * options) when the database is unreachable; a malformed event fails for good, with the reason.
@@ -31,6 +34,12 @@ export class AlertIntakeWorker implements OnApplicationBootstrap, OnModuleDestro
       connection: { url: this.settings.redisUrl, maxRetriesPerRequest: null, retryStrategy: redisRetryStrategy },
       prefix: this.settings.queuePrefix,
       concurrency: this.settings.intakeConcurrency,
+      // An event takes milliseconds; when an instance dies holding one, another takes it over once
+      // its lock lapses and a stalled check runs. BullMQ's 30 s + 30 s kept a drowning alert away
+      // for up to a minute (test/faults/api-kill.int.spec.ts); now at most ~6 s. A lock that lapses
+      // under a long GC pause only makes the event run twice, which intake deduplicates.
+      lockDuration: INTAKE_LOCK_MS,
+      stalledInterval: INTAKE_STALLED_CHECK_MS,
     });
     this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'alert intake worker error'));
     this.worker.on('failed', (job, err) => this.logger.error({ err: err.message, jobId: job?.id }, 'alert event failed'));
