@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '@xl/observability';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AppModule, type PushOptions } from './app.module';
 import { ensureAdmin } from './bootstrap-admin';
+import type { EvidenceOptions } from './evidence/evidence.options';
 import type { Clock } from './common/clock';
 import { PinoNestLogger } from './core/nest-logger';
 import { migrateToLatest, openDatabase } from './db/database';
@@ -18,6 +19,8 @@ export interface CreateAppOptions {
   docs?: boolean;
   /** WebSocket push / webhooks / MQTT options; false: in-process publisher only (seed). */
   push?: PushOptions | false;
+  /** Evidence settings; default: the EVIDENCE_* environment. */
+  evidence?: EvidenceOptions;
 }
 
 /**
@@ -36,7 +39,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
     if (settings.admin && (await ensureAdmin(database.db, settings.admin))) logger.info({ username: settings.admin.username }, 'bootstrap admin created');
     const registry = options.registry ?? new Registry();
     if (!options.registry) collectDefaultMetrics({ register: registry });
-    const app = await NestFactory.create(AppModule.forRoot({ settings, database, logger, registry, clock: options.clock }, { push: options.push }), {
+    const app = await NestFactory.create(AppModule.forRoot({ settings, database, logger, registry, clock: options.clock }, { push: options.push, evidence: options.evidence }), {
       logger: new PinoNestLogger(logger),
       abortOnError: false,
     });

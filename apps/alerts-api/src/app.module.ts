@@ -6,6 +6,8 @@ import { AuthModule } from './auth/auth.module';
 import { ConsoleModule } from './console/console.module';
 import { CoreModule, type CoreResources } from './core/core.module';
 import { DataModule } from './data.module';
+import { EvidenceModule } from './evidence/evidence.module';
+import type { EvidenceOptions } from './evidence/evidence.options';
 import { HealthController } from './health/health.controller';
 import { LiveViewModule } from './live-view/live-view.module';
 import { PushModule } from './realtime/push.module';
@@ -18,6 +20,8 @@ export interface AppModuleOptions {
    * EventPublisher instead (no fan-out: tools and tests that need no push).
    */
   push?: PushOptions | false;
+  /** Evidence settings; default: the EVIDENCE_* environment. */
+  evidence?: EvidenceOptions;
 }
 
 @Module({})
@@ -26,7 +30,7 @@ export class AppModule {
     const push = options.push === false ? InProcessEventsModule : PushModule.forRoot(options.push ?? {});
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(resources), DataModule, AuthModule, push, AdminModule, AlertsModule, LiveViewModule.forRoot(), ConsoleModule],
+      imports: [CoreModule.forRoot(resources), DataModule, AuthModule, push, AdminModule, EvidenceModule.forRoot(options.evidence), AlertsModule, LiveViewModule.forRoot(), ConsoleModule],
       controllers: [HealthController],
     };
   }

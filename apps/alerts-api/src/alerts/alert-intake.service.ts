@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Transaction } from 'kysely';
 import { type AlertEvent, SEVERITY_RANK } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
@@ -7,6 +7,7 @@ import { Clock } from '../common/clock';
 import { ApiMetrics } from '../core/api-metrics';
 import { LOGGER } from '../core/tokens';
 import type { Database } from '../db/schema';
+import { EvidenceService } from '../evidence/evidence.service';
 import { SETTINGS, type Settings } from '../settings';
 import { type Alert, SYSTEM } from './alert';
 import { AlertNotifier } from './alert-notifier';
@@ -41,6 +42,7 @@ export class AlertIntakeService {
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() private readonly evidence?: EvidenceService,
   ) {}
 
   async consume(event: AlertEvent): Promise<IntakeOutcome> {
@@ -51,6 +53,8 @@ export class AlertIntakeService {
     const effect = await this.alerts.transaction((trx) => this.apply(trx, event, snapshotPath, placement?.regionId ?? null, now));
     this.metrics.intake.inc({ outcome: effect.outcome });
     await this.after(effect);
+    // The clip follows the stored alert: opened, or updated (extended); never for a duplicate.
+    if (effect.outcome !== 'duplicate') await this.evidence?.requestClip(effect.alert);
     return effect.outcome;
   }
 

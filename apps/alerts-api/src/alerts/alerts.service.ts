@@ -1,9 +1,11 @@
-import { ConflictException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, ForbiddenException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import { SEVERITY_RANK } from '@xl/contracts';
 import { ScopeService } from '../auth/scope.service';
 import { Clock } from '../common/clock';
 import { ApiMetrics } from '../core/api-metrics';
 import type { AlertOutcome } from '../db/schema';
+import { EvidenceRepository } from '../evidence/evidence.repository';
+import { evidenceView, type EvidenceView } from '../evidence/evidence-view';
 import { SETTINGS, type Settings } from '../settings';
 import type { Principal } from '../shared/principal';
 import { type Actor, type Alert, type AlertTransition, type AlertView, alertView } from './alert';
@@ -19,7 +21,8 @@ export interface TransitionInput {
   outcome?: AlertOutcome;
 }
 
-export type AlertDetail = AlertView & { transitions: AlertTransition[] };
+/** With the clip and high-resolution snapshot when evidence is wired (EvidenceModule). */
+export type AlertDetail = AlertView & { transitions: AlertTransition[]; evidence?: EvidenceView };
 
 export function actorOf(principal: Principal): Actor {
   return { kind: principal.kind, id: principal.id, name: principal.name };
@@ -35,6 +38,7 @@ export class AlertsService {
     private readonly metrics: ApiMetrics,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
+    @Optional() private readonly evidence?: EvidenceRepository,
   ) {}
 
   async list(principal: Principal, filter: AlertListFilter): Promise<{ items: AlertView[]; nextCursor: string | null }> {
@@ -46,7 +50,8 @@ export class AlertsService {
 
   async detail(principal: Principal, id: string): Promise<AlertDetail> {
     const alert = await this.visible(principal, id);
-    return { ...alertView(alert), transitions: await this.alerts.transitions(id) };
+    const evidence = this.evidence ? { evidence: evidenceView(id, await this.evidence.get(id)) } : {};
+    return { ...alertView(alert), transitions: await this.alerts.transitions(id), ...evidence };
   }
 
   /** Absolute path of the alert's snapshot file; 404 when it has none or the file is gone. */

@@ -25,6 +25,7 @@ export function cameraView(record: CameraRecord, status: CameraStatusRecord | un
     effectiveRules: effectiveRules(c),
     motion: c.motion,
     watchdog: c.watchdog,
+    recording: c.recording,
     status: status
       ? { status: status.status, reason: status.reason, detail: status.detail, since: status.since, offlineSince: status.offlineSince }
       : null,

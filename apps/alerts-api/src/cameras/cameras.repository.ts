@@ -32,6 +32,7 @@ function toRecord(row: CamerasTable): CameraRecord {
   if (row.sub_url !== null) raw.subUrl = row.sub_url;
   if (row.region_id !== null) raw.regionId = row.region_id;
   if (row.rules !== null) raw.rules = parseJsonColumn(row.rules, 'cameras.rules');
+  if (row.recording !== null) raw.recording = parseJsonColumn(row.recording, 'cameras.recording');
   return { config: cameraSchema.parse(raw), createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
@@ -52,6 +53,7 @@ function toRow(config: CameraConfig, createdAt: number, updatedAt: number): Came
     rules: config.rules ? JSON.stringify(config.rules) : null,
     motion: JSON.stringify(config.motion),
     watchdog: JSON.stringify(config.watchdog),
+    recording: JSON.stringify(config.recording),
     created_at: createdAt,
     updated_at: updatedAt,
   };

@@ -42,6 +42,8 @@ export interface CamerasTable {
   rules: string | null;
   motion: string;
   watchdog: string;
+  /** JSON RecordingConfig, or null for the defaults (cameras stored before migration 0003). */
+  recording: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -148,6 +150,28 @@ export interface StreamOffsetsTable {
   last_id: string;
 }
 
+export type EvidenceStatus = 'pending' | 'complete' | 'truncated' | 'unavailable' | 'deleted';
+
+/** An alert's clip and high-resolution snapshot (files in the shared evidence directory). */
+export interface AlertEvidenceTable {
+  alert_id: string;
+  camera_id: string;
+  status: EvidenceStatus;
+  reason: string | null;
+  clip_path: string | null;
+  snapshot_path: string | null;
+  requested_from: number | null;
+  requested_to: number | null;
+  clip_from: number | null;
+  clip_to: number | null;
+  bytes: number;
+  ingest_id: string | null;
+  requested_at: number;
+  result_at: number | null;
+  deleted_at: number | null;
+  updated_at: number;
+}
+
 export interface Database {
   regions: RegionsTable;
   region_closure: RegionClosureTable;
@@ -159,6 +183,7 @@ export interface Database {
   alert_events: AlertEventsTable;
   camera_status: CameraStatusTable;
   stream_offsets: StreamOffsetsTable;
+  alert_evidence: AlertEvidenceTable;
 }
 
 export type Timestamp = ColumnType<number, number, number>;

@@ -8,4 +8,5 @@ import type { Migration } from 'kysely';
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promise<Migration>]> = [
   ['0001_initial', () => import('./0001_initial')],
   ['0002_webhooks', () => import('./0002_webhooks')],
+  ['0003_evidence', () => import('./0003_evidence')],
 ];

@@ -1,0 +1,192 @@
+import '../testing/nest-esm';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { EVIDENCE_REQUESTS_STREAM, EVIDENCE_RESULTS_STREAM, type ClipRequest, type ClipResult } from '@xl/contracts';
+import { sharedPath } from '@xl/testing';
+import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { alertEvent } from '../testing/alert-events';
+import { eventually, startTestApp, type TestApp } from '../testing/test-app';
+import { DATABASE_KINDS } from '../testing/test-databases';
+import { createWorld } from '../testing/world';
+import type { EvidenceOptions } from './evidence.options';
+import { EvidenceRetentionService } from './retention.service';
+
+// Evidence in alerts-api with real Redis and both databases: clip requests follow the stored alert,
+// results from ingest are recorded, clips are served with range requests under the alert's scope,
+// retention deletes what the policy says and never an unresolved alert's evidence.
+
+const MB = 1_048_576;
+
+describe.each(DATABASE_KINDS)('alert evidence on %s', (kind) => {
+  let t: TestApp;
+  let evidenceDir: string;
+  let intake: AlertIntakeService;
+  const auth = async (user: string) => ({ Authorization: `Bearer ${await t.token(user)}` });
+  const options: EvidenceOptions = {
+    EVIDENCE_DIR: '',
+    EVIDENCE_KEEP_FALSE_ALARM_DAYS: 0, // deleted at the next run
+    EVIDENCE_KEEP_TRUE_ALARM_DAYS: 180,
+    EVIDENCE_KEEP_DUPLICATE_DAYS: 0,
+    EVIDENCE_KEEP_RECOVERED_DAYS: 30,
+    EVIDENCE_KEEP_CRITICAL_MIN_DAYS: 30,
+    EVIDENCE_MAX_BYTES: 4 * MB, // the retention test's alerts and ~0.3 MB of the others'
+    EVIDENCE_SWEEP_SECONDS: 86_400, // runs only when the test calls it
+  };
+
+  beforeAll(async () => {
+    evidenceDir = mkdtempSync(path.join(tmpdir(), 'xl-evidence-'));
+    t = await startTestApp(kind, {}, { evidence: { ...options, EVIDENCE_DIR: evidenceDir } });
+    await createWorld(t);
+    intake = t.app.get(AlertIntakeService);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    rmSync(evidenceDir, { recursive: true, force: true });
+  });
+
+  const requestsFor = async (alertId: string): Promise<ClipRequest[]> =>
+    (await t.redis.xrange(`${t.settings.redisKeyPrefix}${EVIDENCE_REQUESTS_STREAM}`, '-', '+'))
+      .map(([, fields]) => JSON.parse(fields[1]) as ClipRequest)
+      .filter((r) => r.alertId === alertId);
+
+  /** What ingest does: files into the evidence directory, a result on the stream. */
+  async function deliver(alertId: string, cameraId: string, clipBytes: Buffer, over: Partial<ClipResult> = {}): Promise<void> {
+    const clipPath = `clips/${cameraId}/${alertId.replace(/[^A-Za-z0-9_.-]/g, '_')}.mp4`;
+    const snapshotPath = clipPath.replace('clips/', 'snapshots/').replace('.mp4', '.jpg');
+    for (const [rel, data] of [[clipPath, clipBytes], [snapshotPath, Buffer.from([0xff, 0xd8, 0xff, 0xd9])]] as const) {
+      mkdirSync(path.dirname(path.join(evidenceDir, rel)), { recursive: true });
+      writeFileSync(path.join(evidenceDir, rel), data);
+    }
+    const result: ClipResult = {
+      alertId, cameraId, status: 'complete', clipPath, snapshotPath, requestedFrom: 1, requestedTo: 20_001, clipFrom: 1, clipTo: 20_001,
+      bytes: clipBytes.length + 4, ingestId: 'ingest-test', at: Date.now(), ...over,
+    };
+    await t.redis.xadd(`${t.settings.redisKeyPrefix}${EVIDENCE_RESULTS_STREAM}`, '*', 'json', JSON.stringify(result));
+  }
+
+  const evidenceOf = async (alertId: string, user = 'admin') => (await t.http.get(`/alerts/${encodeURIComponent(alertId)}/evidence`).set(await auth(user))).body;
+
+  it('asks for a clip when an alert opens and again, extended, when it is updated (one clip per alert)', async () => {
+    const enter = alertEvent({ cameraId: 'cam-a', rule: 'zone_enter', ruleId: 'pond.enter' });
+    await intake.consume(enter);
+    const vanish = alertEvent({
+      cameraId: 'cam-a', rule: 'vanish_in_water', ruleId: 'pond.vanish', severity: 'critical', relatedAlertId: enter.alertId,
+      startedAt: enter.startedAt + 5_000, capturedAt: enter.startedAt + 9_000,
+    });
+    await intake.consume(vanish);
+    await intake.consume(vanish); // a redelivery asks for nothing more
+    const requests = await requestsFor(enter.alertId);
+    expect(requests.map((r) => [r.startedAt, r.lastAt])).toEqual([
+      [enter.startedAt, enter.capturedAt],
+      [enter.startedAt, vanish.capturedAt], // same alert, later end: the clip grows
+    ]);
+    expect(await requestsFor(vanish.alertId)).toEqual([]); // superseding event: no second clip
+    expect(await evidenceOf(enter.alertId)).toMatchObject({ status: 'pending', clipUrl: null });
+  });
+
+  it('records the result and serves the clip with range requests, only to who may see the alert', async () => {
+    const event = alertEvent({ cameraId: 'cam-a' });
+    await intake.consume(event);
+    const file = sharedPath('media/clips/drowning_sub.mp4');
+    const clip = file ? readFileSync(file).subarray(0, 300_000) : Buffer.alloc(300_000, 7);
+    await deliver(event.alertId, 'cam-a', clip, { status: 'truncated', reason: 'camera_offline', clipTo: 12_001 });
+    const view = await eventually(async () => {
+      const v = await evidenceOf(event.alertId);
+      return v.status === 'truncated' ? v : null;
+    }, 'the evidence result to be applied');
+    const id = encodeURIComponent(event.alertId);
+    expect(view).toMatchObject({ reason: 'camera_offline', clipUrl: `/alerts/${id}/clip`, hiresSnapshotUrl: `/alerts/${id}/hires-snapshot`, durationMs: 12_000 });
+    // the alert detail carries it too
+    expect((await t.http.get(`/alerts/${id}`).set(await auth('op-a'))).body.evidence).toMatchObject({ status: 'truncated' });
+
+    const op = await auth('op-a');
+    const whole = await t.http.get(`/alerts/${id}/clip`).set(op).buffer(true).parse(binary);
+    expect(whole.status).toBe(200);
+    expect(whole.headers).toMatchObject({ 'content-type': 'video/mp4', 'accept-ranges': 'bytes', 'content-length': String(clip.length) });
+    expect(Buffer.compare(whole.body as Buffer, clip)).toBe(0);
+
+    const part = await t.http.get(`/alerts/${id}/clip`).set(op).set('Range', 'bytes=1000-1999').buffer(true).parse(binary);
+    expect(part.status).toBe(206);
+    expect(part.headers['content-range']).toBe(`bytes 1000-1999/${clip.length}`);
+    expect(Buffer.compare(part.body as Buffer, clip.subarray(1000, 2000))).toBe(0);
+
+    const tail = await t.http.get(`/alerts/${id}/clip`).set(op).set('Range', 'bytes=-100').buffer(true).parse(binary);
+    expect(tail.status).toBe(206);
+    expect(Buffer.compare(tail.body as Buffer, clip.subarray(clip.length - 100))).toBe(0);
+
+    const beyond = await t.http.get(`/alerts/${id}/clip`).set(op).set('Range', `bytes=${clip.length}-`);
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers['content-range']).toBe(`bytes */${clip.length}`);
+
+    const jpeg = await t.http.get(`/alerts/${id}/hires-snapshot`).set(op).buffer(true).parse(binary);
+    expect(jpeg.status).toBe(200);
+    expect(jpeg.headers['content-type']).toBe('image/jpeg');
+
+    // an operator of another county, and a school of another camera, do not even learn it exists
+    expect((await t.http.get(`/alerts/${id}/clip`).set(await auth('op-b'))).status).toBe(404);
+    expect((await t.http.get(`/alerts/${id}/hires-snapshot`).set(await auth('op-b'))).status).toBe(404);
+    expect((await t.http.get(`/alerts/${id}/evidence`).set(await auth('op-b'))).status).toBe(404);
+    expect((await t.http.get(`/alerts/${id}/clip`)).status).toBe(401);
+  });
+
+  it('never lets an older result replace a newer clip', async () => {
+    const event = alertEvent({ cameraId: 'cam-a2' });
+    await intake.consume(event);
+    await deliver(event.alertId, 'cam-a2', Buffer.alloc(1000, 1), { at: Date.now(), clipTo: 30_001 });
+    await eventually(async () => (await evidenceOf(event.alertId)).status === 'complete', 'first result');
+    await deliver(event.alertId, 'cam-a2', Buffer.alloc(1000, 1), { at: Date.now() - 60_000, status: 'truncated', reason: 'handover' });
+    const marker = alertEvent({ cameraId: 'cam-a2' });
+    await intake.consume(marker);
+    await deliver(marker.alertId, 'cam-a2', Buffer.alloc(10, 1));
+    await eventually(async () => (await evidenceOf(marker.alertId)).status === 'complete', 'a later result (so the older one was read)');
+    expect(await evidenceOf(event.alertId)).toMatchObject({ status: 'complete', durationMs: 30_000 });
+  });
+
+  it('retention: deletes by outcome, then the oldest resolved over the budget, never an unresolved alert', async () => {
+    const admin = await auth('admin');
+    const resolveAs = async (alertId: string, outcome: string) => {
+      const id = encodeURIComponent(alertId);
+      expect((await t.http.post(`/alerts/${id}/acknowledge`).set(admin).send({})).status).toBe(200);
+      expect((await t.http.post(`/alerts/${id}/resolve`).set(admin).send({ outcome })).status).toBe(200);
+    };
+    const make = async (cameraId: string, startedAt: number, bytes: number) => {
+      const event = alertEvent({ cameraId, startedAt, severity: 'major' });
+      await intake.consume(event);
+      await deliver(event.alertId, cameraId, Buffer.alloc(bytes, 3));
+      await eventually(async () => (await evidenceOf(event.alertId)).status === 'complete', `evidence of ${event.alertId}`);
+      return event.alertId;
+    };
+    const base = 1_700_000_000_000;
+    const falseAlarm = await make('cam-b', base + 1, 10_000);
+    const oldTrue = await make('cam-b', base + 2, 2 * MB);
+    const newTrue = await make('cam-b', base + 4, 1 * MB);
+    const stillOpen = await make('cam-b', base + 3, 2 * MB); // old and big, but nobody closed it
+    await resolveAs(falseAlarm, 'false_alarm');
+    await resolveAs(oldTrue, 'true_alarm');
+    await resolveAs(newTrue, 'true_alarm');
+    const fileOf = (alertId: string) => path.join(evidenceDir, 'clips', 'cam-b', `${alertId.replace(/[^A-Za-z0-9_.-]/g, '_')}.mp4`);
+
+    const decisions = await t.app.get(EvidenceRetentionService).sweep();
+    const ours = decisions.filter((d) => [falseAlarm, oldTrue, newTrue, stillOpen].includes(d.alertId));
+    expect(ours).toEqual([
+      { alertId: falseAlarm, why: 'expired' },
+      { alertId: oldTrue, why: 'disk_budget' },
+    ]);
+    expect(existsSync(fileOf(falseAlarm))).toBe(false);
+    expect(existsSync(fileOf(oldTrue))).toBe(false);
+    expect(existsSync(fileOf(newTrue))).toBe(true);
+    expect(existsSync(fileOf(stillOpen))).toBe(true);
+    expect(await evidenceOf(oldTrue)).toMatchObject({ status: 'deleted', clipUrl: null });
+    expect((await t.http.get(`/alerts/${encodeURIComponent(oldTrue)}/clip`).set(admin)).status).toBe(404);
+    expect(await evidenceOf(stillOpen)).toMatchObject({ status: 'complete' });
+  });
+});
+
+/** supertest parser that keeps the body as bytes. */
+function binary(res: { on(event: string, listener: (chunk?: Buffer) => void): void }, done: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c) => chunks.push(c!));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+}

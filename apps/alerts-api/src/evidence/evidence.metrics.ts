@@ -1,0 +1,26 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { METRICS_REGISTRY } from '../core/tokens';
+
+@Injectable()
+export class EvidenceMetrics {
+  readonly results: Counter<'status'>;
+  readonly deleted: Counter<'why'>;
+  readonly bytes: Gauge;
+
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
+    this.results = new Counter({
+      name: 'xl_api_evidence_results_total',
+      help: 'Clip results from ingest, by status: complete, truncated (camera offline, hand-over, late start), unavailable',
+      labelNames: ['status'],
+      registers: [registry],
+    });
+    this.deleted = new Counter({
+      name: 'xl_api_evidence_deleted_total',
+      help: 'Evidence deleted by retention, by why: expired (per outcome and severity) or disk_budget',
+      labelNames: ['why'],
+      registers: [registry],
+    });
+    this.bytes = new Gauge({ name: 'xl_api_evidence_bytes', help: 'Bytes of evidence kept (after the last retention run)', registers: [registry] });
+  }
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+const days = (def: number, what: string) => z.coerce.number().min(0).max(36_500).default(def).describe(what);
+
+/** Evidence settings from the environment. Every field: description, default, bounds. */
+export const evidenceEnvSchema = z.object({
+  EVIDENCE_DIR: z
+    .string()
+    .min(1)
+    .default('var/evidence')
+    .describe("shared directory ingest writes clips and high-resolution snapshots to (ingest's EVIDENCE_DIR; a RWX volume in Kubernetes)"),
+  EVIDENCE_KEEP_FALSE_ALARM_DAYS: days(7, 'evidence of alerts resolved as false alarms is deleted after this many days'),
+  EVIDENCE_KEEP_TRUE_ALARM_DAYS: days(180, 'evidence of true alarms (a case may be built on it)'),
+  EVIDENCE_KEEP_DUPLICATE_DAYS: days(7, 'evidence of alerts resolved as duplicates'),
+  EVIDENCE_KEEP_RECOVERED_DAYS: days(30, 'evidence of alerts the system resolved (camera back online)'),
+  EVIDENCE_KEEP_CRITICAL_MIN_DAYS: days(30, 'critical alerts (drowning) keep their evidence at least this long whatever the outcome'),
+  EVIDENCE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_048_576)
+    .max(2 ** 50)
+    .default(50 * 2 ** 30)
+    .describe('disk budget of all evidence (default 50 GiB); above it the oldest evidence of resolved alerts is deleted first, never that of unresolved ones'),
+  EVIDENCE_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600).describe('how often retention runs'),
+});
+
+export type EvidenceOptions = z.output<typeof evidenceEnvSchema>;
+
+export function loadEvidenceOptions(env: Record<string, string | undefined>): EvidenceOptions {
+  const result = evidenceEnvSchema.safeParse(env);
+  if (result.success) return result.data;
+  throw new Error(`invalid alerts-api evidence settings: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+}
+
+export const EVIDENCE_OPTIONS = Symbol('evidence options');

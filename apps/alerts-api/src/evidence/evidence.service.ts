@@ -1,0 +1,99 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { ClipResult } from '@xl/contracts';
+import type { Logger } from '@xl/observability';
+import { EvidenceRequestStream, EvidenceResultStream } from '@xl/queue';
+import type { Alert } from '../alerts/alert';
+import { CameraStatusRepository } from '../camera-status/camera-status.repository';
+import { Clock } from '../common/clock';
+import { LOGGER, REDIS } from '../core/tokens';
+import { SETTINGS, type Settings } from '../settings';
+import { EvidenceMetrics } from './evidence.metrics';
+import { EvidenceRepository } from './evidence.repository';
+
+const BLOCK_MS = 2000;
+
+/**
+ * Asks the camera's ingest process for an alert's clip (on the request stream, when the alert opens
+ * and each time it is updated, so the clip grows with it) and records what comes back on the result
+ * stream, from the last entry handled (offset in the database, like the camera status stream).
+ */
+@Injectable()
+export class EvidenceService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly requests: EvidenceRequestStream;
+  private reader?: Redis;
+  private running = false;
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly evidence: EvidenceRepository,
+    private readonly offsets: CameraStatusRepository,
+    private readonly metrics: EvidenceMetrics,
+    private readonly clock: Clock,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.requests = new EvidenceRequestStream(redis, { keyPrefix: settings.redisKeyPrefix });
+  }
+
+  /** Called by the intake after an alert was created or updated. Never throws: the alert matters more. */
+  async requestClip(alert: Alert): Promise<void> {
+    const now = this.clock.now();
+    try {
+      await this.evidence.requested(alert.id, alert.cameraId, now);
+      await this.requests.publish({
+        alertId: alert.id,
+        cameraId: alert.cameraId,
+        startedAt: alert.startedAt,
+        lastAt: alert.capturedAt,
+        snapshotAt: alert.capturedAt,
+        requestedAt: now,
+      });
+    } catch (err) {
+      this.logger.error({ alertId: alert.id, err: (err as Error).message }, 'evidence clip not requested');
+    }
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.settings.runWorkers) return;
+    this.reader = this.redis.duplicate();
+    this.reader.on('error', (err) => this.logger.warn({ err: err.message }, 'evidence result reader error'));
+    this.running = true;
+    this.loop = this.follow(new EvidenceResultStream(this.reader, { keyPrefix: this.settings.redisKeyPrefix }));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.running = false;
+    this.reader?.disconnect();
+    await this.loop;
+  }
+
+  /** Applies one result (idempotent: an older result never replaces a newer one). */
+  async apply(result: ClipResult): Promise<void> {
+    if (await this.evidence.applyResult(result, this.clock.now())) {
+      this.metrics.results.inc({ status: result.status });
+      this.logger.info({ alertId: result.alertId, cameraId: result.cameraId, status: result.status, reason: result.reason }, 'evidence stored');
+    }
+  }
+
+  private async follow(stream: EvidenceResultStream): Promise<void> {
+    const key = stream.key;
+    while (this.running) {
+      try {
+        const from = (await this.offsets.streamOffset(key)) ?? '0';
+        let offset = from;
+        for (const item of await stream.read(from, { blockMs: BLOCK_MS })) {
+          await this.apply(item.value);
+          // handled, then the offset moves; another instance that moved it first handled the same entries
+          if (!(await this.offsets.advanceStreamOffset(key, offset === '0' ? undefined : offset, item.id))) break;
+          offset = item.id;
+        }
+      } catch (err) {
+        if (!this.running) return;
+        this.logger.error({ err: (err as Error).message }, 'evidence result stream read failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+}

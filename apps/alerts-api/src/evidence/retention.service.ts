@@ -1,0 +1,69 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from '@xl/observability';
+import { Clock } from '../common/clock';
+import { LOGGER } from '../core/tokens';
+import { SETTINGS, type Settings } from '../settings';
+import { EvidenceFiles } from './evidence-files';
+import { EvidenceMetrics } from './evidence.metrics';
+import { EVIDENCE_OPTIONS, type EvidenceOptions } from './evidence.options';
+import { EvidenceRepository } from './evidence.repository';
+import { evidenceToDelete, type RetentionDecision, type RetentionPolicy } from './retention';
+
+export function retentionPolicy(o: EvidenceOptions): RetentionPolicy {
+  return {
+    days: {
+      false_alarm: o.EVIDENCE_KEEP_FALSE_ALARM_DAYS,
+      true_alarm: o.EVIDENCE_KEEP_TRUE_ALARM_DAYS,
+      duplicate: o.EVIDENCE_KEEP_DUPLICATE_DAYS,
+      recovered: o.EVIDENCE_KEEP_RECOVERED_DAYS,
+    },
+    criticalMinDays: o.EVIDENCE_KEEP_CRITICAL_MIN_DAYS,
+    maxBytes: o.EVIDENCE_MAX_BYTES,
+  };
+}
+
+/** Deletes evidence by the retention policy (retention.ts) every EVIDENCE_SWEEP_SECONDS. */
+@Injectable()
+export class EvidenceRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer?: NodeJS.Timeout;
+  private sweeping: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly evidence: EvidenceRepository,
+    private readonly files: EvidenceFiles,
+    private readonly metrics: EvidenceMetrics,
+    private readonly clock: Clock,
+    @Inject(EVIDENCE_OPTIONS) private readonly options: EvidenceOptions,
+    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.settings.runWorkers) return;
+    this.timer = setInterval(() => {
+      this.sweeping = this.sweep().catch((err: Error) => this.logger.error({ err: err.message }, 'evidence retention failed'));
+    }, this.options.EVIDENCE_SWEEP_SECONDS * 1000);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.sweeping;
+  }
+
+  /** One retention run; returns what it deleted. */
+  async sweep(): Promise<RetentionDecision[]> {
+    const holdings = await this.evidence.holdings();
+    const decisions = evidenceToDelete(holdings, retentionPolicy(this.options), this.clock.now());
+    const byId = new Map(holdings.map((h) => [h.alertId, h]));
+    for (const decision of decisions) {
+      const h = byId.get(decision.alertId)!;
+      for (const file of [h.clipPath, h.snapshotPath]) if (file) await this.files.remove(file);
+      await this.evidence.markDeleted(decision.alertId, this.clock.now());
+      this.metrics.deleted.inc({ why: decision.why });
+    }
+    const deleted = new Set(decisions.map((d) => d.alertId));
+    this.metrics.bytes.set(holdings.filter((h) => !deleted.has(h.alertId)).reduce((sum, h) => sum + h.bytes, 0));
+    if (decisions.length) this.logger.info({ deleted: decisions.length, expired: decisions.filter((d) => d.why === 'expired').length }, 'evidence retention');
+    return decisions;
+  }
+}
