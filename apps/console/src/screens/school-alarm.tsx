@@ -6,16 +6,18 @@ import type { AlertDetail } from '../types';
 import { useImage } from '../use-image';
 
 const REPEAT_SOUND_MS = 8000;
+const RECHECK_MS = 5000;
 
 /**
  * A school's drowning warning: fills the screen with a plain message, the snapshot and a repeating
- * sound until someone confirms it, which the API records as a "seen" transition. Alerts already
+ * sound until someone confirms it, which the API records as a "seen" transition; the newest first,
+ * then the older ones. Alerts already
  * confirmed (a "seen" in their timeline, by anyone of the school) do not come back.
  */
 export function SchoolAlarm() {
   const { api, feed, t } = useApp();
   const [confirmed, setConfirmed] = useState<Set<string>>(new Set());
-  const [current, setCurrent] = useState<AlertDetail | null>(null);
+  const [details, setDetails] = useState<Map<string, AlertDetail>>(new Map());
   const checked = useRef(new Map<string, number>());
   const candidates = newestFirst(feed.alerts.values()).filter((a) => isDrowningWarning(a) && !confirmed.has(a.id));
 
@@ -27,15 +29,23 @@ export function SchoolAlarm() {
       api.alert(a.id).then(
         (detail) => {
           if (detail.transitions.some((tr) => tr.action === 'seen')) setConfirmed((s) => new Set(s).add(a.id));
-          else setCurrent((c) => c ?? detail);
+          else setDetails((d) => new Map(d).set(a.id, detail));
         },
         () => checked.current.delete(a.id),
       );
     }
   });
+  // The newest unconfirmed warning first; older ones follow once it is confirmed.
+  const current = candidates.map((a) => details.get(a.id)).find((d) => d !== undefined) ?? null;
+  const waiting = candidates.filter((a) => details.has(a.id)).length - 1;
+  // Another screen of the school may confirm it: look again every few seconds while it is shown.
   useEffect(() => {
-    if (current && confirmed.has(current.id)) setCurrent(null);
-  }, [confirmed, current]);
+    if (!current) return;
+    const timer = setInterval(() => {
+      api.alert(current.id).then((d) => d.transitions.some((tr) => tr.action === 'seen') && setConfirmed((s) => new Set(s).add(d.id)), () => undefined);
+    }, RECHECK_MS);
+    return () => clearInterval(timer);
+  }, [current?.id]);
   useEffect(() => {
     if (!current) return;
     playAlarm();
@@ -48,13 +58,13 @@ export function SchoolAlarm() {
   const confirm = async () => {
     await api.transition(current.id, 'seen', {});
     setConfirmed((s) => new Set(s).add(current.id));
-    setCurrent(null);
   };
   return (
     <div class="school-alarm" role="alertdialog" data-testid="school-alarm" data-alert-id={current.id}>
       <h1>{t('school.warning')}</h1>
       <p class="plain">{t('school.body', { camera: current.cameraName ?? current.cameraId, message: current.message })}</p>
       {snapshot.url && <img src={snapshot.url} alt="" />}
+      {waiting > 0 && <p>+{waiting}</p>}
       <button data-testid="school-confirm" onClick={() => void confirm()}>
         {t('school.confirm')}
       </button>

@@ -1,0 +1,88 @@
+// The console's pure logic (apps/console/src/*.ts without JSX), run by jest like any unit test.
+import { applyMessage, emptyFeed, isDrowningWarning, matches, mergeAlerts, newestFirst, unacknowledgedCount } from '../../apps/console/src/feed-state';
+import { DICTIONARIES, initialLang, translate } from '../../apps/console/src/i18n';
+import { regionForest, subtreeIds, flatten } from '../../apps/console/src/region-tree';
+import type { Alert, Region } from '../../apps/console/src/types';
+import { formatSchedule, freshId, parseSchedule, toNormalized } from '../../apps/console/src/zone-geometry';
+
+const alert = (id: string, over: Partial<Alert> = {}): Alert =>
+  ({ id, cameraId: 'cam', state: 'open', severity: 'major', rule: 'zone_enter', startedAt: 1000, updatedAt: 1000, ...over }) as Alert;
+
+describe('feed state', () => {
+  it('applies each pushed event once: a replayed seq or an older copy changes nothing', () => {
+    let s = applyMessage(emptyFeed(), { type: 'hello', seq: 10 }).state;
+    const created = applyMessage(s, { type: 'alert.created', seq: 11, data: alert('a') });
+    expect(created.fresh?.id).toBe('a');
+    s = created.state;
+    const again = applyMessage(s, { type: 'alert.created', seq: 11, data: alert('a') });
+    expect(again.fresh).toBeUndefined();
+    s = applyMessage(s, { type: 'alert.updated', seq: 14, data: alert('a', { state: 'acknowledged', updatedAt: 2000 }) }).state;
+    s = applyMessage(s, { type: 'alert.created', seq: 15, data: alert('a', { updatedAt: 1000 }) }).state; // at-least-once re-push of an old copy
+    expect(s.alerts.get('a')?.state).toBe('acknowledged');
+    expect(s.lastSeq).toBe(15);
+  });
+
+  it('asks for a REST reload on resync_required and resumes from its seq', () => {
+    const r = applyMessage(emptyFeed(5), { type: 'resync_required', seq: 90 });
+    expect([r.resync, r.state.lastSeq]).toEqual([true, 90]);
+  });
+
+  it('keeps a REST page and pushes of the same alert as one entry, newest first, counting the open ones', () => {
+    let s = mergeAlerts(emptyFeed(), [alert('old', { startedAt: 1 }), alert('new', { startedAt: 5, state: 'resolved' })]);
+    s = mergeAlerts(s, [alert('old', { startedAt: 1 })]);
+    expect(newestFirst(s.alerts.values()).map((a) => a.id)).toEqual(['new', 'old']);
+    expect(unacknowledgedCount(s.alerts.values())).toBe(1);
+  });
+
+  it('filters pushed alerts like the REST query', () => {
+    const a = alert('a', { cameraId: 'x', rule: 'crowd', startedAt: 100 });
+    expect(matches(a, { cameraIds: new Set(['x']), rule: 'crowd,dwell', state: 'open', from: 100, to: 101 })).toBe(true);
+    expect(matches(a, { cameraIds: new Set(['y']) })).toBe(false);
+    expect(matches(a, { cameraIds: null, to: 100 })).toBe(false);
+    expect(isDrowningWarning(alert('d', { rule: 'vanish_in_water' }))).toBe(true);
+    expect(isDrowningWarning(alert('d', { severity: 'critical', state: 'resolved' }))).toBe(false);
+  });
+});
+
+describe('i18n', () => {
+  it('has every key in both languages, zh-CN by default', () => {
+    expect(Object.keys(DICTIONARIES['zh-CN']).sort()).toEqual(Object.keys(DICTIONARIES.en).sort());
+    expect(initialLang(null)).toBe('zh-CN');
+    expect(initialLang('en')).toBe('en');
+    expect(translate('zh-CN', 'feed.unacknowledged', { count: 3 })).toBe('未确认：3');
+    expect(translate('en', 'feed.unacknowledged', { count: 3 })).toBe('Unacknowledged: 3');
+  });
+});
+
+describe('region tree', () => {
+  const regions: Region[] = [
+    { id: 'city', name: 'City', level: 'city', parentId: null },
+    { id: 't2', name: 'B town', level: 'township', parentId: 'city' },
+    { id: 't1', name: 'A town', level: 'township', parentId: 'city' },
+    { id: 'v1', name: 'Village', level: 'village', parentId: 't1' },
+    { id: 'lone', name: 'Orphan', level: 'village', parentId: 'hidden' },
+  ];
+  it('builds a forest sorted by name; a region whose parent is out of scope is a root', () => {
+    expect(flatten(regionForest(regions)).map((n) => `${n.depth}:${n.region.id}`)).toEqual(['0:city', '1:t1', '2:v1', '1:t2', '0:lone']);
+    expect([...subtreeIds(regions, 't1')].sort()).toEqual(['t1', 'v1']);
+  });
+});
+
+describe('zone editor geometry and schedules', () => {
+  it('maps pointer positions to clamped normalized coordinates', () => {
+    expect(toNormalized(150, 80, { left: 100, top: 50, width: 200, height: 100 })).toEqual([0.25, 0.3]);
+    expect(toNormalized(0, 999, { left: 100, top: 50, width: 200, height: 100 })).toEqual([0, 1]);
+    expect(freshId('water', ['water-1', 'water-3'])).toBe('water-2');
+  });
+
+  it('reads and writes schedules as one line', () => {
+    const windows = parseSchedule('1-5 15:00-19:00; 19:00-06:00; 1,3,6-7 08:00-09:00');
+    expect(windows).toEqual([
+      { days: [1, 2, 3, 4, 5], start: '15:00', end: '19:00' },
+      { start: '19:00', end: '06:00' },
+      { days: [1, 3, 6, 7], start: '08:00', end: '09:00' },
+    ]);
+    expect(formatSchedule(windows)).toBe('1-5 15:00-19:00; 19:00-06:00; 1,3,6-7 08:00-09:00');
+    expect(() => parseSchedule('weekdays 15:00')).toThrow(/cannot read schedule "weekdays 15:00"/);
+  });
+});
