@@ -89,6 +89,7 @@ async function main(): Promise<void> {
   services.push(startService('analyzer', 'analyzer', { ...common, METRICS_PORT: String(ANALYZER_METRICS), SNAPSHOT_DIR: snapshots }, onExit('analyzer')));
 
   console.log(`
+console     ${apiUrl}/console/   (operator and school web console; sign in with a user below)
 alerts-api  ${apiUrl}   (OpenAPI ${apiUrl}/docs, WebSocket ${apiUrl.replace('http', 'ws')}/ws)
 metrics     ingest http://127.0.0.1:${INGEST_METRICS}/metrics   analyzer http://127.0.0.1:${ANALYZER_METRICS}/metrics   api ${apiUrl}/metrics
 users       ${users.map((u) => `${u.username} / ${u.password} (${u.role})`).join('\n            ')}
