@@ -1,0 +1,91 @@
+// Fault: the only analyzer is SIGKILLed while it holds a camera's frame (the camera's in-flight gate
+// taken, the job active); a second analyzer is started after it, as an orchestrator would. The gate
+// must free itself by its TTL, the new analyzer must continue the camera from its saved state (the
+// vanish raises the same alert to critical), and the dead worker's job must not hang forever.
+// apps/analyzer/src/analyzer.int.spec.ts covers the same with frames queued by the test and two
+// analyzers running; this one runs the real ingest and alerts-api around them.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { FRAMES_QUEUE, redisKeys } from '@xl/contracts';
+import { CameraSimulator, describeWithShared, Pipeline, PushWatcher, sharedPath, testRedisUrl, truthCamera, uniquePrefix } from '@xl/testing';
+import { keepLogs, metricTotal, sleep, waitUntil } from './fault-kit';
+
+jest.setTimeout(90_000);
+const CLIP = 'media/clips/drowning_sub.mp4';
+const INFLIGHT_TTL_MS = 5000; // ingest's default
+
+describeWithShared([CLIP])('fault: an analyzer killed while it holds a frame', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'xl-fault-analyzer-'));
+  const prefix = uniquePrefix('fault-analyzer');
+  const simulator = new CameraSimulator({ loopSeconds: 120 });
+  const redis = new Redis(testRedisUrl());
+  const frames = new Queue(FRAMES_QUEUE, { connection: redis, prefix });
+  let pipeline: Pipeline;
+  let watcher: PushWatcher;
+
+  afterAll(async () => {
+    watcher?.close();
+    await pipeline?.stop();
+    keepLogs('analyzer-kill', pipeline);
+    await simulator.stopAll();
+    await frames.obliterate({ force: true }).catch(() => undefined);
+    await frames.close();
+    redis.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the gate frees itself by TTL and the next analyzer continues the track; the dead job blocks nothing', async () => {
+    const [cam] = await simulator.start([{ id: 'beach', clip: sharedPath(CLIP)! }]);
+    pipeline = await Pipeline.seed({
+      dir,
+      redisUrl: testRedisUrl(),
+      prefix,
+      seed: {
+        regions: [{ id: 'vil', name: 'Village', level: 'village' }],
+        cameras: [truthCamera('beach', 'drowning_sub', cam.url, { regionId: 'vil' })],
+        users: [{ username: 'op', password: 'fault-password-1', role: 'operator', regionIds: ['vil'] }],
+      },
+    });
+    const api = await pipeline.startApi();
+    watcher = new PushWatcher([api.url], await pipeline.login(api, 'op', 'fault-password-1'));
+    await watcher.start();
+    const ingest = await pipeline.startIngest('ingest', { INFLIGHT_TTL_MS: String(INFLIGHT_TTL_MS) });
+    const first = await pipeline.startAnalyzer('analyzer-1');
+
+    const entered = await watcher.waitFor('zone_enter', () => watcher.events.find((e) => e.type === 'alert.created' && e.data?.rule === 'zone_enter'), 50_000);
+    // In the water long enough for the vanish rule (minTrackedSeconds 1), then killed with a frame in
+    // hand: the gate held and the job active.
+    await sleep(1500);
+    const gate = `${prefix}:${redisKeys.inflight('beach')}`;
+    let holder: string | null = null;
+    await waitUntil('a frame in the analyzer’s hands', async () => {
+      holder = await redis.get(gate);
+      return holder !== null && (await frames.getJobCounts('active')).active > 0;
+    }, 10_000, 10);
+    first.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    const gateTtlMs = await redis.pttl(gate);
+    const droppedBefore = await metricTotal(ingest, 'xl_ingest_frames_total', { camera: 'beach', outcome: 'dropped_inflight' });
+    const second = await pipeline.startAnalyzer('analyzer-2');
+
+    // The dead worker's gate is never released by anyone: it expires.
+    await waitUntil('the orphaned gate gone', async () => (await redis.get(gate)) !== holder, INFLIGHT_TTL_MS + 2000, 50);
+    const gateFreedAfterMs = Date.now() - killedAt;
+    expect(gateFreedAfterMs).toBeLessThanOrEqual(INFLIGHT_TTL_MS + 1500);
+    const dropped = (await metricTotal(ingest, 'xl_ingest_frames_total', { camera: 'beach', outcome: 'dropped_inflight' })) - droppedBefore;
+
+    // The new analyzer continues from the saved state: the vanish raises the same alert to critical.
+    const critical = await watcher.waitFor('the vanish update', () => watcher.events.find((e) => e.type === 'alert.updated' && e.data?.id === entered.data!.id && e.data?.severity === 'critical'), 40_000);
+    await waitUntil('frames analysed by the new analyzer', async () => (await metricTotal(second, 'xl_analyzer_frames_total', { outcome: 'analysed' })) > 0, 10_000);
+    // The job the dead worker held stays 'active' until BullMQ's stalled check (lock 30 s, check every
+    // 30 s) fails it; frames are not retried (maxStalledCount 0): a stale frame is worth nothing.
+    const deadJobsStillActive = (await frames.getJobCounts('active')).active;
+    console.log(
+      `analyzer-kill figures: ${JSON.stringify({ gateTtlLeftAtKillMs: gateTtlMs, gateFreedAfterKillMs: gateFreedAfterMs, framesDroppedWhileGateHeld: dropped, vanishPushedAfterKillMs: critical.receivedAt - killedAt, deadJobsStillActive })}`,
+    );
+    expect(second.child.exitCode).toBeNull();
+  });
+});
