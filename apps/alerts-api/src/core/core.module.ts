@@ -1,4 +1,5 @@
 import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import { redisRetryStrategy } from '@xl/queue';
 import type { Logger } from '@xl/observability';
@@ -6,6 +7,7 @@ import { Registry } from 'prom-client';
 import type { DatabaseHandle } from '../db/database';
 import { SETTINGS, type Settings } from '../settings';
 import { Clock, SystemClock } from '../common/clock';
+import { NulFreeInputPipe } from '../common/nul-free.pipe';
 import { ApiMetrics } from './api-metrics';
 import { DATABASE, KYSELY, LOGGER, METRICS_REGISTRY, REDIS } from './tokens';
 
@@ -49,6 +51,7 @@ export class CoreModule {
       { provide: Clock, useValue: resources.clock ?? new SystemClock() },
       ApiMetrics,
       CoreShutdown,
+      { provide: APP_PIPE, useClass: NulFreeInputPipe },
     ];
     return {
       module: CoreModule,
