@@ -4,7 +4,7 @@ export { CameraSimulator, type SimulatedCamera, type SimulatedCameraSpec, type C
 export { startGarbageServer, type GarbageServer } from './simulator/garbage-server';
 export { readRtspFrames, watchRtsp, type RtspReadResult, type RtspWatch } from './simulator/rtsp-reader';
 export { startService, scrape, waitForHttp, freePort, type ServiceProcess, type StartServiceOptions } from './processes';
-export { childPids, processTree, cmdline, isAlive, childrenNamed, cpuSeconds, treeCpuSeconds, rssBytes } from './proc';
+export { childPids, processTree, cmdline, isAlive, childrenNamed, cpuSeconds, treeCpuSeconds, rssBytes, openFds } from './proc';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server';
 export { Pipeline, truthCamera, type PipelineApp, type PipelineOptions } from './pipeline';
 export { PushWatcher, type WatchedMessage } from './push-watcher';
