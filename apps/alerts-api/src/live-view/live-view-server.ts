@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '@xl/observability';
-import { credentialOf, HandshakeError, reject } from '../realtime/ws-push-server';
+import { claimUpgrade, credentialOf, HandshakeError, isUpgradeClaimed, reject } from '../realtime/ws-push-server';
 import type { CredentialVerifier, Principal } from '../shared/principal';
 import type { LiveViewer, LiveViewHub } from './live-view-hub';
 
@@ -60,9 +60,11 @@ export class LiveViewServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const cameraId = this.cameraIdOf(url.pathname);
     if (cameraId === undefined) {
-      if ((this.attached?.listenerCount('upgrade') ?? 0) <= 1) reject(socket, 404, 'no WebSocket endpoint here');
+      // Not ours: once every upgrade handler has seen it, refuse it if none claimed it (/ws claims its own).
+      setImmediate(() => !isUpgradeClaimed(req) && !socket.destroyed && reject(socket, 404, 'no WebSocket endpoint here'));
       return;
     }
+    claimUpgrade(req);
     socket.on('error', () => socket.destroy());
     let principal: Principal;
     let token: string;

@@ -125,6 +125,7 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     expect(await status(`ws://${base}/live/pond`)).toBe(401);
     expect(await status(`ws://${base}/live/pond?token=${await t.token('op-b')}`)).toBe(404);
     expect(await status(`ws://${base}/live/nope?token=${await t.token('admin')}`)).toBe(404);
+    expect(await status(`ws://${base}/elsewhere?token=${await t.token('admin')}`)).toBe(404); // refused, not left hanging
     expect(transcoders()).toEqual([]);
   });
 

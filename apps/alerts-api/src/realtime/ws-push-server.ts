@@ -111,6 +111,7 @@ export class WsPushServer implements FeedListener {
       if ((this.attached?.listenerCount('upgrade') ?? 0) <= 1) reject(socket, 404, 'no WebSocket endpoint here');
       return;
     }
+    claimUpgrade(req);
     socket.on('error', () => socket.destroy());
     let principal: Principal;
     let token: string;
@@ -253,6 +254,15 @@ export class WsPushServer implements FeedListener {
     // A client that does not read will never see the close frame; do not wait 30 s for it.
     setTimeout(() => conn.ws.terminate(), 1000).unref();
   }
+}
+
+/** Marks an upgrade request as handled, so that the app's other upgrade handlers do not refuse it as unknown. */
+export function claimUpgrade(req: IncomingMessage): void {
+  (req as IncomingMessage & { xlUpgradeClaimed?: boolean }).xlUpgradeClaimed = true;
+}
+
+export function isUpgradeClaimed(req: IncomingMessage): boolean {
+  return (req as IncomingMessage & { xlUpgradeClaimed?: boolean }).xlUpgradeClaimed === true;
 }
 
 export function credentialOf(req: IncomingMessage, url: URL): string {

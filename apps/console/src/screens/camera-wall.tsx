@@ -50,7 +50,7 @@ interface TileProps {
 }
 
 function CameraTile({ camera, condition, live, onLive }: TileProps) {
-  const { api, t, tv, navigate } = useApp();
+  const { api, t, tv, navigate, user } = useApp();
   const frame = useImage(api, live ? null : `/cameras/${encodeURIComponent(camera.id)}/frame`, FRAME_REFRESH_MS);
   const statusText = t(`wall.${condition.key}` as const) + (condition.reason ? ` (${tv('reason', condition.reason)})` : '');
   return (
@@ -74,9 +74,11 @@ function CameraTile({ camera, condition, live, onLive }: TileProps) {
         <button data-testid="live-toggle" onClick={() => onLive(!live)}>
           {live ? t('wall.stopLive') : t('wall.live')}
         </button>
-        <button onClick={() => navigate(`cameras/${encodeURIComponent(camera.id)}/zones`)} data-testid="edit-zones">
-          {t('wall.editZones')}
-        </button>
+        {user.role !== 'viewer' && (
+          <button onClick={() => navigate(`cameras/${encodeURIComponent(camera.id)}/zones`)} data-testid="edit-zones">
+            {t('wall.editZones')}
+          </button>
+        )}
       </footer>
     </article>
   );
