@@ -75,6 +75,10 @@ export class Api {
   transition(id: string, action: 'acknowledge' | 'dispatch' | 'resolve' | 'seen', body: Record<string, string>): Promise<AlertDetail> {
     return this.request('POST', `/alerts/${encodeURIComponent(id)}/${action}`, body);
   }
+  /** The alert's evidence clip (clips module): status, reason, and where to fetch it. */
+  evidence(id: string): Promise<{ status: string; reason: string | null; clipUrl: string | null; durationMs: number | null }> {
+    return this.request('GET', `/alerts/${encodeURIComponent(id)}/evidence`);
+  }
   cameras(): Promise<{ items: Camera[] }> {
     return this.request('GET', '/cameras');
   }

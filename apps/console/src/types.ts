@@ -45,8 +45,6 @@ export interface Alert {
   updatedAt: number;
   hasSnapshot: boolean;
   snapshotUrl: string | null;
-  /** Evidence clip, when the API provides one (clips module). */
-  clipUrl?: string | null;
 }
 
 export interface Transition {

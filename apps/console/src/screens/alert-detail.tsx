@@ -15,7 +15,11 @@ export function AlertDetailScreen({ id }: { id: string }) {
     api.alert(id).then(setAlert, (err: Error) => setError(err.message));
   }, [api, id, pushed?.updatedAt]);
   const snapshot = useImage(api, alert?.hasSnapshot ? alert.snapshotUrl : null);
-  const clip = useImage(api, alert?.clipUrl ?? null);
+  const [evidence, setEvidence] = useState<{ status: string; reason: string | null; clipUrl: string | null } | null>(null);
+  useEffect(() => {
+    api.evidence(id).then(setEvidence, () => setEvidence(null));
+  }, [api, id, pushed?.updatedAt]);
+  const clip = useImage(api, evidence?.clipUrl ?? null); // fetched with the bearer token: <video> cannot send it
 
   const act = async (action: 'acknowledge' | 'dispatch' | 'resolve', form: HTMLFormElement) => {
     const body = Object.fromEntries([...new FormData(form)].filter(([, v]) => v !== '').map(([k, v]) => [k, String(v)]));
@@ -46,7 +50,14 @@ export function AlertDetailScreen({ id }: { id: string }) {
           <figcaption>{t('detail.snapshot')}</figcaption>
         </figure>
         <figure>
-          {clip.url ? <video src={clip.url} controls data-testid="clip" /> : <div class="placeholder">{t('detail.noClip')}</div>}
+          {clip.url ? (
+            <video src={clip.url} controls data-testid="clip" />
+          ) : (
+            <div class="placeholder">
+              {t('detail.noClip')}
+              {evidence && evidence.status !== 'none' ? ` (${evidence.status}${evidence.reason ? `: ${evidence.reason}` : ''})` : ''}
+            </div>
+          )}
           <figcaption>{t('detail.clip')}</figcaption>
         </figure>
         <dl>
