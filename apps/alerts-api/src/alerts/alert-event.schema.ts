@@ -6,6 +6,11 @@ import type { AlertEvent } from '@xl/contracts';
 // that a newer analyzer can add fields without breaking an older API.
 
 const epochMs = z.number().int().min(0).max(8.64e15);
+/**
+ * Free text from the analyzer (its message quotes zone and camera names). PostgreSQL cannot store
+ * NUL, and an alert must not be lost over one character: NULs are dropped, not refused.
+ */
+const text = (max: number) => z.string().max(max).transform((value) => value.replaceAll('\u0000', ''));
 const box = z.tuple([z.number(), z.number(), z.number(), z.number()]);
 
 export const alertEventSchema = z.object({
@@ -23,7 +28,7 @@ export const alertEventSchema = z.object({
   boxes: z
     .array(z.object({ box, label: z.string().max(64), score: z.number().min(0).max(1), trackId: z.number().int().optional() }))
     .max(500),
-  message: z.string().max(2000),
+  message: text(2000),
   snapshotPath: z.string().min(1).max(1024).optional(),
   relatedAlertId: z.string().min(1).max(256).optional(),
 }) satisfies z.ZodType<AlertEvent, unknown>;

@@ -9,6 +9,9 @@ import { loadSettings } from '../../settings';
 import { ADMIN, type TestApp } from '../../testing/test-app';
 import { createWorld } from '../../testing/world';
 
+/** The JWT signing secret of the listening API (tests forge tokens with and without it). */
+export const TEST_JWT_SECRET = 'a-shared-secret-of-at-least-32-characters';
+
 export interface ListeningApi {
   api: ApiInstance;
   snapshotDir: string;
@@ -24,7 +27,7 @@ export async function startListeningApi(): Promise<ListeningApi> {
     REDIS_URL: testRedisUrl(),
     REDIS_KEY_PREFIX: `${prefix}:`,
     QUEUE_PREFIX: `${prefix}-q`,
-    JWT_SECRET: 'a-shared-secret-of-at-least-32-characters',
+    JWT_SECRET: TEST_JWT_SECRET,
     SNAPSHOT_DIR: dir,
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
