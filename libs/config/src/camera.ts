@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { idSchema, isValidTimeZone, pointSchema, polygonSchema, rtspUrlSchema } from './primitives';
+import { displayNameSchema, idSchema, isValidTimeZone, polygonSchema, rtspUrlSchema, tripwirePointsSchema } from './primitives';
 import { ruleSchema } from './rules';
 
 export const zoneSchema = z.strictObject({
   id: idSchema.describe('zone id, unique within the camera'),
-  name: z.string().max(128).optional().describe('display name, e.g. "北塘 north pond"'),
+  name: displayNameSchema.optional().describe('display name, e.g. "北塘 north pond"'),
   type: z
     .enum(['water', 'no_fishing', 'crowd_area', 'generic'])
     .describe('water: drowning rules; no_fishing: boats; crowd_area: crowd counting; generic: explicit rules only'),
@@ -13,8 +13,8 @@ export const zoneSchema = z.strictObject({
 
 export const lineSchema = z.strictObject({
   id: idSchema.describe('tripwire id, unique within the camera'),
-  name: z.string().max(128).optional(),
-  points: z.tuple([pointSchema, pointSchema]).describe('[from, to]; crossing direction is relative to from → to'),
+  name: displayNameSchema.optional(),
+  points: tripwirePointsSchema,
 });
 
 export const motionSchema = z
@@ -91,7 +91,7 @@ export const RECORDING_DEFAULTS = { enabled: true, segmentSeconds: 2, windowSeco
 export const cameraSchema = z
   .strictObject({
     id: idSchema.describe('camera id, unique in the system'),
-    name: z.string().max(128).optional().describe('display name'),
+    name: displayNameSchema.optional().describe('display name'),
     enabled: z.boolean().default(true).describe('disabled cameras are not ingested'),
     url: rtspUrlSchema.describe('main stream RTSP URL (clips, high-resolution snapshots)'),
     subUrl: rtspUrlSchema.optional().describe('sub stream RTSP URL; used for analysis when present'),

@@ -25,7 +25,9 @@ function describeIssue(raw: unknown, cameraLabel: string, issue: z.core.$ZodIssu
       where += where ? `.${String(key)}` : String(key);
     }
   }
-  return `${cameraLabel}${where ? `, ${where}` : ''}: ${issue.message}`;
+  // Numbers are safe to repeat (strings are not: a URL may carry a password).
+  const got = (issue.code === 'too_big' || issue.code === 'too_small') && typeof node === 'number' ? ` (got ${node})` : '';
+  return `${cameraLabel}${where ? `, ${where}` : ''}: ${issue.message}${got}`;
 }
 
 function labelOf(raw: unknown, index?: number): string {

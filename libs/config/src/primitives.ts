@@ -1,9 +1,15 @@
 import { z } from 'zod';
-import { findSelfIntersection } from '@xl/geometry';
+import { findSelfIntersection, polygonArea } from '@xl/geometry';
 
 /** A coordinate in normalized 0..1 frame space. */
 export const coordinate = z.number().min(0).max(1);
 export const pointSchema = z.tuple([coordinate, coordinate]).describe('[x, y] in normalized 0..1 frame coordinates');
+
+/**
+ * Smallest polygon area, as a fraction of the frame (1e-4 ≈ 10×10 px at 720p). Collinear or
+ * repeated points pass the crossing check but enclose nothing: such a zone would never fire.
+ */
+export const MIN_POLYGON_AREA = 1e-4;
 
 export const polygonSchema = z
   .array(pointSchema)
@@ -12,8 +18,25 @@ export const polygonSchema = z
   .superRefine((poly, ctx) => {
     const hit = findSelfIntersection(poly);
     if (hit) ctx.addIssue({ code: 'custom', message: `polygon edges ${hit[0]} and ${hit[1]} cross each other (self-intersecting)` });
+    const area = polygonArea(poly);
+    if (!hit && area < MIN_POLYGON_AREA) {
+      ctx.addIssue({ code: 'custom', message: `polygon encloses almost no area (${area.toPrecision(2)} of the frame, minimum ${MIN_POLYGON_AREA}): collinear or repeated points` });
+    }
   })
-  .describe('3 to 64 vertices in normalized 0..1 coordinates, in order, not self-intersecting');
+  .describe(`3 to 64 vertices in normalized 0..1 coordinates, in order, not self-intersecting, enclosing at least ${MIN_POLYGON_AREA} of the frame`);
+
+/** A tripwire: two distinct points (a zero-length line is never crossed). */
+export const tripwirePointsSchema = z
+  .tuple([pointSchema, pointSchema])
+  .refine(([a, b]) => a[0] !== b[0] || a[1] !== b[1], 'the two points are the same: a zero-length tripwire is never crossed')
+  .describe('[from, to], two distinct points; crossing direction is relative to from → to');
+
+/** A display name: no control characters (names end up in alert messages, logs and HTTP headers). */
+export const displayNameSchema = z
+  .string()
+  .max(128)
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters (newlines, tabs, NUL)');
 
 export const idSchema = z
   .string()
@@ -31,6 +54,13 @@ export function urlWithSchemes(schemes: readonly string[]) {
     .string()
     .max(2048)
     .superRefine((value, ctx) => {
+      // The URL parser drops tabs and newlines and trims spaces, but ffmpeg gets the raw string: a
+      // newline would end up inside the RTSP request to the camera (header injection).
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u0020\u007f]/.test(value)) {
+        ctx.addIssue({ code: 'custom', message: 'must not contain spaces or control characters (percent-encode them)' });
+        return;
+      }
       let url: URL;
       try {
         url = new URL(value);
