@@ -1,8 +1,11 @@
 import '../testing/nest-esm';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Response } from 'supertest';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { loadEvidenceOptions } from '../evidence/evidence.options';
+import { EvidenceService } from '../evidence/evidence.service';
 import { alertEvent } from '../testing/alert-events';
 import { startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
@@ -70,6 +73,8 @@ interface Case {
 
 interface Fixtures {
   alert(scope: Scope, state?: 'open' | 'acknowledged', snapshot?: boolean): Promise<string>;
+  /** An alert with a complete evidence clip and high-resolution snapshot (one per scope, reused). */
+  alertWithEvidence(scope: Scope): Promise<string>;
   camera(scope: Scope): Promise<string>;
   region(): Promise<string>;
   user(): Promise<string>;
@@ -110,6 +115,14 @@ const CASES: Case[] = [
     ok: 200,
     run: async ({ t, auth, fresh }, s) => t.http.get(`/alerts/${enc(await fresh.alert(s, 'open', true))}/snapshot`).set(auth),
   },
+  ...(['evidence', 'clip', 'hires-snapshot'] as const).map(
+    (part): Case => ({
+      route: `GET /alerts/:id/${part}`,
+      roles: ALL,
+      ok: 200,
+      run: async ({ t, auth, fresh }, s) => t.http.get(`/alerts/${enc(await fresh.alertWithEvidence(s))}/${part}`).set(auth),
+    }),
+  ),
   {
     route: 'POST /alerts/:id/acknowledge',
     roles: ['admin', 'operator', 'school'],
@@ -226,11 +239,13 @@ function expected(c: Case, caller: Caller | null, scope: Scope): number {
 describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
   let t: TestApp;
   let fresh: Fixtures;
+  let evidenceDir: string;
   const bodies: string[] = [];
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
-    t = await startTestApp(kind, { XL_TEST_DOCS: '1' });
+    evidenceDir = mkdtempSync(path.join(tmpdir(), 'xl-matrix-evidence-'));
+    t = await startTestApp(kind, { XL_TEST_DOCS: '1' }, { evidence: loadEvidenceOptions({ EVIDENCE_DIR: evidenceDir }) });
     await createWorld(t);
     const admin = { Authorization: `Bearer ${await t.token('admin')}` };
     for (const caller of CALLERS) {
@@ -240,7 +255,25 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
     const intake = t.app.get(AlertIntakeService);
     mkdirSync(path.join(t.snapshotDir, 'm'), { recursive: true });
     writeFileSync(path.join(t.snapshotDir, 'm', 's.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
+    const withEvidence = new Map<Scope, string>();
     fresh = {
+      async alertWithEvidence(scope) {
+        const known = withEvidence.get(scope);
+        if (known) return known;
+        const alertId = await fresh.alert(scope);
+        const clipPath = `clips/${CAMERA[scope]}/${serial}.mp4`;
+        const snapshotPath = `snapshots/${CAMERA[scope]}/${serial}.jpg`;
+        for (const rel of [clipPath, snapshotPath]) {
+          mkdirSync(path.dirname(path.join(evidenceDir, rel)), { recursive: true });
+          writeFileSync(path.join(evidenceDir, rel), Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
+        }
+        await t.app.get(EvidenceService).apply({
+          alertId, cameraId: CAMERA[scope], status: 'complete', clipPath, snapshotPath,
+          requestedFrom: 1, requestedTo: 20_001, clipFrom: 1, clipTo: 20_001, bytes: 8, ingestId: 'matrix', at: Date.now(),
+        });
+        withEvidence.set(scope, alertId);
+        return alertId;
+      },
       async alert(scope, state = 'open', snapshot = false) {
         const event = alertEvent({ cameraId: CAMERA[scope], ...(snapshot ? { snapshotPath: 'm/s.jpg' } : {}) });
         await intake.consume(event);
@@ -278,6 +311,7 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
 
   afterAll(async () => {
     await t?.close();
+    if (evidenceDir) rmSync(evidenceDir, { recursive: true, force: true });
   });
 
   it('has a policy entry for every route the app serves, and no entry for a route it does not serve', () => {
