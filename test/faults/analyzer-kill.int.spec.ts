@@ -61,13 +61,18 @@ describeWithShared([CLIP])('fault: an analyzer killed while it holds a frame', (
     await sleep(1500);
     const gate = `${prefix}:${redisKeys.inflight('beach')}`;
     let holder: string | null = null;
+    // Frozen (SIGSTOP) while we look, so it cannot release the gate between the look and the kill.
     await waitUntil('a frame in the analyzer’s hands', async () => {
+      first.child.kill('SIGSTOP');
       holder = await redis.get(gate);
-      return holder !== null && (await frames.getJobCounts('active')).active > 0;
-    }, 10_000, 10);
+      if (holder !== null && (await frames.getJobCounts('active')).active > 0) return true;
+      first.child.kill('SIGCONT');
+      return false;
+    }, 15_000, 20);
     first.child.kill('SIGKILL');
     const killedAt = Date.now();
     const gateTtlMs = await redis.pttl(gate);
+    expect(gateTtlMs).toBeGreaterThan(0);
     const droppedBefore = await metricTotal(ingest, 'xl_ingest_frames_total', { camera: 'beach', outcome: 'dropped_inflight' });
     const second = await pipeline.startAnalyzer('analyzer-2');
 
