@@ -79,13 +79,13 @@ async function main(): Promise<void> {
   ];
   const seedFile = path.join(varDir, 'seed.yaml');
   writeFileSync(seedFile, stringify({ regions: DEMO_REGIONS, cameras, users }));
-  const apiEnv = { ...common, PORT: values.port, HOST: '127.0.0.1', DATABASE_URL: `sqlite:${path.join(varDir, 'xueliang.db')}`, SNAPSHOT_DIR: snapshots, JWT_SECRET: randomBytes(48).toString('base64') };
+  const apiEnv = { ...common, PORT: values.port, HOST: '127.0.0.1', DATABASE_URL: `sqlite:${path.join(varDir, 'xueliang.db')}`, SNAPSHOT_DIR: snapshots, EVIDENCE_DIR: path.join(varDir, 'evidence'), JWT_SECRET: randomBytes(48).toString('base64') };
   await execFileAsync(process.execPath, [path.join(repoRoot, 'dist/apps/alerts-api/src/seed.js'), '--file', seedFile], { env: { ...process.env, ...apiEnv } });
   console.log(`${cameras.length} simulated cameras (main + sub stream each) seeded into alerts-api with a region tree and users`);
 
   services.push(startService('alerts-api', 'alerts-api', apiEnv, onExit('alerts-api')));
   await waitForHttp(`${apiUrl}/healthz`, 30_000);
-  services.push(startService('ingest', 'ingest', { ...common, METRICS_PORT: String(INGEST_METRICS), INGEST_CAPACITY: String(cameras.length) }, onExit('ingest')));
+  services.push(startService('ingest', 'ingest', { ...common, METRICS_PORT: String(INGEST_METRICS), INGEST_CAPACITY: String(cameras.length), RECORDING_DIR: path.join(varDir, 'recordings'), EVIDENCE_DIR: path.join(varDir, 'evidence') }, onExit('ingest')));
   services.push(startService('analyzer', 'analyzer', { ...common, METRICS_PORT: String(ANALYZER_METRICS), SNAPSHOT_DIR: snapshots }, onExit('analyzer')));
 
   console.log(`
