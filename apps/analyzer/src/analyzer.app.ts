@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { FRAMES_QUEUE, type FrameJob } from '@xl/contracts';
 import { createPoolDetector, loadModel, type PoolDetector } from '@xl/detection';
 import { createLogger, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
-import { CameraConfigStore, FrameStore, HotMarks, InflightGate, redisRetryStrategy } from '@xl/queue';
+import { CameraConfigStore, FrameDownloader, FrameStore, HotMarks, InflightGate, redisRetryStrategy } from '@xl/queue';
 import { FrameJobProcessor } from './frame-job.processor';
 import { AnalyzerMetrics } from './metrics';
 import { FrameAnalyzer } from './pipeline/frame-analyzer';
@@ -49,10 +49,11 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
   );
 
   const alerts = new AlertQueueRepository(redis, settings.QUEUE_PREFIX);
+  const downloader = settings.FRAME_DOWNLOAD === 'direct' ? new FrameDownloader({ url: settings.REDIS_URL, name: 'xl-analyzer-frames' }) : undefined;
   const processor = new FrameJobProcessor(
     new FrameAnalyzer(detector),
     cameras,
-    new FrameStore(data, { keyPrefix: settings.KEY_PREFIX }),
+    new FrameStore(data, { keyPrefix: settings.KEY_PREFIX, downloader }),
     new InflightGate(data, { keyPrefix: settings.KEY_PREFIX }),
     new HotMarks(data, { keyPrefix: settings.KEY_PREFIX }),
     new CameraStateRepository(data, settings.KEY_PREFIX),
@@ -91,6 +92,7 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
       await alerts.close();
       await cameras.close();
       await detector.close();
+      await downloader?.close();
       await probes.close();
       redis.disconnect();
       data.disconnect();

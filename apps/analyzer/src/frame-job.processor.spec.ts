@@ -46,7 +46,18 @@ const event = (over: Partial<RuleEvent> = {}): RuleEvent => ({
 function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null = null) {
   const calls: string[] = [];
   const analyzer = { analyze: jest.fn(async () => ({ state: state(NOW - 100), pixels: new Uint8Array(48), detections: [], tracks: [], events: [], live: false, ...result }) as AnalysisResult) };
-  const frames = { take: jest.fn(async () => Buffer.alloc(48)) };
+  const take = jest.fn(async (_key: string): Promise<Buffer | null> => Buffer.alloc(48));
+  const frames = {
+    take,
+    // The real FrameStore.takeInto without its downloader: GETDEL, then a copy into the target.
+    takeInto: async (key: string, into: (n: number) => Uint8Array) => {
+      const bytes = await take(key);
+      if (!bytes) return null;
+      const target = into(bytes.length);
+      target.set(bytes);
+      return target;
+    },
+  };
   const gate = { release: jest.fn(async () => (calls.push('release'), true)) };
   const hot = { mark: jest.fn(async () => undefined) };
   const states = { load: jest.fn(async () => saved), save: jest.fn(async () => (calls.push('save'), true)) };

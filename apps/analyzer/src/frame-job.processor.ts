@@ -11,6 +11,8 @@ import { renderSnapshot } from './pipeline/snapshot';
 export interface FrameBytesPort {
   /** GETDEL of the frame's bytes; null when expired or already taken. */
   take(key: string): Promise<Buffer | null>;
+  /** GETDEL into the buffer `into(length)` returns; null when expired or already taken. */
+  takeInto(key: string, into: (length: number) => Uint8Array): Promise<Uint8Array | null>;
 }
 export interface GatePort {
   /** Releases the camera's gate if `holder` (the frame key) still holds it. */
@@ -95,19 +97,24 @@ export class FrameJobProcessor {
       await this.frames.take(job.key);
       return 'unknown_camera';
     }
-    // Issued together: one round trip (the connection auto-pipelines).
-    const [data, saved] = await Promise.all([this.frames.take(job.key), this.states.load(job.cameraId)]);
-    if (!data) return 'missing';
+    // Issued together: one round trip (the connection auto-pipelines). The picture rows land straight
+    // in a pooled full-size frame whose padding rows are already there.
     const rows = job.rows ?? job.height;
     const expected = job.width * rows * 3;
-    if (data.length !== expected) throw new Error(`camera '${job.cameraId}' frame ${job.seq}: ${data.length} bytes, expected ${expected} (${job.width}x${rows} of ${job.width}x${job.height} bgr24)`);
-    if (saved && job.capturedAt <= saved.capturedAt) return 'out_of_order';
+    let length = expected;
+    const into = (n: number) => ((length = n) === expected ? this.framePool.acquire(job.width, job.height, rows) : new Uint8Array(n));
+    const [pixels, saved] = await Promise.all([this.frames.takeInto(job.key, into), this.states.load(job.cameraId)]);
+    if (!pixels) return 'missing';
+    if (length !== expected) throw new Error(`camera '${job.cameraId}' frame ${job.seq}: ${length} bytes, expected ${expected} (${job.width}x${rows} of ${job.width}x${job.height} bgr24)`);
+    if (saved && job.capturedAt <= saved.capturedAt) {
+      this.framePool.release(pixels, job.width, job.height, rows);
+      return 'out_of_order';
+    }
     // After a long gap (camera offline, analyzer stopped) the tracks and rule timers describe another
     // scene: a person "last seen in the water" minutes ago is a camera outage, not a drowning.
     const fresh = saved && job.capturedAt - saved.capturedAt > this.options.maxStateGapMs ? null : saved;
     if (saved && !fresh) this.log.info({ camera: job.cameraId, gapMs: job.capturedAt - saved.capturedAt }, 'camera state too old; starting afresh');
 
-    const pixels = this.framePool.expand(data, job.width, job.height, rows);
     const frame = { cameraId: job.cameraId, seq: job.seq, capturedAt: job.capturedAt, data: pixels, width: job.width, height: job.height, letterbox: job.letterbox, difference: job.difference ?? null, earlierDifferences: job.earlierDifferences ?? [] };
     const result = await this.analyzer.analyze(frame, runtime, fresh);
     try {

@@ -19,6 +19,10 @@ export const analyzerSettingsSchema = z.object({
   SNAPSHOT_DIR: z.string().default(path.resolve(process.cwd(), 'var/snapshots')).describe('where annotated JPEG snapshots are written (shared with alerts-api)'),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9102).describe('port of /healthz, /readyz, /metrics (0 = any)'),
   METRICS_HOST: z.string().default('127.0.0.1').describe('bind address of the probe server'),
+  FRAME_DOWNLOAD: z
+    .enum(['direct', 'ioredis'])
+    .default('direct')
+    .describe("how frame bytes are read from Redis: 'direct' on a connection of its own straight into pooled frame buffers (a single Redis); 'ioredis' through the shared client (Redis Cluster, proxies)"),
   CAMERAS_FILE: z.string().optional().describe('YAML/JSON camera file for standalone use; else cameras come from Redis (published by alerts-api)'),
 });
 

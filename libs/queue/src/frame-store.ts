@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { redisKeys } from '@xl/contracts';
+import type { FrameDownloader, FrameTarget } from './frame-downloader';
 import type { FrameUploader } from './frame-uploader';
 import { PrefixedRedis, type KeyPrefixOptions } from './prefixed';
 
@@ -10,6 +11,12 @@ export interface FrameStoreOptions extends KeyPrefixOptions {
    * @defaultValue none: writes go through the ioredis client
    */
   uploader?: FrameUploader;
+  /**
+   * Reads frame bytes straight into the caller's buffer (analyzer at scale); `take` and reads without
+   * it go through the ioredis client.
+   * @defaultValue none: reads go through the ioredis client
+   */
+  downloader?: FrameDownloader;
 }
 
 /**
@@ -18,10 +25,12 @@ export interface FrameStoreOptions extends KeyPrefixOptions {
  */
 export class FrameStore extends PrefixedRedis {
   private readonly uploader: FrameUploader | undefined;
+  private readonly downloader: FrameDownloader | undefined;
 
   constructor(redis: Redis, options: FrameStoreOptions = {}) {
     super(redis, options);
     this.uploader = options.uploader;
+    this.downloader = options.downloader;
   }
   /** The key frame `seq` of a camera is stored under (what FrameJob.key carries). */
   keyOf(cameraId: string, seq: number): string {
@@ -43,5 +52,19 @@ export class FrameStore extends PrefixedRedis {
   /** GETDEL: the bytes, or null when expired or already taken. */
   take(key: string): Promise<Buffer | null> {
     return this.redis.getdelBuffer(key);
+  }
+
+  /**
+   * GETDEL into the buffer `into(length)` returns (the value in its first `length` bytes); null when
+   * expired or already taken.
+   */
+  async takeInto(key: string, into: FrameTarget): Promise<Uint8Array | null> {
+    if (this.downloader) return this.downloader.take(key, into);
+    const bytes = await this.redis.getdelBuffer(key);
+    if (!bytes) return null;
+    const target = into(bytes.length);
+    if (target.length < bytes.length) throw new Error(`frame target of ${target.length} bytes for a ${bytes.length}-byte value`);
+    target.set(bytes, 0);
+    return target;
   }
 }

@@ -3,8 +3,8 @@
 // those copies and the garbage they leave cost more CPU than the rest of the write. Here the header,
 // the caller's buffer and the trailer go to the socket as one writev, nothing copied in JavaScript.
 // It speaks only what it needs: AUTH, SELECT, CLIENT SETNAME and SET … PX, with simple-string replies.
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
+import { openRawRedis, RawRedisClient } from './raw-redis';
 
 export interface FrameUploaderOptions {
   /** redis://[user:password@]host[:port][/db] or rediss:// (TLS). A single Redis, not a cluster. */
@@ -26,19 +26,11 @@ interface Pending {
   reject(err: Error): void;
 }
 
-export class FrameUploader {
-  private socket: Socket | null = null;
-  private connecting: Promise<Socket> | null = null;
-  private pending: Pending[] = [];
+export class FrameUploader extends RawRedisClient<Pending> {
   private replies = '';
-  private closed = false;
-  private readonly url: URL;
 
   constructor(private readonly options: FrameUploaderOptions) {
-    this.url = new URL(options.url);
-    if (this.url.protocol !== 'redis:' && this.url.protocol !== 'rediss:') {
-      throw new Error(`FrameUploader: ${this.url.protocol} URLs are not supported (redis: or rediss:)`);
-    }
+    super(options.url, 'FrameUploader');
   }
 
   /** SET key value PX ttlMs. `value` must stay untouched until the promise settles. */
@@ -54,64 +46,19 @@ export class FrameUploader {
     return done;
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    const socket = this.socket ?? (await this.connecting?.catch(() => null));
-    if (!socket || socket.destroyed) return;
-    await new Promise<void>((resolve) => {
-      socket.once('close', () => resolve());
-      socket.end();
-    });
-  }
-
   private expectReply(): Promise<void> {
     return new Promise<void>((resolve, reject) => this.pending.push({ resolve, reject }));
   }
 
-  private connection(): Promise<Socket> {
-    if (this.closed) return Promise.reject(new Error('FrameUploader closed'));
-    if (this.socket && !this.socket.destroyed) return Promise.resolve(this.socket);
-    this.connecting ??= this.open().finally(() => (this.connecting = null));
-    return this.connecting;
-  }
-
-  private open(): Promise<Socket> {
-    const { url } = this;
-    const port = Number(url.port || 6379);
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const socket = url.protocol === 'rediss:' ? tlsConnect({ host, port, servername: host }) : netConnect({ host, port });
-    socket.setNoDelay(true);
-    return new Promise<Socket>((resolve, reject) => {
-      const timer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${this.options.connectTimeoutMs ?? 5000} ms`)), this.options.connectTimeoutMs ?? 5000);
-      socket.on('data', (chunk: Buffer) => this.onData(chunk));
-      socket.once('close', () => this.onClose(socket));
-      socket.on('error', (err) => {
-        clearTimeout(timer);
-        this.failAll(err);
-        reject(err);
-      });
-      socket.once(url.protocol === 'rediss:' ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
-        this.socket = socket;
-        const setup: Promise<void>[] = [];
-        const send = (...args: string[]) => {
-          setup.push(this.expectReply());
-          socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
-        };
-        const user = decodeURIComponent(url.username);
-        const password = decodeURIComponent(url.password);
-        if (password) send('AUTH', ...(user ? [user] : []), password);
-        const db = url.pathname.replace(/^\//, '');
-        if (db && db !== '0') send('SELECT', db);
-        send('CLIENT', 'SETNAME', this.options.name ?? 'xl-frame-uploader');
-        Promise.all(setup).then(
-          () => resolve(socket),
-          (err: Error) => {
-            socket.destroy();
-            reject(new Error(`redis setup failed: ${err.message}`));
-          },
-        );
-      });
+  protected connect(): Promise<Socket> {
+    return openRawRedis({
+      url: this.url,
+      name: this.options.name ?? 'xl-frame-uploader',
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 5000,
+      onBytes: (buf, start, end) => this.onData(Buffer.from(buf.buffer, buf.byteOffset + start, end - start)),
+      onClose: (s) => this.onClose(s),
+      onError: (err) => this.failAll(err),
+      expectReply: () => this.expectReply(),
     });
   }
 
@@ -129,15 +76,7 @@ export class FrameUploader {
     }
   }
 
-  private onClose(socket: Socket): void {
-    if (this.socket === socket) this.socket = null;
+  protected resetParser(): void {
     this.replies = '';
-    this.failAll(new Error('connection to redis closed'));
-  }
-
-  private failAll(err: Error): void {
-    const waiting = this.pending;
-    this.pending = [];
-    for (const w of waiting) w.reject(err);
   }
 }

@@ -3,6 +3,7 @@
 export { PrefixedRedis, type KeyPrefixOptions } from './prefixed';
 export { FrameStore, type FrameStoreOptions } from './frame-store';
 export { FrameUploader, type FrameUploaderOptions } from './frame-uploader';
+export { FrameDownloader, type FrameDownloaderOptions, type FrameTarget } from './frame-downloader';
 export { InflightGate, type InflightGateOptions } from './inflight-gate';
 export { HotMarks, type HotMarksOptions } from './hot-marks';
 export { CameraLeases, fairShare, LEASE_HOLDERS_KEY, type CameraLeasesOptions } from './camera-leases';
