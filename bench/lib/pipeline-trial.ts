@@ -159,15 +159,19 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
       machine: machineTicks(),
     });
 
-    // Every camera delivering, then the warm-up (detector, tracks, baselines).
-    const upBy = Date.now() + 60_000;
+    // Every camera delivering, then the warm-up (detector, tracks, baselines). Starting many cameras
+    // at once on 2 cores takes a while (one ffmpeg spawn each, every RTSP session set up at once).
+    const upWithinMs = 30_000 + 1000 * o.cameras;
+    const upBy = Date.now() + upWithinMs;
+    const startedAt = Date.now();
     for (;;) {
       const up = [...sumBy((await read()).ingest, 'xl_camera_up', 'camera').values()].filter((v) => v > 0).length;
       alive();
       if (up === o.cameras) break;
-      if (Date.now() > upBy) throw new Error(`only ${up} of ${o.cameras} cameras up after 60 s`);
+      if (Date.now() > upBy) throw new Error(`only ${up} of ${o.cameras} cameras up after ${upWithinMs / 1000} s`);
       await sleep(500);
     }
+    o.log(`  ${o.cameras} cameras up ${((Date.now() - startedAt) / 1000).toFixed(1)} s after ingest started`);
     await sleep(o.warmupSeconds * 1000);
     alive();
     const r0 = await read();

@@ -1,9 +1,9 @@
 // Wires ingest: Redis adapters, the ffmpeg reader factory, the services, probes. No logic lives here.
 import { Redis } from 'ioredis';
 import { createLogger, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
-import { CameraConfigStore, CameraLeases, CameraStatusStream, FrameStore, FramesQueue, FrameUploader, HotMarks, InflightGate, redisRetryStrategy } from '@xl/queue';
+import { StartGate } from '@xl/media';
+import { CameraConfigStore, CameraLeases, CameraStatusStream, EvidenceResultStream, FrameStore, FramesQueue, FrameUploader, HotMarks, InflightGate, redisRetryStrategy } from '@xl/queue';
 import { IngestMetrics } from './metrics';
-import { EvidenceResultStream } from '@xl/queue';
 import { ClipService } from './recording/clip-service';
 import { FileEvidenceWriter, RedisClipRequestFeed } from './recording/evidence.repository';
 import { recordedPipeline, segmentRecorderFactory } from './recording/recorded-pipeline';
@@ -38,7 +38,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
   );
   const status = new CameraStatusStream(redis, { keyPrefix });
   const sources = cameraReaderFactory(
-    { width: settings.MODEL_INPUT_WIDTH, height: settings.MODEL_INPUT_HEIGHT, stopGraceMs: settings.STOP_GRACE_MS, ffmpegPath: settings.FFMPEG_PATH },
+    { width: settings.MODEL_INPUT_WIDTH, height: settings.MODEL_INPUT_HEIGHT, stopGraceMs: settings.STOP_GRACE_MS, ffmpegPath: settings.FFMPEG_PATH, startGate: new StartGate(settings.START_CONCURRENCY) },
     log,
   );
   const cameras = settings.CAMERAS_FILE

@@ -1,6 +1,7 @@
 import type { FfmpegCommandSpec } from './ffmpeg-args';
 import type { FfmpegHandlers, FfmpegLauncher, FfmpegProcess } from './ffmpeg-process';
 import { CameraReader, type CameraReaderEvents, type CameraReaderOptions } from './camera-reader';
+import { StartGate } from './start-gate';
 
 /** Stands in for ffmpeg: the test feeds its stdout/stderr and decides how it exits. */
 class FakeFfmpeg implements FfmpegProcess {
@@ -222,5 +223,61 @@ describe('CameraReader', () => {
     jest.advanceTimersByTime(60_000);
     expect(names()).toEqual(['online', 'end']);
     expect(procs).toHaveLength(1);
+  });
+});
+
+describe('CameraReader with a StartGate', () => {
+  const flush = async () => {
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  };
+
+  it('starts the next camera only when one already starting delivers its first frame or ends', async () => {
+    const gate = new StartGate(1);
+    const a = setup({ startGate: gate, cameraId: 'a' });
+    const b = setup({ startGate: gate, cameraId: 'b' });
+    const c = setup({ startGate: gate, cameraId: 'c' });
+    a.reader.start();
+    b.reader.start();
+    c.reader.start();
+    await flush();
+    expect([a.procs.length, b.procs.length, c.procs.length]).toEqual([1, 0, 0]);
+    expect([gate.starting, gate.waiting]).toEqual([1, 2]);
+    // Waiting for a slot is not silence: b reports nothing while it waits.
+    jest.advanceTimersByTime(2_500);
+    expect(b.names()).toEqual([]);
+    a.last().stderr(...INPUT);
+    a.last().stdout(FRAME); // a is up: b may start
+    await flush();
+    expect([a.procs.length, b.procs.length, c.procs.length]).toEqual([1, 1, 0]);
+    b.last().exit(1); // b fails to start: its slot goes to c
+    await flush();
+    expect(c.procs).toHaveLength(1);
+    expect(gate.starting).toBe(1);
+    // b's respawn waits behind c.
+    jest.advanceTimersByTime(1000);
+    await flush();
+    expect(b.procs).toHaveLength(1);
+    c.last().stderr(...INPUT);
+    c.last().stdout(FRAME);
+    await flush();
+    expect(b.procs).toHaveLength(2);
+  });
+
+  it('gives the slot back when the reader is stopped while it waits', async () => {
+    const gate = new StartGate(1);
+    const a = setup({ startGate: gate });
+    const b = setup({ startGate: gate });
+    a.reader.start();
+    b.reader.start();
+    await flush();
+    await b.reader.stop();
+    a.last().exit(1);
+    await flush();
+    expect(b.procs).toHaveLength(0);
+    expect([gate.starting, gate.waiting]).toEqual([0, 0]);
+  });
+
+  it('refuses a limit that is not a positive integer', () => {
+    expect(() => new StartGate(0)).toThrow('start gate: limit 0 must be a positive integer');
   });
 });

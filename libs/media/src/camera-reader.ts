@@ -7,6 +7,7 @@ import { fileFrameCommand, frameByteLength, rtspFrameCommand, type FfmpegCommand
 import { fluentFfmpegLauncher, type FfmpegExit, type FfmpegLauncher, type FfmpegProcess } from './ffmpeg-process';
 import { classifyExit, exitDetail, FfmpegStderrParser, type PictureSize } from './ffmpeg-stderr';
 import { BufferPool } from './buffer-pool';
+import type { StartGate } from './start-gate';
 import { FrameReader } from './frame-reader';
 import { redactUrl } from './redact';
 
@@ -45,6 +46,8 @@ export interface CameraReaderOptions {
   /** Sequence number of the first frame. Default Date.now(), so numbers never go back across restarts. */
   firstSeq?: number;
   logger?: ReaderLogger;
+  /** Shared by a worker's readers: at most so many starting (spawned, no frame yet) at once. Default: no bound. */
+  startGate?: StartGate;
 }
 
 /** The part of a pino logger the reader uses. */
@@ -107,6 +110,8 @@ interface Run {
   exited: Promise<void>;
   markExited: () => void;
   warnedNoSize: boolean;
+  /** Frees this run's start slot: at its first frame or when it ends. */
+  startDone: () => void;
 }
 
 export class CameraReader extends EventEmitter<CameraReaderEvents> {
@@ -182,6 +187,13 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
   private spawn(): void {
     this.retryTimer = null;
     this.state = 'running';
+    const gate = this.options.startGate;
+    if (!gate) return this.launch(() => undefined);
+    // Waiting for a slot is not silence: the watchdog starts with the launch.
+    void gate.acquire().then((release) => (this.state === 'running' && !this.run ? this.launch(release) : release()));
+  }
+
+  private launch(startDone: () => void): void {
     let markExited!: () => void;
     const exited = new Promise<void>((resolve) => (markExited = resolve));
     const run: Run = {
@@ -195,6 +207,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       exited,
       markExited,
       warnedNoSize: false,
+      startDone,
     };
     this.run = run;
     const tick = Math.min(1000, Math.max(100, this.stallMs / 4));
@@ -243,6 +256,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     }
     const now = Date.now();
     run.lastFrameAt = now;
+    run.startDone();
     this.attempt = 0;
     if (!this.online) {
       this.online = true;
@@ -274,6 +288,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
   }
 
   private onExit(run: Run, exit: FfmpegExit): void {
+    run.startDone();
     for (const t of run.timers) clearTimeout(t);
     run.timers.length = 0;
     run.markExited();

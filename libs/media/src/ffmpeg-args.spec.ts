@@ -23,6 +23,7 @@ describe('rtspFrameCommand', () => {
   it('decodes with one thread and keeps stderr to the info level without stats', () => {
     expect(valueOf(spec.inputOptions, '-threads')).toBe('1');
     expect(valueOf(spec.inputOptions, '-filter_threads')).toBe('1');
+    expect(valueOf(spec.inputOptions, '-skip_loop_filter')).toBe('all');
     expect(valueOf(spec.inputOptions, '-loglevel')).toBe('info');
     expect(spec.inputOptions).toContain('-nostats');
     expect(spec.inputOptions).toContain('-hide_banner');

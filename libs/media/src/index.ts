@@ -36,6 +36,7 @@ export {
   type RawFrame,
   type OfflineInfo,
 } from './camera-reader';
+export { StartGate } from './start-gate';
 export {
   segmentRecorderArgs,
   clipCutArgs,

@@ -1,5 +1,5 @@
 import type { CameraConfig } from '@xl/config';
-import { CameraReader, fluentFfmpegLauncher, type FfmpegLauncher } from '@xl/media';
+import { CameraReader, fluentFfmpegLauncher, type FfmpegLauncher, type StartGate } from '@xl/media';
 import type { Logger } from '@xl/observability';
 import type { FrameSourceFactory } from '../ports';
 
@@ -10,6 +10,8 @@ export interface ReaderSettings {
   ffmpegPath?: string;
   /** Default: fluent-ffmpeg. */
   launcher?: FfmpegLauncher;
+  /** Shared by all the worker's readers: how many may be starting at once. Default: no bound. */
+  startGate?: StartGate;
 }
 
 /**
@@ -28,6 +30,7 @@ export function cameraReaderFactory(settings: ReaderSettings, log: Logger): Fram
       watchdog: camera.watchdog,
       stopGraceMs: settings.stopGraceMs,
       launcher,
+      startGate: settings.startGate,
       logger: log.child({ camera: camera.id }),
     });
     reader.on('frame', handlers.frame);
