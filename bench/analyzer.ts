@@ -42,26 +42,30 @@ async function main(): Promise<void> {
   const clips = await loadFrames();
   const model = loadModel(path.join(repoRoot, 'models'), 'yolox_nano');
 
-  // 1. Raw: the detector pool alone, kept busy with 2 frames per thread in flight.
-  const pool = await createPoolDetector(model, { size: threads, scoreThreshold: 0.1 });
+  // 1. Raw: the detector pool alone, kept busy with 2 frames per thread in flight; half of it before
+  // the analyzer's window and half after, so a machine that gets busier or quieter during the run
+  // weighs on both sides alike.
   const allFrames = clips.flatMap((c) => c.frames);
-  let rawFrames = 0;
-  const rawCpu0 = process.cpuUsage();
-  const rawStart = performance.now();
-  const rawEnd = rawStart + (seconds / 2) * 1000;
-  await Promise.all(
-    Array.from({ length: threads * 2 }, async (_, lane) => {
-      for (let i = lane; performance.now() < rawEnd; i += threads * 2) {
-        await pool.detect({ data: new Uint8Array(allFrames[i % allFrames.length]), width: SIZE, height: SIZE, letterbox });
-        rawFrames++;
-      }
-    }),
-  );
-  const rawCpu = process.cpuUsage(rawCpu0);
-  const rawWall = (performance.now() - rawStart) / 1000;
-  await pool.close();
-  const rawCpuMs = (rawCpu.user + rawCpu.system) / 1000 / rawFrames;
-  console.log(`raw pool: ${rawFrames} frames in ${rawWall.toFixed(1)} s (${(rawFrames / rawWall).toFixed(1)}/s), ${rawCpuMs.toFixed(2)} CPU-ms/frame`);
+  const measureRaw = async (durationS: number) => {
+    const pool = await createPoolDetector(model, { size: threads, scoreThreshold: 0.1 });
+    let frames = 0;
+    const cpu0 = process.cpuUsage();
+    const start = performance.now();
+    const end = start + durationS * 1000;
+    await Promise.all(
+      Array.from({ length: threads * 2 }, async (_, lane) => {
+        for (let i = lane; performance.now() < end; i += threads * 2) {
+          await pool.detect({ data: new Uint8Array(allFrames[i % allFrames.length]), width: SIZE, height: SIZE, letterbox });
+          frames++;
+        }
+      }),
+    );
+    const cpu = process.cpuUsage(cpu0);
+    const wall = (performance.now() - start) / 1000;
+    await pool.close();
+    return { frames, cpuMs: (cpu.user + cpu.system) / 1000, wall };
+  };
+  const rawBefore = await measureRaw(seconds / 4);
 
   // 2. The analyzer process, fed through Redis + BullMQ exactly as ingest feeds it.
   const prefix = uniquePrefix('bench');
@@ -133,6 +137,11 @@ async function main(): Promise<void> {
   redis.disconnect();
   rmSync(dir, { recursive: true, force: true });
 
+  const rawAfter = await measureRaw(seconds / 4);
+  const rawFrames = rawBefore.frames + rawAfter.frames;
+  const rawWall = rawBefore.wall + rawAfter.wall;
+  const rawCpuMs = (rawBefore.cpuMs + rawAfter.cpuMs) / rawFrames;
+  console.log(`raw pool: ${rawFrames} frames in ${rawWall.toFixed(1)} s (${(rawFrames / rawWall).toFixed(1)}/s), ${rawCpuMs.toFixed(2)} CPU-ms/frame (before ${(rawBefore.cpuMs / rawBefore.frames).toFixed(2)}, after ${(rawAfter.cpuMs / rawAfter.frames).toFixed(2)})`);
   const analyzerCpuMs = (cpu * 1000) / analysed;
   ages.sort((a, b) => a - b);
   const result = {

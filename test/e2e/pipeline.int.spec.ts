@@ -124,10 +124,11 @@ function truthCamera(id: string, clipName: string, url: string) {
   });
 
   it('raises camera_offline when a camera stops, and reports it back online after a restart', async () => {
+    const stoppedAt = events.length;
     await simulator.stop('static');
-    const offline = await waitFor('camera_offline alert', () => events.find((e) => e.type === 'alert.created' && e.data?.cameraId === 'static' && e.data?.rule === 'camera_offline'), 30_000);
+    const offline = await waitFor('camera_offline alert', () => events.slice(stoppedAt).find((e) => e.type === 'alert.created' && e.data?.cameraId === 'static' && e.data?.rule === 'camera_offline'), 30_000);
     expect(offline.data!.state).toBe('open');
-    const status = events.find((e) => e.type === 'camera.status' && e.data?.cameraId === 'static' && e.data?.status === 'offline');
+    const status = events.slice(stoppedAt).find((e) => e.type === 'camera.status' && e.data?.cameraId === 'static' && e.data?.status === 'offline');
     expect(status).toBeTruthy();
     const since = events.length;
     await simulator.restart('static');

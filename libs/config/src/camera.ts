@@ -48,7 +48,7 @@ export const watchdogSchema = z
       .min(1)
       .max(120)
       .default(6)
-      .describe('no frame for this long → ffmpeg is stopped and respawned'),
+      .describe('no frame for this long → ffmpeg is stopped and respawned; a (re)start gets twice this for its first frame'),
     ioTimeoutSeconds: z.number().min(1).max(60).default(5).describe("ffmpeg's RTSP socket I/O timeout (-timeout)"),
     backoffInitialSeconds: z.number().min(0.1).max(60).default(1).describe('first respawn delay'),
     backoffMaxSeconds: z.number().min(1).max(600).default(30).describe('respawn delay cap'),

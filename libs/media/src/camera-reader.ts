@@ -18,7 +18,7 @@ export type ReaderSource =
 
 /** Supervision settings, in the units of the camera configuration's `watchdog` block. */
 export interface ReaderWatchdog {
-  /** No frame for this long → ffmpeg is stopped and respawned (reason 'stalled'). */
+  /** No frame for this long → ffmpeg is stopped and respawned (reason 'stalled'); twice this for the first frame of a start. */
   stallSeconds: number;
   /** ffmpeg's socket I/O timeout. */
   ioTimeoutSeconds: number;
@@ -228,7 +228,9 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
   private checkWatchdog(run: Run): void {
     if (run !== this.run || run.watchdogFired || this.state !== 'running') return;
     const silentMs = Date.now() - (run.lastFrameAt ?? run.startedAt);
-    if (silentMs < this.stallMs) return;
+    // A start (RTSP set-up, probing, waiting for a keyframe) gets twice the stall time: on a busy box
+    // a first frame after 4 s is a slow start, not a dead camera, and must not raise camera_offline.
+    if (silentMs < (run.lastFrameAt === null ? 2 * this.stallMs : this.stallMs)) return;
     run.watchdogFired = true;
     this.options.logger?.warn({ camera: this.options.cameraId, silentMs }, 'no frame within the stall time: restarting ffmpeg');
     this.terminate(run);
@@ -313,7 +315,9 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     });
     const fallback = exit.signal ? `ffmpeg killed by ${exit.signal}` : `ffmpeg exited with code ${exit.code}`;
     const detail = run.watchdogFired
-      ? `no frame for ${this.options.watchdog.stallSeconds} s`
+      ? run.lastFrameAt === null
+        ? `no first frame within ${2 * this.options.watchdog.stallSeconds} s`
+        : `no frame for ${this.options.watchdog.stallSeconds} s`
       : (exit.error ?? exitDetail(stderr, fallback));
     if (this.online || !this.outage || this.outage.reason !== reason) {
       this.online = false;
