@@ -52,8 +52,13 @@ const HEAD_SCRIPT = `${INIT_COUNTER}
 return redis.call('GET', KEYS[1])
 `;
 
-/** How long an alert.created is remembered against a second publication (7 days). */
-export const CREATED_DEDUPE_SECONDS = 7 * 86_400;
+/**
+ * How long an alert.created is remembered against a second publication (1 hour). A second publication
+ * comes from the intake retrying an event whose push it is unsure of, within the alert job's retries
+ * (10 attempts, exponential from 1 s: ~17 minutes in all); remembering longer only grows Redis by one
+ * key per alert (the 20-minute soak: 288 such keys).
+ */
+export const CREATED_DEDUPE_SECONDS = 3600;
 
 /** Key names under one prefix; `{push}` keeps counter and stream on one Redis Cluster shard. */
 export function eventLogKeys(prefix: string) {

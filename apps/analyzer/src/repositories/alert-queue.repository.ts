@@ -18,7 +18,9 @@ export class AlertQueueRepository implements AlertPort {
       defaultJobOptions: {
         attempts: 10,
         backoff: { type: 'exponential', delay: 1000 },
-        removeOnComplete: { count: 10_000, age: 24 * 3600 },
+        // A completed job's id keeps a re-emitted event (worker restarted before saving its state,
+        // seconds later) off the queue; the API deduplicates by event id anyway, so ten minutes do.
+        removeOnComplete: { count: 1000, age: 600 },
         removeOnFail: false,
       },
     });
