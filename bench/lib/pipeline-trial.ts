@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { stringify } from 'yaml';
-import { CameraSimulator, freePort, repoRoot, requireShared, scrape, startService, testRedisUrl, treeCpuSeconds, uniquePrefix, waitForHttp, type ServiceProcess } from '@xl/testing';
+import { CameraSimulator, freePort, repoRoot, requireShared, scrape, startService, testRedisUrl, treeCpuSeconds, truthCamera, uniquePrefix, waitForHttp, type ServiceProcess } from '@xl/testing';
 import { parsePromText, sumBy, type PromSample } from '../../apps/demo/src/prom-text';
 import { percentile, round } from './stats';
 
@@ -66,18 +66,6 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - v[3] - (v[4] ?? 0), total };
 }
 
-function truthCamera(id: string, clipName: string, url: string, fps: number) {
-  const truth = JSON.parse(readFileSync(requireShared(`media/clips/${clipName}.truth.json`), 'utf8'));
-  return {
-    id,
-    url,
-    regionId: 'bench-village',
-    fps,
-    masks: truth.osd_regions.map(([x0, y0, x1, y1]: number[]) => [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]),
-    zones: truth.zones,
-  };
-}
-
 /** Upper bound (ms) of the bucket holding percentile p of a histogram's increase between two readings. */
 function histogramPercentile(before: PromSample[], after: PromSample[], name: string, p: number): number {
   const buckets = (s: PromSample[]) => new Map(s.filter((x) => x.name === `${name}_bucket`).map((x) => [x.labels.le, x.value]));
@@ -109,7 +97,7 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
       seedFile,
       stringify({
         regions: [{ id: 'bench-village', name: 'Bench village', level: 'village' }],
-        cameras: specs.map((s) => truthCamera(s.id, s.clipName, served.find((c) => c.id === s.id)!.url, o.fps)),
+        cameras: specs.map((s) => truthCamera(s.id, s.clipName, served.find((c) => c.id === s.id)!.url, { regionId: 'bench-village', fps: o.fps })),
         users: [{ username: 'bench-op', password: 'bench-password-1', role: 'admin' }],
       }),
     );

@@ -1,13 +1,13 @@
 // End to end, all real processes: RTSP cameras (gst-rtsp-server) → ingest (ffmpeg) → Redis/BullMQ →
 // analyzer (ONNX) → alerts-api (SQLite) → a WebSocket client, the way an operator console sees it.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { stringify } from 'yaml';
-import { CameraSimulator, freePort, repoRoot, sharedPath, startService, testRedisUrl, uniquePrefix, waitForHttp, type ServiceProcess } from '@xl/testing';
+import { CameraSimulator, freePort, repoRoot, sharedPath, startService, testRedisUrl, truthCamera, uniquePrefix, waitForHttp, type ServiceProcess } from '@xl/testing';
 
 const execFileAsync = promisify(execFile);
 jest.setTimeout(150_000);
@@ -22,18 +22,9 @@ interface Pushed {
   receivedAt: number;
 }
 
-function truthCamera(id: string, clipName: string, url: string) {
-  const truth = JSON.parse(readFileSync(sharedPath(`media/clips/${clipName}.truth.json`)!, 'utf8'));
-  return {
-    id,
-    url,
-    regionId: 'vil-1',
-    fps: 4,
-    masks: truth.osd_regions.map(([x0, y0, x1, y1]: number[]) => [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]),
-    zones: truth.zones,
-    watchdog: { stallSeconds: 3, ioTimeoutSeconds: 2, backoffInitialSeconds: 0.5, backoffMaxSeconds: 2 },
-  };
-}
+// Zones and OSD masks from the clip's ground truth; a tight watchdog so a stopped camera shows quickly.
+const e2eCamera = (id: string, clipName: string, url: string) =>
+  truthCamera(id, clipName, url, { regionId: 'vil-1', watchdog: { stallSeconds: 3, ioTimeoutSeconds: 2, backoffInitialSeconds: 0.5, backoffMaxSeconds: 2 } });
 
 (available ? describe : describe.skip)('pipeline end to end (cameras → ingest → analyzer → alerts-api → WebSocket)', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'xl-e2e-'));
@@ -73,7 +64,7 @@ function truthCamera(id: string, clipName: string, url: string) {
           { id: 'city', name: 'City', level: 'city' },
           { id: 'vil-1', name: 'Village', level: 'village', parent: 'city' },
         ],
-        cameras: [truthCamera('drowning', 'drowning_sub', url('drowning')), truthCamera('static', 'static_sub', url('static')), truthCamera('safe', 'safe-waterside_sub', url('safe'))],
+        cameras: [e2eCamera('drowning', 'drowning_sub', url('drowning')), e2eCamera('static', 'static_sub', url('static')), e2eCamera('safe', 'safe-waterside_sub', url('safe'))],
         users: [{ username: 'op', password: 'e2e-password-1', role: 'operator', regionIds: ['city'] }],
       }),
     );

@@ -1,55 +1,47 @@
 import fc from 'fast-check';
 import { ConfigError, parseCamera, parseCameraFile } from './index';
+import { configErrorMessage } from './testing';
 
 // Configuration is input too: whatever a YAML file or an API body holds, parsing ends in a camera or
 // in a ConfigError whose every line names the camera and the field — never another exception.
 
 const water = (polygon: number[][]) => ({ id: 'pond', type: 'water', polygon });
 
-function messageOf(raw: unknown): string {
-  try {
-    parseCamera(raw);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('hostile camera configuration', () => {
   it('refuses degenerate polygons (collinear, repeated points) naming the zone', () => {
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', zones: [water([[0, 0], [0.5, 0.5], [1, 1]])] })).toMatch(
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', zones: [water([[0, 0], [0.5, 0.5], [1, 1]])] })).toMatch(
       /camera 'c', zones\[0\] \(id 'pond'\)\.polygon: polygon encloses almost no area \(0\.0 of the frame, minimum 0\.0001\)/,
     );
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', masks: [[[0.2, 0.2], [0.2, 0.2], [0.2, 0.2]]] })).toMatch(/camera 'c', masks\[0\]: polygon encloses almost no area/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', masks: [[[0.2, 0.2], [0.2, 0.2], [0.2, 0.2]]] })).toMatch(/camera 'c', masks\[0\]: polygon encloses almost no area/);
     // A real, small zone is fine.
     expect(parseCamera({ id: 'c', url: 'rtsp://h/x', zones: [water([[0.5, 0.5], [0.52, 0.5], [0.52, 0.52]])] }).zones).toHaveLength(1);
   });
 
   it('refuses self-intersecting and out-of-range polygons and zero-length tripwires, naming the field', () => {
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', zones: [water([[0, 0], [1, 1], [1, 0], [0, 1]])] })).toMatch(/zones\[0\] \(id 'pond'\)\.polygon: polygon edges 0 and 2 cross/);
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', zones: [water([[0, 0], [-0.1, 0], [1, 1]])] })).toMatch(/zones\[0\] \(id 'pond'\)\.polygon\[1\]\[0\]: .*>=0 \(got -0\.1\)/);
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', lines: [{ id: 'gate', points: [[0.5, 0.5], [0.5, 0.5]] }] })).toMatch(/lines\[0\] \(id 'gate'\)\.points: the two points are the same/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', zones: [water([[0, 0], [1, 1], [1, 0], [0, 1]])] })).toMatch(/zones\[0\] \(id 'pond'\)\.polygon: polygon edges 0 and 2 cross/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', zones: [water([[0, 0], [-0.1, 0], [1, 1]])] })).toMatch(/zones\[0\] \(id 'pond'\)\.polygon\[1\]\[0\]: .*>=0 \(got -0\.1\)/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', lines: [{ id: 'gate', points: [[0.5, 0.5], [0.5, 0.5]] }] })).toMatch(/lines\[0\] \(id 'gate'\)\.points: the two points are the same/);
   });
 
   it('names the value and the bound of absurd numbers', () => {
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', fps: 1e9 })).toMatch(/camera 'c', fps: .*<=30 \(got 1000000000\)/);
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', watchdog: { stallSeconds: -5 } })).toMatch(/watchdog\.stallSeconds: .*>=1 \(got -5\)/);
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', zones: [water([[0, 0], [1, 0], [1, 1]])], rules: [{ id: 'r', type: 'crowd', zone: 'pond', minCount: 1e6 }] })).toMatch(
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', fps: 1e9 })).toMatch(/camera 'c', fps: .*<=30 \(got 1000000000\)/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', watchdog: { stallSeconds: -5 } })).toMatch(/watchdog\.stallSeconds: .*>=1 \(got -5\)/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', zones: [water([[0, 0], [1, 0], [1, 1]])], rules: [{ id: 'r', type: 'crowd', zone: 'pond', minCount: 1e6 }] })).toMatch(
       /rules\[0\] \(id 'r'\)\.minCount: .*<=1000 \(got 1000000\)/,
     );
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', fps: '2' })).toMatch(/camera 'c', fps: .*expected number/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', fps: '2' })).toMatch(/camera 'c', fps: .*expected number/);
   });
 
   it('refuses non-RTSP schemes (local files, internal HTTP) and URLs carrying spaces or control characters', () => {
     for (const url of ['file:///etc/passwd', 'http://169.254.169.254/latest/meta-data/', 'https://10.0.0.1/', 'concat:rtsp://a|file:///etc/passwd', 'subfile:,,start,0,end,0,,:/etc/passwd', 'gopher://x/', 'rtmp://10.0.0.1/live']) {
-      expect([url, messageOf({ id: 'cam-1', url })]).toEqual([url, expect.stringMatching(/^invalid camera configuration: camera 'cam-1', url: /)]);
+      expect([url, configErrorMessage({ id: 'cam-1', url })]).toEqual([url, expect.stringMatching(/^invalid camera configuration: camera 'cam-1', url: /)]);
     }
-    expect(messageOf({ id: 'c', url: 'rtsp://10.0.0.1/main\r\nX-Injected: 1' })).toMatch(/camera 'c', url: must not contain spaces or control characters/);
-    expect(messageOf({ id: 'c', url: ' rtsp://10.0.0.1/main' })).toMatch(/url: must not contain spaces/);
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', subUrl: 'rtsp://h/sub\t' })).toMatch(/subUrl: must not contain spaces/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://10.0.0.1/main\r\nX-Injected: 1' })).toMatch(/camera 'c', url: must not contain spaces or control characters/);
+    expect(configErrorMessage({ id: 'c', url: ' rtsp://10.0.0.1/main' })).toMatch(/url: must not contain spaces/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', subUrl: 'rtsp://h/sub\t' })).toMatch(/subUrl: must not contain spaces/);
     // Messages never repeat the URL (it may carry a password).
-    expect(messageOf({ id: 'c', url: 'http://admin:hunter2@10.0.0.1/' })).not.toContain('hunter2');
+    expect(configErrorMessage({ id: 'c', url: 'http://admin:hunter2@10.0.0.1/' })).not.toContain('hunter2');
   });
 
   it('accepts RTSP cameras on private and loopback addresses (cameras live on private networks)', () => {
@@ -59,8 +51,8 @@ describe('hostile camera configuration', () => {
   });
 
   it('refuses control characters in display names (they end up in alert messages and logs)', () => {
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', name: 'North\npond' })).toMatch(/camera 'c', name: must not contain control characters/);
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', zones: [{ ...water([[0, 0], [1, 0], [1, 1]]), name: 'a\u0000b' }] })).toMatch(/zones\[0\] \(id 'pond'\)\.name: must not contain control/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', name: 'North\npond' })).toMatch(/camera 'c', name: must not contain control characters/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', zones: [{ ...water([[0, 0], [1, 0], [1, 1]]), name: 'a\u0000b' }] })).toMatch(/zones\[0\] \(id 'pond'\)\.name: must not contain control/);
     expect(parseCamera({ id: 'c', url: 'rtsp://h/x', name: "北塘 'north' pond; DROP TABLE" }).name).toBe("北塘 'north' pond; DROP TABLE");
   });
 

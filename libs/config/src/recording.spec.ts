@@ -1,14 +1,6 @@
-import { ConfigError, parseCamera, RECORDING_DEFAULTS } from './index';
+import { parseCamera, RECORDING_DEFAULTS } from './index';
+import { configErrorMessage } from './testing';
 
-function messageOf(raw: unknown): string {
-  try {
-    parseCamera(raw);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('camera recording configuration', () => {
   it('records by default: 2 s segments, a 60 s window, clips 10 s before and after', () => {
@@ -22,18 +14,18 @@ describe('camera recording configuration', () => {
   });
 
   it('bounds every field and names camera and field', () => {
-    expect(messageOf({ id: 'pond-1', url: 'rtsp://h/x', recording: { segmentSeconds: 0.5 } })).toMatch(/camera 'pond-1', recording\.segmentSeconds: .*>=1/);
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', recording: { windowSeconds: 601 } })).toMatch(/recording\.windowSeconds: .*<=600/);
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', recording: { preSeconds: -1 } })).toMatch(/recording\.preSeconds/);
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', recording: { postSeconds: 121 } })).toMatch(/recording\.postSeconds: .*<=120/);
+    expect(configErrorMessage({ id: 'pond-1', url: 'rtsp://h/x', recording: { segmentSeconds: 0.5 } })).toMatch(/camera 'pond-1', recording\.segmentSeconds: .*>=1/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', recording: { windowSeconds: 601 } })).toMatch(/recording\.windowSeconds: .*<=600/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', recording: { preSeconds: -1 } })).toMatch(/recording\.preSeconds/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', recording: { postSeconds: 121 } })).toMatch(/recording\.postSeconds: .*<=120/);
   });
 
   it('rejects unknown keys', () => {
-    expect(messageOf({ id: 'c', url: 'rtsp://h/x', recording: { seconds: 5 } })).toMatch(/recording: .*seconds/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', recording: { seconds: 5 } })).toMatch(/recording: .*seconds/);
   });
 
   it('needs a window that still holds the pre-roll when the clip is cut', () => {
-    const message = messageOf({ id: 'cam-7', url: 'rtsp://h/x', recording: { windowSeconds: 20, preSeconds: 10, postSeconds: 10 } });
+    const message = configErrorMessage({ id: 'cam-7', url: 'rtsp://h/x', recording: { windowSeconds: 20, preSeconds: 10, postSeconds: 10 } });
     expect(message).toContain("camera 'cam-7', recording.windowSeconds: windowSeconds 20 is too short");
     expect(message).toContain('= 24 must fit');
     // a camera that does not record needs no window
