@@ -311,6 +311,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       signal: exit.signal,
       stderr,
       silentMs: now - (run.lastFrameAt ?? run.startedAt),
+      hadOutput: run.lastFrameAt !== null,
       ioTimeoutMs: this.options.watchdog.ioTimeoutSeconds * 1000,
     });
     const fallback = exit.signal ? `ffmpeg killed by ${exit.signal}` : `ffmpeg exited with code ${exit.code}`;

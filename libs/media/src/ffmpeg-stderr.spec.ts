@@ -55,7 +55,7 @@ describe('FfmpegStderrParser', () => {
 });
 
 describe('classifyExit', () => {
-  const base: ExitContext = { watchdogFired: false, code: 1, signal: null, stderr: [], silentMs: 100, ioTimeoutMs: 5000 };
+  const base: ExitContext = { watchdogFired: false, code: 1, signal: null, stderr: [], silentMs: 100, ioTimeoutMs: 5000, hadOutput: false };
   const withText = (line: string) => classifyExit({ ...base, stderr: ['Input #0 …', line] });
 
   it('maps the stderr texts measured in shared/RTSP.md', () => {
@@ -69,6 +69,13 @@ describe('classifyExit', () => {
 
   it('blames the watchdog first', () => {
     expect(classifyExit({ ...base, watchdogFired: true, code: null, signal: 'SIGTERM', stderr: ['Connection refused'] })).toBe('stalled');
+  });
+
+  it('calls an I/O timeout after frames had flowed a stall, like the watchdog would', () => {
+    expect(classifyExit({ ...base, code: 0, silentMs: 5_200, hadOutput: true })).toBe('stalled');
+    expect(classifyExit({ ...base, stderr: ['Operation timed out'], silentMs: 5_200, hadOutput: true })).toBe('stalled');
+    expect(classifyExit({ ...base, code: 0, silentMs: 5_200, hadOutput: false })).toBe('timeout');
+    expect(classifyExit({ ...base, code: 0, silentMs: 300, hadOutput: true })).toBe('exited');
   });
 
   it('does not take exit code 0 for success: silent → timeout, else exited', () => {

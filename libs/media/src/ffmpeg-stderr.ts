@@ -71,6 +71,8 @@ export interface ExitContext {
   stderr: string[];
   /** Time without a frame when the process ended (since spawn when it never delivered one). */
   silentMs: number;
+  /** The process delivered at least one frame (or segment) before it went silent. */
+  hadOutput: boolean;
   /** ffmpeg's I/O timeout in ms. */
   ioTimeoutMs: number;
 }
@@ -91,6 +93,9 @@ const PATTERNS: Array<[RegExp, OfflineReason]> = [
  */
 export function classifyExit(ctx: ExitContext): OfflineReason {
   if (ctx.watchdogFired) return 'stalled';
+  // A stream that was flowing and went silent until ffmpeg's own I/O timeout is the outage the
+  // watchdog reports: which of the two fires first is a race of a few hundred ms.
+  if (ctx.hadOutput && ctx.silentMs >= ctx.ioTimeoutMs) return 'stalled';
   const text = ctx.stderr.join('\n');
   for (const [pattern, reason] of PATTERNS) if (pattern.test(text)) return reason;
   if (ctx.silentMs >= ctx.ioTimeoutMs) return 'timeout';

@@ -260,6 +260,7 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
       signal,
       stderr: run.stderr,
       silentMs: now - run.lastSegmentAt,
+      hadOutput: run.lastSegmentAt > run.startedAt,
       ioTimeoutMs: o.ioTimeoutSeconds * 1000,
     });
     const detail = run.watchdogFired ? `no new segment for ${this.stallMs / 1000} s` : redactText(error ?? exitDetail(run.stderr, `ffmpeg exited with code ${code}`));
