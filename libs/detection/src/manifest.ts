@@ -41,6 +41,12 @@ export const manifestSchema = z
         format: z.literal('bgr').describe('channel order (only bgr is implemented)'),
         range: z.tuple([z.literal(0), z.literal(255)]).describe('pixel value range fed to the model'),
         normalization: z.literal('none').describe('no mean/std normalisation (only none is implemented)'),
+        fullyConvolutional: z
+          .boolean()
+          .default(false)
+          .describe(
+            'the network takes any height and width that its largest stride divides (no fixed-size Reshape), so a frame runs on the rows its picture fills instead of the whole letterboxed square (16:9: 256 of 416 rows)',
+          ),
         letterbox: z
           .strictObject({
             placement: z.literal('top-left').describe('picture placed top-left, padding right and bottom'),

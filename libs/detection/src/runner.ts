@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { bgrToNchw } from '@xl/vision';
+import { bgrToNchw, pictureRows } from '@xl/vision';
 import type { LoadedModel } from './manifest';
 import { postprocess, type PostprocessOptions } from './postprocess';
 import {
@@ -9,6 +10,7 @@ import {
   type ResolvedRunnerOptions,
   type RunnerOptions,
 } from './types';
+import { freeInputSize } from './onnx-shape';
 import { YoloxDecoder } from './yolox';
 
 /**
@@ -29,33 +31,41 @@ export function sessionOptions(opts: ResolvedRunnerOptions): ort.InferenceSessio
   };
 }
 
+/** What one input height needs: the float input, its tensor and the decoder of its grid. */
+interface InputGeometry {
+  input: Float32Array;
+  tensor: ort.Tensor;
+  decoder: YoloxDecoder;
+}
+
 /**
- * One onnxruntime session with its reusable input tensor and decoder: letterboxed bgr24 frame in,
+ * The rows a frame runs on: the rows its picture fills, rounded up to the largest stride (the rows
+ * below the picture are letterbox padding, which costs compute and finds nothing), or the whole
+ * input when the model's size is fixed.
+ */
+export function inferenceRows(frame: Pick<DetectorFrame, 'width' | 'height' | 'letterbox'>, strides: readonly number[], trim: boolean): number {
+  if (!trim) return frame.height;
+  const step = Math.max(...strides);
+  return Math.min(frame.height, Math.ceil(pictureRows(frame.letterbox, frame.width, frame.height) / step) * step);
+}
+
+/**
+ * One onnxruntime session with its reusable input tensors and decoders: letterboxed bgr24 frame in,
  * detections in normalized frame coordinates out. Not re-entrant: callers run one frame at a time
  * (the pool gives each worker thread its own runner; the in-process detector chains its calls).
  */
 export class FrameRunner {
-  private readonly input: Float32Array;
-  private readonly tensor: ort.Tensor;
-  private readonly decoder: YoloxDecoder;
+  /** By input height: a camera set has a few aspect ratios, so a few entries. */
+  private readonly geometries = new Map<number, InputGeometry>();
   private readonly post: PostprocessOptions;
+  private readonly trim: boolean;
 
   private constructor(
     private readonly model: LoadedModel,
     private readonly session: ort.InferenceSession,
     opts: ResolvedRunnerOptions,
   ) {
-    const { input, output, labels } = model.manifest;
-    const [, , h, w] = input.shape;
-    this.input = new Float32Array(3 * h * w);
-    this.tensor = new ort.Tensor('float32', this.input, input.shape);
-    this.decoder = new YoloxDecoder({
-      inputWidth: w,
-      inputHeight: h,
-      strides: output.strides,
-      numClasses: labels.length,
-      scoresActivated: output.scoresActivated,
-    });
+    this.trim = opts.trimPadding && model.manifest.input.fullyConvolutional;
     this.post = {
       scoreThreshold: opts.scoreThreshold,
       iouThreshold: opts.iouThreshold,
@@ -65,15 +75,19 @@ export class FrameRunner {
 
   static async create(model: LoadedModel, options: RunnerOptions = {}): Promise<FrameRunner> {
     const opts = resolveRunnerOptions(options);
+    const { input, output } = model.manifest;
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(model.modelPath, sessionOptions(opts));
+      // A fully convolutional model is loaded with its input size declared free (see onnx-shape.ts).
+      session =
+        opts.trimPadding && input.fullyConvolutional
+          ? await ort.InferenceSession.create(freeInputSize(readFileSync(model.modelPath), input.name, output.name), sessionOptions(opts))
+          : await ort.InferenceSession.create(model.modelPath, sessionOptions(opts));
     } catch (err) {
       throw new Error(
         `model ${model.manifest.name}: cannot create an onnxruntime session (${opts.executionProvider}): ${(err as Error).message}`,
       );
     }
-    const { input, output } = model.manifest;
     if (!session.inputNames.includes(input.name) || !session.outputNames.includes(output.name)) {
       await session.release();
       throw new Error(
@@ -91,6 +105,28 @@ export class FrameRunner {
     return this.model.manifest.input.shape[2];
   }
 
+  private geometry(rows: number): InputGeometry {
+    let g = this.geometries.get(rows);
+    if (!g) {
+      const { output, labels } = this.model.manifest;
+      const w = this.inputWidth;
+      const input = new Float32Array(3 * rows * w);
+      g = {
+        input,
+        tensor: new ort.Tensor('float32', input, [1, 3, rows, w]),
+        decoder: new YoloxDecoder({
+          inputWidth: w,
+          inputHeight: rows,
+          strides: output.strides,
+          numClasses: labels.length,
+          scoresActivated: output.scoresActivated,
+        }),
+      };
+      this.geometries.set(rows, g);
+    }
+    return g;
+  }
+
   /** Throws unless the frame matches the model input (checked before a frame is queued, too). */
   static checkFrame(frame: DetectorFrame, model: LoadedModel): void {
     const [, , h, w] = model.manifest.input.shape;
@@ -104,13 +140,15 @@ export class FrameRunner {
   async run(frame: DetectorFrame): Promise<FrameResult> {
     FrameRunner.checkFrame(frame, this.model);
     const t0 = performance.now();
-    bgrToNchw(frame.data, frame.width, frame.height, this.input);
-    const t1 = performance.now();
     const { input, output, labels } = this.model.manifest;
-    const results = await this.session.run({ [input.name]: this.tensor });
+    const rows = inferenceRows(frame, output.strides, this.trim);
+    const g = this.geometry(rows);
+    bgrToNchw(rows === frame.height ? frame.data : frame.data.subarray(0, rows * frame.width * 3), frame.width, rows, g.input);
+    const t1 = performance.now();
+    const results = await this.session.run({ [input.name]: g.tensor });
     const t2 = performance.now();
     const raw = results[output.name].data as Float32Array;
-    const detections = postprocess(this.decoder, raw, frame.letterbox, labels, this.post);
+    const detections = postprocess(g.decoder, raw, frame.letterbox, labels, this.post);
     const t3 = performance.now();
     return {
       detections,
@@ -120,17 +158,19 @@ export class FrameRunner {
     };
   }
 
-  /** One run on a padding-only frame: the first run allocates and plans, so it is not a live frame's cost. */
+  /**
+   * Runs on padding-only frames: the first run of each input size allocates and plans, so it is not
+   * a live frame's cost. Warms the full square and, when frames are trimmed, 16:9 (most cameras).
+   */
   async warmUp(): Promise<void> {
     const w = this.inputWidth;
     const h = this.inputHeight;
     const pad = this.model.manifest.input.letterbox.pad;
-    await this.run({
-      data: new Uint8Array(w * h * 3).fill(pad),
-      width: w,
-      height: h,
-      letterbox: { srcWidth: w, srcHeight: h, scale: 1, padX: 0, padY: 0 },
-    });
+    const sources = this.trim ? [[w, h], [16, 9]] : [[w, h]];
+    for (const [srcWidth, srcHeight] of sources) {
+      const scale = Math.min(w / srcWidth, h / srcHeight);
+      await this.run({ data: new Uint8Array(w * h * 3).fill(pad), width: w, height: h, letterbox: { srcWidth, srcHeight, scale, padX: 0, padY: 0 } });
+    }
   }
 
   async release(): Promise<void> {

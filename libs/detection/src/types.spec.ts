@@ -2,10 +2,11 @@ import os from 'node:os';
 import { resolvePoolOptions, resolveRunnerOptions } from './types';
 
 describe('detector options', () => {
-  it('defaults to CPU, one worker per core, score 0.25, IoU 0.45, 100 detections', () => {
+  it('defaults to CPU, one worker per core, padding rows trimmed, score 0.25, IoU 0.45, 100 detections', () => {
     expect(resolvePoolOptions({})).toEqual({
       executionProvider: 'cpu',
       deviceId: 0,
+      trimPadding: true,
       scoreThreshold: 0.25,
       iouThreshold: 0.45,
       maxDetections: 100,

@@ -53,6 +53,12 @@ export const runnerOptionsSchema = z.strictObject({
     .default('cpu')
     .describe("onnxruntime execution provider; 'cuda' needs onnxruntime-node's CUDA binaries and an NVIDIA GPU"),
   deviceId: z.number().int().min(0).max(15).default(0).describe('GPU index for cuda'),
+  trimPadding: z
+    .boolean()
+    .default(true)
+    .describe(
+      "run a frame on the rows its picture fills, rounded up to the largest stride, when the manifest says the model is fully convolutional (38 % less compute for 16:9); false runs the whole letterboxed square",
+    ),
   scoreThreshold: z.number().min(0.001).max(1).default(0.25).describe('candidates below this score are dropped'),
   iouThreshold: z
     .number()

@@ -14,6 +14,14 @@ export function iou(a: BoxTuple, b: BoxTuple): number {
   return union > 0 ? inter / union : 0;
 }
 
+/** Share of box `inner`'s area that lies inside box `outer` (0..1); 0 when `inner` is empty. */
+export function containedShare(inner: BoxTuple, outer: BoxTuple): number {
+  const iw = Math.min(inner[2], outer[2]) - Math.max(inner[0], outer[0]);
+  const ih = Math.min(inner[3], outer[3]) - Math.max(inner[1], outer[1]);
+  const area = boxArea(inner);
+  return iw > 0 && ih > 0 && area > 0 ? (iw * ih) / area : 0;
+}
+
 /** Bottom-centre of a box: where a standing person touches the ground. */
 export function footPoint(b: BoxTuple): Point {
   return [(b[0] + b[2]) / 2, b[3]];

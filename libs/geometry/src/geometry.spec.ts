@@ -1,4 +1,4 @@
-import { boxArea, findSelfIntersection, footPoint, iou, lineCrossing, pointInPolygon, polygonArea } from './index';
+import { boxArea, containedShare, findSelfIntersection, footPoint, iou, lineCrossing, pointInPolygon, polygonArea } from './index';
 import type { Polygon } from './index';
 
 const square: Polygon = [
@@ -9,6 +9,14 @@ const square: Polygon = [
 ];
 
 describe('geometry', () => {
+  it('measures how much of a box lies inside another', () => {
+    expect(containedShare([1, 1, 2, 3], [0, 0, 4, 4])).toBe(1);
+    expect(containedShare([0, 0, 4, 4], [1, 1, 2, 3])).toBeCloseTo(2 / 16);
+    expect(containedShare([0, 0, 2, 2], [1, 0, 3, 2])).toBeCloseTo(0.5);
+    expect(containedShare([0, 0, 1, 1], [2, 2, 3, 3])).toBe(0);
+    expect(containedShare([1, 1, 1, 2], [0, 0, 4, 4])).toBe(0); // empty inner box
+  });
+
   it('computes IoU of overlapping, disjoint and identical boxes', () => {
     expect(iou([0, 0, 2, 2], [1, 1, 3, 3])).toBeCloseTo(1 / 7);
     expect(iou([0, 0, 1, 1], [2, 2, 3, 3])).toBe(0);

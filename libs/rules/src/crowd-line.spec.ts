@@ -65,6 +65,20 @@ describe('crowd', () => {
     expect(ghost.events).toEqual([]);
   });
 
+  it('counts a box lying mostly inside a better box of the same person as part of it, not a second person', () => {
+    // Measured on the crowd clip: a whole person at 0.72 and a legs-and-torso box at 0.40 beside it.
+    const whole = { id: 7, box: [0.3, 0.4, 0.37, 0.84], score: 0.72 } as Sighting;
+    const part = { id: 8, box: [0.29, 0.45, 0.34, 0.82], score: 0.4 } as Sighting;
+    const r = new Run(new CameraRuleEngine(camera));
+    r.span(T0, T0 + 5000, 250, () => [...people(1), whole, part]);
+    expect(r.events).toEqual([]);
+    // Two people standing close overlap less: both count.
+    const neighbour = { id: 9, box: [0.33, 0.42, 0.41, 0.86], score: 0.6 } as Sighting;
+    const r2 = new Run(new CameraRuleEngine(camera));
+    r2.span(T0, T0 + 2250, 250, () => [...people(1), whole, neighbour]);
+    expect(r2.of('created')).toMatchObject([{ message: "3 persons in zone 'square' (threshold 3)" }]);
+  });
+
   it('weighs frames by time, needs its window covered by frames, and ignores people outside the zone', () => {
     const r = new Run(new CameraRuleEngine(camera));
     const outside: Sighting[] = [{ id: 9, box: footBox(0.5, 0.3) }, { id: 10, box: footBox(0.6, 0.3) }];

@@ -6,6 +6,10 @@
 // is absorbed by the window instead: the alert starts when the count has been ≥ minCount for 3/4 of the
 // last `seconds` (and is in the current frame) and ends when it has been below for 3/4 of the last
 // min(seconds, 2 s) (see MajorityWindow).
+// A box lying mostly inside a better-scoring counted box of the same class is a part of that object,
+// not a second one: YOLOX sometimes keeps a legs-and-torso box beside a whole person (IoU 0.43, under
+// the NMS threshold), which turned 7 people into 8 in the crowd clip for seconds at a time.
+import { containedShare } from '@xl/geometry';
 import type { CrowdRule, ZoneConfig } from '@xl/config';
 import { subjectKey } from './alert-book';
 import { MajorityWindow, type MajorityJSON } from './majority';
@@ -16,6 +20,8 @@ import { alertBoxOf, endIfUnscheduled, raise, ruleFields, sightingOf, watches, z
 export const CROWD_END_MAX_MS = 2000;
 /** Share of the window the count must hold (or stay low) to start (or end) the alert. */
 export const CROWD_WINDOW_SHARE = 0.75;
+/** Share of a box inside a better same-class box above which it counts as a part of that object. */
+export const CROWD_PART_SHARE = 0.7;
 
 interface CrowdJSON {
   membership: MembershipJSON;
@@ -37,11 +43,14 @@ export class CrowdEvaluator implements RuleEvaluator {
     const { rule, zone } = this;
     const { book, now } = ctx;
     this.membership.retain(new Set(ctx.tracks.map((t) => t.trackId)));
-    const inside = ctx.tracks.filter((t) => {
+    const members = ctx.tracks.filter((t) => {
       if (!watches(rule, t) || t.state !== 'tracked') return false;
       this.membership.observe(t.trackId, now, sightingOf(rule, t, zone));
       return this.membership.insideSince(t.trackId) !== null;
     });
+    const inside = members.filter(
+      (t) => !members.some((o) => o !== t && o.classId === t.classId && o.score > t.score && containedShare(t.box, o.box) >= CROWD_PART_SHARE),
+    );
     const count = inside.length;
     const key = subjectKey(rule.id, { kind: 'zone', zoneId: zone.id });
     const change = this.window.sample(now, count >= rule.minCount);
