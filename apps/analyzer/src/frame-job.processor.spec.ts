@@ -134,6 +134,7 @@ describe('FrameJobProcessor', () => {
       ['a0', 'updated', undefined],
     ]);
     expect(s.calls).toEqual(['emit', 'emit', 'save', 'release']);
+    expect(s.gate.release).toHaveBeenCalledTimes(1); // with the save, not again at the end
     expect(s.hot.mark).toHaveBeenCalledWith('pond', 5000);
   });
 

@@ -15,7 +15,10 @@ export interface FrameBytesPort {
   takeInto(key: string, into: (length: number) => Uint8Array): Promise<Uint8Array | null>;
 }
 export interface GatePort {
-  /** Releases the camera's gate if `holder` (the frame key) still holds it. */
+  /**
+   * Releases the camera's gate if `holder` (the frame key) still holds it. Must use the StatePort's
+   * connection: the release is sent right after the state save and must not overtake it.
+   */
   release(cameraId: string, holder: string): Promise<boolean>;
 }
 export interface HotPort {
@@ -76,17 +79,20 @@ export class FrameJobProcessor {
 
   async process(job: FrameJob): Promise<FrameOutcome> {
     let outcome: FrameOutcome = 'failed';
+    let released: Promise<unknown> | null = null;
+    const releaseGate = () =>
+      (released ??= this.gate.release(job.cameraId, job.key).catch((err: Error) => this.log.warn({ camera: job.cameraId, err: err.message }, 'gate release failed')));
     try {
-      outcome = await this.analyse(job);
+      outcome = await this.analyse(job, releaseGate);
       return outcome;
     } finally {
       this.metrics.frames.inc({ outcome });
       // Always, also on failure: a held gate would stop the camera's frames until its TTL.
-      await this.gate.release(job.cameraId, job.key).catch((err: Error) => this.log.warn({ camera: job.cameraId, err: err.message }, 'gate release failed'));
+      await releaseGate();
     }
   }
 
-  private async analyse(job: FrameJob): Promise<FrameOutcome> {
+  private async analyse(job: FrameJob, releaseGate: () => Promise<unknown>): Promise<FrameOutcome> {
     const age = this.now() - job.capturedAt;
     if (age > this.options.maxFrameAgeMs) {
       await this.frames.take(job.key); // free the bytes now rather than at their TTL
@@ -118,13 +124,19 @@ export class FrameJobProcessor {
     const frame = { cameraId: job.cameraId, seq: job.seq, capturedAt: job.capturedAt, data: pixels, width: job.width, height: job.height, letterbox: job.letterbox, difference: job.difference ?? null, earlierDifferences: job.earlierDifferences ?? [] };
     const result = await this.analyzer.analyze(frame, runtime, fresh);
     try {
-      return await this.finish(job, runtime, frame, result);
+      return await this.finish(job, runtime, frame, result, releaseGate);
     } finally {
       this.framePool.release(result.pixels, job.width, job.height, rows);
     }
   }
 
-  private async finish(job: FrameJob, runtime: CameraRuntime, frame: { data: Uint8Array; width: number; height: number; letterbox: FrameJob['letterbox'] }, result: AnalysisResult): Promise<FrameOutcome> {
+  private async finish(
+    job: FrameJob,
+    runtime: CameraRuntime,
+    frame: { data: Uint8Array; width: number; height: number; letterbox: FrameJob['letterbox'] },
+    result: AnalysisResult,
+    releaseGate: () => Promise<unknown>,
+  ): Promise<FrameOutcome> {
     this.metrics.liveTracks.set({ camera: job.cameraId }, result.tracks.length);
 
     for (const event of result.events) {
@@ -135,7 +147,10 @@ export class FrameJobProcessor {
       this.log.info({ camera: job.cameraId, rule: event.rule, alertId: event.alertId, kind: event.kind, severity: event.severity, trackId: event.trackId, relatedAlertId: event.relatedAlertId }, event.message);
     }
 
-    const [stored] = await Promise.all([this.states.save(job.cameraId, result.state), result.live ? this.markHot(job.cameraId) : undefined]);
+    // The gate is released in the same tick as the state is saved: both go out on the data connection
+    // in one auto-pipelined write (one socket write a frame fewer, ~0.3 ms here), and Redis applies the
+    // save first, so the camera's next frame, admitted by the release, reads this state.
+    const [stored] = await Promise.all([this.states.save(job.cameraId, result.state), result.live ? this.markHot(job.cameraId) : undefined, releaseGate()]);
     if (!stored) return 'out_of_order';
     this.metrics.frameAge.observe((this.now() - job.capturedAt) / 1000);
     return 'analysed';

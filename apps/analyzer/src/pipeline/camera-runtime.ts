@@ -1,6 +1,6 @@
 import { effectiveRules, type CameraConfig } from '@xl/config';
 import type { Letterbox } from '@xl/contracts';
-import { createQualityGrid, letterboxContentSize, rasterizeMask, type QualityGrid } from '@xl/vision';
+import { createQualityGrid, letterboxContentSize, rasterizeMask, type FrameQuality, type QualityGrid } from '@xl/vision';
 
 /**
  * What the analyzer derives once per camera configuration: the picture-quality grid (masks and
@@ -8,6 +8,11 @@ import { createQualityGrid, letterboxContentSize, rasterizeMask, type QualityGri
  */
 export class CameraRuntime {
   private grids = new Map<string, QualityGrid>();
+  /**
+   * The camera's last luma/sharpness measurement in this process (FrameAnalyzer reuses it for a
+   * second). A cache only: another worker continuing the camera measures for itself.
+   */
+  lastQuality: { grid: QualityGrid; capturedAt: number; quality: FrameQuality } | null = null;
   /** Per detector label, the lowest minScore of the enabled object rules watching it. */
   private readonly watched = new Map<string, number>();
 

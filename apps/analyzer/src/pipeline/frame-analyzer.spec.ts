@@ -1,0 +1,49 @@
+import { parseCamera } from '@xl/config';
+import type { Detector } from '@xl/detection';
+import { CameraRuntime } from './camera-runtime';
+import { FrameAnalyzer, QUALITY_INTERVAL_MS } from './frame-analyzer';
+
+const W = 32;
+const H = 32;
+const T0 = 1_800_000_000_000;
+const camera = parseCamera({ id: 'pond', url: 'rtsp://h/x', zones: [{ id: 'water', type: 'water', polygon: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]] }] });
+const detector: Detector = {
+  detect: async () => [],
+  detectKeepingFrame: async (f) => ({ detections: [], data: f.data }),
+  close: async () => undefined,
+};
+const frame = (capturedAt: number, grey: number, difference: number) => ({
+  cameraId: 'pond',
+  seq: capturedAt - T0,
+  capturedAt,
+  data: new Uint8Array(W * H * 3).fill(grey),
+  width: W,
+  height: H,
+  letterbox: { srcWidth: W, srcHeight: H, scale: 1, padX: 0, padY: 0 },
+  difference,
+});
+
+describe('FrameAnalyzer quality sampling', () => {
+  it('measures luma and sharpness at most once a second per camera, the difference on every frame', async () => {
+    const analyzer = new FrameAnalyzer(detector);
+    const runtime = new CameraRuntime(camera);
+    const first = await analyzer.analyze(frame(T0, 100, 1), runtime, null);
+    expect(first.quality.meanLuma).toBeCloseTo(100, 0);
+    // Darker half a second later: the last measurement stands, the difference is this frame's.
+    const reused = await analyzer.analyze(frame(T0 + QUALITY_INTERVAL_MS / 2, 20, 7), runtime, first.state);
+    expect(reused.quality).toEqual({ ...first.quality, difference: 7 });
+    const measured = await analyzer.analyze(frame(T0 + QUALITY_INTERVAL_MS, 20, 3), runtime, reused.state);
+    expect(measured.quality.meanLuma).toBeCloseTo(20, 0);
+    expect(measured.quality.difference).toBe(3);
+    // An older frame (another worker ran ahead) is measured, not given a newer frame's numbers.
+    const older = await analyzer.analyze(frame(T0 + 10, 60, 0), runtime, null);
+    expect(older.quality.meanLuma).toBeCloseTo(60, 0);
+  });
+
+  it('measures every frame with an interval of 0', async () => {
+    const analyzer = new FrameAnalyzer(detector, {}, 0);
+    const runtime = new CameraRuntime(camera);
+    await analyzer.analyze(frame(T0, 100, 1), runtime, null);
+    expect((await analyzer.analyze(frame(T0 + 1, 20, 1), runtime, null)).quality.meanLuma).toBeCloseTo(20, 0);
+  });
+});
