@@ -169,14 +169,21 @@ describe('CameraReader', () => {
     expect(events[0][1]).toMatchObject({ reason: 'stalled', detail: 'no first frame within 6 s' });
   });
 
-  it('calls a silent exit after the I/O timeout a timeout', () => {
-    const { reader, last, events } = setup({ watchdog: { stallSeconds: 60, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 4 } });
-    reader.start();
-    last().stderr(...INPUT);
-    last().stdout(FRAME);
+  it("calls a silent exit after ffmpeg's I/O timeout a stall once frames flowed, a timeout before the first", () => {
+    const watchdog = { stallSeconds: 60, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 4 };
+    const flowing = setup({ watchdog });
+    flowing.reader.start();
+    flowing.last().stderr(...INPUT);
+    flowing.last().stdout(FRAME);
     jest.advanceTimersByTime(11_000);
-    last().exit(0);
-    expect(events.find(([n]) => n === 'offline')![1]).toMatchObject({ reason: 'timeout' });
+    flowing.last().exit(0);
+    expect(flowing.events.find(([n]) => n === 'offline')![1]).toMatchObject({ reason: 'stalled' });
+
+    const never = setup({ watchdog });
+    never.reader.start();
+    jest.advanceTimersByTime(11_000);
+    never.last().exit(0);
+    expect(never.events.find(([n]) => n === 'offline')![1]).toMatchObject({ reason: 'timeout' });
   });
 
   it('stop() quits ffmpeg, escalates, resolves on exit and never respawns', async () => {
