@@ -48,17 +48,17 @@ export interface AnalysisResult {
 }
 
 /**
- * The frame loop of one camera step: quality → detector → tracker → rules. It receives the detector
- * and the tracker options as parameters and holds no per-camera state itself, so any worker can run
- * any camera's next frame from the saved state.
- */
-/**
  * Luma and sharpness are measured at most this often per camera (ms of capture time); frames in
  * between reuse the last measurement. They describe the lens and the light, which the health rules
  * judge over tens of seconds, and the pass cost ~0.5–1 ms a frame, a tenth of the detector's.
  */
 export const QUALITY_INTERVAL_MS = 1000;
 
+/**
+ * The frame loop of one camera step: quality → detector → tracker → rules. It receives the detector
+ * and the tracker options as parameters and holds no per-camera state itself, so any worker can run
+ * any camera's next frame from the saved state.
+ */
 export class FrameAnalyzer {
   /** One grey buffer per grid size, reused: the quality pass is synchronous, so frames never share it. */
   private greyBuffers = new Map<number, Float32Array>();
@@ -72,8 +72,9 @@ export class FrameAnalyzer {
   private measure(frame: AnalysisFrame, runtime: CameraRuntime): FrameQuality {
     const grid = runtime.qualityGrid(frame.width, frame.height, frame.letterbox);
     const last = runtime.lastQuality;
-    const age = last && last.grid === grid ? frame.capturedAt - last.capturedAt : -1;
-    if (last && age >= 0 && age < this.qualityIntervalMs) return { ...last.quality, difference: frame.difference };
+    if (last?.grid === grid && frame.capturedAt >= last.capturedAt && frame.capturedAt - last.capturedAt < this.qualityIntervalMs) {
+      return { ...last.quality, difference: frame.difference };
+    }
     const cells = grid.width * grid.height;
     let grey = this.greyBuffers.get(cells);
     if (!grey) this.greyBuffers.set(cells, (grey = createGreyBuffer(grid)));
