@@ -7,7 +7,6 @@ import { configErrorMessage } from './testing';
 
 const water = (polygon: number[][]) => ({ id: 'pond', type: 'water', polygon });
 
-
 describe('hostile camera configuration', () => {
   it('refuses degenerate polygons (collinear, repeated points) naming the zone', () => {
     expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', zones: [water([[0, 0], [0.5, 0.5], [1, 1]])] })).toMatch(

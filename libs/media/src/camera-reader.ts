@@ -225,12 +225,19 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     return s.kind === 'rtsp' ? redactUrl(s.url) : s.path;
   }
 
+  /**
+   * How long a run may go without a frame. A start (RTSP set-up, probing, waiting for a keyframe) gets
+   * twice the stall time: on a busy box a first frame after 4 s is a slow start, not a dead camera,
+   * and must not raise camera_offline.
+   */
+  private allowedSilenceMs(run: Run): number {
+    return run.lastFrameAt === null ? 2 * this.stallMs : this.stallMs;
+  }
+
   private checkWatchdog(run: Run): void {
     if (run !== this.run || run.watchdogFired || this.state !== 'running') return;
     const silentMs = Date.now() - (run.lastFrameAt ?? run.startedAt);
-    // A start (RTSP set-up, probing, waiting for a keyframe) gets twice the stall time: on a busy box
-    // a first frame after 4 s is a slow start, not a dead camera, and must not raise camera_offline.
-    if (silentMs < (run.lastFrameAt === null ? 2 * this.stallMs : this.stallMs)) return;
+    if (silentMs < this.allowedSilenceMs(run)) return;
     run.watchdogFired = true;
     this.options.logger?.warn({ camera: this.options.cameraId, silentMs }, 'no frame within the stall time: restarting ffmpeg');
     this.terminate(run);
@@ -315,10 +322,11 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       ioTimeoutMs: this.options.watchdog.ioTimeoutSeconds * 1000,
     });
     const fallback = exit.signal ? `ffmpeg killed by ${exit.signal}` : `ffmpeg exited with code ${exit.code}`;
+    const allowedS = this.allowedSilenceMs(run) / 1000;
     const detail = run.watchdogFired
       ? run.lastFrameAt === null
-        ? `no first frame within ${2 * this.options.watchdog.stallSeconds} s`
-        : `no frame for ${this.options.watchdog.stallSeconds} s`
+        ? `no first frame within ${allowedS} s`
+        : `no frame for ${allowedS} s`
       : (exit.error ?? exitDetail(stderr, fallback));
     if (this.online || !this.outage || this.outage.reason !== reason) {
       this.online = false;
