@@ -22,9 +22,12 @@ interface Pushed {
   receivedAt: number;
 }
 
-// Zones and OSD masks from the clip's ground truth; a tight watchdog so a stopped camera shows quickly.
+// Zones and OSD masks from the clip's ground truth; a quick back-off so a restarted camera shows
+// quickly (a stopped one shows by ffmpeg's exit, not by the watchdog). stallSeconds 5 gives a start
+// 10 s to its first frame: with 3 (6 s) a camera starting while the rest of the suite loads both cores
+// was once taken offline at start-up in CI and raised camera_offline.
 const e2eCamera = (id: string, clipName: string, url: string) =>
-  truthCamera(id, clipName, url, { regionId: 'vil-1', watchdog: { stallSeconds: 3, ioTimeoutSeconds: 2, backoffInitialSeconds: 0.5, backoffMaxSeconds: 2 } });
+  truthCamera(id, clipName, url, { regionId: 'vil-1', watchdog: { stallSeconds: 5, ioTimeoutSeconds: 2, backoffInitialSeconds: 0.5, backoffMaxSeconds: 2 } });
 
 (available ? describe : describe.skip)('pipeline end to end (cameras → ingest → analyzer → alerts-api → WebSocket)', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'xl-e2e-'));
