@@ -4,7 +4,7 @@
 // `ffmpeg -c copy` readers (output discarded) on the same simulated main-stream cameras at the same
 // time, and the disk bytes written per camera-minute. Every camera plays drowning.mp4 (1280×720,
 // 25 fps, the main stream). Prints a JSON line last; "ratio" is recording CPU / bare CPU at the
-// largest count.
+// largest count. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" passes flags to the recorder's Node.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -37,7 +37,8 @@ function startBare(cameras: SimulatedCamera[]) {
 
 async function startRecording(cameras: SimulatedCamera[], dir: string) {
   const input = { cameras: cameras.map((c) => ({ id: c.id, url: c.url })), dir, windowSeconds: 60, segmentSeconds: 2 };
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/bench/lib/recording-runner.js'), JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(repoRoot, 'dist/bench/lib/recording-runner.js'), JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let bytes = 0;
   let segments = 0;
   createInterface({ input: child.stdout! }).on('line', (line) => {
