@@ -76,6 +76,12 @@ describe('classifyExit', () => {
     expect(classifyExit({ ...base, stderr: ['Operation timed out'], silentMs: 5_200, hadOutput: true })).toBe('stalled');
     expect(classifyExit({ ...base, code: 0, silentMs: 5_200, hadOutput: false })).toBe('timeout');
     expect(classifyExit({ ...base, code: 0, silentMs: 300, hadOutput: true })).toBe('exited');
+    // the last frame was taken off the pipe late (busy event loop): ffmpeg's text decides
+    expect(classifyExit({ ...base, stderr: ['[tcp @ 0x5] Connection timed out'], silentMs: 2_100, hadOutput: true })).toBe('stalled');
+    expect(classifyExit({ ...base, code: 0, silentMs: 4_200, hadOutput: true })).toBe('stalled');
+    expect(classifyExit({ ...base, code: 0, silentMs: 3_900, hadOutput: true })).toBe('exited');
+    // what the text names beats silence
+    expect(classifyExit({ ...base, stderr: ['Invalid data found when processing input'], silentMs: 5_200, hadOutput: true })).toBe('invalid_data');
   });
 
   it('does not take exit code 0 for success: silent → timeout, else exited', () => {

@@ -87,19 +87,25 @@ const PATTERNS: Array<[RegExp, OfflineReason]> = [
 ];
 
 /**
+ * Time without output counted as ffmpeg's I/O timeout although a little shorter: the silence is
+ * measured from when Node took the last frame off the pipe, which a busy event loop does late.
+ */
+export const SILENCE_SLACK_MS = 1000;
+
+/**
  * Why a live reader ended. Exit code 0 is not success for a camera: a server that dies mid-stream
  * and an I/O timeout after a stall both end ffmpeg with code 0 and no error text (shared/RTSP.md),
  * so the cause comes from context: the watchdog, the stderr text, then how long it had been silent.
  */
 export function classifyExit(ctx: ExitContext): OfflineReason {
   if (ctx.watchdogFired) return 'stalled';
+  const text = ctx.stderr.join('\n');
+  const said = PATTERNS.find(([pattern]) => pattern.test(text))?.[1] ?? null;
+  const timedOut = said === 'timeout' || (said === null && ctx.silentMs >= ctx.ioTimeoutMs - SILENCE_SLACK_MS);
   // A stream that was flowing and went silent until ffmpeg's own I/O timeout is the outage the
   // watchdog reports: which of the two fires first is a race of a few hundred ms.
-  if (ctx.hadOutput && ctx.silentMs >= ctx.ioTimeoutMs) return 'stalled';
-  const text = ctx.stderr.join('\n');
-  for (const [pattern, reason] of PATTERNS) if (pattern.test(text)) return reason;
-  if (ctx.silentMs >= ctx.ioTimeoutMs) return 'timeout';
-  return 'exited';
+  if (timedOut) return ctx.hadOutput ? 'stalled' : 'timeout';
+  return said ?? 'exited';
 }
 
 /** The line that best explains an exit: the last error-looking line, else the last line. */
