@@ -80,6 +80,14 @@ describe('webhook deliveries (real Redis/BullMQ, real HTTP receiver, SQLite log)
     return (await repo.attempts(subscriptionId, 100)).reverse();
   };
 
+  const waitForDeadLetters = async (subscriptionId: string, count: number) => {
+    const deadline = Date.now() + 10_000;
+    while ((await deliveries.deadLettersOf(subscriptionId, 100)).items.length < count) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} dead letters of ${subscriptionId}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  };
+
   it('follows the event log, retries with back-off until the receiver accepts, and signs the raw body', async () => {
     await repo.insert(subscription('wh_ok', url));
     receiver.script = [500, 502];
@@ -153,6 +161,58 @@ describe('webhook deliveries (real Redis/BullMQ, real HTTP receiver, SQLite log)
     expect(dead?.data).toMatchObject({ subscriptionId: 'wh_dead', seq: 42, lastError: 'HTTP 503' });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.requests).toHaveLength(3);
+  });
+
+  it('lists dead letters and redelivers them once the receiver is repaired, each once, only its own', async () => {
+    await repo.insert(subscription('wh_down', url));
+    await repo.insert(subscription('wh_other', url, ['county-b']));
+    receiver.fallback = 503;
+    const event = (seq: number, scope = scopes.riverA) =>
+      ({ seq, at: 0, ...pushEvent(scope, { id: `alert-${seq}` }) }) as LogEvent;
+    await deliveries.dispatch([event(50), event(51), event(52, scopes.riverB)]);
+    // wh_down (no filter) gets all three, wh_other (county-b) only 52: 9 and 3 tries, all failing
+    await waitForDeadLetters('wh_down', 3);
+    await waitForDeadLetters('wh_other', 1);
+    const listed = await deliveries.deadLettersOf('wh_down', 10);
+    expect(listed.complete).toBe(true);
+    expect(listed.items.map((d) => [d.deliveryId, d.lastError])).toEqual(
+      expect.arrayContaining([
+        ['wh_down_50', 'HTTP 503'],
+        ['wh_down_51', 'HTTP 503'],
+        ['wh_down_52', 'HTTP 503'],
+      ]),
+    );
+    expect(listed.items).toHaveLength(3);
+    expect((await deliveries.deadLettersOf('wh_down', 2)).items).toHaveLength(2);
+
+    receiver.fallback = 200;
+    const before = receiver.requests.length;
+    // Another subscription's dead letter is not this one's to redeliver.
+    expect(await deliveries.redeliver('wh_down', ['wh_down_50', 'wh_other_52', 'wh_down_nope'])).toEqual([
+      'wh_down_50',
+    ]);
+    expect(await deliveries.redeliver('wh_down', ['wh_down_50'])).toEqual([]); // already on its way
+    await receiver.waitForRequests(before + 1);
+    expect(receiver.requests[before].headers[WebhookHeaders.delivery]).toBe('wh_down_50');
+    expect((await deliveries.deadLettersOf('wh_down', 10)).items.map((d) => d.deliveryId).sort()).toEqual([
+      'wh_down_51',
+      'wh_down_52',
+    ]);
+
+    expect(await deliveries.redeliver('wh_down')).toEqual(['wh_down_51', 'wh_down_52']);
+    await receiver.waitForRequests(before + 3);
+    const attempts = await waitForAttempts('wh_down', 12);
+    expect(attempts.slice(9).map((a) => [a.deliveryId, a.attempt, a.outcome])).toEqual(
+      expect.arrayContaining([
+        ['wh_down_50', 1, 'delivered'],
+        ['wh_down_51', 1, 'delivered'],
+        ['wh_down_52', 1, 'delivered'],
+      ]),
+    );
+    expect((await deliveries.deadLettersOf('wh_down', 10)).items).toEqual([]);
+    expect((await deliveries.deadLettersOf('wh_other', 10)).items.map((d) => d.deliveryId)).toEqual(['wh_other_52']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.requests).toHaveLength(before + 3);
   });
 
   it('queues one delivery per event and matching subscription, however often the event is dispatched', async () => {

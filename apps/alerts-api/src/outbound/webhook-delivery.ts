@@ -23,6 +23,21 @@ export interface WebhookJob {
   data: Record<string, unknown>;
 }
 
+/** A delivery that failed its last try, as the dead-letter queue keeps it until it is redelivered. */
+export interface DeadLetter {
+  deliveryId: string;
+  seq: number;
+  type: PushEventType;
+  lastError: string;
+  /** When it was dead-lettered, epoch ms. */
+  deadAt: number;
+}
+
+/** Dead letters read per Redis call while looking for one subscription's. */
+const DEAD_LETTER_PAGE = 500;
+/** Dead letters looked at in all: a list beyond this says so rather than scanning Redis for seconds. */
+export const DEAD_LETTER_SCAN_LIMIT = 20_000;
+
 export interface WebhookDeliveriesDeps {
   /** ioredis connection for BullMQ (maxRetriesPerRequest: null); not closed here. */
   connection: Redis;
@@ -63,7 +78,6 @@ export class WebhookDeliveries {
   /** Queues each event for each enabled subscription whose filters match. Idempotent (job ids). */
   async dispatch(events: LogEvent[]): Promise<number> {
     const subscriptions = await this.deps.repository.enabled();
-    const { webhookMaxAttempts, webhookBackoffMs } = this.deps.options;
     const jobs = events.flatMap((event) =>
       subscriptions
         .filter((sub) => matchesFilters(sub.filters, event))
@@ -72,18 +86,76 @@ export class WebhookDeliveries {
           return {
             name: event.type,
             data: { subscriptionId: sub.id, deliveryId, seq: event.seq, type: event.type, data: event.data },
-            opts: {
-              jobId: deliveryId,
-              attempts: webhookMaxAttempts,
-              backoff: { type: 'exponential', delay: webhookBackoffMs },
-              removeOnComplete: { age: 86_400, count: 10_000 },
-              removeOnFail: { age: 7 * 86_400 },
-            },
+            opts: this.jobOptions(deliveryId),
           };
         }),
     );
     if (jobs.length > 0) await this.queue.addBulk(jobs);
     return jobs.length;
+  }
+
+  /**
+   * The subscription's dead letters, newest first. Looks at no more than DEAD_LETTER_SCAN_LIMIT of
+   * them (all subscriptions together); `complete` is false when there were more.
+   */
+  async deadLettersOf(subscriptionId: string, limit: number): Promise<{ items: DeadLetter[]; complete: boolean }> {
+    const { jobs, complete } = await this.deadLetterJobs(subscriptionId);
+    const items = jobs
+      .map((job) => ({
+        deliveryId: job.data.deliveryId,
+        seq: job.data.seq,
+        type: job.data.type,
+        lastError: job.data.lastError,
+        deadAt: job.timestamp,
+      }))
+      .sort((a, b) => b.deadAt - a.deadAt || b.seq - a.seq)
+      .slice(0, limit);
+    return { items, complete };
+  }
+
+  /**
+   * Queues dead letters of the subscription again, each with a full set of tries (after the receiver
+   * was repaired): the given ones, or all. Returns the delivery ids queued. The delivery id (and so
+   * the body's `id` and X-Xueliang-Delivery) stays the same, so a receiver that got one after all can
+   * drop the repeat.
+   */
+  async redeliver(subscriptionId: string, deliveryIds?: string[]): Promise<string[]> {
+    const letters = deliveryIds
+      ? (await Promise.all([...new Set(deliveryIds)].map((id) => this.deadLetters.getJob(id)))).filter(
+          (job): job is NonNullable<typeof job> => job?.data.subscriptionId === subscriptionId,
+        )
+      : (await this.deadLetterJobs(subscriptionId)).jobs;
+    const queued: string[] = [];
+    for (const job of letters.sort((a, b) => a.data.seq - b.data.seq)) {
+      // Removed first: of two admins redelivering at once, only the one whose removal took queues it.
+      if ((await this.deadLetters.remove(job.id as string)) !== 1) continue;
+      const { lastError: _lastError, ...data } = job.data;
+      // A new job id: the failed job may still sit in the webhooks queue under the delivery id.
+      await this.queue.add(data.type, data, this.jobOptions(`${data.deliveryId}_r${Date.now()}`));
+      queued.push(data.deliveryId);
+    }
+    return queued;
+  }
+
+  private jobOptions(jobId: string) {
+    const { webhookMaxAttempts, webhookBackoffMs } = this.deps.options;
+    return {
+      jobId,
+      attempts: webhookMaxAttempts,
+      backoff: { type: 'exponential', delay: webhookBackoffMs },
+      removeOnComplete: { age: 86_400, count: 10_000 },
+      removeOnFail: { age: 7 * 86_400 },
+    };
+  }
+
+  private async deadLetterJobs(subscriptionId: string) {
+    const jobs = [];
+    for (let start = 0; start < DEAD_LETTER_SCAN_LIMIT; start += DEAD_LETTER_PAGE) {
+      const page = await this.deadLetters.getJobs(['waiting'], start, start + DEAD_LETTER_PAGE - 1);
+      jobs.push(...page.filter((job) => job?.data.subscriptionId === subscriptionId));
+      if (page.length < DEAD_LETTER_PAGE) return { jobs, complete: true };
+    }
+    return { jobs, complete: false };
   }
 
   startWorker(): void {

@@ -6,9 +6,12 @@ import { ZodBody, ZodQuery } from '../common/openapi';
 import { ZodPipe } from '../common/zod-pipe';
 import type { Principal } from '../shared/principal';
 import {
+  deadLetterListQuerySchema,
   deliveryListQuerySchema,
+  redeliverSchema,
   webhookCreateSchema,
   webhookPatchSchema,
+  type Redeliver,
   type WebhookCreate,
   type WebhookPatch,
 } from './webhooks.schema';
@@ -58,5 +61,23 @@ export class WebhooksController {
     @Query(new ZodPipe(deliveryListQuerySchema, 'query')) query: z.output<typeof deliveryListQuerySchema>,
   ) {
     return { items: await this.webhooks.deliveries(id, query.limit) };
+  }
+
+  /** Deliveries that failed every try (the receiver kept failing), newest first. */
+  @Get(':id/dead-letters')
+  @ZodQuery(deadLetterListQuerySchema)
+  deadLetters(
+    @Param('id') id: string,
+    @Query(new ZodPipe(deadLetterListQuerySchema, 'query')) query: z.output<typeof deadLetterListQuerySchema>,
+  ) {
+    return this.webhooks.deadLetters(id, query.limit);
+  }
+
+  /** Queues dead letters again (after the receiver was repaired); 200 with the delivery ids queued. */
+  @Post(':id/dead-letters/redeliver')
+  @HttpCode(200)
+  @ZodBody(redeliverSchema)
+  redeliver(@Param('id') id: string, @Body(new ZodPipe(redeliverSchema)) body: Redeliver) {
+    return this.webhooks.redeliver(id, body.deliveryIds);
   }
 }

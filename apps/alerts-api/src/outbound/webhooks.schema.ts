@@ -55,5 +55,19 @@ export const deliveryListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100).describe('newest attempts first'),
 });
 
+export const deadLetterListQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('newest dead letters first'),
+});
+
+export const redeliverSchema = z.strictObject({
+  deliveryIds: z
+    .array(z.string().min(1).max(200))
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe("dead letters to queue again (ids from GET …/dead-letters); absent: all of the subscription's"),
+});
+
 export type WebhookCreate = z.output<typeof webhookCreateSchema>;
 export type WebhookPatch = z.output<typeof webhookPatchSchema>;
+export type Redeliver = z.output<typeof redeliverSchema>;

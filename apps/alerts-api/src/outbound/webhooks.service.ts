@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { redactUrl } from '../common/redact';
 import { ScopeInputValidator } from '../common/scope-input';
 import type { Principal } from '../shared/principal';
+import { OutboundService } from './outbound.service';
+import type { DeadLetter } from './webhook-delivery';
 import type { WebhookCreate, WebhookPatch } from './webhooks.schema';
 import { WebhooksRepository, type DeliveryAttempt, type WebhookSubscription } from './webhooks.repository';
 
@@ -29,6 +31,7 @@ export class WebhooksService {
     private readonly repository: WebhooksRepository,
     private readonly scopes: ScopeInputValidator,
     private readonly clock: Clock,
+    private readonly outbound: OutboundService,
   ) {}
 
   async list(): Promise<WebhookView[]> {
@@ -87,6 +90,20 @@ export class WebhooksService {
   async deliveries(id: string, limit: number): Promise<DeliveryAttempt[]> {
     await this.find(id);
     return this.repository.attempts(id, limit);
+  }
+
+  /** Deliveries that failed every try, newest first; `complete` false when not all were looked at. */
+  async deadLetters(id: string, limit: number): Promise<{ items: DeadLetter[]; complete: boolean }> {
+    await this.find(id);
+    return this.outbound.deliveries.deadLettersOf(id, limit);
+  }
+
+  /** Queues dead letters again with a full set of tries (the given ones, or all); 409 while disabled. */
+  async redeliver(id: string, deliveryIds?: string[]): Promise<{ redelivered: string[] }> {
+    const sub = await this.find(id);
+    // A disabled subscription's deliveries are dropped: queuing them would only lose them for good.
+    if (!sub.enabled) throw new ConflictException(`webhook '${id}' is disabled: enable it before redelivering`);
+    return { redelivered: await this.outbound.deliveries.redeliver(id, deliveryIds) };
   }
 
   private async find(id: string): Promise<WebhookSubscription> {

@@ -188,9 +188,17 @@ describe('push in the API: two instances from createApp sharing Redis and a data
         )?.[1] ?? 0,
       );
     expect((await delivered(a)) + (await delivered(b))).toBe(2);
+    const dead = await b.world.http.get(`/webhooks/${id}/dead-letters`).set(admin);
+    expect(dead.body).toEqual({ items: [], complete: true });
+    const none = await a.world.http.post(`/webhooks/${id}/dead-letters/redeliver`).set(admin).send({});
+    expect([none.status, none.body]).toEqual([200, { redelivered: [] }]);
+    const badIds = await a.world.http.post(`/webhooks/${id}/dead-letters/redeliver`).set(admin).send({ deliveryIds: [] });
+    expect(badIds.status).toBe(400);
 
     const patched = await a.world.http.patch(`/webhooks/${id}`).set(admin).send({ enabled: false });
     expect(patched.body).toMatchObject({ id, enabled: false });
+    const disabled = await a.world.http.post(`/webhooks/${id}/dead-letters/redeliver`).set(admin).send({});
+    expect(disabled.status).toBe(409);
     expect((await a.world.http.delete(`/webhooks/${id}`).set(admin)).status).toBe(204);
     expect((await a.world.http.get(`/webhooks/${id}`).set(admin)).status).toBe(404);
   });

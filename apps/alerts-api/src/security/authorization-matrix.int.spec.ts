@@ -226,6 +226,18 @@ const CASES: Case[] = [
     ok: 200,
     run: async ({ t, auth, fresh }) => t.http.get(`/webhooks/${await fresh.webhook()}/deliveries`).set(auth),
   },
+  {
+    route: 'GET /webhooks/:id/dead-letters',
+    roles: ['admin'],
+    ok: 200,
+    run: async ({ t, auth, fresh }) => t.http.get(`/webhooks/${await fresh.webhook()}/dead-letters`).set(auth),
+  },
+  {
+    route: 'POST /webhooks/:id/dead-letters/redeliver',
+    roles: ['admin'],
+    ok: 200,
+    run: async ({ t, auth, fresh }) => t.http.post(`/webhooks/${await fresh.webhook()}/dead-letters/redeliver`).set(auth).send({}),
+  },
 ];
 
 function expected(c: Case, caller: Caller | null, scope: Scope): number {
