@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ALERTS_QUEUE, type AlertEvent } from '@xl/contracts';
 import { CameraConfigStore } from '@xl/queue';
+import { TestReceiver } from '../../apps/alerts-api/src/outbound/testing/http-receiver';
 import { CameraSimulator, childrenNamed, describeWithShared, freePort, isAlive, repoRoot, requireShared, startService, testRedisUrl, uniquePrefix, waitForHttp, type ServiceProcess } from '@xl/testing';
 
 jest.setTimeout(120_000);
@@ -83,6 +84,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       ADMIN_PASSWORD,
       LOG_LEVEL: 'warn',
       XL_LIVE_IDLE_STOP_MS: '200',
+      XL_WEBHOOK_MAX_ATTEMPTS: '1', // the first failure dead-letters a delivery
     });
     await waitForHttp(`${base}/healthz`, 30_000);
     const admin = await tokenOf('admin', ADMIN_PASSWORD);
@@ -260,6 +262,37 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     const published = (await store.loadSome(['pond'])).cameras[0];
     expect(published.zones.find((z) => z.id === 'beach')?.polygon).toEqual(beach.polygon);
     await page.close();
+  });
+
+  it("resends a webhook's failed deliveries from the admin screen once its receiver works again", async () => {
+    const receiver = new TestReceiver();
+    const url = await receiver.start();
+    receiver.fallback = 503;
+    try {
+      const admin = await tokenOf('admin', ADMIN_PASSWORD);
+      const hook = await rest('POST', '/webhooks', admin, { name: 'county gateway', url, eventTypes: ['alert.created'] });
+      await queue.add('alert', alertEvent('pond'));
+      const deadLetters = async () => (await rest('GET', `/webhooks/${hook.id}/dead-letters`, admin)).items as Json[];
+      for (let i = 0; (await deadLetters()).length === 0; i++) {
+        if (i > 150) throw new Error('the failed delivery was never dead-lettered');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      receiver.fallback = 200;
+      const before = receiver.requests.length;
+      const page = await openAs('admin', ADMIN_PASSWORD);
+      await page.getByTestId('nav-admin').click();
+      await page.getByTestId('admin-tab-webhooks').click();
+      await page.locator(`[data-testid="admin-webhooks"] tr[data-row-id="${hook.id}"] [data-testid="row-action"]`).click();
+      await page.getByTestId('row-action-result').waitFor();
+      expect(await page.getByTestId('row-action-result').textContent()).toBe('已重新排队 1 条失败投递');
+      await receiver.waitForRequests(before + 1);
+      expect(JSON.parse(receiver.requests[before].rawBody)).toMatchObject({ type: 'alert.created', data: { cameraId: 'pond' } });
+      expect(await deadLetters()).toEqual([]);
+      await shot(page, 'admin-webhooks');
+      await page.close();
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('switches the language to English and back', async () => {

@@ -22,6 +22,8 @@ interface TabSpec {
   /** Response field shown once after creating (key, secret). */
   secret?: string;
   note?: MessageKey;
+  /** A second button per row: a POST to `path(id)`, its answer summed up by `done`. */
+  rowAction?: { label: MessageKey; path: (id: string) => string; done: (response: Record<string, unknown>) => { key: MessageKey; count: number } };
 }
 
 const ROLES = ['admin', 'operator', 'school', 'viewer'];
@@ -84,12 +86,18 @@ const TABS: TabSpec[] = [
     columns: ['name', 'url', 'eventTypes', 'minSeverity', 'regionIds', 'cameraIds', 'enabled'],
     fields: [
       { name: 'name', label: 'zones.name', required: true },
-      { name: 'url', label: 'admin.url', required: true },
+      { name: 'url', label: 'admin.webhookUrl', required: true },
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
     ],
     remove: 'admin.delete',
     secret: 'secret',
+    // After the receiver was down: its dead-lettered deliveries go out again.
+    rowAction: {
+      label: 'admin.redeliver',
+      path: (id) => `/webhooks/${encodeURIComponent(id)}/dead-letters/redeliver`,
+      done: (r) => ({ key: 'admin.redelivered', count: Array.isArray(r.redelivered) ? r.redelivered.length : 0 }),
+    },
   },
 ];
 
@@ -115,6 +123,7 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
   const [rows, setRows] = useState<Row[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const load = () => api.request<{ items: Row[] }>('GET', spec.path).then((r) => setRows(r.items), (err: Error) => setError(err.message));
   useEffect(() => void load(), [spec.path]);
   const label = (l: string) => (l.includes('.') ? t(l as MessageKey) : l);
@@ -147,12 +156,28 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
       setError((err as Error).message);
     }
   };
+  const act = async (id: string) => {
+    const action = spec.rowAction;
+    if (!action) return;
+    try {
+      const { key, count } = action.done(await api.request<Record<string, unknown>>('POST', action.path(id), {}));
+      setNotice(t(key, { count }));
+      setError(null);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
   const show = (v: unknown) => (Array.isArray(v) ? v.join(', ') : v === null || v === undefined ? '—' : typeof v === 'number' && v > 1e12 ? new Date(v).toLocaleString() : String(v));
 
   return (
     <div data-testid={`admin-${spec.path.slice(1)}`}>
       {spec.note && <p class="hint">{t(spec.note)}</p>}
       {error && <p class="error">{t('common.error', { message: error })}</p>}
+      {notice && (
+        <p class="notice" data-testid="row-action-result">
+          {notice}
+        </p>
+      )}
       {secret && (
         <p class="secret" data-testid="shown-once">
           {t('admin.shownOnce', { secret })}
@@ -174,6 +199,11 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
                 <td>{show(row[c])}</td>
               ))}
               <td>
+                {spec.rowAction && (
+                  <button data-testid="row-action" onClick={() => void act(row.id)}>
+                    {t(spec.rowAction.label)}
+                  </button>
+                )}
                 <button onClick={() => void remove(row.id)}>{t(spec.remove)}</button>
               </td>
             </tr>
