@@ -2,6 +2,7 @@
 import { applyMessage, emptyFeed, isDrowningWarning, matches, mergeAlerts, newestFirst, unacknowledgedCount } from '../../apps/console/src/feed-state';
 import { DICTIONARIES, initialLang, translate } from '../../apps/console/src/i18n';
 import { regionForest, subtreeIds, flatten } from '../../apps/console/src/region-tree';
+import { RENEW_AT_SHARE, renewalDelayMs } from '../../apps/console/src/session-renewal';
 import type { Alert, Region } from '../../apps/console/src/types';
 import { formatSchedule, freshId, parseSchedule, toNormalized } from '../../apps/console/src/zone-geometry';
 
@@ -84,5 +85,18 @@ describe('zone editor geometry and schedules', () => {
     ]);
     expect(formatSchedule(windows)).toBe('1-5 15:00-19:00; 19:00-06:00; 1,3,6-7 08:00-09:00');
     expect(() => parseSchedule('weekdays 15:00')).toThrow(/cannot read schedule "weekdays 15:00"/);
+  });
+});
+
+describe('session renewal', () => {
+  it('renews at three quarters of the time left, at once when the expiry is unknown or past', () => {
+    const now = 1_000_000;
+    expect(RENEW_AT_SHARE).toBe(0.75);
+    expect(renewalDelayMs(now, now + 8 * 3600_000)).toBe(6 * 3600_000);
+    expect(renewalDelayMs(now, now + 60_000)).toBe(45_000);
+    expect(renewalDelayMs(now, undefined)).toBe(0);
+    expect(renewalDelayMs(now, now - 5_000)).toBe(0);
+    // longer than a browser timer can wait: capped, not fired at once
+    expect(renewalDelayMs(now, now + 60 * 86_400_000)).toBe(2 ** 31 - 1);
   });
 });

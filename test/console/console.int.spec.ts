@@ -85,6 +85,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       LOG_LEVEL: 'warn',
       XL_LIVE_IDLE_STOP_MS: '200',
       XL_WEBHOOK_MAX_ATTEMPTS: '1', // the first failure dead-letters a delivery
+      JWT_TTL_SECONDS: '60', // the shortest allowed: the renewal test waits out a whole token
     });
     await waitForHttp(`${base}/healthz`, 30_000);
     const admin = await tokenOf('admin', ADMIN_PASSWORD);
@@ -293,6 +294,26 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     } finally {
       await receiver.close();
     }
+  });
+
+  it('keeps an unattended screen signed in: its token is renewed before it runs out and the feed stays live', async () => {
+    const tokenIn = (page: Page) => page.evaluate(() => (JSON.parse(sessionStorage.getItem('xl.console.session') ?? '{}') as { token?: string }).token);
+    const signedInAt = Date.now();
+    const page = await openAs('op', 'op-password-1');
+    const first = await tokenIn(page);
+    await page.waitForFunction((old) => JSON.parse(sessionStorage.getItem('xl.console.session') ?? '{}').token !== old, first, { timeout: 60_000, polling: 500 });
+    const renewedAfter = Date.now() - signedInAt;
+    expect(renewedAfter).toBeGreaterThan(40_000); // at ¾ of 60 s, not at once
+    expect(renewedAfter).toBeLessThan(60_000);
+    // Past the first token's expiry: still signed in, and an alert raised now still arrives.
+    await new Promise((r) => setTimeout(r, Math.max(0, signedInAt + 62_000 - Date.now())));
+    const event = alertEvent('pond');
+    await queue.add('alert', event);
+    await row(page, event.alertId).waitFor({ timeout: 5_000 });
+    expect(await page.getByTestId('login-submit').count()).toBe(0);
+    expect(await page.getByTestId('connection').and(page.locator('.on')).count()).toBe(1);
+    expect(await tokenIn(page)).not.toBe(first);
+    await page.close();
   });
 
   it('switches the language to English and back', async () => {

@@ -34,7 +34,14 @@ export const settingsEnvSchema = z.object({
     .min(32, 'must be at least 32 characters')
     .optional()
     .describe('HS256 secret for access tokens; when absent a random one is made per process (tokens die on restart)'),
-  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86400).default(8 * 3600).describe('access token lifetime (one shift)'),
+  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86400).default(8 * 3600).describe('access token lifetime (one shift); a signed-in console renews its token before it runs out'),
+  SESSION_MAX_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(3600)
+    .max(365 * 86400)
+    .default(30 * 86400)
+    .describe('how long a sign-in lasts through token renewals (POST /auth/refresh) before the password is asked again: an unattended alarm screen stays signed in this long'),
   SNAPSHOT_DIR: z.string().default('var/snapshots').describe('directory the analyzer writes annotated snapshots to (shared)'),
   SLA_CRITICAL_SECONDS: seconds(60, 86400, 'acknowledgement SLA of critical alerts before escalation; 0 = never escalate'),
   SLA_MAJOR_SECONDS: seconds(300, 86400, 'acknowledgement SLA of major alerts'),
@@ -68,6 +75,7 @@ export interface Settings {
   jwtSecret: string;
   jwtSecretGenerated: boolean;
   jwtTtlSeconds: number;
+  sessionMaxSeconds: number;
   snapshotDir: string;
   /** Seconds per severity; 0 disables escalation for that severity. */
   slaSeconds: Record<Severity, number>;
@@ -110,6 +118,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     jwtSecret: secret,
     jwtSecretGenerated: generated,
     jwtTtlSeconds: e.JWT_TTL_SECONDS,
+    sessionMaxSeconds: e.SESSION_MAX_SECONDS,
     snapshotDir: e.SNAPSHOT_DIR,
     slaSeconds: { critical: e.SLA_CRITICAL_SECONDS, major: e.SLA_MAJOR_SECONDS, warning: e.SLA_WARNING_SECONDS, info: e.SLA_INFO_SECONDS },
     cameraOfflineAlertSeconds: e.CAMERA_OFFLINE_ALERT_SECONDS,

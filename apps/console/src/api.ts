@@ -13,6 +13,8 @@ export class ApiError extends Error {
 export interface Session {
   token: string;
   user: Principal;
+  /** When `token` stops working (epoch ms); the console renews it before (session-renewal.ts). */
+  expiresAt?: number;
 }
 
 export interface AlertQuery {
@@ -37,7 +39,15 @@ export class Api {
     const body = await res.json().catch(() => ({}));
     if (!res.ok) throw new ApiError(res.status, messageOf(body, res.status));
     const me = await fetch('/auth/me', { headers: { authorization: `Bearer ${body.accessToken}` } });
-    return { token: body.accessToken, user: (await me.json()) as Principal };
+    return { token: body.accessToken, user: (await me.json()) as Principal, expiresAt: body.expiresAt };
+  }
+
+  /** A new token for the sign-in `token` belongs to (POST /auth/refresh); ApiError 401 once the session ended. */
+  static async refresh(token: string): Promise<{ token: string; expiresAt: number }> {
+    const res = await fetch('/auth/refresh', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new ApiError(res.status, messageOf(body, res.status));
+    return { token: body.accessToken, expiresAt: body.expiresAt };
   }
 
   get bearer(): string {

@@ -9,6 +9,7 @@ import { CameraWallScreen } from './screens/camera-wall';
 import { LoginScreen } from './screens/login';
 import { SchoolAlarm } from './screens/school-alarm';
 import { ZoneEditorScreen } from './screens/zone-editor';
+import { useSessionRenewal } from './use-session-renewal';
 import { useFeed } from './use-feed';
 
 const BASE = '/console/';
@@ -53,7 +54,8 @@ export function App() {
     </select>
   );
   if (!session) return <LoginScreen lang={lang} languageSwitch={languageSwitch} onLogin={login} />;
-  return <Console key={session.token} session={session} lang={lang} route={route} setRoute={setRoute} logout={logout} languageSwitch={languageSwitch} />;
+  // Keyed by the user, not the token: a renewed token keeps the screen as it is (the feed reconnects).
+  return <Console key={session.user.id} session={session} lang={lang} route={route} setRoute={setRoute} login={login} logout={logout} languageSwitch={languageSwitch} />;
 }
 
 interface ConsoleProps {
@@ -61,11 +63,13 @@ interface ConsoleProps {
   lang: Lang;
   route: string;
   setRoute(route: string): void;
+  login(session: Session): void;
   logout(): void;
   languageSwitch: preact.JSX.Element;
 }
 
-function Console({ session, lang, route, setRoute, logout, languageSwitch }: ConsoleProps) {
+function Console({ session, lang, route, setRoute, login, logout, languageSwitch }: ConsoleProps) {
+  useSessionRenewal(session, login, logout);
   const api = useMemo(() => new Api(session.token, logout), [session.token]);
   const t = (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate(lang, key, params);
   const feed = useFeed(api, logout, () => translate(lang, 'school.warning'));

@@ -4,7 +4,18 @@ import { jwtVerify, SignJWT } from 'jose';
 const ISSUER = 'xueliang-alerts-api';
 const AUDIENCE = 'xueliang';
 
-/** HS256 access tokens for people. The token names the user; role and scope are read fresh on use. */
+/** What a valid access token says about its sign-in. */
+export interface TokenSession {
+  userId: string;
+  /** When the user signed in with a password (epoch ms); renewed tokens keep it. */
+  sessionStartedAt: number;
+}
+
+/**
+ * HS256 access tokens for people. The token names the user; role and scope are read fresh on use.
+ * `sst` (seconds) carries the sign-in time through renewals, so a session has an end however often
+ * its token is renewed.
+ */
 export class AccessTokens {
   private readonly key: KeyObject;
 
@@ -15,10 +26,11 @@ export class AccessTokens {
     this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
-  async issue(userId: string, now = Date.now()): Promise<{ token: string; expiresAt: number }> {
+  /** A token for `userId`, valid ttlSeconds from `now` but never past `notAfter` (epoch ms). */
+  async issue(userId: string, now = Date.now(), sessionStartedAt = now, notAfter = Infinity): Promise<{ token: string; expiresAt: number }> {
     const iat = Math.floor(now / 1000);
-    const exp = iat + this.ttlSeconds;
-    const token = await new SignJWT({ typ: 'access' })
+    const exp = Math.min(iat + this.ttlSeconds, Math.floor(notAfter / 1000));
+    const token = await new SignJWT({ typ: 'access', sst: Math.floor(sessionStartedAt / 1000) })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(userId)
       .setIssuer(ISSUER)
@@ -31,9 +43,17 @@ export class AccessTokens {
 
   /** The user id of a valid, unexpired token of ours; null for anything else. */
   async verify(token: string): Promise<string | null> {
+    return (await this.session(token))?.userId ?? null;
+  }
+
+  /** The sign-in a valid, unexpired token of ours belongs to; null for anything else. */
+  async session(token: string): Promise<TokenSession | null> {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
-      return payload.typ === 'access' && typeof payload.sub === 'string' ? payload.sub : null;
+      if (payload.typ !== 'access' || typeof payload.sub !== 'string') return null;
+      // Tokens from before renewal existed carry no sst: their session began when they were issued.
+      const startedS = typeof payload.sst === 'number' ? payload.sst : (payload.iat ?? 0);
+      return { userId: payload.sub, sessionStartedAt: startedS * 1000 };
     } catch {
       return null;
     }

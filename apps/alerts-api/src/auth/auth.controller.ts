@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ZodBody } from '../common/openapi';
 import { ZodPipe } from '../common/zod-pipe';
 import type { Principal } from '../shared/principal';
+import { bearerToken } from './auth.guard';
 import { AuthService, TooManyLoginAttempts } from './auth.service';
 import { CurrentPrincipal, Public } from './decorators';
 
@@ -15,6 +16,7 @@ export const loginSchema = z.strictObject({
 interface HttpRequest {
   ip?: string;
   socket?: { remoteAddress?: string };
+  headers?: Record<string, string | string[] | undefined>;
 }
 interface HttpResponse {
   setHeader(name: string, value: string): void;
@@ -38,6 +40,17 @@ export class AuthController {
       if (err instanceof TooManyLoginAttempts) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       throw err;
     }
+  }
+
+  /**
+   * A new access token for the caller's sign-in, before the current one runs out (the console renews
+   * at three quarters of its lifetime). 401 once the session is older than SESSION_MAX_SECONDS.
+   */
+  @ApiBearerAuth()
+  @Post('refresh')
+  @HttpCode(200)
+  refresh(@CurrentPrincipal() principal: Principal, @Req() req: HttpRequest) {
+    return this.auth.refresh(principal, bearerToken(req.headers?.authorization) ?? '');
   }
 
   /** Who the bearer token belongs to, with role and scope (the console shows it). */

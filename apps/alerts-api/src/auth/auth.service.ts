@@ -1,6 +1,8 @@
-import { HttpException, HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, HttpException, HttpStatus, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { ApiMetrics } from '../core/api-metrics';
+import { SETTINGS, type Settings } from '../settings';
+import type { Principal } from '../shared/principal';
 import { publicUser, type User, UsersRepository } from '../users/users.repository';
 import { DbCredentialVerifier } from './credential-verifier.service';
 import { LoginRateLimiter } from './login-rate-limiter';
@@ -15,7 +17,10 @@ export class TooManyLoginAttempts extends HttpException {
 export interface LoginResult {
   accessToken: string;
   tokenType: 'Bearer';
+  /** When this token stops working (epoch ms); renew it before (POST /auth/refresh). */
   expiresAt: number;
+  /** When the sign-in ends: renewals stop here and the password is asked again. */
+  sessionExpiresAt: number;
   user: User;
 }
 
@@ -27,6 +32,7 @@ export class AuthService {
     private readonly verifier: DbCredentialVerifier,
     private readonly metrics: ApiMetrics,
     private readonly clock: Clock,
+    @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
   async login(ip: string, username: string, password: string): Promise<LoginResult> {
@@ -44,7 +50,32 @@ export class AuthService {
       throw new UnauthorizedException('invalid user name or password');
     }
     await this.limiter.reset(ip, username);
-    const { token, expiresAt } = await this.verifier.tokens.issue(user.id, this.clock.now());
-    return { accessToken: token, tokenType: 'Bearer', expiresAt, user: publicUser(user) };
+    return this.tokenFor(user, this.clock.now());
+  }
+
+  /**
+   * A new token for the sign-in `token` belongs to (the caller's own, still valid: the guard checked
+   * it and the user). The session's start travels on, so renewals end SESSION_MAX_SECONDS after the
+   * password was given; API keys do not expire and have nothing to renew.
+   */
+  async refresh(principal: Principal, token: string): Promise<LoginResult> {
+    if (principal.kind !== 'user') throw new BadRequestException('only a user\'s access token can be renewed; API keys do not expire');
+    const session = await this.verifier.tokens.session(token);
+    const user = session && (await this.users.get(session.userId));
+    if (!session || !user || user.disabled) throw new UnauthorizedException('access token not valid');
+    const now = this.clock.now();
+    if (now >= this.sessionEnd(session.sessionStartedAt)) throw new UnauthorizedException('session ended (SESSION_MAX_SECONDS); sign in again');
+    return this.tokenFor(user, now, session.sessionStartedAt);
+  }
+
+  private async tokenFor(user: User & { id: string }, now: number, sessionStartedAt = now): Promise<LoginResult> {
+    // Whole seconds, as the token carries it: the first answer and every renewal name the same end.
+    const sessionExpiresAt = this.sessionEnd(Math.floor(sessionStartedAt / 1000) * 1000);
+    const { token, expiresAt } = await this.verifier.tokens.issue(user.id, now, sessionStartedAt, sessionExpiresAt);
+    return { accessToken: token, tokenType: 'Bearer', expiresAt, sessionExpiresAt, user: publicUser(user) };
+  }
+
+  private sessionEnd(sessionStartedAt: number): number {
+    return sessionStartedAt + this.settings.sessionMaxSeconds * 1000;
   }
 }

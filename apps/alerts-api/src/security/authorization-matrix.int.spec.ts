@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Response } from 'supertest';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { AccessTokens } from '../auth/access-tokens';
 import { loadEvidenceOptions } from '../evidence/evidence.options';
 import { EvidenceService } from '../evidence/evidence.service';
 import { alertEvent } from '../testing/alert-events';
@@ -107,6 +108,8 @@ const CASES: Case[] = [
   { route: 'GET /console/*path', roles: 'public', ok: 404, run: ({ t, auth }) => t.http.get('/console/assets/missing.js').set(auth) },
 
   { route: 'GET /auth/me', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/auth/me').set(auth) },
+  // A person's token is renewed; an API key does not expire and has nothing to renew (400).
+  { route: 'POST /auth/refresh', roles: ALL, ok: 200, visible: (caller) => !caller.apiKey, hidden: 400, run: ({ t, auth }) => t.http.post('/auth/refresh').set(auth) },
   { route: 'GET /alerts', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/alerts').set(auth) },
   { route: 'GET /alerts/:id', roles: ALL, ok: 200, run: async ({ t, auth, fresh }, s) => t.http.get(`/alerts/${enc(await fresh.alert(s))}`).set(auth) },
   {
@@ -399,6 +402,33 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
     expect(locked.status).toBe(429);
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
     expect((await t.http.post('/auth/login').send({ username: 'viewer-a', password: 'viewer-a-password' })).status).toBe(200);
+  });
+
+  it('renews a sign-in: a new token for the same session, until the session is SESSION_MAX_SECONDS old', async () => {
+    const login = (await t.http.post('/auth/login').send({ username: 'viewer-a', password: 'viewer-a-password' }).expect(200)).body;
+    expect(login.sessionExpiresAt - Date.now()).toBeGreaterThan(t.settings.sessionMaxSeconds * 1000 - 60_000);
+    await new Promise((r) => setTimeout(r, 1100)); // a new iat: the renewed token differs
+    const renewed = await t.http.post('/auth/refresh').set({ Authorization: `Bearer ${login.accessToken}` });
+    expect(renewed.status).toBe(200);
+    expect(renewed.body.accessToken).not.toBe(login.accessToken);
+    expect(renewed.body.expiresAt).toBeGreaterThan(login.expiresAt);
+    expect(renewed.body.sessionExpiresAt).toBe(login.sessionExpiresAt);
+    expect((await t.http.get('/auth/me').set({ Authorization: `Bearer ${renewed.body.accessToken}` })).body).toMatchObject({ kind: 'user', role: 'viewer' });
+
+    // The same secret signs what the API would have issued earlier: a session begun 31 days ago ends
+    // however fresh its token; an expired token is not renewed at all.
+    const tokens = new AccessTokens(t.settings.jwtSecret, t.settings.jwtTtlSeconds);
+    const day = 86_400_000;
+    const old = await tokens.issue(login.user.id, Date.now(), Date.now() - 31 * day);
+    const refused = await t.http.post('/auth/refresh').set({ Authorization: `Bearer ${old.token}` });
+    expect([refused.status, refused.body.message]).toEqual([401, 'session ended (SESSION_MAX_SECONDS); sign in again']);
+    const expired = await tokens.issue(login.user.id, Date.now() - 9 * 3600_000);
+    expect((await t.http.post('/auth/refresh').set({ Authorization: `Bearer ${expired.token}` })).status).toBe(401);
+    // A renewal never outlives its session.
+    const late = await tokens.issue(login.user.id, Date.now(), Date.now() - 30 * day + 3600_000);
+    const last = await t.http.post('/auth/refresh').set({ Authorization: `Bearer ${late.token}` }).expect(200);
+    expect(last.body.expiresAt).toBeLessThanOrEqual(last.body.sessionExpiresAt);
+    expect(last.body.sessionExpiresAt - Date.now()).toBeLessThan(3600_000 + 5_000);
   });
 
   it('stops accepting the tokens of a disabled user at once', async () => {
