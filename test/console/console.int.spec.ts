@@ -316,6 +316,24 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.close();
   });
 
+  it('says so on the login page when the API ended the sign-in, and not after a plain log-out', async () => {
+    const page = await openAs('school-a', 'school-password-1');
+    await page.evaluate(() => {
+      const stored = JSON.parse(sessionStorage.getItem('xl.console.session') ?? '{}') as { token?: string };
+      sessionStorage.setItem('xl.console.session', JSON.stringify({ ...stored, token: 'no-longer-valid' }));
+    });
+    await page.reload();
+    await page.getByTestId('signed-out').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('signed-out').textContent()).toContain('重新登录前，本屏幕收不到任何预警');
+    await page.getByTestId('username').fill('school-a');
+    await page.getByTestId('password').fill('school-password-1');
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('logout').click();
+    await page.getByTestId('login-form').waitFor();
+    expect(await page.getByTestId('signed-out').count()).toBe(0);
+    await page.close();
+  });
+
   it('switches the language to English and back', async () => {
     const page = await openAs('op', 'op-password-1');
     await page.getByTestId('lang').selectOption('en');

@@ -42,9 +42,12 @@ export function App() {
     sessionStorage.setItem(SESSION_KEY, JSON.stringify(s));
     setSession(s);
   };
-  const logout = () => {
+  /** `signedOut`: the API ended the sign-in (session over, user disabled), not the user's own click. */
+  const [signedOut, setSignedOut] = useState(false);
+  const logout = (involuntary = false) => {
     sessionStorage.removeItem(SESSION_KEY);
     setSession(null);
+    setSignedOut(involuntary);
   };
   const languageSwitch = (
     <select data-testid="lang" aria-label={translate(lang, 'nav.language')} value={lang} onChange={(e) => setLang((e.target as HTMLSelectElement).value as Lang)}>
@@ -53,9 +56,9 @@ export function App() {
       ))}
     </select>
   );
-  if (!session) return <LoginScreen lang={lang} languageSwitch={languageSwitch} onLogin={login} />;
+  if (!session) return <LoginScreen lang={lang} languageSwitch={languageSwitch} onLogin={login} signedOut={signedOut} />;
   // Keyed by the user, not the token: a renewed token keeps the screen as it is (the feed reconnects).
-  return <Console key={session.user.id} session={session} lang={lang} route={route} setRoute={setRoute} login={login} logout={logout} languageSwitch={languageSwitch} />;
+  return <Console key={session.user.id} session={session} lang={lang} route={route} setRoute={setRoute} login={login} logout={() => logout()} expire={() => logout(true)} languageSwitch={languageSwitch} />;
 }
 
 interface ConsoleProps {
@@ -65,14 +68,16 @@ interface ConsoleProps {
   setRoute(route: string): void;
   login(session: Session): void;
   logout(): void;
+  /** The API no longer accepts the sign-in: back to the login page, which says so. */
+  expire(): void;
   languageSwitch: preact.JSX.Element;
 }
 
-function Console({ session, lang, route, setRoute, login, logout, languageSwitch }: ConsoleProps) {
-  useSessionRenewal(session, login, logout);
-  const api = useMemo(() => new Api(session.token, logout), [session.token]);
+function Console({ session, lang, route, setRoute, login, logout, expire, languageSwitch }: ConsoleProps) {
+  useSessionRenewal(session, login, expire);
+  const api = useMemo(() => new Api(session.token, expire), [session.token]);
   const t = (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate(lang, key, params);
-  const feed = useFeed(api, logout, () => translate(lang, 'school.warning'));
+  const feed = useFeed(api, expire, () => translate(lang, 'school.warning'));
   const navigate = (path: string) => {
     history.pushState(null, '', BASE + path);
     setRoute(path);

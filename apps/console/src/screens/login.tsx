@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { Api, type Session } from '../api';
 import { type Lang, translate } from '../i18n';
 
-export function LoginScreen({ lang, languageSwitch, onLogin }: { lang: Lang; languageSwitch: JSX.Element; onLogin(s: Session): void }) {
+export function LoginScreen({ lang, languageSwitch, onLogin, signedOut = false }: { lang: Lang; languageSwitch: JSX.Element; onLogin(s: Session): void; signedOut?: boolean }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const t = (key: Parameters<typeof translate>[1], params?: Record<string, string>) => translate(lang, key, params);
@@ -24,6 +24,11 @@ export function LoginScreen({ lang, languageSwitch, onLogin }: { lang: Lang; lan
       <form onSubmit={submit} data-testid="login-form">
         <h1>{t('app.title')}</h1>
         <h2>{t('login.title')}</h2>
+        {signedOut && (
+          <p class="error signed-out" data-testid="signed-out" role="alert">
+            {t('login.signedOut')}
+          </p>
+        )}
         <label>
           {t('login.username')}
           <input name="username" data-testid="username" autocomplete="username" required />
