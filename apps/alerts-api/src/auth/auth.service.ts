@@ -68,7 +68,7 @@ export class AuthService {
     return this.tokenFor(user, now, session.sessionStartedAt);
   }
 
-  private async tokenFor(user: User & { id: string }, now: number, sessionStartedAt = now): Promise<LoginResult> {
+  private async tokenFor(user: User, now: number, sessionStartedAt = now): Promise<LoginResult> {
     // Whole seconds, as the token carries it: the first answer and every renewal name the same end.
     const sessionExpiresAt = this.sessionEnd(Math.floor(sessionStartedAt / 1000) * 1000);
     const { token, expiresAt } = await this.verifier.tokens.issue(user.id, now, sessionStartedAt, sessionExpiresAt);
