@@ -13,7 +13,8 @@ const nodeIo = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'd
   .flatMap((m) => [m, `node:${m}`]);
 
 export default [
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'apps/console/dist/**', '**/*.mjs', '**/*.cjs', '**/*.js'] },
+  // var/: run-time output (the demo's recordings are MPEG-TS segments named *.ts)
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'var/**', 'test-artifacts/**', 'apps/console/dist/**', '**/*.mjs', '**/*.cjs', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

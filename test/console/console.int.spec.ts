@@ -25,6 +25,8 @@ if (!hasChromium && process.env.CI) throw new Error(`chromium not found at ${CHR
 type Json = any;
 /** The page's globals the console sets for tests (the feed socket) and counts (alarms played). */
 type ConsoleGlobals = { __xlFeed: { stop(): void; start(): void }; __xlAlarms?: number };
+/** The page's sessionStorage, where the console keeps its sign-in (this file is typed without the DOM). */
+type TabGlobals = { sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void } };
 
 let serial = 0;
 function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEvent {
@@ -297,11 +299,15 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
   });
 
   it('keeps an unattended screen signed in: its token is renewed before it runs out and the feed stays live', async () => {
-    const tokenIn = (page: Page) => page.evaluate(() => (JSON.parse(sessionStorage.getItem('xl.console.session') ?? '{}') as { token?: string }).token);
+    const tokenIn = (page: Page) =>
+      page.evaluate(() => (JSON.parse((globalThis as unknown as TabGlobals).sessionStorage.getItem('xl.console.session') ?? '{}') as { token?: string }).token);
     const signedInAt = Date.now();
     const page = await openAs('op', 'op-password-1');
     const first = await tokenIn(page);
-    await page.waitForFunction((old) => JSON.parse(sessionStorage.getItem('xl.console.session') ?? '{}').token !== old, first, { timeout: 60_000, polling: 500 });
+    await page.waitForFunction((old) => JSON.parse((globalThis as unknown as TabGlobals).sessionStorage.getItem('xl.console.session') ?? '{}').token !== old, first, {
+      timeout: 60_000,
+      polling: 500,
+    });
     const renewedAfter = Date.now() - signedInAt;
     expect(renewedAfter).toBeGreaterThan(40_000); // at ¾ of 60 s, not at once
     expect(renewedAfter).toBeLessThan(60_000);
@@ -319,6 +325,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
   it('says so on the login page when the API ended the sign-in, and not after a plain log-out', async () => {
     const page = await openAs('school-a', 'school-password-1');
     await page.evaluate(() => {
+      const { sessionStorage } = globalThis as unknown as TabGlobals;
       const stored = JSON.parse(sessionStorage.getItem('xl.console.session') ?? '{}') as { token?: string };
       sessionStorage.setItem('xl.console.session', JSON.stringify({ ...stored, token: 'no-longer-valid' }));
     });
