@@ -24,7 +24,7 @@ if (!hasChromium && process.env.CI) throw new Error(`chromium not found at ${CHR
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies, checked by the assertions
 type Json = any;
 /** The page's globals the console sets for tests (the feed socket) and counts (alarms played). */
-type ConsoleGlobals = { __xlFeed: { stop(): void; start(): void }; __xlAlarms?: number };
+type ConsoleGlobals = { __xlFeed: { stop(): void; start(): void; drop(): void }; __xlAlarms?: number };
 /** The page's sessionStorage, where the console keeps its sign-in (this file is typed without the DOM). */
 type TabGlobals = { sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void } };
 
@@ -338,6 +338,27 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.getByTestId('logout').click();
     await page.getByTestId('login-form').waitFor();
     expect(await page.getByTestId('signed-out').count()).toBe(0);
+    await page.close();
+  });
+
+  it('says across the screen when the alert feed is down, stays signed in while the server is away, and recovers by itself', async () => {
+    const page = await openAs('school-a', 'school-password-1');
+    // The server "goes away": new WebSocket handshakes fail and REST does not answer.
+    let down = true;
+    await page.routeWebSocket(/\/ws\?/, (ws) => (down ? ws.close({ code: 1006 }) : ws.connectToServer()));
+    await page.route('**/auth/me', (route) => (down ? route.abort('connectionrefused') : route.continue()));
+    await page.evaluate(() => (globalThis as unknown as ConsoleGlobals).__xlFeed.drop());
+    await page.getByTestId('offline-banner').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('offline-banner').textContent()).toContain('本屏幕收不到预警');
+    // Several failed handshakes later: still signed in (the REST check could not reach the server).
+    await page.waitForTimeout(4_000);
+    expect(await page.getByTestId('signed-out').count()).toBe(0);
+    expect(await page.getByTestId('logout').count()).toBe(1);
+    down = false;
+    await page.getByTestId('offline-banner').waitFor({ state: 'detached', timeout: 20_000 });
+    const event = alertEvent('pond');
+    await queue.add('alert', event);
+    await row(page, event.alertId).waitFor({ timeout: 5_000 });
     await page.close();
   });
 

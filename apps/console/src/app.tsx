@@ -7,6 +7,7 @@ import { AlertDetailScreen } from './screens/alert-detail';
 import { AlertFeedScreen } from './screens/alert-feed';
 import { CameraWallScreen } from './screens/camera-wall';
 import { LoginScreen } from './screens/login';
+import { OfflineBanner } from './screens/offline-banner';
 import { SchoolAlarm } from './screens/school-alarm';
 import { ZoneEditorScreen } from './screens/zone-editor';
 import { useSessionRenewal } from './use-session-renewal';
@@ -109,6 +110,7 @@ function Console({ session, lang, route, setRoute, login, logout, expire, langua
           {t('nav.logout')}
         </button>
       </header>
+      <OfflineBanner />
       <main>
         {screen === 'alerts' && args[0] ? (
           <AlertDetailScreen id={args[0]} />

@@ -3,8 +3,13 @@ import type { PushMessage } from './types';
 export interface FeedSocketHandlers {
   message(msg: PushMessage): void;
   connected(open: boolean): void;
-  /** The credential is no longer valid (4401) or was refused (the handshake failed with 401). */
+  /** The server closed the connection because the credential is no longer valid (4401). */
   unauthorized(): void;
+  /**
+   * Several handshakes in a row failed: a refused credential (the browser does not say which) or a
+   * server that is down or restarting. Called after each further failure; the socket keeps trying.
+   */
+  handshakeFailing(): void;
 }
 
 /**
@@ -65,8 +70,8 @@ export class FeedSocket {
       if (this.closed) return;
       if (e.code === 4401) return this.handlers.unauthorized();
       this.failures++;
-      // A refused handshake never opens; after a few in a row check the credential via REST.
-      if (!opened && this.failures >= 3) this.handlers.unauthorized();
+      // A refused handshake never opens; after a few in a row the caller checks the credential via REST.
+      if (!opened && this.failures >= 3) this.handlers.handshakeFailing();
       const delay = Math.min(10_000, 500 * 2 ** Math.min(this.failures, 5)) * (0.5 + Math.random() / 2);
       this.timer = setTimeout(() => this.connect(), e.code === 4000 ? 0 : delay);
     };

@@ -52,6 +52,10 @@ export function useFeed(api: Api, onUnauthorized: () => void, alarmTitle: (alert
       },
       connected: setConnected,
       unauthorized: onUnauthorized,
+      // The credential, or the server? Ask REST: a 401 there signs out (Api calls onUnauthorized); a
+      // server that is down or restarting must not — the socket keeps trying, and an unattended
+      // school alarm screen comes back by itself.
+      handshakeFailing: () => void api.request('GET', '/auth/me').catch(() => undefined),
     });
     socket.start();
     (window as unknown as { __xlFeed?: FeedSocket }).__xlFeed = socket; // lets the browser tests drop the connection
