@@ -362,6 +362,28 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.close();
   });
 
+  it('says when the browser keeps the alarm silent (a screen reloaded without a click) until a click turns it on', async () => {
+    // Chromium as a real screen runs it: sound only after a user gesture (the other tests waive that).
+    const strict = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    try {
+      const page = await strict.newPage({ viewport: { width: 1280, height: 860 } });
+      await page.goto(`${base}/`);
+      await page.getByTestId('username').fill('school-a');
+      await page.getByTestId('password').fill('school-password-1');
+      await page.getByTestId('login-submit').click(); // a click: the alarm may sound
+      await page.getByTestId('alert-list').waitFor();
+      expect(await page.getByTestId('sound-blocked').count()).toBe(0);
+      await page.reload(); // still signed in, but no click since: the browser mutes it
+      await page.getByTestId('alert-list').waitFor();
+      await page.getByTestId('sound-blocked').waitFor({ timeout: 5_000 });
+      expect(await page.getByTestId('sound-blocked').textContent()).toContain('浏览器已静音报警声');
+      await page.getByTestId('sound-blocked').click();
+      await page.getByTestId('sound-blocked').waitFor({ state: 'detached', timeout: 5_000 });
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('switches the language to English and back', async () => {
     const page = await openAs('op', 'op-password-1');
     await page.getByTestId('lang').selectOption('en');

@@ -2,11 +2,36 @@ import type { Alert } from './types';
 
 let audio: AudioContext | null = null;
 
+/** The page's one AudioContext (null without Web Audio). */
+export function audioContext(): AudioContext | null {
+  try {
+    audio ??= new AudioContext();
+    return audio;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True while the browser keeps the alarm silent: a page opened or reloaded without a click or key
+ * press (an alarm screen that restarted by itself) gets a suspended AudioContext until one.
+ */
+export function soundBlocked(): boolean {
+  return audioContext()?.state === 'suspended';
+}
+
+/** Lets the alarm sound; call it from a click or key press. */
+export async function unlockSound(): Promise<void> {
+  await audioContext()
+    ?.resume()
+    .catch(() => undefined);
+}
+
 /** A short two-tone alarm (Web Audio: no sound file to ship). Browsers allow it after a first click. */
 export function playAlarm(repeats = 3): void {
   try {
-    audio ??= new AudioContext();
-    const ctx = audio;
+    const ctx = audioContext();
+    if (!ctx) return;
     for (let i = 0; i < repeats * 2; i++) {
       const osc = ctx.createOscillator();
       const gain = ctx.createGain();

@@ -8,6 +8,7 @@ import { AlertFeedScreen } from './screens/alert-feed';
 import { CameraWallScreen } from './screens/camera-wall';
 import { LoginScreen } from './screens/login';
 import { OfflineBanner } from './screens/offline-banner';
+import { SoundBanner } from './screens/sound-banner';
 import { SchoolAlarm } from './screens/school-alarm';
 import { ZoneEditorScreen } from './screens/zone-editor';
 import { useSessionRenewal } from './use-session-renewal';
@@ -111,6 +112,7 @@ function Console({ session, lang, route, setRoute, login, logout, expire, langua
         </button>
       </header>
       <OfflineBanner />
+      <SoundBanner />
       <main>
         {screen === 'alerts' && args[0] ? (
           <AlertDetailScreen id={args[0]} />
