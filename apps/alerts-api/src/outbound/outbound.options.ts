@@ -25,6 +25,12 @@ export const outboundOptionsSchema = z.strictObject({
     .default(10_000)
     .describe('time a receiver has to answer one POST (XL_WEBHOOK_TIMEOUT_MS)'),
   webhookConcurrency: z.number().int().min(1).max(256).default(8).describe('deliveries in flight per API instance'),
+  webhookDeadLetterDays: z
+    .number()
+    .min(1)
+    .max(3650)
+    .default(30)
+    .describe('dead-lettered deliveries not redelivered are dropped after this many days (XL_WEBHOOK_DEAD_LETTER_DAYS)'),
   queuePrefix: z
     .string()
     .min(1)
@@ -72,5 +78,6 @@ export function resolveOutboundOptions(
     XL_WEBHOOK_MAX_ATTEMPTS: ['webhookMaxAttempts', Number],
     XL_WEBHOOK_BACKOFF_MS: ['webhookBackoffMs', Number],
     XL_WEBHOOK_TIMEOUT_MS: ['webhookTimeoutMs', Number],
+    XL_WEBHOOK_DEAD_LETTER_DAYS: ['webhookDeadLetterDays', Number],
   });
 }

@@ -215,6 +215,25 @@ describe('webhook deliveries (real Redis/BullMQ, real HTTP receiver, SQLite log)
     expect(receiver.requests).toHaveLength(before + 3);
   });
 
+  it('drops dead letters older than their days, and all of a deleted subscription', async () => {
+    const letter = (subscriptionId: string, seq: number, ageDays: number) =>
+      deliveries.deadLetters.add(
+        'alert.created',
+        { subscriptionId, deliveryId: `${subscriptionId}_${seq}`, seq, type: 'alert.created', data: {}, lastError: 'HTTP 503' },
+        { jobId: `${subscriptionId}_${seq}`, timestamp: Date.now() - ageDays * 86_400_000 },
+      );
+    await letter('wh_gone', 1, 31);
+    await letter('wh_gone', 2, 29);
+    await letter('wh_keep', 3, 0);
+    await deliveries.pruneDeadLetters(); // default 30 days
+    expect((await deliveries.deadLettersOf('wh_gone', 10)).items.map((d) => d.deliveryId)).toEqual(['wh_gone_2']);
+    await letter('wh_keep', 4, 45);
+    expect(await deliveries.pruneDeadLetters()).toBe(1);
+    expect(await deliveries.dropDeadLetters('wh_gone')).toBe(1);
+    expect((await deliveries.deadLettersOf('wh_gone', 10)).items).toEqual([]);
+    expect((await deliveries.deadLettersOf('wh_keep', 10)).items.map((d) => d.deliveryId)).toEqual(['wh_keep_3']);
+  });
+
   it('queues one delivery per event and matching subscription, however often the event is dispatched', async () => {
     await repo.insert(subscription('wh_a', url, ['county-a']));
     await repo.insert(subscription('wh_b', url, ['county-b']));

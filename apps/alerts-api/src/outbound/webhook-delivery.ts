@@ -37,6 +37,8 @@ export interface DeadLetter {
 const DEAD_LETTER_PAGE = 500;
 /** Dead letters looked at in all: a list beyond this says so rather than scanning Redis for seconds. */
 export const DEAD_LETTER_SCAN_LIMIT = 20_000;
+/** How often old dead letters are dropped. */
+const DEAD_LETTER_PRUNE_MS = 3_600_000;
 
 export interface WebhookDeliveriesDeps {
   /** ioredis connection for BullMQ (maxRetriesPerRequest: null); not closed here. */
@@ -56,6 +58,7 @@ export class WebhookDeliveries {
   readonly queue: Queue<WebhookJob>;
   readonly deadLetters: Queue<WebhookJob & { lastError: string }>;
   private worker: Worker<WebhookJob> | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
   private readonly outcomes: Counter<'outcome'>;
 
   constructor(private readonly deps: WebhookDeliveriesDeps) {
@@ -137,6 +140,27 @@ export class WebhookDeliveries {
     return queued;
   }
 
+  /**
+   * Drops dead letters older than webhookDeadLetterDays (a receiver gone for good must not grow Redis
+   * for ever). Returns how many went. Runs hourly on every instance while the worker runs.
+   */
+  async pruneDeadLetters(): Promise<number> {
+    const keepMs = this.deps.options.webhookDeadLetterDays * 86_400_000;
+    let pruned = 0;
+    for (;;) {
+      const removed = await this.deadLetters.clean(keepMs, DEAD_LETTER_PAGE, 'wait');
+      pruned += removed.length;
+      if (removed.length < DEAD_LETTER_PAGE) return pruned;
+    }
+  }
+
+  /** Drops every dead letter of a subscription (it was deleted: nobody can redeliver them). */
+  async dropDeadLetters(subscriptionId: string): Promise<number> {
+    const { jobs } = await this.deadLetterJobs(subscriptionId);
+    const removed = await Promise.all(jobs.map((job) => this.deadLetters.remove(job.id as string)));
+    return removed.filter((n) => n === 1).length;
+  }
+
   private jobOptions(jobId: string) {
     const { webhookMaxAttempts, webhookBackoffMs } = this.deps.options;
     return {
@@ -165,9 +189,18 @@ export class WebhookDeliveries {
       concurrency: this.deps.options.webhookConcurrency,
     });
     this.worker.on('error', (err) => this.deps.logger.error({ err }, 'webhook worker error'));
+    const prune = () =>
+      void this.pruneDeadLetters().then(
+        (n) => n > 0 && this.deps.logger.info({ pruned: n, days: this.deps.options.webhookDeadLetterDays }, 'old webhook dead letters dropped'),
+        (err: Error) => this.deps.logger.warn({ err: err.message }, 'pruning webhook dead letters failed'),
+      );
+    prune();
+    this.pruneTimer = setInterval(prune, DEAD_LETTER_PRUNE_MS);
+    this.pruneTimer.unref();
   }
 
   async close(): Promise<void> {
+    clearInterval(this.pruneTimer);
     await this.worker?.close();
     await this.queue.close();
     await this.deadLetters.close();

@@ -85,6 +85,7 @@ export class WebhooksService {
 
   async delete(id: string): Promise<void> {
     if (!(await this.repository.delete(id))) throw new NotFoundException(`webhook '${id}' not found`);
+    await this.outbound.deliveries.dropDeadLetters(id);
   }
 
   async deliveries(id: string, limit: number): Promise<DeliveryAttempt[]> {
