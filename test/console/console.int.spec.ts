@@ -384,6 +384,22 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     }
   });
 
+  it("lets a school test its alarm screen and sound without raising anything", async () => {
+    const admin = await tokenOf('admin', ADMIN_PASSWORD);
+    const before = (await rest('GET', '/alerts?limit=200', admin)).items.length;
+    const page = await openAs('school-a', 'school-password-1');
+    const alarms = () => page.evaluate(() => (globalThis as unknown as ConsoleGlobals).__xlAlarms ?? 0);
+    const played = await alarms();
+    await page.getByTestId('alarm-test').click();
+    await page.getByTestId('school-alarm-test').waitFor();
+    expect(await page.getByTestId('school-alarm-test').textContent()).toContain('测试——溺水预警');
+    expect(await alarms()).toBe(played + 1);
+    await page.getByTestId('school-alarm-test-done').click();
+    await page.getByTestId('school-alarm-test').waitFor({ state: 'detached' });
+    expect((await rest('GET', '/alerts?limit=200', admin)).items.length).toBe(before);
+    await page.close();
+  });
+
   it('switches the language to English and back', async () => {
     const page = await openAs('op', 'op-password-1');
     await page.getByTestId('lang').selectOption('en');

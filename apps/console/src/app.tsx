@@ -9,7 +9,7 @@ import { CameraWallScreen } from './screens/camera-wall';
 import { LoginScreen } from './screens/login';
 import { OfflineBanner } from './screens/offline-banner';
 import { SoundBanner } from './screens/sound-banner';
-import { SchoolAlarm } from './screens/school-alarm';
+import { AlarmTest, SchoolAlarm } from './screens/school-alarm';
 import { ZoneEditorScreen } from './screens/zone-editor';
 import { useSessionRenewal } from './use-session-renewal';
 import { useFeed } from './use-feed';
@@ -106,6 +106,7 @@ function Console({ session, lang, route, setRoute, login, logout, expire, langua
         <span class="user" data-testid="user">
           {session.user.name} · {session.user.role}
         </span>
+        {role === 'school' && <AlarmTest />}
         {languageSwitch}
         <button data-testid="logout" onClick={logout}>
           {t('nav.logout')}

@@ -71,3 +71,34 @@ export function SchoolAlarm() {
     </div>
   );
 }
+
+/**
+ * A school's check of its alarm screen (each morning, after moving the PC): the warning's screen and
+ * sound, here only — no alert is raised, nobody else sees it.
+ */
+export function AlarmTest() {
+  const { t } = useApp();
+  const [on, setOn] = useState(false);
+  useEffect(() => {
+    if (!on) return;
+    playAlarm();
+    const timer = setInterval(() => playAlarm(), REPEAT_SOUND_MS);
+    return () => clearInterval(timer);
+  }, [on]);
+  return (
+    <>
+      <button data-testid="alarm-test" disabled={on} onClick={() => setOn(true)}>
+        {t('school.test')}
+      </button>
+      {on && (
+        <div class="school-alarm" role="alertdialog" data-testid="school-alarm-test">
+          <h1>{t('school.testTitle')}</h1>
+          <p class="plain">{t('school.testBody')}</p>
+          <button data-testid="school-alarm-test-done" onClick={() => setOn(false)}>
+            {t('school.testDone')}
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
