@@ -8,6 +8,16 @@ import { useImage } from '../use-image';
 const REPEAT_SOUND_MS = 8000;
 const RECHECK_MS = 5000;
 
+/** The warning's sound: at once, then every REPEAT_SOUND_MS while `key` (what is shown) is set; anew when it changes. */
+function useRepeatingAlarm(key: string | null): void {
+  useEffect(() => {
+    if (key === null) return;
+    playAlarm();
+    const timer = setInterval(() => playAlarm(), REPEAT_SOUND_MS);
+    return () => clearInterval(timer);
+  }, [key]);
+}
+
 /**
  * A school's drowning warning: fills the screen with a plain message, the snapshot and a repeating
  * sound until someone confirms it, which the API records as a "seen" transition; the newest first,
@@ -46,12 +56,7 @@ export function SchoolAlarm() {
     }, RECHECK_MS);
     return () => clearInterval(timer);
   }, [current?.id]);
-  useEffect(() => {
-    if (!current) return;
-    playAlarm();
-    const timer = setInterval(() => playAlarm(), REPEAT_SOUND_MS);
-    return () => clearInterval(timer);
-  }, [current?.id]);
+  useRepeatingAlarm(current?.id ?? null);
   const snapshot = useImage(api, current?.hasSnapshot ? current.snapshotUrl : null);
 
   if (!current) return null;
@@ -79,12 +84,7 @@ export function SchoolAlarm() {
 export function AlarmTest() {
   const { t } = useApp();
   const [on, setOn] = useState(false);
-  useEffect(() => {
-    if (!on) return;
-    playAlarm();
-    const timer = setInterval(() => playAlarm(), REPEAT_SOUND_MS);
-    return () => clearInterval(timer);
-  }, [on]);
+  useRepeatingAlarm(on ? 'test' : null); // the same sound as a real warning: that is what is tested
   return (
     <>
       <button data-testid="alarm-test" disabled={on} onClick={() => setOn(true)}>
