@@ -11,6 +11,7 @@ import type { EvidenceOptions } from './evidence/evidence.options';
 import { HealthController } from './health/health.controller';
 import { LiveViewModule } from './live-view/live-view.module';
 import { PushModule } from './realtime/push.module';
+import { ReportsModule } from './reports/reports.module';
 
 export type PushOptions = Parameters<typeof PushModule.forRoot>[0];
 
@@ -30,7 +31,7 @@ export class AppModule {
     const push = options.push === false ? InProcessEventsModule : PushModule.forRoot(options.push ?? {});
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(resources), DataModule, AuthModule, push, AdminModule, EvidenceModule.forRoot(options.evidence), AlertsModule, LiveViewModule.forRoot(), ConsoleModule],
+      imports: [CoreModule.forRoot(resources), DataModule, AuthModule, push, AdminModule, EvidenceModule.forRoot(options.evidence), AlertsModule, ReportsModule, LiveViewModule.forRoot(), ConsoleModule],
       controllers: [HealthController],
     };
   }

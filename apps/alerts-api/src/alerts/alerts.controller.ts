@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { idSchema } from '@xl/config';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import { ZodBody, ZodQuery } from '../common/openapi';
+import { timeQuery } from '../common/time-query';
 import { ZodPipe } from '../common/zod-pipe';
 import type { Principal } from '../shared/principal';
 import { AlertsService, decodeCursor } from './alerts.service';
@@ -14,17 +15,6 @@ const RULES = ['zone_enter', 'dwell', 'vanish_in_water', 'crowd', 'line_cross', 
 const SEVERITIES = ['info', 'warning', 'major', 'critical'] as const;
 const STATES = ['open', 'acknowledged', 'dispatched', 'resolved'] as const;
 
-const time = z
-  .string()
-  .transform((value, ctx) => {
-    const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 date-time' });
-      return z.NEVER;
-    }
-    return ms;
-  })
-  .describe('epoch milliseconds or ISO 8601 date-time');
 const csv = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z
     .string()
@@ -33,8 +23,8 @@ const csv = <T extends readonly [string, ...string[]]>(values: T, what: string) 
     .describe(`${what}, comma-separated: ${values.join(', ')}`);
 
 export const alertListQuerySchema = z.strictObject({
-  from: time.optional().describe('alerts that started at or after this time'),
-  to: time.optional().describe('alerts that started before this time'),
+  from: timeQuery.optional().describe('alerts that started at or after this time'),
+  to: timeQuery.optional().describe('alerts that started before this time'),
   region: idSchema.optional().describe('only alerts of cameras in this region subtree'),
   camera: idSchema.optional().describe('only alerts of this camera'),
   rule: csv(RULES, 'rule types').optional(),

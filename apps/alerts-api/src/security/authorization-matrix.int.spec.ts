@@ -183,6 +183,15 @@ const CASES: Case[] = [
     run: async ({ t, auth, fresh }, s) => t.http.put(`/cameras/${await fresh.camera(s)}/rules`).set(auth).send({ rules: [{ id: 'dark', type: 'camera_covered' }] }),
   },
   { route: 'DELETE /cameras/:id', roles: WRITERS, ok: 204, run: async ({ t, auth, fresh }, s) => t.http.delete(`/cameras/${await fresh.camera(s)}`).set(auth) },
+  // Reports: every role, over its own scope; a region outside it (any region, for a school) is 404.
+  {
+    route: 'GET /reports/alerts',
+    roles: ALL,
+    ok: 200,
+    visible: (caller, s) => caller.role !== 'school' && caller.sees[s],
+    run: ({ t, auth }, s) => t.http.get('/reports/alerts').query({ region: VILLAGE[s] }).set(auth),
+  },
+  { route: 'GET /reports/alerts.csv', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/reports/alerts.csv').set(auth) },
   { route: 'GET /regions', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/regions').set(auth) },
   {
     route: 'GET /regions/:id',

@@ -1,0 +1,180 @@
+// The duty report: what happened in a period and how fast people reacted, computed from the alerts
+// that started in it. Pure: the service hands in rows and region names, nothing here reads a store.
+import type { RuleType, Severity } from '@xl/contracts';
+import type { AlertOutcome, AlertState } from '../db/schema';
+
+/** The columns of an alert a report needs. */
+export interface ReportRow {
+  id: string;
+  cameraId: string;
+  cameraName: string | null;
+  regionId: string | null;
+  rule: RuleType;
+  severity: Severity;
+  state: AlertState;
+  outcome: AlertOutcome | null;
+  escalationLevel: number;
+  startedAt: number;
+  createdAt: number;
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
+  resolvedAt: number | null;
+}
+
+/** Nearest-rank percentiles of a duration in ms; null when nothing was measured. */
+export interface DurationFigures {
+  count: number;
+  p50Ms: number | null;
+  p90Ms: number | null;
+  maxMs: number | null;
+}
+
+export interface CountFigures {
+  alerts: number;
+  critical: number;
+  trueAlarms: number;
+  falseAlarms: number;
+}
+
+export interface AlertReport {
+  from: number;
+  to: number;
+  /** The region subtree asked for; null: everything the caller may see. */
+  regionId: string | null;
+  timezone: string;
+  generatedAt: number;
+  totals: CountFigures & {
+    byState: Record<AlertState, number>;
+    bySeverity: Record<Severity, number>;
+    byOutcome: Record<AlertOutcome | 'unresolved', number>;
+    /** False alarms among the alerts judged true or false; null when none was judged. */
+    falseAlarmRate: number | null;
+    /** Alerts that moved up the region tree because nobody acknowledged them in time. */
+    escalated: number;
+  };
+  /** Creation → first acknowledgement (what an operator's reaction time is). */
+  acknowledge: DurationFigures & {
+    /** Still open at `generatedAt` (nobody has acknowledged them), and how long the oldest has waited. */
+    waiting: number;
+    oldestWaitingMs: number | null;
+  };
+  /** Creation → resolution, over the resolved alerts. */
+  resolve: DurationFigures;
+  byRule: Array<{ rule: RuleType } & CountFigures>;
+  /** The alert's own region (where its camera is), most alerts first. */
+  byRegion: Array<{ regionId: string | null; regionName: string | null } & CountFigures>;
+  /** Cameras with the most alerts first (a camera raising many false alarms needs its zones looked at). */
+  byCamera: Array<{ cameraId: string; cameraName: string | null } & CountFigures>;
+  /** Alerts by local hour of day of their start, index 0 = 00:00–00:59 in `timezone`. */
+  byHour: number[];
+}
+
+export interface ReportContext {
+  from: number;
+  to: number;
+  regionId: string | null;
+  timezone: string;
+  now: number;
+  regionNames: ReadonlyMap<string, string>;
+  /** Rows of byCamera kept (the rest are summed nowhere else: the totals already hold them). */
+  topCameras: number;
+}
+
+const STATES: AlertState[] = ['open', 'acknowledged', 'dispatched', 'resolved'];
+const SEVERITIES: Severity[] = ['info', 'warning', 'major', 'critical'];
+const OUTCOMES: Array<AlertOutcome | 'unresolved'> = ['true_alarm', 'false_alarm', 'duplicate', 'recovered', 'unresolved'];
+
+const zeroCounts = (): CountFigures => ({ alerts: 0, critical: 0, trueAlarms: 0, falseAlarms: 0 });
+const zeroRecord = <K extends string>(keys: K[]): Record<K, number> => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+
+function count(into: CountFigures, row: ReportRow): void {
+  into.alerts++;
+  if (row.severity === 'critical') into.critical++;
+  if (row.outcome === 'true_alarm') into.trueAlarms++;
+  if (row.outcome === 'false_alarm') into.falseAlarms++;
+}
+
+/** Nearest-rank percentile of sorted values (the value at rank ceil(p·n)). */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (!sorted.length) return null;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length)));
+  return sorted[rank - 1];
+}
+
+function durations(values: number[]): DurationFigures {
+  const sorted = values.sort((a, b) => a - b);
+  return { count: sorted.length, p50Ms: percentile(sorted, 0.5), p90Ms: percentile(sorted, 0.9), maxMs: sorted.length ? sorted[sorted.length - 1] : null };
+}
+
+/** Local hour 0–23 of an instant in an IANA time zone. */
+export function hourIn(formatter: Intl.DateTimeFormat, at: number): number {
+  const hour = Number(formatter.formatToParts(at).find((p) => p.type === 'hour')?.value);
+  return hour === 24 ? 0 : hour; // some engines print midnight as 24 with hourCycle h23 unset
+}
+
+/** Most alerts first, then by key so that equal counts keep a stable order. */
+function ranked<T extends CountFigures>(entries: Iterable<[string, T]>): T[] {
+  return [...entries].sort((a, b) => b[1].alerts - a[1].alerts || (a[0] < b[0] ? -1 : 1)).map(([, v]) => v);
+}
+
+export function buildAlertReport(rows: readonly ReportRow[], ctx: ReportContext): AlertReport {
+  const totals = zeroCounts();
+  const byState = zeroRecord(STATES);
+  const bySeverity = zeroRecord(SEVERITIES);
+  const byOutcome = zeroRecord(OUTCOMES);
+  const byRule = new Map<RuleType, { rule: RuleType } & CountFigures>();
+  const byRegion = new Map<string, { regionId: string | null; regionName: string | null } & CountFigures>();
+  const byCamera = new Map<string, { cameraId: string; cameraName: string | null } & CountFigures>();
+  const byHour = new Array<number>(24).fill(0);
+  const hourFormat = new Intl.DateTimeFormat('en-GB', { timeZone: ctx.timezone, hour: '2-digit', hourCycle: 'h23' });
+  const toAcknowledge: number[] = [];
+  const toResolve: number[] = [];
+  let escalated = 0;
+  let waiting = 0;
+  let oldestWaitingMs: number | null = null;
+
+  for (const row of rows) {
+    count(totals, row);
+    byState[row.state]++;
+    bySeverity[row.severity]++;
+    byOutcome[row.outcome ?? 'unresolved']++;
+    if (row.escalationLevel > 0) escalated++;
+    if (row.acknowledgedAt !== null) toAcknowledge.push(Math.max(0, row.acknowledgedAt - row.createdAt));
+    if (row.resolvedAt !== null) toResolve.push(Math.max(0, row.resolvedAt - row.createdAt));
+    if (row.state === 'open') {
+      waiting++;
+      const age = Math.max(0, ctx.now - row.createdAt);
+      oldestWaitingMs = oldestWaitingMs === null ? age : Math.max(oldestWaitingMs, age);
+    }
+    let rule = byRule.get(row.rule);
+    if (!rule) byRule.set(row.rule, (rule = { rule: row.rule, ...zeroCounts() }));
+    count(rule, row);
+    const regionKey = row.regionId ?? '';
+    let region = byRegion.get(regionKey);
+    if (!region) {
+      region = { regionId: row.regionId, regionName: row.regionId ? (ctx.regionNames.get(row.regionId) ?? null) : null, ...zeroCounts() };
+      byRegion.set(regionKey, region);
+    }
+    count(region, row);
+    let camera = byCamera.get(row.cameraId);
+    if (!camera) byCamera.set(row.cameraId, (camera = { cameraId: row.cameraId, cameraName: row.cameraName, ...zeroCounts() }));
+    count(camera, row);
+    byHour[hourIn(hourFormat, row.startedAt)]++;
+  }
+
+  const judged = totals.trueAlarms + totals.falseAlarms;
+  return {
+    from: ctx.from,
+    to: ctx.to,
+    regionId: ctx.regionId,
+    timezone: ctx.timezone,
+    generatedAt: ctx.now,
+    totals: { ...totals, byState, bySeverity, byOutcome, falseAlarmRate: judged ? totals.falseAlarms / judged : null, escalated },
+    acknowledge: { ...durations(toAcknowledge), waiting, oldestWaitingMs },
+    resolve: durations(toResolve),
+    byRule: ranked(byRule),
+    byRegion: ranked(byRegion),
+    byCamera: ranked(byCamera).slice(0, ctx.topCameras),
+    byHour,
+  };
+}

@@ -1,0 +1,59 @@
+import { Controller, Get, Header, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { idSchema, isValidTimeZone } from '@xl/config';
+import { CurrentPrincipal } from '../auth/decorators';
+import { ZodQuery } from '../common/openapi';
+import { timeQuery } from '../common/time-query';
+import { ZodPipe } from '../common/zod-pipe';
+import type { Principal } from '../shared/principal';
+import { ReportsService } from './reports.service';
+
+export const reportQuerySchema = z.strictObject({
+  from: timeQuery.optional().describe('alerts that started at or after this time; default 24 h before `to`'),
+  to: timeQuery.optional().describe('alerts that started before this time; default now'),
+  region: idSchema.optional().describe('only alerts of cameras in this region subtree'),
+  timezone: z
+    .string()
+    .max(64)
+    .default('Asia/Shanghai')
+    .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Shanghai')
+    .describe('time zone of the hour-of-day figures and of the times in the CSV'),
+});
+
+interface HttpResponse {
+  setHeader(name: string, value: string): void;
+}
+
+const fileDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Every role may read reports; each sees only the alerts it may see anyway (scope). */
+@ApiTags('reports')
+@ApiBearerAuth()
+@Controller('reports')
+export class ReportsController {
+  constructor(private readonly reports: ReportsService) {}
+
+  /** Figures of the alerts that started in the period: counts, reaction times, by rule, region, camera and hour. */
+  @Get('alerts')
+  @ZodQuery(reportQuerySchema)
+  alerts(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(reportQuerySchema, 'query')) q: z.output<typeof reportQuerySchema>) {
+    return this.reports.alertReport(principal, q);
+  }
+
+  /** The same alerts, one CSV row each (UTF-8 with BOM, for spreadsheets). */
+  @Get('alerts.csv')
+  @ZodQuery(reportQuerySchema)
+  @ApiProduces('text/csv')
+  @Header('Content-Type', 'text/csv; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  async alertsCsv(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodPipe(reportQuerySchema, 'query')) q: z.output<typeof reportQuerySchema>,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<string> {
+    const { csv, from, to } = await this.reports.alertCsv(principal, q);
+    res.setHeader('Content-Disposition', `attachment; filename="alerts-${fileDate(from)}-${fileDate(to)}.csv"`);
+    return csv;
+  }
+}

@@ -1,0 +1,137 @@
+import '../testing/nest-esm';
+import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { Clock } from '../common/clock';
+import { alertEvent } from '../testing/alert-events';
+import { startTestApp, type TestApp } from '../testing/test-app';
+import { DATABASE_KINDS } from '../testing/test-databases';
+import { createWorld } from '../testing/world';
+
+/** Time that moves only when the test says so: reaction times are then exact. */
+class ManualClock extends Clock {
+  constructor(public at: number) {
+    super();
+  }
+  now(): number {
+    return this.at;
+  }
+}
+
+const S = 1000;
+
+describe.each(DATABASE_KINDS)('duty reports on %s', (kind) => {
+  let t: TestApp;
+  // Whole seconds, so that the CSV's local times are exact.
+  const T0 = Math.floor(Date.now() / 1000) * 1000;
+  const clock = new ManualClock(T0);
+  const ids: Record<string, string> = {};
+  const auth = async (user: string) => ({ Authorization: `Bearer ${await t.token(user)}` });
+  const period = { from: String(T0 - 60 * S), to: String(T0 + 3600 * S) };
+
+  async function raise(name: string, at: number, event: Parameters<typeof alertEvent>[0]): Promise<void> {
+    clock.at = at;
+    const e = alertEvent({ startedAt: at - 2 * S, ...event });
+    expect(await t.app.get(AlertIntakeService).consume(e)).toBe('created');
+    ids[name] = encodeURIComponent(e.alertId);
+  }
+  async function act(at: number, user: string, name: string, action: string, body: object = {}): Promise<void> {
+    clock.at = at;
+    const res = await t.http.post(`/alerts/${ids[name]}/${action}`).set(await auth(user)).send(body);
+    expect(res.status).toBe(200);
+  }
+
+  beforeAll(async () => {
+    // No escalation: the clock jumps, and escalation is not what these tests are about.
+    const noSla = { SLA_CRITICAL_SECONDS: '0', SLA_MAJOR_SECONDS: '0', SLA_WARNING_SECONDS: '0' };
+    t = await startTestApp(kind, noSla, { clock });
+    await createWorld(t);
+    // Before the period: must not be counted.
+    await raise('old', T0 - 3600 * S, { cameraId: 'cam-a' });
+    await raise('a1', T0, { cameraId: 'cam-a' });
+    await raise('a2', T0 + 10 * S, { cameraId: 'cam-a', rule: 'vanish_in_water', severity: 'critical', ruleId: 'pond.vanish' });
+    await raise('a3', T0 + 20 * S, { cameraId: 'cam-a' });
+    await raise('b1', T0 + 5 * S, { cameraId: 'cam-b', rule: 'crowd', severity: 'warning', ruleId: 'square.crowd' });
+    await act(T0 + 15 * S, 'op-b', 'b1', 'acknowledge');
+    await act(T0 + 30 * S, 'op-a', 'a1', 'acknowledge');
+    await act(T0 + 70 * S, 'op-a', 'a2', 'acknowledge');
+    await act(T0 + 130 * S, 'op-a', 'a2', 'resolve', { outcome: 'false_alarm' });
+    await act(T0 + 300 * S, 'op-a', 'a1', 'resolve', { outcome: 'true_alarm' });
+    clock.at = T0 + 600 * S;
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('gives an admin the figures of every alert that started in the period', async () => {
+    const res = await t.http.get('/reports/alerts').query(period).set(await auth('admin'));
+    expect(res.status).toBe(200);
+    const r = res.body;
+    expect(r).toMatchObject({ from: T0 - 60 * S, to: T0 + 3600 * S, regionId: null, timezone: 'Asia/Shanghai', generatedAt: T0 + 600 * S });
+    expect(r.totals).toMatchObject({ alerts: 4, critical: 1, trueAlarms: 1, falseAlarms: 1, falseAlarmRate: 0.5, escalated: 0 });
+    expect(r.totals.byState).toEqual({ open: 1, acknowledged: 1, dispatched: 0, resolved: 2 });
+    expect(r.totals.byOutcome).toMatchObject({ true_alarm: 1, false_alarm: 1, unresolved: 2 });
+    // acknowledged after 10 s (b1), 30 s (a1), 60 s (a2); a3 still waits since T0 + 20 s
+    expect(r.acknowledge).toEqual({ count: 3, p50Ms: 30 * S, p90Ms: 60 * S, maxMs: 60 * S, waiting: 1, oldestWaitingMs: 580 * S });
+    expect(r.resolve).toEqual({ count: 2, p50Ms: 120 * S, p90Ms: 300 * S, maxMs: 300 * S });
+    expect(r.byRule[0]).toEqual({ rule: 'zone_enter', alerts: 2, critical: 0, trueAlarms: 1, falseAlarms: 0 });
+    expect(r.byRegion.map((x: { regionId: string; regionName: string; alerts: number }) => [x.regionId, x.regionName, x.alerts])).toEqual([
+      ['vil-a1a', 'Village A1a', 3],
+      ['vil-b1a', 'Village B1a', 1],
+    ]);
+    expect(r.byCamera[0]).toMatchObject({ cameraId: 'cam-a', cameraName: 'North pond', alerts: 3, falseAlarms: 1 });
+    expect(r.byHour.reduce((a: number, b: number) => a + b, 0)).toBe(4);
+  });
+
+  it('buckets by hour in the time zone asked for', async () => {
+    const res = await t.http.get('/reports/alerts').query({ ...period, timezone: 'UTC' }).set(await auth('admin'));
+    expect(res.status).toBe(200);
+    // a1 started 2 s before T0; the others later: count the expected buckets the same way
+    const expected = new Array<number>(24).fill(0);
+    for (const at of [T0 - 2 * S, T0 + 8 * S, T0 + 18 * S, T0 + 3 * S]) expected[new Date(at).getUTCHours()]++;
+    expect(res.body.byHour).toEqual(expected);
+  });
+
+  it('shows each caller only the alerts of its scope, and a region subtree on request', async () => {
+    const count = async (user: string, query: object = {}) => {
+      const res = await t.http.get('/reports/alerts').query({ ...period, ...query }).set(await auth(user));
+      return res.status === 200 ? res.body.totals.alerts : res.status;
+    };
+    expect(await count('op-a')).toBe(3); // township A1: cam-a only
+    expect(await count('school-a')).toBe(3); // its camera
+    expect(await count('op-b')).toBe(1);
+    expect(await count('op-city', { region: 'county-b' })).toBe(1);
+    expect(await count('admin', { region: 'town-a1' })).toBe(3);
+    // a region outside the caller's scope, or none at all, is not found either way
+    expect(await count('op-a', { region: 'county-b' })).toBe(404);
+    expect(await count('school-a', { region: 'vil-a1a' })).toBe(404);
+    expect(await count('admin', { region: 'no-such-region' })).toBe(404);
+  });
+
+  it('refuses a period that is empty, reversed or too long, and an unknown time zone, naming the field', async () => {
+    const admin = await auth('admin');
+    const bad = async (query: object) => (await t.http.get('/reports/alerts').query(query).set(admin)).body as { message: string };
+    expect((await bad({ from: String(T0), to: String(T0) })).message).toMatch(/query\.from: .* must be before query\.to/);
+    expect((await bad({ from: '2025-01-01T00:00:00Z', to: '2026-06-01T00:00:00Z' })).message).toMatch(/516 days is longer than 400 days/);
+    expect((await bad({ timezone: 'Mars/Base' })).message).toMatch(/query\.timezone: must be an IANA time zone/);
+    expect((await bad({ from: 'yesterday' })).message).toMatch(/query\.from: must be epoch milliseconds or an ISO 8601/);
+    expect((await bad({ extra: '1' })).message).toMatch(/extra/);
+  });
+
+  it('exports the same alerts as CSV for a spreadsheet, scoped like the figures', async () => {
+    const res = await t.http.get('/reports/alerts.csv').query({ ...period, timezone: 'UTC' }).set(await auth('op-a'));
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="alerts-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv"$/);
+    const text = res.text;
+    expect(text.startsWith('\uFEFF')).toBe(true);
+    const lines = text.slice(1).trimEnd().split('\r\n');
+    expect(lines).toHaveLength(4); // header + cam-a's three alerts, oldest first
+    expect(lines[0]).toMatch(/^alert_id,started \(UTC\),camera_id,camera_name,/);
+    const utc = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+    const a2 = lines[2].split(',');
+    expect(a2[0]).toBe(decodeURIComponent(ids.a2));
+    expect(a2.slice(1, 4)).toEqual([utc(T0 + 8 * S), 'cam-a', 'North pond']);
+    expect(a2.slice(6, 16)).toEqual(['vanish_in_water', 'critical', 'resolved', 'false_alarm', '0', utc(T0 + 70 * S), 'op-a', '60', utc(T0 + 130 * S), '120']);
+    expect(text).not.toContain('cam-b');
+  });
+});

@@ -1,0 +1,76 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import type { RuleType, Severity } from '@xl/contracts';
+import type { ScopeFilter } from '../auth/scope.service';
+import { KYSELY } from '../core/tokens';
+import type { Database } from '../db/schema';
+import { inScope, inSubtrees } from '../db/scope-condition';
+import type { ReportRow } from './alert-report';
+
+export interface ReportQuery {
+  from: number;
+  to: number;
+  /** Only alerts of cameras in this region subtree. */
+  regionRoot?: string;
+  /** Rows read at most; the caller learns that there were more by getting `limit` rows. */
+  limit: number;
+}
+
+/** The alerts that started in a period, in the caller's scope, oldest first: the report's input. */
+@Injectable()
+export class ReportsRepository {
+  constructor(@Inject(KYSELY) private readonly db: Kysely<Database>) {}
+
+  async alertsStarted(scope: ScopeFilter, q: ReportQuery): Promise<ReportRow[]> {
+    let query = this.db
+      .selectFrom('alerts')
+      .leftJoin('cameras', 'cameras.id', 'alerts.camera_id')
+      .select([
+        'alerts.id',
+        'alerts.camera_id',
+        'cameras.name as camera_name',
+        'alerts.region_id',
+        'alerts.rule',
+        'alerts.severity',
+        'alerts.state',
+        'alerts.outcome',
+        'alerts.escalation_level',
+        'alerts.started_at',
+        'alerts.created_at',
+        'alerts.acknowledged_at',
+        'alerts.acknowledged_by',
+        'alerts.resolved_at',
+      ])
+      .where('alerts.started_at', '>=', q.from)
+      .where('alerts.started_at', '<', q.to);
+    if (!scope.all) {
+      if (!scope.regionRoots.length && !scope.cameraIds.length) return [];
+      query = query.where((eb) => inScope(eb, scope, { region: 'alerts.region_id', camera: 'alerts.camera_id' }));
+    }
+    if (q.regionRoot) query = query.where('alerts.region_id', 'in', inSubtrees([q.regionRoot]));
+    const rows = await query.orderBy('alerts.started_at').orderBy('alerts.id').limit(q.limit).execute();
+    return rows.map((r) => ({
+      id: r.id,
+      cameraId: r.camera_id,
+      cameraName: r.camera_name ?? null,
+      regionId: r.region_id,
+      rule: r.rule as RuleType,
+      severity: r.severity as Severity,
+      state: r.state,
+      outcome: r.outcome,
+      escalationLevel: r.escalation_level,
+      startedAt: r.started_at,
+      createdAt: r.created_at,
+      acknowledgedAt: r.acknowledged_at,
+      acknowledgedBy: r.acknowledged_by,
+      resolvedAt: r.resolved_at,
+    }));
+  }
+
+  /** Names of the given regions (those that still exist). */
+  async regionNames(ids: string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = await this.db.selectFrom('regions').select(['id', 'name']).where('id', 'in', ids).execute();
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+}
