@@ -2,12 +2,12 @@
 // (named in the header), reaction times in seconds so that a spreadsheet can sum and sort them.
 import type { ReportRow } from './alert-report';
 import { csvDocument, type CsvValue } from './csv';
+import { LocalTime } from './local-time';
 
 const seconds = (from: number, to: number | null): number | null => (to === null ? null : Math.max(0, Math.round((to - from) / 1000)));
 
 export function alertsCsv(rows: readonly ReportRow[], timezone: string, regionNames: ReadonlyMap<string, string>): string {
-  // sv-SE prints "2026-11-30 14:05:09", which spreadsheets read as a date-time.
-  const local = new Intl.DateTimeFormat('sv-SE', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  const local = new LocalTime(timezone);
   const at = (ms: number | null): string | null => (ms === null ? null : local.format(ms));
   const header = [
     'alert_id',

@@ -2,6 +2,7 @@
 // that started in it. Pure: the service hands in rows and region names, nothing here reads a store.
 import type { RuleType, Severity } from '@xl/contracts';
 import type { AlertOutcome, AlertState } from '../db/schema';
+import { LocalTime } from './local-time';
 
 /** The columns of an alert a report needs. */
 export interface ReportRow {
@@ -106,12 +107,6 @@ function durations(values: number[]): DurationFigures {
   return { count: sorted.length, p50Ms: percentile(sorted, 0.5), p90Ms: percentile(sorted, 0.9), maxMs: sorted.length ? sorted[sorted.length - 1] : null };
 }
 
-/** Local hour 0–23 of an instant in an IANA time zone. */
-export function hourIn(formatter: Intl.DateTimeFormat, at: number): number {
-  const hour = Number(formatter.formatToParts(at).find((p) => p.type === 'hour')?.value);
-  return hour === 24 ? 0 : hour; // some engines print midnight as 24 with hourCycle h23 unset
-}
-
 /** Most alerts first, then by key so that equal counts keep a stable order. */
 function ranked<T extends CountFigures>(entries: Iterable<[string, T]>): T[] {
   return [...entries].sort((a, b) => b[1].alerts - a[1].alerts || (a[0] < b[0] ? -1 : 1)).map(([, v]) => v);
@@ -126,7 +121,7 @@ export function buildAlertReport(rows: readonly ReportRow[], ctx: ReportContext)
   const byRegion = new Map<string, { regionId: string | null; regionName: string | null } & CountFigures>();
   const byCamera = new Map<string, { cameraId: string; cameraName: string | null } & CountFigures>();
   const byHour = new Array<number>(24).fill(0);
-  const hourFormat = new Intl.DateTimeFormat('en-GB', { timeZone: ctx.timezone, hour: '2-digit', hourCycle: 'h23' });
+  const local = new LocalTime(ctx.timezone);
   const toAcknowledge: number[] = [];
   const toResolve: number[] = [];
   let escalated = 0;
@@ -159,7 +154,7 @@ export function buildAlertReport(rows: readonly ReportRow[], ctx: ReportContext)
     let camera = byCamera.get(row.cameraId);
     if (!camera) byCamera.set(row.cameraId, (camera = { cameraId: row.cameraId, cameraName: row.cameraName, ...zeroCounts() }));
     count(camera, row);
-    byHour[hourIn(hourFormat, row.startedAt)]++;
+    byHour[local.hour(row.startedAt)]++;
   }
 
   const judged = totals.trueAlarms + totals.falseAlarms;
