@@ -1,5 +1,6 @@
 // The console's pure logic (apps/console/src/*.ts without JSX), run by jest like any unit test.
 import { applyMessage, emptyFeed, isDrowningWarning, matches, mergeAlerts, newestFirst, unacknowledgedCount } from '../../apps/console/src/feed-state';
+import { formatDuration, fromLocalInput, startOfLocalDay, toLocalInput } from '../../apps/console/src/format';
 import { DICTIONARIES, initialLang, translate } from '../../apps/console/src/i18n';
 import { regionForest, subtreeIds, flatten } from '../../apps/console/src/region-tree';
 import { RENEW_AT_SHARE, renewalDelayMs } from '../../apps/console/src/session-renewal';
@@ -98,5 +99,25 @@ describe('session renewal', () => {
     expect(renewalDelayMs(now, now - 5_000)).toBe(0);
     // longer than a browser timer can wait: capped, not fired at once
     expect(renewalDelayMs(now, now + 60 * 86_400_000)).toBe(2 ** 31 - 1);
+  });
+});
+
+describe('report formatting', () => {
+  it('writes durations for people, largest two units', () => {
+    expect(formatDuration(null)).toBe('—');
+    expect(formatDuration(400)).toBe('0 s');
+    expect(formatDuration(42_400)).toBe('42 s');
+    expect(formatDuration(60_000)).toBe('1 min');
+    expect(formatDuration(185_000)).toBe('3 min 5 s');
+    expect(formatDuration(2 * 3600_000 + 4 * 60_000 + 30_000)).toBe('2 h 4 min');
+    expect(formatDuration(3 * 86_400_000 + 2 * 3600_000)).toBe('3 d 2 h');
+    expect(formatDuration(86_400_000)).toBe('1 d');
+  });
+
+  it('round-trips local times through a datetime-local value and finds local midnight', () => {
+    const at = new Date(2026, 6, 1, 14, 5, 59).getTime();
+    expect(toLocalInput(at)).toBe('2026-07-01T14:05');
+    expect(fromLocalInput(toLocalInput(at))).toBe(new Date(2026, 6, 1, 14, 5).getTime());
+    expect(startOfLocalDay(at)).toBe(new Date(2026, 6, 1).getTime());
   });
 });

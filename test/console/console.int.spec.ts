@@ -1,7 +1,7 @@
 // The console in a real browser (Debian's chromium driven by playwright-core) against a real
 // alerts-api process, Redis, the BullMQ alerts queue and a simulated RTSP camera. Screenshots of the
 // main screens go to var/artifacts/console/.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
@@ -400,11 +400,50 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.close();
   });
 
+  it("shows the duty report of the last 24 hours as the API computes it, and downloads the alerts as CSV", async () => {
+    const op = await tokenOf('op', 'op-password-1');
+    // One judged a false alarm, so the rate is a figure and not a dash.
+    const judged = alertEvent('river', { rule: 'crowd', ruleId: 'square.crowd', severity: 'warning' });
+    await queue.add('alert', judged);
+    for (let i = 0; i < 50 && !(await fetch(`${base}/alerts/${encodeURIComponent(judged.alertId)}`, { headers: { authorization: `Bearer ${op}` } })).ok; i++) await new Promise((r) => setTimeout(r, 100));
+    await rest('POST', `/alerts/${encodeURIComponent(judged.alertId)}/acknowledge`, op, {});
+    await rest('POST', `/alerts/${encodeURIComponent(judged.alertId)}/resolve`, op, { outcome: 'false_alarm' });
+
+    const page = await openAs('op', 'op-password-1');
+    await page.getByTestId('nav-reports').click();
+    await page.getByTestId('report-preset').selectOption('day');
+    await page.getByTestId('report-alerts').waitFor();
+    const now = Date.now();
+    const expected = await rest('GET', `/reports/alerts?from=${now - 86_400_000}&to=${now}`, op);
+    expect(expected.totals.alerts).toBeGreaterThanOrEqual(1);
+    await page.getByTestId('report-alerts').locator('strong', { hasText: String(expected.totals.alerts) }).waitFor({ timeout: 5000 });
+    const rate = `${Math.round(expected.totals.falseAlarmRate * 100)} %`;
+    expect(await page.getByTestId('report-false-rate').locator('strong').textContent()).toBe(rate);
+    expect(await page.getByTestId('report-waiting').locator('strong').textContent()).toBe(String(expected.acknowledge.waiting));
+    // zh-CN: rule names translated; both villages listed with their counts
+    expect(await page.getByTestId('report-by-rule').locator('tbody tr').count()).toBe(expected.byRule.length);
+    expect(await page.getByTestId('report-by-rule').locator('tr', { hasText: '人员聚集' }).locator('td').nth(3).textContent()).toBe('1'); // its false alarm
+    const villageB = page.getByTestId('report-by-region').locator('tr', { hasText: 'Village B' });
+    expect(await villageB.locator('td').first().textContent()).toBe(String(expected.byRegion.find((r: Json) => r.regionId === 'vil-b').alerts));
+    await shot(page, 'report');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-csv').click()]);
+    expect(download.suggestedFilename()).toMatch(/^alerts-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+    const file = path.join(dir, 'report.csv');
+    await download.saveAs(file);
+    const lines = readFileSync(file, 'utf8').replace('\uFEFF', '').trimEnd().split('\r\n');
+    expect(lines[0]).toMatch(/^alert_id,started \(/);
+    expect(lines).toHaveLength(expected.totals.alerts + 1);
+    expect(lines.find((l) => l.startsWith(judged.alertId))).toContain(',crowd,warning,resolved,false_alarm,');
+    await page.close();
+  });
+
   it('switches the language to English and back', async () => {
     const page = await openAs('op', 'op-password-1');
     await page.getByTestId('lang').selectOption('en');
     expect(await page.getByTestId('nav-alerts').textContent()).toBe('Alerts');
-    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    // set by an effect after the render that changed the text: wait for it rather than read it at once
+    await page.locator('html[lang="en"]').waitFor({ state: 'attached', timeout: 2000 });
     await page.reload(); // remembered
     await page.getByTestId('alert-list').waitFor();
     expect(await page.getByTestId('nav-cameras').textContent()).toBe('Camera wall');

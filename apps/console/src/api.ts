@@ -1,4 +1,4 @@
-import type { Alert, AlertDetail, Camera, Principal, Region, Rule, Zone, Line } from './types';
+import type { Alert, AlertDetail, AlertReport, Camera, Principal, Region, Rule, Zone, Line } from './types';
 
 /** An API error with the server's message (which names the field, value and bound). */
 export class ApiError extends Error {
@@ -15,6 +15,14 @@ export interface Session {
   user: Principal;
   /** When `token` stops working (epoch ms); the console renews it before (session-renewal.ts). */
   expiresAt?: number;
+}
+
+export interface ReportQuery {
+  from: number;
+  to: number;
+  region?: string;
+  /** IANA time zone of the hour-of-day figures and of the CSV's times: the browser's own. */
+  timezone: string;
 }
 
 export interface AlertQuery {
@@ -75,9 +83,7 @@ export class Api {
   }
 
   alerts(q: AlertQuery = {}): Promise<{ items: Alert[]; nextCursor: string | null }> {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params.set(k, String(v));
-    return this.request('GET', `/alerts?${params}`);
+    return this.request('GET', `/alerts?${queryString(q)}`);
   }
   alert(id: string): Promise<AlertDetail> {
     return this.request('GET', `/alerts/${encodeURIComponent(id)}`);
@@ -104,6 +110,23 @@ export class Api {
   regions(): Promise<{ items: Region[] }> {
     return this.request('GET', '/regions');
   }
+  report(q: ReportQuery): Promise<AlertReport> {
+    return this.request('GET', `/reports/alerts?${queryString(q)}`);
+  }
+  /** The report's alerts as a CSV file, with the name the API gives it. */
+  async reportCsv(q: ReportQuery): Promise<{ blob: Blob; filename: string }> {
+    const res = await fetch(`/reports/alerts.csv?${queryString(q)}`, { headers: { authorization: `Bearer ${this.token}` } });
+    if (res.status === 401) this.onUnauthorized();
+    if (!res.ok) throw new ApiError(res.status, messageOf(await res.json().catch(() => ({})), res.status));
+    const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'alerts.csv';
+    return { blob: await res.blob(), filename };
+  }
+}
+
+function queryString(q: object): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params.set(k, String(v));
+  return params;
 }
 
 function messageOf(body: unknown, status: number): string {

@@ -8,6 +8,7 @@ import { AlertFeedScreen } from './screens/alert-feed';
 import { CameraWallScreen } from './screens/camera-wall';
 import { LoginScreen } from './screens/login';
 import { OfflineBanner } from './screens/offline-banner';
+import { ReportsScreen } from './screens/reports';
 import { SoundBanner } from './screens/sound-banner';
 import { AlarmTest, SchoolAlarm } from './screens/school-alarm';
 import { ZoneEditorScreen } from './screens/zone-editor';
@@ -90,6 +91,7 @@ function Console({ session, lang, route, setRoute, login, logout, expire, langua
   const nav = [
     ['', 'nav.alerts', true],
     ['cameras', 'nav.cameras', role !== 'school'],
+    ['reports', 'nav.reports', true],
     ['admin', 'nav.admin', role === 'admin'],
   ] as const;
   return (
@@ -121,6 +123,8 @@ function Console({ session, lang, route, setRoute, login, logout, expire, langua
           <ZoneEditorScreen cameraId={args[0]} />
         ) : screen === 'cameras' && role !== 'school' ? (
           <CameraWallScreen />
+        ) : screen === 'reports' ? (
+          <ReportsScreen />
         ) : screen === 'admin' && role === 'admin' ? (
           <AdminScreen />
         ) : (

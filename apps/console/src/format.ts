@@ -12,3 +12,28 @@ export function fromLocalInput(value: string): number | undefined {
   const ms = new Date(value).getTime();
   return Number.isFinite(ms) ? ms : undefined;
 }
+
+/** A duration for people: "42 s", "3 min 5 s", "2 h 4 min", "3 d 2 h"; "—" when unknown. */
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return '—';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
+/** The instant of local midnight that starts the day of `ms`. */
+export function startOfLocalDay(ms: number): number {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+/** An epoch-ms instant as a <input type="datetime-local"> value (local time, minutes). */
+export function toLocalInput(ms: number): string {
+  return formatTime(ms).slice(0, 16).replace(' ', 'T');
+}

@@ -122,3 +122,33 @@ export type PushMessage =
   | { type: 'camera.status'; seq: number; data: { cameraId: string; status: string; reason?: string; at: number } }
   | { type: 'pong' }
   | { type: 'error'; message: string };
+
+export interface ReportCounts {
+  alerts: number;
+  critical: number;
+  trueAlarms: number;
+  falseAlarms: number;
+}
+
+export interface ReportDurations {
+  count: number;
+  p50Ms: number | null;
+  p90Ms: number | null;
+  maxMs: number | null;
+}
+
+/** GET /reports/alerts (alerts-api src/reports/alert-report.ts). */
+export interface AlertReport {
+  from: number;
+  to: number;
+  regionId: string | null;
+  timezone: string;
+  generatedAt: number;
+  totals: ReportCounts & { byState: Record<string, number>; falseAlarmRate: number | null; escalated: number };
+  acknowledge: ReportDurations & { waiting: number; oldestWaitingMs: number | null };
+  resolve: ReportDurations;
+  byRule: Array<{ rule: string } & ReportCounts>;
+  byRegion: Array<{ regionId: string | null; regionName: string | null } & ReportCounts>;
+  byCamera: Array<{ cameraId: string; cameraName: string | null } & ReportCounts>;
+  byHour: number[];
+}
