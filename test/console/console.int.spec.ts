@@ -8,7 +8,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ALERTS_QUEUE, type AlertEvent } from '@xl/contracts';
-import { CameraConfigStore } from '@xl/queue';
+import { CameraConfigStore, CameraStatusStream } from '@xl/queue';
 import { TestReceiver } from '../../apps/alerts-api/src/outbound/testing/http-receiver';
 import { CameraSimulator, childrenNamed, describeWithShared, freePort, isAlive, repoRoot, requireShared, startService, testRedisUrl, uniquePrefix, waitForHttp, type ServiceProcess } from '@xl/testing';
 
@@ -237,6 +237,47 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     for (let i = 0; i < 50 && isAlive(ffmpeg!.pid); i++) await page.waitForTimeout(100);
     expect(isAlive(ffmpeg!.pid)).toBe(false);
     await page.close();
+  });
+
+  it('pages the camera wall, counts offline cameras and filters by status, region and text', async () => {
+    const admin = await tokenOf('admin', ADMIN_PASSWORD);
+    // 11 more cameras in village B: 13 in all, two pages of 12
+    for (let i = 1; i <= 11; i++) await rest('POST', '/cameras', admin, { id: `bank-${String(i).padStart(2, '0')}`, name: `Bank ${i}`, url: 'rtsp://127.0.0.1:9/bank', regionId: 'vil-b' });
+    await new CameraStatusStream(redis, { keyPrefix: `${prefix}:` }).publish({ cameraId: 'river', status: 'offline', reason: 'refused', at: Date.now(), ingestId: 'test' });
+    for (let i = 0; i < 50 && (await rest('GET', '/cameras?status=offline', admin)).total !== 1; i++) await new Promise((r) => setTimeout(r, 100));
+    try {
+      const page = await openAs('op', 'op-password-1');
+      await page.getByTestId('nav-cameras').click();
+      const tiles = page.getByTestId('camera-tile');
+      const tileIds = async () => tiles.evaluateAll((els) => els.map((el) => (el as unknown as { dataset: { cameraId: string } }).dataset.cameraId));
+      await page.getByTestId('wall-pager').filter({ hasText: '共 13 个' }).waitFor({ timeout: 5000 });
+      expect(await tiles.count()).toBe(12);
+      await page.getByTestId('wall-next').click();
+      await page.getByTestId('wall-pager').filter({ hasText: '第 13–13 个' }).waitFor({ timeout: 5000 });
+      expect(await tileIds()).toEqual(['river']);
+      expect(await page.getByTestId('wall-next').isDisabled()).toBe(true);
+
+      expect(await page.getByTestId('wall-offline').textContent()).toBe('离线：1');
+      await page.getByTestId('wall-offline').click();
+      await page.getByTestId('wall-pager').filter({ hasText: '共 1 个' }).waitFor({ timeout: 5000 });
+      expect(await tileIds()).toEqual(['river']);
+      expect(await tiles.first().getAttribute('data-condition')).toBe('offline');
+      expect(await tiles.first().getByTestId('camera-status').textContent()).toBe('离线 (连接被拒绝)'); // the ingest's reason, in words
+
+      await page.getByTestId('wall-status').selectOption('');
+      await page.getByTestId('wall-search').fill('POND');
+      // the pager read "共 1 个" already (the offline filter): wait for the tile instead
+      await page.locator('[data-testid="camera-tile"][data-camera-id="pond"]').waitFor({ timeout: 5000 });
+      expect(await tileIds()).toEqual(['pond']);
+      await page.getByTestId('wall-search').fill('');
+      await page.getByTestId('wall-region').selectOption('vil-b');
+      await page.getByTestId('wall-pager').filter({ hasText: '共 12 个' }).waitFor({ timeout: 5000 });
+      expect(await tileIds()).not.toContain('pond');
+      await shot(page, 'camera-wall-filtered');
+      await page.close();
+    } finally {
+      for (let i = 1; i <= 11; i++) await rest('DELETE', `/cameras/bank-${String(i).padStart(2, '0')}`, admin);
+    }
   });
 
   it('saves a polygon drawn in the zone editor; the API returns it and the analyzer configuration holds it', async () => {

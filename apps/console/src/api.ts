@@ -25,6 +25,15 @@ export interface ReportQuery {
   timezone: string;
 }
 
+export interface CameraQuery {
+  region?: string;
+  /** Text in the camera's id or name. */
+  q?: string;
+  status?: 'online' | 'offline' | 'unknown';
+  limit?: number;
+  offset?: number;
+}
+
 export interface AlertQuery {
   region?: string;
   camera?: string;
@@ -95,8 +104,9 @@ export class Api {
   evidence(id: string): Promise<{ status: string; reason: string | null; clipUrl: string | null; durationMs: number | null }> {
     return this.request('GET', `/alerts/${encodeURIComponent(id)}/evidence`);
   }
-  cameras(): Promise<{ items: Camera[] }> {
-    return this.request('GET', '/cameras');
+  /** Every camera in scope, or a page of those matching `q` (with how many match in all). */
+  cameras(q: CameraQuery = {}): Promise<{ items: Camera[]; total: number }> {
+    return this.request('GET', `/cameras?${queryString(q)}`);
   }
   camera(id: string): Promise<Camera> {
     return this.request('GET', `/cameras/${encodeURIComponent(id)}`);

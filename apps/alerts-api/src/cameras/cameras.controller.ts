@@ -17,7 +17,7 @@ export class CamerasController {
   @Get()
   @ZodQuery(cameraListQuerySchema)
   async list(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(cameraListQuerySchema, 'query')) query: z.output<typeof cameraListQuerySchema>) {
-    return { items: await this.cameras.list(principal, query.region) };
+    return this.cameras.list(principal, query);
   }
 
   @Get(':id')

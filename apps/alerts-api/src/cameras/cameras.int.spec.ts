@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { cameraSchema } from '@xl/config';
 import { CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
+import { CameraStatusService } from '../camera-status/camera-status.service';
 import { ConfigPublisher } from '../config-publish/config-publisher';
 import { eventually, startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
@@ -167,6 +168,41 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     expect((await call(t.http.delete('/regions/vil-a1a').set(admin))).status).toBe(409);
     const users = await call(t.http.get('/users').set(admin));
     expect(users.text).not.toMatch(/password|scrypt/i);
+  });
+
+  it('searches, filters by status and pages the camera list, in the caller scope, with the total', async () => {
+    // cam-a North pond, cam-a2 Township square, cam-a3 Village bridge (county A); cam-b River bend (county B)
+    await call(t.http.post('/cameras').set(admin).send({ id: 'cam_pct', name: '100% Pond_2', url: 'rtsp://10.0.0.8/x', regionId: 'vil-a1a' })).then((r) => expect(r.status).toBe(201));
+    const statuses = t.app.get(CameraStatusService);
+    await statuses.handle({ cameraId: 'cam-a', status: 'online', at: Date.now(), ingestId: 'i1' });
+    await statuses.handle({ cameraId: 'cam-a3', status: 'offline', reason: 'refused', at: Date.now(), ingestId: 'i1' });
+    await statuses.handle({ cameraId: 'cam-b', status: 'offline', reason: 'stalled', at: Date.now(), ingestId: 'i1' });
+    const ids = async (query: Record<string, string | number>, user = 'admin') => {
+      const res = await call(t.http.get('/cameras').query(query).set({ Authorization: `Bearer ${await t.token(user)}` }));
+      expect(res.status).toBe(200);
+      return { ids: (res.body.items as Array<{ id: string }>).map((c) => c.id), total: res.body.total as number };
+    };
+    expect(await ids({})).toEqual({ ids: ['cam-a', 'cam-a2', 'cam-a3', 'cam-b', 'cam_pct'], total: 5 });
+    expect(await ids({ q: 'POND' })).toEqual({ ids: ['cam-a', 'cam_pct'], total: 2 }); // name, any case
+    expect(await ids({ q: 'a3' })).toEqual({ ids: ['cam-a3'], total: 1 }); // id
+    expect(await ids({ q: '%' })).toEqual({ ids: ['cam_pct'], total: 1 }); // literal, not a wildcard
+    expect(await ids({ q: 'm_p' })).toEqual({ ids: ['cam_pct'], total: 1 });
+    expect(await ids({ status: 'offline' })).toEqual({ ids: ['cam-a3', 'cam-b'], total: 2 });
+    expect(await ids({ status: 'online' })).toEqual({ ids: ['cam-a'], total: 1 });
+    expect(await ids({ status: 'unknown' })).toEqual({ ids: ['cam-a2', 'cam_pct'], total: 2 });
+    expect(await ids({ status: 'offline' }, 'op-a')).toEqual({ ids: ['cam-a3'], total: 1 }); // township A1 only
+    expect(await ids({ region: 'county-b', q: 'river' })).toEqual({ ids: ['cam-b'], total: 1 });
+    // pages: every camera once, in order, total on each page
+    expect(await ids({ limit: 2 })).toEqual({ ids: ['cam-a', 'cam-a2'], total: 5 });
+    expect(await ids({ limit: 2, offset: 2 })).toEqual({ ids: ['cam-a3', 'cam-b'], total: 5 });
+    expect(await ids({ limit: 2, offset: 4 })).toEqual({ ids: ['cam_pct'], total: 5 });
+    expect(await ids({ limit: 2, offset: 6 })).toEqual({ ids: [], total: 5 });
+    expect(await ids({ limit: 1, status: 'offline', offset: 1 })).toEqual({ ids: ['cam-b'], total: 2 });
+    for (const [query, field] of [[{ limit: '0' }, 'query.limit'], [{ limit: '501' }, 'query.limit'], [{ offset: '-1' }, 'query.offset'], [{ status: 'broken' }, 'query.status'], [{ q: '' }, 'query.q'], [{ q: 'x'.repeat(101) }, 'query.q']] as const) {
+      const res = await call(t.http.get('/cameras').query(query).set(admin));
+      expect({ status: res.status, field: String(res.body.message).startsWith(field) }).toEqual({ status: 400, field: true });
+    }
+    await call(t.http.delete('/cameras/cam_pct').set(admin));
   });
 
   it('never wrote a camera password into a response or a log line', () => {

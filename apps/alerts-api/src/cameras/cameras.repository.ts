@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type CameraConfig, cameraSchema } from '@xl/config';
 import type { ScopeFilter } from '../auth/scope.service';
 import { parseJsonColumn } from '../common/json';
@@ -59,19 +59,53 @@ function toRow(config: CameraConfig, createdAt: number, updatedAt: number): Came
   };
 }
 
+export interface CameraFilter {
+  /** Only cameras in this region subtree. */
+  regionRoot?: string;
+  /** Substring of the id or the name, any case; `%` and `_` match themselves. */
+  search?: string;
+  /** The status ingest last reported; `unknown`: none yet. */
+  status?: 'online' | 'offline' | 'unknown';
+  /** Page size; all matches when absent. */
+  limit?: number;
+  offset?: number;
+}
+
+/** `text` for a LIKE pattern with `\` as the escape character: wildcards match themselves. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 @Injectable()
 export class CamerasRepository {
   constructor(@Inject(KYSELY) private readonly db: Kysely<Database>) {}
 
   async list(scope: ScopeFilter, regionRoot?: string): Promise<CameraRecord[]> {
-    let query = this.db.selectFrom('cameras').selectAll();
-    if (!scope.all) {
-      if (!scope.regionRoots.length && !scope.cameraIds.length) return [];
-      query = query.where((eb) => inScope(eb, scope, { region: 'cameras.region_id', camera: 'cameras.id' }));
+    return (await this.page(scope, { regionRoot })).records;
+  }
+
+  /** Cameras in scope matching `filter`, by id; `total` counts every match, not only the page. */
+  async page(scope: ScopeFilter, filter: CameraFilter): Promise<{ records: CameraRecord[]; total: number }> {
+    if (!scope.all && !scope.regionRoots.length && !scope.cameraIds.length) return { records: [], total: 0 };
+    let query = this.db.selectFrom('cameras').leftJoin('camera_status', 'camera_status.camera_id', 'cameras.id');
+    if (!scope.all) query = query.where((eb) => inScope(eb, scope, { region: 'cameras.region_id', camera: 'cameras.id' }));
+    if (filter.regionRoot) query = query.where('cameras.region_id', 'in', inSubtrees([filter.regionRoot]));
+    if (filter.search) {
+      const pattern = `%${escapeLike(filter.search.toLowerCase())}%`;
+      query = query.where((eb) =>
+        eb.or([sql<boolean>`lower(${sql.ref('cameras.id')}) like ${pattern} escape '\\'`, sql<boolean>`lower(coalesce(${sql.ref('cameras.name')}, '')) like ${pattern} escape '\\'`]),
+      );
     }
-    if (regionRoot) query = query.where('region_id', 'in', inSubtrees([regionRoot]));
-    const rows = await query.orderBy('id').execute();
-    return rows.map(toRecord);
+    if (filter.status === 'unknown') query = query.where('camera_status.camera_id', 'is', null);
+    else if (filter.status) query = query.where('camera_status.status', '=', filter.status);
+    let rowsQuery = query.selectAll('cameras').orderBy('cameras.id');
+    if (filter.limit !== undefined) rowsQuery = rowsQuery.limit(filter.limit).offset(filter.offset ?? 0);
+    const rows = await rowsQuery.execute();
+    const total =
+      filter.limit === undefined
+        ? rows.length
+        : Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0);
+    return { records: rows.map(toRecord), total };
   }
 
   async all(): Promise<CameraRecord[]> {

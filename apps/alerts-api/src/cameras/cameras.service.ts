@@ -25,7 +25,12 @@ export const rulesBodySchema = z.strictObject({
 });
 export const cameraListQuerySchema = z.strictObject({
   region: idSchema.optional().describe('only cameras in this region subtree'),
+  q: z.string().trim().min(1).max(100).optional().describe('only cameras whose id or name contains this text (any case; % and _ are literal)'),
+  status: z.enum(['online', 'offline', 'unknown']).optional().describe('only cameras whose last reported status is this (unknown: none yet)'),
+  limit: z.coerce.number().int().min(1).max(500).optional().describe('page size; default: every matching camera'),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0).describe('matching cameras to skip (with limit)'),
 });
+export type CameraListQuery = z.output<typeof cameraListQuerySchema>;
 
 @Injectable()
 export class CamerasService {
@@ -38,10 +43,12 @@ export class CamerasService {
     private readonly clock: Clock,
   ) {}
 
-  async list(principal: Principal, region?: string): Promise<CameraView[]> {
-    const records = await this.cameras.list(this.scope.filterFor(principal), region);
+  /** A page of the cameras in the caller's scope (all of them without `limit`), with the number that match. */
+  async list(principal: Principal, q: Partial<CameraListQuery> = {}): Promise<{ items: CameraView[]; total: number }> {
+    const filter = { regionRoot: q.region, search: q.q, status: q.status, limit: q.limit, offset: q.offset };
+    const { records, total } = await this.cameras.page(this.scope.filterFor(principal), filter);
     const statuses = await this.statuses.many(records.map((r) => r.config.id));
-    return records.map((r) => cameraView(r, statuses.get(r.config.id)));
+    return { items: records.map((r) => cameraView(r, statuses.get(r.config.id))), total };
   }
 
   async get(principal: Principal, id: string): Promise<CameraView> {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useApp } from '../context';
-import type { Alert, Camera } from '../types';
+import { flatten, regionForest } from '../region-tree';
+import type { Alert, Camera, Region } from '../types';
 import { useImage } from '../use-image';
 import { LiveView } from './live-view';
 
@@ -17,27 +18,85 @@ export function cameraCondition(camera: Camera, alerts: Iterable<Alert>): { key:
   return camera.status ? { key: 'online' } : { key: 'unknown' };
 }
 
+/** Tiles per page: each tile fetches its picture every 10 s, so a county's thousands of cameras are paged. */
+export const WALL_PAGE_SIZE = 12;
+type StatusFilter = '' | 'online' | 'offline' | 'unknown';
+
 export function CameraWallScreen() {
-  const { api, t, feed } = useApp();
-  const [cameras, setCameras] = useState<Camera[]>([]);
+  const { api, t, feed, user } = useApp();
+  // The page shown, with the offset it was loaded for: the pager describes what is on screen.
+  const [shown, setShown] = useState<{ cameras: Camera[]; total: number; offset: number }>({ cameras: [], total: 0, offset: 0 });
+  const [offline, setOffline] = useState(0);
+  const [regions, setRegions] = useState<Region[]>([]);
+  const [search, setSearch] = useState('');
+  const [region, setRegion] = useState('');
+  const [status, setStatus] = useState<StatusFilter>('');
+  const [offset, setOffset] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState<string | null>(null);
 
   useEffect(() => {
-    const load = () => api.cameras().then((r) => setCameras(r.items), (err: Error) => setError(err.message));
-    void load();
-    const timer = setInterval(load, FRAME_REFRESH_MS); // statuses; pushes of camera.status arrive in between
-    return () => clearInterval(timer);
+    if (user.role !== 'school') void api.regions().then((r) => setRegions(r.items), () => undefined);
   }, [api]);
+  useEffect(() => {
+    const filters = { q: search.trim() || undefined, region: region || undefined };
+    let current = true; // an answer for filters the user has since changed must not replace the page
+    const load = () => {
+      api.cameras({ ...filters, status: status || undefined, limit: WALL_PAGE_SIZE, offset }).then((r) => {
+        if (!current) return;
+        setError(null);
+        setShown({ cameras: r.items, total: r.total, offset });
+        // a page past the end (cameras removed, filter narrowed): back to the last page
+        if (offset > 0 && offset >= r.total) setOffset(Math.max(0, Math.floor((r.total - 1) / WALL_PAGE_SIZE) * WALL_PAGE_SIZE));
+      }, (err: Error) => current && setError(err.message));
+      api.cameras({ ...filters, status: 'offline', limit: 1 }).then((r) => current && setOffline(r.total), () => undefined);
+    };
+    load();
+    const timer = setInterval(load, FRAME_REFRESH_MS); // statuses; pushes of camera.status arrive in between
+    return () => {
+      current = false;
+      clearInterval(timer);
+    };
+  }, [api, search, region, status, offset]);
+  const filter = (apply: () => void) => (apply(), setOffset(0));
+  const { cameras, total } = shown;
 
   return (
     <section class="wall">
+      <div class="toolbar">
+        <input type="search" data-testid="wall-search" placeholder={t('wall.search')} value={search} onInput={(e) => filter(() => setSearch((e.target as HTMLInputElement).value))} />
+        <select data-testid="wall-region" aria-label={t('filter.region')} value={region} onChange={(e) => filter(() => setRegion((e.target as HTMLSelectElement).value))}>
+          <option value="">{t('filter.region')}: {t('filter.any')}</option>
+          {flatten(regionForest(regions)).map((n) => (
+            <option value={n.region.id}>{'\u3000'.repeat(n.depth) + n.region.name}</option>
+          ))}
+        </select>
+        <select data-testid="wall-status" aria-label={t('filter.state')} value={status} onChange={(e) => filter(() => setStatus((e.target as HTMLSelectElement).value as StatusFilter))}>
+          <option value="">{t('filter.state')}: {t('filter.any')}</option>
+          {(['online', 'offline', 'unknown'] as const).map((s) => (
+            <option value={s}>{t(`wall.${s}`)}</option>
+          ))}
+        </select>
+        <button class={`badge ${offline ? 'badge-hot' : ''}`} data-testid="wall-offline" onClick={() => filter(() => setStatus('offline'))}>
+          {t('wall.offlineCount', { count: offline })}
+        </button>
+        <span class="pager" data-testid="wall-pager">
+          <button data-testid="wall-prev" disabled={shown.offset === 0} onClick={() => setOffset(Math.max(0, shown.offset - WALL_PAGE_SIZE))}>
+            ‹
+          </button>
+          {t('wall.page', { first: cameras.length ? shown.offset + 1 : 0, last: shown.offset + cameras.length, total })}
+          <button data-testid="wall-next" disabled={shown.offset + WALL_PAGE_SIZE >= total} onClick={() => setOffset(shown.offset + WALL_PAGE_SIZE)}>
+            ›
+          </button>
+        </span>
+      </div>
       {error && <p class="error">{t('common.error', { message: error })}</p>}
       <div class="tiles">
         {cameras.map((c) => (
-          <CameraTile camera={c} condition={cameraCondition(c, feed.alerts.values())} live={live === c.id} onLive={(on) => setLive(on ? c.id : null)} />
+          <CameraTile key={c.id} camera={c} condition={cameraCondition(c, feed.alerts.values())} live={live === c.id} onLive={(on) => setLive(on ? c.id : null)} />
         ))}
       </div>
+      {total === 0 && !error && <p class="empty">{t('wall.none')}</p>}
     </section>
   );
 }
