@@ -27,6 +27,12 @@ describe('settings', () => {
     expect(loadSettings({ REDIS_KEY_PREFIX: 'site1:' }).redisKeyPrefix).toBe('site1:');
   });
 
+  it('takes Redis Cluster seed nodes, and refuses a queue prefix without a hash tag on a cluster', () => {
+    expect(loadSettings({}, () => 'x').redisClusterNodes).toEqual([]);
+    expect(loadSettings({ REDIS_CLUSTER_NODES: 'r0:7000,r1:7000', QUEUE_PREFIX: '{xl}' }, () => 'x').redisClusterNodes).toEqual(['r0:7000', 'r1:7000']);
+    expect(() => loadSettings({ REDIS_CLUSTER_NODES: 'r0:7000' }, () => 'x')).toThrow(/QUEUE_PREFIX 'xl' needs a hash tag/);
+  });
+
   it('names the variable and the bound of a bad value', () => {
     expect(() => loadSettings({ PORT: '70000' })).toThrow(/PORT: .*65535/);
     expect(() => loadSettings({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET: must be at least 32 characters/);

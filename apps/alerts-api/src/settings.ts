@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { clusterSettingsProblem, redisClusterNodesSetting } from '@xl/config';
 import type { Severity } from '@xl/contracts';
 
 // Every option of alerts-api, read from the environment. The schema is the manual (docs/api.md
@@ -17,6 +18,7 @@ export const settingsEnvSchema = z.object({
     .default('sqlite:var/xueliang.db')
     .describe("sqlite:PATH, sqlite:///ABS/PATH, sqlite::memory: or postgres://user@host:port/db"),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379').describe('Redis for queues, configuration and the status stream'),
+  REDIS_CLUSTER_NODES: redisClusterNodesSetting,
   KEY_PREFIX: z
     .string()
     .max(100)
@@ -70,6 +72,8 @@ export interface Settings {
   host: string;
   databaseUrl: string;
   redisUrl: string;
+  /** Seed nodes of a Redis Cluster; empty: one Redis at redisUrl. */
+  redisClusterNodes: string[];
   redisKeyPrefix: string;
   queuePrefix: string;
   jwtSecret: string;
@@ -103,6 +107,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   if ((e.ADMIN_USERNAME === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     throw new SettingsError('invalid alerts-api settings: ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
   }
+  const clusterProblem = clusterSettingsProblem(e.REDIS_CLUSTER_NODES, e.QUEUE_PREFIX);
+  if (clusterProblem) throw new SettingsError(`invalid alerts-api settings: ${clusterProblem}`);
   if (e.KEY_PREFIX !== undefined && e.REDIS_KEY_PREFIX !== undefined && e.KEY_PREFIX !== e.REDIS_KEY_PREFIX) {
     throw new SettingsError('invalid alerts-api settings: KEY_PREFIX and REDIS_KEY_PREFIX differ; set one');
   }
@@ -113,6 +119,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES,
     redisKeyPrefix: e.KEY_PREFIX ?? e.REDIS_KEY_PREFIX ?? '',
     queuePrefix: e.QUEUE_PREFIX,
     jwtSecret: secret,

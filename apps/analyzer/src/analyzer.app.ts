@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { FRAMES_QUEUE, type FrameJob } from '@xl/contracts';
 import { createPoolDetector, loadModel, type PoolDetector } from '@xl/detection';
 import { createLogger, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
-import { CameraConfigStore, FrameDownloader, FrameStore, HotMarks, InflightGate, redisRetryStrategy } from '@xl/queue';
+import { CameraConfigStore, connectRedis, duplicateClient, FrameDownloader, FrameStore, HotMarks, InflightGate, isCluster, redisRetryStrategy } from '@xl/queue';
 import { FrameJobProcessor } from './frame-job.processor';
 import { AnalyzerMetrics } from './metrics';
 import { FrameAnalyzer } from './pipeline/frame-analyzer';
@@ -24,10 +23,11 @@ export interface AnalyzerApp {
 
 /** Wires the analyzer: Redis, the detector pool, the frames worker, probes. No logic lives here. */
 export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = createLogger('analyzer')): Promise<AnalyzerApp> {
-  const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: null, retryStrategy: redisRetryStrategy });
+  const target = { url: settings.REDIS_URL, clusterNodes: settings.REDIS_CLUSTER_NODES };
+  const redis = connectRedis(target, { maxRetriesPerRequest: null, retryStrategy: redisRetryStrategy });
   // Frames, gates, hot marks and state: commands of concurrent jobs issued in the same tick share one
   // write (auto-pipelining); BullMQ keeps connections of its own.
-  const data = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: true, retryStrategy: redisRetryStrategy });
+  const data = connectRedis(target, { maxRetriesPerRequest: null, enableAutoPipelining: true, retryStrategy: redisRetryStrategy });
   for (const conn of [redis, data]) conn.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const metrics = new AnalyzerMetrics();
 
@@ -49,7 +49,8 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
   );
 
   const alerts = new AlertQueueRepository(redis, settings.QUEUE_PREFIX);
-  const downloader = settings.FRAME_DOWNLOAD === 'direct' ? new FrameDownloader({ url: settings.REDIS_URL, name: 'xl-analyzer-frames' }) : undefined;
+  // The direct downloader speaks to one node; a cluster routes each frame by its key through ioredis.
+  const downloader = settings.FRAME_DOWNLOAD === 'direct' && !isCluster(data) ? new FrameDownloader({ url: settings.REDIS_URL, name: 'xl-analyzer-frames' }) : undefined;
   const processor = new FrameJobProcessor(
     new FrameAnalyzer(detector),
     cameras,
@@ -65,7 +66,7 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
   );
 
   const worker = new Worker<FrameJob>(FRAMES_QUEUE, (job) => processor.process(job.data), {
-    connection: redis.duplicate(),
+    connection: duplicateClient(redis),
     prefix: settings.QUEUE_PREFIX,
     concurrency: settings.CONCURRENCY,
     // A frame is worth nothing after a few seconds: a stalled job is not retried (the gate frees itself by TTL).

@@ -1,30 +1,36 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseSettings } from '@xl/config';
+import { clusterSettingsProblem, parseSettings, redisClusterNodesSetting } from '@xl/config';
 
 /** Analyzer settings from the environment. Every field: description, default, bounds. */
-export const analyzerSettingsSchema = z.object({
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379').describe('Redis with the frames queue, frame store and camera state'),
-  QUEUE_PREFIX: z.string().min(1).max(64).default('xl').describe('BullMQ key prefix shared with ingest and alerts-api'),
-  KEY_PREFIX: z.string().max(64).default('').describe('prepended to every Redis key (frames, gates, hot marks, state, config); must match ingest and alerts-api'),
-  ANALYZER_ID: z.string().min(1).max(64).default(`analyzer-${os.hostname()}-${process.pid}`).describe('worker id in logs'),
-  CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8).describe('frames processed at once (different cameras); the detector pool bounds CPU'),
-  DETECTOR_THREADS: z.coerce.number().int().min(1).max(64).default(os.availableParallelism()).describe('onnxruntime sessions, one per worker thread'),
-  EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu').describe("onnxruntime execution provider; 'cuda' needs onnxruntime-node's CUDA build and a GPU"),
-  MODELS_DIR: z.string().default(path.resolve(__dirname, '../../../../models')).describe('directory of model manifests and weights'),
-  MAX_FRAME_AGE_MS: z.coerce.number().int().min(100).max(60000).default(3000).describe('frames older than this when picked up are dropped (stale)'),
-  STATE_MAX_GAP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000).describe('a camera state older than this when the next frame arrives is discarded: the scene has changed (outage, restart)'),
-  HOT_TTL_MS: z.coerce.number().int().min(500).max(60000).default(5000).describe('how long a camera stays hot after a frame with live tracks'),
-  SNAPSHOT_DIR: z.string().default(path.resolve(process.cwd(), 'var/snapshots')).describe('where annotated JPEG snapshots are written (shared with alerts-api)'),
-  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9102).describe('port of /healthz, /readyz, /metrics (0 = any)'),
-  METRICS_HOST: z.string().default('127.0.0.1').describe('bind address of the probe server'),
-  FRAME_DOWNLOAD: z
-    .enum(['direct', 'ioredis'])
-    .default('direct')
-    .describe("how frame bytes are read from Redis: 'direct' on a connection of its own straight into pooled frame buffers (a single Redis); 'ioredis' through the shared client (Redis Cluster, proxies)"),
-  CAMERAS_FILE: z.string().optional().describe('YAML/JSON camera file for standalone use; else cameras come from Redis (published by alerts-api)'),
-});
+export const analyzerSettingsSchema = z
+  .object({
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379').describe('Redis with the frames queue, frame store and camera state'),
+    REDIS_CLUSTER_NODES: redisClusterNodesSetting,
+    QUEUE_PREFIX: z.string().min(1).max(64).default('xl').describe('BullMQ key prefix shared with ingest and alerts-api'),
+    KEY_PREFIX: z.string().max(64).default('').describe('prepended to every Redis key (frames, gates, hot marks, state, config); must match ingest and alerts-api'),
+    ANALYZER_ID: z.string().min(1).max(64).default(`analyzer-${os.hostname()}-${process.pid}`).describe('worker id in logs'),
+    CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8).describe('frames processed at once (different cameras); the detector pool bounds CPU'),
+    DETECTOR_THREADS: z.coerce.number().int().min(1).max(64).default(os.availableParallelism()).describe('onnxruntime sessions, one per worker thread'),
+    EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu').describe("onnxruntime execution provider; 'cuda' needs onnxruntime-node's CUDA build and a GPU"),
+    MODELS_DIR: z.string().default(path.resolve(__dirname, '../../../../models')).describe('directory of model manifests and weights'),
+    MAX_FRAME_AGE_MS: z.coerce.number().int().min(100).max(60000).default(3000).describe('frames older than this when picked up are dropped (stale)'),
+    STATE_MAX_GAP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000).describe('a camera state older than this when the next frame arrives is discarded: the scene has changed (outage, restart)'),
+    HOT_TTL_MS: z.coerce.number().int().min(500).max(60000).default(5000).describe('how long a camera stays hot after a frame with live tracks'),
+    SNAPSHOT_DIR: z.string().default(path.resolve(process.cwd(), 'var/snapshots')).describe('where annotated JPEG snapshots are written (shared with alerts-api)'),
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9102).describe('port of /healthz, /readyz, /metrics (0 = any)'),
+    METRICS_HOST: z.string().default('127.0.0.1').describe('bind address of the probe server'),
+    FRAME_DOWNLOAD: z
+      .enum(['direct', 'ioredis'])
+      .default('direct')
+      .describe("how frame bytes are read from Redis: 'direct' on a connection of its own straight into pooled frame buffers (a single Redis; ignored on a cluster); 'ioredis' through the shared client (proxies)"),
+    CAMERAS_FILE: z.string().optional().describe('YAML/JSON camera file for standalone use; else cameras come from Redis (published by alerts-api)'),
+  })
+  .superRefine((s, ctx) => {
+    const problem = clusterSettingsProblem(s.REDIS_CLUSTER_NODES, s.QUEUE_PREFIX);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['QUEUE_PREFIX'] });
+  });
 
 export type AnalyzerSettings = z.infer<typeof analyzerSettingsSchema>;
 

@@ -1,8 +1,7 @@
 // Wires ingest: Redis adapters, the ffmpeg reader factory, the services, probes. No logic lives here.
-import { Redis } from 'ioredis';
 import { createLogger, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
 import { StartGate } from '@xl/media';
-import { CameraConfigStore, CameraLeases, CameraStatusStream, EvidenceResultStream, FrameStore, FramesQueue, FrameUploader, HotMarks, InflightGate, redisRetryStrategy } from '@xl/queue';
+import { CameraConfigStore, CameraLeases, CameraStatusStream, connectRedis, EvidenceResultStream, FrameStore, FramesQueue, FrameUploader, HotMarks, InflightGate, isCluster, redisRetryStrategy } from '@xl/queue';
 import { IngestMetrics } from './metrics';
 import { ClipService } from './recording/clip-service';
 import { FileEvidenceWriter, RedisClipRequestFeed } from './recording/evidence.repository';
@@ -23,12 +22,13 @@ export interface IngestApp {
 }
 
 export async function startIngest(settings: IngestSettings, log: Logger = createLogger('ingest')): Promise<IngestApp> {
-  const redis = new Redis(settings.REDIS_URL, { lazyConnect: false, retryStrategy: redisRetryStrategy });
+  const redis = connectRedis({ url: settings.REDIS_URL, clusterNodes: settings.REDIS_CLUSTER_NODES }, { lazyConnect: false, retryStrategy: redisRetryStrategy });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const keyPrefix = settings.KEY_PREFIX;
   const metrics = new IngestMetrics();
   const queue = new FramesQueue({ connection: redis, prefix: settings.QUEUE_PREFIX });
-  const uploader = settings.FRAME_UPLOAD === 'direct' ? new FrameUploader({ url: settings.REDIS_URL, name: `xl-frames:${settings.INGEST_ID}` }) : undefined;
+  // The direct uploader speaks to one node; a cluster routes each frame by its key through ioredis.
+  const uploader = settings.FRAME_UPLOAD === 'direct' && !isCluster(redis) ? new FrameUploader({ url: settings.REDIS_URL, name: `xl-frames:${settings.INGEST_ID}` }) : undefined;
   const publisher = new RedisFramePublisher(
     new InflightGate(redis, { keyPrefix }),
     new FrameStore(redis, { keyPrefix, uploader }),

@@ -24,6 +24,13 @@ describe('ingest settings', () => {
     expect(loadIngestSettings({ LEASE_TTL_MS: '1500', CLAIM_INTERVAL_MS: '2000' }).tickMs).toBe(500);
   });
 
+  it('takes Redis Cluster seed nodes, and refuses a queue prefix without a hash tag on a cluster', () => {
+    expect(loadIngestSettings({}).REDIS_CLUSTER_NODES).toEqual([]);
+    expect(loadIngestSettings({ REDIS_CLUSTER_NODES: 'r0:7000, r1:7000', QUEUE_PREFIX: '{xl}' }).REDIS_CLUSTER_NODES).toEqual(['r0:7000', 'r1:7000']);
+    expect(() => loadIngestSettings({ REDIS_CLUSTER_NODES: 'r0:7000' })).toThrow(/QUEUE_PREFIX: QUEUE_PREFIX 'xl' needs a hash tag such as '\{xl\}'/);
+    expect(() => loadIngestSettings({ REDIS_CLUSTER_NODES: 'r0', QUEUE_PREFIX: '{xl}' })).toThrow(/REDIS_CLUSTER_NODES\.0: each node must be host:port/);
+  });
+
   it('names the variable and the bound it breaks', () => {
     expect(() => loadIngestSettings({ INGEST_CAPACITY: '0' })).toThrow(/INGEST_CAPACITY: .*>=1/);
     expect(() => loadIngestSettings({ LEASE_TTL_MS: 'soon' })).toThrow(/LEASE_TTL_MS/);

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { parseSettings } from '@xl/config';
+import { clusterSettingsProblem, parseSettings, redisClusterNodesSetting } from '@xl/config';
 
 const int = (min: number, max: number, def: number) => z.coerce.number().int().min(min).max(max).default(def);
 
@@ -8,6 +8,7 @@ const int = (min: number, max: number, def: number) => z.coerce.number().int().m
 export const ingestSettingsSchema = z
   .object({
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379').describe('Redis with the frames queue, frame store, leases, status stream and camera configuration'),
+    REDIS_CLUSTER_NODES: redisClusterNodesSetting,
     INGEST_ID: z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1–128 letters, digits, _ . : -')
@@ -32,7 +33,7 @@ export const ingestSettingsSchema = z
     FRAME_UPLOAD: z
       .enum(['direct', 'ioredis'])
       .default('direct')
-      .describe("how frame bytes reach Redis: 'direct' writes them on a connection of their own without copying (a single Redis); 'ioredis' through the shared client (Redis Cluster, proxies)"),
+      .describe("how frame bytes reach Redis: 'direct' writes them on a connection of their own without copying (a single Redis; ignored on a cluster); 'ioredis' through the shared client (proxies)"),
     FFMPEG_PATH: z.string().min(1).optional().describe('ffmpeg binary; default: ffmpeg on the PATH'),
     RECORDING_DIR: z
       .string()
@@ -49,6 +50,10 @@ export const ingestSettingsSchema = z
     STOP_GRACE_MS: int(100, 30_000, 1_000).describe("stopping ffmpeg: 'q' on stdin, SIGTERM after this, SIGKILL after twice this"),
   })
   .refine((s) => !s.RECORDING_DIR || s.EVIDENCE_DIR, { message: 'RECORDING_DIR is set but EVIDENCE_DIR is not: clips would have nowhere to go', path: ['EVIDENCE_DIR'] })
+  .superRefine((s, ctx) => {
+    const problem = clusterSettingsProblem(s.REDIS_CLUSTER_NODES, s.QUEUE_PREFIX);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['QUEUE_PREFIX'] });
+  })
   .transform((s) => ({
     ...s,
     // Renewal must beat expiry with room for a slow round trip.

@@ -3,4 +3,4 @@ export * from './rules';
 export * from './camera';
 export { effectiveRules } from './defaults';
 export { parseCamera, parseCameraFile, ConfigError } from './parse';
-export { parseSettings } from './settings';
+export { clusterSettingsProblem, parseSettings, redisClusterNodesSetting } from './settings';

@@ -7,8 +7,12 @@ export const FRAMES_QUEUE = 'frames';
 export const ALERTS_QUEUE = 'alerts';
 /** Redis stream of camera status events (ingest → alerts-api); late readers catch up. */
 export const CAMERA_STATUS_STREAM = 'xl:camera-status';
-/** Redis hash cameraId → JSON CameraConfig: the effective configuration published by alerts-api. */
-export const CAMERA_CONFIG_HASH = 'xl:config:cameras';
+/**
+ * Redis hash cameraId → JSON CameraConfig: the effective configuration published by alerts-api. Its
+ * revision counter (`…:revision`) shares the `{config}` hash tag: both change in one transaction,
+ * which a Redis Cluster allows only inside one slot.
+ */
+export const CAMERA_CONFIG_HASH = 'xl:{config}:cameras';
 /** Pub/sub channel announcing configuration changes; the message is a ConfigChangedMessage. */
 export const CAMERA_CONFIG_CHANNEL = 'xl:config:changed';
 

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { redisKeys } from '@xl/contracts';
 import { PrefixedRedis, type KeyPrefixOptions } from './prefixed';
-import { COMPARE_AND_DELETE, COMPARE_AND_PEXPIRE, HEARTBEAT_MEMBER, pipelineResults } from './scripts';
+import { COMPARE_AND_DELETE, COMPARE_AND_PEXPIRE, HEARTBEAT_MEMBER } from './scripts';
 
 /** Sorted set of live lease holders (ingest workers), scored by their last heartbeat. */
 export const LEASE_HOLDERS_KEY = 'xl:lease-holders';
@@ -26,7 +26,7 @@ export class CameraLeases extends PrefixedRedis {
   readonly ownerId: string;
   readonly ttlMs: number;
 
-  constructor(redis: Redis, options: CameraLeasesOptions) {
+  constructor(redis: RedisClient, options: CameraLeasesOptions) {
     super(redis, options);
     if (!options.ownerId) throw new Error('CameraLeases: ownerId is required');
     if (!(options.ttlMs >= 100)) throw new Error(`CameraLeases: ttlMs ${options.ttlMs} must be at least 100`);
@@ -39,8 +39,9 @@ export class CameraLeases extends PrefixedRedis {
   }
 
   /**
-   * Tries the candidates in order and claims free ones until `max` are claimed; one pipelined
-   * round trip per batch. Returns the ids claimed now.
+   * Tries the candidates in order and claims free ones until `max` are claimed; one round trip per
+   * batch (commands sent together, not a pipeline: a cluster routes each lease to its own shard).
+   * Returns the ids claimed now.
    */
   async claim(candidates: string[], max: number): Promise<string[]> {
     const claimed: string[] = [];
@@ -48,9 +49,7 @@ export class CameraLeases extends PrefixedRedis {
     while (claimed.length < max && i < candidates.length) {
       const batch = candidates.slice(i, i + (max - claimed.length));
       i += batch.length;
-      const pipe = this.redis.pipeline();
-      for (const id of batch) pipe.set(this.keyOf(id), this.ownerId, 'PX', this.ttlMs, 'NX');
-      const results = pipelineResults(await pipe.exec());
+      const results = await Promise.all(batch.map((id) => this.redis.set(this.keyOf(id), this.ownerId, 'PX', this.ttlMs, 'NX')));
       batch.forEach((id, k) => {
         if (results[k] === 'OK') claimed.push(id);
       });
@@ -61,26 +60,20 @@ export class CameraLeases extends PrefixedRedis {
   /** Extends the leases this worker still holds; returns the ids it no longer holds (lost). */
   async renew(cameraIds: string[]): Promise<string[]> {
     if (!cameraIds.length) return [];
-    const pipe = this.redis.pipeline();
-    for (const id of cameraIds) pipe.eval(COMPARE_AND_PEXPIRE, 1, this.keyOf(id), this.ownerId, this.ttlMs);
-    const results = pipelineResults(await pipe.exec());
+    const results = await Promise.all(cameraIds.map((id) => this.redis.eval(COMPARE_AND_PEXPIRE, 1, this.keyOf(id), this.ownerId, this.ttlMs)));
     return cameraIds.filter((_, k) => results[k] !== 1);
   }
 
   /** Gives leases back (only those this worker holds), so others can claim them at once. */
   async release(cameraIds: string[]): Promise<void> {
     if (!cameraIds.length) return;
-    const pipe = this.redis.pipeline();
-    for (const id of cameraIds) pipe.eval(COMPARE_AND_DELETE, 1, this.keyOf(id), this.ownerId);
-    pipelineResults(await pipe.exec());
+    await Promise.all(cameraIds.map((id) => this.redis.eval(COMPARE_AND_DELETE, 1, this.keyOf(id), this.ownerId)));
   }
 
   /** Owner of each camera's lease (null when free), in the order given. */
   async owners(cameraIds: string[]): Promise<(string | null)[]> {
     if (!cameraIds.length) return [];
-    const pipe = this.redis.pipeline();
-    for (const id of cameraIds) pipe.get(this.keyOf(id));
-    return pipelineResults(await pipe.exec()) as (string | null)[];
+    return Promise.all(cameraIds.map((id) => this.redis.get(this.keyOf(id))));
   }
 
   /**

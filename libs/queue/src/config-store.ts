@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from './redis-client';
 import { parseCamera, type CameraConfig } from '@xl/config';
 import { CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
 import { pipelineResults } from './scripts';
@@ -28,7 +28,7 @@ export class CameraConfigStore {
   readonly channel: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     options: CameraConfigStoreOptions = {},
   ) {
     const prefix = options.keyPrefix ?? '';
@@ -58,7 +58,7 @@ export class CameraConfigStore {
    * connection can do nothing else); `close()` ends it.
    */
   async subscribe(onChange: (message: ConfigChangedMessage) => void): Promise<{ close(): Promise<void> }> {
-    const subscriber = this.redis.duplicate();
+    const subscriber = duplicateClient(this.redis);
     // It reconnects and resubscribes by itself; the main connection's handler already reports the
     // outage. Without a listener ioredis prints every reconnect error as "Unhandled error event".
     subscriber.on('error', () => undefined);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { EVIDENCE_REQUESTS_STREAM, EVIDENCE_RESULTS_STREAM, type ClipRequest, type ClipResult } from '@xl/contracts';
 
 export interface EvidenceStreamOptions {
@@ -27,7 +27,7 @@ class JsonStream<T> {
   private readonly maxLen: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     name: string,
     options: EvidenceStreamOptions,
   ) {
@@ -79,14 +79,14 @@ function parse<T>(entries: [string, string[]][]): StreamItem<T>[] {
 
 /** alerts-api → ingest: clips wanted. */
 export class EvidenceRequestStream extends JsonStream<ClipRequest> {
-  constructor(redis: Redis, options: EvidenceStreamOptions = {}) {
+  constructor(redis: RedisClient, options: EvidenceStreamOptions = {}) {
     super(redis, EVIDENCE_REQUESTS_STREAM, options);
   }
 }
 
 /** ingest → alerts-api: clips written (or not). */
 export class EvidenceResultStream extends JsonStream<ClipResult> {
-  constructor(redis: Redis, options: EvidenceStreamOptions = {}) {
+  constructor(redis: RedisClient, options: EvidenceStreamOptions = {}) {
     super(redis, EVIDENCE_RESULTS_STREAM, options);
   }
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { redisKeys } from '@xl/contracts';
 import type { FrameDownloader, FrameTarget } from './frame-downloader';
 import type { FrameUploader } from './frame-uploader';
@@ -27,7 +27,7 @@ export class FrameStore extends PrefixedRedis {
   private readonly uploader: FrameUploader | undefined;
   private readonly downloader: FrameDownloader | undefined;
 
-  constructor(redis: Redis, options: FrameStoreOptions = {}) {
+  constructor(redis: RedisClient, options: FrameStoreOptions = {}) {
     super(redis, options);
     this.uploader = options.uploader;
     this.downloader = options.downloader;

@@ -12,3 +12,4 @@ export { CameraConfigStore, type CameraConfigStoreOptions, type LoadedCameras } 
 export { FramesQueue, type FramesQueueOptions } from './frames-queue';
 export { redisRetryStrategy } from './reconnect';
 export { EvidenceRequestStream, EvidenceResultStream, type EvidenceStreamOptions, type StreamItem } from './evidence-streams';
+export { connectRedis, duplicateClient, isCluster, parseClusterNode, type RedisClient, type RedisTarget } from './redis-client';

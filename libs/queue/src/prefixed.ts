@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client';
 
 export interface KeyPrefixOptions {
   /**
@@ -13,7 +13,7 @@ export abstract class PrefixedRedis {
   protected readonly prefix: string;
 
   constructor(
-    protected readonly redis: Redis,
+    protected readonly redis: RedisClient,
     options: KeyPrefixOptions = {},
   ) {
     this.prefix = options.keyPrefix ?? '';

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { CAMERA_STATUS_STREAM, type CameraStatusEvent } from '@xl/contracts';
 
 export interface CameraStatusStreamOptions {
@@ -33,7 +33,7 @@ export class CameraStatusStream {
   private readonly maxLen: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     options: CameraStatusStreamOptions = {},
   ) {
     this.key = (options.keyPrefix ?? '') + CAMERA_STATUS_STREAM;

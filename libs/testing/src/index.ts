@@ -6,5 +6,6 @@ export { readRtspFrames, watchRtsp, type RtspReadResult, type RtspWatch } from '
 export { startService, scrape, waitForHttp, freePort, type ServiceProcess, type StartServiceOptions } from './processes';
 export { childPids, processTree, cmdline, isAlive, childrenNamed, cpuSeconds, treeCpuSeconds, rssBytes, openFds } from './proc';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server';
+export { startRedisCluster, type RedisCluster } from './redis-cluster';
 export { Pipeline, truthCamera, type PipelineApp, type PipelineOptions } from './pipeline';
 export { PushWatcher, type WatchedMessage } from './push-watcher';

@@ -12,6 +12,8 @@ export interface RedisServerOptions {
   port?: number;
   /** AOF with appendfsync everysec (default true); false: no persistence at all. */
   appendOnly?: boolean;
+  /** More redis-server arguments (e.g. cluster mode). */
+  extraArgs?: string[];
 }
 
 export interface RedisServer {
@@ -31,7 +33,7 @@ export interface RedisServer {
 export async function startRedisServer(options: RedisServerOptions): Promise<RedisServer> {
   const port = options.port ?? (await freePort());
   const persistence = options.appendOnly === false ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'everysec'];
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', options.dir, '--save', '', '--protected-mode', 'no', ...persistence];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', options.dir, '--save', '', '--protected-mode', 'no', ...persistence, ...(options.extraArgs ?? [])];
   let child: ChildProcess | null = null;
   const server: RedisServer = {
     url: `redis://127.0.0.1:${port}`,

@@ -5,6 +5,7 @@ import { redisRetryStrategy } from '@xl/queue';
 import type { Logger } from '@xl/observability';
 import { formatPath } from '../common/zod-pipe';
 import { ApiMetrics } from '../core/api-metrics';
+import { bullConnection } from '../core/redis-connections';
 import { LOGGER } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
 import { alertEventSchema } from './alert-event.schema';
@@ -20,6 +21,7 @@ const INTAKE_STALLED_CHECK_MS = 2000;
 @Injectable()
 export class AlertIntakeWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private worker?: Worker;
+  private connection?: ReturnType<typeof bullConnection>;
 
   constructor(
     private readonly intake: AlertIntakeService,
@@ -30,8 +32,9 @@ export class AlertIntakeWorker implements OnApplicationBootstrap, OnModuleDestro
 
   onApplicationBootstrap(): void {
     if (!this.settings.runWorkers) return;
+    this.connection = bullConnection(this.settings, { maxRetriesPerRequest: null, retryStrategy: redisRetryStrategy });
     this.worker = new Worker(ALERTS_QUEUE, (job: Job) => this.process(job), {
-      connection: { url: this.settings.redisUrl, maxRetriesPerRequest: null, retryStrategy: redisRetryStrategy },
+      connection: this.connection.connection,
       prefix: this.settings.queuePrefix,
       concurrency: this.settings.intakeConcurrency,
       // An event takes milliseconds; when an instance dies holding one, another takes it over once
@@ -47,6 +50,7 @@ export class AlertIntakeWorker implements OnApplicationBootstrap, OnModuleDestro
 
   async onModuleDestroy(): Promise<void> {
     await this.worker?.close();
+    this.connection?.close();
   }
 
   /** True once the worker is connected and consuming (readiness). */

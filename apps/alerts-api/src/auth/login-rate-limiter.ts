@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@xl/queue';
 import { REDIS } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
 
@@ -12,7 +12,7 @@ import { SETTINGS, type Settings } from '../settings';
 @Injectable()
 export class LoginRateLimiter {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '@xl/queue';
 import { CAMERA_STATUS_STREAM, type CameraStatusEvent } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
 import { SYSTEM } from '../alerts/alert';
@@ -31,7 +31,7 @@ const BLOCK_MS = 2000;
 @Injectable()
 export class CameraStatusService implements OnApplicationBootstrap, OnModuleDestroy {
   readonly streamKey: string;
-  private reader?: Redis;
+  private reader?: RedisClient;
   private running = false;
   private loop?: Promise<void>;
 
@@ -46,7 +46,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     private readonly publisher: EventPublisher,
     private readonly metrics: ApiMetrics,
     private readonly clock: Clock,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(SETTINGS) private readonly settings: Settings,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -57,7 +57,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   async onApplicationBootstrap(): Promise<void> {
     if (!this.settings.runWorkers) return;
     this.metrics.camerasOffline.set(await this.statuses.countOffline());
-    this.reader = this.redis.duplicate();
+    this.reader = duplicateClient(this.redis);
     this.reader.on('error', (err) => this.logger.warn({ err: err.message }, 'status stream reader error'));
     this.running = true;
     this.loop = this.follow();

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@xl/queue';
 import type { CameraConfig } from '@xl/config';
 import { CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
@@ -25,7 +25,7 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
   readonly channel: string;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(SETTINGS) settings: Settings,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly cameras: CamerasRepository,

@@ -1,7 +1,6 @@
 import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
-import { Redis } from 'ioredis';
-import { redisRetryStrategy } from '@xl/queue';
+import { type RedisClient, redisRetryStrategy } from '@xl/queue';
 import type { Logger } from '@xl/observability';
 import { Registry } from 'prom-client';
 import type { DatabaseHandle } from '../db/database';
@@ -9,6 +8,7 @@ import { SETTINGS, type Settings } from '../settings';
 import { Clock, SystemClock } from '../common/clock';
 import { NulFreeInputPipe } from '../common/nul-free.pipe';
 import { ApiMetrics } from './api-metrics';
+import { connectApiRedis } from './redis-connections';
 import { DATABASE, KYSELY, LOGGER, METRICS_REGISTRY, REDIS } from './tokens';
 
 export interface CoreResources {
@@ -25,7 +25,7 @@ export interface CoreResources {
 class CoreShutdown implements OnApplicationShutdown {
   constructor(
     @Inject(DATABASE) private readonly database: DatabaseHandle,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
@@ -39,7 +39,7 @@ class CoreShutdown implements OnApplicationShutdown {
 @Module({})
 export class CoreModule {
   static forRoot(resources: CoreResources): DynamicModule {
-    const redis = new Redis(resources.settings.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false, retryStrategy: redisRetryStrategy });
+    const redis = connectApiRedis(resources.settings, { maxRetriesPerRequest: 3, lazyConnect: false, retryStrategy: redisRetryStrategy });
     redis.on('error', (err) => resources.logger.warn({ err: err.message }, 'redis connection error'));
     const providers = [
       { provide: SETTINGS, useValue: resources.settings },

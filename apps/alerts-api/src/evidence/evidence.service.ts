@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '@xl/queue';
 import type { ClipResult } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
 import { EvidenceRequestStream, EvidenceResultStream } from '@xl/queue';
@@ -21,7 +21,7 @@ const BLOCK_MS = 2000;
 @Injectable()
 export class EvidenceService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly requests: EvidenceRequestStream;
-  private reader?: Redis;
+  private reader?: RedisClient;
   private running = false;
   private loop?: Promise<void>;
 
@@ -30,7 +30,7 @@ export class EvidenceService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly offsets: CameraStatusRepository,
     private readonly metrics: EvidenceMetrics,
     private readonly clock: Clock,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(SETTINGS) private readonly settings: Settings,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -57,7 +57,7 @@ export class EvidenceService implements OnApplicationBootstrap, OnModuleDestroy 
 
   onApplicationBootstrap(): void {
     if (!this.settings.runWorkers) return;
-    this.reader = this.redis.duplicate();
+    this.reader = duplicateClient(this.redis);
     this.reader.on('error', (err) => this.logger.warn({ err: err.message }, 'evidence result reader error'));
     this.running = true;
     this.loop = this.follow(new EvidenceResultStream(this.reader, { keyPrefix: this.settings.redisKeyPrefix }));

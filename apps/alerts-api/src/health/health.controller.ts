@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@xl/queue';
 import { type Kysely, sql } from 'kysely';
 import type { Registry } from 'prom-client';
 import { Public } from '../auth/decorators';
@@ -23,7 +23,7 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
 export class HealthController {
   constructor(
     @Inject(KYSELY) private readonly db: Kysely<Database>,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(METRICS_REGISTRY) private readonly registry: Registry,
   ) {}
 

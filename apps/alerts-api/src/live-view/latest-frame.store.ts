@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@xl/queue';
 import { redisKeys } from '@xl/contracts';
 import { REDIS } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
@@ -13,7 +13,7 @@ export class LatestFrameStore {
   private readonly prefix: string;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(SETTINGS) settings: Settings,
   ) {
     this.prefix = settings.redisKeyPrefix;

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@xl/observability';
+import { duplicateClient, type RedisClient } from '@xl/queue';
 import { LOGGER, METRICS_REGISTRY, REDIS } from '../core/tokens';
 import { RedisEventLog } from '../realtime/event-log';
 import { MqttPublisher } from './mqtt-publisher';
@@ -22,14 +22,14 @@ export const OUTBOUND_OPTIONS = Symbol('outbound options');
 @Injectable()
 export class OutboundService implements OnModuleInit, OnModuleDestroy {
   private readonly logger: Logger;
-  private readonly bullConnection: Redis;
+  private readonly bullConnection: RedisClient;
   readonly deliveries: WebhookDeliveries;
   private readonly followers: StreamFollower[] = [];
   private mqtt: MqttPublisher | undefined;
 
   constructor(
     @Inject(OUTBOUND_OPTIONS) private readonly options: OutboundOptions,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(METRICS_REGISTRY) registry: Registry,
     @Inject(LOGGER) logger: Logger,
     private readonly log: RedisEventLog,
@@ -37,7 +37,7 @@ export class OutboundService implements OnModuleInit, OnModuleDestroy {
   ) {
     this.logger = logger.child({ module: 'outbound' });
     // BullMQ workers block: they need a connection that never gives up on a command.
-    this.bullConnection = redis.duplicate({ maxRetriesPerRequest: null });
+    this.bullConnection = duplicateClient(redis, { maxRetriesPerRequest: null });
     this.deliveries = new WebhookDeliveries({
       connection: this.bullConnection,
       repository,
@@ -74,7 +74,7 @@ export class OutboundService implements OnModuleInit, OnModuleDestroy {
     const { consumerBlockMs, consumerBatch, claimIdleMs } = this.options;
     const consumer = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const follower = new StreamFollower(
-      this.redis.duplicate(),
+      duplicateClient(this.redis),
       this.log.keys.stream,
       { group, consumer, blockMs: consumerBlockMs, batch: consumerBatch, claimIdleMs },
       handle,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@xl/queue';
 import type { Logger } from '@xl/observability';
 import { parseLogEvent, type LogEvent } from '../realtime/event-log';
 
@@ -28,7 +28,7 @@ export class StreamFollower {
   private claimCursor = '0-0';
 
   constructor(
-    private readonly conn: Redis,
+    private readonly conn: RedisClient,
     private readonly streamKey: string,
     private readonly options: StreamFollowerOptions,
     private readonly handle: (events: LogEvent[]) => Promise<void>,

@@ -1,5 +1,5 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@xl/queue';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '@xl/observability';
 import type { LogEvent } from '../realtime/event-log';
@@ -42,7 +42,7 @@ const DEAD_LETTER_PRUNE_MS = 3_600_000;
 
 export interface WebhookDeliveriesDeps {
   /** ioredis connection for BullMQ (maxRetriesPerRequest: null); not closed here. */
-  connection: Redis;
+  connection: RedisClient;
   repository: WebhooksRepository;
   options: OutboundOptions;
   registry: Registry;

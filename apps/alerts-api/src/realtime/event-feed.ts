@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@xl/queue';
 import type { Logger } from '@xl/observability';
 import { parseLogEvent, type LogEvent, type RedisEventLog } from './event-log';
 
@@ -37,7 +37,7 @@ export class EventFeed {
   };
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly log: RedisEventLog,
     private readonly logger: Logger,
     private readonly pageSize = 500,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@xl/queue';
 import type { PushEvent } from '../shared/push-events';
 
 /** A published event with its global sequence number and publication time (epoch ms). */
@@ -79,7 +79,7 @@ export class RedisEventLog {
   readonly keys: ReturnType<typeof eventLogKeys>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly maxLen: number,
   ) {

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@xl/queue';
 import { REDIS } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
 import { EventPublisher } from '../shared/push-events';
@@ -35,7 +35,7 @@ export class RealtimeModule {
         },
         {
           provide: RedisEventLog,
-          useFactory: (redis: Redis, opts: RealtimeOptions) =>
+          useFactory: (redis: RedisClient, opts: RealtimeOptions) =>
             new RedisEventLog(redis, opts.keyPrefix, opts.backlogMaxLen),
           inject: [REDIS, REALTIME_OPTIONS],
         },

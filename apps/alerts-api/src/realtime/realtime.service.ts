@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '@xl/queue';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@xl/observability';
 import { LOGGER, METRICS_REGISTRY, REDIS } from '../core/tokens';
@@ -25,13 +25,13 @@ export const REALTIME_OPTIONS = Symbol('realtime options');
 @Injectable()
 export class RealtimeService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger: Logger;
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
   readonly feed: EventFeed;
   readonly server: WsPushServer;
 
   constructor(
     @Inject(REALTIME_OPTIONS) private readonly options: RealtimeOptions,
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     @Inject(METRICS_REGISTRY) registry: Registry,
     @Inject(LOGGER) logger: Logger,
     log: RedisEventLog,
@@ -40,7 +40,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationBootstrap, On
     private readonly adapterHost: HttpAdapterHost,
   ) {
     this.logger = logger.child({ module: 'realtime' });
-    this.subscriber = redis.duplicate();
+    this.subscriber = duplicateClient(redis);
     this.subscriber.on('error', (err) => this.logger.warn({ err: err.message }, 'push subscriber connection error'));
     this.feed = new EventFeed(this.subscriber, log, this.logger);
     this.server = new WsPushServer({

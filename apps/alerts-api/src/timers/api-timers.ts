@@ -3,6 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { type Job, Queue, Worker } from 'bullmq';
 import { redisRetryStrategy } from '@xl/queue';
 import type { Logger } from '@xl/observability';
+import { bullConnection } from '../core/redis-connections';
 import { LOGGER } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
 
@@ -25,13 +26,16 @@ export class ApiTimers implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly handlers = new Map<string, Handler>();
   private readonly queue: Queue;
   private worker?: Worker;
+  private readonly connections: Array<{ close(): void }> = [];
 
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
+    const queueConnection = bullConnection(settings, { retryStrategy: redisRetryStrategy });
+    this.connections.push(queueConnection);
     this.queue = new Queue(TIMERS_QUEUE, {
-      connection: { url: settings.redisUrl, retryStrategy: redisRetryStrategy },
+      connection: queueConnection.connection,
       prefix: settings.queuePrefix,
       defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 1000 }, attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
     });
@@ -45,8 +49,10 @@ export class ApiTimers implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     if (!this.settings.runWorkers) return;
+    const workerConnection = bullConnection(this.settings, { maxRetriesPerRequest: null, retryStrategy: redisRetryStrategy });
+    this.connections.push(workerConnection);
     this.worker = new Worker(TIMERS_QUEUE, (job: Job) => this.run(job), {
-      connection: { url: this.settings.redisUrl, maxRetriesPerRequest: null, retryStrategy: redisRetryStrategy },
+      connection: workerConnection.connection,
       prefix: this.settings.queuePrefix,
       concurrency: 4,
     });
@@ -57,6 +63,7 @@ export class ApiTimers implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
+    for (const c of this.connections.splice(0)) c.close();
   }
 
   /** Adds a delayed job; a job with the same id that still exists makes this a no-op. */

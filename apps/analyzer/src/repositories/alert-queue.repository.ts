@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@xl/queue';
 import { ALERTS_QUEUE, type AlertEvent } from '@xl/contracts';
 import type { AlertPort } from '../frame-job.processor';
 
@@ -11,7 +11,7 @@ import type { AlertPort } from '../frame-job.processor';
 export class AlertQueueRepository implements AlertPort {
   private readonly queue: Queue<AlertEvent>;
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(connection: RedisClient, prefix: string) {
     this.queue = new Queue<AlertEvent>(ALERTS_QUEUE, {
       connection,
       prefix,

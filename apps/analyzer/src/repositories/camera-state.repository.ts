@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@xl/queue';
 import { redisKeys } from '@xl/contracts';
 import type { AnalysisState } from '../pipeline/frame-analyzer';
 
@@ -24,7 +24,7 @@ function compactNumbers(_key: string, value: unknown): unknown {
 
 export class CameraStateRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     /** Prepended to the key, like the other Redis adapters' keyPrefix. */
     private readonly keyPrefix = '',
     /** State of a camera nobody analysed for this long is dropped (tracks would be stale anyway). */

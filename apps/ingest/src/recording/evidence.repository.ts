@@ -2,7 +2,7 @@
 // shared evidence directory (cut with ffmpeg from the camera's segments).
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '@xl/queue';
 import type { ClipRequest } from '@xl/contracts';
 import { cutClip, keyframeSnapshot, type ClipPlan, type EvidenceToolOptions, type RecordedSegment } from '@xl/media';
 import type { Logger } from '@xl/observability';
@@ -16,7 +16,7 @@ export class RedisClipRequestFeed implements ClipRequestFeed {
   private readonly stream: EvidenceRequestStream;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly log: Logger,
   ) {
@@ -28,7 +28,7 @@ export class RedisClipRequestFeed implements ClipRequestFeed {
   }
 
   async follow(onRequest: (request: ClipRequest) => void): Promise<() => Promise<void>> {
-    const conn = this.redis.duplicate();
+    const conn = duplicateClient(this.redis);
     conn.on('error', (err) => this.log.warn({ err: err.message }, 'evidence request reader: redis error'));
     const blocking = new EvidenceRequestStream(conn, { keyPrefix: this.keyPrefix });
     let after = await this.stream.lastId();

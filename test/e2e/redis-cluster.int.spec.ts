@@ -1,0 +1,70 @@
+// The whole pipeline on a Redis Cluster (three masters, private to this test): RTSP cameras → ingest
+// → analyzer → alerts-api → an operator's WebSocket, every app given REDIS_CLUSTER_NODES. The
+// drowning camera must raise zone_enter and then vanish_in_water with snapshots, the static camera
+// nothing, and the keys must really be spread over the shards (a cluster that put everything on one
+// node would prove nothing).
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CameraSimulator, describeWithShared, Pipeline, PushWatcher, sharedPath, startRedisCluster, truthCamera, type RedisCluster } from '@xl/testing';
+import { keepLogs } from '../faults/fault-kit';
+
+jest.setTimeout(120_000);
+const DROWNING = 'media/clips/drowning_sub.mp4';
+const STATIC = 'media/clips/static_sub.mp4';
+
+describeWithShared([DROWNING, STATIC])('pipeline on a Redis Cluster', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'xl-cluster-'));
+  const simulator = new CameraSimulator({ loopSeconds: 120 });
+  let cluster: RedisCluster;
+  let pipeline: Pipeline;
+  let watcher: PushWatcher;
+
+  afterAll(async () => {
+    watcher?.close();
+    await pipeline?.stop();
+    if (pipeline) keepLogs('redis-cluster', pipeline);
+    await simulator.stopAll();
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('raises the drowning alerts through three shards, nothing for the static camera, and spreads the keys', async () => {
+    mkdirSync(path.join(dir, 'redis'));
+    cluster = await startRedisCluster(path.join(dir, 'redis'), 3);
+    const cams = await simulator.start([
+      { id: 'drowning', clip: sharedPath(DROWNING)! },
+      { id: 'street', clip: sharedPath(STATIC)! },
+    ]);
+    const url = (id: string) => cams.find((c) => c.id === id)!.url;
+    pipeline = await Pipeline.seed({
+      dir,
+      redisUrl: cluster.url,
+      prefix: 'xlc',
+      // The queues on one slot each (hash tag), every other key spread by its camera's tag.
+      env: { REDIS_CLUSTER_NODES: cluster.nodes.join(','), QUEUE_PREFIX: '{xlc}', KEY_PREFIX: 'xlc:' },
+      seed: {
+        regions: [{ id: 'vil', name: 'Village', level: 'village' }],
+        cameras: [truthCamera('drowning', 'drowning_sub', url('drowning'), { regionId: 'vil' }), truthCamera('street', 'static_sub', url('street'), { regionId: 'vil' })],
+        users: [{ username: 'op', password: 'cluster-password-1', role: 'operator', regionIds: ['vil'] }],
+      },
+    });
+    const api = await pipeline.startApi();
+    watcher = new PushWatcher([api.url], await pipeline.login(api, 'op', 'cluster-password-1'));
+    await watcher.start();
+    const startedAt = Date.now();
+    await pipeline.startIngest();
+    await pipeline.startAnalyzer();
+
+    const enter = await watcher.waitFor('zone_enter of the drowning camera', () => watcher.events.find((e) => e.type === 'alert.created' && e.data?.cameraId === 'drowning' && e.data?.rule === 'zone_enter'), 60_000);
+    expect(enter.data!.hasSnapshot).toBe(true);
+    // The vanish raises the same alert to critical (docs/rules.md).
+    const vanish = await watcher.waitFor('the vanish (critical)', () => watcher.events.find((e) => e.type === 'alert.updated' && e.data?.id === enter.data!.id && e.data?.severity === 'critical'), 45_000);
+    expect(watcher.events.filter((e) => e.data?.cameraId === 'street' && e.type.startsWith('alert.'))).toEqual([]);
+
+    // Every master holds some of the pipeline's keys: queues, camera keys, configuration, push log.
+    const sizes = await Promise.all(cluster.servers.map(async (s) => Number((await s.command('DBSIZE')).slice(1))));
+    console.log(`redis-cluster figures: ${JSON.stringify({ keysPerShard: sizes, enterAfterStartMs: enter.receivedAt - startedAt, vanishAfterStartMs: vanish.receivedAt - startedAt })}`);
+    expect(sizes.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+  });
+});
