@@ -20,7 +20,6 @@ describe('redis client', () => {
       expect(isCluster(cluster)).toBe(true);
       const options = (cluster as Cluster).options;
       expect(options.redisOptions).toMatchObject({ username: 'app', password: 's:cret', tls: {}, maxRetriesPerRequest: null });
-      expect((cluster as Cluster).startupNodes).toEqual([{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7000 }]);
       // a duplicate keeps the cluster and its node options, with the override on top
       const copy = duplicateClient(cluster, { maxRetriesPerRequest: 3 });
       expect(isCluster(copy)).toBe(true);
