@@ -250,25 +250,28 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       await page.getByTestId('nav-cameras').click();
       const tiles = page.getByTestId('camera-tile');
       const tileIds = async () => tiles.evaluateAll((els) => els.map((el) => (el as unknown as { dataset: { cameraId: string } }).dataset.cameraId));
+      // A filter change refetches; until the answer lands the previous page stays: wait for the tiles themselves.
+      const tilesBecome = async (expected: string[]) => {
+        for (let i = 0; i < 50 && JSON.stringify(await tileIds()) !== JSON.stringify(expected); i++) await page.waitForTimeout(100);
+        expect(await tileIds()).toEqual(expected);
+      };
       await page.getByTestId('wall-pager').filter({ hasText: '共 13 个' }).waitFor({ timeout: 5000 });
       expect(await tiles.count()).toBe(12);
       await page.getByTestId('wall-next').click();
       await page.getByTestId('wall-pager').filter({ hasText: '第 13–13 个' }).waitFor({ timeout: 5000 });
-      expect(await tileIds()).toEqual(['river']);
+      await tilesBecome(['river']);
       expect(await page.getByTestId('wall-next').isDisabled()).toBe(true);
 
       expect(await page.getByTestId('wall-offline').textContent()).toBe('离线：1');
       await page.getByTestId('wall-offline').click();
       await page.getByTestId('wall-pager').filter({ hasText: '共 1 个' }).waitFor({ timeout: 5000 });
-      expect(await tileIds()).toEqual(['river']);
+      await tilesBecome(['river']);
       expect(await tiles.first().getAttribute('data-condition')).toBe('offline');
       expect(await tiles.first().getByTestId('camera-status').textContent()).toBe('离线 (连接被拒绝)'); // the ingest's reason, in words
 
       await page.getByTestId('wall-status').selectOption('');
       await page.getByTestId('wall-search').fill('POND');
-      // the pager read "共 1 个" already (the offline filter): wait for the tile instead
-      await page.locator('[data-testid="camera-tile"][data-camera-id="pond"]').waitFor({ timeout: 5000 });
-      expect(await tileIds()).toEqual(['pond']);
+      await tilesBecome(['pond']);
       await page.getByTestId('wall-search').fill('');
       await page.getByTestId('wall-region').selectOption('vil-b');
       await page.getByTestId('wall-pager').filter({ hasText: '共 12 个' }).waitFor({ timeout: 5000 });
