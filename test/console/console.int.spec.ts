@@ -464,6 +464,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     const rate = `${Math.round(expected.totals.falseAlarmRate * 100)} %`;
     expect(await page.getByTestId('report-false-rate').locator('strong').textContent()).toBe(rate);
     expect(await page.getByTestId('report-waiting').locator('strong').textContent()).toBe(String(expected.acknowledge.waiting));
+    expect(await page.getByTestId('report-outages').locator('strong').textContent()).toBe(String(expected.downtime.outages));
     // zh-CN: rule names translated; both villages listed with their counts
     expect(await page.getByTestId('report-by-rule').locator('tbody tr').count()).toBe(expected.byRule.length);
     expect(await page.getByTestId('report-by-rule').locator('tr', { hasText: '人员聚集' }).locator('td').nth(3).textContent()).toBe('1'); // its false alarm

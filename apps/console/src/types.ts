@@ -151,4 +151,5 @@ export interface AlertReport {
   byRegion: Array<{ regionId: string | null; regionName: string | null } & ReportCounts>;
   byCamera: Array<{ cameraId: string; cameraName: string | null } & ReportCounts>;
   byHour: number[];
+  downtime: { outages: number; offlineMs: number; cameras: Array<{ cameraId: string; cameraName: string | null; outages: number; offlineMs: number; stillOffline: boolean }> };
 }

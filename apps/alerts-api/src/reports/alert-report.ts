@@ -2,6 +2,7 @@
 // that started in it. Pure: the service hands in rows and region names, nothing here reads a store.
 import type { RuleType, Severity } from '@xl/contracts';
 import type { AlertOutcome, AlertState } from '../db/schema';
+import { cameraDowntime, type Downtime } from './camera-downtime';
 import { LocalTime } from './local-time';
 
 /** The columns of an alert a report needs. */
@@ -68,6 +69,8 @@ export interface AlertReport {
   byCamera: Array<{ cameraId: string; cameraName: string | null } & CountFigures>;
   /** Alerts by local hour of day of their start, index 0 = 00:00–00:59 in `timezone`. */
   byHour: number[];
+  /** Camera outages that began in the period (camera_offline alerts), longest offline first. */
+  downtime: Downtime;
 }
 
 export interface ReportContext {
@@ -171,5 +174,6 @@ export function buildAlertReport(rows: readonly ReportRow[], ctx: ReportContext)
     byRegion: ranked(byRegion),
     byCamera: ranked(byCamera).slice(0, ctx.topCameras),
     byHour,
+    downtime: cameraDowntime(rows, ctx, ctx.topCameras),
   };
 }

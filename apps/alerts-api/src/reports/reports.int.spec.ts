@@ -134,4 +134,23 @@ describe.each(DATABASE_KINDS)('duty reports on %s', (kind) => {
     expect(a2.slice(6, 16)).toEqual(['vanish_in_water', 'critical', 'resolved', 'false_alarm', '0', utc(T0 + 70 * S), 'op-a', '60', utc(T0 + 130 * S), '120']);
     expect(text).not.toContain('cam-b');
   });
+
+  // Last: it adds alerts the tests above do not expect.
+  it('adds up camera downtime from camera_offline alerts, one still dark counted up to now', async () => {
+    await raise('dark1', T0 + 700 * S, { cameraId: 'cam-a3', rule: 'camera_offline', severity: 'warning', ruleId: 'camera.offline', boxes: [] });
+    await act(T0 + 760 * S, 'op-a', 'dark1', 'acknowledge');
+    await act(T0 + 818 * S, 'op-a', 'dark1', 'resolve', { outcome: 'true_alarm' });
+    await raise('dark2', T0 + 900 * S, { cameraId: 'cam-a3', rule: 'camera_offline', severity: 'warning', ruleId: 'camera.offline', boxes: [] });
+    clock.at = T0 + 1000 * S;
+    const res = await t.http.get('/reports/alerts').query(period).set(await auth('op-a'));
+    expect(res.status).toBe(200);
+    // started 2 s before each was raised: 120 s, then 102 s until now
+    expect(res.body.downtime).toEqual({
+      outages: 2,
+      offlineMs: 222 * S,
+      cameras: [{ cameraId: 'cam-a3', cameraName: 'Village bridge', outages: 2, offlineMs: 222 * S, stillOffline: true }],
+    });
+    const other = await t.http.get('/reports/alerts').query(period).set(await auth('op-b'));
+    expect(other.body.downtime).toEqual({ outages: 0, offlineMs: 0, cameras: [] });
+  });
 });

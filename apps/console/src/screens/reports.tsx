@@ -114,6 +114,7 @@ function ReportBody({ report: r, t, tv }: { report: AlertReport; t: Translate; t
         <Card label={t('report.waiting')} value={r.acknowledge.waiting} hot={r.acknowledge.waiting > 0} testid="report-waiting" note={r.acknowledge.oldestWaitingMs === null ? undefined : t('report.oldestWaiting', { duration: formatDuration(r.acknowledge.oldestWaitingMs) })} />
         <Card label={t('report.falseAlarmRate')} value={rate} testid="report-false-rate" />
         <Card label={t('report.escalated')} value={r.totals.escalated} />
+        <Card label={t('report.downtime')} value={r.downtime.outages} testid="report-outages" note={r.downtime.outages ? `${t('report.offlineFor')} ${formatDuration(r.downtime.offlineMs)}` : undefined} />
       </div>
       <table class="figures times" data-testid="report-times">
         <thead>
@@ -142,6 +143,7 @@ function ReportBody({ report: r, t, tv }: { report: AlertReport; t: Translate; t
         <CountTable title={t('report.byRegion')} t={t} rows={r.byRegion.map((x) => [x.regionName ?? x.regionId ?? t('report.noRegion'), x])} testid="report-by-region" />
         <CountTable title={t('report.byCamera')} t={t} rows={r.byCamera.map((x) => [x.cameraName ?? x.cameraId, x])} testid="report-by-camera" />
       </div>
+      <DowntimeTable downtime={r.downtime} t={t} />
       <h3>{t('report.byHour')}</h3>
       <div class="hours" data-testid="report-by-hour">
         {r.byHour.map((n, hour) => (
@@ -186,6 +188,34 @@ function CountTable({ title, rows, t, testid }: { title: string; rows: Array<[st
             <td>{c.critical}</td>
             <td>{c.trueAlarms}</td>
             <td>{c.falseAlarms}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function DowntimeTable({ downtime, t }: { downtime: AlertReport['downtime']; t: Translate }) {
+  if (!downtime.cameras.length) return <p class="hint">{t('report.noOutages')}</p>;
+  return (
+    <table class="figures times" data-testid="report-downtime">
+      <caption>{t('report.downtime')}</caption>
+      <thead>
+        <tr>
+          <th />
+          <th>{t('report.outages')}</th>
+          <th>{t('report.offlineFor')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {downtime.cameras.map((c) => (
+          <tr class={c.stillOffline ? 'still-offline' : ''}>
+            <th>
+              {c.cameraName ?? c.cameraId}
+              {c.stillOffline && <small class="error"> · {t('report.stillOffline')}</small>}
+            </th>
+            <td>{c.outages}</td>
+            <td>{formatDuration(c.offlineMs)}</td>
           </tr>
         ))}
       </tbody>

@@ -1,0 +1,60 @@
+import type { ReportRow } from './alert-report';
+import { cameraDowntime } from './camera-downtime';
+
+const M = 60_000;
+const T0 = Date.UTC(2026, 6, 1);
+const period = { from: T0, to: T0 + 24 * 60 * M, now: T0 + 10 * M };
+
+let serial = 0;
+const outage = (cameraId: string, startedAt: number, resolvedAt: number | null, over: Partial<ReportRow> = {}): ReportRow => ({
+  id: `o${++serial}`,
+  cameraId,
+  cameraName: `Camera ${cameraId}`,
+  regionId: null,
+  rule: 'camera_offline',
+  severity: 'warning',
+  state: resolvedAt === null ? 'open' : 'resolved',
+  outcome: resolvedAt === null ? null : 'recovered',
+  escalationLevel: 0,
+  startedAt,
+  createdAt: startedAt + M,
+  acknowledgedAt: null,
+  acknowledgedBy: null,
+  resolvedAt,
+  ...over,
+});
+
+describe('cameraDowntime', () => {
+  it('adds each camera outage from its start to its recovery, counting one still going up to now', () => {
+    const rows = [
+      outage('a', T0 + 1 * M, T0 + 3 * M),
+      outage('b', T0 + 2 * M, T0 + 4 * M),
+      outage('a', T0 + 5 * M, null), // still dark: 5 min until now
+      { ...outage('c', T0, T0 + 9 * M), rule: 'zone_enter' as const }, // not an outage
+    ];
+    const d = cameraDowntime(rows, period, 20);
+    expect(d).toEqual({
+      outages: 3,
+      offlineMs: 9 * M,
+      cameras: [
+        { cameraId: 'a', cameraName: 'Camera a', outages: 2, offlineMs: 7 * M, stillOffline: true },
+        { cameraId: 'b', cameraName: 'Camera b', outages: 1, offlineMs: 2 * M, stillOffline: false },
+      ],
+    });
+  });
+
+  it('counts only the part inside the period and keeps the longest cameras', () => {
+    const past = { ...period, to: T0 + 4 * M, now: T0 + 60 * M };
+    const rows = [outage('a', T0 + 3 * M, T0 + 30 * M), outage('b', T0 + 1 * M, T0 + 2 * M), outage('c', T0 + 2 * M, null)];
+    const d = cameraDowntime(rows, past, 2);
+    expect(d.offlineMs).toBe(1 * M + 1 * M + 2 * M);
+    expect(d.cameras.map((c) => [c.cameraId, c.offlineMs])).toEqual([
+      ['c', 2 * M],
+      ['a', 1 * M],
+    ]);
+  });
+
+  it('is empty without outages', () => {
+    expect(cameraDowntime([], period, 20)).toEqual({ outages: 0, offlineMs: 0, cameras: [] });
+  });
+});
