@@ -283,6 +283,24 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     }
   });
 
+  it("starts a camera's maintenance window from its tile, shows it, and ends it", async () => {
+    const page = await openAs('op', 'op-password-1');
+    await page.getByTestId('nav-cameras').click();
+    const tile = page.locator('[data-testid="camera-tile"][data-camera-id="river"]');
+    await tile.getByTestId('maintenance-start').selectOption('120');
+    await tile.getByTestId('camera-maintenance').waitFor({ timeout: 5000 });
+    expect(await tile.getByTestId('camera-maintenance').textContent()).toMatch(/^维护中，至 \d\d-\d\d \d\d:\d\d（op）$/);
+    const op = await tokenOf('op', 'op-password-1');
+    const camera = await rest('GET', '/cameras/river', op);
+    expect(camera.maintenance.setBy).toBe('op');
+    expect(camera.maintenance.until - Date.now()).toBeGreaterThan(119 * 60_000);
+    await shot(page, 'camera-maintenance');
+    await tile.getByTestId('maintenance-end').click();
+    await tile.getByTestId('camera-maintenance').waitFor({ state: 'detached', timeout: 5000 });
+    expect((await rest('GET', '/cameras/river', op)).maintenance).toBeNull();
+    await page.close();
+  });
+
   it('saves a polygon drawn in the zone editor; the API returns it and the analyzer configuration holds it', async () => {
     const page = await openAs('op', 'op-password-1');
     await page.goto(`${base}/console/cameras/pond/zones`);

@@ -3,11 +3,12 @@ import { AlertsRepository } from './alerts/alerts.repository';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { CameraStatusRepository } from './camera-status/camera-status.repository';
 import { CamerasRepository } from './cameras/cameras.repository';
+import { MaintenanceRepository } from './cameras/maintenance.repository';
 import { ScopeInputValidator } from './common/scope-input';
 import { RegionsRepository } from './regions/regions.repository';
 import { UsersRepository } from './users/users.repository';
 
-const repositories = [RegionsRepository, CamerasRepository, UsersRepository, ApiKeysRepository, AlertsRepository, CameraStatusRepository, ScopeInputValidator];
+const repositories = [RegionsRepository, CamerasRepository, UsersRepository, ApiKeysRepository, AlertsRepository, CameraStatusRepository, MaintenanceRepository, ScopeInputValidator];
 
 /** Every repository (the only code that talks to the database), for every module. */
 @Global()

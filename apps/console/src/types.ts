@@ -112,6 +112,8 @@ export interface Camera {
   rules: Rule[] | null;
   effectiveRules: Rule[];
   status: CameraStatus | null;
+  /** A maintenance window in force: the camera's health alerts are held back until `until`. */
+  maintenance: { until: number; note: string | null; setBy: string } | null;
 }
 
 /** A message of the /ws push (docs/realtime.md). */

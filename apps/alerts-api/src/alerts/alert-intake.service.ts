@@ -3,6 +3,7 @@ import type { Transaction } from 'kysely';
 import { type AlertEvent, SEVERITY_RANK } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
 import { CamerasRepository } from '../cameras/cameras.repository';
+import { MaintenanceRepository } from '../cameras/maintenance.repository';
 import { Clock } from '../common/clock';
 import { ApiMetrics } from '../core/api-metrics';
 import { LOGGER } from '../core/tokens';
@@ -15,7 +16,11 @@ import { AlertsRepository } from './alerts.repository';
 import { EscalationService } from './escalation.service';
 import { existingSnapshot, resolveInside } from './snapshots';
 
-export type IntakeOutcome = 'created' | 'updated' | 'duplicate';
+/** `suppressed`: a new camera health alert while the camera is in maintenance (not stored). */
+export type IntakeOutcome = 'created' | 'updated' | 'duplicate' | 'suppressed';
+
+/** Alerts about the camera itself, which a maintenance window holds back; never the safety rules. */
+export const CAMERA_HEALTH_RULES: ReadonlySet<string> = new Set(['camera_offline', 'camera_frozen', 'camera_covered', 'camera_blurred']);
 
 interface Effect {
   outcome: IntakeOutcome;
@@ -36,6 +41,7 @@ export class AlertIntakeService {
   constructor(
     private readonly alerts: AlertsRepository,
     private readonly cameras: CamerasRepository,
+    private readonly maintenance: MaintenanceRepository,
     private readonly notifier: AlertNotifier,
     private readonly escalation: EscalationService,
     private readonly metrics: ApiMetrics,
@@ -46,6 +52,15 @@ export class AlertIntakeService {
   ) {}
 
   async consume(event: AlertEvent): Promise<IntakeOutcome> {
+    if (event.kind === 'created' && CAMERA_HEALTH_RULES.has(event.rule)) {
+      const window = await this.maintenance.activeAt(event.cameraId, this.clock.now());
+      if (window) {
+        // Someone is working on the camera and said so: its outage or covered lens is expected.
+        this.logger.info({ cameraId: event.cameraId, rule: event.rule, alertId: event.alertId, maintenanceUntil: window.until }, 'camera health alert held back: camera in maintenance');
+        this.metrics.intake.inc({ outcome: 'suppressed' });
+        return 'suppressed';
+      }
+    }
     const snapshotPath = await this.checkSnapshot(event);
     const placement = await this.cameras.placement(event.cameraId);
     if (!placement) this.logger.warn({ cameraId: event.cameraId, alertId: event.alertId }, 'alert for a camera not in the database; only admins will see it');

@@ -158,6 +158,18 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     });
   }
 
+  /**
+   * A maintenance window ended: a camera still offline past the threshold gets its camera_offline
+   * now (the one held back during the window, or one that would have come); a shorter outage keeps
+   * its pending timer.
+   */
+  async maintenanceEnded(cameraId: string): Promise<void> {
+    const current = await this.statuses.get(cameraId);
+    const threshold = this.settings.cameraOfflineAlertSeconds * 1000;
+    if (!current || current.status !== 'offline' || current.offlineSince === null || !threshold) return;
+    if (this.clock.now() >= current.offlineSince + threshold) await this.offlineThresholdReached(cameraId, current.offlineSince);
+  }
+
   private async recovered(previous: CameraStatusRecord, at: number): Promise<void> {
     if (previous.offlineSince !== null) await this.timers.cancel(timerJobId('offline', previous.cameraId, previous.offlineSince));
     const seconds = previous.offlineSince !== null ? Math.round((at - previous.offlineSince) / 1000) : null;

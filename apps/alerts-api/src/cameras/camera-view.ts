@@ -2,9 +2,10 @@ import { type CameraConfig, effectiveRules } from '@xl/config';
 import type { CameraStatusRecord } from '../camera-status/camera-status.repository';
 import { hasCredentials, redactUrl } from '../common/redact';
 import type { CameraRecord } from './cameras.repository';
+import type { MaintenanceWindow } from './maintenance.repository';
 
 /** A camera as the API returns it: URLs redacted, credentials reduced to a flag. */
-export function cameraView(record: CameraRecord, status: CameraStatusRecord | undefined) {
+export function cameraView(record: CameraRecord, status: CameraStatusRecord | undefined, maintenance?: MaintenanceWindow) {
   const c: CameraConfig = record.config;
   return {
     id: c.id,
@@ -29,6 +30,8 @@ export function cameraView(record: CameraRecord, status: CameraStatusRecord | un
     status: status
       ? { status: status.status, reason: status.reason, detail: status.detail, since: status.since, offlineSince: status.offlineSince }
       : null,
+    /** The maintenance window in force: health alerts held back until `until`. */
+    maintenance: maintenance ? { until: maintenance.until, note: maintenance.note, setBy: maintenance.setBy } : null,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };

@@ -11,6 +11,7 @@ import { RegionsRepository } from '../regions/regions.repository';
 import type { Principal } from '../shared/principal';
 import { type CameraView, cameraView } from './camera-view';
 import { CamerasRepository } from './cameras.repository';
+import { MaintenanceRepository } from './maintenance.repository';
 
 /** PATCH body: any camera field but the id; the merged camera is validated by cameraSchema. */
 export const cameraPatchSchema = z
@@ -38,6 +39,7 @@ export class CamerasService {
     private readonly cameras: CamerasRepository,
     private readonly regions: RegionsRepository,
     private readonly statuses: CameraStatusRepository,
+    private readonly maintenance: MaintenanceRepository,
     private readonly scope: ScopeService,
     private readonly publisher: ConfigPublisher,
     private readonly clock: Clock,
@@ -47,13 +49,14 @@ export class CamerasService {
   async list(principal: Principal, q: Partial<CameraListQuery> = {}): Promise<{ items: CameraView[]; total: number }> {
     const filter = { regionRoot: q.region, search: q.q, status: q.status, limit: q.limit, offset: q.offset };
     const { records, total } = await this.cameras.page(this.scope.filterFor(principal), filter);
-    const statuses = await this.statuses.many(records.map((r) => r.config.id));
-    return { items: records.map((r) => cameraView(r, statuses.get(r.config.id))), total };
+    const ids = records.map((r) => r.config.id);
+    const [statuses, windows] = await Promise.all([this.statuses.many(ids), this.maintenance.activeOf(ids, this.clock.now())]);
+    return { items: records.map((r) => cameraView(r, statuses.get(r.config.id), windows.get(r.config.id))), total };
   }
 
   async get(principal: Principal, id: string): Promise<CameraView> {
     const record = await this.visible(principal, id);
-    return cameraView(record, await this.statuses.get(id));
+    return cameraView(record, await this.statuses.get(id), await this.maintenance.activeAt(id, this.clock.now()));
   }
 
   async create(principal: Principal, config: CameraConfig): Promise<CameraView> {
@@ -110,6 +113,7 @@ export class CamerasService {
     await this.visible(principal, id);
     await this.cameras.delete(id);
     await this.statuses.delete(id);
+    await this.maintenance.delete(id);
     await this.publish(id);
   }
 

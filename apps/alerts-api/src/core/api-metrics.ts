@@ -26,7 +26,7 @@ export class ApiMetrics {
     });
     this.intake = new Counter({
       name: 'xl_alert_intake_events_total',
-      help: 'Alert events consumed from the alerts queue, by outcome (created, updated, duplicate, invalid)',
+      help: 'Alert events consumed from the alerts queue, by outcome (created, updated, duplicate, invalid, suppressed: a camera health alert during its maintenance window)',
       labelNames: ['outcome'],
       registers,
     });

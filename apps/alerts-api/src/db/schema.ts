@@ -172,6 +172,16 @@ export interface AlertEvidenceTable {
   updated_at: number;
 }
 
+/** A camera's maintenance window: its health alerts are not raised until `until`. */
+export interface CameraMaintenanceTable {
+  camera_id: string;
+  until: number;
+  note: string | null;
+  /** Name of who set it (user or API key). */
+  set_by: string;
+  set_at: number;
+}
+
 export interface Database {
   regions: RegionsTable;
   region_closure: RegionClosureTable;
@@ -184,6 +194,7 @@ export interface Database {
   camera_status: CameraStatusTable;
   stream_offsets: StreamOffsetsTable;
   alert_evidence: AlertEvidenceTable;
+  camera_maintenance: CameraMaintenanceTable;
 }
 
 export type Timestamp = ColumnType<number, number, number>;

@@ -192,6 +192,14 @@ const CASES: Case[] = [
     run: ({ t, auth }, s) => t.http.get('/reports/alerts').query({ region: VILLAGE[s] }).set(auth),
   },
   { route: 'GET /reports/alerts.csv', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/reports/alerts.csv').set(auth) },
+  // Maintenance windows: writers in scope; each case sets a window and ends it again.
+  {
+    route: 'PUT /cameras/:id/maintenance',
+    roles: WRITERS,
+    ok: 200,
+    run: ({ t, auth }, s) => t.http.put(`/cameras/${CAMERA[s]}/maintenance`).set(auth).send({ minutes: 5, note: 'matrix' }),
+  },
+  { route: 'DELETE /cameras/:id/maintenance', roles: WRITERS, ok: 204, run: ({ t, auth }, s) => t.http.delete(`/cameras/${CAMERA[s]}/maintenance`).set(auth) },
   { route: 'GET /regions', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/regions').set(auth) },
   {
     route: 'GET /regions/:id',

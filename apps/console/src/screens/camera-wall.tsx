@@ -4,6 +4,7 @@ import { flatten, regionForest } from '../region-tree';
 import type { Alert, Camera, Region } from '../types';
 import { useImage } from '../use-image';
 import { LiveView } from './live-view';
+import { MaintenanceControl } from './maintenance-control';
 
 const FRAME_REFRESH_MS = 10_000;
 
@@ -34,6 +35,7 @@ export function CameraWallScreen() {
   const [offset, setOffset] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState<string | null>(null);
+  const [reloads, setReloads] = useState(0); // bumped after a change made here (maintenance)
 
   useEffect(() => {
     if (user.role !== 'school') void api.regions().then((r) => setRegions(r.items), () => undefined);
@@ -57,7 +59,7 @@ export function CameraWallScreen() {
       current = false;
       clearInterval(timer);
     };
-  }, [api, search, region, status, offset]);
+  }, [api, search, region, status, offset, reloads]);
   const filter = (apply: () => void) => (apply(), setOffset(0));
   const { cameras, total } = shown;
 
@@ -93,7 +95,7 @@ export function CameraWallScreen() {
       {error && <p class="error">{t('common.error', { message: error })}</p>}
       <div class="tiles">
         {cameras.map((c) => (
-          <CameraTile key={c.id} camera={c} condition={cameraCondition(c, feed.alerts.values())} live={live === c.id} onLive={(on) => setLive(on ? c.id : null)} />
+          <CameraTile key={c.id} camera={c} condition={cameraCondition(c, feed.alerts.values())} live={live === c.id} onLive={(on) => setLive(on ? c.id : null)} onChange={() => setReloads((n) => n + 1)} />
         ))}
       </div>
       {total === 0 && !error && <p class="empty">{t('wall.none')}</p>}
@@ -106,14 +108,16 @@ interface TileProps {
   condition: ReturnType<typeof cameraCondition>;
   live: boolean;
   onLive(on: boolean): void;
+  /** Something about the camera changed here: reload the page. */
+  onChange(): void;
 }
 
-function CameraTile({ camera, condition, live, onLive }: TileProps) {
+function CameraTile({ camera, condition, live, onLive, onChange }: TileProps) {
   const { api, t, tv, navigate, user } = useApp();
   const frame = useImage(api, live ? null : `/cameras/${encodeURIComponent(camera.id)}/frame`, FRAME_REFRESH_MS);
   const statusText = t(`wall.${condition.key}` as const) + (condition.reason ? ` (${tv('reason', condition.reason)})` : '');
   return (
-    <article class={`tile cond-${condition.key}`} data-testid="camera-tile" data-camera-id={camera.id} data-condition={condition.key}>
+    <article class={`tile cond-${condition.key}${camera.maintenance ? ' in-maintenance' : ''}`} data-testid="camera-tile" data-camera-id={camera.id} data-condition={condition.key}>
       <header>
         <strong>{camera.name ?? camera.id}</strong>
         <span class="cond" data-testid="camera-status">
@@ -129,6 +133,7 @@ function CameraTile({ camera, condition, live, onLive }: TileProps) {
           <div class="placeholder">{frame.error ? t('wall.noFrame', { message: frame.error }) : t('common.loading')}</div>
         )}
       </div>
+      <MaintenanceControl camera={camera} onChange={onChange} />
       <footer>
         <button data-testid="live-toggle" onClick={() => onLive(!live)}>
           {live ? t('wall.stopLive') : t('wall.live')}

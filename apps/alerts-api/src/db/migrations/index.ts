@@ -9,4 +9,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0001_initial', () => import('./0001_initial')],
   ['0002_webhooks', () => import('./0002_webhooks')],
   ['0003_evidence', () => import('./0003_evidence')],
+  ['0004_maintenance', () => import('./0004_maintenance')],
 ];

@@ -1,0 +1,69 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { z } from 'zod';
+import type { Logger } from '@xl/observability';
+import { ScopeService } from '../auth/scope.service';
+import { CameraStatusService } from '../camera-status/camera-status.service';
+import { Clock } from '../common/clock';
+import { LOGGER } from '../core/tokens';
+import type { Principal } from '../shared/principal';
+import { ApiTimers, timerJobId } from '../timers/api-timers';
+import { CamerasRepository } from './cameras.repository';
+import { type MaintenanceWindow, MaintenanceRepository } from './maintenance.repository';
+
+const TIMER = 'maintenance-end';
+
+export const maintenanceBodySchema = z.strictObject({
+  minutes: z.number().int().min(5).max(14 * 24 * 60).describe('length of the window from now, in minutes (5 min to 14 days)'),
+  note: z.string().trim().min(1).max(500).optional().describe('what is being done; shown on the camera wall and in the log'),
+});
+
+/**
+ * Maintenance windows: a technician on the pole or a planned power cut. While one lasts the camera's
+ * health alerts (offline, frozen, covered, blurred) are held back at intake; its safety rules keep
+ * working whenever it delivers pictures. When the window ends and the camera is still offline past
+ * the threshold, camera_offline is raised then: a repair that failed must not stay silent.
+ */
+@Injectable()
+export class MaintenanceService {
+  constructor(
+    private readonly windows: MaintenanceRepository,
+    private readonly cameras: CamerasRepository,
+    private readonly scope: ScopeService,
+    private readonly status: CameraStatusService,
+    private readonly timers: ApiTimers,
+    private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    timers.register(TIMER, (data) => this.ended(String(data.cameraId)));
+  }
+
+  async start(principal: Principal, cameraId: string, body: z.output<typeof maintenanceBodySchema>): Promise<MaintenanceWindow> {
+    await this.visible(principal, cameraId);
+    const now = this.clock.now();
+    const window: MaintenanceWindow = { cameraId, until: now + body.minutes * 60_000, note: body.note ?? null, setBy: principal.name, setAt: now };
+    await this.windows.save(window);
+    await this.timers.schedule(TIMER, timerJobId('maintenance', cameraId, window.until), { cameraId }, window.until - now);
+    this.logger.info({ cameraId, until: window.until, by: principal.name, note: window.note }, 'camera maintenance started');
+    return window;
+  }
+
+  async end(principal: Principal, cameraId: string): Promise<void> {
+    await this.visible(principal, cameraId);
+    await this.windows.delete(cameraId);
+    this.logger.info({ cameraId, by: principal.name }, 'camera maintenance ended');
+    await this.status.maintenanceEnded(cameraId);
+  }
+
+  /** The timer of a window ran out; a later window set meanwhile keeps the camera in maintenance. */
+  private async ended(cameraId: string): Promise<void> {
+    if (await this.windows.activeAt(cameraId, this.clock.now())) return;
+    await this.windows.delete(cameraId);
+    await this.status.maintenanceEnded(cameraId);
+  }
+
+  private async visible(principal: Principal, cameraId: string): Promise<void> {
+    const placement = await this.cameras.placement(cameraId);
+    if (!placement) throw new NotFoundException(`camera '${cameraId}' not found`);
+    await this.scope.assertCamera(principal, cameraId, placement.regionId, `camera '${cameraId}'`);
+  }
+}
