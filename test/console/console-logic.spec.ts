@@ -2,7 +2,7 @@
 import { applyMessage, emptyFeed, isDrowningWarning, matches, mergeAlerts, newestFirst, unacknowledgedCount } from '../../apps/console/src/feed-state';
 import { formatDuration, fromLocalInput, startOfLocalDay, toLocalInput } from '../../apps/console/src/format';
 import { DICTIONARIES, initialLang, translate } from '../../apps/console/src/i18n';
-import { regionForest, subtreeIds, flatten } from '../../apps/console/src/region-tree';
+import { regionForest, regionPathName, subtreeIds, flatten } from '../../apps/console/src/region-tree';
 import { RENEW_AT_SHARE, renewalDelayMs } from '../../apps/console/src/session-renewal';
 import type { Alert, Region } from '../../apps/console/src/types';
 import { formatSchedule, freshId, parseSchedule, toNormalized } from '../../apps/console/src/zone-geometry';
@@ -67,6 +67,12 @@ describe('region tree', () => {
   it('builds a forest sorted by name; a region whose parent is out of scope is a root', () => {
     expect(flatten(regionForest(regions)).map((n) => `${n.depth}:${n.region.id}`)).toEqual(['0:city', '1:t1', '2:v1', '1:t2', '0:lone']);
     expect([...subtreeIds(regions, 't1')].sort()).toEqual(['t1', 'v1']);
+  });
+
+  it('names a region by its path from the top visible region, the id when it is not visible', () => {
+    expect(regionPathName(regions, 'v1')).toBe('City › A town › Village');
+    expect(regionPathName(regions, 'lone')).toBe('Orphan');
+    expect(regionPathName(regions, 'elsewhere')).toBe('elsewhere');
   });
 });
 

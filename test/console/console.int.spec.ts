@@ -173,6 +173,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.getByTestId('alert-detail').waitFor();
     await page.getByTestId('acknowledge').click();
     await page.locator('[data-testid="alert-detail"][data-state="acknowledged"]').waitFor({ timeout: 5000 });
+    await page.getByTestId('detail-region').filter({ hasText: 'City › Village A' }).waitFor({ timeout: 5000 }); // where it is, by name
     await page.locator('[data-testid="timeline"] li[data-action="acknowledge"]').waitFor();
     await shot(page, 'alert-detail');
     const detail = await rest('GET', `/alerts/${encodeURIComponent(event.alertId)}`, await tokenOf('op', 'op-password-1'));

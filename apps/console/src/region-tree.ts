@@ -41,3 +41,15 @@ export function subtreeIds(regions: Region[], rootId: string): Set<string> {
   }
   return ids;
 }
+
+/** Names from the top visible region down to `id` ("City › County A › Village A1a"); the id when unknown. */
+export function regionPathName(regions: Region[], id: string): string {
+  const byId = new Map(regions.map((r) => [r.id, r]));
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (let r = byId.get(id); r && !seen.has(r.id); r = r.parentId ? byId.get(r.parentId) : undefined) {
+    seen.add(r.id);
+    names.unshift(r.name);
+  }
+  return names.length ? names.join(' › ') : id;
+}

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useApp } from '../context';
 import { formatTime } from '../format';
-import type { AlertDetail } from '../types';
+import { regionPathName } from '../region-tree';
+import type { AlertDetail, Region } from '../types';
 import { useImage } from '../use-image';
 
 export function AlertDetailScreen({ id }: { id: string }) {
@@ -20,6 +21,10 @@ export function AlertDetailScreen({ id }: { id: string }) {
     api.evidence(id).then(setEvidence, () => setEvidence(null));
   }, [api, id, pushed?.updatedAt]);
   const clip = useImage(api, evidence?.clipUrl ?? null); // fetched with the bearer token: <video> cannot send it
+  const [regions, setRegions] = useState<Region[]>([]);
+  useEffect(() => {
+    if (user.role !== 'school') api.regions().then((r) => setRegions(r.items), () => undefined);
+  }, [api]);
 
   const act = async (action: 'acknowledge' | 'dispatch' | 'resolve', form: HTMLFormElement) => {
     const body = Object.fromEntries([...new FormData(form)].filter(([, v]) => v !== '').map(([k, v]) => [k, String(v)]));
@@ -55,7 +60,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
           ) : (
             <div class="placeholder">
               {t('detail.noClip')}
-              {evidence && evidence.status !== 'none' ? ` (${evidence.status}${evidence.reason ? `: ${evidence.reason}` : ''})` : ''}
+              {evidence && evidence.status !== 'none' ? ` (${tv('evidence', evidence.status)}${evidence.reason ? `: ${evidence.reason}` : ''})` : ''}
             </div>
           )}
           <figcaption>{t('detail.clip')}</figcaption>
@@ -66,7 +71,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
           <dt>{t('col.camera')}</dt>
           <dd>{alert.cameraName ?? alert.cameraId}</dd>
           <dt>{t('detail.region')}</dt>
-          <dd>{alert.regionId ?? '—'}</dd>
+          <dd data-testid="detail-region">{alert.regionId ? regionPathName(regions, alert.regionId) : '—'}</dd>
           <dt>{t('detail.zone')}</dt>
           <dd>{alert.zoneId ?? '—'}</dd>
           <dt>{t('col.rule')}</dt>
