@@ -490,6 +490,13 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     const villageB = page.getByTestId('report-by-region').locator('tr', { hasText: 'Village B' });
     expect(await villageB.locator('td').first().textContent()).toBe(String(expected.byRegion.find((r: Json) => r.regionId === 'vil-b').alerts));
     await shot(page, 'report');
+    // a camera's name leads to its zone editor (tuning a camera with false alarms)
+    await page.getByTestId('report-by-camera').getByText('River bend').click();
+    await page.getByTestId('zone-editor').waitFor({ timeout: 5000 });
+    expect(page.url()).toMatch(/\/console\/cameras\/river\/zones$/);
+    await page.goBack();
+    await page.getByTestId('report-preset').selectOption('day'); // the screen starts on "today" again
+    await page.getByTestId('report-alerts').waitFor();
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-csv').click()]);
     expect(download.suggestedFilename()).toMatch(/^alerts-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);

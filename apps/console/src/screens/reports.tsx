@@ -18,7 +18,8 @@ function presetPeriod(preset: Exclude<Preset, 'custom'>, now: number): { from: n
 
 /** The duty report: what happened in a period and how fast it was handled, with a CSV of the alerts. */
 export function ReportsScreen() {
-  const { api, t, tv, user } = useApp();
+  const { api, t, tv, user, navigate } = useApp();
+  const canEditZones = user.role === 'admin' || user.role === 'operator';
   const [regions, setRegions] = useState<Region[]>([]);
   const [preset, setPreset] = useState<Preset>('today');
   const [custom, setCustom] = useState(() => ({ from: toLocalInput(Date.now() - 7 * DAY), to: toLocalInput(Date.now()) }));
@@ -93,14 +94,22 @@ export function ReportsScreen() {
         <button type="button" data-testid="report-csv" onClick={download}>{t('report.csv')}</button>
       </form>
       {error && <p class="error">{t('common.error', { message: error })}</p>}
-      {report && <ReportBody report={report} tv={tv} t={t} />}
+      {report && <ReportBody report={report} tv={tv} t={t} editZones={canEditZones ? (id) => navigate(`cameras/${encodeURIComponent(id)}/zones`) : undefined} />}
     </section>
   );
 }
 
 type Translate = ReturnType<typeof useApp>['t'];
 
-function ReportBody({ report: r, t, tv }: { report: AlertReport; t: Translate; tv: (prefix: string, value: string) => string }) {
+interface ReportBodyProps {
+  report: AlertReport;
+  t: Translate;
+  tv: (prefix: string, value: string) => string;
+  /** Opens a camera's zone editor (for those who may edit zones). */
+  editZones?: (cameraId: string) => void;
+}
+
+function ReportBody({ report: r, t, tv, editZones }: ReportBodyProps) {
   const rate = r.totals.falseAlarmRate === null ? '—' : `${Math.round(r.totals.falseAlarmRate * 100)} %`;
   const peak = Math.max(1, ...r.byHour);
   return (
@@ -141,7 +150,14 @@ function ReportBody({ report: r, t, tv }: { report: AlertReport; t: Translate; t
       <div class="report-tables">
         <CountTable title={t('report.byRule')} t={t} rows={r.byRule.map((x) => [tv('rule', x.rule), x])} testid="report-by-rule" />
         <CountTable title={t('report.byRegion')} t={t} rows={r.byRegion.map((x) => [x.regionName ?? x.regionId ?? t('report.noRegion'), x])} testid="report-by-region" />
-        <CountTable title={t('report.byCamera')} t={t} rows={r.byCamera.map((x) => [x.cameraName ?? x.cameraId, x])} testid="report-by-camera" />
+        <CountTable
+          title={t('report.byCamera')}
+          t={t}
+          rows={r.byCamera.map((x) => [x.cameraName ?? x.cameraId, x])}
+          testid="report-by-camera"
+          // a camera with many false alarms needs its zones looked at: one click to its editor
+          open={editZones ? (k) => editZones(r.byCamera[k].cameraId) : undefined}
+        />
       </div>
       <DowntimeTable downtime={r.downtime} t={t} />
       <h3>{t('report.byHour')}</h3>
@@ -167,7 +183,16 @@ function Card({ label, value, note, hot, testid }: { label: string; value: strin
   );
 }
 
-function CountTable({ title, rows, t, testid }: { title: string; rows: Array<[string, ReportCounts]>; t: Translate; testid: string }) {
+interface CountTableProps {
+  title: string;
+  rows: Array<[string, ReportCounts]>;
+  t: Translate;
+  testid: string;
+  /** Makes each row's name a link (given the row's index). */
+  open?: (index: number) => void;
+}
+
+function CountTable({ title, rows, t, testid, open }: CountTableProps) {
   return (
     <table class="figures" data-testid={testid}>
       <caption>{title}</caption>
@@ -181,9 +206,17 @@ function CountTable({ title, rows, t, testid }: { title: string; rows: Array<[st
         </tr>
       </thead>
       <tbody>
-        {rows.map(([name, c]) => (
+        {rows.map(([name, c], k) => (
           <tr>
-            <th>{name}</th>
+            <th>
+              {open ? (
+                <a href="#" onClick={(e) => (e.preventDefault(), open(k))}>
+                  {name}
+                </a>
+              ) : (
+                name
+              )}
+            </th>
             <td>{c.alerts}</td>
             <td>{c.critical}</td>
             <td>{c.trueAlarms}</td>
