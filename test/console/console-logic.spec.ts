@@ -1,5 +1,6 @@
 // The console's pure logic (apps/console/src/*.ts without JSX), run by jest like any unit test.
 import { applyMessage, emptyFeed, isDrowningWarning, matches, mergeAlerts, newestFirst, unacknowledgedCount } from '../../apps/console/src/feed-state';
+import { alertDetailText, alertText } from '../../apps/console/src/alert-text';
 import { formatDuration, fromLocalInput, startOfLocalDay, toLocalInput } from '../../apps/console/src/format';
 import { DICTIONARIES, initialLang, translate } from '../../apps/console/src/i18n';
 import { regionForest, regionPathName, subtreeIds, flatten } from '../../apps/console/src/region-tree';
@@ -125,5 +126,27 @@ describe('report formatting', () => {
     expect(toLocalInput(at)).toBe('2026-07-01T14:05');
     expect(fromLocalInput(toLocalInput(at))).toBe(new Date(2026, 6, 1, 14, 5).getTime());
     expect(startOfLocalDay(at)).toBe(new Date(2026, 6, 1).getTime());
+  });
+});
+
+describe('alert text in the reader language', () => {
+  const person = [{ box: [0, 0, 1, 1] as [number, number, number, number], label: 'person', score: 0.9 }];
+  const facts = (rule: string, over: Partial<Alert> = {}) => ({ rule, zoneId: 'pond', boxes: person, message: `analyzer text of ${rule}`, ...over });
+
+  it('builds Chinese sentences from the alert fields, one per rule', () => {
+    expect(alertText('zh-CN', facts('zone_enter'))).toBe('有人进入区域「pond」');
+    expect(alertText('zh-CN', facts('zone_enter', { zoneId: 'reach', boxes: [{ ...person[0], label: 'boat' }] }))).toBe('船只进入区域「reach」');
+    expect(alertText('zh-CN', facts('vanish_in_water'))).toBe('有人在水域「pond」内消失，未见离开：疑似溺水');
+    expect(alertText('zh-CN', facts('crowd', { zoneId: 'square', boxes: [person[0], person[0], person[0]] }))).toBe('区域「square」内人员聚集（3 人）');
+    expect(alertText('zh-CN', facts('line_cross', { zoneId: 'bank' }))).toBe('有人越过警戒线「bank」');
+    expect(alertText('zh-CN', facts('dwell', { zoneId: null }))).toBe('有人在区域内逗留');
+    expect(alertText('zh-CN', facts('camera_offline', { zoneId: null, boxes: [] }))).toBe('摄像头离线，收不到画面');
+  });
+
+  it("keeps the analyzer's English text in English and for rules it does not know, and offers it as the detail", () => {
+    expect(alertText('en', facts('vanish_in_water'))).toBe('analyzer text of vanish_in_water');
+    expect(alertText('zh-CN', facts('new_rule'))).toBe('analyzer text of new_rule');
+    expect(alertDetailText('zh-CN', facts('zone_enter'))).toBe('analyzer text of zone_enter');
+    expect(alertDetailText('en', facts('zone_enter'))).toBeNull();
   });
 });

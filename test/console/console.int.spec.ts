@@ -198,6 +198,8 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     expect(await row(page, elsewhere.alertId).count()).toBe(0);
     const listed = await rest('GET', '/alerts?limit=200', await tokenOf('school-a', 'school-password-1'));
     expect(listed.items.map((a: { cameraId: string }) => a.cameraId).filter((c: string) => c !== 'pond')).toEqual([]);
+    // in the school's language, not the analyzer's English
+    expect(await page.getByTestId('school-alarm').textContent()).toContain('摄像头 North pond：有人在水域「pond」内消失，未见离开：疑似溺水');
     await shot(page, 'school-warning');
     await page.getByTestId('school-confirm').click();
     const detail = await rest('GET', `/alerts/${encodeURIComponent(drowning.alertId)}`, await tokenOf('admin', ADMIN_PASSWORD));

@@ -48,8 +48,8 @@ export function playAlarm(repeats = 3): void {
   }
 }
 
-/** A desktop notification when the user allowed them. */
-export function notify(title: string, alert: Alert): void {
+/** A desktop notification when the user allowed them; `text` in the user's language. */
+export function notify(title: string, text: string, alert: Alert): void {
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
-  new Notification(title, { body: `${alert.cameraName ?? alert.cameraId}: ${alert.message}`, tag: alert.id, requireInteraction: true });
+  new Notification(title, { body: `${alert.cameraName ?? alert.cameraId}: ${text}`, tag: alert.id, requireInteraction: true });
 }

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { alertText } from './alert-text';
 import { Api, type Session } from './api';
 import { AppContext, type AppContextValue } from './context';
 import { initialLang, type Lang, LANGS, translate, translateValue } from './i18n';
@@ -80,7 +81,7 @@ function Console({ session, lang, route, setRoute, login, logout, expire, langua
   useSessionRenewal(session, login, expire);
   const api = useMemo(() => new Api(session.token, expire), [session.token]);
   const t = (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate(lang, key, params);
-  const feed = useFeed(api, expire, () => translate(lang, 'school.warning'));
+  const feed = useFeed(api, expire, (alert) => ({ title: translate(lang, 'school.warning'), text: alertText(lang, alert) }));
   const navigate = (path: string) => {
     history.pushState(null, '', BASE + path);
     setRoute(path);

@@ -17,7 +17,7 @@ export interface Feed {
 const SEQ_KEY = 'xl.console.lastSeq';
 
 /** The live feed: REST for what exists, the /ws push for what happens, resumed after a drop. */
-export function useFeed(api: Api, onUnauthorized: () => void, alarmTitle: (alert: Alert) => string): Feed {
+export function useFeed(api: Api, onUnauthorized: () => void, describe: (alert: Alert) => { title: string; text: string }): Feed {
   const stored = Number(sessionStorage.getItem(SEQ_KEY));
   const state = useRef<FeedState>(emptyFeed(Number.isFinite(stored) && stored > 0 ? stored : null));
   const [, setVersion] = useState(0);
@@ -37,7 +37,8 @@ export function useFeed(api: Api, onUnauthorized: () => void, alarmTitle: (alert
     if (alert.severity !== 'critical' || notified.current.has(alert.id)) return;
     notified.current.add(alert.id);
     playAlarm();
-    notify(alarmTitle(alert), alert);
+    const { title, text } = describe(alert);
+    notify(title, text, alert);
   };
 
   useEffect(() => {

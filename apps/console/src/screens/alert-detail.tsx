@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { alertDetailText, alertText } from '../alert-text';
 import { useApp } from '../context';
 import { formatTime } from '../format';
 import { regionPathName } from '../region-tree';
@@ -6,7 +7,7 @@ import type { AlertDetail, Region } from '../types';
 import { useImage } from '../use-image';
 
 export function AlertDetailScreen({ id }: { id: string }) {
-  const { api, t, tv, navigate, feed, user } = useApp();
+  const { api, t, tv, navigate, feed, user, lang } = useApp();
   const [alert, setAlert] = useState<AlertDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const pushed = feed.alerts.get(id);
@@ -48,7 +49,8 @@ export function AlertDetailScreen({ id }: { id: string }) {
       <h2>
         <span class={`sev sev-${alert.severity}`}>{tv('severity', alert.severity)}</span> {tv('rule', alert.rule)} — {alert.cameraName ?? alert.cameraId}
       </h2>
-      <p>{alert.message}</p>
+      <p data-testid="detail-text">{alertText(lang, alert)}</p>
+      {alertDetailText(lang, alert) && <p class="hint">{alertDetailText(lang, alert)}</p>}
       <div class="detail-grid">
         <figure>
           {snapshot.url ? <img src={snapshot.url} alt={t('detail.snapshot')} data-testid="snapshot" /> : <div class="placeholder">{t('detail.noSnapshot')}</div>}

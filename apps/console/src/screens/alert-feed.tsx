@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { alertText } from '../alert-text';
 import { useApp } from '../context';
 import { matches, newestFirst, unacknowledgedCount } from '../feed-state';
 import { flatten, regionForest, subtreeIds } from '../region-tree';
@@ -19,7 +20,7 @@ interface Filters {
 const NONE: Filters = { region: '', camera: '', rule: '', state: '', from: '', to: '' };
 
 export function AlertFeedScreen() {
-  const { api, t, tv, feed, navigate, user } = useApp();
+  const { api, t, tv, feed, navigate, user, lang } = useApp();
   const [regions, setRegions] = useState<Region[]>([]);
   const [cameras, setCameras] = useState<Camera[]>([]);
   const [draft, setDraft] = useState<Filters>(NONE);
@@ -138,7 +139,7 @@ export function AlertFeedScreen() {
               <td>{a.cameraName ?? a.cameraId}</td>
               <td>{tv('rule', a.rule)}</td>
               <td data-testid="alert-state">{tv('state', a.state)}</td>
-              <td>{a.message}</td>
+              <td>{alertText(lang, a)}</td>
             </tr>
           ))}
         </tbody>

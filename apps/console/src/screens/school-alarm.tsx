@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { playAlarm } from '../alarm';
+import { alertText } from '../alert-text';
 import { useApp } from '../context';
 import { isDrowningWarning, newestFirst } from '../feed-state';
 import type { AlertDetail } from '../types';
@@ -25,7 +26,7 @@ function useRepeatingAlarm(key: string | null): void {
  * confirmed (a "seen" in their timeline, by anyone of the school) do not come back.
  */
 export function SchoolAlarm() {
-  const { api, feed, t } = useApp();
+  const { api, feed, t, lang } = useApp();
   const [confirmed, setConfirmed] = useState<Set<string>>(new Set());
   const [details, setDetails] = useState<Map<string, AlertDetail>>(new Map());
   const checked = useRef(new Map<string, number>());
@@ -67,7 +68,7 @@ export function SchoolAlarm() {
   return (
     <div class="school-alarm" role="alertdialog" data-testid="school-alarm" data-alert-id={current.id}>
       <h1>{t('school.warning')}</h1>
-      <p class="plain">{t('school.body', { camera: current.cameraName ?? current.cameraId, message: current.message })}</p>
+      <p class="plain">{t('school.body', { camera: current.cameraName ?? current.cameraId, message: alertText(lang, current) })}</p>
       {snapshot.url && <img src={snapshot.url} alt="" />}
       {waiting > 0 && <p>+{waiting}</p>}
       <button data-testid="school-confirm" onClick={() => void confirm()}>

@@ -1,0 +1,42 @@
+// An alert in the reader's language. The analyzer writes its message in English with the figures
+// that explain it ("person last seen in water zone 'pond' 3.3 s ago …"); a township operator or a
+// school teacher reading Chinese gets a sentence built from the alert's own fields instead, and the
+// analyzer's text stays available as the technical detail.
+import type { Lang } from './i18n';
+import type { Alert } from './types';
+
+type AlertFacts = Pick<Alert, 'rule' | 'zoneId' | 'boxes' | 'message'>;
+
+const ZH_OBJECT: Record<string, string> = { person: '有人', boat: '船只' };
+
+function zhObject(a: AlertFacts): string {
+  const label = a.boxes[0]?.label;
+  return label ? (ZH_OBJECT[label] ?? label) : '有人';
+}
+
+function zhZone(a: AlertFacts, kind: string): string {
+  return a.zoneId ? `${kind}「${a.zoneId}」` : kind;
+}
+
+const ZH: Record<string, (a: AlertFacts) => string> = {
+  zone_enter: (a) => `${zhObject(a)}进入${zhZone(a, '区域')}`,
+  dwell: (a) => `${zhObject(a)}在${zhZone(a, '区域')}内逗留`,
+  vanish_in_water: (a) => `${zhObject(a)}在${zhZone(a, '水域')}内消失，未见离开：疑似溺水`,
+  crowd: (a) => `${zhZone(a, '区域')}内人员聚集（${a.boxes.length} 人）`,
+  line_cross: (a) => `${zhObject(a)}越过${zhZone(a, '警戒线')}`,
+  camera_covered: () => '镜头被遮挡或画面全黑，请检查摄像头',
+  camera_blurred: () => '画面模糊，请检查镜头',
+  camera_frozen: () => '画面冻结不动，请检查摄像头',
+  camera_offline: () => '摄像头离线，收不到画面',
+};
+
+/** The alert's sentence in `lang`: zh-CN from its fields, English the analyzer's own text. */
+export function alertText(lang: Lang, a: AlertFacts): string {
+  if (lang === 'en') return a.message;
+  return ZH[a.rule]?.(a) ?? a.message;
+}
+
+/** The analyzer's text when it is not what `alertText` shows (for the detail view). */
+export function alertDetailText(lang: Lang, a: AlertFacts): string | null {
+  return alertText(lang, a) === a.message ? null : a.message;
+}
