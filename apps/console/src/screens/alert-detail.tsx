@@ -41,6 +41,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
   };
   if (!alert) return <p>{error ? t('common.error', { message: error }) : t('common.loading')}</p>;
   const canHandle = user.role === 'admin' || user.role === 'operator';
+  const technical = alertDetailText(lang, alert);
   return (
     <section class="detail" data-testid="alert-detail" data-state={alert.state}>
       <a href="#" onClick={(e) => (e.preventDefault(), navigate(''))}>
@@ -50,7 +51,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
         <span class={`sev sev-${alert.severity}`}>{tv('severity', alert.severity)}</span> {tv('rule', alert.rule)} — {alert.cameraName ?? alert.cameraId}
       </h2>
       <p data-testid="detail-text">{alertText(lang, alert)}</p>
-      {alertDetailText(lang, alert) && <p class="hint">{alertDetailText(lang, alert)}</p>}
+      {technical && <p class="hint">{technical}</p>}
       <div class="detail-grid">
         <figure>
           {snapshot.url ? <img src={snapshot.url} alt={t('detail.snapshot')} data-testid="snapshot" /> : <div class="placeholder">{t('detail.noSnapshot')}</div>}
