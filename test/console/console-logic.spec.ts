@@ -1,5 +1,5 @@
 // The console's pure logic (apps/console/src/*.ts without JSX), run by jest like any unit test.
-import { applyMessage, emptyFeed, isDrowningWarning, matches, mergeAlerts, newestFirst, unacknowledgedCount } from '../../apps/console/src/feed-state';
+import { applyMessage, bulkSelectable, emptyFeed, isDrowningWarning, matches, mergeAlerts, newestFirst, unacknowledgedCount } from '../../apps/console/src/feed-state';
 import { alertDetailText, alertText } from '../../apps/console/src/alert-text';
 import { formatDuration, fromLocalInput, startOfLocalDay, toLocalInput } from '../../apps/console/src/format';
 import { DICTIONARIES, initialLang, translate } from '../../apps/console/src/i18n';
@@ -148,5 +148,15 @@ describe('alert text in the reader language', () => {
     expect(alertText('zh-CN', facts('new_rule'))).toBe('analyzer text of new_rule');
     expect(alertDetailText('zh-CN', facts('zone_enter'))).toBe('analyzer text of zone_enter');
     expect(alertDetailText('en', facts('zone_enter'))).toBeNull();
+  });
+});
+
+describe('bulkSelectable', () => {
+  it('offers every unresolved alert but a critical one for handling together', () => {
+    expect(bulkSelectable({ severity: 'major', state: 'open' })).toBe(true);
+    expect(bulkSelectable({ severity: 'warning', state: 'dispatched' })).toBe(true);
+    expect(bulkSelectable({ severity: 'major', state: 'resolved' })).toBe(false);
+    expect(bulkSelectable({ severity: 'critical', state: 'open' })).toBe(false);
+    expect(bulkSelectable({ severity: 'critical', state: 'acknowledged' })).toBe(false);
   });
 });

@@ -187,6 +187,56 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.close();
   });
 
+  it('handles ticked alerts together; a critical one cannot be ticked, and one handled elsewhere meanwhile is reported, not redone', async () => {
+    const events = [alertEvent('pond'), alertEvent('pond'), alertEvent('pond')];
+    const critical = alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish' });
+    for (const e of [...events, critical]) await queue.add('alert', e);
+    const page = await openAs('op', 'op-password-1');
+    for (const e of [...events, critical]) await row(page, e.alertId).waitFor({ timeout: 5000 });
+    expect(await row(page, critical.alertId).getByTestId('bulk-select').count()).toBe(0);
+
+    for (const e of events) await row(page, e.alertId).getByTestId('bulk-select').check();
+    await page.getByTestId('bulk-count').filter({ hasText: '已选 3 条' }).waitFor();
+    // Someone else claims the third one before this operator presses the button.
+    const admin = await tokenOf('admin', ADMIN_PASSWORD);
+    const third = encodeURIComponent(events[2].alertId);
+    await rest('POST', `/alerts/${third}/acknowledge`, admin, {});
+    await page.locator(`[data-testid="alert-row"][data-alert-id="${events[2].alertId}"][data-state="acknowledged"]`).waitFor({ timeout: 5000 });
+    await page.getByTestId('bulk-acknowledge').click();
+    await page.getByTestId('bulk-result').filter({ hasText: '已处置 2 条，未处置 1 条' }).waitFor({ timeout: 5000 });
+    const refused = page.getByTestId('bulk-refused');
+    expect(await refused.getAttribute('data-alert-id')).toBe(events[2].alertId);
+    expect(await refused.getAttribute('data-status')).toBe('409');
+    expect(await refused.textContent()).toContain('状态已变化');
+    for (const e of events.slice(0, 2)) await page.locator(`[data-testid="alert-row"][data-alert-id="${e.alertId}"][data-state="acknowledged"]`).waitFor({ timeout: 5000 });
+    await page.getByTestId('bulk-count').filter({ hasText: '已选 1 条' }).waitFor(); // the handled ones left the selection
+
+    for (const e of events.slice(0, 2)) await row(page, e.alertId).getByTestId('bulk-select').check();
+    await page.getByTestId('bulk-outcome').selectOption('false_alarm');
+    await page.getByTestId('bulk-note').fill('rain on the lens');
+    await page.getByTestId('bulk-resolve').click();
+    for (const e of events) await page.locator(`[data-testid="alert-row"][data-alert-id="${e.alertId}"][data-state="resolved"]`).waitFor({ timeout: 5000 });
+    await page.getByTestId('bulk-result').filter({ hasText: '已处置 3 条，未处置 0 条' }).waitFor();
+    await shot(page, 'bulk-actions');
+    const op = await tokenOf('op', 'op-password-1');
+    for (const e of events) {
+      const detail = await rest('GET', `/alerts/${encodeURIComponent(e.alertId)}`, op);
+      expect([detail.state, detail.outcome, detail.transitions.at(-1).actor.name, detail.transitions.at(-1).note]).toEqual(['resolved', 'false_alarm', 'op', 'rain on the lens']);
+    }
+    expect((await rest('GET', `/alerts/${encodeURIComponent(critical.alertId)}`, op)).state).toBe('open');
+
+    // "Select all" takes every shown alert that can be handled together, and nothing else.
+    const more = [alertEvent('pond'), alertEvent('pond')];
+    for (const e of more) await queue.add('alert', e);
+    for (const e of more) await row(page, e.alertId).getByTestId('bulk-select').waitFor({ timeout: 5000 });
+    await page.getByTestId('bulk-select-all').check();
+    const boxes = await page.getByTestId('bulk-select').count();
+    expect(boxes).toBeGreaterThanOrEqual(more.length);
+    for (const e of more) expect(await row(page, e.alertId).getByTestId('bulk-select').isChecked()).toBe(true);
+    await page.getByTestId('bulk-count').filter({ hasText: `已选 ${boxes} 条` }).waitFor();
+    await page.close();
+  });
+
   it("shows a school only its waters, fills its screen with a drowning warning until it confirms it has seen it", async () => {
     const page = await openAs('school-a', 'school-password-1');
     const elsewhere = alertEvent('river');

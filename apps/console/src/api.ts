@@ -1,4 +1,4 @@
-import type { Alert, AlertDetail, AlertReport, Camera, Principal, Region, Rule, Zone, Line } from './types';
+import type { Alert, AlertDetail, AlertReport, BulkResult, Camera, Principal, Region, Rule, Zone, Line } from './types';
 
 /** An API error with the server's message (which names the field, value and bound). */
 export class ApiError extends Error {
@@ -99,6 +99,10 @@ export class Api {
   }
   transition(id: string, action: 'acknowledge' | 'dispatch' | 'resolve' | 'seen', body: Record<string, string>): Promise<AlertDetail> {
     return this.request('POST', `/alerts/${encodeURIComponent(id)}/${action}`, body);
+  }
+  /** Acknowledges or resolves several alerts; says per alert what happened (critical ones are refused: handled one by one). */
+  bulk(action: 'acknowledge' | 'resolve', body: { ids: string[]; outcome?: string; note?: string }): Promise<BulkResult> {
+    return this.request('POST', `/alerts/bulk/${action}`, body);
   }
   /** The alert's evidence clip (clips module): status, reason, and where to fetch it. */
   evidence(id: string): Promise<{ status: string; reason: string | null; clipUrl: string | null; durationMs: number | null }> {

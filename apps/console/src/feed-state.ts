@@ -83,3 +83,11 @@ export function matches(alert: Alert, f: AlertFilter): boolean {
 export function isDrowningWarning(alert: Alert): boolean {
   return alert.state !== 'resolved' && (alert.severity === 'critical' || alert.rule === 'vanish_in_water');
 }
+
+/**
+ * Whether an alert may be handled together with others: not closed, and not critical — each
+ * drowning warning is opened and judged on its own (the API refuses critical alerts in bulk too).
+ */
+export function bulkSelectable(alert: Pick<Alert, 'severity' | 'state'>): boolean {
+  return alert.severity !== 'critical' && alert.state !== 'resolved';
+}

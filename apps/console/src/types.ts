@@ -47,6 +47,13 @@ export interface Alert {
   snapshotUrl: string | null;
 }
 
+/** Answer of POST /alerts/bulk/…: what happened to each alert, in the order asked. */
+export interface BulkResult {
+  succeeded: number;
+  failed: number;
+  results: ({ id: string; ok: true; state: AlertState } | { id: string; ok: false; status: number; error: string })[];
+}
+
 export interface Transition {
   id: number;
   action: string;

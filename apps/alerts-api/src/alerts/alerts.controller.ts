@@ -8,6 +8,7 @@ import { ZodBody, ZodQuery } from '../common/openapi';
 import { timeQuery } from '../common/time-query';
 import { ZodPipe } from '../common/zod-pipe';
 import type { Principal } from '../shared/principal';
+import { AlertBulkService, BULK_MAX_ALERTS } from './alert-bulk.service';
 import { AlertsService, decodeCursor } from './alerts.service';
 import { snapshotContentType } from './snapshots';
 
@@ -58,11 +59,43 @@ export const resolveSchema = z.strictObject({
   note,
 });
 
+const bulkIds = z
+  .array(z.string().min(1).max(128))
+  .min(1)
+  .max(BULK_MAX_ALERTS)
+  .refine((ids) => new Set(ids).size === ids.length, 'lists an alert twice')
+  .describe(`the alerts, 1 to ${BULK_MAX_ALERTS}, each at most once`);
+export const bulkAcknowledgeSchema = z.strictObject({ ids: bulkIds, note });
+export const bulkResolveSchema = z.strictObject({ ids: bulkIds, outcome: resolveSchema.shape.outcome, note });
+
 @ApiTags('alerts')
 @ApiBearerAuth()
 @Controller('alerts')
 export class AlertsController {
-  constructor(private readonly alerts: AlertsService) {}
+  constructor(
+    private readonly alerts: AlertsService,
+    private readonly bulk: AlertBulkService,
+  ) {}
+
+  // The bulk routes come before ':id/…' so that 'bulk' is never taken for an alert id.
+
+  /** Acknowledges several alerts; 200 with a result per alert. Critical alerts are refused (422 each): they are handled one by one. */
+  @Post('bulk/acknowledge')
+  @HttpCode(200)
+  @Roles('admin', 'operator', 'school')
+  @ZodBody(bulkAcknowledgeSchema)
+  bulkAcknowledge(@CurrentPrincipal() principal: Principal, @Body(new ZodPipe(bulkAcknowledgeSchema)) body: z.output<typeof bulkAcknowledgeSchema>) {
+    return this.bulk.apply(principal, body.ids, 'acknowledge', { note: body.note });
+  }
+
+  /** Resolves several alerts with one outcome (an open one is acknowledged first, by the same caller); 200 with a result per alert. Critical alerts are refused. */
+  @Post('bulk/resolve')
+  @HttpCode(200)
+  @Roles('admin', 'operator')
+  @ZodBody(bulkResolveSchema)
+  bulkResolve(@CurrentPrincipal() principal: Principal, @Body(new ZodPipe(bulkResolveSchema)) body: z.output<typeof bulkResolveSchema>) {
+    return this.bulk.apply(principal, body.ids, 'resolve', { outcome: body.outcome, note: body.note });
+  }
 
   /** Newest first (by start time); follow nextCursor for older pages. */
   @Get()

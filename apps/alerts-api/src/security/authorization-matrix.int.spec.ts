@@ -90,6 +90,13 @@ const enc = encodeURIComponent;
 const always = () => true;
 const get = (route: string): Pick<Case, 'route' | 'run'> => ({ route: `GET ${route}`, run: ({ t, auth }) => t.http.get(route).set(auth) });
 
+/** A bulk answer's status for its single alert (the request's own status when it was refused as a whole). */
+function bulkItemStatus(res: Response): Response {
+  const item = res.status === 200 ? (res.body as { results: { ok: boolean; status?: number }[] }).results[0] : undefined;
+  if (item && !item.ok) res.status = item.status!;
+  return res;
+}
+
 const CASES: Case[] = [
   // Public: probes, login, the OpenAPI pages.
   ...['/healthz', '/readyz', '/metrics'].map((p) => ({ ...get(p), roles: 'public' as const, ok: 200 })),
@@ -143,6 +150,20 @@ const CASES: Case[] = [
     roles: WRITERS,
     ok: 200,
     run: async ({ t, auth, fresh }, s) => t.http.post(`/alerts/${enc(await fresh.alert(s, 'acknowledged'))}/resolve`).set(auth).send({ outcome: 'false_alarm' }),
+  },
+  // Bulk: the request succeeds (200) and each alert has its own status; the matrix reads that of
+  // its one alert, so an alert outside the scope must come back 404 inside a 200.
+  {
+    route: 'POST /alerts/bulk/acknowledge',
+    roles: ['admin', 'operator', 'school'],
+    ok: 200,
+    run: async ({ t, auth, fresh }, s) => bulkItemStatus(await t.http.post('/alerts/bulk/acknowledge').set(auth).send({ ids: [await fresh.alert(s)] })),
+  },
+  {
+    route: 'POST /alerts/bulk/resolve',
+    roles: WRITERS,
+    ok: 200,
+    run: async ({ t, auth, fresh }, s) => bulkItemStatus(await t.http.post('/alerts/bulk/resolve').set(auth).send({ ids: [await fresh.alert(s, 'acknowledged')], outcome: 'duplicate' })),
   },
   {
     route: 'POST /alerts/:id/seen',

@@ -1,10 +1,11 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { alertText } from '../alert-text';
 import { useApp } from '../context';
-import { matches, newestFirst, unacknowledgedCount } from '../feed-state';
+import { bulkSelectable, matches, newestFirst, unacknowledgedCount } from '../feed-state';
 import { flatten, regionForest, subtreeIds } from '../region-tree';
 import type { Camera, Region } from '../types';
 import { formatTime, fromLocalInput } from '../format';
+import { BulkActions } from './bulk-actions';
 
 const RULES = ['zone_enter', 'dwell', 'vanish_in_water', 'crowd', 'line_cross', 'camera_covered', 'camera_blurred', 'camera_frozen', 'camera_offline'];
 const STATES = ['open', 'acknowledged', 'dispatched', 'resolved'];
@@ -26,6 +27,8 @@ export function AlertFeedScreen() {
   const [draft, setDraft] = useState<Filters>(NONE);
   const [filters, setFilters] = useState<Filters>(NONE);
   const [error, setError] = useState<string | null>(null);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const canBulk = user.role === 'admin' || user.role === 'operator';
 
   useEffect(() => {
     if (user.role !== 'school') void api.regions().then((r) => setRegions(r.items), () => undefined);
@@ -39,6 +42,16 @@ export function AlertFeedScreen() {
   }, [filters.region, regions, cameras]);
   const range = { from: fromLocalInput(filters.from), to: fromLocalInput(filters.to) };
   const shown = newestFirst(feed.alerts.values()).filter((a) => matches(a, { cameraIds, camera: filters.camera, rule: filters.rule, state: filters.state, ...range }));
+  // The selection keeps only alerts still shown and still selectable (one may be resolved elsewhere meanwhile).
+  const selectable = shown.filter(bulkSelectable);
+  const chosen = selectable.filter((a) => selected.has(a.id)).map((a) => a.id);
+  const toggle = (id: string, on: boolean) => {
+    const next = new Set(selected);
+    if (on) next.add(id);
+    else next.delete(id);
+    setSelected(next);
+  };
+  const allChosen = selectable.length > 0 && chosen.length === selectable.length;
 
   const apply = (next: Filters) => {
     setFilters(next);
@@ -118,9 +131,29 @@ export function AlertFeedScreen() {
         </button>
       </form>
       {error && <p class="error">{t('common.error', { message: error })}</p>}
+      {canBulk && (
+        <BulkActions
+          selected={chosen}
+          alerts={feed.alerts}
+          onHandled={(ids) => setSelected(new Set([...selected].filter((id) => !ids.includes(id))))}
+          onClear={() => setSelected(new Set())}
+        />
+      )}
       <table class="alerts" data-testid="alert-list">
         <thead>
           <tr>
+            {canBulk && (
+              <th>
+                <input
+                  type="checkbox"
+                  title={t('bulk.selectAll')}
+                  checked={allChosen}
+                  disabled={selectable.length === 0}
+                  onChange={() => setSelected(allChosen ? new Set() : new Set(selectable.map((a) => a.id)))}
+                  data-testid="bulk-select-all"
+                />
+              </th>
+            )}
             <th>{t('col.time')}</th>
             <th>{t('col.severity')}</th>
             <th>{t('col.camera')}</th>
@@ -132,6 +165,16 @@ export function AlertFeedScreen() {
         <tbody>
           {shown.map((a) => (
             <tr key={a.id} class={`sev-${a.severity}`} data-testid="alert-row" data-alert-id={a.id} data-state={a.state} onClick={() => navigate(`alerts/${encodeURIComponent(a.id)}`)}>
+              {canBulk && (
+                // Its own cell, so that ticking the box does not open the alert.
+                <td onClick={(e) => e.stopPropagation()}>
+                  {bulkSelectable(a) ? (
+                    <input type="checkbox" title={t('bulk.select')} checked={selected.has(a.id)} onChange={(e) => toggle(a.id, (e.target as HTMLInputElement).checked)} data-testid="bulk-select" />
+                  ) : (
+                    a.severity === 'critical' && a.state !== 'resolved' && <span title={t('bulk.critical')}>!</span>
+                  )}
+                </td>
+              )}
               <td>{formatTime(a.startedAt)}</td>
               <td>
                 <span class={`sev sev-${a.severity}`}>{tv('severity', a.severity)}</span>
