@@ -27,6 +27,7 @@ const ZH: Record<string, (a: AlertFacts) => string> = {
   camera_covered: () => '镜头被遮挡或画面全黑，请检查摄像头',
   camera_blurred: () => '画面模糊，请检查镜头',
   camera_frozen: () => '画面冻结不动，请检查摄像头',
+  camera_moved: () => '摄像头画面移位（被转动或碰歪），划定的水域可能已不在水面上，请检查',
   camera_offline: () => '摄像头离线，收不到画面',
 };
 

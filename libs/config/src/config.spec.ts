@@ -34,7 +34,17 @@ describe('camera config', () => {
       'camera_covered',
       'camera_blurred',
       'camera_frozen',
+      'camera_moved',
     ]);
+    expect(effectiveRules(cam).find((r) => r.type === 'camera_moved')).toMatchObject({ id: 'health.moved', enabled: true, minSimilarity: 0.6, seconds: 60, cooldownSeconds: 300 });
+  });
+
+  it('bounds camera_moved, naming the camera and the rule', () => {
+    for (const bad of [{ minSimilarity: 1.5 }, { seconds: 2 }]) {
+      const err = errorOf(() => parseCamera({ id: 'pond-1', url: 'rtsp://cam/main', rules: [{ id: 'moved', type: 'camera_moved', ...bad }] }));
+      expect(err.message).toContain("camera 'pond-1'");
+      expect(err.message).toContain(Object.keys(bad)[0]);
+    }
   });
 
   it('rejects unknown keys naming the camera and the zone', () => {

@@ -31,6 +31,7 @@ export function effectiveRules(camera: CameraConfig): RuleConfig[] {
     { id: 'health.covered', type: 'camera_covered' },
     { id: 'health.blurred', type: 'camera_blurred' },
     { id: 'health.frozen', type: 'camera_frozen' },
+    { id: 'health.moved', type: 'camera_moved' },
   );
   return rules.map((r) => ruleSchema.parse(r));
 }

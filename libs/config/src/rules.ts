@@ -147,6 +147,25 @@ export const frozenRuleSchema = z.strictObject({
   seconds: z.number().min(1).max(3600).default(6).describe('how long the picture must stay identical'),
 });
 
+export const movedRuleSchema = z.strictObject({
+  ...healthCommon,
+  type: z.literal('camera_moved'),
+  minSimilarity: z
+    .number()
+    .min(-1)
+    .max(1)
+    .default(0.6)
+    .describe(
+      "correlation (−1 – 1) of the picture's coarse layout with the camera's learned view below which the view counts as changed — turned, tilted, zoomed or knocked away from the view its zones were drawn on; measured here: 0.83–1.00 with people, a crowd, a night sea; 0.38 for the same scene shifted by 30 % (docs/rules.md)",
+    ),
+  seconds: z
+    .number()
+    .min(5)
+    .max(3600)
+    .default(60)
+    .describe('how long the view must stay changed (people and vehicles passing in front of the lens come and go)'),
+});
+
 export const ruleSchema = z.discriminatedUnion('type', [
   zoneEnterRuleSchema,
   dwellRuleSchema,
@@ -156,6 +175,7 @@ export const ruleSchema = z.discriminatedUnion('type', [
   coveredRuleSchema,
   blurredRuleSchema,
   frozenRuleSchema,
+  movedRuleSchema,
 ]);
 
 export type RuleConfig = z.infer<typeof ruleSchema>;
@@ -167,3 +187,4 @@ export type LineCrossRule = z.infer<typeof lineCrossRuleSchema>;
 export type CoveredRule = z.infer<typeof coveredRuleSchema>;
 export type BlurredRule = z.infer<typeof blurredRuleSchema>;
 export type FrozenRule = z.infer<typeof frozenRuleSchema>;
+export type MovedRule = z.infer<typeof movedRuleSchema>;

@@ -12,6 +12,7 @@ export type RuleType =
   | 'camera_covered'
   | 'camera_blurred'
   | 'camera_frozen'
+  | 'camera_moved'
   | 'camera_offline';
 
 /** One object drawn on an alert's snapshot. */

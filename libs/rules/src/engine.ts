@@ -8,6 +8,7 @@ import { CrowdEvaluator } from './crowd';
 import { HealthEvaluator, isHealthRule, LUMA_RECOVERY_MARGIN, SHARPNESS_DETAIL_FACTOR, type HealthFrame } from './health';
 import { LineCrossEvaluator } from './line-cross';
 import { PresenceEvaluator } from './presence';
+import { drawingKey, NO_VIEW_READING, SceneView, type SceneViewJSON } from './scene-view';
 import type { RuleContext, RuleEvaluator } from './rule';
 import { localClock, scheduleActive } from './schedule';
 import type { RuleEvaluationInput, RuleEvent } from './types';
@@ -25,6 +26,8 @@ export interface RuleEngineStateJSON {
   lastCapturedAt: number | null;
   alerts: AlertBookJSON;
   baseline: SharpnessBaselineJSON;
+  /** The camera's learned view (camera_moved); absent in states saved before it existed. */
+  view?: SceneViewJSON;
   /** Per rule id: its type (state of a rule whose type changed is dropped) and its state. */
   rules: Record<string, { type: RuleConfig['type']; state: unknown }>;
 }
@@ -36,13 +39,15 @@ export class CameraRuleEngine {
   private readonly evaluators: RuleEvaluator[];
   private readonly book: AlertBook;
   private readonly baseline = new SharpnessBaseline();
+  private readonly view: SceneView;
   private frame: HealthFrame;
   private lastCapturedAt: number | null = null;
 
   constructor(private readonly camera: CameraConfig) {
     this.cameraId = camera.id;
     this.book = new AlertBook(camera.id);
-    this.frame = { baseline: this.baseline, dark: false, coveredLike: false };
+    this.view = new SceneView(drawingKey({ zones: camera.zones, lines: camera.lines }));
+    this.frame = { baseline: this.baseline, dark: false, coveredLike: false, view: NO_VIEW_READING };
     this.rules = effectiveRules(camera).filter((r) => r.enabled);
     this.evaluators = this.rules.map((rule) => this.evaluatorFor(rule));
   }
@@ -55,6 +60,7 @@ export class CameraRuleEngine {
     engine.lastCapturedAt = state.lastCapturedAt;
     engine.book.load(state.alerts);
     engine.baseline.load(state.baseline);
+    engine.view.load(state.view);
     for (const e of engine.evaluators) {
       const saved = state.rules[e.rule.id];
       if (saved && saved.type === e.rule.type) e.load(saved.state);
@@ -75,7 +81,9 @@ export class CameraRuleEngine {
     const clock = localClock(this.camera.timezone, now);
     const q = input.quality;
     const dark = q ? q.meanLuma <= this.darkLuma() : false;
-    this.frame = { baseline: this.baseline, dark, coveredLike: dark && q !== undefined && q.sharpness <= this.featurelessSharpness() };
+    const coveredLike = dark && q !== undefined && q.sharpness <= this.featurelessSharpness();
+    const view = q ? this.view.read(q.layout, q.chroma) : NO_VIEW_READING;
+    this.frame = { baseline: this.baseline, dark, coveredLike, view };
     for (const e of this.evaluators) {
       const ctx: RuleContext = {
         now,
@@ -88,7 +96,10 @@ export class CameraRuleEngine {
       };
       e.step(ctx);
     }
-    if (input.quality && !this.frame.dark && this.healthy()) this.baseline.learn(now, input.quality.sharpness);
+    if (q && !this.frame.dark && this.healthy()) this.baseline.learn(now, q.sharpness);
+    // The moved rule's own alarm does not stop the view learning: after warm-up only frames like the
+    // view teach it, and a view learned anew (zones redrawn) must be able to end that alarm.
+    if (q && !coveredLike && this.healthy('camera_moved')) this.view.learn(now, q.layout, q.chroma, view);
     this.book.prune(now, new Set(input.removed.map((t) => t.trackId)));
     return this.book.drain();
   }
@@ -110,6 +121,7 @@ export class CameraRuleEngine {
       lastCapturedAt: this.lastCapturedAt,
       alerts: this.book.toJSON(),
       baseline: this.baseline.toJSON(),
+      view: this.view.toJSON(),
       rules,
     };
   }
@@ -134,9 +146,9 @@ export class CameraRuleEngine {
     }
   }
 
-  /** No health rule finds the current frame bad or is active: the frame may teach the baseline. */
-  private healthy(): boolean {
-    return this.evaluators.every((e) => !(e instanceof HealthEvaluator) || (!e.busy() && e.lastVerdict !== 'bad'));
+  /** No health rule (but those of type `except`) finds the current frame bad or is active: the frame may teach the baselines. */
+  private healthy(except?: RuleConfig['type']): boolean {
+    return this.evaluators.every((e) => !(e instanceof HealthEvaluator) || e.rule.type === except || (!e.busy() && e.lastVerdict !== 'bad'));
   }
 
   private featurelessSharpness(): number {

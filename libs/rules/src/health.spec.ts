@@ -175,3 +175,42 @@ describe('camera health', () => {
     expect(r.events).toHaveLength(1);
   });
 });
+
+describe('camera_moved', () => {
+  const N = 24;
+  const view = (shift = 0) => Float32Array.from({ length: N }, (_, i) => 40 + (((i + shift) * 37) % 100));
+  const seen = (layout: Float32Array, chroma = 30): FrameQualitySample => ({ meanLuma: 120, sharpness: 10, difference: 5, layout, chroma });
+
+  it('reports a view that stays changed for `seconds`, ignores the infrared switch, and ends when the view is back', () => {
+    const r = new Run(new CameraRuleEngine(healthCamera([{ id: 'mov', type: 'camera_moved', seconds: 20 }])));
+    r.span(T0, T0 + 30_000, 1000, () => [], () => seen(view()));
+    // Night: the camera switches to infrared grey with another look — a new mode to learn, not a move.
+    r.span(T0 + 30_000, T0 + 90_000, 1000, () => [], () => seen(view(11), 1));
+    expect(r.events).toEqual([]);
+    // Day again, but the camera was knocked away: 19 s is not enough, 20 s is.
+    r.span(T0 + 90_000, T0 + 110_000, 1000, () => [], () => seen(view(7)));
+    expect(r.events).toEqual([]);
+    const [created] = r.at(T0 + 110_000, [], seen(view(7)));
+    expect(created).toMatchObject({ kind: 'created', rule: 'camera_moved', severity: 'major', startedAt: T0 + 90_000 });
+    expect(created.message).toMatch(/^camera view changed \(turned, tilted or knocked away\) for 20\.0 s: the picture's layout correlates -?0\.\d\d with the learned view \(changed below 0\.6\)/);
+    // Turned back: ends after 2 s of the old view.
+    r.span(T0 + 111_000, T0 + 113_000, 1000, () => [], () => seen(view()));
+    expect(r.of('ended')).toEqual([]);
+    expect(r.at(T0 + 113_000, [], seen(view()))).toMatchObject([{ kind: 'ended', alertId: created.alertId }]);
+  });
+
+  it('learns the view again when the zones are redrawn for it', () => {
+    const zones = (x: number) => [{ id: 'pond', type: 'water', polygon: [[x, 0.5], [0.9, 0.5], [0.9, 0.9], [x, 0.9]] }];
+    const rules = [{ id: 'mov', type: 'camera_moved', seconds: 10 }];
+    const engine = new CameraRuleEngine(testCamera({ zones: zones(0.1) as never, rules: rules as never }));
+    const r = new Run(engine);
+    r.span(T0, T0 + 20_000, 1000, () => [], () => seen(view()));
+    r.span(T0 + 20_000, T0 + 40_000, 1000, () => [], () => seen(view(7)));
+    expect(r.of('created')).toHaveLength(1);
+    const redrawn = CameraRuleEngine.fromJSON(testCamera({ zones: zones(0.2) as never, rules: rules as never }), JSON.parse(JSON.stringify(engine.toJSON())));
+    const r2 = new Run(redrawn);
+    r2.span(T0 + 40_000, T0 + 60_000, 1000, () => [], () => seen(view(7)));
+    expect(r2.of('ended')).toHaveLength(1); // the new view is the view now
+    expect(r2.of('created')).toEqual([]);
+  });
+});

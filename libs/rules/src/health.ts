@@ -1,12 +1,14 @@
 // Camera health rules on the frame-quality metrics: covered/dark lens (mean luma), blurred lens
-// (sharpness against the camera's learned baseline), frozen picture (frame difference). Each is a
+// (sharpness against the camera's learned baseline), frozen picture (frame difference), moved camera
+// (the picture's layout against the camera's learned view, scene-view.ts). Each is a
 // Hold with value hysteresis — the picture must clearly recover (a margin past the threshold), for
 // min(seconds, 2 s) and two frames in a row, before the alert ends.
-import type { BlurredRule, CoveredRule, FrozenRule } from '@xl/config';
+import type { BlurredRule, CoveredRule, FrozenRule, MovedRule } from '@xl/config';
 import { subjectKey } from './alert-book';
 import { Hold, type HoldJSON, type Verdict } from './hold';
 import { endIfUnscheduled, raise, ruleFields, seconds, type RuleContext, type RuleEvaluator } from './rule';
 import type { SharpnessBaseline } from './baseline';
+import type { ViewReading } from './scene-view';
 import type { FrameQualitySample } from './types';
 
 /** Luma levels above maxLuma at which a covered/dark picture counts as recovered. */
@@ -20,7 +22,7 @@ export const FROZEN_HOT_AFTER_MS = 3000;
 /** Longest time a recovered picture must last before a health alert ends. */
 export const HEALTH_END_MAX_MS = 2000;
 
-type HealthRule = CoveredRule | BlurredRule | FrozenRule;
+type HealthRule = CoveredRule | BlurredRule | FrozenRule | MovedRule;
 
 /** Shared by the health rules of one camera within a frame. */
 export interface HealthFrame {
@@ -29,7 +31,12 @@ export interface HealthFrame {
   dark: boolean;
   /** Dark and featureless like a covered lens: camera_covered reports it, frozen waits. A night scene is dark but not this. */
   coveredLike: boolean;
+  /** The frame against the camera's learned view. */
+  view: ViewReading;
 }
+
+/** A moved camera's view counts as back once its similarity regains at least this much of the way from minSimilarity to 1. */
+export const VIEW_RECOVERY_FRACTION = 0.5;
 
 /** Sharpness above this multiple of maxSharpness counts as a picture with detail again. */
 export const SHARPNESS_DETAIL_FACTOR = 2;
@@ -130,6 +137,16 @@ export class HealthEvaluator implements RuleEvaluator {
         const verdict = q.sharpness < limit ? 'bad' : q.sharpness >= recovered ? 'good' : 'neutral';
         return { verdict, detail: `sharpness ${q.sharpness.toFixed(2)} vs baseline ${base.toFixed(2)} (blurred below ${limit.toFixed(2)})` };
       }
+      case 'camera_moved': {
+        const { view, coveredLike } = this.frame();
+        // A covered lens has no layout worth comparing: camera_covered reports it.
+        if (coveredLike) return { verdict: 'unknown', detail: 'picture covered or featureless' };
+        if (view.similarity === null) return { verdict: 'unknown', detail: view.learning ? 'learning the view' : 'no picture layout' };
+        const r = view.similarity;
+        const recovered = rule.minSimilarity + (1 - rule.minSimilarity) * VIEW_RECOVERY_FRACTION;
+        const verdict = r < rule.minSimilarity ? 'bad' : r >= recovered ? 'good' : 'neutral';
+        return { verdict, detail: `the picture's layout correlates ${r.toFixed(2)} with the learned view (changed below ${rule.minSimilarity}); check that the zones still lie where they were drawn` };
+      }
       case 'camera_frozen': {
         if (q.difference === null) return { verdict: 'unknown', detail: 'no previous frame' };
         // A covered lens shows an unchanging dark picture too: that is camera_covered's to report.
@@ -148,9 +165,11 @@ function describe(rule: HealthRule): string {
       return 'camera picture blurred';
     case 'camera_frozen':
       return 'camera picture frozen';
+    case 'camera_moved':
+      return 'camera view changed (turned, tilted or knocked away)';
   }
 }
 
 export function isHealthRule(rule: { type: string }): rule is HealthRule {
-  return rule.type === 'camera_covered' || rule.type === 'camera_blurred' || rule.type === 'camera_frozen';
+  return rule.type === 'camera_covered' || rule.type === 'camera_blurred' || rule.type === 'camera_frozen' || rule.type === 'camera_moved';
 }

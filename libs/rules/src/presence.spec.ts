@@ -151,7 +151,7 @@ describe('zone_enter', () => {
   it('uses the zone-type defaults and severity overrides', () => {
     const noFishing = { id: 'reach', type: 'no_fishing' as const, polygon: water.polygon };
     const engine = new CameraRuleEngine(testCamera({ zones: [noFishing] }));
-    expect(engine.rules.map((r) => r.id)).toEqual(['reach.boat', 'health.covered', 'health.blurred', 'health.frozen']);
+    expect(engine.rules.map((r) => r.id)).toEqual(['reach.boat', 'health.covered', 'health.blurred', 'health.frozen', 'health.moved']);
     const run = new Run(engine);
     run.span(T0, T0 + 1500, 500, () => [{ id: 1, box: footBox(0.5, 0.65, 0.1), label: 'boat', score: 0.25 }]);
     expect(run.of('created')).toMatchObject([{ rule: 'zone_enter', severity: 'warning', message: "boat in zone 'reach'" }]);

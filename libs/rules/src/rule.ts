@@ -41,6 +41,7 @@ export function severityOf(rule: RuleConfig, zone?: ZoneConfig): Severity {
       return zone?.type === 'water' ? 'major' : 'warning';
     case 'camera_covered':
     case 'camera_frozen':
+    case 'camera_moved':
       return 'major';
     case 'crowd':
     case 'line_cross':

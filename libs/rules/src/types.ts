@@ -9,6 +9,10 @@ export interface FrameQualitySample {
   sharpness: number;
   /** Mean absolute difference to the previous analysed frame; null when unknown (no previous frame). */
   difference: number | null;
+  /** Coarse block means of the picture (@xl/vision sceneLayout, NaN where masked), for camera_moved. */
+  layout?: ArrayLike<number>;
+  /** Mean colour spread (@xl/vision meanChroma): ≈ 0 for an infrared night picture. */
+  chroma?: number;
 }
 
 export interface RuleEvaluationInput {

@@ -3,3 +3,4 @@ export { rasterizeMask } from './mask';
 export { bgrToNchw } from './tensor';
 export { createQualityGrid, createGreyBuffer, bgrToGreyGrid, measureFrameQuality, type QualityGrid, type FrameQuality } from './quality';
 export { MotionDetector, type MotionDetectorOptions } from './motion';
+export { sceneLayout, layoutCorrelation, meanChroma, LAYOUT_BLOCK, MIN_LAYOUT_BLOCKS, MIN_LAYOUT_SPREAD } from './scene';

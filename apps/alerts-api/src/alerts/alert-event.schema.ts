@@ -18,7 +18,7 @@ export const alertEventSchema = z.object({
   kind: z.enum(['created', 'updated']),
   cameraId: z.string().min(1).max(64),
   ruleId: z.string().min(1).max(128),
-  rule: z.enum(['zone_enter', 'dwell', 'vanish_in_water', 'crowd', 'line_cross', 'camera_covered', 'camera_blurred', 'camera_frozen', 'camera_offline']),
+  rule: z.enum(['zone_enter', 'dwell', 'vanish_in_water', 'crowd', 'line_cross', 'camera_covered', 'camera_blurred', 'camera_frozen', 'camera_moved', 'camera_offline']),
   severity: z.enum(['info', 'warning', 'major', 'critical']),
   zoneId: z.string().min(1).max(64).optional(),
   trackId: z.number().int().optional(),

@@ -20,7 +20,7 @@ import { existingSnapshot, resolveInside } from './snapshots';
 export type IntakeOutcome = 'created' | 'updated' | 'duplicate' | 'suppressed';
 
 /** Alerts about the camera itself, which a maintenance window holds back; never the safety rules. */
-export const CAMERA_HEALTH_RULES: ReadonlySet<string> = new Set(['camera_offline', 'camera_frozen', 'camera_covered', 'camera_blurred']);
+export const CAMERA_HEALTH_RULES: ReadonlySet<string> = new Set(['camera_offline', 'camera_frozen', 'camera_covered', 'camera_blurred', 'camera_moved']);
 
 interface Effect {
   outcome: IntakeOutcome;

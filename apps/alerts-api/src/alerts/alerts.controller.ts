@@ -12,7 +12,7 @@ import { AlertBulkService, BULK_MAX_ALERTS } from './alert-bulk.service';
 import { AlertsService, decodeCursor } from './alerts.service';
 import { snapshotContentType } from './snapshots';
 
-const RULES = ['zone_enter', 'dwell', 'vanish_in_water', 'crowd', 'line_cross', 'camera_covered', 'camera_blurred', 'camera_frozen', 'camera_offline'] as const;
+const RULES = ['zone_enter', 'dwell', 'vanish_in_water', 'crowd', 'line_cross', 'camera_covered', 'camera_blurred', 'camera_frozen', 'camera_moved', 'camera_offline'] as const;
 const SEVERITIES = ['info', 'warning', 'major', 'critical'] as const;
 const STATES = ['open', 'acknowledged', 'dispatched', 'resolved'] as const;
 

@@ -2,7 +2,7 @@ import type { Detection, DifferenceSample, Letterbox } from '@xl/contracts';
 import type { Detector } from '@xl/detection';
 import { CameraRuleEngine, type RuleEngineStateJSON, type RuleEvent } from '@xl/rules';
 import { ByteTracker, type Track, type TrackerOptions, type TrackerStateJSON } from '@xl/tracking';
-import { createGreyBuffer, measureFrameQuality, type FrameQuality } from '@xl/vision';
+import { createGreyBuffer, meanChroma, measureFrameQuality, sceneLayout, type FrameQuality } from '@xl/vision';
 import type { CameraRuntime } from './camera-runtime';
 
 /** One frame to analyse: letterboxed bgr24 pixels and where they came from. */
@@ -24,6 +24,9 @@ export interface AnalysisFrame {
   earlierDifferences?: readonly DifferenceSample[];
 }
 
+/** The frame's picture metrics as the rules take them: FrameQuality plus the view's layout and colour. */
+export type AnalysisQuality = FrameQuality & { layout?: Float32Array; chroma?: number };
+
 /** Per-camera state carried from frame to frame (stored in Redis by the worker, in memory by replay). */
 export interface AnalysisState {
   capturedAt: number;
@@ -38,7 +41,7 @@ export interface AnalysisResult {
   detections: Detection[];
   tracks: Track[];
   events: RuleEvent[];
-  quality: FrameQuality;
+  quality: AnalysisQuality;
   /**
    * True while the camera tracks an object some rule watches (class and minimum score) or a rule is
    * timing something (a vanish countdown, a crowd hold, a health check): ingest must then send every
@@ -69,7 +72,7 @@ export class FrameAnalyzer {
     private readonly qualityIntervalMs = QUALITY_INTERVAL_MS,
   ) {}
 
-  private measure(frame: AnalysisFrame, runtime: CameraRuntime): FrameQuality {
+  private measure(frame: AnalysisFrame, runtime: CameraRuntime): AnalysisQuality {
     const grid = runtime.qualityGrid(frame.width, frame.height, frame.letterbox);
     const last = runtime.lastQuality;
     if (last?.grid === grid && frame.capturedAt >= last.capturedAt && frame.capturedAt - last.capturedAt < this.qualityIntervalMs) {
@@ -78,7 +81,13 @@ export class FrameAnalyzer {
     const cells = grid.width * grid.height;
     let grey = this.greyBuffers.get(cells);
     if (!grey) this.greyBuffers.set(cells, (grey = createGreyBuffer(grid)));
-    const quality: FrameQuality = { ...measureFrameQuality(frame.data, grid, grey, null), difference: frame.difference };
+    const quality: AnalysisQuality = {
+      ...measureFrameQuality(frame.data, grid, grey, null),
+      difference: frame.difference,
+      // For camera_moved: the picture's coarse layout and whether it is colour or infrared grey (~0.1 ms).
+      layout: sceneLayout(grey, grid),
+      chroma: meanChroma(frame.data, grid),
+    };
     runtime.lastQuality = { grid, capturedAt: frame.capturedAt, quality };
     return quality;
   }

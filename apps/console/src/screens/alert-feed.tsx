@@ -7,7 +7,7 @@ import type { Camera, Region } from '../types';
 import { formatTime, fromLocalInput } from '../format';
 import { BulkActions } from './bulk-actions';
 
-const RULES = ['zone_enter', 'dwell', 'vanish_in_water', 'crowd', 'line_cross', 'camera_covered', 'camera_blurred', 'camera_frozen', 'camera_offline'];
+const RULES = ['zone_enter', 'dwell', 'vanish_in_water', 'crowd', 'line_cross', 'camera_covered', 'camera_blurred', 'camera_frozen', 'camera_moved', 'camera_offline'];
 const STATES = ['open', 'acknowledged', 'dispatched', 'resolved'];
 
 interface Filters {

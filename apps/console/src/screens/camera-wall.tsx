@@ -8,13 +8,14 @@ import { MaintenanceControl } from './maintenance-control';
 
 const FRAME_REFRESH_MS = 10_000;
 
-/** What the wall shows for a camera: offline (with the ingest's reason), or frozen / covered from open alerts. */
-export function cameraCondition(camera: Camera, alerts: Iterable<Alert>): { key: 'online' | 'offline' | 'frozen' | 'covered' | 'unknown'; reason?: string } {
+/** What the wall shows for a camera: offline (with the ingest's reason), or frozen / covered / moved from open alerts. */
+export function cameraCondition(camera: Camera, alerts: Iterable<Alert>): { key: 'online' | 'offline' | 'frozen' | 'covered' | 'moved' | 'unknown'; reason?: string } {
   if (camera.status?.status === 'offline') return { key: 'offline', reason: camera.status.reason ?? undefined };
   for (const a of alerts) {
     if (a.cameraId !== camera.id || a.state === 'resolved') continue;
     if (a.rule === 'camera_frozen') return { key: 'frozen' };
     if (a.rule === 'camera_covered') return { key: 'covered' };
+    if (a.rule === 'camera_moved') return { key: 'moved' };
   }
   return camera.status ? { key: 'online' } : { key: 'unknown' };
 }

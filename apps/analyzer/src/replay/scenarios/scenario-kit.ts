@@ -22,9 +22,11 @@ export function scenarioFiles(name: string): { clip: string; truth: Truth } | nu
   return { clip, truth: JSON.parse(readFileSync(truthFile, 'utf8')) as Truth };
 }
 
-export function scenarioCamera(name: string, truth: Truth): CameraConfig {
+/** `rules`: explicit rules instead of the defaults of the zones (effectiveRules). */
+export function scenarioCamera(name: string, truth: Truth, rules?: unknown[]): CameraConfig {
   return parseCamera({
     id: name,
+    ...(rules ? { rules } : {}),
     url: 'rtsp://127.0.0.1/replay',
     fps: SCENARIO_FPS,
     masks: truth.osd_regions.map(([x0, y0, x1, y1]) => [
@@ -42,15 +44,18 @@ export function scenarioDetector(): Promise<Detector> {
   return createPoolDetector(model, { size: 1, scoreThreshold: 0.1 });
 }
 
-/** All events of a replay of the clip (created, updated, ended). */
-export async function replayScenario(name: string, detector: Detector): Promise<ReplayEvent[] | null> {
+/**
+ * All events of a replay of the clip (created, updated, ended). `clip` replaces the scenario's video
+ * (a variant made from it, with the same truth); `rules` its default rules.
+ */
+export async function replayScenario(name: string, detector: Detector, options: { clip?: string; rules?: unknown[] } = {}): Promise<ReplayEvent[] | null> {
   const files = scenarioFiles(name);
   if (!files) return null;
   const events: ReplayEvent[] = [];
-  const camera = scenarioCamera(name, files.truth);
+  const camera = scenarioCamera(name, files.truth, options.rules);
   // A fixed summer afternoon, so schedules (none by default) and logs are reproducible.
   const startAt = Date.parse('2026-07-15T15:00:00+08:00');
-  for await (const e of replayClip({ clip: files.clip, camera, detector, startAt, inputWidth: 416, inputHeight: 416 })) events.push(e);
+  for await (const e of replayClip({ clip: options.clip ?? files.clip, camera, detector, startAt, inputWidth: 416, inputHeight: 416 })) events.push(e);
   return events;
 }
 

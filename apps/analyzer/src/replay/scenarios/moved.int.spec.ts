@@ -1,0 +1,59 @@
+// A camera turned away from its view (camera_moved): the storefront clip with its view shifted by
+// 30 % for 25 s, then back; and the scenario clips with people, a crowd, a night sea and a covered
+// lens, which must never count as a moved camera (the rule's time cut to 5 s to make that strict).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Detector } from '@xl/detection';
+import { sharedPath } from '@xl/testing';
+import { created, describeEvents, replayScenario, scenarioDetector } from './scenario-kit';
+
+let detector: Detector;
+let dir: string;
+beforeAll(async () => {
+  detector = await scenarioDetector();
+  dir = mkdtempSync(path.join(tmpdir(), 'xl-moved-'));
+});
+afterAll(async () => {
+  await detector?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const movedRules = (seconds: number) => [
+  { id: 'health.moved', type: 'camera_moved', seconds },
+  { id: 'health.covered', type: 'camera_covered' },
+];
+
+it('reports a view shifted by 30 % within 4 s of its 10 s and ends it within 3 s of the view coming back', async () => {
+  const source = sharedPath('media/clips/static_sub.mp4');
+  if (!source) return console.warn('skipped: static_sub not in ../shared');
+  // 0–20 s as filmed, 20–45 s the camera turned (a crop of the right part, scaled back), 45–65 s as filmed.
+  const clip = path.join(dir, 'static-moved_sub.mp4');
+  const shifted = 'crop=iw*0.7:ih*0.7:iw*0.3:ih*0.15,scale=640:360,setsar=1';
+  execFileSync('ffmpeg', [
+    '-v', 'error', '-y', '-stream_loop', '1', '-i', source,
+    '-filter_complex',
+    `[0]split=3[a][b][c];[a]trim=0:20,setpts=PTS-STARTPTS[a1];[b]trim=20:45,setpts=PTS-STARTPTS,${shifted}[b1];[c]trim=45:65,setpts=PTS-STARTPTS[c1];[a1][b1][c1]concat=n=3:v=1[v]`,
+    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-bf', '0', '-pix_fmt', 'yuv420p', clip,
+  ]);
+  const events = await replayScenario('static_sub', detector, { clip, rules: movedRules(10) });
+  if (!events) return;
+  const info = describeEvents(events);
+  const moved = events.filter((e) => e.event.rule === 'camera_moved');
+  expect({ kinds: moved.map((e) => e.event.kind), info }).toEqual({ kinds: ['created', 'ended'], info });
+  expect(moved[0].t).toBeGreaterThanOrEqual(30);
+  expect(moved[0].t).toBeLessThanOrEqual(34);
+  expect(moved[0].event.message).toMatch(/camera view changed .* for 1\d\.\d s: the picture's layout correlates 0\.\d\d with the learned view \(changed below 0\.6\)/);
+  expect(moved[1].t).toBeGreaterThanOrEqual(45);
+  expect(moved[1].t).toBeLessThanOrEqual(48);
+  expect(created(events).filter((e) => e.event.rule !== 'camera_moved')).toHaveLength(0);
+});
+
+describe.each(['drowning_sub', 'crowd_sub', 'safe-waterside_sub', 'night-boat_sub', 'tamper-cover_sub'])('replay %s', (name) => {
+  it('never takes people, a crowd, a dark sea or a covered lens for a moved camera', async () => {
+    const events = await replayScenario(name, detector, { rules: movedRules(5) });
+    if (!events) return console.warn(`skipped: ${name} not in ../shared`);
+    expect(describeEvents(created(events, 'camera_moved'))).toBe('');
+  });
+});
