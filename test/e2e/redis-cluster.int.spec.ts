@@ -1,8 +1,9 @@
-// The whole pipeline on a Redis Cluster (three masters, private to this test): RTSP cameras → ingest
-// → analyzer → alerts-api → an operator's WebSocket, every app given REDIS_CLUSTER_NODES. The
-// drowning camera must raise zone_enter and then vanish_in_water with snapshots, the static camera
-// nothing, and the keys must really be spread over the shards (a cluster that put everything on one
-// node would prove nothing).
+// The whole pipeline on a Redis Cluster (three masters with a replica each, private to this test):
+// RTSP cameras → ingest → analyzer → alerts-api → an operator's WebSocket, every app given
+// REDIS_CLUSTER_NODES. The drowning camera must raise zone_enter and then vanish_in_water with
+// snapshots, the static camera nothing, and the keys must really be spread over the shards (a
+// cluster that put everything on one node would prove nothing). Then the master holding the queues
+// is killed: its replica takes over and the next drowning must still reach the operator.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +32,7 @@ describeWithShared([DROWNING, STATIC])('pipeline on a Redis Cluster', () => {
 
   it('raises the drowning alerts through three shards, nothing for the static camera, and spreads the keys', async () => {
     mkdirSync(path.join(dir, 'redis'));
-    cluster = await startRedisCluster(path.join(dir, 'redis'), 3);
+    cluster = await startRedisCluster(path.join(dir, 'redis'), 3, { replicas: 1 });
     const cams = await simulator.start([
       { id: 'drowning', clip: sharedPath(DROWNING)! },
       { id: 'street', clip: sharedPath(STATIC)! },
@@ -66,5 +67,24 @@ describeWithShared([DROWNING, STATIC])('pipeline on a Redis Cluster', () => {
     const sizes = await Promise.all(cluster.servers.map(async (s) => Number((await s.command('DBSIZE')).slice(1))));
     console.log(`redis-cluster figures: ${JSON.stringify({ keysPerShard: sizes, enterAfterStartMs: enter.receivedAt - startedAt, vanishAfterStartMs: vanish.receivedAt - startedAt })}`);
     expect(sizes.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('carries on when the master holding the queues dies: its replica takes over, the next drowning still arrives', async () => {
+    expect(pipeline).toBeDefined();
+    const firstEnter = watcher.events.find((e) => e.type === 'alert.created' && e.data?.rule === 'zone_enter')!;
+    const queues = await cluster.masterOf('{xlc}');
+    const killedAt = Date.now();
+    await queues.kill();
+    const promoted = await cluster.waitForMaster('{xlc}', 30_000);
+    const promotedMs = Date.now() - killedAt;
+    expect(promoted.port).not.toBe(queues.port);
+    // The clip loops every 30 s: a new person walks into the sea, a new alert (a new track).
+    const next = await watcher.waitFor(
+      'a drowning zone_enter after the failover',
+      () => watcher.events.find((e) => e.type === 'alert.created' && e.data?.cameraId === 'drowning' && e.data?.rule === 'zone_enter' && e.data?.id !== firstEnter.data!.id && e.receivedAt > killedAt),
+      90_000,
+    );
+    for (const app of pipeline.apps) expect([app.name, app.child.exitCode, app.child.signalCode]).toEqual([app.name, null, null]);
+    console.log(`redis-cluster failover figures: ${JSON.stringify({ promotedMs, nextAlertAfterKillMs: next.receivedAt - killedAt })}`);
   });
 });
