@@ -3,7 +3,8 @@
 // REDIS_CLUSTER_NODES. The drowning camera must raise zone_enter and then vanish_in_water with
 // snapshots, the static camera nothing, and the keys must really be spread over the shards (a
 // cluster that put everything on one node would prove nothing). Then the master holding the queues
-// is killed: its replica takes over and the next drowning must still reach the operator.
+// is killed, then the one holding the drowning camera's keys: each time a replica takes over and the
+// next drowning must still reach the operator.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,6 +86,22 @@ describeWithShared([DROWNING, STATIC])('pipeline on a Redis Cluster', () => {
       90_000,
     );
     for (const app of pipeline.apps) expect([app.name, app.child.exitCode, app.child.signalCode]).toEqual([app.name, null, null]);
-    console.log(`redis-cluster failover figures: ${JSON.stringify({ promotedMs, nextAlertAfterKillMs: next.receivedAt - killedAt })}`);
+
+    // Then the master holding the drowning camera's own keys (frames, in-flight gate, lease, state).
+    const cameraMaster = await cluster.masterOf('{drowning}');
+    const secondKillAt = Date.now();
+    await cameraMaster.kill();
+    const cameraPromoted = await cluster.waitForMaster('{drowning}', 30_000);
+    const cameraPromotedMs = Date.now() - secondKillAt;
+    expect(cameraPromoted.port).not.toBe(cameraMaster.port);
+    const after = await watcher.waitFor(
+      "a drowning zone_enter after the camera's shard failed over",
+      () => watcher.events.find((e) => e.type === 'alert.created' && e.data?.cameraId === 'drowning' && e.data?.rule === 'zone_enter' && e.receivedAt > secondKillAt),
+      90_000,
+    );
+    for (const app of pipeline.apps) expect([app.name, app.child.exitCode, app.child.signalCode]).toEqual([app.name, null, null]);
+    console.log(
+      `redis-cluster failover figures: ${JSON.stringify({ queues: { promotedMs, nextAlertAfterKillMs: next.receivedAt - killedAt }, camera: { sameMaster: cameraMaster === queues, promotedMs: cameraPromotedMs, nextAlertAfterKillMs: after.receivedAt - secondKillAt } })}; alerts created (id, ms after the first kill): ${JSON.stringify(watcher.events.filter((e) => e.type === 'alert.created').map((e) => [e.data?.id, e.receivedAt - killedAt]))}`,
+    );
   });
 });
