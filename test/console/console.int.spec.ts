@@ -289,6 +289,11 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await tile.getByTestId('live-toggle').click();
     for (let i = 0; i < 50 && isAlive(ffmpeg!.pid); i++) await page.waitForTimeout(100);
     expect(isAlive(ffmpeg!.pid)).toBe(false);
+
+    // An open camera_moved alert (the camera turned away from its pond) marks its tile.
+    await queue.add('alert', alertEvent('pond', { rule: 'camera_moved', ruleId: 'health.moved', zoneId: undefined, trackId: undefined, boxes: [], message: 'camera view changed' }));
+    await page.locator('[data-testid="camera-tile"][data-camera-id="pond"][data-condition="moved"]').waitFor({ timeout: 5000 });
+    expect(await tile.getByTestId('camera-status').textContent()).toBe('画面移位');
     await page.close();
   });
 
