@@ -1,6 +1,7 @@
 // A camera turned away from its view (camera_moved): the storefront clip with its view shifted by
-// 30 % for 25 s, then back; and the scenario clips with people, a crowd, a night sea and a covered
-// lens, which must never count as a moved camera (the rule's time cut to 5 s to make that strict).
+// 30 % for 25 s, then back; the storefront switching to infrared grey; and the scenario clips with
+// people, a crowd, a night sea and a covered lens — none of which may count as a moved camera (the
+// rule's time cut to 5 s to make that strict).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +49,25 @@ it('reports a view shifted by 30 % within 4 s of its 10 s and ends it within 3 s
   expect(moved[1].t).toBeGreaterThanOrEqual(45);
   expect(moved[1].t).toBeLessThanOrEqual(48);
   expect(created(events).filter((e) => e.event.rule !== 'camera_moved')).toHaveLength(0);
+});
+
+it('does not take the switch to infrared at night for a moved camera', async () => {
+  const source = sharedPath('media/clips/static_sub.mp4');
+  if (!source) return console.warn('skipped: static_sub not in ../shared');
+  // 0–20 s in colour; from 20 s grey, partly inverted and brighter towards the camera, as an infrared
+  // picture is (foliage bright, sky dark, the illuminator fading with distance): against the day's
+  // view it correlates −0.06–0.23 (a single view would call it moved), against its own 0.94–1.00.
+  // (With one view for both modes this test fails: camera_moved at 25 s.)
+  const clip = path.join(dir, 'static-infrared_sub.mp4');
+  const infrared = "format=yuv420p,geq=lum='clip((255-lum(X\\,Y))*(0.3+1.2*Y/H)\\,0\\,255)':cb=128:cr=128";
+  execFileSync('ffmpeg', [
+    '-v', 'error', '-y', '-i', source,
+    '-filter_complex', `[0]split=2[a][b];[a]trim=0:20,setpts=PTS-STARTPTS[a1];[b]trim=20:40,setpts=PTS-STARTPTS,${infrared}[b1];[a1][b1]concat=n=2:v=1[v]`,
+    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-bf', '0', '-pix_fmt', 'yuv420p', clip,
+  ]);
+  const events = await replayScenario('static_sub', detector, { clip, rules: movedRules(5) });
+  if (!events) return;
+  expect(describeEvents(created(events, 'camera_moved'))).toBe('');
 });
 
 describe.each(['drowning_sub', 'crowd_sub', 'safe-waterside_sub', 'night-boat_sub', 'tamper-cover_sub'])('replay %s', (name) => {
