@@ -360,9 +360,12 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
   });
 
   it('saves a polygon drawn in the zone editor; the API returns it and the analyzer configuration holds it', async () => {
+    // The camera turned away from its view: the editor says its zones may no longer fit.
+    await queue.add('alert', alertEvent('pond', { rule: 'camera_moved', ruleId: 'health.moved', zoneId: undefined, trackId: undefined, boxes: [], message: 'camera view changed' }));
     const page = await openAs('op', 'op-password-1');
     await page.goto(`${base}/console/cameras/pond/zones`);
     await page.getByTestId('zone-editor').waitFor();
+    await page.getByTestId('view-changed').filter({ hasText: '画面已移位' }).waitFor({ timeout: 5000 });
     await page.locator('.canvas-wrap img').waitFor({ timeout: 15_000 });
     await page.getByTestId('new-zone').click();
     const box = (await page.getByTestId('zone-canvas').boundingBox())!;

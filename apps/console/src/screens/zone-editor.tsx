@@ -14,7 +14,7 @@ const ZONE_TYPES: Zone['type'][] = ['water', 'no_fishing', 'crowd_area', 'generi
  * them to the API, which publishes the camera's configuration to the workers (no restart).
  */
 export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
-  const { api, t, tv } = useApp();
+  const { api, t, tv, feed } = useApp();
   const [camera, setCamera] = useState<Camera | null>(null);
   const [zones, setZones] = useState<Zone[]>([]);
   const [lines, setLines] = useState<Line[]>([]);
@@ -81,6 +81,12 @@ export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
   return (
     <section class="zones" data-testid="zone-editor">
       <h2>{t('zones.title', { camera: camera.name ?? camera.id })}</h2>
+      {[...feed.alerts.values()].some((a) => a.cameraId === cameraId && a.rule === 'camera_moved' && a.state !== 'resolved') && (
+        // The zones were drawn on another view: redrawing them here (on the latest frame) and saving makes this the camera's view.
+        <p class="warning" data-testid="view-changed">
+          {t('zones.viewChanged')}
+        </p>
+      )}
       <div class="toolbar">
         <select value={newType} onChange={(e) => setNewType((e.target as HTMLSelectElement).value as Zone['type'])} data-testid="new-zone-type">
           {ZONE_TYPES.map((z) => (
