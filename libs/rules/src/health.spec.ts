@@ -192,7 +192,7 @@ describe('camera_moved', () => {
     expect(r.events).toEqual([]);
     const [created] = r.at(T0 + 110_000, [], seen(view(7)));
     expect(created).toMatchObject({ kind: 'created', rule: 'camera_moved', severity: 'major', startedAt: T0 + 90_000 });
-    expect(created.message).toMatch(/^camera view changed \(turned, tilted or knocked away\) for 20\.0 s: the picture's layout correlates -?0\.\d\d with the learned view \(changed below 0\.6\)/);
+    expect(created.message).toMatch(/^camera view changed \(turned, tilted or knocked away: check that its zones still lie where they were drawn\) for 20\.0 s: the picture's layout correlates -?0\.\d\d with the learned view \(changed below 0\.6\)$/);
     // Turned back: ends after 2 s of the old view.
     r.span(T0 + 111_000, T0 + 113_000, 1000, () => [], () => seen(view()));
     expect(r.of('ended')).toEqual([]);

@@ -145,7 +145,7 @@ export class HealthEvaluator implements RuleEvaluator {
         const r = view.similarity;
         const recovered = rule.minSimilarity + (1 - rule.minSimilarity) * VIEW_RECOVERY_FRACTION;
         const verdict = r < rule.minSimilarity ? 'bad' : r >= recovered ? 'good' : 'neutral';
-        return { verdict, detail: `the picture's layout correlates ${r.toFixed(2)} with the learned view (changed below ${rule.minSimilarity}); check that the zones still lie where they were drawn` };
+        return { verdict, detail: `the picture's layout correlates ${r.toFixed(2)} with the learned view (changed below ${rule.minSimilarity})` };
       }
       case 'camera_frozen': {
         if (q.difference === null) return { verdict: 'unknown', detail: 'no previous frame' };
@@ -166,7 +166,7 @@ function describe(rule: HealthRule): string {
     case 'camera_frozen':
       return 'camera picture frozen';
     case 'camera_moved':
-      return 'camera view changed (turned, tilted or knocked away)';
+      return 'camera view changed (turned, tilted or knocked away: check that its zones still lie where they were drawn)';
   }
 }
 
