@@ -50,7 +50,7 @@ export class AlertBulkService {
 
   private async one(principal: Principal, id: string, action: BulkAction, input: BulkInput): Promise<BulkItemResult> {
     try {
-      const alert = await this.alerts.detail(principal, id);
+      const alert = await this.alerts.visible(principal, id);
       if (alert.severity === 'critical') {
         return { id, ok: false, status: 422, error: `alert '${id}' is critical (${alert.rule}): open it and handle it on its own, not in bulk` };
       }

@@ -140,7 +140,8 @@ export class AlertsService {
     return true;
   }
 
-  private async visible(principal: Principal, id: string): Promise<Alert> {
+  /** The alert if it exists and lies in the principal's scope; 404 otherwise (either way, the same answer). */
+  async visible(principal: Principal, id: string): Promise<Alert> {
     const alert = await this.alerts.get(id);
     if (!alert) throw new NotFoundException(`alert '${id}' not found`);
     await this.scope.assertCamera(principal, alert.cameraId, alert.regionId, `alert '${id}'`);
