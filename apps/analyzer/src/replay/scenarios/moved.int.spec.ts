@@ -21,23 +21,40 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+interface Segment {
+  /** Seconds of the source clip (played twice, so up to 80 s). */
+  from: number;
+  to: number;
+  /** ffmpeg filters applied to this segment only. */
+  filter?: string;
+}
+
+/** The storefront sub stream cut into `segments`, each filtered on its own, joined and encoded as a camera would (2 s GOP, no B-frames); null without ../shared. */
+function storefrontVariant(name: string, segments: Segment[]): string | null {
+  const source = sharedPath('media/clips/static_sub.mp4');
+  if (!source) return null;
+  const clip = path.join(dir, name);
+  const parts = segments.map((s, i) => `[s${i}]trim=${s.from}:${s.to},setpts=PTS-STARTPTS${s.filter ? `,${s.filter}` : ''}[o${i}]`);
+  const inputs = segments.map((_, i) => `[s${i}]`).join('');
+  const outputs = segments.map((_, i) => `[o${i}]`).join('');
+  const graph = `[0]split=${segments.length}${inputs};${parts.join(';')};${outputs}concat=n=${segments.length}:v=1[v]`;
+  execFileSync('ffmpeg', [
+    '-v', 'error', '-y', '-stream_loop', '1', '-i', source, '-filter_complex', graph,
+    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-bf', '0', '-pix_fmt', 'yuv420p', clip,
+  ]);
+  return clip;
+}
+
 const movedRules = (seconds: number) => [
   { id: 'health.moved', type: 'camera_moved', seconds },
   { id: 'health.covered', type: 'camera_covered' },
 ];
 
 it('reports a view shifted by 30 % within 4 s of its 10 s and ends it within 3 s of the view coming back', async () => {
-  const source = sharedPath('media/clips/static_sub.mp4');
-  if (!source) return console.warn('skipped: static_sub not in ../shared');
   // 0–20 s as filmed, 20–45 s the camera turned (a crop of the right part, scaled back), 45–65 s as filmed.
-  const clip = path.join(dir, 'static-moved_sub.mp4');
   const shifted = 'crop=iw*0.7:ih*0.7:iw*0.3:ih*0.15,scale=640:360,setsar=1';
-  execFileSync('ffmpeg', [
-    '-v', 'error', '-y', '-stream_loop', '1', '-i', source,
-    '-filter_complex',
-    `[0]split=3[a][b][c];[a]trim=0:20,setpts=PTS-STARTPTS[a1];[b]trim=20:45,setpts=PTS-STARTPTS,${shifted}[b1];[c]trim=45:65,setpts=PTS-STARTPTS[c1];[a1][b1][c1]concat=n=3:v=1[v]`,
-    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-bf', '0', '-pix_fmt', 'yuv420p', clip,
-  ]);
+  const clip = storefrontVariant('static-moved_sub.mp4', [{ from: 0, to: 20 }, { from: 20, to: 45, filter: shifted }, { from: 45, to: 65 }]);
+  if (!clip) return console.warn('skipped: static_sub not in ../shared');
   const events = await replayScenario('static_sub', detector, { clip, rules: movedRules(10) });
   if (!events) return;
   const info = describeEvents(events);
@@ -52,19 +69,13 @@ it('reports a view shifted by 30 % within 4 s of its 10 s and ends it within 3 s
 });
 
 it('does not take the switch to infrared at night for a moved camera', async () => {
-  const source = sharedPath('media/clips/static_sub.mp4');
-  if (!source) return console.warn('skipped: static_sub not in ../shared');
   // 0–20 s in colour; from 20 s grey, partly inverted and brighter towards the camera, as an infrared
   // picture is (foliage bright, sky dark, the illuminator fading with distance): against the day's
   // view it correlates −0.06–0.23 (a single view would call it moved), against its own 0.94–1.00.
   // (With one view for both modes this test fails: camera_moved at 25 s.)
-  const clip = path.join(dir, 'static-infrared_sub.mp4');
   const infrared = "format=yuv420p,geq=lum='clip((255-lum(X\\,Y))*(0.3+1.2*Y/H)\\,0\\,255)':cb=128:cr=128";
-  execFileSync('ffmpeg', [
-    '-v', 'error', '-y', '-i', source,
-    '-filter_complex', `[0]split=2[a][b];[a]trim=0:20,setpts=PTS-STARTPTS[a1];[b]trim=20:40,setpts=PTS-STARTPTS,${infrared}[b1];[a1][b1]concat=n=2:v=1[v]`,
-    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-bf', '0', '-pix_fmt', 'yuv420p', clip,
-  ]);
+  const clip = storefrontVariant('static-infrared_sub.mp4', [{ from: 0, to: 20 }, { from: 20, to: 40, filter: infrared }]);
+  if (!clip) return console.warn('skipped: static_sub not in ../shared');
   const events = await replayScenario('static_sub', detector, { clip, rules: movedRules(5) });
   if (!events) return;
   expect(describeEvents(created(events, 'camera_moved'))).toBe('');
