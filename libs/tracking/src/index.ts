@@ -1,6 +1,7 @@
 export { ByteTracker } from './tracker';
 export {
   DEFAULT_TRACKER_OPTIONS,
+  countedGapSeconds,
   type Track,
   type TrackState,
   type TrackerOptions,

@@ -130,6 +130,38 @@ describe('ByteTracker', () => {
     }
   });
 
+  it('does not count frames that never came as time unseen: a 4 s gap keeps the track, its id and its age', () => {
+    const tracker = new ByteTracker({ lostBufferSeconds: 2, maxCountedGapSeconds: 1.5 });
+    let t = T0;
+    let u = tracker.update([person(standing(0.5, 0.8))], t);
+    u = tracker.update([person(standing(0.5, 0.8))], (t += 500));
+    const id = u.tracks[0].trackId;
+    // No frames for 4 s (a Redis failover), then the person is still there.
+    u = tracker.update([person(standing(0.505, 0.8))], (t += 4000));
+    expect(u.removed).toEqual([]);
+    expect(u.tracks.map((k) => [k.trackId, k.state])).toEqual([[id, 'tracked']]);
+    // The same gap, and the person really gone: lost (1.5 s counted), removed once 2 s were observed.
+    u = tracker.update([], (t += 4000));
+    expect(u.tracks.map((k) => [k.trackId, k.state])).toEqual([[id, 'lost']]);
+    u = tracker.update([], (t += 500));
+    expect(byId(u, id)?.state).toBe('lost');
+    u = tracker.update([], (t += 500));
+    expect(u.removed.map((k) => k.trackId)).toEqual([id]);
+  });
+
+  it('continues a state saved before gaps were capped as if every step had counted', () => {
+    const tracker = new ByteTracker({ lostBufferSeconds: 2 });
+    tracker.update([person(standing(0.5, 0.8))], T0);
+    tracker.update([person(standing(0.5, 0.8))], T0 + 500);
+    tracker.update([], T0 + 1000);
+    const old = tracker.toJSON();
+    for (const k of old.tracks) delete k.unseenMs;
+    const restored = ByteTracker.fromJSON(JSON.parse(JSON.stringify(old)));
+    // 500 ms unseen before the save + 1000 + 600 now > 2 s: removed, as the old rule would have.
+    expect(restored.update([], T0 + 2000).removed).toHaveLength(0);
+    expect(restored.update([], T0 + 2600).removed).toHaveLength(1);
+  });
+
   it('keeps a track alive on low-score detections (second stage) but never starts one from them', () => {
     const tracker = new ByteTracker();
     let u = tracker.update([person(standing(0.4, 0.6), 0.8)], T0);
@@ -220,6 +252,7 @@ describe('ByteTracker', () => {
   });
 
   it('rejects frames from the past, bad options and foreign state', () => {
+    expect(() => new ByteTracker({ maxCountedGapSeconds: 0 })).toThrow(/maxCountedGapSeconds = 0 must be in 0.1..600/);
     const tracker = new ByteTracker();
     tracker.update([], T0);
     expect(() => tracker.update([], T0 - 1)).toThrow(/older than the previous/);

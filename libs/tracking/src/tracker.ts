@@ -4,7 +4,8 @@
 // hidden person keeps its track), then tentative tracks × the remaining high detections — with an
 // optimal (Hungarian) matcher. Differences from the paper: time is real (update(dets, tMs)), so the
 // lost buffer is seconds rather than frames; association is class-aware; a track's reported box is
-// its last detection (rules test zone membership on it), the Kalman box is only used to associate.
+// its last detection (rules test zone membership on it), the Kalman box is only used to associate;
+// only observed time ages a lost track (a gap between frames counts at most maxCountedGapSeconds).
 import type { Box, Detection } from '@xl/contracts';
 import { iou } from '@xl/geometry';
 import { FORBIDDEN, solveAssignment } from './hungarian';
@@ -31,6 +32,8 @@ interface InternalTrack {
   firstSeenAt: number;
   lastSeenAt: number;
   hits: number;
+  /** Time without a match since lastSeenAt, counting at most maxCountedGapSeconds of each step. */
+  unseenMs: number;
 }
 
 function checkOptions(o: TrackerOptions): TrackerOptions {
@@ -44,6 +47,9 @@ function checkOptions(o: TrackerOptions): TrackerOptions {
   }
   if (!(o.lostBufferSeconds >= 0 && o.lostBufferSeconds <= 600)) {
     throw new RangeError(`tracker option lostBufferSeconds = ${o.lostBufferSeconds} must be in 0..600`);
+  }
+  if (!(o.maxCountedGapSeconds >= 0.1 && o.maxCountedGapSeconds <= 600)) {
+    throw new RangeError(`tracker option maxCountedGapSeconds = ${o.maxCountedGapSeconds} must be in 0.1..600`);
   }
   return o;
 }
@@ -71,14 +77,18 @@ export class ByteTracker {
     if (this.lastUpdateAt !== null && tMs < this.lastUpdateAt) {
       throw new RangeError(`tracker: frame at ${tMs} is older than the previous one at ${this.lastUpdateAt}`);
     }
-    this.lastUpdateAt = tMs;
     const o = this.options;
+    const countedMs = this.lastUpdateAt === null ? 0 : Math.min(tMs - this.lastUpdateAt, o.maxCountedGapSeconds * 1000);
+    this.lastUpdateAt = tMs;
     const dets = detections.filter((d) => d.score >= o.lowScore && validBox(d.box));
     const high: number[] = [];
     const low: number[] = [];
     dets.forEach((d, i) => (d.score >= o.highScore ? high : low).push(i));
 
-    for (const t of this.tracks) this.predict(t, tMs);
+    for (const t of this.tracks) {
+      this.predict(t, tMs);
+      t.unseenMs += countedMs; // back to 0 when matched below
+    }
     const predicted = new Map<InternalTrack, Box>(this.tracks.map((t) => [t, kalmanBox(t.mean)]));
 
     // Stage 1: confirmed tracks (tracked and lost) × high-score detections.
@@ -101,7 +111,7 @@ export class ByteTracker {
     const bufferMs = o.lostBufferSeconds * 1000;
     this.tracks = this.tracks.filter((t) => {
       if (dead.has(t)) return false;
-      if (t.status === 'lost' && tMs - t.lastSeenAt > bufferMs) {
+      if (t.status === 'lost' && t.unseenMs > bufferMs) {
         removed.push(toTrack(t));
         return false;
       }
@@ -136,6 +146,7 @@ export class ByteTracker {
           firstSeenAt: t.firstSeenAt,
           lastSeenAt: t.lastSeenAt,
           hits: t.hits,
+          unseenMs: t.unseenMs,
         }),
       ),
     };
@@ -153,6 +164,8 @@ export class ByteTracker {
       }
       return {
         ...t,
+        // States saved before unseenMs existed counted all time since the last sighting.
+        unseenMs: t.unseenMs ?? (state.lastUpdateAt === null ? 0 : state.lastUpdateAt - t.lastSeenAt),
         box: [...t.box] as Box,
         mean: Float64Array.from(t.mean),
         cov: Float64Array.from(t.cov),
@@ -208,6 +221,7 @@ export class ByteTracker {
     t.box = [x0, y0, x1, y1];
     t.score = d.score;
     t.lastSeenAt = tMs;
+    t.unseenMs = 0;
     t.hits++;
     if (t.status === 'lost') t.status = 'tracked';
   }
@@ -228,6 +242,7 @@ export class ByteTracker {
       firstSeenAt: tMs,
       lastSeenAt: tMs,
       hits: 1,
+      unseenMs: 0,
     };
   }
 }

@@ -38,6 +38,22 @@ export interface TrackerOptions {
   confirmHits: number;
   /** A confirmed track not matched for longer than this is removed. Seconds, independent of fps. */
   lostBufferSeconds: number;
+  /**
+   * Of the time between two updates, at most this much counts towards a lost track's buffer (default
+   * 1.5 s, 0.1..600). Frames that never came — dropped while the analyzer was busy, a camera
+   * reconnecting, a Redis failover — are not evidence that the object went away: a person standing in
+   * the water through a 4 s gap keeps their track (and their alert) instead of coming back as a new
+   * one. Keep it above the camera's frame interval, or slow cameras keep lost tracks longer.
+   */
+  maxCountedGapSeconds: number;
+}
+
+/**
+ * maxCountedGapSeconds for a camera analysed at `fps`: 1.5 s, or two frame intervals of a slower
+ * camera (its regular steps must count in full). The rules count unseen time the same way.
+ */
+export function countedGapSeconds(fps: number): number {
+  return Math.max(1.5, 2 / fps);
 }
 
 export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
@@ -49,6 +65,7 @@ export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
   tentativeMatchIou: 0.3,
   confirmHits: 2,
   lostBufferSeconds: 2,
+  maxCountedGapSeconds: 1.5,
 });
 
 /** One track in the serialized state; everything needed to continue it elsewhere. */
@@ -67,6 +84,8 @@ export interface TrackJSON {
   firstSeenAt: number;
   lastSeenAt: number;
   hits: number;
+  /** Counted time without a match since lastSeenAt (ms, see maxCountedGapSeconds); absent in older states. */
+  unseenMs?: number;
 }
 
 /** Plain-JSON tracker state (the analyzer stores it in Redis per frame). */
