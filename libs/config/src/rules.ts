@@ -84,6 +84,14 @@ export const vanishRuleSchema = z.strictObject({
     .max(60)
     .default(1)
     .describe('ignore tracks inside the zone for less than this (flicker)'),
+  cooldownSeconds: z
+    .number()
+    .min(0)
+    .max(600)
+    .default(0)
+    .describe(
+      'after a vanish alert ends (the person seen again), the same track\'s next vanish waits this long; 0: a swimmer who goes under again is reported again at once (a drowning person often bobs up before going under for good)',
+    ),
 });
 
 export const crowdRuleSchema = z.strictObject({

@@ -2,6 +2,7 @@
 // output and the frame's picture metrics per analysed frame; returns alert events. Its whole state is
 // plain JSON so that any analyzer worker can continue the camera.
 import { effectiveRules, type CameraConfig, type RuleConfig } from '@xl/config';
+import { countedGapSeconds } from '@xl/tracking';
 import { AlertBook, type AlertBookJSON } from './alert-book';
 import { SharpnessBaseline, type SharpnessBaselineJSON } from './baseline';
 import { CrowdEvaluator } from './crowd';
@@ -75,6 +76,7 @@ export class CameraRuleEngine {
       throw new RangeError(`rules: frame at ${now} is older than the previous one at ${this.lastCapturedAt}`);
     }
     const previous = this.lastCapturedAt ?? -Infinity;
+    const countedMs = this.lastCapturedAt === null ? 0 : Math.min(now - this.lastCapturedAt, countedGapSeconds(this.camera.fps) * 1000);
     const earlierDifferences = (input.earlierDifferences ?? []).filter((d) => d.at > previous && d.at < now && Number.isFinite(d.difference));
     this.lastCapturedAt = now;
     this.book.endOrphans(new Set(this.rules.map((r) => r.id)), now);
@@ -92,6 +94,7 @@ export class CameraRuleEngine {
         removed: input.removed,
         quality: input.quality,
         earlierDifferences,
+        countedMs,
         book: this.book,
       };
       e.step(ctx);

@@ -16,6 +16,11 @@ export interface RuleContext {
   quality?: FrameQualitySample;
   /** Frame differences of sampled frames since the previous evaluated frame (before `now`), oldest first. */
   earlierDifferences: readonly { at: number; difference: number }[];
+  /**
+   * Time since the previous evaluated frame that counts as observed: at most countedGapSeconds(fps)
+   * (@xl/tracking) of a gap — frames that never came are not time an object was looked for. 0 on the first frame.
+   */
+  countedMs: number;
   book: AlertBook;
 }
 
@@ -99,6 +104,22 @@ export function sightingOf(rule: ObjectRule, track: Track, zone: ZoneConfig): Si
   if (!anchorMeasurable(rule, track)) return null;
   if (!pointInPolygon(anchorOf(rule, track), zone.polygon)) return false;
   return trusted(rule, track) ? true : null;
+}
+
+/** A new track within max(this, SAME_OBJECT_SIZES × last box size) of a lost one's last sighting may be the same object. */
+const SAME_OBJECT_MIN_DISTANCE = 0.05;
+const SAME_OBJECT_SIZES = 1.5;
+
+/**
+ * `track` could be the object last seen at `anchor` with `box` under another track id: same class,
+ * born after that sighting, its anchor within reach of it (normalized units; reach grows with the box,
+ * so a near person may have moved further on screen than a far one).
+ */
+export function mayContinue(rule: ObjectRule, track: Track, last: { label: string; lastSeenAt: number; anchor: Point; box: readonly number[] }): boolean {
+  if (track.label !== last.label || track.firstSeenAt <= last.lastSeenAt) return false;
+  const reach = Math.max(SAME_OBJECT_MIN_DISTANCE, SAME_OBJECT_SIZES * Math.max(last.box[2] - last.box[0], last.box[3] - last.box[1]));
+  const p = anchorOf(rule, track);
+  return Math.hypot(p[0] - last.anchor[0], p[1] - last.anchor[1]) <= reach;
 }
 
 export function alertBoxOf(track: Track): AlertBox {

@@ -44,14 +44,22 @@ describe('vanish_in_water', () => {
     expect(r.of('created')).toHaveLength(2);
   });
 
-  it('fires at lostSeconds whatever the frame rate, and keeps waiting while no frame comes', () => {
+  it('fires at lostSeconds whatever the frame rate; of a gap without frames only 1.5 s counts', () => {
     const r = run(10_000);
     wadeIn(r, T0 + 4000);
+    expect(r.at(T0 + 4500).filter((e) => e.rule === 'vanish_in_water')).toEqual([]);
+    expect(r.at(T0 + 5500).filter((e) => e.rule === 'vanish_in_water')).toEqual([]);
     expect(r.at(T0 + 6499).filter((e) => e.rule === 'vanish_in_water')).toEqual([]);
     expect(r.at(T0 + 6500).filter((e) => e.rule === 'vanish_in_water')).toHaveLength(1);
+    // The next frame 5.5 s after the last sighting (a Redis failover): the person is not declared
+    // drowned for frames that did not come; 1.5 s of observed frames later they are.
     const late = run();
     wadeIn(late, T0 + 4000);
-    expect(late.at(T0 + 9000).filter((e) => e.rule === 'vanish_in_water')).toMatchObject([{ startedAt: T0 + 3500 }]); // a heartbeat frame 5.5 s later
+    expect(late.at(T0 + 9000).filter((e) => e.rule === 'vanish_in_water')).toEqual([]);
+    expect(late.span(T0 + 9500, T0 + 10_500, 500).filter((e) => e.rule === 'vanish_in_water')).toEqual([]);
+    expect(late.at(T0 + 10_500).filter((e) => e.rule === 'vanish_in_water')).toMatchObject([
+      { kind: 'created', startedAt: T0 + 3500, message: "person last seen in water zone 'sea' 7.0 s ago and not seen leaving: possible drowning" },
+    ]);
   });
 
   it('is not raised when the person left the water before being lost', () => {
@@ -120,6 +128,34 @@ describe('vanish_in_water', () => {
     expect(after.of('created', 'vanish_in_water')).toHaveLength(1);
     after.span(T0 + 8000, T0 + 10_000, 500, () => [{ id: 2, box: footBox(0.48, 0.6) }]);
     expect(after.of('ended', 'vanish_in_water')).toMatchObject([{ trackId: 1, message: 'person 1 resurfaced as track 2' }]);
+  });
+
+  it('reports a swimmer who bobs up and goes under again at once (no cooldown by default)', () => {
+    const r = run(60_000);
+    wadeIn(r, T0 + 4000);
+    r.span(T0 + 4000, T0 + 7000, 500); // under: reported at 6.5 s
+    r.span(T0 + 7000, T0 + 8000, 500, () => [{ id: 1, box: IN }]); // up for a second
+    r.span(T0 + 8000, T0 + 11_000, 500); // under again
+    const created = r.of('created', 'vanish_in_water');
+    expect(created.map((e) => [e.capturedAt, e.startedAt])).toEqual([
+      [T0 + 6500, T0 + 3500],
+      [T0 + 10_500, T0 + 7500],
+    ]);
+    // Both name the zone_enter alert, so the operators see one alert going critical again.
+    const enter = r.of('created', 'zone_enter')[0];
+    expect(created.map((e) => e.relatedAlertId)).toEqual([enter.alertId, enter.alertId]);
+  });
+
+  it('carries the candidacy to the resurfaced track: its later vanishing is reported though its own stay was short and untrusted', () => {
+    const r = run();
+    wadeIn(r, T0 + 4000);
+    r.span(T0 + 4000, T0 + 5000, 500); // lost for 1 s…
+    // …up again as a new track, barely seen (score 0.2, under the rule's minScore) for 0.5 s, then gone.
+    r.span(T0 + 5000, T0 + 6000, 500, () => [{ id: 2, box: footBox(0.51, 0.6), score: 0.2 }]);
+    expect(r.of('created', 'vanish_in_water')).toEqual([]);
+    r.span(T0 + 6000, T0 + 10_000, 500);
+    const enter = r.of('created', 'zone_enter')[0];
+    expect(r.of('created', 'vanish_in_water')).toMatchObject([{ trackId: 2, startedAt: T0 + 5500, capturedAt: T0 + 8500, relatedAlertId: enter.alertId }]);
   });
 
   it('does not fire outside its schedule', () => {

@@ -2,9 +2,14 @@
 // not leave it since it entered — is not seen again for `lostSeconds`: possible drowning.
 //
 // The countdown runs from the track's last sighting, through the tracker's 'lost' state and beyond
-// its removal (the tracker's lost buffer may be shorter than lostSeconds). It stops when the track is
+// its removal (the tracker's lost buffer may be shorter than lostSeconds), in observed time: of a gap
+// between frames (a dropped frame, a reconnecting camera, a Redis failover) at most
+// RuleContext.countedMs counts, so a swimmer is not declared drowned because frames did not come —
+// a true vanishing during a gap is reported at most that much later. It stops when the track is
 // seen again, or when a new track of the same class appears inside the zone close to the last
-// sighting (a swimmer who resurfaced after the tracker gave up on them). The alert ends the same ways;
+// sighting (a swimmer who resurfaced after the tracker gave up on them); that track then carries
+// the candidacy on (time in the zone, related alert), so a swimmer who bobs up as a new track and
+// goes under again is still reported. The alert ends the same ways;
 // when neither happens it stays open for the operators and the engine forgets it a while after the
 // track's removal.
 import type { Box } from '@xl/contracts';
@@ -12,13 +17,10 @@ import type { VanishRule, ZoneConfig } from '@xl/config';
 import { pointInPolygon, type Point } from '@xl/geometry';
 import type { Track } from '@xl/tracking';
 import { subjectKey } from './alert-book';
-import { anchorOf, ruleFields, seconds, trusted, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
+import { anchorOf, mayContinue, ruleFields, seconds, trusted, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
 
 /** A fired alert of a removed track is remembered this long for a resurfacing match, then forgotten. */
 const RESURFACE_MEMORY_MS = 60_000;
-/** A new track within max(this, RESURFACE_SIZES × last box size) of the last sighting is the same swimmer. */
-const RESURFACE_MIN_DISTANCE = 0.05;
-const RESURFACE_SIZES = 1.5;
 
 interface Candidate {
   trackId: number;
@@ -27,6 +29,8 @@ interface Candidate {
   inZoneSince: number;
   /** Last sighting (inside). */
   lastInsideAt: number;
+  /** Observed time since lastInsideAt (see RuleContext.countedMs); absent in states saved before it. */
+  unseenMs?: number;
   anchor: Point;
   box: Box;
   score: number;
@@ -59,16 +63,18 @@ export class VanishEvaluator implements RuleEvaluator {
     }
     for (const c of [...this.candidates.values()]) {
       if (seen.has(c.trackId)) continue;
+      c.unseenMs = (c.unseenMs ?? Math.max(0, now - ctx.countedMs - c.lastInsideAt)) + ctx.countedMs;
       const key = this.key(c.trackId);
       const heir = this.resurfaced(ctx, c);
       if (heir) {
         book.end(key, now, `${c.label} ${c.trackId} resurfaced as track ${heir.trackId}`, rule.cooldownSeconds);
         this.candidates.delete(c.trackId);
+        this.inherit(ctx, c, heir);
       } else if (c.firedAt !== undefined) {
         if (!book.isOpen(key) || (c.removedAt !== undefined && now - Math.max(c.removedAt, c.firedAt) > RESURFACE_MEMORY_MS)) {
           this.candidates.delete(c.trackId);
         }
-      } else if (now - c.lastInsideAt >= rule.lostSeconds * 1000) {
+      } else if (c.unseenMs >= rule.lostSeconds * 1000) {
         this.due(ctx, c);
       }
     }
@@ -99,6 +105,7 @@ export class VanishEvaluator implements RuleEvaluator {
       this.candidates.set(t.trackId, c);
     }
     c.lastInsideAt = ctx.now;
+    c.unseenMs = 0;
     c.anchor = anchor;
     c.box = [...t.box];
     c.score = t.score;
@@ -108,11 +115,32 @@ export class VanishEvaluator implements RuleEvaluator {
 
   /** A new track of a watched class, born after the last sighting, inside the zone and near it. */
   private resurfaced(ctx: RuleContext, c: Candidate): Track | undefined {
-    const reach = Math.max(RESURFACE_MIN_DISTANCE, RESURFACE_SIZES * Math.max(c.box[2] - c.box[0], c.box[3] - c.box[1]));
-    return ctx.tracks.find((t) => {
-      if (t.trackId === c.trackId || t.state !== 'tracked' || t.firstSeenAt <= c.lastInsideAt || !watches(this.rule, t)) return false;
-      const p = anchorOf(this.rule, t);
-      return pointInPolygon(p, this.zone.polygon) && Math.hypot(p[0] - c.anchor[0], p[1] - c.anchor[1]) <= reach;
+    const last = { label: c.label, lastSeenAt: c.lastInsideAt, anchor: c.anchor, box: c.box };
+    return ctx.tracks.find(
+      (t) => t.trackId !== c.trackId && t.state === 'tracked' && watches(this.rule, t) && mayContinue(this.rule, t, last) && pointInPolygon(anchorOf(this.rule, t), this.zone.polygon),
+    );
+  }
+
+  /** The resurfaced swimmer's new track continues the candidacy: their time in the zone and related alert. */
+  private inherit(ctx: RuleContext, c: Candidate, heir: Track): void {
+    const h = this.candidates.get(heir.trackId);
+    if (h) {
+      h.inZoneSince = Math.min(h.inZoneSince, c.inZoneSince);
+      h.relatedAlertId ??= c.relatedAlertId;
+      return;
+    }
+    // Not a candidate of its own yet (its first sightings untrusted: a struggling swimmer's scores
+    // drop), but the same person, inside and tracked now.
+    this.candidates.set(heir.trackId, {
+      trackId: heir.trackId,
+      label: heir.label,
+      inZoneSince: c.inZoneSince,
+      lastInsideAt: ctx.now,
+      unseenMs: 0,
+      anchor: anchorOf(this.rule, heir),
+      box: [...heir.box],
+      score: heir.score,
+      relatedAlertId: c.relatedAlertId,
     });
   }
 

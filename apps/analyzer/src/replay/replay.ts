@@ -16,6 +16,8 @@ export interface ReplayOptions {
   startAt?: number;
   inputWidth: number;
   inputHeight: number;
+  /** Clip seconds whose frames never reach the analyzer (a Redis failover, a reconnecting camera); default none. */
+  missing?: (t: number) => boolean;
 }
 
 export interface ReplayEvent {
@@ -39,6 +41,7 @@ export async function* replayClip(o: ReplayOptions): AsyncGenerator<ReplayEvent>
     const t = frame.index / fps;
     const capturedAt = startAt + Math.round(t * 1000);
     motion.update(frame.data);
+    if (o.missing?.(t)) continue;
     const result = await analyzer.analyze(
       { cameraId: o.camera.id, seq: frame.index, capturedAt, data: frame.data, width: o.inputWidth, height: o.inputHeight, letterbox, difference: motion.difference },
       runtime,

@@ -46,16 +46,16 @@ export function scenarioDetector(): Promise<Detector> {
 
 /**
  * All events of a replay of the clip (created, updated, ended). `clip` replaces the scenario's video
- * (a variant made from it, with the same truth); `rules` its default rules.
+ * (a variant made from it, with the same truth); `rules` its default rules; `missing` drops frames.
  */
-export async function replayScenario(name: string, detector: Detector, options: { clip?: string; rules?: unknown[] } = {}): Promise<ReplayEvent[] | null> {
+export async function replayScenario(name: string, detector: Detector, options: { clip?: string; rules?: unknown[]; missing?: (t: number) => boolean } = {}): Promise<ReplayEvent[] | null> {
   const files = scenarioFiles(name);
   if (!files) return null;
   const events: ReplayEvent[] = [];
   const camera = scenarioCamera(name, files.truth, options.rules);
   // A fixed summer afternoon, so schedules (none by default) and logs are reproducible.
   const startAt = Date.parse('2026-07-15T15:00:00+08:00');
-  for await (const e of replayClip({ clip: options.clip ?? files.clip, camera, detector, startAt, inputWidth: 416, inputHeight: 416 })) events.push(e);
+  for await (const e of replayClip({ clip: options.clip ?? files.clip, camera, detector, startAt, inputWidth: 416, inputHeight: 416, missing: options.missing })) events.push(e);
   return events;
 }
 

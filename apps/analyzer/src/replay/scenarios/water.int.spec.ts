@@ -31,6 +31,26 @@ describe.each(['drowning', 'drowning_sub'])('replay %s', (name) => {
   });
 });
 
+describe('replay drowning_sub with frames missing', () => {
+  it('reports the person in the water once through a 3 s gap without frames, and the vanish when they go under, not before', async () => {
+    // Person A stands in the water from 9.5 s and goes under at 14 s; no frame between 10 and 13 s
+    // reaches the analyzer (a Redis failover measured 4–5 s). Counting the gap as time unseen, the
+    // first frame after it raised a false "possible drowning" (3 s unseen), the person came back as
+    // a new track whose short stay then kept the real vanishing from being reported at all.
+    const events = await replayScenario('drowning_sub', detector, { missing: (t) => t > 10 && t < 13 });
+    if (!events) return console.warn('skipped: drowning_sub not in ../shared');
+    const info = describeEvents(events);
+    const enters = created(events, 'zone_enter');
+    const vanishes = created(events, 'vanish_in_water');
+    expect({ enters: enters.length, vanishes: vanishes.length, info }).toEqual({ enters: 1, vanishes: 1, info });
+    expect({ t: vanishes[0].t, info }).toEqual({ t: expect.any(Number), info });
+    expect(vanishes[0].t).toBeGreaterThanOrEqual(16.0); // under at 14 s + lostSeconds 3
+    expect(vanishes[0].t).toBeLessThanOrEqual(19.0);
+    // Whatever track the tracker ends with, the operators get one alert: the vanish names the zone_enter.
+    expect(vanishes[0].event.relatedAlertId).toBe(enters[0].event.alertId);
+  });
+});
+
 describe.each(['safe-waterside', 'safe-waterside_sub'])('replay %s', (name) => {
   it('raises nothing for people who stay on the bank', async () => {
     const events = await replayScenario(name, detector);
