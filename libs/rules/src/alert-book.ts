@@ -157,6 +157,11 @@ export class AlertBook {
     this.emit(a, 'ended', now, message);
   }
 
+  /** Id of the open alert of `key`, if any. */
+  openAlertId(key: string): string | undefined {
+    return this.open.get(key)?.alertId;
+  }
+
   /** Keys of the open alerts of a rule. */
   openKeysOf(ruleId: string): string[] {
     return [...this.open.values()].filter((a) => a.ruleId === ruleId).map((a) => a.key);

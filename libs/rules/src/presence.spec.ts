@@ -177,6 +177,63 @@ describe('zone_enter', () => {
     expect(new Set(run.events.map((e) => e.alertId)).size).toBe(1);
   });
 
+  it('relates the alert of a new track near a lost one to the lost one: the same person, one alert for the operators', () => {
+    const run = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule()] as never })));
+    run.span(T0, T0 + 1500, 500, () => [{ id: 1, box: IN }]);
+    const [first] = run.of('created');
+    // Lost for 2.5 s (a wave), removed; seen again a little to the right as track 2.
+    run.span(T0 + 1500, T0 + 4000, 500);
+    expect(run.of('ended')).toMatchObject([{ alertId: first.alertId, trackId: 1 }]);
+    run.span(T0 + 4000, T0 + 5500, 500, () => [{ id: 2, box: footBox(0.53, 0.62) }]);
+    const second = run.of('created')[1];
+    expect(second).toMatchObject({ trackId: 2, relatedAlertId: first.alertId, message: "person in water zone 'North pond' again (track 1 lost 3.0 s before, seen again as track 2)" });
+    // Its later events carry the relation too (the API follows it to the alert it merged into).
+    run.span(T0 + 5500, T0 + 8500, 500);
+    expect(run.of('ended')[1]).toMatchObject({ alertId: second.alertId, relatedAlertId: first.alertId });
+  });
+
+  it('relates it also while the earlier track is still lost (the tracker has not given up on it yet)', () => {
+    const run = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule()] as never })));
+    run.span(T0, T0 + 1500, 500, () => [{ id: 1, box: IN }]);
+    run.span(T0 + 1500, T0 + 2500, 500, () => [{ id: 2, box: footBox(0.52, 0.6) }]);
+    expect(run.of('ended')).toEqual([]);
+    expect(run.of('created')[1]).toMatchObject({ trackId: 2, relatedAlertId: run.of('created')[0].alertId });
+  });
+
+  it('does not relate a new track far from the lost one, of another class, seen before it was lost, or 30 s later', () => {
+    const far = footBox(0.9, 0.6);
+    for (const [name, script] of [
+      ['far away', (t: number) => (t < T0 + 4000 ? [] : [{ id: 2, box: far }])],
+      ['a boat', (t: number) => (t < T0 + 4000 ? [] : [{ id: 2, box: IN, label: 'boat' }])],
+      ['already there', (t: number) => [{ id: 2, box: t < T0 + 4000 ? OUT : IN }]],
+      ['too late', (t: number) => (t < T0 + 34_500 ? [] : [{ id: 2, box: IN }])],
+    ] as const) {
+      const run = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule({ classes: ['person', 'boat'] })] as never })));
+      // Track 2 of "already there" walks on the shore while track 1 is in the water.
+      run.span(T0, T0 + 1500, 500, () => [{ id: 1, box: IN }, ...(name === 'already there' ? [{ id: 2, box: OUT }] : [])]);
+      run.span(T0 + 1500, T0 + 36_000, 500, script);
+      const created = run.of('created');
+      expect([name, created.length, created[1]?.relatedAlertId]).toEqual([name, 2, undefined]);
+    }
+  });
+
+  it('keeps what it remembers of lost tracks across a state round trip, and loads states saved before it', () => {
+    const camera = testCamera({ zones: [water], rules: [enterRule()] as never });
+    const run = new Run(new CameraRuleEngine(camera));
+    run.span(T0, T0 + 4000, 500, (t) => (t < T0 + 1500 ? [{ id: 1, box: IN }] : []));
+    const resumed = new Run(CameraRuleEngine.fromJSON(camera, JSON.parse(JSON.stringify(run.engine.toJSON()))));
+    resumed.span(T0 + 4000, T0 + 5500, 500, () => [{ id: 2, box: IN }]);
+    expect(resumed.of('created')).toMatchObject([{ trackId: 2, relatedAlertId: run.of('created')[0].alertId }]);
+
+    // Saved before lost tracks were remembered: the rule's state was the membership alone.
+    const saved = JSON.parse(JSON.stringify(run.engine.toJSON()));
+    saved.rules.enter.state = saved.rules.enter.state.members;
+    const old = new Run(CameraRuleEngine.fromJSON(camera, saved));
+    old.span(T0 + 4000, T0 + 5500, 500, () => [{ id: 2, box: IN }]);
+    expect(old.of('created')).toMatchObject([{ trackId: 2 }]);
+    expect(old.of('created')[0].relatedAlertId).toBeUndefined();
+  });
+
   it('waits cooldownSeconds after an alert ends before the same track fires again, with a new id', () => {
     const run = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule({ cooldownSeconds: 60 })] as never })));
     const inside = () => [{ id: 1, box: IN }];

@@ -1,10 +1,40 @@
 // zone_enter and dwell: an object of the rule's classes counts as inside the zone (membership with
 // inertia); zone_enter fires at once, dwell once it has stayed `seconds`. The alert lasts while the
 // object stays inside and ends when it leaves, when its track is removed, or when the schedule ends.
+//
+// A track lost while inside with its alert open (a wave, someone in front, frames that did not come)
+// may come back as a new track: a new track of the same class that appears near its last sighting —
+// while it is still lost, or up to CONTINUE_MEMORY_MS after its removal — relates its alert to the
+// earlier one (`relatedAlertId`), which the API merges into the alert the operators already have
+// instead of raising a second one for the same person.
 import type { DwellRule, ZoneConfig, ZoneEnterRule } from '@xl/config';
+import type { Point } from '@xl/geometry';
+import type { Track } from '@xl/tracking';
 import { subjectKey } from './alert-book';
 import { ZoneMembership, type MembershipJSON } from './membership';
-import { alertBoxOf, endIfUnscheduled, endRemoved, raise, ruleFields, seconds, sightingOf, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
+import { alertBoxOf, anchorOf, endIfUnscheduled, endRemoved, mayContinue, raise, ruleFields, seconds, sightingOf, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
+
+/**
+ * How long after its removal a track's alert can be continued by a new track: covers a tracker loss
+ * or a few seconds without frames, not someone else walking in later.
+ */
+export const CONTINUE_MEMORY_MS = 10_000;
+
+/** A removed track that was inside with an alert open: a new track near it continues that alert. */
+interface Predecessor {
+  trackId: number;
+  alertId: string;
+  label: string;
+  lastSeenAt: number;
+  anchor: Point;
+  box: number[];
+  removedAt: number;
+}
+
+interface PresenceJSON {
+  members: MembershipJSON;
+  predecessors: Predecessor[];
+}
 
 /** Inertia of rules without `inertia` parameters (dwell): zone_enter's defaults. */
 export const DEFAULT_INERTIA = 2;
@@ -12,6 +42,7 @@ export const DEFAULT_INERTIA_SECONDS = 0.4;
 
 export class PresenceEvaluator implements RuleEvaluator {
   private readonly membership: ZoneMembership;
+  private predecessors: Predecessor[] = [];
 
   constructor(
     readonly rule: ZoneEnterRule | DwellRule,
@@ -26,6 +57,7 @@ export class PresenceEvaluator implements RuleEvaluator {
   step(ctx: RuleContext): void {
     const { rule, zone } = this;
     const { book, now } = ctx;
+    this.rememberRemoved(ctx);
     endRemoved(ctx, rule);
     this.membership.retain(new Set(ctx.tracks.map((t) => t.trackId)));
     for (const t of ctx.tracks) {
@@ -43,16 +75,44 @@ export class PresenceEvaluator implements RuleEvaluator {
         rule.type === 'zone_enter'
           ? `${t.label} in ${zoneText(zone)}`
           : `${t.label} in ${zoneText(zone)} for ${seconds(stayed)} (limit ${rule.seconds} s)`;
+      const before = book.isOpen(key) ? undefined : this.predecessorOf(ctx, t);
       raise(ctx, {
         ...ruleFields(rule, zone),
         subject: { kind: 'track', trackId: t.trackId },
         startedAt: since,
         score: t.score,
         boxes: [alertBoxOf(t)],
-        message,
+        message: before ? `${message} again (track ${before.trackId} lost ${seconds(t.firstSeenAt - before.lastSeenAt)} before, seen again as track ${t.trackId})` : message,
+        ...(before ? { relatedAlertId: before.alertId } : {}),
       });
+      if (before && book.isOpen(key)) this.predecessors = this.predecessors.filter((p) => p !== before);
     }
     endIfUnscheduled(ctx, rule);
+  }
+
+  /** Tracks removed in this frame while inside with an alert open; forgets those too old to continue. */
+  private rememberRemoved(ctx: RuleContext): void {
+    this.predecessors = this.predecessors.filter((p) => ctx.now - p.removedAt <= CONTINUE_MEMORY_MS);
+    for (const t of ctx.removed) {
+      const alertId = ctx.book.openAlertId(this.key(t.trackId));
+      if (!alertId || this.membership.insideSince(t.trackId) === null || !watches(this.rule, t)) continue;
+      this.predecessors.push({ trackId: t.trackId, alertId, label: t.label, lastSeenAt: t.lastSeenAt, anchor: anchorOf(this.rule, t), box: [...t.box], removedAt: ctx.now });
+    }
+  }
+
+  /** The most recently seen lost or removed track with an alert open that `t` may continue. */
+  private predecessorOf(ctx: RuleContext, t: Track): Omit<Predecessor, 'removedAt'> | undefined {
+    let best: Omit<Predecessor, 'removedAt'> | undefined;
+    const consider = (p: Omit<Predecessor, 'removedAt'>) => {
+      if (mayContinue(this.rule, t, p) && (!best || p.lastSeenAt > best.lastSeenAt)) best = p;
+    };
+    for (const p of this.predecessors) consider(p);
+    for (const lost of ctx.tracks) {
+      if (lost.state !== 'lost' || lost.trackId === t.trackId || this.membership.insideSince(lost.trackId) === null) continue;
+      const alertId = ctx.book.openAlertId(this.key(lost.trackId));
+      if (alertId) consider({ trackId: lost.trackId, alertId, label: lost.label, lastSeenAt: lost.lastSeenAt, anchor: anchorOf(this.rule, lost), box: [...lost.box] });
+    }
+    return best;
   }
 
   busy(): boolean {
@@ -60,12 +120,15 @@ export class PresenceEvaluator implements RuleEvaluator {
     return false;
   }
 
-  toJSON(): MembershipJSON {
-    return this.membership.toJSON();
+  toJSON(): PresenceJSON {
+    return { members: this.membership.toJSON(), predecessors: this.predecessors.map((p) => ({ ...p })) };
   }
 
   load(json: unknown): void {
-    this.membership.load(json as MembershipJSON);
+    // States saved before predecessors existed hold the membership alone.
+    const state: PresenceJSON = Array.isArray(json) ? { members: json as MembershipJSON, predecessors: [] } : (json as PresenceJSON);
+    this.membership.load(state.members);
+    this.predecessors = state.predecessors.map((p) => ({ ...p }));
   }
 
   private key(trackId: number): string {

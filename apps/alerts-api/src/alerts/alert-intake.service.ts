@@ -150,13 +150,16 @@ export class AlertIntakeService {
   ): Promise<Effect> {
     const raised = SEVERITY_RANK[event.severity] > SEVERITY_RANK[before.severity];
     const severity = raised ? event.severity : before.severity;
+    // A related event of a lower severity (a person seen again after a vanish_in_water) adds its news
+    // but does not take the alert's rule over.
+    const takesOver = supersedes && SEVERITY_RANK[event.severity] >= SEVERITY_RANK[before.severity];
     // An older event arriving late may still raise the severity, but must not replace newer evidence.
     const newer = event.capturedAt >= before.capturedAt;
     const next: Alert = {
       ...before,
       severity,
-      rule: supersedes ? event.rule : before.rule,
-      ruleId: supersedes ? event.ruleId : before.ruleId,
+      rule: takesOver ? event.rule : before.rule,
+      ruleId: takesOver ? event.ruleId : before.ruleId,
       zoneId: before.zoneId ?? event.zoneId ?? null,
       trackId: before.trackId ?? event.trackId ?? null,
       message: newer || supersedes ? event.message : before.message,
@@ -175,7 +178,9 @@ export class AlertIntakeService {
         to: before.state,
         actor: SYSTEM.intake,
         at: now,
-        note: `${event.rule} (rule '${event.ruleId}', event '${event.alertId}') superseded ${before.rule}, severity ${before.severity} → ${severity}: ${event.message}`,
+        note: takesOver
+          ? `${event.rule} (rule '${event.ruleId}', event '${event.alertId}') superseded ${before.rule}, severity ${before.severity} → ${severity}: ${event.message}`
+          : `${event.rule} (rule '${event.ruleId}', event '${event.alertId}') related to this ${before.rule} alert, severity stays ${severity}: ${event.message}`,
       });
     } else if (raised) {
       await this.alerts.addTransition(trx, before.id, {

@@ -144,6 +144,26 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     expect(pushesOf(enter.alertId, 'alert.updated')).toHaveLength(2);
   });
 
+  it('merges a zone_enter of a new track related to a vanish into that alert without taking its rule over', async () => {
+    const enter = alertEvent({ cameraId: 'cam-a', trackId: 7 });
+    await enqueue(enter);
+    const vanish = alertEvent({ cameraId: 'cam-a', trackId: 7, rule: 'vanish_in_water', ruleId: 'pond.vanish', severity: 'critical', relatedAlertId: enter.alertId, capturedAt: enter.capturedAt + 4000 });
+    await enqueue(vanish);
+    // The same person seen again as track 8: the analyzer relates its zone_enter to the first one.
+    const again = alertEvent({ cameraId: 'cam-a', trackId: 8, message: "person in water zone 'pond' again (track 7 lost 5.0 s before, seen again as track 8)", relatedAlertId: enter.alertId, capturedAt: enter.capturedAt + 9000 });
+    await enqueue(again);
+    const admin = await auth('admin');
+    const detail = (await t.http.get(`/alerts/${encodeURIComponent(enter.alertId)}`).set(admin)).body;
+    expect(detail).toMatchObject({ severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', message: again.message });
+    expect(detail.transitions.map((x: { action: string; note: string }) => [x.action, x.note])).toEqual([
+      ['open', expect.any(String)],
+      ['supersede', `vanish_in_water (rule 'pond.vanish', event '${vanish.alertId}') superseded zone_enter, severity major → critical: ${vanish.message}`],
+      ['supersede', `zone_enter (rule 'pond.enter', event '${again.alertId}') related to this vanish_in_water alert, severity stays critical: ${again.message}`],
+    ]);
+    expect((await t.http.get(`/alerts/${encodeURIComponent(again.alertId)}`).set(admin)).status).toBe(404);
+    expect(pushesOf(again.alertId, 'alert.created')).toHaveLength(0);
+  });
+
   it('opens a new alert when the related alert was already resolved', async () => {
     const enter = alertEvent({ cameraId: 'cam-a' });
     await intake.consume(enter);
