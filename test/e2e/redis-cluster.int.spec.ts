@@ -3,14 +3,15 @@
 // REDIS_CLUSTER_NODES. The drowning camera must raise zone_enter and then vanish_in_water with
 // snapshots, the static camera nothing, and the keys must really be spread over the shards (a
 // cluster that put everything on one node would prove nothing). Then the master holding the queues
-// is killed: its replica takes over and the next drowning must still reach the operator.
+// is killed, then the one holding the drowning camera's keys: each time a replica takes over and the
+// next drowning must still reach the operator — once, not again for the person already in the water.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CameraSimulator, describeWithShared, Pipeline, PushWatcher, sharedPath, startRedisCluster, truthCamera, type RedisCluster } from '@xl/testing';
 import { keepLogs } from '../faults/fault-kit';
 
-jest.setTimeout(120_000);
+jest.setTimeout(240_000);
 const DROWNING = 'media/clips/drowning_sub.mp4';
 const STATIC = 'media/clips/static_sub.mp4';
 
@@ -77,21 +78,36 @@ describeWithShared([DROWNING, STATIC])('pipeline on a Redis Cluster', () => {
     const promoted = await cluster.waitForMaster(key, 30_000);
     const promotedMs = Date.now() - killedAt;
     expect(promoted.port).not.toBe(master.port);
-    const next = await watcher.waitFor(
-      `a drowning zone_enter after ${what} failed over`,
-      () => watcher.events.find((e) => e.type === 'alert.created' && e.data?.cameraId === 'drowning' && e.data?.rule === 'zone_enter' && e.receivedAt > killedAt),
-      90_000,
-    );
+    const next = await watcher
+      .waitFor(
+        `a drowning zone_enter after ${what} failed over`,
+        () => watcher.events.find((e) => e.type === 'alert.created' && e.data?.cameraId === 'drowning' && e.data?.rule === 'zone_enter' && e.receivedAt > killedAt),
+        90_000,
+      )
+      .catch((err: Error) => {
+        // What the apps said is the only way to tell why a CI run stayed silent.
+        for (const app of pipeline.apps) console.log(`${app.name} after the kill of ${master.port} at ${killedAt}:\n${app.output().slice(-6000)}`);
+        throw err;
+      });
     for (const app of pipeline.apps) expect([app.name, app.child.exitCode, app.child.signalCode]).toEqual([app.name, null, null]);
-    return { promotedMs, nextAlertAfterKillMs: next.receivedAt - killedAt };
+    return { master, killedAt, promotedMs, nextAlertAfterKillMs: next.receivedAt - killedAt };
   }
 
-  it('carries on when the master holding the queues dies: its replica takes over, the next drowning still arrives', async () => {
+  it('carries on when a master dies: its replica takes over, the next drowning arrives, the person in the water is not reported twice', async () => {
     expect(pipeline).toBeDefined();
     // The clip loops every 30 s: a new person walks into the sea, a new alert (a new track).
-    // (Failing over the shard of the camera's own keys is not asserted here: once in seven runs the
-    // operator then got nothing for 90 s, cause not found — docs/deployment.md.)
     const queues = await failOver('{xlc}', "the queues' shard");
-    console.log(`redis-cluster failover figures: ${JSON.stringify({ promotedMs: queues.promotedMs, nextAlertAfterKillMs: queues.nextAlertAfterKillMs })}`);
+    // Then the master holding the drowning camera's own keys (frames, in-flight gate, lease, state):
+    // its frames stop for the ~4 s of the failover while the person of this loop is in the water.
+    const camera = await failOver('{drowning}', "the camera's shard");
+    const figures = {
+      queues: { promotedMs: queues.promotedMs, nextAlertAfterKillMs: queues.nextAlertAfterKillMs },
+      camera: { sameMaster: camera.master === queues.master, promotedMs: camera.promotedMs, nextAlertAfterKillMs: camera.nextAlertAfterKillMs },
+    };
+    console.log(`redis-cluster failover figures: ${JSON.stringify(figures)}`);
+    // One person enters per 30 s loop and the kill comes ~5 s after this loop's alert: an alert within
+    // 15 s of it would be that person again, taken for someone new after the gap (the tracker counts
+    // only observed time; a new track near a lost one continues its alert — docs/rules.md).
+    expect(camera.nextAlertAfterKillMs).toBeGreaterThan(15_000);
   });
 });
