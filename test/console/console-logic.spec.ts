@@ -1,5 +1,5 @@
 // The console's pure logic (apps/console/src/*.ts without JSX), run by jest like any unit test.
-import { applyMessage, bulkSelectable, emptyFeed, isDrowningWarning, matches, mergeAlerts, newestFirst, unacknowledgedCount } from '../../apps/console/src/feed-state';
+import { alarmKey, applyMessage, bulkSelectable, emptyFeed, isDrowningWarning, seenSinceAlarm, warningKey, matches, mergeAlerts, newestFirst, unacknowledgedCount } from '../../apps/console/src/feed-state';
 import { alertDetailText, alertText } from '../../apps/console/src/alert-text';
 import { formatDuration, fromLocalInput, startOfLocalDay, toLocalInput } from '../../apps/console/src/format';
 import { DICTIONARIES, initialLang, translate } from '../../apps/console/src/i18n';
@@ -44,6 +44,19 @@ describe('feed state', () => {
     expect(matches(a, { cameraIds: null, to: 100 })).toBe(false);
     expect(isDrowningWarning(alert('d', { rule: 'vanish_in_water' }))).toBe(true);
     expect(isDrowningWarning(alert('d', { severity: 'critical', state: 'resolved' }))).toBe(false);
+  });
+
+  it('sounds once per critical alert and alarm: again when the API raises it again, never for other news', () => {
+    expect(alarmKey(alert('m', { severity: 'major' }))).toBeNull();
+    const first = alarmKey(alert('c', { severity: 'critical', alarmedAt: 1000 }));
+    expect(alarmKey(alert('c', { severity: 'critical', alarmedAt: 1000, message: 'a new score', updatedAt: 5 }))).toBe(first);
+    expect(alarmKey(alert('c', { severity: 'critical', alarmedAt: 2000 }))).not.toBe(first);
+    expect(alarmKey(alert('c', { severity: 'critical' }))).toBe('c@0'); // an API from before alarmedAt
+    // A school's confirmation counts until the warning is raised again.
+    const seen = [{ action: 'acknowledge', at: 3000 }, { action: 'seen', at: 1500 }];
+    expect(seenSinceAlarm(alert('c', { alarmedAt: 1000 }), seen)).toBe(true);
+    expect(seenSinceAlarm(alert('c', { alarmedAt: 2000 }), seen)).toBe(false);
+    expect(warningKey(alert('c', { alarmedAt: 2000 }))).toBe('c@2000');
   });
 });
 

@@ -162,6 +162,14 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     expect(await row(page, missed.alertId).getAttribute('class')).toContain('sev-critical');
     expect(await page.evaluate(() => (globalThis as unknown as ConsoleGlobals).__xlAlarms ?? 0)).toBe(1); // one alarm for the critical one
     await shot(page, 'alert-feed');
+    // News of it (a new score) is silent; the swimmer going under again (a new vanish related to it) sounds again.
+    const alarms = () => page.evaluate(() => (globalThis as unknown as ConsoleGlobals).__xlAlarms ?? 0);
+    await queue.add('alert', { ...missed, kind: 'updated', score: 0.97, capturedAt: missed.capturedAt + 1000 });
+    await page.waitForTimeout(1000);
+    expect(await alarms()).toBe(1);
+    await queue.add('alert', alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', relatedAlertId: missed.alertId }));
+    for (let i = 0; i < 50 && (await alarms()) < 2; i++) await page.waitForTimeout(100);
+    expect(await alarms()).toBe(2);
     await page.close();
   });
 
@@ -266,6 +274,14 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.getByTestId('alert-list').waitFor();
     await page.waitForTimeout(1500);
     expect(await page.getByTestId('school-alarm').count()).toBe(0);
+    // The swimmer seen again goes under once more: the analyzer's new vanish raises the same alert
+    // again, and the school's screen warns again until it is confirmed anew.
+    await queue.add('alert', alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', relatedAlertId: drowning.alertId, message: 'person last seen in the water 3 s ago' }));
+    await page.locator(`[data-testid="school-alarm"][data-alert-id="${drowning.alertId}"]`).waitFor({ timeout: 5000 });
+    await page.getByTestId('school-confirm').click();
+    await page.getByTestId('school-alarm').waitFor({ state: 'detached' });
+    const seen = await rest('GET', `/alerts/${encodeURIComponent(drowning.alertId)}`, await tokenOf('admin', ADMIN_PASSWORD));
+    expect(seen.transitions.filter((tr: { action: string }) => tr.action === 'seen')).toHaveLength(2);
     await page.close();
   });
 

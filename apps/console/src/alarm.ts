@@ -51,5 +51,6 @@ export function playAlarm(repeats = 3): void {
 /** A desktop notification when the user allowed them; `text` in the user's language. */
 export function notify(title: string, text: string, alert: Alert): void {
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
-  new Notification(title, { body: `${alert.cameraName ?? alert.cameraId}: ${text}`, tag: alert.id, requireInteraction: true });
+  // One notification per alert (tag); renotify: raised again, it alerts the user again (not in TypeScript's DOM types).
+  new Notification(title, { body: `${alert.cameraName ?? alert.cameraId}: ${text}`, tag: alert.id, requireInteraction: true, renotify: true } as NotificationOptions);
 }

@@ -80,6 +80,24 @@ export function matches(alert: Alert, f: AlertFilter): boolean {
 }
 
 /** Alerts that fill a school's screen until someone there confirms them. */
+/**
+ * What the alarm sounds for: a critical alert at one `alarmedAt`. The same alert sounds again when the
+ * API raises it again (a swimmer seen again went under once more), never for other news.
+ */
+export function alarmKey(alert: Alert): string | null {
+  return alert.severity === 'critical' ? warningKey(alert) : null;
+}
+
+/** One warning to confirm: the alert at one `alarmedAt` (raised again, it is a new one). */
+export function warningKey(alert: Pick<Alert, 'id' | 'alarmedAt'>): string {
+  return `${alert.id}@${alert.alarmedAt ?? 0}`;
+}
+
+/** A school has seen this warning: someone of it confirmed it since it last called for attention. */
+export function seenSinceAlarm(alert: Alert, transitions: readonly { action: string; at: number }[]): boolean {
+  return transitions.some((tr) => tr.action === 'seen' && tr.at >= (alert.alarmedAt ?? 0));
+}
+
 export function isDrowningWarning(alert: Alert): boolean {
   return alert.state !== 'resolved' && (alert.severity === 'critical' || alert.rule === 'vanish_in_water');
 }

@@ -43,6 +43,8 @@ export interface Alert {
   acknowledgedAt: number | null;
   resolvedAt: number | null;
   updatedAt: number;
+  /** When it last called for attention as critical (opened, raised, raised again); null: never critical. */
+  alarmedAt?: number | null;
   hasSnapshot: boolean;
   snapshotUrl: string | null;
 }

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { notify, playAlarm } from './alarm';
 import type { Api, AlertQuery } from './api';
-import { applyMessage, emptyFeed, mergeAlerts, type FeedState } from './feed-state';
+import { alarmKey, applyMessage, emptyFeed, mergeAlerts, type FeedState } from './feed-state';
 import { FeedSocket } from './feed-socket';
 import type { Alert } from './types';
 
@@ -34,8 +34,9 @@ export function useFeed(api: Api, onUnauthorized: () => void, describe: (alert: 
     commit(mergeAlerts(state.current, page.items));
   };
   const alarm = (alert: Alert) => {
-    if (alert.severity !== 'critical' || notified.current.has(alert.id)) return;
-    notified.current.add(alert.id);
+    const key = alarmKey(alert);
+    if (key === null || notified.current.has(key)) return;
+    notified.current.add(key);
     playAlarm();
     const { title, text } = describe(alert);
     notify(title, text, alert);

@@ -132,6 +132,7 @@ export class AlertIntakeService {
       createdAt: now,
       updatedAt: now,
       pushedAt: null,
+      alarmedAt: event.severity === 'critical' ? now : null,
     };
     if (!(await this.alerts.insert(trx, alert, SEVERITY_RANK[alert.severity]))) {
       return { outcome: 'duplicate', alert: (await this.alerts.getForUpdate(trx, alert.id)) as Alert };
@@ -153,6 +154,9 @@ export class AlertIntakeService {
     // A related event of a lower severity (a person seen again after a vanish_in_water) adds its news
     // but does not take the alert's rule over.
     const takesOver = supersedes && SEVERITY_RANK[event.severity] >= SEVERITY_RANK[before.severity];
+    // Critical news calls for attention again: raised to critical, or a critical condition that starts
+    // anew (the analyzer's `created`: the swimmer seen again went under once more).
+    const alarms = severity === 'critical' && (raised || (supersedes && event.kind === 'created' && event.severity === 'critical'));
     // An older event arriving late may still raise the severity, but must not replace newer evidence.
     const newer = event.capturedAt >= before.capturedAt;
     const next: Alert = {
@@ -169,6 +173,7 @@ export class AlertIntakeService {
       snapshotPath: (newer || !before.snapshotPath) && snapshotPath ? snapshotPath : before.snapshotPath,
       escalationDueAt: raised ? await this.escalation.dueAfterSeverityChange(before, severity, now, trx) : before.escalationDueAt,
       updatedAt: now,
+      alarmedAt: alarms ? now : before.alarmedAt,
     };
     await this.alerts.update(trx, next, SEVERITY_RANK[next.severity]);
     if (supersedes) {

@@ -9,6 +9,7 @@ import { startTestApp, type TestApp, eventually } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
 import { createWorld } from '../testing/world';
 import { AlertIntakeService } from './alert-intake.service';
+import { AlertsRepository } from './alerts.repository';
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0xff, 0xd9]);
 const PATH_A = ['city', 'county-a', 'town-a1', 'vil-a1a'];
@@ -162,6 +163,21 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     ]);
     expect((await t.http.get(`/alerts/${encodeURIComponent(again.alertId)}`).set(admin)).status).toBe(404);
     expect(pushesOf(again.alertId, 'alert.created')).toHaveLength(0);
+    // The continuation is news, not a new alarm: alarmedAt stays when the vanish raised it.
+    const alarmedAt = (await t.app.get(AlertsRepository).get(enter.alertId))!.alarmedAt;
+    expect(alarmedAt).toEqual(expect.any(Number));
+    expect(pushesOf(enter.alertId, 'alert.updated').map((p) => p.data.alarmedAt)).toEqual([alarmedAt, alarmedAt]);
+
+    // …and goes under again: a new vanish of the same alert calls for attention anew.
+    await new Promise((r) => setTimeout(r, 20));
+    const underAgain = alertEvent({ cameraId: 'cam-a', trackId: 8, rule: 'vanish_in_water', ruleId: 'pond.vanish', severity: 'critical', relatedAlertId: again.alertId, capturedAt: enter.capturedAt + 14_000 });
+    await enqueue(underAgain);
+    const latest = pushesOf(enter.alertId, 'alert.updated').at(-1)!;
+    expect(latest.data).toMatchObject({ severity: 'critical', rule: 'vanish_in_water', message: underAgain.message });
+    expect(latest.data.alarmedAt).toBeGreaterThan(alarmedAt!);
+    // An update of that vanish (a new score) does not.
+    await enqueue({ ...underAgain, kind: 'updated', score: 0.95, capturedAt: underAgain.capturedAt + 1000 });
+    expect(pushesOf(enter.alertId, 'alert.updated').at(-1)!.data.alarmedAt).toBe(latest.data.alarmedAt);
   });
 
   it('opens a new alert when the related alert was already resolved', async () => {

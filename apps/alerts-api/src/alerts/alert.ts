@@ -31,6 +31,12 @@ export interface Alert {
   createdAt: number;
   updatedAt: number;
   pushedAt: number | null;
+  /**
+   * When the alert last called for attention as critical: opened critical, raised to critical, or its
+   * critical condition raised again (a swimmer who bobbed up and went under once more). Screens sound
+   * the alarm, and schools are warned again, for each new value. Null: never critical.
+   */
+  alarmedAt: number | null;
 }
 
 export interface AlertTransition {

@@ -42,6 +42,7 @@ function toAlert(row: AlertRow): Alert {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     pushedAt: row.pushed_at,
+    alarmedAt: row.alarmed_at,
   };
 }
 
@@ -75,6 +76,7 @@ function toRow(a: Alert, severityRank: number): AlertsTable {
     created_at: a.createdAt,
     updated_at: a.updatedAt,
     pushed_at: a.pushedAt,
+    alarmed_at: a.alarmedAt,
   };
 }
 

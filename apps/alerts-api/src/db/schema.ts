@@ -106,6 +106,8 @@ export interface AlertsTable {
   updated_at: number;
   /** When alert.created was handed to the publisher; null means a retry must push it again. */
   pushed_at: number | null;
+  /** When it last called for attention as critical (opened, raised, raised again); null: never critical. */
+  alarmed_at: number | null;
 }
 
 export interface AlertTransitionsTable {

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { playAlarm } from '../alarm';
 import { alertText } from '../alert-text';
 import { useApp } from '../context';
-import { isDrowningWarning, newestFirst } from '../feed-state';
+import { isDrowningWarning, newestFirst, seenSinceAlarm, warningKey } from '../feed-state';
 import type { AlertDetail } from '../types';
 import { useImage } from '../use-image';
 
@@ -22,15 +22,17 @@ function useRepeatingAlarm(key: string | null): void {
 /**
  * A school's drowning warning: fills the screen with a plain message, the snapshot and a repeating
  * sound until someone confirms it, which the API records as a "seen" transition; the newest first,
- * then the older ones. Alerts already
- * confirmed (a "seen" in their timeline, by anyone of the school) do not come back.
+ * then the older ones. A warning confirmed (a "seen" in its timeline, by anyone of the school) does
+ * not come back — unless the API raises it again (its `alarmedAt` moves: the swimmer seen again went
+ * under once more), when it must be confirmed anew.
  */
 export function SchoolAlarm() {
   const { api, feed, t, lang } = useApp();
   const [confirmed, setConfirmed] = useState<Set<string>>(new Set());
   const [details, setDetails] = useState<Map<string, AlertDetail>>(new Map());
   const checked = useRef(new Map<string, number>());
-  const candidates = newestFirst(feed.alerts.values()).filter((a) => isDrowningWarning(a) && !confirmed.has(a.id));
+  // Keyed by alert and alarm: a warning raised again is a new one to confirm.
+  const candidates = newestFirst(feed.alerts.values()).filter((a) => isDrowningWarning(a) && !confirmed.has(warningKey(a)));
 
   // Each candidate's timeline is read once per version (updatedAt) to see whether it was confirmed.
   useEffect(() => {
@@ -39,7 +41,7 @@ export function SchoolAlarm() {
       checked.current.set(a.id, a.updatedAt);
       api.alert(a.id).then(
         (detail) => {
-          if (detail.transitions.some((tr) => tr.action === 'seen')) setConfirmed((s) => new Set(s).add(a.id));
+          if (seenSinceAlarm(detail, detail.transitions)) setConfirmed((s) => new Set(s).add(warningKey(detail)));
           else setDetails((d) => new Map(d).set(a.id, detail));
         },
         () => checked.current.delete(a.id),
@@ -47,23 +49,24 @@ export function SchoolAlarm() {
     }
   });
   // The newest unconfirmed warning first; older ones follow once it is confirmed.
-  const current = candidates.map((a) => details.get(a.id)).find((d) => d !== undefined) ?? null;
+  // A detail read before the warning was raised again waits for the fresh read.
+  const current = candidates.map((a) => details.get(a.id)).find((d) => d !== undefined && warningKey(d) === warningKey(feed.alerts.get(d.id) ?? d)) ?? null;
   const waiting = candidates.filter((a) => details.has(a.id)).length - 1;
   // Another screen of the school may confirm it: look again every few seconds while it is shown.
   useEffect(() => {
     if (!current) return;
     const timer = setInterval(() => {
-      api.alert(current.id).then((d) => d.transitions.some((tr) => tr.action === 'seen') && setConfirmed((s) => new Set(s).add(d.id)), () => undefined);
+      api.alert(current.id).then((d) => seenSinceAlarm(d, d.transitions) && setConfirmed((s) => new Set(s).add(warningKey(d))), () => undefined);
     }, RECHECK_MS);
     return () => clearInterval(timer);
   }, [current?.id]);
-  useRepeatingAlarm(current?.id ?? null);
+  useRepeatingAlarm(current ? warningKey(current) : null);
   const snapshot = useImage(api, current?.hasSnapshot ? current.snapshotUrl : null);
 
   if (!current) return null;
   const confirm = async () => {
     await api.transition(current.id, 'seen', {});
-    setConfirmed((s) => new Set(s).add(current.id));
+    setConfirmed((s) => new Set(s).add(warningKey(current)));
   };
   return (
     <div class="school-alarm" role="alertdialog" data-testid="school-alarm" data-alert-id={current.id}>

@@ -10,4 +10,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0002_webhooks', () => import('./0002_webhooks')],
   ['0003_evidence', () => import('./0003_evidence')],
   ['0004_maintenance', () => import('./0004_maintenance')],
+  ['0005_alarmed_at', () => import('./0005_alarmed_at')],
 ];
