@@ -2,13 +2,11 @@
 // 30 % for 25 s, then back; the storefront switching to infrared grey; and the scenario clips with
 // people, a crowd, a night sea and a covered lens — none of which may count as a moved camera (the
 // rule's time cut to 5 s to make that strict).
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Detector } from '@xl/detection';
-import { sharedPath } from '@xl/testing';
-import { created, describeEvents, replayScenario, scenarioDetector } from './scenario-kit';
+import { clipVariant, created, describeEvents, replayScenario, scenarioDetector, type Segment } from './scenario-kit';
 
 let detector: Detector;
 let dir: string;
@@ -21,29 +19,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Segment {
-  /** Seconds of the source clip (played twice, so up to 80 s). */
-  from: number;
-  to: number;
-  /** ffmpeg filters applied to this segment only. */
-  filter?: string;
-}
-
-/** The storefront sub stream cut into `segments`, each filtered on its own, joined and encoded as a camera would (2 s GOP, no B-frames); null without ../shared. */
-function storefrontVariant(name: string, segments: Segment[]): string | null {
-  const source = sharedPath('media/clips/static_sub.mp4');
-  if (!source) return null;
-  const clip = path.join(dir, name);
-  const parts = segments.map((s, i) => `[s${i}]trim=${s.from}:${s.to},setpts=PTS-STARTPTS${s.filter ? `,${s.filter}` : ''}[o${i}]`);
-  const inputs = segments.map((_, i) => `[s${i}]`).join('');
-  const outputs = segments.map((_, i) => `[o${i}]`).join('');
-  const graph = `[0]split=${segments.length}${inputs};${parts.join(';')};${outputs}concat=n=${segments.length}:v=1[v]`;
-  execFileSync('ffmpeg', [
-    '-v', 'error', '-y', '-stream_loop', '1', '-i', source, '-filter_complex', graph,
-    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-bf', '0', '-pix_fmt', 'yuv420p', clip,
-  ]);
-  return clip;
-}
+/** The storefront sub stream cut into `segments` (scenario-kit's clipVariant). */
+const storefrontVariant = (name: string, segments: Segment[]) => clipVariant('static_sub', path.join(dir, name), segments);
 
 const movedRules = (seconds: number) => [
   { id: 'health.moved', type: 'camera_moved', seconds },

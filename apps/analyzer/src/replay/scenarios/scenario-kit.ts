@@ -1,10 +1,13 @@
 // Runs a scenario clip of ../shared/media/clips through replay with the zones of its ground truth.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCamera, type CameraConfig } from '@xl/config';
 import { createPoolDetector, loadModel, type Detector } from '@xl/detection';
 import { repoRoot, sharedPath } from '@xl/testing';
 import { replayClip, type ReplayEvent } from '../replay';
+
+export type { ReplayEvent };
 
 export interface Truth {
   zones: { id: string; type: string; polygon: [number, number][] }[];
@@ -20,6 +23,32 @@ export function scenarioFiles(name: string): { clip: string; truth: Truth } | nu
   const truthFile = sharedPath(`media/clips/${name}.truth.json`);
   if (!clip || !truthFile) return null;
   return { clip, truth: JSON.parse(readFileSync(truthFile, 'utf8')) as Truth };
+}
+
+export interface Segment {
+  /** Seconds of the source clip (played twice, so up to twice its length). */
+  from: number;
+  to: number;
+  /** ffmpeg filters applied to this segment only. */
+  filter?: string;
+}
+
+/**
+ * A scenario clip cut into `segments`, each filtered on its own, joined and encoded as a camera would
+ * (2 s GOP, no B-frames) into `out`; null without ../shared. The truth of `name` still applies.
+ */
+export function clipVariant(name: string, out: string, segments: Segment[]): string | null {
+  const source = sharedPath(`media/clips/${name}.mp4`);
+  if (!source) return null;
+  const parts = segments.map((s, i) => `[s${i}]trim=${s.from}:${s.to},setpts=PTS-STARTPTS${s.filter ? `,${s.filter}` : ''}[o${i}]`);
+  const inputs = segments.map((_, i) => `[s${i}]`).join('');
+  const outputs = segments.map((_, i) => `[o${i}]`).join('');
+  const graph = `[0]split=${segments.length}${inputs};${parts.join(';')};${outputs}concat=n=${segments.length}:v=1[v]`;
+  execFileSync('ffmpeg', [
+    '-v', 'error', '-y', '-stream_loop', '1', '-i', source, '-filter_complex', graph,
+    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-bf', '0', '-pix_fmt', 'yuv420p', out,
+  ]);
+  return out;
 }
 
 /** `rules`: explicit rules instead of the defaults of the zones (effectiveRules). */

@@ -1,12 +1,29 @@
-// Drowning and its false-alarm twin, on the main (720p) and sub (360p) streams.
+// Drowning and its false-alarm twin, on the main (720p) and sub (360p) streams; the drowning with
+// frames missing, and with the swimmer bobbing up once before going under for good.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Detector } from '@xl/detection';
-import { created, describeEvents, replayScenario, scenarioDetector } from './scenario-kit';
+import { clipVariant, created, describeEvents, replayScenario, scenarioDetector, type ReplayEvent } from './scenario-kit';
 
 let detector: Detector;
+let dir: string;
 beforeAll(async () => {
   detector = await scenarioDetector();
+  dir = mkdtempSync(path.join(tmpdir(), 'xl-water-'));
 });
-afterAll(() => detector?.close());
+afterAll(async () => {
+  await detector?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The alert an event ends up in at the API: its relatedAlertId chain followed through the created events. */
+function rootOf(events: ReplayEvent[], alertId: string): string {
+  const related = new Map(created(events).map((e) => [e.event.alertId, e.event.relatedAlertId]));
+  let id = alertId;
+  for (let next = related.get(id); next; next = related.get(id)) id = next;
+  return id;
+}
 
 describe.each(['drowning', 'drowning_sub'])('replay %s', (name) => {
   it('raises zone_enter for the wading person, then vanish_in_water on the same track, and nothing for the person on the sand', async () => {
@@ -48,6 +65,31 @@ describe('replay drowning_sub with frames missing', () => {
     expect(vanishes[0].t).toBeLessThanOrEqual(19.0);
     // Whatever track the tracker ends with, the operators get one alert: the vanish names the zone_enter.
     expect(vanishes[0].event.relatedAlertId).toBe(enters[0].event.alertId);
+  });
+});
+
+describe('replay drowning_sub with the swimmer bobbing up once', () => {
+  it('reports both disappearances, both into the alert of their entering the water', async () => {
+    // Under at 14 s; 4 s later up again for 2 s at the same spot (the clip's 11–13 s), then under for good.
+    const clip = clipVariant('drowning_sub', path.join(dir, 'drowning-bobbing_sub.mp4'), [
+      { from: 0, to: 18 },
+      { from: 11, to: 13 },
+      { from: 14, to: 26 },
+    ]);
+    if (!clip) return console.warn('skipped: drowning_sub not in ../shared');
+    const events = await replayScenario('drowning_sub', detector, { clip });
+    const info = describeEvents(events!);
+    const enters = created(events!, 'zone_enter');
+    const vanishes = created(events!, 'vanish_in_water');
+    expect({ vanishes: vanishes.map((v) => Math.round(v.t)), info }).toEqual({ vanishes: [expect.any(Number), expect.any(Number)], info });
+    expect(vanishes[0].t).toBeGreaterThanOrEqual(16.0); // under at 14 s + 3 s
+    expect(vanishes[0].t).toBeLessThanOrEqual(19.0);
+    expect(vanishes[1].t).toBeGreaterThanOrEqual(22.0); // under again at 20 s + 3 s
+    expect(vanishes[1].t).toBeLessThanOrEqual(25.0);
+    // One alert for the operators: every created event leads to the first zone_enter, which the API
+    // raises to critical, and again (alarmedAt) with the second vanish. (Before: back up as a new
+    // track, the swimmer got a zone_enter alert of their own — a second alert.)
+    expect(new Set(created(events!).map((e) => rootOf(events!, e.event.alertId)))).toEqual(new Set([enters[0].event.alertId]));
   });
 });
 
