@@ -27,7 +27,7 @@ apt_install() {
 # ffmpeg for ingest; GStreamer's RTSP server (driven by Debian's python3-gi) for the camera simulator;
 # redis-server so that a machine without Redis can start one; chromium for the console's browser tests
 # (driven by playwright-core, which never downloads a browser); docker-compose to check docker/ without
-# a Docker engine.
+# a Docker engine; faketime for the test of an ingest host whose clock is off.
 ensure_system_packages() {
   local missing=()
   command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg)
@@ -37,6 +37,7 @@ ensure_system_packages() {
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing+=(redis-server)
   command -v chromium >/dev/null || missing+=(chromium fonts-noto-cjk)
   command -v docker-compose >/dev/null || missing+=(docker-compose)
+  command -v faketime >/dev/null || missing+=(faketime)
   if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 

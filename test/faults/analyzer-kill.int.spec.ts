@@ -10,8 +10,8 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { FRAMES_QUEUE, redisKeys } from '@xl/contracts';
-import { CameraSimulator, describeWithShared, Pipeline, PushWatcher, sharedPath, testRedisUrl, truthCamera, uniquePrefix } from '@xl/testing';
-import { keepLogs, metricTotal, sleep, waitUntil } from './fault-kit';
+import { CameraSimulator, describeWithShared, sharedPath, testRedisUrl, uniquePrefix, type Pipeline, type PushWatcher } from '@xl/testing';
+import { beachPipeline, keepLogs, metricTotal, sleep, waitUntil } from './fault-kit';
 
 jest.setTimeout(90_000);
 const CLIP = 'media/clips/drowning_sub.mp4';
@@ -39,19 +39,7 @@ describeWithShared([CLIP])('fault: an analyzer killed while it holds a frame', (
 
   it('the gate frees itself by TTL and the next analyzer continues the track; the dead job blocks nothing', async () => {
     const [cam] = await simulator.start([{ id: 'beach', clip: sharedPath(CLIP)! }]);
-    pipeline = await Pipeline.seed({
-      dir,
-      redisUrl: testRedisUrl(),
-      prefix,
-      seed: {
-        regions: [{ id: 'vil', name: 'Village', level: 'village' }],
-        cameras: [truthCamera('beach', 'drowning_sub', cam.url, { regionId: 'vil' })],
-        users: [{ username: 'op', password: 'fault-password-1', role: 'operator', regionIds: ['vil'] }],
-      },
-    });
-    const api = await pipeline.startApi();
-    watcher = new PushWatcher([api.url], await pipeline.login(api, 'op', 'fault-password-1'));
-    await watcher.start();
+    ({ pipeline, watcher } = await beachPipeline(dir, prefix, cam.url));
     const ingest = await pipeline.startIngest('ingest', { INFLIGHT_TTL_MS: String(INFLIGHT_TTL_MS) });
     const first = await pipeline.startAnalyzer('analyzer-1');
 

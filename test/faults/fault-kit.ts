@@ -2,7 +2,7 @@
 // says it raised (its own log lines) and the alerts the API stored.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { scrape, type Pipeline, type PipelineApp } from '@xl/testing';
+import { Pipeline, PushWatcher, scrape, testRedisUrl, truthCamera, type PipelineApp } from '@xl/testing';
 import { parsePromText } from '../../apps/demo/src/prom-text';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -62,4 +62,29 @@ export function keepLogs(test: string, pipeline: Pipeline | undefined): void {
   const dir = process.env.XL_FAULT_LOGS;
   if (!dir || !pipeline) return;
   for (const app of pipeline.apps) writeFileSync(path.join(dir, `${test}-${app.name}.log`), app.output());
+}
+
+/** Region, camera and operator of the one-camera fault tests: a beach camera of drowning_sub in village 'vil'. */
+export const BEACH_OPERATOR = { username: 'op', password: 'fault-password-1' };
+
+/**
+ * The pipeline most fault tests start from: the beach camera at `cameraUrl` seeded, alerts-api started
+ * and the operator's push watcher following it. Ingest and analyzer are the test's to start.
+ */
+export async function beachPipeline(dir: string, prefix: string, cameraUrl: string): Promise<{ pipeline: Pipeline; api: PipelineApp; token: string; watcher: PushWatcher }> {
+  const pipeline = await Pipeline.seed({
+    dir,
+    redisUrl: testRedisUrl(),
+    prefix,
+    seed: {
+      regions: [{ id: 'vil', name: 'Village', level: 'village' }],
+      cameras: [truthCamera('beach', 'drowning_sub', cameraUrl, { regionId: 'vil' })],
+      users: [{ ...BEACH_OPERATOR, role: 'operator', regionIds: ['vil'] }],
+    },
+  });
+  const api = await pipeline.startApi();
+  const token = await pipeline.login(api, BEACH_OPERATOR.username, BEACH_OPERATOR.password);
+  const watcher = new PushWatcher([api.url], token);
+  await watcher.start();
+  return { pipeline, api, token, watcher };
 }

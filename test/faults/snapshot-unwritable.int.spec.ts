@@ -4,8 +4,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CameraSimulator, describeWithShared, Pipeline, PushWatcher, sharedPath, testRedisUrl, truthCamera, uniquePrefix } from '@xl/testing';
-import { keepLogs, metricTotal } from './fault-kit';
+import { CameraSimulator, describeWithShared, sharedPath, uniquePrefix, type Pipeline, type PipelineApp, type PushWatcher } from '@xl/testing';
+import { beachPipeline, keepLogs, metricTotal } from './fault-kit';
 
 jest.setTimeout(60_000);
 const CLIP = 'media/clips/drowning_sub.mp4';
@@ -26,20 +26,9 @@ describeWithShared([CLIP])('fault: snapshot storage unwritable', () => {
 
   it('delivers the alert without a snapshot, logs the failure and counts it', async () => {
     const [cam] = await simulator.start([{ id: 'beach', clip: sharedPath(CLIP)! }]);
-    pipeline = await Pipeline.seed({
-      dir,
-      redisUrl: testRedisUrl(),
-      prefix: uniquePrefix('fault-snap'),
-      seed: {
-        regions: [{ id: 'vil', name: 'Village', level: 'village' }],
-        cameras: [truthCamera('beach', 'drowning_sub', cam.url, { regionId: 'vil' })],
-        users: [{ username: 'op', password: 'fault-password-1', role: 'operator', regionIds: ['vil'] }],
-      },
-    });
-    const api = await pipeline.startApi();
-    const token = await pipeline.login(api, 'op', 'fault-password-1');
-    watcher = new PushWatcher([api.url], token);
-    await watcher.start();
+    let api: PipelineApp;
+    let token: string;
+    ({ pipeline, api, token, watcher } = await beachPipeline(dir, uniquePrefix('fault-snap'), cam.url));
     const blocker = path.join(dir, 'not-a-directory');
     writeFileSync(blocker, 'a regular file where the snapshot directory should be');
     await pipeline.startIngest();

@@ -3,7 +3,7 @@ import { Worker } from 'bullmq';
 import { FRAMES_QUEUE, type FrameJob } from '@xl/contracts';
 import { createPoolDetector, loadModel, type PoolDetector } from '@xl/detection';
 import { createLogger, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
-import { CameraConfigStore, connectRedis, duplicateClient, FrameDownloader, FrameStore, HotMarks, InflightGate, isCluster, redisRetryStrategy } from '@xl/queue';
+import { CameraConfigStore, connectRedis, duplicateClient, FrameDownloader, FrameStore, HotMarks, InflightGate, isCluster, redisRetryStrategy, startRedisClock } from '@xl/queue';
 import { FrameJobProcessor } from './frame-job.processor';
 import { AnalyzerMetrics } from './metrics';
 import { FrameAnalyzer } from './pipeline/frame-analyzer';
@@ -30,6 +30,8 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
   const data = connectRedis(target, { maxRetriesPerRequest: null, enableAutoPipelining: true, retryStrategy: redisRetryStrategy });
   for (const conn of [redis, data]) conn.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const metrics = new AnalyzerMetrics();
+  // Frame ages are judged by the Redis server's time, the clock ingest stamps them with.
+  const clock = await startRedisClock(redis, { gauge: metrics.clockOffset, log });
 
   const cameras = new CameraDirectoryRepository(log);
   if (settings.CAMERAS_FILE) cameras.loadFile(settings.CAMERAS_FILE);
@@ -63,6 +65,7 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
     metrics,
     log,
     { maxFrameAgeMs: settings.MAX_FRAME_AGE_MS, hotTtlMs: settings.HOT_TTL_MS, maxStateGapMs: settings.STATE_MAX_GAP_MS },
+    clock.now,
   );
 
   const worker = new Worker<FrameJob>(FRAMES_QUEUE, (job) => processor.process(job.data), {
@@ -95,6 +98,7 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
       await detector.close();
       await downloader?.close();
       await probes.close();
+      clock.stop();
       redis.disconnect();
       data.disconnect();
     },

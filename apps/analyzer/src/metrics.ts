@@ -38,6 +38,11 @@ export class AnalyzerMetrics {
     help: 'Snapshots that could not be rendered or written (the alert goes out without one)',
     registers: [this.registry],
   });
+  readonly clockOffset = new Gauge({
+    name: 'xl_clock_offset_seconds',
+    help: "The Redis server's clock minus this host's, as last measured: frame ages are judged by Redis's time; large values mean this host needs NTP",
+    registers: [this.registry],
+  });
   readonly liveTracks = new Gauge({
     name: 'xl_analyzer_live_tracks',
     help: 'Confirmed tracks of the last analysed frame, per camera',

@@ -1,7 +1,21 @@
 // Wires ingest: Redis adapters, the ffmpeg reader factory, the services, probes. No logic lives here.
 import { createLogger, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
 import { StartGate } from '@xl/media';
-import { CameraConfigStore, CameraLeases, CameraStatusStream, connectRedis, EvidenceResultStream, FrameStore, FramesQueue, FrameUploader, HotMarks, InflightGate, isCluster, redisRetryStrategy } from '@xl/queue';
+import {
+  CameraConfigStore,
+  CameraLeases,
+  CameraStatusStream,
+  connectRedis,
+  EvidenceResultStream,
+  FrameStore,
+  FramesQueue,
+  FrameUploader,
+  HotMarks,
+  InflightGate,
+  isCluster,
+  redisRetryStrategy,
+  startRedisClock,
+} from '@xl/queue';
 import { IngestMetrics } from './metrics';
 import { ClipService } from './recording/clip-service';
 import { FileEvidenceWriter, RedisClipRequestFeed } from './recording/evidence.repository';
@@ -26,6 +40,8 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const keyPrefix = settings.KEY_PREFIX;
   const metrics = new IngestMetrics();
+  // Frames, status events and recordings are stamped by the Redis server's time: one clock for every host.
+  const clock = await startRedisClock(redis, { gauge: metrics.clockOffset, log });
   const queue = new FramesQueue({ connection: redis, prefix: settings.QUEUE_PREFIX });
   // The direct uploader speaks to one node; a cluster routes each frame by its key through ioredis.
   const uploader = settings.FRAME_UPLOAD === 'direct' && !isCluster(redis) ? new FrameUploader({ url: settings.REDIS_URL, name: `xl-frames:${settings.INGEST_ID}` }) : undefined;
@@ -38,7 +54,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
   );
   const status = new CameraStatusStream(redis, { keyPrefix });
   const sources = cameraReaderFactory(
-    { width: settings.MODEL_INPUT_WIDTH, height: settings.MODEL_INPUT_HEIGHT, stopGraceMs: settings.STOP_GRACE_MS, ffmpegPath: settings.FFMPEG_PATH, startGate: new StartGate(settings.START_CONCURRENCY) },
+    { width: settings.MODEL_INPUT_WIDTH, height: settings.MODEL_INPUT_HEIGHT, stopGraceMs: settings.STOP_GRACE_MS, ffmpegPath: settings.FFMPEG_PATH, startGate: new StartGate(settings.START_CONCURRENCY), now: clock.now },
     log,
   );
   const cameras = settings.CAMERAS_FILE
@@ -54,12 +70,13 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
             writer: new FileEvidenceWriter(settings.EVIDENCE_DIR, { ffmpegPath: settings.FFMPEG_PATH, ffprobePath: settings.FFPROBE_PATH }),
             log,
             ingestId: settings.INGEST_ID,
+            now: clock.now,
           },
           { tickMs: 500 },
         )
       : null;
   const recorders = settings.RECORDING_DIR
-    ? segmentRecorderFactory({ recordingDir: settings.RECORDING_DIR, stopGraceMs: settings.STOP_GRACE_MS, ffmpegPath: settings.FFMPEG_PATH, ffprobePath: settings.FFPROBE_PATH }, log)
+    ? segmentRecorderFactory({ recordingDir: settings.RECORDING_DIR, stopGraceMs: settings.STOP_GRACE_MS, ffmpegPath: settings.FFMPEG_PATH, ffprobePath: settings.FFPROBE_PATH, now: clock.now }, log)
     : null;
   await clips?.start();
   const service = new IngestService(
@@ -95,6 +112,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
     close: async () => {
       await service.stop();
       await clips?.stop();
+      clock.stop();
       await queue.close();
       await uploader?.close();
       await redis.quit().catch(() => redis.disconnect());

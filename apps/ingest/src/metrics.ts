@@ -36,6 +36,11 @@ export class IngestMetrics {
     help: 'Cameras whose lease this worker holds',
     registers: [this.registry],
   });
+  readonly clockOffset = new Gauge({
+    name: 'xl_clock_offset_seconds',
+    help: "The Redis server's clock minus this host's, as last measured: frames are stamped by Redis's time; large values mean this host needs NTP",
+    registers: [this.registry],
+  });
   readonly leaseErrors = new Counter({
     name: 'xl_ingest_lease_errors_total',
     help: 'Lease rounds (renew/claim) that failed, e.g. Redis unreachable',

@@ -48,6 +48,8 @@ export interface CameraReaderOptions {
   logger?: ReaderLogger;
   /** Shared by a worker's readers: at most so many starting (spawned, no frame yet) at once. Default: no bound. */
   startGate?: StartGate;
+  /** Epoch ms of frames and status events. Default Date.now; ingest passes the Redis server's time (RedisClock). */
+  now?: () => number;
 }
 
 /** The part of a pino logger the reader uses. */
@@ -128,6 +130,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
   private readonly stallMs: number;
   private readonly graceMs: number;
   private readonly pool: BufferPool;
+  private readonly now: () => number;
   /** Respawns so far. */
   restarts = 0;
 
@@ -141,6 +144,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     this.launcher = options.launcher ?? fluentFfmpegLauncher();
     this.stallMs = watchdog.stallSeconds * 1000;
     this.graceMs = options.stopGraceMs ?? 1000;
+    this.now = options.now ?? Date.now;
     this.nextSeq = options.firstSeq ?? Date.now();
     this.pool = new BufferPool(frameByteLength(width, height));
   }
@@ -198,7 +202,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     const exited = new Promise<void>((resolve) => (markExited = resolve));
     const run: Run = {
       proc: null,
-      startedAt: Date.now(),
+      startedAt: this.now(),
       lastFrameAt: null,
       watchdogFired: false,
       parser: new FfmpegStderrParser(),
@@ -236,7 +240,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
 
   private checkWatchdog(run: Run): void {
     if (run !== this.run || run.watchdogFired || this.state !== 'running') return;
-    const silentMs = Date.now() - (run.lastFrameAt ?? run.startedAt);
+    const silentMs = this.now() - (run.lastFrameAt ?? run.startedAt);
     if (silentMs < this.allowedSilenceMs(run)) return;
     run.watchdogFired = true;
     this.options.logger?.warn({ camera: this.options.cameraId, silentMs }, 'no frame within the stall time: restarting ffmpeg');
@@ -263,7 +267,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       this.pool.release(data);
       return;
     }
-    const now = Date.now();
+    const now = this.now();
     run.lastFrameAt = now;
     run.startDone();
     this.attempt = 0;
@@ -304,7 +308,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     if (run !== this.run) return;
     this.run = null;
     if (this.state === 'stopping' || this.state === 'stopped') return;
-    const now = Date.now();
+    const now = this.now();
     if (this.options.source.kind === 'file' && exit.code === 0 && !run.watchdogFired) {
       this.state = 'ended';
       this.online = false;

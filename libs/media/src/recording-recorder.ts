@@ -34,6 +34,8 @@ export interface SegmentRecorderOptions {
   ffprobePath?: string;
   logger?: { info(o: object, m: string): void; warn(o: object, m: string): void; debug(o: object, m: string): void };
   random?: () => number;
+  /** Epoch ms segments are placed at. Default Date.now; ingest passes the Redis server's time, the clock of frames and alerts. */
+  now?: () => number;
 }
 
 export interface SegmentRecorderEvents {
@@ -69,12 +71,14 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
   /** Closing (rename, ffprobe) one segment at a time, in order. */
   private closing: Promise<void> = Promise.resolve();
   private readonly stallMs: number;
+  private readonly now: () => number;
   /** Respawns so far. */
   restarts = 0;
 
   constructor(private readonly options: SegmentRecorderOptions) {
     super();
     this.stallMs = (options.stallSeconds + 3 * options.segmentSeconds) * 1000;
+    this.now = options.now ?? Date.now;
   }
 
   get cameraId(): string {
@@ -157,8 +161,8 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
       child,
       clock: new StreamClock(),
       open: null,
-      lastSegmentAt: Date.now(),
-      startedAt: Date.now(),
+      lastSegmentAt: this.now(),
+      startedAt: this.now(),
       watchdogFired: false,
       stderr: [],
       timers: [],
@@ -179,7 +183,7 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
   }
 
   private onLine(run: Run, line: string): void {
-    const now = Date.now();
+    const now = this.now();
     const parsed = parseSegmentLogLine(line);
     if (!parsed) {
       run.stderr.push(redactText(line.trim()));
@@ -223,7 +227,7 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
 
   private async trim(): Promise<void> {
     const keepFrom = Math.min(Infinity, ...this.pins.values());
-    const expired = new Set(expiredSegments(this.ring, Date.now(), this.options.windowSeconds * 1000, keepFrom));
+    const expired = new Set(expiredSegments(this.ring, this.now(), this.options.windowSeconds * 1000, keepFrom));
     if (!expired.size) return;
     this.ring = this.ring.filter((s) => !expired.has(s));
     await Promise.all([...expired].map((s) => rm(s.file, { force: true })));
@@ -231,7 +235,7 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
 
   private checkWatchdog(run: Run): void {
     if (run !== this.run || run.watchdogFired || this.state !== 'running') return;
-    const silentMs = Date.now() - run.lastSegmentAt;
+    const silentMs = this.now() - run.lastSegmentAt;
     if (silentMs < this.stallMs) return;
     run.watchdogFired = true;
     this.options.logger?.warn({ camera: this.options.cameraId, silentMs }, 'no new segment within the stall time: restarting the recorder');
@@ -252,7 +256,7 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     if (run.open) this.close(run.open.file, run.clock.wallMs(run.open.ptsSeconds), null); // its length: ffprobe
     await this.closing;
     if (this.run === run) this.run = null;
-    const now = Date.now();
+    const now = this.now();
     const o = this.options;
     const reason = classifyExit({
       watchdogFired: run.watchdogFired,

@@ -12,4 +12,5 @@ export { CameraConfigStore, type CameraConfigStoreOptions, type LoadedCameras } 
 export { FramesQueue, type FramesQueueOptions } from './frames-queue';
 export { redisRetryStrategy } from './reconnect';
 export { EvidenceRequestStream, EvidenceResultStream, type EvidenceStreamOptions, type StreamItem } from './evidence-streams';
+export { CLOCK_OFFSET_WARN_MS, RedisClock, startRedisClock, type ClockReport, type RedisClockOptions } from './redis-clock';
 export { connectRedis, duplicateClient, isCluster, parseClusterNode, type RedisClient, type RedisTarget } from './redis-client';

@@ -16,6 +16,8 @@ export interface RecorderSettings {
   stopGraceMs: number;
   ffmpegPath?: string;
   ffprobePath?: string;
+  /** Epoch ms segments are placed at (the Redis server's time, that of frames and alerts). Default Date.now. */
+  now?: () => number;
 }
 
 /**
@@ -37,6 +39,7 @@ export function segmentRecorderFactory(settings: RecorderSettings, log: Logger):
       stopGraceMs: settings.stopGraceMs,
       ffmpegPath: settings.ffmpegPath,
       ffprobePath: settings.ffprobePath,
+      now: settings.now,
       logger: log.child({ camera: camera.id, part: 'recorder' }),
     });
 }

@@ -12,6 +12,8 @@ export interface ReaderSettings {
   launcher?: FfmpegLauncher;
   /** Shared by all the worker's readers: how many may be starting at once. Default: no bound. */
   startGate?: StartGate;
+  /** Epoch ms of frames and status events (the Redis server's time). Default Date.now. */
+  now?: () => number;
 }
 
 /**
@@ -31,6 +33,7 @@ export function cameraReaderFactory(settings: ReaderSettings, log: Logger): Fram
       stopGraceMs: settings.stopGraceMs,
       launcher,
       startGate: settings.startGate,
+      now: settings.now,
       logger: log.child({ camera: camera.id }),
     });
     reader.on('frame', handlers.frame);

@@ -1,0 +1,55 @@
+// Fault: the ingest host's clock is 5 minutes behind (an edge box without NTP), run under libfaketime.
+// Stamped by its own clock, every frame was 5 minutes "old" to the analyzer (MAX_FRAME_AGE_MS 3 s):
+// dropped as stale, no alert ever, and the camera still reported online. Ingest and analyzer take their
+// time from the Redis server (RedisClock), so the drowning must reach the operator as usual, with
+// capture times by the real clock, and ingest must report its offset.
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CameraSimulator, describeWithShared, sharedPath, uniquePrefix, type Pipeline, type PushWatcher } from '@xl/testing';
+import { beachPipeline, keepLogs, metricTotal } from './fault-kit';
+
+jest.setTimeout(90_000);
+const CLIP = 'media/clips/drowning_sub.mp4';
+const SKEW_S = 300;
+
+/** libfaketime's preload library (Debian package faketime, installed by scripts/setup.sh). */
+function libfaketime(): string {
+  for (const lib of ['/usr/lib', ...readdirSync('/usr/lib').filter((d) => d.includes('-linux-gnu')).map((d) => `/usr/lib/${d}`)]) {
+    const file = path.join(lib, 'faketime', 'libfaketime.so.1');
+    if (existsSync(file)) return file;
+  }
+  throw new Error('libfaketime.so.1 not found: apt-get install -y faketime (scripts/setup.sh does)');
+}
+
+describeWithShared([CLIP])('fault: the ingest host’s clock is 5 minutes behind', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'xl-fault-clock-'));
+  const prefix = uniquePrefix('fault-clock');
+  const simulator = new CameraSimulator({ loopSeconds: 120 });
+  let pipeline: Pipeline;
+  let watcher: PushWatcher;
+
+  afterAll(async () => {
+    watcher?.close();
+    await pipeline?.stop();
+    keepLogs('clock-skew', pipeline);
+    await simulator.stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('still raises the drowning alerts, stamped by the Redis server’s clock, and reports the offset', async () => {
+    const [cam] = await simulator.start([{ id: 'beach', clip: sharedPath(CLIP)! }]);
+    ({ pipeline, watcher } = await beachPipeline(dir, prefix, cam.url));
+    const ingest = await pipeline.startIngest('ingest', { LD_PRELOAD: libfaketime(), FAKETIME: `-${SKEW_S}s` });
+    await pipeline.startAnalyzer();
+
+    const enter = await watcher.waitFor('zone_enter', () => watcher.events.find((e) => e.type === 'alert.created' && e.data?.rule === 'zone_enter'), 60_000);
+    await watcher.waitFor('the vanish (critical)', () => watcher.events.find((e) => e.type === 'alert.updated' && e.data?.id === enter.data!.id && e.data?.severity === 'critical'), 45_000);
+    // Capture time by the real clock (the API's, here the same host's without faketime), not 5 min back.
+    const lagMs = enter.receivedAt - Number(enter.data!.capturedAt);
+    console.log(`clock-skew figures: ${JSON.stringify({ skewS: SKEW_S, enterCaptureToPushMs: lagMs, offsetS: await metricTotal(ingest, 'xl_clock_offset_seconds') })}`);
+    expect(Math.abs(lagMs)).toBeLessThan(5000);
+    expect(await metricTotal(ingest, 'xl_clock_offset_seconds')).toBeGreaterThan(SKEW_S - 2);
+    expect(ingest.output()).toContain("this host's clock is off the Redis server's");
+  });
+});
