@@ -1,0 +1,62 @@
+// Fault: the ingest process reading the drowning camera is SIGKILLed just after the person walked into
+// the water; a second ingest takes the camera over when the lease runs out (3 s here) and reconnects.
+// The simulator starts the clip anew for the new RTSP session, so after ~6 s without frames the person
+// is seen walking into the water again at the same spot — for the operators the same person, as when
+// someone is lost during a handover and found again there. They must get that person once: the first
+// alert, continued ("again") and raised to critical when they go under — not a second zone_enter for
+// the "new" track (the analyzer relates it: docs/rules.md).
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { redisKeys } from '@xl/contracts';
+import { CameraSimulator, describeWithShared, sharedPath, testRedisUrl, uniquePrefix, type Pipeline, type PushWatcher } from '@xl/testing';
+import { beachPipeline, keepLogs } from './fault-kit';
+
+jest.setTimeout(90_000);
+const CLIP = 'media/clips/drowning_sub.mp4';
+const LEASE = { LEASE_TTL_MS: '3000', CLAIM_INTERVAL_MS: '500' };
+
+describeWithShared([CLIP])('fault: the ingest reading the camera is killed while someone is in the water', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'xl-fault-ingest-'));
+  const prefix = uniquePrefix('fault-ingest');
+  const simulator = new CameraSimulator({ loopSeconds: 120 });
+  const redis = new Redis(testRedisUrl());
+  let pipeline: Pipeline;
+  let watcher: PushWatcher;
+
+  afterAll(async () => {
+    watcher?.close();
+    await pipeline?.stop();
+    keepLogs('ingest-kill', pipeline);
+    await simulator.stopAll();
+    redis.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the other ingest takes the camera over; the person is reported once and their vanishing raises that alert', async () => {
+    const [cam] = await simulator.start([{ id: 'beach', clip: sharedPath(CLIP)! }]);
+    ({ pipeline, watcher } = await beachPipeline(dir, prefix, cam.url));
+    const ingests = [await pipeline.startIngest('ingest-a', LEASE), await pipeline.startIngest('ingest-b', LEASE)];
+    await pipeline.startAnalyzer();
+
+    const enter = await watcher.waitFor('zone_enter', () => watcher.events.find((e) => e.type === 'alert.created' && e.data?.rule === 'zone_enter'), 60_000);
+    const lease = `${prefix}:${redisKeys.lease('beach')}`;
+    const holder = await redis.get(lease);
+    const reader = ingests.find((i) => i.name === holder);
+    expect(reader).toBeDefined();
+    reader!.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    const survivor = ingests.find((i) => i !== reader)!;
+    for (let i = 0; i < 100 && (await redis.get(lease)) !== survivor.name; i++) await new Promise((r) => setTimeout(r, 100));
+    const takenOverMs = Date.now() - killedAt;
+    expect(await redis.get(lease)).toBe(survivor.name);
+
+    const critical = await watcher.waitFor('the vanish raising the first alert', () => watcher.events.find((e) => e.type === 'alert.updated' && e.data?.id === enter.data!.id && e.data?.severity === 'critical'), 45_000);
+    const repeats = watcher.events.filter((e) => e.type === 'alert.created' && e.data?.rule === 'zone_enter' && e.receivedAt > killedAt && e.receivedAt < critical.receivedAt);
+    const again = watcher.events.find((e) => e.type === 'alert.updated' && e.data?.id === enter.data!.id && String(e.data?.message).includes(' again ('));
+    console.log(`ingest-kill figures: ${JSON.stringify({ takenOverMs, againAfterKillMs: again && again.receivedAt - killedAt, criticalAfterKillMs: critical.receivedAt - killedAt, repeats: repeats.length })}`);
+    expect(repeats).toEqual([]);
+    expect(again).toBeDefined();
+  });
+});
