@@ -1,5 +1,5 @@
-// Fault: the ingest host's clock is 5 minutes behind (an edge box without NTP) and the analyzer's 2
-// minutes ahead, both run under libfaketime.
+// Fault: the ingest host's clock is 5 minutes behind (an edge box without NTP), the analyzer's 2
+// minutes ahead and alerts-api's 1 minute behind, all run under libfaketime.
 // Stamped by its own clock, every frame was 5 minutes "old" to the analyzer (MAX_FRAME_AGE_MS 3 s):
 // dropped as stale, no alert ever, and the camera still reported online. Ingest and analyzer take their
 // time from the Redis server (RedisClock), so the drowning must reach the operator as usual, with
@@ -7,13 +7,14 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CameraSimulator, describeWithShared, sharedPath, uniquePrefix, type Pipeline, type PushWatcher } from '@xl/testing';
+import { CameraSimulator, describeWithShared, sharedPath, uniquePrefix, type Pipeline, type PipelineApp, type PushWatcher } from '@xl/testing';
 import { beachPipeline, keepLogs, metricTotal } from './fault-kit';
 
 jest.setTimeout(90_000);
 const CLIP = 'media/clips/drowning_sub.mp4';
 const SKEW_S = 300;
 const AHEAD_S = 120;
+const API_BEHIND_S = 60;
 
 /** libfaketime's preload library (Debian package faketime, installed by scripts/setup.sh). */
 function libfaketime(): string {
@@ -41,7 +42,8 @@ describeWithShared([CLIP])('fault: the ingest host’s clock is 5 minutes behind
 
   it('still raises the drowning alerts, stamped by the Redis server’s clock, and reports the offset', async () => {
     const [cam] = await simulator.start([{ id: 'beach', clip: sharedPath(CLIP)! }]);
-    ({ pipeline, watcher } = await beachPipeline(dir, prefix, cam.url));
+    let api: PipelineApp;
+    ({ pipeline, api, watcher } = await beachPipeline(dir, prefix, cam.url, { LD_PRELOAD: libfaketime(), FAKETIME: `-${API_BEHIND_S}s` }));
     const ingest = await pipeline.startIngest('ingest', { LD_PRELOAD: libfaketime(), FAKETIME: `-${SKEW_S}s` });
     const analyzer = await pipeline.startAnalyzer('analyzer', { LD_PRELOAD: libfaketime(), FAKETIME: `+${AHEAD_S}s` });
 
@@ -49,11 +51,16 @@ describeWithShared([CLIP])('fault: the ingest host’s clock is 5 minutes behind
     await watcher.waitFor('the vanish (critical)', () => watcher.events.find((e) => e.type === 'alert.updated' && e.data?.id === enter.data!.id && e.data?.severity === 'critical'), 45_000);
     // Capture time by the real clock (the API's, here the same host's without faketime), not 5 min back.
     const lagMs = enter.receivedAt - Number(enter.data!.capturedAt);
-    const offsets = { ingest: await metricTotal(ingest, 'xl_clock_offset_seconds'), analyzer: await metricTotal(analyzer, 'xl_clock_offset_seconds') };
-    console.log(`clock-skew figures: ${JSON.stringify({ enterCaptureToPushMs: lagMs, offsets })}`);
+    const offsets = { ingest: await metricTotal(ingest, 'xl_clock_offset_seconds'), analyzer: await metricTotal(analyzer, 'xl_clock_offset_seconds'), api: await metricTotal(api, 'xl_clock_offset_seconds') };
+    // The API's own capture → push latency, read on its clock: Redis's, not its host's minute behind.
+    const apiLatencyS = (await metricTotal(api, 'xl_alert_latency_seconds_sum')) / Math.max(1, await metricTotal(api, 'xl_alert_latency_seconds_count'));
+    console.log(`clock-skew figures: ${JSON.stringify({ enterCaptureToPushMs: lagMs, apiLatencyS, offsets })}`);
     expect(Math.abs(lagMs)).toBeLessThan(5000);
     expect(Math.abs(offsets.ingest - SKEW_S)).toBeLessThan(2);
     expect(Math.abs(offsets.analyzer + AHEAD_S)).toBeLessThan(2);
+    expect(Math.abs(offsets.api - API_BEHIND_S)).toBeLessThan(2);
+    expect(apiLatencyS).toBeGreaterThan(0.001); // by its own clock a minute behind: negative, counted as 0
+    expect(apiLatencyS).toBeLessThan(5);
     expect(ingest.output()).toContain("this host's clock is off the Redis server's");
   });
 });

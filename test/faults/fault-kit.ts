@@ -69,9 +69,10 @@ export const BEACH_OPERATOR = { username: 'op', password: 'fault-password-1' };
 
 /**
  * The pipeline most fault tests start from: the beach camera at `cameraUrl` seeded, alerts-api started
- * and the operator's push watcher following it. Ingest and analyzer are the test's to start.
+ * and the operator's push watcher following it (`apiEnv`: more environment for alerts-api). Ingest and
+ * analyzer are the test's to start.
  */
-export async function beachPipeline(dir: string, prefix: string, cameraUrl: string): Promise<{ pipeline: Pipeline; api: PipelineApp; token: string; watcher: PushWatcher }> {
+export async function beachPipeline(dir: string, prefix: string, cameraUrl: string, apiEnv: Record<string, string> = {}): Promise<{ pipeline: Pipeline; api: PipelineApp; token: string; watcher: PushWatcher }> {
   const pipeline = await Pipeline.seed({
     dir,
     redisUrl: testRedisUrl(),
@@ -82,7 +83,7 @@ export async function beachPipeline(dir: string, prefix: string, cameraUrl: stri
       users: [{ ...BEACH_OPERATOR, role: 'operator', regionIds: ['vil'] }],
     },
   });
-  const api = await pipeline.startApi();
+  const api = await pipeline.startApi('alerts-api', apiEnv);
   const token = await pipeline.login(api, BEACH_OPERATOR.username, BEACH_OPERATOR.password);
   const watcher = new PushWatcher([api.url], token);
   await watcher.start();

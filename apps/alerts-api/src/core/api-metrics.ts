@@ -14,6 +14,7 @@ export class ApiMetrics {
   readonly camerasOffline: Gauge;
   readonly configPublishes: Counter<'result'>;
   readonly loginFailures: Counter<'reason'>;
+  readonly clockOffset: Gauge;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     const registers = [registry];
@@ -41,5 +42,10 @@ export class ApiMetrics {
       registers,
     });
     this.loginFailures = new Counter({ name: 'xl_login_failures_total', help: 'Rejected logins, by reason', labelNames: ['reason'], registers });
+    this.clockOffset = new Gauge({
+      name: 'xl_clock_offset_seconds',
+      help: "The Redis server's clock minus this host's, as last measured: the API reads time on Redis's clock, that of capture times; large values mean this host needs NTP",
+      registers,
+    });
   }
 }

@@ -1,11 +1,11 @@
 import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
-import { type RedisClient, redisRetryStrategy } from '@xl/queue';
+import { type RedisClient, type RedisClock, redisRetryStrategy, startRedisClock } from '@xl/queue';
 import type { Logger } from '@xl/observability';
 import { Registry } from 'prom-client';
 import type { DatabaseHandle } from '../db/database';
 import { SETTINGS, type Settings } from '../settings';
-import { Clock, SystemClock } from '../common/clock';
+import { Clock, FollowedClock } from '../common/clock';
 import { NulFreeInputPipe } from '../common/nul-free.pipe';
 import { ApiMetrics } from './api-metrics';
 import { connectApiRedis } from './redis-connections';
@@ -17,8 +17,12 @@ export interface CoreResources {
   logger: Logger;
   /** Optional: a registry to share (tests); a fresh one otherwise. */
   registry?: Registry;
+  /** Optional: a clock to pin time (tests); the Redis server's time otherwise (RedisClock). */
   clock?: Clock;
 }
+
+/** The RedisClock behind the API's Clock, stopped at shutdown. */
+const REDIS_CLOCK = Symbol('redis clock');
 
 /** Closes the shared connections after every module has stopped its workers. */
 @Injectable()
@@ -26,9 +30,11 @@ class CoreShutdown implements OnApplicationShutdown {
   constructor(
     @Inject(DATABASE) private readonly database: DatabaseHandle,
     @Inject(REDIS) private readonly redis: RedisClient,
+    @Inject(REDIS_CLOCK) private readonly redisClock: RedisClock | null,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    this.redisClock?.stop();
     this.redis.disconnect();
     await this.database.close();
   }
@@ -48,8 +54,13 @@ export class CoreModule {
       { provide: REDIS, useValue: redis },
       { provide: LOGGER, useValue: resources.logger },
       { provide: METRICS_REGISTRY, useValue: resources.registry ?? new Registry() },
-      { provide: Clock, useValue: resources.clock ?? new SystemClock() },
       ApiMetrics,
+      {
+        provide: REDIS_CLOCK,
+        useFactory: (metrics: ApiMetrics) => (resources.clock ? null : startRedisClock(redis, { gauge: metrics.clockOffset, log: resources.logger })),
+        inject: [ApiMetrics],
+      },
+      { provide: Clock, useFactory: (followed: RedisClock | null) => resources.clock ?? new FollowedClock(followed!.now), inject: [REDIS_CLOCK] },
       CoreShutdown,
       { provide: APP_PIPE, useClass: NulFreeInputPipe },
     ];

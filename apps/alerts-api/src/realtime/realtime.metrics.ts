@@ -13,7 +13,11 @@ export class RealtimeMetrics {
   private observedUpTo = 0;
   private readonly sent: { pending: number };
 
-  constructor(registry: Registry) {
+  constructor(
+    registry: Registry,
+    /** Epoch ms on the clock of capture times (the app's Clock). */
+    private readonly now: () => number = Date.now,
+  ) {
     this.clients = metric(
       registry,
       'xl_ws_clients',
@@ -67,7 +71,7 @@ export class RealtimeMetrics {
   }
 
   /** Observes capture → send once per event: events reach sessions in seq order, so the first send has the highest seq yet. */
-  eventSent(seq: number, type: string, capturedAt: number | undefined, now = Date.now()): void {
+  eventSent(seq: number, type: string, capturedAt: number | undefined, now = this.now()): void {
     this.sent.pending++;
     if (type !== 'alert.created' || capturedAt === undefined || seq <= this.observedUpTo) return;
     this.observedUpTo = seq;

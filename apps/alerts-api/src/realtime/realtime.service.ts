@@ -11,6 +11,7 @@ import { duplicateClient, type RedisClient } from '@xl/queue';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@xl/observability';
 import { LOGGER, METRICS_REGISTRY, REDIS } from '../core/tokens';
+import { Clock } from '../common/clock';
 import { AccessPolicy, CredentialVerifier } from '../shared/principal';
 import { EventFeed } from './event-feed';
 import { RedisEventLog } from './event-log';
@@ -34,6 +35,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationBootstrap, On
     @Inject(REDIS) redis: RedisClient,
     @Inject(METRICS_REGISTRY) registry: Registry,
     @Inject(LOGGER) logger: Logger,
+    clock: Clock,
     log: RedisEventLog,
     verifier: CredentialVerifier,
     policy: AccessPolicy,
@@ -49,7 +51,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationBootstrap, On
       verifier,
       policy,
       options,
-      metrics: new RealtimeMetrics(registry),
+      metrics: new RealtimeMetrics(registry, () => clock.now()),
       logger: this.logger,
     });
   }
