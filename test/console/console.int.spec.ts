@@ -532,6 +532,8 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.getByTestId('alarm-test').click();
     await page.getByTestId('school-alarm-test').waitFor();
     expect(await page.getByTestId('school-alarm-test').textContent()).toContain('测试——溺水预警');
+    // The sound starts in an effect after the screen is drawn: wait for it rather than race it.
+    for (let i = 0; i < 30 && (await alarms()) < played + 1; i++) await page.waitForTimeout(100);
     expect(await alarms()).toBe(played + 1);
     await page.getByTestId('school-alarm-test-done').click();
     await page.getByTestId('school-alarm-test').waitFor({ state: 'detached' });
