@@ -19,6 +19,10 @@ import { VanishEvaluator } from './vanish';
 const DEFAULT_DARK_LUMA = 40;
 /** Sharpness at or below which a dark picture counts as featureless (covered) when no covered rule says otherwise. */
 const DEFAULT_FEATURELESS_SHARPNESS = 3;
+/** Frame steps remembered for the camera's rhythm (their median). */
+const RHYTHM_STEPS = 5;
+/** A remembered step is at most this long (an outage must not set the rhythm for minutes). */
+const MAX_RHYTHM_STEP_MS = 60_000;
 
 export interface RuleEngineStateJSON {
   version: 1;
@@ -29,6 +33,8 @@ export interface RuleEngineStateJSON {
   baseline: SharpnessBaselineJSON;
   /** The camera's learned view (camera_moved); absent in states saved before it existed. */
   view?: SceneViewJSON;
+  /** The last frame steps (ms), for the gap cap; absent in states saved before it existed. */
+  recentSteps?: number[];
   /** Per rule id: its type (state of a rule whose type changed is dropped) and its state. */
   rules: Record<string, { type: RuleConfig['type']; state: unknown }>;
 }
@@ -43,6 +49,7 @@ export class CameraRuleEngine {
   private readonly view: SceneView;
   private frame: HealthFrame;
   private lastCapturedAt: number | null = null;
+  private recentSteps: number[] = [];
 
   constructor(private readonly camera: CameraConfig) {
     this.cameraId = camera.id;
@@ -59,6 +66,7 @@ export class CameraRuleEngine {
     if (state.cameraId !== camera.id) throw new Error(`rule engine state of camera '${state.cameraId}' given to camera '${camera.id}'`);
     const engine = new CameraRuleEngine(camera);
     engine.lastCapturedAt = state.lastCapturedAt;
+    engine.recentSteps = [...(state.recentSteps ?? [])];
     engine.book.load(state.alerts);
     engine.baseline.load(state.baseline);
     engine.view.load(state.view);
@@ -76,7 +84,9 @@ export class CameraRuleEngine {
       throw new RangeError(`rules: frame at ${now} is older than the previous one at ${this.lastCapturedAt}`);
     }
     const previous = this.lastCapturedAt ?? -Infinity;
-    const countedMs = this.lastCapturedAt === null ? 0 : Math.min(now - this.lastCapturedAt, countedGapSeconds(this.camera.fps) * 1000);
+    const step = this.lastCapturedAt === null ? null : now - this.lastCapturedAt;
+    const countedMs = step === null ? 0 : Math.min(step, this.gapCapSeconds() * 1000);
+    if (step !== null) this.recentSteps = [...this.recentSteps, Math.min(step, MAX_RHYTHM_STEP_MS)].slice(-RHYTHM_STEPS);
     const earlierDifferences = (input.earlierDifferences ?? []).filter((d) => d.at > previous && d.at < now && Number.isFinite(d.difference));
     this.lastCapturedAt = now;
     this.book.endOrphans(new Set(this.rules.map((r) => r.id)), now);
@@ -115,6 +125,20 @@ export class CameraRuleEngine {
     return this.evaluators.some((e) => e.busy());
   }
 
+  /**
+   * Of the time between two frames, how much counts as observed (by the rules, and by the tracker,
+   * which the analyzer gives this value): countedGapSeconds(fps), or twice the median of the camera's
+   * last steps when its frames come further apart than that (analyzers behind). Only a gap out of the
+   * camera's rhythm — frames that did not come — is discounted; steady slow frames count in full.
+   */
+  gapCapSeconds(): number {
+    const base = countedGapSeconds(this.camera.fps);
+    if (!this.recentSteps.length) return base;
+    const sorted = [...this.recentSteps].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    return Math.max(base, (2 * median) / 1000);
+  }
+
   toJSON(): RuleEngineStateJSON {
     const rules: RuleEngineStateJSON['rules'] = {};
     for (const e of this.evaluators) rules[e.rule.id] = { type: e.rule.type, state: e.toJSON() };
@@ -125,6 +149,7 @@ export class CameraRuleEngine {
       alerts: this.book.toJSON(),
       baseline: this.baseline.toJSON(),
       view: this.view.toJSON(),
+      recentSteps: [...this.recentSteps],
       rules,
     };
   }

@@ -62,6 +62,18 @@ describe('vanish_in_water', () => {
     ]);
   });
 
+  it('counts steady slow frames in full (analyzers behind): only a gap out of the camera rhythm is discounted', () => {
+    // Every frame 3 s apart from the start: the camera's rhythm, not frames that failed to come.
+    const r = run(10_000);
+    r.at(T0, [{ id: 1, box: OUT }]);
+    for (let t = T0 + 3000; t <= T0 + 9000; t += 3000) r.at(t, [{ id: 1, box: IN }]);
+    expect(r.engine.gapCapSeconds()).toBe(6);
+    expect(r.at(T0 + 12_000).filter((e) => e.rule === 'vanish_in_water')).toMatchObject([{ kind: 'created', startedAt: T0 + 9000 }]);
+    // The rhythm survives a state round trip; a fresh camera starts from its frame rate (2 fps: 1.5 s).
+    expect(CameraRuleEngine.fromJSON(testCamera({ zones: [water] }), JSON.parse(JSON.stringify(r.engine.toJSON()))).gapCapSeconds()).toBe(6);
+    expect(run().engine.gapCapSeconds()).toBe(1.5);
+  });
+
   it('is not raised when the person left the water before being lost', () => {
     const r = run();
     wadeIn(r, T0 + 4000);

@@ -1,7 +1,7 @@
 import type { Detection, DifferenceSample, Letterbox } from '@xl/contracts';
 import type { Detector } from '@xl/detection';
 import { CameraRuleEngine, type RuleEngineStateJSON, type RuleEvent } from '@xl/rules';
-import { ByteTracker, countedGapSeconds, type Track, type TrackerOptions, type TrackerStateJSON } from '@xl/tracking';
+import { ByteTracker, type Track, type TrackerOptions, type TrackerStateJSON } from '@xl/tracking';
 import { createGreyBuffer, meanChroma, measureFrameQuality, sceneLayout, type FrameQuality } from '@xl/vision';
 import type { CameraRuntime } from './camera-runtime';
 
@@ -99,13 +99,13 @@ export class FrameAnalyzer {
     // be detached now) is what a snapshot draws on.
     const { detections, data: pixels } = await this.detector.detectKeepingFrame({ data: frame.data, width: frame.width, height: frame.height, letterbox: frame.letterbox });
 
-    // Only observed time ages a lost track: at most this much of a gap between this camera's frames.
-    const options = { maxCountedGapSeconds: countedGapSeconds(runtime.camera.fps), ...this.trackerOptions };
+    // After a configuration change the rules that still exist carry on; new ones start fresh.
+    const engine = saved ? CameraRuleEngine.fromJSON(runtime.camera, saved.rules) : new CameraRuleEngine(runtime.camera);
+    // Only observed time ages a lost track: of a gap out of the camera's rhythm, the engine's cap.
+    const options = { maxCountedGapSeconds: engine.gapCapSeconds(), ...this.trackerOptions };
     const tracker = saved ? ByteTracker.fromJSON(saved.tracker, options) : new ByteTracker(options);
     const { tracks, removed } = tracker.update(detections, frame.capturedAt);
 
-    // After a configuration change the rules that still exist carry on; new ones start fresh.
-    const engine = saved ? CameraRuleEngine.fromJSON(runtime.camera, saved.rules) : new CameraRuleEngine(runtime.camera);
     const events = engine.evaluate({ capturedAt: frame.capturedAt, tracks, removed, quality, earlierDifferences: frame.earlierDifferences });
 
     return {
