@@ -4,42 +4,28 @@
 // vanish raises the same alert to critical), and the dead worker's job must not hang forever.
 // apps/analyzer/src/analyzer.int.spec.ts covers the same with frames queued by the test and two
 // analyzers running; this one runs the real ingest and alerts-api around them.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { FRAMES_QUEUE, redisKeys } from '@xl/contracts';
-import { CameraSimulator, describeWithShared, sharedPath, testRedisUrl, uniquePrefix, type Pipeline, type PushWatcher } from '@xl/testing';
-import { beachPipeline, keepLogs, metricTotal, sleep, waitUntil } from './fault-kit';
+import { describeWithShared, testRedisUrl } from '@xl/testing';
+import { BEACH_CLIP, BeachFault, metricTotal, sleep, waitUntil } from './fault-kit';
 
 jest.setTimeout(90_000);
-const CLIP = 'media/clips/drowning_sub.mp4';
 const INFLIGHT_TTL_MS = 5000; // ingest's default
 
-describeWithShared([CLIP])('fault: an analyzer killed while it holds a frame', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'xl-fault-analyzer-'));
-  const prefix = uniquePrefix('fault-analyzer');
-  const simulator = new CameraSimulator({ loopSeconds: 120 });
+describeWithShared([BEACH_CLIP])('fault: an analyzer killed while it holds a frame', () => {
+  const fault = new BeachFault('analyzer-kill');
+  const prefix = fault.prefix;
   const redis = new Redis(testRedisUrl());
   const frames = new Queue(FRAMES_QUEUE, { connection: redis, prefix });
-  let pipeline: Pipeline;
-  let watcher: PushWatcher;
-
   afterAll(async () => {
-    watcher?.close();
-    await pipeline?.stop();
-    keepLogs('analyzer-kill', pipeline);
-    await simulator.stopAll();
     await frames.obliterate({ force: true }).catch(() => undefined);
     await frames.close();
     redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('the gate frees itself by TTL and the next analyzer continues the track; the dead job blocks nothing', async () => {
-    const [cam] = await simulator.start([{ id: 'beach', clip: sharedPath(CLIP)! }]);
-    ({ pipeline, watcher } = await beachPipeline(dir, prefix, cam.url));
+    const { pipeline, watcher } = await fault.start();
     const ingest = await pipeline.startIngest('ingest', { INFLIGHT_TTL_MS: String(INFLIGHT_TTL_MS) });
     const first = await pipeline.startAnalyzer('analyzer-1');
 

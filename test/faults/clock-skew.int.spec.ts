@@ -4,14 +4,12 @@
 // dropped as stale, no alert ever, and the camera still reported online. Ingest and analyzer take their
 // time from the Redis server (RedisClock), so the drowning must reach the operator as usual, with
 // capture times by the real clock, and ingest must report its offset.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { CameraSimulator, describeWithShared, sharedPath, uniquePrefix, type Pipeline, type PipelineApp, type PushWatcher } from '@xl/testing';
-import { beachPipeline, keepLogs, metricTotal } from './fault-kit';
+import { describeWithShared } from '@xl/testing';
+import { BEACH_CLIP, BeachFault, metricTotal } from './fault-kit';
 
 jest.setTimeout(90_000);
-const CLIP = 'media/clips/drowning_sub.mp4';
 const SKEW_S = 300;
 const AHEAD_S = 120;
 const API_BEHIND_S = 60;
@@ -25,25 +23,11 @@ function libfaketime(): string {
   throw new Error('libfaketime.so.1 not found: apt-get install -y faketime (scripts/setup.sh does)');
 }
 
-describeWithShared([CLIP])('fault: the ingest host’s clock is 5 minutes behind, the analyzer’s 2 minutes ahead', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'xl-fault-clock-'));
-  const prefix = uniquePrefix('fault-clock');
-  const simulator = new CameraSimulator({ loopSeconds: 120 });
-  let pipeline: Pipeline;
-  let watcher: PushWatcher;
-
-  afterAll(async () => {
-    watcher?.close();
-    await pipeline?.stop();
-    keepLogs('clock-skew', pipeline);
-    await simulator.stopAll();
-    rmSync(dir, { recursive: true, force: true });
-  });
+describeWithShared([BEACH_CLIP])('fault: the ingest host’s clock is 5 minutes behind, the analyzer’s 2 minutes ahead', () => {
+  const fault = new BeachFault('clock-skew');
 
   it('still raises the drowning alerts, stamped by the Redis server’s clock, and reports the offset', async () => {
-    const [cam] = await simulator.start([{ id: 'beach', clip: sharedPath(CLIP)! }]);
-    let api: PipelineApp;
-    ({ pipeline, api, watcher } = await beachPipeline(dir, prefix, cam.url, { LD_PRELOAD: libfaketime(), FAKETIME: `-${API_BEHIND_S}s` }));
+    const { pipeline, api, watcher } = await fault.start({ LD_PRELOAD: libfaketime(), FAKETIME: `-${API_BEHIND_S}s` });
     const ingest = await pipeline.startIngest('ingest', { LD_PRELOAD: libfaketime(), FAKETIME: `-${SKEW_S}s` });
     const analyzer = await pipeline.startAnalyzer('analyzer', { LD_PRELOAD: libfaketime(), FAKETIME: `+${AHEAD_S}s` });
 

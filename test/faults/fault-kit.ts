@@ -1,8 +1,9 @@
 // Small readings the fault tests share: polling, metrics of a running app, the alerts the analyzer
 // says it raised (its own log lines) and the alerts the API stored.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { Pipeline, PushWatcher, scrape, testRedisUrl, truthCamera, type PipelineApp } from '@xl/testing';
+import { CameraSimulator, Pipeline, PushWatcher, scrape, sharedPath, testRedisUrl, truthCamera, uniquePrefix, type PipelineApp } from '@xl/testing';
 import { parsePromText } from '../../apps/demo/src/prom-text';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -72,7 +73,14 @@ export const BEACH_OPERATOR = { username: 'op', password: 'fault-password-1' };
  * and the operator's push watcher following it (`apiEnv`: more environment for alerts-api). Ingest and
  * analyzer are the test's to start.
  */
-export async function beachPipeline(dir: string, prefix: string, cameraUrl: string, apiEnv: Record<string, string> = {}): Promise<{ pipeline: Pipeline; api: PipelineApp; token: string; watcher: PushWatcher }> {
+export interface BeachPipeline {
+  pipeline: Pipeline;
+  api: PipelineApp;
+  token: string;
+  watcher: PushWatcher;
+}
+
+export async function beachPipeline(dir: string, prefix: string, cameraUrl: string, apiEnv: Record<string, string> = {}): Promise<BeachPipeline> {
   const pipeline = await Pipeline.seed({
     dir,
     redisUrl: testRedisUrl(),
@@ -88,4 +96,40 @@ export async function beachPipeline(dir: string, prefix: string, cameraUrl: stri
   const watcher = new PushWatcher([api.url], token);
   await watcher.start();
   return { pipeline, api, token, watcher };
+}
+
+/** The beach camera's clip (the tests run only where ../shared has it: describeWithShared). */
+export const BEACH_CLIP = 'media/clips/drowning_sub.mp4';
+
+/**
+ * The scaffolding of a one-camera fault test, created in its describe block: a temporary directory,
+ * a Redis key prefix, the camera simulator, and the cleanup, registered with afterAll — the apps
+ * stopped and their logs kept (keepLogs under `name`), the simulator stopped, the directory removed.
+ */
+export class BeachFault {
+  readonly dir: string;
+  readonly prefix: string;
+  private readonly simulator = new CameraSimulator({ loopSeconds: 120 });
+  private run?: BeachPipeline;
+
+  constructor(readonly name: string) {
+    this.dir = mkdtempSync(path.join(os.tmpdir(), `xl-fault-${name}-`));
+    this.prefix = uniquePrefix(`fault-${name}`);
+    afterAll(() => this.cleanUp());
+  }
+
+  /** Serves drowning_sub as the beach camera and starts beachPipeline on it (`apiEnv`: for alerts-api). */
+  async start(apiEnv: Record<string, string> = {}): Promise<BeachPipeline> {
+    const [cam] = await this.simulator.start([{ id: 'beach', clip: sharedPath(BEACH_CLIP)! }]);
+    this.run = await beachPipeline(this.dir, this.prefix, cam.url, apiEnv);
+    return this.run;
+  }
+
+  private async cleanUp(): Promise<void> {
+    this.run?.watcher.close();
+    await this.run?.pipeline.stop();
+    keepLogs(this.name, this.run?.pipeline);
+    await this.simulator.stopAll();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }

@@ -5,43 +5,26 @@
 // someone is lost during a handover and found again there. They must get that person once: the first
 // alert, continued ("again") and raised to critical when they go under — not a second zone_enter for
 // the "new" track (the analyzer relates it: docs/rules.md).
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Redis } from 'ioredis';
 import { redisKeys } from '@xl/contracts';
-import { CameraSimulator, describeWithShared, sharedPath, testRedisUrl, uniquePrefix, type Pipeline, type PushWatcher } from '@xl/testing';
-import { beachPipeline, keepLogs } from './fault-kit';
+import { describeWithShared, testRedisUrl } from '@xl/testing';
+import { BEACH_CLIP, BeachFault } from './fault-kit';
 
 jest.setTimeout(90_000);
-const CLIP = 'media/clips/drowning_sub.mp4';
 const LEASE = { LEASE_TTL_MS: '3000', CLAIM_INTERVAL_MS: '500' };
 
-describeWithShared([CLIP])('fault: the ingest reading the camera is killed while someone is in the water', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'xl-fault-ingest-'));
-  const prefix = uniquePrefix('fault-ingest');
-  const simulator = new CameraSimulator({ loopSeconds: 120 });
+describeWithShared([BEACH_CLIP])('fault: the ingest reading the camera is killed while someone is in the water', () => {
+  const fault = new BeachFault('ingest-kill');
   const redis = new Redis(testRedisUrl());
-  let pipeline: Pipeline;
-  let watcher: PushWatcher;
-
-  afterAll(async () => {
-    watcher?.close();
-    await pipeline?.stop();
-    keepLogs('ingest-kill', pipeline);
-    await simulator.stopAll();
-    redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => redis.disconnect());
 
   it('the other ingest takes the camera over; the person is reported once and their vanishing raises that alert', async () => {
-    const [cam] = await simulator.start([{ id: 'beach', clip: sharedPath(CLIP)! }]);
-    ({ pipeline, watcher } = await beachPipeline(dir, prefix, cam.url));
+    const { pipeline, watcher } = await fault.start();
     const ingests = [await pipeline.startIngest('ingest-a', LEASE), await pipeline.startIngest('ingest-b', LEASE)];
     await pipeline.startAnalyzer();
 
     const enter = await watcher.waitFor('zone_enter', () => watcher.events.find((e) => e.type === 'alert.created' && e.data?.rule === 'zone_enter'), 60_000);
-    const lease = `${prefix}:${redisKeys.lease('beach')}`;
+    const lease = `${fault.prefix}:${redisKeys.lease('beach')}`;
     const holder = await redis.get(lease);
     const reader = ingests.find((i) => i.name === holder);
     expect(reader).toBeDefined();
