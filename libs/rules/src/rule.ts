@@ -17,8 +17,8 @@ export interface RuleContext {
   /** Frame differences of sampled frames since the previous evaluated frame (before `now`), oldest first. */
   earlierDifferences: readonly { at: number; difference: number }[];
   /**
-   * Time since the previous evaluated frame that counts as observed: at most countedGapSeconds(fps)
-   * (@xl/tracking) of a gap — frames that never came are not time an object was looked for. 0 on the first frame.
+   * Time since the previous evaluated frame that counts as observed: at most the engine's
+   * gapCapSeconds() of a gap — frames that never came are not time an object was looked for. 0 on the first frame.
    */
   countedMs: number;
   book: AlertBook;
