@@ -79,7 +79,6 @@ export function matches(alert: Alert, f: AlertFilter): boolean {
   return true;
 }
 
-/** Alerts that fill a school's screen until someone there confirms them. */
 /**
  * What the alarm sounds for: a critical alert at one `alarmedAt`. The same alert sounds again when the
  * API raises it again (a swimmer seen again went under once more), never for other news.
@@ -98,6 +97,7 @@ export function seenSinceAlarm(alert: Alert, transitions: readonly { action: str
   return transitions.some((tr) => tr.action === 'seen' && tr.at >= (alert.alarmedAt ?? 0));
 }
 
+/** Alerts that fill a school's screen until someone there confirms them. */
 export function isDrowningWarning(alert: Alert): boolean {
   return alert.state !== 'resolved' && (alert.severity === 'critical' || alert.rule === 'vanish_in_water');
 }
