@@ -59,15 +59,21 @@ export interface FluentLauncherOptions {
 const CONNECT_RETRY_FIRST_MS = 25;
 const CONNECT_RETRY_MAX_MS = 250;
 
+/**
+ * Numbers the frame sockets of every launcher in this process: launchers share the private socket
+ * folder (and may be given the same `socketDir`), so a counter per launcher would hand two ffmpegs
+ * the same path — each then serves the other's reader.
+ */
+let socketCounter = 0;
+
 /** Launches ffmpeg through fluent-ffmpeg, frames over a Unix socket. */
 export function fluentFfmpegLauncher(options: FluentLauncherOptions = {}): FfmpegLauncher {
   let socketDir = options.socketDir;
   // One read buffer for every socket: onread callbacks run one at a time and consumers copy out.
   const readBuffer = Buffer.allocUnsafeSlow(options.readBufferBytes ?? 256 * 1024);
-  let counter = 0;
   return (spec, handlers) => {
     socketDir ??= privateSocketDir();
-    const socketPath = path.join(socketDir, `${process.pid}-${++counter}.sock`);
+    const socketPath = path.join(socketDir, `${process.pid}-${++socketCounter}.sock`);
     const { options: targetOptions, target } = outputTarget({ kind: 'unix-socket', path: socketPath });
     let child: ChildProcess | undefined;
     let socket: Socket | null = null;

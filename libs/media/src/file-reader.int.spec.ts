@@ -41,4 +41,34 @@ describeWithShared(['media/clips/drowning_sub.mp4'])('CameraReader on a local cl
     expect([last[pictureRow], last[pictureRow + 1], last[pictureRow + 2]]).not.toEqual([114, 114, 114]);
     expect(reader.isOnline).toBe(false);
   });
+
+  it('keeps readers with launchers of their own apart (each its own socket, its own frames)', async () => {
+    const clip = sharedPath('media/clips/drowning_sub.mp4')!;
+    const sockets: string[] = [];
+    // Two readers on the default launcher (one each) and one on a launcher made here: three sockets.
+    const readers = [undefined, undefined, fluentFfmpegLauncher({ onStart: (line) => sockets.push(/unix:(\S+)$/.exec(line)![1]) })].map(
+      (launcher, i) =>
+        new CameraReader({
+          cameraId: `file-${i + 1}`,
+          source: { kind: 'file', path: clip },
+          fps: 2,
+          width: 416,
+          height: 416,
+          watchdog: { stallSeconds: 10, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 2 },
+          launcher,
+        }),
+    );
+    const counts = readers.map(() => 0);
+    const offline: string[] = [];
+    readers.forEach((reader, i) => {
+      reader.on('frame', (f) => (counts[i]++, f.release()));
+      reader.on('offline', ({ reason, detail }) => offline.push(`reader ${i + 1}: ${reason} ${detail ?? ''}`));
+    });
+    const ended = readers.map((reader) => new Promise<void>((resolve) => reader.once('end', resolve)));
+    readers.forEach((reader) => reader.start());
+    await Promise.all(ended);
+    expect(offline).toEqual([]);
+    for (const count of counts) expect(count).toBeGreaterThanOrEqual(59);
+    expect(sockets).toHaveLength(1);
+  });
 });
