@@ -6,13 +6,19 @@
 // the frames and releases the in-flight gates as the analyzer would (its CPU is not counted). Every
 // camera plays drowning_sub.mp4, which has motion in most frames: most frames are published, the
 // costly case. Prints a JSON line last; "ratio" is ingest CPU / bare ffmpeg CPU at the largest count
-// (target ≤ 1.10). BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" passes flags to ingest's Node.
+// (target ≤ 1.10). Then, ingest stopped and the bare ffmpegs still running, three floors measured the
+// same way (bench/lib/floor-child.ts): the app's readers alone, the readers with the published share of
+// frames SET into Redis, and those SETs alone — what any ingest on this transport costs at least, and
+// "nodeBudgetMsPerFrame", what the target leaves Node per frame.
+// BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" passes flags to ingest's Node.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { rtspFrameCommand, toArgv } from '@xl/media';
+import { computeLetterbox, pictureRows } from '@xl/vision';
 import { CameraSimulator, repoRoot, requireShared, testRedisUrl, type SimulatedCamera, childrenNamed, cpuSeconds, processTree, rssBytes, treeCpuSeconds } from '@xl/testing';
 import { dropTestKeys, FrameDrain, sleep, testCamera, testPrefixes, waitFor, writeCamerasFile } from '../apps/ingest/src/testing/harness';
 
@@ -117,6 +123,34 @@ async function startIngest(redis: Redis, cameras: SimulatedCamera[], fps: number
   };
 }
 
+/** What is left of ingest's cost with only reading and/or the frames' SETs (bench/lib/floor-child.ts). */
+type FloorMode = 'read' | 'read+upload' | 'upload';
+
+/**
+ * One floor mode measured over `seconds` while the bare ffmpegs still run, from 4 s after its readers
+ * are up: its process tree's CPU, its Node's, and the bare ffmpegs' in the same window.
+ */
+async function measureFloor(mode: FloorMode, bare: Subject, cameras: SimulatedCamera[], rate: number, bytes: number, seconds: number) {
+  const urls = mode === 'upload' ? [] : cameras.map((c) => c.url);
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/bench/lib/floor-child.js'), mode, testRedisUrl(), 'xl-bench-floor:', String(rate), String(bytes), ...urls], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    const readers = () => childrenNamed(child.pid!, 'ffmpeg').length;
+    await waitFor(`${urls.length} floor readers`, () => readers() === urls.length, 90_000, 200);
+    await sleep(WARMUP_MS);
+    const [tree0, node0, bare0] = [treeCpuSeconds(child.pid!), cpuSeconds(child.pid!), bare.cpu()];
+    await sleep(seconds * 1000);
+    const [tree1, node1, bare1] = [treeCpuSeconds(child.pid!), cpuSeconds(child.pid!), bare.cpu()];
+    child.kill('SIGTERM');
+    await exited(child);
+    if (child.exitCode !== 0) throw new Error(`floor process (${mode}) exited with ${child.exitCode ?? child.signalCode}`);
+    return { ratio: round((tree1 - tree0) / (bare1 - bare0)), nodePctOfBare: round((100 * (node1 - node0)) / (bare1 - bare0), 1) };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
 async function measureCount(redis: Redis, clip: string, n: number, fps: number, seconds: number) {
   const sim = new CameraSimulator({ loopSeconds: 600 });
   const subjects: Subject[] = [];
@@ -143,6 +177,15 @@ async function measureCount(redis: Redis, clip: string, n: number, fps: number, 
     const framesTotal = Object.values(frames).reduce((a, b) => a + b, 0);
     const wall = (t1 - t0) / 1000;
     const pct = (cpu: number) => (100 * cpu) / wall / n;
+    // Then, ingest stopped, the bare ffmpegs still running: the floors, at the rate ingest published.
+    await ingest.stop();
+    subjects.splice(subjects.indexOf(ingest), 1);
+    const { width: clipWidth, height: clipHeight } = JSON.parse(readFileSync(clip.replace(/\.mp4$/, '.truth.json'), 'utf8')) as { width: number; height: number };
+    const letterbox = computeLetterbox(clipWidth, clipHeight, WIDTH, HEIGHT);
+    const frameBytes = pictureRows(letterbox, WIDTH, HEIGHT) * WIDTH * 3;
+    const publishedRate = Math.max(1, (frames.published ?? 0) / wall);
+    const floor = {} as Record<FloorMode, { ratio: number; nodePctOfBare: number }>;
+    for (const mode of ['read', 'read+upload', 'upload'] as const) floor[mode] = await measureFloor(mode, bare, cameras, publishedRate, frameBytes, seconds);
     return {
       cameras: n,
       ingestCpuPctPerCamera: round(pct(ingest1 - ingest0), 2),
@@ -155,6 +198,10 @@ async function measureCount(redis: Redis, clip: string, n: number, fps: number, 
       framesPerSecond: round(framesTotal / wall, 1),
       frames,
       ffmpegRestarts: restarts,
+      // What the 1.10 target leaves Node per frame, and the floors: ingest reduced to reading frames,
+      // to reading them and SETting the published ones' bytes, and to those SETs alone.
+      nodeBudgetMsPerFrame: round((1000 * 0.1 * (bare1 - bare0)) / Math.max(1, framesTotal), 3),
+      floor,
     };
   } finally {
     for (const s of subjects.reverse()) await s.stop();
@@ -178,7 +225,9 @@ async function main(): Promise<void> {
       console.log(
         `${n} cameras: ingest ${row.ingestCpuPctPerCamera} % of a core per camera (Node ${row.nodeCpuPctPerCamera} %, ${row.nodeCpuMsPerFrame} ms/frame) ` +
           `vs bare ffmpeg ${row.bareCpuPctPerCamera} % → ratio ${row.ratio}; RSS ${row.ingestRssMiBPerCamera} vs ${row.bareRssMiBPerCamera} MiB/camera; ` +
-          `${row.framesPerSecond} frames/s (expected ${n * fps}): ${JSON.stringify(row.frames)}, ffmpeg restarts ${row.ffmpegRestarts}`,
+          `${row.framesPerSecond} frames/s (expected ${n * fps}): ${JSON.stringify(row.frames)}, ffmpeg restarts ${row.ffmpegRestarts}; ` +
+          `the target leaves Node ${row.nodeBudgetMsPerFrame} ms/frame. Floors (ratio, Node % of bare ffmpeg): ` +
+          Object.entries(row.floor).map(([mode, f]) => `${mode} ${f.ratio} (${f.nodePctOfBare} %)`).join(', '),
       );
       results.push(row);
     }
