@@ -20,7 +20,8 @@ import { Redis } from 'ioredis';
 import { rtspFrameCommand, toArgv } from '@xl/media';
 import { computeLetterbox, pictureRows } from '@xl/vision';
 import { CameraSimulator, repoRoot, requireShared, testRedisUrl, type SimulatedCamera, childrenNamed, cpuSeconds, processTree, rssBytes, treeCpuSeconds } from '@xl/testing';
-import { dropTestKeys, FrameDrain, sleep, testCamera, testPrefixes, waitFor, writeCamerasFile } from '../apps/ingest/src/testing/harness';
+import { dropTestKeys, FrameDrain, sleep, testPrefixes, waitFor, writeCamerasFile } from '../apps/ingest/src/testing/harness';
+import { benchCamera } from './lib/ingest-cameras';
 
 const WIDTH = 416;
 const HEIGHT = 416;
@@ -78,7 +79,6 @@ async function startIngest(redis: Redis, cameras: SimulatedCamera[], fps: number
   const drain = new FrameDrain(redis, prefixes);
   const port = await freePort();
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
-  const watchdog = { stallSeconds: 6, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 10 };
   const child = spawn(process.execPath, [...nodeArgs, path.join(repoRoot, 'dist/apps/ingest/src/main.js')], {
     env: {
       ...process.env,
@@ -86,7 +86,7 @@ async function startIngest(redis: Redis, cameras: SimulatedCamera[], fps: number
       INGEST_ID: 'bench-ingest',
       KEY_PREFIX: prefixes.keyPrefix,
       QUEUE_PREFIX: prefixes.queuePrefix,
-      CAMERAS_FILE: writeCamerasFile(cameras.map((c) => testCamera(c.id, c.url, { fps, watchdog }))),
+      CAMERAS_FILE: writeCamerasFile(cameras.map((c) => benchCamera(c.id, c.url, fps))),
       INGEST_CAPACITY: String(cameras.length),
       METRICS_PORT: String(port),
       LOG_LEVEL: 'warn',
@@ -130,9 +130,10 @@ type FloorMode = 'read' | 'read+upload' | 'upload';
  * One floor mode measured over `seconds` while the bare ffmpegs still run, from 4 s after its readers
  * are up: its process tree's CPU, its Node's, and the bare ffmpegs' in the same window.
  */
-async function measureFloor(mode: FloorMode, bare: Subject, cameras: SimulatedCamera[], rate: number, bytes: number, seconds: number) {
+async function measureFloor(mode: FloorMode, bare: Subject, cameras: SimulatedCamera[], fps: number, rate: number, bytes: number, seconds: number) {
   const urls = mode === 'upload' ? [] : cameras.map((c) => c.url);
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/bench/lib/floor-child.js'), mode, testRedisUrl(), 'xl-bench-floor:', String(rate), String(bytes), ...urls], {
+  const args = [mode, testRedisUrl(), 'xl-bench-floor:', String(fps), String(rate), String(bytes), ...urls];
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/bench/lib/floor-child.js'), ...args], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
@@ -185,7 +186,7 @@ async function measureCount(redis: Redis, clip: string, n: number, fps: number, 
     const frameBytes = pictureRows(letterbox, WIDTH, HEIGHT) * WIDTH * 3;
     const publishedRate = Math.max(1, (frames.published ?? 0) / wall);
     const floor = {} as Record<FloorMode, { ratio: number; nodePctOfBare: number }>;
-    for (const mode of ['read', 'read+upload', 'upload'] as const) floor[mode] = await measureFloor(mode, bare, cameras, publishedRate, frameBytes, seconds);
+    for (const mode of ['read', 'read+upload', 'upload'] as const) floor[mode] = await measureFloor(mode, bare, cameras, fps, publishedRate, frameBytes, seconds);
     return {
       cameras: n,
       ingestCpuPctPerCamera: round(pct(ingest1 - ingest0), 2),
