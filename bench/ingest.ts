@@ -21,7 +21,7 @@ import { rtspFrameCommand, toArgv } from '@xl/media';
 import { computeLetterbox, pictureRows } from '@xl/vision';
 import { CameraSimulator, repoRoot, requireShared, testRedisUrl, type SimulatedCamera, childrenNamed, cpuSeconds, processTree, rssBytes, treeCpuSeconds } from '@xl/testing';
 import { dropTestKeys, FrameDrain, sleep, testPrefixes, waitFor, writeCamerasFile } from '../apps/ingest/src/testing/harness';
-import { benchCamera } from './lib/ingest-cameras';
+import { benchCamera, FLOOR_MODES, type FloorMode } from './lib/ingest-bench';
 
 const WIDTH = 416;
 const HEIGHT = 416;
@@ -123,9 +123,6 @@ async function startIngest(redis: Redis, cameras: SimulatedCamera[], fps: number
   };
 }
 
-/** What is left of ingest's cost with only reading and/or the frames' SETs (bench/lib/floor-child.ts). */
-type FloorMode = 'read' | 'read+upload' | 'upload';
-
 /**
  * One floor mode measured over `seconds` while the bare ffmpegs still run, from 4 s after its readers
  * are up: its process tree's CPU, its Node's, and the bare ffmpegs' in the same window.
@@ -186,7 +183,7 @@ async function measureCount(redis: Redis, clip: string, n: number, fps: number, 
     const frameBytes = pictureRows(letterbox, WIDTH, HEIGHT) * WIDTH * 3;
     const publishedRate = Math.max(1, (frames.published ?? 0) / wall);
     const floor = {} as Record<FloorMode, { ratio: number; nodePctOfBare: number }>;
-    for (const mode of ['read', 'read+upload', 'upload'] as const) floor[mode] = await measureFloor(mode, bare, cameras, fps, publishedRate, frameBytes, seconds);
+    for (const mode of FLOOR_MODES) floor[mode] = await measureFloor(mode, bare, cameras, fps, publishedRate, frameBytes, seconds);
     return {
       cameras: n,
       ingestCpuPctPerCamera: round(pct(ingest1 - ingest0), 2),

@@ -14,19 +14,17 @@ import { StartGate } from '@xl/media';
 import { createLogger } from '@xl/observability';
 import { FrameUploader } from '@xl/queue';
 import { cameraReaderFactory } from '../../apps/ingest/src/repositories/frame-source.repository';
-import { benchCamera } from './ingest-cameras';
+import { benchCamera, FLOOR_MODES, type FloorMode } from './ingest-bench';
 
 const WIDTH = 416;
 const HEIGHT = 416;
-const MODES = ['read', 'read+upload', 'upload'] as const;
-type Mode = (typeof MODES)[number];
 
 async function main(): Promise<void> {
   const [mode, url, prefix, fpsArg, rateArg, bytesArg, ...cameraUrls] = process.argv.slice(2);
   const [fps, rate, bytes] = [Number(fpsArg), Number(rateArg), Number(bytesArg)];
   const reads = mode === 'read' || mode === 'read+upload';
-  if (!MODES.includes(mode as Mode) || !url || !prefix || !(fps > 0) || !(rate > 0) || !(bytes > 0) || (reads && !cameraUrls.length)) {
-    throw new Error(`usage: floor-child ${MODES.join('|')} URL PREFIX FPS PUBLISHED_PER_SECOND BYTES [CAMERA_URL…] (got ${process.argv.slice(2).join(' ')})`);
+  if (!FLOOR_MODES.includes(mode as FloorMode) || !url || !prefix || !(fps > 0) || !(rate > 0) || !(bytes > 0) || (reads && !cameraUrls.length)) {
+    throw new Error(`usage: floor-child ${FLOOR_MODES.join('|')} URL PREFIX FPS PUBLISHED_PER_SECOND BYTES [CAMERA_URL…] (got ${process.argv.slice(2).join(' ')})`);
   }
   const uploader = new FrameUploader({ url, name: 'xl-bench-floor' });
   let failed: Error | null = null;
