@@ -15,6 +15,7 @@ import { AlertNotifier } from './alert-notifier';
 import { AlertsRepository } from './alerts.repository';
 import { EscalationService } from './escalation.service';
 import { existingSnapshot, resolveInside } from './snapshots';
+import { eventFacts, type TransitionDetail, transitionNote } from './transition-detail';
 
 /** `suppressed`: a new camera health alert while the camera is in maintenance (not stored). */
 export type IntakeOutcome = 'created' | 'updated' | 'duplicate' | 'suppressed';
@@ -137,7 +138,8 @@ export class AlertIntakeService {
     if (!(await this.alerts.insert(trx, alert, SEVERITY_RANK[alert.severity]))) {
       return { outcome: 'duplicate', alert: (await this.alerts.getForUpdate(trx, alert.id)) as Alert };
     }
-    await this.alerts.addTransition(trx, alert.id, { action: 'open', from: 'none', to: 'open', actor: SYSTEM.intake, at: now, note: event.message });
+    const detail: TransitionDetail = { kind: 'opened', event: eventFacts(event) };
+    await this.alerts.addTransition(trx, alert.id, { action: 'open', from: 'none', to: 'open', actor: SYSTEM.intake, at: now, note: transitionNote(detail), detail });
     return { outcome: 'created', alert };
   }
 
@@ -176,25 +178,20 @@ export class AlertIntakeService {
       alarmedAt: alarms ? now : before.alarmedAt,
     };
     await this.alerts.update(trx, next, SEVERITY_RANK[next.severity]);
-    if (supersedes) {
+    const detail: TransitionDetail | null = supersedes
+      ? { kind: 'superseded', takesOver, previousRule: before.rule, severityFrom: before.severity, severityTo: severity, event: eventFacts(event) }
+      : raised
+        ? { kind: 'severity_raised', severityFrom: before.severity, severityTo: severity, event: eventFacts(event) }
+        : null;
+    if (detail) {
       await this.alerts.addTransition(trx, before.id, {
-        action: 'supersede',
+        action: detail.kind === 'superseded' ? 'supersede' : 'severity_raised',
         from: before.state,
         to: before.state,
         actor: SYSTEM.intake,
         at: now,
-        note: takesOver
-          ? `${event.rule} (rule '${event.ruleId}', event '${event.alertId}') superseded ${before.rule}, severity ${before.severity} → ${severity}: ${event.message}`
-          : `${event.rule} (rule '${event.ruleId}', event '${event.alertId}') related to this ${before.rule} alert, severity stays ${severity}: ${event.message}`,
-      });
-    } else if (raised) {
-      await this.alerts.addTransition(trx, before.id, {
-        action: 'severity_raised',
-        from: before.state,
-        to: before.state,
-        actor: SYSTEM.intake,
-        at: now,
-        note: `severity ${before.severity} → ${severity}: ${event.message}`,
+        note: transitionNote(detail),
+        detail,
       });
     }
     return { outcome: 'updated', alert: next, before };

@@ -161,6 +161,13 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
       ['supersede', `vanish_in_water (rule 'pond.vanish', event '${vanish.alertId}') superseded zone_enter, severity major → critical: ${vanish.message}`],
       ['supersede', `zone_enter (rule 'pond.enter', event '${again.alertId}') related to this vanish_in_water alert, severity stays critical: ${again.message}`],
     ]);
+    // The same facts as data, for a console to say in its reader's language.
+    const facts = (e: typeof enter) => ({ eventId: e.alertId, rule: e.rule, ruleId: e.ruleId, zoneId: e.zoneId, labels: e.boxes.map((b) => b.label), message: e.message });
+    expect(detail.transitions.map((x: { detail: unknown }) => x.detail)).toEqual([
+      { kind: 'opened', event: facts(enter) },
+      { kind: 'superseded', takesOver: true, previousRule: 'zone_enter', severityFrom: 'major', severityTo: 'critical', event: facts(vanish) },
+      { kind: 'superseded', takesOver: false, previousRule: 'vanish_in_water', severityFrom: 'critical', severityTo: 'critical', event: facts(again) },
+    ]);
     expect((await t.http.get(`/alerts/${encodeURIComponent(again.alertId)}`).set(admin)).status).toBe(404);
     expect(pushesOf(again.alertId, 'alert.created')).toHaveLength(0);
     // The continuation is news, not a new alarm: alarmedAt stays when the vanish raised it.

@@ -1,5 +1,6 @@
 import type { AlertBox, RuleType, Severity } from '@xl/contracts';
 import type { AlertOutcome, AlertState } from '../db/schema';
+import type { TransitionDetail } from './transition-detail';
 
 /** An alert as stored (domain shape of the alerts table). */
 export interface Alert {
@@ -52,6 +53,8 @@ export interface AlertTransition {
   outcome: string | null;
   escalationLevel: number | null;
   regionId: string | null;
+  /** The facts behind a transition the API made itself (the note is their English sentence); null for people's actions. */
+  detail: TransitionDetail | null;
 }
 
 /** Who did something: a person, a machine key, or the API itself (escalation, intake, recovery). */

@@ -8,6 +8,7 @@ import { isPostgres } from '../db/dialect';
 import { inScope, inSubtrees } from '../db/scope-condition';
 import type { AlertsTable, AlertTransitionsTable, Database } from '../db/schema';
 import type { Actor, Alert, AlertTransition } from './alert';
+import type { TransitionDetail } from './transition-detail';
 
 type Db = Kysely<Database> | Transaction<Database>;
 type AlertRow = AlertsTable & { camera_name?: string | null };
@@ -94,6 +95,7 @@ function toTransition(row: Selectable<AlertTransitionsTable>): AlertTransition {
     outcome: row.outcome,
     escalationLevel: row.escalation_level,
     regionId: row.region_id,
+    detail: row.detail === null ? null : parseJsonColumn<TransitionDetail>(row.detail, 'alert_transitions.detail'),
   };
 }
 
@@ -122,6 +124,7 @@ export interface TransitionRecord {
   outcome?: string | null;
   escalationLevel?: number | null;
   regionId?: string | null;
+  detail?: TransitionDetail | null;
 }
 
 @Injectable()
@@ -220,6 +223,7 @@ export class AlertsRepository {
         outcome: t.outcome ?? null,
         escalation_level: t.escalationLevel ?? null,
         region_id: t.regionId ?? null,
+        detail: t.detail ? JSON.stringify(t.detail) : null,
       })
       .execute();
   }

@@ -14,6 +14,7 @@ import { type AlertListFilter, AlertsRepository } from './alerts.repository';
 import { EscalationService } from './escalation.service';
 import { IllegalTransitionError, nextState, SEEN_ACTION, SEEN_ROLES, TRANSITION_ROLES, type TransitionAction } from './lifecycle';
 import { existingSnapshot } from './snapshots';
+import { type TransitionDetail, transitionNote } from './transition-detail';
 
 export interface TransitionInput {
   note?: string;
@@ -123,14 +124,14 @@ export class AlertsService {
    * Resolves an alert on the system's behalf (camera_offline when the camera is back). Whatever
    * state it is in, short of resolved; recorded with the system actor and outcome "recovered".
    */
-  async resolveBySystem(id: string, actor: Actor, note: string): Promise<boolean> {
+  async resolveBySystem(id: string, actor: Actor, detail: TransitionDetail): Promise<boolean> {
     const before = await this.alerts.get(id);
     if (!before || before.state === 'resolved') return false;
     const now = this.clock.now();
     const next: Alert = { ...before, state: 'resolved', outcome: 'recovered', resolvedAt: now, escalationDueAt: null, updatedAt: now };
     const ok = await this.alerts.transaction(async (trx) => {
       if (!(await this.alerts.update(trx, next, SEVERITY_RANK[next.severity], { state: before.state }))) return false;
-      await this.alerts.addTransition(trx, id, { action: 'resolve', from: before.state, to: 'resolved', actor, at: now, note, outcome: 'recovered' });
+      await this.alerts.addTransition(trx, id, { action: 'resolve', from: before.state, to: 'resolved', actor, at: now, note: transitionNote(detail), detail, outcome: 'recovered' });
       return true;
     });
     if (!ok) return false;

@@ -56,6 +56,12 @@ describe.each(DATABASE_KINDS)('escalation and camera status on %s', (kind) => {
     ]);
     expect(steps[0]).toMatchObject({ actor: { kind: 'system', name: 'escalation' }, from: 'open', to: 'open' });
     expect(steps[0].note).toContain("escalated from village 'Village A1a' to township 'Township A1'");
+    expect(steps[0].detail).toEqual({
+      kind: 'escalated',
+      slaSeconds: 0.3, // SLA_CRITICAL_SECONDS
+      fromRegion: { id: 'vil-a1a', name: 'Village A1a', level: 'village' },
+      toRegion: { id: 'town-a1', name: 'Township A1', level: 'township' },
+    });
     const levels = pushes.filter((p) => p.data.id === event.alertId && p.type === 'alert.updated').map((p) => p.data.escalationLevel);
     expect(levels).toEqual([1, 2, 3]);
     // Each escalation's push still reaches everyone who could see the alert: the camera's own path.
@@ -92,6 +98,7 @@ describe.each(DATABASE_KINDS)('escalation and camera status on %s', (kind) => {
     }, 'escalation after the raise');
     expect(raised.severity).toBe('critical');
     expect(raised.transitions.map((x: { action: string }) => x.action).slice(0, 3)).toEqual(['open', 'severity_raised', 'escalate']);
+    expect(raised.transitions[1].detail).toMatchObject({ kind: 'severity_raised', severityFrom: 'warning', severityTo: 'critical', event: { eventId: event.alertId, rule: event.rule } });
   });
 
   async function status(event: Omit<CameraStatusEvent, 'ingestId'>): Promise<void> {
@@ -121,7 +128,12 @@ describe.each(DATABASE_KINDS)('escalation and camera status on %s', (kind) => {
       return d.state === 'resolved' && d;
     }, 'automatic resolution');
     expect(resolved.outcome).toBe('recovered');
-    expect(resolved.transitions.at(-1)).toMatchObject({ action: 'resolve', actor: { kind: 'system', name: 'camera status' }, note: 'camera back online after 5 s offline' });
+    expect(resolved.transitions.at(-1)).toMatchObject({
+      action: 'resolve',
+      actor: { kind: 'system', name: 'camera status' },
+      note: 'camera back online after 5 s offline',
+      detail: { kind: 'camera_recovered', offlineSeconds: 5 },
+    });
     expect((await t.http.get('/cameras/cam-b').set(admin)).body.status).toMatchObject({ status: 'online', offlineSince: null });
     expect(pushes.filter((p) => p.type === 'camera.status' && p.data.cameraId === 'cam-b').map((p) => p.data.status)).toEqual(['offline', 'online']);
   });

@@ -12,6 +12,7 @@ import { ApiTimers, timerJobId } from '../timers/api-timers';
 import { type Alert, SYSTEM } from './alert';
 import { AlertNotifier } from './alert-notifier';
 import { AlertsRepository } from './alerts.repository';
+import { type TransitionDetail, transitionNote } from './transition-detail';
 
 const TIMER = 'escalate';
 
@@ -112,13 +113,20 @@ export class EscalationService implements OnApplicationBootstrap {
         updatedAt: now,
       };
       if (!(await this.alerts.update(trx, next, SEVERITY_RANK[next.severity], { state: 'open', escalationLevel: level }))) return null;
+      const detail: TransitionDetail = {
+        kind: 'escalated',
+        slaSeconds: this.slaMs(alert.severity) / 1000,
+        fromRegion: { id: from.id, name: from.name, level: from.level },
+        toRegion: { id: parent.id, name: parent.name, level: parent.level },
+      };
       await this.alerts.addTransition(trx, alertId, {
         action: 'escalate',
         from: 'open',
         to: 'open',
         actor: SYSTEM.escalation,
         at: now,
-        note: `not acknowledged within ${this.slaMs(alert.severity) / 1000} s: escalated from ${from.level} '${from.name}' to ${parent.level} '${parent.name}'`,
+        note: transitionNote(detail),
+        detail,
         escalationLevel: level + 1,
         regionId: parent.id,
       });

@@ -174,7 +174,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     if (previous.offlineSince !== null) await this.timers.cancel(timerJobId('offline', previous.cameraId, previous.offlineSince));
     const seconds = previous.offlineSince !== null ? Math.round((at - previous.offlineSince) / 1000) : null;
     for (const alert of await this.alerts.unresolvedOf(previous.cameraId, 'camera_offline')) {
-      await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, `camera back online${seconds !== null ? ` after ${seconds} s offline` : ''}`);
+      await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, { kind: 'camera_recovered', offlineSeconds: seconds });
     }
   }
 

@@ -125,6 +125,8 @@ export interface AlertTransitionsTable {
   outcome: string | null;
   escalation_level: number | null;
   region_id: string | null;
+  /** JSON TransitionDetail of a transition the API made itself; null for people's actions and older rows. */
+  detail: string | null;
 }
 
 /** Every alert event consumed, for idempotency (same event twice → one effect) and aliasing. */

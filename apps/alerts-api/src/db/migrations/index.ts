@@ -11,4 +11,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0003_evidence', () => import('./0003_evidence')],
   ['0004_maintenance', () => import('./0004_maintenance')],
   ['0005_alarmed_at', () => import('./0005_alarmed_at')],
+  ['0006_transition_detail', () => import('./0006_transition_detail')],
 ];

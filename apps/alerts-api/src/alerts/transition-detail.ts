@@ -1,0 +1,72 @@
+// What the API itself records in an alert's audit trail (the intake opening or merging an event, the
+// escalation, a camera coming back) as data, next to the English sentence in `note`. A console shows
+// the sentence in its reader's language from these facts; a zh-CN operator must be able to read why
+// an alert climbed to the county without reading English. The note is built here from the same facts,
+// so the two never disagree.
+import type { AlertEvent, RuleType, Severity } from '@xl/contracts';
+import type { RegionLevel } from '../db/schema';
+
+/** The analyzer event a transition is about, enough to say it in any language. */
+export interface TransitionEventFacts {
+  eventId: string;
+  rule: RuleType;
+  ruleId: string;
+  zoneId: string | null;
+  /** Labels of the event's boxes, in order (the first is the object the sentence is about; the count is the crowd). */
+  labels: string[];
+  /** The analyzer's own English sentence. */
+  message: string;
+}
+
+/** A region as it was named when the transition happened. */
+export interface TransitionRegionFacts {
+  id: string;
+  name: string;
+  level: RegionLevel;
+}
+
+export type TransitionDetail =
+  /** The intake opened the alert for this event. */
+  | { kind: 'opened'; event: TransitionEventFacts }
+  /**
+   * A later event of another rule on the same track was merged into this alert: it took the alert over
+   * (`takesOver`, e.g. zone_enter → vanish_in_water) or only relates to it.
+   */
+  | { kind: 'superseded'; takesOver: boolean; previousRule: RuleType; severityFrom: Severity; severityTo: Severity; event: TransitionEventFacts }
+  /** A later event of the same condition raised the severity. */
+  | { kind: 'severity_raised'; severityFrom: Severity; severityTo: Severity; event: TransitionEventFacts }
+  /** Nobody acknowledged within the severity's SLA: handed to the parent region. */
+  | { kind: 'escalated'; slaSeconds: number; fromRegion: TransitionRegionFacts; toRegion: TransitionRegionFacts }
+  /** A camera_offline alert resolved because the camera is back; null when the outage start is unknown. */
+  | { kind: 'camera_recovered'; offlineSeconds: number | null };
+
+export function eventFacts(event: AlertEvent): TransitionEventFacts {
+  return {
+    eventId: event.alertId,
+    rule: event.rule,
+    ruleId: event.ruleId,
+    zoneId: event.zoneId ?? null,
+    labels: event.boxes.map((b) => b.label),
+    message: event.message,
+  };
+}
+
+/** The English sentence stored as the transition's note. */
+export function transitionNote(d: TransitionDetail): string {
+  switch (d.kind) {
+    case 'opened':
+      return d.event.message;
+    case 'superseded': {
+      const { rule, ruleId, eventId, message } = d.event;
+      return d.takesOver
+        ? `${rule} (rule '${ruleId}', event '${eventId}') superseded ${d.previousRule}, severity ${d.severityFrom} → ${d.severityTo}: ${message}`
+        : `${rule} (rule '${ruleId}', event '${eventId}') related to this ${d.previousRule} alert, severity stays ${d.severityTo}: ${message}`;
+    }
+    case 'severity_raised':
+      return `severity ${d.severityFrom} → ${d.severityTo}: ${d.event.message}`;
+    case 'escalated':
+      return `not acknowledged within ${d.slaSeconds} s: escalated from ${d.fromRegion.level} '${d.fromRegion.name}' to ${d.toRegion.level} '${d.toRegion.name}'`;
+    case 'camera_recovered':
+      return `camera back online${d.offlineSeconds !== null ? ` after ${d.offlineSeconds} s offline` : ''}`;
+  }
+}
