@@ -5,7 +5,8 @@ import { formatDuration, fromLocalInput, startOfLocalDay, toLocalInput } from '.
 import { DICTIONARIES, initialLang, translate } from '../../apps/console/src/i18n';
 import { regionForest, regionPathName, subtreeIds, flatten } from '../../apps/console/src/region-tree';
 import { RENEW_AT_SHARE, renewalDelayMs } from '../../apps/console/src/session-renewal';
-import type { Alert, Region } from '../../apps/console/src/types';
+import { actorName, transitionNote } from '../../apps/console/src/transition-text';
+import type { Alert, Region, TransitionDetail, TransitionEventFacts } from '../../apps/console/src/types';
 import { formatSchedule, freshId, parseSchedule, toNormalized } from '../../apps/console/src/zone-geometry';
 
 const alert = (id: string, over: Partial<Alert> = {}): Alert =>
@@ -125,13 +126,16 @@ describe('session renewal', () => {
 describe('report formatting', () => {
   it('writes durations for people, largest two units', () => {
     expect(formatDuration(null)).toBe('—');
-    expect(formatDuration(400)).toBe('0 s');
+    expect(formatDuration(400)).toBe('0.4 s');
+    expect(formatDuration(3_000)).toBe('3 s');
     expect(formatDuration(42_400)).toBe('42 s');
     expect(formatDuration(60_000)).toBe('1 min');
     expect(formatDuration(185_000)).toBe('3 min 5 s');
     expect(formatDuration(2 * 3600_000 + 4 * 60_000 + 30_000)).toBe('2 h 4 min');
     expect(formatDuration(3 * 86_400_000 + 2 * 3600_000)).toBe('3 d 2 h');
     expect(formatDuration(86_400_000)).toBe('1 d');
+    expect(formatDuration(185_000, 'zh-CN')).toBe('3 分钟 5 秒');
+    expect(formatDuration(2 * 3600_000 + 4 * 60_000, 'zh-CN')).toBe('2 小时 4 分钟');
   });
 
   it('round-trips local times through a datetime-local value and finds local midnight', () => {
@@ -162,6 +166,46 @@ describe('alert text in the reader language', () => {
     expect(alertText('zh-CN', facts('new_rule'))).toBe('analyzer text of new_rule');
     expect(alertDetailText('zh-CN', facts('zone_enter'))).toBe('analyzer text of zone_enter');
     expect(alertDetailText('en', facts('zone_enter'))).toBeNull();
+  });
+});
+
+describe('alert timeline in the reader language', () => {
+  const vanish: TransitionEventFacts = { eventId: 'e2', rule: 'vanish_in_water', ruleId: 'pond.vanish', zoneId: 'pond', labels: ['person'], message: "person last seen in water zone 'pond' 3.3 s ago" };
+  const entered: TransitionEventFacts = { ...vanish, eventId: 'e3', rule: 'zone_enter', ruleId: 'pond.enter', message: "person in water zone 'pond' again" };
+  const system = (detail: TransitionDetail) => ({ note: 'the API English note', detail });
+
+  it('says what the system did in Chinese, from the facts', () => {
+    expect(transitionNote('zh-CN', system({ kind: 'opened', event: vanish }))).toEqual({ text: '有人在水域「pond」内消失，未见离开：疑似溺水', quoted: false });
+    expect(transitionNote('zh-CN', system({ kind: 'superseded', takesOver: true, previousRule: 'zone_enter', severityFrom: 'major', severityTo: 'critical', event: vanish }))?.text).toBe(
+      '由「进入区域」转为「疑似溺水」，级别 重要 → 紧急。有人在水域「pond」内消失，未见离开：疑似溺水',
+    );
+    expect(transitionNote('zh-CN', system({ kind: 'superseded', takesOver: false, previousRule: 'vanish_in_water', severityFrom: 'critical', severityTo: 'critical', event: entered }))?.text).toBe(
+      '与本告警（疑似溺水）相关，级别保持紧急。有人进入区域「pond」',
+    );
+    expect(transitionNote('zh-CN', system({ kind: 'severity_raised', severityFrom: 'warning', severityTo: 'critical', event: entered }))?.text).toBe('级别 一般 → 紧急。有人进入区域「pond」');
+    const escalated: TransitionDetail = {
+      kind: 'escalated',
+      slaSeconds: 120,
+      fromRegion: { id: 'v', name: '青山村', level: 'village' },
+      toRegion: { id: 't', name: '青山镇', level: 'township' },
+    };
+    expect(transitionNote('zh-CN', system(escalated))?.text).toBe('2 分钟内无人确认，由村「青山村」上报至乡镇「青山镇」');
+    expect(transitionNote('zh-CN', system({ kind: 'camera_recovered', offlineSeconds: 185 }))?.text).toBe('摄像头恢复在线（离线 3 分钟 5 秒）');
+    expect(transitionNote('zh-CN', system({ kind: 'camera_recovered', offlineSeconds: null }))?.text).toBe('摄像头恢复在线');
+  });
+
+  it("keeps the API's note in English, quotes what people typed, and shows older rows' notes as they are", () => {
+    expect(transitionNote('en', system({ kind: 'camera_recovered', offlineSeconds: 5 }))).toEqual({ text: 'the API English note', quoted: false });
+    expect(transitionNote('zh-CN', { note: '已通知村干部', detail: null })).toEqual({ text: '已通知村干部', quoted: true });
+    expect(transitionNote('zh-CN', { note: null, detail: null })).toBeNull();
+    expect(transitionNote('zh-CN', { note: 'a note from before details', detail: { kind: 'future_kind' } as unknown as TransitionDetail })).toEqual({ text: 'a note from before details', quoted: false });
+  });
+
+  it('names system actors by their role in the reader language, people by name', () => {
+    expect(actorName('zh-CN', { kind: 'system', id: 'escalation', name: 'escalation' })).toBe('逐级上报');
+    expect(actorName('zh-CN', { kind: 'system', id: 'camera-status', name: 'camera status' })).toBe('摄像头状态');
+    expect(actorName('en', { kind: 'system', id: 'intake', name: 'alert intake' })).toBe('alert intake');
+    expect(actorName('zh-CN', { kind: 'user', id: 'u1', name: '王芳' })).toBe('王芳');
   });
 });
 

@@ -183,6 +183,11 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.locator('[data-testid="alert-detail"][data-state="acknowledged"]').waitFor({ timeout: 5000 });
     await page.getByTestId('detail-region').filter({ hasText: 'City › Village A' }).waitFor({ timeout: 5000 }); // where it is, by name
     await page.locator('[data-testid="timeline"] li[data-action="acknowledge"]').waitFor();
+    // The intake's own entry in the reader's language (zh-CN), not the API's English note.
+    const opened = await page.locator('[data-testid="timeline"] li[data-action="open"]').innerText();
+    expect(opened).toContain('告警接入');
+    expect(opened).toContain('有人进入区域「pond」');
+    expect(opened).not.toContain(event.message);
     await shot(page, 'alert-detail');
     const detail = await rest('GET', `/alerts/${encodeURIComponent(event.alertId)}`, await tokenOf('op', 'op-password-1'));
     expect(detail.state).toBe('acknowledged');

@@ -5,7 +5,8 @@
 import type { Lang } from './i18n';
 import type { Alert } from './types';
 
-type AlertFacts = Pick<Alert, 'rule' | 'zoneId' | 'boxes' | 'message'>;
+/** What the sentence is built from: an alert, or an event in its timeline (boxes reduced to labels). */
+type AlertFacts = Pick<Alert, 'rule' | 'zoneId' | 'message'> & { boxes: readonly { label: string }[] };
 
 const ZH_OBJECT: Record<string, string> = { person: '有人', boat: '船只' };
 

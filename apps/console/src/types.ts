@@ -66,7 +66,32 @@ export interface Transition {
   note: string | null;
   assignee: string | null;
   outcome: string | null;
+  /** Facts behind a transition the API made itself; `note` is their English sentence (docs/api.md). */
+  detail: TransitionDetail | null;
 }
+
+/** The analyzer event a system transition is about. */
+export interface TransitionEventFacts {
+  eventId: string;
+  rule: string;
+  ruleId: string;
+  zoneId: string | null;
+  labels: string[];
+  message: string;
+}
+
+export interface TransitionRegionFacts {
+  id: string;
+  name: string;
+  level: string;
+}
+
+export type TransitionDetail =
+  | { kind: 'opened'; event: TransitionEventFacts }
+  | { kind: 'superseded'; takesOver: boolean; previousRule: string; severityFrom: Severity; severityTo: Severity; event: TransitionEventFacts }
+  | { kind: 'severity_raised'; severityFrom: Severity; severityTo: Severity; event: TransitionEventFacts }
+  | { kind: 'escalated'; slaSeconds: number; fromRegion: TransitionRegionFacts; toRegion: TransitionRegionFacts }
+  | { kind: 'camera_recovered'; offlineSeconds: number | null };
 
 export type AlertDetail = Alert & { transitions: Transition[] };
 

@@ -3,6 +3,7 @@ import { alertDetailText, alertText } from '../alert-text';
 import { useApp } from '../context';
 import { formatTime } from '../format';
 import { regionPathName } from '../region-tree';
+import { actorName, transitionNote } from '../transition-text';
 import type { AlertDetail, Region } from '../types';
 import { useImage } from '../use-image';
 
@@ -122,14 +123,17 @@ export function AlertDetailScreen({ id }: { id: string }) {
       </div>
       <h3>{t('detail.timeline')}</h3>
       <ol class="timeline" data-testid="timeline">
-        {alert.transitions.map((tr) => (
-          <li data-action={tr.action}>
-            <time>{formatTime(tr.at)}</time> <strong>{tv('action', tr.action)}</strong> {tv('state', tr.from)} → {tv('state', tr.to)} · {tr.actor.name}
-            {tr.assignee && ` · ${tr.assignee}`}
-            {tr.outcome && ` · ${tv('outcome', tr.outcome)}`}
-            {tr.note && ` · “${tr.note}”`}
-          </li>
-        ))}
+        {alert.transitions.map((tr) => {
+          const note = transitionNote(lang, tr);
+          return (
+            <li data-action={tr.action}>
+              <time>{formatTime(tr.at)}</time> <strong>{tv('action', tr.action)}</strong> {tv('state', tr.from)} → {tv('state', tr.to)} · {actorName(lang, tr.actor)}
+              {tr.assignee && ` · ${tr.assignee}`}
+              {tr.outcome && ` · ${tv('outcome', tr.outcome)}`}
+              {note && (note.quoted ? ` · “${note.text}”` : ` · ${note.text}`)}
+            </li>
+          );
+        })}
       </ol>
     </section>
   );

@@ -10,7 +10,7 @@ const LENGTHS_MIN = [30, 120, 480, 1440];
  * and ended by admins and operators. While it lasts the camera's health alerts are held back.
  */
 export function MaintenanceControl({ camera, onChange }: { camera: Camera; onChange(): void }) {
-  const { api, t, user } = useApp();
+  const { api, t, user, lang } = useApp();
   const [error, setError] = useState<string | null>(null);
   const path = `/cameras/${encodeURIComponent(camera.id)}/maintenance`;
   const m = camera.maintenance;
@@ -32,7 +32,7 @@ export function MaintenanceControl({ camera, onChange }: { camera: Camera; onCha
           <select data-testid="maintenance-start" value="" aria-label={t('wall.maintenance')} onChange={(e) => act(api.request('PUT', path, { minutes: Number((e.target as HTMLSelectElement).value) }))}>
             <option value="">{t('wall.maintenance')}</option>
             {LENGTHS_MIN.map((min) => (
-              <option value={min}>{t('wall.maintenanceFor', { duration: formatDuration(min * 60_000) })}</option>
+              <option value={min}>{t('wall.maintenanceFor', { duration: formatDuration(min * 60_000, lang) })}</option>
             ))}
           </select>
         ))}

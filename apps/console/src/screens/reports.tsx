@@ -110,6 +110,7 @@ interface ReportBodyProps {
 }
 
 function ReportBody({ report: r, t, tv, editZones }: ReportBodyProps) {
+  const { lang } = useApp();
   const rate = r.totals.falseAlarmRate === null ? '—' : `${Math.round(r.totals.falseAlarmRate * 100)} %`;
   const peak = Math.max(1, ...r.byHour);
   return (
@@ -120,10 +121,10 @@ function ReportBody({ report: r, t, tv, editZones }: ReportBodyProps) {
       <div class="cards">
         <Card label={t('report.alerts')} value={r.totals.alerts} testid="report-alerts" />
         <Card label={t('report.critical')} value={r.totals.critical} hot={r.totals.critical > 0} />
-        <Card label={t('report.waiting')} value={r.acknowledge.waiting} hot={r.acknowledge.waiting > 0} testid="report-waiting" note={r.acknowledge.oldestWaitingMs === null ? undefined : t('report.oldestWaiting', { duration: formatDuration(r.acknowledge.oldestWaitingMs) })} />
+        <Card label={t('report.waiting')} value={r.acknowledge.waiting} hot={r.acknowledge.waiting > 0} testid="report-waiting" note={r.acknowledge.oldestWaitingMs === null ? undefined : t('report.oldestWaiting', { duration: formatDuration(r.acknowledge.oldestWaitingMs, lang) })} />
         <Card label={t('report.falseAlarmRate')} value={rate} testid="report-false-rate" />
         <Card label={t('report.escalated')} value={r.totals.escalated} />
-        <Card label={t('report.downtime')} value={r.downtime.outages} testid="report-outages" note={r.downtime.outages ? `${t('report.offlineFor')} ${formatDuration(r.downtime.offlineMs)}` : undefined} />
+        <Card label={t('report.downtime')} value={r.downtime.outages} testid="report-outages" note={r.downtime.outages ? `${t('report.offlineFor')} ${formatDuration(r.downtime.offlineMs, lang)}` : undefined} />
       </div>
       <table class="figures times" data-testid="report-times">
         <thead>
@@ -140,9 +141,9 @@ function ReportBody({ report: r, t, tv, editZones }: ReportBodyProps) {
             <tr>
               <th>{t(key)}</th>
               <td>{d.count}</td>
-              <td>{formatDuration(d.p50Ms)}</td>
-              <td>{formatDuration(d.p90Ms)}</td>
-              <td>{formatDuration(d.maxMs)}</td>
+              <td>{formatDuration(d.p50Ms, lang)}</td>
+              <td>{formatDuration(d.p90Ms, lang)}</td>
+              <td>{formatDuration(d.maxMs, lang)}</td>
             </tr>
           ))}
         </tbody>
@@ -229,6 +230,7 @@ function CountTable({ title, rows, t, testid, open }: CountTableProps) {
 }
 
 function DowntimeTable({ downtime, t }: { downtime: AlertReport['downtime']; t: Translate }) {
+  const { lang } = useApp();
   if (!downtime.cameras.length) return <p class="hint">{t('report.noOutages')}</p>;
   return (
     <table class="figures times" data-testid="report-downtime">
@@ -248,7 +250,7 @@ function DowntimeTable({ downtime, t }: { downtime: AlertReport['downtime']; t: 
               {c.stillOffline && <small class="error"> · {t('report.stillOffline')}</small>}
             </th>
             <td>{c.outages}</td>
-            <td>{formatDuration(c.offlineMs)}</td>
+            <td>{formatDuration(c.offlineMs, lang)}</td>
           </tr>
         ))}
       </tbody>

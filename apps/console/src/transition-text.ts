@@ -1,0 +1,50 @@
+// The timeline of an alert in the reader's language. What people typed stays as typed; what the API
+// did itself (opened, merged, raised, escalated, resolved a camera that came back) carries its facts
+// (`detail`, docs/api.md), and a zh-CN reader gets a sentence built from them instead of the API's
+// English note — a township operator must see why the alert went up to the county.
+import { alertText } from './alert-text';
+import { formatDuration } from './format';
+import { type Lang, translateValue } from './i18n';
+import type { Transition, TransitionDetail, TransitionEventFacts } from './types';
+
+function eventSentence(lang: Lang, e: TransitionEventFacts): string {
+  return alertText(lang, { rule: e.rule, zoneId: e.zoneId, message: e.message, boxes: e.labels.map((label) => ({ label })) });
+}
+
+const ZH: { [K in TransitionDetail['kind']]: (d: Extract<TransitionDetail, { kind: K }>) => string } = {
+  opened: (d) => eventSentence('zh-CN', d.event),
+  superseded: (d) => {
+    const event = eventSentence('zh-CN', d.event);
+    const rule = (r: string) => translateValue('zh-CN', 'rule', r);
+    const severity = (s: string) => translateValue('zh-CN', 'severity', s);
+    return d.takesOver
+      ? `由「${rule(d.previousRule)}」转为「${rule(d.event.rule)}」，级别 ${severity(d.severityFrom)} → ${severity(d.severityTo)}。${event}`
+      : `与本告警（${rule(d.previousRule)}）相关，级别保持${severity(d.severityTo)}。${event}`;
+  },
+  severity_raised: (d) =>
+    `级别 ${translateValue('zh-CN', 'severity', d.severityFrom)} → ${translateValue('zh-CN', 'severity', d.severityTo)}。${eventSentence('zh-CN', d.event)}`,
+  escalated: (d) => {
+    const region = (r: { name: string; level: string }) => `${translateValue('zh-CN', 'level', r.level)}「${r.name}」`;
+    return `${formatDuration(d.slaSeconds * 1000, 'zh-CN')}内无人确认，由${region(d.fromRegion)}上报至${region(d.toRegion)}`;
+  },
+  camera_recovered: (d) => (d.offlineSeconds === null ? '摄像头恢复在线' : `摄像头恢复在线（离线 ${formatDuration(d.offlineSeconds * 1000, 'zh-CN')}）`),
+};
+
+/**
+ * What the timeline says about a transition besides its action: the system's sentence in `lang`, or
+ * the note a person typed (`quoted`). Null when there is nothing to say.
+ */
+export function transitionNote(lang: Lang, tr: Pick<Transition, 'note' | 'detail'>): { text: string; quoted: boolean } | null {
+  const d = tr.detail;
+  if (d && lang === 'zh-CN') {
+    const say = ZH[d.kind] as ((d: TransitionDetail) => string) | undefined;
+    if (say) return { text: say(d), quoted: false };
+  }
+  if (!tr.note) return null;
+  return { text: tr.note, quoted: !d };
+}
+
+/** Who did it: a system actor by its role in the reader's language, a person or key by name. */
+export function actorName(lang: Lang, actor: Transition['actor']): string {
+  return actor.kind === 'system' ? translateValue(lang, 'actor', actor.id) : actor.name;
+}
