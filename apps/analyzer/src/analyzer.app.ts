@@ -11,7 +11,7 @@ import { AlertQueueRepository } from './repositories/alert-queue.repository';
 import { CameraDirectoryRepository } from './repositories/camera-directory';
 import { CameraStateRepository } from './repositories/camera-state.repository';
 import { SnapshotRepository } from './repositories/snapshot.repository';
-import type { AnalyzerSettings } from './settings';
+import { type AnalyzerSettings, detectorPoolOptions } from './settings';
 
 export interface AnalyzerApp {
   probes: ProbeServer;
@@ -40,7 +40,7 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
   const model = loadModel(settings.MODELS_DIR, 'yolox_nano');
   const detector = await createPoolDetector(
     model,
-    { size: settings.DETECTOR_THREADS, executionProvider: settings.EXECUTION_PROVIDER, scoreThreshold: 0.1, maxQueue: settings.CONCURRENCY * 2 },
+    detectorPoolOptions(settings),
     {
       onInference: (m) => {
         metrics.inference.observe(m.inferenceSeconds);

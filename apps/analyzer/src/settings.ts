@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { clusterSettingsProblem, parseSettings, redisClusterNodesSetting } from '@xl/config';
+import type { PoolOptions } from '@xl/detection';
 
 /** Analyzer settings from the environment. Every field: description, default, bounds. */
 export const analyzerSettingsSchema = z
@@ -14,6 +15,13 @@ export const analyzerSettingsSchema = z
     CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8).describe('frames processed at once (different cameras); the detector pool bounds CPU'),
     DETECTOR_THREADS: z.coerce.number().int().min(1).max(64).default(os.availableParallelism()).describe('onnxruntime sessions, one per worker thread'),
     EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu').describe("onnxruntime execution provider; 'cuda' needs onnxruntime-node's CUDA build and a GPU"),
+    CUDA_DEVICE_ID: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(15)
+      .default(0)
+      .describe('GPU index (as CUDA numbers them after CUDA_VISIBLE_DEVICES) that every detector session of this analyzer runs on, with EXECUTION_PROVIDER=cuda; one analyzer process per GPU on a multi-GPU box'),
     MODELS_DIR: z.string().default(path.resolve(__dirname, '../../../../models')).describe('directory of model manifests and weights'),
     MAX_FRAME_AGE_MS: z.coerce.number().int().min(100).max(60000).default(3000).describe('frames older than this when picked up are dropped (stale)'),
     STATE_MAX_GAP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000).describe('a camera state older than this when the next frame arrives is discarded: the scene has changed (outage, restart)'),
@@ -33,6 +41,14 @@ export const analyzerSettingsSchema = z
   });
 
 export type AnalyzerSettings = z.infer<typeof analyzerSettingsSchema>;
+
+/**
+ * The detector pool this analyzer runs: one session per thread on the chosen provider and GPU; a low
+ * score floor (the rules apply their own per-zone thresholds); room for two frames per concurrent job.
+ */
+export function detectorPoolOptions(s: AnalyzerSettings): PoolOptions {
+  return { size: s.DETECTOR_THREADS, executionProvider: s.EXECUTION_PROVIDER, deviceId: s.CUDA_DEVICE_ID, scoreThreshold: 0.1, maxQueue: s.CONCURRENCY * 2 };
+}
 
 export function loadAnalyzerSettings(env: NodeJS.ProcessEnv = process.env): AnalyzerSettings {
   return parseSettings(analyzerSettingsSchema, env, 'analyzer');

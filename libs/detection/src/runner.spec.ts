@@ -1,4 +1,4 @@
-import { inferenceRows } from './runner';
+import { inferenceRows, sessionOptions } from './runner';
 
 const frame = (srcWidth: number, srcHeight: number) => ({
   width: 416,
@@ -17,5 +17,17 @@ describe('inferenceRows', () => {
     expect(inferenceRows(frame(1000, 1000), [8, 16, 32], true)).toBe(416);
     expect(inferenceRows(frame(1080, 1920), [8, 16, 32], true)).toBe(416);
     expect(inferenceRows(frame(1920, 1080), [8, 16, 32], false)).toBe(416);
+  });
+});
+
+describe('sessionOptions', () => {
+  const base = { trimPadding: true, scoreThreshold: 0.25, iouThreshold: 0.45, maxDetections: 100 };
+
+  it('puts a CUDA session on the GPU it is given, with no CPU fallback', () => {
+    expect(sessionOptions({ ...base, executionProvider: 'cuda', deviceId: 3 }).executionProviders).toEqual([{ name: 'cuda', deviceId: 3 }]);
+  });
+
+  it('runs a CPU session on one thread, sequentially', () => {
+    expect(sessionOptions({ ...base, executionProvider: 'cpu', deviceId: 3 })).toMatchObject({ executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' });
   });
 });
