@@ -1,13 +1,13 @@
 // The console in a real browser (Debian's chromium driven by playwright-core) against a real
 // alerts-api process, Redis, the BullMQ alerts queue and a simulated RTSP camera. Screenshots of the
 // main screens go to var/artifacts/console/.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ALERTS_QUEUE, type AlertEvent } from '@xl/contracts';
+import { ALERTS_QUEUE, EVIDENCE_RESULTS_STREAM, type AlertEvent, type ClipResult } from '@xl/contracts';
 import { CameraConfigStore, CameraStatusStream } from '@xl/queue';
 import { TestReceiver } from '../../apps/alerts-api/src/outbound/testing/http-receiver';
 import { CameraSimulator, childrenNamed, describeWithShared, freePort, isAlive, repoRoot, requireShared, startService, testRedisUrl, uniquePrefix, waitForHttp, type ServiceProcess } from '@xl/testing';
@@ -82,6 +82,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       QUEUE_PREFIX: prefix,
       JWT_SECRET: 'console-test-secret-console-test-secret',
       SNAPSHOT_DIR: dir,
+      EVIDENCE_DIR: path.join(dir, 'evidence'),
       ADMIN_USERNAME: 'admin',
       ADMIN_PASSWORD,
       LOG_LEVEL: 'warn',
@@ -197,6 +198,38 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     ]);
     await page.getByTestId('nav-alerts').click();
     await page.locator(`[data-testid="alert-row"][data-alert-id="${event.alertId}"][data-state="acknowledged"]`).waitFor({ timeout: 5000 });
+    await page.close();
+  });
+
+  it('plays an evidence clip shorter than asked and says why, in the reader language', async () => {
+    const event = alertEvent('pond');
+    await queue.add('alert', event);
+    const op = await tokenOf('op', 'op-password-1');
+    for (let i = 0; i < 50 && !(await fetch(`${base}/alerts/${encodeURIComponent(event.alertId)}`, { headers: { authorization: `Bearer ${op}` } })).ok; i++) await new Promise((r) => setTimeout(r, 100));
+    // What ingest does when the camera was offline for part of the window: a shorter clip, and why.
+    const clipPath = `clips/pond/${event.alertId.replace(/[^A-Za-z0-9_.-]/g, '_')}.mp4`;
+    mkdirSync(path.dirname(path.join(dir, 'evidence', clipPath)), { recursive: true });
+    copyFileSync(requireShared(CLIP), path.join(dir, 'evidence', clipPath));
+    const result: ClipResult = {
+      alertId: event.alertId,
+      cameraId: 'pond',
+      status: 'truncated',
+      reason: 'camera_offline',
+      clipPath,
+      requestedFrom: event.startedAt - 10_000,
+      requestedTo: event.capturedAt + 10_000,
+      clipFrom: event.startedAt - 4_000,
+      clipTo: event.capturedAt + 10_000,
+      bytes: 1,
+      ingestId: 'ingest-test',
+      at: Date.now(),
+    };
+    await redis.xadd(`${prefix}:${EVIDENCE_RESULTS_STREAM}`, '*', 'json', JSON.stringify(result));
+    for (let i = 0; i < 50 && (await rest('GET', `/alerts/${encodeURIComponent(event.alertId)}/evidence`, op)).status !== 'truncated'; i++) await new Promise((r) => setTimeout(r, 100));
+    const page = await openAs('op', 'op-password-1');
+    await row(page, event.alertId).click();
+    await page.getByTestId('clip').waitFor({ timeout: 5000 });
+    expect(await page.getByTestId('clip-note').innerText()).toContain('比请求的短: 期间摄像头曾离线');
     await page.close();
   });
 

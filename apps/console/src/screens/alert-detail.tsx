@@ -23,6 +23,8 @@ export function AlertDetailScreen({ id }: { id: string }) {
     api.evidence(id).then(setEvidence, () => setEvidence(null));
   }, [api, id, pushed?.updatedAt]);
   const clip = useImage(api, evidence?.clipUrl ?? null); // fetched with the bearer token: <video> cannot send it
+  const evidenceStatus =
+    evidence && evidence.status !== 'none' ? `${tv('evidence', evidence.status)}${evidence.reason ? `: ${tv('shortfall', evidence.reason)}` : ''}` : null;
   const [regions, setRegions] = useState<Region[]>([]);
   useEffect(() => {
     if (user.role !== 'school') api.regions().then((r) => setRegions(r.items), () => undefined);
@@ -64,10 +66,14 @@ export function AlertDetailScreen({ id }: { id: string }) {
           ) : (
             <div class="placeholder">
               {t('detail.noClip')}
-              {evidence && evidence.status !== 'none' ? ` (${tv('evidence', evidence.status)}${evidence.reason ? `: ${evidence.reason}` : ''})` : ''}
+              {evidenceStatus && ` (${evidenceStatus})`}
             </div>
           )}
-          <figcaption>{t('detail.clip')}</figcaption>
+          <figcaption>
+            {t('detail.clip')}
+            {/* A clip that plays but is shorter than asked says why (the camera was offline for part of it…). */}
+            {clip.url && evidence?.status !== 'complete' && evidenceStatus && <small data-testid="clip-note"> · {evidenceStatus}</small>}
+          </figcaption>
         </figure>
         <dl>
           <dt>{t('col.state')}</dt>
