@@ -469,6 +469,14 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       expect(JSON.parse(receiver.requests[before].rawBody)).toMatchObject({ type: 'alert.created', data: { cameraId: 'pond' } });
       expect(await deadLetters()).toEqual([]);
       await shot(page, 'admin-webhooks');
+      // The administration speaks the reader's language too: headers, roles and levels (values sent stay the API's).
+      expect(await page.getByTestId('user').innerText()).toBe('admin · 管理员');
+      await page.getByTestId('admin-tab-regions').click();
+      const villageA = page.locator('[data-testid="admin-regions"] tr[data-row-id="vil-a"]');
+      await villageA.waitFor();
+      expect(await villageA.innerText()).toContain('村');
+      expect(await page.locator('[data-testid="admin-regions"] thead').innerText()).toContain('级别');
+      expect(await page.locator('[data-testid="admin-regions"] select[name="level"] option[value="township"]').innerText()).toBe('乡镇');
       await page.close();
     } finally {
       await receiver.close();

@@ -107,7 +107,7 @@ function Console({ session, lang, route, setRoute, login, logout, expire, langua
           ))}
         </nav>
         <span class="user" data-testid="user">
-          {session.user.name} · {session.user.role}
+          {session.user.name} · {translateValue(lang, 'role', session.user.role)}
         </span>
         {role === 'school' && <AlarmTest />}
         {languageSwitch}

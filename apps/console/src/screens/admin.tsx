@@ -9,6 +9,8 @@ interface FieldSpec {
   label: MessageKey | string;
   type?: 'text' | 'password' | 'select' | 'list' | 'checkbox';
   options?: string[];
+  /** i18n prefix of the options' labels (`role` → role.admin …); the value sent stays the option. */
+  optionLabels?: string;
   required?: boolean;
 }
 
@@ -35,7 +37,7 @@ const TABS: TabSpec[] = [
     fields: [
       { name: 'username', label: 'login.username', required: true },
       { name: 'password', label: 'login.password', type: 'password', required: true },
-      { name: 'role', label: 'admin.role', type: 'select', options: ROLES },
+      { name: 'role', label: 'admin.role', type: 'select', options: ROLES, optionLabels: 'role' },
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
     ],
@@ -48,7 +50,7 @@ const TABS: TabSpec[] = [
     fields: [
       { name: 'id', label: 'zones.id', required: true },
       { name: 'name', label: 'zones.name', required: true },
-      { name: 'level', label: 'admin.level', type: 'select', options: ['city', 'county', 'township', 'village'] },
+      { name: 'level', label: 'admin.level', type: 'select', options: ['city', 'county', 'township', 'village'], optionLabels: 'level' },
       { name: 'parentId', label: 'admin.parent' },
     ],
     remove: 'admin.delete',
@@ -73,7 +75,7 @@ const TABS: TabSpec[] = [
     columns: ['name', 'role', 'regionIds', 'cameraIds', 'lastUsedAt', 'revokedAt'],
     fields: [
       { name: 'name', label: 'zones.name', required: true },
-      { name: 'role', label: 'admin.role', type: 'select', options: ROLES },
+      { name: 'role', label: 'admin.role', type: 'select', options: ROLES, optionLabels: 'role' },
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
     ],
@@ -119,7 +121,7 @@ export function AdminScreen() {
 }
 
 function ResourceTab({ spec }: { spec: TabSpec }) {
-  const { api, t } = useApp();
+  const { api, t, tv } = useApp();
   const [rows, setRows] = useState<Row[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
@@ -187,7 +189,7 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
         <thead>
           <tr>
             {spec.columns.map((c) => (
-              <th>{c}</th>
+              <th>{tv('col', c)}</th>
             ))}
             <th />
           </tr>
@@ -195,9 +197,10 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
         <tbody>
           {rows.map((row) => (
             <tr data-row-id={row.id}>
-              {spec.columns.map((c) => (
-                <td>{show(row[c])}</td>
-              ))}
+              {spec.columns.map((c) => {
+                const labels = spec.fields.find((f) => f.name === c)?.optionLabels;
+                return <td>{labels && typeof row[c] === 'string' ? tv(labels, row[c]) : show(row[c])}</td>;
+              })}
               <td>
                 {spec.rowAction && (
                   <button data-testid="row-action" onClick={() => void act(row.id)}>
@@ -217,7 +220,7 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
             {f.type === 'select' ? (
               <select name={f.name}>
                 {f.options?.map((o) => (
-                  <option value={o}>{o}</option>
+                  <option value={o}>{f.optionLabels ? tv(f.optionLabels, o) : o}</option>
                 ))}
               </select>
             ) : f.type === 'password' ? (
