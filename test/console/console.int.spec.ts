@@ -380,6 +380,11 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       await tilesBecome(['river']);
       expect(await tiles.first().getAttribute('data-condition')).toBe('offline');
       expect(await tiles.first().getByTestId('camera-status').textContent()).toBe('离线 (连接被拒绝)'); // the ingest's reason, in words
+      // Why the API got no picture of it, in words too; the API's own message on hover.
+      const noPicture = tiles.first().getByTestId('no-picture');
+      await noPicture.waitFor({ timeout: 15_000 });
+      expect(await noPicture.textContent()).toBe('无画面：连接被拒绝');
+      expect(await noPicture.getAttribute('title')).toMatch(/^camera 'river' gave no picture: .*Connection refused/);
 
       await page.getByTestId('wall-status').selectOption('');
       await page.getByTestId('wall-search').fill('POND');

@@ -1,10 +1,14 @@
 import type { Alert, AlertDetail, AlertReport, BulkResult, Camera, Principal, Region, Rule, Zone, Line } from './types';
 
-/** An API error with the server's message (which names the field, value and bound). */
+/**
+ * An API error with the server's message (which names the field, value and bound) and, where the API
+ * gives one, its reason code (a camera that gave no picture: refused, not_found …; docs/api.md).
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly reason: string | null = null,
   ) {
     super(message);
   }
@@ -87,7 +91,10 @@ export class Api {
   /** An image (snapshot, latest frame) as an object URL: <img> cannot send the bearer token. */
   async imageUrl(path: string): Promise<string> {
     const res = await fetch(path, { headers: { authorization: `Bearer ${this.token}` } });
-    if (!res.ok) throw new ApiError(res.status, messageOf(await res.json().catch(() => ({})), res.status));
+    if (!res.ok) {
+      const body = (await res.json().catch(() => ({}))) as { reason?: unknown };
+      throw new ApiError(res.status, messageOf(body, res.status), typeof body.reason === 'string' ? body.reason : null);
+    }
     return URL.createObjectURL(await res.blob());
   }
 

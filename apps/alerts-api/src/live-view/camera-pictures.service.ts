@@ -1,10 +1,11 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { OfflineReason } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
 import { ScopeService } from '../auth/scope.service';
 import { CamerasRepository } from '../cameras/cameras.repository';
 import { LOGGER } from '../core/tokens';
 import type { Principal } from '../shared/principal';
-import { FrameGrabber } from './frame-grabber';
+import { FrameGrabber, FrameGrabError } from './frame-grabber';
 import { LatestFrameStore } from './latest-frame.store';
 import type { LiveCameraLookup } from './live-view-server';
 import { LiveViewMetrics } from './live-view.metrics';
@@ -20,7 +21,7 @@ export class CameraPicturesService implements LiveCameraLookup {
   /** One grab per camera at a time: concurrent requests wait for the same picture. */
   private readonly inFlight = new Map<string, Promise<Buffer>>();
   /** Cameras that gave no picture recently: asked again only after frameTtlMs (a wall polls offline cameras too). */
-  private readonly failures = new Map<string, { at: number; message: string }>();
+  private readonly failures = new Map<string, { at: number; message: string; reason: OfflineReason }>();
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -52,7 +53,7 @@ export class CameraPicturesService implements LiveCameraLookup {
       return cached;
     }
     const failed = this.failures.get(cameraId);
-    if (failed && Date.now() - failed.at < this.options.frameTtlMs) throw new NotFoundException(failed.message);
+    if (failed && Date.now() - failed.at < this.options.frameTtlMs) throw noPicture(failed);
     let pending = this.inFlight.get(cameraId);
     if (!pending) {
       pending = this.grab(cameraId, config.subUrl ?? config.url).finally(() => this.inFlight.delete(cameraId));
@@ -71,9 +72,13 @@ export class CameraPicturesService implements LiveCameraLookup {
       return jpeg;
     } catch (err) {
       this.metrics.frameGrabs.inc({ result: 'failed' });
-      const message = `camera '${cameraId}' gave no picture: ${(err as Error).message}`;
-      this.failures.set(cameraId, { at: Date.now(), message });
-      throw new NotFoundException(message);
+      const failure = {
+        at: Date.now(),
+        message: `camera '${cameraId}' gave no picture: ${(err as Error).message}`,
+        reason: err instanceof FrameGrabError ? err.reason : ('exited' as const),
+      };
+      this.failures.set(cameraId, failure);
+      throw noPicture(failure);
     } finally {
       const next = this.waiting.shift();
       if (next) next(); // the slot passes straight to the next waiter
@@ -93,4 +98,9 @@ export class CameraPicturesService implements LiveCameraLookup {
     const visible = await this.scope.canSeeCamera(principal, cameraId, record.config.regionId ?? null);
     return visible ? record.config : null;
   }
+}
+
+/** 404 with the reason as ingest names a camera going offline, so a client can say it in its language. */
+function noPicture(failure: { message: string; reason: OfflineReason }): NotFoundException {
+  return new NotFoundException({ statusCode: 404, error: 'Not Found', message: failure.message, reason: failure.reason });
 }

@@ -1,13 +1,22 @@
 import { execFile } from 'node:child_process';
 import sharp from 'sharp';
-import { redactText } from '@xl/media';
+import type { OfflineReason } from '@xl/contracts';
+import { classifyExit, redactText } from '@xl/media';
 import { frameGrabArgs, type FrameGrabOptions } from './ffmpeg-args';
 
 export interface GrabOptions extends FrameGrabOptions {
   timeoutMs: number;
 }
 
-export class FrameGrabError extends Error {}
+/** No picture came; `reason` classifies why as ingest classifies a camera going offline. */
+export class FrameGrabError extends Error {
+  constructor(
+    message: string,
+    readonly reason: OfflineReason,
+  ) {
+    super(message);
+  }
+}
 
 /** Takes one picture from a camera (the side effect behind the latest frame; mocked in unit tests). */
 export abstract class FrameGrabber {
@@ -29,9 +38,14 @@ export class FfmpegFrameGrabber extends FrameGrabber {
         { encoding: 'buffer', timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
         (err, stdout, stderr) => {
           if (stdout.length > 0) return resolve(stdout);
-          const lastLine = redactText(stderr.toString('utf8')).trim().split('\n').pop()?.slice(0, 300);
+          const lines = redactText(stderr.toString('utf8')).trim().split('\n');
+          const lastLine = lines.at(-1)?.slice(0, 300);
           const why = err?.killed ? `no picture within ${options.timeoutMs / 1000} s` : lastLine || (err ? redactText(err.message) : 'ffmpeg wrote no picture');
-          reject(new FrameGrabError(why));
+          // Killed by our timeout: no answer. Otherwise what its stderr says (refused, 404, 401 …), else 'exited'.
+          const reason = err?.killed
+            ? 'timeout'
+            : classifyExit({ watchdogFired: false, code: typeof err?.code === 'number' ? err.code : null, signal: null, stderr: lines, silentMs: 0, hadOutput: false, ioTimeoutMs: Infinity });
+          reject(new FrameGrabError(why, reason));
         },
       );
     });

@@ -5,6 +5,7 @@ import type { Alert, Camera, Region } from '../types';
 import { useImage } from '../use-image';
 import { LiveView } from './live-view';
 import { MaintenanceControl } from './maintenance-control';
+import { PicturePlaceholder } from './picture-placeholder';
 
 const FRAME_REFRESH_MS = 10_000;
 
@@ -131,7 +132,7 @@ function CameraTile({ camera, condition, live, onLive, onChange }: TileProps) {
         ) : frame.url ? (
           <img src={frame.url} alt={camera.name ?? camera.id} data-testid="latest-frame" />
         ) : (
-          <div class="placeholder">{frame.error ? t('wall.noFrame', { message: frame.error }) : t('common.loading')}</div>
+          <PicturePlaceholder frame={frame} />
         )}
       </div>
       <MaintenanceControl camera={camera} onChange={onChange} />

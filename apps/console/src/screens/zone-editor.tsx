@@ -3,6 +3,7 @@ import { useApp } from '../context';
 import type { Camera, Line, Point, Rule, Zone } from '../types';
 import { useImage } from '../use-image';
 import { freshId, svgPoints, toNormalized } from '../zone-geometry';
+import { PicturePlaceholder } from './picture-placeholder';
 import { RulesEditor } from './rules-editor';
 
 type Selection = { kind: 'zone' | 'line'; index: number } | null;
@@ -115,7 +116,7 @@ export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
         </p>
       )}
       <div class="canvas-wrap">
-        {frame.url ? <img src={frame.url} alt="" /> : <div class="placeholder frame-missing">{frame.error ? t('wall.noFrame', { message: frame.error }) : t('common.loading')}</div>}
+        {frame.url ? <img src={frame.url} alt="" /> : <PicturePlaceholder frame={frame} class="placeholder frame-missing" />}
         <svg ref={svg} viewBox="0 0 1000 1000" preserveAspectRatio="none" data-testid="zone-canvas" class={drawing ? 'drawing' : ''} onClick={onClick} onMouseMove={onMove} onMouseUp={() => (drag.current = null)} onMouseLeave={() => (drag.current = null)}>
           {zones.map((z, i) => (
             <g class={`zone zone-${z.type} ${selected?.kind === 'zone' && selected.index === i ? 'selected' : ''}`} onClick={(e) => !drawing && (e.stopPropagation(), setSelected({ kind: 'zone', index: i }))}>
