@@ -332,7 +332,11 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       const img = el as unknown as { complete: boolean; naturalWidth: number };
       return img.complete ? img.naturalWidth : 0;
     })).toBeGreaterThan(0);
-    await page.locator('[data-camera-id="river"] .placeholder').filter({ hasText: 'river' }).waitFor({ timeout: 15_000 }); // the reason names the camera
+    // Why there is no picture, in words; the API's message (naming the camera) on hover.
+    const riverNoPicture = page.locator('[data-camera-id="river"] [data-testid="no-picture"]');
+    await riverNoPicture.waitFor({ timeout: 15_000 });
+    expect(await riverNoPicture.textContent()).toBe('无画面：连接被拒绝');
+    expect(await riverNoPicture.getAttribute('title')).toMatch(/^camera 'river' gave no picture: /);
     await tile.getByTestId('live-toggle').click();
     const transcoder = async () => childrenNamed(api.child.pid!, 'ffmpeg').find((p) => p.argv.includes('mpeg1video'));
     let ffmpeg;
