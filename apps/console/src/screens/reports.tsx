@@ -18,7 +18,7 @@ function presetPeriod(preset: Exclude<Preset, 'custom'>, now: number): { from: n
 
 /** The duty report: what happened in a period and how fast it was handled, with a CSV of the alerts. */
 export function ReportsScreen() {
-  const { api, t, tv, user, navigate } = useApp();
+  const { api, t, user, navigate } = useApp();
   const canEditZones = user.role === 'admin' || user.role === 'operator';
   const [regions, setRegions] = useState<Region[]>([]);
   const [preset, setPreset] = useState<Preset>('today');
@@ -94,23 +94,19 @@ export function ReportsScreen() {
         <button type="button" data-testid="report-csv" onClick={download}>{t('report.csv')}</button>
       </form>
       {error && <p class="error">{t('common.error', { message: error })}</p>}
-      {report && <ReportBody report={report} tv={tv} t={t} editZones={canEditZones ? (id) => navigate(`cameras/${encodeURIComponent(id)}/zones`) : undefined} />}
+      {report && <ReportBody report={report} editZones={canEditZones ? (id) => navigate(`cameras/${encodeURIComponent(id)}/zones`) : undefined} />}
     </section>
   );
 }
 
-type Translate = ReturnType<typeof useApp>['t'];
-
 interface ReportBodyProps {
   report: AlertReport;
-  t: Translate;
-  tv: (prefix: string, value: string) => string;
   /** Opens a camera's zone editor (for those who may edit zones). */
   editZones?: (cameraId: string) => void;
 }
 
-function ReportBody({ report: r, t, tv, editZones }: ReportBodyProps) {
-  const { lang } = useApp();
+function ReportBody({ report: r, editZones }: ReportBodyProps) {
+  const { t, tv, lang } = useApp();
   const rate = r.totals.falseAlarmRate === null ? '—' : `${Math.round(r.totals.falseAlarmRate * 100)} %`;
   const peak = Math.max(1, ...r.byHour);
   return (
@@ -149,18 +145,17 @@ function ReportBody({ report: r, t, tv, editZones }: ReportBodyProps) {
         </tbody>
       </table>
       <div class="report-tables">
-        <CountTable title={t('report.byRule')} t={t} rows={r.byRule.map((x) => [tv('rule', x.rule), x])} testid="report-by-rule" />
-        <CountTable title={t('report.byRegion')} t={t} rows={r.byRegion.map((x) => [x.regionName ?? x.regionId ?? t('report.noRegion'), x])} testid="report-by-region" />
+        <CountTable title={t('report.byRule')} rows={r.byRule.map((x) => [tv('rule', x.rule), x])} testid="report-by-rule" />
+        <CountTable title={t('report.byRegion')} rows={r.byRegion.map((x) => [x.regionName ?? x.regionId ?? t('report.noRegion'), x])} testid="report-by-region" />
         <CountTable
           title={t('report.byCamera')}
-          t={t}
           rows={r.byCamera.map((x) => [x.cameraName ?? x.cameraId, x])}
           testid="report-by-camera"
           // a camera with many false alarms needs its zones looked at: one click to its editor
           open={editZones ? (k) => editZones(r.byCamera[k].cameraId) : undefined}
         />
       </div>
-      <DowntimeTable downtime={r.downtime} t={t} />
+      <DowntimeTable downtime={r.downtime} />
       <h3>{t('report.byHour')}</h3>
       <div class="hours" data-testid="report-by-hour">
         {r.byHour.map((n, hour) => (
@@ -187,13 +182,13 @@ function Card({ label, value, note, hot, testid }: { label: string; value: strin
 interface CountTableProps {
   title: string;
   rows: Array<[string, ReportCounts]>;
-  t: Translate;
   testid: string;
   /** Makes each row's name a link (given the row's index). */
   open?: (index: number) => void;
 }
 
-function CountTable({ title, rows, t, testid, open }: CountTableProps) {
+function CountTable({ title, rows, testid, open }: CountTableProps) {
+  const { t } = useApp();
   return (
     <table class="figures" data-testid={testid}>
       <caption>{title}</caption>
@@ -229,8 +224,8 @@ function CountTable({ title, rows, t, testid, open }: CountTableProps) {
   );
 }
 
-function DowntimeTable({ downtime, t }: { downtime: AlertReport['downtime']; t: Translate }) {
-  const { lang } = useApp();
+function DowntimeTable({ downtime }: { downtime: AlertReport['downtime'] }) {
+  const { t, lang } = useApp();
   if (!downtime.cameras.length) return <p class="hint">{t('report.noOutages')}</p>;
   return (
     <table class="figures times" data-testid="report-downtime">
