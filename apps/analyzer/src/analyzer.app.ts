@@ -10,6 +10,7 @@ import { FrameAnalyzer } from './pipeline/frame-analyzer';
 import { AlertQueueRepository } from './repositories/alert-queue.repository';
 import { CameraDirectoryRepository } from './repositories/camera-directory';
 import { CameraStateRepository } from './repositories/camera-state.repository';
+import { LatestPictureRepository } from './repositories/latest-picture.repository';
 import { SnapshotRepository } from './repositories/snapshot.repository';
 import { type AnalyzerSettings, detectorPoolOptions } from './settings';
 
@@ -62,9 +63,10 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
     new CameraStateRepository(data, settings.KEY_PREFIX),
     alerts,
     new SnapshotRepository(path.resolve(settings.SNAPSHOT_DIR)),
+    new LatestPictureRepository(data, settings.KEY_PREFIX),
     metrics,
     log,
-    { maxFrameAgeMs: settings.MAX_FRAME_AGE_MS, hotTtlMs: settings.HOT_TTL_MS, maxStateGapMs: settings.STATE_MAX_GAP_MS },
+    { maxFrameAgeMs: settings.MAX_FRAME_AGE_MS, hotTtlMs: settings.HOT_TTL_MS, maxStateGapMs: settings.STATE_MAX_GAP_MS, pictureIntervalMs: settings.PICTURE_INTERVAL_MS, pictureTtlMs: settings.PICTURE_TTL_MS },
     clock.now,
   );
 

@@ -67,7 +67,7 @@ maybe('analyzer worker pool (real Redis, BullMQ, detector)', () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     await frames.obliterate({ force: true }).catch(() => undefined);
     await alerts.obliterate({ force: true }).catch(() => undefined);
-    await redis.del(redisKeys.analyzerState(cameraId), redisKeys.inflight(cameraId), redisKeys.hot(cameraId));
+    await redis.del(redisKeys.analyzerState(cameraId), redisKeys.inflight(cameraId), redisKeys.hot(cameraId), redisKeys.latestFrame(cameraId));
     await frames.close();
     await alerts.close();
     redis.disconnect();
@@ -130,6 +130,15 @@ maybe('analyzer worker pool (real Redis, BullMQ, detector)', () => {
       const { channels } = await sharp(file).stats();
       expect(channels[0].mean).toBeGreaterThan(60);
     }
+    // The camera wall's picture: the last analysed frame, plain, stored with its TTL for the API.
+    const picture = await redis.getBuffer(redisKeys.latestFrame(cameraId));
+    expect(picture).not.toBeNull();
+    const meta = await sharp(picture!).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 416, 234]);
+    expect((await sharp(picture!).stats()).channels[0].mean).toBeGreaterThan(60);
+    const ttl = await redis.pttl(redisKeys.latestFrame(cameraId));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(20_000);
   });
 
   it('releases the gate when a frame is missing and when processing fails', async () => {

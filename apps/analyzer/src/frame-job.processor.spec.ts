@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import type { AlertEvent, FrameJob } from '@xl/contracts';
 import { parseCamera } from '@xl/config';
 import type { RuleEvent } from '@xl/rules';
@@ -43,7 +44,7 @@ const event = (over: Partial<RuleEvent> = {}): RuleEvent => ({
   ...over,
 });
 
-function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null = null) {
+function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null = null, pictureIntervalMs = 0) {
   const calls: string[] = [];
   const analyzer = { analyze: jest.fn(async () => ({ state: state(NOW - 100), pixels: new Uint8Array(48), detections: [], tracks: [], events: [], live: false, ...result }) as AnalysisResult) };
   const take = jest.fn(async (_key: string): Promise<Buffer | null> => Buffer.alloc(48));
@@ -64,6 +65,7 @@ function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null
   const emitted: AlertEvent[] = [];
   const alerts = { emit: jest.fn(async (e: AlertEvent) => (calls.push('emit'), emitted.push(e), undefined)) };
   const snapshots = { save: jest.fn(async () => 'pond/2027-01-15/a1.jpg') };
+  const pictures = { put: jest.fn(async (_camera: string, _jpeg: Buffer, _ttlMs: number) => undefined) };
   const metrics = new AnalyzerMetrics();
   const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() } as never;
   const runtime = new CameraRuntime(camera);
@@ -76,12 +78,13 @@ function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null
     states,
     alerts,
     snapshots,
+    pictures,
     metrics,
     log,
-    { maxFrameAgeMs: 3000, hotTtlMs: 5000, maxStateGapMs: 60_000 },
+    { maxFrameAgeMs: 3000, hotTtlMs: 5000, maxStateGapMs: 60_000, pictureIntervalMs, pictureTtlMs: 20_000 },
     () => NOW,
   );
-  return { processor, analyzer, frames, gate, hot, states, alerts, emitted, snapshots, metrics, calls };
+  return { processor, analyzer, frames, gate, hot, states, alerts, emitted, snapshots, pictures, metrics, calls };
 }
 
 describe('FrameJobProcessor', () => {
@@ -154,5 +157,37 @@ describe('FrameJobProcessor', () => {
     expect(await s.processor.process(job())).toBe('analysed');
     expect(s.emitted[0].snapshotPath).toBeUndefined();
     expect((await s.metrics.snapshotErrors.get()).values[0].value).toBe(1);
+  });
+
+  it("stores the camera's picture at most once per interval of capture time, after the gate's release", async () => {
+    const s = setup({}, null, 1000);
+    expect(await s.processor.process(job({ seq: 1, capturedAt: NOW - 2900 }))).toBe('analysed');
+    expect(await s.processor.process(job({ seq: 2, capturedAt: NOW - 2000 }))).toBe('analysed'); // 900 ms later
+    expect(await s.processor.process(job({ seq: 3, capturedAt: NOW - 1800 }))).toBe('analysed'); // 1100 ms later
+    expect(s.pictures.put).toHaveBeenCalledTimes(2);
+    const [camera, jpeg, ttl] = s.pictures.put.mock.calls[0];
+    expect([camera, ttl]).toEqual(['pond', 20_000]);
+    expect(await sharp(jpeg).metadata()).toMatchObject({ format: 'jpeg', width: 4, height: 4 });
+    expect((await s.metrics.pictures.get()).values).toEqual([expect.objectContaining({ labels: { result: 'stored' }, value: 2 })]);
+    const ordered = setup({}, null, 1000);
+    ordered.pictures.put.mockImplementationOnce(async () => void ordered.calls.push('picture'));
+    await ordered.processor.process(job());
+    expect(ordered.calls).toEqual(['save', 'release', 'picture']);
+  });
+
+  it('stores no picture with an interval of 0, nor of a frame it did not analyse', async () => {
+    const off = setup();
+    await off.processor.process(job());
+    expect(off.pictures.put).not.toHaveBeenCalled();
+    const stale = setup({}, null, 1000);
+    await stale.processor.process(job({ capturedAt: NOW - 5000 }));
+    expect(stale.pictures.put).not.toHaveBeenCalled();
+  });
+
+  it('analyses the frame when its picture cannot be stored, and counts the failure', async () => {
+    const s = setup({}, null, 1000);
+    s.pictures.put.mockRejectedValueOnce(new Error('OOM command not allowed'));
+    expect(await s.processor.process(job())).toBe('analysed');
+    expect((await s.metrics.pictures.get()).values).toEqual([expect.objectContaining({ labels: { result: 'failed' }, value: 1 })]);
   });
 });

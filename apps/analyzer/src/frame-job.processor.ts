@@ -5,7 +5,7 @@ import type { AnalyzerMetrics } from './metrics';
 import type { CameraRuntime } from './pipeline/camera-runtime';
 import type { AnalysisResult, AnalysisState, FrameAnalyzer } from './pipeline/frame-analyzer';
 import { FramePool } from './pipeline/frame-pool';
-import { renderSnapshot } from './pipeline/snapshot';
+import { renderPicture, renderSnapshot } from './pipeline/snapshot';
 
 /** Redis side of a frame (FrameStore, InflightGate and HotMarks of @xl/queue fit these). */
 export interface FrameBytesPort {
@@ -39,6 +39,11 @@ export interface SnapshotPort {
   save(cameraId: string, name: string, jpeg: Buffer, at?: Date): Promise<string>;
 }
 
+/** The camera's latest picture for the console (LatestPictureRepository: a Redis key with a TTL). */
+export interface PicturePort {
+  put(cameraId: string, jpeg: Buffer, ttlMs: number): Promise<void>;
+}
+
 export interface CameraDirectory {
   runtime(cameraId: string): CameraRuntime | undefined;
 }
@@ -48,6 +53,10 @@ export interface FrameJobProcessorOptions {
   hotTtlMs: number;
   /** A saved camera state older than this (relative to the new frame) is discarded. */
   maxStateGapMs: number;
+  /** A camera's picture is stored at most this often (capture time, ms); 0 = never. */
+  pictureIntervalMs: number;
+  /** How long a stored picture is served; past it the API grabs one from the camera itself. */
+  pictureTtlMs: number;
 }
 
 export type FrameOutcome = 'analysed' | 'stale' | 'missing' | 'unknown_camera' | 'out_of_order' | 'failed';
@@ -59,6 +68,7 @@ export type FrameOutcome = 'analysed' | 'stale' | 'missing' | 'unknown_camera' |
  */
 export class FrameJobProcessor {
   private readonly hotMarkedAt = new Map<string, number>();
+  private readonly pictureAt = new Map<string, number>();
   /** Full-size frame buffers the stored picture rows are expanded into (padding restored). */
   private readonly framePool = new FramePool();
 
@@ -71,6 +81,7 @@ export class FrameJobProcessor {
     private readonly states: StatePort,
     private readonly alerts: AlertPort,
     private readonly snapshots: SnapshotPort,
+    private readonly pictures: PicturePort,
     private readonly metrics: AnalyzerMetrics,
     private readonly log: Logger,
     private readonly options: FrameJobProcessorOptions,
@@ -153,7 +164,27 @@ export class FrameJobProcessor {
     const [stored] = await Promise.all([this.states.save(job.cameraId, result.state), result.live ? this.markHot(job.cameraId) : undefined, releaseGate()]);
     if (!stored) return 'out_of_order';
     this.metrics.frameAge.observe((this.now() - job.capturedAt) / 1000);
+    // After the gate's release: the camera's next frame need not wait for the JPEG.
+    await this.storePicture(job, { ...frame, data: result.pixels });
     return 'analysed';
+  }
+
+  /**
+   * The camera wall's picture, from a frame the analyzer has anyway: no RTSP session opened on the
+   * camera, and the wall fills at once. At most once per pictureIntervalMs of capture time per camera;
+   * a still camera's heartbeat frames keep it fresh. A failure costs the wall a grab, never the frame.
+   */
+  private async storePicture(job: FrameJob, frame: { data: Uint8Array; width: number; letterbox: FrameJob['letterbox'] }): Promise<void> {
+    const interval = this.options.pictureIntervalMs;
+    if (interval <= 0 || job.capturedAt - (this.pictureAt.get(job.cameraId) ?? -Infinity) < interval) return;
+    this.pictureAt.set(job.cameraId, job.capturedAt);
+    try {
+      await this.pictures.put(job.cameraId, await renderPicture(frame.data, frame.width, frame.letterbox), this.options.pictureTtlMs);
+      this.metrics.pictures.inc({ result: 'stored' });
+    } catch (err) {
+      this.metrics.pictures.inc({ result: 'failed' });
+      this.log.warn({ camera: job.cameraId, err: (err as Error).message }, 'latest picture not stored; the console grabs one from the camera');
+    }
   }
 
   /** Refreshes the hot mark at a third of its TTL, not on every frame: one Redis write saved per frame. */

@@ -38,6 +38,12 @@ export class AnalyzerMetrics {
     help: 'Snapshots that could not be rendered or written (the alert goes out without one)',
     registers: [this.registry],
   });
+  readonly pictures = new Counter({
+    name: 'xl_analyzer_pictures_total',
+    help: "Cameras' latest pictures stored for the console's camera wall (stored, failed)",
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
   readonly clockOffset = new Gauge({
     name: 'xl_clock_offset_seconds',
     help: "The Redis server's clock minus this host's, as last measured: frame ages are judged by Redis's time; large values mean this host needs NTP",

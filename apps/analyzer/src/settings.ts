@@ -26,6 +26,20 @@ export const analyzerSettingsSchema = z
     MAX_FRAME_AGE_MS: z.coerce.number().int().min(100).max(60000).default(3000).describe('frames older than this when picked up are dropped (stale)'),
     STATE_MAX_GAP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000).describe('a camera state older than this when the next frame arrives is discarded: the scene has changed (outage, restart)'),
     HOT_TTL_MS: z.coerce.number().int().min(500).max(60000).default(5000).describe('how long a camera stays hot after a frame with live tracks'),
+    PICTURE_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .default(5000)
+      .describe("how often (capture time) a camera's analysed frame is stored as its latest picture for the console's camera wall, so the wall needs no RTSP session of its own; 0 = never (the API then grabs from the camera)"),
+    PICTURE_TTL_MS: z.coerce
+      .number()
+      .int()
+      .min(1000)
+      .max(300_000)
+      .default(20_000)
+      .describe("how long a stored picture is served: past it (camera offline, analyzer behind) the API grabs one from the camera and says why when it gets none; keep it above PICTURE_INTERVAL_MS plus the cameras' motion heartbeat"),
     SNAPSHOT_DIR: z.string().default(path.resolve(process.cwd(), 'var/snapshots')).describe('where annotated JPEG snapshots are written (shared with alerts-api)'),
     METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9102).describe('port of /healthz, /readyz, /metrics (0 = any)'),
     METRICS_HOST: z.string().default('127.0.0.1').describe('bind address of the probe server'),

@@ -29,4 +29,6 @@ export const redisKeys = {
   analyzerState: (cameraId: string) => `xl:state:{${cameraId}}`,
   /** Latest analysed JPEG of a camera (for the console's camera wall). */
   latestFrame: (cameraId: string) => `xl:latest:{${cameraId}}`,
+  /** A JPEG alerts-api grabbed from the camera itself (when no analysed one is fresh, or for the zone editor). */
+  grabbedFrame: (cameraId: string) => `xl:grab:{${cameraId}}`,
 } as const;

@@ -1,8 +1,22 @@
-import { Controller, Get, Header, Param, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
 import { CurrentPrincipal } from '../auth/decorators';
+import { ZodQuery } from '../common/openapi';
+import { ZodPipe } from '../common/zod-pipe';
 import type { Principal } from '../shared/principal';
 import { CameraPicturesService } from './camera-pictures.service';
+
+export const frameQuerySchema = z.strictObject({
+  source: z
+    .enum(['analysed', 'camera'])
+    .default('analysed')
+    .describe("'analysed': the analyzer's picture of the last frame it analysed while one is fresh, else a grab (the camera wall); 'camera': always a grab from the camera's stream, sharper (the zone editor)"),
+});
+
+interface HttpResponse {
+  setHeader(name: string, value: string): void;
+}
 
 @ApiTags('cameras')
 @ApiBearerAuth()
@@ -10,11 +24,22 @@ import { CameraPicturesService } from './camera-pictures.service';
 export class CameraPicturesController {
   constructor(private readonly pictures: CameraPicturesService) {}
 
-  /** The camera's latest picture (JPEG, at most frameTtlMs old); 404 with the reason when the camera gives none. */
+  /**
+   * The camera's latest picture (JPEG, at most its TTL old); `X-Picture-Source` says whether the
+   * analyzer or a grab from the camera made it. 404 with the reason when the camera gives none.
+   */
   @Get(':id/frame')
+  @ZodQuery(frameQuerySchema)
   @ApiProduces('image/jpeg')
   @Header('Cache-Control', 'private, max-age=5')
-  async frame(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<StreamableFile> {
-    return new StreamableFile(await this.pictures.latestFrame(principal, id), { type: 'image/jpeg', disposition: 'inline' });
+  async frame(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Query(new ZodPipe(frameQuerySchema, 'query')) q: z.output<typeof frameQuerySchema>,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<StreamableFile> {
+    const { jpeg, source } = await this.pictures.latestFrame(principal, id, q.source);
+    res.setHeader('X-Picture-Source', source);
+    return new StreamableFile(jpeg, { type: 'image/jpeg', disposition: 'inline' });
   }
 }

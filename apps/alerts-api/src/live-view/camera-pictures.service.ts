@@ -11,10 +11,14 @@ import type { LiveCameraLookup } from './live-view-server';
 import { LiveViewMetrics } from './live-view.metrics';
 import { LIVE_VIEW_OPTIONS, type LiveViewOptions } from './live-view.options';
 
+/** Where a picture comes from: the analyzer's latest analysed frame, or the camera itself (a grab). */
+export type PictureSource = 'analysed' | 'camera';
+
 /**
- * Pictures of a camera for the console: its latest frame (shared through Redis for `frameTtlMs`,
- * grabbed from the camera when none is fresh) and the stream URL the live view transcodes. Both
- * answer only for cameras in the caller's scope (404 otherwise, like every other endpoint).
+ * Pictures of a camera for the console: its latest frame — the analyzer's picture while one is
+ * fresh, else one grabbed from the camera (shared through Redis for `frameTtlMs`) — and the stream
+ * URL the live view transcodes. Both answer only for cameras in the caller's scope (404 otherwise,
+ * like every other endpoint).
  */
 @Injectable()
 export class CameraPicturesService implements LiveCameraLookup {
@@ -41,16 +45,23 @@ export class CameraPicturesService implements LiveCameraLookup {
   }
 
   /**
-   * The camera's latest JPEG. 404 out of scope, and 404 naming the camera and the reason when it
-   * gives no picture (like an alert without a snapshot: the resource has no image now).
+   * The camera's latest JPEG: with `from: 'analysed'` the analyzer's picture when one is fresh (the
+   * camera wall: no RTSP session per tile), else, and always with `from: 'camera'` (the zone editor:
+   * the stream at up to frameWidth, sharper than the analyzer's 416 px), a grab. 404 out of scope, and
+   * 404 naming the camera and the reason when it gives no picture (like an alert without a snapshot).
    */
-  async latestFrame(principal: Principal, cameraId: string): Promise<Buffer> {
+  async latestFrame(principal: Principal, cameraId: string, from: PictureSource = 'analysed'): Promise<{ jpeg: Buffer; source: PictureSource }> {
     const config = await this.visibleCamera(principal, cameraId);
     if (!config) throw new NotFoundException(`camera '${cameraId}' not found`);
-    const cached = await this.store.get(cameraId).catch(() => null); // Redis down: grab directly
+    const analysed = from === 'analysed' ? await this.store.analysed(cameraId).catch(() => null) : null; // Redis down: grab directly
+    if (analysed) {
+      this.metrics.frameGrabs.inc({ result: 'analysed' });
+      return { jpeg: analysed, source: 'analysed' };
+    }
+    const cached = await this.store.grabbed(cameraId).catch(() => null);
     if (cached) {
       this.metrics.frameGrabs.inc({ result: 'cached' });
-      return cached;
+      return { jpeg: cached, source: 'camera' };
     }
     const failed = this.failures.get(cameraId);
     if (failed && Date.now() - failed.at < this.options.frameTtlMs) throw noPicture(failed);
@@ -59,7 +70,7 @@ export class CameraPicturesService implements LiveCameraLookup {
       pending = this.grab(cameraId, config.subUrl ?? config.url).finally(() => this.inFlight.delete(cameraId));
       this.inFlight.set(cameraId, pending);
     }
-    return pending;
+    return { jpeg: await pending, source: 'camera' };
   }
 
   private async grab(cameraId: string, url: string): Promise<Buffer> {
@@ -68,7 +79,7 @@ export class CameraPicturesService implements LiveCameraLookup {
       const jpeg = await this.grabber.grab(url, { width: this.options.frameWidth, ioTimeoutSeconds: Math.min(5, this.options.frameTimeoutMs / 1000), timeoutMs: this.options.frameTimeoutMs });
       this.metrics.frameGrabs.inc({ result: 'grabbed' });
       this.failures.delete(cameraId);
-      await this.store.put(cameraId, jpeg, this.options.frameTtlMs).catch((err: Error) => this.logger.warn({ cameraId, err: err.message }, 'latest frame not cached in Redis'));
+      await this.store.putGrabbed(cameraId, jpeg, this.options.frameTtlMs).catch((err: Error) => this.logger.warn({ cameraId, err: err.message }, 'latest frame not cached in Redis'));
       return jpeg;
     } catch (err) {
       this.metrics.frameGrabs.inc({ result: 'failed' });

@@ -5,8 +5,9 @@ import { REDIS } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
 
 /**
- * The latest JPEG of each camera in Redis (`KEY_PREFIX` + `xl:latest:{cameraId}`, with a TTL), so
- * every API instance and every viewer of the camera wall share one grab per camera and period.
+ * Cameras' latest JPEGs in Redis, shared by every API instance and every viewer: the analyzer's
+ * picture of the frame it last analysed (`KEY_PREFIX` + `xl:latest:{camera}`, written by the analyzer)
+ * and the API's own grabs from the camera (`xl:grab:{camera}`), each with a TTL.
  */
 @Injectable()
 export class LatestFrameStore {
@@ -19,11 +20,15 @@ export class LatestFrameStore {
     this.prefix = settings.redisKeyPrefix;
   }
 
-  get(cameraId: string): Promise<Buffer | null> {
+  analysed(cameraId: string): Promise<Buffer | null> {
     return this.redis.getBuffer(this.prefix + redisKeys.latestFrame(cameraId));
   }
 
-  async put(cameraId: string, jpeg: Buffer, ttlMs: number): Promise<void> {
-    if (ttlMs > 0) await this.redis.set(this.prefix + redisKeys.latestFrame(cameraId), jpeg, 'PX', ttlMs);
+  grabbed(cameraId: string): Promise<Buffer | null> {
+    return this.redis.getBuffer(this.prefix + redisKeys.grabbedFrame(cameraId));
+  }
+
+  async putGrabbed(cameraId: string, jpeg: Buffer, ttlMs: number): Promise<void> {
+    if (ttlMs > 0) await this.redis.set(this.prefix + redisKeys.grabbedFrame(cameraId), jpeg, 'PX', ttlMs);
   }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import WebSocket from 'ws';
+import { redisKeys } from '@xl/contracts';
 import { CameraSimulator, childrenNamed, describeWithShared, isAlive, requireShared } from '@xl/testing';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
 import { alertEvent } from '../testing/alert-events';
@@ -72,6 +73,33 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     expect(metrics).toMatch(/xl_frame_grabs_total\{result="cached"\} 1\b/);
     expect((await t.http.get('/cameras/pond/frame').set(await auth('op-b'))).status).toBe(404);
     expect((await t.http.get('/cameras/pond/frame')).status).toBe(401);
+  });
+
+  it("serves the analyzer's picture while one is fresh, without a grab, and the camera's own with source=camera", async () => {
+    const key = t.settings.redisKeyPrefix + redisKeys.latestFrame('pond');
+    const analysed = await sharp({ create: { width: 416, height: 234, channels: 3, background: { r: 200, g: 30, b: 30 } } }).jpeg().toBuffer();
+    await t.redis.set(key, analysed, 'PX', 20_000);
+    const jpeg = (r: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer) => void) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c)).on('end', () => cb(null, Buffer.concat(chunks)));
+    };
+    try {
+      const wall = await t.http.get('/cameras/pond/frame').set(await auth('op-a')).buffer(true).parse(jpeg);
+      expect(wall.status).toBe(200);
+      expect(wall.headers['x-picture-source']).toBe('analysed');
+      expect(Buffer.compare(wall.body as Buffer, analysed)).toBe(0);
+      const editor = await t.http.get('/cameras/pond/frame?source=camera').set(await auth('op-a')).buffer(true).parse(jpeg);
+      expect(editor.status).toBe(200);
+      expect(editor.headers['x-picture-source']).toBe('camera');
+      expect((await sharp(editor.body as Buffer).metadata()).width).toBeGreaterThanOrEqual(320); // the stream, not the 416 px picture
+      expect((await t.http.get('/cameras/pond/frame?source=ffmpeg').set(await auth('op-a'))).status).toBe(400);
+      expect((await t.http.get('/cameras/pond/frame').set(await auth('op-b'))).status).toBe(404); // scope first, as before
+      const metrics = (await t.http.get('/metrics')).text;
+      expect(metrics).toMatch(/xl_frame_grabs_total\{result="analysed"\} 1\b/);
+      expect(metrics).toMatch(/xl_frame_grabs_total\{result="grabbed"\} 1\b/); // still the first test's one grab
+    } finally {
+      await t.redis.del(key);
+    }
   });
 
   it('says which camera gave no picture and why, without its password', async () => {

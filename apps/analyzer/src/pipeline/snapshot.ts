@@ -18,24 +18,42 @@ export interface SnapshotInput {
 const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
- * Annotated JPEG: the picture part of the letterboxed frame with the zone outlined and the boxes
- * drawn. The letterbox padding is cropped away so the snapshot shows the camera's picture only.
+ * The picture part of a letterboxed bgr24 frame as RGB (what sharp reads raw), padding cropped away.
+ * Copied synchronously: the caller may hand the frame's buffer back to its pool right after the call.
  */
-export async function renderSnapshot(input: SnapshotInput): Promise<Buffer> {
-  const { width: cw, height: ch } = letterboxContentSize(input.letterbox);
-  const rowBytes = input.width * 3;
+export function pictureRgb(data: Uint8Array, width: number, letterbox: Letterbox): { rgb: Buffer; width: number; height: number } {
+  const { width: cw, height: ch } = letterboxContentSize(letterbox);
+  const rowBytes = width * 3;
   const rgb = Buffer.allocUnsafe(cw * ch * 3);
-  const src = input.data;
-  // BGR → RGB for the picture area only; sharp reads raw input as RGB.
   for (let y = 0; y < ch; y++) {
     let s = y * rowBytes;
     let d = y * cw * 3;
     for (let x = 0; x < cw; x++, s += 3, d += 3) {
-      rgb[d] = src[s + 2];
-      rgb[d + 1] = src[s + 1];
-      rgb[d + 2] = src[s];
+      rgb[d] = data[s + 2];
+      rgb[d + 1] = data[s + 1];
+      rgb[d + 2] = data[s];
     }
   }
+  return { rgb, width: cw, height: ch };
+}
+
+/**
+ * The camera's plain picture as the analyzer saw it (no drawing), for the console's camera wall: the
+ * frame is copied before the first await, so the caller may release it as soon as this returns.
+ */
+export function renderPicture(data: Uint8Array, width: number, letterbox: Letterbox, quality = 75): Promise<Buffer> {
+  const picture = pictureRgb(data, width, letterbox);
+  return sharp(picture.rgb, { raw: { width: picture.width, height: picture.height, channels: 3 } })
+    .jpeg({ quality })
+    .toBuffer();
+}
+
+/**
+ * Annotated JPEG: the picture part of the letterboxed frame with the zone outlined and the boxes
+ * drawn. The letterbox padding is cropped away so the snapshot shows the camera's picture only.
+ */
+export async function renderSnapshot(input: SnapshotInput): Promise<Buffer> {
+  const { rgb, width: cw, height: ch } = pictureRgb(input.data, input.width, input.letterbox);
   const px = (v: number, size: number) => (v * size).toFixed(1);
   const zones = input.zones
     .map((z) => `<polygon points="${z.polygon.map(([x, y]) => `${px(x, cw)},${px(y, ch)}`).join(' ')}" fill="rgba(0,120,255,0.18)" stroke="#1e90ff" stroke-width="2"/>`)

@@ -27,7 +27,8 @@ export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const drag = useRef<{ kind: 'zone' | 'line'; index: number; vertex: number } | null>(null);
   const svg = useRef<SVGSVGElement>(null);
-  const frame = useImage(api, `/cameras/${encodeURIComponent(cameraId)}/frame`);
+  // the camera's own stream, not the analyzer's 416 px picture: zones are drawn on it
+  const frame = useImage(api, `/cameras/${encodeURIComponent(cameraId)}/frame?source=camera`);
 
   const reset = (c: Camera) => {
     setCamera(c);

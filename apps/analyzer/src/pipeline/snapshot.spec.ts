@@ -1,0 +1,25 @@
+import sharp from 'sharp';
+import { renderPicture } from './snapshot';
+
+describe('renderPicture', () => {
+  it('encodes the picture rows of a letterboxed bgr24 frame in their colours, padding left out', async () => {
+    // 8×8 frame holding an 8×4 picture: blue in bgr24 on top, the pad value 114 below.
+    const frame = new Uint8Array(8 * 8 * 3).fill(114);
+    for (let i = 0; i < 8 * 4; i++) frame.set([255, 0, 0], i * 3);
+    const jpeg = await renderPicture(frame, 8, { srcWidth: 16, srcHeight: 8, scale: 0.5, padX: 0, padY: 0 }, 95);
+    const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([8, 4]);
+    const [r, g, b] = data;
+    expect(b).toBeGreaterThan(200); // blue stays blue: the channels were swapped for sharp's RGB
+    expect(r).toBeLessThan(40);
+    expect(g).toBeLessThan(40);
+  });
+
+  it('copies the frame before it returns, so the caller may reuse the buffer at once', async () => {
+    const frame = new Uint8Array(4 * 4 * 3).fill(200);
+    const pending = renderPicture(frame, 4, { srcWidth: 4, srcHeight: 4, scale: 1, padX: 0, padY: 0 }, 95);
+    frame.fill(0);
+    const { data } = await sharp(await pending).raw().toBuffer({ resolveWithObject: true });
+    expect(data[0]).toBeGreaterThan(180);
+  });
+});
