@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import type { Response as SuperagentResponse } from 'superagent';
 import WebSocket from 'ws';
 import { redisKeys } from '@xl/contracts';
 import { CameraSimulator, childrenNamed, describeWithShared, isAlive, requireShared } from '@xl/testing';
@@ -79,9 +80,10 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     const key = t.settings.redisKeyPrefix + redisKeys.latestFrame('pond');
     const analysed = await sharp({ create: { width: 416, height: 234, channels: 3, background: { r: 200, g: 30, b: 30 } } }).jpeg().toBuffer();
     await t.redis.set(key, analysed, 'PX', 20_000);
-    const jpeg = (r: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer) => void) => {
+    const jpeg = (r: SuperagentResponse, cb: (err: Error | null, body: Buffer) => void) => {
       const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c)).on('end', () => cb(null, Buffer.concat(chunks)));
+      const stream = r as unknown as NodeJS.ReadableStream; // in Node, superagent hands the parser the response stream
+      stream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => cb(null, Buffer.concat(chunks)));
     };
     try {
       const wall = await t.http.get('/cameras/pond/frame').set(await auth('op-a')).buffer(true).parse(jpeg);
