@@ -147,6 +147,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     console.log(`queued alert → row in the browser's feed: ${shownMs} ms`);
     expect(shownMs).toBeLessThan(2000);
     expect(await page.getByTestId('unacked').textContent()).toContain('1');
+    expect(await page.title()).toBe('(1) 雪亮预警控制台'); // seen from another tab
 
     // Connection lost: an alert arrives meanwhile; the resume (lastSeq) brings it, exactly once.
     await page.evaluate(() => (globalThis as unknown as ConsoleGlobals).__xlFeed.stop());

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { alertText } from './alert-text';
 import { Api, type Session } from './api';
 import { AppContext, type AppContextValue } from './context';
+import { unacknowledgedCount } from './feed-state';
 import { initialLang, type Lang, LANGS, translate, translateValue } from './i18n';
 import { AdminScreen } from './screens/admin';
 import { AlertDetailScreen } from './screens/alert-detail';
@@ -33,9 +34,11 @@ export function App() {
 
   useEffect(() => {
     document.documentElement.lang = lang;
-    document.title = translate(lang, 'app.title');
     localStorage.setItem('xl.console.lang', lang);
   }, [lang]);
+  useEffect(() => {
+    if (!session) document.title = translate(lang, 'app.title'); // signed in, Console titles the tab
+  }, [lang, session]);
   useEffect(() => {
     const onPop = () => setRoute(currentRoute());
     addEventListener('popstate', onPop);
@@ -82,6 +85,12 @@ function Console({ session, lang, route, setRoute, login, logout, expire, langua
   const api = useMemo(() => new Api(session.token, expire), [session.token]);
   const t = (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate(lang, key, params);
   const feed = useFeed(api, expire, (alert) => ({ title: translate(lang, 'school.warning'), text: alertText(lang, alert) }));
+  // The tab says how many alerts wait, so an operator working in another tab sees them come in.
+  const unacknowledged = unacknowledgedCount(feed.alerts.values());
+  useEffect(() => {
+    const title = translate(lang, 'app.title');
+    document.title = unacknowledged ? `(${unacknowledged}) ${title}` : title;
+  }, [lang, unacknowledged]);
   const navigate = (path: string) => {
     history.pushState(null, '', BASE + path);
     setRoute(path);
