@@ -36,10 +36,13 @@ RUN if [ "$ORT_INSTALL" != skip ]; then cd node_modules/onnxruntime-node && ONNX
 FROM ${RUNTIME_IMAGE} AS runtime
 # The CUDA base image has no Node: the same binary as the build stage's.
 COPY --from=build /usr/local/bin/node /usr/local/bin/node
+# Fonts for the text sharp draws on snapshots (box labels; camera names, often Chinese, in the caption).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 xl && useradd --system --uid 10001 --gid xl --home-dir /app --shell /usr/sbin/nologin xl \
  && mkdir -p /var/lib/xueliang/snapshots && chown -R 10001:10001 /var/lib/xueliang
 WORKDIR /app
-ENV NODE_ENV=production METRICS_HOST=0.0.0.0 METRICS_PORT=9102 MODELS_DIR=/app/models SNAPSHOT_DIR=/var/lib/xueliang/snapshots
+# TZ: the snapshot caption's clock (Node's ICU carries the zone data); set it to the cameras' zone.
+ENV TZ=Asia/Shanghai NODE_ENV=production METRICS_HOST=0.0.0.0 METRICS_PORT=9102 MODELS_DIR=/app/models SNAPSHOT_DIR=/var/lib/xueliang/snapshots
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

@@ -5,7 +5,7 @@ import type { AnalyzerMetrics } from './metrics';
 import type { CameraRuntime } from './pipeline/camera-runtime';
 import type { AnalysisResult, AnalysisState, FrameAnalyzer } from './pipeline/frame-analyzer';
 import { FramePool } from './pipeline/frame-pool';
-import { renderPicture, renderSnapshot } from './pipeline/snapshot';
+import { renderPicture, renderSnapshot, snapshotCaption } from './pipeline/snapshot';
 
 /** Redis side of a frame (FrameStore, InflightGate and HotMarks of @xl/queue fit these). */
 export interface FrameBytesPort {
@@ -200,7 +200,7 @@ export class FrameJobProcessor {
   private async snapshot(event: RuleEvent, frame: { data: Uint8Array; width: number; height: number; letterbox: FrameJob['letterbox'] }, runtime: CameraRuntime): Promise<string | undefined> {
     try {
       const zones = runtime.camera.zones.filter((z) => z.id === event.zoneId);
-      const jpeg = await renderSnapshot({ ...frame, boxes: event.boxes, zones, caption: `${runtime.camera.name ?? runtime.camera.id} · ${event.message}` });
+      const jpeg = await renderSnapshot({ ...frame, boxes: event.boxes, zones, caption: snapshotCaption(runtime.camera.name ?? runtime.camera.id, event.capturedAt) });
       return await this.snapshots.save(runtime.camera.id, `${event.alertId}-${event.capturedAt}`, jpeg, new Date(event.capturedAt));
     } catch (err) {
       this.metrics.snapshotErrors.inc();

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { renderPicture } from './snapshot';
+import { renderPicture, snapshotCaption } from './snapshot';
 
 describe('renderPicture', () => {
   it('encodes the picture rows of a letterboxed bgr24 frame in their colours, padding left out', async () => {
@@ -21,5 +21,13 @@ describe('renderPicture', () => {
     frame.fill(0);
     const { data } = await sharp(await pending).raw().toBuffer({ resolveWithObject: true });
     expect(data[0]).toBeGreaterThan(180);
+  });
+});
+
+describe('snapshotCaption', () => {
+  it('names the camera and the capture time in the given zone, nothing language-bound', () => {
+    const at = Date.UTC(2026, 10, 30, 14, 23, 2, 500);
+    expect(snapshotCaption('青山塘 1 号', at, 'Asia/Shanghai')).toBe('青山塘 1 号 · 2026-11-30 22:23:02');
+    expect(snapshotCaption('pond', at, 'UTC')).toBe('pond · 2026-11-30 14:23:02');
   });
 });

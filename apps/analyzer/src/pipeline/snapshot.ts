@@ -15,6 +15,18 @@ export interface SnapshotInput {
   caption: string;
 }
 
+/**
+ * The snapshot's burned-in line: which camera and when, in the analyzer's local time (TZ) —
+ * what a picture forwarded on its own (webhook, MQTT, a chat group) needs. No rule prose: it would be
+ * in one language in a picture that both zh-CN and English screens show, and at 416 px a sentence
+ * does not fit; the zone outline and the boxes show what happened, the alert's text says it.
+ */
+export function snapshotCaption(cameraName: string, capturedAt: number, timeZone?: string): string {
+  // sv-SE writes 2026-11-30 22:23:02, the form Chinese OSDs and logs use too.
+  const when = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(capturedAt);
+  return `${cameraName} · ${when}`;
+}
+
 const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
