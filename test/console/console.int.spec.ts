@@ -487,6 +487,10 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       expect(await villageA.innerText()).toContain('村');
       expect(await page.locator('[data-testid="admin-regions"] thead').innerText()).toContain('级别');
       expect(await page.locator('[data-testid="admin-regions"] select[name="level"] option[value="township"]').innerText()).toBe('乡镇');
+      await page.getByTestId('admin-tab-users').click();
+      const op = page.locator('[data-testid="admin-users"] tbody tr').filter({ has: page.locator('td:first-child', { hasText: /^op$/ }) });
+      await op.waitFor();
+      expect(await op.locator('td').nth(5).innerText()).toBe('否'); // "disabled": a word, not `false`
       await page.close();
     } finally {
       await receiver.close();

@@ -251,6 +251,8 @@ const en = {
   'common.error': 'Error: {message}',
   'common.loading': 'Loading…',
   'common.cancel': 'Cancel',
+  'common.yes': 'Yes',
+  'common.no': 'No',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -502,6 +504,8 @@ const zh: Record<MessageKey, string> = {
   'common.error': '错误：{message}',
   'common.loading': '加载中…',
   'common.cancel': '取消',
+  'common.yes': '是',
+  'common.no': '否',
 };
 
 export const DICTIONARIES: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zh, en };

@@ -169,7 +169,8 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
       setError((err as Error).message);
     }
   };
-  const show = (v: unknown) => (Array.isArray(v) ? v.join(', ') : v === null || v === undefined ? '—' : typeof v === 'number' && v > 1e12 ? new Date(v).toLocaleString() : String(v));
+  const show = (v: unknown) =>
+    Array.isArray(v) ? v.join(', ') : v === null || v === undefined ? '—' : typeof v === 'boolean' ? t(v ? 'common.yes' : 'common.no') : typeof v === 'number' && v > 1e12 ? new Date(v).toLocaleString() : String(v);
 
   return (
     <div data-testid={`admin-${spec.path.slice(1)}`}>
