@@ -94,4 +94,16 @@ describe('StreamFollower (consumer group on the push log, real Redis)', () => {
     expect(taken).toEqual(held);
     release();
   });
+
+  it('carries on when Redis loses the stream and its group (restart without persistence, flush)', async () => {
+    const handled: number[] = [];
+    await follow('a', async (events) => void handled.push(...events.map((e) => e.seq)));
+    await appendMany(2);
+    await until(() => handled.length >= 2);
+    await redis.del(log.keys.stream); // the stream and its consumer group are gone
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = await appendMany(3);
+    await until(() => after.every((seq) => handled.includes(seq)));
+    expect(handled.slice(2)).toEqual(after); // each once, in order
+  });
 });

@@ -69,12 +69,30 @@ export class StreamFollower {
         failures = 0;
       } catch (err) {
         if (this.stopping) break;
+        if (String((err as Error).message).startsWith('NOGROUP')) {
+          // Redis lost the stream and its group (restarted without persistence, flushed, failed over
+          // to a replica that had not got them): without this, webhooks and MQTT would stay silent
+          // until alerts-api restarts. The new stream holds only events since the loss: take them all.
+          await this.recreateGroup().catch(() => undefined);
+          ownPending = false;
+          continue;
+        }
         failures++;
         ownPending = true;
         this.logger.error({ err, group: this.options.group, failures }, 'outbound follower failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 200 * 2 ** Math.min(failures, 8))));
       }
     }
+  }
+
+  private async recreateGroup(): Promise<void> {
+    try {
+      await this.conn.xgroup('CREATE', this.streamKey, this.options.group, '0', 'MKSTREAM');
+      this.logger.warn({ group: this.options.group, stream: this.streamKey }, 'consumer group was gone (Redis lost its data?); created again from the start of the stream');
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err; // another instance was first
+    }
+    this.claimCursor = '0-0';
   }
 
   private async process(entries: StreamEntry[]): Promise<void> {
