@@ -122,6 +122,16 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     await eventually(async () => messages.find((m) => m.cameraIds.length === 0), 'reload-all message');
   });
 
+  it('publishes everything again when Redis lost it (restart without persistence, flush), and not otherwise', async () => {
+    const publisher = t.app.get(ConfigPublisher);
+    expect(await publisher.republishIfLost()).toBe(false);
+    await t.redis.del(hashKey, publisher.revisionKey);
+    messages.length = 0;
+    expect(await publisher.republishIfLost()).toBe(true);
+    expect((await t.redis.hkeys(hashKey)).sort()).toEqual(['cam-a', 'cam-a2', 'cam-a3', 'cam-b']);
+    await eventually(async () => messages.find((m) => m.cameraIds.length === 0), 'reload-all message');
+  });
+
   it('rejects invalid cameras with 400 naming the field and the rule', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ id: 'x1', url: `http://admin:${CAMERA_PASSWORD}@10.0.0.1/` }, 'body.url: must use rtsp:// or rtsps://'],

@@ -5,7 +5,7 @@ import { cameraSchema } from '@xl/config';
 import type { CamerasRepository } from '../cameras/cameras.repository';
 import { ApiMetrics } from '../core/api-metrics';
 import { loadSettings } from '../settings';
-import { ConfigPublisher } from './config-publisher';
+import { CONFIG_CHECK_MS, ConfigPublisher } from './config-publisher';
 
 /** Just enough of ioredis for the publisher: a hash, a counter, a channel, and an outage switch. */
 class FakeRedis {
@@ -38,6 +38,15 @@ class FakeRedis {
       },
     };
     return tx;
+  }
+  async exists() {
+    this.check();
+    return this.revision > 0 ? 1 : 0;
+  }
+  /** What FLUSHALL or a restart without persistence leaves. */
+  flush() {
+    this.hash.clear();
+    this.revision = 0;
   }
   async publish(_channel: string, message: string) {
     this.check();
@@ -73,6 +82,33 @@ describe('ConfigPublisher', () => {
     expect([...redis.hash.keys()]).toEqual(['cam-1']);
     expect(JSON.parse(redis.hash.get('cam-1')!)).toMatchObject({ id: 'cam-1', url: 'rtsp://u:pw@h/x' });
     expect(redis.published.map((m) => JSON.parse(m))).toEqual([{ cameraIds: [], revision: 1 }]);
+    publisher.onModuleDestroy();
+  });
+
+  it('publishes again when Redis has lost the configuration, and only then', async () => {
+    jest.useFakeTimers();
+    const redis = new FakeRedis();
+    const publisher = new ConfigPublisher(
+      redis as never,
+      loadSettings({ JWT_SECRET: 'x'.repeat(32) }),
+      pino({ level: 'silent' }),
+      cameras as unknown as CamerasRepository,
+      new ApiMetrics(new Registry()),
+    );
+    await publisher.onApplicationBootstrap();
+    expect(redis.published).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(CONFIG_CHECK_MS * 3);
+    expect(redis.published).toHaveLength(1); // still there: nothing to do
+    redis.flush();
+    await jest.advanceTimersByTimeAsync(CONFIG_CHECK_MS);
+    expect([...redis.hash.keys()]).toEqual(['cam-1']);
+    expect(redis.published.map((m) => JSON.parse(m))).toEqual([
+      { cameraIds: [], revision: 1 },
+      { cameraIds: [], revision: 1 }, // "reload all" for ingest and analyzer
+    ]);
+    redis.down = true; // an outage is not a loss: no publish attempt counted as one
+    await jest.advanceTimersByTimeAsync(CONFIG_CHECK_MS);
+    expect(redis.published).toHaveLength(2);
     publisher.onModuleDestroy();
   });
 });

@@ -9,17 +9,23 @@ import { LOGGER, REDIS } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
 
 const RETRY_MS = 5000;
+/** How often the publisher checks that Redis still holds what it published (one EXISTS). */
+export const CONFIG_CHECK_MS = 10_000;
 
 /**
  * Publishes the effective camera configuration to Redis for ingest and analyzer, which never call
  * the API: the hash CAMERA_CONFIG_HASH (cameraId → CameraConfig JSON) plus a ConfigChangedMessage
  * on CAMERA_CONFIG_CHANNEL. The database is the source of truth; when Redis is unreachable the
- * whole configuration is republished as soon as it answers again.
+ * whole configuration is republished as soon as it answers again, and when Redis has lost it
+ * (restarted without persistence, flushed, failed over to a replica that had not got it): ingest and
+ * analyzer keep theirs in memory, but one started after the loss would find no cameras.
  */
 @Injectable()
 export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy {
   private dirty = false;
   private retryTimer?: NodeJS.Timeout;
+  private checkTimer?: NodeJS.Timeout;
+  private published = false;
   readonly hashKey: string;
   readonly revisionKey: string;
   readonly channel: string;
@@ -42,11 +48,23 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 'publishing camera configuration at start failed; retrying');
     }
+    this.checkTimer = setInterval(() => void this.republishIfLost().catch(() => undefined), CONFIG_CHECK_MS);
+    this.checkTimer.unref();
+  }
+
+  /** The revision counter exists from the first publish on; gone, Redis lost the configuration. */
+  async republishIfLost(): Promise<boolean> {
+    if (!this.published || (await this.redis.exists(this.revisionKey))) return false;
+    this.logger.warn({ key: this.revisionKey }, 'camera configuration gone from Redis (restarted without persistence or flushed); publishing it again');
+    await this.publishAll();
+    return true;
   }
 
   onModuleDestroy(): void {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    clearInterval(this.checkTimer);
+    this.checkTimer = undefined;
   }
 
   /** Republishes one camera (or removes it when it no longer exists). */
@@ -79,6 +97,7 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
       const revision = lastResult(await tx.exec());
       await this.announce({ cameraIds: [], revision });
       this.dirty = false;
+      this.published = true;
       this.metrics.configPublishes.inc({ result: 'ok' });
       this.logger.info({ cameras: records.length, removed: stale.length, revision }, 'camera configuration published');
     } catch (err) {
