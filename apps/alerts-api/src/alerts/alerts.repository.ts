@@ -249,6 +249,17 @@ export class AlertsRepository {
     return rows.map(toAlert);
   }
 
+  /** Open alerts whose escalation deadline is at or before `before`, earliest first (the sweep's backstop). */
+  async overdueEscalations(before: number, limit: number): Promise<Alert[]> {
+    const rows = await this.select(this.db)
+      .where('alerts.state', '=', 'open')
+      .where('alerts.escalation_due_at', '<=', before)
+      .orderBy('alerts.escalation_due_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toAlert);
+  }
+
   /** Unresolved alerts of one rule type on one camera (camera_offline recovery). */
   async unresolvedOf(cameraId: string, rule: RuleType): Promise<Alert[]> {
     const rows = await this.select(this.db)

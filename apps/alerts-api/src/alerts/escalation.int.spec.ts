@@ -5,12 +5,13 @@ import { alertEvent } from '../testing/alert-events';
 import { eventually, startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
 import { createWorld } from '../testing/world';
+import { ApiTimers, timerJobId } from '../timers/api-timers';
 import { AlertIntakeService } from './alert-intake.service';
 
 // Short SLAs so that deadlines pass within the test: critical 0.3 s; major 1.5 s (the
 // acknowledgement test acknowledges at once and must stay safely inside it on a loaded machine);
-// camera offline alerts after 0.4 s.
-const SLA_ENV = { SLA_CRITICAL_SECONDS: '0.3', SLA_MAJOR_SECONDS: '1.5', SLA_WARNING_SECONDS: '0', CAMERA_OFFLINE_ALERT_SECONDS: '0.4' };
+// camera offline alerts after 0.4 s; the sweep for deadlines whose timer was lost every 0.5 s.
+const SLA_ENV = { SLA_CRITICAL_SECONDS: '0.3', SLA_MAJOR_SECONDS: '1.5', SLA_WARNING_SECONDS: '0', CAMERA_OFFLINE_ALERT_SECONDS: '0.4', ESCALATION_SWEEP_SECONDS: '0.5' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(DATABASE_KINDS)('escalation and camera status on %s', (kind) => {
@@ -71,6 +72,24 @@ describe.each(DATABASE_KINDS)('escalation and camera status on %s', (kind) => {
     expect((await detail(event.alertId)).transitions.filter((x: { action: string }) => x.action === 'escalate')).toHaveLength(3);
     const metrics = (await t.http.get('/metrics')).text;
     expect(metrics).toMatch(/xl_alert_escalations_total\{level="1"\} [1-9]/);
+  });
+
+  it('escalates an alert whose timer was lost (Redis lost its data) from the database sweep', async () => {
+    const event = alertEvent({ cameraId: 'cam-a', severity: 'major', trackId: 901 });
+    await intake.consume(event);
+    const opened = await detail(event.alertId);
+    // What a flushed Redis does to the deadline: the delayed job is gone, the database still has it.
+    await t.app.get(ApiTimers).cancel(timerJobId('esc', event.alertId, 0, opened.escalationDueAt));
+    const escalated = await eventually(async () => {
+      const d = await detail(event.alertId);
+      return d.escalationLevel >= 1 && d;
+    }, 'escalation by the sweep', 8000);
+    const step = escalated.transitions.find((x: { action: string }) => x.action === 'escalate');
+    expect(step).toMatchObject({ escalationLevel: 1, regionId: 'town-a1', actor: { kind: 'system', name: 'escalation' } });
+    const late = step.at - opened.escalationDueAt;
+    console.log(`escalated ${late} ms after its deadline by the sweep (interval 500 ms)`);
+    expect(late).toBeGreaterThanOrEqual(500); // the timer's turn first
+    expect(late).toBeLessThan(5000);
   });
 
   it('does not escalate an alert acknowledged within its SLA', async () => {

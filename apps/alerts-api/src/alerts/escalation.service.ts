@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Transaction } from 'kysely';
 import { SEVERITY_RANK, type Severity } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
@@ -15,6 +15,8 @@ import { AlertsRepository } from './alerts.repository';
 import { type TransitionDetail, transitionNote } from './transition-detail';
 
 const TIMER = 'escalate';
+/** Overdue alerts escalated per sweep at most; the rest go in the next one, earliest first. */
+const SWEEP_BATCH = 200;
 
 /**
  * Acknowledgement SLAs. An open alert gets a deadline (its severity's SLA); when it passes without
@@ -23,9 +25,14 @@ const TIMER = 'escalate';
  * alert.updated push, and the next deadline starts. Acknowledging clears the deadline. Each
  * deadline is a delayed BullMQ job whose id carries the alert, level and due time; the handler acts
  * only if the alert still has exactly that deadline, so stale or duplicate timers do nothing.
+ * The timers live in Redis; a sweep of the database escalates what they missed (Redis lost its data,
+ * a worker stalled), so an unacknowledged drowning alert climbs the tree whatever became of its job.
  */
 @Injectable()
-export class EscalationService implements OnApplicationBootstrap {
+export class EscalationService implements OnApplicationBootstrap, OnModuleDestroy {
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping = false;
+
   constructor(
     private readonly timers: ApiTimers,
     private readonly alerts: AlertsRepository,
@@ -36,7 +43,7 @@ export class EscalationService implements OnApplicationBootstrap {
     @Inject(SETTINGS) private readonly settings: Settings,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    timers.register(TIMER, (data) => this.escalate(String(data.alertId), Number(data.level), Number(data.due)));
+    timers.register(TIMER, async (data) => void (await this.escalate(String(data.alertId), Number(data.level), Number(data.due))));
   }
 
   /** Re-arms the deadlines of open alerts (jobs lost with a flushed Redis, or never added). */
@@ -46,6 +53,35 @@ export class EscalationService implements OnApplicationBootstrap {
       for (const alert of await this.alerts.pendingEscalations()) await this.arm(alert);
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 're-arming escalation deadlines failed');
+    }
+    this.sweepTimer = setInterval(() => void this.sweepOverdue().catch((err: Error) => this.logger.error({ err: err.message }, 'escalation sweep failed')), this.settings.escalationSweepSeconds * 1000);
+    this.sweepTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+
+  /**
+   * Escalates open alerts whose deadline passed more than one sweep interval ago — their timer did
+   * not fire. The grace leaves the timer its turn; `escalate` acts only on the exact deadline, so a
+   * timer and a sweep (or two instances) racing escalate once. Returns how many it escalated.
+   */
+  async sweepOverdue(): Promise<number> {
+    if (this.sweeping) return 0;
+    this.sweeping = true;
+    try {
+      let escalated = 0;
+      const overdue = await this.alerts.overdueEscalations(this.clock.now() - this.settings.escalationSweepSeconds * 1000, SWEEP_BATCH);
+      for (const alert of overdue) {
+        if (alert.escalationDueAt === null) continue;
+        this.logger.warn({ alertId: alert.id, level: alert.escalationLevel, overdueMs: this.clock.now() - alert.escalationDueAt }, 'escalation deadline passed without its timer (Redis lost it?); escalating from the sweep');
+        if (await this.escalate(alert.id, alert.escalationLevel, alert.escalationDueAt)) escalated++;
+      }
+      return escalated;
+    } finally {
+      this.sweeping = false;
     }
   }
 
@@ -94,7 +130,8 @@ export class EscalationService implements OnApplicationBootstrap {
     return timerJobId('esc', alertId, level, due);
   }
 
-  async escalate(alertId: string, level: number, due: number): Promise<void> {
+  /** True when it escalated the alert (it still had exactly this deadline). */
+  async escalate(alertId: string, level: number, due: number): Promise<boolean> {
     const now = this.clock.now();
     const escalated = await this.alerts.transaction(async (trx) => {
       const alert = await this.alerts.getForUpdate(trx, alertId);
@@ -132,11 +169,12 @@ export class EscalationService implements OnApplicationBootstrap {
       });
       return next;
     });
-    if (!escalated) return;
+    if (!escalated) return false;
     this.metrics.escalations.inc({ level: String(escalated.escalationLevel) });
     this.logger.warn({ alertId, level: escalated.escalationLevel, region: escalated.responsibleRegionId }, 'alert escalated');
     const fresh = (await this.alerts.get(alertId)) ?? escalated;
     await this.notifier.updatedQuietly(fresh);
     await this.arm(fresh);
+    return true;
   }
 }
