@@ -50,12 +50,12 @@ export const settingsEnvSchema = z.object({
   SLA_WARNING_SECONDS: seconds(900, 86400, 'acknowledgement SLA of warning alerts'),
   SLA_INFO_SECONDS: seconds(0, 86400, 'acknowledgement SLA of info alerts (default: never escalate)'),
   CAMERA_OFFLINE_ALERT_SECONDS: seconds(60, 86400, 'a camera offline this long raises a camera_offline alert'),
-  ESCALATION_SWEEP_SECONDS: z.coerce
+  TIMER_SWEEP_SECONDS: z.coerce
     .number()
     .min(0.1)
     .max(300)
     .default(10)
-    .describe('how often open alerts are checked for an escalation deadline that passed without its timer firing (timers lost with Redis data, a stalled worker); one overdue by more than this escalates from the database'),
+    .describe('how often the database is checked for deadlines whose timer (a BullMQ delayed job) did not fire — lost with Redis data, or a stalled worker: an open alert past its escalation deadline, a camera offline past CAMERA_OFFLINE_ALERT_SECONDS without its alert; one overdue by more than this is acted on from the database'),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5).describe('failed logins per IP and username before the window locks'),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86400).default(300).describe('login failure counting window'),
   TRUST_PROXY: z
@@ -90,7 +90,7 @@ export interface Settings {
   /** Seconds per severity; 0 disables escalation for that severity. */
   slaSeconds: Record<Severity, number>;
   cameraOfflineAlertSeconds: number;
-  escalationSweepSeconds: number;
+  timerSweepSeconds: number;
   loginMaxFailures: number;
   loginWindowSeconds: number;
   intakeConcurrency: number;
@@ -136,7 +136,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     snapshotDir: e.SNAPSHOT_DIR,
     slaSeconds: { critical: e.SLA_CRITICAL_SECONDS, major: e.SLA_MAJOR_SECONDS, warning: e.SLA_WARNING_SECONDS, info: e.SLA_INFO_SECONDS },
     cameraOfflineAlertSeconds: e.CAMERA_OFFLINE_ALERT_SECONDS,
-    escalationSweepSeconds: e.ESCALATION_SWEEP_SECONDS,
+    timerSweepSeconds: e.TIMER_SWEEP_SECONDS,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
     intakeConcurrency: e.INTAKE_CONCURRENCY,

@@ -6,12 +6,13 @@ import { eventually, startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
 import { createWorld } from '../testing/world';
 import { ApiTimers, timerJobId } from '../timers/api-timers';
+import { CameraStatusService } from '../camera-status/camera-status.service';
 import { AlertIntakeService } from './alert-intake.service';
 
 // Short SLAs so that deadlines pass within the test: critical 0.3 s; major 1.5 s (the
 // acknowledgement test acknowledges at once and must stay safely inside it on a loaded machine);
 // camera offline alerts after 0.4 s; the sweep for deadlines whose timer was lost every 0.5 s.
-const SLA_ENV = { SLA_CRITICAL_SECONDS: '0.3', SLA_MAJOR_SECONDS: '1.5', SLA_WARNING_SECONDS: '0', CAMERA_OFFLINE_ALERT_SECONDS: '0.4', ESCALATION_SWEEP_SECONDS: '0.5' };
+const SLA_ENV = { SLA_CRITICAL_SECONDS: '0.3', SLA_MAJOR_SECONDS: '1.5', SLA_WARNING_SECONDS: '0', CAMERA_OFFLINE_ALERT_SECONDS: '0.4', TIMER_SWEEP_SECONDS: '0.5' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(DATABASE_KINDS)('escalation and camera status on %s', (kind) => {
@@ -155,6 +156,25 @@ describe.each(DATABASE_KINDS)('escalation and camera status on %s', (kind) => {
     });
     expect((await t.http.get('/cameras/cam-b').set(admin)).body.status).toMatchObject({ status: 'online', offlineSince: null });
     expect(pushes.filter((p) => p.type === 'camera.status' && p.data.cameraId === 'cam-b').map((p) => p.data.status)).toEqual(['offline', 'online']);
+  });
+
+  it('raises camera_offline from the sweep when its timer was lost, once', async () => {
+    const offlineAt = Date.now();
+    await t.app.get(CameraStatusService).handle({ cameraId: 'cam-a3', status: 'offline', reason: 'timeout', at: offlineAt, ingestId: 'ingest-1' });
+    await t.app.get(ApiTimers).cancel(timerJobId('offline', 'cam-a3', offlineAt)); // what a flushed Redis does
+    const alertId = `camera_offline:cam-a3:${offlineAt}`;
+    const raised = await eventually(async () => {
+      const res = await t.http.get(`/alerts/${encodeURIComponent(alertId)}`).set(admin);
+      return res.status === 200 && res.body;
+    }, 'camera_offline alert from the sweep', 8000);
+    expect(raised).toMatchObject({ rule: 'camera_offline', state: 'open', cameraId: 'cam-a3', startedAt: offlineAt });
+    const late = raised.createdAt - (offlineAt + 400);
+    console.log(`camera_offline raised ${late} ms after its threshold by the sweep (interval 500 ms)`);
+    expect(late).toBeGreaterThanOrEqual(500);
+    await sleep(1200); // two more sweeps: the alert exists, nothing more is raised
+    const list = await t.http.get('/alerts').query({ camera: 'cam-a3', rule: 'camera_offline' }).set(admin);
+    expect(list.body.items).toHaveLength(1);
+    await t.app.get(CameraStatusService).handle({ cameraId: 'cam-a3', status: 'recovered', at: offlineAt + 3000, ingestId: 'ingest-1' });
   });
 
   it('raises nothing for an outage shorter than the threshold, and ignores stale entries', async () => {

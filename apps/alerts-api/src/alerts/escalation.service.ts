@@ -54,7 +54,7 @@ export class EscalationService implements OnApplicationBootstrap, OnModuleDestro
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 're-arming escalation deadlines failed');
     }
-    this.sweepTimer = setInterval(() => void this.sweepOverdue().catch((err: Error) => this.logger.error({ err: err.message }, 'escalation sweep failed')), this.settings.escalationSweepSeconds * 1000);
+    this.sweepTimer = setInterval(() => void this.sweepOverdue().catch((err: Error) => this.logger.error({ err: err.message }, 'escalation sweep failed')), this.settings.timerSweepSeconds * 1000);
     this.sweepTimer.unref();
   }
 
@@ -73,7 +73,7 @@ export class EscalationService implements OnApplicationBootstrap, OnModuleDestro
     this.sweeping = true;
     try {
       let escalated = 0;
-      const overdue = await this.alerts.overdueEscalations(this.clock.now() - this.settings.escalationSweepSeconds * 1000, SWEEP_BATCH);
+      const overdue = await this.alerts.overdueEscalations(this.clock.now() - this.settings.timerSweepSeconds * 1000, SWEEP_BATCH);
       for (const alert of overdue) {
         if (alert.escalationDueAt === null) continue;
         this.logger.warn({ alertId: alert.id, level: alert.escalationLevel, overdueMs: this.clock.now() - alert.escalationDueAt }, 'escalation deadline passed without its timer (Redis lost it?); escalating from the sweep');

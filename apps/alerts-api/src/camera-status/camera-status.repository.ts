@@ -67,6 +67,12 @@ export class CameraStatusRepository {
     await this.db.deleteFrom('camera_status').where('camera_id', '=', cameraId).execute();
   }
 
+  /** Cameras offline since `before` or earlier (the offline-threshold sweep). */
+  async offlineSince(before: number, limit: number): Promise<CameraStatusRecord[]> {
+    const rows = await this.db.selectFrom('camera_status').selectAll().where('status', '=', 'offline').where('offline_since', '<=', before).orderBy('offline_since').limit(limit).execute();
+    return rows.map(toRecord);
+  }
+
   async countOffline(): Promise<number> {
     const row = await this.db.selectFrom('camera_status').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'offline').executeTakeFirst();
     return Number(row?.n ?? 0);

@@ -8,6 +8,7 @@ import { AlertsRepository } from '../alerts/alerts.repository';
 import { AlertsService } from '../alerts/alerts.service';
 import { ScopeService } from '../auth/scope.service';
 import { CamerasRepository } from '../cameras/cameras.repository';
+import { MaintenanceRepository } from '../cameras/maintenance.repository';
 import { Clock } from '../common/clock';
 import { ApiMetrics } from '../core/api-metrics';
 import { LOGGER, REDIS } from '../core/tokens';
@@ -19,6 +20,7 @@ import { parseStatusEntry } from './status-event';
 
 const TIMER = 'camera-offline';
 const BLOCK_MS = 2000;
+const SWEEP_BATCH = 200;
 
 /**
  * Follows CAMERA_STATUS_STREAM from the last entry id it handled (persisted in the database, so a
@@ -34,6 +36,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   private reader?: RedisClient;
   private running = false;
   private loop?: Promise<void>;
+  private sweepTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly statuses: CameraStatusRepository,
@@ -42,6 +45,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     private readonly alertsService: AlertsService,
     private readonly intake: AlertIntakeService,
     private readonly timers: ApiTimers,
+    private readonly maintenance: MaintenanceRepository,
     private readonly scope: ScopeService,
     private readonly publisher: EventPublisher,
     private readonly metrics: ApiMetrics,
@@ -61,9 +65,12 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     this.reader.on('error', (err) => this.logger.warn({ err: err.message }, 'status stream reader error'));
     this.running = true;
     this.loop = this.follow();
+    this.sweepTimer = setInterval(() => void this.sweepOfflineThresholds().catch((err: Error) => this.logger.error({ err: err.message }, 'camera offline sweep failed')), this.settings.timerSweepSeconds * 1000);
+    this.sweepTimer.unref();
   }
 
   async onModuleDestroy(): Promise<void> {
+    clearInterval(this.sweepTimer);
     this.running = false;
     this.reader?.disconnect();
     await this.loop;
@@ -139,12 +146,33 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     await this.timers.schedule(TIMER, timerJobId('offline', record.cameraId, record.offlineSince), { cameraId: record.cameraId, offlineSince: record.offlineSince }, delay);
   }
 
+  /**
+   * Raises the camera_offline alerts whose timer did not fire (Redis lost the job, a stalled worker):
+   * cameras offline past the threshold plus one sweep interval with no alert for this outage, outside
+   * a maintenance window (whose end raises it). Returns how many it raised.
+   */
+  async sweepOfflineThresholds(): Promise<number> {
+    const threshold = this.settings.cameraOfflineAlertSeconds * 1000;
+    if (!threshold) return 0;
+    const now = this.clock.now();
+    let raised = 0;
+    for (const record of await this.statuses.offlineSince(now - threshold - this.settings.timerSweepSeconds * 1000, SWEEP_BATCH)) {
+      if (record.offlineSince === null) continue;
+      if (await this.alerts.get(offlineAlertId(record.cameraId, record.offlineSince))) continue;
+      if (await this.maintenance.activeAt(record.cameraId, now)) continue;
+      this.logger.warn({ cameraId: record.cameraId, offlineSince: record.offlineSince }, 'camera offline past the threshold without its alert (timer lost?); raising it from the sweep');
+      await this.offlineThresholdReached(record.cameraId, record.offlineSince);
+      raised++;
+    }
+    return raised;
+  }
+
   private async offlineThresholdReached(cameraId: string, offlineSince: number): Promise<void> {
     const current = await this.statuses.get(cameraId);
     if (!current || current.status !== 'offline' || current.offlineSince !== offlineSince) return;
     const why = [current.reason, current.detail].filter(Boolean).join(': ');
     await this.intake.consume({
-      alertId: `camera_offline:${cameraId}:${offlineSince}`,
+      alertId: offlineAlertId(cameraId, offlineSince),
       kind: 'created',
       cameraId,
       ruleId: 'health.offline',
@@ -198,4 +226,9 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       this.logger.error({ err: (err as Error).message, cameraId: record.cameraId }, 'pushing camera.status failed');
     }
   }
+}
+
+/** One camera_offline alert per outage: deduplicated by intake, found again by the sweep. */
+function offlineAlertId(cameraId: string, offlineSince: number): string {
+  return `camera_offline:${cameraId}:${offlineSince}`;
 }
