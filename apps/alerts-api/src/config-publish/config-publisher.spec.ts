@@ -62,18 +62,15 @@ describe('ConfigPublisher', () => {
   const camera = cameraSchema.parse({ id: 'cam-1', url: 'rtsp://u:pw@h/x' });
   const cameras = { all: async () => [{ config: camera, createdAt: 1, updatedAt: 1 }], get: async () => ({ config: camera, createdAt: 1, updatedAt: 1 }) };
 
+  const publisherOn = (redis: FakeRedis) =>
+    new ConfigPublisher(redis as never, loadSettings({ JWT_SECRET: 'x'.repeat(32) }), pino({ level: 'silent' }), cameras as unknown as CamerasRepository, new ApiMetrics(new Registry()));
+
   afterEach(() => jest.useRealTimers());
 
   it('republishes everything once Redis is back after a failed publish', async () => {
     jest.useFakeTimers();
     const redis = new FakeRedis();
-    const publisher = new ConfigPublisher(
-      redis as never,
-      loadSettings({ JWT_SECRET: 'x'.repeat(32) }),
-      pino({ level: 'silent' }),
-      cameras as unknown as CamerasRepository,
-      new ApiMetrics(new Registry()),
-    );
+    const publisher = publisherOn(redis);
     redis.hash.set('ghost', '{}');
     redis.down = true;
     await expect(publisher.publishCamera('cam-1')).rejects.toThrow('ECONNREFUSED');
@@ -88,13 +85,7 @@ describe('ConfigPublisher', () => {
   it('publishes again when Redis has lost the configuration, and only then', async () => {
     jest.useFakeTimers();
     const redis = new FakeRedis();
-    const publisher = new ConfigPublisher(
-      redis as never,
-      loadSettings({ JWT_SECRET: 'x'.repeat(32) }),
-      pino({ level: 'silent' }),
-      cameras as unknown as CamerasRepository,
-      new ApiMetrics(new Registry()),
-    );
+    const publisher = publisherOn(redis);
     await publisher.onApplicationBootstrap();
     expect(redis.published).toHaveLength(1);
     await jest.advanceTimersByTimeAsync(CONFIG_CHECK_MS * 3);
