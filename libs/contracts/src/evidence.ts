@@ -28,11 +28,12 @@ export interface ClipRequest {
  * - `complete`: the clip covers the requested window (from the keyframe before its start).
  * - `truncated`: shorter than asked (camera offline during the window, recording started late, the
  *   camera moved to another ingest process); `reason` says which. Still evidence, not a failure.
- * - `unavailable`: nothing recorded in the window (recording off, camera down throughout).
+ * - `unavailable`: nothing recorded in the window (recording off, camera down throughout), or
+ *   (`no_answer`, set by alerts-api) no ingest process answered in time: none owns the camera.
  */
 export type ClipStatus = 'complete' | 'truncated' | 'unavailable';
 
-export type ClipShortfall = 'camera_offline' | 'recording_started_late' | 'handover' | 'recording_disabled' | 'no_segments' | 'cut_failed';
+export type ClipShortfall = 'camera_offline' | 'recording_started_late' | 'handover' | 'recording_disabled' | 'no_segments' | 'cut_failed' | 'no_answer';
 
 export interface ClipResult {
   alertId: string;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { EVIDENCE_REQUESTS_STREAM, EVIDENCE_RESULTS_STREAM, type ClipRequest, type ClipResult } from '@xl/contracts';
 import { sharedPath } from '@xl/testing';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { EvidenceService } from './evidence.service';
 import { alertEvent } from '../testing/alert-events';
 import { eventually, startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
@@ -32,6 +33,7 @@ describe.each(DATABASE_KINDS)('alert evidence on %s', (kind) => {
     EVIDENCE_KEEP_CRITICAL_MIN_DAYS: 30,
     EVIDENCE_MAX_BYTES: 4 * MB, // the retention test's alerts and ~0.3 MB of the others'
     EVIDENCE_SWEEP_SECONDS: 86_400, // runs only when the test calls it
+    EVIDENCE_ANSWER_TIMEOUT_SECONDS: 600,
   };
 
   beforeAll(async () => {
@@ -129,6 +131,19 @@ describe.each(DATABASE_KINDS)('alert evidence on %s', (kind) => {
     expect((await t.http.get(`/alerts/${id}/hires-snapshot`).set(await auth('op-b'))).status).toBe(404);
     expect((await t.http.get(`/alerts/${id}/evidence`).set(await auth('op-b'))).status).toBe(404);
     expect((await t.http.get(`/alerts/${id}/clip`)).status).toBe(401);
+  });
+
+  it('says unavailable, no_answer, when nobody answered a clip request in time, and a late answer still wins', async () => {
+    const event = alertEvent({ cameraId: 'cam-a3' });
+    await intake.consume(event);
+    const service = t.app.get(EvidenceService);
+    expect(await evidenceOf(event.alertId)).toMatchObject({ status: 'pending' });
+    expect(await service.expireUnanswered(Date.now() + 599_000)).toBe(0); // within the timeout
+    expect(await service.expireUnanswered(Date.now() + 601_000)).toBeGreaterThanOrEqual(1);
+    expect(await evidenceOf(event.alertId)).toMatchObject({ status: 'unavailable', reason: 'no_answer', clipUrl: null });
+    // The camera's ingest came back and cut it after all: its answer is later, so it replaces the mark.
+    await deliver(event.alertId, 'cam-a3', Buffer.alloc(1000, 1), { at: Date.now() + 602_000 });
+    await eventually(async () => (await evidenceOf(event.alertId)).status === 'complete', 'the late answer');
   });
 
   it('never lets an older result replace a newer clip', async () => {

@@ -21,6 +21,13 @@ export const evidenceEnvSchema = z.object({
     .max(2 ** 50)
     .default(50 * 2 ** 30)
     .describe('disk budget of all evidence (default 50 GiB); above it the oldest evidence of resolved alerts is deleted first, never that of unresolved ones'),
+  EVIDENCE_ANSWER_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(86_400)
+    .default(600)
+    .describe("a clip nobody answered this long after its latest request (no ingest owns the camera, the request was lost) is marked unavailable with reason no_answer instead of staying 'pending'; a late answer still replaces it. Above the longest clip wait: postSeconds (≤ 120) + 2 × segmentSeconds + stallSeconds"),
   EVIDENCE_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600).describe('how often retention runs'),
 });
 

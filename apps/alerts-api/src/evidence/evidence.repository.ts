@@ -25,6 +25,21 @@ export class EvidenceRepository {
       .execute();
   }
 
+  /**
+   * Marks the clips still pending whose latest request is older than `requestedBefore` as
+   * unavailable, reason no_answer (result_at = now: a real answer, always later, still replaces it).
+   * Returns how many.
+   */
+  async expirePending(requestedBefore: number, now: number): Promise<number> {
+    const res = await this.db
+      .updateTable('alert_evidence')
+      .set({ status: 'unavailable', reason: 'no_answer', result_at: now, updated_at: now })
+      .where('status', '=', 'pending')
+      .where('requested_at', '<', requestedBefore)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows ?? 0);
+  }
+
   /** Applies a result unless a newer one was applied already; false when ignored. */
   async applyResult(result: ClipResult, now: number): Promise<boolean> {
     const values = {

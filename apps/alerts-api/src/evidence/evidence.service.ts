@@ -10,8 +10,11 @@ import { LOGGER, REDIS } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
 import { EvidenceMetrics } from './evidence.metrics';
 import { EvidenceRepository } from './evidence.repository';
+import { EVIDENCE_OPTIONS, type EvidenceOptions } from './evidence.options';
 
 const BLOCK_MS = 2000;
+/** How often clips nobody answered are looked for. */
+const UNANSWERED_CHECK_MS = 30_000;
 
 /**
  * Asks the camera's ingest process for an alert's clip (on the request stream, when the alert opens
@@ -24,6 +27,7 @@ export class EvidenceService implements OnApplicationBootstrap, OnModuleDestroy 
   private reader?: RedisClient;
   private running = false;
   private loop?: Promise<void>;
+  private unansweredTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly evidence: EvidenceRepository,
@@ -32,6 +36,7 @@ export class EvidenceService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly clock: Clock,
     @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(EVIDENCE_OPTIONS) private readonly options: EvidenceOptions,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.requests = new EvidenceRequestStream(redis, { keyPrefix: settings.redisKeyPrefix });
@@ -61,9 +66,26 @@ export class EvidenceService implements OnApplicationBootstrap, OnModuleDestroy 
     this.reader.on('error', (err) => this.logger.warn({ err: err.message }, 'evidence result reader error'));
     this.running = true;
     this.loop = this.follow(new EvidenceResultStream(this.reader, { keyPrefix: this.settings.redisKeyPrefix }));
+    this.unansweredTimer = setInterval(() => void this.expireUnanswered().catch((err: Error) => this.logger.error({ err: err.message }, 'expiring unanswered clip requests failed')), UNANSWERED_CHECK_MS);
+    this.unansweredTimer.unref();
+  }
+
+  /**
+   * A clip nobody answered (no ingest owns the camera, all are down, the request was lost) would say
+   * "being cut" forever; past EVIDENCE_ANSWER_TIMEOUT_SECONDS since its latest request it says
+   * unavailable, no_answer. Returns how many it marked.
+   */
+  async expireUnanswered(now = this.clock.now()): Promise<number> {
+    const expired = await this.evidence.expirePending(now - this.options.EVIDENCE_ANSWER_TIMEOUT_SECONDS * 1000, now);
+    if (expired) {
+      this.metrics.results.inc({ status: 'unavailable' }, expired);
+      this.logger.warn({ clips: expired, timeoutSeconds: this.options.EVIDENCE_ANSWER_TIMEOUT_SECONDS }, 'clip requests nobody answered: marked unavailable (no ingest owns the camera?)');
+    }
+    return expired;
   }
 
   async onModuleDestroy(): Promise<void> {
+    clearInterval(this.unansweredTimer);
     this.running = false;
     this.reader?.disconnect();
     await this.loop;
