@@ -33,7 +33,7 @@ const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(
  * The picture part of a letterboxed bgr24 frame as RGB (what sharp reads raw), padding cropped away.
  * Copied synchronously: the caller may hand the frame's buffer back to its pool right after the call.
  */
-export function pictureRgb(data: Uint8Array, width: number, letterbox: Letterbox): { rgb: Buffer; width: number; height: number } {
+function pictureRgb(data: Uint8Array, width: number, letterbox: Letterbox): { rgb: Buffer; width: number; height: number } {
   const { width: cw, height: ch } = letterboxContentSize(letterbox);
   const rowBytes = width * 3;
   const rgb = Buffer.allocUnsafe(cw * ch * 3);
