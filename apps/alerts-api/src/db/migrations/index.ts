@@ -12,4 +12,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0004_maintenance', () => import('./0004_maintenance')],
   ['0005_alarmed_at', () => import('./0005_alarmed_at')],
   ['0006_transition_detail', () => import('./0006_transition_detail')],
+  ['0007_sweep_indexes', () => import('./0007_sweep_indexes')],
 ];
