@@ -74,9 +74,10 @@ export async function renderSnapshot(input: SnapshotInput): Promise<Buffer> {
     .map((b) => {
       const [x0, y0, x1, y1] = b.box;
       const label = escapeXml(`${b.label}${b.trackId !== undefined ? ` #${b.trackId}` : ''} ${(b.score * 100).toFixed(0)}%`);
+      // A dark halo keeps the red label readable on water, sky and sand alike.
       return (
         `<rect x="${px(x0, cw)}" y="${px(y0, ch)}" width="${px(x1 - x0, cw)}" height="${px(y1 - y0, ch)}" fill="none" stroke="#ff2d2d" stroke-width="2"/>` +
-        `<text x="${px(x0, cw)}" y="${Math.max(10, y0 * ch - 3).toFixed(1)}" font-family="DejaVu Sans, sans-serif" font-size="11" fill="#ff2d2d">${label}</text>`
+        `<text x="${px(x0, cw)}" y="${Math.max(10, y0 * ch - 3).toFixed(1)}" font-family="DejaVu Sans, sans-serif" font-size="11" fill="#ff2d2d" stroke="#000" stroke-width="2.5" stroke-opacity="0.75" paint-order="stroke">${label}</text>`
       );
     })
     .join('');
