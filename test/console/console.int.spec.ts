@@ -345,9 +345,25 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     expect(ffmpeg).toBeTruthy();
     await page.waitForTimeout(2500); // a few pictures decoded by JSMpeg
     await shot(page, 'camera-wall-live');
+    // The picture comes back when the live view stops; when it cannot be refreshed, the last one stays,
+    // dimmed, saying since when it is old and why (and it is still a picture, not a revoked URL).
+    const framePath = '**/cameras/pond/frame';
+    await page.route(framePath, (route) =>
+      route.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ statusCode: 404, message: "camera 'pond' gave no picture: Connection refused", reason: 'refused' }) }),
+    );
     await tile.getByTestId('live-toggle').click();
     for (let i = 0; i < 50 && isAlive(ffmpeg!.pid); i++) await page.waitForTimeout(100);
     expect(isAlive(ffmpeg!.pid)).toBe(false);
+    const stale = tile.getByTestId('stale-picture');
+    await stale.waitFor({ timeout: 5000 });
+    expect(await stale.textContent()).toMatch(/^画面停在 \d\d:\d\d:\d\d，无新画面：连接被拒绝$/);
+    expect(await stale.getAttribute('title')).toBe("camera 'pond' gave no picture: Connection refused");
+    const shownPicture = tile.getByTestId('latest-frame');
+    await page.waitForFunction((el) => (el as unknown as { complete: boolean }).complete, await shownPicture.elementHandle());
+    expect(await shownPicture.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    expect(await shownPicture.getAttribute('class')).toBe('stale');
+    await shot(page, 'camera-wall-stale');
+    await page.unroute(framePath);
 
     // An open camera_moved alert (the camera turned away from its pond) marks its tile.
     await queue.add('alert', alertEvent('pond', { rule: 'camera_moved', ruleId: 'health.moved', zoneId: undefined, trackId: undefined, boxes: [], message: 'camera view changed' }));

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Api, ApiError } from './api';
 
 export interface ImageState {
@@ -6,31 +6,52 @@ export interface ImageState {
   /** Why the last load failed: the API's message, and its reason code when it gave one. */
   error: string | null;
   reason: string | null;
+  /** When `url` was received (this screen's clock); with `error` set, the picture is older than the last try. */
+  loadedAt: number | null;
 }
 
-/** An authenticated image as an object URL, refreshed every `refreshMs` (0: once); revoked when replaced. */
+const EMPTY: ImageState = { url: null, error: null, reason: null, loadedAt: null };
+
+/**
+ * An authenticated image as an object URL, refreshed every `refreshMs` (0: once); revoked when replaced.
+ * The picture outlives a new token and a pause (`path` null, e.g. while a live view replaces it), so a
+ * failed load after either still has the last one to show; a different path never shows the previous
+ * path's picture.
+ */
 export function useImage(api: Api, path: string | null, refreshMs = 0): ImageState {
-  const [state, setState] = useState<ImageState>({ url: null, error: null, reason: null });
+  const [state, setState] = useState<ImageState>(EMPTY);
+  const shown = useRef<string | null>(null);
+  const subject = useRef<string | null>(null);
+  useEffect(
+    () => () => {
+      if (shown.current) URL.revokeObjectURL(shown.current);
+    },
+    [],
+  );
   useEffect(() => {
     if (!path) return;
-    let current: string | null = null;
+    if (subject.current !== path) {
+      if (shown.current) URL.revokeObjectURL(shown.current);
+      shown.current = null;
+      if (subject.current !== null) setState(EMPTY);
+      subject.current = path;
+    }
     let stopped = false;
     const load = () =>
       api.imageUrl(path).then(
         (url) => {
           if (stopped) return URL.revokeObjectURL(url);
-          if (current) URL.revokeObjectURL(current);
-          current = url;
-          setState({ url, error: null, reason: null });
+          if (shown.current) URL.revokeObjectURL(shown.current);
+          shown.current = url;
+          setState({ url, error: null, reason: null, loadedAt: Date.now() });
         },
-        (err: Error) => !stopped && setState((s) => ({ url: s.url, error: err.message, reason: err instanceof ApiError ? err.reason : null })),
+        (err: Error) => !stopped && setState((s) => ({ ...s, error: err.message, reason: err instanceof ApiError ? err.reason : null })),
       );
     void load();
     const timer = refreshMs > 0 ? setInterval(load, refreshMs) : undefined;
     return () => {
       stopped = true;
       clearInterval(timer);
-      if (current) URL.revokeObjectURL(current);
     };
   }, [api, path, refreshMs]);
   return state;

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { useApp } from '../context';
 import { flatten, regionForest } from '../region-tree';
 import type { Alert, Camera, Region } from '../types';
-import { useImage } from '../use-image';
+import { formatTime } from '../format';
+import { type ImageState, useImage } from '../use-image';
 import { LiveView } from './live-view';
 import { MaintenanceControl } from './maintenance-control';
 import { PicturePlaceholder } from './picture-placeholder';
@@ -130,7 +131,10 @@ function CameraTile({ camera, condition, live, onLive, onChange }: TileProps) {
         {live ? (
           <LiveView cameraId={camera.id} token={api.bearer} />
         ) : frame.url ? (
-          <img src={frame.url} alt={camera.name ?? camera.id} data-testid="latest-frame" />
+          <>
+            <img src={frame.url} alt={camera.name ?? camera.id} data-testid="latest-frame" class={frame.error ? 'stale' : undefined} />
+            {frame.error && <StaleNote frame={frame} />}
+          </>
         ) : (
           <PicturePlaceholder frame={frame} />
         )}
@@ -148,4 +152,21 @@ function CameraTile({ camera, condition, live, onLive, onChange }: TileProps) {
       </footer>
     </article>
   );
+}
+
+/** The picture stays when a refresh fails, but it must not pass for a live one: say since when it is old, and why. */
+function StaleNote({ frame }: { frame: ImageState }) {
+  const { t, tv } = useApp();
+  const message = frame.reason ? tv('reason', frame.reason) : (frame.error ?? '');
+  return (
+    <div class="stale-note" title={frame.error ?? undefined} data-testid="stale-picture">
+      {t('wall.stalePicture', { time: shortTime(frame.loadedAt), message })}
+    </div>
+  );
+}
+
+/** The time alone when it is today's, else date and time. */
+function shortTime(ms: number | null): string {
+  const at = formatTime(ms);
+  return at.slice(0, 10) === formatTime(Date.now()).slice(0, 10) ? at.slice(11) : at;
 }
