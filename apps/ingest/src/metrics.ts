@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { OfflineReason } from '@xl/contracts';
+import type { RestartReason } from '@xl/media';
 
 /** What happened to a frame that ffmpeg delivered. */
 export type FrameOutcome = 'published' | 'dropped_inflight' | 'skipped_no_motion' | 'error';
@@ -55,7 +55,7 @@ export class IngestMetrics {
     this.frames.inc({ camera, outcome });
   }
 
-  restart(camera: string, reason: OfflineReason): void {
+  restart(camera: string, reason: RestartReason): void {
     this.restarts.inc({ camera, reason });
   }
 

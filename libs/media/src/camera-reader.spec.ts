@@ -121,6 +121,36 @@ describe('CameraReader', () => {
     expect(offline).toEqual(['refused', 'not_found']);
   });
 
+  it('restarts a camera that changed its picture size at once, without an outage; a file plays on', () => {
+    const change = '[graph 0 input from stream 0:0 @ 0x5] filter context - w: 640 h: 360 fmt: 0, incoming frame - w: 704 h: 576 fmt: 0 pts_time: 3';
+    const { reader, procs, last, events, frames, names } = setup();
+    reader.start();
+    last().stderr(...INPUT);
+    last().stdout(FRAME);
+    last().stderr(change);
+    expect(last().quitRequested).toBe(true);
+    last().stdout(FRAME); // stretched into the first letterbox until ffmpeg is gone: still a frame
+    last().exit(255, null);
+    expect(names()).toEqual(['online', 'restart']);
+    expect(events[1][1]).toMatchObject({ reason: 'source_changed', attempt: 0, delayMs: 0 });
+    jest.advanceTimersByTime(0);
+    expect(procs).toHaveLength(2);
+    last().stderr(...INPUT.slice(0, 1), '  Stream #0:0: Video: h264 (Main), yuv420p(progressive), 704x576, 25 fps');
+    last().stdout(FRAME);
+    expect(frames.map((f) => f.source)).toEqual([
+      { width: 640, height: 360 },
+      { width: 640, height: 360 },
+      { width: 704, height: 576 },
+    ]);
+    expect(names()).toEqual(['online', 'restart']); // no offline, no recovered: the camera never went away
+    expect(reader.restarts).toBe(1);
+
+    const file = setup({ source: { kind: 'file', path: '/clips/two-sizes.ts' } });
+    file.reader.start();
+    file.last().stderr("Input #0, mpegts, from '/clips/two-sizes.ts':", INPUT[1], change);
+    expect(file.last().quitRequested).toBe(false); // starting a file over would replay its beginning
+  });
+
   it('recovers after an outage and resets the back-off', () => {
     const { reader, last, events, names } = setup();
     reader.start();

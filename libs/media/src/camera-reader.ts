@@ -84,6 +84,12 @@ export interface OfflineInfo {
   detail: string;
 }
 
+/**
+ * Why ffmpeg was respawned: the camera's outage reason, or `source_changed` — the camera changed its
+ * picture size mid-stream and a new ffmpeg letterboxes the new size (the camera stays online).
+ */
+export type RestartReason = OfflineReason | 'source_changed';
+
 export interface CameraReaderEvents {
   frame: [RawFrame];
   /** First frame ever, with no outage before it. */
@@ -93,7 +99,7 @@ export interface CameraReaderEvents {
   /** First frame after an outage (including one at start-up). */
   recovered: [{ at: number; downMs: number; reason: OfflineReason }];
   /** A respawn has been scheduled. */
-  restart: [{ at: number; reason: OfflineReason; attempt: number; delayMs: number }];
+  restart: [{ at: number; reason: RestartReason; attempt: number; delayMs: number }];
   /** A file source reached its end. */
   end: [];
 }
@@ -112,6 +118,8 @@ interface Run {
   exited: Promise<void>;
   markExited: () => void;
   warnedNoSize: boolean;
+  /** The size the source changed to mid-run (ffmpeg keeps the first letterbox until it is restarted). */
+  sizeChange: PictureSize | null;
   /** Frees this run's start slot: at its first frame or when it ends. */
   startDone: () => void;
 }
@@ -211,6 +219,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       exited,
       markExited,
       warnedNoSize: false,
+      sizeChange: null,
       startDone,
     };
     this.run = run;
@@ -219,7 +228,10 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     this.options.logger?.debug({ camera: this.options.cameraId, input: this.describeInput(), attempt: this.attempt }, 'starting ffmpeg');
     run.proc = this.launcher(this.spec, {
       onData: (chunk) => run.frames.push(chunk),
-      onStderrLine: (line) => run.parser.feed(line),
+      onStderrLine: (line) => {
+        run.parser.feed(line);
+        if (!run.sizeChange && run.parser.sizeChange) this.onSizeChange(run, run.parser.sizeChange);
+      },
       onExit: (exit) => this.onExit(run, exit),
     });
   }
@@ -245,6 +257,22 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     run.watchdogFired = true;
     this.options.logger?.warn({ camera: this.options.cameraId, silentMs }, 'no frame within the stall time: restarting ffmpeg');
     this.terminate(run);
+  }
+
+  /**
+   * The camera's picture size changed mid-stream. Its frames stay in the letterbox the run started
+   * with (-reinit_filter 0), stretched; a live camera gets a new ffmpeg for the new size at once. A
+   * file is not started again from its beginning: it plays on, stretched.
+   */
+  private onSizeChange(run: Run, to: PictureSize): void {
+    run.sizeChange = to;
+    const live = this.options.source.kind === 'rtsp';
+    const from = run.parser.sourceSize;
+    this.options.logger?.warn(
+      { camera: this.options.cameraId, from: from && `${from.width}x${from.height}`, to: `${to.width}x${to.height}` },
+      live ? 'picture size changed mid-stream: restarting ffmpeg for the new letterbox' : 'picture size changed mid-file: frames stay in the first letterbox, stretched',
+    );
+    if (live && run === this.run && this.state === 'running') this.terminate(run);
   }
 
   /** 'q' (lets ffmpeg close the RTSP session), then SIGTERM, then SIGKILL. */
@@ -309,6 +337,14 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     this.run = null;
     if (this.state === 'stopping' || this.state === 'stopped') return;
     const now = this.now();
+    if (run.sizeChange && this.options.source.kind === 'rtsp' && !run.watchdogFired) {
+      // Not an outage: no offline event, no back-off; a new run that delivers nothing meets the watchdog.
+      this.restarts++;
+      this.emit('restart', { at: now, reason: 'source_changed', attempt: 0, delayMs: 0 });
+      this.state = 'waiting';
+      this.retryTimer = setTimeout(() => this.spawn(), 0);
+      return;
+    }
     if (this.options.source.kind === 'file' && exit.code === 0 && !run.watchdogFired) {
       this.state = 'ended';
       this.online = false;

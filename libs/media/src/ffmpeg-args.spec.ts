@@ -25,6 +25,8 @@ describe('rtspFrameCommand', () => {
     expect(valueOf(spec.inputOptions, '-filter_threads')).toBe('1');
     expect(valueOf(spec.inputOptions, '-skip_loop_filter')).toBe('all');
     expect(valueOf(spec.inputOptions, '-loglevel')).toBe('info');
+    // a mid-stream size change keeps the letterbox (stretched) and is reported, for the reader to restart
+    expect(valueOf(spec.inputOptions, '-reinit_filter')).toBe('0');
     expect(spec.inputOptions).toContain('-nostats');
     expect(spec.inputOptions).toContain('-hide_banner');
     expect(spec.inputOptions).not.toContain('-nostdin'); // 'q' on stdin is how the supervisor stops ffmpeg cleanly
@@ -73,6 +75,7 @@ describe('fileFrameCommand', () => {
     expect(spec.inputOptions).not.toContain('-re');
     expect(spec.inputOptions).not.toContain('-stream_loop');
     expect(valueOf(spec.inputOptions, '-threads')).toBe('1');
+    expect(valueOf(spec.inputOptions, '-reinit_filter')).toBe('0'); // a clip that changes size plays on in the first letterbox
     expect(spec.outputOptions).toEqual(rtspFrameCommand({ ...out, fps: 5, url: 'rtsp://h/x', ioTimeoutSeconds: 5 }).outputOptions);
   });
 

@@ -57,6 +57,11 @@ function commonInputOptions(): string[] {
     // detector's 416 px the picture differs by < 3 grey levels on average even at the end of a 10 s
     // GOP (PSNR ≥ 35 dB against the deblocked decode) — far below the motion gate's threshold.
     '-skip_loop_filter', 'all',
+    // A camera that changes its picture size mid-stream (its sub-stream reconfigured, an NVR relay
+    // that keeps the session) keeps its frames in the letterbox the reader knows, stretched, instead
+    // of a new one it does not (rows of picture cut off, zones out of place); ffmpeg says so on stderr
+    // and the reader restarts it for the new size (camera-reader.ts).
+    '-reinit_filter', '0',
   ];
 }
 

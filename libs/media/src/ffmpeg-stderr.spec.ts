@@ -1,4 +1,4 @@
-import { classifyExit, exitDetail, FfmpegStderrParser, parseVideoStreamSize, type ExitContext } from './ffmpeg-stderr';
+import { classifyExit, exitDetail, FfmpegStderrParser, parseSizeChange, parseVideoStreamSize, type ExitContext } from './ffmpeg-stderr';
 
 describe('parseVideoStreamSize', () => {
   it('reads the size of real ffmpeg 5.1 stream lines', () => {
@@ -15,6 +15,18 @@ describe('parseVideoStreamSize', () => {
     expect(parseVideoStreamSize('  Stream #0:1: Audio: aac (LC), 44100 Hz, mono, fltp')).toBeNull();
     expect(parseVideoStreamSize('  Stream #0:0: Video: h264 (avc1 / 0x31637661)')).toBeNull();
     expect(parseVideoStreamSize('frame=    6 fps=1.8 q=-0.0 size=640x360')).toBeNull();
+  });
+});
+
+describe('parseSizeChange', () => {
+  it('reads the new size from the buffer source warning of ffmpeg 5.1 and of later versions', () => {
+    expect(parseSizeChange('[graph 0 input from stream 0:0 @ 0x5] filter context - w: 640 h: 360 fmt: 0, incoming frame - w: 704 h: 576 fmt: 0 pts_time: 3')).toEqual({ width: 704, height: 576 });
+    expect(parseSizeChange('[in @ 0x5] filter context - w: 640 h: 360 fmt: 0 csp: bt709 range: tv, incoming frame - w: 1280 h: 720 fmt: 0 csp: bt709 range: tv pts_time: 9.2')).toEqual({ width: 1280, height: 720 });
+  });
+
+  it('ignores a change of pixel format alone and other lines', () => {
+    expect(parseSizeChange('[in @ 0x5] filter context - w: 640 h: 360 fmt: 0, incoming frame - w: 640 h: 360 fmt: 12 pts_time: 3')).toBeNull();
+    expect(parseSizeChange('  Stream #0:0: Video: h264 (Main), yuv420p(progressive), 640x360, 25 fps')).toBeNull();
   });
 });
 
@@ -44,6 +56,24 @@ describe('FfmpegStderrParser', () => {
     lines.forEach((l) => all.feed(l));
     expect(all.lines().join('\n')).not.toContain('hunter2');
     expect(all.lines()[0]).toContain('rtsp://***:***@127.0.0.1:8554/cam');
+  });
+
+  // What ffmpeg 5.1 printed here with -reinit_filter 0 when the stream went from 640x360 to 704x576.
+  const changeLine = '[graph 0 input from stream 0:0 @ 0x55a1a1661700] filter context - w: 640 h: 360 fmt: 0, incoming frame - w: 704 h: 576 fmt: 0 pts_time: 3';
+
+  it('notices the first mid-stream size change after the source size is known', () => {
+    const p = new FfmpegStderrParser();
+    p.feed(changeLine); // before the input section: not a change of a known size
+    expect(p.sizeChange).toBeNull();
+    lines.forEach((l) => p.feed(l));
+    expect(p.sizeChange).toBeNull();
+    p.feed('[graph 0 input from stream 0:0 @ 0x5] Changing video frame properties on the fly is not supported by all filters.');
+    expect(p.sizeChange).toBeNull();
+    p.feed(changeLine);
+    expect(p.sizeChange).toEqual({ width: 704, height: 576 });
+    p.feed(changeLine.replace('704', '1280').replace('576', '720'));
+    expect(p.sizeChange).toEqual({ width: 704, height: 576 }); // the first one counts
+    expect(p.sourceSize).toEqual({ width: 640, height: 360 });
   });
 
   it('finds no size when the output section comes without an input one', () => {

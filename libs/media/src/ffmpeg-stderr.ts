@@ -19,6 +19,20 @@ export function parseVideoStreamSize(line: string): PictureSize | null {
   return width > 0 && height > 0 ? { width, height } : null;
 }
 
+// With -reinit_filter 0, each decoded frame whose size differs from the filter graph's (ffmpeg 5.1:
+// "… filter context - w: 640 h: 360 fmt: 0, incoming frame - w: 704 h: 576 fmt: 0 pts_time: 3";
+// later versions add colour fields between).
+const SIZE_CHANGE = /filter context - w: (\d{1,5}) h: (\d{1,5}) .*incoming frame - w: (\d{1,5}) h: (\d{1,5})/;
+
+/** The new picture size of a "filter context … incoming frame …" line when it differs, else null. */
+export function parseSizeChange(line: string): PictureSize | null {
+  const m = SIZE_CHANGE.exec(line);
+  if (!m || (m[1] === m[3] && m[2] === m[4])) return null;
+  const width = Number(m[3]);
+  const height = Number(m[4]);
+  return width > 0 && height > 0 ? { width, height } : null;
+}
+
 /**
  * Follows ffmpeg's stderr line by line. The input section ("Input #0, rtsp, from …") lists the
  * camera's streams; the output section lists ours (416x416 rawvideo), which must not be mistaken for
@@ -27,6 +41,7 @@ export function parseVideoStreamSize(line: string): PictureSize | null {
 export class FfmpegStderrParser {
   private section: 'none' | 'input' | 'output' = 'none';
   private size: PictureSize | null = null;
+  private changedTo: PictureSize | null = null;
   private readonly tail: string[] = [];
 
   constructor(private readonly keepLines = 12) {}
@@ -34,6 +49,11 @@ export class FfmpegStderrParser {
   /** The source picture size once the input's video stream line was seen. */
   get sourceSize(): PictureSize | null {
     return this.size;
+  }
+
+  /** The size the source changed to mid-stream (first change only), or null. */
+  get sizeChange(): PictureSize | null {
+    return this.changedTo;
   }
 
   /** Returns the source size if this line revealed it (first time only). */
@@ -50,6 +70,8 @@ export class FfmpegStderrParser {
         this.size = size;
         return size;
       }
+    } else if (this.size && !this.changedTo) {
+      this.changedTo = parseSizeChange(line);
     }
     return null;
   }

@@ -35,6 +35,7 @@ export {
   type ReaderLogger,
   type RawFrame,
   type OfflineInfo,
+  type RestartReason,
 } from './camera-reader';
 export { StartGate } from './start-gate';
 export {
