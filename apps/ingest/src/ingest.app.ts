@@ -67,7 +67,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
           {
             requests: new RedisClipRequestFeed(redis, keyPrefix, log),
             results: new EvidenceResultStream(redis, { keyPrefix }),
-            writer: new FileEvidenceWriter(settings.EVIDENCE_DIR, { ffmpegPath: settings.FFMPEG_PATH, ffprobePath: settings.FFPROBE_PATH }),
+            writer: new FileEvidenceWriter(settings.EVIDENCE_DIR, { ffmpegPath: settings.FFMPEG_PATH, ffprobePath: settings.FFPROBE_PATH, transcode: settings.CLIP_TRANSCODE }),
             log,
             ingestId: settings.INGEST_ID,
             now: clock.now,

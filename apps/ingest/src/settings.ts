@@ -45,6 +45,10 @@ export const ingestSettingsSchema = z
       .min(1)
       .optional()
       .describe('shared evidence directory (the same volume alerts-api serves from): clips and high-resolution snapshots are written here; required with RECORDING_DIR'),
+    CLIP_TRANSCODE: z
+      .enum(['auto', 'never'])
+      .default('auto')
+      .describe("'auto': clips of cameras that record anything but H.264 (H.265 mostly) are re-encoded to H.264 (one core for about half the clip's length at 1080p), which every browser plays; 'never': clips are copied as recorded"),
     FFPROBE_PATH: z.string().min(1).optional().describe('ffprobe binary (measures the last segment of a recording run); default: ffprobe on the PATH'),
     START_CONCURRENCY: int(1, 1024, 4).describe('most cameras starting at once (ffmpeg spawned, no frame yet): many cameras claimed together, or back after an outage, come up in turn instead of all missing their first-frame deadline'),
     STOP_GRACE_MS: int(100, 30_000, 1_000).describe("stopping ffmpeg: 'q' on stdin, SIGTERM after this, SIGKILL after twice this"),

@@ -41,6 +41,7 @@ export { StartGate } from './start-gate';
 export {
   segmentRecorderArgs,
   clipCutArgs,
+  clipTranscodeArgs,
   concatList,
   keyframeSnapshotArgs,
   type SegmentRecorderOptions as SegmentRecorderArgsOptions,
@@ -60,5 +61,5 @@ export {
   type SegmentLogLine,
 } from './recording-segments';
 export { runTool, assertSucceeded, type ToolRun } from './recording-process';
-export { cutClip, keyframeSnapshot, probeDurationMs, type EvidenceToolOptions } from './recording-clip';
+export { cutClip, keyframeSnapshot, probeDurationMs, probeVideoCodec, type EvidenceToolOptions } from './recording-clip';
 export { SegmentRecorder, type SegmentRecorderOptions, type SegmentRecorderEvents } from './recording-recorder';

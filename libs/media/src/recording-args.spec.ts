@@ -1,4 +1,4 @@
-import { clipCutArgs, concatList, keyframeSnapshotArgs, segmentRecorderArgs } from './recording-args';
+import { clipCutArgs, clipTranscodeArgs, concatList, keyframeSnapshotArgs, segmentRecorderArgs } from './recording-args';
 
 /** The value following `flag`, asserting the flag appears exactly once. */
 function valueOf(args: string[], flag: string): string {
@@ -23,6 +23,11 @@ describe('segmentRecorderArgs', () => {
     expect(valueOf(args, '-c')).toBe('copy');
     expect(args).not.toContain('-vf');
     expect(args).not.toContain('-c:v');
+  });
+
+  it('starts at the first keyframe that has a time (RTSP gives the first packet none; with B-frames the muxer cannot fill it in)', () => {
+    expect(valueOf(args, '-bsf:v')).toBe('noise=drop=if(ld(0)\\,0\\,if(key*not(eq(pts\\,nopts))\\,st(0\\,1)*0\\,1))');
+    expect(args.indexOf('-bsf:v')).toBeGreaterThan(args.indexOf('-i')); // an output option
   });
 
   it('writes keyframe-aligned MPEG-TS segments, each starting at time 0, to the pattern', () => {
@@ -105,5 +110,39 @@ describe('keyframeSnapshotArgs', () => {
     expect(valueOf(args, '-q:v')).toBe('2');
     expect(args).not.toContain('-s');
     expect(args.slice(-3)).toEqual(['-f', 'image2', '/ev/snap.jpg.part.jpg']);
+  });
+});
+
+describe('clipTranscodeArgs', () => {
+  const args = clipTranscodeArgs({ listFile: '/ev/clips/a.mp4.ffconcat', offsetSeconds: 1.2344, durationSeconds: 20, output: '/ev/clips/a.mp4.part' });
+
+  it('decodes the segments from their first keyframe and drops what precedes the wanted start', () => {
+    expect(args.slice(args.indexOf('-f'), args.indexOf('-f') + 2)).toEqual(['-f', 'concat']);
+    expect(valueOf(args, '-safe')).toBe('0');
+    expect(valueOf(args, '-i')).toBe('/ev/clips/a.mp4.ffconcat');
+    expect(valueOf(args, '-ss')).toBe('1.234');
+    expect(args.indexOf('-ss')).toBeGreaterThan(args.indexOf('-i')); // before -i the concat demuxer lands mid-GOP
+    expect(valueOf(args, '-t')).toBe('20.000');
+    expect(args).not.toContain('-itsoffset');
+  });
+
+  it('encodes 8-bit 4:2:0 H.264 that every browser plays, on one thread each way', () => {
+    expect(valueOf(args, '-map')).toBe('0:v:0');
+    expect(valueOf(args, '-c:v')).toBe('libx264');
+    expect(valueOf(args, '-preset')).toBe('veryfast');
+    expect(valueOf(args, '-crf')).toBe('23');
+    expect(valueOf(args, '-pix_fmt')).toBe('yuv420p');
+    expect(valueOf(args, '-threads')).toBe('1');
+    expect(args.indexOf('-threads')).toBeLessThan(args.indexOf('-i')); // the decoder's
+    expect(valueOf(args, '-x264-params')).toBe('threads=1'); // the encoder's
+    expect(args).not.toContain('-c');
+  });
+
+  it('writes a faststart MP4 and refuses what clipCutArgs refuses', () => {
+    expect(valueOf(args, '-movflags')).toBe('+faststart');
+    expect(args.slice(-3)).toEqual(['-f', 'mp4', '/ev/clips/a.mp4.part']);
+    expect(valueOf(args, '-loglevel')).toBe('error');
+    expect(() => clipTranscodeArgs({ listFile: 'l', offsetSeconds: -1, durationSeconds: 1, output: 'o' })).toThrow(/offsetSeconds -1/);
+    expect(() => clipTranscodeArgs({ listFile: 'l', offsetSeconds: 0, durationSeconds: 0, output: 'o' })).toThrow(/durationSeconds 0/);
   });
 });

@@ -1,6 +1,7 @@
 // Pure builders of the recording command lines: a camera's stream copied (never re-encoded) into
-// keyframe-aligned MPEG-TS segments, a clip cut from segments without re-encoding, and one keyframe
-// decoded into a JPEG. Every flag is asserted in recording-args.spec.ts.
+// keyframe-aligned MPEG-TS segments, a clip cut from segments without re-encoding (or re-encoded to
+// H.264 when the camera records another codec), and one keyframe decoded into a JPEG. Every flag is
+// asserted in recording-args.spec.ts.
 
 export interface SegmentRecorderOptions {
   /** rtsp:// or rtsps:// URL, credentials included (redact before printing). */
@@ -12,6 +13,16 @@ export interface SegmentRecorderOptions {
   /** Output pattern with one %06d, e.g. /rec/cam-1/part-17-%06d.ts. */
   pattern: string;
 }
+
+/**
+ * Drops every packet before the first keyframe that has a presentation time. Over RTSP ffmpeg gives
+ * the first packet none; the MPEG-TS muxer fills it in only when it can derive it, which it cannot
+ * for a camera that sends B-frames (H.264 or H.265): "first pts and dts value must be set", and the
+ * recorder failed on every start (measured with the simulator). Dropping only that packet would start
+ * the first segment without its keyframe and parameter sets (undecodable); so the recording starts
+ * at the next keyframe, one GOP later. `st(0)`/`ld(0)` keep "seen" from one packet to the next.
+ */
+const FIRST_TIMED_KEYFRAME = 'noise=drop=if(ld(0)\\,0\\,if(key*not(eq(pts\\,nopts))\\,st(0\\,1)*0\\,1))';
 
 /**
  * `-c copy` into segments: no decoding at all, so it costs what a bare copy reader costs. MPEG-TS
@@ -32,6 +43,7 @@ export function segmentRecorderArgs(o: SegmentRecorderOptions): string[] {
     '-i', o.url,
     '-map', '0:v:0', // the picture only: audio would double the bytes and no rule uses it
     '-c', 'copy',
+    '-bsf:v', FIRST_TIMED_KEYFRAME,
     '-f', 'segment',
     '-segment_time', String(o.segmentSeconds),
     '-segment_format', 'mpegts',
@@ -59,8 +71,7 @@ export interface ClipCutOptions {
  * drops the frames before the next keyframe and the clip would start up to a GOP late.
  */
 export function clipCutArgs(o: ClipCutOptions): string[] {
-  if (!(o.offsetSeconds >= 0 && Number.isFinite(o.offsetSeconds))) throw new Error(`clip args: offsetSeconds ${o.offsetSeconds} must be >= 0`);
-  if (!(o.durationSeconds > 0 && Number.isFinite(o.durationSeconds))) throw new Error(`clip args: durationSeconds ${o.durationSeconds} must be > 0`);
+  checkClip(o);
   return [
     '-hide_banner',
     '-nostats',
@@ -78,6 +89,46 @@ export function clipCutArgs(o: ClipCutOptions): string[] {
     '-f', 'mp4',
     o.output,
   ];
+}
+
+/**
+ * The same clip re-encoded to H.264, for a camera that records another codec (H.265 mostly): browsers
+ * play H.264 in MP4 everywhere, H.265 only on some systems with hardware decoding, and an evidence clip
+ * the duty officer cannot open is no evidence. `-ss` as an output option: everything from the first
+ * segment's keyframe is decoded and what precedes the wanted start dropped (as an input option the
+ * concat demuxer seeks into the middle of a GOP and the clip starts with a broken picture, measured).
+ * One thread for the decoder and
+ * one for the encoder: the ingest host's cores belong to its live cameras (veryfast, CRF 23: ~9 s of
+ * one core for 20 s of 1080p here).
+ */
+export function clipTranscodeArgs(o: ClipCutOptions): string[] {
+  checkClip(o);
+  return [
+    '-hide_banner',
+    '-nostats',
+    '-loglevel', 'error',
+    '-y',
+    '-threads', '1', // decoder
+    '-f', 'concat',
+    '-safe', '0',
+    '-i', o.listFile,
+    '-map', '0:v:0',
+    '-ss', seconds(o.offsetSeconds), // after -i: decoded from the first segment's keyframe, dropped until then
+    '-t', seconds(o.durationSeconds),
+    '-c:v', 'libx264',
+    '-preset', 'veryfast',
+    '-crf', '23',
+    '-pix_fmt', 'yuv420p', // 8-bit 4:2:0, what every browser decodes (from H.265 Main10 too)
+    '-x264-params', 'threads=1', // encoder
+    '-movflags', '+faststart',
+    '-f', 'mp4',
+    o.output,
+  ];
+}
+
+function checkClip(o: ClipCutOptions): void {
+  if (!(o.offsetSeconds >= 0 && Number.isFinite(o.offsetSeconds))) throw new Error(`clip args: offsetSeconds ${o.offsetSeconds} must be >= 0`);
+  if (!(o.durationSeconds > 0 && Number.isFinite(o.durationSeconds))) throw new Error(`clip args: durationSeconds ${o.durationSeconds} must be > 0`);
 }
 
 /** An ffconcat file listing segment paths (absolute, written by the recorder: no quoting surprises). */

@@ -1,8 +1,9 @@
-// Evidence files from the ring buffer: a clip cut from segments without re-encoding, a keyframe as a
+// Evidence files from the ring buffer: a clip cut from segments (without re-encoding when the camera
+// records H.264), a keyframe as a
 // high-resolution JPEG, a segment's length. Each file appears atomically (written aside, renamed).
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { clipCutArgs, concatList, keyframeSnapshotArgs } from './recording-args';
+import { clipCutArgs, clipTranscodeArgs, concatList, keyframeSnapshotArgs } from './recording-args';
 import { assertSucceeded, runTool } from './recording-process';
 import { segmentEnd, type ClipPlan, type RecordedSegment } from './recording-segments';
 
@@ -11,8 +12,14 @@ export interface EvidenceToolOptions {
   ffmpegPath?: string;
   /** Default: $FFPROBE_PATH, else ffprobe on the PATH. */
   ffprobePath?: string;
-  /** Longest a cut may run. Default 60 s. */
+  /** Longest a cut may run. Default 60 s; 300 s when the clip is re-encoded. */
   timeoutMs?: number;
+  /**
+   * 'auto': a clip of a camera that records anything but H.264 (H.265 mostly) is re-encoded to H.264,
+   * which every browser plays; 'never': always copied as recorded.
+   * @defaultValue 'auto'
+   */
+  transcode?: 'auto' | 'never';
 }
 
 const ffmpegOf = (o: EvidenceToolOptions) => o.ffmpegPath ?? process.env.FFMPEG_PATH ?? 'ffmpeg';
@@ -25,8 +32,13 @@ export async function cutClip(plan: ClipPlan, output: string, options: EvidenceT
   const listFile = `${output}.ffconcat`;
   try {
     await writeFile(listFile, concatList(plan.segments.map((s) => s.file)));
-    const args = clipCutArgs({ listFile, offsetSeconds: plan.offsetMs / 1000, durationSeconds: plan.durationMs / 1000, output: partial });
-    assertSucceeded(`cutting clip ${path.basename(output)}`, await runTool(ffmpegOf(options), args, options.timeoutMs ?? 60_000));
+    // One probe of the first segment (a camera's codec does not change within a clip); unknown: copied.
+    const codec = options.transcode === 'never' || !plan.segments.length ? null : await probeVideoCodec(plan.segments[0].file, options);
+    const transcode = codec !== null && codec !== 'h264';
+    const clip = { listFile, offsetSeconds: plan.offsetMs / 1000, durationSeconds: plan.durationMs / 1000, output: partial };
+    const args = transcode ? clipTranscodeArgs(clip) : clipCutArgs(clip);
+    const what = transcode ? `re-encoding clip ${path.basename(output)} from ${codec} to h264` : `cutting clip ${path.basename(output)}`;
+    assertSucceeded(what, await runTool(ffmpegOf(options), args, options.timeoutMs ?? (transcode ? 300_000 : 60_000)));
     await rename(partial, output);
     return (await stat(output)).size;
   } finally {
@@ -48,6 +60,13 @@ export async function keyframeSnapshot(segment: RecordedSegment, atMs: number, o
   } finally {
     await rm(partial, { force: true });
   }
+}
+
+/** The codec of a media file's first video stream as ffprobe names it (h264, hevc …), or null. */
+export async function probeVideoCodec(file: string, options: EvidenceToolOptions = {}): Promise<string | null> {
+  const run = await runTool(ffprobeOf(options), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file], options.timeoutMs ?? 10_000);
+  const codec = run.stdout.trim().split('\n')[0]?.trim();
+  return run.code === 0 && codec ? codec : null;
 }
 
 /** Length of a media file in ms (ffprobe's container duration), or null when it has none. */

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""One fake RTSP camera: serves an H.264 mp4 without re-encoding via gst-rtsp-server.
+"""One fake RTSP camera: serves an H.264 or H.265 mp4 without re-encoding via gst-rtsp-server.
 
 Usage: rtsp_camera.py FILE MOUNT PORT [USER PASSWORD]   (PORT 0 = any free port)
 Prints one JSON line {"event": "listening", "port": N, "mount": M} on stdout once the socket listens.
@@ -15,8 +15,9 @@ import sys
 import gi
 
 gi.require_version('Gst', '1.0')
+gi.require_version('GstPbutils', '1.0')
 gi.require_version('GstRtspServer', '1.0')
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstPbutils, GstRtspServer  # noqa: E402
 
 PR_SET_PDEATHSIG = 1
 
@@ -29,6 +30,14 @@ def die_with_parent(parent_pid):
         pass
     if os.getppid() != parent_pid:
         sys.exit(0)
+
+
+def video_codec(path):
+    """'h264' or 'h265' for the file's first video stream, else None."""
+    info = GstPbutils.Discoverer.new(10 * Gst.SECOND).discover_uri(Gst.filename_to_uri(os.path.abspath(path)))
+    streams = info.get_video_streams()
+    name = streams[0].get_caps().get_structure(0).get_name() if streams else ''
+    return {'video/x-h264': 'h264', 'video/x-h265': 'h265'}.get(name)
 
 
 def main(argv):
@@ -47,11 +56,15 @@ def main(argv):
     server.set_address('127.0.0.1')
     server.set_service(str(port))
 
+    codec = video_codec(path)
+    if codec is None:
+        sys.stderr.write('no H.264 or H.265 video in %s\n' % path)
+        return 2
     factory = GstRtspServer.RTSPMediaFactory()
     location = path.replace('\\', '\\\\').replace('"', '\\"')
     factory.set_launch(
-        '( filesrc location="%s" ! qtdemux ! h264parse config-interval=-1 '
-        '! rtph264pay name=pay0 pt=96 config-interval=-1 )' % location)
+        '( filesrc location="%s" ! qtdemux ! %sparse config-interval=-1 '
+        '! rtp%spay name=pay0 pt=96 config-interval=-1 )' % (location, codec, codec))
     factory.set_shared(False)
 
     if credentials:
