@@ -200,7 +200,7 @@ export class FrameJobProcessor {
   private async snapshot(event: RuleEvent, frame: { data: Uint8Array; width: number; height: number; letterbox: FrameJob['letterbox'] }, runtime: CameraRuntime): Promise<string | undefined> {
     try {
       const zones = runtime.camera.zones.filter((z) => z.id === event.zoneId);
-      const jpeg = await renderSnapshot({ ...frame, boxes: event.boxes, zones, caption: snapshotCaption(runtime.camera.name ?? runtime.camera.id, event.capturedAt) });
+      const jpeg = await renderSnapshot({ ...frame, boxes: event.boxes, zones, caption: snapshotCaption(runtime.camera.name ?? runtime.camera.id, event.capturedAt, runtime.camera.timezone) });
       return await this.snapshots.save(runtime.camera.id, `${event.alertId}-${event.capturedAt}`, jpeg, new Date(event.capturedAt));
     } catch (err) {
       this.metrics.snapshotErrors.inc();

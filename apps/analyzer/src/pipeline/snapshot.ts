@@ -16,7 +16,7 @@ export interface SnapshotInput {
 }
 
 /**
- * The snapshot's burned-in line: which camera and when, in the analyzer's local time (TZ) —
+ * The snapshot's burned-in line: which camera and when, in the camera's time zone (its `timezone`) —
  * what a picture forwarded on its own (webhook, MQTT, a chat group) needs. No rule prose: it would be
  * in one language in a picture that both zh-CN and English screens show, and at 416 px a sentence
  * does not fit; the zone outline and the boxes show what happened, the alert's text says it.
