@@ -41,7 +41,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-co
 RUN groupadd --system --gid 10001 xl && useradd --system --uid 10001 --gid xl --home-dir /app --shell /usr/sbin/nologin xl \
  && mkdir -p /var/lib/xueliang/snapshots && chown -R 10001:10001 /var/lib/xueliang
 WORKDIR /app
-# TZ: the logs' clock; snapshot captions use each camera's own `timezone` (Node's ICU carries the zone data).
+# TZ: local time for whoever works in the container; snapshot captions use each camera's own `timezone` (Node's ICU carries the zone data).
 ENV TZ=Asia/Shanghai NODE_ENV=production METRICS_HOST=0.0.0.0 METRICS_PORT=9102 MODELS_DIR=/app/models SNAPSHOT_DIR=/var/lib/xueliang/snapshots
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
