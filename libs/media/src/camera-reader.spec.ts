@@ -145,6 +145,25 @@ describe('CameraReader', () => {
     expect(names()).toEqual(['online', 'restart']); // no offline, no recovered: the camera never went away
     expect(reader.restarts).toBe(1);
 
+    // A camera that keeps changing (or a relay alternating between two profiles) is backed off.
+    const changeAgain = () => {
+      last().stderr(change);
+      last().exit(255, null);
+      const restart = events[events.length - 1][1] as { delayMs: number };
+      jest.advanceTimersByTime(restart.delayMs);
+      last().stderr(...INPUT);
+      last().stdout(FRAME);
+      return restart;
+    };
+    expect(changeAgain()).toMatchObject({ reason: 'source_changed', attempt: 1, delayMs: 1000 });
+    expect(changeAgain()).toMatchObject({ reason: 'source_changed', attempt: 2, delayMs: 2000 });
+    for (let s = 0; s < 61; s++) {
+      jest.advanceTimersByTime(1000); // calm for a minute: a new change is a reconfiguration again
+      last().stdout(FRAME);
+    }
+    expect(changeAgain()).toMatchObject({ reason: 'source_changed', attempt: 0, delayMs: 0 });
+    expect(names().filter((n) => n === 'offline')).toEqual([]);
+
     const file = setup({ source: { kind: 'file', path: '/clips/two-sizes.ts' } });
     file.reader.start();
     file.last().stderr("Input #0, mpegts, from '/clips/two-sizes.ts':", INPUT[1], change);

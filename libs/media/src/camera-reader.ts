@@ -104,6 +104,9 @@ export interface CameraReaderEvents {
   end: [];
 }
 
+/** A picture size change this long after the last one is a reconfiguration, restarted at once; sooner, a flapping camera, backed off. */
+const SIZE_CHANGE_CALM_MS = 60_000;
+
 type ReaderState = 'idle' | 'running' | 'waiting' | 'stopping' | 'stopped' | 'ended';
 
 /** One ffmpeg process and what is known about it. */
@@ -139,6 +142,9 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
   private readonly graceMs: number;
   private readonly pool: BufferPool;
   private readonly now: () => number;
+  /** Source-change restarts in a row, each within SIZE_CHANGE_CALM_MS of the one before. */
+  private sizeChangeStreak = 0;
+  private lastSizeChangeAt = -Infinity;
   /** Respawns so far. */
   restarts = 0;
 
@@ -338,11 +344,17 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     const now = this.now();
     if (run.sizeChange && this.options.source.kind === 'rtsp' && !run.watchdogFired) {
-      // Not an outage: no offline event, no back-off; a new run that delivers nothing meets the watchdog.
+      // Not an outage: no offline event; a new run that delivers nothing meets the watchdog. At once,
+      // unless the camera keeps changing (within SIZE_CHANGE_CALM_MS of the last change): then backed off.
+      const streak = now - this.lastSizeChangeAt < SIZE_CHANGE_CALM_MS ? this.sizeChangeStreak + 1 : 0;
+      this.sizeChangeStreak = streak;
+      this.lastSizeChangeAt = now;
+      const w = this.options.watchdog;
+      const delayMs = streak === 0 ? 0 : backoffDelay(streak, { initialMs: w.backoffInitialSeconds * 1000, maxMs: w.backoffMaxSeconds * 1000 }, this.options.random);
       this.restarts++;
-      this.emit('restart', { at: now, reason: 'source_changed', attempt: 0, delayMs: 0 });
+      this.emit('restart', { at: now, reason: 'source_changed', attempt: streak, delayMs });
       this.state = 'waiting';
-      this.retryTimer = setTimeout(() => this.spawn(), 0);
+      this.retryTimer = setTimeout(() => this.spawn(), delayMs);
       return;
     }
     if (this.options.source.kind === 'file' && exit.code === 0 && !run.watchdogFired) {

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""One fake RTSP camera: serves an H.264 or H.265 mp4 without re-encoding via gst-rtsp-server.
+"""One fake RTSP camera: serves an H.264 or H.265 mp4 (or MPEG-TS) without re-encoding via gst-rtsp-server.
 
 Usage: rtsp_camera.py FILE MOUNT PORT [USER PASSWORD]   (PORT 0 = any free port)
 Prints one JSON line {"event": "listening", "port": N, "mount": M} on stdout once the socket listens.
@@ -62,9 +62,11 @@ def main(argv):
         return 2
     factory = GstRtspServer.RTSPMediaFactory()
     location = path.replace('\\', '\\\\').replace('"', '\\"')
+    # MPEG-TS for streams that change mid-way (a picture size change cannot live in one mp4 track).
+    demuxer = 'tsdemux' if path.lower().endswith('.ts') else 'qtdemux'
     factory.set_launch(
-        '( filesrc location="%s" ! qtdemux ! %sparse config-interval=-1 '
-        '! rtp%spay name=pay0 pt=96 config-interval=-1 )' % (location, codec, codec))
+        '( filesrc location="%s" ! %s ! %sparse config-interval=-1 '
+        '! rtp%spay name=pay0 pt=96 config-interval=-1 )' % (location, demuxer, codec, codec))
     factory.set_shared(False)
 
     if credentials:
