@@ -1,6 +1,6 @@
-// Evidence files from the ring buffer: a clip cut from segments (without re-encoding when the camera
-// records H.264), a keyframe as a
-// high-resolution JPEG, a segment's length. Each file appears atomically (written aside, renamed).
+// Evidence files from the ring buffer: a clip cut from segments (re-encoded only when the camera does
+// not record H.264), a keyframe as a high-resolution JPEG, a segment's length. Each file appears
+// atomically (written aside, renamed).
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { clipCutArgs, clipTranscodeArgs, concatList, keyframeSnapshotArgs } from './recording-args';
