@@ -1,11 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { createLogger, type Logger } from '@xl/observability';
+import { createLogger, registerDiskSpace, type Logger } from '@xl/observability';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AppModule, type PushOptions } from './app.module';
 import { ensureAdmin } from './bootstrap-admin';
-import type { EvidenceOptions } from './evidence/evidence.options';
+import { loadEvidenceOptions, type EvidenceOptions } from './evidence/evidence.options';
 import type { Clock } from './common/clock';
 import { PinoNestLogger } from './core/nest-logger';
 import { migrateToLatest, openDatabase } from './db/database';
@@ -38,7 +38,10 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
     if (applied.length) logger.info({ migrations: applied.map((m) => m.migrationName), database: database.kind }, 'database migrated');
     if (settings.admin && (await ensureAdmin(database.db, settings.admin))) logger.info({ username: settings.admin.username }, 'bootstrap admin created');
     const registry = options.registry ?? new Registry();
-    if (!options.registry) collectDefaultMetrics({ register: registry });
+    if (!options.registry) {
+      collectDefaultMetrics({ register: registry });
+      registerDiskSpace(registry, { snapshots: settings.snapshotDir, evidence: (options.evidence ?? loadEvidenceOptions(process.env)).EVIDENCE_DIR });
+    }
     const app = await NestFactory.create(AppModule.forRoot({ settings, database, logger, registry, clock: options.clock }, { push: options.push, evidence: options.evidence }), {
       logger: new PinoNestLogger(logger),
       abortOnError: false,

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Worker } from 'bullmq';
 import { FRAMES_QUEUE, type FrameJob } from '@xl/contracts';
 import { createPoolDetector, loadModel, type PoolDetector } from '@xl/detection';
-import { createLogger, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
+import { createLogger, registerDiskSpace, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
 import { CameraConfigStore, connectRedis, duplicateClient, FrameDownloader, FrameStore, HotMarks, InflightGate, isCluster, redisRetryStrategy, startRedisClock } from '@xl/queue';
 import { FrameJobProcessor } from './frame-job.processor';
 import { AnalyzerMetrics } from './metrics';
@@ -31,6 +31,7 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
   const data = connectRedis(target, { maxRetriesPerRequest: null, enableAutoPipelining: true, retryStrategy: redisRetryStrategy });
   for (const conn of [redis, data]) conn.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const metrics = new AnalyzerMetrics();
+  registerDiskSpace(metrics.registry, { snapshots: settings.SNAPSHOT_DIR });
   // Frame ages are judged by the Redis server's time, the clock ingest stamps them with.
   const clock = await startRedisClock(redis, { gauge: metrics.clockOffset, log });
 

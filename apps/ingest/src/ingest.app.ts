@@ -1,5 +1,5 @@
 // Wires ingest: Redis adapters, the ffmpeg reader factory, the services, probes. No logic lives here.
-import { createLogger, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
+import { createLogger, registerDiskSpace, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
 import { StartGate } from '@xl/media';
 import {
   CameraConfigStore,
@@ -40,6 +40,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const keyPrefix = settings.KEY_PREFIX;
   const metrics = new IngestMetrics();
+  registerDiskSpace(metrics.registry, { recording: settings.RECORDING_DIR, evidence: settings.EVIDENCE_DIR });
   // Frames, status events and recordings are stamped by the Redis server's time: one clock for every host.
   const clock = await startRedisClock(redis, { gauge: metrics.clockOffset, log });
   const queue = new FramesQueue({ connection: redis, prefix: settings.QUEUE_PREFIX });

@@ -27,7 +27,7 @@ export class IngestMetrics {
   });
   readonly restarts = new Counter({
     name: 'xl_ffmpeg_restarts_total',
-    help: 'ffmpeg respawns, by offline reason',
+    help: 'ffmpeg respawns, by offline reason, or source_changed (the camera changed its picture size mid-stream)',
     labelNames: ['camera', 'reason'] as const,
     registers: [this.registry],
   });
