@@ -73,10 +73,7 @@ export interface ClipCutOptions {
 export function clipCutArgs(o: ClipCutOptions): string[] {
   checkClip(o);
   return [
-    '-hide_banner',
-    '-nostats',
-    '-loglevel', 'error',
-    '-y',
+    ...QUIET_OVERWRITE,
     '-itsoffset', seconds(-o.offsetSeconds),
     '-f', 'concat',
     '-safe', '0', // absolute segment paths, written by us
@@ -97,17 +94,13 @@ export function clipCutArgs(o: ClipCutOptions): string[] {
  * the duty officer cannot open is no evidence. `-ss` as an output option: everything from the first
  * segment's keyframe is decoded and what precedes the wanted start dropped (as an input option the
  * concat demuxer seeks into the middle of a GOP and the clip starts with a broken picture, measured).
- * One thread for the decoder and
- * one for the encoder: the ingest host's cores belong to its live cameras (veryfast, CRF 23: ~9 s of
- * one core for 20 s of 1080p here).
+ * One thread for the decoder and one for the encoder: the ingest host's cores belong to its live
+ * cameras (veryfast, CRF 23: ~9 s of one core for 20 s of 1080p here).
  */
 export function clipTranscodeArgs(o: ClipCutOptions): string[] {
   checkClip(o);
   return [
-    '-hide_banner',
-    '-nostats',
-    '-loglevel', 'error',
-    '-y',
+    ...QUIET_OVERWRITE,
     '-threads', '1', // decoder
     '-f', 'concat',
     '-safe', '0',
@@ -125,6 +118,9 @@ export function clipTranscodeArgs(o: ClipCutOptions): string[] {
     o.output,
   ];
 }
+
+/** A clip's ffmpeg: errors only on stderr, no banner or progress, the output written over. */
+const QUIET_OVERWRITE = ['-hide_banner', '-nostats', '-loglevel', 'error', '-y'];
 
 function checkClip(o: ClipCutOptions): void {
   if (!(o.offsetSeconds >= 0 && Number.isFinite(o.offsetSeconds))) throw new Error(`clip args: offsetSeconds ${o.offsetSeconds} must be >= 0`);
