@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ALERTS_QUEUE, EVIDENCE_RESULTS_STREAM, type AlertEvent, type ClipResult } from '@xl/contracts';
 import { CameraConfigStore, CameraStatusStream } from '@xl/queue';
@@ -287,7 +288,10 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
   it("shows a school only its waters, fills its screen with a drowning warning until it confirms it has seen it", async () => {
     const page = await openAs('school-a', 'school-password-1');
     const elsewhere = alertEvent('river');
-    const drowning = alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', message: 'person last seen in the water 8 s ago' });
+    // The warning's snapshot, as the analyzer stores it under SNAPSHOT_DIR.
+    mkdirSync(path.join(dir, 'pond'), { recursive: true });
+    await sharp({ create: { width: 64, height: 36, channels: 3, background: '#3060a0' } }).jpeg().toFile(path.join(dir, 'pond', 'school-warning.jpg'));
+    const drowning = alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', message: 'person last seen in the water 8 s ago', snapshotPath: 'pond/school-warning.jpg' });
     await queue.add('alert', elsewhere);
     await queue.add('alert', drowning);
     await page.locator(`[data-testid="school-alarm"][data-alert-id="${drowning.alertId}"]`).waitFor({ timeout: 5000 });
@@ -297,6 +301,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     expect(listed.items.map((a: { cameraId: string }) => a.cameraId).filter((c: string) => c !== 'pond')).toEqual([]);
     // in the school's language, not the analyzer's English
     expect(await page.getByTestId('school-alarm').textContent()).toContain('摄像头 North pond：有人在水域「pond」内消失，未见离开：疑似溺水');
+    await page.locator('[data-testid="school-alarm"] img').waitFor({ timeout: 5000 });
     await shot(page, 'school-warning');
     await page.getByTestId('school-confirm').click();
     const detail = await rest('GET', `/alerts/${encodeURIComponent(drowning.alertId)}`, await tokenOf('admin', ADMIN_PASSWORD));
@@ -305,6 +310,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     // Older unconfirmed warnings (the first test's) follow, newest first; confirmed, they are gone for good.
     for (let i = 0; i < 5 && (await page.getByTestId('school-alarm').count()); i++) {
       expect(await page.getByTestId('school-alarm').getAttribute('data-alert-id')).not.toBe(drowning.alertId);
+      expect(await page.locator('[data-testid="school-alarm"] img').count()).toBe(0); // never the previous warning's picture
       await page.getByTestId('school-confirm').click();
       await page.waitForTimeout(300);
     }

@@ -14,11 +14,11 @@ const EMPTY: ImageState = { url: null, error: null, reason: null, loadedAt: null
 
 /**
  * An authenticated image as an object URL, refreshed every `refreshMs` (0: once); revoked when replaced.
- * The picture outlives a new token and a pause (`path` null, e.g. while a live view replaces it), so a
- * failed load after either still has the last one to show; a different path never shows the previous
- * path's picture.
+ * The picture outlives a new token and a pause (`paused`, e.g. while a live view replaces it), so a
+ * failed load after either still has the last one to show; another path, or none, never shows the
+ * previous path's picture (a school's next warning must not show the last one's snapshot).
  */
-export function useImage(api: Api, path: string | null, refreshMs = 0): ImageState {
+export function useImage(api: Api, path: string | null, refreshMs = 0, paused = false): ImageState {
   const [state, setState] = useState<ImageState>(EMPTY);
   const shown = useRef<string | null>(null);
   const subject = useRef<string | null>(null);
@@ -29,13 +29,13 @@ export function useImage(api: Api, path: string | null, refreshMs = 0): ImageSta
     [],
   );
   useEffect(() => {
-    if (!path) return;
     if (subject.current !== path) {
       if (shown.current) URL.revokeObjectURL(shown.current);
       shown.current = null;
       if (subject.current !== null) setState(EMPTY);
       subject.current = path;
     }
+    if (!path || paused) return;
     let stopped = false;
     const load = () =>
       api.imageUrl(path).then(
@@ -53,6 +53,6 @@ export function useImage(api: Api, path: string | null, refreshMs = 0): ImageSta
       stopped = true;
       clearInterval(timer);
     };
-  }, [api, path, refreshMs]);
+  }, [api, path, refreshMs, paused]);
   return state;
 }

@@ -117,7 +117,7 @@ interface TileProps {
 
 function CameraTile({ camera, condition, live, onLive, onChange }: TileProps) {
   const { api, t, tv, navigate, user } = useApp();
-  const frame = useImage(api, live ? null : `/cameras/${encodeURIComponent(camera.id)}/frame`, FRAME_REFRESH_MS);
+  const frame = useImage(api, `/cameras/${encodeURIComponent(camera.id)}/frame`, FRAME_REFRESH_MS, live);
   const statusText = t(`wall.${condition.key}` as const) + (condition.reason ? ` (${tv('reason', condition.reason)})` : '');
   return (
     <article class={`tile cond-${condition.key}${camera.maintenance ? ' in-maintenance' : ''}`} data-testid="camera-tile" data-camera-id={camera.id} data-condition={condition.key}>
