@@ -1,7 +1,7 @@
 // The console in a real browser (Debian's chromium driven by playwright-core) against a real
 // alerts-api process, Redis, the BullMQ alerts queue and a simulated RTSP camera. Screenshots of the
 // main screens go to var/artifacts/console/.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
@@ -212,12 +212,17 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     const clipPath = `clips/pond/${event.alertId.replace(/[^A-Za-z0-9_.-]/g, '_')}.mp4`;
     mkdirSync(path.dirname(path.join(dir, 'evidence', clipPath)), { recursive: true });
     copyFileSync(requireShared(CLIP), path.join(dir, 'evidence', clipPath));
+    // and the main stream's keyframe at full resolution, for a case
+    const snapshotPath = `snapshots/pond/${event.alertId.replace(/[^A-Za-z0-9_.-]/g, '_')}.jpg`;
+    mkdirSync(path.dirname(path.join(dir, 'evidence', snapshotPath)), { recursive: true });
+    await sharp({ create: { width: 1280, height: 720, channels: 3, background: '#406080' } }).jpeg().toFile(path.join(dir, 'evidence', snapshotPath));
     const result: ClipResult = {
       alertId: event.alertId,
       cameraId: 'pond',
       status: 'truncated',
       reason: 'camera_offline',
       clipPath,
+      snapshotPath,
       requestedFrom: event.startedAt - 10_000,
       requestedTo: event.capturedAt + 10_000,
       clipFrom: event.startedAt - 4_000,
@@ -232,6 +237,17 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await row(page, event.alertId).click();
     await page.getByTestId('clip').waitFor({ timeout: 5000 });
     expect(await page.getByTestId('clip-note').innerText()).toContain('比请求的短: 期间摄像头曾离线');
+    // Both files can be saved, under names that say which alert they belong to.
+    const fileBase = `alert-${event.alertId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    const [clipFile] = await Promise.all([page.waitForEvent('download'), page.getByTestId('clip-download').click()]);
+    expect(clipFile.suggestedFilename()).toBe(`${fileBase}.mp4`);
+    expect(statSync((await clipFile.path())!).size).toBe(statSync(path.join(dir, 'evidence', clipPath)).size);
+    await page.getByTestId('hires-open').locator('img').waitFor();
+    expect(await page.getByTestId('hires-open').locator('img').evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)).toBe(1280);
+    const [picture] = await Promise.all([page.waitForEvent('download'), page.getByTestId('hires-download').click()]);
+    expect(picture.suggestedFilename()).toBe(`${fileBase}.jpg`);
+    expect(statSync((await picture.path())!).size).toBe(statSync(path.join(dir, 'evidence', snapshotPath)).size);
+    await shot(page, 'alert-evidence');
     await page.close();
   });
 

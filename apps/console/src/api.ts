@@ -112,7 +112,7 @@ export class Api {
     return this.request('POST', `/alerts/bulk/${action}`, body);
   }
   /** The alert's evidence clip (clips module): status, reason, and where to fetch it. */
-  evidence(id: string): Promise<{ status: string; reason: string | null; clipUrl: string | null; durationMs: number | null }> {
+  evidence(id: string): Promise<{ status: string; reason: string | null; clipUrl: string | null; hiresSnapshotUrl: string | null; durationMs: number | null }> {
     return this.request('GET', `/alerts/${encodeURIComponent(id)}/evidence`);
   }
   /** Every camera in scope, or a page of those matching `q` (with how many match in all). */

@@ -18,11 +18,13 @@ export function AlertDetailScreen({ id }: { id: string }) {
     api.alert(id).then(setAlert, (err: Error) => setError(err.message));
   }, [api, id, pushed?.updatedAt]);
   const snapshot = useImage(api, alert?.hasSnapshot ? alert.snapshotUrl : null);
-  const [evidence, setEvidence] = useState<{ status: string; reason: string | null; clipUrl: string | null } | null>(null);
+  const [evidence, setEvidence] = useState<{ status: string; reason: string | null; clipUrl: string | null; hiresSnapshotUrl: string | null } | null>(null);
   useEffect(() => {
     api.evidence(id).then(setEvidence, () => setEvidence(null));
   }, [api, id, pushed?.updatedAt]);
   const clip = useImage(api, evidence?.clipUrl ?? null); // fetched with the bearer token: <video> cannot send it
+  const hires = useImage(api, evidence?.hiresSnapshotUrl ?? null); // the main stream's keyframe, full resolution
+  const fileBase = `alert-${safeFileName(id)}`;
   const evidenceStatus =
     evidence && evidence.status !== 'none' ? `${tv('evidence', evidence.status)}${evidence.reason ? `: ${tv('shortfall', evidence.reason)}` : ''}` : null;
   const [regions, setRegions] = useState<Region[]>([]);
@@ -73,7 +75,27 @@ export function AlertDetailScreen({ id }: { id: string }) {
             {t('detail.clip')}
             {/* A clip that plays but is shorter than asked says why (the camera was offline for part of it…). */}
             {clip.url && evidence?.status !== 'complete' && evidenceStatus && <small data-testid="clip-note"> · {evidenceStatus}</small>}
+            {clip.url && (
+              <>
+                {' · '}
+                <a href={clip.url} download={`${fileBase}.mp4`} data-testid="clip-download">
+                  {t('detail.download')}
+                </a>
+              </>
+            )}
           </figcaption>
+          {/* For a case: the camera's own full-resolution picture of the moment, opened or saved as a file. */}
+          {hires.url && (
+            <p class="hires">
+              <a href={hires.url} target="_blank" rel="noopener" data-testid="hires-open">
+                <img src={hires.url} alt={t('detail.hires')} />
+              </a>
+              {t('detail.hires')} ·{' '}
+              <a href={hires.url} download={`${fileBase}.jpg`} data-testid="hires-download">
+                {t('detail.download')}
+              </a>
+            </p>
+          )}
         </figure>
         <dl>
           <dt>{t('col.state')}</dt>
@@ -143,4 +165,9 @@ export function AlertDetailScreen({ id }: { id: string }) {
       </ol>
     </section>
   );
+}
+
+/** Alert ids are hex-ish with ':' and '#' in places; a saved file's name keeps letters, digits, '-' and '_'. */
+function safeFileName(id: string): string {
+  return id.replace(/[^A-Za-z0-9_-]/g, '_');
 }
