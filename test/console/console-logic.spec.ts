@@ -1,4 +1,5 @@
 // The console's pure logic (apps/console/src/*.ts without JSX), run by jest like any unit test.
+import { initialValue, patchBody, type EditField } from '../../apps/console/src/admin-patch';
 import { alarmKey, applyMessage, bulkSelectable, emptyFeed, isDrowningWarning, seenSinceAlarm, warningKey, matches, mergeAlerts, newestFirst, unacknowledgedCount } from '../../apps/console/src/feed-state';
 import { alertDetailText, alertText } from '../../apps/console/src/alert-text';
 import { formatDuration, fromLocalInput, startOfLocalDay, toLocalInput } from '../../apps/console/src/format';
@@ -216,5 +217,29 @@ describe('bulkSelectable', () => {
     expect(bulkSelectable({ severity: 'major', state: 'resolved' })).toBe(false);
     expect(bulkSelectable({ severity: 'critical', state: 'open' })).toBe(false);
     expect(bulkSelectable({ severity: 'critical', state: 'acknowledged' })).toBe(false);
+  });
+});
+
+describe('admin edit form', () => {
+  const fields: EditField[] = [
+    { name: 'displayName' },
+    { name: 'password', type: 'password' },
+    { name: 'role', type: 'select' },
+    { name: 'regionIds', type: 'list' },
+    { name: 'disabled', type: 'checkbox' },
+  ];
+  const row = { id: 'u1', displayName: 'Wang', role: 'operator', regionIds: ['vil-a', 'vil-b'], disabled: false };
+
+  it('starts from the row, secrets empty', () => {
+    expect(fields.map((f) => initialValue(f, row))).toEqual(['Wang', '', 'operator', 'vil-a, vil-b', false]);
+  });
+
+  it('sends only what changed; an empty password keeps the current one', () => {
+    const unchanged = Object.fromEntries(fields.map((f) => [f.name, initialValue(f, row)]));
+    expect(patchBody(fields, row, unchanged)).toEqual({});
+    expect(patchBody(fields, row, { ...unchanged, regionIds: 'vil-a,vil-b' })).toEqual({}); // same list, other spacing
+    expect(patchBody(fields, row, { ...unchanged, password: ' new-password-1 ', disabled: true, regionIds: 'vil-a' })).toEqual({ password: 'new-password-1', disabled: true, regionIds: ['vil-a'] });
+    expect(patchBody(fields, row, { ...unchanged, displayName: '', role: 'viewer' })).toEqual({ role: 'viewer' }); // empty text keeps the value
+    expect(patchBody(fields, row, { ...unchanged, regionIds: '' })).toEqual({ regionIds: [] }); // a list can be emptied
   });
 });

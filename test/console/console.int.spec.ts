@@ -492,6 +492,40 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.close();
   });
 
+  it("lets an admin change a camera's stream password and disable a user, sending only what changed", async () => {
+    const admin = await tokenOf('admin', ADMIN_PASSWORD);
+    const leaver = await rest('POST', '/users', admin, { username: 'leaver', password: 'leaver-password-1', role: 'operator', regionIds: ['vil-b'] });
+    await tokenOf('leaver', 'leaver-password-1'); // can sign in, for now
+    const before = await rest('GET', '/cameras/river', admin);
+    const page = await openAs('admin', ADMIN_PASSWORD);
+    await page.getByTestId('nav-admin').click();
+    await page.getByTestId('admin-tab-cameras').click();
+    await page.locator('[data-testid="admin-cameras"] tr[data-row-id="river"] [data-testid="row-edit"]').click();
+    const cameraForm = page.locator('[data-testid="edit-form"][data-row-id="river"]');
+    expect(await cameraForm.locator('input[name="url"]').inputValue()).toBe(''); // the secret is never shown
+    await cameraForm.locator('input[name="url"]').fill('rtsp://admin:changed-by-vendor@127.0.0.1:9/river');
+    await page.getByTestId('edit-save').click();
+    await page.getByTestId('row-action-result').filter({ hasText: 'river 已保存。' }).waitFor({ timeout: 5000 });
+    const after = await rest('GET', '/cameras/river', admin);
+    expect(after.hasCredentials).toBe(true);
+    expect(JSON.stringify(after)).not.toContain('changed-by-vendor');
+    expect(after.name).toBe(before.name); // untouched fields were not sent
+    expect(after.zones).toEqual(before.zones);
+
+    await page.getByTestId('admin-tab-users').click();
+    await page.locator(`[data-testid="admin-users"] tr[data-row-id="${leaver.id}"] [data-testid="row-edit"]`).click();
+    const userForm = page.locator(`[data-testid="edit-form"][data-row-id="${leaver.id}"]`);
+    expect(await userForm.locator('input[name="regionIds"]').inputValue()).toBe('vil-b');
+    await userForm.locator('input[name="disabled"]').check();
+    await shot(page, 'admin-edit');
+    await page.getByTestId('edit-save').click();
+    await page.getByTestId('row-action-result').filter({ hasText: 'leaver 已保存。' }).waitFor({ timeout: 5000 });
+    await expect(tokenOf('leaver', 'leaver-password-1')).rejects.toThrow(/401/);
+    const saved = (await rest('GET', '/users', admin)).items.find((u: { id: string }) => u.id === leaver.id);
+    expect(saved).toMatchObject({ disabled: true, role: 'operator', regionIds: ['vil-b'] });
+    await page.close();
+  });
+
   it("resends a webhook's failed deliveries from the admin screen once its receiver works again", async () => {
     const receiver = new TestReceiver();
     const url = await receiver.start();

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useApp } from '../context';
 import type { MessageKey } from '../i18n';
+import { EditRowForm, type EditFieldSpec } from './admin-edit';
 
 type Row = Record<string, unknown> & { id: string };
 
@@ -24,6 +25,10 @@ interface TabSpec {
   /** Response field shown once after creating (key, secret). */
   secret?: string;
   note?: MessageKey;
+  /** What an admin may change on a row (PATCH `path/:id`); none: rows cannot be edited. */
+  edit?: EditFieldSpec[];
+  /** The field that names a row to people (default `id`; users and webhooks have UUIDs). */
+  titleField?: string;
   /** A second button per row: a POST to `path(id)`, its answer summed up by `done`. */
   rowAction?: { label: MessageKey; path: (id: string) => string; done: (response: Record<string, unknown>) => { key: MessageKey; count: number } };
 }
@@ -41,6 +46,16 @@ const TABS: TabSpec[] = [
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
     ],
+    titleField: 'username',
+    // A forgotten password, a new post, someone who left (disabled: their tokens stop at once).
+    edit: [
+      { name: 'displayName', label: 'admin.displayName' },
+      { name: 'password', label: 'login.password', type: 'password' },
+      { name: 'role', label: 'admin.role', type: 'select', options: ROLES, optionLabels: 'role' },
+      { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
+      { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
+      { name: 'disabled', label: 'admin.disabled', type: 'checkbox' },
+    ],
     remove: 'admin.delete',
   },
   {
@@ -50,6 +65,11 @@ const TABS: TabSpec[] = [
     fields: [
       { name: 'id', label: 'zones.id', required: true },
       { name: 'name', label: 'zones.name', required: true },
+      { name: 'level', label: 'admin.level', type: 'select', options: ['city', 'county', 'township', 'village'], optionLabels: 'level' },
+      { name: 'parentId', label: 'admin.parent' },
+    ],
+    edit: [
+      { name: 'name', label: 'zones.name' },
       { name: 'level', label: 'admin.level', type: 'select', options: ['city', 'county', 'township', 'village'], optionLabels: 'level' },
       { name: 'parentId', label: 'admin.parent' },
     ],
@@ -63,6 +83,13 @@ const TABS: TabSpec[] = [
       { name: 'id', label: 'zones.id', required: true },
       { name: 'name', label: 'zones.name' },
       { name: 'url', label: 'admin.url', type: 'password', required: true },
+      { name: 'subUrl', label: 'admin.subUrl', type: 'password' },
+      { name: 'regionId', label: 'filter.region' },
+    ],
+    // The camera's password changed (vendors force it), it moved: its zones and rules stay.
+    edit: [
+      { name: 'name', label: 'zones.name' },
+      { name: 'url', label: 'admin.url', type: 'password' },
       { name: 'subUrl', label: 'admin.subUrl', type: 'password' },
       { name: 'regionId', label: 'filter.region' },
     ],
@@ -91,6 +118,14 @@ const TABS: TabSpec[] = [
       { name: 'url', label: 'admin.webhookUrl', required: true },
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
+    ],
+    titleField: 'name',
+    edit: [
+      { name: 'name', label: 'zones.name' },
+      { name: 'url', label: 'admin.webhookUrl' },
+      { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
+      { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
+      { name: 'enabled', label: 'admin.enabled', type: 'checkbox' },
     ],
     remove: 'admin.delete',
     secret: 'secret',
@@ -126,6 +161,7 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
   const [error, setError] = useState<string | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [editing, setEditing] = useState<Row | null>(null);
   const load = () => api.request<{ items: Row[] }>('GET', spec.path).then((r) => setRows(r.items), (err: Error) => setError(err.message));
   useEffect(() => void load(), [spec.path]);
   const label = (l: string) => (l.includes('.') ? t(l as MessageKey) : l);
@@ -153,6 +189,18 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
   const remove = async (id: string) => {
     try {
       await api.request('DELETE', `${spec.path}/${encodeURIComponent(id)}`);
+      await load();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  const titleOf = (row: Row) => String(row[spec.titleField ?? 'id'] ?? row.id);
+  const update = async (row: Row, body: Record<string, unknown>) => {
+    try {
+      await api.request('PATCH', `${spec.path}/${encodeURIComponent(row.id)}`, body);
+      setEditing(null);
+      setError(null);
+      setNotice(t('admin.saved', { id: titleOf(row) }));
       await load();
     } catch (err) {
       setError((err as Error).message);
@@ -208,12 +256,18 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
                     {t(spec.rowAction.label)}
                   </button>
                 )}
+                {spec.edit && (
+                  <button data-testid="row-edit" onClick={() => setEditing(row)}>
+                    {t('admin.edit')}
+                  </button>
+                )}
                 <button onClick={() => void remove(row.id)}>{t(spec.remove)}</button>
               </td>
             </tr>
           ))}
         </tbody>
       </table>
+      {editing && spec.edit && <EditRowForm key={editing.id} title={titleOf(editing)} fields={spec.edit} row={editing} save={(body) => update(editing, body)} cancel={() => setEditing(null)} />}
       <form class="create" onSubmit={create}>
         {spec.fields.map((f) => (
           <label>
