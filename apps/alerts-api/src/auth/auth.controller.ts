@@ -12,6 +12,10 @@ export const loginSchema = z.strictObject({
   username: z.string().min(1).max(64),
   password: z.string().min(1).max(256),
 });
+export const passwordChangeSchema = z.strictObject({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: z.string().min(8, 'must be at least 8 characters').max(256).describe('stored as a scrypt hash, never returned'),
+});
 
 interface HttpRequest {
   ip?: string;
@@ -36,6 +40,30 @@ export class AuthController {
     const ip = req.ip ?? req.socket?.remoteAddress ?? 'unknown';
     try {
       return await this.auth.login(ip, body.username, body.password);
+    } catch (err) {
+      if (err instanceof TooManyLoginAttempts) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      throw err;
+    }
+  }
+
+  /**
+   * The caller's own password, given the current one. Every other sign-in of this user ends (a
+   * password changed because it leaked must lock out whoever used it); the answer is a new sign-in
+   * for the caller, like a login's. A wrong current password is a 403 (the sign-in itself is fine) and
+   * counts against the login rate limit.
+   */
+  @ApiBearerAuth()
+  @Post('password')
+  @HttpCode(200)
+  @ZodBody(passwordChangeSchema)
+  async changePassword(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(passwordChangeSchema)) body: z.output<typeof passwordChangeSchema>,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ) {
+    try {
+      return await this.auth.changePassword(principal, req.ip ?? req.socket?.remoteAddress ?? 'unknown', body.currentPassword, body.newPassword);
     } catch (err) {
       if (err instanceof TooManyLoginAttempts) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       throw err;

@@ -1,4 +1,4 @@
-import { BadRequestException, HttpException, HttpStatus, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, HttpException, HttpStatus, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { ApiMetrics } from '../core/api-metrics';
 import { SETTINGS, type Settings } from '../settings';
@@ -6,7 +6,7 @@ import type { Principal } from '../shared/principal';
 import { publicUser, type User, UsersRepository } from '../users/users.repository';
 import { DbCredentialVerifier } from './credential-verifier.service';
 import { LoginRateLimiter } from './login-rate-limiter';
-import { DUMMY_PASSWORD_HASH, verifyPassword } from './passwords';
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords';
 
 export class TooManyLoginAttempts extends HttpException {
   constructor(readonly retryAfterSeconds: number) {
@@ -51,6 +51,32 @@ export class AuthService {
     }
     await this.limiter.reset(ip, username);
     return this.tokenFor(user, this.clock.now());
+  }
+
+  /**
+   * The caller's own new password, given the current one (rate-limited like a login: guessing it
+   * through here is no easier). Every other sign-in of the user ends; the caller gets a new one.
+   */
+  async changePassword(principal: Principal, ip: string, currentPassword: string, newPassword: string): Promise<LoginResult> {
+    if (principal.kind !== 'user') throw new BadRequestException('an API key has no password; an admin replaces the key');
+    const user = await this.users.get(principal.id);
+    if (!user || user.disabled) throw new UnauthorizedException('access token not valid');
+    const blockedFor = await this.limiter.blockedFor(ip, user.username);
+    if (blockedFor > 0) {
+      this.metrics.loginFailures.inc({ reason: 'rate_limited' });
+      throw new TooManyLoginAttempts(blockedFor);
+    }
+    if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+      await this.limiter.recordFailure(ip, user.username);
+      this.metrics.loginFailures.inc({ reason: 'bad_credentials' });
+      // 403, not 401: the caller's sign-in is fine, and a client must not take this for its end.
+      throw new ForbiddenException('the current password is wrong');
+    }
+    if (newPassword === currentPassword) throw new BadRequestException('the new password must differ from the current one');
+    await this.limiter.reset(ip, user.username);
+    const now = this.clock.now();
+    await this.users.update({ ...user, passwordHash: await hashPassword(newPassword), passwordChangedAt: now, updatedAt: now });
+    return this.tokenFor(user, now);
   }
 
   /**

@@ -34,10 +34,10 @@ export class DbCredentialVerifier extends CredentialVerifier {
   }
 
   private async verifyJwt(token: string): Promise<Principal | null> {
-    const userId = await this.tokens.verify(token);
-    if (!userId) return null;
-    const user = await this.users.get(userId);
-    if (!user || user.disabled) return null;
+    const session = await this.tokens.session(token);
+    if (!session) return null;
+    const user = await this.users.get(session.userId);
+    if (!user || user.disabled || signedInBeforePasswordChange(session.sessionStartedAt, user.passwordChangedAt)) return null;
     return { kind: 'user', id: user.id, name: user.displayName || user.username, role: user.role, regionIds: user.regionIds, cameraIds: user.cameraIds };
   }
 
@@ -50,4 +50,12 @@ export class DbCredentialVerifier extends CredentialVerifier {
     if (key.lastUsedAt === null || now - key.lastUsedAt > TOUCH_INTERVAL_MS) await this.apiKeys.touch(key.id, now);
     return { kind: 'api_key', id: key.id, name: key.name, role: key.role, regionIds: key.regionIds, cameraIds: key.cameraIds };
   }
+}
+
+/**
+ * A sign-in made with a password that has been changed since. Sign-in times travel in whole seconds
+ * (`sst`): the session that changed the password gets a new token in the same second and stays.
+ */
+export function signedInBeforePasswordChange(sessionStartedAt: number, passwordChangedAt: number | null): boolean {
+  return passwordChangedAt !== null && Math.floor(sessionStartedAt / 1000) < Math.floor(passwordChangedAt / 1000);
 }

@@ -59,6 +59,8 @@ export interface UsersTable {
   disabled: number;
   created_at: number;
   updated_at: number;
+  /** Epoch ms the password was last changed; sign-ins from before it are no longer valid. */
+  password_changed_at: number | null;
 }
 
 export interface ApiKeysTable {

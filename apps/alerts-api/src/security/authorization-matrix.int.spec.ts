@@ -117,6 +117,9 @@ const CASES: Case[] = [
   { route: 'GET /auth/me', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/auth/me').set(auth) },
   // A person's token is renewed; an API key does not expire and has nothing to renew (400).
   { route: 'POST /auth/refresh', roles: ALL, ok: 200, visible: (caller) => !caller.apiKey, hidden: 400, run: ({ t, auth }) => t.http.post('/auth/refresh').set(auth) },
+  // Everyone signed in may change their own password; a new one too short to accept is refused before
+  // anything is compared (400), so the matrix neither changes passwords nor feeds the login limiter.
+  { route: 'POST /auth/password', roles: ALL, ok: 400, visible: always, run: ({ t, auth }) => t.http.post('/auth/password').set(auth).send({ currentPassword: 'whatever', newPassword: 'short' }) },
   { route: 'GET /alerts', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/alerts').set(auth) },
   { route: 'GET /alerts/:id', roles: ALL, ok: 200, run: async ({ t, auth, fresh }, s) => t.http.get(`/alerts/${enc(await fresh.alert(s))}`).set(auth) },
   {
@@ -467,6 +470,44 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
     const last = await t.http.post('/auth/refresh').set({ Authorization: `Bearer ${late.token}` }).expect(200);
     expect(last.body.expiresAt).toBeLessThanOrEqual(last.body.sessionExpiresAt);
     expect(last.body.sessionExpiresAt - Date.now()).toBeLessThan(3600_000 + 5_000);
+  });
+
+  it('changes a password: the sign-ins made with the old one end, the caller gets a new one, guesses are rate-limited', async () => {
+    const admin = { Authorization: `Bearer ${tokens.admin}` };
+    const id = await fresh.user();
+    const username = ((await t.http.get('/users').set(admin)).body.items as { id: string; username: string }[]).find((u) => u.id === id)!.username;
+    const signIn = async (password: string) => (await t.http.post('/auth/login').send({ username, password }).expect(200)).body.accessToken as string;
+    const me = async (token: string) => (await t.http.get('/auth/me').set({ Authorization: `Bearer ${token}` })).status;
+    const phone = await signIn('long-enough-pw'); // another device, or whoever learnt the password
+    const desk = await signIn('long-enough-pw');
+    await new Promise((r) => setTimeout(r, 1100)); // the change comes in a later second than both sign-ins
+    const change = (token: string, body: object) => t.http.post('/auth/password').set({ Authorization: `Bearer ${token}` }).send(body);
+    const wrong = await change(desk, { currentPassword: 'not-the-password', newPassword: 'a-new-password-1' });
+    expect([wrong.status, wrong.body.message]).toEqual([403, 'the current password is wrong']);
+    expect((await change(desk, { currentPassword: 'long-enough-pw', newPassword: 'long-enough-pw' })).status).toBe(400);
+    const changed = await change(desk, { currentPassword: 'long-enough-pw', newPassword: 'a-new-password-1' });
+    expect(changed.status).toBe(200);
+    expect(changed.body.user).toMatchObject({ id, username });
+    expect(changed.body.user).not.toHaveProperty('passwordChangedAt');
+    expect(await me(changed.body.accessToken)).toBe(200); // the caller stays signed in
+    expect(await me(phone)).toBe(401); // every sign-in made with the old password has ended
+    expect(await me(desk)).toBe(401);
+    expect((await t.http.post('/auth/login').send({ username, password: 'long-enough-pw' })).status).toBe(401);
+    const current = await signIn('a-new-password-1');
+    // An admin setting a password ends the user's sign-ins just the same.
+    await new Promise((r) => setTimeout(r, 1100));
+    await t.http.patch(`/users/${id}`).set(admin).send({ password: 'set-by-the-admin-1' }).expect(200);
+    expect(await me(current)).toBe(401);
+    expect(await me(changed.body.accessToken)).toBe(401);
+    // Guessing the current password through here counts like failed logins.
+    const fresh2 = await signIn('set-by-the-admin-1');
+    for (let i = 0; i < t.settings.loginMaxFailures; i++) expect((await change(fresh2, { currentPassword: `guess-${i}`, newPassword: 'a-new-password-2' })).status).toBe(403);
+    const locked = await change(fresh2, { currentPassword: 'set-by-the-admin-1', newPassword: 'a-new-password-2' });
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    // An API key has no password to change.
+    const key = (await t.http.post('/api-keys').set(admin).send({ name: next('key'), role: 'viewer', regionIds: ['town-a1'] }).expect(201)).body.key;
+    expect((await change(key, { currentPassword: 'whatever', newPassword: 'a-new-password-3' })).status).toBe(400);
   });
 
   it('stops accepting the tokens of a disabled user at once', async () => {

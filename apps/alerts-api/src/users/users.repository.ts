@@ -19,6 +19,8 @@ export interface User {
 
 export interface UserWithHash extends User {
   passwordHash: string;
+  /** When the password was last changed (epoch ms), null if never since the account was created. */
+  passwordChangedAt: number | null;
 }
 
 function toUser(row: UsersTable): UserWithHash {
@@ -33,6 +35,7 @@ function toUser(row: UsersTable): UserWithHash {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     passwordHash: row.password_hash,
+    passwordChangedAt: row.password_changed_at === null || row.password_changed_at === undefined ? null : Number(row.password_changed_at),
   };
 }
 
@@ -48,12 +51,13 @@ function toRow(user: UserWithHash): UsersTable {
     disabled: user.disabled ? 1 : 0,
     created_at: user.createdAt,
     updated_at: user.updatedAt,
+    password_changed_at: user.passwordChangedAt,
   };
 }
 
 /** Strips the password hash: what leaves the repository for anything but login. */
 export function publicUser(user: UserWithHash | User): User {
-  const { passwordHash: _hash, ...rest } = user as UserWithHash;
+  const { passwordHash: _hash, passwordChangedAt: _changed, ...rest } = user as UserWithHash;
   return rest;
 }
 

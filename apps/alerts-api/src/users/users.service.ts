@@ -63,6 +63,7 @@ export class UsersService {
       disabled: input.disabled,
       createdAt: now,
       updatedAt: now,
+      passwordChangedAt: null,
     };
     await this.users.insert(user);
     return publicUser(user);
@@ -79,6 +80,8 @@ export class UsersService {
       cameraIds: patch.cameraIds ?? current.cameraIds,
       disabled: patch.disabled ?? current.disabled,
       passwordHash: patch.password ? await hashPassword(patch.password) : current.passwordHash,
+      // A new password ends the sign-ins made with the old one (it may have leaked).
+      passwordChangedAt: patch.password ? this.clock.now() : current.passwordChangedAt,
       updatedAt: this.clock.now(),
     };
     if (next.role !== 'school' && patch.role && current.role === 'school' && !patch.cameraIds) next.cameraIds = [];

@@ -13,4 +13,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0005_alarmed_at', () => import('./0005_alarmed_at')],
   ['0006_transition_detail', () => import('./0006_transition_detail')],
   ['0007_sweep_indexes', () => import('./0007_sweep_indexes')],
+  ['0008_password_changed_at', () => import('./0008_password_changed_at')],
 ];
