@@ -526,6 +526,41 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.close();
   });
 
+  it('lets a user change their own password: this screen stays signed in, another one is signed out', async () => {
+    const admin = await tokenOf('admin', ADMIN_PASSWORD);
+    await rest('POST', '/users', admin, { username: 'duty-2', password: 'first-password-1', role: 'operator', regionIds: ['vil-a'] });
+    const other = await openAs('duty-2', 'first-password-1'); // the same account on another screen
+    await new Promise((r) => setTimeout(r, 1100)); // sign-in times are whole seconds
+    const page = await openAs('duty-2', 'first-password-1');
+    await new Promise((r) => setTimeout(r, 1100));
+    await page.getByTestId('password-open').click();
+    const form = page.getByTestId('password-form');
+    await form.locator('input[name="currentPassword"]').fill('not-my-password');
+    await form.locator('input[name="newPassword"]').fill('second-password-2');
+    await form.locator('input[name="repeat"]').fill('second-password-3');
+    await page.getByTestId('password-save').click();
+    expect(await page.getByTestId('password-message').textContent()).toBe('两次输入的新密码不一致。');
+    await form.locator('input[name="repeat"]').fill('second-password-2');
+    await page.getByTestId('password-save').click();
+    await page.getByTestId('password-message').filter({ hasText: '当前密码' }).waitFor({ timeout: 5000 }); // a 403, not a sign-out
+    expect(await page.getByTestId('logout').count()).toBe(1);
+    await form.locator('input[name="currentPassword"]').fill('first-password-1');
+    await shot(page, 'password-change');
+    await page.getByTestId('password-save').click();
+    await page.getByTestId('password-message').filter({ hasText: '密码已修改' }).waitFor({ timeout: 5000 });
+    // This screen works on with its new sign-in; the other one is sent to the login page.
+    await page.getByTestId('nav-reports').click();
+    await page.getByTestId('nav-alerts').click();
+    await page.getByTestId('alert-list').waitFor();
+    expect(await page.getByTestId('logout').count()).toBe(1);
+    await other.getByTestId('nav-reports').click();
+    await other.getByTestId('username').waitFor({ timeout: 15_000 });
+    await expect(tokenOf('duty-2', 'first-password-1')).rejects.toThrow(/401/);
+    await tokenOf('duty-2', 'second-password-2');
+    await page.close();
+    await other.close();
+  });
+
   it("resends a webhook's failed deliveries from the admin screen once its receiver works again", async () => {
     const receiver = new TestReceiver();
     const url = await receiver.start();

@@ -71,6 +71,22 @@ export class Api {
     return { token: body.accessToken, expiresAt: body.expiresAt };
   }
 
+  /**
+   * The caller's new password (POST /auth/password). Every other sign-in of the user ends; the answer
+   * is this screen's new one. A wrong current password is an ApiError 403, not a sign-out.
+   */
+  async changePassword(currentPassword: string, newPassword: string): Promise<{ token: string; expiresAt: number }> {
+    const res = await fetch('/auth/password', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ currentPassword, newPassword }),
+    });
+    const body = await res.json().catch(() => ({}));
+    if (res.status === 401) this.onUnauthorized();
+    if (!res.ok) throw new ApiError(res.status, messageOf(body, res.status));
+    return { token: body.accessToken, expiresAt: body.expiresAt };
+  }
+
   get bearer(): string {
     return this.token;
   }

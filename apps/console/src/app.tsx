@@ -10,6 +10,7 @@ import { AlertFeedScreen } from './screens/alert-feed';
 import { CameraWallScreen } from './screens/camera-wall';
 import { LoginScreen } from './screens/login';
 import { OfflineBanner } from './screens/offline-banner';
+import { PasswordChange } from './screens/password-change';
 import { ReportsScreen } from './screens/reports';
 import { SoundBanner } from './screens/sound-banner';
 import { AlarmTest, SchoolAlarm } from './screens/school-alarm';
@@ -119,6 +120,7 @@ function Console({ session, lang, route, setRoute, login, logout, expire, langua
           {session.user.name} · {translateValue(lang, 'role', session.user.role)}
         </span>
         {role === 'school' && <AlarmTest />}
+        <PasswordChange session={session} login={login} />
         {languageSwitch}
         <button data-testid="logout" onClick={logout}>
           {t('nav.logout')}
