@@ -36,17 +36,12 @@ export class AuthService {
   ) {}
 
   async login(ip: string, username: string, password: string): Promise<LoginResult> {
-    const blockedFor = await this.limiter.blockedFor(ip, username);
-    if (blockedFor > 0) {
-      this.metrics.loginFailures.inc({ reason: 'rate_limited' });
-      throw new TooManyLoginAttempts(blockedFor);
-    }
+    await this.refuseIfBlocked(ip, username);
     const user = await this.users.byUsername(username);
     // Hash even for unknown users so that response time does not tell which names exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !ok || user.disabled) {
-      await this.limiter.recordFailure(ip, username);
-      this.metrics.loginFailures.inc({ reason: 'bad_credentials' });
+      await this.countFailure(ip, username);
       throw new UnauthorizedException('invalid user name or password');
     }
     await this.limiter.reset(ip, username);
@@ -61,14 +56,9 @@ export class AuthService {
     if (principal.kind !== 'user') throw new BadRequestException('an API key has no password; an admin replaces the key');
     const user = await this.users.get(principal.id);
     if (!user || user.disabled) throw new UnauthorizedException('access token not valid');
-    const blockedFor = await this.limiter.blockedFor(ip, user.username);
-    if (blockedFor > 0) {
-      this.metrics.loginFailures.inc({ reason: 'rate_limited' });
-      throw new TooManyLoginAttempts(blockedFor);
-    }
+    await this.refuseIfBlocked(ip, user.username);
     if (!(await verifyPassword(currentPassword, user.passwordHash))) {
-      await this.limiter.recordFailure(ip, user.username);
-      this.metrics.loginFailures.inc({ reason: 'bad_credentials' });
+      await this.countFailure(ip, user.username);
       // 403, not 401: the caller's sign-in is fine, and a client must not take this for its end.
       throw new ForbiddenException('the current password is wrong');
     }
@@ -92,6 +82,19 @@ export class AuthService {
     const now = this.clock.now();
     if (now >= this.sessionEnd(session.sessionStartedAt)) throw new UnauthorizedException('session ended (SESSION_MAX_SECONDS); sign in again');
     return this.tokenFor(user, now, session.sessionStartedAt);
+  }
+
+  /** 429 while this IP and user name are locked out by failed passwords (login and password change alike). */
+  private async refuseIfBlocked(ip: string, username: string): Promise<void> {
+    const blockedFor = await this.limiter.blockedFor(ip, username);
+    if (blockedFor <= 0) return;
+    this.metrics.loginFailures.inc({ reason: 'rate_limited' });
+    throw new TooManyLoginAttempts(blockedFor);
+  }
+
+  private async countFailure(ip: string, username: string): Promise<void> {
+    await this.limiter.recordFailure(ip, username);
+    this.metrics.loginFailures.inc({ reason: 'bad_credentials' });
   }
 
   private async tokenFor(user: User, now: number, sessionStartedAt = now): Promise<LoginResult> {
