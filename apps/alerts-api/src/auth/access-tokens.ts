@@ -13,8 +13,10 @@ export interface TokenSession {
 
 /**
  * HS256 access tokens for people. The token names the user; role and scope are read fresh on use.
- * `sst` (seconds) carries the sign-in time through renewals, so a session has an end however often
- * its token is renewed.
+ * `ssm` (epoch ms) carries the sign-in time through renewals, so a session has an end however often
+ * its token is renewed, and a password changed a few milliseconds later still ends it. `sst` (the
+ * same in seconds) is what tokens issued before `ssm` carry; it is still written so those API versions
+ * can read tokens of this one during a rolling upgrade.
  */
 export class AccessTokens {
   private readonly key: KeyObject;
@@ -30,7 +32,7 @@ export class AccessTokens {
   async issue(userId: string, now = Date.now(), sessionStartedAt = now, notAfter = Infinity): Promise<{ token: string; expiresAt: number }> {
     const iat = Math.floor(now / 1000);
     const exp = Math.min(iat + this.ttlSeconds, Math.floor(notAfter / 1000));
-    const token = await new SignJWT({ typ: 'access', sst: Math.floor(sessionStartedAt / 1000) })
+    const token = await new SignJWT({ typ: 'access', ssm: Math.floor(sessionStartedAt), sst: Math.floor(sessionStartedAt / 1000) })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(userId)
       .setIssuer(ISSUER)
@@ -51,11 +53,19 @@ export class AccessTokens {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
       if (payload.typ !== 'access' || typeof payload.sub !== 'string') return null;
-      // Tokens from before renewal existed carry no sst: their session began when they were issued.
-      const startedS = typeof payload.sst === 'number' ? payload.sst : (payload.iat ?? 0);
-      return { userId: payload.sub, sessionStartedAt: startedS * 1000 };
+      return { userId: payload.sub, sessionStartedAt: sessionStart(payload) };
     } catch {
       return null;
     }
   }
+}
+
+/**
+ * The sign-in time of a verified token: `ssm`; from tokens issued before it, `sst` (whole seconds);
+ * from tokens issued before renewal existed, their issue time.
+ */
+function sessionStart(payload: { ssm?: unknown; sst?: unknown; iat?: number }): number {
+  if (typeof payload.ssm === 'number' && Number.isFinite(payload.ssm)) return payload.ssm;
+  if (typeof payload.sst === 'number' && Number.isFinite(payload.sst)) return payload.sst * 1000;
+  return (payload.iat ?? 0) * 1000;
 }

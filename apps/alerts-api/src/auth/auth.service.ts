@@ -98,8 +98,8 @@ export class AuthService {
   }
 
   private async tokenFor(user: User, now: number, sessionStartedAt = now): Promise<LoginResult> {
-    // Whole seconds, as the token carries it: the first answer and every renewal name the same end.
-    const sessionExpiresAt = this.sessionEnd(Math.floor(sessionStartedAt / 1000) * 1000);
+    // The first answer and every renewal name the same end: the start travels in the token, to the ms.
+    const sessionExpiresAt = this.sessionEnd(sessionStartedAt);
     const { token, expiresAt } = await this.verifier.tokens.issue(user.id, now, sessionStartedAt, sessionExpiresAt);
     return { accessToken: token, tokenType: 'Bearer', expiresAt, sessionExpiresAt, user: publicUser(user) };
   }

@@ -53,9 +53,9 @@ export class DbCredentialVerifier extends CredentialVerifier {
 }
 
 /**
- * A sign-in made with a password that has been changed since. Sign-in times travel in whole seconds
- * (`sst`): the session that changed the password gets a new token in the same second and stays.
+ * A sign-in made with a password that has been changed since (both epoch ms). The session that
+ * changed the password gets a new token stamped with the change's own time, and stays.
  */
 export function signedInBeforePasswordChange(sessionStartedAt: number, passwordChangedAt: number | null): boolean {
-  return passwordChangedAt !== null && Math.floor(sessionStartedAt / 1000) < Math.floor(passwordChangedAt / 1000);
+  return passwordChangedAt !== null && sessionStartedAt < passwordChangedAt;
 }
