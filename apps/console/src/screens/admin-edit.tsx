@@ -5,7 +5,7 @@ import type { MessageKey } from '../i18n';
 export interface EditFieldSpec extends EditField {
   label: MessageKey | string;
   options?: string[];
-  /** i18n prefix of the options' labels (`role` → role.admin …). */
+  /** i18n prefix of the options' labels (`role` → role.admin …); the value sent stays the option. */
   optionLabels?: string;
 }
 

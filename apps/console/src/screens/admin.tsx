@@ -5,13 +5,8 @@ import { EditRowForm, type EditFieldSpec } from './admin-edit';
 
 type Row = Record<string, unknown> & { id: string };
 
-interface FieldSpec {
-  name: string;
-  label: MessageKey | string;
-  type?: 'text' | 'password' | 'select' | 'list' | 'checkbox';
-  options?: string[];
-  /** i18n prefix of the options' labels (`role` → role.admin …); the value sent stays the option. */
-  optionLabels?: string;
+/** A field of the create form: an edit form's field that may be required. */
+interface FieldSpec extends EditFieldSpec {
   required?: boolean;
 }
 
