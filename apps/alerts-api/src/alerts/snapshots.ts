@@ -29,6 +29,24 @@ export async function existingSnapshot(dir: string, relative: string): Promise<s
   }
 }
 
+/**
+ * Where to delete `relative` inside `dir`: its directory's real path (symlinks resolved) joined with its
+ * name, or null when that directory is outside `dir` or does not exist. A symlink to a directory
+ * elsewhere must not let retention delete files there; a symlinked file is removed as a link.
+ */
+export async function removablePathInside(dir: string, relative: string): Promise<string | null> {
+  const full = resolveInside(dir, relative);
+  if (!full) return null;
+  try {
+    const [realRoot, realParent] = await Promise.all([realpath(path.resolve(dir)), realpath(path.dirname(full))]);
+    const rel = path.relative(realRoot, realParent);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
+    return path.join(realParent, path.basename(full));
+  } catch {
+    return null;
+  }
+}
+
 export function snapshotContentType(file: string): string {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.jpg' || ext === '.jpeg') return 'image/jpeg';

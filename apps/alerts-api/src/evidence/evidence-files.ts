@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { existingSnapshot, resolveInside } from '../alerts/snapshots';
+import { existingSnapshot, removablePathInside } from '../alerts/snapshots';
 import { EVIDENCE_OPTIONS, type EvidenceOptions } from './evidence.options';
 
 /** Files in the shared evidence directory; paths come from ingest and must stay inside it. */
@@ -13,8 +13,9 @@ export class EvidenceFiles {
     return existingSnapshot(this.options.EVIDENCE_DIR, relativePath);
   }
 
+  /** Deletes the file if it is inside the directory by its real path; a missing file is not an error. */
   async remove(relativePath: string): Promise<void> {
-    const full = resolveInside(this.options.EVIDENCE_DIR, relativePath);
-    if (full) await rm(full, { force: true });
+    const target = await removablePathInside(this.options.EVIDENCE_DIR, relativePath);
+    if (target) await rm(target, { force: true });
   }
 }
