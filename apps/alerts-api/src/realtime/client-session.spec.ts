@@ -1,4 +1,4 @@
-import { ClientSession, type PushSocket, type SessionDeps } from './client-session';
+import { ClientSession, MAX_PENDING_RESUMES, type PushSocket, type SessionDeps } from './client-session';
 import type { LogEvent, LogPage } from './event-log';
 
 class FakeSocket implements PushSocket {
@@ -114,6 +114,28 @@ describe('ClientSession', () => {
     expect(socket.seqs).toEqual([11, 8, 9, 12]);
     await s.resume(3); // already covered down to 7: only 4..7 are new
     expect(socket.seqs).toEqual([11, 8, 9, 12, 4, 6, 7]);
+  });
+
+  it('refuses resume requests beyond the cap while earlier ones are still replaying', async () => {
+    const socket = new FakeSocket();
+    const backlog = new FakeBacklog(1, 12);
+    let reads = 0;
+    const s = session(socket, backlog, { readAfter: (after, count) => (reads++, backlog.readAfter(after, count)) });
+    await s.start(null, 12);
+    let open!: () => void;
+    backlog.gate = new Promise((resolve) => (open = resolve));
+    const flood = Array.from({ length: 50 }, (_, i) => s.resume(11 - (i % 10)));
+    const errors = socket.sent.filter((m) => m.type === 'error');
+    expect(errors).toHaveLength(50 - MAX_PENDING_RESUMES);
+    expect(errors[0].message).toBe(`resume refused: ${MAX_PENDING_RESUMES} already in progress (at most ${MAX_PENDING_RESUMES}); wait for their events`);
+    open();
+    backlog.gate = null;
+    await Promise.all(flood);
+    expect(reads).toBeLessThanOrEqual(MAX_PENDING_RESUMES * 2);
+    // What the accepted four (after 11, 10, 9, 8) asked for, each once; 10 is out of scope.
+    expect(socket.seqs).toEqual([12, 11, 9]);
+    await s.resume(5); // the cap is per moment, not per connection
+    expect(socket.seqs).toEqual([12, 11, 9, 6, 7, 8]);
   });
 
   it('queues while the socket is full and reports overflow past the cap, once', async () => {

@@ -26,6 +26,12 @@ export type ControlMessage =
   | { type: 'pong' }
   | { type: 'error'; message: string };
 
+/**
+ * Resume requests a connection may have waiting or running at once. A client needs one (its replay
+ * covers everything after its lastSeq); a flood of them would each cost a backlog read.
+ */
+export const MAX_PENDING_RESUMES = 4;
+
 export interface SessionLimits {
   /** Socket bytes unsent above which messages wait in the per-client queue. */
   maxBufferedBytes: number;
@@ -55,6 +61,7 @@ export class ClientSession {
   private coveredFrom = Number.POSITIVE_INFINITY;
   private lastSent = 0;
   private replays = 0;
+  private pendingResumes = 0;
   private pendingLive: LogEvent[] = [];
   private readonly queue: string[] = [];
   private drainWaiters: (() => void)[] = [];
@@ -95,8 +102,13 @@ export class ClientSession {
 
   /** Client → server `{type:'resume', lastSeq}`: replays what this connection has not covered yet. */
   resume(lastSeq: number): Promise<void> {
+    if (this.pendingResumes >= MAX_PENDING_RESUMES) {
+      this.sendControl({ type: 'error', message: `resume refused: ${this.pendingResumes} already in progress (at most ${MAX_PENDING_RESUMES}); wait for their events` });
+      return Promise.resolve();
+    }
+    this.pendingResumes++;
     this.replays++;
-    return this.enqueueResume(lastSeq);
+    return this.enqueueResume(lastSeq).finally(() => this.pendingResumes--);
   }
 
   /** Live event from the feed. */
