@@ -20,6 +20,10 @@ describe('rtspFrameCommand', () => {
     expect(valueOf(spec.inputOptions, '-timeout')).toBe('5000000');
   });
 
+  it('lets ffmpeg open TCP and TLS for the camera, nothing else', () => {
+    expect(valueOf(spec.inputOptions, '-protocol_whitelist')).toBe('tcp,tls');
+  });
+
   it('decodes with one thread and keeps stderr to the info level without stats', () => {
     expect(valueOf(spec.inputOptions, '-threads')).toBe('1');
     expect(valueOf(spec.inputOptions, '-filter_threads')).toBe('1');

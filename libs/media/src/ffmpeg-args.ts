@@ -38,6 +38,13 @@ export interface FfmpegCommandSpec {
 /** Pad colour 114 grey: what YOLOX was trained with, so the padding looks like nothing to the detector. */
 export const LETTERBOX_PAD_COLOR = '0x727272';
 
+/**
+ * The only protocols ffmpeg may open for a camera (`-protocol_whitelist`): RTSP over TCP runs on
+ * `tcp`, RTSPS on `tls`. URLs are checked when a camera is saved; this is the second line, so that no
+ * other way of reaching ffmpeg (a redirect, a crafted URL) can make it open a file, HTTP or UDP.
+ */
+export const RTSP_PROTOCOL_WHITELIST = 'tcp,tls';
+
 /** Bytes of one bgr24 frame of the given size. */
 export function frameByteLength(width: number, height: number): number {
   return width * height * 3;
@@ -94,6 +101,7 @@ export function rtspFrameCommand(o: RtspInputOptions): FfmpegCommandSpec {
     inputOptions: [
       ...commonInputOptions(),
       '-rtsp_transport', 'tcp',
+      '-protocol_whitelist', RTSP_PROTOCOL_WHITELIST,
       '-timeout', String(Math.round(o.ioTimeoutSeconds * 1_000_000)),
     ],
     outputOptions: outputOptions(o),

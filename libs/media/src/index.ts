@@ -8,6 +8,7 @@ export {
   outputTarget,
   LETTERBOX_PAD_COLOR,
   SOCKET_ACCEPT_TIMEOUT_MS,
+  RTSP_PROTOCOL_WHITELIST,
   type FrameOutput,
   type FrameOutputOptions,
   type RtspInputOptions,

@@ -16,6 +16,8 @@ describe('segmentRecorderArgs', () => {
     expect(valueOf(args, '-timeout')).toBe('5000000');
     expect(valueOf(args, '-i')).toBe('rtsp://u:p@10.0.0.7/main');
     expect(args.indexOf('-rtsp_transport')).toBeLessThan(args.indexOf('-i')); // input options
+    expect(valueOf(args, '-protocol_whitelist')).toBe('tcp,tls'); // TCP and TLS only, whatever the URL says
+    expect(args.indexOf('-protocol_whitelist')).toBeLessThan(args.indexOf('-i'));
   });
 
   it('copies the first video stream without decoding it', () => {

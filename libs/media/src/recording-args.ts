@@ -3,6 +3,8 @@
 // H.264 when the camera records another codec), and one keyframe decoded into a JPEG. Every flag is
 // asserted in recording-args.spec.ts.
 
+import { RTSP_PROTOCOL_WHITELIST } from './ffmpeg-args';
+
 export interface SegmentRecorderOptions {
   /** rtsp:// or rtsps:// URL, credentials included (redact before printing). */
   url: string;
@@ -39,6 +41,7 @@ export function segmentRecorderArgs(o: SegmentRecorderOptions): string[] {
     '-nostats',
     '-loglevel', 'verbose',
     '-rtsp_transport', 'tcp',
+    '-protocol_whitelist', RTSP_PROTOCOL_WHITELIST,
     '-timeout', String(Math.round(o.ioTimeoutSeconds * 1_000_000)),
     '-i', o.url,
     '-map', '0:v:0', // the picture only: audio would double the bytes and no rule uses it

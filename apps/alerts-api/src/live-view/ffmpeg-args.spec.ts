@@ -37,6 +37,8 @@ describe('frame grab arguments', () => {
     expect(argv[argv.indexOf('-rtsp_transport') + 1]).toBe('tcp');
     expect(argv[argv.indexOf('-timeout') + 1]).toBe('5000000');
     expect(argv.indexOf('-timeout')).toBeLessThan(input);
+    expect(argv[argv.indexOf('-protocol_whitelist') + 1]).toBe('tcp,tls');
+    expect(argv.indexOf('-protocol_whitelist')).toBeLessThan(input);
   });
 
   it('writes one PNG picture to stdout, at most 960 wide, never upscaled', () => {

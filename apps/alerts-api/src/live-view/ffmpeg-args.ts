@@ -1,6 +1,8 @@
 // Pure builders of the two ffmpeg command lines behind the console's camera pictures; every flag is
 // asserted in ffmpeg-args.spec.ts.
 
+import { RTSP_PROTOCOL_WHITELIST } from '@xl/media';
+
 export interface LiveEncodeOptions {
   width: number;
   frameRate: number;
@@ -51,6 +53,7 @@ export function frameGrabArgs(url: string, o: FrameGrabOptions): string[] {
     '-hide_banner',
     '-loglevel', 'error',
     '-rtsp_transport', 'tcp',
+    '-protocol_whitelist', RTSP_PROTOCOL_WHITELIST,
     '-timeout', String(Math.round(o.ioTimeoutSeconds * 1_000_000)), // µs; without it a stalled camera hangs ffmpeg
     '-i', url,
     '-an',
