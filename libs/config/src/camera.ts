@@ -93,7 +93,7 @@ export const cameraSchema = z
     id: idSchema.describe('camera id, unique in the system'),
     name: displayNameSchema.optional().describe('display name'),
     enabled: z.boolean().default(true).describe('disabled cameras are not ingested'),
-    url: rtspUrlSchema.describe('main stream RTSP URL (clips, high-resolution snapshots)'),
+    url: rtspUrlSchema.describe("main stream RTSP URL (clips, high-resolution snapshots); credentials as user:password@, a '#' or space in them written %23 / %20"),
     subUrl: rtspUrlSchema.optional().describe('sub stream RTSP URL; used for analysis when present'),
     regionId: idSchema.optional().describe('region (village/township/…) the camera belongs to'),
     fps: z.number().min(0.2).max(30).default(2).describe('analysis frames per second sampled from the stream'),

@@ -43,6 +43,15 @@ describe('hostile camera configuration', () => {
     expect(configErrorMessage({ id: 'c', url: 'http://admin:hunter2@10.0.0.1/' })).not.toContain('hunter2');
   });
 
+  it("refuses a '#' (a password typed raw: it would parse as host 'admin', port 123) and accepts it percent-encoded", () => {
+    const message = configErrorMessage({ id: 'c', url: 'rtsp://admin:123#abc@10.0.0.7/ch1' });
+    expect(message).toBe("invalid camera configuration: camera 'c', url: must not contain '#': write a '#' in a user name or password as %23");
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', subUrl: 'rtsp://h/sub#1' })).toMatch(/subUrl: must not contain '#'/);
+    expect(parseCamera({ id: 'c', url: 'rtsp://admin:123%23abc@10.0.0.7/ch1' }).url).toBe('rtsp://admin:123%23abc@10.0.0.7/ch1');
+    // A raw '@' is fine: the last one ends the user info, for the URL parser and for ffmpeg alike.
+    expect(parseCamera({ id: 'c', url: 'rtsp://admin:Abc@1234@10.0.0.7/ch1' }).url).toBe('rtsp://admin:Abc@1234@10.0.0.7/ch1');
+  });
+
   it('accepts RTSP cameras on private and loopback addresses (cameras live on private networks)', () => {
     for (const url of ['rtsp://192.168.1.64:554/Streaming/Channels/101', 'rtsp://admin:pw@10.20.0.5/main', 'rtsps://172.16.0.9/s', 'rtsp://127.0.0.1:8554/sim', 'rtsp://[fd00::5]/main']) {
       expect(parseCamera({ id: 'c', url }).url).toBe(url);

@@ -70,11 +70,15 @@ export function urlWithSchemes(schemes: readonly string[]) {
       }
       if (!allowed.includes(url.protocol)) ctx.addIssue({ code: 'custom', message: `must use ${listed}, got ${url.protocol}//` });
       if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'has no host' });
+      // A '#' starts a fragment, which no camera or webhook request carries; in practice it is a '#'
+      // typed into a password (`rtsp://admin:123#abc@10.0.0.7/…` parses as host "admin", port 123):
+      // ffmpeg cannot open it, and the password would not be recognised as one to hide.
+      if (value.includes('#')) ctx.addIssue({ code: 'custom', message: "must not contain '#': write a '#' in a user name or password as %23" });
     });
 }
 
 export const rtspUrlSchema = urlWithSchemes(['rtsp', 'rtsps']).describe(
-  'rtsp:// or rtsps:// URL; user:password@ inside it is stored but never shown or logged',
+  "rtsp:// or rtsps:// URL; user:password@ inside it is stored but never shown or logged (a '#' in them is written %23)",
 );
 
 export const timeOfDay = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM (00:00–24:00)');

@@ -20,6 +20,11 @@ describe('redactUrl', () => {
     expect(redactUrl('rtsp://admin:p@ss@host/x')).toBe('rtsp://***:***@host/x');
   });
 
+  it("hides a password holding an unescaped '#' (no camera URL has a fragment)", () => {
+    expect(redactUrl('rtsp://admin:123#abc@10.0.0.7/ch1')).toBe('rtsp://***:***@10.0.0.7/ch1');
+    expect(redactText("Input #0 from 'rtsp://admin:123#abc@10.0.0.7/ch1': 401")).toBe("Input #0 from 'rtsp://***:***@10.0.0.7/ch1': 401");
+  });
+
   it('hides secret query parameters (Dahua-style ?user=&password=)', () => {
     expect(redactUrl('rtsp://10.0.0.8/cam/realmonitor?channel=1&user=admin&password=hunter2&subtype=1')).toBe(
       'rtsp://10.0.0.8/cam/realmonitor?channel=1&user=***&password=***&subtype=1',

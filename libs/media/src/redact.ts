@@ -14,9 +14,9 @@ export function redactUrl(url: string): string {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
   if (!scheme) return redactQuery(url);
   const rest = url.slice(scheme[0].length);
-  // The user info ends at the last '@' before the query: an unescaped '@' or '/' in a password must
-  // not leave the tail of the password in the output.
-  const queryAt = rest.search(/[?#]/);
+  // The user info ends at the last '@' before the query: an unescaped '@', '/' or '#' in a password
+  // must not leave the tail of the password in the output (a camera URL has no fragment).
+  const queryAt = rest.indexOf('?');
   const beforeQuery = queryAt < 0 ? rest : rest.slice(0, queryAt);
   const at = beforeQuery.lastIndexOf('@');
   let authorityAndPath = rest;

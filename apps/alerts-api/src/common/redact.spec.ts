@@ -9,6 +9,11 @@ describe('camera URL redaction', () => {
     expect(redactUrl('not a url //user:pw@host/x')).toBe('not a url //***@host/x');
   });
 
+  it("masks a password holding an unescaped '#', which the URL parser would take for a port and a fragment", () => {
+    expect(redactUrl('rtsp://admin:123#abc@10.0.0.1/ch1')).toBe('rtsp://***@10.0.0.1/ch1');
+    expect(hasCredentials('rtsp://admin:123#abc@10.0.0.1/ch1')).toBe(true);
+  });
+
   it('tells whether a URL carries credentials', () => {
     expect(hasCredentials('rtsp://admin:x@h/')).toBe(true);
     expect(hasCredentials('rtsp://h/?pwd=1')).toBe(true);

@@ -6,13 +6,9 @@ const SECRET_PARAMS = /^(pass(word|wd)?|pwd|token|secret|key|auth|sig(nature)?)$
 
 /** The URL with its password (and secret-looking query parameters) replaced by ***; never throws. */
 export function redactUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    // Not parseable: hide anything between "//" and "@", which is where credentials would be.
-    return value.replace(/\/\/[^/@]*@/, `//${REDACTED}@`);
-  }
+  const url = parseCameraUrl(value);
+  // Not parseable: hide anything between "//" and "@", which is where credentials would be.
+  if (!url) return value.replace(/\/\/[^/@]*@/, `//${REDACTED}@`);
   if (url.password) url.password = REDACTED;
   for (const name of [...url.searchParams.keys()]) if (SECRET_PARAMS.test(name)) url.searchParams.set(name, REDACTED);
   return url.toString();
@@ -20,11 +16,22 @@ export function redactUrl(value: string): string {
 
 /** True when the URL carries a user name, a password or a secret query parameter. */
 export function hasCredentials(value: string): boolean {
+  const url = parseCameraUrl(value);
+  if (!url) return /\/\/[^/@]*@/.test(value);
+  return Boolean(url.username || url.password || [...url.searchParams.keys()].some((k) => SECRET_PARAMS.test(k)));
+}
+
+/**
+ * The URL as a camera means it, or null. A '#' makes it ambiguous: `rtsp://admin:123#abc@host/`
+ * parses as host "admin", port 123 and a fragment holding the rest of the password (new camera URLs
+ * with '#' are refused; this covers any stored before that).
+ */
+function parseCameraUrl(value: string): URL | null {
+  if (value.includes('#')) return null;
   try {
-    const url = new URL(value);
-    return Boolean(url.username || url.password || [...url.searchParams.keys()].some((k) => SECRET_PARAMS.test(k)));
+    return new URL(value);
   } catch {
-    return /\/\/[^/@]*@/.test(value);
+    return null;
   }
 }
 
