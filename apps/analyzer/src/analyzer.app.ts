@@ -3,7 +3,7 @@ import { Worker } from 'bullmq';
 import { FRAMES_QUEUE, type FrameJob } from '@xl/contracts';
 import { createPoolDetector, loadModel, type PoolDetector } from '@xl/detection';
 import { createLogger, registerDiskSpace, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
-import { CameraConfigStore, connectRedis, duplicateClient, FrameDownloader, FrameStore, HotMarks, InflightGate, isCluster, redisRetryStrategy, startRedisClock } from '@xl/queue';
+import { AnalysisMarks, CameraConfigStore, connectRedis, duplicateClient, FrameDownloader, FrameStore, HotMarks, InflightGate, isCluster, redisRetryStrategy, startRedisClock } from '@xl/queue';
 import { FrameJobProcessor } from './frame-job.processor';
 import { AnalyzerMetrics } from './metrics';
 import { FrameAnalyzer } from './pipeline/frame-analyzer';
@@ -65,6 +65,7 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
     alerts,
     new SnapshotRepository(path.resolve(settings.SNAPSHOT_DIR)),
     new LatestPictureRepository(data, settings.KEY_PREFIX),
+    new AnalysisMarks(data, { keyPrefix: settings.KEY_PREFIX }),
     metrics,
     log,
     { maxFrameAgeMs: settings.MAX_FRAME_AGE_MS, hotTtlMs: settings.HOT_TTL_MS, maxStateGapMs: settings.STATE_MAX_GAP_MS, pictureIntervalMs: settings.PICTURE_INTERVAL_MS, pictureTtlMs: settings.PICTURE_TTL_MS },

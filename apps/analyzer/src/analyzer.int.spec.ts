@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import sharp from 'sharp';
 import { Redis } from 'ioredis';
-import { ALERTS_QUEUE, FRAMES_QUEUE, redisKeys, type AlertEvent, type FrameJob } from '@xl/contracts';
+import { ALERTS_QUEUE, ANALYSED_AT_HASH, FRAMES_QUEUE, redisKeys, type AlertEvent, type FrameJob } from '@xl/contracts';
 import { repoRoot, sharedPath, testRedisUrl, uniquePrefix } from '@xl/testing';
 import { computeLetterbox, pictureRows } from '@xl/vision';
 import { readClipFrames } from './replay/file-frame-source';
@@ -68,6 +68,7 @@ maybe('analyzer worker pool (real Redis, BullMQ, detector)', () => {
     await frames.obliterate({ force: true }).catch(() => undefined);
     await alerts.obliterate({ force: true }).catch(() => undefined);
     await redis.del(redisKeys.analyzerState(cameraId), redisKeys.inflight(cameraId), redisKeys.hot(cameraId), redisKeys.latestFrame(cameraId));
+    await redis.hdel(ANALYSED_AT_HASH, cameraId);
     await frames.close();
     await alerts.close();
     redis.disconnect();
@@ -139,6 +140,11 @@ maybe('analyzer worker pool (real Redis, BullMQ, detector)', () => {
     const ttl = await redis.pttl(redisKeys.latestFrame(cameraId));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(20_000);
+    // When the camera was last analysed, for the API's watch on analysis: the capture time of one of
+    // the last frames (marked every 5 s of capture time; frames were sent up to 21 s).
+    const analysedAt = Number(await redis.hget(ANALYSED_AT_HASH, cameraId));
+    expect(analysedAt - base).toBeGreaterThanOrEqual(15_000);
+    expect(analysedAt - base).toBeLessThanOrEqual(21_000);
   });
 
   it('releases the gate when a frame is missing and when processing fails', async () => {

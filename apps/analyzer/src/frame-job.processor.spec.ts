@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { AlertEvent, FrameJob } from '@xl/contracts';
 import { parseCamera } from '@xl/config';
 import type { RuleEvent } from '@xl/rules';
-import { FrameJobProcessor } from './frame-job.processor';
+import { ANALYSED_MARK_INTERVAL_MS, FrameJobProcessor } from './frame-job.processor';
 import { AnalyzerMetrics } from './metrics';
 import { CameraRuntime } from './pipeline/camera-runtime';
 import type { AnalysisResult, AnalysisState, FrameAnalyzer } from './pipeline/frame-analyzer';
@@ -66,6 +66,7 @@ function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null
   const alerts = { emit: jest.fn(async (e: AlertEvent) => (calls.push('emit'), emitted.push(e), undefined)) };
   const snapshots = { save: jest.fn(async () => 'pond/2027-01-15/a1.jpg') };
   const pictures = { put: jest.fn(async (_camera: string, _jpeg: Buffer, _ttlMs: number) => undefined) };
+  const analysed = { mark: jest.fn(async (_camera: string, _capturedAt: number) => undefined) };
   const metrics = new AnalyzerMetrics();
   const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() } as never;
   const runtime = new CameraRuntime(camera);
@@ -79,12 +80,13 @@ function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null
     alerts,
     snapshots,
     pictures,
+    analysed,
     metrics,
     log,
     { maxFrameAgeMs: 3000, hotTtlMs: 5000, maxStateGapMs: 60_000, pictureIntervalMs, pictureTtlMs: 20_000 },
     () => NOW,
   );
-  return { processor, analyzer, frames, gate, hot, states, alerts, emitted, snapshots, pictures, metrics, calls };
+  return { processor, analyzer, frames, gate, hot, states, alerts, emitted, snapshots, pictures, analysed, metrics, calls };
 }
 
 describe('FrameJobProcessor', () => {
@@ -189,5 +191,28 @@ describe('FrameJobProcessor', () => {
     s.pictures.put.mockRejectedValueOnce(new Error('OOM command not allowed'));
     expect(await s.processor.process(job())).toBe('analysed');
     expect((await s.metrics.pictures.get()).values).toEqual([expect.objectContaining({ labels: { result: 'failed' }, value: 1 })]);
+  });
+
+  it('marks the camera analysed with the capture time, at most once per interval, and never for a frame it did not analyse', async () => {
+    const s = setup();
+    const t0 = NOW - 2900;
+    await s.processor.process(job({ seq: 1, capturedAt: t0 }));
+    await s.processor.process(job({ seq: 2, capturedAt: t0 + ANALYSED_MARK_INTERVAL_MS - 1 }));
+    await s.processor.process(job({ seq: 3, capturedAt: t0 + ANALYSED_MARK_INTERVAL_MS }));
+    expect(s.analysed.mark.mock.calls).toEqual([
+      ['pond', t0],
+      ['pond', t0 + ANALYSED_MARK_INTERVAL_MS],
+    ]);
+    const stale = setup();
+    await stale.processor.process(job({ capturedAt: NOW - 5000 }));
+    expect(stale.analysed.mark).not.toHaveBeenCalled();
+  });
+
+  it('analyses the frame when the mark cannot be stored, and tries again with the next frame', async () => {
+    const s = setup();
+    s.analysed.mark.mockRejectedValueOnce(new Error('READONLY You can\'t write against a read only replica'));
+    expect(await s.processor.process(job({ seq: 1, capturedAt: NOW - 300 }))).toBe('analysed');
+    expect(await s.processor.process(job({ seq: 2, capturedAt: NOW - 200 }))).toBe('analysed');
+    expect(s.analysed.mark).toHaveBeenCalledTimes(2);
   });
 });

@@ -44,6 +44,17 @@ export interface PicturePort {
   put(cameraId: string, jpeg: Buffer, ttlMs: number): Promise<void>;
 }
 
+/** When a camera's frames were last analysed (AnalysisMarks of @xl/queue), for alerts-api's watch on analysis itself. */
+export interface AnalysedPort {
+  mark(cameraId: string, capturedAt: number): Promise<void>;
+}
+
+/**
+ * A camera's analysed mark is refreshed at most this often (capture time): alerts-api calls a camera
+ * unanalysed only after a minute, and ingest's heartbeat frames keep even a still camera analysed.
+ */
+export const ANALYSED_MARK_INTERVAL_MS = 5000;
+
 export interface CameraDirectory {
   runtime(cameraId: string): CameraRuntime | undefined;
 }
@@ -69,6 +80,7 @@ export type FrameOutcome = 'analysed' | 'stale' | 'missing' | 'unknown_camera' |
 export class FrameJobProcessor {
   private readonly hotMarkedAt = new Map<string, number>();
   private readonly pictureAt = new Map<string, number>();
+  private readonly analysedMarkedAt = new Map<string, number>();
   /** Full-size frame buffers the stored picture rows are expanded into (padding restored). */
   private readonly framePool = new FramePool();
 
@@ -82,6 +94,7 @@ export class FrameJobProcessor {
     private readonly alerts: AlertPort,
     private readonly snapshots: SnapshotPort,
     private readonly pictures: PicturePort,
+    private readonly analysed: AnalysedPort,
     private readonly metrics: AnalyzerMetrics,
     private readonly log: Logger,
     private readonly options: FrameJobProcessorOptions,
@@ -161,7 +174,12 @@ export class FrameJobProcessor {
     // The gate is released in the same tick as the state is saved: both go out on the data connection
     // in one auto-pipelined write (one socket write a frame fewer, ~0.3 ms here), and Redis applies the
     // save first, so the camera's next frame, admitted by the release, reads this state.
-    const [stored] = await Promise.all([this.states.save(job.cameraId, result.state), result.live ? this.markHot(job.cameraId) : undefined, releaseGate()]);
+    const [stored] = await Promise.all([
+      this.states.save(job.cameraId, result.state),
+      result.live ? this.markHot(job.cameraId) : undefined,
+      releaseGate(),
+      this.markAnalysed(job.cameraId, job.capturedAt),
+    ]);
     if (!stored) return 'out_of_order';
     this.metrics.frameAge.observe((this.now() - job.capturedAt) / 1000);
     // After the gate's release: the camera's next frame need not wait for the JPEG.
@@ -194,6 +212,18 @@ export class FrameJobProcessor {
     if (now - (this.hotMarkedAt.get(cameraId) ?? -Infinity) < ttl / 3) return;
     this.hotMarkedAt.set(cameraId, now);
     await this.hot.mark(cameraId, ttl);
+  }
+
+  /** Rides the state save's write; a failure is logged, never the frame's (the API then reports the camera unanalysed). */
+  private async markAnalysed(cameraId: string, capturedAt: number): Promise<void> {
+    if (capturedAt - (this.analysedMarkedAt.get(cameraId) ?? -Infinity) < ANALYSED_MARK_INTERVAL_MS) return;
+    this.analysedMarkedAt.set(cameraId, capturedAt);
+    try {
+      await this.analysed.mark(cameraId, capturedAt);
+    } catch (err) {
+      this.analysedMarkedAt.delete(cameraId);
+      this.log.warn({ camera: cameraId, err: (err as Error).message }, 'analysed mark not stored');
+    }
   }
 
   /** A snapshot failure never blocks the alert: it goes out without one, and the error is counted. */

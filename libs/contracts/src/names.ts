@@ -13,6 +13,12 @@ export const CAMERA_STATUS_STREAM = 'xl:camera-status';
  * which a Redis Cluster allows only inside one slot.
  */
 export const CAMERA_CONFIG_HASH = 'xl:{config}:cameras';
+/**
+ * Redis hash cameraId → capture time (epoch ms) of the camera's last analysed frame, written by the
+ * analyzer every few seconds per camera and read by alerts-api: a camera that is online but no longer
+ * analysed (analyzers down or stuck) raises no alert at all, so it must be seen some other way.
+ */
+export const ANALYSED_AT_HASH = 'xl:analysed-at';
 /** Pub/sub channel announcing configuration changes; the message is a ConfigChangedMessage. */
 export const CAMERA_CONFIG_CHANNEL = 'xl:config:changed';
 
