@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ApiKeysController, ApiKeysService } from './api-keys/api-keys.controller';
+import { AnalysisMarksRepository } from './cameras/analysis-marks.repository';
 import { CamerasController } from './cameras/cameras.controller';
 import { CamerasService } from './cameras/cameras.service';
 import { ConfigPublisher } from './config-publish/config-publisher';
@@ -11,7 +12,7 @@ import { UsersService } from './users/users.service';
 /** Regions, cameras (+ zones/rules, published to the workers), users and API keys. */
 @Module({
   controllers: [RegionsController, CamerasController, UsersController, ApiKeysController],
-  providers: [RegionsService, CamerasService, ConfigPublisher, UsersService, ApiKeysService],
+  providers: [RegionsService, CamerasService, AnalysisMarksRepository, ConfigPublisher, UsersService, ApiKeysService],
   exports: [ConfigPublisher, RegionsService, CamerasService, UsersService],
 })
 export class AdminModule {}

@@ -50,6 +50,13 @@ export const settingsEnvSchema = z.object({
   SLA_WARNING_SECONDS: seconds(900, 86400, 'acknowledgement SLA of warning alerts'),
   SLA_INFO_SECONDS: seconds(0, 86400, 'acknowledgement SLA of info alerts (default: never escalate)'),
   CAMERA_OFFLINE_ALERT_SECONDS: seconds(60, 86400, 'a camera offline this long raises a camera_offline alert'),
+  ANALYSIS_STALE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(15)
+    .max(3600)
+    .default(60)
+    .describe('an online camera whose frames have not been analysed for this long is reported unanalysed (GET /cameras/unanalysed, the console banner): its alerts cannot fire'),
   TIMER_SWEEP_SECONDS: z.coerce
     .number()
     .min(0.1)
@@ -90,6 +97,7 @@ export interface Settings {
   /** Seconds per severity; 0 disables escalation for that severity. */
   slaSeconds: Record<Severity, number>;
   cameraOfflineAlertSeconds: number;
+  analysisStaleSeconds: number;
   timerSweepSeconds: number;
   loginMaxFailures: number;
   loginWindowSeconds: number;
@@ -136,6 +144,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     snapshotDir: e.SNAPSHOT_DIR,
     slaSeconds: { critical: e.SLA_CRITICAL_SECONDS, major: e.SLA_MAJOR_SECONDS, warning: e.SLA_WARNING_SECONDS, info: e.SLA_INFO_SECONDS },
     cameraOfflineAlertSeconds: e.CAMERA_OFFLINE_ALERT_SECONDS,
+    analysisStaleSeconds: e.ANALYSIS_STALE_SECONDS,
     timerSweepSeconds: e.TIMER_SWEEP_SECONDS,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,

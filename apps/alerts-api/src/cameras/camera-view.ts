@@ -4,8 +4,17 @@ import { hasCredentials, redactUrl } from '../common/redact';
 import type { CameraRecord } from './cameras.repository';
 import type { MaintenanceWindow } from './maintenance.repository';
 
+export interface CameraAnalysis {
+  /** Capture time (epoch ms) of its last analysed frame; null when none is known. */
+  analysedAt: number | null;
+  /** Set while it is online but its frames have not been analysed for ANALYSIS_STALE_SECONDS. */
+  unanalysedSince: number | null;
+}
+
+const NO_ANALYSIS: CameraAnalysis = { analysedAt: null, unanalysedSince: null };
+
 /** A camera as the API returns it: URLs redacted, credentials reduced to a flag. */
-export function cameraView(record: CameraRecord, status: CameraStatusRecord | undefined, maintenance?: MaintenanceWindow) {
+export function cameraView(record: CameraRecord, status: CameraStatusRecord | undefined, maintenance?: MaintenanceWindow, analysis: CameraAnalysis = NO_ANALYSIS) {
   const c: CameraConfig = record.config;
   return {
     id: c.id,
@@ -30,6 +39,8 @@ export function cameraView(record: CameraRecord, status: CameraStatusRecord | un
     status: status
       ? { status: status.status, reason: status.reason, detail: status.detail, since: status.since, offlineSince: status.offlineSince }
       : null,
+    /** When its frames were last analysed, and since when an online camera has gone unanalysed (its rules cannot fire). */
+    analysis,
     /** The maintenance window in force: health alerts held back until `until`. */
     maintenance: maintenance ? { until: maintenance.until, note: maintenance.note, setBy: maintenance.setBy } : null,
     createdAt: record.createdAt,

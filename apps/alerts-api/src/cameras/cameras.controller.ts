@@ -20,6 +20,12 @@ export class CamerasController {
     return this.cameras.list(principal, query);
   }
 
+  /** Online cameras in the caller's scope whose frames are not being analysed: their alerts cannot fire. */
+  @Get('unanalysed')
+  unanalysed(@CurrentPrincipal() principal: Principal) {
+    return this.cameras.unanalysed(principal);
+  }
+
   @Get(':id')
   get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     return this.cameras.get(principal, id);

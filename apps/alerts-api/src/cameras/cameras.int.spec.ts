@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { cameraSchema } from '@xl/config';
-import { CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
+import { ANALYSED_AT_HASH, CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
 import { CameraStatusService } from '../camera-status/camera-status.service';
 import { ConfigPublisher } from '../config-publish/config-publisher';
 import { eventually, startTestApp, type TestApp } from '../testing/test-app';
@@ -213,6 +213,38 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
       expect({ status: res.status, field: String(res.body.message).startsWith(field) }).toEqual({ status: 400, field: true });
     }
     await call(t.http.delete('/cameras/cam_pct').set(admin));
+  });
+
+  it('reports online cameras whose frames are not being analysed, in the caller scope', async () => {
+    const statuses = t.app.get(CameraStatusService);
+    const marks = `${t.settings.redisKeyPrefix}${ANALYSED_AT_HASH}`;
+    const now = Date.now();
+    for (const id of ['cam-stale', 'cam-fine']) {
+      await call(t.http.post('/cameras').set(admin).send({ id, url: 'rtsp://10.0.0.8/x', regionId: 'vil-a1a' })).then((r) => expect(r.status).toBe(201));
+    }
+    // Online for ten minutes each: cam-a2 last analysed 5 min ago, cam-stale never, cam-fine 2 s ago.
+    for (const id of ['cam-a2', 'cam-stale', 'cam-fine']) await statuses.handle({ cameraId: id, status: 'online', at: now - 600_000, ingestId: 'i1' });
+    await t.redis.hset(marks, 'cam-a2', String(now - 300_000), 'cam-fine', String(now - 2000));
+    const unanalysed = async (user: string) => {
+      const res = await call(t.http.get('/cameras/unanalysed').set({ Authorization: `Bearer ${await t.token(user)}` }));
+      expect(res.status).toBe(200);
+      expect(res.body.staleAfterSeconds).toBe(60);
+      return (res.body.items as Array<{ id: string; analysis: { analysedAt: number | null; unanalysedSince: number } }>).map((c) => [c.id, c.analysis.analysedAt, c.analysis.unanalysedSince]);
+    };
+    expect(await unanalysed('admin')).toEqual([
+      ['cam-a2', now - 300_000, now - 300_000],
+      ['cam-stale', null, now - 600_000],
+    ]);
+    expect(await unanalysed('school-a')).toEqual([]); // its own waters only (cam-a, online for seconds)
+    // The camera itself says so too.
+    const one = await call(t.http.get('/cameras/cam-fine').set(admin));
+    expect(one.body.analysis).toEqual({ analysedAt: now - 2000, unanalysedSince: null });
+    // A camera id that would hide the route is refused; a deleted camera's mark goes with it.
+    const reserved = await call(t.http.post('/cameras').set(admin).send({ id: 'unanalysed', url: 'rtsp://10.0.0.8/x' }));
+    expect([reserved.status, reserved.body.message]).toEqual([400, "body.id: 'unanalysed' is reserved (GET /cameras/unanalysed); choose another id (reserved)"]);
+    for (const id of ['cam-stale', 'cam-fine']) expect((await call(t.http.delete(`/cameras/${id}`).set(admin))).status).toBe(204);
+    expect(await t.redis.hget(marks, 'cam-fine')).toBeNull();
+    await t.redis.hdel(marks, 'cam-a2');
   });
 
   it('never wrote a camera password into a response or a log line', () => {

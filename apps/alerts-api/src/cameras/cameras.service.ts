@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { z } from 'zod';
 import { type CameraConfig, cameraSchema, idSchema, lineSchema, ruleSchema, zoneSchema } from '@xl/config';
 import { ScopeService } from '../auth/scope.service';
@@ -8,10 +8,16 @@ import { restoreRedacted } from '../common/redact';
 import { toIssues, validationError } from '../common/zod-pipe';
 import { ConfigPublisher } from '../config-publish/config-publisher';
 import { RegionsRepository } from '../regions/regions.repository';
+import { SETTINGS, type Settings } from '../settings';
 import type { Principal } from '../shared/principal';
+import { unanalysedSince } from './analysis-health';
+import { AnalysisMarksRepository } from './analysis-marks.repository';
 import { type CameraView, cameraView } from './camera-view';
-import { CamerasRepository } from './cameras.repository';
+import { type CameraRecord, CamerasRepository } from './cameras.repository';
 import { MaintenanceRepository } from './maintenance.repository';
+
+/** Ids that name routes under /cameras rather than a camera. */
+const RESERVED_CAMERA_IDS = new Set(['unanalysed']);
 
 /** PATCH body: any camera field but the id; the merged camera is validated by cameraSchema. */
 export const cameraPatchSchema = z
@@ -42,24 +48,49 @@ export class CamerasService {
     private readonly maintenance: MaintenanceRepository,
     private readonly scope: ScopeService,
     private readonly publisher: ConfigPublisher,
+    private readonly analysisMarks: AnalysisMarksRepository,
     private readonly clock: Clock,
+    @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
+
+  /** Records as the API returns them: with status, maintenance and analysis, read for all at once. */
+  private async views(records: CameraRecord[]): Promise<CameraView[]> {
+    const ids = records.map((r) => r.config.id);
+    const now = this.clock.now();
+    const [statuses, windows, marks] = await Promise.all([this.statuses.many(ids), this.maintenance.activeOf(ids, now), this.analysisMarks.many(ids)]);
+    const staleMs = this.settings.analysisStaleSeconds * 1000;
+    return records.map((r) => {
+      const id = r.config.id;
+      const facts = { enabled: r.config.enabled, status: statuses.get(id), maintenance: windows.get(id), analysedAt: marks.get(id) ?? null };
+      return cameraView(r, facts.status, facts.maintenance, { analysedAt: facts.analysedAt, unanalysedSince: unanalysedSince(facts, now, staleMs) });
+    });
+  }
 
   /** A page of the cameras in the caller's scope (all of them without `limit`), with the number that match. */
   async list(principal: Principal, q: Partial<CameraListQuery> = {}): Promise<{ items: CameraView[]; total: number }> {
     const filter = { regionRoot: q.region, search: q.q, status: q.status, limit: q.limit, offset: q.offset };
     const { records, total } = await this.cameras.page(this.scope.filterFor(principal), filter);
-    const ids = records.map((r) => r.config.id);
-    const [statuses, windows] = await Promise.all([this.statuses.many(ids), this.maintenance.activeOf(ids, this.clock.now())]);
-    return { items: records.map((r) => cameraView(r, statuses.get(r.config.id), windows.get(r.config.id))), total };
+    return { items: await this.views(records), total };
   }
 
   async get(principal: Principal, id: string): Promise<CameraView> {
-    const record = await this.visible(principal, id);
-    return cameraView(record, await this.statuses.get(id), await this.maintenance.activeAt(id, this.clock.now()));
+    const [view] = await this.views([await this.visible(principal, id)]);
+    return view;
+  }
+
+  /**
+   * The cameras in the caller's scope that are online but whose frames nobody has analysed for
+   * ANALYSIS_STALE_SECONDS (analyzers down, stuck or unable to read the frames): none of their rules
+   * can fire. Every screen of the console polls this; a school sees only its own waters.
+   */
+  async unanalysed(principal: Principal): Promise<{ items: CameraView[]; staleAfterSeconds: number }> {
+    const { records } = await this.cameras.page(this.scope.filterFor(principal), { status: 'online' });
+    const views = await this.views(records);
+    return { items: views.filter((v) => v.analysis.unanalysedSince !== null), staleAfterSeconds: this.settings.analysisStaleSeconds };
   }
 
   async create(principal: Principal, config: CameraConfig): Promise<CameraView> {
+    if (RESERVED_CAMERA_IDS.has(config.id)) throw validationError('body', [{ field: 'id', rule: 'reserved', message: `'${config.id}' is reserved (GET /cameras/${config.id}); choose another id` }]);
     if (await this.cameras.get(config.id)) throw new ConflictException(`camera '${config.id}' already exists`);
     await this.checkRegion(principal, config.regionId);
     await this.cameras.insert(config, this.clock.now());
@@ -114,6 +145,7 @@ export class CamerasService {
     await this.cameras.delete(id);
     await this.statuses.delete(id);
     await this.maintenance.delete(id);
+    await this.analysisMarks.forget(id);
     await this.publish(id);
   }
 

@@ -175,6 +175,7 @@ const CASES: Case[] = [
     run: async ({ t, auth, fresh }, s) => t.http.post(`/alerts/${enc(await fresh.alert(s))}/seen`).set(auth).send({}),
   },
   { route: 'GET /cameras', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/cameras').set(auth) },
+  { route: 'GET /cameras/unanalysed', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/cameras/unanalysed').set(auth) },
   { route: 'GET /cameras/:id', roles: ALL, ok: 200, run: ({ t, auth }, s) => t.http.get(`/cameras/${CAMERA[s]}`).set(auth) },
   { route: 'GET /cameras/:id/zones', roles: ALL, ok: 200, run: ({ t, auth }, s) => t.http.get(`/cameras/${CAMERA[s]}/zones`).set(auth) },
   { route: 'GET /cameras/:id/rules', roles: ALL, ok: 200, run: ({ t, auth }, s) => t.http.get(`/cameras/${CAMERA[s]}/rules`).set(auth) },
