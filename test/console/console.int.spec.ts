@@ -8,7 +8,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ALERTS_QUEUE, EVIDENCE_RESULTS_STREAM, type AlertEvent, type ClipResult } from '@xl/contracts';
+import { ALERTS_QUEUE, ANALYSED_AT_HASH, EVIDENCE_RESULTS_STREAM, type AlertEvent, type ClipResult } from '@xl/contracts';
 import { CameraConfigStore, CameraStatusStream } from '@xl/queue';
 import { TestReceiver } from '../../apps/alerts-api/src/outbound/testing/http-receiver';
 import { CameraSimulator, childrenNamed, describeWithShared, freePort, isAlive, repoRoot, requireShared, startService, testRedisUrl, uniquePrefix, waitForHttp, type ServiceProcess } from '@xl/testing';
@@ -767,5 +767,46 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.getByTestId('lang').selectOption('zh-CN');
     expect(await page.getByTestId('nav-cameras').textContent()).toBe('视频墙');
     await page.close();
+  });
+
+  it('says across every screen which cameras deliver pictures that nobody analyses, to whoever watches them', async () => {
+    const admin = await tokenOf('admin', ADMIN_PASSWORD);
+    await rest('POST', '/cameras', admin, { id: 'canal', name: 'Canal lock', url: 'rtsp://127.0.0.1:9/canal', regionId: 'vil-b' });
+    // Both online for ten minutes by ingest's word; the analyzer last marked the pond an hour ago and
+    // the canal never (analyzers down).
+    const statuses = new CameraStatusStream(redis, { keyPrefix: `${prefix}:` });
+    const now = Date.now();
+    for (const cameraId of ['pond', 'canal']) await statuses.publish({ cameraId, status: 'online', at: now - 600_000, ingestId: 'test' });
+    const marks = `${prefix}:${ANALYSED_AT_HASH}`;
+    await redis.hset(marks, 'pond', String(now - 3_600_000));
+    for (let i = 0; i < 50 && (await rest('GET', '/cameras/unanalysed', admin)).items.length !== 2; i++) await new Promise((r) => setTimeout(r, 100));
+
+    const op = await openAs('op', 'op-password-1');
+    await op.getByTestId('unanalysed-banner').waitFor({ timeout: 5000 });
+    const opText = await op.getByTestId('unanalysed-banner').textContent();
+    expect(opText).toContain('2 个摄像头');
+    expect(opText).toContain('Canal lock、North pond'); // by id
+    expect(opText).toContain('预警（包括溺水）无法触发');
+    await op.getByTestId('nav-cameras').click();
+    await op.getByTestId('wall-search').fill('canal');
+    const tile = op.locator('[data-testid="camera-tile"][data-camera-id="canal"]');
+    await tile.waitFor({ timeout: 5000 });
+    expect(await tile.getAttribute('data-condition')).toBe('unanalysed');
+    expect(await tile.getByTestId('camera-status').textContent()).toBe('未分析');
+    await shot(op, 'unanalysed-banner');
+
+    // A school hears of its own waters only.
+    const school = await openAs('school-a', 'school-password-1');
+    await school.getByTestId('unanalysed-banner').waitFor({ timeout: 5000 });
+    const schoolText = await school.getByTestId('unanalysed-banner').textContent();
+    expect(schoolText).toContain('1 个摄像头');
+    expect(schoolText).toContain('North pond');
+    expect(schoolText).not.toContain('Canal');
+    // Analysed again: the banner goes at the next poll.
+    await redis.hset(marks, 'pond', String(Date.now()));
+    await school.getByTestId('unanalysed-banner').waitFor({ state: 'detached', timeout: 20_000 });
+    await school.close();
+    await op.close();
+    await rest('DELETE', '/cameras/canal', admin);
   });
 });

@@ -135,6 +135,10 @@ export class Api {
   cameras(q: CameraQuery = {}): Promise<{ items: Camera[]; total: number }> {
     return this.request('GET', `/cameras?${queryString(q)}`);
   }
+  /** Online cameras in scope whose frames nobody analyses: their alerts cannot fire. */
+  unanalysedCameras(): Promise<{ items: Camera[]; staleAfterSeconds: number }> {
+    return this.request('GET', '/cameras/unanalysed');
+  }
   camera(id: string): Promise<Camera> {
     return this.request('GET', `/cameras/${encodeURIComponent(id)}`);
   }

@@ -13,6 +13,7 @@ import { OfflineBanner } from './screens/offline-banner';
 import { PasswordChange } from './screens/password-change';
 import { ReportsScreen } from './screens/reports';
 import { SoundBanner } from './screens/sound-banner';
+import { UnanalysedBanner } from './screens/unanalysed-banner';
 import { AlarmTest, SchoolAlarm } from './screens/school-alarm';
 import { ZoneEditorScreen } from './screens/zone-editor';
 import { useSessionRenewal } from './use-session-renewal';
@@ -127,6 +128,7 @@ function Console({ session, lang, route, setRoute, login, logout, expire, langua
         </button>
       </header>
       <OfflineBanner />
+      <UnanalysedBanner />
       <SoundBanner />
       <main>
         {screen === 'alerts' && args[0] ? (

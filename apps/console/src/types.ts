@@ -148,6 +148,8 @@ export interface Camera {
   status: CameraStatus | null;
   /** A maintenance window in force: the camera's health alerts are held back until `until`. */
   maintenance: { until: number; note: string | null; setBy: string } | null;
+  /** When its frames were last analysed; `unanalysedSince` is set while it is online but nobody analyses them. */
+  analysis: { analysedAt: number | null; unanalysedSince: number | null };
 }
 
 /** A message of the /ws push (docs/realtime.md). */

@@ -1,5 +1,5 @@
 import type { CameraStatusRecord } from '../camera-status/camera-status.repository';
-import { unanalysedSince, type AnalysisFacts } from './analysis-health';
+import { staleAfterMs, unanalysedSince, type AnalysisFacts } from './analysis-health';
 
 const NOW = Date.parse('2026-12-01T08:00:00Z');
 const MIN = 60_000;
@@ -22,5 +22,13 @@ describe('unanalysedSince', () => {
     ['maintenance over', facts({ analysedAt: null, maintenance: { cameraId: 'pond', until: NOW - 1, note: null, setBy: 'op', setAt: NOW - MIN } }), NOW - 60 * MIN],
   ])('%s', (_name, input, expected) => {
     expect(unanalysedSince(input, NOW, MIN)).toBe(expected);
+  });
+});
+
+describe('staleAfterMs', () => {
+  it('waits out two heartbeats of a camera whose still picture is published rarely', () => {
+    expect(staleAfterMs(60, 5)).toBe(60_000);
+    expect(staleAfterMs(60, 120)).toBe(245_000);
+    expect(staleAfterMs(15, 0.5)).toBe(15_000);
   });
 });

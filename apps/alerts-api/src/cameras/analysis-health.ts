@@ -22,3 +22,12 @@ export function unanalysedSince(c: AnalysisFacts, now: number, staleMs: number):
   const since = Math.max(c.status.since, c.analysedAt ?? Number.NEGATIVE_INFINITY);
   return now - since > staleMs ? since : null;
 }
+
+/**
+ * How long a camera may go without an analysed frame: ANALYSIS_STALE_SECONDS, or longer for a camera
+ * whose motion gate lets a still picture through only every `heartbeatSeconds` (two heartbeats and
+ * the analyzer's 5 s marking interval), so a quiet camera is never reported for being quiet.
+ */
+export function staleAfterMs(staleSeconds: number, heartbeatSeconds: number): number {
+  return Math.max(staleSeconds, 2 * heartbeatSeconds + 5) * 1000;
+}

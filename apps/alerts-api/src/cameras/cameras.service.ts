@@ -10,7 +10,7 @@ import { ConfigPublisher } from '../config-publish/config-publisher';
 import { RegionsRepository } from '../regions/regions.repository';
 import { SETTINGS, type Settings } from '../settings';
 import type { Principal } from '../shared/principal';
-import { unanalysedSince } from './analysis-health';
+import { staleAfterMs, unanalysedSince } from './analysis-health';
 import { AnalysisMarksRepository } from './analysis-marks.repository';
 import { type CameraView, cameraView } from './camera-view';
 import { type CameraRecord, CamerasRepository } from './cameras.repository';
@@ -58,10 +58,10 @@ export class CamerasService {
     const ids = records.map((r) => r.config.id);
     const now = this.clock.now();
     const [statuses, windows, marks] = await Promise.all([this.statuses.many(ids), this.maintenance.activeOf(ids, now), this.analysisMarks.many(ids)]);
-    const staleMs = this.settings.analysisStaleSeconds * 1000;
     return records.map((r) => {
       const id = r.config.id;
       const facts = { enabled: r.config.enabled, status: statuses.get(id), maintenance: windows.get(id), analysedAt: marks.get(id) ?? null };
+      const staleMs = staleAfterMs(this.settings.analysisStaleSeconds, r.config.motion.heartbeatSeconds);
       return cameraView(r, facts.status, facts.maintenance, { analysedAt: facts.analysedAt, unanalysedSince: unanalysedSince(facts, now, staleMs) });
     });
   }

@@ -11,8 +11,10 @@ import { PicturePlaceholder } from './picture-placeholder';
 const FRAME_REFRESH_MS = 10_000;
 
 /** What the wall shows for a camera: offline (with the ingest's reason), or frozen / covered / moved from open alerts. */
-export function cameraCondition(camera: Camera, alerts: Iterable<Alert>): { key: 'online' | 'offline' | 'frozen' | 'covered' | 'moved' | 'unknown'; reason?: string } {
+export function cameraCondition(camera: Camera, alerts: Iterable<Alert>): { key: 'online' | 'offline' | 'unanalysed' | 'frozen' | 'covered' | 'moved' | 'unknown'; reason?: string } {
   if (camera.status?.status === 'offline') return { key: 'offline', reason: camera.status.reason ?? undefined };
+  // Delivering pictures that nobody analyses: it looks fine and raises nothing.
+  if (camera.analysis?.unanalysedSince != null) return { key: 'unanalysed' };
   for (const a of alerts) {
     if (a.cameraId !== camera.id || a.state === 'resolved') continue;
     if (a.rule === 'camera_frozen') return { key: 'frozen' };
