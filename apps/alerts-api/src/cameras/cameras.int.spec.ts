@@ -236,6 +236,7 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
       ['cam-stale', null, now - 600_000],
     ]);
     expect(await unanalysed('school-a')).toEqual([]); // its own waters only (cam-a, online for seconds)
+    expect((await call(t.http.get('/metrics'))).text).toMatch(/^xl_cameras_unanalysed 2$/m); // all scopes, for Prometheus
     // The camera itself says so too.
     const one = await call(t.http.get('/cameras/cam-fine').set(admin));
     expect(one.body.analysis).toEqual({ analysedAt: now - 2000, unanalysedSince: null });

@@ -1,7 +1,7 @@
 import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { z } from 'zod';
 import { type CameraConfig, cameraSchema, idSchema, lineSchema, ruleSchema, zoneSchema } from '@xl/config';
-import { ScopeService } from '../auth/scope.service';
+import { type ScopeFilter, ScopeService } from '../auth/scope.service';
 import { CameraStatusRepository } from '../camera-status/camera-status.repository';
 import { Clock } from '../common/clock';
 import { restoreRedacted } from '../common/redact';
@@ -84,9 +84,17 @@ export class CamerasService {
    * can fire. Every screen of the console polls this; a school sees only its own waters.
    */
   async unanalysed(principal: Principal): Promise<{ items: CameraView[]; staleAfterSeconds: number }> {
-    const { records } = await this.cameras.page(this.scope.filterFor(principal), { status: 'online' });
-    const views = await this.views(records);
-    return { items: views.filter((v) => v.analysis.unanalysedSince !== null), staleAfterSeconds: this.settings.analysisStaleSeconds };
+    return { items: await this.unanalysedIn(this.scope.filterFor(principal)), staleAfterSeconds: this.settings.analysisStaleSeconds };
+  }
+
+  /** How many cameras, in all, are online and unanalysed (the `xl_cameras_unanalysed` gauge). */
+  async unanalysedCount(): Promise<number> {
+    return (await this.unanalysedIn({ all: true })).length;
+  }
+
+  private async unanalysedIn(scope: ScopeFilter): Promise<CameraView[]> {
+    const { records } = await this.cameras.page(scope, { status: 'online' });
+    return (await this.views(records)).filter((v) => v.analysis.unanalysedSince !== null);
   }
 
   async create(principal: Principal, config: CameraConfig): Promise<CameraView> {
