@@ -245,7 +245,16 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     expect([reserved.status, reserved.body.message]).toEqual([400, "body.id: 'unanalysed' is reserved (GET /cameras/unanalysed); choose another id (reserved)"]);
     for (const id of ['cam-stale', 'cam-fine']) expect((await call(t.http.delete(`/cameras/${id}`).set(admin))).status).toBe(204);
     expect(await t.redis.hget(marks, 'cam-fine')).toBeNull();
-    await t.redis.hdel(marks, 'cam-a2');
+    // The marks unreadable (here: the key of another type, WRONGTYPE): the camera list still answers,
+    // analysis unknown; the unanalysed list fails rather than say "none".
+    await t.redis.del(marks);
+    await t.redis.set(marks, 'not a hash');
+    const list = await call(t.http.get('/cameras').set(admin));
+    expect(list.status).toBe(200);
+    expect(list.body.items.find((c: { id: string }) => c.id === 'cam-a2').analysis).toEqual({ analysedAt: null, unanalysedSince: null });
+    expect((await call(t.http.get('/cameras/unanalysed').set(admin))).status).toBe(500);
+    expect((await call(t.http.get('/metrics'))).text).toMatch(/^xl_cameras_unanalysed nan$/im); // prom-client writes Nan; Prometheus reads any case
+    await t.redis.del(marks);
   });
 
   it('never wrote a camera password into a response or a log line', () => {

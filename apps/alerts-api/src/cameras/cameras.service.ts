@@ -53,16 +53,22 @@ export class CamerasService {
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
-  /** Records as the API returns them: with status, maintenance and analysis, read for all at once. */
-  private async views(records: CameraRecord[]): Promise<CameraView[]> {
+  /**
+   * Records as the API returns them: with status, maintenance and analysis, read for all at once. The
+   * analysis marks live in Redis: without Redis a camera list still answers, its analysis unknown
+   * (nulls), unless `marksRequired` (the unanalysed list must not claim "none" for want of them).
+   */
+  private async views(records: CameraRecord[], marksRequired = false): Promise<CameraView[]> {
     const ids = records.map((r) => r.config.id);
     const now = this.clock.now();
-    const [statuses, windows, marks] = await Promise.all([this.statuses.many(ids), this.maintenance.activeOf(ids, now), this.analysisMarks.many(ids)]);
+    const marksRead = this.analysisMarks.many(ids);
+    const [statuses, windows, marks] = await Promise.all([this.statuses.many(ids), this.maintenance.activeOf(ids, now), marksRequired ? marksRead : marksRead.catch(() => null)]);
     return records.map((r) => {
       const id = r.config.id;
-      const facts = { enabled: r.config.enabled, status: statuses.get(id), maintenance: windows.get(id), analysedAt: marks.get(id) ?? null };
+      const facts = { enabled: r.config.enabled, status: statuses.get(id), maintenance: windows.get(id), analysedAt: marks?.get(id) ?? null };
       const staleMs = staleAfterMs(this.settings.analysisStaleSeconds, r.config.motion.heartbeatSeconds);
-      return cameraView(r, facts.status, facts.maintenance, { analysedAt: facts.analysedAt, unanalysedSince: unanalysedSince(facts, now, staleMs) });
+      const analysis = marks ? { analysedAt: facts.analysedAt, unanalysedSince: unanalysedSince(facts, now, staleMs) } : undefined;
+      return cameraView(r, facts.status, facts.maintenance, analysis);
     });
   }
 
@@ -94,7 +100,7 @@ export class CamerasService {
 
   private async unanalysedIn(scope: ScopeFilter): Promise<CameraView[]> {
     const { records } = await this.cameras.page(scope, { status: 'online' });
-    return (await this.views(records)).filter((v) => v.analysis.unanalysedSince !== null);
+    return (await this.views(records, true)).filter((v) => v.analysis.unanalysedSince !== null);
   }
 
   async create(principal: Principal, config: CameraConfig): Promise<CameraView> {
