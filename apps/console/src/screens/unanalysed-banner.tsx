@@ -14,7 +14,7 @@ const NAMES_SHOWN = 5;
  * otherwise notice — a school's alarm screen least of all.
  */
 export function UnanalysedBanner() {
-  const { api, t } = useApp();
+  const { api, t, lang } = useApp();
   const [cameras, setCameras] = useState<Camera[]>([]);
   useEffect(() => {
     let current = true;
@@ -33,7 +33,7 @@ export function UnanalysedBanner() {
   if (cameras.length > NAMES_SHOWN) names.push(`+${cameras.length - NAMES_SHOWN}`);
   return (
     <div class="unanalysed-banner" role="alert" data-testid="unanalysed-banner">
-      {t('analysis.unanalysed', { count: cameras.length, since: formatTime(since), names: names.join('、') })}
+      {t('analysis.unanalysed', { count: cameras.length, since: formatTime(since), names: names.join(lang === 'en' ? ', ' : '、') })}
     </div>
   );
 }
