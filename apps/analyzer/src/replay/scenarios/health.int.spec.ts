@@ -2,6 +2,10 @@
 import type { Detector } from '@xl/detection';
 import { created, describeEvents, replayScenario, scenarioDetector } from './scenario-kit';
 
+// A replay decodes a whole clip and runs the detector on every sampled frame: 5–25 s alone, more
+// than twice that beside the rest of the suite on two cores.
+jest.setTimeout(120_000);
+
 let detector: Detector;
 beforeAll(async () => {
   detector = await scenarioDetector();

@@ -8,6 +8,10 @@ import path from 'node:path';
 import type { Detector } from '@xl/detection';
 import { clipVariant, created, describeEvents, replayScenario, scenarioDetector, type Segment } from './scenario-kit';
 
+// A replay decodes a whole clip and runs the detector on every sampled frame: 5–25 s alone, more
+// than twice that beside the rest of the suite on two cores.
+jest.setTimeout(120_000);
+
 let detector: Detector;
 let dir: string;
 beforeAll(async () => {
