@@ -12,7 +12,7 @@ import { SETTINGS, type Settings } from '../settings';
 import type { Principal } from '../shared/principal';
 import { staleAfterMs, unanalysedSince } from './analysis-health';
 import { AnalysisMarksRepository } from './analysis-marks.repository';
-import { type CameraView, cameraView } from './camera-view';
+import { type CameraAnalysis, type CameraView, cameraView } from './camera-view';
 import { type CameraRecord, CamerasRepository } from './cameras.repository';
 import { MaintenanceRepository } from './maintenance.repository';
 
@@ -54,22 +54,31 @@ export class CamerasService {
   ) {}
 
   /**
-   * Records as the API returns them: with status, maintenance and analysis, read for all at once. The
-   * analysis marks live in Redis: without Redis a camera list still answers, its analysis unknown
-   * (nulls), unless `marksRequired` (the unanalysed list must not claim "none" for want of them).
+   * Status, maintenance and analysis of `records`, read for all at once. The analysis marks live in
+   * Redis: without Redis a camera list still answers, its analysis unknown (absent), unless
+   * `marksRequired` (the unanalysed list and gauge must not claim "none" for want of them).
    */
-  private async views(records: CameraRecord[], marksRequired = false): Promise<CameraView[]> {
+  private async facts(records: CameraRecord[], marksRequired: boolean) {
     const ids = records.map((r) => r.config.id);
     const now = this.clock.now();
     const marksRead = this.analysisMarks.many(ids);
     const [statuses, windows, marks] = await Promise.all([this.statuses.many(ids), this.maintenance.activeOf(ids, now), marksRequired ? marksRead : marksRead.catch(() => null)]);
-    return records.map((r) => {
+    const analyses = new Map<string, CameraAnalysis>();
+    for (const r of records) {
+      if (!marks) break;
       const id = r.config.id;
-      const facts = { enabled: r.config.enabled, status: statuses.get(id), maintenance: windows.get(id), analysedAt: marks?.get(id) ?? null };
+      const analysedAt = marks.get(id) ?? null;
       const staleMs = staleAfterMs(this.settings.analysisStaleSeconds, r.config.motion.heartbeatSeconds);
-      const analysis = marks ? { analysedAt: facts.analysedAt, unanalysedSince: unanalysedSince(facts, now, staleMs) } : undefined;
-      return cameraView(r, facts.status, facts.maintenance, analysis);
-    });
+      const facts = { enabled: r.config.enabled, status: statuses.get(id), maintenance: windows.get(id), analysedAt };
+      analyses.set(id, { analysedAt, unanalysedSince: unanalysedSince(facts, now, staleMs) });
+    }
+    return { statuses, windows, analyses };
+  }
+
+  /** Records as the API returns them (see `facts` for what is read). */
+  private async views(records: CameraRecord[], marksRequired = false): Promise<CameraView[]> {
+    const { statuses, windows, analyses } = await this.facts(records, marksRequired);
+    return records.map((r) => cameraView(r, statuses.get(r.config.id), windows.get(r.config.id), analyses.get(r.config.id)));
   }
 
   /** A page of the cameras in the caller's scope (all of them without `limit`), with the number that match. */
@@ -95,7 +104,10 @@ export class CamerasService {
 
   /** How many cameras, in all, are online and unanalysed (the `xl_cameras_unanalysed` gauge). */
   async unanalysedCount(): Promise<number> {
-    return (await this.unanalysedIn({ all: true })).length;
+    // At each scrape, over every camera: the facts alone, no views built.
+    const { records } = await this.cameras.page({ all: true }, { status: 'online' });
+    const { analyses } = await this.facts(records, true);
+    return [...analyses.values()].filter((a) => a.unanalysedSince !== null).length;
   }
 
   private async unanalysedIn(scope: ScopeFilter): Promise<CameraView[]> {
