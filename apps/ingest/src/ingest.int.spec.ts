@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import type { CameraConfig } from '@xl/config';
 import type { CameraStatusEvent, OfflineReason } from '@xl/contracts';
 import { HotMarks } from '@xl/queue';
-import { CameraSimulator, describeWithShared, sharedPath, startGarbageServer, testRedisUrl } from '@xl/testing';
+import { CameraSimulator, describeWithShared, readRtspFrames, sharedPath, startGarbageServer, testRedisUrl, watchRtsp } from '@xl/testing';
 import { startIngest, type IngestApp } from './ingest.app';
 import { loadIngestSettings } from './settings';
 import { dropTestKeys, FrameDrain, osdMasks, sleep, statusEvents, testCamera, testPrefixes, waitFor, writeCamerasFile } from './testing/harness';
@@ -176,6 +176,29 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     expect(await metricValue('xl_ffmpeg_restarts_total', { camera: 'frozen', reason: 'stalled' })).toBeGreaterThanOrEqual(1);
     sim.resume('frozen');
     await waitEvent('frozen', (e) => e.status === 'recovered', 15_000, 'recovered');
+  });
+
+  it('reports a camera at its stream limit as busy, takes the slot once it frees, and gives it back on close', async () => {
+    // A camera that serves one stream, held by another viewer (an NVR, say).
+    const [cam] = await sim.start([{ id: 'limited', clip: drowning, maxSessions: 1 }]);
+    const viewer = watchRtsp(cam.url, { timeoutMs: 60_000 });
+    try {
+      await waitFor('the other viewer streaming', () => viewer.frames() > 0, 10_000);
+      await start([testCamera('limited', cam.url)]);
+      const offline = await waitEvent('limited', (e) => e.status === 'offline', 10_000, 'limited offline');
+      expect(offline.reason).toBe('busy');
+      expect(offline.detail).toMatch(/method SETUP failed: 503 Service Unavailable/);
+      viewer.stop();
+      await viewer.exited;
+      await waitEvent('limited', (e) => e.status === 'recovered', 10_000, 'limited recovered');
+      await waitFor('frames of limited', () => drain!.of('limited').length > 0, 10_000);
+    } finally {
+      viewer.kill();
+    }
+    // ingest ends its reader with a TEARDOWN, so a restart never finds the camera full of its own sessions
+    await app!.close();
+    app = null;
+    expect(await readRtspFrames(cam.url)).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('classifies refused, 404, unauthorized and garbage endpoints, backs off, and keeps serving the good camera', async () => {

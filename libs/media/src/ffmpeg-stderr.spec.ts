@@ -93,6 +93,12 @@ describe('classifyExit', () => {
     expect(withText('[rtsp @ 0x55] method DESCRIBE failed: 404 Not Found')).toBe('not_found');
     expect(withText('[rtsp @ 0x55] method DESCRIBE failed: 401 Unauthorized')).toBe('unauthorized');
     expect(withText('[rtsp @ 0x55] method DESCRIBE failed: 403 Forbidden')).toBe('unauthorized');
+    // gst-rtsp-server at its session limit (set_max_sessions), and a Hikvision-style refusal
+    expect(withText('[rtsp @ 0x55] method SETUP failed: 503 Service Unavailable')).toBe('busy');
+    expect(withText('[rtsp @ 0x55] method DESCRIBE failed: 503 Service Temporarily Unavailable')).toBe('busy');
+    expect(withText('[rtsp @ 0x55] method SETUP failed: 453 Not Enough Bandwidth')).toBe('busy');
+    // a progress counter that happens to read 503 is not a refusal
+    expect(classifyExit({ ...base, code: 0, stderr: ['frame=  503 fps=2.0 q=-0.0 size=N/A'] })).toBe('exited');
     expect(withText('rtsp://***@h/x: Invalid data found when processing input')).toBe('invalid_data');
     expect(withText('[tcp @ 0x55] Connection to tcp://10.0.0.9:554 failed: Connection timed out')).toBe('timeout');
   });
@@ -122,9 +128,11 @@ describe('classifyExit', () => {
 });
 
 describe('exitDetail', () => {
-  it('prefers the last error-looking line', () => {
+  it("prefers the camera's RTSP answer, then the last error-looking line", () => {
     expect(exitDetail(['a', 'Connection refused', 'Exiting normally'], 'x')).toBe('Connection refused');
     expect(exitDetail(['a', 'b'], 'x')).toBe('b');
+    const busy = ['[rtsp @ 0x55] method SETUP failed: 503 Service Unavailable', 'rtsp://***@h/x: Server returned 5XX Server Error reply'];
+    expect(exitDetail(busy, 'x')).toBe(busy[0]);
     expect(exitDetail([], 'ffmpeg exited with code 0')).toBe('ffmpeg exited with code 0');
   });
 });

@@ -101,6 +101,11 @@ export interface ExitContext {
 
 const PATTERNS: Array<[RegExp, OfflineReason]> = [
   [/\b40[13]\b|Unauthorized|Forbidden/i, 'unauthorized'],
+  // A camera at its limit of streams: gst-rtsp-server and many cameras answer SETUP or DESCRIBE with
+  // 503, some (Hikvision among them) with 453. The slot of a reader killed without a TEARDOWN stays
+  // taken until the camera's session timeout (60 s on gst-rtsp-server).
+  // ffmpeg prints "method SETUP failed: 503 Service Unavailable"; the reason phrase varies by vendor.
+  [/failed: (?:503|453)\b|\b503 Service Unavailable|\b453 Not Enough Bandwidth/i, 'busy'],
   [/\b404\b|Not Found/, 'not_found'],
   [/Connection refused/i, 'refused'],
   [/timed out|Operation timed out/i, 'timeout'],
@@ -130,10 +135,17 @@ export function classifyExit(ctx: ExitContext): OfflineReason {
   return said ?? 'exited';
 }
 
-/** The line that best explains an exit: the last error-looking line, else the last line. */
+/**
+ * The line that best explains an exit: the camera's own RTSP answer ("method SETUP failed: 503 Service
+ * Unavailable") over ffmpeg's summary of it ("Server returned 5XX Server Error reply"), else the last
+ * error-looking line, else the last line.
+ */
 export function exitDetail(stderr: string[], fallback: string): string {
   for (let i = stderr.length - 1; i >= 0; i--) {
-    if (/error|fail|refused|invalid|not found|unauthori[sz]ed|forbidden|timed out|\b40\d\b/i.test(stderr[i])) return stderr[i].trim();
+    if (/method \w+ failed: \d{3}\b/.test(stderr[i])) return stderr[i].trim();
+  }
+  for (let i = stderr.length - 1; i >= 0; i--) {
+    if (/error|fail|refused|invalid|not found|unauthori[sz]ed|forbidden|unavailable|bandwidth|timed out|\b40\d\b|\b45\d\b|\b50\d\b/i.test(stderr[i])) return stderr[i].trim();
   }
   return stderr.length ? stderr[stderr.length - 1].trim() : fallback;
 }

@@ -1,3 +1,4 @@
+import { OFFLINE_REASONS } from '@xl/contracts';
 import { parseStatusEntry } from './status-event';
 
 describe('camera status stream entries', () => {
@@ -13,6 +14,14 @@ describe('camera status stream entries', () => {
       at: 1700000000000,
       ingestId: 'i2',
     });
+  });
+
+  it('accepts every reason ingest can send, and no other', () => {
+    const at = 1700000000000;
+    for (const reason of OFFLINE_REASONS) {
+      expect(parseStatusEntry(['event', JSON.stringify({ cameraId: 'c', status: 'offline', reason, at })])).toMatchObject({ reason });
+    }
+    expect(parseStatusEntry(['event', JSON.stringify({ cameraId: 'c', status: 'offline', reason: 'asleep', at })])).toBeNull();
   });
 
   it('rejects entries that are not status events', () => {

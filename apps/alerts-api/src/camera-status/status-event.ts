@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { CameraStatusEvent } from '@xl/contracts';
+import { OFFLINE_REASONS, type CameraStatusEvent } from '@xl/contracts';
 
 const eventSchema = z.object({
   cameraId: z.string().min(1).max(64),
   status: z.enum(['online', 'offline', 'recovered']),
-  reason: z.enum(['refused', 'not_found', 'unauthorized', 'stalled', 'invalid_data', 'timeout', 'exited']).optional(),
+  reason: z.enum(OFFLINE_REASONS).optional(),
   detail: z.string().max(2000).optional(),
   at: z.coerce.number().int().min(0),
   ingestId: z.string().max(128).default('unknown'),

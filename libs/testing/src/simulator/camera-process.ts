@@ -17,6 +17,8 @@ export interface CameraProcessOptions {
   mount: string;
   port: number;
   credentials?: { user: string; password: string };
+  /** At most this many RTSP sessions at once (see SimulatedCameraSpec.maxSessions). */
+  maxSessions?: number;
   label: string;
   log: (line: string) => void;
   readyTimeoutMs?: number;
@@ -47,7 +49,9 @@ function installExitHook(): void {
 /** Spawns the script and resolves once it prints its bound port; rejects (and kills it) otherwise. */
 export function spawnCameraProcess(opts: CameraProcessOptions): Promise<CameraProcess> {
   installExitHook();
-  const args = [cameraScriptPath, opts.file, opts.mount, String(opts.port)];
+  const args = [cameraScriptPath];
+  if (opts.maxSessions !== undefined) args.push('--max-sessions', String(opts.maxSessions));
+  args.push(opts.file, opts.mount, String(opts.port));
   if (opts.credentials) args.push(opts.credentials.user, opts.credentials.password);
   const started = Date.now();
   const child = spawn(gstPython(), args, {

@@ -65,6 +65,18 @@ describeWithShared([CLIP])('CameraSimulator (gst-rtsp-server + ffmpeg)', () => {
     expect(none.stderr).toMatch(/401 Unauthorized/);
   });
 
+  it('maxSessions: a reader beyond the limit gets 503, and the slot frees when the first one leaves', async () => {
+    const [cam] = await sim.start([{ id: 'cam-limit', clip, maxSessions: 1 }]);
+    const first = watchRtsp(cam.url, { timeoutMs: 30_000 });
+    await waitFor('the first reader streaming', () => first.frames() > 0, 10_000);
+    const refused = await readRtspFrames(cam.url);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/method SETUP failed: 503 Service Unavailable/);
+    first.stop();
+    await first.exited;
+    expect(await readRtspFrames(cam.url)).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('stop() ends a reader, then restart() serves again on the same port', async () => {
     const [cam] = await sim.start([{ id: 'cam-restart', clip }]);
     const watch = watchRtsp(cam.url, { timeoutMs: 20000 });
@@ -149,6 +161,7 @@ describeWithShared([CLIP])('CameraSimulator (gst-rtsp-server + ffmpeg)', () => {
     await expect(sim.start([{ id: 'dup', clip }, { id: 'dup', clip }])).rejects.toThrow(/already used/);
     await expect(sim.start([{ id: 'rel', clip: 'media/clip.mp4' }])).rejects.toThrow(/absolute path/);
     await expect(sim.start([{ id: 'bad id', clip }])).rejects.toThrow(/must match/);
+    await expect(sim.start([{ id: 'cap', clip, maxSessions: 0 }])).rejects.toThrow(/camera cap: maxSessions must be an integer >= 1, got 0/);
     await expect(sim.start([{ id: 'gone', clip: '/nonexistent/clip.mp4' }])).rejects.toThrow(/ENOENT/);
     expect(() => sim.stall('nope')).toThrow(/no simulated camera "nope"/);
   });

@@ -11,6 +11,12 @@ export interface SimulatedCameraSpec {
   mount?: string;
   /** Require RTSP basic auth with these credentials. */
   credentials?: { user: string; password: string };
+  /**
+   * Serve at most this many RTSP sessions at once, as cameras do; a reader beyond it is answered
+   * `503 Service Unavailable`. A session ends with its reader's TEARDOWN, or 60 s after a reader
+   * vanished without one. Default: no limit.
+   */
+  maxSessions?: number;
 }
 
 export interface SimulatedCamera {
@@ -63,6 +69,9 @@ export class CameraSimulator {
       if (!path.isAbsolute(spec.clip)) throw new Error(`camera ${spec.id}: clip must be an absolute path, got "${spec.clip}"`);
       const mount = spec.mount ?? `/${spec.id}`;
       if (!mount.startsWith('/')) throw new Error(`camera ${spec.id}: mount must start with "/", got "${mount}"`);
+      if (spec.maxSessions !== undefined && !(Number.isInteger(spec.maxSessions) && spec.maxSessions >= 1)) {
+        throw new Error(`camera ${spec.id}: maxSessions must be an integer >= 1, got ${spec.maxSessions}`);
+      }
       ids.add(spec.id);
     }
     const files = await Promise.all(specs.map((spec) => loopedClip(spec.clip, this.loopSeconds, this.cacheDir)));
@@ -143,7 +152,7 @@ export class CameraSimulator {
   private async spawnWithRetry(spec: CameraState['spec'], file: string, port: number): Promise<CameraProcess> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await spawnCameraProcess({ file, mount: spec.mount, port, credentials: spec.credentials, label: spec.id, log: this.log });
+        return await spawnCameraProcess({ file, mount: spec.mount, port, credentials: spec.credentials, maxSessions: spec.maxSessions, label: spec.id, log: this.log });
       } catch (err) {
         if (port === 0 || attempt >= 5 || !/could not listen/.test((err as Error).message)) throw err;
         this.log(`${spec.id}: port ${port} busy, retrying (${attempt})`);

@@ -15,7 +15,10 @@ export interface RtspWatch {
   firstFrameMs(): number | null;
   /** Resolves when ffmpeg exits (killed after `timeoutMs` at the latest). */
   exited: Promise<RtspReadResult>;
+  /** Kills ffmpeg (SIGKILL): no TEARDOWN, so the server keeps the session until it times out. */
   kill(): void;
+  /** Ends ffmpeg as a viewer that closes the stream does (SIGTERM): it sends TEARDOWN. */
+  stop(): void;
 }
 
 /** ffmpeg as the pipeline's readers run it: TCP transport and a 5 s socket timeout. */
@@ -54,7 +57,7 @@ export function watchRtsp(url: string, opts: { timeoutMs?: number; maxFrames?: n
     first ??= Date.now() - started;
     count++;
   });
-  return { frames: () => count, firstFrameMs: () => first, exited, kill: () => child.kill('SIGKILL') };
+  return { frames: () => count, firstFrameMs: () => first, exited, kill: () => child.kill('SIGKILL'), stop: () => child.kill('SIGTERM') };
 }
 
 /** Decodes `frames` frames (`-frames:v N -f null -`) and reports how ffmpeg ended. */

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """One fake RTSP camera: serves an H.264 or H.265 mp4 (or MPEG-TS) without re-encoding via gst-rtsp-server.
 
-Usage: rtsp_camera.py FILE MOUNT PORT [USER PASSWORD]   (PORT 0 = any free port)
+Usage: rtsp_camera.py [--max-sessions N] FILE MOUNT PORT [USER PASSWORD]   (PORT 0 = any free port)
+--max-sessions N serves at most N RTSP sessions at once, like a camera's stream limit: the next SETUP
+is answered 503 Service Unavailable until a reader sends TEARDOWN (or its session times out, 60 s).
 Prints one JSON line {"event": "listening", "port": N, "mount": M} on stdout once the socket listens.
 Each reader gets its own pipeline from t=0 of the file (set_shared(False)), so truth times line up
 with the reader's connect time. Exits 0 on SIGTERM/SIGINT; is SIGKILLed when its parent dies (PDEATHSIG).
@@ -41,8 +43,12 @@ def video_codec(path):
 
 
 def main(argv):
-    if len(argv) not in (4, 6):
-        sys.stderr.write('usage: rtsp_camera.py FILE MOUNT PORT [USER PASSWORD]\n')
+    max_sessions = 0
+    if len(argv) > 2 and argv[1] == '--max-sessions':
+        max_sessions = int(argv[2]) if argv[2].isdigit() else -1
+        argv = argv[:1] + argv[3:]
+    if len(argv) not in (4, 6) or max_sessions < 0:
+        sys.stderr.write('usage: rtsp_camera.py [--max-sessions N] FILE MOUNT PORT [USER PASSWORD]\n')
         return 2
     path, mount, port = argv[1], argv[2], int(argv[3])
     credentials = (argv[4], argv[5]) if len(argv) == 6 else None
@@ -55,6 +61,8 @@ def main(argv):
     server = GstRtspServer.RTSPServer()
     server.set_address('127.0.0.1')
     server.set_service(str(port))
+    if max_sessions:
+        server.get_session_pool().set_max_sessions(max_sessions)
 
     codec = video_codec(path)
     if codec is None:
