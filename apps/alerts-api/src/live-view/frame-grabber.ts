@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import sharp from 'sharp';
 import type { OfflineReason } from '@xl/contracts';
-import { classifyExit, redactText } from '@xl/media';
+import { classifyExit, exitDetail, redactText } from '@xl/media';
 import { frameGrabArgs, type FrameGrabOptions } from './ffmpeg-args';
 
 export interface GrabOptions extends FrameGrabOptions {
@@ -24,6 +24,17 @@ export abstract class FrameGrabber {
   abstract grab(url: string, options: GrabOptions): Promise<Buffer>;
 }
 
+/** The most PNG bytes read from one grab (a 4K picture is ~25 MB). */
+const MAX_PNG_BYTES = 64 * 1024 * 1024;
+
+/**
+ * After a timed-out grab's SIGTERM, how long ffmpeg has to close the RTSP session before SIGKILL.
+ * SIGTERM first because ffmpeg then sends TEARDOWN: a reader killed outright keeps its session on the
+ * camera until the camera's session timeout (60 s on gst-rtsp-server), and a camera that serves few
+ * streams then refuses the next one — ingest's analysis reader among them ('busy').
+ */
+export const GRAB_TEARDOWN_GRACE_MS = 1000;
+
 /** ffmpeg decodes one picture to PNG (~45 ms spawn, ~1 s to the first keyframe); sharp encodes the JPEG. */
 export class FfmpegFrameGrabber extends FrameGrabber {
   constructor(private readonly ffmpegPath = 'ffmpeg') {
@@ -31,24 +42,51 @@ export class FfmpegFrameGrabber extends FrameGrabber {
   }
 
   async grab(url: string, options: GrabOptions): Promise<Buffer> {
-    const png = await new Promise<Buffer>((resolve, reject) => {
-      execFile(
-        this.ffmpegPath,
-        frameGrabArgs(url, options),
-        { encoding: 'buffer', timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
-        (err, stdout, stderr) => {
-          if (stdout.length > 0) return resolve(stdout);
-          const lines = redactText(stderr.toString('utf8')).trim().split('\n');
-          const lastLine = lines.at(-1)?.slice(0, 300);
-          const why = err?.killed ? `no picture within ${options.timeoutMs / 1000} s` : lastLine || (err ? redactText(err.message) : 'ffmpeg wrote no picture');
-          // Killed by our timeout: no answer. Otherwise what its stderr says (refused, 404, 401 …), else 'exited'.
-          const reason = err?.killed
-            ? 'timeout'
-            : classifyExit({ watchdogFired: false, code: typeof err?.code === 'number' ? err.code : null, signal: null, stderr: lines, silentMs: 0, hadOutput: false, ioTimeoutMs: Infinity });
-          reject(new FrameGrabError(why, reason));
-        },
-      );
-    });
+    const png = await this.decodeOne(url, options);
     return sharp(png).jpeg({ quality: 80, mozjpeg: false }).toBuffer();
+  }
+
+  private decodeOne(url: string, options: GrabOptions): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => {
+      const child = spawn(this.ffmpegPath, frameGrabArgs(url, options), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const png: Buffer[] = [];
+      let pngBytes = 0;
+      let stderr = '';
+      let stoppedBecause: 'timeout' | 'too_large' | null = null;
+      let settled = false;
+      const timers: NodeJS.Timeout[] = [];
+      const stop = (why: 'timeout' | 'too_large') => {
+        if (stoppedBecause) return;
+        stoppedBecause = why;
+        child.kill('SIGTERM');
+        timers.push(setTimeout(() => child.kill('SIGKILL'), GRAB_TEARDOWN_GRACE_MS));
+      };
+      const finish = (result: Buffer | FrameGrabError) => {
+        if (settled) return;
+        settled = true;
+        for (const timer of timers) clearTimeout(timer);
+        if (result instanceof FrameGrabError) reject(result);
+        else resolve(result);
+      };
+      timers.push(setTimeout(() => stop('timeout'), options.timeoutMs));
+      child.stdout.on('data', (chunk: Buffer) => {
+        pngBytes += chunk.length;
+        if (pngBytes > MAX_PNG_BYTES) return stop('too_large');
+        png.push(chunk);
+      });
+      child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-8000)));
+      child.once('error', (err) => finish(new FrameGrabError(redactText(err.message), 'exited')));
+      child.once('close', (code) => {
+        if (stoppedBecause === 'timeout') return finish(new FrameGrabError(`no picture within ${options.timeoutMs / 1000} s`, 'timeout'));
+        if (stoppedBecause === 'too_large') return finish(new FrameGrabError(`picture larger than ${MAX_PNG_BYTES} bytes`, 'invalid_data'));
+        // A picture is a picture even when ffmpeg complains on its way out; sharp checks it is whole.
+        if (pngBytes > 0) return finish(Buffer.concat(png));
+        // What its stderr says (refused, 404, 401, 503 …), else 'exited'.
+        const lines = redactText(stderr).trim().split('\n').filter(Boolean);
+        const detail = exitDetail(lines, `ffmpeg exited with code ${code} and wrote no picture`).slice(0, 300);
+        const reason = classifyExit({ watchdogFired: false, code, signal: null, stderr: lines, silentMs: 0, hadOutput: false, ioTimeoutMs: Infinity });
+        finish(new FrameGrabError(detail, reason));
+      });
+    });
   }
 }

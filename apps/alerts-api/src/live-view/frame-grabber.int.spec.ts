@@ -1,0 +1,68 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CameraSimulator, describeWithShared, readRtspFrames, requireShared, watchRtsp } from '@xl/testing';
+import { FfmpegFrameGrabber, FrameGrabError, GRAB_TEARDOWN_GRACE_MS } from './frame-grabber';
+
+// The API's picture grab against real ffmpeg and a simulated camera that, like many cameras, serves
+// one stream at a time: a grab must never leave its session behind, or ingest is locked out.
+
+jest.setTimeout(60_000);
+const CLIP = 'media/clips/drowning_sub.mp4';
+const options = { width: 960, ioTimeoutSeconds: 5 };
+
+describeWithShared([CLIP])('FfmpegFrameGrabber (real ffmpeg, RTSP simulator)', () => {
+  const simulator = new CameraSimulator({ loopSeconds: 60 });
+  const scratch = mkdtempSync(path.join(tmpdir(), 'xl-grab-'));
+  let url: string;
+
+  beforeAll(async () => {
+    [{ url }] = await simulator.start([{ id: 'one-stream', clip: requireShared(CLIP), maxSessions: 1 }]);
+  });
+  afterAll(async () => {
+    await simulator.stopAll();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('returns a JPEG of the picture, and frees the camera after it', async () => {
+    const jpeg = await new FfmpegFrameGrabber().grab(url, { ...options, timeoutMs: 10_000 });
+    expect([...jpeg.subarray(0, 2)]).toEqual([0xff, 0xd8]);
+    expect(await readRtspFrames(url)).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it("closes the camera's session when it gives up (SIGTERM: TEARDOWN), so the one stream is free at once", async () => {
+    // 300 ms: the session is set up, the first picture (~1 s) not decoded yet. SIGKILL here left the
+    // slot taken for the camera's 60 s session timeout: the next reader got 503.
+    const error = await new FfmpegFrameGrabber().grab(url, { ...options, timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FrameGrabError);
+    expect(error).toMatchObject({ reason: 'timeout', message: 'no picture within 0.3 s' });
+    expect(await readRtspFrames(url)).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('reports the camera at its limit as busy, naming its answer', async () => {
+    const holder = watchRtsp(url, { timeoutMs: 20_000 });
+    try {
+      for (const deadline = Date.now() + 10_000; holder.frames() === 0; ) {
+        if (Date.now() > deadline) throw new Error('the other viewer got no frame within 10 s');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const error = await new FfmpegFrameGrabber().grab(url, { ...options, timeoutMs: 10_000 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ reason: 'busy', message: expect.stringMatching(/method SETUP failed: 503 Service Unavailable/) });
+    } finally {
+      holder.stop();
+      await holder.exited;
+    }
+  });
+
+  it('kills an ffmpeg that ignores SIGTERM once the grace is over', async () => {
+    const stubborn = path.join(scratch, 'ffmpeg-ignoring-sigterm');
+    writeFileSync(stubborn, `#!${process.execPath}\nprocess.on('SIGTERM', () => undefined);\nsetTimeout(() => undefined, 30_000);\n`);
+    chmodSync(stubborn, 0o755);
+    const started = Date.now();
+    const error = await new FfmpegFrameGrabber(stubborn).grab(url, { ...options, timeoutMs: 200 }).catch((e: unknown) => e);
+    const elapsed = Date.now() - started;
+    expect(error).toMatchObject({ reason: 'timeout' });
+    expect(elapsed).toBeGreaterThanOrEqual(200 + GRAB_TEARDOWN_GRACE_MS - 50);
+    expect(elapsed).toBeLessThan(200 + GRAB_TEARDOWN_GRACE_MS + 5_000);
+  });
+});
