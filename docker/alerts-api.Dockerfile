@@ -19,9 +19,9 @@ FROM ${NODE_IMAGE} AS runtime
 # ffmpeg: the console's latest-frame grabs and on-demand live view (node-rtsp-stream) run it.
 RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 xl && useradd --system --uid 10001 --gid xl --home-dir /app --shell /usr/sbin/nologin xl \
- && mkdir -p /var/lib/xueliang/snapshots /var/lib/xueliang/db && chown -R 10001:10001 /var/lib/xueliang
+ && mkdir -p /var/lib/xueliang/snapshots /var/lib/xueliang/evidence /var/lib/xueliang/db && chown -R 10001:10001 /var/lib/xueliang
 WORKDIR /app
-ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 SNAPSHOT_DIR=/var/lib/xueliang/snapshots DATABASE_URL=sqlite:/var/lib/xueliang/db/xueliang.db
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 SNAPSHOT_DIR=/var/lib/xueliang/snapshots EVIDENCE_DIR=/var/lib/xueliang/evidence DATABASE_URL=sqlite:/var/lib/xueliang/db/xueliang.db
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

@@ -19,9 +19,13 @@ RUN npm run build && npm prune --omit=dev
 FROM ${NODE_IMAGE} AS runtime
 # ffmpeg decodes the cameras: one process per camera, spawned by the app.
 RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
-RUN groupadd --system --gid 10001 xl && useradd --system --uid 10001 --gid xl --home-dir /app --shell /usr/sbin/nologin xl
+# The recording ring and the evidence directory exist owned by the app user, so that a volume
+# mounted there starts writable (Docker copies the image's ownership into a new volume).
+RUN groupadd --system --gid 10001 xl && useradd --system --uid 10001 --gid xl --home-dir /app --shell /usr/sbin/nologin xl \
+ && mkdir -p /var/lib/xueliang/recordings /var/lib/xueliang/evidence && chown -R 10001:10001 /var/lib/xueliang
 WORKDIR /app
-ENV NODE_ENV=production METRICS_HOST=0.0.0.0 METRICS_PORT=9101
+# Recording is turned on where the volumes are given (compose, Kubernetes): RECORDING_DIR=/var/lib/xueliang/recordings.
+ENV NODE_ENV=production METRICS_HOST=0.0.0.0 METRICS_PORT=9101 EVIDENCE_DIR=/var/lib/xueliang/evidence
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

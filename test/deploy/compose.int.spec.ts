@@ -101,6 +101,16 @@ if (!available && process.env.CI) throw new Error(`${COMPOSE} is missing (apt-ge
     }
   });
 
+  it('records on every ingest replica into a volume of its own, and shares the evidence volume with alerts-api at the EVIDENCE_DIR both use', () => {
+    const ingest = services.ingest.environment!;
+    const api = services['alerts-api'].environment!;
+    expect(ingest.EVIDENCE_DIR).toBe(api.EVIDENCE_DIR);
+    for (const app of ['ingest', 'alerts-api']) expect(services[app].volumes).toContain(`evidence:${ingest.EVIDENCE_DIR}:rw`);
+    // An anonymous volume (a bare container path): each scaled replica gets its own ring.
+    expect(services.ingest.volumes).toContain(ingest.RECORDING_DIR);
+    expect(services.analyzer.volumes!.some((v) => v.startsWith('evidence:'))).toBe(false);
+  });
+
   it('keeps Prometheus and Grafana behind the monitoring profile, with the files they mount', () => {
     for (const name of ['prometheus', 'grafana']) {
       expect(services[name].profiles).toEqual(['monitoring']);

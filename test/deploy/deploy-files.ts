@@ -6,6 +6,7 @@ import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { repoRoot } from '@xl/testing';
 import { loadSettings } from '../../apps/alerts-api/src/settings';
 import { settingsEnvSchema } from '../../apps/alerts-api/src/settings';
+import { evidenceEnvSchema, loadEvidenceOptions } from '../../apps/alerts-api/src/evidence/evidence.options';
 import { resolveOutboundOptions } from '../../apps/alerts-api/src/outbound/outbound.options';
 import { analyzerSettingsSchema, loadAnalyzerSettings } from '../../apps/analyzer/src/settings';
 import { ingestSettingsSchema, loadIngestSettings } from '../../apps/ingest/src/settings';
@@ -93,7 +94,7 @@ export function parseDockerfile(text: string): { globalArgs: Record<string, stri
 const schemaKeys = {
   ingest: Object.keys(ingestSettingsSchema.in.shape),
   analyzer: Object.keys(analyzerSettingsSchema.shape),
-  'alerts-api': Object.keys(settingsEnvSchema.shape),
+  'alerts-api': [...Object.keys(settingsEnvSchema.shape), ...Object.keys(evidenceEnvSchema.shape)],
 } satisfies Record<AppName, string[]>;
 
 /** Variables read outside the settings schemas: the logger's level, Node's mode, the push layer's MQTT broker. */
@@ -116,6 +117,7 @@ export function checkAppEnvironment(app: AppName, env: Record<string, string>): 
       return { unknown, queuePrefix: s.QUEUE_PREFIX, keyPrefix: s.KEY_PREFIX };
     }
     const s = loadSettings(env, () => 'x'.repeat(32));
+    loadEvidenceOptions(env);
     if (env.MQTT_URL) resolveOutboundOptions({}, env);
     return { unknown, queuePrefix: s.queuePrefix, keyPrefix: s.redisKeyPrefix };
   } catch (err) {

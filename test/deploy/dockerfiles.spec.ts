@@ -97,6 +97,25 @@ describe('per-app image contents', () => {
     expect(finalStage('alerts-api').instructions.some((i) => i.args === '--from=build /src/dist ./dist')).toBe(true);
   });
 
+  it('every directory an app writes to (its *_DIR settings) exists in the image, owned by the app user', () => {
+    for (const app of APPS) {
+      const stage = finalStage(app);
+      const env = stage.instructions.find((i) => i.keyword === 'ENV')!.args;
+      const dirs = [...env.matchAll(/\b(\w+_DIR)=(\S+)/g)].filter(([, name]) => name !== 'MODELS_DIR').map(([, , dir]) => dir);
+      expect({ app, dirs: dirs.length > 0 }).toEqual({ app, dirs: true });
+      const made = runs(stage).find((r) => r.includes('mkdir -p'))!;
+      for (const dir of dirs) expect({ app, dir, made: made.includes(dir) }).toEqual({ app, dir, made: true });
+      expect(made).toMatch(/chown -R 10001:10001 \/var\/lib\/xueliang\b/);
+      expect(stage.instructions.filter((i) => i.keyword === 'USER').at(-1)!.args).toBe('10001:10001');
+    }
+    // ingest cuts clips where alerts-api serves them; its recording ring (turned on by the compose file
+    // and the manifests) is made ready for a volume too.
+    const ingest = finalStage('ingest');
+    expect(ingest.instructions.find((i) => i.keyword === 'ENV')!.args).toContain('EVIDENCE_DIR=/var/lib/xueliang/evidence');
+    expect(runs(ingest).find((r) => r.includes('mkdir -p'))).toContain('/var/lib/xueliang/recordings');
+    expect(finalStage('alerts-api').instructions.find((i) => i.keyword === 'ENV')!.args).toContain('EVIDENCE_DIR=/var/lib/xueliang/evidence');
+  });
+
   it('workers bind their probe server on all interfaces inside the container', () => {
     for (const app of ['ingest', 'analyzer']) {
       expect(finalStage(app).instructions.find((i) => i.keyword === 'ENV')!.args).toContain('METRICS_HOST=0.0.0.0');

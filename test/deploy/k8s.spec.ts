@@ -148,6 +148,30 @@ describe('docker/k8s manifests', () => {
     }
   });
 
+  it('mounts a volume at every directory an app writes to, the shared ones from claims that exist', () => {
+    const claims = new Set(byKind('PersistentVolumeClaim').map((c) => c.metadata.name));
+    const envOf = (app: AppName) => Object.fromEntries(deployment(app).spec!.template.spec!.containers[0].env!.map((e) => [e.name, e.value]));
+    const mounted = (app: AppName, dir: string) => {
+      const pod = deployment(app).spec!.template.spec!;
+      const mount = pod.containers[0].volumeMounts!.find((m) => m.mountPath === dir);
+      return mount ? pod.volumes!.find((v) => v.name === mount.name) : undefined;
+    };
+    for (const app of APPS) {
+      for (const [name, dir] of Object.entries(envOf(app)).filter(([name]) => name.endsWith('_DIR'))) {
+        const volume = mounted(app, dir!);
+        expect({ app, name, mounted: Boolean(volume) }).toEqual({ app, name, mounted: true });
+        if (volume!.persistentVolumeClaim) expect(claims.has(volume!.persistentVolumeClaim.claimName)).toBe(true);
+      }
+    }
+    // Evidence: ingest cuts clips into the claim alerts-api serves from (RWX), and keeps its ring on its own disk.
+    expect(envOf('ingest').EVIDENCE_DIR).toBe(envOf('alerts-api').EVIDENCE_DIR);
+    expect(mounted('ingest', envOf('ingest').EVIDENCE_DIR!)!.persistentVolumeClaim!.claimName).toBe('evidence');
+    expect(mounted('alerts-api', envOf('alerts-api').EVIDENCE_DIR!)!.persistentVolumeClaim!.claimName).toBe('evidence');
+    expect(mounted('ingest', envOf('ingest').RECORDING_DIR!)!.emptyDir).toBeDefined();
+    const evidence = byKind('PersistentVolumeClaim').find((c) => c.metadata.name === 'evidence') as unknown as PersistentVolumeClaim;
+    expect(evidence.spec!.accessModes).toEqual(['ReadWriteMany']);
+  });
+
   it('scales the analyzer Deployment on the frames list of the configured queue prefix, and ingest is never autoscaled', () => {
     const scaled = scaledObjectSchema.parse(byKind('ScaledObject')[0]);
     expect(deployment(scaled.spec.scaleTargetRef.name)).toBeDefined();
