@@ -85,8 +85,9 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
       cameras,
       leases: new CameraLeases(redis, { ownerId: settings.INGEST_ID, ttlMs: settings.LEASE_TTL_MS, keyPrefix }),
       pipelines: (camera) => {
-        const frames = new CameraPipeline(camera, { sources, publisher, status, metrics, log, ingestId: settings.INGEST_ID });
-        return clips && recorders ? recordedPipeline(camera, frames, clips, recorders, log) : frames;
+        const frameDeps = { sources, publisher, status, metrics, log, ingestId: settings.INGEST_ID };
+        if (!clips || !recorders) return new CameraPipeline(camera, frameDeps);
+        return recordedPipeline(camera, (readerStream) => new CameraPipeline(camera, { ...frameDeps, readerStream }), { clips, recorders, metrics, log });
       },
       metrics,
       log,

@@ -31,6 +31,12 @@ export class IngestMetrics {
     labelNames: ['camera', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly recordingPaused = new Gauge({
+    name: 'xl_recording_paused',
+    help: "1 while the camera's recording is paused so that its analysis reader gets the stream the camera refused it (busy: the camera serves no more streams); its alerts get no clip meanwhile",
+    labelNames: ['camera'] as const,
+    registers: [this.registry],
+  });
   readonly owned = new Gauge({
     name: 'xl_ingest_cameras_owned',
     help: 'Cameras whose lease this worker holds',
@@ -62,5 +68,6 @@ export class IngestMetrics {
   /** Forgets a camera's series once this worker no longer owns it. */
   forget(camera: string): void {
     this.cameraUp.remove({ camera });
+    this.recordingPaused.remove({ camera });
   }
 }

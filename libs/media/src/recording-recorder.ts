@@ -63,8 +63,12 @@ interface Run {
 export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
   private ring: RecordedSegment[] = [];
   private run: Run | null = null;
-  private state: 'idle' | 'running' | 'waiting' | 'stopped' = 'idle';
+  private state: 'idle' | 'running' | 'waiting' | 'paused' | 'stopped' = 'idle';
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Why the recorder is paused, for the interruption it reports. */
+  private pausedBecause: { reason: OfflineReason; detail: string } | null = null;
+  /** start() has indexed the directory: a run may begin (before, the index would delete its part file). */
+  private indexed = false;
   private attempt = 0;
   private runCounter = 0;
   private readonly pins = new Map<string, number>();
@@ -101,6 +105,11 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     return this.run?.open != null;
   }
 
+  /** True between pause() and resume(). */
+  get isPaused(): boolean {
+    return this.state === 'paused';
+  }
+
   /** pid of the running ffmpeg. */
   get pid(): number | undefined {
     return this.run?.child.pid;
@@ -122,7 +131,8 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     await mkdir(this.options.dir, { recursive: true });
     this.ring = await this.indexDirectory();
     await this.trim();
-    if (this.state === 'running') this.spawn();
+    this.indexed = true;
+    if (this.state === 'running' && !this.run) this.spawn();
   }
 
   /** Stops ffmpeg and waits until its last segment is in the ring. Segments stay on disk. */
@@ -136,6 +146,33 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
       await run.exited;
     }
     await this.closing;
+  }
+
+  /**
+   * Ends the current run (its last segment is kept, and ffmpeg closes the RTSP session) and starts
+   * none until resume(), e.g. because the camera's stream slot is wanted elsewhere. `because` is
+   * reported as the run's interruption.
+   */
+  async pause(because: { reason: OfflineReason; detail: string }): Promise<void> {
+    if (this.state !== 'running' && this.state !== 'waiting') return;
+    this.state = 'paused';
+    this.pausedBecause = because;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const run = this.run;
+    if (run) {
+      this.terminate(run);
+      await run.exited;
+    }
+  }
+
+  /** Records again after pause(), at once. */
+  resume(): void {
+    if (this.state !== 'paused') return;
+    this.state = 'running';
+    this.attempt = 0;
+    // Paused before any run began: start one now, unless start() is still indexing (it will).
+    if (!this.run && this.indexed) this.spawn();
   }
 
   private async indexDirectory(): Promise<RecordedSegment[]> {
@@ -268,7 +305,7 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
       ioTimeoutMs: o.ioTimeoutSeconds * 1000,
     });
     const detail = run.watchdogFired ? `no new segment for ${this.stallMs / 1000} s` : redactText(error ?? exitDetail(run.stderr, `ffmpeg exited with code ${code}`));
-    if (run.open) this.emit('interrupted', { at: now, reason, detail });
+    if (run.open) this.emit('interrupted', this.state === 'paused' && this.pausedBecause ? { at: now, ...this.pausedBecause } : { at: now, reason, detail });
     if (this.state !== 'running') return;
     this.attempt++;
     this.restarts++;

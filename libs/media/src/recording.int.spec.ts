@@ -95,6 +95,24 @@ describeWithShared(['media/clips/drowning.mp4'])('SegmentRecorder (real RTSP cam
     expect(await probe(jpg, 'stream=codec_name,width,height')).toBe('mjpeg,1280,720');
   });
 
+  it('pause() ends ffmpeg and starts none (its last segment kept); resume() records again', async () => {
+    const before = recorder.recordedUntil;
+    expect(recorder.pid).toBeDefined();
+    await recorder.pause({ reason: 'busy', detail: 'paused by the test' });
+    expect({ paused: recorder.isPaused, recording: recorder.isRecording, pid: recorder.pid }).toEqual({ paused: true, recording: false, pid: undefined });
+    expect(recorder.recordedUntil).toBeGreaterThan(before); // the open segment was measured and kept
+    expect(interruptions).toEqual(['busy: paused by the test']);
+    await sleep(3_000); // no respawn while paused (the back-off here would have been 30 s anyway: the state decides)
+    expect(recorder.pid).toBeUndefined();
+    const count = segments.length;
+    recorder.resume();
+    const deadline = Date.now() + 15_000;
+    while (segments.length < count + 2 && Date.now() < deadline) await sleep(200);
+    expect(segments.length).toBeGreaterThanOrEqual(count + 2);
+    expect(recorder.isPaused).toBe(false);
+    interruptions.length = 0; // the next test counts the interruptions of the camera going away
+  });
+
   it('keeps the last segment and reports the interruption when the camera goes away, without its password', async () => {
     const before = recorder.recordedUntil;
     await sim.stop('beach');

@@ -1,5 +1,5 @@
 // What the clip service needs from the outside world; real implementations in evidence.repository.ts.
-import type { ClipRequest, ClipResult } from '@xl/contracts';
+import type { ClipRequest, ClipResult, OfflineReason } from '@xl/contracts';
 import type { ClipPlan, RecordedSegment } from '@xl/media';
 
 /** A camera's rolling recording (SegmentRecorder in @xl/media). */
@@ -12,6 +12,14 @@ export interface Recorder {
   start(): Promise<void>;
   /** Resolves once the last segment is closed and in the ring. */
   stop(): Promise<void>;
+}
+
+/** A recorder that can give its RTSP session back to the camera for a while (analysis goes first). */
+export interface PausableRecorder extends Recorder {
+  /** Ends the current run and starts none until resume(); `because` is reported as the run's interruption. */
+  pause(because: { reason: OfflineReason; detail: string }): Promise<void>;
+  resume(): void;
+  readonly isPaused: boolean;
 }
 
 export interface ClipRequestFeed {

@@ -4,11 +4,12 @@ import path from 'node:path';
 import type { CameraConfig } from '@xl/config';
 import { SegmentRecorder } from '@xl/media';
 import type { Logger } from '@xl/observability';
+import type { IngestMetrics } from '../metrics';
 import type { Pipeline } from '../services/ingest.service';
 import type { ClipService } from './clip-service';
-import type { Recorder } from './ports';
+import type { PausableRecorder } from './ports';
 
-export type RecorderFactory = (camera: CameraConfig) => Recorder;
+export type RecorderFactory = (camera: CameraConfig) => PausableRecorder;
 
 export interface RecorderSettings {
   /** Parent of the per-camera segment directories (local disk of this ingest host). */
@@ -44,12 +45,45 @@ export function segmentRecorderFactory(settings: RecorderSettings, log: Logger):
     });
 }
 
-export function recordedPipeline(camera: CameraConfig, frames: Pipeline, clips: ClipService, recorders: RecorderFactory, log: Logger): Pipeline {
+export interface RecordedPipelineDeps {
+  clips: ClipService;
+  recorders: RecorderFactory;
+  metrics: IngestMetrics;
+  log: Logger;
+}
+
+/** The frame pipeline, built with the hooks that tell it when the camera refuses or serves its reader. */
+export type FramePipelineFactory = (readerStream: { refusedBusy(): void; flowing(): void }) => Pipeline;
+
+/**
+ * Analysis goes first. A camera serves a few streams at most; when it refuses the analysis reader
+ * ('busy': RTSP 503/453) while this camera's recorder holds one of them, the recorder is paused —
+ * ffmpeg closes its session — so that the reader's next try gets the slot, and it resumes once the
+ * reader has its stream (where the camera is still full, the recorder's own tries are refused and
+ * back off; the reader keeps its stream). Evidence of that time is lost; a drowning warning is not.
+ */
+export function recordedPipeline(camera: CameraConfig, framesFor: FramePipelineFactory, deps: RecordedPipelineDeps): Pipeline {
+  const { clips, metrics, log } = deps;
+  const recorder = camera.recording.enabled ? deps.recorders(camera) : null;
   let starting: Promise<void> | null = null;
+  const frames = framesFor({
+    refusedBusy() {
+      if (!recorder || recorder.isPaused) return;
+      const detail = 'the camera refused the analysis stream (busy): recording paused so that analysis gets the stream';
+      log.warn({ camera: camera.id }, detail);
+      metrics.recordingPaused.set({ camera: camera.id }, 1);
+      void recorder.pause({ reason: 'busy', detail });
+    },
+    flowing() {
+      if (!recorder?.isPaused) return;
+      log.info({ camera: camera.id }, 'analysis has its stream: recording resumed');
+      metrics.recordingPaused.set({ camera: camera.id }, 0);
+      recorder.resume();
+    },
+  });
   return {
     start() {
       frames.start();
-      const recorder = camera.recording.enabled ? recorders(camera) : null;
       starting = (async () => {
         await recorder?.start();
         await clips.attach(camera, recorder);

@@ -15,6 +15,8 @@ export interface PipelineDeps {
   metrics: IngestMetrics;
   log: Logger;
   ingestId: string;
+  /** Told when the camera refused the reader because it serves no more streams (each try), and when the reader has its stream. */
+  readerStream?: { refusedBusy(): void; flowing(): void };
 }
 
 /** Bound of FrameJob.earlierDifferences: ~13 s at 5 fps, more than a heartbeat interval. */
@@ -48,6 +50,7 @@ export class CameraPipeline {
       frame: (frame) => void this.onFrame(frame),
       online: ({ at }) => {
         metrics.cameraUp.set({ camera: id }, 1);
+        this.deps.readerStream?.flowing();
         this.status({ status: 'online', at });
       },
       offline: ({ at, reason, detail }) => {
@@ -58,9 +61,13 @@ export class CameraPipeline {
       },
       recovered: ({ at }) => {
         metrics.cameraUp.set({ camera: id }, 1);
+        this.deps.readerStream?.flowing();
         this.status({ status: 'recovered', at });
       },
-      restart: ({ reason }) => metrics.restart(id, reason),
+      restart: ({ reason }) => {
+        metrics.restart(id, reason);
+        if (reason === 'busy') this.deps.readerStream?.refusedBusy();
+      },
     });
     this.source.start();
   }

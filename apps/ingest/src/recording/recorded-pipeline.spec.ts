@@ -1,0 +1,81 @@
+import { parseCamera, type CameraConfig } from '@xl/config';
+import { createLogger } from '@xl/observability';
+import { IngestMetrics } from '../metrics';
+import type { Pipeline } from '../services/ingest.service';
+import type { ClipService } from './clip-service';
+import type { PausableRecorder } from './ports';
+import { recordedPipeline, type FramePipelineFactory } from './recorded-pipeline';
+
+const log = createLogger('test', 'silent');
+
+/** Records calls; pause/resume flip isPaused as the real SegmentRecorder does. */
+class FakeRecorder implements PausableRecorder {
+  calls: string[] = [];
+  isPaused = false;
+  recordedUntil = 0;
+  segments() {
+    return [];
+  }
+  pin() {}
+  unpin() {}
+  async start() {
+    this.calls.push('start');
+  }
+  async stop() {
+    this.calls.push('stop');
+  }
+  async pause(because: { reason: string; detail: string }) {
+    this.calls.push(`pause ${because.reason}`);
+    this.isPaused = true;
+  }
+  resume() {
+    this.calls.push('resume');
+    this.isPaused = false;
+  }
+}
+
+function setUp(camera: CameraConfig) {
+  const recorder = new FakeRecorder();
+  const metrics = new IngestMetrics();
+  let reader!: Parameters<FramePipelineFactory>[0];
+  const frames: Pipeline = { start: () => undefined, stop: async () => undefined };
+  const clips = { attach: jest.fn(async () => undefined), detach: jest.fn(async () => undefined) } as unknown as ClipService;
+  const pipeline = recordedPipeline(
+    camera,
+    (hooks) => {
+      reader = hooks;
+      return frames;
+    },
+    { clips, recorders: () => recorder, metrics, log },
+  );
+  const paused = async () => (await metrics.registry.getSingleMetric('xl_recording_paused')!.get()).values.find((v) => v.labels.camera === camera.id)?.value;
+  return { recorder, reader, pipeline, paused };
+}
+
+describe('recordedPipeline: analysis goes first', () => {
+  const camera = parseCamera({ id: 'pond', url: 'rtsp://cam/main', subUrl: 'rtsp://cam/sub' });
+
+  it('pauses the recorder when the camera refuses the reader as busy, once, and resumes it when the reader has its stream', async () => {
+    const { recorder, reader, pipeline, paused } = setUp(camera);
+    pipeline.start();
+    await new Promise((r) => setImmediate(r));
+    reader.refusedBusy();
+    reader.refusedBusy(); // every refused try says so; one pause
+    expect(recorder.calls).toEqual(['start', 'pause busy']);
+    expect(await paused()).toBe(1);
+    reader.flowing();
+    reader.flowing();
+    expect(recorder.calls).toEqual(['start', 'pause busy', 'resume']);
+    expect(await paused()).toBe(0);
+  });
+
+  it('leaves a recorder alone while the reader flows, and a camera without recording has none to pause', async () => {
+    const { recorder, reader } = setUp(camera);
+    reader.flowing();
+    expect(recorder.calls).toEqual([]);
+    const off = setUp(parseCamera({ id: 'quiet', url: 'rtsp://cam/main', recording: { enabled: false } }));
+    off.pipeline.start();
+    expect(() => off.reader.refusedBusy()).not.toThrow();
+    expect(off.recorder.calls).toEqual([]);
+  });
+});
