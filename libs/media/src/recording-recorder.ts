@@ -139,12 +139,7 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    const run = this.run;
-    if (run) {
-      this.terminate(run);
-      await run.exited;
-    }
+    await this.endRun();
     await this.closing;
   }
 
@@ -157,13 +152,17 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     if (this.state !== 'running' && this.state !== 'waiting') return;
     this.state = 'paused';
     this.pausedBecause = because;
+    await this.endRun();
+  }
+
+  /** Cancels a pending respawn and ends the current run, if any ('q', SIGTERM, SIGKILL). */
+  private async endRun(): Promise<void> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     const run = this.run;
-    if (run) {
-      this.terminate(run);
-      await run.exited;
-    }
+    if (!run) return;
+    this.terminate(run);
+    await run.exited;
   }
 
   /** Records again after pause(), at once. */
