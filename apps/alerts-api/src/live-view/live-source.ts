@@ -1,8 +1,8 @@
 import Mpeg1Muxer from 'node-rtsp-stream/mpeg1muxer';
-import { redactText } from '@xl/media';
+import { exitDetail, redactText } from '@xl/media';
 import { liveViewFfmpegOptions, type LiveEncodeOptions } from './ffmpeg-args';
 
-/** How a transcoding process ended; `lastError` is its last stderr line, credentials redacted. */
+/** How a transcoding process ended; `lastError` explains it best (the camera's RTSP answer, else the last error line), credentials redacted. */
 export interface LiveSourceExit {
   code: number | null;
   signal: string | null;
@@ -37,18 +37,22 @@ export class Mpeg1MuxerLauncher extends LiveSourceLauncher {
   start(url: string, encode: LiveEncodeOptions, handlers: LiveSourceHandlers): LiveSource {
     const muxer = new Mpeg1Muxer({ url, ffmpegPath: this.ffmpegPath, ffmpegOptions: liveViewFfmpegOptions(encode) });
     const child = muxer.stream;
-    let lastError: string | null = null;
+    // The last lines, redacted: the camera's RTSP answer ("method SETUP failed: 503 …") explains an
+    // exit better than ffmpeg's closing summary of it.
+    const tail: string[] = [];
+    let spawnError: string | null = null;
     let exited = false;
     muxer.on('mpeg1data', (chunk: Buffer) => handlers.data(chunk));
     // ffmpeg prints the input URL in some errors: only redacted text leaves this adapter.
     muxer.on('ffmpegStderr', (text: Buffer) => {
       const lines = redactText(text.toString('utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
-      if (lines.length) lastError = lines[lines.length - 1].slice(0, 300);
+      tail.push(...lines.map((l) => l.slice(0, 300)));
+      tail.splice(0, Math.max(0, tail.length - 12));
     });
-    child.on('error', (err) => (lastError = redactText(err.message)));
+    child.on('error', (err) => (spawnError = redactText(err.message)));
     child.once('close', (code, signal) => {
       exited = true;
-      handlers.exit({ code, signal, lastError });
+      handlers.exit({ code, signal, lastError: spawnError ?? (tail.length ? exitDetail(tail, '') : null) });
     });
     return {
       pid: child.pid,

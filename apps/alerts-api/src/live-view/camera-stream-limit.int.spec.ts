@@ -3,15 +3,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CameraSimulator, describeWithShared, readRtspFrames, requireShared, watchRtsp } from '@xl/testing';
 import { FfmpegFrameGrabber, FrameGrabError, GRAB_TEARDOWN_GRACE_MS } from './frame-grabber';
+import { Mpeg1MuxerLauncher, type LiveSourceExit } from './live-source';
 
-// The API's picture grab against real ffmpeg and a simulated camera that, like many cameras, serves
-// one stream at a time: a grab must never leave its session behind, or ingest is locked out.
+// The API's picture grab and live view against real ffmpeg and a simulated camera that, like many
+// cameras, serves one stream at a time: a grab must never leave its session behind, or ingest is
+// locked out, and a refusal must say what the camera answered.
 
 jest.setTimeout(60_000);
 const CLIP = 'media/clips/drowning_sub.mp4';
 const options = { width: 960, ioTimeoutSeconds: 5 };
 
-describeWithShared([CLIP])('FfmpegFrameGrabber (real ffmpeg, RTSP simulator)', () => {
+describeWithShared([CLIP])('picture grab and live view on a camera that serves one stream (real ffmpeg, RTSP simulator)', () => {
   const simulator = new CameraSimulator({ loopSeconds: 60 });
   const scratch = mkdtempSync(path.join(tmpdir(), 'xl-grab-'));
   let url: string;
@@ -48,6 +50,11 @@ describeWithShared([CLIP])('FfmpegFrameGrabber (real ffmpeg, RTSP simulator)', (
       }
       const error = await new FfmpegFrameGrabber().grab(url, { ...options, timeoutMs: 10_000 }).catch((e: unknown) => e);
       expect(error).toMatchObject({ reason: 'busy', message: expect.stringMatching(/method SETUP failed: 503 Service Unavailable/) });
+      // The live view's transcoder, refused the same way, reports the camera's answer to its viewers.
+      const exit = await new Promise<LiveSourceExit>((resolve) => {
+        new Mpeg1MuxerLauncher().start(url, { width: 320, frameRate: 10, bitrateKbps: 300 }, { data: () => undefined, exit: resolve });
+      });
+      expect(exit.lastError).toMatch(/method SETUP failed: 503 Service Unavailable/);
     } finally {
       holder.stop();
       await holder.exited;
