@@ -168,6 +168,12 @@ describe('docker/k8s manifests', () => {
     expect(mounted('ingest', envOf('ingest').EVIDENCE_DIR!)!.persistentVolumeClaim!.claimName).toBe('evidence');
     expect(mounted('alerts-api', envOf('alerts-api').EVIDENCE_DIR!)!.persistentVolumeClaim!.claimName).toBe('evidence');
     expect(mounted('ingest', envOf('ingest').RECORDING_DIR!)!.emptyDir).toBeDefined();
+    // A claim's volume belongs to root until kubelet gives it the pod's fsGroup: without it a non-root app cannot write there.
+    for (const d of byKind('Deployment').concat(byKind('StatefulSet')) as unknown as Deployment[]) {
+      const pod = d.spec!.template.spec!;
+      if (!(pod.volumes ?? []).some((v) => v.persistentVolumeClaim) && !(d as unknown as StatefulSet).spec?.volumeClaimTemplates) continue;
+      expect({ name: d.metadata!.name, fsGroup: pod.securityContext?.fsGroup }).toEqual({ name: d.metadata!.name, fsGroup: pod.securityContext?.runAsGroup });
+    }
     const evidence = byKind('PersistentVolumeClaim').find((c) => c.metadata.name === 'evidence') as unknown as PersistentVolumeClaim;
     expect(evidence.spec!.accessModes).toEqual(['ReadWriteMany']);
   });
