@@ -106,6 +106,28 @@ describe('LiveViewHub', () => {
     expect(launcher.started).toHaveLength(2);
   });
 
+  it('gives the camera its stream back when analysis is refused as busy, and starts none until analysis has it', async () => {
+    const hub = make();
+    const [a, b] = [viewer(), viewer()];
+    hub.join('pond', 'u', a);
+    hub.join('pond', 'u', b);
+    hub.join('other', 'u', viewer());
+    hub.analysisRefusedBusy('pond');
+    hub.analysisRefusedBusy('pond'); // every refused try is reported; one stop
+    expect(launcher.started[0].stopped).toBe(1);
+    expect(launcher.started[1].stopped).toBe(0);
+    for (const v of [a, b]) expect(v.closed).toEqual([1011, "camera 'pond' refused its analysis a stream: live view stopped so analysis gets it"]);
+    expect(hub.refusal('pond')).toMatch(/camera 'pond' serves no more streams and its analysis is waiting for one/);
+    expect(hub.refusal('other')).toBeNull();
+    launcher.started[0].handlers.exit({ code: 255, signal: null, lastError: null });
+    expect((await registry.getSingleMetric('xl_live_streams_ended_total')!.get()).values).toContainEqual(expect.objectContaining({ labels: { reason: 'analysis_first' }, value: 1 }));
+    hub.analysisFlowing('pond');
+    expect(hub.refusal('pond')).toBeNull();
+    // Refused while no live view ran: nothing to stop, and still no new one until analysis has its stream.
+    hub.analysisRefusedBusy('idle-cam');
+    expect(hub.refusal('idle-cam')).not.toBeNull();
+  });
+
   it('skips chunks for a viewer whose socket holds too much, without slowing the others', () => {
     const hub = make({ maxBufferedBytes: 65536 });
     const slow = viewer(70_000);

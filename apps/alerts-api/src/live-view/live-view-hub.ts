@@ -31,6 +31,8 @@ interface Stream {
  */
 export class LiveViewHub {
   private readonly streams = new Map<string, Stream>();
+  /** Cameras that refuse ingest's analysis reader because they serve no more streams (ingest's 'busy'). */
+  private readonly analysisWaiting = new Set<string>();
 
   constructor(
     private readonly launcher: LiveSourceLauncher,
@@ -41,6 +43,7 @@ export class LiveViewHub {
 
   /** Why a new viewer of `cameraId` cannot join now, or null when it can. */
   refusal(cameraId: string): string | null {
+    if (this.analysisWaiting.has(cameraId)) return `camera '${cameraId}' serves no more streams and its analysis is waiting for one: no live view until analysis has it`;
     const stream = this.streams.get(cameraId);
     if (stream && !stream.stopping) {
       return stream.viewers.size >= this.options.maxViewersPerStream ? `camera '${cameraId}' has ${stream.viewers.size} live viewers, the most this instance serves (maxViewersPerStream)` : null;
@@ -69,6 +72,23 @@ export class LiveViewHub {
       stream.idleTimer = setTimeout(() => this.stop(stream, 'idle'), this.options.idleStopMs);
       stream.idleTimer.unref();
     }
+  }
+
+  /**
+   * Analysis goes first: the camera refused ingest's analysis reader as busy (it serves no more
+   * streams), so this instance gives back the stream its live view holds, if any, and starts none
+   * for the camera until analysis has its stream again (`analysisFlowing`).
+   */
+  analysisRefusedBusy(cameraId: string): void {
+    if (this.analysisWaiting.has(cameraId)) return;
+    this.analysisWaiting.add(cameraId);
+    const stream = this.streams.get(cameraId);
+    if (stream) this.stop(stream, 'analysis_first');
+  }
+
+  /** Ingest's analysis reader has the camera's stream again: live views may start. */
+  analysisFlowing(cameraId: string): void {
+    this.analysisWaiting.delete(cameraId);
   }
 
   /** Cameras streaming now, with their viewer counts and ffmpeg pids. */
@@ -118,7 +138,12 @@ export class LiveViewHub {
     clearTimeout(stream.idleTimer);
     clearTimeout(stream.dataTimer);
     if (reason !== 'idle') {
-      const why = reason === 'no_data' ? `no video from camera '${stream.cameraId}' for ${this.options.noDataTimeoutMs / 1000} s` : 'server shutting down';
+      const why =
+        reason === 'no_data'
+          ? `no video from camera '${stream.cameraId}' for ${this.options.noDataTimeoutMs / 1000} s`
+          : reason === 'analysis_first'
+            ? `camera '${stream.cameraId}' refused its analysis a stream: live view stopped so analysis gets it`
+            : 'server shutting down';
       this.closeViewers(stream, reason === 'shutdown' ? 1001 : STREAM_FAILED, why);
     }
     stream.source.stop();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Response as SuperagentResponse } from 'superagent';
 import WebSocket from 'ws';
-import { redisKeys } from '@xl/contracts';
+import { CAMERA_STATUS_STREAM, redisKeys } from '@xl/contracts';
 import { CameraSimulator, childrenNamed, describeWithShared, isAlive, requireShared } from '@xl/testing';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
 import { alertEvent } from '../testing/alert-events';
@@ -143,6 +143,37 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     second.ws.close();
     await eventually(async () => !isAlive(ffmpeg.pid), 'the transcoder to stop after the last viewer', 5000);
     expect(transcoders()).toEqual([]);
+  });
+
+  it("gives the camera's stream back to analysis when ingest reports it refused as busy, and starts no live view until analysis has it", async () => {
+    const statusKey = `${t.settings.redisKeyPrefix}${CAMERA_STATUS_STREAM}`;
+    const report = (event: Record<string, unknown>) => t.redis.xadd(statusKey, '*', 'event', JSON.stringify({ cameraId: 'pond', at: Date.now(), ingestId: 'ingest-1', ...event }));
+    const handshake = (user: string) =>
+      new Promise<{ status: number; body: string }>((resolve) => {
+        void t.token(user).then((token) => {
+          const ws = new WebSocket(`ws://${base}/live/pond?token=${token}`);
+          ws.on('unexpected-response', (_req, res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          });
+          ws.on('open', () => (ws.close(), resolve({ status: 101, body: '' })));
+          ws.on('error', () => undefined);
+        });
+      });
+    const viewer = await watch('op-a');
+    const [ffmpeg] = await eventually(async () => (transcoders().length ? transcoders() : null), 'the transcoder', 5000);
+    const closed = new Promise<[number, string]>((resolve) => viewer.ws.once('close', (code, reason) => resolve([code, reason.toString()])));
+    await report({ status: 'offline', reason: 'busy', detail: 'method SETUP failed: 503 Service Unavailable' });
+    expect(await closed).toEqual([1011, "camera 'pond' refused its analysis a stream: live view stopped so analysis gets it"]);
+    await eventually(async () => !isAlive(ffmpeg.pid), 'the transcoder to stop', 5000);
+    const refused = await handshake('op-a');
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatch(/serves no more streams and its analysis is waiting for one/);
+    expect(transcoders()).toEqual([]);
+    await report({ status: 'recovered' });
+    await eventually(async () => ((await handshake('op-a')).status === 101 ? true : null), 'a live view once analysis has its stream', 5000);
+    await eventually(async () => (transcoders().length === 0 ? true : null), 'the last transcoder to stop (idle)', 5000);
   });
 
   it('refuses live viewers without a credential (401) or outside their scope (404) before the upgrade', async () => {

@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
-export type StreamEndReason = 'idle' | 'no_data' | 'exited' | 'shutdown';
+export type StreamEndReason = 'idle' | 'no_data' | 'exited' | 'shutdown' | 'analysis_first';
 
 /** Metrics of the live view on the app's /metrics registry. */
 export class LiveViewMetrics {
