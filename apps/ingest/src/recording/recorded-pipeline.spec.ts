@@ -20,13 +20,15 @@ class FakeRecorder implements PausableRecorder {
   unpin() {}
   async start() {
     this.calls.push('start');
+    this.started = true;
   }
   async stop() {
     this.calls.push('stop');
   }
+  started = false;
   async pause(because: { reason: string; detail: string }) {
     this.calls.push(`pause ${because.reason}`);
-    this.isPaused = true;
+    this.isPaused = this.started; // as SegmentRecorder: a recorder not started yet is not paused
   }
   resume() {
     this.calls.push('resume');
@@ -67,6 +69,17 @@ describe('recordedPipeline: analysis goes first', () => {
     reader.flowing();
     expect(recorder.calls).toEqual(['start', 'pause busy', 'resume']);
     expect(await paused()).toBe(0);
+  });
+
+  it('counts a refusal before the recorder started as no pause, and pauses it on the next one', async () => {
+    const { recorder, reader, pipeline, paused } = setUp(camera);
+    reader.refusedBusy();
+    expect(await paused()).toBeUndefined();
+    pipeline.start();
+    await new Promise((r) => setImmediate(r));
+    reader.refusedBusy();
+    expect(recorder.isPaused).toBe(true);
+    expect(await paused()).toBe(1);
   });
 
   it('leaves a recorder alone while the reader flows, and a camera without recording has none to pause', async () => {

@@ -70,9 +70,10 @@ export function recordedPipeline(camera: CameraConfig, framesFor: FramePipelineF
     refusedBusy() {
       if (!recorder || recorder.isPaused) return;
       const detail = 'the camera refused the analysis stream (busy): recording paused so that analysis gets the stream';
+      void recorder.pause({ reason: 'busy', detail });
+      if (!recorder.isPaused) return; // not started yet: it will be paused on the reader's next refusal
       log.warn({ camera: camera.id }, detail);
       metrics.recordingPaused.set({ camera: camera.id }, 1);
-      void recorder.pause({ reason: 'busy', detail });
     },
     flowing() {
       if (!recorder?.isPaused) return;
