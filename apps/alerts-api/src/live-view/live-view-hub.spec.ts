@@ -116,7 +116,7 @@ describe('LiveViewHub', () => {
     hub.analysisRefusedBusy('pond'); // every refused try is reported; one stop
     expect(launcher.started[0].stopped).toBe(1);
     expect(launcher.started[1].stopped).toBe(0);
-    for (const v of [a, b]) expect(v.closed).toEqual([1011, "camera 'pond' refused its analysis a stream: live view stopped so analysis gets it"]);
+    for (const v of [a, b]) expect(v.closed).toEqual([1011, "camera 'pond' has no stream left for analysis: live view stopped so that analysis gets one"]);
     expect(hub.refusal('pond')).toMatch(/camera 'pond' serves no more streams and its analysis is waiting for one/);
     expect(hub.refusal('other')).toBeNull();
     launcher.started[0].handlers.exit({ code: 255, signal: null, lastError: null });

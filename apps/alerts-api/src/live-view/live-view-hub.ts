@@ -142,7 +142,7 @@ export class LiveViewHub {
         reason === 'no_data'
           ? `no video from camera '${stream.cameraId}' for ${this.options.noDataTimeoutMs / 1000} s`
           : reason === 'analysis_first'
-            ? `camera '${stream.cameraId}' refused its analysis a stream: live view stopped so analysis gets it`
+            ? `camera '${stream.cameraId}' has no stream left for analysis: live view stopped so that analysis gets one`
             : 'server shutting down';
       this.closeViewers(stream, reason === 'shutdown' ? 1001 : STREAM_FAILED, why);
     }

@@ -165,7 +165,7 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     const [ffmpeg] = await eventually(async () => (transcoders().length ? transcoders() : null), 'the transcoder', 5000);
     const closed = new Promise<[number, string]>((resolve) => viewer.ws.once('close', (code, reason) => resolve([code, reason.toString()])));
     await report({ status: 'offline', reason: 'busy', detail: 'method SETUP failed: 503 Service Unavailable' });
-    expect(await closed).toEqual([1011, "camera 'pond' refused its analysis a stream: live view stopped so analysis gets it"]);
+    expect(await closed).toEqual([1011, "camera 'pond' has no stream left for analysis: live view stopped so that analysis gets one"]);
     await eventually(async () => !isAlive(ffmpeg.pid), 'the transcoder to stop', 5000);
     const refused = await handshake('op-a');
     expect(refused.status).toBe(503);
