@@ -5,6 +5,7 @@ import { ScopeService } from '../auth/scope.service';
 import { CamerasRepository } from '../cameras/cameras.repository';
 import { LOGGER } from '../core/tokens';
 import type { Principal } from '../shared/principal';
+import { AnalysisStreams } from './analysis-streams';
 import { FrameGrabber, FrameGrabError } from './frame-grabber';
 import { LatestFrameStore } from './latest-frame.store';
 import type { LiveCameraLookup } from './live-view-server';
@@ -35,6 +36,7 @@ export class CameraPicturesService implements LiveCameraLookup {
     private readonly store: LatestFrameStore,
     private readonly grabber: FrameGrabber,
     private readonly metrics: LiveViewMetrics,
+    private readonly analysis: AnalysisStreams,
     @Inject(LIVE_VIEW_OPTIONS) private readonly options: LiveViewOptions,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -62,6 +64,11 @@ export class CameraPicturesService implements LiveCameraLookup {
     if (cached) {
       this.metrics.frameGrabs.inc({ result: 'cached' });
       return { jpeg: cached, source: 'camera' };
+    }
+    if (this.analysis.isWaiting(cameraId)) {
+      // Analysis goes first: a grab would take one of the streams the camera refuses its analysis.
+      this.metrics.frameGrabs.inc({ result: 'skipped_for_analysis' });
+      throw noPicture({ message: `camera '${cameraId}' has no stream left for analysis: no picture grabbed, so that analysis gets one`, reason: 'busy' });
     }
     const failed = this.failures.get(cameraId);
     if (failed && Date.now() - failed.at < this.options.frameTtlMs) throw noPicture(failed);

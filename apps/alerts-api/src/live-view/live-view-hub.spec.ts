@@ -38,10 +38,14 @@ function viewer(buffered = 0) {
 describe('LiveViewHub', () => {
   let launcher: FakeLauncher;
   let registry: Registry;
+  /** Cameras whose analysis is waiting for a stream (AnalysisStreams' answer). */
+  let analysisWaiting: Set<string>;
   const make = (over = {}) => {
     launcher = new FakeLauncher();
     registry = new Registry();
-    return new LiveViewHub(launcher, liveViewOptionsSchema.parse({ idleStopMs: 1000, noDataTimeoutMs: 5000, maxStreams: 2, maxViewersPerStream: 2, ...over }), new LiveViewMetrics(registry), createLogger('test', 'silent'));
+    analysisWaiting = new Set();
+    const options = liveViewOptionsSchema.parse({ idleStopMs: 1000, noDataTimeoutMs: 5000, maxStreams: 2, maxViewersPerStream: 2, ...over });
+    return new LiveViewHub(launcher, options, new LiveViewMetrics(registry), createLogger('test', 'silent'), { isWaiting: (id) => analysisWaiting.has(id) });
   };
   const gauge = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value;
 
@@ -112,8 +116,8 @@ describe('LiveViewHub', () => {
     hub.join('pond', 'u', a);
     hub.join('pond', 'u', b);
     hub.join('other', 'u', viewer());
-    hub.analysisRefusedBusy('pond');
-    hub.analysisRefusedBusy('pond'); // every refused try is reported; one stop
+    analysisWaiting.add('pond');
+    hub.giveBackForAnalysis('pond');
     expect(launcher.started[0].stopped).toBe(1);
     expect(launcher.started[1].stopped).toBe(0);
     for (const v of [a, b]) expect(v.closed).toEqual([1011, "camera 'pond' has no stream left for analysis: live view stopped so that analysis gets one"]);
@@ -121,10 +125,11 @@ describe('LiveViewHub', () => {
     expect(hub.refusal('other')).toBeNull();
     launcher.started[0].handlers.exit({ code: 255, signal: null, lastError: null });
     expect((await registry.getSingleMetric('xl_live_streams_ended_total')!.get()).values).toContainEqual(expect.objectContaining({ labels: { reason: 'analysis_first' }, value: 1 }));
-    hub.analysisFlowing('pond');
+    analysisWaiting.delete('pond');
     expect(hub.refusal('pond')).toBeNull();
     // Refused while no live view ran: nothing to stop, and still no new one until analysis has its stream.
-    hub.analysisRefusedBusy('idle-cam');
+    analysisWaiting.add('idle-cam');
+    hub.giveBackForAnalysis('idle-cam');
     expect(hub.refusal('idle-cam')).not.toBeNull();
   });
 

@@ -31,19 +31,19 @@ interface Stream {
  */
 export class LiveViewHub {
   private readonly streams = new Map<string, Stream>();
-  /** Cameras that refuse ingest's analysis reader because they serve no more streams (ingest's 'busy'). */
-  private readonly analysisWaiting = new Set<string>();
 
   constructor(
     private readonly launcher: LiveSourceLauncher,
     private readonly options: LiveViewOptions,
     private readonly metrics: LiveViewMetrics,
     private readonly logger: Logger,
+    /** Cameras that refuse ingest's analysis reader as busy (AnalysisStreams): no live view for them. */
+    private readonly analysis: { isWaiting(cameraId: string): boolean } = { isWaiting: () => false },
   ) {}
 
   /** Why a new viewer of `cameraId` cannot join now, or null when it can. */
   refusal(cameraId: string): string | null {
-    if (this.analysisWaiting.has(cameraId)) return `camera '${cameraId}' serves no more streams and its analysis is waiting for one: no live view until analysis has it`;
+    if (this.analysis.isWaiting(cameraId)) return `camera '${cameraId}' serves no more streams and its analysis is waiting for one: no live view until analysis has it`;
     const stream = this.streams.get(cameraId);
     if (stream && !stream.stopping) {
       return stream.viewers.size >= this.options.maxViewersPerStream ? `camera '${cameraId}' has ${stream.viewers.size} live viewers, the most this instance serves (maxViewersPerStream)` : null;
@@ -76,19 +76,12 @@ export class LiveViewHub {
 
   /**
    * Analysis goes first: the camera refused ingest's analysis reader as busy (it serves no more
-   * streams), so this instance gives back the stream its live view holds, if any, and starts none
-   * for the camera until analysis has its stream again (`analysisFlowing`).
+   * streams), so the stream this instance's live view holds, if any, goes back to the camera. No new
+   * one starts while `analysis.isWaiting` says so (refusal()).
    */
-  analysisRefusedBusy(cameraId: string): void {
-    if (this.analysisWaiting.has(cameraId)) return;
-    this.analysisWaiting.add(cameraId);
+  giveBackForAnalysis(cameraId: string): void {
     const stream = this.streams.get(cameraId);
     if (stream) this.stop(stream, 'analysis_first');
-  }
-
-  /** Ingest's analysis reader has the camera's stream again: live views may start. */
-  analysisFlowing(cameraId: string): void {
-    this.analysisWaiting.delete(cameraId);
   }
 
   /** Cameras streaming now, with their viewer counts and ffmpeg pids. */

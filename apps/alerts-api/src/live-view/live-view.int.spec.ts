@@ -176,6 +176,28 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     await eventually(async () => (transcoders().length === 0 ? true : null), 'the last transcoder to stop (idle)', 5000);
   });
 
+  it('grabs no picture of a camera whose analysis waits for a stream, and grabs again once analysis has it', async () => {
+    const admin = await auth('admin');
+    await t.http.post('/cameras').set(admin).send({ id: 'pond-2', url: simulator.camera('pond').url, regionId: 'vil-a' }).expect(201);
+    const statusKey = `${t.settings.redisKeyPrefix}${CAMERA_STATUS_STREAM}`;
+    const report = (event: Record<string, unknown>) => t.redis.xadd(statusKey, '*', 'event', JSON.stringify({ cameraId: 'pond-2', at: Date.now(), ingestId: 'ingest-1', ...event }));
+    const grabsSkipped = async () => Number(/xl_frame_grabs_total\{result="skipped_for_analysis"\} (\d+)/.exec((await t.http.get('/metrics')).text)?.[1] ?? 0);
+    await report({ status: 'offline', reason: 'busy', detail: 'method SETUP failed: 503 Service Unavailable' });
+    const refused = await eventually(async () => {
+      const res = await t.http.get('/cameras/pond-2/frame?source=camera').set(admin);
+      return res.body.reason === 'busy' ? res : null;
+    }, 'the grab to step aside', 5000);
+    expect(refused.status).toBe(404);
+    expect(refused.body.message).toBe("camera 'pond-2' has no stream left for analysis: no picture grabbed, so that analysis gets one");
+    expect(await grabsSkipped()).toBeGreaterThanOrEqual(1);
+    await report({ status: 'recovered' });
+    const back = await eventually(async () => {
+      const res = await t.http.get('/cameras/pond-2/frame?source=camera').set(admin);
+      return res.status === 200 ? res : null;
+    }, 'a grab once analysis has its stream', 15_000);
+    expect(back.headers['content-type']).toBe('image/jpeg');
+  });
+
   it('refuses live viewers without a credential (401) or outside their scope (404) before the upgrade', async () => {
     const status = (url: string) =>
       new Promise<number>((resolve) => {

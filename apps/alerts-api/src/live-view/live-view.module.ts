@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '../core/tokens';
 import { CameraPicturesController } from './camera-pictures.controller';
+import { AnalysisStreams } from './analysis-streams';
 import { CameraPicturesService } from './camera-pictures.service';
 import { FfmpegFrameGrabber, FrameGrabber } from './frame-grabber';
 import { LatestFrameStore } from './latest-frame.store';
@@ -23,6 +24,7 @@ export class LiveViewModule {
         { provide: LiveSourceLauncher, useValue: new Mpeg1MuxerLauncher() },
         { provide: FrameGrabber, useValue: new FfmpegFrameGrabber() },
         LatestFrameStore,
+        AnalysisStreams,
         CameraPicturesService,
         LiveViewService,
       ],
