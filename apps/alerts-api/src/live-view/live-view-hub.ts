@@ -38,7 +38,7 @@ export class LiveViewHub {
     private readonly metrics: LiveViewMetrics,
     private readonly logger: Logger,
     /** Cameras that refuse ingest's analysis reader as busy (AnalysisStreams): no live view for them. */
-    private readonly analysis: { isWaiting(cameraId: string): boolean } = { isWaiting: () => false },
+    private readonly analysis: { isWaiting(cameraId: string): boolean },
   ) {}
 
   /** Why a new viewer of `cameraId` cannot join now, or null when it can. */
