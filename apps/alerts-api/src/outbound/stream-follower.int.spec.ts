@@ -13,6 +13,9 @@ describe('StreamFollower (consumer group on the push log, real Redis)', () => {
   let prefix: string;
   let log: RedisEventLog;
   const followers: StreamFollower[] = [];
+  /** Releases a handler a test left hanging, so that stopping its follower does not wait forever. */
+  let release: () => void = () => undefined;
+  let stuck: Promise<void> = Promise.resolve();
 
   beforeEach(() => {
     redis = new Redis(testRedisUrl());
@@ -20,6 +23,7 @@ describe('StreamFollower (consumer group on the push log, real Redis)', () => {
     log = new RedisEventLog(redis, prefix, 1000);
   });
   afterEach(async () => {
+    release();
     await Promise.all(followers.splice(0).map((f) => f.stop()));
     await deleteKeys(redis, prefix);
     redis.disconnect();
@@ -65,6 +69,7 @@ describe('StreamFollower (consumer group on the push log, real Redis)', () => {
   });
 
   it('retries a batch whose handler failed, and takes over what a dead instance held', async () => {
+    stuck = new Promise<void>((resolve) => (release = resolve));
     let fail = true;
     const retried: number[] = [];
     await follow('flaky', async (events) => {
@@ -79,20 +84,19 @@ describe('StreamFollower (consumer group on the push log, real Redis)', () => {
     expect(retried).toEqual(first);
     await followers.pop()?.stop();
 
-    let release!: () => void;
-    const stuck = new Promise<void>((resolve) => (release = resolve));
+    // Both entries wait in the stream before 'stuck' reads, so it takes them in one batch and hangs
+    // on it (appending while it reads could hand it the first alone and leave the second unread).
+    const held = await appendMany(2);
     const seenByStuck: number[] = [];
     await follow('stuck', async (events) => {
       seenByStuck.push(...events.map((e) => e.seq));
       await stuck;
     });
-    const held = await appendMany(2);
     await until(() => seenByStuck.length === 2);
     const taken: number[] = [];
     await follow('rescuer', async (events) => void taken.push(...events.map((e) => e.seq)), { claimIdleMs: 300 });
     await until(() => taken.length >= 2);
     expect(taken).toEqual(held);
-    release();
   });
 
   it('carries on when Redis loses the stream and its group (restart without persistence, flush)', async () => {
