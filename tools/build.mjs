@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Compiles apps/*/src, libs/*/src and bench/ to dist/ with swc, keeping the layout so that the @xl/* aliases
+// Compiles apps/*/src, libs/*/src and bench/ to dist/ with swc (shell scripts there are copied), keeping the layout so that the @xl/* aliases
 // (rewritten to relative paths by swc) resolve. Incremental by mtime; a full build takes ~1 s. The web
 // console (apps/console) is bundled by vite into dist/apps/console when its sources changed.
 import { transformFile } from '@swc/core';
 import { createRequire } from 'node:module';
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -22,6 +22,7 @@ async function* sources(dir) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) yield* sources(full);
     else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts')) yield full;
+    else if (entry.name.endsWith('.sh')) yield full; // programs the code spawns, found next to it
   }
 }
 
@@ -80,6 +81,14 @@ export async function build() {
     for (const dir of dirs) {
       for await (const src of sources(dir)) {
         const rel = path.relative(root, src);
+        if (src.endsWith('.sh')) {
+          const copy = path.join(outRoot, rel);
+          if (!(await isStale(src, copy))) continue;
+          await mkdir(path.dirname(copy), { recursive: true });
+          await copyFile(src, copy); // keeps the source's mode: it stays executable
+          compiled++;
+          continue;
+        }
         const out = path.join(outRoot, rel.replace(/\.ts$/, '.js'));
         if (!(await isStale(src, out))) continue;
         const result = await transformFile(src, { ...options, swcrc: false, filename: src, outputPath: out, sourceFileName: path.relative(path.dirname(out), src) });

@@ -1,4 +1,7 @@
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { RTSP_PROTOCOL_WHITELIST } from '@xl/media';
 import { frameGrabArgs, liveViewFfmpegOptions, mpeg1MuxerArgv } from './ffmpeg-args';
+import { LIVE_VIEW_FFMPEG } from './live-source';
 
 describe('live view ffmpeg options', () => {
   const options = liveViewFfmpegOptions({ width: 640, frameRate: 25, bitrateKbps: 800 });
@@ -24,6 +27,16 @@ describe('live view ffmpeg options', () => {
     expect(argv[argv.indexOf('-b:v') + 1]).toBe('800k');
     expect(argv[argv.indexOf('-bf') + 1]).toBe('0');
     expect(argv[argv.length - 1]).toBe('-');
+  });
+});
+
+describe('the ffmpeg the muxer spawns', () => {
+  it('is an executable script that puts RTSP over TCP and the protocol whitelist before the input', () => {
+    accessSync(LIVE_VIEW_FFMPEG, constants.X_OK);
+    const lines = readFileSync(LIVE_VIEW_FFMPEG, 'utf8').split('\n');
+    expect(lines[0]).toBe('#!/bin/sh');
+    const exec = lines.filter((line) => line.startsWith('exec '));
+    expect(exec).toEqual([`exec ffmpeg -rtsp_transport tcp -protocol_whitelist ${RTSP_PROTOCOL_WHITELIST} "$@"`]);
   });
 });
 

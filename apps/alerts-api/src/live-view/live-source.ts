@@ -1,3 +1,4 @@
+import path from 'node:path';
 import Mpeg1Muxer from 'node-rtsp-stream/mpeg1muxer';
 import { exitDetail, redactText } from '@xl/media';
 import { liveViewFfmpegOptions, type LiveEncodeOptions } from './ffmpeg-args';
@@ -28,9 +29,15 @@ export abstract class LiveSourceLauncher {
 
 const KILL_GRACE_MS = 2000;
 
+/**
+ * What the muxer spawns: ffmpeg with the camera's input options (RTSP over TCP, the protocol
+ * whitelist) placed before the `-i URL` the muxer writes first; see the script.
+ */
+export const LIVE_VIEW_FFMPEG = path.join(__dirname, 'ffmpeg-rtsp-input.sh');
+
 /** node-rtsp-stream's Mpeg1Muxer: ffmpeg reading the camera, writing MPEG-TS with MPEG-1 video to stdout. */
 export class Mpeg1MuxerLauncher extends LiveSourceLauncher {
-  constructor(private readonly ffmpegPath = 'ffmpeg') {
+  constructor(private readonly ffmpegPath = LIVE_VIEW_FFMPEG) {
     super();
   }
 
