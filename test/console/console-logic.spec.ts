@@ -3,6 +3,7 @@ import { initialValue, patchBody, type EditField } from '../../apps/console/src/
 import { alarmKey, applyMessage, bulkSelectable, emptyFeed, isDrowningWarning, seenSinceAlarm, warningKey, matches, mergeAlerts, newestFirst, unacknowledgedCount } from '../../apps/console/src/feed-state';
 import { alertDetailText, alertText } from '../../apps/console/src/alert-text';
 import { formatDuration, fromLocalInput, startOfLocalDay, toLocalInput } from '../../apps/console/src/format';
+import { OFFLINE_REASONS } from '@xl/contracts';
 import { DICTIONARIES, initialLang, translate } from '../../apps/console/src/i18n';
 import { regionForest, regionPathName, subtreeIds, flatten } from '../../apps/console/src/region-tree';
 import { RENEW_AT_SHARE, renewalDelayMs } from '../../apps/console/src/session-renewal';
@@ -69,6 +70,12 @@ describe('i18n', () => {
     expect(initialLang('en')).toBe('en');
     expect(translate('zh-CN', 'feed.unacknowledged', { count: 3 })).toBe('未确认：3');
     expect(translate('en', 'feed.unacknowledged', { count: 3 })).toBe('Unacknowledged: 3');
+  });
+
+  it('says every offline reason ingest can send in words, in both languages', () => {
+    for (const lang of ['zh-CN', 'en'] as const) {
+      for (const reason of OFFLINE_REASONS) expect(Object.keys(DICTIONARIES[lang])).toContain(`reason.${reason}`);
+    }
   });
 });
 

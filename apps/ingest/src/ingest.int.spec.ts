@@ -201,8 +201,11 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     expect(await readRtspFrames(cam.url)).toMatchObject({ code: 0, stderr: '' });
   });
 
-  it('classifies refused, 404, unauthorized and garbage endpoints, backs off, and keeps serving the good camera', async () => {
-    const [good] = await sim.start([{ id: 'good', clip: drowning, credentials: { user: 'viewer', password: 'right-pw' } }]);
+  it('classifies refused, 404, unauthorized, UDP-only and garbage endpoints, backs off, and keeps serving the good camera', async () => {
+    const [good, udpOnly] = await sim.start([
+      { id: 'good', clip: drowning, credentials: { user: 'viewer', password: 'right-pw' } },
+      { id: 'udponly', clip: drowning, udpOnly: true },
+    ]);
     const garbage = await startGarbageServer();
     const closedPort = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
@@ -216,15 +219,17 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
       testCamera('missing', `rtsp://viewer:right-pw@127.0.0.1:${good.port}/no-such-mount`),
       testCamera('badauth', `rtsp://viewer:wrong-pw@127.0.0.1:${good.port}/good`),
       testCamera('garbage', garbage.url),
+      testCamera('udponly', udpOnly.url),
     ];
     try {
       const a = await start(cams);
-      const expected: Record<string, OfflineReason> = { refused: 'refused', missing: 'not_found', badauth: 'unauthorized', garbage: 'invalid_data' };
+      const expected: Record<string, OfflineReason> = { refused: 'refused', missing: 'not_found', badauth: 'unauthorized', garbage: 'invalid_data', udponly: 'udp_only' };
       for (const [id, reason] of Object.entries(expected)) {
         const e = await waitEvent(id, (ev) => ev.status === 'offline', 10_000, `${id} offline`);
         expect({ id, reason: e.reason }).toEqual({ id, reason });
         expect(e.detail).not.toContain('wrong-pw');
         expect(e.detail).not.toContain('right-pw');
+        if (id === 'udponly') expect(e.detail).toMatch(/method SETUP failed: 461 Unsupported transport/);
       }
       const since = Date.now();
       const before = await metricValue('xl_ffmpeg_restarts_total', { camera: 'refused' });

@@ -4,6 +4,7 @@ export const OFFLINE_REASONS = [
   'not_found', // RTSP 404: wrong path
   'unauthorized', // RTSP 401/403: wrong credentials
   'busy', // RTSP 503/453: the camera already serves as many streams as it can
+  'udp_only', // RTSP 461: the camera will not send its stream over TCP, which every reader here asks for
   'stalled', // connected but no frame within the watchdog time
   'invalid_data', // garbage or an undecodable stream
   'timeout', // connect or I/O timeout

@@ -97,6 +97,9 @@ describe('classifyExit', () => {
     expect(withText('[rtsp @ 0x55] method SETUP failed: 503 Service Unavailable')).toBe('busy');
     expect(withText('[rtsp @ 0x55] method DESCRIBE failed: 503 Service Temporarily Unavailable')).toBe('busy');
     expect(withText('[rtsp @ 0x55] method SETUP failed: 453 Not Enough Bandwidth')).toBe('busy');
+    // a camera that streams over UDP only refuses, or ignores, the TCP the readers ask for
+    expect(withText('[rtsp @ 0x55] method SETUP failed: 461 Unsupported transport')).toBe('udp_only');
+    expect(withText('[rtsp @ 0x55] Nonmatching transport in server reply')).toBe('udp_only');
     // a progress counter that happens to read 503 is not a refusal
     expect(classifyExit({ ...base, code: 0, stderr: ['frame=  503 fps=2.0 q=-0.0 size=N/A'] })).toBe('exited');
     expect(withText('rtsp://***@h/x: Invalid data found when processing input')).toBe('invalid_data');

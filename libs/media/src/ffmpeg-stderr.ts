@@ -106,6 +106,9 @@ const PATTERNS: Array<[RegExp, OfflineReason]> = [
   // taken until the camera's session timeout (60 s on gst-rtsp-server).
   // ffmpeg prints "method SETUP failed: 503 Service Unavailable"; the reason phrase varies by vendor.
   [/failed: (?:503|453)\b|\b503 Service Unavailable|\b453 Not Enough Bandwidth/i, 'busy'],
+  // RTSP over TCP refused ("method SETUP failed: 461 Unsupported transport"), or answered with
+  // another transport ("Nonmatching transport in server reply"): the camera streams over UDP only.
+  [/failed: 461\b|\b461 Unsupported transport|Nonmatching transport/i, 'udp_only'],
   [/\b404\b|Not Found/, 'not_found'],
   [/Connection refused/i, 'refused'],
   [/timed out|Operation timed out/i, 'timeout'],

@@ -19,6 +19,8 @@ export interface CameraProcessOptions {
   credentials?: { user: string; password: string };
   /** At most this many RTSP sessions at once (see SimulatedCameraSpec.maxSessions). */
   maxSessions?: number;
+  /** RTP over UDP only (see SimulatedCameraSpec.udpOnly). */
+  udpOnly?: boolean;
   label: string;
   log: (line: string) => void;
   readyTimeoutMs?: number;
@@ -51,6 +53,7 @@ export function spawnCameraProcess(opts: CameraProcessOptions): Promise<CameraPr
   installExitHook();
   const args = [cameraScriptPath];
   if (opts.maxSessions !== undefined) args.push('--max-sessions', String(opts.maxSessions));
+  if (opts.udpOnly) args.push('--udp-only');
   args.push(opts.file, opts.mount, String(opts.port));
   if (opts.credentials) args.push(opts.credentials.user, opts.credentials.password);
   const started = Date.now();

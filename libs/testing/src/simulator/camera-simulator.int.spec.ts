@@ -77,6 +77,14 @@ describeWithShared([CLIP])('CameraSimulator (gst-rtsp-server + ffmpeg)', () => {
     expect(await readRtspFrames(cam.url)).toMatchObject({ code: 0, stderr: '' });
   });
 
+  it('udpOnly: a reader asking for TCP gets 461, one over UDP gets the stream', async () => {
+    const [cam] = await sim.start([{ id: 'cam-udp', clip, udpOnly: true }]);
+    const overTcp = await readRtspFrames(cam.url);
+    expect(overTcp.code).not.toBe(0);
+    expect(overTcp.stderr).toMatch(/method SETUP failed: 461 Unsupported transport/);
+    expect(await readRtspFrames(cam.url, { transport: 'udp' })).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('stop() ends a reader, then restart() serves again on the same port', async () => {
     const [cam] = await sim.start([{ id: 'cam-restart', clip }]);
     const watch = watchRtsp(cam.url, { timeoutMs: 20000 });

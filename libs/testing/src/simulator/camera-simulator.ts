@@ -17,6 +17,11 @@ export interface SimulatedCameraSpec {
    * vanished without one. Default: no limit.
    */
   maxSessions?: number;
+  /**
+   * Send RTP over UDP only, as some cameras and NVRs do: a reader asking for TCP (every reader of
+   * this pipeline) is answered `461 Unsupported transport`. Default: UDP and TCP.
+   */
+  udpOnly?: boolean;
 }
 
 export interface SimulatedCamera {
@@ -152,7 +157,7 @@ export class CameraSimulator {
   private async spawnWithRetry(spec: CameraState['spec'], file: string, port: number): Promise<CameraProcess> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await spawnCameraProcess({ file, mount: spec.mount, port, credentials: spec.credentials, maxSessions: spec.maxSessions, label: spec.id, log: this.log });
+        return await spawnCameraProcess({ file, mount: spec.mount, port, credentials: spec.credentials, maxSessions: spec.maxSessions, udpOnly: spec.udpOnly, label: spec.id, log: this.log });
       } catch (err) {
         if (port === 0 || attempt >= 5 || !/could not listen/.test((err as Error).message)) throw err;
         this.log(`${spec.id}: port ${port} busy, retrying (${attempt})`);

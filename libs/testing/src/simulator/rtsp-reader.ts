@@ -21,12 +21,12 @@ export interface RtspWatch {
   stop(): void;
 }
 
-/** ffmpeg as the pipeline's readers run it: TCP transport and a 5 s socket timeout. */
-const INPUT_ARGS = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-timeout', '5000000'];
+/** ffmpeg as the pipeline's readers run it: TCP transport (unless told otherwise) and a 5 s socket timeout. */
+const inputArgs = (transport: 'tcp' | 'udp') => ['-nostdin', '-hide_banner', '-loglevel', 'error', '-rtsp_transport', transport, '-timeout', '5000000'];
 
-function runFfmpeg(url: string, outputArgs: string[], timeoutMs: number): { child: ChildProcess; exited: Promise<RtspReadResult> } {
+function runFfmpeg(url: string, outputArgs: string[], timeoutMs: number, transport: 'tcp' | 'udp' = 'tcp'): { child: ChildProcess; exited: Promise<RtspReadResult> } {
   const started = Date.now();
-  const child = spawn('ffmpeg', [...INPUT_ARGS, '-i', url, ...outputArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('ffmpeg', [...inputArgs(transport), '-i', url, ...outputArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-8000);
@@ -60,7 +60,7 @@ export function watchRtsp(url: string, opts: { timeoutMs?: number; maxFrames?: n
   return { frames: () => count, firstFrameMs: () => first, exited, kill: () => child.kill('SIGKILL'), stop: () => child.kill('SIGTERM') };
 }
 
-/** Decodes `frames` frames (`-frames:v N -f null -`) and reports how ffmpeg ended. */
-export function readRtspFrames(url: string, opts: { frames?: number; timeoutMs?: number } = {}): Promise<RtspReadResult> {
-  return runFfmpeg(url, ['-frames:v', String(opts.frames ?? 3), '-f', 'null', '-'], opts.timeoutMs ?? 15000).exited;
+/** Decodes `frames` frames (`-frames:v N -f null -`) and reports how ffmpeg ended; RTP over TCP unless `transport` says 'udp'. */
+export function readRtspFrames(url: string, opts: { frames?: number; timeoutMs?: number; transport?: 'tcp' | 'udp' } = {}): Promise<RtspReadResult> {
+  return runFfmpeg(url, ['-frames:v', String(opts.frames ?? 3), '-f', 'null', '-'], opts.timeoutMs ?? 15000, opts.transport).exited;
 }

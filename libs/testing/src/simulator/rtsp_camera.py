@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """One fake RTSP camera: serves an H.264 or H.265 mp4 (or MPEG-TS) without re-encoding via gst-rtsp-server.
 
-Usage: rtsp_camera.py [--max-sessions N] FILE MOUNT PORT [USER PASSWORD]   (PORT 0 = any free port)
+Usage: rtsp_camera.py [--max-sessions N] [--udp-only] FILE MOUNT PORT [USER PASSWORD]   (PORT 0 = any free port)
 --max-sessions N serves at most N RTSP sessions at once, like a camera's stream limit: the next SETUP
 is answered 503 Service Unavailable until a reader sends TEARDOWN (or its session times out, 60 s).
+--udp-only sends RTP over UDP only, like some cameras and NVRs: a SETUP asking for TCP is answered
+461 Unsupported transport.
 Prints one JSON line {"event": "listening", "port": N, "mount": M} on stdout once the socket listens.
 Each reader gets its own pipeline from t=0 of the file (set_shared(False)), so truth times line up
 with the reader's connect time. Exits 0 on SIGTERM/SIGINT; is SIGKILLed when its parent dies (PDEATHSIG).
@@ -18,8 +20,9 @@ import gi
 
 gi.require_version('Gst', '1.0')
 gi.require_version('GstPbutils', '1.0')
+gi.require_version('GstRtsp', '1.0')
 gi.require_version('GstRtspServer', '1.0')
-from gi.repository import GLib, Gst, GstPbutils, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstPbutils, GstRtsp, GstRtspServer  # noqa: E402
 
 PR_SET_PDEATHSIG = 1
 
@@ -42,13 +45,23 @@ def video_codec(path):
     return {'video/x-h264': 'h264', 'video/x-h265': 'h265'}.get(name)
 
 
+USAGE = 'usage: rtsp_camera.py [--max-sessions N] [--udp-only] FILE MOUNT PORT [USER PASSWORD]\n'
+
+
 def main(argv):
-    max_sessions = 0
-    if len(argv) > 2 and argv[1] == '--max-sessions':
-        max_sessions = int(argv[2]) if argv[2].isdigit() else -1
-        argv = argv[:1] + argv[3:]
-    if len(argv) not in (4, 6) or max_sessions < 0:
-        sys.stderr.write('usage: rtsp_camera.py [--max-sessions N] FILE MOUNT PORT [USER PASSWORD]\n')
+    max_sessions, udp_only = 0, False
+    while len(argv) > 1 and argv[1].startswith('--'):
+        if argv[1] == '--max-sessions' and len(argv) > 2 and argv[2].isdigit():
+            max_sessions = int(argv[2])
+            argv = argv[:1] + argv[3:]
+        elif argv[1] == '--udp-only':
+            udp_only = True
+            argv = argv[:1] + argv[2:]
+        else:
+            sys.stderr.write(USAGE)
+            return 2
+    if len(argv) not in (4, 6):
+        sys.stderr.write(USAGE)
         return 2
     path, mount, port = argv[1], argv[2], int(argv[3])
     credentials = (argv[4], argv[5]) if len(argv) == 6 else None
@@ -76,6 +89,8 @@ def main(argv):
         '( filesrc location="%s" ! %s ! %sparse config-interval=-1 '
         '! rtp%spay name=pay0 pt=96 config-interval=-1 )' % (location, demuxer, codec, codec))
     factory.set_shared(False)
+    if udp_only:
+        factory.set_protocols(GstRtsp.RTSPLowerTrans.UDP)
 
     if credentials:
         auth = GstRtspServer.RTSPAuth()
