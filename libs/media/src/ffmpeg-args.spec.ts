@@ -1,4 +1,4 @@
-import { fileFrameCommand, frameByteLength, letterboxFilter, rtspFrameCommand, toArgv } from './ffmpeg-args';
+import { fileFrameCommand, frameByteLength, letterboxFilter, rtspFrameCommand, samplingFilter, toArgv } from './ffmpeg-args';
 
 /** The value following `flag` in `args`, asserting the flag appears exactly once. */
 function valueOf(args: string[], flag: string): string {
@@ -42,8 +42,15 @@ describe('rtspFrameCommand', () => {
 
   it('samples first, then scales to fit and pads grey 114 at the bottom/right', () => {
     expect(valueOf(spec.outputOptions, '-vf')).toBe(
-      'fps=2,scale=416:416:force_original_aspect_ratio=decrease,pad=416:416:0:0:color=0x727272',
+      `${samplingFilter(2)},scale=416:416:force_original_aspect_ratio=decrease,pad=416:416:0:0:color=0x727272`,
     );
+  });
+
+  it('samples the first frame of each 1/fps slot, never a copy, and writes each sampled frame once', () => {
+    expect(samplingFilter(2)).toBe("select='if(isnan(t),0,if(isnan(prev_selected_t),1,gt(floor(t*2),floor(prev_selected_t*2))+lt(t,prev_selected_t)))'");
+    expect(samplingFilter(0.5)).toContain('gt(floor(t*0.5),floor(prev_selected_t*0.5))');
+    expect(valueOf(spec.outputOptions, '-fps_mode')).toBe('passthrough');
+    expect(spec.outputOptions.indexOf('-fps_mode')).toBeGreaterThan(spec.outputOptions.indexOf('-vf'));
   });
 
   it('writes raw bgr24 to stdout', () => {
@@ -105,7 +112,7 @@ describe('toArgv output targets', () => {
 describe('letterboxFilter and frameByteLength', () => {
   it('follows the requested size', () => {
     expect(letterboxFilter({ fps: 0.5, width: 640, height: 384 })).toBe(
-      'fps=0.5,scale=640:384:force_original_aspect_ratio=decrease,pad=640:384:0:0:color=0x727272',
+      `${samplingFilter(0.5)},scale=640:384:force_original_aspect_ratio=decrease,pad=640:384:0:0:color=0x727272`,
     );
     expect(frameByteLength(416, 416)).toBe(519168);
   });

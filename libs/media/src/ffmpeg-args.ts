@@ -73,17 +73,31 @@ function commonInputOptions(): string[] {
 }
 
 /**
- * Video filter: sample first (everything after runs at `fps`), scale to fit keeping the aspect ratio,
- * then pad right/bottom with grey so the picture sits top-left as YOLOX expects.
+ * Sampling filter: the first frame of each 1/fps slot of the stream's timeline, and never a copy.
+ * ffmpeg's `fps` filter fills the gaps of a slower stream with copies of the last frame: a sub stream
+ * at 1 fps sampled at 2 gave a copy every other frame, their difference 0, and camera_frozen reported
+ * a live quiet camera frozen 6.5 s in. A slower stream now gives its own rate. A timestamp that goes
+ * back (the camera's clock reset) starts a new grid; frames without one are dropped, as `fps` does.
+ */
+export function samplingFilter(fps: number): string {
+  const slot = (t: string) => `floor(${t}*${fps})`;
+  return `select='if(isnan(t),0,if(isnan(prev_selected_t),1,gt(${slot('t')},${slot('prev_selected_t')})+lt(t,prev_selected_t)))'`;
+}
+
+/**
+ * Video filter: sample first (everything after runs at `fps` at most), scale to fit keeping the
+ * aspect ratio, then pad right/bottom with grey so the picture sits top-left as YOLOX expects.
  */
 export function letterboxFilter(o: FrameOutputOptions): string {
   assertOutput(o);
   const { width: w, height: h } = o;
-  return [`fps=${o.fps}`, `scale=${w}:${h}:force_original_aspect_ratio=decrease`, `pad=${w}:${h}:0:0:color=${LETTERBOX_PAD_COLOR}`].join(',');
+  return [samplingFilter(o.fps), `scale=${w}:${h}:force_original_aspect_ratio=decrease`, `pad=${w}:${h}:0:0:color=${LETTERBOX_PAD_COLOR}`].join(',');
 }
 
 function outputOptions(o: FrameOutputOptions): string[] {
-  return ['-an', '-sn', '-dn', '-vf', letterboxFilter(o), '-pix_fmt', 'bgr24', '-f', 'rawvideo'];
+  // passthrough: each sampled frame written once. rawvideo is a constant-rate output by default, and
+  // ffmpeg would duplicate frames to the stream's own rate.
+  return ['-an', '-sn', '-dn', '-vf', letterboxFilter(o), '-fps_mode', 'passthrough', '-pix_fmt', 'bgr24', '-f', 'rawvideo'];
 }
 
 function assertOutput(o: FrameOutputOptions): void {

@@ -1,22 +1,41 @@
 // Camera health: an empty scene stays quiet; covered, blurred and frozen pictures are reported.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Detector } from '@xl/detection';
-import { created, describeEvents, replayScenario, scenarioDetector } from './scenario-kit';
+import { clipVariant, created, describeEvents, replayScenario, scenarioDetector } from './scenario-kit';
 
 // A replay decodes a whole clip and runs the detector on every sampled frame: 5–25 s alone, more
 // than twice that beside the rest of the suite on two cores.
 jest.setTimeout(120_000);
 
 let detector: Detector;
+let dir: string;
 beforeAll(async () => {
   detector = await scenarioDetector();
+  dir = mkdtempSync(path.join(tmpdir(), 'xl-health-'));
 });
-afterAll(() => detector?.close());
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  return detector?.close();
+});
 
 describe.each(['static', 'static_sub'])('replay %s', (name) => {
   it('raises nothing for an empty scene with sensor noise and a lighting dip', async () => {
     const events = await replayScenario(name, detector);
     if (!events) return console.warn(`skipped: ${name} not in ../shared`);
     expect(describeEvents(created(events))).toBe('');
+  });
+});
+
+describe('replay static_sub streamed at 1 frame a second, sampled at 4', () => {
+  // Sub streams are often turned down to save a village uplink. Sampling must not fill the gaps with
+  // copies of the last frame: their difference is 0 and the picture would pass for frozen.
+  it('raises nothing: a slow stream is not a frozen one', async () => {
+    const clip = clipVariant('static_sub', path.join(dir, 'static_sub-1fps.mp4'), [{ from: 0, to: 40, filter: 'fps=1' }]);
+    if (!clip) return console.warn('skipped: static_sub not in ../shared');
+    const events = await replayScenario('static_sub', detector, { clip });
+    expect(describeEvents(created(events!))).toBe('');
   });
 });
 

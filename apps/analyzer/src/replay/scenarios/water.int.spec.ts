@@ -63,12 +63,23 @@ describe('replay drowning_sub with frames missing', () => {
     const info = describeEvents(events);
     const enters = created(events, 'zone_enter');
     const vanishes = created(events, 'vanish_in_water');
-    expect({ enters: enters.length, vanishes: vanishes.length, info }).toEqual({ enters: 1, vanishes: 1, info });
+    expect({ vanishes: vanishes.length, info }).toEqual({ vanishes: 1, info });
     expect({ t: vanishes[0].t, info }).toEqual({ t: expect.any(Number), info });
     expect(vanishes[0].t).toBeGreaterThanOrEqual(16.0); // under at 14 s + lostSeconds 3
     expect(vanishes[0].t).toBeLessThanOrEqual(19.0);
-    // Whatever track the tracker ends with, the operators get one alert: the vanish names the zone_enter.
-    expect(vanishes[0].event.relatedAlertId).toBe(enters[0].event.alertId);
+    // Whatever track the tracker ends with, the operators get one alert. The tracker may take the
+    // person after the gap for a new track (it did, whether that track's own zone_enter fired
+    // depended on which frame of each 0.25 s the sampler took): a later zone_enter then continues the
+    // first (relatedAlertId, merged by the API into the alert the operators have), and the vanish
+    // names one of that chain.
+    const chain = new Set([enters[0].event.alertId]);
+    for (const again of enters.slice(1)) {
+      expect({ relatedAlertId: again.event.relatedAlertId, info }).toEqual({ relatedAlertId: expect.any(String), info });
+      expect(chain.has(again.event.relatedAlertId!)).toBe(true);
+      chain.add(again.event.alertId);
+    }
+    expect(enters.length).toBeLessThanOrEqual(2);
+    expect(chain.has(vanishes[0].event.relatedAlertId!)).toBe(true);
   });
 });
 
