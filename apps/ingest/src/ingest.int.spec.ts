@@ -1,5 +1,9 @@
 // ingest in-process against real Redis, real ffmpeg and the RTSP camera simulator.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Redis } from 'ioredis';
@@ -126,6 +130,32 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     expect((await eventsOf('drown')).map((e) => e.status)).toEqual(['online']);
     expect(logLines.join('')).not.toContain('S3cret-pw');
     expect(text).not.toContain('S3cret-pw');
+  });
+
+  it('samples a camera slower than its fps at the camera\'s own rate, never a copy of a frame', async () => {
+    // The sub stream turned down to 1 fps, analysed at 2: copies of frames would have a difference of
+    // 0 and make a live camera look frozen.
+    const dir = mkdtempSync(path.join(tmpdir(), 'xl-slow-'));
+    try {
+      const slowClip = path.join(dir, 'drowning_sub-1fps.mp4');
+      execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', drowning, '-vf', 'fps=1', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '2', '-bf', '0', '-an', slowClip]);
+      const [cam] = await sim.start([{ id: 'slow', clip: slowClip }]);
+      // ffmpeg probes ~5 s of a 1 fps stream before its first frame (8 s measured): the default
+      // stall time, whose double is the first-frame deadline, not the harness's short one.
+      const watchdog = { stallSeconds: 6, ioTimeoutSeconds: 5, backoffInitialSeconds: 0.5, backoffMaxSeconds: 2 };
+      await start([testCamera('slow', cam.url, { fps: 2, watchdog })]);
+      await new HotMarks(redis, { keyPrefix }).mark('slow', 60_000); // every sampled frame published
+      await waitFor('16 frames', () => drain!.of('slow').length >= 16, 35_000);
+      // The frames ffmpeg held while probing come at once; the rate is the one after them.
+      const jobs = drain!.of('slow').map((f) => f.job).slice(8);
+      const rate = (jobs[jobs.length - 1].seq - jobs[0].seq) / ((jobs[jobs.length - 1].capturedAt - jobs[0].capturedAt) / 1000);
+      expect(rate).toBeGreaterThan(0.8);
+      expect(rate).toBeLessThan(1.2);
+      const differences = jobs.slice(1).map((j) => j.difference);
+      expect(differences.filter((d) => d === 0)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('skips ≥ 80 % of static_sub frames at the motion gate while heartbeat frames still arrive', async () => {
