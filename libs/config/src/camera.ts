@@ -96,7 +96,7 @@ export const cameraSchema = z
     url: rtspUrlSchema.describe("main stream RTSP URL (clips, high-resolution snapshots); credentials as user:password@, a '#' or space in them written %23 / %20"),
     subUrl: rtspUrlSchema.optional().describe('sub stream RTSP URL; used for analysis when present'),
     regionId: idSchema.optional().describe('region (village/township/…) the camera belongs to'),
-    fps: z.number().min(0.2).max(30).default(2).describe('analysis frames per second sampled from the stream'),
+    fps: z.number().min(0.2).max(30).default(2).describe('analysis frames per second sampled from the stream (at most: a stream slower than this gives its own rate, never repeated frames)'),
     model: idSchema.default('yolox_nano').describe('detector model manifest name in models/'),
     timezone: z
       .string()
