@@ -75,17 +75,35 @@ describe('vanish_in_water', () => {
   });
 
   it('is not raised when the person left the water before being lost', () => {
+    // Left as zone_enter counts it: two sightings outside in a row, 0.4 s apart or more.
     const r = run();
     wadeIn(r, T0 + 4000);
-    r.at(T0 + 4000, [{ id: 1, box: OUT }]);
-    r.span(T0 + 4500, T0 + 12_000, 500);
+    r.span(T0 + 4000, T0 + 5000, 500, () => [{ id: 1, box: OUT }]);
+    r.span(T0 + 5000, T0 + 12_000, 500);
     expect(r.of('created', 'vanish_in_water')).toEqual([]);
-    // Even one sighting outside counts: the last anchor while tracked was not in the zone.
-    const once = run();
-    wadeIn(once, T0 + 4000);
-    once.at(T0 + 4000, [{ id: 1, box: footBox(0.5, 0.72), score: 0.2 }]);
-    once.span(T0 + 4500, T0 + 12_000, 500);
-    expect(once.of('created', 'vanish_in_water')).toEqual([]);
+    // Out, back in for a moment, out again: the last two sightings decide.
+    const back = run();
+    wadeIn(back, T0 + 4000);
+    back.at(T0 + 4000, [{ id: 1, box: OUT }]);
+    back.at(T0 + 4500, [{ id: 1, box: IN }]);
+    back.span(T0 + 5000, T0 + 6000, 500, () => [{ id: 1, box: OUT }]);
+    back.span(T0 + 6000, T0 + 12_000, 500);
+    expect(back.of('created', 'vanish_in_water')).toEqual([]);
+  });
+
+  it('is still raised when the one sighting before the person was lost lay just outside the water', () => {
+    // A box that jitters across the waterline, or a struggling swimmer's low, cut-off box: one
+    // sighting outside is not leaving (as for zone_enter). Counted from that sighting, the last one.
+    const r = run();
+    wadeIn(r, T0 + 4000);
+    const edge = footBox(0.5, 0.72);
+    r.at(T0 + 4000, [{ id: 1, box: edge, score: 0.2 }]);
+    expect(r.of('ended', 'zone_enter')).toEqual([]); // zone_enter does not take it for leaving either
+    r.span(T0 + 4500, T0 + 7000, 500);
+    expect(r.of('created', 'vanish_in_water')).toEqual([]);
+    expect(r.at(T0 + 7000).filter((e) => e.rule === 'vanish_in_water')).toMatchObject([
+      { kind: 'created', startedAt: T0 + 4000, score: 0.2, boxes: [{ box: edge }], message: "person last seen in water zone 'sea' 3.0 s ago and not seen leaving: possible drowning" },
+    ]);
   });
 
   it('is not raised when the person re-appears before lostSeconds; ends when they re-appear later', () => {

@@ -1,6 +1,10 @@
 // vanish_in_water: a confirmed track whose last sighting was inside the water zone — and which did
 // not leave it since it entered — is not seen again for `lostSeconds`: possible drowning.
 //
+// Leaving takes what it takes for zone_enter's membership (DEFAULT_INERTIA sightings outside in a
+// row over DEFAULT_INERTIA_SECONDS): one sighting just outside — a box that jitters across the
+// waterline, a struggling swimmer's low, cut-off box — before the person is lost is not leaving.
+//
 // The countdown runs from the track's last sighting, through the tracker's 'lost' state and beyond
 // its removal (the tracker's lost buffer may be shorter than lostSeconds), in observed time: of a gap
 // between frames (a dropped frame, a reconnecting camera, a Redis failover) at most
@@ -17,6 +21,7 @@ import type { VanishRule, ZoneConfig } from '@xl/config';
 import { pointInPolygon, type Point } from '@xl/geometry';
 import type { Track } from '@xl/tracking';
 import { subjectKey } from './alert-book';
+import { DEFAULT_INERTIA, DEFAULT_INERTIA_SECONDS } from './presence';
 import { anchorOf, mayContinue, ruleFields, seconds, trusted, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
 
 /** A fired alert of a removed track is remembered this long for a resurfacing match, then forgotten. */
@@ -27,7 +32,7 @@ interface Candidate {
   label: string;
   /** First trusted sighting inside the zone of the current stay. */
   inZoneSince: number;
-  /** Last sighting (inside). */
+  /** Last sighting in the water: inside, or just outside before it counted as leaving. */
   lastInsideAt: number;
   /** Observed time since lastInsideAt (see RuleContext.countedMs); absent in states saved before it. */
   unseenMs?: number;
@@ -37,6 +42,9 @@ interface Candidate {
   relatedAlertId?: string;
   removedAt?: number;
   firedAt?: number;
+  /** Sightings outside the zone in a row since the last one inside, and when the first was. */
+  outsideRun?: number;
+  outsideSince?: number;
 }
 
 export class VanishEvaluator implements RuleEvaluator {
@@ -95,7 +103,8 @@ export class VanishEvaluator implements RuleEvaluator {
   private observe(ctx: RuleContext, t: Track): void {
     const anchor = anchorOf(this.rule, t);
     let c = this.candidates.get(t.trackId);
-    if (!pointInPolygon(anchor, this.zone.polygon)) {
+    const inside = pointInPolygon(anchor, this.zone.polygon);
+    if (!inside && (!c || this.stepsOut(ctx, c))) {
       this.candidates.delete(t.trackId); // left the zone: whatever happens next is not a vanishing in it
       return;
     }
@@ -110,7 +119,21 @@ export class VanishEvaluator implements RuleEvaluator {
     c.box = [...t.box];
     c.score = t.score;
     c.firedAt = undefined;
+    if (inside) {
+      c.outsideRun = 0;
+      c.outsideSince = undefined;
+    }
     c.relatedAlertId = ctx.book.findOpenFor('zone_enter', this.zone.id, t.trackId) ?? c.relatedAlertId;
+  }
+
+  /**
+   * One more sighting outside; true once the person has left as zone_enter counts it. Until then the
+   * sighting counts as one in the water (its time, box and place), as it does for zone_enter.
+   */
+  private stepsOut(ctx: RuleContext, c: Candidate): boolean {
+    c.outsideRun = (c.outsideRun ?? 0) + 1;
+    c.outsideSince ??= ctx.now;
+    return c.outsideRun >= DEFAULT_INERTIA && ctx.now - c.outsideSince >= DEFAULT_INERTIA_SECONDS * 1000;
   }
 
   /** A new track of a watched class, born after the last sighting, inside the zone and near it. */
