@@ -34,6 +34,7 @@ describe('rtspFrameCommand', () => {
     expect(spec.inputOptions).toContain('-nostats');
     expect(spec.inputOptions).toContain('-hide_banner');
     expect(spec.inputOptions).not.toContain('-nostdin'); // 'q' on stdin is how the supervisor stops ffmpeg cleanly
+    expect(valueOf(spec.inputOptions, '-fpsprobesize')).toBe('0'); // no rate probing before the first frame
   });
 
   it('drops audio, subtitles and data', () => {

@@ -36,7 +36,7 @@ describe('the ffmpeg the muxer spawns', () => {
     const lines = readFileSync(LIVE_VIEW_FFMPEG, 'utf8').split('\n');
     expect(lines[0]).toBe('#!/bin/sh');
     const exec = lines.filter((line) => line.startsWith('exec '));
-    expect(exec).toEqual([`exec ffmpeg -rtsp_transport tcp -protocol_whitelist ${RTSP_PROTOCOL_WHITELIST} "$@"`]);
+    expect(exec).toEqual([`exec ffmpeg -rtsp_transport tcp -protocol_whitelist ${RTSP_PROTOCOL_WHITELIST} -fpsprobesize 0 "$@"`]);
   });
 });
 
@@ -52,6 +52,8 @@ describe('frame grab arguments', () => {
     expect(argv.indexOf('-timeout')).toBeLessThan(input);
     expect(argv[argv.indexOf('-protocol_whitelist') + 1]).toBe('tcp,tls');
     expect(argv.indexOf('-protocol_whitelist')).toBeLessThan(input);
+    expect(argv[argv.indexOf('-fpsprobesize') + 1]).toBe('0');
+    expect(argv.indexOf('-fpsprobesize')).toBeLessThan(input);
   });
 
   it('writes one PNG picture to stdout, at most 960 wide, never upscaled', () => {

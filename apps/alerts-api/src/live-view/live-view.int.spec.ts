@@ -132,7 +132,7 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     const [ffmpeg] = await eventually(async () => (transcoders().length ? transcoders() : null), 'the transcoder', 5000);
     const input = ffmpeg.argv.indexOf('-i');
     expect(ffmpeg.argv[input + 1]).toBe(`rtsp://admin:${PASSWORD}@127.0.0.1:${new URL(simulator.camera('pond').url).port}/pond`);
-    expect(ffmpeg.argv.slice(1, input)).toEqual(['-rtsp_transport', 'tcp', '-protocol_whitelist', 'tcp,tls']); // from the launcher script
+    expect(ffmpeg.argv.slice(1, input)).toEqual(['-rtsp_transport', 'tcp', '-protocol_whitelist', 'tcp,tls', '-fpsprobesize', '0']); // from the launcher script
     await eventually(async () => first.bytes.length > 10, 'MPEG-TS from the transcoder', 15_000);
     const ts = Buffer.concat(first.bytes);
     expect(ts[0]).toBe(0x47); // MPEG-TS sync byte: what JSMpeg demuxes
