@@ -15,7 +15,7 @@ const MUXER_HEAD = ['-f', 'mpegts', '-codec:v', 'mpeg1video'];
 /**
  * Output options for node-rtsp-stream's Mpeg1Muxer (`ffmpegOptions`: key = flag, '' = flag without
  * value; kept in insertion order). The muxer writes `-i URL` first, so no input option can go here:
- * RTSP over TCP and the protocol whitelist come from the program it spawns (ffmpeg-rtsp-input.sh),
+ * the camera's input options come from the program it spawns (ffmpeg-rtsp-input.sh),
  * and a stalled camera is caught by the hub's no-data timer rather than by `-timeout`. Global
  * options (-loglevel, -nostdin) are honoured anywhere on the line.
  */

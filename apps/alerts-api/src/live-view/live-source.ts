@@ -31,7 +31,7 @@ const KILL_GRACE_MS = 2000;
 
 /**
  * What the muxer spawns: ffmpeg with the camera's input options (RTSP over TCP, the protocol
- * whitelist) placed before the `-i URL` the muxer writes first; see the script.
+ * whitelist, no frame-rate probing) placed before the `-i URL` the muxer writes first; see the script.
  */
 export const LIVE_VIEW_FFMPEG = path.join(__dirname, 'ffmpeg-rtsp-input.sh');
 
