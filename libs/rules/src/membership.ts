@@ -88,8 +88,19 @@ export class ZoneMembership {
 
   /** Adds an observation to the run against the current status; true once the run is long enough. */
   private advance(s: MemberState, t: number): boolean {
-    if (s.run === 0) s.runStart = t;
-    s.run++;
-    return s.run >= this.inertia && t - s.runStart >= this.inertiaMs;
+    return extendRun(s, t, this.inertia, this.inertiaMs);
   }
+}
+
+/** Consecutive observations against a status (`run` 0: none yet) and the time of the first. */
+export interface ObservationRun {
+  run: number;
+  runStart: number;
+}
+
+/** Adds an observation at `t` to `s`; true once it holds `inertia` observations spanning `inertiaMs`. */
+export function extendRun(s: ObservationRun, t: number, inertia: number, inertiaMs: number): boolean {
+  if (s.run === 0) s.runStart = t;
+  s.run++;
+  return s.run >= inertia && t - s.runStart >= inertiaMs;
 }

@@ -21,6 +21,7 @@ import type { VanishRule, ZoneConfig } from '@xl/config';
 import { pointInPolygon, type Point } from '@xl/geometry';
 import type { Track } from '@xl/tracking';
 import { subjectKey } from './alert-book';
+import { extendRun, type ObservationRun } from './membership';
 import { DEFAULT_INERTIA, DEFAULT_INERTIA_SECONDS } from './presence';
 import { anchorOf, mayContinue, ruleFields, seconds, trusted, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
 
@@ -42,9 +43,8 @@ interface Candidate {
   relatedAlertId?: string;
   removedAt?: number;
   firedAt?: number;
-  /** Sightings outside the zone in a row since the last one inside, and when the first was. */
-  outsideRun?: number;
-  outsideSince?: number;
+  /** Sightings outside the zone in a row since the last one inside (absent: none). */
+  outside?: ObservationRun;
 }
 
 export class VanishEvaluator implements RuleEvaluator {
@@ -119,10 +119,7 @@ export class VanishEvaluator implements RuleEvaluator {
     c.box = [...t.box];
     c.score = t.score;
     c.firedAt = undefined;
-    if (inside) {
-      c.outsideRun = 0;
-      c.outsideSince = undefined;
-    }
+    if (inside) delete c.outside;
     c.relatedAlertId = ctx.book.findOpenFor('zone_enter', this.zone.id, t.trackId) ?? c.relatedAlertId;
   }
 
@@ -131,9 +128,9 @@ export class VanishEvaluator implements RuleEvaluator {
    * sighting counts as one in the water (its time, box and place), as it does for zone_enter.
    */
   private stepsOut(ctx: RuleContext, c: Candidate): boolean {
-    c.outsideRun = (c.outsideRun ?? 0) + 1;
-    c.outsideSince ??= ctx.now;
-    return c.outsideRun >= DEFAULT_INERTIA && ctx.now - c.outsideSince >= DEFAULT_INERTIA_SECONDS * 1000;
+    // A new object: saved states (toJSON copies candidates shallowly) must not change with it.
+    c.outside = { ...(c.outside ?? { run: 0, runStart: ctx.now }) };
+    return extendRun(c.outside, ctx.now, DEFAULT_INERTIA, DEFAULT_INERTIA_SECONDS * 1000);
   }
 
   /** A new track of a watched class, born after the last sighting, inside the zone and near it. */
