@@ -24,6 +24,7 @@ import { FileCameraSource, RedisCameraSource } from './repositories/camera-sourc
 import { RedisFramePublisher } from './repositories/frame-publisher.repository';
 import { cameraReaderFactory } from './repositories/frame-source.repository';
 import { CameraPipeline } from './services/camera-pipeline';
+import { FrameBacklogSweeper } from './services/frame-backlog-sweeper';
 import { IngestService } from './services/ingest.service';
 import type { IngestSettings } from './settings';
 
@@ -43,7 +44,12 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
   registerDiskSpace(metrics.registry, { recording: settings.RECORDING_DIR, evidence: settings.EVIDENCE_DIR });
   // Frames, status events and recordings are stamped by the Redis server's time: one clock for every host.
   const clock = await startRedisClock(redis, { gauge: metrics.clockOffset, log });
-  const queue = new FramesQueue({ connection: redis, prefix: settings.QUEUE_PREFIX });
+  const queue = new FramesQueue({ connection: redis, prefix: settings.QUEUE_PREFIX, now: clock.now });
+  // Jobs nobody took before their bytes expired are removed: the wait list stays bounded while no analyzer runs.
+  const sweeper = new FrameBacklogSweeper(
+    { backlog: queue, expired: metrics.expiredJobs, log },
+    { maxAgeMs: settings.FRAME_TTL_MS, intervalMs: Math.max(1000, settings.FRAME_TTL_MS) },
+  );
   // The direct uploader speaks to one node; a cluster routes each frame by its key through ioredis.
   const uploader = settings.FRAME_UPLOAD === 'direct' && !isCluster(redis) ? new FrameUploader({ url: settings.REDIS_URL, name: `xl-frames:${settings.INGEST_ID}` }) : undefined;
   const publisher = new RedisFramePublisher(
@@ -102,6 +108,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
     ready: async () => service.ready && (await redis.ping()) === 'PONG',
   });
   await service.start();
+  sweeper.start();
   log.info(
     { ingestId: settings.INGEST_ID, port: probes.port, capacity: settings.INGEST_CAPACITY, source: settings.CAMERAS_FILE ?? 'redis' },
     'ingest started',
@@ -113,6 +120,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
     probes,
     close: async () => {
       await service.stop();
+      await sweeper.stop();
       await clips?.stop();
       clock.stop();
       await queue.close();

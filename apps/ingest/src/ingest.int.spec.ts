@@ -52,7 +52,8 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     await dropTestKeys(redis, prefixes);
   });
 
-  async function start(cameras: CameraConfig[]): Promise<IngestApp> {
+  /** Ingest on a camera file; `drain: false` starts no frames consumer (no analyzer running). */
+  async function start(cameras: CameraConfig[], options: { drain?: boolean; env?: Record<string, string> } = {}): Promise<IngestApp> {
     const settings = loadIngestSettings({
       REDIS_URL: testRedisUrl(),
       INGEST_ID: 'ingest-test',
@@ -63,6 +64,7 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
       LEASE_TTL_MS: '3000',
       CLAIM_INTERVAL_MS: '500',
       STOP_GRACE_MS: '300',
+      ...options.env,
     });
     // Logs captured in memory, to check that no credential ever reaches them.
     const sink = new Writable({
@@ -72,7 +74,7 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
       },
     });
     app = await startIngest(settings, pino({ level: 'debug' }, sink));
-    drain = new FrameDrain(redis, { queuePrefix, keyPrefix, keepSamples: true });
+    if (options.drain !== false) drain = new FrameDrain(redis, { queuePrefix, keyPrefix, keepSamples: true });
     return app;
   }
 
@@ -156,6 +158,33 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('keeps the frames queue to fresh jobs while no analyzer takes any', async () => {
+    // Each gate expires after INFLIGHT_TTL_MS and another job is added: 2 cameras × 2 jobs/s here.
+    // Jobs older than FRAME_TTL_MS (their bytes gone) are swept every FRAME_TTL_MS.
+    const cams = await sim.start([
+      { id: 'idle-a', clip: drowning },
+      { id: 'idle-b', clip: drowning },
+    ]);
+    await start(
+      cams.map((c) => testCamera(c.id, c.url, { fps: 4 })),
+      { drain: false, env: { FRAME_TTL_MS: '1000', INFLIGHT_TTL_MS: '500' } },
+    );
+    const marks = new HotMarks(redis, { keyPrefix });
+    await Promise.all(cams.map((c) => marks.mark(c.id, 60_000))); // every frame wants out
+    const expiredJobs = () => app!.metrics.registry.getSingleMetric('xl_ingest_frame_jobs_expired_total')!.get().then((m) => m.values[0]?.value ?? 0);
+    await waitFor('jobs swept', async () => (await expiredJobs()) >= 8, 20_000);
+    const queued = await redis.lrange(`${queuePrefix}:frames:wait`, 0, -1);
+    const published = await metricValue('xl_ingest_published_total', {});
+    // Without the sweep every published job would still wait here.
+    expect(published).toBeGreaterThanOrEqual(queued.length + 8);
+    // Left: the jobs of the last ~2 s (bytes TTL + one sweep interval), ~4 per camera.
+    expect(queued.length).toBeLessThanOrEqual(12);
+    const capturedAt = await Promise.all(queued.map(async (id) => (JSON.parse((await redis.hget(`${queuePrefix}:frames:${id}`, 'data'))!) as { capturedAt: number }).capturedAt));
+    const [redisSeconds] = await redis.time();
+    for (const at of capturedAt) expect(Number(redisSeconds) * 1000 - at).toBeLessThan(3000);
+    expect(logLines.join('')).toContain('is any analyzer running');
   });
 
   it('skips ≥ 80 % of static_sub frames at the motion gate while heartbeat frames still arrive', async () => {

@@ -47,6 +47,11 @@ export class IngestMetrics {
     help: "The Redis server's clock minus this host's, as last measured: frames are stamped by Redis's time; large values mean this host needs NTP",
     registers: [this.registry],
   });
+  readonly expiredJobs = new Counter({
+    name: 'xl_ingest_frame_jobs_expired_total',
+    help: 'Frame jobs removed from the frames queue because no analyzer took them before their frame bytes expired (FRAME_TTL_MS): analyzers down, or far behind',
+    registers: [this.registry],
+  });
   readonly leaseErrors = new Counter({
     name: 'xl_ingest_lease_errors_total',
     help: 'Lease rounds (renew/claim) that failed, e.g. Redis unreachable',

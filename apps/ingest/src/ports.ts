@@ -35,6 +35,12 @@ export interface FramePublisher {
   isHot(cameraId: string): Promise<boolean>;
 }
 
+/** The frames queue's wait list, as the backlog sweeper sees it (FramesQueue in @xl/queue). */
+export interface FrameBacklog {
+  /** Removes waiting jobs whose frame was captured more than `maxAgeMs` ago; resolves to how many. */
+  removeWaitingOlderThan(maxAgeMs: number): Promise<number>;
+}
+
 export interface StatusPublisher {
   publish(event: CameraStatusEvent): Promise<unknown>;
 }

@@ -22,7 +22,7 @@ export const ingestSettingsSchema = z
       .min(1)
       .optional()
       .describe('YAML/JSON camera file for standalone use; when absent, cameras come from the configuration alerts-api publishes to Redis, followed live'),
-    FRAME_TTL_MS: int(100, 600_000, 5_000).describe("lifetime of a frame's bytes in Redis; an analyzer that has not taken it by then never will"),
+    FRAME_TTL_MS: int(100, 600_000, 5_000).describe("lifetime of a frame's bytes in Redis; an analyzer that has not taken it by then never will, and its job is removed from the frames queue (swept this often, at least every second)"),
     INFLIGHT_TTL_MS: int(100, 600_000, 5_000).describe('in-flight gate lifetime: frees a camera whose frame was lost with its analyzer'),
     MODEL_INPUT_WIDTH: int(32, 4096, 416).describe('detector input width: frames are letterboxed to this size'),
     MODEL_INPUT_HEIGHT: int(32, 4096, 416).describe('detector input height'),

@@ -29,7 +29,17 @@ export interface FramesQueueOptions {
    * @defaultValue 1000
    */
   eventsMaxLen?: number;
+  /**
+   * The clock of `FrameJob.capturedAt` (ingest passes its RedisClock's `now`): a job's BullMQ
+   * timestamp is its frame's capture time, so `removeWaitingOlderThan` judges every producer's
+   * jobs by one clock, not by the local clocks of the hosts that added them.
+   * @defaultValue Date.now
+   */
+  now?: () => number;
 }
+
+/** Waiting jobs examined per script call by `removeWaitingOlderThan` (oldest first). */
+export const REMOVE_BATCH = 1000;
 
 /**
  * Producer side of the frames queue: metadata only (FrameJob), never pixels. One attempt per job:
@@ -37,8 +47,10 @@ export interface FramesQueueOptions {
  */
 export class FramesQueue {
   readonly queue: Queue<FrameJob>;
+  private readonly now: () => number;
 
   constructor(options: FramesQueueOptions) {
+    this.now = options.now ?? Date.now;
     this.queue = new Queue<FrameJob>(options.name ?? FRAMES_QUEUE, {
       connection: options.connection,
       prefix: options.prefix ?? 'xl',
@@ -53,8 +65,26 @@ export class FramesQueue {
 
   /** Adds a frame job; returns its job id. */
   async add(job: FrameJob): Promise<string> {
-    const added = await this.queue.add('frame', job);
+    const added = await this.queue.add('frame', job, { timestamp: job.capturedAt });
     return added.id ?? '';
+  }
+
+  /**
+   * Removes waiting jobs whose frame was captured more than `maxAgeMs` ago; resolves to how many.
+   * With no analyzer taking jobs, each camera's in-flight gate expires by its TTL and ingest adds
+   * another job: without this the wait list grows by one job per camera per gate TTL for as long as
+   * the outage lasts (measured: 8 cameras, 88 jobs a minute), Redis fills, and analyzers that come back
+   * work through the whole backlog of worthless frames before a fresh one.
+   */
+  async removeWaitingOlderThan(maxAgeMs: number): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      // BullMQ compares against its host's Date.now() - grace; the cut-off wanted is on `now`'s clock.
+      const grace = maxAgeMs + (Date.now() - this.now());
+      const ids = await this.queue.clean(grace, REMOVE_BATCH, 'wait');
+      removed += ids.length;
+      if (ids.length < REMOVE_BATCH) return removed;
+    }
   }
 
   /** Jobs waiting to be picked up (for metrics and tests). */

@@ -238,26 +238,27 @@ describe('CameraConfigStore', () => {
 });
 
 describe('FramesQueue', () => {
+  const job: FrameJob = {
+    cameraId: 'cam-1',
+    seq: 1,
+    capturedAt: Date.now(),
+    key: 'xl:frame:{cam-1}:1',
+    width: 416,
+    height: 416,
+    rows: 234,
+    pixelFormat: 'bgr24',
+    letterbox: { srcWidth: 640, srcHeight: 360, scale: 0.65, padX: 0, padY: 0 },
+    reason: 'motion',
+    motion: 0.01,
+    difference: 0.8,
+    earlierDifferences: [],
+    ingestId: 'ingest-a',
+  };
+
   it('adds metadata-only frame jobs under its prefix, one attempt each, bounded history', async () => {
     const queuePrefix = prefix.slice(0, -1);
     const frames = new FramesQueue({ connection: redis, prefix: queuePrefix, removeOnComplete: { count: 2 } });
-    const job: FrameJob = {
-      cameraId: 'cam-1',
-      seq: 1,
-      capturedAt: Date.now(),
-      key: 'xl:frame:{cam-1}:1',
-      width: 416,
-      height: 416,
-      rows: 234,
-      pixelFormat: 'bgr24',
-      letterbox: { srcWidth: 640, srcHeight: 360, scale: 0.65, padX: 0, padY: 0 },
-      reason: 'motion',
-      motion: 0.01,
-      difference: 0.8,
-      earlierDifferences: [],
-      ingestId: 'ingest-a',
-    };
-    for (let i = 1; i <= 4; i++) await frames.add({ ...job, seq: i });
+    for (let i = 1; i <= 4; i++) await frames.add({ ...job, seq: i, capturedAt: Date.now() });
     expect(await frames.waiting()).toBe(4);
     const seen: FrameJob[] = [];
     const connection = redis.duplicate({ maxRetriesPerRequest: null });
@@ -266,10 +267,40 @@ describe('FramesQueue', () => {
     await worker.close();
     await connection.quit();
     expect(seen.map((j) => j.seq).sort()).toEqual([1, 2, 3, 4]);
-    expect(seen[0]).toEqual({ ...job, seq: seen[0].seq });
+    expect(seen[0]).toEqual({ ...job, seq: seen[0].seq, capturedAt: expect.any(Number) });
     const raw = await frames.queue.getJobs(['completed']);
     expect(raw.length).toBeLessThanOrEqual(2);
     expect(raw[0].opts.attempts).toBe(1);
+    await frames.queue.obliterate({ force: true });
+    await frames.close();
+  });
+
+  it('removes waiting jobs whose frame is older than a bound, judged by the capture clock, and no others', async () => {
+    const queuePrefix = prefix.slice(0, -1);
+    // Capture times come from the Redis server's clock, here a minute ahead of this host's.
+    const redisNow = () => Date.now() + 60_000;
+    const frames = new FramesQueue({ connection: redis, prefix: queuePrefix, now: redisNow });
+    await frames.add({ ...job, seq: 1, capturedAt: redisNow() - 10_000 });
+    await frames.add({ ...job, seq: 2, capturedAt: redisNow() - 6_000 });
+    await frames.add({ ...job, seq: 3, capturedAt: redisNow() - 1_000 });
+    await frames.add({ ...job, seq: 4, capturedAt: redisNow() });
+    expect(await frames.removeWaitingOlderThan(5_000)).toBe(2);
+    const left = await frames.queue.getJobs(['wait']);
+    expect(left.map((j) => j.data.seq).sort()).toEqual([3, 4]);
+    expect(await frames.removeWaitingOlderThan(5_000)).toBe(0);
+    await frames.queue.obliterate({ force: true });
+    await frames.close();
+  });
+
+  it('removes a backlog larger than one script call takes', async () => {
+    const queuePrefix = prefix.slice(0, -1);
+    const frames = new FramesQueue({ connection: redis, prefix: queuePrefix });
+    const old = Date.now() - 60_000;
+    const backlog = Array.from({ length: 2500 }, (_, i) => ({ name: 'frame', data: { ...job, seq: i, capturedAt: old + i }, opts: { timestamp: old + i } }));
+    await frames.queue.addBulk(backlog);
+    await frames.add({ ...job, seq: 9999, capturedAt: Date.now() });
+    expect(await frames.removeWaitingOlderThan(5_000)).toBe(2500);
+    expect((await frames.queue.getJobs(['wait'])).map((j) => j.data.seq)).toEqual([9999]);
     await frames.queue.obliterate({ force: true });
     await frames.close();
   });
