@@ -90,6 +90,9 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       XL_LIVE_IDLE_STOP_MS: '200',
       XL_WEBHOOK_MAX_ATTEMPTS: '1', // the first failure dead-letters a delivery
       JWT_TTL_SECONDS: '60', // the shortest allowed: the renewal test waits out a whole token
+      // No ingest runs here: cameras no ingest has reported on count as unanalysed this long after
+      // they were added, which would put the red banner on every screen once the suite has run that long.
+      ANALYSIS_STALE_SECONDS: '900',
     });
     await waitForHttp(`${base}/healthz`, 30_000);
     const admin = await tokenOf('admin', ADMIN_PASSWORD);
@@ -772,11 +775,11 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
   it('says across every screen which cameras deliver pictures that nobody analyses, to whoever watches them', async () => {
     const admin = await tokenOf('admin', ADMIN_PASSWORD);
     await rest('POST', '/cameras', admin, { id: 'canal', name: 'Canal lock', url: 'rtsp://127.0.0.1:9/canal', regionId: 'vil-b' });
-    // Both online for ten minutes by ingest's word; the analyzer last marked the pond an hour ago and
-    // the canal never (analyzers down).
+    // Both online for twenty minutes by ingest's word (past ANALYSIS_STALE_SECONDS); the analyzer last
+    // marked the pond an hour ago and the canal never (analyzers down).
     const statuses = new CameraStatusStream(redis, { keyPrefix: `${prefix}:` });
     const now = Date.now();
-    for (const cameraId of ['pond', 'canal']) await statuses.publish({ cameraId, status: 'online', at: now - 600_000, ingestId: 'test' });
+    for (const cameraId of ['pond', 'canal']) await statuses.publish({ cameraId, status: 'online', at: now - 1_200_000, ingestId: 'test' });
     const marks = `${prefix}:${ANALYSED_AT_HASH}`;
     await redis.hset(marks, 'pond', String(now - 3_600_000));
     for (let i = 0; i < 50 && (await rest('GET', '/cameras/unanalysed', admin)).items.length !== 2; i++) await new Promise((r) => setTimeout(r, 100));

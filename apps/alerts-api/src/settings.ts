@@ -56,7 +56,7 @@ export const settingsEnvSchema = z.object({
     .min(15)
     .max(3600)
     .default(60)
-    .describe('an online camera whose frames have not been analysed for this long is reported unanalysed (GET /cameras/unanalysed, the console banner): its alerts cannot fire'),
+    .describe('an online camera whose frames have not been analysed for this long, or a camera no ingest has reported on for this long after it was configured (no worker reads it), is reported unanalysed (GET /cameras/unanalysed, the console banner): its alerts cannot fire'),
   TIMER_SWEEP_SECONDS: z.coerce
     .number()
     .min(0.1)

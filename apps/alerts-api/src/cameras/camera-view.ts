@@ -7,7 +7,7 @@ import type { MaintenanceWindow } from './maintenance.repository';
 export interface CameraAnalysis {
   /** Capture time (epoch ms) of its last analysed frame; null when none is known. */
   analysedAt: number | null;
-  /** Set while it is online but its frames have not been analysed for ANALYSIS_STALE_SECONDS. */
+  /** Set while its pictures go unanalysed: online but not analysed, or read by no ingest (analysis-health.ts). */
   unanalysedSince: number | null;
 }
 

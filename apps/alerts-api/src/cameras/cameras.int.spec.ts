@@ -5,6 +5,7 @@ import pino from 'pino';
 import { cameraSchema } from '@xl/config';
 import { ANALYSED_AT_HASH, CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
 import { CameraStatusService } from '../camera-status/camera-status.service';
+import { Clock } from '../common/clock';
 import { ConfigPublisher } from '../config-publish/config-publisher';
 import { eventually, startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
@@ -225,6 +226,9 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     // Online for ten minutes each: cam-a2 last analysed 5 min ago, cam-stale never, cam-fine 2 s ago.
     for (const id of ['cam-a2', 'cam-stale', 'cam-fine']) await statuses.handle({ cameraId: id, status: 'online', at: now - 600_000, ingestId: 'i1' });
     await t.redis.hset(marks, 'cam-a2', String(now - 300_000), 'cam-fine', String(now - 2000));
+    // The world's other cameras online and analysed (without a status, a minute after they were made they would count too).
+    for (const id of ['cam-a', 'cam-a3', 'cam-b']) await statuses.handle({ cameraId: id, status: 'online', at: now - 600_000, ingestId: 'i1' });
+    await t.redis.hset(marks, 'cam-a', String(now), 'cam-a3', String(now), 'cam-b', String(now));
     const unanalysed = async (user: string) => {
       const res = await call(t.http.get('/cameras/unanalysed').set({ Authorization: `Bearer ${await t.token(user)}` }));
       expect(res.status).toBe(200);
@@ -255,6 +259,26 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     expect((await call(t.http.get('/cameras/unanalysed').set(admin))).status).toBe(500);
     expect((await call(t.http.get('/metrics'))).text).toMatch(/^xl_cameras_unanalysed nan$/im); // prom-client writes Nan; Prometheus reads any case
     await t.redis.del(marks);
+  });
+
+  it('reports a camera that no ingest reports on a minute after it was configured (no worker reads it)', async () => {
+    const clock = t.app.get(Clock);
+    const created = await call(t.http.post('/cameras').set(admin).send({ id: 'cam-unread', url: 'rtsp://10.0.0.9/x', regionId: 'vil-a1a' }));
+    expect(created.status).toBe(201);
+    const configuredAt = (await call(t.http.get('/cameras/cam-unread').set(admin))).body.updatedAt as number;
+    const listed = async () => ((await call(t.http.get('/cameras/unanalysed').set(admin))).body.items as Array<{ id: string; analysis: { unanalysedSince: number } }>).find((c) => c.id === 'cam-unread');
+    expect(await listed()).toBeUndefined(); // just added: ingest is given its minute
+    const realNow = clock.now.bind(clock);
+    const later = jest.spyOn(clock, 'now').mockImplementation(() => realNow() + 61_000);
+    try {
+      expect((await listed())?.analysis.unanalysedSince).toBe(configuredAt);
+      // Once ingest reports it offline, the offline alert speaks for it instead.
+      await t.app.get(CameraStatusService).handle({ cameraId: 'cam-unread', status: 'offline', reason: 'refused', at: realNow(), ingestId: 'i1' });
+      expect(await listed()).toBeUndefined();
+    } finally {
+      later.mockRestore();
+    }
+    expect((await call(t.http.delete('/cameras/cam-unread').set(admin))).status).toBe(204);
   });
 
   it('never wrote a camera password into a response or a log line', () => {

@@ -59,13 +59,15 @@ function toRow(config: CameraConfig, createdAt: number, updatedAt: number): Came
   };
 }
 
+export type CameraStatusFilter = 'online' | 'offline' | 'unknown';
+
 export interface CameraFilter {
   /** Only cameras in this region subtree. */
   regionRoot?: string;
   /** Substring of the id or the name, any case; `%` and `_` match themselves. */
   search?: string;
-  /** The status ingest last reported; `unknown`: none yet. */
-  status?: 'online' | 'offline' | 'unknown';
+  /** The status ingest last reported (any of them, when a list); `unknown`: none yet. */
+  status?: CameraStatusFilter | CameraStatusFilter[];
   /** Page size; all matches when absent. */
   limit?: number;
   offset?: number;
@@ -96,8 +98,16 @@ export class CamerasRepository {
         eb.or([sql<boolean>`lower(${sql.ref('cameras.id')}) like ${pattern} escape '\\'`, sql<boolean>`lower(coalesce(${sql.ref('cameras.name')}, '')) like ${pattern} escape '\\'`]),
       );
     }
-    if (filter.status === 'unknown') query = query.where('camera_status.camera_id', 'is', null);
-    else if (filter.status) query = query.where('camera_status.status', '=', filter.status);
+    if (filter.status !== undefined) {
+      const wanted = Array.isArray(filter.status) ? filter.status : [filter.status];
+      const reported = wanted.filter((w) => w !== 'unknown');
+      query = query.where((eb) =>
+        eb.or([
+          ...(wanted.includes('unknown') ? [eb('camera_status.camera_id', 'is', null)] : []),
+          ...(reported.length ? [eb('camera_status.status', 'in', reported)] : []),
+        ]),
+      );
+    }
     let rowsQuery = query.selectAll('cameras').orderBy('cameras.id');
     if (filter.limit !== undefined) rowsQuery = rowsQuery.limit(filter.limit).offset(filter.offset ?? 0);
     const rows = await rowsQuery.execute();

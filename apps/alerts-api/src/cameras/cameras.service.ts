@@ -13,8 +13,11 @@ import type { Principal } from '../shared/principal';
 import { staleAfterMs, unanalysedSince } from './analysis-health';
 import { AnalysisMarksRepository } from './analysis-marks.repository';
 import { type CameraAnalysis, type CameraView, cameraView } from './camera-view';
-import { type CameraRecord, CamerasRepository } from './cameras.repository';
+import { type CameraRecord, CamerasRepository, type CameraStatusFilter } from './cameras.repository';
 import { MaintenanceRepository } from './maintenance.repository';
+
+/** Cameras that can be unanalysed (analysis-health.ts): reported online, or never reported on. */
+const UNANALYSED_CANDIDATES: CameraStatusFilter[] = ['online', 'unknown'];
 
 /** Ids that name routes under /cameras rather than a camera. */
 const RESERVED_CAMERA_IDS = new Set(['unanalysed']);
@@ -69,7 +72,7 @@ export class CamerasService {
       const id = r.config.id;
       const analysedAt = marks.get(id) ?? null;
       const staleMs = staleAfterMs(this.settings.analysisStaleSeconds, r.config.motion.heartbeatSeconds);
-      const facts = { enabled: r.config.enabled, status: statuses.get(id), maintenance: windows.get(id), analysedAt };
+      const facts = { enabled: r.config.enabled, status: statuses.get(id), maintenance: windows.get(id), analysedAt, configuredAt: r.updatedAt };
       analyses.set(id, { analysedAt, unanalysedSince: unanalysedSince(facts, now, staleMs) });
     }
     return { statuses, windows, analyses };
@@ -102,16 +105,16 @@ export class CamerasService {
     return { items: await this.unanalysedIn(this.scope.filterFor(principal)), staleAfterSeconds: this.settings.analysisStaleSeconds };
   }
 
-  /** How many cameras, in all, are online and unanalysed (the `xl_cameras_unanalysed` gauge). */
+  /** How many cameras, in all, are unanalysed (the `xl_cameras_unanalysed` gauge). */
   async unanalysedCount(): Promise<number> {
     // At each scrape, over every camera: the facts alone, no views built.
-    const { records } = await this.cameras.page({ all: true }, { status: 'online' });
+    const { records } = await this.cameras.page({ all: true }, { status: UNANALYSED_CANDIDATES });
     const { analyses } = await this.facts(records, true);
     return [...analyses.values()].filter((a) => a.unanalysedSince !== null).length;
   }
 
   private async unanalysedIn(scope: ScopeFilter): Promise<CameraView[]> {
-    const { records } = await this.cameras.page(scope, { status: 'online' });
+    const { records } = await this.cameras.page(scope, { status: UNANALYSED_CANDIDATES });
     return (await this.views(records, true)).filter((v) => v.analysis.unanalysedSince !== null);
   }
 

@@ -4,7 +4,7 @@ import { METRICS_REGISTRY } from '../core/tokens';
 import { CamerasService } from './cameras.service';
 
 /**
- * `xl_cameras_unanalysed`: cameras online but without an analysed frame for ANALYSIS_STALE_SECONDS,
+ * `xl_cameras_unanalysed`: the cameras GET /cameras/unanalysed lists (analysis-health.ts), over every scope,
  * counted at each scrape (Prometheus alert XlCamerasUnanalysed). Every API instance reports the same
  * number. A count that fails (database away) reads NaN, never 0: "all analysed" must not be a guess.
  */
@@ -13,7 +13,7 @@ export class UnanalysedCamerasMetric {
   constructor(@Inject(METRICS_REGISTRY) registry: Registry, cameras: CamerasService) {
     new Gauge({
       name: 'xl_cameras_unanalysed',
-      help: 'Cameras that ingest reports online but whose frames no analyzer has analysed for ANALYSIS_STALE_SECONDS: none of their rules can fire',
+      help: 'Cameras that ingest reports online but whose frames no analyzer has analysed for ANALYSIS_STALE_SECONDS, or that no ingest has reported on that long after they were configured: none of their rules can fire',
       registers: [registry],
       async collect() {
         this.set(await cameras.unanalysedCount().catch(() => Number.NaN));

@@ -111,6 +111,32 @@ describe('IngestService', () => {
     expect((await w.metrics.owned.get()).values[0].value).toBe(4);
   });
 
+  it('says in its log when the live workers cannot read every enabled camera, once per change', async () => {
+    const warn = jest.spyOn(log, 'warn');
+    const info = jest.spyOn(log, 'info');
+    try {
+      const table = new MemoryLeaseTable(3000);
+      const cameras = new FakeCameras(cams(6));
+      const a = worker(table, 'a', cameras, 4);
+      await a.service.reload();
+      await a.service.tick();
+      await a.service.tick();
+      const unread = () => warn.mock.calls.filter((c) => String(c[1]).includes('read by no ingest worker'));
+      expect(unread().map((c) => [c[0], c[1]])).toEqual([
+        [{ cameras: 6, workers: 1, capacity: 4, unread: 2 }, '2 enabled camera(s) are read by no ingest worker: 1 worker(s) × INGEST_CAPACITY 4 < 6; add workers or raise INGEST_CAPACITY'],
+      ]);
+      const b = worker(table, 'b', cameras, 4);
+      await b.service.reload();
+      await b.service.tick(); // two workers: room for 8
+      await a.service.tick();
+      expect(unread()).toHaveLength(1);
+      expect(info.mock.calls.filter((c) => c[1] === 'every enabled camera has an ingest worker again')).toHaveLength(1); // from a; b never lacked
+    } finally {
+      warn.mockRestore();
+      info.mockRestore();
+    }
+  });
+
   it('splits cameras fairly between workers, each camera owned exactly once', async () => {
     const table = new MemoryLeaseTable(3000);
     const cameras = new FakeCameras(cams(6));

@@ -43,6 +43,8 @@ export class IngestService {
   private serial: Promise<unknown> = Promise.resolve();
   private stopping = false;
   private loaded = false;
+  /** Cameras beyond what the live workers can read, as last logged. */
+  private shortfall = 0;
 
   constructor(
     private readonly deps: IngestServiceDeps,
@@ -102,6 +104,7 @@ export class IngestService {
           log.warn({ cameras: lost }, 'leases lost: another worker owns these cameras now');
           await this.drop(lost, false);
         }
+        this.reportShortfall(live);
         const target = fairShare(this.enabled.size, live, this.options.capacity);
         const excess = this.owned.size - target;
         if (excess > 0) {
@@ -137,6 +140,25 @@ export class IngestService {
       await this.deps.leases.leave().catch((err: Error) => this.deps.log.warn({ err: err.message }, 'leaving the worker set failed'));
       this.deps.metrics.owned.set(0);
     });
+  }
+
+  /**
+   * Enabled cameras beyond the live workers' capacity are read by nobody: no alert can fire there.
+   * alerts-api reports such cameras as unanalysed; the workers' logs say why (once per change).
+   */
+  private reportShortfall(live: number): void {
+    const { capacity } = this.options;
+    const shortfall = Math.max(0, this.enabled.size - live * capacity);
+    if (shortfall === this.shortfall) return;
+    if (shortfall > 0) {
+      this.deps.log.warn(
+        { cameras: this.enabled.size, workers: live, capacity, unread: shortfall },
+        `${shortfall} enabled camera(s) are read by no ingest worker: ${live} worker(s) × INGEST_CAPACITY ${capacity} < ${this.enabled.size}; add workers or raise INGEST_CAPACITY`,
+      );
+    } else {
+      this.deps.log.info({ cameras: this.enabled.size, workers: live, capacity }, 'every enabled camera has an ingest worker again');
+    }
+    this.shortfall = shortfall;
   }
 
   private run(camera: CameraConfig): void {
