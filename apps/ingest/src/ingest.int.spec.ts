@@ -173,8 +173,7 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     );
     const marks = new HotMarks(redis, { keyPrefix });
     await Promise.all(cams.map((c) => marks.mark(c.id, 60_000))); // every frame wants out
-    const expiredJobs = () => app!.metrics.registry.getSingleMetric('xl_ingest_frame_jobs_expired_total')!.get().then((m) => m.values[0]?.value ?? 0);
-    await waitFor('jobs swept', async () => (await expiredJobs()) >= 8, 20_000);
+    await waitFor('jobs swept', async () => (await metricValue('xl_ingest_frame_jobs_expired_total', {})) >= 8, 20_000);
     const queued = await redis.lrange(`${queuePrefix}:frames:wait`, 0, -1);
     const published = await metricValue('xl_ingest_published_total', {});
     // Without the sweep every published job would still wait here.

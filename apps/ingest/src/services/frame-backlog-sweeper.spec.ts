@@ -66,7 +66,6 @@ describe('FrameBacklogSweeper', () => {
   });
 
   it('never runs two sweeps at once', async () => {
-    const { sweeper } = setup([]);
     let release!: (n: number) => void;
     const slow = { removeWaitingOlderThan: jest.fn(() => new Promise<number>((r) => (release = r))) };
     const s = new FrameBacklogSweeper({ backlog: slow, expired: { inc: () => undefined }, log: createLogger('test', 'silent') }, { maxAgeMs: 1, intervalMs: 1 });
@@ -79,6 +78,5 @@ describe('FrameBacklogSweeper', () => {
     expect(slow.removeWaitingOlderThan).toHaveBeenCalledTimes(2);
     release(0);
     await c;
-    await sweeper.stop();
   });
 });
