@@ -46,10 +46,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
   const clock = await startRedisClock(redis, { gauge: metrics.clockOffset, log });
   const queue = new FramesQueue({ connection: redis, prefix: settings.QUEUE_PREFIX, now: clock.now });
   // Jobs nobody took before their bytes expired are removed: the wait list stays bounded while no analyzer runs.
-  const sweeper = new FrameBacklogSweeper(
-    { backlog: queue, expired: metrics.expiredJobs, log },
-    { maxAgeMs: settings.FRAME_TTL_MS, intervalMs: Math.max(1000, settings.FRAME_TTL_MS) },
-  );
+  const sweeper = new FrameBacklogSweeper({ backlog: queue, expired: metrics.expiredJobs, log }, { maxAgeMs: settings.frameJobMaxAgeMs, intervalMs: settings.sweepIntervalMs });
   // The direct uploader speaks to one node; a cluster routes each frame by its key through ioredis.
   const uploader = settings.FRAME_UPLOAD === 'direct' && !isCluster(redis) ? new FrameUploader({ url: settings.REDIS_URL, name: `xl-frames:${settings.INGEST_ID}` }) : undefined;
   const publisher = new RedisFramePublisher(

@@ -20,6 +20,12 @@ describe('ingest settings', () => {
     expect(s.tickMs).toBe(2000);
   });
 
+  it('sweeps frame jobs once both their bytes and their gate have expired, at most once a second', () => {
+    expect(loadIngestSettings({})).toMatchObject({ frameJobMaxAgeMs: 5000, sweepIntervalMs: 5000 });
+    expect(loadIngestSettings({ FRAME_TTL_MS: '2000', INFLIGHT_TTL_MS: '30000' })).toMatchObject({ frameJobMaxAgeMs: 30_000, sweepIntervalMs: 2000 });
+    expect(loadIngestSettings({ FRAME_TTL_MS: '300', INFLIGHT_TTL_MS: '200' })).toMatchObject({ frameJobMaxAgeMs: 300, sweepIntervalMs: 1000 });
+  });
+
   it('renews at least three times per lease lifetime', () => {
     expect(loadIngestSettings({ LEASE_TTL_MS: '1500', CLAIM_INTERVAL_MS: '2000' }).tickMs).toBe(500);
   });

@@ -62,6 +62,10 @@ export const ingestSettingsSchema = z
     ...s,
     // Renewal must beat expiry with room for a slow round trip.
     tickMs: Math.min(s.CLAIM_INTERVAL_MS, Math.floor(s.LEASE_TTL_MS / 3)),
+    // Waiting frame jobs older than this are swept from the queue: their bytes are gone, and so is
+    // their gate (no analyzer will reach a removed job to release it early).
+    frameJobMaxAgeMs: Math.max(s.FRAME_TTL_MS, s.INFLIGHT_TTL_MS),
+    sweepIntervalMs: Math.max(1000, s.FRAME_TTL_MS),
   }));
 
 export type IngestSettings = z.infer<typeof ingestSettingsSchema>;

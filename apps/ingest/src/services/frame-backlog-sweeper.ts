@@ -13,7 +13,7 @@ export interface FrameBacklogSweeperDeps {
 }
 
 export interface FrameBacklogSweeperOptions {
-  /** Age (capture time) past which a waiting job is removed: the frame bytes' TTL. */
+  /** Age (capture time) past which a waiting job is removed: the frame bytes' TTL, or the in-flight gate's when longer. */
   maxAgeMs: number;
   /** How often the wait list is swept. */
   intervalMs: number;
