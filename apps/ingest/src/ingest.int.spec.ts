@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import type { CameraConfig } from '@xl/config';
 import type { CameraStatusEvent, OfflineReason } from '@xl/contracts';
 import { HotMarks } from '@xl/queue';
-import { CameraSimulator, describeWithShared, readRtspFrames, sharedPath, startGarbageServer, testRedisUrl, watchRtsp } from '@xl/testing';
+import { CameraSimulator, describeWithShared, readRtspFrames, sharedPath, startGarbageServer, startSlowLink, testRedisUrl, watchRtsp } from '@xl/testing';
 import { startIngest, type IngestApp } from './ingest.app';
 import { loadIngestSettings } from './settings';
 import { dropTestKeys, FrameDrain, osdMasks, sleep, statusEvents, testCamera, testPrefixes, waitFor, writeCamerasFile } from './testing/harness';
@@ -184,6 +184,33 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     const [redisSeconds] = await redis.time();
     for (const at of capturedAt) expect(Number(redisSeconds) * 1000 - at).toBeLessThan(3000);
     expect(logLines.join('')).toContain('is any analyzer running');
+  });
+
+  it('shows how far behind real time a camera on a congested uplink is, and that it catches up', async () => {
+    const [cam] = await sim.start([{ id: 'uplink', clip: drowning }]);
+    const link = await startSlowLink(cam.url);
+    try {
+      // The default stall time: a slow link delivers frames further apart than the harness's short one allows.
+      const watchdog = { stallSeconds: 6, ioTimeoutSeconds: 5, backoffInitialSeconds: 0.5, backoffMaxSeconds: 2 };
+      await start([testCamera('uplink', link.url, { fps: 2, watchdog })]);
+      const delay = async () => {
+        const values = (await app!.metrics.streamDelay.get()).values.filter((v) => v.labels.camera === 'uplink');
+        return values.length ? values[0].value : null;
+      };
+      await waitFor('a first delay reading', async () => (await delay()) !== null, 20_000);
+      expect(await delay()).toBeLessThan(1);
+      // drowning_sub is ~20 KB/s: at 14 KB/s the stream loses ~0.3 s every second
+      link.setRate(14_000);
+      const t0 = Date.now();
+      await waitFor('a delay of 2 s', async () => (await delay())! >= 2, 25_000);
+      const late = await delay();
+      expect(late).toBeLessThanOrEqual(((Date.now() - t0) / 1000) * 0.5 + 1); // no more than the link lost
+      link.setRate(null); // the link frees: the backlog arrives at once
+      await waitFor('back near real time', async () => (await delay())! < 1, 20_000);
+      expect(await eventsOf('uplink').then((e) => e.map((s) => s.status))).toEqual(['online']); // slow is not offline
+    } finally {
+      await link.close();
+    }
   });
 
   it('skips ≥ 80 % of static_sub frames at the motion gate while heartbeat frames still arrive', async () => {

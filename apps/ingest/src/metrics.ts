@@ -31,6 +31,12 @@ export class IngestMetrics {
     labelNames: ['camera', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly streamDelay = new Gauge({
+    name: 'xl_camera_stream_delay_seconds',
+    help: "How far behind real time the camera's analysis stream arrives (ffmpeg's stream time against the wall clock, above the lowest seen since it connected): a congested uplink or an overloaded ingest host; the camera's alerts come that much later",
+    labelNames: ['camera'] as const,
+    registers: [this.registry],
+  });
   readonly recordingPaused = new Gauge({
     name: 'xl_recording_paused',
     help: "1 while the camera's recording is paused so that its analysis reader gets the stream the camera refused it (busy: the camera serves no more streams); its alerts get no clip meanwhile",
@@ -73,6 +79,7 @@ export class IngestMetrics {
   /** Forgets a camera's series once this worker no longer owns it. */
   forget(camera: string): void {
     this.cameraUp.remove({ camera });
+    this.streamDelay.remove({ camera });
     this.recordingPaused.remove({ camera });
   }
 }

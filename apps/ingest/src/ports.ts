@@ -13,6 +13,8 @@ export interface FrameSourceHandlers {
   offline: Handler<'offline'>;
   recovered: Handler<'recovered'>;
   restart: Handler<'restart'>;
+  /** How far behind real time the stream arrives (every few seconds while frames flow). */
+  delay?: Handler<'delay'>;
 }
 
 /** A running frame source (one supervised ffmpeg). */

@@ -84,6 +84,49 @@ describe('CameraReader', () => {
     expect(last().spec.inputOptions).toContain('-rtsp_transport');
   });
 
+  it('reports how far behind real time the stream arrives from the progress lines, and starts afresh with each run', () => {
+    const { reader, last } = setup();
+    const delays: number[] = [];
+    reader.on('delay', ({ seconds }) => delays.push(Math.round(seconds * 10) / 10));
+    reader.start();
+    const progress = (streamSeconds: number) => last().stderr(`frame=   9 fps=2.0 q=-0.0 size=N/A time=00:00:${streamSeconds.toFixed(2).padStart(5, '0')} bitrate=N/A speed=   1x`);
+    last().stderr(...INPUT);
+    last().stdout(FRAME);
+    progress(2);
+    jest.advanceTimersByTime(2000);
+    progress(4);
+    jest.advanceTimersByTime(2000);
+    progress(4.5); // the uplink holds the stream up: 1.5 s lost
+    jest.advanceTimersByTime(2000);
+    progress(5);
+    expect(delays).toEqual([0, 0, 1.5, 3]);
+    last().exit(0);
+    jest.advanceTimersByTime(1000); // a new connection: live again
+    last().stderr(...INPUT);
+    last().stdout(FRAME);
+    progress(1);
+    expect(delays.slice(-1)).toEqual([0]);
+  });
+
+  it('logs a stream that arrives 10 s late once, and when it is back near real time', () => {
+    const logger = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn(), child: jest.fn() };
+    const { reader, last } = setup({ logger: logger as unknown as CameraReaderOptions['logger'] });
+    reader.start();
+    last().stderr(...INPUT);
+    last().stdout(FRAME);
+    const progressAt = (wallSeconds: number, streamSeconds: number) => {
+      jest.setSystemTime(1_000_000 + wallSeconds * 1000);
+      last().stderr(`frame=   9 fps=2.0 q=-0.0 size=N/A time=00:00:${streamSeconds.toFixed(2).padStart(5, '0')} bitrate=N/A speed=   1x`);
+    };
+    progressAt(2, 2);
+    progressAt(14, 3.9); // 10.1 s lost
+    progressAt(16, 5);
+    const late = logger.warn.mock.calls.filter((c) => String(c[1]).startsWith('stream arrives late'));
+    expect(late).toEqual([[{ camera: 'cam-1', delaySeconds: 10.1 }, expect.any(String)]]); // once, not again at 11 s
+    progressAt(18, 15); // caught up
+    expect(logger.info.mock.calls.filter((c) => c[1] === 'stream back near real time')).toHaveLength(1);
+  });
+
   it('treats exit code 0 of a live source as a failure and respawns with back-off', () => {
     const { reader, procs, last, events, names } = setup();
     reader.start();

@@ -5,7 +5,8 @@ import type { OfflineReason } from '@xl/contracts';
 import { backoffDelay } from './backoff';
 import { fileFrameCommand, frameByteLength, rtspFrameCommand, type FfmpegCommandSpec } from './ffmpeg-args';
 import { fluentFfmpegLauncher, type FfmpegExit, type FfmpegLauncher, type FfmpegProcess } from './ffmpeg-process';
-import { classifyExit, exitDetail, FfmpegStderrParser, type PictureSize } from './ffmpeg-stderr';
+import { classifyExit, exitDetail, FfmpegStderrParser, parseProgressTime, type PictureSize } from './ffmpeg-stderr';
+import { StreamDelay } from './stream-delay';
 import { BufferPool } from './buffer-pool';
 import type { StartGate } from './start-gate';
 import { FrameReader } from './frame-reader';
@@ -102,6 +103,8 @@ export interface CameraReaderEvents {
   restart: [{ at: number; reason: RestartReason; attempt: number; delayMs: number }];
   /** A file source reached its end. */
   end: [];
+  /** A live source's delay behind real time (every STATS_PERIOD_SECONDS while frames flow; stream-delay.ts). */
+  delay: [{ at: number; seconds: number }];
 }
 
 /** A picture size change this long after the last one is a reconfiguration, restarted at once; sooner, a flapping camera, backed off. */
@@ -125,7 +128,14 @@ interface Run {
   sizeChange: PictureSize | null;
   /** Frees this run's start slot: at its first frame or when it ends. */
   startDone: () => void;
+  /** How far behind real time this run's stream arrives (a new connection starts afresh). */
+  delay: StreamDelay;
+  /** The delay was last logged as over STREAM_DELAY_WARN_SECONDS. */
+  delayed: boolean;
 }
+
+/** A stream arriving this late is logged (once, until it is back under half of it). */
+export const STREAM_DELAY_WARN_SECONDS = 10;
 
 export class CameraReader extends EventEmitter<CameraReaderEvents> {
   private state: ReaderState = 'idle';
@@ -227,6 +237,8 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       warnedNoSize: false,
       sizeChange: null,
       startDone,
+      delay: new StreamDelay(),
+      delayed: false,
     };
     this.run = run;
     const tick = Math.min(1000, Math.max(100, this.stallMs / 4));
@@ -235,11 +247,28 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     run.proc = this.launcher(this.spec, {
       onData: (chunk) => run.frames.push(chunk),
       onStderrLine: (line) => {
+        const streamSeconds = parseProgressTime(line);
+        if (streamSeconds !== null) this.onProgress(run, streamSeconds);
         run.parser.feed(line);
         if (!run.sizeChange && run.parser.sizeChange) this.onSizeChange(run, run.parser.sizeChange);
       },
       onExit: (exit) => this.onExit(run, exit),
     });
+  }
+
+  private onProgress(run: Run, streamSeconds: number): void {
+    if (run !== this.run || this.options.source.kind !== 'rtsp') return;
+    const at = this.now();
+    const seconds = run.delay.observe(at, streamSeconds);
+    this.emit('delay', { at, seconds });
+    const log = this.options.logger;
+    if (!run.delayed && seconds >= STREAM_DELAY_WARN_SECONDS) {
+      run.delayed = true;
+      log?.warn({ camera: this.options.cameraId, delaySeconds: Math.round(seconds * 10) / 10 }, 'stream arrives late: its pictures, and alerts, are behind real time (congested uplink or overloaded ingest host)');
+    } else if (run.delayed && seconds < STREAM_DELAY_WARN_SECONDS / 2) {
+      run.delayed = false;
+      log?.info({ camera: this.options.cameraId, delaySeconds: Math.round(seconds * 10) / 10 }, 'stream back near real time');
+    }
   }
 
   private describeInput(): string {

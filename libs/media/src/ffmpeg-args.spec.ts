@@ -24,14 +24,16 @@ describe('rtspFrameCommand', () => {
     expect(valueOf(spec.inputOptions, '-protocol_whitelist')).toBe('tcp,tls');
   });
 
-  it('decodes with one thread and keeps stderr to the info level without stats', () => {
+  it('decodes with one thread, keeps stderr to the info level and prints progress every 2 s', () => {
     expect(valueOf(spec.inputOptions, '-threads')).toBe('1');
     expect(valueOf(spec.inputOptions, '-filter_threads')).toBe('1');
     expect(valueOf(spec.inputOptions, '-skip_loop_filter')).toBe('all');
     expect(valueOf(spec.inputOptions, '-loglevel')).toBe('info');
     // a mid-stream size change keeps the letterbox (stretched) and is reported, for the reader to restart
     expect(valueOf(spec.inputOptions, '-reinit_filter')).toBe('0');
-    expect(spec.inputOptions).toContain('-nostats');
+    // the progress line's stream time against the wall clock tells how late the stream arrives
+    expect(spec.inputOptions).not.toContain('-nostats');
+    expect(valueOf(spec.inputOptions, '-stats_period')).toBe('2');
     expect(spec.inputOptions).toContain('-hide_banner');
     expect(spec.inputOptions).not.toContain('-nostdin'); // 'q' on stdin is how the supervisor stops ffmpeg cleanly
     expect(valueOf(spec.inputOptions, '-fpsprobesize')).toBe('0'); // no rate probing before the first frame
@@ -86,6 +88,8 @@ describe('fileFrameCommand', () => {
     expect(spec.inputOptions).not.toContain('-timeout');
     expect(spec.inputOptions).not.toContain('-re');
     expect(spec.inputOptions).not.toContain('-stream_loop');
+    expect(spec.inputOptions).toContain('-nostats'); // a file is late to nothing
+    expect(spec.inputOptions).not.toContain('-stats_period');
     expect(valueOf(spec.inputOptions, '-threads')).toBe('1');
     expect(valueOf(spec.inputOptions, '-reinit_filter')).toBe('0'); // a clip that changes size plays on in the first letterbox
     expect(spec.outputOptions).toEqual(rtspFrameCommand({ ...out, fps: 5, url: 'rtsp://h/x', ioTimeoutSeconds: 5 }).outputOptions);

@@ -50,11 +50,17 @@ export function frameByteLength(width: number, height: number): number {
   return width * height * 3;
 }
 
+/**
+ * Seconds between the progress lines ("frame= … time=00:01:02.50 …") of a live reader: `time` is the
+ * stream time of the last frame written, which the reader holds against the wall clock to see how far
+ * behind real time the camera's stream arrives (stream-delay.ts).
+ */
+export const STATS_PERIOD_SECONDS = 2;
+
 /** Logging and threading flags every reader uses. */
 function commonInputOptions(): string[] {
   return [
     '-hide_banner',
-    '-nostats', // no progress line twice a second: less stderr to parse, and the Stream line stays easy to find
     '-loglevel', 'info', // 'info' keeps the input "Stream #0:0: Video: … 640x360" line that gives the source size
     // One decoder thread: default threading costs more CPU and 15–26 MiB per process without helping a
     // live source at a few fps (measured, shared/RTSP.md).
@@ -118,6 +124,7 @@ export function rtspFrameCommand(o: RtspInputOptions): FfmpegCommandSpec {
     input: o.url,
     inputOptions: [
       ...commonInputOptions(),
+      '-stats_period', String(STATS_PERIOD_SECONDS),
       '-rtsp_transport', 'tcp',
       '-protocol_whitelist', RTSP_PROTOCOL_WHITELIST,
       '-timeout', String(Math.round(o.ioTimeoutSeconds * 1_000_000)),
@@ -134,6 +141,7 @@ export function fileFrameCommand(o: FileInputOptions): FfmpegCommandSpec {
     input: o.path,
     inputOptions: [
       ...commonInputOptions(),
+      '-nostats', // a file is not late to anything: no progress lines to parse
       ...(o.realtime ? ['-re'] : []),
       ...(loop !== 0 ? ['-stream_loop', String(loop)] : []),
     ],

@@ -1,4 +1,4 @@
-import { classifyExit, exitDetail, FfmpegStderrParser, parseSizeChange, parseVideoStreamSize, type ExitContext } from './ffmpeg-stderr';
+import { classifyExit, exitDetail, FfmpegStderrParser, parseProgressTime, parseSizeChange, parseVideoStreamSize, type ExitContext } from './ffmpeg-stderr';
 
 describe('parseVideoStreamSize', () => {
   it('reads the size of real ffmpeg 5.1 stream lines', () => {
@@ -56,6 +56,13 @@ describe('FfmpegStderrParser', () => {
     lines.forEach((l) => all.feed(l));
     expect(all.lines().join('\n')).not.toContain('hunter2');
     expect(all.lines()[0]).toContain('rtsp://***:***@127.0.0.1:8554/cam');
+  });
+
+  it('keeps progress lines out of the tail, so that the telling lines stay', () => {
+    const p = new FfmpegStderrParser(2);
+    p.feed('[rtsp @ 0x1] RTP: missed 12 packets');
+    for (let i = 1; i <= 5; i++) p.feed(`frame=   ${i} fps=2.0 q=-0.0 size=N/A time=00:00:0${i}.00 bitrate=N/A speed=   1x    `);
+    expect(p.lines()).toEqual(['[rtsp @ 0x1] RTP: missed 12 packets']);
   });
 
   // What ffmpeg 5.1 printed here with -reinit_filter 0 when the stream went from 640x360 to 704x576.
@@ -137,5 +144,21 @@ describe('exitDetail', () => {
     const busy = ['[rtsp @ 0x55] method SETUP failed: 503 Service Unavailable', 'rtsp://***@h/x: Server returned 5XX Server Error reply'];
     expect(exitDetail(busy, 'x')).toBe(busy[0]);
     expect(exitDetail([], 'ffmpeg exited with code 0')).toBe('ffmpeg exited with code 0');
+  });
+});
+
+describe('parseProgressTime', () => {
+  it('reads the stream time of the last frame written from the progress lines of ffmpeg 5.1 and later', () => {
+    expect(parseProgressTime('frame=   42 fps=2.0 q=-0.0 size=N/A time=00:00:21.04 bitrate=N/A speed=   1x    ')).toBe(21.04);
+    expect(parseProgressTime('frame=10873 fps=2.0 q=-0.0 Lsize=N/A time=01:30:36.50 bitrate=N/A dup=0 drop=3 speed=1.00x')).toBeCloseTo(5436.5, 6);
+    expect(parseProgressTime('frame=    7 fps=0.0 q=-0.0 size=       0KiB time=00:00:03.00 bitrate=   0.0kbits/s speed=1.98x elapsed=0:00:01.51')).toBe(3);
+  });
+
+  it('gives nothing before the first frame, for a negative time and for other lines', () => {
+    expect(parseProgressTime('frame=    0 fps=0.0 q=0.0 size=N/A time=N/A bitrate=N/A speed=N/A')).toBeNull();
+    expect(parseProgressTime('frame=    0 fps=0.0 q=-0.0 size=N/A time=00:00:00.00 bitrate=N/A speed=   0x')).toBeNull();
+    expect(parseProgressTime('frame=    3 fps=0.0 q=-0.0 size=N/A time=-00:00:00.04 bitrate=N/A speed=N/A')).toBeNull();
+    expect(parseProgressTime('  Stream #0:0: Video: h264 (Main), yuv420p(progressive), 640x360, 25 fps')).toBeNull();
+    expect(parseProgressTime('[rtsp @ 0x1] time=00:00:05.00 is not a progress line')).toBeNull();
   });
 });

@@ -33,6 +33,24 @@ export function parseSizeChange(line: string): PictureSize | null {
   return width > 0 && height > 0 ? { width, height } : null;
 }
 
+// "frame=   42 fps=2.0 q=-0.0 size=N/A time=00:00:21.04 bitrate=N/A speed=   1x" (spaces vary by version).
+const PROGRESS = /^frame=\s*(\d+)\b.*?\btime=(-?)(\d+):(\d{2}):(\d{2}(?:\.\d+)?)/;
+
+/**
+ * The stream time (seconds) of the last frame written, from a progress line; null for other lines, a
+ * line before the first frame (`frame=0`, `time=N/A`) and a negative time.
+ */
+export function parseProgressTime(line: string): number | null {
+  const m = PROGRESS.exec(line.trim());
+  if (!m || Number(m[1]) === 0 || m[2] === '-') return null;
+  return Number(m[3]) * 3600 + Number(m[4]) * 60 + Number(m[5]);
+}
+
+/** A progress line (kept out of the stderr tail: it would push the telling lines out). */
+export function isProgressLine(line: string): boolean {
+  return /^\s*frame=\s*\d+/.test(line);
+}
+
 /**
  * Follows ffmpeg's stderr line by line. The input section ("Input #0, rtsp, from …") lists the
  * camera's streams; the output section lists ours (416x416 rawvideo), which must not be mistaken for
@@ -59,7 +77,7 @@ export class FfmpegStderrParser {
   /** Returns the source size if this line revealed it (first time only). */
   feed(rawLine: string): PictureSize | null {
     const line = rawLine.trimEnd();
-    if (!line) return null;
+    if (!line || isProgressLine(line)) return null;
     this.tail.push(redactText(line));
     if (this.tail.length > this.keepLines) this.tail.shift();
     if (/^Input #\d+/.test(line)) this.section = 'input';

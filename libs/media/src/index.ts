@@ -17,7 +17,8 @@ export {
 } from './ffmpeg-args';
 export { FrameReader } from './frame-reader';
 export { BufferPool } from './buffer-pool';
-export { parseVideoStreamSize, FfmpegStderrParser, classifyExit, exitDetail, type PictureSize, type ExitContext } from './ffmpeg-stderr';
+export { parseVideoStreamSize, parseProgressTime, FfmpegStderrParser, classifyExit, exitDetail, type PictureSize, type ExitContext } from './ffmpeg-stderr';
+export { StreamDelay, BASELINE_DRIFT_MS_PER_HOUR } from './stream-delay';
 export { backoffDelay, type BackoffPolicy } from './backoff';
 export {
   fluentFfmpegLauncher,

@@ -41,6 +41,7 @@ export function cameraReaderFactory(settings: ReaderSettings, log: Logger): Fram
     reader.on('offline', handlers.offline);
     reader.on('recovered', handlers.recovered);
     reader.on('restart', handlers.restart);
+    if (handlers.delay) reader.on('delay', handlers.delay);
     return reader;
   };
 }

@@ -211,4 +211,21 @@ describe('CameraPipeline', () => {
     expect(t.source.stop).toHaveBeenCalled();
     expect((await t.metrics.cameraUp.get()).values).toEqual([]); // forgotten once no longer owned
   });
+
+  it('shows how late the stream arrives, and forgets it while the camera is offline and once released', async () => {
+    const t = setup();
+    const h = t.handlers();
+    const delay = async () => (await t.metrics.streamDelay.get()).values.map((v) => v.value);
+    h.online({ at: 1 });
+    h.delay!({ at: 2, seconds: 0 });
+    h.delay!({ at: 4, seconds: 12.3456 });
+    expect(await delay()).toEqual([12.35]);
+    h.offline({ at: 5, reason: 'stalled', detail: 'no frame' });
+    expect(await delay()).toEqual([]);
+    h.recovered({ at: 6, downMs: 1, reason: 'stalled' });
+    h.delay!({ at: 7, seconds: 0.4 });
+    expect(await delay()).toEqual([0.4]);
+    await t.pipeline.stop();
+    expect(await delay()).toEqual([]);
+  });
 });

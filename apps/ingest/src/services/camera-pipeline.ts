@@ -55,6 +55,7 @@ export class CameraPipeline {
       },
       offline: ({ at, reason, detail }) => {
         metrics.cameraUp.set({ camera: id }, 0);
+        metrics.streamDelay.remove({ camera: id }); // no stream, no delay: the next connection measures afresh
         this.motion?.reset(); // the next picture is not comparable with the last one before the outage
         this.unpublished = [];
         this.status({ status: 'offline', at, reason, detail });
@@ -68,6 +69,7 @@ export class CameraPipeline {
         metrics.restart(id, reason);
         if (reason === 'busy') this.deps.readerStream?.refusedBusy();
       },
+      delay: ({ seconds }) => metrics.streamDelay.set({ camera: id }, Math.round(seconds * 100) / 100),
     });
     this.source.start();
   }
