@@ -36,6 +36,8 @@ class FakeFfmpeg implements FfmpegProcess {
 const W = 4;
 const H = 2;
 const FRAME = W * H * 3;
+/** ffmpeg's progress line with the stream time of the last frame written (under a minute). */
+const progressLine = (streamSeconds: number) => `frame=   9 fps=2.0 q=-0.0 size=N/A time=00:00:${streamSeconds.toFixed(2).padStart(5, '0')} bitrate=N/A speed=   1x`;
 const INPUT = ["Input #0, rtsp, from 'rtsp://u:p@h/x':", '  Stream #0:0: Video: h264 (Main), yuv420p(progressive), 640x360, 25 fps'];
 
 function setup(overrides: Partial<CameraReaderOptions> = {}) {
@@ -89,7 +91,7 @@ describe('CameraReader', () => {
     const delays: number[] = [];
     reader.on('delay', ({ seconds }) => delays.push(Math.round(seconds * 10) / 10));
     reader.start();
-    const progress = (streamSeconds: number) => last().stderr(`frame=   9 fps=2.0 q=-0.0 size=N/A time=00:00:${streamSeconds.toFixed(2).padStart(5, '0')} bitrate=N/A speed=   1x`);
+    const progress = (streamSeconds: number) => last().stderr(progressLine(streamSeconds));
     last().stderr(...INPUT);
     last().stdout(FRAME);
     progress(2);
@@ -116,7 +118,7 @@ describe('CameraReader', () => {
     last().stdout(FRAME);
     const progressAt = (wallSeconds: number, streamSeconds: number) => {
       jest.setSystemTime(1_000_000 + wallSeconds * 1000);
-      last().stderr(`frame=   9 fps=2.0 q=-0.0 size=N/A time=00:00:${streamSeconds.toFixed(2).padStart(5, '0')} bitrate=N/A speed=   1x`);
+      last().stderr(progressLine(streamSeconds));
     };
     progressAt(2, 2);
     progressAt(14, 3.9); // 10.1 s lost
