@@ -213,6 +213,34 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     }
   });
 
+  it('reconnects a camera whose uplink stays too slow once it is maxDelaySeconds behind, and its delay starts again from live', async () => {
+    const [cam] = await sim.start([{ id: 'uplink', clip: drowning }]);
+    const link = await startSlowLink(cam.url);
+    try {
+      const watchdog = { stallSeconds: 6, ioTimeoutSeconds: 5, backoffInitialSeconds: 0.5, backoffMaxSeconds: 2, maxDelaySeconds: 5 };
+      await start([testCamera('uplink', link.url, { fps: 2, watchdog })]);
+      const delay = async () => (await app!.metrics.streamDelay.get()).values.find((v) => v.labels.camera === 'uplink')?.value ?? null;
+      const reconnects = () => metricValue('xl_ffmpeg_restarts_total', { camera: 'uplink', reason: 'behind_live' });
+      await waitFor('a first delay reading', async () => (await delay()) !== null, 20_000);
+      link.setRate(12_000); // ~60 % of drowning_sub's bitrate: the stream loses ~0.4 s every second, and keeps losing
+      let worst = 0;
+      await waitFor('a reconnect behind live', async () => {
+        worst = Math.max(worst, (await delay()) ?? 0);
+        return (await reconnects()) >= 1;
+      }, 40_000);
+      expect(worst).toBeLessThan(5 + 4); // reconnected at the first reading over 5 s (readings come 2–4 s apart on this link)
+      const reconnectedAt = Date.now();
+      await waitFor('a delay reading of the new connection', async () => (await delay()) !== null, 20_000);
+      expect(await delay()).toBeLessThan(2); // the backlog was dropped, though the link is as slow as before
+      expect(Date.now() - reconnectedAt).toBeLessThan(15_000);
+      const log = logLines.join('');
+      expect(log).toContain('stream too far behind real time: reconnecting');
+      expect(await eventsOf('uplink').then((e) => e.map((s) => s.status))).toEqual(['online']); // never offline
+    } finally {
+      await link.close();
+    }
+  });
+
   it('skips ≥ 80 % of static_sub frames at the motion gate while heartbeat frames still arrive', async () => {
     const [cam] = await sim.start([{ id: 'still', clip: staticClip }]);
     await start([testCamera('still', cam.url, { fps: 4, masks: osdMasks(staticClip), motion: { heartbeatSeconds: 3 } })]);

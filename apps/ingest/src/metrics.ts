@@ -27,7 +27,7 @@ export class IngestMetrics {
   });
   readonly restarts = new Counter({
     name: 'xl_ffmpeg_restarts_total',
-    help: 'ffmpeg respawns, by offline reason, or source_changed (the camera changed its picture size mid-stream)',
+    help: 'ffmpeg respawns, by offline reason, source_changed (the camera changed its picture size mid-stream) or behind_live (the stream fell watchdog.maxDelaySeconds behind real time)',
     labelNames: ['camera', 'reason'] as const,
     registers: [this.registry],
   });

@@ -52,6 +52,15 @@ export const watchdogSchema = z
     ioTimeoutSeconds: z.number().min(1).max(60).default(5).describe("ffmpeg's RTSP socket I/O timeout (-timeout)"),
     backoffInitialSeconds: z.number().min(0.1).max(60).default(1).describe('first respawn delay'),
     backoffMaxSeconds: z.number().min(1).max(600).default(30).describe('respawn delay cap'),
+    maxDelaySeconds: z
+      .number()
+      .min(0)
+      .max(600)
+      .refine((s) => s === 0 || s >= 5, 'must be 0 (never reconnect) or at least 5: a reconnect costs a few seconds without frames')
+      .default(15)
+      .describe(
+        'a live stream arriving this far behind real time (a congested uplink or an overloaded ingest host holding it up) is reconnected, dropping the backlog, so that alerts come at most this late; 0 never reconnects, otherwise at least 5',
+      ),
   })
   .describe('reader supervision: watchdog and respawn back-off');
 
@@ -112,7 +121,7 @@ export const cameraSchema = z
       .optional()
       .describe('explicit rules; when absent each zone type gets its default rules plus the camera health rules'),
     motion: motionSchema.default({ threshold: 12, minChangedFraction: 0.002, heartbeatSeconds: 5 }),
-    watchdog: watchdogSchema.default({ stallSeconds: 6, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 30 }),
+    watchdog: watchdogSchema.default({ stallSeconds: 6, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 30, maxDelaySeconds: 15 }),
     recording: recordingSchema.default(RECORDING_DEFAULTS),
   })
   .superRefine((camera, ctx) => {

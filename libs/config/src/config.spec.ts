@@ -39,6 +39,17 @@ describe('camera config', () => {
     expect(effectiveRules(cam).find((r) => r.type === 'camera_moved')).toMatchObject({ id: 'health.moved', enabled: true, minSimilarity: 0.6, seconds: 60, cooldownSeconds: 300 });
   });
 
+  it('reconnects a stream 15 s behind by default; maxDelaySeconds is 0 (never) or 5 and more', () => {
+    const at = (maxDelaySeconds: number) => parseCamera({ id: 'pond-1', url: 'rtsp://cam/main', watchdog: { maxDelaySeconds } }).watchdog;
+    expect(parseCamera({ id: 'pond-1', url: 'rtsp://cam/main' }).watchdog.maxDelaySeconds).toBe(15);
+    expect(at(0).maxDelaySeconds).toBe(0);
+    expect(at(5)).toMatchObject({ maxDelaySeconds: 5, stallSeconds: 6 });
+    const err = errorOf(() => at(2));
+    expect(err.message).toContain("camera 'pond-1'");
+    expect(err.message).toMatch(/watchdog\.maxDelaySeconds: must be 0 \(never reconnect\) or at least 5/);
+    expect(errorOf(() => at(601)).message).toMatch(/maxDelaySeconds/);
+  });
+
   it('bounds camera_moved, naming the camera and the rule', () => {
     for (const bad of [{ minSimilarity: 1.5 }, { seconds: 2 }]) {
       const err = errorOf(() => parseCamera({ id: 'pond-1', url: 'rtsp://cam/main', rules: [{ id: 'moved', type: 'camera_moved', ...bad }] }));

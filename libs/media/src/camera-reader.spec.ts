@@ -166,6 +166,55 @@ describe('CameraReader', () => {
     expect(offline).toEqual(['refused', 'not_found']);
   });
 
+  it('reconnects a stream that falls maxDelaySeconds behind at once, without an outage, as often as it falls behind', () => {
+    const watchdog = { stallSeconds: 3, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 4, maxDelaySeconds: 15 };
+    const { reader, procs, last, events, names } = setup({ watchdog });
+    reader.start();
+    let wall = 0;
+    /** Wall clock moves on by `seconds`, of which the stream delivered `streamSeconds`. */
+    const lose = (seconds: number, streamSeconds: number) => {
+      wall += seconds;
+      jest.setSystemTime(1_000_000 + wall * 1000);
+      last().stdout(FRAME);
+      last().stderr(progressLine(streamSeconds));
+    };
+    const connect = () => {
+      last().stderr(...INPUT);
+      last().stdout(FRAME);
+      lose(0, 0);
+    };
+    connect();
+    lose(20, 5.1); // 14.9 s behind: late, not yet too late
+    expect(last().quitRequested).toBe(false);
+    lose(2, 5.3); // 16.7 s
+    expect(last().quitRequested).toBe(true);
+    expect(last().signals).toEqual([]);
+    lose(1, 5.5); // the backlog still arriving while ffmpeg quits: no second request
+    last().exit(255, null);
+    expect(names()).toEqual(['online', 'restart']);
+    expect(events[1][1]).toMatchObject({ reason: 'behind_live', attempt: 0, delayMs: 0 });
+    jest.advanceTimersByTime(0);
+    expect(procs).toHaveLength(2);
+    connect(); // a new connection starts at live
+    lose(10, 2); // and the link is still too slow: 8 s
+    expect(last().quitRequested).toBe(false);
+    lose(10, 3); // 17 s
+    last().exit(255, null);
+    jest.advanceTimersByTime(0);
+    expect(procs).toHaveLength(3);
+    expect(names()).toEqual(['online', 'restart', 'restart']); // never offline: frames kept coming
+    expect(reader.restarts).toBe(2);
+
+    const never = setup(); // maxDelaySeconds absent: the stream is only reported late
+    never.reader.start();
+    never.last().stderr(...INPUT);
+    never.last().stdout(FRAME);
+    never.last().stderr(progressLine(0));
+    jest.setSystemTime(Date.now() + 100_000);
+    never.last().stderr(progressLine(1));
+    expect(never.last().quitRequested).toBe(false);
+  });
+
   it('restarts a camera that changed its picture size at once, without an outage; a file plays on', () => {
     const change = '[graph 0 input from stream 0:0 @ 0x5] filter context - w: 640 h: 360 fmt: 0, incoming frame - w: 704 h: 576 fmt: 0 pts_time: 3';
     const { reader, procs, last, events, frames, names } = setup();

@@ -27,6 +27,11 @@ export interface ReaderWatchdog {
   backoffInitialSeconds: number;
   /** Respawn delay cap. */
   backoffMaxSeconds: number;
+  /**
+   * A live stream this many seconds behind real time is reconnected at once (restart reason
+   * 'behind_live', no outage): the backlog held up on the way is dropped. 0 or absent: never.
+   */
+  maxDelaySeconds?: number;
 }
 
 export interface CameraReaderOptions {
@@ -86,10 +91,11 @@ export interface OfflineInfo {
 }
 
 /**
- * Why ffmpeg was respawned: the camera's outage reason, or `source_changed` — the camera changed its
- * picture size mid-stream and a new ffmpeg letterboxes the new size (the camera stays online).
+ * Why ffmpeg was respawned: the camera's outage reason; `source_changed` — the camera changed its
+ * picture size mid-stream and a new ffmpeg letterboxes the new size; or `behind_live` — the stream
+ * arrived `maxDelaySeconds` late and a new connection starts at live. The camera stays online in both.
  */
-export type RestartReason = OfflineReason | 'source_changed';
+export type RestartReason = OfflineReason | 'source_changed' | 'behind_live';
 
 export interface CameraReaderEvents {
   frame: [RawFrame];
@@ -132,6 +138,8 @@ interface Run {
   delay: StreamDelay;
   /** The delay was last logged as over STREAM_DELAY_WARN_SECONDS. */
   delayed: boolean;
+  /** Stopped because the stream fell maxDelaySeconds behind: respawned at once, not an outage. */
+  behindLive: boolean;
 }
 
 /** A stream arriving this late is logged (once, until it is back under half of it). */
@@ -239,6 +247,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       startDone,
       delay: new StreamDelay(),
       delayed: false,
+      behindLive: false,
     };
     this.run = run;
     const tick = Math.min(1000, Math.max(100, this.stallMs / 4));
@@ -268,6 +277,14 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     } else if (run.delayed && seconds < STREAM_DELAY_WARN_SECONDS / 2) {
       run.delayed = false;
       log?.info({ camera: this.options.cameraId, delaySeconds: Math.round(seconds * 10) / 10 }, 'stream back near real time');
+    }
+    const max = this.options.watchdog.maxDelaySeconds ?? 0;
+    if (max > 0 && seconds >= max && !run.behindLive && !run.watchdogFired && this.state === 'running') {
+      // Waiting for the backlog would keep every alert of this camera that late (and later, on a link
+      // that stays too slow); a new connection starts at live and costs a few seconds without frames.
+      run.behindLive = true;
+      log?.warn({ camera: this.options.cameraId, delaySeconds: Math.round(seconds * 10) / 10, maxDelaySeconds: max }, 'stream too far behind real time: reconnecting to drop the backlog');
+      this.terminate(run);
     }
   }
 
@@ -372,6 +389,14 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     this.run = null;
     if (this.state === 'stopping' || this.state === 'stopped') return;
     const now = this.now();
+    if (run.behindLive && !run.watchdogFired) {
+      // Not an outage either; at once: the delay has to build up again before another reconnect.
+      this.restarts++;
+      this.emit('restart', { at: now, reason: 'behind_live', attempt: 0, delayMs: 0 });
+      this.state = 'waiting';
+      this.retryTimer = setTimeout(() => this.spawn(), 0);
+      return;
+    }
     if (run.sizeChange && this.options.source.kind === 'rtsp' && !run.watchdogFired) {
       // Not an outage: no offline event; a new run that delivers nothing meets the watchdog. At once,
       // unless the camera keeps changing (within SIZE_CHANGE_CALM_MS of the last change): then backed off.

@@ -212,7 +212,7 @@ describe('CameraPipeline', () => {
     expect((await t.metrics.cameraUp.get()).values).toEqual([]); // forgotten once no longer owned
   });
 
-  it('shows how late the stream arrives, and forgets it while the camera is offline and once released', async () => {
+  it('shows how late the stream arrives, and forgets it while the camera is offline, after a reconnect to live and once released', async () => {
     const t = setup();
     const h = t.handlers();
     const delay = async () => (await t.metrics.streamDelay.get()).values.map((v) => v.value);
@@ -223,7 +223,10 @@ describe('CameraPipeline', () => {
     h.offline({ at: 5, reason: 'stalled', detail: 'no frame' });
     expect(await delay()).toEqual([]);
     h.recovered({ at: 6, downMs: 1, reason: 'stalled' });
-    h.delay!({ at: 7, seconds: 0.4 });
+    h.delay!({ at: 7, seconds: 15.2 });
+    h.restart({ at: 8, reason: 'behind_live', attempt: 0, delayMs: 0 }); // reconnected: the old delay no longer holds
+    expect(await delay()).toEqual([]);
+    h.delay!({ at: 9, seconds: 0.4 });
     expect(await delay()).toEqual([0.4]);
     await t.pipeline.stop();
     expect(await delay()).toEqual([]);

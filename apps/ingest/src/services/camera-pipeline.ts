@@ -68,6 +68,7 @@ export class CameraPipeline {
       restart: ({ reason }) => {
         metrics.restart(id, reason);
         if (reason === 'busy') this.deps.readerStream?.refusedBusy();
+        if (reason === 'behind_live') metrics.streamDelay.remove({ camera: id }); // the new connection measures afresh
       },
       delay: ({ seconds }) => metrics.streamDelay.set({ camera: id }, Math.round(seconds * 100) / 100),
     });
