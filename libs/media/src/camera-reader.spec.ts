@@ -205,6 +205,15 @@ describe('CameraReader', () => {
     expect(names()).toEqual(['online', 'restart', 'restart']); // never offline: frames kept coming
     expect(reader.restarts).toBe(2);
 
+    const stopped = setup({ watchdog: { ...watchdog, stallSeconds: 30 } }); // a stream that stopped is the watchdog's
+    stopped.reader.start();
+    stopped.last().stderr(...INPUT);
+    stopped.last().stdout(FRAME);
+    stopped.last().stderr(progressLine(1));
+    jest.setSystemTime(Date.now() + 20_000);
+    stopped.last().stderr(progressLine(1));
+    expect(stopped.last().quitRequested).toBe(false);
+
     const never = setup(); // maxDelaySeconds absent: the stream is only reported late
     never.reader.start();
     never.last().stderr(...INPUT);

@@ -140,6 +140,8 @@ interface Run {
   delayed: boolean;
   /** Stopped because the stream fell maxDelaySeconds behind: respawned at once, not an outage. */
   behindLive: boolean;
+  /** Stream time of the last progress line. */
+  streamSeconds: number;
 }
 
 /** A stream arriving this late is logged (once, until it is back under half of it). */
@@ -248,6 +250,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       delay: new StreamDelay(),
       delayed: false,
       behindLive: false,
+      streamSeconds: -Infinity,
     };
     this.run = run;
     const tick = Math.min(1000, Math.max(100, this.stallMs / 4));
@@ -279,7 +282,10 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       log?.info({ camera: this.options.cameraId, delaySeconds: Math.round(seconds * 10) / 10 }, 'stream back near real time');
     }
     const max = this.options.watchdog.maxDelaySeconds ?? 0;
-    if (max > 0 && seconds >= max && !run.behindLive && !run.watchdogFired && this.state === 'running') {
+    // Only while frames still come (the stream time moved on): a stream that stopped is the watchdog's.
+    const flowing = streamSeconds > run.streamSeconds;
+    run.streamSeconds = streamSeconds;
+    if (max > 0 && seconds >= max && flowing && !run.behindLive && !run.watchdogFired && this.state === 'running') {
       // Waiting for the backlog would keep every alert of this camera that late (and later, on a link
       // that stays too slow); a new connection starts at live and costs a few seconds without frames.
       run.behindLive = true;
