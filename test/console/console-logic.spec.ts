@@ -169,6 +169,11 @@ describe('alert text in the reader language', () => {
     expect(alertText('zh-CN', facts('camera_moved', { zoneId: null, boxes: [] }))).toBe('摄像头画面移位（被转动或碰歪），划定的水域可能已不在水面上，请检查');
   });
 
+  it("names the zone by the camera's display name for it when there is one", () => {
+    expect(alertText('zh-CN', facts('vanish_in_water', { zoneName: '北塘' }))).toBe('有人在水域「北塘」内消失，未见离开：疑似溺水');
+    expect(alertText('zh-CN', facts('zone_enter', { zoneName: null }))).toBe('有人进入区域「pond」');
+  });
+
   it("keeps the analyzer's English text in English and for rules it does not know, and offers it as the detail", () => {
     expect(alertText('en', facts('vanish_in_water'))).toBe('analyzer text of vanish_in_water');
     expect(alertText('zh-CN', facts('new_rule'))).toBe('analyzer text of new_rule');
@@ -200,6 +205,14 @@ describe('alert timeline in the reader language', () => {
     expect(transitionNote('zh-CN', system(escalated))?.text).toBe('2 分钟内无人确认，由村「青山村」上报至乡镇「青山镇」');
     expect(transitionNote('zh-CN', system({ kind: 'camera_recovered', offlineSeconds: 185 }))?.text).toBe('摄像头恢复在线（离线 3 分钟 5 秒）');
     expect(transitionNote('zh-CN', system({ kind: 'camera_recovered', offlineSeconds: null }))?.text).toBe('摄像头恢复在线');
+  });
+
+  it("names the alert's zone by its display name in the timeline, other zones by id", () => {
+    const names = (zoneId: string | null) => (zoneId === 'pond' ? '北塘' : null);
+    expect(transitionNote('zh-CN', system({ kind: 'opened', event: vanish }), names)?.text).toBe('有人在水域「北塘」内消失，未见离开：疑似溺水');
+    expect(transitionNote('zh-CN', system({ kind: 'severity_raised', severityFrom: 'warning', severityTo: 'critical', event: { ...entered, zoneId: 'reach' } }), names)?.text).toBe(
+      '级别 一般 → 紧急。有人进入区域「reach」',
+    );
   });
 
   it("keeps the API's note in English, quotes what people typed, and shows older rows' notes as they are", () => {

@@ -103,7 +103,8 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     ]) {
       await rest('POST', '/regions', admin, r);
     }
-    await rest('POST', '/cameras', admin, { id: 'pond', name: 'North pond', url: cam.url, regionId: 'vil-a' });
+    const pondZone = { id: 'pond', name: '北塘', type: 'water', polygon: [[0, 0.6], [1, 0.6], [1, 1], [0, 1]] };
+    await rest('POST', '/cameras', admin, { id: 'pond', name: 'North pond', url: cam.url, regionId: 'vil-a', zones: [pondZone] });
     await rest('POST', '/cameras', admin, { id: 'river', name: 'River bend', url: 'rtsp://127.0.0.1:9/river', regionId: 'vil-b' });
     await rest('POST', '/users', admin, { username: 'op', password: 'op-password-1', role: 'operator', regionIds: ['city'] });
     await rest('POST', '/users', admin, { username: 'school-a', password: 'school-password-1', role: 'school', cameraIds: ['pond'] });
@@ -192,7 +193,8 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     // The intake's own entry in the reader's language (zh-CN), not the API's English note.
     const opened = await page.locator('[data-testid="timeline"] li[data-action="open"]').innerText();
     expect(opened).toContain('告警接入');
-    expect(opened).toContain('有人进入区域「pond」');
+    expect(opened).toContain('有人进入区域「北塘」'); // the zone by the name the camera gives it
+    expect(await page.getByTestId('detail-zone').innerText()).toBe('北塘 (pond)');
     expect(opened).not.toContain(event.message);
     await shot(page, 'alert-detail');
     const detail = await rest('GET', `/alerts/${encodeURIComponent(event.alertId)}`, await tokenOf('op', 'op-password-1'));
@@ -319,7 +321,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     const listed = await rest('GET', '/alerts?limit=200', await tokenOf('school-a', 'school-password-1'));
     expect(listed.items.map((a: { cameraId: string }) => a.cameraId).filter((c: string) => c !== 'pond')).toEqual([]);
     // in the school's language, not the analyzer's English
-    expect(await page.getByTestId('school-alarm').textContent()).toContain('摄像头 North pond：有人在水域「pond」内消失，未见离开：疑似溺水');
+    expect(await page.getByTestId('school-alarm').textContent()).toContain('摄像头 North pond：有人在水域「北塘」内消失，未见离开：疑似溺水');
     await page.locator('[data-testid="school-alarm"] img').waitFor({ timeout: 5000 });
     await shot(page, 'school-warning');
     await page.getByTestId('school-confirm').click();

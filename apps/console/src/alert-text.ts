@@ -5,8 +5,11 @@
 import type { Lang } from './i18n';
 import type { Alert } from './types';
 
-/** What the sentence is built from: an alert, or an event in its timeline (boxes reduced to labels). */
-type AlertFacts = Pick<Alert, 'rule' | 'zoneId' | 'message'> & { boxes: readonly { label: string }[] };
+/**
+ * What the sentence is built from: an alert, or an event in its timeline (boxes reduced to labels).
+ * The zone is named by its display name when the camera gives it one ("北塘"), else by its id.
+ */
+type AlertFacts = Pick<Alert, 'rule' | 'zoneId' | 'message'> & { zoneName?: string | null; boxes: readonly { label: string }[] };
 
 const ZH_OBJECT: Record<string, string> = { person: '有人', boat: '船只' };
 
@@ -16,7 +19,8 @@ function zhObject(a: AlertFacts): string {
 }
 
 function zhZone(a: AlertFacts, kind: string): string {
-  return a.zoneId ? `${kind}「${a.zoneId}」` : kind;
+  const zone = a.zoneName ?? a.zoneId;
+  return zone ? `${kind}「${zone}」` : kind;
 }
 
 const ZH: Record<string, (a: AlertFacts) => string> = {

@@ -7,22 +7,25 @@ import { formatDuration } from './format';
 import { type Lang, translateValue } from './i18n';
 import type { Transition, TransitionDetail, TransitionEventFacts } from './types';
 
-function eventSentence(lang: Lang, e: TransitionEventFacts): string {
-  return alertText(lang, { rule: e.rule, zoneId: e.zoneId, message: e.message, boxes: e.labels.map((label) => ({ label })) });
+/** A zone's display name by its id (the alert's own zone), or null to show the id. */
+export type ZoneNames = (zoneId: string | null) => string | null;
+
+function eventSentence(lang: Lang, e: TransitionEventFacts, zoneNames: ZoneNames): string {
+  return alertText(lang, { rule: e.rule, zoneId: e.zoneId, zoneName: zoneNames(e.zoneId), message: e.message, boxes: e.labels.map((label) => ({ label })) });
 }
 
-const ZH: { [K in TransitionDetail['kind']]: (d: Extract<TransitionDetail, { kind: K }>) => string } = {
-  opened: (d) => eventSentence('zh-CN', d.event),
-  superseded: (d) => {
-    const event = eventSentence('zh-CN', d.event);
+const ZH: { [K in TransitionDetail['kind']]: (d: Extract<TransitionDetail, { kind: K }>, zoneNames: ZoneNames) => string } = {
+  opened: (d, zoneNames) => eventSentence('zh-CN', d.event, zoneNames),
+  superseded: (d, zoneNames) => {
+    const event = eventSentence('zh-CN', d.event, zoneNames);
     const rule = (r: string) => translateValue('zh-CN', 'rule', r);
     const severity = (s: string) => translateValue('zh-CN', 'severity', s);
     return d.takesOver
       ? `由「${rule(d.previousRule)}」转为「${rule(d.event.rule)}」，级别 ${severity(d.severityFrom)} → ${severity(d.severityTo)}。${event}`
       : `与本告警（${rule(d.previousRule)}）相关，级别保持${severity(d.severityTo)}。${event}`;
   },
-  severity_raised: (d) =>
-    `级别 ${translateValue('zh-CN', 'severity', d.severityFrom)} → ${translateValue('zh-CN', 'severity', d.severityTo)}。${eventSentence('zh-CN', d.event)}`,
+  severity_raised: (d, zoneNames) =>
+    `级别 ${translateValue('zh-CN', 'severity', d.severityFrom)} → ${translateValue('zh-CN', 'severity', d.severityTo)}。${eventSentence('zh-CN', d.event, zoneNames)}`,
   escalated: (d) => {
     const region = (r: { name: string; level: string }) => `${translateValue('zh-CN', 'level', r.level)}「${r.name}」`;
     return `${formatDuration(d.slaSeconds * 1000, 'zh-CN')}内无人确认，由${region(d.fromRegion)}上报至${region(d.toRegion)}`;
@@ -34,11 +37,11 @@ const ZH: { [K in TransitionDetail['kind']]: (d: Extract<TransitionDetail, { kin
  * What the timeline says about a transition besides its action: the system's sentence in `lang`, or
  * the note a person typed (`quoted`). Null when there is nothing to say.
  */
-export function transitionNote(lang: Lang, tr: Pick<Transition, 'note' | 'detail'>): { text: string; quoted: boolean } | null {
+export function transitionNote(lang: Lang, tr: Pick<Transition, 'note' | 'detail'>, zoneNames: ZoneNames = () => null): { text: string; quoted: boolean } | null {
   const d = tr.detail;
   if (d && lang === 'zh-CN') {
-    const say = ZH[d.kind] as ((d: TransitionDetail) => string) | undefined;
-    if (say) return { text: say(d), quoted: false };
+    const say = ZH[d.kind] as ((d: TransitionDetail, zoneNames: ZoneNames) => string) | undefined;
+    if (say) return { text: say(d, zoneNames), quoted: false };
   }
   if (!tr.note) return null;
   return { text: tr.note, quoted: !d };

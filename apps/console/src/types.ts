@@ -29,6 +29,8 @@ export interface Alert {
   rule: string;
   severity: Severity;
   zoneId: string | null;
+  /** The zone's display name in the camera's configuration, when it has one. */
+  zoneName: string | null;
   state: AlertState;
   startedAt: number;
   capturedAt: number;

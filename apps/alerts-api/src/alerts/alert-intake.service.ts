@@ -113,6 +113,7 @@ export class AlertIntakeService {
       rule: event.rule,
       severity: event.severity,
       zoneId: event.zoneId ?? null,
+      zoneName: null,
       trackId: event.trackId ?? null,
       state: 'open',
       startedAt: event.startedAt,

@@ -54,7 +54,7 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     expect(created).toHaveLength(1);
     expect(created[0].scope).toEqual({ cameraId: 'cam-a', regionPath: PATH_A });
     expect(created[0].capturedAt).toBe(event.capturedAt);
-    expect(created[0].data).toMatchObject({ state: 'open', severity: 'major', cameraName: 'North pond', hasSnapshot: true, regionId: 'vil-a1a' });
+    expect(created[0].data).toMatchObject({ state: 'open', severity: 'major', cameraName: 'North pond', zoneId: 'pond', zoneName: '北塘', hasSnapshot: true, regionId: 'vil-a1a' });
 
     const id = encodeURIComponent(event.alertId);
     const op = await auth('op-a');
@@ -225,6 +225,21 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     expect(res.headers['content-type']).toBe('image/jpeg');
     expect(Buffer.compare(res.body as Buffer, JPEG)).toBe(0);
     expect((await t.http.get(url).set(await auth('op-b'))).status).toBe(404);
+  });
+
+  it("names an alert's zone as the camera's configuration names it now, and not at all where it has no such zone", async () => {
+    const base = 1_796_100_000_000;
+    const inPond = alertEvent({ cameraId: 'cam-a', startedAt: base });
+    const noZones = alertEvent({ cameraId: 'cam-a3', startedAt: base + 1000 });
+    for (const e of [inPond, noZones]) await intake.consume(e);
+    const admin = await auth('admin');
+    const zoneOf = async (e: AlertEvent) => (await t.http.get(`/alerts/${encodeURIComponent(e.alertId)}`).set(admin)).body as { zoneId: string; zoneName: string | null };
+    expect(await zoneOf(inPond)).toMatchObject({ zoneId: 'pond', zoneName: '北塘' });
+    expect(await zoneOf(noZones)).toMatchObject({ zoneId: 'pond', zoneName: null });
+    const zones = (name: string) => [{ id: 'pond', name, type: 'water', polygon: [[0, 0.5], [1, 0.5], [1, 0.9], [0, 0.9]] }];
+    expect((await t.http.patch('/cameras/cam-a').set(admin).send({ zones: zones('北塘 (north pond)') })).status).toBe(200);
+    expect(await zoneOf(inPond)).toMatchObject({ zoneName: '北塘 (north pond)' });
+    expect((await t.http.patch('/cameras/cam-a').set(admin).send({ zones: zones('北塘') })).status).toBe(200);
   });
 
   it('lists with filters and cursor pagination, newest first', async () => {

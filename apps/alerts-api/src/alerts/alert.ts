@@ -12,6 +12,8 @@ export interface Alert {
   rule: RuleType;
   severity: Severity;
   zoneId: string | null;
+  /** The zone's display name in the camera's configuration now (read like `cameraName`); null when it has none. */
+  zoneName: string | null;
   trackId: number | null;
   state: AlertState;
   startedAt: number;

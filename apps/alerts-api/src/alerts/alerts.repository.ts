@@ -11,7 +11,14 @@ import type { Actor, Alert, AlertTransition } from './alert';
 import type { TransitionDetail } from './transition-detail';
 
 type Db = Kysely<Database> | Transaction<Database>;
-type AlertRow = AlertsTable & { camera_name?: string | null };
+type AlertRow = AlertsTable & { camera_name?: string | null; camera_zones?: string | null };
+
+/** The display name the camera's configuration gives the zone now (like the camera's name), if any. */
+function zoneNameOf(row: AlertRow): string | null {
+  if (!row.zone_id || !row.camera_zones) return null;
+  const zones = parseJsonColumn<Array<{ id: string; name?: string }>>(row.camera_zones, 'cameras.zones');
+  return zones.find((z) => z.id === row.zone_id)?.name ?? null;
+}
 
 function toAlert(row: AlertRow): Alert {
   return {
@@ -23,6 +30,7 @@ function toAlert(row: AlertRow): Alert {
     rule: row.rule as RuleType,
     severity: row.severity as Severity,
     zoneId: row.zone_id,
+    zoneName: zoneNameOf(row),
     trackId: row.track_id,
     state: row.state,
     startedAt: row.started_at,
@@ -140,7 +148,7 @@ export class AlertsRepository {
       .selectFrom('alerts')
       .leftJoin('cameras', 'cameras.id', 'alerts.camera_id')
       .selectAll('alerts')
-      .select('cameras.name as camera_name');
+      .select(['cameras.name as camera_name', 'cameras.zones as camera_zones']);
   }
 
   async get(id: string, db: Db = this.db): Promise<Alert | undefined> {

@@ -22,7 +22,7 @@ export const REGIONS = [
   { id: 'vil-b1a', name: 'Village B1a', level: 'village', parentId: 'town-b1' },
 ] as const;
 
-const pond = { id: 'pond', type: 'water', polygon: [[0, 0.5], [1, 0.5], [1, 0.9], [0, 0.9]] };
+const pond = { id: 'pond', name: '北塘', type: 'water', polygon: [[0, 0.5], [1, 0.5], [1, 0.9], [0, 0.9]] };
 
 export const CAMERAS = [
   { id: 'cam-a', name: 'North pond', url: `rtsp://admin:${CAMERA_PASSWORD}@10.0.0.1:554/main`, subUrl: `rtsp://admin:${CAMERA_PASSWORD}@10.0.0.1:554/sub`, regionId: 'vil-a1a', zones: [pond] },

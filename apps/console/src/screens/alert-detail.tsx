@@ -47,6 +47,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
   if (!alert) return <p>{error ? t('common.error', { message: error }) : t('common.loading')}</p>;
   const canHandle = user.role === 'admin' || user.role === 'operator';
   const technical = alertDetailText(lang, alert);
+  const zoneNames = (zoneId: string | null) => (zoneId !== null && zoneId === alert.zoneId ? alert.zoneName : null);
   return (
     <section class="detail" data-testid="alert-detail" data-state={alert.state}>
       <a href="#" onClick={(e) => (e.preventDefault(), navigate(''))}>
@@ -105,7 +106,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
           <dt>{t('detail.region')}</dt>
           <dd data-testid="detail-region">{alert.regionId ? regionPathName(regions, alert.regionId) : '—'}</dd>
           <dt>{t('detail.zone')}</dt>
-          <dd>{alert.zoneId ?? '—'}</dd>
+          <dd data-testid="detail-zone">{alert.zoneName ? `${alert.zoneName} (${alert.zoneId})` : (alert.zoneId ?? '—')}</dd>
           <dt>{t('col.rule')}</dt>
           <dd>
             {tv('rule', alert.rule)} ({alert.ruleId})
@@ -152,7 +153,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
       <h3>{t('detail.timeline')}</h3>
       <ol class="timeline" data-testid="timeline">
         {alert.transitions.map((tr) => {
-          const note = transitionNote(lang, tr);
+          const note = transitionNote(lang, tr, zoneNames);
           return (
             <li data-action={tr.action}>
               <time>{formatTime(tr.at)}</time> <strong>{tv('action', tr.action)}</strong> {tv('state', tr.from)} → {tv('state', tr.to)} · {actorName(lang, tr.actor)}
