@@ -37,17 +37,35 @@ export function osdMasks(regions: [number, number, number, number][] = []): [num
   ]);
 }
 
+/**
+ * Display names of the scenario cameras and their zones, as a deployment would give them: operators
+ * and teachers read "海水 sea", not a zone id. A clip not listed here is named by its id.
+ */
+const DEMO_NAMES: Record<string, { camera: string; zones?: Record<string, string> }> = {
+  drowning: { camera: '新河海滩 Xinhe beach', zones: { water: '海水 sea' } },
+  'safe-waterside': { camera: '新河海滩西 Xinhe beach west', zones: { water: '海水 sea' } },
+  'night-boat': { camera: '港口外海 harbour mouth', zones: { no_fishing: '禁渔区 no-fishing reach' } },
+  crowd: { camera: '镇广场 township square', zones: { square: '广场 square' } },
+  static: { camera: '供销社门口 co-op storefront' },
+  'tamper-cover': { camera: '镇中街 main street' },
+  'tamper-freeze': { camera: '镇东街 east street' },
+};
+
 /** A demo camera: zones straight from the clip's ground truth, default rules per zone type. */
 export function demoCameraConfig(clip: DemoClip, urls: { main: string; sub?: string }, regionId?: string): CameraConfigInput {
+  const names = DEMO_NAMES[clip.id];
   return {
     id: clip.id,
-    name: clip.id,
+    name: names?.camera ?? clip.id,
     url: urls.main,
     subUrl: urls.sub,
     regionId,
     fps: 4,
     masks: osdMasks(clip.truth.osd_regions),
-    zones: (clip.truth.zones ?? []).map((z) => ({ id: z.id, type: z.type as 'water', polygon: z.polygon })),
+    zones: (clip.truth.zones ?? []).map((z) => {
+      const name = names?.zones?.[z.id];
+      return { id: z.id, ...(name ? { name } : {}), type: z.type as 'water', polygon: z.polygon };
+    }),
   };
 }
 
