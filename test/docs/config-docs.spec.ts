@@ -18,7 +18,7 @@ describe('docs/configuration.md', () => {
   it('lists every camera field, nested fields and every rule type', () => {
     for (const key of Object.keys(cameraSchema.shape)) expect(rendered).toContain(`| \`${key}\` |`);
     expect(rendered).toContain('| `motion.heartbeatSeconds` | number | `5` | 0.5 – 300 |');
-    expect(rendered).toContain('| `zones[].type` | `water`, `no_fishing`, `crowd_area`, `generic` | **required** |');
+    expect(rendered).toContain('| `zones[].type` | `water`, `no_fishing`, `crowd_area`, `generic`, `ignore` | **required** |');
     for (const type of ['zone_enter', 'dwell', 'vanish_in_water', 'crowd', 'line_cross', 'camera_covered', 'camera_blurred', 'camera_frozen']) {
       expect(rendered).toContain(`#### \`type: ${type}\``);
     }

@@ -162,6 +162,7 @@ export class FrameJobProcessor {
     releaseGate: () => Promise<unknown>,
   ): Promise<FrameOutcome> {
     this.metrics.liveTracks.set({ camera: job.cameraId }, result.tracks.length);
+    if (result.ignored > 0) this.metrics.ignoredDetections.inc({ camera: job.cameraId }, result.ignored);
 
     for (const event of result.events) {
       if (event.kind === 'ended') continue;

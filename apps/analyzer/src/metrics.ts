@@ -49,6 +49,12 @@ export class AnalyzerMetrics {
     help: "The Redis server's clock minus this host's, as last measured: frame ages are judged by Redis's time; large values mean this host needs NTP",
     registers: [this.registry],
   });
+  readonly ignoredDetections = new Counter({
+    name: 'xl_analyzer_detections_ignored_total',
+    help: "Detections dropped before tracking because their box lies in one of the camera's ignore zones, per camera",
+    labelNames: ['camera'] as const,
+    registers: [this.registry],
+  });
   readonly liveTracks = new Gauge({
     name: 'xl_analyzer_live_tracks',
     help: 'Confirmed tracks of the last analysed frame, per camera',

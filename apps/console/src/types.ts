@@ -109,7 +109,7 @@ export type Point = [number, number];
 export interface Zone {
   id: string;
   name?: string;
-  type: 'water' | 'no_fishing' | 'crowd_area' | 'generic';
+  type: 'water' | 'no_fishing' | 'crowd_area' | 'generic' | 'ignore';
   polygon: Point[];
 }
 

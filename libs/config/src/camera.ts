@@ -6,8 +6,10 @@ export const zoneSchema = z.strictObject({
   id: idSchema.describe('zone id, unique within the camera'),
   name: displayNameSchema.optional().describe('display name, e.g. "北塘 north pond"'),
   type: z
-    .enum(['water', 'no_fishing', 'crowd_area', 'generic'])
-    .describe('water: drowning rules; no_fishing: boats; crowd_area: crowd counting; generic: explicit rules only'),
+    .enum(['water', 'no_fishing', 'crowd_area', 'generic', 'ignore'])
+    .describe(
+      'water: drowning rules; no_fishing: boats; crowd_area: crowd counting; generic: explicit rules only; ignore: a detection whose box lies at least 80 % inside is dropped before tracking, for every rule (a post, buoy or statue taken for a person), and no rule may name it',
+    ),
   polygon: polygonSchema,
 });
 
@@ -137,6 +139,8 @@ export const cameraSchema = z
       ruleIds.add(rule.id);
       if ('zone' in rule && !zoneIds.has(rule.zone)) {
         ctx.addIssue({ code: 'custom', path: ['rules', i, 'zone'], message: `rule '${rule.id}' names zone '${rule.zone}', which this camera does not have` });
+      } else if ('zone' in rule && camera.zones.some((z) => z.id === rule.zone && z.type === 'ignore')) {
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'zone'], message: `rule '${rule.id}' names zone '${rule.zone}', an ignore zone: nothing is seen there` });
       }
       if ('line' in rule && !lineIds.has(rule.line)) {
         ctx.addIssue({ code: 'custom', path: ['rules', i, 'line'], message: `rule '${rule.id}' names line '${rule.line}', which this camera does not have` });

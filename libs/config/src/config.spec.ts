@@ -50,6 +50,15 @@ describe('camera config', () => {
     expect(errorOf(() => at(601)).message).toMatch(/maxDelaySeconds/);
   });
 
+  it('gives an ignore zone no rules, and refuses a rule that names one', () => {
+    const post = { id: 'post', type: 'ignore', polygon: [[0.4, 0.5], [0.45, 0.5], [0.45, 0.7], [0.4, 0.7]] };
+    const cam = parseCamera({ id: 'pond-1', url: 'rtsp://cam/main', zones: [water, post] });
+    expect(effectiveRules(cam).filter((r) => 'zone' in r && r.zone === 'post')).toEqual([]);
+    const err = errorOf(() => parseCamera({ id: 'pond-1', url: 'rtsp://cam/main', zones: [water, post], rules: [{ id: 'r1', type: 'zone_enter', zone: 'post' }] }));
+    expect(err.message).toContain("camera 'pond-1'");
+    expect(err.message).toContain("rule 'r1' names zone 'post', an ignore zone");
+  });
+
   it('bounds camera_moved, naming the camera and the rule', () => {
     for (const bad of [{ minSimilarity: 1.5 }, { seconds: 2 }]) {
       const err = errorOf(() => parseCamera({ id: 'pond-1', url: 'rtsp://cam/main', rules: [{ id: 'moved', type: 'camera_moved', ...bad }] }));

@@ -24,6 +24,7 @@ export function effectiveRules(camera: CameraConfig): RuleConfig[] {
         rules.push({ id: `${zone.id}.crowd`, type: 'crowd', zone: zone.id, classes: ['person'] });
         break;
       case 'generic':
+      case 'ignore':
         break;
     }
   }

@@ -1,4 +1,4 @@
-import { boxArea, containedShare, findSelfIntersection, footPoint, iou, lineCrossing, pointInPolygon, polygonArea } from './index';
+import { boxArea, boxShareInPolygon, containedShare, findSelfIntersection, footPoint, iou, lineCrossing, pointInPolygon, polygonArea } from './index';
 import type { Polygon } from './index';
 
 const square: Polygon = [
@@ -6,6 +6,16 @@ const square: Polygon = [
   [1, 0],
   [1, 1],
   [0, 1],
+];
+
+/** An L: concave, its notch the square [1, 2] × [1, 2]. */
+const l: Polygon = [
+  [0, 0],
+  [2, 0],
+  [2, 1],
+  [1, 1],
+  [1, 2],
+  [0, 2],
 ];
 
 describe('geometry', () => {
@@ -29,18 +39,41 @@ describe('geometry', () => {
   });
 
   it('tests points against a concave polygon', () => {
-    const l: Polygon = [
-      [0, 0],
-      [2, 0],
-      [2, 1],
-      [1, 1],
-      [1, 2],
-      [0, 2],
-    ];
     expect(pointInPolygon([0.5, 0.5], l)).toBe(true);
     expect(pointInPolygon([1.5, 1.5], l)).toBe(false);
     expect(pointInPolygon([0.5, 1.5], l)).toBe(true);
     expect(polygonArea(l)).toBeCloseTo(3);
+  });
+
+  it('measures how much of a box lies inside a polygon, concave ones included', () => {
+    expect(boxShareInPolygon([0.2, 0.2, 0.4, 0.6], square)).toBeCloseTo(1);
+    expect(boxShareInPolygon([0.5, 0.5, 1.5, 1.5], square)).toBeCloseTo(0.25);
+    expect(boxShareInPolygon([2, 2, 3, 3], square)).toBe(0);
+    expect(boxShareInPolygon([0.2, 0.2, 0.2, 0.6], square)).toBe(0); // empty box
+    const triangle: Polygon = [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+    ];
+    expect(boxShareInPolygon([0, 0, 1, 1], triangle)).toBeCloseTo(0.5);
+    // The L: the box spans the notch, a quarter of it outside the polygon.
+    expect(boxShareInPolygon([0, 0, 2, 2], l)).toBeCloseTo(0.75);
+    expect(boxShareInPolygon([1.2, 1.2, 1.8, 1.8], l)).toBe(0); // inside the notch
+    expect(boxShareInPolygon([0.5, 0.5, 1.5, 1.5], l)).toBeCloseTo(0.75);
+    // The same polygon wound the other way round.
+    expect(boxShareInPolygon([0, 0, 2, 2], [...l].reverse())).toBeCloseTo(0.75);
+    // A U whose two arms the box crosses: clipping joins them along the box edge, the area stays right.
+    const u: Polygon = [
+      [0, 0],
+      [3, 0],
+      [3, 3],
+      [2, 3],
+      [2, 1],
+      [1, 1],
+      [1, 3],
+      [0, 3],
+    ];
+    expect(boxShareInPolygon([0, 2, 3, 3], u)).toBeCloseTo(2 / 3);
   });
 
   it('finds self-intersections (bow tie) and accepts simple polygons', () => {

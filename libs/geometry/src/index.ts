@@ -1,4 +1,4 @@
 export type { Point, Polygon, BoxTuple } from './types';
 export { boxArea, containedShare, iou, footPoint, centerPoint } from './box';
-export { pointInPolygon, polygonArea, orientation, segmentsIntersect, findSelfIntersection } from './polygon';
+export { pointInPolygon, polygonArea, orientation, segmentsIntersect, findSelfIntersection, boxShareInPolygon } from './polygon';
 export { lineCrossing } from './line';

@@ -1,4 +1,4 @@
-import type { Point, Polygon } from './types';
+import type { BoxTuple, Point, Polygon } from './types';
 
 /** Even-odd ray casting; points exactly on an edge may fall either way. */
 export function pointInPolygon(p: Point, poly: Polygon): boolean {
@@ -57,4 +57,38 @@ export function findSelfIntersection(poly: Polygon): [number, number] | null {
     }
   }
   return null;
+}
+
+/**
+ * Share of box `b`'s area that lies inside the simple polygon `poly` (0..1; 0 for an empty box).
+ * The polygon is clipped to the box edge by edge (Sutherland–Hodgman: the box is convex, so the
+ * clipped area is exact for a concave polygon too, even where the result folds onto itself).
+ */
+export function boxShareInPolygon(b: BoxTuple, poly: Polygon): number {
+  const [x0, y0, x1, y1] = b;
+  const area = (x1 - x0) * (y1 - y0);
+  if (!(area > 0)) return 0;
+  let pts: Polygon = poly;
+  pts = clipHalfPlane(pts, 0, x0, true);
+  pts = clipHalfPlane(pts, 0, x1, false);
+  pts = clipHalfPlane(pts, 1, y0, true);
+  pts = clipHalfPlane(pts, 1, y1, false);
+  return pts.length < 3 ? 0 : Math.min(1, polygonArea(pts) / area);
+}
+
+/** The part of `pts` where coordinate `axis` is ≥ `at` (`keepAbove`) or ≤ `at`. */
+function clipHalfPlane(pts: Polygon, axis: 0 | 1, at: number, keepAbove: boolean): Polygon {
+  const out: Polygon = [];
+  const inside = (p: Point) => (keepAbove ? p[axis] >= at : p[axis] <= at);
+  for (let i = 0; i < pts.length; i++) {
+    const cur = pts[i];
+    const prev = pts[(i + pts.length - 1) % pts.length];
+    const curIn = inside(cur);
+    if (curIn !== inside(prev)) {
+      const t = (at - prev[axis]) / (cur[axis] - prev[axis]);
+      out.push([prev[0] + t * (cur[0] - prev[0]), prev[1] + t * (cur[1] - prev[1])]);
+    }
+    if (curIn) out.push(cur);
+  }
+  return out;
 }

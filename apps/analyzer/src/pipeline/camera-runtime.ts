@@ -1,10 +1,12 @@
 import { effectiveRules, type CameraConfig } from '@xl/config';
 import type { Letterbox } from '@xl/contracts';
 import { createQualityGrid, letterboxContentSize, rasterizeMask, type FrameQuality, type QualityGrid } from '@xl/vision';
+import { IgnoreZones } from './ignore-zones';
 
 /**
  * What the analyzer derives once per camera configuration: the picture-quality grid (masks and
- * letterbox padding excluded) per frame geometry, and which detector labels its rules watch.
+ * letterbox padding excluded) per frame geometry, which detector labels its rules watch, and its
+ * ignore zones.
  */
 export class CameraRuntime {
   private grids = new Map<string, QualityGrid>();
@@ -15,8 +17,10 @@ export class CameraRuntime {
   lastQuality: { grid: QualityGrid; capturedAt: number; quality: FrameQuality } | null = null;
   /** Per detector label, the lowest minScore of the enabled object rules watching it. */
   private readonly watched = new Map<string, number>();
+  readonly ignoreZones: IgnoreZones;
 
   constructor(readonly camera: CameraConfig) {
+    this.ignoreZones = new IgnoreZones(camera.zones);
     for (const rule of effectiveRules(camera)) {
       if (!rule.enabled || !('classes' in rule)) continue;
       for (const label of rule.classes) this.watched.set(label, Math.min(this.watched.get(label) ?? 1, rule.minScore));

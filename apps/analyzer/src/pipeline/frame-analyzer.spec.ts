@@ -47,3 +47,38 @@ describe('FrameAnalyzer quality sampling', () => {
     expect((await analyzer.analyze(frame(T0 + 1, 20, 1), runtime, null)).quality.meanLuma).toBeCloseTo(20, 0);
   });
 });
+
+describe('FrameAnalyzer ignore zones', () => {
+  const water = { id: 'water', type: 'water', polygon: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]] };
+  const post = { id: 'post', type: 'ignore', polygon: [[0.38, 0.45], [0.52, 0.45], [0.52, 0.85], [0.38, 0.85]] };
+  const person = (box: [number, number, number, number]) => ({ box, score: 0.8, classId: 0, label: 'person' });
+  const postBox = person([0.4, 0.5, 0.5, 0.8]);
+  /** Two seconds of frames at 4 fps in which the detector sees `seen`; the alert events they raise. */
+  async function run(zones: unknown[], seen: ReturnType<typeof person>[]) {
+    const fixed: Detector = { ...detector, detectKeepingFrame: async (f) => ({ detections: seen, data: f.data }) };
+    const analyzer = new FrameAnalyzer(fixed);
+    const runtime = new CameraRuntime(parseCamera({ id: 'pond', url: 'rtsp://h/x', zones }));
+    let state = null;
+    const results = [];
+    for (let i = 0; i < 8; i++) {
+      const result = await analyzer.analyze(frame(T0 + i * 250, 100, 1), runtime, state);
+      state = result.state;
+      results.push(result);
+    }
+    return { events: results.flatMap((r) => r.events.map((e) => e.rule)), ignored: results.reduce((n, r) => n + r.ignored, 0), tracks: results.at(-1)!.tracks, live: results.at(-1)!.live };
+  }
+
+  it('drops a detection whose box lies in an ignore zone before tracking: no track, no alert, the camera not kept hot', async () => {
+    expect((await run([water], [postBox])).events).toContain('zone_enter'); // the post, taken for a person in the water
+    const masked = await run([water, post], [postBox]);
+    expect(masked).toMatchObject({ events: [], ignored: 8, tracks: [], live: false });
+  });
+
+  it('keeps a swimmer whose box overlaps the ignore zone only in part', async () => {
+    const swimmer = person([0.46, 0.6, 0.58, 0.8]); // half of it over the post's zone
+    const result = await run([water, post], [postBox, swimmer]);
+    expect(result.ignored).toBe(8);
+    expect(result.events).toContain('zone_enter');
+    expect(result.tracks.map((t) => t.box)).toEqual([swimmer.box]);
+  });
+});

@@ -38,7 +38,10 @@ export interface AnalysisResult {
   state: AnalysisState;
   /** The frame's pixels after detection (the same bytes as the input frame). */
   pixels: Uint8Array;
+  /** What the tracker saw: the detector's detections less those in the camera's ignore zones. */
   detections: Detection[];
+  /** Detections dropped by the camera's ignore zones. */
+  ignored: number;
   tracks: Track[];
   events: RuleEvent[];
   quality: AnalysisQuality;
@@ -97,7 +100,9 @@ export class FrameAnalyzer {
 
     // The pool moves the pixels to its worker thread and back: `pixels` (not frame.data, which may
     // be detached now) is what a snapshot draws on.
-    const { detections, data: pixels } = await this.detector.detectKeepingFrame({ data: frame.data, width: frame.width, height: frame.height, letterbox: frame.letterbox });
+    const detected = await this.detector.detectKeepingFrame({ data: frame.data, width: frame.width, height: frame.height, letterbox: frame.letterbox });
+    const pixels = detected.data;
+    const { kept: detections, ignored } = runtime.ignoreZones.filter(detected.detections);
 
     // After a configuration change the rules that still exist carry on; new ones start fresh.
     const engine = saved ? CameraRuleEngine.fromJSON(runtime.camera, saved.rules) : new CameraRuleEngine(runtime.camera);
@@ -112,6 +117,7 @@ export class FrameAnalyzer {
       state: { capturedAt: frame.capturedAt, tracker: tracker.toJSON(), rules: engine.toJSON() },
       pixels,
       detections,
+      ignored,
       tracks,
       events,
       quality,

@@ -8,7 +8,7 @@ import { RulesEditor } from './rules-editor';
 
 type Selection = { kind: 'zone' | 'line'; index: number } | null;
 type Drawing = { kind: 'zone'; type: Zone['type']; points: Point[] } | { kind: 'line'; points: Point[] } | null;
-const ZONE_TYPES: Zone['type'][] = ['water', 'no_fishing', 'crowd_area', 'generic'];
+const ZONE_TYPES: Zone['type'][] = ['water', 'no_fishing', 'crowd_area', 'generic', 'ignore'];
 
 /**
  * Zones (polygons) and tripwires drawn on the camera's latest frame, plus its rules. Saving PUTs

@@ -51,8 +51,8 @@ export function clipVariant(name: string, out: string, segments: Segment[]): str
   return out;
 }
 
-/** `rules`: explicit rules instead of the defaults of the zones (effectiveRules). */
-export function scenarioCamera(name: string, truth: Truth, rules?: unknown[]): CameraConfig {
+/** `rules`: explicit rules instead of the defaults of the zones (effectiveRules); `zones`: more zones beside the truth's. */
+export function scenarioCamera(name: string, truth: Truth, rules?: unknown[], zones: unknown[] = []): CameraConfig {
   return parseCamera({
     id: name,
     ...(rules ? { rules } : {}),
@@ -64,7 +64,7 @@ export function scenarioCamera(name: string, truth: Truth, rules?: unknown[]): C
       [x1, y1],
       [x0, y1],
     ]),
-    zones: truth.zones,
+    zones: [...truth.zones, ...zones],
   });
 }
 
@@ -75,13 +75,18 @@ export function scenarioDetector(): Promise<Detector> {
 
 /**
  * All events of a replay of the clip (created, updated, ended). `clip` replaces the scenario's video
- * (a variant made from it, with the same truth); `rules` its default rules; `missing` drops frames.
+ * (a variant made from it, with the same truth); `rules` its default rules; `zones` are added to the
+ * truth's; `missing` drops frames.
  */
-export async function replayScenario(name: string, detector: Detector, options: { clip?: string; rules?: unknown[]; missing?: (t: number) => boolean } = {}): Promise<ReplayEvent[] | null> {
+export async function replayScenario(
+  name: string,
+  detector: Detector,
+  options: { clip?: string; rules?: unknown[]; zones?: unknown[]; missing?: (t: number) => boolean } = {},
+): Promise<ReplayEvent[] | null> {
   const files = scenarioFiles(name);
   if (!files) return null;
   const events: ReplayEvent[] = [];
-  const camera = scenarioCamera(name, files.truth, options.rules);
+  const camera = scenarioCamera(name, files.truth, options.rules, options.zones);
   // A fixed summer afternoon, so schedules (none by default) and logs are reproducible.
   const startAt = Date.parse('2026-07-15T15:00:00+08:00');
   for await (const e of replayClip({ clip: options.clip ?? files.clip, camera, detector, startAt, inputWidth: 416, inputHeight: 416, missing: options.missing })) events.push(e);

@@ -52,6 +52,24 @@ describe.each(['drowning', 'drowning_sub'])('replay %s', (name) => {
   });
 });
 
+describe('replay drowning_sub with an ignore zone', () => {
+  it('raises nothing for a figure that stands in the water inside an ignore zone, as a post there would not', async () => {
+    // Person A wades in and stands at x 0.42–0.47 from 8 s; the zone is drawn around that spot, as
+    // around a post taken for a person. The track made on the sand ends when the detections are
+    // dropped, last seen outside the water: no zone_enter, and no vanish.
+    const spot = { id: 'post', type: 'ignore', polygon: [[0.4, 0.36], [0.5, 0.36], [0.5, 0.66], [0.4, 0.66]] };
+    const events = await replayScenario('drowning_sub', detector, { zones: [spot] });
+    if (!events) return console.warn('skipped: drowning_sub not in ../shared');
+    const info = describeEvents(events);
+    expect({ created: created(events).map((e) => e.event.rule), info }).toEqual({ created: [], info });
+    // Drawn elsewhere on the water, it changes nothing.
+    const elsewhere = { ...spot, polygon: [[0.8, 0.5], [0.9, 0.5], [0.9, 0.6], [0.8, 0.6]] };
+    const unaffected = await replayScenario('drowning_sub', detector, { zones: [elsewhere] });
+    const rules = created(unaffected!).map((e) => e.event.rule);
+    expect({ rules, info: describeEvents(unaffected!) }).toEqual({ rules: ['zone_enter', 'vanish_in_water'], info: describeEvents(unaffected!) });
+  });
+});
+
 describe('replay drowning_sub with frames missing', () => {
   it('reports the person in the water once through a 3 s gap without frames, and the vanish when they go under, not before', async () => {
     // Person A stands in the water from 9.5 s and goes under at 14 s; no frame between 10 and 13 s
