@@ -480,6 +480,12 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     for (const [x, y] of corners) await page.mouse.click(box.x + x * box.width, box.y + y * box.height);
     await page.getByTestId('finish-zone').click();
     await page.getByTestId('zone-id').last().fill('beach');
+    // A post in the water the detector takes for a person: an ignore zone drawn tight around it.
+    await page.getByTestId('new-zone-type').selectOption('ignore');
+    await page.getByTestId('new-zone').click();
+    for (const [x, y] of [[0.3, 0.6], [0.34, 0.6], [0.34, 0.8], [0.3, 0.8]]) await page.mouse.click(box.x + x * box.width, box.y + y * box.height);
+    await page.getByTestId('finish-zone').click();
+    await page.getByTestId('zone-id').last().fill('post');
     await page.getByTestId('save-zones').click();
     await page.locator('[data-testid="zones-message"].ok').waitFor({ timeout: 5000 });
     await shot(page, 'zone-editor');
@@ -494,6 +500,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     const store = new CameraConfigStore(redis, { keyPrefix: `${prefix}:` });
     const published = (await store.loadSome(['pond'])).cameras[0];
     expect(published.zones.find((z) => z.id === 'beach')?.polygon).toEqual(beach.polygon);
+    expect(published.zones.find((z) => z.id === 'post')?.type).toBe('ignore');
     await page.close();
   });
 
