@@ -3,6 +3,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AlertBox, RuleType, Severity } from '@xl/contracts';
 import type { ScopeFilter } from '../auth/scope.service';
 import { parseJsonColumn } from '../common/json';
+import { zoneNameIn } from '../cameras/zone-name';
 import { KYSELY } from '../core/tokens';
 import { isPostgres } from '../db/dialect';
 import { inScope, inSubtrees } from '../db/scope-condition';
@@ -12,13 +13,6 @@ import type { TransitionDetail } from './transition-detail';
 
 type Db = Kysely<Database> | Transaction<Database>;
 type AlertRow = AlertsTable & { camera_name?: string | null; camera_zones?: string | null };
-
-/** The display name the camera's configuration gives the zone now (like the camera's name), if any. */
-function zoneNameOf(row: AlertRow): string | null {
-  if (!row.zone_id || !row.camera_zones) return null;
-  const zones = parseJsonColumn<Array<{ id: string; name?: string }>>(row.camera_zones, 'cameras.zones');
-  return zones.find((z) => z.id === row.zone_id)?.name ?? null;
-}
 
 function toAlert(row: AlertRow): Alert {
   return {
@@ -30,7 +24,7 @@ function toAlert(row: AlertRow): Alert {
     rule: row.rule as RuleType,
     severity: row.severity as Severity,
     zoneId: row.zone_id,
-    zoneName: zoneNameOf(row),
+    zoneName: zoneNameIn(row.camera_zones, row.zone_id),
     trackId: row.track_id,
     state: row.state,
     startedAt: row.started_at,

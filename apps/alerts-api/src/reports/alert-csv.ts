@@ -26,6 +26,9 @@ export function alertsCsv(rows: readonly ReportRow[], timezone: string, regionNa
     'seconds_to_acknowledge',
     `resolved (${timezone})`,
     'seconds_to_resolve',
+    // Last, so that spreadsheets built on the earlier columns keep working.
+    'zone_id',
+    'zone_name',
   ];
   const lines = rows.map((r): CsvValue[] => [
     r.id,
@@ -44,6 +47,8 @@ export function alertsCsv(rows: readonly ReportRow[], timezone: string, regionNa
     seconds(r.createdAt, r.acknowledgedAt),
     at(r.resolvedAt),
     seconds(r.createdAt, r.resolvedAt),
+    r.zoneId,
+    r.zoneName,
   ]);
   return csvDocument(header, lines);
 }

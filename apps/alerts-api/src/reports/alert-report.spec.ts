@@ -11,6 +11,8 @@ function row(overrides: Partial<ReportRow> = {}): ReportRow {
     cameraId: 'cam-a',
     cameraName: 'North pond',
     regionId: 'vil-a',
+    zoneId: 'pond',
+    zoneName: null,
     rule: 'zone_enter',
     severity: 'major',
     state: 'open',

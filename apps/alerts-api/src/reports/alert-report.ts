@@ -11,6 +11,9 @@ export interface ReportRow {
   cameraId: string;
   cameraName: string | null;
   regionId: string | null;
+  zoneId: string | null;
+  /** The zone's display name in the camera's configuration now, if any. */
+  zoneName: string | null;
   rule: RuleType;
   severity: Severity;
   state: AlertState;

@@ -36,6 +36,8 @@ describe('alertsCsv', () => {
     cameraId: 'cam-a',
     cameraName: '=cmd',
     regionId: 'vil-a',
+    zoneId: 'pond',
+    zoneName: '北塘',
     rule: 'vanish_in_water',
     severity: 'critical',
     state: 'resolved',
@@ -49,14 +51,14 @@ describe('alertsCsv', () => {
   };
 
   it('writes one row per alert with local times in the report time zone and reaction times in seconds', () => {
-    const lines = alertsCsv([row, { ...row, id: 'x', acknowledgedAt: null, acknowledgedBy: null, resolvedAt: null, state: 'open', outcome: null, regionId: null }], 'Asia/Shanghai', new Map([['vil-a', 'Village A']]))
+    const lines = alertsCsv([row, { ...row, id: 'x', acknowledgedAt: null, acknowledgedBy: null, resolvedAt: null, state: 'open', outcome: null, regionId: null, zoneId: null, zoneName: null }], 'Asia/Shanghai', new Map([['vil-a', 'Village A']]))
       .replace('\uFEFF', '')
       .split('\r\n');
     expect(lines[0]).toBe(
-      'alert_id,started (Asia/Shanghai),camera_id,camera_name,region_id,region_name,rule,severity,state,outcome,escalation_level,acknowledged (Asia/Shanghai),acknowledged_by,seconds_to_acknowledge,resolved (Asia/Shanghai),seconds_to_resolve',
+      'alert_id,started (Asia/Shanghai),camera_id,camera_name,region_id,region_name,rule,severity,state,outcome,escalation_level,acknowledged (Asia/Shanghai),acknowledged_by,seconds_to_acknowledge,resolved (Asia/Shanghai),seconds_to_resolve,zone_id,zone_name',
     );
-    expect(lines[1]).toBe("cam-a:pond:1,2026-07-01 14:00:00,cam-a,'=cmd,vil-a,Village A,vanish_in_water,critical,resolved,true_alarm,1,2026-07-01 14:00:43,op-a,42,2026-07-01 14:10:01,600");
-    expect(lines[2]).toBe("x,2026-07-01 14:00:00,cam-a,'=cmd,,,vanish_in_water,critical,open,,1,,,,,");
+    expect(lines[1]).toBe("cam-a:pond:1,2026-07-01 14:00:00,cam-a,'=cmd,vil-a,Village A,vanish_in_water,critical,resolved,true_alarm,1,2026-07-01 14:00:43,op-a,42,2026-07-01 14:10:01,600,pond,北塘");
+    expect(lines[2]).toBe("x,2026-07-01 14:00:00,cam-a,'=cmd,,,vanish_in_water,critical,open,,1,,,,,,,");
     expect(lines[3]).toBe('');
   });
 });

@@ -132,6 +132,7 @@ describe.each(DATABASE_KINDS)('duty reports on %s', (kind) => {
     expect(a2[0]).toBe(decodeURIComponent(ids.a2));
     expect(a2.slice(1, 4)).toEqual([utc(T0 + 8 * S), 'cam-a', 'North pond']);
     expect(a2.slice(6, 16)).toEqual(['vanish_in_water', 'critical', 'resolved', 'false_alarm', '0', utc(T0 + 70 * S), 'op-a', '60', utc(T0 + 130 * S), '120']);
+    expect(a2.slice(16)).toEqual(['pond', '北塘']); // the zone, by the name cam-a's configuration gives it
     expect(text).not.toContain('cam-b');
   });
 

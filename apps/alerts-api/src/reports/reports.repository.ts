@@ -6,6 +6,7 @@ import { KYSELY } from '../core/tokens';
 import type { Database } from '../db/schema';
 import { inScope, inSubtrees } from '../db/scope-condition';
 import type { ReportRow } from './alert-report';
+import { zoneNameIn } from '../cameras/zone-name';
 
 export interface ReportQuery {
   from: number;
@@ -29,7 +30,9 @@ export class ReportsRepository {
         'alerts.id',
         'alerts.camera_id',
         'cameras.name as camera_name',
+        'cameras.zones as camera_zones',
         'alerts.region_id',
+        'alerts.zone_id',
         'alerts.rule',
         'alerts.severity',
         'alerts.state',
@@ -54,6 +57,8 @@ export class ReportsRepository {
       cameraId: r.camera_id,
       cameraName: r.camera_name ?? null,
       regionId: r.region_id,
+      zoneId: r.zone_id,
+      zoneName: zoneNameIn(r.camera_zones, r.zone_id),
       rule: r.rule as RuleType,
       severity: r.severity as Severity,
       state: r.state,
