@@ -6,7 +6,7 @@ import { backoffDelay } from './backoff';
 import { fileFrameCommand, frameByteLength, rtspFrameCommand, type FfmpegCommandSpec } from './ffmpeg-args';
 import { fluentFfmpegLauncher, type FfmpegExit, type FfmpegLauncher, type FfmpegProcess } from './ffmpeg-process';
 import { classifyExit, exitDetail, FfmpegStderrParser, parseProgressTime, type PictureSize } from './ffmpeg-stderr';
-import { StreamDelay } from './stream-delay';
+import { StreamDelayWatch } from './stream-delay';
 import { BufferPool } from './buffer-pool';
 import type { StartGate } from './start-gate';
 import { FrameReader } from './frame-reader';
@@ -135,17 +135,10 @@ interface Run {
   /** Frees this run's start slot: at its first frame or when it ends. */
   startDone: () => void;
   /** How far behind real time this run's stream arrives (a new connection starts afresh). */
-  delay: StreamDelay;
-  /** The delay was last logged as over STREAM_DELAY_WARN_SECONDS. */
-  delayed: boolean;
+  delay: StreamDelayWatch;
   /** Stopped because the stream fell maxDelaySeconds behind: respawned at once, not an outage. */
   behindLive: boolean;
-  /** Stream time of the last progress line. */
-  streamSeconds: number;
 }
-
-/** A stream arriving this late is logged (once, until it is back under half of it). */
-export const STREAM_DELAY_WARN_SECONDS = 10;
 
 export class CameraReader extends EventEmitter<CameraReaderEvents> {
   private state: ReaderState = 'idle';
@@ -247,10 +240,8 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       warnedNoSize: false,
       sizeChange: null,
       startDone,
-      delay: new StreamDelay(),
-      delayed: false,
+      delay: new StreamDelayWatch(this.options.watchdog.maxDelaySeconds ?? 0),
       behindLive: false,
-      streamSeconds: -Infinity,
     };
     this.run = run;
     const tick = Math.min(1000, Math.max(100, this.stallMs / 4));
@@ -271,25 +262,17 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
   private onProgress(run: Run, streamSeconds: number): void {
     if (run !== this.run || this.options.source.kind !== 'rtsp') return;
     const at = this.now();
-    const seconds = run.delay.observe(at, streamSeconds);
+    const { seconds, change, reconnect } = run.delay.observe(at, streamSeconds);
     this.emit('delay', { at, seconds });
     const log = this.options.logger;
-    if (!run.delayed && seconds >= STREAM_DELAY_WARN_SECONDS) {
-      run.delayed = true;
-      log?.warn({ camera: this.options.cameraId, delaySeconds: Math.round(seconds * 10) / 10 }, 'stream arrives late: its pictures, and alerts, are behind real time (congested uplink or overloaded ingest host)');
-    } else if (run.delayed && seconds < STREAM_DELAY_WARN_SECONDS / 2) {
-      run.delayed = false;
-      log?.info({ camera: this.options.cameraId, delaySeconds: Math.round(seconds * 10) / 10 }, 'stream back near real time');
-    }
-    const max = this.options.watchdog.maxDelaySeconds ?? 0;
-    // Only while frames still come (the stream time moved on): a stream that stopped is the watchdog's.
-    const flowing = streamSeconds > run.streamSeconds;
-    run.streamSeconds = streamSeconds;
-    if (max > 0 && seconds >= max && flowing && !run.behindLive && !run.watchdogFired && this.state === 'running') {
+    const fields = { camera: this.options.cameraId, delaySeconds: Math.round(seconds * 10) / 10 };
+    if (change === 'late') log?.warn(fields, 'stream arrives late: its pictures, and alerts, are behind real time (congested uplink or overloaded ingest host)');
+    else if (change === 'near_live') log?.info(fields, 'stream back near real time');
+    if (reconnect && !run.watchdogFired && this.state === 'running') {
       // Waiting for the backlog would keep every alert of this camera that late (and later, on a link
       // that stays too slow); a new connection starts at live and costs a few seconds without frames.
       run.behindLive = true;
-      log?.warn({ camera: this.options.cameraId, delaySeconds: Math.round(seconds * 10) / 10, maxDelaySeconds: max }, 'stream too far behind real time: reconnecting to drop the backlog');
+      log?.warn({ ...fields, maxDelaySeconds: this.options.watchdog.maxDelaySeconds }, 'stream too far behind real time: reconnecting to drop the backlog');
       this.terminate(run);
     }
   }

@@ -18,7 +18,7 @@ export {
 export { FrameReader } from './frame-reader';
 export { BufferPool } from './buffer-pool';
 export { parseVideoStreamSize, parseProgressTime, FfmpegStderrParser, classifyExit, exitDetail, type PictureSize, type ExitContext } from './ffmpeg-stderr';
-export { StreamDelay, BASELINE_DRIFT_MS_PER_HOUR } from './stream-delay';
+export { StreamDelay, StreamDelayWatch, BASELINE_DRIFT_MS_PER_HOUR, STREAM_DELAY_WARN_SECONDS, type DelayVerdict } from './stream-delay';
 export { backoffDelay, type BackoffPolicy } from './backoff';
 export {
   fluentFfmpegLauncher,

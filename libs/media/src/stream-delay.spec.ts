@@ -1,4 +1,4 @@
-import { BASELINE_DRIFT_MS_PER_HOUR, StreamDelay } from './stream-delay';
+import { BASELINE_DRIFT_MS_PER_HOUR, StreamDelay, StreamDelayWatch } from './stream-delay';
 
 const T0 = 1_796_000_000_000;
 
@@ -45,5 +45,32 @@ describe('StreamDelay', () => {
     d.observe(T0 + 2000, 502);
     expect(d.observe(T0 + 4000, 1)).toBe(0);
     expect(d.observe(T0 + 6000, 3)).toBeCloseTo(0, 6);
+  });
+});
+
+describe('StreamDelayWatch', () => {
+  /** Readings of one connection: [wall seconds, stream seconds] → [delay, change, reconnect]. */
+  const watch = (max: number, readings: [number, number][]) => {
+    const w = new StreamDelayWatch(max);
+    return readings.map(([wall, stream]) => {
+      const v = w.observe(T0 + wall * 1000, stream);
+      return [Math.round(v.seconds * 10) / 10, v.change, v.reconnect];
+    });
+  };
+
+  it('says once that the stream is late at 10 s, and once that it is back under 5 s', () => {
+    expect(watch(0, [[0, 0], [12, 1.9], [14, 2], [20, 17], [22, 19]])).toEqual([
+      [0, null, false],
+      [10.1, 'late', false],
+      [12, null, false],
+      [3, 'near_live', false],
+      [3, null, false],
+    ]);
+  });
+
+  it('asks for one reconnect at maxDelaySeconds while the stream flows, none while it stands still, none with 0', () => {
+    expect(watch(15, [[0, 0], [16, 1.5], [18, 2], [20, 2.5]]).map((r) => r[2])).toEqual([false, false, true, false]);
+    expect(watch(15, [[0, 1], [20, 1], [22, 1]]).map((r) => r[2])).toEqual([false, false, false]); // stopped: the watchdog's
+    expect(watch(0, [[0, 0], [100, 1]]).map((r) => r[2])).toEqual([false, false]);
   });
 });

@@ -32,3 +32,43 @@ export class StreamDelay {
     return (lag - this.baseline) / 1000;
   }
 }
+
+/** A stream arriving this late is logged (once, until it is back under half of it). */
+export const STREAM_DELAY_WARN_SECONDS = 10;
+
+/** What one progress reading means for a live reader. */
+export interface DelayVerdict {
+  seconds: number;
+  /** The delay just reached STREAM_DELAY_WARN_SECONDS ('late') or fell back under half of it ('near_live'). */
+  change: 'late' | 'near_live' | null;
+  /**
+   * The stream, still flowing, just reached `maxDelaySeconds`: reconnect. Said once per watch (one
+   * connection); a stream that stopped (its time did not move on) is the stall watchdog's, not this.
+   */
+  reconnect: boolean;
+}
+
+/** One connection's delay and what the reader does about it: the warning log and the reconnect. */
+export class StreamDelayWatch {
+  private readonly delay = new StreamDelay();
+  private late = false;
+  private reconnectSaid = false;
+  private lastStreamSeconds = -Infinity;
+
+  /** `maxDelaySeconds` 0: never reconnect. */
+  constructor(private readonly maxDelaySeconds: number) {}
+
+  observe(wallMs: number, streamSeconds: number): DelayVerdict {
+    const seconds = this.delay.observe(wallMs, streamSeconds);
+    const flowing = streamSeconds > this.lastStreamSeconds;
+    this.lastStreamSeconds = streamSeconds;
+    let change: DelayVerdict['change'] = null;
+    if (!this.late && seconds >= STREAM_DELAY_WARN_SECONDS) change = 'late';
+    else if (this.late && seconds < STREAM_DELAY_WARN_SECONDS / 2) change = 'near_live';
+    if (change) this.late = change === 'late';
+    const max = this.maxDelaySeconds;
+    const reconnect = max > 0 && seconds >= max && flowing && !this.reconnectSaid;
+    if (reconnect) this.reconnectSaid = true;
+    return { seconds, change, reconnect };
+  }
+}
