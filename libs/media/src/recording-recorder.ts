@@ -13,6 +13,7 @@ import { classifyExit, exitDetail } from './ffmpeg-stderr';
 import { segmentRecorderArgs } from './recording-args';
 import { probeDurationMs } from './recording-clip';
 import { expiredSegments, parseSegmentFileName, parseSegmentLogLine, segmentEnd, segmentFileName, StreamClock, type RecordedSegment } from './recording-segments';
+import { StreamDelayWatch } from './stream-delay';
 import { redactText } from './redact';
 
 export interface SegmentRecorderOptions {
@@ -28,6 +29,12 @@ export interface SegmentRecorderOptions {
   stallSeconds: number;
   backoffInitialSeconds: number;
   backoffMaxSeconds: number;
+  /**
+   * The stream arriving this many seconds behind real time (judged at each segment start) is
+   * reconnected at once, dropping the backlog, as the frame reader does: a clip would otherwise wait
+   * for, and miss, the moments it is cut for. 0 or absent: never.
+   */
+  maxDelaySeconds?: number;
   /** 'q' → SIGTERM → SIGKILL spacing. Default 1000 ms. */
   stopGraceMs?: number;
   ffmpegPath?: string;
@@ -43,13 +50,17 @@ export interface SegmentRecorderEvents {
   segment: [RecordedSegment];
   /** The first segment of a run began. */
   recording: [{ at: number }];
-  /** A run ended (the camera went away, or the watchdog stopped it). */
-  interrupted: [{ at: number; reason: OfflineReason; detail: string }];
+  /** A run ended (the camera went away, the watchdog stopped it, or it fell too far behind real time: `behind_live`). */
+  interrupted: [{ at: number; reason: OfflineReason | 'behind_live'; detail: string }];
 }
 
 interface Run {
   child: ChildProcess;
   clock: StreamClock;
+  /** How far behind real time the stream arrives, and whether to reconnect. */
+  delay: StreamDelayWatch;
+  /** Stopped for arriving maxDelaySeconds late: respawned at once. */
+  behindLive: boolean;
   /** The segment ffmpeg is writing now. */
   open: { file: string; ptsSeconds: number; startMs: number } | null;
   lastSegmentAt: number;
@@ -196,6 +207,8 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     const run: Run = {
       child,
       clock: new StreamClock(),
+      delay: new StreamDelayWatch(o.maxDelaySeconds ?? 0),
+      behindLive: false,
       open: null,
       lastSegmentAt: this.now(),
       startedAt: this.now(),
@@ -228,6 +241,13 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     }
     if (parsed.kind !== 'start') return;
     run.clock.observe(now, parsed.ptsSeconds);
+    const { seconds, reconnect } = run.delay.observe(now, parsed.ptsSeconds);
+    if (reconnect && run === this.run && !run.watchdogFired && this.state === 'running') {
+      run.behindLive = true;
+      const { cameraId, maxDelaySeconds } = this.options;
+      this.options.logger?.warn({ camera: cameraId, delaySeconds: Math.round(seconds * 10) / 10, maxDelaySeconds }, 'recording too far behind real time: reconnecting to drop the backlog');
+      this.terminate(run);
+    }
     const previous = run.open;
     run.open = { file: parsed.file, ptsSeconds: parsed.ptsSeconds, startMs: run.clock.wallMs(parsed.ptsSeconds) };
     run.lastSegmentAt = now;
@@ -304,12 +324,23 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
       ioTimeoutMs: o.ioTimeoutSeconds * 1000,
     });
     const detail = run.watchdogFired ? `no new segment for ${this.stallMs / 1000} s` : redactText(error ?? exitDetail(run.stderr, `ffmpeg exited with code ${code}`));
-    if (run.open) this.emit('interrupted', this.state === 'paused' && this.pausedBecause ? { at: now, ...this.pausedBecause } : { at: now, reason, detail });
+    const behindLive = run.behindLive && !run.watchdogFired;
+    if (run.open) {
+      if (this.state === 'paused' && this.pausedBecause) this.emit('interrupted', { at: now, ...this.pausedBecause });
+      else if (behindLive) this.emit('interrupted', { at: now, reason: 'behind_live', detail: `more than ${o.maxDelaySeconds} s behind real time` });
+      else this.emit('interrupted', { at: now, reason, detail });
+    }
     if (this.state !== 'running') return;
-    this.attempt++;
     this.restarts++;
+    // Not a failure: at once, without back-off (the delay has to build up again first).
+    if (behindLive) return this.respawnIn(0);
+    this.attempt++;
     const delayMs = backoffDelay(this.attempt, { initialMs: o.backoffInitialSeconds * 1000, maxMs: o.backoffMaxSeconds * 1000 }, o.random);
     o.logger?.info({ camera: o.cameraId, reason, detail, attempt: this.attempt, delayMs }, 'recorder ended; respawning');
+    this.respawnIn(delayMs);
+  }
+
+  private respawnIn(delayMs: number): void {
     this.state = 'waiting';
     this.retryTimer = setTimeout(() => {
       if (this.state !== 'waiting') return;

@@ -4,7 +4,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CameraSimulator, describeWithShared, sharedPath } from '@xl/testing';
+import { CameraSimulator, describeWithShared, sharedPath, startSlowLink } from '@xl/testing';
 import { cutClip, keyframeSnapshot, probeDurationMs } from './recording-clip';
 import { runTool } from './recording-process';
 import { SegmentRecorder } from './recording-recorder';
@@ -124,5 +124,58 @@ describeWithShared(['media/clips/drowning.mp4'])('SegmentRecorder (real RTSP cam
     expect(recorder.recordedUntil).toBeGreaterThan(before); // the open segment was measured and kept
     expect(recorder.isRecording).toBe(false);
     expect((await readdir(path.join(dir, 'beach'))).filter((f) => f.startsWith('part-'))).toEqual([]);
+  });
+});
+
+describeWithShared(['media/clips/drowning.mp4'])('SegmentRecorder on an uplink below its bitrate', () => {
+  jest.setTimeout(90_000);
+  const sim = new CameraSimulator({ loopSeconds: 120 });
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'xl-rec-slow-'));
+  });
+  afterAll(async () => {
+    await sim.stopAll();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reconnects once the recording is maxDelaySeconds behind real time, and records from live again', async () => {
+    const [camera] = await sim.start([{ id: 'uplink', clip: sharedPath('media/clips/drowning.mp4')! }]);
+    const link = await startSlowLink(camera.url);
+    const recorder = new SegmentRecorder({
+      cameraId: 'uplink',
+      url: link.url,
+      dir: path.join(dir, 'uplink'),
+      segmentSeconds: 2,
+      windowSeconds: 60,
+      ioTimeoutSeconds: 5,
+      stallSeconds: 6,
+      backoffInitialSeconds: 0.5,
+      backoffMaxSeconds: 2,
+      maxDelaySeconds: 5,
+    });
+    const interruptions: string[] = [];
+    recorder.on('interrupted', ({ reason }) => interruptions.push(reason));
+    try {
+      await recorder.start();
+      const until = async (what: string, done: () => boolean, ms: number) => {
+        const deadline = Date.now() + ms;
+        while (!done() && Date.now() < deadline) await sleep(200);
+        if (!done()) throw new Error(`timed out waiting for ${what}; interruptions ${interruptions.join(', ')}`);
+      };
+      await until('a first segment', () => recorder.segments().length > 0, 20_000);
+      link.setRate(25_000); // ~60 % of drowning.mp4's 41 KB/s: the recording loses ~0.4 s every second
+      await until('a reconnect behind live', () => interruptions.length > 0, 45_000);
+      expect(interruptions).toEqual(['behind_live']);
+      const reconnectedAt = Date.now();
+      // The new connection starts at live: its first closed segment ends near now, not 5 s back.
+      await until('a segment of the new connection', () => recorder.recordedUntil > reconnectedAt, 20_000);
+      expect(Date.now() - recorder.recordedUntil).toBeLessThan(4_000);
+      expect(recorder.restarts).toBe(1);
+    } finally {
+      await recorder.stop();
+      await link.close();
+    }
   });
 });

@@ -37,6 +37,7 @@ export function segmentRecorderFactory(settings: RecorderSettings, log: Logger):
       stallSeconds: camera.watchdog.stallSeconds,
       backoffInitialSeconds: camera.watchdog.backoffInitialSeconds,
       backoffMaxSeconds: camera.watchdog.backoffMaxSeconds,
+      maxDelaySeconds: camera.watchdog.maxDelaySeconds,
       stopGraceMs: settings.stopGraceMs,
       ffmpegPath: settings.ffmpegPath,
       ffprobePath: settings.ffprobePath,
