@@ -14,6 +14,7 @@ import type { RuleContext, RuleEvaluator } from './rule';
 import { localClock, scheduleActive } from './schedule';
 import type { RuleEvaluationInput, RuleEvent } from './types';
 import { VanishEvaluator } from './vanish';
+import { IgnoreZones } from './ignore-zones';
 
 /** Luma at or below which the picture counts as dark for the blur check when no covered rule says otherwise. */
 const DEFAULT_DARK_LUMA = 40;
@@ -47,6 +48,7 @@ export class CameraRuleEngine {
   private readonly book: AlertBook;
   private readonly baseline = new SharpnessBaseline();
   private readonly view: SceneView;
+  private readonly ignoreZones: IgnoreZones;
   private frame: HealthFrame;
   private lastCapturedAt: number | null = null;
   private recentSteps: number[] = [];
@@ -57,6 +59,7 @@ export class CameraRuleEngine {
     this.view = new SceneView(drawingKey({ zones: camera.zones, lines: camera.lines }));
     this.frame = { baseline: this.baseline, dark: false, coveredLike: false, view: NO_VIEW_READING };
     this.rules = effectiveRules(camera).filter((r) => r.enabled);
+    this.ignoreZones = new IgnoreZones(camera.zones);
     this.evaluators = this.rules.map((rule) => this.evaluatorFor(rule));
   }
 
@@ -168,7 +171,7 @@ export class CameraRuleEngine {
       case 'dwell':
         return new PresenceEvaluator(rule, zone);
       case 'vanish_in_water':
-        return new VanishEvaluator(rule, zone);
+        return new VanishEvaluator(rule, zone, this.ignoreZones);
       case 'crowd':
         return new CrowdEvaluator(rule, zone);
     }

@@ -3,3 +3,4 @@ export type { RuleEvent, RuleEvaluationInput, FrameQualitySample } from './types
 export { alertIdOf, fnv1a64 } from './alert-id';
 export { localClock, scheduleActive, windowContains, type LocalClock, type ScheduleWindow } from './schedule';
 export { severityOf } from './rule';
+export { IgnoreZones, IGNORE_ZONE_MIN_SHARE } from './ignore-zones';

@@ -21,6 +21,7 @@ import type { VanishRule, ZoneConfig } from '@xl/config';
 import { pointInPolygon, type Point } from '@xl/geometry';
 import type { Track } from '@xl/tracking';
 import { subjectKey } from './alert-book';
+import type { IgnoreZones } from './ignore-zones';
 import { extendRun, type ObservationRun } from './membership';
 import { DEFAULT_INERTIA, DEFAULT_INERTIA_SECONDS } from './presence';
 import { anchorOf, mayContinue, ruleFields, seconds, trusted, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
@@ -53,6 +54,7 @@ export class VanishEvaluator implements RuleEvaluator {
   constructor(
     readonly rule: VanishRule,
     private readonly zone: ZoneConfig,
+    private readonly ignoreZones?: IgnoreZones,
   ) {}
 
   step(ctx: RuleContext): void {
@@ -71,6 +73,12 @@ export class VanishEvaluator implements RuleEvaluator {
     }
     for (const c of [...this.candidates.values()]) {
       if (seen.has(c.trackId)) continue;
+      // Last seen where nothing is seen any more: an ignore zone drawn (around the post this track
+      // was) after the candidate began. Its detections are dropped now; that is not a vanishing.
+      if (c.firedAt === undefined && this.ignoreZones?.covers(c.box)) {
+        this.candidates.delete(c.trackId);
+        continue;
+      }
       c.unseenMs = (c.unseenMs ?? Math.max(0, now - ctx.countedMs - c.lastInsideAt)) + ctx.countedMs;
       const key = this.key(c.trackId);
       const heir = this.resurfaced(ctx, c);

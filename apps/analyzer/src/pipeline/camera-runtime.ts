@@ -1,7 +1,7 @@
 import { effectiveRules, type CameraConfig } from '@xl/config';
+import { IgnoreZones } from '@xl/rules';
 import type { Letterbox } from '@xl/contracts';
 import { createQualityGrid, letterboxContentSize, rasterizeMask, type FrameQuality, type QualityGrid } from '@xl/vision';
-import { IgnoreZones } from './ignore-zones';
 
 /**
  * What the analyzer derives once per camera configuration: the picture-quality grid (masks and

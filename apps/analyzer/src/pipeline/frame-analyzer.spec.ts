@@ -74,6 +74,27 @@ describe('FrameAnalyzer ignore zones', () => {
     expect(masked).toMatchObject({ events: [], ignored: 8, tracks: [], live: false });
   });
 
+  it('raises no possible drowning for a post tracked before its ignore zone was drawn', async () => {
+    const fixed: Detector = { ...detector, detectKeepingFrame: async (f) => ({ detections: [postBox], data: f.data }) };
+    const analyzer = new FrameAnalyzer(fixed);
+    const runtime = (zones: unknown[]) => new CameraRuntime(parseCamera({ id: 'pond', url: 'rtsp://h/x', zones }));
+    let state = null;
+    let t = T0;
+    const rules: string[] = [];
+    const step = async (r: CameraRuntime) => {
+      const result = await analyzer.analyze(frame(t, 100, 1), r, state);
+      state = result.state;
+      t += 250;
+      rules.push(...result.events.filter((e) => e.kind === 'created').map((e) => e.rule));
+    };
+    const before = runtime([water]);
+    for (let i = 0; i < 12; i++) await step(before); // 3 s: the post is a person in the water
+    expect(rules).toEqual(['zone_enter']);
+    const after = runtime([water, post]); // the operator draws the ignore zone around it
+    for (let i = 0; i < 40; i++) await step(after); // 10 s, far past lostSeconds (3)
+    expect(rules).toEqual(['zone_enter']);
+  });
+
   it('keeps a swimmer whose box overlaps the ignore zone only in part', async () => {
     const swimmer = person([0.46, 0.6, 0.58, 0.8]); // half of it over the post's zone
     const result = await run([water, post], [postBox, swimmer]);
