@@ -1,7 +1,7 @@
 import { parseCamera } from '@xl/config';
 import type { Detector } from '@xl/detection';
 import { CameraRuntime } from './camera-runtime';
-import { FrameAnalyzer, QUALITY_INTERVAL_MS } from './frame-analyzer';
+import { FrameAnalyzer, QUALITY_INTERVAL_MS, type AnalysisState } from './frame-analyzer';
 
 const W = 32;
 const H = 32;
@@ -58,7 +58,7 @@ describe('FrameAnalyzer ignore zones', () => {
     const fixed: Detector = { ...detector, detectKeepingFrame: async (f) => ({ detections: seen, data: f.data }) };
     const analyzer = new FrameAnalyzer(fixed);
     const runtime = new CameraRuntime(parseCamera({ id: 'pond', url: 'rtsp://h/x', zones }));
-    let state = null;
+    let state: AnalysisState | null = null;
     const results = [];
     for (let i = 0; i < 8; i++) {
       const result = await analyzer.analyze(frame(T0 + i * 250, 100, 1), runtime, state);
@@ -78,7 +78,7 @@ describe('FrameAnalyzer ignore zones', () => {
     const fixed: Detector = { ...detector, detectKeepingFrame: async (f) => ({ detections: [postBox], data: f.data }) };
     const analyzer = new FrameAnalyzer(fixed);
     const runtime = (zones: unknown[]) => new CameraRuntime(parseCamera({ id: 'pond', url: 'rtsp://h/x', zones }));
-    let state = null;
+    let state: AnalysisState | null = null;
     let t = T0;
     const rules: string[] = [];
     const step = async (r: CameraRuntime) => {
