@@ -80,7 +80,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
         )
       : null;
   const recorders = settings.RECORDING_DIR
-    ? segmentRecorderFactory({ recordingDir: settings.RECORDING_DIR, stopGraceMs: settings.STOP_GRACE_MS, ffmpegPath: settings.FFMPEG_PATH, ffprobePath: settings.FFPROBE_PATH, now: clock.now }, log)
+    ? segmentRecorderFactory({ recordingDir: settings.RECORDING_DIR, stopGraceMs: settings.STOP_GRACE_MS, ffmpegPath: settings.FFMPEG_PATH, ffprobePath: settings.FFPROBE_PATH, now: clock.now }, log, metrics)
     : null;
   await clips?.start();
   const service = new IngestService(

@@ -43,6 +43,12 @@ export class IngestMetrics {
     labelNames: ['camera'] as const,
     registers: [this.registry],
   });
+  readonly recordingInterruptions = new Counter({
+    name: 'xl_recording_interruptions_total',
+    help: "Runs of a camera's recorder that ended, by reason: the camera's outage reasons, busy (paused for analysis) or behind_live (more than watchdog.maxDelaySeconds behind real time, reconnected); each leaves a gap of a few seconds in its clips",
+    labelNames: ['camera', 'reason'] as const,
+    registers: [this.registry],
+  });
   readonly owned = new Gauge({
     name: 'xl_ingest_cameras_owned',
     help: 'Cameras whose lease this worker holds',

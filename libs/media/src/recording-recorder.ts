@@ -61,6 +61,8 @@ interface Run {
   delay: StreamDelayWatch;
   /** Stopped for arriving maxDelaySeconds late: respawned at once. */
   behindLive: boolean;
+  /** The delay at the last segment start. */
+  delaySeconds: number;
   /** The segment ffmpeg is writing now. */
   open: { file: string; ptsSeconds: number; startMs: number } | null;
   lastSegmentAt: number;
@@ -109,6 +111,14 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
   get recordedUntil(): number {
     const last = this.ring[this.ring.length - 1];
     return last ? segmentEnd(last) : 0;
+  }
+
+  /**
+   * How far behind real time the recording arrives (at its last segment start; 0 between runs): a
+   * moment is on disk this much later than it happened.
+   */
+  get delaySeconds(): number {
+    return this.run?.delaySeconds ?? 0;
   }
 
   /** True while a run delivers segments. */
@@ -209,6 +219,7 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
       clock: new StreamClock(),
       delay: new StreamDelayWatch(o.maxDelaySeconds ?? 0),
       behindLive: false,
+      delaySeconds: 0,
       open: null,
       lastSegmentAt: this.now(),
       startedAt: this.now(),
@@ -242,6 +253,7 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     if (parsed.kind !== 'start') return;
     run.clock.observe(now, parsed.ptsSeconds);
     const { seconds, reconnect } = run.delay.observe(now, parsed.ptsSeconds);
+    run.delaySeconds = seconds;
     if (reconnect && run === this.run && !run.watchdogFired && this.state === 'running') {
       run.behindLive = true;
       const { cameraId, maxDelaySeconds } = this.options;

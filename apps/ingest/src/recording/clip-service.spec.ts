@@ -13,6 +13,7 @@ const camera = parseCamera({ id: 'beach', url: 'rtsp://h/main', recording: { pre
 class FakeRecorder implements Recorder {
   pins = new Map<string, number>();
   stopped = false;
+  delaySeconds = 0;
   constructor(
     public from: number,
     public until: number,
@@ -117,6 +118,23 @@ describe('ClipService', () => {
     await service.tick();
     expect(cuts[0].plan).toMatchObject({ clipTo: T0 + 4_000, durationMs: 14_000 });
     expect(results[0]).toMatchObject({ status: 'truncated', reason: 'camera_offline', clipFrom: T0 - 10_000, clipTo: T0 + 4_000 });
+  });
+
+  it('waits the longer for a recording that arrives late, and cuts it whole', async () => {
+    const { service, results, cuts, advance } = setup();
+    const recorder = new FakeRecorder(T0 - 30_000, T0 - 8_000); // on disk 12 s after it happened
+    recorder.delaySeconds = 12;
+    await service.attach(camera, recorder);
+    service.onRequest(request());
+    advance(20_000); // post window + 2 segments + stallSeconds passed: a camera that stopped would be cut now
+    recorder.until = T0 + 8_000;
+    await service.tick();
+    expect(cuts).toHaveLength(0);
+    advance(4_000);
+    recorder.until = T0 + 12_000; // the recording reached the end of the window
+    await service.tick();
+    expect(cuts[0].plan).toMatchObject({ clipTo: T0 + 10_000, durationMs: 20_000 });
+    expect(results[0]).toMatchObject({ status: 'complete' });
   });
 
   it('reports a recording that began after the pre-roll, and a window with nothing recorded', async () => {

@@ -123,8 +123,9 @@ export class ClipService {
           }
           continue;
         }
-        // Due once a closed segment reaches the end, or after a grace for a camera that stopped delivering.
-        const graceMs = (2 * recording.segmentSeconds + watchdog.stallSeconds) * 1000;
+        // Due once a closed segment reaches the end, or after a grace for a camera that stopped
+        // delivering; a recording arriving late (a slow uplink) has its moments on disk that much later.
+        const graceMs = (2 * recording.segmentSeconds + watchdog.stallSeconds + (camera.recorder?.delaySeconds ?? 0)) * 1000;
         const recorded = camera.recorder ? camera.recorder.recordedUntil >= to : false;
         if (recorded || now >= to + graceMs) await this.cut(camera, clip, null);
       }

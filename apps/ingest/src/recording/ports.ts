@@ -7,6 +7,8 @@ export interface Recorder {
   segments(): RecordedSegment[];
   /** Wall-clock end of the newest closed segment. */
   readonly recordedUntil: number;
+  /** How far behind real time the recording arrives now (0 when unknown): clips wait this much longer. */
+  readonly delaySeconds: number;
   pin(key: string, fromMs: number): void;
   unpin(key: string): void;
   start(): Promise<void>;

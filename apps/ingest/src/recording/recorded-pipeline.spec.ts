@@ -1,10 +1,11 @@
 import { parseCamera, type CameraConfig } from '@xl/config';
+import type { SegmentRecorder } from '@xl/media';
 import { createLogger } from '@xl/observability';
 import { IngestMetrics } from '../metrics';
 import type { Pipeline } from '../services/ingest.service';
 import type { ClipService } from './clip-service';
 import type { PausableRecorder } from './ports';
-import { recordedPipeline, type FramePipelineFactory } from './recorded-pipeline';
+import { recordedPipeline, segmentRecorderFactory, type FramePipelineFactory } from './recorded-pipeline';
 
 const log = createLogger('test', 'silent');
 
@@ -13,6 +14,7 @@ class FakeRecorder implements PausableRecorder {
   calls: string[] = [];
   isPaused = false;
   recordedUntil = 0;
+  delaySeconds = 0;
   segments() {
     return [];
   }
@@ -90,5 +92,21 @@ describe('recordedPipeline: analysis goes first', () => {
     off.pipeline.start();
     expect(() => off.reader.refusedBusy()).not.toThrow();
     expect(off.recorder.calls).toEqual([]);
+  });
+});
+
+describe('segmentRecorderFactory', () => {
+  it("counts each ended run of a camera's recorder by reason, behind_live included", async () => {
+    const metrics = new IngestMetrics();
+    const camera = parseCamera({ id: 'beach', url: 'rtsp://h/main' });
+    const recorder = segmentRecorderFactory({ recordingDir: '/tmp/xl-never-started', stopGraceMs: 100 }, log, metrics)(camera) as SegmentRecorder;
+    recorder.emit('interrupted', { at: 1, reason: 'behind_live', detail: 'more than 15 s behind real time' });
+    recorder.emit('interrupted', { at: 2, reason: 'behind_live', detail: 'more than 15 s behind real time' });
+    recorder.emit('interrupted', { at: 3, reason: 'exited', detail: 'ffmpeg exited with code 1' });
+    const values = (await metrics.recordingInterruptions.get()).values.map((v) => [v.labels.reason, v.value]);
+    expect(values).toEqual([
+      ['behind_live', 2],
+      ['exited', 1],
+    ]);
   });
 });

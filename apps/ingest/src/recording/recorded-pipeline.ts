@@ -25,9 +25,9 @@ export interface RecorderSettings {
  * Records the main stream (`url`; a camera without a separate main stream has only that one, so
  * it records the stream it has), copied without decoding.
  */
-export function segmentRecorderFactory(settings: RecorderSettings, log: Logger): RecorderFactory {
-  return (camera) =>
-    new SegmentRecorder({
+export function segmentRecorderFactory(settings: RecorderSettings, log: Logger, metrics: IngestMetrics): RecorderFactory {
+  return (camera) => {
+    const recorder = new SegmentRecorder({
       cameraId: camera.id,
       url: camera.url,
       dir: path.join(settings.recordingDir, camera.id),
@@ -44,6 +44,9 @@ export function segmentRecorderFactory(settings: RecorderSettings, log: Logger):
       now: settings.now,
       logger: log.child({ camera: camera.id, part: 'recorder' }),
     });
+    recorder.on('interrupted', ({ reason }) => metrics.recordingInterruptions.inc({ camera: camera.id, reason }));
+    return recorder;
+  };
 }
 
 export interface RecordedPipelineDeps {
