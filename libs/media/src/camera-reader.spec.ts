@@ -7,6 +7,7 @@ import { StartGate } from './start-gate';
 class FakeFfmpeg implements FfmpegProcess {
   readonly signals: string[] = [];
   quitRequested = false;
+  quitRequests = 0;
   exited = false;
   constructor(
     readonly spec: FfmpegCommandSpec,
@@ -17,6 +18,7 @@ class FakeFfmpeg implements FfmpegProcess {
   }
   requestQuit() {
     this.quitRequested = true;
+    this.quitRequests++;
   }
   kill(signal: NodeJS.Signals) {
     this.signals.push(signal);
@@ -190,6 +192,7 @@ describe('CameraReader', () => {
     expect(last().quitRequested).toBe(true);
     expect(last().signals).toEqual([]);
     lose(1, 5.5); // the backlog still arriving while ffmpeg quits: no second request
+    expect(last().quitRequests).toBe(1);
     last().exit(255, null);
     expect(names()).toEqual(['online', 'restart']);
     expect(events[1][1]).toMatchObject({ reason: 'behind_live', attempt: 0, delayMs: 0 });
