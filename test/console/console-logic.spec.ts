@@ -172,6 +172,7 @@ describe('alert text in the reader language', () => {
   it("names the zone by the camera's display name for it when there is one", () => {
     expect(alertText('zh-CN', facts('vanish_in_water', { zoneName: '北塘' }))).toBe('有人在水域「北塘」内消失，未见离开：疑似溺水');
     expect(alertText('zh-CN', facts('zone_enter', { zoneName: null }))).toBe('有人进入区域「pond」');
+    expect(alertText('zh-CN', facts('zone_enter', { zoneName: ' ' }))).toBe('有人进入区域「pond」'); // a blank name is no name
   });
 
   it("keeps the analyzer's English text in English and for rules it does not know, and offers it as the detail", () => {

@@ -19,7 +19,7 @@ function zhObject(a: AlertFacts): string {
 }
 
 function zhZone(a: AlertFacts, kind: string): string {
-  const zone = a.zoneName ?? a.zoneId;
+  const zone = a.zoneName?.trim() || a.zoneId;
   return zone ? `${kind}「${zone}」` : kind;
 }
 

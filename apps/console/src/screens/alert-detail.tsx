@@ -106,7 +106,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
           <dt>{t('detail.region')}</dt>
           <dd data-testid="detail-region">{alert.regionId ? regionPathName(regions, alert.regionId) : '—'}</dd>
           <dt>{t('detail.zone')}</dt>
-          <dd data-testid="detail-zone">{alert.zoneName ? `${alert.zoneName} (${alert.zoneId})` : (alert.zoneId ?? '—')}</dd>
+          <dd data-testid="detail-zone">{alert.zoneName?.trim() ? `${alert.zoneName} (${alert.zoneId})` : (alert.zoneId ?? '—')}</dd>
           <dt>{t('col.rule')}</dt>
           <dd>
             {tv('rule', alert.rule)} ({alert.ruleId})
