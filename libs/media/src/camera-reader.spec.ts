@@ -208,23 +208,21 @@ describe('CameraReader', () => {
     expect(names()).toEqual(['online', 'restart', 'restart']); // never offline: frames kept coming
     expect(reader.restarts).toBe(2);
 
-    const stopped = setup({ watchdog: { ...watchdog, stallSeconds: 30 } }); // a stream that stopped is the watchdog's
-    stopped.reader.start();
-    stopped.last().stderr(...INPUT);
-    stopped.last().stdout(FRAME);
-    stopped.last().stderr(progressLine(1));
-    jest.setSystemTime(Date.now() + 20_000);
-    stopped.last().stderr(progressLine(1));
-    expect(stopped.last().quitRequested).toBe(false);
-
-    const never = setup(); // maxDelaySeconds absent: the stream is only reported late
-    never.reader.start();
-    never.last().stderr(...INPUT);
-    never.last().stdout(FRAME);
-    never.last().stderr(progressLine(0));
-    jest.setSystemTime(Date.now() + 100_000);
-    never.last().stderr(progressLine(1));
-    expect(never.last().quitRequested).toBe(false);
+    /** A new reader given two progress lines `laterMs` apart: whether it asked ffmpeg to quit. */
+    const reconnectsAfter = (overrides: Partial<CameraReaderOptions>, from: number, to: number, laterMs: number) => {
+      const other = setup(overrides);
+      other.reader.start();
+      other.last().stderr(...INPUT);
+      other.last().stdout(FRAME);
+      other.last().stderr(progressLine(from));
+      jest.setSystemTime(Date.now() + laterMs);
+      other.last().stderr(progressLine(to));
+      return other.last().quitRequested;
+    };
+    const slowWatchdog = { watchdog: { ...watchdog, stallSeconds: 30 } };
+    expect(reconnectsAfter(slowWatchdog, 0, 1, 20_000)).toBe(true); // 19 s behind and still flowing
+    expect(reconnectsAfter(slowWatchdog, 1, 1, 20_000)).toBe(false); // a stream that stopped is the watchdog's
+    expect(reconnectsAfter({}, 0, 1, 100_000)).toBe(false); // maxDelaySeconds absent: the stream is only reported late
   });
 
   it('restarts a camera that changed its picture size at once, without an outage; a file plays on', () => {
