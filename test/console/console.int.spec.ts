@@ -538,6 +538,35 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.close();
   });
 
+  it("sets a school's waters on the admin screen; the zone editor then keeps that water and says which school lists it", async () => {
+    const admin = await tokenOf('admin', ADMIN_PASSWORD);
+    const schoolOf = async () => (await rest('GET', '/users', admin)).items.find((u: { username: string }) => u.username === 'school-a');
+    const school = await schoolOf();
+    const page = await openAs('admin', ADMIN_PASSWORD);
+    await page.getByTestId('nav-admin').click();
+    await page.getByTestId('admin-tab-users').click();
+    await page.locator(`[data-testid="admin-users"] tr[data-row-id="${school.id}"] [data-testid="row-edit"]`).click();
+    await page.locator(`[data-testid="edit-form"][data-row-id="${school.id}"] input[name="waters"]`).fill('pond/pond');
+    await page.getByTestId('edit-save').click();
+    await page.getByTestId('row-action-result').filter({ hasText: 'school-a 已保存。' }).waitFor({ timeout: 5000 });
+    expect(await schoolOf()).toMatchObject({ cameraIds: ['pond'], waters: ['pond/pond'] });
+
+    // Deleting the school's water in the zone editor is refused, naming the school; the zone stays.
+    await page.goto(`${base}/console/cameras/pond/zones`);
+    await page.getByTestId('zone-editor').waitFor();
+    await page.getByTestId('zone-id').first().waitFor();
+    const ids = await page.getByTestId('zone-id').evaluateAll((inputs) => inputs.map((i) => (i as unknown as { value: string }).value));
+    await page.getByTestId('zone-id').nth(ids.indexOf('pond')).locator('xpath=ancestor::tr').locator('button').click();
+    await page.getByTestId('save-zones').click();
+    const refusal = page.locator('[data-testid="zones-message"].error');
+    await refusal.waitFor({ timeout: 5000 });
+    expect(await refusal.textContent()).toContain("user 'school-a' ('pond')");
+    const zones = await rest('GET', '/cameras/pond/zones', admin);
+    expect(zones.zones.map((z: { id: string }) => z.id)).toContain('pond');
+    await page.close();
+    await rest('PATCH', `/users/${school.id}`, admin, { waters: [] });
+  });
+
   it('lets a user change their own password: this screen stays signed in, another one is signed out', async () => {
     const admin = await tokenOf('admin', ADMIN_PASSWORD);
     await rest('POST', '/users', admin, { username: 'duty-2', password: 'first-password-1', role: 'operator', regionIds: ['vil-a'] });
@@ -609,7 +638,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       await page.getByTestId('admin-tab-users').click();
       const op = page.locator('[data-testid="admin-users"] tbody tr').filter({ has: page.locator('td:first-child', { hasText: /^op$/ }) });
       await op.waitFor();
-      expect(await op.locator('td').nth(5).innerText()).toBe('否'); // "disabled": a word, not `false`
+      expect(await op.locator('td').nth(6).innerText()).toBe('否'); // "disabled" (after "waters"): a word, not `false`
       await page.close();
     } finally {
       await receiver.close();

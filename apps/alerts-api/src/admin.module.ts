@@ -3,6 +3,7 @@ import { ApiKeysController, ApiKeysService } from './api-keys/api-keys.controlle
 import { AnalysisMarksRepository } from './cameras/analysis-marks.repository';
 import { CamerasController } from './cameras/cameras.controller';
 import { CamerasService } from './cameras/cameras.service';
+import { WatersInUse } from './cameras/waters-in-use';
 import { UnanalysedCamerasMetric } from './cameras/unanalysed-metric';
 import { ConfigPublisher } from './config-publish/config-publisher';
 import { RegionsController } from './regions/regions.controller';
@@ -13,7 +14,7 @@ import { UsersService } from './users/users.service';
 /** Regions, cameras (+ zones/rules, published to the workers), users and API keys. */
 @Module({
   controllers: [RegionsController, CamerasController, UsersController, ApiKeysController],
-  providers: [RegionsService, CamerasService, AnalysisMarksRepository, UnanalysedCamerasMetric, ConfigPublisher, UsersService, ApiKeysService],
+  providers: [RegionsService, CamerasService, WatersInUse, AnalysisMarksRepository, UnanalysedCamerasMetric, ConfigPublisher, UsersService, ApiKeysService],
   exports: [ConfigPublisher, RegionsService, CamerasService, UsersService],
 })
 export class AdminModule {}

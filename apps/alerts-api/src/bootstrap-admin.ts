@@ -20,6 +20,7 @@ export async function ensureAdmin(db: Kysely<Database>, admin: { username: strin
       role: 'admin',
       region_ids: '[]',
       camera_ids: '[]',
+      waters: '[]',
       disabled: 0,
       created_at: now,
       updated_at: now,

@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, idSchema, parseCamera, parseCameraFile } from '@xl/config';
 import { CamerasService } from './cameras/cameras.service';
-import { cameraIdsSchema, regionIdsSchema, roleSchema } from './common/scope-input';
+import { cameraIdsSchema, regionIdsSchema, roleSchema, watersSchema } from './common/scope-input';
 import { ConfigPublisher } from './config-publish/config-publisher';
 import { REGION_LEVELS, RegionsService } from './regions/regions.service';
 import type { Principal } from './shared/principal';
@@ -39,6 +39,7 @@ export const seedFileSchema = z.strictObject({
         role: roleSchema,
         regionIds: regionIdsSchema.default([]),
         cameraIds: cameraIdsSchema.default([]),
+        waters: watersSchema.default([]),
       }),
     )
     .default([]),
@@ -51,7 +52,7 @@ export interface SeedSummary {
   users: { created: number; updated: number };
 }
 
-const SEEDER: Principal = { kind: 'user', id: 'seed', name: 'seed', role: 'admin', regionIds: [], cameraIds: [] };
+const SEEDER: Principal = { kind: 'user', id: 'seed', name: 'seed', role: 'admin', regionIds: [], cameraIds: [], waters: [] };
 
 export async function readSeedFile(file: string): Promise<{ seed: SeedFile; cameras: unknown[] }> {
   const text = await readFile(file, 'utf8');
@@ -119,7 +120,7 @@ export async function applySeed(app: INestApplication, seed: SeedFile, cameras: 
   for (const u of seed.users) {
     const existing = await userRepo.byUsername(u.username);
     if (existing) {
-      await users.update(SEEDER, existing.id, { displayName: u.displayName, password: u.password, role: u.role, regionIds: u.regionIds, cameraIds: u.cameraIds });
+      await users.update(SEEDER, existing.id, { displayName: u.displayName, password: u.password, role: u.role, regionIds: u.regionIds, cameraIds: u.cameraIds, waters: u.waters });
       summary.users.updated++;
     } else {
       await users.create({ ...u, disabled: false });

@@ -11,6 +11,7 @@ export interface Principal {
   role: Role;
   regionIds: string[];
   cameraIds: string[];
+  waters?: string[];
 }
 
 export interface AlertBox {

@@ -1,5 +1,5 @@
 import { parseCamera } from '@xl/config';
-import { demoCameraConfig, type DemoClip } from './demo-cameras';
+import { demoCameraConfig, type DemoClip, schoolCameras, schoolWaters } from './demo-cameras';
 
 const square: [number, number][] = [
   [0, 0.5],
@@ -21,5 +21,12 @@ describe('demo cameras', () => {
     expect(camera.name).toBe('harbour-2');
     expect(camera.zones[0].name).toBeUndefined();
     expect(parseCamera(demoCameraConfig(clip('drowning', ['pier']), urls)).zones[0].name).toBeUndefined();
+  });
+
+  it("gives the beach school the beach cameras and, of their zones, only the water", () => {
+    const beach = { ...clip('drowning', ['water']), truth: { zones: [{ id: 'water', type: 'water', polygon: square }, { id: 'kiosk', type: 'generic', polygon: square }] } };
+    const cameras = [demoCameraConfig(beach, urls, 'vil-xinhe'), demoCameraConfig(clip('safe-waterside', ['water']), urls), demoCameraConfig(clip('night-boat', ['water']), urls)];
+    expect(schoolCameras(cameras.map((c) => c.id))).toEqual(['drowning', 'safe-waterside']);
+    expect(schoolWaters(cameras)).toEqual(['drowning/water', 'safe-waterside/water']);
   });
 });

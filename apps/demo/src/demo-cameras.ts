@@ -89,3 +89,9 @@ export function demoRegionOf(clipId: string): string {
 export function schoolCameras(clipIds: string[]): string[] {
   return clipIds.filter((id) => demoRegionOf(id) === 'vil-xinhe');
 }
+
+/** …and of those, only the water zones ('camera/zone'): the alerts of its waters and the cameras' own. */
+export function schoolWaters(cameras: ReturnType<typeof demoCameraConfig>[]): string[] {
+  const mine = new Set(schoolCameras(cameras.map((c) => c.id)));
+  return cameras.filter((c) => mine.has(c.id)).flatMap((c) => (c.zones ?? []).filter((z) => z.type === 'water').map((z) => `${c.id}/${z.id}`));
+}

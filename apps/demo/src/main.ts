@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { CameraSimulator, repoRoot, scrape, sharedDir, startService, waitForHttp, type ServiceProcess } from '@xl/testing';
 import { watchAlerts } from './alert-watch';
-import { DEMO_REGIONS, demoCameraConfig, demoRegionOf, findDemoClips, schoolCameras } from './demo-cameras';
+import { DEMO_REGIONS, demoCameraConfig, demoRegionOf, findDemoClips, schoolCameras, schoolWaters } from './demo-cameras';
 import { parsePromText, sumBy } from './prom-text';
 
 const execFileAsync = promisify(execFile);
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const users = [
     { username: 'admin', password: pw(), role: 'admin' },
     { username: 'town-op', password: pw(), role: 'operator', regionIds: ['town-1'] },
-    { username: 'xinhe-school', password: pw(), role: 'school', cameraIds: schoolCameras(clips.map((c) => c.id)) },
+    { username: 'xinhe-school', password: pw(), role: 'school', cameraIds: schoolCameras(clips.map((c) => c.id)), waters: schoolWaters(cameras) },
   ];
   const seedFile = path.join(varDir, 'seed.yaml');
   writeFileSync(seedFile, stringify({ regions: DEMO_REGIONS, cameras, users }));

@@ -145,7 +145,7 @@ export class AlertsService {
   async visible(principal: Principal, id: string): Promise<Alert> {
     const alert = await this.alerts.get(id);
     if (!alert) throw new NotFoundException(`alert '${id}' not found`);
-    await this.scope.assertCamera(principal, alert.cameraId, alert.regionId, `alert '${id}'`);
+    await this.scope.assertAlert(principal, alert);
     return alert;
   }
 }

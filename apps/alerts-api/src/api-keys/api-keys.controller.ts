@@ -5,7 +5,7 @@ import { newApiKey } from '../auth/api-key-secret';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import { Clock } from '../common/clock';
 import { ZodBody } from '../common/openapi';
-import { cameraIdsSchema, regionIdsSchema, roleSchema, ScopeInputValidator } from '../common/scope-input';
+import { cameraIdsSchema, regionIdsSchema, roleSchema, ScopeInputValidator, watersSchema } from '../common/scope-input';
 import { ZodPipe } from '../common/zod-pipe';
 import type { Principal } from '../shared/principal';
 import { type ApiKey, ApiKeysRepository, publicApiKey } from './api-keys.repository';
@@ -15,6 +15,7 @@ export const apiKeyCreateSchema = z.strictObject({
   role: roleSchema,
   regionIds: regionIdsSchema.default([]),
   cameraIds: cameraIdsSchema.default([]),
+  waters: watersSchema.default([]),
 });
 
 @Injectable()
@@ -31,9 +32,9 @@ export class ApiKeysService {
 
   /** The only time the key itself is shown: it is stored hashed. */
   async create(caller: Principal, input: z.output<typeof apiKeyCreateSchema>): Promise<ApiKey & { key: string }> {
-    await this.scopes.check(input.role, input.regionIds, input.cameraIds);
+    await this.scopes.check(input.role, input.regionIds, input.cameraIds, input.waters);
     const { id, key, hash } = newApiKey();
-    const record = { id, name: input.name, keyHash: hash, role: input.role, regionIds: input.regionIds, cameraIds: input.cameraIds, createdBy: caller.id, createdAt: this.clock.now(), lastUsedAt: null, revokedAt: null };
+    const record = { id, name: input.name, keyHash: hash, role: input.role, regionIds: input.regionIds, cameraIds: input.cameraIds, waters: input.waters, createdBy: caller.id, createdAt: this.clock.now(), lastUsedAt: null, revokedAt: null };
     await this.keys.insert(record);
     return { ...publicApiKey(record), key };
   }

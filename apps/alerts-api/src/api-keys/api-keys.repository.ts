@@ -11,6 +11,8 @@ export interface ApiKey {
   role: Role;
   regionIds: string[];
   cameraIds: string[];
+  /** School keys: their water zones, 'camera/zone' (see Principal.waters). */
+  waters: string[];
   createdBy: string | null;
   createdAt: number;
   lastUsedAt: number | null;
@@ -28,6 +30,7 @@ function toApiKey(row: ApiKeysTable): ApiKeyWithHash {
     role: row.role as Role,
     regionIds: parseJsonColumn<string[]>(row.region_ids, 'api_keys.region_ids'),
     cameraIds: parseJsonColumn<string[]>(row.camera_ids, 'api_keys.camera_ids'),
+    waters: parseJsonColumn<string[]>(row.waters, 'api_keys.waters'),
     createdBy: row.created_by,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
@@ -65,12 +68,20 @@ export class ApiKeysRepository {
         role: key.role,
         region_ids: JSON.stringify(key.regionIds),
         camera_ids: JSON.stringify(key.cameraIds),
+        waters: JSON.stringify(key.waters),
         created_by: key.createdBy,
         created_at: key.createdAt,
         last_used_at: null,
         revoked_at: null,
       })
       .execute();
+  }
+
+  /** Keys not revoked whose waters name any of `refs` ('camera/zone'). */
+  async withWaters(refs: string[]): Promise<ApiKey[]> {
+    if (!refs.length) return [];
+    const rows = await this.db.selectFrom('api_keys').selectAll().where('waters', '<>', '[]').where('revoked_at', 'is', null).execute();
+    return rows.map((r) => publicApiKey(toApiKey(r))).filter((k) => k.waters.some((w) => refs.includes(w)));
   }
 
   async revoke(id: string, at: number): Promise<void> {

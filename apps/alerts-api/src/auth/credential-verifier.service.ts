@@ -38,7 +38,7 @@ export class DbCredentialVerifier extends CredentialVerifier {
     if (!session) return null;
     const user = await this.users.get(session.userId);
     if (!user || user.disabled || signedInBeforePasswordChange(session.sessionStartedAt, user.passwordChangedAt)) return null;
-    return { kind: 'user', id: user.id, name: user.displayName || user.username, role: user.role, regionIds: user.regionIds, cameraIds: user.cameraIds };
+    return { kind: 'user', id: user.id, name: user.displayName || user.username, role: user.role, regionIds: user.regionIds, cameraIds: user.cameraIds, waters: user.waters };
   }
 
   private async verifyApiKey(token: string): Promise<Principal | null> {
@@ -48,7 +48,7 @@ export class DbCredentialVerifier extends CredentialVerifier {
     if (!key || key.revokedAt !== null || !secretMatches(parsed.secret, key.keyHash)) return null;
     const now = this.clock.now();
     if (key.lastUsedAt === null || now - key.lastUsedAt > TOUCH_INTERVAL_MS) await this.apiKeys.touch(key.id, now);
-    return { kind: 'api_key', id: key.id, name: key.name, role: key.role, regionIds: key.regionIds, cameraIds: key.cameraIds };
+    return { kind: 'api_key', id: key.id, name: key.name, role: key.role, regionIds: key.regionIds, cameraIds: key.cameraIds, waters: key.waters };
   }
 }
 

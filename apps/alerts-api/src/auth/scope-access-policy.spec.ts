@@ -3,7 +3,7 @@ import type { Principal } from '../shared/principal';
 import { ScopeAccessPolicy } from './scope-access-policy';
 
 const policy = new ScopeAccessPolicy();
-const who = (p: Partial<Principal>): Principal => ({ kind: 'user', id: 'u', name: 'u', role: 'operator', regionIds: [], cameraIds: [], ...p });
+const who = (p: Partial<Principal>): Principal => ({ kind: 'user', id: 'u', name: 'u', role: 'operator', regionIds: [], cameraIds: [], waters: [], ...p });
 const pond = { cameraId: 'cam-pond', regionPath: ['city', 'county-a', 'town-a1', 'vil-1'] };
 
 describe('ScopeAccessPolicy', () => {
@@ -21,6 +21,18 @@ describe('ScopeAccessPolicy', () => {
     ['nobody without scope', who({}), false],
   ])('%s', (_name, principal, visible) => {
     expect(policy.canSee(principal, pond)).toBe(visible);
+  });
+
+  it("shows a school with waters only those zones' alerts and the camera's own", () => {
+    const school = who({ role: 'school', cameraIds: ['cam-pond', 'cam-gate'], waters: ['cam-pond/pond'] });
+    expect(policy.canSee(school, { ...pond, zoneId: 'pond' })).toBe(true);
+    expect(policy.canSee(school, { ...pond, zoneId: 'square' })).toBe(false);
+    expect(policy.canSee(school, { ...pond, zoneId: null })).toBe(true);
+    expect(policy.canSee(school, pond)).toBe(true);
+    // A camera of the school without listed waters: all of it.
+    expect(policy.canSee(school, { cameraId: 'cam-gate', regionPath: pond.regionPath, zoneId: 'gate' })).toBe(true);
+    // Waters never widen the scope.
+    expect(policy.canSee(who({ role: 'school', cameraIds: [], waters: ['cam-pond/pond'] }), { ...pond, zoneId: 'pond' })).toBe(false);
   });
 
   it('hides cameras without a region from everyone but admins and explicit camera scopes', () => {

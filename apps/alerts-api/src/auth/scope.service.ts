@@ -2,8 +2,19 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { RegionsRepository } from '../regions/regions.repository';
 import { AccessPolicy, type Principal, type ScopedResource } from '../shared/principal';
 
-/** What a list query may return: everything, or cameras in region subtrees plus explicit cameras. */
-export type ScopeFilter = { all: true } | { all: false; regionRoots: string[]; cameraIds: string[] };
+/** Where an alert sits, as far as scope goes. */
+export interface AlertPlacement {
+  id: string;
+  cameraId: string;
+  regionId: string | null;
+  zoneId: string | null;
+}
+
+/**
+ * What a list query may return: everything, or cameras in region subtrees plus explicit cameras,
+ * the alerts of explicit cameras narrowed to `waters` (schools; 'camera/zone').
+ */
+export type ScopeFilter = { all: true } | { all: false; regionRoots: string[]; cameraIds: string[]; waters: string[] };
 
 /** Database-aware side of the access policy: region paths for resources, filters for lists. */
 @Injectable()
@@ -15,11 +26,13 @@ export class ScopeService {
 
   filterFor(principal: Principal): ScopeFilter {
     if (principal.role === 'admin') return { all: true };
-    return { all: false, regionRoots: principal.role === 'school' ? [] : principal.regionIds, cameraIds: principal.cameraIds };
+    return { all: false, regionRoots: principal.role === 'school' ? [] : principal.regionIds, cameraIds: principal.cameraIds, waters: principal.waters };
   }
 
-  async resourceOf(cameraId: string, regionId: string | null): Promise<ScopedResource> {
-    return { cameraId, regionPath: regionId ? await this.regions.path(regionId) : [] };
+  /** `zoneId`: an alert's zone (a school sees only its waters' zones); none for the camera itself. */
+  async resourceOf(cameraId: string, regionId: string | null, zoneId: string | null = null): Promise<ScopedResource> {
+    const regionPath = regionId ? await this.regions.path(regionId) : [];
+    return zoneId === null ? { cameraId, regionPath } : { cameraId, regionPath, zoneId };
   }
 
   async canSeeCamera(principal: Principal, cameraId: string, regionId: string | null): Promise<boolean> {
@@ -29,6 +42,12 @@ export class ScopeService {
   /** 404, not 403: a caller must not learn that an object outside their scope exists. */
   async assertCamera(principal: Principal, cameraId: string, regionId: string | null, what: string): Promise<void> {
     if (!(await this.canSeeCamera(principal, cameraId, regionId))) throw new NotFoundException(`${what} not found`);
+  }
+
+  /** 404 unless the alert lies in the caller's scope: its camera, and for schools its zone. */
+  async assertAlert(principal: Principal, alert: AlertPlacement): Promise<void> {
+    const resource = await this.resourceOf(alert.cameraId, alert.regionId, alert.zoneId);
+    if (!this.policy.canSee(principal, resource)) throw new NotFoundException(`alert '${alert.id}' not found`);
   }
 
   /** A region is visible when it lies inside one of the caller's region subtrees (admins: all). */

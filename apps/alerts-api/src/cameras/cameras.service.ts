@@ -15,6 +15,7 @@ import { AnalysisMarksRepository } from './analysis-marks.repository';
 import { type CameraAnalysis, type CameraView, cameraView } from './camera-view';
 import { type CameraRecord, CamerasRepository, type CameraStatusFilter } from './cameras.repository';
 import { MaintenanceRepository } from './maintenance.repository';
+import { WatersInUse } from './waters-in-use';
 
 /** Cameras that can be unanalysed (analysis-health.ts): reported online, or never reported on. */
 const UNANALYSED_CANDIDATES: CameraStatusFilter[] = ['online', 'unknown'];
@@ -52,6 +53,7 @@ export class CamerasService {
     private readonly scope: ScopeService,
     private readonly publisher: ConfigPublisher,
     private readonly analysisMarks: AnalysisMarksRepository,
+    private readonly watersInUse: WatersInUse,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
@@ -170,7 +172,8 @@ export class CamerasService {
   }
 
   async delete(principal: Principal, id: string): Promise<void> {
-    await this.visible(principal, id);
+    const current = await this.visible(principal, id);
+    await this.watersInUse.assertNotInUse(id, current.config.zones.map((z) => z.id));
     await this.cameras.delete(id);
     await this.statuses.delete(id);
     await this.maintenance.delete(id);
@@ -182,6 +185,8 @@ export class CamerasService {
     const parsed = cameraSchema.safeParse(raw);
     if (!parsed.success) throw validationError('body', toIssues(parsed.error));
     if (parsed.data.regionId !== before.regionId) await this.checkRegion(principal, parsed.data.regionId);
+    const alerting = new Set(parsed.data.zones.filter((z) => z.type !== 'ignore').map((z) => z.id));
+    await this.watersInUse.assertNotInUse(before.id, before.zones.filter((z) => !alerting.has(z.id)).map((z) => z.id));
     await this.cameras.update(parsed.data, this.clock.now());
     await this.publish(before.id);
     return this.get(principal, before.id);

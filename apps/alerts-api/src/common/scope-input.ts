@@ -4,12 +4,20 @@ import { idSchema } from '@xl/config';
 import { CamerasRepository } from '../cameras/cameras.repository';
 import { RegionsRepository } from '../regions/regions.repository';
 import type { Role } from '../shared/principal';
+import { parseWaterRef } from '../shared/waters';
 import { type ValidationIssue, validationError } from './zod-pipe';
 
 export const ROLES = ['admin', 'operator', 'school', 'viewer'] as const;
 export const roleSchema = z.enum(ROLES).describe('admin: everything; operator: region subtrees, transitions; school: its cameras, acknowledge; viewer: read only');
 export const regionIdsSchema = z.array(idSchema).max(256).describe('roots of the region subtrees in scope (operators, viewers)');
-export const cameraIdsSchema = z.array(idSchema).max(1024).describe('cameras in scope (schools: their waters)');
+export const cameraIdsSchema = z.array(idSchema).max(1024).describe('cameras in scope (schools: the cameras of their waters)');
+const ID = '[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}';
+export const watersSchema = z
+  .array(z.string().regex(new RegExp(`^${ID}/${ID}$`), "must be 'camera/zone', e.g. 'pond-cam/pond'"))
+  .max(256)
+  .describe(
+    "schools only: their water zones as 'camera/zone', each camera one of cameraIds. A camera with zones listed here shows only those zones' alerts and its own (offline, covered, moved); a camera without, all its alerts",
+  );
 
 /** Checks that a role's scope is well-formed and names only existing regions and cameras. */
 @Injectable()
@@ -19,7 +27,7 @@ export class ScopeInputValidator {
     private readonly cameras: CamerasRepository,
   ) {}
 
-  async check(role: Role, regionIds: string[], cameraIds: string[]): Promise<void> {
+  async check(role: Role, regionIds: string[], cameraIds: string[], waters: string[] = []): Promise<void> {
     const issues: ValidationIssue[] = [];
     if (role === 'school' && regionIds.length) {
       issues.push({ field: 'regionIds', rule: 'school_scope', message: 'schools are scoped by cameraIds only (they see only their waters)' });
@@ -33,6 +41,32 @@ export class ScopeInputValidator {
     cameraIds.forEach((id, i) => {
       if (!cameras.has(id)) issues.push({ field: `cameraIds[${i}]`, rule: 'exists', message: `camera '${id}' does not exist` });
     });
+    issues.push(...(await this.waterIssues(role, cameraIds, waters)));
     if (issues.length) throw validationError('body', issues);
+  }
+
+  /** Each water is a zone that exists, raises alerts, and lies on one of the caller's cameras. */
+  private async waterIssues(role: Role, cameraIds: string[], waters: string[]): Promise<ValidationIssue[]> {
+    if (!waters.length) return [];
+    if (role !== 'school') return [{ field: 'waters', rule: 'school_scope', message: `only schools have waters; a ${role} sees whole cameras and regions` }];
+    const issues: ValidationIssue[] = [];
+    const zonesOf = new Map<string, Map<string, string> | null>();
+    for (const [i, ref] of waters.entries()) {
+      const [cameraId, zoneId] = parseWaterRef(ref) ?? ['', ''];
+      const field = `waters[${i}]`;
+      if (!cameraIds.includes(cameraId)) {
+        issues.push({ field, rule: 'in_scope', message: `water '${ref}': camera '${cameraId}' is not one of cameraIds` });
+        continue;
+      }
+      if (!zonesOf.has(cameraId)) {
+        const record = await this.cameras.get(cameraId);
+        zonesOf.set(cameraId, record ? new Map(record.config.zones.map((z) => [z.id, z.type])) : null);
+      }
+      const zones = zonesOf.get(cameraId);
+      const type = zones?.get(zoneId);
+      if (zones && !type) issues.push({ field, rule: 'exists', message: `water '${ref}': camera '${cameraId}' has no zone '${zoneId}'` });
+      if (type === 'ignore') issues.push({ field, rule: 'alerting_zone', message: `water '${ref}': zone '${zoneId}' is an ignore zone and raises no alerts` });
+    }
+    return issues;
   }
 }

@@ -56,6 +56,8 @@ export interface UsersTable {
   role: string;
   region_ids: string;
   camera_ids: string;
+  /** JSON array of 'camera/zone': a school's waters (migration 0009). */
+  waters: string;
   disabled: number;
   created_at: number;
   updated_at: number;
@@ -70,6 +72,8 @@ export interface ApiKeysTable {
   role: string;
   region_ids: string;
   camera_ids: string;
+  /** JSON array of 'camera/zone': a school key's waters (migration 0009). */
+  waters: string;
   created_by: string | null;
   created_at: number;
   last_used_at: number | null;

@@ -84,6 +84,6 @@ export class EvidenceController {
   private async visible(principal: Principal, id: string): Promise<void> {
     const alert = await this.alerts.get(id);
     if (!alert) throw new NotFoundException(`alert '${id}' not found`);
-    await this.scope.assertCamera(principal, alert.cameraId, alert.regionId, `alert '${id}'`);
+    await this.scope.assertAlert(principal, alert);
   }
 }

@@ -11,8 +11,13 @@ export interface Principal {
   role: Role;
   /** Roots of the region subtrees this caller may see (admins: ignored, they see everything). */
   regionIds: string[];
-  /** Explicit cameras this caller may see (schools: their waters). */
+  /** Explicit cameras this caller may see (schools: the cameras of their waters). */
   cameraIds: string[];
+  /**
+   * Schools: their water zones, as 'camera/zone'. A camera of `cameraIds` with zones listed here
+   * shows only those zones' alerts and its own (offline, covered …); one without, all its alerts.
+   */
+  waters: string[];
 }
 
 /** Where an object sits in the scope tree: its camera and the region path from the root down. */
@@ -20,6 +25,8 @@ export interface ScopedResource {
   cameraId: string;
   /** Region ids from the root (city) down to the camera's own region. */
   regionPath: string[];
+  /** An alert's zone; absent or null for the camera itself and its camera-level alerts. */
+  zoneId?: string | null;
 }
 
 /** Decides visibility. Implemented once by the auth module; injected wherever scope is checked. */

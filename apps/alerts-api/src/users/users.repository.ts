@@ -12,6 +12,8 @@ export interface User {
   role: Role;
   regionIds: string[];
   cameraIds: string[];
+  /** Schools: their water zones, 'camera/zone' (see Principal.waters). */
+  waters: string[];
   disabled: boolean;
   createdAt: number;
   updatedAt: number;
@@ -31,6 +33,7 @@ function toUser(row: UsersTable): UserWithHash {
     role: row.role as Role,
     regionIds: parseJsonColumn<string[]>(row.region_ids, 'users.region_ids'),
     cameraIds: parseJsonColumn<string[]>(row.camera_ids, 'users.camera_ids'),
+    waters: parseJsonColumn<string[]>(row.waters, 'users.waters'),
     disabled: row.disabled === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -48,6 +51,7 @@ function toRow(user: UserWithHash): UsersTable {
     role: user.role,
     region_ids: JSON.stringify(user.regionIds),
     camera_ids: JSON.stringify(user.cameraIds),
+    waters: JSON.stringify(user.waters),
     disabled: user.disabled ? 1 : 0,
     created_at: user.createdAt,
     updated_at: user.updatedAt,
@@ -91,6 +95,13 @@ export class UsersRepository {
 
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('users').where('id', '=', id).execute();
+  }
+
+  /** Users whose waters name any of `refs` ('camera/zone'). */
+  async withWaters(refs: string[]): Promise<User[]> {
+    if (!refs.length) return [];
+    const rows = await this.db.selectFrom('users').selectAll().where('waters', '<>', '[]').execute();
+    return rows.map((r) => publicUser(toUser(r))).filter((u) => u.waters.some((w) => refs.includes(w)));
   }
 
   async countActiveAdmins(): Promise<number> {

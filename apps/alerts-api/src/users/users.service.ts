@@ -3,7 +3,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { z } from 'zod';
 import { hashPassword } from '../auth/passwords';
 import { Clock } from '../common/clock';
-import { cameraIdsSchema, regionIdsSchema, roleSchema, ScopeInputValidator } from '../common/scope-input';
+import { cameraIdsSchema, regionIdsSchema, roleSchema, ScopeInputValidator, watersSchema } from '../common/scope-input';
 import type { Principal } from '../shared/principal';
 import { publicUser, type User, UsersRepository, type UserWithHash } from './users.repository';
 
@@ -19,6 +19,7 @@ export const userCreateSchema = z.strictObject({
   role: roleSchema,
   regionIds: regionIdsSchema.default([]),
   cameraIds: cameraIdsSchema.default([]),
+  waters: watersSchema.default([]),
   disabled: z.boolean().default(false).describe('a disabled user cannot log in; their tokens stop working at once'),
 });
 export const userUpdateSchema = z.strictObject({
@@ -27,6 +28,7 @@ export const userUpdateSchema = z.strictObject({
   role: roleSchema.optional(),
   regionIds: regionIdsSchema.optional(),
   cameraIds: cameraIdsSchema.optional(),
+  waters: watersSchema.optional(),
   disabled: z.boolean().optional(),
 });
 
@@ -50,7 +52,7 @@ export class UsersService {
 
   async create(input: z.output<typeof userCreateSchema>): Promise<User> {
     if (await this.users.byUsername(input.username)) throw new ConflictException(`user name '${input.username}' is taken`);
-    await this.scopes.check(input.role, input.regionIds, input.cameraIds);
+    await this.scopes.check(input.role, input.regionIds, input.cameraIds, input.waters);
     const now = this.clock.now();
     const user: UserWithHash = {
       id: randomUUID(),
@@ -60,6 +62,7 @@ export class UsersService {
       role: input.role,
       regionIds: input.regionIds,
       cameraIds: input.cameraIds,
+      waters: input.waters,
       disabled: input.disabled,
       createdAt: now,
       updatedAt: now,
@@ -78,14 +81,18 @@ export class UsersService {
       role: patch.role ?? current.role,
       regionIds: patch.regionIds ?? current.regionIds,
       cameraIds: patch.cameraIds ?? current.cameraIds,
+      waters: patch.waters ?? current.waters,
       disabled: patch.disabled ?? current.disabled,
       passwordHash: patch.password ? await hashPassword(patch.password) : current.passwordHash,
       // A new password ends the sign-ins made with the old one (it may have leaked).
       passwordChangedAt: patch.password ? this.clock.now() : current.passwordChangedAt,
       updatedAt: this.clock.now(),
     };
-    if (next.role !== 'school' && patch.role && current.role === 'school' && !patch.cameraIds) next.cameraIds = [];
-    await this.scopes.check(next.role, next.regionIds, next.cameraIds);
+    if (next.role !== 'school' && patch.role && current.role === 'school') {
+      if (!patch.cameraIds) next.cameraIds = [];
+      if (!patch.waters) next.waters = [];
+    }
+    await this.scopes.check(next.role, next.regionIds, next.cameraIds, next.waters);
     if (current.role === 'admin' && (next.role !== 'admin' || next.disabled)) await this.keepAnAdmin(caller, id);
     await this.users.update(next);
     return publicUser(next);

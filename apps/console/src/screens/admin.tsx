@@ -33,13 +33,14 @@ const TABS: TabSpec[] = [
   {
     key: 'admin.users',
     path: '/users',
-    columns: ['username', 'displayName', 'role', 'regionIds', 'cameraIds', 'disabled'],
+    columns: ['username', 'displayName', 'role', 'regionIds', 'cameraIds', 'waters', 'disabled'],
     fields: [
       { name: 'username', label: 'login.username', required: true },
       { name: 'password', label: 'login.password', type: 'password', required: true },
       { name: 'role', label: 'admin.role', type: 'select', options: ROLES, optionLabels: 'role' },
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
+      { name: 'waters', label: 'admin.waters', type: 'list' },
     ],
     titleField: 'username',
     // A forgotten password, a new post, someone who left (disabled: their tokens stop at once).
@@ -49,6 +50,7 @@ const TABS: TabSpec[] = [
       { name: 'role', label: 'admin.role', type: 'select', options: ROLES, optionLabels: 'role' },
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
+      { name: 'waters', label: 'admin.waters', type: 'list' },
       { name: 'disabled', label: 'admin.disabled', type: 'checkbox' },
     ],
     remove: 'admin.delete',
@@ -94,12 +96,13 @@ const TABS: TabSpec[] = [
   {
     key: 'admin.apiKeys',
     path: '/api-keys',
-    columns: ['name', 'role', 'regionIds', 'cameraIds', 'lastUsedAt', 'revokedAt'],
+    columns: ['name', 'role', 'regionIds', 'cameraIds', 'waters', 'lastUsedAt', 'revokedAt'],
     fields: [
       { name: 'name', label: 'zones.name', required: true },
       { name: 'role', label: 'admin.role', type: 'select', options: ROLES, optionLabels: 'role' },
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
+      { name: 'waters', label: 'admin.waters', type: 'list' },
     ],
     remove: 'admin.revoke',
     secret: 'key',

@@ -14,4 +14,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0006_transition_detail', () => import('./0006_transition_detail')],
   ['0007_sweep_indexes', () => import('./0007_sweep_indexes')],
   ['0008_password_changed_at', () => import('./0008_password_changed_at')],
+  ['0009_school_waters', () => import('./0009_school_waters')],
 ];

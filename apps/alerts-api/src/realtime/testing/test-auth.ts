@@ -24,9 +24,9 @@ export class RegionPathPolicy extends AccessPolicy {
 export function principal(
   id: string,
   role: Principal['role'],
-  scope: { regionIds?: string[]; cameraIds?: string[] } = {},
+  scope: { regionIds?: string[]; cameraIds?: string[]; waters?: string[] } = {},
 ): Principal {
-  return { kind: 'user', id, name: id, role, regionIds: scope.regionIds ?? [], cameraIds: scope.cameraIds ?? [] };
+  return { kind: 'user', id, name: id, role, regionIds: scope.regionIds ?? [], cameraIds: scope.cameraIds ?? [], waters: scope.waters ?? [] };
 }
 
 /** A small region tree: city ← county-a ← village-a1 (school pond camera) / county-b ← village-b1. */

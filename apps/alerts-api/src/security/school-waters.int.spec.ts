@@ -1,0 +1,179 @@
+import '../testing/nest-esm';
+import type { AlertEvent } from '@xl/contracts';
+import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { TestPushClient } from '../realtime/testing/ws-client';
+import { alertEvent } from '../testing/alert-events';
+import { startTestApp, type TestApp } from '../testing/test-app';
+import { DATABASE_KINDS } from '../testing/test-databases';
+import { createWorld } from '../testing/world';
+import { startListeningApi, type ListeningApi } from './testing/listening-api';
+
+// A school sees its waters, not everything its camera watches. cam-a (the world's north pond
+// camera) gets a second zone, a square; a school whose waters are 'cam-a/pond' sees the pond's
+// alerts and the camera's own (covered), never the square's — in lists, by id, in reports and CSV,
+// over the WebSocket live and on resume. A school without waters still sees the whole camera.
+
+const POND = { id: 'pond', name: '北塘', type: 'water', polygon: [[0, 0.5], [1, 0.5], [1, 0.9], [0, 0.9]] };
+const SQUARE = { id: 'square', name: '广场', type: 'generic', polygon: [[0, 0], [1, 0], [1, 0.4], [0, 0.4]] };
+
+interface Raised {
+  pond: AlertEvent;
+  square: AlertEvent;
+  covered: AlertEvent;
+}
+
+/** One alert in each zone of cam-a and one of the camera itself, started a minute ago. */
+function raise(): Raised {
+  const startedAt = Date.now() - 60_000;
+  return {
+    pond: alertEvent({ cameraId: 'cam-a', zoneId: 'pond', startedAt }),
+    square: alertEvent({ cameraId: 'cam-a', zoneId: 'square', ruleId: 'square.enter', message: "person entered zone 'square'", startedAt: startedAt + 1 }),
+    covered: alertEvent({ cameraId: 'cam-a', zoneId: undefined, ruleId: 'camera.covered', rule: 'camera_covered', severity: 'warning', boxes: [], message: 'camera covered', startedAt: startedAt + 2 }),
+  };
+}
+
+async function giveCamAaSquare(t: { http: TestApp['http'] }, admin: Record<string, string>): Promise<void> {
+  await t.http.put('/cameras/cam-a/zones').set(admin).send({ zones: [POND, SQUARE] }).expect(200);
+}
+
+describe.each(DATABASE_KINDS)('school waters on %s', (kind) => {
+  let t: TestApp;
+  let admin: Record<string, string>;
+  let raised: Raised;
+  let keySecret: string;
+
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+    await createWorld(t);
+    admin = { Authorization: `Bearer ${await t.token('admin')}` };
+    await giveCamAaSquare(t, admin);
+    await t.http.post('/users').set(admin).send({ username: 'pond-school', password: 'pond-school-password', role: 'school', cameraIds: ['cam-a'], waters: ['cam-a/pond'] }).expect(201);
+    keySecret = (await t.http.post('/api-keys').set(admin).send({ name: 'pond school alarm box', role: 'school', cameraIds: ['cam-a'], waters: ['cam-a/pond'] }).expect(201)).body.key;
+    raised = raise();
+    const intake = t.app.get(AlertIntakeService);
+    for (const event of Object.values(raised)) await intake.consume(event);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const as = async (who: 'pond-school' | 'school-a' | 'key') => ({ Authorization: `Bearer ${who === 'key' ? keySecret : await t.token(who)}` });
+  const listed = async (who: 'pond-school' | 'school-a' | 'key') => {
+    const res = await t.http.get('/alerts').query({ camera: 'cam-a' }).set(await as(who)).expect(200);
+    return (res.body.items as { id: string }[]).map((a) => a.id).sort();
+  };
+
+  it('lists the waters\' alerts and the camera\'s own, not the square\'s; a school without waters gets all three', async () => {
+    const { pond, square, covered } = raised;
+    expect(await listed('pond-school')).toEqual([pond.alertId, covered.alertId].sort());
+    expect(await listed('key')).toEqual([pond.alertId, covered.alertId].sort());
+    expect(await listed('school-a')).toEqual([pond.alertId, square.alertId, covered.alertId].sort());
+  });
+
+  it('answers 404 for the square\'s alert by id, for its evidence and for acting on it', async () => {
+    const id = encodeURIComponent(raised.square.alertId);
+    for (const who of ['pond-school', 'key'] as const) {
+      const auth = await as(who);
+      await t.http.get(`/alerts/${id}`).set(auth).expect(404);
+      await t.http.get(`/alerts/${id}/snapshot`).set(auth).expect(404);
+      await t.http.get(`/alerts/${id}/evidence`).set(auth).expect(404);
+      await t.http.post(`/alerts/${id}/acknowledge`).set(auth).send({}).expect(404);
+      const bulk = await t.http.post('/alerts/bulk/acknowledge').set(auth).send({ ids: [raised.square.alertId] });
+      expect(JSON.stringify(bulk.body)).not.toContain('"acknowledged"');
+    }
+    const pond = await t.http.get(`/alerts/${encodeURIComponent(raised.pond.alertId)}`).set(await as('pond-school')).expect(200);
+    expect(pond.body).toMatchObject({ zoneId: 'pond', zoneName: '北塘' });
+    await t.http.get(`/alerts/${encodeURIComponent(raised.covered.alertId)}`).set(await as('pond-school')).expect(200);
+    const square = await t.http.get(`/alerts/${id}`).set(admin).expect(200);
+    expect(square.body.state).toBe('open');
+  });
+
+  it('counts and exports only the waters\' alerts in reports', async () => {
+    const report = await t.http.get('/reports/alerts').set(await as('pond-school')).expect(200);
+    expect(report.body.totals.alerts).toBe(2);
+    const csv = await t.http.get('/reports/alerts.csv').set(await as('pond-school')).expect(200);
+    expect(csv.text).toContain(raised.pond.alertId);
+    expect(csv.text).toContain(raised.covered.alertId);
+    expect(csv.text).not.toContain(raised.square.alertId);
+    const whole = await t.http.get('/reports/alerts').set(await as('school-a')).expect(200);
+    expect(whole.body.totals.alerts).toBe(3);
+  });
+
+  it('refuses waters that are not a school\'s own zones, naming the field and the zone', async () => {
+    const base = { password: 'some-password-1', role: 'school', cameraIds: ['cam-a'] };
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ waters: ['cam-b/pond'] }, 'in_scope', /camera 'cam-b' is not one of cameraIds/],
+      [{ waters: ['cam-a/lake'] }, 'exists', /camera 'cam-a' has no zone 'lake'/],
+      [{ waters: ['cam-a'] }, 'invalid_format', /camera\/zone/],
+      [{ role: 'operator', cameraIds: [], regionIds: ['town-a1'], waters: ['cam-a/pond'] }, 'school_scope', /only schools have waters/],
+    ];
+    for (const [i, [body, rule, message]] of cases.entries()) {
+      const res = await t.http.post('/users').set(admin).send({ ...base, username: `bad-waters-${i}`, ...body }).expect(400);
+      const text = JSON.stringify(res.body);
+      expect(text).toMatch(message);
+      expect(text).toContain(rule === 'invalid_format' ? 'waters' : rule);
+    }
+    const ignoring = await t.http.put('/cameras/cam-a3/zones').set(admin).send({ zones: [{ ...SQUARE, id: 'post', type: 'ignore' }] }).expect(200);
+    expect(ignoring.body.zones).toHaveLength(1);
+    const res = await t.http.post('/users').set(admin).send({ ...base, username: 'ignore-waters', cameraIds: ['cam-a3'], waters: ['cam-a3/post'] }).expect(400);
+    expect(JSON.stringify(res.body)).toMatch(/ignore zone and raises no alerts/);
+  });
+
+  it('keeps a water from disappearing under a school: removing, ignoring or deleting it is refused until no school lists it', async () => {
+    const conflict = (res: { status: number; body: { message?: string } }) => {
+      expect(res.status).toBe(409);
+      expect(res.body.message).toMatch(/camera 'cam-a'.*user 'pond-school' \('pond'\), API key 'pond school alarm box' \('pond'\)/);
+    };
+    conflict(await t.http.put('/cameras/cam-a/zones').set(admin).send({ zones: [SQUARE] }));
+    conflict(await t.http.put('/cameras/cam-a/zones').set(admin).send({ zones: [{ ...POND, type: 'ignore' }, SQUARE] }));
+    conflict(await t.http.delete('/cameras/cam-a').set(admin));
+    // Renaming or redrawing the water is fine; so is removing the square nobody lists.
+    await t.http.put('/cameras/cam-a/zones').set(admin).send({ zones: [{ ...POND, name: '北塘（新）', polygon: [[0, 0.4], [1, 0.4], [1, 0.9], [0, 0.9]] }, SQUARE] }).expect(200);
+    const camera = await t.http.get('/cameras/cam-a').set(admin).expect(200);
+    expect(camera.body.zones.map((z: { id: string }) => z.id)).toEqual(['pond', 'square']);
+  });
+});
+
+describe('school waters over the WebSocket', () => {
+  let env: ListeningApi;
+  const clients: TestPushClient[] = [];
+
+  beforeAll(async () => {
+    env = await startListeningApi();
+    const { world } = env.api;
+    const admin = { Authorization: `Bearer ${await world.token('admin')}` };
+    await giveCamAaSquare(world, admin);
+    await world.http.post('/users').set(admin).send({ username: 'pond-school', password: 'pond-school-password', role: 'school', cameraIds: ['cam-a'], waters: ['cam-a/pond'] }).expect(201);
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await env?.close();
+  });
+
+  it('pushes the waters\' alerts and the camera\'s own, live and on resume; a school without waters gets all', async () => {
+    const { api } = env;
+    const tokens = { pond: await api.world.token('pond-school'), whole: await api.world.token('school-a') };
+    const live = { pond: await TestPushClient.connect(api.wsUrl, tokens.pond), whole: await TestPushClient.connect(api.wsUrl, tokens.whole) };
+    clients.push(live.pond, live.whole);
+    for (const c of Object.values(live)) await c.waitFor('hello', () => c.messages.some((m) => m.type === 'hello'));
+    const startSeq = live.pond.messages.find((m) => m.type === 'hello')?.seq as number;
+
+    const raised = raise();
+    const intake = api.app.get(AlertIntakeService);
+    for (const event of [raised.square, raised.pond, raised.covered]) await intake.consume(event);
+    const ids = (c: TestPushClient) => c.events.map((m) => m.data?.id as string).sort();
+    const all = [raised.pond, raised.square, raised.covered].map((e) => e.alertId).sort();
+    const mine = [raised.pond, raised.covered].map((e) => e.alertId).sort();
+
+    // The square's alert went out first: once the whole-camera school has the last one, so has every client.
+    await live.whole.waitFor('all three alerts', () => ids(live.whole).length === 3, 10_000);
+    await live.pond.waitFor('the covered alert', () => ids(live.pond).includes(raised.covered.alertId), 10_000);
+    expect(ids(live.whole)).toEqual(all);
+    expect(ids(live.pond)).toEqual(mine);
+
+    const resumed = await TestPushClient.connect(api.wsUrl, tokens.pond, { lastSeq: startSeq });
+    clients.push(resumed);
+    await resumed.waitFor('the replayed covered alert', () => ids(resumed).includes(raised.covered.alertId), 10_000);
+    expect(ids(resumed)).toEqual(mine);
+  }, 60_000);
+});

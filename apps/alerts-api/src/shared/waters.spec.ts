@@ -1,0 +1,30 @@
+import { inWaters, parseWaterRef, waterRef, watersByCamera } from './waters';
+
+describe('school waters', () => {
+  it('reads camera/zone references and nothing else', () => {
+    expect(parseWaterRef(waterRef('cam-a', 'pond'))).toEqual(['cam-a', 'pond']);
+    for (const bad of ['cam-a', '/pond', 'cam-a/', 'cam-a/pond/x', '']) expect(parseWaterRef(bad)).toBeNull();
+  });
+
+  it('groups the zones by camera, skipping malformed entries', () => {
+    expect(watersByCamera(['cam-a/pond', 'cam-b/river', 'cam-a/ditch', 'junk'])).toEqual(
+      new Map([
+        ['cam-a', ['pond', 'ditch']],
+        ['cam-b', ['river']],
+      ]),
+    );
+  });
+
+  it.each([
+    ['no waters: everything', [], 'cam-a', 'square', true],
+    ['a listed zone', ['cam-a/pond'], 'cam-a', 'pond', true],
+    ['another zone of a camera with waters', ['cam-a/pond'], 'cam-a', 'square', false],
+    ['the camera itself (no zone)', ['cam-a/pond'], 'cam-a', null, true],
+    ['the camera itself (zone absent)', ['cam-a/pond'], 'cam-a', undefined, true],
+    ['a camera none of whose zones are listed', ['cam-a/pond'], 'cam-b', 'square', true],
+    ['a zone id that is a prefix of a listed one', ['cam-a/pond-2'], 'cam-a', 'pond', false],
+    ['a camera id that is a prefix of a listed one', ['cam-a2/pond'], 'cam-a', 'square', true],
+  ] as const)('%s', (_name, waters, cameraId, zoneId, expected) => {
+    expect(inWaters(waters, cameraId, zoneId)).toBe(expected);
+  });
+});
