@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ALERTS_QUEUE, ANALYSED_AT_HASH, EVIDENCE_RESULTS_STREAM, type AlertEvent, type ClipResult } from '@xl/contracts';
-import { CameraConfigStore, CameraStatusStream } from '@xl/queue';
+import { CameraConfigStore, CameraStatusStream, StreamDelayMarks } from '@xl/queue';
 import { TestReceiver } from '../../apps/alerts-api/src/outbound/testing/http-receiver';
 import { CameraSimulator, childrenNamed, describeWithShared, freePort, isAlive, repoRoot, requireShared, startService, testRedisUrl, uniquePrefix, waitForHttp, type ServiceProcess } from '@xl/testing';
 
@@ -352,10 +352,17 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
   });
 
   it('shows the camera wall with the latest frame and a live view that starts and stops ffmpeg', async () => {
+    // Ingest measured the pond's stream 12.6 s behind real time a moment ago: its alerts come that late.
+    const delays = new StreamDelayMarks(redis, { keyPrefix: `${prefix}:` });
+    await delays.mark('pond', { seconds: 12.6, at: Date.now() - 2000 });
     const page = await openAs('op', 'op-password-1');
     await page.getByTestId('nav-cameras').click();
     const tile = page.locator('[data-testid="camera-tile"][data-camera-id="pond"]');
     await tile.getByTestId('latest-frame').waitFor({ timeout: 15_000 });
+    expect(await tile.getByTestId('stream-late').textContent()).toBe('画面延迟约 13 秒，告警同样延迟');
+    expect(await page.locator('[data-camera-id="river"] [data-testid="stream-late"]').count()).toBe(0);
+    await shot(page, 'camera-wall-late');
+    await delays.forget('pond');
     expect(await tile.getByTestId('latest-frame').evaluate((el) => {
       const img = el as unknown as { complete: boolean; naturalWidth: number };
       return img.complete ? img.naturalWidth : 0;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ApiKeysController, ApiKeysService } from './api-keys/api-keys.controller';
 import { AnalysisMarksRepository } from './cameras/analysis-marks.repository';
+import { StreamDelayMarksRepository } from './cameras/stream-delay-marks.repository';
 import { CamerasController } from './cameras/cameras.controller';
 import { CamerasService } from './cameras/cameras.service';
 import { WatersInUse } from './cameras/waters-in-use';
@@ -14,7 +15,7 @@ import { UsersService } from './users/users.service';
 /** Regions, cameras (+ zones/rules, published to the workers), users and API keys. */
 @Module({
   controllers: [RegionsController, CamerasController, UsersController, ApiKeysController],
-  providers: [RegionsService, CamerasService, WatersInUse, AnalysisMarksRepository, UnanalysedCamerasMetric, ConfigPublisher, UsersService, ApiKeysService],
+  providers: [RegionsService, CamerasService, WatersInUse, AnalysisMarksRepository, StreamDelayMarksRepository, UnanalysedCamerasMetric, ConfigPublisher, UsersService, ApiKeysService],
   exports: [ConfigPublisher, RegionsService, CamerasService, UsersService],
 })
 export class AdminModule {}

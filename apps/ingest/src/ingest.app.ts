@@ -15,6 +15,7 @@ import {
   isCluster,
   redisRetryStrategy,
   startRedisClock,
+  StreamDelayMarks,
 } from '@xl/queue';
 import { IngestMetrics } from './metrics';
 import { ClipService } from './recording/clip-service';
@@ -57,6 +58,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
     { frameTtlMs: settings.FRAME_TTL_MS, inflightTtlMs: settings.INFLIGHT_TTL_MS },
   );
   const status = new CameraStatusStream(redis, { keyPrefix });
+  const delayMarks = new StreamDelayMarks(redis, { keyPrefix });
   const sources = cameraReaderFactory(
     { width: settings.MODEL_INPUT_WIDTH, height: settings.MODEL_INPUT_HEIGHT, stopGraceMs: settings.STOP_GRACE_MS, ffmpegPath: settings.FFMPEG_PATH, startGate: new StartGate(settings.START_CONCURRENCY), now: clock.now },
     log,
@@ -88,7 +90,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
       cameras,
       leases: new CameraLeases(redis, { ownerId: settings.INGEST_ID, ttlMs: settings.LEASE_TTL_MS, keyPrefix }),
       pipelines: (camera) => {
-        const frameDeps = { sources, publisher, status, metrics, log, ingestId: settings.INGEST_ID };
+        const frameDeps = { sources, publisher, status, metrics, log, ingestId: settings.INGEST_ID, delayMarks };
         if (!clips || !recorders) return new CameraPipeline(camera, frameDeps);
         return recordedPipeline(camera, (readerStream) => new CameraPipeline(camera, { ...frameDeps, readerStream }), { clips, recorders, metrics, log });
       },

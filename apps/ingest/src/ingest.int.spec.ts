@@ -9,7 +9,7 @@ import pino from 'pino';
 import { Redis } from 'ioredis';
 import type { CameraConfig } from '@xl/config';
 import type { CameraStatusEvent, OfflineReason } from '@xl/contracts';
-import { HotMarks } from '@xl/queue';
+import { HotMarks, StreamDelayMarks } from '@xl/queue';
 import { CameraSimulator, describeWithShared, readRtspFrames, sharedPath, startGarbageServer, startSlowLink, testRedisUrl, watchRtsp } from '@xl/testing';
 import { startIngest, type IngestApp } from './ingest.app';
 import { loadIngestSettings } from './settings';
@@ -239,6 +239,11 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
         return (await reconnects()) >= 2;
       }, 40_000);
       expect(worst).toBeLessThan(5 + 4);
+      // What the console's camera wall reads: the camera marked late, with a recent reading.
+      const mark = (await new StreamDelayMarks(redis, { keyPrefix }).many(['uplink'])).get('uplink');
+      expect(mark?.seconds).toBeGreaterThanOrEqual(5);
+      expect(mark?.seconds).toBeLessThan(5 + 4);
+      expect(Date.now() - (mark?.at ?? 0)).toBeLessThan(20_000);
       const log = logLines.join('');
       expect(log).toContain('stream too far behind real time: reconnecting');
       expect(await eventsOf('uplink').then((e) => e.map((s) => s.status))).toEqual(['online']); // never offline

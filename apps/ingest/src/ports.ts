@@ -43,6 +43,11 @@ export interface FrameBacklog {
   removeWaitingOlderThan(maxAgeMs: number): Promise<number>;
 }
 
+/** Where ingest says that a camera's stream arrives late (StreamDelayMarks in @xl/queue), for the console. */
+export interface StreamDelayReporter {
+  mark(cameraId: string, mark: { seconds: number; at: number }): Promise<void>;
+}
+
 export interface StatusPublisher {
   publish(event: CameraStatusEvent): Promise<unknown>;
 }

@@ -19,6 +19,13 @@ export const CAMERA_CONFIG_HASH = 'xl:{config}:cameras';
  * analysed (analyzers down or stuck) raises no alert at all, so it must be seen some other way.
  */
 export const ANALYSED_AT_HASH = 'xl:analysed-at';
+/**
+ * Redis hash cameraId → JSON {seconds, at}: how far behind real time the camera's stream arrived,
+ * written by ingest every few seconds while it is late (≥ STREAM_DELAY_WARN_SECONDS of @xl/media) and
+ * read by alerts-api: every alert of such a camera comes that much later. A mark not renewed for a
+ * minute is history, not state.
+ */
+export const STREAM_DELAY_HASH = 'xl:stream-delay';
 /** Pub/sub channel announcing configuration changes; the message is a ConfigChangedMessage. */
 export const CAMERA_CONFIG_CHANNEL = 'xl:config:changed';
 

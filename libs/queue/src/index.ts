@@ -7,6 +7,7 @@ export { FrameDownloader, type FrameDownloaderOptions, type FrameTarget } from '
 export { InflightGate, type InflightGateOptions } from './inflight-gate';
 export { HotMarks, type HotMarksOptions } from './hot-marks';
 export { AnalysisMarks, type AnalysisMarksOptions } from './analysis-marks';
+export { StreamDelayMarks, type StreamDelayMark, type StreamDelayMarksOptions } from './stream-delay-marks';
 export { CameraLeases, fairShare, LEASE_HOLDERS_KEY, type CameraLeasesOptions } from './camera-leases';
 export { CameraStatusStream, STATUS_FIELD, type CameraStatusStreamOptions, type StatusEntry } from './status-stream';
 export { CameraConfigStore, type CameraConfigStoreOptions, type LoadedCameras } from './config-store';

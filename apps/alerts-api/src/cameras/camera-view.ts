@@ -13,8 +13,15 @@ export interface CameraAnalysis {
 
 const NO_ANALYSIS: CameraAnalysis = { analysedAt: null, unanalysedSince: null };
 
+/** How late the camera's stream arrived in the last minute, as ingest measured it. */
+export interface StreamDelay {
+  seconds: number;
+  /** Epoch ms of the measurement. */
+  at: number;
+}
+
 /** A camera as the API returns it: URLs redacted, credentials reduced to a flag. */
-export function cameraView(record: CameraRecord, status: CameraStatusRecord | undefined, maintenance?: MaintenanceWindow, analysis: CameraAnalysis = NO_ANALYSIS) {
+export function cameraView(record: CameraRecord, status: CameraStatusRecord | undefined, maintenance?: MaintenanceWindow, analysis: CameraAnalysis = NO_ANALYSIS, streamDelay?: StreamDelay) {
   const c: CameraConfig = record.config;
   return {
     id: c.id,
@@ -41,6 +48,11 @@ export function cameraView(record: CameraRecord, status: CameraStatusRecord | un
       : null,
     /** When its frames were last analysed, and since when an online camera has gone unanalysed (its rules cannot fire). */
     analysis,
+    /**
+     * Set while the stream arrives late (≥ 10 s behind real time, measured within the last minute):
+     * every alert of the camera comes that much later. Null when it is near live or not known.
+     */
+    streamDelay: streamDelay ?? null,
     /** The maintenance window in force: health alerts held back until `until`. */
     maintenance: maintenance ? { until: maintenance.until, note: maintenance.note, setBy: maintenance.setBy } : null,
     createdAt: record.createdAt,

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { cameraSchema } from '@xl/config';
+import { StreamDelayMarks } from '@xl/queue';
 import { ANALYSED_AT_HASH, CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
 import { CameraStatusService } from '../camera-status/camera-status.service';
 import { Clock } from '../common/clock';
@@ -259,6 +260,31 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     expect((await call(t.http.get('/cameras/unanalysed').set(admin))).status).toBe(500);
     expect((await call(t.http.get('/metrics'))).text).toMatch(/^xl_cameras_unanalysed nan$/im); // prom-client writes Nan; Prometheus reads any case
     await t.redis.del(marks);
+  });
+
+  it("says which cameras' streams arrive late, from ingest's marks of the last minute", async () => {
+    const delays = new StreamDelayMarks(t.redis, { keyPrefix: t.settings.redisKeyPrefix });
+    const now = Date.now();
+    await call(t.http.post('/cameras').set(admin).send({ id: 'cam-late', url: 'rtsp://10.0.0.8/x', regionId: 'vil-a1a' })).then((r) => expect(r.status).toBe(201));
+    await delays.mark('cam-late', { seconds: 12.46, at: now - 3000 });
+    await delays.mark('cam-a3', { seconds: 14, at: now - 120_000 }); // caught up a minute ago: history
+    await t.redis.hset(delays.key, 'cam-b', 'garbage');
+    const delayOf = async (id: string) => (await call(t.http.get(`/cameras/${id}`).set(admin))).body.streamDelay;
+    expect(await delayOf('cam-late')).toEqual({ seconds: 12.5, at: now - 3000 });
+    expect(await delayOf('cam-a3')).toBeNull();
+    expect(await delayOf('cam-b')).toBeNull();
+    const listed = (await call(t.http.get('/cameras').set(admin))).body.items as Array<{ id: string; streamDelay: unknown }>;
+    expect(listed.filter((c) => c.streamDelay).map((c) => c.id)).toEqual(['cam-late']);
+    // Unreadable marks (WRONGTYPE): the cameras still answer, delay unknown.
+    const saved = await t.redis.hgetall(delays.key);
+    await t.redis.del(delays.key);
+    await t.redis.set(delays.key, 'not a hash');
+    expect(await delayOf('cam-late')).toBeNull();
+    await t.redis.del(delays.key);
+    await t.redis.hset(delays.key, saved);
+    expect((await call(t.http.delete('/cameras/cam-late').set(admin))).status).toBe(204);
+    expect(await t.redis.hget(delays.key, 'cam-late')).toBeNull();
+    await t.redis.del(delays.key);
   });
 
   it('reports a camera that no ingest reports on a minute after it was configured (no worker reads it)', async () => {

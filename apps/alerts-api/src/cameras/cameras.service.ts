@@ -12,9 +12,10 @@ import { SETTINGS, type Settings } from '../settings';
 import type { Principal } from '../shared/principal';
 import { staleAfterMs, unanalysedSince } from './analysis-health';
 import { AnalysisMarksRepository } from './analysis-marks.repository';
-import { type CameraAnalysis, type CameraView, cameraView } from './camera-view';
+import { type CameraAnalysis, type CameraView, cameraView, type StreamDelay } from './camera-view';
 import { type CameraRecord, CamerasRepository, type CameraStatusFilter } from './cameras.repository';
 import { MaintenanceRepository } from './maintenance.repository';
+import { StreamDelayMarksRepository } from './stream-delay-marks.repository';
 import { WatersInUse } from './waters-in-use';
 
 /** Cameras that can be unanalysed (analysis-health.ts): reported online, or never reported on. */
@@ -53,6 +54,7 @@ export class CamerasService {
     private readonly scope: ScopeService,
     private readonly publisher: ConfigPublisher,
     private readonly analysisMarks: AnalysisMarksRepository,
+    private readonly delayMarks: StreamDelayMarksRepository,
     private readonly watersInUse: WatersInUse,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
@@ -80,10 +82,15 @@ export class CamerasService {
     return { statuses, windows, analyses };
   }
 
+  /** Late streams among `records`; without Redis, none known (a camera list still answers). */
+  private lateStreams(records: CameraRecord[]) {
+    return this.delayMarks.fresh(records.map((r) => r.config.id), this.clock.now()).catch(() => new Map<string, StreamDelay>());
+  }
+
   /** Records as the API returns them (see `facts` for what is read). */
   private async views(records: CameraRecord[], marksRequired = false): Promise<CameraView[]> {
-    const { statuses, windows, analyses } = await this.facts(records, marksRequired);
-    return records.map((r) => cameraView(r, statuses.get(r.config.id), windows.get(r.config.id), analyses.get(r.config.id)));
+    const [{ statuses, windows, analyses }, delays] = await Promise.all([this.facts(records, marksRequired), this.lateStreams(records)]);
+    return records.map((r) => cameraView(r, statuses.get(r.config.id), windows.get(r.config.id), analyses.get(r.config.id), delays.get(r.config.id)));
   }
 
   /** A page of the cameras in the caller's scope (all of them without `limit`), with the number that match. */
@@ -178,6 +185,7 @@ export class CamerasService {
     await this.statuses.delete(id);
     await this.maintenance.delete(id);
     await this.analysisMarks.forget(id);
+    await this.delayMarks.forget(id);
     await this.publish(id);
   }
 

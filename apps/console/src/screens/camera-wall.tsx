@@ -129,6 +129,11 @@ function CameraTile({ camera, condition, live, onLive, onChange }: TileProps) {
           {statusText}
         </span>
       </header>
+      {camera.streamDelay && condition.key !== 'offline' && (
+        <p class="late-note" data-testid="stream-late" title={t('wall.lateWhy')}>
+          {t('wall.late', { seconds: String(Math.round(camera.streamDelay.seconds)) })}
+        </p>
+      )}
       <div class="picture">
         {live ? (
           <LiveView cameraId={camera.id} token={api.bearer} />

@@ -35,7 +35,16 @@ function setup(cameraOverrides: Record<string, unknown> = {}) {
   const events: CameraStatusEvent[] = [];
   const status = { publish: jest.fn(async (e: CameraStatusEvent) => void events.push(e)) };
   const metrics = new IngestMetrics();
+  const delayMarks: { seconds: number; at: number }[] = [];
+  let delayMarksFail = false;
   const pipeline = new CameraPipeline(camera, {
+    delayMarks: {
+      mark: jest.fn(async (cameraId: string, mark: { seconds: number; at: number }) => {
+        if (delayMarksFail) throw new Error('redis down');
+        expect(cameraId).toBe('pond-1');
+        delayMarks.push(mark);
+      }),
+    },
     sources: (_c, h) => {
       handlers = h;
       return source;
@@ -60,6 +69,8 @@ function setup(cameraOverrides: Record<string, unknown> = {}) {
     count,
     setGate: (g: PublishResult) => (gate = g),
     setHot: (h: boolean) => (hot = h),
+    delayMarks,
+    failDelayMarks: () => (delayMarksFail = true),
   };
 }
 
@@ -230,5 +241,28 @@ describe('CameraPipeline', () => {
     expect(await delay()).toEqual([0.4]);
     await t.pipeline.stop();
     expect(await delay()).toEqual([]);
+  });
+
+  it('reports a late stream for the console every 5 s at most, and nothing while it is near live', async () => {
+    const t = setup();
+    const h = t.handlers();
+    h.online({ at: 0 });
+    for (const [at, seconds] of [[1000, 2], [2000, 9.9], [3000, 10.04], [4000, 11], [7999, 12], [8000, 12.5], [9000, 3], [14_000, 10.5]]) h.delay!({ at, seconds });
+    expect(t.delayMarks).toEqual([{ seconds: 10.04, at: 3000 }, { seconds: 12.5, at: 8000 }, { seconds: 10.5, at: 14_000 }]);
+    // Redis away: the frames go on; the report is lost, not thrown.
+    t.failDelayMarks();
+    expect(() => h.delay!({ at: 20_000, seconds: 11 })).not.toThrow();
+    await new Promise((r) => setImmediate(r));
+    expect(t.delayMarks).toHaveLength(3);
+    await t.pipeline.stop();
+  });
+
+  it('counts a stream as late from its reconnect bound when that is under the warning threshold', async () => {
+    const t = setup({ watchdog: { maxDelaySeconds: 5 } });
+    const h = t.handlers();
+    h.online({ at: 0 });
+    for (const [at, seconds] of [[1000, 4.9], [2000, 5.1]]) h.delay!({ at, seconds });
+    expect(t.delayMarks).toEqual([{ seconds: 5.1, at: 2000 }]);
+    await t.pipeline.stop();
   });
 });

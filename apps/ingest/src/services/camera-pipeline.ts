@@ -2,11 +2,11 @@
 // and its status events. Orchestration only: every side effect goes through a port.
 import type { CameraConfig } from '@xl/config';
 import type { CameraStatusEvent, DifferenceSample, FramePublishReason } from '@xl/contracts';
-import type { RawFrame } from '@xl/media';
+import { type RawFrame, STREAM_DELAY_WARN_SECONDS } from '@xl/media';
 import type { Logger } from '@xl/observability';
 import { computeLetterbox, MotionDetector, pictureRows } from '@xl/vision';
 import type { FrameOutcome, IngestMetrics } from '../metrics';
-import type { FramePublisher, FrameSource, FrameSourceFactory, StatusPublisher } from '../ports';
+import type { FramePublisher, FrameSource, FrameSourceFactory, StatusPublisher, StreamDelayReporter } from '../ports';
 
 export interface PipelineDeps {
   sources: FrameSourceFactory;
@@ -17,7 +17,12 @@ export interface PipelineDeps {
   ingestId: string;
   /** Told when the camera refused the reader because it serves no more streams (each try), and when the reader has its stream. */
   readerStream?: { refusedBusy(): void; flowing(): void };
+  /** Told, every DELAY_MARK_INTERVAL_MS at most, while the stream arrives late (absent: nobody is). */
+  delayMarks?: StreamDelayReporter;
 }
+
+/** How often a late stream's delay is reported; readers treat a mark a minute old as over. */
+export const DELAY_MARK_INTERVAL_MS = 5000;
 
 /** Bound of FrameJob.earlierDifferences: ~13 s at 5 fps, more than a heartbeat interval. */
 export const MAX_EARLIER_DIFFERENCES = 64;
@@ -31,6 +36,7 @@ export class CameraPipeline {
   private unpublished: DifferenceSample[] = [];
   private busy = false;
   private statusChain: Promise<void> = Promise.resolve();
+  private delayMarkedAt = -Infinity;
   private readonly heartbeatMs: number;
   private readonly cameraId: string;
 
@@ -70,9 +76,26 @@ export class CameraPipeline {
         if (reason === 'busy') this.deps.readerStream?.refusedBusy();
         if (reason === 'behind_live') metrics.streamDelay.remove({ camera: id }); // the new connection measures afresh
       },
-      delay: ({ seconds }) => metrics.streamDelay.set({ camera: id }, Math.round(seconds * 100) / 100),
+      delay: ({ at, seconds }) => {
+        metrics.streamDelay.set({ camera: id }, Math.round(seconds * 100) / 100);
+        this.reportDelay(at, seconds);
+      },
     });
     this.source.start();
+  }
+
+  /**
+   * A late stream makes every alert of the camera late: the console says so on the camera's tile.
+   * Late means the warning threshold, or the camera's reconnect bound when that is lower (a stream
+   * reconnected at 5 s never reaches 10, yet keeps falling behind).
+   */
+  private reportDelay(at: number, seconds: number): void {
+    const marks = this.deps.delayMarks;
+    const max = this.camera.watchdog.maxDelaySeconds;
+    const late = max > 0 ? Math.min(STREAM_DELAY_WARN_SECONDS, max) : STREAM_DELAY_WARN_SECONDS;
+    if (!marks || seconds < late || at - this.delayMarkedAt < DELAY_MARK_INTERVAL_MS) return;
+    this.delayMarkedAt = at;
+    marks.mark(this.cameraId, { seconds, at }).catch((err: Error) => this.deps.log.warn({ camera: this.cameraId, err: err.message }, 'stream delay not reported'));
   }
 
   /** Stops the reader and waits for pending status events. */
