@@ -16,7 +16,7 @@ import { type CameraAnalysis, type CameraView, cameraView, type StreamDelay } fr
 import { type CameraRecord, CamerasRepository, type CameraStatusFilter } from './cameras.repository';
 import { MaintenanceRepository } from './maintenance.repository';
 import { StreamDelayMarksRepository } from './stream-delay-marks.repository';
-import { WatersInUse } from './waters-in-use';
+import { SchoolWatch } from './school-watch';
 
 /** Cameras that can be unanalysed (analysis-health.ts): reported online, or never reported on. */
 const UNANALYSED_CANDIDATES: CameraStatusFilter[] = ['online', 'unknown'];
@@ -55,7 +55,7 @@ export class CamerasService {
     private readonly publisher: ConfigPublisher,
     private readonly analysisMarks: AnalysisMarksRepository,
     private readonly delayMarks: StreamDelayMarksRepository,
-    private readonly watersInUse: WatersInUse,
+    private readonly schoolWatch: SchoolWatch,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
@@ -179,8 +179,8 @@ export class CamerasService {
   }
 
   async delete(principal: Principal, id: string): Promise<void> {
-    const current = await this.visible(principal, id);
-    await this.watersInUse.assertNotInUse(id, current.config.zones.map((z) => z.id));
+    await this.visible(principal, id);
+    await this.schoolWatch.assertCameraUnwatched(id);
     await this.cameras.delete(id);
     await this.statuses.delete(id);
     await this.maintenance.delete(id);
@@ -194,7 +194,7 @@ export class CamerasService {
     if (!parsed.success) throw validationError('body', toIssues(parsed.error));
     if (parsed.data.regionId !== before.regionId) await this.checkRegion(principal, parsed.data.regionId);
     const alerting = new Set(parsed.data.zones.filter((z) => z.type !== 'ignore').map((z) => z.id));
-    await this.watersInUse.assertNotInUse(before.id, before.zones.filter((z) => !alerting.has(z.id)).map((z) => z.id));
+    await this.schoolWatch.assertZonesUnwatched(before.id, before.zones.filter((z) => !alerting.has(z.id)).map((z) => z.id));
     await this.cameras.update(parsed.data, this.clock.now());
     await this.publish(before.id);
     return this.get(principal, before.id);

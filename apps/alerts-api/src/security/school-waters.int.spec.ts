@@ -119,18 +119,28 @@ describe.each(DATABASE_KINDS)('school waters on %s', (kind) => {
     expect(JSON.stringify(res.body)).toMatch(/ignore zone and raises no alerts/);
   });
 
-  it('keeps a water from disappearing under a school: removing, ignoring or deleting it is refused until no school lists it', async () => {
+  it("keeps a school's water and camera from disappearing under it: removing, ignoring or deleting them is refused, naming the school", async () => {
     const conflict = (res: { status: number; body: { message?: string } }) => {
       expect(res.status).toBe(409);
       expect(res.body.message).toMatch(/camera 'cam-a'.*user 'pond-school' \('pond'\), API key 'pond school alarm box' \('pond'\)/);
     };
     conflict(await t.http.put('/cameras/cam-a/zones').set(admin).send({ zones: [SQUARE] }));
     conflict(await t.http.put('/cameras/cam-a/zones').set(admin).send({ zones: [{ ...POND, type: 'ignore' }, SQUARE] }));
-    conflict(await t.http.delete('/cameras/cam-a').set(admin));
+    const deleting = await t.http.delete('/cameras/cam-a').set(admin);
+    expect([deleting.status, deleting.body.message]).toEqual([
+      409,
+      "camera 'cam-a' is a school's camera and cannot be deleted; take it out of the cameras of user 'pond-school', user 'school-a', API key 'pond school alarm box' first",
+    ]);
     // Renaming or redrawing the water is fine; so is removing the square nobody lists.
     await t.http.put('/cameras/cam-a/zones').set(admin).send({ zones: [{ ...POND, name: '北塘（新）', polygon: [[0, 0.4], [1, 0.4], [1, 0.9], [0, 0.9]] }, SQUARE] }).expect(200);
     const camera = await t.http.get('/cameras/cam-a').set(admin).expect(200);
     expect(camera.body.zones.map((z: { id: string }) => z.id)).toEqual(['pond', 'square']);
+    // Once no school lists it, the camera goes.
+    await t.http.post('/cameras').set(admin).send({ id: 'cam-old', url: 'rtsp://10.0.0.9/main', regionId: 'vil-a1a' }).expect(201);
+    const user = (await t.http.post('/users').set(admin).send({ username: 'moving-school', password: 'moving-school-pw', role: 'school', cameraIds: ['cam-old'] }).expect(201)).body;
+    expect((await t.http.delete('/cameras/cam-old').set(admin)).status).toBe(409);
+    await t.http.patch(`/users/${user.id}`).set(admin).send({ cameraIds: ['cam-a'] }).expect(200);
+    await t.http.delete('/cameras/cam-old').set(admin).expect(204);
   });
 });
 

@@ -100,8 +100,14 @@ export class UsersRepository {
   /** Users whose waters name any of `refs` ('camera/zone'). */
   async withWaters(refs: string[]): Promise<User[]> {
     if (!refs.length) return [];
-    const rows = await this.db.selectFrom('users').selectAll().where('waters', '<>', '[]').execute();
+    const rows = await this.db.selectFrom('users').selectAll().where('waters', '<>', '[]').orderBy('username').execute();
     return rows.map((r) => publicUser(toUser(r))).filter((u) => u.waters.some((w) => refs.includes(w)));
+  }
+
+  /** School users whose cameras include `cameraId`. */
+  async schoolsWatching(cameraId: string): Promise<User[]> {
+    const rows = await this.db.selectFrom('users').selectAll().where('role', '=', 'school').orderBy('username').execute();
+    return rows.map((r) => publicUser(toUser(r))).filter((u) => u.cameraIds.includes(cameraId));
   }
 
   async countActiveAdmins(): Promise<number> {

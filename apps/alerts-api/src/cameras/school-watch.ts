@@ -4,19 +4,19 @@ import { waterRef } from '../shared/waters';
 import { UsersRepository } from '../users/users.repository';
 
 /**
- * A zone that is a school's water cannot disappear from under it: the school would silently stop
- * getting that water's drowning warnings (its filter would name a zone no alert carries). Removing
- * the zone, turning it into an ignore zone or deleting its camera waits until no school (user or
- * unrevoked API key) lists it.
+ * What a school watches cannot disappear from under it: it would silently stop getting those
+ * drowning warnings (its scope would name a camera or zone no alert carries any more). Deleting a
+ * school's camera, or removing or ignoring a zone that is a school's water, waits until no school
+ * (user, or unrevoked API key) lists it — 409 naming who does.
  */
 @Injectable()
-export class WatersInUse {
+export class SchoolWatch {
   constructor(
     private readonly users: UsersRepository,
     private readonly keys: ApiKeysRepository,
   ) {}
 
-  async assertNotInUse(cameraId: string, zoneIds: string[]): Promise<void> {
+  async assertZonesUnwatched(cameraId: string, zoneIds: string[]): Promise<void> {
     if (!zoneIds.length) return;
     const refs = zoneIds.map((zoneId) => waterRef(cameraId, zoneId));
     const [users, keys] = await Promise.all([this.users.withWaters(refs), this.keys.withWaters(refs)]);
@@ -24,5 +24,12 @@ export class WatersInUse {
     const named = (waters: string[]) => refs.filter((r) => waters.includes(r)).map((r) => `'${r.slice(cameraId.length + 1)}'`);
     const holders = [...users.map((u) => `user '${u.username}' (${named(u.waters).join(', ')})`), ...keys.map((k) => `API key '${k.name}' (${named(k.waters).join(', ')})`)];
     throw new ConflictException(`camera '${cameraId}': zones that are a school's waters cannot be removed or ignored; take them out of the waters of ${holders.join(', ')} first`);
+  }
+
+  async assertCameraUnwatched(cameraId: string): Promise<void> {
+    const [users, keys] = await Promise.all([this.users.schoolsWatching(cameraId), this.keys.schoolsWatching(cameraId)]);
+    if (!users.length && !keys.length) return;
+    const holders = [...users.map((u) => `user '${u.username}'`), ...keys.map((k) => `API key '${k.name}'`)];
+    throw new ConflictException(`camera '${cameraId}' is a school's camera and cannot be deleted; take it out of the cameras of ${holders.join(', ')} first`);
   }
 }
