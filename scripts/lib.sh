@@ -41,6 +41,23 @@ ensure_system_packages() {
   if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 
+# promtool, to check and unit-test docker/prometheus/alerts.yml: unpacked from Debian's prometheus
+# package into var/tools, never installed (installing it would start a Prometheus server).
+ensure_promtool() {
+  local dir="$ROOT/var/tools/prometheus"
+  [ -x "$dir/usr/bin/promtool" ] && return 0
+  local tmp
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download prometheus >/dev/null 2>&1); then
+    [ "$APT_UPDATED" = 0 ] && { log "apt-get update"; as_root apt-get update -qq; APT_UPDATED=1; }
+    (cd "$tmp" && apt-get download prometheus >/dev/null)
+  fi
+  log "promtool: unpacked from $(basename "$tmp"/prometheus_*.deb)"
+  mkdir -p "$dir"
+  dpkg -x "$tmp"/prometheus_*.deb "$dir"
+  rm -rf "$tmp"
+}
+
 ensure_node_modules() {
   local stamp="$ROOT/node_modules/.xl-installed"
   if [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then

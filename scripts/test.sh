@@ -4,6 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 ensure_system_packages
 ensure_node_modules
+ensure_promtool
 ensure_redis
 ensure_postgres
 ensure_mosquitto
