@@ -1,7 +1,7 @@
 // The console's pure logic (apps/console/src/*.ts without JSX), run by jest like any unit test.
 import { initialValue, patchBody, type EditField } from '../../apps/console/src/admin-patch';
 import { alarmKey, applyMessage, bulkSelectable, emptyFeed, isDrowningWarning, seenSinceAlarm, warningKey, matches, mergeAlerts, newestFirst, unacknowledgedCount } from '../../apps/console/src/feed-state';
-import { alertDetailText, alertText } from '../../apps/console/src/alert-text';
+import { alertDetailText, alertText, lateSeconds } from '../../apps/console/src/alert-text';
 import { formatDuration, fromLocalInput, startOfLocalDay, toLocalInput } from '../../apps/console/src/format';
 import { OFFLINE_REASONS } from '@xl/contracts';
 import { DICTIONARIES, initialLang, translate } from '../../apps/console/src/i18n';
@@ -155,6 +155,10 @@ describe('report formatting', () => {
 });
 
 describe('alert text in the reader language', () => {
+  it('says how late the pictures came only when it matters (2 s and more), in whole seconds', () => {
+    expect([undefined, null, 0, 1.9, 2, 12.46].map((streamDelaySeconds) => lateSeconds({ streamDelaySeconds }))).toEqual([null, null, null, null, 2, 12]);
+  });
+
   const person = [{ box: [0, 0, 1, 1] as [number, number, number, number], label: 'person', score: 0.9 }];
   const facts = (rule: string, over: Partial<Alert> = {}) => ({ rule, zoneId: 'pond', boxes: person, message: `analyzer text of ${rule}`, ...over });
 

@@ -312,7 +312,8 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     // The warning's snapshot, as the analyzer stores it under SNAPSHOT_DIR.
     mkdirSync(path.join(dir, 'pond'), { recursive: true });
     await sharp({ create: { width: 64, height: 36, channels: 3, background: '#3060a0' } }).jpeg().toFile(path.join(dir, 'pond', 'school-warning.jpg'));
-    const drowning = alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', message: 'person last seen in the water 8 s ago', snapshotPath: 'pond/school-warning.jpg' });
+    // The pond's uplink is congested: its pictures reach the centre 12 s late, and the warning says so.
+    const drowning = alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', message: 'person last seen in the water 8 s ago', snapshotPath: 'pond/school-warning.jpg', streamDelaySeconds: 12.4 });
     await queue.add('alert', elsewhere);
     await queue.add('alert', drowning);
     await page.locator(`[data-testid="school-alarm"][data-alert-id="${drowning.alertId}"]`).waitFor({ timeout: 5000 });
@@ -322,6 +323,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     expect(listed.items.map((a: { cameraId: string }) => a.cameraId).filter((c: string) => c !== 'pond')).toEqual([]);
     // in the school's language, not the analyzer's English
     expect(await page.getByTestId('school-alarm').textContent()).toContain('摄像头 North pond：有人在水域「北塘」内消失，未见离开：疑似溺水');
+    expect(await page.getByTestId('school-late').textContent()).toBe('该摄像头画面晚到约 12 秒：实际发生时间还要早这么多');
     await page.locator('[data-testid="school-alarm"] img').waitFor({ timeout: 5000 });
     await shot(page, 'school-warning');
     await page.getByTestId('school-confirm').click();

@@ -143,6 +143,15 @@ describe('FrameJobProcessor', () => {
     expect(s.hot.mark).toHaveBeenCalledWith('pond', 5000);
   });
 
+  it("passes the frame's stream delay on with its alerts, and says nothing of a stream near live", async () => {
+    const late = setup({ events: [event(), event({ kind: 'updated', alertId: 'a0' })] });
+    await late.processor.process(job({ streamDelaySeconds: 12.3 }));
+    expect(late.emitted.map((e) => e.streamDelaySeconds)).toEqual([12.3, 12.3]);
+    const live = setup({ events: [event()] });
+    await live.processor.process(job());
+    expect('streamDelaySeconds' in live.emitted[0]).toBe(false);
+  });
+
   it('expands the stored picture rows to the full frame, padding restored, before analysing', async () => {
     const s = setup();
     s.frames.take.mockResolvedValueOnce(Buffer.alloc(4 * 2 * 3, 7));

@@ -167,7 +167,9 @@ export class FrameJobProcessor {
     for (const event of result.events) {
       if (event.kind === 'ended') continue;
       const snapshotPath = event.kind === 'created' ? await this.snapshot(event, { ...frame, data: result.pixels }, runtime) : undefined;
-      await this.alerts.emit({ ...event, kind: event.kind, snapshotPath });
+      // A late stream makes the scene older than its capture time: the alert says by how much.
+      const late = job.streamDelaySeconds ? { streamDelaySeconds: job.streamDelaySeconds } : {};
+      await this.alerts.emit({ ...event, kind: event.kind, snapshotPath, ...late });
       this.metrics.alerts.inc({ rule: event.rule, kind: event.kind });
       this.log.info({ camera: job.cameraId, rule: event.rule, alertId: event.alertId, kind: event.kind, severity: event.severity, trackId: event.trackId, relatedAlertId: event.relatedAlertId }, event.message);
     }

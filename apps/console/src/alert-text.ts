@@ -46,3 +46,12 @@ export function alertText(lang: Lang, a: AlertFacts): string {
 export function alertDetailText(lang: Lang, a: AlertFacts): string | null {
   return alertText(lang, a) === a.message ? null : a.message;
 }
+
+/**
+ * Whole seconds the alert's scene is older than its capture time (the camera's stream arrived late
+ * with its newest evidence), or null when that is under 2 s: not worth a reader's attention.
+ */
+export function lateSeconds(alert: Pick<Alert, 'streamDelaySeconds'>): number | null {
+  const seconds = alert.streamDelaySeconds ?? 0;
+  return seconds >= 2 ? Math.round(seconds) : null;
+}

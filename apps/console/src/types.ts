@@ -23,6 +23,8 @@ export interface AlertBox {
 
 export interface Alert {
   id: string;
+  /** Seconds the camera's stream arrived behind real time with the newest evidence; null near live. */
+  streamDelaySeconds?: number | null;
   cameraId: string;
   cameraName: string | null;
   regionId: string | null;

@@ -48,4 +48,6 @@ export interface AlertEvent {
   snapshotPath?: string;
   /** Id of the alert this one supersedes (e.g. zone_enter → vanish_in_water on the same track). */
   relatedAlertId?: string;
+  /** The triggering frame's FrameJob.streamDelaySeconds: the scene is about this much older than `capturedAt`. */
+  streamDelaySeconds?: number;
 }

@@ -52,6 +52,12 @@ export interface FrameJob {
    * every sampled frame although the motion gate lets only a heartbeat through on a quiet camera.
    */
   earlierDifferences: DifferenceSample[];
+  /**
+   * How far behind real time the camera's stream arrived at the last reading (seconds, one decimal;
+   * absent under 1 s or before the first reading): `capturedAt` is when ingest received the frame, so
+   * the scene is about this much older. A congested uplink makes it grow (docs/ingest.md).
+   */
+  streamDelaySeconds?: number;
   /** Id of the ingest worker that published it. */
   ingestId: string;
 }

@@ -31,4 +31,5 @@ export const alertEventSchema = z.object({
   message: text(2000),
   snapshotPath: z.string().min(1).max(1024).optional(),
   relatedAlertId: z.string().min(1).max(256).optional(),
+  streamDelaySeconds: z.number().min(0).max(86_400).optional(),
 }) satisfies z.ZodType<AlertEvent, unknown>;

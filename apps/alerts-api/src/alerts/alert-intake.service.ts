@@ -135,6 +135,7 @@ export class AlertIntakeService {
       updatedAt: now,
       pushedAt: null,
       alarmedAt: event.severity === 'critical' ? now : null,
+      streamDelaySeconds: event.streamDelaySeconds ?? null,
     };
     if (!(await this.alerts.insert(trx, alert, SEVERITY_RANK[alert.severity]))) {
       return { outcome: 'duplicate', alert: (await this.alerts.getForUpdate(trx, alert.id)) as Alert };
@@ -177,6 +178,7 @@ export class AlertIntakeService {
       escalationDueAt: raised ? await this.escalation.dueAfterSeverityChange(before, severity, now, trx) : before.escalationDueAt,
       updatedAt: now,
       alarmedAt: alarms ? now : before.alarmedAt,
+      streamDelaySeconds: newer ? (event.streamDelaySeconds ?? null) : before.streamDelaySeconds,
     };
     await this.alerts.update(trx, next, SEVERITY_RANK[next.severity]);
     const detail: TransitionDetail | null = supersedes

@@ -242,6 +242,22 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     expect((await t.http.patch('/cameras/cam-a').set(admin).send({ zones: zones('北塘') })).status).toBe(200);
   });
 
+  it("keeps how late the camera's stream arrived with the alert's newest evidence, and pushes it", async () => {
+    const base = 1_796_200_000_000;
+    const first = alertEvent({ cameraId: 'cam-a', startedAt: base, capturedAt: base + 500, streamDelaySeconds: 12.3 });
+    await intake.consume(first);
+    const admin = await auth('admin');
+    const delayOf = async () => (await t.http.get(`/alerts/${encodeURIComponent(first.alertId)}`).set(admin)).body.streamDelaySeconds;
+    expect(await delayOf()).toBeCloseTo(12.3, 5);
+    expect(pushesOf(first.alertId, 'alert.created')[0].data.streamDelaySeconds).toBeCloseTo(12.3, 5);
+    // Newer evidence from a stream back near live: no delay any more.
+    await intake.consume({ ...first, kind: 'updated', capturedAt: base + 4000, streamDelaySeconds: undefined });
+    expect(await delayOf()).toBeNull();
+    // An older event arriving late does not replace the newer evidence's figure.
+    await intake.consume({ ...first, kind: 'updated', capturedAt: base + 2000, streamDelaySeconds: 9 });
+    expect(await delayOf()).toBeNull();
+  });
+
   it('lists with filters and cursor pagination, newest first', async () => {
     const base = 1_796_000_000_000;
     const events = [

@@ -40,6 +40,11 @@ export interface Alert {
    * the alarm, and schools are warned again, for each new value. Null: never critical.
    */
   alarmedAt: number | null;
+  /**
+   * How far behind real time the camera's stream arrived with the newest evidence (seconds): the
+   * scene is that much older than `capturedAt`. Null when the stream was near live (under 1 s).
+   */
+  streamDelaySeconds: number | null;
 }
 
 export interface AlertTransition {

@@ -46,6 +46,7 @@ function toAlert(row: AlertRow): Alert {
     updatedAt: row.updated_at,
     pushedAt: row.pushed_at,
     alarmedAt: row.alarmed_at,
+    streamDelaySeconds: row.stream_delay_seconds === null || row.stream_delay_seconds === undefined ? null : Number(row.stream_delay_seconds),
   };
 }
 
@@ -80,6 +81,7 @@ function toRow(a: Alert, severityRank: number): AlertsTable {
     updated_at: a.updatedAt,
     pushed_at: a.pushedAt,
     alarmed_at: a.alarmedAt,
+    stream_delay_seconds: a.streamDelaySeconds,
   };
 }
 

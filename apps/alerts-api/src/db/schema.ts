@@ -114,6 +114,8 @@ export interface AlertsTable {
   pushed_at: number | null;
   /** When it last called for attention as critical (opened, raised, raised again); null: never critical. */
   alarmed_at: number | null;
+  /** Seconds the stream arrived behind real time with the newest evidence (migration 0010); null near live. */
+  stream_delay_seconds: number | null;
 }
 
 export interface AlertTransitionsTable {

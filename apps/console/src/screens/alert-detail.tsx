@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { alertDetailText, alertText } from '../alert-text';
+import { alertDetailText, alertText, lateSeconds } from '../alert-text';
 import { useApp } from '../context';
 import { formatTime } from '../format';
 import { regionPathName } from '../region-tree';
@@ -114,7 +114,15 @@ export function AlertDetailScreen({ id }: { id: string }) {
           <dt>{t('detail.started')}</dt>
           <dd>{formatTime(alert.startedAt)}</dd>
           <dt>{t('detail.captured')}</dt>
-          <dd>{formatTime(alert.capturedAt)}</dd>
+          <dd>
+            {formatTime(alert.capturedAt)}
+            {lateSeconds(alert) !== null && (
+              <span class="late-note" data-testid="detail-late">
+                {' '}
+                {t('alert.late', { seconds: String(lateSeconds(alert)) })}
+              </span>
+            )}
+          </dd>
           <dt>{t('detail.escalation')}</dt>
           <dd>{alert.escalationLevel}</dd>
           <dt>{t('detail.assignee')}</dt>

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { playAlarm } from '../alarm';
-import { alertText } from '../alert-text';
+import { alertText, lateSeconds } from '../alert-text';
 import { useApp } from '../context';
 import { isDrowningWarning, newestFirst, seenSinceAlarm, warningKey } from '../feed-state';
 import type { AlertDetail } from '../types';
@@ -72,6 +72,11 @@ export function SchoolAlarm() {
     <div class="school-alarm" role="alertdialog" data-testid="school-alarm" data-alert-id={current.id}>
       <h1>{t('school.warning')}</h1>
       <p class="plain">{t('school.body', { camera: current.cameraName ?? current.cameraId, message: alertText(lang, current) })}</p>
+      {lateSeconds(current) !== null && (
+        <p class="late-note" data-testid="school-late">
+          {t('alert.late', { seconds: String(lateSeconds(current)) })}
+        </p>
+      )}
       {snapshot.url && <img src={snapshot.url} alt="" />}
       {waiting > 0 && <p>+{waiting}</p>}
       <button data-testid="school-confirm" onClick={() => void confirm()}>

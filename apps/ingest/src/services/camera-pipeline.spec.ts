@@ -257,6 +257,25 @@ describe('CameraPipeline', () => {
     await t.pipeline.stop();
   });
 
+  it("tells the analyzer, on each published frame, how late the camera's stream arrives", async () => {
+    const t = setup();
+    const h = t.handlers();
+    h.online({ at: 0 });
+    const publish = async (seq: number) => {
+      await t.pipeline.onFrame(frameOf(seq, seq * 10_000, [(seq % 4) * 16, 0])); // a heartbeat apart: always published
+      return t.jobs.at(-1)?.streamDelaySeconds;
+    };
+    expect(await publish(1)).toBeUndefined(); // no reading yet
+    h.delay!({ at: 1000, seconds: 12.34 });
+    expect(await publish(2)).toBe(12.3);
+    h.delay!({ at: 2000, seconds: 0.4 });
+    expect(await publish(3)).toBeUndefined(); // near live: nothing to say
+    h.delay!({ at: 3000, seconds: 14 });
+    h.restart({ at: 4000, reason: 'behind_live', attempt: 0, delayMs: 0 });
+    expect(await publish(4)).toBeUndefined(); // the new connection starts at live
+    await t.pipeline.stop();
+  });
+
   it('counts a stream as late from its reconnect bound when that is under the warning threshold', async () => {
     const t = setup({ watchdog: { maxDelaySeconds: 5 } });
     const h = t.handlers();

@@ -37,6 +37,8 @@ export class CameraPipeline {
   private busy = false;
   private statusChain: Promise<void> = Promise.resolve();
   private delayMarkedAt = -Infinity;
+  /** The stream's delay at the last reading of the current connection (0 before one). */
+  private streamDelaySeconds = 0;
   private readonly heartbeatMs: number;
   private readonly cameraId: string;
 
@@ -62,6 +64,7 @@ export class CameraPipeline {
       offline: ({ at, reason, detail }) => {
         metrics.cameraUp.set({ camera: id }, 0);
         metrics.streamDelay.remove({ camera: id }); // no stream, no delay: the next connection measures afresh
+        this.streamDelaySeconds = 0;
         this.motion?.reset(); // the next picture is not comparable with the last one before the outage
         this.unpublished = [];
         this.status({ status: 'offline', at, reason, detail });
@@ -74,10 +77,14 @@ export class CameraPipeline {
       restart: ({ reason }) => {
         metrics.restart(id, reason);
         if (reason === 'busy') this.deps.readerStream?.refusedBusy();
-        if (reason === 'behind_live') metrics.streamDelay.remove({ camera: id }); // the new connection measures afresh
+        if (reason === 'behind_live') {
+          metrics.streamDelay.remove({ camera: id }); // the new connection measures afresh
+          this.streamDelaySeconds = 0;
+        }
       },
       delay: ({ at, seconds }) => {
         metrics.streamDelay.set({ camera: id }, Math.round(seconds * 100) / 100);
+        this.streamDelaySeconds = seconds;
         this.reportDelay(at, seconds);
       },
     });
@@ -156,6 +163,7 @@ export class CameraPipeline {
         motion,
         difference,
         earlierDifferences,
+        ...(this.streamDelaySeconds >= 1 ? { streamDelaySeconds: Math.round(this.streamDelaySeconds * 10) / 10 } : {}),
         ingestId: this.deps.ingestId,
       };
       // Only the picture rows travel; the analyzer restores the constant padding below them.
