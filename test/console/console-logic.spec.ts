@@ -2,7 +2,7 @@
 import { initialValue, patchBody, type EditField } from '../../apps/console/src/admin-patch';
 import { alarmKey, applyMessage, bulkSelectable, emptyFeed, isDrowningWarning, seenSinceAlarm, warningKey, matches, mergeAlerts, newestFirst, unacknowledgedCount } from '../../apps/console/src/feed-state';
 import { alertDetailText, alertText, lateSeconds } from '../../apps/console/src/alert-text';
-import { formatDuration, fromLocalInput, startOfLocalDay, toLocalInput } from '../../apps/console/src/format';
+import { cameraNameList, formatDuration, fromLocalInput, startOfLocalDay, toLocalInput } from '../../apps/console/src/format';
 import { OFFLINE_REASONS } from '@xl/contracts';
 import { DICTIONARIES, initialLang, translate } from '../../apps/console/src/i18n';
 import { regionForest, regionPathName, subtreeIds, flatten } from '../../apps/console/src/region-tree';
@@ -132,6 +132,12 @@ describe('session renewal', () => {
 });
 
 describe('report formatting', () => {
+  it('names cameras in a banner by name, else id, the rest counted, in the reader language', () => {
+    const cams = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id) => ({ id, name: id === 'a' ? '北塘' : null }));
+    expect(cameraNameList(cams.slice(0, 2), 'zh-CN')).toBe('北塘、b');
+    expect(cameraNameList(cams, 'en')).toBe('北塘, b, c, d, e, +2');
+  });
+
   it('writes durations for people, largest two units', () => {
     expect(formatDuration(null)).toBe('—');
     expect(formatDuration(400)).toBe('0.4 s');

@@ -859,4 +859,28 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await op.close();
     await rest('DELETE', '/cameras/canal', admin);
   });
+
+  it("tells a school across its screen that one of its cameras is offline, and clears it when it is back", async () => {
+    const statuses = new CameraStatusStream(redis, { keyPrefix: `${prefix}:` });
+    const admin = await tokenOf('admin', ADMIN_PASSWORD);
+    // The river camera (not the school's) is offline too: the school hears only of its own.
+    await statuses.publish({ cameraId: 'pond', status: 'offline', reason: 'refused', at: Date.now() - 60_000, ingestId: 'test' });
+    for (let i = 0; i < 50 && (await rest('GET', '/cameras/pond', admin)).status?.status !== 'offline'; i++) await new Promise((r) => setTimeout(r, 100));
+    const op = await openAs('op', 'op-password-1');
+    const school = await openAs('school-a', 'school-password-1');
+    const banner = school.getByTestId('school-cameras-offline');
+    await banner.waitFor({ timeout: 5000 });
+    const text = await banner.textContent();
+    expect(text).toContain('本校 1 个摄像头');
+    expect(text).toContain('North pond');
+    expect(text).toContain('无法发出溺水预警');
+    expect(text).not.toContain('River');
+    await shot(school, 'school-camera-offline');
+    expect(await op.getByTestId('school-cameras-offline').count()).toBe(0); // operators have the wall
+    // Back: the camera.status push makes the screen look again at once, not at the next poll.
+    await statuses.publish({ cameraId: 'pond', status: 'recovered', at: Date.now(), ingestId: 'test' });
+    await banner.waitFor({ state: 'detached', timeout: 5000 });
+    await school.close();
+    await op.close();
+  });
 });

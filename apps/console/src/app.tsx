@@ -10,6 +10,7 @@ import { AlertFeedScreen } from './screens/alert-feed';
 import { CameraWallScreen } from './screens/camera-wall';
 import { LoginScreen } from './screens/login';
 import { OfflineBanner } from './screens/offline-banner';
+import { SchoolCamerasOfflineBanner } from './screens/school-cameras-offline-banner';
 import { PasswordChange } from './screens/password-change';
 import { ReportsScreen } from './screens/reports';
 import { SoundBanner } from './screens/sound-banner';
@@ -129,6 +130,7 @@ function Console({ session, lang, route, setRoute, login, logout, expire, langua
       </header>
       <OfflineBanner />
       <UnanalysedBanner />
+      <SchoolCamerasOfflineBanner />
       <SoundBanner />
       <main>
         {screen === 'alerts' && args[0] ? (

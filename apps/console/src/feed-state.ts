@@ -7,10 +7,12 @@ export interface FeedState {
   alerts: Map<string, Alert>;
   /** Highest push seq applied; sent as lastSeq on reconnect. */
   lastSeq: number | null;
+  /** Seq of the last camera.status push: screens that show camera states reload when it moves. */
+  statusSeq: number | null;
 }
 
 export function emptyFeed(lastSeq: number | null = null): FeedState {
-  return { alerts: new Map(), lastSeq };
+  return { alerts: new Map(), lastSeq, statusSeq: null };
 }
 
 /** Keeps the newer of two copies of one alert (updatedAt; on a tie the incoming one). */
@@ -39,12 +41,12 @@ export function applyMessage(state: FeedState, msg: PushMessage): Applied {
   if (msg.type !== 'alert.created' && msg.type !== 'alert.updated' && msg.type !== 'camera.status') return { state };
   if (state.lastSeq !== null && msg.seq <= state.lastSeq) return { state };
   const lastSeq = msg.seq;
-  if (msg.type === 'camera.status') return { state: { ...state, lastSeq } };
+  if (msg.type === 'camera.status') return { state: { ...state, lastSeq, statusSeq: msg.seq } };
   const known = state.alerts.has(msg.data.id);
   if (!newer(state.alerts.get(msg.data.id), msg.data)) return { state: { ...state, lastSeq } };
   const alerts = new Map(state.alerts);
   alerts.set(msg.data.id, msg.data);
-  return { state: { alerts, lastSeq }, fresh: known ? undefined : msg.data };
+  return { state: { ...state, alerts, lastSeq }, fresh: known ? undefined : msg.data };
 }
 
 /** Newest first (by start time, then id), as the REST list orders them. */

@@ -48,3 +48,10 @@ export function startOfLocalDay(ms: number): number {
 export function toLocalInput(ms: number): string {
   return formatTime(ms).slice(0, 16).replace(' ', 'T');
 }
+
+/** Cameras named for a banner: the first `shown` by name (else id), the rest counted, in the reader's list style. */
+export function cameraNameList(cameras: readonly { id: string; name: string | null }[], lang: Lang, shown = 5): string {
+  const names = cameras.slice(0, shown).map((c) => c.name ?? c.id);
+  if (cameras.length > shown) names.push(`+${cameras.length - shown}`);
+  return names.join(lang === 'en' ? ', ' : '、');
+}

@@ -12,6 +12,8 @@ export interface Feed {
   load(query?: AlertQuery): Promise<void>;
   /** Merges an alert the client changed itself (a transition's answer). */
   upsert(alert: Alert): void;
+  /** Moves with every camera.status push (null before one): a cue to reload camera states. */
+  statusSeq: number | null;
 }
 
 const SEQ_KEY = 'xl.console.lastSeq';
@@ -64,5 +66,5 @@ export function useFeed(api: Api, onUnauthorized: () => void, describe: (alert: 
     return () => socket.stop();
   }, [api]);
 
-  return { alerts: state.current.alerts, connected, load, upsert: (alert) => commit(mergeAlerts(state.current, [alert])) };
+  return { alerts: state.current.alerts, connected, load, upsert: (alert) => commit(mergeAlerts(state.current, [alert])), statusSeq: state.current.statusSeq };
 }

@@ -1,12 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useApp } from '../context';
-import { formatTime } from '../format';
+import { cameraNameList, formatTime } from '../format';
 import type { Camera } from '../types';
 
 /** How often every screen asks which cameras have gone unanalysed. */
 export const UNANALYSED_POLL_MS = 15_000;
-/** Names listed in the banner; the rest are counted. */
-const NAMES_SHOWN = 5;
 
 /**
  * Across the top of every screen while cameras in the user's scope deliver pictures that nobody
@@ -29,11 +27,9 @@ export function UnanalysedBanner() {
   }, [api]);
   if (cameras.length === 0) return null;
   const since = Math.min(...cameras.map((c) => c.analysis.unanalysedSince ?? Date.now()));
-  const names = cameras.slice(0, NAMES_SHOWN).map((c) => c.name ?? c.id);
-  if (cameras.length > NAMES_SHOWN) names.push(`+${cameras.length - NAMES_SHOWN}`);
   return (
     <div class="unanalysed-banner" role="alert" data-testid="unanalysed-banner">
-      {t('analysis.unanalysed', { count: cameras.length, since: formatTime(since), names: names.join(lang === 'en' ? ', ' : '、') })}
+      {t('analysis.unanalysed', { count: cameras.length, since: formatTime(since), names: cameraNameList(cameras, lang) })}
     </div>
   );
 }
