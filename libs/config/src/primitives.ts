@@ -38,9 +38,12 @@ export const displayNameSchema = z
   // eslint-disable-next-line no-control-regex
   .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters (newlines, tabs, NUL)');
 
+/** An id (no '/', so 'camera/zone' references are unambiguous), as a regular-expression source. */
+export const ID_PATTERN = '[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}';
+
 export const idSchema = z
   .string()
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, 'must be 1–64 letters, digits, _ . - starting with a letter or digit');
+  .regex(new RegExp(`^${ID_PATTERN}$`), 'must be 1–64 letters, digits, _ . - starting with a letter or digit');
 
 /**
  * A URL whose scheme is one of `schemes` (e.g. ['rtsp', 'rtsps']) and which names a host. Callers limit

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { idSchema } from '@xl/config';
+import { ID_PATTERN, idSchema } from '@xl/config';
 import { CamerasRepository } from '../cameras/cameras.repository';
 import { RegionsRepository } from '../regions/regions.repository';
 import type { Role } from '../shared/principal';
@@ -11,9 +11,8 @@ export const ROLES = ['admin', 'operator', 'school', 'viewer'] as const;
 export const roleSchema = z.enum(ROLES).describe('admin: everything; operator: region subtrees, transitions; school: its cameras, acknowledge; viewer: read only');
 export const regionIdsSchema = z.array(idSchema).max(256).describe('roots of the region subtrees in scope (operators, viewers)');
 export const cameraIdsSchema = z.array(idSchema).max(1024).describe('cameras in scope (schools: the cameras of their waters)');
-const ID = '[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}';
 export const watersSchema = z
-  .array(z.string().regex(new RegExp(`^${ID}/${ID}$`), "must be 'camera/zone', e.g. 'pond-cam/pond'"))
+  .array(z.string().regex(new RegExp(`^${ID_PATTERN}/${ID_PATTERN}$`), "must be 'camera/zone', e.g. 'pond-cam/pond'"))
   .max(256)
   .describe(
     "schools only: their water zones as 'camera/zone', each camera one of cameraIds. A camera with zones listed here shows only those zones' alerts and its own (offline, covered, moved); a camera without, all its alerts",
