@@ -864,8 +864,9 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     const statuses = new CameraStatusStream(redis, { keyPrefix: `${prefix}:` });
     const admin = await tokenOf('admin', ADMIN_PASSWORD);
     // The river camera (not the school's) is offline too: the school hears only of its own.
-    await statuses.publish({ cameraId: 'pond', status: 'offline', reason: 'refused', at: Date.now() - 60_000, ingestId: 'test' });
+    for (const cameraId of ['river', 'pond']) await statuses.publish({ cameraId, status: 'offline', reason: 'refused', at: Date.now() - 60_000, ingestId: 'test' });
     for (let i = 0; i < 50 && (await rest('GET', '/cameras/pond', admin)).status?.status !== 'offline'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await rest('GET', '/cameras/river', admin)).status?.status).toBe('offline');
     const op = await openAs('op', 'op-password-1');
     const school = await openAs('school-a', 'school-password-1');
     const banner = school.getByTestId('school-cameras-offline');

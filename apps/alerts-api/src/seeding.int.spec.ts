@@ -1,5 +1,5 @@
 import './testing/nest-esm';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CAMERA_CONFIG_HASH } from '@xl/contracts';
@@ -22,7 +22,7 @@ cameras:
 users:
   - { username: admin, password: seeded-admin-pw, role: admin }
   - { username: town-op, password: town-op-password, role: operator, regionIds: [town-1] }
-  - { username: school, password: school-password, role: school, cameraIds: [pond] }
+  - { username: school, password: school-password, role: school, cameraIds: [pond], waters: [pond/water] }
 `;
 const CAMERAS = `
 cameras:
@@ -69,6 +69,20 @@ describe.each(DATABASE_KINDS)('seed file on %s', (kind) => {
 
     const published = JSON.parse((await t.redis.hget(`${t.settings.redisKeyPrefix}${CAMERA_CONFIG_HASH}`, 'pond')) ?? 'null');
     expect(published).toMatchObject({ id: 'pond', url: 'rtsp://viewer:pond-secret@10.0.0.10:554/main', regionId: 'vil-1' });
+  });
+
+  it("moves a school's water in one pass when the seed redraws its zone under a new id", async () => {
+    const moved = path.join(dir, 'moved');
+    mkdirSync(moved, { recursive: true });
+    writeFileSync(path.join(moved, 'seed.yaml'), SEED.replace('waters: [pond/water]', 'waters: [pond/lake]'));
+    writeFileSync(path.join(moved, 'cameras.yaml'), CAMERAS.replace('{ id: water, type: water', '{ id: lake, type: water'));
+    const { seed, cameras } = await readSeedFile(path.join(moved, 'seed.yaml'));
+    await applySeed(t.app, seed, cameras);
+    const admin = (await t.http.post('/auth/login').send({ username: 'admin', password: 'seeded-admin-pw' }).expect(200)).body.accessToken;
+    const school = (await t.http.get('/users').set({ Authorization: `Bearer ${admin}` })).body.items.find((u: { username: string }) => u.username === 'school');
+    expect(school.waters).toEqual(['pond/lake']);
+    const pond = (await t.http.get('/cameras/pond').set({ Authorization: `Bearer ${admin}` })).body;
+    expect(pond.zones.map((z: { id: string }) => z.id)).toEqual(['lake']);
   });
 
   it('reports every bad camera of a seed file at once, naming camera and field', async () => {

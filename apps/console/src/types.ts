@@ -155,7 +155,7 @@ export interface Camera {
   maintenance: { until: number; note: string | null; setBy: string } | null;
   /** When its frames were last analysed; `unanalysedSince` is set while it is online but nobody analyses them. */
   analysis: { analysedAt: number | null; unanalysedSince: number | null };
-  /** Set while its stream arrives late (≥ 10 s behind real time within the last minute): its alerts come that much later. */
+  /** Set while its stream arrives late (≥ 10 s, or its lower reconnect bound, within the last minute): its alerts come that much later. */
   streamDelay?: { seconds: number; at: number } | null;
 }
 

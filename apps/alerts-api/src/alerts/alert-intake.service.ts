@@ -15,13 +15,12 @@ import { AlertNotifier } from './alert-notifier';
 import { AlertsRepository } from './alerts.repository';
 import { EscalationService } from './escalation.service';
 import { existingSnapshot, resolveInside } from './snapshots';
+import { CAMERA_HEALTH_RULES } from '../shared/camera-health-rules';
 import { eventFacts, type TransitionDetail, transitionNote } from './transition-detail';
 
 /** `suppressed`: a new camera health alert while the camera is in maintenance (not stored). */
 export type IntakeOutcome = 'created' | 'updated' | 'duplicate' | 'suppressed';
 
-/** Alerts about the camera itself, which a maintenance window holds back; never the safety rules. */
-export const CAMERA_HEALTH_RULES: ReadonlySet<string> = new Set(['camera_offline', 'camera_frozen', 'camera_covered', 'camera_blurred', 'camera_moved']);
 
 interface Effect {
   outcome: IntakeOutcome;

@@ -52,7 +52,7 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
 
     const created = pushesOf(event.alertId, 'alert.created');
     expect(created).toHaveLength(1);
-    expect(created[0].scope).toEqual({ cameraId: 'cam-a', regionPath: PATH_A, zoneId: 'pond' });
+    expect(created[0].scope).toEqual({ cameraId: 'cam-a', regionPath: PATH_A, alert: { zoneId: 'pond', rule: 'zone_enter' } });
     expect(created[0].capturedAt).toBe(event.capturedAt);
     expect(created[0].data).toMatchObject({ state: 'open', severity: 'major', cameraName: 'North pond', zoneId: 'pond', zoneName: '北塘', hasSnapshot: true, regionId: 'vil-a1a' });
 

@@ -46,7 +46,7 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
   async created(alert: Alert): Promise<void> {
     await this.publisher.publish({
       type: 'alert.created',
-      scope: await this.scope.resourceOf(alert.cameraId, alert.regionId, alert.zoneId),
+      scope: await this.scope.resourceOf(alert.cameraId, alert.regionId, alert),
       data: alertView(alert),
       capturedAt: alert.capturedAt,
     });
@@ -56,7 +56,7 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
   async updated(alert: Alert): Promise<void> {
     await this.publisher.publish({
       type: 'alert.updated',
-      scope: await this.scope.resourceOf(alert.cameraId, alert.regionId, alert.zoneId),
+      scope: await this.scope.resourceOf(alert.cameraId, alert.regionId, alert),
       data: alertView(alert),
       capturedAt: alert.capturedAt,
     });

@@ -164,7 +164,7 @@ export class AlertsRepository {
     let q = this.select(this.db);
     if (!scope.all) {
       if (!scope.regionRoots.length && !scope.cameraIds.length) return [];
-      q = q.where((eb) => inScope(eb, scope, { region: 'alerts.region_id', camera: 'alerts.camera_id', zone: 'alerts.zone_id' }));
+      q = q.where((eb) => inScope(eb, scope, { region: 'alerts.region_id', camera: 'alerts.camera_id', alert: { zone: 'alerts.zone_id', rule: 'alerts.rule' } }));
     }
     if (f.regionRoot) {
       const root = f.regionRoot;

@@ -23,16 +23,17 @@ describe('ScopeAccessPolicy', () => {
     expect(policy.canSee(principal, pond)).toBe(visible);
   });
 
-  it("shows a school with waters only those zones' alerts and the camera's own", () => {
+  it("shows a school with waters only those zones' alerts and the camera's health alerts", () => {
     const school = who({ role: 'school', cameraIds: ['cam-pond', 'cam-gate'], waters: ['cam-pond/pond'] });
-    expect(policy.canSee(school, { ...pond, zoneId: 'pond' })).toBe(true);
-    expect(policy.canSee(school, { ...pond, zoneId: 'square' })).toBe(false);
-    expect(policy.canSee(school, { ...pond, zoneId: null })).toBe(true);
-    expect(policy.canSee(school, pond)).toBe(true);
+    expect(policy.canSee(school, { ...pond, alert: { zoneId: 'pond', rule: 'vanish_in_water' } })).toBe(true);
+    expect(policy.canSee(school, { ...pond, alert: { zoneId: 'square', rule: 'crowd' } })).toBe(false);
+    expect(policy.canSee(school, { ...pond, alert: { zoneId: null, rule: 'line_cross' } })).toBe(false); // a tripwire at the square
+    expect(policy.canSee(school, { ...pond, alert: { zoneId: null, rule: 'camera_offline' } })).toBe(true);
+    expect(policy.canSee(school, pond)).toBe(true); // the camera itself
     // A camera of the school without listed waters: all of it.
-    expect(policy.canSee(school, { cameraId: 'cam-gate', regionPath: pond.regionPath, zoneId: 'gate' })).toBe(true);
+    expect(policy.canSee(school, { cameraId: 'cam-gate', regionPath: pond.regionPath, alert: { zoneId: null, rule: 'line_cross' } })).toBe(true);
     // Waters never widen the scope.
-    expect(policy.canSee(who({ role: 'school', cameraIds: [], waters: ['cam-pond/pond'] }), { ...pond, zoneId: 'pond' })).toBe(false);
+    expect(policy.canSee(who({ role: 'school', cameraIds: [], waters: ['cam-pond/pond'] }), { ...pond, alert: { zoneId: 'pond', rule: 'zone_enter' } })).toBe(false);
   });
 
   it('hides cameras without a region from everyone but admins and explicit camera scopes', () => {

@@ -5,14 +5,14 @@ import { inWaters } from '../shared/waters';
 /**
  * The one visibility rule of the API, REST and push alike: admins see everything; anyone else sees
  * a resource when the resource's camera is one of their cameras — for a school with waters on that
- * camera, only alerts of those zones and the camera's own — or when one of their scope regions lies
+ * camera, only alerts of those zones and the camera's health alerts — or when one of their scope regions lies
  * on the path from the root to the camera's region (a region subtree).
  */
 @Injectable()
 export class ScopeAccessPolicy extends AccessPolicy {
   canSee(principal: Principal, resource: ScopedResource): boolean {
     if (principal.role === 'admin') return true;
-    if (principal.cameraIds.includes(resource.cameraId)) return inWaters(principal.waters, resource.cameraId, resource.zoneId);
+    if (principal.cameraIds.includes(resource.cameraId)) return inWaters(principal.waters, resource.cameraId, resource.alert);
     // Schools see only their explicit cameras, whatever regions a misconfigured record carries.
     if (principal.role === 'school') return false;
     return principal.regionIds.some((id) => resource.regionPath.includes(id));

@@ -1,13 +1,13 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { RegionsRepository } from '../regions/regions.repository';
 import { AccessPolicy, type Principal, type ScopedResource } from '../shared/principal';
+import type { AlertSpot } from '../shared/waters';
 
 /** Where an alert sits, as far as scope goes. */
-export interface AlertPlacement {
+export interface AlertPlacement extends AlertSpot {
   id: string;
   cameraId: string;
   regionId: string | null;
-  zoneId: string | null;
 }
 
 /**
@@ -29,10 +29,10 @@ export class ScopeService {
     return { all: false, regionRoots: principal.role === 'school' ? [] : principal.regionIds, cameraIds: principal.cameraIds, waters: principal.waters };
   }
 
-  /** `zoneId`: an alert's zone (a school sees only its waters' zones); none for the camera itself. */
-  async resourceOf(cameraId: string, regionId: string | null, zoneId: string | null = null): Promise<ScopedResource> {
+  /** `alert`: an alert's zone and rule (a school's waters narrow them); none for the camera itself. */
+  async resourceOf(cameraId: string, regionId: string | null, alert?: AlertSpot): Promise<ScopedResource> {
     const regionPath = regionId ? await this.regions.path(regionId) : [];
-    return zoneId === null ? { cameraId, regionPath } : { cameraId, regionPath, zoneId };
+    return alert ? { cameraId, regionPath, alert: { zoneId: alert.zoneId, rule: alert.rule } } : { cameraId, regionPath };
   }
 
   async canSeeCamera(principal: Principal, cameraId: string, regionId: string | null): Promise<boolean> {
@@ -46,7 +46,7 @@ export class ScopeService {
 
   /** 404 unless the alert lies in the caller's scope: its camera, and for schools its zone. */
   async assertAlert(principal: Principal, alert: AlertPlacement): Promise<void> {
-    const resource = await this.resourceOf(alert.cameraId, alert.regionId, alert.zoneId);
+    const resource = await this.resourceOf(alert.cameraId, alert.regionId, alert);
     if (!this.policy.canSee(principal, resource)) throw new NotFoundException(`alert '${alert.id}' not found`);
   }
 

@@ -49,7 +49,8 @@ export function cameraView(record: CameraRecord, status: CameraStatusRecord | un
     /** When its frames were last analysed, and since when an online camera has gone unanalysed (its rules cannot fire). */
     analysis,
     /**
-     * Set while the stream arrives late (≥ 10 s behind real time, measured within the last minute):
+     * Set while the stream arrives late (≥ 10 s behind real time, or the camera's lower
+     * watchdog.maxDelaySeconds; measured within the last minute):
      * every alert of the camera comes that much later. Null when it is near live or not known.
      */
     streamDelay: streamDelay ?? null,

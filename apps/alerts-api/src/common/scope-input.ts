@@ -10,12 +10,12 @@ import { type ValidationIssue, validationError } from './zod-pipe';
 export const ROLES = ['admin', 'operator', 'school', 'viewer'] as const;
 export const roleSchema = z.enum(ROLES).describe('admin: everything; operator: region subtrees, transitions; school: its cameras, acknowledge; viewer: read only');
 export const regionIdsSchema = z.array(idSchema).max(256).describe('roots of the region subtrees in scope (operators, viewers)');
-export const cameraIdsSchema = z.array(idSchema).max(1024).describe('cameras in scope (schools: the cameras of their waters)');
+export const cameraIdsSchema = z.array(idSchema).max(1024).describe('cameras in scope, whole unless waters narrow them (schools: the cameras near them)');
 export const watersSchema = z
   .array(z.string().regex(new RegExp(`^${ID_PATTERN}/${ID_PATTERN}$`), "must be 'camera/zone', e.g. 'pond-cam/pond'"))
   .max(256)
   .describe(
-    "schools only: their water zones as 'camera/zone', each camera one of cameraIds. A camera with zones listed here shows only those zones' alerts and its own (offline, covered, moved); a camera without, all its alerts",
+    "schools only: their water zones as 'camera/zone', each camera one of cameraIds. A camera with zones listed here shows only those zones' alerts and its health alerts (offline, covered, moved …), not tripwire crossings; a camera without, all its alerts",
   );
 
 /** Checks that a role's scope is well-formed and names only existing regions and cameras. */
@@ -29,7 +29,7 @@ export class ScopeInputValidator {
   async check(role: Role, regionIds: string[], cameraIds: string[], waters: string[] = []): Promise<void> {
     const issues: ValidationIssue[] = [];
     if (role === 'school' && regionIds.length) {
-      issues.push({ field: 'regionIds', rule: 'school_scope', message: 'schools are scoped by cameraIds only (they see only their waters)' });
+      issues.push({ field: 'regionIds', rule: 'school_scope', message: 'schools are scoped by cameraIds (and waters) only' });
     }
     if (role === 'school' && !cameraIds.length) issues.push({ field: 'cameraIds', rule: 'required', message: 'a school needs at least one camera' });
     const regions = await this.regions.existing(regionIds);

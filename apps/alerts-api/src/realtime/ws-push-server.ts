@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Logger } from '@xl/observability';
 import type { AccessPolicy, CredentialVerifier, Principal } from '../shared/principal';
+import { scopeOf } from '../shared/push-events';
 import { ClientSession } from './client-session';
 import type { FeedListener, EventFeed } from './event-feed';
 import type { LogEvent, RedisEventLog } from './event-log';
@@ -161,7 +162,7 @@ export class WsPushServer implements FeedListener {
     conn.session = new ClientSession({
       socket: ws,
       limits: options,
-      canSee: (event) => policy.canSee(conn.principal, event.scope),
+      canSee: (event) => policy.canSee(conn.principal, scopeOf(event)),
       readAfter: (after, count) => log.readAfter(after, count),
       onEventSent: (event) => metrics.eventSent(event.seq, event.type, event.capturedAt),
       onOverflow: () => this.end(conn, 'slow_consumer', CloseCode.slowConsumer, 'slow consumer'),

@@ -48,7 +48,7 @@ export class ReportsRepository {
       .where('alerts.started_at', '<', q.to);
     if (!scope.all) {
       if (!scope.regionRoots.length && !scope.cameraIds.length) return [];
-      query = query.where((eb) => inScope(eb, scope, { region: 'alerts.region_id', camera: 'alerts.camera_id', zone: 'alerts.zone_id' }));
+      query = query.where((eb) => inScope(eb, scope, { region: 'alerts.region_id', camera: 'alerts.camera_id', alert: { zone: 'alerts.zone_id', rule: 'alerts.rule' } }));
     }
     if (q.regionRoot) query = query.where('alerts.region_id', 'in', inSubtrees([q.regionRoot]));
     const rows = await query.orderBy('alerts.started_at').orderBy('alerts.id').limit(q.limit).execute();

@@ -9,9 +9,10 @@ import { createWorld } from '../testing/world';
 import { startListeningApi, type ListeningApi } from './testing/listening-api';
 
 // A school sees its waters, not everything its camera watches. cam-a (the world's north pond
-// camera) gets a second zone, a square; a school whose waters are 'cam-a/pond' sees the pond's
-// alerts and the camera's own (covered), never the square's — in lists, by id, in reports and CSV,
-// over the WebSocket live and on resume. A school without waters still sees the whole camera.
+// camera) gets a second zone, a square, and a tripwire across the road; a school whose waters are
+// 'cam-a/pond' sees the pond's alerts and the camera's health alerts (covered), never the square's
+// crowd nor the road's crossings — in lists, by id, in reports and CSV, over the WebSocket live and
+// on resume. A school without waters still sees the whole camera.
 
 const POND = { id: 'pond', name: '北塘', type: 'water', polygon: [[0, 0.5], [1, 0.5], [1, 0.9], [0, 0.9]] };
 const SQUARE = { id: 'square', name: '广场', type: 'generic', polygon: [[0, 0], [1, 0], [1, 0.4], [0, 0.4]] };
@@ -19,21 +20,25 @@ const SQUARE = { id: 'square', name: '广场', type: 'generic', polygon: [[0, 0]
 interface Raised {
   pond: AlertEvent;
   square: AlertEvent;
+  road: AlertEvent;
   covered: AlertEvent;
 }
 
-/** One alert in each zone of cam-a and one of the camera itself, started a minute ago. */
+/** One alert in each zone of cam-a, one at its tripwire (no zone) and one about the camera, started a minute ago. */
 function raise(): Raised {
   const startedAt = Date.now() - 60_000;
   return {
     pond: alertEvent({ cameraId: 'cam-a', zoneId: 'pond', startedAt }),
     square: alertEvent({ cameraId: 'cam-a', zoneId: 'square', ruleId: 'square.enter', message: "person entered zone 'square'", startedAt: startedAt + 1 }),
+    road: alertEvent({ cameraId: 'cam-a', zoneId: undefined, ruleId: 'road.cross', rule: 'line_cross', severity: 'warning', message: "person crossed line 'road' left to right", startedAt: startedAt + 3 }),
     covered: alertEvent({ cameraId: 'cam-a', zoneId: undefined, ruleId: 'camera.covered', rule: 'camera_covered', severity: 'warning', boxes: [], message: 'camera covered', startedAt: startedAt + 2 }),
   };
 }
 
-async function giveCamAaSquare(t: { http: TestApp['http'] }, admin: Record<string, string>): Promise<void> {
-  await t.http.put('/cameras/cam-a/zones').set(admin).send({ zones: [POND, SQUARE] }).expect(200);
+const ROAD = { id: 'road', points: [[0, 0.2], [1, 0.2]] };
+
+async function giveCamASquareAndRoad(t: { http: TestApp['http'] }, admin: Record<string, string>): Promise<void> {
+  await t.http.put('/cameras/cam-a/zones').set(admin).send({ zones: [POND, SQUARE], lines: [ROAD] }).expect(200);
 }
 
 describe.each(DATABASE_KINDS)('school waters on %s', (kind) => {
@@ -46,7 +51,7 @@ describe.each(DATABASE_KINDS)('school waters on %s', (kind) => {
     t = await startTestApp(kind);
     await createWorld(t);
     admin = { Authorization: `Bearer ${await t.token('admin')}` };
-    await giveCamAaSquare(t, admin);
+    await giveCamASquareAndRoad(t, admin);
     await t.http.post('/users').set(admin).send({ username: 'pond-school', password: 'pond-school-password', role: 'school', cameraIds: ['cam-a'], waters: ['cam-a/pond'] }).expect(201);
     keySecret = (await t.http.post('/api-keys').set(admin).send({ name: 'pond school alarm box', role: 'school', cameraIds: ['cam-a'], waters: ['cam-a/pond'] }).expect(201)).body.key;
     raised = raise();
@@ -63,24 +68,31 @@ describe.each(DATABASE_KINDS)('school waters on %s', (kind) => {
     return (res.body.items as { id: string }[]).map((a) => a.id).sort();
   };
 
-  it('lists the waters\' alerts and the camera\'s own, not the square\'s; a school without waters gets all three', async () => {
-    const { pond, square, covered } = raised;
+  it("lists the waters' alerts and the camera's health alerts, not the square's nor the road's; a school without waters gets all four", async () => {
+    const { pond, square, road, covered } = raised;
     expect(await listed('pond-school')).toEqual([pond.alertId, covered.alertId].sort());
     expect(await listed('key')).toEqual([pond.alertId, covered.alertId].sort());
-    expect(await listed('school-a')).toEqual([pond.alertId, square.alertId, covered.alertId].sort());
+    expect(await listed('school-a')).toEqual([pond.alertId, square.alertId, road.alertId, covered.alertId].sort());
+    // Paging does not let another zone's alert through.
+    const first = await t.http.get('/alerts').query({ camera: 'cam-a', limit: 1 }).set(await as('pond-school')).expect(200);
+    const second = await t.http.get('/alerts').query({ camera: 'cam-a', limit: 5, cursor: first.body.nextCursor }).set(await as('pond-school')).expect(200);
+    expect([...first.body.items, ...second.body.items].map((a: { id: string }) => a.id).sort()).toEqual([pond.alertId, covered.alertId].sort());
   });
 
-  it('answers 404 for the square\'s alert by id, for its evidence and for acting on it', async () => {
-    const id = encodeURIComponent(raised.square.alertId);
-    for (const who of ['pond-school', 'key'] as const) {
-      const auth = await as(who);
-      await t.http.get(`/alerts/${id}`).set(auth).expect(404);
-      await t.http.get(`/alerts/${id}/snapshot`).set(auth).expect(404);
-      await t.http.get(`/alerts/${id}/evidence`).set(auth).expect(404);
-      await t.http.post(`/alerts/${id}/acknowledge`).set(auth).send({}).expect(404);
-      const bulk = await t.http.post('/alerts/bulk/acknowledge').set(auth).send({ ids: [raised.square.alertId] });
-      expect(JSON.stringify(bulk.body)).not.toContain('"acknowledged"');
+  it("answers 404 for the square's and the road's alerts by id, for their evidence and for acting on them", async () => {
+    for (const other of [raised.square, raised.road]) {
+      const id = encodeURIComponent(other.alertId);
+      for (const who of ['pond-school', 'key'] as const) {
+        const auth = await as(who);
+        await t.http.get(`/alerts/${id}`).set(auth).expect(404);
+        for (const part of ['snapshot', 'evidence', 'clip', 'hires-snapshot']) await t.http.get(`/alerts/${id}/${part}`).set(auth).expect(404);
+        await t.http.post(`/alerts/${id}/acknowledge`).set(auth).send({}).expect(404);
+        await t.http.post(`/alerts/${id}/seen`).set(auth).send({}).expect(404);
+        const bulk = await t.http.post('/alerts/bulk/acknowledge').set(auth).send({ ids: [other.alertId] }).expect(200);
+        expect(bulk.body.results).toEqual([expect.objectContaining({ id: other.alertId, ok: false, status: 404 })]);
+      }
     }
+    const id = encodeURIComponent(raised.square.alertId);
     const pond = await t.http.get(`/alerts/${encodeURIComponent(raised.pond.alertId)}`).set(await as('pond-school')).expect(200);
     expect(pond.body).toMatchObject({ zoneId: 'pond', zoneName: '北塘' });
     await t.http.get(`/alerts/${encodeURIComponent(raised.covered.alertId)}`).set(await as('pond-school')).expect(200);
@@ -95,8 +107,9 @@ describe.each(DATABASE_KINDS)('school waters on %s', (kind) => {
     expect(csv.text).toContain(raised.pond.alertId);
     expect(csv.text).toContain(raised.covered.alertId);
     expect(csv.text).not.toContain(raised.square.alertId);
+    expect(csv.text).not.toContain(raised.road.alertId);
     const whole = await t.http.get('/reports/alerts').set(await as('school-a')).expect(200);
-    expect(whole.body.totals.alerts).toBe(3);
+    expect(whole.body.totals.alerts).toBe(4);
   });
 
   it('refuses waters that are not a school\'s own zones, naming the field and the zone', async () => {
@@ -152,7 +165,7 @@ describe('school waters over the WebSocket', () => {
     env = await startListeningApi();
     const { world } = env.api;
     const admin = { Authorization: `Bearer ${await world.token('admin')}` };
-    await giveCamAaSquare(world, admin);
+    await giveCamASquareAndRoad(world, admin);
     await world.http.post('/users').set(admin).send({ username: 'pond-school', password: 'pond-school-password', role: 'school', cameraIds: ['cam-a'], waters: ['cam-a/pond'] }).expect(201);
   });
   afterAll(async () => {
@@ -160,7 +173,7 @@ describe('school waters over the WebSocket', () => {
     await env?.close();
   });
 
-  it('pushes the waters\' alerts and the camera\'s own, live and on resume; a school without waters gets all', async () => {
+  it("pushes the waters' alerts and the camera's health alerts, live and on resume; a school without waters gets all", async () => {
     const { api } = env;
     const tokens = { pond: await api.world.token('pond-school'), whole: await api.world.token('school-a') };
     const live = { pond: await TestPushClient.connect(api.wsUrl, tokens.pond), whole: await TestPushClient.connect(api.wsUrl, tokens.whole) };
@@ -170,13 +183,13 @@ describe('school waters over the WebSocket', () => {
 
     const raised = raise();
     const intake = api.app.get(AlertIntakeService);
-    for (const event of [raised.square, raised.pond, raised.covered]) await intake.consume(event);
+    for (const event of [raised.square, raised.road, raised.pond, raised.covered]) await intake.consume(event);
     const ids = (c: TestPushClient) => c.events.map((m) => m.data?.id as string).sort();
-    const all = [raised.pond, raised.square, raised.covered].map((e) => e.alertId).sort();
+    const all = [raised.pond, raised.square, raised.road, raised.covered].map((e) => e.alertId).sort();
     const mine = [raised.pond, raised.covered].map((e) => e.alertId).sort();
 
-    // The square's alert went out first: once the whole-camera school has the last one, so has every client.
-    await live.whole.waitFor('all three alerts', () => ids(live.whole).length === 3, 10_000);
+    // The square's and the road's alerts went out first: once the whole-camera school has the last one, so has every client.
+    await live.whole.waitFor('all four alerts', () => ids(live.whole).length === 4, 10_000);
     await live.pond.waitFor('the covered alert', () => ids(live.pond).includes(raised.covered.alertId), 10_000);
     expect(ids(live.whole)).toEqual(all);
     expect(ids(live.pond)).toEqual(mine);

@@ -1,3 +1,5 @@
+import type { AlertSpot } from './waters';
+
 // The contract between the API's auth (who is calling, what may they see) and everything that
 // filters by scope: REST controllers, the WebSocket push, webhooks. One check, used everywhere.
 
@@ -11,11 +13,11 @@ export interface Principal {
   role: Role;
   /** Roots of the region subtrees this caller may see (admins: ignored, they see everything). */
   regionIds: string[];
-  /** Explicit cameras this caller may see (schools: the cameras of their waters). */
+  /** Explicit cameras this caller may see, whole unless `waters` narrow their alerts. */
   cameraIds: string[];
   /**
    * Schools: their water zones, as 'camera/zone'. A camera of `cameraIds` with zones listed here
-   * shows only those zones' alerts and its own (offline, covered …); one without, all its alerts.
+   * shows only those zones' alerts and its health alerts (offline, covered …); one without, all.
    */
   waters: string[];
 }
@@ -25,8 +27,8 @@ export interface ScopedResource {
   cameraId: string;
   /** Region ids from the root (city) down to the camera's own region. */
   regionPath: string[];
-  /** An alert's zone; absent or null for the camera itself and its camera-level alerts. */
-  zoneId?: string | null;
+  /** Present for an alert: its zone and rule, which a school's waters narrow (see waters.ts). */
+  alert?: AlertSpot;
 }
 
 /** Decides visibility. Implemented once by the auth module; injected wherever scope is checked. */

@@ -16,3 +16,14 @@ export interface PushEvent {
 export abstract class EventPublisher {
   abstract publish(event: PushEvent): Promise<void>;
 }
+
+/**
+ * The event's scope, with an alert's zone and rule taken from its data when the scope lacks them:
+ * events logged by an API from before waters (a resume across the upgrade, an old instance in a
+ * rolling one) would otherwise pass a school's waters as if they were about the camera itself.
+ */
+export function scopeOf(event: Pick<PushEvent, 'type' | 'scope' | 'data'>): ScopedResource {
+  if (event.type === 'camera.status' || event.scope.alert) return event.scope;
+  const { zoneId, rule } = event.data;
+  return { ...event.scope, alert: { zoneId: typeof zoneId === 'string' ? zoneId : null, rule: typeof rule === 'string' ? rule : '' } };
+}

@@ -15,16 +15,18 @@ describe('school waters', () => {
     );
   });
 
+  const zoneEnter = (zoneId: string) => ({ zoneId, rule: 'zone_enter' });
   it.each([
-    ['no waters: everything', [], 'cam-a', 'square', true],
-    ['a listed zone', ['cam-a/pond'], 'cam-a', 'pond', true],
-    ['another zone of a camera with waters', ['cam-a/pond'], 'cam-a', 'square', false],
-    ['the camera itself (no zone)', ['cam-a/pond'], 'cam-a', null, true],
-    ['the camera itself (zone absent)', ['cam-a/pond'], 'cam-a', undefined, true],
-    ['a camera none of whose zones are listed', ['cam-a/pond'], 'cam-b', 'square', true],
-    ['a zone id that is a prefix of a listed one', ['cam-a/pond-2'], 'cam-a', 'pond', false],
-    ['a camera id that is a prefix of a listed one', ['cam-a2/pond'], 'cam-a', 'square', true],
-  ] as const)('%s', (_name, waters, cameraId, zoneId, expected) => {
-    expect(inWaters(waters, cameraId, zoneId)).toBe(expected);
+    ['no waters: everything', [], 'cam-a', zoneEnter('square'), true],
+    ['a listed zone', ['cam-a/pond'], 'cam-a', zoneEnter('pond'), true],
+    ['another zone of a camera with waters', ['cam-a/pond'], 'cam-a', zoneEnter('square'), false],
+    ['a tripwire crossing (no zone) on a camera with waters', ['cam-a/pond'], 'cam-a', { zoneId: null, rule: 'line_cross' }, false],
+    ['a health alert of a camera with waters', ['cam-a/pond'], 'cam-a', { zoneId: null, rule: 'camera_covered' }, true],
+    ['the camera itself', ['cam-a/pond'], 'cam-a', undefined, true],
+    ['a camera none of whose zones are listed', ['cam-a/pond'], 'cam-b', zoneEnter('square'), true],
+    ['a zone id that is a prefix of a listed one', ['cam-a/pond-2'], 'cam-a', zoneEnter('pond'), false],
+    ['a camera id that is a prefix of a listed one', ['cam-a2/pond'], 'cam-a', zoneEnter('square'), true],
+  ] as const)('%s', (_name, waters, cameraId, alert, expected) => {
+    expect(inWaters(waters, cameraId, alert)).toBe(expected);
   });
 });

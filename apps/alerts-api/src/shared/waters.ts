@@ -1,5 +1,12 @@
 // A school's waters are zone references 'camera/zone' (ids cannot contain '/'). These helpers are
 // the one reading of them, shared by the access policy (objects, push) and the SQL scope (lists).
+import { CAMERA_HEALTH_RULES } from './camera-health-rules';
+
+/** What waters judge of an alert: its zone (null for zone-less rules: tripwires, camera health) and rule. */
+export interface AlertSpot {
+  zoneId: string | null;
+  rule: string;
+}
 
 export function waterRef(cameraId: string, zoneId: string): string {
   return `${cameraId}/${zoneId}`;
@@ -26,12 +33,13 @@ export function watersByCamera(waters: readonly string[]): Map<string, string[]>
 }
 
 /**
- * Whether an object of `cameraId` in `zoneId` lies in the waters: camera-level objects (no zone)
- * always do, as do all zones of a camera none of whose zones are listed.
+ * Whether an object of `cameraId` lies in the waters. The camera itself (no `alert`) and its health
+ * alerts always do, as does everything of a camera none of whose zones are listed; any other alert
+ * only in a listed zone — a tripwire crossing, zone-less, not.
  */
-export function inWaters(waters: readonly string[], cameraId: string, zoneId: string | null | undefined): boolean {
-  if (!waters.length || zoneId === null || zoneId === undefined) return true;
+export function inWaters(waters: readonly string[], cameraId: string, alert?: AlertSpot | null): boolean {
+  if (!waters.length || !alert || CAMERA_HEALTH_RULES.has(alert.rule)) return true;
   const prefix = `${cameraId}/`;
   if (!waters.some((ref) => ref.startsWith(prefix))) return true;
-  return waters.includes(prefix + zoneId);
+  return alert.zoneId !== null && waters.includes(prefix + alert.zoneId);
 }

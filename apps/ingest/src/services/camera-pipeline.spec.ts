@@ -273,6 +273,9 @@ describe('CameraPipeline', () => {
     h.delay!({ at: 3000, seconds: 14 });
     h.restart({ at: 4000, reason: 'behind_live', attempt: 0, delayMs: 0 });
     expect(await publish(4)).toBeUndefined(); // the new connection starts at live
+    h.delay!({ at: 5000, seconds: 11 });
+    h.restart({ at: 6000, reason: 'stalled', attempt: 1, delayMs: 500 });
+    expect(await publish(5)).toBeUndefined(); // any new connection: not the old one's delay
     await t.pipeline.stop();
   });
 

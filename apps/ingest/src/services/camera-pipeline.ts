@@ -77,10 +77,8 @@ export class CameraPipeline {
       restart: ({ reason }) => {
         metrics.restart(id, reason);
         if (reason === 'busy') this.deps.readerStream?.refusedBusy();
-        if (reason === 'behind_live') {
-          metrics.streamDelay.remove({ camera: id }); // the new connection measures afresh
-          this.streamDelaySeconds = 0;
-        }
+        if (reason === 'behind_live') metrics.streamDelay.remove({ camera: id }); // the new connection measures afresh
+        this.streamDelaySeconds = 0; // whatever the reason, frames of the next connection are not the old one's late
       },
       delay: ({ at, seconds }) => {
         metrics.streamDelay.set({ camera: id }, Math.round(seconds * 100) / 100);

@@ -1,4 +1,5 @@
 import { AccessPolicy, CredentialVerifier, type Principal, type ScopedResource } from '../../shared/principal';
+import { inWaters } from '../../shared/waters';
 
 // Small stand-ins for the auth module in tests of the push: a token table and the scope rule of
 // DESIGN.md (admins see all; others their region subtrees and explicit cameras).
@@ -16,7 +17,7 @@ export class TokenTableVerifier extends CredentialVerifier {
 export class RegionPathPolicy extends AccessPolicy {
   canSee(principal: Principal, resource: ScopedResource): boolean {
     if (principal.role === 'admin') return true;
-    if (principal.cameraIds.includes(resource.cameraId)) return true;
+    if (principal.cameraIds.includes(resource.cameraId)) return inWaters(principal.waters, resource.cameraId, resource.alert);
     return resource.regionPath.some((id) => principal.regionIds.includes(id));
   }
 }
