@@ -342,6 +342,8 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.getByTestId('alert-list').waitFor();
     await page.waitForTimeout(1500);
     expect(await page.getByTestId('school-alarm').count()).toBe(0);
+    // In the list too, the late camera's alert says how late its pictures came.
+    expect(await row(page, drowning.alertId).getByTestId('row-late').textContent()).toBe('晚到 12 秒');
     // The swimmer seen again goes under once more: the analyzer's new vanish raises the same alert
     // again, and the school's screen warns again until it is confirmed anew.
     await queue.add('alert', alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', relatedAlertId: drowning.alertId, message: 'person last seen in the water 3 s ago' }));

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { alertText } from '../alert-text';
+import { alertText, lateSeconds } from '../alert-text';
 import { useApp } from '../context';
 import { bulkSelectable, matches, newestFirst, unacknowledgedCount } from '../feed-state';
 import { flatten, regionForest, subtreeIds } from '../region-tree';
@@ -175,7 +175,14 @@ export function AlertFeedScreen() {
                   )}
                 </td>
               )}
-              <td>{formatTime(a.startedAt)}</td>
+              <td>
+                {formatTime(a.startedAt)}
+                {lateSeconds(a) !== null && (
+                  <span class="late-tag" data-testid="row-late" title={t('alert.late', { seconds: String(lateSeconds(a)) })}>
+                    {t('alert.lateShort', { seconds: String(lateSeconds(a)) })}
+                  </span>
+                )}
+              </td>
               <td>
                 <span class={`sev sev-${a.severity}`}>{tv('severity', a.severity)}</span>
               </td>
