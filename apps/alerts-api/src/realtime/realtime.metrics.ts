@@ -8,6 +8,7 @@ const sentCounts = new WeakMap<Registry, { pending: number }>();
 export class RealtimeMetrics {
   readonly clients: Gauge;
   readonly alertLatency: Histogram;
+  readonly sceneAge: Histogram;
   readonly disconnects: Counter<'reason'>;
   readonly eventsSent: Counter;
   private observedUpTo = 0;
@@ -36,6 +37,17 @@ export class RealtimeMetrics {
           name: 'xl_alert_latency_seconds',
           help: 'Frame capture to the first WebSocket send of its alert.created on this instance',
           buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30],
+          registers: [registry],
+        }),
+    );
+    this.sceneAge = metric(
+      registry,
+      'xl_alert_scene_age_seconds',
+      () =>
+        new Histogram({
+          name: 'xl_alert_scene_age_seconds',
+          help: "How old the scene was at the first WebSocket send of its alert.created: the camera stream's delay (streamDelaySeconds) plus capture to send",
+          buckets: [0.1, 0.5, 1, 2, 5, 10, 15, 20, 30, 60],
           registers: [registry],
         }),
     );
@@ -70,12 +82,17 @@ export class RealtimeMetrics {
     );
   }
 
-  /** Observes capture → send once per event: events reach sessions in seq order, so the first send has the highest seq yet. */
-  eventSent(seq: number, type: string, capturedAt: number | undefined, now = this.now()): void {
+  /**
+   * Observes capture → send, and the scene's age (the stream's delay added), once per event: events
+   * reach sessions in seq order, so the first send has the highest seq yet.
+   */
+  eventSent(seq: number, type: string, capturedAt: number | undefined, streamDelaySeconds: unknown = null, now = this.now()): void {
     this.sent.pending++;
     if (type !== 'alert.created' || capturedAt === undefined || seq <= this.observedUpTo) return;
     this.observedUpTo = seq;
-    this.alertLatency.observe(Math.max(0, now - capturedAt) / 1000);
+    const latency = Math.max(0, now - capturedAt) / 1000;
+    this.alertLatency.observe(latency);
+    this.sceneAge.observe(latency + (typeof streamDelaySeconds === 'number' && streamDelaySeconds > 0 ? streamDelaySeconds : 0));
   }
 }
 

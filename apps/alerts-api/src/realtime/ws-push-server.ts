@@ -164,7 +164,7 @@ export class WsPushServer implements FeedListener {
       limits: options,
       canSee: (event) => policy.canSee(conn.principal, scopeOf(event)),
       readAfter: (after, count) => log.readAfter(after, count),
-      onEventSent: (event) => metrics.eventSent(event.seq, event.type, event.capturedAt),
+      onEventSent: (event) => metrics.eventSent(event.seq, event.type, event.capturedAt, event.data.streamDelaySeconds),
       onOverflow: () => this.end(conn, 'slow_consumer', CloseCode.slowConsumer, 'slow consumer'),
     });
     // Registered and started in one synchronous step: the feed's last seq is exactly where live delivery begins.

@@ -230,12 +230,12 @@ describe('WebSocket push (real Redis, real ws clients)', () => {
     expect(await h.registry.getSingleMetricAsString('xl_ws_disconnects_total')).toContain('reason="unauthorized"} 1');
   });
 
-  it('measures capture → first WebSocket send of alert.created and counts clients', async () => {
+  it('measures capture → first WebSocket send of alert.created, and the scene age with the stream delay, and counts clients', async () => {
     const h = await start(uniquePrefix('ws-latency'));
     const c1 = await connect(h.url, testPrincipals.admin.id);
     const c2 = await connect(h.url, testPrincipals.school.id);
     expect(await h.registry.getSingleMetricAsString('xl_ws_clients')).toContain('xl_ws_clients 2');
-    await h.log.append({ ...pushEvent(scopes.schoolPond, {}), capturedAt: Date.now() - 1500 });
+    await h.log.append({ ...pushEvent(scopes.schoolPond, { streamDelaySeconds: 12 }), capturedAt: Date.now() - 1500 });
     await h.log.append({ ...pushEvent(scopes.schoolPond, {}, 'alert.updated'), capturedAt: Date.now() - 9000 });
     await c1.waitForEvents(2);
     await c2.waitForEvents(2);
@@ -245,5 +245,9 @@ describe('WebSocket push (real Redis, real ws clients)', () => {
     const sum = Number(/xl_alert_latency_seconds_sum (\S+)/.exec(text)?.[1]);
     expect(sum).toBeGreaterThanOrEqual(1.5);
     expect(sum).toBeLessThan(5);
+    // The scene was 12 s older than its capture time: the camera's stream arrived that late.
+    const age = await h.registry.getSingleMetricAsString('xl_alert_scene_age_seconds');
+    expect(age).toContain('xl_alert_scene_age_seconds_count 1');
+    expect(Number(/xl_alert_scene_age_seconds_sum (\S+)/.exec(age)?.[1]) - sum).toBeCloseTo(12, 5);
   });
 });
