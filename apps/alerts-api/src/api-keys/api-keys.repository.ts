@@ -77,17 +77,10 @@ export class ApiKeysRepository {
       .execute();
   }
 
-  /** Keys not revoked whose waters name any of `refs` ('camera/zone'). */
-  async withWaters(refs: string[]): Promise<ApiKey[]> {
-    if (!refs.length) return [];
-    const rows = await this.db.selectFrom('api_keys').selectAll().where('waters', '<>', '[]').where('revoked_at', 'is', null).orderBy('created_at').orderBy('id').execute();
-    return rows.map((r) => publicApiKey(toApiKey(r))).filter((k) => k.waters.some((w) => refs.includes(w)));
-  }
-
-  /** Unrevoked school keys whose cameras include `cameraId`. */
-  async schoolsWatching(cameraId: string): Promise<ApiKey[]> {
+  /** Every unrevoked school key (the only role with waters), oldest first. */
+  async schools(): Promise<ApiKey[]> {
     const rows = await this.db.selectFrom('api_keys').selectAll().where('role', '=', 'school').where('revoked_at', 'is', null).orderBy('created_at').orderBy('id').execute();
-    return rows.map((r) => publicApiKey(toApiKey(r))).filter((k) => k.cameraIds.includes(cameraId));
+    return rows.map((r) => publicApiKey(toApiKey(r)));
   }
 
   async revoke(id: string, at: number): Promise<void> {

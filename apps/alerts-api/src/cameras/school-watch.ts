@@ -19,7 +19,7 @@ export class SchoolWatch {
   async assertZonesUnwatched(cameraId: string, zoneIds: string[]): Promise<void> {
     if (!zoneIds.length) return;
     const refs = zoneIds.map((zoneId) => waterRef(cameraId, zoneId));
-    const [users, keys] = await Promise.all([this.users.withWaters(refs), this.keys.withWaters(refs)]);
+    const { users, keys } = await this.schools((s) => s.waters.some((w) => refs.includes(w)));
     if (!users.length && !keys.length) return;
     const named = (waters: string[]) => refs.filter((r) => waters.includes(r)).map((r) => `'${r.slice(cameraId.length + 1)}'`);
     const holders = [...users.map((u) => `user '${u.username}' (${named(u.waters).join(', ')})`), ...keys.map((k) => `API key '${k.name}' (${named(k.waters).join(', ')})`)];
@@ -27,9 +27,15 @@ export class SchoolWatch {
   }
 
   async assertCameraUnwatched(cameraId: string): Promise<void> {
-    const [users, keys] = await Promise.all([this.users.schoolsWatching(cameraId), this.keys.schoolsWatching(cameraId)]);
+    const { users, keys } = await this.schools((s) => s.cameraIds.includes(cameraId));
     if (!users.length && !keys.length) return;
     const holders = [...users.map((u) => `user '${u.username}'`), ...keys.map((k) => `API key '${k.name}'`)];
     throw new ConflictException(`camera '${cameraId}' is a school's camera and cannot be deleted; take it out of the cameras of ${holders.join(', ')} first`);
+  }
+
+  /** The school users and live school keys for which `watches` holds. */
+  private async schools(watches: (school: { cameraIds: string[]; waters: string[] }) => boolean) {
+    const [users, keys] = await Promise.all([this.users.schools(), this.keys.schools()]);
+    return { users: users.filter(watches), keys: keys.filter(watches) };
   }
 }

@@ -97,17 +97,10 @@ export class UsersRepository {
     await this.db.deleteFrom('users').where('id', '=', id).execute();
   }
 
-  /** Users whose waters name any of `refs` ('camera/zone'). */
-  async withWaters(refs: string[]): Promise<User[]> {
-    if (!refs.length) return [];
-    const rows = await this.db.selectFrom('users').selectAll().where('waters', '<>', '[]').orderBy('username').execute();
-    return rows.map((r) => publicUser(toUser(r))).filter((u) => u.waters.some((w) => refs.includes(w)));
-  }
-
-  /** School users whose cameras include `cameraId`. */
-  async schoolsWatching(cameraId: string): Promise<User[]> {
+  /** Every school user (the only role with waters), by user name. */
+  async schools(): Promise<User[]> {
     const rows = await this.db.selectFrom('users').selectAll().where('role', '=', 'school').orderBy('username').execute();
-    return rows.map((r) => publicUser(toUser(r))).filter((u) => u.cameraIds.includes(cameraId));
+    return rows.map((r) => publicUser(toUser(r)));
   }
 
   async countActiveAdmins(): Promise<number> {
