@@ -1,4 +1,5 @@
 import { ANALYSED_AT_HASH } from '@xl/contracts';
+import { hashFields } from './hash-fields';
 import { PrefixedRedis, type KeyPrefixOptions } from './prefixed';
 
 export type AnalysisMarksOptions = KeyPrefixOptions;
@@ -20,12 +21,10 @@ export class AnalysisMarks extends PrefixedRedis {
   /** Capture time of the last analysed frame of each of `cameraIds` that has one. */
   async many(cameraIds: readonly string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    if (cameraIds.length === 0) return out;
-    const values = await this.redis.hmget(this.key, ...cameraIds);
-    cameraIds.forEach((id, i) => {
-      const at = Number(values[i]);
-      if (values[i] !== null && Number.isFinite(at)) out.set(id, at);
-    });
+    for (const [id, raw] of await hashFields(this.redis, this.key, cameraIds)) {
+      const at = Number(raw);
+      if (Number.isFinite(at)) out.set(id, at);
+    }
     return out;
   }
 

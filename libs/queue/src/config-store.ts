@@ -1,6 +1,7 @@
 import { duplicateClient, type RedisClient } from './redis-client';
 import { parseCamera, type CameraConfig } from '@xl/config';
 import { CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
+import { hashFields } from './hash-fields';
 import { pipelineResults } from './scripts';
 
 export interface CameraConfigStoreOptions {
@@ -44,9 +45,7 @@ export class CameraConfigStore {
 
   /** The given cameras; ids without an entry are simply absent from the result (removed). */
   async loadSome(cameraIds: string[]): Promise<LoadedCameras> {
-    if (!cameraIds.length) return { cameras: [], errors: [] };
-    const values = await this.redis.hmget(this.hashKey, ...cameraIds);
-    return parseEntries(cameraIds.flatMap((id, i) => (values[i] === null ? [] : [[id, values[i] as string] as [string, string]])));
+    return parseEntries([...(await hashFields(this.redis, this.hashKey, cameraIds))]);
   }
 
   async revision(): Promise<number> {

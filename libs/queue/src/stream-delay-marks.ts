@@ -1,4 +1,5 @@
 import { STREAM_DELAY_HASH } from '@xl/contracts';
+import { hashFields } from './hash-fields';
 import { PrefixedRedis, type KeyPrefixOptions } from './prefixed';
 
 export type StreamDelayMarksOptions = KeyPrefixOptions;
@@ -27,12 +28,10 @@ export class StreamDelayMarks extends PrefixedRedis {
   /** The last mark of each of `cameraIds` that has a readable one. */
   async many(cameraIds: readonly string[]): Promise<Map<string, StreamDelayMark>> {
     const out = new Map<string, StreamDelayMark>();
-    if (cameraIds.length === 0) return out;
-    const values = await this.redis.hmget(this.key, ...cameraIds);
-    cameraIds.forEach((id, i) => {
-      const mark = parseMark(values[i]);
+    for (const [id, raw] of await hashFields(this.redis, this.key, cameraIds)) {
+      const mark = parseMark(raw);
       if (mark) out.set(id, mark);
-    });
+    }
     return out;
   }
 
@@ -42,8 +41,7 @@ export class StreamDelayMarks extends PrefixedRedis {
   }
 }
 
-function parseMark(raw: string | null): StreamDelayMark | null {
-  if (raw === null) return null;
+function parseMark(raw: string): StreamDelayMark | null {
   try {
     const { seconds, at } = JSON.parse(raw) as Partial<StreamDelayMark>;
     return Number.isFinite(seconds) && Number.isFinite(at) ? { seconds: seconds as number, at: at as number } : null;
