@@ -7,6 +7,7 @@ import { OFFLINE_REASONS } from '@xl/contracts';
 import { DICTIONARIES, initialLang, translate } from '../../apps/console/src/i18n';
 import { regionForest, regionPathName, subtreeIds, flatten } from '../../apps/console/src/region-tree';
 import { RENEW_AT_SHARE, renewalDelayMs } from '../../apps/console/src/session-renewal';
+import { formatLocation, siteFromForm, telHref } from '../../apps/console/src/site';
 import { actorName, transitionNote } from '../../apps/console/src/transition-text';
 import type { Alert, Region, TransitionDetail, TransitionEventFacts } from '../../apps/console/src/types';
 import { formatSchedule, freshId, parseSchedule, toNormalized } from '../../apps/console/src/zone-geometry';
@@ -272,5 +273,29 @@ describe('admin edit form', () => {
     expect(patchBody(fields, row, { ...unchanged, password: ' new-password-1 ', disabled: true, regionIds: 'vil-a' })).toEqual({ password: 'new-password-1', disabled: true, regionIds: ['vil-a'] });
     expect(patchBody(fields, row, { ...unchanged, displayName: '', role: 'viewer' })).toEqual({ role: 'viewer' }); // empty text keeps the value
     expect(patchBody(fields, row, { ...unchanged, regionIds: '' })).toEqual({ regionIds: [] }); // a list can be emptied
+  });
+});
+
+describe('camera site', () => {
+  it('dials the digits of a number as people write it, with the extension after a pause', () => {
+    expect(telHref('138 0013 8000')).toBe('tel:13800138000');
+    expect(telHref('+86 (571) 8888-6666')).toBe('tel:+8657188886666');
+    expect(telHref('0571-8888 6666 ext. 12')).toBe('tel:057188886666,12');
+    expect(telHref('0571-88886666,3')).toBe('tel:057188886666,3');
+  });
+
+  it('writes coordinates with hemispheres, to about a metre', () => {
+    expect(formatLocation({ lat: 30.274123456, lon: 120.155 })).toBe('30.27412° N, 120.15500° E');
+    expect(formatLocation({ lat: -33.8688, lon: -70.5 })).toBe('33.86880° S, 70.50000° W');
+  });
+
+  it('turns the form into a site: trimmed, empty rows and fields left out, nothing filled in → null', () => {
+    const empty = { address: ' ', directions: '', lat: '', lon: '', rescueEquipment: '', contacts: [{ name: ' ', role: '', phone: '' }] };
+    expect(siteFromForm(empty)).toBeNull();
+    expect(
+      siteFromForm({ ...empty, address: ' 东塘 ', lat: '30.5', lon: ' 120.25', contacts: [{ name: '王', role: ' ', phone: ' 110 ' }, { name: '李', role: '塘主', phone: '120' }] }),
+    ).toEqual({ address: '东塘', location: { lat: 30.5, lon: 120.25 }, contacts: [{ name: '王', phone: '110' }, { name: '李', role: '塘主', phone: '120' }] });
+    // Half a coordinate goes to the API as it is (null in JSON), which names the missing field.
+    expect(JSON.parse(JSON.stringify(siteFromForm({ ...empty, lat: '30.5' })))).toEqual({ contacts: [], location: { lat: 30.5, lon: null } });
   });
 });

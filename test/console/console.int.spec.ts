@@ -515,6 +515,71 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.close();
   });
 
+  it("keeps a camera's site from its tile's editor and shows it with its alerts: people to call on the detail and for dispatch, and on a school's warning", async () => {
+    const page = await openAs('op', 'op-password-1');
+    await page.getByTestId('nav-cameras').click();
+    await page.locator('[data-testid="camera-tile"][data-camera-id="pond"]').getByTestId('edit-site').click();
+    await page.getByTestId('site-editor').waitFor();
+    await page.locator('input[name="address"]').fill('青山村东鱼塘（村委会东 300 米）');
+    await page.locator('input[name="lat"]').fill('30.27412');
+    await page.locator('input[name="lon"]').fill('120.15508');
+    await page.locator('textarea[name="rescueEquipment"]').fill('救生圈 2 个在南岸凉亭柱上');
+    await page.getByTestId('site-add-contact').click();
+    await page.locator('input[name="contact-name"]').last().fill('王建国');
+    await page.locator('input[name="contact-role"]').last().fill('网格员');
+    await page.locator('input[name="contact-phone"]').last().fill('找村委会'); // not a number: the API says which field
+    await page.getByTestId('site-save').click();
+    expect(await page.locator('[data-testid="site-message"].error').textContent()).toContain('site.contacts[0].phone');
+    await page.locator('input[name="contact-phone"]').last().fill('138 0013 8000');
+    await page.getByTestId('site-save').click();
+    await page.locator('[data-testid="site-message"].ok').waitFor({ timeout: 5000 });
+    await shot(page, 'site-editor');
+    const op = await tokenOf('op', 'op-password-1');
+    expect((await rest('GET', '/cameras/pond', op)).site).toEqual({
+      address: '青山村东鱼塘（村委会东 300 米）',
+      location: { lat: 30.27412, lon: 120.15508 },
+      contacts: [{ name: '王建国', role: '网格员', phone: '138 0013 8000' }],
+      rescueEquipment: '救生圈 2 个在南岸凉亭柱上',
+    });
+
+    // A possible drowning at the pond: where, whom to call and the lifebuoys are on the alert itself.
+    const drowning = alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', message: 'person last seen in the water 5 s ago' });
+    await queue.add('alert', drowning);
+    await page.getByTestId('nav-alerts').click();
+    await row(page, drowning.alertId).click();
+    const card = page.locator('[data-testid="alert-detail"] [data-testid="site-card"]');
+    await card.waitFor({ timeout: 5000 });
+    expect(await card.getAttribute('class')).toContain('urgent');
+    expect(await card.getByTestId('site-address').textContent()).toBe('青山村东鱼塘（村委会东 300 米）');
+    expect(await card.getByTestId('site-phone').getAttribute('href')).toBe('tel:13800138000');
+    expect(await card.getByTestId('site-location').getAttribute('href')).toBe('geo:30.27412,120.15508');
+    expect(await card.getByTestId('site-location').textContent()).toBe('30.27412° N, 120.15508° E');
+    expect(await card.getByTestId('site-rescue').textContent()).toContain('救生圈 2 个在南岸凉亭柱上');
+    await shot(page, 'alert-site');
+    // Dispatch offers the site's people (and takes anyone else typed in).
+    await page.getByTestId('acknowledge').click();
+    await page.getByTestId('assignee').waitFor({ timeout: 5000 });
+    expect(await page.locator('#site-people option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value))).toEqual(['王建国（网格员）']);
+    await page.getByTestId('assignee').fill('王建国（网格员）');
+    await page.getByTestId('dispatch').click();
+    await page.locator('[data-testid="alert-detail"][data-state="dispatched"]').waitFor({ timeout: 5000 });
+    await page.getByTestId('site-card').waitFor(); // still there after the transition's answer
+    await page.close();
+
+    // The school near the pond: its warning says where, where the lifebuoys are and whom to call.
+    const school = await openAs('school-a', 'school-password-1');
+    const alarm = school.locator(`[data-testid="school-alarm"][data-alert-id="${drowning.alertId}"]`);
+    await alarm.waitFor({ timeout: 5000 });
+    await alarm.getByTestId('site-card').waitFor({ timeout: 5000 });
+    expect(await alarm.getByTestId('site-rescue').textContent()).toContain('救生圈 2 个在南岸凉亭柱上');
+    expect(await alarm.getByTestId('site-phone').textContent()).toBe('138 0013 8000');
+    await shot(school, 'school-warning-site');
+    await school.getByTestId('school-confirm').click();
+    await alarm.waitFor({ state: 'detached', timeout: 5000 });
+    await school.close();
+    await rest('PATCH', '/cameras/pond', op, { site: null });
+  });
+
   it("lets an admin change a camera's stream password and disable a user, sending only what changed", async () => {
     const admin = await tokenOf('admin', ADMIN_PASSWORD);
     const leaver = await rest('POST', '/users', admin, { username: 'leaver', password: 'leaver-password-1', role: 'operator', regionIds: ['vil-b'] });

@@ -1,4 +1,4 @@
-import type { Alert, AlertDetail, AlertReport, BulkResult, Camera, Principal, Region, Rule, Zone, Line } from './types';
+import type { Alert, AlertDetail, AlertReport, BulkResult, Camera, Principal, Region, Rule, Site, Zone, Line } from './types';
 
 /**
  * An API error with the server's message (which names the field, value and bound) and, where the API
@@ -144,6 +144,10 @@ export class Api {
   }
   saveZones(id: string, zones: Zone[], lines: Line[]): Promise<Camera> {
     return this.request('PUT', `/cameras/${encodeURIComponent(id)}/zones`, { zones, lines });
+  }
+  /** Replaces the camera's site; null removes it. */
+  saveSite(id: string, site: Site | null): Promise<Camera> {
+    return this.request('PATCH', `/cameras/${encodeURIComponent(id)}`, { site });
   }
   saveRules(id: string, rules: Rule[] | null): Promise<Camera> {
     return this.request('PUT', `/cameras/${encodeURIComponent(id)}/rules`, { rules });

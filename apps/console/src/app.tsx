@@ -16,6 +16,7 @@ import { ReportsScreen } from './screens/reports';
 import { SoundBanner } from './screens/sound-banner';
 import { UnanalysedBanner } from './screens/unanalysed-banner';
 import { AlarmTest, SchoolAlarm } from './screens/school-alarm';
+import { SiteEditorScreen } from './screens/site-editor';
 import { ZoneEditorScreen } from './screens/zone-editor';
 import { useSessionRenewal } from './use-session-renewal';
 import { useFeed } from './use-feed';
@@ -137,6 +138,8 @@ function Console({ session, lang, route, setRoute, login, logout, expire, langua
           <AlertDetailScreen id={args[0]} />
         ) : screen === 'cameras' && args[1] === 'zones' && role !== 'school' ? (
           <ZoneEditorScreen cameraId={args[0]} />
+        ) : screen === 'cameras' && args[1] === 'site' && (role === 'admin' || role === 'operator') ? (
+          <SiteEditorScreen cameraId={args[0]} />
         ) : screen === 'cameras' && role !== 'school' ? (
           <CameraWallScreen />
         ) : screen === 'reports' ? (

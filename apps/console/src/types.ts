@@ -98,7 +98,18 @@ export type TransitionDetail =
   | { kind: 'escalated'; slaSeconds: number; fromRegion: TransitionRegionFacts; toRegion: TransitionRegionFacts }
   | { kind: 'camera_recovered'; offlineSeconds: number | null };
 
-export type AlertDetail = Alert & { transitions: Transition[] };
+/** Where a camera's scene is and whom to call (docs/operator-guide.md, "Site"). */
+export interface Site {
+  address?: string;
+  directions?: string;
+  /** WGS-84 degrees. */
+  location?: { lat: number; lon: number };
+  contacts: { name: string; role?: string; phone: string }[];
+  rescueEquipment?: string;
+}
+
+/** With the camera's site as it is now. */
+export type AlertDetail = Alert & { transitions: Transition[]; site: Site | null };
 
 export interface Region {
   id: string;
@@ -157,6 +168,7 @@ export interface Camera {
   analysis: { analysedAt: number | null; unanalysedSince: number | null };
   /** Set while its stream arrives late (≥ 10 s, or its lower reconnect bound, within the last minute): its alerts come that much later. */
   streamDelay?: { seconds: number; at: number } | null;
+  site: Site | null;
 }
 
 /** A message of the /ws push (docs/realtime.md). */

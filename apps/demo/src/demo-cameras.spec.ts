@@ -16,6 +16,14 @@ describe('demo cameras', () => {
     expect(camera).toMatchObject({ id: 'drowning', name: '新河海滩 Xinhe beach', regionId: 'vil-xinhe', zones: [{ id: 'water', name: '海水 sea', type: 'water' }] });
   });
 
+  it('gives the waterside scenes a site (address, people to call, lifebuoys) that the schema accepts', () => {
+    const camera = parseCamera(demoCameraConfig(clip('drowning', ['water']), urls, 'vil-xinhe'));
+    expect(camera.site?.address).toContain('新河村');
+    expect(camera.site?.contacts.length).toBeGreaterThan(0);
+    expect(camera.site?.rescueEquipment).toContain('救生圈');
+    expect(parseCamera(demoCameraConfig(clip('static', []), urls)).site).toBeUndefined();
+  });
+
   it('names a clip it does not know, and a zone it has no name for, by id', () => {
     const camera = parseCamera(demoCameraConfig(clip('harbour-2', ['pier']), urls));
     expect(camera.name).toBe('harbour-2');

@@ -51,6 +51,33 @@ const DEMO_NAMES: Record<string, { camera: string; zones?: Record<string, string
   'tamper-freeze': { camera: '镇东街 east street' },
 };
 
+/**
+ * Where the demo's waterside scenes are and whom to call: made-up places and people (no local number
+ * in China starts with 0, so none of these rings anyone), shaped as a county fills them in.
+ */
+const DEMO_SITES: Record<string, CameraConfigInput['site']> = {
+  drowning: {
+    address: '新河村海滩浴场（村委会南 400 米）',
+    directions: '村委会门口沿海堤路往南，到木栈道入口下车',
+    location: { lat: 29.93128, lon: 121.91264 },
+    contacts: [
+      { name: '陈海生', role: '网格员', phone: '+86 555 0100 0101' },
+      { name: '新河村卫生室', role: '村医', phone: '+86 555 0100 0102' },
+    ],
+    rescueEquipment: '救生圈 2 个、救生杆 1 根在木栈道入口的红色救生箱里',
+  },
+  'safe-waterside': {
+    address: '新河村海滩西段（礁石区）',
+    location: { lat: 29.93071, lon: 121.91102 },
+    contacts: [{ name: '陈海生', role: '网格员', phone: '+86 555 0100 0101' }],
+    rescueEquipment: '救生圈 1 个挂在礁石区警示牌背面',
+  },
+  'night-boat': {
+    address: '港口村外海禁渔区（防波堤外）',
+    contacts: [{ name: '渔政值班室', role: '渔政', phone: '+86 555 0100 0201' }],
+  },
+};
+
 /** A demo camera: zones straight from the clip's ground truth, default rules per zone type. */
 export function demoCameraConfig(clip: DemoClip, urls: { main: string; sub?: string }, regionId?: string): CameraConfigInput {
   const names = DEMO_NAMES[clip.id];
@@ -61,6 +88,7 @@ export function demoCameraConfig(clip: DemoClip, urls: { main: string; sub?: str
     subUrl: urls.sub,
     regionId,
     fps: 4,
+    ...(DEMO_SITES[clip.id] ? { site: DEMO_SITES[clip.id] } : {}),
     masks: osdMasks(clip.truth.osd_regions),
     zones: (clip.truth.zones ?? []).map((z) => {
       const name = names?.zones?.[z.id];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { displayNameSchema, idSchema, isValidTimeZone, polygonSchema, rtspUrlSchema, tripwirePointsSchema } from './primitives';
 import { ruleSchema } from './rules';
+import { siteSchema } from './site';
 
 export const zoneSchema = z.strictObject({
   id: idSchema.describe('zone id, unique within the camera'),
@@ -125,6 +126,7 @@ export const cameraSchema = z
     motion: motionSchema.default({ threshold: 12, minChangedFraction: 0.002, heartbeatSeconds: 5 }),
     watchdog: watchdogSchema.default({ stallSeconds: 6, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 30, maxDelaySeconds: 15 }),
     recording: recordingSchema.default(RECORDING_DEFAULTS),
+    site: siteSchema.optional(),
   })
   .superRefine((camera, ctx) => {
     const zoneIds = new Set<string>();

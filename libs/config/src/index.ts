@@ -1,6 +1,7 @@
 export * from './primitives';
 export * from './rules';
 export * from './camera';
+export * from './site';
 export { effectiveRules } from './defaults';
 export { parseCamera, parseCameraFile, ConfigError } from './parse';
 export { clusterSettingsProblem, parseSettings, redisClusterNodesSetting } from './settings';

@@ -1,5 +1,7 @@
 import { ConflictException, ForbiddenException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
+import type { SiteConfig } from '@xl/config';
 import { SEVERITY_RANK } from '@xl/contracts';
+import { CamerasRepository } from '../cameras/cameras.repository';
 import { ScopeService } from '../auth/scope.service';
 import { Clock } from '../common/clock';
 import { ApiMetrics } from '../core/api-metrics';
@@ -22,8 +24,12 @@ export interface TransitionInput {
   outcome?: AlertOutcome;
 }
 
-/** With the clip and high-resolution snapshot when evidence is wired (EvidenceModule). */
-export type AlertDetail = AlertView & { transitions: AlertTransition[]; evidence?: EvidenceView };
+/**
+ * With the camera's site as it is now (where to send people, whom to call: an address corrected
+ * after the alert still counts) and the clip and high-resolution snapshot when evidence is wired
+ * (EvidenceModule).
+ */
+export type AlertDetail = AlertView & { transitions: AlertTransition[]; site: SiteConfig | null; evidence?: EvidenceView };
 
 export function actorOf(principal: Principal): Actor {
   return { kind: principal.kind, id: principal.id, name: principal.name };
@@ -33,6 +39,7 @@ export function actorOf(principal: Principal): Actor {
 export class AlertsService {
   constructor(
     private readonly alerts: AlertsRepository,
+    private readonly cameras: CamerasRepository,
     private readonly scope: ScopeService,
     private readonly notifier: AlertNotifier,
     private readonly escalation: EscalationService,
@@ -52,7 +59,7 @@ export class AlertsService {
   async detail(principal: Principal, id: string): Promise<AlertDetail> {
     const alert = await this.visible(principal, id);
     const evidence = this.evidence ? { evidence: evidenceView(id, await this.evidence.get(id)) } : {};
-    return { ...alertView(alert), transitions: await this.alerts.transitions(id), ...evidence };
+    return { ...(await this.detailOf(alert)), ...evidence };
   }
 
   /** Absolute path of the alert's snapshot file; 404 when it has none or the file is gone. */
@@ -105,7 +112,7 @@ export class AlertsService {
     await this.escalation.armQuietly(next, before);
     const fresh = (await this.alerts.get(id)) as Alert;
     await this.notifier.updatedQuietly(fresh);
-    return { ...alertView(fresh), transitions: await this.alerts.transitions(id) };
+    return this.detailOf(fresh);
   }
 
   /** Records that `principal` has seen the alert (school screens); the state does not change. */
@@ -117,7 +124,12 @@ export class AlertsService {
     );
     this.metrics.transitions.inc({ action: SEEN_ACTION });
     await this.notifier.updatedQuietly(alert); // other screens of the school close the warning
-    return { ...alertView(alert), transitions: await this.alerts.transitions(id) };
+    return this.detailOf(alert);
+  }
+
+  private async detailOf(alert: Alert): Promise<AlertDetail> {
+    const [transitions, site] = await Promise.all([this.alerts.transitions(alert.id), this.cameras.site(alert.cameraId)]);
+    return { ...alertView(alert), transitions, site: site ?? null };
   }
 
   /**

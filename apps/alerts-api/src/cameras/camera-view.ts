@@ -43,6 +43,8 @@ export function cameraView(record: CameraRecord, status: CameraStatusRecord | un
     motion: c.motion,
     watchdog: c.watchdog,
     recording: c.recording,
+    /** Address, directions, coordinates, people to call and rescue equipment; null when not filled in. */
+    site: c.site ?? null,
     status: status
       ? { status: status.status, reason: status.reason, detail: status.detail, since: status.since, offlineSince: status.offlineSince }
       : null,

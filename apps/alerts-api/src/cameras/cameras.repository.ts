@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Kysely, sql } from 'kysely';
-import { type CameraConfig, cameraSchema } from '@xl/config';
+import { type CameraConfig, cameraSchema, type SiteConfig, siteSchema } from '@xl/config';
 import type { ScopeFilter } from '../auth/scope.service';
 import { parseJsonColumn } from '../common/json';
 import { KYSELY } from '../core/tokens';
@@ -33,6 +33,7 @@ function toRecord(row: CamerasTable): CameraRecord {
   if (row.region_id !== null) raw.regionId = row.region_id;
   if (row.rules !== null) raw.rules = parseJsonColumn(row.rules, 'cameras.rules');
   if (row.recording !== null) raw.recording = parseJsonColumn(row.recording, 'cameras.recording');
+  if (row.site !== null) raw.site = parseJsonColumn(row.site, 'cameras.site');
   return { config: cameraSchema.parse(raw), createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
@@ -54,6 +55,7 @@ function toRow(config: CameraConfig, createdAt: number, updatedAt: number): Came
     motion: JSON.stringify(config.motion),
     watchdog: JSON.stringify(config.watchdog),
     recording: JSON.stringify(config.recording),
+    site: config.site ? JSON.stringify(config.site) : null,
     created_at: createdAt,
     updated_at: updatedAt,
   };
@@ -125,6 +127,12 @@ export class CamerasRepository {
   async get(id: string): Promise<CameraRecord | undefined> {
     const row = await this.db.selectFrom('cameras').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);
+  }
+
+  /** The camera's scene on the ground, without parsing the rest of its configuration; undefined when it has none. */
+  async site(id: string): Promise<SiteConfig | undefined> {
+    const row = await this.db.selectFrom('cameras').select('site').where('id', '=', id).executeTakeFirst();
+    return row?.site ? siteSchema.parse(parseJsonColumn(row.site, 'cameras.site')) : undefined;
   }
 
   /** Only the scope-relevant columns, for checks that must not parse the whole configuration. */

@@ -5,7 +5,7 @@ import { cameraSchema } from '@xl/config';
 import type { CamerasRepository } from '../cameras/cameras.repository';
 import { ApiMetrics } from '../core/api-metrics';
 import { loadSettings } from '../settings';
-import { CONFIG_CHECK_MS, ConfigPublisher } from './config-publisher';
+import { CONFIG_CHECK_MS, ConfigPublisher, serialize } from './config-publisher';
 
 /** Just enough of ioredis for the publisher: a hash, a counter, a channel, and an outage switch. */
 class FakeRedis {
@@ -66,6 +66,14 @@ describe('ConfigPublisher', () => {
     new ConfigPublisher(redis as never, loadSettings({ JWT_SECRET: 'x'.repeat(32) }), pino({ level: 'silent' }), cameras as unknown as CamerasRepository, new ApiMetrics(new Registry()));
 
   afterEach(() => jest.useRealTimers());
+
+  it("publishes everything but the site: ingest and the analyzer have no use for its people's phone numbers", () => {
+    const withSite = cameraSchema.parse({ id: 'cam-1', url: 'rtsp://h/x', site: { address: '东塘', contacts: [{ name: '王', phone: '13800138000' }] } });
+    const published = JSON.parse(serialize(withSite));
+    expect(published).not.toHaveProperty('site');
+    expect(serialize(withSite)).not.toContain('13800138000');
+    expect(cameraSchema.parse(published)).toEqual({ ...withSite, site: undefined });
+  });
 
   it('republishes everything once Redis is back after a failed publish', async () => {
     jest.useFakeTimers();

@@ -127,8 +127,10 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
   }
 }
 
-function serialize(config: CameraConfig): string {
-  return JSON.stringify(config);
+/** What ingest and the analyzer read: everything but the site, whose phone numbers they have no use for. */
+export function serialize(config: CameraConfig): string {
+  const { site: _site, ...published } = config;
+  return JSON.stringify(published);
 }
 
 function lastResult(results: [Error | null, unknown][] | null): number {

@@ -44,6 +44,8 @@ export interface CamerasTable {
   watchdog: string;
   /** JSON RecordingConfig, or null for the defaults (cameras stored before migration 0003). */
   recording: string | null;
+  /** JSON SiteConfig, or null when the camera has none (migration 0011). */
+  site: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -6,6 +6,7 @@ import { regionPathName } from '../region-tree';
 import { actorName, transitionNote } from '../transition-text';
 import type { AlertDetail, Region } from '../types';
 import { useImage } from '../use-image';
+import { SiteCard } from './site-card';
 
 export function AlertDetailScreen({ id }: { id: string }) {
   const { api, t, tv, navigate, feed, user, lang } = useApp();
@@ -58,6 +59,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
       </h2>
       <p data-testid="detail-text">{alertText(lang, alert)}</p>
       {technical && <p class="hint">{technical}</p>}
+      <SiteCard site={alert.site} emphasis={alert.severity === 'critical' && alert.state !== 'resolved'} />
       <div class="detail-grid">
         <figure>
           {snapshot.url ? <img src={snapshot.url} alt={t('detail.snapshot')} data-testid="snapshot" /> : <div class="placeholder">{t('detail.noSnapshot')}</div>}
@@ -141,7 +143,11 @@ export function AlertDetailScreen({ id }: { id: string }) {
         )}
         {alert.state === 'acknowledged' && canHandle && (
           <form onSubmit={(e) => (e.preventDefault(), act('dispatch', e.target as HTMLFormElement))}>
-            <input name="assignee" required placeholder={t('detail.assignee')} data-testid="assignee" />
+            {/* The site's people are who is usually sent: offered, not imposed (a patrol may be nearer). */}
+            <input name="assignee" required placeholder={t('detail.assignee')} data-testid="assignee" list="site-people" />
+            <datalist id="site-people">
+              {alert.site?.contacts.map((c) => <option value={c.role ? `${c.name}（${c.role}）` : c.name} />)}
+            </datalist>
             <input name="note" placeholder={t('detail.note')} />
             <button data-testid="dispatch">{t('action.dispatch')}</button>
           </form>

@@ -156,6 +156,11 @@ function CameraTile({ camera, condition, live, onLive, onChange }: TileProps) {
             {t('wall.editZones')}
           </button>
         )}
+        {(user.role === 'admin' || user.role === 'operator') && (
+          <button onClick={() => navigate(`cameras/${encodeURIComponent(camera.id)}/site`)} data-testid="edit-site">
+            {t('site.edit')}
+          </button>
+        )}
       </footer>
     </article>
   );

@@ -5,6 +5,7 @@ import { useApp } from '../context';
 import { isDrowningWarning, newestFirst, seenSinceAlarm, warningKey } from '../feed-state';
 import type { AlertDetail } from '../types';
 import { useImage } from '../use-image';
+import { SiteCard } from './site-card';
 
 const REPEAT_SOUND_MS = 8000;
 const RECHECK_MS = 5000;
@@ -78,6 +79,8 @@ export function SchoolAlarm() {
         </p>
       )}
       {snapshot.url && <img src={snapshot.url} alt="" />}
+      {/* Where it is, where the lifebuoy hangs, whom to call: a teacher can act before the operators arrive. */}
+      <SiteCard site={current.site} emphasis />
       {waiting > 0 && <p>+{waiting}</p>}
       <button data-testid="school-confirm" onClick={() => void confirm()}>
         {t('school.confirm')}

@@ -16,4 +16,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0008_password_changed_at', () => import('./0008_password_changed_at')],
   ['0009_school_waters', () => import('./0009_school_waters')],
   ['0010_alert_stream_delay', () => import('./0010_alert_stream_delay')],
+  ['0011_camera_site', () => import('./0011_camera_site')],
 ];

@@ -1,0 +1,87 @@
+import '../testing/nest-esm';
+import { CAMERA_CONFIG_HASH } from '@xl/contracts';
+import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { alertEvent } from '../testing/alert-events';
+import { startTestApp, type TestApp } from '../testing/test-app';
+import { DATABASE_KINDS } from '../testing/test-databases';
+import { createWorld } from '../testing/world';
+
+// A camera's site — where its water is and whom to call — is kept with the camera, travels with
+// each of its alerts to whoever may see them (operator, school), and never reaches the workers.
+
+const SITE = {
+  address: '青山村东鱼塘（村委会东 300 米）',
+  directions: '村委会门口往东，过桥左转',
+  location: { lat: 30.27412, lon: 120.15508 },
+  contacts: [
+    { name: '王建国', role: '网格员', phone: '138 0013 8000' },
+    { name: '李塘主', phone: '0571-8888 6666' },
+  ],
+  rescueEquipment: '救生圈 2 个在南岸凉亭柱上',
+};
+
+describe.each(DATABASE_KINDS)('camera site on %s', (kind) => {
+  let t: TestApp;
+  const as = async (who: string) => ({ Authorization: `Bearer ${await t.token(who)}` });
+
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+    await createWorld(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('is set by an operator of the camera, returned with the camera, and never published to ingest and the analyzer', async () => {
+    const res = await t.http.patch('/cameras/cam-a').set(await as('op-a')).send({ site: SITE }).expect(200);
+    expect(res.body.site).toEqual(SITE);
+    expect((await t.http.get('/cameras/cam-a').set(await as('school-a')).expect(200)).body.site).toEqual(SITE);
+    // Zones and rules saved later keep it.
+    await t.http.put('/cameras/cam-a/rules').set(await as('op-a')).send({ rules: null }).expect(200);
+    expect((await t.http.get('/cameras/cam-a').set(await as('admin')).expect(200)).body.site).toEqual(SITE);
+    const published = await t.redis.hget(`${t.settings.redisKeyPrefix}${CAMERA_CONFIG_HASH}`, 'cam-a');
+    expect(published).toBeTruthy();
+    expect(JSON.parse(published as string)).not.toHaveProperty('site');
+    expect(published).not.toContain('138 0013 8000');
+    expect(published).not.toContain('王建国');
+  });
+
+  it('refuses a bad site with 400 naming the field, and an operator of another region with 404', async () => {
+    const bad = await t.http
+      .patch('/cameras/cam-a')
+      .set(await as('admin'))
+      .send({ site: { ...SITE, contacts: [{ name: '王', phone: 'ask the office' }], location: { lat: 95, lon: 120 } } })
+      .expect(400);
+    const text = JSON.stringify(bad.body);
+    expect(text).toContain('site.contacts[0].phone');
+    expect(text).toContain('site.location.lat');
+    await t.http.patch('/cameras/cam-a').set(await as('op-b')).send({ site: SITE }).expect(404);
+    await t.http.patch('/cameras/cam-a').set(await as('school-a')).send({ site: SITE }).expect(403);
+    expect((await t.http.get('/cameras/cam-a').set(await as('admin')).expect(200)).body.site).toEqual(SITE);
+  });
+
+  it("comes with each of the camera's alerts, as the camera has it now, for the operator and the school alike", async () => {
+    const event = alertEvent({ cameraId: 'cam-a', zoneId: 'pond', rule: 'vanish_in_water', severity: 'critical', startedAt: Date.now() - 10_000 });
+    await t.app.get(AlertIntakeService).consume(event);
+    const detail = await t.http.get(`/alerts/${encodeURIComponent(event.alertId)}`).set(await as('op-a')).expect(200);
+    expect(detail.body.site).toEqual(SITE);
+    expect((await t.http.get(`/alerts/${encodeURIComponent(event.alertId)}`).set(await as('school-a')).expect(200)).body.site).toEqual(SITE);
+    // The answer to an action carries it too: the console shows what the transition returned.
+    const acked = await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/acknowledge`).set(await as('op-a')).send({}).expect(200);
+    expect(acked.body.site).toEqual(SITE);
+    // Corrected after the alert: the alert shows the correction (people are sent to where the water is).
+    const corrected = { ...SITE, address: '青山村东鱼塘南岸' };
+    await t.http.patch('/cameras/cam-a').set(await as('op-a')).send({ site: corrected }).expect(200);
+    expect((await t.http.get(`/alerts/${encodeURIComponent(event.alertId)}`).set(await as('op-a')).expect(200)).body.site.address).toBe('青山村东鱼塘南岸');
+    // A camera without a site: null, not an empty card.
+    const other = alertEvent({ cameraId: 'cam-a3', zoneId: undefined, rule: 'camera_covered', ruleId: 'camera.covered', severity: 'warning', boxes: [], message: 'camera covered' });
+    await t.app.get(AlertIntakeService).consume(other);
+    expect((await t.http.get(`/alerts/${encodeURIComponent(other.alertId)}`).set(await as('op-a')).expect(200)).body.site).toBeNull();
+  });
+
+  it('is removed with null', async () => {
+    const res = await t.http.patch('/cameras/cam-a').set(await as('op-a')).send({ site: null }).expect(200);
+    expect(res.body.site).toBeNull();
+    expect((await t.http.get('/cameras/cam-a').set(await as('op-a')).expect(200)).body.site).toBeNull();
+  });
+});
