@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { cameraSchema } from '@xl/config';
+import { evidenceEnvSchema } from '../apps/alerts-api/src/evidence/evidence.options';
 import { settingsEnvSchema } from '../apps/alerts-api/src/settings';
 import { analyzerSettingsSchema } from '../apps/analyzer/src/settings';
 import { ingestSettingsSchema } from '../apps/ingest/src/settings';
@@ -156,14 +157,14 @@ function renderUnion(union: Union): string {
   return out.join('\n');
 }
 
-function renderSettings(app: string, schema: z.ZodType): string {
+function renderSettings(app: string, schema: z.ZodType, heading = app, file = `apps/${app}/src/settings.ts`): string {
   const json = toJson(schema);
   const rows = Object.entries(json.properties ?? {}).map(([name, prop]) => {
     const r = row(name, prop, false);
     const machine = MACHINE_DEFAULTS[`${app}.${name}`];
     return machine ? { ...r, default: machine } : r;
   });
-  return [`### ${app}`, '', `\`apps/${app}/src/settings.ts\``, '', table(rows, 'variable')].join('\n');
+  return [`### ${heading}`, '', `\`${file}\``, '', table(rows, 'variable')].join('\n');
 }
 
 /** The whole of docs/configuration.md. */
@@ -202,6 +203,8 @@ export function renderConfigurationReference(): string {
     renderSettings('analyzer', analyzerSettingsSchema),
     '',
     renderSettings('alerts-api', settingsEnvSchema),
+    '',
+    renderSettings('alerts-api', evidenceEnvSchema, 'alerts-api: evidence and its retention', 'apps/alerts-api/src/evidence/evidence.options.ts'),
     '',
   ].join('\n');
 }

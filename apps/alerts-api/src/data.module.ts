@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AlertSnapshotsRepository } from './alerts/alert-snapshots.repository';
 import { AlertsRepository } from './alerts/alerts.repository';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { CameraStatusRepository } from './camera-status/camera-status.repository';
@@ -8,7 +9,7 @@ import { ScopeInputValidator } from './common/scope-input';
 import { RegionsRepository } from './regions/regions.repository';
 import { UsersRepository } from './users/users.repository';
 
-const repositories = [RegionsRepository, CamerasRepository, UsersRepository, ApiKeysRepository, AlertsRepository, CameraStatusRepository, MaintenanceRepository, ScopeInputValidator];
+const repositories = [RegionsRepository, CamerasRepository, UsersRepository, ApiKeysRepository, AlertsRepository, AlertSnapshotsRepository, CameraStatusRepository, MaintenanceRepository, ScopeInputValidator];
 
 /** Every repository (the only code that talks to the database), for every module. */
 @Global()

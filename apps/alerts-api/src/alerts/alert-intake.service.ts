@@ -12,6 +12,7 @@ import { EvidenceService } from '../evidence/evidence.service';
 import { SETTINGS, type Settings } from '../settings';
 import { type Alert, SYSTEM } from './alert';
 import { AlertNotifier } from './alert-notifier';
+import { AlertSnapshotsRepository } from './alert-snapshots.repository';
 import { AlertsRepository } from './alerts.repository';
 import { EscalationService } from './escalation.service';
 import { existingSnapshot, resolveInside } from './snapshots';
@@ -40,6 +41,7 @@ interface Effect {
 export class AlertIntakeService {
   constructor(
     private readonly alerts: AlertsRepository,
+    private readonly snapshots: AlertSnapshotsRepository,
     private readonly cameras: CamerasRepository,
     private readonly maintenance: MaintenanceRepository,
     private readonly notifier: AlertNotifier,
@@ -97,6 +99,9 @@ export class AlertIntakeService {
       return { outcome: 'duplicate', alert: (await this.alerts.getForUpdate(trx, targetId)) as Alert };
     }
 
+    // Every snapshot the alert receives is kept with it (its trail, and retention deletes them all),
+    // not only the one it shows: an update's newer picture does not orphan the earlier one.
+    if (snapshotPath) await this.snapshots.add(trx, targetId, snapshotPath, event.capturedAt);
     if (!target) return this.open(trx, event, snapshotPath, regionId, now);
     if (event.kind === 'created' && !supersedes) return { outcome: 'duplicate', alert: target };
     return this.update(trx, target, event, snapshotPath, supersedes, now);

@@ -186,6 +186,14 @@ export interface AlertEvidenceTable {
   updated_at: number;
 }
 
+/** Every annotated snapshot an alert received (migration 0012); retention deletes them with the alert's evidence. */
+export interface AlertSnapshotsTable {
+  alert_id: string;
+  /** Relative to SNAPSHOT_DIR. */
+  path: string;
+  captured_at: number;
+}
+
 /** A camera's maintenance window: its health alerts are not raised until `until`. */
 export interface CameraMaintenanceTable {
   camera_id: string;
@@ -208,6 +216,7 @@ export interface Database {
   camera_status: CameraStatusTable;
   stream_offsets: StreamOffsetsTable;
   alert_evidence: AlertEvidenceTable;
+  alert_snapshots: AlertSnapshotsTable;
   camera_maintenance: CameraMaintenanceTable;
 }
 

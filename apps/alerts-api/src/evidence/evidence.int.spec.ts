@@ -34,6 +34,7 @@ describe.each(DATABASE_KINDS)('alert evidence on %s', (kind) => {
     EVIDENCE_MAX_BYTES: 4 * MB, // the retention test's alerts and ~0.3 MB of the others'
     EVIDENCE_SWEEP_SECONDS: 86_400, // runs only when the test calls it
     EVIDENCE_ANSWER_TIMEOUT_SECONDS: 600,
+    SNAPSHOT_ORPHAN_DAYS: 2,
   };
 
   beforeAll(async () => {

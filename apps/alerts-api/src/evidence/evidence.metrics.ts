@@ -7,6 +7,7 @@ export class EvidenceMetrics {
   readonly results: Counter<'status'>;
   readonly deleted: Counter<'why'>;
   readonly bytes: Gauge;
+  readonly snapshotsDeleted: Counter<'why'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     this.results = new Counter({
@@ -18,6 +19,12 @@ export class EvidenceMetrics {
     this.deleted = new Counter({
       name: 'xl_api_evidence_deleted_total',
       help: 'Evidence deleted by retention, by why: expired (per outcome and severity) or disk_budget',
+      labelNames: ['why'],
+      registers: [registry],
+    });
+    this.snapshotsDeleted = new Counter({
+      name: 'xl_api_snapshots_deleted_total',
+      help: "Annotated snapshot files deleted, by why: expired (with the alert's evidence) or orphan (held by no alert)",
       labelNames: ['why'],
       registers: [registry],
     });

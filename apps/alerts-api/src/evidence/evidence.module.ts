@@ -6,6 +6,8 @@ import { EVIDENCE_OPTIONS, type EvidenceOptions, loadEvidenceOptions } from './e
 import { EvidenceRepository } from './evidence.repository';
 import { EvidenceService } from './evidence.service';
 import { EvidenceRetentionService } from './retention.service';
+import { SnapshotFiles } from './snapshot-files';
+import { SnapshotRetentionService } from './snapshot-retention.service';
 
 /**
  * Evidence of alerts: clip requests to ingest, results from it, serving clips (range requests) and
@@ -26,8 +28,10 @@ export class EvidenceModule {
         EvidenceMetrics,
         EvidenceService,
         EvidenceRetentionService,
+        SnapshotFiles,
+        SnapshotRetentionService,
       ],
-      exports: [EvidenceService, EvidenceRepository, EvidenceRetentionService],
+      exports: [EvidenceService, EvidenceRepository, EvidenceRetentionService, SnapshotRetentionService],
     };
   }
 }

@@ -8,6 +8,7 @@ import { EvidenceMetrics } from './evidence.metrics';
 import { EVIDENCE_OPTIONS, type EvidenceOptions } from './evidence.options';
 import { EvidenceRepository } from './evidence.repository';
 import { evidenceToDelete, type RetentionDecision, type RetentionPolicy } from './retention';
+import { SnapshotRetentionService } from './snapshot-retention.service';
 
 export function retentionPolicy(o: EvidenceOptions): RetentionPolicy {
   return {
@@ -22,7 +23,7 @@ export function retentionPolicy(o: EvidenceOptions): RetentionPolicy {
   };
 }
 
-/** Deletes evidence by the retention policy (retention.ts) every EVIDENCE_SWEEP_SECONDS. */
+/** Deletes evidence by the retention policy (retention.ts) every EVIDENCE_SWEEP_SECONDS, the annotated snapshots with it. */
 @Injectable()
 export class EvidenceRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
@@ -31,6 +32,7 @@ export class EvidenceRetentionService implements OnApplicationBootstrap, OnModul
   constructor(
     private readonly evidence: EvidenceRepository,
     private readonly files: EvidenceFiles,
+    private readonly snapshots: SnapshotRetentionService,
     private readonly metrics: EvidenceMetrics,
     private readonly clock: Clock,
     @Inject(EVIDENCE_OPTIONS) private readonly options: EvidenceOptions,
@@ -41,7 +43,10 @@ export class EvidenceRetentionService implements OnApplicationBootstrap, OnModul
   onApplicationBootstrap(): void {
     if (!this.settings.runWorkers) return;
     this.timer = setInterval(() => {
-      this.sweeping = this.sweep().catch((err: Error) => this.logger.error({ err: err.message }, 'evidence retention failed'));
+      this.sweeping = Promise.all([
+        this.sweep().catch((err: Error) => this.logger.error({ err: err.message }, 'evidence retention failed')),
+        this.snapshots.sweep().catch((err: Error) => this.logger.error({ err: err.message }, 'snapshot retention failed')),
+      ]);
     }, this.options.EVIDENCE_SWEEP_SECONDS * 1000);
   }
 

@@ -17,4 +17,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0009_school_waters', () => import('./0009_school_waters')],
   ['0010_alert_stream_delay', () => import('./0010_alert_stream_delay')],
   ['0011_camera_site', () => import('./0011_camera_site')],
+  ['0012_alert_snapshots', () => import('./0012_alert_snapshots')],
 ];
