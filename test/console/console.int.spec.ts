@@ -542,11 +542,31 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       rescueEquipment: '救生圈 2 个在南岸凉亭柱上',
     });
 
-    // A possible drowning at the pond: where, whom to call and the lifebuoys are on the alert itself.
-    const drowning = alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', message: 'person last seen in the water 5 s ago' });
+    // A possible drowning at the pond: someone entered the water, then went under. Where, whom to
+    // call and the lifebuoys are on the alert itself; so is each picture the analyzer took.
+    mkdirSync(path.join(dir, 'pond'), { recursive: true });
+    await sharp({ create: { width: 64, height: 36, channels: 3, background: '#20a040' } }).jpeg().toFile(path.join(dir, 'pond', 'entered.jpg'));
+    await sharp({ create: { width: 64, height: 36, channels: 3, background: '#a02040' } }).jpeg().toFile(path.join(dir, 'pond', 'gone.jpg'));
+    const entered = alertEvent('pond', { snapshotPath: 'pond/entered.jpg' });
+    await queue.add('alert', entered);
+    const opToken = await tokenOf('op', 'op-password-1');
+    for (let i = 0; i < 50 && !(await fetch(`${base}/alerts/${encodeURIComponent(entered.alertId)}`, { headers: { authorization: `Bearer ${opToken}` } })).ok; i++) await new Promise((r) => setTimeout(r, 100));
+    const drowning = { ...alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', message: 'person last seen in the water 5 s ago', snapshotPath: 'pond/gone.jpg' }), relatedAlertId: entered.alertId, startedAt: entered.startedAt + 3000, capturedAt: entered.capturedAt + 3000 };
     await queue.add('alert', drowning);
+    const alertId = entered.alertId; // the vanish updates the alert of the person who entered
     await page.getByTestId('nav-alerts').click();
-    await row(page, drowning.alertId).click();
+    await page.locator(`[data-testid="alert-row"][data-alert-id="${alertId}"].sev-critical`).waitFor({ timeout: 5000 });
+    await row(page, alertId).click();
+    // Two pictures, oldest first; the newest is shown until the earlier one is picked.
+    const thumbs = page.getByTestId('trail-thumb');
+    await thumbs.nth(1).locator('img').waitFor({ timeout: 5000 });
+    expect(await thumbs.count()).toBe(2);
+    expect(await thumbs.nth(1).getAttribute('aria-pressed')).toBe('true');
+    const shownBefore = await page.getByTestId('snapshot').getAttribute('src');
+    await thumbs.nth(0).click();
+    expect(await thumbs.nth(0).getAttribute('aria-pressed')).toBe('true');
+    for (let i = 0; i < 50 && (await page.getByTestId('snapshot').getAttribute('src')) === shownBefore; i++) await page.waitForTimeout(100);
+    expect(await page.getByTestId('snapshot').getAttribute('src')).not.toBe(shownBefore); // the earlier picture, large
     const card = page.locator('[data-testid="alert-detail"] [data-testid="site-card"]');
     await card.waitFor({ timeout: 5000 });
     expect(await card.getAttribute('class')).toContain('urgent');
@@ -568,7 +588,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
 
     // The school near the pond: its warning says where, where the lifebuoys are and whom to call.
     const school = await openAs('school-a', 'school-password-1');
-    const alarm = school.locator(`[data-testid="school-alarm"][data-alert-id="${drowning.alertId}"]`);
+    const alarm = school.locator(`[data-testid="school-alarm"][data-alert-id="${alertId}"]`);
     await alarm.waitFor({ timeout: 5000 });
     await alarm.getByTestId('site-card').waitFor({ timeout: 5000 });
     expect(await alarm.getByTestId('site-rescue').textContent()).toContain('救生圈 2 个在南岸凉亭柱上');

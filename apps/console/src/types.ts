@@ -109,7 +109,12 @@ export interface Site {
 }
 
 /** With the camera's site as it is now. */
-export type AlertDetail = Alert & { transitions: Transition[]; site: Site | null };
+export type AlertDetail = Alert & {
+  transitions: Transition[];
+  site: Site | null;
+  /** Every annotated snapshot the alert received, oldest first (the alert's own `snapshotUrl` is the newest). */
+  snapshots: { capturedAt: number; url: string }[];
+};
 
 export interface Region {
   id: string;

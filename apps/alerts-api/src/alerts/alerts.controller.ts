@@ -50,6 +50,8 @@ export const alertListQuerySchema = z.strictObject({
 
 const note = z.string().max(2000).optional().describe('free text kept in the audit trail');
 export const acknowledgeSchema = z.strictObject({ note });
+/** Position in the alert's snapshot trail, oldest first; an alert receives a few per event, never thousands. */
+export const snapshotIndexSchema = z.coerce.number().int().min(0).max(9999).describe('index in `snapshots`, oldest first');
 export const dispatchSchema = z.strictObject({
   assignee: z.string().min(1).max(128).describe('grid worker / team sent to the site'),
   note,
@@ -124,6 +126,14 @@ export class AlertsController {
   @ApiProduces('image/jpeg')
   async snapshot(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<StreamableFile> {
     const file = await this.alerts.snapshotFile(principal, id);
+    return new StreamableFile(createReadStream(file), { type: snapshotContentType(file), disposition: 'inline' });
+  }
+
+  /** The alert's `n`-th annotated snapshot, oldest first (`snapshots` in the detail lists them). */
+  @Get(':id/snapshots/:n')
+  @ApiProduces('image/jpeg')
+  async trailSnapshot(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Param('n', new ZodPipe(snapshotIndexSchema, 'params.n')) n: number): Promise<StreamableFile> {
+    const file = await this.alerts.trailSnapshotFile(principal, id, n);
     return new StreamableFile(createReadStream(file), { type: snapshotContentType(file), disposition: 'inline' });
   }
 

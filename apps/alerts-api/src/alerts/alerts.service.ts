@@ -12,6 +12,7 @@ import { SETTINGS, type Settings } from '../settings';
 import type { Principal } from '../shared/principal';
 import { type Actor, type Alert, type AlertTransition, type AlertView, alertView } from './alert';
 import { AlertNotifier } from './alert-notifier';
+import { AlertSnapshotsRepository } from './alert-snapshots.repository';
 import { type AlertListFilter, AlertsRepository } from './alerts.repository';
 import { EscalationService } from './escalation.service';
 import { IllegalTransitionError, nextState, SEEN_ACTION, SEEN_ROLES, TRANSITION_ROLES, type TransitionAction } from './lifecycle';
@@ -29,7 +30,13 @@ export interface TransitionInput {
  * after the alert still counts) and the clip and high-resolution snapshot when evidence is wired
  * (EvidenceModule).
  */
-export type AlertDetail = AlertView & { transitions: AlertTransition[]; site: SiteConfig | null; evidence?: EvidenceView };
+export type AlertDetail = AlertView & { transitions: AlertTransition[]; site: SiteConfig | null; snapshots: SnapshotTrailEntry[]; evidence?: EvidenceView };
+
+/** One of the annotated snapshots the alert received (its trail: entering the water, last seen, gone under). */
+export interface SnapshotTrailEntry {
+  capturedAt: number;
+  url: string;
+}
 
 export function actorOf(principal: Principal): Actor {
   return { kind: principal.kind, id: principal.id, name: principal.name };
@@ -40,6 +47,7 @@ export class AlertsService {
   constructor(
     private readonly alerts: AlertsRepository,
     private readonly cameras: CamerasRepository,
+    private readonly snapshots: AlertSnapshotsRepository,
     private readonly scope: ScopeService,
     private readonly notifier: AlertNotifier,
     private readonly escalation: EscalationService,
@@ -67,6 +75,15 @@ export class AlertsService {
     const alert = await this.visible(principal, id);
     const file = alert.snapshotPath ? await existingSnapshot(this.settings.snapshotDir, alert.snapshotPath) : null;
     if (!file) throw new NotFoundException(`alert '${id}' has no snapshot`);
+    return file;
+  }
+
+  /** Absolute path of the alert's `index`-th snapshot, oldest first; 404 when there is no such one or its file is gone. */
+  async trailSnapshotFile(principal: Principal, id: string, index: number): Promise<string> {
+    await this.visible(principal, id);
+    const entry = (await this.snapshots.list(id))[index];
+    const file = entry ? await existingSnapshot(this.settings.snapshotDir, entry.path) : null;
+    if (!file) throw new NotFoundException(`alert '${id}' has no snapshot #${index}`);
     return file;
   }
 
@@ -128,8 +145,9 @@ export class AlertsService {
   }
 
   private async detailOf(alert: Alert): Promise<AlertDetail> {
-    const [transitions, site] = await Promise.all([this.alerts.transitions(alert.id), this.cameras.site(alert.cameraId)]);
-    return { ...alertView(alert), transitions, site: site ?? null };
+    const [transitions, site, snapshots] = await Promise.all([this.alerts.transitions(alert.id), this.cameras.site(alert.cameraId), this.snapshots.list(alert.id)]);
+    const base = `/alerts/${encodeURIComponent(alert.id)}/snapshots`;
+    return { ...alertView(alert), transitions, site: site ?? null, snapshots: snapshots.map((s, i) => ({ capturedAt: s.capturedAt, url: `${base}/${i}` })) };
   }
 
   /**

@@ -72,8 +72,19 @@ describe.each(DATABASE_KINDS)('annotated snapshot retention on %s', (kind) => {
     const criticalFalse = [withSnapshot(alertEvent({ cameraId: 'cam-a', rule: 'vanish_in_water', ruleId: 'pond.vanish', severity: 'critical', startedAt: startedAt + 2 }))];
     const open = [withSnapshot(alertEvent({ cameraId: 'cam-b', startedAt: startedAt + 3 }))];
     for (const event of [...oldFalse, ...recentFalse, ...criticalFalse, ...open]) await intake.consume(event);
-    const shown = await t.http.get(`/alerts/${encodeURIComponent(entered.alertId)}`).set(await admin()).expect(200);
+    // The trail: both pictures, oldest first, each served with the alert's scope check.
+    const id = encodeURIComponent(entered.alertId);
+    const shown = await t.http.get(`/alerts/${id}`).set(await admin()).expect(200);
     expect(shown.body.snapshotUrl).toBeTruthy();
+    expect(shown.body.snapshots).toEqual([
+      { capturedAt: entered.capturedAt, url: `/alerts/${id}/snapshots/0` },
+      { capturedAt: later.capturedAt, url: `/alerts/${id}/snapshots/1` },
+    ]);
+    const first = await t.http.get(`/alerts/${id}/snapshots/0`).set(await admin()).expect(200);
+    expect(first.headers['content-type']).toBe('image/jpeg');
+    await t.http.get(`/alerts/${id}/snapshots/2`).set(await admin()).expect(404);
+    await t.http.get(`/alerts/${id}/snapshots/-1`).set(await admin()).expect(400);
+    await t.http.get(`/alerts/${id}/snapshots/0`).set({ Authorization: `Bearer ${await t.token('op-b')}` }).expect(404); // not in op-b's region
     await resolve(entered.alertId, 'false_alarm', 8);
     await resolve(recentFalse[0].alertId, 'false_alarm', 6);
     await resolve(criticalFalse[0].alertId, 'false_alarm', 8);
@@ -85,6 +96,7 @@ describe.each(DATABASE_KINDS)('annotated snapshot retention on %s', (kind) => {
     const gone = await t.http.get(`/alerts/${encodeURIComponent(entered.alertId)}`).set(await admin()).expect(200);
     expect(gone.body.hasSnapshot).toBe(false);
     await t.http.get(`/alerts/${encodeURIComponent(entered.alertId)}/snapshot`).set(await admin()).expect(404);
+    expect(gone.body.snapshots).toEqual([]);
     // Nothing left to do on the next run.
     expect(await t.app.get(SnapshotRetentionService).sweep({ orphans: false })).toEqual({ expiredAlerts: 0, orphans: 0 });
   });

@@ -128,6 +128,12 @@ const CASES: Case[] = [
     ok: 200,
     run: async ({ t, auth, fresh }, s) => t.http.get(`/alerts/${enc(await fresh.alert(s, 'open', true))}/snapshot`).set(auth),
   },
+  {
+    route: 'GET /alerts/:id/snapshots/:n',
+    roles: ALL,
+    ok: 200,
+    run: async ({ t, auth, fresh }, s) => t.http.get(`/alerts/${enc(await fresh.alert(s, 'open', true))}/snapshots/0`).set(auth),
+  },
   ...(['evidence', 'clip', 'hires-snapshot'] as const).map(
     (part): Case => ({
       route: `GET /alerts/:id/${part}`,

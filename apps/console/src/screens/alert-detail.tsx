@@ -7,6 +7,7 @@ import { actorName, transitionNote } from '../transition-text';
 import type { AlertDetail, Region } from '../types';
 import { useImage } from '../use-image';
 import { SiteCard } from './site-card';
+import { SnapshotTrail } from './snapshot-trail';
 
 export function AlertDetailScreen({ id }: { id: string }) {
   const { api, t, tv, navigate, feed, user, lang } = useApp();
@@ -18,7 +19,9 @@ export function AlertDetailScreen({ id }: { id: string }) {
   useEffect(() => {
     api.alert(id).then(setAlert, (err: Error) => setError(err.message));
   }, [api, id, pushed?.updatedAt]);
-  const snapshot = useImage(api, alert?.hasSnapshot ? alert.snapshotUrl : null);
+  // A picture picked from the trail replaces the alert's newest one until another is picked.
+  const [trailPick, setTrailPick] = useState<string | null>(null);
+  const snapshot = useImage(api, trailPick ?? (alert?.hasSnapshot ? alert.snapshotUrl : null));
   const [evidence, setEvidence] = useState<{ status: string; reason: string | null; clipUrl: string | null; hiresSnapshotUrl: string | null } | null>(null);
   useEffect(() => {
     api.evidence(id).then(setEvidence, () => setEvidence(null));
@@ -64,6 +67,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
         <figure>
           {snapshot.url ? <img src={snapshot.url} alt={t('detail.snapshot')} data-testid="snapshot" /> : <div class="placeholder">{t('detail.noSnapshot')}</div>}
           <figcaption>{t('detail.snapshot')}</figcaption>
+          <SnapshotTrail snapshots={alert.snapshots ?? []} selected={trailPick} onSelect={setTrailPick} />
         </figure>
         <figure>
           {clip.url ? (
