@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { cameraSchema } from '@xl/config';
+import { backupEnvSchema } from '../apps/alerts-api/src/backup/backup.options';
 import { evidenceEnvSchema } from '../apps/alerts-api/src/evidence/evidence.options';
 import { settingsEnvSchema } from '../apps/alerts-api/src/settings';
 import { analyzerSettingsSchema } from '../apps/analyzer/src/settings';
@@ -205,6 +206,8 @@ export function renderConfigurationReference(): string {
     renderSettings('alerts-api', settingsEnvSchema),
     '',
     renderSettings('alerts-api', evidenceEnvSchema, 'alerts-api: evidence and its retention', 'apps/alerts-api/src/evidence/evidence.options.ts'),
+    '',
+    renderSettings('alerts-api', backupEnvSchema, 'alerts-api: database backups', 'apps/alerts-api/src/backup/backup.options.ts'),
     '',
   ].join('\n');
 }

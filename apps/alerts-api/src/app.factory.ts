@@ -5,6 +5,7 @@ import { createLogger, registerDiskSpace, type Logger } from '@xl/observability'
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AppModule, type PushOptions } from './app.module';
 import { ensureAdmin } from './bootstrap-admin';
+import type { BackupOptions } from './backup/backup.options';
 import { loadEvidenceOptions, type EvidenceOptions } from './evidence/evidence.options';
 import type { Clock } from './common/clock';
 import { PinoNestLogger } from './core/nest-logger';
@@ -21,6 +22,8 @@ export interface CreateAppOptions {
   push?: PushOptions | false;
   /** Evidence settings; default: the EVIDENCE_* environment. */
   evidence?: EvidenceOptions;
+  /** Database backup settings (default: BACKUP_* from the environment). */
+  backup?: BackupOptions;
 }
 
 /**
@@ -42,7 +45,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       collectDefaultMetrics({ register: registry });
       registerDiskSpace(registry, { snapshots: settings.snapshotDir, evidence: (options.evidence ?? loadEvidenceOptions(process.env)).EVIDENCE_DIR });
     }
-    const app = await NestFactory.create(AppModule.forRoot({ settings, database, logger, registry, clock: options.clock }, { push: options.push, evidence: options.evidence }), {
+    const app = await NestFactory.create(AppModule.forRoot({ settings, database, logger, registry, clock: options.clock }, { push: options.push, evidence: options.evidence, backup: options.backup }), {
       logger: new PinoNestLogger(logger),
       abortOnError: false,
     });

@@ -6,6 +6,8 @@ import { AuthModule } from './auth/auth.module';
 import { ConsoleModule } from './console/console.module';
 import { CoreModule, type CoreResources } from './core/core.module';
 import { DataModule } from './data.module';
+import { BackupModule } from './backup/backup.module';
+import type { BackupOptions } from './backup/backup.options';
 import { EvidenceModule } from './evidence/evidence.module';
 import type { EvidenceOptions } from './evidence/evidence.options';
 import { HealthController } from './health/health.controller';
@@ -23,6 +25,8 @@ export interface AppModuleOptions {
   push?: PushOptions | false;
   /** Evidence settings; default: the EVIDENCE_* environment. */
   evidence?: EvidenceOptions;
+  /** Database backup settings; default: the BACKUP_* environment. */
+  backup?: BackupOptions;
 }
 
 @Module({})
@@ -31,7 +35,7 @@ export class AppModule {
     const push = options.push === false ? InProcessEventsModule : PushModule.forRoot(options.push ?? {});
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(resources), DataModule, AuthModule, push, AdminModule, EvidenceModule.forRoot(options.evidence), AlertsModule, ReportsModule, LiveViewModule.forRoot(), ConsoleModule],
+      imports: [CoreModule.forRoot(resources), DataModule, AuthModule, push, AdminModule, EvidenceModule.forRoot(options.evidence), BackupModule.forRoot(options.backup), AlertsModule, ReportsModule, LiveViewModule.forRoot(), ConsoleModule],
       controllers: [HealthController],
     };
   }

@@ -30,6 +30,11 @@ export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: DatabaseKind;
   close(): Promise<void>;
+  /**
+   * SQLite only: a consistent copy of the whole database into `file`, taken while it keeps
+   * serving (SQLite's online backup, a few pages at a time). PostgreSQL has its own tools.
+   */
+  backup?(file: string): Promise<void>;
 }
 
 // PostgreSQL returns bigint (int8) as a string to protect precision; our bigints are epoch
@@ -59,7 +64,7 @@ export function openDatabase(url: string, onIdleError: (err: Error) => void = ()
   sqlite.pragma('busy_timeout = 5000');
   if (target.location !== ':memory:') sqlite.pragma('journal_mode = WAL');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, kind: 'sqlite', close: () => db.destroy() };
+  return { db, kind: 'sqlite', close: () => db.destroy(), backup: async (file) => void (await sqlite.backup(file)) };
 }
 
 /** Applies every pending migration; throws with the failing migration's name and error. */

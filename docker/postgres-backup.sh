@@ -1,0 +1,34 @@
+#!/bin/sh
+# Backs the alerts-api PostgreSQL database up: pg_dump (custom format) into BACKUP_DIR every
+# BACKUP_EVERY_HOURS, each dump checked with pg_restore --list before it counts (written aside,
+# then renamed), the BACKUP_KEEP newest kept. Connection from the PG* environment (PGHOST,
+# PGUSER, PGPASSWORD, PGDATABASE). `postgres-backup.sh once` takes one and exits (tests, cron).
+# Restore: pg_restore --clean --if-exists --dbname=… FILE (docs/deployment.md, Backups).
+set -eu
+dir=${BACKUP_DIR:-/backups}
+every=${BACKUP_EVERY_HOURS:-24}
+keep=${BACKUP_KEEP:-7}
+
+backup_once() {
+  mkdir -p "$dir"
+  name="xueliang-$(date -u +%Y%m%dT%H%M%S%3NZ).dump"
+  if pg_dump --format=custom --file="$dir/$name.partial" && pg_restore --list "$dir/$name.partial" > /dev/null; then
+    mv "$dir/$name.partial" "$dir/$name"
+  else
+    rm -f "$dir/$name.partial"
+    echo "postgres-backup: backup of ${PGDATABASE:-?} failed" >&2
+    return 1
+  fi
+  # The newest $keep stay (names sort by time).
+  ls -1 "$dir" | grep -E '^xueliang-[0-9]{8}T[0-9]{9}Z\.dump$' | sort | head -n "-$keep" | while read -r old; do rm -f "$dir/$old"; done
+  echo "postgres-backup: $name ($(wc -c < "$dir/$name") bytes)"
+}
+
+if [ "${1:-}" = once ]; then
+  backup_once
+  exit
+fi
+while :; do
+  backup_once || true
+  sleep $((every * 3600))
+done
