@@ -8,9 +8,18 @@ set -eu
 dir=${BACKUP_DIR:-/backups}
 every=${BACKUP_EVERY_HOURS:-24}
 keep=${BACKUP_KEEP:-7}
+for setting in "BACKUP_EVERY_HOURS=$every" "BACKUP_KEEP=$keep"; do
+  case ${setting#*=} in
+    '' | *[!0-9]* | 0) echo "postgres-backup: $setting must be a whole number of at least 1" >&2; exit 2 ;;
+  esac
+done
+
+# docker stop sends SIGTERM to this shell (PID 1): leave no half-written dump behind, exit at once.
+trap 'rm -f "$dir"/xueliang-*.partial; exit 0' TERM INT
 
 backup_once() {
   mkdir -p "$dir"
+  rm -f "$dir"/xueliang-*.partial # a run killed mid-dump (SIGKILL) left it
   name="xueliang-$(date -u +%Y%m%dT%H%M%S%3NZ).dump"
   if pg_dump --format=custom --file="$dir/$name.partial" && pg_restore --list "$dir/$name.partial" > /dev/null; then
     mv "$dir/$name.partial" "$dir/$name"
@@ -30,5 +39,6 @@ if [ "${1:-}" = once ]; then
 fi
 while :; do
   backup_once || true
-  sleep $((every * 3600))
+  sleep $((every * 3600)) &
+  wait $! # a trap runs as soon as the signal comes, not when a foreground sleep ends
 done

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -54,6 +54,29 @@ describe('docker/postgres-backup.sh', () => {
     } finally {
       await restored.close();
     }
+  });
+
+  it('runs as a service: a dump at start, then stops at once on SIGTERM (docker stop) without a partial', async () => {
+    const source = databases[0];
+    const loopDir = mkdtempSync(path.join(tmpdir(), 'xl-pgbackup-loop-'));
+    try {
+      const child = spawn('sh', [SCRIPT], { env: { ...process.env, ...pgEnv(source.url), BACKUP_DIR: loopDir, BACKUP_EVERY_HOURS: '24', BACKUP_KEEP: '2' }, stdio: 'ignore' });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      for (let i = 0; i < 100 && !readdirSync(loopDir).some((n) => n.endsWith('.dump')); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(readdirSync(loopDir).filter((n) => n.endsWith('.dump'))).toHaveLength(1);
+      const stoppedAt = Date.now();
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(Date.now() - stoppedAt).toBeLessThan(2000); // not after the 24 h sleep, nor docker's 10 s SIGKILL
+      expect(readdirSync(loopDir).filter((n) => n.includes('.partial'))).toEqual([]);
+    } finally {
+      rmSync(loopDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a fractional or empty interval instead of looping on an arithmetic error', async () => {
+    const failed = await run('sh', [SCRIPT, 'once'], { env: { ...process.env, BACKUP_DIR: dir, BACKUP_EVERY_HOURS: '1.5' } }).then(() => null, (err: { code: number; stderr: string }) => err);
+    expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('BACKUP_EVERY_HOURS=1.5 must be a whole number of at least 1') });
   });
 
   it('leaves nothing half-written and says so when the database cannot be dumped', async () => {

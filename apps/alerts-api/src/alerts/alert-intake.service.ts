@@ -100,7 +100,7 @@ export class AlertIntakeService {
     }
 
     // Every snapshot the alert receives is kept with it (its trail, and retention deletes them all),
-    // not only the one it shows: an update's newer picture does not orphan the earlier one.
+    // not only the one it shows: a joining alert's newer picture does not orphan the earlier one.
     if (snapshotPath) await this.snapshots.add(trx, targetId, snapshotPath, event.capturedAt);
     if (!target) return this.open(trx, event, snapshotPath, regionId, now);
     if (event.kind === 'created' && !supersedes) return { outcome: 'duplicate', alert: target };

@@ -27,6 +27,11 @@ export class AlertSnapshotsRepository {
       .execute();
   }
 
+  /** Records a file found on disk as the alert's (outside an intake transaction). */
+  async adopt(alertId: string, path: string, capturedAt: number): Promise<void> {
+    await this.add(this.db, alertId, path, capturedAt);
+  }
+
   /** The alert's snapshots, oldest first. */
   async list(alertId: string): Promise<{ path: string; capturedAt: number }[]> {
     const rows = await this.db.selectFrom('alert_snapshots').select(['path', 'captured_at']).where('alert_id', '=', alertId).orderBy('captured_at').orderBy('path').execute();
@@ -58,6 +63,27 @@ export class AlertSnapshotsRepository {
       await trx.deleteFrom('alert_snapshots').where('alert_id', '=', alertId).execute();
       await trx.updateTable('alerts').set({ snapshot_path: null }).where('id', '=', alertId).execute();
     });
+  }
+
+  /**
+   * For files named as the analyzer names them (`<event id>-<capture ms>.jpg`), the alert each one's
+   * event was recorded for; files of events never received are absent.
+   */
+  async alertsOfEventFiles(files: readonly { path: string; eventId: string; capturedAt: number }[]): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    for (let i = 0; i < files.length; i += BATCH) {
+      const batch = files.slice(i, i + BATCH);
+      const rows = await this.db
+        .selectFrom('alert_events')
+        .select(['event_id', 'captured_at', 'alert_id'])
+        .where('event_id', 'in', [...new Set(batch.map((f) => f.eventId))])
+        .execute();
+      for (const f of batch) {
+        const row = rows.find((r) => r.event_id === f.eventId && Number(r.captured_at) === f.capturedAt);
+        if (row) owners.set(f.path, row.alert_id);
+      }
+    }
+    return owners;
   }
 
   /** Of `paths`, those some alert holds. */

@@ -50,8 +50,8 @@ export const alertListQuerySchema = z.strictObject({
 
 const note = z.string().max(2000).optional().describe('free text kept in the audit trail');
 export const acknowledgeSchema = z.strictObject({ note });
-/** Position in the alert's snapshot trail, oldest first; an alert receives a few per event, never thousands. */
-export const snapshotIndexSchema = z.coerce.number().int().min(0).max(9999).describe('index in `snapshots`, oldest first');
+/** A snapshot of the alert's trail by its capture time (epoch ms), as `snapshots[].url` names it. */
+export const snapshotCapturedAtSchema = z.coerce.number().int().min(0).max(8_640_000_000_000_000).describe('capturedAt of one of `snapshots`');
 export const dispatchSchema = z.strictObject({
   assignee: z.string().min(1).max(128).describe('grid worker / team sent to the site'),
   note,
@@ -129,11 +129,15 @@ export class AlertsController {
     return new StreamableFile(createReadStream(file), { type: snapshotContentType(file), disposition: 'inline' });
   }
 
-  /** The alert's `n`-th annotated snapshot, oldest first (`snapshots` in the detail lists them). */
-  @Get(':id/snapshots/:n')
+  /** One of the alert's annotated snapshots, by capture time (`snapshots` in the detail lists them). */
+  @Get(':id/snapshots/:capturedAt')
   @ApiProduces('image/jpeg')
-  async trailSnapshot(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Param('n', new ZodPipe(snapshotIndexSchema, 'params.n')) n: number): Promise<StreamableFile> {
-    const file = await this.alerts.trailSnapshotFile(principal, id, n);
+  async trailSnapshot(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Param('capturedAt', new ZodPipe(snapshotCapturedAtSchema, 'params.capturedAt')) capturedAt: number,
+  ): Promise<StreamableFile> {
+    const file = await this.alerts.trailSnapshotFile(principal, id, capturedAt);
     return new StreamableFile(createReadStream(file), { type: snapshotContentType(file), disposition: 'inline' });
   }
 

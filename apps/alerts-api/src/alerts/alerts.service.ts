@@ -78,12 +78,16 @@ export class AlertsService {
     return file;
   }
 
-  /** Absolute path of the alert's `index`-th snapshot, oldest first; 404 when there is no such one or its file is gone. */
-  async trailSnapshotFile(principal: Principal, id: string, index: number): Promise<string> {
+  /**
+   * Absolute path of the alert's snapshot captured at `capturedAt` (its key in the trail: a late,
+   * older picture joining the trail does not change what a key shows); 404 when there is none or
+   * its file is gone.
+   */
+  async trailSnapshotFile(principal: Principal, id: string, capturedAt: number): Promise<string> {
     await this.visible(principal, id);
-    const entry = (await this.snapshots.list(id))[index];
+    const entry = (await this.snapshots.list(id)).find((s) => s.capturedAt === capturedAt);
     const file = entry ? await existingSnapshot(this.settings.snapshotDir, entry.path) : null;
-    if (!file) throw new NotFoundException(`alert '${id}' has no snapshot #${index}`);
+    if (!file) throw new NotFoundException(`alert '${id}' has no snapshot captured at ${capturedAt}`);
     return file;
   }
 
@@ -147,7 +151,9 @@ export class AlertsService {
   private async detailOf(alert: Alert): Promise<AlertDetail> {
     const [transitions, site, snapshots] = await Promise.all([this.alerts.transitions(alert.id), this.cameras.site(alert.cameraId), this.snapshots.list(alert.id)]);
     const base = `/alerts/${encodeURIComponent(alert.id)}/snapshots`;
-    return { ...alertView(alert), transitions, site: site ?? null, snapshots: snapshots.map((s, i) => ({ capturedAt: s.capturedAt, url: `${base}/${i}` })) };
+    // One per capture time: two files of the same moment (a redelivered event under another id) are one picture.
+    const moments = [...new Map(snapshots.map((s) => [s.capturedAt, s])).values()];
+    return { ...alertView(alert), transitions, site: site ?? null, snapshots: moments.map((s) => ({ capturedAt: s.capturedAt, url: `${base}/${s.capturedAt}` })) };
   }
 
   /**

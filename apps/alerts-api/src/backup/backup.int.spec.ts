@@ -1,5 +1,5 @@
 import '../testing/nest-esm';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../db/database';
@@ -77,7 +77,9 @@ describe('SQLite database backups', () => {
     const before = readdirSync(backups).sort();
     const handle = (service as unknown as { database: { backup(file: string): Promise<void> } }).database;
     const real = handle.backup;
-    handle.backup = async () => {
+    // The disk fills half way through the copy: a partial file is there when it fails.
+    handle.backup = async (file: string) => {
+      writeFileSync(file, 'half a database');
       throw new Error('disk full');
     };
     try {
@@ -86,6 +88,10 @@ describe('SQLite database backups', () => {
       handle.backup = real;
     }
     expect(readdirSync(backups).sort()).toEqual(before);
+    // What a process killed mid-copy leaves is cleared by the next run.
+    writeFileSync(path.join(backups, 'xueliang-20260101T000000000Z.db.partial'), 'killed mid-copy');
+    const next = await service.backUp();
+    expect(readdirSync(backups).sort()).toEqual([before[1], next.name]);
   });
 });
 

@@ -76,7 +76,7 @@ export class BackupService implements OnApplicationBootstrap, OnModuleDestroy {
     const partial = await files.partialPath(name);
     try {
       await database.backup(partial);
-      files.seal(partial);
+      await files.seal(partial);
       const done = await files.publish(partial, name);
       const all = await files.list();
       for (const old of all.slice(0, Math.max(0, all.length - this.options.BACKUP_KEEP))) await files.remove(old.name);

@@ -129,10 +129,16 @@ export class CamerasRepository {
     return row && toRecord(row);
   }
 
-  /** The camera's scene on the ground, without parsing the rest of its configuration; undefined when it has none. */
+  /**
+   * The camera's scene on the ground, without parsing the rest of its configuration; undefined when
+   * it has none, or when what is stored no longer passes the schema: the alert it is read for (a
+   * school's drowning warning) must show without it rather than fail.
+   */
   async site(id: string): Promise<SiteConfig | undefined> {
     const row = await this.db.selectFrom('cameras').select('site').where('id', '=', id).executeTakeFirst();
-    return row?.site ? siteSchema.parse(parseJsonColumn(row.site, 'cameras.site')) : undefined;
+    if (!row?.site) return undefined;
+    const parsed = siteSchema.safeParse(parseJsonColumn(row.site, 'cameras.site'));
+    return parsed.success ? parsed.data : undefined;
   }
 
   /** Only the scope-relevant columns, for checks that must not parse the whole configuration. */

@@ -33,8 +33,8 @@ export const evidenceEnvSchema = z.object({
     .int()
     .min(1)
     .max(365)
-    .default(2)
-    .describe("annotated snapshots no alert holds (its event never reached the API, a write cut short) are deleted once their day is this many days past; above the longest an alert event may wait in the queue (an API outage)"),
+    .default(7)
+    .describe("annotated snapshots no alert holds (its event never reached the API, a write cut short) are deleted once their day is this many days past; above the longest an alert event may wait in the queue (an API down over a long weekend)"),
   EVIDENCE_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600).describe('how often retention runs'),
 });
 

@@ -42,11 +42,14 @@ export class EvidenceRetentionService implements OnApplicationBootstrap, OnModul
 
   onApplicationBootstrap(): void {
     if (!this.settings.runWorkers) return;
+    let busy = false;
     this.timer = setInterval(() => {
+      if (busy) return; // a long run (an orphan walk on a network volume) is not overlapped by the next
+      busy = true;
       this.sweeping = Promise.all([
         this.sweep().catch((err: Error) => this.logger.error({ err: err.message }, 'evidence retention failed')),
         this.snapshots.sweep().catch((err: Error) => this.logger.error({ err: err.message }, 'snapshot retention failed')),
-      ]);
+      ]).finally(() => (busy = false));
     }, this.options.EVIDENCE_SWEEP_SECONDS * 1000);
   }
 

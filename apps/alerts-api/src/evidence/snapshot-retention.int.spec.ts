@@ -32,7 +32,7 @@ describe.each(DATABASE_KINDS)('annotated snapshot retention on %s', (kind) => {
     EVIDENCE_MAX_BYTES: 2 ** 30,
     EVIDENCE_SWEEP_SECONDS: 86_400, // runs only when the test calls it
     EVIDENCE_ANSWER_TIMEOUT_SECONDS: 600,
-    SNAPSHOT_ORPHAN_DAYS: 2,
+    SNAPSHOT_ORPHAN_DAYS: 7,
   };
 
   beforeAll(async () => {
@@ -46,7 +46,7 @@ describe.each(DATABASE_KINDS)('annotated snapshot retention on %s', (kind) => {
 
   /** What the analyzer does: the annotated JPEG under `<camera>/<day>/`, then the event naming it. */
   const withSnapshot = (event: AlertEvent): AlertEvent => {
-    const rel = path.posix.join(event.cameraId, new Date(event.capturedAt).toISOString().slice(0, 10), `${event.alertId.replace(/[^A-Za-z0-9_.-]/g, '_')}-${event.capturedAt}.jpg`);
+    const rel = path.posix.join(event.cameraId, new Date(event.capturedAt).toISOString().slice(0, 10), `${event.alertId}-${event.capturedAt}.jpg`);
     mkdirSync(path.dirname(path.join(t.snapshotDir, rel)), { recursive: true });
     writeFileSync(path.join(t.snapshotDir, rel), JPEG);
     return { ...event, snapshotPath: rel };
@@ -77,14 +77,14 @@ describe.each(DATABASE_KINDS)('annotated snapshot retention on %s', (kind) => {
     const shown = await t.http.get(`/alerts/${id}`).set(await admin()).expect(200);
     expect(shown.body.snapshotUrl).toBeTruthy();
     expect(shown.body.snapshots).toEqual([
-      { capturedAt: entered.capturedAt, url: `/alerts/${id}/snapshots/0` },
-      { capturedAt: later.capturedAt, url: `/alerts/${id}/snapshots/1` },
+      { capturedAt: entered.capturedAt, url: `/alerts/${id}/snapshots/${entered.capturedAt}` },
+      { capturedAt: later.capturedAt, url: `/alerts/${id}/snapshots/${later.capturedAt}` },
     ]);
-    const first = await t.http.get(`/alerts/${id}/snapshots/0`).set(await admin()).expect(200);
+    const first = await t.http.get(shown.body.snapshots[0].url).set(await admin()).expect(200);
     expect(first.headers['content-type']).toBe('image/jpeg');
-    await t.http.get(`/alerts/${id}/snapshots/2`).set(await admin()).expect(404);
+    await t.http.get(`/alerts/${id}/snapshots/${entered.capturedAt + 1}`).set(await admin()).expect(404);
     await t.http.get(`/alerts/${id}/snapshots/-1`).set(await admin()).expect(400);
-    await t.http.get(`/alerts/${id}/snapshots/0`).set({ Authorization: `Bearer ${await t.token('op-b')}` }).expect(404); // not in op-b's region
+    await t.http.get(shown.body.snapshots[0].url).set({ Authorization: `Bearer ${await t.token('op-b')}` }).expect(404); // not in op-b's region
     await resolve(entered.alertId, 'false_alarm', 8);
     await resolve(recentFalse[0].alertId, 'false_alarm', 6);
     await resolve(criticalFalse[0].alertId, 'false_alarm', 8);
@@ -101,8 +101,23 @@ describe.each(DATABASE_KINDS)('annotated snapshot retention on %s', (kind) => {
     expect(await t.app.get(SnapshotRetentionService).sweep({ orphans: false })).toEqual({ expiredAlerts: 0, orphans: 0 });
   });
 
+  it("adopts, never deletes, a file of an event the API received: the earlier pictures of alerts stored before the trail existed", async () => {
+    const old = Date.now() - 10 * DAY;
+    const entered = withSnapshot(alertEvent({ cameraId: 'cam-a3', startedAt: old, capturedAt: old }));
+    const gone = withSnapshot({ ...alertEvent({ cameraId: 'cam-a3', rule: 'vanish_in_water', ruleId: 'pond.vanish', severity: 'critical', startedAt: old + 3000, capturedAt: old + 3000 }), relatedAlertId: entered.alertId });
+    await intake.consume(entered);
+    await intake.consume(gone);
+    // As migration 0012 found it: only the picture the alert shows was known.
+    await sql`delete from alert_snapshots where path = ${entered.snapshotPath}`.execute(t.app.get(KYSELY));
+    const result = await t.app.get(SnapshotRetentionService).sweep({ orphans: true });
+    expect(onDisk(entered.snapshotPath)).toBe(true);
+    const detail = await t.http.get(`/alerts/${encodeURIComponent(entered.alertId)}`).set(await admin()).expect(200);
+    expect(detail.body.snapshots.map((s: { capturedAt: number }) => s.capturedAt)).toEqual([entered.capturedAt, gone.capturedAt]);
+    expect(result.orphans).toBe(0);
+  });
+
   it('deletes files no alert holds once their day is past the grace, and removes the emptied day directories', async () => {
-    const old = Date.now() - 5 * DAY;
+    const old = Date.now() - 9 * DAY;
     const held = withSnapshot(alertEvent({ cameraId: 'cam-a3', startedAt: old, capturedAt: old }));
     await intake.consume(held);
     // The analyzer wrote these, but their events never reached the API (lost with a Redis crash).

@@ -10,6 +10,18 @@ import { retentionPolicy } from './retention.service';
 import { SnapshotFiles } from './snapshot-files';
 
 const DAY_MS = 86_400_000;
+
+interface EventFile {
+  path: string;
+  eventId: string;
+  capturedAt: number;
+}
+
+/** `<camera>/<day>/<event id>-<capture ms>.jpg`, as the analyzer names a snapshot; null for anything else. */
+export function eventFileOf(file: string): EventFile | null {
+  const m = /^(.+)-(\d{1,15})\.jpg$/.exec(file.slice(file.lastIndexOf('/') + 1));
+  return m ? { path: file, eventId: m[1], capturedAt: Number(m[2]) } : null;
+}
 /** Orphans appear slowly (an event lost on its way, a crash mid-write): once a day is enough. */
 const ORPHAN_SWEEP_EVERY_MS = DAY_MS;
 
@@ -60,11 +72,16 @@ export class SnapshotRetentionService {
     for (const holder of await this.snapshots.resolvedHolders(now - shortest * DAY_MS)) {
       const until = keepUntil({ ...holder, bytes: 0 }, policy);
       if (until === null || until > now) continue;
-      const held = await this.snapshots.list(holder.alertId);
-      for (const s of held) await this.files.remove(s.path);
-      await this.snapshots.forget(holder.alertId);
-      this.metrics.snapshotsDeleted.inc({ why: 'expired' }, held.length);
-      deleted += 1;
+      try {
+        const held = await this.snapshots.list(holder.alertId);
+        for (const s of held) await this.files.remove(s.path);
+        await this.snapshots.forget(holder.alertId);
+        this.metrics.snapshotsDeleted.inc({ why: 'expired' }, held.length);
+        deleted += 1;
+      } catch (err) {
+        // One unremovable file (permissions, a volume gone read-only) must not stop the rest.
+        this.logger.warn({ alertId: holder.alertId, err: (err as Error).message }, 'snapshots of an expired alert could not be deleted; trying again next run');
+      }
     }
     return deleted;
   }
@@ -77,10 +94,17 @@ export class SnapshotRetentionService {
       if (day.day > before) continue;
       const files = await this.files.files(day.dir);
       const held = await this.snapshots.held(files);
-      for (const file of files) {
-        if (held.has(file)) continue;
-        await this.files.remove(file);
-        deleted += 1;
+      const unheld = files.filter((f) => !held.has(f));
+      // A file whose event the API did receive belongs to that event's alert (snapshots of alerts
+      // stored before migration 0012 recorded only the one shown): adopted, kept with the alert.
+      const owners = await this.snapshots.alertsOfEventFiles(unheld.flatMap((f) => eventFileOf(f) ?? []));
+      for (const file of unheld) {
+        const owner = owners.get(file);
+        if (owner) await this.snapshots.adopt(owner, file, (eventFileOf(file) as EventFile).capturedAt);
+        else {
+          await this.files.remove(file);
+          deleted += 1;
+        }
       }
       await this.files.removeIfEmpty(day.dir);
     }

@@ -129,10 +129,15 @@ const CASES: Case[] = [
     run: async ({ t, auth, fresh }, s) => t.http.get(`/alerts/${enc(await fresh.alert(s, 'open', true))}/snapshot`).set(auth),
   },
   {
-    route: 'GET /alerts/:id/snapshots/:n',
+    route: 'GET /alerts/:id/snapshots/:capturedAt',
     roles: ALL,
     ok: 200,
-    run: async ({ t, auth, fresh }, s) => t.http.get(`/alerts/${enc(await fresh.alert(s, 'open', true))}/snapshots/0`).set(auth),
+    run: async ({ t, auth, fresh }, s) => {
+      const id = enc(await fresh.alert(s, 'open', true));
+      // The caller's own view of the alert names the picture; one who cannot see it tries a made-up time.
+      const detail = await t.http.get(`/alerts/${id}`).set(auth);
+      return t.http.get(detail.status === 200 ? detail.body.snapshots[0].url : `/alerts/${id}/snapshots/1`).set(auth);
+    },
   },
   ...(['evidence', 'clip', 'hires-snapshot'] as const).map(
     (part): Case => ({

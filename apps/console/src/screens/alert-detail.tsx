@@ -21,6 +21,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
   }, [api, id, pushed?.updatedAt]);
   // A picture picked from the trail replaces the alert's newest one until another is picked.
   const [trailPick, setTrailPick] = useState<string | null>(null);
+  useEffect(() => setTrailPick(null), [id]);
   const snapshot = useImage(api, trailPick ?? (alert?.hasSnapshot ? alert.snapshotUrl : null));
   const [evidence, setEvidence] = useState<{ status: string; reason: string | null; clipUrl: string | null; hiresSnapshotUrl: string | null } | null>(null);
   useEffect(() => {

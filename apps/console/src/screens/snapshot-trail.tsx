@@ -18,9 +18,9 @@ function Thumb({ entry, selected, onSelect }: { entry: Entry; selected: boolean;
 }
 
 /**
- * Every picture the analyzer took of this alert, oldest first (entering the water, last seen, gone
- * under): the alert shows the newest, and in a drowning the earlier one — the person still visible —
- * is often the one that tells. A click shows it large. Nothing when there is only one.
+ * Every picture the analyzer took of this alert, oldest first (one per alert that joined it: the
+ * person entering the water, then the water after they were lost): the alert shows the newest, and in
+ * a drowning the earlier one — the person still visible — is often the one that tells. A click shows it large. Nothing when there is only one.
  */
 export function SnapshotTrail({ snapshots, selected, onSelect }: { snapshots: Entry[]; selected: string | null; onSelect(url: string | null): void }) {
   const { t } = useApp();

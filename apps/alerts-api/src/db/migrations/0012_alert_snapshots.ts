@@ -1,9 +1,10 @@
 import { type Kysely, sql } from 'kysely';
 
-// alert_snapshots: every annotated snapshot an alert received (one per analyzer event: the person
-// entering the water, last seen, gone under), not only the one the alert shows. Retention deletes
-// them with the alert's other evidence; before, each update left its predecessor's file on the
-// snapshot volume for ever. Backfilled with the snapshot each alert shows.
+// alert_snapshots: every annotated snapshot an alert received (one per analyzer alert that joined
+// it: the person entering the water, then going under), not only the one the alert shows. Retention
+// deletes them with the alert's other evidence; before, a joining alert's picture left its
+// predecessor's file on the snapshot volume for ever. Backfilled with the snapshot each alert shows;
+// the earlier files of those alerts are adopted by the orphan pass (their events are in alert_events).
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
