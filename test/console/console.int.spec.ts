@@ -550,6 +550,8 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     const entered = alertEvent('pond', { snapshotPath: 'pond/entered.jpg' });
     await queue.add('alert', entered);
     const opToken = await tokenOf('op', 'op-password-1');
+    // The river camera hangs ~300 m east of the pond: the alert shows it as the next place to look.
+    await rest('PATCH', '/cameras/river', opToken, { site: { address: '河湾', location: { lat: 30.27412, lon: 120.15819 } } });
     for (let i = 0; i < 50 && !(await fetch(`${base}/alerts/${encodeURIComponent(entered.alertId)}`, { headers: { authorization: `Bearer ${opToken}` } })).ok; i++) await new Promise((r) => setTimeout(r, 100));
     const drowning = { ...alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', message: 'person last seen in the water 5 s ago', snapshotPath: 'pond/gone.jpg' }), relatedAlertId: entered.alertId, startedAt: entered.startedAt + 3000, capturedAt: entered.capturedAt + 3000 };
     await queue.add('alert', drowning);
@@ -575,6 +577,13 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     expect(await card.getByTestId('site-location').getAttribute('href')).toBe('geo:30.27412,120.15508');
     expect(await card.getByTestId('site-location').textContent()).toBe('30.27412° N, 120.15508° E');
     expect(await card.getByTestId('site-rescue').textContent()).toContain('救生圈 2 个在南岸凉亭柱上');
+    const nearby = page.getByTestId('nearby-camera');
+    await nearby.first().waitFor({ timeout: 5000 });
+    expect(await nearby.count()).toBe(1);
+    expect(await nearby.first().getAttribute('data-camera-id')).toBe('river');
+    const metres = Number((await nearby.first().getByTestId('nearby-distance').textContent())?.match(/^相距 (\d+) 米$/)?.[1]);
+    expect(metres).toBeGreaterThan(295);
+    expect(metres).toBeLessThan(305);
     await shot(page, 'alert-site');
     // Dispatch offers the site's people (and takes anyone else typed in).
     await page.getByTestId('acknowledge').click();
@@ -598,6 +607,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await alarm.waitFor({ state: 'detached', timeout: 5000 });
     await school.close();
     await rest('PATCH', '/cameras/pond', op, { site: null });
+    await rest('PATCH', '/cameras/river', op, { site: null });
   });
 
   it("lets an admin change a camera's stream password and disable a user, sending only what changed", async () => {

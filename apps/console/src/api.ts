@@ -1,4 +1,4 @@
-import type { Alert, AlertDetail, AlertReport, BulkResult, Camera, Principal, Region, Rule, Site, Zone, Line } from './types';
+import type { Alert, AlertDetail, AlertReport, BulkResult, Camera, NearbyCamera, Principal, Region, Rule, Site, Zone, Line } from './types';
 
 /**
  * An API error with the server's message (which names the field, value and bound) and, where the API
@@ -144,6 +144,10 @@ export class Api {
   }
   saveZones(id: string, zones: Zone[], lines: Line[]): Promise<Camera> {
     return this.request('PUT', `/cameras/${encodeURIComponent(id)}/zones`, { zones, lines });
+  }
+  /** Cameras in scope near the camera's site, nearest first (none when it has no coordinates). */
+  nearbyCameras(id: string): Promise<{ located: boolean; items: NearbyCamera[] }> {
+    return this.request('GET', `/cameras/${encodeURIComponent(id)}/nearby`);
   }
   /** Replaces the camera's site; null removes it. */
   saveSite(id: string, site: Site | null): Promise<Camera> {

@@ -176,6 +176,14 @@ export interface Camera {
   site: Site | null;
 }
 
+/** A camera near another one's site (GET /cameras/:id/nearby). */
+export interface NearbyCamera {
+  id: string;
+  name: string | null;
+  distanceM: number;
+  status: 'online' | 'offline' | null;
+}
+
 /** A message of the /ws push (docs/realtime.md). */
 export type PushMessage =
   | { type: 'hello'; seq: number }

@@ -46,6 +46,18 @@ describe.each(DATABASE_KINDS)('camera site on %s', (kind) => {
     expect(published).not.toContain('王建国');
   });
 
+  it("finds the camera by its site's place name, directions, people or numbers, never by the site's field names", async () => {
+    const found = async (q: string) => ((await t.http.get('/cameras').query({ q }).set(await as('op-a')).expect(200)).body.items as { id: string }[]).map((c) => c.id);
+    expect(await found('青山村')).toEqual(['cam-a']); // a caller names the place, not the camera
+    expect(await found('王建国')).toEqual(['cam-a']);
+    expect(await found('0013 8000')).toEqual(['cam-a']);
+    expect(await found('凉亭')).toEqual(['cam-a']);
+    expect(await found('phone')).toEqual([]);
+    expect(await found('address')).toEqual([]);
+    expect(await found('North')).toEqual(['cam-a']); // the name still counts
+    expect(((await t.http.get('/cameras').query({ q: '青山村' }).set(await as('op-b')).expect(200)).body.items as unknown[]).length).toBe(0); // not in op-b's scope
+  });
+
   it('refuses a bad site with 400 naming the field, and an operator of another region with 404', async () => {
     const bad = await t.http
       .patch('/cameras/cam-a')
@@ -77,6 +89,29 @@ describe.each(DATABASE_KINDS)('camera site on %s', (kind) => {
     const other = alertEvent({ cameraId: 'cam-a3', zoneId: undefined, rule: 'camera_covered', ruleId: 'camera.covered', severity: 'warning', boxes: [], message: 'camera covered' });
     await t.app.get(AlertIntakeService).consume(other);
     expect((await t.http.get(`/alerts/${encodeURIComponent(other.alertId)}`).set(await as('op-a')).expect(200)).body.site).toBeNull();
+  });
+
+  it("lists the cameras near a camera's site, nearest first, within the caller's scope only", async () => {
+    // cam-a's site is at SITE.location; 0.00311° of longitude there is ~300 m east, 0.0207° ~2 km.
+    const at = (dLon: number) => ({ site: { address: 'x', location: { lat: SITE.location.lat, lon: SITE.location.lon + dLon } } });
+    const admin = await as('admin');
+    await t.http.patch('/cameras/cam-a3').set(admin).send(at(0.00311)).expect(200); // same village
+    await t.http.patch('/cameras/cam-a2').set(admin).send(at(0.0207)).expect(200); // the township's
+    await t.http.patch('/cameras/cam-b').set(admin).send(at(-0.00207)).expect(200); // 200 m, another county
+    const near = async (who: string, query: Record<string, number> = {}) => (await t.http.get('/cameras/cam-a/nearby').query(query).set(await as(who)).expect(200)).body;
+
+    const opA = await near('op-a');
+    expect(opA.located).toBe(true);
+    expect(opA.items.map((c: { id: string; distanceM: number }) => [c.id, Math.round(c.distanceM / 10) * 10])).toEqual([['cam-a3', 300]]);
+    expect((await near('op-a', { radius: 5000 })).items.map((c: { id: string }) => c.id)).toEqual(['cam-a3', 'cam-a2']);
+    expect((await near('admin')).items.map((c: { id: string }) => c.id)).toEqual(['cam-b', 'cam-a3']); // op-a never learns of cam-b
+    expect((await near('admin', { radius: 5000, limit: 1 })).items.map((c: { id: string }) => c.id)).toEqual(['cam-b']);
+    expect((await near('school-a')).items).toEqual([]); // its only camera is cam-a
+    await t.http.get('/cameras/cam-a/nearby').set(await as('op-b')).expect(404);
+    await t.http.get('/cameras/cam-a/nearby').query({ radius: 1 }).set(admin).expect(400);
+    // A camera without coordinates has no neighbours, and says why.
+    await t.http.patch('/cameras/cam-a2').set(admin).send({ site: null }).expect(200);
+    expect((await t.http.get('/cameras/cam-a2/nearby').set(admin).expect(200)).body).toEqual({ located: false, items: [] });
   });
 
   it('is removed with null', async () => {

@@ -7,12 +7,16 @@ import { ZodBody, ZodQuery } from '../common/openapi';
 import { ZodPipe } from '../common/zod-pipe';
 import type { Principal } from '../shared/principal';
 import { cameraListQuerySchema, cameraPatchSchema, CamerasService, rulesBodySchema, zonesBodySchema } from './cameras.service';
+import { nearbyQuerySchema, NearbyCamerasService } from './nearby-cameras';
 
 @ApiTags('cameras')
 @ApiBearerAuth()
 @Controller('cameras')
 export class CamerasController {
-  constructor(private readonly cameras: CamerasService) {}
+  constructor(
+    private readonly cameras: CamerasService,
+    private readonly nearbyCameras: NearbyCamerasService,
+  ) {}
 
   @Get()
   @ZodQuery(cameraListQuerySchema)
@@ -29,6 +33,13 @@ export class CamerasController {
   @Get(':id')
   get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     return this.cameras.get(principal, id);
+  }
+
+  /** Cameras in the caller's scope within `radius` metres of this camera's site, nearest first. */
+  @Get(':id/nearby')
+  @ZodQuery(nearbyQuerySchema)
+  nearby(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query(new ZodPipe(nearbyQuerySchema, 'query')) q: z.output<typeof nearbyQuerySchema>) {
+    return this.nearbyCameras.near(principal, id, q);
   }
 
   @Post()

@@ -56,9 +56,16 @@ function toRow(config: CameraConfig, createdAt: number, updatedAt: number): Came
     watchdog: JSON.stringify(config.watchdog),
     recording: JSON.stringify(config.recording),
     site: config.site ? JSON.stringify(config.site) : null,
+    site_text: config.site ? siteSearchText(config.site) : null,
     created_at: createdAt,
     updated_at: updatedAt,
   };
+}
+
+/** What the camera search matches in a site: its values, one per line, lower-cased (never its keys). */
+export function siteSearchText(site: SiteConfig): string {
+  const values = [site.address, site.directions, site.rescueEquipment, ...site.contacts.flatMap((c) => [c.name, c.role, c.phone])];
+  return values.filter((v): v is string => Boolean(v)).join('\n').toLowerCase();
 }
 
 export type CameraStatusFilter = 'online' | 'offline' | 'unknown';
@@ -66,7 +73,11 @@ export type CameraStatusFilter = 'online' | 'offline' | 'unknown';
 export interface CameraFilter {
   /** Only cameras in this region subtree. */
   regionRoot?: string;
-  /** Substring of the id or the name, any case; `%` and `_` match themselves. */
+  /**
+   * Substring of the id, the name or the site (address, directions, people, equipment), any case;
+   * `%` and `_` match themselves. A caller reporting "someone fell in the pond east of 青山村" is
+   * found a camera by the place's name.
+   */
   search?: string;
   /** The status ingest last reported (any of them, when a list); `unknown`: none yet. */
   status?: CameraStatusFilter | CameraStatusFilter[];
@@ -97,7 +108,11 @@ export class CamerasRepository {
     if (filter.search) {
       const pattern = `%${escapeLike(filter.search.toLowerCase())}%`;
       query = query.where((eb) =>
-        eb.or([sql<boolean>`lower(${sql.ref('cameras.id')}) like ${pattern} escape '\\'`, sql<boolean>`lower(coalesce(${sql.ref('cameras.name')}, '')) like ${pattern} escape '\\'`]),
+        eb.or([
+          sql<boolean>`lower(${sql.ref('cameras.id')}) like ${pattern} escape '\\'`,
+          sql<boolean>`lower(coalesce(${sql.ref('cameras.name')}, '')) like ${pattern} escape '\\'`,
+          sql<boolean>`coalesce(${sql.ref('cameras.site_text')}, '') like ${pattern} escape '\\'`,
+        ]),
       );
     }
     if (filter.status !== undefined) {
@@ -139,6 +154,19 @@ export class CamerasRepository {
     if (!row?.site) return undefined;
     const parsed = siteSchema.safeParse(parseJsonColumn(row.site, 'cameras.site'));
     return parsed.success ? parsed.data : undefined;
+  }
+
+  /** Cameras in scope whose site has coordinates, with just what a distance needs. */
+  async located(scope: ScopeFilter): Promise<{ id: string; name: string | null; location: { lat: number; lon: number } }[]> {
+    if (!scope.all && !scope.regionRoots.length && !scope.cameraIds.length) return [];
+    let query = this.db.selectFrom('cameras').select(['id', 'name', 'site']).where('site', 'is not', null);
+    if (!scope.all) query = query.where((eb) => inScope(eb, scope, { region: 'cameras.region_id', camera: 'cameras.id' }));
+    const located = [];
+    for (const row of await query.execute()) {
+      const site = siteSchema.safeParse(parseJsonColumn(row.site as string, 'cameras.site'));
+      if (site.success && site.data.location) located.push({ id: row.id, name: row.name, location: site.data.location });
+    }
+    return located;
   }
 
   /** Only the scope-relevant columns, for checks that must not parse the whole configuration. */

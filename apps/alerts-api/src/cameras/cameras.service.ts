@@ -37,7 +37,7 @@ export const rulesBodySchema = z.strictObject({
 });
 export const cameraListQuerySchema = z.strictObject({
   region: idSchema.optional().describe('only cameras in this region subtree'),
-  q: z.string().trim().min(1).max(100).optional().describe('only cameras whose id or name contains this text (any case; % and _ are literal)'),
+  q: z.string().trim().min(1).max(100).optional().describe("only cameras whose id, name or site (address, directions, people, equipment) contains this text (any case; % and _ are literal)"),
   status: z.enum(['online', 'offline', 'unknown']).optional().describe('only cameras whose last reported status is this (unknown: none yet)'),
   limit: z.coerce.number().int().min(1).max(500).optional().describe('page size; default: every matching camera'),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0).describe('matching cameras to skip (with limit)'),

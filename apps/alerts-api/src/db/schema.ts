@@ -46,6 +46,8 @@ export interface CamerasTable {
   recording: string | null;
   /** JSON SiteConfig, or null when the camera has none (migration 0011). */
   site: string | null;
+  /** The site's values, lower-cased, for the camera search (migration 0013); null without a site. */
+  site_text: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -188,6 +188,7 @@ const CASES: Case[] = [
   { route: 'GET /cameras', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/cameras').set(auth) },
   { route: 'GET /cameras/unanalysed', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/cameras/unanalysed').set(auth) },
   { route: 'GET /cameras/:id', roles: ALL, ok: 200, run: ({ t, auth }, s) => t.http.get(`/cameras/${CAMERA[s]}`).set(auth) },
+  { route: 'GET /cameras/:id/nearby', roles: ALL, ok: 200, run: ({ t, auth }, s) => t.http.get(`/cameras/${CAMERA[s]}/nearby`).set(auth) },
   { route: 'GET /cameras/:id/zones', roles: ALL, ok: 200, run: ({ t, auth }, s) => t.http.get(`/cameras/${CAMERA[s]}/zones`).set(auth) },
   { route: 'GET /cameras/:id/rules', roles: ALL, ok: 200, run: ({ t, auth }, s) => t.http.get(`/cameras/${CAMERA[s]}/rules`).set(auth) },
   // The world's cameras are not reachable: a visible camera answers 404 "gave no picture", like a hidden one.

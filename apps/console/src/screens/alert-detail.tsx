@@ -6,6 +6,7 @@ import { regionPathName } from '../region-tree';
 import { actorName, transitionNote } from '../transition-text';
 import type { AlertDetail, Region } from '../types';
 import { useImage } from '../use-image';
+import { NearbyCameras } from './nearby-cameras';
 import { SiteCard } from './site-card';
 import { SnapshotTrail } from './snapshot-trail';
 
@@ -64,6 +65,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
       <p data-testid="detail-text">{alertText(lang, alert)}</p>
       {technical && <p class="hint">{technical}</p>}
       <SiteCard site={alert.site} emphasis={alert.severity === 'critical' && alert.state !== 'resolved'} />
+      {alert.site?.location && user.role !== 'school' && <NearbyCameras cameraId={alert.cameraId} />}
       <div class="detail-grid">
         <figure>
           {snapshot.url ? <img src={snapshot.url} alt={t('detail.snapshot')} data-testid="snapshot" /> : <div class="placeholder">{t('detail.noSnapshot')}</div>}

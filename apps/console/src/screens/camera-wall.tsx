@@ -125,6 +125,11 @@ function CameraTile({ camera, condition, live, onLive, onChange }: TileProps) {
     <article class={`tile cond-${condition.key}${camera.maintenance ? ' in-maintenance' : ''}`} data-testid="camera-tile" data-camera-id={camera.id} data-condition={condition.key}>
       <header>
         <strong>{camera.name ?? camera.id}</strong>
+        {camera.site?.address && (
+          <small class="tile-address" data-testid="tile-address">
+            {camera.site.address}
+          </small>
+        )}
         <span class="cond" data-testid="camera-status">
           {statusText}
         </span>

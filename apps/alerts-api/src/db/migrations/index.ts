@@ -18,4 +18,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0010_alert_stream_delay', () => import('./0010_alert_stream_delay')],
   ['0011_camera_site', () => import('./0011_camera_site')],
   ['0012_alert_snapshots', () => import('./0012_alert_snapshots')],
+  ['0013_camera_site_text', () => import('./0013_camera_site_text')],
 ];
