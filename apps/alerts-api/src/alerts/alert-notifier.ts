@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from '@xl/observability';
 import { ScopeService } from '../auth/scope.service';
+import { CamerasRepository } from '../cameras/cameras.repository';
 import { Clock } from '../common/clock';
 import { LOGGER } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
@@ -24,6 +25,7 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly publisher: EventPublisher,
     private readonly alerts: AlertsRepository,
+    private readonly cameras: CamerasRepository,
     private readonly scope: ScopeService,
     private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -43,11 +45,22 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
     await this.sweeping;
   }
 
+  /**
+   * What a push, a webhook and an MQTT message carry: the alert and where it is on the ground
+   * (`place`: the site's address and coordinates, never its people's numbers), so an SMS gateway
+   * or a GIS platform can say where without a table of cameras of its own.
+   */
+  private async dataOf(alert: Alert) {
+    const site = await this.cameras.site(alert.cameraId);
+    const place = site && (site.address || site.location) ? { address: site.address ?? null, location: site.location ?? null } : null;
+    return { ...alertView(alert), place };
+  }
+
   async created(alert: Alert): Promise<void> {
     await this.publisher.publish({
       type: 'alert.created',
       scope: await this.scope.resourceOf(alert.cameraId, alert.regionId, alert),
-      data: alertView(alert),
+      data: await this.dataOf(alert),
       capturedAt: alert.capturedAt,
     });
     await this.alerts.markPushed(alert.id, this.clock.now());
@@ -57,7 +70,7 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
     await this.publisher.publish({
       type: 'alert.updated',
       scope: await this.scope.resourceOf(alert.cameraId, alert.regionId, alert),
-      data: alertView(alert),
+      data: await this.dataOf(alert),
       capturedAt: alert.capturedAt,
     });
   }

@@ -1,6 +1,7 @@
 import '../testing/nest-esm';
 import { CAMERA_CONFIG_HASH } from '@xl/contracts';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { RedisEventLog } from '../realtime/event-log';
 import { alertEvent } from '../testing/alert-events';
 import { startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
@@ -78,6 +79,11 @@ describe.each(DATABASE_KINDS)('camera site on %s', (kind) => {
     const detail = await t.http.get(`/alerts/${encodeURIComponent(event.alertId)}`).set(await as('op-a')).expect(200);
     expect(detail.body.site).toEqual(SITE);
     expect((await t.http.get(`/alerts/${encodeURIComponent(event.alertId)}`).set(await as('school-a')).expect(200)).body.site).toEqual(SITE);
+    // Pushes, webhooks and MQTT say where it is — the address and coordinates, never the people's numbers.
+    const logged = (await t.app.get(RedisEventLog).readAfter(0, 1000)).events.filter((e) => e.type === 'alert.created' && (e.data as { id: string }).id === event.alertId);
+    expect(logged).toHaveLength(1);
+    expect((logged[0].data as { place: unknown }).place).toEqual({ address: SITE.address, location: SITE.location });
+    expect(JSON.stringify(logged[0])).not.toContain('138 0013 8000');
     // The answer to an action carries it too: the console shows what the transition returned.
     const acked = await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/acknowledge`).set(await as('op-a')).send({}).expect(200);
     expect(acked.body.site).toEqual(SITE);
