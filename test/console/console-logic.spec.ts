@@ -217,6 +217,8 @@ describe('alert timeline in the reader language', () => {
     expect(transitionNote('zh-CN', system(escalated))?.text).toBe('2 分钟内无人确认，由村「青山村」上报至乡镇「青山镇」');
     expect(transitionNote('zh-CN', system({ kind: 'camera_recovered', offlineSeconds: 185 }))?.text).toBe('摄像头恢复在线（离线 3 分钟 5 秒）');
     expect(transitionNote('zh-CN', system({ kind: 'camera_recovered', offlineSeconds: null }))?.text).toBe('摄像头恢复在线');
+    expect(transitionNote('zh-CN', system({ kind: 'called', contact: { name: '王建国', role: '网格员', phone: '138 0013 8000' } }))?.text).toBe('致电 王建国（网格员） 138 0013 8000');
+    expect(transitionNote('zh-CN', system({ kind: 'called', contact: { name: '村医', role: null, phone: '120' } }))?.text).toBe('致电 村医 120');
   });
 
   it("names the alert's zone by its display name in the timeline, other zones by id", () => {

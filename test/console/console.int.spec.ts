@@ -588,6 +588,14 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     // Dispatch offers the site's people (and takes anyone else typed in).
     await page.getByTestId('acknowledge').click();
     await page.getByTestId('assignee').waitFor({ timeout: 5000 });
+    // Calling the grid worker from the card, and what came of it, go into the record.
+    await card.getByTestId('site-phone').click();
+    const callEntry = page.locator('[data-testid="timeline"] li[data-action="note"]').first();
+    await callEntry.waitFor({ timeout: 5000 });
+    expect(await callEntry.textContent()).toContain('致电 王建国（网格员） 138 0013 8000');
+    await page.getByTestId('note-text').fill('无人接听，改拨村委会');
+    await page.getByTestId('add-note').click();
+    await page.locator('[data-testid="timeline"] li[data-action="note"]').nth(1).filter({ hasText: '无人接听，改拨村委会' }).waitFor({ timeout: 5000 });
     expect(await page.locator('#site-people option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value))).toEqual(['王建国（网格员）']);
     await page.getByTestId('assignee').fill('王建国（网格员）');
     await page.getByTestId('dispatch').click();

@@ -1,4 +1,4 @@
-import type { Alert, AlertDetail, AlertReport, BulkResult, Camera, NearbyCamera, Principal, Region, Rule, Site, Zone, Line } from './types';
+import type { Alert, AlertDetail, AlertReport, BulkResult, Camera, NearbyCamera, Principal, Region, Rule, Site, SiteContact, Zone, Line } from './types';
 
 /**
  * An API error with the server's message (which names the field, value and bound) and, where the API
@@ -122,6 +122,10 @@ export class Api {
   }
   transition(id: string, action: 'acknowledge' | 'dispatch' | 'resolve' | 'seen', body: Record<string, string>): Promise<AlertDetail> {
     return this.request('POST', `/alerts/${encodeURIComponent(id)}/${action}`, body);
+  }
+  /** A note or a call in the alert's audit trail; the state stays. */
+  addNote(id: string, body: { note?: string; called?: SiteContact }): Promise<AlertDetail> {
+    return this.request('POST', `/alerts/${encodeURIComponent(id)}/notes`, body);
   }
   /** Acknowledges or resolves several alerts; says per alert what happened (critical ones are refused: handled one by one). */
   bulk(action: 'acknowledge' | 'resolve', body: { ids: string[]; outcome?: string; note?: string }): Promise<BulkResult> {

@@ -31,6 +31,7 @@ const ZH: { [K in TransitionDetail['kind']]: (d: Extract<TransitionDetail, { kin
     return `${formatDuration(d.slaSeconds * 1000, 'zh-CN')}内无人确认，由${region(d.fromRegion)}上报至${region(d.toRegion)}`;
   },
   camera_recovered: (d) => (d.offlineSeconds === null ? '摄像头恢复在线' : `摄像头恢复在线（离线 ${formatDuration(d.offlineSeconds * 1000, 'zh-CN')}）`),
+  called: (d) => `致电 ${d.contact.name}${d.contact.role ? `（${d.contact.role}）` : ''} ${d.contact.phone}`,
 };
 
 /**

@@ -96,7 +96,14 @@ export type TransitionDetail =
   | { kind: 'superseded'; takesOver: boolean; previousRule: string; severityFrom: Severity; severityTo: Severity; event: TransitionEventFacts }
   | { kind: 'severity_raised'; severityFrom: Severity; severityTo: Severity; event: TransitionEventFacts }
   | { kind: 'escalated'; slaSeconds: number; fromRegion: TransitionRegionFacts; toRegion: TransitionRegionFacts }
-  | { kind: 'camera_recovered'; offlineSeconds: number | null };
+  | { kind: 'camera_recovered'; offlineSeconds: number | null }
+  | { kind: 'called'; contact: { name: string; role: string | null; phone: string } };
+
+export interface SiteContact {
+  name: string;
+  role?: string;
+  phone: string;
+}
 
 /** Where a camera's scene is and whom to call (docs/operator-guide.md, "Site"). */
 export interface Site {
@@ -104,7 +111,7 @@ export interface Site {
   directions?: string;
   /** WGS-84 degrees. */
   location?: { lat: number; lon: number };
-  contacts: { name: string; role?: string; phone: string }[];
+  contacts: SiteContact[];
   rescueEquipment?: string;
 }
 

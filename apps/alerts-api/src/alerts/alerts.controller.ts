@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { idSchema } from '@xl/config';
+import { idSchema, siteContactSchema } from '@xl/config';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import { ZodBody, ZodQuery } from '../common/openapi';
 import { timeQuery } from '../common/time-query';
@@ -50,6 +50,13 @@ export const alertListQuerySchema = z.strictObject({
 
 const note = z.string().max(2000).optional().describe('free text kept in the audit trail');
 export const acknowledgeSchema = z.strictObject({ note });
+/** A note, or a call to one of the site's people (the console records it when their number is clicked). */
+export const alertNoteSchema = z
+  .strictObject({
+    note: z.string().trim().min(1).max(2000).optional().describe('free text kept in the audit trail'),
+    called: siteContactSchema.optional().describe('the person called (as in the camera\'s site, or anyone else)'),
+  })
+  .refine((b) => b.note !== undefined || b.called !== undefined, { message: 'give a note, a called person, or both', path: ['note'] });
 /** A snapshot of the alert's trail by its capture time (epoch ms), as `snapshots[].url` names it. */
 export const snapshotCapturedAtSchema = z.coerce.number().int().min(0).max(8_640_000_000_000_000).describe('capturedAt of one of `snapshots`');
 export const dispatchSchema = z.strictObject({
@@ -147,6 +154,15 @@ export class AlertsController {
   @ZodBody(acknowledgeSchema)
   acknowledge(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(acknowledgeSchema)) body: z.output<typeof acknowledgeSchema>) {
     return this.alerts.transition(principal, id, 'acknowledge', body);
+  }
+
+  /** A note or a call in the audit trail (the state stays): "called the grid worker, no answer". */
+  @Post(':id/notes')
+  @HttpCode(200)
+  @Roles('admin', 'operator', 'school')
+  @ZodBody(alertNoteSchema)
+  addNote(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(alertNoteSchema)) body: z.output<typeof alertNoteSchema>) {
+    return this.alerts.addNote(principal, id, body);
   }
 
   /** A school confirms it has seen the warning (audit trail only; the state stays). */

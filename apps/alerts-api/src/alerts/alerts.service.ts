@@ -15,7 +15,7 @@ import { AlertNotifier } from './alert-notifier';
 import { AlertSnapshotsRepository } from './alert-snapshots.repository';
 import { type AlertListFilter, AlertsRepository } from './alerts.repository';
 import { EscalationService } from './escalation.service';
-import { IllegalTransitionError, nextState, SEEN_ACTION, SEEN_ROLES, TRANSITION_ROLES, type TransitionAction } from './lifecycle';
+import { IllegalTransitionError, nextState, NOTE_ACTION, NOTE_ROLES, SEEN_ACTION, SEEN_ROLES, TRANSITION_ROLES, type TransitionAction } from './lifecycle';
 import { existingSnapshot } from './snapshots';
 import { type TransitionDetail, transitionNote } from './transition-detail';
 
@@ -139,12 +139,24 @@ export class AlertsService {
   /** Records that `principal` has seen the alert (school screens); the state does not change. */
   async confirmSeen(principal: Principal, id: string, note?: string): Promise<AlertDetail> {
     if (!SEEN_ROLES.includes(principal.role)) throw new ForbiddenException(`role '${principal.role}' does not confirm alerts as seen`);
+    return this.record(principal, id, SEEN_ACTION, note ?? null, null);
+  }
+
+  /** Adds a note or a call to the alert's audit trail (NOTE_ACTION); the state does not change. */
+  async addNote(principal: Principal, id: string, input: { note?: string; called?: { name: string; role?: string; phone: string } }): Promise<AlertDetail> {
+    if (!NOTE_ROLES.includes(principal.role)) throw new ForbiddenException(`role '${principal.role}' may not add notes to alerts`);
+    const detail: TransitionDetail | null = input.called ? { kind: 'called', contact: { name: input.called.name, role: input.called.role ?? null, phone: input.called.phone } } : null;
+    return this.record(principal, id, NOTE_ACTION, input.note ?? (detail ? transitionNote(detail) : null), detail);
+  }
+
+  /** An audit-trail entry that leaves state, claim and escalation as they are; other screens reload it. */
+  private async record(principal: Principal, id: string, action: string, note: string | null, detail: TransitionDetail | null): Promise<AlertDetail> {
     const alert = await this.visible(principal, id);
     await this.alerts.transaction((trx) =>
-      this.alerts.addTransition(trx, id, { action: SEEN_ACTION, from: alert.state, to: alert.state, actor: actorOf(principal), at: this.clock.now(), note: note ?? null, escalationLevel: alert.escalationLevel, regionId: alert.responsibleRegionId }),
+      this.alerts.addTransition(trx, id, { action, from: alert.state, to: alert.state, actor: actorOf(principal), at: this.clock.now(), note, detail: detail ?? undefined, escalationLevel: alert.escalationLevel, regionId: alert.responsibleRegionId }),
     );
-    this.metrics.transitions.inc({ action: SEEN_ACTION });
-    await this.notifier.updatedQuietly(alert); // other screens of the school close the warning
+    this.metrics.transitions.inc({ action });
+    await this.notifier.updatedQuietly(alert); // other screens reload the timeline (a school's close the warning)
     return this.detailOf(alert);
   }
 

@@ -30,6 +30,14 @@ export const TRANSITION_ROLES: Record<TransitionAction, Role[]> = {
 export const SEEN_ACTION = 'seen';
 export const SEEN_ROLES: Role[] = ['school'];
 
+/**
+ * "Note": something done about the alert that changes no state — a call to the grid worker, "no
+ * answer, calling the village head" — in the audit trail with who and when. A school may note too
+ * (it called 120).
+ */
+export const NOTE_ACTION = 'note';
+export const NOTE_ROLES: Role[] = ['admin', 'operator', 'school'];
+
 export class IllegalTransitionError extends Error {
   constructor(
     readonly action: TransitionAction,

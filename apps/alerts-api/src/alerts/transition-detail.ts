@@ -38,7 +38,9 @@ export type TransitionDetail =
   /** Nobody acknowledged within the severity's SLA: handed to the parent region. */
   | { kind: 'escalated'; slaSeconds: number; fromRegion: TransitionRegionFacts; toRegion: TransitionRegionFacts }
   /** A camera_offline alert resolved because the camera is back; null when the outage start is unknown. */
-  | { kind: 'camera_recovered'; offlineSeconds: number | null };
+  | { kind: 'camera_recovered'; offlineSeconds: number | null }
+  /** Someone called a person of the camera's site from the alert (a `note`; who called is the actor). */
+  | { kind: 'called'; contact: { name: string; role: string | null; phone: string } };
 
 export function eventFacts(event: AlertEvent): TransitionEventFacts {
   return {
@@ -68,5 +70,7 @@ export function transitionNote(d: TransitionDetail): string {
       return `not acknowledged within ${d.slaSeconds} s: escalated from ${d.fromRegion.level} '${d.fromRegion.name}' to ${d.toRegion.level} '${d.toRegion.name}'`;
     case 'camera_recovered':
       return `camera back online${d.offlineSeconds !== null ? ` after ${d.offlineSeconds} s offline` : ''}`;
+    case 'called':
+      return `called ${d.contact.name}${d.contact.role ? ` (${d.contact.role})` : ''} at ${d.contact.phone}`;
   }
 }

@@ -87,6 +87,23 @@ describe.each(DATABASE_KINDS)('camera site on %s', (kind) => {
     // The answer to an action carries it too: the console shows what the transition returned.
     const acked = await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/acknowledge`).set(await as('op-a')).send({}).expect(200);
     expect(acked.body.site).toEqual(SITE);
+    // A call to the site's first person goes into the audit trail (who called whom, when); the state stays.
+    const called = await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/notes`).set(await as('op-a')).send({ called: SITE.contacts[0] }).expect(200);
+    expect(called.body.state).toBe('acknowledged');
+    expect(called.body.transitions.at(-1)).toMatchObject({
+      action: 'note',
+      from: 'acknowledged',
+      to: 'acknowledged',
+      actor: { name: 'op-a' },
+      note: 'called 王建国 (网格员) at 138 0013 8000',
+      detail: { kind: 'called', contact: { name: '王建国', role: '网格员', phone: '138 0013 8000' } },
+    });
+    const noted = await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/notes`).set(await as('school-a')).send({ note: '学校已拨打 120' }).expect(200);
+    expect(noted.body.transitions.at(-1)).toMatchObject({ action: 'note', note: '学校已拨打 120', detail: null, actor: { name: 'school-a' } });
+    await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/notes`).set(await as('op-a')).send({}).expect(400);
+    await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/notes`).set(await as('op-a')).send({ called: { name: '王', phone: 'call the office' } }).expect(400);
+    await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/notes`).set(await as('viewer-a')).send({ note: 'x' }).expect(403);
+    await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/notes`).set(await as('op-b')).send({ note: 'x' }).expect(404);
     // Corrected after the alert: the alert shows the correction (people are sent to where the water is).
     const corrected = { ...SITE, address: '青山村东鱼塘南岸' };
     await t.http.patch('/cameras/cam-a').set(await as('op-a')).send({ site: corrected }).expect(200);

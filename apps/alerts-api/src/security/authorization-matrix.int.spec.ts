@@ -185,6 +185,12 @@ const CASES: Case[] = [
     ok: 200,
     run: async ({ t, auth, fresh }, s) => t.http.post(`/alerts/${enc(await fresh.alert(s))}/seen`).set(auth).send({}),
   },
+  {
+    route: 'POST /alerts/:id/notes',
+    roles: ['admin', 'operator', 'school'],
+    ok: 200,
+    run: async ({ t, auth, fresh }, s) => t.http.post(`/alerts/${enc(await fresh.alert(s))}/notes`).set(auth).send({ note: 'called the grid worker' }),
+  },
   { route: 'GET /cameras', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/cameras').set(auth) },
   { route: 'GET /cameras/unanalysed', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/cameras/unanalysed').set(auth) },
   { route: 'GET /cameras/:id', roles: ALL, ok: 200, run: ({ t, auth }, s) => t.http.get(`/cameras/${CAMERA[s]}`).set(auth) },

@@ -4,7 +4,7 @@ import { useApp } from '../context';
 import { formatTime } from '../format';
 import { regionPathName } from '../region-tree';
 import { actorName, transitionNote } from '../transition-text';
-import type { AlertDetail, Region } from '../types';
+import type { AlertDetail, Region, SiteContact } from '../types';
 import { useImage } from '../use-image';
 import { NearbyCameras } from './nearby-cameras';
 import { SiteCard } from './site-card';
@@ -50,6 +50,15 @@ export function AlertDetailScreen({ id }: { id: string }) {
       setError((err as Error).message);
     }
   };
+  const note = async (body: { note?: string; called?: SiteContact }, form?: HTMLFormElement) => {
+    try {
+      setAlert(await api.addNote(id, body));
+      setError(null);
+      form?.reset();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
   if (!alert) return <p>{error ? t('common.error', { message: error }) : t('common.loading')}</p>;
   const canHandle = user.role === 'admin' || user.role === 'operator';
   const technical = alertDetailText(lang, alert);
@@ -64,7 +73,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
       </h2>
       <p data-testid="detail-text">{alertText(lang, alert)}</p>
       {technical && <p class="hint">{technical}</p>}
-      <SiteCard site={alert.site} emphasis={alert.severity === 'critical' && alert.state !== 'resolved'} />
+      <SiteCard site={alert.site} emphasis={alert.severity === 'critical' && alert.state !== 'resolved'} onCall={user.role === 'viewer' ? undefined : (c) => void note({ called: c })} />
       {alert.site?.location && user.role !== 'school' && <NearbyCameras cameraId={alert.cameraId} />}
       <div class="detail-grid">
         <figure>
@@ -171,6 +180,20 @@ export function AlertDetailScreen({ id }: { id: string }) {
           </form>
         )}
       </div>
+      {user.role !== 'viewer' && (
+        <form
+          class="note-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const form = e.target as HTMLFormElement;
+            const text = String(new FormData(form).get('note') ?? '').trim();
+            if (text) void note({ note: text }, form);
+          }}
+        >
+          <input name="note" maxLength={2000} placeholder={t('detail.notePlaceholder')} data-testid="note-text" />
+          <button data-testid="add-note">{t('detail.addNote')}</button>
+        </form>
+      )}
       <h3>{t('detail.timeline')}</h3>
       <ol class="timeline" data-testid="timeline">
         {alert.transitions.map((tr) => {

@@ -80,7 +80,7 @@ export function SchoolAlarm() {
       )}
       {snapshot.url && <img src={snapshot.url} alt="" />}
       {/* Where it is, where the lifebuoy hangs, whom to call: a teacher can act before the operators arrive. */}
-      <SiteCard site={current.site} emphasis />
+      <SiteCard site={current.site} emphasis onCall={(c) => void api.addNote(current.id, { called: c }).catch(() => undefined)} />
       {waiting > 0 && <p>+{waiting}</p>}
       <button data-testid="school-confirm" onClick={() => void confirm()}>
         {t('school.confirm')}

@@ -1,13 +1,14 @@
 import { useApp } from '../context';
 import { formatLocation, telHref } from '../site';
-import type { Site } from '../types';
+import type { Site, SiteContact } from '../types';
 
 /**
  * Where the camera's scene is and whom to call: what an operator (or a school) needs in the first
  * minute of a drowning, on the alert itself rather than in a binder. Phone numbers are links, so a
- * softphone or a mobile browser dials them; coordinates open the device's map app (geo: URI).
+ * softphone or a mobile browser dials them, and `onCall` records the call; coordinates open the
+ * device's map app (geo: URI).
  */
-export function SiteCard({ site, emphasis = false }: { site: Site | null | undefined; emphasis?: boolean }) {
+export function SiteCard({ site, emphasis = false, onCall }: { site: Site | null | undefined; emphasis?: boolean; onCall?: (contact: SiteContact) => void }) {
   const { t } = useApp();
   if (!site || (!site.address && !site.directions && !site.location && !site.contacts.length && !site.rescueEquipment)) return null;
   return (
@@ -33,7 +34,8 @@ export function SiteCard({ site, emphasis = false }: { site: Site | null | undef
             <li>
               {c.name}
               {c.role && ` · ${c.role}`} ·{' '}
-              <a href={telHref(c.phone)} data-testid="site-phone">
+              {/* The call goes into the alert's record (who called whom, when); the dialling is not held up. */}
+              <a href={telHref(c.phone)} data-testid="site-phone" onClick={() => onCall?.(c)}>
                 {c.phone}
               </a>
             </li>
