@@ -1,6 +1,6 @@
 // The console's pure logic (apps/console/src/*.ts without JSX), run by jest like any unit test.
 import { initialValue, patchBody, type EditField } from '../../apps/console/src/admin-patch';
-import { alarmKey, applyMessage, bulkSelectable, emptyFeed, isDrowningWarning, seenSinceAlarm, warningKey, matches, mergeAlerts, newestFirst, unacknowledgedCount } from '../../apps/console/src/feed-state';
+import { alarmKey, raisedNow, RAISED_RECENTLY_MS, applyMessage, bulkSelectable, emptyFeed, isDrowningWarning, seenSinceAlarm, warningKey, matches, mergeAlerts, newestFirst, unacknowledgedCount } from '../../apps/console/src/feed-state';
 import { alertDetailText, alertText, lateSeconds } from '../../apps/console/src/alert-text';
 import { cameraNameList, formatDuration, fromLocalInput, startOfLocalDay, toLocalInput } from '../../apps/console/src/format';
 import { OFFLINE_REASONS } from '@xl/contracts';
@@ -299,5 +299,21 @@ describe('camera site', () => {
     ).toEqual({ address: '东塘', location: { lat: 30.5, lon: 120.25 }, contacts: [{ name: '王', phone: '110' }, { name: '李', role: '塘主', phone: '120' }] });
     // Half a coordinate goes to the API as it is (null in JSON), which names the missing field.
     expect(JSON.parse(JSON.stringify(siteFromForm({ ...empty, lat: '30.5' })))).toEqual({ contacts: [], location: { lat: 30.5, lon: null } });
+  });
+});
+
+describe('raisedNow', () => {
+  const now = 1_800_000_000_000;
+  const critical = { id: 'a', severity: 'critical', state: 'open', alarmedAt: now - 3_600_000, startedAt: now - 3_600_000 } as unknown as Alert;
+  it('rings for a new alarm of an alert, not for a note, a "seen" or an acknowledgement of the same one', () => {
+    expect(raisedNow(critical, { ...critical, state: 'acknowledged' }, now)).toBe(false);
+    expect(raisedNow(critical, { ...critical, alarmedAt: now }, now)).toBe(true); // gone under again
+    expect(raisedNow({ ...critical, severity: 'major' } as Alert, critical, now)).toBe(true); // raised to critical
+    expect(raisedNow(critical, { ...critical, alarmedAt: now, state: 'resolved' }, now)).toBe(false);
+    expect(raisedNow(undefined, { ...critical, severity: 'major' } as Alert, now)).toBe(false);
+  });
+  it('rings for an alert this screen never had only when its alarm is recent', () => {
+    expect(raisedNow(undefined, critical, now)).toBe(false); // an hour-old alarm: someone added a note
+    expect(raisedNow(undefined, { ...critical, alarmedAt: now - RAISED_RECENTLY_MS + 1000 }, now)).toBe(true);
   });
 });

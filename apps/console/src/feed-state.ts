@@ -89,6 +89,20 @@ export function alarmKey(alert: Alert): string | null {
   return alert.severity === 'critical' ? warningKey(alert) : null;
 }
 
+/** How recent an alarm of an alert this screen did not know must be to ring on an update. */
+export const RAISED_RECENTLY_MS = 120_000;
+
+/**
+ * Whether an update raises an alarm: it is critical, not resolved, and its alarm is new — another
+ * `alarmedAt` (or severity) than the copy this screen had, or, for an alert it never had, one raised
+ * in the last two minutes. A note, a "seen" or an acknowledgement of a critical alert is not news.
+ */
+export function raisedNow(before: Alert | undefined, incoming: Alert, now: number): boolean {
+  if (alarmKey(incoming) === null || incoming.state === 'resolved') return false;
+  if (before) return alarmKey(before) !== alarmKey(incoming);
+  return now - (incoming.alarmedAt ?? incoming.startedAt) < RAISED_RECENTLY_MS;
+}
+
 /** One warning to confirm: the alert at one `alarmedAt` (raised again, it is a new one). */
 export function warningKey(alert: Pick<Alert, 'id' | 'alarmedAt'>): string {
   return `${alert.id}@${alert.alarmedAt ?? 0}`;

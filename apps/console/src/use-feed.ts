@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { notify, playAlarm } from './alarm';
 import type { Api, AlertQuery } from './api';
-import { alarmKey, applyMessage, emptyFeed, mergeAlerts, type FeedState } from './feed-state';
+import { alarmKey, raisedNow, applyMessage, emptyFeed, mergeAlerts, type FeedState } from './feed-state';
 import { FeedSocket } from './feed-socket';
 import type { Alert } from './types';
 
@@ -48,10 +48,11 @@ export function useFeed(api: Api, onUnauthorized: () => void, describe: (alert: 
     void Promise.all([load(), load({ state: 'open' })]).catch(() => undefined);
     const socket = new FeedSocket(api.bearer, () => state.current.lastSeq, {
       message(msg) {
+        const before = msg.type === 'alert.updated' ? state.current.alerts.get(msg.data.id) : undefined;
         const applied = applyMessage(state.current, msg);
         commit(applied.state);
         if (applied.fresh) alarm(applied.fresh);
-        else if (msg.type === 'alert.updated') alarm(msg.data); // raised to critical
+        else if (msg.type === 'alert.updated' && raisedNow(before, msg.data, Date.now())) alarm(msg.data); // raised to critical
         if (applied.resync) void load().catch(() => undefined);
       },
       connected: setConnected,

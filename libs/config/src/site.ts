@@ -64,4 +64,14 @@ export const siteSchema = z
   .describe("the camera's scene on the ground: address, directions, coordinates, people to call, rescue equipment; shown with its alerts, kept by alerts-api and not published to ingest and the analyzer");
 
 export type SiteConfig = z.infer<typeof siteSchema>;
+
+/**
+ * What the camera search matches in a site: its values, one per line, lower-cased (never its keys),
+ * each phone number also as bare digits ("13800138000" finds "138 0013 8000").
+ */
+export function siteSearchText(site: SiteConfig): string {
+  const phones = site.contacts.flatMap((c) => [c.phone, c.phone.replace(/[^0-9]/g, '')]);
+  const values = [site.address, site.directions, site.rescueEquipment, ...site.contacts.flatMap((c) => [c.name, c.role]), ...phones];
+  return values.filter((v): v is string => Boolean(v)).join('\n').toLowerCase();
+}
 export type SiteContact = z.infer<typeof siteContactSchema>;

@@ -50,13 +50,14 @@ export const alertListQuerySchema = z.strictObject({
 
 const note = z.string().max(2000).optional().describe('free text kept in the audit trail');
 export const acknowledgeSchema = z.strictObject({ note });
-/** A note, or a call to one of the site's people (the console records it when their number is clicked). */
+/** A note, or a call to one of the site's people (the console records it when their number is clicked); not both. */
 export const alertNoteSchema = z
   .strictObject({
     note: z.string().trim().min(1).max(2000).optional().describe('free text kept in the audit trail'),
     called: siteContactSchema.optional().describe('the person called (as in the camera\'s site, or anyone else)'),
   })
-  .refine((b) => b.note !== undefined || b.called !== undefined, { message: 'give a note, a called person, or both', path: ['note'] });
+  // One entry says one thing: a call is written from its facts, in each reader's language.
+  .refine((b) => (b.note !== undefined) !== (b.called !== undefined), { message: 'give either a note or a called person', path: ['note'] });
 /** A snapshot of the alert's trail by its capture time (epoch ms), as `snapshots[].url` names it. */
 export const snapshotCapturedAtSchema = z.coerce.number().int().min(0).max(8_640_000_000_000_000).describe('capturedAt of one of `snapshots`');
 export const dispatchSchema = z.strictObject({

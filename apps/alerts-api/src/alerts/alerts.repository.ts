@@ -237,6 +237,11 @@ export class AlertsRepository {
     return rows.map(toTransition);
   }
 
+  /** The alert's record changed without its state (a note, a "seen"): screens that show it reload it. */
+  async touch(trx: Db, id: string, at: number): Promise<void> {
+    await trx.updateTable('alerts').set({ updated_at: at }).where('id', '=', id).execute();
+  }
+
   async markPushed(id: string, at: number): Promise<void> {
     await this.db.updateTable('alerts').set({ pushed_at: at }).where('id', '=', id).execute();
   }

@@ -146,18 +146,26 @@ export class AlertsService {
   async addNote(principal: Principal, id: string, input: { note?: string; called?: { name: string; role?: string; phone: string } }): Promise<AlertDetail> {
     if (!NOTE_ROLES.includes(principal.role)) throw new ForbiddenException(`role '${principal.role}' may not add notes to alerts`);
     const detail: TransitionDetail | null = input.called ? { kind: 'called', contact: { name: input.called.name, role: input.called.role ?? null, phone: input.called.phone } } : null;
-    return this.record(principal, id, NOTE_ACTION, input.note ?? (detail ? transitionNote(detail) : null), detail);
+    return this.record(principal, id, NOTE_ACTION, detail ? transitionNote(detail) : (input.note ?? null), detail);
   }
 
-  /** An audit-trail entry that leaves state, claim and escalation as they are; other screens reload it. */
+  /**
+   * An audit-trail entry that leaves state, claim and escalation as they are. The alert's `updatedAt`
+   * moves, so other screens showing it reload its timeline (and a school's close the warning).
+   */
   private async record(principal: Principal, id: string, action: string, note: string | null, detail: TransitionDetail | null): Promise<AlertDetail> {
-    const alert = await this.visible(principal, id);
-    await this.alerts.transaction((trx) =>
-      this.alerts.addTransition(trx, id, { action, from: alert.state, to: alert.state, actor: actorOf(principal), at: this.clock.now(), note, detail: detail ?? undefined, escalationLevel: alert.escalationLevel, regionId: alert.responsibleRegionId }),
-    );
+    await this.visible(principal, id);
+    const now = this.clock.now();
+    await this.alerts.transaction(async (trx) => {
+      // Read in the transaction: the entry states the state it was written in, not one read before.
+      const current = (await this.alerts.getForUpdate(trx, id)) as Alert;
+      await this.alerts.addTransition(trx, id, { action, from: current.state, to: current.state, actor: actorOf(principal), at: now, note, detail: detail ?? undefined, escalationLevel: current.escalationLevel, regionId: current.responsibleRegionId });
+      await this.alerts.touch(trx, id, now);
+    });
     this.metrics.transitions.inc({ action });
-    await this.notifier.updatedQuietly(alert); // other screens reload the timeline (a school's close the warning)
-    return this.detailOf(alert);
+    const fresh = (await this.alerts.get(id)) as Alert; // with the camera's and zone's names
+    await this.notifier.updatedQuietly(fresh);
+    return this.detailOf(fresh);
   }
 
   private async detailOf(alert: Alert): Promise<AlertDetail> {

@@ -52,10 +52,14 @@ describe.each(DATABASE_KINDS)('camera site on %s', (kind) => {
     expect(await found('青山村')).toEqual(['cam-a']); // a caller names the place, not the camera
     expect(await found('王建国')).toEqual(['cam-a']);
     expect(await found('0013 8000')).toEqual(['cam-a']);
+    expect(await found('13800138000')).toEqual(['cam-a']); // the number typed without its spaces
     expect(await found('凉亭')).toEqual(['cam-a']);
     expect(await found('phone')).toEqual([]);
     expect(await found('address')).toEqual([]);
     expect(await found('North')).toEqual(['cam-a']); // the name still counts
+    await t.http.patch('/cameras/cam-a3').set(await as('op-a')).send({ site: { address: 'East Pond Footbridge' } }).expect(200);
+    expect(await found('pond FOOTBRIDGE')).toEqual(['cam-a3']); // any case, on both databases
+    await t.http.patch('/cameras/cam-a3').set(await as('op-a')).send({ site: null }).expect(200);
     expect(((await t.http.get('/cameras').query({ q: '青山村' }).set(await as('op-b')).expect(200)).body.items as unknown[]).length).toBe(0); // not in op-b's scope
   });
 
@@ -90,6 +94,8 @@ describe.each(DATABASE_KINDS)('camera site on %s', (kind) => {
     // A call to the site's first person goes into the audit trail (who called whom, when); the state stays.
     const called = await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/notes`).set(await as('op-a')).send({ called: SITE.contacts[0] }).expect(200);
     expect(called.body.state).toBe('acknowledged');
+    expect(called.body.updatedAt).toBeGreaterThan(acked.body.updatedAt); // other screens reload it
+    expect(called.body.cameraName).toBe('North pond');
     expect(called.body.transitions.at(-1)).toMatchObject({
       action: 'note',
       from: 'acknowledged',
@@ -101,6 +107,7 @@ describe.each(DATABASE_KINDS)('camera site on %s', (kind) => {
     const noted = await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/notes`).set(await as('school-a')).send({ note: '学校已拨打 120' }).expect(200);
     expect(noted.body.transitions.at(-1)).toMatchObject({ action: 'note', note: '学校已拨打 120', detail: null, actor: { name: 'school-a' } });
     await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/notes`).set(await as('op-a')).send({}).expect(400);
+    await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/notes`).set(await as('op-a')).send({ note: 'x', called: SITE.contacts[0] }).expect(400); // one entry says one thing
     await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/notes`).set(await as('op-a')).send({ called: { name: '王', phone: 'call the office' } }).expect(400);
     await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/notes`).set(await as('viewer-a')).send({ note: 'x' }).expect(403);
     await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/notes`).set(await as('op-b')).send({ note: 'x' }).expect(404);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Kysely, sql } from 'kysely';
-import { type CameraConfig, cameraSchema, type SiteConfig, siteSchema } from '@xl/config';
+import { type CameraConfig, cameraSchema, type SiteConfig, siteSchema, siteSearchText } from '@xl/config';
 import type { ScopeFilter } from '../auth/scope.service';
 import { parseJsonColumn } from '../common/json';
 import { KYSELY } from '../core/tokens';
@@ -60,12 +60,6 @@ function toRow(config: CameraConfig, createdAt: number, updatedAt: number): Came
     created_at: createdAt,
     updated_at: updatedAt,
   };
-}
-
-/** What the camera search matches in a site: its values, one per line, lower-cased (never its keys). */
-export function siteSearchText(site: SiteConfig): string {
-  const values = [site.address, site.directions, site.rescueEquipment, ...site.contacts.flatMap((c) => [c.name, c.role, c.phone])];
-  return values.filter((v): v is string => Boolean(v)).join('\n').toLowerCase();
 }
 
 export type CameraStatusFilter = 'online' | 'offline' | 'unknown';

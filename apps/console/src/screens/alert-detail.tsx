@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { alertDetailText, alertText, lateSeconds } from '../alert-text';
 import { useApp } from '../context';
 import { formatTime } from '../format';
@@ -9,6 +9,8 @@ import { useImage } from '../use-image';
 import { NearbyCameras } from './nearby-cameras';
 import { SiteCard } from './site-card';
 import { SnapshotTrail } from './snapshot-trail';
+
+const CALL_REPEAT_MS = 10_000;
 
 export function AlertDetailScreen({ id }: { id: string }) {
   const { api, t, tv, navigate, feed, user, lang } = useApp();
@@ -50,13 +52,26 @@ export function AlertDetailScreen({ id }: { id: string }) {
       setError((err as Error).message);
     }
   };
+  const noting = useRef(false);
+  const lastCall = useRef(new Map<string, number>());
   const note = async (body: { note?: string; called?: SiteContact }, form?: HTMLFormElement) => {
+    // One entry per press: a second click while it is sent, or the same number again within
+    // CALL_REPEAT_MS (a double click on the link), adds nothing.
+    if (noting.current) return;
+    if (body.called) {
+      const at = Date.now();
+      if (at - (lastCall.current.get(body.called.phone) ?? -Infinity) < CALL_REPEAT_MS) return;
+      lastCall.current.set(body.called.phone, at);
+    }
+    noting.current = true;
     try {
       setAlert(await api.addNote(id, body));
       setError(null);
       form?.reset();
     } catch (err) {
       setError((err as Error).message);
+    } finally {
+      noting.current = false;
     }
   };
   if (!alert) return <p>{error ? t('common.error', { message: error }) : t('common.loading')}</p>;
