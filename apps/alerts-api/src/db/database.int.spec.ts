@@ -1,5 +1,7 @@
 import '../testing/nest-esm';
 import { sql } from 'kysely';
+import { cameraSchema } from '@xl/config';
+import { CamerasRepository } from '../cameras/cameras.repository';
 import { RegionsRepository } from '../regions/regions.repository';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../testing/test-databases';
 import { type DatabaseHandle, migrateToLatest, openDatabase, parseDatabaseUrl } from './database';
@@ -32,6 +34,17 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
     const first = await migrateToLatest(handle.db);
     expect(first.map((m) => m.migrationName)).toEqual(MIGRATIONS.map(([name]) => name));
     expect(await migrateToLatest(handle.db)).toEqual([]);
+  });
+
+  it('fills the search text of camera sites saved before migration 0013', async () => {
+    const cameras = new CamerasRepository(handle.db);
+    await cameras.insert(cameraSchema.parse({ id: 'pond-0013', url: 'rtsp://h/x', site: { address: 'East Pond', contacts: [{ name: '王', phone: '138 0013 8000' }] } }), 1);
+    const site0013 = await import('./migrations/0013_camera_site_text');
+    await site0013.down(handle.db as never);
+    await site0013.up(handle.db as never); // as a database that got the site between 0011 and 0013 has it
+    const row = await handle.db.selectFrom('cameras').select('site_text').where('id', '=', 'pond-0013').executeTakeFirstOrThrow();
+    expect(row.site_text).toBe('east pond\n王\n138 0013 8000\n13800138000');
+    await cameras.delete('pond-0013');
   });
 
   // PostgreSQL only: SQLite has no server to kill connections. Registered only there, not skipped.
