@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEnvOptions } from '../common/env-options';
 
 /** Backups of the embedded SQLite database, from the environment. Every field: description, default, bounds. */
 export const backupEnvSchema = z.object({
@@ -14,9 +15,7 @@ export const backupEnvSchema = z.object({
 export type BackupOptions = z.output<typeof backupEnvSchema>;
 
 export function loadBackupOptions(env: Record<string, string | undefined>): BackupOptions {
-  const result = backupEnvSchema.safeParse(env);
-  if (result.success) return result.data;
-  throw new Error(`invalid alerts-api backup settings: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parseEnvOptions(backupEnvSchema, env, 'backup');
 }
 
 export const BACKUP_OPTIONS = Symbol('backup options');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEnvOptions } from '../common/env-options';
 
 const days = (def: number, what: string) => z.coerce.number().min(0).max(36_500).default(def).describe(what);
 
@@ -41,9 +42,7 @@ export const evidenceEnvSchema = z.object({
 export type EvidenceOptions = z.output<typeof evidenceEnvSchema>;
 
 export function loadEvidenceOptions(env: Record<string, string | undefined>): EvidenceOptions {
-  const result = evidenceEnvSchema.safeParse(env);
-  if (result.success) return result.data;
-  throw new Error(`invalid alerts-api evidence settings: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parseEnvOptions(evidenceEnvSchema, env, 'evidence');
 }
 
 export const EVIDENCE_OPTIONS = Symbol('evidence options');
