@@ -62,7 +62,10 @@ describeWithShared([CLIP])('analysis goes first on a camera that serves one stre
       const offline = await waitFor('pond offline', async () => (await events()).find((e) => e.status === 'offline'), 15_000);
       expect(offline.reason).toBe('busy');
       await waitFor('recording paused', async () => (await paused()) === 1, 10_000);
-      // Paused means no recorder process and no recorder tries: the slot is left to the reader.
+      // Paused means no recorder process and no recorder tries: the slot is left to the reader. The
+      // run that was trying ends first ('q', then signals: on a loaded machine a moment after the
+      // pause is reported); from then on none starts.
+      await waitFor('the paused run ended', () => recorders().length === 0, 10_000);
       for (let i = 0; i < 6; i++) {
         expect(recorders()).toEqual([]);
         await sleep(500);
