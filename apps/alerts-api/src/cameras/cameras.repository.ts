@@ -62,6 +62,12 @@ function toRow(config: CameraConfig, createdAt: number, updatedAt: number): Came
   };
 }
 
+/** A stored site as the schema reads it now; undefined when it no longer passes (a reader must not fail on it). */
+function storedSite(text: string): SiteConfig | undefined {
+  const parsed = siteSchema.safeParse(parseJsonColumn(text, 'cameras.site'));
+  return parsed.success ? parsed.data : undefined;
+}
+
 export type CameraStatusFilter = 'online' | 'offline' | 'unknown';
 
 export interface CameraFilter {
@@ -145,9 +151,7 @@ export class CamerasRepository {
    */
   async site(id: string): Promise<SiteConfig | undefined> {
     const row = await this.db.selectFrom('cameras').select('site').where('id', '=', id).executeTakeFirst();
-    if (!row?.site) return undefined;
-    const parsed = siteSchema.safeParse(parseJsonColumn(row.site, 'cameras.site'));
-    return parsed.success ? parsed.data : undefined;
+    return row?.site ? storedSite(row.site) : undefined;
   }
 
   /** Cameras in scope whose site has coordinates, with just what a distance needs. */
@@ -157,8 +161,8 @@ export class CamerasRepository {
     if (!scope.all) query = query.where((eb) => inScope(eb, scope, { region: 'cameras.region_id', camera: 'cameras.id' }));
     const located = [];
     for (const row of await query.execute()) {
-      const site = siteSchema.safeParse(parseJsonColumn(row.site as string, 'cameras.site'));
-      if (site.success && site.data.location) located.push({ id: row.id, name: row.name, location: site.data.location });
+      const location = storedSite(row.site as string)?.location;
+      if (location) located.push({ id: row.id, name: row.name, location });
     }
     return located;
   }
