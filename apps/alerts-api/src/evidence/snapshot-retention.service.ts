@@ -97,10 +97,11 @@ export class SnapshotRetentionService {
       const unheld = files.filter((f) => !held.has(f));
       // A file whose event the API did receive belongs to that event's alert (snapshots of alerts
       // stored before migration 0012 recorded only the one shown): adopted, kept with the alert.
-      const owners = await this.snapshots.alertsOfEventFiles(unheld.flatMap((f) => eventFileOf(f) ?? []));
+      const eventFiles = new Map(unheld.flatMap((f) => eventFileOf(f) ?? []).map((e) => [e.path, e]));
+      const owners = await this.snapshots.alertsOfEventFiles([...eventFiles.values()]);
       for (const file of unheld) {
         const owner = owners.get(file);
-        if (owner) await this.snapshots.adopt(owner, file, (eventFileOf(file) as EventFile).capturedAt);
+        if (owner) await this.snapshots.adopt(owner, file, (eventFiles.get(file) as EventFile).capturedAt);
         else {
           await this.files.remove(file);
           deleted += 1;
