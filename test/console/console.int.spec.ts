@@ -741,6 +741,12 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       await receiver.waitForRequests(before + 1);
       expect(JSON.parse(receiver.requests[before].rawBody)).toMatchObject({ type: 'alert.created', data: { cameraId: 'pond' } });
       expect(await deadLetters()).toEqual([]);
+      // Send test: one signed webhook.test POST now, and the receiver's answer on the screen.
+      const beforeTest = receiver.requests.length;
+      await page.locator(`[data-testid="admin-webhooks"] tr[data-row-id="${hook.id}"] [data-testid="row-test"]`).click();
+      await page.getByTestId('row-action-result').filter({ hasText: '测试已送达：HTTP 200' }).waitFor({ timeout: 5000 });
+      expect(receiver.requests.slice(beforeTest).map((r) => JSON.parse(r.rawBody).type)).toContain('webhook.test');
+      expect(await page.locator('[data-testid="admin-webhooks"] thead').innerText()).toContain('接收地址'); // not the cameras' 主码流地址
       await shot(page, 'admin-webhooks');
       // The administration speaks the reader's language too: headers, roles and levels (values sent stay the API's).
       expect(await page.getByTestId('user').innerText()).toBe('admin · 管理员');

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { ID_PATTERN, idSchema } from '@xl/config';
+import { idSchema } from '@xl/config';
 import { CamerasRepository } from '../cameras/cameras.repository';
 import { RegionsRepository } from '../regions/regions.repository';
 import type { Role } from '../shared/principal';
-import { parseWaterRef } from '../shared/waters';
+import { parseWaterRef, waterRefSchema } from '../shared/waters';
 import { type ValidationIssue, validationError } from './zod-pipe';
 
 export const ROLES = ['admin', 'operator', 'school', 'viewer'] as const;
@@ -12,11 +12,17 @@ export const roleSchema = z.enum(ROLES).describe('admin: everything; operator: r
 export const regionIdsSchema = z.array(idSchema).max(256).describe('roots of the region subtrees in scope (operators, viewers)');
 export const cameraIdsSchema = z.array(idSchema).max(1024).describe('cameras in scope, whole unless waters narrow them (schools: the cameras near them)');
 export const watersSchema = z
-  .array(z.string().regex(new RegExp(`^${ID_PATTERN}/${ID_PATTERN}$`), "must be 'camera/zone', e.g. 'pond-cam/pond'"))
+  .array(waterRefSchema)
   .max(256)
   .describe(
     "schools only: their water zones as 'camera/zone', each camera one of cameraIds. A camera with zones listed here shows only those zones' alerts and its health alerts (offline, covered, moved …), not tripwire crossings; a camera without, all its alerts",
   );
+
+/**
+ * Whose scope is checked: a role, or a webhook subscription's filters ('subscription': regions and
+ * cameras like an admin's, narrowed by waters like a school's).
+ */
+export type ScopeHolder = Role | 'subscription';
 
 /** Checks that a role's scope is well-formed and names only existing regions and cameras. */
 @Injectable()
@@ -26,7 +32,7 @@ export class ScopeInputValidator {
     private readonly cameras: CamerasRepository,
   ) {}
 
-  async check(role: Role, regionIds: string[], cameraIds: string[], waters: string[] = []): Promise<void> {
+  async check(role: ScopeHolder, regionIds: string[], cameraIds: string[], waters: string[] = []): Promise<void> {
     const issues: ValidationIssue[] = [];
     if (role === 'school' && regionIds.length) {
       issues.push({ field: 'regionIds', rule: 'school_scope', message: 'schools are scoped by cameraIds (and waters) only' });
@@ -45,9 +51,11 @@ export class ScopeInputValidator {
   }
 
   /** Each water is a zone that exists, raises alerts, and lies on one of the caller's cameras. */
-  private async waterIssues(role: Role, cameraIds: string[], waters: string[]): Promise<ValidationIssue[]> {
+  private async waterIssues(role: ScopeHolder, cameraIds: string[], waters: string[]): Promise<ValidationIssue[]> {
     if (!waters.length) return [];
-    if (role !== 'school') return [{ field: 'waters', rule: 'school_scope', message: `only schools have waters; a ${role} sees whole cameras and regions` }];
+    if (role !== 'school' && role !== 'subscription') {
+      return [{ field: 'waters', rule: 'school_scope', message: `only schools have waters; a ${role} sees whole cameras and regions` }];
+    }
     const issues: ValidationIssue[] = [];
     const zonesOf = new Map<string, Map<string, string> | null>();
     for (const [i, ref] of waters.entries()) {

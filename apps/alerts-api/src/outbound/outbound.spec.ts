@@ -8,6 +8,7 @@ const all: WebhookFilters = {
   minSeverity: null,
   regionIds: [],
   cameraIds: [],
+  waters: [],
 };
 const pond = { cameraId: 'cam-pond', regionPath: ['city', 'county-a', 'village-a1'] };
 const river = { cameraId: 'cam-river', regionPath: ['city', 'county-b'] };
@@ -25,6 +26,25 @@ describe('webhook filters', () => {
     expect(matchesFilters({ ...all, regionIds: ['county-a'] }, warning)).toBe(false);
     expect(matchesFilters({ ...all, regionIds: ['county-a'], cameraIds: ['cam-river'] }, warning)).toBe(true);
     expect(matchesFilters(major, { ...critical, data: {} })).toBe(false);
+  });
+
+  it("narrow a camera listed in waters to those zones' alerts, its health alerts and its status", () => {
+    const school = { ...all, cameraIds: ['cam-pond'], waters: ['cam-pond/pond'] };
+    const at = (zoneId: string | null, rule: string) => ({ ...pond, alert: { zoneId, rule } });
+    const alert = (zoneId: string | null, rule: string) => ({ type: 'alert.created' as const, scope: at(zoneId, rule), data: {} });
+    expect(matchesFilters(school, alert('pond', 'no_exit'))).toBe(true);
+    expect(matchesFilters(school, alert('square', 'crowd'))).toBe(false);
+    expect(matchesFilters(school, alert(null, 'tripwire'))).toBe(false);
+    expect(matchesFilters(school, alert(null, 'camera_offline'))).toBe(true);
+    expect(matchesFilters(school, { type: 'camera.status', scope: pond, data: { status: 'offline' } })).toBe(true);
+    // An event logged before scopes carried the zone: read from the alert itself.
+    expect(matchesFilters(school, { type: 'alert.updated', scope: pond, data: { zoneId: 'square', rule: 'crowd' } })).toBe(false);
+    expect(matchesFilters(school, { type: 'alert.updated', scope: pond, data: { zoneId: 'pond', rule: 'no_exit' } })).toBe(true);
+    // Waters narrow their camera only: another camera of the same region stays whole.
+    const county = { ...school, regionIds: ['county-a'] };
+    expect(matchesFilters(county, { type: 'alert.created', scope: { ...pond, cameraId: 'cam-lane', alert: { zoneId: 'road', rule: 'crowd' } }, data: {} })).toBe(true);
+    expect(matchesFilters(county, alert('square', 'crowd'))).toBe(false);
+    expect(matchesFilters(school, { type: 'alert.created', scope: { ...river, alert: { zoneId: 'pond', rule: 'no_exit' } }, data: {} })).toBe(false);
   });
 });
 
@@ -54,10 +74,12 @@ describe('webhook subscription input', () => {
       minSeverity: null,
       regionIds: [],
       cameraIds: [],
+      waters: [],
       enabled: true,
     });
     expect(webhookCreateSchema.safeParse({ name: 'x', url: 'http://h/x', extra: 1 }).success).toBe(false);
     expect(webhookCreateSchema.safeParse({ name: 'x', url: 'http://h/x', secret: 'short' }).success).toBe(false);
+    expect(webhookCreateSchema.safeParse({ name: 'x', url: 'http://h/x', waters: ['pond-only'] }).success).toBe(false);
   });
 });
 

@@ -27,6 +27,7 @@ function subscription(id: string, url: string, regionIds: string[] = []): Webhoo
       minSeverity: null,
       regionIds,
       cameraIds: [],
+      waters: [],
     },
     enabled: true,
     createdBy: 'admin',

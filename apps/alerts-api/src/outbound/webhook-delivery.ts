@@ -7,8 +7,8 @@ import { metric } from '../realtime/realtime.metrics';
 import type { PushEventType } from '../shared/push-events';
 import type { OutboundOptions } from './outbound.options';
 import { matchesFilters } from './webhook-filter';
-import { signWebhookBody, WebhookHeaders } from './webhook-signature';
-import type { DeliveryOutcome, WebhooksRepository } from './webhooks.repository';
+import { postSigned } from './webhook-sender';
+import type { DeliveryAttempt, DeliveryOutcome, WebhookSubscription, WebhooksRepository } from './webhooks.repository';
 
 export const WEBHOOK_QUEUE = 'webhooks';
 /** Deliveries that failed their last try, kept for inspection and manual replay. */
@@ -95,6 +95,32 @@ export class WebhookDeliveries {
     );
     if (jobs.length > 0) await this.queue.addBulk(jobs);
     return jobs.length;
+  }
+
+  /**
+   * Sends the subscription one signed `webhook.test` POST now (enabled or not: a siren is tested
+   * before it is switched on) and logs it like any try. Not retried, not dead-lettered, not counted
+   * in xl_webhook_deliveries_total: a test is the admin's question, not a delivery that failed.
+   */
+  async test(sub: WebhookSubscription, by: string): Promise<DeliveryAttempt> {
+    const deliveryId = `${sub.id}_test_${Date.now()}`;
+    const data = { subscriptionId: sub.id, name: sub.name, requestedBy: by, message: 'test delivery: no alert was raised' };
+    const result = await postSigned(sub, { deliveryId, seq: 0, type: 'webhook.test', data }, this.deps.options.webhookTimeoutMs);
+    const attempt: DeliveryAttempt = {
+      subscriptionId: sub.id,
+      deliveryId,
+      eventSeq: 0,
+      eventType: 'webhook.test',
+      attempt: 1,
+      outcome: result.ok ? 'delivered' : 'failed',
+      statusCode: result.statusCode,
+      error: result.error,
+      durationMs: result.durationMs,
+      at: result.at,
+    };
+    await this.deps.repository.recordAttempt(attempt);
+    this.deps.logger.info({ subscriptionId: sub.id, by, outcome: attempt.outcome, statusCode: attempt.statusCode, error: attempt.error }, 'webhook test sent');
+    return attempt;
   }
 
   /**
@@ -215,38 +241,22 @@ export class WebhookDeliveries {
     }
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
-    const timestamp = Date.now();
-    // The timestamp is inside the signed body too, so a receiver can refuse replays of old deliveries.
-    const body = JSON.stringify({
-      id: job.data.deliveryId,
-      seq: job.data.seq,
-      type: job.data.type,
-      timestamp,
-      data: job.data.data,
-    });
-    const started = performance.now();
-    const { statusCode, error } = await this.post(sub.url, body, {
-      'content-type': 'application/json',
-      'user-agent': 'xueliang-alerts-api',
-      [WebhookHeaders.signature]: signWebhookBody(sub.secret, body),
-      [WebhookHeaders.timestamp]: String(timestamp),
-      [WebhookHeaders.event]: job.data.type,
-      [WebhookHeaders.delivery]: job.data.deliveryId,
-    });
-    const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
+    const { deliveryId, seq, type, data } = job.data;
+    const result = await postSigned(sub, { deliveryId, seq, type, data }, this.deps.options.webhookTimeoutMs);
+    const { ok } = result;
     const outcome: DeliveryOutcome = ok ? 'delivered' : attempt >= maxAttempts ? 'dead' : 'retry';
-    const failure = ok ? null : (error ?? `HTTP ${statusCode}`);
+    const failure = result.error;
     await repository.recordAttempt({
       subscriptionId: sub.id,
-      deliveryId: job.data.deliveryId,
-      eventSeq: job.data.seq,
-      eventType: job.data.type,
+      deliveryId,
+      eventSeq: seq,
+      eventType: type,
       attempt,
       outcome,
-      statusCode,
+      statusCode: result.statusCode,
       error: failure,
-      durationMs: Math.round(performance.now() - started),
-      at: timestamp,
+      durationMs: result.durationMs,
+      at: result.at,
     });
     this.outcomes.inc({ outcome });
     if (ok) return;
@@ -259,28 +269,5 @@ export class WebhookDeliveries {
       );
     }
     throw new Error(`webhook delivery ${job.data.deliveryId} try ${attempt}/${maxAttempts} failed: ${failure}`);
-  }
-
-  /** POSTs without following redirects (a 3xx is a failure, not a hop to wherever it points). */
-  private async post(
-    url: string,
-    body: string,
-    headers: Record<string, string>,
-  ): Promise<{ statusCode: number | null; error: string | null }> {
-    try {
-      const response = await fetch(url, {
-        method: 'POST',
-        body,
-        headers,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.deps.options.webhookTimeoutMs),
-      });
-      await response.body?.cancel().catch(() => undefined);
-      return { statusCode: response.status, error: null };
-    } catch (err) {
-      // Never the URL: it may carry a token. The cause code (ECONNREFUSED, …) or the error name.
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      return { statusCode: null, error: cause ?? (err as Error).name ?? 'request failed' };
-    }
   }
 }

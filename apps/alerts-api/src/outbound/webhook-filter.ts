@@ -1,5 +1,6 @@
 import { SEVERITY_RANK, type Severity } from '@xl/contracts';
-import type { PushEvent, PushEventType } from '../shared/push-events';
+import { scopeOf, type PushEvent, type PushEventType } from '../shared/push-events';
+import { inWaters } from '../shared/waters';
 
 /** What a webhook subscription receives. */
 export interface WebhookFilters {
@@ -11,6 +12,12 @@ export interface WebhookFilters {
   regionIds: string[];
   /** Explicit cameras. With neither regions nor cameras the subscription covers everything. */
   cameraIds: string[];
+  /**
+   * Water zones 'camera/zone' of cameras in `cameraIds`: such a camera delivers only those zones'
+   * alerts and its own health alerts and status — a school's siren for its pond, not for the square
+   * the same camera watches. Cameras without any: all their alerts.
+   */
+  waters: string[];
 }
 
 export function matchesFilters(filters: WebhookFilters, event: Pick<PushEvent, 'type' | 'scope' | 'data'>): boolean {
@@ -21,6 +28,7 @@ export function matchesFilters(filters: WebhookFilters, event: Pick<PushEvent, '
       return false;
   }
   if (filters.regionIds.length === 0 && filters.cameraIds.length === 0) return true;
-  if (filters.cameraIds.includes(event.scope.cameraId)) return true;
-  return event.scope.regionPath.some((id) => filters.regionIds.includes(id));
+  const { cameraId, regionPath } = event.scope;
+  if (!filters.cameraIds.includes(cameraId) && !regionPath.some((id) => filters.regionIds.includes(id))) return false;
+  return event.type === 'camera.status' || inWaters(filters.waters, cameraId, scopeOf(event).alert);
 }

@@ -73,6 +73,16 @@ export class WebhooksController {
     return this.webhooks.deadLetters(id, query.limit);
   }
 
+  /**
+   * Sends one signed `webhook.test` POST now and answers how it went (200 either way: the receiver
+   * failing is the answer, not an error of this request). For checking a siren or gateway.
+   */
+  @Post(':id/test')
+  @HttpCode(200)
+  test(@CurrentPrincipal() caller: Principal, @Param('id') id: string) {
+    return this.webhooks.test(caller, id);
+  }
+
   /** Queues dead letters again (after the receiver was repaired); 200 with the delivery ids queued. */
   @Post(':id/dead-letters/redeliver')
   @HttpCode(200)

@@ -7,7 +7,7 @@ const subscription = (id: string, enabled = true): WebhookSubscription => ({
   name: `receiver ${id}`,
   url: 'https://receiver.example/hook',
   secret: 'a-long-enough-secret',
-  filters: { eventTypes: ['alert.created'], minSeverity: 'major', regionIds: ['county-a'], cameraIds: [] },
+  filters: { eventTypes: ['alert.created'], minSeverity: 'major', regionIds: ['county-a'], cameraIds: ['cam-pond'], waters: ['cam-pond/pond'] },
   enabled,
   createdBy: 'admin',
   createdAt: 1_764_000_000_000,

@@ -4,6 +4,7 @@ import { parseJsonColumn } from '../common/json';
 import type { Database } from '../db/schema';
 import type { PushEventType } from '../shared/push-events';
 import type { WebhookFilters } from './webhook-filter';
+import type { WebhookEventType } from './webhook-sender';
 
 // Tables of migration 0002_webhooks. Times are epoch ms; JSON columns are text; booleans 0/1.
 
@@ -17,6 +18,8 @@ export interface WebhookSubscriptionsTable {
   min_severity: string | null;
   region_ids: string;
   camera_ids: string;
+  /** JSON 'camera/zone' refs (migration 0014); '[]': whole cameras. */
+  waters: string;
   enabled: number;
   created_by: string;
   created_at: number;
@@ -54,14 +57,17 @@ export interface WebhookSubscription {
   updatedAt: number;
 }
 
-/** delivered: 2xx; retry: failed, another try is scheduled; dead: failed the last try (dead-lettered). */
-export type DeliveryOutcome = 'delivered' | 'retry' | 'dead';
+/**
+ * delivered: 2xx; retry: failed, another try is scheduled; dead: failed the last try (dead-lettered);
+ * failed: a test delivery that failed (tests are tried once, never dead-lettered).
+ */
+export type DeliveryOutcome = 'delivered' | 'retry' | 'dead' | 'failed';
 
 export interface DeliveryAttempt {
   subscriptionId: string;
   deliveryId: string;
   eventSeq: number;
-  eventType: PushEventType;
+  eventType: WebhookEventType;
   attempt: number;
   outcome: DeliveryOutcome;
   statusCode: number | null;
@@ -81,6 +87,7 @@ function toSubscription(row: WebhookSubscriptionsTable): WebhookSubscription {
       minSeverity: row.min_severity as Severity | null,
       regionIds: parseJsonColumn<string[]>(row.region_ids, 'webhook_subscriptions.region_ids'),
       cameraIds: parseJsonColumn<string[]>(row.camera_ids, 'webhook_subscriptions.camera_ids'),
+      waters: parseJsonColumn<string[]>(row.waters, 'webhook_subscriptions.waters'),
     },
     enabled: row.enabled === 1,
     createdBy: row.created_by,
@@ -99,6 +106,7 @@ function toRow(sub: WebhookSubscription): WebhookSubscriptionsTable {
     min_severity: sub.filters.minSeverity,
     region_ids: JSON.stringify(sub.filters.regionIds),
     camera_ids: JSON.stringify(sub.filters.cameraIds),
+    waters: JSON.stringify(sub.filters.waters),
     enabled: sub.enabled ? 1 : 0,
     created_by: sub.createdBy,
     created_at: sub.createdAt,
@@ -186,7 +194,7 @@ export class WebhooksRepository {
       subscriptionId: r.subscription_id,
       deliveryId: r.delivery_id,
       eventSeq: Number(r.event_seq),
-      eventType: r.event_type as PushEventType,
+      eventType: r.event_type as WebhookEventType,
       attempt: r.attempt,
       outcome: r.outcome as DeliveryOutcome,
       statusCode: r.status_code,

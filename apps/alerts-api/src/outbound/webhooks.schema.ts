@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, urlWithSchemes } from '@xl/config';
+import { waterRefSchema } from '../shared/waters';
 
 const EVENT_TYPES = ['alert.created', 'alert.updated', 'camera.status'] as const;
 const SEVERITIES = ['info', 'warning', 'major', 'critical'] as const;
@@ -19,6 +20,12 @@ const filterFields = {
     .describe('alerts below this severity are not delivered (camera.status ignores it); null: all'),
   regionIds: z.array(idSchema).max(256).describe('region subtrees delivered; with cameraIds empty too, everything'),
   cameraIds: z.array(idSchema).max(1024).describe('cameras delivered in addition to the region subtrees'),
+  waters: z
+    .array(waterRefSchema)
+    .max(256)
+    .describe(
+      "water zones as 'camera/zone', each camera one of cameraIds: such a camera delivers only those zones' alerts and its health alerts and status (a school's siren for its pond); a camera without, all its alerts",
+    ),
 };
 
 export const webhookCreateSchema = z.strictObject({
@@ -34,6 +41,7 @@ export const webhookCreateSchema = z.strictObject({
   minSeverity: filterFields.minSeverity.default(null),
   regionIds: filterFields.regionIds.default([]),
   cameraIds: filterFields.cameraIds.default([]),
+  waters: filterFields.waters.default([]),
   enabled: z
     .boolean()
     .default(true)

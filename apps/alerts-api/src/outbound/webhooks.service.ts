@@ -44,7 +44,7 @@ export class WebhooksService {
 
   /** The only time the secret is shown (it was given, or generated here). */
   async create(caller: Principal, input: WebhookCreate): Promise<WebhookView & { secret: string }> {
-    await this.scopes.check('admin', input.regionIds, input.cameraIds);
+    await this.scopes.check('subscription', input.regionIds, input.cameraIds, input.waters);
     const now = this.clock.now();
     const sub: WebhookSubscription = {
       id: `wh_${randomBytes(8).toString('hex')}`,
@@ -56,6 +56,7 @@ export class WebhooksService {
         minSeverity: input.minSeverity,
         regionIds: input.regionIds,
         cameraIds: input.cameraIds,
+        waters: input.waters,
       },
       enabled: input.enabled,
       createdBy: caller.id,
@@ -78,7 +79,7 @@ export class WebhooksService {
       filters: { ...current.filters, ...filters },
       updatedAt: this.clock.now(),
     };
-    await this.scopes.check('admin', next.filters.regionIds, next.filters.cameraIds);
+    await this.scopes.check('subscription', next.filters.regionIds, next.filters.cameraIds, next.filters.waters);
     if (!(await this.repository.update(next))) throw new NotFoundException(`webhook '${id}' not found`);
     return webhookView(next);
   }
@@ -105,6 +106,11 @@ export class WebhooksService {
     // A disabled subscription's deliveries are dropped: queuing them would only lose them for good.
     if (!sub.enabled) throw new ConflictException(`webhook '${id}' is disabled: enable it before redelivering`);
     return { redelivered: await this.outbound.deliveries.redeliver(id, deliveryIds) };
+  }
+
+  /** One signed test POST now, whatever the subscription's filters; the try as the delivery log has it. */
+  async test(caller: Principal, id: string): Promise<DeliveryAttempt> {
+    return this.outbound.deliveries.test(await this.find(id), caller.name);
   }
 
   private async find(id: string): Promise<WebhookSubscription> {

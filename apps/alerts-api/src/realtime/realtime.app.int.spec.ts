@@ -1,5 +1,6 @@
 import '../testing/nest-esm';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
@@ -18,6 +19,15 @@ import { createWorld } from '../testing/world';
 import { startApiInstance, type ApiInstance } from './testing/api-instance';
 import { deleteKeys } from './testing/push-harness';
 import { TestPushClient } from './testing/ws-client';
+
+/** A loopback port nothing listens on (bound, then closed). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 describe('push in the API: two instances from createApp sharing Redis and a database', () => {
   let dir: string;
@@ -203,6 +213,70 @@ describe('push in the API: two instances from createApp sharing Redis and a data
     expect((await a.world.http.get(`/webhooks/${id}`).set(admin)).status).toBe(404);
   });
 
+  it("webhooks narrowed by waters: a school's pond only, with its camera's health and status; waters checked against the cameras", async () => {
+    const admin = { Authorization: `Bearer ${await a.world.token('admin')}` };
+    const refused = await a.world.http
+      .post('/webhooks')
+      .set(admin)
+      .send({ name: 'x', url: hookUrl, cameraIds: ['cam-a'], waters: ['cam-a/square', 'cam-b/pond'] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toContain("water 'cam-a/square': camera 'cam-a' has no zone 'square'");
+    expect(refused.body.message).toContain("water 'cam-b/pond': camera 'cam-b' is not one of cameraIds");
+
+    const created = await a.world.http
+      .post('/webhooks')
+      .set(admin)
+      .send({ name: 'Village school siren', url: hookUrl, cameraIds: ['cam-a'], waters: ['cam-a/pond'] });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ cameraIds: ['cam-a'], waters: ['cam-a/pond'] });
+    const id = created.body.id as string;
+
+    // The siren is tested before anything is raised: one signed webhook.test POST, logged.
+    const pinged = receiver.requests.length;
+    const test = await b.world.http.post(`/webhooks/${id}/test`).set(admin).send({});
+    expect(test.status).toBe(200);
+    expect(test.body).toMatchObject({ eventType: 'webhook.test', outcome: 'delivered', statusCode: 200, error: null, attempt: 1 });
+    expect(receiver.requests).toHaveLength(pinged + 1);
+    const ping = receiver.requests[pinged];
+    expect(JSON.parse(ping.rawBody)).toMatchObject({ id: test.body.deliveryId, seq: 0, type: 'webhook.test', data: { subscriptionId: id, requestedBy: 'admin' } });
+    expect(ping.headers[WebhookHeaders.event]).toBe('webhook.test');
+    expect(verifyWebhookSignature(created.body.secret, ping.rawBody, ping.headers[WebhookHeaders.signature] as string)).toBe(true);
+    const testLog = await a.world.http.get(`/webhooks/${id}/deliveries`).set(admin);
+    expect(testLog.body.items[0]).toMatchObject({ deliveryId: test.body.deliveryId, eventType: 'webhook.test', outcome: 'delivered' });
+    // A receiver that is down is the answer, not an error: outcome failed with the cause.
+    const closed = await closedPort();
+    const down = await a.world.http.post('/webhooks').set(admin).send({ name: 'unplugged', url: `http://127.0.0.1:${closed}/siren`, enabled: false });
+    const downTest = await a.world.http.post(`/webhooks/${down.body.id}/test`).set(admin).send({});
+    expect([downTest.status, downTest.body.outcome, downTest.body.error, downTest.body.statusCode]).toEqual([200, 'failed', 'ECONNREFUSED', null]);
+    // A port fetch refuses to use says so, not 'TypeError'.
+    await a.world.http.patch(`/webhooks/${down.body.id}`).set(admin).send({ url: 'http://127.0.0.1:9/siren' }).expect(200);
+    expect((await a.world.http.post(`/webhooks/${down.body.id}/test`).set(admin).send({})).body.error).toBe('bad port');
+    expect((await a.world.http.post('/webhooks/wh_missing/test').set(admin).send({})).status).toBe(404);
+    await a.world.http.delete(`/webhooks/${down.body.id}`).set(admin).expect(204);
+
+    const before = receiver.requests.length;
+    const alertAt = async (instance: ApiInstance, zoneId: string | null, rule: string, alertId: string) =>
+      instance.app.get(EventPublisher).publish({
+        type: 'alert.created',
+        scope: await instance.app.get(ScopeService).resourceOf('cam-a', 'vil-a1a', { zoneId, rule }),
+        data: { id: alertId, severity: 'critical', zoneId, rule },
+      });
+    await alertAt(a, 'square', 'crowd', 'waters-square'); // the same camera's other zone
+    await alertAt(b, null, 'tripwire', 'waters-tripwire');
+    await alertAt(a, 'pond', 'no_exit', 'waters-pond');
+    await alertAt(b, null, 'camera_offline', 'waters-offline');
+    await publish(a, 'cam-a', 'vil-a1a', { cameraId: 'cam-a', status: 'offline' }, 'camera.status');
+    await receiver.waitForRequests(before + 3);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const got = receiver.requests.slice(before).map((r) => JSON.parse(r.rawBody).data);
+    expect(got.map((d) => d.id ?? d.status).sort()).toEqual(['offline', 'waters-offline', 'waters-pond']);
+
+    const widened = await b.world.http.patch(`/webhooks/${id}`).set(admin).send({ waters: [] });
+    expect(widened.body).toMatchObject({ waters: [] });
+    expect((await a.world.http.patch(`/webhooks/${id}`).set(admin).send({ waters: ['cam-a/nowhere'] })).status).toBe(400);
+    expect((await a.world.http.delete(`/webhooks/${id}`).set(admin)).status).toBe(204);
+  });
+
   it('MQTT: each event published once across both instances; camera status retained for late subscribers', async () => {
     if (!mqtt) return;
     const early = await subscribe(`${topicPrefix}/#`);
@@ -212,15 +286,17 @@ describe('push in the API: two instances from createApp sharing Redis and a data
     while (early.got.filter((m) => m.payload).length < 2 && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 50));
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const late = await subscribe(`${topicPrefix}/cameras/+/status`);
+    const late = await subscribe(`${topicPrefix}/cameras/cam-b/status`);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const seen = early.got.map((m) => [m.topic, JSON.parse(m.payload).data.id ?? JSON.parse(m.payload).data.status]);
+    // Live messages only: a status retained by an earlier test (cam-a's) comes first, flagged retain.
+    const seen = early.got.filter((m) => !m.retain).map((m) => [m.topic, JSON.parse(m.payload).data.id ?? JSON.parse(m.payload).data.status]);
     expect(seen).toEqual([
       [`${topicPrefix}/alerts/vil-a1a/cam-a`, 'mqtt-1'],
       [`${topicPrefix}/cameras/cam-b/status`, 'offline'],
     ]);
     expect(late.got).toEqual([expect.objectContaining({ topic: `${topicPrefix}/cameras/cam-b/status`, retain: true })]);
     await late.client.publishAsync(`${topicPrefix}/cameras/cam-b/status`, '', { qos: 1, retain: true });
+    await late.client.publishAsync(`${topicPrefix}/cameras/cam-a/status`, '', { qos: 1, retain: true }); // the waters test's
     await early.client.endAsync(true);
     await late.client.endAsync(true);
   });

@@ -296,6 +296,12 @@ const CASES: Case[] = [
     run: async ({ t, auth, fresh }) => t.http.get(`/webhooks/${await fresh.webhook()}/dead-letters`).set(auth),
   },
   {
+    route: 'POST /webhooks/:id/test',
+    roles: ['admin'],
+    ok: 200,
+    run: async ({ t, auth, fresh }) => t.http.post(`/webhooks/${await fresh.webhook()}/test`).set(auth).send({}),
+  },
+  {
     route: 'POST /webhooks/:id/dead-letters/redeliver',
     roles: ['admin'],
     ok: 200,

@@ -133,17 +133,21 @@ describe.each(DATABASE_KINDS)('school waters on %s', (kind) => {
   });
 
   it("keeps a school's water and camera from disappearing under it: removing, ignoring or deleting them is refused, naming the school", async () => {
+    const siren = await t.http.post('/webhooks').set(admin).send({ name: 'pond siren', url: 'http://127.0.0.1:9/siren', cameraIds: ['cam-a'], waters: ['cam-a/pond'] }).expect(201);
     const conflict = (res: { status: number; body: { message?: string } }) => {
       expect(res.status).toBe(409);
-      expect(res.body.message).toMatch(/camera 'cam-a'.*user 'pond-school' \('pond'\), API key 'pond school alarm box' \('pond'\)/);
+      expect(res.body.message).toMatch(/camera 'cam-a'.*user 'pond-school' \('pond'\), API key 'pond school alarm box' \('pond'\), webhook 'pond siren' \('pond'\)/);
     };
     conflict(await t.http.put('/cameras/cam-a/zones').set(admin).send({ zones: [SQUARE] }));
     conflict(await t.http.put('/cameras/cam-a/zones').set(admin).send({ zones: [{ ...POND, type: 'ignore' }, SQUARE] }));
     const deleting = await t.http.delete('/cameras/cam-a').set(admin);
     expect([deleting.status, deleting.body.message]).toEqual([
       409,
-      "camera 'cam-a' is a school's camera and cannot be deleted; take it out of the cameras of user 'pond-school', user 'school-a', API key 'pond school alarm box' first",
+      "camera 'cam-a' is a school's camera and cannot be deleted; take it out of the cameras of user 'pond-school', user 'school-a', API key 'pond school alarm box', webhook 'pond siren' first",
     ]);
+    // A webhook that only lists the camera (no waters) is an admin's integration and holds nothing.
+    await t.http.patch(`/webhooks/${siren.body.id}`).set(admin).send({ waters: [] }).expect(200);
+    expect((await t.http.delete('/cameras/cam-a').set(admin)).body.message).not.toContain('webhook');
     // Renaming or redrawing the water is fine; so is removing the square nobody lists.
     await t.http.put('/cameras/cam-a/zones').set(admin).send({ zones: [{ ...POND, name: '北塘（新）', polygon: [[0, 0.4], [1, 0.4], [1, 0.9], [0, 0.9]] }, SQUARE] }).expect(200);
     const camera = await t.http.get('/cameras/cam-a').set(admin).expect(200);

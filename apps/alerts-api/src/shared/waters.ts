@@ -1,5 +1,7 @@
 // A school's waters are zone references 'camera/zone' (ids cannot contain '/'). These helpers are
 // the one reading of them, shared by the access policy (objects, push) and the SQL scope (lists).
+import { z } from 'zod';
+import { ID_PATTERN } from '@xl/config';
 import { CAMERA_HEALTH_RULES } from './camera-health-rules';
 
 /** What waters judge of an alert: its zone (null for zone-less rules: tripwires, camera health) and rule. */
@@ -7,6 +9,9 @@ export interface AlertSpot {
   zoneId: string | null;
   rule: string;
 }
+
+/** One water as a request names it (users', API keys' and webhooks' `waters`). */
+export const waterRefSchema = z.string().regex(new RegExp(`^${ID_PATTERN}/${ID_PATTERN}$`), "must be 'camera/zone', e.g. 'pond-cam/pond'");
 
 export function waterRef(cameraId: string, zoneId: string): string {
   return `${cameraId}/${zoneId}`;

@@ -24,8 +24,18 @@ interface TabSpec {
   edit?: EditFieldSpec[];
   /** The field that names a row to people (default `id`; users and webhooks have UUIDs). */
   titleField?: string;
-  /** A second button per row: a POST to `path(id)`, its answer summed up by `done`. */
-  rowAction?: { label: MessageKey; path: (id: string) => string; done: (response: Record<string, unknown>) => { key: MessageKey; count: number } };
+  /** Column headers that differ from the shared `col.*` one (a webhook's url is no stream). */
+  columnLabels?: Record<string, MessageKey>;
+  /** More buttons per row: each a POST to `path(id)`, its answer summed up by `done`. */
+  rowActions?: RowAction[];
+}
+
+interface RowAction {
+  /** data-testid of the button. */
+  testId: string;
+  label: MessageKey;
+  path: (id: string) => string;
+  done: (response: Record<string, unknown>) => { key: MessageKey; params: Record<string, string | number> };
 }
 
 const ROLES = ['admin', 'operator', 'school', 'viewer'];
@@ -110,12 +120,14 @@ const TABS: TabSpec[] = [
   {
     key: 'admin.webhooks',
     path: '/webhooks',
-    columns: ['name', 'url', 'eventTypes', 'minSeverity', 'regionIds', 'cameraIds', 'enabled'],
+    columns: ['name', 'url', 'eventTypes', 'minSeverity', 'regionIds', 'cameraIds', 'waters', 'enabled'],
+    columnLabels: { url: 'admin.receiverUrl' },
     fields: [
       { name: 'name', label: 'zones.name', required: true },
       { name: 'url', label: 'admin.webhookUrl', required: true },
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
+      { name: 'waters', label: 'admin.waters', type: 'list' },
     ],
     titleField: 'name',
     edit: [
@@ -123,16 +135,30 @@ const TABS: TabSpec[] = [
       { name: 'url', label: 'admin.webhookUrl' },
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
+      { name: 'waters', label: 'admin.waters', type: 'list' },
       { name: 'enabled', label: 'admin.enabled', type: 'checkbox' },
     ],
     remove: 'admin.delete',
     secret: 'secret',
-    // After the receiver was down: its dead-lettered deliveries go out again.
-    rowAction: {
-      label: 'admin.redeliver',
-      path: (id) => `/webhooks/${encodeURIComponent(id)}/dead-letters/redeliver`,
-      done: (r) => ({ key: 'admin.redelivered', count: Array.isArray(r.redelivered) ? r.redelivered.length : 0 }),
-    },
+    rowActions: [
+      // Does the siren sound? One signed test POST now, its answer shown.
+      {
+        testId: 'row-test',
+        label: 'admin.sendTest',
+        path: (id) => `/webhooks/${encodeURIComponent(id)}/test`,
+        done: (r): ReturnType<RowAction['done']> =>
+          r.outcome === 'delivered'
+            ? { key: 'admin.testDelivered', params: { status: String(r.statusCode), ms: Number(r.durationMs) } }
+            : { key: 'admin.testFailed', params: { error: String(r.error ?? r.statusCode) } },
+      },
+      // After the receiver was down: its dead-lettered deliveries go out again.
+      {
+        testId: 'row-action',
+        label: 'admin.redeliver',
+        path: (id) => `/webhooks/${encodeURIComponent(id)}/dead-letters/redeliver`,
+        done: (r) => ({ key: 'admin.redelivered', params: { count: Array.isArray(r.redelivered) ? r.redelivered.length : 0 } }),
+      },
+    ],
   },
 ];
 
@@ -204,12 +230,10 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
       setError((err as Error).message);
     }
   };
-  const act = async (id: string) => {
-    const action = spec.rowAction;
-    if (!action) return;
+  const act = async (action: RowAction, id: string) => {
     try {
-      const { key, count } = action.done(await api.request<Record<string, unknown>>('POST', action.path(id), {}));
-      setNotice(t(key, { count }));
+      const { key, params } = action.done(await api.request<Record<string, unknown>>('POST', action.path(id), {}));
+      setNotice(t(key, params));
       setError(null);
     } catch (err) {
       setError((err as Error).message);
@@ -236,7 +260,7 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
         <thead>
           <tr>
             {spec.columns.map((c) => (
-              <th>{tv('col', c)}</th>
+              <th>{spec.columnLabels?.[c] ? t(spec.columnLabels[c]) : tv('col', c)}</th>
             ))}
             <th />
           </tr>
@@ -249,11 +273,11 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
                 return <td>{labels && typeof row[c] === 'string' ? tv(labels, row[c]) : show(row[c])}</td>;
               })}
               <td>
-                {spec.rowAction && (
-                  <button data-testid="row-action" onClick={() => void act(row.id)}>
-                    {t(spec.rowAction.label)}
+                {spec.rowActions?.map((action) => (
+                  <button data-testid={action.testId} onClick={() => void act(action, row.id)}>
+                    {t(action.label)}
                   </button>
-                )}
+                ))}
                 {spec.edit && (
                   <button data-testid="row-edit" onClick={() => setEditing(row)}>
                     {t('admin.edit')}

@@ -19,4 +19,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0011_camera_site', () => import('./0011_camera_site')],
   ['0012_alert_snapshots', () => import('./0012_alert_snapshots')],
   ['0013_camera_site_text', () => import('./0013_camera_site_text')],
+  ['0014_webhook_waters', () => import('./0014_webhook_waters')],
 ];
