@@ -747,6 +747,19 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       await page.getByTestId('row-action-result').filter({ hasText: '测试已送达：HTTP 200' }).waitFor({ timeout: 5000 });
       expect(receiver.requests.slice(beforeTest).map((r) => JSON.parse(r.rawBody).type)).toContain('webhook.test');
       expect(await page.locator('[data-testid="admin-webhooks"] thead').innerText()).toContain('接收地址'); // not the cameras' 主码流地址
+      // A siren made from the form: created alerts only, critical only, the pond's camera.
+      const form = page.locator('[data-testid="admin-webhooks"] form.create');
+      await form.locator('input[name="name"]').fill('pond siren');
+      await form.locator('input[name="url"]').fill(`${url}?siren=1`);
+      await form.locator('input[name="eventTypes"]').fill('alert.created');
+      await form.locator('select[name="minSeverity"]').selectOption('critical');
+      await form.locator('input[name="cameraIds"]').fill('pond');
+      await form.locator('input[name="alarmsOnly"]').check();
+      await form.locator('button[type="submit"]').click();
+      await page.getByTestId('shown-once').waitFor();
+      const siren = ((await rest('GET', '/webhooks', admin)).items as Json[]).find((h) => h.name === 'pond siren');
+      expect(siren).toMatchObject({ eventTypes: ['alert.created'], minSeverity: 'critical', cameraIds: ['pond'], waters: [], alarmsOnly: true });
+      await rest('DELETE', `/webhooks/${siren?.id}`, admin);
       await shot(page, 'admin-webhooks');
       // The administration speaks the reader's language too: headers, roles and levels (values sent stay the API's).
       expect(await page.getByTestId('user').innerText()).toBe('admin · 管理员');

@@ -45,8 +45,14 @@ export class SchoolWatch {
       (h) => h.waters.some((w) => w.startsWith(prefix)),
     );
     if (!users.length && !keys.length && !hooks.length) return;
-    const holders = [...users.map((u) => `user '${u.username}'`), ...keys.map((k) => `API key '${k.name}'`), ...hooks.map((h) => `webhook '${h.name}'`)];
-    throw new ConflictException(`camera '${cameraId}' is a school's camera and cannot be deleted; take it out of the cameras of ${holders.join(', ')} first`);
+    const holders = [...users.map((u) => `user '${u.username}'`), ...keys.map((k) => `API key '${k.name}'`)];
+    // A webhook holds the camera through its waters; taking the camera out of its cameraIds while a
+    // water still names it is refused, so the advice for it is the waters.
+    const steps = [
+      ...(holders.length ? [`take it out of the cameras of ${holders.join(', ')}`] : []),
+      ...(hooks.length ? [`take its zones out of the waters of ${hooks.map((h) => `webhook '${h.name}'`).join(', ')}`] : []),
+    ];
+    throw new ConflictException(`camera '${cameraId}' is a school's camera and cannot be deleted; ${steps.join(' and ')} first`);
   }
 
   /**

@@ -31,6 +31,12 @@ export const outboundOptionsSchema = z.strictObject({
     .max(3650)
     .default(30)
     .describe('dead-lettered deliveries not redelivered are dropped after this many days (XL_WEBHOOK_DEAD_LETTER_DAYS)'),
+  webhookLogDays: z
+    .number()
+    .min(1)
+    .max(3650)
+    .default(90)
+    .describe('rows of the delivery log (GET /webhooks/:id/deliveries) older than this many days are deleted, hourly (XL_WEBHOOK_LOG_DAYS)'),
   queuePrefix: z
     .string()
     .min(1)
@@ -79,5 +85,6 @@ export function resolveOutboundOptions(
     XL_WEBHOOK_BACKOFF_MS: ['webhookBackoffMs', Number],
     XL_WEBHOOK_TIMEOUT_MS: ['webhookTimeoutMs', Number],
     XL_WEBHOOK_DEAD_LETTER_DAYS: ['webhookDeadLetterDays', Number],
+    XL_WEBHOOK_LOG_DAYS: ['webhookLogDays', Number],
   });
 }

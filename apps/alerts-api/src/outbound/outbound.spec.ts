@@ -1,5 +1,6 @@
 import { matchesFilters, type WebhookFilters } from './webhook-filter';
 import { signWebhookBody, verifyWebhookSignature } from './webhook-signature';
+import { failureOf } from './webhook-sender';
 import { mqttTopicFor } from './mqtt-publisher';
 import { webhookCreateSchema } from './webhooks.schema';
 
@@ -9,6 +10,7 @@ const all: WebhookFilters = {
   regionIds: [],
   cameraIds: [],
   waters: [],
+  alarmsOnly: false,
 };
 const pond = { cameraId: 'cam-pond', regionPath: ['city', 'county-a', 'village-a1'] };
 const river = { cameraId: 'cam-river', regionPath: ['city', 'county-b'] };
@@ -63,6 +65,36 @@ describe('webhook signature', () => {
   });
 });
 
+describe('webhook alarms only', () => {
+  const siren = { ...all, alarmsOnly: true };
+  const alert = (type: 'alert.created' | 'alert.updated', data: Record<string, unknown>) => ({ type, scope: pond, data });
+  const at = 1_795_000_000_000;
+  it('passes an alert created critical and an update that raised its alarm, nothing else', () => {
+    expect(matchesFilters(siren, alert('alert.created', { severity: 'critical', state: 'open', alarmedAt: at, updatedAt: at }))).toBe(true);
+    expect(matchesFilters(siren, alert('alert.created', { severity: 'major', state: 'open', alarmedAt: null, updatedAt: at }))).toBe(false);
+    // The drowning: the entry's alert raised to critical by the vanish event.
+    expect(matchesFilters(siren, alert('alert.updated', { severity: 'critical', state: 'open', alarmedAt: at + 9000, updatedAt: at + 9000 }))).toBe(true);
+    // The same alert acknowledged, noted, escalated or resolved later: no alarm.
+    expect(matchesFilters(siren, alert('alert.updated', { severity: 'critical', state: 'acknowledged', alarmedAt: at + 9000, updatedAt: at + 20_000 }))).toBe(false);
+    expect(matchesFilters(siren, alert('alert.updated', { severity: 'critical', state: 'resolved', alarmedAt: at + 9000, updatedAt: at + 9000 }))).toBe(false);
+    expect(matchesFilters(siren, alert('alert.updated', { severity: 'major', state: 'open', alarmedAt: null, updatedAt: at }))).toBe(false);
+    expect(matchesFilters(siren, { type: 'camera.status', scope: pond, data: { status: 'offline' } })).toBe(false);
+    expect(matchesFilters(all, alert('alert.updated', { severity: 'critical', state: 'acknowledged', alarmedAt: at, updatedAt: at + 1 }))).toBe(true);
+  });
+});
+
+describe('webhook failure reasons', () => {
+  it("name the cause's code, else its message only when it is plain words, else the error's name", () => {
+    const fetchFailed = (cause: unknown) => Object.assign(new TypeError('fetch failed'), { cause });
+    expect(failureOf(fetchFailed({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:4000' }))).toBe('ECONNREFUSED');
+    expect(failureOf(fetchFailed(new Error('bad port')))).toBe('bad port');
+    // A message that could quote the URL (and the token in it) in any form is not repeated.
+    expect(failureOf(fetchFailed(new Error('invalid url https://h.example/hook?token=abc')))).toBe('TypeError');
+    expect(failureOf(fetchFailed(new Error('Host h.example is unreachable')))).toBe('TypeError');
+    expect(failureOf(Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }))).toBe('TimeoutError');
+  });
+});
+
 describe('webhook subscription input', () => {
   it('refuses URLs that are not http(s) and fills filter defaults', () => {
     for (const url of ['file:///etc/passwd', 'ftp://host/x', 'gopher://host', 'javascript:alert(1)', 'not a url']) {
@@ -75,6 +107,7 @@ describe('webhook subscription input', () => {
       regionIds: [],
       cameraIds: [],
       waters: [],
+      alarmsOnly: false,
       enabled: true,
     });
     expect(webhookCreateSchema.safeParse({ name: 'x', url: 'http://h/x', extra: 1 }).success).toBe(false);

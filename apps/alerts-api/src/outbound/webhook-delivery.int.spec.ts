@@ -28,6 +28,7 @@ function subscription(id: string, url: string, regionIds: string[] = []): Webhoo
       regionIds,
       cameraIds: [],
       waters: [],
+      alarmsOnly: false,
     },
     enabled: true,
     createdBy: 'admin',

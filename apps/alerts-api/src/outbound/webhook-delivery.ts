@@ -118,7 +118,11 @@ export class WebhookDeliveries {
       durationMs: result.durationMs,
       at: result.at,
     };
-    await this.deps.repository.recordAttempt(attempt);
+    // The POST went out whatever happens to its log row: a subscription deleted meanwhile takes its
+    // log with it (foreign key), which is no reason to answer the admin with an error.
+    await this.deps.repository.recordAttempt(attempt).catch((err: Error) => {
+      this.deps.logger.warn({ subscriptionId: sub.id, err: err.message }, 'webhook test not logged (subscription deleted meanwhile?)');
+    });
     this.deps.logger.info({ subscriptionId: sub.id, by, outcome: attempt.outcome, statusCode: attempt.statusCode, error: attempt.error }, 'webhook test sent');
     return attempt;
   }
@@ -215,11 +219,18 @@ export class WebhookDeliveries {
       concurrency: this.deps.options.webhookConcurrency,
     });
     this.worker.on('error', (err) => this.deps.logger.error({ err }, 'webhook worker error'));
-    const prune = () =>
+    const { logger, options, repository } = this.deps;
+    const prune = () => {
       void this.pruneDeadLetters().then(
-        (n) => n > 0 && this.deps.logger.info({ pruned: n, days: this.deps.options.webhookDeadLetterDays }, 'old webhook dead letters dropped'),
-        (err: Error) => this.deps.logger.warn({ err: err.message }, 'pruning webhook dead letters failed'),
+        (n) => n > 0 && logger.info({ pruned: n, days: options.webhookDeadLetterDays }, 'old webhook dead letters dropped'),
+        (err: Error) => logger.warn({ err: err.message }, 'pruning webhook dead letters failed'),
       );
+      // Every instance prunes; the deletes are idempotent and one finds what another left.
+      void repository.pruneAttempts(Date.now() - options.webhookLogDays * 86_400_000).then(
+        (n) => n > 0 && logger.info({ pruned: n, days: options.webhookLogDays }, 'old webhook delivery log rows deleted'),
+        (err: Error) => logger.warn({ err: err.message }, 'pruning the webhook delivery log failed'),
+      );
+    };
     prune();
     this.pruneTimer = setInterval(prune, DEAD_LETTER_PRUNE_MS);
     this.pruneTimer.unref();

@@ -18,10 +18,26 @@ export interface WebhookFilters {
    * the same camera watches. Cameras without any: all their alerts.
    */
   waters: string[];
+  /**
+   * Only the moments an alert calls for attention: created critical, or updated by news that raised
+   * its alarm (raised to critical, or a critical condition anew: `alarmedAt` moved to `updatedAt`).
+   * Never an acknowledgement, note, escalation or resolution, nor camera status. For receivers that
+   * act on any POST — a siren — since a drowning usually arrives as an update of the alert opened
+   * when the person entered the water, not as a new alert.
+   */
+  alarmsOnly: boolean;
+}
+
+/** Whether an alert event is one that calls for attention (see WebhookFilters.alarmsOnly). */
+export function raisesAlarm(event: Pick<PushEvent, 'type' | 'data'>): boolean {
+  const { severity, state, alarmedAt, updatedAt } = event.data;
+  if (event.type === 'camera.status' || state === 'resolved' || typeof alarmedAt !== 'number') return false;
+  return event.type === 'alert.created' ? severity === 'critical' : alarmedAt === updatedAt;
 }
 
 export function matchesFilters(filters: WebhookFilters, event: Pick<PushEvent, 'type' | 'scope' | 'data'>): boolean {
   if (!filters.eventTypes.includes(event.type)) return false;
+  if (filters.alarmsOnly && !raisesAlarm(event)) return false;
   if (filters.minSeverity && event.type !== 'camera.status') {
     const severity = event.data.severity as Severity | undefined;
     if (!severity || !(severity in SEVERITY_RANK) || SEVERITY_RANK[severity] < SEVERITY_RANK[filters.minSeverity])

@@ -52,7 +52,7 @@ export async function postSigned(receiver: { url: string; secret: string }, post
     await response.body?.cancel().catch(() => undefined);
     statusCode = response.status;
   } catch (err) {
-    error = failureOf(err, receiver.url);
+    error = failureOf(err);
   }
   const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
   return { ok, statusCode, error: ok ? null : (error ?? `HTTP ${statusCode}`), durationMs: Math.round(performance.now() - started), at };
@@ -60,12 +60,13 @@ export async function postSigned(receiver: { url: string; secret: string }, post
 
 /**
  * Why a POST failed, for people: the cause's code (ECONNREFUSED, ENOTFOUND …), else its message
- * when it does not quote the URL (fetch's 'bad port' for ports it refuses, such as 9 or 6000),
- * else the error's name (TimeoutError).
+ * when it is plain words (fetch's 'bad port' for ports it refuses, such as 9 or 6000) — never one
+ * with a ':', '/' or '.', which could quote the URL in some form and its token — else the error's
+ * name (TimeoutError).
  */
-function failureOf(err: unknown, url: string): string {
+export function failureOf(err: unknown): string {
   const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
   if (typeof cause?.code === 'string') return cause.code;
-  if (typeof cause?.message === 'string' && cause.message && !cause.message.includes(url)) return cause.message.slice(0, 200);
+  if (typeof cause?.message === 'string' && /^[A-Za-z][A-Za-z ]{0,80}$/.test(cause.message)) return cause.message;
   return (err as Error).name || 'request failed';
 }

@@ -7,7 +7,7 @@ const subscription = (id: string, enabled = true): WebhookSubscription => ({
   name: `receiver ${id}`,
   url: 'https://receiver.example/hook',
   secret: 'a-long-enough-secret',
-  filters: { eventTypes: ['alert.created'], minSeverity: 'major', regionIds: ['county-a'], cameraIds: ['cam-pond'], waters: ['cam-pond/pond'] },
+  filters: { eventTypes: ['alert.created'], minSeverity: 'major', regionIds: ['county-a'], cameraIds: ['cam-pond'], waters: ['cam-pond/pond'], alarmsOnly: true },
   enabled,
   createdBy: 'admin',
   createdAt: 1_764_000_000_000,
@@ -81,5 +81,29 @@ describe.each(DATABASE_KINDS)('WebhooksRepository on %s (migration 0002_webhooks
     expect(await repo.attempts('wh_log', 1)).toHaveLength(1);
     await repo.delete('wh_log');
     expect(await repo.attempts('wh_log', 10)).toEqual([]);
+  });
+
+  it('prunes log rows older than a time, in batches, keeping the newer ones', async () => {
+    await repo.insert(subscription('wh_prune'));
+    const day = 86_400_000;
+    const t0 = 1_764_000_000_000;
+    for (let i = 0; i < 7; i++) {
+      await repo.recordAttempt({
+        subscriptionId: 'wh_prune',
+        deliveryId: `wh_prune_${i}`,
+        eventSeq: i,
+        eventType: 'alert.created',
+        attempt: 1,
+        outcome: 'delivered',
+        statusCode: 200,
+        error: null,
+        durationMs: 5,
+        at: t0 + i * day,
+      });
+    }
+    expect(await repo.pruneAttempts(t0 + 5 * day, 2)).toBe(5); // three batches: 2, 2, 1
+    expect((await repo.attempts('wh_prune', 10)).map((a) => a.eventSeq)).toEqual([6, 5]);
+    expect(await repo.pruneAttempts(t0 + 5 * day)).toBe(0);
+    await repo.delete('wh_prune');
   });
 });

@@ -20,6 +20,8 @@ export interface WebhookSubscriptionsTable {
   camera_ids: string;
   /** JSON 'camera/zone' refs (migration 0014); '[]': whole cameras. */
   waters: string;
+  /** 0/1 (migration 0014). */
+  alarms_only: number;
   enabled: number;
   created_by: string;
   created_at: number;
@@ -88,6 +90,7 @@ function toSubscription(row: WebhookSubscriptionsTable): WebhookSubscription {
       regionIds: parseJsonColumn<string[]>(row.region_ids, 'webhook_subscriptions.region_ids'),
       cameraIds: parseJsonColumn<string[]>(row.camera_ids, 'webhook_subscriptions.camera_ids'),
       waters: parseJsonColumn<string[]>(row.waters, 'webhook_subscriptions.waters'),
+      alarmsOnly: row.alarms_only === 1,
     },
     enabled: row.enabled === 1,
     createdBy: row.created_by,
@@ -107,6 +110,7 @@ function toRow(sub: WebhookSubscription): WebhookSubscriptionsTable {
     region_ids: JSON.stringify(sub.filters.regionIds),
     camera_ids: JSON.stringify(sub.filters.cameraIds),
     waters: JSON.stringify(sub.filters.waters),
+    alarms_only: sub.filters.alarmsOnly ? 1 : 0,
     enabled: sub.enabled ? 1 : 0,
     created_by: sub.createdBy,
     created_at: sub.createdAt,
@@ -179,6 +183,21 @@ export class WebhooksRepository {
         at: a.at,
       })
       .execute();
+  }
+
+  /**
+   * Deletes log rows older than `before` (epoch ms), `batch` at a time so that a large backlog
+   * never holds the database for long; returns how many went.
+   */
+  async pruneAttempts(before: number, batch = 5000): Promise<number> {
+    let pruned = 0;
+    for (;;) {
+      const ids = this.db.selectFrom('webhook_deliveries').select('id').where('at', '<', before).limit(batch);
+      const result = await this.db.deleteFrom('webhook_deliveries').where('id', 'in', ids).executeTakeFirst();
+      const n = Number(result.numDeletedRows);
+      pruned += n;
+      if (n < batch) return pruned;
+    }
   }
 
   /** Newest attempts first. */

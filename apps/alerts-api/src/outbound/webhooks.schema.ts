@@ -26,6 +26,11 @@ const filterFields = {
     .describe(
       "water zones as 'camera/zone', each camera one of cameraIds: such a camera delivers only those zones' alerts and its health alerts and status (a school's siren for its pond); a camera without, all its alerts",
     ),
+  alarmsOnly: z
+    .boolean()
+    .describe(
+      'only alarms: an alert created critical, or an update that raised its alarm (to critical, or critical anew: a drowning after the person entered the water); never acknowledgements, notes, escalations, resolutions or camera status. For a siren that sounds on any POST',
+    ),
 };
 
 export const webhookCreateSchema = z.strictObject({
@@ -42,6 +47,7 @@ export const webhookCreateSchema = z.strictObject({
   regionIds: filterFields.regionIds.default([]),
   cameraIds: filterFields.cameraIds.default([]),
   waters: filterFields.waters.default([]),
+  alarmsOnly: filterFields.alarmsOnly.default(false),
   enabled: z
     .boolean()
     .default(true)

@@ -57,6 +57,7 @@ export class WebhooksService {
         regionIds: input.regionIds,
         cameraIds: input.cameraIds,
         waters: input.waters,
+        alarmsOnly: input.alarmsOnly,
       },
       enabled: input.enabled,
       createdBy: caller.id,

@@ -277,6 +277,26 @@ describe('push in the API: two instances from createApp sharing Redis and a data
     expect((await a.world.http.delete(`/webhooks/${id}`).set(admin)).status).toBe(204);
   });
 
+  it('a siren (alarmsOnly) sounds for the drowning raised on the entry alert, not for the entry, its acknowledgement or its resolution', async () => {
+    const admin = { Authorization: `Bearer ${await a.world.token('admin')}` };
+    const created = await a.world.http.post('/webhooks').set(admin).send({ name: 'river siren', url: `${hookUrl}?siren=river`, cameraIds: ['cam-b'], alarmsOnly: true });
+    expect(created.body).toMatchObject({ alarmsOnly: true });
+    const sirenPosts = () => receiver.requests.filter((r) => r.path.includes('siren=river')).map((r) => JSON.parse(r.rawBody));
+    const startedAt = Date.now() - 30_000;
+    const enter = alertEvent({ cameraId: 'cam-b', startedAt }); // major: a person entered the water
+    await alerts.add('alert', enter);
+    const vanish = alertEvent({ cameraId: 'cam-b', ruleId: 'pond.vanish', rule: 'vanish_in_water', severity: 'critical', relatedAlertId: enter.alertId, startedAt: startedAt + 8000, message: 'person went under' });
+    await alerts.add('alert', vanish);
+    for (const deadline = Date.now() + 10_000; sirenPosts().length === 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sirenPosts().map((p) => [p.type, p.data.id, p.data.severity])).toEqual([['alert.updated', enter.alertId, 'critical']]);
+    await b.world.http.post(`/alerts/${encodeURIComponent(enter.alertId)}/acknowledge`).set(admin).send({}).expect(200);
+    await b.world.http.post(`/alerts/${encodeURIComponent(enter.alertId)}/resolve`).set(admin).send({ outcome: 'true_alarm' }).expect(200);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(sirenPosts()).toHaveLength(1);
+    await a.world.http.delete(`/webhooks/${created.body.id}`).set(admin).expect(204);
+  });
+
   it('MQTT: each event published once across both instances; camera status retained for late subscribers', async () => {
     if (!mqtt) return;
     const early = await subscribe(`${topicPrefix}/#`);

@@ -143,7 +143,7 @@ describe.each(DATABASE_KINDS)('school waters on %s', (kind) => {
     const deleting = await t.http.delete('/cameras/cam-a').set(admin);
     expect([deleting.status, deleting.body.message]).toEqual([
       409,
-      "camera 'cam-a' is a school's camera and cannot be deleted; take it out of the cameras of user 'pond-school', user 'school-a', API key 'pond school alarm box', webhook 'pond siren' first",
+      "camera 'cam-a' is a school's camera and cannot be deleted; take it out of the cameras of user 'pond-school', user 'school-a', API key 'pond school alarm box' and take its zones out of the waters of webhook 'pond siren' first",
     ]);
     // A webhook that only lists the camera (no waters) is an admin's integration and holds nothing.
     await t.http.patch(`/webhooks/${siren.body.id}`).set(admin).send({ waters: [] }).expect(200);

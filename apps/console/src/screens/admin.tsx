@@ -8,6 +8,8 @@ type Row = Record<string, unknown> & { id: string };
 /** A field of the create form: an edit form's field that may be required. */
 interface FieldSpec extends EditFieldSpec {
   required?: boolean;
+  /** A list left empty is not sent: the API's default applies (a webhook's event types: all). */
+  omitEmpty?: boolean;
 }
 
 interface TabSpec {
@@ -39,6 +41,8 @@ interface RowAction {
 }
 
 const ROLES = ['admin', 'operator', 'school', 'viewer'];
+// Lowest first: 'info' (the create form's first choice) lets every alert through, as no minimum does.
+const SEVERITIES = ['info', 'warning', 'major', 'critical'];
 const TABS: TabSpec[] = [
   {
     key: 'admin.users',
@@ -120,22 +124,29 @@ const TABS: TabSpec[] = [
   {
     key: 'admin.webhooks',
     path: '/webhooks',
-    columns: ['name', 'url', 'eventTypes', 'minSeverity', 'regionIds', 'cameraIds', 'waters', 'enabled'],
+    columns: ['name', 'url', 'eventTypes', 'minSeverity', 'regionIds', 'cameraIds', 'waters', 'alarmsOnly', 'enabled'],
     columnLabels: { url: 'admin.receiverUrl' },
     fields: [
       { name: 'name', label: 'zones.name', required: true },
       { name: 'url', label: 'admin.webhookUrl', required: true },
+      { name: 'eventTypes', label: 'admin.eventTypes', type: 'list', omitEmpty: true },
+      { name: 'minSeverity', label: 'admin.minSeverity', type: 'select', options: SEVERITIES, optionLabels: 'severity' },
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
       { name: 'waters', label: 'admin.waters', type: 'list' },
+      // A siren at a pond sounds on every POST: alarms only, never the acknowledgement or resolution.
+      { name: 'alarmsOnly', label: 'admin.alarmsOnly', type: 'checkbox' },
     ],
     titleField: 'name',
     edit: [
       { name: 'name', label: 'zones.name' },
       { name: 'url', label: 'admin.webhookUrl' },
+      { name: 'eventTypes', label: 'admin.eventTypes', type: 'list' },
+      { name: 'minSeverity', label: 'admin.minSeverity', type: 'select', options: SEVERITIES, optionLabels: 'severity' },
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
       { name: 'waters', label: 'admin.waters', type: 'list' },
+      { name: 'alarmsOnly', label: 'admin.alarmsOnly', type: 'checkbox' },
       { name: 'enabled', label: 'admin.enabled', type: 'checkbox' },
     ],
     remove: 'admin.delete',
@@ -197,7 +208,14 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
     const body: Record<string, unknown> = {};
     for (const f of spec.fields) {
       const raw = String(data.get(f.name) ?? '').trim();
-      if (f.type === 'list') body[f.name] = raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : [];
+      if (f.type === 'checkbox') {
+        body[f.name] = data.get(f.name) !== null;
+        continue;
+      }
+      if (f.type === 'list') {
+        const list = raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : [];
+        if (list.length || !f.omitEmpty) body[f.name] = list;
+      }
       else if (raw) body[f.name] = raw;
     }
     try {
@@ -302,6 +320,8 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
               </select>
             ) : f.type === 'password' ? (
               <input name={f.name} type="password" required={f.required} autocomplete="new-password" />
+            ) : f.type === 'checkbox' ? (
+              <input name={f.name} type="checkbox" />
             ) : (
               <input name={f.name} type="text" required={f.required} autocomplete="off" />
             )}
