@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Injectable, NotFoundException, Param, Post } from '@nestjs/common';
+import { Body, ConflictException, Controller, Delete, Get, HttpCode, Injectable, NotFoundException, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { newApiKey } from '../auth/api-key-secret';
@@ -17,6 +17,21 @@ export const apiKeyCreateSchema = z.strictObject({
   cameraIds: cameraIdsSchema.default([]),
   waters: watersSchema.default([]),
 });
+
+/**
+ * What may change on a key without re-issuing it: its name and scope. The role stays (a key that
+ * should act as another role is another key); the secret stays, so a school's alarm box keeps
+ * working when its waters change.
+ */
+export const apiKeyPatchSchema = z
+  .strictObject({
+    name: apiKeyCreateSchema.shape.name,
+    regionIds: regionIdsSchema,
+    cameraIds: cameraIdsSchema,
+    waters: watersSchema,
+  })
+  .partial()
+  .refine((patch) => Object.keys(patch).length > 0, 'a patch needs at least one field');
 
 @Injectable()
 export class ApiKeysService {
@@ -37,6 +52,17 @@ export class ApiKeysService {
     const record = { id, name: input.name, keyHash: hash, role: input.role, regionIds: input.regionIds, cameraIds: input.cameraIds, waters: input.waters, createdBy: caller.id, createdAt: this.clock.now(), lastUsedAt: null, revokedAt: null };
     await this.keys.insert(record);
     return { ...publicApiKey(record), key };
+  }
+
+  /** Applies at once: a key's scope is read on every request. A revoked key stays as it was (409). */
+  async update(id: string, patch: z.output<typeof apiKeyPatchSchema>): Promise<ApiKey> {
+    const current = await this.keys.get(id);
+    if (!current) throw new NotFoundException(`API key '${id}' not found`);
+    if (current.revokedAt !== null) throw new ConflictException(`API key '${current.name}' is revoked and cannot be changed; issue a new one`);
+    const next = { ...current, ...patch };
+    await this.scopes.check(next.role, next.regionIds, next.cameraIds, next.waters);
+    await this.keys.update(next);
+    return publicApiKey(next);
   }
 
   async revoke(id: string): Promise<void> {
@@ -61,6 +87,12 @@ export class ApiKeysController {
   @ZodBody(apiKeyCreateSchema)
   create(@CurrentPrincipal() caller: Principal, @Body(new ZodPipe(apiKeyCreateSchema)) body: z.output<typeof apiKeyCreateSchema>) {
     return this.keys.create(caller, body);
+  }
+
+  @Patch(':id')
+  @ZodBody(apiKeyPatchSchema)
+  update(@Param('id') id: string, @Body(new ZodPipe(apiKeyPatchSchema)) body: z.output<typeof apiKeyPatchSchema>) {
+    return this.keys.update(id, body);
   }
 
   @Delete(':id')

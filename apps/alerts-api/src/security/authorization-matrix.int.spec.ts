@@ -272,6 +272,7 @@ const CASES: Case[] = [
   { route: 'DELETE /users/:id', roles: ['admin'], ok: 204, run: async ({ t, auth, fresh }) => t.http.delete(`/users/${await fresh.user()}`).set(auth) },
   { route: 'GET /api-keys', roles: ['admin'], ok: 200, run: ({ t, auth }) => t.http.get('/api-keys').set(auth) },
   { route: 'POST /api-keys', roles: ['admin'], ok: 201, run: ({ t, auth }) => t.http.post('/api-keys').set(auth).send({ name: next('key'), role: 'viewer', regionIds: ['city'] }) },
+  { route: 'PATCH /api-keys/:id', roles: ['admin'], ok: 200, run: async ({ t, auth, fresh }) => t.http.patch(`/api-keys/${await fresh.apiKey()}`).set(auth).send({ name: next('renamed') }) },
   { route: 'DELETE /api-keys/:id', roles: ['admin'], ok: 204, run: async ({ t, auth, fresh }) => t.http.delete(`/api-keys/${await fresh.apiKey()}`).set(auth) },
   { route: 'GET /webhooks', roles: ['admin'], ok: 200, run: ({ t, auth }) => t.http.get('/webhooks').set(auth) },
   {
@@ -455,8 +456,20 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
     expect((await t.http.get('/auth/me').set(key)).body).toMatchObject({ kind: 'api_key', role: 'operator', regionIds: ['town-a1'] });
     expect((await t.http.get(`/alerts/${enc(await fresh.alert('in'))}`).set(key)).status).toBe(200);
     expect((await t.http.get(`/alerts/${enc(await fresh.alert('out'))}`).set(key)).status).toBe(404);
+    // Re-scoped in place (the device keeps its secret); the next request already sees the new scope.
+    const inAlert = await fresh.alert('in');
+    const moved = await t.http.patch(`/api-keys/${created.body.id}`).set(admin).send({ name: 'county B dashboard', regionIds: ['county-b'] });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ name: 'county B dashboard', role: 'operator', regionIds: ['county-b'] });
+    expect(moved.body.key).toBeUndefined();
+    expect((await t.http.get(`/alerts/${enc(inAlert)}`).set(key)).status).toBe(404);
+    expect((await t.http.get('/auth/me').set(key)).body).toMatchObject({ name: 'county B dashboard', regionIds: ['county-b'] });
+    expect((await t.http.patch(`/api-keys/${created.body.id}`).set(admin).send({ role: 'admin' })).status).toBe(400);
+    expect((await t.http.patch(`/api-keys/${created.body.id}`).set(admin).send({ cameraIds: ['nowhere'] })).status).toBe(400);
+    expect((await t.http.patch('/api-keys/missing').set(admin).send({ name: 'x' })).status).toBe(404);
     await t.http.delete(`/api-keys/${created.body.id}`).set(admin).expect(204);
     expect((await t.http.get('/auth/me').set(key)).status).toBe(401);
+    expect((await t.http.patch(`/api-keys/${created.body.id}`).set(admin).send({ name: 'x' })).status).toBe(409);
     expect((await t.http.get('/auth/me').set({ Authorization: `Bearer ${created.body.key.slice(0, -1)}x` })).status).toBe(401);
   });
 

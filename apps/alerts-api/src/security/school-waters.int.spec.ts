@@ -145,6 +145,11 @@ describe.each(DATABASE_KINDS)('school waters on %s', (kind) => {
       409,
       "camera 'cam-a' is a school's camera and cannot be deleted; take it out of the cameras of user 'pond-school', user 'school-a', API key 'pond school alarm box' and take its zones out of the waters of webhook 'pond siren' first",
     ]);
+    // The alarm box's waters change in place: the key keeps working and no longer holds the zone.
+    const box = ((await t.http.get('/api-keys').set(admin)).body.items as { id: string; name: string }[]).find((k) => k.name === 'pond school alarm box');
+    await t.http.patch(`/api-keys/${box?.id}`).set(admin).send({ waters: ['cam-a/square'] }).expect(200);
+    expect((await t.http.put('/cameras/cam-a/zones').set(admin).send({ zones: [SQUARE] })).body.message).not.toContain('API key');
+    await t.http.patch(`/api-keys/${box?.id}`).set(admin).send({ waters: ['cam-a/pond'] }).expect(200);
     // A webhook that only lists the camera (no waters) is an admin's integration and holds nothing.
     await t.http.patch(`/webhooks/${siren.body.id}`).set(admin).send({ waters: [] }).expect(200);
     expect((await t.http.delete('/cameras/cam-a').set(admin)).body.message).not.toContain('webhook');

@@ -118,6 +118,14 @@ const TABS: TabSpec[] = [
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
       { name: 'waters', label: 'admin.waters', type: 'list' },
     ],
+    titleField: 'name',
+    // A school's alarm box whose waters changed keeps its key (the role stays: another role, another key).
+    edit: [
+      { name: 'name', label: 'zones.name' },
+      { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
+      { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
+      { name: 'waters', label: 'admin.waters', type: 'list' },
+    ],
     remove: 'admin.revoke',
     secret: 'key',
   },
