@@ -65,6 +65,23 @@ describe('MqttPublisher (real Mosquitto)', () => {
     await publisher.close();
   });
 
+  it("publishes an alarm also on its pond's alarm topic, where an acknowledgement never goes", async () => {
+    if (!available) return;
+    const prefix = uniquePrefix('mqtt').replace(/:/g, '-');
+    const publisher = MqttPublisher.connect(TEST_BROKER, prefix, logger);
+    const siren = await subscribe(`${prefix}/alarms/+/cam-pond/pond`);
+    clients.push(siren.client);
+    const at = Date.now();
+    const raised = { seq: 201, at: 0, ...pushEvent(scopes.schoolPond, { id: 'a2', severity: 'critical', state: 'open', zoneId: 'pond', rule: 'vanish_in_water', alarmedAt: at, updatedAt: at }, 'alert.updated') } as LogEvent;
+    const acknowledged = { seq: 202, at: 0, ...pushEvent(scopes.schoolPond, { id: 'a2', severity: 'critical', state: 'acknowledged', zoneId: 'pond', rule: 'vanish_in_water', alarmedAt: at, updatedAt: at + 4000 }, 'alert.updated') } as LogEvent;
+    await publisher.publish([raised, acknowledged]);
+    await until(() => siren.got.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(siren.got).toEqual([expect.objectContaining({ topic: `${prefix}/alarms/village-a1/cam-pond/pond`, retain: false })]);
+    expect(JSON.parse(siren.got[0].payload)).toMatchObject({ seq: 201, data: { id: 'a2', state: 'open' } });
+    await publisher.close();
+  });
+
   it('reconnects by itself after the connection drops; a message published meanwhile arrives', async () => {
     if (!available) return;
     // A TCP relay in front of the broker whose connections the test cuts.

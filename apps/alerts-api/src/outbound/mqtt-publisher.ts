@@ -3,6 +3,8 @@ import { connect, type MqttClient } from 'mqtt';
 import type { Logger } from '@xl/observability';
 import { redactUrl } from '../common/redact';
 import type { LogEvent } from '../realtime/event-log';
+import { scopeOf } from '../shared/push-events';
+import { raisesAlarm } from './alarm-moment';
 
 /** Topic of an event: alerts per region and camera; camera status retained per camera. */
 export function mqttTopicFor(
@@ -13,6 +15,18 @@ export function mqttTopicFor(
   if (event.type === 'camera.status') return { topic: `${prefix}/cameras/${camera}/status`, retain: true };
   const region = topicLevel(event.scope.regionPath.at(-1) ?? 'unassigned');
   return { topic: `${prefix}/alerts/${region}/${camera}`, retain: false };
+}
+
+/**
+ * Where an alarm is published besides its alert topic: `<prefix>/alarms/<region>/<camera>/<zone>`
+ * (`_` for a zone-less one), only for the events that call for attention — a siren subscribed to its
+ * pond's topic sounds on every message and never for an acknowledgement. Null for other events.
+ */
+export function mqttAlarmTopicFor(prefix: string, event: Pick<LogEvent, 'type' | 'scope' | 'data'>): string | null {
+  if (!raisesAlarm(event)) return null;
+  const region = topicLevel(event.scope.regionPath.at(-1) ?? 'unassigned');
+  const zone = scopeOf(event).alert?.zoneId;
+  return `${prefix}/alarms/${region}/${topicLevel(event.scope.cameraId)}/${zone ? topicLevel(zone) : '_'}`;
 }
 
 /** A topic level never contains a separator or wildcard, whatever an id holds. */
@@ -51,10 +65,14 @@ export class MqttPublisher {
 
   async publish(events: LogEvent[]): Promise<void> {
     await Promise.all(
-      events.map((event) => {
+      events.flatMap((event) => {
         const { topic, retain } = mqttTopicFor(this.topicPrefix, event);
         const payload = JSON.stringify({ seq: event.seq, type: event.type, data: event.data });
-        return this.client.publishAsync(topic, payload, { qos: 1, retain });
+        const alarm = mqttAlarmTopicFor(this.topicPrefix, event);
+        return [
+          this.client.publishAsync(topic, payload, { qos: 1, retain }),
+          ...(alarm ? [this.client.publishAsync(alarm, payload, { qos: 1, retain: false })] : []),
+        ];
       }),
     );
   }

@@ -1,7 +1,7 @@
 import { matchesFilters, type WebhookFilters } from './webhook-filter';
 import { signWebhookBody, verifyWebhookSignature } from './webhook-signature';
 import { failureOf } from './webhook-sender';
-import { mqttTopicFor } from './mqtt-publisher';
+import { mqttAlarmTopicFor, mqttTopicFor } from './mqtt-publisher';
 import { webhookCreateSchema } from './webhooks.schema';
 
 const all: WebhookFilters = {
@@ -117,6 +117,15 @@ describe('webhook subscription input', () => {
 });
 
 describe('MQTT topics', () => {
+  it('publish an alarm also under <prefix>/alarms/<region>/<camera>/<zone>, and nothing else there', () => {
+    const at = 1_795_000_000_000;
+    const raised = { type: 'alert.updated' as const, scope: { ...pond, alert: { zoneId: 'pond', rule: 'vanish_in_water' } }, data: { severity: 'critical', state: 'open', alarmedAt: at, updatedAt: at } };
+    expect(mqttAlarmTopicFor('xueliang', raised)).toBe('xueliang/alarms/village-a1/cam-pond/pond');
+    expect(mqttAlarmTopicFor('xueliang', { ...raised, scope: pond, data: { ...raised.data, zoneId: null } })).toBe('xueliang/alarms/village-a1/cam-pond/_');
+    expect(mqttAlarmTopicFor('xueliang', { ...raised, data: { ...raised.data, state: 'acknowledged', updatedAt: at + 5000 } })).toBeNull();
+    expect(mqttAlarmTopicFor('xueliang', { type: 'camera.status', scope: pond, data: { status: 'offline' } })).toBeNull();
+  });
+
   it('puts alerts under region/camera and camera status, retained, under the camera', () => {
     expect(mqttTopicFor('xueliang', { type: 'alert.created', scope: pond })).toEqual({
       topic: 'xueliang/alerts/village-a1/cam-pond',

@@ -1,6 +1,7 @@
 import { SEVERITY_RANK, type Severity } from '@xl/contracts';
 import { scopeOf, type PushEvent, type PushEventType } from '../shared/push-events';
 import { inWaters } from '../shared/waters';
+import { raisesAlarm } from './alarm-moment';
 
 /** What a webhook subscription receives. */
 export interface WebhookFilters {
@@ -26,13 +27,6 @@ export interface WebhookFilters {
    * when the person entered the water, not as a new alert.
    */
   alarmsOnly: boolean;
-}
-
-/** Whether an alert event is one that calls for attention (see WebhookFilters.alarmsOnly). */
-export function raisesAlarm(event: Pick<PushEvent, 'type' | 'data'>): boolean {
-  const { severity, state, alarmedAt, updatedAt } = event.data;
-  if (event.type === 'camera.status' || state === 'resolved' || typeof alarmedAt !== 'number') return false;
-  return event.type === 'alert.created' ? severity === 'critical' : alarmedAt === updatedAt;
 }
 
 export function matchesFilters(filters: WebhookFilters, event: Pick<PushEvent, 'type' | 'scope' | 'data'>): boolean {
