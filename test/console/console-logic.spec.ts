@@ -276,6 +276,14 @@ describe('admin edit form', () => {
     expect(patchBody(fields, row, { ...unchanged, displayName: '', role: 'viewer' })).toEqual({ role: 'viewer' }); // empty text keeps the value
     expect(patchBody(fields, row, { ...unchanged, regionIds: '' })).toEqual({ regionIds: [] }); // a list can be emptied
   });
+
+  it("takes a select's empty choice for none, and keeps a list that may not be empty", () => {
+    const hookFields: EditField[] = [{ name: 'minSeverity', type: 'select' }, { name: 'eventTypes', type: 'list', keepWhenEmpty: true }];
+    const hook = { id: 'wh_1', minSeverity: 'major', eventTypes: ['alert.created'] };
+    expect(hookFields.map((f) => initialValue(f, { ...hook, minSeverity: null }))).toEqual(['', 'alert.created']);
+    expect(patchBody(hookFields, hook, { minSeverity: '', eventTypes: '' })).toEqual({ minSeverity: null });
+    expect(patchBody(hookFields, { ...hook, minSeverity: null }, { minSeverity: '', eventTypes: 'alert.created, alert.updated' })).toEqual({ eventTypes: ['alert.created', 'alert.updated'] });
+  });
 });
 
 describe('camera site', () => {

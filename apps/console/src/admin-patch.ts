@@ -5,6 +5,8 @@
 export interface EditField {
   name: string;
   type?: 'text' | 'password' | 'select' | 'list' | 'checkbox';
+  /** A list emptied in the form is left as it is (one that may not be empty: a webhook's event types). */
+  keepWhenEmpty?: boolean;
 }
 
 /** The form's values: text as typed, checkboxes as booleans. */
@@ -23,10 +25,14 @@ export function patchBody(fields: EditField[], row: Record<string, unknown>, val
       if (raw) body[f.name] = raw;
     } else if (f.type === 'list') {
       const list = raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : [];
+      if (!list.length && f.keepWhenEmpty) continue;
       const before = Array.isArray(row[f.name]) ? (row[f.name] as unknown[]).map(String) : [];
       if (list.join(',') !== before.join(',')) body[f.name] = list;
     } else if (raw && raw !== String(row[f.name] ?? '')) {
       body[f.name] = raw;
+    } else if (f.type === 'select' && !raw && row[f.name] !== null && row[f.name] !== undefined) {
+      // A select's empty choice ('—') is "none": a webhook's lowest severity taken away.
+      body[f.name] = null;
     }
   }
   return body;

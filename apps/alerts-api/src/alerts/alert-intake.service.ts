@@ -185,6 +185,7 @@ export class AlertIntakeService {
       streamDelaySeconds: newer ? (event.streamDelaySeconds ?? null) : before.streamDelaySeconds,
     };
     await this.alerts.update(trx, next, SEVERITY_RANK[next.severity]);
+    if (alarms) await this.alerts.setAlarmDue(trx, before.id, now);
     const detail: TransitionDetail | null = supersedes
       ? { kind: 'superseded', takesOver, previousRule: before.rule, severityFrom: before.severity, severityTo: severity, event: eventFacts(event) }
       : raised
@@ -209,11 +210,14 @@ export class AlertIntakeService {
     if (effect.outcome === 'created') {
       this.metrics.alerts.inc({ rule: alert.rule, severity: alert.severity });
       this.logger.info({ alertId: alert.id, cameraId: alert.cameraId, rule: alert.rule, severity: alert.severity }, 'alert opened');
-      await this.pushCreated(alert);
+      await this.pushCreated(alert, effect.alert.alarmedAt !== null);
       await this.escalation.armQuietly(alert);
     } else if (effect.outcome === 'updated') {
       this.metrics.alertUpdates.inc({ rule: alert.rule, severity: alert.severity });
-      await this.notifier.updatedQuietly(alert);
+      // Whether this event raised the alarm is this transaction's fact, not the re-read row's: an
+      // acknowledgement committed in between must not turn the drowning into a plain update.
+      const raisedAlarmAt = effect.alert.alarmedAt !== null && effect.alert.alarmedAt !== effect.before?.alarmedAt ? effect.alert.alarmedAt : null;
+      await this.notifier.updatedQuietly(alert, raisedAlarmAt);
       if (effect.before && effect.before.escalationDueAt !== alert.escalationDueAt) await this.escalation.armQuietly(alert, effect.before);
     } else if (alert.pushedAt === null) {
       // A redelivery after a crash between commit and push: push now rather than wait for the sweeper.
@@ -221,9 +225,9 @@ export class AlertIntakeService {
     }
   }
 
-  private async pushCreated(alert: Alert): Promise<void> {
+  private async pushCreated(alert: Alert, alarm?: boolean): Promise<void> {
     try {
-      await this.notifier.created(alert);
+      await this.notifier.created(alert, alarm);
     } catch (err) {
       this.logger.error({ err: (err as Error).message, alertId: alert.id }, 'pushing alert.created failed; the sweeper retries');
     }

@@ -8,7 +8,9 @@ import { alertEvent } from '../testing/alert-events';
 import { startTestApp, type TestApp, eventually } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
 import { createWorld } from '../testing/world';
+import { Clock } from '../common/clock';
 import { AlertIntakeService } from './alert-intake.service';
+import { AlertNotifier } from './alert-notifier';
 import { AlertsRepository } from './alerts.repository';
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0xff, 0xd9]);
@@ -137,12 +139,61 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     const updates = pushesOf(enter.alertId, 'alert.updated');
     expect(updates).toHaveLength(1);
     expect(updates[0].data.severity).toBe('critical');
+    // The drowning is this update: it carries the alarm (sirens sound on it); the entry did not.
+    expect(updates[0].data.alarm).toBe(true);
+    expect(pushesOf(enter.alertId, 'alert.created')[0].data.alarm).toBe(false);
 
     // Later updates of the vanish event reach the same alert; severity never goes back down.
     await enqueue({ ...vanish, kind: 'updated', relatedAlertId: undefined, severity: 'major', capturedAt: vanish.capturedAt + 1000, message: 'still missing' });
     const after = (await t.http.get(`/alerts/${encodeURIComponent(enter.alertId)}`).set(admin)).body;
     expect(after).toMatchObject({ severity: 'critical', message: 'still missing' });
     expect(pushesOf(enter.alertId, 'alert.updated')).toHaveLength(2);
+    expect(pushesOf(enter.alertId, 'alert.updated')[1].data.alarm).toBe(false);
+  });
+
+  it('pushes a raised alarm again when its push failed, once, with alarm set; never once the alert is resolved', async () => {
+    const publisher = t.app.get(EventPublisher);
+    const notifier = t.app.get(AlertNotifier);
+    const clock = t.app.get(Clock);
+    /** A sweep as the timer runs it 11 s from now, past its 10 s grace. */
+    const sweepLater = async () => {
+      const now = jest.spyOn(clock, 'now').mockReturnValue(Date.now() + 11_000);
+      try {
+        await notifier.sweep();
+      } finally {
+        now.mockRestore();
+      }
+    };
+    const raise = async (trackId: number) => {
+      const enter = alertEvent({ cameraId: 'cam-a', trackId });
+      await enqueue(enter);
+      const vanish = alertEvent({ cameraId: 'cam-a', trackId, rule: 'vanish_in_water', ruleId: 'pond.vanish', severity: 'critical', relatedAlertId: enter.alertId, startedAt: enter.startedAt + 4000, capturedAt: enter.capturedAt + 4000 });
+      // The publisher is down exactly when the drowning's update is pushed.
+      const spy = jest.spyOn(publisher, 'publish').mockImplementationOnce(async () => {
+        throw new Error('Redis connection lost');
+      });
+      await enqueue(vanish);
+      spy.mockImplementation(async (event) => void pushes.push(event));
+      expect(pushesOf(enter.alertId, 'alert.updated')).toEqual([]);
+      return enter.alertId;
+    };
+
+    const lost = await raise(77);
+    await notifier.sweep(); // within its 10 s: the intake's own push may still be on its way
+    expect(pushesOf(lost, 'alert.updated')).toEqual([]);
+    await sweepLater();
+    expect(pushesOf(lost, 'alert.updated').map((p) => [p.data.severity, p.data.alarm])).toEqual([['critical', true]]);
+    await sweepLater();
+    expect(pushesOf(lost, 'alert.updated')).toHaveLength(1);
+
+    const closed = await raise(78);
+    const admin = await auth('admin');
+    await t.http.post(`/alerts/${encodeURIComponent(closed)}/acknowledge`).set(admin).send({}).expect(200);
+    await t.http.post(`/alerts/${encodeURIComponent(closed)}/resolve`).set(admin).send({ outcome: 'false_alarm' }).expect(200);
+    await sweepLater();
+    expect(pushesOf(closed, 'alert.updated').map((p) => p.data.alarm)).toEqual([false, false]); // the acknowledgement and the resolution
+    await sweepLater();
+    expect(pushesOf(closed, 'alert.updated')).toHaveLength(2);
   });
 
   it('merges a zone_enter of a new track related to a vanish into that alert without taking its rule over', async () => {

@@ -15,7 +15,8 @@ const SWEEP_MS = 10_000;
  * Hands alerts to the EventPublisher with their scope. alert.created is at-least-once: the alert
  * row remembers when it was pushed, and a sweeper re-pushes any alert stored but never handed over
  * (a crash or a publisher outage between commit and push). Clients may see a created event twice;
- * they must never miss one.
+ * they must never miss one. So is the update that raised an alarm (alarm_push_due): that is how a
+ * drowning usually arrives.
  */
 @Injectable()
 export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
@@ -50,37 +51,48 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
    * (`place`: the site's address and coordinates, never its people's numbers), so an SMS gateway
    * or a GIS platform can say where without a table of cameras of its own.
    */
-  private async dataOf(alert: Alert) {
+  private async dataOf(alert: Alert, alarm: boolean) {
     const site = await this.cameras.site(alert.cameraId);
     const place = site && (site.address || site.location) ? { address: site.address ?? null, location: site.location ?? null } : null;
-    return { ...alertView(alert), place };
+    return { ...alertView(alert), place, alarm };
   }
 
-  async created(alert: Alert): Promise<void> {
+  /**
+   * `alarm` (the push's `data.alarm`): this push is the alert calling for attention — it was opened
+   * critical. The intake says so from its own transaction; a sweeper's late re-push only while it
+   * is still the untouched critical opening (nobody reacted yet).
+   */
+  async created(alert: Alert, alarm = alert.alarmedAt !== null && alert.alarmedAt === alert.createdAt && alert.state === 'open'): Promise<void> {
     await this.publisher.publish({
       type: 'alert.created',
       scope: await this.scope.resourceOf(alert.cameraId, alert.regionId, alert),
-      data: await this.dataOf(alert),
+      data: await this.dataOf(alert, alarm),
       capturedAt: alert.capturedAt,
     });
     await this.alerts.markPushed(alert.id, this.clock.now());
   }
 
-  async updated(alert: Alert): Promise<void> {
+  /**
+   * `raisedAlarmAt`: the alarmedAt of the alarm this update raised (a drowning raising the entry's
+   * alert to critical): the push carries `alarm: true`, and once it went out the alarm is no longer
+   * due — if it fails, the sweeper pushes it again. Every other update: none.
+   */
+  async updated(alert: Alert, raisedAlarmAt: number | null = null): Promise<void> {
     await this.publisher.publish({
       type: 'alert.updated',
       scope: await this.scope.resourceOf(alert.cameraId, alert.regionId, alert),
-      data: await this.dataOf(alert),
+      data: await this.dataOf(alert, raisedAlarmAt !== null),
       capturedAt: alert.capturedAt,
     });
+    if (raisedAlarmAt !== null) await this.alerts.clearAlarmDue(alert.id, raisedAlarmAt);
   }
 
-  /** Updates are pushed best-effort after commit: the state is in the database either way. */
-  async updatedQuietly(alert: Alert): Promise<void> {
+  /** Updates are pushed best-effort after commit (an alarm among them is re-pushed by the sweeper). */
+  async updatedQuietly(alert: Alert, raisedAlarmAt: number | null = null): Promise<void> {
     try {
-      await this.updated(alert);
+      await this.updated(alert, raisedAlarmAt);
     } catch (err) {
-      this.logger.error({ err: (err as Error).message, alertId: alert.id }, 'pushing alert.updated failed');
+      this.logger.error({ err: (err as Error).message, alertId: alert.id, alarm: raisedAlarmAt !== null }, 'pushing alert.updated failed');
     }
   }
 
@@ -89,6 +101,15 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
       for (const alert of await this.alerts.unpushed(this.clock.now() - SWEEP_MS)) {
         this.logger.warn({ alertId: alert.id }, 're-pushing alert.created that was stored but never pushed');
         await this.created(alert);
+      }
+      for (const { alert, due } of await this.alerts.alarmsDue(this.clock.now() - SWEEP_MS)) {
+        // Closed meanwhile: nobody is to be called any more.
+        if (alert.state === 'resolved') {
+          await this.alerts.clearAlarmDue(alert.id, due);
+          continue;
+        }
+        this.logger.warn({ alertId: alert.id, alarmedAt: due }, 're-pushing an alarm that was raised but never pushed');
+        await this.updated(alert, due);
       }
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 'alert push sweep failed');

@@ -246,6 +246,28 @@ export class AlertsRepository {
     await this.db.updateTable('alerts').set({ pushed_at: at }).where('id', '=', id).execute();
   }
 
+  /** Records, in the raising transaction, that the alarm at `alarmedAt` still has to be pushed. */
+  async setAlarmDue(trx: Db, id: string, alarmedAt: number): Promise<void> {
+    await trx.updateTable('alerts').set({ alarm_push_due: alarmedAt }).where('id', '=', id).execute();
+  }
+
+  /** The alarm at `alarmedAt` was pushed; a newer one raised meanwhile stays due. */
+  async clearAlarmDue(id: string, alarmedAt: number): Promise<void> {
+    await this.db.updateTable('alerts').set({ alarm_push_due: null }).where('id', '=', id).where('alarm_push_due', '=', alarmedAt).execute();
+  }
+
+  /** Alerts whose raised alarm was not pushed within `olderThan` (epoch ms), oldest first. */
+  async alarmsDue(olderThan: number, limit = 100): Promise<{ alert: Alert; due: number }[]> {
+    const rows = await this.select(this.db)
+      .select('alerts.alarm_push_due as due')
+      .where('alerts.alarm_push_due', 'is not', null)
+      .where('alerts.alarm_push_due', '<', olderThan)
+      .orderBy('alerts.alarm_push_due')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ alert: toAlert(row), due: Number(row.due) }));
+  }
+
   /** Alerts stored but never handed to the publisher (a crash or a publisher outage in between). */
   async unpushed(olderThan: number, limit = 100): Promise<Alert[]> {
     const rows = await this.select(this.db).where('alerts.pushed_at', 'is', null).where('alerts.created_at', '<', olderThan).orderBy('alerts.created_at').limit(limit).execute();

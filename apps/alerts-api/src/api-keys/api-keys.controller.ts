@@ -54,14 +54,18 @@ export class ApiKeysService {
     return { ...publicApiKey(record), key };
   }
 
-  /** Applies at once: a key's scope is read on every request. A revoked key stays as it was (409). */
+  /**
+   * A key's scope is read on every request, so REST calls see the change at once; an open WebSocket
+   * re-checks its credential every reverifyMs (60 s). A revoked key stays as it was (409).
+   */
   async update(id: string, patch: z.output<typeof apiKeyPatchSchema>): Promise<ApiKey> {
     const current = await this.keys.get(id);
     if (!current) throw new NotFoundException(`API key '${id}' not found`);
-    if (current.revokedAt !== null) throw new ConflictException(`API key '${current.name}' is revoked and cannot be changed; issue a new one`);
+    const revoked = () => new ConflictException(`API key '${current.name}' is revoked and cannot be changed; issue a new one`);
+    if (current.revokedAt !== null) throw revoked();
     const next = { ...current, ...patch };
     await this.scopes.check(next.role, next.regionIds, next.cameraIds, next.waters);
-    await this.keys.update(next);
+    if (!(await this.keys.update(next))) throw revoked();
     return publicApiKey(next);
   }
 

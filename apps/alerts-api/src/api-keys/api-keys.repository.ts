@@ -83,14 +83,15 @@ export class ApiKeysRepository {
     return rows.map((r) => publicApiKey(toApiKey(r)));
   }
 
-  /** Name and scope of an unrevoked key (the hash, role and times stay). */
-  async update(key: ApiKey): Promise<void> {
-    await this.db
+  /** Name and scope of an unrevoked key (the hash, role and times stay); false when it was revoked meanwhile. */
+  async update(key: ApiKey): Promise<boolean> {
+    const result = await this.db
       .updateTable('api_keys')
       .set({ name: key.name, region_ids: JSON.stringify(key.regionIds), camera_ids: JSON.stringify(key.cameraIds), waters: JSON.stringify(key.waters) })
       .where('id', '=', key.id)
       .where('revoked_at', 'is', null)
-      .execute();
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async revoke(id: string, at: number): Promise<void> {

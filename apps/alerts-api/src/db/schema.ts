@@ -118,6 +118,8 @@ export interface AlertsTable {
   pushed_at: number | null;
   /** When it last called for attention as critical (opened, raised, raised again); null: never critical. */
   alarmed_at: number | null;
+  /** alarmed_at of an alarm raised by an update and not pushed yet (migration 0015); null: none pending. */
+  alarm_push_due?: number | null;
   /** Seconds the stream arrived behind real time with the newest evidence (migration 0010); null near live. */
   stream_delay_seconds: number | null;
 }

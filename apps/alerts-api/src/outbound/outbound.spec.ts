@@ -81,6 +81,15 @@ describe('webhook alarms only', () => {
     expect(matchesFilters(siren, { type: 'camera.status', scope: pond, data: { status: 'offline' } })).toBe(false);
     expect(matchesFilters(all, alert('alert.updated', { severity: 'critical', state: 'acknowledged', alarmedAt: at, updatedAt: at + 1 }))).toBe(true);
   });
+
+  it("follows the intake's alarm flag where the event has one; never a resolved alert or a camera's health", () => {
+    // The flag wins over timestamps: an acknowledgement in the same millisecond is no alarm, and a
+    // drowning pushed after an acknowledgement moved updatedAt still is one.
+    expect(matchesFilters(siren, alert('alert.updated', { alarm: false, severity: 'critical', state: 'acknowledged', alarmedAt: at, updatedAt: at }))).toBe(false);
+    expect(matchesFilters(siren, alert('alert.updated', { alarm: true, severity: 'critical', state: 'acknowledged', alarmedAt: at, updatedAt: at + 300 }))).toBe(true);
+    expect(matchesFilters(siren, alert('alert.updated', { alarm: true, severity: 'critical', state: 'resolved', alarmedAt: at, updatedAt: at }))).toBe(false);
+    expect(matchesFilters(siren, alert('alert.created', { alarm: true, rule: 'camera_covered', severity: 'critical', state: 'open', alarmedAt: at, updatedAt: at }))).toBe(false);
+  });
 });
 
 describe('webhook failure reasons', () => {

@@ -46,7 +46,7 @@ export function EditRowForm({ title, fields, row, save, cancel }: Props) {
             {f.type === 'select' ? (
               <select name={f.name} value={String(initial)}>
                 {f.options?.map((o) => (
-                  <option value={o}>{f.optionLabels ? tv(f.optionLabels, o) : o}</option>
+                  <option value={o}>{o === '' ? '—' : f.optionLabels ? tv(f.optionLabels, o) : o}</option>
                 ))}
               </select>
             ) : f.type === 'checkbox' ? (

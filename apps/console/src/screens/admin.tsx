@@ -41,8 +41,8 @@ interface RowAction {
 }
 
 const ROLES = ['admin', 'operator', 'school', 'viewer'];
-// Lowest first: 'info' (the create form's first choice) lets every alert through, as no minimum does.
-const SEVERITIES = ['info', 'warning', 'major', 'critical'];
+// '' first: no minimum (null), every alert goes out.
+const SEVERITIES = ['', 'info', 'warning', 'major', 'critical'];
 const TABS: TabSpec[] = [
   {
     key: 'admin.users',
@@ -149,7 +149,7 @@ const TABS: TabSpec[] = [
     edit: [
       { name: 'name', label: 'zones.name' },
       { name: 'url', label: 'admin.webhookUrl' },
-      { name: 'eventTypes', label: 'admin.eventTypes', type: 'list' },
+      { name: 'eventTypes', label: 'admin.eventTypes', type: 'list', keepWhenEmpty: true },
       { name: 'minSeverity', label: 'admin.minSeverity', type: 'select', options: SEVERITIES, optionLabels: 'severity' },
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
@@ -304,7 +304,7 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
                     {t(action.label)}
                   </button>
                 ))}
-                {spec.edit && (
+                {spec.edit && !row.revokedAt && (
                   <button data-testid="row-edit" onClick={() => setEditing(row)}>
                     {t('admin.edit')}
                   </button>
@@ -323,7 +323,7 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
             {f.type === 'select' ? (
               <select name={f.name}>
                 {f.options?.map((o) => (
-                  <option value={o}>{f.optionLabels ? tv(f.optionLabels, o) : o}</option>
+                  <option value={o}>{o === '' ? '—' : f.optionLabels ? tv(f.optionLabels, o) : o}</option>
                 ))}
               </select>
             ) : f.type === 'password' ? (
