@@ -27,6 +27,8 @@ interface Effect {
   outcome: IntakeOutcome;
   alert: Alert;
   before?: Alert;
+  /** The alarmedAt of the alarm this update raised (its push carries `alarm: true`). */
+  raisedAlarmAt?: number;
 }
 
 /**
@@ -202,7 +204,7 @@ export class AlertIntakeService {
         detail,
       });
     }
-    return { outcome: 'updated', alert: next, before };
+    return { outcome: 'updated', alert: next, before, ...(alarms ? { raisedAlarmAt: now } : {}) };
   }
 
   private async after(effect: Effect): Promise<void> {
@@ -216,8 +218,7 @@ export class AlertIntakeService {
       this.metrics.alertUpdates.inc({ rule: alert.rule, severity: alert.severity });
       // Whether this event raised the alarm is this transaction's fact, not the re-read row's: an
       // acknowledgement committed in between must not turn the drowning into a plain update.
-      const raisedAlarmAt = effect.alert.alarmedAt !== null && effect.alert.alarmedAt !== effect.before?.alarmedAt ? effect.alert.alarmedAt : null;
-      await this.notifier.updatedQuietly(alert, raisedAlarmAt);
+      await this.notifier.updatedQuietly(alert, effect.raisedAlarmAt ?? null);
       if (effect.before && effect.before.escalationDueAt !== alert.escalationDueAt) await this.escalation.armQuietly(alert, effect.before);
     } else if (alert.pushedAt === null) {
       // A redelivery after a crash between commit and push: push now rather than wait for the sweeper.

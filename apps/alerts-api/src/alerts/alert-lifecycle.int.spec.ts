@@ -155,9 +155,11 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     const publisher = t.app.get(EventPublisher);
     const notifier = t.app.get(AlertNotifier);
     const clock = t.app.get(Clock);
-    /** A sweep as the timer runs it 11 s from now, past its 10 s grace. */
+    // The test drives the sweeper itself: the app's 10 s timer stops here (it would sweep too).
+    await notifier.onModuleDestroy();
+    /** A sweep as the timer would run it 11 s from now (on the API's clock), past its 10 s grace. */
     const sweepLater = async () => {
-      const now = jest.spyOn(clock, 'now').mockReturnValue(Date.now() + 11_000);
+      const now = jest.spyOn(clock, 'now').mockReturnValue(clock.now() + 11_000);
       try {
         await notifier.sweep();
       } finally {
@@ -168,11 +170,17 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
       const enter = alertEvent({ cameraId: 'cam-a', trackId });
       await enqueue(enter);
       const vanish = alertEvent({ cameraId: 'cam-a', trackId, rule: 'vanish_in_water', ruleId: 'pond.vanish', severity: 'critical', relatedAlertId: enter.alertId, startedAt: enter.startedAt + 4000, capturedAt: enter.capturedAt + 4000 });
-      // The publisher is down exactly when the drowning's update is pushed.
-      const spy = jest.spyOn(publisher, 'publish').mockImplementationOnce(async () => {
-        throw new Error('Redis connection lost');
+      // The publisher is down exactly when the drowning's update is pushed (and for nothing else).
+      let failed = false;
+      const spy = jest.spyOn(publisher, 'publish').mockImplementation(async (event) => {
+        if (!failed && event.type === 'alert.updated' && event.data.id === enter.alertId && event.data.alarm === true) {
+          failed = true;
+          throw new Error('Redis connection lost');
+        }
+        pushes.push(event);
       });
       await enqueue(vanish);
+      expect(failed).toBe(true);
       spy.mockImplementation(async (event) => void pushes.push(event));
       expect(pushesOf(enter.alertId, 'alert.updated')).toEqual([]);
       return enter.alertId;

@@ -59,10 +59,10 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * `alarm` (the push's `data.alarm`): this push is the alert calling for attention — it was opened
-   * critical. The intake says so from its own transaction; a sweeper's late re-push only while it
-   * is still the untouched critical opening (nobody reacted yet).
+   * critical. The intake says so from its own transaction; a sweeper's late re-push while the alert
+   * it opened critical is not resolved (the rule the alarm re-push follows too).
    */
-  async created(alert: Alert, alarm = alert.alarmedAt !== null && alert.alarmedAt === alert.createdAt && alert.state === 'open'): Promise<void> {
+  async created(alert: Alert, alarm = alert.alarmedAt !== null && alert.alarmedAt === alert.createdAt && alert.state !== 'resolved'): Promise<void> {
     await this.publisher.publish({
       type: 'alert.created',
       scope: await this.scope.resourceOf(alert.cameraId, alert.regionId, alert),
@@ -102,12 +102,16 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
         this.logger.warn({ alertId: alert.id }, 're-pushing alert.created that was stored but never pushed');
         await this.created(alert);
       }
-      for (const { alert, due } of await this.alerts.alarmsDue(this.clock.now() - SWEEP_MS)) {
-        // Closed meanwhile: nobody is to be called any more.
-        if (alert.state === 'resolved') {
-          await this.alerts.clearAlarmDue(alert.id, due);
+      for (const { alert: listed, due } of await this.alerts.alarmsDue(this.clock.now() - SWEEP_MS)) {
+        // Read again just before: a resolution committed since the list must not be overtaken by an
+        // older copy that still calls for help. Closed: nobody is to be called any more.
+        const alert = await this.alerts.get(listed.id);
+        if (!alert || alert.state === 'resolved') {
+          await this.alerts.clearAlarmDue(listed.id, due);
           continue;
         }
+        // Another instance's sweep or a slow intake push may get there too: the event log keeps one
+        // push per (alert, alarmedAt), so receivers hear it once.
         this.logger.warn({ alertId: alert.id, alarmedAt: due }, 're-pushing an alarm that was raised but never pushed');
         await this.updated(alert, due);
       }

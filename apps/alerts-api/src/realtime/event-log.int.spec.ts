@@ -55,6 +55,18 @@ describe('RedisEventLog and EventFeed (real Redis)', () => {
     expect((await log.readAfter(0, 10)).events.map((e) => e.seq)).toEqual([first.seq, update.seq, other.seq]);
   });
 
+  it('logs the update that raised an alarm once per (alert, alarmedAt); a later alarm of the same alert again', async () => {
+    const log = new RedisEventLog(redis, prefix, 100);
+    const raised = (alarmedAt: number, extra: Record<string, unknown> = {}) =>
+      log.append(pushEvent(scopes.riverA, { id: 'alert-9', alarm: true, alarmedAt, ...extra }, 'alert.updated'));
+    const first = await raised(1000);
+    const resent = await raised(1000, { state: 'acknowledged' }); // the sweeper's re-push, read later
+    const plain = await log.append(pushEvent(scopes.riverA, { id: 'alert-9', alarm: false, alarmedAt: 1000 }, 'alert.updated'));
+    const anew = await raised(2000); // went under again
+    expect(resent).toMatchObject({ seq: first.seq, duplicate: true });
+    expect([plain.seq, anew.seq]).toEqual([first.seq + 1, first.seq + 2]);
+  });
+
   it('never reuses a sequence number after the counter is lost (Redis flushed or key evicted)', async () => {
     const log = new RedisEventLog(redis, prefix, 100);
     const first = await log.append(pushEvent(scopes.riverA, {}));

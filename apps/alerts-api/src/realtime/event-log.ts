@@ -67,6 +67,8 @@ export function eventLogKeys(prefix: string) {
     stream: `${prefix}:{push}:log`,
     /** Idempotency key of one alert's alert.created. */
     created: (alertId: string) => `${prefix}:{push}:created:${alertId}`,
+    /** The one push of the alarm an alert raised at `alarmedAt` (an update that raised it). */
+    alarm: (alertId: string, alarmedAt: number) => `${prefix}:{push}:alarm:${alertId}@${alarmedAt}`,
     channel: `${prefix}:push:events`,
   };
 }
@@ -103,21 +105,34 @@ export class RedisEventLog {
       ...(event.capturedAt !== undefined ? { capturedAt: event.capturedAt } : {}),
       at,
     });
-    const alertId = event.type === 'alert.created' && typeof event.data.id === 'string' ? event.data.id : null;
+    const dedupeKey = this.dedupeKeyOf(event);
     const [reply, duplicate] = (await this.redis.eval(
       APPEND_SCRIPT,
       3,
       this.keys.seq,
       this.keys.stream,
-      alertId ? this.keys.created(alertId) : this.keys.seq,
+      dedupeKey ?? this.keys.seq,
       body,
       String(this.maxLen),
       this.keys.channel,
-      alertId ? '1' : '0',
+      dedupeKey ? '1' : '0',
       String(CREATED_DEDUPE_SECONDS),
     )) as [string, number];
     if (duplicate) return { ...event, seq: Number(reply), at, duplicate: true };
     return parseLogEvent(reply);
+  }
+
+  /**
+   * Events logged once whoever publishes them again: an alert's creation, and the update that raised
+   * an alarm (`data.alarm`, at its `alarmedAt`) — the intake and the notifier's sweeper on any
+   * instance may both push it, and a siren must sound once.
+   */
+  private dedupeKeyOf(event: PushEvent): string | null {
+    const { id, alarm, alarmedAt } = event.data;
+    if (typeof id !== 'string') return null;
+    if (event.type === 'alert.created') return this.keys.created(id);
+    if (event.type === 'alert.updated' && alarm === true && typeof alarmedAt === 'number') return this.keys.alarm(id, alarmedAt);
+    return null;
   }
 
   /** The newest sequence number; creates the counter when missing so that the next event is head + 1. */
