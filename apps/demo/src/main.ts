@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { CameraSimulator, repoRoot, scrape, sharedDir, startService, waitForHttp, type ServiceProcess } from '@xl/testing';
 import { watchAlerts } from './alert-watch';
+import { DemoSiren } from './siren';
 import { DEMO_REGIONS, demoCameraConfig, demoRegionOf, findDemoClips, schoolCameras, schoolWaters } from './demo-cameras';
 import { parsePromText, sumBy } from './prom-text';
 
@@ -47,12 +48,14 @@ async function main(): Promise<void> {
   const simulator = new CameraSimulator({ loopSeconds: 600 });
   const services: ServiceProcess[] = [];
   let stopWatching: (() => void) | null = null;
+  const siren = new DemoSiren();
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     console.log('\nstopping the demo …');
     stopWatching?.();
+    siren.stop();
     await Promise.all(services.map((s) => s.stop()));
     await simulator.stopAll();
     process.exit(code);
@@ -97,6 +100,23 @@ users       ${users.map((u) => `${u.username} / ${u.password} (${u.role})`).join
 snapshots   ${path.relative(process.cwd(), snapshots)}
 Ctrl-C stops the demo.
 `);
+
+  // The Xinhe school's siren at the water: a webhook narrowed to the school's waters, alarms only.
+  const sirenUrl = await siren.start((call) =>
+    console.log(`SIREN  ${new Date().toLocaleTimeString()} [${call.severity}] ${call.cameraId}${call.zoneName ? ` · ${call.zoneName}` : ''}: ${call.message} · signature ${call.signed ? 'ok' : 'BAD'}`),
+  );
+  const admin = (await (await fetch(`${apiUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: users[0].password }) })).json()) as { accessToken: string };
+  const asAdmin = (method: string, route: string, body?: unknown) =>
+    fetch(`${apiUrl}${route}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.accessToken}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+  // The database outlives a run: the siren of the last one is pointed at this run's receiver.
+  const sirenName = '新河学校警报器 Xinhe school siren';
+  const sirenSecret = randomBytes(24).toString('base64url');
+  const subscription = { url: sirenUrl, secret: sirenSecret, cameraIds: users[2].cameraIds, waters: users[2].waters, alarmsOnly: true, enabled: true };
+  const existing = ((await (await asAdmin('GET', '/webhooks')).json()) as { items: { id: string; name: string }[] }).items.find((h) => h.name === sirenName);
+  const hook = existing ? await asAdmin('PATCH', `/webhooks/${existing.id}`, subscription) : await asAdmin('POST', '/webhooks', { name: sirenName, ...subscription });
+  if (!hook.ok) throw new Error(`setting up the school siren's webhook failed: ${hook.status} ${await hook.text()}`);
+  siren.useSecret(sirenSecret);
+  console.log(`siren       ${sirenUrl}   (webhook: the Xinhe school's waters, alarms only; prints SIREN when it sounds)`);
 
   stopWatching = await watchAlerts(apiUrl, 'admin', users[0].password, (type, alert, latency) => {
     const when = alert.capturedAt ? new Date(alert.capturedAt).toLocaleTimeString() : '';
