@@ -59,7 +59,7 @@ export class WebhookDeliveries {
   readonly deadLetters: Queue<WebhookJob & { lastError: string }>;
   private worker: Worker<WebhookJob> | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
-  private readonly outcomes: Counter<'outcome'>;
+  private readonly outcomes: Counter<'webhook' | 'outcome'>;
 
   constructor(private readonly deps: WebhookDeliveriesDeps) {
     const { connection, options, registry } = deps;
@@ -71,8 +71,10 @@ export class WebhookDeliveries {
       () =>
         new Counter({
           name: 'xl_webhook_deliveries_total',
-          help: 'Webhook delivery tries by outcome (delivered, retry, dead)',
-          labelNames: ['outcome'],
+          // `webhook`: the subscription id (a handful per deployment), so that the alert on dead
+          // deliveries names the receiver — the siren that could not be reached.
+          help: 'Webhook delivery tries by subscription and outcome (delivered, retry, dead)',
+          labelNames: ['webhook', 'outcome'],
           registers: [registry],
         }),
     );
@@ -269,7 +271,7 @@ export class WebhookDeliveries {
       durationMs: result.durationMs,
       at: result.at,
     });
-    this.outcomes.inc({ outcome });
+    this.outcomes.inc({ webhook: sub.id, outcome });
     if (ok) return;
     if (outcome === 'dead') {
       logger.error({ deliveryId: job.data.deliveryId, attempt, error: failure }, 'webhook delivery dead-lettered');
