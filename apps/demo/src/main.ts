@@ -18,6 +18,8 @@ import { DEMO_REGIONS, demoCameraConfig, demoRegionOf, findDemoClips, schoolCame
 import { parsePromText, sumBy } from './prom-text';
 
 const execFileAsync = promisify(execFile);
+/** Stops what the demo started; set once main() has something to stop. */
+let stopDemo: ((code: number) => Promise<void>) | null = null;
 const INGEST_METRICS = 9201;
 const ANALYZER_METRICS = 9202;
 
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
     await simulator.stopAll();
     process.exit(code);
   };
+  stopDemo = stop;
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   const onExit = (name: string) => (code: number | null) => {
@@ -101,22 +104,26 @@ snapshots   ${path.relative(process.cwd(), snapshots)}
 Ctrl-C stops the demo.
 `);
 
-  // The Xinhe school's siren at the water: a webhook narrowed to the school's waters, alarms only.
-  const sirenUrl = await siren.start((call) =>
-    console.log(`SIREN  ${new Date().toLocaleTimeString()} [${call.severity}] ${call.cameraId}${call.zoneName ? ` · ${call.zoneName}` : ''}: ${call.message} · signature ${call.signed ? 'ok' : 'BAD'}`),
-  );
-  const admin = (await (await fetch(`${apiUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: users[0].password }) })).json()) as { accessToken: string };
-  const asAdmin = (method: string, route: string, body?: unknown) =>
-    fetch(`${apiUrl}${route}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.accessToken}` }, body: body === undefined ? undefined : JSON.stringify(body) });
-  // The database outlives a run: the siren of the last one is pointed at this run's receiver.
-  const sirenName = '新河学校警报器 Xinhe school siren';
-  const sirenSecret = randomBytes(24).toString('base64url');
-  const subscription = { url: sirenUrl, secret: sirenSecret, cameraIds: users[2].cameraIds, waters: users[2].waters, alarmsOnly: true, enabled: true };
-  const existing = ((await (await asAdmin('GET', '/webhooks')).json()) as { items: { id: string; name: string }[] }).items.find((h) => h.name === sirenName);
-  const hook = existing ? await asAdmin('PATCH', `/webhooks/${existing.id}`, subscription) : await asAdmin('POST', '/webhooks', { name: sirenName, ...subscription });
-  if (!hook.ok) throw new Error(`setting up the school siren's webhook failed: ${hook.status} ${await hook.text()}`);
-  siren.useSecret(sirenSecret);
-  console.log(`siren       ${sirenUrl}   (webhook: the Xinhe school's waters, alarms only; prints SIREN when it sounds)`);
+  // The Xinhe school's siren at the water: a webhook narrowed to the school's waters, alarms only
+  // (none without the Xinhe clips: a webhook with no cameras would hear every alarm).
+  async function startSiren(): Promise<void> {
+    const sirenUrl = await siren.start((call) =>
+      console.log(`SIREN  ${new Date().toLocaleTimeString()} [${call.severity}] ${call.cameraId}${call.zoneName ? ` · ${call.zoneName}` : ''}: ${call.message} · signature ${call.signed ? 'ok' : 'BAD'}`),
+    );
+    const admin = (await (await fetch(`${apiUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: users[0].password }) })).json()) as { accessToken: string };
+    const asAdmin = (method: string, route: string, body?: unknown) =>
+      fetch(`${apiUrl}${route}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.accessToken}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+    // The database outlives a run: the siren of the last one is pointed at this run's receiver.
+    const sirenName = '新河学校警报器 Xinhe school siren';
+    const sirenSecret = randomBytes(24).toString('base64url');
+    const subscription = { url: sirenUrl, secret: sirenSecret, cameraIds: users[2].cameraIds, waters: users[2].waters, alarmsOnly: true, enabled: true };
+    const existing = ((await (await asAdmin('GET', '/webhooks')).json()) as { items: { id: string; name: string }[] }).items.find((h) => h.name === sirenName);
+    const hook = existing ? await asAdmin('PATCH', `/webhooks/${existing.id}`, subscription) : await asAdmin('POST', '/webhooks', { name: sirenName, ...subscription });
+    if (!hook.ok) throw new Error(`setting up the school siren's webhook failed: ${hook.status} ${await hook.text()}`);
+    siren.useSecret(sirenSecret);
+    console.log(`siren       ${sirenUrl}   (webhook: the Xinhe school's waters, alarms only; prints SIREN when it sounds)`);
+  }
+  if (users[2].cameraIds?.length) await startSiren();
 
   stopWatching = await watchAlerts(apiUrl, 'admin', users[0].password, (type, alert, latency) => {
     const when = alert.capturedAt ? new Date(alert.capturedAt).toLocaleTimeString() : '';
@@ -150,5 +157,7 @@ Ctrl-C stops the demo.
 
 main().catch((err: Error) => {
   console.error(`demo failed: ${err.message}`);
-  process.exit(1);
+  // Never leave the API, ingest, analyzer and the simulated cameras running behind a failed start.
+  if (stopDemo) void stopDemo(1);
+  else process.exit(1);
 });

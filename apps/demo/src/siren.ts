@@ -27,7 +27,12 @@ export class DemoSiren {
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         res.writeHead(204).end();
-        const { data } = JSON.parse(body.toString('utf8')) as { data: Record<string, unknown> };
+        let data: Record<string, unknown>;
+        try {
+          data = (JSON.parse(body.toString('utf8')) as { data?: Record<string, unknown> }).data ?? {};
+        } catch {
+          return; // not a delivery: nothing to sound for, and no reason to stop the demo
+        }
         onCall({
           cameraId: String(data.cameraId ?? ''),
           zoneName: typeof data.zoneName === 'string' ? data.zoneName : null,

@@ -83,6 +83,7 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
       scope: await this.scope.resourceOf(alert.cameraId, alert.regionId, alert),
       data: await this.dataOf(alert, raisedAlarmAt !== null),
       capturedAt: alert.capturedAt,
+      ...(raisedAlarmAt !== null ? { alarmAt: raisedAlarmAt } : {}),
     });
     if (raisedAlarmAt !== null) await this.alerts.clearAlarmDue(alert.id, raisedAlarmAt);
   }
@@ -114,6 +115,10 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
         // push per (alert, alarmedAt), so receivers hear it once.
         this.logger.warn({ alertId: alert.id, alarmedAt: due }, 're-pushing an alarm that was raised but never pushed');
         await this.updated(alert, due);
+        // A change committed while this copy was on its way (a resolution) was pushed before it:
+        // push the alert as it is now, so that the last word receivers hold is the current one.
+        const after = await this.alerts.get(alert.id);
+        if (after && after.updatedAt !== alert.updatedAt) await this.updated(after);
       }
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 'alert push sweep failed');

@@ -83,6 +83,9 @@ export class WebhookDeliveries {
   /** Queues each event for each enabled subscription whose filters match. Idempotent (job ids). */
   async dispatch(events: LogEvent[]): Promise<number> {
     const subscriptions = await this.deps.repository.enabled();
+    // Each receiver's dead count exists from 0 before its first failure: a series that first appears
+    // at 1 has no increase() to alert on, and a siren's single lost alarm would go unnoticed.
+    for (const sub of subscriptions) this.outcomes.inc({ webhook: sub.id, outcome: 'dead' }, 0);
     const jobs = events.flatMap((event) =>
       subscriptions
         .filter((sub) => matchesFilters(sub.filters, event))

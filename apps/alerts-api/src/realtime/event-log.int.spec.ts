@@ -57,11 +57,12 @@ describe('RedisEventLog and EventFeed (real Redis)', () => {
 
   it('logs the update that raised an alarm once per (alert, alarmedAt); a later alarm of the same alert again', async () => {
     const log = new RedisEventLog(redis, prefix, 100);
-    const raised = (alarmedAt: number, extra: Record<string, unknown> = {}) =>
-      log.append(pushEvent(scopes.riverA, { id: 'alert-9', alarm: true, alarmedAt, ...extra }, 'alert.updated'));
+    const raised = (alarmAt: number, extra: Record<string, unknown> = {}) =>
+      log.append({ ...pushEvent(scopes.riverA, { id: 'alert-9', alarm: true, alarmedAt: alarmAt, ...extra }, 'alert.updated'), alarmAt });
     const first = await raised(1000);
     const resent = await raised(1000, { state: 'acknowledged' }); // the sweeper's re-push, read later
     const plain = await log.append(pushEvent(scopes.riverA, { id: 'alert-9', alarm: false, alarmedAt: 1000 }, 'alert.updated'));
+    expect(await redis.ttl(log.keys.alarm('alert-9', 1000))).toBeGreaterThan(86_400);
     const anew = await raised(2000); // went under again
     expect(resent).toMatchObject({ seq: first.seq, duplicate: true });
     expect([plain.seq, anew.seq]).toEqual([first.seq + 1, first.seq + 2]);

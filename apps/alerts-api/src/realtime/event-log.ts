@@ -34,8 +34,9 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('SET', KEYS[1], string.format('%.0f', base))
 end
 `;
-// With ARGV[4] = '1', KEYS[3] is an idempotency key: an event published again under it (the API
-// re-pushing an alert.created it is unsure it pushed) is not logged twice; the first seq is returned.
+// With ARGV[4] = '1', KEYS[3] is an idempotency key (kept ARGV[5] seconds): an event published again
+// under it (the API re-pushing an alert.created, or the update that raised an alarm, it is unsure it
+// pushed) is not logged twice; the first seq is returned.
 const APPEND_SCRIPT = `${INIT_COUNTER}
 if ARGV[4] == '1' then
   local first = redis.call('GET', KEYS[3])
@@ -59,6 +60,14 @@ return redis.call('GET', KEYS[1])
  * key per alert (the 20-minute soak: 288 such keys).
  */
 export const CREATED_DEDUPE_SECONDS = 3600;
+
+/**
+ * How long the push of a raised alarm is remembered (7 days). Its re-push comes from the notifier's
+ * sweeper, which retries for as long as it takes: an API that died between logging the alarm and
+ * clearing it, and came back hours later, must not sound the siren again. Alarms are rare (one key
+ * each).
+ */
+export const ALARM_DEDUPE_SECONDS = 7 * 86_400;
 
 /** Key names under one prefix; `{push}` keeps counter and stream on one Redis Cluster shard. */
 export function eventLogKeys(prefix: string) {
@@ -94,7 +103,8 @@ export class RedisEventLog {
 
   /**
    * Appends an event and returns it with its seq. alert.created is logged once per alert id
-   * (`data.id`): publishing it again returns the first one's seq with `duplicate: true`.
+   * (`data.id`), a raised alarm's update once per (alert, `alarmAt`): publishing it again returns the
+   * first one's seq with `duplicate: true`.
    */
   async append(event: PushEvent): Promise<LogEvent & { duplicate?: true }> {
     const at = Date.now();
@@ -105,18 +115,18 @@ export class RedisEventLog {
       ...(event.capturedAt !== undefined ? { capturedAt: event.capturedAt } : {}),
       at,
     });
-    const dedupeKey = this.dedupeKeyOf(event);
+    const dedupe = this.dedupeOf(event);
     const [reply, duplicate] = (await this.redis.eval(
       APPEND_SCRIPT,
       3,
       this.keys.seq,
       this.keys.stream,
-      dedupeKey ?? this.keys.seq,
+      dedupe?.key ?? this.keys.seq,
       body,
       String(this.maxLen),
       this.keys.channel,
-      dedupeKey ? '1' : '0',
-      String(CREATED_DEDUPE_SECONDS),
+      dedupe ? '1' : '0',
+      String(dedupe?.seconds ?? CREATED_DEDUPE_SECONDS),
     )) as [string, number];
     if (duplicate) return { ...event, seq: Number(reply), at, duplicate: true };
     return parseLogEvent(reply);
@@ -124,14 +134,14 @@ export class RedisEventLog {
 
   /**
    * Events logged once whoever publishes them again: an alert's creation, and the update that raised
-   * an alarm (`data.alarm`, at its `alarmedAt`) — the intake and the notifier's sweeper on any
-   * instance may both push it, and a siren must sound once.
+   * an alarm (`alarmAt`) — the intake and any instance's sweeper may both push it, and a siren must
+   * sound once.
    */
-  private dedupeKeyOf(event: PushEvent): string | null {
-    const { id, alarm, alarmedAt } = event.data;
+  private dedupeOf(event: PushEvent): { key: string; seconds: number } | null {
+    const { id } = event.data;
     if (typeof id !== 'string') return null;
-    if (event.type === 'alert.created') return this.keys.created(id);
-    if (event.type === 'alert.updated' && alarm === true && typeof alarmedAt === 'number') return this.keys.alarm(id, alarmedAt);
+    if (event.type === 'alert.created') return { key: this.keys.created(id), seconds: CREATED_DEDUPE_SECONDS };
+    if (event.type === 'alert.updated' && event.alarmAt !== undefined) return { key: this.keys.alarm(id, event.alarmAt), seconds: ALARM_DEDUPE_SECONDS };
     return null;
   }
 

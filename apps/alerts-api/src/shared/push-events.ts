@@ -10,6 +10,11 @@ export interface PushEvent {
   data: Record<string, unknown>;
   /** Epoch ms the frame behind it was captured; for the capture → WebSocket latency metric. */
   capturedAt?: number;
+  /**
+   * The alarmedAt of the alarm this push carries (an update that raised it): the event log keeps one
+   * push per (alert, alarm) whoever pushes it again. Absent for every other event.
+   */
+  alarmAt?: number;
 }
 
 /** Fans events out to every API instance's clients (Redis pub/sub) and the outbound channels. */
