@@ -5,7 +5,10 @@
 export interface EditField {
   name: string;
   type?: 'text' | 'password' | 'select' | 'list' | 'checkbox';
-  /** A list emptied in the form is left as it is (one that may not be empty: a webhook's event types). */
+  /**
+   * A list that may not be empty (a webhook's event types): emptied in an edit form it stays as it
+   * is; left empty in a create form it is not sent, and the API's default applies.
+   */
   keepWhenEmpty?: boolean;
 }
 

@@ -8,8 +8,6 @@ type Row = Record<string, unknown> & { id: string };
 /** A field of the create form: an edit form's field that may be required. */
 interface FieldSpec extends EditFieldSpec {
   required?: boolean;
-  /** A list left empty is not sent: the API's default applies (a webhook's event types: all). */
-  omitEmpty?: boolean;
 }
 
 interface TabSpec {
@@ -137,7 +135,7 @@ const TABS: TabSpec[] = [
     fields: [
       { name: 'name', label: 'zones.name', required: true },
       { name: 'url', label: 'admin.webhookUrl', required: true },
-      { name: 'eventTypes', label: 'admin.eventTypes', type: 'list', omitEmpty: true },
+      { name: 'eventTypes', label: 'admin.eventTypes', type: 'list', keepWhenEmpty: true },
       { name: 'minSeverity', label: 'admin.minSeverity', type: 'select', options: SEVERITIES, optionLabels: 'severity' },
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
@@ -222,7 +220,8 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
       }
       if (f.type === 'list') {
         const list = raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : [];
-        if (list.length || !f.omitEmpty) body[f.name] = list;
+        // A list that may not be empty is left out when empty: the API's default applies (all event types).
+        if (list.length || !f.keepWhenEmpty) body[f.name] = list;
       }
       else if (raw) body[f.name] = raw;
     }
