@@ -7,7 +7,7 @@ import { metric } from '../realtime/realtime.metrics';
 import type { PushEventType } from '../shared/push-events';
 import type { OutboundOptions } from './outbound.options';
 import { matchesFilters } from './webhook-filter';
-import { postSigned } from './webhook-sender';
+import { postSigned, type PostResult, type SignedPost } from './webhook-sender';
 import type { DeliveryAttempt, DeliveryOutcome, WebhookSubscription, WebhooksRepository } from './webhooks.repository';
 
 export const WEBHOOK_QUEUE = 'webhooks';
@@ -110,19 +110,9 @@ export class WebhookDeliveries {
   async test(sub: WebhookSubscription, by: string): Promise<DeliveryAttempt> {
     const deliveryId = `${sub.id}_test_${Date.now()}`;
     const data = { subscriptionId: sub.id, name: sub.name, requestedBy: by, message: 'test delivery: no alert was raised' };
-    const result = await postSigned(sub, { deliveryId, seq: 0, type: 'webhook.test', data }, this.deps.options.webhookTimeoutMs);
-    const attempt: DeliveryAttempt = {
-      subscriptionId: sub.id,
-      deliveryId,
-      eventSeq: 0,
-      eventType: 'webhook.test',
-      attempt: 1,
-      outcome: result.ok ? 'delivered' : 'failed',
-      statusCode: result.statusCode,
-      error: result.error,
-      durationMs: result.durationMs,
-      at: result.at,
-    };
+    const post: SignedPost = { deliveryId, seq: 0, type: 'webhook.test', data };
+    const result = await postSigned(sub, post, this.deps.options.webhookTimeoutMs);
+    const attempt = attemptOf(sub.id, post, result, 1, result.ok ? 'delivered' : 'failed');
     // The POST went out whatever happens to its log row: a subscription deleted meanwhile takes its
     // log with it (foreign key), which is no reason to answer the admin with an error.
     await this.deps.repository.recordAttempt(attempt).catch((err: Error) => {
@@ -258,22 +248,12 @@ export class WebhookDeliveries {
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
     const { deliveryId, seq, type, data } = job.data;
-    const result = await postSigned(sub, { deliveryId, seq, type, data }, this.deps.options.webhookTimeoutMs);
+    const post: SignedPost = { deliveryId, seq, type, data };
+    const result = await postSigned(sub, post, this.deps.options.webhookTimeoutMs);
     const { ok } = result;
     const outcome: DeliveryOutcome = ok ? 'delivered' : attempt >= maxAttempts ? 'dead' : 'retry';
     const failure = result.error;
-    await repository.recordAttempt({
-      subscriptionId: sub.id,
-      deliveryId,
-      eventSeq: seq,
-      eventType: type,
-      attempt,
-      outcome,
-      statusCode: result.statusCode,
-      error: failure,
-      durationMs: result.durationMs,
-      at: result.at,
-    });
+    await repository.recordAttempt(attemptOf(sub.id, post, result, attempt, outcome));
     this.outcomes.inc({ webhook: sub.id, outcome });
     if (ok) return;
     if (outcome === 'dead') {
@@ -286,4 +266,10 @@ export class WebhookDeliveries {
     }
     throw new Error(`webhook delivery ${job.data.deliveryId} try ${attempt}/${maxAttempts} failed: ${failure}`);
   }
+}
+
+/** The delivery log's row of one POST: a delivery's try or a test. */
+function attemptOf(subscriptionId: string, post: SignedPost, result: PostResult, attempt: number, outcome: DeliveryOutcome): DeliveryAttempt {
+  const { statusCode, error, durationMs, at } = result;
+  return { subscriptionId, deliveryId: post.deliveryId, eventSeq: post.seq, eventType: post.type, attempt, outcome, statusCode, error, durationMs, at };
 }
