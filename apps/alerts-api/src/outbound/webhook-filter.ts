@@ -21,7 +21,8 @@ export interface WebhookFilters {
   waters: string[];
   /**
    * Only the moments an alert calls for attention: created critical, or updated by news that raised
-   * its alarm (raised to critical, or a critical condition anew: `alarmedAt` moved to `updatedAt`).
+   * its alarm (raised to critical, or a critical condition anew) — the intake's `alarm` flag, read by
+   * raisesAlarm (alarm-moment.ts).
    * Never an acknowledgement, note, escalation or resolution, nor camera status. For receivers that
    * act on any POST — a siren — since a drowning usually arrives as an update of the alert opened
    * when the person entered the water, not as a new alert.
