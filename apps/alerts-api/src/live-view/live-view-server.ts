@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '@xl/observability';
-import { claimUpgrade, credentialOf, HandshakeError, isUpgradeClaimed, reject } from '../realtime/ws-push-server';
+import { claimUpgrade, credentialOf, failUpgrade, HandshakeError, isUpgradeClaimed, reject, upgradeUrlOf } from '../realtime/ws-push-server';
 import type { CredentialVerifier, Principal } from '../shared/principal';
 import type { LiveViewer, LiveViewHub } from './live-view-hub';
 
@@ -32,7 +32,8 @@ export class LiveViewServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024, perMessageDeflate: false });
   private attached: Server | undefined;
   private readonly sockets = new Set<WebSocket>();
-  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head);
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    void this.upgrade(req, socket, head).catch((err: unknown) => failUpgrade(socket, err, this.deps.logger));
 
   constructor(private readonly deps: LiveViewServerDeps) {}
 
@@ -52,12 +53,18 @@ export class LiveViewServer {
   private cameraIdOf(pathname: string): string | null | undefined {
     const prefix = `${this.deps.path}/`;
     if (!pathname.startsWith(prefix)) return undefined; // not ours
-    const id = decodeURIComponent(pathname.slice(prefix.length));
+    let id: string;
+    try {
+      id = decodeURIComponent(pathname.slice(prefix.length));
+    } catch {
+      return null; // `%E0`: not UTF-8, so not a camera id
+    }
     return /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/.test(id) ? id : null;
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = upgradeUrlOf(req, socket);
+    if (!url) return;
     const cameraId = this.cameraIdOf(url.pathname);
     if (cameraId === undefined) {
       // Not ours: once every upgrade handler has seen it, refuse it if none claimed it (/ws claims its own).
@@ -91,7 +98,7 @@ export class LiveViewServer {
   }
 
   private accept(ws: WebSocket, cameraId: string, streamUrl: string, token: string, principal: Principal): void {
-    const { hub, verifier, reverifyMs, logger } = this.deps;
+    const { hub, verifier, cameras, reverifyMs, logger } = this.deps;
     const viewer: LiveViewer = {
       get bufferedBytes() {
         return ws.bufferedAmount;
@@ -100,11 +107,15 @@ export class LiveViewServer {
       close: (code, reason) => ws.close(code, reason),
     };
     this.sockets.add(ws);
+    // The credential and the scope again: a key or user narrowed, moved out of the camera's region,
+    // or the camera deleted, stops seeing its picture within one period, as /ws stops its events.
     const reverify = setInterval(() => {
-      verifier.verify(token).then(
-        (p) => p || ws.close(4401, 'credential no longer valid'),
-        () => undefined, // a failing check keeps the viewer; the next one decides
-      );
+      const recheck = async () => {
+        const p = await verifier.verify(token);
+        if (!p) return ws.close(4401, 'credential no longer valid');
+        if (!(await cameras.streamUrl(p, cameraId))) ws.close(4404, `camera '${cameraId}' no longer in scope`);
+      };
+      recheck().catch(() => undefined); // a failing check keeps the viewer; the next one decides
     }, reverifyMs);
     reverify.unref();
     ws.on('error', () => ws.terminate());

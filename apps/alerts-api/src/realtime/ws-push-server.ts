@@ -60,7 +60,7 @@ export class WsPushServer implements FeedListener {
   private heartbeat: NodeJS.Timeout | undefined;
   private attached: Server | undefined;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-    void this.upgrade(req, socket, head);
+    void this.upgrade(req, socket, head).catch((err: unknown) => failUpgrade(socket, err, this.deps.logger));
 
   constructor(private readonly deps: WsPushServerDeps) {}
 
@@ -106,7 +106,8 @@ export class WsPushServer implements FeedListener {
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = upgradeUrlOf(req, socket);
+    if (!url) return;
     if (url.pathname !== this.deps.options.path) {
       // Another upgrade handler (e.g. a Nest gateway) may own this path.
       if ((this.attached?.listenerCount('upgrade') ?? 0) <= 1) reject(socket, 404, 'no WebSocket endpoint here');
@@ -255,6 +256,29 @@ export class WsPushServer implements FeedListener {
     // A client that does not read will never see the close frame; do not wait 30 s for it.
     setTimeout(() => conn.ws.terminate(), 1000).unref();
   }
+}
+
+/**
+ * The upgrade request's URL, or null when it cannot be parsed (`GET http://[ …`): then the first
+ * handler to see it claims it and answers 400. Node's HTTP parser passes such request targets on,
+ * and a throw here would be an unhandled rejection, which ends the process.
+ */
+export function upgradeUrlOf(req: IncomingMessage, socket: Duplex): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    if (!isUpgradeClaimed(req)) {
+      claimUpgrade(req);
+      reject(socket, 400, 'request target is not a valid URL');
+    }
+    return null;
+  }
+}
+
+/** Last resort for an upgrade handler that threw: log it and drop the socket, never the process. */
+export function failUpgrade(socket: Duplex, err: unknown, logger: Pick<Logger, 'error'>): void {
+  logger.error({ err }, 'WebSocket upgrade failed');
+  if (!socket.destroyed) reject(socket, 500, 'internal error');
 }
 
 /** Marks an upgrade request as handled, so that the app's other upgrade handlers do not refuse it as unknown. */

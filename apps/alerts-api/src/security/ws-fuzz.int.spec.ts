@@ -1,4 +1,5 @@
 import '../testing/nest-esm';
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import { WebSocket } from 'ws';
 import { checkProperty, fuzzParameters, seedFor } from './fuzz/fuzz-parameters';
@@ -103,6 +104,31 @@ function handshake(url: string, headers: Record<string, string>): Promise<number
   });
 }
 
+/** Sends one raw upgrade request (targets no client library would send) and returns the status line's code. */
+function rawUpgrade(wsUrl: string, target: string): Promise<number> {
+  const { hostname, port } = new URL(wsUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let answer = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`upgrade to ${target} not answered within ${ANSWER_MS} ms`));
+    }, ANSWER_MS);
+    socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+    socket.on('error', () => undefined); // the close follows
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const status = /^HTTP\/1\.1 (\d{3}) /.exec(answer);
+      if (status) resolve(Number(status[1]));
+      else reject(new Error(`upgrade to ${target}: no HTTP answer (got ${JSON.stringify(answer.slice(0, 80))})`));
+    });
+    socket.end(
+      `GET ${target} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+  });
+}
+
 describe('WebSocket protocol fuzzing', () => {
   let env: ListeningApi;
   let token: string;
@@ -135,6 +161,15 @@ describe('WebSocket protocol fuzzing', () => {
     const after = await exchange(env.api.wsUrl, token, [{ text: '{"type":"ping"}' }]);
     expect(after.pong).toBe(true);
   }, 120_000);
+
+  it('answers upgrades to unparsable targets with 400 or 404 and stays up (one once ended the process)', async () => {
+    const targets = ['/live/%E0', '/live/%', '/live/%E0%A4%A', 'http://[', '//[::1', '/ws/%E0', '/%FF', '/live/cam-a%00'];
+    const answers: [string, number][] = [];
+    for (const target of targets) answers.push([target, await rawUpgrade(env.api.wsUrl, target)]);
+    expect(answers.filter(([, status]) => status !== 400 && status !== 404)).toEqual([]);
+    const after = await exchange(env.api.wsUrl, token, [{ text: '{"type":"ping"}' }]);
+    expect(after.pong).toBe(true);
+  });
 
   it(`answers hostile handshakes with 101, 400 or 401 (${numRuns} runs, seed ${seed})`, async () => {
     const lastSeq = fc.option(fc.oneof(anyString, fc.constantFrom('0', '-1', '1e3', '99999999999999999', '1.5', '%00', '')), { nil: undefined });
