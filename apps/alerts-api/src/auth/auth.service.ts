@@ -36,16 +36,19 @@ export class AuthService {
   ) {}
 
   async login(ip: string, username: string, password: string): Promise<LoginResult> {
-    await this.refuseIfBlocked(ip, username);
+    // The sign-in starts before its hash is read: a password changed while this login checks the old
+    // one then ends the token it gets (signed in before the change), instead of the token outliving it.
+    const startedAt = this.clock.now();
+    await this.takeTry(ip, username);
     const user = await this.users.byUsername(username);
     // Hash even for unknown users so that response time does not tell which names exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !ok || user.disabled) {
-      await this.countFailure(ip, username);
+      this.metrics.loginFailures.inc({ reason: 'bad_credentials' });
       throw new UnauthorizedException('invalid user name or password');
     }
     await this.limiter.reset(ip, username);
-    return this.tokenFor(user, this.clock.now());
+    return this.tokenFor(user, startedAt);
   }
 
   /**
@@ -56,14 +59,14 @@ export class AuthService {
     if (principal.kind !== 'user') throw new BadRequestException('an API key has no password; an admin replaces the key');
     const user = await this.users.get(principal.id);
     if (!user || user.disabled) throw new UnauthorizedException('access token not valid');
-    await this.refuseIfBlocked(ip, user.username);
+    await this.takeTry(ip, user.username);
     if (!(await verifyPassword(currentPassword, user.passwordHash))) {
-      await this.countFailure(ip, user.username);
+      this.metrics.loginFailures.inc({ reason: 'bad_credentials' });
       // 403, not 401: the caller's sign-in is fine, and a client must not take this for its end.
       throw new ForbiddenException('the current password is wrong');
     }
-    if (newPassword === currentPassword) throw new BadRequestException('the new password must differ from the current one');
     await this.limiter.reset(ip, user.username);
+    if (newPassword === currentPassword) throw new BadRequestException('the new password must differ from the current one');
     const now = this.clock.now();
     await this.users.update({ ...user, passwordHash: await hashPassword(newPassword), passwordChangedAt: now, updatedAt: now });
     return this.tokenFor(user, now);
@@ -84,17 +87,12 @@ export class AuthService {
     return this.tokenFor(user, now, session.sessionStartedAt);
   }
 
-  /** 429 while this IP and user name are locked out by failed passwords (login and password change alike). */
-  private async refuseIfBlocked(ip: string, username: string): Promise<void> {
-    const blockedFor = await this.limiter.blockedFor(ip, username);
+  /** Counts a password try of this IP and user name; 429 once they are locked out (login and password change alike). */
+  private async takeTry(ip: string, username: string): Promise<void> {
+    const blockedFor = await this.limiter.take(ip, username);
     if (blockedFor <= 0) return;
     this.metrics.loginFailures.inc({ reason: 'rate_limited' });
     throw new TooManyLoginAttempts(blockedFor);
-  }
-
-  private async countFailure(ip: string, username: string): Promise<void> {
-    await this.limiter.recordFailure(ip, username);
-    this.metrics.loginFailures.inc({ reason: 'bad_credentials' });
   }
 
   private async tokenFor(user: User, now: number, sessionStartedAt = now): Promise<LoginResult> {

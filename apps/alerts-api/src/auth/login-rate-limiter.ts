@@ -5,9 +5,9 @@ import { REDIS } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
 
 /**
- * Failed logins per (client IP, username) in a fixed window, in Redis so that every API instance
- * counts together. Once the limit is reached even the right password is refused until the window
- * ends: a guesser learns nothing from the lock.
+ * Password tries per (client IP, username) in a fixed window, in Redis so that every API instance
+ * counts together; a right password clears them. Once the limit is reached even the right password
+ * is refused until the window ends: a guesser learns nothing from the lock.
  */
 @Injectable()
 export class LoginRateLimiter {
@@ -21,18 +21,20 @@ export class LoginRateLimiter {
     return `${this.settings.redisKeyPrefix}xl:login-failures:${digest}`;
   }
 
-  /** Seconds until another attempt is allowed; 0 when allowed now. */
-  async blockedFor(ip: string, username: string): Promise<number> {
-    const key = this.key(ip, username);
-    const [count, ttl] = await Promise.all([this.redis.get(key), this.redis.pttl(key)]);
-    if (Number(count ?? 0) < this.settings.loginMaxFailures) return 0;
-    return Math.max(1, Math.ceil(ttl / 1000));
-  }
-
-  async recordFailure(ip: string, username: string): Promise<void> {
+  /**
+   * Takes one try before the password is checked: seconds until another is allowed, 0 to go ahead.
+   * The try is counted first (a failure leaves it counted, a success resets): checking the count and
+   * adding the failure after the slow password hash would let hundreds of parallel guesses all
+   * find the count below the limit.
+   */
+  async take(ip: string, username: string): Promise<number> {
     const key = this.key(ip, username);
     // SET NX PX starts the window once; INCR keeps the TTL.
-    await this.redis.multi().set(key, '0', 'PX', this.settings.loginWindowSeconds * 1000, 'NX').incr(key).exec();
+    const replies = await this.redis.multi().set(key, '0', 'PX', this.settings.loginWindowSeconds * 1000, 'NX').incr(key).pttl(key).exec();
+    const failed = replies?.find(([err]) => err);
+    if (!replies || failed) throw new Error(`login rate limit: Redis refused the count (${failed?.[0]?.message ?? 'transaction discarded'})`);
+    if (Number(replies[1][1]) <= this.settings.loginMaxFailures) return 0;
+    return Math.max(1, Math.ceil(Number(replies[2][1]) / 1000));
   }
 
   async reset(ip: string, username: string): Promise<void> {

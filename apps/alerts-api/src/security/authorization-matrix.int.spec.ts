@@ -483,6 +483,17 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
     expect((await t.http.post('/auth/login').send({ username: 'viewer-a', password: 'viewer-a-password' })).status).toBe(200);
   });
 
+  it('counts a try before checking its password: parallel guesses get no more than the limit', async () => {
+    const admin = { Authorization: `Bearer ${tokens.admin}` };
+    const id = await fresh.user();
+    const username = ((await t.http.get('/users').set(admin)).body.items as { id: string; username: string }[]).find((u) => u.id === id)!.username;
+    const guesses = await Promise.all(Array.from({ length: 4 * t.settings.loginMaxFailures }, (_, i) => t.http.post('/auth/login').send({ username, password: `guess-${i}` })));
+    const statuses = guesses.map((g) => g.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(t.settings.loginMaxFailures);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(3 * t.settings.loginMaxFailures);
+    expect((await t.http.post('/auth/login').send({ username, password: 'long-enough-pw' })).status).toBe(429);
+  });
+
   it('renews a sign-in: a new token for the same session, until the session is SESSION_MAX_SECONDS old', async () => {
     const login = (await t.http.post('/auth/login').send({ username: 'viewer-a', password: 'viewer-a-password' }).expect(200)).body;
     expect(login.sessionExpiresAt - Date.now()).toBeGreaterThan(t.settings.sessionMaxSeconds * 1000 - 60_000);
