@@ -30,7 +30,7 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     mkdirSync(path.join(consoleDir, 'assets'));
     writeFileSync(path.join(consoleDir, 'index.html'), '<!doctype html><title>console</title>');
     writeFileSync(path.join(consoleDir, 'assets', 'app-1.js'), 'console.log(1)');
-    Object.assign(process.env, { CONSOLE_DIR: consoleDir, XL_LIVE_IDLE_STOP_MS: '300', XL_FRAME_TTL_MS: '20000' });
+    Object.assign(process.env, { CONSOLE_DIR: consoleDir, XL_LIVE_IDLE_STOP_MS: '300', XL_FRAME_TTL_MS: '20000', XL_LIVE_RECHECK_MS: '1000' });
     const [cam] = await simulator.start([{ id: 'pond', clip: requireShared(CLIP), credentials: { user: 'admin', password: PASSWORD } }]);
     t = await startTestApp('sqlite');
     await new Promise<void>((resolve) => t.app.getHttpServer().listen(0, '127.0.0.1', resolve));
@@ -51,7 +51,7 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     await t?.close();
     await simulator.stopAll();
     rmSync(consoleDir, { recursive: true, force: true });
-    for (const name of ['CONSOLE_DIR', 'XL_LIVE_IDLE_STOP_MS', 'XL_FRAME_TTL_MS']) delete process.env[name];
+    for (const name of ['CONSOLE_DIR', 'XL_LIVE_IDLE_STOP_MS', 'XL_FRAME_TTL_MS', 'XL_LIVE_RECHECK_MS']) delete process.env[name];
   });
 
   const transcoders = () => childrenNamed(process.pid, 'ffmpeg').filter((p) => p.argv.includes('mpeg1video'));
@@ -213,6 +213,21 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     expect(await status(`ws://${base}/live/nope?token=${await t.token('admin')}`)).toBe(404);
     expect(await status(`ws://${base}/elsewhere?token=${await t.token('admin')}`)).toBe(404); // refused, not left hanging
     expect(transcoders()).toEqual([]);
+  });
+
+  it('closes a live viewer whose scope no longer holds the camera (4404) within a re-check period', async () => {
+    const admin = await auth('admin');
+    const users = (await t.http.get('/users').set(admin)).body.items as { id: string; username: string }[];
+    const opA = users.find((u) => u.username === 'op-a')!;
+    const viewer = await watch('op-a');
+    const closed = new Promise<number>((resolve) => viewer.ws.once('close', (code) => resolve(code)));
+    await eventually(async () => viewer.bytes.length > 0, 'bytes for the viewer', 15_000);
+    await t.http.patch(`/users/${opA.id}`).set(admin).send({ regionIds: ['vil-b'] }).expect(200);
+    try {
+      expect(await Promise.race([closed, new Promise((r) => setTimeout(() => r('still open'), 5000))])).toBe(4404);
+    } finally {
+      await t.http.patch(`/users/${opA.id}`).set(admin).send({ regionIds: ['vil-a'] }).expect(200);
+    }
   });
 
   it('records a school\'s "seen" as a transition that keeps the state', async () => {

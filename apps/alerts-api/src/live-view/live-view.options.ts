@@ -10,6 +10,13 @@ export const liveViewOptionsSchema = z.strictObject({
     .describe('WebSocket path prefix of the live view: <path>/<cameraId>'),
   maxStreams: z.number().int().min(0).max(256).default(8).describe('camera streams transcoded at once by this instance (one ffmpeg each); 0 turns the live view off'),
   maxViewersPerStream: z.number().int().min(1).max(1000).default(20).describe('viewers of one camera on this instance'),
+  recheckMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(600_000)
+    .default(60_000)
+    .describe("a viewer's credential and scope are checked again this often; one that lost either is closed (4401, 4404)"),
   idleStopMs: z
     .number()
     .int()
@@ -51,6 +58,7 @@ export function resolveLiveViewOptions(explicit: LiveViewOptionsInput = {}, env:
     XL_LIVE_NO_DATA_TIMEOUT_MS: ['noDataTimeoutMs', Number],
     XL_LIVE_WIDTH: ['width', Number],
     XL_LIVE_BITRATE_KBPS: ['bitrateKbps', Number],
+    XL_LIVE_RECHECK_MS: ['recheckMs', Number],
     XL_FRAME_TTL_MS: ['frameTtlMs', Number],
     XL_FRAME_WIDTH: ['frameWidth', Number],
     XL_FRAME_TIMEOUT_MS: ['frameTimeoutMs', Number],
