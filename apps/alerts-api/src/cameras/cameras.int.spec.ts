@@ -95,6 +95,10 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     expect(patched.body).toMatchObject({ fps: 4, name: 'North pond east', url: 'rtsp://admin:***@10.0.0.1:554/main' });
     expect((await published('cam-a'))?.url).toBe(`rtsp://admin:${CAMERA_PASSWORD}@10.0.0.1:554/main`);
     expect((await published('cam-a'))?.fps).toBe(4);
+    // Not to another host: the stored password would go to whoever answers there.
+    const elsewhere = await call(t.http.patch('/cameras/cam-a').set(admin).send({ url: 'rtsp://admin:***@203.0.113.7:554/main' }));
+    expect([elsewhere.status, elsewhere.body.issues?.[0]?.field]).toEqual([400, 'url']);
+    expect((await published('cam-a'))?.url).toBe(`rtsp://admin:${CAMERA_PASSWORD}@10.0.0.1:554/main`);
 
     const back = await call(t.http.put('/cameras/cam-a/rules').set(admin).send({ rules: null }));
     expect(back.body.rules).toBeNull();

@@ -150,7 +150,7 @@ export class CamerasService {
     }
     const next: Record<string, unknown> = { ...config };
     for (const key of ['url', 'subUrl'] as const) {
-      if (typeof next[key] === 'string') next[key] = restoreRedacted(next[key] as string, current.config[key]);
+      if (typeof next[key] === 'string') next[key] = restoredUrl(key, next[key] as string, current.config[key]);
     }
     await this.save(principal, current.config, next);
     return 'updated';
@@ -160,7 +160,7 @@ export class CamerasService {
     const current = await this.visible(principal, id);
     const merged: Record<string, unknown> = { ...current.config, ...patch };
     for (const key of ['url', 'subUrl'] as const) {
-      if (typeof patch[key] === 'string') merged[key] = restoreRedacted(patch[key] as string, current.config[key]);
+      if (typeof patch[key] === 'string') merged[key] = restoredUrl(key, patch[key] as string, current.config[key]);
     }
     for (const key of Object.keys(patch)) if (patch[key] === null) delete merged[key]; // null clears an optional field
     return this.save(principal, current.config, merged);
@@ -229,4 +229,13 @@ export class CamerasService {
       throw validationError('body', [{ field: 'regionId', rule: 'exists', message: `region '${regionId}' does not exist` }]);
     }
   }
+}
+
+/** The edited URL with its *** secrets filled from the stored one; 400 when it points elsewhere. */
+function restoredUrl(field: 'url' | 'subUrl', next: string, stored: string | undefined): string {
+  const restored = restoreRedacted(next, stored);
+  if (restored !== null) return restored;
+  throw validationError('body', [
+    { field, rule: 'password_required', message: 'the URL names another scheme, host, port or user than the stored one: give its password instead of ***' },
+  ]);
 }

@@ -25,5 +25,16 @@ describe('camera URL redaction', () => {
     expect(restoreRedacted(redactUrl(stored), stored)).toBe(stored);
     expect(restoreRedacted('rtsp://admin:new@10.0.0.2/ch1', stored)).toBe('rtsp://admin:new@10.0.0.2/ch1');
     expect(restoreRedacted('rtsp://admin:***@10.0.0.1/ch1', undefined)).toBe('rtsp://admin:***@10.0.0.1/ch1');
+    expect(restoreRedacted('rtsp://admin:***@10.0.0.1/ch2?token=***', stored)).toBe('rtsp://admin:s3cret@10.0.0.1/ch2?token=abc'); // another path: same device
+  });
+
+  it('never sends the stored secret to another scheme, host, port or user', () => {
+    const stored = 'rtsp://admin:s3cret@10.0.0.1/ch1?token=abc';
+    expect(restoreRedacted('rtsp://admin:***@attacker.example/x', stored)).toBeNull();
+    expect(restoreRedacted('rtsp://admin:***@10.0.0.1:8554/ch1', stored)).toBeNull();
+    expect(restoreRedacted('rtsps://admin:***@10.0.0.1/ch1', stored)).toBeNull();
+    expect(restoreRedacted('rtsp://root:***@10.0.0.1/ch1', stored)).toBeNull();
+    expect(restoreRedacted('rtsp://10.9.9.9/ch1?token=***', stored)).toBeNull();
+    expect(restoreRedacted('rtsp://admin:new@10.0.0.9/ch1', stored)).toBe('rtsp://admin:new@10.0.0.9/ch1'); // a new password goes anywhere
   });
 });

@@ -38,9 +38,12 @@ function parseCameraUrl(value: string): URL | null {
 /**
  * A client that edits a camera usually sends back the redacted URL it was given. Where the new URL
  * still says *** for the password (or a secret parameter), keep the stored secret instead of
- * storing the asterisks.
+ * storing the asterisks — but only for the same scheme, host, port and user name. A URL that
+ * changes any of them gets null (the caller asks for the password again): otherwise anyone allowed
+ * to edit the camera could point it at a server of their own and have the API's ffmpeg hand that
+ * server the stored password.
  */
-export function restoreRedacted(next: string, stored: string | undefined): string {
+export function restoreRedacted(next: string, stored: string | undefined): string | null {
   if (!stored || !next.includes(REDACTED)) return next;
   let n: URL;
   let s: URL;
@@ -50,9 +53,15 @@ export function restoreRedacted(next: string, stored: string | undefined): strin
   } catch {
     return next;
   }
-  if (decodeURIComponent(n.password) === REDACTED) n.password = s.password;
+  const sameEndpoint = n.protocol === s.protocol && n.host === s.host && n.username === s.username;
+  if (decodeURIComponent(n.password) === REDACTED) {
+    if (!sameEndpoint) return null;
+    n.password = s.password;
+  }
   for (const [name, value] of [...n.searchParams.entries()]) {
-    if (value === REDACTED && s.searchParams.has(name)) n.searchParams.set(name, s.searchParams.get(name) ?? '');
+    if (value !== REDACTED || !s.searchParams.has(name)) continue;
+    if (!sameEndpoint) return null;
+    n.searchParams.set(name, s.searchParams.get(name) ?? '');
   }
   return n.toString();
 }
