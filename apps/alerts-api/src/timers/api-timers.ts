@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { type Job, Queue, Worker } from 'bullmq';
+import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import { redisRetryStrategy } from '@xl/queue';
 import type { Logger } from '@xl/observability';
+import { Clock } from '../common/clock';
 import { bullConnection } from '../core/redis-connections';
 import { LOGGER } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
@@ -10,6 +11,11 @@ import { SETTINGS, type Settings } from '../settings';
 export const TIMERS_QUEUE = 'xl-api-timers';
 
 type Handler = (data: Record<string, unknown>) => Promise<void>;
+
+/** A timer job carries when it is due on the shared clock under this key (not shown to handlers). */
+const FIRE_AT = 'timerFireAt';
+/** A timer found due this much later than now runs anyway (the shared clock is re-read every 30 s). */
+const EARLY_TOLERANCE_MS = 250;
 
 /** BullMQ job ids may not contain ':'; ids of ours are a readable kind plus a digest of the parts. */
 export function timerJobId(kind: string, ...parts: (string | number)[]): string {
@@ -31,6 +37,7 @@ export class ApiTimers implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly clock: Clock,
   ) {
     const queueConnection = bullConnection(settings, { retryStrategy: redisRetryStrategy });
     this.connections.push(queueConnection);
@@ -51,7 +58,7 @@ export class ApiTimers implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.settings.runWorkers) return;
     const workerConnection = bullConnection(this.settings, { maxRetriesPerRequest: null, retryStrategy: redisRetryStrategy });
     this.connections.push(workerConnection);
-    this.worker = new Worker(TIMERS_QUEUE, (job: Job) => this.run(job), {
+    this.worker = new Worker(TIMERS_QUEUE, (job: Job, token?: string) => this.run(job, token), {
       connection: workerConnection.connection,
       prefix: this.settings.queuePrefix,
       concurrency: 4,
@@ -68,7 +75,8 @@ export class ApiTimers implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Adds a delayed job; a job with the same id that still exists makes this a no-op. */
   async schedule(name: string, jobId: string, data: Record<string, unknown>, delayMs: number): Promise<void> {
-    await this.queue.add(name, data, { jobId, delay: Math.max(0, Math.round(delayMs)) });
+    const delay = Math.max(0, Math.round(delayMs));
+    await this.queue.add(name, { ...data, [FIRE_AT]: this.clock.now() + delay }, { jobId, delay });
   }
 
   /** Best effort: a job that already runs cannot be removed, and its handler re-checks state. */
@@ -80,9 +88,19 @@ export class ApiTimers implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async run(job: Job): Promise<void> {
+  private async run(job: Job, token?: string): Promise<void> {
     const handler = this.handlers.get(job.name);
     if (!handler) throw new Error(`no handler for timer '${job.name}'`);
-    await handler(job.data as Record<string, unknown>);
+    const { [FIRE_AT]: fireAt, ...data } = job.data as Record<string, unknown>;
+    // BullMQ delays by the adding host's clock and promotes by the promoting host's: with hosts
+    // whose clocks differ, a deadline would fire early (an escalation before its SLA, a camera
+    // offline alert for a short outage). The shared clock decides; an early job waits the rest.
+    const early = typeof fireAt === 'number' ? fireAt - this.clock.now() : 0;
+    if (early > EARLY_TOLERANCE_MS) {
+      this.logger.warn({ job: job.name, jobId: job.id, earlyMs: Math.round(early) }, 'timer fired early by this host\'s clock; waiting until it is due');
+      await job.moveToDelayed(Date.now() + early, token);
+      throw new DelayedError();
+    }
+    await handler(data);
   }
 }

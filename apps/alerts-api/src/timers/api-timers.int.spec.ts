@@ -1,0 +1,52 @@
+import '../testing/nest-esm';
+import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { Clock } from '../common/clock';
+import { alertEvent } from '../testing/alert-events';
+import { eventually, startTestApp, type TestApp } from '../testing/test-app';
+import { createWorld } from '../testing/world';
+
+/** The shared clock as this host reads it, `behindMs` behind its own wall clock. */
+class SkewedClock extends Clock {
+  behindMs = 0;
+  now(): number {
+    return Date.now() - this.behindMs;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// BullMQ delays a job by the adding host's clock and promotes it by the promoting host's. The
+// shared clock decides when a deadline is due: a timer that fires early by the host's clock waits.
+describe('API timers on hosts whose clocks differ', () => {
+  const clock = new SkewedClock();
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp('sqlite', { SLA_CRITICAL_SECONDS: '1', SLA_MAJOR_SECONDS: '0', SLA_WARNING_SECONDS: '0', TIMER_SWEEP_SECONDS: '60' }, { clock });
+    await createWorld(t);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('does not escalate before the deadline on the shared clock, however early the host fires the timer', async () => {
+    const admin = { Authorization: `Bearer ${await t.token('admin')}` };
+    const event = alertEvent({ cameraId: 'cam-a', severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish' });
+    await t.app.get(AlertIntakeService).consume(event);
+    const detail = async () => (await t.http.get(`/alerts/${encodeURIComponent(event.alertId)}`).set(admin)).body;
+    const due = (await detail()).escalationDueAt as number;
+    // From here on this host reads the shared clock 2 s behind: BullMQ's timer (1 s, by the host's
+    // clock) fires while the deadline is still 2 s away on the shared clock.
+    clock.behindMs = 2000;
+    await sleep(2200);
+    expect(clock.now()).toBeLessThan(due);
+    expect((await detail()).escalationLevel).toBe(0);
+    const escalated = await eventually(async () => {
+      const d = await detail();
+      return d.escalationLevel === 1 && d;
+    }, 'the escalation once due on the shared clock', 5000);
+    const step = escalated.transitions.find((x: { action: string }) => x.action === 'escalate');
+    expect(step.at).toBeGreaterThanOrEqual(due - 250); // EARLY_TOLERANCE_MS
+  });
+});
