@@ -7,6 +7,7 @@ import { DATABASE_KINDS } from '../testing/test-databases';
 import { createWorld } from '../testing/world';
 import { AlertIntakeService } from './alert-intake.service';
 import { BULK_MAX_ALERTS } from './alert-bulk.service';
+import { AlertsService } from './alerts.service';
 
 interface Transition {
   action: string;
@@ -110,6 +111,26 @@ describe.each(DATABASE_KINDS)('handling alerts in bulk on %s', (kind) => {
     expect(res.body.results.map((r: { ok: boolean; status?: number }) => r.status ?? 200)).toEqual([422, 200]);
     expect((await detail(critical)).state).toBe('open');
     expect((await detail(critical)).transitions.map((tr) => tr.action)).toEqual(['open']);
+  });
+
+  it('refuses an alert raised to critical between its read and its step, on the locked row', async () => {
+    const enter = alertEvent({ cameraId: 'cam-a' });
+    await t.app.get(AlertIntakeService).consume(enter);
+    const vanish = alertEvent({ cameraId: 'cam-a', rule: 'vanish_in_water', ruleId: 'pond.vanish', severity: 'critical', relatedAlertId: enter.alertId, capturedAt: enter.capturedAt + 4000 });
+    const service = t.app.get(AlertsService);
+    const read = service.visible.bind(service);
+    const spy = jest.spyOn(service, 'visible').mockImplementationOnce(async (principal, id) => {
+      const seen = await read(principal, id);
+      await t.app.get(AlertIntakeService).consume(vanish);
+      return seen;
+    });
+    try {
+      const res = await t.http.post('/alerts/bulk/resolve').set(await auth('op-city')).send({ ids: [enter.alertId], outcome: 'false_alarm' });
+      expect(res.body.results).toEqual([{ id: enter.alertId, ok: false, status: 422, error: expect.stringMatching(/critical \(vanish_in_water\).*on its own/) }]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await detail(enter.alertId)).state).toBe('open');
   });
 
   it('lets a school acknowledge its own warnings in bulk but not resolve them; a viewer does neither', async () => {

@@ -1,6 +1,7 @@
-import { ForbiddenException, HttpException, Injectable } from '@nestjs/common';
+import { ForbiddenException, HttpException, Injectable, UnprocessableEntityException } from '@nestjs/common';
 import type { AlertOutcome, AlertState } from '../db/schema';
 import type { Principal } from '../shared/principal';
+import type { Alert } from './alert';
 import { AlertsService } from './alerts.service';
 import { TRANSITION_ROLES } from './lifecycle';
 
@@ -51,11 +52,14 @@ export class AlertBulkService {
   private async one(principal: Principal, id: string, action: BulkAction, input: BulkInput): Promise<BulkItemResult> {
     try {
       const alert = await this.alerts.visible(principal, id);
-      if (alert.severity === 'critical') {
-        return { id, ok: false, status: 422, error: `alert '${id}' is critical (${alert.rule}): open it and handle it on its own, not in bulk` };
-      }
-      if (action === 'resolve' && alert.state === 'open') await this.alerts.transition(principal, id, 'acknowledge', { note: input.note });
-      const done = await this.alerts.transition(principal, id, action, input);
+      // Checked again on the locked row of each step: a drowning raised between the read and the
+      // step (or between the claim and the resolution) is not handled as part of the batch.
+      const refuseCritical = (current: Alert) =>
+        current.severity === 'critical' ? new UnprocessableEntityException(`alert '${id}' is critical (${current.rule}): open it and handle it on its own, not in bulk`) : null;
+      const early = refuseCritical(alert);
+      if (early) throw early;
+      if (action === 'resolve' && alert.state === 'open') await this.alerts.transition(principal, id, 'acknowledge', { note: input.note }, refuseCritical);
+      const done = await this.alerts.transition(principal, id, action, input, refuseCritical);
       return { id, ok: true, state: done.state };
     } catch (err) {
       if (err instanceof HttpException) return { id, ok: false, status: err.getStatus(), error: err.message };

@@ -10,7 +10,7 @@ import { LOGGER } from '../core/tokens';
 import type { Database } from '../db/schema';
 import { EvidenceService } from '../evidence/evidence.service';
 import { SETTINGS, type Settings } from '../settings';
-import { type Alert, SYSTEM } from './alert';
+import { type Alert, laterUpdate, SYSTEM } from './alert';
 import { AlertNotifier } from './alert-notifier';
 import { AlertSnapshotsRepository } from './alert-snapshots.repository';
 import { AlertsRepository } from './alerts.repository';
@@ -19,8 +19,11 @@ import { existingSnapshot, resolveInside } from './snapshots';
 import { CAMERA_HEALTH_RULES } from '../shared/camera-health-rules';
 import { eventFacts, type TransitionDetail, transitionNote } from './transition-detail';
 
-/** `suppressed`: a new camera health alert while the camera is in maintenance (not stored). */
-export type IntakeOutcome = 'created' | 'updated' | 'duplicate' | 'suppressed';
+/**
+ * `suppressed`: a new camera health alert while the camera is in maintenance (not stored).
+ * `closed`: news of an alert already resolved (recorded as consumed; the alert is left as it was).
+ */
+export type IntakeOutcome = 'created' | 'updated' | 'duplicate' | 'suppressed' | 'closed';
 
 
 interface Effect {
@@ -72,8 +75,8 @@ export class AlertIntakeService {
     const effect = await this.alerts.transaction((trx) => this.apply(trx, event, snapshotPath, placement?.regionId ?? null, now));
     this.metrics.intake.inc({ outcome: effect.outcome });
     await this.after(effect);
-    // The clip follows the stored alert: opened, or updated (extended); never for a duplicate.
-    if (effect.outcome !== 'duplicate') await this.evidence?.requestClip(effect.alert);
+    // The clip follows the stored alert: opened, or updated (extended); never for a duplicate or a closed alert.
+    if (effect.outcome === 'created' || effect.outcome === 'updated') await this.evidence?.requestClip(effect.alert);
     return effect.outcome;
   }
 
@@ -97,12 +100,16 @@ export class AlertIntakeService {
     }
 
     const targetId = target?.id ?? event.alertId;
+    // News of an alert someone has closed (its own updates, or a joined event's) leaves the closed
+    // record as it was judged; a new condition arrives as a `created` and opens a new alert.
+    const closed = target?.state === 'resolved' && !supersedes;
     if (!(await this.alerts.recordEvent(trx, { eventId: event.alertId, kind: event.kind, capturedAt: event.capturedAt, alertId: targetId, at: now }))) {
       return { outcome: 'duplicate', alert: (await this.alerts.getForUpdate(trx, targetId)) as Alert };
     }
 
     // Every snapshot the alert receives is kept with it (its trail, and retention deletes them all),
     // not only the one it shows: a joining alert's newer picture does not orphan the earlier one.
+    if (closed) return { outcome: 'closed', alert: target as Alert };
     if (snapshotPath) await this.snapshots.add(trx, targetId, snapshotPath, event.capturedAt);
     if (!target) return this.open(trx, event, snapshotPath, regionId, now);
     if (event.kind === 'created' && !supersedes) return { outcome: 'duplicate', alert: target };
@@ -167,6 +174,11 @@ export class AlertIntakeService {
     // Critical news calls for attention again: raised to critical, or a critical condition that starts
     // anew (the analyzer's `created`: the swimmer seen again went under once more).
     const alarms = severity === 'critical' && (raised || (supersedes && event.kind === 'created' && event.severity === 'critical'));
+    // An alarm on an alert someone has claimed opens it again: the claim answered what was known
+    // then (a person at the water), not a person gone under. It must be acknowledged anew, and its
+    // escalation runs again, from the current level, if nobody does.
+    const reopens = alarms && before.state !== 'open';
+    const state = reopens ? 'open' : before.state;
     // An older event arriving late may still raise the severity, but must not replace newer evidence.
     const newer = event.capturedAt >= before.capturedAt;
     const next: Alert = {
@@ -181,8 +193,13 @@ export class AlertIntakeService {
       boxes: newer ? event.boxes : before.boxes,
       capturedAt: Math.max(before.capturedAt, event.capturedAt),
       snapshotPath: (newer || !before.snapshotPath) && snapshotPath ? snapshotPath : before.snapshotPath,
-      escalationDueAt: raised ? await this.escalation.dueAfterSeverityChange(before, severity, now, trx) : before.escalationDueAt,
-      updatedAt: now,
+      state,
+      escalationDueAt: reopens
+        ? await this.escalation.dueAt(severity, before.responsibleRegionId, now, trx)
+        : raised
+          ? await this.escalation.dueAfterSeverityChange(before, severity, now, trx)
+          : before.escalationDueAt,
+      updatedAt: laterUpdate(now, before),
       alarmedAt: alarms ? now : before.alarmedAt,
       streamDelaySeconds: newer ? (event.streamDelaySeconds ?? null) : before.streamDelaySeconds,
     };
@@ -197,7 +214,7 @@ export class AlertIntakeService {
       await this.alerts.addTransition(trx, before.id, {
         action: detail.kind === 'superseded' ? 'supersede' : 'severity_raised',
         from: before.state,
-        to: before.state,
+        to: state,
         actor: SYSTEM.intake,
         at: now,
         note: transitionNote(detail),

@@ -12,6 +12,7 @@ import { Clock } from '../common/clock';
 import { AlertIntakeService } from './alert-intake.service';
 import { AlertNotifier } from './alert-notifier';
 import { AlertsRepository } from './alerts.repository';
+import { AlertsService } from './alerts.service';
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0xff, 0xd9]);
 const PATH_A = ['city', 'county-a', 'town-a1', 'vil-a1a'];
@@ -244,6 +245,73 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     // An update of that vanish (a new score) does not.
     await enqueue({ ...underAgain, kind: 'updated', score: 0.95, capturedAt: underAgain.capturedAt + 1000 });
     expect(pushesOf(enter.alertId, 'alert.updated').at(-1)!.data.alarmedAt).toBe(latest.data.alarmedAt);
+  });
+
+  const vanishOf = (enter: AlertEvent, after = 4000) =>
+    alertEvent({
+      cameraId: 'cam-a',
+      trackId: enter.trackId,
+      rule: 'vanish_in_water',
+      ruleId: 'pond.vanish',
+      severity: 'critical',
+      message: 'person lost in water zone pond for 3 s',
+      relatedAlertId: enter.alertId,
+      startedAt: enter.startedAt + after,
+      capturedAt: enter.capturedAt + after,
+    });
+
+  it('builds an acknowledgement on the alert as stored under its lock: a drowning raised meanwhile stays critical', async () => {
+    const enter = alertEvent({ cameraId: 'cam-a', trackId: 77 });
+    await intake.consume(enter);
+    const service = t.app.get(AlertsService);
+    const read = service.visible.bind(service);
+    // The operator's screen (and the service's scope check) read the alert before the vanish committed.
+    const spy = jest.spyOn(service, 'visible').mockImplementationOnce(async (principal, id) => {
+      const seen = await read(principal, id);
+      expect(await intake.consume(vanishOf(enter))).toBe('updated');
+      return seen;
+    });
+    try {
+      const acked = await t.http.post(`/alerts/${encodeURIComponent(enter.alertId)}/acknowledge`).set(await auth('admin')).send({});
+      expect(acked.status).toBe(200);
+      expect(acked.body).toMatchObject({ state: 'acknowledged', severity: 'critical', rule: 'vanish_in_water' });
+      expect(acked.body.alarmedAt).not.toBeNull();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('opens a claimed alert again when a drowning is raised on it: acknowledged anew, escalating again if nobody does', async () => {
+    const enter = alertEvent({ cameraId: 'cam-a', trackId: 78 });
+    await intake.consume(enter);
+    const admin = await auth('admin');
+    const id = encodeURIComponent(enter.alertId);
+    await t.http.post(`/alerts/${id}/acknowledge`).set(admin).send({}).expect(200);
+    await t.http.post(`/alerts/${id}/dispatch`).set(admin).send({ assignee: 'grid worker Li' }).expect(200);
+    expect(await intake.consume(vanishOf(enter))).toBe('updated');
+    const reopened = (await t.http.get(`/alerts/${id}`).set(admin)).body;
+    expect(reopened).toMatchObject({ state: 'open', severity: 'critical', assignee: 'grid worker Li' });
+    expect(reopened.escalationDueAt).toBeGreaterThan(reopened.updatedAt - 1000);
+    expect(reopened.transitions.at(-1)).toMatchObject({ action: 'supersede', from: 'dispatched', to: 'open' });
+    expect(pushesOf(enter.alertId, 'alert.updated').at(-1)?.data).toMatchObject({ state: 'open', alarm: true });
+    const again = await t.http.post(`/alerts/${id}/acknowledge`).set(admin).send({});
+    expect([again.status, again.body.state, again.body.escalationDueAt]).toEqual([200, 'acknowledged', null]);
+  });
+
+  it('leaves a resolved alert as it was judged when news of it arrives later', async () => {
+    const enter = alertEvent({ cameraId: 'cam-a', trackId: 79, message: 'person entered pond' });
+    await intake.consume(enter);
+    const admin = await auth('admin');
+    const id = encodeURIComponent(enter.alertId);
+    await t.http.post(`/alerts/${id}/acknowledge`).set(admin).send({}).expect(200);
+    const resolved = (await t.http.post(`/alerts/${id}/resolve`).set(admin).send({ outcome: 'false_alarm' }).expect(200)).body;
+    const pushed = pushesOf(enter.alertId).length;
+    const news = { ...enter, kind: 'updated' as const, capturedAt: enter.capturedAt + 3000, score: 0.99, message: 'still in pond' };
+    expect(await intake.consume(news)).toBe('closed');
+    expect(await intake.consume(news)).toBe('duplicate'); // recorded as consumed
+    const after = (await t.http.get(`/alerts/${id}`).set(admin)).body;
+    expect(after).toMatchObject({ state: 'resolved', message: 'person entered pond', updatedAt: resolved.updatedAt, capturedAt: enter.capturedAt });
+    expect(pushesOf(enter.alertId)).toHaveLength(pushed);
   });
 
   it('opens a new alert when the related alert was already resolved', async () => {

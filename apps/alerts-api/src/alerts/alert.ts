@@ -88,3 +88,12 @@ export function alertView(alert: Alert) {
 }
 
 export type AlertView = ReturnType<typeof alertView>;
+
+/**
+ * The `updatedAt` of a change written on top of `current`: never at or before the stored one.
+ * Screens keep the copy with the newest `updatedAt`, and a writer's clock reading can be older than
+ * the row it writes (read before it waited for the row lock, or on a host whose clock lags).
+ */
+export function laterUpdate(now: number, current: Pick<Alert, 'updatedAt'>): number {
+  return Math.max(now, current.updatedAt + 1);
+}

@@ -1,4 +1,4 @@
-import { ConflictException, ForbiddenException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
+import { ConflictException, ForbiddenException, type HttpException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import type { SiteConfig } from '@xl/config';
 import { SEVERITY_RANK } from '@xl/contracts';
 import { CamerasRepository } from '../cameras/cameras.repository';
@@ -10,7 +10,7 @@ import { EvidenceRepository } from '../evidence/evidence.repository';
 import { evidenceView, type EvidenceView } from '../evidence/evidence-view';
 import { SETTINGS, type Settings } from '../settings';
 import type { Principal } from '../shared/principal';
-import { type Actor, type Alert, type AlertTransition, type AlertView, alertView } from './alert';
+import { type Actor, type Alert, type AlertTransition, type AlertView, alertView, laterUpdate } from './alert';
 import { AlertNotifier } from './alert-notifier';
 import { AlertSnapshotsRepository } from './alert-snapshots.repository';
 import { type AlertListFilter, AlertsRepository } from './alerts.repository';
@@ -91,44 +91,61 @@ export class AlertsService {
     return file;
   }
 
-  async transition(principal: Principal, id: string, action: TransitionAction, input: TransitionInput): Promise<AlertDetail> {
+  /**
+   * One lifecycle step. The alert is read again under its row lock and the step is built on that
+   * copy: built on the copy read before the lock, it wrote back what the intake or an escalation had
+   * just committed (a drowning's critical raise undone by the acknowledgement of its zone_enter).
+   * `refuse` may turn the step down on that copy (bulk handling refuses critical alerts).
+   */
+  async transition(
+    principal: Principal,
+    id: string,
+    action: TransitionAction,
+    input: TransitionInput,
+    refuse?: (current: Alert) => HttpException | null,
+  ): Promise<AlertDetail> {
     if (!TRANSITION_ROLES[action].includes(principal.role)) throw new ForbiddenException(`role '${principal.role}' may not ${action} alerts`);
-    const before = await this.visible(principal, id);
-    const now = this.clock.now();
-    let to: Alert['state'];
-    try {
-      to = nextState(action, before.state);
-    } catch (err) {
-      if (err instanceof IllegalTransitionError) throw new ConflictException(err.message);
-      throw err;
-    }
-    const next: Alert = {
-      ...before,
-      state: to,
-      updatedAt: now,
-      escalationDueAt: null,
-      ...(action === 'acknowledge' ? { acknowledgedBy: principal.name, acknowledgedAt: now } : {}),
-      ...(action === 'dispatch' ? { assignee: input.assignee ?? null } : {}),
-      ...(action === 'resolve' ? { outcome: input.outcome ?? null, resolvedAt: now } : {}),
-    };
-    const ok = await this.alerts.transaction(async (trx) => {
-      // Conditional on the state we validated: two operators claiming at once → one wins, one 409.
-      if (!(await this.alerts.update(trx, next, SEVERITY_RANK[next.severity], { state: before.state }))) return false;
+    await this.visible(principal, id);
+    const { before, next } = await this.alerts.transaction(async (trx) => {
+      const current = await this.alerts.getForUpdate(trx, id);
+      if (!current) throw new NotFoundException(`alert '${id}' not found`);
+      const refusal = refuse?.(current);
+      if (refusal) throw refusal;
+      let to: Alert['state'];
+      try {
+        to = nextState(action, current.state);
+      } catch (err) {
+        if (err instanceof IllegalTransitionError) throw new ConflictException(err.message);
+        throw err;
+      }
+      const now = this.clock.now();
+      const next: Alert = {
+        ...current,
+        state: to,
+        updatedAt: laterUpdate(now, current),
+        escalationDueAt: null,
+        ...(action === 'acknowledge' ? { acknowledgedBy: principal.name, acknowledgedAt: now } : {}),
+        ...(action === 'dispatch' ? { assignee: input.assignee ?? null } : {}),
+        ...(action === 'resolve' ? { outcome: input.outcome ?? null, resolvedAt: now } : {}),
+      };
+      // Still conditional on the state (SQLite has no row lock; its transactions run one at a time).
+      if (!(await this.alerts.update(trx, next, SEVERITY_RANK[next.severity], { state: current.state }))) {
+        throw new ConflictException(`alert '${id}' changed meanwhile; reload it and try again`);
+      }
       await this.alerts.addTransition(trx, id, {
         action,
-        from: before.state,
+        from: current.state,
         to,
         actor: actorOf(principal),
         at: now,
         note: input.note ?? null,
         assignee: input.assignee ?? null,
         outcome: input.outcome ?? null,
-        escalationLevel: before.escalationLevel,
-        regionId: before.responsibleRegionId,
+        escalationLevel: current.escalationLevel,
+        regionId: current.responsibleRegionId,
       });
-      return true;
+      return { before: current, next };
     });
-    if (!ok) throw new ConflictException(`alert '${id}' changed meanwhile; reload it and try again`);
     this.metrics.transitions.inc({ action });
     await this.escalation.armQuietly(next, before);
     const fresh = (await this.alerts.get(id)) as Alert;
@@ -160,7 +177,7 @@ export class AlertsService {
       // Read in the transaction: the entry states the state it was written in, not one read before.
       const current = (await this.alerts.getForUpdate(trx, id)) as Alert;
       await this.alerts.addTransition(trx, id, { action, from: current.state, to: current.state, actor: actorOf(principal), at: now, note, detail: detail ?? undefined, escalationLevel: current.escalationLevel, regionId: current.responsibleRegionId });
-      await this.alerts.touch(trx, id, now);
+      await this.alerts.touch(trx, id, laterUpdate(now, current));
     });
     this.metrics.transitions.inc({ action });
     const fresh = (await this.alerts.get(id)) as Alert; // with the camera's and zone's names
@@ -181,18 +198,19 @@ export class AlertsService {
    * state it is in, short of resolved; recorded with the system actor and outcome "recovered".
    */
   async resolveBySystem(id: string, actor: Actor, detail: TransitionDetail): Promise<boolean> {
-    const before = await this.alerts.get(id);
-    if (!before || before.state === 'resolved') return false;
-    const now = this.clock.now();
-    const next: Alert = { ...before, state: 'resolved', outcome: 'recovered', resolvedAt: now, escalationDueAt: null, updatedAt: now };
-    const ok = await this.alerts.transaction(async (trx) => {
-      if (!(await this.alerts.update(trx, next, SEVERITY_RANK[next.severity], { state: before.state }))) return false;
+    const done = await this.alerts.transaction(async (trx) => {
+      // Read under the row lock, as transition() does: the step is built on what is stored now.
+      const before = await this.alerts.getForUpdate(trx, id);
+      if (!before || before.state === 'resolved') return null;
+      const now = this.clock.now();
+      const next: Alert = { ...before, state: 'resolved', outcome: 'recovered', resolvedAt: now, escalationDueAt: null, updatedAt: laterUpdate(now, before) };
+      if (!(await this.alerts.update(trx, next, SEVERITY_RANK[next.severity], { state: before.state }))) return null;
       await this.alerts.addTransition(trx, id, { action: 'resolve', from: before.state, to: 'resolved', actor, at: now, note: transitionNote(detail), detail, outcome: 'recovered' });
-      return true;
+      return { before, next };
     });
-    if (!ok) return false;
+    if (!done) return false;
     this.metrics.transitions.inc({ action: 'auto_resolve' });
-    await this.escalation.armQuietly(next, before);
+    await this.escalation.armQuietly(done.next, done.before);
     await this.notifier.updatedQuietly((await this.alerts.get(id)) as Alert);
     return true;
   }

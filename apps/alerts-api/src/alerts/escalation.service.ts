@@ -9,7 +9,7 @@ import type { Database } from '../db/schema';
 import { RegionsRepository } from '../regions/regions.repository';
 import { SETTINGS, type Settings } from '../settings';
 import { ApiTimers, timerJobId } from '../timers/api-timers';
-import { type Alert, SYSTEM } from './alert';
+import { type Alert, laterUpdate, SYSTEM } from './alert';
 import { AlertNotifier } from './alert-notifier';
 import { AlertsRepository } from './alerts.repository';
 import { type TransitionDetail, transitionNote } from './transition-detail';
@@ -139,7 +139,7 @@ export class EscalationService implements OnApplicationBootstrap, OnModuleDestro
       const from = alert.responsibleRegionId ? await this.regions.get(alert.responsibleRegionId, trx) : undefined;
       const parent = from?.parentId ? await this.regions.get(from.parentId, trx) : undefined;
       if (!from || !parent) {
-        await this.alerts.update(trx, { ...alert, escalationDueAt: null, updatedAt: now }, SEVERITY_RANK[alert.severity]);
+        await this.alerts.update(trx, { ...alert, escalationDueAt: null, updatedAt: laterUpdate(now, alert) }, SEVERITY_RANK[alert.severity]);
         return null;
       }
       const next: Alert = {
@@ -147,7 +147,7 @@ export class EscalationService implements OnApplicationBootstrap, OnModuleDestro
         escalationLevel: level + 1,
         responsibleRegionId: parent.id,
         escalationDueAt: parent.parentId ? now + this.slaMs(alert.severity) : null,
-        updatedAt: now,
+        updatedAt: laterUpdate(now, alert),
       };
       if (!(await this.alerts.update(trx, next, SEVERITY_RANK[next.severity], { state: 'open', escalationLevel: level }))) return null;
       const detail: TransitionDetail = {
