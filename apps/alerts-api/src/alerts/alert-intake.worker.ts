@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import { ALERTS_QUEUE } from '@xl/contracts';
 import { redisRetryStrategy } from '@xl/queue';
 import type { Logger } from '@xl/observability';
@@ -13,10 +13,19 @@ import { AlertIntakeService, type IntakeOutcome } from './alert-intake.service';
 
 const INTAKE_LOCK_MS = 4000;
 const INTAKE_STALLED_CHECK_MS = 2000;
+/** An event the intake could not store is tried again after 1 s, doubling, at most this far apart. */
+export const INTAKE_RETRY_MAX_MS = 30_000;
+
+/** Delay before the `attempt`-th try of an event (1-based) that failed to be stored. */
+export function intakeRetryDelayMs(attempt: number): number {
+  return Math.min(INTAKE_RETRY_MAX_MS, 1000 * 2 ** Math.min(Math.max(attempt, 1) - 1, 15));
+}
 
 /**
- * Consumes the durable ALERTS_QUEUE. A job fails (and BullMQ retries it by the producer's job
- * options) when the database is unreachable; a malformed event fails for good, with the reason.
+ * Consumes the durable ALERTS_QUEUE. An event the intake could not store (the database down, in
+ * failover, its disk full) waits and is tried again for as long as that lasts — never failed for
+ * good: the producer's `attempts` (10, ~8.5 min of back-off) would have dropped a drowning during a
+ * longer outage. A malformed event fails for good, with the reason.
  */
 @Injectable()
 export class AlertIntakeWorker implements OnApplicationBootstrap, OnModuleDestroy {
@@ -33,7 +42,7 @@ export class AlertIntakeWorker implements OnApplicationBootstrap, OnModuleDestro
   onApplicationBootstrap(): void {
     if (!this.settings.runWorkers) return;
     this.connection = bullConnection(this.settings, { maxRetriesPerRequest: null, retryStrategy: redisRetryStrategy });
-    this.worker = new Worker(ALERTS_QUEUE, (job: Job) => this.process(job), {
+    this.worker = new Worker(ALERTS_QUEUE, (job: Job, token?: string) => this.process(job, token), {
       connection: this.connection.connection,
       prefix: this.settings.queuePrefix,
       concurrency: this.settings.intakeConcurrency,
@@ -58,13 +67,26 @@ export class AlertIntakeWorker implements OnApplicationBootstrap, OnModuleDestro
     return this.worker?.isRunning() ?? false;
   }
 
-  async process(job: Job): Promise<IntakeOutcome> {
+  async process(job: Job, token?: string): Promise<IntakeOutcome> {
     const parsed = alertEventSchema.safeParse(job.data);
     if (!parsed.success) {
       this.metrics.intake.inc({ outcome: 'invalid' });
       const why = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
       throw new UnrecoverableError(`invalid alert event: ${why}`);
     }
-    return this.intake.consume(parsed.data);
+    try {
+      return await this.intake.consume(parsed.data);
+    } catch (err) {
+      if (err instanceof UnrecoverableError || !token) throw err;
+      // Moved back to delayed, not failed: the producer's attempt count is not used up.
+      const delayMs = intakeRetryDelayMs(job.attemptsStarted);
+      this.metrics.intake.inc({ outcome: 'retried' });
+      this.logger.error(
+        { err: (err as Error).message, jobId: job.id, alertId: parsed.data.alertId, cameraId: parsed.data.cameraId, attempt: job.attemptsStarted, retryInMs: delayMs },
+        'storing the alert event failed; trying again until it is stored',
+      );
+      await job.moveToDelayed(Date.now() + delayMs, token);
+      throw new DelayedError();
+    }
   }
 }

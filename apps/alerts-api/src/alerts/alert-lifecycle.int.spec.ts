@@ -99,6 +99,21 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     expect(pushesOf(event.alertId, 'alert.updated').map((p) => p.data.state)).toEqual(['acknowledged', 'dispatched', 'resolved']);
   });
 
+  it('keeps trying an event it could not store beyond the producer\'s attempts, and stores it once the database answers', async () => {
+    const event = alertEvent({ cameraId: 'cam-a', rule: 'vanish_in_water', ruleId: 'pond.vanish', severity: 'critical' });
+    const consume = jest.spyOn(intake, 'consume');
+    consume.mockRejectedValueOnce(new Error('connect ECONNREFUSED 127.0.0.1:5432')).mockRejectedValueOnce(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    try {
+      // One attempt allowed by the producer: BullMQ alone would have failed it for good at once.
+      const job = await queue.add('alert', event, { attempts: 1 });
+      await eventually(async () => (await job.getState()) === 'completed', `job ${job.id} to complete after two failed tries (1 s, then 2 s apart)`, 15_000);
+      expect(consume).toHaveBeenCalledTimes(3);
+    } finally {
+      consume.mockRestore();
+    }
+    expect(pushesOf(event.alertId, 'alert.created')).toHaveLength(1);
+  });
+
   it('consumes the same event twice as one alert', async () => {
     const event = alertEvent({ cameraId: 'cam-a' });
     const before = await t.http.get('/metrics');

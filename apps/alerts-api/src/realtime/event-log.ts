@@ -55,9 +55,10 @@ return redis.call('GET', KEYS[1])
 
 /**
  * How long an alert.created is remembered against a second publication (1 hour). A second publication
- * comes from the intake retrying an event whose push it is unsure of, within the alert job's retries
- * (10 attempts, exponential from 1 s: ~17 minutes in all); remembering longer only grows Redis by one
- * key per alert (the 20-minute soak: 288 such keys).
+ * comes from the intake retrying an event whose push it is unsure of (1 s doubling to 30 s apart,
+ * usually within seconds; only a database outage of over an hour right after the commit outlasts it,
+ * and screens key alerts by id); remembering longer only grows Redis by one key per alert (the
+ * 20-minute soak: 288 such keys).
  */
 export const CREATED_DEDUPE_SECONDS = 3600;
 
