@@ -165,6 +165,23 @@ describe('webhook deliveries (real Redis/BullMQ, real HTTP receiver, SQLite log)
     expect(receiver.requests).toHaveLength(3);
   });
 
+  it("keeps a try's outcome when its log row cannot be written: a delivered alarm is not sent again, a last try is dead-lettered", async () => {
+    await repo.insert(subscription('wh_siren', url));
+    const recordAttempt = jest.spyOn(repo, 'recordAttempt').mockRejectedValue(new Error('SQLITE_FULL: database or disk is full'));
+    try {
+      await deliveries.dispatch([{ seq: 7, at: Date.now(), ...pushEvent(scopes.schoolPond, { id: 'alert-7', severity: 'critical' }) } as LogEvent]);
+      await receiver.waitForRequests(1);
+      receiver.fallback = 503;
+      await deliveries.dispatch([{ seq: 8, at: Date.now(), ...pushEvent(scopes.schoolPond, { id: 'alert-8', severity: 'critical' }) } as LogEvent]);
+      await waitForDeadLetters('wh_siren', 1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(receiver.requests.map((r) => JSON.parse(r.rawBody).seq)).toEqual([7, 8, 8, 8]);
+      expect(recordAttempt).toHaveBeenCalledTimes(4);
+    } finally {
+      recordAttempt.mockRestore();
+    }
+  });
+
   it('lists dead letters and redelivers them once the receiver is repaired, each once, only its own', async () => {
     await repo.insert(subscription('wh_down', url));
     await repo.insert(subscription('wh_other', url, ['county-b']));

@@ -253,7 +253,12 @@ export class WebhookDeliveries {
     const { ok } = result;
     const outcome: DeliveryOutcome = ok ? 'delivered' : attempt >= maxAttempts ? 'dead' : 'retry';
     const failure = result.error;
-    await repository.recordAttempt(attemptOf(sub.id, post, result, attempt, outcome));
+    // The POST went out: its outcome stands whatever becomes of its log row. A failed log write
+    // that failed the job re-sent a delivered alarm (a siren sounds on any POST) and kept a last
+    // try from reaching the dead letters.
+    await repository.recordAttempt(attemptOf(sub.id, post, result, attempt, outcome)).catch((err: Error) => {
+      logger.error({ deliveryId, attempt, outcome, err: err.message }, 'webhook delivery not logged; its outcome stands');
+    });
     this.outcomes.inc({ webhook: sub.id, outcome });
     if (ok) return;
     if (outcome === 'dead') {
