@@ -47,6 +47,17 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
     await cameras.delete('pond-0013');
   });
 
+  it("answers the push sweeper's query from the partial index, not a scan of the alert history", async () => {
+    const query = handle.db.selectFrom('alerts').select('id').where('pushed_at', 'is', null).where('created_at', '<', 1).orderBy('created_at').limit(100).compile();
+    const text = kind === 'sqlite' ? query.sql.replace('?', '1').replace('?', '100') : query.sql.replace('$1', '1').replace('$2', '100');
+    const rows = await handle.db.transaction().execute(async (trx) => {
+      // An empty table would be scanned whatever its indexes: ask PostgreSQL what it can use.
+      if (kind === 'postgres') await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+      return (await sql.raw(`${kind === 'sqlite' ? 'EXPLAIN QUERY PLAN' : 'EXPLAIN'} ${text}`).execute(trx)).rows;
+    });
+    expect(JSON.stringify(rows)).toContain('alerts_unpushed');
+  });
+
   // PostgreSQL only: SQLite has no server to kill connections. Registered only there, not skipped.
   const postgresOnly = kind === 'postgres' ? it : () => undefined;
   postgresOnly('survives the server killing an idle pooled connection (PostgreSQL)', async () => {

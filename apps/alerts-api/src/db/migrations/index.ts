@@ -21,4 +21,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0013_camera_site_text', () => import('./0013_camera_site_text')],
   ['0014_webhook_waters', () => import('./0014_webhook_waters')],
   ['0015_alarm_push', () => import('./0015_alarm_push')],
+  ['0016_unpushed_index', () => import('./0016_unpushed_index')],
 ];
