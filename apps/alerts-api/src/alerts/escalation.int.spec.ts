@@ -188,4 +188,27 @@ describe.each(DATABASE_KINDS)('escalation and camera status on %s', (kind) => {
     expect(list.body.items).toEqual([]);
     expect((await t.http.get('/cameras/cam-a2').set(admin)).body.status.status).toBe('online');
   });
+
+  it('resolves a camera_offline alert whose camera came back while it was being stored', async () => {
+    const offlineAt = Date.now();
+    const service = t.app.get(CameraStatusService);
+    const consume = intake.consume.bind(intake);
+    const alertId = `camera_offline:cam-a2:${offlineAt}`;
+    const spy = jest.spyOn(intake, 'consume').mockImplementation(async (event) => {
+      // The recovery is applied just before the alert commits: it finds nothing to resolve yet.
+      if (event.alertId === alertId) await service.handle({ cameraId: 'cam-a2', status: 'recovered', at: offlineAt + 450, ingestId: 'ingest-1' });
+      return consume(event);
+    });
+    try {
+      await service.handle({ cameraId: 'cam-a2', status: 'offline', reason: 'timeout', at: offlineAt, ingestId: 'ingest-1' });
+      const resolved = await eventually(async () => {
+        const res = await t.http.get(`/alerts/${encodeURIComponent(alertId)}`).set(admin);
+        return res.status === 200 && res.body.state === 'resolved' && res.body;
+      }, 'the late camera_offline alert resolved', 8000);
+      expect(resolved).toMatchObject({ outcome: 'recovered', escalationDueAt: null });
+      expect(resolved.transitions.at(-1)).toMatchObject({ action: 'resolve', detail: { kind: 'camera_recovered', offlineSeconds: 0 } });
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });

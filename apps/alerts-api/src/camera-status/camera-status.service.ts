@@ -184,6 +184,15 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       boxes: [],
       message: `camera offline for more than ${this.settings.cameraOfflineAlertSeconds} s${why ? ` (${why})` : ''}`,
     });
+    // The camera may have come back while the alert was being stored: its recovery then found no
+    // alert to resolve, and this one would stay open (and escalate) for a camera that is online.
+    const after = await this.statuses.get(cameraId);
+    if (after && after.status === 'offline' && after.offlineSince === offlineSince) return;
+    const backAt = after?.status === 'online' ? after.since : this.clock.now();
+    await this.alertsService.resolveBySystem(offlineAlertId(cameraId, offlineSince), SYSTEM.cameraStatus, {
+      kind: 'camera_recovered',
+      offlineSeconds: Math.round((backAt - offlineSince) / 1000),
+    });
   }
 
   /**
