@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { parseJsonColumn } from '../common/json';
 import { KYSELY } from '../core/tokens';
+import { forgetCameraGrants } from '../db/camera-grants';
 import type { ApiKeysTable, Database } from '../db/schema';
 import type { Role } from '../shared/principal';
 
@@ -75,6 +76,11 @@ export class ApiKeysRepository {
         revoked_at: null,
       })
       .execute();
+  }
+
+  /** Takes a deleted camera out of every key's cameras (forgetCameraGrants); how many changed. */
+  forgetCamera(cameraId: string): Promise<number> {
+    return forgetCameraGrants(this.db, 'api_keys', cameraId);
   }
 
   /** Every unrevoked school key (the only role with waters), oldest first. */

@@ -119,6 +119,27 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     expect((await call(t.http.get('/cameras/cam-tmp').set(admin))).status).toBe(404);
   });
 
+  it("ends grants by id with the camera: the same id created again elsewhere is not seen by the camera's old holders", async () => {
+    const make = (regionId: string) => call(t.http.post('/cameras').set(admin).send({ id: 'cam-reused', url: 'rtsp://10.0.0.77/x', regionId }));
+    expect((await make('vil-a1a')).status).toBe(201);
+    const user = await call(t.http.post('/users').set(admin).send({ username: 'guard-reused', password: 'long-enough-pw', role: 'viewer', cameraIds: ['cam-reused'] }));
+    const key = await call(t.http.post('/api-keys').set(admin).send({ name: 'board reused', role: 'viewer', cameraIds: ['cam-reused', 'cam-a'] }));
+    const hook = await call(t.http.post('/webhooks').set(admin).send({ name: 'reused gateway', url: 'http://127.0.0.1:9/hook', cameraIds: ['cam-reused'] }));
+    expect([user.status, key.status, hook.status]).toEqual([201, 201, 201]);
+    // A webhook naming it holds it: without the camera it would be left with no filter at all.
+    const held = await call(t.http.delete('/cameras/cam-reused').set(admin));
+    expect([held.status, held.body.message]).toEqual([409, "camera 'cam-reused' is watched by a webhook and cannot be deleted; take it (and its zones) out of the cameras and waters of webhook 'reused gateway' first"]);
+    await call(t.http.delete(`/webhooks/${hook.body.id}`).set(admin)).then((r) => expect(r.status).toBe(204));
+    expect((await call(t.http.delete('/cameras/cam-reused').set(admin))).status).toBe(204);
+    expect((await make('vil-b1a')).status).toBe(201);
+    const users = (await call(t.http.get('/users').set(admin))).body.items as { id: string; cameraIds: string[] }[];
+    expect(users.find((u) => u.id === user.body.id)?.cameraIds).toEqual([]);
+    const keys = (await call(t.http.get('/api-keys').set(admin))).body.items as { id: string; cameraIds: string[] }[];
+    expect(keys.find((k) => k.id === key.body.id)?.cameraIds).toEqual(['cam-a']);
+    expect((await call(t.http.get('/cameras/cam-reused').set({ Authorization: `Bearer ${key.body.key}` }))).status).toBe(404);
+    await call(t.http.delete('/cameras/cam-reused').set(admin));
+  });
+
   it('publishes everything and drops cameras that no longer exist when asked for a full publish (as at start)', async () => {
     await t.redis.hset(hashKey, 'ghost', JSON.stringify({ id: 'ghost', url: 'rtsp://x/y' }));
     messages.length = 0;

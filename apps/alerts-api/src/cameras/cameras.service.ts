@@ -1,6 +1,7 @@
 import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { z } from 'zod';
 import { type CameraConfig, cameraSchema, idSchema, lineSchema, ruleSchema, zoneSchema } from '@xl/config';
+import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import { type ScopeFilter, ScopeService } from '../auth/scope.service';
 import { CameraStatusRepository } from '../camera-status/camera-status.repository';
 import { Clock } from '../common/clock';
@@ -8,6 +9,7 @@ import { restoreRedacted } from '../common/redact';
 import { toIssues, validationError } from '../common/zod-pipe';
 import { ConfigPublisher } from '../config-publish/config-publisher';
 import { RegionsRepository } from '../regions/regions.repository';
+import { UsersRepository } from '../users/users.repository';
 import { SETTINGS, type Settings } from '../settings';
 import type { Principal } from '../shared/principal';
 import { staleAfterMs, unanalysedSince } from './analysis-health';
@@ -56,6 +58,8 @@ export class CamerasService {
     private readonly analysisMarks: AnalysisMarksRepository,
     private readonly delayMarks: StreamDelayMarksRepository,
     private readonly schoolWatch: SchoolWatch,
+    private readonly users: UsersRepository,
+    private readonly apiKeys: ApiKeysRepository,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
@@ -182,6 +186,10 @@ export class CamerasService {
     await this.visible(principal, id);
     await this.schoolWatch.assertCameraUnwatched(id);
     await this.cameras.delete(id);
+    // Grants by id end with the camera: a camera created later under the same id (by anyone, in
+    // any region) must not be seen by whoever was given this one.
+    await this.users.forgetCamera(id);
+    await this.apiKeys.forgetCamera(id);
     await this.statuses.delete(id);
     await this.maintenance.delete(id);
     await this.analysisMarks.forget(id);

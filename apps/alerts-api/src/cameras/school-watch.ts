@@ -40,9 +40,11 @@ export class SchoolWatch {
 
   async assertCameraUnwatched(cameraId: string): Promise<void> {
     const prefix = `${cameraId}/`;
+    // A webhook naming the camera holds it too, waters or not: taken out of its cameras when the
+    // camera goes, a webhook left with no camera and no region would receive every camera's events.
     const { users, keys, hooks } = await this.schools(
       (s) => s.cameraIds.includes(cameraId),
-      (h) => h.waters.some((w) => w.startsWith(prefix)),
+      (h) => h.cameraIds.includes(cameraId) || h.waters.some((w) => w.startsWith(prefix)),
     );
     if (!users.length && !keys.length && !hooks.length) return;
     const holders = [...users.map((u) => `user '${u.username}'`), ...keys.map((k) => `API key '${k.name}'`)];
@@ -50,9 +52,10 @@ export class SchoolWatch {
     // water still names it is refused, so the advice for it is the waters.
     const steps = [
       ...(holders.length ? [`take it out of the cameras of ${holders.join(', ')}`] : []),
-      ...(hooks.length ? [`take its zones out of the waters of ${hooks.map((h) => `webhook '${h.name}'`).join(', ')}`] : []),
+      ...(hooks.length ? [`take it (and its zones) out of the cameras and waters of ${hooks.map((h) => `webhook '${h.name}'`).join(', ')}`] : []),
     ];
-    throw new ConflictException(`camera '${cameraId}' is a school's camera and cannot be deleted; ${steps.join(' and ')} first`);
+    const whose = users.length || keys.length ? "a school's camera" : 'watched by a webhook';
+    throw new ConflictException(`camera '${cameraId}' is ${whose} and cannot be deleted; ${steps.join(' and ')} first`);
   }
 
   /**

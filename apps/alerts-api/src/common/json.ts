@@ -6,3 +6,14 @@ export function parseJsonColumn<T>(value: string, column: string): T {
     throw new Error(`corrupt JSON in column ${column}`);
   }
 }
+
+/** The JSON list column's value without `id`; null when it does not hold `id` (nothing to write). */
+export function jsonListWithout(value: string, id: string, column: string): string | null {
+  const ids = parseJsonColumn<string[]>(value, column);
+  return ids.includes(id) ? JSON.stringify(ids.filter((x) => x !== id)) : null;
+}
+
+/** A LIKE pattern matching JSON list text that may hold the string `id` (confirm with jsonListWithout). */
+export function jsonListMayHold(id: string): string {
+  return `%"${id.replace(/[\\%_]/g, (c) => `\\${c}`)}"%`;
+}

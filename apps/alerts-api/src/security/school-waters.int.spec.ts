@@ -143,15 +143,18 @@ describe.each(DATABASE_KINDS)('school waters on %s', (kind) => {
     const deleting = await t.http.delete('/cameras/cam-a').set(admin);
     expect([deleting.status, deleting.body.message]).toEqual([
       409,
-      "camera 'cam-a' is a school's camera and cannot be deleted; take it out of the cameras of user 'pond-school', user 'school-a', API key 'pond school alarm box' and take its zones out of the waters of webhook 'pond siren' first",
+      "camera 'cam-a' is a school's camera and cannot be deleted; take it out of the cameras of user 'pond-school', user 'school-a', API key 'pond school alarm box' and take it (and its zones) out of the cameras and waters of webhook 'pond siren' first",
     ]);
     // The alarm box's waters change in place: the key keeps working and no longer holds the zone.
     const box = ((await t.http.get('/api-keys').set(admin)).body.items as { id: string; name: string }[]).find((k) => k.name === 'pond school alarm box');
     await t.http.patch(`/api-keys/${box?.id}`).set(admin).send({ waters: ['cam-a/square'] }).expect(200);
     expect((await t.http.put('/cameras/cam-a/zones').set(admin).send({ zones: [SQUARE] })).body.message).not.toContain('API key');
     await t.http.patch(`/api-keys/${box?.id}`).set(admin).send({ waters: ['cam-a/pond'] }).expect(200);
-    // A webhook that only lists the camera (no waters) is an admin's integration and holds nothing.
+    // A webhook that only lists the camera (no waters) holds it too: without it, a webhook naming no
+    // other camera or region would receive every camera's events.
     await t.http.patch(`/webhooks/${siren.body.id}`).set(admin).send({ waters: [] }).expect(200);
+    expect((await t.http.delete('/cameras/cam-a').set(admin)).body.message).toContain("out of the cameras and waters of webhook 'pond siren'");
+    await t.http.patch(`/webhooks/${siren.body.id}`).set(admin).send({ cameraIds: ['cam-b'] }).expect(200);
     expect((await t.http.delete('/cameras/cam-a').set(admin)).body.message).not.toContain('webhook');
     // Renaming or redrawing the water is fine; so is removing the square nobody lists.
     await t.http.put('/cameras/cam-a/zones').set(admin).send({ zones: [{ ...POND, name: '北塘（新）', polygon: [[0, 0.4], [1, 0.4], [1, 0.9], [0, 0.9]] }, SQUARE] }).expect(200);

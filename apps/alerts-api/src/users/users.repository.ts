@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { parseJsonColumn } from '../common/json';
 import { KYSELY } from '../core/tokens';
+import { forgetCameraGrants } from '../db/camera-grants';
 import type { Database, UsersTable } from '../db/schema';
 import type { Role } from '../shared/principal';
 
@@ -95,6 +96,11 @@ export class UsersRepository {
 
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('users').where('id', '=', id).execute();
+  }
+
+  /** Takes a deleted camera out of every user's cameras (forgetCameraGrants); how many changed. */
+  forgetCamera(cameraId: string): Promise<number> {
+    return forgetCameraGrants(this.db, 'users', cameraId);
   }
 
   /** Every school user (the only role with waters), by user name. */
