@@ -98,6 +98,13 @@ export class AlertIntakeService {
       const ownId = event.kind === 'updated' ? ((await this.alerts.aliasOf(trx, event.alertId)) ?? event.alertId) : event.alertId;
       target = await this.alerts.getForUpdate(trx, ownId);
     }
+    // Stored after an event that names it (a retry after an outage can reorder them): the vanish
+    // already opened its own alert, so this entry joins that one instead of opening a second alarm.
+    let latePredecessor = false;
+    if (!target && event.kind === 'created') {
+      target = await this.alerts.unresolvedSuccessorOf(trx, event.alertId);
+      latePredecessor = target !== undefined;
+    }
 
     const targetId = target?.id ?? event.alertId;
     // News of an alert someone has closed (its own updates, or a joined event's) leaves the closed
@@ -112,7 +119,7 @@ export class AlertIntakeService {
     if (closed) return { outcome: 'closed', alert: target as Alert };
     if (snapshotPath) await this.snapshots.add(trx, targetId, snapshotPath, event.capturedAt);
     if (!target) return this.open(trx, event, snapshotPath, regionId, now);
-    if (event.kind === 'created' && !supersedes) return { outcome: 'duplicate', alert: target };
+    if (event.kind === 'created' && !supersedes && !latePredecessor) return { outcome: 'duplicate', alert: target };
     return this.update(trx, target, event, snapshotPath, supersedes, now);
   }
 
@@ -191,6 +198,8 @@ export class AlertIntakeService {
       message: newer || supersedes ? event.message : before.message,
       score: newer ? event.score : before.score,
       boxes: newer ? event.boxes : before.boxes,
+      // The earliest event's start: a late-stored entry into the water dates the alert from it.
+      startedAt: Math.min(before.startedAt, event.startedAt),
       capturedAt: Math.max(before.capturedAt, event.capturedAt),
       snapshotPath: (newer || !before.snapshotPath) && snapshotPath ? snapshotPath : before.snapshotPath,
       state,

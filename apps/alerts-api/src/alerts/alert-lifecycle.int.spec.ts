@@ -313,6 +313,22 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     expect([again.status, again.body.state, again.body.escalationDueAt]).toEqual([200, 'acknowledged', null]);
   });
 
+  it('joins an entry stored after the vanish that names it to the vanish\'s alert: one alert, one alarm', async () => {
+    const enter = alertEvent({ cameraId: 'cam-a', trackId: 80 });
+    const vanish = vanishOf(enter);
+    expect(await intake.consume(vanish)).toBe('created'); // the entry's job is still waiting for its retry
+    expect(await intake.consume(enter)).toBe('updated');
+    const admin = await auth('admin');
+    expect((await t.http.get(`/alerts/${encodeURIComponent(enter.alertId)}`).set(admin)).status).toBe(404);
+    const alert = (await t.http.get(`/alerts/${encodeURIComponent(vanish.alertId)}`).set(admin)).body;
+    expect(alert).toMatchObject({ severity: 'critical', rule: 'vanish_in_water', startedAt: enter.startedAt, message: vanish.message, state: 'open' });
+    // The vanish's later news names the entry: it reaches the same alert, and sounds nothing again.
+    expect(await intake.consume({ ...vanish, kind: 'updated', capturedAt: vanish.capturedAt + 1000, message: 'still missing' })).toBe('updated');
+    expect(pushesOf(enter.alertId)).toEqual([]);
+    expect(pushesOf(vanish.alertId, 'alert.created')).toHaveLength(1);
+    expect(pushesOf(vanish.alertId, 'alert.updated').map((p) => p.data.alarm)).toEqual([false, false]);
+  });
+
   it('leaves a resolved alert as it was judged when news of it arrives later', async () => {
     const enter = alertEvent({ cameraId: 'cam-a', trackId: 79, message: 'person entered pond' });
     await intake.consume(enter);

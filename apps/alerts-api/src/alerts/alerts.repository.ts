@@ -160,6 +160,17 @@ export class AlertsRepository {
     return row && toAlert(row);
   }
 
+  /**
+   * The unresolved alert opened by an event related to `alertId` (a vanish naming its zone_enter),
+   * locked for update: where such an event arrived, and was stored, before the one it names.
+   */
+  async unresolvedSuccessorOf(trx: Transaction<Database>, alertId: string): Promise<Alert | undefined> {
+    let query = trx.selectFrom('alerts').selectAll().where('related_alert_id', '=', alertId).where('state', '!=', 'resolved').orderBy('created_at').limit(1);
+    if (isPostgres(trx)) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    return row && toAlert(row);
+  }
+
   async list(scope: ScopeFilter, f: AlertListFilter): Promise<Alert[]> {
     let q = this.select(this.db);
     if (!scope.all) {
