@@ -1,6 +1,6 @@
 import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { z } from 'zod';
-import { type CameraConfig, cameraSchema, idSchema, lineSchema, ruleSchema, zoneSchema } from '@xl/config';
+import { type CameraConfig, cameraSchema, effectiveRules, idSchema, lineSchema, ruleSchema, zoneSchema } from '@xl/config';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import { type ScopeFilter, ScopeService } from '../auth/scope.service';
 import { CameraStatusRepository } from '../camera-status/camera-status.repository';
@@ -203,6 +203,9 @@ export class CamerasService {
     if (parsed.data.regionId !== before.regionId) await this.checkRegion(principal, parsed.data.regionId);
     const alerting = new Set(parsed.data.zones.filter((z) => z.type !== 'ignore').map((z) => z.id));
     await this.schoolWatch.assertZonesUnwatched(before.id, before.zones.filter((z) => !alerting.has(z.id)).map((z) => z.id));
+    if (before.enabled && !parsed.data.enabled) await this.schoolWatch.assertCameraUnwatched(before.id, 'disabled');
+    const ruled = zonesWithRules(parsed.data);
+    await this.schoolWatch.assertZonesUnwatched(before.id, [...zonesWithRules(before)].filter((id) => alerting.has(id) && !ruled.has(id)), 'left without a rule');
     await this.cameras.update(parsed.data, this.clock.now());
     await this.publish(before.id);
     return this.get(principal, before.id);
@@ -246,4 +249,9 @@ function restoredUrl(field: 'url' | 'subUrl', next: string, stored: string | und
   throw validationError('body', [
     { field, rule: 'password_required', message: 'the URL names another scheme, host, port or user than the stored one: give its password instead of ***' },
   ]);
+}
+
+/** Zones at least one enabled rule of the camera watches. */
+function zonesWithRules(camera: CameraConfig): Set<string> {
+  return new Set(effectiveRules(camera).flatMap((r) => (r.enabled && 'zone' in r && r.zone ? [r.zone] : [])));
 }

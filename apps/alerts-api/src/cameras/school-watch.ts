@@ -6,8 +6,9 @@ import { UsersRepository } from '../users/users.repository';
 
 /**
  * What a school watches cannot disappear from under it: it would silently stop getting those
- * drowning warnings (its scope would name a camera or zone no alert carries any more). Deleting a
- * school's camera, or removing or ignoring a zone that is a school's water, waits until no school
+ * drowning warnings (its scope would name a camera or zone no alert carries any more). Deleting or
+ * disabling a school's camera, or removing, ignoring or leaving without a rule a zone that is a
+ * school's water, waits until no school
  * (user, or unrevoked API key) lists it — 409 naming who does. A webhook's waters (a siren at the
  * pond) hold their zones, and their cameras, the same way.
  */
@@ -24,7 +25,7 @@ export class SchoolWatch {
     private readonly webhooks: WebhooksRepository,
   ) {}
 
-  async assertZonesUnwatched(cameraId: string, zoneIds: string[]): Promise<void> {
+  async assertZonesUnwatched(cameraId: string, zoneIds: string[], change = 'removed or ignored'): Promise<void> {
     if (!zoneIds.length) return;
     const refs = zoneIds.map((zoneId) => waterRef(cameraId, zoneId));
     const { users, keys, hooks } = await this.schools((s) => s.waters.some((w) => refs.includes(w)));
@@ -35,10 +36,10 @@ export class SchoolWatch {
       ...keys.map((k) => `API key '${k.name}' (${named(k.waters).join(', ')})`),
       ...hooks.map((h) => `webhook '${h.name}' (${named(h.waters).join(', ')})`),
     ];
-    throw new ConflictException(`camera '${cameraId}': zones that are a school's waters cannot be removed or ignored; take them out of the waters of ${holders.join(', ')} first`);
+    throw new ConflictException(`camera '${cameraId}': zones that are a school's waters cannot be ${change}; take them out of the waters of ${holders.join(', ')} first`);
   }
 
-  async assertCameraUnwatched(cameraId: string): Promise<void> {
+  async assertCameraUnwatched(cameraId: string, change = 'deleted'): Promise<void> {
     const prefix = `${cameraId}/`;
     // A webhook naming the camera holds it too, waters or not: taken out of its cameras when the
     // camera goes, a webhook left with no camera and no region would receive every camera's events.
@@ -55,7 +56,7 @@ export class SchoolWatch {
       ...(hooks.length ? [`take it (and its zones) out of the cameras and waters of ${hooks.map((h) => `webhook '${h.name}'`).join(', ')}`] : []),
     ];
     const whose = users.length || keys.length ? "a school's camera" : 'watched by a webhook';
-    throw new ConflictException(`camera '${cameraId}' is ${whose} and cannot be deleted; ${steps.join(' and ')} first`);
+    throw new ConflictException(`camera '${cameraId}' is ${whose} and cannot be ${change}; ${steps.join(' and ')} first`);
   }
 
   /**

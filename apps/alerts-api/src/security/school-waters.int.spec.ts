@@ -145,6 +145,15 @@ describe.each(DATABASE_KINDS)('school waters on %s', (kind) => {
       409,
       "camera 'cam-a' is a school's camera and cannot be deleted; take it out of the cameras of user 'pond-school', user 'school-a', API key 'pond school alarm box' and take it (and its zones) out of the cameras and waters of webhook 'pond siren' first",
     ]);
+    // Nor switched off: the camera disabled, or the water left with no rule watching it.
+    const disabling = await t.http.patch('/cameras/cam-a').set(admin).send({ enabled: false });
+    expect([disabling.status, disabling.body.message]).toEqual([409, expect.stringMatching(/^camera 'cam-a' is a school's camera and cannot be disabled; take it out of the cameras of user 'pond-school'/)]);
+    for (const rules of [[], [{ id: 'health.frozen', type: 'camera_frozen' }], [{ id: 'pond.vanish', type: 'vanish_in_water', zone: 'pond', enabled: false }]]) {
+      const unruled = await t.http.put('/cameras/cam-a/rules').set(admin).send({ rules });
+      expect([unruled.status, unruled.body.message]).toEqual([409, expect.stringMatching(/^camera 'cam-a': zones that are a school's waters cannot be left without a rule; take them out of the waters of user 'pond-school' \('pond'\)/)]);
+    }
+    await t.http.put('/cameras/cam-a/rules').set(admin).send({ rules: [{ id: 'pond.vanish', type: 'vanish_in_water', zone: 'pond' }] }).expect(200);
+    await t.http.put('/cameras/cam-a/rules').set(admin).send({ rules: null }).expect(200);
     // The alarm box's waters change in place: the key keeps working and no longer holds the zone.
     const box = ((await t.http.get('/api-keys').set(admin)).body.items as { id: string; name: string }[]).find((k) => k.name === 'pond school alarm box');
     await t.http.patch(`/api-keys/${box?.id}`).set(admin).send({ waters: ['cam-a/square'] }).expect(200);
