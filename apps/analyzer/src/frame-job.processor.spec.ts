@@ -46,7 +46,7 @@ const event = (over: Partial<RuleEvent> = {}): RuleEvent => ({
 
 function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null = null, pictureIntervalMs = 0) {
   const calls: string[] = [];
-  const analyzer = { analyze: jest.fn(async () => ({ state: state(NOW - 100), pixels: new Uint8Array(48), detections: [], tracks: [], events: [], live: false, ...result }) as AnalysisResult) };
+  const analyzer = { analyze: jest.fn(async () => ({ state: state(NOW - 100), droppedAlerts: [], pixels: new Uint8Array(48), detections: [], tracks: [], events: [], live: false, ...result }) as AnalysisResult) };
   const take = jest.fn(async (_key: string): Promise<Buffer | null> => Buffer.alloc(48));
   const frames = {
     take,
@@ -68,7 +68,7 @@ function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null
   const pictures = { put: jest.fn(async (_camera: string, _jpeg: Buffer, _ttlMs: number) => undefined) };
   const analysed = { mark: jest.fn(async (_camera: string, _capturedAt: number) => undefined) };
   const metrics = new AnalyzerMetrics();
-  const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() } as never;
+  const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
   const runtime = new CameraRuntime(camera);
   const processor = new FrameJobProcessor(
     analyzer as unknown as FrameAnalyzer,
@@ -82,11 +82,11 @@ function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null
     pictures,
     analysed,
     metrics,
-    log,
+    log as never,
     { maxFrameAgeMs: 3000, hotTtlMs: 5000, maxStateGapMs: 60_000, pictureIntervalMs, pictureTtlMs: 20_000 },
     () => NOW,
   );
-  return { processor, analyzer, frames, gate, hot, states, alerts, emitted, snapshots, pictures, analysed, metrics, calls };
+  return { processor, analyzer, frames, gate, hot, states, alerts, emitted, snapshots, pictures, analysed, metrics, log, calls };
 }
 
 describe('FrameJobProcessor', () => {
@@ -108,13 +108,43 @@ describe('FrameJobProcessor', () => {
     expect(late.analyzer.analyze).not.toHaveBeenCalled();
   });
 
-  it('continues from a recent state and starts afresh after a long gap', async () => {
+  it('continues from a recent state and starts afresh after a long gap, keeping what the camera learned', async () => {
     const recent = setup({}, state(NOW - 5000));
     await recent.processor.process(job());
-    expect(recent.analyzer.analyze).toHaveBeenCalledWith(expect.anything(), expect.anything(), state(NOW - 5000));
+    expect(recent.analyzer.analyze).toHaveBeenCalledWith(expect.anything(), expect.anything(), state(NOW - 5000), 'all');
     const old = setup({}, state(NOW - 200_000));
-    await old.processor.process(job());
-    expect(old.analyzer.analyze).toHaveBeenCalledWith(expect.anything(), expect.anything(), null);
+    expect(await old.processor.process(job())).toBe('analysed');
+    expect(old.analyzer.analyze).toHaveBeenCalledWith(expect.anything(), expect.anything(), state(NOW - 200_000), 'learned');
+    expect(old.states.save).toHaveBeenCalledWith('pond', state(NOW - 100), undefined);
+  });
+
+  it('drops a late frame within the bound, and starts afresh on a frame far behind the state (the clock went back)', async () => {
+    // Behind by 4.9 s (under MIN_CLOCK_JUMP_MS; maxFrameAgeMs is 3 s): a late frame, dropped.
+    const late = setup({}, state(NOW + 4800));
+    expect(await late.processor.process(job())).toBe('out_of_order');
+    expect(late.analyzer.analyze).not.toHaveBeenCalled();
+    // The clock was stepped back 60 s: before, every frame was dropped until the clock caught up.
+    const jumped = setup();
+    expect(await jumped.processor.process(job({ seq: 1, capturedAt: NOW + 59_900 }))).toBe('analysed');
+    jumped.states.load.mockResolvedValue(state(NOW + 59_900));
+    expect(await jumped.processor.process(job())).toBe('clock_jump');
+    expect(jumped.analyzer.analyze).toHaveBeenCalledWith(expect.anything(), expect.anything(), state(NOW + 59_900), 'learned');
+    // Its state replaces the one from before the jump, though that one is "newer".
+    expect(jumped.states.save).toHaveBeenCalledWith('pond', state(NOW - 100), NOW + 59_900);
+    expect(jumped.log.warn).toHaveBeenCalledWith({ camera: 'pond', capturedAt: NOW - 100, stateAt: NOW + 59_900, jumpMs: 60_000 }, expect.stringMatching(/clock went back/));
+    expect((await jumped.metrics.frames.get()).values).toContainEqual(expect.objectContaining({ labels: { outcome: 'clock_jump' }, value: 1 }));
+    // The camera's capture-time throttles start over too: the analysed mark is not held back a minute.
+    expect(jumped.analysed.mark.mock.calls).toEqual([
+      ['pond', NOW + 59_900],
+      ['pond', NOW - 100],
+    ]);
+  });
+
+  it('counts and logs open alerts the rule engine dropped from a camera with too many', async () => {
+    const s = setup({ droppedAlerts: [{ alertId: 'a7', ruleId: 'water.vanish', key: 'water.vanish#track:7' }] });
+    expect(await s.processor.process(job())).toBe('analysed');
+    expect((await s.metrics.droppedAlerts.get()).values).toEqual([expect.objectContaining({ labels: { camera: 'pond' }, value: 1 })]);
+    expect(s.log.warn).toHaveBeenCalledWith({ camera: 'pond', dropped: ['a7'], rules: ['water.vanish'] }, expect.stringMatching(/too many open alerts/));
   });
 
   it('releases the gate when analysis throws', async () => {

@@ -27,8 +27,11 @@ export interface HotPort {
 
 export interface StatePort {
   load(cameraId: string): Promise<AnalysisState | null>;
-  /** False when a newer state is already stored. */
-  save(cameraId: string, state: AnalysisState): Promise<boolean>;
+  /**
+   * False when a newer state is already stored — unless that is the state of `replacing` (its
+   * capturedAt): a state from before the clock went back, which this one replaces.
+   */
+  save(cameraId: string, state: AnalysisState, replacing?: number): Promise<boolean>;
 }
 
 export interface AlertPort {
@@ -55,6 +58,14 @@ export interface AnalysedPort {
  */
 export const ANALYSED_MARK_INTERVAL_MS = 5000;
 
+/**
+ * A frame behind its camera's saved state by more than this — or by more than maxFrameAgeMs, if that
+ * is longer — was captured after the clock went back (an NTP step on the Redis host, whose time ingest
+ * stamps frames with). A late frame cannot be that far behind: it passed the staleness check, so it is
+ * at most maxFrameAgeMs old, and the saved state's frame was captured before now.
+ */
+export const MIN_CLOCK_JUMP_MS = 5000;
+
 export interface CameraDirectory {
   runtime(cameraId: string): CameraRuntime | undefined;
 }
@@ -70,7 +81,11 @@ export interface FrameJobProcessorOptions {
   pictureTtlMs: number;
 }
 
-export type FrameOutcome = 'analysed' | 'stale' | 'missing' | 'unknown_camera' | 'out_of_order' | 'failed';
+/** `clock_jump`: analysed on a fresh state because the clock went back (see MIN_CLOCK_JUMP_MS). */
+export type FrameOutcome = 'analysed' | 'clock_jump' | 'stale' | 'missing' | 'unknown_camera' | 'out_of_order' | 'failed';
+
+/** How a frame follows its camera's saved state. */
+type StateRelation = 'continue' | 'gap' | 'late' | 'clock_jump';
 
 /**
  * Handles one job of the `frames` queue: only orchestration; every side effect goes through a port.
@@ -136,33 +151,55 @@ export class FrameJobProcessor {
     const [pixels, saved] = await Promise.all([this.frames.takeInto(job.key, into), this.states.load(job.cameraId)]);
     if (!pixels) return 'missing';
     if (length !== expected) throw new Error(`camera '${job.cameraId}' frame ${job.seq}: ${length} bytes, expected ${expected} (${job.width}x${rows} of ${job.width}x${job.height} bgr24)`);
-    if (saved && job.capturedAt <= saved.capturedAt) {
+    const relation = saved ? this.relation(job, saved) : 'continue';
+    if (relation === 'late') {
       this.framePool.release(pixels, job.width, job.height, rows);
       return 'out_of_order';
     }
+    if (relation === 'clock_jump') {
+      this.log.warn({ camera: job.cameraId, capturedAt: job.capturedAt, stateAt: saved!.capturedAt, jumpMs: saved!.capturedAt - job.capturedAt }, 'clock went back: frame far behind the camera state; starting afresh');
+      // Capture-time throttles would otherwise wait for the clock to catch up.
+      this.pictureAt.delete(job.cameraId);
+      this.analysedMarkedAt.delete(job.cameraId);
+    }
     // After a long gap (camera offline, analyzer stopped) the tracks and rule timers describe another
-    // scene: a person "last seen in the water" minutes ago is a camera outage, not a drowning.
-    const fresh = saved && job.capturedAt - saved.capturedAt > this.options.maxStateGapMs ? null : saved;
-    if (saved && !fresh) this.log.info({ camera: job.cameraId, gapMs: job.capturedAt - saved.capturedAt }, 'camera state too old; starting afresh');
+    // scene: a person "last seen in the water" minutes ago is a camera outage, not a drowning. What the
+    // camera learned (its view, its sharpness) still holds: a camera turned during an outage must not
+    // have its new view learned as the right one.
+    if (relation === 'gap') this.log.info({ camera: job.cameraId, gapMs: job.capturedAt - saved!.capturedAt }, 'camera state too old; starting afresh, keeping the learned view');
 
     const frame = { cameraId: job.cameraId, seq: job.seq, capturedAt: job.capturedAt, data: pixels, width: job.width, height: job.height, letterbox: job.letterbox, difference: job.difference ?? null, earlierDifferences: job.earlierDifferences ?? [] };
-    const result = await this.analyzer.analyze(frame, runtime, fresh);
+    const result = await this.analyzer.analyze(frame, runtime, saved, relation === 'continue' ? 'all' : 'learned');
     try {
-      return await this.finish(job, runtime, frame, result, releaseGate);
+      return await this.finish(job, runtime, frame, result, releaseGate, relation === 'clock_jump' ? saved!.capturedAt : undefined);
     } finally {
       this.framePool.release(result.pixels, job.width, job.height, rows);
     }
   }
 
+  /** See StateRelation; the bounds are maxStateGapMs ahead and MIN_CLOCK_JUMP_MS (or maxFrameAgeMs) behind. */
+  private relation(job: FrameJob, saved: AnalysisState): StateRelation {
+    const ahead = job.capturedAt - saved.capturedAt;
+    if (ahead > this.options.maxStateGapMs) return 'gap';
+    if (ahead > 0) return 'continue';
+    return -ahead > Math.max(MIN_CLOCK_JUMP_MS, this.options.maxFrameAgeMs) ? 'clock_jump' : 'late';
+  }
+
+  /** `replacing`: the capturedAt of the saved state a clock jump made this frame replace. */
   private async finish(
     job: FrameJob,
     runtime: CameraRuntime,
     frame: { data: Uint8Array; width: number; height: number; letterbox: FrameJob['letterbox'] },
     result: AnalysisResult,
     releaseGate: () => Promise<unknown>,
+    replacing?: number,
   ): Promise<FrameOutcome> {
     this.metrics.liveTracks.set({ camera: job.cameraId }, result.tracks.length);
     if (result.ignored > 0) this.metrics.ignoredDetections.inc({ camera: job.cameraId }, result.ignored);
+    if (result.droppedAlerts.length) {
+      this.metrics.droppedAlerts.inc({ camera: job.cameraId }, result.droppedAlerts.length);
+      this.log.warn({ camera: job.cameraId, dropped: result.droppedAlerts.map((d) => d.alertId), rules: [...new Set(result.droppedAlerts.map((d) => d.ruleId))] }, 'too many open alerts on the camera: the oldest dropped from its state (no end sent)');
+    }
 
     for (const event of result.events) {
       if (event.kind === 'ended') continue;
@@ -178,7 +215,7 @@ export class FrameJobProcessor {
     // in one auto-pipelined write (one socket write a frame fewer, ~0.3 ms here), and Redis applies the
     // save first, so the camera's next frame, admitted by the release, reads this state.
     const [stored] = await Promise.all([
-      this.states.save(job.cameraId, result.state),
+      this.states.save(job.cameraId, result.state, replacing),
       result.live ? this.markHot(job.cameraId) : undefined,
       releaseGate(),
       this.markAnalysed(job.cameraId, job.capturedAt),
@@ -187,7 +224,7 @@ export class FrameJobProcessor {
     this.metrics.frameAge.observe((this.now() - job.capturedAt) / 1000);
     // After the gate's release: the camera's next frame need not wait for the JPEG.
     await this.storePicture(job, { ...frame, data: result.pixels });
-    return 'analysed';
+    return replacing === undefined ? 'analysed' : 'clock_jump';
   }
 
   /**

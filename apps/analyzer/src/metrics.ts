@@ -5,7 +5,7 @@ export class AnalyzerMetrics {
   readonly registry = new Registry();
   readonly frames = new Counter({
     name: 'xl_analyzer_frames_total',
-    help: 'Frames taken from the frames queue, by outcome (analysed, stale, missing, out_of_order, failed)',
+    help: 'Frames taken from the frames queue, by outcome (analysed, clock_jump = analysed on a fresh state after the clock went back, stale, missing, unknown_camera, out_of_order, failed)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -52,6 +52,12 @@ export class AnalyzerMetrics {
   readonly ignoredDetections = new Counter({
     name: 'xl_analyzer_detections_ignored_total',
     help: "Detections dropped before tracking because their box lies in one of the camera's ignore zones, per camera",
+    labelNames: ['camera'] as const,
+    registers: [this.registry],
+  });
+  readonly droppedAlerts = new Counter({
+    name: 'xl_analyzer_alerts_dropped_total',
+    help: "Open alerts dropped from a camera's rule state because it held more than the cap (no end is sent for them), per camera",
     labelNames: ['camera'] as const,
     registers: [this.registry],
   });

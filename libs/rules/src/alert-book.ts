@@ -1,6 +1,8 @@
 // The open alerts of one camera and the cooldowns after them. One alert per key — `ruleId#track:N`,
 // `ruleId#zone:Z` or `ruleId#camera` — while its condition lasts; later news becomes `updated`
-// (throttled), the end becomes `ended` and starts the rule's cooldown for that key.
+// (throttled), the end becomes `ended` and starts the rule's cooldown for that key. The book travels
+// in the camera's state with every frame, so it is bounded: a rule forgets an alert it will never
+// speak of again (forget), and beyond MAX_OPEN_ALERTS the oldest are dropped (reported by drainDropped).
 import type { AlertBox, RuleType, Severity } from '@xl/contracts';
 import { alertIdOf } from './alert-id';
 import type { RuleEvent } from './types';
@@ -9,6 +11,18 @@ import type { RuleEvent } from './types';
 const UPDATE_MIN_SCORE_GAIN = 0.1;
 /** At most one unforced `updated` event per alert within this time. */
 const UPDATE_MIN_INTERVAL_MS = 2000;
+/**
+ * Open alerts kept per camera (~0.35 KB each in the state saved per frame). Three per person in a
+ * water zone (enter, dwell, vanish) leave room for 80 people at once; past it something is wrong.
+ */
+export const MAX_OPEN_ALERTS = 256;
+
+/** An open alert dropped from a full book (no event was sent: its condition was not seen to end). */
+export interface DroppedAlert {
+  alertId: string;
+  ruleId: string;
+  key: string;
+}
 
 export type AlertSubject = { kind: 'track'; trackId: number } | { kind: 'zone'; zoneId: string } | { kind: 'camera' };
 
@@ -88,6 +102,7 @@ export class AlertBook {
   private open = new Map<string, OpenAlert>();
   private past = new Map<string, PastAlert>();
   private events: RuleEvent[] = [];
+  private dropped: DroppedAlert[] = [];
 
   constructor(private readonly cameraId: string) {}
 
@@ -128,6 +143,11 @@ export class AlertBook {
     };
     this.open.set(key, alert);
     this.emit(alert, 'created', now, spec.message);
+    for (const oldest of this.open.values()) {
+      if (this.open.size <= MAX_OPEN_ALERTS) break;
+      this.open.delete(oldest.key); // insertion order: the earliest created
+      this.dropped.push({ alertId: oldest.alertId, ruleId: oldest.ruleId, key: oldest.key });
+    }
     return true;
   }
 
@@ -155,6 +175,15 @@ export class AlertBook {
     this.open.delete(key);
     this.past.set(key, { endedAt: now, coolUntil: now + cooldownSeconds * 1000, trackId: a.trackId });
     this.emit(a, 'ended', now, message);
+  }
+
+  /**
+   * Drops an open alert without an event: nothing more will be said of it, and its condition was not
+   * seen to end (a vanish_in_water alert whose track never came back stays open for the operators).
+   * No cooldown: track ids never come back. No-op for a key not open.
+   */
+  forget(key: string): void {
+    this.open.delete(key);
   }
 
   /** Id of the open alert of `key`, if any. */
@@ -186,6 +215,13 @@ export class AlertBook {
     for (const [key, p] of this.past) {
       if (p.trackId !== undefined && (removedTrackIds.has(p.trackId) || now >= p.coolUntil)) this.past.delete(key);
     }
+  }
+
+  /** Alerts dropped from the full book since the last call. */
+  drainDropped(): DroppedAlert[] {
+    const out = this.dropped;
+    this.dropped = [];
+    return out;
   }
 
   /** Events since the last drain, in the order they happened. */

@@ -3,22 +3,22 @@
 // plain JSON so that any analyzer worker can continue the camera.
 import { effectiveRules, type CameraConfig, type RuleConfig } from '@xl/config';
 import { countedGapSeconds } from '@xl/tracking';
-import { AlertBook, type AlertBookJSON } from './alert-book';
+import { AlertBook, type AlertBookJSON, type DroppedAlert } from './alert-book';
 import { SharpnessBaseline, type SharpnessBaselineJSON } from './baseline';
 import { CrowdEvaluator } from './crowd';
-import { HealthEvaluator, isHealthRule, LUMA_RECOVERY_MARGIN, SHARPNESS_DETAIL_FACTOR, type HealthFrame } from './health';
+import { HealthEvaluator, isHealthRule, looksCovered, LUMA_RECOVERY_MARGIN, SHARPNESS_DETAIL_FACTOR, type HealthFrame } from './health';
 import { LineCrossEvaluator } from './line-cross';
 import { PresenceEvaluator } from './presence';
 import { drawingKey, NO_VIEW_READING, SceneView, type SceneViewJSON } from './scene-view';
 import type { RuleContext, RuleEvaluator } from './rule';
 import { localClock, scheduleActive } from './schedule';
-import type { RuleEvaluationInput, RuleEvent } from './types';
+import type { FrameQualitySample, RuleEvaluationInput, RuleEvent } from './types';
 import { VanishEvaluator } from './vanish';
 import { IgnoreZones } from './ignore-zones';
 
-/** Luma at or below which the picture counts as dark for the blur check when no covered rule says otherwise. */
+/** Luma at or below which the picture counts as dark when no covered rule says otherwise. */
 const DEFAULT_DARK_LUMA = 40;
-/** Sharpness at or below which a dark picture counts as featureless (covered) when no covered rule says otherwise. */
+/** Sharpness at or below which a dark picture counts as featureless when no covered rule says otherwise. */
 const DEFAULT_FEATURELESS_SHARPNESS = 3;
 /** Frame steps remembered for the camera's rhythm (their median). */
 const RHYTHM_STEPS = 5;
@@ -52,12 +52,14 @@ export class CameraRuleEngine {
   private frame: HealthFrame;
   private lastCapturedAt: number | null = null;
   private recentSteps: number[] = [];
+  /** Open alerts the last evaluate() dropped from the full alert book (MAX_OPEN_ALERTS); the caller logs them. */
+  droppedAlerts: DroppedAlert[] = [];
 
   constructor(private readonly camera: CameraConfig) {
     this.cameraId = camera.id;
     this.book = new AlertBook(camera.id);
     this.view = new SceneView(drawingKey({ zones: camera.zones, lines: camera.lines }));
-    this.frame = { baseline: this.baseline, dark: false, coveredLike: false, view: NO_VIEW_READING };
+    this.frame = { baseline: this.baseline, dark: false, covered: false, view: NO_VIEW_READING };
     this.rules = effectiveRules(camera).filter((r) => r.enabled);
     this.ignoreZones = new IgnoreZones(camera.zones);
     this.evaluators = this.rules.map((rule) => this.evaluatorFor(rule));
@@ -65,18 +67,30 @@ export class CameraRuleEngine {
 
   /** An engine for `camera` continuing from a saved state (rules added since start fresh). */
   static fromJSON(camera: CameraConfig, state: RuleEngineStateJSON): CameraRuleEngine {
-    if (!state || state.version !== 1) throw new Error(`rule engine state: unsupported version ${String(state?.version)}`);
-    if (state.cameraId !== camera.id) throw new Error(`rule engine state of camera '${state.cameraId}' given to camera '${camera.id}'`);
-    const engine = new CameraRuleEngine(camera);
+    const engine = CameraRuleEngine.restartFrom(camera, state);
     engine.lastCapturedAt = state.lastCapturedAt;
     engine.recentSteps = [...(state.recentSteps ?? [])];
     engine.book.load(state.alerts);
-    engine.baseline.load(state.baseline);
-    engine.view.load(state.view);
     for (const e of engine.evaluators) {
       const saved = state.rules[e.rule.id];
       if (saved && saved.type === e.rule.type) e.load(saved.state);
     }
+    return engine;
+  }
+
+  /**
+   * A fresh engine for a state that cannot be continued (a gap of minutes, a clock that went back),
+   * keeping only what the camera taught it: the learned view — unless the zones or lines were redrawn
+   * since (SceneView.load) — and the sharpness baseline. Alerts, timers and per-track state start
+   * over. Relearning the view from whatever the camera sees after an outage would take a camera
+   * turned during it for the right view.
+   */
+  static restartFrom(camera: CameraConfig, state: RuleEngineStateJSON): CameraRuleEngine {
+    if (!state || state.version !== 1) throw new Error(`rule engine state: unsupported version ${String(state?.version)}`);
+    if (state.cameraId !== camera.id) throw new Error(`rule engine state of camera '${state.cameraId}' given to camera '${camera.id}'`);
+    const engine = new CameraRuleEngine(camera);
+    engine.baseline.load(state.baseline);
+    engine.view.load(state.view);
     return engine;
   }
 
@@ -95,10 +109,14 @@ export class CameraRuleEngine {
     this.book.endOrphans(new Set(this.rules.map((r) => r.id)), now);
     const clock = localClock(this.camera.timezone, now);
     const q = input.quality;
-    const dark = q ? q.meanLuma <= this.darkLuma() : false;
-    const coveredLike = dark && q !== undefined && q.sharpness <= this.featurelessSharpness();
+    const dark = q ? q.meanLuma <= this.coveredMaxLuma() : false;
+    // The baselines learn only from frames clearly away from covered (past its recovery margins): a
+    // dim or nearly featureless picture must not teach them. The rules judge every frame that
+    // camera_covered does not claim.
+    const dim = q ? q.meanLuma <= this.coveredMaxLuma() + LUMA_RECOVERY_MARGIN : false;
+    const featureless = dim && q !== undefined && q.sharpness <= this.featurelessSharpness();
     const view = q ? this.view.read(q.layout, q.chroma) : NO_VIEW_READING;
-    this.frame = { baseline: this.baseline, dark, coveredLike, view };
+    this.frame = { baseline: this.baseline, dark, covered: q ? this.coveredApplies(q) : false, view };
     for (const e of this.evaluators) {
       const ctx: RuleContext = {
         now,
@@ -112,11 +130,12 @@ export class CameraRuleEngine {
       };
       e.step(ctx);
     }
-    if (q && !this.frame.dark && this.healthy()) this.baseline.learn(now, q.sharpness);
+    if (q && !dim && this.healthy()) this.baseline.learn(now, q.sharpness);
     // The moved rule's own alarm does not stop the view learning: after warm-up only frames like the
     // view teach it, and a view learned anew (zones redrawn) must be able to end that alarm.
-    if (q && !coveredLike && this.healthy('camera_moved')) this.view.learn(now, q.layout, q.chroma, view);
+    if (q && !featureless && this.healthy('camera_moved')) this.view.learn(now, q.layout, q.chroma, view);
     this.book.prune(now, new Set(input.removed.map((t) => t.trackId)));
+    this.droppedAlerts = this.book.drainDropped();
     return this.book.drain();
   }
 
@@ -182,13 +201,21 @@ export class CameraRuleEngine {
     return this.evaluators.every((e) => !(e instanceof HealthEvaluator) || e.rule.type === except || (!e.busy() && e.lastVerdict !== 'bad'));
   }
 
+  /**
+   * A camera_covered rule finds the frame covered, or is timing or holding its alert (decided on the
+   * previous frames: the rules run in configuration order). Without a covered rule nothing is left to it.
+   */
+  private coveredApplies(q: FrameQualitySample): boolean {
+    return this.evaluators.some((e) => e instanceof HealthEvaluator && e.rule.type === 'camera_covered' && (looksCovered(e.rule, q) || e.busy()));
+  }
+
   private featurelessSharpness(): number {
     const covered = this.rules.filter((r) => r.type === 'camera_covered').map((r) => r.maxSharpness);
     return (covered.length ? Math.max(...covered) : DEFAULT_FEATURELESS_SHARPNESS) * SHARPNESS_DETAIL_FACTOR;
   }
 
-  private darkLuma(): number {
+  private coveredMaxLuma(): number {
     const covered = this.rules.filter((r) => r.type === 'camera_covered').map((r) => r.maxLuma);
-    return (covered.length ? Math.max(...covered) : DEFAULT_DARK_LUMA) + LUMA_RECOVERY_MARGIN;
+    return covered.length ? Math.max(...covered) : DEFAULT_DARK_LUMA;
   }
 }

@@ -139,7 +139,9 @@ describe('camera health', () => {
     };
     const frozen = new Run(new CameraRuleEngine(healthCamera([{ id: 'frz', type: 'camera_frozen' }])));
     frozen.span(T0, T0 + 30_000, 250, () => [], (t) => q(137, 37, difference(t)));
-    expect(frozen.of('created')).toMatchObject([{ rule: 'camera_frozen', startedAt: T0 + 12_500, capturedAt: T0 + 18_500 }]);
+    // The nine in-between frames (0.04 < d ≤ 0.08) before it fires pause the streak: 2.25 s later
+    // than when they counted as frozen (18.5 s), far earlier than when they restarted it (24.25 s).
+    expect(frozen.of('created')).toMatchObject([{ rule: 'camera_frozen', startedAt: T0 + 14_750, capturedAt: T0 + 20_750 }]);
     // Two clearly moving frames in a row still restart the timing.
     const moving = new Run(new CameraRuleEngine(healthCamera([{ id: 'frz', type: 'camera_frozen' }])));
     moving.span(T0, T0 + 30_000, 250, () => [], (t) => q(137, 37, (t - T0) % 1500 < 500 ? 0.5 : 0.01));
@@ -164,6 +166,42 @@ describe('camera health', () => {
     r.span(T0, T0 + 5000, 500, () => [], () => q(137, 37, 3));
     r.span(T0 + 5000, T0 + 30_000, 500, () => [], () => q(17.3, 0.3, 0));
     expect(r.events.map((e) => `${e.kind}:${e.rule}`)).toEqual(['created:camera_covered']);
+  });
+
+  it('judges the dark pictures camera_covered does not report: a night pond that freezes, a lens covered at dusk', () => {
+    const all = [{ id: 'cov', type: 'camera_covered' }, { id: 'blur', type: 'camera_blurred' }, { id: 'frz', type: 'camera_frozen' }];
+    // Night pond: luma 35 (≤ 40) with a little detail (4–5 > 3): not covered; it freezes at 10 s.
+    const night = new Run(new CameraRuleEngine(healthCamera(all)));
+    night.span(T0, T0 + 10_000, 500, () => [], (t) => q(35, 4 + ((t / 500) % 2), 0.5));
+    night.span(T0 + 10_000, T0 + 30_000, 500, () => [], (t) => q(35, 4 + ((t / 500) % 2), 0.01));
+    expect(night.of('created')).toMatchObject([{ rule: 'camera_frozen', startedAt: T0 + 10_000, capturedAt: T0 + 16_000 }]);
+    // Dusk: a day picture, then a hand over the lens lets some light through (luma 45 > 40): blurred and frozen report it.
+    const dusk = new Run(new CameraRuleEngine(healthCamera(all)));
+    dusk.span(T0, T0 + 10_000, 500, () => [], () => q(100, 10, 3));
+    dusk.span(T0 + 10_000, T0 + 30_000, 500, () => [], () => q(45, 1, 0));
+    expect(dusk.of('created').map((e) => [e.rule, e.capturedAt - T0])).toEqual([
+      ['camera_blurred', 13_000],
+      ['camera_frozen', 16_000],
+    ]);
+    // While camera_covered's alert is open, the same in-between picture stays covered's alone.
+    const covered = new Run(new CameraRuleEngine(healthCamera(all)));
+    covered.span(T0, T0 + 10_000, 500, () => [], () => q(100, 10, 3));
+    covered.span(T0 + 10_000, T0 + 15_000, 500, () => [], () => q(20, 0.5, 0));
+    covered.span(T0 + 15_000, T0 + 40_000, 500, () => [], () => q(45, 1, 0));
+    expect(covered.events.map((e) => `${e.kind}:${e.rule}`)).toEqual(['created:camera_covered']);
+  });
+
+  it('pauses a bad streak on in-between frames: one frozen frame, 6 s of neither, one more is not "frozen for 6 s"', () => {
+    const r = new Run(new CameraRuleEngine(healthCamera([{ id: 'frz', type: 'camera_frozen' }])));
+    r.at(T0, [], q(100, 10, 3));
+    r.at(T0 + 500, [], q(100, 10, 0.01));
+    r.span(T0 + 1000, T0 + 6500, 500, () => [], () => q(100, 10, 0.06)); // 0.04 < d ≤ 0.08
+    r.at(T0 + 6500, [], q(100, 10, 0.01));
+    expect(r.events).toEqual([]);
+    // Frozen from here on: 6 s of frozen frames are needed (the step into 6.5 s counts as frozen).
+    r.span(T0 + 7000, T0 + 12_000, 500, () => [], () => q(100, 10, 0.01));
+    expect(r.events).toEqual([]);
+    expect(r.at(T0 + 12_000, [], q(100, 10, 0.01))).toMatchObject([{ rule: 'camera_frozen', startedAt: T0 + 6000, message: 'camera picture frozen for 6.0 s: frame difference 0.01 (frozen at ≤ 0.04)' }]);
   });
 
   it('does not call a dark picture blurred, and waits without picture metrics', () => {
@@ -197,6 +235,25 @@ describe('camera_moved', () => {
     r.span(T0 + 111_000, T0 + 113_000, 1000, () => [], () => seen(view()));
     expect(r.of('ended')).toEqual([]);
     expect(r.at(T0 + 113_000, [], seen(view()))).toMatchObject([{ kind: 'ended', alertId: created.alertId }]);
+  });
+
+  it('keeps the learned view and sharpness baseline over a restart (a camera turned during an outage), unless the zones were redrawn', () => {
+    const zones = (x: number) => [{ id: 'pond', type: 'water', polygon: [[x, 0.5], [0.9, 0.5], [0.9, 0.9], [x, 0.9]] }];
+    const rules = [{ id: 'mov', type: 'camera_moved', seconds: 10 }, { id: 'frz', type: 'camera_frozen' }];
+    const camera = (x = 0.1) => testCamera({ zones: zones(x) as never, rules: rules as never });
+    const before = new Run(new CameraRuleEngine(camera()));
+    before.span(T0, T0 + 20_000, 1000, () => [], () => seen(view()));
+    before.span(T0 + 20_000, T0 + 23_000, 1000, () => [], () => ({ ...seen(view()), difference: 0 })); // a frozen streak being timed
+    const saved = JSON.parse(JSON.stringify(before.engine.toJSON()));
+    // Back after 10 minutes, turned: reported, and nothing else carried over (the frozen streak, the time).
+    const after = new Run(CameraRuleEngine.restartFrom(camera(), saved));
+    expect(after.engine.toJSON()).toMatchObject({ lastCapturedAt: null, baseline: saved.baseline, view: saved.view, rules: { frz: { state: { since: null } } } });
+    after.span(T0 + 623_000, T0 + 640_000, 1000, () => [], () => seen(view(7)));
+    expect(after.of('created')).toMatchObject([{ rule: 'camera_moved', startedAt: T0 + 623_000 }]);
+    // The operator redrew the zones for the new view: it is learned afresh, nothing is reported.
+    const redrawn = new Run(CameraRuleEngine.restartFrom(camera(0.2), saved));
+    redrawn.span(T0 + 623_000, T0 + 640_000, 1000, () => [], () => seen(view(7)));
+    expect(redrawn.events).toEqual([]);
   });
 
   it('learns the view again when the zones are redrawn for it', () => {

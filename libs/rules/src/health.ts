@@ -27,12 +27,21 @@ type HealthRule = CoveredRule | BlurredRule | FrozenRule | MovedRule;
 /** Shared by the health rules of one camera within a frame. */
 export interface HealthFrame {
   baseline: SharpnessBaseline;
-  /** Low light: sharpness says little about the lens, so the blur check waits. */
+  /** Dark by camera_covered's own luma threshold: sharpness says little about the lens at night, so the blur check waits. */
   dark: boolean;
-  /** Dark and featureless like a covered lens: camera_covered reports it, frozen waits. A night scene is dark but not this. */
-  coveredLike: boolean;
+  /**
+   * camera_covered applies: it finds this frame covered by its own thresholds, or its alert is being
+   * timed or is open. Frozen, moved and blurred leave the picture to it then, and only then: a dark
+   * night scene that covered does not report (luma just above maxLuma, a little detail) is theirs.
+   */
+  covered: boolean;
   /** The frame against the camera's learned view. */
   view: ViewReading;
+}
+
+/** camera_covered's bad verdict: dark and without detail (dark alone is a night scene). */
+export function looksCovered(rule: CoveredRule, q: FrameQualitySample): boolean {
+  return q.meanLuma <= rule.maxLuma && q.sharpness <= rule.maxSharpness;
 }
 
 /** A moved camera's view counts as back once its similarity regains at least this much of the way from minSimilarity to 1. */
@@ -59,7 +68,7 @@ export class HealthEvaluator implements RuleEvaluator {
     const { book, now } = ctx;
     const key = subjectKey(rule.id, { kind: 'camera' });
     // The frames ingest sampled but did not forward: the frozen check takes their differences first.
-    if (rule.type === 'camera_frozen' && !this.frame().coveredLike) {
+    if (rule.type === 'camera_frozen' && !this.frame().covered) {
       for (const d of ctx.earlierDifferences) {
         if (this.hold.sample(d.at, this.frozenVerdict(d.difference)) === 'end') {
           book.end(key, d.at, `picture recovered: frame difference ${d.difference.toFixed(2)}`, rule.cooldownSeconds);
@@ -119,8 +128,7 @@ export class HealthEvaluator implements RuleEvaluator {
     const rule = this.rule;
     switch (rule.type) {
       case 'camera_covered': {
-        // Dark alone is a night scene; dark and without detail is a covered lens.
-        const bad = q.meanLuma <= rule.maxLuma && q.sharpness <= rule.maxSharpness;
+        const bad = looksCovered(rule, q);
         const good = q.meanLuma > rule.maxLuma + LUMA_RECOVERY_MARGIN || q.sharpness > rule.maxSharpness * SHARPNESS_DETAIL_FACTOR;
         const verdict = bad ? 'bad' : good ? 'good' : 'neutral';
         return {
@@ -129,18 +137,19 @@ export class HealthEvaluator implements RuleEvaluator {
         };
       }
       case 'camera_blurred': {
-        const { baseline, dark } = this.frame();
+        const { baseline, dark, covered } = this.frame();
         const base = baseline.value;
-        if (base === null || dark) return { verdict: 'unknown', detail: 'no sharpness baseline yet' };
+        if (base === null) return { verdict: 'unknown', detail: 'no sharpness baseline yet' };
+        if (dark || covered) return { verdict: 'unknown', detail: 'picture dark or covered' };
         const limit = rule.maxSharpnessRatio * base;
         const recovered = Math.min(base, limit * SHARPNESS_RECOVERY_FACTOR);
         const verdict = q.sharpness < limit ? 'bad' : q.sharpness >= recovered ? 'good' : 'neutral';
         return { verdict, detail: `sharpness ${q.sharpness.toFixed(2)} vs baseline ${base.toFixed(2)} (blurred below ${limit.toFixed(2)})` };
       }
       case 'camera_moved': {
-        const { view, coveredLike } = this.frame();
+        const { view, covered } = this.frame();
         // A covered lens has no layout worth comparing: camera_covered reports it.
-        if (coveredLike) return { verdict: 'unknown', detail: 'picture covered or featureless' };
+        if (covered) return { verdict: 'unknown', detail: 'picture covered' };
         if (view.similarity === null) return { verdict: 'unknown', detail: view.learning ? 'learning the view' : 'no picture layout' };
         const r = view.similarity;
         const recovered = rule.minSimilarity + (1 - rule.minSimilarity) * VIEW_RECOVERY_FRACTION;
@@ -150,7 +159,7 @@ export class HealthEvaluator implements RuleEvaluator {
       case 'camera_frozen': {
         if (q.difference === null) return { verdict: 'unknown', detail: 'no previous frame' };
         // A covered lens shows an unchanging dark picture too: that is camera_covered's to report.
-        if (this.frame().coveredLike) return { verdict: 'unknown', detail: 'picture covered or featureless' };
+        if (this.frame().covered) return { verdict: 'unknown', detail: 'picture covered' };
         return { verdict: this.frozenVerdict(q.difference), detail: `frame difference ${q.difference.toFixed(2)} (frozen at ≤ ${rule.maxDifference})` };
       }
     }

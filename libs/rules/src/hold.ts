@@ -2,10 +2,13 @@
 // have lasted `onMs` (one odd sample in between — an encoder refresh on a frozen picture — does not
 // restart the count; two in a row do) and inactive again when good samples have lasted `offMs` with at
 // least two of them in a row. Samples between the bad and good thresholds ("neutral") hold the status
-// — also while a bad streak is being timed: they neither extend nor break it, and they do not separate
-// two odd samples. Measured on the frozen 720p clip at 4 fps: the frame just before the IDR refresh at
-// 18 s differs by 0.065 (neutral for maxDifference 0.05) and the refresh itself by 0.67; counted as two
-// odd samples they restarted the timing and delayed the alert from 18.5 s to 24.25 s.
+// — also while a bad streak is being timed: they neither extend nor break it (the streak's start moves
+// on by their time, so one bad sample, 6 s of neutral ones and another bad one are not "bad for 6 s"),
+// and they do not separate two odd samples. A streak without a bad sample for longer than `onMs` is
+// over: a lone bad sample long ago says nothing now, and a timed streak keeps the camera hot.
+// Measured on the frozen 720p clip at 4 fps: the frame just before the IDR refresh at 18 s differs by
+// 0.065 (neutral for maxDifference 0.05) and the refresh itself by 0.67; counted as two odd samples
+// they restarted the timing and delayed the alert from 18.5 s to 24.25 s.
 // "Unknown" samples are ignored altogether.
 
 export type Verdict = 'bad' | 'good' | 'neutral' | 'unknown';
@@ -17,6 +20,10 @@ export interface HoldJSON {
   misses: number;
   goodSince: number | null;
   goodRun: number;
+  /** Time of the last sample that was not unknown (absent in states saved before it). */
+  lastAt?: number | null;
+  /** Time of the last bad sample of the streak being timed (absent in states saved before it). */
+  lastBadAt?: number | null;
 }
 
 /** Samples against a bad streak that end it. */
@@ -49,19 +56,24 @@ export class Hold {
   sample(t: number, verdict: Verdict): 'start' | 'end' | null {
     const s = this.s;
     if (verdict === 'unknown') return null;
+    const previousAt = s.lastAt ?? t;
+    s.lastAt = t;
     if (!s.active) {
       if (verdict === 'bad') {
         if (s.since === null) s.since = t;
         s.misses = 0;
+        s.lastBadAt = t;
         if (t - s.since >= this.onMs) {
           s.active = true;
           s.goodSince = null;
           s.goodRun = 0;
           return 'start';
         }
+      } else if (verdict === 'neutral' && s.since !== null) {
+        if (t - (s.lastBadAt ?? s.since) > this.onMs) this.forgetStreak();
+        else s.since += t - previousAt; // paused: the time since the previous sample was not bad
       } else if (verdict === 'good' && s.since !== null && ++s.misses >= MAX_MISSES) {
-        s.since = null;
-        s.misses = 0;
+        this.forgetStreak();
       }
       return null;
     }
@@ -72,10 +84,16 @@ export class Hold {
     }
     if (s.goodSince === null) s.goodSince = t;
     if (++s.goodRun >= MIN_GOOD_RUN && t - s.goodSince >= this.offMs) {
-      this.s = { active: false, since: null, misses: 0, goodSince: null, goodRun: 0 };
+      this.s = { active: false, since: null, misses: 0, goodSince: null, goodRun: 0, lastAt: t, lastBadAt: null };
       return 'end';
     }
     return null;
+  }
+
+  private forgetStreak(): void {
+    this.s.since = null;
+    this.s.misses = 0;
+    this.s.lastBadAt = null;
   }
 
   toJSON(): HoldJSON {

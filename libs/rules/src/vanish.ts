@@ -14,8 +14,8 @@
 // sighting (a swimmer who resurfaced after the tracker gave up on them); that track then carries
 // the candidacy on (time in the zone, related alert), so a swimmer who bobs up as a new track and
 // goes under again is still reported. The alert ends the same ways;
-// when neither happens it stays open for the operators and the engine forgets it a while after the
-// track's removal.
+// when neither happens it stays open for the operators and the engine forgets it (candidate and
+// alert-book entry, without an event) a while after the track's removal.
 import type { Box } from '@xl/contracts';
 import type { VanishRule, ZoneConfig } from '@xl/config';
 import { pointInPolygon, type Point } from '@xl/geometry';
@@ -24,7 +24,7 @@ import { subjectKey } from './alert-book';
 import type { IgnoreZones } from './ignore-zones';
 import { extendRun, type ObservationRun } from './membership';
 import { DEFAULT_INERTIA, DEFAULT_INERTIA_SECONDS } from './presence';
-import { anchorOf, mayContinue, ruleFields, seconds, trusted, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
+import { anchorMeasurable, anchorOf, mayContinue, ruleFields, seconds, trusted, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
 
 /** A fired alert of a removed track is remembered this long for a resurfacing match, then forgotten. */
 const RESURFACE_MEMORY_MS = 60_000;
@@ -32,7 +32,7 @@ const RESURFACE_MEMORY_MS = 60_000;
 interface Candidate {
   trackId: number;
   label: string;
-  /** First trusted sighting inside the zone of the current stay. */
+  /** First trusted sighting inside the zone of the current stay (or the track's unreported first detection, see stayStart). */
   inZoneSince: number;
   /** Last sighting in the water: inside, or just outside before it counted as leaving. */
   lastInsideAt: number;
@@ -89,6 +89,9 @@ export class VanishEvaluator implements RuleEvaluator {
       } else if (c.firedAt !== undefined) {
         if (!book.isOpen(key) || (c.removedAt !== undefined && now - Math.max(c.removedAt, c.firedAt) > RESURFACE_MEMORY_MS)) {
           this.candidates.delete(c.trackId);
+          // No `ended`: the person was not seen again, the alert stays open for the operators. The
+          // book must not carry it on: it travels in the camera's state with every frame, for ever.
+          book.forget(key);
         }
       } else if (c.unseenMs >= rule.lostSeconds * 1000) {
         this.due(ctx, c);
@@ -118,7 +121,7 @@ export class VanishEvaluator implements RuleEvaluator {
     }
     if (!c) {
       if (!trusted(this.rule, t)) return;
-      c = { trackId: t.trackId, label: t.label, inZoneSince: ctx.now, lastInsideAt: ctx.now, anchor, box: t.box, score: t.score };
+      c = { trackId: t.trackId, label: t.label, inZoneSince: this.stayStart(ctx, t), lastInsideAt: ctx.now, anchor, box: t.box, score: t.score };
       this.candidates.set(t.trackId, c);
     }
     c.lastInsideAt = ctx.now;
@@ -129,6 +132,18 @@ export class VanishEvaluator implements RuleEvaluator {
     c.firedAt = undefined;
     if (inside) delete c.outside;
     c.relatedAlertId = ctx.book.findOpenFor('zone_enter', this.zone.id, t.trackId) ?? c.relatedAlertId;
+  }
+
+  /**
+   * When the stay in the zone began: now, or — on the track's first report — its first detection if
+   * that lay inside too. The tracker reports a track only from its confirmHits-th detection; counted
+   * from there, minTrackedSeconds grew by a frame interval (at 2 fps a child seen in the water at 0,
+   * 0.5 and 1 s, then under, raised no vanish_in_water).
+   */
+  private stayStart(ctx: RuleContext, t: Track): number {
+    if (t.confirmedAt !== ctx.now || t.firstSeenAt >= ctx.now) return ctx.now;
+    const first = { ...t, box: t.firstBox };
+    return anchorMeasurable(this.rule, first) && pointInPolygon(anchorOf(this.rule, first), this.zone.polygon) ? t.firstSeenAt : ctx.now;
   }
 
   /**

@@ -29,8 +29,11 @@ describe('ByteTracker', () => {
     expect(tracker.update([person(standing(0.3, 0.8))], T0).tracks).toEqual([]);
     const u = tracker.update([person(standing(0.31, 0.8), 0.7)], T0 + 500);
     expect(u.tracks).toHaveLength(1);
-    expect(u.tracks[0]).toMatchObject({ state: 'tracked', hits: 2, firstSeenAt: T0, lastSeenAt: T0 + 500, label: 'person', score: 0.7 });
+    expect(u.tracks[0]).toMatchObject({ state: 'tracked', hits: 2, firstSeenAt: T0, confirmedAt: T0 + 500, lastSeenAt: T0 + 500, label: 'person', score: 0.7 });
     expect(u.tracks[0].box).toEqual(standing(0.31, 0.8));
+    // The unreported first detection: where and when the track began (the rules count time from it).
+    expect(u.tracks[0].firstBox).toEqual(standing(0.3, 0.8));
+    expect(tracker.update([person(standing(0.32, 0.8))], T0 + 1000).tracks[0]).toMatchObject({ firstSeenAt: T0, confirmedAt: T0 + 500 });
 
     const slow = new ByteTracker({ confirmHits: 3 });
     slow.update([person(standing(0.3, 0.8))], T0);
@@ -160,6 +163,25 @@ describe('ByteTracker', () => {
     // 500 ms unseen before the save + 1000 + 600 now > 2 s: removed, as the old rule would have.
     expect(restored.update([], T0 + 2000).removed).toHaveLength(0);
     expect(restored.update([], T0 + 2600).removed).toHaveLength(1);
+  });
+
+  it('reads states saved before firstBox and confirmedAt existed', () => {
+    const tracker = new ByteTracker();
+    tracker.update([person(standing(0.5, 0.8)), person(standing(0.2, 0.8))], T0);
+    tracker.update([person(standing(0.2, 0.8))], T0 + 500); // the second is confirmed, the first dies
+    tracker.update([person(standing(0.2, 0.8)), person(standing(0.7, 0.8))], T0 + 1000); // a new tentative one
+    const old = tracker.toJSON();
+    for (const k of old.tracks) {
+      delete k.firstBox;
+      delete k.confirmedAt;
+    }
+    const restored = ByteTracker.fromJSON(JSON.parse(JSON.stringify(old)));
+    const tracks = restored.update([person(standing(0.2, 0.8)), person(standing(0.7, 0.8))], T0 + 1500).tracks;
+    // Confirmed before the save: no confirmation time known, the first sighting stands in. Tentative then: exact.
+    expect(tracks.map((t) => [t.firstSeenAt, t.confirmedAt, t.firstBox])).toEqual([
+      [T0, T0, standing(0.2, 0.8)],
+      [T0 + 1000, T0 + 1500, standing(0.7, 0.8)],
+    ]);
   });
 
   it('keeps a track alive on low-score detections (second stage) but never starts one from them', () => {

@@ -30,6 +30,9 @@ interface InternalTrack {
   box: Box;
   score: number;
   firstSeenAt: number;
+  firstBox: Box;
+  /** Null while tentative. */
+  confirmedAt: number | null;
   lastSeenAt: number;
   hits: number;
   /** Time without a match since lastSeenAt, counting at most maxCountedGapSeconds of each step. */
@@ -103,7 +106,11 @@ export class ByteTracker {
     const tentative = this.tracks.filter((t) => t.status === 'tentative');
     const [deadTentative, newHigh] = this.associate(tentative, restHigh, dets, predicted, o.tentativeMatchIou, tMs);
     const dead = new Set<InternalTrack>(deadTentative);
-    for (const t of tentative) if (!dead.has(t) && t.hits >= o.confirmHits) t.status = 'tracked';
+    for (const t of tentative) {
+      if (dead.has(t) || t.hits < o.confirmHits) continue;
+      t.status = 'tracked';
+      t.confirmedAt = tMs;
+    }
 
     for (const j of newHigh) if (dets[j].score >= o.newTrackScore) this.tracks.push(this.create(dets[j], tMs));
 
@@ -144,6 +151,8 @@ export class ByteTracker {
           box: [...t.box],
           score: t.score,
           firstSeenAt: t.firstSeenAt,
+          firstBox: [...t.firstBox],
+          confirmedAt: t.confirmedAt,
           lastSeenAt: t.lastSeenAt,
           hits: t.hits,
           unseenMs: t.unseenMs,
@@ -167,6 +176,8 @@ export class ByteTracker {
         // States saved before unseenMs existed counted all time since the last sighting.
         unseenMs: t.unseenMs ?? (state.lastUpdateAt === null ? 0 : state.lastUpdateAt - t.lastSeenAt),
         box: [...t.box] as Box,
+        firstBox: [...(t.firstBox ?? t.box)] as Box,
+        confirmedAt: t.confirmedAt !== undefined ? t.confirmedAt : t.status === 'tentative' ? null : t.firstSeenAt,
         mean: Float64Array.from(t.mean),
         cov: Float64Array.from(t.cov),
       };
@@ -240,6 +251,8 @@ export class ByteTracker {
       box: [x0, y0, x1, y1],
       score: d.score,
       firstSeenAt: tMs,
+      firstBox: [x0, y0, x1, y1],
+      confirmedAt: this.options.confirmHits <= 1 ? tMs : null,
       lastSeenAt: tMs,
       hits: 1,
       unseenMs: 0,
@@ -256,6 +269,8 @@ function toTrack(t: InternalTrack): Track {
     label: t.label,
     state: t.status === 'lost' ? 'lost' : 'tracked',
     firstSeenAt: t.firstSeenAt,
+    firstBox: [...t.firstBox],
+    confirmedAt: t.confirmedAt ?? t.firstSeenAt,
     lastSeenAt: t.lastSeenAt,
     hits: t.hits,
   };

@@ -1,4 +1,4 @@
-import type { TrackedObject } from '@xl/contracts';
+import type { Box, TrackedObject } from '@xl/contracts';
 
 /** 'tracked': matched in this update; 'lost': not matched since `lastSeenAt`, kept for the lost buffer. */
 export type TrackState = 'tracked' | 'lost';
@@ -8,6 +8,13 @@ export interface Track extends TrackedObject {
   state: TrackState;
   /** Epoch ms of the first detection of this track. */
   firstSeenAt: number;
+  /** Box of that first detection. */
+  firstBox: Box;
+  /**
+   * Epoch ms of the update that confirmed the track, its first report: its detections from
+   * firstSeenAt until then (confirmHits − 1 of them) were never reported.
+   */
+  confirmedAt: number;
   /** Epoch ms of the last detection matched to it (high or low score). */
   lastSeenAt: number;
   /** Detections matched so far, the first included. */
@@ -82,6 +89,10 @@ export interface TrackJSON {
   box: [number, number, number, number];
   score: number;
   firstSeenAt: number;
+  /** Absent in states saved before it existed (then the track's box, exact for a tentative track of one hit). */
+  firstBox?: [number, number, number, number];
+  /** Null while tentative; absent in states saved before it existed. */
+  confirmedAt?: number | null;
   lastSeenAt: number;
   hits: number;
   /** Counted time without a match since lastSeenAt (ms, see maxCountedGapSeconds); absent in older states. */

@@ -103,3 +103,25 @@ describe('FrameAnalyzer ignore zones', () => {
     expect(result.tracks.map((t) => t.box)).toEqual([swimmer.box]);
   });
 });
+
+describe('FrameAnalyzer state carry', () => {
+  it("starts tracks, timers and alerts afresh from a state it cannot continue, keeping the camera's learned view and sharpness baseline", async () => {
+    const swimmer = { box: [0.4, 0.5, 0.5, 0.8] as [number, number, number, number], score: 0.8, classId: 0, label: 'person' };
+    const analyzer = new FrameAnalyzer({ ...detector, detectKeepingFrame: async (f) => ({ detections: [swimmer], data: f.data }) });
+    const runtime = new CameraRuntime(camera);
+    let state: AnalysisState | null = null;
+    for (let i = 0; i < 12; i++) state = (await analyzer.analyze(frame(T0 + i * 250, 100, 1), runtime, state)).state;
+    const saved = JSON.parse(JSON.stringify(state)) as AnalysisState;
+    expect(saved.rules.alerts.open.map((a) => a.rule)).toEqual(['zone_enter']);
+    // Ten minutes later (a camera reboot): the swimmer's track and alert are not continued.
+    const later = await analyzer.analyze(frame(T0 + 600_000, 100, 1), runtime, saved, 'learned');
+    expect(later.events).toEqual([]);
+    expect(later.state.tracker.tracks.map((t) => [t.id, t.status])).toEqual([[1, 'tentative']]);
+    expect(later.state.rules).toMatchObject({ alerts: { open: [] }, recentSteps: [] });
+    // The view (warmed up: 10 samples) and the sharpness baseline are where they were, not learned
+    // anew from whatever the camera sees after the outage.
+    expect(saved.rules.view?.mono?.samples).toBe(10);
+    expect(later.state.rules.view).toEqual(saved.rules.view);
+    expect(later.state.rules.baseline.samples).toBe(saved.rules.baseline.samples + 1);
+  });
+});

@@ -1,6 +1,6 @@
 import type { Detection, DifferenceSample, Letterbox } from '@xl/contracts';
 import type { Detector } from '@xl/detection';
-import { CameraRuleEngine, type RuleEngineStateJSON, type RuleEvent } from '@xl/rules';
+import { CameraRuleEngine, type DroppedAlert, type RuleEngineStateJSON, type RuleEvent } from '@xl/rules';
 import { ByteTracker, type Track, type TrackerOptions, type TrackerStateJSON } from '@xl/tracking';
 import { createGreyBuffer, meanChroma, measureFrameQuality, sceneLayout, type FrameQuality } from '@xl/vision';
 import type { CameraRuntime } from './camera-runtime';
@@ -34,10 +34,19 @@ export interface AnalysisState {
   rules: RuleEngineStateJSON;
 }
 
+/**
+ * What a frame takes over from the saved state: all of it, or — when the state cannot be continued
+ * (a long gap, a clock that went back) — only what the camera has learned (its view and sharpness
+ * baseline; CameraRuleEngine.restartFrom): tracks, timers and alerts start afresh.
+ */
+export type StateCarry = 'all' | 'learned';
+
 export interface AnalysisResult {
   state: AnalysisState;
   /** The frame's pixels after detection (the same bytes as the input frame). */
   pixels: Uint8Array;
+  /** Open alerts the rule engine dropped because the camera had too many (MAX_OPEN_ALERTS). */
+  droppedAlerts: DroppedAlert[];
   /** What the tracker saw: the detector's detections less those in the camera's ignore zones. */
   detections: Detection[];
   /** Detections dropped by the camera's ignore zones. */
@@ -95,7 +104,7 @@ export class FrameAnalyzer {
     return quality;
   }
 
-  async analyze(frame: AnalysisFrame, runtime: CameraRuntime, saved: AnalysisState | null): Promise<AnalysisResult> {
+  async analyze(frame: AnalysisFrame, runtime: CameraRuntime, saved: AnalysisState | null, carry: StateCarry = 'all'): Promise<AnalysisResult> {
     const quality = this.measure(frame, runtime);
 
     // The pool moves the pixels to its worker thread and back: `pixels` (not frame.data, which may
@@ -105,16 +114,18 @@ export class FrameAnalyzer {
     const { kept: detections, ignored } = runtime.ignoreZones.filter(detected.detections);
 
     // After a configuration change the rules that still exist carry on; new ones start fresh.
-    const engine = saved ? CameraRuleEngine.fromJSON(runtime.camera, saved.rules) : new CameraRuleEngine(runtime.camera);
+    const engine = !saved ? new CameraRuleEngine(runtime.camera) : carry === 'all' ? CameraRuleEngine.fromJSON(runtime.camera, saved.rules) : CameraRuleEngine.restartFrom(runtime.camera, saved.rules);
     // Only observed time ages a lost track: of a gap out of the camera's rhythm, the engine's cap.
     const options = { maxCountedGapSeconds: engine.gapCapSeconds(), ...this.trackerOptions };
-    const tracker = saved ? ByteTracker.fromJSON(saved.tracker, options) : new ByteTracker(options);
+    // A fresh tracker whenever the engine starts afresh: the engine knows tracks by id.
+    const tracker = saved && carry === 'all' ? ByteTracker.fromJSON(saved.tracker, options) : new ByteTracker(options);
     const { tracks, removed } = tracker.update(detections, frame.capturedAt);
 
     const events = engine.evaluate({ capturedAt: frame.capturedAt, tracks, removed, quality, earlierDifferences: frame.earlierDifferences });
 
     return {
       state: { capturedAt: frame.capturedAt, tracker: tracker.toJSON(), rules: engine.toJSON() },
+      droppedAlerts: engine.droppedAlerts,
       pixels,
       detections,
       ignored,

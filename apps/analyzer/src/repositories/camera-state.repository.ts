@@ -3,12 +3,16 @@ import { redisKeys } from '@xl/contracts';
 import type { AnalysisState } from '../pipeline/frame-analyzer';
 
 // Saves only when the stored state is older than the new one, so a slow worker finishing late
-// never overwrites what a faster worker already stored for a newer frame.
+// never overwrites what a faster worker already stored for a newer frame — or when the stored one is
+// exactly the state ARGV[4] names (the one a frame after a backward clock jump replaces).
 const SAVE_IF_NEWER = `
 local current = redis.call('GET', KEYS[1])
 if current then
   local ok, decoded = pcall(cjson.decode, current)
-  if ok and decoded.capturedAt and tonumber(decoded.capturedAt) >= tonumber(ARGV[2]) then return 0 end
+  if ok and decoded.capturedAt then
+    local stored = tonumber(decoded.capturedAt)
+    if stored >= tonumber(ARGV[2]) and stored ~= tonumber(ARGV[4]) then return 0 end
+  end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1
@@ -27,8 +31,12 @@ export class CameraStateRepository {
     private readonly redis: RedisClient,
     /** Prepended to the key, like the other Redis adapters' keyPrefix. */
     private readonly keyPrefix = '',
-    /** State of a camera nobody analysed for this long is dropped (tracks would be stale anyway). */
-    private readonly ttlMs = 10 * 60_000,
+    /**
+     * State of a camera nobody analysed for this long is dropped. Its tracks are stale after
+     * STATE_MAX_GAP_MS anyway, but its learned view and sharpness baseline carry over an outage (a
+     * camera turned while it was off is reported as moved): a week, a few KiB per camera.
+     */
+    private readonly ttlMs = 7 * 24 * 3600_000,
   ) {}
 
   private keyOf(cameraId: string): string {
@@ -40,9 +48,12 @@ export class CameraStateRepository {
     return raw ? (JSON.parse(raw) as AnalysisState) : null;
   }
 
-  /** Returns false when a newer state was already stored (this frame lost the race). */
-  async save(cameraId: string, state: AnalysisState): Promise<boolean> {
-    const saved = await this.redis.eval(SAVE_IF_NEWER, 1, this.keyOf(cameraId), JSON.stringify(state, compactNumbers), state.capturedAt, this.ttlMs);
+  /**
+   * Returns false when a newer state was already stored (this frame lost the race), unless that is the
+   * state `replacing` names by its capturedAt: a state from before the clock went back.
+   */
+  async save(cameraId: string, state: AnalysisState, replacing?: number): Promise<boolean> {
+    const saved = await this.redis.eval(SAVE_IF_NEWER, 1, this.keyOf(cameraId), JSON.stringify(state, compactNumbers), state.capturedAt, this.ttlMs, replacing ?? '');
     return saved === 1;
   }
 

@@ -44,6 +44,9 @@ export class Scene {
         label,
         state: 'tracked',
         firstSeenAt: prev?.firstSeenAt ?? t,
+        // Reported from its first sighting (a tracker with confirmHits 1).
+        firstBox: prev?.firstBox ?? v.box,
+        confirmedAt: prev?.confirmedAt ?? t,
         lastSeenAt: t,
         hits: (prev?.hits ?? 0) + 1,
       });
