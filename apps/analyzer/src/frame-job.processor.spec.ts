@@ -83,7 +83,7 @@ function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null
     analysed,
     metrics,
     log as never,
-    { maxFrameAgeMs: 3000, hotTtlMs: 5000, maxStateGapMs: 60_000, pictureIntervalMs, pictureTtlMs: 20_000 },
+    { maxFrameAgeMs: 3000, hotTtlMs: 5000, maxStateGapMs: 60_000, pictureIntervalMs, pictureTtlMs: 20_000, snapshotTimeoutMs: 200 },
     () => NOW,
   );
   return { processor, analyzer, frames, gate, hot, states, alerts, emitted, snapshots, pictures, analysed, metrics, log, calls };
@@ -198,6 +198,16 @@ describe('FrameJobProcessor', () => {
     expect(await s.processor.process(job())).toBe('analysed');
     expect(s.emitted[0].snapshotPath).toBeUndefined();
     expect((await s.metrics.snapshotErrors.get()).values[0].value).toBe(1);
+  });
+
+  it('sends the alert without its snapshot when the snapshot hangs (a stalled share), and counts the error', async () => {
+    const s = setup({ events: [event()] });
+    s.snapshots.save.mockImplementationOnce(() => new Promise<string>(() => undefined));
+    expect(await s.processor.process(job())).toBe('analysed');
+    expect(s.emitted).toHaveLength(1);
+    expect(s.emitted[0].snapshotPath).toBeUndefined();
+    expect((await s.metrics.snapshotErrors.get()).values[0].value).toBe(1);
+    expect(s.log.error).toHaveBeenCalledWith(expect.objectContaining({ err: 'snapshot took longer than 200 ms (SNAPSHOT_DIR on a stalled share?)' }), 'snapshot failed; alert sent without it');
   });
 
   it("stores the camera's picture at most once per interval of capture time, after the gate's release", async () => {

@@ -79,7 +79,16 @@ export interface FrameJobProcessorOptions {
   pictureIntervalMs: number;
   /** How long a stored picture is served; past it the API grabs one from the camera itself. */
   pictureTtlMs: number;
+  /** How long an alert waits for its snapshot before it goes out without one (default SNAPSHOT_TIMEOUT_MS). */
+  snapshotTimeoutMs?: number;
 }
+
+/**
+ * An alert waits this long for its snapshot (rendered, written to the shared volume), then goes out
+ * without it: a stalled network share must delay a drowning alert by this much at most, not hold it
+ * (and, frame after frame, every worker slot) for as long as the share hangs.
+ */
+export const SNAPSHOT_TIMEOUT_MS = 2000;
 
 /** `clock_jump`: analysed on a fresh state because the clock went back (see MIN_CLOCK_JUMP_MS). */
 export type FrameOutcome = 'analysed' | 'clock_jump' | 'stale' | 'missing' | 'unknown_camera' | 'out_of_order' | 'failed';
@@ -266,16 +275,30 @@ export class FrameJobProcessor {
     }
   }
 
-  /** A snapshot failure never blocks the alert: it goes out without one, and the error is counted. */
+  /**
+   * A snapshot failure never blocks the alert: it goes out without one, and the error is counted.
+   * Nor does a snapshot that takes too long (SNAPSHOT_TIMEOUT_MS): a write that completes later
+   * leaves a file no alert holds, which the API's orphan sweep removes.
+   */
   private async snapshot(event: RuleEvent, frame: { data: Uint8Array; width: number; height: number; letterbox: FrameJob['letterbox'] }, runtime: CameraRuntime): Promise<string | undefined> {
+    const timeoutMs = this.options.snapshotTimeoutMs ?? SNAPSHOT_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
     try {
       const zones = runtime.camera.zones.filter((z) => z.id === event.zoneId);
-      const jpeg = await renderSnapshot({ ...frame, boxes: event.boxes, zones, caption: snapshotCaption(runtime.camera.name ?? runtime.camera.id, event.capturedAt, runtime.camera.timezone) });
-      return await this.snapshots.save(runtime.camera.id, `${event.alertId}-${event.capturedAt}`, jpeg, new Date(event.capturedAt));
+      const write = async () => {
+        const jpeg = await renderSnapshot({ ...frame, boxes: event.boxes, zones, caption: snapshotCaption(runtime.camera.name ?? runtime.camera.id, event.capturedAt, runtime.camera.timezone) });
+        return this.snapshots.save(runtime.camera.id, `${event.alertId}-${event.capturedAt}`, jpeg, new Date(event.capturedAt));
+      };
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`snapshot took longer than ${timeoutMs} ms (SNAPSHOT_DIR on a stalled share?)`)), timeoutMs);
+      });
+      return await Promise.race([write(), late]);
     } catch (err) {
       this.metrics.snapshotErrors.inc();
       this.log.error({ camera: runtime.camera.id, alertId: event.alertId, err: (err as Error).message }, 'snapshot failed; alert sent without it');
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
