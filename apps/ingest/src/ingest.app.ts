@@ -20,6 +20,8 @@ import {
 import { IngestMetrics } from './metrics';
 import { ClipService } from './recording/clip-service';
 import { FileEvidenceWriter, RedisClipRequestFeed } from './recording/evidence.repository';
+import { FileRecordingDirs } from './recording/recording-dirs.repository';
+import { RecordingJanitor } from './recording/recording-janitor';
 import { recordedPipeline, segmentRecorderFactory } from './recording/recorded-pipeline';
 import { FileCameraSource, RedisCameraSource } from './repositories/camera-source.repository';
 import { RedisFramePublisher } from './repositories/frame-publisher.repository';
@@ -27,12 +29,23 @@ import { cameraReaderFactory } from './repositories/frame-source.repository';
 import { CameraPipeline } from './services/camera-pipeline';
 import { FrameBacklogSweeper } from './services/frame-backlog-sweeper';
 import { IngestService } from './services/ingest.service';
+import { StatusOutbox } from './services/status-outbox';
 import type { IngestSettings } from './settings';
+
+/** How often the recordings of cameras not recorded here are looked at (and once at start). */
+const RECORDING_SWEEP_MS = 5 * 60_000;
+/** A camera whose configuration is unknown here keeps its recording this long: the longest ring allowed. */
+const RECORDING_MAX_WINDOW_SECONDS = 600;
+
+/** On shutdown, the last status events get this long (the leases are released already). */
+const STATUS_FLUSH_ON_CLOSE_MS = 2000;
 
 export interface IngestApp {
   service: IngestService;
   metrics: IngestMetrics;
   probes: ProbeServer;
+  /** Deletes the recordings of cameras not recorded here (null without RECORDING_DIR). */
+  janitor: RecordingJanitor | null;
   /** Stops the ffmpegs, releases the leases, closes connections and the probe server. */
   close(): Promise<void>;
 }
@@ -57,7 +70,8 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
     new HotMarks(redis, { keyPrefix }),
     { frameTtlMs: settings.FRAME_TTL_MS, inflightTtlMs: settings.INFLIGHT_TTL_MS },
   );
-  const status = new CameraStatusStream(redis, { keyPrefix });
+  // Kept per camera through a Redis outage and published when it answers (services/status-outbox.ts).
+  const status = new StatusOutbox({ status: new CameraStatusStream(redis, { keyPrefix }), metrics, log }, { retryMs: 1000, retryMaxMs: 5000 });
   const delayMarks = new StreamDelayMarks(redis, { keyPrefix });
   const sources = cameraReaderFactory(
     { width: settings.MODEL_INPUT_WIDTH, height: settings.MODEL_INPUT_HEIGHT, stopGraceMs: settings.STOP_GRACE_MS, ffmpegPath: settings.FFMPEG_PATH, startGate: new StartGate(settings.START_CONCURRENCY), now: clock.now },
@@ -65,7 +79,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
   );
   const cameras = settings.CAMERAS_FILE
     ? new FileCameraSource(settings.CAMERAS_FILE)
-    : new RedisCameraSource(new CameraConfigStore(redis, { keyPrefix }), log);
+    : new RedisCameraSource(new CameraConfigStore(redis, { keyPrefix }), log, { pollMs: settings.CONFIG_POLL_MS });
   // Evidence clips: only with a recording directory and the shared evidence directory (settings.ts).
   const clips =
     settings.RECORDING_DIR && settings.EVIDENCE_DIR
@@ -97,7 +111,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
       metrics,
       log,
     },
-    { capacity: settings.INGEST_CAPACITY, tickMs: settings.tickMs },
+    { capacity: settings.INGEST_CAPACITY, tickMs: settings.tickMs, leaseTtlMs: settings.LEASE_TTL_MS },
   );
 
   const probes = await startProbeServer({
@@ -108,6 +122,20 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
   });
   await service.start();
   sweeper.start();
+  const janitor = settings.RECORDING_DIR
+    ? new RecordingJanitor(
+        {
+          dirs: new FileRecordingDirs(settings.RECORDING_DIR),
+          // Held cameras that record (their recorder may be starting, not attached yet), and what the clips still need.
+          inUse: () => new Set([...service.heldIds.filter((id) => service.cameraConfig(id)?.recording.enabled !== false), ...(clips?.camerasInUse() ?? [])]),
+          windowSecondsOf: (cameraId) => service.cameraConfig(cameraId)?.recording.windowSeconds,
+          log,
+          now: clock.now,
+        },
+        { intervalMs: RECORDING_SWEEP_MS, defaultWindowSeconds: RECORDING_MAX_WINDOW_SECONDS },
+      )
+    : null;
+  janitor?.start();
   log.info(
     { ingestId: settings.INGEST_ID, port: probes.port, capacity: settings.INGEST_CAPACITY, source: settings.CAMERAS_FILE ?? 'redis' },
     'ingest started',
@@ -117,8 +145,11 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
     service,
     metrics,
     probes,
+    janitor,
     close: async () => {
+      await janitor?.stop();
       await service.stop();
+      await status.close(STATUS_FLUSH_ON_CLOSE_MS);
       await sweeper.stop();
       await clips?.stop();
       clock.stop();

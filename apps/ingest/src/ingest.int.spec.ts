@@ -17,6 +17,8 @@ import { dropTestKeys, FrameDrain, osdMasks, sleep, statusEvents, testCamera, te
 
 const DROWNING = 'media/clips/drowning_sub.mp4';
 const STATIC = 'media/clips/static_sub.mp4';
+/** A password the URL schema allows, with the characters that used to end a URL in free text. */
+const HOSTILE_PW = `p'ss"<w>`;
 jest.setTimeout(45_000);
 
 describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulator)', () => {
@@ -339,7 +341,8 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     });
     const cams = [
       testCamera('good', good.url),
-      testCamera('refused', `rtsp://127.0.0.1:${closedPort}/cam`),
+      // ffmpeg prints this URL raw ("rtsp://admin:p'ss…/cam: Connection refused"): the quote must not end it for redaction.
+      testCamera('refused', `rtsp://admin:${HOSTILE_PW}@127.0.0.1:${closedPort}/cam`),
       testCamera('missing', `rtsp://viewer:right-pw@127.0.0.1:${good.port}/no-such-mount`),
       testCamera('badauth', `rtsp://viewer:wrong-pw@127.0.0.1:${good.port}/good`),
       testCamera('garbage', garbage.url),
@@ -353,6 +356,8 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
         expect({ id, reason: e.reason }).toEqual({ id, reason });
         expect(e.detail).not.toContain('wrong-pw');
         expect(e.detail).not.toContain('right-pw');
+        expect(e.detail).not.toContain('ss"<w>');
+        if (id === 'refused') expect(e.detail).toBe(`rtsp://***:***@127.0.0.1:${closedPort}/cam: Connection refused`);
         if (id === 'udponly') expect(e.detail).toMatch(/method SETUP failed: 461 Unsupported transport/);
       }
       const since = Date.now();
@@ -368,7 +373,7 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
       expect((await fetch(`http://127.0.0.1:${a.probes.port}/readyz`)).status).toBe(200);
       expect(drain!.of('good').length).toBeGreaterThan(0);
       expect(await metricValue('xl_camera_up', { camera: 'good' })).toBe(1);
-      expect(logLines.join('')).not.toMatch(/wrong-pw|right-pw/);
+      expect(logLines.join('')).not.toMatch(/wrong-pw|right-pw|p'ss/);
     } finally {
       await garbage.close();
     }

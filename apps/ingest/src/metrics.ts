@@ -69,6 +69,23 @@ export class IngestMetrics {
     help: 'Lease rounds (renew/claim) that failed, e.g. Redis unreachable',
     registers: [this.registry],
   });
+  readonly fenced = new Counter({
+    name: 'xl_ingest_leases_fenced_total',
+    help: 'Cameras this worker stopped because their lease went unrenewed for most of LEASE_TTL_MS (Redis unreachable): another worker may own them by now',
+    labelNames: ['camera'] as const,
+    registers: [this.registry],
+  });
+  readonly configRejected = new Counter({
+    name: 'xl_ingest_config_rejected_total',
+    help: 'Published camera configurations that failed validation (each counted once); a running camera keeps its last valid configuration',
+    labelNames: ['camera'] as const,
+    registers: [this.registry],
+  });
+  readonly statusUnpublished = new Gauge({
+    name: 'xl_ingest_status_unpublished',
+    help: 'Cameras whose latest status event is not on the status stream yet (Redis unreachable): published when it answers again',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'xl_ingest_' });

@@ -52,6 +52,11 @@ export interface StatusPublisher {
   publish(event: CameraStatusEvent): Promise<unknown>;
 }
 
+/** Where a camera pipeline reports status events (StatusOutbox: in order, kept through a Redis outage). */
+export interface StatusReporter {
+  report(event: CameraStatusEvent): void;
+}
+
 /** Camera leases shared by the ingest workers (CameraLeases in @xl/queue). */
 export interface LeasePort {
   /** Records this worker as alive; returns the number of live workers. */
@@ -63,9 +68,25 @@ export interface LeasePort {
   leave(): Promise<void>;
 }
 
+/** A published camera configuration that failed validation; `message` names the camera and field. */
+export interface RejectedCamera {
+  cameraId: string;
+  message: string;
+}
+
+export interface CameraList {
+  /** Valid cameras, enabled or not. */
+  cameras: CameraConfig[];
+  /** Entries that failed validation (never from a file: a bad file fails as a whole). */
+  rejected: RejectedCamera[];
+}
+
 /** Where the camera list comes from: a file, or the configuration published to Redis. */
 export interface CameraSource {
-  load(): Promise<CameraConfig[]>;
-  /** Calls onChange when the list may have changed; resolves to an unsubscribe function. */
+  load(): Promise<CameraList>;
+  /**
+   * Calls onChange when the list may have changed (an announcement, a reconnect, a revision seen to
+   * move); resolves to an unsubscribe function.
+   */
   watch(onChange: () => void): Promise<() => Promise<void>>;
 }

@@ -17,6 +17,7 @@ export const ingestSettingsSchema = z
     INGEST_CAPACITY: int(1, 1024, 32).describe('most cameras this worker reads at once (one ffmpeg each; a 640×360 sub stream at 2 fps costs ~2 % of a core)'),
     LEASE_TTL_MS: int(500, 600_000, 10_000).describe("camera lease lifetime: a dead worker's cameras are taken over within this plus one claim interval"),
     CLAIM_INTERVAL_MS: int(100, 60_000, 2_000).describe('how often leases are renewed and free cameras claimed (renewal also runs at least every LEASE_TTL_MS / 3)'),
+    CONFIG_POLL_MS: int(500, 600_000, 10_000).describe("how often the published configuration's revision is read (one GET): a change announced while ingest's subscriber was disconnected is applied this late at most"),
     CAMERAS_FILE: z
       .string()
       .min(1)

@@ -119,3 +119,20 @@ describe('camera config', () => {
     expect(errorOf(() => parseCamera({ id: 'c', url: 'rtsp://h/x', rules: [rule] })).message).toMatch(/HH:MM/);
   });
 });
+
+describe('parseCameraFile: YAML errors', () => {
+  // A ': ' in a password makes the line a nested mapping; yaml's message would quote the line.
+  it.each([
+    ['cameras:\n  - id: a\n    url: rtsp://admin:pa: ss@10.0.0.7/live\n', 'pa: ss', 'at line 3, column 10 (BLOCK_AS_IMPLICIT_KEY)'],
+    ['cameras:\n  - id: a\n    url: "rtsp://admin:se\\"cret@10.0.0.7/live\n', 'cret', 'at line 4, column 1 (MISSING_CHAR)'],
+    ['cameras: [{id: a, url: rtsp://admin:s3cr3t@h/x\n', 's3cr3t', 'at line 2'],
+  ])('names the line and column, never the source text (%#)', (text, password, where) => {
+    const err = errorOf(() => parseCameraFile(text, 'cams.yaml'));
+    for (const said of [err.message, ...err.issues]) {
+      expect(said).not.toContain(password);
+      expect(said).not.toContain('admin');
+      expect(said).not.toContain('rtsp');
+    }
+    expect(err.message).toContain(`cams.yaml: not valid YAML/JSON ${where}`);
+  });
+});

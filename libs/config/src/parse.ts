@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLError } from 'yaml';
 import { z } from 'zod';
 import { cameraSchema, type CameraConfig } from './camera';
 
@@ -45,6 +45,16 @@ export function parseCamera(raw: unknown, index?: number): CameraConfig {
 }
 
 /**
+ * " at line 3, column 10 (BLOCK_AS_IMPLICIT_KEY)" — where, never what: yaml's own message quotes the
+ * offending source line, which may be a camera URL with its password (a ': ' in a password breaks it).
+ */
+function yamlErrorPlace(err: unknown): string {
+  if (!(err instanceof YAMLError) || !err.linePos) return '';
+  const [{ line, col }] = err.linePos;
+  return ` at line ${line}, column ${col} (${err.code})`;
+}
+
+/**
  * A camera file (YAML or JSON): either `{ cameras: [...] }` or a single camera object. Every camera
  * is checked; all problems are reported together.
  */
@@ -53,7 +63,8 @@ export function parseCameraFile(text: string, source = 'camera file'): CameraCon
   try {
     doc = parseYaml(text); // YAML is a superset of JSON
   } catch (err) {
-    throw new ConfigError(`${source}: not valid YAML/JSON: ${(err as Error).message}`, [(err as Error).message]);
+    const where = yamlErrorPlace(err);
+    throw new ConfigError(`${source}: not valid YAML/JSON${where}`, [`not valid YAML/JSON${where}`]);
   }
   const list: unknown[] =
     doc && typeof doc === 'object' && 'cameras' in doc ? (doc as { cameras: unknown }).cameras as unknown[] : [doc];

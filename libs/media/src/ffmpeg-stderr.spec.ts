@@ -58,6 +58,13 @@ describe('FfmpegStderrParser', () => {
     expect(all.lines()[0]).toContain('rtsp://***:***@127.0.0.1:8554/cam');
   });
 
+  it("gives an offline detail without a password that holds ' \" < >", () => {
+    const p = new FfmpegStderrParser();
+    p.feed("rtsp://admin:p'ss\"<w>@10.0.0.7/live: Connection refused");
+    const detail = exitDetail(p.lines(), 'exited');
+    expect(detail).toBe('rtsp://***:***@10.0.0.7/live: Connection refused');
+  });
+
   it('keeps progress lines out of the tail, so that the telling lines stay', () => {
     const p = new FfmpegStderrParser(2);
     p.feed('[rtsp @ 0x1] RTP: missed 12 packets');

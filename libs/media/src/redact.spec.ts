@@ -33,6 +33,20 @@ describe('redactUrl', () => {
 });
 
 describe('redactText', () => {
+  // The URL schema allows every printable character but space in a password; ffmpeg prints URLs raw.
+  const hostile = ["p'ss", 'p"ss', 'p<ss>', "a'b\"c<d>e", 'p?ss', 'x@y?z', "p'ss@w0rd", 'q://r'];
+
+  it.each(hostile)('hides a password holding %s in an ffmpeg line and in quotes', (password) => {
+    const url = `rtsp://admin:${password}@10.0.0.7/live`;
+    for (const line of [`${url}: Connection refused`, `Input #0, rtsp, from '${url}':`, `"${url}" <${url}>`]) {
+      const out = redactText(line);
+      expect(out).not.toContain(password);
+      expect(out).not.toContain('admin');
+      expect(out).toContain('***');
+    }
+    expect(redactText(`${url}: Connection refused`)).toBe('rtsp://***:***@10.0.0.7/live: Connection refused');
+  });
+
   it('redacts every URL inside a line of text', () => {
     const line = "Input #0, rtsp, from 'rtsp://admin:hunter2@10.0.0.7/a': then rtsp://u:p@h2/b failed";
     const out = redactText(line);

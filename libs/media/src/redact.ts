@@ -4,7 +4,9 @@
 
 const HIDDEN = '***';
 const SECRET_PARAMS = /^(user|username|pass|password|passwd|pwd|token|auth|key|secret|signature|sig)$/i;
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi;
+// A URL runs to the next whitespace: a password may hold ' " < > (the URL schema only forbids spaces
+// and control characters), and ffmpeg prints it raw, e.g. `rtsp://admin:p'ss@10.0.0.7/live: Connection refused`.
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/\S+/gi;
 
 /**
  * The URL with user and password (and secret query parameters) replaced by `***`. Works on strings
@@ -14,14 +16,13 @@ export function redactUrl(url: string): string {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
   if (!scheme) return redactQuery(url);
   const rest = url.slice(scheme[0].length);
-  // The user info ends at the last '@' before the query: an unescaped '@', '/' or '#' in a password
-  // must not leave the tail of the password in the output (a camera URL has no fragment).
-  const queryAt = rest.indexOf('?');
-  const beforeQuery = queryAt < 0 ? rest : rest.slice(0, queryAt);
-  const at = beforeQuery.lastIndexOf('@');
+  // The user info ends at the last '@' of the URL: an unescaped '@', '/', '?' or '#' in a password
+  // must not leave the tail of the password in the output (a camera URL has no fragment). An '@'
+  // further on (in a path or query) hides the host too: more, never less.
+  const at = rest.lastIndexOf('@');
   let authorityAndPath = rest;
   if (at >= 0) {
-    const userInfo = beforeQuery.slice(0, at);
+    const userInfo = rest.slice(0, at);
     const hidden = userInfo.includes(':') ? `${HIDDEN}:${HIDDEN}` : HIDDEN;
     authorityAndPath = `${hidden}@${rest.slice(at + 1)}`;
   }

@@ -53,8 +53,10 @@ export class CameraConfigStore {
   }
 
   /**
-   * Calls `onChange` for every change announcement. Uses a connection of its own (a subscribed
-   * connection can do nothing else); `close()` ends it.
+   * Calls `onChange` for every change announcement, and with an empty `cameraIds` ("reload all")
+   * each time the subscription is back after a reconnect: pub/sub keeps nothing for a connection that
+   * was down, so a change announced meanwhile would never be applied. Uses a connection of its own (a
+   * subscribed connection can do nothing else); `close()` ends it.
    */
   async subscribe(onChange: (message: ConfigChangedMessage) => void): Promise<{ close(): Promise<void> }> {
     const subscriber = duplicateClient(this.redis);
@@ -72,7 +74,18 @@ export class CameraConfigStore {
       }
       onChange(message);
     });
+    let subscribed = false;
+    subscriber.on('ready', () => {
+      if (!subscribed) return; // the first connection: the caller loads after subscribing
+      // ioredis resubscribes right after 'ready'; a PING queued behind it answers once it took effect,
+      // so a change announced from then on is not missed between the reload and the subscription.
+      void subscriber.ping().then(
+        () => onChange({ cameraIds: [], revision: 0 }),
+        () => onChange({ cameraIds: [], revision: 0 }),
+      );
+    });
     await subscriber.subscribe(this.channel);
+    subscribed = true;
     return {
       close: async () => {
         await subscriber.quit().catch(() => subscriber.disconnect());
@@ -105,8 +118,16 @@ function parseEntries(entries: [string, string][]): LoadedCameras {
   const cameras: CameraConfig[] = [];
   const errors: LoadedCameras['errors'] = [];
   for (const [cameraId, json] of entries) {
+    let raw: unknown;
     try {
-      cameras.push(parseCamera(JSON.parse(json)));
+      raw = JSON.parse(json);
+    } catch {
+      // JSON.parse's message quotes the text, i.e. the camera URL with its password.
+      errors.push({ cameraId, message: `camera '${cameraId}': published configuration is not valid JSON` });
+      continue;
+    }
+    try {
+      cameras.push(parseCamera(raw));
     } catch (err) {
       errors.push({ cameraId, message: (err as Error).message });
     }

@@ -237,6 +237,42 @@ describe('CameraConfigStore', () => {
   });
 });
 
+describe('CameraConfigStore: a subscriber that was away', () => {
+  it('asks for a full reload once its connection is back, so a change announced meanwhile is applied', async () => {
+    // A client of its own, named, so that exactly its subscriber connection can be killed.
+    const name = uniquePrefix('cfgsub').replace(/[^A-Za-z0-9_-]/g, '_');
+    const client = new Redis(testRedisUrl(), { connectionName: name });
+    let sub: { close(): Promise<void> } | null = null;
+    try {
+      const store = new CameraConfigStore(client, { keyPrefix: prefix });
+      const messages: ConfigChangedMessage[] = [];
+      sub = await store.subscribe((m) => messages.push(m));
+      const list = String(await redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
+      const id = /id=(\d+)[^\n]*name=(\S+)/g;
+      const ids = [...list.matchAll(id)].filter((m) => m[2] === name).map((m) => m[1]);
+      expect(ids).toHaveLength(1);
+      // Killed, and the change announced before it can reconnect: pub/sub keeps nothing for it.
+      await redis.multi().client('KILL', 'ID', ids[0]).publish(store.channel, JSON.stringify({ cameraIds: ['a'], revision: 7 })).exec();
+      for (let i = 0; i < 100 && !messages.length; i++) await sleep(50);
+      expect(messages).toEqual([{ cameraIds: [], revision: 0 }]); // reload all, not the lost message
+    } finally {
+      await sub?.close();
+      await client.quit();
+    }
+  });
+
+  it('reports an entry that is not JSON without quoting it (it holds the camera URL and password)', async () => {
+    const store = new CameraConfigStore(redis, { keyPrefix: prefix });
+    await redis.hset(store.hashKey, 'cut', '{"id":"cut","url":"rtsp://admin:hunter2@10.0.0.7/live"');
+    await redis.hset(store.hashKey, 'raw', 'rtsp://admin:hunter2@10.0.0.7/live');
+    const { errors } = await store.load();
+    expect(errors.map((e) => e.message).sort()).toEqual([
+      "camera 'cut': published configuration is not valid JSON",
+      "camera 'raw': published configuration is not valid JSON",
+    ]);
+  });
+});
+
 describe('FramesQueue', () => {
   const job: FrameJob = {
     cameraId: 'cam-1',

@@ -39,7 +39,7 @@ class FakeRecorder implements Recorder {
   }
 }
 
-function setup(options: { recent?: ClipRequest[]; existing?: string[] } = {}) {
+function setup(options: { recent?: ClipRequest[]; existing?: string[]; cutMs?: number } = {}) {
   let now = T0;
   const results: ClipResult[] = [];
   const cuts: Array<{ plan: ClipPlan; path: string }> = [];
@@ -51,6 +51,7 @@ function setup(options: { recent?: ClipRequest[]; existing?: string[] } = {}) {
     exists: async (p) => (options.existing ?? []).includes(p),
     cut: async (plan, path) => {
       cuts.push({ plan, path });
+      now += options.cutMs ?? 0; // the time ffmpeg takes
       return 1000;
     },
     snapshot: async (segment, atMs) => {
@@ -163,7 +164,7 @@ describe('ClipService', () => {
     const recorder = new FakeRecorder(T0 - 30_000, T0 + 4_000);
     await service.attach(camera, recorder);
     service.onRequest(request());
-    await service.detach('beach');
+    await service.detach(camera);
     expect(recorder.stopped).toBe(true);
     expect(cuts).toHaveLength(1);
     expect(results[0]).toMatchObject({ status: 'truncated', reason: 'handover', clipTo: T0 + 4_000 });
@@ -179,5 +180,44 @@ describe('ClipService', () => {
     advance(12_000);
     await service.tick();
     expect(results.map((r) => [r.alertId, r.status, r.reason])).toEqual([['orphan', 'truncated', 'recording_started_late']]);
+  });
+  it('stamps a result when its file is in place, not when cutting began', async () => {
+    const { service, results, advance } = setup({ cutMs: 9_000 });
+    await service.attach(camera, new FakeRecorder(T0 - 30_000, T0 + 12_000));
+    service.onRequest(request());
+    advance(12_000);
+    await service.tick();
+    expect(results[0].at).toBe(T0 + 21_000);
+  });
+
+  it("hands a camera over without waiting for a clip being cut, and a restarted camera's new attachment stays", async () => {
+    const { service, results } = setup({ recent: [request()] });
+    const first = new FakeRecorder(T0 - 30_000, T0 + 4_000);
+    await service.attach(camera, first);
+    service.onRequest(request());
+    const restarted = { ...camera }; // the same camera, attached again by its new pipeline
+    const handover = service.detach(camera);
+    await service.attach(restarted, new FakeRecorder(T0, T0 + 4_000));
+    await handover;
+    expect(results.map((r) => [r.alertId, r.reason])).toEqual([['a1', 'handover']]); // not taken over again
+    await service.detach(camera); // that attachment is gone already: the new one stays
+    service.onRequest(request({ alertId: 'a2' }));
+    await service.detach(restarted);
+    expect(results.map((r) => r.alertId)).toEqual(['a1', 'a2']);
+  });
+
+  it("leaves a taken-over request alone when the previous owner's hand-over clip arrives before ours is due", async () => {
+    const existing: string[] = [];
+    const { service, results, cuts, advance } = setup({ recent: [request({ alertId: 'late' })], existing });
+    const recorder = new FakeRecorder(T0 - 2_000, T0 + 4_000);
+    await service.attach(camera, recorder);
+    expect(recorder.pins.has('late')).toBe(true); // taken over: nothing on disk yet
+    existing.push('clips/beach/late.mp4'); // the previous owner's hand-over cut finished
+    recorder.until = T0 + 12_000;
+    advance(12_000);
+    await service.tick();
+    expect(cuts).toEqual([]);
+    expect(results).toEqual([]);
+    expect(recorder.pins.has('late')).toBe(false);
   });
 });

@@ -33,6 +33,8 @@ interface Clip {
   cutTo: number;
   /** When the clip was last cut; the entry is forgotten a window later. */
   cutAt: number;
+  /** Picked up from the previous owner's requests: its clip may still appear (cut at its hand-over). */
+  takenOver?: boolean;
 }
 
 /** Segments may start this much after the previous one ended without it counting as a hole. */
@@ -44,6 +46,10 @@ export class ClipService {
   private timer: NodeJS.Timeout | null = null;
   private unfollow: (() => Promise<void>) | null = null;
   private serial: Promise<unknown> = Promise.resolve();
+  /** Hand-over cuts still to come (stop() waits for them). */
+  private readonly handovers = new Set<Promise<void>>();
+  /** Alerts whose clip this process cuts at a hand-over: not taken over again if the camera comes back. */
+  private readonly handingOver = new Map<string, string>();
   private readonly now: () => number;
 
   constructor(
@@ -62,7 +68,14 @@ export class ClipService {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.unfollow?.();
+    await Promise.all(this.handovers);
     await this.serial;
+  }
+
+  /** Cameras recorded here, or with hand-over clips still to cut: their segments are still needed. */
+  camerasInUse(): Set<string> {
+    const recorded = [...this.cameras].filter(([, c]) => c.recorder).map(([id]) => id);
+    return new Set([...recorded, ...this.handingOver.values()]);
   }
 
   /** A camera this process owns now. Requests of its recent alerts (another owner's, before) are picked up. */
@@ -71,29 +84,46 @@ export class ClipService {
     const { preSeconds, postSeconds, windowSeconds } = config.recording;
     const recent = await this.deps.requests.since(this.now() - (windowSeconds + preSeconds + postSeconds) * 1000);
     for (const request of recent) {
-      if (request.cameraId !== config.id || this.clips.has(request.alertId)) continue;
+      if (request.cameraId !== config.id || this.clips.has(request.alertId) || this.handingOver.has(request.alertId)) continue;
       // The previous owner cut it (possibly short, at hand-over): its clip stands, ours would lack the start.
       if (await this.deps.writer.exists(this.deps.writer.clipPath(request.cameraId, request.alertId))) continue;
+      if (this.cameras.get(config.id)?.config !== config) return; // detached meanwhile
       this.onRequest(request);
+      const clip = this.clips.get(request.alertId);
+      if (clip) clip.takenOver = true;
     }
   }
 
   /**
-   * The camera leaves this process (lease lost or handed back, configuration changed): stop its
-   * recorder, then cut what is pending from what was recorded, flagged as cut short by the hand-over.
+   * The camera leaves this process (lease lost or handed back, configuration changed): its recorder
+   * is stopped, then what is pending is cut from what was recorded, flagged as cut short by the
+   * hand-over. Only this attachment of the camera (a restarted camera may be attached again already).
+   * Resolves once those clips are cut; the camera's lease need not wait for that.
    */
-  async detach(cameraId: string): Promise<void> {
-    const camera = this.cameras.get(cameraId);
-    if (!camera) return;
-    await camera.recorder?.stop();
-    await this.exclusive(async () => {
-      for (const [alertId, clip] of this.clips) {
-        if (clip.request.cameraId !== cameraId) continue;
-        if (clip.cutTo < clipWindow(clip.request, camera.config.recording).to) await this.cut(camera, clip, 'handover');
-        this.clips.delete(alertId);
-      }
-      this.cameras.delete(cameraId);
-    });
+  detach(config: CameraConfig): Promise<void> {
+    const camera = this.cameras.get(config.id);
+    if (!camera || camera.config !== config) return Promise.resolve();
+    this.cameras.delete(config.id);
+    const pending: Clip[] = [];
+    for (const [alertId, clip] of this.clips) {
+      if (clip.request.cameraId !== config.id) continue;
+      this.clips.delete(alertId);
+      this.handingOver.set(alertId, config.id);
+      pending.push(clip);
+    }
+    const handover = (async () => {
+      await camera.recorder?.stop();
+      if (!pending.length) return;
+      await this.exclusive(async () => {
+        for (const clip of pending) {
+          if (clip.cutTo < clipWindow(clip.request, camera.config.recording).to) await this.cut(camera, clip, 'handover');
+          this.handingOver.delete(clip.request.alertId);
+        }
+      });
+    })();
+    this.handovers.add(handover);
+    void handover.finally(() => this.handovers.delete(handover));
+    return handover;
   }
 
   /** A request (or an update extending one) for a camera of this process. */
@@ -127,9 +157,24 @@ export class ClipService {
         // delivering; a recording arriving late (a slow uplink) has its moments on disk that much later.
         const graceMs = (2 * recording.segmentSeconds + watchdog.stallSeconds + (camera.recorder?.delaySeconds ?? 0)) * 1000;
         const recorded = camera.recorder ? camera.recorder.recordedUntil >= to : false;
-        if (recorded || now >= to + graceMs) await this.cut(camera, clip, null);
+        if (!recorded && now < to + graceMs) continue;
+        if (clip.takenOver && !clip.cutTo && (await this.previousOwnerCut(clip))) continue;
+        await this.cut(camera, clip, null);
       }
     });
+  }
+
+  /**
+   * The previous owner releases the camera before cutting its pending clips, so the clip of a request
+   * taken over may appear after the take-over: that clip holds the start of the event and stands.
+   */
+  private async previousOwnerCut(clip: Clip): Promise<boolean> {
+    const { request } = clip;
+    if (!(await this.deps.writer.exists(this.deps.writer.clipPath(request.cameraId, request.alertId)))) return false;
+    this.deps.log.info({ camera: request.cameraId, alertId: request.alertId }, "the previous owner's hand-over clip arrived: left alone");
+    this.cameras.get(request.cameraId)?.recorder?.unpin(request.alertId);
+    this.clips.delete(request.alertId);
+    return true;
   }
 
   private async cut(camera: Camera, clip: Clip, handover: 'handover' | null): Promise<void> {
@@ -152,6 +197,9 @@ export class ClipService {
     if (!camera.recorder || !camera.config.recording.enabled) result = { ...base, reason: 'recording_disabled' };
     else if (!plan) result = { ...base, reason: 'no_segments' };
     else result = await this.write(base, plan, request, handover);
+    // Stamped once the file is in place: of two owners cutting the same clip, the one whose file
+    // stands (the later rename) is also the result alerts-api keeps (the latest `at`).
+    result.at = this.now();
     this.deps.log.info(
       { camera: request.cameraId, alertId: request.alertId, status: result.status, reason: result.reason, seconds: plan ? plan.durationMs / 1000 : 0 },
       'evidence clip',

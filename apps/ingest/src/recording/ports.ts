@@ -45,3 +45,14 @@ export interface EvidenceWriter {
   /** Resolves to the JPEG's size in bytes. */
   snapshot(segment: RecordedSegment, atMs: number, relativePath: string): Promise<number>;
 }
+
+/** The per-camera recording directories under RECORDING_DIR. */
+export interface RecordingDirs {
+  /** Camera ids that have a directory. */
+  cameras(): Promise<string[]>;
+  /**
+   * Deletes the camera's segments that ended before `beforeMs` (and leftovers of killed runs older
+   * than that), then its directory if empty and `stillUnused()` says nobody took the camera meanwhile.
+   */
+  prune(cameraId: string, beforeMs: number, stillUnused: () => boolean): Promise<{ deleted: number; removed: boolean }>;
+}

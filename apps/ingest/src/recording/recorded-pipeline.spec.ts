@@ -43,7 +43,10 @@ function setUp(camera: CameraConfig) {
   const metrics = new IngestMetrics();
   let reader!: Parameters<FramePipelineFactory>[0];
   const frames: Pipeline = { start: () => undefined, stop: async () => undefined };
-  const clips = { attach: jest.fn(async () => undefined), detach: jest.fn(async () => undefined) } as unknown as ClipService;
+  // A hand-over cut that takes its time (an H.265 clip re-encoding): resolved by the test.
+  let cutDone!: () => void;
+  const handover = new Promise<void>((resolve) => (cutDone = resolve));
+  const clips = { attach: jest.fn(async () => undefined), detach: jest.fn(() => handover) } as unknown as ClipService;
   const pipeline = recordedPipeline(
     camera,
     (hooks) => {
@@ -53,7 +56,7 @@ function setUp(camera: CameraConfig) {
     { clips, recorders: () => recorder, metrics, log },
   );
   const paused = async () => (await metrics.registry.getSingleMetric('xl_recording_paused')!.get()).values.find((v) => v.labels.camera === camera.id)?.value;
-  return { recorder, reader, pipeline, paused };
+  return { recorder, reader, pipeline, paused, clips, cutDone };
 }
 
 describe('recordedPipeline: analysis goes first', () => {
@@ -92,6 +95,20 @@ describe('recordedPipeline: analysis goes first', () => {
     off.pipeline.start();
     expect(() => off.reader.refusedBusy()).not.toThrow();
     expect(off.recorder.calls).toEqual([]);
+  });
+});
+
+describe('recordedPipeline: stopping', () => {
+  it('resolves once reader and recorder stopped, while its clips are still being cut', async () => {
+    const camera = parseCamera({ id: 'pond', url: 'rtsp://cam/main' });
+    const { recorder, pipeline, clips, cutDone } = setUp(camera);
+    pipeline.start();
+    await new Promise((r) => setImmediate(r));
+    await pipeline.stop(); // the hand-over cut never finished: the lease may go all the same
+    expect(recorder.calls).toEqual(['start', 'stop']);
+    await new Promise((r) => setImmediate(r));
+    expect(clips.detach).toHaveBeenCalledWith(camera);
+    cutDone();
   });
 });
 

@@ -95,8 +95,11 @@ export function recordedPipeline(camera: CameraConfig, framesFor: FramePipelineF
       })().catch((err: Error) => log.error({ camera: camera.id, err: err.message }, 'recording not started'));
     },
     async stop() {
-      await starting;
-      await Promise.all([frames.stop(), clips.detach(camera.id)]);
+      // The reader and the recorder let go of the camera first (each bounded by STOP_GRACE_MS): its
+      // lease can go then. Its pending clips are cut afterwards, in the clip service's own time — one
+      // may be re-encoding for minutes, which must hold up neither the lease nor the next owner.
+      await Promise.all([frames.stop(), recorder?.stop()]);
+      void Promise.resolve(starting).then(() => clips.detach(camera));
     },
   };
 }

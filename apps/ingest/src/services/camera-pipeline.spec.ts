@@ -33,7 +33,7 @@ function setup(cameraOverrides: Record<string, unknown> = {}) {
     isHot: jest.fn(async () => hot),
   };
   const events: CameraStatusEvent[] = [];
-  const status = { publish: jest.fn(async (e: CameraStatusEvent) => void events.push(e)) };
+  const status = { report: jest.fn((e: CameraStatusEvent) => void events.push(e)) };
   const metrics = new IngestMetrics();
   const delayMarks: { seconds: number; at: number }[] = [];
   let delayMarksFail = false;

@@ -6,12 +6,12 @@ import { type RawFrame, STREAM_DELAY_WARN_SECONDS } from '@xl/media';
 import type { Logger } from '@xl/observability';
 import { computeLetterbox, MotionDetector, pictureRows } from '@xl/vision';
 import type { FrameOutcome, IngestMetrics } from '../metrics';
-import type { FramePublisher, FrameSource, FrameSourceFactory, StatusPublisher, StreamDelayReporter } from '../ports';
+import type { FramePublisher, FrameSource, FrameSourceFactory, StatusReporter, StreamDelayReporter } from '../ports';
 
 export interface PipelineDeps {
   sources: FrameSourceFactory;
   publisher: FramePublisher;
-  status: StatusPublisher;
+  status: StatusReporter;
   metrics: IngestMetrics;
   log: Logger;
   ingestId: string;
@@ -35,7 +35,6 @@ export class CameraPipeline {
   /** Differences of the frames not published since the last published one (FrameJob.earlierDifferences). */
   private unpublished: DifferenceSample[] = [];
   private busy = false;
-  private statusChain: Promise<void> = Promise.resolve();
   private delayMarkedAt = -Infinity;
   /** The stream's delay at the last reading of the current connection (0 before one). */
   private streamDelaySeconds = 0;
@@ -103,12 +102,11 @@ export class CameraPipeline {
     marks.mark(this.cameraId, { seconds, at }).catch((err: Error) => this.deps.log.warn({ camera: this.cameraId, err: err.message }, 'stream delay not reported'));
   }
 
-  /** Stops the reader and waits for pending status events. */
+  /** Stops the reader. Its status events are the outbox's to deliver: a Redis outage must not hold up the stop. */
   async stop(): Promise<void> {
     const source = this.source;
     this.source = null;
     if (source) await source.stop();
-    await this.statusChain;
     this.deps.metrics.forget(this.cameraId);
   }
 
@@ -219,15 +217,9 @@ export class CameraPipeline {
     return this.motion;
   }
 
-  /** Status events go out in order, each after the previous one. */
+  /** Status events go out in order (StatusOutbox). */
   private status(event: Omit<CameraStatusEvent, 'cameraId' | 'ingestId'>): void {
-    const full: CameraStatusEvent = { cameraId: this.cameraId, ingestId: this.deps.ingestId, ...event };
     this.deps.log.info({ camera: this.cameraId, status: event.status, reason: event.reason, detail: event.detail }, 'camera status');
-    this.statusChain = this.statusChain
-      .then(() => this.deps.status.publish(full))
-      .then(
-        () => undefined,
-        (err: Error) => this.deps.log.error({ camera: this.cameraId, status: event.status, err: err.message }, 'status event not published'),
-      );
+    this.deps.status.report({ cameraId: this.cameraId, ingestId: this.deps.ingestId, ...event });
   }
 }

@@ -1,7 +1,7 @@
 import { parseCamera, type CameraConfig } from '@xl/config';
 import { createLogger } from '@xl/observability';
 import { IngestMetrics } from '../metrics';
-import type { CameraSource, LeasePort } from '../ports';
+import type { CameraSource, LeasePort, RejectedCamera } from '../ports';
 import { IngestService, type Pipeline } from './ingest.service';
 
 const log = createLogger('test', 'silent');
@@ -12,6 +12,8 @@ class MemoryLeaseTable {
   readonly leases = new Map<string, { owner: string; until: number }>();
   readonly beats = new Map<string, number>();
   failNext = false;
+  /** Redis unreachable: every call fails until cleared. */
+  down = false;
   constructor(readonly ttlMs: number) {}
   holder(id: string): string | null {
     const l = this.leases.get(id);
@@ -20,6 +22,7 @@ class MemoryLeaseTable {
   port(owner: string): LeasePort & { calls: string[] } {
     const calls: string[] = [];
     const check = () => {
+      if (this.down) throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
       if (this.failNext) {
         this.failNext = false;
         throw new Error('redis down');
@@ -33,6 +36,7 @@ class MemoryLeaseTable {
         return [...this.beats.values()].filter((t) => t > this.now - this.ttlMs).length;
       },
       claim: async (candidates, max) => {
+        if (this.down) check();
         const got: string[] = [];
         for (const id of candidates) {
           if (got.length >= max) break;
@@ -45,11 +49,13 @@ class MemoryLeaseTable {
         return got;
       },
       renew: async (ids) => {
+        if (this.down) check();
         const lost = ids.filter((id) => this.holder(id) !== owner);
         for (const id of ids) if (!lost.includes(id)) this.leases.get(id)!.until = this.now + this.ttlMs;
         return lost;
       },
       release: async (ids) => {
+        if (this.down) check();
         calls.push(`release ${ids.join(',')}`);
         for (const id of ids) if (this.holder(id) === owner) this.leases.delete(id);
       },
@@ -64,9 +70,10 @@ class MemoryLeaseTable {
 class FakeCameras implements CameraSource {
   private onChange: (() => void) | null = null;
   unwatched = false;
+  rejected: RejectedCamera[] = [];
   constructor(public list: CameraConfig[]) {}
   async load() {
-    return this.list;
+    return { cameras: this.list, rejected: this.rejected };
   }
   async watch(onChange: () => void) {
     this.onChange = onChange;
@@ -84,20 +91,35 @@ const cams = (n: number, extra: Record<string, unknown> = {}) =>
 function worker(table: MemoryLeaseTable, owner: string, cameras: CameraSource, capacity = 10) {
   const running = new Map<string, CameraConfig>();
   const log_: string[] = [];
+  /** Cameras whose stop takes until the test says (a recorder's ffmpeg slow to exit). */
+  const slowStops = new Map<string, Promise<void>>();
   const pipelines = (camera: CameraConfig): Pipeline => ({
     start: () => {
       running.set(camera.id, camera);
       log_.push(`start ${camera.id}`);
     },
     stop: async () => {
+      log_.push(`stopping ${camera.id}`);
+      await slowStops.get(camera.id);
       running.delete(camera.id);
       log_.push(`stop ${camera.id}`);
     },
   });
+  const slowStop = (id: string) => {
+    let done!: () => void;
+    slowStops.set(id, new Promise<void>((resolve) => (done = resolve)));
+    return () => {
+      slowStops.delete(id);
+      done();
+    };
+  };
   const leases = table.port(owner);
   const metrics = new IngestMetrics();
-  const service = new IngestService({ cameras, leases, pipelines, metrics, log }, { capacity, tickMs: 1000, random: () => 0 });
-  return { service, running, leases, metrics, log: log_ };
+  const service = new IngestService(
+    { cameras, leases, pipelines, metrics, log },
+    { capacity, tickMs: 1000, leaseTtlMs: table.ttlMs, random: () => 0, monotonicNow: () => table.now },
+  );
+  return { service, running, leases, metrics, log: log_, slowStop };
 }
 
 describe('IngestService', () => {
@@ -227,5 +249,122 @@ describe('IngestService', () => {
     expect((await a.metrics.leaseErrors.get()).values[0].value).toBe(1);
     await a.service.tick();
     expect(a.service.ownedIds).toHaveLength(2);
+  });
+  describe('leases while cameras are slow to stop (clip hand-over, ffmpeg slow to exit)', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+    /** Runs the service's own timers for `ms`, with the lease table's clock moving along. */
+    const run = async (table: MemoryLeaseTable, ms: number) => {
+      for (let t = 0; t < ms; t += 250) {
+        table.now += 250;
+        await jest.advanceTimersByTimeAsync(250);
+      }
+    };
+
+    it('keeps renewing every lease, the stopping camera included, until it has stopped; then releases it', async () => {
+      const table = new MemoryLeaseTable(3000);
+      const cameras = new FakeCameras(cams(3));
+      const a = worker(table, 'a', cameras);
+      await a.service.start();
+      const stopped = a.slowStop('cam-1');
+      cameras.change(cams(3).slice(1)); // cam-1 removed: a reload that waits for its stop
+      await run(table, 10_000); // more than three lease TTLs
+      expect(['cam-1', 'cam-2', 'cam-3'].map((id) => table.holder(id))).toEqual(['a', 'a', 'a']);
+      expect(a.service.ownedIds.sort()).toEqual(['cam-2', 'cam-3']);
+      stopped();
+      await run(table, 250);
+      expect(table.holder('cam-1')).toBeNull();
+      expect(a.leases.calls).toContain('release cam-1');
+      await a.service.stop();
+    });
+
+    it('on stop, releases each lease as soon as its own camera stopped, in parallel', async () => {
+      const table = new MemoryLeaseTable(3000);
+      const a = worker(table, 'a', new FakeCameras(cams(2)));
+      await a.service.start();
+      const stopped = a.slowStop('cam-1');
+      const stopping = a.service.stop();
+      await run(table, 5_000);
+      expect(a.log).toEqual(expect.arrayContaining(['stopping cam-1', 'stopping cam-2', 'stop cam-2']));
+      expect(table.holder('cam-2')).toBeNull(); // not held back by cam-1
+      expect(table.holder('cam-1')).toBe('a'); // still read: still renewed
+      stopped();
+      await run(table, 250);
+      await stopping;
+      expect(table.holder('cam-1')).toBeNull();
+      expect(a.leases.calls.at(-1)).toBe('leave');
+    });
+
+    it('fences: stops cameras whose leases could not be renewed for most of the TTL, counts them, claims them again once Redis answers', async () => {
+      const table = new MemoryLeaseTable(3000);
+      const a = worker(table, 'a', new FakeCameras(cams(2)));
+      await a.service.start();
+      expect(a.running.size).toBe(2);
+      table.down = true; // a partition: renewals fail, nothing says the leases are lost
+      await run(table, 1_750);
+      expect(a.running.size).toBe(2);
+      await run(table, 500); // 2 s without a renewal: 1 s before the leases expire in Redis
+      expect(a.running.size).toBe(0);
+      expect(a.service.ownedIds).toEqual([]);
+      expect((await a.metrics.fenced.get()).values.map((v) => [v.labels.camera, v.value]).sort()).toEqual([
+        ['cam-1', 1],
+        ['cam-2', 1],
+      ]);
+      table.down = false;
+      await run(table, 3_000);
+      expect(a.service.ownedIds.sort()).toEqual(['cam-1', 'cam-2']);
+      expect(a.running.size).toBe(2);
+      await a.service.stop();
+    });
+  });
+
+  it('applies a new name, zone or rule without restarting the camera; a new fps restarts it', async () => {
+    const table = new MemoryLeaseTable(3000);
+    const cameras = new FakeCameras(cams(1));
+    const a = worker(table, 'a', cameras);
+    await a.service.reload();
+    await a.service.tick();
+    const zones = [{ id: 'pond', type: 'water', polygon: [[0, 0], [1, 0], [1, 1]] }];
+    cameras.list = cams(1, { name: 'north pond', zones });
+    await a.service.reload();
+    expect(a.log).toEqual(['start cam-1']);
+    cameras.list = cams(1, { name: 'north pond', zones, fps: 4 });
+    await a.service.reload();
+    expect(a.log).toEqual(['start cam-1', 'stopping cam-1', 'stop cam-1', 'start cam-1']);
+    expect(a.running.get('cam-1')?.fps).toBe(4);
+  });
+
+  it('keeps a camera whose newly published configuration is invalid running on its last valid one, and reports the rejection once', async () => {
+    const error = jest.spyOn(log, 'error');
+    try {
+      const table = new MemoryLeaseTable(3000);
+      const cameras = new FakeCameras(cams(2));
+      const a = worker(table, 'a', cameras);
+      await a.service.reload();
+      await a.service.tick();
+      const message = "invalid camera configuration: camera 'cam-1', fps: Too big: expected number to be <=30 (got 300)";
+      cameras.list = cams(2).slice(1);
+      cameras.rejected = [{ cameraId: 'cam-1', message }, { cameraId: 'cam-9', message: "camera 'cam-9', url: must use rtsp:// or rtsps://, got http://" }];
+      await a.service.reload();
+      await a.service.reload(); // another camera's change: the same rejection is not reported again
+      await a.service.tick();
+      expect(a.log.sort()).toEqual(['start cam-1', 'start cam-2']); // never stopped
+      expect(a.service.ownedIds.sort()).toEqual(['cam-1', 'cam-2']);
+      expect((await a.metrics.configRejected.get()).values.map((v) => [v.labels.camera, v.value])).toEqual([
+        ['cam-1', 1],
+        ['cam-9', 1],
+      ]);
+      const said = error.mock.calls.map((c) => [(c[0] as { camera: string }).camera, c[1]]);
+      expect(said).toEqual([
+        ['cam-1', 'published camera configuration rejected: the camera keeps running on its last valid configuration'],
+        ['cam-9', 'invalid published camera configuration; camera not ingested'],
+      ]);
+      cameras.rejected = [];
+      cameras.list = cams(2, { fps: 5 }); // fixed: applied
+      await a.service.reload();
+      expect(a.running.get('cam-1')?.fps).toBe(5);
+    } finally {
+      error.mockRestore();
+    }
   });
 });

@@ -1,14 +1,18 @@
 // Camera ownership for one ingest worker: follow the camera list, hold leases on a fair share of it
-// (capped by capacity), run a pipeline per owned camera, hand cameras back on shutdown.
+// (capped by capacity), run a pipeline per owned camera, hand cameras back on shutdown. The leases
+// are kept alive by LeaseKeeper, on a path of its own that nothing here can hold up.
 import type { CameraConfig } from '@xl/config';
 import type { Logger } from '@xl/observability';
 import { fairShare } from '@xl/queue';
 import type { IngestMetrics } from '../metrics';
-import type { CameraSource, LeasePort } from '../ports';
+import type { CameraSource, LeasePort, RejectedCamera } from '../ports';
+import { ingestView } from './camera-changes';
+import { fenceCheckMs, LeaseKeeper } from './lease-keeper';
 
 /** A running camera pipeline as the service sees it. */
 export interface Pipeline {
   start(): void;
+  /** Resolves once the camera's streams are closed (reader, recorder): its lease may go then. */
   stop(): Promise<void>;
 }
 
@@ -23,24 +27,37 @@ export interface IngestServiceDeps {
 export interface IngestServiceOptions {
   /** Most cameras this worker runs. */
   capacity: number;
-  /** Period of the lease round (heartbeat, renew, claim or shed). */
+  /** Period of the lease round (heartbeat and renewal, then claim or shed). */
   tickMs: number;
+  /** LEASE_TTL_MS: a lease not renewed for most of it is fenced (its camera stopped). */
+  leaseTtlMs: number;
   /** Random source for the claim order. Default Math.random. */
   random?: () => number;
+  /** Monotonic clock of the lease fence. Default performance.now. */
+  monotonicNow?: () => number;
 }
 
 interface Owned {
   camera: CameraConfig;
-  json: string;
+  /** ingestView() of the configuration the pipeline runs with. */
+  view: string;
   pipeline: Pipeline;
+  /** A restart in progress: the previous pipeline stopping, this one starting after it. */
+  settling: Promise<void>;
 }
 
 export class IngestService {
   private enabled = new Map<string, CameraConfig>();
+  /** Rejected published configurations as last reported: each is logged and counted once. */
+  private rejected = new Map<string, string>();
   private readonly owned = new Map<string, Owned>();
-  private timer: NodeJS.Timeout | null = null;
+  /** Cameras stopping → settled once stopped and, where still ours, released. Not claimed meanwhile. */
+  private readonly leaving = new Map<string, Promise<void>>();
+  private readonly keeper: LeaseKeeper;
+  private timers: NodeJS.Timeout[] = [];
   private unwatch: (() => Promise<void>) | null = null;
   private serial: Promise<unknown> = Promise.resolve();
+  private balanceQueued = false;
   private stopping = false;
   private loaded = false;
   /** Cameras beyond what the live workers can read, as last logged. */
@@ -49,11 +66,32 @@ export class IngestService {
   constructor(
     private readonly deps: IngestServiceDeps,
     private readonly options: IngestServiceOptions,
-  ) {}
+  ) {
+    this.keeper = new LeaseKeeper(
+      {
+        leases: deps.leases,
+        metrics: deps.metrics,
+        log: deps.log,
+        onLost: (ids) => void this.drop(ids, false),
+        onFenced: (ids) => void this.drop(ids, true),
+      },
+      { ttlMs: options.leaseTtlMs, now: options.monotonicNow },
+    );
+  }
 
   /** Camera ids this worker owns now. */
   get ownedIds(): string[] {
     return [...this.owned.keys()];
+  }
+
+  /** Camera ids this worker owns or is still stopping. */
+  get heldIds(): string[] {
+    return [...this.owned.keys(), ...this.leaving.keys()];
+  }
+
+  /** The enabled camera's configuration as last loaded. */
+  cameraConfig(cameraId: string): CameraConfig | undefined {
+    return this.enabled.get(cameraId);
   }
 
   /** The camera list was loaded at least once. */
@@ -65,45 +103,89 @@ export class IngestService {
     this.unwatch = await this.deps.cameras.watch(() => void this.reload().catch((err: Error) => this.deps.log.error({ err: err.message }, 'camera reload failed')));
     await this.reload();
     await this.tick();
-    this.timer = setInterval(() => void this.tick(), this.options.tickMs);
+    this.timers = [
+      setInterval(() => this.round(), this.options.tickMs),
+      setInterval(() => this.fence(), fenceCheckMs(this.options.leaseTtlMs)),
+    ];
   }
 
-  /** Reloads the camera list; restarts owned cameras whose configuration changed, drops removed ones. */
+  /** Reloads the camera list; restarts owned cameras whose reader configuration changed, drops removed ones. */
   reload(): Promise<void> {
     return this.exclusive(async () => {
-      const cameras = await this.deps.cameras.load();
-      this.enabled = new Map(cameras.filter((c) => c.enabled).map((c) => [c.id, c]));
+      if (this.stopping) return;
+      const { cameras, rejected } = await this.deps.cameras.load();
+      const next = new Map(cameras.filter((c) => c.enabled).map((c) => [c.id, c]));
+      this.keepRejected(rejected, next);
+      this.enabled = next;
       this.loaded = true;
       const gone: string[] = [];
+      const restarted: string[] = [];
+      const restarts: Promise<void>[] = [];
       for (const [id, owned] of this.owned) {
-        const camera = this.enabled.get(id);
+        const camera = next.get(id);
         if (!camera) gone.push(id);
-        else if (JSON.stringify(camera) !== owned.json) {
-          this.deps.log.info({ camera: id }, 'camera configuration changed: restarting its reader');
-          await owned.pipeline.stop();
-          this.run(camera);
-        }
+        else if (ingestView(camera) !== owned.view) {
+          restarted.push(id);
+          restarts.push(this.restart(owned, camera));
+        } else owned.camera = camera; // a name, zone or rule: the analyzer's, nothing to restart here
       }
-      if (gone.length) {
-        this.deps.log.info({ cameras: gone }, 'cameras removed or disabled: releasing');
-        await this.drop(gone, true);
-      }
-      this.deps.log.info({ cameras: this.enabled.size, owned: this.owned.size }, 'camera list loaded');
+      const { log } = this.deps;
+      if (restarted.length) log.info({ cameras: restarted }, 'camera configuration changed: restarting reader and recorder');
+      if (gone.length) log.info({ cameras: gone }, 'cameras removed or disabled: releasing');
+      // In parallel: one camera slow to stop holds up no other.
+      await Promise.all([...restarts, this.drop(gone, true)]);
+      log.info({ cameras: this.enabled.size, owned: this.owned.size }, 'camera list loaded');
     });
   }
 
-  /** One lease round: heartbeat, renew, then claim up to or shed down to the fair share. */
-  tick(): Promise<void> {
+  /** One lease round, awaited: heartbeat and renewal, then claim up to or shed down to the fair share. */
+  async tick(): Promise<void> {
+    await this.keeper.renew();
+    await this.balance();
+  }
+
+  /** Heartbeat and renewal alone, as the timer runs them: queued behind nothing. */
+  renewLeases(): Promise<void> {
+    return this.keeper.renew();
+  }
+
+  /** Stops the cameras of leases not renewed in time (see LeaseKeeper); returns their ids. */
+  fence(): string[] {
+    return this.keeper.fence();
+  }
+
+  /** Stops every reader, releases every lease as soon as its camera stopped, leaves the worker set. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.keeper.retire();
+    // The timers run on (renewal only, no claims) until every camera is stopped: a lease that
+    // expired meanwhile would be taken by another worker while this one still reads the camera.
+    await this.exclusive(async () => {
+      await this.unwatch?.().catch(() => undefined);
+      await this.drop(this.ownedIds, true);
+      await Promise.all(this.leaving.values());
+      await this.keeper.idle();
+      await this.deps.leases.leave().catch((err: Error) => this.deps.log.warn({ err: err.message }, 'leaving the worker set failed'));
+      this.deps.metrics.owned.set(0);
+    });
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+  }
+
+  /** Timer: renewal on its own, never queued behind a reload; a claim round unless one is waiting. */
+  private round(): void {
+    void this.renewLeases();
+    if (this.balanceQueued) return;
+    this.balanceQueued = true;
+    void this.balance().finally(() => (this.balanceQueued = false));
+  }
+
+  private balance(): Promise<void> {
     return this.exclusive(async () => {
       if (this.stopping) return;
       const { leases, log, metrics } = this.deps;
+      const live = this.keeper.live;
       try {
-        const live = await leases.heartbeat();
-        const lost = await leases.renew(this.ownedIds);
-        if (lost.length) {
-          log.warn({ cameras: lost }, 'leases lost: another worker owns these cameras now');
-          await this.drop(lost, false);
-        }
         this.reportShortfall(live);
         const target = fairShare(this.enabled.size, live, this.options.capacity);
         const excess = this.owned.size - target;
@@ -114,10 +196,12 @@ export class IngestService {
           await this.drop(shed, true);
         } else if (excess < 0) {
           const free = shuffle(
-            [...this.enabled.keys()].filter((id) => !this.owned.has(id)),
+            [...this.enabled.keys()].filter((id) => !this.owned.has(id) && !this.leaving.has(id)),
             this.options.random ?? Math.random,
           );
+          const sentAt = this.keeper.stamp();
           const claimed = await leases.claim(free, -excess);
+          this.keeper.hold(claimed, sentAt);
           for (const id of claimed) this.run(this.enabled.get(id)!);
           if (claimed.length) log.info({ cameras: claimed, owned: this.owned.size, target, live }, 'cameras claimed');
         }
@@ -129,17 +213,24 @@ export class IngestService {
     });
   }
 
-  /** Stops every reader, releases every lease, leaves the worker set. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.exclusive(async () => {
-      await this.unwatch?.().catch(() => undefined);
-      await this.drop(this.ownedIds, true);
-      await this.deps.leases.leave().catch((err: Error) => this.deps.log.warn({ err: err.message }, 'leaving the worker set failed'));
-      this.deps.metrics.owned.set(0);
-    });
+  /**
+   * A camera whose newly published configuration fails validation keeps running on its last valid
+   * one: treating it as removed would stop a working camera over a typo. One that never had a valid
+   * configuration here is left out.
+   */
+  private keepRejected(rejected: RejectedCamera[], next: Map<string, CameraConfig>): void {
+    const { log, metrics } = this.deps;
+    const reported = new Map<string, string>();
+    for (const { cameraId, message } of rejected) {
+      const last = this.enabled.get(cameraId);
+      if (last) next.set(cameraId, last);
+      reported.set(cameraId, message);
+      if (this.rejected.get(cameraId) === message) continue;
+      metrics.configRejected.inc({ camera: cameraId });
+      if (last) log.error({ camera: cameraId, err: message }, 'published camera configuration rejected: the camera keeps running on its last valid configuration');
+      else log.error({ camera: cameraId, err: message }, 'invalid published camera configuration; camera not ingested');
+    }
+    this.rejected = reported;
   }
 
   /**
@@ -163,21 +254,55 @@ export class IngestService {
 
   private run(camera: CameraConfig): void {
     const pipeline = this.deps.pipelines(camera);
-    this.owned.set(camera.id, { camera, json: JSON.stringify(camera), pipeline });
+    this.owned.set(camera.id, { camera, view: ingestView(camera), pipeline, settling: Promise.resolve() });
     pipeline.start();
   }
 
-  /** Stops the pipelines (in parallel) and, when they are still ours, releases the leases. */
-  private async drop(ids: string[], release: boolean): Promise<void> {
-    const stopping = ids.map((id) => this.owned.get(id)?.pipeline.stop());
-    for (const id of ids) this.owned.delete(id);
-    await Promise.all(stopping);
-    if (release && ids.length) {
-      await this.deps.leases.release(ids).catch((err: Error) => this.deps.log.warn({ err: err.message }, 'releasing leases failed; they expire by themselves'));
-    }
+  /** The lease stays; the new pipeline starts once the previous one has let go of the camera. */
+  private restart(owned: Owned, camera: CameraConfig): Promise<void> {
+    const previous = owned.pipeline;
+    const next = this.deps.pipelines(camera);
+    Object.assign(owned, { camera, view: ingestView(camera), pipeline: next });
+    owned.settling = owned.settling
+      .then(() => this.stopPipeline(camera.id, previous))
+      .then(() => {
+        if (this.owned.get(camera.id) === owned && owned.pipeline === next) next.start();
+      });
+    return owned.settling;
   }
 
-  /** Reloads, lease rounds and shutdown never interleave. */
+  /**
+   * Stops the cameras in parallel; each lease, when still ours, is released as soon as that camera
+   * has stopped (renewed until then), so the next owner need not wait for it to expire.
+   */
+  private drop(ids: string[], release: boolean): Promise<void> {
+    const stopped = ids.flatMap((id) => {
+      const owned = this.owned.get(id);
+      if (!owned) return [];
+      this.owned.delete(id);
+      const left: Promise<void> = owned.settling
+        .then(() => this.stopPipeline(id, owned.pipeline))
+        .then(() => (release ? this.release(id) : undefined))
+        .finally(() => {
+          if (this.leaving.get(id) === left) this.leaving.delete(id);
+        });
+      this.leaving.set(id, left);
+      return [left];
+    });
+    this.deps.metrics.owned.set(this.owned.size);
+    return Promise.all(stopped).then(() => undefined);
+  }
+
+  private async release(id: string): Promise<void> {
+    this.keeper.forget([id]);
+    await this.deps.leases.release([id]).catch((err: Error) => this.deps.log.warn({ camera: id, err: err.message }, 'releasing the lease failed; it expires by itself'));
+  }
+
+  private stopPipeline(id: string, pipeline: Pipeline): Promise<void> {
+    return pipeline.stop().catch((err: Error) => this.deps.log.error({ camera: id, err: err.message }, 'stopping the camera failed'));
+  }
+
+  /** Reloads, claim rounds and shutdown never interleave (renewal is not among them). */
   private exclusive(fn: () => Promise<void>): Promise<void> {
     const next = this.serial.then(fn, fn);
     this.serial = next.catch(() => undefined);
