@@ -210,6 +210,18 @@ describe('FrameJobProcessor', () => {
     expect(s.log.error).toHaveBeenCalledWith(expect.objectContaining({ err: 'snapshot took longer than 200 ms (SNAPSHOT_DIR on a stalled share?)' }), 'snapshot failed; alert sent without it');
   });
 
+  it('sends alerts without a snapshot at once while two abandoned writes still hang', async () => {
+    const s = setup({ events: [event()] });
+    s.snapshots.save.mockImplementation(() => new Promise<string>(() => undefined));
+    for (const seq of [1, 2]) expect(await s.processor.process(job({ seq, capturedAt: NOW - 1000 + seq }))).toBe('analysed');
+    const started = Date.now();
+    expect(await s.processor.process(job({ seq: 3, capturedAt: NOW - 997 }))).toBe('analysed');
+    expect(Date.now() - started).toBeLessThan(150); // not another 200 ms wait
+    expect(s.snapshots.save).toHaveBeenCalledTimes(2);
+    expect(s.emitted.map((e) => e.snapshotPath)).toEqual([undefined, undefined, undefined]);
+    expect(s.log.error).toHaveBeenLastCalledWith(expect.objectContaining({ err: '2 earlier snapshots are still being written (SNAPSHOT_DIR on a stalled share?)' }), 'snapshot failed; alert sent without it');
+  });
+
   it("stores the camera's picture at most once per interval of capture time, after the gate's release", async () => {
     const s = setup({}, null, 1000);
     expect(await s.processor.process(job({ seq: 1, capturedAt: NOW - 2900 }))).toBe('analysed');

@@ -90,6 +90,13 @@ export interface FrameJobProcessorOptions {
  */
 export const SNAPSHOT_TIMEOUT_MS = 2000;
 
+/**
+ * Snapshots still being written (timed out or not) beyond which new alerts go out without one at
+ * once: an abandoned write on a hung share keeps its libuv thread, and with all four of them held
+ * sharp — every snapshot, every camera-wall picture — would wait for ever.
+ */
+export const MAX_PENDING_SNAPSHOTS = 2;
+
 /** `clock_jump`: analysed on a fresh state because the clock went back (see MIN_CLOCK_JUMP_MS). */
 export type FrameOutcome = 'analysed' | 'clock_jump' | 'stale' | 'missing' | 'unknown_camera' | 'out_of_order' | 'failed';
 
@@ -105,6 +112,8 @@ export class FrameJobProcessor {
   private readonly hotMarkedAt = new Map<string, number>();
   private readonly pictureAt = new Map<string, number>();
   private readonly analysedMarkedAt = new Map<string, number>();
+  /** Snapshot writes not settled yet, abandoned ones included (MAX_PENDING_SNAPSHOTS). */
+  private pendingSnapshots = 0;
   /** Full-size frame buffers the stored picture rows are expanded into (padding restored). */
   private readonly framePool = new FramePool();
 
@@ -205,6 +214,7 @@ export class FrameJobProcessor {
   ): Promise<FrameOutcome> {
     this.metrics.liveTracks.set({ camera: job.cameraId }, result.tracks.length);
     if (result.ignored > 0) this.metrics.ignoredDetections.inc({ camera: job.cameraId }, result.ignored);
+    if (result.discardedState) this.log.error({ camera: job.cameraId, err: result.discardedState }, 'camera state could not be restored (another analyzer version, or corrupt): analysed afresh');
     if (result.droppedAlerts.length) {
       this.metrics.droppedAlerts.inc({ camera: job.cameraId }, result.droppedAlerts.length);
       this.log.warn({ camera: job.cameraId, dropped: result.droppedAlerts.map((d) => d.alertId), rules: [...new Set(result.droppedAlerts.map((d) => d.ruleId))] }, 'too many open alerts on the camera: the oldest dropped from its state (no end sent)');
@@ -284,10 +294,16 @@ export class FrameJobProcessor {
     const timeoutMs = this.options.snapshotTimeoutMs ?? SNAPSHOT_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
     try {
+      if (this.pendingSnapshots >= MAX_PENDING_SNAPSHOTS) throw new Error(`${this.pendingSnapshots} earlier snapshots are still being written (SNAPSHOT_DIR on a stalled share?)`);
       const zones = runtime.camera.zones.filter((z) => z.id === event.zoneId);
       const write = async () => {
-        const jpeg = await renderSnapshot({ ...frame, boxes: event.boxes, zones, caption: snapshotCaption(runtime.camera.name ?? runtime.camera.id, event.capturedAt, runtime.camera.timezone) });
-        return this.snapshots.save(runtime.camera.id, `${event.alertId}-${event.capturedAt}`, jpeg, new Date(event.capturedAt));
+        this.pendingSnapshots++;
+        try {
+          const jpeg = await renderSnapshot({ ...frame, boxes: event.boxes, zones, caption: snapshotCaption(runtime.camera.name ?? runtime.camera.id, event.capturedAt, runtime.camera.timezone) });
+          return await this.snapshots.save(runtime.camera.id, `${event.alertId}-${event.capturedAt}`, jpeg, new Date(event.capturedAt));
+        } finally {
+          this.pendingSnapshots--;
+        }
       };
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`snapshot took longer than ${timeoutMs} ms (SNAPSHOT_DIR on a stalled share?)`)), timeoutMs);

@@ -124,4 +124,17 @@ describe('FrameAnalyzer state carry', () => {
     expect(later.state.rules.view).toEqual(saved.rules.view);
     expect(later.state.rules.baseline.samples).toBe(saved.rules.baseline.samples + 1);
   });
+
+  it('analyses afresh from a state it cannot restore (another version, after a rollback), saying why', async () => {
+    const analyzer = new FrameAnalyzer(detector);
+    const runtime = new CameraRuntime(camera);
+    const first = (await analyzer.analyze(frame(T0, 100, 1), runtime, null)).state;
+    const foreign = { ...first, rules: { ...first.rules, version: 2 } } as unknown as AnalysisState;
+    for (const carry of ['all', 'learned'] as const) {
+      const result = await analyzer.analyze(frame(T0 + 250, 100, 1), runtime, foreign, carry);
+      expect(result.discardedState).toBe('rule engine state: unsupported version 2');
+      expect(result.state.rules.version).toBe(1);
+    }
+    expect((await analyzer.analyze(frame(T0 + 500, 100, 1), runtime, first)).discardedState).toBeUndefined();
+  });
 });

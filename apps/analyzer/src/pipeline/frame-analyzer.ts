@@ -47,6 +47,8 @@ export interface AnalysisResult {
   pixels: Uint8Array;
   /** Open alerts the rule engine dropped because the camera had too many (MAX_OPEN_ALERTS). */
   droppedAlerts: DroppedAlert[];
+  /** Why the saved state could not be restored (another version, corrupt): analysed afresh instead. */
+  discardedState?: string;
   /** What the tracker saw: the detector's detections less those in the camera's ignore zones. */
   detections: Detection[];
   /** Detections dropped by the camera's ignore zones. */
@@ -104,6 +106,29 @@ export class FrameAnalyzer {
     return quality;
   }
 
+  /**
+   * The camera's engine and tracker from its saved state. A state that cannot be restored (written by
+   * another version of the analyzer — a rollback — or corrupt) is discarded, not fatal: every frame of
+   * the camera would fail on it, unanalysed, until the state expired.
+   */
+  private restore(runtime: CameraRuntime, saved: AnalysisState | null, carry: StateCarry): { engine: CameraRuleEngine; tracker: ByteTracker; discardedState?: string } {
+    const fresh = () => {
+      const engine = new CameraRuleEngine(runtime.camera);
+      return { engine, tracker: new ByteTracker({ maxCountedGapSeconds: engine.gapCapSeconds(), ...this.trackerOptions }) };
+    };
+    if (!saved) return fresh();
+    try {
+      // After a configuration change the rules that still exist carry on; new ones start fresh.
+      const engine = carry === 'all' ? CameraRuleEngine.fromJSON(runtime.camera, saved.rules) : CameraRuleEngine.restartFrom(runtime.camera, saved.rules);
+      // Only observed time ages a lost track: of a gap out of the camera's rhythm, the engine's cap.
+      const options = { maxCountedGapSeconds: engine.gapCapSeconds(), ...this.trackerOptions };
+      // A fresh tracker whenever the engine starts afresh: the engine knows tracks by id.
+      return { engine, tracker: carry === 'all' ? ByteTracker.fromJSON(saved.tracker, options) : new ByteTracker(options) };
+    } catch (err) {
+      return { ...fresh(), discardedState: (err as Error).message };
+    }
+  }
+
   async analyze(frame: AnalysisFrame, runtime: CameraRuntime, saved: AnalysisState | null, carry: StateCarry = 'all'): Promise<AnalysisResult> {
     const quality = this.measure(frame, runtime);
 
@@ -113,12 +138,7 @@ export class FrameAnalyzer {
     const pixels = detected.data;
     const { kept: detections, ignored } = runtime.ignoreZones.filter(detected.detections);
 
-    // After a configuration change the rules that still exist carry on; new ones start fresh.
-    const engine = !saved ? new CameraRuleEngine(runtime.camera) : carry === 'all' ? CameraRuleEngine.fromJSON(runtime.camera, saved.rules) : CameraRuleEngine.restartFrom(runtime.camera, saved.rules);
-    // Only observed time ages a lost track: of a gap out of the camera's rhythm, the engine's cap.
-    const options = { maxCountedGapSeconds: engine.gapCapSeconds(), ...this.trackerOptions };
-    // A fresh tracker whenever the engine starts afresh: the engine knows tracks by id.
-    const tracker = saved && carry === 'all' ? ByteTracker.fromJSON(saved.tracker, options) : new ByteTracker(options);
+    const { engine, tracker, discardedState } = this.restore(runtime, saved, carry);
     const { tracks, removed } = tracker.update(detections, frame.capturedAt);
 
     const events = engine.evaluate({ capturedAt: frame.capturedAt, tracks, removed, quality, earlierDifferences: frame.earlierDifferences });
@@ -126,6 +146,7 @@ export class FrameAnalyzer {
     return {
       state: { capturedAt: frame.capturedAt, tracker: tracker.toJSON(), rules: engine.toJSON() },
       droppedAlerts: engine.droppedAlerts,
+      ...(discardedState ? { discardedState } : {}),
       pixels,
       detections,
       ignored,

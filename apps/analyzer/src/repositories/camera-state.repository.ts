@@ -45,7 +45,12 @@ export class CameraStateRepository {
 
   async load(cameraId: string): Promise<AnalysisState | null> {
     const raw = await this.redis.get(this.keyOf(cameraId));
-    return raw ? (JSON.parse(raw) as AnalysisState) : null;
+    if (!raw) return null;
+    try {
+      return JSON.parse(raw) as AnalysisState;
+    } catch {
+      return null; // corrupt: the camera starts afresh, and its next save replaces it (the script cannot decode it either)
+    }
   }
 
   /**
