@@ -22,4 +22,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0014_webhook_waters', () => import('./0014_webhook_waters')],
   ['0015_alarm_push', () => import('./0015_alarm_push')],
   ['0016_unpushed_index', () => import('./0016_unpushed_index')],
+  ['0017_related_alert_index', () => import('./0017_related_alert_index')],
 ];
