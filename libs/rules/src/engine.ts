@@ -59,7 +59,7 @@ export class CameraRuleEngine {
     this.cameraId = camera.id;
     this.book = new AlertBook(camera.id);
     this.view = new SceneView(drawingKey({ zones: camera.zones, lines: camera.lines }));
-    this.frame = { baseline: this.baseline, dark: false, covered: false, view: NO_VIEW_READING };
+    this.frame = { baseline: this.baseline, dark: false, covered: false, featureless: false, view: NO_VIEW_READING };
     this.rules = effectiveRules(camera).filter((r) => r.enabled);
     this.ignoreZones = new IgnoreZones(camera.zones);
     this.evaluators = this.rules.map((rule) => this.evaluatorFor(rule));
@@ -112,11 +112,11 @@ export class CameraRuleEngine {
     const dark = q ? q.meanLuma <= this.coveredMaxLuma() : false;
     // The baselines learn only from frames clearly away from covered (past its recovery margins): a
     // dim or nearly featureless picture must not teach them. The rules judge every frame that
-    // camera_covered does not claim.
+    // camera_covered does not claim, except camera_moved: it judges only what its view learns from.
     const dim = q ? q.meanLuma <= this.coveredMaxLuma() + LUMA_RECOVERY_MARGIN : false;
     const featureless = dim && q !== undefined && q.sharpness <= this.featurelessSharpness();
     const view = q ? this.view.read(q.layout, q.chroma) : NO_VIEW_READING;
-    this.frame = { baseline: this.baseline, dark, covered: q ? this.coveredApplies(q) : false, view };
+    this.frame = { baseline: this.baseline, dark, covered: q ? this.coveredApplies(q) : false, featureless, view };
     for (const e of this.evaluators) {
       const ctx: RuleContext = {
         now,

@@ -237,6 +237,15 @@ describe('camera_moved', () => {
     expect(r.at(T0 + 113_000, [], seen(view()))).toMatchObject([{ kind: 'ended', alertId: created.alertId }]);
   });
 
+  it('does not judge dusk pictures too dim and featureless to learn from against the view learned by day', () => {
+    const rules = [{ id: 'mov', type: 'camera_moved', seconds: 10 }, { id: 'cov', type: 'camera_covered' }];
+    const r = new Run(new CameraRuleEngine(healthCamera(rules)));
+    r.span(T0, T0 + 30_000, 1000, () => [], () => seen(view()));
+    // Dusk: luma 45 (above covered's 40, within its recovery margin), little detail, another layout.
+    r.span(T0 + 30_000, T0 + 90_000, 1000, () => [], () => ({ meanLuma: 45, sharpness: 4, difference: 5, layout: view(7), chroma: 30 }));
+    expect(r.events).toEqual([]);
+  });
+
   it('keeps the learned view and sharpness baseline over a restart (a camera turned during an outage), unless the zones were redrawn', () => {
     const zones = (x: number) => [{ id: 'pond', type: 'water', polygon: [[x, 0.5], [0.9, 0.5], [0.9, 0.9], [x, 0.9]] }];
     const rules = [{ id: 'mov', type: 'camera_moved', seconds: 10 }, { id: 'frz', type: 'camera_frozen' }];

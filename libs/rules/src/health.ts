@@ -35,6 +35,12 @@ export interface HealthFrame {
    * night scene that covered does not report (luma just above maxLuma, a little detail) is theirs.
    */
   covered: boolean;
+  /**
+   * Dim and nearly without detail (within camera_covered's recovery margins): the view learns
+   * nothing from such frames, so camera_moved does not judge them against it either — a dusk picture
+   * compared with a view learned by day would read as a turned camera every evening.
+   */
+  featureless: boolean;
   /** The frame against the camera's learned view. */
   view: ViewReading;
 }
@@ -147,9 +153,9 @@ export class HealthEvaluator implements RuleEvaluator {
         return { verdict, detail: `sharpness ${q.sharpness.toFixed(2)} vs baseline ${base.toFixed(2)} (blurred below ${limit.toFixed(2)})` };
       }
       case 'camera_moved': {
-        const { view, covered } = this.frame();
+        const { view, covered, featureless } = this.frame();
         // A covered lens has no layout worth comparing: camera_covered reports it.
-        if (covered) return { verdict: 'unknown', detail: 'picture covered' };
+        if (covered || featureless) return { verdict: 'unknown', detail: covered ? 'picture covered' : 'picture too dim and featureless to compare' };
         if (view.similarity === null) return { verdict: 'unknown', detail: view.learning ? 'learning the view' : 'no picture layout' };
         const r = view.similarity;
         const recovered = rule.minSimilarity + (1 - rule.minSimilarity) * VIEW_RECOVERY_FRACTION;

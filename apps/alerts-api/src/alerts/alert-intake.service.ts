@@ -106,6 +106,9 @@ export class AlertIntakeService {
       latePredecessor = target !== undefined;
     }
 
+    // The same vanish `created` again under another capture time (an analyzer that restarted before
+    // saving its state re-derives it): news, not a new alarm — no siren again, no reopening.
+    const repeated = supersedes && event.kind === 'created' && (await this.alerts.aliasOf(trx, event.alertId)) !== undefined;
     const targetId = target?.id ?? event.alertId;
     // News of an alert someone has closed (its own updates, or a joined event's) leaves the closed
     // record as it was judged; a new condition arrives as a `created` and opens a new alert.
@@ -120,7 +123,7 @@ export class AlertIntakeService {
     if (snapshotPath) await this.snapshots.add(trx, targetId, snapshotPath, event.capturedAt);
     if (!target) return this.open(trx, event, snapshotPath, regionId, now);
     if (event.kind === 'created' && !supersedes && !latePredecessor) return { outcome: 'duplicate', alert: target };
-    return this.update(trx, target, event, snapshotPath, supersedes, now);
+    return this.update(trx, target, event, snapshotPath, supersedes, now, repeated);
   }
 
   private async open(trx: Transaction<Database>, event: AlertEvent, snapshotPath: string | null, regionId: string | null, now: number): Promise<Effect> {
@@ -172,6 +175,7 @@ export class AlertIntakeService {
     snapshotPath: string | null,
     supersedes: boolean,
     now: number,
+    repeated = false,
   ): Promise<Effect> {
     const raised = SEVERITY_RANK[event.severity] > SEVERITY_RANK[before.severity];
     const severity = raised ? event.severity : before.severity;
@@ -180,7 +184,7 @@ export class AlertIntakeService {
     const takesOver = supersedes && SEVERITY_RANK[event.severity] >= SEVERITY_RANK[before.severity];
     // Critical news calls for attention again: raised to critical, or a critical condition that starts
     // anew (the analyzer's `created`: the swimmer seen again went under once more).
-    const alarms = severity === 'critical' && (raised || (supersedes && event.kind === 'created' && event.severity === 'critical'));
+    const alarms = severity === 'critical' && (raised || (supersedes && event.kind === 'created' && event.severity === 'critical' && !repeated));
     // An alarm on an alert someone has claimed opens it again: the claim answered what was known
     // then (a person at the water), not a person gone under. It must be acknowledged anew, and its
     // escalation runs again, from the current level, if nobody does.

@@ -15,6 +15,12 @@ const INTAKE_LOCK_MS = 4000;
 const INTAKE_STALLED_CHECK_MS = 2000;
 /** An event the intake could not store is tried again after 1 s, doubling, at most this far apart. */
 export const INTAKE_RETRY_MAX_MS = 30_000;
+/**
+ * …for this long after it was queued; then it fails for good, with its reason, in the failed set.
+ * Longer than any outage of the database worth waiting out; an event that fails the same way for a
+ * day is a bug to look at, not a reason to page "no alert is stored" for ever.
+ */
+export const INTAKE_RETRY_FOR_MS = 24 * 3600_000;
 
 /** Delay before the `attempt`-th try of an event (1-based) that failed to be stored. */
 export function intakeRetryDelayMs(attempt: number): number {
@@ -23,9 +29,9 @@ export function intakeRetryDelayMs(attempt: number): number {
 
 /**
  * Consumes the durable ALERTS_QUEUE. An event the intake could not store (the database down, in
- * failover, its disk full) waits and is tried again for as long as that lasts — never failed for
- * good: the producer's `attempts` (10, ~8.5 min of back-off) would have dropped a drowning during a
- * longer outage. A malformed event fails for good, with the reason.
+ * failover, its disk full) waits and is tried again for as long as that lasts, up to a day — the
+ * producer's `attempts` (10, ~8.5 min of back-off) would have dropped a drowning during a longer
+ * outage. A malformed event fails for good, with the reason.
  */
 @Injectable()
 export class AlertIntakeWorker implements OnApplicationBootstrap, OnModuleDestroy {
@@ -78,6 +84,10 @@ export class AlertIntakeWorker implements OnApplicationBootstrap, OnModuleDestro
       return await this.intake.consume(parsed.data);
     } catch (err) {
       if (err instanceof UnrecoverableError || !token) throw err;
+      if (Date.now() - job.timestamp > INTAKE_RETRY_FOR_MS) {
+        this.metrics.intake.inc({ outcome: 'failed' });
+        throw new UnrecoverableError(`alert event not stored after ${INTAKE_RETRY_FOR_MS / 3600_000} h of tries: ${(err as Error).message}`);
+      }
       // Moved back to delayed, not failed: the producer's attempt count is not used up.
       const delayMs = intakeRetryDelayMs(job.attemptsStarted);
       this.metrics.intake.inc({ outcome: 'retried' });

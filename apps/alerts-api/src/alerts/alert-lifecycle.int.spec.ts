@@ -303,7 +303,8 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     const id = encodeURIComponent(enter.alertId);
     await t.http.post(`/alerts/${id}/acknowledge`).set(admin).send({}).expect(200);
     await t.http.post(`/alerts/${id}/dispatch`).set(admin).send({ assignee: 'grid worker Li' }).expect(200);
-    expect(await intake.consume(vanishOf(enter))).toBe('updated');
+    const vanish = vanishOf(enter);
+    expect(await intake.consume(vanish)).toBe('updated');
     const reopened = (await t.http.get(`/alerts/${id}`).set(admin)).body;
     expect(reopened).toMatchObject({ state: 'open', severity: 'critical', assignee: 'grid worker Li' });
     expect(reopened.escalationDueAt).toBeGreaterThan(reopened.updatedAt - 1000);
@@ -311,6 +312,10 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     expect(pushesOf(enter.alertId, 'alert.updated').at(-1)?.data).toMatchObject({ state: 'open', alarm: true });
     const again = await t.http.post(`/alerts/${id}/acknowledge`).set(admin).send({});
     expect([again.status, again.body.state, again.body.escalationDueAt]).toEqual([200, 'acknowledged', null]);
+    // The same vanish re-derived (an analyzer restarted before saving its state) is news, not a new alarm.
+    expect(await intake.consume({ ...vanish, capturedAt: vanish.capturedAt + 2000 })).toBe('updated');
+    expect((await t.http.get(`/alerts/${id}`).set(admin)).body.state).toBe('acknowledged');
+    expect(pushesOf(enter.alertId, 'alert.updated').at(-1)?.data.alarm).toBe(false);
   });
 
   it('joins an entry stored after the vanish that names it to the vanish\'s alert: one alert, one alarm', async () => {

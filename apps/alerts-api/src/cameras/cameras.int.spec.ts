@@ -129,6 +129,8 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     // A webhook naming it holds it: without the camera it would be left with no filter at all.
     const held = await call(t.http.delete('/cameras/cam-reused').set(admin));
     expect([held.status, held.body.message]).toEqual([409, "camera 'cam-reused' is watched by a webhook and cannot be deleted; take it (and its zones) out of the cameras and waters of webhook 'reused gateway' first"]);
+    // Disabling it for repair leaves the webhook's filter as it is: not held.
+    expect((await call(t.http.patch('/cameras/cam-reused').set(admin).send({ enabled: false }))).status).toBe(200);
     await call(t.http.delete(`/webhooks/${hook.body.id}`).set(admin)).then((r) => expect(r.status).toBe(204));
     expect((await call(t.http.delete('/cameras/cam-reused').set(admin))).status).toBe(204);
     expect((await make('vil-b1a')).status).toBe(201);

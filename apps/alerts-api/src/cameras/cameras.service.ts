@@ -185,11 +185,12 @@ export class CamerasService {
   async delete(principal: Principal, id: string): Promise<void> {
     await this.visible(principal, id);
     await this.schoolWatch.assertCameraUnwatched(id);
-    await this.cameras.delete(id);
     // Grants by id end with the camera: a camera created later under the same id (by anyone, in
-    // any region) must not be seen by whoever was given this one.
+    // any region) must not be seen by whoever was given this one. Before the camera goes, so that
+    // a failure here leaves a camera whose DELETE can be retried, not grants nobody can clear.
     await this.users.forgetCamera(id);
     await this.apiKeys.forgetCamera(id);
+    await this.cameras.delete(id);
     await this.statuses.delete(id);
     await this.maintenance.delete(id);
     await this.analysisMarks.forget(id);

@@ -39,13 +39,14 @@ export class SchoolWatch {
     throw new ConflictException(`camera '${cameraId}': zones that are a school's waters cannot be ${change}; take them out of the waters of ${holders.join(', ')} first`);
   }
 
-  async assertCameraUnwatched(cameraId: string, change = 'deleted'): Promise<void> {
+  async assertCameraUnwatched(cameraId: string, change: 'deleted' | 'disabled' = 'deleted'): Promise<void> {
     const prefix = `${cameraId}/`;
-    // A webhook naming the camera holds it too, waters or not: taken out of its cameras when the
-    // camera goes, a webhook left with no camera and no region would receive every camera's events.
+    // A webhook naming the camera holds it from deletion too, waters or not: taken out of its
+    // cameras when the camera goes, a webhook left with no camera and no region would receive every
+    // camera's events. Disabling leaves the webhook's filter as it is: only its waters hold then.
     const { users, keys, hooks } = await this.schools(
       (s) => s.cameraIds.includes(cameraId),
-      (h) => h.cameraIds.includes(cameraId) || h.waters.some((w) => w.startsWith(prefix)),
+      (h) => (change === 'deleted' && h.cameraIds.includes(cameraId)) || h.waters.some((w) => w.startsWith(prefix)),
     );
     if (!users.length && !keys.length && !hooks.length) return;
     const holders = [...users.map((u) => `user '${u.username}'`), ...keys.map((k) => `API key '${k.name}'`)];

@@ -27,7 +27,7 @@ export class ApiMetrics {
     });
     this.intake = new Counter({
       name: 'xl_alert_intake_events_total',
-      help: 'Alert events consumed from the alerts queue, by outcome (created, updated, duplicate, invalid, suppressed: a camera health alert during its maintenance window)',
+      help: 'Alert events consumed from the alerts queue, by outcome (created, updated, duplicate, invalid; suppressed: a camera health alert during its maintenance window; closed: news of a resolved alert, left as it was; retried: not stored, tried again; failed: not stored after a day of tries)',
       labelNames: ['outcome'],
       registers,
     });

@@ -15,10 +15,18 @@ export async function forgetCameraGrants(db: Kysely<Database>, table: 'users' | 
     .execute();
   let changed = 0;
   for (const row of rows) {
-    const next = jsonListWithout(row.camera_ids, cameraId, `${table}.camera_ids`);
-    if (next === null) continue;
-    await db.updateTable(table).set({ camera_ids: next }).where('id', '=', row.id).execute();
-    changed++;
+    // Compare-and-set: an admin's edit of the same row in between is not overwritten; re-read, redo.
+    let current: string | undefined = row.camera_ids;
+    for (let tries = 0; current !== undefined && tries < 10; tries++) {
+      const next = jsonListWithout(current, cameraId, `${table}.camera_ids`);
+      if (next === null) break;
+      const result = await db.updateTable(table).set({ camera_ids: next }).where('id', '=', row.id).where('camera_ids', '=', current).executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) {
+        changed++;
+        break;
+      }
+      current = (await db.selectFrom(table).select('camera_ids').where('id', '=', row.id).executeTakeFirst())?.camera_ids;
+    }
   }
   return changed;
 }
