@@ -4,7 +4,6 @@ import { StartGate } from '@xl/media';
 import {
   CameraConfigStore,
   CameraLeases,
-  CameraStatusStream,
   connectRedis,
   EvidenceResultStream,
   FrameStore,
@@ -25,6 +24,7 @@ import { RecordingJanitor } from './recording/recording-janitor';
 import { recordedPipeline, segmentRecorderFactory } from './recording/recorded-pipeline';
 import { FileCameraSource, RedisCameraSource } from './repositories/camera-source.repository';
 import { RedisFramePublisher } from './repositories/frame-publisher.repository';
+import { RedisStatusPublisher } from './repositories/status-publisher.repository';
 import { cameraReaderFactory } from './repositories/frame-source.repository';
 import { CameraPipeline } from './services/camera-pipeline';
 import { FrameBacklogSweeper } from './services/frame-backlog-sweeper';
@@ -71,7 +71,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
     { frameTtlMs: settings.FRAME_TTL_MS, inflightTtlMs: settings.INFLIGHT_TTL_MS },
   );
   // Kept per camera through a Redis outage and published when it answers (services/status-outbox.ts).
-  const status = new StatusOutbox({ status: new CameraStatusStream(redis, { keyPrefix }), metrics, log }, { retryMs: 1000, retryMaxMs: 5000 });
+  const status = new StatusOutbox({ status: new RedisStatusPublisher(redis, { keyPrefix }), metrics, log }, { retryMs: 1000, retryMaxMs: 5000 });
   const delayMarks = new StreamDelayMarks(redis, { keyPrefix });
   const sources = cameraReaderFactory(
     { width: settings.MODEL_INPUT_WIDTH, height: settings.MODEL_INPUT_HEIGHT, stopGraceMs: settings.STOP_GRACE_MS, ffmpegPath: settings.FFMPEG_PATH, startGate: new StartGate(settings.START_CONCURRENCY), now: clock.now },
@@ -111,7 +111,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
       metrics,
       log,
     },
-    { capacity: settings.INGEST_CAPACITY, tickMs: settings.tickMs, leaseTtlMs: settings.LEASE_TTL_MS },
+    { capacity: settings.INGEST_CAPACITY, tickMs: settings.tickMs, leaseTtlMs: settings.LEASE_TTL_MS, stopGraceMs: settings.STOP_GRACE_MS },
   );
 
   const probes = await startProbeServer({

@@ -48,8 +48,10 @@ export interface StreamDelayReporter {
   mark(cameraId: string, mark: { seconds: number; at: number }): Promise<void>;
 }
 
+/** The camera status stream (repositories/status-publisher.repository.ts). */
 export interface StatusPublisher {
-  publish(event: CameraStatusEvent): Promise<unknown>;
+  /** Appends one camera's events in order, all or none. */
+  publish(events: CameraStatusEvent[]): Promise<unknown>;
 }
 
 /** Where a camera pipeline reports status events (StatusOutbox: in order, kept through a Redis outage). */

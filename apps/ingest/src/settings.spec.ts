@@ -27,7 +27,21 @@ describe('ingest settings', () => {
   });
 
   it('renews at least three times per lease lifetime', () => {
-    expect(loadIngestSettings({ LEASE_TTL_MS: '1500', CLAIM_INTERVAL_MS: '2000' }).tickMs).toBe(500);
+    expect(loadIngestSettings({ LEASE_TTL_MS: '4500', CLAIM_INTERVAL_MS: '2000' }).tickMs).toBe(1500);
+  });
+
+  it('refuses a lease TTL that leaves a fenced camera less than its stop (2 × STOP_GRACE_MS) or the fence less than a lease round, naming values and bound', () => {
+    // Default: fenced at 10 000 − (2 × 1000 + 250) = 7750 ms, well after a 2000 ms round.
+    expect(() => loadIngestSettings({})).not.toThrow();
+    expect(() => loadIngestSettings({ LEASE_TTL_MS: '3000', CLAIM_INTERVAL_MS: '500', STOP_GRACE_MS: '1000' })).not.toThrow(); // exactly the bound
+    expect(() => loadIngestSettings({ STOP_GRACE_MS: '30000' })).toThrow(
+      /LEASE_TTL_MS: LEASE_TTL_MS 10000 is too short for STOP_GRACE_MS 30000 and CLAIM_INTERVAL_MS 2000: .* stopped -50250 ms after its last renewal .* at least one lease round \(2000 ms\) \+ 250 ms = 2250 ms; raise LEASE_TTL_MS to at least 62500/,
+    );
+    expect(() => loadIngestSettings({ LEASE_TTL_MS: '62500', STOP_GRACE_MS: '30000' })).not.toThrow();
+    expect(() => loadIngestSettings({ LEASE_TTL_MS: '62499', STOP_GRACE_MS: '30000' })).toThrow(/LEASE_TTL_MS 62499 is too short/);
+    // A short TTL: renewal every TTL / 3.
+    expect(() => loadIngestSettings({ LEASE_TTL_MS: '1500', CLAIM_INTERVAL_MS: '2000', STOP_GRACE_MS: '300' })).toThrow(/one lease round \(500 ms\).* at least 1649\b/);
+    expect(() => loadIngestSettings({ LEASE_TTL_MS: '1649', CLAIM_INTERVAL_MS: '2000', STOP_GRACE_MS: '300' })).not.toThrow();
   });
 
   it('takes Redis Cluster seed nodes, and refuses a queue prefix without a hash tag on a cluster', () => {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { clusterSettingsProblem, parseSettings, redisClusterNodesSetting } from '@xl/config';
+import { leaseRoundMs, leaseTimingProblem } from './services/lease-keeper';
 
 const int = (min: number, max: number, def: number) => z.coerce.number().int().min(min).max(max).default(def);
 
@@ -15,7 +16,9 @@ export const ingestSettingsSchema = z
       .default(`ingest-${os.hostname()}-${process.pid}`)
       .describe('this worker: the value of its camera leases, and ingestId in frame jobs and status events'),
     INGEST_CAPACITY: int(1, 1024, 32).describe('most cameras this worker reads at once (one ffmpeg each; a 640×360 sub stream at 2 fps costs ~2 % of a core)'),
-    LEASE_TTL_MS: int(500, 600_000, 10_000).describe("camera lease lifetime: a dead worker's cameras are taken over within this plus one claim interval"),
+    LEASE_TTL_MS: int(500, 600_000, 10_000).describe(
+      "camera lease lifetime: a dead worker's cameras are taken over within this plus one claim interval; a camera whose lease Redis cannot renew is stopped 2 × STOP_GRACE_MS + 250 ms before it expires, which must leave at least one lease round + 250 ms",
+    ),
     CLAIM_INTERVAL_MS: int(100, 60_000, 2_000).describe('how often leases are renewed and free cameras claimed (renewal also runs at least every LEASE_TTL_MS / 3)'),
     CONFIG_POLL_MS: int(500, 600_000, 10_000).describe("how often the published configuration's revision is read (one GET): a change announced while ingest's subscriber was disconnected is applied this late at most"),
     CAMERAS_FILE: z
@@ -52,17 +55,18 @@ export const ingestSettingsSchema = z
       .describe("'auto': clips of cameras that record anything but H.264 (H.265 mostly) are re-encoded to H.264 (one core for about half the clip's length at 1080p), which every browser plays; 'never': clips are copied as recorded"),
     FFPROBE_PATH: z.string().min(1).optional().describe('ffprobe binary (measures the last segment of a recording run); default: ffprobe on the PATH'),
     START_CONCURRENCY: int(1, 1024, 4).describe('most cameras starting at once (ffmpeg spawned, no frame yet): many cameras claimed together, or back after an outage, come up in turn instead of all missing their first-frame deadline'),
-    STOP_GRACE_MS: int(100, 30_000, 1_000).describe("stopping ffmpeg: 'q' on stdin, SIGTERM after this, SIGKILL after twice this"),
+    STOP_GRACE_MS: int(100, 30_000, 1_000).describe("stopping ffmpeg: 'q' on stdin, SIGTERM after this, SIGKILL after twice this (a stop takes up to twice this: LEASE_TTL_MS must leave room for it)"),
   })
   .refine((s) => !s.RECORDING_DIR || s.EVIDENCE_DIR, { message: 'RECORDING_DIR is set but EVIDENCE_DIR is not: clips would have nowhere to go', path: ['EVIDENCE_DIR'] })
   .superRefine((s, ctx) => {
     const problem = clusterSettingsProblem(s.REDIS_CLUSTER_NODES, s.QUEUE_PREFIX);
     if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['QUEUE_PREFIX'] });
+    const leaseProblem = leaseTimingProblem(s.LEASE_TTL_MS, s.CLAIM_INTERVAL_MS, s.STOP_GRACE_MS);
+    if (leaseProblem) ctx.addIssue({ code: 'custom', message: leaseProblem, path: ['LEASE_TTL_MS'] });
   })
   .transform((s) => ({
     ...s,
-    // Renewal must beat expiry with room for a slow round trip.
-    tickMs: Math.min(s.CLAIM_INTERVAL_MS, Math.floor(s.LEASE_TTL_MS / 3)),
+    tickMs: leaseRoundMs(s.LEASE_TTL_MS, s.CLAIM_INTERVAL_MS),
     // Waiting frame jobs older than this are swept from the queue: their bytes are gone, and so is
     // their gate (no analyzer will reach a removed job to release it early).
     frameJobMaxAgeMs: Math.max(s.FRAME_TTL_MS, s.INFLIGHT_TTL_MS),

@@ -63,5 +63,5 @@ export {
   type SegmentLogLine,
 } from './recording-segments';
 export { runTool, assertSucceeded, type ToolRun } from './recording-process';
-export { cutClip, keyframeSnapshot, probeDurationMs, probeVideoCodec, type EvidenceToolOptions } from './recording-clip';
+export { cutClip, keyframeSnapshot, placedFileId, probeDurationMs, probeVideoCodec, type EvidenceToolOptions, type PlacedFile } from './recording-clip';
 export { SegmentRecorder, type SegmentRecorderOptions, type SegmentRecorderEvents } from './recording-recorder';

@@ -1,6 +1,7 @@
 // Evidence files from the ring buffer: a clip cut from segments (re-encoded only when the camera does
 // not record H.264), a keyframe as a high-resolution JPEG, a segment's length. Each file appears
-// atomically (written aside, renamed).
+// atomically (written aside under a name of its own, renamed).
+import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { clipCutArgs, clipTranscodeArgs, concatList, keyframeSnapshotArgs } from './recording-args';
@@ -25,11 +26,41 @@ export interface EvidenceToolOptions {
 const ffmpegOf = (o: EvidenceToolOptions) => o.ffmpegPath ?? process.env.FFMPEG_PATH ?? 'ffmpeg';
 const ffprobeOf = (o: EvidenceToolOptions) => o.ffprobePath ?? process.env.FFPROBE_PATH ?? 'ffprobe';
 
-/** Writes the planned clip to `output` (.mp4); resolves to its size in bytes. */
-export async function cutClip(plan: ClipPlan, output: string, options: EvidenceToolOptions = {}): Promise<number> {
+/** A file renamed into place. */
+export interface PlacedFile {
+  bytes: number;
+  /** Device and inode of the file (a rename keeps them): placedFileId() tells whether it is still the one there. */
+  id: string;
+}
+
+/**
+ * Beside `output`, a name no other cut uses: the camera's previous and new owner may cut the same clip
+ * at once into the shared evidence directory, and with one name each would write into, rename or
+ * delete the other's file.
+ */
+function asideOf(output: string, suffix: string): string {
+  return `${output}.${process.pid}-${randomBytes(4).toString('hex')}${suffix}`;
+}
+
+const fileId = ({ dev, ino }: { dev: number; ino: number }) => `${dev}:${ino}`;
+
+/** Id (see PlacedFile) of the file at `file` now, or null when there is none. */
+export async function placedFileId(file: string): Promise<string | null> {
+  try {
+    return fileId(await stat(file));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Writes the planned clip to `output` (.mp4), replacing what is there in one rename (a later cut of the
+ * same clip replaces an earlier one whole; no reader ever sees half a file).
+ */
+export async function cutClip(plan: ClipPlan, output: string, options: EvidenceToolOptions = {}): Promise<PlacedFile> {
   await mkdir(path.dirname(output), { recursive: true });
-  const partial = `${output}.part`;
-  const listFile = `${output}.ffconcat`;
+  const partial = asideOf(output, '.part');
+  const listFile = asideOf(output, '.ffconcat');
   try {
     await writeFile(listFile, concatList(plan.segments.map((s) => s.file)));
     // One probe of the first segment (a camera's codec does not change within a clip); unknown: copied.
@@ -39,8 +70,10 @@ export async function cutClip(plan: ClipPlan, output: string, options: EvidenceT
     const args = transcode ? clipTranscodeArgs(clip) : clipCutArgs(clip);
     const what = transcode ? `re-encoding clip ${path.basename(output)} from ${codec} to h264` : `cutting clip ${path.basename(output)}`;
     assertSucceeded(what, await runTool(ffmpegOf(options), args, options.timeoutMs ?? (transcode ? 300_000 : 60_000)));
+    // Measured before the rename: once in place, another cut may replace it at any moment.
+    const written = await stat(partial);
     await rename(partial, output);
-    return (await stat(output)).size;
+    return { bytes: written.size, id: fileId(written) };
   } finally {
     await rm(listFile, { force: true });
     await rm(partial, { force: true });
@@ -50,13 +83,14 @@ export async function cutClip(plan: ClipPlan, output: string, options: EvidenceT
 /** The last keyframe at or before `atMs` in `segment`, as a full-resolution JPEG; resolves to its size. */
 export async function keyframeSnapshot(segment: RecordedSegment, atMs: number, output: string, options: EvidenceToolOptions = {}): Promise<number> {
   await mkdir(path.dirname(output), { recursive: true });
-  const partial = `${output}.part.jpg`;
+  const partial = asideOf(output, '.part.jpg');
   try {
     const offsetSeconds = Math.max(0, Math.min(atMs, segmentEnd(segment)) - segment.startMs) / 1000;
     const args = keyframeSnapshotArgs({ segment: segment.file, offsetSeconds, output: partial });
     assertSucceeded(`snapshot ${path.basename(output)}`, await runTool(ffmpegOf(options), args, options.timeoutMs ?? 60_000));
+    const { size } = await stat(partial);
     await rename(partial, output);
-    return (await stat(output)).size;
+    return size;
   } finally {
     await rm(partial, { force: true });
   }

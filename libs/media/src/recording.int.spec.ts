@@ -5,7 +5,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CameraSimulator, describeWithShared, sharedPath, startSlowLink } from '@xl/testing';
-import { cutClip, keyframeSnapshot, probeDurationMs } from './recording-clip';
+import { cutClip, keyframeSnapshot, placedFileId, probeDurationMs } from './recording-clip';
 import { runTool } from './recording-process';
 import { SegmentRecorder } from './recording-recorder';
 import { planClip, segmentEnd, type RecordedSegment } from './recording-segments';
@@ -74,7 +74,7 @@ describeWithShared(['media/clips/drowning.mp4'])('SegmentRecorder (real RTSP cam
     const plan = planClip(recorder.segments(), from, to, 200)!;
     expect(plan.offsetMs).toBeGreaterThan(0);
     const clip = path.join(dir, 'clips', 'a1.mp4');
-    expect(await cutClip(plan, clip)).toBeGreaterThan(10_000);
+    expect((await cutClip(plan, clip)).bytes).toBeGreaterThan(10_000);
     const duration = (await probeDurationMs(clip))!;
     expect(Math.abs(duration - 5_300)).toBeLessThan(250);
     expect(await probe(clip, 'stream=codec_name,width,height')).toBe('h264,1280,720');
@@ -85,6 +85,19 @@ describeWithShared(['media/clips/drowning.mp4'])('SegmentRecorder (real RTSP cam
     expect(frames).toBeGreaterThan(5.3 * 25); // the pre-roll from the keyframe is in the file
     // no partial or list file left behind
     expect(await readdir(path.join(dir, 'clips'))).toEqual(['a1.mp4']);
+  });
+
+  it("cuts the same clip twice at once (a camera's old and new owner) into one whole file, the later rename standing", async () => {
+    const to = recorder.recordedUntil - 500;
+    const plan = planClip(recorder.segments(), to - 4_000, to, 200)!;
+    const clip = path.join(dir, 'clips', 'both.mp4');
+    // Before 2026-12-02 both wrote `both.mp4.part`: a torn file, and ENOENT for the second rename.
+    const [first, second] = await Promise.all([cutClip(plan, clip), cutClip(plan, clip)]);
+    expect(first.id).not.toBe(second.id);
+    expect([first.id, second.id]).toContain(await placedFileId(clip));
+    const decoded = await runTool('ffmpeg', ['-v', 'error', '-i', clip, '-f', 'null', '-'], 30_000);
+    expect(decoded).toMatchObject({ code: 0, stderr: '' });
+    expect((await readdir(path.join(dir, 'clips'))).filter((f) => f.startsWith('both'))).toEqual(['both.mp4']);
   });
 
   it('grabs a full-resolution keyframe', async () => {

@@ -30,6 +30,39 @@ describe('redactUrl', () => {
       'rtsp://10.0.0.8/cam/realmonitor?channel=1&user=***&password=***&subtype=1',
     );
   });
+
+  // 2026-12-02: the user info ran to the last '@' of the whole URL, so an '@' in the query printed the
+  // password after it and hid the host instead.
+  it("takes an '@' in a query value for the value's, not for the end of a user info", () => {
+    expect(redactUrl('rtsp://10.0.0.8/cam/realmonitor?channel=1&user=ops@plant&password=hunter2')).toBe(
+      'rtsp://10.0.0.8/cam/realmonitor?channel=1&user=***&password=***',
+    );
+    expect(redactUrl('rtsp://10.0.0.8/cam/realmonitor?channel=1&password=hunter2&user=ops@plant')).toBe(
+      'rtsp://10.0.0.8/cam/realmonitor?channel=1&password=***&user=***',
+    );
+    expect(redactUrl('rtsp://10.0.0.8/live?token=abc@def')).toBe('rtsp://10.0.0.8/live?token=***');
+    expect(redactUrl('rtsp://10.0.0.8:554/live?token=abc@def&channel=1')).toBe('rtsp://10.0.0.8:554/live?token=***&channel=1');
+    expect(redactUrl('rtsp://admin:hunter2@10.0.0.8/live?token=abc@def')).toBe('rtsp://***:***@10.0.0.8/live?token=***');
+    expect(redactText("Input #0, rtsp, from 'rtsp://10.0.0.8/live?token=abc@def': 401 Unauthorized")).toBe(
+      "Input #0, rtsp, from 'rtsp://10.0.0.8/live?token=*** 401 Unauthorized",
+    );
+  });
+
+  it('hides a secret query value holding hostile characters, up to the next parameter', () => {
+    for (const value of ["p'ss", 'p@ss/w0rd', 'x@y?z', 'q://r@h/x', '123#abc@h']) {
+      const out = redactUrl(`rtsp://10.0.0.8/cam?password=${value}&channel=1`);
+      expect(out).toBe('rtsp://10.0.0.8/cam?password=***&channel=1');
+    }
+  });
+
+  it('hides more, never less, where a password could be read as a query', () => {
+    // 'p?pwd=x' as a password: the URL does not begin with a host, so the '@' in that "value" may end the user info.
+    const out = redactUrl('rtsp://admin:p?pwd=x@10.0.0.7/live');
+    expect(out).not.toMatch(/admin|p\?|x@/);
+    expect(out.startsWith('rtsp://***:***@')).toBe(true);
+    // No host to be seen after the '@' (text around the URL): the last '@' still ends the user info.
+    expect(redactUrl('rtsp://admin:pw@cam!')).toBe('rtsp://***:***@cam!');
+  });
 });
 
 describe('redactText', () => {
@@ -45,6 +78,12 @@ describe('redactText', () => {
       expect(out).toContain('***');
     }
     expect(redactText(`${url}: Connection refused`)).toBe('rtsp://***:***@10.0.0.7/live: Connection refused');
+  });
+
+  it.each(hostile)("hides a password holding %s and a query value holding '@' in the same URL", (password) => {
+    const url = `rtsp://admin:${password}@10.0.0.7/live?channel=1&user=ops@plant&token=abc@def`;
+    expect(redactUrl(url)).toBe('rtsp://***:***@10.0.0.7/live?channel=1&user=***&token=***');
+    expect(redactText(`${url} failed`)).toBe('rtsp://***:***@10.0.0.7/live?channel=1&user=***&token=*** failed');
   });
 
   it('redacts every URL inside a line of text', () => {

@@ -7,6 +7,13 @@ const SECRET_PARAMS = /^(user|username|pass|password|passwd|pwd|token|auth|key|s
 // A URL runs to the next whitespace: a password may hold ' " < > (the URL schema only forbids spaces
 // and control characters), and ffmpeg prints it raw, e.g. `rtsp://admin:p'ss@10.0.0.7/live: Connection refused`.
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/\S+/gi;
+/** Where a query parameter's value begins: `?name=` or `&name=`, wherever it stands. */
+const PARAM = /[?&]([^&=?#/]*)=/g;
+const HOST = String.raw`(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%-]+)`;
+/** What follows the user info: host[:port], then the end, a path, a query or the text around a URL. */
+const AUTHORITY = new RegExp(String.raw`^${HOST}(?::\d*)?(?=$|[/?#'"<>),;\]])`);
+/** A URL that starts with its host and goes on with a path or query: an '@' in a secret value is the value's. */
+const HOST_FIRST = new RegExp(String.raw`^${HOST}(?::\d+)?[/?]`);
 
 /**
  * The URL with user and password (and secret query parameters) replaced by `***`. Works on strings
@@ -14,35 +21,60 @@ const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/\S+/gi;
  */
 export function redactUrl(url: string): string {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
-  if (!scheme) return redactQuery(url);
+  if (!scheme) return hideRanges(url, secretValues(url));
   const rest = url.slice(scheme[0].length);
-  // The user info ends at the last '@' of the URL: an unescaped '@', '/', '?' or '#' in a password
-  // must not leave the tail of the password in the output (a camera URL has no fragment). An '@'
-  // further on (in a path or query) hides the host too: more, never less.
-  const at = rest.lastIndexOf('@');
-  let authorityAndPath = rest;
-  if (at >= 0) {
-    const userInfo = rest.slice(0, at);
-    const hidden = userInfo.includes(':') ? `${HIDDEN}:${HIDDEN}` : HIDDEN;
-    authorityAndPath = `${hidden}@${rest.slice(at + 1)}`;
-  }
-  return scheme[0] + redactQuery(authorityAndPath);
+  const secrets = secretValues(rest);
+  const at = userInfoEnd(rest, secrets);
+  if (at < 0) return scheme[0] + hideRanges(rest, secrets);
+  const hidden = rest.slice(0, at).includes(':') ? `${HIDDEN}:${HIDDEN}` : HIDDEN;
+  // A secret value the '@' fell in is hidden to its end, host or not.
+  const after = secrets.filter(([, end]) => end > at + 1).map(([start, end]): Range => [Math.max(0, start - at - 1), end - at - 1]);
+  return `${scheme[0]}${hidden}@${hideRanges(rest.slice(at + 1), after)}`;
 }
 
-function redactQuery(text: string): string {
-  const q = text.indexOf('?');
-  if (q < 0) return text;
-  const hash = text.indexOf('#', q);
-  const query = text.slice(q + 1, hash < 0 ? undefined : hash);
-  const redacted = query
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      const name = eq < 0 ? pair : pair.slice(0, eq);
-      return eq >= 0 && SECRET_PARAMS.test(decodeSafe(name)) ? `${name}=${HIDDEN}` : pair;
-    })
-    .join('&');
-  return `${text.slice(0, q + 1)}${redacted}${hash < 0 ? '' : text.slice(hash)}`;
+/** [start, end) of text. */
+type Range = [number, number];
+
+/** The values of secret query parameters, each up to the next '&' (a password may hold '?', '@', '/', '#'). */
+function secretValues(text: string): Range[] {
+  const ranges: Range[] = [];
+  for (const m of text.matchAll(PARAM)) {
+    if (!SECRET_PARAMS.test(decodeSafe(m[1]))) continue;
+    const start = m.index + m[0].length;
+    const amp = text.indexOf('&', start);
+    ranges.push([start, amp < 0 ? text.length : amp]);
+  }
+  return ranges;
+}
+
+/**
+ * The '@' that ends the user info, or -1. A password may hold '@', '/', '?', '#' and quotes, so it is
+ * the last '@' followed by a host; an '@' in a secret query value (`?user=ops@plant`) belongs to that
+ * value, unless the URL does not begin with a host (then it may be a password's, and is taken: more
+ * hidden, never less). With no host to be seen after any '@', the last '@' outside secret values.
+ */
+function userInfoEnd(rest: string, secrets: Range[]): number {
+  const ats = [...rest.matchAll(/@/g)].map((m) => m.index).reverse();
+  const inSecret = (i: number) => secrets.some(([start, end]) => i >= start && i < end);
+  const beforeHost = (i: number) => AUTHORITY.test(rest.slice(i + 1));
+  return (
+    ats.find((i) => !inSecret(i) && beforeHost(i)) ??
+    (HOST_FIRST.test(rest) ? undefined : ats.find((i) => beforeHost(i))) ??
+    ats.find((i) => !inSecret(i)) ??
+    -1
+  );
+}
+
+/** Replaces each range (overlaps merged) by `***`. */
+function hideRanges(text: string, ranges: Range[]): string {
+  let out = '';
+  let from = 0;
+  for (const [start, end] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    if (end <= from) continue;
+    if (start >= from) out += text.slice(from, start) + HIDDEN;
+    from = end;
+  }
+  return out + text.slice(from);
 }
 
 function decodeSafe(s: string): string {

@@ -39,22 +39,31 @@ class FakeRecorder implements Recorder {
   }
 }
 
-function setup(options: { recent?: ClipRequest[]; existing?: string[]; cutMs?: number } = {}) {
+function setup(
+  options: { recent?: ClipRequest[]; existing?: string[]; cutMs?: number; cut?: (path: string) => Promise<void>; snapshot?: (path: string) => void } = {},
+) {
   let now = T0;
   const results: ClipResult[] = [];
   const cuts: Array<{ plan: ClipPlan; path: string }> = [];
   const snapshots: Array<{ segment: RecordedSegment; atMs: number }> = [];
+  /** Files this process placed, by path → id; `existing` ones are another process's. */
+  const placed = new Map<string, string>();
   const requests: ClipRequestFeed = { follow: async () => async () => undefined, since: async () => options.recent ?? [] };
   const writer: EvidenceWriter = {
     clipPath: (c, a) => `clips/${c}/${a}.mp4`,
     snapshotPath: (c, a) => `snapshots/${c}/${a}.jpg`,
-    exists: async (p) => (options.existing ?? []).includes(p),
+    exists: async (p) => placed.has(p) || (options.existing ?? []).includes(p),
+    placedId: async (p) => placed.get(p) ?? ((options.existing ?? []).includes(p) ? 'theirs' : null),
     cut: async (plan, path) => {
       cuts.push({ plan, path });
+      await options.cut?.(path); // the test's ffmpeg: may fail, or take its time
       now += options.cutMs ?? 0; // the time ffmpeg takes
-      return 1000;
+      const id = `ours-${cuts.length}`;
+      placed.set(path, id);
+      return { bytes: 1000, id };
     },
-    snapshot: async (segment, atMs) => {
+    snapshot: async (segment, atMs, path) => {
+      options.snapshot?.(path); // while the snapshot is taken, the clip may be replaced
       snapshots.push({ segment, atMs });
       return 100;
     },
@@ -63,7 +72,7 @@ function setup(options: { recent?: ClipRequest[]; existing?: string[]; cutMs?: n
     { requests, results: { publish: async (r) => results.push(r) }, writer, log, ingestId: 'ingest-a', now: () => now },
     { tickMs: 1000 },
   );
-  return { service, results, cuts, snapshots, advance: (ms: number) => (now += ms), at: () => now };
+  return { service, results, cuts, snapshots, placed, advance: (ms: number) => (now += ms), at: () => now };
 }
 
 const request = (over: Partial<ClipRequest> = {}): ClipRequest => ({ alertId: 'a1', cameraId: 'beach', startedAt: T0, lastAt: T0, snapshotAt: T0 + 500, requestedAt: T0, ...over });
@@ -204,6 +213,68 @@ describe('ClipService', () => {
     service.onRequest(request({ alertId: 'a2' }));
     await service.detach(restarted);
     expect(results.map((r) => r.alertId)).toEqual(['a1', 'a2']);
+  });
+
+  describe("two owners cutting the same clip at once (the previous one at its hand-over, the new one taking the request over)", () => {
+    it("publishes no result when the other owner's file replaced ours before the result went out", async () => {
+      const existing: string[] = [];
+      const replaced = { by: (path: string) => void path };
+      const { service, results, cuts, placed } = setup({ recent: [request({ alertId: 'both' })], existing, snapshot: () => replaced.by('clips/beach/both.mp4') });
+      // Our rename happened; the previous owner's (a longer clip, with the event's start) lands right after.
+      replaced.by = (path) => {
+        placed.delete(path);
+        existing.push(path);
+      };
+      await service.attach(camera, new FakeRecorder(T0 - 2_000, T0 + 12_000));
+      await service.tick();
+      expect(cuts).toHaveLength(1);
+      expect(results).toEqual([]); // 'recording_started_late' would describe a file that is not there
+    });
+
+    it("a failed cut of a clip whose file is on disk (the other owner's) publishes no cut_failed over it", async () => {
+      const existing: string[] = [];
+      const { service, results } = setup({
+        recent: [request({ alertId: 'both' })],
+        existing,
+        cut: async (path) => {
+          existing.push(path); // the other owner's rename...
+          throw new Error(`ENOENT: no such file or directory, rename '${path}.part'`); // ...and ours failing
+        },
+      });
+      await service.attach(camera, new FakeRecorder(T0 - 2_000, T0 + 12_000));
+      await service.tick();
+      await service.tick();
+      expect(results).toEqual([]);
+    });
+
+    it('publishes its result while its own file stands', async () => {
+      const { service, results } = setup({ recent: [request({ alertId: 'mine' })] });
+      await service.attach(camera, new FakeRecorder(T0 - 2_000, T0 + 12_000));
+      await service.tick();
+      expect(results.map((r) => [r.alertId, r.status, r.reason])).toEqual([['mine', 'truncated', 'recording_started_late']]);
+    });
+  });
+
+  it("keeps a hand-over clip's segments in the camera's next recorder (a configuration restart) until that clip is cut", async () => {
+    let finishCut!: () => void;
+    const cutHeld = new Promise<void>((resolve) => (finishCut = resolve));
+    const { service, results } = setup({ cut: () => cutHeld });
+    const first = new FakeRecorder(T0 - 30_000, T0 + 4_000);
+    await service.attach(camera, first);
+    service.onRequest(request());
+    const handover = service.detach(camera);
+    const next = new FakeRecorder(T0 - 30_000, T0 + 4_000);
+    service.keepHandoverSegments('beach', next); // before the next recorder's first trim
+    expect(next.pins).toEqual(new Map([['handover:a1', T0 - 10_000]]));
+    await service.attach({ ...camera, recording: { ...camera.recording, windowSeconds: 10 } }, next);
+    service.onRequest(request({ alertId: 'a2' })); // its own pins are its own
+    finishCut();
+    await handover;
+    expect(results.map((r) => [r.alertId, r.reason])).toEqual([['a1', 'handover']]);
+    expect([...next.pins.keys()]).toEqual(['a2']);
+    const later = new FakeRecorder(T0, T0 + 4_000);
+    service.keepHandoverSegments('beach', later); // nothing left to keep
+    expect(later.pins.size).toBe(0);
   });
 
   it("leaves a taken-over request alone when the previous owner's hand-over clip arrives before ours is due", async () => {

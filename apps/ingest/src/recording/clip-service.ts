@@ -40,6 +40,16 @@ interface Clip {
 /** Segments may start this much after the previous one ended without it counting as a hole. */
 const GAP_TOLERANCE_MS = 500;
 
+/** A hand-over clip still to cut, by alert. */
+interface Handover {
+  cameraId: string;
+  /** Start of its window: the camera's segments from here on are still needed. */
+  fromMs: number;
+}
+
+/** The pin a camera's next recorder holds for a hand-over clip (apart from its own pin of the same alert). */
+const handoverPin = (alertId: string) => `handover:${alertId}`;
+
 export class ClipService {
   private readonly cameras = new Map<string, Camera>();
   private readonly clips = new Map<string, Clip>();
@@ -49,7 +59,9 @@ export class ClipService {
   /** Hand-over cuts still to come (stop() waits for them). */
   private readonly handovers = new Set<Promise<void>>();
   /** Alerts whose clip this process cuts at a hand-over: not taken over again if the camera comes back. */
-  private readonly handingOver = new Map<string, string>();
+  private readonly handingOver = new Map<string, Handover>();
+  /** Recorders started on a camera's directory while its hand-over clips are still to cut (they pin them). */
+  private readonly keepers = new Map<string, Set<Recorder>>();
   private readonly now: () => number;
 
   constructor(
@@ -75,7 +87,20 @@ export class ClipService {
   /** Cameras recorded here, or with hand-over clips still to cut: their segments are still needed. */
   camerasInUse(): Set<string> {
     const recorded = [...this.cameras].filter(([, c]) => c.recorder).map(([id]) => id);
-    return new Set([...recorded, ...this.handingOver.values()]);
+    return new Set([...recorded, ...[...this.handingOver.values()].map((h) => h.cameraId)]);
+  }
+
+  /**
+   * A recorder about to start in the directory of a camera whose hand-over clips are still to cut (the
+   * camera restarted for a configuration change, or came back): it keeps their segments until they are
+   * cut. Its own trimming, at start and after each segment, would delete them under the cut otherwise.
+   */
+  keepHandoverSegments(cameraId: string, recorder: Recorder): void {
+    const pending = [...this.handingOver].filter(([, h]) => h.cameraId === cameraId);
+    if (!pending.length) return;
+    for (const [alertId, { fromMs }] of pending) recorder.pin(handoverPin(alertId), fromMs);
+    const keepers = this.keepers.get(cameraId) ?? new Set<Recorder>();
+    this.keepers.set(cameraId, keepers.add(recorder));
   }
 
   /** A camera this process owns now. Requests of its recent alerts (another owner's, before) are picked up. */
@@ -108,7 +133,7 @@ export class ClipService {
     for (const [alertId, clip] of this.clips) {
       if (clip.request.cameraId !== config.id) continue;
       this.clips.delete(alertId);
-      this.handingOver.set(alertId, config.id);
+      this.handingOver.set(alertId, { cameraId: config.id, fromMs: clipWindow(clip.request, config.recording).from });
       pending.push(clip);
     }
     const handover = (async () => {
@@ -116,14 +141,25 @@ export class ClipService {
       if (!pending.length) return;
       await this.exclusive(async () => {
         for (const clip of pending) {
-          if (clip.cutTo < clipWindow(clip.request, camera.config.recording).to) await this.cut(camera, clip, 'handover');
-          this.handingOver.delete(clip.request.alertId);
+          try {
+            if (clip.cutTo < clipWindow(clip.request, camera.config.recording).to) await this.cut(camera, clip, 'handover');
+          } finally {
+            this.handedOver(clip.request.alertId, config.id);
+          }
         }
       });
     })();
     this.handovers.add(handover);
     void handover.finally(() => this.handovers.delete(handover));
     return handover;
+  }
+
+  /** A hand-over clip is cut: the camera's next recorder may let its segments go. */
+  private handedOver(alertId: string, cameraId: string): void {
+    this.handingOver.delete(alertId);
+    const keepers = this.keepers.get(cameraId);
+    for (const recorder of keepers ?? []) recorder.unpin(handoverPin(alertId));
+    if (![...this.handingOver.values()].some((h) => h.cameraId === cameraId)) this.keepers.delete(cameraId);
   }
 
   /** A request (or an update extending one) for a camera of this process. */
@@ -194,11 +230,13 @@ export class ClipService {
     };
     const plan = camera.recorder ? planClip(camera.recorder.segments(), from, to, GAP_TOLERANCE_MS) : null;
     let result: ClipResult;
+    let placedId: string | null = null;
     if (!camera.recorder || !camera.config.recording.enabled) result = { ...base, reason: 'recording_disabled' };
     else if (!plan) result = { ...base, reason: 'no_segments' };
-    else result = await this.write(base, plan, request, handover);
-    // Stamped once the file is in place: of two owners cutting the same clip, the one whose file
-    // stands (the later rename) is also the result alerts-api keeps (the latest `at`).
+    else ({ result, placedId } = await this.write(base, plan, request, handover));
+    if (!(await this.describesFileOnDisk(request, placedId))) return;
+    // Stamped after that check: of two owners cutting the same clip, the one whose file stands (the
+    // later rename) is also the result alerts-api keeps (the latest `at`).
     result.at = this.now();
     this.deps.log.info(
       { camera: request.cameraId, alertId: request.alertId, status: result.status, reason: result.reason, seconds: plan ? plan.durationMs / 1000 : 0 },
@@ -211,15 +249,33 @@ export class ClipService {
     }
   }
 
-  private async write(base: ClipResult, plan: ClipPlan, request: ClipRequest, handover: 'handover' | null): Promise<ClipResult> {
+  /**
+   * The camera's previous owner (at its hand-over) and its new one (taking the request over) may cut
+   * the same clip at once, each into a file of its own, renamed into place: the later rename stands.
+   * A result is published only while it describes what is at the clip's path — its own file, or, for
+   * a result without a file, no file at all — so the result alerts-api keeps is that of the file it serves.
+   */
+  private async describesFileOnDisk(request: ClipRequest, placedId: string | null): Promise<boolean> {
+    // Unreadable (the volume hiccuping): taken as unchanged, since an answer is owed for the alert.
+    const onDisk = await this.deps.writer.placedId(this.deps.writer.clipPath(request.cameraId, request.alertId)).catch(() => placedId);
+    if (onDisk === placedId) return true;
+    this.deps.log.info(
+      { camera: request.cameraId, alertId: request.alertId },
+      placedId ? 'evidence clip replaced meanwhile by another cut of it (the other owner of the camera): its result stands, not ours' : 'a clip of this alert is on disk (an earlier cut, or the other owner\'s): its result stands, not this one',
+    );
+    return false;
+  }
+
+  private async write(base: ClipResult, plan: ClipPlan, request: ClipRequest, handover: 'handover' | null): Promise<{ result: ClipResult; placedId: string | null }> {
     const { writer } = this.deps;
     const clipPath = writer.clipPath(request.cameraId, request.alertId);
     let bytes: number;
+    let placedId: string;
     try {
-      bytes = await writer.cut(plan, clipPath);
+      ({ bytes, id: placedId } = await writer.cut(plan, clipPath));
     } catch (err) {
       this.deps.log.error({ camera: request.cameraId, alertId: request.alertId, err: (err as Error).message }, 'cutting the evidence clip failed');
-      return { ...base, reason: 'cut_failed' };
+      return { result: { ...base, reason: 'cut_failed' }, placedId: null };
     }
     let snapshotPath: string | undefined;
     // The keyframe at or before the alert's frame: in the last segment starting at or before it.
@@ -238,7 +294,7 @@ export class ClipService {
       : plan.endedEarly
         ? (handover ?? 'camera_offline')
         : undefined;
-    return {
+    const result: ClipResult = {
       ...base,
       status: shortfall ? 'truncated' : 'complete',
       ...(shortfall ? { reason: shortfall } : {}),
@@ -248,6 +304,7 @@ export class ClipService {
       clipTo: plan.clipTo,
       bytes,
     };
+    return { result, placedId };
   }
 
   /** Ticks and hand-overs never interleave (a clip is never cut twice at once). */

@@ -4,7 +4,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { duplicateClient, type RedisClient } from '@xl/queue';
 import type { ClipRequest } from '@xl/contracts';
-import { cutClip, keyframeSnapshot, type ClipPlan, type EvidenceToolOptions, type RecordedSegment } from '@xl/media';
+import { cutClip, keyframeSnapshot, placedFileId, type ClipPlan, type EvidenceToolOptions, type PlacedFile, type RecordedSegment } from '@xl/media';
 import type { Logger } from '@xl/observability';
 import { EvidenceRequestStream } from '@xl/queue';
 import type { ClipRequestFeed, EvidenceWriter } from './ports';
@@ -77,7 +77,11 @@ export class FileEvidenceWriter implements EvidenceWriter {
     );
   }
 
-  cut(plan: ClipPlan, relativePath: string): Promise<number> {
+  placedId(relativePath: string): Promise<string | null> {
+    return placedFileId(path.join(this.evidenceDir, relativePath));
+  }
+
+  cut(plan: ClipPlan, relativePath: string): Promise<PlacedFile> {
     return cutClip(plan, path.join(this.evidenceDir, relativePath), this.tools);
   }
 

@@ -1,6 +1,6 @@
 // What the clip service needs from the outside world; real implementations in evidence.repository.ts.
 import type { ClipRequest, ClipResult, OfflineReason } from '@xl/contracts';
-import type { ClipPlan, RecordedSegment } from '@xl/media';
+import type { ClipPlan, PlacedFile, RecordedSegment } from '@xl/media';
 
 /** A camera's rolling recording (SegmentRecorder in @xl/media). */
 export interface Recorder {
@@ -40,8 +40,10 @@ export interface EvidenceWriter {
   clipPath(cameraId: string, alertId: string): string;
   snapshotPath(cameraId: string, alertId: string): string;
   exists(relativePath: string): Promise<boolean>;
-  /** Resolves to the clip's size in bytes. */
-  cut(plan: ClipPlan, relativePath: string): Promise<number>;
+  /** Id of the file at the path now (null: none), to compare with the one a cut placed. */
+  placedId(relativePath: string): Promise<string | null>;
+  /** Writes the clip aside and renames it into place (replacing any); resolves to its size and id. */
+  cut(plan: ClipPlan, relativePath: string): Promise<PlacedFile>;
   /** Resolves to the JPEG's size in bytes. */
   snapshot(segment: RecordedSegment, atMs: number, relativePath: string): Promise<number>;
 }

@@ -1,9 +1,10 @@
 import { parseCamera, type CameraConfig } from '@xl/config';
+import type { ClipRequest, ClipResult } from '@xl/contracts';
 import type { SegmentRecorder } from '@xl/media';
 import { createLogger } from '@xl/observability';
 import { IngestMetrics } from '../metrics';
 import type { Pipeline } from '../services/ingest.service';
-import type { ClipService } from './clip-service';
+import { ClipService } from './clip-service';
 import type { PausableRecorder } from './ports';
 import { recordedPipeline, segmentRecorderFactory, type FramePipelineFactory } from './recorded-pipeline';
 
@@ -15,13 +16,24 @@ class FakeRecorder implements PausableRecorder {
   isPaused = false;
   recordedUntil = 0;
   delaySeconds = 0;
+  pins = new Map<string, number>();
+  /** The pins when start() was called: what its first trim would have kept. */
+  pinnedAtStart: string[] = [];
+  /** start() resolves once this does (a large directory to index). */
+  indexing: Promise<void> = Promise.resolve();
   segments() {
     return [];
   }
-  pin() {}
-  unpin() {}
+  pin(key: string, fromMs: number) {
+    this.pins.set(key, fromMs);
+  }
+  unpin(key: string) {
+    this.pins.delete(key);
+  }
   async start() {
     this.calls.push('start');
+    this.pinnedAtStart = [...this.pins.keys()];
+    await this.indexing;
     this.started = true;
   }
   async stop() {
@@ -46,7 +58,7 @@ function setUp(camera: CameraConfig) {
   // A hand-over cut that takes its time (an H.265 clip re-encoding): resolved by the test.
   let cutDone!: () => void;
   const handover = new Promise<void>((resolve) => (cutDone = resolve));
-  const clips = { attach: jest.fn(async () => undefined), detach: jest.fn(() => handover) } as unknown as ClipService;
+  const clips = { keepHandoverSegments: jest.fn(), attach: jest.fn(async () => undefined), detach: jest.fn(() => handover) } as unknown as ClipService;
   const pipeline = recordedPipeline(
     camera,
     (hooks) => {
@@ -109,6 +121,94 @@ describe('recordedPipeline: stopping', () => {
     await new Promise((r) => setImmediate(r));
     expect(clips.detach).toHaveBeenCalledWith(camera);
     cutDone();
+  });
+});
+
+describe('recordedPipeline: restarts and shutdown with a real clip service', () => {
+  const camera = parseCamera({ id: 'pond', url: 'rtsp://cam/main' });
+  const flush = () => new Promise((r) => setImmediate(r));
+  const request = (alertId: string): ClipRequest => ({ alertId, cameraId: 'pond', startedAt: 1_000_000, lastAt: 1_000_000, snapshotAt: 1_000_000, requestedAt: 1_000_000 });
+
+  function withClipService() {
+    const results: ClipResult[] = [];
+    let answerSince: (requests: ClipRequest[]) => void = () => undefined;
+    const options = { sinceHeld: false, cutHeld: null as Promise<void> | null };
+    const clips = new ClipService(
+      {
+        requests: {
+          follow: async () => async () => undefined,
+          since: () => (options.sinceHeld ? new Promise<ClipRequest[]>((resolve) => (answerSince = resolve)) : Promise.resolve([])),
+        },
+        results: { publish: async (r) => results.push(r) },
+        writer: {
+          clipPath: (c, a) => `clips/${c}/${a}.mp4`,
+          snapshotPath: (c, a) => `snapshots/${c}/${a}.jpg`,
+          exists: async () => false,
+          placedId: async () => null,
+          cut: async () => ({ bytes: 1, id: 'x' }),
+          snapshot: async () => 1,
+        },
+        log,
+        ingestId: 'ingest-a',
+        now: () => 2_000_000,
+      },
+      { tickMs: 60_000 },
+    );
+    const metrics = new IngestMetrics();
+    const frames: Pipeline = { start: () => undefined, stop: async () => undefined };
+    const pipelineWith = (config: CameraConfig, recorder: FakeRecorder) => recordedPipeline(config, () => frames, { clips, recorders: () => recorder, metrics, log });
+    return { clips, results, options, pipelineWith, answerSince: (r: ClipRequest[]) => answerSince(r) };
+  }
+
+  it("a camera restarted while its old recorder was still starting keeps its new attachment (the old one's attach never runs after its stop)", async () => {
+    const { clips, pipelineWith } = withClipService();
+    const oldRecorder = new FakeRecorder();
+    let indexed!: () => void;
+    oldRecorder.indexing = new Promise((resolve) => (indexed = resolve));
+    const newRecorder = new FakeRecorder();
+    const oldPipeline = pipelineWith(camera, oldRecorder);
+    const newPipeline = pipelineWith({ ...camera, fps: 4 }, newRecorder);
+    oldPipeline.start();
+    // As IngestService restarts a camera: the new pipeline starts once the old one's stop resolved.
+    const restarted = oldPipeline.stop().then(() => newPipeline.start());
+    await flush();
+    indexed(); // the old recorder's start ends only now
+    await restarted;
+    await flush();
+    clips.onRequest(request('a1'));
+    expect(newRecorder.pins.has('a1')).toBe(true); // before: attach(old) overwrote it, detach(old) removed the camera
+  });
+
+  it('stop() waits for an attach under way, so that shutting the clip service down waits for its hand-over', async () => {
+    const { clips, results, options, pipelineWith, answerSince } = withClipService();
+    options.sinceHeld = true; // Redis slow to give the recent requests
+    const pipeline = pipelineWith(camera, new FakeRecorder());
+    pipeline.start();
+    await flush();
+    clips.onRequest(request('a1'));
+    // As ingest.app shuts down: cameras stopped, then the clip service.
+    const shutdown = pipeline.stop().then(() => clips.stop());
+    await flush();
+    answerSince([]);
+    await shutdown;
+    expect(results.map((r) => [r.alertId, r.reason])).toEqual([['a1', 'no_segments']]); // cut before shutdown, not after
+  });
+
+  it("a configuration restart's new recorder keeps the segments of the old one's hand-over clips until they are cut", async () => {
+    const { clips, results, pipelineWith } = withClipService();
+    const oldRecorder = new FakeRecorder();
+    const newRecorder = new FakeRecorder();
+    const oldPipeline = pipelineWith(camera, oldRecorder);
+    const newPipeline = pipelineWith({ ...camera, recording: { ...camera.recording, windowSeconds: 10 } }, newRecorder);
+    oldPipeline.start();
+    await flush();
+    clips.onRequest(request('a1'));
+    await oldPipeline.stop();
+    newPipeline.start();
+    expect(newRecorder.pinnedAtStart).toEqual(['handover:a1']); // before its first trim
+    await clips.stop(); // the hand-over cut
+    expect(results.map((r) => r.alertId)).toEqual(['a1']);
+    expect(newRecorder.pins.size).toBe(0);
   });
 });
 

@@ -70,6 +70,7 @@ export function recordedPipeline(camera: CameraConfig, framesFor: FramePipelineF
   const { clips, metrics, log } = deps;
   const recorder = camera.recording.enabled ? deps.recorders(camera) : null;
   let starting: Promise<void> | null = null;
+  let stopped = false;
   const frames = framesFor({
     refusedBusy() {
       if (!recorder || recorder.isPaused) return;
@@ -90,16 +91,25 @@ export function recordedPipeline(camera: CameraConfig, framesFor: FramePipelineF
     start() {
       frames.start();
       starting = (async () => {
+        // Before its first trim: the camera's previous recorder here may still have clips to cut.
+        if (recorder) clips.keepHandoverSegments(camera.id, recorder);
         await recorder?.start();
+        // Stopped while the recorder started: attached now, it would outlive its detach (a restarted
+        // camera's new attachment overwritten, its clip requests then ignored).
+        if (stopped) return;
         await clips.attach(camera, recorder);
       })().catch((err: Error) => log.error({ camera: camera.id, err: err.message }, 'recording not started'));
     },
     async stop() {
-      // The reader and the recorder let go of the camera first (each bounded by STOP_GRACE_MS): its
+      stopped = true;
+      // The reader and the recorder let go of the camera first (each within 2 × STOP_GRACE_MS): its
       // lease can go then. Its pending clips are cut afterwards, in the clip service's own time — one
       // may be re-encoding for minutes, which must hold up neither the lease nor the next owner.
       await Promise.all([frames.stop(), recorder?.stop()]);
-      void Promise.resolve(starting).then(() => clips.detach(camera));
+      // An attach under way ends first, so that the detach finds it, and the hand-over is registered
+      // before this resolves (the camera's next recorder pins its segments, ClipService.stop() waits for it).
+      await starting;
+      void clips.detach(camera);
     },
   };
 }

@@ -88,7 +88,8 @@ class FakeCameras implements CameraSource {
 const cams = (n: number, extra: Record<string, unknown> = {}) =>
   Array.from({ length: n }, (_, i) => parseCamera({ id: `cam-${i + 1}`, url: `rtsp://h/${i + 1}`, ...extra }));
 
-function worker(table: MemoryLeaseTable, owner: string, cameras: CameraSource, capacity = 10) {
+/** stopGraceMs 375: a lease unrenewed for 2 s of a 3 s TTL is fenced (2 × 375 + 250 ms left to stop). */
+function worker(table: MemoryLeaseTable, owner: string, cameras: CameraSource, capacity = 10, stopGraceMs = 375) {
   const running = new Map<string, CameraConfig>();
   const log_: string[] = [];
   /** Cameras whose stop takes until the test says (a recorder's ffmpeg slow to exit). */
@@ -117,7 +118,7 @@ function worker(table: MemoryLeaseTable, owner: string, cameras: CameraSource, c
   const metrics = new IngestMetrics();
   const service = new IngestService(
     { cameras, leases, pipelines, metrics, log },
-    { capacity, tickMs: 1000, leaseTtlMs: table.ttlMs, random: () => 0, monotonicNow: () => table.now },
+    { capacity, tickMs: 1000, leaseTtlMs: table.ttlMs, stopGraceMs, random: () => 0, monotonicNow: () => table.now },
   );
   return { service, running, leases, metrics, log: log_, slowStop };
 }
@@ -314,6 +315,25 @@ describe('IngestService', () => {
       await run(table, 3_000);
       expect(a.service.ownedIds.sort()).toEqual(['cam-1', 'cam-2']);
       expect(a.running.size).toBe(2);
+      await a.service.stop();
+    });
+
+    it('fences early enough for the camera to stop within 2 × STOP_GRACE_MS before its lease expires in Redis', async () => {
+      const table = new MemoryLeaseTable(10_000);
+      const a = worker(table, 'a', new FakeCameras(cams(1)), 10, 3_000);
+      await a.service.start();
+      const stopped = a.slowStop('cam-1'); // ffmpeg ignores 'q' and SIGTERM: SIGKILL after 2 × 3 s
+      table.down = true;
+      await run(table, 3_500);
+      expect(a.log).not.toContain('stopping cam-1');
+      await run(table, 250); // 10 s − (2 × 3 s + 250 ms) after the last renewal (the claim, at 0)
+      expect(a.log).toContain('stopping cam-1');
+      await run(table, 6_000); // SIGKILL
+      expect(table.holder('cam-1')).toBe('a'); // stopped while the lease was still ours: nobody else read it meanwhile
+      stopped();
+      await run(table, 250);
+      expect(a.running.size).toBe(0);
+      table.down = false;
       await a.service.stop();
     });
   });

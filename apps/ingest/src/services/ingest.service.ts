@@ -7,7 +7,7 @@ import { fairShare } from '@xl/queue';
 import type { IngestMetrics } from '../metrics';
 import type { CameraSource, LeasePort, RejectedCamera } from '../ports';
 import { ingestView } from './camera-changes';
-import { fenceCheckMs, LeaseKeeper } from './lease-keeper';
+import { FENCE_CHECK_MS, LeaseKeeper } from './lease-keeper';
 
 /** A running camera pipeline as the service sees it. */
 export interface Pipeline {
@@ -31,6 +31,8 @@ export interface IngestServiceOptions {
   tickMs: number;
   /** LEASE_TTL_MS: a lease not renewed for most of it is fenced (its camera stopped). */
   leaseTtlMs: number;
+  /** STOP_GRACE_MS: a fenced camera gets 2 × this (plus an allowance) to stop before its lease expires. */
+  stopGraceMs: number;
   /** Random source for the claim order. Default Math.random. */
   random?: () => number;
   /** Monotonic clock of the lease fence. Default performance.now. */
@@ -75,7 +77,7 @@ export class IngestService {
         onLost: (ids) => void this.drop(ids, false),
         onFenced: (ids) => void this.drop(ids, true),
       },
-      { ttlMs: options.leaseTtlMs, now: options.monotonicNow },
+      { ttlMs: options.leaseTtlMs, stopGraceMs: options.stopGraceMs, renewEveryMs: options.tickMs, now: options.monotonicNow },
     );
   }
 
@@ -105,7 +107,7 @@ export class IngestService {
     await this.tick();
     this.timers = [
       setInterval(() => this.round(), this.options.tickMs),
-      setInterval(() => this.fence(), fenceCheckMs(this.options.leaseTtlMs)),
+      setInterval(() => this.fence(), FENCE_CHECK_MS),
     ];
   }
 

@@ -17,21 +17,64 @@ export interface LeaseKeeperDeps {
 
 export interface LeaseKeeperOptions {
   ttlMs: number;
+  /** STOP_GRACE_MS: a camera's ffmpegs get 'q', SIGTERM after this, SIGKILL after twice this. */
+  stopGraceMs: number;
+  /** How often leases are renewed (the lease round). */
+  renewEveryMs: number;
   /** Monotonic milliseconds (wall-clock jumps must not fence or keep a camera). Default performance.now. */
   now?: () => number;
 }
 
+/** How often leases are checked against the fence. */
+export const FENCE_CHECK_MS = 50;
 /**
- * A lease is fenced once it went this long without a renewal: a quarter of the TTL (at least a
- * second, at most half of it) is left to stop the reader before the lease can expire in Redis.
+ * What stopping a fenced camera takes beyond its ffmpegs' 2 × STOP_GRACE_MS: the recorder's last
+ * segment closed (one ffprobe), the pipeline's teardown, the fence check coming up to FENCE_CHECK_MS late.
  */
-export function fenceAfterMs(ttlMs: number): number {
-  return ttlMs - Math.min(ttlMs / 2, Math.max(1000, ttlMs / 4));
+export const STOP_ALLOWANCE_MS = 250;
+/** A renewal's round trip that must not fence by itself: the fence waits at least a lease round plus this. */
+export const RENEWAL_ROUND_TRIP_MS = 250;
+
+/** The lease round's period: CLAIM_INTERVAL_MS, and renewal at least three times per TTL (room for a slow round trip). */
+export function leaseRoundMs(ttlMs: number, claimIntervalMs: number): number {
+  return Math.min(claimIntervalMs, Math.floor(ttlMs / 3));
 }
 
-/** How often leases are checked against the fence: four times within the margin it leaves. */
-export function fenceCheckMs(ttlMs: number): number {
-  return Math.max(50, Math.floor((ttlMs - fenceAfterMs(ttlMs)) / 4));
+/** Longest a camera takes to stop once fenced: its lease must not expire in Redis before. */
+export function stopBoundMs(stopGraceMs: number): number {
+  return 2 * stopGraceMs + STOP_ALLOWANCE_MS;
+}
+
+/**
+ * A lease is fenced once it went this long without a renewal: what is left of the TTL is the time its
+ * camera needs to stop. Never before one lease round and a round trip, or every lease would be fenced
+ * between two renewals; settings refuse a TTL too short for both (leaseTimingProblem).
+ */
+export function fenceAfterMs(ttlMs: number, stopGraceMs: number, renewEveryMs: number): number {
+  return Math.max(ttlMs - stopBoundMs(stopGraceMs), renewEveryMs + RENEWAL_ROUND_TRIP_MS);
+}
+
+/**
+ * Why LEASE_TTL_MS, CLAIM_INTERVAL_MS and STOP_GRACE_MS do not fit together, or null: a fenced camera
+ * must be able to stop before its lease expires, and the fence must leave a renewal time to answer.
+ */
+export function leaseTimingProblem(ttlMs: number, claimIntervalMs: number, stopGraceMs: number): string | null {
+  const fits = (ttl: number) => ttl - stopBoundMs(stopGraceMs) >= leaseRoundMs(ttl, claimIntervalMs) + RENEWAL_ROUND_TRIP_MS;
+  if (fits(ttlMs)) return null;
+  const renewEveryMs = leaseRoundMs(ttlMs, claimIntervalMs);
+  const fenceAt = ttlMs - stopBoundMs(stopGraceMs);
+  const earliest = renewEveryMs + RENEWAL_ROUND_TRIP_MS;
+  // The least TTL that fits: with the round at CLAIM_INTERVAL_MS, or at TTL / 3 when that is shorter
+  // (then 1.5 × the rest, less what rounding TTL / 3 down gives).
+  const rest = stopBoundMs(stopGraceMs) + RENEWAL_ROUND_TRIP_MS;
+  let leastTtlMs = Math.min(Math.max(3 * claimIntervalMs, rest + claimIntervalMs), Math.ceil((3 * rest) / 2));
+  while (fits(leastTtlMs - 1)) leastTtlMs--;
+  return (
+    `LEASE_TTL_MS ${ttlMs} is too short for STOP_GRACE_MS ${stopGraceMs} and CLAIM_INTERVAL_MS ${claimIntervalMs}: ` +
+    `a camera whose lease Redis cannot renew is stopped ${fenceAt} ms after its last renewal (LEASE_TTL_MS − (2 × STOP_GRACE_MS + ${STOP_ALLOWANCE_MS})), ` +
+    `which must be at least one lease round (${renewEveryMs} ms) + ${RENEWAL_ROUND_TRIP_MS} ms = ${earliest} ms; ` +
+    `raise LEASE_TTL_MS to at least ${leastTtlMs}, or lower STOP_GRACE_MS or CLAIM_INTERVAL_MS`
+  );
 }
 
 export class LeaseKeeper {
@@ -86,9 +129,10 @@ export class LeaseKeeper {
     await this.renewing;
   }
 
-  /** Fences every lease not renewed within fenceAfterMs(ttl); returns their ids. */
+  /** Fences every lease not renewed within fenceAfterMs(); returns their ids. */
   fence(): string[] {
-    const limit = fenceAfterMs(this.options.ttlMs);
+    const { ttlMs, stopGraceMs, renewEveryMs } = this.options;
+    const limit = fenceAfterMs(ttlMs, stopGraceMs, renewEveryMs);
     const now = this.now();
     const fenced = [...this.renewedAt].filter(([, at]) => now - at >= limit).map(([id]) => id);
     if (!fenced.length) return fenced;
@@ -96,7 +140,7 @@ export class LeaseKeeper {
     for (const camera of fenced) this.deps.metrics.fenced.inc({ camera });
     this.deps.log.error(
       { cameras: fenced, notRenewedForMs: Math.round(limit), leaseTtlMs: this.options.ttlMs },
-      `leases not renewed for ${Math.round(limit)} ms of their ${this.options.ttlMs} ms TTL (Redis unreachable?): stopping these cameras before another worker takes them; they are claimed again once Redis answers`,
+      `leases not renewed for ${Math.round(limit)} ms of their ${this.options.ttlMs} ms TTL (Redis unreachable?): stopping these cameras (within ${stopBoundMs(stopGraceMs)} ms) before another worker takes them; they are claimed again once Redis answers`,
     );
     this.deps.onFenced(fenced);
     return fenced;
