@@ -7,7 +7,7 @@ import { fairShare } from '@xl/queue';
 import type { IngestMetrics } from '../metrics';
 import type { CameraSource, LeasePort, RejectedCamera } from '../ports';
 import { ingestView } from './camera-changes';
-import { FENCE_CHECK_MS, LeaseKeeper } from './lease-keeper';
+import { LeaseKeeper } from './lease-keeper';
 
 /** A running camera pipeline as the service sees it. */
 export interface Pipeline {
@@ -107,8 +107,8 @@ export class IngestService {
     await this.tick();
     this.timers = [
       setInterval(() => this.round(), this.options.tickMs),
-      setInterval(() => this.fence(), FENCE_CHECK_MS),
     ];
+    this.keeper.watchFence();
   }
 
   /** Reloads the camera list; restarts owned cameras whose reader configuration changed, drops removed ones. */
@@ -172,6 +172,7 @@ export class IngestService {
     });
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    this.keeper.unwatchFence();
   }
 
   /** Timer: renewal on its own, never queued behind a reload; a claim round unless one is waiting. */

@@ -25,11 +25,9 @@ export interface LeaseKeeperOptions {
   now?: () => number;
 }
 
-/** How often leases are checked against the fence. */
-export const FENCE_CHECK_MS = 50;
 /**
  * What stopping a fenced camera takes beyond its ffmpegs' 2 × STOP_GRACE_MS: the recorder's last
- * segment closed (one ffprobe), the pipeline's teardown, the fence check coming up to FENCE_CHECK_MS late.
+ * segment closed (one ffprobe), the pipeline's teardown, the fence timer firing a little late.
  */
 export const STOP_ALLOWANCE_MS = 250;
 /** A renewal's round trip that must not fence by itself: the fence waits at least a lease round plus this. */
@@ -81,6 +79,9 @@ export class LeaseKeeper {
   /** Held leases → monotonic time the last successful claim or renewal was sent (its TTL started later). */
   private readonly renewedAt = new Map<string, number>();
   private renewing: Promise<void> | null = null;
+  /** One timer for the earliest lease's fence deadline, moved on by every renewal (no polling). */
+  private fenceTimer: NodeJS.Timeout | undefined;
+  private watchingFence = false;
   /** Shutting down: leases are still renewed until released, but the worker no longer says it is alive. */
   private retired = false;
   private readonly now: () => number;
@@ -102,11 +103,43 @@ export class LeaseKeeper {
   /** Leases just claimed (the claim was sent at `sentAt`). */
   hold(cameraIds: string[], sentAt: number): void {
     for (const id of cameraIds) this.renewedAt.set(id, sentAt);
+    this.armFence();
   }
 
   /** Leases released or lost: renewed no more. */
   forget(cameraIds: string[]): void {
     for (const id of cameraIds) this.renewedAt.delete(id);
+    this.armFence();
+  }
+
+  /**
+   * Fences on time from now on. A timer set for the earliest deadline and moved on by each renewal,
+   * not a check every few milliseconds: on these hosts every wake-up of the ingest process costs CPU
+   * (docs/ingest.md, cost section), and a healthy worker's timer never fires.
+   */
+  watchFence(): void {
+    this.watchingFence = true;
+    this.armFence();
+  }
+
+  unwatchFence(): void {
+    this.watchingFence = false;
+    clearTimeout(this.fenceTimer);
+    this.fenceTimer = undefined;
+  }
+
+  private armFence(): void {
+    clearTimeout(this.fenceTimer);
+    this.fenceTimer = undefined;
+    if (!this.watchingFence || this.renewedAt.size === 0) return;
+    const { ttlMs, stopGraceMs, renewEveryMs } = this.options;
+    let earliest = Infinity;
+    for (const at of this.renewedAt.values()) if (at < earliest) earliest = at;
+    const delay = Math.max(0, earliest + fenceAfterMs(ttlMs, stopGraceMs, renewEveryMs) - this.now());
+    this.fenceTimer = setTimeout(() => {
+      this.fenceTimer = undefined;
+      if (!this.fence().length) this.armFence(); // fired a hair early: set again (fence() re-arms after fencing)
+    }, Math.ceil(delay));
   }
 
   holds(cameraId: string): boolean {
@@ -167,7 +200,7 @@ export class LeaseKeeper {
       if (!lost.has(id)) this.renewedAt.set(id, sentAt);
       else gone.push(id);
     }
-    if (!gone.length) return;
+    if (!gone.length) return this.armFence();
     this.forget(gone);
     log.warn({ cameras: gone }, 'leases lost: another worker owns these cameras now');
     this.deps.onLost(gone);
