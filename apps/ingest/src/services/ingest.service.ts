@@ -151,10 +151,6 @@ export class IngestService {
     return this.keeper.renew();
   }
 
-  /** Stops the cameras of leases not renewed in time (see LeaseKeeper); returns their ids. */
-  fence(): string[] {
-    return this.keeper.fence();
-  }
 
   /** Stops every reader, releases every lease as soon as its camera stopped, leaves the worker set. */
   async stop(): Promise<void> {
