@@ -2,6 +2,7 @@
 // stopped recording) were never deleted: each camera's ring is trimmed only by its own recorder. The
 // janitor deletes them once their retention window has passed, at start and periodically.
 import type { Logger } from '@xl/observability';
+import { PeriodicPass } from '../services/periodic-pass';
 import type { RecordingDirs } from './ports';
 
 export interface RecordingJanitorDeps {
@@ -22,29 +23,27 @@ export interface RecordingJanitorOptions {
 }
 
 export class RecordingJanitor {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly periodic: PeriodicPass;
 
   constructor(
     private readonly deps: RecordingJanitorDeps,
     private readonly options: RecordingJanitorOptions,
-  ) {}
+  ) {
+    this.periodic = new PeriodicPass(() => this.pass(), options.intervalMs);
+  }
 
   start(): void {
     void this.sweep();
-    this.timer = setInterval(() => void this.sweep(), this.options.intervalMs);
+    this.periodic.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One pass over the directories; a pass still running is joined. */
   sweep(): Promise<void> {
-    this.running ??= this.pass().finally(() => (this.running = null));
-    return this.running;
+    return this.periodic.run();
   }
 
   private async pass(): Promise<void> {

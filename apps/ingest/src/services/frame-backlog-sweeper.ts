@@ -5,6 +5,7 @@
 // a fresh one. A job whose frame bytes have expired can only be counted as missing, so it goes.
 import type { Logger } from '@xl/observability';
 import type { FrameBacklog } from '../ports';
+import { PeriodicPass } from './periodic-pass';
 
 export interface FrameBacklogSweeperDeps {
   backlog: FrameBacklog;
@@ -25,8 +26,7 @@ export interface FrameBacklogSweeperOptions {
 }
 
 export class FrameBacklogSweeper {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly periodic: PeriodicPass;
   private failing = false;
   private unlogged = 0;
   private loggedAt = -Infinity;
@@ -34,24 +34,21 @@ export class FrameBacklogSweeper {
   constructor(
     private readonly deps: FrameBacklogSweeperDeps,
     private readonly options: FrameBacklogSweeperOptions,
-  ) {}
-
-  start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.sweep(), this.options.intervalMs);
-    this.timer.unref();
+  ) {
+    this.periodic = new PeriodicPass(() => this.removeExpired(), options.intervalMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  start(): void {
+    this.periodic.start();
+  }
+
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One sweep; a sweep still running when the next is due is not started twice. */
   sweep(): Promise<void> {
-    this.running ??= this.removeExpired().finally(() => (this.running = null));
-    return this.running;
+    return this.periodic.run();
   }
 
   private async removeExpired(): Promise<void> {
