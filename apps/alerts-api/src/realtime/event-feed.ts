@@ -18,6 +18,7 @@ export class EventFeed {
   private last = 0;
   private started = false;
   private catchingUp = false;
+  private headPending = false;
   private early: LogEvent[] = [];
   private readonly listeners = new Set<FeedListener>();
   private readonly onMessage = (channel: string, message: string) => {
@@ -53,6 +54,7 @@ export class EventFeed {
     await this.subscriber.subscribe(this.log.channel);
     // Subscribed first, head second: every event after the head arrives on the channel.
     this.last = Math.max(this.last, await this.log.head());
+    this.log.observe(this.last);
     this.started = true;
     this.subscriber.on('ready', this.onReady);
     const early = this.early.splice(0);
@@ -91,19 +93,20 @@ export class EventFeed {
 
   /** Reads (last, upTo] (or up to the head) from the backlog and dispatches it, then what arrived meanwhile. */
   private async catchUp(upTo: number | null): Promise<void> {
-    if (this.catchingUp) return;
+    if (this.catchingUp) {
+      // A reconnect during a gap fill: what was published while away is only in the backlog, and the
+      // running fill stops at its own target.
+      if (upTo === null) this.headPending = true;
+      return;
+    }
     this.catchingUp = true;
     try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await this.fill(upTo);
-          break;
-        } catch (err) {
-          // Redis is away; pub/sub buffers nothing meanwhile, so keep trying until it is back.
-          this.logger.warn({ err, attempt }, 'push feed catch-up failed; retrying');
-          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
-          if (!this.started) return;
-        }
+      let target = upTo;
+      for (;;) {
+        if (!(await this.fillRetrying(target))) return;
+        if (!this.headPending) break;
+        this.headPending = false;
+        target = null;
       }
     } finally {
       this.catchingUp = false;
@@ -112,9 +115,28 @@ export class EventFeed {
     for (const event of early) this.receive(event);
   }
 
+  /** fill(), retried until Redis answers; false when the feed was stopped meanwhile. */
+  private async fillRetrying(upTo: number | null): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.fill(upTo);
+        return true;
+      } catch (err) {
+        // Redis is away; pub/sub buffers nothing meanwhile, so keep trying until it is back.
+        this.logger.warn({ err, attempt }, 'push feed catch-up failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
+        if (!this.started) return false;
+      }
+    }
+  }
+
   private async fill(upTo: number | null): Promise<void> {
     for (;;) {
       const page = await this.log.readAfter(this.last, this.pageSize);
+      if (page.head < this.last) {
+        await this.rolledBack(page.head);
+        return;
+      }
       const target = upTo ?? page.head;
       if (this.last >= target) return;
       const first = page.events[0];
@@ -135,8 +157,21 @@ export class EventFeed {
     }
   }
 
+  /**
+   * Redis came back with an older log than this instance saw (failover to a lagging replica, an AOF
+   * that lost its last second). The counter is raised to what we saw, so the next events are numbered
+   * above it and not dropped here as already seen; clients are told to resync, since what they hold
+   * may include events Redis no longer has.
+   */
+  private async rolledBack(head: number): Promise<void> {
+    this.logger.error({ head, lastSeen: this.last }, 'push event log is behind what this instance saw (Redis rolled back); raising its counter');
+    await this.log.raiseTo(this.last);
+    for (const listener of this.listeners) listener.onLost(head + 1, this.last);
+  }
+
   private dispatch(event: LogEvent): void {
     this.last = event.seq;
+    this.log.observe(event.seq);
     for (const listener of this.listeners) {
       try {
         listener.onEvent(event);

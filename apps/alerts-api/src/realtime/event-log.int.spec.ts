@@ -80,6 +80,39 @@ describe('RedisEventLog and EventFeed (real Redis)', () => {
     expect(third.seq).toBeGreaterThan(second.seq - 1000);
   });
 
+  it('after Redis rolled back its counter, an instance that saw later seqs never hands them out again', async () => {
+    const log = new RedisEventLog(redis, prefix, 100);
+    const seqs: number[] = [];
+    for (let i = 0; i < 5; i++) seqs.push((await log.append(pushEvent(scopes.riverA, { i }))).seq);
+    await rollBack(redis, log, 3);
+    const next = await log.append(pushEvent(scopes.riverA, { i: 5 }));
+    expect(next.seq).toBe(seqs[4] + 1);
+    // What was lost with the old primary is a gap in the stream, which readers turn into a resync.
+    expect((await log.readAfter(seqs[0], 10)).events.map((e) => e.seq)).toEqual([seqs[1], next.seq]);
+  });
+
+  it('feed that finds the log behind what it saw on reconnect raises the counter and asks its clients to resync', async () => {
+    const log = new RedisEventLog(redis, prefix, 100);
+    const { subscriber, feed, got, lost } = await startFeed(redis, log);
+    const seqs: number[] = [];
+    for (let i = 0; i < 5; i++) seqs.push((await log.append(pushEvent(scopes.riverA, { i }))).seq);
+    await waitUntil(() => got.length === 5);
+
+    const ready = new Promise((resolve) => subscriber.once('ready', resolve));
+    subscriber.disconnect(true);
+    await rollBack(redis, log, 3);
+    await ready;
+    await waitUntil(() => lost.length === 1);
+    expect(lost).toEqual([[seqs[1] + 1, seqs[4]]]);
+    // Another instance that saw nothing (it started after the failover) publishes: above what clients saw.
+    const fresh = await new RedisEventLog(redis, prefix, 100).append(pushEvent(scopes.riverA, { i: 5 }));
+    expect(fresh.seq).toBe(seqs[4] + 1);
+    await waitUntil(() => got.length === 6);
+    expect(got[5]).toBe(fresh.seq);
+    await feed.stop();
+    subscriber.disconnect();
+  });
+
   it('feed hands on every event in order once, filling what pub/sub missed during a reconnect', async () => {
     const log = new RedisEventLog(redis, prefix, 1000);
     const subscriber = redis.duplicate();
@@ -109,12 +142,7 @@ describe('RedisEventLog and EventFeed (real Redis)', () => {
 
   it('feed reports events that fell out of the backlog before it could fetch them, then goes on', async () => {
     const log = new RedisEventLog(redis, prefix, 10);
-    const subscriber = redis.duplicate();
-    const feed = new EventFeed(subscriber, log, createLogger('test', 'silent'));
-    const got: number[] = [];
-    const lost: [number, number][] = [];
-    feed.add({ onEvent: (e) => got.push(e.seq), onLost: (from, to) => lost.push([from, to]) });
-    await feed.start();
+    const { subscriber, feed, got, lost } = await startFeed(redis, log);
     const start = (await log.append(pushEvent(scopes.riverA, {}))).seq;
     await waitUntil(() => got.length === 1);
     await subscriber.unsubscribe(log.channel);
@@ -129,6 +157,24 @@ describe('RedisEventLog and EventFeed (real Redis)', () => {
     subscriber.disconnect();
   });
 });
+
+/** A started feed on its own subscriber connection, recording the seqs it hands on and reports lost. */
+async function startFeed(redis: Redis, log: RedisEventLog) {
+  const subscriber = redis.duplicate();
+  const feed = new EventFeed(subscriber, log, createLogger('test', 'silent'));
+  const got: number[] = [];
+  const lost: [number, number][] = [];
+  feed.add({ onEvent: (e) => got.push(e.seq), onLost: (from, to) => lost.push([from, to]) });
+  await feed.start();
+  return { subscriber, feed, got, lost };
+}
+
+/** What a failover to a replica `events` INCR/XADDs behind leaves: counter and stream both older. */
+async function rollBack(redis: Redis, log: RedisEventLog, events: number): Promise<void> {
+  const head = Number(await redis.get(log.keys.seq));
+  await redis.set(log.keys.seq, String(head - events));
+  for (let i = 0; i < events; i++) await redis.xdel(log.keys.stream, `${head - i}-0`);
+}
 
 async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

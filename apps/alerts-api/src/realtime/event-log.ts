@@ -37,11 +37,21 @@ end
 // With ARGV[4] = '1', KEYS[3] is an idempotency key (kept ARGV[5] seconds): an event published again
 // under it (the API re-pushing an alert.created, or the update that raised an alarm, it is unsure it
 // pushed) is not logged twice; the first seq is returned.
+//
+// ARGV[6] is the highest seq the appending instance has seen. A counter below it was rolled back
+// (a replica promoted before it got the last INCRs, an AOF that lost its last second): it is raised
+// first, so no seq a client or receiver has already seen is handed out again — the lost ones become
+// a gap, which feeds and resuming clients turn into a resync.
+const RAISE_COUNTER = `
+local floor = tonumber(ARGV[6])
+if floor and tonumber(redis.call('GET', KEYS[1])) < floor then redis.call('SET', KEYS[1], ARGV[6]) end
+`;
 const APPEND_SCRIPT = `${INIT_COUNTER}
 if ARGV[4] == '1' then
   local first = redis.call('GET', KEYS[3])
   if first then return {first, 1} end
 end
+${RAISE_COUNTER}
 local seq = string.format('%.0f', redis.call('INCR', KEYS[1]))
 local payload = '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2)
 redis.call('XADD', KEYS[2], 'MAXLEN', '=', ARGV[2], seq .. '-0', 'e', payload)
@@ -50,6 +60,11 @@ if ARGV[4] == '1' then redis.call('SET', KEYS[3], seq, 'EX', ARGV[5]) end
 return {payload, 0}
 `;
 const HEAD_SCRIPT = `${INIT_COUNTER}
+return redis.call('GET', KEYS[1])
+`;
+// KEYS[1] counter, KEYS[2] stream; ARGV[6] the floor (ARGV[1..5] unused, to share RAISE_COUNTER).
+const RAISE_SCRIPT = `${INIT_COUNTER}
+${RAISE_COUNTER}
 return redis.call('GET', KEYS[1])
 `;
 
@@ -89,6 +104,8 @@ export function eventLogKeys(prefix: string) {
  */
 export class RedisEventLog {
   readonly keys: ReturnType<typeof eventLogKeys>;
+  /** The highest seq this instance has appended or seen on its feed: the floor of its next append. */
+  private highest = 0;
 
   constructor(
     private readonly redis: RedisClient,
@@ -128,9 +145,23 @@ export class RedisEventLog {
       this.keys.channel,
       dedupe ? '1' : '0',
       String(dedupe?.seconds ?? CREATED_DEDUPE_SECONDS),
+      String(this.highest),
     )) as [string, number];
     if (duplicate) return { ...event, seq: Number(reply), at, duplicate: true };
-    return parseLogEvent(reply);
+    const logged = parseLogEvent(reply);
+    this.observe(logged.seq);
+    return logged;
+  }
+
+  /** Records a seq this instance has seen (its feed calls this): appends never go below it. */
+  observe(seq: number): void {
+    if (seq > this.highest) this.highest = seq;
+  }
+
+  /** Raises a counter that was rolled back below `seq` (see RAISE_COUNTER); returns the head after. */
+  async raiseTo(seq: number): Promise<number> {
+    this.observe(seq);
+    return Number(await this.redis.eval(RAISE_SCRIPT, 2, this.keys.seq, this.keys.stream, '', '', '', '', '', String(seq)));
   }
 
   /**
