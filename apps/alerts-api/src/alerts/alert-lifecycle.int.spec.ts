@@ -220,6 +220,48 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     expect(pushesOf(closed, 'alert.updated')).toHaveLength(2);
   });
 
+  it('pushes an acknowledgement or resolution again when its push failed, and ends on the newest copy', async () => {
+    const publisher = t.app.get(EventPublisher);
+    const notifier = t.app.get(AlertNotifier);
+    const clock = t.app.get(Clock);
+    await notifier.onModuleDestroy();
+    const event = alertEvent({ cameraId: 'cam-a', trackId: 79 });
+    await enqueue(event);
+    const id = encodeURIComponent(event.alertId);
+    const op = await auth('op-a');
+    // Redis is away exactly when the acknowledgement is pushed: the API still answers 200.
+    const spy = jest.spyOn(publisher, 'publish').mockRejectedValueOnce(new Error('Redis connection lost'));
+    await t.http.post(`/alerts/${id}/acknowledge`).set(op).send({}).expect(200);
+    spy.mockImplementation(async (e) => void pushes.push(e));
+    expect(pushesOf(event.alertId, 'alert.updated')).toEqual([]);
+    await notifier.sweep(); // within its 10 s grace: nothing yet
+    expect(pushesOf(event.alertId, 'alert.updated')).toEqual([]);
+    const now = jest.spyOn(clock, 'now').mockReturnValue(clock.now() + 11_000);
+    try {
+      await notifier.sweep();
+      await notifier.sweep();
+    } finally {
+      now.mockRestore();
+    }
+    expect(pushesOf(event.alertId, 'alert.updated').map((p) => p.data.state)).toEqual(['acknowledged']);
+
+    // A note committed while the resolution's push is on its way is pushed first (a concurrent
+    // writer): the resolution's pusher pushes the newest copy after its own.
+    let noted = false;
+    spy.mockImplementation(async (e) => {
+      if (!noted && e.type === 'alert.updated' && e.data.id === event.alertId && e.data.state === 'resolved') {
+        noted = true;
+        await t.app.get(AlertsService).addNote({ kind: 'user', id: 'admin', name: 'admin', role: 'admin', regionIds: [], cameraIds: [], waters: [] }, event.alertId, { note: 'parents informed' });
+      }
+      pushes.push(e);
+    });
+    await t.http.post(`/alerts/${id}/resolve`).set(op).send({ outcome: 'true_alarm' }).expect(200);
+    const updates = pushesOf(event.alertId, 'alert.updated').map((p) => p.data.updatedAt as number);
+    expect(updates.at(-1)).toBe(Math.max(...updates));
+    expect(updates.at(-1)).toBe((await t.http.get(`/alerts/${id}`).set(op)).body.updatedAt);
+    spy.mockImplementation(async (e) => void pushes.push(e));
+  });
+
   it('merges a zone_enter of a new track related to a vanish into that alert without taking its rule over', async () => {
     const enter = alertEvent({ cameraId: 'cam-a', trackId: 7 });
     await enqueue(enter);

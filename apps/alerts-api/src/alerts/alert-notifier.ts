@@ -16,7 +16,9 @@ const SWEEP_MS = 10_000;
  * row remembers when it was pushed, and a sweeper re-pushes any alert stored but never handed over
  * (a crash or a publisher outage between commit and push). Clients may see a created event twice;
  * they must never miss one. So is the update that raised an alarm (alarm_push_due): that is how a
- * drowning usually arrives.
+ * drowning usually arrives. Every other change is too (update_push_due): an acknowledgement or a
+ * resolution lost between commit and push would leave other screens, webhooks and MQTT with the
+ * alert as it was, and no later event may come to correct them.
  */
 @Injectable()
 export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
@@ -78,6 +80,20 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
    * due — if it fails, the sweeper pushes it again. Every other update: none.
    */
   async updated(alert: Alert, raisedAlarmAt: number | null = null): Promise<void> {
+    await this.publishUpdate(alert, raisedAlarmAt);
+    if (raisedAlarmAt !== null) await this.alerts.clearAlarmDue(alert.id, raisedAlarmAt);
+    await this.alerts.clearUpdateDue(alert.id, alert.updatedAt);
+    // Nothing orders this push after a concurrent writer's: a newer change committed while this copy
+    // was on its way may have been pushed before it. Push the alert as it is now, so the last word
+    // receivers that order by seq hold is the current one.
+    const after = await this.alerts.get(alert.id);
+    if (after && after.updatedAt > alert.updatedAt) {
+      await this.publishUpdate(after, null);
+      await this.alerts.clearUpdateDue(after.id, after.updatedAt);
+    }
+  }
+
+  private async publishUpdate(alert: Alert, raisedAlarmAt: number | null): Promise<void> {
     await this.publisher.publish({
       type: 'alert.updated',
       scope: await this.scope.resourceOf(alert.cameraId, alert.regionId, alert),
@@ -85,10 +101,9 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
       capturedAt: alert.capturedAt,
       ...(raisedAlarmAt !== null ? { alarmAt: raisedAlarmAt } : {}),
     });
-    if (raisedAlarmAt !== null) await this.alerts.clearAlarmDue(alert.id, raisedAlarmAt);
   }
 
-  /** Updates are pushed best-effort after commit (an alarm among them is re-pushed by the sweeper). */
+  /** Pushes after commit without failing the caller: the sweeper pushes what did not go out. */
   async updatedQuietly(alert: Alert, raisedAlarmAt: number | null = null): Promise<void> {
     try {
       await this.updated(alert, raisedAlarmAt);
@@ -115,10 +130,12 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
         // push per (alert, alarmedAt), so receivers hear it once.
         this.logger.warn({ alertId: alert.id, alarmedAt: due }, 're-pushing an alarm that was raised but never pushed');
         await this.updated(alert, due);
-        // A change committed while this copy was on its way (a resolution) was pushed before it:
-        // push the alert as it is now, so that the last word receivers hold is the current one.
-        const after = await this.alerts.get(alert.id);
-        if (after && after.updatedAt !== alert.updatedAt) await this.updated(after);
+      }
+      for (const id of await this.alerts.updatesDue(this.clock.now() - SWEEP_MS)) {
+        const alert = await this.alerts.get(id);
+        if (!alert) continue;
+        this.logger.warn({ alertId: id, updatedAt: alert.updatedAt }, 're-pushing an alert change that was stored but never pushed');
+        await this.updated(alert);
       }
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 'alert push sweep failed');

@@ -214,7 +214,8 @@ export class AlertsRepository {
     expect: { state?: Alert['state']; escalationLevel?: number } = {},
   ): Promise<boolean> {
     const { id: _id, created_at: _created, pushed_at: _pushed, ...row } = toRow(alert, severityRank);
-    let q = trx.updateTable('alerts').set(row).where('id', '=', alert.id);
+    // The change is due to be pushed until a copy at least this new went out (clearUpdateDue).
+    let q = trx.updateTable('alerts').set({ ...row, update_push_due: alert.updatedAt }).where('id', '=', alert.id);
     if (expect.state) q = q.where('state', '=', expect.state);
     if (expect.escalationLevel !== undefined) q = q.where('escalation_level', '=', expect.escalationLevel);
     const result = await q.executeTakeFirst();
@@ -250,7 +251,7 @@ export class AlertsRepository {
 
   /** The alert's record changed without its state (a note, a "seen"): screens that show it reload it. */
   async touch(trx: Db, id: string, at: number): Promise<void> {
-    await trx.updateTable('alerts').set({ updated_at: at }).where('id', '=', id).execute();
+    await trx.updateTable('alerts').set({ updated_at: at, update_push_due: at }).where('id', '=', id).execute();
   }
 
   async markPushed(id: string, at: number): Promise<void> {
@@ -265,6 +266,24 @@ export class AlertsRepository {
   /** The alarm at `alarmedAt` was pushed; a newer one raised meanwhile stays due. */
   async clearAlarmDue(id: string, alarmedAt: number): Promise<void> {
     await this.db.updateTable('alerts').set({ alarm_push_due: null }).where('id', '=', id).where('alarm_push_due', '=', alarmedAt).execute();
+  }
+
+  /** A copy updated at `pushedUpTo` went out: changes up to it are pushed; a newer one stays due. */
+  async clearUpdateDue(id: string, pushedUpTo: number): Promise<void> {
+    await this.db.updateTable('alerts').set({ update_push_due: null }).where('id', '=', id).where('update_push_due', '<=', pushedUpTo).execute();
+  }
+
+  /** Ids of alerts with a change not pushed within `olderThan` (epoch ms), oldest first. */
+  async updatesDue(olderThan: number, limit = 100): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('alerts')
+      .select('id')
+      .where('update_push_due', 'is not', null)
+      .where('update_push_due', '<', olderThan)
+      .orderBy('update_push_due')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.id);
   }
 
   /** Alerts whose raised alarm was not pushed within `olderThan` (epoch ms), oldest first. */

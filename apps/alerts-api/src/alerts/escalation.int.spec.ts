@@ -8,6 +8,7 @@ import { createWorld } from '../testing/world';
 import { ApiTimers, timerJobId } from '../timers/api-timers';
 import { CameraStatusService } from '../camera-status/camera-status.service';
 import { AlertIntakeService } from './alert-intake.service';
+import { EscalationService } from './escalation.service';
 
 // Short SLAs so that deadlines pass within the test: critical 0.3 s; major 1.5 s (the
 // acknowledgement test acknowledges at once and must stay safely inside it on a loaded machine);
@@ -91,6 +92,22 @@ describe.each(DATABASE_KINDS)('escalation and camera status on %s', (kind) => {
     console.log(`escalated ${late} ms after its deadline by the sweep (interval 500 ms)`);
     expect(late).toBeGreaterThanOrEqual(500); // the timer's turn first
     expect(late).toBeLessThan(5000);
+  });
+
+  it('escalates every overdue alert in one sweep while timers cannot be armed (Redis away)', async () => {
+    const escalation = t.app.get(EscalationService);
+    escalation.onModuleDestroy(); // this test sweeps itself
+    const schedule = jest.spyOn(t.app.get(ApiTimers), 'schedule').mockRejectedValue(new Error('Redis connection lost'));
+    try {
+      const events = [902, 903].map((trackId) => alertEvent({ cameraId: 'cam-a', severity: 'major', trackId }));
+      for (const event of events) await intake.consume(event);
+      await sleep(2200); // past the 1.5 s SLA and the sweep's 0.5 s grace
+      expect(await escalation.sweepOverdue()).toBeGreaterThanOrEqual(2);
+      for (const event of events) expect((await detail(event.alertId)).escalationLevel).toBe(1);
+    } finally {
+      schedule.mockRestore();
+      await escalation.onApplicationBootstrap();
+    }
   });
 
   it('does not escalate an alert acknowledged within its SLA', async () => {

@@ -174,7 +174,9 @@ export class EscalationService implements OnApplicationBootstrap, OnModuleDestro
     this.logger.warn({ alertId, level: escalated.escalationLevel, region: escalated.responsibleRegionId }, 'alert escalated');
     const fresh = (await this.alerts.get(alertId)) ?? escalated;
     await this.notifier.updatedQuietly(fresh);
-    await this.arm(fresh);
+    // Quietly: the escalation is committed, and the sweep re-finds the next deadline in the database
+    // — a Redis outage must not stop a sweep at its first alert, nor fail the timer job for good.
+    await this.armQuietly(fresh);
     return true;
   }
 }

@@ -67,6 +67,11 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
     expect(await planOf(query)).toContain('alerts_unpushed');
   });
 
+  it("answers the push sweeper's question for changes never pushed from the partial index", async () => {
+    const query = handle.db.selectFrom('alerts').select('id').where('update_push_due', 'is not', null).where('update_push_due', '<', 1).orderBy('update_push_due').limit(100).compile();
+    expect(await planOf(query)).toContain('alerts_update_push_due');
+  });
+
   it("answers the intake's question for a late entry's alert from an index", async () => {
     const query = handle.db.selectFrom('alerts').select('id').where('related_alert_id', '=', 'cam-a:pond.enter:1').where('state', '!=', 'resolved').orderBy('created_at').limit(1).compile();
     expect(await planOf(query)).toContain('alerts_related_alert_id');

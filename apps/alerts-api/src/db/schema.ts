@@ -120,6 +120,8 @@ export interface AlertsTable {
   alarmed_at: number | null;
   /** alarmed_at of an alarm raised by an update and not pushed yet (migration 0015); null: none pending. */
   alarm_push_due?: number | null;
+  /** updated_at of a change whose alert.updated is not pushed yet (migration 0018); null: none pending. */
+  update_push_due?: number | null;
   /** Seconds the stream arrived behind real time with the newest evidence (migration 0010); null near live. */
   stream_delay_seconds: number | null;
 }

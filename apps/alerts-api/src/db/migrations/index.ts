@@ -23,4 +23,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0015_alarm_push', () => import('./0015_alarm_push')],
   ['0016_unpushed_index', () => import('./0016_unpushed_index')],
   ['0017_related_alert_index', () => import('./0017_related_alert_index')],
+  ['0018_update_push_due', () => import('./0018_update_push_due')],
 ];
