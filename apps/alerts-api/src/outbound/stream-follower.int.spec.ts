@@ -99,6 +99,17 @@ describe('StreamFollower (consumer group on the push log, real Redis)', () => {
     expect(taken).toEqual(held);
   });
 
+  it('skips an entry it cannot read instead of holding every later event behind it', async () => {
+    const handled: number[] = [];
+    await follow('a', async (events) => void handled.push(...events.map((e) => e.seq)));
+    const [first] = await appendMany(1);
+    await redis.xadd(log.keys.stream, `${first + 1}-0`, 'e', '{"seq":"not a number"}');
+    await redis.set(log.keys.seq, String(first + 1));
+    const later = await appendMany(2);
+    await until(() => later.every((seq) => handled.includes(seq)));
+    expect(handled).toEqual([first, ...later]);
+  });
+
   it('carries on when Redis loses the stream and its group (restart without persistence, flush)', async () => {
     const handled: number[] = [];
     await follow('a', async (events) => void handled.push(...events.map((e) => e.seq)));

@@ -99,8 +99,17 @@ export class StreamFollower {
     const events: LogEvent[] = [];
     for (const [, fields] of entries) {
       // An entry trimmed from the backlog before it was handled comes back without fields.
-      if (fields && fields[1]) events.push(parseLogEvent(fields[1]));
-      else this.logger.error({ group: this.options.group }, 'an event left the backlog before it was delivered');
+      if (!fields?.[1]) {
+        this.logger.error({ group: this.options.group }, 'an event left the backlog before it was delivered');
+        continue;
+      }
+      // One entry nobody can read (written by another version, damaged) is skipped, not retried for
+      // ever: retrying would hold every later webhook and MQTT message behind it.
+      try {
+        events.push(parseLogEvent(fields[1]));
+      } catch (err) {
+        this.logger.error({ group: this.options.group, err: (err as Error).message }, 'skipping a malformed event in the backlog');
+      }
     }
     if (events.length > 0) await this.handle(events);
     await this.conn.xack(this.streamKey, this.options.group, ...entries.map(([id]) => id));

@@ -98,7 +98,19 @@ export class WsPushServer implements FeedListener {
   }
 
   onEvent(event: LogEvent): void {
-    for (const conn of this.connections) conn.session.push(event);
+    // One session that throws (a scope check on an unexpected event) must not cost the others it.
+    for (const conn of this.connections) {
+      try {
+        conn.session.push(event);
+      } catch (err) {
+        this.deps.logger.error({ err, seq: event.seq }, 'pushing an event to one client failed');
+        try {
+          conn.session.lost(event.seq);
+        } catch {
+          // Nothing more to do for this client; the others still get the event.
+        }
+      }
+    }
   }
 
   onLost(_fromSeq: number, toSeq: number): void {

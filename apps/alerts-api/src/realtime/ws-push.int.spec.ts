@@ -2,7 +2,7 @@ import { uniquePrefix } from '@xl/testing';
 import type { PushEvent } from '../shared/push-events';
 import { RedisEventLog, type LogEvent, type LogPage } from './event-log';
 import { pushEvent, startPushServer, type PushHarness } from './testing/push-harness';
-import { scopes, testPrincipals, testTokens } from './testing/test-auth';
+import { RegionPathPolicy, scopes, testPrincipals, testTokens } from './testing/test-auth';
 import { TestPushClient } from './testing/ws-client';
 
 /** Runs a hook before chosen backlog reads, to land live events in the middle of a replay. */
@@ -53,6 +53,25 @@ describe('WebSocket push (real Redis, real ws clients)', () => {
     ).rejects.toMatchObject({ statusCode: 400 });
     const viaQuery = await connect(h.url, testPrincipals.school.id, { viaQuery: true });
     await viaQuery.waitFor('hello', () => viaQuery.messages.some((m) => m.type === 'hello'));
+  });
+
+  it("keeps pushing to every other client when one client's session throws, and tells that one to resync", async () => {
+    const h = await start(uniquePrefix('ws-isolate'));
+    const broken = await connect(h.url, testPrincipals.operatorA.id);
+    const admin = await connect(h.url, testPrincipals.admin.id);
+    const canSee = jest.spyOn(RegionPathPolicy.prototype, 'canSee');
+    canSee.mockImplementation((p) => {
+      if (p.id === testPrincipals.operatorA.id) throw new Error('unexpected event shape');
+      return true;
+    });
+    try {
+      const [published] = await publishAll(h.log, [pushEvent(scopes.riverA, { id: 'a1' })]);
+      await admin.waitForEvents(1);
+      expect(admin.eventSeqs).toEqual([published.seq]);
+      await broken.waitFor('resync', () => broken.messages.some((m) => m.type === 'resync_required'));
+    } finally {
+      canSee.mockRestore();
+    }
   });
 
   it('delivers each client only the events in its scope: a school sees its pond, not the other region', async () => {
