@@ -81,6 +81,8 @@ export class AlertIntakeService {
   }
 
   private async apply(trx: Transaction<Database>, event: AlertEvent, snapshotPath: string | null, regionId: string | null, now: number): Promise<Effect> {
+    // Events of one camera are applied one at a time across instances (INTAKE_CONCURRENCY, replicas).
+    await this.alerts.lockCameraIntake(trx, event.cameraId);
     const seen = await this.alerts.eventSeen(trx, event.alertId, event.kind, event.capturedAt);
     if (seen) return { outcome: 'duplicate', alert: (await this.alerts.getForUpdate(trx, seen)) as Alert };
 
@@ -99,9 +101,10 @@ export class AlertIntakeService {
       target = await this.alerts.getForUpdate(trx, ownId);
     }
     // Stored after an event that names it (a retry after an outage can reorder them): the vanish
-    // already opened its own alert, so this entry joins that one instead of opening a second alarm.
+    // already opened its own alert, so this entry — its `created`, or an `updated` that overtook
+    // it — joins that one instead of opening a second alarm.
     let latePredecessor = false;
-    if (!target && event.kind === 'created') {
+    if (!target) {
       target = await this.alerts.unresolvedSuccessorOf(trx, event.alertId);
       latePredecessor = target !== undefined;
     }

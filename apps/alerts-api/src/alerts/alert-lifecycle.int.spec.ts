@@ -376,6 +376,41 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     expect(pushesOf(vanish.alertId, 'alert.updated').map((p) => p.data.alarm)).toEqual([false, false]);
   });
 
+  it("joins an entry's update that overtook its creation to the vanish's alert too", async () => {
+    const enter = alertEvent({ cameraId: 'cam-a', trackId: 81 });
+    const vanish = vanishOf(enter);
+    expect(await intake.consume(vanish)).toBe('created');
+    expect(await intake.consume({ ...enter, kind: 'updated', capturedAt: enter.capturedAt + 500 })).toBe('updated');
+    expect(await intake.consume(enter)).toBe('updated');
+    const admin = await auth('admin');
+    expect((await t.http.get(`/alerts/${encodeURIComponent(enter.alertId)}`).set(admin)).status).toBe(404);
+    expect((await t.http.get(`/alerts/${encodeURIComponent(vanish.alertId)}`).set(admin)).body).toMatchObject({ severity: 'critical', startedAt: enter.startedAt });
+  });
+
+  it('applies an entry and its vanish handled at the same time (two instances) to one alert', async () => {
+    const enter = alertEvent({ cameraId: 'cam-a', trackId: 82 });
+    const vanish = vanishOf(enter);
+    const repo = t.app.get(AlertsRepository);
+    const insert = repo.insert.bind(repo);
+    // The entry's transaction stays open a while after inserting, as on a busy database.
+    const slow = jest.spyOn(repo, 'insert').mockImplementation(async (trx, alert, rank) => {
+      const done = await insert(trx, alert, rank);
+      if (alert.id === enter.alertId) await new Promise((resolve) => setTimeout(resolve, 400));
+      return done;
+    });
+    try {
+      const entering = intake.consume(enter);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const [entered, vanished] = await Promise.all([entering, intake.consume(vanish)]);
+      expect([entered, vanished]).toEqual(['created', 'updated']);
+    } finally {
+      slow.mockRestore();
+    }
+    const admin = await auth('admin');
+    expect((await t.http.get(`/alerts/${encodeURIComponent(vanish.alertId)}`).set(admin)).status).toBe(404);
+    expect((await t.http.get(`/alerts/${encodeURIComponent(enter.alertId)}`).set(admin)).body).toMatchObject({ severity: 'critical', rule: 'vanish_in_water' });
+  });
+
   it('leaves a resolved alert as it was judged when news of it arrives later', async () => {
     const enter = alertEvent({ cameraId: 'cam-a', trackId: 79, message: 'person entered pond' });
     await intake.consume(enter);

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { AlertBox, RuleType, Severity } from '@xl/contracts';
 import type { ScopeFilter } from '../auth/scope.service';
 import { parseJsonColumn } from '../common/json';
@@ -158,6 +158,15 @@ export class AlertsRepository {
     if (isPostgres(trx)) query = query.forUpdate();
     const row = await query.executeTakeFirst();
     return row && toAlert(row);
+  }
+
+  /**
+   * Holds the camera's intake lock until the transaction ends (PostgreSQL; SQLite runs one
+   * transaction at a time anyway). A row lock cannot order two events of an alert that does not
+   * exist yet: a vanish read before its entry committed would open a second alert beside it.
+   */
+  async lockCameraIntake(trx: Transaction<Database>, cameraId: string): Promise<void> {
+    if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(hashtext(${`xl-intake:${cameraId}`}))`.execute(trx);
   }
 
   /**
