@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import type { Polygon } from '@xl/geometry';
+import { computeLetterbox, hasUnmaskedBlock, letterboxContentSize, MOTION_CELL_PIXELS } from '@xl/vision';
+import { effectiveRules } from './defaults';
 import { displayNameSchema, idSchema, isValidTimeZone, polygonSchema, rtspUrlSchema, tripwirePointsSchema } from './primitives';
 import { ruleSchema } from './rules';
 import { siteSchema } from './site';
@@ -100,6 +103,45 @@ export const recordingSchema = z
 
 export const RECORDING_DEFAULTS = { enabled: true, segmentSeconds: 2, windowSeconds: 60, preSeconds: 10, postSeconds: 10 } as const;
 
+/** Detector input the masks are checked on: the shipped models' (ingest's MODEL_INPUT_WIDTH/HEIGHT default). */
+const MASK_CHECK_INPUT = 416;
+/**
+ * Picture shapes the masks are checked on (the stream's size is only known once it plays): masks are
+ * in picture coordinates, but how many grid blocks a hole between them holds depends on the shape.
+ */
+const MASK_CHECK_PICTURES: readonly [label: string, width: number, height: number][] = [
+  ['16:9', 1920, 1080],
+  ['4:3', 640, 480],
+  ['704×576 (D1)', 704, 576],
+  ['square', 1, 1],
+  ['9:16 (portrait)', 1080, 1920],
+];
+
+/**
+ * Why the masks leave ingest's motion grid (and so the picture checks) nothing to measure, or null.
+ * Ingest would fail every frame of such a camera: it would be blind.
+ */
+function maskCoverProblem(masks: Polygon[]): string | null {
+  if (!masks.length) return null;
+  for (const [label, width, height] of MASK_CHECK_PICTURES) {
+    const content = letterboxContentSize(computeLetterbox(width, height, MASK_CHECK_INPUT, MASK_CHECK_INPUT));
+    const region = { contentWidth: content.width, contentHeight: content.height };
+    if (!hasUnmaskedBlock(masks, MASK_CHECK_INPUT, MASK_CHECK_INPUT, MOTION_CELL_PIXELS, region)) {
+      return (
+        `the masks cover the whole picture: for a ${label} picture no ${MOTION_CELL_PIXELS}×${MOTION_CELL_PIXELS}-pixel motion cell of the ` +
+        `${MASK_CHECK_INPUT}×${MASK_CHECK_INPUT} detector input is left unmasked, so ingest would measure nothing and the camera would be blind; ` +
+        'masks mark areas to ignore (on-screen clock, camera name), not the area to watch'
+      );
+    }
+  }
+  return null;
+}
+
+/** Three significant digits, for showing a bound (0.6666… → 0.667). */
+const round3 = (v: number) => Number(v.toPrecision(3));
+/** Rounded up to 0.001, for suggesting a value that passes (2.2222… → 2.223). */
+const ceil3 = (v: number) => Math.ceil(v * 1000 - 1e-6) / 1000;
+
 export const cameraSchema = z
   .strictObject({
     id: idSchema.describe('camera id, unique in the system'),
@@ -108,15 +150,30 @@ export const cameraSchema = z
     url: rtspUrlSchema.describe("main stream RTSP URL (clips, high-resolution snapshots); credentials as user:password@, a '#' or space in them written %23 / %20"),
     subUrl: rtspUrlSchema.optional().describe('sub stream RTSP URL; used for analysis when present'),
     regionId: idSchema.optional().describe('region (village/township/…) the camera belongs to'),
-    fps: z.number().min(0.2).max(30).default(2).describe('analysis frames per second sampled from the stream (at most: a stream slower than this gives its own rate, never repeated frames)'),
+    fps: z
+      .number()
+      .min(0.2)
+      .max(30)
+      .default(2)
+      .describe(
+        "analysis frames per second sampled from the stream (at most: a stream slower than this gives its own rate, never repeated frames); the lostSeconds of every enabled vanish_in_water rule, a water zone's default one included, must span at least two frame intervals (2 / fps: 1 s at 2 fps; the default 3 s needs fps ≥ 0.667)",
+      ),
     model: idSchema.default('yolox_nano').describe('detector model manifest name in models/'),
     timezone: z
       .string()
       .default('Asia/Shanghai')
       .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Shanghai')
       .describe('time zone for rule schedules'),
-    masks: z.array(polygonSchema).max(32).default([]).describe('areas ignored by motion and picture checks (on-screen clock, camera name)'),
-    zones: z.array(zoneSchema).max(64).default([]),
+    masks: z
+      .array(polygonSchema)
+      .max(32)
+      // prefault, not default: polygons drop repeated vertices (a transform), and zod leaves the
+      // default of a transforming schema out of the input JSON Schema the docs and OpenAPI show
+      .prefault([])
+      .describe(
+        `areas ignored by motion and picture checks (on-screen clock, camera name), not the area to watch: masks that leave no ${MOTION_CELL_PIXELS}×${MOTION_CELL_PIXELS}-pixel motion cell of the ${MASK_CHECK_INPUT}×${MASK_CHECK_INPUT} detector input unmasked (checked for ${MASK_CHECK_PICTURES.map(([label]) => label).join(', ')} pictures) are refused: the camera would be blind`,
+      ),
+    zones: z.array(zoneSchema).max(64).prefault([]), // prefault: see masks
     lines: z.array(lineSchema).max(64).default([]),
     rules: z
       .array(ruleSchema)
@@ -148,6 +205,28 @@ export const cameraSchema = z
         ctx.addIssue({ code: 'custom', path: ['rules', i, 'line'], message: `rule '${rule.id}' names line '${rule.line}', which this camera does not have` });
       }
     });
+    // The checks below read several fields together: they run only once those fields are valid
+    // (zod still runs this refinement after an out-of-bounds value, and reports that one first).
+    const clean = (...keys: string[]) => !ctx.issues.some((issue) => keys.includes(String(issue.path?.[0])));
+    if (clean('fps', 'zones', 'rules')) {
+      // A vanish countdown shorter than two frame intervals fires on one missed detection (a wave,
+      // a swimmer turning away), and the tracker's 2 s lost buffer has dropped the track by then.
+      const bound = 2 / camera.fps;
+      effectiveRules(camera).forEach((rule, i) => {
+        if (rule.type !== 'vanish_in_water' || !rule.enabled || rule.lostSeconds >= bound - 1e-9) return;
+        const what = `lostSeconds ${rule.lostSeconds} s is less than two frame intervals at fps ${camera.fps} (${round3(bound)} s): one missed detection would raise a possible drowning`;
+        const fix = `fps at least ${ceil3(2 / rule.lostSeconds)}`;
+        if (camera.rules) {
+          ctx.addIssue({ code: 'custom', path: ['rules', i, 'lostSeconds'], message: `rule '${rule.id}': ${what}; raise lostSeconds to at least ${ceil3(bound)}, or ${fix}` });
+        } else {
+          ctx.addIssue({ code: 'custom', path: ['fps'], message: `default rule '${rule.id}': ${what}; set ${fix}, or give the camera explicit rules` });
+        }
+      });
+    }
+    if (clean('masks')) {
+      const problem = maskCoverProblem(camera.masks);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['masks'], message: problem });
+    }
   });
 
 export type CameraConfig = z.infer<typeof cameraSchema>;

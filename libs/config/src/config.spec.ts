@@ -136,3 +136,95 @@ describe('parseCameraFile: YAML errors', () => {
     expect(err.message).toContain(`cams.yaml: not valid YAML/JSON ${where}`);
   });
 });
+
+describe('checks across fields', () => {
+  const url = 'rtsp://h/x';
+  const vanish = (extra: Record<string, unknown> = {}) => ({ id: 'v', type: 'vanish_in_water', zone: 'water', ...extra });
+
+  it('refuses a vanish countdown shorter than two frame intervals, default rules included', () => {
+    // fps 0.2: 5 s between frames, so one missed frame is 5 s unseen, past the default 3 s
+    const byDefault = errorOf(() => parseCamera({ id: 'c', url, fps: 0.2, zones: [water] }));
+    expect(byDefault.issues).toEqual([
+      "camera 'c', fps: default rule 'water.vanish': lostSeconds 3 s is less than two frame intervals at fps 0.2 (10 s): one missed detection would raise a possible drowning; set fps at least 0.667, or give the camera explicit rules",
+    ]);
+    expect(parseCamera({ id: 'c', url, fps: 0.667, zones: [water] }).fps).toBe(0.667);
+    expect(errorOf(() => parseCamera({ id: 'c', url, fps: 0.6, zones: [water] })).message).toMatch(/'water\.vanish': lostSeconds 3 s .* at fps 0\.6 \(3\.33 s\)/);
+
+    const explicit = errorOf(() => parseCamera({ id: 'c', url, fps: 2, zones: [water], rules: [{ id: 'e', type: 'zone_enter', zone: 'water' }, vanish({ lostSeconds: 0.5 })] }));
+    expect(explicit.issues).toEqual([
+      "camera 'c', rules[1] (id 'v').lostSeconds: rule 'v': lostSeconds 0.5 s is less than two frame intervals at fps 2 (1 s): one missed detection would raise a possible drowning; raise lostSeconds to at least 1, or fps at least 4",
+    ]);
+    expect(errorOf(() => parseCamera({ id: 'c', url, fps: 0.9, zones: [water], rules: [vanish({ lostSeconds: 2 })] })).message).toMatch(/\(2\.22 s\).*lostSeconds to at least 2\.223, or fps at least 1\b/);
+  });
+
+  it('accepts two frame intervals exactly, disabled vanish rules and slow cameras without water', () => {
+    expect(parseCamera({ id: 'c', url, fps: 2, zones: [water], rules: [vanish({ lostSeconds: 1 })] }).rules).toHaveLength(1);
+    expect(parseCamera({ id: 'c', url, fps: 0.4, zones: [water], rules: [vanish({ lostSeconds: 5 })] }).fps).toBe(0.4);
+    expect(parseCamera({ id: 'c', url, fps: 0.2, zones: [water], rules: [vanish({ enabled: false })] }).fps).toBe(0.2);
+    expect(parseCamera({ id: 'c', url, fps: 0.2 }).fps).toBe(0.2);
+    expect(parseCamera({ id: 'c', url, fps: 0.2, zones: [{ ...water, type: 'crowd_area' }] }).fps).toBe(0.2);
+  });
+
+  it('reports an out-of-bounds fps or rule once, without the countdown check on top', () => {
+    expect(errorOf(() => parseCamera({ id: 'c', url, fps: 0, zones: [water] })).issues).toEqual([expect.stringMatching(/^camera 'c', fps: .*>=0\.2 \(got 0\)$/)]);
+    expect(errorOf(() => parseCamera({ id: 'c', url, fps: 0.2, zones: [water], rules: [vanish({ lostSeconds: 0.1 })] })).issues).toEqual([
+      expect.stringMatching(/^camera 'c', rules\[0\] \(id 'v'\)\.lostSeconds: .*>=0\.5 \(got 0\.1\)$/),
+    ]);
+  });
+
+  it('refuses masks that leave no motion cell to measure (ingest would fail every frame)', () => {
+    const whole = [[0, 0], [1, 0], [1, 1], [0, 1]];
+    const err = errorOf(() => parseCamera({ id: 'c', url, masks: [whole] }));
+    expect(err.issues).toEqual([expect.stringMatching(/^camera 'c', masks: the masks cover the whole picture: for a 16:9 picture no 8×8-pixel motion cell of the 416×416 detector input is left unmasked/)]);
+    // two halves, and a strip of 2 % at the bottom (less than one cell row of a 16:9 picture)
+    const left = [[0, 0], [0.5, 0], [0.5, 1], [0, 1]];
+    const right = [[0.5, 0], [1, 0], [1, 1], [0.5, 1]];
+    expect(errorOf(() => parseCamera({ id: 'c', url, masks: [left, right] })).message).toMatch(/camera 'c', masks: the masks cover the whole picture/);
+    expect(errorOf(() => parseCamera({ id: 'c', url, masks: [[[0, 0], [1, 0], [1, 0.98], [0, 0.98]]] })).message).toMatch(/masks: the masks cover/);
+    // an on-screen clock and camera name, and a mask hiding most of the picture, are fine
+    const clock = [[0, 0], [0.3, 0], [0.3, 0.06], [0, 0.06]];
+    const name = [[0.7, 0.92], [1, 0.92], [1, 1], [0.7, 1]];
+    expect(parseCamera({ id: 'c', url, masks: [clock, name] }).masks).toHaveLength(2);
+    expect(parseCamera({ id: 'c', url, masks: [[[0, 0], [1, 0], [1, 0.8], [0, 0.8]]] }).masks).toHaveLength(1);
+    // a bad mask is reported as such, not as covering the picture
+    expect(errorOf(() => parseCamera({ id: 'c', url, masks: [whole, [[0, 0], [2, 0], [1, 1]]] })).issues).toEqual([expect.stringMatching(/^camera 'c', masks\[1\]\[1\]\[0\]: /)]);
+  });
+});
+
+describe('schedule times', () => {
+  const at = (start: string, end: string) => parseCamera({ id: 'c', url: 'rtsp://h/x', rules: [{ id: 'night', type: 'camera_covered', schedule: [{ start, end }] }] });
+
+  it('accepts 00:00–23:59 and 24:00 (the end of the day), refuses 24:01–24:59 naming the camera and rule', () => {
+    expect(at('19:00', '24:00').rules![0].schedule).toEqual([{ start: '19:00', end: '24:00' }]);
+    expect(at('00:00', '23:59').rules![0].schedule).toHaveLength(1);
+    for (const bad of ['24:30', '24:01', '24:59']) {
+      expect(errorOf(() => at('19:00', bad)).message).toMatch(/camera 'c', rules\[0\] \(id 'night'\)\.schedule\[0\]\.end: must be HH:MM, 00:00–23:59 or 24:00/);
+    }
+    expect(errorOf(() => at('24:30', '06:00')).message).toMatch(/rules\[0\] \(id 'night'\)\.schedule\[0\]\.start: must be HH:MM/);
+  });
+});
+
+describe('repeated polygon vertices', () => {
+  const url = 'rtsp://h/x';
+  const zone = (polygon: number[][]) => ({ id: 'pond', type: 'water', polygon });
+  const ring = [[0, 0.5], [1, 0.5], [1, 1], [0, 1]];
+
+  it('drops a closing vertex equal to the first (GeoJSON) and doubled clicks', () => {
+    expect(parseCamera({ id: 'c', url, zones: [zone([...ring, [0, 0.5]])] }).zones[0].polygon).toEqual(ring);
+    expect(parseCamera({ id: 'c', url, zones: [zone([[0, 0.5], [1, 0.5], [1, 0.5], [1, 1], [0, 1]])] }).zones[0].polygon).toEqual(ring);
+    expect(parseCamera({ id: 'c', url, zones: [zone([[0, 0.5], [0, 0.5], [1, 0.5], [1, 1], [1, 1], [0, 1], [0, 0.5]])] }).zones[0].polygon).toEqual(ring);
+    expect(parseCamera({ id: 'c', url, masks: [[[0, 0], [0.2, 0], [0.2, 0.1], [0, 0.1], [0, 0]]] }).masks[0]).toHaveLength(4);
+  });
+
+  it('still refuses real crossings, naming the edges as written, and repeats that leave no area', () => {
+    // bow tie with a doubled first vertex: edges 1 and 3 of the input cross
+    expect(errorOf(() => parseCamera({ id: 'c', url, zones: [zone([[0, 0], [0, 0], [1, 1], [1, 0], [0, 1]])] })).message).toMatch(
+      /camera 'c', zones\[0\] \(id 'pond'\)\.polygon: polygon edges 1 and 3 cross each other/,
+    );
+    expect(errorOf(() => parseCamera({ id: 'c', url, zones: [zone([[0, 0.5], [1, 0.5], [0, 0.5]])] })).message).toMatch(
+      /camera 'c', zones\[0\] \(id 'pond'\)\.polygon: polygon encloses almost no area/,
+    );
+    // an out-of-range coordinate after a repeat is named by its index in the input
+    expect(errorOf(() => parseCamera({ id: 'c', url, zones: [zone([[0, 0.5], [0, 0.5], [1, 0.5], [1.5, 1], [0, 1]])] })).message).toMatch(/polygon\[3\]\[0\]/);
+  });
+});

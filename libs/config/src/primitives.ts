@@ -11,19 +11,42 @@ export const pointSchema = z.tuple([coordinate, coordinate]).describe('[x, y] in
  */
 export const MIN_POLYGON_AREA = 1e-4;
 
+const samePoint = (a: readonly number[], b: readonly number[]) => a[0] === b[0] && a[1] === b[1];
+
+/**
+ * Indices of the vertices a polygon keeps once repeats are dropped: of a run of equal consecutive
+ * vertices (a double click) the last, and no closing vertex equal to the first (GeoJSON rings and
+ * many annotation tools close the ring that way). The shape is unchanged; kept this way round, the
+ * index of each kept vertex is also that of the input edge starting at it, so messages can name the
+ * edges as the user wrote them.
+ */
+export function distinctVertexIndices(poly: readonly (readonly number[])[]): number[] {
+  const keep: number[] = [];
+  for (let i = 0; i < poly.length; i++) if (i + 1 === poly.length || !samePoint(poly[i], poly[i + 1])) keep.push(i);
+  while (keep.length > 1 && samePoint(poly[keep[keep.length - 1]], poly[keep[0]])) keep.pop();
+  return keep;
+}
+
+// Repeated vertices are dropped rather than refused: they change nothing, yet the crossing check
+// would report the zero-length edge they make as touching its neighbours ("edges 0 and 3 cross").
 export const polygonSchema = z
   .array(pointSchema)
   .min(3)
   .max(64)
-  .superRefine((poly, ctx) => {
-    const hit = findSelfIntersection(poly);
-    if (hit) ctx.addIssue({ code: 'custom', message: `polygon edges ${hit[0]} and ${hit[1]} cross each other (self-intersecting)` });
-    const area = polygonArea(poly);
+  .superRefine((raw, ctx) => {
+    const keep = distinctVertexIndices(raw);
+    const poly = keep.map((i) => raw[i]);
+    const hit = poly.length >= 3 ? findSelfIntersection(poly) : null;
+    if (hit) ctx.addIssue({ code: 'custom', message: `polygon edges ${keep[hit[0]]} and ${keep[hit[1]]} cross each other (self-intersecting)` });
+    const area = poly.length >= 3 ? polygonArea(poly) : 0;
     if (!hit && area < MIN_POLYGON_AREA) {
       ctx.addIssue({ code: 'custom', message: `polygon encloses almost no area (${area.toPrecision(2)} of the frame, minimum ${MIN_POLYGON_AREA}): collinear or repeated points` });
     }
   })
-  .describe(`3 to 64 vertices in normalized 0..1 coordinates, in order, not self-intersecting, enclosing at least ${MIN_POLYGON_AREA} of the frame`);
+  .transform((raw) => distinctVertexIndices(raw).map((i) => raw[i]))
+  .describe(
+    `3 to 64 vertices in normalized 0..1 coordinates, in order, not self-intersecting, enclosing at least ${MIN_POLYGON_AREA} of the frame; a closing vertex equal to the first (GeoJSON style) and a vertex repeating the one before it are dropped`,
+  );
 
 /** A tripwire: two distinct points (a zero-length line is never crossed). */
 export const tripwirePointsSchema = z
@@ -84,7 +107,8 @@ export const rtspUrlSchema = urlWithSchemes(['rtsp', 'rtsps']).describe(
   "rtsp:// or rtsps:// URL; user:password@ inside it is stored but never shown or logged (a '#' in them is written %23)",
 );
 
-export const timeOfDay = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM (00:00–24:00)');
+// 24:00 is the end of the day (a window 19:00–24:00); 24:01–24:59 are no time of day.
+export const timeOfDay = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'must be HH:MM, 00:00–23:59 or 24:00 (the end of the day)');
 
 export const scheduleWindowSchema = z
   .strictObject({

@@ -77,7 +77,9 @@ export const vanishRuleSchema = z.strictObject({
     .min(0.5)
     .max(120)
     .default(3)
-    .describe('a track last seen inside the water zone and not seen again for this long raises a possible drowning'),
+    .describe(
+      'a track last seen inside the water zone and not seen again for this long raises a possible drowning; at least two frame intervals of the camera (2 / fps), or one missed detection would raise it',
+    ),
   minTrackedSeconds: z
     .number()
     .min(0)

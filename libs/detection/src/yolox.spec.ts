@@ -72,6 +72,24 @@ describe('YoloxDecoder', () => {
     expect(first.count).toBe(0);
   });
 
+  it('skips NaN scores and boxes with a non-finite coordinate (a broken export or execution provider)', () => {
+    const ok = [0, 0, 0, 0, 0.9, 0.9, 0, 0];
+    const out = outputWith([
+      { anchor: 1, values: [NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN] }, // NaN < threshold is false
+      { anchor: 2, values: [0, 0, 0, 0, 0.9, NaN, NaN, NaN] }, // NaN class scores
+      { anchor: 3, values: [0, 0, 0, 0, NaN, 0.9, 0, 0] }, // NaN objectness
+      { anchor: 4, values: [0, 0, 1000, 0, 0.9, 0.9, 0, 0] }, // w = exp(1000) = Infinity
+      { anchor: 5, values: [0, 0, 0, 100, 0.9, 0.9, 0, 0] }, // finite in float64, Infinity in float32
+      { anchor: 6, values: [Infinity, 0, 0, 0, 0.9, 0.9, 0, 0] },
+    ]);
+    const d = new YoloxDecoder(GEOMETRY);
+    expect(d.decode(out, 0.25).count).toBe(0);
+    // a good anchor after a skipped one is kept, in its own slot
+    const mixed = d.decode(outputWith([{ anchor: 4, values: [0, 0, 1000, 0, 0.9, 0.9, 0, 0] }, { anchor: 7, values: ok }]), 0.25);
+    expect(mixed.count).toBe(1);
+    expect(Array.from(mixed.boxes.subarray(0, 4))).toEqual([52, -4, 60, 4]); // anchor 7: cell (7, 0) of stride 8
+  });
+
   it('rejects an output of the wrong size', () => {
     expect(() => new YoloxDecoder(GEOMETRY).decode(new Float32Array(10), 0.5)).toThrow(/10 values, expected 42 × 8/);
   });

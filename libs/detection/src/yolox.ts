@@ -55,8 +55,8 @@ export class YoloxDecoder {
   }
 
   /**
-   * Candidates scoring at least `scoreThreshold`, best class per anchor. The returned object and its
-   * arrays are reused by the next call.
+   * Candidates scoring at least `scoreThreshold`, best class per anchor; NaN scores and boxes with a
+   * non-finite coordinate are skipped. The returned object and its arrays are reused by the next call.
    */
   decode(output: Float32Array, scoreThreshold: number): Candidates {
     const { numClasses, scoresActivated } = this.geometry;
@@ -70,8 +70,9 @@ export class YoloxDecoder {
     for (let a = 0; a < this.anchors; a++) {
       const o = a * stride;
       const obj = scoresActivated ? output[o + 4] : sigmoid(output[o + 4]);
-      // class scores are ≤ 1, so objectness bounds the score: skips most anchors cheaply
-      if (obj < scoreThreshold) continue;
+      // class scores are ≤ 1, so objectness bounds the score: skips most anchors cheaply. Written
+      // as !(≥) so that a NaN (a broken export or execution provider) fails the check too.
+      if (!(obj >= scoreThreshold)) continue;
       let best = 0;
       let bestScore = -Infinity;
       for (let c = 0; c < numClasses; c++) {
@@ -82,7 +83,7 @@ export class YoloxDecoder {
         }
       }
       const score = obj * (scoresActivated ? bestScore : sigmoid(bestScore));
-      if (score < scoreThreshold) continue;
+      if (!(score >= scoreThreshold)) continue;
       const g = a * 3;
       const s = grid[g + 2];
       const cx = (grid[g] + output[o]) * s;
@@ -94,6 +95,9 @@ export class YoloxDecoder {
       boxes[b + 1] = cy - hh;
       boxes[b + 2] = cx + hw;
       boxes[b + 3] = cy + hh;
+      // Read back from float32: exp(wh) × stride / 2 overflows it from wh ≈ 88.7 − ln(stride / 2), and an infinite (or
+      // NaN) box would be clamped to a full-frame one. Not counting it lets the next one overwrite it.
+      if (!(Number.isFinite(boxes[b]) && Number.isFinite(boxes[b + 1]) && Number.isFinite(boxes[b + 2]) && Number.isFinite(boxes[b + 3]))) continue;
       scores[n] = score;
       classIds[n] = best;
       n++;

@@ -12,10 +12,15 @@ export function letterboxContentSize(lb: Letterbox): { width: number; height: nu
   return { width: Math.round(lb.srcWidth * lb.scale), height: Math.round(lb.srcHeight * lb.scale) };
 }
 
-/** Box in input pixels → normalized 0..1 frame coordinates, clamped to the picture. */
+/**
+ * Box in input pixels → normalized 0..1 frame coordinates, clamped to the picture. Divides by the
+ * rounded picture size: that is what ffmpeg scaled the picture to, and what masks, zones drawn on
+ * snapshots and the quality grids take as the picture (340 rows, not 340.36, for 704×576).
+ */
 export function inputBoxToFrame(x0: number, y0: number, x1: number, y1: number, lb: Letterbox): Box {
-  const sx = 1 / (lb.scale * lb.srcWidth);
-  const sy = 1 / (lb.scale * lb.srcHeight);
+  const content = letterboxContentSize(lb);
+  const sx = 1 / content.width;
+  const sy = 1 / content.height;
   const clamp = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
   return [clamp((x0 - lb.padX) * sx), clamp((y0 - lb.padY) * sy), clamp((x1 - lb.padX) * sx), clamp((y1 - lb.padY) * sy)];
 }

@@ -26,6 +26,9 @@ export interface MotionDetectorOptions {
   step?: number;
 }
 
+/** Default cell size in pixels of the motion grid (52×52 cells for a 416×416 input). */
+export const MOTION_CELL_PIXELS = 8;
+
 // BT.601 luma in integers: (29 B + 150 G + 77 R) / 256.
 const WB = 29;
 const WG = 150;
@@ -53,7 +56,7 @@ export class MotionDetector {
   difference: number | null = null;
 
   constructor(o: MotionDetectorOptions) {
-    const factor = o.factor ?? 8;
+    const factor = o.factor ?? MOTION_CELL_PIXELS;
     const step = o.step ?? 2;
     if (!Number.isInteger(step) || step < 1 || step > factor) throw new Error(`motion: step ${step} must be an integer in 1..${factor}`);
     const content = letterboxContentSize(o.letterbox);
