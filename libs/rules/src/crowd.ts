@@ -9,19 +9,18 @@
 // A box lying mostly inside a better-scoring counted box of the same class is a part of that object,
 // not a second one: YOLOX sometimes keeps a legs-and-torso box beside a whole person (IoU 0.43, under
 // the NMS threshold), which turned 7 people into 8 in the crowd clip for seconds at a time.
-import { containedShare } from '@xl/geometry';
 import type { CrowdRule, ZoneConfig } from '@xl/config';
 import { subjectKey } from './alert-book';
 import { MajorityWindow, type MajorityJSON } from './majority';
 import { ZoneMembership, type MembershipJSON } from './membership';
-import { alertBoxOf, endIfUnscheduled, raise, ruleFields, sightingOf, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
+import { alertBoxOf, endIfUnscheduled, PART_SHARE, partOf, raise, ruleFields, sightingOf, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
 
 /** Longest window over which a low count ends a crowd alert. */
 export const CROWD_END_MAX_MS = 2000;
 /** Share of the window the count must hold (or stay low) to start (or end) the alert. */
 export const CROWD_WINDOW_SHARE = 0.75;
-/** Share of a box inside a better same-class box above which it counts as a part of that object. */
-export const CROWD_PART_SHARE = 0.7;
+/** Share of a box inside a better same-class box above which it counts as a part of that object (shared with vanish_in_water). */
+export const CROWD_PART_SHARE = PART_SHARE;
 
 interface CrowdJSON {
   membership: MembershipJSON;
@@ -49,7 +48,7 @@ export class CrowdEvaluator implements RuleEvaluator {
       return this.membership.insideSince(t.trackId) !== null;
     });
     const inside = members.filter(
-      (t) => !members.some((o) => o !== t && o.classId === t.classId && o.score > t.score && containedShare(t.box, o.box) >= CROWD_PART_SHARE),
+      (t) => !members.some((o) => o !== t && o.classId === t.classId && o.score > t.score && partOf(t.box, o.box)),
     );
     const count = inside.length;
     const key = subjectKey(rule.id, { kind: 'zone', zoneId: zone.id });

@@ -1,7 +1,7 @@
 // What every rule evaluator shares: the per-frame context it sees and the interface the engine drives.
-import type { AlertBox, Severity } from '@xl/contracts';
+import type { AlertBox, Box, Severity } from '@xl/contracts';
 import type { LineConfig, RuleConfig, ZoneConfig } from '@xl/config';
-import { centerPoint, footPoint, pointInPolygon, type Point } from '@xl/geometry';
+import { centerPoint, containedShare, footPoint, pointInPolygon, type Point } from '@xl/geometry';
 import type { Track } from '@xl/tracking';
 import { subjectKey, type AlertBook, type AlertSpec } from './alert-book';
 import type { Sighting } from './membership';
@@ -120,6 +120,18 @@ export function mayContinue(rule: ObjectRule, track: Track, last: { label: strin
   const reach = Math.max(SAME_OBJECT_MIN_DISTANCE, SAME_OBJECT_SIZES * Math.max(last.box[2] - last.box[0], last.box[3] - last.box[1]));
   const p = anchorOf(rule, track);
   return Math.hypot(p[0] - last.anchor[0], p[1] - last.anchor[1]) <= reach;
+}
+
+/**
+ * Share of a box inside another box of the same class at or above which it is taken for a part of
+ * that object: YOLOX sometimes keeps a legs-and-torso box beside the whole person (IoU 0.43, under
+ * the NMS threshold, docs/detection.md); two people side by side overlap far less.
+ */
+export const PART_SHARE = 0.7;
+
+/** `box` lies at least PART_SHARE inside `whole`. */
+export function partOf(box: Box, whole: Box): boolean {
+  return containedShare(box, whole) >= PART_SHARE;
 }
 
 export function alertBoxOf(track: Track): AlertBox {

@@ -1,5 +1,7 @@
+import type { Box } from '@xl/contracts';
 import { ByteTracker } from '@xl/tracking';
 import { CameraRuleEngine } from './engine';
+import type { RuleEvent } from './types';
 import { footBox, Run, T0, testCamera } from './testing/scene';
 
 const water = { id: 'sea', type: 'water' as const, polygon: [[0, 0.5], [1, 0.5], [1, 0.7], [0, 0.7]] as [number, number][] };
@@ -9,6 +11,22 @@ const OUT = footBox(0.5, 0.8);
 /** Defaults: enter (inertia 2), dwell 30 s, vanish (lostSeconds 3, minTrackedSeconds 1), health. */
 function run(lostBufferMs = 2000, cameraExtra: Record<string, unknown> = {}): Run {
   return new Run(new CameraRuleEngine(testCamera({ zones: [water], ...cameraExtra })), lostBufferMs);
+}
+
+/**
+ * Real tracker and engine at 2 fps: `seen(t)` (seconds) gives the person boxes of each frame until
+ * `untilS`. Returns the created events as [rule, trackId, capturedAt s].
+ */
+function tracked(zones: unknown[], untilS: number, seen: (t: number) => Array<[Box, number]>): Array<[RuleEvent['rule'], number | undefined, number]> {
+  const engine = new CameraRuleEngine(testCamera({ zones: zones as never }));
+  const tracker = new ByteTracker();
+  const events: RuleEvent[] = [];
+  for (let k = 0; k * 0.5 <= untilS; k++) {
+    const t = T0 + k * 500;
+    const { tracks, removed } = tracker.update(seen(k * 0.5).map(([box, score]) => ({ box, score, classId: 0, label: 'person' })), t);
+    events.push(...engine.evaluate({ capturedAt: t, tracks, removed }));
+  }
+  return events.filter((e) => e.kind === 'created').map((e) => [e.rule, e.trackId, (e.capturedAt - T0) / 1000]);
 }
 
 /** Walks in from the sand and stays in the water until `until` (exclusive), frames every 0.5 s. */
@@ -163,6 +181,53 @@ describe('vanish_in_water', () => {
     // First detected just out of the water (the same track): the stay starts at its first sighting
     // in the water (0.5 s), 0.5 s is too short.
     expect(replay(footBox(0.5, 0.705))).toEqual([{ rule: 'zone_enter', trackId: 1, startedAt: 500, capturedAt: 1000 }]);
+  });
+
+  it('is raised when a bystander on the bank crouches over the spot where a child went under (tracker: the seen track picks first)', () => {
+    // Waterline at y 0.53. Child A stands in the water (foot 0.55), adult B on the bank (foot 0.52).
+    const pond = { id: 'pond', type: 'water', polygon: [[0, 0.53], [1, 0.53], [1, 1], [0, 1]] };
+    const A: Box = [0.4, 0.45, 0.45, 0.55];
+    const B: Box = [0.4, 0.35, 0.45, 0.52];
+    const crouched: Box = [0.4, 0.43, 0.45, 0.52];
+    const events = tracked([pond], 8, (t) => (t <= 1.5 ? [[A, 0.8], [B, 0.8]] : t === 2 ? [[B, 0.8]] : [[crouched, 0.8]]));
+    // B's crouching box overlaps A's last box more than B's own: it took A's track, whose sightings on
+    // the bank then counted as A leaving the water — no vanish at all. Now B keeps it.
+    expect(events).toEqual([
+      ['zone_enter', 1, 1],
+      ['vanish_in_water', 1, 4.5],
+    ]);
+  });
+
+  it("is not raised for a part-of-person box that stops being detected while the whole person is in view (tracker + engine)", () => {
+    // A legs-and-torso box P beside the whole person W (IoU 0.43, kept by NMS), both feet in the water.
+    const W: Box = [0.4, 0.3, 0.46, 0.6];
+    const P: Box = [0.4, 0.471, 0.46, 0.6];
+    const events = tracked([water], 6, (t) => (t <= 1.5 ? [[W, 0.7], [P, 0.4]] : [[W, 0.7]]));
+    // P's track was a candidate of its own (1.5 s in the water): "possible drowning" at 4.5 s until now.
+    expect(events.filter(([rule]) => rule === 'vanish_in_water')).toEqual([]);
+    expect(events.filter(([rule]) => rule === 'zone_enter').map(([, id]) => id)).toEqual([1, 2]);
+  });
+
+  it('holds, not drops, the alarm while someone of the same class stands in the water over the spot; raises it when the spot is clear', () => {
+    // The trade-off: a child going under wholly in front of a tracked adult is reported only once the
+    // adult moves off the spot (from there as late as the whole time unseen).
+    const r = run(60_000);
+    const adult = footBox(0.5, 0.62, 0.3, 0.1);
+    const child = footBox(0.5, 0.6, 0.15, 0.05);
+    r.at(T0, [{ id: 1, box: child }, { id: 2, box: adult }]);
+    r.span(T0 + 500, T0 + 2000, 500, () => [{ id: 1, box: child }, { id: 2, box: adult }]);
+    r.span(T0 + 2000, T0 + 8000, 500, () => [{ id: 2, box: adult }]);
+    expect(r.of('created', 'vanish_in_water')).toEqual([]);
+    const moved = footBox(0.7, 0.62, 0.3, 0.1);
+    expect(r.at(T0 + 8000, [{ id: 2, box: moved }]).filter((e) => e.kind === 'created')).toMatchObject([
+      { rule: 'vanish_in_water', trackId: 1, startedAt: T0 + 1500, message: "person last seen in water zone 'sea' 6.5 s ago and not seen leaving: possible drowning" },
+    ]);
+    // Standing over the spot on the bank (its foot outside the water) holds nothing.
+    const bank = run(60_000);
+    const onBank = footBox(0.5, 0.75, 0.4, 0.1);
+    bank.span(T0, T0 + 2000, 500, () => [{ id: 1, box: child }]);
+    bank.span(T0 + 2000, T0 + 6000, 500, () => [{ id: 2, box: onBank }]);
+    expect(bank.of('created', 'vanish_in_water')).toMatchObject([{ trackId: 1, capturedAt: T0 + 4500 }]);
   });
 
   it('treats a new track close to the last sighting as the same swimmer resurfacing', () => {

@@ -13,7 +13,9 @@
 // seen again, or when a new track of the same class appears inside the zone close to the last
 // sighting (a swimmer who resurfaced after the tracker gave up on them); that track then carries
 // the candidacy on (time in the zone, related alert), so a swimmer who bobs up as a new track and
-// goes under again is still reported. The alert ends the same ways;
+// goes under again is still reported. It is held — not dropped — while a tracked object of the same
+// class stands in the zone over the candidate's last box (a part-of-person box beside the whole
+// person, see covered()). The alert ends the same ways;
 // when neither happens it stays open for the operators and the engine forgets it (candidate and
 // alert-book entry, without an event) a while after the track's removal.
 import type { Box } from '@xl/contracts';
@@ -24,7 +26,7 @@ import { subjectKey } from './alert-book';
 import type { IgnoreZones } from './ignore-zones';
 import { extendRun, type ObservationRun } from './membership';
 import { DEFAULT_INERTIA, DEFAULT_INERTIA_SECONDS } from './presence';
-import { anchorMeasurable, anchorOf, mayContinue, ruleFields, seconds, trusted, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
+import { anchorMeasurable, anchorOf, mayContinue, partOf, ruleFields, seconds, trusted, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
 
 /** A fired alert of a removed track is remembered this long for a resurfacing match, then forgotten. */
 const RESURFACE_MEMORY_MS = 60_000;
@@ -194,6 +196,7 @@ export class VanishEvaluator implements RuleEvaluator {
       this.candidates.delete(c.trackId);
       return;
     }
+    if (this.covered(ctx, c)) return; // held, not dropped: fires on the first frame the spot is clear
     if (ctx.book.coolingDown(key, ctx.now)) return; // still gone when the cooldown is over: fire then
     ctx.book.create(
       {
@@ -208,6 +211,20 @@ export class VanishEvaluator implements RuleEvaluator {
       ctx.now,
     );
     c.firedAt = ctx.now;
+  }
+
+  /**
+   * A track of the same class, seen now in the zone, whose box holds the candidate's last box (≥
+   * PART_SHARE, as the crowd rule counts parts): the candidate was most likely a part of that person
+   * (YOLOX keeps a legs-and-torso box beside the whole person, docs/detection.md), who is in plain
+   * view. Its disappearance is no drowning while that person stands over the spot. The anchor must be
+   * in the zone, as the whole person's is (it shares the part's foot): a bystander on the bank leaning
+   * over the spot does not hold the alarm.
+   */
+  private covered(ctx: RuleContext, c: Candidate): boolean {
+    return ctx.tracks.some(
+      (t) => t.state === 'tracked' && t.trackId !== c.trackId && t.label === c.label && partOf(c.box, t.box) && pointInPolygon(anchorOf(this.rule, t), this.zone.polygon),
+    );
   }
 
   private key(trackId: number): string {

@@ -2,6 +2,7 @@ export { ByteTracker } from './tracker';
 export {
   DEFAULT_TRACKER_OPTIONS,
   countedGapSeconds,
+  type TentativeTrack,
   type Track,
   type TrackState,
   type TrackerOptions,

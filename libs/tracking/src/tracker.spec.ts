@@ -86,6 +86,57 @@ describe('ByteTracker', () => {
     expect(ids.size).toBe(2);
   });
 
+  it('gives a high detection to the track seen in the last frame before a lost one (cascade): a bystander does not take a swimmer\'s track', () => {
+    // Child A stands in the water (foot 0.55, waterline 0.53), adult B on the bank (foot 0.52).
+    const A: Box = [0.4, 0.45, 0.45, 0.55];
+    const B: Box = [0.4, 0.35, 0.45, 0.52];
+    const crouched: Box = [0.4, 0.43, 0.45, 0.52]; // B crouching at the edge, foot still on the bank
+    const tracker = new ByteTracker();
+    let u: TrackerUpdate | undefined;
+    for (let t = T0; t <= T0 + 1500; t += 500) u = tracker.update([person(A), person(B)], t);
+    const [idA, idB] = [u!.tracks.find((k) => k.box[3] === 0.55)!.trackId, u!.tracks.find((k) => k.box[3] === 0.52)!.trackId];
+    u = tracker.update([person(B)], T0 + 2000); // A goes under
+    expect(byId(u, idA)?.state).toBe('lost');
+    // B crouches over the spot: IoU 0.58 with A's last box, 0.53 with B's own. One solve over tracked
+    // and lost tracks gave it to A, whose sightings then lay on the bank ("left the water").
+    for (let t = T0 + 2500; t <= T0 + 3000; t += 500) {
+      u = tracker.update([person(crouched)], t);
+      expect(byId(u, idB)).toMatchObject({ state: 'tracked', box: crouched });
+      expect(byId(u, idA)).toMatchObject({ state: 'lost', box: A, lastSeenAt: T0 + 1500 });
+    }
+    // A lost track still takes a detection nobody seen claims: the swimmer coming up again.
+    u = tracker.update([person(crouched), person(A)], T0 + 3500);
+    expect(byId(u, idA)).toMatchObject({ state: 'tracked', box: A });
+    expect(byId(u, idB)).toMatchObject({ state: 'tracked', box: crouched });
+  });
+
+  it("starts and keeps tracks of a label from that label's own high score (highScoreByLabel)", () => {
+    const tracker = new ByteTracker({ highScoreByLabel: { boat: 0.2 } });
+    const hull: Box = [0.6, 0.3, 0.7, 0.36];
+    tracker.update([boat(hull, 0.25), person(standing(0.3, 0.8), 0.25)], T0);
+    let u = tracker.update([boat(hull, 0.22), person(standing(0.3, 0.8), 0.25)], T0 + 500);
+    // The boat at 0.22–0.25 is tracked; the person at 0.25 is not (0.3 still holds for persons).
+    expect(u.tracks.map((k) => [k.label, k.state])).toEqual([['boat', 'tracked']]);
+    // Lost, a 0.21 boat revives it: it is a first-stage detection for boats.
+    const id = u.tracks[0].trackId;
+    expect(byId(tracker.update([], T0 + 1000), id)?.state).toBe('lost');
+    u = tracker.update([boat(hull, 0.21)], T0 + 1500);
+    expect(byId(u, id)?.state).toBe('tracked');
+    // The thresholds travel with the state.
+    const restored = ByteTracker.fromJSON(JSON.parse(JSON.stringify(tracker.toJSON())));
+    expect(restored.options.highScoreByLabel).toEqual({ boat: 0.2 });
+    expect(() => new ByteTracker({ highScoreByLabel: { boat: 0.05 } })).toThrow("tracker option highScoreByLabel['boat'] = 0.05 must be in lowScore 0.1..1");
+  });
+
+  it('lists the tentative tracks of the last update (not reported until confirmed)', () => {
+    const tracker = new ByteTracker();
+    const u = tracker.update([person(standing(0.3, 0.8), 0.6)], T0);
+    expect(u.tracks).toEqual([]);
+    expect(tracker.tentativeTracks()).toEqual([{ trackId: 1, box: standing(0.3, 0.8), score: 0.6, classId: 0, label: 'person', firstSeenAt: T0, hits: 1 }]);
+    tracker.update([person(standing(0.3, 0.8), 0.6)], T0 + 500);
+    expect(tracker.tentativeTracks()).toEqual([]); // confirmed now
+  });
+
   it('keeps the id through a short occlusion and reports the track as lost meanwhile', () => {
     const tracker = new ByteTracker();
     let id = 0;

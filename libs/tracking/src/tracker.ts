@@ -1,9 +1,11 @@
 // ByteTrack-style multi-object tracker for one camera (Zhang et al., "ByteTrack", ECCV 2022):
-// Kalman-predicted boxes are associated with detections by IoU in three stages — confirmed tracks ×
-// high-score detections, then the still-unmatched tracked tracks × low-score detections (a partly
+// Kalman-predicted boxes are associated with detections by IoU in stages — tracked tracks × high-score
+// detections, then lost tracks × the high detections left (a cascade, as DeepSORT's: a track being
+// seen has first pick), then the still-unmatched tracked tracks × low-score detections (a partly
 // hidden person keeps its track), then tentative tracks × the remaining high detections — with an
 // optimal (Hungarian) matcher. Differences from the paper: time is real (update(dets, tMs)), so the
-// lost buffer is seconds rather than frames; association is class-aware; a track's reported box is
+// lost buffer is seconds rather than frames; association is class-aware, and a label may have a high
+// score of its own (highScoreByLabel: a rule's lower minScore); a track's reported box is
 // its last detection (rules test zone membership on it), the Kalman box is only used to associate;
 // only observed time ages a lost track (a gap between frames counts at most maxCountedGapSeconds).
 import type { Box, Detection } from '@xl/contracts';
@@ -12,6 +14,7 @@ import { FORBIDDEN, solveAssignment } from './hungarian';
 import { kalmanBox, kalmanInit, kalmanPredict, kalmanUpdate, STATE_DIM } from './kalman';
 import {
   DEFAULT_TRACKER_OPTIONS,
+  type TentativeTrack,
   type Track,
   type TrackerOptions,
   type TrackerStateJSON,
@@ -45,6 +48,11 @@ function checkOptions(o: TrackerOptions): TrackerOptions {
     if (!(o[key] >= 0 && o[key] <= 1)) throw new RangeError(`tracker option ${key} = ${o[key]} must be in 0..1`);
   }
   if (o.lowScore > o.highScore) throw new RangeError(`tracker option lowScore ${o.lowScore} exceeds highScore ${o.highScore}`);
+  for (const [label, score] of Object.entries(o.highScoreByLabel)) {
+    if (!(score >= o.lowScore && score <= 1)) {
+      throw new RangeError(`tracker option highScoreByLabel['${label}'] = ${score} must be in lowScore ${o.lowScore}..1`);
+    }
+  }
   if (!(Number.isInteger(o.confirmHits) && o.confirmHits >= 1 && o.confirmHits <= 30)) {
     throw new RangeError(`tracker option confirmHits = ${o.confirmHits} must be an integer in 1..30`);
   }
@@ -67,8 +75,13 @@ export class ByteTracker {
   private nextId = 1;
   private lastUpdateAt: number | null = null;
 
+  /** highScoreByLabel as a Map: looked up once per detection. */
+  private readonly labelHighScore: ReadonlyMap<string, number>;
+
   constructor(options: Partial<TrackerOptions> = {}) {
-    this.options = Object.freeze(checkOptions({ ...DEFAULT_TRACKER_OPTIONS, ...options }));
+    const merged = { ...DEFAULT_TRACKER_OPTIONS, ...options };
+    this.options = Object.freeze(checkOptions({ ...merged, highScoreByLabel: Object.freeze({ ...(merged.highScoreByLabel ?? {}) }) }));
+    this.labelHighScore = new Map(Object.entries(this.options.highScoreByLabel));
   }
 
   /**
@@ -86,7 +99,7 @@ export class ByteTracker {
     const dets = detections.filter((d) => d.score >= o.lowScore && validBox(d.box));
     const high: number[] = [];
     const low: number[] = [];
-    dets.forEach((d, i) => (d.score >= o.highScore ? high : low).push(i));
+    dets.forEach((d, i) => (d.score >= (this.labelHighScore.get(d.label) ?? o.highScore) ? high : low).push(i));
 
     for (const t of this.tracks) {
       this.predict(t, tMs);
@@ -94,13 +107,17 @@ export class ByteTracker {
     }
     const predicted = new Map<InternalTrack, Box>(this.tracks.map((t) => [t, kalmanBox(t.mean)]));
 
-    // Stage 1: confirmed tracks (tracked and lost) × high-score detections.
-    const confirmed = this.tracks.filter((t) => t.status !== 'tentative');
-    const [unmatchedConfirmed, restHigh] = this.associate(confirmed, high, dets, predicted, o.matchIou, tMs);
+    // Stage 1a: tracks seen in the previous frame × high-score detections. Stage 1b: lost tracks × the
+    // high detections left. In one solve a lost track's frozen box could win a detection from the
+    // person actually standing there — someone crouching where a swimmer just went under took the
+    // swimmer's track, which then "left the water", and no vanish_in_water was raised.
+    const tracked = this.tracks.filter((t) => t.status === 'tracked');
+    const lost = this.tracks.filter((t) => t.status === 'lost');
+    const [unmatchedTracked, afterTracked] = this.associate(tracked, high, dets, predicted, o.matchIou, tMs);
+    const [, restHigh] = this.associate(lost, afterTracked, dets, predicted, o.matchIou, tMs);
     // Stage 2: tracks that were tracked until now × low-score detections. Lost tracks are not
     // revived by low scores: a low-score box near a lost track is as likely background.
-    const tracked = unmatchedConfirmed.filter((t) => t.status === 'tracked');
-    const [stillUnmatched] = this.associate(tracked, low, dets, predicted, o.lowMatchIou, tMs);
+    const [stillUnmatched] = this.associate(unmatchedTracked, low, dets, predicted, o.lowMatchIou, tMs);
     for (const t of stillUnmatched) t.status = 'lost';
     // Stage 3: tentative tracks × remaining high detections; an unmatched tentative track dies.
     const tentative = this.tracks.filter((t) => t.status === 'tentative');
@@ -112,7 +129,10 @@ export class ByteTracker {
       t.confirmedAt = tMs;
     }
 
-    for (const j of newHigh) if (dets[j].score >= o.newTrackScore) this.tracks.push(this.create(dets[j], tMs));
+    for (const j of newHigh) {
+      const d = dets[j];
+      if (d.score >= (this.labelHighScore.get(d.label) ?? o.newTrackScore)) this.tracks.push(this.create(d, tMs));
+    }
 
     const removed: Track[] = [];
     const bufferMs = o.lostBufferSeconds * 1000;
@@ -128,15 +148,29 @@ export class ByteTracker {
     return { tracks, removed };
   }
 
-  /** Number of tracks held, tentative included (for metrics and "camera is hot"). */
+  /** Number of tracks held, tentative included (for metrics). */
   get size(): number {
     return this.tracks.length;
+  }
+
+  /**
+   * The tentative tracks after the last update: each matched or born in it (an unmatched one dies),
+   * not reported in `tracks` until confirmed. The analyzer keeps a camera hot for them: confirming
+   * needs the next analysed frame, which without motion is a heartbeat (5–300 s) away.
+   */
+  tentativeTracks(): TentativeTrack[] {
+    const out: TentativeTrack[] = [];
+    for (const t of this.tracks) {
+      if (t.status !== 'tentative') continue;
+      out.push({ trackId: t.id, box: [...t.box], score: t.score, classId: t.classId, label: t.label, firstSeenAt: t.firstSeenAt, hits: t.hits });
+    }
+    return out;
   }
 
   toJSON(): TrackerStateJSON {
     return {
       version: 1,
-      options: { ...this.options },
+      options: { ...this.options, highScoreByLabel: { ...this.options.highScoreByLabel } },
       nextId: this.nextId,
       lastUpdateAt: this.lastUpdateAt,
       tracks: this.tracks.map(

@@ -21,6 +21,9 @@ export interface Track extends TrackedObject {
   hits: number;
 }
 
+/** A track not confirmed yet (ByteTracker.tentativeTracks()): never in TrackerUpdate.tracks. */
+export type TentativeTrack = Pick<Track, 'trackId' | 'box' | 'score' | 'classId' | 'label' | 'firstSeenAt' | 'hits'>;
+
 export interface TrackerUpdate {
   /** Confirmed tracks, tracked and lost, by ascending trackId. `box` is the last matched detection's box. */
   tracks: Track[];
@@ -35,6 +38,13 @@ export interface TrackerOptions {
   lowScore: number;
   /** Unmatched high detections at or above this score start a new tentative track. */
   newTrackScore: number;
+  /**
+   * Per detector label, the highScore and newTrackScore of that label's detections (each ≥ lowScore),
+   * replacing both; labels not listed use them. The analyzer sets a watched label's to the lowest
+   * minScore of the camera's rules for it when that is below highScore: a no-fishing rule at 0.2 must
+   * see boats scoring 0.2–0.29 tracked, while person tracks on the same camera still need 0.3.
+   */
+  highScoreByLabel: Readonly<Record<string, number>>;
   /** Minimum IoU of a first-stage pair (confirmed tracks × high detections). */
   matchIou: number;
   /** Minimum IoU of a second-stage pair (still unmatched tracked tracks × low detections). */
@@ -67,6 +77,7 @@ export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
   highScore: 0.3,
   lowScore: 0.1,
   newTrackScore: 0.3,
+  highScoreByLabel: Object.freeze({}),
   matchIou: 0.2,
   lowMatchIou: 0.5,
   tentativeMatchIou: 0.3,

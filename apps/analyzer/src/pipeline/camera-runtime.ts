@@ -27,6 +27,19 @@ export class CameraRuntime {
     }
   }
 
+  /**
+   * The tracker's per-label high score (ByteTracker highScoreByLabel: first stage and new tracks) for
+   * each watched label whose rules accept scores below `highScore`: their lowest minScore, never below
+   * `floor` (the tracker's lowScore, which is the detector's floor). Otherwise a rule's minScore under
+   * 0.3 promised what the tracker never delivered: the default no-fishing rule (0.2) saw no night boat
+   * scoring 0.2–0.29. Per label, so that rule does not let person tracks start at 0.2 on its camera.
+   */
+  trackerHighScores(highScore: number, floor: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [label, min] of this.watched) if (min < highScore) out[label] = Math.max(floor, min);
+    return out;
+  }
+
   /** Whether an object of this label and score matters to some rule of the camera. */
   watches(label: string, score: number): boolean {
     const min = this.watched.get(label);

@@ -138,3 +138,42 @@ describe('FrameAnalyzer state carry', () => {
     expect((await analyzer.analyze(frame(T0 + 500, 100, 1), runtime, first)).discardedState).toBeUndefined();
   });
 });
+
+describe('FrameAnalyzer tracker thresholds and hot cameras', () => {
+  const water = { id: 'water', type: 'water', polygon: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]] };
+  const reach = { id: 'reach', type: 'no_fishing', polygon: [[0, 0], [1, 0], [1, 0.45], [0, 0.45]] };
+  const det = (label: string, classId: number, box: [number, number, number, number], score: number) => ({ box, score, classId, label });
+  /** Frames at 2 fps for `seconds` in which the detector sees `seen`; every result. */
+  async function run(zones: unknown[], seen: ReturnType<typeof det>[], seconds: number) {
+    const analyzer = new FrameAnalyzer({ ...detector, detectKeepingFrame: async (f) => ({ detections: seen, data: f.data }) });
+    const runtime = new CameraRuntime(parseCamera({ id: 'pond', url: 'rtsp://h/x', zones }));
+    let state: AnalysisState | null = null;
+    const results = [];
+    for (let i = 0; i * 500 <= seconds * 1000; i++) {
+      const result = await analyzer.analyze(frame(T0 + i * 500, 100, 1), runtime, state);
+      state = result.state;
+      results.push(result);
+    }
+    return results;
+  }
+
+  it('keeps the camera live from the first frame a watched object is seen: its confirming frame must not wait for a heartbeat', async () => {
+    const [first] = await run([water], [det('person', 0, [0.4, 0.5, 0.5, 0.8], 0.8)], 0);
+    expect(first.tracks).toEqual([]); // tentative, not reported yet
+    expect(first.live).toBe(true);
+    // Objects no rule watches — another class, or a person under every rule's minScore (0.35) — do not.
+    expect((await run([water], [det('fire hydrant', 10, [0.4, 0.5, 0.5, 0.8], 0.8)], 0))[0].live).toBe(false);
+    expect((await run([water], [det('person', 0, [0.4, 0.5, 0.5, 0.8], 0.32)], 0))[0].live).toBe(false);
+  });
+
+  it("starts tracks of a rule's classes from its minScore below the tracker's 0.3: a night boat at 0.25 in a no-fishing zone is reported", async () => {
+    const boat = det('boat', 8, [0.4, 0.2, 0.55, 0.3], 0.25);
+    const results = await run([reach], [boat], 3);
+    expect(results.flatMap((r) => r.events.filter((e) => e.kind === 'created').map((e) => [e.rule, e.ruleId, e.zoneId]))).toEqual([['zone_enter', 'reach.boat', 'reach']]);
+    expect(results[0].live).toBe(true);
+    // Only for the rule's classes: on the same camera a person at 0.25 still starts no track (0.3).
+    const mixed = await run([water, reach], [boat, det('person', 0, [0.4, 0.5, 0.5, 0.8], 0.25)], 3);
+    expect(mixed.at(-1)!.tracks.map((t) => t.label)).toEqual(['boat']);
+    expect(mixed.at(-1)!.state.tracker.options.highScoreByLabel).toEqual({ boat: 0.2 });
+  });
+});

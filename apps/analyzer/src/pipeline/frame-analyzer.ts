@@ -1,7 +1,7 @@
 import type { Detection, DifferenceSample, Letterbox } from '@xl/contracts';
 import type { Detector } from '@xl/detection';
 import { CameraRuleEngine, type DroppedAlert, type RuleEngineStateJSON, type RuleEvent } from '@xl/rules';
-import { ByteTracker, type Track, type TrackerOptions, type TrackerStateJSON } from '@xl/tracking';
+import { ByteTracker, DEFAULT_TRACKER_OPTIONS, type Track, type TrackerOptions, type TrackerStateJSON } from '@xl/tracking';
 import { createGreyBuffer, meanChroma, measureFrameQuality, sceneLayout, type FrameQuality } from '@xl/vision';
 import type { CameraRuntime } from './camera-runtime';
 
@@ -57,9 +57,10 @@ export interface AnalysisResult {
   events: RuleEvent[];
   quality: AnalysisQuality;
   /**
-   * True while the camera tracks an object some rule watches (class and minimum score) or a rule is
-   * timing something (a vanish countdown, a crowd hold, a health check): ingest must then send every
-   * frame, motion or not. A parked car or a hydrant taken for a person at 0.3 does not keep it hot.
+   * True while the camera tracks an object some rule watches (class and minimum score) — a tentative
+   * track, not reported yet, included — or a rule is timing something (a vanish countdown, a crowd
+   * hold, a health check): ingest must then send every frame, motion or not. A parked car or a
+   * hydrant taken for a person at 0.3 does not keep it hot.
    */
   live: boolean;
 }
@@ -114,19 +115,29 @@ export class FrameAnalyzer {
   private restore(runtime: CameraRuntime, saved: AnalysisState | null, carry: StateCarry): { engine: CameraRuleEngine; tracker: ByteTracker; discardedState?: string } {
     const fresh = () => {
       const engine = new CameraRuleEngine(runtime.camera);
-      return { engine, tracker: new ByteTracker({ maxCountedGapSeconds: engine.gapCapSeconds(), ...this.trackerOptions }) };
+      return { engine, tracker: new ByteTracker(this.trackerOptionsFor(runtime, engine)) };
     };
     if (!saved) return fresh();
     try {
       // After a configuration change the rules that still exist carry on; new ones start fresh.
       const engine = carry === 'all' ? CameraRuleEngine.fromJSON(runtime.camera, saved.rules) : CameraRuleEngine.restartFrom(runtime.camera, saved.rules);
-      // Only observed time ages a lost track: of a gap out of the camera's rhythm, the engine's cap.
-      const options = { maxCountedGapSeconds: engine.gapCapSeconds(), ...this.trackerOptions };
+      // The current configuration's thresholds replace the saved ones.
+      const options = this.trackerOptionsFor(runtime, engine);
       // A fresh tracker whenever the engine starts afresh: the engine knows tracks by id.
       return { engine, tracker: carry === 'all' ? ByteTracker.fromJSON(saved.tracker, options) : new ByteTracker(options) };
     } catch (err) {
       return { ...fresh(), discardedState: (err as Error).message };
     }
+  }
+
+  /**
+   * The camera's tracker options: only observed time ages a lost track (of a gap out of the camera's
+   * rhythm, the engine's cap), and a rule's minScore below the tracker's high score can start a track
+   * of its classes (CameraRuntime.trackerHighScores). Options given to the constructor win.
+   */
+  private trackerOptionsFor(runtime: CameraRuntime, engine: CameraRuleEngine): Partial<TrackerOptions> {
+    const { highScore, lowScore } = { ...DEFAULT_TRACKER_OPTIONS, ...this.trackerOptions };
+    return { maxCountedGapSeconds: engine.gapCapSeconds(), highScoreByLabel: runtime.trackerHighScores(highScore, lowScore), ...this.trackerOptions };
   }
 
   async analyze(frame: AnalysisFrame, runtime: CameraRuntime, saved: AnalysisState | null, carry: StateCarry = 'all'): Promise<AnalysisResult> {
@@ -153,7 +164,12 @@ export class FrameAnalyzer {
       tracks,
       events,
       quality,
-      live: engine.isHot() || tracks.some((t) => t.state === 'tracked' && runtime.watches(t.label, t.score)),
+      // Tentative tracks too: their confirming frame must not wait for the next heartbeat (5–300 s), in
+      // which a person first seen in the last motion frame could go under unreported.
+      live:
+        engine.isHot() ||
+        tracks.some((t) => t.state === 'tracked' && runtime.watches(t.label, t.score)) ||
+        tracker.tentativeTracks().some((t) => runtime.watches(t.label, t.score)),
     };
   }
 }

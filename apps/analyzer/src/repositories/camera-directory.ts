@@ -1,20 +1,51 @@
 import { readFileSync } from 'node:fs';
-import { parseCameraFile, type CameraConfig } from '@xl/config';
+import { effectiveRules, parseCameraFile, type CameraConfig } from '@xl/config';
 import type { Logger } from '@xl/observability';
 import type { CameraConfigStore, LoadedCameras } from '@xl/queue';
 import type { CameraDirectory } from '../frame-job.processor';
 import { CameraRuntime } from '../pipeline/camera-runtime';
 
+/** The detector model this analyzer runs: its manifest name and labels. */
+export interface AnalyzerModel {
+  name: string;
+  labels: readonly string[];
+}
+
+/**
+ * Why `camera` cannot run on `model`, or null. Rules match detections by exact label, so a class the
+ * model does not have (`Person`, `people`, `ship` for COCO's `boat`) never matches: the rule — a
+ * drowning rule too — would be silently off and the camera look healthy. A camera naming another
+ * model expects its labels (a custom `swimmer`), which this analyzer never produces.
+ */
+export function modelProblem(camera: CameraConfig, model: AnalyzerModel): string | null {
+  if (camera.model !== model.name) return `camera '${camera.id}', model: '${camera.model}' is not the model this analyzer runs (${model.name})`;
+  const labels = new Set(model.labels);
+  const problems: string[] = [];
+  effectiveRules(camera).forEach((rule, i) => {
+    if (!rule.enabled || !('classes' in rule)) return;
+    // Explicit rules by their place in the file; the defaults of the zone types by id only.
+    const where = camera.rules ? `rules[${i}] (id '${rule.id}')` : `default rule '${rule.id}'`;
+    rule.classes.forEach((label, j) => {
+      if (!labels.has(label)) problems.push(`camera '${camera.id}', ${where}.classes[${j}]: '${label}' is not a label of model ${model.name}`);
+    });
+  });
+  return problems.length ? problems.join('; ') : null;
+}
+
 /**
  * The cameras the analyzer knows, with their derived runtime. From a file (standalone) or from the
  * configuration alerts-api publishes to Redis, following its change notifications; the analyzer never
- * calls the API.
+ * calls the API. A camera that does not fit the loaded model (modelProblem) is refused like one that
+ * fails validation.
  */
 export class CameraDirectoryRepository implements CameraDirectory {
   private runtimes = new Map<string, CameraRuntime>();
   private subscription: { close(): Promise<void> } | null = null;
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly model: AnalyzerModel,
+  ) {}
 
   runtime(cameraId: string): CameraRuntime | undefined {
     return this.runtimes.get(cameraId);
@@ -25,32 +56,50 @@ export class CameraDirectoryRepository implements CameraDirectory {
   }
 
   loadFile(file: string): void {
-    this.replaceAll(parseCameraFile(readFileSync(file, 'utf8'), file));
+    this.replaceAll(this.accept(this.fitted({ cameras: parseCameraFile(readFileSync(file, 'utf8'), file), errors: [] }), 'file'));
   }
 
   /** Loads the published configuration and follows its changes. */
   async follow(store: CameraConfigStore): Promise<void> {
     this.subscription = await store.subscribe((message) => {
       const reload = message.cameraIds.length
-        ? store.loadSome(message.cameraIds).then((loaded) => this.update(message.cameraIds, loaded))
-        : store.load().then((loaded) => this.replaceAll(this.accept(loaded), this.rejected(loaded)));
+        ? store.loadSome(message.cameraIds).then((loaded) => this.update(message.cameraIds, this.fitted(loaded)))
+        : store.load().then((published) => {
+            const loaded = this.fitted(published);
+            this.replaceAll(this.accept(loaded), this.rejected(loaded));
+          });
       reload.catch((err: Error) => this.log.error({ err: err.message }, 'configuration reload failed'));
     });
-    this.replaceAll(this.accept(await store.load()));
+    this.replaceAll(this.accept(this.fitted(await store.load())));
   }
 
   async close(): Promise<void> {
     await this.subscription?.close();
   }
 
+  /** `loaded` with the cameras that do not fit this analyzer's model moved to its errors. */
+  private fitted(loaded: LoadedCameras): LoadedCameras {
+    const cameras: CameraConfig[] = [];
+    const errors = [...loaded.errors];
+    for (const camera of loaded.cameras) {
+      const problem = modelProblem(camera, this.model);
+      if (problem) errors.push({ cameraId: camera.id, message: problem });
+      else cameras.push(camera);
+    }
+    return { cameras, errors };
+  }
+
   /**
    * A camera whose published configuration is invalid is left out, loudly; the others keep working.
    * One this analyzer already runs keeps its last valid configuration (see rejected()).
    */
-  private accept(loaded: LoadedCameras): CameraConfig[] {
+  private accept(loaded: LoadedCameras, source: 'published' | 'file' = 'published'): CameraConfig[] {
     for (const e of loaded.errors) {
       const kept = this.runtimes.has(e.cameraId);
-      this.log.error({ camera: e.cameraId, err: e.message }, kept ? 'invalid published camera configuration; camera analysed on its last valid one' : 'invalid published camera configuration; camera not analysed');
+      this.log.error(
+        { camera: e.cameraId, err: e.message },
+        kept ? `invalid ${source} camera configuration; camera analysed on its last valid one` : `invalid ${source} camera configuration; camera not analysed`,
+      );
     }
     return loaded.cameras;
   }
