@@ -49,6 +49,7 @@ const MACHINE_DEFAULTS: Record<string, string> = {
   'analyzer.ANALYZER_ID': '`analyzer-<hostname>-<pid>`',
   'analyzer.DETECTOR_THREADS': 'the number of cores',
   'analyzer.MODELS_DIR': '`models/` of the installation',
+  'alerts-api.MODELS_DIR': '`models/` of the installation',
   'analyzer.SNAPSHOT_DIR': '`var/snapshots` in the working directory',
 };
 

@@ -4,6 +4,7 @@ import { AnalysisMarksRepository } from './cameras/analysis-marks.repository';
 import { StreamDelayMarksRepository } from './cameras/stream-delay-marks.repository';
 import { CamerasController } from './cameras/cameras.controller';
 import { CamerasService } from './cameras/cameras.service';
+import { ModelLabelsRepository } from './cameras/model-labels.repository';
 import { NearbyCamerasService } from './cameras/nearby-cameras';
 import { SchoolWatch } from './cameras/school-watch';
 import { UnanalysedCamerasMetric } from './cameras/unanalysed-metric';
@@ -16,7 +17,7 @@ import { UsersService } from './users/users.service';
 /** Regions, cameras (+ zones/rules, published to the workers), users and API keys. */
 @Module({
   controllers: [RegionsController, CamerasController, UsersController, ApiKeysController],
-  providers: [RegionsService, CamerasService, NearbyCamerasService, SchoolWatch, AnalysisMarksRepository, StreamDelayMarksRepository, UnanalysedCamerasMetric, ConfigPublisher, UsersService, ApiKeysService],
+  providers: [RegionsService, CamerasService, ModelLabelsRepository, NearbyCamerasService, SchoolWatch, AnalysisMarksRepository, StreamDelayMarksRepository, UnanalysedCamerasMetric, ConfigPublisher, UsersService, ApiKeysService],
   exports: [ConfigPublisher, RegionsService, CamerasService, UsersService],
 })
 export class AdminModule {}

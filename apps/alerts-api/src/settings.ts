@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { z } from 'zod';
 import { clusterSettingsProblem, redisClusterNodesSetting } from '@xl/config';
 import type { Severity } from '@xl/contracts';
@@ -6,6 +7,9 @@ import type { Severity } from '@xl/contracts';
 // Every option of alerts-api, read from the environment. The schema is the manual (docs/api.md
 // repeats it): each entry has a description, a default and bounds. A bad value stops the process
 // with a message naming the variable and the bound.
+
+/** Repository root from this file's place (apps/alerts-api/src, or its twin under dist/). */
+const repoRoot = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../../..' : '../../..');
 
 const seconds = (def: number, max: number, what: string) =>
   z.coerce.number().min(0).max(max).default(def).describe(what);
@@ -44,6 +48,7 @@ export const settingsEnvSchema = z.object({
     .max(365 * 86400)
     .default(30 * 86400)
     .describe('how long a sign-in lasts through token renewals (POST /auth/refresh) before the password is asked again: an unattended alarm screen stays signed in this long'),
+  MODELS_DIR: z.string().default(path.join(repoRoot, 'models')).describe("directory of detector model manifests (<model>.json): a camera whose rules name a class its model has no label for is refused"),
   SNAPSHOT_DIR: z.string().default('var/snapshots').describe('directory the analyzer writes annotated snapshots to (shared)'),
   SLA_CRITICAL_SECONDS: seconds(60, 86400, 'acknowledgement SLA of critical alerts before escalation; 0 = never escalate'),
   SLA_MAJOR_SECONDS: seconds(300, 86400, 'acknowledgement SLA of major alerts'),
@@ -94,6 +99,7 @@ export interface Settings {
   jwtTtlSeconds: number;
   sessionMaxSeconds: number;
   snapshotDir: string;
+  modelsDir: string;
   /** Seconds per severity; 0 disables escalation for that severity. */
   slaSeconds: Record<Severity, number>;
   cameraOfflineAlertSeconds: number;
@@ -142,6 +148,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     jwtTtlSeconds: e.JWT_TTL_SECONDS,
     sessionMaxSeconds: e.SESSION_MAX_SECONDS,
     snapshotDir: e.SNAPSHOT_DIR,
+    modelsDir: e.MODELS_DIR,
     slaSeconds: { critical: e.SLA_CRITICAL_SECONDS, major: e.SLA_MAJOR_SECONDS, warning: e.SLA_WARNING_SECONDS, info: e.SLA_INFO_SECONDS },
     cameraOfflineAlertSeconds: e.CAMERA_OFFLINE_ALERT_SECONDS,
     analysisStaleSeconds: e.ANALYSIS_STALE_SECONDS,

@@ -5,3 +5,4 @@ export * from './site';
 export { effectiveRules } from './defaults';
 export { parseCamera, parseCameraFile, ConfigError } from './parse';
 export { clusterSettingsProblem, parseSettings, redisClusterNodesSetting } from './settings';
+export { ruleLabelIssues, type ModelFitIssue, type ModelLabels } from './model-fit';

@@ -170,6 +170,9 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
       [{ id: 'x5', url: 'rtsp://h/x', colour: 'blue' }, 'body.colour'],
       [{ id: 'bad id!', url: 'rtsp://h/x' }, 'body.id'],
       [{ id: 'x6', url: 'rtsp://h/x', regionId: 'atlantis' }, "body.regionId: region 'atlantis' does not exist"],
+      // A class the model has no label for would switch the rule off without a word; so would a model nobody has.
+      [{ id: 'x7', url: 'rtsp://h/x', zones: [pond], rules: [{ id: 'v', type: 'vanish_in_water', zone: 'pond', classes: ['Person'] }] }, "body.rules[0] (id 'v').classes[0]: camera 'x7', rules[0] (id 'v').classes[0]: 'Person' is not a label of model yolox_nano"],
+      [{ id: 'x8', url: 'rtsp://h/x', zones: [{ ...pond, type: 'no_fishing' }], model: 'yolox_s' }, "body.model: camera 'x8': model 'yolox_s' has no manifest in MODELS_DIR"],
     ];
     for (const [body, expected] of cases) {
       const res = await call(t.http.post('/cameras').set(admin).send(body));
@@ -184,6 +187,9 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     const orphan = await call(t.http.put('/cameras/cam-b/zones').set(admin).send({ zones: [] }));
     expect(orphan.status).toBe(400);
     expect(orphan.body.message).toContain("rules[0].zone: rule 'r' names zone 'pond'");
+    const typo = await call(t.http.put('/cameras/cam-b/rules').set(admin).send({ rules: [{ id: 'boats', type: 'zone_enter', zone: 'pond', classes: ['ship'] }] }));
+    expect(typo.status).toBe(400);
+    expect(typo.body.issues[0]).toMatchObject({ field: "rules[0] (id 'boats').classes[0]", rule: 'label' });
     expect((await call(t.http.patch('/cameras/cam-b').set(admin).send({ id: 'other' }))).status).toBe(400);
     expect((await call(t.http.post('/cameras').set(admin).send({ id: 'cam-a', url: 'rtsp://h/x' }))).status).toBe(409);
   });

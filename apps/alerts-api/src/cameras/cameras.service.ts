@@ -1,6 +1,6 @@
 import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { z } from 'zod';
-import { type CameraConfig, cameraSchema, effectiveRules, idSchema, lineSchema, ruleSchema, zoneSchema } from '@xl/config';
+import { type CameraConfig, cameraSchema, effectiveRules, idSchema, lineSchema, ruleLabelIssues, ruleSchema, zoneSchema } from '@xl/config';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import { type ScopeFilter, ScopeService } from '../auth/scope.service';
 import { CameraStatusRepository } from '../camera-status/camera-status.repository';
@@ -17,6 +17,7 @@ import { AnalysisMarksRepository } from './analysis-marks.repository';
 import { type CameraAnalysis, type CameraView, cameraView, type StreamDelay } from './camera-view';
 import { type CameraRecord, CamerasRepository, type CameraStatusFilter } from './cameras.repository';
 import { MaintenanceRepository } from './maintenance.repository';
+import { ModelLabelsRepository } from './model-labels.repository';
 import { StreamDelayMarksRepository } from './stream-delay-marks.repository';
 import { SchoolWatch } from './school-watch';
 
@@ -60,6 +61,7 @@ export class CamerasService {
     private readonly schoolWatch: SchoolWatch,
     private readonly users: UsersRepository,
     private readonly apiKeys: ApiKeysRepository,
+    private readonly models: ModelLabelsRepository,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
@@ -135,6 +137,7 @@ export class CamerasService {
     if (RESERVED_CAMERA_IDS.has(config.id)) throw validationError('body', [{ field: 'id', rule: 'reserved', message: `'${config.id}' is reserved (GET /cameras/${config.id}); choose another id` }]);
     if (await this.cameras.get(config.id)) throw new ConflictException(`camera '${config.id}' already exists`);
     await this.checkRegion(principal, config.regionId);
+    await this.checkModel(config);
     await this.cameras.insert(config, this.clock.now());
     await this.publish(config.id);
     return this.get(principal, config.id);
@@ -202,6 +205,7 @@ export class CamerasService {
     const parsed = cameraSchema.safeParse(raw);
     if (!parsed.success) throw validationError('body', toIssues(parsed.error));
     if (parsed.data.regionId !== before.regionId) await this.checkRegion(principal, parsed.data.regionId);
+    await this.checkModel(parsed.data);
     const alerting = new Set(parsed.data.zones.filter((z) => z.type !== 'ignore').map((z) => z.id));
     await this.schoolWatch.assertZonesUnwatched(before.id, before.zones.filter((z) => !alerting.has(z.id)).map((z) => z.id));
     if (before.enabled && !parsed.data.enabled) await this.schoolWatch.assertCameraUnwatched(before.id, 'disabled');
@@ -210,6 +214,18 @@ export class CamerasService {
     await this.cameras.update(parsed.data, this.clock.now());
     await this.publish(before.id);
     return this.get(principal, before.id);
+  }
+
+  /**
+   * The camera's model exists and has a label for every class its rules watch: the analyzer would
+   * refuse the camera otherwise (keeping its previous configuration, or none), and only its log
+   * would say why.
+   */
+  private async checkModel(config: CameraConfig): Promise<void> {
+    const model = await this.models.labelsOf(config.model);
+    if (!model) throw validationError('body', [{ field: 'model', rule: 'unknown', message: `camera '${config.id}': model '${config.model}' has no manifest in MODELS_DIR` }]);
+    const issues = ruleLabelIssues(config, model);
+    if (issues.length) throw validationError('body', issues.map((issue) => ({ field: issue.field, rule: 'label', message: `camera '${config.id}', ${issue.field}: ${issue.message}` })));
   }
 
   /** The database is the truth; a Redis failure is retried by the publisher and reported here. */

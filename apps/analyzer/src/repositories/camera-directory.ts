@@ -1,35 +1,22 @@
 import { readFileSync } from 'node:fs';
-import { effectiveRules, parseCameraFile, type CameraConfig } from '@xl/config';
+import { type ModelLabels, parseCameraFile, ruleLabelIssues, type CameraConfig } from '@xl/config';
 import type { Logger } from '@xl/observability';
 import type { CameraConfigStore, LoadedCameras } from '@xl/queue';
 import type { CameraDirectory } from '../frame-job.processor';
 import { CameraRuntime } from '../pipeline/camera-runtime';
 
 /** The detector model this analyzer runs: its manifest name and labels. */
-export interface AnalyzerModel {
-  name: string;
-  labels: readonly string[];
-}
+export type AnalyzerModel = ModelLabels;
 
 /**
- * Why `camera` cannot run on `model`, or null. Rules match detections by exact label, so a class the
- * model does not have (`Person`, `people`, `ship` for COCO's `boat`) never matches: the rule — a
- * drowning rule too — would be silently off and the camera look healthy. A camera naming another
- * model expects its labels (a custom `swimmer`), which this analyzer never produces.
+ * Why `camera` cannot run on `model`, or null: a rule class the model has no label for
+ * (ruleLabelIssues), or another model — one whose labels (a custom `swimmer`) this analyzer never
+ * produces.
  */
 export function modelProblem(camera: CameraConfig, model: AnalyzerModel): string | null {
   if (camera.model !== model.name) return `camera '${camera.id}', model: '${camera.model}' is not the model this analyzer runs (${model.name})`;
-  const labels = new Set(model.labels);
-  const problems: string[] = [];
-  effectiveRules(camera).forEach((rule, i) => {
-    if (!rule.enabled || !('classes' in rule)) return;
-    // Explicit rules by their place in the file; the defaults of the zone types by id only.
-    const where = camera.rules ? `rules[${i}] (id '${rule.id}')` : `default rule '${rule.id}'`;
-    rule.classes.forEach((label, j) => {
-      if (!labels.has(label)) problems.push(`camera '${camera.id}', ${where}.classes[${j}]: '${label}' is not a label of model ${model.name}`);
-    });
-  });
-  return problems.length ? problems.join('; ') : null;
+  const issues = ruleLabelIssues(camera, model);
+  return issues.length ? issues.map((issue) => `camera '${camera.id}', ${issue.field}: ${issue.message}`).join('; ') : null;
 }
 
 /**
