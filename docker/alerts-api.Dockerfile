@@ -21,11 +21,13 @@ RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -r
 RUN groupadd --system --gid 10001 xl && useradd --system --uid 10001 --gid xl --home-dir /app --shell /usr/sbin/nologin xl \
  && mkdir -p /var/lib/xueliang/snapshots /var/lib/xueliang/evidence /var/lib/xueliang/db && chown -R 10001:10001 /var/lib/xueliang
 WORKDIR /app
-ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 SNAPSHOT_DIR=/var/lib/xueliang/snapshots EVIDENCE_DIR=/var/lib/xueliang/evidence DATABASE_URL=sqlite:/var/lib/xueliang/db/xueliang.db
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 MODELS_DIR=/app/models SNAPSHOT_DIR=/var/lib/xueliang/snapshots EVIDENCE_DIR=/var/lib/xueliang/evidence DATABASE_URL=sqlite:/var/lib/xueliang/db/xueliang.db
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY docker/healthcheck.mjs ./docker/healthcheck.mjs
+# Model manifests only (no weights): a camera's rule classes are checked against its model's labels.
+COPY models/*.json ./models/
 USER 10001:10001
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s CMD ["node", "docker/healthcheck.mjs", "http://127.0.0.1:3000/healthz"]

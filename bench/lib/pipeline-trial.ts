@@ -106,7 +106,7 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
     await execFileAsync(process.execPath, [path.join(repoRoot, 'dist/apps/alerts-api/src/seed.js'), '--file', seedFile], { env: { ...process.env, ...apiEnv } });
     const api = startService('alerts-api', 'alerts-api', apiEnv);
     services.push(api);
-    await waitForHttp(`${apiUrl}/healthz`, 30_000);
+    await waitForHttp(`${apiUrl}/readyz`, 30_000);
 
     // The operator's screen: every push whose capturedAt is new for its alert is a fresh detection.
     const login = await fetch(`${apiUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench-op', password: 'bench-password-1' }) });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { repoRoot } from '@xl/testing';
+import { INGEST_CLOSE_TIMEOUT_MS } from '../../apps/ingest/src/ingest.app';
 import { APPS, checkAppEnvironment, readYaml } from './deploy-files';
 
 const execFileAsync = promisify(execFile);
@@ -25,6 +26,24 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
   profiles?: string[];
+  stop_grace_period?: string;
+  mem_limit?: string | number;
+}
+
+/** Seconds of a compose duration ('330s', '5m30s', '1m'). */
+function durationSeconds(text: string): number {
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(h|m|s|ms)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== text) throw new Error(`not a duration: ${text}`);
+  const unit = { h: 3600, m: 60, s: 1, ms: 0.001 } as const;
+  return parts.reduce((sum, [, n, u]) => sum + Number(n) * unit[u as keyof typeof unit], 0);
+}
+
+/** Bytes of a Redis memory size ('1536mb', '2gb') or a compose one ('2g', '512m'). */
+function byteSize(text: string | number): number {
+  if (typeof text === 'number') return text;
+  const m = /^(\d+)\s*([kmg]?)b?$/i.exec(text.trim());
+  if (!m) throw new Error(`not a size: ${text}`);
+  return Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase());
 }
 
 async function composeConfig(env: Record<string, string>): Promise<{ services: Record<string, Service>; volumes: Record<string, unknown> }> {
@@ -56,6 +75,10 @@ if (!available && process.env.CI) throw new Error(`${COMPOSE} is missing (apt-ge
     const redis = services.redis;
     expect(redis.command).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
     expect(redis.command!.join(' ')).toContain('--maxmemory-policy noeviction');
+    // noeviction acts only at maxmemory: set, and below the container's limit (room for the AOF rewrite's fork).
+    const maxmemory = byteSize(redis.command![redis.command!.indexOf('--maxmemory') + 1]);
+    expect(maxmemory).toBeGreaterThanOrEqual(512 * 2 ** 20);
+    expect(maxmemory).toBeLessThanOrEqual(0.8 * byteSize(redis.mem_limit!));
     expect(redis.volumes!.some((v) => v.endsWith(':/data:rw'))).toBe(true);
     expect(services.postgres.image).toMatch(/^postgres:/);
     expect(services.mosquitto.image).toMatch(/^eclipse-mosquitto:2/);
@@ -111,8 +134,51 @@ if (!available && process.env.CI) throw new Error(`${COMPOSE} is missing (apt-ge
     expect(services.analyzer.volumes!.some((v) => v.startsWith('evidence:'))).toBe(false);
   });
 
-  it('keeps Prometheus and Grafana behind the monitoring profile, with the files they mount', () => {
-    for (const name of ['prometheus', 'grafana']) {
+  it('gives alerts-api the database password as PGPASSWORD, so that any password works (one from openssl rand -base64 too)', async () => {
+    const password = 'xY3+/Qz?#a%41';
+    const { services: resolved } = await composeConfig({ ...secrets, POSTGRES_PASSWORD: password });
+    const env = resolved['alerts-api'].environment!;
+    expect(env.DATABASE_URL).not.toContain(password);
+    // What pg connects with, from that environment (pg reads PGPASSWORD from process.env).
+    const { Client } = await import('pg');
+    const saved = process.env.PGPASSWORD;
+    process.env.PGPASSWORD = env.PGPASSWORD;
+    try {
+      const params = (new Client({ connectionString: env.DATABASE_URL }) as unknown as { connectionParameters: { user: string; password: string; host: string; database: string } }).connectionParameters;
+      expect(params).toMatchObject({ user: 'xl', password, host: 'postgres', database: 'xueliang' });
+    } finally {
+      if (saved === undefined) delete process.env.PGPASSWORD;
+      else process.env.PGPASSWORD = saved;
+    }
+    // The postgres service and the backup job take it as it is.
+    expect(resolved.postgres.environment!.POSTGRES_PASSWORD).toBe(password);
+    expect(resolved['postgres-backup'].environment!.PGPASSWORD).toBe(password);
+  }, 30_000);
+
+  it("lets ingest finish a hand-over clip cut on stop, and alerts-api its bounded shutdown, before Docker's SIGKILL", () => {
+    expect(durationSeconds(services.ingest.stop_grace_period!)).toBeGreaterThanOrEqual(INGEST_CLOSE_TIMEOUT_MS / 1000 + 5);
+    expect(durationSeconds(services['alerts-api'].stop_grace_period!)).toBeGreaterThanOrEqual(30);
+  });
+
+  it("sends Prometheus' alerts to the Alertmanager of the same monitoring profile, whose route names a receiver it has", () => {
+    const prometheus = readYaml<{ alerting?: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> } }>('prometheus/prometheus.yml');
+    const targets = (prometheus.alerting?.alertmanagers ?? []).flatMap((a) => a.static_configs.flatMap((c) => c.targets));
+    expect(targets.length).toBeGreaterThan(0);
+    for (const target of targets) {
+      const [host, port] = target.split(':');
+      expect({ target, profiles: services[host]?.profiles }).toEqual({ target, profiles: ['monitoring'] });
+      expect(services[host].command!.join(' ')).toContain('--config.file=/etc/alertmanager/alertmanager.yml');
+      expect(port).toBe('9093');
+    }
+    const mounted = services.alertmanager.volumes!.find((v) => v.includes(':/etc/alertmanager/alertmanager.yml'))!;
+    expect(existsSync(mounted.split(':')[0])).toBe(true);
+    const config = readYaml<{ route: { receiver: string; routes?: Array<{ receiver: string }> }; receivers: Array<{ name: string }> }>('alertmanager/alertmanager.yml');
+    const receivers = new Set(config.receivers.map((r) => r.name));
+    for (const receiver of [config.route.receiver, ...(config.route.routes ?? []).map((r) => r.receiver)]) expect(receivers.has(receiver)).toBe(true);
+  });
+
+  it('keeps Prometheus, Alertmanager and Grafana behind the monitoring profile, with the files they mount', () => {
+    for (const name of ['prometheus', 'alertmanager', 'grafana']) {
       expect(services[name].profiles).toEqual(['monitoring']);
       for (const volume of services[name].volumes ?? []) {
         const source = volume.split(':')[0];

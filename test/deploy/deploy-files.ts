@@ -97,8 +97,11 @@ const schemaKeys = {
   'alerts-api': [...Object.keys(settingsEnvSchema.shape), ...Object.keys(evidenceEnvSchema.shape)],
 } satisfies Record<AppName, string[]>;
 
-/** Variables read outside the settings schemas: the logger's level, Node's mode, the push layer's MQTT broker. */
-const extraVariables: Record<AppName, string[]> = { ingest: ['LOG_LEVEL', 'NODE_ENV'], analyzer: ['LOG_LEVEL', 'NODE_ENV'], 'alerts-api': ['NODE_ENV', 'MQTT_URL'] };
+/**
+ * Variables read outside the settings schemas: the logger's level, Node's mode, the push layer's MQTT
+ * broker, and the database password pg reads itself when DATABASE_URL has none.
+ */
+const extraVariables: Record<AppName, string[]> = { ingest: ['LOG_LEVEL', 'NODE_ENV'], analyzer: ['LOG_LEVEL', 'NODE_ENV'], 'alerts-api': ['NODE_ENV', 'MQTT_URL', 'PGPASSWORD'] };
 
 /**
  * Problems of an app's environment: names the app does not read, and what its settings loader

@@ -31,8 +31,8 @@ describe.each(APPS)('docker/%s.Dockerfile', (app) => {
     expect(runs(build).some((r) => /npm run build && npm prune --omit=dev/.test(r))).toBe(true);
     const copies = finalStage(app).instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
     expect(copies).toEqual(expect.arrayContaining(['--from=build /src/node_modules ./node_modules', '--from=build /src/dist ./dist']));
-    // No source or dev tooling in the final image: only what the build stage produced.
-    expect(copies.filter((c) => !c.startsWith('--from=')).every((c) => c.startsWith('docker/healthcheck.mjs'))).toBe(true);
+    // No source or dev tooling in the final image: only what the build stage produced (and data files).
+    expect(copies.filter((c) => !c.startsWith('--from=')).every((c) => c.startsWith('docker/healthcheck.mjs') || c === 'models/*.json ./models/')).toBe(true);
   });
 
   it('runs as a numeric non-root user in the final stage', () => {
@@ -89,6 +89,13 @@ describe('per-app image contents', () => {
     expect(ignored('models/yolox_nano.json')).toBe(false);
     const env = finalStage('analyzer').instructions.find((i) => i.keyword === 'ENV')!.args;
     expect(env).toContain('MODELS_DIR=/app/models');
+  });
+
+  it("the alerts-api image carries the model manifests (not the weights) its camera check reads, where MODELS_DIR says", () => {
+    const api = finalStage('alerts-api');
+    expect(api.instructions.some((i) => i.keyword === 'COPY' && i.args === 'models/*.json ./models/')).toBe(true);
+    expect(api.instructions.find((i) => i.keyword === 'ENV')!.args).toContain('MODELS_DIR=/app/models');
+    expect(api.instructions.find((i) => i.keyword === 'WORKDIR')!.args).toBe('/app');
   });
 
   it('the alerts-api image carries the whole dist/ the build produced, console included', () => {

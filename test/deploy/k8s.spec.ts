@@ -4,6 +4,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_CLOSE_TIMEOUT_MS } from '@xl/observability';
+import { CLIP_TRANSCODE_TIMEOUT_MS, INGEST_CLOSE_TIMEOUT_MS } from '../../apps/ingest/src/ingest.app';
+import { loadIngestSettings } from '../../apps/ingest/src/settings';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
@@ -99,10 +102,17 @@ describe('docker/k8s manifests', () => {
     if (object.kind !== 'Namespace') expect(object.metadata.namespace).toBe('xueliang');
   });
 
-  it('applies every manifest through kustomization.yaml, except the secret example and the optional HPA', () => {
-    const [kustomization] = readYamlDocuments('k8s/kustomization.yaml') as Array<{ resources: string[]; namespace: string }>;
+  it('applies every manifest through kustomization.yaml, the ScaledObject only through the keda component, except the secret example and the optional HPA', () => {
+    const [kustomization] = readYamlDocuments('k8s/kustomization.yaml') as Array<{ resources: string[]; namespace: string; components?: string[] }>;
     for (const resource of kustomization.resources) expect(existsSync(path.join(dockerDir, 'k8s', resource))).toBe(true);
-    const listed = new Set(kustomization.resources.map((r) => path.join('k8s', r)));
+    // `kubectl apply -k docker/k8s` on a cluster without KEDA: no ScaledObject in the base.
+    expect(kustomization.components).toBeUndefined();
+    const [keda] = readYamlDocuments('k8s/keda/kustomization.yaml') as Array<{ kind: string; apiVersion: string; resources: string[] }>;
+    expect(keda).toMatchObject({ kind: 'Component', apiVersion: 'kustomize.config.k8s.io/v1alpha1' });
+    const listed = new Set([...kustomization.resources.map((r) => path.join('k8s', r)), ...keda.resources.map((r) => path.join('k8s', 'keda', r))]);
+    const base = objects.filter((o) => kustomization.resources.some((r) => o.file === path.join('k8s', r)));
+    expect(base.filter((o) => o.object.kind === 'ScaledObject')).toEqual([]);
+    expect(keda.resources.map((r) => path.join('k8s', 'keda', r))).toEqual(objects.filter((o) => o.object.kind === 'ScaledObject').map((o) => o.file));
     const unlisted = k8sFiles().filter((f) => !listed.has(f) && !f.endsWith('kustomization.yaml'));
     expect(unlisted).toEqual([path.join('k8s', 'optional', 'analyzer-hpa.yaml'), path.join('k8s', 'secret.example.yaml')]);
   });
@@ -144,8 +154,35 @@ describe('docker/k8s manifests', () => {
       expect(pod.metadata!.annotations!['prometheus.io/port']).toBe(envPort);
       expect(container.readinessProbe!.httpGet!.path).toBe('/readyz');
       expect(container.livenessProbe!.httpGet!.path).toBe('/healthz');
+      // Every app answers /healthz while it waits for Redis at start: the startup probe holds liveness off meanwhile.
+      expect({ app, startup: container.startupProbe?.httpGet?.path }).toEqual({ app, startup: '/healthz' });
       expect(container.image).toBe(`xueliang/${app}:latest`);
     }
+  });
+
+  it('gives each app a grace above its own shutdown deadline; ingest one that covers a hand-over clip re-encode and its camera stops', () => {
+    const grace = (app: AppName) => deployment(app).spec!.template.spec!.terminationGracePeriodSeconds ?? 30;
+    const stopGraceMs = Number(deployment('ingest').spec!.template.spec!.containers[0].env!.find((e) => e.name === 'STOP_GRACE_MS')?.value ?? loadIngestSettings({}).STOP_GRACE_MS);
+    expect(INGEST_CLOSE_TIMEOUT_MS).toBeGreaterThanOrEqual(CLIP_TRANSCODE_TIMEOUT_MS + 2 * stopGraceMs);
+    expect(grace('ingest')).toBeGreaterThanOrEqual(INGEST_CLOSE_TIMEOUT_MS / 1000 + 5);
+    expect(grace('analyzer')).toBeGreaterThanOrEqual(DEFAULT_CLOSE_TIMEOUT_MS / 1000 + 5);
+    expect(grace('alerts-api')).toBeGreaterThanOrEqual(30); // main.ts: 25 s
+  });
+
+  it('caps Redis memory below its container limit, so that noeviction refuses writes instead of the kernel killing it', () => {
+    const redis = (byKind('StatefulSet').find((d) => d.metadata.name === 'redis') as unknown as StatefulSet).spec!.template.spec!.containers[0];
+    const args = redis.args!;
+    expect(args.join(' ')).toContain('--maxmemory-policy noeviction');
+    expect(args).toContain('--maxmemory');
+    const bytes = (size: string, units: Record<string, number>) => {
+      const m = /^(\d+)([a-zA-Z]*)$/.exec(size)!;
+      return Number(m[1]) * units[m[2].toLowerCase()];
+    };
+    const maxmemory = bytes(args[args.indexOf('--maxmemory') + 1], { '': 1, kb: 1024, mb: 2 ** 20, gb: 2 ** 30 });
+    const limit = bytes(String(redis.resources!.limits!.memory), { '': 1, ki: 1024, mi: 2 ** 20, gi: 2 ** 30 });
+    // Room for the copy-on-write of the AOF rewrite's fork and Redis' own overhead.
+    expect(maxmemory).toBeLessThanOrEqual(0.8 * limit);
+    expect(maxmemory).toBeGreaterThanOrEqual(0.5 * limit);
   });
 
   it('mounts a volume at every directory an app writes to, the shared ones from claims that exist', () => {
@@ -167,7 +204,18 @@ describe('docker/k8s manifests', () => {
     expect(envOf('ingest').EVIDENCE_DIR).toBe(envOf('alerts-api').EVIDENCE_DIR);
     expect(mounted('ingest', envOf('ingest').EVIDENCE_DIR!)!.persistentVolumeClaim!.claimName).toBe('evidence');
     expect(mounted('alerts-api', envOf('alerts-api').EVIDENCE_DIR!)!.persistentVolumeClaim!.claimName).toBe('evidence');
-    expect(mounted('ingest', envOf('ingest').RECORDING_DIR!)!.emptyDir).toBeDefined();
+    // Every *_DIR is one whose disk the app reports (registerDiskSpace: statfs) and XlDiskAlmostFull
+    // watches: a filesystem of its own, never an emptyDir, whose statfs is the node's disk and whose
+    // sizeLimit the kubelet enforces by evicting the pod. The ring is a per-pod ephemeral claim.
+    for (const app of APPS) {
+      for (const [name, dir] of Object.entries(envOf(app)).filter(([name]) => name.endsWith('_DIR'))) {
+        const volume = mounted(app, dir!)!;
+        expect({ app, name, ownFilesystem: Boolean(volume.persistentVolumeClaim ?? volume.ephemeral), emptyDir: volume.emptyDir }).toEqual({ app, name, ownFilesystem: true, emptyDir: undefined });
+      }
+    }
+    const ring = mounted('ingest', envOf('ingest').RECORDING_DIR!)!.ephemeral!.volumeClaimTemplate!.spec;
+    expect(ring.accessModes).toEqual(['ReadWriteOnce']);
+    expect(ring.resources!.requests!.storage).toBeDefined();
     // A claim's volume belongs to root until kubelet gives it the pod's fsGroup: without it a non-root app cannot write there.
     for (const d of byKind('Deployment').concat(byKind('StatefulSet')) as unknown as Deployment[]) {
       const pod = d.spec!.template.spec!;

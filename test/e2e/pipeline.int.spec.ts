@@ -75,7 +75,7 @@ const e2eCamera = (id: string, clipName: string, url: string) =>
     const apiEnv = { ...common, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`, SNAPSHOT_DIR: path.join(dir, 'snapshots'), JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret', CAMERA_OFFLINE_ALERT_SECONDS: '2' };
     await execFileAsync(process.execPath, [path.join(repoRoot, 'dist/apps/alerts-api/src/seed.js'), '--file', seedFile], { env: { ...process.env, ...apiEnv } });
     services.push(startService('alerts-api', 'alerts-api', apiEnv));
-    await waitForHttp(`${apiUrl}/healthz`, 30_000);
+    await waitForHttp(`${apiUrl}/readyz`, 30_000);
 
     const login = await fetch(`${apiUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'op', password: 'e2e-password-1' }) });
     token = ((await login.json()) as { accessToken: string }).accessToken;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Worker } from 'bullmq';
 import { FRAMES_QUEUE, type FrameJob } from '@xl/contracts';
 import { createPoolDetector, loadModel, type PoolDetector } from '@xl/detection';
-import { createLogger, registerDiskSpace, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
+import { createLogger, registerDiskSpace, startProbeServer, untilSucceeds, type Logger, type ProbeServer } from '@xl/observability';
 import { AnalysisMarks, CameraConfigStore, connectRedis, duplicateClient, FrameDownloader, FrameStore, HotMarks, InflightGate, isCluster, redisRetryStrategy, startRedisClock } from '@xl/queue';
 import { FrameJobProcessor } from './frame-job.processor';
 import { AnalyzerMetrics } from './metrics';
@@ -22,8 +22,11 @@ export interface AnalyzerApp {
   close(): Promise<void>;
 }
 
-/** Wires the analyzer: Redis, the detector pool, the frames worker, probes. No logic lives here. */
-export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = createLogger('analyzer')): Promise<AnalyzerApp> {
+/**
+ * Wires the analyzer: Redis, the detector pool, the frames worker, probes. No logic lives here.
+ * `signal` (runService's stop request) ends the wait for Redis at start.
+ */
+export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = createLogger('analyzer'), signal?: AbortSignal): Promise<AnalyzerApp> {
   const target = { url: settings.REDIS_URL, clusterNodes: settings.REDIS_CLUSTER_NODES };
   const redis = connectRedis(target, { maxRetriesPerRequest: null, retryStrategy: redisRetryStrategy });
   // Frames, gates, hot marks and state: commands of concurrent jobs issued in the same tick share one
@@ -32,14 +35,29 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
   for (const conn of [redis, data]) conn.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const metrics = new AnalyzerMetrics();
   registerDiskSpace(metrics.registry, { snapshots: settings.SNAPSHOT_DIR });
+  // Probes first (alive, not ready): with Redis unreachable the start below waits, and a pod
+  // without probe answers would be killed by its liveness probe over and over.
+  let running: Worker<FrameJob> | undefined = undefined; // set once the frames worker exists
+  const probes = await startProbeServer({
+    port: settings.METRICS_PORT,
+    host: settings.METRICS_HOST,
+    registry: metrics.registry,
+    healthy: () => !running?.closing,
+    ready: async () => Boolean(running?.isRunning()) && (await redis.ping()) === 'PONG',
+  });
   // Frame ages are judged by the Redis server's time, the clock ingest stamps them with.
-  const clock = await startRedisClock(redis, { gauge: metrics.clockOffset, log });
+  const clock = await untilSucceeds('measuring the clock against Redis', () => startRedisClock(redis, { gauge: metrics.clockOffset, log }), { log, signal }).catch(async (err: unknown) => {
+    for (const conn of [redis, data]) conn.disconnect();
+    await probes.close();
+    throw err;
+  });
 
-  const cameras = new CameraDirectoryRepository(log);
+  const model = loadModel(settings.MODELS_DIR, 'yolox_nano');
+  // Cameras are checked against the model: a rule class it lacks, or another model, is refused.
+  const cameras = new CameraDirectoryRepository(log, { name: 'yolox_nano', labels: model.manifest.labels });
   if (settings.CAMERAS_FILE) cameras.loadFile(settings.CAMERAS_FILE);
   else await cameras.follow(new CameraConfigStore(redis, { keyPrefix: settings.KEY_PREFIX }));
 
-  const model = loadModel(settings.MODELS_DIR, 'yolox_nano');
   const detector = await createPoolDetector(
     model,
     detectorPoolOptions(settings),
@@ -81,14 +99,8 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
   });
   worker.on('failed', (job, err) => log.error({ camera: job?.data.cameraId, seq: job?.data.seq, err: err.message }, 'frame failed'));
   worker.on('error', (err) => log.warn({ err: err.message }, 'frames worker error'));
+  running = worker;
 
-  const probes = await startProbeServer({
-    port: settings.METRICS_PORT,
-    host: settings.METRICS_HOST,
-    registry: metrics.registry,
-    healthy: () => !worker.closing,
-    ready: async () => worker.isRunning() && (await redis.ping()) === 'PONG',
-  });
   log.info({ port: probes.port, threads: settings.DETECTOR_THREADS, concurrency: settings.CONCURRENCY, cameras: cameras.size }, 'analyzer started');
 
   return {

@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   console.log(`${cameras.length} simulated cameras (main + sub stream each) seeded into alerts-api with a region tree and users`);
 
   services.push(startService('alerts-api', 'alerts-api', apiEnv, onExit('alerts-api')));
-  await waitForHttp(`${apiUrl}/healthz`, 30_000);
+  await waitForHttp(`${apiUrl}/readyz`, 30_000);
   services.push(startService('ingest', 'ingest', { ...common, METRICS_PORT: String(INGEST_METRICS), INGEST_CAPACITY: String(cameras.length), RECORDING_DIR: path.join(varDir, 'recordings'), EVIDENCE_DIR: path.join(varDir, 'evidence') }, onExit('ingest')));
   services.push(startService('analyzer', 'analyzer', { ...common, METRICS_PORT: String(ANALYZER_METRICS), SNAPSHOT_DIR: snapshots }, onExit('analyzer')));
 

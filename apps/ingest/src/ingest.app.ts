@@ -1,5 +1,5 @@
 // Wires ingest: Redis adapters, the ffmpeg reader factory, the services, probes. No logic lives here.
-import { createLogger, registerDiskSpace, startProbeServer, type Logger, type ProbeServer } from '@xl/observability';
+import { createLogger, registerDiskSpace, startProbeServer, untilSucceeds, type Logger, type ProbeServer } from '@xl/observability';
 import { StartGate } from '@xl/media';
 import {
   CameraConfigStore,
@@ -40,6 +40,25 @@ const RECORDING_MAX_WINDOW_SECONDS = 600;
 /** On shutdown, the last status events get this long (the leases are released already). */
 const STATUS_FLUSH_ON_CLOSE_MS = 2000;
 
+/** cutClip's limit for a clip re-encoded to H.264 (libs/media recording-clip.ts): the longest hand-over cut. */
+export const CLIP_TRANSCODE_TIMEOUT_MS = 300_000;
+/**
+ * The longest close() may take (runService's deadline): the hand-over cut of a camera this worker
+ * gives up may be an H.265 clip being re-encoded, and killing it loses the start of that alert's
+ * evidence; the rest (camera stops, status flush, Redis) takes seconds. The orchestrators' grace
+ * (docker/k8s/ingest.yaml, compose stop_grace_period) is set above it: checked by test/deploy.
+ */
+export const INGEST_CLOSE_TIMEOUT_MS = CLIP_TRANSCODE_TIMEOUT_MS + 20_000;
+
+/**
+ * Puts a camera's behind_live series at 0 when this worker takes it: XlCameraUplinkTooSlow counts
+ * them with increase(), which cannot see a series that first appears at 1.
+ */
+export function presetCameraSeries(metrics: IngestMetrics, cameraId: string): void {
+  metrics.restarts.inc({ camera: cameraId, reason: 'behind_live' }, 0);
+  metrics.recordingInterruptions.inc({ camera: cameraId, reason: 'behind_live' }, 0);
+}
+
 export interface IngestApp {
   service: IngestService;
   metrics: IngestMetrics;
@@ -50,14 +69,29 @@ export interface IngestApp {
   close(): Promise<void>;
 }
 
-export async function startIngest(settings: IngestSettings, log: Logger = createLogger('ingest')): Promise<IngestApp> {
+/** `signal` (runService's stop request) ends the wait for Redis at start. */
+export async function startIngest(settings: IngestSettings, log: Logger = createLogger('ingest'), signal?: AbortSignal): Promise<IngestApp> {
   const redis = connectRedis({ url: settings.REDIS_URL, clusterNodes: settings.REDIS_CLUSTER_NODES }, { lazyConnect: false, retryStrategy: redisRetryStrategy });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const keyPrefix = settings.KEY_PREFIX;
   const metrics = new IngestMetrics();
   registerDiskSpace(metrics.registry, { recording: settings.RECORDING_DIR, evidence: settings.EVIDENCE_DIR });
-  // Frames, status events and recordings are stamped by the Redis server's time: one clock for every host.
-  const clock = await startRedisClock(redis, { gauge: metrics.clockOffset, log });
+  // Probes first, not ready until the service runs: a worker waiting for Redis is alive (no
+  // liveness restart, no CrashLoopBackOff to sit out once Redis is back), just not ready.
+  let serviceReady = () => false;
+  const probes = await startProbeServer({
+    port: settings.METRICS_PORT,
+    host: settings.METRICS_HOST,
+    registry: metrics.registry,
+    ready: async () => serviceReady() && (await redis.ping()) === 'PONG',
+  });
+  // Frames, status events and recordings are stamped by the Redis server's time: one clock for every
+  // host. Measured before anything is stamped, so start waits here until Redis answers.
+  const clock = await untilSucceeds('measuring the clock against Redis', () => startRedisClock(redis, { gauge: metrics.clockOffset, log }), { log, signal }).catch(async (err: unknown) => {
+    redis.disconnect();
+    await probes.close();
+    throw err;
+  });
   const queue = new FramesQueue({ connection: redis, prefix: settings.QUEUE_PREFIX, now: clock.now });
   // Jobs nobody took before their bytes expired are removed: the wait list stays bounded while no analyzer runs.
   const sweeper = new FrameBacklogSweeper({ backlog: queue, expired: metrics.expiredJobs, log }, { maxAgeMs: settings.frameJobMaxAgeMs, intervalMs: settings.sweepIntervalMs });
@@ -104,6 +138,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
       cameras,
       leases: new CameraLeases(redis, { ownerId: settings.INGEST_ID, ttlMs: settings.LEASE_TTL_MS, keyPrefix }),
       pipelines: (camera) => {
+        presetCameraSeries(metrics, camera.id);
         const frameDeps = { sources, publisher, status, metrics, log, ingestId: settings.INGEST_ID, delayMarks };
         if (!clips || !recorders) return new CameraPipeline(camera, frameDeps);
         return recordedPipeline(camera, (readerStream) => new CameraPipeline(camera, { ...frameDeps, readerStream }), { clips, recorders, metrics, log });
@@ -113,13 +148,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
     },
     { capacity: settings.INGEST_CAPACITY, tickMs: settings.tickMs, leaseTtlMs: settings.LEASE_TTL_MS, stopGraceMs: settings.STOP_GRACE_MS },
   );
-
-  const probes = await startProbeServer({
-    port: settings.METRICS_PORT,
-    host: settings.METRICS_HOST,
-    registry: metrics.registry,
-    ready: async () => service.ready && (await redis.ping()) === 'PONG',
-  });
+  serviceReady = () => service.ready;
   await service.start();
   sweeper.start();
   const janitor = settings.RECORDING_DIR

@@ -12,6 +12,12 @@ export interface ProbeServerOptions {
   healthy?: () => boolean | Promise<boolean>;
   /** Readiness: dependencies reachable, ready for work. */
   ready: () => boolean | Promise<boolean>;
+  /**
+   * A check that has not answered after this long fails (503). A PING on a connection that queues
+   * commands until Redis is back never settles: unbounded, the probe would hang past the kubelet's
+   * timeout and each stuck request would hold close() open. Default 2000 ms.
+   */
+  checkTimeoutMs?: number;
 }
 
 export interface ProbeServer {
@@ -22,6 +28,7 @@ export interface ProbeServer {
 
 /** /healthz, /readyz and Prometheus /metrics for the worker apps (alerts-api serves its own through Nest). */
 export async function startProbeServer(options: ProbeServerOptions): Promise<ProbeServer> {
+  const checkTimeoutMs = options.checkTimeoutMs ?? 2000;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
@@ -29,11 +36,17 @@ export async function startProbeServer(options: ProbeServerOptions): Promise<Pro
       res.end(body);
     };
     const probe = async (check: () => boolean | Promise<boolean>) => {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        const ok = await check();
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${checkTimeoutMs} ms`)), checkTimeoutMs);
+        });
+        const ok = await Promise.race([Promise.resolve().then(check), timeout]);
         reply(ok ? 200 : 503, ok ? 'ok\n' : 'not ready\n');
       } catch (err) {
         reply(503, `error: ${(err as Error).message}\n`);
+      } finally {
+        clearTimeout(timer);
       }
     };
     if (path === '/healthz') void probe(options.healthy ?? (() => true));
@@ -52,6 +65,11 @@ export async function startProbeServer(options: ProbeServerOptions): Promise<Pro
   return {
     server,
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive connections (Prometheus, kubelet) would hold close() open.
+        server.closeIdleConnections();
+      }),
   };
 }

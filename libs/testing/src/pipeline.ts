@@ -60,10 +60,10 @@ export class Pipeline {
     return pipeline;
   }
 
-  /** An alerts-api instance on a free port; resolves once /healthz answers. */
+  /** An alerts-api instance on a free port; resolves once /readyz answers (/healthz does while it starts). */
   async startApi(name = 'alerts-api', env: Record<string, string> = {}): Promise<PipelineApp> {
     const app = await this.start(name, 'alerts-api', (port) => ({ ...this.apiEnv, PORT: String(port), ...env }));
-    await waitForHttp(`${app.url}/healthz`, 30_000);
+    await waitForHttp(`${app.url}/readyz`, 30_000);
     return app;
   }
 

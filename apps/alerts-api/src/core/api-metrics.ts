@@ -1,6 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { IntakeOutcome } from '../alerts/alert-intake.service';
+import type { RegionLevel } from '../db/schema';
 import { METRICS_REGISTRY } from './tokens';
+
+// A labelled series that first appears at 1 has no earlier sample for increase() to compare with, so
+// the rules on these counters (XlAlertsEscalating, XlInvalidAlertEvents, XlAlertIntakeFailing) would
+// miss the first event of each process: every series they read starts at 0. A Record, so that a new
+// outcome or region level cannot be forgotten here.
+const INTAKE_OUTCOMES: Record<IntakeOutcome | 'invalid' | 'retried' | 'failed', true> = {
+  created: true,
+  updated: true,
+  duplicate: true,
+  suppressed: true,
+  closed: true,
+  invalid: true,
+  retried: true,
+  failed: true,
+};
+/** An alert escalates one region level at a time, from a village at most up to its city: levels 1..3. */
+const REGION_DEPTH: Record<RegionLevel, number> = { village: 0, township: 1, county: 2, city: 3 };
+export const ESCALATION_LEVELS = Array.from({ length: Math.max(...Object.values(REGION_DEPTH)) }, (_, i) => String(i + 1));
 
 /** The metrics alerts-api's core owns, on the shared registry (the realtime module adds its own). */
 @Injectable()
@@ -15,6 +35,7 @@ export class ApiMetrics {
   readonly configPublishes: Counter<'result'>;
   readonly loginFailures: Counter<'reason'>;
   readonly clockOffset: Gauge;
+  readonly redisUp: Gauge;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     const registers = [registry];
@@ -31,8 +52,10 @@ export class ApiMetrics {
       labelNames: ['outcome'],
       registers,
     });
+    for (const outcome of Object.keys(INTAKE_OUTCOMES)) this.intake.inc({ outcome }, 0);
     this.transitions = new Counter({ name: 'xl_alert_transitions_total', help: 'Alert lifecycle transitions, by action', labelNames: ['action'], registers });
     this.escalations = new Counter({ name: 'xl_alert_escalations_total', help: 'Alerts escalated for missing their SLA, by new level', labelNames: ['level'], registers });
+    for (const level of ESCALATION_LEVELS) this.escalations.inc({ level }, 0);
     this.snapshotsMissing = new Counter({ name: 'xl_alert_snapshots_missing_total', help: 'Alert events whose snapshot file was absent or outside SNAPSHOT_DIR', registers });
     this.camerasOffline = new Gauge({ name: 'xl_cameras_offline', help: 'Cameras whose last status is offline', registers });
     this.configPublishes = new Counter({
@@ -45,6 +68,11 @@ export class ApiMetrics {
     this.clockOffset = new Gauge({
       name: 'xl_clock_offset_seconds',
       help: "The Redis server's clock minus this host's, as last measured: the API reads time on Redis's clock, that of capture times; large values mean this host needs NTP",
+      registers,
+    });
+    this.redisUp = new Gauge({
+      name: 'xl_api_redis_up',
+      help: "1 while this instance's Redis connection answers PING (as last probed: at each scrape and /readyz), 0 while it does not; the API keeps serving and acknowledging alerts from the database without it, but pushes, escalation timers and logins wait",
       registers,
     });
   }

@@ -1,7 +1,7 @@
 import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { type RedisClient, type RedisClock, redisRetryStrategy, startRedisClock } from '@xl/queue';
-import type { Logger } from '@xl/observability';
+import { untilSucceeds, type Logger } from '@xl/observability';
 import { Registry } from 'prom-client';
 import type { DatabaseHandle } from '../db/database';
 import { SETTINGS, type Settings } from '../settings';
@@ -57,7 +57,10 @@ export class CoreModule {
       ApiMetrics,
       {
         provide: REDIS_CLOCK,
-        useFactory: (metrics: ApiMetrics) => (resources.clock ? null : startRedisClock(redis, { gauge: metrics.clockOffset, log: resources.logger })),
+        // Retried, not fatal: with Redis not up yet (a fresh cluster, a rescheduled node) the API waits
+        // for it here instead of exiting into CrashLoopBackOff (main.ts answers the probes meanwhile).
+        useFactory: (metrics: ApiMetrics) =>
+          resources.clock ? null : untilSucceeds('measuring the clock against Redis', () => startRedisClock(redis, { gauge: metrics.clockOffset, log: resources.logger }), { log: resources.logger }),
         inject: [ApiMetrics],
       },
       { provide: Clock, useFactory: (followed: RedisClock | null) => resources.clock ?? new FollowedClock(followed!.now), inject: [REDIS_CLOCK] },

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, type MigrationResult, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, type Migration, type MigrationResult, Migrator, PostgresAdapter, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import { Pool, types as pgTypes } from 'pg';
 import { MIGRATIONS } from './migrations';
 import type { Database } from './schema';
@@ -46,6 +46,21 @@ const pgTypeParsers = {
 };
 
 /**
+ * PostgreSQL pool limits. pg waits for ever by default: a database that stops answering without
+ * resetting the connection (failover, partition) hung every query — /metrics included (the unanalysed
+ * gauge counts at each scrape), so Prometheus saw alerts-api down and XlAlertIntakeFailing could not fire.
+ */
+export const PG_POOL_LIMITS = {
+  /** Connecting, and waiting for a pooled connection, fail after this. */
+  connectionTimeoutMillis: 5000,
+  /** TCP keepalive from 10 s idle: a peer gone silently is noticed instead of waited on. */
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 10_000,
+  /** The server cancels a statement running longer (lock waits included); migrations are exempt. */
+  statement_timeout: 60_000,
+} as const;
+
+/**
  * Opens the database of `url`. `onIdleError` hears about pooled PostgreSQL connections that die
  * while idle (server restart, failover, an administrator's terminate): without a listener pg
  * raises them as an uncaught exception; the pool simply replaces the connection.
@@ -53,7 +68,8 @@ const pgTypeParsers = {
 export function openDatabase(url: string, onIdleError: (err: Error) => void = () => undefined): DatabaseHandle {
   const target = parseDatabaseUrl(url);
   if (target.kind === 'postgres') {
-    const pool = new Pool({ connectionString: target.location, max: 10, types: pgTypeParsers });
+    // The password may come from PGPASSWORD instead of the URL (pg's own fallback): compose does that.
+    const pool = new Pool({ connectionString: target.location, max: 10, types: pgTypeParsers, ...PG_POOL_LIMITS });
     pool.on('error', onIdleError);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
@@ -69,11 +85,24 @@ export function openDatabase(url: string, onIdleError: (err: Error) => void = ()
 
 /** Applies every pending migration; throws with the failing migration's name and error. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResult[]> {
+  // An index build on a large table may outlast the pool's statement_timeout: lifted for the
+  // migration's own transaction (SET LOCAL) on PostgreSQL.
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const untimed = (m: Migration): Migration =>
+    postgres
+      ? {
+          ...m,
+          up: async (trx) => {
+            await sql`set local statement_timeout = 0`.execute(trx);
+            await m.up(trx);
+          },
+        }
+      : m;
   const migrator = new Migrator({
     db,
     provider: {
       async getMigrations() {
-        const entries = await Promise.all(MIGRATIONS.map(async ([name, load]) => [name, await load()] as const));
+        const entries = await Promise.all(MIGRATIONS.map(async ([name, load]) => [name, untimed(await load())] as const));
         return Object.fromEntries(entries);
       },
     },

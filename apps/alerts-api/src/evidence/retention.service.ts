@@ -23,11 +23,20 @@ export function retentionPolicy(o: EvidenceOptions): RetentionPolicy {
   };
 }
 
-/** Deletes evidence by the retention policy (retention.ts) every EVIDENCE_SWEEP_SECONDS, the annotated snapshots with it. */
+/** A cut's aside file this old was left by an ingest killed mid-cut (a cut takes 300 s at most). */
+export const STALE_ASIDE_AGE_MS = 3600_000;
+/** Looking for them walks every clip directory: hourly is enough for files this rare. */
+const STALE_ASIDE_SWEEP_EVERY_MS = 3600_000;
+
+/**
+ * Deletes evidence by the retention policy (retention.ts) every EVIDENCE_SWEEP_SECONDS, the annotated
+ * snapshots with it, and hourly the partial files of cuts that never finished.
+ */
 @Injectable()
 export class EvidenceRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   private sweeping: Promise<unknown> = Promise.resolve();
+  private asidesSweptAt = -Infinity;
 
   constructor(
     private readonly evidence: EvidenceRepository,
@@ -49,6 +58,7 @@ export class EvidenceRetentionService implements OnApplicationBootstrap, OnModul
       this.sweeping = Promise.all([
         this.sweep().catch((err: Error) => this.logger.error({ err: err.message }, 'evidence retention failed')),
         this.snapshots.sweep().catch((err: Error) => this.logger.error({ err: err.message }, 'snapshot retention failed')),
+        this.sweepStaleAsides().catch((err: Error) => this.logger.error({ err: err.message }, 'removing partial evidence files failed')),
       ]).finally(() => (busy = false));
     }, this.options.EVIDENCE_SWEEP_SECONDS * 1000);
   }
@@ -56,6 +66,20 @@ export class EvidenceRetentionService implements OnApplicationBootstrap, OnModul
   async onModuleDestroy(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.sweeping;
+  }
+
+  /**
+   * Deletes the `.part`/`.ffconcat` files of cuts killed mid-way (SIGKILL at the end of a grace, an
+   * eviction) once STALE_ASIDE_AGE_MS old; at most hourly unless `force`. Returns how many went.
+   */
+  async sweepStaleAsides(options: { force?: boolean } = {}): Promise<number> {
+    // File times are this host's (or the file server's) clock, not Redis's.
+    const now = Date.now();
+    if (!options.force && now - this.asidesSweptAt < STALE_ASIDE_SWEEP_EVERY_MS) return 0;
+    this.asidesSweptAt = now;
+    const removed = await this.files.removeStaleAsides(now - STALE_ASIDE_AGE_MS);
+    if (removed) this.logger.info({ removed }, 'partial evidence files of interrupted cuts deleted');
+    return removed;
   }
 
   /** One retention run; returns what it deleted. */

@@ -4,6 +4,7 @@ import type { RedisClient } from '@xl/queue';
 import { type Kysely, sql } from 'kysely';
 import type { Registry } from 'prom-client';
 import { Public } from '../auth/decorators';
+import { ApiMetrics } from '../core/api-metrics';
 import { KYSELY, METRICS_REGISTRY, REDIS } from '../core/tokens';
 import type { Database } from '../db/schema';
 
@@ -17,6 +18,8 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+const outcome = (check: PromiseSettledResult<unknown>) => (check.status === 'fulfilled' ? 'ok' : (check.reason as Error).message);
+
 @ApiExcludeController()
 @Public()
 @Controller()
@@ -25,6 +28,7 @@ export class HealthController {
     @Inject(KYSELY) private readonly db: Kysely<Database>,
     @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(METRICS_REGISTRY) private readonly registry: Registry,
+    private readonly apiMetrics: ApiMetrics,
   ) {}
 
   /** Liveness: the process answers. */
@@ -33,21 +37,33 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database and Redis answer. */
+  /**
+   * Readiness: the database answers. Redis is reported (body, xl_api_redis_up) but does not count:
+   * listing, acknowledging and resolving alerts work from the database alone, and a Redis outage
+   * would otherwise take every replica out of the Service at once (pushes and timers catch up later).
+   */
   @Get('readyz')
   async readyz() {
-    const checks = await Promise.allSettled([
-      withTimeout(sql`select 1`.execute(this.db), 'database'),
-      withTimeout(this.redis.ping(), 'redis'),
-    ]);
-    const [database, redis] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : (c.reason as Error).message));
-    if (database !== 'ok' || redis !== 'ok') throw new ServiceUnavailableException({ status: 'not ready', database, redis });
+    const [database, redis] = await Promise.allSettled([withTimeout(sql`select 1`.execute(this.db), 'database'), this.probeRedis()]).then((checks) => checks.map(outcome));
+    if (database !== 'ok') throw new ServiceUnavailableException({ status: 'not ready', database, redis });
     return { status: 'ready', database, redis };
   }
 
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  metrics(): Promise<string> {
+  async metrics(): Promise<string> {
+    await this.probeRedis().catch(() => undefined);
     return this.registry.metrics();
+  }
+
+  /** PINGs Redis (bounded) and records the answer in xl_api_redis_up. */
+  private async probeRedis(): Promise<void> {
+    try {
+      await withTimeout(this.redis.ping(), 'redis');
+      this.apiMetrics.redisUp.set(1);
+    } catch (err) {
+      this.apiMetrics.redisUp.set(0);
+      throw err;
+    }
   }
 }

@@ -1,0 +1,46 @@
+import '../testing/nest-esm';
+import { createServer, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
+import { createTestDatabase, DATABASE_KINDS } from '../testing/test-databases';
+import { migrateToLatest, openDatabase } from './database';
+
+describe('PostgreSQL pool limits', () => {
+  it('gives up on a database that never answers within seconds instead of waiting for ever', async () => {
+    // Accepts and then says nothing, never resets: what a hung server or a partition looks like to pg.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const handle = openDatabase(`postgres://xl@127.0.0.1:${(silent.address() as AddressInfo).port}/xueliang`);
+    try {
+      const started = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const verdict = await Promise.race([
+        sql`select 1`.execute(handle.db).then(
+          () => 'answered',
+          (err: Error) => `failed: ${err.message}`,
+        ),
+        new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still waiting after 10 s'), 10_000))),
+      ]).finally(() => clearTimeout(timer));
+      expect(verdict).toMatch(/^failed: .*timeout/i);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await handle.close().catch(() => undefined);
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  }, 20_000);
+
+  (DATABASE_KINDS.includes('postgres') ? it : it.skip)('cancels statements after 60 s on the server, and still migrates (the migrations lift it)', async () => {
+    const target = await createTestDatabase('postgres');
+    const handle = openDatabase(target.url);
+    try {
+      const { rows } = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(handle.db);
+      expect(rows[0].statement_timeout).toBe('1min');
+      await migrateToLatest(handle.db);
+    } finally {
+      await handle.close();
+      await target.drop();
+    }
+  });
+});
