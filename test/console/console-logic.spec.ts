@@ -19,10 +19,10 @@ describe('feed state', () => {
   it('applies each pushed event once: a replayed seq or an older copy changes nothing', () => {
     let s = applyMessage(emptyFeed(), { type: 'hello', seq: 10 }).state;
     const created = applyMessage(s, { type: 'alert.created', seq: 11, data: alert('a') });
-    expect(created.fresh?.id).toBe('a');
+    expect(created.stored?.id).toBe('a');
     s = created.state;
     const again = applyMessage(s, { type: 'alert.created', seq: 11, data: alert('a') });
-    expect(again.fresh).toBeUndefined();
+    expect(again.stored).toBeUndefined();
     s = applyMessage(s, { type: 'alert.updated', seq: 14, data: alert('a', { state: 'acknowledged', updatedAt: 2000 }) }).state;
     s = applyMessage(s, { type: 'alert.created', seq: 15, data: alert('a', { updatedAt: 1000 }) }).state; // at-least-once re-push of an old copy
     expect(s.alerts.get('a')?.state).toBe('acknowledged');
@@ -31,7 +31,7 @@ describe('feed state', () => {
 
   it('asks for a REST reload on resync_required and resumes from its seq', () => {
     const r = applyMessage(emptyFeed(5), { type: 'resync_required', seq: 90 });
-    expect([r.resync, r.state.lastSeq]).toEqual([true, 90]);
+    expect([r.reload, r.state.lastSeq]).toEqual([true, 90]);
   });
 
   it('keeps a REST page and pushes of the same alert as one entry, newest first, counting the open ones', () => {

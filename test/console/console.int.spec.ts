@@ -94,7 +94,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       // they were added, which would put the red banner on every screen once the suite has run that long.
       ANALYSIS_STALE_SECONDS: '900',
     });
-    await waitForHttp(`${base}/healthz`, 30_000);
+    await waitForHttp(`${base}/readyz`, 30_000); // /healthz answers while the app still starts
     const admin = await tokenOf('admin', ADMIN_PASSWORD);
     for (const r of [
       { id: 'city', name: 'City', level: 'city' },
@@ -177,6 +177,13 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await queue.add('alert', alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', relatedAlertId: missed.alertId }));
     for (let i = 0; i < 50 && (await alarms()) < 2; i++) await page.waitForTimeout(100);
     expect(await alarms()).toBe(2);
+    // The page as the browser gets it: only the console's own scripts may run, nobody may frame it.
+    const served = (await page.goto(`${base}/console/`))!.headers();
+    expect(served['content-security-policy']).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    expect(served['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(served['x-frame-options']).toBe('DENY');
+    expect(served['referrer-policy']).toBe('no-referrer');
+    expect(served['x-powered-by']).toBeUndefined();
     await page.close();
   });
 
@@ -186,7 +193,10 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     const page = await openAs('op', 'op-password-1');
     await row(page, event.alertId).click();
     await page.getByTestId('alert-detail').waitFor();
-    await page.getByTestId('acknowledge').click();
+    // A double click sends one transition: a second would be refused (409, "someone else took it").
+    const acknowledgements: string[] = [];
+    page.on('request', (r) => r.method() === 'POST' && r.url().endsWith('/acknowledge') && acknowledgements.push(r.url()));
+    await page.getByTestId('acknowledge').dblclick();
     await page.locator('[data-testid="alert-detail"][data-state="acknowledged"]').waitFor({ timeout: 5000 });
     await page.getByTestId('detail-region').filter({ hasText: 'City › Village A' }).waitFor({ timeout: 5000 }); // where it is, by name
     await page.locator('[data-testid="timeline"] li[data-action="acknowledge"]').waitFor();
@@ -203,8 +213,40 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       ['open', 'alert intake'],
       ['acknowledge', 'op'],
     ]);
+    expect(acknowledgements).toHaveLength(1);
+    expect(await page.getByTestId('detail-error').count()).toBe(0);
     await page.getByTestId('nav-alerts').click();
     await page.locator(`[data-testid="alert-row"][data-alert-id="${event.alertId}"][data-state="acknowledged"]`).waitFor({ timeout: 5000 });
+    await page.close();
+  });
+
+  it("keeps the newest copy of an alert on its detail when an older answer arrives late", async () => {
+    const event = alertEvent('pond');
+    await queue.add('alert', event);
+    const page = await openAs('op', 'op-password-1');
+    await row(page, event.alertId).waitFor({ timeout: 5000 });
+    // The detail's first read is slow: it answers only after someone else acknowledged the alert and
+    // the push made the screen read it again.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reads = 0;
+    await page.route(
+      (url) => url.pathname === `/alerts/${encodeURIComponent(event.alertId)}`,
+      async (route) => {
+        if (route.request().method() !== 'GET' || ++reads > 1) return route.continue();
+        const response = await route.fetch(); // the alert while still open
+        await held;
+        await route.fulfill({ response });
+      },
+    );
+    await row(page, event.alertId).click();
+    for (let i = 0; i < 50 && reads === 0; i++) await page.waitForTimeout(100);
+    await rest('POST', `/alerts/${encodeURIComponent(event.alertId)}/acknowledge`, await tokenOf('admin', ADMIN_PASSWORD), {});
+    const acknowledged = page.locator('[data-testid="alert-detail"][data-state="acknowledged"]');
+    await acknowledged.waitFor({ timeout: 5000 });
+    release();
+    await page.waitForTimeout(1000);
+    expect(await acknowledged.count()).toBe(1); // not back to "open"
     await page.close();
   });
 
@@ -355,11 +397,48 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.close();
   });
 
+  it("keeps a school's warning on screen until it is confirmed: a newer one waits, and a confirm the API did not record says so", async () => {
+    const admin = await tokenOf('admin', ADMIN_PASSWORD);
+    const page = await openAs('school-a', 'school-password-1');
+    const shown = (id: string) => page.locator(`[data-testid="school-alarm"][data-alert-id="${id}"]`);
+    const first = alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish' });
+    await queue.add('alert', first);
+    await shown(first.alertId).waitFor({ timeout: 5000 });
+    await page.locator('[data-testid="school-confirm"]:enabled').waitFor({ timeout: 5000 }); // after a moment to read it
+    // A newer warning while a teacher reaches for the button: it waits behind the one on screen.
+    const newer = alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish' });
+    await queue.add('alert', newer);
+    await page.getByTestId('school-waiting').filter({ hasText: '+1' }).waitFor({ timeout: 5000 });
+    expect(await page.getByTestId('school-alarm').getAttribute('data-alert-id')).toBe(first.alertId);
+    // The API cannot record the confirmation: the screen says so, and the warning stays.
+    await page.route('**/seen', (route) => route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ statusCode: 503, message: 'database unavailable' }) }));
+    await page.getByTestId('school-confirm').click();
+    await page.getByTestId('school-confirm-error').waitFor({ timeout: 5000 });
+    expect(await page.getByTestId('school-confirm-error').textContent()).toContain('database unavailable');
+    expect(await shown(first.alertId).count()).toBe(1);
+    await page.unroute('**/seen');
+    await page.getByTestId('school-confirm').click();
+    await shown(newer.alertId).waitFor({ timeout: 5000 });
+    expect(await page.getByTestId('school-confirm').isDisabled()).toBe(true); // a second press meant for the first must not confirm it
+    expect(await page.getByTestId('school-confirm-error').count()).toBe(0);
+    await page.getByTestId('school-confirm').click();
+    await page.getByTestId('school-alarm').waitFor({ state: 'detached', timeout: 5000 });
+    for (const e of [first, newer]) {
+      const detail = await rest('GET', `/alerts/${encodeURIComponent(e.alertId)}`, admin);
+      expect(detail.transitions.filter((tr: { action: string }) => tr.action === 'seen')).toHaveLength(1);
+    }
+    await page.close();
+  });
+
   it('shows the camera wall with the latest frame and a live view that starts and stops ffmpeg', async () => {
     // Ingest measured the pond's stream 12.6 s behind real time a moment ago: its alerts come that late.
     const delays = new StreamDelayMarks(redis, { keyPrefix: `${prefix}:` });
     await delays.mark('pond', { seconds: 12.6, at: Date.now() - 2000 });
     const page = await openAs('op', 'op-password-1');
+    // The Content-Security-Policy must let the wall work: object-URL pictures, the live view's socket and WebAssembly decoder.
+    // (JSMpeg's own <style>, for a player wrapper the console does not use, is refused at page load, before this.)
+    const refused: string[] = [];
+    page.on('console', (m) => /Content Security Policy/i.test(m.text()) && refused.push(m.text()));
     await page.getByTestId('nav-cameras').click();
     const tile = page.locator('[data-testid="camera-tile"][data-camera-id="pond"]');
     await tile.getByTestId('latest-frame').waitFor({ timeout: 15_000 });
@@ -407,6 +486,17 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await queue.add('alert', alertEvent('pond', { rule: 'camera_moved', ruleId: 'health.moved', zoneId: undefined, trackId: undefined, boxes: [], message: 'camera view changed' }));
     await page.locator('[data-testid="camera-tile"][data-camera-id="pond"][data-condition="moved"]').waitFor({ timeout: 5000 });
     expect(await tile.getByTestId('camera-status').textContent()).toBe('画面移位');
+
+    // A camera out of reach gives no live picture: the tile says so within seconds, and stops asking for one.
+    const riverSockets: string[] = [];
+    page.on('websocket', (ws) => ws.url().includes('/live/river') && riverSockets.push(ws.url()));
+    const river = page.locator('[data-testid="camera-tile"][data-camera-id="river"]');
+    await river.getByTestId('live-toggle').click();
+    await river.getByTestId('live-failed').waitFor({ timeout: 12_000 });
+    expect(await river.getByTestId('live-failed').textContent()).toBe('该摄像头没有实时画面。关闭实时视频后再打开即可重试。');
+    expect(riverSockets).toHaveLength(1); // JSMpeg alone would have tried again every 5 s
+    await river.getByTestId('live-toggle').click();
+    expect(refused).toEqual([]);
     await page.close();
   });
 
@@ -497,6 +587,12 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     for (const [x, y] of [[0.3, 0.6], [0.34, 0.6], [0.34, 0.8], [0.3, 0.8]]) await page.mouse.click(box.x + x * box.width, box.y + y * box.height);
     await page.getByTestId('finish-zone').click();
     await page.getByTestId('zone-id').last().fill('post');
+    // A threshold typed and not yet left: a re-render meanwhile (any push; here the feed reconnecting) keeps it.
+    const dwell = page.getByTestId('rule-pond.dwell-seconds');
+    await dwell.fill('45');
+    await page.evaluate(() => (globalThis as unknown as ConsoleGlobals).__xlFeed.drop());
+    await page.waitForTimeout(1000);
+    expect(await dwell.inputValue()).toBe('45');
     await page.getByTestId('save-zones').click();
     await page.locator('[data-testid="zones-message"].ok').waitFor({ timeout: 5000 });
     await shot(page, 'zone-editor');
@@ -512,6 +608,9 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     const published = (await store.loadSome(['pond'])).cameras[0];
     expect(published.zones.find((z) => z.id === 'beach')?.polygon).toEqual(beach.polygon);
     expect(published.zones.find((z) => z.id === 'post')?.type).toBe('ignore');
+    const rules = (await rest('GET', '/cameras/pond', await tokenOf('op', 'op-password-1'))).rules as Json[];
+    expect(rules.find((r) => r.id === 'pond.dwell')?.seconds).toBe(45);
+    await rest('PUT', '/cameras/pond/rules', await tokenOf('op', 'op-password-1'), { rules: null }); // the zone types' defaults again
     await page.close();
   });
 
@@ -643,6 +742,10 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     const userForm = page.locator(`[data-testid="edit-form"][data-row-id="${leaver.id}"]`);
     expect(await userForm.locator('input[name="regionIds"]').inputValue()).toBe('vil-b');
     await userForm.locator('input[name="disabled"]').check();
+    // The console re-renders on every push and pong (here: the feed reconnecting): the tick stays.
+    await page.evaluate(() => (globalThis as unknown as ConsoleGlobals).__xlFeed.drop());
+    await page.waitForTimeout(1000);
+    expect(await userForm.locator('input[name="disabled"]').isChecked()).toBe(true);
     await shot(page, 'admin-edit');
     await page.getByTestId('edit-save').click();
     await page.getByTestId('row-action-result').filter({ hasText: 'leaver 已保存。' }).waitFor({ timeout: 5000 });
@@ -759,7 +862,18 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       await page.getByTestId('shown-once').waitFor();
       const siren = ((await rest('GET', '/webhooks', admin)).items as Json[]).find((h) => h.name === 'pond siren');
       expect(siren).toMatchObject({ eventTypes: ['alert.created'], minSeverity: 'critical', cameraIds: ['pond'], waters: [], alarmsOnly: true });
-      await rest('DELETE', `/webhooks/${siren?.id}`, admin);
+      // Deleting asks first: declined, the row stays; confirmed, it goes.
+      const sirenRow = page.locator(`[data-testid="admin-webhooks"] tr[data-row-id="${siren.id}"]`);
+      let asked = '';
+      page.once('dialog', (d) => ((asked = d.message()), void d.dismiss()));
+      await sirenRow.getByTestId('row-delete').click();
+      await page.waitForTimeout(300);
+      expect(asked).toBe('确定删除 pond siren？此操作无法撤销。');
+      expect(((await rest('GET', '/webhooks', admin)).items as Json[]).some((h) => h.id === siren.id)).toBe(true);
+      page.once('dialog', (d) => void d.accept());
+      await sirenRow.getByTestId('row-delete').click();
+      await sirenRow.waitFor({ state: 'detached', timeout: 5000 });
+      expect(((await rest('GET', '/webhooks', admin)).items as Json[]).some((h) => h.id === siren.id)).toBe(false);
       await shot(page, 'admin-webhooks');
       // The administration speaks the reader's language too: headers, roles and levels (values sent stay the API's).
       expect(await page.getByTestId('user').innerText()).toBe('admin · 管理员');
@@ -779,12 +893,27 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     }
   });
 
-  it('keeps an unattended screen signed in: its token is renewed before it runs out and the feed stays live', async () => {
+  it("keeps unattended screens signed in across a token renewal: the feed stays live, a school's unconfirmed warning stays up, edits in progress stay", async () => {
     const tokenIn = (page: Page) =>
       page.evaluate(() => (JSON.parse((globalThis as unknown as TabGlobals).sessionStorage.getItem('xl.console.session') ?? '{}') as { token?: string }).token);
     const signedInAt = Date.now();
     const page = await openAs('op', 'op-password-1');
     const first = await tokenIn(page);
+    // A school's drowning warning nobody confirms: its screen looks at it again every few seconds, past
+    // the renewal, and must do so with the new token (a 401 for the old one must not sign it out either).
+    const school = await openAs('school-a', 'school-password-1');
+    const drowning = alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish' });
+    await queue.add('alert', drowning);
+    const warning = school.locator(`[data-testid="school-alarm"][data-alert-id="${drowning.alertId}"]`);
+    await warning.waitFor({ timeout: 5000 });
+    // A site's address and a zone's id typed and not saved: the renewal must not reload them from the API.
+    const site = await openAs('op', 'op-password-1');
+    await site.goto(`${base}/console/cameras/river/site`);
+    await site.locator('input[name="address"]').fill('typed, not saved');
+    const zones = await openAs('op', 'op-password-1');
+    await zones.goto(`${base}/console/cameras/pond/zones`);
+    await zones.getByTestId('zone-id').first().fill('renamed-not-saved');
+    const lastSignedInAt = Date.now();
     await page.waitForFunction((old) => JSON.parse((globalThis as unknown as TabGlobals).sessionStorage.getItem('xl.console.session') ?? '{}').token !== old, first, {
       timeout: 60_000,
       polling: 500,
@@ -792,16 +921,22 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     const renewedAfter = Date.now() - signedInAt;
     expect(renewedAfter).toBeGreaterThan(40_000); // at ¾ of 60 s, not at once
     expect(renewedAfter).toBeLessThan(60_000);
-    // Past the first token's expiry: still signed in, and an alert raised now still arrives.
-    await new Promise((r) => setTimeout(r, Math.max(0, signedInAt + 62_000 - Date.now())));
+    // Past every first token's expiry and the school's next look after it: still signed in, and an alert raised now still arrives.
+    await new Promise((r) => setTimeout(r, Math.max(0, lastSignedInAt + 66_000 - Date.now())));
     const event = alertEvent('pond');
     await queue.add('alert', event);
     await row(page, event.alertId).waitFor({ timeout: 5_000 });
-    expect(await page.getByTestId('login-submit').count()).toBe(0);
+    for (const p of [page, school, site, zones]) expect(await p.getByTestId('login-submit').count()).toBe(0);
     expect(await page.getByTestId('connection').and(page.locator('.on')).count()).toBe(1);
     expect(await tokenIn(page)).not.toBe(first);
-    await page.close();
-  });
+    expect(await warning.count()).toBe(1);
+    expect(await site.locator('input[name="address"]').inputValue()).toBe('typed, not saved');
+    expect(await zones.getByTestId('zone-id').first().inputValue()).toBe('renamed-not-saved');
+    // Confirmed with the renewed token.
+    await school.getByTestId('school-confirm').click();
+    await warning.waitFor({ state: 'detached', timeout: 5000 });
+    for (const p of [page, school, site, zones]) await p.close();
+  }, 180_000); // 66 s of waiting, plus four sign-ins on a busy machine
 
   it('says so on the login page when the API ended the sign-in, and not after a plain log-out', async () => {
     const page = await openAs('school-a', 'school-password-1');
@@ -893,9 +1028,27 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await rest('POST', `/alerts/${encodeURIComponent(judged.alertId)}/resolve`, op, { outcome: 'false_alarm' });
 
     const page = await openAs('op', 'op-password-1');
+    // The screen opens on "today"; that answer is slow, and lands after the 24-hour one asked for next: it must not replace it.
+    let releaseToday!: () => void;
+    const todayHeld = new Promise<void>((resolve) => (releaseToday = resolve));
+    let reportReads = 0;
+    await page.route(
+      (url) => url.pathname === '/reports/alerts',
+      async (route) => {
+        if (++reportReads > 1) return route.continue();
+        const response = await route.fetch();
+        await todayHeld;
+        await route.fulfill({ response });
+      },
+    );
     await page.getByTestId('nav-reports').click();
+    for (let i = 0; i < 50 && reportReads === 0; i++) await page.waitForTimeout(100);
     await page.getByTestId('report-preset').selectOption('day');
     await page.getByTestId('report-alerts').waitFor();
+    const dayPeriod = await page.getByTestId('report-period').textContent();
+    releaseToday();
+    await page.waitForTimeout(1000);
+    expect(await page.getByTestId('report-period').textContent()).toBe(dayPeriod);
     const now = Date.now();
     const expected = await rest('GET', `/reports/alerts?from=${now - 86_400_000}&to=${now}`, op);
     expect(expected.totals.alerts).toBeGreaterThanOrEqual(1);

@@ -50,6 +50,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       abortOnError: false,
     });
     (app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void }).set('trust proxy', settings.trustProxy);
+    (app.getHttpAdapter().getInstance() as { disable(name: string): void }).disable('x-powered-by'); // no "X-Powered-By: Express" to fingerprint
     if (options.docs !== false) {
       const config = new DocumentBuilder()
         .setTitle('Xueliang alerts API')

@@ -1,3 +1,5 @@
+import { alertText } from './alert-text';
+import { type Lang, translateValue } from './i18n';
 import type { Alert } from './types';
 
 let audio: AudioContext | null = null;
@@ -27,11 +29,29 @@ export async function unlockSound(): Promise<void> {
     .catch(() => undefined);
 }
 
-/** A short two-tone alarm (Web Audio: no sound file to ship). Browsers allow it after a first click. */
+/** How soon a suspended context must resume for the alarm asked meanwhile to still sound. */
+const RESUME_WAIT_MS = 1000;
+
+/**
+ * A short two-tone alarm (Web Audio: no sound file to ship). Browsers allow it after a first click.
+ * A suspended context does not advance: tones scheduled on it would all sound at once when it
+ * resumes (hours later, at a click). So it is asked to resume, and sounds only if that is immediate.
+ */
 export function playAlarm(repeats = 3): void {
+  const ctx = audioContext();
+  if (!ctx) return;
+  if (ctx.state === 'running') return tones(ctx, repeats);
+  const asked = Date.now();
+  ctx
+    .resume()
+    .then(() => {
+      if (ctx.state === 'running' && Date.now() - asked < RESUME_WAIT_MS) tones(ctx, repeats);
+    })
+    .catch(() => undefined);
+}
+
+function tones(ctx: AudioContext, repeats: number): void {
   try {
-    const ctx = audioContext();
-    if (!ctx) return;
     for (let i = 0; i < repeats * 2; i++) {
       const osc = ctx.createOscillator();
       const gain = ctx.createGain();
@@ -46,6 +66,11 @@ export function playAlarm(repeats = 3): void {
   } catch {
     // no audio device: the visual alarm remains
   }
+}
+
+/** A notification's title and text: the alert's rule by name (a critical camera alert is no drowning). */
+export function alarmNotice(lang: Lang, alert: Alert): { title: string; text: string } {
+  return { title: translateValue(lang, 'rule', alert.rule), text: alertText(lang, alert) };
 }
 
 /** A desktop notification when the user allowed them; `text` in the user's language. */

@@ -48,7 +48,7 @@ export interface AlertQuery {
   limit?: number;
 }
 
-/** The REST API of alerts-api on the console's own origin; `onUnauthorized` logs the user out. */
+/** The REST API of alerts-api on the console's own origin, with one token; `onUnauthorized` hears of each 401. */
 export class Api {
   constructor(
     private readonly token: string,

@@ -1,5 +1,5 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
-import { alertText } from './alert-text';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { alarmNotice } from './alarm';
 import { Api, type Session } from './api';
 import { AppContext, type AppContextValue } from './context';
 import { unacknowledgedCount } from './feed-state';
@@ -19,7 +19,7 @@ import { AlarmTest, SchoolAlarm } from './screens/school-alarm';
 import { SiteEditorScreen } from './screens/site-editor';
 import { ZoneEditorScreen } from './screens/zone-editor';
 import { useSessionRenewal } from './use-session-renewal';
-import { useFeed } from './use-feed';
+import { SEQ_KEY, useFeed } from './use-feed';
 
 const BASE = '/console/';
 const SESSION_KEY = 'xl.console.session';
@@ -57,6 +57,7 @@ export function App() {
   const [signedOut, setSignedOut] = useState(false);
   const logout = (involuntary = false) => {
     sessionStorage.removeItem(SESSION_KEY);
+    sessionStorage.removeItem(SEQ_KEY); // the next sign-in loads by REST, not a replay that rings for old alarms
     setSession(null);
     setSignedOut(involuntary);
   };
@@ -86,9 +87,16 @@ interface ConsoleProps {
 
 function Console({ session, lang, route, setRoute, login, logout, expire, languageSwitch }: ConsoleProps) {
   useSessionRenewal(session, login, expire);
-  const api = useMemo(() => new Api(session.token, expire), [session.token]);
+  // A 401 signs out only when it answers the current token: a renewed or replaced one (still used by a
+  // request in flight, or by a timer) ends by itself, and that must not end this sign-in.
+  const currentToken = useRef(session.token);
+  currentToken.current = session.token;
+  const api = useMemo(() => {
+    const token = session.token;
+    return new Api(token, () => currentToken.current === token && expire());
+  }, [session.token]);
   const t = (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate(lang, key, params);
-  const feed = useFeed(api, expire, (alert) => ({ title: translate(lang, 'school.warning'), text: alertText(lang, alert) }));
+  const feed = useFeed(api, expire, (alert) => alarmNotice(lang, alert));
   // The tab says how many alerts wait, so an operator working in another tab sees them come in.
   const unacknowledged = unacknowledgedCount(feed.alerts.values());
   useEffect(() => {

@@ -1,3 +1,6 @@
+// The feed's two links to alerts-api: the /ws push (FeedSocket) and the REST loads that fill the
+// alert map (RetryingLoad).
+import { backoffMs } from './feed-state';
 import type { PushMessage } from './types';
 
 export interface FeedSocketHandlers {
@@ -12,6 +15,16 @@ export interface FeedSocketHandlers {
   handshakeFailing(): void;
 }
 
+/** The client pings this often; the server answers each ping with a pong. */
+export const PING_MS = 25_000;
+/**
+ * Nothing heard for this long (two pongs missed, and slack): the connection is dead though the
+ * browser may not notice for many minutes (half-open: a NAT or firewall dropped it, a VPN re-keyed).
+ */
+export const SILENCE_MS = 2 * PING_MS + 10_000;
+/** How often the silence is measured. */
+const CHECK_MS = 5_000;
+
 /**
  * The /ws push with resume (docs/realtime.md): reconnects after a drop with ?lastSeq= so the server
  * replays what this client missed, each event once and in order. `lastSeq()` is read at every
@@ -23,8 +36,11 @@ export class FeedSocket {
   private ping: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private failures = 0;
+  private lastHeard = 0;
 
   constructor(
+    /** The push's address, `ws(s)://host/ws`. */
+    private readonly url: string,
     private readonly token: string,
     private readonly lastSeq: () => number | null,
     private readonly handlers: FeedSocketHandlers,
@@ -52,20 +68,23 @@ export class FeedSocket {
     const q = new URLSearchParams({ token: this.token });
     const seq = this.lastSeq();
     if (seq !== null) q.set('lastSeq', String(seq));
-    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?${q}`);
+    const ws = new WebSocket(`${this.url}?${q}`);
     this.ws = ws;
     let opened = false;
     ws.onopen = () => {
       opened = true;
       this.failures = 0;
       this.handlers.connected(true);
-      clearInterval(this.ping);
-      this.ping = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send('{"type":"ping"}'), 25_000);
+      this.watch(ws);
     };
-    ws.onmessage = (e) => this.handlers.message(JSON.parse(String(e.data)) as PushMessage);
-    ws.onclose = (e) => {
-      clearInterval(this.ping);
+    ws.onmessage = (e) => {
       if (this.ws !== ws) return;
+      this.lastHeard = Date.now();
+      this.handlers.message(JSON.parse(String(e.data)) as PushMessage);
+    };
+    ws.onclose = (e) => {
+      if (this.ws !== ws) return; // a replaced socket's late close must not stop the new one's pings
+      clearInterval(this.ping);
       this.handlers.connected(false);
       if (this.closed) return;
       if (e.code === 4401) return this.handlers.unauthorized();
@@ -75,5 +94,78 @@ export class FeedSocket {
       const delay = Math.min(10_000, 500 * 2 ** Math.min(this.failures, 5)) * (0.5 + Math.random() / 2);
       this.timer = setTimeout(() => this.connect(), e.code === 4000 ? 0 : delay);
     };
+  }
+
+  /** Pings every PING_MS and gives the connection up after SILENCE_MS without a message. */
+  private watch(ws: WebSocket): void {
+    clearInterval(this.ping);
+    let pinged = (this.lastHeard = Date.now());
+    this.ping = setInterval(() => {
+      const now = Date.now();
+      if (now - this.lastHeard > SILENCE_MS) return this.abandon(ws);
+      if (now - pinged < PING_MS) return;
+      pinged = now;
+      if (ws.readyState === WebSocket.OPEN) ws.send('{"type":"ping"}');
+    }, CHECK_MS);
+  }
+
+  /** Drops a silent connection: its late close and messages are ignored; the new one resumes (lastSeq). */
+  private abandon(ws: WebSocket): void {
+    clearInterval(this.ping);
+    this.ws = null;
+    ws.onclose = null;
+    ws.onmessage = null;
+    ws.close();
+    this.handlers.connected(false);
+    this.timer = setTimeout(() => this.connect(), 0);
+  }
+}
+
+/**
+ * A REST load that is tried until it succeeds: again 1 s after a failure, doubling to 30 s (the API
+ * is up but its database fails over). `apply` gets the answer unless stopped meanwhile. A request
+ * while a try is under way runs one more try after it (that read may predate what the request is
+ * about); one while waiting to retry is covered by the coming try.
+ */
+export class RetryingLoad<T> {
+  private inFlight = false;
+  private again = false;
+  private stopped = false;
+  private failures = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly fetch: () => Promise<T>,
+    private readonly apply: (answer: T) => void,
+  ) {}
+
+  request(): void {
+    if (this.stopped) return;
+    if (this.inFlight) this.again = true;
+    else if (this.timer === undefined) void this.attempt();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private async attempt(): Promise<void> {
+    this.timer = undefined;
+    this.inFlight = true;
+    this.again = false;
+    let answer: T;
+    try {
+      answer = await this.fetch();
+    } catch {
+      this.inFlight = false;
+      if (!this.stopped) this.timer = setTimeout(() => void this.attempt(), backoffMs(this.failures++));
+      return;
+    }
+    this.inFlight = false;
+    this.failures = 0;
+    if (this.stopped) return;
+    this.apply(answer);
+    if (this.again) void this.attempt();
   }
 }

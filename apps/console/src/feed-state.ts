@@ -1,7 +1,7 @@
 // The live alert feed as pure functions: REST pages and pushed events merge into one map keyed by
 // alert id, so an event delivered twice (at-least-once created, a resume overlapping a reload)
 // changes nothing, and an older copy never replaces a newer one.
-import type { Alert, PushMessage } from './types';
+import type { Alert, PushedAlert, PushMessage } from './types';
 
 export interface FeedState {
   alerts: Map<string, Alert>;
@@ -20,33 +20,68 @@ function newer(current: Alert | undefined, incoming: Alert): boolean {
   return !current || incoming.updatedAt >= current.updatedAt;
 }
 
+/** Stores an alert last in the map's order, which is thus arrival order (trimFeed keeps the latest). */
+function put(alerts: Map<string, Alert>, alert: Alert): void {
+  alerts.delete(alert.id);
+  alerts.set(alert.id, alert);
+}
+
 export function mergeAlerts(state: FeedState, alerts: Alert[]): FeedState {
   const next = new Map(state.alerts);
-  for (const a of alerts) if (newer(next.get(a.id), a)) next.set(a.id, a);
+  for (const a of alerts) if (newer(next.get(a.id), a)) put(next, a);
   return { ...state, alerts: next };
 }
 
 export interface Applied {
+  /** The same object as before when the message changed nothing (a pong, an error, a replayed seq). */
   state: FeedState;
-  /** An alert this client had not seen before (sound / notification once per alert). */
-  fresh?: Alert;
-  /** The server asked for a reload by REST. */
-  resync?: boolean;
+  /** The pushed alert, when it was stored (not a replayed seq, not an older copy). */
+  stored?: PushedAlert;
+  /**
+   * Load by REST now: the server asked (resync_required), or this is the first hello of a connection
+   * without lastSeq — its live events start there, and the REST read may have come before an alert
+   * that was pushed before the socket was registered.
+   */
+  reload?: boolean;
 }
 
 /** Applies one push message. Messages at or below lastSeq were applied already and are ignored. */
 export function applyMessage(state: FeedState, msg: PushMessage): Applied {
-  if (msg.type === 'hello') return { state: state.lastSeq === null ? { ...state, lastSeq: msg.seq } : state };
-  if (msg.type === 'resync_required') return { state: { ...state, lastSeq: msg.seq }, resync: true };
+  if (msg.type === 'hello') return state.lastSeq === null ? { state: { ...state, lastSeq: msg.seq }, reload: true } : { state };
+  if (msg.type === 'resync_required') return { state: { ...state, lastSeq: msg.seq }, reload: true };
   if (msg.type !== 'alert.created' && msg.type !== 'alert.updated' && msg.type !== 'camera.status') return { state };
   if (state.lastSeq !== null && msg.seq <= state.lastSeq) return { state };
   const lastSeq = msg.seq;
   if (msg.type === 'camera.status') return { state: { ...state, lastSeq, statusSeq: msg.seq } };
-  const known = state.alerts.has(msg.data.id);
   if (!newer(state.alerts.get(msg.data.id), msg.data)) return { state: { ...state, lastSeq } };
   const alerts = new Map(state.alerts);
-  alerts.set(msg.data.id, msg.data);
-  return { state: { ...state, alerts, lastSeq }, fresh: known ? undefined : msg.data };
+  put(alerts, msg.data);
+  return { state: { ...state, alerts, lastSeq }, stored: msg.data };
+}
+
+/** Resolved alerts are kept for a day, and beyond that only the latest this many to arrive. */
+export const KEEP_RESOLVED = 1000;
+export const KEEP_RESOLVED_MS = 24 * 3_600_000;
+
+/**
+ * Bounds the map of a screen left open for days: drops resolved alerts older than a day (updatedAt)
+ * beyond the KEEP_RESOLVED that arrived last, so a filter's REST page of last week survives until it
+ * is pushed out. Unresolved alerts are always kept: they are what operators work on.
+ */
+export function trimFeed(state: FeedState, now: number): FeedState {
+  if (state.alerts.size <= KEEP_RESOLVED) return state;
+  const resolved = [...state.alerts.values()].filter((a) => a.state === 'resolved');
+  // Map order is arrival order: the first ones arrived longest ago.
+  const drop = resolved.slice(0, Math.max(0, resolved.length - KEEP_RESOLVED)).filter((a) => now - a.updatedAt > KEEP_RESOLVED_MS);
+  if (drop.length === 0) return state;
+  const alerts = new Map(state.alerts);
+  for (const a of drop) alerts.delete(a.id);
+  return { ...state, alerts };
+}
+
+/** Wait before the next try of a failed REST load: 1 s, doubling to 30 s. */
+export function backoffMs(failures: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.min(failures, 5));
 }
 
 /** Newest first (by start time, then id), as the REST list orders them. */
@@ -101,6 +136,35 @@ export function raisedNow(before: Alert | undefined, incoming: Alert, now: numbe
   if (alarmKey(incoming) === null || incoming.state === 'resolved') return false;
   if (before) return alarmKey(before) !== alarmKey(incoming);
   return now - (incoming.alarmedAt ?? incoming.startedAt) < RAISED_RECENTLY_MS;
+}
+
+/**
+ * Whether a push rings the alarm. The server says so (`alarm`: the alert opened critical, or the
+ * update that raised its alarm) — whether or not this screen had the alert; without the flag (an older
+ * server) raisedNow() judges. Never for a resolved alert, nor for a message the feed did not store (a
+ * replayed seq, an older copy). `before`: the feed's copy before the message. The caller's set of
+ * alarmKeys already rung for stays the one de-duplication.
+ */
+export function shouldRing(before: Alert | undefined, msg: PushMessage, applied: Applied, now: number): boolean {
+  if (msg.type !== 'alert.created' && msg.type !== 'alert.updated') return false;
+  const alert = msg.data;
+  if (applied.stored !== alert || alarmKey(alert) === null || alert.state === 'resolved') return false;
+  return alert.alarm ?? raisedNow(before, alert, now);
+}
+
+/**
+ * Alerts a REST load brought that call for attention: critical and unresolved as the feed now holds
+ * them, raised within RAISED_RECENTLY_MS, not rung for yet (`notified`: alarmKeys): an alarm whose push
+ * this screen missed (a resync, the sign-in) would otherwise sit in the list in silence.
+ */
+export function alarmsAfterLoad(state: FeedState, loaded: Iterable<Alert>, notified: ReadonlySet<string>, now: number): Alert[] {
+  const due = new Map<string, Alert>();
+  for (const { id } of loaded) {
+    const alert = state.alerts.get(id);
+    const key = alert ? alarmKey(alert) : null;
+    if (alert && key !== null && !notified.has(key) && raisedNow(undefined, alert, now)) due.set(key, alert);
+  }
+  return [...due.values()];
 }
 
 /** One warning to confirm: the alert at one `alarmedAt` (raised again, it is a new one). */

@@ -191,11 +191,17 @@ export interface NearbyCamera {
   status: 'online' | 'offline' | null;
 }
 
+/**
+ * An alert as the push carries it. `alarm` (alerts-api alert-notifier.ts): this push is the alert
+ * calling for attention — opened critical, or the one update that raised its alarm. Absent from REST.
+ */
+export type PushedAlert = Alert & { alarm?: boolean };
+
 /** A message of the /ws push (docs/realtime.md). */
 export type PushMessage =
   | { type: 'hello'; seq: number }
   | { type: 'resync_required'; seq: number }
-  | { type: 'alert.created' | 'alert.updated'; seq: number; data: Alert }
+  | { type: 'alert.created' | 'alert.updated'; seq: number; data: PushedAlert }
   | { type: 'camera.status'; seq: number; data: { cameraId: string; status: string; reason?: string; at: number } }
   | { type: 'pong' }
   | { type: 'error'; message: string };

@@ -1,14 +1,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { notify, playAlarm } from './alarm';
 import type { Api, AlertQuery } from './api';
-import { alarmKey, raisedNow, applyMessage, emptyFeed, mergeAlerts, type FeedState } from './feed-state';
-import { FeedSocket } from './feed-socket';
+import { alarmKey, alarmsAfterLoad, applyMessage, emptyFeed, mergeAlerts, shouldRing, trimFeed, type FeedState } from './feed-state';
+import { FeedSocket, RetryingLoad } from './feed-socket';
 import type { Alert } from './types';
 
 export interface Feed {
   alerts: Map<string, Alert>;
   connected: boolean;
-  /** Loads alerts by REST (a filter change, a resync) and merges them in. */
+  /** Loads alerts by REST once (a filter change) and merges them in; rejects on failure. */
   load(query?: AlertQuery): Promise<void>;
   /** Merges an alert the client changed itself (a transition's answer). */
   upsert(alert: Alert): void;
@@ -16,7 +16,8 @@ export interface Feed {
   statusSeq: number | null;
 }
 
-const SEQ_KEY = 'xl.console.lastSeq';
+/** The last applied push seq of this tab: a reload resumes from it; signing out forgets it. */
+export const SEQ_KEY = 'xl.console.lastSeq';
 
 /** The live feed: REST for what exists, the /ws push for what happens, resumed after a drop. */
 export function useFeed(api: Api, onUnauthorized: () => void, describe: (alert: Alert) => { title: string; text: string }): Feed {
@@ -25,38 +26,59 @@ export function useFeed(api: Api, onUnauthorized: () => void, describe: (alert: 
   const [, setVersion] = useState(0);
   const [connected, setConnected] = useState(false);
   const notified = useRef(new Set<string>());
+  // The socket's handlers live as long as the token: through this ref they use this render's
+  // callbacks, so a language switch changes the next notification at once.
+  const latest = useRef({ describe, onUnauthorized });
+  latest.current = { describe, onUnauthorized };
 
   const commit = (next: FeedState) => {
-    state.current = next;
-    if (next.lastSeq !== null) sessionStorage.setItem(SEQ_KEY, String(next.lastSeq));
+    if (next.lastSeq !== null && next.lastSeq !== state.current.lastSeq) sessionStorage.setItem(SEQ_KEY, String(next.lastSeq));
+    state.current = trimFeed(next, Date.now());
     setVersion((v) => v + 1);
   };
   const load = async (query: AlertQuery = {}) => {
     const page = await api.alerts({ limit: 200, ...query });
     commit(mergeAlerts(state.current, page.items));
   };
-  const alarm = (alert: Alert) => {
-    const key = alarmKey(alert);
-    if (key === null || notified.current.has(key)) return;
-    notified.current.add(key);
+  /** One sound, and a notification per alert, for alarms not rung for yet (once per alarmKey). */
+  const ring = (alerts: Alert[]) => {
+    const due = alerts.filter((a) => {
+      const key = alarmKey(a);
+      if (key === null || notified.current.has(key)) return false;
+      notified.current.add(key);
+      return true;
+    });
+    if (due.length === 0) return;
     playAlarm();
-    const { title, text } = describe(alert);
-    notify(title, text, alert);
+    for (const alert of due) {
+      const { title, text } = latest.current.describe(alert);
+      notify(title, text, alert);
+    }
   };
 
   useEffect(() => {
-    void Promise.all([load(), load({ state: 'open' })]).catch(() => undefined);
-    const socket = new FeedSocket(api.bearer, () => state.current.lastSeq, {
+    // What exists, both pages as at sign-in; again after a resync and after a first hello.
+    const loads = new RetryingLoad(
+      () => Promise.all([api.alerts({ limit: 200 }), api.alerts({ limit: 200, state: 'open' })]),
+      (pages) => {
+        const loaded = pages.flatMap((p) => p.items);
+        commit(mergeAlerts(state.current, loaded));
+        ring(alarmsAfterLoad(state.current, loaded, notified.current, Date.now()));
+      },
+    );
+    loads.request();
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+    const socket = new FeedSocket(url, api.bearer, () => state.current.lastSeq, {
       message(msg) {
-        const before = msg.type === 'alert.updated' ? state.current.alerts.get(msg.data.id) : undefined;
+        const before = msg.type === 'alert.created' || msg.type === 'alert.updated' ? state.current.alerts.get(msg.data.id) : undefined;
         const applied = applyMessage(state.current, msg);
+        if (applied.state === state.current) return; // a pong, an error, a replay: nothing to draw
         commit(applied.state);
-        if (applied.fresh) alarm(applied.fresh);
-        else if (msg.type === 'alert.updated' && raisedNow(before, msg.data, Date.now())) alarm(msg.data); // raised to critical
-        if (applied.resync) void load().catch(() => undefined);
+        if (applied.stored && shouldRing(before, msg, applied, Date.now())) ring([applied.stored]);
+        if (applied.reload) loads.request();
       },
       connected: setConnected,
-      unauthorized: onUnauthorized,
+      unauthorized: () => latest.current.onUnauthorized(),
       // The credential, or the server? Ask REST: a 401 there signs out (Api calls onUnauthorized); a
       // server that is down or restarting must not — the socket keeps trying, and an unattended
       // school alarm screen comes back by itself.
@@ -64,7 +86,10 @@ export function useFeed(api: Api, onUnauthorized: () => void, describe: (alert: 
     });
     socket.start();
     (window as unknown as { __xlFeed?: FeedSocket }).__xlFeed = socket; // lets the browser tests drop the connection
-    return () => socket.stop();
+    return () => {
+      loads.stop();
+      socket.stop();
+    };
   }, [api]);
 
   return { alerts: state.current.alerts, connected, load, upsert: (alert) => commit(mergeAlerts(state.current, [alert])), statusSeq: state.current.statusSeq };

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, NotFoundException, Param, Req, Res } from '@ne
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../auth/decorators';
 import type { ConsoleAsset, ConsoleAssets } from './console-assets';
+import { CONSOLE_SECURITY_HEADERS } from './console-headers';
 import { CONSOLE_ASSETS } from './console.tokens';
 
 /** The parts of express's request and response this controller uses (express ships no types here). */
@@ -59,6 +60,6 @@ export class ConsoleController {
 
 function send(res: Response, asset: ConsoleAsset): Promise<void> {
   return new Promise((resolve, reject) => {
-    res.sendFile(asset.file, { headers: { 'Cache-Control': asset.cacheControl, 'X-Content-Type-Options': 'nosniff' }, lastModified: true, etag: true, cacheControl: false }, (err) => (err && !res.headersSent ? reject(err) : resolve()));
+    res.sendFile(asset.file, { headers: { 'Cache-Control': asset.cacheControl, ...CONSOLE_SECURITY_HEADERS }, lastModified: true, etag: true, cacheControl: false }, (err) => (err && !res.headersSent ? reject(err) : resolve()));
   });
 }

@@ -19,7 +19,11 @@ interface Props {
   cancel(): void;
 }
 
-/** One row's edit form: starts from its values (secrets empty: left empty, they stay as they are). */
+/**
+ * One row's edit form: starts from its values (secrets empty: left empty, they stay as they are). The
+ * fields are uncontrolled (defaults only, read on submit): the console re-renders on every push and
+ * pong, and a controlled field without an input handler would be set back to the row's value.
+ */
 export function EditRowForm({ title, fields, row, save, cancel }: Props) {
   const { t, tv } = useApp();
   const label = (l: string) => (l.includes('.') ? t(l as MessageKey) : l);
@@ -44,17 +48,19 @@ export function EditRowForm({ title, fields, row, save, cancel }: Props) {
           <label>
             {label(f.label)}
             {f.type === 'select' ? (
-              <select name={f.name} value={String(initial)}>
+              <select name={f.name}>
                 {f.options?.map((o) => (
-                  <option value={o}>{o === '' ? '—' : f.optionLabels ? tv(f.optionLabels, o) : o}</option>
+                  <option value={o} selected={o === String(initial)}>
+                    {o === '' ? '—' : f.optionLabels ? tv(f.optionLabels, o) : o}
+                  </option>
                 ))}
               </select>
             ) : f.type === 'checkbox' ? (
-              <input name={f.name} type="checkbox" checked={initial === true} />
+              <input name={f.name} type="checkbox" defaultChecked={initial === true} />
             ) : f.type === 'password' ? (
               <input name={f.name} type="password" autocomplete="new-password" placeholder={t('admin.keepSecret')} />
             ) : (
-              <input name={f.name} type="text" autocomplete="off" value={String(initial)} />
+              <input name={f.name} type="text" autocomplete="off" defaultValue={String(initial)} />
             )}
           </label>
         );

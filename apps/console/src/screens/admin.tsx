@@ -235,7 +235,11 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
       setError((err as Error).message);
     }
   };
-  const remove = async (id: string) => {
+  const remove = async (row: Row) => {
+    // Next to Edit, and rows move after every action: a misclick must not delete a camera (its zones
+    // and rules with it) or a user, or revoke a school's key.
+    if (!window.confirm(t('admin.confirmRemove', { action: t(spec.remove), id: titleOf(row) }))) return;
+    const id = row.id;
     try {
       await api.request('DELETE', `${spec.path}/${encodeURIComponent(id)}`);
       await load();
@@ -308,7 +312,9 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
                     {t('admin.edit')}
                   </button>
                 )}
-                <button onClick={() => void remove(row.id)}>{t(spec.remove)}</button>
+                <button data-testid="row-delete" onClick={() => void remove(row)}>
+                  {t(spec.remove)}
+                </button>
               </td>
             </tr>
           ))}

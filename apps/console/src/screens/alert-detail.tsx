@@ -18,9 +18,18 @@ export function AlertDetailScreen({ id }: { id: string }) {
   const [error, setError] = useState<string | null>(null);
   const pushed = feed.alerts.get(id);
 
-  // Reload when the feed pushes a change of this alert (another operator acted on it).
+  // Reload when the feed pushes a change of this alert (another operator acted on it). An answer that
+  // was overtaken (a later reload, another alert) is dropped, and no copy replaces a newer one.
+  const keep = (next: AlertDetail) => setAlert((shown) => (shown?.id === next.id && shown.updatedAt > next.updatedAt ? shown : next));
   useEffect(() => {
-    api.alert(id).then(setAlert, (err: Error) => setError(err.message));
+    let current = true;
+    api.alert(id).then(
+      (d) => current && keep(d),
+      (err: Error) => current && setError(err.message),
+    );
+    return () => {
+      current = false;
+    };
   }, [api, id, pushed?.updatedAt]);
   // A picture picked from the trail replaces the alert's newest one until another is picked.
   const [trailPick, setTrailPick] = useState<string | null>(null);
@@ -28,7 +37,14 @@ export function AlertDetailScreen({ id }: { id: string }) {
   const snapshot = useImage(api, trailPick ?? (alert?.hasSnapshot ? alert.snapshotUrl : null));
   const [evidence, setEvidence] = useState<{ status: string; reason: string | null; clipUrl: string | null; hiresSnapshotUrl: string | null } | null>(null);
   useEffect(() => {
-    api.evidence(id).then(setEvidence, () => setEvidence(null));
+    let current = true;
+    api.evidence(id).then(
+      (e) => current && setEvidence(e),
+      () => current && setEvidence(null),
+    );
+    return () => {
+      current = false;
+    };
   }, [api, id, pushed?.updatedAt]);
   const clip = useImage(api, evidence?.clipUrl ?? null); // fetched with the bearer token: <video> cannot send it
   const hires = useImage(api, evidence?.hiresSnapshotUrl ?? null); // the main stream's keyframe, full resolution
@@ -40,16 +56,26 @@ export function AlertDetailScreen({ id }: { id: string }) {
     if (user.role !== 'school') api.regions().then((r) => setRegions(r.items), () => undefined);
   }, [api]);
 
+  // One transition at a time: a double click must not send a second one, which the API refuses (409)
+  // as if someone else had taken the alert.
+  const acting = useRef(false);
+  const [busy, setBusy] = useState(false);
   const act = async (action: 'acknowledge' | 'dispatch' | 'resolve', form: HTMLFormElement) => {
+    if (acting.current) return;
+    acting.current = true;
+    setBusy(true);
     const body = Object.fromEntries([...new FormData(form)].filter(([, v]) => v !== '').map(([k, v]) => [k, String(v)]));
     try {
       const next = await api.transition(id, action, body);
-      setAlert(next);
+      keep(next);
       feed.upsert(next);
       setError(null);
       form.reset();
     } catch (err) {
       setError((err as Error).message);
+    } finally {
+      acting.current = false;
+      setBusy(false);
     }
   };
   const noting = useRef(false);
@@ -65,7 +91,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
     }
     noting.current = true;
     try {
-      setAlert(await api.addNote(id, body));
+      keep(await api.addNote(id, body));
       setError(null);
       form?.reset();
     } catch (err) {
@@ -169,7 +195,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
         {alert.state === 'open' && user.role !== 'viewer' && (
           <form onSubmit={(e) => (e.preventDefault(), act('acknowledge', e.target as HTMLFormElement))}>
             <input name="note" placeholder={t('detail.note')} />
-            <button data-testid="acknowledge">{t('action.acknowledge')}</button>
+            <button data-testid="acknowledge" disabled={busy}>{t('action.acknowledge')}</button>
           </form>
         )}
         {alert.state === 'acknowledged' && canHandle && (
@@ -180,7 +206,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
               {alert.site?.contacts.map((c) => <option value={c.role ? `${c.name}（${c.role}）` : c.name} />)}
             </datalist>
             <input name="note" placeholder={t('detail.note')} />
-            <button data-testid="dispatch">{t('action.dispatch')}</button>
+            <button data-testid="dispatch" disabled={busy}>{t('action.dispatch')}</button>
           </form>
         )}
         {(alert.state === 'acknowledged' || alert.state === 'dispatched') && canHandle && (
@@ -191,7 +217,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
               ))}
             </select>
             <input name="note" placeholder={t('detail.note')} />
-            <button data-testid="resolve">{t('action.resolve')}</button>
+            <button data-testid="resolve" disabled={busy}>{t('action.resolve')}</button>
           </form>
         )}
       </div>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ReportQuery } from '../api';
 import { useApp } from '../context';
 import { formatDuration, formatTime, fromLocalInput, startOfLocalDay, toLocalInput } from '../format';
@@ -37,11 +37,17 @@ export function ReportsScreen() {
     if (period.from === undefined || period.to === undefined) return null;
     return { from: period.from, to: period.to, region: region || undefined, timezone };
   };
+  // Only the latest request's answer is shown: a slower earlier one (another period) must not replace it.
+  const latest = useRef(0);
   const show = () => {
     const q = query();
     if (!q) return;
     setError(null);
-    api.report(q).then(setReport, (err: Error) => (setReport(null), setError(err.message)));
+    const n = ++latest.current;
+    api.report(q).then(
+      (r) => n === latest.current && setReport(r),
+      (err: Error) => n === latest.current && (setReport(null), setError(err.message)),
+    );
   };
   const download = () => {
     const q = query();

@@ -8,7 +8,8 @@ const SEVERITIES: Severity[] = ['info', 'warning', 'major', 'critical'];
 /**
  * The camera's rules as a form: enabled, severity, schedule and every numeric parameter. `null`
  * from onChange returns to the zone types' default rules. Bounds are the API's: a bad value comes
- * back as a message naming the rule and field.
+ * back as a message naming the rule and field. The typed fields start from their value: the owner
+ * remounts this (a new `key`) when it replaces the rules (loaded, saved, reset).
  */
 export function RulesEditor({ rules, explicit, onChange }: { rules: Rule[]; explicit: boolean; onChange(rules: Rule[] | null): void }) {
   const { t, tv } = useApp();
@@ -43,7 +44,18 @@ export function RulesEditor({ rules, explicit, onChange }: { rules: Rule[]; expl
             .map(([key, value]) => (
               <label>
                 {key}
-                <input type="number" step="any" value={value as number} data-testid={`rule-${rule.id}-${key}`} onChange={(e) => update(i, { [key]: Number((e.target as HTMLInputElement).value) })} />
+                {/* Uncontrolled, kept per keystroke: a re-render (every push) must not undo what is being typed,
+                    and a half-typed number ("1.", empty) reads as "" and is not kept. */}
+                <input
+                  type="number"
+                  step="any"
+                  defaultValue={String(value)}
+                  data-testid={`rule-${rule.id}-${key}`}
+                  onInput={(e) => {
+                    const raw = (e.target as HTMLInputElement).value;
+                    if (raw !== '' && Number.isFinite(Number(raw))) update(i, { [key]: Number(raw) });
+                  }}
+                />
               </label>
             ))}
           <label class="wide">

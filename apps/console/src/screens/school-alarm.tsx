@@ -9,6 +9,8 @@ import { SiteCard } from './site-card';
 
 const REPEAT_SOUND_MS = 8000;
 const RECHECK_MS = 5000;
+/** The confirm button waits this long after a warning comes on screen: a click meant for another one must not confirm it. */
+export const CONFIRM_ARM_MS = 1500;
 
 /** The warning's sound: at once, then every REPEAT_SOUND_MS while `key` (what is shown) is set; anew when it changes. */
 function useRepeatingAlarm(key: string | null): void {
@@ -23,7 +25,7 @@ function useRepeatingAlarm(key: string | null): void {
 /**
  * A school's drowning warning: fills the screen with a plain message, the snapshot and a repeating
  * sound until someone confirms it, which the API records as a "seen" transition; the newest first,
- * then the older ones. A warning confirmed (a "seen" in its timeline, by anyone of the school) does
+ * then the older ones. A newer warning does not replace one already on screen: it waits (+N). A warning confirmed (a "seen" in its timeline, by anyone of the school) does
  * not come back — unless the API raises it again (its `alarmedAt` moves: the swimmer seen again went
  * under once more), when it must be confirmed anew.
  */
@@ -49,25 +51,48 @@ export function SchoolAlarm() {
       );
     }
   });
-  // The newest unconfirmed warning first; older ones follow once it is confirmed.
-  // A detail read before the warning was raised again waits for the fresh read.
-  const current = candidates.map((a) => details.get(a.id)).find((d) => d !== undefined && warningKey(d) === warningKey(feed.alerts.get(d.id) ?? d)) ?? null;
-  const waiting = candidates.filter((a) => details.has(a.id)).length - 1;
-  // Another screen of the school may confirm it: look again every few seconds while it is shown.
+  // The newest unconfirmed warning first; older ones follow once it is confirmed. One that has been on
+  // screen CONFIRM_ARM_MS stays there until confirmed (a newer one waits), so a click is never taken
+  // for one that just replaced it. A detail read before the warning was raised again waits for the fresh read.
+  const ready = candidates.map((a) => details.get(a.id)).filter((d): d is AlertDetail => d !== undefined && warningKey(d) === warningKey(feed.alerts.get(d.id) ?? d));
+  const [armed, setArmed] = useState<{ id: string; key: string } | null>(null);
+  const current = ready.find((d) => d.id === armed?.id) ?? ready[0] ?? null;
+  const shownKey = current ? warningKey(current) : null;
+  useEffect(() => {
+    if (!current) return;
+    const shown = { id: current.id, key: warningKey(current) };
+    const timer = setTimeout(() => setArmed(shown), CONFIRM_ARM_MS);
+    return () => clearTimeout(timer);
+  }, [shownKey]);
+  const waiting = ready.length - 1;
+  // Another screen of the school may confirm it: look again every few seconds while it is shown,
+  // with the current token (a renewed one replaces `api`; the old one runs out).
   useEffect(() => {
     if (!current) return;
     const timer = setInterval(() => {
       api.alert(current.id).then((d) => seenSinceAlarm(d, d.transitions) && setConfirmed((s) => new Set(s).add(warningKey(d))), () => undefined);
     }, RECHECK_MS);
     return () => clearInterval(timer);
-  }, [current?.id]);
-  useRepeatingAlarm(current ? warningKey(current) : null);
+  }, [current?.id, api]);
+  useRepeatingAlarm(shownKey);
   const snapshot = useImage(api, current?.hasSnapshot ? current.snapshotUrl : null);
+  const [busy, setBusy] = useState(false);
+  const [failed, setFailed] = useState<string | null>(null);
+  useEffect(() => setFailed(null), [shownKey]);
 
   if (!current) return null;
   const confirm = async () => {
-    await api.transition(current.id, 'seen', {});
-    setConfirmed((s) => new Set(s).add(warningKey(current)));
+    if (busy) return;
+    setBusy(true);
+    try {
+      await api.transition(current.id, 'seen', {});
+      setConfirmed((s) => new Set(s).add(warningKey(current)));
+      setFailed(null);
+    } catch (err) {
+      setFailed((err as Error).message); // the warning and its sound stay: say why the button did nothing
+    } finally {
+      setBusy(false);
+    }
   };
   return (
     <div class="school-alarm" role="alertdialog" data-testid="school-alarm" data-alert-id={current.id}>
@@ -81,8 +106,14 @@ export function SchoolAlarm() {
       {snapshot.url && <img src={snapshot.url} alt="" />}
       {/* Where it is, where the lifebuoy hangs, whom to call: a teacher can act before the operators arrive. */}
       <SiteCard site={current.site} emphasis onCall={(c) => void api.addNote(current.id, { called: c }).catch(() => undefined)} />
-      {waiting > 0 && <p>+{waiting}</p>}
-      <button data-testid="school-confirm" onClick={() => void confirm()}>
+      {waiting > 0 && <p data-testid="school-waiting">+{waiting}</p>}
+      {failed && (
+        // white on the red screen (.error is red)
+        <p class="late-note" role="alert" data-testid="school-confirm-error">
+          {t('school.confirmFailed', { message: failed })}
+        </p>
+      )}
+      <button data-testid="school-confirm" disabled={busy || armed?.key !== shownKey} onClick={() => void confirm()}>
         {t('school.confirm')}
       </button>
     </div>

@@ -24,9 +24,10 @@ export function SiteEditorScreen({ cameraId }: { cameraId: string }) {
       contacts: (s?.contacts ?? []).map((c) => ({ name: c.name, role: c.role ?? '', phone: c.phone })),
     });
   };
+  // Not again on a token renewal (a new `api`): that would throw away what is being typed.
   useEffect(() => {
     api.camera(cameraId).then(reset, (err: Error) => setMessage({ ok: false, text: err.message }));
-  }, [api, cameraId]);
+  }, [cameraId]);
   if (!camera) return <p>{message ? t('common.error', { message: message.text }) : t('common.loading')}</p>;
 
   const set = (field: keyof typeof form) => (e: Event) => setForm({ ...form, [field]: (e.target as HTMLInputElement).value });

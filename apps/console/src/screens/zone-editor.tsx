@@ -30,16 +30,19 @@ export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
   // the camera's own stream, not the analyzer's 416 px picture: zones are drawn on it
   const frame = useImage(api, `/cameras/${encodeURIComponent(cameraId)}/frame?source=camera`);
 
+  const [rulesShown, setRulesShown] = useState(0); // remounts the rules form when the rules are replaced
   const reset = (c: Camera) => {
     setCamera(c);
     setZones(c.zones);
     setLines(c.lines);
     setRules(c.rules);
     setRulesDirty(false);
+    setRulesShown((n) => n + 1);
   };
+  // Not again on a token renewal (a new `api`): that would throw away what is being drawn.
   useEffect(() => {
     api.camera(cameraId).then(reset, (err: Error) => setMessage({ ok: false, text: err.message }));
-  }, [api, cameraId]);
+  }, [cameraId]);
 
   const pointOf = (e: MouseEvent): Point => toNormalized(e.clientX, e.clientY, (svg.current as SVGSVGElement).getBoundingClientRect());
   const onClick = (e: MouseEvent) => {
@@ -178,9 +181,10 @@ export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
         </tbody>
       </table>
       <RulesEditor
+        key={rulesShown}
         rules={rules ?? camera.effectiveRules}
         explicit={rules !== null}
-        onChange={(next) => (setRules(next), setRulesDirty(true))}
+        onChange={(next) => (setRules(next), setRulesDirty(true), next === null && setRulesShown((n) => n + 1))}
       />
     </section>
   );

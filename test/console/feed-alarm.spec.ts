@@ -1,0 +1,173 @@
+// When the console rings (feed-state.ts shouldRing / alarmsAfterLoad), what the notification says
+// (alarm.ts alarmNotice), and that a suspended AudioContext queues no tones (alarm.ts playAlarm).
+import {
+  alarmsAfterLoad,
+  applyMessage,
+  emptyFeed,
+  mergeAlerts,
+  shouldRing,
+  type FeedState,
+} from '../../apps/console/src/feed-state';
+import type { Lang } from '../../apps/console/src/i18n';
+import type { Alert, PushedAlert, PushMessage } from '../../apps/console/src/types';
+
+// alarm.ts needs the DOM's types (AudioContext, Notification), which the root typecheck (node) lacks:
+// loaded untyped, so that tsc does not pull it into that program.
+const { alarmNotice, playAlarm } = jest.requireActual('../../apps/console/src/alarm') as {
+  alarmNotice(lang: Lang, alert: Alert): { title: string; text: string };
+  playAlarm(repeats?: number): void;
+};
+
+const now = 1_800_000_000_000;
+const HOUR = 3_600_000;
+const critical = (id: string, over: Partial<PushedAlert> = {}): PushedAlert =>
+  ({
+    id,
+    cameraId: 'cam',
+    rule: 'vanish_in_water',
+    severity: 'critical',
+    state: 'open',
+    startedAt: now - 5000,
+    alarmedAt: now - 5000,
+    updatedAt: now - 5000,
+    message: 'm',
+    boxes: [],
+    ...over,
+  }) as PushedAlert;
+
+/** What the feed hook does with a message: apply it, then ask whether it rings. */
+function ring(state: FeedState, msg: PushMessage): boolean {
+  const before = 'data' in msg && msg.type !== 'camera.status' ? state.alerts.get(msg.data.id) : undefined;
+  return shouldRing(before, msg, applyMessage(state, msg), now);
+}
+
+describe('shouldRing', () => {
+  const live = emptyFeed(10);
+
+  it("rings for the server's alarm even when the alert is already in the map (a REST load came first)", () => {
+    const loaded = mergeAlerts(live, [critical('a')]);
+    expect(ring(loaded, { type: 'alert.created', seq: 11, data: critical('a', { alarm: true }) })).toBe(true);
+    // The raise re-pushed by the sweeper, after REST already brought the raised copy.
+    const raised = mergeAlerts(live, [critical('b', { alarmedAt: now - 1000, updatedAt: now - 1000 })]);
+    expect(
+      ring(raised, {
+        type: 'alert.updated',
+        seq: 12,
+        data: critical('b', { alarmedAt: now - 1000, updatedAt: now - 1000, alarm: true }),
+      }),
+    ).toBe(true);
+  });
+
+  it('does not ring for an update of an old or resolved critical alert this screen never had', () => {
+    const resolved = critical('a', { state: 'resolved', alarmedAt: now - 5 * HOUR, updatedAt: now });
+    expect(ring(live, { type: 'alert.updated', seq: 11, data: resolved })).toBe(false);
+    expect(ring(live, { type: 'alert.updated', seq: 11, data: { ...resolved, alarm: false } })).toBe(false);
+    expect(ring(live, { type: 'alert.updated', seq: 11, data: { ...resolved, alarm: true } })).toBe(false); // closed: nobody to call
+    const noted = critical('a', { alarmedAt: now - HOUR, startedAt: now - HOUR, updatedAt: now }); // someone added a note
+    expect(ring(live, { type: 'alert.updated', seq: 11, data: noted })).toBe(false);
+    expect(ring(live, { type: 'alert.updated', seq: 11, data: { ...noted, alarm: false } })).toBe(false);
+  });
+
+  it('follows the flag over the age of the alarm, and raisedNow() without it', () => {
+    expect(ring(live, { type: 'alert.updated', seq: 11, data: critical('a', { alarm: false }) })).toBe(false); // news, not an alarm
+    expect(ring(live, { type: 'alert.created', seq: 11, data: critical('a') })).toBe(true); // an older server: raised 5 s ago
+    expect(
+      ring(live, { type: 'alert.created', seq: 11, data: critical('a', { severity: 'major', alarm: true }) }),
+    ).toBe(false);
+  });
+
+  it('does not ring for a message the feed ignored: a replayed seq or an older copy', () => {
+    expect(ring(live, { type: 'alert.created', seq: 10, data: critical('a', { alarm: true }) })).toBe(false);
+    const newer = mergeAlerts(live, [critical('a', { state: 'acknowledged', updatedAt: now })]);
+    expect(ring(newer, { type: 'alert.created', seq: 11, data: critical('a', { alarm: true }) })).toBe(false);
+  });
+
+  it('does not ring for other messages', () => {
+    expect(ring(live, { type: 'pong' })).toBe(false);
+    expect(ring(live, { type: 'resync_required', seq: 90 })).toBe(false);
+  });
+});
+
+describe('alarmsAfterLoad', () => {
+  it('rings once for recent, unresolved critical alerts a REST load brought, as the feed holds them', () => {
+    const loaded: Alert[] = [
+      critical('recent'),
+      critical('old', { alarmedAt: now - HOUR, startedAt: now - HOUR }),
+      critical('closed', { state: 'resolved' }),
+      critical('minor', { severity: 'major' }),
+      critical('rung'),
+      critical('since-resolved'),
+    ];
+    let state = mergeAlerts(emptyFeed(), loaded);
+    state = mergeAlerts(state, [critical('since-resolved', { state: 'resolved', updatedAt: now })]); // a push came first
+    const due = alarmsAfterLoad(state, [...loaded, critical('recent')], new Set(['rung@' + (now - 5000)]), now);
+    expect(due.map((a) => a.id)).toEqual(['recent']);
+  });
+});
+
+describe('alarmNotice', () => {
+  it("is titled by the alert's rule in the reader's language, not always 'Possible drowning'", () => {
+    const offline = critical('c', { rule: 'camera_offline', message: 'camera offline' });
+    expect(alarmNotice('en', offline).title).toBe('Camera offline');
+    expect(alarmNotice('zh-CN', offline).title).toBe('摄像头离线');
+    expect(alarmNotice('zh-CN', critical('d')).title).toBe('疑似溺水');
+    expect(alarmNotice('en', critical('d')).text).toBe('m');
+  });
+});
+
+describe('playAlarm', () => {
+  const g = globalThis as unknown as Record<string, unknown>;
+  const saved = g.AudioContext;
+  let resume: () => void = () => undefined;
+  class FakeAudioContext {
+    static last: FakeAudioContext;
+    state = 'suspended';
+    currentTime = 0;
+    destination = {};
+    oscillators = 0;
+    constructor() {
+      FakeAudioContext.last = this;
+    }
+    resume(): Promise<void> {
+      return new Promise((done) => (resume = () => ((this.state = 'running'), done())));
+    }
+    createOscillator() {
+      this.oscillators++;
+      return { frequency: {}, connect: (n: unknown) => n, start: () => undefined, stop: () => undefined };
+    }
+    createGain() {
+      return { gain: {}, connect: (n: unknown) => n };
+    }
+  }
+  const flush = () => new Promise((r) => setImmediate(r));
+
+  beforeAll(() => {
+    g.AudioContext = FakeAudioContext;
+  });
+  afterAll(() => {
+    g.AudioContext = saved;
+  });
+
+  it('schedules no tones while the browser keeps the context suspended, and none when it resumes later', async () => {
+    playAlarm();
+    const ctx = FakeAudioContext.last;
+    await flush();
+    expect(ctx.oscillators).toBe(0);
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 3 * HOUR); // hours later, a click
+    resume();
+    await flush();
+    clock.mockRestore();
+    expect(ctx.oscillators).toBe(0);
+  });
+
+  it('sounds when the context resumes at once, and at once when it runs', async () => {
+    const ctx = FakeAudioContext.last;
+    ctx.state = 'suspended';
+    playAlarm();
+    resume();
+    await flush();
+    expect(ctx.oscillators).toBe(6);
+    playAlarm();
+    expect(ctx.oscillators).toBe(12);
+  });
+});
