@@ -4,6 +4,8 @@ import {
   alarmsAfterLoad,
   applyMessage,
   emptyFeed,
+  escalatedTo,
+  escalationKey,
   mergeAlerts,
   shouldRing,
   type FeedState,
@@ -169,5 +171,20 @@ describe('playAlarm', () => {
     expect(ctx.oscillators).toBe(6);
     playAlarm();
     expect(ctx.oscillators).toBe(12);
+  });
+});
+
+describe('escalatedTo', () => {
+  const major = (over: Partial<PushedAlert> = {}) => critical('e1', { severity: 'major', alarmedAt: null, escalationLevel: 0, responsibleRegionId: 'village', ...over });
+
+  it("rings the region the alert now rests with, once per level, while nobody has claimed it", () => {
+    const before = major();
+    const up = major({ escalationLevel: 1, responsibleRegionId: 'township' });
+    expect(escalatedTo(before, up, ['township'])).toBe(true);
+    expect(escalatedTo(before, up, ['village'])).toBe(false); // the village was rung for the alert itself
+    expect(escalatedTo(up, up, ['township'])).toBe(false); // a note on the escalated alert
+    expect(escalatedTo(undefined, up, ['township'])).toBe(true); // the screen did not hold it yet
+    expect(escalatedTo(before, { ...up, state: 'acknowledged' }, ['township'])).toBe(false);
+    expect(escalationKey(up)).not.toBe(escalationKey({ ...up, escalationLevel: 2 }));
   });
 });

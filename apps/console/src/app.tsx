@@ -96,7 +96,7 @@ function Console({ session, lang, route, setRoute, login, logout, expire, langua
     return new Api(token, () => currentToken.current === token && expire());
   }, [session.token]);
   const t = (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate(lang, key, params);
-  const feed = useFeed(api, expire, (alert) => alarmNotice(lang, alert));
+  const feed = useFeed(api, expire, (alert) => alarmNotice(lang, alert), session.user.regionIds);
   // The tab says how many alerts wait, so an operator working in another tab sees them come in.
   const unacknowledged = unacknowledgedCount(feed.alerts.values());
   useEffect(() => {

@@ -167,6 +167,23 @@ export function alarmsAfterLoad(state: FeedState, loaded: Iterable<Alert>, notif
   return [...due.values()];
 }
 
+/**
+ * Whether this update hands the alert to the user: it climbed a level (nobody below acknowledged it
+ * within its SLA) and now rests with one of the user's regions (`regionIds`). The parent centre has
+ * to notice — that is what escalation is for — so the screen rings once per (alert, level)
+ * (escalationKey) and marks the row. Only while it is still open: claimed or closed, nobody is owed.
+ */
+export function escalatedTo(before: Alert | undefined, alert: Alert, regionIds: readonly string[]): boolean {
+  if (alert.state !== 'open' || alert.escalationLevel === 0 || alert.responsibleRegionId === null) return false;
+  if (before && before.escalationLevel >= alert.escalationLevel) return false;
+  return regionIds.includes(alert.responsibleRegionId);
+}
+
+/** One escalation to ring for: the alert at one level. */
+export function escalationKey(alert: Pick<Alert, 'id' | 'escalationLevel'>): string {
+  return `${alert.id}^${alert.escalationLevel}`;
+}
+
 /** One warning to confirm: the alert at one `alarmedAt` (raised again, it is a new one). */
 export function warningKey(alert: Pick<Alert, 'id' | 'alarmedAt'>): string {
   return `${alert.id}@${alert.alarmedAt ?? 0}`;

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { notify, playAlarm } from './alarm';
 import type { Api, AlertQuery } from './api';
-import { alarmKey, alarmsAfterLoad, applyMessage, emptyFeed, mergeAlerts, shouldRing, trimFeed, type FeedState } from './feed-state';
+import { alarmKey, alarmsAfterLoad, applyMessage, emptyFeed, escalatedTo, escalationKey, mergeAlerts, shouldRing, trimFeed, type FeedState } from './feed-state';
 import { FeedSocket, RetryingLoad } from './feed-socket';
 import type { Alert } from './types';
 
@@ -20,7 +20,13 @@ export interface Feed {
 export const SEQ_KEY = 'xl.console.lastSeq';
 
 /** The live feed: REST for what exists, the /ws push for what happens, resumed after a drop. */
-export function useFeed(api: Api, onUnauthorized: () => void, describe: (alert: Alert) => { title: string; text: string }): Feed {
+export function useFeed(
+  api: Api,
+  onUnauthorized: () => void,
+  describe: (alert: Alert) => { title: string; text: string },
+  /** The user's regions: an alert escalated to one of them rings (escalatedTo). */
+  regionIds: readonly string[] = [],
+): Feed {
   const stored = Number(sessionStorage.getItem(SEQ_KEY));
   const state = useRef<FeedState>(emptyFeed(Number.isFinite(stored) && stored > 0 ? stored : null));
   const [, setVersion] = useState(0);
@@ -28,8 +34,8 @@ export function useFeed(api: Api, onUnauthorized: () => void, describe: (alert: 
   const notified = useRef(new Set<string>());
   // The socket's handlers live as long as the token: through this ref they use this render's
   // callbacks, so a language switch changes the next notification at once.
-  const latest = useRef({ describe, onUnauthorized });
-  latest.current = { describe, onUnauthorized };
+  const latest = useRef({ describe, onUnauthorized, regionIds });
+  latest.current = { describe, onUnauthorized, regionIds };
 
   const commit = (next: FeedState) => {
     if (next.lastSeq !== null && next.lastSeq !== state.current.lastSeq) sessionStorage.setItem(SEQ_KEY, String(next.lastSeq));
@@ -40,10 +46,10 @@ export function useFeed(api: Api, onUnauthorized: () => void, describe: (alert: 
     const page = await api.alerts({ limit: 200, ...query });
     commit(mergeAlerts(state.current, page.items));
   };
-  /** One sound, and a notification per alert, for alarms not rung for yet (once per alarmKey). */
-  const ring = (alerts: Alert[]) => {
+  /** One sound, and a notification per alert, for alarms not rung for yet (once per key: alarmKey by default). */
+  const ring = (alerts: Alert[], keyOf: (alert: Alert) => string | null = alarmKey) => {
     const due = alerts.filter((a) => {
-      const key = alarmKey(a);
+      const key = keyOf(a);
       if (key === null || notified.current.has(key)) return false;
       notified.current.add(key);
       return true;
@@ -75,6 +81,7 @@ export function useFeed(api: Api, onUnauthorized: () => void, describe: (alert: 
         if (applied.state === state.current) return; // a pong, an error, a replay: nothing to draw
         commit(applied.state);
         if (applied.stored && shouldRing(before, msg, applied, Date.now())) ring([applied.stored]);
+        else if (applied.stored && escalatedTo(before, applied.stored, latest.current.regionIds)) ring([applied.stored], escalationKey);
         if (applied.reload) loads.request();
       },
       connected: setConnected,

@@ -188,7 +188,14 @@ export function AlertFeedScreen() {
               </td>
               <td>{a.cameraName ?? a.cameraId}</td>
               <td>{tv('rule', a.rule)}</td>
-              <td data-testid="alert-state">{tv('state', a.state)}</td>
+              <td data-testid="alert-state">
+                {tv('state', a.state)}
+                {a.state === 'open' && a.escalationLevel > 0 && (
+                  <span class="escalated-tag" data-testid="row-escalated" title={t('alert.escalatedTitle', { level: String(a.escalationLevel) })}>
+                    {t('alert.escalatedShort', { level: String(a.escalationLevel) })}
+                  </span>
+                )}
+              </td>
               <td>{alertText(lang, a)}</td>
             </tr>
           ))}
