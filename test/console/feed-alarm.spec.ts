@@ -6,6 +6,7 @@ import {
   emptyFeed,
   escalatedTo,
   escalationKey,
+  stillRings,
   mergeAlerts,
   shouldRing,
   type FeedState,
@@ -186,5 +187,18 @@ describe('escalatedTo', () => {
     expect(escalatedTo(undefined, up, ['township'])).toBe(true); // the screen did not hold it yet
     expect(escalatedTo(before, { ...up, state: 'acknowledged' }, ['township'])).toBe(false);
     expect(escalationKey(up)).not.toBe(escalationKey({ ...up, escalationLevel: 2 }));
+  });
+});
+
+describe('stillRings (a pushed alarm, judged again on the feed a moment later)', () => {
+  it('rings for an unanswered alarm however old; not once a replay brought its claim or resolution', () => {
+    const raised = critical('s1', { alarmedAt: now - 5 * HOUR });
+    expect(stillRings(raised, raised, now)).toBe(true); // nobody acknowledged it: a drowning unanswered
+    expect(stillRings(raised, { ...raised, state: 'acknowledged' }, now)).toBe(false);
+    expect(stillRings(raised, { ...raised, state: 'resolved' }, now)).toBe(false);
+    expect(stillRings(raised, { ...raised, alarmedAt: now - 1000 }, now)).toBe(false); // raised again: its own push rings
+    expect(stillRings(raised, undefined, now)).toBe(false);
+    const fresh = critical('s2', { alarmedAt: now - 1000, state: 'acknowledged' });
+    expect(stillRings(fresh, fresh, now)).toBe(true); // reopened-and-claimed races aside: recent alarms ring
   });
 });

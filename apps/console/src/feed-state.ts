@@ -153,6 +153,19 @@ export function shouldRing(before: Alert | undefined, msg: PushMessage, applied:
 }
 
 /**
+ * How long a pushed alarm waits before it rings (RING_SETTLE_MS), and whether it still rings then,
+ * judged on the feed's copy at that time: a resume replays old events in order, so an alarm raised
+ * during an outage arrives just before its acknowledgement or resolution. Rings when the alert is
+ * still at that alarm and unresolved, and either nobody has claimed it (an unanswered drowning rings
+ * however old) or it was raised recently.
+ */
+export const RING_SETTLE_MS = 300;
+export function stillRings(pushed: Alert, current: Alert | undefined, now: number): boolean {
+  if (!current || current.state === 'resolved' || alarmKey(current) !== alarmKey(pushed)) return false;
+  return current.state === 'open' || now - (current.alarmedAt ?? current.startedAt) < RAISED_RECENTLY_MS;
+}
+
+/**
  * Alerts a REST load brought that call for attention: critical and unresolved as the feed now holds
  * them, raised within RAISED_RECENTLY_MS, not rung for yet (`notified`: alarmKeys): an alarm whose push
  * this screen missed (a resync, the sign-in) would otherwise sit in the list in silence.

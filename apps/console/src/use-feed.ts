@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { notify, playAlarm } from './alarm';
 import type { Api, AlertQuery } from './api';
-import { alarmKey, alarmsAfterLoad, applyMessage, emptyFeed, escalatedTo, escalationKey, mergeAlerts, shouldRing, trimFeed, type FeedState } from './feed-state';
+import { alarmKey, alarmsAfterLoad, applyMessage, emptyFeed, escalatedTo, escalationKey, mergeAlerts, RING_SETTLE_MS, shouldRing, stillRings, trimFeed, type FeedState } from './feed-state';
 import { FeedSocket, RetryingLoad } from './feed-socket';
 import type { Alert } from './types';
 
@@ -73,6 +73,7 @@ export function useFeed(
       },
     );
     loads.request();
+    const settling = new Set<ReturnType<typeof setTimeout>>();
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
     const socket = new FeedSocket(url, api.bearer, () => state.current.lastSeq, {
       message(msg) {
@@ -80,7 +81,15 @@ export function useFeed(
         const applied = applyMessage(state.current, msg);
         if (applied.state === state.current) return; // a pong, an error, a replay: nothing to draw
         commit(applied.state);
-        if (applied.stored && shouldRing(before, msg, applied, Date.now())) ring([applied.stored]);
+        if (applied.stored && shouldRing(before, msg, applied, Date.now())) {
+          const pushed = applied.stored;
+          const timer = setTimeout(() => {
+            settling.delete(timer);
+            const current = state.current.alerts.get(pushed.id);
+            if (current && stillRings(pushed, current, Date.now())) ring([current]);
+          }, RING_SETTLE_MS);
+          settling.add(timer);
+        }
         else if (applied.stored && escalatedTo(before, applied.stored, latest.current.regionIds)) ring([applied.stored], escalationKey);
         if (applied.reload) loads.request();
       },
@@ -94,6 +103,7 @@ export function useFeed(
     socket.start();
     (window as unknown as { __xlFeed?: FeedSocket }).__xlFeed = socket; // lets the browser tests drop the connection
     return () => {
+      for (const timer of settling) clearTimeout(timer);
       loads.stop();
       socket.stop();
     };

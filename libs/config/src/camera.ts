@@ -2,7 +2,14 @@ import { z } from 'zod';
 import type { Polygon } from '@xl/geometry';
 import { computeLetterbox, hasUnmaskedBlock, letterboxContentSize, MOTION_CELL_PIXELS } from '@xl/vision';
 import { effectiveRules } from './defaults';
-import { displayNameSchema, idSchema, isValidTimeZone, polygonSchema, rtspUrlSchema, tripwirePointsSchema } from './primitives';
+import {
+  displayNameSchema,
+  idSchema,
+  isValidTimeZone,
+  polygonSchema,
+  rtspUrlSchema,
+  tripwirePointsSchema,
+} from './primitives';
 import { ruleSchema } from './rules';
 import { siteSchema } from './site';
 
@@ -54,7 +61,9 @@ export const watchdogSchema = z
       .min(1)
       .max(120)
       .default(6)
-      .describe('no frame for this long → ffmpeg is stopped and respawned; a (re)start gets twice this for its first frame'),
+      .describe(
+        'no frame for this long → ffmpeg is stopped and respawned; a (re)start gets twice this for its first frame',
+      ),
     ioTimeoutSeconds: z.number().min(1).max(60).default(5).describe("ffmpeg's RTSP socket I/O timeout (-timeout)"),
     backoffInitialSeconds: z.number().min(0.1).max(60).default(1).describe('first respawn delay'),
     backoffMaxSeconds: z.number().min(1).max(600).default(30).describe('respawn delay cap'),
@@ -62,7 +71,10 @@ export const watchdogSchema = z
       .number()
       .min(0)
       .max(600)
-      .refine((s) => s === 0 || s >= 5, 'must be 0 (never reconnect) or at least 5: a reconnect costs a few seconds without frames')
+      .refine(
+        (s) => s === 0 || s >= 5,
+        'must be 0 (never reconnect) or at least 5: a reconnect costs a few seconds without frames',
+      )
       .default(15)
       .describe(
         'a live stream arriving this far behind real time (a congested uplink or an overloaded ingest host holding it up) is reconnected, dropping the backlog, so that alerts come at most this late; 0 never reconnects, otherwise at least 5',
@@ -72,7 +84,12 @@ export const watchdogSchema = z
 
 export const recordingSchema = z
   .strictObject({
-    enabled: z.boolean().default(true).describe('record the main stream (sub stream when there is no main) into a rolling buffer of segments, for evidence clips'),
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        'record the main stream (sub stream when there is no main) into a rolling buffer of segments, for evidence clips',
+      ),
     segmentSeconds: z
       .number()
       .min(1)
@@ -84,9 +101,21 @@ export const recordingSchema = z
       .min(10)
       .max(600)
       .default(60)
-      .describe('how much of the past the ring buffer keeps on the ingest host (older segments are deleted unless a pending clip still needs them)'),
-    preSeconds: z.number().min(0).max(120).default(10).describe("an alert's clip starts this long before the alert started (from the keyframe before)"),
-    postSeconds: z.number().min(0).max(120).default(10).describe("an alert's clip ends this long after its last update"),
+      .describe(
+        'how much of the past the ring buffer keeps on the ingest host (older segments are deleted unless a pending clip still needs them)',
+      ),
+    preSeconds: z
+      .number()
+      .min(0)
+      .max(120)
+      .default(10)
+      .describe("an alert's clip starts this long before the alert started (from the keyframe before)"),
+    postSeconds: z
+      .number()
+      .min(0)
+      .max(120)
+      .default(10)
+      .describe("an alert's clip ends this long after its last update"),
   })
   .superRefine((r, ctx) => {
     // The pre-roll must still be in the ring when the clip is cut (post window + one segment later).
@@ -101,7 +130,13 @@ export const recordingSchema = z
   })
   .describe('rolling recording and evidence clips of alerts');
 
-export const RECORDING_DEFAULTS = { enabled: true, segmentSeconds: 2, windowSeconds: 60, preSeconds: 10, postSeconds: 10 } as const;
+export const RECORDING_DEFAULTS = {
+  enabled: true,
+  segmentSeconds: 2,
+  windowSeconds: 60,
+  preSeconds: 10,
+  postSeconds: 10,
+} as const;
 
 /** Detector input the masks are checked on: the shipped models' (ingest's MODEL_INPUT_WIDTH/HEIGHT default). */
 const MASK_CHECK_INPUT = 416;
@@ -142,12 +177,20 @@ const round3 = (v: number) => Number(v.toPrecision(3));
 /** Rounded up to 0.001, for suggesting a value that passes (2.2222… → 2.223). */
 const ceil3 = (v: number) => Math.ceil(v * 1000 - 1e-6) / 1000;
 
-export const cameraSchema = z
+/**
+ * A camera as stored and published: every field with its bounds and the references between them.
+ * What the API stored, and workers read from Redis, parses with this one even after a release that
+ * checks more at saving (cameraSchema): a camera saved under older checks must still be listed,
+ * edited, published and analysed, not drop out of the system at the upgrade.
+ */
+export const storedCameraSchema = z
   .strictObject({
     id: idSchema.describe('camera id, unique in the system'),
     name: displayNameSchema.optional().describe('display name'),
     enabled: z.boolean().default(true).describe('disabled cameras are not ingested'),
-    url: rtspUrlSchema.describe("main stream RTSP URL (clips, high-resolution snapshots); credentials as user:password@, a '#' or space in them written %23 / %20"),
+    url: rtspUrlSchema.describe(
+      "main stream RTSP URL (clips, high-resolution snapshots); credentials as user:password@, a '#' or space in them written %23 / %20",
+    ),
     subUrl: rtspUrlSchema.optional().describe('sub stream RTSP URL; used for analysis when present'),
     regionId: idSchema.optional().describe('region (village/township/…) the camera belongs to'),
     fps: z
@@ -181,53 +224,88 @@ export const cameraSchema = z
       .optional()
       .describe('explicit rules; when absent each zone type gets its default rules plus the camera health rules'),
     motion: motionSchema.default({ threshold: 12, minChangedFraction: 0.002, heartbeatSeconds: 5 }),
-    watchdog: watchdogSchema.default({ stallSeconds: 6, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 30, maxDelaySeconds: 15 }),
+    watchdog: watchdogSchema.default({
+      stallSeconds: 6,
+      ioTimeoutSeconds: 5,
+      backoffInitialSeconds: 1,
+      backoffMaxSeconds: 30,
+      maxDelaySeconds: 15,
+    }),
     recording: recordingSchema.default(RECORDING_DEFAULTS),
     site: siteSchema.optional(),
   })
   .superRefine((camera, ctx) => {
     const zoneIds = new Set<string>();
     camera.zones.forEach((zone, i) => {
-      if (zoneIds.has(zone.id)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'id'], message: `duplicate zone id '${zone.id}'` });
+      if (zoneIds.has(zone.id))
+        ctx.addIssue({ code: 'custom', path: ['zones', i, 'id'], message: `duplicate zone id '${zone.id}'` });
       zoneIds.add(zone.id);
     });
     const lineIds = new Set(camera.lines.map((l) => l.id));
     const ruleIds = new Set<string>();
     camera.rules?.forEach((rule, i) => {
-      if (ruleIds.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id '${rule.id}'` });
+      if (ruleIds.has(rule.id))
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id '${rule.id}'` });
       ruleIds.add(rule.id);
       if ('zone' in rule && !zoneIds.has(rule.zone)) {
-        ctx.addIssue({ code: 'custom', path: ['rules', i, 'zone'], message: `rule '${rule.id}' names zone '${rule.zone}', which this camera does not have` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'zone'],
+          message: `rule '${rule.id}' names zone '${rule.zone}', which this camera does not have`,
+        });
       } else if ('zone' in rule && camera.zones.some((z) => z.id === rule.zone && z.type === 'ignore')) {
-        ctx.addIssue({ code: 'custom', path: ['rules', i, 'zone'], message: `rule '${rule.id}' names zone '${rule.zone}', an ignore zone: nothing is seen there` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'zone'],
+          message: `rule '${rule.id}' names zone '${rule.zone}', an ignore zone: nothing is seen there`,
+        });
       }
       if ('line' in rule && !lineIds.has(rule.line)) {
-        ctx.addIssue({ code: 'custom', path: ['rules', i, 'line'], message: `rule '${rule.id}' names line '${rule.line}', which this camera does not have` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'line'],
+          message: `rule '${rule.id}' names line '${rule.line}', which this camera does not have`,
+        });
       }
     });
-    // The checks below read several fields together: they run only once those fields are valid
-    // (zod still runs this refinement after an out-of-bounds value, and reports that one first).
-    const clean = (...keys: string[]) => !ctx.issues.some((issue) => keys.includes(String(issue.path?.[0])));
-    if (clean('fps', 'zones', 'rules')) {
-      // A vanish countdown shorter than two frame intervals fires on one missed detection (a wave,
-      // a swimmer turning away), and the tracker's 2 s lost buffer has dropped the track by then.
-      const bound = 2 / camera.fps;
-      effectiveRules(camera).forEach((rule, i) => {
-        if (rule.type !== 'vanish_in_water' || !rule.enabled || rule.lostSeconds >= bound - 1e-9) return;
-        const what = `lostSeconds ${rule.lostSeconds} s is less than two frame intervals at fps ${camera.fps} (${round3(bound)} s): one missed detection would raise a possible drowning`;
-        const fix = `fps at least ${ceil3(2 / rule.lostSeconds)}`;
-        if (camera.rules) {
-          ctx.addIssue({ code: 'custom', path: ['rules', i, 'lostSeconds'], message: `rule '${rule.id}': ${what}; raise lostSeconds to at least ${ceil3(bound)}, or ${fix}` });
-        } else {
-          ctx.addIssue({ code: 'custom', path: ['fps'], message: `default rule '${rule.id}': ${what}; set ${fix}, or give the camera explicit rules` });
-        }
-      });
-    }
-    if (clean('masks')) {
-      const problem = maskCoverProblem(camera.masks);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['masks'], message: problem });
-    }
   });
+
+/**
+ * A camera as written by someone (API bodies, camera files): storedCameraSchema plus the checks that
+ * read several fields together and refuse settings that would blind or mislead the camera. They
+ * run only once those fields are valid (zod still runs a refinement after an out-of-bounds value,
+ * and reports that one first).
+ */
+export const cameraSchema = storedCameraSchema.superRefine((camera, ctx) => {
+  const clean = (...keys: string[]) => !ctx.issues.some((issue) => keys.includes(String(issue.path?.[0])));
+  if (clean('fps', 'zones', 'rules')) {
+    // A vanish countdown shorter than two frame intervals fires on one missed detection (a wave,
+    // a swimmer turning away), and the tracker's 2 s lost buffer has dropped the track by then.
+    const bound = 2 / camera.fps;
+    effectiveRules(camera).forEach((rule, i) => {
+      if (rule.type !== 'vanish_in_water' || !rule.enabled || rule.lostSeconds >= bound - 1e-9) return;
+      const what = `lostSeconds ${rule.lostSeconds} s is less than two frame intervals at fps ${camera.fps} (${round3(bound)} s): one missed detection would raise a possible drowning`;
+      const fix = `fps at least ${ceil3(2 / rule.lostSeconds)}`;
+      if (camera.rules) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'lostSeconds'],
+          message: `rule '${rule.id}': ${what}; raise lostSeconds to at least ${ceil3(bound)}, or ${fix}`,
+        });
+      } else {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fps'],
+          message: `default rule '${rule.id}': ${what}; set ${fix}, or give the camera explicit rules`,
+        });
+      }
+    });
+  }
+  if (clean('masks')) {
+    const problem = maskCoverProblem(camera.masks);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['masks'], message: problem });
+  }
+});
 
 export type CameraConfig = z.infer<typeof cameraSchema>;
 export type CameraConfigInput = z.input<typeof cameraSchema>;

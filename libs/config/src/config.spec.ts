@@ -1,4 +1,4 @@
-import { ConfigError, effectiveRules, parseCamera, parseCameraFile } from './index';
+import { ConfigError, effectiveRules, parseCamera, parseCameraFile, parseStoredCamera, storedCameraSchema } from './index';
 
 const water = {
   id: 'water',
@@ -140,6 +140,13 @@ describe('parseCameraFile: YAML errors', () => {
 describe('checks across fields', () => {
   const url = 'rtsp://h/x';
   const vanish = (extra: Record<string, unknown> = {}) => ({ id: 'v', type: 'vanish_in_water', zone: 'water', ...extra });
+
+  it('are checks of what someone writes: a camera stored under older checks still parses as stored', () => {
+    const stored = { id: 'c', url, fps: 0.2, zones: [water], masks: [[[0, 0], [1, 0], [1, 1], [0, 1]]] };
+    expect(() => parseCamera(stored)).toThrow(ConfigError);
+    expect(parseStoredCamera(stored)).toMatchObject({ id: 'c', fps: 0.2 });
+    expect(storedCameraSchema.safeParse(stored).success).toBe(true);
+  });
 
   it('refuses a vanish countdown shorter than two frame intervals, default rules included', () => {
     // fps 0.2: 5 s between frames, so one missed frame is 5 s unseen, past the default 3 s

@@ -3,6 +3,6 @@ export * from './rules';
 export * from './camera';
 export * from './site';
 export { effectiveRules } from './defaults';
-export { parseCamera, parseCameraFile, ConfigError } from './parse';
+export { parseCamera, parseCameraFile, parseStoredCamera, ConfigError } from './parse';
 export { clusterSettingsProblem, parseSettings, redisClusterNodesSetting } from './settings';
 export { ruleLabelIssues, type ModelFitIssue, type ModelLabels } from './model-fit';

@@ -1,6 +1,6 @@
 import { parse as parseYaml, YAMLError } from 'yaml';
 import { z } from 'zod';
-import { cameraSchema, type CameraConfig } from './camera';
+import { cameraSchema, type CameraConfig, storedCameraSchema } from './camera';
 
 export class ConfigError extends Error {
   constructor(
@@ -26,7 +26,8 @@ function describeIssue(raw: unknown, cameraLabel: string, issue: z.core.$ZodIssu
     }
   }
   // Numbers are safe to repeat (strings are not: a URL may carry a password).
-  const got = (issue.code === 'too_big' || issue.code === 'too_small') && typeof node === 'number' ? ` (got ${node})` : '';
+  const got =
+    (issue.code === 'too_big' || issue.code === 'too_small') && typeof node === 'number' ? ` (got ${node})` : '';
   return `${cameraLabel}${where ? `, ${where}` : ''}: ${issue.message}${got}`;
 }
 
@@ -36,9 +37,21 @@ function labelOf(raw: unknown, index?: number): string {
   return index === undefined ? 'camera (no id)' : `camera #${index} (no id)`;
 }
 
-/** Validates one camera; throws ConfigError whose message names the camera and field. */
+/** Validates one camera as written (cameraSchema); throws ConfigError whose message names the camera and field. */
 export function parseCamera(raw: unknown, index?: number): CameraConfig {
-  const result = cameraSchema.safeParse(raw);
+  return parseWith(cameraSchema, raw, index);
+}
+
+/**
+ * Validates one camera as the API stored and published it (storedCameraSchema): one saved under an
+ * older release's checks is still analysed, not dropped at an upgrade.
+ */
+export function parseStoredCamera(raw: unknown, index?: number): CameraConfig {
+  return parseWith(storedCameraSchema, raw, index);
+}
+
+function parseWith(schema: typeof storedCameraSchema, raw: unknown, index?: number): CameraConfig {
+  const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => describeIssue(raw, labelOf(raw, index), issue));
   throw new ConfigError(`invalid camera configuration: ${issues.join('; ')}`, issues);
@@ -67,7 +80,7 @@ export function parseCameraFile(text: string, source = 'camera file'): CameraCon
     throw new ConfigError(`${source}: not valid YAML/JSON${where}`, [`not valid YAML/JSON${where}`]);
   }
   const list: unknown[] =
-    doc && typeof doc === 'object' && 'cameras' in doc ? (doc as { cameras: unknown }).cameras as unknown[] : [doc];
+    doc && typeof doc === 'object' && 'cameras' in doc ? ((doc as { cameras: unknown }).cameras as unknown[]) : [doc];
   if (!Array.isArray(list)) throw new ConfigError(`${source}: 'cameras' must be a list`, ['cameras must be a list']);
   const cameras: CameraConfig[] = [];
   const issues: string[] = [];

@@ -1,5 +1,5 @@
 import { duplicateClient, type RedisClient } from './redis-client';
-import { parseCamera, type CameraConfig } from '@xl/config';
+import { parseStoredCamera, type CameraConfig } from '@xl/config';
 import { CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
 import { hashFields } from './hash-fields';
 import { pipelineResults } from './scripts';
@@ -127,7 +127,7 @@ function parseEntries(entries: [string, string][]): LoadedCameras {
       continue;
     }
     try {
-      cameras.push(parseCamera(raw));
+      cameras.push(parseStoredCamera(raw));
     } catch (err) {
       errors.push({ cameraId, message: (err as Error).message });
     }

@@ -2,6 +2,7 @@ import type { Box } from '@xl/contracts';
 import { ByteTracker } from '@xl/tracking';
 import { CameraRuleEngine } from './engine';
 import type { RuleEvent } from './types';
+import { MAX_COVER_HOLD_MS } from './vanish';
 import { footBox, Run, T0, testCamera } from './testing/scene';
 
 const water = { id: 'sea', type: 'water' as const, polygon: [[0, 0.5], [1, 0.5], [1, 0.7], [0, 0.7]] as [number, number][] };
@@ -222,6 +223,13 @@ describe('vanish_in_water', () => {
     expect(r.at(T0 + 8000, [{ id: 2, box: moved }]).filter((e) => e.kind === 'created')).toMatchObject([
       { rule: 'vanish_in_water', trackId: 1, startedAt: T0 + 1500, message: "person last seen in water zone 'sea' 6.5 s ago and not seen leaving: possible drowning" },
     ]);
+    // Held at most MAX_COVER_HOLD_MS past lostSeconds: something mistaken for a person standing over the
+    // spot for good (a post) does not hold the drowning for ever.
+    const post = run(60_000);
+    post.at(T0, [{ id: 1, box: child }, { id: 2, box: adult }]);
+    post.span(T0 + 500, T0 + 2000, 500, () => [{ id: 1, box: child }, { id: 2, box: adult }]);
+    post.span(T0 + 2000, T0 + 20_000, 500, () => [{ id: 2, box: adult }]);
+    expect(post.of('created', 'vanish_in_water')).toMatchObject([{ trackId: 1, capturedAt: T0 + 1500 + 3000 + MAX_COVER_HOLD_MS }]);
     // Standing over the spot on the bank (its foot outside the water) holds nothing.
     const bank = run(60_000);
     const onBank = footBox(0.5, 0.75, 0.4, 0.1);

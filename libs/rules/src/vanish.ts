@@ -28,6 +28,13 @@ import { extendRun, type ObservationRun } from './membership';
 import { DEFAULT_INERTIA, DEFAULT_INERTIA_SECONDS } from './presence';
 import { anchorMeasurable, anchorOf, mayContinue, partOf, ruleFields, seconds, trusted, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
 
+/**
+ * How long past lostSeconds a vanish is held while a person of the same class stands over the spot
+ * (covered()). A part-of-person box's vanishing beside a whole person who stays put longer than this
+ * is reported after all: better a false alarm than a drowning held by something mistaken for a person.
+ */
+export const MAX_COVER_HOLD_MS = 10_000;
+
 /** A fired alert of a removed track is remembered this long for a resurfacing match, then forgotten. */
 const RESURFACE_MEMORY_MS = 60_000;
 
@@ -196,7 +203,9 @@ export class VanishEvaluator implements RuleEvaluator {
       this.candidates.delete(c.trackId);
       return;
     }
-    if (this.covered(ctx, c)) return; // held, not dropped: fires on the first frame the spot is clear
+    // Held, not dropped: fires on the first frame the spot is clear, or after MAX_COVER_HOLD_MS anyway —
+    // a false person (a post, a reflection) standing over the spot must not hold a drowning for ever.
+    if ((c.unseenMs ?? 0) < rule.lostSeconds * 1000 + MAX_COVER_HOLD_MS && this.covered(ctx, c)) return;
     if (ctx.book.coolingDown(key, ctx.now)) return; // still gone when the cooldown is over: fire then
     ctx.book.create(
       {
@@ -223,7 +232,8 @@ export class VanishEvaluator implements RuleEvaluator {
    */
   private covered(ctx: RuleContext, c: Candidate): boolean {
     return ctx.tracks.some(
-      (t) => t.state === 'tracked' && t.trackId !== c.trackId && t.label === c.label && partOf(c.box, t.box) && pointInPolygon(anchorOf(this.rule, t), this.zone.polygon),
+      (t) =>
+        t.state === 'tracked' && t.trackId !== c.trackId && t.label === c.label && trusted(this.rule, t) && partOf(c.box, t.box) && pointInPolygon(anchorOf(this.rule, t), this.zone.polygon),
     );
   }
 

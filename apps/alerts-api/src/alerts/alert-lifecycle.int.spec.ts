@@ -262,6 +262,42 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     spy.mockImplementation(async (e) => void pushes.push(e));
   });
 
+  it("logs a plain update when a re-pushed alarm was already logged, so a change since (an acknowledgement) is not lost", async () => {
+    const publisher = t.app.get(EventPublisher);
+    const notifier = t.app.get(AlertNotifier);
+    const clock = t.app.get(Clock);
+    const repo = t.app.get(AlertsRepository);
+    await notifier.onModuleDestroy();
+    // The event log's rule: one push per (alert, alarm); a second one is not logged.
+    const logged = new Set<string>();
+    const spy = jest.spyOn(publisher, 'publish').mockImplementation(async (e) => {
+      if (e.alarmAt !== undefined) {
+        const key = `${String(e.data.id)}@${e.alarmAt}`;
+        if (logged.has(key)) return { duplicate: true };
+        logged.add(key);
+      }
+      pushes.push(e);
+    });
+    const enter = alertEvent({ cameraId: 'cam-a', trackId: 83 });
+    await enqueue(enter);
+    await enqueue(vanishOf(enter));
+    const id = encodeURIComponent(enter.alertId);
+    const op = await auth('op-a');
+    const { alarmedAt } = (await t.http.get(`/alerts/${id}`).set(op)).body;
+    // The API died after the alarm's push and before it noted it: the alarm is still due.
+    await repo.transaction((trx) => repo.setAlarmDue(trx, enter.alertId, alarmedAt));
+    spy.mockRejectedValueOnce(new Error('Redis connection lost')); // the acknowledgement's push fails
+    await t.http.post(`/alerts/${id}/acknowledge`).set(op).send({}).expect(200);
+    const now = jest.spyOn(clock, 'now').mockReturnValue(clock.now() + 11_000);
+    try {
+      await notifier.sweep();
+    } finally {
+      now.mockRestore();
+      spy.mockImplementation(async (e) => void pushes.push(e));
+    }
+    expect(pushesOf(enter.alertId, 'alert.updated').at(-1)?.data).toMatchObject({ state: 'acknowledged', alarm: false });
+  });
+
   it('merges a zone_enter of a new track related to a vanish into that alert without taking its rule over', async () => {
     const enter = alertEvent({ cameraId: 'cam-a', trackId: 7 });
     await enqueue(enter);

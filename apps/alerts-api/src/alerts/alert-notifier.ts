@@ -5,7 +5,7 @@ import { CamerasRepository } from '../cameras/cameras.repository';
 import { Clock } from '../common/clock';
 import { LOGGER } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
-import { EventPublisher } from '../shared/push-events';
+import { EventPublisher, type PublishOutcome } from '../shared/push-events';
 import { type Alert, alertView } from './alert';
 import { AlertsRepository } from './alerts.repository';
 
@@ -80,7 +80,11 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
    * due — if it fails, the sweeper pushes it again. Every other update: none.
    */
   async updated(alert: Alert, raisedAlarmAt: number | null = null): Promise<void> {
-    await this.publishUpdate(alert, raisedAlarmAt);
+    const outcome = await this.publishUpdate(alert, raisedAlarmAt);
+    // The log keeps one push per alarm, so a re-push of one already logged (the sweeper after an
+    // intake that did push) is not logged — and with it would go this copy's news (an acknowledgement
+    // since): logged as a plain update instead.
+    if (outcome?.duplicate && raisedAlarmAt !== null) await this.publishUpdate(alert, null);
     if (raisedAlarmAt !== null) await this.alerts.clearAlarmDue(alert.id, raisedAlarmAt);
     await this.alerts.clearUpdateDue(alert.id, alert.updatedAt);
     // Nothing orders this push after a concurrent writer's: a newer change committed while this copy
@@ -93,8 +97,8 @@ export class AlertNotifier implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async publishUpdate(alert: Alert, raisedAlarmAt: number | null): Promise<void> {
-    await this.publisher.publish({
+  private async publishUpdate(alert: Alert, raisedAlarmAt: number | null): Promise<PublishOutcome> {
+    return this.publisher.publish({
       type: 'alert.updated',
       scope: await this.scope.resourceOf(alert.cameraId, alert.regionId, alert),
       data: await this.dataOf(alert, raisedAlarmAt !== null),

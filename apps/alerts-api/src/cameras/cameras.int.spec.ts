@@ -2,7 +2,7 @@ import '../testing/nest-esm';
 import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
-import { cameraSchema } from '@xl/config';
+import { cameraSchema, storedCameraSchema } from '@xl/config';
 import { StreamDelayMarks } from '@xl/queue';
 import { ANALYSED_AT_HASH, CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
 import { CameraStatusService } from '../camera-status/camera-status.service';
@@ -11,6 +11,7 @@ import { ConfigPublisher } from '../config-publish/config-publisher';
 import { eventually, startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
 import { CAMERA_PASSWORD, createWorld } from '../testing/world';
+import { CamerasRepository } from './cameras.repository';
 
 const pond = { id: 'pond', type: 'water', polygon: [[0, 0.5], [1, 0.5], [1, 0.9], [0, 0.9]] };
 
@@ -159,6 +160,22 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     expect(await publisher.republishIfLost()).toBe(true);
     expect((await t.redis.hkeys(hashKey)).sort()).toEqual(['cam-a', 'cam-a2', 'cam-a3', 'cam-b']);
     await eventually(async () => messages.find((m) => m.cameraIds.length === 0), 'reload-all message');
+  });
+
+  it('keeps listing and serving a camera stored under older checks, and asks for the fix when it is next saved', async () => {
+    // fps 0.5 with a water zone passed before the vanish countdown was checked against fps.
+    const old = storedCameraSchema.parse({ id: 'cam-old', url: 'rtsp://10.0.0.5/x', regionId: 'vil-a1a', fps: 0.5, zones: [pond] });
+    await t.app.get(CamerasRepository).insert(old, Date.now());
+    try {
+      expect((await call(t.http.get('/cameras').set(admin))).status).toBe(200);
+      expect((await call(t.http.get('/cameras/cam-old').set(admin))).body).toMatchObject({ id: 'cam-old', fps: 0.5 });
+      const rename = await call(t.http.patch('/cameras/cam-old').set(admin).send({ name: 'Old pond' }));
+      expect(rename.status).toBe(400);
+      expect(rename.body.message).toContain("body.fps: default rule 'pond.vanish'");
+      expect((await call(t.http.patch('/cameras/cam-old').set(admin).send({ name: 'Old pond', fps: 1 }))).status).toBe(200);
+    } finally {
+      await call(t.http.delete('/cameras/cam-old').set(admin));
+    }
   });
 
   it('rejects invalid cameras with 400 naming the field and the rule', async () => {

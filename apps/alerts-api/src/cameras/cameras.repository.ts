@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Kysely, sql } from 'kysely';
-import { type CameraConfig, cameraSchema, type SiteConfig, siteSchema, siteSearchText } from '@xl/config';
+import { type CameraConfig, type SiteConfig, siteSchema, siteSearchText, storedCameraSchema } from '@xl/config';
 import type { ScopeFilter } from '../auth/scope.service';
 import { parseJsonColumn } from '../common/json';
 import { KYSELY } from '../core/tokens';
@@ -34,7 +34,8 @@ function toRecord(row: CamerasTable): CameraRecord {
   if (row.rules !== null) raw.rules = parseJsonColumn(row.rules, 'cameras.rules');
   if (row.recording !== null) raw.recording = parseJsonColumn(row.recording, 'cameras.recording');
   if (row.site !== null) raw.site = parseJsonColumn(row.site, 'cameras.site');
-  return { config: cameraSchema.parse(raw), createdAt: row.created_at, updatedAt: row.updated_at };
+  // As stored: a camera saved under an older release's checks stays readable (storedCameraSchema).
+  return { config: storedCameraSchema.parse(raw), createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
 function toRow(config: CameraConfig, createdAt: number, updatedAt: number): CamerasTable {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, type Migration, type MigrationResult, Migrator, PostgresAdapter, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import { Kysely, type MigrationResult, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import { Pool, types as pgTypes } from 'pg';
 import { MIGRATIONS } from './migrations';
 import type { Database } from './schema';
@@ -56,8 +56,9 @@ export const PG_POOL_LIMITS = {
   /** TCP keepalive from 10 s idle: a peer gone silently is noticed instead of waited on. */
   keepAlive: true,
   keepAliveInitialDelayMillis: 10_000,
-  /** The server cancels a statement running longer (lock waits included); migrations are exempt. */
-  statement_timeout: 60_000,
+  // No statement_timeout: pg sends it as a startup parameter, which PgBouncer refuses, and a replica
+  // waiting on another's migration lock would fail. What must answer on time bounds itself
+  // (the unanalysed gauge, the probes).
 } as const;
 
 /**
@@ -85,24 +86,11 @@ export function openDatabase(url: string, onIdleError: (err: Error) => void = ()
 
 /** Applies every pending migration; throws with the failing migration's name and error. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResult[]> {
-  // An index build on a large table may outlast the pool's statement_timeout: lifted for the
-  // migration's own transaction (SET LOCAL) on PostgreSQL.
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-  const untimed = (m: Migration): Migration =>
-    postgres
-      ? {
-          ...m,
-          up: async (trx) => {
-            await sql`set local statement_timeout = 0`.execute(trx);
-            await m.up(trx);
-          },
-        }
-      : m;
   const migrator = new Migrator({
     db,
     provider: {
       async getMigrations() {
-        const entries = await Promise.all(MIGRATIONS.map(async ([name, load]) => [name, untimed(await load())] as const));
+        const entries = await Promise.all(MIGRATIONS.map(async ([name, load]) => [name, await load()] as const));
         return Object.fromEntries(entries);
       },
     },

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EventPublisher, type PushEvent } from '../shared/push-events';
+import { EventPublisher, type PublishOutcome, type PushEvent } from '../shared/push-events';
 import { RedisEventLog } from './event-log';
 
 /**
@@ -13,7 +13,8 @@ export class RedisEventPublisher extends EventPublisher {
     super();
   }
 
-  async publish(event: PushEvent): Promise<void> {
-    await this.log.append(event);
+  async publish(event: PushEvent): Promise<PublishOutcome> {
+    const logged = await this.log.append(event);
+    return logged.duplicate ? { duplicate: true } : undefined;
   }
 }

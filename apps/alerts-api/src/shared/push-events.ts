@@ -17,9 +17,12 @@ export interface PushEvent {
   alarmAt?: number;
 }
 
+/** `duplicate`: the event log already held this alarm's push (PushEvent.alarmAt) and kept that one. */
+export type PublishOutcome = { duplicate?: true } | void;
+
 /** Fans events out to every API instance's clients (Redis pub/sub) and the outbound channels. */
 export abstract class EventPublisher {
-  abstract publish(event: PushEvent): Promise<void>;
+  abstract publish(event: PushEvent): Promise<PublishOutcome>;
 }
 
 /**
