@@ -6,6 +6,7 @@ import {
   displayNameSchema,
   idSchema,
   isValidTimeZone,
+  PAST_MIDNIGHT,
   polygonSchema,
   rtspUrlSchema,
   tripwirePointsSchema,
@@ -301,6 +302,18 @@ export const cameraSchema = storedCameraSchema.superRefine((camera, ctx) => {
       }
     });
   }
+  camera.rules?.forEach((rule, i) => {
+    rule.schedule?.forEach((window, j) => {
+      for (const end of ['start', 'end'] as const) {
+        if (PAST_MIDNIGHT.test(window[end]))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rules', i, 'schedule', j, end],
+            message: 'must be HH:MM, 00:00–23:59 or 24:00 (the end of the day)',
+          });
+      }
+    });
+  });
   if (clean('masks')) {
     const problem = maskCoverProblem(camera.masks);
     if (problem) ctx.addIssue({ code: 'custom', path: ['masks'], message: problem });

@@ -208,6 +208,8 @@ describe('schedule times', () => {
       expect(errorOf(() => at('19:00', bad)).message).toMatch(/camera 'c', rules\[0\] \(id 'night'\)\.schedule\[0\]\.end: must be HH:MM, 00:00–23:59 or 24:00/);
     }
     expect(errorOf(() => at('24:30', '06:00')).message).toMatch(/rules\[0\] \(id 'night'\)\.schedule\[0\]\.start: must be HH:MM/);
+    // Stored before they were refused: still read.
+    expect(parseStoredCamera({ id: 'c', url: 'rtsp://h/x', rules: [{ id: 'night', type: 'camera_covered', schedule: [{ start: '19:00', end: '24:30' }] }] }).rules).toHaveLength(1);
   });
 });
 

@@ -107,8 +107,12 @@ export const rtspUrlSchema = urlWithSchemes(['rtsp', 'rtsps']).describe(
   "rtsp:// or rtsps:// URL; user:password@ inside it is stored but never shown or logged (a '#' in them is written %23)",
 );
 
-// 24:00 is the end of the day (a window 19:00–24:00); 24:01–24:59 are no time of day.
-export const timeOfDay = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'must be HH:MM, 00:00–23:59 or 24:00 (the end of the day)');
+// 24:00 is the end of the day (a window 19:00–24:00); 24:01–24:59 are no time of day. They parse
+// (a camera stored before they were refused stays readable) and cameraSchema refuses them when
+// someone writes them (PAST_MIDNIGHT).
+export const timeOfDay = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM, 00:00–23:59 or 24:00 (the end of the day)');
+/** A time of day past the end of the day: 24:01–24:59. */
+export const PAST_MIDNIGHT = /^24:(0[1-9]|[1-5]\d)$/;
 
 export const scheduleWindowSchema = z
   .strictObject({
