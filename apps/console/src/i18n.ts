@@ -318,7 +318,7 @@ const en = {
   // --- review fixes: confirmations, failed school confirm, live view that gives no picture ---
   'admin.confirmRemove': '{action} {id}? This cannot be undone.',
   'school.confirmFailed': 'Not recorded ({message}). The warning stays until it is: press again.',
-  'wall.noLive': 'No live picture from this camera. Stop the live view and start it again to retry.',
+  'wall.noLive': 'No live picture from this camera; trying again every 20 s.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -637,7 +637,7 @@ const zh: Record<MessageKey, string> = {
   // --- review fixes: confirmations, failed school confirm, live view that gives no picture ---
   'admin.confirmRemove': '确定{action} {id}？此操作无法撤销。',
   'school.confirmFailed': '未能记录（{message}）。记录成功前预警不会消失：请再按一次。',
-  'wall.noLive': '该摄像头没有实时画面。关闭实时视频后再打开即可重试。',
+  'wall.noLive': '该摄像头没有实时画面，每 20 秒自动重试。',
 };
 
 export const DICTIONARIES: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zh, en };

@@ -4,42 +4,61 @@ import { useApp } from '../context';
 
 /** How long the view may go without a picture (the first one: ffmpeg's start and a keyframe) before it gives up. */
 export const LIVE_STALL_MS = 8000;
+/** How long after giving up it tries again: a wall left on a pond comes back after a network blip by itself. */
+export const LIVE_RETRY_MS = 20_000;
 
 /**
  * A camera's live picture: JSMpeg plays the MPEG-TS the API's /live/<camera> endpoint relays from
  * node-rtsp-stream. Mounting opens the socket (the API starts ffmpeg for the first viewer);
  * unmounting closes it (the API stops ffmpeg after the last viewer). No picture for LIVE_STALL_MS
  * (camera out of reach, stream limit, refused, relay ended): the player is closed and the tile says
- * so, instead of a black or frozen canvas that asks the API for a stream again every few seconds.
+ * so, instead of a black or frozen canvas that asks the API for a stream again every few seconds; it
+ * tries again every LIVE_RETRY_MS, and the message goes with the first picture.
  */
 export function LiveView({ cameraId, token }: { cameraId: string; token: string }) {
   const { t } = useApp();
   const canvas = useRef<HTMLCanvasElement>(null);
   const [failed, setFailed] = useState(false);
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
-    setFailed(false);
+    if (attempt === 0) setFailed(false);
+    let retry: ReturnType<typeof setTimeout> | undefined;
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live/${encodeURIComponent(cameraId)}?token=${encodeURIComponent(token)}`;
     let lastPicture = Date.now();
     // JSMpeg's socket has no error or close hook (and would reconnect every 5 s): each decoded picture is the sign of life.
-    const options = { canvas: canvas.current, audio: false, autoplay: true, pauseWhenHidden: false, videoBufferSize: 1024 * 1024, reconnectInterval: 0, onVideoDecode: () => (lastPicture = Date.now()) };
+    const options = {
+      canvas: canvas.current,
+      audio: false,
+      autoplay: true,
+      pauseWhenHidden: false,
+      videoBufferSize: 1024 * 1024,
+      reconnectInterval: 0,
+      onVideoDecode: () => {
+        lastPicture = Date.now();
+        setFailed(false);
+      },
+    };
     let player: { destroy(): void } | null = new JSMpeg.Player(url, options);
     const close = () => {
       player?.destroy();
       player = null;
     };
     const watchdog = setInterval(() => {
-      if (document.hidden) lastPicture = Date.now(); // a hidden tab draws nothing
+      if (document.hidden)
+        lastPicture = Date.now(); // a hidden tab draws nothing
       else if (Date.now() - lastPicture > LIVE_STALL_MS) {
         clearInterval(watchdog);
         close();
         setFailed(true);
+        retry = setTimeout(() => setAttempt((n) => n + 1), LIVE_RETRY_MS);
       }
     }, 1000);
     return () => {
       clearInterval(watchdog);
+      clearTimeout(retry);
       close();
     };
-  }, [cameraId, token]);
+  }, [cameraId, token, attempt]);
   return (
     <>
       <canvas ref={canvas} class="live" data-testid={`live-${cameraId}`} />
