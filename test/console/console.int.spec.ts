@@ -492,11 +492,11 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     page.on('websocket', (ws) => ws.url().includes('/live/river') && riverSockets.push(ws.url()));
     const river = page.locator('[data-testid="camera-tile"][data-camera-id="river"]');
     await river.getByTestId('live-toggle').click();
-    await river.getByTestId('live-failed').waitFor({ timeout: 12_000 });
+    await river.getByTestId('live-failed').waitFor({ timeout: 25_000 }); // no first picture within 16 s
     expect(await river.getByTestId('live-failed').textContent()).toBe('该摄像头没有实时画面，每 20 秒自动重试。');
     expect(riverSockets).toHaveLength(1); // JSMpeg alone would have tried again every 5 s
     // A wall left on the camera tries again by itself (every 20 s), the message staying until a picture comes.
-    for (let i = 0; i < 300 && riverSockets.length < 2; i++) await page.waitForTimeout(100);
+    for (let i = 0; i < 450 && riverSockets.length < 2; i++) await page.waitForTimeout(100);
     expect(riverSockets).toHaveLength(2);
     expect(await river.getByTestId('live-failed').count()).toBe(1);
     await river.getByTestId('live-toggle').click();

@@ -1,7 +1,20 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { notify, playAlarm } from './alarm';
 import type { Api, AlertQuery } from './api';
-import { alarmKey, alarmsAfterLoad, applyMessage, emptyFeed, escalatedTo, escalationKey, mergeAlerts, RING_SETTLE_MS, shouldRing, stillRings, trimFeed, type FeedState } from './feed-state';
+import {
+  alarmKey,
+  alarmsAfterLoad,
+  applyMessage,
+  emptyFeed,
+  escalatedTo,
+  escalationKey,
+  mergeAlerts,
+  RING_SETTLE_MS,
+  shouldRing,
+  stillRings,
+  trimFeed,
+  type FeedState,
+} from './feed-state';
 import { FeedSocket, RetryingLoad } from './feed-socket';
 import type { Alert } from './types';
 
@@ -38,7 +51,8 @@ export function useFeed(
   latest.current = { describe, onUnauthorized, regionIds };
 
   const commit = (next: FeedState) => {
-    if (next.lastSeq !== null && next.lastSeq !== state.current.lastSeq) sessionStorage.setItem(SEQ_KEY, String(next.lastSeq));
+    if (next.lastSeq !== null && next.lastSeq !== state.current.lastSeq)
+      sessionStorage.setItem(SEQ_KEY, String(next.lastSeq));
     state.current = trimFeed(next, Date.now());
     setVersion((v) => v + 1);
   };
@@ -73,24 +87,29 @@ export function useFeed(
       },
     );
     loads.request();
-    const settling = new Set<ReturnType<typeof setTimeout>>();
+    /** Alarms waiting out RING_SETTLE_MS, with their verdicts: a token renewal judges them at once, never drops them. */
+    const settling = new Map<ReturnType<typeof setTimeout>, () => void>();
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
     const socket = new FeedSocket(url, api.bearer, () => state.current.lastSeq, {
       message(msg) {
-        const before = msg.type === 'alert.created' || msg.type === 'alert.updated' ? state.current.alerts.get(msg.data.id) : undefined;
+        const before =
+          msg.type === 'alert.created' || msg.type === 'alert.updated'
+            ? state.current.alerts.get(msg.data.id)
+            : undefined;
         const applied = applyMessage(state.current, msg);
         if (applied.state === state.current) return; // a pong, an error, a replay: nothing to draw
         commit(applied.state);
         if (applied.stored && shouldRing(before, msg, applied, Date.now())) {
           const pushed = applied.stored;
-          const timer = setTimeout(() => {
+          const judge = () => {
             settling.delete(timer);
             const current = state.current.alerts.get(pushed.id);
             if (current && stillRings(pushed, current, Date.now())) ring([current]);
-          }, RING_SETTLE_MS);
-          settling.add(timer);
-        }
-        else if (applied.stored && escalatedTo(before, applied.stored, latest.current.regionIds)) ring([applied.stored], escalationKey);
+          };
+          const timer = setTimeout(judge, RING_SETTLE_MS);
+          settling.set(timer, judge);
+        } else if (applied.stored && escalatedTo(before, applied.stored, latest.current.regionIds))
+          ring([applied.stored], escalationKey);
         if (applied.reload) loads.request();
       },
       connected: setConnected,
@@ -103,11 +122,20 @@ export function useFeed(
     socket.start();
     (window as unknown as { __xlFeed?: FeedSocket }).__xlFeed = socket; // lets the browser tests drop the connection
     return () => {
-      for (const timer of settling) clearTimeout(timer);
+      for (const [timer, judge] of [...settling]) {
+        clearTimeout(timer);
+        judge();
+      }
       loads.stop();
       socket.stop();
     };
   }, [api]);
 
-  return { alerts: state.current.alerts, connected, load, upsert: (alert) => commit(mergeAlerts(state.current, [alert])), statusSeq: state.current.statusSeq };
+  return {
+    alerts: state.current.alerts,
+    connected,
+    load,
+    upsert: (alert) => commit(mergeAlerts(state.current, [alert])),
+    statusSeq: state.current.statusSeq,
+  };
 }

@@ -233,7 +233,9 @@ export class VanishEvaluator implements RuleEvaluator {
   private covered(ctx: RuleContext, c: Candidate): boolean {
     return ctx.tracks.some(
       (t) =>
-        t.state === 'tracked' && t.trackId !== c.trackId && t.label === c.label && trusted(this.rule, t) && partOf(c.box, t.box) && pointInPolygon(anchorOf(this.rule, t), this.zone.polygon),
+        // Not trusted(): the tracker keeps a person through frames scoring 0.1–0.3, and one such frame
+        // must not end the hold; MAX_COVER_HOLD_MS bounds what a false person can hold.
+        t.state === 'tracked' && t.trackId !== c.trackId && t.label === c.label && partOf(c.box, t.box) && pointInPolygon(anchorOf(this.rule, t), this.zone.polygon),
     );
   }
 

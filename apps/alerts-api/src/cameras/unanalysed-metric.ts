@@ -17,14 +17,23 @@ export const UNANALYSED_COUNT_TIMEOUT_MS = 5000;
 @Injectable()
 export class UnanalysedCamerasMetric {
   constructor(@Inject(METRICS_REGISTRY) registry: Registry, cameras: CamerasService) {
+    let counting: Promise<number> | undefined;
     new Gauge({
       name: 'xl_cameras_unanalysed',
       help: 'Cameras that ingest reports online but whose frames no analyzer has analysed for ANALYSIS_STALE_SECONDS, or that no ingest has reported on that long after they were configured: none of their rules can fire',
       registers: [registry],
       async collect() {
+        // One count at a time: scrapes of a slow database wait on the running one rather than take
+        // more of the pool's connections, which the intake and acknowledgements need.
+        counting ??= cameras
+          .unanalysedCount()
+          .catch(() => Number.NaN)
+          .finally(() => (counting = undefined));
         let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<number>((resolve) => (timer = setTimeout(() => resolve(Number.NaN), UNANALYSED_COUNT_TIMEOUT_MS)));
-        this.set(await Promise.race([cameras.unanalysedCount().catch(() => Number.NaN), late]).finally(() => clearTimeout(timer)));
+        const late = new Promise<number>(
+          (resolve) => (timer = setTimeout(() => resolve(Number.NaN), UNANALYSED_COUNT_TIMEOUT_MS)),
+        );
+        this.set(await Promise.race([counting, late]).finally(() => clearTimeout(timer)));
       },
     });
   }

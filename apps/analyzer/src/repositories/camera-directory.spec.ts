@@ -6,7 +6,7 @@ import { readManifest } from '@xl/detection';
 import type { CameraConfigStore, LoadedCameras } from '@xl/queue';
 import type { ConfigChangedMessage } from '@xl/contracts';
 import { repoRoot } from '@xl/testing';
-import { CameraDirectoryRepository, modelProblem } from './camera-directory';
+import { CameraDirectoryRepository, fitToModel } from './camera-directory';
 
 /** The model the analyzer loads, with its real labels (COCO, VOC spellings: `motorbike`, `aeroplane`). */
 const model = { name: 'yolox_nano', labels: readManifest(path.join(repoRoot, 'models/yolox_nano.json')).labels };
@@ -52,7 +52,7 @@ describe('CameraDirectoryRepository', () => {
     expect(directory.runtime('pond')).toBeUndefined();
   });
 
-  it("refuses a camera whose rules name a class the model does not have, or another model, keeping its last valid configuration", async () => {
+  it('runs a camera without the rule classes its model lacks, its other rules on, and says so', async () => {
     const water = { id: 'water', type: 'water', polygon: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]] };
     const typo = parseCamera({
       id: 'pond',
@@ -62,34 +62,40 @@ describe('CameraDirectoryRepository', () => {
         { id: 'enter', type: 'zone_enter', zone: 'water' },
         { id: 'off', type: 'zone_enter', zone: 'water', classes: ['ship'], enabled: false }, // disabled: not checked
         { id: 'v', type: 'vanish_in_water', zone: 'water', classes: ['person', 'Person'] },
+        { id: 'boats', type: 'zone_enter', zone: 'water', classes: ['ship'] },
       ],
     });
-    const custom = parseCamera({ id: 'pond', url: 'rtsp://10.0.0.1/sub', model: 'yolox_s', zones: [water] });
-    const { store, publish } = fakeStore({ cameras: [pond, square], errors: [] });
+    const { store } = fakeStore({ cameras: [typo, square], errors: [] });
     const directory = new CameraDirectoryRepository(log as never, model);
-    await directory.follow(store);
     log.error.mockClear();
-    await publish({ cameras: [typo, square], errors: [] }, ['pond']);
-    // The drowning rule would never have matched a track: refused, the camera runs on as before.
-    expect(directory.runtime('pond')?.camera).toEqual(pond);
+    await directory.follow(store);
+    // Stored before the API checked labels: analysed, the drowning rule on with the class it can match.
+    const rules = directory.runtime('pond')!.camera.rules!;
+    expect(rules.map((r) => [r.id, r.enabled, 'classes' in r ? r.classes : null])).toEqual([
+      ['enter', true, ['person']],
+      ['off', false, ['ship']],
+      ['v', true, ['person']],
+      ['boats', false, ['ship']],
+    ]);
     expect(log.error).toHaveBeenCalledWith(
-      { camera: 'pond', err: "camera 'pond', rules[2] (id 'v').classes[1]: 'Person' is not a label of model yolox_nano" },
-      'invalid published camera configuration; camera analysed on its last valid one',
+      {
+        camera: 'pond',
+        err:
+          "camera 'pond', rules[2] (id 'v').classes[1]: 'Person' is not a label of model yolox_nano; dropped from the rule (a rule left with no class is off); " +
+          "camera 'pond', rules[3] (id 'boats').classes[0]: 'ship' is not a label of model yolox_nano; dropped from the rule (a rule left with no class is off)",
+      },
+      'camera configuration does not fit the model; analysed without what it lacks',
     );
-    await publish({ cameras: [custom, square], errors: [] }, []); // reload all
-    expect(directory.runtime('pond')?.camera).toEqual(pond);
-    expect(log.error).toHaveBeenCalledWith(
-      { camera: 'pond', err: "camera 'pond', model: 'yolox_s' is not the model this analyzer runs (yolox_nano)" },
-      'invalid published camera configuration; camera analysed on its last valid one',
-    );
-    // A new camera that does not fit is not started; the defaults of its zones are checked too.
-    expect(modelProblem(parseCamera({ id: 'lake', url: 'rtsp://h/x', model: 'swimmers', zones: [{ ...water, type: 'no_fishing' }] }), { name: 'swimmers', labels: ['swimmer'] })).toBe(
-      "camera 'lake', default rule 'water.boat'.classes[0]: 'boat' is not a label of model swimmers",
-    );
-    expect(modelProblem(pond, model)).toBeNull();
+    // Another model is analysed with this analyzer's, as before the check; a custom model's defaults are fitted too.
+    expect(fitToModel(parseCamera({ id: 'lake', url: 'rtsp://h/x', model: 'yolox_s' }), model).problems).toEqual([
+      "camera 'lake', model: 'yolox_s' is not the model this analyzer runs; analysed with yolox_nano",
+    ]);
+    const custom = fitToModel(parseCamera({ id: 'lake', url: 'rtsp://h/x', model: 'swimmers', zones: [{ ...water, type: 'no_fishing' }] }), { name: 'swimmers', labels: ['swimmer'] });
+    expect(custom.camera.rules!.find((r) => r.id === 'water.boat')).toMatchObject({ enabled: false });
+    expect(fitToModel(pond, model)).toEqual({ camera: pond, problems: [] });
   });
 
-  it('refuses such a camera in a camera file too', () => {
+  it('fits the cameras of a camera file the same way', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'xl-cameras-'));
     try {
       const file = path.join(dir, 'cameras.json');
@@ -98,9 +104,8 @@ describe('CameraDirectoryRepository', () => {
       writeFileSync(file, JSON.stringify({ cameras: [{ id: 'lake', url: 'rtsp://h/x', zones: [reach], rules }, { id: 'square', url: 'rtsp://10.0.0.2/sub' }] }));
       const directory = new CameraDirectoryRepository(log as never, model);
       directory.loadFile(file);
-      expect(directory.runtime('lake')).toBeUndefined();
+      expect(directory.runtime('lake')?.camera.rules).toMatchObject([{ id: 'boats', enabled: false }]);
       expect(directory.runtime('square')).toBeDefined();
-      expect(log.error).toHaveBeenCalledWith({ camera: 'lake', err: "camera 'lake', rules[0] (id 'boats').classes[0]: 'ship' is not a label of model yolox_nano" }, 'invalid file camera configuration; camera not analysed');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

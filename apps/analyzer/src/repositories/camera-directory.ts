@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type ModelLabels, parseCameraFile, ruleLabelIssues, type CameraConfig } from '@xl/config';
+import { effectiveRules, type ModelLabels, parseCameraFile, ruleLabelIssues, type CameraConfig } from '@xl/config';
 import type { Logger } from '@xl/observability';
 import type { CameraConfigStore, LoadedCameras } from '@xl/queue';
 import type { CameraDirectory } from '../frame-job.processor';
@@ -9,21 +9,30 @@ import { CameraRuntime } from '../pipeline/camera-runtime';
 export type AnalyzerModel = ModelLabels;
 
 /**
- * Why `camera` cannot run on `model`, or null: a rule class the model has no label for
- * (ruleLabelIssues), or another model — one whose labels (a custom `swimmer`) this analyzer never
- * produces.
+ * `camera` as this analyzer can run it, and what it had to give up. A rule class the model has no
+ * label for (ruleLabelIssues: `Person`, `ship`) is dropped from the rule, and a rule left with none is
+ * off — the camera's other rules, its drowning rule among them, keep running (a camera the API stored
+ * before it checked this must not drop out of analysis whole). Another `model` is analysed with this
+ * analyzer's, as before the check. Both are logged as errors, naming the camera, the rule and the class.
  */
-export function modelProblem(camera: CameraConfig, model: AnalyzerModel): string | null {
-  if (camera.model !== model.name) return `camera '${camera.id}', model: '${camera.model}' is not the model this analyzer runs (${model.name})`;
+export function fitToModel(camera: CameraConfig, model: AnalyzerModel): { camera: CameraConfig; problems: string[] } {
+  const problems = camera.model === model.name ? [] : [`camera '${camera.id}', model: '${camera.model}' is not the model this analyzer runs; analysed with ${model.name}`];
   const issues = ruleLabelIssues(camera, model);
-  return issues.length ? issues.map((issue) => `camera '${camera.id}', ${issue.field}: ${issue.message}`).join('; ') : null;
+  if (!issues.length) return { camera, problems };
+  const labels = new Set(model.labels);
+  const rules = effectiveRules(camera).map((rule) => {
+    if (!('classes' in rule)) return rule;
+    const classes = rule.classes.filter((label) => labels.has(label));
+    return classes.length === rule.classes.length ? rule : { ...rule, classes: classes.length ? classes : rule.classes, enabled: rule.enabled && classes.length > 0 };
+  });
+  for (const issue of issues) problems.push(`camera '${camera.id}', ${issue.field}: ${issue.message}; dropped from the rule (a rule left with no class is off)`);
+  return { camera: { ...camera, rules }, problems };
 }
 
 /**
  * The cameras the analyzer knows, with their derived runtime. From a file (standalone) or from the
  * configuration alerts-api publishes to Redis, following its change notifications; the analyzer never
- * calls the API. A camera that does not fit the loaded model (modelProblem) is refused like one that
- * fails validation.
+ * calls the API. A camera is run as fitToModel fits it to the loaded model.
  */
 export class CameraDirectoryRepository implements CameraDirectory {
   private runtimes = new Map<string, CameraRuntime>();
@@ -64,16 +73,14 @@ export class CameraDirectoryRepository implements CameraDirectory {
     await this.subscription?.close();
   }
 
-  /** `loaded` with the cameras that do not fit this analyzer's model moved to its errors. */
+  /** `loaded` with each camera fitted to this analyzer's model (fitToModel), what it gave up logged. */
   private fitted(loaded: LoadedCameras): LoadedCameras {
-    const cameras: CameraConfig[] = [];
-    const errors = [...loaded.errors];
-    for (const camera of loaded.cameras) {
-      const problem = modelProblem(camera, this.model);
-      if (problem) errors.push({ cameraId: camera.id, message: problem });
-      else cameras.push(camera);
-    }
-    return { cameras, errors };
+    const cameras = loaded.cameras.map((camera) => {
+      const fit = fitToModel(camera, this.model);
+      if (fit.problems.length) this.log.error({ camera: camera.id, err: fit.problems.join('; ') }, 'camera configuration does not fit the model; analysed without what it lacks');
+      return fit.camera;
+    });
+    return { cameras, errors: loaded.errors };
   }
 
   /**
