@@ -1,9 +1,9 @@
 // Reads what docker/ ships (Dockerfiles, compose, Kubernetes manifests, Prometheus rules, Grafana
 // dashboard) for the deployment tests, and checks app environments against the apps' own settings.
-import { readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { repoRoot } from '@xl/testing';
+import { repoRoot, sharedPath } from '@xl/testing';
 import { loadSettings } from '../../apps/alerts-api/src/settings';
 import { settingsEnvSchema } from '../../apps/alerts-api/src/settings';
 import { evidenceEnvSchema, loadEvidenceOptions } from '../../apps/alerts-api/src/evidence/evidence.options';
@@ -14,6 +14,20 @@ import { ingestSettingsSchema, loadIngestSettings } from '../../apps/ingest/src/
 export const dockerDir = path.join(repoRoot, 'docker');
 export const APPS = ['ingest', 'analyzer', 'alerts-api'] as const;
 export type AppName = (typeof APPS)[number];
+
+/**
+ * Under `dir`, what a worker's image gives it to start with: the analyzer's models directory (the
+ * manifest, the verified weights from ../shared) and an empty camera file.
+ */
+export function workerFilesIn(dir: string): { models: string; camerasFile: string } {
+  const models = path.join(dir, 'models');
+  mkdirSync(models);
+  copyFileSync(path.join(repoRoot, 'models/yolox_nano.json'), path.join(models, 'yolox_nano.json'));
+  symlinkSync(sharedPath('models/yolox_nano.onnx')!, path.join(models, 'yolox_nano.onnx'));
+  const camerasFile = path.join(dir, 'cameras.yaml');
+  writeFileSync(camerasFile, 'cameras: []\n');
+  return { models, camerasFile };
+}
 
 export function readDockerFile(rel: string): string {
   return readFileSync(path.join(dockerDir, rel), 'utf8');

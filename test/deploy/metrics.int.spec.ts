@@ -1,10 +1,10 @@
 // The dashboard, the Prometheus alert rules and the KEDA triggers may only use metrics the apps
 // really export: start the three compiled apps the way the images do and read their /metrics.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeWithShared, freePort, repoRoot, scrape, sharedPath, startService, testRedisUrl, uniquePrefix, waitForHttp, type ServiceProcess } from '@xl/testing';
-import { exposedSeriesNames, promqlMetricNames, shippedPromql } from './deploy-files';
+import { describeWithShared, freePort, scrape, startService, testRedisUrl, uniquePrefix, waitForHttp, type ServiceProcess } from '@xl/testing';
+import { exposedSeriesNames, promqlMetricNames, shippedPromql, workerFilesIn } from './deploy-files';
 
 jest.setTimeout(90_000);
 
@@ -27,13 +27,7 @@ describeWithShared(['models/yolox_nano.onnx'])('shipped PromQL against the metri
   const exported = new Set<string>();
 
   beforeAll(async () => {
-    // The analyzer's models directory as the image has it: the manifest and verified weights.
-    const models = path.join(dir, 'models');
-    mkdirSync(models);
-    copyFileSync(path.join(repoRoot, 'models/yolox_nano.json'), path.join(models, 'yolox_nano.json'));
-    symlinkSync(sharedPath('models/yolox_nano.onnx')!, path.join(models, 'yolox_nano.onnx'));
-    const camerasFile = path.join(dir, 'cameras.yaml');
-    writeFileSync(camerasFile, 'cameras: []\n');
+    const { models, camerasFile } = workerFilesIn(dir);
     const prefix = uniquePrefix('deploy');
     const common = { REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, KEY_PREFIX: `${prefix}:`, LOG_LEVEL: 'warn' };
     const [apiPort, ingestPort, analyzerPort] = await Promise.all([freePort(), freePort(), freePort()]);

@@ -3,10 +3,11 @@
 // and startup probes, /readyz 503), and become ready once Redis answers, instead of exiting (or hanging
 // without probes) into CrashLoopBackOff. Then Redis goes away again: alerts-api stays ready (it serves
 // alerts from the database) and reports Redis in /readyz's body and xl_api_redis_up.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeWithShared, freePort, repoRoot, sharedPath, startRedisServer, startService, uniquePrefix, type RedisServer, type ServiceProcess } from '@xl/testing';
+import { describeWithShared, freePort, startRedisServer, startService, uniquePrefix, type RedisServer, type ServiceProcess } from '@xl/testing';
+import { workerFilesIn } from './deploy-files';
 
 jest.setTimeout(90_000);
 
@@ -49,12 +50,7 @@ describeWithShared(['models/yolox_nano.onnx'])('apps started while Redis is unre
   });
 
   it('stay alive with /healthz 200 and /readyz 503, and are ready within seconds of Redis answering', async () => {
-    const models = path.join(dir, 'models');
-    mkdirSync(models);
-    copyFileSync(path.join(repoRoot, 'models/yolox_nano.json'), path.join(models, 'yolox_nano.json'));
-    symlinkSync(sharedPath('models/yolox_nano.onnx')!, path.join(models, 'yolox_nano.onnx'));
-    const camerasFile = path.join(dir, 'cameras.yaml');
-    writeFileSync(camerasFile, 'cameras: []\n');
+    const { models, camerasFile } = workerFilesIn(dir);
     mkdirSync(path.join(dir, 'redis'));
     // Nothing listens there until the test starts redis-server on it.
     const redisPort = await freePort();
