@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CameraSimulator, describeWithShared, readRtspFrames, requireShared, watchRtsp } from '@xl/testing';
@@ -46,9 +46,10 @@ describeWithShared([CLIP])('picture grab and live view on a camera that serves o
     expect(await readSoonAfter()).toMatchObject({ code: 0, stderr: '' });
   });
 
-  it("closes the camera's session when it gives up (SIGTERM: TEARDOWN), so the one stream is free at once", async () => {
-    // 300 ms: the session is set up, the first picture (~1 s) not decoded yet. SIGKILL here left the
-    // slot taken for the camera's 60 s session timeout: the next reader got 503.
+  it("closes the camera's session when it gives up ('q': TEARDOWN), so the one stream is free at once", async () => {
+    // 300 ms: the session is being set up or open, the first picture (~1 s) not decoded yet. A
+    // SIGKILL, or a SIGTERM while ffmpeg was still opening, left the slot taken for the camera's 60 s
+    // session timeout: the next reader got 503.
     const error = await new FfmpegFrameGrabber().grab(url, { ...options, timeoutMs: 300 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FrameGrabError);
     expect(error).toMatchObject({ reason: 'timeout', message: 'no picture within 0.3 s' });
@@ -75,18 +76,36 @@ describeWithShared([CLIP])('picture grab and live view on a camera that serves o
     }
   });
 
-  it('kills an ffmpeg that ignores SIGTERM once the grace is over', async () => {
-    const stubborn = path.join(scratch, 'ffmpeg-ignoring-sigterm');
-    // A shell, not Node: it ignores SIGTERM from its first instruction, where a Node script on a
-    // loaded machine could still be starting when the 200 ms ran out and die of the signal at once.
-    // Its sleep holds none of the grabber's pipes, so only the SIGKILL of the shell ends the grab.
-    writeFileSync(stubborn, `#!/bin/sh\ntrap '' TERM\nsleep 10 </dev/null >/dev/null 2>&1 &\nwait\n`);
-    chmodSync(stubborn, 0o755);
+  /** A stand-in for ffmpeg: a shell script (it starts at once, where Node could still be loading). */
+  const fakeFfmpeg = (name: string, script: string) => {
+    const file = path.join(scratch, name);
+    writeFileSync(file, `#!/bin/sh\n${script}`);
+    chmodSync(file, 0o755);
+    return file;
+  };
+
+  it("waits for an ffmpeg still opening the camera to read its 'q' rather than signalling it", async () => {
+    const log = path.join(scratch, 'opening.log');
+    // Opens for 1.5 s (the grab gives up after 200 ms), then reads stdin as ffmpeg's main loop does.
+    // Its sleep holds none of the grabber's pipes.
+    const slowOpener = fakeFfmpeg(
+      'ffmpeg-slow-to-open',
+      `trap 'echo TERM >> ${log}; exit 1' TERM\nsleep 1.5 </dev/null >/dev/null 2>&1 &\nwait $!\necho opened >> ${log}\necho "read $(head -c 1)" >> ${log}\n`,
+    );
+    const error = await new FfmpegFrameGrabber(slowOpener).grab(url, { ...options, ioTimeoutSeconds: 5, timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reason: 'timeout', message: 'no picture within 0.2 s' });
+    expect(readFileSync(log, 'utf8')).toBe('opened\nread q\n');
+  });
+
+  it("kills an ffmpeg that heeds neither 'q' nor SIGTERM: SIGTERM after the I/O timeout, SIGKILL after the grace", async () => {
+    // It ignores SIGTERM and never reads stdin; its sleep holds none of the grabber's pipes, so only
+    // the SIGKILL of the shell ends the grab.
+    const stubborn = fakeFfmpeg('ffmpeg-ignoring-sigterm', `trap '' TERM\nsleep 10 </dev/null >/dev/null 2>&1 &\nwait\n`);
     const started = Date.now();
-    const error = await new FfmpegFrameGrabber(stubborn).grab(url, { ...options, timeoutMs: 200 }).catch((e: unknown) => e);
+    const error = await new FfmpegFrameGrabber(stubborn).grab(url, { ...options, ioTimeoutSeconds: 1, timeoutMs: 200 }).catch((e: unknown) => e);
     const elapsed = Date.now() - started;
     expect(error).toMatchObject({ reason: 'timeout' });
-    expect(elapsed).toBeGreaterThanOrEqual(200 + GRAB_TEARDOWN_GRACE_MS - 50);
-    expect(elapsed).toBeLessThan(200 + GRAB_TEARDOWN_GRACE_MS + 5_000);
+    expect(elapsed).toBeGreaterThanOrEqual(200 + 1000 + GRAB_TEARDOWN_GRACE_MS - 50);
+    expect(elapsed).toBeLessThan(200 + 1000 + GRAB_TEARDOWN_GRACE_MS + 5_000);
   });
 });

@@ -63,4 +63,8 @@ describe('frame grab arguments', () => {
     expect(argv).toContain('-an');
     expect(argv[argv.indexOf('-loglevel') + 1]).toBe('error');
   });
+
+  it("keeps stdin open: a grab that gives up quits ffmpeg with 'q', read only once the session is open", () => {
+    expect(argv).not.toContain('-nostdin');
+  });
 });

@@ -46,10 +46,13 @@ export interface FrameGrabOptions {
   ioTimeoutSeconds: number;
 }
 
-/** One decoded picture of an RTSP camera as PNG on stdout (sharp turns it into the JPEG served). */
+/**
+ * One decoded picture of an RTSP camera as PNG on stdout (sharp turns it into the JPEG served).
+ * No -nostdin: a grab that gives up sends 'q', which ffmpeg reads only once the camera's session is
+ * fully open, so it always closes it (TEARDOWN); a signal during the opening would abort it without.
+ */
 export function frameGrabArgs(url: string, o: FrameGrabOptions): string[] {
   return [
-    '-nostdin',
     '-hide_banner',
     '-loglevel', 'error',
     '-rtsp_transport', 'tcp',

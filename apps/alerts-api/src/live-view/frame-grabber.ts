@@ -29,11 +29,20 @@ const MAX_PNG_BYTES = 64 * 1024 * 1024;
 
 /**
  * After a timed-out grab's SIGTERM, how long ffmpeg has to close the RTSP session before SIGKILL.
- * SIGTERM first because ffmpeg then sends TEARDOWN: a reader killed outright keeps its session on the
- * camera until the camera's session timeout (60 s on gst-rtsp-server), and a camera that serves few
- * streams then refuses the next one — ingest's analysis reader among them ('busy').
+ * A reader killed outright keeps its session on the camera until the camera's session timeout (60 s
+ * on gst-rtsp-server), and a camera that serves few streams then refuses the next one — ingest's
+ * analysis reader among them ('busy').
  */
 export const GRAB_TEARDOWN_GRACE_MS = 1000;
+
+/**
+ * A grab that gives up asks ffmpeg to quit with 'q' on stdin, and sends SIGTERM only when ffmpeg has
+ * not quit after `ioTimeoutSeconds`. Why not SIGTERM at once: ffmpeg reads 'q' in its main loop, after
+ * the camera's session is open, and then sends TEARDOWN; a SIGTERM that lands while it is still
+ * opening (SETUP answered, the stream not yet probed — a few hundred ms on a loaded machine) aborts
+ * the opening without one, and the session stays taken. Its own I/O timeout ends an opening that hangs.
+ */
+export const grabQuitGraceMs = (options: FrameGrabOptions): number => Math.round(options.ioTimeoutSeconds * 1000);
 
 /** ffmpeg decodes one picture to PNG (~45 ms spawn, ~1 s to the first keyframe); sharp encodes the JPEG. */
 export class FfmpegFrameGrabber extends FrameGrabber {
@@ -48,7 +57,8 @@ export class FfmpegFrameGrabber extends FrameGrabber {
 
   private decodeOne(url: string, options: GrabOptions): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
-      const child = spawn(this.ffmpegPath, frameGrabArgs(url, options), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(this.ffmpegPath, frameGrabArgs(url, options), { stdio: ['pipe', 'pipe', 'pipe'] });
+      child.stdin.on('error', () => undefined); // EPIPE when ffmpeg is already gone
       const png: Buffer[] = [];
       let pngBytes = 0;
       let stderr = '';
@@ -58,8 +68,13 @@ export class FfmpegFrameGrabber extends FrameGrabber {
       const stop = (why: 'timeout' | 'too_large') => {
         if (stoppedBecause) return;
         stoppedBecause = why;
-        child.kill('SIGTERM');
-        timers.push(setTimeout(() => child.kill('SIGKILL'), GRAB_TEARDOWN_GRACE_MS));
+        if (child.stdin.writable) child.stdin.write('q');
+        timers.push(
+          setTimeout(() => {
+            child.kill('SIGTERM');
+            timers.push(setTimeout(() => child.kill('SIGKILL'), GRAB_TEARDOWN_GRACE_MS));
+          }, grabQuitGraceMs(options)),
+        );
       };
       const finish = (result: Buffer | FrameGrabError) => {
         if (settled) return;
