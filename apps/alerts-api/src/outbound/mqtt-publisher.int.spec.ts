@@ -114,4 +114,23 @@ describe('MqttPublisher (real Mosquitto)', () => {
     await publisher.close();
     relay.close();
   });
+
+  it('fails a publish still waiting for an unreachable broker when closed, so shutdown never waits for it', async () => {
+    // Nothing listens there: mqtt.js queues the QoS 1 message and would never settle it.
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const publisher = MqttPublisher.connect(`mqtt://127.0.0.1:${closedPort}`, 'xl-test-unreachable', logger);
+    const event = { seq: 8, at: 0, ...pushEvent(scopes.schoolPond, { id: 'never-acknowledged' }) } as LogEvent;
+    const outcome = publisher.publish([event]).then(
+      () => 'acknowledged',
+      (err: Error) => err.message,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await publisher.close();
+    await expect(outcome).resolves.toBe('MQTT publisher closed before the broker acknowledged');
+  });
 });

@@ -40,10 +40,17 @@ function topicLevel(id: string): string {
  * so the caller acknowledges its stream entries only after that.
  */
 export class MqttPublisher {
+  /** Rejects once close() was called: mqtt.js never settles a publish queued while offline, even on end(true). */
+  private readonly closed: Promise<never>;
+  private rejectClosed!: (err: Error) => void;
+
   private constructor(
     private readonly client: MqttClient,
     private readonly topicPrefix: string,
-  ) {}
+  ) {
+    this.closed = new Promise<never>((_, reject) => (this.rejectClosed = reject));
+    this.closed.catch(() => undefined);
+  }
 
   static connect(url: string, topicPrefix: string, logger: Logger): MqttPublisher {
     const client = connect(url, {
@@ -63,8 +70,9 @@ export class MqttPublisher {
     return this.client.connected;
   }
 
+  /** Resolves once the broker acknowledged every message; rejects when the publisher is closed first. */
   async publish(events: LogEvent[]): Promise<void> {
-    await Promise.all(
+    const acknowledged = Promise.all(
       events.flatMap((event) => {
         const { topic, retain } = mqttTopicFor(this.topicPrefix, event);
         const payload = JSON.stringify({ seq: event.seq, type: event.type, data: event.data });
@@ -75,9 +83,15 @@ export class MqttPublisher {
         ];
       }),
     );
+    await Promise.race([acknowledged, this.closed]);
   }
 
+  /**
+   * Ends the connection and fails publishes still waiting for the broker (it may be unreachable):
+   * their stream entries stay unacknowledged and are published again by the next instance.
+   */
   async close(): Promise<void> {
+    this.rejectClosed(new Error('MQTT publisher closed before the broker acknowledged'));
     await this.client.endAsync(true);
   }
 }

@@ -64,8 +64,11 @@ export class OutboundService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all(this.followers.splice(0).map((f) => f.stop()));
+    // The followers stop after their current batch; closing MQTT fails a batch waiting for an
+    // unreachable broker, which would otherwise hold shutdown until SIGKILL.
+    const followersStopped = Promise.all(this.followers.splice(0).map((f) => f.stop()));
     await this.mqtt?.close();
+    await followersStopped;
     await this.deliveries.close();
     this.bullConnection.disconnect();
   }
