@@ -13,6 +13,7 @@ class FakeRedis {
   hash = new Map<string, string>();
   revision = 0;
   published: string[] = [];
+  deleted: string[] = [];
   async hkeys() {
     this.check();
     return [...this.hash.keys()];
@@ -26,6 +27,10 @@ class FakeRedis {
       },
       hdel: (_key: string, ...fields: string[]) => {
         ops.push(() => fields.forEach((f) => this.hash.delete(f)));
+        return tx;
+      },
+      del: (...keys: string[]) => {
+        ops.push(() => keys.forEach((k) => this.deleted.push(k)));
         return tx;
       },
       incr: () => {
@@ -87,7 +92,19 @@ describe('ConfigPublisher', () => {
     expect([...redis.hash.keys()]).toEqual(['cam-1']);
     expect(JSON.parse(redis.hash.get('cam-1')!)).toMatchObject({ id: 'cam-1', url: 'rtsp://u:pw@h/x' });
     expect(redis.published.map((m) => JSON.parse(m))).toEqual([{ cameraIds: [], revision: 1 }]);
+    expect(redis.deleted).toEqual(['xl:state:{ghost}']); // a camera gone from the database leaves no analysis state
     publisher.onModuleDestroy();
+  });
+
+  it("removes a deleted camera and its analysis state, so a camera created again under its id starts afresh", async () => {
+    const redis = new FakeRedis();
+    redis.hash.set('cam-gone', '{}');
+    const none = { all: async () => [], get: async () => null };
+    const publisher = new ConfigPublisher(redis as never, loadSettings({ JWT_SECRET: 'x'.repeat(32), KEY_PREFIX: 't1:' }), pino({ level: 'silent' }), none as unknown as CamerasRepository, new ApiMetrics(new Registry()));
+    await publisher.publishCamera('cam-gone');
+    expect([...redis.hash.keys()]).toEqual([]);
+    expect(redis.deleted).toEqual(['t1:xl:state:{cam-gone}']);
+    expect(redis.published.map((m) => JSON.parse(m))).toEqual([{ cameraIds: ['cam-gone'], revision: 1 }]);
   });
 
   it('publishes again when Redis has lost the configuration, and only then', async () => {

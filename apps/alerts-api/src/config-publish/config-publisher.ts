@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { RedisClient } from '@xl/queue';
 import type { CameraConfig } from '@xl/config';
-import { CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
+import { CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, redisKeys, type ConfigChangedMessage } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
 import { CamerasRepository } from '../cameras/cameras.repository';
 import { ApiMetrics } from '../core/api-metrics';
@@ -26,6 +26,7 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
   private retryTimer?: NodeJS.Timeout;
   private checkTimer?: NodeJS.Timeout;
   private published = false;
+  private readonly keyPrefix: string;
   readonly hashKey: string;
   readonly revisionKey: string;
   readonly channel: string;
@@ -37,6 +38,7 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly cameras: CamerasRepository,
     private readonly metrics: ApiMetrics,
   ) {
+    this.keyPrefix = settings.redisKeyPrefix;
     this.hashKey = `${settings.redisKeyPrefix}${CAMERA_CONFIG_HASH}`;
     this.revisionKey = `${settings.redisKeyPrefix}${CAMERA_CONFIG_HASH}:revision`;
     this.channel = `${settings.redisKeyPrefix}${CAMERA_CONFIG_CHANNEL}`;
@@ -73,7 +75,7 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
       const record = await this.cameras.get(cameraId);
       const tx = this.redis.multi();
       if (record) tx.hset(this.hashKey, cameraId, serialize(record.config));
-      else tx.hdel(this.hashKey, cameraId);
+      else tx.hdel(this.hashKey, cameraId).del(this.analyzerStateKey(cameraId));
       tx.incr(this.revisionKey);
       const revision = lastResult(await tx.exec());
       await this.announce({ cameraIds: [cameraId], revision });
@@ -92,7 +94,7 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
       const stale = (await this.redis.hkeys(this.hashKey)).filter((id) => !wanted.has(id));
       const tx = this.redis.multi();
       if (records.length) tx.hset(this.hashKey, Object.fromEntries(records.map((r) => [r.config.id, serialize(r.config)])));
-      if (stale.length) tx.hdel(this.hashKey, ...stale);
+      if (stale.length) tx.hdel(this.hashKey, ...stale).del(...stale.map((id) => this.analyzerStateKey(id)));
       tx.incr(this.revisionKey);
       const revision = lastResult(await tx.exec());
       await this.announce({ cameraIds: [], revision });
@@ -104,6 +106,16 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
       this.failed(err);
       throw err;
     }
+  }
+
+  /**
+   * A deleted camera's analysis state (tracks, open alert timers, learned view, sharpness baseline)
+   * goes with it: a camera created again under the same id — often a new device — would otherwise
+   * continue the old tracks, or be judged against the old camera's view and raise camera_moved /
+   * camera_blurred that never end (the baselines do not learn while their rule reports bad).
+   */
+  private analyzerStateKey(cameraId: string): string {
+    return `${this.keyPrefix}${redisKeys.analyzerState(cameraId)}`;
   }
 
   private async announce(message: ConfigChangedMessage): Promise<void> {
