@@ -65,6 +65,23 @@ describe('MqttPublisher (real Mosquitto)', () => {
     await publisher.close();
   });
 
+  it('publishes a status outside `retainable` without retaining it: the retained one stays the newer', async () => {
+    if (!available) return;
+    const prefix = uniquePrefix('mqtt').replace(/:/g, '-');
+    const publisher = MqttPublisher.connect(TEST_BROKER, prefix, logger);
+    const status = (seq: number, value: string) => ({ seq, at: 0, ...pushEvent(scopes.riverB, { cameraId: 'cam-river-b', status: value }, 'camera.status') }) as LogEvent;
+    await publisher.publish([status(105, 'online')], new Set([105]));
+    await publisher.publish([status(100, 'offline')], new Set()); // an older one, claimed late
+    const late = await subscribe(`${prefix}/cameras/+/status`);
+    clients.push(late.client);
+    await until(() => late.got.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(late.got).toHaveLength(1);
+    expect(JSON.parse(late.got[0].payload)).toMatchObject({ seq: 105, data: { status: 'online' } });
+    await late.client.publishAsync(`${prefix}/cameras/cam-river-b/status`, '', { qos: 1, retain: true });
+    await publisher.close();
+  });
+
   it("publishes an alarm also on its pond's alarm topic, where an acknowledgement never goes", async () => {
     if (!available) return;
     const prefix = uniquePrefix('mqtt').replace(/:/g, '-');

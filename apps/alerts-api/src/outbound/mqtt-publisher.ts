@@ -70,11 +70,17 @@ export class MqttPublisher {
     return this.client.connected;
   }
 
-  /** Resolves once the broker acknowledged every message; rejects when the publisher is closed first. */
-  async publish(events: LogEvent[]): Promise<void> {
+  /**
+   * Resolves once the broker acknowledged every message; rejects when the publisher is closed first.
+   * `retainable`: the seqs of the camera statuses that may be retained (all when not given); the
+   * others are published but not retained (an older status published again after a newer one).
+   */
+  async publish(events: LogEvent[], retainable?: Set<number>): Promise<void> {
     const acknowledged = Promise.all(
       events.flatMap((event) => {
-        const { topic, retain } = mqttTopicFor(this.topicPrefix, event);
+        const topicOf = mqttTopicFor(this.topicPrefix, event);
+        const { topic } = topicOf;
+        const retain = topicOf.retain && (!retainable || retainable.has(event.seq));
         const payload = JSON.stringify({ seq: event.seq, type: event.type, data: event.data });
         const alarm = mqttAlarmTopicFor(this.topicPrefix, event);
         return [

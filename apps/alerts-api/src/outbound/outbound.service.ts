@@ -7,6 +7,7 @@ import { duplicateClient, type RedisClient } from '@xl/queue';
 import { LOGGER, METRICS_REGISTRY, REDIS } from '../core/tokens';
 import { RedisEventLog } from '../realtime/event-log';
 import { MqttPublisher } from './mqtt-publisher';
+import { RetainedStatusGuard } from './retained-status';
 import type { OutboundOptions } from './outbound.options';
 import { StreamFollower } from './stream-follower';
 import { WebhookDeliveries } from './webhook-delivery';
@@ -57,7 +58,8 @@ export class OutboundService implements OnModuleInit, OnModuleDestroy {
     if (this.options.mqttUrl) {
       const mqtt = MqttPublisher.connect(this.options.mqttUrl, this.options.mqttTopicPrefix, this.logger);
       this.mqtt = mqtt;
-      await this.follow('mqtt', (events) => mqtt.publish(events));
+      const retained = new RetainedStatusGuard(this.redis, this.log.keys.mqttRetainedStatus);
+      await this.follow('mqtt', async (events) => mqtt.publish(events, await retained.newest(events)));
     } else {
       this.logger.info('MQTT_URL is not set: MQTT publishing is off');
     }

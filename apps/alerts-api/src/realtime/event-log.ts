@@ -95,6 +95,8 @@ export function eventLogKeys(prefix: string) {
     /** The one push of the alarm an alert raised at `alarmedAt` (an update that raised it). */
     alarm: (alertId: string, alarmedAt: number) => `${prefix}:{push}:alarm:${alertId}@${alarmedAt}`,
     channel: `${prefix}:push:events`,
+    /** Per camera, the seq of the newest camera.status published as MQTT's retained message. */
+    mqttRetainedStatus: `${prefix}:{push}:mqtt:retained-status`,
   };
 }
 
