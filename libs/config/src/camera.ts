@@ -117,6 +117,14 @@ export const recordingSchema = z
       .max(120)
       .default(10)
       .describe("an alert's clip ends this long after its last update"),
+    holdSeconds: z
+      .number()
+      .min(0)
+      .max(3600)
+      .default(300)
+      .describe(
+        "how long after an alert's latest request (or its clip's latest cut, if later) its segments stay pinned, so that a later update re-cuts one clip from the alert's start, at the cost of keeping that much more recording on disk; never less than windowSeconds after the cut. Past it an update's clip starts where the ring does and replaces the earlier one",
+      ),
   })
   .superRefine((r, ctx) => {
     // The pre-roll must still be in the ring when the clip is cut (post window + one segment later).
@@ -137,6 +145,7 @@ export const RECORDING_DEFAULTS = {
   windowSeconds: 60,
   preSeconds: 10,
   postSeconds: 10,
+  holdSeconds: 300,
 } as const;
 
 /** Detector input the masks are checked on: the shipped models' (ingest's MODEL_INPUT_WIDTH/HEIGHT default). */
@@ -281,7 +290,7 @@ export const cameraSchema = storedCameraSchema.superRefine((camera, ctx) => {
   const clean = (...keys: string[]) => !ctx.issues.some((issue) => keys.includes(String(issue.path?.[0])));
   if (clean('fps', 'zones', 'rules')) {
     // A vanish countdown shorter than two frame intervals fires on one missed detection (a wave,
-    // a swimmer turning away), and the tracker's 2 s lost buffer has dropped the track by then.
+    // a swimmer turning away), before the tracker could take the person up again.
     const bound = 2 / camera.fps;
     effectiveRules(camera).forEach((rule, i) => {
       if (rule.type !== 'vanish_in_water' || !rule.enabled || rule.lostSeconds >= bound - 1e-9) return;

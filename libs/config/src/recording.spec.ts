@@ -3,10 +3,10 @@ import { configErrorMessage } from './testing';
 
 
 describe('camera recording configuration', () => {
-  it('records by default: 2 s segments, a 60 s window, clips 10 s before and after', () => {
+  it('records by default: 2 s segments, a 60 s window, clips 10 s before and after, held 300 s for updates', () => {
     const camera = parseCamera({ id: 'c', url: 'rtsp://h/main' });
     expect(camera.recording).toEqual(RECORDING_DEFAULTS);
-    expect(camera.recording).toEqual({ enabled: true, segmentSeconds: 2, windowSeconds: 60, preSeconds: 10, postSeconds: 10 });
+    expect(camera.recording).toEqual({ enabled: true, segmentSeconds: 2, windowSeconds: 60, preSeconds: 10, postSeconds: 10, holdSeconds: 300 });
   });
 
   it('can be switched off per camera, the other fields keeping their defaults', () => {
@@ -18,6 +18,9 @@ describe('camera recording configuration', () => {
     expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', recording: { windowSeconds: 601 } })).toMatch(/recording\.windowSeconds: .*<=600/);
     expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', recording: { preSeconds: -1 } })).toMatch(/recording\.preSeconds/);
     expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', recording: { postSeconds: 121 } })).toMatch(/recording\.postSeconds: .*<=120/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', recording: { holdSeconds: -1 } })).toMatch(/recording\.holdSeconds: .*>=0/);
+    expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', recording: { holdSeconds: 3601 } })).toMatch(/recording\.holdSeconds: .*<=3600/);
+    expect(parseCamera({ id: 'c', url: 'rtsp://h/x', recording: { holdSeconds: 0 } }).recording.holdSeconds).toBe(0);
   });
 
   it('rejects unknown keys', () => {

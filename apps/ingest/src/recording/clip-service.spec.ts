@@ -33,6 +33,11 @@ class FakeRecorder implements Recorder {
   unpin(key: string) {
     this.pins.delete(key);
   }
+  /** As the real recorder trims after each segment: what ended a window ago goes, unless pinned. */
+  trim(now: number, windowMs: number) {
+    const keepFrom = Math.min(now - windowMs, ...this.pins.values());
+    while (this.from + 2000 <= keepFrom) this.from += 2000;
+  }
   async start() {}
   async stop() {
     this.stopped = true;
@@ -114,6 +119,86 @@ describe('ClipService', () => {
       ['clips/beach/a1.mp4', -10_000, 16_000],
     ]);
     expect(results.map((r) => r.requestedTo - T0)).toEqual([10_000, 16_000]);
+  });
+
+  describe('an update long after the first cut (a person enters the water, swims, goes under minutes later)', () => {
+    /** The camera recording live for `ms`: a segment, the ring trimmed and a tick every 2 s. */
+    async function recordLive(s: ReturnType<typeof setup>, recorder: FakeRecorder, ms: number) {
+      for (let left = ms; left > 0; left -= 2_000) {
+        s.advance(2_000);
+        recorder.until = s.at();
+        recorder.trim(s.at(), camera.recording.windowSeconds * 1000);
+        await s.service.tick();
+      }
+    }
+
+    it("re-cuts one clip from the alert's start while its segments are held (holdSeconds, 300 s by default)", async () => {
+      const s = setup();
+      const recorder = new FakeRecorder(T0 - 60_000, T0);
+      await s.service.attach(camera, recorder);
+      s.service.onRequest(request()); // zone_enter
+      await recordLive(s, recorder, 12_000);
+      expect(s.cuts).toHaveLength(1);
+      const cutAt = s.results[0].at;
+      await recordLive(s, recorder, cutAt + 120_000 - s.at()); // two windows
+      expect(recorder.pins.get('a1')).toBe(T0 - 10_000);
+      const goneUnder = s.at();
+      s.service.onRequest(request({ lastAt: goneUnder, snapshotAt: goneUnder, requestedAt: goneUnder })); // vanish_in_water
+      await recordLive(s, recorder, 12_000);
+      expect(s.cuts.map((c) => [c.path, c.plan.clipFrom - T0, c.plan.clipTo - T0, c.plan.startedLate])).toEqual([
+        ['clips/beach/a1.mp4', -10_000, 10_000, false],
+        ['clips/beach/a1.mp4', -10_000, goneUnder - T0 + 10_000, false],
+      ]);
+      expect(s.results.map((r) => r.status)).toEqual(['complete', 'complete']);
+    });
+
+    it('forgets and unpins the clip holdSeconds after its latest request or cut; a later update starts where the ring does', async () => {
+      const s = setup();
+      const recorder = new FakeRecorder(T0 - 60_000, T0);
+      await s.service.attach(camera, recorder);
+      s.service.onRequest(request());
+      await recordLive(s, recorder, 12_000);
+      const cutAt = s.results[0].at;
+      await recordLive(s, recorder, cutAt + camera.recording.holdSeconds * 1000 - s.at());
+      expect(recorder.pins.has('a1')).toBe(true); // held until holdSeconds after the cut (later than the request)
+      await recordLive(s, recorder, 2_000);
+      expect(recorder.pins.has('a1')).toBe(false);
+      await recordLive(s, recorder, 10_000); // the ring lets the start go
+      const goneUnder = s.at();
+      s.service.onRequest(request({ lastAt: goneUnder, snapshotAt: goneUnder, requestedAt: goneUnder }));
+      await recordLive(s, recorder, 12_000);
+      // The known limit: the latest footage is cut, over the complete clip, without the start.
+      expect(s.cuts.map((c) => c.plan.startedLate)).toEqual([false, true]);
+      expect(s.results[1]).toMatchObject({ status: 'truncated', reason: 'recording_started_late', clipPath: 'clips/beach/a1.mp4' });
+    });
+
+    it('keeps at most windowSeconds + holdSeconds of an alert updated again and again, so it never fills the disk', async () => {
+      const s = setup();
+      const recorder = new FakeRecorder(T0 - 60_000, T0);
+      await s.service.attach(camera, recorder);
+      s.service.onRequest(request());
+      const limitMs = (camera.recording.windowSeconds + camera.recording.holdSeconds) * 1000;
+      for (let minute = 1; minute <= 10; minute++) {
+        await recordLive(s, recorder, 60_000);
+        s.service.onRequest(request({ lastAt: s.at(), snapshotAt: s.at(), requestedAt: s.at() })); // a moored boat's update
+      }
+      await recordLive(s, recorder, 12_000);
+      expect(s.at() - recorder.from).toBeLessThanOrEqual(limitMs + 2_000);
+      expect(recorder.pins.get('a1')).toBeGreaterThanOrEqual(s.at() - limitMs - 2_000);
+      expect(s.cuts.at(-1)?.plan.startedLate).toBe(true); // the clip of a 10-minute alert starts 6 minutes back
+    });
+
+    it('with holdSeconds 0, still holds the clip one window after its cut', async () => {
+      const s = setup();
+      const recorder = new FakeRecorder(T0 - 60_000, T0);
+      await s.service.attach({ ...camera, recording: { ...camera.recording, holdSeconds: 0 } }, recorder);
+      s.service.onRequest(request());
+      await recordLive(s, recorder, 12_000);
+      await recordLive(s, recorder, s.results[0].at + camera.recording.windowSeconds * 1000 - s.at());
+      expect(recorder.pins.has('a1')).toBe(true);
+      await recordLive(s, recorder, 2_000);
+      expect(recorder.pins.has('a1')).toBe(false);
+    });
   });
 
   it('a camera that went offline mid-clip gives a shorter clip, flagged, after a grace period', async () => {
@@ -286,6 +371,21 @@ describe('ClipService', () => {
     existing.push('clips/beach/late.mp4'); // the previous owner's hand-over cut finished
     recorder.until = T0 + 12_000;
     advance(12_000);
+    await service.tick();
+    expect(cuts).toEqual([]);
+    expect(results).toEqual([]);
+    expect(recorder.pins.has('late')).toBe(false);
+  });
+
+  it("leaves the previous owner's hand-over clip alone also when the taken-over request was updated meanwhile", async () => {
+    const existing: string[] = [];
+    const { service, results, cuts, advance } = setup({ recent: [request({ alertId: 'late' })], existing });
+    const recorder = new FakeRecorder(T0 - 2_000, T0 + 4_000);
+    await service.attach(camera, recorder);
+    service.onRequest(request({ alertId: 'late', lastAt: T0 + 2_000, snapshotAt: T0 + 2_000, requestedAt: T0 + 2_000 }));
+    existing.push('clips/beach/late.mp4'); // the previous owner's hand-over cut finished
+    recorder.until = T0 + 14_000;
+    advance(14_000);
     await service.tick();
     expect(cuts).toEqual([]);
     expect(results).toEqual([]);

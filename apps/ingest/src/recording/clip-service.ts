@@ -31,8 +31,10 @@ interface Clip {
   request: ClipRequest;
   /** End of the window the clip on disk covers; 0 while none was cut. */
   cutTo: number;
-  /** When the clip was last cut; the entry is forgotten a window later. */
+  /** When the clip was last cut; 0 while none was. */
   cutAt: number;
+  /** When the alert's latest request (or update) arrived here. */
+  requestAt: number;
   /** Picked up from the previous owner's requests: its clip may still appear (cut at its hand-over). */
   takenOver?: boolean;
 }
@@ -168,11 +170,13 @@ export class ClipService {
     if (!camera) return; // another process owns it
     const known = this.clips.get(request.alertId);
     const merged = known ? mergeRequests(known.request, request) : request;
-    this.clips.set(request.alertId, { request: merged, cutTo: known?.cutTo ?? 0, cutAt: known?.cutAt ?? 0 });
+    // An update keeps all that is known of the entry: what was cut, and whether it was taken over (the
+    // previous owner's hand-over clip, with the event's start, must still be left alone).
+    this.clips.set(request.alertId, { cutTo: 0, cutAt: 0, ...known, request: merged, requestAt: this.now() });
     camera.recorder?.pin(request.alertId, clipWindow(merged, camera.config.recording).from);
   }
 
-  /** Cuts every clip whose window has passed (or that waited long enough); forgets old ones. */
+  /** Cuts every clip whose window has passed (or that waited long enough); forgets those past their hold (`recording.holdSeconds`). */
   tick(): Promise<void> {
     return this.exclusive(async () => {
       const now = this.now();
@@ -180,10 +184,21 @@ export class ClipService {
         const camera = this.cameras.get(clip.request.cameraId);
         if (!camera) continue;
         const { recording, watchdog } = camera.config;
-        const { to } = clipWindow(clip.request, recording);
+        const { from, to } = clipWindow(clip.request, recording);
+        // An alert updated again and again (a boat moored all night) would pin its whole length and
+        // fill the disk: the ring keeps at most windowSeconds + holdSeconds of it behind now, and the
+        // clip of a longer alert starts there.
+        const oldestKept = now - (recording.windowSeconds + recording.holdSeconds) * 1000;
+        if (from < oldestKept) camera.recorder?.pin(alertId, oldestKept);
         if (clip.cutTo >= to) {
-          // Kept a window long so that an update can still extend it (its segments stay pinned).
-          if (now - clip.cutAt > recording.windowSeconds * 1000) {
+          // Kept with its segments pinned so that an update, even minutes later (the person who entered
+          // the water going under), re-cuts one clip from the alert's start: forgotten, its clip would be
+          // re-cut from a ring that no longer holds the start, and replace the complete one.
+          const heldUntil = Math.max(
+            clip.cutAt + recording.windowSeconds * 1000,
+            Math.max(clip.requestAt, clip.cutAt) + recording.holdSeconds * 1000,
+          );
+          if (now > heldUntil) {
             camera.recorder?.unpin(alertId);
             this.clips.delete(alertId);
           }

@@ -127,7 +127,7 @@ describeWithShared([MAIN, SUB, OTHER])('evidence clips from ingest (real RTSP ca
       .map((f) => parseSegmentFileName(f))
       .filter((s) => s !== null);
     const oldestEnd = Math.min(...segments.map((s) => s.startMs + s.durationMs));
-    // the clip of the first test pins its pre-roll (for updates) for one window after it was cut
+    // the clip of the first test pins its pre-roll (for updates) after it was cut (recording.holdSeconds)
     const bound = Math.max(recording.windowSeconds, VANISH_SECONDS + recording.postSeconds + recording.windowSeconds) * 1000;
     expect(now - oldestEnd).toBeLessThan(bound + 2 * recording.segmentSeconds * 1000);
     expect(segments.length).toBeLessThan((bound / 1000 / recording.segmentSeconds) + 4);
