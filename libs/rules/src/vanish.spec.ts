@@ -126,6 +126,34 @@ describe('vanish_in_water', () => {
     ]);
   });
 
+  it('keeps the candidate of a swimmer drifting partly out of view at the frame edge: their going under is raised', () => {
+    // Near the left edge, then cut by it: the sliver's box shrinks from below too, its "foot" (0.45)
+    // above the water. Taken for leaving, two such sightings dropped the candidate and nothing came.
+    const r = run();
+    const near = footBox(0.05, 0.6);
+    const sliver: Box = [0, 0.3, 0.02, 0.45];
+    wadeIn(r, T0 + 4000, near);
+    r.span(T0 + 4000, T0 + 6000, 500, () => [{ id: 1, box: sliver, score: 0.4 }]); // 4–5.5 s
+    expect(r.of('ended', 'zone_enter')).toEqual([]); // unknown for zone_enter too, not leaving
+    r.span(T0 + 6000, T0 + 8500, 500); // under
+    expect(r.of('created', 'vanish_in_water')).toEqual([]);
+    // Counted from the last sighting; the place and box are the last ones that said where they were.
+    expect(r.at(T0 + 8500).filter((e) => e.rule === 'vanish_in_water')).toMatchObject([
+      { kind: 'created', startedAt: T0 + 5500, score: 0.8, boxes: [{ box: near }], message: "person last seen in water zone 'sea' 3.0 s ago and not seen leaving: possible drowning" },
+    ]);
+    // Seen at the edge again, the alert ends (someone is there) and a second disappearance is raised anew.
+    expect(r.at(T0 + 9000, [{ id: 1, box: sliver, score: 0.4 }]).filter((e) => e.rule === 'vanish_in_water')).toMatchObject([{ kind: 'ended' }]);
+    r.span(T0 + 9500, T0 + 12_500, 500);
+    expect(r.of('created', 'vanish_in_water').map((e) => e.startedAt - T0)).toEqual([5500, 9000]);
+  });
+
+  it('starts no candidate on a box cut by the frame edge', () => {
+    const r = run();
+    r.span(T0, T0 + 4000, 500, () => [{ id: 1, box: [0, 0.4, 0.04, 0.6] }]); // foot in the water, cut by the edge
+    r.span(T0 + 4000, T0 + 12_000, 500);
+    expect(r.of('created')).toEqual([]);
+  });
+
   it('is not raised when the person re-appears before lostSeconds; ends when they re-appear later', () => {
     const r = run(5000);
     wadeIn(r, T0 + 4000);

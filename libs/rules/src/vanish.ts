@@ -3,7 +3,9 @@
 //
 // Leaving takes what it takes for zone_enter's membership (DEFAULT_INERTIA sightings outside in a
 // row over DEFAULT_INERTIA_SECONDS): one sighting just outside — a box that jitters across the
-// waterline, a struggling swimmer's low, cut-off box — before the person is lost is not leaving.
+// waterline, a struggling swimmer's low, cut-off box — before the person is lost is not leaving. A
+// box cut by the left or right frame edge is no evidence either way (anchorMeasurable): it keeps the
+// candidate and its last place as they were, and restarts only the countdown.
 //
 // The countdown runs from the track's last sighting, through the tracker's 'lost' state and beyond
 // its removal (the tracker's lost buffer may be shorter than lostSeconds), in observed time: of a gap
@@ -43,10 +45,11 @@ interface Candidate {
   label: string;
   /** First trusted sighting inside the zone of the current stay (or the track's unreported first detection, see stayStart). */
   inZoneSince: number;
-  /** Last sighting in the water: inside, or just outside before it counted as leaving. */
+  /** Last sighting in the water: inside, just outside before it counted as leaving, or cut by the frame edge (place unknown). */
   lastInsideAt: number;
   /** Observed time since lastInsideAt (see RuleContext.countedMs); absent in states saved before it. */
   unseenMs?: number;
+  /** Anchor, box and score of the last sighting in the water whose anchor was measurable. */
   anchor: Point;
   box: Box;
   score: number;
@@ -121,8 +124,15 @@ export class VanishEvaluator implements RuleEvaluator {
   }
 
   private observe(ctx: RuleContext, t: Track): void {
-    const anchor = anchorOf(this.rule, t);
     let c = this.candidates.get(t.trackId);
+    if (!anchorMeasurable(this.rule, t)) {
+      // Cut by the left or right frame edge, the box's foot rises as the swimmer drifts out of view:
+      // it says nothing about where they are, so it is neither leaving nor a place (zone_enter counts
+      // it unknown too). It is a sighting all the same. No candidate starts on it (not trusted).
+      if (c) this.sighted(ctx, c, t);
+      return;
+    }
+    const anchor = anchorOf(this.rule, t);
     const inside = pointInPolygon(anchor, this.zone.polygon);
     if (!inside && (!c || this.stepsOut(ctx, c))) {
       this.candidates.delete(t.trackId); // left the zone: whatever happens next is not a vanishing in it
@@ -133,13 +143,21 @@ export class VanishEvaluator implements RuleEvaluator {
       c = { trackId: t.trackId, label: t.label, inZoneSince: this.stayStart(ctx, t), lastInsideAt: ctx.now, anchor, box: t.box, score: t.score };
       this.candidates.set(t.trackId, c);
     }
-    c.lastInsideAt = ctx.now;
-    c.unseenMs = 0;
+    this.sighted(ctx, c, t);
     c.anchor = anchor;
     c.box = [...t.box];
     c.score = t.score;
-    c.firedAt = undefined;
     if (inside) delete c.outside;
+  }
+
+  /**
+   * The candidate's track is seen now: its countdown starts again and an alert it raised (ended by
+   * the sighting) can be raised again. Time only; where it is, is the caller's to say.
+   */
+  private sighted(ctx: RuleContext, c: Candidate, t: Track): void {
+    c.lastInsideAt = ctx.now;
+    c.unseenMs = 0;
+    c.firedAt = undefined;
     c.relatedAlertId = ctx.book.findOpenFor('zone_enter', this.zone.id, t.trackId) ?? c.relatedAlertId;
   }
 

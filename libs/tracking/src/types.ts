@@ -53,7 +53,11 @@ export interface TrackerOptions {
   tentativeMatchIou: number;
   /** Hits (matched detections) after which a tentative track is confirmed and reported. */
   confirmHits: number;
-  /** A confirmed track not matched for longer than this is removed. Seconds, independent of fps. */
+  /**
+   * A confirmed track not matched for longer than this is removed. Seconds, independent of fps. Keep
+   * it at least maxCountedGapSeconds (the analyzer does): one step counts up to that, so a shorter
+   * buffer removes a track on a single missed frame of a slow camera.
+   */
   lostBufferSeconds: number;
   /**
    * Of the time between two updates, at most this much counts towards a lost track's buffer (default

@@ -177,3 +177,47 @@ describe('FrameAnalyzer tracker thresholds and hot cameras', () => {
     expect(mixed.at(-1)!.state.tracker.options.highScoreByLabel).toEqual({ boat: 0.2 });
   });
 });
+
+describe('FrameAnalyzer lost buffer at slow frame rates', () => {
+  const water = { id: 'water', type: 'water', polygon: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]] };
+  const swimmer = { box: [0.4, 0.5, 0.5, 0.8] as [number, number, number, number], score: 0.8, classId: 0, label: 'person' };
+  /** Frames every `stepMs` in which the detector sees the swimmer when `seen(i)`; every result. */
+  async function run(fps: number, stepMs: number, frames: number, seen: (i: number) => boolean) {
+    const rules = [{ id: 'v', type: 'vanish_in_water', zone: 'water', lostSeconds: 5 }];
+    const runtime = new CameraRuntime(parseCamera({ id: 'pond', url: 'rtsp://h/x', fps, zones: [water], rules }));
+    let i = 0;
+    const analyzer = new FrameAnalyzer({ ...detector, detectKeepingFrame: async (f) => ({ detections: seen(i) ? [swimmer] : [], data: f.data }) });
+    let state: AnalysisState | null = null;
+    const results = [];
+    for (; i < frames; i++) {
+      const result = await analyzer.analyze(frame(T0 + i * stepMs, 100, 1), runtime, state);
+      state = result.state;
+      results.push(result);
+    }
+    return results;
+  }
+  const vanishes = (results: Array<{ events: Array<{ kind: string; rule: string; capturedAt: number }> }>) =>
+    results.flatMap((r) => r.events.filter((e) => e.kind === 'created' && e.rule === 'vanish_in_water').map((e) => (e.capturedAt - T0) / 1000));
+
+  it('keeps the track of a swimmer missed for one frame at 0.4 fps: no possible drowning for someone in view', async () => {
+    // Seen at 0–7.5 s, missed at 10 s (2.5 s unseen, past the default 2 s buffer), seen again from 12.5 s.
+    const results = await run(0.4, 2500, 8, (i) => i !== 4);
+    expect(vanishes(results)).toEqual([]); // was [12.5]: track 1 removed at 10 s, the swimmer tentative track 2
+    expect(results[4].tracks.map((t) => [t.trackId, t.state])).toEqual([[1, 'lost']]);
+    expect(results.slice(5).map((r) => r.tracks.map((t) => [t.trackId, t.state]))).toEqual([
+      [[1, 'tracked']],
+      [[1, 'tracked']],
+      [[1, 'tracked']],
+    ]);
+    expect(results.at(-1)!.state.tracker.options.lostBufferSeconds).toBe(5); // two frame intervals
+    // A real disappearance is still reported lostSeconds after the last sighting.
+    expect(vanishes(await run(0.4, 2500, 8, (i) => i < 4))).toEqual([12.5]);
+  });
+
+  it('leaves the 2 s lost buffer of a camera at its default 2 fps as it was', async () => {
+    const results = await run(2, 500, 16, (i) => i < 6); // seen 0–2.5 s
+    expect(results.at(-1)!.state.tracker.options.lostBufferSeconds).toBe(2);
+    expect(results.map((r) => r.tracks.length)).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0]); // removed at 5 s: 2.5 s unseen
+    expect(vanishes(results)).toEqual([7.5]);
+  });
+});

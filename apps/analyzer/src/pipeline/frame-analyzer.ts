@@ -132,12 +132,25 @@ export class FrameAnalyzer {
 
   /**
    * The camera's tracker options: only observed time ages a lost track (of a gap out of the camera's
-   * rhythm, the engine's cap), and a rule's minScore below the tracker's high score can start a track
-   * of its classes (CameraRuntime.trackerHighScores). Options given to the constructor win.
+   * rhythm, the engine's cap), the lost buffer spans at least one such step, and a rule's minScore
+   * below the tracker's high score can start a track of its classes (CameraRuntime.trackerHighScores).
+   * Options given to the constructor win, except that the lost buffer never falls below that step.
    */
   private trackerOptionsFor(runtime: CameraRuntime, engine: CameraRuleEngine): Partial<TrackerOptions> {
-    const { highScore, lowScore } = { ...DEFAULT_TRACKER_OPTIONS, ...this.trackerOptions };
-    return { maxCountedGapSeconds: engine.gapCapSeconds(), highScoreByLabel: runtime.trackerHighScores(highScore, lowScore), ...this.trackerOptions };
+    const { highScore, lowScore, lostBufferSeconds, maxCountedGapSeconds } = {
+      ...DEFAULT_TRACKER_OPTIONS,
+      maxCountedGapSeconds: engine.gapCapSeconds(),
+      ...this.trackerOptions,
+    };
+    return {
+      maxCountedGapSeconds,
+      highScoreByLabel: runtime.trackerHighScores(highScore, lowScore),
+      ...this.trackerOptions,
+      // One step counts up to maxCountedGapSeconds (5 s at 0.4 fps). With the 2 s buffer a single
+      // missed detection removed the track, the person came back as a tentative track the rules do
+      // not see, and the old track's vanish countdown ran out: a drowning alarm for someone in view.
+      lostBufferSeconds: Math.max(lostBufferSeconds, maxCountedGapSeconds),
+    };
   }
 
   async analyze(frame: AnalysisFrame, runtime: CameraRuntime, saved: AnalysisState | null, carry: StateCarry = 'all'): Promise<AnalysisResult> {
