@@ -4,7 +4,7 @@ import { ApiMetrics } from '../core/api-metrics';
 import { SETTINGS, type Settings } from '../settings';
 import type { Principal } from '../shared/principal';
 import { publicUser, type User, UsersRepository } from '../users/users.repository';
-import { DbCredentialVerifier } from './credential-verifier.service';
+import { DbCredentialVerifier, signedInBeforePasswordChange } from './credential-verifier.service';
 import { LoginRateLimiter } from './login-rate-limiter';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords';
 
@@ -81,7 +81,10 @@ export class AuthService {
     if (principal.kind !== 'user') throw new BadRequestException('only a user\'s access token can be renewed; API keys do not expire');
     const session = await this.verifier.tokens.session(token);
     const user = session && (await this.users.get(session.userId));
-    if (!session || !user || user.disabled) throw new UnauthorizedException('access token not valid');
+    // As the guard's check: a sign-in ended by a password change or a disable is not renewed.
+    if (!session || !user || user.disabled || signedInBeforePasswordChange(session.sessionStartedAt, user.passwordChangedAt)) {
+      throw new UnauthorizedException('access token not valid');
+    }
     const now = this.clock.now();
     if (now >= this.sessionEnd(session.sessionStartedAt)) throw new UnauthorizedException('session ended (SESSION_MAX_SECONDS); sign in again');
     return this.tokenFor(user, now, session.sessionStartedAt);

@@ -53,8 +53,9 @@ export class DbCredentialVerifier extends CredentialVerifier {
 }
 
 /**
- * A sign-in made with a password that has been changed since (both epoch ms). The session that
- * changed the password gets a new token stamped with the change's own time, and stays.
+ * A sign-in made with a password that has been changed since, or before the user was last disabled
+ * (both epoch ms; see UserWithHash.passwordChangedAt). The session that changed the password gets a
+ * new token stamped with the change's own time, and stays.
  */
 export function signedInBeforePasswordChange(sessionStartedAt: number, passwordChangedAt: number | null): boolean {
   return passwordChangedAt !== null && sessionStartedAt < passwordChangedAt;

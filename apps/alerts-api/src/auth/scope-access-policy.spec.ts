@@ -1,6 +1,6 @@
 import '../testing/nest-esm';
 import type { Principal } from '../shared/principal';
-import { ScopeAccessPolicy } from './scope-access-policy';
+import { canEditCamera, ScopeAccessPolicy } from './scope-access-policy';
 
 const policy = new ScopeAccessPolicy();
 const who = (p: Partial<Principal>): Principal => ({ kind: 'user', id: 'u', name: 'u', role: 'operator', regionIds: [], cameraIds: [], waters: [], ...p });
@@ -41,5 +41,27 @@ describe('ScopeAccessPolicy', () => {
     expect(policy.canSee(who({ regionIds: ['city'] }), orphan)).toBe(false);
     expect(policy.canSee(who({ role: 'admin' }), orphan)).toBe(true);
     expect(policy.canSee(who({ role: 'school', cameraIds: ['cam-x'] }), orphan)).toBe(true);
+  });
+
+  describe('canEditCamera', () => {
+    it.each([
+      ['admin', who({ role: 'admin' }), true],
+      ['operator of an ancestor region', who({ regionIds: ['county-a'] }), true],
+      ['operator of the camera region', who({ regionIds: ['vil-1'] }), true],
+      ['operator of a sibling region', who({ regionIds: ['town-a2'] }), false],
+      // The grant lets them watch the camera (canSee), not change it for its region's operators.
+      ['operator of another region with the camera granted by id', who({ regionIds: ['town-a2'], cameraIds: ['cam-pond'] }), false],
+      ['operator with only the camera granted by id', who({ cameraIds: ['cam-pond'] }), false],
+      ['viewer of the city', who({ role: 'viewer', regionIds: ['city'] }), false],
+      ['school with the camera', who({ role: 'school', cameraIds: ['cam-pond'] }), false],
+    ])('%s', (_name, principal, editable) => {
+      expect(canEditCamera(principal, pond.regionPath)).toBe(editable);
+      if (principal.cameraIds.includes(pond.cameraId)) expect(policy.canSee(principal, pond)).toBe(true);
+    });
+
+    it('leaves a camera without a region to admins, whoever was granted it', () => {
+      expect(canEditCamera(who({ role: 'admin' }), [])).toBe(true);
+      expect(canEditCamera(who({ regionIds: ['city'], cameraIds: ['cam-x'] }), [])).toBe(false);
+    });
   });
 });

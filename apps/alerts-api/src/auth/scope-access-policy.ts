@@ -18,3 +18,15 @@ export class ScopeAccessPolicy extends AccessPolicy {
     return principal.regionIds.some((id) => resource.regionPath.includes(id));
   }
 }
+
+/**
+ * Who may change a camera (configuration, zones, rules, maintenance, deletion): admins, and operators
+ * whose region subtrees hold the camera's region. Narrower than canSee on purpose: an explicit
+ * camera grant lets its holder watch a neighbour's camera, not move, disable or delete it under the
+ * operators of its own region. A camera without a region (empty path): admins only.
+ */
+export function canEditCamera(principal: Principal, regionPath: string[]): boolean {
+  if (principal.role === 'admin') return true;
+  if (principal.role !== 'operator') return false;
+  return principal.regionIds.some((id) => regionPath.includes(id));
+}

@@ -1,7 +1,8 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { RegionsRepository } from '../regions/regions.repository';
 import { AccessPolicy, type Principal, type ScopedResource } from '../shared/principal';
 import type { AlertSpot } from '../shared/waters';
+import { canEditCamera } from './scope-access-policy';
 
 /** Where an alert sits, as far as scope goes. */
 export interface AlertPlacement extends AlertSpot {
@@ -42,6 +43,18 @@ export class ScopeService {
   /** 404, not 403: a caller must not learn that an object outside their scope exists. */
   async assertCamera(principal: Principal, cameraId: string, regionId: string | null, what: string): Promise<void> {
     if (!(await this.canSeeCamera(principal, cameraId, regionId))) throw new NotFoundException(`${what} not found`);
+  }
+
+  /**
+   * Before a change to a camera: 404 when the caller cannot see it (as assertCamera); 403 when they
+   * see it but may not change it (canEditCamera) — it is no secret to them that it exists.
+   */
+  async assertCameraEditable(principal: Principal, cameraId: string, regionId: string | null, what: string): Promise<void> {
+    const resource = await this.resourceOf(cameraId, regionId);
+    if (!this.policy.canSee(principal, resource)) throw new NotFoundException(`${what} not found`);
+    if (!canEditCamera(principal, resource.regionPath)) {
+      throw new ForbiddenException(`${what} is not in your regions: a camera granted by id may be watched, not changed`);
+    }
   }
 
   /** 404 unless the alert lies in the caller's scope: its camera, and for schools its zone. */

@@ -143,6 +143,53 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     await call(t.http.delete('/cameras/cam-reused').set(admin));
   });
 
+  it('lets operators change cameras inside their region subtrees only: a camera granted by id is watched, not changed', async () => {
+    // Township A1's operator, given county B's pond camera to watch.
+    const created = await call(t.http.post('/users').set(admin).send({ username: 'op-a-watching-b', password: 'long-enough-pw', role: 'operator', regionIds: ['town-a1'], cameraIds: ['cam-b'] }));
+    expect(created.status).toBe(201);
+    const watcher = { Authorization: `Bearer ${await t.token('op-a-watching-b', 'long-enough-pw')}` };
+    const config = async () => {
+      const { regionId, enabled, zones, rules, maintenance, updatedAt } = (await call(t.http.get('/cameras/cam-b').set(admin))).body;
+      return { regionId, enabled, zones, rules, maintenance, updatedAt };
+    };
+    const before = await config();
+    expect(before).toMatchObject({ regionId: 'vil-b1a', enabled: true, maintenance: null });
+    for (const read of ['/cameras/cam-b', '/cameras/cam-b/zones', '/cameras/cam-b/rules']) expect((await call(t.http.get(read).set(watcher))).status).toBe(200);
+
+    const refused = await call(t.http.patch('/cameras/cam-b').set(watcher).send({ regionId: 'vil-a1a' }));
+    expect([refused.status, refused.body.message]).toEqual([403, "camera 'cam-b' is not in your regions: a camera granted by id may be watched, not changed"]);
+    const writes = [
+      t.http.patch('/cameras/cam-b').set(watcher).send({ enabled: false }),
+      t.http.put('/cameras/cam-b/rules').set(watcher).send({ rules: [] }),
+      t.http.put('/cameras/cam-b/zones').set(watcher).send({ zones: [] }),
+      t.http.put('/cameras/cam-b/maintenance').set(watcher).send({ minutes: 14 * 24 * 60 }),
+      t.http.delete('/cameras/cam-b/maintenance').set(watcher),
+      t.http.delete('/cameras/cam-b').set(watcher),
+    ];
+    for (const write of writes) expect((await call(write)).status).toBe(403);
+    // Nothing changed: county B's operators still have their camera, its rules and its health alerts.
+    expect(await config()).toEqual(before);
+    expect((await call(t.http.get('/cameras/cam-b').set({ Authorization: `Bearer ${await t.token('op-b')}` }))).status).toBe(200);
+
+    // A move needs both regions in the caller's subtrees.
+    const cityOp = { Authorization: `Bearer ${await t.token('op-city')}` };
+    const townOp = { Authorization: `Bearer ${await t.token('op-a')}` };
+    expect((await call(t.http.post('/cameras').set(admin).send({ id: 'cam-moving', url: 'rtsp://10.0.0.78/x', regionId: 'vil-b1a' }))).status).toBe(201);
+    expect((await call(t.http.patch('/cameras/cam-moving').set(townOp).send({ regionId: 'vil-a1a' }))).status).toBe(404); // from outside: not even seen
+    expect((await call(t.http.patch('/cameras/cam-moving').set(cityOp).send({ regionId: 'vil-a1a' }))).status).toBe(200);
+    const away = await call(t.http.patch('/cameras/cam-moving').set(townOp).send({ regionId: 'vil-b1a' }));
+    expect([away.status, away.body.issues?.[0]?.field]).toEqual([400, 'regionId']); // into another county
+    expect((await call(t.http.patch('/cameras/cam-moving').set(townOp).send({ regionId: 'town-a1' }))).status).toBe(200);
+    expect((await call(t.http.delete('/cameras/cam-moving').set(townOp))).status).toBe(204);
+
+    // A camera without a region: admins only, whoever was granted it.
+    expect((await call(t.http.post('/cameras').set(admin).send({ id: 'cam-loose', url: 'rtsp://10.0.0.79/x' }))).status).toBe(201);
+    expect((await call(t.http.patch(`/users/${created.body.id}`).set(admin).send({ cameraIds: ['cam-b', 'cam-loose'] }))).status).toBe(200);
+    expect((await call(t.http.get('/cameras/cam-loose').set(watcher))).status).toBe(200);
+    expect((await call(t.http.patch('/cameras/cam-loose').set(watcher).send({ regionId: 'town-a1' }))).status).toBe(403);
+    expect((await call(t.http.delete('/cameras/cam-loose').set(admin))).status).toBe(204);
+  });
+
   it('publishes everything and drops cameras that no longer exist when asked for a full publish (as at start)', async () => {
     await t.redis.hset(hashKey, 'ghost', JSON.stringify({ id: 'ghost', url: 'rtsp://x/y' }));
     messages.length = 0;

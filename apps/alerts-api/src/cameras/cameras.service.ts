@@ -155,6 +155,7 @@ export class CamerasService {
       await this.create(principal, parsed.data);
       return 'created';
     }
+    await this.scope.assertCameraEditable(principal, config.id, current.config.regionId ?? null, `camera '${config.id}'`);
     const next: Record<string, unknown> = { ...config };
     for (const key of ['url', 'subUrl'] as const) {
       if (typeof next[key] === 'string') next[key] = restoredUrl(key, next[key] as string, current.config[key]);
@@ -164,7 +165,7 @@ export class CamerasService {
   }
 
   async update(principal: Principal, id: string, patch: Record<string, unknown>): Promise<CameraView> {
-    const current = await this.visible(principal, id);
+    const current = await this.editable(principal, id);
     const merged: Record<string, unknown> = { ...current.config, ...patch };
     for (const key of ['url', 'subUrl'] as const) {
       if (typeof patch[key] === 'string') merged[key] = restoredUrl(key, patch[key] as string, current.config[key]);
@@ -174,19 +175,19 @@ export class CamerasService {
   }
 
   async replaceZones(principal: Principal, id: string, body: z.output<typeof zonesBodySchema>): Promise<CameraView> {
-    const current = await this.visible(principal, id);
+    const current = await this.editable(principal, id);
     return this.save(principal, current.config, { ...current.config, zones: body.zones, lines: body.lines ?? current.config.lines });
   }
 
   async replaceRules(principal: Principal, id: string, body: z.output<typeof rulesBodySchema>): Promise<CameraView> {
-    const current = await this.visible(principal, id);
+    const current = await this.editable(principal, id);
     const next: Record<string, unknown> = { ...current.config, rules: body.rules ?? undefined };
     if (body.rules === null) delete next.rules;
     return this.save(principal, current.config, next);
   }
 
   async delete(principal: Principal, id: string): Promise<void> {
-    await this.visible(principal, id);
+    await this.editable(principal, id);
     await this.schoolWatch.assertCameraUnwatched(id);
     // Grants by id end with the camera: a camera created later under the same id (by anyone, in
     // any region) must not be seen by whoever was given this one. Before the camera goes, so that
@@ -204,6 +205,7 @@ export class CamerasService {
   private async save(principal: Principal, before: CameraConfig, raw: Record<string, unknown>): Promise<CameraView> {
     const parsed = cameraSchema.safeParse(raw);
     if (!parsed.success) throw validationError('body', toIssues(parsed.error));
+    // The old region was checked by editable(); a move needs the new one in the caller's scope too.
     if (parsed.data.regionId !== before.regionId) await this.checkRegion(principal, parsed.data.regionId);
     await this.checkModel(parsed.data);
     const alerting = new Set(parsed.data.zones.filter((z) => z.type !== 'ignore').map((z) => z.id));
@@ -243,6 +245,14 @@ export class CamerasService {
     const record = await this.cameras.get(id);
     if (!record) throw new NotFoundException(`camera '${id}' not found`);
     await this.scope.assertCamera(principal, id, record.config.regionId ?? null, `camera '${id}'`);
+    return record;
+  }
+
+  /** For changes: 404 outside the caller's scope, 403 for a camera they see but do not hold by region. */
+  private async editable(principal: Principal, id: string) {
+    const record = await this.cameras.get(id);
+    if (!record) throw new NotFoundException(`camera '${id}' not found`);
+    await this.scope.assertCameraEditable(principal, id, record.config.regionId ?? null, `camera '${id}'`);
     return record;
   }
 

@@ -1,4 +1,5 @@
 import '../testing/nest-esm';
+import { ForbiddenException } from '@nestjs/common';
 import type { Logger } from '@xl/observability';
 import type { ScopeService } from '../auth/scope.service';
 import type { CameraStatusService } from '../camera-status/camera-status.service';
@@ -24,7 +25,12 @@ describe('MaintenanceService', () => {
       activeAt: jest.fn(async (id: string, at: number) => (windows.get(id)?.until ?? 0) > at ? windows.get(id) : undefined),
     } as unknown as MaintenanceRepository;
     const cameras = { placement: async (id: string) => (id === 'cam' ? { id, regionId: 'vil', name: null } : undefined) } as unknown as CamerasRepository;
-    const scope = { assertCamera: async () => undefined } as unknown as ScopeService;
+    // Only the write check answers: starting or ending a window must not pass on the read check.
+    const scope = {
+      assertCameraEditable: async (p: Principal, id: string) => {
+        if (p.name === 'op-watching') throw new ForbiddenException(`camera '${id}' is not in your regions`);
+      },
+    } as unknown as ScopeService;
     const status = { maintenanceEnded: async (id: string) => void ended.push(id) } as unknown as CameraStatusService;
     const timers = {
       register: (_name: string, h: typeof handler) => void (handler = h),
@@ -58,6 +64,16 @@ describe('MaintenanceService', () => {
     await handler({ cameraId: 'cam' });
     expect(ended).toEqual(['cam']);
     expect(windows.has('cam')).toBe(false);
+  });
+
+  it('refuses a caller who may see the camera but not change it, for start and end alike', async () => {
+    const s = service();
+    const watching = { name: 'op-watching', role: 'operator' } as Principal;
+    await expect(s.start(watching, 'cam', { minutes: 30 })).rejects.toBeInstanceOf(ForbiddenException);
+    await s.start(op, 'cam', { minutes: 30 });
+    await expect(s.end(watching, 'cam')).rejects.toBeInstanceOf(ForbiddenException);
+    expect(windows.has('cam')).toBe(true);
+    expect(ended).toEqual([]);
   });
 
   it('ending it by hand checks the camera at once', async () => {

@@ -38,7 +38,7 @@ export class MaintenanceService {
   }
 
   async start(principal: Principal, cameraId: string, body: z.output<typeof maintenanceBodySchema>): Promise<MaintenanceWindow> {
-    await this.visible(principal, cameraId);
+    await this.editable(principal, cameraId);
     const now = this.clock.now();
     const window: MaintenanceWindow = { cameraId, until: now + body.minutes * 60_000, note: body.note ?? null, setBy: principal.name, setAt: now };
     await this.windows.save(window);
@@ -48,7 +48,7 @@ export class MaintenanceService {
   }
 
   async end(principal: Principal, cameraId: string): Promise<void> {
-    await this.visible(principal, cameraId);
+    await this.editable(principal, cameraId);
     await this.windows.delete(cameraId);
     this.logger.info({ cameraId, by: principal.name }, 'camera maintenance ended');
     await this.status.maintenanceEnded(cameraId);
@@ -61,9 +61,10 @@ export class MaintenanceService {
     await this.status.maintenanceEnded(cameraId);
   }
 
-  private async visible(principal: Principal, cameraId: string): Promise<void> {
+  /** Holding back a camera's health alerts is a change to it: region holders only (canEditCamera). */
+  private async editable(principal: Principal, cameraId: string): Promise<void> {
     const placement = await this.cameras.placement(cameraId);
     if (!placement) throw new NotFoundException(`camera '${cameraId}' not found`);
-    await this.scope.assertCamera(principal, cameraId, placement.regionId, `camera '${cameraId}'`);
+    await this.scope.assertCameraEditable(principal, cameraId, placement.regionId, `camera '${cameraId}'`);
   }
 }

@@ -17,11 +17,13 @@ import { servedRoutes } from './route-inventory';
 // scope, against a declared policy table. The routes come from the app itself (servedRoutes), so a
 // new route without an entry here fails the first test by name.
 //
-// Callers (world users, plus two API keys): admin; operators scoped to township A1, county A and
-// the whole city; school-a (camera cam-a); viewer-a (county A); an operator API key (township A1);
-// a school API key (cam-a). "In" objects sit in village A1a (cam-a), "out" objects in village B1a
-// (cam-b). Expected: 401 without credentials (unless public), 403 for a role the route does not
-// allow, 404 for an object outside the scope, the success status otherwise.
+// Callers (world users, one user of its own, plus two API keys): admin; operators scoped to
+// township A1, county A and the whole city; an operator of township A1 granted county B's cam-b by
+// id (to watch it); school-a (camera cam-a); viewer-a (county A); an operator API key (township
+// A1); a school API key (cam-a). "In" objects sit in village A1a (cam-a), "out" objects in village
+// B1a (cam-b). Expected: 401 without credentials (unless public), 403 for a role the route does not
+// allow, 404 for an object outside the scope, 403 for a change to a camera the caller sees but
+// whose region is not theirs (a grant by id is for watching), the success status otherwise.
 
 type Role = 'admin' | 'operator' | 'school' | 'viewer';
 type Scope = 'in' | 'out';
@@ -31,8 +33,11 @@ interface Caller {
   role: Role;
   /** Which of the two objects lie in this caller's scope. */
   sees: Record<Scope, boolean>;
-  /** A world user name, or how to create the API key. */
+  /** Which of the two objects' regions lie in this caller's region subtrees (default: `sees`). */
+  holds?: Record<Scope, boolean>;
+  /** A world user name, a user the matrix creates (password `<username>-password`), or how to create the API key. */
   user?: string;
+  newUser?: { username: string; role: Role; regionIds?: string[]; cameraIds?: string[] };
   apiKey?: { role: Role; regionIds?: string[]; cameraIds?: string[] };
 }
 
@@ -43,6 +48,13 @@ const CALLERS: Caller[] = [
   { name: 'operator@township', role: 'operator', sees: IN_ONLY, user: 'op-a' },
   { name: 'operator@county', role: 'operator', sees: IN_ONLY, user: 'op-county-a' },
   { name: 'operator@city', role: 'operator', sees: BOTH, user: 'op-city' },
+  {
+    name: 'operator@township+cam-b',
+    role: 'operator',
+    sees: BOTH,
+    holds: IN_ONLY,
+    newUser: { username: 'op-a-watching-b', role: 'operator', regionIds: ['town-a1'], cameraIds: ['cam-b'] },
+  },
   { name: 'school', role: 'school', sees: IN_ONLY, user: 'school-a' },
   { name: 'viewer@county', role: 'viewer', sees: IN_ONLY, user: 'viewer-a' },
   { name: 'api-key operator@township', role: 'operator', sees: IN_ONLY, apiKey: { role: 'operator', regionIds: ['town-a1'] } },
@@ -52,6 +64,9 @@ const ALL: Role[] = ['admin', 'operator', 'school', 'viewer'];
 const WRITERS: Role[] = ['admin', 'operator'];
 const CAMERA: Record<Scope, string> = { in: 'cam-a', out: 'cam-b' };
 const VILLAGE: Record<Scope, string> = { in: 'vil-a1a', out: 'vil-b1a' };
+const holds = (caller: Caller, s: Scope) => (caller.holds ?? caller.sees)[s];
+/** Region-scoped objects (regions, reports, a new camera's region): a camera granted by id does not reach them. */
+const holdsRegion = (caller: Caller, s: Scope) => caller.role !== 'school' && holds(caller, s);
 
 interface Ctx {
   t: TestApp;
@@ -69,6 +84,8 @@ interface Case {
   visible?: (caller: Caller, scope: Scope) => boolean;
   /** Status for an allowed role and an invisible object (default 404). */
   hidden?: number;
+  /** Changes a camera: one the caller sees but whose region they do not hold is a 403 (canEditCamera). */
+  edits?: boolean;
   run(ctx: Ctx, scope: Scope): Promise<Response>;
 }
 
@@ -203,6 +220,7 @@ const CASES: Case[] = [
     route: 'POST /cameras',
     roles: WRITERS,
     ok: 201,
+    visible: holds,
     hidden: 400,
     run: ({ t, auth }, s) => t.http.post('/cameras').set(auth).send({ id: next('new-cam'), url: 'rtsp://10.9.9.9/main', regionId: VILLAGE[s] }),
   },
@@ -210,12 +228,14 @@ const CASES: Case[] = [
     route: 'PATCH /cameras/:id',
     roles: WRITERS,
     ok: 200,
+    edits: true,
     run: async ({ t, auth, fresh }, s) => t.http.patch(`/cameras/${await fresh.camera(s)}`).set(auth).send({ name: 'renamed', fps: 3 }),
   },
   {
     route: 'PUT /cameras/:id/zones',
     roles: WRITERS,
     ok: 200,
+    edits: true,
     run: async ({ t, auth, fresh }, s) =>
       t.http.put(`/cameras/${await fresh.camera(s)}/zones`).set(auth).send({ zones: [{ id: 'bank', type: 'generic', polygon: [[0, 0], [1, 0], [1, 1]] }] }),
   },
@@ -223,15 +243,16 @@ const CASES: Case[] = [
     route: 'PUT /cameras/:id/rules',
     roles: WRITERS,
     ok: 200,
+    edits: true,
     run: async ({ t, auth, fresh }, s) => t.http.put(`/cameras/${await fresh.camera(s)}/rules`).set(auth).send({ rules: [{ id: 'dark', type: 'camera_covered' }] }),
   },
-  { route: 'DELETE /cameras/:id', roles: WRITERS, ok: 204, run: async ({ t, auth, fresh }, s) => t.http.delete(`/cameras/${await fresh.camera(s)}`).set(auth) },
+  { route: 'DELETE /cameras/:id', roles: WRITERS, ok: 204, edits: true, run: async ({ t, auth, fresh }, s) => t.http.delete(`/cameras/${await fresh.camera(s)}`).set(auth) },
   // Reports: every role, over its own scope; a region outside it (any region, for a school) is 404.
   {
     route: 'GET /reports/alerts',
     roles: ALL,
     ok: 200,
-    visible: (caller, s) => caller.role !== 'school' && caller.sees[s],
+    visible: holdsRegion,
     run: ({ t, auth }, s) => t.http.get('/reports/alerts').query({ region: VILLAGE[s] }).set(auth),
   },
   { route: 'GET /reports/alerts.csv', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/reports/alerts.csv').set(auth) },
@@ -240,16 +261,17 @@ const CASES: Case[] = [
     route: 'PUT /cameras/:id/maintenance',
     roles: WRITERS,
     ok: 200,
+    edits: true,
     run: ({ t, auth }, s) => t.http.put(`/cameras/${CAMERA[s]}/maintenance`).set(auth).send({ minutes: 5, note: 'matrix' }),
   },
-  { route: 'DELETE /cameras/:id/maintenance', roles: WRITERS, ok: 204, run: ({ t, auth }, s) => t.http.delete(`/cameras/${CAMERA[s]}/maintenance`).set(auth) },
+  { route: 'DELETE /cameras/:id/maintenance', roles: WRITERS, ok: 204, edits: true, run: ({ t, auth }, s) => t.http.delete(`/cameras/${CAMERA[s]}/maintenance`).set(auth) },
   { route: 'GET /regions', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/regions').set(auth) },
   {
     route: 'GET /regions/:id',
     roles: ALL,
     ok: 200,
     // Schools are scoped by cameras only: no region is theirs.
-    visible: (caller, s) => caller.role !== 'school' && caller.sees[s],
+    visible: holdsRegion,
     run: ({ t, auth }, s) => t.http.get(`/regions/${VILLAGE[s]}`).set(auth),
   },
   {
@@ -315,7 +337,8 @@ function expected(c: Case, caller: Caller | null, scope: Scope): number {
   if (!caller) return 401;
   if (!c.roles.includes(caller.role)) return 403;
   const visible = c.visible ? c.visible(caller, scope) : caller.sees[scope];
-  return visible ? c.ok : (c.hidden ?? 404);
+  if (!visible) return c.hidden ?? 404;
+  return c.edits && !holds(caller, scope) ? 403 : c.ok;
 }
 
 describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
@@ -324,6 +347,8 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
   let evidenceDir: string;
   const bodies: string[] = [];
   const tokens: Record<string, string> = {};
+  /** Users granted cam-b by id: every fresh "out" camera is granted to them too (see fresh.camera). */
+  const granteesOfOut: string[] = [];
 
   beforeAll(async () => {
     evidenceDir = mkdtempSync(path.join(tmpdir(), 'xl-matrix-evidence-'));
@@ -331,7 +356,12 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
     await createWorld(t);
     const admin = { Authorization: `Bearer ${await t.token('admin')}` };
     for (const caller of CALLERS) {
-      if (caller.user) tokens[caller.name] = await t.token(caller.user);
+      if (caller.newUser) {
+        const { username } = caller.newUser;
+        const created = await t.http.post('/users').set(admin).send({ ...caller.newUser, password: `${username}-password` }).expect(201);
+        if (caller.newUser.cameraIds?.includes(CAMERA.out)) granteesOfOut.push(created.body.id);
+        tokens[caller.name] = await t.token(username);
+      } else if (caller.user) tokens[caller.name] = await t.token(caller.user);
       else tokens[caller.name] = (await t.http.post('/api-keys').set(admin).send({ name: caller.name, ...caller.apiKey }).expect(201)).body.key;
     }
     const intake = t.app.get(AlertIntakeService);
@@ -365,6 +395,13 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
       async camera(scope) {
         const id = next('cam');
         await t.http.post('/cameras').set(admin).send({ id, url: `rtsp://u:${CAMERA_PASSWORD}@10.1.1.1/x`, regionId: VILLAGE[scope] }).expect(201);
+        // So that a write by whoever watches cam-b by id meets the grant (403), not a camera they cannot see (404).
+        if (scope === 'out') {
+          for (const userId of granteesOfOut) {
+            const { cameraIds } = (await t.http.get(`/users/${userId}`).set(admin).expect(200)).body as { cameraIds: string[] };
+            await t.http.patch(`/users/${userId}`).set(admin).send({ cameraIds: [...cameraIds, id] }).expect(200);
+          }
+        }
         return id;
       },
       async region() {
@@ -568,5 +605,29 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
     await t.http.patch(`/users/${id}`).set(admin).send({ disabled: true }).expect(200);
     expect((await t.http.get('/auth/me').set({ Authorization: `Bearer ${token}` })).status).toBe(401);
     expect((await t.http.get('/auth/me').set({ Authorization: 'Bearer not-a-token' })).status).toBe(401);
+  });
+
+  it('ends the sign-ins of a disabled user for good: re-enabled, the old token stays refused and is not renewed', async () => {
+    const admin = { Authorization: `Bearer ${tokens.admin}` };
+    const id = await fresh.user();
+    const username = ((await t.http.get('/users').set(admin)).body.items as { id: string; username: string }[]).find((u) => u.id === id)!.username;
+    const signIn = async () => (await t.http.post('/auth/login').send({ username, password: 'long-enough-pw' }).expect(200)).body.accessToken as string;
+    const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+    const leaked = await signIn(); // say, copied off a shared screen: the reason for disabling the user
+    expect((await t.http.get('/auth/me').set(bearer(leaked))).status).toBe(200);
+    await t.http.patch(`/users/${id}`).set(admin).send({ disabled: true }).expect(200);
+    // No pause: a re-enable in the same second must not bring the token back either.
+    const reenabled = await t.http.patch(`/users/${id}`).set(admin).send({ disabled: false }).expect(200);
+    expect(reenabled.body).toMatchObject({ id, disabled: false });
+    expect(reenabled.body).not.toHaveProperty('passwordChangedAt');
+    expect((await t.http.get('/auth/me').set(bearer(leaked))).status).toBe(401);
+    expect((await t.http.post('/auth/refresh').set(bearer(leaked))).status).toBe(401);
+    // The user signs in again with the same password, and that sign-in lasts.
+    const again = await signIn();
+    expect((await t.http.get('/auth/me').set(bearer(again))).body).toMatchObject({ kind: 'user', id });
+    expect((await t.http.post('/auth/refresh').set(bearer(again))).status).toBe(200);
+    // Only disabling ends sign-ins: other edits, and re-sending disabled: false, leave the new one alone.
+    await t.http.patch(`/users/${id}`).set(admin).send({ displayName: 'Renamed', disabled: false }).expect(200);
+    expect((await t.http.get('/auth/me').set(bearer(again))).status).toBe(200);
   });
 });

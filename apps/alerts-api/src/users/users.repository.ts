@@ -22,7 +22,10 @@ export interface User {
 
 export interface UserWithHash extends User {
   passwordHash: string;
-  /** When the password was last changed (epoch ms), null if never since the account was created. */
+  /**
+   * When the password was last changed or the user disabled (epoch ms), null if neither since the
+   * account was created: sign-ins from before it have ended (signedInBeforePasswordChange).
+   */
   passwordChangedAt: number | null;
 }
 

@@ -20,7 +20,7 @@ export const userCreateSchema = z.strictObject({
   regionIds: regionIdsSchema.default([]),
   cameraIds: cameraIdsSchema.default([]),
   waters: watersSchema.default([]),
-  disabled: z.boolean().default(false).describe('a disabled user cannot log in; their tokens stop working at once'),
+  disabled: z.boolean().default(false).describe('a disabled user cannot log in; their tokens stop working at once, and for good (re-enabled, they sign in again)'),
 });
 export const userUpdateSchema = z.strictObject({
   displayName: z.string().min(1).max(128).optional(),
@@ -75,6 +75,8 @@ export class UsersService {
   async update(caller: Principal, id: string, patch: z.output<typeof userUpdateSchema>): Promise<User> {
     const current = await this.users.get(id);
     if (!current) throw new NotFoundException(`user '${id}' not found`);
+    const now = this.clock.now();
+    const disabling = patch.disabled === true && !current.disabled;
     const next: UserWithHash = {
       ...current,
       displayName: patch.displayName ?? current.displayName,
@@ -84,9 +86,11 @@ export class UsersService {
       waters: patch.waters ?? current.waters,
       disabled: patch.disabled ?? current.disabled,
       passwordHash: patch.password ? await hashPassword(patch.password) : current.passwordHash,
-      // A new password ends the sign-ins made with the old one (it may have leaked).
-      passwordChangedAt: patch.password ? this.clock.now() : current.passwordChangedAt,
-      updatedAt: this.clock.now(),
+      // A new password ends the sign-ins made with the old one (it may have leaked). Disabling ends
+      // them for good as well: re-enabling must not bring back a token taken meanwhile, nor let
+      // /auth/refresh renew it for the rest of its session.
+      passwordChangedAt: patch.password || disabling ? now : current.passwordChangedAt,
+      updatedAt: now,
     };
     if (next.role !== 'school' && patch.role && current.role === 'school') {
       if (!patch.cameraIds) next.cameraIds = [];
