@@ -5,9 +5,11 @@ import pino from 'pino';
 import { cameraSchema, storedCameraSchema } from '@xl/config';
 import { StreamDelayMarks } from '@xl/queue';
 import { ANALYSED_AT_HASH, CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
+import { AlertIntakeService } from '../alerts/alert-intake.service';
 import { CameraStatusService } from '../camera-status/camera-status.service';
 import { Clock } from '../common/clock';
 import { ConfigPublisher } from '../config-publish/config-publisher';
+import { alertEvent } from '../testing/alert-events';
 import { eventually, startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
 import { CAMERA_PASSWORD, createWorld } from '../testing/world';
@@ -141,6 +143,17 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     expect(keys.find((k) => k.id === key.body.id)?.cameraIds).toEqual(['cam-a']);
     expect((await call(t.http.get('/cameras/cam-reused').set({ Authorization: `Bearer ${key.body.key}` }))).status).toBe(404);
     await call(t.http.delete('/cameras/cam-reused').set(admin));
+  });
+
+  it("refuses a new camera under the id of a deleted one whose alerts are kept: they would go to whoever is given it", async () => {
+    const pondZone = { id: 'pond', type: 'water', polygon: pond.polygon };
+    expect((await call(t.http.post('/cameras').set(admin).send({ id: 'cam-gone', url: 'rtsp://10.0.0.78/x', regionId: 'vil-b1a', zones: [pondZone] }))).status).toBe(201);
+    await t.app.get(AlertIntakeService).consume(alertEvent({ cameraId: 'cam-gone', zoneId: 'pond', startedAt: Date.now() - 5_000 }));
+    expect((await call(t.http.delete('/cameras/cam-gone').set(admin))).status).toBe(204);
+    const again = await call(t.http.post('/cameras').set(admin).send({ id: 'cam-gone', url: 'rtsp://10.0.0.79/x', regionId: 'vil-a1a' }));
+    expect([again.status, again.body.message]).toEqual([409, "camera id 'cam-gone' belonged to a deleted camera whose alerts are kept; a new camera under it would show them to whoever is given it: choose another id"]);
+    expect((await call(t.http.post('/cameras').set(admin).send({ id: 'cam-gone-2', url: 'rtsp://10.0.0.79/x', regionId: 'vil-a1a' }))).status).toBe(201);
+    await call(t.http.delete('/cameras/cam-gone-2').set(admin));
   });
 
   it('lets operators change cameras inside their region subtrees only: a camera granted by id is watched, not changed', async () => {

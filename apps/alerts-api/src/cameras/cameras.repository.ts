@@ -140,6 +140,12 @@ export class CamerasRepository {
     return this.list({ all: true });
   }
 
+  /** Whether alerts of a camera with this id are stored (a deleted camera's are kept). */
+  async hasAlertHistory(id: string): Promise<boolean> {
+    const row = await this.db.selectFrom('alerts').select('id').where('camera_id', '=', id).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
   async get(id: string): Promise<CameraRecord | undefined> {
     const row = await this.db.selectFrom('cameras').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);

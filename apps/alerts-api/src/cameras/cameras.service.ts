@@ -136,6 +136,11 @@ export class CamerasService {
   async create(principal: Principal, config: CameraConfig): Promise<CameraView> {
     if (RESERVED_CAMERA_IDS.has(config.id)) throw validationError('body', [{ field: 'id', rule: 'reserved', message: `'${config.id}' is reserved (GET /cameras/${config.id}); choose another id` }]);
     if (await this.cameras.get(config.id)) throw new ConflictException(`camera '${config.id}' already exists`);
+    // Alerts are found by camera id: a new camera under a deleted one's id would hand the old
+    // camera's alerts, pictures and clips to whoever is given the new one (a school, an API key).
+    if (await this.cameras.hasAlertHistory(config.id)) {
+      throw new ConflictException(`camera id '${config.id}' belonged to a deleted camera whose alerts are kept; a new camera under it would show them to whoever is given it: choose another id`);
+    }
     await this.checkRegion(principal, config.regionId);
     await this.checkModel(config);
     await this.cameras.insert(config, this.clock.now());
