@@ -16,6 +16,12 @@ const UPDATE_MIN_INTERVAL_MS = 2000;
  * water zone (enter, dwell, vanish) leave room for 80 people at once; past it something is wrong.
  */
 export const MAX_OPEN_ALERTS = 256;
+/**
+ * Ends of track alerts kept past their cooldown (PastAlert.untilRemoved), at most; the earliest ended
+ * go first. A safety net (~0.1 KB each): a track outliving its alert needs one per rule — 80 people in
+ * the water through a break in the schedule, with enter and dwell, 160.
+ */
+export const MAX_KEPT_TRACK_ENDS = MAX_OPEN_ALERTS;
 
 /** An open alert dropped from a full book (no event was sent: its condition was not seen to end). */
 export interface DroppedAlert {
@@ -91,6 +97,12 @@ interface PastAlert {
   /** No new alert of the key before this. */
   coolUntil: number;
   trackId?: number;
+  /**
+   * Kept past the cooldown until the track's removal (absent: forgotten with the cooldown, as in states
+   * saved before it). A zone_enter or dwell alert ended by the schedule is raised again with the same
+   * `since` when the next window opens; this entry moves that start, and so the id, past the earlier one.
+   */
+  untilRemoved?: boolean;
 }
 
 export interface AlertBookJSON {
@@ -173,7 +185,13 @@ export class AlertBook {
     const a = this.open.get(key);
     if (!a) return;
     this.open.delete(key);
-    this.past.set(key, { endedAt: now, coolUntil: now + cooldownSeconds * 1000, trackId: a.trackId });
+    // Re-inserted: the map stays in end order, which prune() drops the earliest of.
+    this.past.delete(key);
+    const past: PastAlert = { endedAt: now, coolUntil: now + cooldownSeconds * 1000, trackId: a.trackId };
+    // A vanish_in_water alert mostly ends after its track's removal, which the book will not hear of
+    // again; nor would its start come back (a last sighting: the candidate moves on or is dropped).
+    if (a.trackId !== undefined && a.rule !== 'vanish_in_water') past.untilRemoved = true;
+    this.past.set(key, past);
     this.emit(a, 'ended', now, message);
   }
 
@@ -208,12 +226,22 @@ export class AlertBook {
   }
 
   /**
-   * Forgets cooldowns that are over and those of a track the tracker removed (track ids never come
-   * back), keeping the state bounded. Zone and camera keys keep their end time so that ids never repeat.
+   * Forgets the ends of a track the tracker removed (track ids never come back) and cooldowns that are
+   * over unless kept until that removal (untilRemoved), keeping the state bounded; of those kept, at
+   * most MAX_KEPT_TRACK_ENDS. Zone and camera keys keep their end time so that ids never repeat.
    */
   prune(now: number, removedTrackIds: ReadonlySet<number>): void {
+    let kept = 0;
     for (const [key, p] of this.past) {
-      if (p.trackId !== undefined && (removedTrackIds.has(p.trackId) || now >= p.coolUntil)) this.past.delete(key);
+      if (p.trackId === undefined) continue;
+      if (removedTrackIds.has(p.trackId) || (now >= p.coolUntil && !p.untilRemoved)) this.past.delete(key);
+      else if (now >= p.coolUntil) kept++;
+    }
+    for (const [key, p] of this.past) {
+      if (kept <= MAX_KEPT_TRACK_ENDS) break;
+      if (p.trackId === undefined || now < p.coolUntil) continue; // a cooldown still running is never dropped
+      this.past.delete(key);
+      kept--;
     }
   }
 

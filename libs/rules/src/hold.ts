@@ -5,11 +5,13 @@
 // — also while a bad streak is being timed: they neither extend nor break it (the streak's start moves
 // on by their time, so one bad sample, 6 s of neutral ones and another bad one are not "bad for 6 s"),
 // and they do not separate two odd samples. A streak without a bad sample for longer than `onMs` is
-// over: a lone bad sample long ago says nothing now, and a timed streak keeps the camera hot.
+// over, whatever came in between (neutral or unknown samples, or no frames at all): a lone bad sample
+// long ago says nothing now, and a timed streak keeps the camera hot. Within `onMs` the time up to the
+// next known sample goes with that sample's verdict, as between any two samples.
 // Measured on the frozen 720p clip at 4 fps: the frame just before the IDR refresh at 18 s differs by
 // 0.065 (neutral for maxDifference 0.05) and the refresh itself by 0.67; counted as two odd samples
 // they restarted the timing and delayed the alert from 18.5 s to 24.25 s.
-// "Unknown" samples are ignored altogether.
+// "Unknown" samples are otherwise ignored.
 
 export type Verdict = 'bad' | 'good' | 'neutral' | 'unknown';
 
@@ -55,6 +57,10 @@ export class Hold {
 
   sample(t: number, verdict: Verdict): 'start' | 'end' | null {
     const s = this.s;
+    // Before any verdict: after unknown samples or a gap without frames, a bad sample would otherwise
+    // carry on a streak of long ago and fire at once. On an unknown sample it changes no outcome (the
+    // next known one would forget the streak as well) but stops the stale streak keeping the camera hot.
+    if (!s.active && s.since !== null && t - (s.lastBadAt ?? s.since) > this.onMs) this.forgetStreak();
     if (verdict === 'unknown') return null;
     const previousAt = s.lastAt ?? t;
     s.lastAt = t;
@@ -70,8 +76,7 @@ export class Hold {
           return 'start';
         }
       } else if (verdict === 'neutral' && s.since !== null) {
-        if (t - (s.lastBadAt ?? s.since) > this.onMs) this.forgetStreak();
-        else s.since += t - previousAt; // paused: the time since the previous sample was not bad
+        s.since += t - previousAt; // paused: the time since the previous sample was not bad
       } else if (verdict === 'good' && s.since !== null && ++s.misses >= MAX_MISSES) {
         this.forgetStreak();
       }
