@@ -59,14 +59,24 @@ export interface StatusReporter {
   report(event: CameraStatusEvent): void;
 }
 
-/** Camera leases shared by the ingest workers (CameraLeases in @xl/queue). */
-export interface LeasePort {
+/** A lease command that failed for one camera (a timeout, a cluster shard failing over). */
+export interface LeaseFailure {
+  cameraId: string;
+  error: Error;
+}
+
+/**
+ * Camera leases shared by the ingest workers (CameraLeases in @xl/queue): an outcome per camera,
+ * never a rejection for the batch, so one failed command costs only its own camera.
+ */
+export interface Leases {
   /** Records this worker as alive; returns the number of live workers. */
   heartbeat(): Promise<number>;
-  claim(candidates: string[], max: number): Promise<string[]>;
-  /** Renews; returns the ids this worker no longer holds. */
-  renew(cameraIds: string[]): Promise<string[]>;
-  release(cameraIds: string[]): Promise<void>;
+  /** Claims up to `max` candidates; a lease already this worker's (a resent claim) counts as claimed. */
+  claim(candidates: string[], max: number): Promise<{ claimed: string[]; failed: LeaseFailure[] }>;
+  /** `renewed` got a full TTL from no earlier than the call; `lost` are another's; `failed` are unknown. */
+  renew(cameraIds: string[]): Promise<{ renewed: string[]; lost: string[]; failed: LeaseFailure[] }>;
+  release(cameraIds: string[]): Promise<{ failed: LeaseFailure[] }>;
   leave(): Promise<void>;
 }
 

@@ -4,7 +4,7 @@ import { Worker } from 'bullmq';
 import { parseCamera } from '@xl/config';
 import type { CameraStatusEvent, ConfigChangedMessage, FrameJob } from '@xl/contracts';
 import { testRedisUrl, uniquePrefix } from '@xl/testing';
-import { CameraConfigStore, CameraLeases, CameraStatusStream, fairShare, FrameStore, FramesQueue, FrameUploader, HotMarks, InflightGate } from './index';
+import { CameraConfigStore, CameraStatusStream, FrameStore, FramesQueue, FrameUploader, HotMarks, InflightGate } from './index';
 
 let redis: Redis;
 let prefix: string;
@@ -125,48 +125,6 @@ describe('HotMarks', () => {
     await hot.mark('cam-1', 5000);
     await hot.clear('cam-1');
     expect(await hot.isHot('cam-1')).toBe(false);
-  });
-});
-
-describe('CameraLeases', () => {
-  it('claims free cameras up to a maximum, renews its own, loses expired ones, releases', async () => {
-    const a = new CameraLeases(redis, { ownerId: 'ingest-a', ttlMs: 600, keyPrefix: prefix });
-    const b = new CameraLeases(redis, { ownerId: 'ingest-b', ttlMs: 600, keyPrefix: prefix });
-    const cams = ['c1', 'c2', 'c3', 'c4', 'c5'];
-    expect(await a.claim(cams, 3)).toEqual(['c1', 'c2', 'c3']);
-    expect(await b.claim(cams, 10)).toEqual(['c4', 'c5']);
-    expect(await a.owners(cams)).toEqual(['ingest-a', 'ingest-a', 'ingest-a', 'ingest-b', 'ingest-b']);
-    // b cannot renew a's leases; a can
-    expect(await b.renew(['c1', 'c4'])).toEqual(['c1']);
-    for (let i = 0; i < 4; i++) {
-      await sleep(220);
-      expect(await a.renew(['c1', 'c2', 'c3'])).toEqual([]);
-    }
-    // b stopped renewing ~880 ms ago: its leases are gone and a can take them
-    expect(await a.renew(['c4'])).toEqual(['c4']);
-    expect(await a.claim(cams, 10)).toEqual(['c4', 'c5']);
-    await b.release(['c1']); // not b's: no effect
-    expect((await a.owners(['c1']))[0]).toBe('ingest-a');
-    await a.release(['c1', 'c2']);
-    expect(await a.owners(['c1', 'c2', 'c3'])).toEqual([null, null, 'ingest-a']);
-  });
-
-  it('counts live workers by heartbeat', async () => {
-    const a = new CameraLeases(redis, { ownerId: 'ingest-a', ttlMs: 300, keyPrefix: prefix });
-    const b = new CameraLeases(redis, { ownerId: 'ingest-b', ttlMs: 300, keyPrefix: prefix });
-    expect(await a.heartbeat()).toBe(1);
-    expect(await b.heartbeat()).toBe(2);
-    await sleep(400);
-    expect(await a.heartbeat()).toBe(1); // b went quiet
-    await a.leave();
-    expect(await b.heartbeat()).toBe(1);
-  });
-
-  it('computes a fair share capped by capacity', () => {
-    expect(fairShare(6, 2, 10)).toBe(3);
-    expect(fairShare(7, 2, 10)).toBe(4);
-    expect(fairShare(6, 1, 4)).toBe(4);
-    expect(fairShare(6, 0, 10)).toBe(6);
   });
 });
 

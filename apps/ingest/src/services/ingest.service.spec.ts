@@ -1,12 +1,15 @@
 import { parseCamera, type CameraConfig } from '@xl/config';
 import { createLogger } from '@xl/observability';
 import { IngestMetrics } from '../metrics';
-import type { CameraSource, LeasePort, RejectedCamera } from '../ports';
+import type { CameraSource, LeaseFailure, Leases, RejectedCamera } from '../ports';
 import { IngestService, type Pipeline } from './ingest.service';
 
 const log = createLogger('test', 'silent');
 
-/** Leases with Redis semantics (NX claim, owner-only renew/release, TTL, worker heartbeats) on a fake clock. */
+/**
+ * Leases with the semantics of CameraLeases on Redis (NX claim that keeps its own lease, owner-only
+ * renew/release, TTL, worker heartbeats, an outcome per camera) on a fake clock.
+ */
 class MemoryLeaseTable {
   now = 0;
   readonly leases = new Map<string, { owner: string; until: number }>();
@@ -14,12 +17,19 @@ class MemoryLeaseTable {
   failNext = false;
   /** Redis unreachable: every call fails until cleared. */
   down = false;
+  /** Commands on these cameras' leases fail (their cluster shard failing over). */
+  readonly failing = new Set<string>();
   constructor(readonly ttlMs: number) {}
   holder(id: string): string | null {
     const l = this.leases.get(id);
     return l && l.until > this.now ? l.owner : null;
   }
-  port(owner: string): LeasePort & { calls: string[] } {
+  /** The command on `id` fails, as CameraLeases reports it. */
+  private failure(id: string): LeaseFailure | null {
+    if (this.down) return { cameraId: id, error: new Error('connect ECONNREFUSED 127.0.0.1:6379') };
+    return this.failing.has(id) ? { cameraId: id, error: new Error('CLUSTERDOWN The cluster is down') } : null;
+  }
+  port(owner: string): Leases & { calls: string[] } {
     const calls: string[] = [];
     const check = () => {
       if (this.down) throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
@@ -36,28 +46,47 @@ class MemoryLeaseTable {
         return [...this.beats.values()].filter((t) => t > this.now - this.ttlMs).length;
       },
       claim: async (candidates, max) => {
-        if (this.down) check();
-        const got: string[] = [];
-        for (const id of candidates) {
-          if (got.length >= max) break;
-          if (this.holder(id) === null) {
-            this.leases.set(id, { owner, until: this.now + this.ttlMs });
-            got.push(id);
+        const claimed: string[] = [];
+        const failed: LeaseFailure[] = [];
+        // In batches, ending at the first batch with a failure, like CameraLeases.
+        let i = 0;
+        while (claimed.length < max && i < candidates.length && !failed.length) {
+          const batch = candidates.slice(i, i + (max - claimed.length));
+          i += batch.length;
+          for (const id of batch) {
+            const failure = this.failure(id);
+            if (failure) failed.push(failure);
+            else if (this.holder(id) === null || this.holder(id) === owner) {
+              this.leases.set(id, { owner, until: this.now + this.ttlMs });
+              claimed.push(id);
+            }
           }
         }
-        calls.push(`claim ${got.join(',')}`);
-        return got;
+        calls.push(`claim ${claimed.join(',')}`);
+        return { claimed, failed };
       },
       renew: async (ids) => {
-        if (this.down) check();
-        const lost = ids.filter((id) => this.holder(id) !== owner);
-        for (const id of ids) if (!lost.includes(id)) this.leases.get(id)!.until = this.now + this.ttlMs;
-        return lost;
+        const renewal = { renewed: [] as string[], lost: [] as string[], failed: [] as LeaseFailure[] };
+        for (const id of ids) {
+          const failure = this.failure(id);
+          if (failure) renewal.failed.push(failure);
+          else if (this.holder(id) !== owner) renewal.lost.push(id);
+          else {
+            this.leases.get(id)!.until = this.now + this.ttlMs;
+            renewal.renewed.push(id);
+          }
+        }
+        return renewal;
       },
       release: async (ids) => {
-        if (this.down) check();
         calls.push(`release ${ids.join(',')}`);
-        for (const id of ids) if (this.holder(id) === owner) this.leases.delete(id);
+        const failed: LeaseFailure[] = [];
+        for (const id of ids) {
+          const failure = this.failure(id);
+          if (failure) failed.push(failure);
+          else if (this.holder(id) === owner) this.leases.delete(id);
+        }
+        return { failed };
       },
       leave: async () => {
         calls.push('leave');
@@ -251,6 +280,23 @@ describe('IngestService', () => {
     await a.service.tick();
     expect(a.service.ownedIds).toHaveLength(2);
   });
+
+  it('runs the cameras a claim round got while another claim failed, and claims that one on a later round', async () => {
+    const table = new MemoryLeaseTable(3000);
+    const a = worker(table, 'a', new FakeCameras(cams(3)));
+    await a.service.reload();
+    table.failing.add('cam-2'); // its shard fails over
+    await a.service.tick();
+    // The leases it got are its own: left unread, nobody else could take them until they expired.
+    expect(a.service.ownedIds.sort()).toEqual(['cam-1', 'cam-3']);
+    expect([...a.running.keys()].sort()).toEqual(['cam-1', 'cam-3']);
+    expect((await a.metrics.leaseErrors.get()).values[0].value).toBe(1);
+    table.failing.clear();
+    await a.service.tick();
+    expect(a.service.ownedIds.sort()).toEqual(['cam-1', 'cam-2', 'cam-3']);
+    expect(['cam-1', 'cam-2', 'cam-3'].map((id) => table.holder(id))).toEqual(['a', 'a', 'a']);
+  });
+
   describe('leases while cameras are slow to stop (clip hand-over, ffmpeg slow to exit)', () => {
     beforeEach(() => jest.useFakeTimers());
     afterEach(() => jest.useRealTimers());
@@ -315,6 +361,24 @@ describe('IngestService', () => {
       await run(table, 3_000);
       expect(a.service.ownedIds.sort()).toEqual(['cam-1', 'cam-2']);
       expect(a.running.size).toBe(2);
+      await a.service.stop();
+    });
+
+    it('fences only the cameras whose renewal failed: the others, renewed in the same round, keep running', async () => {
+      const table = new MemoryLeaseTable(3000);
+      const a = worker(table, 'a', new FakeCameras(cams(2)));
+      await a.service.start();
+      table.failing.add('cam-1'); // one key times out round after round; cam-2's shard answers
+      await run(table, 2_250); // past the fence of the last renewal that worked
+      expect([...a.running.keys()]).toEqual(['cam-2']);
+      expect((await a.metrics.fenced.get()).values.map((v) => [v.labels.camera, v.value])).toEqual([['cam-1', 1]]);
+      await run(table, 5_000); // cam-2 on, renewed all along
+      expect(a.running.has('cam-2')).toBe(true);
+      expect(table.holder('cam-2')).toBe('a');
+      expect(a.log.filter((line) => line.includes('cam-2'))).toEqual(['start cam-2']);
+      table.failing.clear();
+      await run(table, 2_000);
+      expect(a.service.ownedIds.sort()).toEqual(['cam-1', 'cam-2']);
       await a.service.stop();
     });
 

@@ -5,7 +5,7 @@ import type { CameraConfig } from '@xl/config';
 import type { Logger } from '@xl/observability';
 import { fairShare } from '@xl/queue';
 import type { IngestMetrics } from '../metrics';
-import type { CameraSource, LeasePort, RejectedCamera } from '../ports';
+import type { CameraSource, Leases, RejectedCamera } from '../ports';
 import { ingestView } from './camera-changes';
 import { LeaseKeeper } from './lease-keeper';
 
@@ -18,7 +18,7 @@ export interface Pipeline {
 
 export interface IngestServiceDeps {
   cameras: CameraSource;
-  leases: LeasePort;
+  leases: Leases;
   pipelines: (camera: CameraConfig) => Pipeline;
   metrics: IngestMetrics;
   log: Logger;
@@ -199,10 +199,16 @@ export class IngestService {
             this.options.random ?? Math.random,
           );
           const sentAt = this.keeper.stamp();
-          const claimed = await leases.claim(free, -excess);
+          // What was claimed runs even when other claims failed: those leases are this worker's,
+          // and no other worker can take them before they expire.
+          const { claimed, failed } = await leases.claim(free, -excess);
           this.keeper.hold(claimed, sentAt);
           for (const id of claimed) this.run(this.enabled.get(id)!);
           if (claimed.length) log.info({ cameras: claimed, owned: this.owned.size, target, live }, 'cameras claimed');
+          if (failed.length) {
+            metrics.leaseErrors.inc();
+            log.error({ cameras: failed.map((f) => f.cameraId), err: failed[0].error.message }, 'claiming leases failed; the next round tries again');
+          }
         }
       } catch (err) {
         metrics.leaseErrors.inc();
@@ -294,7 +300,8 @@ export class IngestService {
 
   private async release(id: string): Promise<void> {
     this.keeper.forget([id]);
-    await this.deps.leases.release([id]).catch((err: Error) => this.deps.log.warn({ camera: id, err: err.message }, 'releasing the lease failed; it expires by itself'));
+    const { failed } = await this.deps.leases.release([id]).catch((error: Error) => ({ failed: [{ cameraId: id, error }] }));
+    if (failed.length) this.deps.log.warn({ camera: id, err: failed[0].error.message }, 'releasing the lease failed; it expires by itself');
   }
 
   private stopPipeline(id: string, pipeline: Pipeline): Promise<void> {

@@ -3,10 +3,10 @@
 // its TTL may be someone else's by now, so its camera must stop even while Redis cannot say so.
 import type { Logger } from '@xl/observability';
 import type { IngestMetrics } from '../metrics';
-import type { LeasePort } from '../ports';
+import type { Leases } from '../ports';
 
 export interface LeaseKeeperDeps {
-  leases: LeasePort;
+  leases: Leases;
   metrics: IngestMetrics;
   log: Logger;
   /** Redis says another worker holds these now. */
@@ -186,20 +186,23 @@ export class LeaseKeeper {
     const [beat, renewal] = await Promise.allSettled([this.retired ? this.live : leases.heartbeat(), leases.renew(ids)]);
     if (beat.status === 'fulfilled') this.live = beat.value;
     else log.warn({ err: (beat.reason as Error).message }, 'lease heartbeat failed');
-    if (beat.status === 'rejected' || renewal.status === 'rejected') metrics.leaseErrors.inc();
-    if (renewal.status === 'rejected') {
-      log.error({ cameras: ids.length, err: (renewal.reason as Error).message }, 'renewing leases failed');
-      return;
+    // Per lease: one whose command failed stays unrenewed (and is fenced in time if it stays so),
+    // the others are renewed all the same.
+    const { renewed, lost, failed } =
+      renewal.status === 'fulfilled'
+        ? renewal.value
+        : { renewed: [], lost: [], failed: ids.map((cameraId) => ({ cameraId, error: renewal.reason as Error })) };
+    if (beat.status === 'rejected' || failed.length) metrics.leaseErrors.inc();
+    if (failed.length) {
+      log.error(
+        { cameras: failed.map((f) => f.cameraId), of: ids.length, err: failed[0].error.message },
+        'renewing leases failed; those cameras stop if their leases stay unrenewed until the fence',
+      );
     }
-    const lost = new Set(renewal.value);
-    const gone: string[] = [];
-    for (const id of ids) {
-      const at = this.renewedAt.get(id);
-      // Released, fenced or claimed again while the renewal was on its way: that answer is stale.
-      if (at === undefined || at > sentAt) continue;
-      if (!lost.has(id)) this.renewedAt.set(id, sentAt);
-      else gone.push(id);
-    }
+    // Released, fenced or claimed again while the renewal was on its way: that answer is stale.
+    const current = (id: string) => (this.renewedAt.get(id) ?? Infinity) <= sentAt;
+    for (const id of renewed) if (current(id)) this.renewedAt.set(id, sentAt);
+    const gone = lost.filter(current);
     if (!gone.length) return this.armFence();
     this.forget(gone);
     log.warn({ cameras: gone }, 'leases lost: another worker owns these cameras now');
