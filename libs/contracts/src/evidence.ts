@@ -9,17 +9,18 @@ export const EVIDENCE_RESULTS_STREAM = 'xl:evidence:results';
 /**
  * A clip request. Sent when an alert opens and again when it is updated: the clip runs from the
  * camera's `recording.preSeconds` before `startedAt` to `recording.postSeconds` after `lastAt`,
- * so an update extends the same clip instead of making a second one.
+ * so an update extends the same clip instead of making a second one. Times are scene times: the
+ * alert's, moved back by its stream delay (frames are stamped on arrival, segments at scene time).
  */
 export interface ClipRequest {
   /** The stored alert (after alerts-api merged superseding events), also the clip's file name. */
   alertId: string;
   cameraId: string;
-  /** Epoch ms at which the alert's condition started. */
+  /** Epoch ms at which the alert's condition started (scene time). */
   startedAt: number;
-  /** Epoch ms of the alert's latest event (its capturedAt). */
+  /** Epoch ms of the alert's latest event (its capturedAt, scene time). */
   lastAt: number;
-  /** Epoch ms of the frame the high-resolution snapshot should show (the alert's capturedAt). */
+  /** Epoch ms of the frame the high-resolution snapshot should show (the alert's capturedAt, scene time). */
   snapshotAt: number;
   requestedAt: number;
 }

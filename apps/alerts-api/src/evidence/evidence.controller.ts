@@ -1,15 +1,14 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Controller, Get, Headers, NotFoundException, Param, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { AlertsRepository } from '../alerts/alerts.repository';
 import { ScopeService } from '../auth/scope.service';
 import { CurrentPrincipal } from '../auth/decorators';
 import type { Principal } from '../shared/principal';
-import { parseByteRange } from './byte-range';
 import { EvidenceFiles } from './evidence-files';
 import { EvidenceRepository } from './evidence.repository';
 import { evidenceView } from './evidence-view';
+import { answerFor, OpenedFile } from './served-file';
 
 /** The part of express's response used here (express ships no types of its own). */
 interface HttpResponse {
@@ -18,9 +17,13 @@ interface HttpResponse {
   end(): void;
 }
 
+/** A header Node hands over as a list when it came more than once: its first value. */
+const first = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+
 /**
  * An alert's evidence, under the same scope check as the alert: who may not see the alert gets 404
  * for its clip too. Clips answer range requests, so a browser's <video> seeks without downloading.
+ * Both files carry ETag and Last-Modified (If-None-Match, If-Range: docs/api.md).
  */
 @ApiTags('alerts')
 @ApiBearerAuth()
@@ -41,44 +44,69 @@ export class EvidenceController {
 
   @Get(':id/clip')
   @ApiProduces('video/mp4')
-  async clip(
+  clip(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
-    @Headers('range') range: string | undefined,
+    @Headers() headers: IncomingHttpHeaders,
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<StreamableFile | undefined> {
-    const file = await this.file(principal, id, 'clip_path', 'clip');
-    const { size } = await stat(file);
-    res.setHeader('Accept-Ranges', 'bytes');
-    const wanted = parseByteRange(range, size);
-    if (wanted === 'unsatisfiable') {
-      res.status(416).setHeader('Content-Range', `bytes */${size}`);
-      res.end();
-      return undefined;
-    }
-    if (wanted === 'all') return new StreamableFile(createReadStream(file), { type: 'video/mp4', length: size, disposition: 'inline' });
-    res.status(206).setHeader('Content-Range', `bytes ${wanted.start}-${wanted.end}/${size}`);
-    return new StreamableFile(createReadStream(file, { start: wanted.start, end: wanted.end }), {
-      type: 'video/mp4',
-      length: wanted.end - wanted.start + 1,
-      disposition: 'inline',
-    });
+    return this.send(principal, id, 'clip_path', 'clip', 'video/mp4', headers, res);
   }
 
   @Get(':id/hires-snapshot')
   @ApiProduces('image/jpeg')
-  async hiresSnapshot(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<StreamableFile> {
-    const file = await this.file(principal, id, 'snapshot_path', 'high-resolution snapshot');
-    return new StreamableFile(createReadStream(file), { type: 'image/jpeg', disposition: 'inline' });
+  hiresSnapshot(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Headers() headers: IncomingHttpHeaders,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ): Promise<StreamableFile | undefined> {
+    return this.send(principal, id, 'snapshot_path', 'high-resolution snapshot', 'image/jpeg', headers, res);
   }
 
-  private async file(principal: Principal, id: string, column: 'clip_path' | 'snapshot_path', what: string): Promise<string> {
+  /**
+   * One file, opened once: a re-cut renames a new file over the path at any time, so its length and
+   * its bytes must come from the same handle. The validators let a client seeking or resuming
+   * (If-Range) get the whole new cut instead of a part of it joined to the old one, and revalidate
+   * (If-None-Match) instead of keeping a cut that was replaced.
+   */
+  private async send(
+    principal: Principal,
+    id: string,
+    column: 'clip_path' | 'snapshot_path',
+    what: string,
+    type: string,
+    headers: IncomingHttpHeaders,
+    res: HttpResponse,
+  ): Promise<StreamableFile | undefined> {
     await this.visible(principal, id);
-    const record = await this.evidence.get(id);
-    const relative = record?.[column];
+    const relative = (await this.evidence.get(id))?.[column];
     const file = relative ? await this.files.existing(relative) : null;
-    if (!file) throw new NotFoundException(`alert '${id}' has no ${what}`);
-    return file;
+    // null also when retention deleted it since it was looked up
+    const opened = file ? await OpenedFile.open(file) : null;
+    if (!opened) throw new NotFoundException(`alert '${id}' has no ${what}`);
+    let streaming = false;
+    try {
+      const { size, validators } = opened;
+      res.setHeader('Accept-Ranges', 'bytes');
+      res.setHeader('ETag', validators.etag);
+      res.setHeader('Last-Modified', validators.lastModified);
+      res.setHeader('Cache-Control', 'private, no-cache'); // Last-Modified alone would let a browser keep a replaced cut
+      const answer = answerFor({ range: headers.range, ifRange: first(headers['if-range']), ifNoneMatch: headers['if-none-match'] }, size, validators);
+      if (answer.status === 304 || answer.status === 416) {
+        if (answer.status === 416) res.setHeader('Content-Range', `bytes */${size}`);
+        res.status(answer.status);
+        res.end();
+        return undefined;
+      }
+      streaming = true; // the stream closes the file when it ends or the client goes
+      if (answer.status === 200) return new StreamableFile(opened.stream(), { type, length: size, disposition: 'inline' });
+      const { start, end } = answer.range;
+      res.status(206).setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
+      return new StreamableFile(opened.stream(answer.range), { type, length: end - start + 1, disposition: 'inline' });
+    } finally {
+      if (!streaming) await opened.close();
+    }
   }
 
   private async visible(principal: Principal, id: string): Promise<void> {

@@ -1,5 +1,5 @@
 import '../testing/nest-esm';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EVIDENCE_REQUESTS_STREAM, EVIDENCE_RESULTS_STREAM, type ClipRequest, type ClipResult } from '@xl/contracts';
@@ -11,6 +11,7 @@ import { eventually, startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
 import { createWorld } from '../testing/world';
 import type { EvidenceOptions } from './evidence.options';
+import { EvidenceRepository } from './evidence.repository';
 import { EvidenceRetentionService } from './retention.service';
 
 // Evidence in alerts-api with real Redis and both databases: clip requests follow the stored alert,
@@ -89,6 +90,14 @@ describe.each(DATABASE_KINDS)('alert evidence on %s', (kind) => {
     expect(await evidenceOf(enter.alertId)).toMatchObject({ status: 'pending', clipUrl: null });
   });
 
+  it('asks for the scene\'s times when the stream arrived late: its frames were stamped that much after the scene', async () => {
+    const late = alertEvent({ cameraId: 'cam-a2', streamDelaySeconds: 12 });
+    await intake.consume(late);
+    expect((await requestsFor(late.alertId)).map((r) => [r.startedAt, r.lastAt, r.snapshotAt])).toEqual([
+      [late.startedAt - 12_000, late.capturedAt - 12_000, late.capturedAt - 12_000],
+    ]);
+  });
+
   it('records the result and serves the clip with range requests, only to who may see the alert', async () => {
     const event = alertEvent({ cameraId: 'cam-a' });
     await intake.consume(event);
@@ -123,9 +132,33 @@ describe.each(DATABASE_KINDS)('alert evidence on %s', (kind) => {
     expect(beyond.status).toBe(416);
     expect(beyond.headers['content-range']).toBe(`bytes */${clip.length}`);
 
+    const invalid = await t.http.get(`/alerts/${id}/clip`).set(op).set('Range', 'bytes=500-400').buffer(true).parse(binary);
+    expect(invalid.status).toBe(200); // not a range at all: ignored
+    expect(Buffer.compare(invalid.body as Buffer, clip)).toBe(0);
+
+    // validators: a client revalidates, and a seek after a re-cut gets the new clip whole, not a part of it
+    const etag = whole.headers.etag as string;
+    expect(etag).toMatch(/^"[0-9a-f-]+"$/);
+    expect(Date.parse(whole.headers['last-modified'] as string)).toBeGreaterThan(0);
+    expect(part.headers.etag).toBe(etag);
+    expect((await t.http.get(`/alerts/${id}/clip`).set(op).set('If-None-Match', etag)).status).toBe(304);
+    const resumed = await t.http.get(`/alerts/${id}/clip`).set(op).set('Range', 'bytes=2000-2999').set('If-Range', etag).buffer(true).parse(binary);
+    expect(resumed.status).toBe(206);
+    const recut = Buffer.alloc(200_000, 9);
+    const clipFile = path.join(evidenceDir, 'clips', 'cam-a', `${event.alertId.replace(/[^A-Za-z0-9_.-]/g, '_')}.mp4`);
+    writeFileSync(`${clipFile}.4711-0a1b2c3d.part`, recut);
+    renameSync(`${clipFile}.4711-0a1b2c3d.part`, clipFile);
+    const seek = await t.http.get(`/alerts/${id}/clip`).set(op).set('Range', 'bytes=3000-3999').set('If-Range', etag).buffer(true).parse(binary);
+    expect(seek.status).toBe(200);
+    expect(seek.headers.etag).not.toBe(etag);
+    expect(seek.headers['content-length']).toBe(String(recut.length));
+    expect(Buffer.compare(seek.body as Buffer, recut)).toBe(0);
+    expect((await t.http.get(`/alerts/${id}/clip`).set(op).set('If-None-Match', etag)).status).toBe(200);
+
     const jpeg = await t.http.get(`/alerts/${id}/hires-snapshot`).set(op).buffer(true).parse(binary);
     expect(jpeg.status).toBe(200);
     expect(jpeg.headers['content-type']).toBe('image/jpeg');
+    expect((await t.http.get(`/alerts/${id}/hires-snapshot`).set(op).set('If-None-Match', jpeg.headers.etag as string)).status).toBe(304);
 
     // an operator of another county, and a school of another camera, do not even learn it exists
     expect((await t.http.get(`/alerts/${id}/clip`).set(await auth('op-b'))).status).toBe(404);
@@ -160,6 +193,28 @@ describe.each(DATABASE_KINDS)('alert evidence on %s', (kind) => {
     await deliver(marker.alertId, 'cam-a2', Buffer.alloc(10, 1));
     await eventually(async () => (await evidenceOf(marker.alertId)).status === 'complete', 'a later result (so the older one was read)');
     expect(await evidenceOf(event.alertId)).toMatchObject({ status: 'complete', durationMs: 30_000 });
+  });
+
+  it('keeps the high-resolution snapshot of an earlier cut when a re-cut brings none (served, and held for retention)', async () => {
+    const event = alertEvent({ cameraId: 'cam-a3' });
+    await intake.consume(event);
+    const at = Date.now();
+    await deliver(event.alertId, 'cam-a3', Buffer.alloc(1000, 1), { at });
+    await eventually(async () => (await evidenceOf(event.alertId)).status === 'complete', 'first result');
+    // the re-cut's keyframe failed (ingest logs it and publishes the clip alone): the old JPEG stays on disk
+    await deliver(event.alertId, 'cam-a3', Buffer.alloc(2000, 2), { at: at + 1, snapshotPath: undefined, clipTo: 40_001 });
+    const view = await eventually(async () => {
+      const v = await evidenceOf(event.alertId);
+      return v.durationMs === 40_000 ? v : null;
+    }, 'the re-cut result');
+    const id = encodeURIComponent(event.alertId);
+    expect(view.hiresSnapshotUrl).toBe(`/alerts/${id}/hires-snapshot`);
+    expect((await t.http.get(`/alerts/${id}/hires-snapshot`).set(await auth('admin'))).status).toBe(200);
+    const held = (await t.app.get(EvidenceRepository).holdings()).find((h) => h.alertId === event.alertId);
+    expect(held?.snapshotPath).toBe(`snapshots/cam-a3/${event.alertId.replace(/[^A-Za-z0-9_.-]/g, '_')}.jpg`);
+    // a later snapshot replaces it as before
+    await deliver(event.alertId, 'cam-a3', Buffer.alloc(2000, 2), { at: at + 2, snapshotPath: 'snapshots/cam-a3/other.jpg' });
+    await eventually(async () => (await t.app.get(EvidenceRepository).get(event.alertId))?.snapshot_path === 'snapshots/cam-a3/other.jpg', 'the newer snapshot');
   });
 
   it('retention: deletes by outcome, then the oldest resolved over the budget, never an unresolved alert', async () => {

@@ -40,7 +40,7 @@ export class EvidenceRepository {
     return Number(res.numUpdatedRows ?? 0);
   }
 
-  /** Applies a result unless a newer one was applied already; false when ignored. */
+  /** Applies a result unless a newer one was applied already (one without a snapshot keeps the recorded one); false when ignored. */
   async applyResult(result: ClipResult, now: number): Promise<boolean> {
     const values = {
       camera_id: result.cameraId,
@@ -58,13 +58,16 @@ export class EvidenceRepository {
       deleted_at: null,
       updated_at: now,
     };
+    // A re-cut whose snapshot failed leaves the earlier keyframe on disk (ingest replaces it only by a
+    // new one): the row keeps its path, or it would be served no more and retention never delete it.
+    const { snapshot_path: _snapshot, ...keepingSnapshot } = values;
     const inserted = await this.db
       .insertInto('alert_evidence')
       .values({ alert_id: result.alertId, requested_at: result.at, ...values })
       .onConflict((oc) =>
         oc
           .column('alert_id')
-          .doUpdateSet(values)
+          .doUpdateSet(result.snapshotPath ? values : keepingSnapshot)
           .where((eb) => eb.or([eb('alert_evidence.result_at', 'is', null), eb('alert_evidence.result_at', '<=', result.at)])),
       )
       .executeTakeFirst();

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { duplicateClient, type RedisClient } from '@xl/queue';
-import type { ClipResult } from '@xl/contracts';
+import type { ClipRequest, ClipResult } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
 import { EvidenceRequestStream, EvidenceResultStream } from '@xl/queue';
 import type { Alert } from '../alerts/alert';
@@ -15,6 +15,18 @@ import { EVIDENCE_OPTIONS, type EvidenceOptions } from './evidence.options';
 const BLOCK_MS = 2000;
 /** How often clips nobody answered are looked for. */
 const UNANSWERED_CHECK_MS = 30_000;
+
+/**
+ * The alert's times on the recording's clock. Frames are stamped when they reach ingest, so a stream
+ * arriving late stamps every frame that much after the scene, while the recorder places segments at
+ * scene time (docs/clips.md, "Wall-clock placement"): unshifted, a 12 s delay would start the clip
+ * 12 s late and put the high-resolution snapshot 12 s after the flagged frame.
+ */
+export function sceneTimes(alert: Pick<Alert, 'startedAt' | 'capturedAt' | 'streamDelaySeconds'>): Pick<ClipRequest, 'startedAt' | 'lastAt' | 'snapshotAt'> {
+  const seconds = alert.streamDelaySeconds;
+  const delayMs = seconds !== null && seconds > 0 ? Math.round(seconds * 1000) : 0; // null: near live
+  return { startedAt: alert.startedAt - delayMs, lastAt: alert.capturedAt - delayMs, snapshotAt: alert.capturedAt - delayMs };
+}
 
 /**
  * Asks the camera's ingest process for an alert's clip (on the request stream, when the alert opens
@@ -47,14 +59,7 @@ export class EvidenceService implements OnApplicationBootstrap, OnModuleDestroy 
     const now = this.clock.now();
     try {
       await this.evidence.requested(alert.id, alert.cameraId, now);
-      await this.requests.publish({
-        alertId: alert.id,
-        cameraId: alert.cameraId,
-        startedAt: alert.startedAt,
-        lastAt: alert.capturedAt,
-        snapshotAt: alert.capturedAt,
-        requestedAt: now,
-      });
+      await this.requests.publish({ alertId: alert.id, cameraId: alert.cameraId, ...sceneTimes(alert), requestedAt: now });
     } catch (err) {
       this.logger.error({ alertId: alert.id, err: (err as Error).message }, 'evidence clip not requested');
     }

@@ -1,4 +1,3 @@
-import { parseByteRange } from './byte-range';
 import { evidenceToDelete, keepUntil, type EvidenceHolding, type RetentionPolicy } from './retention';
 
 const DAY = 86_400_000;
@@ -40,28 +39,5 @@ describe('evidenceToDelete', () => {
     ]);
     // only unresolved evidence over the budget: nothing is deleted
     expect(evidenceToDelete([holdings[0], held({ alertId: 'o2', state: 'dispatched', resolvedAt: null, bytes: 900 })], policy, NOW)).toEqual([]);
-  });
-});
-
-describe('parseByteRange', () => {
-  it('reads first-last, open-ended and suffix ranges, clamped to the file', () => {
-    expect(parseByteRange('bytes=0-99', 1000)).toEqual({ start: 0, end: 99 });
-    expect(parseByteRange('bytes=900-', 1000)).toEqual({ start: 900, end: 999 });
-    expect(parseByteRange('bytes=900-5000', 1000)).toEqual({ start: 900, end: 999 });
-    expect(parseByteRange('bytes=-100', 1000)).toEqual({ start: 900, end: 999 });
-    expect(parseByteRange('bytes=-5000', 1000)).toEqual({ start: 0, end: 999 });
-  });
-
-  it('answers the whole file for no header, other units or several ranges', () => {
-    expect(parseByteRange(undefined, 1000)).toBe('all');
-    expect(parseByteRange('items=0-1', 1000)).toBe('all');
-    expect(parseByteRange('bytes=0-1,5-6', 1000)).toBe('all');
-  });
-
-  it('is unsatisfiable beyond the end or backwards', () => {
-    expect(parseByteRange('bytes=1000-', 1000)).toBe('unsatisfiable');
-    expect(parseByteRange('bytes=50-10', 1000)).toBe('unsatisfiable');
-    expect(parseByteRange('bytes=-0', 1000)).toBe('unsatisfiable');
-    expect(parseByteRange('bytes=-', 1000)).toBe('unsatisfiable');
   });
 });
