@@ -287,8 +287,43 @@ describe('CameraReader', () => {
     last().stdout(FRAME);
     expect(names()).toEqual(['offline', 'restart', 'restart', 'recovered']);
     expect(events[3][1]).toMatchObject({ downMs: 3000, reason: 'refused' });
+    // frames for the back-off cap (4 s): the camera is back for good, its next failure starts over
+    for (let s = 0; s < 4; s++) {
+      jest.advanceTimersByTime(1000);
+      last().stdout(FRAME);
+    }
     last().exit(0);
     expect(events[events.length - 1][1]).toMatchObject({ attempt: 1, delayMs: 1000 });
+  });
+
+  it('keeps backing off a camera that drops every session soon after its first frames, up to the cap', () => {
+    // A relay that accepts, sends a frame and hangs up: every frame used to reset the back-off,
+    // so it was retried every second for ever, with an offline/recovered pair each time.
+    const { reader, last, events, names } = setup();
+    reader.start();
+    last().stderr(...INPUT);
+    last().stdout(FRAME);
+    const delays: number[] = [];
+    /** The run ends; then a new one delivers frames for `forMs`. */
+    const dropAndReconnect = (forMs: number) => {
+      last().exit(0);
+      const restart = events[events.length - 1][1] as { delayMs: number };
+      delays.push(restart.delayMs);
+      jest.advanceTimersByTime(restart.delayMs);
+      last().stderr(...INPUT);
+      last().stdout(FRAME);
+      for (let t = 0; t < forMs; t += 500) {
+        jest.advanceTimersByTime(Math.min(500, forMs - t));
+        last().stdout(FRAME);
+      }
+    };
+    for (let i = 0; i < 4; i++) dropAndReconnect(0);
+    expect(delays).toEqual([1000, 2000, 4000, 4000]); // the first failure of a camera that was up starts at the initial delay
+    dropAndReconnect(3900); // frames for less than the cap: still backing off
+    dropAndReconnect(4000); // for the cap: the back-off starts over
+    dropAndReconnect(0);
+    expect(delays).toEqual([1000, 2000, 4000, 4000, 4000, 4000, 1000]);
+    expect(names().filter((n) => n === 'recovered')).toHaveLength(7);
   });
 
   it('fires the watchdog after stallSeconds without a frame: q, then SIGTERM, then SIGKILL; reason stalled', () => {

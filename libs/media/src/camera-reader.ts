@@ -25,7 +25,10 @@ export interface ReaderWatchdog {
   ioTimeoutSeconds: number;
   /** First respawn delay. */
   backoffInitialSeconds: number;
-  /** Respawn delay cap. */
+  /**
+   * Respawn delay cap; also how long a run must deliver frames before the back-off starts over (a
+   * camera that drops each session soon after its first frame keeps backing off).
+   */
   backoffMaxSeconds: number;
   /**
    * A live stream this many seconds behind real time is reconnected at once (restart reason
@@ -122,6 +125,8 @@ type ReaderState = 'idle' | 'running' | 'waiting' | 'stopping' | 'stopped' | 'en
 interface Run {
   proc: FfmpegProcess | null;
   startedAt: number;
+  /** Its first frame (null before): the back-off starts over once frames have flowed for the cap. */
+  firstFrameAt: number | null;
   lastFrameAt: number | null;
   watchdogFired: boolean;
   parser: FfmpegStderrParser;
@@ -152,6 +157,8 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
   private readonly spec: FfmpegCommandSpec;
   private readonly launcher: FfmpegLauncher;
   private readonly stallMs: number;
+  /** Frames for this long (the back-off cap) reset the back-off. */
+  private readonly stableMs: number;
   private readonly graceMs: number;
   private readonly pool: BufferPool;
   private readonly now: () => number;
@@ -170,6 +177,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
         : fileFrameCommand({ path: source.path, realtime: source.realtime, loop: source.loop, fps, width, height });
     this.launcher = options.launcher ?? fluentFfmpegLauncher();
     this.stallMs = watchdog.stallSeconds * 1000;
+    this.stableMs = watchdog.backoffMaxSeconds * 1000;
     this.graceMs = options.stopGraceMs ?? 1000;
     this.now = options.now ?? Date.now;
     this.nextSeq = options.firstSeq ?? Date.now();
@@ -230,6 +238,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     const run: Run = {
       proc: null,
       startedAt: this.now(),
+      firstFrameAt: null,
       lastFrameAt: null,
       watchdogFired: false,
       parser: new FfmpegStderrParser(),
@@ -337,9 +346,13 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       return;
     }
     const now = this.now();
+    run.firstFrameAt ??= now;
     run.lastFrameAt = now;
     run.startDone();
-    this.attempt = 0;
+    // Not at the first frame: a camera or relay that accepts the session, sends a frame and drops it
+    // was then retried at the initial delay for ever, with an offline/recovered pair every cycle.
+    // A run that has delivered for the back-off cap has proven itself; its next failure starts over.
+    if (now - run.firstFrameAt >= this.stableMs) this.attempt = 0;
     if (!this.online) {
       this.online = true;
       if (this.outage) {

@@ -2,9 +2,11 @@
 // into the camera's directory, each renamed `<start ms>-<length ms>.ts` once closed, and segments
 // older than the window deleted (unless a pending clip still needs them). Like the frame reader it
 // treats every exit as a fault and respawns with back-off; a no-new-segment watchdog catches stalls.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Unlike the frame reader's ffmpeg (its socket output breaks), this one outlives a killed Node
+// process on its own: it is spawned to die with it, and start() kills any left over in its directory.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { OfflineReason } from '@xl/contracts';
@@ -20,14 +22,22 @@ export interface SegmentRecorderOptions {
   cameraId: string;
   /** Stream to record (main stream; the sub stream when there is no main). Credentials allowed. */
   url: string;
-  /** The camera's own directory (created; files in it that are not segments are removed at start). */
+  /**
+   * The camera's own directory (created; part files of killed runs in it are removed at start, after
+   * any recorder ffmpeg a dead process left writing there has been killed).
+   */
   dir: string;
   segmentSeconds: number;
   windowSeconds: number;
   ioTimeoutSeconds: number;
   /** No new segment for stallSeconds + 3 × segmentSeconds → ffmpeg is restarted. */
   stallSeconds: number;
+  /** First respawn delay. */
   backoffInitialSeconds: number;
+  /**
+   * Respawn delay cap; also how long a run must have been recording before the back-off starts over
+   * (a camera that drops each session soon after its first segment keeps backing off).
+   */
   backoffMaxSeconds: number;
   /**
    * The stream arriving this many seconds behind real time (judged at each segment start) is
@@ -35,8 +45,18 @@ export interface SegmentRecorderOptions {
    * for, and miss, the moments it is cut for. 0 or absent: never.
    */
   maxDelaySeconds?: number;
-  /** 'q' → SIGTERM → SIGKILL spacing. Default 1000 ms. */
+  /** 'q' → SIGTERM → SIGKILL spacing (also SIGTERM → SIGKILL for a left-over ffmpeg at start). Default 1000 ms. */
   stopGraceMs?: number;
+  /**
+   * Run ffmpeg through `setpriv --pdeathsig SIGTERM` (util-linux; used where it works) so that it
+   * ends with this process even when that is SIGKILLed: ffmpeg quits neither on stdin EOF nor on
+   * SIGPIPE here, and an orphan keeps the camera's session and fills the disk. SIGTERM, not SIGKILL:
+   * ffmpeg ends cleanly and may close the camera's session (TEARDOWN) — measured: in half the runs
+   * after its parent's SIGKILL the simulator's one session was free at once, in the others only at
+   * its session timeout, as always after a SIGKILL; one that ignored it is killed by the next start()
+   * on this directory. Default true.
+   */
+  dieWithParent?: boolean;
   ffmpegPath?: string;
   ffprobePath?: string;
   logger?: { info(o: object, m: string): void; warn(o: object, m: string): void; debug(o: object, m: string): void };
@@ -66,6 +86,8 @@ interface Run {
   /** The segment ffmpeg is writing now. */
   open: { file: string; ptsSeconds: number; startMs: number } | null;
   lastSegmentAt: number;
+  /** When its first segment began (null before). */
+  recordingSince: number | null;
   startedAt: number;
   watchdogFired: boolean;
   stderr: string[];
@@ -150,6 +172,8 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     if (this.state !== 'idle') throw new Error(`camera ${this.options.cameraId}: recorder already ${this.state}`);
     this.state = 'running';
     await mkdir(this.options.dir, { recursive: true });
+    // Before the index: an orphan would go on writing part files into it.
+    await this.killOrphans();
     this.ring = await this.indexDirectory();
     await this.trim();
     this.indexed = true;
@@ -206,12 +230,33 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     return found.sort((a, b) => a.startMs - b.startMs);
   }
 
+  /**
+   * Kills what a dead process left recording into this directory (see orphanRecorders): SIGTERM
+   * first, so that ffmpeg can close the camera's session, then SIGKILL.
+   */
+  private async killOrphans(): Promise<void> {
+    const pids = await orphanRecorders(path.resolve(this.options.dir));
+    if (!pids.length) return;
+    this.options.logger?.warn({ camera: this.options.cameraId, pids }, 'recorder ffmpeg left by a dead process: killing it');
+    const signal = (sig: NodeJS.Signals) => pids.forEach((pid) => tryKill(pid, sig));
+    const grace = this.options.stopGraceMs ?? 1000;
+    signal('SIGTERM');
+    if (!(await allGone(pids, grace))) signal('SIGKILL');
+    if (!(await allGone(pids, 2000))) this.options.logger?.warn({ camera: this.options.cameraId, pids }, 'left-over recorder ffmpeg still alive after SIGKILL');
+  }
+
   private spawn(): void {
     this.retryTimer = null;
     const o = this.options;
-    const pattern = path.join(o.dir, `part-${process.pid}-${Date.now()}-${++this.runCounter}-%06d.ts`);
+    // Absolute, so that orphanRecorders can tell this directory's ffmpegs by their command line.
+    const pattern = path.join(path.resolve(o.dir), `part-${process.pid}-${Date.now()}-${++this.runCounter}-%06d.ts`);
     const args = segmentRecorderArgs({ url: o.url, ioTimeoutSeconds: o.ioTimeoutSeconds, segmentSeconds: o.segmentSeconds, pattern });
-    const child = spawn(o.ffmpegPath ?? process.env.FFMPEG_PATH ?? 'ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    const ffmpeg = o.ffmpegPath ?? process.env.FFMPEG_PATH ?? 'ffmpeg';
+    // setpriv execs ffmpeg: the pid, signals, stdin and the exit status are ffmpeg's own.
+    const wrap = (o.dieWithParent ?? true) && canSetDeathSignal();
+    const child = wrap
+      ? spawn('setpriv', ['--pdeathsig', 'SIGTERM', '--', ffmpeg, ...args], { stdio: ['pipe', 'ignore', 'pipe'] })
+      : spawn(ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe'] });
     child.stdin?.on('error', () => undefined); // EPIPE when ffmpeg is already gone
     let markExited!: () => void;
     const run: Run = {
@@ -222,6 +267,7 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
       delaySeconds: 0,
       open: null,
       lastSegmentAt: this.now(),
+      recordingSince: null,
       startedAt: this.now(),
       watchdogFired: false,
       stderr: [],
@@ -263,11 +309,15 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     const previous = run.open;
     run.open = { file: parsed.file, ptsSeconds: parsed.ptsSeconds, startMs: run.clock.wallMs(parsed.ptsSeconds) };
     run.lastSegmentAt = now;
+    run.recordingSince ??= now;
+    // The back-off starts over only once the run has recorded for the back-off cap: resetting it at
+    // the first segment retried a camera that drops every session right after it at the initial
+    // delay for ever, an interruption each time.
+    if (now - run.recordingSince >= this.options.backoffMaxSeconds * 1000) this.attempt = 0;
     if (previous) {
       // Placed with the clock as it is now: the first lines arrive late (ffmpeg probes the stream first).
       this.close(previous.file, run.clock.wallMs(previous.ptsSeconds), (parsed.ptsSeconds - previous.ptsSeconds) * 1000);
     } else {
-      this.attempt = 0;
       this.emit('recording', { at: run.open.startMs });
     }
   }
@@ -359,5 +409,73 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
       this.state = 'running';
       this.spawn();
     }, delayMs);
+  }
+}
+
+let deathSignalUsable: boolean | undefined;
+
+/**
+ * Whether `setpriv --pdeathsig` works here (Linux with util-linux ≥ 2.33); probed once. The death
+ * signal fires when the *thread* that forked exits: Node spawns from the thread that calls spawn(),
+ * the main thread here, which lives as long as the process. (A recorder in a worker thread would have
+ * its ffmpeg killed when that worker ends.)
+ */
+function canSetDeathSignal(): boolean {
+  if (deathSignalUsable === undefined) {
+    const probe = process.platform === 'linux' ? spawnSync('setpriv', ['--pdeathsig', 'SIGTERM', '--', 'true'], { stdio: 'ignore', timeout: 5000 }) : null;
+    deathSignalUsable = probe?.status === 0;
+  }
+  return deathSignalUsable;
+}
+
+const PART_PATTERN = /^part-(\d+)-\d+-\d+-%06d\.ts$/;
+
+/**
+ * Recorder ffmpegs writing into `dir` (absolute) whose owner is gone: spawned without the death
+ * signal (no setpriv, an older version) or in the instant before setpriv set it. Each names its owner
+ * in its output pattern (`part-<owner pid>-…`); a live owner's ffmpeg, another process's included, is
+ * that owner's child and is left alone. Linux (/proc) only; elsewhere none are found.
+ */
+async function orphanRecorders(dir: string): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const name of entries) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const argv = (await readFile(`/proc/${name}/cmdline`, 'utf8')).split('\0');
+      const owner = argv.map((a) => (path.dirname(a) === dir ? PART_PATTERN.exec(path.basename(a))?.[1] : undefined)).find(Boolean);
+      if (!owner) continue;
+      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
+      // "pid (comm) S ppid …": comm may hold spaces and parentheses, so count from the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== Number(owner)) found.push(Number(name));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+function tryKill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone (ESRCH), or not ours (EPERM: logged by the caller as still alive)
+  }
+}
+
+/** Whether every pid has exited (a zombie counts) within `ms`. */
+async function allGone(pids: number[], ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const alive = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/stat`, 'utf8').then((s) => s.slice(s.lastIndexOf(')') + 2)[0] !== 'Z', () => false)));
+    if (!alive.includes(true)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
