@@ -104,6 +104,7 @@ export class CameraRuleEngine {
     const step = this.lastCapturedAt === null ? null : now - this.lastCapturedAt;
     const countedMs = step === null ? 0 : Math.min(step, this.gapCapSeconds() * 1000);
     if (step !== null) this.recentSteps = [...this.recentSteps, Math.min(step, MAX_RHYTHM_STEP_MS)].slice(-RHYTHM_STEPS);
+    const gapCapMs = this.gapCapSeconds() * 1000;
     const earlierDifferences = (input.earlierDifferences ?? []).filter((d) => d.at > previous && d.at < now && Number.isFinite(d.difference));
     this.lastCapturedAt = now;
     this.book.endOrphans(new Set(this.rules.map((r) => r.id)), now);
@@ -126,6 +127,7 @@ export class CameraRuleEngine {
         quality: input.quality,
         earlierDifferences,
         countedMs,
+        gapCapMs,
         book: this.book,
       };
       e.step(ctx);

@@ -33,6 +33,15 @@ describe('camera health', () => {
     expect(again[1].alertId).not.toBe(created.alertId);
   });
 
+  it('camera_covered fires at 0.4 fps, where frames come further apart than its 1.5 s (each bad frame does not start a new streak)', () => {
+    const r = new Run(new CameraRuleEngine(testCamera({ fps: 0.4, rules: [{ id: 'cov', type: 'camera_covered' }] as never })));
+    r.span(T0, T0 + 10_000, 2500, () => [], () => q(120));
+    r.at(T0 + 10_000, [], q(20, 1));
+    expect(r.events).toEqual([]);
+    const [created] = r.at(T0 + 12_500, [], q(20, 1));
+    expect(created).toMatchObject({ kind: 'created', rule: 'camera_covered', startedAt: T0 + 10_000 });
+  });
+
   it('camera_frozen takes the differences of frames ingest did not forward (heartbeats of a quiet camera)', () => {
     const engine = new CameraRuleEngine(healthCamera([{ id: 'frz', type: 'camera_frozen' }]));
     // A heartbeat every 5 s; in between ingest sampled 4 fps and measured ~0 change (IDR refresh every 2 s).

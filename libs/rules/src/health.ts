@@ -76,7 +76,7 @@ export class HealthEvaluator implements RuleEvaluator {
     // The frames ingest sampled but did not forward: the frozen check takes their differences first.
     if (rule.type === 'camera_frozen' && !this.frame().covered) {
       for (const d of ctx.earlierDifferences) {
-        if (this.hold.sample(d.at, this.frozenVerdict(d.difference)) === 'end') {
+        if (this.hold.sample(d.at, this.frozenVerdict(d.difference), ctx.gapCapMs) === 'end') {
           book.end(key, d.at, `picture recovered: frame difference ${d.difference.toFixed(2)}`, rule.cooldownSeconds);
         }
       }
@@ -85,7 +85,7 @@ export class HealthEvaluator implements RuleEvaluator {
       this.lastSampleAt = now;
       const { verdict, detail } = this.judge(ctx.quality);
       this.lastVerdict = verdict;
-      const change = this.hold.sample(now, verdict);
+      const change = this.hold.sample(now, verdict, ctx.gapCapMs);
       if (change === 'end') book.end(key, now, `picture recovered: ${detail}`, rule.cooldownSeconds);
       if (this.hold.active && !book.isOpen(key)) {
         const since = this.hold.since ?? now;

@@ -55,12 +55,17 @@ export class Hold {
     return this.s.active || this.s.since !== null;
   }
 
-  sample(t: number, verdict: Verdict): 'start' | 'end' | null {
+  /**
+   * `stepMs`: the longest step between frames that is still the camera's rhythm (the engine's gap cap):
+   * a streak is stale only after longer than both it and `onMs` without a bad sample, so a camera whose
+   * frames come further apart than `onMs` (0.4 fps, or an analyzer behind) still times its streaks.
+   */
+  sample(t: number, verdict: Verdict, stepMs = 0): 'start' | 'end' | null {
     const s = this.s;
     // Before any verdict: after unknown samples or a gap without frames, a bad sample would otherwise
     // carry on a streak of long ago and fire at once. On an unknown sample it changes no outcome (the
     // next known one would forget the streak as well) but stops the stale streak keeping the camera hot.
-    if (!s.active && s.since !== null && t - (s.lastBadAt ?? s.since) > this.onMs) this.forgetStreak();
+    if (!s.active && s.since !== null && t - (s.lastBadAt ?? s.since) > Math.max(this.onMs, stepMs)) this.forgetStreak();
     if (verdict === 'unknown') return null;
     const previousAt = s.lastAt ?? t;
     s.lastAt = t;

@@ -21,6 +21,8 @@ export interface RuleContext {
    * gapCapSeconds() of a gap — frames that never came are not time an object was looked for. 0 on the first frame.
    */
   countedMs: number;
+  /** The longest step between frames counted as the camera's rhythm (CameraRuleEngine.gapCapSeconds), ms. */
+  gapCapMs?: number;
   book: AlertBook;
 }
 
