@@ -145,15 +145,19 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     await call(t.http.delete('/cameras/cam-reused').set(admin));
   });
 
-  it("refuses a new camera under the id of a deleted one whose alerts are kept: they would go to whoever is given it", async () => {
+  it("refuses an operator a new camera under the id of a deleted one whose alerts are kept (they would go to whoever is given it); an admin may restore it", async () => {
     const pondZone = { id: 'pond', type: 'water', polygon: pond.polygon };
     expect((await call(t.http.post('/cameras').set(admin).send({ id: 'cam-gone', url: 'rtsp://10.0.0.78/x', regionId: 'vil-b1a', zones: [pondZone] }))).status).toBe(201);
     await t.app.get(AlertIntakeService).consume(alertEvent({ cameraId: 'cam-gone', zoneId: 'pond', startedAt: Date.now() - 5_000 }));
     expect((await call(t.http.delete('/cameras/cam-gone').set(admin))).status).toBe(204);
-    const again = await call(t.http.post('/cameras').set(admin).send({ id: 'cam-gone', url: 'rtsp://10.0.0.79/x', regionId: 'vil-a1a' }));
-    expect([again.status, again.body.message]).toEqual([409, "camera id 'cam-gone' belonged to a deleted camera whose alerts are kept; a new camera under it would show them to whoever is given it: choose another id"]);
-    expect((await call(t.http.post('/cameras').set(admin).send({ id: 'cam-gone-2', url: 'rtsp://10.0.0.79/x', regionId: 'vil-a1a' }))).status).toBe(201);
+    const operator = { Authorization: `Bearer ${await t.token('op-a')}` };
+    const again = await call(t.http.post('/cameras').set(operator).send({ id: 'cam-gone', url: 'rtsp://10.0.0.79/x', regionId: 'vil-a1a' }));
+    expect([again.status, again.body.message]).toEqual([409, "camera id 'cam-gone' belonged to a deleted camera whose alerts are kept; a new camera under it would show them to whoever is given it: choose another id (an admin may restore it)"]);
+    expect((await call(t.http.post('/cameras').set(operator).send({ id: 'cam-gone-2', url: 'rtsp://10.0.0.79/x', regionId: 'vil-a1a' }))).status).toBe(201);
     await call(t.http.delete('/cameras/cam-gone-2').set(admin));
+    // The admin restores the camera deleted by mistake: its alerts are its own again.
+    expect((await call(t.http.post('/cameras').set(admin).send({ id: 'cam-gone', url: 'rtsp://10.0.0.78/x', regionId: 'vil-b1a', zones: [pondZone] }))).status).toBe(201);
+    await call(t.http.delete('/cameras/cam-gone').set(admin));
   });
 
   it('lets operators change cameras inside their region subtrees only: a camera granted by id is watched, not changed', async () => {

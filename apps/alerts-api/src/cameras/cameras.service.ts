@@ -138,12 +138,14 @@ export class CamerasService {
     if (await this.cameras.get(config.id)) throw new ConflictException(`camera '${config.id}' already exists`);
     // Alerts are found by camera id: a new camera under a deleted one's id would hand the old
     // camera's alerts, pictures and clips to whoever is given the new one (a school, an API key).
-    if (await this.cameras.hasAlertHistory(config.id)) {
-      throw new ConflictException(`camera id '${config.id}' belonged to a deleted camera whose alerts are kept; a new camera under it would show them to whoever is given it: choose another id`);
+    // An admin (or the seed, as admin) may: restoring a camera deleted by mistake, whose alerts they are.
+    if (principal.role !== 'admin' && (await this.cameras.hasAlertHistory(config.id))) {
+      throw new ConflictException(`camera id '${config.id}' belonged to a deleted camera whose alerts are kept; a new camera under it would show them to whoever is given it: choose another id (an admin may restore it)`);
     }
     await this.checkRegion(principal, config.regionId);
     await this.checkModel(config);
     await this.cameras.insert(config, this.clock.now());
+    await this.publisher.forgetAnalysis([config.id]); // no state of an earlier camera of this id (docs/analyzer.md)
     await this.publish(config.id);
     return this.get(principal, config.id);
   }

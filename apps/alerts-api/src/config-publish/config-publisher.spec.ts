@@ -14,6 +14,12 @@ class FakeRedis {
   revision = 0;
   published: string[] = [];
   deleted: string[] = [];
+  /** Outside the transaction: the state keys are in their cameras' cluster slots. */
+  async del(key: string) {
+    this.check();
+    this.deleted.push(key);
+    return 1;
+  }
   async hkeys() {
     this.check();
     return [...this.hash.keys()];
@@ -27,10 +33,6 @@ class FakeRedis {
       },
       hdel: (_key: string, ...fields: string[]) => {
         ops.push(() => fields.forEach((f) => this.hash.delete(f)));
-        return tx;
-      },
-      del: (...keys: string[]) => {
-        ops.push(() => keys.forEach((k) => this.deleted.push(k)));
         return tx;
       },
       incr: () => {

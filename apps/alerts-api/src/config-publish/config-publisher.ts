@@ -75,9 +75,10 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
       const record = await this.cameras.get(cameraId);
       const tx = this.redis.multi();
       if (record) tx.hset(this.hashKey, cameraId, serialize(record.config));
-      else tx.hdel(this.hashKey, cameraId).del(this.analyzerStateKey(cameraId));
+      else tx.hdel(this.hashKey, cameraId);
       tx.incr(this.revisionKey);
       const revision = lastResult(await tx.exec());
+      if (!record) await this.forgetAnalysis([cameraId]);
       await this.announce({ cameraIds: [cameraId], revision });
       this.metrics.configPublishes.inc({ result: 'ok' });
     } catch (err) {
@@ -94,9 +95,10 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
       const stale = (await this.redis.hkeys(this.hashKey)).filter((id) => !wanted.has(id));
       const tx = this.redis.multi();
       if (records.length) tx.hset(this.hashKey, Object.fromEntries(records.map((r) => [r.config.id, serialize(r.config)])));
-      if (stale.length) tx.hdel(this.hashKey, ...stale).del(...stale.map((id) => this.analyzerStateKey(id)));
+      if (stale.length) tx.hdel(this.hashKey, ...stale);
       tx.incr(this.revisionKey);
       const revision = lastResult(await tx.exec());
+      await this.forgetAnalysis(stale);
       await this.announce({ cameraIds: [], revision });
       this.dirty = false;
       this.published = true;
@@ -112,10 +114,18 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
    * A deleted camera's analysis state (tracks, open alert timers, learned view, sharpness baseline)
    * goes with it: a camera created again under the same id — often a new device — would otherwise
    * continue the old tracks, or be judged against the old camera's view and raise camera_moved /
-   * camera_blurred that never end (the baselines do not learn while their rule reports bad).
+   * camera_blurred that never end (the baselines do not learn while their rule reports bad). Also
+   * called for a new camera: a frame analysed while the old one was deleted may have saved it again.
+   * Outside the configuration's transaction and one key per command: the state keys live in their
+   * cameras' hash slots, the configuration in `{config}`'s (Redis Cluster refuses a transaction across
+   * slots). Best effort: a state left behind expires after its week.
    */
-  private analyzerStateKey(cameraId: string): string {
-    return `${this.keyPrefix}${redisKeys.analyzerState(cameraId)}`;
+  async forgetAnalysis(cameraIds: string[]): Promise<void> {
+    await Promise.all(
+      cameraIds.map((id) =>
+        this.redis.del(`${this.keyPrefix}${redisKeys.analyzerState(id)}`).catch((err: Error) => this.logger.warn({ cameraId: id, err: err.message }, "a deleted camera's analysis state was not deleted; it expires by itself")),
+      ),
+    );
   }
 
   private async announce(message: ConfigChangedMessage): Promise<void> {
