@@ -95,8 +95,9 @@ export class EvidenceController {
       const answer = answerFor({ range: headers.range, ifRange: first(headers['if-range']), ifNoneMatch: headers['if-none-match'] }, size, validators);
       if (answer.status === 304 || answer.status === 416) {
         if (answer.status === 416) res.setHeader('Content-Range', `bytes */${size}`);
+        // Nest sends the empty answer (Express strips a 304's body headers); ending it here made
+        // Nest's own send() throw ERR_HTTP_HEADERS_SENT and log an error for every revalidation.
         res.status(answer.status);
-        res.end();
         return undefined;
       }
       streaming = true; // the stream closes the file when it ends or the client goes
