@@ -67,7 +67,7 @@ export const watchdogSchema = z
       ),
     ioTimeoutSeconds: z.number().min(1).max(60).default(5).describe("ffmpeg's RTSP socket I/O timeout (-timeout)"),
     backoffInitialSeconds: z.number().min(0.1).max(60).default(1).describe('first respawn delay'),
-    backoffMaxSeconds: z.number().min(1).max(600).default(30).describe('respawn delay cap; also how long a run must deliver before the back-off starts over'),
+    backoffMaxSeconds: z.number().min(1).max(600).default(30).describe('respawn delay cap; a run that delivered this long, at most 10 s, starts the back-off over'),
     maxDelaySeconds: z
       .number()
       .min(0)

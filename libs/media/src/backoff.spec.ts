@@ -1,4 +1,4 @@
-import { backoffDelay } from './backoff';
+import { backoffDelay, stableRunMs } from './backoff';
 
 const policy = { initialMs: 1000, maxMs: 30000 };
 
@@ -35,5 +35,13 @@ describe('backoffDelay', () => {
     expect(() => backoffDelay(1, { initialMs: 0, maxMs: 1 })).toThrow(/initialMs/);
     expect(() => backoffDelay(1, { initialMs: 10, maxMs: 5 })).toThrow(/maxMs/);
     expect(() => backoffDelay(1, { ...policy, jitter: 1 })).toThrow(/jitter/);
+  });
+});
+
+describe('stableRunMs', () => {
+  it('is the cap, at most 10 s: a camera that recovered and dropped once 20 s later retries soon, whatever the cap', () => {
+    expect(stableRunMs(4_000)).toBe(4_000);
+    expect(stableRunMs(30_000)).toBe(10_000);
+    expect(stableRunMs(600_000)).toBe(10_000);
   });
 });

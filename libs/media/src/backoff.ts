@@ -27,3 +27,17 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () 
   const jittered = nominal * (1 - jitter + 2 * jitter * random());
   return Math.round(Math.min(maxMs, jittered));
 }
+
+/** The longest a run must deliver before its back-off starts over (see stableRunMs). */
+export const STABLE_RUN_MAX_MS = 10_000;
+
+/**
+ * How long a run must deliver (frames, segments) before the back-off starts over: the cap, at most
+ * 10 s. Not at the first frame — a camera or relay that accepts the session, sends a frame and drops
+ * it was retried at the initial delay for ever — and not the whole cap either: a camera that came back
+ * after an outage and dropped once 20 s later would wait up to the cap (30 s, or 10 min if so set),
+ * blind, right after it recovered.
+ */
+export function stableRunMs(maxMs: number): number {
+  return Math.min(maxMs, STABLE_RUN_MAX_MS);
+}

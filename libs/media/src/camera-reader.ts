@@ -2,7 +2,7 @@
 // typed status events. A live source never ends on its own, so any exit (code 0 included) is a fault.
 import { EventEmitter } from 'node:events';
 import type { OfflineReason } from '@xl/contracts';
-import { backoffDelay } from './backoff';
+import { backoffDelay, stableRunMs } from './backoff';
 import { fileFrameCommand, frameByteLength, rtspFrameCommand, type FfmpegCommandSpec } from './ffmpeg-args';
 import { fluentFfmpegLauncher, type FfmpegExit, type FfmpegLauncher, type FfmpegProcess } from './ffmpeg-process';
 import { classifyExit, exitDetail, FfmpegStderrParser, parseProgressTime, type PictureSize } from './ffmpeg-stderr';
@@ -26,8 +26,8 @@ export interface ReaderWatchdog {
   /** First respawn delay. */
   backoffInitialSeconds: number;
   /**
-   * Respawn delay cap; also how long a run must deliver frames before the back-off starts over (a
-   * camera that drops each session soon after its first frame keeps backing off).
+   * Respawn delay cap; a run that has delivered frames for this long, at most 10 s (stableRunMs),
+   * starts the back-off over (a camera that drops each session soon after its first frame keeps backing off).
    */
   backoffMaxSeconds: number;
   /**
@@ -157,7 +157,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
   private readonly spec: FfmpegCommandSpec;
   private readonly launcher: FfmpegLauncher;
   private readonly stallMs: number;
-  /** Frames for this long (the back-off cap) reset the back-off. */
+  /** Frames for this long (stableRunMs of the back-off cap) reset the back-off. */
   private readonly stableMs: number;
   private readonly graceMs: number;
   private readonly pool: BufferPool;
@@ -177,7 +177,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
         : fileFrameCommand({ path: source.path, realtime: source.realtime, loop: source.loop, fps, width, height });
     this.launcher = options.launcher ?? fluentFfmpegLauncher();
     this.stallMs = watchdog.stallSeconds * 1000;
-    this.stableMs = watchdog.backoffMaxSeconds * 1000;
+    this.stableMs = stableRunMs(watchdog.backoffMaxSeconds * 1000);
     this.graceMs = options.stopGraceMs ?? 1000;
     this.now = options.now ?? Date.now;
     this.nextSeq = options.firstSeq ?? Date.now();
@@ -351,7 +351,7 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     run.startDone();
     // Not at the first frame: a camera or relay that accepts the session, sends a frame and drops it
     // was then retried at the initial delay for ever, with an offline/recovered pair every cycle.
-    // A run that has delivered for the back-off cap has proven itself; its next failure starts over.
+    // A run that has delivered for stableRunMs has proven itself; its next failure starts over.
     if (now - run.firstFrameAt >= this.stableMs) this.attempt = 0;
     if (!this.online) {
       this.online = true;

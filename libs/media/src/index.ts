@@ -19,7 +19,7 @@ export { FrameReader } from './frame-reader';
 export { BufferPool } from './buffer-pool';
 export { parseVideoStreamSize, parseProgressTime, FfmpegStderrParser, classifyExit, exitDetail, type PictureSize, type ExitContext } from './ffmpeg-stderr';
 export { StreamDelay, StreamDelayWatch, BASELINE_DRIFT_MS_PER_HOUR, STREAM_DELAY_WARN_SECONDS, type DelayVerdict } from './stream-delay';
-export { backoffDelay, type BackoffPolicy } from './backoff';
+export { backoffDelay, stableRunMs, STABLE_RUN_MAX_MS, type BackoffPolicy } from './backoff';
 export {
   fluentFfmpegLauncher,
   type FfmpegLauncher,

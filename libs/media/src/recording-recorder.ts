@@ -10,7 +10,7 @@ import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { OfflineReason } from '@xl/contracts';
-import { backoffDelay } from './backoff';
+import { backoffDelay, stableRunMs } from './backoff';
 import { classifyExit, exitDetail } from './ffmpeg-stderr';
 import { segmentRecorderArgs } from './recording-args';
 import { probeDurationMs } from './recording-clip';
@@ -35,8 +35,8 @@ export interface SegmentRecorderOptions {
   /** First respawn delay. */
   backoffInitialSeconds: number;
   /**
-   * Respawn delay cap; also how long a run must have been recording before the back-off starts over
-   * (a camera that drops each session soon after its first segment keeps backing off).
+   * Respawn delay cap; a run that has been recording for this long, at most 10 s (stableRunMs),
+   * starts the back-off over (a camera that drops each session soon after its first segment keeps backing off).
    */
   backoffMaxSeconds: number;
   /**
@@ -313,7 +313,7 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     // The back-off starts over only once the run has recorded for the back-off cap: resetting it at
     // the first segment retried a camera that drops every session right after it at the initial
     // delay for ever, an interruption each time.
-    if (now - run.recordingSince >= this.options.backoffMaxSeconds * 1000) this.attempt = 0;
+    if (now - run.recordingSince >= stableRunMs(this.options.backoffMaxSeconds * 1000)) this.attempt = 0;
     if (previous) {
       // Placed with the clock as it is now: the first lines arrive late (ffmpeg probes the stream first).
       this.close(previous.file, run.clock.wallMs(previous.ptsSeconds), (parsed.ptsSeconds - previous.ptsSeconds) * 1000);
