@@ -20,7 +20,8 @@ const SUB = 'media/clips/drowning_sub.mp4';
 const OTHER = 'media/clips/safe-waterside.mp4';
 /** drowning.truth.json: person A is gone (vanishes inside the water zone) from 14.0 s. */
 const VANISH_SECONDS = 14.0;
-const recording = { segmentSeconds: 2, windowSeconds: 30, preSeconds: 6, postSeconds: 6 };
+// holdSeconds 0: a clip's pin ends one window after its cut, as the ring bound below assumes.
+const recording = { segmentSeconds: 2, windowSeconds: 30, preSeconds: 6, postSeconds: 6, holdSeconds: 0 };
 jest.setTimeout(90_000);
 
 async function probe(file: string, entries: string): Promise<string> {
@@ -127,7 +128,7 @@ describeWithShared([MAIN, SUB, OTHER])('evidence clips from ingest (real RTSP ca
       .map((f) => parseSegmentFileName(f))
       .filter((s) => s !== null);
     const oldestEnd = Math.min(...segments.map((s) => s.startMs + s.durationMs));
-    // the clip of the first test pins its pre-roll (for updates) after it was cut (recording.holdSeconds)
+    // the clip of the first test pins its pre-roll (for updates) for one window after it was cut (holdSeconds 0)
     const bound = Math.max(recording.windowSeconds, VANISH_SECONDS + recording.postSeconds + recording.windowSeconds) * 1000;
     expect(now - oldestEnd).toBeLessThan(bound + 2 * recording.segmentSeconds * 1000);
     expect(segments.length).toBeLessThan((bound / 1000 / recording.segmentSeconds) + 4);
