@@ -296,6 +296,25 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     expect(users.text).not.toMatch(/password|scrypt/i);
   });
 
+  it('keeps a region that grants or alerts name: deleted, a grant would come back with its id, and its alerts would reach no operator', async () => {
+    const region = (id: string) => call(t.http.post('/regions').set(admin).send({ id, name: id, level: 'village', parentId: 'town-a1' }));
+    expect((await region('vil-held')).status).toBe(201);
+    const user = await call(t.http.post('/users').set(admin).send({ username: 'op-held', password: 'long-enough-pw', role: 'operator', regionIds: ['vil-held'] }));
+    expect(user.status).toBe(201);
+    const held = await call(t.http.delete('/regions/vil-held').set(admin));
+    expect([held.status, held.body.message]).toEqual([409, "region 'vil-held' is in the regions of user 'op-held'; take it out of them first"]);
+    expect((await call(t.http.patch(`/users/${user.body.id}`).set(admin).send({ regionIds: ['town-a1'] }))).status).toBe(200);
+    // A camera there raised an alert, then moved away: the alert stays in the region.
+    expect((await call(t.http.post('/cameras').set(admin).send({ id: 'cam-held', url: 'rtsp://10.0.0.80/x', regionId: 'vil-held', zones: [{ id: 'pond', type: 'water', polygon: pond.polygon }] }))).status).toBe(201);
+    await t.app.get(AlertIntakeService).consume(alertEvent({ cameraId: 'cam-held', zoneId: 'pond', startedAt: Date.now() - 5_000 }));
+    expect((await call(t.http.patch('/cameras/cam-held').set(admin).send({ regionId: 'vil-a1a' }))).status).toBe(200);
+    const withAlerts = await call(t.http.delete('/regions/vil-held').set(admin));
+    expect([withAlerts.status, withAlerts.body.message]).toEqual([409, "region 'vil-held' has alerts, found through the region tree: it stays while they are kept (rename it, or move it, instead)"]);
+    expect((await region('vil-empty')).status).toBe(201);
+    expect((await call(t.http.delete('/regions/vil-empty').set(admin))).status).toBe(204);
+    expect((await call(t.http.delete('/cameras/cam-held').set(admin))).status).toBe(204);
+  });
+
   it('searches, filters by status and pages the camera list, in the caller scope, with the total', async () => {
     // cam-a North pond, cam-a2 Township square, cam-a3 Village bridge (county A); cam-b River bend (county B)
     await call(t.http.post('/cameras').set(admin).send({ id: 'cam_pct', name: '100% Pond_2', url: 'rtsp://10.0.0.8/x', regionId: 'vil-a1a' })).then((r) => expect(r.status).toBe(201));

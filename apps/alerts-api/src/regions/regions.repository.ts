@@ -115,6 +115,17 @@ export class RegionsRepository {
     });
   }
 
+  /** Whether any alert lies in the region or is its responsibility (alerts keep both ids for ever). */
+  async hasAlerts(id: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('alerts')
+      .select('id')
+      .where((eb) => eb.or([eb('region_id', '=', id), eb('responsible_region_id', '=', id)]))
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async childCount(id: string): Promise<number> {
     const row = await this.db.selectFrom('regions').select((eb) => eb.fn.countAll<number>().as('n')).where('parent_id', '=', id).executeTakeFirst();
     return Number(row?.n ?? 0);

@@ -1,12 +1,15 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { z } from 'zod';
 import { idSchema } from '@xl/config';
+import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import { ScopeService } from '../auth/scope.service';
 import { CamerasRepository } from '../cameras/cameras.repository';
 import { Clock } from '../common/clock';
 import { validationError } from '../common/zod-pipe';
 import type { RegionLevel } from '../db/schema';
+import { WebhooksRepository } from '../outbound/webhooks.repository';
 import type { Principal } from '../shared/principal';
+import { UsersRepository } from '../users/users.repository';
 import { type Region, RegionsRepository } from './regions.repository';
 
 export const REGION_LEVELS = ['city', 'county', 'township', 'village'] as const;
@@ -31,6 +34,9 @@ export class RegionsService {
   constructor(
     private readonly regions: RegionsRepository,
     private readonly cameras: CamerasRepository,
+    private readonly users: UsersRepository,
+    private readonly keys: ApiKeysRepository,
+    private readonly webhooks: WebhooksRepository,
     private readonly scope: ScopeService,
     private readonly clock: Clock,
   ) {}
@@ -74,7 +80,24 @@ export class RegionsService {
     if (!(await this.regions.get(id))) throw new NotFoundException(`region '${id}' not found`);
     if (await this.regions.childCount(id)) throw new ConflictException(`region '${id}' has child regions; delete or move them first`);
     if (await this.cameras.countInRegion(id)) throw new ConflictException(`region '${id}' has cameras; move or delete them first`);
+    // Grants are by id: left behind, they would come back with a region created later under this id
+    // (anywhere in the tree), and every later edit of their holder would fail on the missing region.
+    const holders = await this.holdersOf(id);
+    if (holders.length) throw new ConflictException(`region '${id}' is in the regions of ${holders.join(', ')}; take it out of them first`);
+    // Alerts are found through the region tree (lists, reports, pushes, escalation): deleted, the
+    // region's alerts — open ones too — would reach no operator and stop escalating.
+    if (await this.regions.hasAlerts(id)) throw new ConflictException(`region '${id}' has alerts, found through the region tree: it stays while they are kept (rename it, or move it, instead)`);
     await this.regions.delete(id);
+  }
+
+  /** Users, unrevoked API keys and webhooks whose regionIds name the region. */
+  private async holdersOf(id: string): Promise<string[]> {
+    const [users, keys, hooks] = await Promise.all([this.users.list(), this.keys.list(), this.webhooks.list()]);
+    return [
+      ...users.filter((u) => u.regionIds.includes(id)).map((u) => `user '${u.username}'`),
+      ...keys.filter((k) => k.revokedAt === null && k.regionIds.includes(id)).map((k) => `API key '${k.name}'`),
+      ...hooks.filter((h) => h.filters.regionIds.includes(id)).map((h) => `webhook '${h.name}'`),
+    ];
   }
 
   private async checkParent(id: string, level: RegionLevel, parentId: string | null): Promise<void> {
