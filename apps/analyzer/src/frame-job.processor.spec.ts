@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { AlertEvent, FrameJob } from '@xl/contracts';
 import { parseCamera } from '@xl/config';
 import type { RuleEvent } from '@xl/rules';
-import { ANALYSED_MARK_INTERVAL_MS, FrameJobProcessor } from './frame-job.processor';
+import { ANALYSED_MARK_INTERVAL_MS, FrameJobProcessor, type FrameJobProcessorOptions } from './frame-job.processor';
 import { AnalyzerMetrics } from './metrics';
 import { CameraRuntime } from './pipeline/camera-runtime';
 import type { AnalysisResult, AnalysisState, FrameAnalyzer } from './pipeline/frame-analyzer';
@@ -44,7 +44,7 @@ const event = (over: Partial<RuleEvent> = {}): RuleEvent => ({
   ...over,
 });
 
-function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null = null, pictureIntervalMs = 0) {
+function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null = null, pictureIntervalMs = 0, extra: Partial<FrameJobProcessorOptions> = {}) {
   const calls: string[] = [];
   const analyzer = { analyze: jest.fn(async () => ({ state: state(NOW - 100), droppedAlerts: [], pixels: new Uint8Array(48), detections: [], tracks: [], events: [], live: false, ...result }) as AnalysisResult) };
   const take = jest.fn(async (_key: string): Promise<Buffer | null> => Buffer.alloc(48));
@@ -83,7 +83,7 @@ function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null
     analysed,
     metrics,
     log as never,
-    { maxFrameAgeMs: 3000, hotTtlMs: 5000, maxStateGapMs: 60_000, pictureIntervalMs, pictureTtlMs: 20_000, snapshotTimeoutMs: 200 },
+    { maxFrameAgeMs: 3000, hotTtlMs: 5000, maxStateGapMs: 60_000, pictureIntervalMs, pictureTtlMs: 20_000, snapshotTimeoutMs: 200, ...extra },
     () => NOW,
   );
   return { processor, analyzer, frames, gate, hot, states, alerts, emitted, snapshots, pictures, analysed, metrics, log, calls };
@@ -171,6 +171,24 @@ describe('FrameJobProcessor', () => {
     expect(s.calls).toEqual(['emit', 'emit', 'save', 'release']);
     expect(s.gate.release).toHaveBeenCalledTimes(1); // with the save, not again at the end
     expect(s.hot.mark).toHaveBeenCalledWith('pond', 5000);
+  });
+
+  it('refreshes the hot mark by elapsed time: the Redis clock standing still or stepping back does not hold it', async () => {
+    let elapsed = 0;
+    const s = setup({ live: true }, null, 0, { elapsed: () => elapsed });
+    await s.processor.process(job());
+    elapsed += 1000; // within a third of the 5 s TTL: no write
+    await s.processor.process(job({ seq: 8 }));
+    expect(s.hot.mark).toHaveBeenCalledTimes(1);
+    elapsed += 1000; // past it: refreshed, though the clock frames are judged by has not moved
+    await s.processor.process(job({ seq: 9 }));
+    expect(s.hot.mark).toHaveBeenCalledTimes(2);
+    // A failed mark fails no frame and is retried with the next one.
+    s.hot.mark.mockRejectedValueOnce(new Error('READONLY'));
+    elapsed += 2000;
+    expect(await s.processor.process(job({ seq: 10 }))).toBe('analysed');
+    expect(await s.processor.process(job({ seq: 11 }))).toBe('analysed');
+    expect(s.hot.mark).toHaveBeenCalledTimes(4);
   });
 
   it("passes the frame's stream delay on with its alerts, and says nothing of a stream near live", async () => {

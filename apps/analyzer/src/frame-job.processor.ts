@@ -81,6 +81,8 @@ export interface FrameJobProcessorOptions {
   pictureTtlMs: number;
   /** How long an alert waits for its snapshot before it goes out without one (default SNAPSHOT_TIMEOUT_MS). */
   snapshotTimeoutMs?: number;
+  /** Monotonic ms for durations that must not follow a clock step (the hot mark's refresh). Default performance.now. */
+  elapsed?: () => number;
 }
 
 /**
@@ -264,13 +266,23 @@ export class FrameJobProcessor {
     }
   }
 
-  /** Refreshes the hot mark at a third of its TTL, not on every frame: one Redis write saved per frame. */
+  /**
+   * Refreshes the hot mark at a third of its TTL, not on every frame: one Redis write saved per frame.
+   * Timed on a monotonic clock: the TTL is a duration, and by the Redis clock a step back (NTP on the
+   * Redis host) held the refreshes for as long as the step — the mark expired, and a person in the
+   * water was analysed only at heartbeats. A failed mark is retried with the next frame, not the frame failed.
+   */
   private async markHot(cameraId: string): Promise<void> {
-    const now = this.now();
+    const now = this.options.elapsed ? this.options.elapsed() : performance.now();
     const ttl = this.options.hotTtlMs;
     if (now - (this.hotMarkedAt.get(cameraId) ?? -Infinity) < ttl / 3) return;
     this.hotMarkedAt.set(cameraId, now);
-    await this.hot.mark(cameraId, ttl);
+    try {
+      await this.hot.mark(cameraId, ttl);
+    } catch (err) {
+      this.hotMarkedAt.delete(cameraId);
+      this.log.warn({ camera: cameraId, err: (err as Error).message }, 'hot mark not stored; ingest may skip still frames until the next one');
+    }
   }
 
   /** Rides the state save's write; a failure is logged, never the frame's (the API then reports the camera unanalysed). */

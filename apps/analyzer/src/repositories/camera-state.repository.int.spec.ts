@@ -28,4 +28,11 @@ describe('CameraStateRepository (real Redis)', () => {
     // Kept long enough for the learned view to outlive an outage.
     expect(await redis.pttl(`${prefix}xl:state:{pond}`)).toBeGreaterThan(24 * 3600_000);
   });
+
+  it('takes a state without a capture time for none (every frame would be dropped as older), and saves over it', async () => {
+    await redis.set(`${prefix}xl:state:{pond}`, JSON.stringify({ tracker: {}, rules: {} }));
+    expect(await repo.load('pond')).toBeNull();
+    expect(await repo.save('pond', state(5000))).toBe(true);
+    expect((await repo.load('pond'))?.capturedAt).toBe(5000);
+  });
 });

@@ -47,7 +47,10 @@ export class CameraStateRepository {
     const raw = await this.redis.get(this.keyOf(cameraId));
     if (!raw) return null;
     try {
-      return JSON.parse(raw) as AnalysisState;
+      const state = JSON.parse(raw) as AnalysisState | null;
+      // Without a capture time every frame would compare as older than it and be dropped, and the
+      // state, never saved over, would blind the camera for its week: taken as corrupt.
+      return state && Number.isFinite(state.capturedAt) ? state : null;
     } catch {
       return null; // corrupt: the camera starts afresh, and its next save replaces it (the script cannot decode it either)
     }
