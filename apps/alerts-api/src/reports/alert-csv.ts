@@ -44,7 +44,7 @@ export function alertsCsv(rows: readonly ReportRow[], timezone: string, regionNa
     r.escalationLevel,
     at(r.acknowledgedAt),
     r.acknowledgedBy,
-    seconds(r.createdAt, r.acknowledgedAt),
+    seconds(r.createdAt, r.firstAcknowledgedAt),
     at(r.resolvedAt),
     seconds(r.createdAt, r.resolvedAt),
     r.zoneId,

@@ -6,7 +6,7 @@ const S = 1000;
 let serial = 0;
 function row(overrides: Partial<ReportRow> = {}): ReportRow {
   serial++;
-  return {
+  const merged: Omit<ReportRow, 'firstAcknowledgedAt' | 'alarmedAt'> & Partial<ReportRow> = {
     id: `a${serial}`,
     cameraId: 'cam-a',
     cameraName: 'North pond',
@@ -25,6 +25,8 @@ function row(overrides: Partial<ReportRow> = {}): ReportRow {
     resolvedAt: null,
     ...overrides,
   };
+  // Acknowledged once unless a test says otherwise.
+  return { ...merged, firstAcknowledgedAt: overrides.firstAcknowledgedAt ?? merged.acknowledgedAt, alarmedAt: overrides.alarmedAt ?? null };
 }
 
 const ctx = (overrides: Partial<ReportContext> = {}): ReportContext => ({
@@ -93,6 +95,17 @@ describe('buildAlertReport', () => {
     const rows = [row({ createdAt: T0 + 100 * S }), row({ createdAt: T0 + 400 * S }), row({ state: 'acknowledged', acknowledgedAt: T0 + 5 * S })];
     const r = buildAlertReport(rows, ctx({ now: T0 + 600 * S }));
     expect(r.acknowledge).toMatchObject({ waiting: 2, oldestWaitingMs: 500 * S, count: 1 });
+  });
+
+  it('takes an alert reopened by a drowning as waiting since that alarm, and its reaction as the first acknowledgement', () => {
+    // zone_enter at 14:00, acknowledged after 60 s; raised to critical (reopened) 30 min later.
+    const alarm = T0 + 1800 * S;
+    const waiting = row({ createdAt: T0, acknowledgedAt: T0 + 60 * S, alarmedAt: alarm, severity: 'critical' });
+    const r = buildAlertReport([waiting], ctx({ now: alarm + 20 * S }));
+    expect(r.acknowledge).toMatchObject({ waiting: 1, oldestWaitingMs: 20 * S, count: 1, maxMs: 60 * S });
+    // Acknowledged again 20 s after the alarm: still one reaction of 60 s, not one of 30 minutes.
+    const again = row({ state: 'acknowledged', createdAt: T0, firstAcknowledgedAt: T0 + 60 * S, acknowledgedAt: alarm + 20 * S, alarmedAt: alarm, severity: 'critical' });
+    expect(buildAlertReport([again], ctx({ now: alarm + 30 * S })).acknowledge).toMatchObject({ waiting: 0, count: 1, maxMs: 60 * S });
   });
 
   it('ranks rules, regions and cameras by alerts, with names, and keeps only the top cameras', () => {

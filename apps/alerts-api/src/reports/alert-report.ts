@@ -21,9 +21,14 @@ export interface ReportRow {
   escalationLevel: number;
   startedAt: number;
   createdAt: number;
+  /** The latest acknowledgement (an alert reopened by a drowning is acknowledged anew). */
   acknowledgedAt: number | null;
+  /** The first acknowledgement: what "time to acknowledge" measures. */
+  firstAcknowledgedAt: number | null;
   acknowledgedBy: string | null;
   resolvedAt: number | null;
+  /** The latest alarm (created critical, raised to critical, or critical anew); it reopens an acknowledged alert. */
+  alarmedAt: number | null;
 }
 
 /** Nearest-rank percentiles of a duration in ms; null when nothing was measured. */
@@ -140,11 +145,13 @@ export function buildAlertReport(rows: readonly ReportRow[], ctx: ReportContext)
     bySeverity[row.severity]++;
     byOutcome[row.outcome ?? 'unresolved']++;
     if (row.escalationLevel > 0) escalated++;
-    if (row.acknowledgedAt !== null) toAcknowledge.push(Math.max(0, row.acknowledgedAt - row.createdAt));
+    if (row.firstAcknowledgedAt !== null) toAcknowledge.push(Math.max(0, row.firstAcknowledgedAt - row.createdAt));
     if (row.resolvedAt !== null) toResolve.push(Math.max(0, row.resolvedAt - row.createdAt));
     if (row.state === 'open') {
       waiting++;
-      const age = Math.max(0, ctx.now - row.createdAt);
+      // Reopened by an alarm after someone acknowledged it: it has waited since that alarm, not since it was created.
+      const waitingSince = row.acknowledgedAt !== null && row.alarmedAt !== null ? Math.max(row.createdAt, row.alarmedAt) : row.createdAt;
+      const age = Math.max(0, ctx.now - waitingSince);
       oldestWaitingMs = oldestWaitingMs === null ? age : Math.max(oldestWaitingMs, age);
     }
     let rule = byRule.get(row.rule);

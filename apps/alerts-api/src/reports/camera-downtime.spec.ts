@@ -21,8 +21,10 @@ const outage = (cameraId: string, startedAt: number, resolvedAt: number | null, 
   startedAt,
   createdAt: startedAt + M,
   acknowledgedAt: null,
+  firstAcknowledgedAt: null,
   acknowledgedBy: null,
   resolvedAt,
+  alarmedAt: null,
   ...over,
 });
 

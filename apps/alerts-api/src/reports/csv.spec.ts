@@ -46,12 +46,14 @@ describe('alertsCsv', () => {
     startedAt: T0,
     createdAt: T0 + 1500,
     acknowledgedAt: T0 + 1500 + 42_400,
+    firstAcknowledgedAt: T0 + 1500 + 42_400,
     acknowledgedBy: 'op-a',
     resolvedAt: T0 + 1500 + 600_000,
+    alarmedAt: T0 + 1500,
   };
 
   it('writes one row per alert with local times in the report time zone and reaction times in seconds', () => {
-    const lines = alertsCsv([row, { ...row, id: 'x', acknowledgedAt: null, acknowledgedBy: null, resolvedAt: null, state: 'open', outcome: null, regionId: null, zoneId: null, zoneName: null }], 'Asia/Shanghai', new Map([['vil-a', 'Village A']]))
+    const lines = alertsCsv([row, { ...row, id: 'x', acknowledgedAt: null, firstAcknowledgedAt: null, acknowledgedBy: null, resolvedAt: null, state: 'open', outcome: null, regionId: null, zoneId: null, zoneName: null }], 'Asia/Shanghai', new Map([['vil-a', 'Village A']]))
       .replace('\uFEFF', '')
       .split('\r\n');
     expect(lines[0]).toBe(

@@ -43,6 +43,16 @@ export class ReportsRepository {
         'alerts.acknowledged_at',
         'alerts.acknowledged_by',
         'alerts.resolved_at',
+        'alerts.alarmed_at',
+        // An alert reopened by a drowning is acknowledged again, which moves acknowledged_at: its
+        // first reaction is in the audit trail.
+        (eb) =>
+          eb
+            .selectFrom('alert_transitions')
+            .select((t) => t.fn.min<number>('alert_transitions.at').as('at'))
+            .whereRef('alert_transitions.alert_id', '=', 'alerts.id')
+            .where('alert_transitions.action', '=', 'acknowledge')
+            .as('first_acknowledged_at'),
       ])
       .where('alerts.started_at', '>=', q.from)
       .where('alerts.started_at', '<', q.to);
@@ -67,8 +77,10 @@ export class ReportsRepository {
       startedAt: r.started_at,
       createdAt: r.created_at,
       acknowledgedAt: r.acknowledged_at,
+      firstAcknowledgedAt: r.first_acknowledged_at === null ? r.acknowledged_at : Number(r.first_acknowledged_at),
       acknowledgedBy: r.acknowledged_by,
       resolvedAt: r.resolved_at,
+      alarmedAt: r.alarmed_at,
     }));
   }
 
