@@ -90,6 +90,8 @@ export interface ReportContext {
   regionNames: ReadonlyMap<string, string>;
   /** Rows of byCamera kept (the rest are summed nowhere else: the totals already hold them). */
   topCameras: number;
+  /** Cameras offline now, by the start of their current outage (camera_status): see cameraDowntime. */
+  offlineSince?: ReadonlyMap<string, number>;
 }
 
 const STATES: AlertState[] = ['open', 'acknowledged', 'dispatched', 'resolved'];

@@ -47,6 +47,20 @@ describe('cameraDowntime', () => {
     });
   });
 
+  it('keeps counting an outage whose alert an operator resolved while the camera stayed dark', () => {
+    // Dark at 09:01, resolved (bulk, false_alarm) at 09:03, still dark now (09:10): 9 min, still offline.
+    const rows = [outage('a', T0 + 1 * M, T0 + 3 * M, { outcome: 'false_alarm' }), outage('b', T0 + 2 * M, T0 + 4 * M, { outcome: 'false_alarm' })];
+    const d = cameraDowntime(rows, { ...period, offlineSince: new Map([['a', T0 + 1 * M]]) }, 20);
+    expect(d.cameras).toEqual([
+      { cameraId: 'a', cameraName: 'Camera a', outages: 1, offlineMs: 9 * M, stillOffline: true },
+      // b is back (its status says so): its resolution is the best end known
+      { cameraId: 'b', cameraName: 'Camera b', outages: 1, offlineMs: 2 * M, stillOffline: false },
+    ]);
+    // The camera's recovery resolves its alert itself: that is its end, whatever the status says now.
+    const recovered = cameraDowntime([outage('a', T0 + 1 * M, T0 + 3 * M)], { ...period, offlineSince: new Map([['a', T0 + 1 * M]]) }, 20);
+    expect(recovered.cameras[0]).toMatchObject({ offlineMs: 2 * M, stillOffline: false });
+  });
+
   it('counts only the part inside the period and keeps the longest cameras', () => {
     const past = { ...period, to: T0 + 4 * M, now: T0 + 60 * M };
     const rows = [outage('a', T0 + 3 * M, T0 + 30 * M), outage('b', T0 + 1 * M, T0 + 2 * M), outage('c', T0 + 2 * M, null)];

@@ -20,7 +20,12 @@ export interface Downtime {
   cameras: CameraOutages[];
 }
 
-export function cameraDowntime(rows: readonly ReportRow[], period: { from: number; to: number; now: number }, top: number): Downtime {
+/**
+ * `period.offlineSince`: cameras dark now, by their current outage's start. An operator may resolve a
+ * camera_offline alert while the camera stays dark (one at a time, or in bulk): its resolution is not
+ * the camera coming back — the outage whose start is the camera's current one still runs.
+ */
+export function cameraDowntime(rows: readonly ReportRow[], period: { from: number; to: number; now: number; offlineSince?: ReadonlyMap<string, number> }, top: number): Downtime {
   const end = Math.min(period.to, period.now);
   const byCamera = new Map<string, CameraOutages>();
   let outages = 0;
@@ -28,14 +33,15 @@ export function cameraDowntime(rows: readonly ReportRow[], period: { from: numbe
   for (const row of rows) {
     if (row.rule !== 'camera_offline') continue;
     const start = Math.max(period.from, row.startedAt);
-    const stop = Math.min(end, row.resolvedAt ?? end);
+    const stillDark = row.resolvedAt === null || (row.outcome !== 'recovered' && period.offlineSince?.get(row.cameraId) === row.startedAt);
+    const stop = Math.min(end, stillDark ? end : (row.resolvedAt ?? end));
     const ms = Math.max(0, stop - start);
     let camera = byCamera.get(row.cameraId);
     if (!camera) byCamera.set(row.cameraId, (camera = { cameraId: row.cameraId, cameraName: row.cameraName, outages: 0, offlineMs: 0, stillOffline: false }));
     camera.outages++;
     camera.offlineMs += ms;
     // rows come oldest first: the last outage decides
-    camera.stillOffline = row.resolvedAt === null;
+    camera.stillOffline = stillDark;
     outages++;
     offlineMs += ms;
   }

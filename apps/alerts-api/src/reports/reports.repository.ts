@@ -84,6 +84,13 @@ export class ReportsRepository {
     }));
   }
 
+  /** When each of the given cameras that is offline now went dark (its current outage's start). */
+  async offlineSince(cameraIds: string[]): Promise<Map<string, number>> {
+    if (!cameraIds.length) return new Map();
+    const rows = await this.db.selectFrom('camera_status').select(['camera_id', 'offline_since']).where('camera_id', 'in', cameraIds).where('status', '=', 'offline').execute();
+    return new Map(rows.flatMap((r) => (r.offline_since === null ? [] : [[r.camera_id, Number(r.offline_since)] as const])));
+  }
+
   /** Names of the given regions (those that still exist). */
   async regionNames(ids: string[]): Promise<Map<string, string>> {
     if (!ids.length) return new Map();

@@ -34,7 +34,9 @@ export class ReportsService {
 
   async alertReport(principal: Principal, params: ReportParams): Promise<AlertReport> {
     const { rows, from, to, regionNames } = await this.read(principal, params);
-    return buildAlertReport(rows, { from, to, regionId: params.region ?? null, timezone: params.timezone, now: this.clock.now(), regionNames, topCameras: TOP_CAMERAS });
+    const offline = [...new Set(rows.filter((r) => r.rule === 'camera_offline').map((r) => r.cameraId))];
+    const offlineSince = await this.reports.offlineSince(offline);
+    return buildAlertReport(rows, { from, to, regionId: params.region ?? null, timezone: params.timezone, now: this.clock.now(), regionNames, topCameras: TOP_CAMERAS, offlineSince });
   }
 
   async alertCsv(principal: Principal, params: ReportParams): Promise<{ csv: string; from: number; to: number }> {
