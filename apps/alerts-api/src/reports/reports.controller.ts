@@ -7,6 +7,7 @@ import { ZodQuery } from '../common/openapi';
 import { timeQuery } from '../common/time-query';
 import { ZodPipe } from '../common/zod-pipe';
 import type { Principal } from '../shared/principal';
+import { LocalTime } from './local-time';
 import { ReportsService } from './reports.service';
 
 export const reportQuerySchema = z.strictObject({
@@ -25,7 +26,6 @@ interface HttpResponse {
   setHeader(name: string, value: string): void;
 }
 
-const fileDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** Every role may read reports; each sees only the alerts it may see anyway (scope). */
 @ApiTags('reports')
@@ -53,7 +53,10 @@ export class ReportsController {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<string> {
     const { csv, from, to } = await this.reports.alertCsv(principal, q);
-    res.setHeader('Content-Disposition', `attachment; filename="alerts-${fileDate(from)}-${fileDate(to)}.csv"`);
+    // The dates of the report's time zone: "today" in Asia/Shanghai starts at 16:00Z the day before.
+    const local = new LocalTime(q.timezone);
+    const day = (ms: number) => local.format(ms).slice(0, 10);
+    res.setHeader('Content-Disposition', `attachment; filename="alerts-${day(from)}-${day(to)}.csv"`);
     return csv;
   }
 }
