@@ -52,6 +52,22 @@ describe('LiveViewHub', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
+  it("restarts a camera's stream when a viewer asks for another address (camera edited, or its id reused): the old one's viewers reconnect", async () => {
+    const hub = make();
+    const old = viewer();
+    hub.join('cam', 'rtsp://old/sub', old);
+    const fresh = viewer();
+    hub.join('cam', 'rtsp://new/sub', fresh);
+    expect(launcher.started.map((s) => [s.url, s.stopped])).toEqual([
+      ['rtsp://old/sub', 1],
+      ['rtsp://new/sub', 0],
+    ]);
+    expect(old.closed).toEqual([1011, "camera 'cam' changed its stream address: reconnect"]);
+    expect(fresh.closed).toBeNull();
+    hub.join('cam', 'rtsp://new/sub', viewer()); // same address: shared
+    expect(launcher.started).toHaveLength(2);
+  });
+
   it('starts one transcoder for the first viewer, shares it, and stops it idleStopMs after the last leaves', async () => {
     const hub = make();
     const a = viewer();

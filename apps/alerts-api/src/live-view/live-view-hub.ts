@@ -16,6 +16,8 @@ export const STREAM_FAILED = 1011;
 
 interface Stream {
   cameraId: string;
+  /** What it transcodes: a viewer asking for another address (camera edited, or deleted and created again) restarts it. */
+  url: string;
   source: LiveSource;
   viewers: Set<LiveViewer>;
   idleTimer?: NodeJS.Timeout;
@@ -56,6 +58,9 @@ export class LiveViewHub {
   /** Adds a viewer; starts the camera's transcoder when it is the first. Call refusal() first. */
   join(cameraId: string, url: string, viewer: LiveViewer): void {
     let stream = this.streams.get(cameraId);
+    // The camera's address changed while its stream ran: its viewers must not go on watching the old
+    // one (another camera, maybe, if the id was deleted and created again); they reconnect, checked anew.
+    if (stream && !stream.stopping && stream.url !== url) this.stop(stream, 'source_changed');
     if (stream?.stopping) stream = undefined; // a stopping one is replaced (its exit no longer matters)
     if (!stream) stream = this.start(cameraId, url);
     clearTimeout(stream.idleTimer);
@@ -99,7 +104,7 @@ export class LiveViewHub {
 
   private start(cameraId: string, url: string): Stream {
     const { width, frameRate, bitrateKbps } = this.options;
-    const stream = { cameraId, viewers: new Set<LiveViewer>() } as Stream;
+    const stream = { cameraId, url, viewers: new Set<LiveViewer>() } as Stream;
     stream.source = this.launcher.start(url, { width, frameRate, bitrateKbps }, {
       data: (chunk) => this.forward(stream, chunk),
       exit: (exit) => this.exited(stream, exit),
@@ -136,7 +141,9 @@ export class LiveViewHub {
           ? `no video from camera '${stream.cameraId}' for ${this.options.noDataTimeoutMs / 1000} s`
           : reason === 'analysis_first'
             ? `camera '${stream.cameraId}' has no stream left for analysis: live view stopped so that analysis gets one`
-            : 'server shutting down';
+            : reason === 'source_changed'
+              ? `camera '${stream.cameraId}' changed its stream address: reconnect`
+              : 'server shutting down';
       this.closeViewers(stream, reason === 'shutdown' ? 1001 : STREAM_FAILED, why);
     }
     stream.source.stop();

@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
-export type StreamEndReason = 'idle' | 'no_data' | 'exited' | 'shutdown' | 'analysis_first';
+export type StreamEndReason = 'idle' | 'no_data' | 'exited' | 'shutdown' | 'analysis_first' | 'source_changed';
 
 /** Metrics of the live view on the app's /metrics registry. */
 export class LiveViewMetrics {
