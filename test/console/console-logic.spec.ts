@@ -217,6 +217,9 @@ describe('alert timeline in the reader language', () => {
     expect(transitionNote('zh-CN', system(escalated))?.text).toBe('2 分钟内无人确认，由村「青山村」上报至乡镇「青山镇」');
     expect(transitionNote('zh-CN', system({ kind: 'camera_recovered', offlineSeconds: 185 }))?.text).toBe('摄像头恢复在线（离线 3 分钟 5 秒）');
     expect(transitionNote('zh-CN', system({ kind: 'camera_recovered', offlineSeconds: null }))?.text).toBe('摄像头恢复在线');
+    expect(transitionNote('zh-CN', system({ kind: 'camera_recovered', offlineSeconds: 185, backAt: 1, drops: 4 }))?.text).toBe('摄像头恢复在线（离线 3 分钟 5 秒，期间掉线 4 次，链路不稳）');
+    expect(transitionNote('zh-CN', system({ kind: 'camera_recovered', offlineSeconds: null, drops: 2 }))?.text).toBe('摄像头恢复在线（期间掉线 2 次，链路不稳）');
+    expect(transitionNote('zh-CN', system({ kind: 'camera_recovered', offlineSeconds: 5, drops: 1 }))?.text).toBe('摄像头恢复在线（离线 5 秒）');
     expect(transitionNote('zh-CN', system({ kind: 'called', contact: { name: '王建国', role: '网格员', phone: '138 0013 8000' } }))?.text).toBe('致电 王建国（网格员） 138 0013 8000');
     expect(transitionNote('zh-CN', system({ kind: 'called', contact: { name: '村医', role: null, phone: '120' } }))?.text).toBe('致电 村医 120');
   });

@@ -72,7 +72,7 @@ const e2eCamera = (id: string, clipName: string, url: string) =>
       }),
     );
     const common = { REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, KEY_PREFIX: `${prefix}:`, LOG_LEVEL: 'warn' };
-    const apiEnv = { ...common, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`, SNAPSHOT_DIR: path.join(dir, 'snapshots'), JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret', CAMERA_OFFLINE_ALERT_SECONDS: '2' };
+    const apiEnv = { ...common, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`, SNAPSHOT_DIR: path.join(dir, 'snapshots'), JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret', CAMERA_OFFLINE_ALERT_SECONDS: '2', CAMERA_STABLE_SECONDS: '3' };
     await execFileAsync(process.execPath, [path.join(repoRoot, 'dist/apps/alerts-api/src/seed.js'), '--file', seedFile], { env: { ...process.env, ...apiEnv } });
     services.push(startService('alerts-api', 'alerts-api', apiEnv));
     await waitForHttp(`${apiUrl}/readyz`, 30_000);

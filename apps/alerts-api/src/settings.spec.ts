@@ -13,6 +13,7 @@ describe('settings', () => {
       jwtSecretGenerated: true,
       slaSeconds: { critical: 60, major: 300, warning: 900, info: 0 },
       cameraOfflineAlertSeconds: 60,
+      cameraStableSeconds: 30,
       runWorkers: true,
     });
     expect(s.admin).toBeUndefined();

@@ -55,6 +55,11 @@ export const settingsEnvSchema = z.object({
   SLA_WARNING_SECONDS: seconds(900, 86400, 'acknowledgement SLA of warning alerts'),
   SLA_INFO_SECONDS: seconds(0, 86400, 'acknowledgement SLA of info alerts (default: never escalate)'),
   CAMERA_OFFLINE_ALERT_SECONDS: seconds(60, 86400, 'a camera offline this long raises a camera_offline alert'),
+  CAMERA_STABLE_SECONDS: seconds(
+    30,
+    3600,
+    'a camera back online counts as recovered once it has delivered pictures this long: a drop sooner continues the same outage (a flapping link raises camera_offline like a dark camera, and keeps one alert open) and its camera_offline alert is resolved only then; 0 = every recovery ends the outage at once',
+  ),
   ANALYSIS_STALE_SECONDS: z.coerce
     .number()
     .int()
@@ -103,6 +108,7 @@ export interface Settings {
   /** Seconds per severity; 0 disables escalation for that severity. */
   slaSeconds: Record<Severity, number>;
   cameraOfflineAlertSeconds: number;
+  cameraStableSeconds: number;
   analysisStaleSeconds: number;
   timerSweepSeconds: number;
   loginMaxFailures: number;
@@ -151,6 +157,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     modelsDir: e.MODELS_DIR,
     slaSeconds: { critical: e.SLA_CRITICAL_SECONDS, major: e.SLA_MAJOR_SECONDS, warning: e.SLA_WARNING_SECONDS, info: e.SLA_INFO_SECONDS },
     cameraOfflineAlertSeconds: e.CAMERA_OFFLINE_ALERT_SECONDS,
+    cameraStableSeconds: e.CAMERA_STABLE_SECONDS,
     analysisStaleSeconds: e.ANALYSIS_STALE_SECONDS,
     timerSweepSeconds: e.TIMER_SWEEP_SECONDS,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,

@@ -30,7 +30,10 @@ const ZH: { [K in TransitionDetail['kind']]: (d: Extract<TransitionDetail, { kin
     const region = (r: { name: string; level: string }) => `${translateValue('zh-CN', 'level', r.level)}「${r.name}」`;
     return `${formatDuration(d.slaSeconds * 1000, 'zh-CN')}内无人确认，由${region(d.fromRegion)}上报至${region(d.toRegion)}`;
   },
-  camera_recovered: (d) => (d.offlineSeconds === null ? '摄像头恢复在线' : `摄像头恢复在线（离线 ${formatDuration(d.offlineSeconds * 1000, 'zh-CN')}）`),
+  camera_recovered: (d) => {
+    const flapped = d.drops !== undefined && d.drops > 1 ? `，期间掉线 ${d.drops} 次，链路不稳` : '';
+    return d.offlineSeconds === null ? `摄像头恢复在线${flapped ? `（${flapped.slice(1)}）` : ''}` : `摄像头恢复在线（离线 ${formatDuration(d.offlineSeconds * 1000, 'zh-CN')}${flapped}）`;
+  },
   called: (d) => `致电 ${d.contact.name}${d.contact.role ? `（${d.contact.role}）` : ''} ${d.contact.phone}`,
 };
 

@@ -96,7 +96,7 @@ export type TransitionDetail =
   | { kind: 'superseded'; takesOver: boolean; previousRule: string; severityFrom: Severity; severityTo: Severity; event: TransitionEventFacts }
   | { kind: 'severity_raised'; severityFrom: Severity; severityTo: Severity; event: TransitionEventFacts }
   | { kind: 'escalated'; slaSeconds: number; fromRegion: TransitionRegionFacts; toRegion: TransitionRegionFacts }
-  | { kind: 'camera_recovered'; offlineSeconds: number | null }
+  | { kind: 'camera_recovered'; offlineSeconds: number | null; backAt?: number; drops?: number }
   | { kind: 'called'; contact: { name: string; role: string | null; phone: string } };
 
 export interface SiteContact {

@@ -37,8 +37,13 @@ export type TransitionDetail =
   | { kind: 'severity_raised'; severityFrom: Severity; severityTo: Severity; event: TransitionEventFacts }
   /** Nobody acknowledged within the severity's SLA: handed to the parent region. */
   | { kind: 'escalated'; slaSeconds: number; fromRegion: TransitionRegionFacts; toRegion: TransitionRegionFacts }
-  /** A camera_offline alert resolved because the camera is back; null when the outage start is unknown. */
-  | { kind: 'camera_recovered'; offlineSeconds: number | null }
+  /**
+   * A camera_offline alert resolved because the camera is back (and stayed up CAMERA_STABLE_SECONDS):
+   * `offlineSeconds` from the outage's start to `backAt`, when it came back for good (null when the
+   * start is unknown); `drops` > 1: a flapping link, dark that many times in the outage. Rows written
+   * before `backAt` and `drops` existed have neither.
+   */
+  | { kind: 'camera_recovered'; offlineSeconds: number | null; backAt?: number; drops?: number }
   /** Someone called a person of the camera's site from the alert (a `note`; who called is the actor). */
   | { kind: 'called'; contact: { name: string; role: string | null; phone: string } };
 
@@ -69,7 +74,7 @@ export function transitionNote(d: TransitionDetail): string {
     case 'escalated':
       return `not acknowledged within ${d.slaSeconds} s: escalated from ${d.fromRegion.level} '${d.fromRegion.name}' to ${d.toRegion.level} '${d.toRegion.name}'`;
     case 'camera_recovered':
-      return `camera back online${d.offlineSeconds !== null ? ` after ${d.offlineSeconds} s offline` : ''}`;
+      return `camera back online${d.offlineSeconds !== null ? ` after ${d.offlineSeconds} s offline` : ''}${d.drops !== undefined && d.drops > 1 ? ` (an unstable link: dark ${d.drops} times in between)` : ''}`;
     case 'called':
       return `called ${d.contact.name}${d.contact.role ? ` (${d.contact.role})` : ''} at ${d.contact.phone}`;
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { KYSELY } from '../core/tokens';
 import type { CameraStatusTable, Database } from '../db/schema';
 
@@ -14,9 +14,16 @@ export interface CameraStatusRecord {
   offlineSince: number | null;
   ingestId: string | null;
   updatedAt: number;
+  /**
+   * While online but not yet stable (CAMERA_STABLE_SECONDS): the start of the outage the camera came
+   * back from, which a drop now would continue. Null otherwise.
+   */
+  recoveredFrom: number | null;
+  /** Times the camera went dark in its current (or just ended) outage; 1 for a plain outage. */
+  outageDrops: number;
 }
 
-function toRecord(row: CameraStatusTable): CameraStatusRecord {
+function toRecord(row: Selectable<CameraStatusTable>): CameraStatusRecord {
   return {
     cameraId: row.camera_id,
     status: row.status,
@@ -26,6 +33,8 @@ function toRecord(row: CameraStatusTable): CameraStatusRecord {
     offlineSince: row.offline_since,
     ingestId: row.ingest_id,
     updatedAt: row.updated_at,
+    recoveredFrom: row.recovered_from === null ? null : Number(row.recovered_from),
+    outageDrops: Number(row.outage_drops ?? 0),
   };
 }
 
@@ -45,7 +54,7 @@ export class CameraStatusRepository {
   }
 
   async save(record: CameraStatusRecord): Promise<void> {
-    const row: CameraStatusTable = {
+    const row: Insertable<CameraStatusTable> = {
       camera_id: record.cameraId,
       status: record.status,
       reason: record.reason,
@@ -54,6 +63,8 @@ export class CameraStatusRepository {
       offline_since: record.offlineSince,
       ingest_id: record.ingestId,
       updated_at: record.updatedAt,
+      recovered_from: record.recoveredFrom,
+      outage_drops: record.outageDrops,
     };
     const { camera_id: _id, ...rest } = row;
     await this.db
@@ -71,6 +82,54 @@ export class CameraStatusRepository {
   async offlineSince(before: number, limit: number): Promise<CameraStatusRecord[]> {
     const rows = await this.db.selectFrom('camera_status').selectAll().where('status', '=', 'offline').where('offline_since', '<=', before).orderBy('offline_since').limit(limit).execute();
     return rows.map(toRecord);
+  }
+
+  /**
+   * Stores `record` (a drop) over the row of a camera back since `since` from the outage that started
+   * at `recoveredFrom`, if the row is still that; false when that outage ended meanwhile (confirmRecovery).
+   */
+  async continueOutage(record: CameraStatusRecord, since: number, recoveredFrom: number): Promise<boolean> {
+    const updated = await this.db
+      .updateTable('camera_status')
+      .set({
+        status: record.status,
+        reason: record.reason,
+        detail: record.detail,
+        since: record.since,
+        offline_since: record.offlineSince,
+        ingest_id: record.ingestId,
+        updated_at: record.updatedAt,
+        recovered_from: record.recoveredFrom,
+        outage_drops: record.outageDrops,
+      })
+      .where('camera_id', '=', record.cameraId)
+      .where('status', '=', 'online')
+      .where('since', '=', since)
+      .where('recovered_from', '=', recoveredFrom)
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1;
+  }
+
+  /** Cameras back since `before` or earlier whose recovery was never confirmed (the stability sweep). */
+  async unconfirmedRecoveries(before: number, limit: number): Promise<CameraStatusRecord[]> {
+    const rows = await this.db.selectFrom('camera_status').selectAll().where('status', '=', 'online').where('recovered_from', 'is not', null).where('since', '<=', before).orderBy('since').limit(limit).execute();
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Ends the outage the camera came back from at `since`, if it is still online since then; false
+   * when it dropped again (or another instance confirmed it first).
+   */
+  async confirmRecovery(cameraId: string, since: number): Promise<boolean> {
+    const updated = await this.db
+      .updateTable('camera_status')
+      .set({ recovered_from: null, outage_drops: 0 })
+      .where('camera_id', '=', cameraId)
+      .where('status', '=', 'online')
+      .where('since', '=', since)
+      .where('recovered_from', 'is not', null)
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1;
   }
 
   async countOffline(): Promise<number> {

@@ -3,6 +3,7 @@ import { duplicateClient, type RedisClient } from '@xl/queue';
 import { CAMERA_STATUS_STREAM, type CameraStatusEvent } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
 import { SYSTEM } from '../alerts/alert';
+import type { TransitionDetail } from '../alerts/transition-detail';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
 import { AlertsRepository } from '../alerts/alerts.repository';
 import { AlertsService } from '../alerts/alerts.service';
@@ -19,6 +20,7 @@ import { type CameraStatusRecord, CameraStatusRepository } from './camera-status
 import { parseStatusEntry } from './status-event';
 
 const TIMER = 'camera-offline';
+const STABLE_TIMER = 'camera-stable';
 const BLOCK_MS = 2000;
 const SWEEP_BATCH = 200;
 
@@ -27,8 +29,10 @@ const SWEEP_BATCH = 200;
  * restart neither skips nor replays much), stores each camera's status and pushes camera.status on
  * a change. A camera offline for CAMERA_OFFLINE_ALERT_SECONDS raises a camera_offline alert
  * (through the normal intake: deduplicated, escalated like any other); when the camera comes back
- * the system resolves that alert with outcome "recovered" — nobody has to close an outage that
- * ended by itself, and the audit trail still shows how long it lasted.
+ * and stays up CAMERA_STABLE_SECONDS the system resolves that alert with outcome "recovered" — nobody
+ * has to close an outage that ended by itself, and the audit trail still shows how long it lasted.
+ * A camera that drops again sooner continues the same outage: a flapping link (up for a few seconds
+ * every minute) is as blind as a dark camera and must raise, and keep, one alert.
  */
 @Injectable()
 export class CameraStatusService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -56,6 +60,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   ) {
     this.streamKey = `${settings.redisKeyPrefix}${CAMERA_STATUS_STREAM}`;
     timers.register(TIMER, (data) => this.offlineThresholdReached(String(data.cameraId), Number(data.offlineSince)));
+    timers.register(STABLE_TIMER, async (data) => void (await this.stableReached(String(data.cameraId), Number(data.since))));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -65,7 +70,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     this.reader.on('error', (err) => this.logger.warn({ err: err.message }, 'status stream reader error'));
     this.running = true;
     this.loop = this.follow();
-    this.sweepTimer = setInterval(() => void this.sweepOfflineThresholds().catch((err: Error) => this.logger.error({ err: err.message }, 'camera offline sweep failed')), this.settings.timerSweepSeconds * 1000);
+    this.sweepTimer = setInterval(() => void this.sweep().catch((err: Error) => this.logger.error({ err: err.message }, 'camera status sweep failed')), this.settings.timerSweepSeconds * 1000);
     this.sweepTimer.unref();
   }
 
@@ -107,36 +112,63 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     if (current && event.at < current.updatedAt) return;
     const status = event.status === 'offline' ? 'offline' : 'online';
     const changed = !current || current.status !== status;
-    const next: CameraStatusRecord =
-      status === 'offline'
-        ? {
-            cameraId: event.cameraId,
-            status,
-            reason: event.reason ?? null,
-            detail: event.detail ?? null,
-            since: changed ? event.at : current!.since,
-            offlineSince: changed ? event.at : (current!.offlineSince ?? event.at),
-            ingestId: event.ingestId,
-            updatedAt: event.at,
-          }
-        : {
-            cameraId: event.cameraId,
-            status,
-            reason: null,
-            detail: event.detail ?? null,
-            since: changed ? event.at : current!.since,
-            offlineSince: null,
-            ingestId: event.ingestId,
-            updatedAt: event.at,
-          };
+    let next: CameraStatusRecord;
+    let resumed: number | null = null;
+    if (status === 'offline') {
+      resumed = changed && current ? await this.resumableOutage(current, event.at) : null;
+      next = {
+        cameraId: event.cameraId,
+        status,
+        reason: event.reason ?? null,
+        detail: event.detail ?? null,
+        since: changed ? event.at : current!.since,
+        offlineSince: resumed ?? (changed ? event.at : (current!.offlineSince ?? event.at)),
+        ingestId: event.ingestId,
+        updatedAt: event.at,
+        recoveredFrom: null,
+        outageDrops: resumed !== null ? current!.outageDrops + 1 : changed ? 1 : Math.max(1, current!.outageDrops),
+      };
+    } else {
+      const cameBack = changed && current?.status === 'offline' && this.settings.cameraStableSeconds > 0;
+      next = {
+        cameraId: event.cameraId,
+        status,
+        reason: null,
+        detail: event.detail ?? null,
+        since: changed ? event.at : current!.since,
+        offlineSince: null,
+        ingestId: event.ingestId,
+        updatedAt: event.at,
+        recoveredFrom: cameBack ? current!.offlineSince : changed ? null : current!.recoveredFrom,
+        outageDrops: cameBack ? current!.outageDrops : changed ? 0 : current!.outageDrops,
+      };
+    }
     const visibleChange = changed || current?.reason !== next.reason || current?.detail !== next.detail;
     if (!visibleChange && current?.updatedAt === event.at) return; // the same entry again
-    await this.statuses.save(next);
+    // Continuing an outage races its stability timer (which may end it this very moment): only the
+    // row as read may be continued; if the outage ended meanwhile, this drop starts a new one.
+    if (resumed === null) await this.statuses.save(next);
+    else if (!(await this.statuses.continueOutage(next, current!.since, resumed))) {
+      next = { ...next, offlineSince: event.at, outageDrops: 1 };
+      await this.statuses.save(next);
+    }
     this.metrics.camerasOffline.set(await this.statuses.countOffline());
     if (visibleChange) await this.push(next);
     if (!changed) return;
     if (status === 'offline') await this.armOfflineTimer(next);
-    else if (current?.status === 'offline') await this.recovered(current, event.at);
+    else if (current?.status === 'offline') await this.recovered(current, next);
+  }
+
+  /**
+   * The start of the outage a camera that drops now continues: the one it came back from less than
+   * CAMERA_STABLE_SECONDS ago — unless that outage's alert was already resolved (by an operator, or
+   * by a stale timer): a resolved alert cannot stand for a camera dark again, so a new outage starts.
+   */
+  private async resumableOutage(current: CameraStatusRecord, at: number): Promise<number | null> {
+    const stableMs = this.settings.cameraStableSeconds * 1000;
+    if (current.status !== 'online' || current.recoveredFrom === null || !stableMs || at - current.since >= stableMs) return null;
+    const alert = await this.alerts.get(offlineAlertId(current.cameraId, current.recoveredFrom));
+    return alert?.state === 'resolved' ? null : current.recoveredFrom;
   }
 
   private async armOfflineTimer(record: CameraStatusRecord): Promise<void> {
@@ -144,6 +176,12 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     if (!threshold || record.offlineSince === null) return;
     const delay = record.offlineSince + threshold - this.clock.now();
     await this.timers.schedule(TIMER, timerJobId('offline', record.cameraId, record.offlineSince), { cameraId: record.cameraId, offlineSince: record.offlineSince }, delay);
+  }
+
+  /** What the timers missed: thresholds reached without their alert, recoveries never confirmed. */
+  async sweep(): Promise<void> {
+    await this.sweepOfflineThresholds();
+    await this.sweepRecoveries();
   }
 
   /**
@@ -167,10 +205,27 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     return raised;
   }
 
+  /**
+   * Confirms the recoveries whose stability timer did not fire (Redis lost the job): cameras back for
+   * CAMERA_STABLE_SECONDS plus one sweep interval with their outage still open. Returns how many.
+   */
+  async sweepRecoveries(): Promise<number> {
+    const stableMs = this.settings.cameraStableSeconds * 1000;
+    let confirmed = 0;
+    for (const record of await this.statuses.unconfirmedRecoveries(this.clock.now() - stableMs - this.settings.timerSweepSeconds * 1000, SWEEP_BATCH)) {
+      if (await this.stableReached(record.cameraId, record.since)) confirmed++;
+    }
+    return confirmed;
+  }
+
   private async offlineThresholdReached(cameraId: string, offlineSince: number): Promise<void> {
     const current = await this.statuses.get(cameraId);
     if (!current || current.status !== 'offline' || current.offlineSince !== offlineSince) return;
     const why = [current.reason, current.detail].filter(Boolean).join(': ');
+    const flapping =
+      current.outageDrops > 1
+        ? `; it came back ${current.outageDrops - 1} time${current.outageDrops > 2 ? 's' : ''} meanwhile, never for ${this.settings.cameraStableSeconds} s (an unstable link)`
+        : '';
     await this.intake.consume({
       alertId: offlineAlertId(cameraId, offlineSince),
       kind: 'created',
@@ -182,17 +237,16 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       capturedAt: offlineSince,
       score: 1,
       boxes: [],
-      message: `camera offline for more than ${this.settings.cameraOfflineAlertSeconds} s${why ? ` (${why})` : ''}`,
+      message: `camera offline for more than ${this.settings.cameraOfflineAlertSeconds} s${why ? ` (${why})` : ''}${flapping}`,
     });
-    // The camera may have come back while the alert was being stored: its recovery then found no
-    // alert to resolve, and this one would stay open (and escalate) for a camera that is online.
+    // The camera may have come back for good while the alert was being stored: its recovery then
+    // found no alert to resolve, and this one would stay open (and escalate) for a camera that is
+    // online. Back but not yet stable: the stability timer or the sweep resolves it.
     const after = await this.statuses.get(cameraId);
     if (after && after.status === 'offline' && after.offlineSince === offlineSince) return;
+    if (after && after.status === 'online' && after.recoveredFrom === offlineSince) return;
     const backAt = after?.status === 'online' ? after.since : this.clock.now();
-    await this.alertsService.resolveBySystem(offlineAlertId(cameraId, offlineSince), SYSTEM.cameraStatus, {
-      kind: 'camera_recovered',
-      offlineSeconds: Math.round((backAt - offlineSince) / 1000),
-    });
+    await this.alertsService.resolveBySystem(offlineAlertId(cameraId, offlineSince), SYSTEM.cameraStatus, recoveredDetail(offlineSince, backAt, current.outageDrops));
   }
 
   /**
@@ -207,11 +261,32 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     if (this.clock.now() >= current.offlineSince + threshold) await this.offlineThresholdReached(cameraId, current.offlineSince);
   }
 
-  private async recovered(previous: CameraStatusRecord, at: number): Promise<void> {
+  /**
+   * The camera delivers pictures again. Without a stability period the outage ends now; with one, it
+   * ends when the camera has stayed up that long (stableReached), and a drop before continues it.
+   */
+  private async recovered(previous: CameraStatusRecord, now: CameraStatusRecord): Promise<void> {
     if (previous.offlineSince !== null) await this.timers.cancel(timerJobId('offline', previous.cameraId, previous.offlineSince));
-    const seconds = previous.offlineSince !== null ? Math.round((at - previous.offlineSince) / 1000) : null;
-    for (const alert of await this.alerts.unresolvedOf(previous.cameraId, 'camera_offline')) {
-      await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, { kind: 'camera_recovered', offlineSeconds: seconds });
+    if (now.recoveredFrom !== null) {
+      const due = now.since + this.settings.cameraStableSeconds * 1000 - this.clock.now();
+      await this.timers.schedule(STABLE_TIMER, timerJobId('stable', now.cameraId, now.since), { cameraId: now.cameraId, since: now.since }, due);
+      return;
+    }
+    await this.resolveOutage(previous.cameraId, previous.offlineSince, now.since, previous.outageDrops);
+  }
+
+  /** The camera has been up since `since` for the stability period: its outage is over. */
+  private async stableReached(cameraId: string, since: number): Promise<boolean> {
+    const current = await this.statuses.get(cameraId);
+    if (!current || current.status !== 'online' || current.since !== since || current.recoveredFrom === null) return false;
+    if (!(await this.statuses.confirmRecovery(cameraId, since))) return false;
+    await this.resolveOutage(cameraId, current.recoveredFrom, since, current.outageDrops);
+    return true;
+  }
+
+  private async resolveOutage(cameraId: string, offlineSince: number | null, backAt: number, drops: number): Promise<void> {
+    for (const alert of await this.alerts.unresolvedOf(cameraId, 'camera_offline')) {
+      await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, recoveredDetail(offlineSince, backAt, drops));
     }
   }
 
@@ -235,6 +310,10 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       this.logger.error({ err: (err as Error).message, cameraId: record.cameraId }, 'pushing camera.status failed');
     }
   }
+}
+
+function recoveredDetail(offlineSince: number | null, backAt: number, drops: number): TransitionDetail {
+  return { kind: 'camera_recovered', offlineSeconds: offlineSince === null ? null : Math.round((backAt - offlineSince) / 1000), backAt, drops: Math.max(1, drops) };
 }
 
 /** One camera_offline alert per outage: deduplicated by intake, found again by the sweep. */

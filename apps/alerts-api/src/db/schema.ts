@@ -163,6 +163,8 @@ export interface CameraStatusTable {
   offline_since: number | null;
   ingest_id: string | null;
   updated_at: number;
+  recovered_from: number | null;
+  outage_drops: ColumnType<number, number | undefined, number>;
 }
 
 export interface StreamOffsetsTable {

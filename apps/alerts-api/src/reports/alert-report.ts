@@ -29,6 +29,11 @@ export interface ReportRow {
   resolvedAt: number | null;
   /** The latest alarm (created critical, raised to critical, or critical anew); it reopens an acknowledged alert. */
   alarmedAt: number | null;
+  /**
+   * A camera_offline alert resolved because the camera came back: when it came back for good — its
+   * resolution waits CAMERA_STABLE_SECONDS more. Absent for other alerts and for older resolutions.
+   */
+  cameraBackAt?: number | null;
 }
 
 /** Nearest-rank percentiles of a duration in ms; null when nothing was measured. */

@@ -29,6 +29,14 @@ const outage = (cameraId: string, startedAt: number, resolvedAt: number | null, 
 });
 
 describe('cameraDowntime', () => {
+  it('ends a recovered outage when the camera came back, not when the stability wait resolved its alert', () => {
+    const d = cameraDowntime([outage('a', T0 + 1 * M, T0 + 4 * M, { cameraBackAt: T0 + 3 * M }), outage('b', T0 + 1 * M, T0 + 4 * M, { cameraBackAt: null })], period, 20);
+    expect(d.cameras).toEqual([
+      expect.objectContaining({ cameraId: 'b', offlineMs: 3 * M }), // an older resolution without the time: its resolution
+      expect.objectContaining({ cameraId: 'a', offlineMs: 2 * M }),
+    ]);
+  });
+
   it('adds each camera outage from its start to its recovery, counting one still going up to now', () => {
     const rows = [
       outage('a', T0 + 1 * M, T0 + 3 * M),

@@ -34,7 +34,8 @@ export function cameraDowntime(rows: readonly ReportRow[], period: { from: numbe
     if (row.rule !== 'camera_offline') continue;
     const start = Math.max(period.from, row.startedAt);
     const stillDark = row.resolvedAt === null || (row.outcome !== 'recovered' && period.offlineSince?.get(row.cameraId) === row.startedAt);
-    const stop = Math.min(end, stillDark ? end : (row.resolvedAt ?? end));
+    // A recovered outage ends when the camera came back, not when its resolution confirmed it stayed up.
+    const stop = Math.min(end, stillDark ? end : (row.cameraBackAt ?? row.resolvedAt ?? end));
     const ms = Math.max(0, stop - start);
     let camera = byCamera.get(row.cameraId);
     if (!camera) byCamera.set(row.cameraId, (camera = { cameraId: row.cameraId, cameraName: row.cameraName, outages: 0, offlineMs: 0, stillOffline: false }));

@@ -17,6 +17,17 @@ export interface ReportQuery {
   limit: number;
 }
 
+/** `backAt` of a camera_recovered transition detail (JSON), if it has one. */
+function backAtOf(detail: string | null): number | null {
+  if (!detail) return null;
+  try {
+    const parsed = JSON.parse(detail) as { kind?: unknown; backAt?: unknown };
+    return parsed.kind === 'camera_recovered' && typeof parsed.backAt === 'number' ? parsed.backAt : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The alerts that started in a period, in the caller's scope, oldest first: the report's input. */
 @Injectable()
 export class ReportsRepository {
@@ -53,6 +64,17 @@ export class ReportsRepository {
             .whereRef('alert_transitions.alert_id', '=', 'alerts.id')
             .where('alert_transitions.action', '=', 'acknowledge')
             .as('first_acknowledged_at'),
+        // When a camera_offline alert's camera came back (its resolution follows a stability wait).
+        (eb) =>
+          eb
+            .selectFrom('alert_transitions')
+            .select('alert_transitions.detail')
+            .whereRef('alert_transitions.alert_id', '=', 'alerts.id')
+            .where('alert_transitions.action', '=', 'resolve')
+            .where('alert_transitions.outcome', '=', 'recovered')
+            .orderBy('alert_transitions.id', 'desc')
+            .limit(1)
+            .as('recovery_detail'),
       ])
       .where('alerts.started_at', '>=', q.from)
       .where('alerts.started_at', '<', q.to);
@@ -81,6 +103,7 @@ export class ReportsRepository {
       acknowledgedBy: r.acknowledged_by,
       resolvedAt: r.resolved_at,
       alarmedAt: r.alarmed_at,
+      cameraBackAt: r.rule === 'camera_offline' ? backAtOf(r.recovery_detail) : undefined,
     }));
   }
 

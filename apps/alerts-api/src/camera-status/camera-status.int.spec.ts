@@ -1,0 +1,154 @@
+import '../testing/nest-esm';
+import type { CameraStatusEvent } from '@xl/contracts';
+import { eventually, startTestApp, type TestApp } from '../testing/test-app';
+import { DATABASE_KINDS } from '../testing/test-databases';
+import { createWorld } from '../testing/world';
+import { AlertsRepository } from '../alerts/alerts.repository';
+import { ApiTimers, timerJobId } from '../timers/api-timers';
+import { CameraStatusRepository } from './camera-status.repository';
+import { CameraStatusService } from './camera-status.service';
+
+// A camera offline for 1.5 s raises camera_offline; one back for 1.5 s has recovered; the sweep for
+// timers that did not fire runs every 0.5 s. Events carry explicit times, so whether a drop falls
+// inside the stability period does not depend on how fast this machine is.
+const ENV = { CAMERA_OFFLINE_ALERT_SECONDS: '1.5', CAMERA_STABLE_SECONDS: '1.5', TIMER_SWEEP_SECONDS: '0.5', SLA_MAJOR_SECONDS: '0' };
+
+describe.each(DATABASE_KINDS)('camera outages and flapping links on %s', (kind) => {
+  let t: TestApp;
+  let service: CameraStatusService;
+  let statuses: CameraStatusRepository;
+  let admin: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await startTestApp(kind, ENV);
+    await createWorld(t);
+    service = t.app.get(CameraStatusService);
+    statuses = t.app.get(CameraStatusRepository);
+    admin = { Authorization: `Bearer ${await t.token('admin')}` };
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const handle = (cameraId: string, status: CameraStatusEvent['status'], at: number, reason?: CameraStatusEvent['reason']) =>
+    service.handle({ cameraId, status, at, ingestId: 'ingest-1', ...(reason ? { reason } : {}) });
+  const alert = async (id: string) => {
+    const res = await t.http.get(`/alerts/${encodeURIComponent(id)}`).set(admin);
+    return res.status === 200 ? res.body : undefined;
+  };
+  const offlineAlerts = async (cameraId: string) => (await t.http.get('/alerts').query({ camera: cameraId, rule: 'camera_offline' }).set(admin)).body.items as { id: string; state: string }[];
+
+  it('counts a link that keeps dropping as one outage: it raises camera_offline and keeps that one alert open until the camera stays up', async () => {
+    const t0 = Date.now();
+    // Up for 0.2 s between two drops: never offline for 1.5 s at a stretch, blind most of the time.
+    await handle('cam-b', 'offline', t0, 'stalled');
+    await handle('cam-b', 'recovered', t0 + 200);
+    await handle('cam-b', 'offline', t0 + 400, 'stalled');
+    expect((await statuses.get('cam-b'))?.offlineSince).toBe(t0);
+    expect((await t.http.get('/cameras/cam-b').set(admin)).body.status).toMatchObject({ status: 'offline', offlineSince: t0 });
+
+    const id = `camera_offline:cam-b:${t0}`;
+    const raised = await eventually(() => alert(id), 'camera_offline of the flapping camera');
+    expect(raised).toMatchObject({ state: 'open', startedAt: t0, rule: 'camera_offline' });
+    expect(raised.message).toContain('came back 1 time meanwhile, never for 1.5 s');
+
+    // Back, and down again within the stability period: the same outage, the same open alert.
+    const t1 = Math.max(Date.now(), t0 + 500);
+    await handle('cam-b', 'recovered', t1);
+    expect((await alert(id)).state).toBe('open');
+    await handle('cam-b', 'offline', t1 + 300, 'timeout');
+    expect((await statuses.get('cam-b'))?.offlineSince).toBe(t0);
+    expect((await alert(id)).state).toBe('open');
+
+    // Back for good: resolved once it has stayed up 1.5 s, as one outage from t0 to its last return.
+    const t2 = Math.max(Date.now(), t1 + 400);
+    await handle('cam-b', 'recovered', t2);
+    const resolved = await eventually(async () => {
+      const a = await alert(id);
+      return a?.state === 'resolved' && a;
+    }, 'the flapping outage resolved');
+    expect(resolved.outcome).toBe('recovered');
+    expect(resolved.resolvedAt).toBeGreaterThanOrEqual(t2 + 1500 - 250);
+    expect(resolved.transitions.at(-1)).toMatchObject({
+      action: 'resolve',
+      detail: { kind: 'camera_recovered', offlineSeconds: Math.round((t2 - t0) / 1000), backAt: t2, drops: 3 },
+    });
+    expect(resolved.transitions.at(-1).note).toContain('an unstable link: dark 3 times in between');
+    expect(await offlineAlerts('cam-b')).toHaveLength(1);
+    expect(await statuses.get('cam-b')).toMatchObject({ status: 'online', recoveredFrom: null, outageDrops: 0 });
+
+    // The duty report counts the outage until the camera came back, not until the stability wait ended.
+    const report = await t.http.get('/reports/alerts').query({ from: t0 - 1000, to: Date.now() + 1000 }).set(admin);
+    expect(report.status).toBe(200);
+    expect(report.body.downtime.cameras.find((c: { cameraId: string }) => c.cameraId === 'cam-b')).toMatchObject({ outages: 1, offlineMs: t2 - t0, stillOffline: false });
+  });
+
+  it('starts a new outage when the camera had stayed up, and raises nothing for outages shorter than the threshold', async () => {
+    const t0 = Date.now();
+    await handle('cam-a3', 'offline', t0, 'refused');
+    await handle('cam-a3', 'recovered', t0 + 300);
+    expect((await statuses.get('cam-a3'))?.recoveredFrom).toBe(t0);
+    // The stability timer ends that outage (no alert to resolve: it was too short to raise one).
+    await eventually(async () => (await statuses.get('cam-a3'))?.recoveredFrom === null, 'the short outage over');
+    const t1 = Date.now();
+    await handle('cam-a3', 'offline', t1, 'refused');
+    expect(await statuses.get('cam-a3')).toMatchObject({ offlineSince: t1, outageDrops: 1 });
+    await handle('cam-a3', 'recovered', t1 + 300);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(await offlineAlerts('cam-a3')).toEqual([]);
+  });
+
+  it('starts a new outage when the stability timer ends the old one while a drop is being stored', async () => {
+    const t0 = Date.now();
+    await handle('cam-a3', 'offline', t0, 'stalled');
+    await handle('cam-a3', 'recovered', t0 + 100);
+    const alerts = t.app.get(AlertsRepository);
+    const get = alerts.get.bind(alerts);
+    const spy = jest.spyOn(alerts, 'get').mockImplementation(async (id) => {
+      // The stability timer fires between the drop's read of the camera and its write.
+      if (id === `camera_offline:cam-a3:${t0}`) expect(await statuses.confirmRecovery('cam-a3', t0 + 100)).toBe(true);
+      return get(id);
+    });
+    try {
+      await handle('cam-a3', 'offline', t0 + 300, 'stalled');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await statuses.get('cam-a3')).toMatchObject({ status: 'offline', offlineSince: t0 + 300, outageDrops: 1 });
+    await handle('cam-a3', 'recovered', t0 + 400);
+  });
+
+  it('starts a new outage when an operator resolved the alert while the camera was briefly back', async () => {
+    const t0 = Date.now();
+    await handle('cam-a2', 'offline', t0, 'timeout');
+    const id = `camera_offline:cam-a2:${t0}`;
+    await eventually(() => alert(id), 'camera_offline');
+    const back = Math.max(Date.now(), t0 + 100);
+    await handle('cam-a2', 'recovered', back);
+    expect((await t.http.post(`/alerts/${encodeURIComponent(id)}/acknowledge`).set(admin).send({})).status).toBe(200);
+    expect((await t.http.post(`/alerts/${encodeURIComponent(id)}/resolve`).set(admin).send({ outcome: 'true_alarm' })).status).toBe(200);
+    // A resolved alert cannot stand for a camera dark again: this drop is an outage of its own.
+    await handle('cam-a2', 'offline', back + 200, 'timeout');
+    expect(await statuses.get('cam-a2')).toMatchObject({ offlineSince: back + 200, outageDrops: 1 });
+    await eventually(() => alert(`camera_offline:cam-a2:${back + 200}`), 'a new camera_offline');
+    await handle('cam-a2', 'recovered', Math.max(Date.now(), back + 300));
+  });
+
+  it("confirms a recovery from the sweep when the stability timer was lost, and not before it was due", async () => {
+    const t0 = Date.now();
+    await handle('cam-a', 'offline', t0, 'stalled');
+    const id = `camera_offline:cam-a:${t0}`;
+    await eventually(() => alert(id), 'camera_offline');
+    const back = Math.max(Date.now(), t0 + 100);
+    await handle('cam-a', 'recovered', back);
+    await t.app.get(ApiTimers).cancel(timerJobId('stable', 'cam-a', back)); // what a flushed Redis does
+    expect(await service.sweepRecoveries()).toBe(0); // not due yet
+    const resolved = await eventually(async () => {
+      const a = await alert(id);
+      return a?.state === 'resolved' && a;
+    }, 'the recovery confirmed by the sweep');
+    expect(resolved.resolvedAt).toBeGreaterThanOrEqual(back + 1500 + 500 - 250);
+    expect(resolved.transitions.at(-1)).toMatchObject({ detail: { kind: 'camera_recovered', backAt: back, drops: 1 } });
+  });
+});
