@@ -34,6 +34,16 @@ export class LocalTime {
     return offset;
   }
 
+  /**
+   * Epoch ms of a wall-clock time in this zone, given as Date.UTC of its figures. The offset is taken
+   * at the instant itself (read twice: the first guess may fall on the other side of a transition);
+   * a time a summer-time change repeats reads as its first occurrence, one it skips as an hour earlier.
+   */
+  utcOf(wallMs: number): number {
+    const guess = wallMs - this.offsetAt(wallMs);
+    return wallMs - this.offsetAt(guess);
+  }
+
   /** Hour of the day, 0–23. */
   hour(at: number): number {
     return new Date(at + this.offsetAt(at)).getUTCHours();

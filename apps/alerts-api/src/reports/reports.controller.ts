@@ -4,15 +4,15 @@ import { z } from 'zod';
 import { idSchema, isValidTimeZone } from '@xl/config';
 import { CurrentPrincipal } from '../auth/decorators';
 import { ZodQuery } from '../common/openapi';
-import { timeQuery } from '../common/time-query';
+import { localTimeQuery } from '../common/time-query';
 import { ZodPipe } from '../common/zod-pipe';
 import type { Principal } from '../shared/principal';
 import { LocalTime } from './local-time';
 import { ReportsService } from './reports.service';
 
 export const reportQuerySchema = z.strictObject({
-  from: timeQuery.optional().describe('alerts that started at or after this time; default 24 h before `to`'),
-  to: timeQuery.optional().describe('alerts that started before this time; default now'),
+  from: localTimeQuery.optional().describe('alerts that started at or after this time (one without a zone, e.g. 2026-07-01, is read in `timezone`); default 24 h before `to`'),
+  to: localTimeQuery.optional().describe('alerts that started before this time (one without a zone is read in `timezone`); default now'),
   region: idSchema.optional().describe('only alerts of cameras in this region subtree'),
   timezone: z
     .string()

@@ -115,6 +115,15 @@ describe.each(DATABASE_KINDS)('duty reports on %s', (kind) => {
     expect((await bad({ timezone: 'Mars/Base' })).message).toMatch(/query\.timezone: must be an IANA time zone/);
     expect((await bad({ from: 'yesterday' })).message).toMatch(/query\.from: must be epoch milliseconds or an ISO 8601/);
     expect((await bad({ extra: '1' })).message).toMatch(/extra/);
+    expect((await bad({ from: '2026-02-30' })).message).toMatch(/query\.from: '2026-02-30' is not a date that exists/);
+  });
+
+  it('reads a date or date-time without a zone in the report\'s time zone, and one with a zone as given', async () => {
+    const admin = await auth('admin');
+    const report = async (query: object) => (await t.http.get('/reports/alerts').query(query).set(admin)).body as { from: number; to: number };
+    expect(await report({ from: '2026-07-01', to: '2026-07-02', timezone: 'Asia/Shanghai' })).toMatchObject({ from: Date.UTC(2026, 5, 30, 16), to: Date.UTC(2026, 6, 1, 16) });
+    expect(await report({ from: '2026-07-01T08:30', to: '2026-07-01T09:00:00.5', timezone: 'UTC' })).toMatchObject({ from: Date.UTC(2026, 6, 1, 8, 30), to: Date.UTC(2026, 6, 1, 9, 0, 0, 500) });
+    expect(await report({ from: '2026-07-01T00:00:00+08:00', to: '2026-07-01T00:00:00Z', timezone: 'America/New_York' })).toMatchObject({ from: Date.UTC(2026, 5, 30, 16), to: Date.UTC(2026, 6, 1) });
   });
 
   it('exports the same alerts as CSV for a spreadsheet, scoped like the figures', async () => {

@@ -1,6 +1,8 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { ScopeService } from '../auth/scope.service';
 import { Clock } from '../common/clock';
+import { epochOf, type WallClockTime } from '../common/time-query';
+import { LocalTime } from './local-time';
 import type { Principal } from '../shared/principal';
 import { alertsCsv } from './alert-csv';
 import { type AlertReport, buildAlertReport, type ReportRow } from './alert-report';
@@ -15,10 +17,10 @@ export const TOP_CAMERAS = 20;
 const DAY_MS = 86_400_000;
 
 export interface ReportParams {
-  /** Alerts that started at or after this time (epoch ms); default: 24 h before `to`. */
-  from?: number;
+  /** Alerts that started at or after this time (epoch ms, or wall-clock time in `timezone`); default: 24 h before `to`. */
+  from?: number | WallClockTime;
   /** …and before this time; default now. */
-  to?: number;
+  to?: number | WallClockTime;
   region?: string;
   timezone: string;
 }
@@ -45,8 +47,10 @@ export class ReportsService {
   }
 
   private async read(principal: Principal, params: ReportParams): Promise<{ rows: ReportRow[]; from: number; to: number; regionNames: Map<string, string> }> {
-    const to = params.to ?? this.clock.now();
-    const from = params.from ?? to - DAY_MS;
+    const local = new LocalTime(params.timezone);
+    const utcOf = (wallMs: number) => local.utcOf(wallMs);
+    const to = params.to === undefined ? this.clock.now() : epochOf(params.to, utcOf);
+    const from = params.from === undefined ? to - DAY_MS : epochOf(params.from, utcOf);
     if (!(from < to)) throw new BadRequestException(`query.from: ${new Date(from).toISOString()} must be before query.to ${new Date(to).toISOString()}`);
     if (to - from > MAX_REPORT_DAYS * DAY_MS) {
       throw new BadRequestException(`query: the period of ${Math.ceil((to - from) / DAY_MS)} days is longer than ${MAX_REPORT_DAYS} days; ask for a shorter one`);
