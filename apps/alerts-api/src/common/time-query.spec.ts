@@ -22,7 +22,9 @@ describe('timeQuery (a time that must name its zone)', () => {
     expect(issue(timeQuery.safeParse('2026-02-30T00:00Z'))).toBe("'2026-02-30T00:00Z' is not a date that exists");
     expect(issue(timeQuery.safeParse('2026-07-01T24:00Z'))).toMatch(/is not a date that exists/);
     expect(issue(timeQuery.safeParse('2026-07-01T08:00+19:00'))).toMatch(/offset \+19:00 is out of range/);
-    expect(issue(timeQuery.safeParse('99999999999999999999'))).toMatch(/must be epoch milliseconds/);
+    expect(issue(timeQuery.safeParse('99999999999999999999'))).toMatch(/is past the last time a date can hold/);
+    expect(issue(timeQuery.safeParse('8640000000000001'))).toMatch(/is past the last time a date can hold \(8640000000000000\)/);
+    expect(timeQuery.parse('8640000000000000')).toBe(8.64e15);
   });
 });
 
@@ -42,5 +44,8 @@ describe('localTimeQuery (a time read in the request’s time zone when it names
     expect(newYork.utcOf(Date.UTC(2026, 0, 15, 12))).toBe(Date.UTC(2026, 0, 15, 17)); // EST
     expect(newYork.utcOf(Date.UTC(2026, 10, 1, 1, 30))).toBe(Date.UTC(2026, 10, 1, 5, 30)); // repeated: the first
     expect(newYork.utcOf(Date.UTC(2026, 2, 8, 2, 30))).toBe(Date.UTC(2026, 2, 8, 6, 30)); // skipped: an hour earlier
+    const berlin = new LocalTime('Europe/Berlin');
+    expect(berlin.utcOf(Date.UTC(2026, 9, 25, 2, 30))).toBe(Date.UTC(2026, 9, 25, 1, 30)); // repeated: the second
+    expect(berlin.utcOf(Date.UTC(2026, 2, 29, 2, 30))).toBe(Date.UTC(2026, 2, 29, 1, 30)); // skipped: an hour later (03:30 CEST)
   });
 });

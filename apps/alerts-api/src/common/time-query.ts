@@ -14,13 +14,17 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1
 
 type Parsed = { ms: number } | { wall: WallClockTime } | { error: string };
 
+/** The range of a JavaScript Date (±100,000,000 days): beyond it every date function throws. */
+const MAX_EPOCH_MS = 8.64e15;
+const RANGE = 'must be epoch milliseconds or an ISO 8601 date-time';
+
 function parseTime(value: string): Parsed {
   if (/^\d+$/.test(value)) {
     const ms = Number(value);
-    return Number.isSafeInteger(ms) ? { ms } : { error: 'must be epoch milliseconds or an ISO 8601 date-time' };
+    return ms <= MAX_EPOCH_MS ? { ms } : { error: `${RANGE}; ${value} is past the last time a date can hold (${MAX_EPOCH_MS})` };
   }
   const m = ISO.exec(value);
-  if (!m) return { error: 'must be epoch milliseconds or an ISO 8601 date-time such as 2026-07-01T08:00:00+08:00' };
+  if (!m) return { error: `${RANGE} such as 2026-07-01T08:00:00+08:00` };
   const [year, month, day, hour = 0, minute = 0, second = 0] = m.slice(1, 7).map((x) => (x === undefined ? undefined : Number(x))) as number[];
   const millis = m[7] ? Number(m[7].padEnd(3, '0')) : 0;
   const wallMs = Date.UTC(year, month - 1, day, hour, minute, second, millis);

@@ -37,7 +37,8 @@ export class LocalTime {
   /**
    * Epoch ms of a wall-clock time in this zone, given as Date.UTC of its figures. The offset is taken
    * at the instant itself (read twice: the first guess may fall on the other side of a transition);
-   * a time a summer-time change repeats reads as its first occurrence, one it skips as an hour earlier.
+   * a time a summer-time change repeats or skips reads as one of the two instants around it (which one
+   * depends on the zone's direction of change; Asia/Shanghai has none).
    */
   utcOf(wallMs: number): number {
     const guess = wallMs - this.offsetAt(wallMs);
