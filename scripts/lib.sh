@@ -24,10 +24,10 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+os_id() { (. /etc/os-release 2>/dev/null && echo "${ID:-unknown}") || echo unknown; }
+
 # ffmpeg for ingest; GStreamer's RTSP server (driven by Debian's python3-gi) for the camera simulator;
-# redis-server so that a machine without Redis can start one; chromium for the console's browser tests
-# (driven by playwright-core, which never downloads a browser); docker-compose to check docker/ without
-# a Docker engine; faketime for the test of an ingest host whose clock is off.
+# redis-server so that a machine without Redis can start one.
 ensure_system_packages() {
   local missing=()
   command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg)
@@ -35,9 +35,44 @@ ensure_system_packages() {
     missing+=(python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-rtsp)
   fi
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing+=(redis-server)
-  command -v chromium >/dev/null || missing+=(chromium fonts-noto-cjk)
+  if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
+  check_ffmpeg_version
+}
+
+# ffmpeg before 5 reads `-timeout` on an RTSP input as "listen for the camera to connect" (5 renamed
+# that to -listen_timeout and made -timeout the socket I/O timeout every reader here relies on):
+# with an older one ingest, recording and live view would all wait for cameras that never call.
+check_ffmpeg_version() {
+  local version major
+  version=$(ffmpeg -hide_banner -version 2>/dev/null | sed -n '1s/^ffmpeg version n\{0,1\}\([0-9][0-9.]*\).*/\1/p')
+  major=${version%%.*}
+  if [ -n "$major" ] && [ "$major" -lt 5 ]; then
+    log "ffmpeg $version is too old: ingest needs ffmpeg 5 or later (Debian 12, Ubuntu 24.04); before 5, -timeout on an RTSP input means listen mode"
+    return 1
+  fi
+}
+
+# For the tests only: chromium for the console's browser tests (driven by playwright-core, which never
+# downloads a browser); docker-compose to check docker/ without a Docker engine; faketime for the test
+# of an ingest host whose clock is off. Debian ships chromium as a package; Ubuntu only as a snap
+# behind a `chromium-browser` wrapper, which needs snapd — there, an installed one is used (or
+# XL_CHROMIUM), and without one the browser tests are skipped outside CI (they fail in CI).
+ensure_test_packages() {
+  local missing=()
   command -v docker-compose >/dev/null || missing+=(docker-compose)
   command -v faketime >/dev/null || missing+=(faketime)
+  if [ -z "${XL_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
+    if [ "$(os_id)" = debian ]; then
+      missing+=(chromium fonts-noto-cjk)
+    else
+      local found
+      found=$(command -v chromium-browser || command -v google-chrome || command -v /snap/bin/chromium || true)
+      if [ -n "$found" ]; then export XL_CHROMIUM="$found"; log "browser tests: using $found"; else
+        log "no Chromium on this $(os_id) machine: the console's browser tests need one (snap install chromium, or XL_CHROMIUM=/path/to/chrome)"
+      fi
+      command -v fc-list >/dev/null && fc-list 2>/dev/null | grep -qi 'noto.*cjk' || missing+=(fonts-noto-cjk)
+    fi
+  fi
   if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 
@@ -77,9 +112,26 @@ redis_answers() {
   ' "$REDIS_URL"
 }
 
+# Every frame is taken with GETDEL, which Redis has since 6.2 (Ubuntu 22.04 ships 6.0).
+check_redis_version() {
+  local version
+  version=$(node -e '
+    const net = require("node:net"); const u = new URL(process.argv[1]);
+    const s = net.connect(Number(u.port || 6379), u.hostname || "127.0.0.1");
+    s.setTimeout(1000, () => process.exit(0)); s.on("error", () => process.exit(0));
+    let text = ""; s.on("connect", () => s.write("INFO server\r\n"));
+    s.on("data", (d) => { text += d; const m = /redis_version:(\S+)/.exec(text); if (m) { console.log(m[1]); process.exit(0); } });
+  ' "$REDIS_URL")
+  [ -z "$version" ] && return 0 # unknown (a password, a proxy): the tests will tell
+  if [ "$(printf '%s\n6.2\n' "$version" | sort -V | head -1)" != 6.2 ]; then
+    log "Redis $version at $REDIS_URL is too old: the pipeline needs 6.2 or later (GETDEL)"
+    return 1
+  fi
+}
+
 # Starts a local Redis when nothing answers on REDIS_URL (only for a loopback URL).
 ensure_redis() {
-  redis_answers && return 0
+  redis_answers && { check_redis_version; return; }
   local host port
   host=$(node -e 'console.log(new URL(process.argv[1]).hostname)' "$REDIS_URL")
   port=$(node -e 'console.log(new URL(process.argv[1]).port || 6379)' "$REDIS_URL")
@@ -88,7 +140,7 @@ ensure_redis() {
   mkdir -p "$ROOT/var/redis"
   redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
     --dir "$ROOT/var/redis" --logfile "$ROOT/var/redis/redis.log"
-  for _ in $(seq 1 50); do redis_answers && return 0; sleep 0.1; done
+  for _ in $(seq 1 50); do redis_answers && { check_redis_version; return; }; sleep 0.1; done
   log "redis-server did not answer on $REDIS_URL"; return 1
 }
 
@@ -104,10 +156,12 @@ port_answers() { # host port
 
 # The API's tests run against PostgreSQL too (127.0.0.1:5432, or $XL_TEST_POSTGRES_URL). Machines of
 # this project run one with trust auth; a fresh machine gets Debian's, with a password set for the
-# postgres role (its pg_hba.conf is left as Debian ships it).
+# postgres role (its pg_hba.conf is left as Debian ships it: scram-sha-256 over TCP). The URL carries
+# that password on every run, not only the first — a trust server ignores it.
+TEST_POSTGRES_URL='postgres://postgres:postgres@127.0.0.1:5432/postgres'
 ensure_postgres() {
   [ -n "${XL_TEST_POSTGRES_URL:-}" ] && return 0
-  port_answers 127.0.0.1 5432 && return 0
+  port_answers 127.0.0.1 5432 && { export XL_TEST_POSTGRES_URL="$TEST_POSTGRES_URL"; return 0; }
   command -v pg_ctlcluster >/dev/null || apt_install postgresql
   local version
   version=$(ls /etc/postgresql | sort -V | tail -1)
@@ -115,7 +169,7 @@ ensure_postgres() {
   as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || as_root pg_ctlcluster "$version" main start
   for _ in $(seq 1 50); do port_answers 127.0.0.1 5432 && break; sleep 0.2; done
   as_root su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
-  export XL_TEST_POSTGRES_URL='postgres://postgres:postgres@127.0.0.1:5432/postgres'
+  export XL_TEST_POSTGRES_URL="$TEST_POSTGRES_URL"
 }
 
 # MQTT delivery is tested against a real broker (127.0.0.1:1883, or $XL_TEST_MQTT_URL).
@@ -124,6 +178,9 @@ ensure_mosquitto() {
   port_answers 127.0.0.1 1883 && return 0
   command -v mosquitto >/dev/null || apt_install mosquitto
   log "starting mosquitto"
+  # Debian's config writes a pid file under /run/mosquitto, which only its systemd unit creates: without
+  # systemd (a container, WSL, after a reboot of either) `mosquitto -d` returns 0 and nothing listens.
+  if id mosquitto >/dev/null 2>&1; then as_root install -d -o mosquitto -g mosquitto /run/mosquitto; else as_root mkdir -p /run/mosquitto; fi
   as_root mosquitto -d -c /etc/mosquitto/mosquitto.conf
   for _ in $(seq 1 50); do port_answers 127.0.0.1 1883 && return 0; sleep 0.1; done
   log "mosquitto did not start"; return 1

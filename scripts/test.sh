@@ -3,6 +3,7 @@
 # (unit + integration against real Redis, ffmpeg and the RTSP camera simulator).
 source "$(dirname "$0")/lib.sh"
 ensure_system_packages
+ensure_test_packages
 ensure_node_modules
 ensure_promtool
 ensure_redis
