@@ -23,6 +23,16 @@ describe('hostile camera configuration', () => {
     expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', lines: [{ id: 'gate', points: [[0.5, 0.5], [0.5, 0.5]] }] })).toMatch(/lines\[0\] \(id 'gate'\)\.points: the two points are the same/);
   });
 
+  it('refuses a zone id too long for its default rules\' ids, naming the zone, instead of throwing', () => {
+    const zoneId = (n: number) => `p${'o'.repeat(n - 1)}`;
+    for (const type of ['water', 'no_fishing', 'crowd_area']) {
+      expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', zones: [{ ...water([[0, 0], [1, 0], [1, 1]]), id: zoneId(58), type }] })).toMatch(
+        /camera 'c', zones\[0\] \(id 'po+'\)\.id: zone ids are at most 57 characters/,
+      );
+      expect(parseCamera({ id: 'c', url: 'rtsp://h/x', zones: [{ ...water([[0, 0], [1, 0], [1, 1]]), id: zoneId(57), type }] }).zones[0].id).toHaveLength(57);
+    }
+  });
+
   it('names the value and the bound of absurd numbers', () => {
     expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', fps: 1e9 })).toMatch(/camera 'c', fps: .*<=30 \(got 1000000000\)/);
     expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', watchdog: { stallSeconds: -5 } })).toMatch(/watchdog\.stallSeconds: .*>=1 \(got -5\)/);
