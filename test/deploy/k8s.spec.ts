@@ -10,6 +10,7 @@ import { loadIngestSettings } from '../../apps/ingest/src/settings';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
 import { APPS, checkAppEnvironment, dockerDir, k8sFiles, readYamlDocuments, type AppName } from './deploy-files';
 
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
@@ -23,6 +24,7 @@ const models: Record<string, new (data: never) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
   'apps/v1/StatefulSet': StatefulSet,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'networking.k8s.io/v1/Ingress': Ingress,
 };
 
 const kedaTrigger = z.discriminatedUnion('type', [
@@ -115,6 +117,19 @@ describe('docker/k8s manifests', () => {
     expect(keda.resources.map((r) => path.join('k8s', 'keda', r))).toEqual(objects.filter((o) => o.object.kind === 'ScaledObject').map((o) => o.file));
     const unlisted = k8sFiles().filter((f) => !listed.has(f) && !f.endsWith('kustomization.yaml'));
     expect(unlisted).toEqual([path.join('k8s', 'optional', 'analyzer-hpa.yaml'), path.join('k8s', 'secret.example.yaml')]);
+  });
+
+  it('trusts one proxy hop only with the ingress that is that hop, in front of the API\'s Service', () => {
+    const env = deployment('alerts-api').spec.template.spec.containers[0].env ?? [];
+    const trust = env.find((e) => e.name === 'TRUST_PROXY')?.value;
+    const ingresses = byKind('Ingress') as unknown as Array<{ spec: { rules: Array<{ http: { paths: Array<{ backend: { service: { name: string; port: { name?: string } } } }> } }> } }>;
+    if (trust !== undefined && trust !== 'false') {
+      expect(trust).toBe('1');
+      const backends = ingresses.flatMap((i) => i.spec.rules.flatMap((r) => r.http.paths.map((p) => p.backend.service)));
+      expect(backends).toContainEqual({ name: 'alerts-api', port: { name: 'http' } });
+    }
+    // …and the Service itself is not exposed past it.
+    for (const service of byKind('Service') as unknown as Array<{ spec: { type?: string } }>) expect(service.spec.type ?? 'ClusterIP').toBe('ClusterIP');
   });
 
   it('gives each app only variables it reads, valid for its settings, with the same prefixes everywhere', () => {
