@@ -68,7 +68,11 @@ export class AuthService {
     await this.limiter.reset(ip, user.username);
     if (newPassword === currentPassword) throw new BadRequestException('the new password must differ from the current one');
     const now = this.clock.now();
-    await this.users.update({ ...user, passwordHash: await hashPassword(newPassword), passwordChangedAt: now, updatedAt: now });
+    // Written only over the account as checked: an admin who disabled it or set its password during the
+    // checks above (they take a while) is not undone, and the caller, whose sign-in that ended, gets no token.
+    if (!(await this.users.changePassword(user, await hashPassword(newPassword), now))) {
+      throw new UnauthorizedException('the account was disabled or its password set during this change; sign in again');
+    }
     return this.tokenFor(user, now);
   }
 

@@ -92,9 +92,35 @@ export class UsersRepository {
     await this.db.insertInto('users').values(toRow(user)).execute();
   }
 
-  async update(user: UserWithHash): Promise<void> {
+  /**
+   * Writes `user` over the row only if the row still holds `asRead` (every column it writes, compared):
+   * false when someone changed it in between (a password change, another admin, a camera's deletion),
+   * so that the caller re-reads and redoes instead of restoring what that change replaced.
+   */
+  async update(user: UserWithHash, asRead: UserWithHash): Promise<boolean> {
     const { id, username: _username, created_at: _created, ...row } = toRow(user);
-    await this.db.updateTable('users').set(row).where('id', '=', id).execute();
+    const { id: _id, username: _u, created_at: _c, password_changed_at: readChangedAt, ...read } = toRow(asRead);
+    let query = this.db.updateTable('users').set(row).where('id', '=', id).where('password_changed_at', readChangedAt === null ? 'is' : '=', readChangedAt);
+    for (const [column, value] of Object.entries(read) as [keyof typeof read, string | number][]) query = query.where(column, '=', value);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Sets the user's own new password, written only while the account is enabled and still holds the
+   * password that was checked (`asRead`): false when it was disabled or its password set meanwhile.
+   * Only the password columns are written, so an admin's change of role or scope in between stays.
+   */
+  async changePassword(asRead: UserWithHash, passwordHash: string, changedAt: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ password_hash: passwordHash, password_changed_at: changedAt, updated_at: changedAt })
+      .where('id', '=', asRead.id)
+      .where('disabled', '=', 0)
+      .where('password_hash', '=', asRead.passwordHash)
+      .where('password_changed_at', asRead.passwordChangedAt === null ? 'is' : '=', asRead.passwordChangedAt)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async delete(id: string): Promise<void> {

@@ -32,6 +32,9 @@ export const userUpdateSchema = z.strictObject({
   disabled: z.boolean().optional(),
 });
 
+/** Tries of an update whose row keeps changing between its read and its write before it gives up (409). */
+const UPDATE_ATTEMPTS = 3;
+
 @Injectable()
 export class UsersService {
   constructor(
@@ -73,33 +76,39 @@ export class UsersService {
   }
 
   async update(caller: Principal, id: string, patch: z.output<typeof userUpdateSchema>): Promise<User> {
-    const current = await this.users.get(id);
-    if (!current) throw new NotFoundException(`user '${id}' not found`);
-    const now = this.clock.now();
-    const disabling = patch.disabled === true && !current.disabled;
-    const next: UserWithHash = {
-      ...current,
-      displayName: patch.displayName ?? current.displayName,
-      role: patch.role ?? current.role,
-      regionIds: patch.regionIds ?? current.regionIds,
-      cameraIds: patch.cameraIds ?? current.cameraIds,
-      waters: patch.waters ?? current.waters,
-      disabled: patch.disabled ?? current.disabled,
-      passwordHash: patch.password ? await hashPassword(patch.password) : current.passwordHash,
-      // A new password ends the sign-ins made with the old one (it may have leaked). Disabling ends
-      // them for good as well: re-enabling must not bring back a token taken meanwhile, nor let
-      // /auth/refresh renew it for the rest of its session.
-      passwordChangedAt: patch.password || disabling ? now : current.passwordChangedAt,
-      updatedAt: now,
-    };
-    if (next.role !== 'school' && patch.role && current.role === 'school') {
-      if (!patch.cameraIds) next.cameraIds = [];
-      if (!patch.waters) next.waters = [];
+    // Hashed before the row is read: the slow step stays out of the read-to-write window.
+    const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.users.get(id);
+      if (!current) throw new NotFoundException(`user '${id}' not found`);
+      const now = this.clock.now();
+      const disabling = patch.disabled === true && !current.disabled;
+      const next: UserWithHash = {
+        ...current,
+        displayName: patch.displayName ?? current.displayName,
+        role: patch.role ?? current.role,
+        regionIds: patch.regionIds ?? current.regionIds,
+        cameraIds: patch.cameraIds ?? current.cameraIds,
+        waters: patch.waters ?? current.waters,
+        disabled: patch.disabled ?? current.disabled,
+        passwordHash: passwordHash ?? current.passwordHash,
+        // A new password ends the sign-ins made with the old one (it may have leaked). Disabling ends
+        // them for good as well: re-enabling must not bring back a token taken meanwhile, nor let
+        // /auth/refresh renew it for the rest of its session.
+        passwordChangedAt: passwordHash || disabling ? now : current.passwordChangedAt,
+        updatedAt: now,
+      };
+      if (next.role !== 'school' && patch.role && current.role === 'school') {
+        if (!patch.cameraIds) next.cameraIds = [];
+        if (!patch.waters) next.waters = [];
+      }
+      await this.scopes.check(next.role, next.regionIds, next.cameraIds, next.waters);
+      if (current.role === 'admin' && (next.role !== 'admin' || next.disabled)) await this.keepAnAdmin(caller, id);
+      // Written only over the row as read: a password the user changed meanwhile (or another admin's
+      // edit) is not overwritten with what was read; re-read and redo the patch on the row as it is now.
+      if (await this.users.update(next, current)) return publicUser(next);
+      if (attempt === UPDATE_ATTEMPTS) throw new ConflictException(`user '${id}' changed during each of ${UPDATE_ATTEMPTS} tries to update it; try again`);
     }
-    await this.scopes.check(next.role, next.regionIds, next.cameraIds, next.waters);
-    if (current.role === 'admin' && (next.role !== 'admin' || next.disabled)) await this.keepAnAdmin(caller, id);
-    await this.users.update(next);
-    return publicUser(next);
   }
 
   async delete(caller: Principal, id: string): Promise<void> {
