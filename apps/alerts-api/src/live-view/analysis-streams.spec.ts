@@ -2,12 +2,14 @@ import '../testing/nest-esm';
 import type { CameraStatusEvent } from '@xl/contracts';
 import { createLogger } from '@xl/observability';
 import type { RedisClient } from '@xl/queue';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema';
 import type { Settings } from '../settings';
 import { AnalysisStreams } from './analysis-streams';
 
 describe('AnalysisStreams', () => {
-  // The follower touches Redis only once started; apply() is what it calls with each entry.
-  const make = () => new AnalysisStreams({} as RedisClient, { redisKeyPrefix: 'x:' } as Settings, createLogger('test', 'silent'));
+  // The follower touches Redis and the database only once started; apply() is what it calls with each entry.
+  const make = () => new AnalysisStreams({} as RedisClient, {} as Kysely<Database>, { redisKeyPrefix: 'x:' } as Settings, createLogger('test', 'silent'));
   const event = (cameraId: string, status: CameraStatusEvent['status'], reason?: CameraStatusEvent['reason']): CameraStatusEvent => ({ cameraId, status, reason, at: 1, ingestId: 'i' });
 
   it('holds a camera from its busy refusal until any other status, telling the listeners once per refusal', () => {

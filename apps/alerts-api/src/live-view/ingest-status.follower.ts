@@ -5,24 +5,42 @@ import { parseStatusEntry } from '../camera-status/status-event';
 
 type StreamEntries = [string, string[]][];
 
+export interface IngestStatusFollowerOptions {
+  blockMs: number;
+  /** Entries per XREVRANGE page while seeding; the seed pages through the whole stream. */
+  seedPageEntries: number;
+  /**
+   * The stored status of cameras (the database's, kept by CameraStatusService from this stream): the
+   * seed's answer for a camera with no entry left in the stream, which ingest trims to ~10,000
+   * entries while it reports an outage only once. Empty by default.
+   */
+  storedStatuses: () => Promise<CameraStatusEvent[]>;
+}
+
+const DEFAULT_OPTIONS: IngestStatusFollowerOptions = { blockMs: 5000, seedPageEntries: 1000, storedStatuses: async () => [] };
+
 /**
  * Follows ingest's camera status stream on a connection of its own, every instance all of it (no
  * shared offset, unlike CameraStatusService, which handles each entry once for the whole cluster):
  * each instance's live view needs every camera's analysis state. It starts from the newest entry of
- * each camera still in the stream, then reads on from there, so a reconnect misses nothing.
+ * each camera in the stream (or the stored status of a camera the stream no longer holds), then
+ * reads on from there, so a reconnect misses nothing.
  */
 export class IngestStatusFollower {
   private conn: RedisClient | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
+  private readonly options: IngestStatusFollowerOptions;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly streamKey: string,
     private readonly onEvent: (event: CameraStatusEvent) => void,
     private readonly logger: Logger,
-    private readonly options: { blockMs: number; seedEntries: number } = { blockMs: 5000, seedEntries: 1000 },
-  ) {}
+    options: Partial<IngestStatusFollowerOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_OPTIONS, ...options };
+  }
 
   start(): void {
     if (this.running) return;
@@ -46,34 +64,49 @@ export class IngestStatusFollower {
         const reply = (await this.conn!.xread('COUNT', 100, 'BLOCK', this.options.blockMs, 'STREAMS', this.streamKey, from)) as [string, StreamEntries][] | null;
         for (const [id, fields] of reply?.[0]?.[1] ?? []) {
           from = id;
-          this.deliver(fields);
+          const event = parseStatusEntry(fields);
+          if (event) this.deliver(event);
         }
       } catch (err) {
         if (!this.running) return;
-        this.logger.warn({ err: (err as Error).message }, 'ingest status stream read failed; retrying');
+        this.logger.warn({ err: (err as Error).message }, 'ingest status follower read failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
   }
 
-  /** Hands on the newest recent entry of each camera, oldest first; returns where to read on from. */
+  /**
+   * Hands on each camera's newest entry in the whole stream, oldest first, after the stored status of
+   * the cameras without one; returns where to read on from. The stored statuses are read first: when
+   * that fails, the seed fails (and is retried) before handing on anything.
+   */
   private async seed(): Promise<string> {
-    const newestFirst = (await this.conn!.xrevrange(this.streamKey, '+', '-', 'COUNT', this.options.seedEntries)) as StreamEntries;
+    const stored = await this.options.storedStatuses().catch((err: Error) => {
+      throw new Error(`stored camera statuses not read for the seed of ${this.streamKey}: ${err.message}`);
+    });
+    const newestFirst: CameraStatusEvent[] = [];
     const seen = new Set<string>();
-    const latest: string[][] = [];
-    for (const [, fields] of newestFirst) {
-      const event = parseStatusEntry(fields);
-      if (!event || seen.has(event.cameraId)) continue;
-      seen.add(event.cameraId);
-      latest.push(fields);
+    let readFrom: string | null = null;
+    // Pages backwards from the newest entry: ingest reports an outage once, so a camera's newest
+    // entry may be any number of other cameras' entries back.
+    for (let end = '+'; ; ) {
+      const page = (await this.conn!.xrevrange(this.streamKey, end, '-', 'COUNT', this.options.seedPageEntries)) as StreamEntries;
+      readFrom ??= page[0]?.[0] ?? '0';
+      for (const [, fields] of page) {
+        const event = parseStatusEntry(fields);
+        if (!event || seen.has(event.cameraId)) continue;
+        seen.add(event.cameraId);
+        newestFirst.push(event);
+      }
+      if (page.length < this.options.seedPageEntries) break;
+      end = `(${page[page.length - 1][0]}`;
     }
-    for (const fields of latest.reverse()) this.deliver(fields);
-    return newestFirst[0]?.[0] ?? '0';
+    for (const event of stored) if (!seen.has(event.cameraId)) this.deliver(event);
+    for (const event of newestFirst.reverse()) this.deliver(event);
+    return readFrom;
   }
 
-  private deliver(fields: string[]): void {
-    const event = parseStatusEntry(fields);
-    if (!event) return;
+  private deliver(event: CameraStatusEvent): void {
     try {
       this.onEvent(event);
     } catch (err) {
