@@ -11,7 +11,7 @@ export interface LiveViewer {
   close(code: number, reason: string): void;
 }
 
-/** WebSocket close code for "the stream failed" (the player reconnects by itself). */
+/** WebSocket close code for "the stream failed" (the console tile shows no live picture and retries 20 s later). */
 export const STREAM_FAILED = 1011;
 
 interface Stream {

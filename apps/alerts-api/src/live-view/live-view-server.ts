@@ -5,6 +5,9 @@ import type { Logger } from '@xl/observability';
 import { claimUpgrade, credentialOf, failUpgrade, HandshakeError, isUpgradeClaimed, reject, upgradeUrlOf } from '../realtime/ws-push-server';
 import type { CredentialVerifier, Principal } from '../shared/principal';
 import type { LiveViewer, LiveViewHub } from './live-view-hub';
+import { liveViewOptionsSchema } from './live-view.options';
+
+const DEFAULT_PING_MS = liveViewOptionsSchema.shape.pingMs.parse(undefined);
 
 /** What the server needs to know about a camera a principal asks to watch. */
 export interface LiveCameraLookup {
@@ -18,8 +21,13 @@ export interface LiveViewServerDeps {
   cameras: LiveCameraLookup;
   /** Path prefix, e.g. '/live': viewers connect to /live/<cameraId>. */
   path: string;
-  /** An open viewer's credential is checked again this often (disabled user, revoked key → 4401). */
+  /**
+   * An open viewer's credential is checked again this often (disabled user, revoked key → 4401;
+   * camera out of scope → 4404; camera's address changed → moved to the new stream).
+   */
   reverifyMs: number;
+  /** Viewers are pinged this often; one that missed the last 2 pongs is terminated (default: the `pingMs` option's). */
+  pingMs?: number;
   logger: Logger;
 }
 
@@ -98,7 +106,7 @@ export class LiveViewServer {
   }
 
   private accept(ws: WebSocket, cameraId: string, streamUrl: string, token: string, principal: Principal): void {
-    const { hub, verifier, cameras, reverifyMs, logger } = this.deps;
+    const { hub, verifier, cameras, reverifyMs, pingMs = DEFAULT_PING_MS, logger } = this.deps;
     const viewer: LiveViewer = {
       get bufferedBytes() {
         return ws.bufferedAmount;
@@ -107,20 +115,46 @@ export class LiveViewServer {
       close: (code, reason) => ws.close(code, reason),
     };
     this.sockets.add(ws);
+    /** The address this viewer's stream transcodes. */
+    let joinedUrl = streamUrl;
     // The credential and the scope again: a key or user narrowed, moved out of the camera's region,
     // or the camera deleted, stops seeing its picture within one period, as /ws stops its events.
+    // A camera whose address was edited (it pointed at the wrong pond) moves the viewer to the new
+    // stream on the same socket: closing it would leave the console without a picture until its
+    // stall watchdog retries (JSMpeg does not reconnect by itself).
     const reverify = setInterval(() => {
       const recheck = async () => {
         const p = await verifier.verify(token);
         if (!p) return ws.close(4401, 'credential no longer valid');
-        if (!(await cameras.streamUrl(p, cameraId))) ws.close(4404, `camera '${cameraId}' no longer in scope`);
+        const url = await cameras.streamUrl(p, cameraId);
+        if (!url) return ws.close(4404, `camera '${cameraId}' no longer in scope`);
+        if (url === joinedUrl || ws.readyState !== ws.OPEN) return; // closing: its 'close' leaves the hub
+        hub.leave(cameraId, viewer);
+        hub.join(cameraId, url, viewer); // restarts the camera's stream on the new address
+        joinedUrl = url;
+        logger.info({ cameraId, viewer: p.name }, "live view: camera's address changed, viewer moved to the new stream");
       };
       recheck().catch(() => undefined); // a failing check keeps the viewer; the next one decides
     }, reverifyMs);
     reverify.unref();
+    // A console that sleeps or loses its network sends no FIN: without pings its socket would hold a
+    // viewer slot, and ffmpeg with one of the camera's few RTSP sessions, until the kernel gives up
+    // (~15 min). Browsers answer pings by themselves. Same rule as /ws: 2 missed pongs end it.
+    let missedPongs = 0;
+    ws.on('pong', () => (missedPongs = 0));
+    const heartbeat = setInterval(() => {
+      if (missedPongs >= 2) {
+        logger.info({ cameraId, viewer: principal.name, pingMs }, 'live view: viewer answered no ping twice, terminated');
+        return ws.terminate();
+      }
+      missedPongs++;
+      ws.ping();
+    }, pingMs);
+    heartbeat.unref();
     ws.on('error', () => ws.terminate());
     ws.once('close', () => {
       clearInterval(reverify);
+      clearInterval(heartbeat);
       this.sockets.delete(ws);
       hub.leave(cameraId, viewer);
     });

@@ -230,6 +230,35 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     }
   });
 
+  it("moves a live viewer to the camera's corrected address within a re-check period, on the same socket, and stops the old ffmpeg", async () => {
+    const admin = await auth('admin');
+    const [right] = await simulator.start([{ id: 'pond-right', clip: requireShared(CLIP), credentials: { user: 'admin', password: PASSWORD } }]);
+    const wrongUrl = simulator.camera('pond').url;
+    await eventually(async () => (transcoders().length === 0 ? true : null), 'earlier transcoders to stop', 5000);
+    const viewer = await watch('op-a');
+    let closedWith: number | undefined;
+    viewer.ws.once('close', (code) => (closedWith = code));
+    const [old] = await eventually(async () => (transcoders().length ? transcoders() : null), 'the transcoder', 5000);
+    expect(old.argv).toContain(wrongUrl);
+    await eventually(async () => viewer.bytes.length > 0, 'bytes from the first address', 15_000);
+    await t.http.patch('/cameras/pond').set(admin).send({ url: right.url }).expect(200);
+    try {
+      const [moved] = await eventually(async () => {
+        const reading = transcoders().filter((p) => p.argv.includes(right.url));
+        return reading.length ? reading : null;
+      }, 'a transcoder reading the corrected address (XL_LIVE_RECHECK_MS=1000)', 5000);
+      await eventually(async () => !isAlive(old.pid), 'the old transcoder to stop', 5000);
+      const before = viewer.bytes.length;
+      await eventually(async () => viewer.bytes.length > before, 'bytes from the corrected address on the same socket', 15_000);
+      expect(closedWith).toBeUndefined();
+      expect(transcoders().map((p) => p.pid)).toEqual([moved.pid]);
+    } finally {
+      await t.http.patch('/cameras/pond').set(admin).send({ url: wrongUrl }).expect(200);
+      viewer.ws.close();
+      await simulator.stop('pond-right');
+    }
+  });
+
   it('records a school\'s "seen" as a transition that keeps the state', async () => {
     const event = alertEvent({ cameraId: 'pond', rule: 'vanish_in_water', severity: 'critical' });
     await t.app.get(AlertIntakeService).consume(event);

@@ -16,7 +16,14 @@ export const liveViewOptionsSchema = z.strictObject({
     .min(1000)
     .max(600_000)
     .default(60_000)
-    .describe("a viewer's credential and scope are checked again this often; one that lost either is closed (4401, 4404)"),
+    .describe("a viewer's credential and scope are checked again this often; one that lost either is closed (4401, 4404), one whose camera changed its address is moved to the new stream"),
+  pingMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(300_000)
+    .default(15_000)
+    .describe('viewers are pinged this often; one that has not answered the last 2 pings (console asleep or off the network) is terminated, freeing its slot and, if it was the last, its ffmpeg'),
   idleStopMs: z
     .number()
     .int()
@@ -59,6 +66,7 @@ export function resolveLiveViewOptions(explicit: LiveViewOptionsInput = {}, env:
     XL_LIVE_WIDTH: ['width', Number],
     XL_LIVE_BITRATE_KBPS: ['bitrateKbps', Number],
     XL_LIVE_RECHECK_MS: ['recheckMs', Number],
+    XL_LIVE_PING_MS: ['pingMs', Number],
     XL_FRAME_TTL_MS: ['frameTtlMs', Number],
     XL_FRAME_WIDTH: ['frameWidth', Number],
     XL_FRAME_TIMEOUT_MS: ['frameTimeoutMs', Number],

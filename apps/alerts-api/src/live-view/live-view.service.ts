@@ -32,7 +32,7 @@ export class LiveViewService implements OnApplicationBootstrap, OnModuleDestroy 
     this.logger = logger.child({ module: 'live-view' });
     this.hub = new LiveViewHub(launcher, options, metrics, this.logger, analysis);
     analysis.onRefused((cameraId) => this.hub.giveBackForAnalysis(cameraId));
-    this.server = new LiveViewServer({ hub: this.hub, verifier, cameras, path: options.path, reverifyMs: options.recheckMs, logger: this.logger });
+    this.server = new LiveViewServer({ hub: this.hub, verifier, cameras, path: options.path, reverifyMs: options.recheckMs, pingMs: options.pingMs, logger: this.logger });
   }
 
   onApplicationBootstrap(): void {

@@ -1,0 +1,128 @@
+import { createServer, type Server } from 'node:http';
+import { Registry } from 'prom-client';
+import WebSocket from 'ws';
+import { createLogger } from '@xl/observability';
+import type { Principal } from '../shared/principal';
+import type { LiveSourceHandlers, LiveSourceLauncher } from './live-source';
+import { LiveViewHub } from './live-view-hub';
+import { LiveViewServer } from './live-view-server';
+import { LiveViewMetrics } from './live-view.metrics';
+import { liveViewOptionsSchema } from './live-view.options';
+
+// The live view endpoint on a real HTTP server with real ws clients; only ffmpeg is faked.
+
+class FakeSource {
+  stopped = 0;
+  constructor(
+    readonly url: string,
+    readonly handlers: LiveSourceHandlers,
+    readonly pid: number,
+  ) {}
+  stop() {
+    this.stopped++;
+  }
+}
+
+class FakeLauncher implements LiveSourceLauncher {
+  readonly started: FakeSource[] = [];
+  start(url: string, _encode: unknown, handlers: LiveSourceHandlers) {
+    const source = new FakeSource(url, handlers, 1000 + this.started.length);
+    this.started.push(source);
+    return source;
+  }
+}
+
+const operator: Principal = { kind: 'user', id: 'u1', name: 'op-a', role: 'operator', regionIds: ['vil-a'], cameraIds: [], waters: [] };
+
+async function waitFor<T>(probe: () => T | undefined | null | false, what: string, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('LiveViewServer (real ws, fake ffmpeg)', () => {
+  let http: Server;
+  let server: LiveViewServer;
+  let hub: LiveViewHub;
+  let launcher: FakeLauncher;
+  /** What the camera lookup answers now: the camera's current address. */
+  let cameraUrl: string;
+  const clients: WebSocket[] = [];
+
+  const start = async ({ pingMs, reverifyMs = 60_000, idleStopMs = 200 }: { pingMs?: number; reverifyMs?: number; idleStopMs?: number }) => {
+    launcher = new FakeLauncher();
+    const options = liveViewOptionsSchema.parse({ idleStopMs });
+    hub = new LiveViewHub(launcher, options, new LiveViewMetrics(new Registry()), createLogger('test', 'silent'), { isWaiting: () => false });
+    server = new LiveViewServer({
+      hub,
+      verifier: { verify: async (token) => (token === 'good' ? operator : null) },
+      cameras: { streamUrl: async () => cameraUrl },
+      path: '/live',
+      reverifyMs,
+      pingMs,
+      logger: createLogger('test', 'silent'),
+    });
+    http = createServer();
+    server.attach(http);
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  };
+
+  const watch = async (options: WebSocket.ClientOptions = {}) => {
+    const { port } = http.address() as { port: number };
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/live/pond?token=good`, options);
+    clients.push(ws);
+    const received: string[] = [];
+    ws.on('message', (data: Buffer) => received.push(data.toString()));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    return { ws, received, closed };
+  };
+
+  beforeEach(() => {
+    cameraUrl = 'rtsp://10.0.0.7/sub';
+  });
+
+  afterEach(async () => {
+    for (const ws of clients.splice(0)) ws.terminate();
+    await server?.close();
+    await new Promise((resolve) => http?.close(resolve));
+  });
+
+  it('terminates a viewer that answers no pings (console asleep, network gone), frees its slot and stops ffmpeg after idleStopMs', async () => {
+    await start({ pingMs: 100, idleStopMs: 200 });
+    const ghost = await watch({ autoPong: false });
+    const awake = await watch(); // a browser answers pings by itself
+    expect(hub.active()).toEqual([{ cameraId: 'pond', viewers: 2, pid: 1000 }]);
+    expect(await Promise.race([ghost.closed, new Promise((r) => setTimeout(() => r('still open after 1 s'), 1000))])).toBe(1006); // terminated, no close frame
+    await waitFor(() => hub.active()[0]?.viewers === 1, 'the server to take the ghost out of the hub (hub.leave)');
+    expect(awake.ws.readyState).toBe(WebSocket.OPEN);
+    awake.ws.close();
+    await waitFor(() => launcher.started[0].stopped === 1, 'ffmpeg to stop idleStopMs after the last viewer left');
+    expect(launcher.started).toHaveLength(1);
+  });
+
+  it("moves a viewer to the camera's new address at the next re-check, on the same socket, and stops the old ffmpeg", async () => {
+    await start({ reverifyMs: 100 });
+    const viewer = await watch();
+    const [wrong] = launcher.started;
+    expect(wrong.url).toBe('rtsp://10.0.0.7/sub');
+    wrong.handlers.data(Buffer.from('wrong pond'));
+    await waitFor(() => viewer.received.length === 1, 'the first stream to reach the viewer');
+    cameraUrl = 'rtsp://10.0.0.8/sub'; // an admin corrected the camera's address
+    const right = await waitFor(() => launcher.started[1], 'a transcoder on the new address', 2000);
+    expect(right.url).toBe('rtsp://10.0.0.8/sub');
+    expect(wrong.stopped).toBe(1);
+    right.handlers.data(Buffer.from('right pond'));
+    await waitFor(() => viewer.received.length === 2, 'the new stream to reach the viewer');
+    expect(viewer.received).toEqual(['wrong pond', 'right pond']);
+    expect(viewer.ws.readyState).toBe(WebSocket.OPEN);
+    expect(hub.active()).toEqual([{ cameraId: 'pond', viewers: 1, pid: 1001 }]);
+    await new Promise((r) => setTimeout(r, 300)); // more re-checks with the same address: nothing restarts
+    expect(launcher.started).toHaveLength(2);
+    expect(right.stopped).toBe(0);
+  });
+});
