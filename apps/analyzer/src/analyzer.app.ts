@@ -88,6 +88,7 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
     log,
     { maxFrameAgeMs: settings.MAX_FRAME_AGE_MS, hotTtlMs: settings.HOT_TTL_MS, maxStateGapMs: settings.STATE_MAX_GAP_MS, pictureIntervalMs: settings.PICTURE_INTERVAL_MS, pictureTtlMs: settings.PICTURE_TTL_MS },
     clock.now,
+    clock,
   );
 
   const worker = new Worker<FrameJob>(FRAMES_QUEUE, (job) => processor.process(job.data), {

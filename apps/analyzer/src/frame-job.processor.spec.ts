@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { AlertEvent, FrameJob } from '@xl/contracts';
 import { parseCamera } from '@xl/config';
 import type { RuleEvent } from '@xl/rules';
-import { ANALYSED_MARK_INTERVAL_MS, FrameJobProcessor, type FrameJobProcessorOptions } from './frame-job.processor';
+import { ANALYSED_MARK_INTERVAL_MS, type ClockPort, FrameJobProcessor, type FrameJobProcessorOptions } from './frame-job.processor';
 import { AnalyzerMetrics } from './metrics';
 import { CameraRuntime } from './pipeline/camera-runtime';
 import type { AnalysisResult, AnalysisState, FrameAnalyzer } from './pipeline/frame-analyzer';
@@ -44,7 +44,13 @@ const event = (over: Partial<RuleEvent> = {}): RuleEvent => ({
   ...over,
 });
 
-function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null = null, pictureIntervalMs = 0, extra: Partial<FrameJobProcessorOptions> = {}) {
+function setup(
+  result: Partial<AnalysisResult> = {},
+  saved: AnalysisState | null = null,
+  pictureIntervalMs = 0,
+  extra: Partial<FrameJobProcessorOptions> = {},
+  clock: { now: () => number; port?: ClockPort } = { now: () => NOW },
+) {
   const calls: string[] = [];
   const analyzer = { analyze: jest.fn(async () => ({ state: state(NOW - 100), droppedAlerts: [], pixels: new Uint8Array(48), detections: [], tracks: [], events: [], live: false, ...result }) as AnalysisResult) };
   const take = jest.fn(async (_key: string): Promise<Buffer | null> => Buffer.alloc(48));
@@ -64,15 +70,25 @@ function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null
   const states = { load: jest.fn(async () => saved), save: jest.fn(async () => (calls.push('save'), true)) };
   const emitted: AlertEvent[] = [];
   const alerts = { emit: jest.fn(async (e: AlertEvent) => (calls.push('emit'), emitted.push(e), undefined)) };
-  const snapshots = { save: jest.fn(async () => 'pond/2027-01-15/a1.jpg') };
+  const snapshots = { save: jest.fn(async (_camera: string, _name: string, _jpeg: Buffer, _at?: Date) => 'pond/2027-01-15/a1.jpg') };
   const pictures = { put: jest.fn(async (_camera: string, _jpeg: Buffer, _ttlMs: number) => undefined) };
   const analysed = { mark: jest.fn(async (_camera: string, _capturedAt: number) => undefined) };
   const metrics = new AnalyzerMetrics();
   const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
-  const runtime = new CameraRuntime(camera);
+  // The camera directory: 'pond' until removed, telling the processor as CameraDirectoryRepository does.
+  const runtimes = new Map([['pond', new CameraRuntime(camera)]]);
+  const removedListeners: Array<(cameraId: string) => void> = [];
+  const directory = {
+    runtime: (id: string) => runtimes.get(id),
+    onRemoved: (listener: (cameraId: string) => void) => void removedListeners.push(listener),
+    add: (id: string) => runtimes.set(id, new CameraRuntime({ ...camera, id })),
+    remove: (id: string) => runtimes.delete(id) && removedListeners.forEach((listener) => listener(id)),
+    /** Removed without a word to the listeners: a removal the processor missed. */
+    removeUnheard: (id: string) => runtimes.delete(id),
+  };
   const processor = new FrameJobProcessor(
     analyzer as unknown as FrameAnalyzer,
-    { runtime: (id) => (id === 'pond' ? runtime : undefined) },
+    directory,
     frames,
     gate,
     hot,
@@ -84,9 +100,10 @@ function setup(result: Partial<AnalysisResult> = {}, saved: AnalysisState | null
     metrics,
     log as never,
     { maxFrameAgeMs: 3000, hotTtlMs: 5000, maxStateGapMs: 60_000, pictureIntervalMs, pictureTtlMs: 20_000, snapshotTimeoutMs: 200, ...extra },
-    () => NOW,
+    clock.now,
+    clock.port,
   );
-  return { processor, analyzer, frames, gate, hot, states, alerts, emitted, snapshots, pictures, analysed, metrics, log, calls };
+  return { processor, analyzer, directory, frames, gate, hot, states, alerts, emitted, snapshots, pictures, analysed, metrics, log, calls };
 }
 
 describe('FrameJobProcessor', () => {
@@ -293,5 +310,150 @@ describe('FrameJobProcessor', () => {
     expect(await s.processor.process(job({ seq: 1, capturedAt: NOW - 300 }))).toBe('analysed');
     expect(await s.processor.process(job({ seq: 2, capturedAt: NOW - 200 }))).toBe('analysed');
     expect(s.analysed.mark).toHaveBeenCalledTimes(2);
+  });
+
+  describe('snapshots of one frame', () => {
+    const vanish = event({ alertId: 'a2', ruleId: 'water.vanish', rule: 'vanish_in_water', severity: 'critical', message: 'person vanished in water' });
+
+    it('are taken together under one deadline: a vanish after a zone_enter waits no longer on a stalled share', async () => {
+      const s = setup({ events: [event(), vanish] }, null, 0, { snapshotTimeoutMs: 400 });
+      s.snapshots.save.mockImplementation(() => new Promise<string>(() => undefined));
+      const emittedAfterMs = new Map<string, number>();
+      const started = Date.now();
+      s.alerts.emit.mockImplementation(async (e: AlertEvent) => void emittedAfterMs.set(e.alertId, Date.now() - started));
+      expect(await s.processor.process(job())).toBe('analysed');
+      // One 400 ms deadline for both; one after the other the vanish went out after 800 ms.
+      expect(emittedAfterMs.get('a2')).toBeGreaterThanOrEqual(390);
+      expect(emittedAfterMs.get('a2')).toBeLessThan(650);
+      expect([...emittedAfterMs.keys()]).toEqual(['a1', 'a2']); // in rule order still
+      expect(s.snapshots.save).toHaveBeenCalledTimes(2);
+      expect((await s.metrics.snapshotErrors.get()).values[0].value).toBe(2);
+      expect(s.log.error.mock.calls.map(([fields]) => [(fields as { alertId: string }).alertId, (fields as { err: string }).err])).toEqual([
+        ['a1', 'snapshot took longer than 400 ms (SNAPSHOT_DIR on a stalled share?)'],
+        ['a2', 'snapshot took longer than 400 ms (SNAPSHOT_DIR on a stalled share?)'],
+      ]);
+    });
+
+    it('are all written on a working share, two at a time, and those not written by the deadline go without', async () => {
+      const writing: string[] = [];
+      let mostAtOnce = 0;
+      const slowShare = (delayMs: number) => async (_camera: string, name: string) => {
+        writing.push(name);
+        mostAtOnce = Math.max(mostAtOnce, writing.length);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        writing.splice(writing.indexOf(name), 1);
+        return `pond/${name}.jpg`;
+      };
+      const three = [event(), event({ alertId: 'a3', trackId: 4 }), vanish];
+      const working = setup({ events: three }, null, 0, { snapshotTimeoutMs: 1000 });
+      working.snapshots.save.mockImplementation(slowShare(20));
+      expect(await working.processor.process(job())).toBe('analysed');
+      expect(working.emitted.map((e) => e.snapshotPath)).toEqual([`pond/a1-${NOW - 100}.jpg`, `pond/a3-${NOW - 100}.jpg`, `pond/a2-${NOW - 100}.jpg`]);
+      expect(mostAtOnce).toBe(2); // MAX_PENDING_SNAPSHOTS: one of libuv's four threads stays free for sharp
+      // 300 ms a write, a 400 ms deadline: two written, the third would end at 600 ms.
+      const slow = setup({ events: three }, null, 0, { snapshotTimeoutMs: 400 });
+      slow.snapshots.save.mockImplementation(slowShare(300));
+      const started = Date.now();
+      expect(await slow.processor.process(job())).toBe('analysed');
+      expect(Date.now() - started).toBeLessThan(550);
+      expect(slow.emitted.map((e) => e.snapshotPath)).toEqual([`pond/a1-${NOW - 100}.jpg`, `pond/a3-${NOW - 100}.jpg`, undefined]);
+      expect((await slow.metrics.snapshotErrors.get()).values[0].value).toBe(1);
+    });
+  });
+
+  describe('a camera that left the directory', () => {
+    const seen = { live: true, tracks: [{}, {}] as AnalysisResult['tracks'], ignored: 3, droppedAlerts: [{ alertId: 'a7', ruleId: 'water.vanish', key: 'water.vanish#track:7' }] };
+    const cameraSeries = async (s: ReturnType<typeof setup>, cameraId: string) =>
+      (await Promise.all([s.metrics.liveTracks.get(), s.metrics.ignoredDetections.get(), s.metrics.droppedAlerts.get()])).flatMap((m) => m.values.filter((v) => v.labels.camera === cameraId).map(() => m.name));
+
+    /** Created again under its id, the camera's next frame is not held back by throttles of its earlier life. */
+    async function expectStartedAfresh(s: ReturnType<typeof setup>) {
+      s.directory.add('pond');
+      expect(await s.processor.process(job({ seq: 9, capturedAt: NOW - 50 }))).toBe('analysed'); // 50 ms after the first
+      expect(s.hot.mark).toHaveBeenCalledTimes(2);
+      expect(s.analysed.mark).toHaveBeenCalledTimes(2);
+      expect(s.pictures.put).toHaveBeenCalledTimes(2);
+    }
+
+    it('exports none of its series once removed, and its throttles start afresh', async () => {
+      const s = setup(seen, null, 1000);
+      expect(await s.processor.process(job())).toBe('analysed');
+      expect(await cameraSeries(s, 'pond')).toEqual(['xl_analyzer_live_tracks', 'xl_analyzer_detections_ignored_total', 'xl_analyzer_alerts_dropped_total']);
+      s.directory.remove('pond');
+      expect(await cameraSeries(s, 'pond')).toEqual([]);
+      await expectStartedAfresh(s);
+    });
+
+    it('is forgotten by a frame that finds it unknown, when its removal was missed', async () => {
+      const s = setup(seen, null, 1000);
+      expect(await s.processor.process(job())).toBe('analysed');
+      s.directory.removeUnheard('pond');
+      expect(await s.processor.process(job({ seq: 8 }))).toBe('unknown_camera');
+      expect(await cameraSeries(s, 'pond')).toEqual([]);
+      await expectStartedAfresh(s);
+    });
+
+    it('is forgotten after its last frame when removed while that frame was analysed', async () => {
+      const s = setup(seen, null, 1000);
+      const analyze = s.analyzer.analyze.getMockImplementation()!;
+      s.analyzer.analyze.mockImplementationOnce(async () => {
+        s.directory.remove('pond');
+        return analyze();
+      });
+      expect(await s.processor.process(job())).toBe('analysed');
+      expect(await cameraSeries(s, 'pond')).toEqual([]);
+      await expectStartedAfresh(s);
+    });
+  });
+
+  describe('a frame whose age is implausible (a clock step on the Redis host)', () => {
+    it("measures the clock again before dropping it as stale, and judges it by the new measurement", async () => {
+      // Redis stepped back 60 s; ingest measured it already, this analyzer not yet.
+      let offset = 0;
+      const measure = jest.fn(async () => void (offset = -60_000));
+      const s = setup({ state: state(NOW - 60_100) }, null, 0, {}, { now: () => NOW + offset, port: { measure } });
+      expect(await s.processor.process(job({ capturedAt: NOW - 60_100 }))).toBe('analysed');
+      expect(measure).toHaveBeenCalledTimes(1);
+      expect(await s.processor.process(job({ seq: 8, capturedAt: NOW - 60_000 }))).toBe('analysed');
+      expect(measure).toHaveBeenCalledTimes(1); // the clock agrees now
+    });
+
+    it('measures at most once a second, shared by the frames judged meanwhile; stale frames stay stale', async () => {
+      let elapsed = 0;
+      let answer: () => void = () => undefined;
+      const measure = jest.fn(() => new Promise<void>((resolve) => (answer = resolve)));
+      const s = setup({}, null, 0, { elapsed: () => elapsed }, { now: () => NOW, port: { measure } });
+      const judged = [1, 2, 3].map((seq) => s.processor.process(job({ seq, capturedAt: NOW - 5000 })));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(measure).toHaveBeenCalledTimes(1);
+      answer();
+      expect(await Promise.all(judged)).toEqual(['stale', 'stale', 'stale']);
+      elapsed += 999;
+      expect(await s.processor.process(job({ seq: 4, capturedAt: NOW - 5000 }))).toBe('stale');
+      expect(measure).toHaveBeenCalledTimes(1);
+      elapsed += 1;
+      const fifth = s.processor.process(job({ seq: 5, capturedAt: NOW - 5000 }));
+      await new Promise((resolve) => setImmediate(resolve));
+      answer();
+      expect(await fifth).toBe('stale');
+      expect(measure).toHaveBeenCalledTimes(2);
+    });
+
+    it('judges it by the last offset when the measurement fails, and measures without waiting for a frame from the future', async () => {
+      const measure = jest.fn(async () => {
+        throw new Error('Connection is closed.');
+      });
+      const s = setup({}, null, 0, {}, { now: () => NOW, port: { measure } });
+      expect(await s.processor.process(job({ capturedAt: NOW - 60_000 }))).toBe('stale');
+      expect(s.log.warn).toHaveBeenCalledWith({ err: 'Connection is closed.' }, expect.stringMatching(/measuring the clock again/));
+      let elapsed = 0;
+      const hanging = jest.fn(() => new Promise<void>(() => undefined));
+      const ahead = setup({}, null, 0, { elapsed: () => elapsed }, { now: () => NOW, port: { measure: hanging } });
+      expect(await ahead.processor.process(job({ capturedAt: NOW + 4000 }))).toBe('analysed'); // within MIN_CLOCK_JUMP_MS: no measurement
+      expect(hanging).not.toHaveBeenCalled();
+      elapsed += 1000;
+      expect(await ahead.processor.process(job({ seq: 8, capturedAt: NOW + 60_000 }))).toBe('analysed');
+      expect(hanging).toHaveBeenCalledTimes(1);
+    });
   });
 });

@@ -68,7 +68,21 @@ export const MIN_CLOCK_JUMP_MS = 5000;
 
 export interface CameraDirectory {
   runtime(cameraId: string): CameraRuntime | undefined;
+  /** Calls `listener` with each camera that leaves the directory (deleted, or no longer configured). */
+  onRemoved(listener: (cameraId: string) => void): void;
 }
+
+/** The clock frames are judged by (RedisClock): measured again on demand when a frame's age is implausible. */
+export interface ClockPort {
+  /** Measures the offset to the clock ingest stamps frames with; now() follows it once this resolves. */
+  measure(): Promise<unknown>;
+}
+
+/**
+ * The clock is measured again for an implausibly aged frame at most this often (elapsed time): a
+ * backlog of frames that are stale for real costs one TIME round trip a second, not one a frame.
+ */
+export const CLOCK_RECHECK_INTERVAL_MS = 1000;
 
 export interface FrameJobProcessorOptions {
   maxFrameAgeMs: number;
@@ -116,6 +130,9 @@ export class FrameJobProcessor {
   private readonly analysedMarkedAt = new Map<string, number>();
   /** Snapshot writes not settled yet, abandoned ones included (MAX_PENDING_SNAPSHOTS). */
   private pendingSnapshots = 0;
+  /** The clock measurement in flight, which every frame judged meanwhile waits for (CLOCK_RECHECK_INTERVAL_MS). */
+  private clockRecheck: Promise<void> | null = null;
+  private clockRecheckedAt = -Infinity;
   /** Full-size frame buffers the stored picture rows are expanded into (padding restored). */
   private readonly framePool = new FramePool();
 
@@ -134,7 +151,22 @@ export class FrameJobProcessor {
     private readonly log: Logger,
     private readonly options: FrameJobProcessorOptions,
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly clock?: ClockPort,
+  ) {
+    cameras.onRemoved((cameraId) => this.forget(cameraId));
+  }
+
+  /**
+   * Drops what the processor and its metrics hold for a camera that left the directory: its series
+   * (a deleted camera went on exporting its last live tracks for ever) and its throttles' entries (a
+   * camera created again under its id starts afresh; the maps no longer grow with every id ever seen).
+   */
+  forget(cameraId: string): void {
+    this.hotMarkedAt.delete(cameraId);
+    this.pictureAt.delete(cameraId);
+    this.analysedMarkedAt.delete(cameraId);
+    this.metrics.forgetCamera(cameraId);
+  }
 
   async process(job: FrameJob): Promise<FrameOutcome> {
     let outcome: FrameOutcome = 'failed';
@@ -152,14 +184,14 @@ export class FrameJobProcessor {
   }
 
   private async analyse(job: FrameJob, releaseGate: () => Promise<unknown>): Promise<FrameOutcome> {
-    const age = this.now() - job.capturedAt;
-    if (age > this.options.maxFrameAgeMs) {
+    if ((await this.judgedAge(job)) > this.options.maxFrameAgeMs) {
       await this.frames.take(job.key); // free the bytes now rather than at their TTL
       return 'stale';
     }
     const runtime = this.cameras.runtime(job.cameraId);
     if (!runtime) {
       await this.frames.take(job.key);
+      this.forget(job.cameraId); // also when its removal was missed, or its last frame was analysed after it
       return 'unknown_camera';
     }
     // Issued together: one round trip (the connection auto-pipelines). The picture rows land straight
@@ -194,7 +226,51 @@ export class FrameJobProcessor {
       return await this.finish(job, runtime, frame, result, releaseGate, relation === 'clock_jump' ? saved!.capturedAt : undefined);
     } finally {
       this.framePool.release(result.pixels, job.width, job.height, rows);
+      // Removed while this frame was analysed: what finish() recorded for it would outlive the camera.
+      if (!this.cameras.runtime(job.cameraId)) this.forget(job.cameraId);
     }
+  }
+
+  /**
+   * The frame's age by the Redis clock. Ingest and this analyzer each measure that clock every 30 s, at
+   * different moments: after a step on the Redis host, frames stamped by ingest's fresh measurement
+   * look older (or younger) by the step to this analyzer's old one, and with a step of more than
+   * maxFrameAgeMs every frame of every camera was dropped as stale until this analyzer measured again.
+   * So a frame about to be dropped waits for a new measurement (at most one per
+   * CLOCK_RECHECK_INTERVAL_MS, shared by the frames judged meanwhile) and is judged again; one from
+   * the future by more than MIN_CLOCK_JUMP_MS, analysed anyway, has the clock measured without waiting.
+   */
+  private async judgedAge(job: FrameJob): Promise<number> {
+    const age = this.now() - job.capturedAt;
+    if (age > this.options.maxFrameAgeMs) {
+      await this.recheckClock();
+      return this.now() - job.capturedAt;
+    }
+    if (age < -MIN_CLOCK_JUMP_MS) void this.recheckClock();
+    return age;
+  }
+
+  /** A new clock measurement, or the one in flight; none within CLOCK_RECHECK_INTERVAL_MS of the last. A failure keeps the last offset. */
+  private recheckClock(): Promise<void> {
+    if (!this.clock) return Promise.resolve();
+    if (this.clockRecheck) return this.clockRecheck;
+    const at = this.elapsed();
+    if (at - this.clockRecheckedAt < CLOCK_RECHECK_INTERVAL_MS) return Promise.resolve();
+    this.clockRecheckedAt = at;
+    this.clockRecheck = this.clock
+      .measure()
+      .then(
+        () => undefined,
+        (err: Error) => this.log.warn({ err: err.message }, 'measuring the clock again for an implausibly aged frame failed; judging it by the last offset'),
+      )
+      .finally(() => {
+        this.clockRecheck = null;
+      });
+    return this.clockRecheck;
+  }
+
+  private elapsed(): number {
+    return this.options.elapsed ? this.options.elapsed() : performance.now();
   }
 
   /** See StateRelation; the bounds are maxStateGapMs ahead and MIN_CLOCK_JUMP_MS (or maxFrameAgeMs) behind. */
@@ -222,9 +298,14 @@ export class FrameJobProcessor {
       this.log.warn({ camera: job.cameraId, dropped: result.droppedAlerts.map((d) => d.alertId), rules: [...new Set(result.droppedAlerts.map((d) => d.ruleId))] }, 'too many open alerts on the camera: the oldest dropped from its state (no end sent)');
     }
 
+    const snapshotPaths = await this.takeSnapshots(
+      result.events.filter((event) => event.kind === 'created'),
+      { ...frame, data: result.pixels },
+      runtime,
+    );
     for (const event of result.events) {
       if (event.kind === 'ended') continue;
-      const snapshotPath = event.kind === 'created' ? await this.snapshot(event, { ...frame, data: result.pixels }, runtime) : undefined;
+      const snapshotPath = snapshotPaths.get(event);
       // A late stream makes the scene older than its capture time: the alert says by how much.
       const late = job.streamDelaySeconds ? { streamDelaySeconds: job.streamDelaySeconds } : {};
       await this.alerts.emit({ ...event, kind: event.kind, snapshotPath, ...late });
@@ -273,7 +354,7 @@ export class FrameJobProcessor {
    * water was analysed only at heartbeats. A failed mark is retried with the next frame, not the frame failed.
    */
   private async markHot(cameraId: string): Promise<void> {
-    const now = this.options.elapsed ? this.options.elapsed() : performance.now();
+    const now = this.elapsed();
     const ttl = this.options.hotTtlMs;
     if (now - (this.hotMarkedAt.get(cameraId) ?? -Infinity) < ttl / 3) return;
     this.hotMarkedAt.set(cameraId, now);
@@ -298,35 +379,63 @@ export class FrameJobProcessor {
   }
 
   /**
-   * A snapshot failure never blocks the alert: it goes out without one, and the error is counted.
-   * Nor does a snapshot that takes too long (SNAPSHOT_TIMEOUT_MS): a write that completes later
-   * leaves a file no alert holds, which the API's orphan sweep removes.
+   * Snapshots of a frame's created alerts, taken together under one deadline (SNAPSHOT_TIMEOUT_MS):
+   * taken one after another, each with a deadline of its own, a vanish (its rule comes last) behind
+   * another child's zone_enter waited out both on a stalled share, and k slow writes k times one. As
+   * many as there are free write slots (MAX_PENDING_SNAPSHOTS) are written at once, the others as
+   * those finish. A snapshot failure never blocks the alert: it goes out without one, and the error
+   * is counted; so do those not written by the deadline. A write that completes later leaves a file
+   * no alert holds, which the API's orphan sweep removes.
    */
-  private async snapshot(event: RuleEvent, frame: { data: Uint8Array; width: number; height: number; letterbox: FrameJob['letterbox'] }, runtime: CameraRuntime): Promise<string | undefined> {
+  private async takeSnapshots(events: RuleEvent[], frame: SnapshotFrame, runtime: CameraRuntime): Promise<Map<RuleEvent, string>> {
+    const written = new Map<RuleEvent, string>();
+    if (!events.length) return written;
     const timeoutMs = this.options.snapshotTimeoutMs ?? SNAPSHOT_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      if (this.pendingSnapshots >= MAX_PENDING_SNAPSHOTS) throw new Error(`${this.pendingSnapshots} earlier snapshots are still being written (SNAPSHOT_DIR on a stalled share?)`);
-      const zones = runtime.camera.zones.filter((z) => z.id === event.zoneId);
-      const write = async () => {
-        this.pendingSnapshots++;
-        try {
-          const jpeg = await renderSnapshot({ ...frame, boxes: event.boxes, zones, caption: snapshotCaption(runtime.camera.name ?? runtime.camera.id, event.capturedAt, runtime.camera.timezone) });
-          return await this.snapshots.save(runtime.camera.id, `${event.alertId}-${event.capturedAt}`, jpeg, new Date(event.capturedAt));
-        } finally {
-          this.pendingSnapshots--;
-        }
-      };
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`snapshot took longer than ${timeoutMs} ms (SNAPSHOT_DIR on a stalled share?)`)), timeoutMs);
-      });
-      return await Promise.race([write(), late]);
-    } catch (err) {
+    const failed = (event: RuleEvent, err: Error) => {
       this.metrics.snapshotErrors.inc();
-      this.log.error({ camera: runtime.camera.id, alertId: event.alertId, err: (err as Error).message }, 'snapshot failed; alert sent without it');
-      return undefined;
+      this.log.error({ camera: runtime.camera.id, alertId: event.alertId, err: err.message }, 'snapshot failed; alert sent without it');
+    };
+    const settled = new Set<RuleEvent>();
+    let next = 0;
+    let overdue = false;
+    const lane = async () => {
+      while (!overdue && next < events.length) {
+        const event = events[next++];
+        try {
+          const snapshotPath = await this.writeSnapshot(event, frame, runtime);
+          if (!overdue) written.set(event, snapshotPath);
+        } catch (err) {
+          if (!overdue) failed(event, err as Error);
+        } finally {
+          settled.add(event);
+        }
+      }
+    };
+    const lanes = Math.max(1, Math.min(events.length, MAX_PENDING_SNAPSHOTS - this.pendingSnapshots));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    try {
+      await Promise.race([Promise.all(Array.from({ length: lanes }, lane)), deadline]);
     } finally {
       clearTimeout(timer);
     }
+    overdue = true;
+    for (const event of events) if (!settled.has(event)) failed(event, new Error(`snapshot took longer than ${timeoutMs} ms (SNAPSHOT_DIR on a stalled share?)`));
+    return written;
+  }
+
+  /** Renders and writes one snapshot, refused at once while MAX_PENDING_SNAPSHOTS writes are unsettled. */
+  private async writeSnapshot(event: RuleEvent, frame: SnapshotFrame, runtime: CameraRuntime): Promise<string> {
+    if (this.pendingSnapshots >= MAX_PENDING_SNAPSHOTS) throw new Error(`${this.pendingSnapshots} earlier snapshots are still being written (SNAPSHOT_DIR on a stalled share?)`);
+    this.pendingSnapshots++;
+    try {
+      const zones = runtime.camera.zones.filter((z) => z.id === event.zoneId);
+      const jpeg = await renderSnapshot({ ...frame, boxes: event.boxes, zones, caption: snapshotCaption(runtime.camera.name ?? runtime.camera.id, event.capturedAt, runtime.camera.timezone) });
+      return await this.snapshots.save(runtime.camera.id, `${event.alertId}-${event.capturedAt}`, jpeg, new Date(event.capturedAt));
+    } finally {
+      this.pendingSnapshots--;
+    }
   }
 }
+
+type SnapshotFrame = { data: Uint8Array; width: number; height: number; letterbox: FrameJob['letterbox'] };

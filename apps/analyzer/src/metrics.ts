@@ -71,4 +71,9 @@ export class AnalyzerMetrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'xl_analyzer_' });
   }
+
+  /** Removes a camera's series: a camera that is gone must not go on exporting its last values. */
+  forgetCamera(cameraId: string): void {
+    for (const series of [this.liveTracks, this.ignoredDetections, this.droppedAlerts]) series.remove({ camera: cameraId });
+  }
 }

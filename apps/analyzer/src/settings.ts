@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { clusterSettingsProblem, parseSettings, redisClusterNodesSetting } from '@xl/config';
-import type { PoolOptions } from '@xl/detection';
+import type { PoolOptions, RunnerOptions } from '@xl/detection';
 
 /** Analyzer settings from the environment. Every field: description, default, bounds. */
 export const analyzerSettingsSchema = z
@@ -57,11 +57,21 @@ export const analyzerSettingsSchema = z
 export type AnalyzerSettings = z.infer<typeof analyzerSettingsSchema>;
 
 /**
- * The detector pool this analyzer runs: one session per thread on the chosen provider and GPU; a low
- * score floor (the rules apply their own per-zone thresholds); room for two frames per concurrent job.
+ * What the detector keeps, wherever frames are analysed (this analyzer's pool, replay, the scenario
+ * replays), so that they raise the same alerts: a low score floor — the rules apply their own
+ * thresholds (boats at 0.2 for no_fishing) and the tracker matches low-score boxes in a second stage.
+ * Replay on the library's default floor (0.25) lost both.
+ */
+export function analysisDetectorOptions(): RunnerOptions {
+  return { scoreThreshold: 0.1 };
+}
+
+/**
+ * The detector pool this analyzer runs: one session per thread on the chosen provider and GPU; what
+ * it keeps as analysisDetectorOptions says; room for two frames per concurrent job.
  */
 export function detectorPoolOptions(s: AnalyzerSettings): PoolOptions {
-  return { size: s.DETECTOR_THREADS, executionProvider: s.EXECUTION_PROVIDER, deviceId: s.CUDA_DEVICE_ID, scoreThreshold: 0.1, maxQueue: s.CONCURRENCY * 2 };
+  return { ...analysisDetectorOptions(), size: s.DETECTOR_THREADS, executionProvider: s.EXECUTION_PROVIDER, deviceId: s.CUDA_DEVICE_ID, maxQueue: s.CONCURRENCY * 2 };
 }
 
 export function loadAnalyzerSettings(env: NodeJS.ProcessEnv = process.env): AnalyzerSettings {

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseCameraFile } from '@xl/config';
-import { createInProcessDetector, loadModel } from '@xl/detection';
-import { replayClip } from './replay';
+import { loadModel } from '@xl/detection';
+import { createReplayDetector, replayClip } from './replay';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   if (cameras.length !== 1) throw new Error(`${values.camera}: replay takes exactly one camera, found ${cameras.length}`);
   const camera = cameras[0];
   const model = await loadModel(values.models, camera.model);
-  const detector = await createInProcessDetector(model);
+  const detector = await createReplayDetector(model);
   const [, , inputHeight, inputWidth] = model.manifest.input.shape;
   const fps = values.fps ? Number(values.fps) : undefined;
   if (fps !== undefined && !(fps > 0 && fps <= 30)) throw new Error(`--fps ${values.fps} must be in (0, 30]`);

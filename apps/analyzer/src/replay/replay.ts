@@ -1,9 +1,10 @@
 import type { CameraConfig } from '@xl/config';
-import type { Detector } from '@xl/detection';
+import { createInProcessDetector, type Detector, type LoadedModel } from '@xl/detection';
 import type { RuleEvent } from '@xl/rules';
 import { computeLetterbox, MotionDetector } from '@xl/vision';
 import { CameraRuntime } from '../pipeline/camera-runtime';
 import { FrameAnalyzer, type AnalysisState } from '../pipeline/frame-analyzer';
+import { analysisDetectorOptions } from '../settings';
 import { probeVideoSize, readClipFrames } from './file-frame-source';
 
 export interface ReplayOptions {
@@ -24,6 +25,11 @@ export interface ReplayEvent {
   /** Seconds from the clip's start. */
   t: number;
   event: RuleEvent;
+}
+
+/** The detector replay runs: in process, keeping what the analyzer's keeps — replay must answer as production does. */
+export function createReplayDetector(model: LoadedModel): Promise<Detector> {
+  return createInProcessDetector(model, analysisDetectorOptions());
 }
 
 /** Runs a clip through the analyzer's pipeline (sampling, letterbox, detector, tracker, rules); no Redis. */

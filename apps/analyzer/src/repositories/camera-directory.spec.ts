@@ -111,6 +111,22 @@ describe('CameraDirectoryRepository', () => {
     }
   });
 
+  it('tells its listeners of each camera that leaves it, not of one kept on its last valid configuration', async () => {
+    const lake = parseCamera({ id: 'lake', url: 'rtsp://10.0.0.3/sub' });
+    const { store, publish } = fakeStore({ cameras: [pond, square, lake], errors: [] });
+    const directory = new CameraDirectoryRepository(log as never, model);
+    const removed: string[] = [];
+    directory.onRemoved((cameraId) => removed.push(cameraId));
+    await directory.follow(store);
+    await publish({ cameras: [square, lake], errors: [invalid('pond')] }, ['pond']); // refused edit: kept
+    await publish({ cameras: [lake], errors: [] }, ['square']);
+    expect(removed).toEqual(['square']);
+    await publish({ cameras: [lake], errors: [] }, ['square']); // already gone: not again
+    await publish({ cameras: [], errors: [invalid('pond')] }, []); // reload all: pond kept, lake gone
+    expect(removed).toEqual(['square', 'lake']);
+    expect(directory.runtime('pond')).toBeDefined();
+  });
+
   it('does not start a camera whose only configuration is invalid', async () => {
     const { store } = fakeStore({ cameras: [square], errors: [invalid('pond')] });
     const directory = new CameraDirectoryRepository(log as never, model);

@@ -37,6 +37,7 @@ export function fitToModel(camera: CameraConfig, model: AnalyzerModel): { camera
 export class CameraDirectoryRepository implements CameraDirectory {
   private runtimes = new Map<string, CameraRuntime>();
   private subscription: { close(): Promise<void> } | null = null;
+  private readonly removedListeners: Array<(cameraId: string) => void> = [];
 
   constructor(
     private readonly log: Logger,
@@ -45,6 +46,10 @@ export class CameraDirectoryRepository implements CameraDirectory {
 
   runtime(cameraId: string): CameraRuntime | undefined {
     return this.runtimes.get(cameraId);
+  }
+
+  onRemoved(listener: (cameraId: string) => void): void {
+    this.removedListeners.push(listener);
   }
 
   get size(): number {
@@ -113,7 +118,7 @@ export class CameraDirectoryRepository implements CameraDirectory {
     for (const id of ids) {
       const camera = cameras.get(id);
       if (camera) this.runtimes.set(id, new CameraRuntime(camera));
-      else if (!kept.has(id)) this.runtimes.delete(id);
+      else if (!kept.has(id) && this.runtimes.delete(id)) this.removed(id);
     }
     this.log.info({ cameras: ids }, 'camera configuration updated');
   }
@@ -121,7 +126,13 @@ export class CameraDirectoryRepository implements CameraDirectory {
   private replaceAll(cameras: CameraConfig[], kept: ReadonlySet<string> = new Set()): void {
     const next = new Map(cameras.map((c) => [c.id, new CameraRuntime(c)]));
     for (const id of kept) next.set(id, this.runtimes.get(id) as CameraRuntime);
+    const gone = [...this.runtimes.keys()].filter((id) => !next.has(id));
     this.runtimes = next;
+    for (const id of gone) this.removed(id);
     this.log.info({ cameras: next.size, keptOnLastValid: kept.size }, 'camera configuration loaded');
+  }
+
+  private removed(cameraId: string): void {
+    for (const listener of this.removedListeners) listener(cameraId);
   }
 }

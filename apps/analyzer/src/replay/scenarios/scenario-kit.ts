@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseCamera, type CameraConfig } from '@xl/config';
 import { createPoolDetector, loadModel, type Detector } from '@xl/detection';
 import { repoRoot, sharedPath } from '@xl/testing';
+import { analysisDetectorOptions } from '../../settings';
 import { replayClip, type ReplayEvent } from '../replay';
 
 export type { ReplayEvent };
@@ -70,7 +71,7 @@ export function scenarioCamera(name: string, truth: Truth, rules?: unknown[], zo
 
 export function scenarioDetector(): Promise<Detector> {
   const model = loadModel(path.join(repoRoot, 'models'), 'yolox_nano');
-  return createPoolDetector(model, { size: 1, scoreThreshold: 0.1 });
+  return createPoolDetector(model, { ...analysisDetectorOptions(), size: 1 });
 }
 
 /**
