@@ -9,7 +9,7 @@ export const ALERTS_QUEUE = 'alerts';
 export const CAMERA_STATUS_STREAM = 'xl:camera-status';
 /**
  * Redis hash cameraId → JSON CameraConfig: the effective configuration published by alerts-api. Its
- * revision counter (`…:revision`) shares the `{config}` hash tag: both change in one transaction,
+ * revision counter (`…:revision`) shares the `{config}` hash tag: both change in one script,
  * which a Redis Cluster allows only inside one slot.
  */
 export const CAMERA_CONFIG_HASH = 'xl:{config}:cameras';

@@ -5,7 +5,7 @@ import { cameraSchema } from '@xl/config';
 import type { CamerasRepository } from '../cameras/cameras.repository';
 import { ApiMetrics } from '../core/api-metrics';
 import { loadSettings } from '../settings';
-import { CONFIG_CHECK_MS, ConfigPublisher, serialize } from './config-publisher';
+import { CONFIG_CHECK_MS, ConfigPublisher, PUBLISH_LOCK_WAIT_MS, RELEASE_LOCK, serialize, WRITE_IF_LOCKED } from './config-publisher';
 
 /** Just enough of ioredis for the publisher: a hash, a counter, a channel, and an outage switch. */
 class FakeRedis {
@@ -14,7 +14,8 @@ class FakeRedis {
   revision = 0;
   published: string[] = [];
   deleted: string[] = [];
-  /** Outside the transaction: the state keys are in their cameras' cluster slots. */
+  lock?: { token: string; expiresAt: number };
+  /** Outside the write script: the state keys are in their cameras' cluster slots. */
   async del(key: string) {
     this.check();
     this.deleted.push(key);
@@ -24,27 +25,32 @@ class FakeRedis {
     this.check();
     return [...this.hash.keys()];
   }
-  multi() {
-    const ops: (() => unknown)[] = [];
-    const tx = {
-      hset: (_key: string, field: string | Record<string, string>, value?: string) => {
-        ops.push(() => (typeof field === 'string' ? this.hash.set(field, value!) : Object.entries(field).forEach(([k, v]) => this.hash.set(k, v))));
-        return tx;
-      },
-      hdel: (_key: string, ...fields: string[]) => {
-        ops.push(() => fields.forEach((f) => this.hash.delete(f)));
-        return tx;
-      },
-      incr: () => {
-        ops.push(() => ++this.revision);
-        return tx;
-      },
-      exec: async () => {
-        this.check();
-        return ops.map((op) => [null, op()]);
-      },
-    };
-    return tx;
+  /** The publish lock: SET key token PX ms NX. */
+  async set(_key: string, token: string, _px: 'PX', ttlMs: number, _nx: 'NX') {
+    this.check();
+    if (this.lock && this.lock.expiresAt > Date.now()) return null;
+    this.lock = { token, expiresAt: Date.now() + ttlMs };
+    return 'OK';
+  }
+  /** The publisher's two scripts, as Redis runs them. */
+  async eval(script: string, _numKeys: number, ...keysAndArgs: (string | number)[]) {
+    this.check();
+    const holds = (token: string) => this.lock !== undefined && this.lock.expiresAt > Date.now() && this.lock.token === token;
+    if (script === RELEASE_LOCK) {
+      const [, token] = keysAndArgs.map(String);
+      if (!holds(token)) return 0;
+      this.lock = undefined;
+      return 1;
+    }
+    if (script === WRITE_IF_LOCKED) {
+      const [, , , token, sets, ...fields] = keysAndArgs.map(String);
+      if (!holds(token)) return null;
+      const pairs = fields.slice(0, Number(sets) * 2);
+      for (let i = 0; i < pairs.length; i += 2) this.hash.set(pairs[i], pairs[i + 1]);
+      for (const id of fields.slice(pairs.length)) this.hash.delete(id);
+      return ++this.revision;
+    }
+    throw new Error('FakeRedis runs no such script');
   }
   async exists() {
     this.check();
@@ -54,6 +60,7 @@ class FakeRedis {
   flush() {
     this.hash.clear();
     this.revision = 0;
+    this.lock = undefined;
   }
   async publish(_channel: string, message: string) {
     this.check();
@@ -127,6 +134,20 @@ describe('ConfigPublisher', () => {
     redis.down = true; // an outage is not a loss: no publish attempt counted as one
     await jest.advanceTimersByTimeAsync(CONFIG_CHECK_MS);
     expect(redis.published).toHaveLength(2);
+    publisher.onModuleDestroy();
+  });
+
+  it('gives up waiting for a publish lock another publisher keeps, saying so, and writes nothing', async () => {
+    jest.useFakeTimers();
+    const redis = new FakeRedis();
+    redis.lock = { token: 'another-replica', expiresAt: Date.now() + 60_000 };
+    const publisher = publisherOn(redis);
+    const outcome = expect(publisher.publishCamera('cam-1')).rejects.toThrow(`camera configuration publish lock 'xl:{config}:cameras:publish-lock' still held by another publisher after ${PUBLISH_LOCK_WAIT_MS} ms`);
+    await jest.advanceTimersByTimeAsync(PUBLISH_LOCK_WAIT_MS + 100);
+    await outcome;
+    expect([...redis.hash.keys()]).toEqual([]);
+    expect(redis.published).toEqual([]);
+    expect(redis.lock.token).toBe('another-replica'); // not released by a publisher that never held it
     publisher.onModuleDestroy();
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { RedisClient } from '@xl/queue';
 import type { CameraConfig } from '@xl/config';
@@ -11,6 +12,29 @@ import { SETTINGS, type Settings } from '../settings';
 const RETRY_MS = 5000;
 /** How often the publisher checks that Redis still holds what it published (one EXISTS). */
 export const CONFIG_CHECK_MS = 10_000;
+/** Life of the publish lock: a replica that dies holding it delays the others' publishes this long at most. */
+export const PUBLISH_LOCK_TTL_MS = 5000;
+/** How long a publish waits for the lock: longer than a dead holder's lock lives. */
+export const PUBLISH_LOCK_WAIT_MS = PUBLISH_LOCK_TTL_MS + 1000;
+const PUBLISH_LOCK_POLL_MS = 20;
+
+/**
+ * KEYS: lock, hash, revision. ARGV: token, n, n (cameraId, JSON) pairs to set, then cameraIds to
+ * delete. Writes and returns the new revision only while the lock still holds the token (nil
+ * otherwise): a publisher whose lock expired (paused past its TTL) may hold rows older than what the
+ * next holder has written since.
+ */
+export const WRITE_IF_LOCKED = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+local sets = tonumber(ARGV[2])
+for i = 3, 2 + sets * 2, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+for i = 3 + sets * 2, #ARGV do redis.call('HDEL', KEYS[2], ARGV[i]) end
+return redis.call('INCR', KEYS[3])`;
+
+/** DEL the lock only when it still holds ARGV[1]: never another publisher's. */
+export const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
 
 /**
  * Publishes the effective camera configuration to Redis for ingest and analyzer, which never call
@@ -19,6 +43,12 @@ export const CONFIG_CHECK_MS = 10_000;
  * whole configuration is republished as soon as it answers again, and when Redis has lost it
  * (restarted without persistence, flushed, failed over to a replica that had not got it): ingest and
  * analyzer keep theirs in memory, but one started after the loss would find no cameras.
+ *
+ * Every publish, from any replica, holds one lock in Redis (`…:publish-lock`, beside the hash in the
+ * `{config}` slot) from its database read to its write, and writes only while it still holds it. The
+ * database is read inside the lock, so the last write is always of rows read after every earlier
+ * one: a full publish that read a camera before its deletion cannot write it back after the
+ * deletion's publish, nor an older row over an edit.
  */
 @Injectable()
 export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -29,6 +59,7 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly keyPrefix: string;
   readonly hashKey: string;
   readonly revisionKey: string;
+  readonly lockKey: string;
   readonly channel: string;
 
   constructor(
@@ -41,6 +72,7 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
     this.keyPrefix = settings.redisKeyPrefix;
     this.hashKey = `${settings.redisKeyPrefix}${CAMERA_CONFIG_HASH}`;
     this.revisionKey = `${settings.redisKeyPrefix}${CAMERA_CONFIG_HASH}:revision`;
+    this.lockKey = `${this.hashKey}:publish-lock`; // same hash tag: the write script checks it in one slot
     this.channel = `${settings.redisKeyPrefix}${CAMERA_CONFIG_CHANNEL}`;
   }
 
@@ -69,15 +101,14 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
     this.checkTimer = undefined;
   }
 
-  /** Republishes one camera (or removes it when it no longer exists). */
+  /** Republishes one camera (or removes it when it no longer exists), as the database holds it now. */
   async publishCamera(cameraId: string): Promise<void> {
     try {
-      const record = await this.cameras.get(cameraId);
-      const tx = this.redis.multi();
-      if (record) tx.hset(this.hashKey, cameraId, serialize(record.config));
-      else tx.hdel(this.hashKey, cameraId);
-      tx.incr(this.revisionKey);
-      const revision = lastResult(await tx.exec());
+      const { record, revision } = await this.withPublishLock(async (token) => {
+        const record = await this.cameras.get(cameraId);
+        const revision = await this.writeLocked(token, record ? [[cameraId, serialize(record.config)]] : [], record ? [] : [cameraId]);
+        return { record, revision };
+      });
       if (!record) await this.forgetAnalysis([cameraId]);
       await this.announce({ cameraIds: [cameraId], revision });
       this.metrics.configPublishes.inc({ result: 'ok' });
@@ -90,24 +121,46 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
   /** Publishes every camera and removes the ones that no longer exist; announces "reload all". */
   async publishAll(): Promise<void> {
     try {
-      const records = await this.cameras.all();
-      const wanted = new Set(records.map((r) => r.config.id));
-      const stale = (await this.redis.hkeys(this.hashKey)).filter((id) => !wanted.has(id));
-      const tx = this.redis.multi();
-      if (records.length) tx.hset(this.hashKey, Object.fromEntries(records.map((r) => [r.config.id, serialize(r.config)])));
-      if (stale.length) tx.hdel(this.hashKey, ...stale);
-      tx.incr(this.revisionKey);
-      const revision = lastResult(await tx.exec());
+      const { cameras, stale, revision } = await this.withPublishLock(async (token) => {
+        const records = await this.cameras.all();
+        const wanted = new Set(records.map((r) => r.config.id));
+        const stale = (await this.redis.hkeys(this.hashKey)).filter((id) => !wanted.has(id));
+        const revision = await this.writeLocked(token, records.map((r): [string, string] => [r.config.id, serialize(r.config)]), stale);
+        return { cameras: records.length, stale, revision };
+      });
       await this.forgetAnalysis(stale);
       await this.announce({ cameraIds: [], revision });
       this.dirty = false;
       this.published = true;
       this.metrics.configPublishes.inc({ result: 'ok' });
-      this.logger.info({ cameras: records.length, removed: stale.length, revision }, 'camera configuration published');
+      this.logger.info({ cameras, removed: stale.length, revision }, 'camera configuration published');
     } catch (err) {
       this.failed(err);
       throw err;
     }
+  }
+
+  /** Runs `work` holding the cluster-wide publish lock (`token` proves it to writeLocked). */
+  private async withPublishLock<T>(work: (token: string) => Promise<T>): Promise<T> {
+    const token = randomUUID();
+    const deadline = Date.now() + PUBLISH_LOCK_WAIT_MS;
+    while (!(await this.redis.set(this.lockKey, token, 'PX', PUBLISH_LOCK_TTL_MS, 'NX'))) {
+      if (Date.now() >= deadline) throw new Error(`camera configuration publish lock '${this.lockKey}' still held by another publisher after ${PUBLISH_LOCK_WAIT_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, PUBLISH_LOCK_POLL_MS));
+    }
+    try {
+      return await work(token);
+    } finally {
+      // Left behind (Redis gone meanwhile), it expires by itself.
+      await this.redis.eval(RELEASE_LOCK, 1, this.lockKey, token).catch(() => undefined);
+    }
+  }
+
+  /** Sets and deletes hash entries and increments the revision in one script, if the lock is still ours. */
+  private async writeLocked(token: string, entries: [cameraId: string, json: string][], removed: string[]): Promise<number> {
+    const revision = await this.redis.eval(WRITE_IF_LOCKED, 3, this.lockKey, this.hashKey, this.revisionKey, token, entries.length, ...entries.flat(), ...removed);
+    if (revision === null) throw new Error(`camera configuration not written: the publish lock expired (after ${PUBLISH_LOCK_TTL_MS} ms) before the write, and another publisher may have written newer rows since`);
+    return Number(revision);
   }
 
   /**
@@ -116,8 +169,8 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
    * continue the old tracks, or be judged against the old camera's view and raise camera_moved /
    * camera_blurred that never end (the baselines do not learn while their rule reports bad). Also
    * called for a new camera: a frame analysed while the old one was deleted may have saved it again.
-   * Outside the configuration's transaction and one key per command: the state keys live in their
-   * cameras' hash slots, the configuration in `{config}`'s (Redis Cluster refuses a transaction across
+   * Outside the configuration's write script and one key per command: the state keys live in their
+   * cameras' hash slots, the configuration in `{config}`'s (Redis Cluster refuses a script across
    * slots). Best effort: a state left behind expires after its week.
    */
   async forgetAnalysis(cameraIds: string[]): Promise<void> {
@@ -153,10 +206,4 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
 export function serialize(config: CameraConfig): string {
   const { site: _site, ...published } = config;
   return JSON.stringify(published);
-}
-
-function lastResult(results: [Error | null, unknown][] | null): number {
-  if (!results) throw new Error('redis transaction aborted');
-  for (const [err] of results) if (err) throw err;
-  return Number(results[results.length - 1][1]);
 }
