@@ -6,7 +6,7 @@ import { cameraNameList, formatDuration, fromLocalInput, startOfLocalDay, toLoca
 import { OFFLINE_REASONS } from '@xl/contracts';
 import { DICTIONARIES, initialLang, translate } from '../../apps/console/src/i18n';
 import { regionForest, regionPathName, subtreeIds, flatten } from '../../apps/console/src/region-tree';
-import { RENEW_AT_SHARE, renewalDelayMs } from '../../apps/console/src/session-renewal';
+import { RENEW_AT_SHARE, RENEW_FLOOR_MS, renewalDelayMs, tokenLifetimeMs } from '../../apps/console/src/session-renewal';
 import { formatLocation, siteFromForm, telHref } from '../../apps/console/src/site';
 import { actorName, transitionNote } from '../../apps/console/src/transition-text';
 import type { Alert, Region, TransitionDetail, TransitionEventFacts } from '../../apps/console/src/types';
@@ -120,15 +120,29 @@ describe('zone editor geometry and schedules', () => {
 });
 
 describe('session renewal', () => {
-  it('renews at three quarters of the time left, at once when the expiry is unknown or past', () => {
-    const now = 1_000_000;
+  const HOUR = 3_600_000;
+  const jwt = (claims: object) =>
+    `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+
+  it("reads the token's lifetime on the server's terms: exp − iat", () => {
+    expect(tokenLifetimeMs(jwt({ sub: 'u1', iat: 1_800_000_000, exp: 1_800_028_800 }))).toBe(8 * HOUR);
+    expect(tokenLifetimeMs(jwt({ sub: 'u1', iat: 1_800_000_000 }))).toBeNull();
+    expect(tokenLifetimeMs(jwt({ iat: 1_800_000_000, exp: 1_800_000_000 }))).toBeNull();
+    expect(tokenLifetimeMs('not-a-jwt')).toBeNull();
+    expect(tokenLifetimeMs('a.%%%.b')).toBeNull();
+  });
+
+  it('renews at three quarters of the lifetime after the receipt, never sooner than the floor, never later than the share', () => {
+    const receivedAt = 1_000_000;
     expect(RENEW_AT_SHARE).toBe(0.75);
-    expect(renewalDelayMs(now, now + 8 * 3600_000)).toBe(6 * 3600_000);
-    expect(renewalDelayMs(now, now + 60_000)).toBe(45_000);
-    expect(renewalDelayMs(now, undefined)).toBe(0);
-    expect(renewalDelayMs(now, now - 5_000)).toBe(0);
+    expect(renewalDelayMs(receivedAt, receivedAt, 8 * HOUR)).toBe(6 * HOUR);
+    expect(renewalDelayMs(receivedAt + 2 * HOUR, receivedAt, 8 * HOUR)).toBe(4 * HOUR); // a reload 2 h in
+    expect(renewalDelayMs(receivedAt, receivedAt, 60_000)).toBe(45_000);
+    expect(renewalDelayMs(receivedAt + 9 * HOUR, receivedAt, 8 * HOUR)).toBe(RENEW_FLOOR_MS); // past its time
+    expect(renewalDelayMs(receivedAt, receivedAt, null)).toBe(RENEW_FLOOR_MS); // lifetime unknown
+    expect(renewalDelayMs(receivedAt - 3 * HOUR, receivedAt, 8 * HOUR)).toBe(6 * HOUR); // the clock set back since
     // longer than a browser timer can wait: capped, not fired at once
-    expect(renewalDelayMs(now, now + 60 * 86_400_000)).toBe(2 ** 31 - 1);
+    expect(renewalDelayMs(receivedAt, receivedAt, 60 * 86_400_000)).toBe(2 ** 31 - 1);
   });
 });
 

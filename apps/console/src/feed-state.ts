@@ -32,6 +32,31 @@ export function mergeAlerts(state: FeedState, alerts: Alert[]): FeedState {
   return { ...state, alerts: next };
 }
 
+/**
+ * Unresolved alerts of the map that a REST reload did not bring back. It reads only the newest pages,
+ * so after a resync (events lost in a gap) any of these may have been acknowledged or resolved since:
+ * the feed asks for each by id rather than keep counting it as waiting.
+ */
+export function unresolvedNotLoaded(state: FeedState, loaded: Iterable<Alert>): Alert[] {
+  const returned = new Set<string>();
+  for (const a of loaded) returned.add(a.id);
+  return [...state.alerts.values()].filter((a) => a.state !== 'resolved' && !returned.has(a.id));
+}
+
+/**
+ * Removes alerts the API no longer shows this user (asked by id: 404 — deleted, or out of scope now),
+ * each only while the map still holds the very copy that was asked about: a push since stays.
+ */
+export function dropAlerts(state: FeedState, gone: Iterable<Alert>): FeedState {
+  let alerts: Map<string, Alert> | null = null;
+  for (const a of gone) {
+    if (state.alerts.get(a.id) !== a) continue;
+    alerts ??= new Map(state.alerts);
+    alerts.delete(a.id);
+  }
+  return alerts ? { ...state, alerts } : state;
+}
+
 export interface Applied {
   /** The same object as before when the message changed nothing (a pong, an error, a replayed seq). */
   state: FeedState;
@@ -190,6 +215,15 @@ export function escalatedTo(before: Alert | undefined, alert: Alert, regionIds: 
   if (alert.state !== 'open' || alert.escalationLevel === 0 || alert.responsibleRegionId === null) return false;
   if (before && before.escalationLevel >= alert.escalationLevel) return false;
   return regionIds.includes(alert.responsibleRegionId);
+}
+
+/**
+ * Whether a pushed escalation still rings RING_SETTLE_MS later, judged on the feed's copy then (as
+ * stillRings for alarms): a resume replays an escalation made during an outage just before the
+ * acknowledgement that followed it. Only while that copy is still open and still at the pushed level.
+ */
+export function escalationStillRings(pushed: Alert, current: Alert | undefined): boolean {
+  return current !== undefined && current.state === 'open' && current.escalationLevel === pushed.escalationLevel;
 }
 
 /** One escalation to ring for: the alert at one level. */

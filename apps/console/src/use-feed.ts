@@ -1,18 +1,21 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { notify, playAlarm } from './alarm';
-import type { Api, AlertQuery } from './api';
+import { ApiError, type Api, type AlertQuery } from './api';
 import {
   alarmKey,
   alarmsAfterLoad,
   applyMessage,
+  dropAlerts,
   emptyFeed,
   escalatedTo,
   escalationKey,
+  escalationStillRings,
   mergeAlerts,
   RING_SETTLE_MS,
   shouldRing,
   stillRings,
   trimFeed,
+  unresolvedNotLoaded,
   type FeedState,
 } from './feed-state';
 import { FeedSocket, RetryingLoad } from './feed-socket';
@@ -31,6 +34,8 @@ export interface Feed {
 
 /** The last applied push seq of this tab: a reload resumes from it; signing out forgets it. */
 export const SEQ_KEY = 'xl.console.lastSeq';
+/** Alerts asked for by id at a time after a resync (unresolved ones the reload's pages did not bring). */
+const REFETCH_AT_ONCE = 8;
 
 /** The live feed: REST for what exists, the /ws push for what happens, resumed after a drop. */
 export function useFeed(
@@ -46,9 +51,9 @@ export function useFeed(
   const [connected, setConnected] = useState(false);
   const notified = useRef(new Set<string>());
   // The socket's handlers live as long as the token: through this ref they use this render's
-  // callbacks, so a language switch changes the next notification at once.
-  const latest = useRef({ describe, onUnauthorized, regionIds });
-  latest.current = { describe, onUnauthorized, regionIds };
+  // callbacks, so a language switch changes the next notification at once, and this render's token.
+  const latest = useRef({ describe, onUnauthorized, regionIds, token: api.bearer });
+  latest.current = { describe, onUnauthorized, regionIds, token: api.bearer };
 
   const commit = (next: FeedState) => {
     if (next.lastSeq !== null && next.lastSeq !== state.current.lastSeq)
@@ -76,21 +81,65 @@ export function useFeed(
     }
   };
 
+  /** The current copies of `stale` alerts, asked by id; those answered 404 (deleted, out of scope) are `gone`. */
+  const refetch = async (stale: Alert[]) => {
+    const fetched: Alert[] = [];
+    const gone: Alert[] = [];
+    for (let i = 0; i < stale.length; i += REFETCH_AT_ONCE) {
+      await Promise.all(
+        stale.slice(i, i + REFETCH_AT_ONCE).map(async (alert) => {
+          try {
+            fetched.push(await api.alert(alert.id));
+          } catch (err) {
+            if (err instanceof ApiError && err.status === 404) gone.push(alert);
+            else throw err; // the whole load is tried again
+          }
+        }),
+      );
+    }
+    return { fetched, gone };
+  };
+
   useEffect(() => {
+    // A resync_required: events were lost, so an unresolved alert older than the reload's pages may
+    // have been acknowledged or resolved meanwhile; the next load asks for those by id.
+    let reconcileDue = false;
     // What exists, both pages as at sign-in; again after a resync and after a first hello.
     const loads = new RetryingLoad(
-      () => Promise.all([api.alerts({ limit: 200 }), api.alerts({ limit: 200, state: 'open' })]),
-      (pages) => {
-        const loaded = pages.flatMap((p) => p.items);
-        commit(mergeAlerts(state.current, loaded));
+      async () => {
+        const reconciling = reconcileDue;
+        reconcileDue = false;
+        try {
+          const pages = await Promise.all([api.alerts({ limit: 200 }), api.alerts({ limit: 200, state: 'open' })]);
+          const loaded = pages.flatMap((p) => p.items);
+          const { fetched, gone } = reconciling ? await refetch(unresolvedNotLoaded(state.current, loaded)) : { fetched: [], gone: [] };
+          return { loaded: [...loaded, ...fetched], gone };
+        } catch (err) {
+          if (reconciling) reconcileDue = true;
+          throw err;
+        }
+      },
+      ({ loaded, gone }) => {
+        commit(dropAlerts(mergeAlerts(state.current, loaded), gone));
         ring(alarmsAfterLoad(state.current, loaded, notified.current, Date.now()));
       },
     );
     loads.request();
     /** Alarms waiting out RING_SETTLE_MS, with their verdicts: a token renewal judges them at once, never drops them. */
     const settling = new Map<ReturnType<typeof setTimeout>, () => void>();
+    /** Rings for `pushed` after RING_SETTLE_MS if the feed's copy then `stillDue` (a replay may bring its claim right after). */
+    const settle = (pushed: Alert, stillDue: (current: Alert) => boolean, keyOf: (alert: Alert) => string | null) => {
+      const judge = () => {
+        settling.delete(timer);
+        const current = state.current.alerts.get(pushed.id);
+        if (current && stillDue(current)) ring([current], keyOf);
+      };
+      const timer = setTimeout(judge, RING_SETTLE_MS);
+      settling.set(timer, judge);
+    };
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-    const socket = new FeedSocket(url, api.bearer, () => state.current.lastSeq, {
+    const token = api.bearer;
+    const socket = new FeedSocket(url, token, () => state.current.lastSeq, {
       message(msg) {
         const before =
           msg.type === 'alert.created' || msg.type === 'alert.updated'
@@ -99,21 +148,20 @@ export function useFeed(
         const applied = applyMessage(state.current, msg);
         if (applied.state === state.current) return; // a pong, an error, a replay: nothing to draw
         commit(applied.state);
-        if (applied.stored && shouldRing(before, msg, applied, Date.now())) {
-          const pushed = applied.stored;
-          const judge = () => {
-            settling.delete(timer);
-            const current = state.current.alerts.get(pushed.id);
-            if (current && stillRings(pushed, current, Date.now())) ring([current]);
-          };
-          const timer = setTimeout(judge, RING_SETTLE_MS);
-          settling.set(timer, judge);
-        } else if (applied.stored && escalatedTo(before, applied.stored, latest.current.regionIds))
-          ring([applied.stored], escalationKey);
+        const pushed = applied.stored;
+        if (pushed && shouldRing(before, msg, applied, Date.now()))
+          settle(pushed, (current) => stillRings(pushed, current, Date.now()), alarmKey);
+        else if (pushed && escalatedTo(before, pushed, latest.current.regionIds))
+          settle(pushed, (current) => escalationStillRings(pushed, current), escalationKey);
+        if (msg.type === 'resync_required') reconcileDue = true;
         if (applied.reload) loads.request();
       },
       connected: setConnected,
-      unauthorized: () => latest.current.onUnauthorized(),
+      // A 4401 for a replaced token (renewed, or ended by a password change) can arrive before this
+      // effect's cleanup stops its socket: only one for the current token signs out, as with REST.
+      unauthorized: () => {
+        if (latest.current.token === token) latest.current.onUnauthorized();
+      },
       // The credential, or the server? Ask REST: a 401 there signs out (Api calls onUnauthorized); a
       // server that is down or restarting must not — the socket keeps trying, and an unattended
       // school alarm screen comes back by itself.

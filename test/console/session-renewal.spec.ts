@@ -1,0 +1,121 @@
+// The renewal timer (use-session-renewal.ts), run in node through hook-harness with jest's fake clock:
+// a browser clock hours off the server's (a school PC without NTP) still renews an 8-h token after
+// ~6 h — never at once in a loop, never after the token ran out — and a reload keeps the schedule.
+import { RENEW_FLOOR_MS, RENEW_RETRY_MS } from '../../apps/console/src/session-renewal';
+import type { Principal } from '../../apps/console/src/types';
+import { FakeStorage, flushEffects, installBrowserGlobals, render, unmount } from './hook-harness';
+
+jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
+jest.mock('../../apps/console/src/api', () => ({
+  Api: { refresh: jest.fn() },
+  ApiError: class ApiError extends Error {
+    constructor(
+      readonly status: number,
+      message: string,
+    ) {
+      super(message);
+    }
+  },
+}));
+
+// use-session-renewal.ts and api.ts use the DOM's types, which the root typecheck (node) lacks: loaded
+// untyped, with the session's shape (api.ts Session) restated here.
+interface Session {
+  token: string;
+  user: Principal;
+  expiresAt?: number;
+}
+const { useSessionRenewal } = jest.requireActual('../../apps/console/src/use-session-renewal') as {
+  useSessionRenewal(session: Session, renewed: (next: Session) => void, ended: () => void): void;
+};
+const { Api, ApiError } = jest.requireMock('../../apps/console/src/api') as {
+  Api: { refresh: jest.Mock };
+  ApiError: new (status: number, message: string) => Error;
+};
+
+const HOUR = 3_600_000;
+const serverNow = 1_800_000_000_000;
+const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A token as alerts-api issues it at `issuedAt` (server clock), valid `lifetimeMs`. */
+function token(issuedAt: number, lifetimeMs: number, signature: string): { token: string; expiresAt: number } {
+  const iat = Math.floor(issuedAt / 1000);
+  const exp = iat + lifetimeMs / 1000;
+  return { token: `${base64url({ alg: 'HS256' })}.${base64url({ sub: 'u1', typ: 'access', iat, exp })}.${signature}`, expiresAt: exp * 1000 };
+}
+
+const user = { kind: 'user', id: 'u1', name: 'School', role: 'school', regionIds: [], cameraIds: [] } as Principal;
+let storage: FakeStorage;
+let restoreGlobals: () => void;
+
+beforeEach(() => {
+  storage = new FakeStorage();
+  restoreGlobals = installBrowserGlobals(storage);
+  Api.refresh.mockReset();
+});
+afterEach(() => {
+  unmount();
+  restoreGlobals();
+  jest.useRealTimers();
+});
+
+/** Signs in (or reloads the tab) with `session`: the hook renders and its effect runs. */
+function mount(session: Session, renewed: (next: Session) => void = () => undefined, ended: () => void = () => undefined): void {
+  render(() => useSessionRenewal(session, renewed, ended));
+  flushEffects();
+}
+
+describe('useSessionRenewal with the browser clock off the server', () => {
+  it.each([
+    ['8 h fast', 8 * HOUR],
+    ['8 h slow', -8 * HOUR],
+    ['3 h slow', -3 * HOUR],
+    ['in step', 0],
+  ])('renews an 8-h token ~6 h after receiving it, the browser clock %s', async (_, skew) => {
+    jest.useFakeTimers({ now: serverNow + skew });
+    Api.refresh.mockResolvedValue(token(serverNow + 6 * HOUR, 8 * HOUR, 'second'));
+    mount({ user, ...token(serverNow, 8 * HOUR, 'first') });
+    await jest.advanceTimersByTimeAsync(6 * HOUR - 1000);
+    expect(Api.refresh).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(Api.refresh).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps the schedule across a reload, and counts a renewed token from when its answer came', async () => {
+    jest.useFakeTimers({ now: serverNow + 8 * HOUR });
+    const first = token(serverNow, 8 * HOUR, 'first');
+    const second = token(serverNow + 6 * HOUR, 8 * HOUR, 'second');
+    Api.refresh.mockResolvedValue(second);
+    const renewed = jest.fn();
+    mount({ user, ...first }, renewed);
+    await jest.advanceTimersByTimeAsync(2 * HOUR);
+    unmount(); // the tab is reloaded two hours in; the session comes back from sessionStorage
+    mount({ user, ...first }, renewed);
+    await jest.advanceTimersByTimeAsync(4 * HOUR - 1000);
+    expect(Api.refresh).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(renewed).toHaveBeenCalledWith({ user, ...second });
+
+    // The console renders with the renewed session: its renewal is due 6 h after that answer.
+    mount(renewed.mock.calls[0][0] as Session, renewed);
+    await jest.advanceTimersByTimeAsync(6 * HOUR - 2000);
+    expect(Api.refresh).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(Api.refresh).toHaveBeenCalledTimes(2);
+    expect(Api.refresh).toHaveBeenLastCalledWith(second.token);
+  });
+
+  it('renews a token received longer ago than its lifetime after RENEW_FLOOR_MS, not at once', async () => {
+    jest.useFakeTimers({ now: serverNow });
+    const stale = token(serverNow - 9 * HOUR, 8 * HOUR, 'stale');
+    storage.setItem('xl.console.tokenReceived', JSON.stringify({ signature: 'stale', at: serverNow - 9 * HOUR }));
+    Api.refresh.mockRejectedValue(new ApiError(503, 'HTTP 503'));
+    mount({ user, ...stale });
+    await jest.advanceTimersByTimeAsync(RENEW_FLOOR_MS - 1);
+    expect(Api.refresh).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(Api.refresh).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(RENEW_RETRY_MS);
+    expect(Api.refresh).toHaveBeenCalledTimes(2); // the retry's pace, not a loop
+  });
+});
