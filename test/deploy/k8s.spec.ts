@@ -120,7 +120,7 @@ describe('docker/k8s manifests', () => {
   });
 
   it('trusts one proxy hop only with the ingress that is that hop, in front of the API\'s Service', () => {
-    const env = deployment('alerts-api').spec.template.spec.containers[0].env ?? [];
+    const env = deployment('alerts-api').spec!.template.spec!.containers[0].env ?? [];
     const trust = env.find((e) => e.name === 'TRUST_PROXY')?.value;
     const ingresses = byKind('Ingress') as unknown as Array<{ spec: { rules: Array<{ http: { paths: Array<{ backend: { service: { name: string; port: { name?: string } } } }> } }> } }>;
     if (trust !== undefined && trust !== 'false') {
