@@ -1194,4 +1194,137 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await school.close();
     await op.close();
   });
+
+  /** Confirms, as the school, every warning earlier tests left on its screen: the next one is then the test's own. */
+  const confirmSchoolWarnings = async () => {
+    const token = await tokenOf('school-a', 'school-password-1');
+    const open = (await rest('GET', '/alerts?limit=200', token)).items.filter((a: Json) => a.state !== 'resolved' && (a.severity === 'critical' || a.rule === 'vanish_in_water'));
+    for (const a of open) await rest('POST', `/alerts/${encodeURIComponent(a.id)}/seen`, token, {});
+  };
+
+  it("shows a school's warning whose first read failed, and keeps one raised again on screen while its fresh reads fail", async () => {
+    await confirmSchoolWarnings();
+    const page = await openAs('school-a', 'school-password-1');
+    const drowning = alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', message: 'person last seen in the water 4 s ago' });
+    const detailPath = `/alerts/${encodeURIComponent(drowning.alertId)}`;
+    // GET /alerts/:id answers 503 this many more times (the API's database busy for a moment).
+    let failing = 1;
+    let failed = 0;
+    await page.route(
+      (url) => url.pathname === detailPath,
+      (route) => {
+        if (route.request().method() !== 'GET' || failing <= 0) return route.continue();
+        failing -= 1;
+        failed += 1;
+        return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ statusCode: 503, message: 'database unavailable' }) });
+      },
+    );
+    const alarm = page.locator(`[data-testid="school-alarm"][data-alert-id="${drowning.alertId}"]`);
+    await queue.add('alert', drowning);
+    // Nothing else happens on the screen: only a retry of the failed read can bring the warning up.
+    await alarm.waitFor({ timeout: 5000 });
+    expect(failed).toBe(1);
+    expect(await alarm.getByTestId('school-alarm-title').textContent()).toBe('疑似溺水');
+    await alarm.locator('[data-testid="school-confirm"]:enabled').waitFor({ timeout: 5000 });
+
+    // Raised again (the swimmer went under once more) while every read of it fails: the warning stays
+    // on screen, with a confirm button armed anew for the new alarm.
+    failing = Infinity;
+    const before = (await rest('GET', detailPath, await tokenOf('admin', ADMIN_PASSWORD))).alarmedAt as number;
+    await queue.add('alert', alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', relatedAlertId: drowning.alertId, message: 'person last seen in the water 2 s ago' }));
+    const failedBefore = failed;
+    const gone: number[] = [];
+    for (let i = 0; i < 40 && (failed - failedBefore < 2 || i < 20); i++) {
+      if ((await alarm.count()) !== 1) gone.push(i);
+      await page.waitForTimeout(100);
+    }
+    expect(failed - failedBefore).toBeGreaterThanOrEqual(2); // the fresh read, and its retry
+    expect(gone).toEqual([]);
+    await alarm.locator('[data-testid="school-confirm"]:enabled').waitFor({ timeout: 5000 });
+    await alarm.getByTestId('school-confirm').click();
+    await alarm.waitFor({ state: 'detached', timeout: 5000 });
+    const seen = await rest('GET', detailPath, await tokenOf('admin', ADMIN_PASSWORD));
+    expect(seen.alarmedAt).toBeGreaterThan(before);
+    expect(seen.transitions.filter((tr: Json) => tr.action === 'seen' && tr.at >= seen.alarmedAt)).toHaveLength(1); // the new alarm, confirmed
+    await page.close();
+  });
+
+  it("keeps a school's warning raised again on screen when a slower read of it from before answers last", async () => {
+    await confirmSchoolWarnings();
+    const page = await openAs('school-a', 'school-password-1');
+    const drowning = alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', message: 'person last seen in the water 6 s ago' });
+    const detailPath = `/alerts/${encodeURIComponent(drowning.alertId)}`;
+    // The first read is slow: it answers (the alert as first raised) only after the alert was raised again and read anew.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reads = 0;
+    let slowAnswered = false;
+    await page.route(
+      (url) => url.pathname === detailPath,
+      async (route) => {
+        if (route.request().method() !== 'GET' || ++reads > 1) return route.continue();
+        const response = await route.fetch();
+        await held;
+        await route.fulfill({ response });
+        slowAnswered = true;
+      },
+    );
+    const alarm = page.locator(`[data-testid="school-alarm"][data-alert-id="${drowning.alertId}"]`);
+    await queue.add('alert', drowning);
+    for (let i = 0; i < 50 && reads === 0; i++) await page.waitForTimeout(100);
+    expect(reads).toBe(1);
+    await queue.add('alert', alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', relatedAlertId: drowning.alertId, message: 'person last seen in the water 2 s ago' }));
+    await alarm.waitFor({ timeout: 5000 }); // from the second read
+    release();
+    for (let i = 0; i < 50 && !slowAnswered; i++) await page.waitForTimeout(100);
+    expect(slowAnswered).toBe(true);
+    await page.waitForTimeout(500);
+    expect(await alarm.count()).toBe(1);
+    await alarm.locator('[data-testid="school-confirm"]:enabled').waitFor({ timeout: 5000 });
+    await alarm.getByTestId('school-confirm').click();
+    await alarm.waitFor({ state: 'detached', timeout: 5000 });
+    await page.close();
+  });
+
+  it("heads a school's warning of a critical camera fault as a camera fault, not a drowning", async () => {
+    await confirmSchoolWarnings();
+    const page = await openAs('school-a', 'school-password-1');
+    const covered = alertEvent('pond', { severity: 'critical', rule: 'camera_covered', ruleId: 'health.covered', zoneId: undefined, boxes: [], message: 'camera view dark and without detail' });
+    await queue.add('alert', covered);
+    const alarm = page.locator(`[data-testid="school-alarm"][data-alert-id="${covered.alertId}"]`);
+    await alarm.waitFor({ timeout: 5000 });
+    expect(await alarm.getByTestId('school-alarm-title').textContent()).toBe('摄像头故障：该处的溺水预警可能无法发出');
+    expect(await alarm.textContent()).not.toContain('疑似溺水');
+    expect(await alarm.textContent()).toContain('镜头被遮挡或画面全黑，请检查摄像头');
+    await alarm.locator('[data-testid="school-confirm"]:enabled').waitFor({ timeout: 5000 });
+    await alarm.getByTestId('school-confirm').click();
+    await alarm.waitFor({ state: 'detached', timeout: 5000 });
+    await page.close();
+  });
+
+  it("shows an alert's newer picture large when a vanish joins it, without a thumbnail being picked", async () => {
+    // The entry into the water and the water after: two sizes, so the large picture says which it is.
+    mkdirSync(path.join(dir, 'pond'), { recursive: true });
+    await sharp({ create: { width: 64, height: 36, channels: 3, background: '#20a040' } }).jpeg().toFile(path.join(dir, 'pond', 'newest-entered.jpg'));
+    await sharp({ create: { width: 96, height: 54, channels: 3, background: '#a02040' } }).jpeg().toFile(path.join(dir, 'pond', 'newest-gone.jpg'));
+    const entered = alertEvent('pond', { snapshotPath: 'pond/newest-entered.jpg' });
+    await queue.add('alert', entered);
+    const page = await openAs('op', 'op-password-1');
+    await row(page, entered.alertId).click();
+    const largeWidth = () => page.getByTestId('snapshot').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
+    await page.getByTestId('snapshot').waitFor({ timeout: 5000 });
+    for (let i = 0; i < 50 && (await largeWidth()) !== 64; i++) await page.waitForTimeout(100);
+    expect(await largeWidth()).toBe(64);
+
+    const drowning = { ...alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', message: 'person last seen in the water 5 s ago', snapshotPath: 'pond/newest-gone.jpg' }), relatedAlertId: entered.alertId, capturedAt: entered.capturedAt + 3000 };
+    await queue.add('alert', drowning);
+    await page.getByTestId('detail-text').filter({ hasText: '疑似溺水' }).waitFor({ timeout: 5000 });
+    const thumbs = page.getByTestId('trail-thumb');
+    await thumbs.nth(1).waitFor({ timeout: 5000 });
+    expect(await thumbs.nth(1).getAttribute('aria-pressed')).toBe('true'); // the newest, shown large
+    for (let i = 0; i < 50 && (await largeWidth()) !== 96; i++) await page.waitForTimeout(100);
+    expect(await largeWidth()).toBe(96);
+    await page.close();
+    await confirmSchoolWarnings(); // a critical alert the school's tests after this one must not meet first
+  });
 });

@@ -2,7 +2,7 @@
 // that explain it ("person last seen in water zone 'pond' 3.3 s ago …"); a township operator or a
 // school teacher reading Chinese gets a sentence built from the alert's own fields instead, and the
 // analyzer's text stays available as the technical detail.
-import type { Lang } from './i18n';
+import { type Lang, translate } from './i18n';
 import type { Alert } from './types';
 
 /**
@@ -54,4 +54,12 @@ export function alertDetailText(lang: Lang, a: AlertFacts): string | null {
 export function lateSeconds(alert: Pick<Alert, 'streamDelaySeconds'>): number | null {
   const seconds = alert.streamDelaySeconds ?? 0;
   return seconds >= 2 ? Math.round(seconds) : null;
+}
+
+/**
+ * The headline of a school's full-screen warning: a possible drowning for the rules about people in
+ * the water; a critical camera alert (covered, offline…) is a camera fault, not a reason to run to the water.
+ */
+export function schoolWarningTitle(lang: Lang, alert: Pick<Alert, 'rule'>): string {
+  return translate(lang, alert.rule.startsWith('camera_') ? 'school.cameraFault' : 'school.warning');
 }

@@ -17,8 +17,11 @@ const EMPTY: ImageState = { url: null, error: null, reason: null, loadedAt: null
  * The picture outlives a new token and a pause (`paused`, e.g. while a live view replaces it), so a
  * failed load after either still has the last one to show; another path, or none, never shows the
  * previous path's picture (a school's next warning must not show the last one's snapshot).
+ * `version` names what the path serves now (an alert's `capturedAt`: its snapshot URL stays the same
+ * when a newer picture replaces it): another version loads the path again, showing the one before
+ * until it arrives.
  */
-export function useImage(api: Api, path: string | null, refreshMs = 0, paused = false): ImageState {
+export function useImage(api: Api, path: string | null, refreshMs = 0, paused = false, version: string | number | null = null): ImageState {
   const [state, setState] = useState<ImageState>(EMPTY);
   const shown = useRef<string | null>(null);
   const subject = useRef<string | null>(null);
@@ -53,6 +56,6 @@ export function useImage(api: Api, path: string | null, refreshMs = 0, paused = 
       stopped = true;
       clearInterval(timer);
     };
-  }, [api, path, refreshMs, paused]);
+  }, [api, path, refreshMs, paused, version]);
   return state;
 }

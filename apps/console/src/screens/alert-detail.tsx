@@ -31,10 +31,12 @@ export function AlertDetailScreen({ id }: { id: string }) {
       current = false;
     };
   }, [api, id, pushed?.updatedAt]);
-  // A picture picked from the trail replaces the alert's newest one until another is picked.
+  // A picture picked from the trail replaces the alert's newest one until another is picked. The
+  // newest keeps its URL when a newer picture replaces it (a vanish joining the entry into the water):
+  // its capture time says when to load it again.
   const [trailPick, setTrailPick] = useState<string | null>(null);
   useEffect(() => setTrailPick(null), [id]);
-  const snapshot = useImage(api, trailPick ?? (alert?.hasSnapshot ? alert.snapshotUrl : null));
+  const snapshot = useImage(api, trailPick ?? (alert?.hasSnapshot ? alert.snapshotUrl : null), 0, false, trailPick ? null : (alert?.capturedAt ?? null));
   const [evidence, setEvidence] = useState<{ status: string; reason: string | null; clipUrl: string | null; hiresSnapshotUrl: string | null } | null>(null);
   useEffect(() => {
     let current = true;

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { playAlarm } from '../alarm';
-import { alertText, lateSeconds } from '../alert-text';
+import { alertText, lateSeconds, schoolWarningTitle } from '../alert-text';
 import { useApp } from '../context';
 import { isDrowningWarning, newestFirst, seenSinceAlarm, warningKey } from '../feed-state';
 import type { AlertDetail } from '../types';
@@ -9,6 +9,8 @@ import { SiteCard } from './site-card';
 
 const REPEAT_SOUND_MS = 8000;
 const RECHECK_MS = 5000;
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
 /** The confirm button waits this long after a warning comes on screen: a click meant for another one must not confirm it. */
 export const CONFIRM_ARM_MS = 1500;
 
@@ -34,6 +36,19 @@ export function SchoolAlarm() {
   const [confirmed, setConfirmed] = useState<Set<string>>(new Set());
   const [details, setDetails] = useState<Map<string, AlertDetail>>(new Map());
   const checked = useRef(new Map<string, number>());
+  // A failed read is tried again (RETRY_FIRST_MS, doubling up to RETRY_MAX_MS): nothing else may come
+  // to make this screen look again, and a warning never read is never shown.
+  const failures = useRef(new Map<string, number>());
+  const retries = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  const [, setRetryRound] = useState(0);
+  const mounted = useRef(true);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+      for (const timer of retries.current.values()) clearTimeout(timer);
+    },
+    [],
+  );
   // Keyed by alert and alarm: a warning raised again is a new one to confirm.
   const candidates = newestFirst(feed.alerts.values()).filter((a) => isDrowningWarning(a) && !confirmed.has(warningKey(a)));
 
@@ -41,20 +56,45 @@ export function SchoolAlarm() {
   useEffect(() => {
     for (const a of candidates) {
       if (checked.current.get(a.id) === a.updatedAt) continue;
-      checked.current.set(a.id, a.updatedAt);
+      const version = a.updatedAt;
+      checked.current.set(a.id, version);
+      clearTimeout(retries.current.get(a.id));
+      retries.current.delete(a.id);
       api.alert(a.id).then(
         (detail) => {
+          failures.current.delete(a.id);
           if (seenSinceAlarm(detail, detail.transitions)) setConfirmed((s) => new Set(s).add(warningKey(detail)));
-          else setDetails((d) => new Map(d).set(a.id, detail));
+          // A slower read of an older version must not replace a newer one.
+          else setDetails((d) => ((d.get(a.id)?.updatedAt ?? -Infinity) > detail.updatedAt ? d : new Map(d).set(a.id, detail)));
         },
-        () => checked.current.delete(a.id),
+        () => {
+          if (!mounted.current || checked.current.get(a.id) !== version) return; // a newer version is being read
+          const failed = (failures.current.get(a.id) ?? 0) + 1;
+          failures.current.set(a.id, failed);
+          const delay = Math.min(RETRY_FIRST_MS * 2 ** (failed - 1), RETRY_MAX_MS);
+          retries.current.set(
+            a.id,
+            setTimeout(() => {
+              retries.current.delete(a.id);
+              checked.current.delete(a.id);
+              setRetryRound((n) => n + 1); // renders, and this effect reads it again
+            }, delay),
+          );
+        },
       );
     }
   });
   // The newest unconfirmed warning first; older ones follow once it is confirmed. One that has been on
   // screen CONFIRM_ARM_MS stays there until confirmed (a newer one waits), so a click is never taken
-  // for one that just replaced it. A detail read before the warning was raised again waits for the fresh read.
-  const ready = candidates.map((a) => details.get(a.id)).filter((d): d is AlertDetail => d !== undefined && warningKey(d) === warningKey(feed.alerts.get(d.id) ?? d));
+  // for one that just replaced it. A warning raised again shows at once with the feed's newer copy
+  // (its new alarm, message, picture) over the detail read before, until the fresh read replaces it:
+  // it never leaves the screen, nor its sound stops, because that read is slow or failed.
+  const ready = candidates
+    .map((a) => {
+      const d = details.get(a.id);
+      return d && a.updatedAt > d.updatedAt ? { ...d, ...a } : d;
+    })
+    .filter((d): d is AlertDetail => d !== undefined && !confirmed.has(warningKey(d)));
   const [armed, setArmed] = useState<{ id: string; key: string } | null>(null);
   const current = ready.find((d) => d.id === armed?.id) ?? ready[0] ?? null;
   const shownKey = current ? warningKey(current) : null;
@@ -75,7 +115,8 @@ export function SchoolAlarm() {
     return () => clearInterval(timer);
   }, [current?.id, api]);
   useRepeatingAlarm(shownKey);
-  const snapshot = useImage(api, current?.hasSnapshot ? current.snapshotUrl : null);
+  // The same URL serves a newer picture when the warning is raised again: its capture time says so.
+  const snapshot = useImage(api, current?.hasSnapshot ? current.snapshotUrl : null, 0, false, current?.capturedAt ?? null);
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState<string | null>(null);
   useEffect(() => setFailed(null), [shownKey]);
@@ -96,7 +137,7 @@ export function SchoolAlarm() {
   };
   return (
     <div class="school-alarm" role="alertdialog" data-testid="school-alarm" data-alert-id={current.id}>
-      <h1>{t('school.warning')}</h1>
+      <h1 data-testid="school-alarm-title">{schoolWarningTitle(lang, current)}</h1>
       <p class="plain">{t('school.body', { camera: current.cameraName ?? current.cameraId, message: alertText(lang, current) })}</p>
       {lateSeconds(current) !== null && (
         <p class="late-note" data-testid="school-late">
