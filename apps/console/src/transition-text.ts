@@ -34,6 +34,8 @@ const ZH: { [K in TransitionDetail['kind']]: (d: Extract<TransitionDetail, { kin
     const flapped = d.drops !== undefined && d.drops > 1 ? `，期间掉线 ${d.drops} 次，链路不稳` : '';
     return d.offlineSeconds === null ? `摄像头恢复在线${flapped ? `（${flapped.slice(1)}）` : ''}` : `摄像头恢复在线（离线 ${formatDuration(d.offlineSeconds * 1000, 'zh-CN')}${flapped}）`;
   },
+  camera_out_of_service: (d) =>
+    `摄像头${d.reason === 'disabled' ? '已停用' : '已删除'}，离线 ${formatDuration(d.offlineSeconds * 1000, 'zh-CN')}${d.drops > 1 ? `（期间掉线 ${d.drops} 次）` : ''}：不再监控，本次离线告警关闭`,
   called: (d) => `致电 ${d.contact.name}${d.contact.role ? `（${d.contact.role}）` : ''} ${d.contact.phone}`,
 };
 

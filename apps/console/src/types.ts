@@ -97,6 +97,7 @@ export type TransitionDetail =
   | { kind: 'severity_raised'; severityFrom: Severity; severityTo: Severity; event: TransitionEventFacts }
   | { kind: 'escalated'; slaSeconds: number; fromRegion: TransitionRegionFacts; toRegion: TransitionRegionFacts }
   | { kind: 'camera_recovered'; offlineSeconds: number | null; backAt?: number; drops?: number }
+  | { kind: 'camera_out_of_service'; reason: 'disabled' | 'deleted'; offlineSeconds: number; drops: number }
   | { kind: 'called'; contact: { name: string; role: string | null; phone: string } };
 
 export interface SiteContact {

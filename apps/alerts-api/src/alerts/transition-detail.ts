@@ -44,6 +44,11 @@ export type TransitionDetail =
    * before `backAt` and `drops` existed have neither.
    */
   | { kind: 'camera_recovered'; offlineSeconds: number | null; backAt?: number; drops?: number }
+  /**
+   * A camera_offline alert closed because its camera was taken out of service while dark (disabled,
+   * deleted): nobody watches it any more, and no recovery will come to end the outage.
+   */
+  | { kind: 'camera_out_of_service'; reason: 'disabled' | 'deleted'; offlineSeconds: number; drops: number }
   /** Someone called a person of the camera's site from the alert (a `note`; who called is the actor). */
   | { kind: 'called'; contact: { name: string; role: string | null; phone: string } };
 
@@ -75,6 +80,8 @@ export function transitionNote(d: TransitionDetail): string {
       return `not acknowledged within ${d.slaSeconds} s: escalated from ${d.fromRegion.level} '${d.fromRegion.name}' to ${d.toRegion.level} '${d.toRegion.name}'`;
     case 'camera_recovered':
       return `camera back online${d.offlineSeconds !== null ? ` after ${d.offlineSeconds} s offline` : ''}${d.drops !== undefined && d.drops > 1 ? ` (an unstable link: dark ${d.drops} times in between)` : ''}`;
+    case 'camera_out_of_service':
+      return `camera ${d.reason} while offline (for ${d.offlineSeconds} s${d.drops > 1 ? `, dark ${d.drops} times` : ''}): no longer watched, outage closed`;
     case 'called':
       return `called ${d.contact.name}${d.contact.role ? ` (${d.contact.role})` : ''} at ${d.contact.phone}`;
   }

@@ -78,9 +78,21 @@ export class CameraStatusRepository {
     await this.db.deleteFrom('camera_status').where('camera_id', '=', cameraId).execute();
   }
 
-  /** Cameras offline since `before` or earlier (the offline-threshold sweep). */
+  /**
+   * Enabled cameras offline since `before` or earlier (the offline-threshold sweep). A disabled or
+   * deleted camera is no outage to raise, and a row of one left behind must not fill the batch.
+   */
   async offlineSince(before: number, limit: number): Promise<CameraStatusRecord[]> {
-    const rows = await this.db.selectFrom('camera_status').selectAll().where('status', '=', 'offline').where('offline_since', '<=', before).orderBy('offline_since').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('camera_status')
+      .innerJoin('cameras', 'cameras.id', 'camera_status.camera_id')
+      .selectAll('camera_status')
+      .where('cameras.enabled', '=', 1)
+      .where('camera_status.status', '=', 'offline')
+      .where('camera_status.offline_since', '<=', before)
+      .orderBy('camera_status.offline_since')
+      .limit(limit)
+      .execute();
     return rows.map(toRecord);
   }
 
@@ -132,8 +144,15 @@ export class CameraStatusRepository {
     return Number(updated.numUpdatedRows) === 1;
   }
 
+  /** Enabled cameras offline (`xl_cameras_offline`): a disabled or deleted one is not dark, it is not watched. */
   async countOffline(): Promise<number> {
-    const row = await this.db.selectFrom('camera_status').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'offline').executeTakeFirst();
+    const row = await this.db
+      .selectFrom('camera_status')
+      .innerJoin('cameras', 'cameras.id', 'camera_status.camera_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('cameras.enabled', '=', 1)
+      .where('camera_status.status', '=', 'offline')
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 

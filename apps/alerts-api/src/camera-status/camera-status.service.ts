@@ -106,8 +106,16 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     }
   }
 
-  /** Applies one status event; idempotent (an event older than the last applied one is ignored). */
+  /**
+   * Applies one status event; idempotent (an event older than the last applied one is ignored). One
+   * of a disabled or deleted camera (sent before ingest stopped reading it) is dropped: stored, it
+   * would stand for ever, as nothing follows it.
+   */
   async handle(event: CameraStatusEvent): Promise<void> {
+    if (!(await this.cameras.isEnabled(event.cameraId))) {
+      this.logger.debug({ cameraId: event.cameraId, status: event.status }, 'ignoring the status of a camera that is disabled or deleted');
+      return;
+    }
     const current = await this.statuses.get(event.cameraId);
     if (current && event.at < current.updatedAt) return;
     const status = event.status === 'offline' ? 'offline' : 'online';
@@ -221,6 +229,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   private async offlineThresholdReached(cameraId: string, offlineSince: number): Promise<void> {
     const current = await this.statuses.get(cameraId);
     if (!current || current.status !== 'offline' || current.offlineSince !== offlineSince) return;
+    if (!(await this.cameras.isEnabled(cameraId))) return; // taken out of service: no outage (forget)
     const why = [current.reason, current.detail].filter(Boolean).join(': ');
     const flapping =
       current.outageDrops > 1
@@ -239,6 +248,12 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       boxes: [],
       message: `camera offline for more than ${this.settings.cameraOfflineAlertSeconds} s${why ? ` (${why})` : ''}${flapping}`,
     });
+    // The camera may have been disabled or deleted while the alert was being stored: its forgetting
+    // then found no alert to resolve, and this one would stay open (and escalate) for ever.
+    if (!(await this.cameras.isEnabled(cameraId))) {
+      await this.alertsService.resolveBySystem(offlineAlertId(cameraId, offlineSince), SYSTEM.cameraStatus, outOfServiceDetail((await this.cameras.placement(cameraId)) ? 'disabled' : 'deleted', offlineSince, this.clock.now(), current.outageDrops));
+      return;
+    }
     // The camera may have come back for good while the alert was being stored: its recovery then
     // found no alert to resolve, and this one would stay open (and escalate) for a camera that is
     // online. Back but not yet stable: the stability timer or the sweep resolves it.
@@ -284,6 +299,29 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     return true;
   }
 
+  /**
+   * The camera was disabled or deleted: ingest stops reading it and reports nothing more, so its
+   * last status would stand for ever — an offline camera counted in xl_cameras_offline and shown
+   * dark, its camera_offline alert open and escalating with no recovery ever to end it. Forgets the
+   * status and its timers and resolves those alerts; enabled again, the camera starts afresh, like a
+   * new one. Idempotent.
+   */
+  async forget(cameraId: string, why: 'disabled' | 'deleted'): Promise<void> {
+    const current = await this.statuses.get(cameraId);
+    await this.statuses.delete(cameraId);
+    this.metrics.camerasOffline.set(await this.statuses.countOffline());
+    if (current && current.offlineSince !== null) await this.timers.cancel(timerJobId('offline', cameraId, current.offlineSince));
+    if (current && current.status === 'online' && current.recoveredFrom !== null) await this.timers.cancel(timerJobId('stable', cameraId, current.since));
+    const outageStart = current?.offlineSince ?? current?.recoveredFrom ?? null;
+    const now = this.clock.now();
+    for (const alert of await this.alerts.unresolvedOf(cameraId, 'camera_offline')) {
+      // An alert's start is its outage's (offlineAlertId); the drops are known for the current one.
+      const drops = current && alert.startedAt === outageStart ? current.outageDrops : 1;
+      await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, outOfServiceDetail(why, alert.startedAt, now, drops));
+    }
+    if (current) this.logger.info({ cameraId, status: current.status, offlineSince: current.offlineSince }, `camera ${why}: its status forgotten, its camera_offline alerts resolved`);
+  }
+
   private async resolveOutage(cameraId: string, offlineSince: number | null, backAt: number, drops: number): Promise<void> {
     for (const alert of await this.alerts.unresolvedOf(cameraId, 'camera_offline')) {
       await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, recoveredDetail(offlineSince, backAt, drops));
@@ -314,6 +352,11 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
 
 function recoveredDetail(offlineSince: number | null, backAt: number, drops: number): TransitionDetail {
   return { kind: 'camera_recovered', offlineSeconds: offlineSince === null ? null : Math.round((backAt - offlineSince) / 1000), backAt, drops: Math.max(1, drops) };
+}
+
+/** The outage of a camera taken out of service (disabled, deleted) `at`: it never came back. */
+function outOfServiceDetail(reason: 'disabled' | 'deleted', offlineSince: number, at: number, drops: number): TransitionDetail {
+  return { kind: 'camera_out_of_service', reason, offlineSeconds: Math.round((at - offlineSince) / 1000), drops: Math.max(1, drops) };
 }
 
 /** One camera_offline alert per outage: deduplicated by intake, found again by the sweep. */

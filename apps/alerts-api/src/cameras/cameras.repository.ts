@@ -180,6 +180,12 @@ export class CamerasRepository {
     return row && { id: row.id, regionId: row.region_id, name: row.name };
   }
 
+  /** Whether the camera exists and is enabled (ingest reads it), without parsing its configuration. */
+  async isEnabled(id: string): Promise<boolean> {
+    const row = await this.db.selectFrom('cameras').select('enabled').where('id', '=', id).executeTakeFirst();
+    return row?.enabled === 1;
+  }
+
   async existing(ids: string[]): Promise<Set<string>> {
     if (!ids.length) return new Set();
     const rows = await this.db.selectFrom('cameras').select('id').where('id', 'in', ids).execute();
@@ -190,9 +196,16 @@ export class CamerasRepository {
     await this.db.insertInto('cameras').values(toRow(config, now, now)).execute();
   }
 
-  async update(config: CameraConfig, now: number): Promise<void> {
-    const { id: _id, created_at: _created, ...row } = toRow(config, now, now);
-    await this.db.updateTable('cameras').set(row).where('id', '=', config.id).execute();
+  /**
+   * Writes `config` over the row if it is still the one read (`readUpdatedAt`, its version); false
+   * when another save moved it meanwhile (or the camera is gone): writing the whole row would undo
+   * that save. The new version is always later than the one read, even within the same millisecond.
+   */
+  async update(config: CameraConfig, now: number, readUpdatedAt: number): Promise<boolean> {
+    const updatedAt = Math.max(now, readUpdatedAt + 1);
+    const { id: _id, created_at: _created, ...row } = toRow(config, updatedAt, updatedAt);
+    const result = await this.db.updateTable('cameras').set(row).where('id', '=', config.id).where('updated_at', '=', readUpdatedAt).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async delete(id: string): Promise<void> {

@@ -1,13 +1,17 @@
 import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { z } from 'zod';
 import { type CameraConfig, cameraSchema, effectiveRules, idSchema, lineSchema, ruleLabelIssues, ruleSchema, zoneSchema } from '@xl/config';
+import type { Logger } from '@xl/observability';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import { type ScopeFilter, ScopeService } from '../auth/scope.service';
 import { CameraStatusRepository } from '../camera-status/camera-status.repository';
+import { CameraStatusService } from '../camera-status/camera-status.service';
 import { Clock } from '../common/clock';
 import { restoreRedacted } from '../common/redact';
 import { toIssues, validationError } from '../common/zod-pipe';
 import { ConfigPublisher } from '../config-publish/config-publisher';
+import { LOGGER } from '../core/tokens';
 import { RegionsRepository } from '../regions/regions.repository';
 import { UsersRepository } from '../users/users.repository';
 import { SETTINGS, type Settings } from '../settings';
@@ -63,8 +67,15 @@ export class CamerasService {
     private readonly apiKeys: ApiKeysRepository,
     private readonly models: ModelLabelsRepository,
     private readonly clock: Clock,
+    private readonly moduleRef: ModuleRef,
     @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /** Camera status lives in AlertsModule (it raises and resolves camera_offline), which this module does not import. */
+  private cameraStatus(): CameraStatusService {
+    return this.moduleRef.get(CameraStatusService, { strict: false });
+  }
 
   /**
    * Status, maintenance and analysis of `records`, read for all at once. The analysis marks live in
@@ -167,7 +178,7 @@ export class CamerasService {
     for (const key of ['url', 'subUrl'] as const) {
       if (typeof next[key] === 'string') next[key] = restoredUrl(key, next[key] as string, current.config[key]);
     }
-    await this.save(principal, current.config, next);
+    await this.save(principal, current, next);
     return 'updated';
   }
 
@@ -178,19 +189,19 @@ export class CamerasService {
       if (typeof patch[key] === 'string') merged[key] = restoredUrl(key, patch[key] as string, current.config[key]);
     }
     for (const key of Object.keys(patch)) if (patch[key] === null) delete merged[key]; // null clears an optional field
-    return this.save(principal, current.config, merged);
+    return this.save(principal, current, merged);
   }
 
   async replaceZones(principal: Principal, id: string, body: z.output<typeof zonesBodySchema>): Promise<CameraView> {
     const current = await this.editable(principal, id);
-    return this.save(principal, current.config, { ...current.config, zones: body.zones, lines: body.lines ?? current.config.lines });
+    return this.save(principal, current, { ...current.config, zones: body.zones, lines: body.lines ?? current.config.lines });
   }
 
   async replaceRules(principal: Principal, id: string, body: z.output<typeof rulesBodySchema>): Promise<CameraView> {
     const current = await this.editable(principal, id);
     const next: Record<string, unknown> = { ...current.config, rules: body.rules ?? undefined };
     if (body.rules === null) delete next.rules;
-    return this.save(principal, current.config, next);
+    return this.save(principal, current, next);
   }
 
   async delete(principal: Principal, id: string): Promise<void> {
@@ -201,15 +212,31 @@ export class CamerasService {
     // a failure here leaves a camera whose DELETE can be retried, not grants nobody can clear.
     await this.users.forgetCamera(id);
     await this.apiKeys.forgetCamera(id);
+    // Ingest reports on it no more: its status, timers and open camera_offline alerts end with it.
+    await this.cameraStatus().forget(id, 'deleted');
     await this.cameras.delete(id);
-    await this.statuses.delete(id);
+    await this.statuses.delete(id); // one stored from a status event handled in between
     await this.maintenance.delete(id);
-    await this.analysisMarks.forget(id);
-    await this.delayMarks.forget(id);
+    // Before the marks: a Redis failure must reach the publisher, whose retry takes the camera
+    // out of the workers' configuration (ingest would keep reading it, the analyzer raising alerts).
     await this.publish(id);
+    await this.forgetMarks(id);
   }
 
-  private async save(principal: Principal, before: CameraConfig, raw: Record<string, unknown>): Promise<CameraView> {
+  /** Best effort: a mark left behind is harmless (see the warning). */
+  private async forgetMarks(id: string): Promise<void> {
+    const results = await Promise.allSettled([this.analysisMarks.forget(id), this.delayMarks.forget(id)]);
+    for (const result of results) {
+      if (result.status === 'fulfilled') continue;
+      this.logger.warn(
+        { cameraId: id, err: (result.reason as Error).message },
+        "a deleted camera's analysis or stream-delay mark was not removed; a camera created again under its id is judged from its own configuration time, and a delay mark is stale after a minute",
+      );
+    }
+  }
+
+  private async save(principal: Principal, current: CameraRecord, raw: Record<string, unknown>): Promise<CameraView> {
+    const before = current.config;
     const parsed = cameraSchema.safeParse(raw);
     if (!parsed.success) throw validationError('body', toIssues(parsed.error));
     // The old region was checked by editable(); a move needs the new one in the caller's scope too.
@@ -220,7 +247,14 @@ export class CamerasService {
     if (before.enabled && !parsed.data.enabled) await this.schoolWatch.assertCameraUnwatched(before.id, 'disabled');
     const ruled = zonesWithRules(parsed.data);
     await this.schoolWatch.assertZonesUnwatched(before.id, [...zonesWithRules(before)].filter((id) => alerting.has(id) && !ruled.has(id)), 'left without a rule');
-    await this.cameras.update(parsed.data, this.clock.now());
+    // Written only over the row as read: another save in between (a rename while zones were being
+    // drawn) would otherwise be silently undone by this merge of the older copy.
+    if (!(await this.cameras.update(parsed.data, this.clock.now(), current.updatedAt))) {
+      throw new ConflictException(`camera '${before.id}' changed meanwhile; reload and try again`);
+    }
+    // Ingest stops reading a disabled camera: the status it last reported would stand for ever.
+    // On every save of one, so that a save whose forgetting failed is mended by saving it again.
+    if (!parsed.data.enabled) await this.cameraStatus().forget(before.id, 'disabled');
     await this.publish(before.id);
     return this.get(principal, before.id);
   }

@@ -80,6 +80,9 @@ export function openDatabase(url: string, onIdleError: (err: Error) => void = ()
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   if (target.location !== ':memory:') sqlite.pragma('journal_mode = WAL');
+  // SQLite's own lower() folds ASCII only: a search for "étang" or "ａ区" (lower-cased in JS) never
+  // matched "Étang" or "Ａ区 pond". This one folds as PostgreSQL's lower() and JavaScript do.
+  sqlite.function('lower', { deterministic: true }, (text: unknown) => (text === null ? null : String(text).toLowerCase()));
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, kind: 'sqlite', close: () => db.destroy(), backup: async (file) => void (await sqlite.backup(file)) };
 }
