@@ -85,6 +85,30 @@ if (!available && process.env.CI) throw new Error(`${COMPOSE} is missing (apt-ge
     for (const name of Object.keys(services)) expect({ name, healthcheck: Boolean(services[name].healthcheck?.test?.length) }).toEqual({ name, healthcheck: true });
   });
 
+  it('keeps the frame bytes in a Redis of their own without persistence, memory capped below its limit, that ingest and the analyzer (only they) use', () => {
+    const frames = services['redis-frames'];
+    const command = frames.command!.join(' ');
+    // Neither AOF nor RDB snapshots, and no volume to write them to.
+    expect(command).toContain('--appendonly no');
+    expect(frames.command!.slice(frames.command!.indexOf('--save'), frames.command!.indexOf('--save') + 2)).toEqual(['--save', '']);
+    expect(frames.volumes).toBeUndefined();
+    // Every frame has a TTL: at maxmemory the ones nearest expiry are evicted instead of refusing new frames.
+    expect(command).toMatch(/--maxmemory-policy (volatile-ttl|allkeys-lru)/);
+    const maxmemory = byteSize(frames.command![frames.command!.indexOf('--maxmemory') + 1]);
+    expect(maxmemory).toBeLessThanOrEqual(0.8 * byteSize(frames.mem_limit!));
+    // Two frames per camera (the one in flight, one whose gate expired) of INGEST_CAPACITY's 32 cameras at the default 416×416 input.
+    expect(maxmemory).toBeGreaterThanOrEqual(2 * Number(services.ingest.environment!.INGEST_CAPACITY) * 416 * 416 * 3);
+    for (const app of APPS) {
+      const reads = app !== 'alerts-api';
+      expect({ app, url: services[app].environment!.FRAME_REDIS_URL, waits: services[app].depends_on?.['redis-frames']?.condition }).toEqual({
+        app,
+        url: reads ? 'redis://redis-frames:6379' : undefined,
+        waits: reads ? 'service_healthy' : undefined,
+      });
+    }
+    expect(services.ingest.environment!.REDIS_URL).toBe('redis://redis:6379');
+  });
+
   it('builds every app from its Dockerfile with the repository as context, and never runs one as root', () => {
     for (const app of APPS) {
       const service = services[app];

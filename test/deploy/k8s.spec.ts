@@ -88,7 +88,8 @@ const deployment = (name: string) => byKind('Deployment').find((d) => d.metadata
 
 describe('docker/k8s manifests', () => {
   it('has the objects of the pipeline', () => {
-    expect(byKind('Deployment').map((d) => d.metadata.name).sort()).toEqual(['alerts-api', 'analyzer', 'ingest', 'mosquitto']);
+    expect(byKind('Deployment').map((d) => d.metadata.name).sort()).toEqual(['alerts-api', 'analyzer', 'ingest', 'mosquitto', 'redis-frames']);
+    expect(byKind('Service').map((d) => d.metadata.name)).toEqual(expect.arrayContaining(['redis', 'redis-frames']));
     expect(byKind('StatefulSet').map((d) => d.metadata.name)).toEqual(['redis']);
     expect(byKind('ScaledObject').map((d) => d.metadata.name)).toEqual(['analyzer']);
   });
@@ -184,20 +185,60 @@ describe('docker/k8s manifests', () => {
     expect(grace('alerts-api')).toBeGreaterThanOrEqual(30); // main.ts: 25 s
   });
 
+  const bytes = (size: string, units: Record<string, number>) => {
+    const m = /^(\d+)([a-zA-Z]*)$/.exec(size)!;
+    return Number(m[1]) * units[m[2].toLowerCase()];
+  };
+  /** maxmemory of a redis-server container and its memory limit, in bytes. */
+  const redisMemory = (container: { args?: string[]; resources?: { limits?: Record<string, unknown> } }) => {
+    const args = container.args!;
+    expect(args).toContain('--maxmemory');
+    return {
+      maxmemory: bytes(args[args.indexOf('--maxmemory') + 1], { '': 1, kb: 1024, mb: 2 ** 20, gb: 2 ** 30 }),
+      limit: bytes(String(container.resources!.limits!.memory), { '': 1, ki: 1024, mi: 2 ** 20, gi: 2 ** 30 }),
+    };
+  };
+
   it('caps Redis memory below its container limit, so that noeviction refuses writes instead of the kernel killing it', () => {
     const redis = (byKind('StatefulSet').find((d) => d.metadata.name === 'redis') as unknown as StatefulSet).spec!.template.spec!.containers[0];
-    const args = redis.args!;
-    expect(args.join(' ')).toContain('--maxmemory-policy noeviction');
-    expect(args).toContain('--maxmemory');
-    const bytes = (size: string, units: Record<string, number>) => {
-      const m = /^(\d+)([a-zA-Z]*)$/.exec(size)!;
-      return Number(m[1]) * units[m[2].toLowerCase()];
-    };
-    const maxmemory = bytes(args[args.indexOf('--maxmemory') + 1], { '': 1, kb: 1024, mb: 2 ** 20, gb: 2 ** 30 });
-    const limit = bytes(String(redis.resources!.limits!.memory), { '': 1, ki: 1024, mi: 2 ** 20, gi: 2 ** 30 });
+    expect(redis.args!.join(' ')).toContain('--maxmemory-policy noeviction');
+    const { maxmemory, limit } = redisMemory(redis);
     // Room for the copy-on-write of the AOF rewrite's fork and Redis' own overhead.
     expect(maxmemory).toBeLessThanOrEqual(0.8 * limit);
     expect(maxmemory).toBeGreaterThanOrEqual(0.5 * limit);
+  });
+
+  it('keeps the frame bytes in a Redis of their own without persistence, memory capped below its limit, that ingest and the analyzer (only they) point FRAME_REDIS_URL at', () => {
+    const frames = deployment('redis-frames').spec!.template.spec!;
+    const redis = frames.containers[0];
+    const args = redis.args!.join(' ');
+    // Neither AOF nor RDB snapshots, and nothing mounted to write them to.
+    expect(args).toContain('--appendonly no');
+    expect(redis.args!.slice(redis.args!.indexOf('--save'), redis.args!.indexOf('--save') + 2)).toEqual(['--save', '']);
+    expect(redis.volumeMounts ?? []).toEqual([]);
+    expect(frames.volumes ?? []).toEqual([]);
+    // Every frame has a TTL: at maxmemory the ones nearest expiry are evicted instead of refusing new frames.
+    expect(args).toMatch(/--maxmemory-policy (volatile-ttl|allkeys-lru)/);
+    const { maxmemory, limit } = redisMemory(redis);
+    expect(maxmemory).toBeLessThanOrEqual(0.8 * limit);
+    // Two frames per camera (the one in flight, one whose gate expired) of 32 cameras at the default 416×416 input.
+    const frameBytes = 416 * 416 * 3;
+    expect(maxmemory).toBeGreaterThanOrEqual(2 * 32 * frameBytes);
+    // One pod at a time: two behind the Service would split the frames between them.
+    expect(deployment('redis-frames').spec!.replicas).toBe(1);
+    expect(deployment('redis-frames').spec!.strategy?.type).toBe('Recreate');
+
+    const service = byKind('Service').find((s) => s.metadata.name === 'redis-frames') as unknown as Service;
+    expect(deployment('redis-frames').spec!.template.metadata!.labels).toMatchObject(service.spec!.selector!);
+    const url = `redis://redis-frames:${service.spec!.ports![0].port}`;
+    const frameRedisUrl = (app: AppName) => deployment(app).spec!.template.spec!.containers[0].env?.find((e) => e.name === 'FRAME_REDIS_URL')?.value;
+    expect(APPS.map((app) => [app, frameRedisUrl(app)])).toEqual([
+      ['ingest', url],
+      ['analyzer', url],
+      ['alerts-api', undefined],
+    ]);
+    const configMap = byKind('ConfigMap').find((c) => c.metadata.name === 'xueliang-config') as unknown as { data: Record<string, string> };
+    expect(configMap.data.REDIS_URL).not.toBe(url);
   });
 
   it('mounts a volume at every directory an app writes to, the shared ones from claims that exist', () => {

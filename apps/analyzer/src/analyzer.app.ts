@@ -32,7 +32,12 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
   // Frames, gates, hot marks and state: commands of concurrent jobs issued in the same tick share one
   // write (auto-pipelining); BullMQ keeps connections of its own.
   const data = connectRedis(target, { maxRetriesPerRequest: null, enableAutoPipelining: true, retryStrategy: redisRetryStrategy });
+  // Frame bytes in a Redis of their own when FRAME_REDIS_URL names one (ingest's, without persistence:
+  // docs/deployment.md). Only the bytes: gates, state, marks and the queue stay on REDIS_URL.
+  const frameRedisUrl = settings.FRAME_REDIS_URL ?? settings.REDIS_URL;
+  const frameRedis = frameRedisUrl === settings.REDIS_URL ? data : connectRedis({ url: frameRedisUrl }, { maxRetriesPerRequest: null, enableAutoPipelining: true, retryStrategy: redisRetryStrategy });
   for (const conn of [redis, data]) conn.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  if (frameRedis !== data) frameRedis.on('error', (err) => log.warn({ err: err.message }, 'frame redis connection error'));
   const metrics = new AnalyzerMetrics();
   registerDiskSpace(metrics.registry, { snapshots: settings.SNAPSHOT_DIR });
   // Probes first (alive, not ready): with Redis unreachable the start below waits, and a pod
@@ -43,11 +48,11 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
     host: settings.METRICS_HOST,
     registry: metrics.registry,
     healthy: () => !running?.closing,
-    ready: async () => Boolean(running?.isRunning()) && (await redis.ping()) === 'PONG',
+    ready: async () => Boolean(running?.isRunning()) && (await redis.ping()) === 'PONG' && (frameRedis === data || (await frameRedis.ping()) === 'PONG'),
   });
   // Frame ages are judged by the Redis server's time, the clock ingest stamps them with.
   const clock = await untilSucceeds('measuring the clock against Redis', () => startRedisClock(redis, { gauge: metrics.clockOffset, log }), { log, signal }).catch(async (err: unknown) => {
-    for (const conn of [redis, data]) conn.disconnect();
+    for (const conn of [redis, data, frameRedis]) conn.disconnect();
     await probes.close();
     throw err;
   });
@@ -72,11 +77,11 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
 
   const alerts = new AlertQueueRepository(redis, settings.QUEUE_PREFIX);
   // The direct downloader speaks to one node; a cluster routes each frame by its key through ioredis.
-  const downloader = settings.FRAME_DOWNLOAD === 'direct' && !isCluster(data) ? new FrameDownloader({ url: settings.REDIS_URL, name: 'xl-analyzer-frames' }) : undefined;
+  const downloader = settings.FRAME_DOWNLOAD === 'direct' && !isCluster(frameRedis) ? new FrameDownloader({ url: frameRedisUrl, name: 'xl-analyzer-frames' }) : undefined;
   const processor = new FrameJobProcessor(
     new FrameAnalyzer(detector),
     cameras,
-    new FrameStore(data, { keyPrefix: settings.KEY_PREFIX, downloader }),
+    new FrameStore(frameRedis, { keyPrefix: settings.KEY_PREFIX, downloader }),
     new InflightGate(data, { keyPrefix: settings.KEY_PREFIX }),
     new HotMarks(data, { keyPrefix: settings.KEY_PREFIX }),
     new CameraStateRepository(data, settings.KEY_PREFIX),
@@ -118,6 +123,7 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
       clock.stop();
       redis.disconnect();
       data.disconnect();
+      if (frameRedis !== data) frameRedis.disconnect();
     },
   };
 }

@@ -194,7 +194,7 @@ export class FrameJobProcessor {
       this.forget(job.cameraId); // also when its removal was missed, or its last frame was analysed after it
       return 'unknown_camera';
     }
-    // Issued together: one round trip (the connection auto-pipelines). The picture rows land straight
+    // Issued together: one round trip when frames share the main Redis (the connection auto-pipelines), two in parallel when FRAME_REDIS_URL names another. The picture rows land straight
     // in a pooled full-size frame whose padding rows are already there.
     const rows = job.rows ?? job.height;
     const expected = job.width * rows * 3;

@@ -10,6 +10,13 @@ describe('analyzer settings', () => {
     expect(detectorPoolOptions(s)).toEqual({ size: 2, executionProvider: 'cuda', deviceId: 3, scoreThreshold: 0.1, maxQueue: 8 });
   });
 
+  it("takes the frame bytes' own Redis, unset by default (then REDIS_URL), and refuses one that is not redis:// without printing its password", () => {
+    expect(loadAnalyzerSettings({}).FRAME_REDIS_URL).toBeUndefined();
+    expect(loadAnalyzerSettings({ FRAME_REDIS_URL: 'redis://redis-frames:6379/2' }).FRAME_REDIS_URL).toBe('redis://redis-frames:6379/2');
+    expect(() => loadAnalyzerSettings({ FRAME_REDIS_URL: 'https://xl:S3cret@frames' })).toThrow(/FRAME_REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL, not 'https:'/);
+    expect(() => loadAnalyzerSettings({ FRAME_REDIS_URL: 'https://xl:S3cret@frames' })).not.toThrow(/S3cret/);
+  });
+
   it('names the variable of a GPU index out of range or not a number', () => {
     expect(() => loadAnalyzerSettings({ CUDA_DEVICE_ID: '16' })).toThrow(/CUDA_DEVICE_ID/);
     expect(() => loadAnalyzerSettings({ CUDA_DEVICE_ID: '-1' })).toThrow(/CUDA_DEVICE_ID/);

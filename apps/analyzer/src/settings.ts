@@ -7,8 +7,20 @@ import type { PoolOptions, RunnerOptions } from '@xl/detection';
 /** Analyzer settings from the environment. Every field: description, default, bounds. */
 export const analyzerSettingsSchema = z
   .object({
-    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379').describe('Redis with the frames queue, frame store and camera state'),
+    REDIS_URL: z
+      .string()
+      .url()
+      .default('redis://127.0.0.1:6379')
+      .describe('Redis with the frames queue, in-flight gates, camera state and configuration, and the frame bytes unless FRAME_REDIS_URL names another'),
     REDIS_CLUSTER_NODES: redisClusterNodesSetting,
+    FRAME_REDIS_URL: z
+      .string()
+      // The scheme only in the error: the rest of the URL may hold a password.
+      .url({ protocol: /^rediss?$/, error: (issue) => `must be a redis:// or rediss:// URL, not '${String(issue.input).split(':')[0]}:'` })
+      .optional()
+      .describe(
+        "Redis the frame bytes are taken from: ingest's FRAME_REDIS_URL (a Redis without persistence, compose's redis-frames); redis:// or rediss:// of a single Redis, also beside a cluster. Unset or equal to REDIS_URL: REDIS_URL (or the cluster)",
+      ),
     QUEUE_PREFIX: z.string().min(1).max(64).default('xl').describe('BullMQ key prefix shared with ingest and alerts-api'),
     KEY_PREFIX: z.string().max(64).default('').describe('prepended to every Redis key (frames, gates, hot marks, state, config); must match ingest and alerts-api'),
     ANALYZER_ID: z.string().min(1).max(64).default(`analyzer-${os.hostname()}-${process.pid}`).describe('worker id in logs'),

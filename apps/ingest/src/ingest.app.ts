@@ -73,6 +73,12 @@ export interface IngestApp {
 export async function startIngest(settings: IngestSettings, log: Logger = createLogger('ingest'), signal?: AbortSignal): Promise<IngestApp> {
   const redis = connectRedis({ url: settings.REDIS_URL, clusterNodes: settings.REDIS_CLUSTER_NODES }, { lazyConnect: false, retryStrategy: redisRetryStrategy });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  // Frame bytes in a Redis of their own when FRAME_REDIS_URL names one: without persistence, so that
+  // ~0.3 MB per published frame stays out of the main Redis's AOF (docs/deployment.md). Only the
+  // bytes: the gate, the job and everything else stay on REDIS_URL.
+  const frameRedisUrl = settings.FRAME_REDIS_URL ?? settings.REDIS_URL;
+  const frameRedis = frameRedisUrl === settings.REDIS_URL ? redis : connectRedis({ url: frameRedisUrl }, { lazyConnect: false, retryStrategy: redisRetryStrategy });
+  if (frameRedis !== redis) frameRedis.on('error', (err) => log.warn({ err: err.message }, 'frame redis connection error'));
   const keyPrefix = settings.KEY_PREFIX;
   const metrics = new IngestMetrics();
   registerDiskSpace(metrics.registry, { recording: settings.RECORDING_DIR, evidence: settings.EVIDENCE_DIR });
@@ -83,12 +89,13 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
     port: settings.METRICS_PORT,
     host: settings.METRICS_HOST,
     registry: metrics.registry,
-    ready: async () => serviceReady() && (await redis.ping()) === 'PONG',
+    ready: async () => serviceReady() && (await redis.ping()) === 'PONG' && (frameRedis === redis || (await frameRedis.ping()) === 'PONG'),
   });
   // Frames, status events and recordings are stamped by the Redis server's time: one clock for every
   // host. Measured before anything is stamped, so start waits here until Redis answers.
   const clock = await untilSucceeds('measuring the clock against Redis', () => startRedisClock(redis, { gauge: metrics.clockOffset, log }), { log, signal }).catch(async (err: unknown) => {
     redis.disconnect();
+    frameRedis.disconnect();
     await probes.close();
     throw err;
   });
@@ -96,10 +103,10 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
   // Jobs nobody took before their bytes expired are removed: the wait list stays bounded while no analyzer runs.
   const sweeper = new FrameBacklogSweeper({ backlog: queue, expired: metrics.expiredJobs, log }, { maxAgeMs: settings.frameJobMaxAgeMs, intervalMs: settings.sweepIntervalMs });
   // The direct uploader speaks to one node; a cluster routes each frame by its key through ioredis.
-  const uploader = settings.FRAME_UPLOAD === 'direct' && !isCluster(redis) ? new FrameUploader({ url: settings.REDIS_URL, name: `xl-frames:${settings.INGEST_ID}` }) : undefined;
+  const uploader = settings.FRAME_UPLOAD === 'direct' && !isCluster(frameRedis) ? new FrameUploader({ url: frameRedisUrl, name: `xl-frames:${settings.INGEST_ID}` }) : undefined;
   const publisher = new RedisFramePublisher(
     new InflightGate(redis, { keyPrefix }),
-    new FrameStore(redis, { keyPrefix, uploader }),
+    new FrameStore(frameRedis, { keyPrefix, uploader }),
     queue,
     new HotMarks(redis, { keyPrefix }),
     { frameTtlMs: settings.FRAME_TTL_MS, inflightTtlMs: settings.INFLIGHT_TTL_MS },
@@ -184,6 +191,7 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
       clock.stop();
       await queue.close();
       await uploader?.close();
+      if (frameRedis !== redis) await frameRedis.quit().catch(() => frameRedis.disconnect());
       await redis.quit().catch(() => redis.disconnect());
       await probes.close();
     },

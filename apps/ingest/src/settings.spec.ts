@@ -51,6 +51,15 @@ describe('ingest settings', () => {
     expect(() => loadIngestSettings({ REDIS_CLUSTER_NODES: 'r0', QUEUE_PREFIX: '{xl}' })).toThrow(/REDIS_CLUSTER_NODES\.0: each node must be host:port/);
   });
 
+  it('takes a Redis of their own for the frame bytes, unset by default (then REDIS_URL), and refuses one that is not redis:// without printing its password', () => {
+    expect(loadIngestSettings({}).FRAME_REDIS_URL).toBeUndefined();
+    expect(loadIngestSettings({ FRAME_REDIS_URL: 'redis://redis-frames:6379' }).FRAME_REDIS_URL).toBe('redis://redis-frames:6379');
+    expect(loadIngestSettings({ FRAME_REDIS_URL: 'rediss://xl:pw@frames.example:6380/3' }).FRAME_REDIS_URL).toBe('rediss://xl:pw@frames.example:6380/3');
+    expect(() => loadIngestSettings({ FRAME_REDIS_URL: 'http://xl:S3cret@frames:6379' })).toThrow(/FRAME_REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL, not 'http:'/);
+    expect(() => loadIngestSettings({ FRAME_REDIS_URL: 'http://xl:S3cret@frames:6379' })).not.toThrow(/S3cret/);
+    expect(() => loadIngestSettings({ FRAME_REDIS_URL: 'redis-frames:6379' })).toThrow(/FRAME_REDIS_URL/);
+  });
+
   it('names the variable and the bound it breaks', () => {
     expect(() => loadIngestSettings({ INGEST_CAPACITY: '0' })).toThrow(/INGEST_CAPACITY: .*>=1/);
     expect(() => loadIngestSettings({ LEASE_TTL_MS: 'soon' })).toThrow(/LEASE_TTL_MS/);

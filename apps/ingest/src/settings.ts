@@ -8,8 +8,20 @@ const int = (min: number, max: number, def: number) => z.coerce.number().int().m
 /** Ingest settings from the environment. Every field: description, default, bounds. Unknown variables are ignored (it is the environment). */
 export const ingestSettingsSchema = z
   .object({
-    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379').describe('Redis with the frames queue, frame store, leases, status stream and camera configuration'),
+    REDIS_URL: z
+      .string()
+      .url()
+      .default('redis://127.0.0.1:6379')
+      .describe('Redis with the frames queue, in-flight gates, hot marks, leases, status stream and camera configuration, and the frame bytes unless FRAME_REDIS_URL names another'),
     REDIS_CLUSTER_NODES: redisClusterNodesSetting,
+    FRAME_REDIS_URL: z
+      .string()
+      // The scheme only in the error: the rest of the URL may hold a password.
+      .url({ protocol: /^rediss?$/, error: (issue) => `must be a redis:// or rediss:// URL, not '${String(issue.input).split(':')[0]}:'` })
+      .optional()
+      .describe(
+        "Redis for the frame bytes alone (each published frame's picture rows, ~0.3 MB, kept FRAME_TTL_MS): one without persistence (compose's redis-frames), so that they stay out of the AOF of the Redis at REDIS_URL; redis:// or rediss:// of a single Redis, also beside a cluster; the analyzer's must name the same. Unset or equal to REDIS_URL: the frame bytes go to REDIS_URL (or the cluster)",
+      ),
     INGEST_ID: z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1–128 letters, digits, _ . : -')
