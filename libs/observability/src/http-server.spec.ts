@@ -1,4 +1,4 @@
-import { Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import { startProbeServer } from './http-server';
 
 describe('startProbeServer', () => {
@@ -11,6 +11,21 @@ describe('startProbeServer', () => {
       expect(await ready.text()).toContain('no answer within 300 ms');
       expect(Date.now() - started).toBeLessThan(2000);
       expect((await fetch(`http://127.0.0.1:${probes.port}/healthz`)).status).toBe(200);
+    } finally {
+      await probes.close();
+    }
+  });
+
+  it('fails a scrape whose collect never answers (statfs on a hung share) after checkTimeoutMs, and still closes', async () => {
+    const registry = new Registry();
+    new Gauge({ name: 'xl_test_hung', help: 'collect never settles', registers: [registry], collect: () => new Promise<void>(() => undefined) });
+    const probes = await startProbeServer({ port: 0, registry, ready: () => true, checkTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      const metrics = await fetch(`http://127.0.0.1:${probes.port}/metrics`, { signal: AbortSignal.timeout(5000) });
+      expect(metrics.status).toBe(500);
+      expect(await metrics.text()).toContain('no answer within 300 ms');
+      expect(Date.now() - started).toBeLessThan(2000);
     } finally {
       await probes.close();
     }

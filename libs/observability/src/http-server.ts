@@ -13,9 +13,10 @@ export interface ProbeServerOptions {
   /** Readiness: dependencies reachable, ready for work. */
   ready: () => boolean | Promise<boolean>;
   /**
-   * A check that has not answered after this long fails (503). A PING on a connection that queues
-   * commands until Redis is back never settles: unbounded, the probe would hang past the kubelet's
-   * timeout and each stuck request would hold close() open. Default 2000 ms.
+   * A check that has not answered after this long fails (503), and so does /metrics (500). A PING on a
+   * connection that queues commands until Redis is back never settles, nor does a collect stuck on a
+   * hung share: unbounded, the request would hang past the kubelet's or Prometheus's timeout and each
+   * stuck one would hold close() open. Default 2000 ms.
    */
   checkTimeoutMs?: number;
 }
@@ -29,6 +30,17 @@ export interface ProbeServer {
 /** /healthz, /readyz and Prometheus /metrics for the worker apps (alerts-api serves its own through Nest). */
 export async function startProbeServer(options: ProbeServerOptions): Promise<ProbeServer> {
   const checkTimeoutMs = options.checkTimeoutMs ?? 2000;
+  const withinCheckTimeout = async <T>(check: () => T | Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${checkTimeoutMs} ms`)), checkTimeoutMs);
+    });
+    try {
+      return await Promise.race([Promise.resolve().then(check), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
@@ -36,23 +48,17 @@ export async function startProbeServer(options: ProbeServerOptions): Promise<Pro
       res.end(body);
     };
     const probe = async (check: () => boolean | Promise<boolean>) => {
-      let timer: NodeJS.Timeout | undefined;
       try {
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${checkTimeoutMs} ms`)), checkTimeoutMs);
-        });
-        const ok = await Promise.race([Promise.resolve().then(check), timeout]);
+        const ok = await withinCheckTimeout(check);
         reply(ok ? 200 : 503, ok ? 'ok\n' : 'not ready\n');
       } catch (err) {
         reply(503, `error: ${(err as Error).message}\n`);
-      } finally {
-        clearTimeout(timer);
       }
     };
     if (path === '/healthz') void probe(options.healthy ?? (() => true));
     else if (path === '/readyz') void probe(options.ready);
     else if (path === '/metrics')
-      options.registry.metrics().then(
+      withinCheckTimeout(() => options.registry.metrics()).then(
         (text) => reply(200, text, options.registry.contentType),
         (err: Error) => reply(500, err.message),
       );
