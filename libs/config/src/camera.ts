@@ -68,7 +68,7 @@ export const watchdogSchema = z
         'no frame for this long → ffmpeg is stopped and respawned; a (re)start gets twice this for its first frame',
       ),
     ioTimeoutSeconds: z.number().min(1).max(60).default(5).describe("ffmpeg's RTSP socket I/O timeout (-timeout)"),
-    backoffInitialSeconds: z.number().min(0.1).max(60).default(1).describe('first respawn delay'),
+    backoffInitialSeconds: z.number().min(0.1).max(60).default(1).describe('first respawn delay; at most backoffMaxSeconds'),
     backoffMaxSeconds: z.number().min(1).max(600).default(30).describe('respawn delay cap; a run that delivered this long, at most 10 s, starts the back-off over'),
     maxDelaySeconds: z
       .number()
@@ -328,6 +328,16 @@ export const cameraSchema = storedCameraSchema.superRefine((camera, ctx) => {
   if (clean('masks')) {
     const problem = maskCoverProblem(camera.masks);
     if (problem) ctx.addIssue({ code: 'custom', path: ['masks'], message: problem });
+  }
+  const { backoffInitialSeconds, backoffMaxSeconds } = camera.watchdog;
+  if (clean('watchdog') && backoffInitialSeconds > backoffMaxSeconds) {
+    // The reader's and recorder's back-off refused such a pair at the camera's every failure, ending
+    // the ingest process; they now start at the cap, which is not what was written either.
+    ctx.addIssue({
+      code: 'custom',
+      path: ['watchdog', 'backoffInitialSeconds'],
+      message: `backoffInitialSeconds ${backoffInitialSeconds} s is above backoffMaxSeconds ${backoffMaxSeconds} s: the first respawn delay must not exceed the cap; lower it to at most ${backoffMaxSeconds} or raise backoffMaxSeconds to at least ${backoffInitialSeconds}`,
+    });
   }
 });
 

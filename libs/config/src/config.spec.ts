@@ -50,6 +50,20 @@ describe('camera config', () => {
     expect(errorOf(() => at(601)).message).toMatch(/maxDelaySeconds/);
   });
 
+  it('refuses a first respawn delay above the cap, naming the camera and both fields; a stored one still parses', () => {
+    // Only the first delay set: the cap stays at its default, 30 s. Ingest's back-off threw on it at the
+    // camera's every failure, ending the process on each worker that claimed the camera.
+    const raw = { id: 'pond-1', url: 'rtsp://cam/main', watchdog: { backoffInitialSeconds: 45 } };
+    const err = errorOf(() => parseCamera(raw));
+    expect(err.issues).toEqual([
+      "camera 'pond-1', watchdog.backoffInitialSeconds: backoffInitialSeconds 45 s is above backoffMaxSeconds 30 s: the first respawn delay must not exceed the cap; lower it to at most 30 or raise backoffMaxSeconds to at least 45",
+    ]);
+    expect(parseCamera({ ...raw, watchdog: { backoffInitialSeconds: 45, backoffMaxSeconds: 45 } }).watchdog).toMatchObject({ backoffInitialSeconds: 45, backoffMaxSeconds: 45 });
+    expect(parseStoredCamera(raw).watchdog).toMatchObject({ backoffInitialSeconds: 45, backoffMaxSeconds: 30 }); // the reader starts it at the cap
+    // An out-of-bounds value is reported as that, not compared.
+    expect(errorOf(() => parseCamera({ ...raw, watchdog: { backoffInitialSeconds: 90 } })).issues).toEqual([expect.stringMatching(/watchdog\.backoffInitialSeconds: .*60.*\(got 90\)$/)]);
+  });
+
   it('gives an ignore zone no rules, and refuses a rule that names one', () => {
     const post = { id: 'post', type: 'ignore', polygon: [[0.4, 0.5], [0.45, 0.5], [0.45, 0.7], [0.4, 0.7]] };
     const cam = parseCamera({ id: 'pond-1', url: 'rtsp://cam/main', zones: [water, post] });

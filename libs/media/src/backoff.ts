@@ -28,6 +28,19 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () 
   return Math.round(Math.min(maxMs, jittered));
 }
 
+/**
+ * The back-off of a camera's `watchdog` settings (seconds). A first delay above the cap — a camera
+ * stored before the configuration compared the two — starts at the cap: backoffDelay throws on it,
+ * and it threw at the camera's every failure, ending the ingest process that read it.
+ */
+export function watchdogBackoff(initialSeconds: number, maxSeconds: number): BackoffPolicy {
+  const maxMs = maxSeconds * 1000;
+  return { initialMs: Math.min(initialSeconds * 1000, maxMs), maxMs };
+}
+
+/** Respawn delay when computing the back-off failed all the same: the default cap (watchdog.backoffMaxSeconds). */
+export const FALLBACK_RESPAWN_MS = 30_000;
+
 /** The longest a run must deliver before its back-off starts over (see stableRunMs). */
 export const STABLE_RUN_MAX_MS = 10_000;
 

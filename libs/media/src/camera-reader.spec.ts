@@ -326,6 +326,91 @@ describe('CameraReader', () => {
     expect(names().filter((n) => n === 'recovered')).toHaveLength(7);
   });
 
+  it('starts the back-off of a first delay above the cap (a camera stored before the check) at the cap, not throwing at the exit', () => {
+    const logger = { debug: jest.fn(), info: jest.fn(), warn: jest.fn() };
+    const watchdog = { stallSeconds: 3, ioTimeoutSeconds: 5, backoffInitialSeconds: 5, backoffMaxSeconds: 2 };
+    const { reader, procs, last, events } = setup({ watchdog, logger });
+    reader.start();
+    last().stderr(...INPUT);
+    last().stdout(FRAME);
+    // backoffDelay threw here, from ffmpeg's exit event: the ingest process ended.
+    expect(() => last().exit(1)).not.toThrow();
+    const restart = events.find(([n]) => n === 'restart')![1] as { delayMs: number };
+    expect(restart.delayMs).toBeLessThanOrEqual(2000);
+    jest.advanceTimersByTime(restart.delayMs);
+    expect(procs).toHaveLength(2);
+    // A picture size change soon after another is backed off the same way.
+    const change = '[graph 0 input from stream 0:0 @ 0x5] filter context - w: 640 h: 360 fmt: 0, incoming frame - w: 704 h: 576 fmt: 0 pts_time: 3';
+    for (let i = 0; i < 2; i++) {
+      last().stderr(...INPUT, change);
+      expect(() => last().exit(255)).not.toThrow();
+      const sizeRestart = events[events.length - 1][1] as { reason: string; delayMs: number };
+      expect(sizeRestart.reason).toBe('source_changed');
+      expect(sizeRestart.delayMs).toBeLessThanOrEqual(2000);
+      jest.advanceTimersByTime(sizeRestart.delayMs);
+    }
+    expect(procs).toHaveLength(4);
+    expect(logger.warn).toHaveBeenCalledWith({ camera: 'cam-1', backoffInitialSeconds: 5, backoffMaxSeconds: 2 }, expect.stringContaining('above backoffMaxSeconds'));
+  });
+
+  it('still respawns when handling an exit fails: a listener that throws, a back-off that cannot be computed', () => {
+    const { reader, procs, last } = setup();
+    reader.on('offline', () => {
+      throw new Error('listener failed');
+    });
+    reader.start();
+    expect(() => last().exit(1)).not.toThrow();
+    jest.advanceTimersByTime(1000); // the back-off's first delay: scheduled before the events went out
+    expect(procs).toHaveLength(2);
+
+    const broken = setup({ watchdog: { stallSeconds: 3, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: Number.NaN } });
+    broken.reader.start();
+    expect(() => broken.last().exit(1)).not.toThrow();
+    expect(broken.names()).toEqual(['offline', 'restart']);
+    expect(broken.events[1][1]).toMatchObject({ attempt: 1, delayMs: 30_000 });
+    jest.advanceTimersByTime(29_999);
+    expect(broken.procs).toHaveLength(1);
+    jest.advanceTimersByTime(1); // FALLBACK_RESPAWN_MS
+    expect(broken.procs).toHaveLength(2);
+  });
+
+  it('times silence and the stable run on the monotonic clock: a step of the Redis clock fires no watchdog', () => {
+    // `now` is Date.now plus the Redis clock's offset, which moves when it is measured again: +7 s
+    // here (a TIME answered late after an outage), then back 30 s later.
+    let offsetMs = 0;
+    const { reader, last, events, frames } = setup({ now: () => Date.now() + offsetMs });
+    reader.start();
+    last().stderr(...INPUT);
+    const framesFor = (ms: number) => {
+      for (let t = 0; t < ms; t += 500) {
+        jest.advanceTimersByTime(500);
+        last().stdout(FRAME);
+      }
+    };
+    framesFor(2000);
+    offsetMs = 7000;
+    framesFor(30_000);
+    offsetMs = 0;
+    framesFor(10_000);
+    expect(last().quitRequested).toBe(false);
+    expect(events.map(([n]) => n)).toEqual(['online']);
+    // Capture times follow `now`, step included: that clock is the one frames are judged by.
+    expect(frames[4].capturedAt - frames[3].capturedAt).toBe(7500);
+
+    // A run that delivered for 1 s across a +7 s step has not delivered for the cap (4 s): still backing off.
+    const flapping = setup({ now: () => Date.now() + offsetMs });
+    flapping.reader.start();
+    flapping.last().exit(1); // attempt 1: 1 s
+    jest.advanceTimersByTime(1000);
+    flapping.last().stderr(...INPUT);
+    flapping.last().stdout(FRAME);
+    offsetMs = 7000;
+    jest.advanceTimersByTime(1000);
+    flapping.last().stdout(FRAME);
+    flapping.last().exit(1);
+    expect(flapping.events[flapping.events.length - 1][1]).toMatchObject({ attempt: 2, delayMs: 2000 });
+  });
+
   it('fires the watchdog after stallSeconds without a frame: q, then SIGTERM, then SIGKILL; reason stalled', () => {
     const { reader, last, events } = setup({ stopGraceMs: 500 });
     reader.start();

@@ -2,7 +2,7 @@
 // typed status events. A live source never ends on its own, so any exit (code 0 included) is a fault.
 import { EventEmitter } from 'node:events';
 import type { OfflineReason } from '@xl/contracts';
-import { backoffDelay, stableRunMs } from './backoff';
+import { backoffDelay, FALLBACK_RESPAWN_MS, stableRunMs, watchdogBackoff, type BackoffPolicy } from './backoff';
 import { fileFrameCommand, frameByteLength, rtspFrameCommand, type FfmpegCommandSpec } from './ffmpeg-args';
 import { fluentFfmpegLauncher, type FfmpegExit, type FfmpegLauncher, type FfmpegProcess } from './ffmpeg-process';
 import { classifyExit, exitDetail, FfmpegStderrParser, parseProgressTime, type PictureSize } from './ffmpeg-stderr';
@@ -59,6 +59,12 @@ export interface CameraReaderOptions {
   startGate?: StartGate;
   /** Epoch ms of frames and status events. Default Date.now; ingest passes the Redis server's time (RedisClock). */
   now?: () => number;
+  /**
+   * Monotonic ms for durations: silence, first-frame deadline, stable run, size-change calm. Default
+   * performance.now. Not `now`: the Redis clock's offset moves when it is measured again, and a +7 s
+   * step fired the watchdogs of cameras that were delivering.
+   */
+  monotonicNow?: () => number;
 }
 
 /** The part of a pino logger the reader uses. */
@@ -124,10 +130,11 @@ type ReaderState = 'idle' | 'running' | 'waiting' | 'stopping' | 'stopped' | 'en
 /** One ffmpeg process and what is known about it. */
 interface Run {
   proc: FfmpegProcess | null;
-  startedAt: number;
-  /** Its first frame (null before): the back-off starts over once frames have flowed for the cap. */
-  firstFrameAt: number | null;
-  lastFrameAt: number | null;
+  /** Monotonic ms (monotonicNow) of the launch, its first frame (null before) and its latest frame. */
+  startedMono: number;
+  /** The back-off starts over once frames have flowed for the cap since this. */
+  firstFrameMono: number | null;
+  lastFrameMono: number | null;
   watchdogFired: boolean;
   parser: FfmpegStderrParser;
   frames: FrameReader;
@@ -162,9 +169,12 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
   private readonly graceMs: number;
   private readonly pool: BufferPool;
   private readonly now: () => number;
+  private readonly monotonicNow: () => number;
+  private readonly backoff: BackoffPolicy;
   /** Source-change restarts in a row, each within SIZE_CHANGE_CALM_MS of the one before. */
   private sizeChangeStreak = 0;
-  private lastSizeChangeAt = -Infinity;
+  /** Monotonic ms of the last source-change restart. */
+  private lastSizeChangeMono = -Infinity;
   /** Respawns so far. */
   restarts = 0;
 
@@ -178,8 +188,16 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     this.launcher = options.launcher ?? fluentFfmpegLauncher();
     this.stallMs = watchdog.stallSeconds * 1000;
     this.stableMs = stableRunMs(watchdog.backoffMaxSeconds * 1000);
+    this.backoff = watchdogBackoff(watchdog.backoffInitialSeconds, watchdog.backoffMaxSeconds);
+    if (this.backoff.initialMs < watchdog.backoffInitialSeconds * 1000) {
+      options.logger?.warn(
+        { camera: options.cameraId, backoffInitialSeconds: watchdog.backoffInitialSeconds, backoffMaxSeconds: watchdog.backoffMaxSeconds },
+        'watchdog.backoffInitialSeconds is above backoffMaxSeconds: respawns start at backoffMaxSeconds',
+      );
+    }
     this.graceMs = options.stopGraceMs ?? 1000;
     this.now = options.now ?? Date.now;
+    this.monotonicNow = options.monotonicNow ?? (() => performance.now());
     this.nextSeq = options.firstSeq ?? Date.now();
     this.pool = new BufferPool(frameByteLength(width, height));
   }
@@ -237,9 +255,9 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     const exited = new Promise<void>((resolve) => (markExited = resolve));
     const run: Run = {
       proc: null,
-      startedAt: this.now(),
-      firstFrameAt: null,
-      lastFrameAt: null,
+      startedMono: this.monotonicNow(),
+      firstFrameMono: null,
+      lastFrameMono: null,
       watchdogFired: false,
       parser: new FfmpegStderrParser(),
       frames: new FrameReader(this.pool.size, (data) => this.onFrame(run, data), () => this.pool.acquire()),
@@ -297,12 +315,12 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
    * and must not raise camera_offline.
    */
   private allowedSilenceMs(run: Run): number {
-    return run.lastFrameAt === null ? 2 * this.stallMs : this.stallMs;
+    return run.lastFrameMono === null ? 2 * this.stallMs : this.stallMs;
   }
 
   private checkWatchdog(run: Run): void {
     if (run !== this.run || run.watchdogFired || this.state !== 'running') return;
-    const silentMs = this.now() - (run.lastFrameAt ?? run.startedAt);
+    const silentMs = this.monotonicNow() - (run.lastFrameMono ?? run.startedMono);
     if (silentMs < this.allowedSilenceMs(run)) return;
     run.watchdogFired = true;
     this.options.logger?.warn({ camera: this.options.cameraId, silentMs }, 'no frame within the stall time: restarting ffmpeg');
@@ -346,13 +364,14 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       return;
     }
     const now = this.now();
-    run.firstFrameAt ??= now;
-    run.lastFrameAt = now;
+    const mono = this.monotonicNow();
+    run.firstFrameMono ??= mono;
+    run.lastFrameMono = mono;
     run.startDone();
     // Not at the first frame: a camera or relay that accepts the session, sends a frame and drops it
     // was then retried at the initial delay for ever, with an offline/recovered pair every cycle.
     // A run that has delivered for stableRunMs has proven itself; its next failure starts over.
-    if (now - run.firstFrameAt >= this.stableMs) this.attempt = 0;
+    if (mono - run.firstFrameMono >= this.stableMs) this.attempt = 0;
     if (!this.online) {
       this.online = true;
       if (this.outage) {
@@ -390,27 +409,37 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
     if (run !== this.run) return;
     this.run = null;
     if (this.state === 'stopping' || this.state === 'stopped') return;
+    try {
+      this.afterExit(run, exit);
+    } catch (err) {
+      // Called from ffmpeg's exit event: a throw would end the ingest process (every camera on it
+      // blind) and then the next worker to claim this camera. The camera is retried all the same.
+      this.options.logger?.warn({ camera: this.options.cameraId, err: (err as Error).message, delayMs: FALLBACK_RESPAWN_MS }, 'handling the ffmpeg exit failed; respawning');
+      if ((this.state === 'running' || this.state === 'waiting') && !this.retryTimer) this.respawnIn(FALLBACK_RESPAWN_MS);
+    }
+  }
+
+  /** Respawn scheduled before the events are emitted: a listener that throws must not leave the camera without one. */
+  private afterExit(run: Run, exit: FfmpegExit): void {
     const now = this.now();
+    const mono = this.monotonicNow();
     if (run.behindLive && !run.watchdogFired) {
       // Not an outage either; at once: the delay has to build up again before another reconnect.
       this.restarts++;
+      this.respawnIn(0);
       this.emit('restart', { at: now, reason: 'behind_live', attempt: 0, delayMs: 0 });
-      this.state = 'waiting';
-      this.retryTimer = setTimeout(() => this.spawn(), 0);
       return;
     }
     if (run.sizeChange && this.options.source.kind === 'rtsp' && !run.watchdogFired) {
       // Not an outage: no offline event; a new run that delivers nothing meets the watchdog. At once,
       // unless the camera keeps changing (within SIZE_CHANGE_CALM_MS of the last change): then backed off.
-      const streak = now - this.lastSizeChangeAt < SIZE_CHANGE_CALM_MS ? this.sizeChangeStreak + 1 : 0;
+      const streak = mono - this.lastSizeChangeMono < SIZE_CHANGE_CALM_MS ? this.sizeChangeStreak + 1 : 0;
       this.sizeChangeStreak = streak;
-      this.lastSizeChangeAt = now;
-      const w = this.options.watchdog;
-      const delayMs = streak === 0 ? 0 : backoffDelay(streak, { initialMs: w.backoffInitialSeconds * 1000, maxMs: w.backoffMaxSeconds * 1000 }, this.options.random);
+      this.lastSizeChangeMono = mono;
+      const delayMs = streak === 0 ? 0 : this.backoffDelayMs(streak);
       this.restarts++;
+      this.respawnIn(delayMs);
       this.emit('restart', { at: now, reason: 'source_changed', attempt: streak, delayMs });
-      this.state = 'waiting';
-      this.retryTimer = setTimeout(() => this.spawn(), delayMs);
       return;
     }
     if (this.options.source.kind === 'file' && exit.code === 0 && !run.watchdogFired) {
@@ -425,28 +454,41 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
       code: exit.code,
       signal: exit.signal,
       stderr,
-      silentMs: now - (run.lastFrameAt ?? run.startedAt),
-      hadOutput: run.lastFrameAt !== null,
+      silentMs: mono - (run.lastFrameMono ?? run.startedMono),
+      hadOutput: run.lastFrameMono !== null,
       ioTimeoutMs: this.options.watchdog.ioTimeoutSeconds * 1000,
     });
     const fallback = exit.signal ? `ffmpeg killed by ${exit.signal}` : `ffmpeg exited with code ${exit.code}`;
     const allowedS = this.allowedSilenceMs(run) / 1000;
     const detail = run.watchdogFired
-      ? run.lastFrameAt === null
+      ? run.lastFrameMono === null
         ? `no first frame within ${allowedS} s`
         : `no frame for ${allowedS} s`
       : (exit.error ?? exitDetail(stderr, fallback));
+    this.attempt++;
+    this.restarts++;
+    const delayMs = this.backoffDelayMs(this.attempt);
+    this.respawnIn(delayMs);
     if (this.online || !this.outage || this.outage.reason !== reason) {
       this.online = false;
       this.outage = { since: this.outage?.since ?? now, reason };
       this.emit('offline', { at: now, reason, detail });
     }
-    this.attempt++;
-    this.restarts++;
-    const w = this.options.watchdog;
-    const delayMs = backoffDelay(this.attempt, { initialMs: w.backoffInitialSeconds * 1000, maxMs: w.backoffMaxSeconds * 1000 }, this.options.random);
     this.options.logger?.info({ camera: this.options.cameraId, reason, detail, attempt: this.attempt, delayMs }, 'ffmpeg ended; respawning');
     this.emit('restart', { at: now, reason, attempt: this.attempt, delayMs });
+  }
+
+  /** The back-off's delay before retry `attempt`; should it fail (settings it cannot use), FALLBACK_RESPAWN_MS: the camera is retried all the same. */
+  private backoffDelayMs(attempt: number): number {
+    try {
+      return backoffDelay(attempt, this.backoff, this.options.random);
+    } catch (err) {
+      this.options.logger?.warn({ camera: this.options.cameraId, err: (err as Error).message, delayMs: FALLBACK_RESPAWN_MS }, 'respawn back-off failed; using the fallback delay');
+      return FALLBACK_RESPAWN_MS;
+    }
+  }
+
+  private respawnIn(delayMs: number): void {
     this.state = 'waiting';
     this.retryTimer = setTimeout(() => this.spawn(), delayMs);
   }

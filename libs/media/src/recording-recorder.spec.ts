@@ -60,6 +60,7 @@ describe('SegmentRecorder back-off', () => {
   let dir: string;
   let clock: number;
   const respawns: Array<{ attempt: number; delayMs: number }> = [];
+  const warnings: string[] = [];
   let segmentsSeen = 0;
 
   beforeEach(async () => {
@@ -68,6 +69,7 @@ describe('SegmentRecorder back-off', () => {
     clock = 1_000_000;
     procs.length = 0;
     respawns.length = 0;
+    warnings.length = 0;
     segmentsSeen = 0;
   });
 
@@ -92,7 +94,8 @@ describe('SegmentRecorder back-off', () => {
       backoffMaxSeconds: 4,
       random: () => 0.5, // no jitter: 1 s, 2 s, 4 s, 4 s …
       now: () => clock,
-      logger: { info, warn: () => undefined, debug: () => undefined },
+      monotonicNow: () => clock,
+      logger: { info, warn: (_, m) => warnings.push(m), debug: () => undefined },
       ...overrides,
     });
     r.on('segment', () => segmentsSeen++);
@@ -136,6 +139,60 @@ describe('SegmentRecorder back-off', () => {
     expect(procs).toHaveLength(8);
     const stopping = r.stop();
     procs[7].exit(255);
+    await stopping;
+  });
+
+  it('starts the back-off of a first delay above the cap (a camera stored before the check) at the cap, not rejecting at the exit', async () => {
+    const r = recorder({ backoffInitialSeconds: 5, backoffMaxSeconds: 2 });
+    await r.start();
+    // backoffDelay threw here, in an async exit handler nothing awaited: an unhandled rejection ended the ingest process.
+    const delays = [await recordThenDrop(r, 2000), await recordThenDrop(r, 0)];
+    expect(delays).toEqual([2000, 2000]);
+    expect(warnings).toEqual(['watchdog.backoffInitialSeconds is above backoffMaxSeconds: recorder respawns start at backoffMaxSeconds']);
+    const stopping = r.stop();
+    procs[procs.length - 1].exit(255);
+    await stopping;
+  });
+
+  it('still respawns when handling an exit fails (a listener that throws): after the fallback delay', async () => {
+    const r = recorder();
+    r.on('interrupted', () => {
+      throw new Error('listener failed');
+    });
+    await r.start();
+    await procs[0].segment(0, 0);
+    await until(() => r.isRecording, 'the first segment');
+    procs[0].exit(0);
+    await until(() => warnings.includes('handling the recorder exit failed; respawning'), 'the failure to be handled');
+    jest.advanceTimersByTime(29_999);
+    expect(procs).toHaveLength(1);
+    jest.advanceTimersByTime(1); // FALLBACK_RESPAWN_MS
+    await until(() => procs.length === 2, 'the next ffmpeg');
+    const stopping = r.stop();
+    procs[1].exit(255);
+    await stopping;
+  });
+
+  it('times the no-new-segment watchdog on the monotonic clock: a step of the Redis clock does not restart the recorder', async () => {
+    // `now` is Date.now plus the Redis clock's offset, which moves when it is measured again: +7 s here.
+    let offsetMs = 0;
+    let mono = 0;
+    const r = recorder({ stallSeconds: 1, now: () => clock + offsetMs, monotonicNow: () => mono }); // no new segment for 1 + 3 × 2 = 7 s → restart
+    await r.start();
+    const p = procs[0];
+    for (let n = 0; n < 8; n++) {
+      await p.segment(n, 2 * n);
+      await until(() => r.isRecording && segmentsSeen >= n, 'the segment');
+      if (n === 3) offsetMs = 7000;
+      clock += 2000;
+      mono += 2000;
+      jest.advanceTimersByTime(2000);
+    }
+    expect(p.stdin.write).not.toHaveBeenCalled(); // no 'q'
+    expect(p.signals).toEqual([]);
+    expect(procs).toHaveLength(1);
+    const stopping = r.stop();
+    p.exit(255);
     await stopping;
   });
 

@@ -10,7 +10,7 @@ import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { OfflineReason } from '@xl/contracts';
-import { backoffDelay, stableRunMs } from './backoff';
+import { backoffDelay, FALLBACK_RESPAWN_MS, stableRunMs, watchdogBackoff, type BackoffPolicy } from './backoff';
 import { classifyExit, exitDetail } from './ffmpeg-stderr';
 import { segmentRecorderArgs } from './recording-args';
 import { probeDurationMs } from './recording-clip';
@@ -63,6 +63,11 @@ export interface SegmentRecorderOptions {
   random?: () => number;
   /** Epoch ms segments are placed at. Default Date.now; ingest passes the Redis server's time, the clock of frames and alerts. */
   now?: () => number;
+  /**
+   * Monotonic ms for durations: the no-new-segment watchdog and the stable run. Default
+   * performance.now. Not `now`: the Redis clock's offset moves when it is measured again.
+   */
+  monotonicNow?: () => number;
 }
 
 export interface SegmentRecorderEvents {
@@ -85,10 +90,12 @@ interface Run {
   delaySeconds: number;
   /** The segment ffmpeg is writing now. */
   open: { file: string; ptsSeconds: number; startMs: number } | null;
-  lastSegmentAt: number;
-  /** When its first segment began (null before). */
-  recordingSince: number | null;
-  startedAt: number;
+  /** Monotonic ms (monotonicNow) of the latest segment start (the launch before the first). */
+  lastSegmentMono: number;
+  /** Monotonic ms of its first segment start (null before). */
+  recordingSinceMono: number | null;
+  /** Monotonic ms of the launch. */
+  startedMono: number;
   watchdogFired: boolean;
   stderr: string[];
   timers: NodeJS.Timeout[];
@@ -111,6 +118,8 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
   private closing: Promise<void> = Promise.resolve();
   private readonly stallMs: number;
   private readonly now: () => number;
+  private readonly monotonicNow: () => number;
+  private readonly backoff: BackoffPolicy;
   /** Respawns so far. */
   restarts = 0;
 
@@ -118,6 +127,14 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     super();
     this.stallMs = (options.stallSeconds + 3 * options.segmentSeconds) * 1000;
     this.now = options.now ?? Date.now;
+    this.monotonicNow = options.monotonicNow ?? (() => performance.now());
+    this.backoff = watchdogBackoff(options.backoffInitialSeconds, options.backoffMaxSeconds);
+    if (this.backoff.initialMs < options.backoffInitialSeconds * 1000) {
+      options.logger?.warn(
+        { camera: options.cameraId, backoffInitialSeconds: options.backoffInitialSeconds, backoffMaxSeconds: options.backoffMaxSeconds },
+        'watchdog.backoffInitialSeconds is above backoffMaxSeconds: recorder respawns start at backoffMaxSeconds',
+      );
+    }
   }
 
   get cameraId(): string {
@@ -259,6 +276,7 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
       : spawn(ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe'] });
     child.stdin?.on('error', () => undefined); // EPIPE when ffmpeg is already gone
     let markExited!: () => void;
+    const startedMono = this.monotonicNow();
     const run: Run = {
       child,
       clock: new StreamClock(),
@@ -266,9 +284,9 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
       behindLive: false,
       delaySeconds: 0,
       open: null,
-      lastSegmentAt: this.now(),
-      recordingSince: null,
-      startedAt: this.now(),
+      lastSegmentMono: startedMono,
+      recordingSinceMono: null,
+      startedMono,
       watchdogFired: false,
       stderr: [],
       timers: [],
@@ -290,6 +308,7 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
 
   private onLine(run: Run, line: string): void {
     const now = this.now();
+    const mono = this.monotonicNow();
     const parsed = parseSegmentLogLine(line);
     if (!parsed) {
       run.stderr.push(redactText(line.trim()));
@@ -308,12 +327,12 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     }
     const previous = run.open;
     run.open = { file: parsed.file, ptsSeconds: parsed.ptsSeconds, startMs: run.clock.wallMs(parsed.ptsSeconds) };
-    run.lastSegmentAt = now;
-    run.recordingSince ??= now;
+    run.lastSegmentMono = mono;
+    run.recordingSinceMono ??= mono;
     // The back-off starts over only once the run has recorded for the back-off cap: resetting it at
     // the first segment retried a camera that drops every session right after it at the initial
     // delay for ever, an interruption each time.
-    if (now - run.recordingSince >= stableRunMs(this.options.backoffMaxSeconds * 1000)) this.attempt = 0;
+    if (mono - run.recordingSinceMono >= stableRunMs(this.options.backoffMaxSeconds * 1000)) this.attempt = 0;
     if (previous) {
       // Placed with the clock as it is now: the first lines arrive late (ffmpeg probes the stream first).
       this.close(previous.file, run.clock.wallMs(previous.ptsSeconds), (parsed.ptsSeconds - previous.ptsSeconds) * 1000);
@@ -353,7 +372,7 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
 
   private checkWatchdog(run: Run): void {
     if (run !== this.run || run.watchdogFired || this.state !== 'running') return;
-    const silentMs = this.now() - run.lastSegmentAt;
+    const silentMs = this.monotonicNow() - run.lastSegmentMono;
     if (silentMs < this.stallMs) return;
     run.watchdogFired = true;
     this.options.logger?.warn({ camera: this.options.cameraId, silentMs }, 'no new segment within the stall time: restarting the recorder');
@@ -369,7 +388,21 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     run.timers.push(setTimeout(kill('SIGTERM'), grace), setTimeout(kill('SIGKILL'), 2 * grace));
   }
 
+  /**
+   * Never rejects: a rejection here was unhandled and ended the ingest process (every camera on it
+   * blind). Whatever fails, a running recorder is left with a respawn scheduled.
+   */
   private async onExit(run: Run, code: number | null, signal: NodeJS.Signals | null, error?: string): Promise<void> {
+    try {
+      await this.afterExit(run, code, signal, error);
+    } catch (err) {
+      if (this.run === run) this.run = null;
+      this.options.logger?.warn({ camera: this.options.cameraId, err: (err as Error).message, delayMs: FALLBACK_RESPAWN_MS }, 'handling the recorder exit failed; respawning');
+      if (this.state === 'running' && !this.run && !this.retryTimer) this.respawnIn(FALLBACK_RESPAWN_MS);
+    }
+  }
+
+  private async afterExit(run: Run, code: number | null, signal: NodeJS.Signals | null, error?: string): Promise<void> {
     for (const t of run.timers) clearTimeout(t);
     if (run.open) this.close(run.open.file, run.clock.wallMs(run.open.ptsSeconds), null); // its length: ffprobe
     await this.closing;
@@ -381,8 +414,8 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
       code,
       signal,
       stderr: run.stderr,
-      silentMs: now - run.lastSegmentAt,
-      hadOutput: run.lastSegmentAt > run.startedAt,
+      silentMs: this.monotonicNow() - run.lastSegmentMono,
+      hadOutput: run.lastSegmentMono > run.startedMono,
       ioTimeoutMs: o.ioTimeoutSeconds * 1000,
     });
     const detail = run.watchdogFired ? `no new segment for ${this.stallMs / 1000} s` : redactText(error ?? exitDetail(run.stderr, `ffmpeg exited with code ${code}`));
@@ -397,9 +430,19 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     // Not a failure: at once, without back-off (the delay has to build up again first).
     if (behindLive) return this.respawnIn(0);
     this.attempt++;
-    const delayMs = backoffDelay(this.attempt, { initialMs: o.backoffInitialSeconds * 1000, maxMs: o.backoffMaxSeconds * 1000 }, o.random);
-    o.logger?.info({ camera: o.cameraId, reason, detail, attempt: this.attempt, delayMs }, 'recorder ended; respawning');
+    const delayMs = this.backoffDelayMs(this.attempt);
     this.respawnIn(delayMs);
+    o.logger?.info({ camera: o.cameraId, reason, detail, attempt: this.attempt, delayMs }, 'recorder ended; respawning');
+  }
+
+  /** The back-off's delay before retry `attempt`; should it fail (settings it cannot use), FALLBACK_RESPAWN_MS: the camera is still recorded. */
+  private backoffDelayMs(attempt: number): number {
+    try {
+      return backoffDelay(attempt, this.backoff, this.options.random);
+    } catch (err) {
+      this.options.logger?.warn({ camera: this.options.cameraId, err: (err as Error).message, delayMs: FALLBACK_RESPAWN_MS }, 'recorder respawn back-off failed; using the fallback delay');
+      return FALLBACK_RESPAWN_MS;
+    }
   }
 
   private respawnIn(delayMs: number): void {

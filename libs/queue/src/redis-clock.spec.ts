@@ -39,6 +39,56 @@ describe('RedisClock', () => {
     expect(() => new RedisClock(fakeRedis(state), { intervalMs: 10 })).toThrow('RedisClock: intervalMs 10 must be in 1000..3600000');
   });
 
+  describe('a TIME answered late', () => {
+    beforeEach(() => jest.useFakeTimers({ now: 1_700_000_000_000 }));
+    afterEach(() => jest.useRealTimers());
+
+    /** Measures while the fake Redis holds its answer `delayMs`; resolves with the offset measure() returned. */
+    async function measureHeld(clock: RedisClock, state: { delayMs?: number }, delayMs: number): Promise<number> {
+      state.delayMs = delayMs;
+      const measured = clock.measure();
+      await jest.advanceTimersByTimeAsync(delayMs);
+      return measured;
+    }
+
+    it('does not move the offset: one queued through a Redis outage and answered at the reconnect, 20 s on, with the clocks in step', async () => {
+      const state = { skewMs: 0, delayMs: 0 };
+      const rejected: Array<[number, number]> = [];
+      const clock = new RedisClock(fakeRedis(state), { onRejected: (rtt, offset) => rejected.push([rtt, offset]) });
+      expect(await measureHeld(clock, state, 0)).toBe(0);
+      // Taken for the middle of the round trip, the server's time read at its end made the offset +10 s.
+      expect(await measureHeld(clock, state, 20_000)).toBe(0);
+      expect(clock.offset).toBe(0);
+      expect(clock.now()).toBe(Date.now());
+      expect(rejected).toEqual([[20_000, 0]]);
+      // A quick one is taken again, and follows the server: here a step of 4 s on the Redis host.
+      state.skewMs = 4000;
+      expect(await measureHeld(clock, state, 100)).toBe(4000 + 50);
+    });
+
+    it("takes a slow first measurement (nearer than this host's clock), then a quicker one over it", async () => {
+      const state = { skewMs: 60_000, delayMs: 0 };
+      const measured: number[] = [];
+      const clock = new RedisClock(fakeRedis(state), { maxRoundTripMs: 500, onMeasured: (_, rtt) => measured.push(rtt) });
+      expect(await measureHeld(clock, state, 2000)).toBe(60_000 + 1000);
+      expect(await measureHeld(clock, state, 3000)).toBe(60_000 + 1000); // slower than the one in use: not taken
+      expect(await measureHeld(clock, state, 800)).toBe(60_000 + 400);
+      expect(await measureHeld(clock, state, 400)).toBe(60_000 + 200);
+      expect(await measureHeld(clock, state, 800)).toBe(60_000 + 200); // over the bound once a quick one was had
+      expect(measured).toEqual([2000, 800, 400]);
+      expect(() => new RedisClock(fakeRedis(state), { maxRoundTripMs: 0 })).toThrow('RedisClock: maxRoundTripMs 0 must be in 1..60000');
+    });
+
+    it('logs a measurement it did not take', async () => {
+      const state = { skewMs: 0, delayMs: 0 };
+      const log = { warn: jest.fn() };
+      const clock = await startRedisClock(fakeRedis(state), { gauge: { set: jest.fn() }, log });
+      clock.stop();
+      await measureHeld(clock, state, 3000);
+      expect(log.warn).toHaveBeenCalledWith({ roundTripMs: 3000, maxRoundTripMs: 500, offsetMs: 0 }, expect.stringContaining('keeping the last offset'));
+    });
+  });
+
   it('reports the offset in seconds and warns in the log when it is over 2 s', async () => {
     const gauge = { set: jest.fn() };
     const log = { warn: jest.fn() };
