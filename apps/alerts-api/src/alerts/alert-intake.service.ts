@@ -108,6 +108,13 @@ export class AlertIntakeService {
       target = await this.alerts.unresolvedSuccessorOf(trx, event.alertId);
       latePredecessor = target !== undefined;
     }
+    // A `created` event applied to another alert before goes to that alert too: a vanish that joined
+    // the entry's alert, re-sent (an analyzer restarted before saving its state) after an operator
+    // resolved that alert, is news of a closed alert, not a new alarm.
+    if (!target && event.kind === 'created') {
+      const aliasId = await this.alerts.aliasOf(trx, event.alertId);
+      if (aliasId) target = await this.alerts.getForUpdate(trx, aliasId);
+    }
 
     // The same vanish `created` again under another capture time (an analyzer that restarted before
     // saving its state re-derives it): news, not a new alarm — no siren again, no reopening.

@@ -13,6 +13,14 @@ import { AlertIntakeService, type IntakeOutcome } from './alert-intake.service';
 
 const INTAKE_LOCK_MS = 4000;
 const INTAKE_STALLED_CHECK_MS = 2000;
+/**
+ * Stalls an event may go through and still be run. BullMQ's default (1) fails an event for good,
+ * unstored and without running it, at its second stall — its holder died twice, or its event loop
+ * was blocked past the 4 s lock twice (better-sqlite3 blocks it) — and its stall count is never
+ * reset, not even across the retries below. A drowning must not be dropped for that: re-runs are
+ * deduplicated by the intake, and an event that kept killing its worker would show as restarts.
+ */
+const INTAKE_MAX_STALLS = Number.MAX_SAFE_INTEGER;
 /** An event the intake could not store is tried again after 1 s, doubling, at most this far apart. */
 export const INTAKE_RETRY_MAX_MS = 30_000;
 /**
@@ -58,6 +66,7 @@ export class AlertIntakeWorker implements OnApplicationBootstrap, OnModuleDestro
       // under a long GC pause only makes the event run twice, which intake deduplicates.
       lockDuration: INTAKE_LOCK_MS,
       stalledInterval: INTAKE_STALLED_CHECK_MS,
+      maxStalledCount: INTAKE_MAX_STALLS,
     });
     this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'alert intake worker error'));
     this.worker.on('failed', (job, err) => this.logger.error({ err: err.message, jobId: job?.id }, 'alert event failed'));

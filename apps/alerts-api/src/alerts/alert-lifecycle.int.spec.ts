@@ -2,7 +2,7 @@ import '../testing/nest-esm';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { ALERTS_QUEUE, type AlertEvent } from '@xl/contracts';
+import { ALERTS_QUEUE, type AlertEvent, SEVERITY_RANK } from '@xl/contracts';
 import { EventPublisher, type PushEvent } from '../shared/push-events';
 import { alertEvent } from '../testing/alert-events';
 import { startTestApp, type TestApp, eventually } from '../testing/test-app';
@@ -461,6 +461,54 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     const after = (await t.http.get(`/alerts/${id}`).set(admin)).body;
     expect(after).toMatchObject({ state: 'resolved', message: 'person entered pond', updatedAt: resolved.updatedAt, capturedAt: enter.capturedAt });
     expect(pushesOf(enter.alertId)).toHaveLength(pushed);
+  });
+
+  it('takes a vanish re-sent as created after the alert it joined was resolved as news of that closed alert, not a new alarm', async () => {
+    const enter = alertEvent({ cameraId: 'cam-a', trackId: 84 });
+    await intake.consume(enter);
+    const vanish = vanishOf(enter);
+    expect(await intake.consume(vanish)).toBe('updated');
+    const admin = await auth('admin');
+    const id = encodeURIComponent(enter.alertId);
+    await t.http.post(`/alerts/${id}/acknowledge`).set(admin).send({}).expect(200);
+    const resolved = (await t.http.post(`/alerts/${id}/resolve`).set(admin).send({ outcome: 'true_alarm' }).expect(200)).body;
+    const pushed = pushesOf(enter.alertId).length;
+    // The analyzer restarted before saving its state and derives the same vanish again.
+    expect(await intake.consume({ ...vanish, capturedAt: vanish.capturedAt + 2000 })).toBe('closed');
+    expect((await t.http.get(`/alerts/${encodeURIComponent(vanish.alertId)}`).set(admin)).status).toBe(404);
+    expect(pushesOf(vanish.alertId)).toEqual([]);
+    expect((await t.http.get(`/alerts/${id}`).set(admin)).body).toMatchObject({ state: 'resolved', updatedAt: resolved.updatedAt, capturedAt: vanish.capturedAt });
+    expect(pushesOf(enter.alertId)).toHaveLength(pushed);
+  });
+
+  it("sends the news of an event applied to two alerts (stored so by an earlier version) to the one not resolved, else the newest", async () => {
+    const enter = alertEvent({ cameraId: 'cam-a', trackId: 85 });
+    await intake.consume(enter);
+    const vanish = vanishOf(enter);
+    expect(await intake.consume(vanish)).toBe('updated');
+    const admin = await auth('admin');
+    const id = encodeURIComponent(enter.alertId);
+    await t.http.post(`/alerts/${id}/acknowledge`).set(admin).send({}).expect(200);
+    await t.http.post(`/alerts/${id}/resolve`).set(admin).send({ outcome: 'true_alarm' }).expect(200);
+    // What an earlier version did with the vanish re-sent as created: a second, open alert under its id.
+    const repo = t.app.get(AlertsRepository);
+    const merged = (await repo.get(enter.alertId))!;
+    const resent = { ...vanish, capturedAt: vanish.capturedAt + 2000 };
+    const now = t.app.get(Clock).now();
+    await repo.transaction(async (trx) => {
+      await repo.recordEvent(trx, { eventId: resent.alertId, kind: resent.kind, capturedAt: resent.capturedAt, alertId: resent.alertId, at: now });
+      await repo.insert(
+        trx,
+        { ...merged, id: resent.alertId, relatedAlertId: enter.alertId, state: 'open', outcome: null, acknowledgedBy: null, acknowledgedAt: null, resolvedAt: null, escalationDueAt: null, createdAt: now, updatedAt: now, pushedAt: now },
+        SEVERITY_RANK.critical,
+      );
+    });
+    expect(await repo.aliasOf(repo.db, vanish.alertId)).toBe(vanish.alertId);
+    expect(await intake.consume({ ...vanish, kind: 'updated', capturedAt: resent.capturedAt + 1000, message: 'still missing' })).toBe('updated');
+    expect((await t.http.get(`/alerts/${encodeURIComponent(vanish.alertId)}`).set(admin)).body).toMatchObject({ state: 'open', message: 'still missing' });
+    await t.http.post(`/alerts/${encodeURIComponent(vanish.alertId)}/acknowledge`).set(admin).send({}).expect(200);
+    await t.http.post(`/alerts/${encodeURIComponent(vanish.alertId)}/resolve`).set(admin).send({ outcome: 'true_alarm' }).expect(200);
+    expect(await repo.aliasOf(repo.db, vanish.alertId)).toBe(vanish.alertId);
   });
 
   it('opens a new alert when the related alert was already resolved', async () => {

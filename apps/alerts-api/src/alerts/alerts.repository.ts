@@ -342,9 +342,24 @@ export class AlertsRepository {
 
   // --- consumed events (idempotency and aliases) ---
 
-  /** The alert an event id was applied to before, if any (a superseding event's id maps to the alert it updated). */
+  /**
+   * The alert an event id was applied to before, if any (a superseding event's id maps to the alert
+   * it updated). Where it was applied to several (earlier versions let a vanish re-sent as `created`
+   * open its own alert beside the resolved one it had joined), the unresolved one, else the newest:
+   * its news goes to the alert still being handled, whichever order the database returns rows in.
+   */
   async aliasOf(trx: Db, eventId: string): Promise<string | undefined> {
-    const row = await trx.selectFrom('alert_events').select('alert_id').where('event_id', '=', eventId).limit(1).executeTakeFirst();
+    const row = await trx
+      .selectFrom('alert_events')
+      .leftJoin('alerts', 'alerts.id', 'alert_events.alert_id')
+      .select('alert_events.alert_id')
+      .where('alert_events.event_id', '=', eventId)
+      .orderBy(sql`case when alerts.state is null then 2 when alerts.state = 'resolved' then 1 else 0 end`)
+      .orderBy(sql`coalesce(alerts.created_at, 0)`, 'desc')
+      .orderBy('alert_events.received_at', 'desc')
+      .orderBy('alert_events.alert_id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row?.alert_id;
   }
 

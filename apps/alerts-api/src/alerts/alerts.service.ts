@@ -147,7 +147,9 @@ export class AlertsService {
       return { before: current, next };
     });
     this.metrics.transitions.inc({ action });
-    await this.escalation.armQuietly(next, before);
+    // Not awaited: the answer must not wait on Redis (while it was down, an acknowledgement waited
+    // ~20 s for its timer's removal). A timer left behind finds its deadline gone and does nothing.
+    void this.escalation.armQuietly(next, before);
     const fresh = (await this.alerts.get(id)) as Alert;
     await this.notifier.updatedQuietly(fresh);
     return this.detailOf(fresh);
@@ -210,7 +212,7 @@ export class AlertsService {
     });
     if (!done) return false;
     this.metrics.transitions.inc({ action: 'auto_resolve' });
-    await this.escalation.armQuietly(done.next, done.before);
+    void this.escalation.armQuietly(done.next, done.before); // not awaited, as in transition()
     await this.notifier.updatedQuietly((await this.alerts.get(id)) as Alert);
     return true;
   }

@@ -1,5 +1,7 @@
 import '../testing/nest-esm';
-import { CAMERA_STATUS_STREAM, type CameraStatusEvent } from '@xl/contracts';
+import type { Queue } from 'bullmq';
+import { CAMERA_STATUS_STREAM, type CameraStatusEvent, SEVERITY_RANK } from '@xl/contracts';
+import { Clock } from '../common/clock';
 import { EventPublisher, type PushEvent } from '../shared/push-events';
 import { alertEvent } from '../testing/alert-events';
 import { eventually, startTestApp, type TestApp } from '../testing/test-app';
@@ -7,7 +9,10 @@ import { DATABASE_KINDS } from '../testing/test-databases';
 import { createWorld } from '../testing/world';
 import { ApiTimers, timerJobId } from '../timers/api-timers';
 import { CameraStatusService } from '../camera-status/camera-status.service';
+import { SYSTEM } from './alert';
 import { AlertIntakeService } from './alert-intake.service';
+import { AlertsRepository } from './alerts.repository';
+import { AlertsService } from './alerts.service';
 import { EscalationService } from './escalation.service';
 
 // Short SLAs so that deadlines pass within the test: critical 0.3 s; major 1.5 s (the
@@ -16,6 +21,39 @@ import { EscalationService } from './escalation.service';
 // flapping cameras: camera-status.int.spec.ts); the sweep for deadlines whose timer was lost every 0.5 s.
 const SLA_ENV = { SLA_CRITICAL_SECONDS: '0.3', SLA_MAJOR_SECONDS: '1.5', SLA_WARNING_SECONDS: '0', CAMERA_OFFLINE_ALERT_SECONDS: '0.4', CAMERA_STABLE_SECONDS: '0', TIMER_SWEEP_SECONDS: '0.5' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Redis gone for the timers, as ioredis has it: every command of their queue is held until the
+ * reconnect attempts run out (~20 s; 5 s here), then fails. Returns how to bring Redis back.
+ */
+function timersRedisAway(timers: ApiTimers): () => void {
+  const queue = (timers as unknown as { queue: Queue }).queue;
+  const held = () => new Promise<never>((_, reject) => setTimeout(() => reject(new Error('Reached the max retries per request limit (which is 20)')), 5000).unref());
+  const add = jest.spyOn(queue, 'add').mockImplementation(held);
+  const remove = jest.spyOn(queue, 'remove').mockImplementation(held);
+  return () => {
+    add.mockRestore();
+    remove.mockRestore();
+  };
+}
+
+/**
+ * Holds every timer call (schedule, cancel) made from now on until `release()`: work that finishes
+ * while they are held did not wait on them. `within` gives such work a generous bound (a code path
+ * that waits on a held call never finishes), not a measure of this machine's speed.
+ */
+function timerCallsHeld(timers: ApiTimers): { made: () => number; release: () => void; within: <T>(work: Promise<T>) => Promise<T | 'waited on a timer call'> } {
+  const held: Array<() => void> = [];
+  const spies = (['schedule', 'cancel'] as const).map((name) => jest.spyOn(timers, name).mockImplementation(() => new Promise<void>((resolve) => held.push(resolve))));
+  return {
+    made: () => held.length,
+    release: () => {
+      spies.forEach((spy) => spy.mockRestore());
+      held.splice(0).forEach((resolve) => resolve());
+    },
+    within: (work) => Promise.race([work, sleep(10_000).then(() => 'waited on a timer call' as const)]),
+  };
+}
 
 describe.each(DATABASE_KINDS)('escalation and camera status on %s', (kind) => {
   let t: TestApp;
@@ -95,20 +133,55 @@ describe.each(DATABASE_KINDS)('escalation and camera status on %s', (kind) => {
     expect(late).toBeLessThan(5000);
   });
 
-  it('escalates every overdue alert in one sweep while timers cannot be armed (Redis away)', async () => {
+  it('escalates every overdue alert in one sweep, without waiting on Redis per alert, while timers cannot be armed (Redis away)', async () => {
     const escalation = t.app.get(EscalationService);
     escalation.onModuleDestroy(); // this test sweeps itself
-    const schedule = jest.spyOn(t.app.get(ApiTimers), 'schedule').mockRejectedValue(new Error('Redis connection lost'));
+    const timers = t.app.get(ApiTimers);
+    // The alerts were opened while their timers could not be armed: only the sweep escalates them.
+    const schedule = jest.spyOn(timers, 'schedule').mockRejectedValue(new Error('Redis connection lost'));
+    let redisBack: (() => void) | undefined;
     try {
-      const events = [902, 903].map((trackId) => alertEvent({ cameraId: 'cam-a', severity: 'major', trackId }));
+      const events = [902, 903, 904].map((trackId) => alertEvent({ cameraId: 'cam-a', severity: 'major', trackId }));
       for (const event of events) await intake.consume(event);
+      schedule.mockRestore();
       await sleep(2200); // past the 1.5 s SLA and the sweep's 0.5 s grace
-      expect(await escalation.sweepOverdue()).toBeGreaterThanOrEqual(2);
+      redisBack = timersRedisAway(timers);
+      const calls = timerCallsHeld(timers);
+      try {
+        // Each escalation arms its next deadline, and the sweep waits for none of them.
+        expect(await calls.within(escalation.sweepOverdue())).toBeGreaterThanOrEqual(3);
+        expect(calls.made()).toBeGreaterThanOrEqual(3);
+      } finally {
+        calls.release();
+      }
       for (const event of events) expect((await detail(event.alertId)).escalationLevel).toBe(1);
     } finally {
       schedule.mockRestore();
+      redisBack?.();
       await escalation.onApplicationBootstrap();
     }
+  });
+
+  it('acknowledges, and resolves for the system, without waiting on a timer that cannot be removed (Redis away); the timer left behind does nothing', async () => {
+    const op = { Authorization: `Bearer ${await t.token('op-a')}` };
+    const acknowledged = alertEvent({ cameraId: 'cam-a', severity: 'major', trackId: 905 });
+    const recovered = alertEvent({ cameraId: 'cam-a', severity: 'major', trackId: 906 });
+    for (const event of [acknowledged, recovered]) await intake.consume(event); // timers armed: due in 1.5 s
+    const redisBack = timersRedisAway(t.app.get(ApiTimers));
+    const calls = timerCallsHeld(t.app.get(ApiTimers));
+    try {
+      // Answered while the removal of its deadline's timer is held: the answer did not wait for it.
+      const res = await calls.within(t.http.post(`/alerts/${encodeURIComponent(acknowledged.alertId)}/acknowledge`).set(op).send({}).then((r) => r));
+      expect(res).toMatchObject({ status: 200, body: { state: 'acknowledged', escalationDueAt: null } });
+      expect(await calls.within(t.app.get(AlertsService).resolveBySystem(recovered.alertId, SYSTEM.cameraStatus, { kind: 'camera_recovered', offlineSeconds: 5 }))).toBe(true);
+      expect(calls.made()).toBe(2);
+    } finally {
+      calls.release();
+      redisBack();
+    }
+    await sleep(2000); // the deadlines' jobs fire and find the deadlines gone
+    expect((await detail(acknowledged.alertId)).transitions.map((x: { action: string }) => x.action)).toEqual(['open', 'acknowledge']);
+    expect((await detail(recovered.alertId)).transitions.map((x: { action: string }) => x.action)).toEqual(['open', 'resolve']);
   });
 
   it('does not escalate an alert acknowledged within its SLA', async () => {
@@ -137,6 +210,25 @@ describe.each(DATABASE_KINDS)('escalation and camera status on %s', (kind) => {
     expect(raised.severity).toBe('critical');
     expect(raised.transitions.map((x: { action: string }) => x.action).slice(0, 3)).toEqual(['open', 'severity_raised', 'escalate']);
     expect(raised.transitions[1].detail).toMatchObject({ kind: 'severity_raised', severityFrom: 'warning', severityTo: 'critical', event: { eventId: event.alertId, rule: event.rule } });
+  });
+
+  it('drops, without escalating, a deadline left from when the severity had an SLA (SLA changed to 0, then a restart)', async () => {
+    const event = alertEvent({ cameraId: 'cam-a', severity: 'warning', trackId: 907 });
+    await intake.consume(event);
+    // The deadline an earlier start with SLA_WARNING_SECONDS > 0 gave it, due now.
+    const repo = t.app.get(AlertsRepository);
+    const stored = (await repo.get(event.alertId))!;
+    await repo.transaction((trx) => repo.update(trx, { ...stored, escalationDueAt: t.app.get(Clock).now() + 100 }, SEVERITY_RANK.warning));
+    // The start with SLA_WARNING_SECONDS=0 re-arms the deadlines of open alerts.
+    const escalation = t.app.get(EscalationService);
+    escalation.onModuleDestroy();
+    await escalation.onApplicationBootstrap();
+    await eventually(async () => (await detail(event.alertId)).escalationDueAt === null, 'the deadline dropped', 8000);
+    await sleep(600); // a cascade would be under way by now
+    const d = await detail(event.alertId);
+    expect(d).toMatchObject({ state: 'open', escalationLevel: 0, responsibleRegionId: 'vil-a1a', escalationDueAt: null });
+    expect(d.transitions.map((x: { action: string }) => x.action)).toEqual(['open']);
+    expect(pushes.filter((p) => p.data.id === event.alertId && p.data.escalationLevel !== 0)).toEqual([]);
   });
 
   async function status(event: Omit<CameraStatusEvent, 'ingestId'>): Promise<void> {
@@ -228,5 +320,35 @@ describe.each(DATABASE_KINDS)('escalation and camera status on %s', (kind) => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+// A severity whose SLA is 0 never escalates, also when an alert is raised to it from one with an SLA.
+describe.each(DATABASE_KINDS)('escalation with no SLA for critical alerts on %s', (kind) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp(kind, { SLA_CRITICAL_SECONDS: '0', SLA_MAJOR_SECONDS: '0', SLA_WARNING_SECONDS: '0.5', TIMER_SWEEP_SECONDS: '0.5' });
+    await createWorld(t);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('drops the deadline of a warning raised to critical, and never escalates it', async () => {
+    const admin = { Authorization: `Bearer ${await t.token('admin')}` };
+    const detail = async (id: string) => (await t.http.get(`/alerts/${encodeURIComponent(id)}`).set(admin)).body;
+    const intake = t.app.get(AlertIntakeService);
+    const enter = alertEvent({ cameraId: 'cam-a', severity: 'warning', trackId: 920 });
+    await intake.consume(enter);
+    expect((await detail(enter.alertId)).escalationDueAt).toEqual(expect.any(Number));
+    const vanish = alertEvent({ cameraId: 'cam-a', severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', trackId: 920, relatedAlertId: enter.alertId, capturedAt: enter.capturedAt + 100 });
+    expect(await intake.consume(vanish)).toBe('updated');
+    expect(await detail(enter.alertId)).toMatchObject({ severity: 'critical', escalationDueAt: null });
+    await sleep(1500); // past the warning's 0.5 s deadline and the sweep's 0.5 s grace
+    const d = await detail(enter.alertId);
+    expect(d).toMatchObject({ state: 'open', escalationLevel: 0, responsibleRegionId: 'vil-a1a', escalationDueAt: null });
+    expect(d.transitions.map((x: { action: string }) => x.action)).toEqual(['open', 'supersede']);
   });
 });

@@ -97,13 +97,16 @@ export class EscalationService implements OnApplicationBootstrap, OnModuleDestro
     return region?.parentId ? from + sla : null;
   }
 
-  /** The deadline after a severity change: a tighter SLA counts from the same start; never later. */
+  /**
+   * The deadline after a severity change: a tighter SLA counts from the same start; never later. A
+   * severity whose SLA is 0 never escalates: the deadline of the severity before goes.
+   */
   async dueAfterSeverityChange(before: Alert, severity: Severity, now: number, db?: Transaction<Database>): Promise<number | null> {
-    if (before.state !== 'open') return null;
+    const sla = this.slaMs(severity);
+    if (before.state !== 'open' || !sla) return null;
     if (before.escalationDueAt === null) return this.dueAt(severity, before.responsibleRegionId, now, db);
     const start = before.escalationDueAt - this.slaMs(before.severity);
-    const sla = this.slaMs(severity);
-    return sla ? Math.min(before.escalationDueAt, start + sla) : before.escalationDueAt;
+    return Math.min(before.escalationDueAt, start + sla);
   }
 
   async arm(alert: Alert): Promise<void> {
@@ -136,7 +139,11 @@ export class EscalationService implements OnApplicationBootstrap, OnModuleDestro
     const escalated = await this.alerts.transaction(async (trx) => {
       const alert = await this.alerts.getForUpdate(trx, alertId);
       if (!alert || alert.state !== 'open' || alert.escalationLevel !== level || alert.escalationDueAt !== due) return null;
-      const from = alert.responsibleRegionId ? await this.regions.get(alert.responsibleRegionId, trx) : undefined;
+      // An SLA of 0 means never escalate. A deadline set under an SLA changed to 0 since (a restart
+      // with new settings re-arms it) is dropped, not acted on: escalating on it would set the next
+      // deadline to now and cascade the alert to the root in milliseconds.
+      const sla = this.slaMs(alert.severity);
+      const from = sla && alert.responsibleRegionId ? await this.regions.get(alert.responsibleRegionId, trx) : undefined;
       const parent = from?.parentId ? await this.regions.get(from.parentId, trx) : undefined;
       if (!from || !parent) {
         await this.alerts.update(trx, { ...alert, escalationDueAt: null, updatedAt: laterUpdate(now, alert) }, SEVERITY_RANK[alert.severity]);
@@ -146,13 +153,13 @@ export class EscalationService implements OnApplicationBootstrap, OnModuleDestro
         ...alert,
         escalationLevel: level + 1,
         responsibleRegionId: parent.id,
-        escalationDueAt: parent.parentId ? now + this.slaMs(alert.severity) : null,
+        escalationDueAt: parent.parentId ? now + sla : null,
         updatedAt: laterUpdate(now, alert),
       };
       if (!(await this.alerts.update(trx, next, SEVERITY_RANK[next.severity], { state: 'open', escalationLevel: level }))) return null;
       const detail: TransitionDetail = {
         kind: 'escalated',
-        slaSeconds: this.slaMs(alert.severity) / 1000,
+        slaSeconds: sla / 1000,
         fromRegion: { id: from.id, name: from.name, level: from.level },
         toRegion: { id: parent.id, name: parent.name, level: parent.level },
       };
@@ -174,9 +181,10 @@ export class EscalationService implements OnApplicationBootstrap, OnModuleDestro
     this.logger.warn({ alertId, level: escalated.escalationLevel, region: escalated.responsibleRegionId }, 'alert escalated');
     const fresh = (await this.alerts.get(alertId)) ?? escalated;
     await this.notifier.updatedQuietly(fresh);
-    // Quietly: the escalation is committed, and the sweep re-finds the next deadline in the database
-    // — a Redis outage must not stop a sweep at its first alert, nor fail the timer job for good.
-    await this.armQuietly(fresh);
+    // Quietly and not awaited: the escalation is committed, and the sweep re-finds the next deadline
+    // in the database — a Redis outage must neither hold up the sweep (the only escalation path then)
+    // alert by alert nor fail the timer job for good.
+    void this.armQuietly(fresh);
     return true;
   }
 }

@@ -1,9 +1,11 @@
 import '../testing/nest-esm';
+import type { Queue } from 'bullmq';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
 import { Clock } from '../common/clock';
 import { alertEvent } from '../testing/alert-events';
 import { eventually, startTestApp, type TestApp } from '../testing/test-app';
 import { createWorld } from '../testing/world';
+import { ApiTimers, TIMER_REDIS_TIMEOUT_MS } from './api-timers';
 
 /** The shared clock as this host reads it, `behindMs` behind its own wall clock. */
 class SkewedClock extends Clock {
@@ -17,7 +19,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // BullMQ delays a job by the adding host's clock and promotes it by the promoting host's. The
 // shared clock decides when a deadline is due: a timer that fires early by the host's clock waits.
-describe('API timers on hosts whose clocks differ', () => {
+describe('API timers on hosts whose clocks differ, and while Redis does not answer', () => {
   const clock = new SkewedClock();
   let t: TestApp;
 
@@ -49,5 +51,26 @@ describe('API timers on hosts whose clocks differ', () => {
     }, 'the escalation once due on the shared clock', 8000);
     const step = escalated.transitions.find((x: { action: string }) => x.action === 'escalate');
     expect(step.at).toBeGreaterThanOrEqual(due - 250); // EARLY_TOLERANCE_MS
+  });
+
+  it('fails a schedule, and gives a cancel up, within a second while Redis does not answer', async () => {
+    const timers = t.app.get(ApiTimers);
+    const queue = (timers as unknown as { queue: Queue }).queue;
+    // What ioredis does with a command while Redis is down: holds it until its reconnect attempts
+    // run out (~20 s). Here it never answers: a call that returns at all gave up by itself.
+    const held = () => new Promise<never>(() => undefined);
+    const add = jest.spyOn(queue, 'add').mockImplementation(held);
+    const remove = jest.spyOn(queue, 'remove').mockImplementation(held);
+    try {
+      await expect(timers.schedule('escalate', 'esc-redis-away', { alertId: 'a' }, 60_000)).rejects.toThrow(
+        `scheduling timer 'escalate' (job esc-redis-away): no answer from Redis within ${TIMER_REDIS_TIMEOUT_MS} ms`,
+      );
+      await timers.cancel('esc-redis-away'); // returns: given up, the error logged
+      expect(add).toHaveBeenCalledWith('escalate', expect.anything(), expect.objectContaining({ jobId: 'esc-redis-away' }));
+      expect(remove).toHaveBeenCalledWith('esc-redis-away');
+    } finally {
+      add.mockRestore();
+      remove.mockRestore();
+    }
   });
 });

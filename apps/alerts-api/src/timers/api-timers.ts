@@ -16,6 +16,12 @@ type Handler = (data: Record<string, unknown>) => Promise<void>;
 const FIRE_AT = 'timerFireAt';
 /** A timer found due this much later than now runs anyway (the shared clock is re-read every 30 s). */
 const EARLY_TOLERANCE_MS = 250;
+/**
+ * Scheduling or cancelling a timer fails when Redis has not answered within this long. While Redis
+ * is down ioredis holds a command until its reconnect attempts run out (~20 s), and callers (an
+ * acknowledgement, the escalation sweep) would wait that long for a timer the sweep stands in for.
+ */
+export const TIMER_REDIS_TIMEOUT_MS = 1000;
 
 /** BullMQ job ids may not contain ':'; ids of ours are a readable kind plus a digest of the parts. */
 export function timerJobId(kind: string, ...parts: (string | number)[]): string {
@@ -73,18 +79,34 @@ export class ApiTimers implements OnApplicationBootstrap, OnModuleDestroy {
     for (const c of this.connections.splice(0)) c.close();
   }
 
-  /** Adds a delayed job; a job with the same id that still exists makes this a no-op. */
+  /**
+   * Adds a delayed job; a job with the same id that still exists makes this a no-op. Fails after
+   * TIMER_REDIS_TIMEOUT_MS without an answer from Redis (the job may still be added once it answers).
+   */
   async schedule(name: string, jobId: string, data: Record<string, unknown>, delayMs: number): Promise<void> {
     const delay = Math.max(0, Math.round(delayMs));
-    await this.queue.add(name, { ...data, [FIRE_AT]: this.clock.now() + delay }, { jobId, delay });
+    await this.answeredInTime(`scheduling timer '${name}' (job ${jobId})`, this.queue.add(name, { ...data, [FIRE_AT]: this.clock.now() + delay }, { jobId, delay }));
   }
 
   /** Best effort: a job that already runs cannot be removed, and its handler re-checks state. */
   async cancel(jobId: string): Promise<void> {
     try {
-      await this.queue.remove(jobId);
+      await this.answeredInTime(`cancelling timer job ${jobId}`, this.queue.remove(jobId));
     } catch (err) {
       this.logger.debug({ err: (err as Error).message, jobId }, 'timer not cancelled');
+    }
+  }
+
+  /** `command`'s outcome, or an error once Redis has left it unanswered for TIMER_REDIS_TIMEOUT_MS. */
+  private async answeredInTime<T>(what: string, command: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer from Redis within ${TIMER_REDIS_TIMEOUT_MS} ms`)), TIMER_REDIS_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([command, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
