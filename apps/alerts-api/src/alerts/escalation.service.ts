@@ -180,10 +180,11 @@ export class EscalationService implements OnApplicationBootstrap, OnModuleDestro
     this.metrics.escalations.inc({ level: String(escalated.escalationLevel) });
     this.logger.warn({ alertId, level: escalated.escalationLevel, region: escalated.responsibleRegionId }, 'alert escalated');
     const fresh = (await this.alerts.get(alertId)) ?? escalated;
-    await this.notifier.updatedQuietly(fresh);
-    // Quietly and not awaited: the escalation is committed, and the sweep re-finds the next deadline
-    // in the database — a Redis outage must neither hold up the sweep (the only escalation path then)
-    // alert by alert nor fail the timer job for good.
+    // Neither awaited: the escalation is committed with its push due (update_push_due: the notifier's
+    // sweeper pushes it if this push fails), and the sweep re-finds the next deadline in the database.
+    // A Redis outage must not hold up the sweep — the only escalation path then — alert by alert
+    // (the push waited ~3 s each on the main Redis client), nor fail the timer job for good.
+    void this.notifier.updatedQuietly(fresh);
     void this.armQuietly(fresh);
     return true;
   }
