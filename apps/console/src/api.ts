@@ -120,7 +120,7 @@ export class Api {
   alert(id: string): Promise<AlertDetail> {
     return this.request('GET', `/alerts/${encodeURIComponent(id)}`);
   }
-  transition(id: string, action: 'acknowledge' | 'dispatch' | 'resolve' | 'seen', body: Record<string, string>): Promise<AlertDetail> {
+  transition(id: string, action: 'acknowledge' | 'dispatch' | 'resolve' | 'seen', body: Record<string, string | number | null>): Promise<AlertDetail> {
     return this.request('POST', `/alerts/${encodeURIComponent(id)}/${action}`, body);
   }
   /** A note or a call in the alert's audit trail; the state stays. */

@@ -374,6 +374,26 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     }
   });
 
+  it('refuses (409) an acknowledgement of the copy someone saw when a drowning raised the alert since, and takes it once they saw that', async () => {
+    const enter = alertEvent({ cameraId: 'cam-a', trackId: 79 });
+    await intake.consume(enter);
+    const admin = await auth('admin');
+    const id = encodeURIComponent(enter.alertId);
+    const seen = (await t.http.get(`/alerts/${id}`).set(admin)).body;
+    expect(seen).toMatchObject({ state: 'open', severity: 'major', alarmedAt: null });
+    // The entry on screen, the click on its button — and the vanish commits in between.
+    expect(await intake.consume(vanishOf(enter))).toBe('updated');
+    const stale = await t.http.post(`/alerts/${id}/acknowledge`).set(admin).send({ seenAlarmedAt: seen.alarmedAt });
+    expect(stale.status).toBe(409);
+    expect(stale.body.message).toBe(`alert '${enter.alertId}' was raised again (vanish_in_water, critical) after the copy you acknowledged; look at it again before acknowledging`);
+    const raised = (await t.http.get(`/alerts/${id}`).set(admin)).body;
+    expect(raised).toMatchObject({ state: 'open', severity: 'critical', acknowledgedBy: null });
+    expect(raised.escalationDueAt).not.toBeNull();
+    // Seen now: acknowledged.
+    const acked = await t.http.post(`/alerts/${id}/acknowledge`).set(admin).send({ seenAlarmedAt: raised.alarmedAt });
+    expect([acked.status, acked.body.state, acked.body.escalationDueAt]).toEqual([200, 'acknowledged', null]);
+  });
+
   it('opens a claimed alert again when a drowning is raised on it: acknowledged anew, escalating again if nobody does', async () => {
     const enter = alertEvent({ cameraId: 'cam-a', trackId: 78 });
     await intake.consume(enter);

@@ -49,7 +49,16 @@ export const alertListQuerySchema = z.strictObject({
 });
 
 const note = z.string().max(2000).optional().describe('free text kept in the audit trail');
-export const acknowledgeSchema = z.strictObject({ note });
+export const acknowledgeSchema = z.strictObject({
+  note,
+  seenAlarmedAt: z
+    .number()
+    .int()
+    .nonnegative()
+    .nullable()
+    .optional()
+    .describe("the alert's alarmedAt on the copy the acknowledging person saw (null: it had none); when the alert has been raised again since (a drowning after the entry they saw), the acknowledgement is refused with 409 — they must look at it first"),
+});
 /** A note, or a call to one of the site's people (the console records it when their number is clicked); not both. */
 export const alertNoteSchema = z
   .strictObject({
@@ -154,7 +163,7 @@ export class AlertsController {
   @Roles('admin', 'operator', 'school')
   @ZodBody(acknowledgeSchema)
   acknowledge(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(acknowledgeSchema)) body: z.output<typeof acknowledgeSchema>) {
-    return this.alerts.transition(principal, id, 'acknowledge', body);
+    return this.alerts.acknowledge(principal, id, body);
   }
 
   /** A note or a call in the audit trail (the state stays): "called the grid worker, no answer". */

@@ -155,6 +155,20 @@ export class AlertsService {
     return this.detailOf(fresh);
   }
 
+  /**
+   * Acknowledges, refusing (409) when the alert was raised again after the copy the person saw
+   * (`seenAlarmedAt`): an acknowledgement clicked on an entry into the water must not count as having
+   * seen the drowning that reopened it meanwhile — nor stop that drowning's escalation.
+   */
+  acknowledge(principal: Principal, id: string, input: { note?: string; seenAlarmedAt?: number | null }): Promise<AlertDetail> {
+    const { seenAlarmedAt, ...rest } = input;
+    return this.transition(principal, id, 'acknowledge', rest, (current) =>
+      seenAlarmedAt !== undefined && (current.alarmedAt ?? 0) > (seenAlarmedAt ?? 0)
+        ? new ConflictException(`alert '${id}' was raised again (${current.rule}, ${current.severity}) after the copy you acknowledged; look at it again before acknowledging`)
+        : null,
+    );
+  }
+
   /** Records that `principal` has seen the alert (school screens); the state does not change. */
   async confirmSeen(principal: Principal, id: string, note?: string): Promise<AlertDetail> {
     if (!SEEN_ROLES.includes(principal.role)) throw new ForbiddenException(`role '${principal.role}' does not confirm alerts as seen`);

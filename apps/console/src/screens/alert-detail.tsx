@@ -66,7 +66,10 @@ export function AlertDetailScreen({ id }: { id: string }) {
     if (acting.current) return;
     acting.current = true;
     setBusy(true);
-    const body = Object.fromEntries([...new FormData(form)].filter(([, v]) => v !== '').map(([k, v]) => [k, String(v)]));
+    const body: Record<string, string | number | null> = Object.fromEntries([...new FormData(form)].filter(([, v]) => v !== '').map(([k, v]) => [k, String(v)]));
+    // The alarm of the copy on screen: an acknowledgement of an entry that a drowning has raised again
+    // since is refused (409), so that someone looks at the drowning before it counts as seen.
+    if (action === 'acknowledge' && alert) body.seenAlarmedAt = alert.alarmedAt ?? null;
     try {
       const next = await api.transition(id, action, body);
       keep(next);
