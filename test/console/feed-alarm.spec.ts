@@ -16,10 +16,12 @@ import type { Alert, PushedAlert, PushMessage } from '../../apps/console/src/typ
 
 // alarm.ts needs the DOM's types (AudioContext, Notification), which the root typecheck (node) lacks:
 // loaded untyped, so that tsc does not pull it into that program.
-const { alarmNotice, playAlarm } = jest.requireActual('../../apps/console/src/alarm') as {
+type AlarmModule = {
   alarmNotice(lang: Lang, alert: Alert): { title: string; text: string };
   playAlarm(repeats?: number): void;
 };
+const loadAlarm = () => jest.requireActual('../../apps/console/src/alarm') as AlarmModule;
+const { alarmNotice } = loadAlarm();
 
 const now = 1_800_000_000_000;
 const HOUR = 3_600_000;
@@ -123,13 +125,13 @@ describe('playAlarm', () => {
   const saved = g.AudioContext;
   let resume: () => void = () => undefined;
   class FakeAudioContext {
-    static last: FakeAudioContext;
+    static created: FakeAudioContext[] = [];
     state = 'suspended';
     currentTime = 0;
     destination = {};
     oscillators = 0;
     constructor() {
-      FakeAudioContext.last = this;
+      FakeAudioContext.created.push(this);
     }
     resume(): Promise<void> {
       return new Promise((done) => (resume = () => ((this.state = 'running'), done())));
@@ -143,9 +145,21 @@ describe('playAlarm', () => {
     }
   }
   const flush = () => new Promise((r) => setImmediate(r));
+  /** alarm.ts keeps the page's one AudioContext: each test loads it afresh, on a context of its own. */
+  let playAlarm: AlarmModule['playAlarm'];
+  /** The context playAlarm created in this test. */
+  const context = () => {
+    expect(FakeAudioContext.created).toHaveLength(1);
+    return FakeAudioContext.created[0];
+  };
 
   beforeAll(() => {
     g.AudioContext = FakeAudioContext;
+  });
+  beforeEach(() => {
+    FakeAudioContext.created = [];
+    resume = () => undefined;
+    jest.isolateModules(() => ({ playAlarm } = loadAlarm()));
   });
   afterAll(() => {
     g.AudioContext = saved;
@@ -153,7 +167,7 @@ describe('playAlarm', () => {
 
   it('schedules no tones while the browser keeps the context suspended, and none when it resumes later', async () => {
     playAlarm();
-    const ctx = FakeAudioContext.last;
+    const ctx = context();
     await flush();
     expect(ctx.oscillators).toBe(0);
     const clock = jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 3 * HOUR); // hours later, a click
@@ -164,13 +178,13 @@ describe('playAlarm', () => {
   });
 
   it('sounds when the context resumes at once, and at once when it runs', async () => {
-    const ctx = FakeAudioContext.last;
-    ctx.state = 'suspended';
     playAlarm();
+    const ctx = context();
     resume();
     await flush();
     expect(ctx.oscillators).toBe(6);
     playAlarm();
+    expect(context()).toBe(ctx); // the page's one context, running now
     expect(ctx.oscillators).toBe(12);
   });
 });

@@ -165,8 +165,10 @@ maybe('analyzer worker pool (real Redis, BullMQ, detector)', () => {
     await waitFor('gate released after a failed frame', async () => (await redis.exists(gate)) === 0, 20_000);
     // A late analyzer never frees the gate of a newer frame: holder mismatch leaves it alone.
     await redis.set(gate, 'newer-frame', 'PX', 60_000);
-    await frames.add('frame', { cameraId, seq: 3, capturedAt: Date.now(), key: `${prefix}:late`, width: SIZE, height: SIZE, rows: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0, difference: null, earlierDifferences: [], ingestId: 'test' });
-    await sleep(1000);
+    const late = await frames.add('frame', { cameraId, seq: 3, capturedAt: Date.now(), key: `${prefix}:late`, width: SIZE, height: SIZE, rows: SIZE, pixelFormat: 'bgr24', letterbox, reason: 'motion', motion: 0, difference: null, earlierDifferences: [], ingestId: 'test' });
+    // Looked at once the worker is done with the late frame (its bytes are gone: 'missing'), release tried.
+    await waitFor('the late frame processed', async () => (await frames.getJobState(late.id!)) === 'completed', 20_000);
+    expect((await frames.getJob(late.id!))?.returnvalue).toBe('missing');
     expect(await redis.get(gate)).toBe('newer-frame');
     await redis.del(gate);
     await waitFor('the job marked failed', async () => (await frames.getJobState(job.id!)) === 'failed', 10_000);

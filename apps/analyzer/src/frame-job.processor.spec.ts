@@ -6,6 +6,14 @@ import { ANALYSED_MARK_INTERVAL_MS, type ClockPort, FrameJobProcessor, type Fram
 import { AnalyzerMetrics } from './metrics';
 import { CameraRuntime } from './pipeline/camera-runtime';
 import type { AnalysisResult, AnalysisState, FrameAnalyzer } from './pipeline/frame-analyzer';
+import { renderSnapshot } from './pipeline/snapshot';
+
+// The real renderer, except in the tests of snapshot deadlines (renderedAtOnceOnFakeTime): sharp works on libuv's
+// threads in real time, which a fake clock cannot step through.
+jest.mock('./pipeline/snapshot', () => {
+  const actual = jest.requireActual<typeof import('./pipeline/snapshot')>('./pipeline/snapshot');
+  return { ...actual, renderSnapshot: jest.fn(actual.renderSnapshot) };
+});
 
 const NOW = 1_800_000_000_000;
 const camera = parseCamera({ id: 'pond', url: 'rtsp://h/x', zones: [{ id: 'water', type: 'water', polygon: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]] }] });
@@ -43,6 +51,63 @@ const event = (over: Partial<RuleEvent> = {}): RuleEvent => ({
   message: 'person in water',
   ...over,
 });
+
+/**
+ * The snapshot deadline on a fake clock, and snapshots rendered at once (a resolved promise): what
+ * these tests time is the share, so each step is the test's own — no real wait races a loaded machine.
+ */
+function renderedAtOnceOnFakeTime(): void {
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+  jest.mocked(renderSnapshot).mockResolvedValue(Buffer.from('jpeg'));
+}
+function realTimeAndRenderer(): void {
+  jest.useRealTimers();
+  jest.mocked(renderSnapshot).mockImplementation(jest.requireActual<typeof import('./pipeline/snapshot')>('./pipeline/snapshot').renderSnapshot);
+}
+
+/** Runs every pending promise callback: a real setImmediate comes after them all. */
+const flushPromises = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Steps the fake clock by `ms`, then lets what the timers started run. */
+async function advance(ms: number): Promise<void> {
+  await jest.advanceTimersByTimeAsync(ms);
+  await flushPromises();
+}
+
+/** Records how `promise` settled, to be read without waiting for it. */
+function settledLater<T>(promise: Promise<T>): { outcome?: { value: T } | { error: unknown } } {
+  const settled: { outcome?: { value: T } | { error: unknown } } = {};
+  promise.then(
+    (value) => (settled.outcome = { value }),
+    (error: unknown) => (settled.outcome = { error }),
+  );
+  return settled;
+}
+
+/** A snapshot share whose writes complete only when the test says so (never, for a stalled one). */
+function heldShare() {
+  const writes: Array<{ name: string; finish: (snapshotPath: string) => void }> = [];
+  let inProgress = 0;
+  let mostAtOnce = 0;
+  return {
+    save: (_camera: string, name: string): Promise<string> =>
+      new Promise<string>((resolve) => {
+        inProgress++;
+        mostAtOnce = Math.max(mostAtOnce, inProgress);
+        writes.push({ name, finish: resolve });
+      }),
+    /** Completes the write of `name` as a working share would. */
+    finish(name: string): void {
+      const write = writes.find((w) => w.name === name);
+      if (!write) throw new Error(`no write of snapshot '${name}' started; started: ${writes.map((w) => w.name).join(', ') || 'none'}`);
+      inProgress--;
+      write.finish(`pond/${name}.jpg`);
+    },
+    /** The snapshots whose writes started, in order. */
+    started: () => writes.map((w) => w.name),
+    mostAtOnce: () => mostAtOnce,
+  };
+}
 
 function setup(
   result: Partial<AnalysisResult> = {},
@@ -246,15 +311,28 @@ describe('FrameJobProcessor', () => {
   });
 
   it('sends alerts without a snapshot at once while two abandoned writes still hang', async () => {
-    const s = setup({ events: [event()] });
-    s.snapshots.save.mockImplementation(() => new Promise<string>(() => undefined));
-    for (const seq of [1, 2]) expect(await s.processor.process(job({ seq, capturedAt: NOW - 1000 + seq }))).toBe('analysed');
-    const started = Date.now();
-    expect(await s.processor.process(job({ seq: 3, capturedAt: NOW - 997 }))).toBe('analysed');
-    expect(Date.now() - started).toBeLessThan(150); // not another 200 ms wait
-    expect(s.snapshots.save).toHaveBeenCalledTimes(2);
-    expect(s.emitted.map((e) => e.snapshotPath)).toEqual([undefined, undefined, undefined]);
-    expect(s.log.error).toHaveBeenLastCalledWith(expect.objectContaining({ err: '2 earlier snapshots are still being written (SNAPSHOT_DIR on a stalled share?)' }), 'snapshot failed; alert sent without it');
+    renderedAtOnceOnFakeTime();
+    try {
+      const s = setup({ events: [event()] });
+      const share = heldShare();
+      s.snapshots.save.mockImplementation(share.save);
+      for (const seq of [1, 2]) {
+        const processed = s.processor.process(job({ seq, capturedAt: NOW - 1000 + seq }));
+        await flushPromises();
+        expect(share.started()).toHaveLength(seq);
+        await advance(200); // its deadline: the write is abandoned, still hanging
+        expect(await processed).toBe('analysed');
+      }
+      const third = settledLater(s.processor.process(job({ seq: 3, capturedAt: NOW - 997 })));
+      await flushPromises();
+      // Out with the clock where the second frame's deadline left it: no other 200 ms wait.
+      expect(third.outcome).toEqual({ value: 'analysed' });
+      expect(s.snapshots.save).toHaveBeenCalledTimes(2);
+      expect(s.emitted.map((e) => e.snapshotPath)).toEqual([undefined, undefined, undefined]);
+      expect(s.log.error).toHaveBeenLastCalledWith(expect.objectContaining({ err: '2 earlier snapshots are still being written (SNAPSHOT_DIR on a stalled share?)' }), 'snapshot failed; alert sent without it');
+    } finally {
+      realTimeAndRenderer();
+    }
   });
 
   it("stores the camera's picture at most once per interval of capture time, after the gate's release", async () => {
@@ -314,19 +392,26 @@ describe('FrameJobProcessor', () => {
 
   describe('snapshots of one frame', () => {
     const vanish = event({ alertId: 'a2', ruleId: 'water.vanish', rule: 'vanish_in_water', severity: 'critical', message: 'person vanished in water' });
+    const nameOf = (alertId: string) => `${alertId}-${NOW - 100}`;
+    beforeEach(renderedAtOnceOnFakeTime);
+    afterEach(realTimeAndRenderer);
 
     it('are taken together under one deadline: a vanish after a zone_enter waits no longer on a stalled share', async () => {
       const s = setup({ events: [event(), vanish] }, null, 0, { snapshotTimeoutMs: 400 });
-      s.snapshots.save.mockImplementation(() => new Promise<string>(() => undefined));
-      const emittedAfterMs = new Map<string, number>();
-      const started = Date.now();
-      s.alerts.emit.mockImplementation(async (e: AlertEvent) => void emittedAfterMs.set(e.alertId, Date.now() - started));
-      expect(await s.processor.process(job())).toBe('analysed');
-      // One 400 ms deadline for both; one after the other the vanish went out after 800 ms.
-      expect(emittedAfterMs.get('a2')).toBeGreaterThanOrEqual(390);
-      expect(emittedAfterMs.get('a2')).toBeLessThan(650);
-      expect([...emittedAfterMs.keys()]).toEqual(['a1', 'a2']); // in rule order still
-      expect(s.snapshots.save).toHaveBeenCalledTimes(2);
+      const share = heldShare(); // stalled: no write ever completes
+      s.snapshots.save.mockImplementation(share.save);
+      const processed = s.processor.process(job());
+      await flushPromises();
+      expect(share.started()).toEqual([nameOf('a1'), nameOf('a2')]);
+      await advance(399);
+      expect(s.emitted).toEqual([]);
+      // One 400 ms deadline for both; one after the other the vanish waited until 800 ms.
+      await advance(1);
+      expect(s.emitted.map((e) => [e.alertId, e.snapshotPath])).toEqual([
+        ['a1', undefined],
+        ['a2', undefined],
+      ]); // in rule order still
+      expect(await processed).toBe('analysed');
       expect((await s.metrics.snapshotErrors.get()).values[0].value).toBe(2);
       expect(s.log.error.mock.calls.map(([fields]) => [(fields as { alertId: string }).alertId, (fields as { err: string }).err])).toEqual([
         ['a1', 'snapshot took longer than 400 ms (SNAPSHOT_DIR on a stalled share?)'],
@@ -335,29 +420,45 @@ describe('FrameJobProcessor', () => {
     });
 
     it('are all written on a working share, two at a time, and those not written by the deadline go without', async () => {
-      const writing: string[] = [];
-      let mostAtOnce = 0;
-      const slowShare = (delayMs: number) => async (_camera: string, name: string) => {
-        writing.push(name);
-        mostAtOnce = Math.max(mostAtOnce, writing.length);
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-        writing.splice(writing.indexOf(name), 1);
-        return `pond/${name}.jpg`;
-      };
       const three = [event(), event({ alertId: 'a3', trackId: 4 }), vanish];
       const working = setup({ events: three }, null, 0, { snapshotTimeoutMs: 1000 });
-      working.snapshots.save.mockImplementation(slowShare(20));
-      expect(await working.processor.process(job())).toBe('analysed');
-      expect(working.emitted.map((e) => e.snapshotPath)).toEqual([`pond/a1-${NOW - 100}.jpg`, `pond/a3-${NOW - 100}.jpg`, `pond/a2-${NOW - 100}.jpg`]);
-      expect(mostAtOnce).toBe(2); // MAX_PENDING_SNAPSHOTS: one of libuv's four threads stays free for sharp
+      const share = heldShare();
+      working.snapshots.save.mockImplementation(share.save);
+      const written = working.processor.process(job());
+      await flushPromises();
+      // MAX_PENDING_SNAPSHOTS: one of libuv's four threads stays free for sharp.
+      expect(share.started()).toEqual([nameOf('a1'), nameOf('a3')]);
+      share.finish(nameOf('a1'));
+      await flushPromises();
+      expect(share.started()).toEqual([nameOf('a1'), nameOf('a3'), nameOf('a2')]);
+      share.finish(nameOf('a3'));
+      share.finish(nameOf('a2'));
+      expect(await written).toBe('analysed');
+      expect(working.emitted.map((e) => e.snapshotPath)).toEqual([`pond/${nameOf('a1')}.jpg`, `pond/${nameOf('a3')}.jpg`, `pond/${nameOf('a2')}.jpg`]);
+      expect(share.mostAtOnce()).toBe(2);
+      expect((await working.metrics.snapshotErrors.get()).values[0].value).toBe(0);
+
       // 300 ms a write, a 400 ms deadline: two written, the third would end at 600 ms.
       const slow = setup({ events: three }, null, 0, { snapshotTimeoutMs: 400 });
-      slow.snapshots.save.mockImplementation(slowShare(300));
-      const started = Date.now();
-      expect(await slow.processor.process(job())).toBe('analysed');
-      expect(Date.now() - started).toBeLessThan(550);
-      expect(slow.emitted.map((e) => e.snapshotPath)).toEqual([`pond/a1-${NOW - 100}.jpg`, `pond/a3-${NOW - 100}.jpg`, undefined]);
+      const slowShare = heldShare();
+      slow.snapshots.save.mockImplementation(slowShare.save);
+      const processed = slow.processor.process(job());
+      await advance(300);
+      slowShare.finish(nameOf('a1'));
+      slowShare.finish(nameOf('a3'));
+      await flushPromises();
+      expect(slowShare.started()).toEqual([nameOf('a1'), nameOf('a3'), nameOf('a2')]); // the vanish's, from 300 ms on
+      await advance(99);
+      expect(slow.emitted).toEqual([]);
+      await advance(1);
+      expect(slow.emitted.map((e) => [e.alertId, e.snapshotPath])).toEqual([
+        ['a1', `pond/${nameOf('a1')}.jpg`],
+        ['a3', `pond/${nameOf('a3')}.jpg`],
+        ['a2', undefined],
+      ]);
+      expect(await processed).toBe('analysed');
       expect((await slow.metrics.snapshotErrors.get()).values[0].value).toBe(1);
+      expect(slow.log.error).toHaveBeenCalledWith(expect.objectContaining({ alertId: 'a2', err: 'snapshot took longer than 400 ms (SNAPSHOT_DIR on a stalled share?)' }), 'snapshot failed; alert sent without it');
     });
   });
 

@@ -56,9 +56,13 @@ describe('FrameUploader', () => {
     for (let k = 0; k < frames.length; k++) {
       expect((await store.take(keys[k]))!.equals(frames[k])).toBe(true);
     }
-    await store.put('cam-u', 99, Buffer.from('x'), 60);
-    expect(await redis.pttl(store.keyOf('cam-u', 99))).toBeGreaterThan(0);
-    await sleep(120);
+    // Written with its TTL: a long one read back (no stall of the test can outlast it), then 1 ms, gone.
+    await store.put('cam-u', 99, Buffer.from('x'), 60_000);
+    const ttl = await redis.pttl(store.keyOf('cam-u', 99));
+    expect(ttl).toBeGreaterThan(30_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    await store.put('cam-u', 99, Buffer.from('x'), 1);
+    await sleep(20);
     expect(await store.take(store.keyOf('cam-u', 99))).toBeNull();
     await uploader.close();
   });
@@ -118,9 +122,14 @@ describe('HotMarks', () => {
   it('marks a camera hot for a while', async () => {
     const hot = new HotMarks(redis, { keyPrefix: prefix });
     expect(await hot.isHot('cam-1')).toBe(false);
-    await hot.mark('cam-1', 80);
+    // Hot with the TTL asked for: a long one read back (no stall of the test can outlast it), then 1 ms, cold.
+    await hot.mark('cam-1', 60_000);
     expect(await hot.isHot('cam-1')).toBe(true);
-    await sleep(150);
+    const ttl = await redis.pttl(hot.keyOf('cam-1'));
+    expect(ttl).toBeGreaterThan(30_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    await hot.mark('cam-1', 1);
+    await sleep(20);
     expect(await hot.isHot('cam-1')).toBe(false);
     await hot.mark('cam-1', 5000);
     await hot.clear('cam-1');

@@ -2,8 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { DatabaseKind } from '../db/database';
 
-/** Both databases; every DB test runs on each (PostgreSQL required unless XL_TEST_SKIP_POSTGRES=1). */
-export const DATABASE_KINDS: DatabaseKind[] = process.env.XL_TEST_SKIP_POSTGRES === '1' ? ['sqlite'] : ['sqlite', 'postgres'];
+/** Both databases; every DB test runs on each (see databaseKinds). */
+export const DATABASE_KINDS: DatabaseKind[] = databaseKinds();
+
+/**
+ * XL_TEST_SKIP_POSTGRES=1 leaves PostgreSQL out on a developer's machine without one, and says so;
+ * under CI it is an error: the production database's cases must never vanish from a green run.
+ */
+export function databaseKinds(env: NodeJS.ProcessEnv = process.env): DatabaseKind[] {
+  if (env.XL_TEST_SKIP_POSTGRES !== '1') return ['sqlite', 'postgres'];
+  if (env.CI) throw new Error('XL_TEST_SKIP_POSTGRES=1 is set under CI: the PostgreSQL cases would be left out (unset it and start PostgreSQL)');
+  console.warn('XL_TEST_SKIP_POSTGRES=1: database tests run on SQLite only, their PostgreSQL cases skipped');
+  return ['sqlite'];
+}
 
 /** Admin connection used to create and drop per-file databases. */
 export function postgresAdminUrl(): string {
