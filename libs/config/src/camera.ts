@@ -15,9 +15,7 @@ import { ruleSchema } from './rules';
 import { siteSchema } from './site';
 
 export const zoneSchema = z.strictObject({
-  // A zone's default rules are named after it ('<zone>.vanish', at most 7 more characters), and a
-  // rule id is an id too: a longer zone id would make a valid camera whose rules are not.
-  id: idSchema.max(57, 'zone ids are at most 57 characters (its default rules add up to 7: .vanish)').describe('zone id, unique within the camera; at most 57 characters'),
+  id: idSchema.describe('zone id, unique within the camera'),
   name: displayNameSchema.optional().describe('display name, e.g. "北塘 north pond"'),
   type: z
     .enum(['water', 'no_fishing', 'crowd_area', 'generic', 'ignore'])

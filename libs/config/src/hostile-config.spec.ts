@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ConfigError, parseCamera, parseCameraFile } from './index';
+import { ConfigError, effectiveRules, parseCamera, parseCameraFile, parseStoredCamera } from './index';
 import { configErrorMessage } from './testing';
 
 // Configuration is input too: whatever a YAML file or an API body holds, parsing ends in a camera or
@@ -23,14 +23,20 @@ describe('hostile camera configuration', () => {
     expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', lines: [{ id: 'gate', points: [[0.5, 0.5], [0.5, 0.5]] }] })).toMatch(/lines\[0\] \(id 'gate'\)\.points: the two points are the same/);
   });
 
-  it('refuses a zone id too long for its default rules\' ids, naming the zone, instead of throwing', () => {
-    const zoneId = (n: number) => `p${'o'.repeat(n - 1)}`;
+  it('gives a zone id of any valid length default rules with valid ids, distinct per zone, instead of throwing', () => {
+    const zoneId = (n: number, head = 'p') => `${head}${'o'.repeat(n - 1)}`;
+    const poly = [[0, 0], [1, 0], [1, 1]];
     for (const type of ['water', 'no_fishing', 'crowd_area']) {
-      expect(configErrorMessage({ id: 'c', url: 'rtsp://h/x', zones: [{ ...water([[0, 0], [1, 0], [1, 1]]), id: zoneId(58), type }] })).toMatch(
-        /camera 'c', zones\[0\] \(id 'po+'\)\.id: zone ids are at most 57 characters/,
-      );
-      expect(parseCamera({ id: 'c', url: 'rtsp://h/x', zones: [{ ...water([[0, 0], [1, 0], [1, 1]]), id: zoneId(57), type }] }).zones[0].id).toHaveLength(57);
+      const camera = parseCamera({ id: 'c', url: 'rtsp://h/x', zones: [{ id: zoneId(64), type, polygon: poly }, { id: zoneId(64, 'q'), type, polygon: poly }] });
+      const ids = effectiveRules(camera).filter((r) => 'zone' in r && r.zone).map((r) => r.id);
+      expect(ids.length).toBeGreaterThan(1);
+      for (const id of ids) expect(id).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/);
+      expect(new Set(ids).size).toBe(ids.length);
+      // A stored camera (no checks across fields) loads too.
+      expect(parseStoredCamera({ id: 'c', url: 'rtsp://h/x', zones: [{ id: zoneId(64), type, polygon: poly }] }).zones[0].id).toHaveLength(64);
     }
+    // Short ids keep their readable names.
+    expect(effectiveRules(parseCamera({ id: 'c', url: 'rtsp://h/x', zones: [water([[0, 0], [1, 0], [1, 1]])] })).map((r) => r.id)).toContain('pond.vanish');
   });
 
   it('names the value and the bound of absurd numbers', () => {
