@@ -4,6 +4,7 @@ import { eventually, startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
 import { createWorld } from '../testing/world';
 import { AlertsRepository } from '../alerts/alerts.repository';
+import { AlertsService } from '../alerts/alerts.service';
 import { ApiTimers, timerJobId } from '../timers/api-timers';
 import { CameraStatusRepository } from './camera-status.repository';
 import { CameraStatusService } from './camera-status.service';
@@ -135,6 +136,40 @@ describe.each(DATABASE_KINDS)('camera outages and flapping links on %s', (kind) 
     await handle('cam-a2', 'recovered', Math.max(Date.now(), back + 300));
   });
 
+  it('continues the outage once when two API instances handle the same drop at the same moment', async () => {
+    const t0 = Date.now();
+    await handle('cam-b', 'offline', t0, 'stalled');
+    await handle('cam-b', 'recovered', t0 + 200);
+    // Both instances read the entry from the shared offset and handle it side by side.
+    await Promise.all([handle('cam-b', 'offline', t0 + 400, 'stalled'), handle('cam-b', 'offline', t0 + 400, 'stalled')]);
+    expect(await statuses.get('cam-b')).toMatchObject({ status: 'offline', offlineSince: t0, outageDrops: 2 });
+    await handle('cam-b', 'recovered', t0 + 500);
+    await eventually(async () => (await statuses.get('cam-b'))?.recoveredFrom === null, 'the outage over');
+    const ids = (await offlineAlerts('cam-b')).map((a) => a.id).filter((id) => id.endsWith(`:${t0}`) || id.endsWith(`:${t0 + 400}`));
+    expect(ids.filter((id) => id.endsWith(`:${t0 + 400}`))).toEqual([]);
+  });
+
+  it('resolves the outage on a later sweep when resolving its alert failed at the stability timer', async () => {
+    const t0 = Date.now();
+    await handle('cam-a2', 'offline', t0, 'timeout');
+    const id = `camera_offline:cam-a2:${t0}`;
+    await eventually(() => alert(id), 'camera_offline');
+    const service2 = t.app.get(AlertsService);
+    const spy = jest.spyOn(service2, 'resolveBySystem').mockRejectedValueOnce(new Error('connection terminated unexpectedly'));
+    try {
+      await handle('cam-a2', 'recovered', Math.max(Date.now(), t0 + 100));
+      const resolved = await eventually(async () => {
+        const a = await alert(id);
+        return a?.state === 'resolved' && a;
+      }, 'the outage resolved after the failed attempt');
+      expect(resolved.outcome).toBe('recovered');
+      expect(spy.mock.calls.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await statuses.get('cam-a2')).toMatchObject({ status: 'online', recoveredFrom: null });
+  });
+
   it("confirms a recovery from the sweep when the stability timer was lost, and not before it was due", async () => {
     const t0 = Date.now();
     await handle('cam-a', 'offline', t0, 'stalled');
@@ -150,5 +185,27 @@ describe.each(DATABASE_KINDS)('camera outages and flapping links on %s', (kind) 
     }, 'the recovery confirmed by the sweep');
     expect(resolved.resolvedAt).toBeGreaterThanOrEqual(back + 1500 + 500 - 250);
     expect(resolved.transitions.at(-1)).toMatchObject({ detail: { kind: 'camera_recovered', backAt: back, drops: 1 } });
+  });
+
+  it('does not confirm a recovery while a later status entry of the camera waits in the stream (a burst sent after a Redis outage)', async () => {
+    // This test handles the stream itself: the follower stops, and starts again at the end.
+    await service.onModuleDestroy();
+    try {
+      const t0 = Date.now() - 10_000; // kept by ingest through an outage, sent with their own times
+      await handle('cam-a3', 'offline', t0, 'stalled');
+      // The burst's next entry — the link dropped again 0.4 s after it went dark — is in the stream,
+      // not handled yet, when the recovery before it is.
+      await t.redis.xadd(service.streamKey, '*', 'event', JSON.stringify({ cameraId: 'cam-a3', status: 'offline', reason: 'stalled', at: t0 + 400, ingestId: 'ingest-1' }));
+      await handle('cam-a3', 'recovered', t0 + 200); // its stability timer is long due: it runs at once
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(await service.sweepRecoveries()).toBe(0);
+      expect((await statuses.get('cam-a3'))?.recoveredFrom).toBe(t0);
+    } finally {
+      await service.onApplicationBootstrap(); // reads the entry
+    }
+    await eventually(async () => (await statuses.get('cam-a3'))?.status === 'offline' && true, 'the drop handled');
+    expect(await statuses.get('cam-a3')).toMatchObject({ status: 'offline', offlineSince: expect.any(Number), outageDrops: 2 });
+    expect((await statuses.get('cam-a3'))?.offlineSince).toBeLessThanOrEqual(Date.now() - 9000);
+    await handle('cam-a3', 'recovered', Date.now());
   });
 });

@@ -23,6 +23,9 @@ const TIMER = 'camera-offline';
 const STABLE_TIMER = 'camera-stable';
 const BLOCK_MS = 2000;
 const SWEEP_BATCH = 200;
+/** Unhandled status entries read at most before a recovery is confirmed, and per read. */
+const PENDING_SCAN_MAX = 2000;
+const PENDING_SCAN_PAGE = 500;
 
 /**
  * Follows CAMERA_STATUS_STREAM from the last entry id it handled (persisted in the database, so a
@@ -153,12 +156,23 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     }
     const visibleChange = changed || current?.reason !== next.reason || current?.detail !== next.detail;
     if (!visibleChange && current?.updatedAt === event.at) return; // the same entry again
-    // Continuing an outage races its stability timer (which may end it this very moment): only the
-    // row as read may be continued; if the outage ended meanwhile, this drop starts a new one.
+    // Continuing an outage races its stability timer (which may end it this very moment) and the
+    // other API instances, which read the same entries: only the row as read may be continued. If it
+    // moved, another instance applied this entry (or a newer one) already — nothing to do; else the
+    // outage ended meanwhile and this drop starts a new one.
     if (resumed === null) await this.statuses.save(next);
     else if (!(await this.statuses.continueOutage(next, current!.since, resumed))) {
+      const moved = await this.statuses.get(event.cameraId);
+      if (moved && moved.updatedAt >= event.at) return;
       next = { ...next, offlineSince: event.at, outageDrops: 1 };
       await this.statuses.save(next);
+    }
+    // Disabled or deleted while this event was handled (its forget ran between our check and save):
+    // the row would stand for ever. Forget it again.
+    if (!(await this.cameras.isEnabled(event.cameraId))) {
+      await this.statuses.delete(event.cameraId);
+      this.metrics.camerasOffline.set(await this.statuses.countOffline());
+      return;
     }
     this.metrics.camerasOffline.set(await this.statuses.countOffline());
     if (visibleChange) await this.push(next);
@@ -290,12 +304,40 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     await this.resolveOutage(previous.cameraId, previous.offlineSince, now.since, previous.outageDrops);
   }
 
-  /** The camera has been up since `since` for the stability period: its outage is over. */
+  /**
+   * The camera has been up since `since` for the stability period: its outage is over — once every
+   * status entry written before the period ended has been handled. After a Redis outage ingest sends
+   * what it kept with the original times, and the timer of a recovery in that burst is already due:
+   * confirmed before the burst's next entry (the same link dropping 5 s later) was read, it would end
+   * the outage that drop continues. Not caught up: left to the sweep. The alert is resolved before
+   * the recovery is confirmed, so a failure in between is found again by the sweep.
+   */
   private async stableReached(cameraId: string, since: number): Promise<boolean> {
     const current = await this.statuses.get(cameraId);
     if (!current || current.status !== 'online' || current.since !== since || current.recoveredFrom === null) return false;
-    if (!(await this.statuses.confirmRecovery(cameraId, since))) return false;
+    if (await this.pendingBefore(cameraId, since + this.settings.cameraStableSeconds * 1000)) return false;
     await this.resolveOutage(cameraId, current.recoveredFrom, since, current.outageDrops);
+    return this.statuses.confirmRecovery(cameraId, since);
+  }
+
+  /**
+   * Whether the stream still holds an entry of the camera from before `at` that nobody handled yet
+   * (by the event's own time: a burst after an outage is added long after it happened). A backlog
+   * too long to read here counts as one: the sweep tries again.
+   */
+  private async pendingBefore(cameraId: string, at: number): Promise<boolean> {
+    const offset = await this.statuses.streamOffset(this.streamKey);
+    let from = offset ? `(${offset}` : '-';
+    for (let read = 0; read < PENDING_SCAN_MAX; ) {
+      const page = (await this.redis.xrange(this.streamKey, from, '+', 'COUNT', PENDING_SCAN_PAGE)) as [string, string[]][];
+      for (const [, fields] of page) {
+        const event = parseStatusEntry(fields);
+        if (event && event.cameraId === cameraId && event.at < at) return true;
+      }
+      if (page.length < PENDING_SCAN_PAGE) return false;
+      read += page.length;
+      from = `(${page[page.length - 1][0]}`;
+    }
     return true;
   }
 

@@ -252,10 +252,17 @@ export class CamerasService {
     if (!(await this.cameras.update(parsed.data, this.clock.now(), current.updatedAt))) {
       throw new ConflictException(`camera '${before.id}' changed meanwhile; reload and try again`);
     }
-    // Ingest stops reading a disabled camera: the status it last reported would stand for ever.
-    // On every save of one, so that a save whose forgetting failed is mended by saving it again.
-    if (!parsed.data.enabled) await this.cameraStatus().forget(before.id, 'disabled');
-    await this.publish(before.id);
+    // Published first: a failure below must not leave ingest reading a camera disabled in the
+    // database. A failed publish (503, retried by the publisher) still lets the status be forgotten.
+    const published = await this.publish(before.id).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    // Ingest stops reading a disabled camera: the status it last reported would stand for ever. On
+    // every save of one, so that a save whose forgetting failed is mended by saving it again; and
+    // when it is enabled again, so that it starts afresh — not from an outage of before the disable.
+    if (!parsed.data.enabled || !before.enabled) await this.cameraStatus().forget(before.id, 'disabled');
+    if (published) throw published;
     return this.get(principal, before.id);
   }
 

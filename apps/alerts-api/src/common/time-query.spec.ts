@@ -22,6 +22,8 @@ describe('timeQuery (a time that must name its zone)', () => {
     expect(issue(timeQuery.safeParse('2026-02-30T00:00Z'))).toBe("'2026-02-30T00:00Z' is not a date that exists");
     expect(issue(timeQuery.safeParse('2026-07-01T24:00Z'))).toMatch(/is not a date that exists/);
     expect(issue(timeQuery.safeParse('2026-07-01T08:00+19:00'))).toMatch(/offset \+19:00 is out of range/);
+    expect(issue(timeQuery.safeParse('2026-07-01T08:00+05:75'))).toMatch(/offset \+05:75 is out of range \(±18:00, minutes 00–59\)/);
+    expect(issue(timeQuery.safeParse('2026-07-01T08:00+0599'))).toMatch(/offset \+0599 is out of range/);
     expect(issue(timeQuery.safeParse('99999999999999999999'))).toMatch(/is past the last time a date can hold/);
     expect(issue(timeQuery.safeParse('8640000000000001'))).toMatch(/is past the last time a date can hold \(8640000000000000\)/);
     expect(timeQuery.parse('8640000000000000')).toBe(8.64e15);

@@ -38,7 +38,7 @@ function parseTime(value: string): Parsed {
   const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
   const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2));
-  if (offsetMinutes > 18 * 60) return { error: `'${value}': the offset ${zone} is out of range (±18:00)` };
+  if (Number(digits.slice(2)) > 59 || offsetMinutes > 18 * 60) return { error: `'${value}': the offset ${zone} is out of range (±18:00, minutes 00–59)` };
   return { ms: wallMs - sign * offsetMinutes * 60_000 };
 }
 
