@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import type { AlertEvent, FrameJob } from '@xl/contracts';
 import { parseCamera } from '@xl/config';
+import { RedisClock, type RedisClient } from '@xl/queue';
 import type { RuleEvent } from '@xl/rules';
 import { ANALYSED_MARK_INTERVAL_MS, type ClockPort, FrameJobProcessor, type FrameJobProcessorOptions } from './frame-job.processor';
 import { AnalyzerMetrics } from './metrics';
@@ -508,22 +509,55 @@ describe('FrameJobProcessor', () => {
   });
 
   describe('a frame whose age is implausible (a clock step on the Redis host)', () => {
+    /** A clock that took no step lately. */
+    const noStep = () => undefined;
+
     it("measures the clock again before dropping it as stale, and judges it by the new measurement", async () => {
       // Redis stepped back 60 s; ingest measured it already, this analyzer not yet.
       let offset = 0;
       const measure = jest.fn(async () => void (offset = -60_000));
-      const s = setup({ state: state(NOW - 60_100) }, null, 0, {}, { now: () => NOW + offset, port: { measure } });
+      const s = setup({ state: state(NOW - 60_100) }, null, 0, {}, { now: () => NOW + offset, port: { measure, previousNow: noStep } });
       expect(await s.processor.process(job({ capturedAt: NOW - 60_100 }))).toBe('analysed');
       expect(measure).toHaveBeenCalledTimes(1);
       expect(await s.processor.process(job({ seq: 8, capturedAt: NOW - 60_000 }))).toBe('analysed');
       expect(measure).toHaveBeenCalledTimes(1); // the clock agrees now
     });
 
+    it('judges a frame by the offset before a step this analyzer measured first, for as long as ingest may still stamp by it', async () => {
+      // The Redis host's clock stepped 60 s forward; this analyzer's RedisClock measured the step, ingest not yet.
+      const server = { aheadMs: 0 };
+      const redis = {
+        time: async () => {
+          const t = Date.now() + server.aheadMs;
+          return [String(Math.floor(t / 1000)), String((t % 1000) * 1000)];
+        },
+      };
+      let mono = 0;
+      const clock = new RedisClock(redis as unknown as RedisClient, { monotonicNow: () => mono });
+      await clock.measure();
+      server.aheadMs = 60_000;
+      await clock.measure();
+      const measure = jest.spyOn(clock, 'measure');
+      const s = setup({}, null, 0, { elapsed: () => mono }, { now: clock.now, port: clock });
+      /** Captured 100 ms ago, stamped by ingest's offset from before the step. */
+      const stampedBeforeStep = () => Date.now() - 100;
+      expect(await s.processor.process(job({ capturedAt: stampedBeforeStep() }))).toBe('analysed');
+      expect(measure).not.toHaveBeenCalled(); // measuring again would change nothing
+      // Stamped after the step (by another ingest that measured it already) and 10 s old: stale all the same.
+      mono += 1000;
+      expect(await s.processor.process(job({ seq: 8, capturedAt: clock.now() - 10_000 }))).toBe('stale');
+      mono += 10_000;
+      expect(await s.processor.process(job({ seq: 9, capturedAt: stampedBeforeStep() }))).toBe('analysed');
+      // 35 s after the step ingest has measured it too: a frame stamped by the old offset is 60 s old.
+      mono += 24_000;
+      expect(await s.processor.process(job({ seq: 10, capturedAt: stampedBeforeStep() }))).toBe('stale');
+    });
+
     it('measures at most once a second, shared by the frames judged meanwhile; stale frames stay stale', async () => {
       let elapsed = 0;
       let answer: () => void = () => undefined;
       const measure = jest.fn(() => new Promise<void>((resolve) => (answer = resolve)));
-      const s = setup({}, null, 0, { elapsed: () => elapsed }, { now: () => NOW, port: { measure } });
+      const s = setup({}, null, 0, { elapsed: () => elapsed }, { now: () => NOW, port: { measure, previousNow: noStep } });
       const judged = [1, 2, 3].map((seq) => s.processor.process(job({ seq, capturedAt: NOW - 5000 })));
       await new Promise((resolve) => setImmediate(resolve));
       expect(measure).toHaveBeenCalledTimes(1);
@@ -544,12 +578,12 @@ describe('FrameJobProcessor', () => {
       const measure = jest.fn(async () => {
         throw new Error('Connection is closed.');
       });
-      const s = setup({}, null, 0, {}, { now: () => NOW, port: { measure } });
+      const s = setup({}, null, 0, {}, { now: () => NOW, port: { measure, previousNow: noStep } });
       expect(await s.processor.process(job({ capturedAt: NOW - 60_000 }))).toBe('stale');
       expect(s.log.warn).toHaveBeenCalledWith({ err: 'Connection is closed.' }, expect.stringMatching(/measuring the clock again/));
       let elapsed = 0;
       const hanging = jest.fn(() => new Promise<void>(() => undefined));
-      const ahead = setup({}, null, 0, { elapsed: () => elapsed }, { now: () => NOW, port: { measure: hanging } });
+      const ahead = setup({}, null, 0, { elapsed: () => elapsed }, { now: () => NOW, port: { measure: hanging, previousNow: noStep } });
       expect(await ahead.processor.process(job({ capturedAt: NOW + 4000 }))).toBe('analysed'); // within MIN_CLOCK_JUMP_MS: no measurement
       expect(hanging).not.toHaveBeenCalled();
       elapsed += 1000;

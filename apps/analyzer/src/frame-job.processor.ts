@@ -76,6 +76,12 @@ export interface CameraDirectory {
 export interface ClockPort {
   /** Measures the offset to the clock ingest stamps frames with; now() follows it once this resolves. */
   measure(): Promise<unknown>;
+  /**
+   * Epoch ms by the offset in use before this clock's last step, while ingest may not have measured
+   * that step yet and still stamp frames by it (RedisClock: a measuring interval and a margin);
+   * undefined otherwise.
+   */
+  previousNow(): number | undefined;
 }
 
 /**
@@ -239,15 +245,32 @@ export class FrameJobProcessor {
    * So a frame about to be dropped waits for a new measurement (at most one per
    * CLOCK_RECHECK_INTERVAL_MS, shared by the frames judged meanwhile) and is judged again; one from
    * the future by more than MIN_CLOCK_JUMP_MS, analysed anyway, has the clock measured without waiting.
+   * When this analyzer measured a step first, measuring again changes nothing: until ingest measures
+   * it too, its frames are judged by the offset before the step (ClockPort.previousNow) — a forward
+   * step of more than maxFrameAgeMs otherwise dropped every frame of every camera for up to 30 s.
    */
   private async judgedAge(job: FrameJob): Promise<number> {
     const age = this.now() - job.capturedAt;
     if (age > this.options.maxFrameAgeMs) {
+      const beforeStep = this.ageBeforeStep(job);
+      if (beforeStep <= this.options.maxFrameAgeMs) return beforeStep;
       await this.recheckClock();
-      return this.now() - job.capturedAt;
+      return Math.min(this.now() - job.capturedAt, this.ageBeforeStep(job));
     }
     if (age < -MIN_CLOCK_JUMP_MS) void this.recheckClock();
     return age;
+  }
+
+  /**
+   * The frame's age by the offset before the clock's last step, while ingest may still stamp by it;
+   * Infinity without one, or when by that offset the frame would come from the future by more than
+   * MIN_CLOCK_JUMP_MS (then it was stamped after the step: a stale frame stays stale).
+   */
+  private ageBeforeStep(job: FrameJob): number {
+    const previousNow = this.clock?.previousNow();
+    if (previousNow === undefined) return Infinity;
+    const age = previousNow - job.capturedAt;
+    return age < -MIN_CLOCK_JUMP_MS ? Infinity : age;
   }
 
   /** A new clock measurement, or the one in flight; none within CLOCK_RECHECK_INTERVAL_MS of the last. A failure keeps the last offset. */

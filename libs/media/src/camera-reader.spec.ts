@@ -114,7 +114,8 @@ describe('CameraReader', () => {
 
   it('logs a stream that arrives 10 s late once, and when it is back near real time', () => {
     const logger = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn(), child: jest.fn() };
-    const { reader, last } = setup({ logger: logger as unknown as CameraReaderOptions['logger'] });
+    // Time passes without the timers running (no watchdog tick): both clocks follow the system time.
+    const { reader, last } = setup({ logger: logger as unknown as CameraReaderOptions['logger'], monotonicNow: () => Date.now() });
     reader.start();
     last().stderr(...INPUT);
     last().stdout(FRAME);
@@ -170,7 +171,9 @@ describe('CameraReader', () => {
 
   it('reconnects a stream that falls maxDelaySeconds behind at once, without an outage, as often as it falls behind', () => {
     const watchdog = { stallSeconds: 3, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 4, maxDelaySeconds: 15 };
-    const { reader, procs, last, events, names } = setup({ watchdog });
+    // Time passes without the timers running (no watchdog tick): both clocks follow the system time.
+    const monotonicNow = () => Date.now();
+    const { reader, procs, last, events, names } = setup({ watchdog, monotonicNow });
     reader.start();
     let wall = 0;
     /** Wall clock moves on by `seconds`, of which the stream delivered `streamSeconds`. */
@@ -219,10 +222,10 @@ describe('CameraReader', () => {
       other.last().stderr(progressLine(to));
       return other.last().quitRequested;
     };
-    const slowWatchdog = { watchdog: { ...watchdog, stallSeconds: 30 } };
+    const slowWatchdog = { watchdog: { ...watchdog, stallSeconds: 30 }, monotonicNow };
     expect(reconnectsAfter(slowWatchdog, 0, 1, 20_000)).toBe(true); // 19 s behind and still flowing
     expect(reconnectsAfter(slowWatchdog, 1, 1, 20_000)).toBe(false); // a stream that stopped is the watchdog's
-    expect(reconnectsAfter({}, 0, 1, 100_000)).toBe(false); // maxDelaySeconds absent: the stream is only reported late
+    expect(reconnectsAfter({ monotonicNow }, 0, 1, 100_000)).toBe(false); // maxDelaySeconds absent: the stream is only reported late
   });
 
   it('restarts a camera that changed its picture size at once, without an outage; a file plays on', () => {
@@ -409,6 +412,32 @@ describe('CameraReader', () => {
     flapping.last().stdout(FRAME);
     flapping.last().exit(1);
     expect(flapping.events[flapping.events.length - 1][1]).toMatchObject({ attempt: 2, delayMs: 2000 });
+  });
+
+  it('measures the stream delay on the monotonic clock: a step of the Redis clock and back is no delay and no reconnect', () => {
+    // `now` steps 8 s back (an NTP step on this host, before the Redis clock measures its offset
+    // again) and 30 s later forward again, while the stream keeps pace.
+    let offsetMs = 0;
+    const watchdog = { stallSeconds: 3, ioTimeoutSeconds: 5, backoffInitialSeconds: 1, backoffMaxSeconds: 4, maxDelaySeconds: 5 };
+    const { reader, procs, last, events } = setup({ watchdog, now: () => Date.now() + offsetMs });
+    const delays: Array<{ at: number; seconds: number }> = [];
+    reader.on('delay', (d) => delays.push(d));
+    reader.start();
+    last().stderr(...INPUT);
+    for (let streamSeconds = 0; streamSeconds <= 50; streamSeconds += 2) {
+      if (streamSeconds === 10) offsetMs = -8000;
+      if (streamSeconds === 40) offsetMs = 0;
+      last().stdout(FRAME);
+      last().stderr(progressLine(streamSeconds));
+      jest.advanceTimersByTime(2000);
+    }
+    expect(delays).toHaveLength(26);
+    expect(Math.max(...delays.map((d) => d.seconds))).toBe(0);
+    expect(last().quitRequested).toBe(false);
+    expect(procs).toHaveLength(1);
+    expect(events.map(([n]) => n)).toEqual(['online']); // no behind_live restart
+    // The events are stamped by `now`, step included.
+    expect(delays[5].at - delays[4].at).toBe(2000 - 8000);
   });
 
   it('fires the watchdog after stallSeconds without a frame: q, then SIGTERM, then SIGKILL; reason stalled', () => {

@@ -60,9 +60,9 @@ export interface CameraReaderOptions {
   /** Epoch ms of frames and status events. Default Date.now; ingest passes the Redis server's time (RedisClock). */
   now?: () => number;
   /**
-   * Monotonic ms for durations: silence, first-frame deadline, stable run, size-change calm. Default
-   * performance.now. Not `now`: the Redis clock's offset moves when it is measured again, and a +7 s
-   * step fired the watchdogs of cameras that were delivering.
+   * Monotonic ms for durations: silence, first-frame deadline, stable run, size-change calm, stream
+   * delay. Default performance.now. Not `now`: the Redis clock's offset moves when it is measured
+   * again, and a +7 s step fired the watchdogs of cameras that were delivering.
    */
   monotonicNow?: () => number;
 }
@@ -288,9 +288,11 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
 
   private onProgress(run: Run, streamSeconds: number): void {
     if (run !== this.run || this.options.source.kind !== 'rtsp') return;
-    const at = this.now();
-    const { seconds, change, reconnect } = run.delay.observe(at, streamSeconds);
-    this.emit('delay', { at, seconds });
+    // The delay on the monotonic clock, its event stamped by `now`: a step of the Redis clock (NTP on
+    // this host before the next offset measurement) stayed in the delay's baseline for the rest of
+    // the connection, and as a false delay of its size reconnected every reader on the host.
+    const { seconds, change, reconnect } = run.delay.observe(this.monotonicNow(), streamSeconds);
+    this.emit('delay', { at: this.now(), seconds });
     const log = this.options.logger;
     const fields = { camera: this.options.cameraId, delaySeconds: Math.round(seconds * 10) / 10 };
     if (change === 'late') log?.warn(fields, 'stream arrives late: its pictures, and alerts, are behind real time (congested uplink or overloaded ingest host)');

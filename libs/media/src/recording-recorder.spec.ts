@@ -196,6 +196,32 @@ describe('SegmentRecorder back-off', () => {
     await stopping;
   });
 
+  it('measures the stream delay on the monotonic clock: a step of the Redis clock and back is no delay and no reconnect', async () => {
+    // `now` steps 8 s back (an NTP step on this host, before the Redis clock measures its offset
+    // again) and 18 s later forward again, while the camera's segments keep pace.
+    let offsetMs = 0;
+    const r = recorder({ maxDelaySeconds: 5, now: () => clock + offsetMs });
+    await r.start();
+    const p = procs[0];
+    const delays: number[] = [];
+    for (let n = 0; n < 16; n++) {
+      if (n === 3) offsetMs = -8000;
+      if (n === 12) offsetMs = 0;
+      await p.segment(n, 2 * n);
+      await until(() => r.isRecording && segmentsSeen >= n, 'the segment');
+      delays.push(r.delaySeconds);
+      clock += 2000;
+      jest.advanceTimersByTime(2000);
+    }
+    expect(delays).toEqual(Array(16).fill(0));
+    expect(warnings.filter((w) => w.startsWith('recording too far behind real time'))).toEqual([]);
+    expect(p.stdin.write).not.toHaveBeenCalled(); // no 'q'
+    expect(procs).toHaveLength(1);
+    const stopping = r.stop();
+    p.exit(255);
+    await stopping;
+  });
+
   it('runs ffmpeg itself with dieWithParent false, otherwise through setpriv where that works, with the same arguments', async () => {
     const plain = recorder({ dieWithParent: false });
     await plain.start();

@@ -64,8 +64,8 @@ export interface SegmentRecorderOptions {
   /** Epoch ms segments are placed at. Default Date.now; ingest passes the Redis server's time, the clock of frames and alerts. */
   now?: () => number;
   /**
-   * Monotonic ms for durations: the no-new-segment watchdog and the stable run. Default
-   * performance.now. Not `now`: the Redis clock's offset moves when it is measured again.
+   * Monotonic ms for durations: the no-new-segment watchdog, the stable run and the stream delay.
+   * Default performance.now. Not `now`: the Redis clock's offset moves when it is measured again.
    */
   monotonicNow?: () => number;
 }
@@ -317,7 +317,8 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     }
     if (parsed.kind !== 'start') return;
     run.clock.observe(now, parsed.ptsSeconds);
-    const { seconds, reconnect } = run.delay.observe(now, parsed.ptsSeconds);
+    // Monotonic, as the reader's: by `now`, a step of the Redis clock stayed in the delay's baseline for the rest of the run.
+    const { seconds, reconnect } = run.delay.observe(mono, parsed.ptsSeconds);
     run.delaySeconds = seconds;
     if (reconnect && run === this.run && !run.watchdogFired && this.state === 'running') {
       run.behindLive = true;

@@ -79,6 +79,44 @@ describe('RedisClock', () => {
       expect(() => new RedisClock(fakeRedis(state), { maxRoundTripMs: 0 })).toThrow('RedisClock: maxRoundTripMs 0 must be in 1..60000');
     });
 
+    it('follows the server on a link where every TIME is slow, once the quick offset in use is old enough', async () => {
+      const state = { skewMs: 0, delayMs: 0 };
+      const clock = new RedisClock(fakeRedis(state));
+      expect(await measureHeld(clock, state, 0)).toBe(0);
+      // The Redis host's clock moved 4 s on (drift of an edge box without NTP, here at once); every
+      // TIME from now on takes 800 ms on the congested link, one every 30 s for 10 minutes.
+      state.skewMs = 4000;
+      const offsets: number[] = [];
+      for (let n = 1; n <= 20; n++) {
+        await jest.advanceTimersByTimeAsync(30_000 - 800);
+        offsets.push(await measureHeld(clock, state, 800));
+      }
+      // Kept while the quick offset is younger than 400 s (its 0 ms round trip + 2 × 1 ms/s of age < 800 ms);
+      // the quick one was kept for good before.
+      expect(offsets.slice(0, 13)).toEqual(Array(13).fill(0));
+      expect(offsets.slice(13)).toEqual(Array(7).fill(4000 + 400));
+      // A TIME held up by an outage still does not move it.
+      expect(await measureHeld(clock, state, 20_000)).toBe(4000 + 400);
+    });
+
+    it('remembers the offset before a step for the measuring interval and a margin: the clock other processes may still stamp by', async () => {
+      const state = { skewMs: 300_000, delayMs: 0 };
+      const clock = new RedisClock(fakeRedis(state));
+      await measureHeld(clock, state, 0);
+      expect(clock.previousNow()).toBeUndefined(); // the first measurement is no step: nothing is stamped by this host's own clock
+      state.skewMs = 300_400; // measurement noise, not a step
+      await measureHeld(clock, state, 0);
+      expect(clock.previousNow()).toBeUndefined();
+      state.skewMs = 360_400; // the Redis host's clock stepped 60 s forward
+      await measureHeld(clock, state, 0);
+      expect(clock.now()).toBe(Date.now() + 360_400);
+      expect(clock.previousNow()).toBe(Date.now() + 300_400);
+      await jest.advanceTimersByTimeAsync(30_000 + 4999);
+      expect(clock.previousNow()).toBe(Date.now() + 300_400);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(clock.previousNow()).toBeUndefined();
+    });
+
     it('logs a measurement it did not take', async () => {
       const state = { skewMs: 0, delayMs: 0 };
       const log = { warn: jest.fn() };
