@@ -52,20 +52,69 @@ describe('LiveViewHub', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it("restarts a camera's stream when a viewer asks for another address (camera edited, or its id reused): the old one's viewers reconnect", async () => {
+  it("switchSource restarts a camera's stream on its new address for the same viewers, on their sockets, and stops the old one", async () => {
     const hub = make();
-    const old = viewer();
-    hub.join('cam', 'rtsp://old/sub', old);
-    const fresh = viewer();
-    hub.join('cam', 'rtsp://new/sub', fresh);
+    const [a, b] = [viewer(), viewer()];
+    hub.join('cam', 'rtsp://old/sub', a);
+    hub.join('cam', 'rtsp://old/sub', b);
+    const [old] = launcher.started;
+    expect(hub.switchSource('cam', 'rtsp://new/sub')).toBe(true);
     expect(launcher.started.map((s) => [s.url, s.stopped])).toEqual([
       ['rtsp://old/sub', 1],
       ['rtsp://new/sub', 0],
     ]);
-    expect(old.closed).toEqual([1011, "camera 'cam' changed its stream address: reconnect"]);
-    expect(fresh.closed).toBeNull();
+    const [, fresh] = launcher.started;
+    expect([a.closed, b.closed]).toEqual([null, null]);
+    old.handlers.data(Buffer.from('old pond')); // what the old ffmpeg had still in flight
+    fresh.handlers.data(Buffer.from('new pond'));
+    for (const v of [a, b]) expect(v.sent.map(String)).toEqual(['new pond']);
+    expect(hub.active()).toEqual([{ cameraId: 'cam', viewers: 2, pid: 1001 }]);
+    old.handlers.exit({ code: 255, signal: null, lastError: null }); // its exit leaves the new stream alone
+    expect(hub.active()).toEqual([{ cameraId: 'cam', viewers: 2, pid: 1001 }]);
+    expect([await gauge('xl_live_streams'), await gauge('xl_live_viewers')]).toEqual([1, 2]);
+    expect((await registry.getSingleMetric('xl_live_streams_ended_total')!.get()).values).toContainEqual(expect.objectContaining({ labels: { reason: 'source_changed' }, value: 1 }));
+    // Nothing to do: the same address again, or a camera with no stream.
+    expect(hub.switchSource('cam', 'rtsp://new/sub')).toBe(false);
+    expect(hub.switchSource('other', 'rtsp://new/sub')).toBe(false);
+    expect(launcher.started).toHaveLength(2);
+    // The new stream is an ordinary one: it stops idleStopMs after its last viewer leaves.
+    hub.leave('cam', a);
+    hub.leave('cam', b);
+    jest.advanceTimersByTime(1000);
+    expect(fresh.stopped).toBe(1);
+  });
+
+  it("keeps the running stream's viewers when a new viewer joins with the camera's new address (camera edited, or its id reused)", () => {
+    const hub = make();
+    const watching = viewer();
+    hub.join('cam', 'rtsp://old/sub', watching);
+    const joining = viewer();
+    hub.join('cam', 'rtsp://new/sub', joining);
+    expect(launcher.started.map((s) => [s.url, s.stopped])).toEqual([
+      ['rtsp://old/sub', 1],
+      ['rtsp://new/sub', 0],
+    ]);
+    launcher.started[1].handlers.data(Buffer.from('new pond'));
+    for (const v of [watching, joining]) {
+      expect(v.closed).toBeNull();
+      expect(v.sent.map(String)).toEqual(['new pond']);
+    }
     hub.join('cam', 'rtsp://new/sub', viewer()); // same address: shared
     expect(launcher.started).toHaveLength(2);
+  });
+
+  it('switchSource stops an idle stream without starting one on the new address; the next viewer starts it there', () => {
+    const hub = make();
+    const gone = viewer();
+    hub.join('cam', 'rtsp://old/sub', gone);
+    hub.leave('cam', gone); // idle: stops in idleStopMs unless someone comes back
+    expect(hub.switchSource('cam', 'rtsp://new/sub')).toBe(true);
+    expect(launcher.started.map((s) => [s.url, s.stopped])).toEqual([['rtsp://old/sub', 1]]);
+    hub.join('cam', 'rtsp://new/sub', viewer());
+    expect(launcher.started.map((s) => [s.url, s.stopped])).toEqual([
+      ['rtsp://old/sub', 1],
+      ['rtsp://new/sub', 0],
+    ]);
   });
 
   it('starts one transcoder for the first viewer, shares it, and stops it idleStopMs after the last leaves', async () => {

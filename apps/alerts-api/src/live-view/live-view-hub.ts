@@ -16,7 +16,7 @@ export const STREAM_FAILED = 1011;
 
 interface Stream {
   cameraId: string;
-  /** What it transcodes: a viewer asking for another address (camera edited, or deleted and created again) restarts it. */
+  /** What it transcodes: another address (camera edited, or deleted and created again) restarts it for the same viewers (switchSource). */
   url: string;
   source: LiveSource;
   viewers: Set<LiveViewer>;
@@ -29,7 +29,8 @@ interface Stream {
 /**
  * One transcoder per camera, shared by its viewers: started by the first viewer, stopped
  * `idleStopMs` after the last one leaves, when it sends nothing for `noDataTimeoutMs`, or at
- * shutdown. Viewers of a stream that ends are closed with 1011 and a reason.
+ * shutdown. Viewers of a stream that ends are closed with 1011 and a reason; a stream restarted on
+ * the camera's new address keeps them.
  */
 export class LiveViewHub {
   private readonly streams = new Map<string, Stream>();
@@ -55,12 +56,13 @@ export class LiveViewHub {
     return null;
   }
 
-  /** Adds a viewer; starts the camera's transcoder when it is the first. Call refusal() first. */
+  /**
+   * Adds a viewer; starts the camera's transcoder when it is the first, and restarts it on `url` for
+   * all its viewers when it reads another address (switchSource). Call refusal() first.
+   */
   join(cameraId: string, url: string, viewer: LiveViewer): void {
+    this.switchSource(cameraId, url);
     let stream = this.streams.get(cameraId);
-    // The camera's address changed while its stream ran: its viewers must not go on watching the old
-    // one (another camera, maybe, if the id was deleted and created again); they reconnect, checked anew.
-    if (stream && !stream.stopping && stream.url !== url) this.stop(stream, 'source_changed');
     if (stream?.stopping) stream = undefined; // a stopping one is replaced (its exit no longer matters)
     if (!stream) stream = this.start(cameraId, url);
     clearTimeout(stream.idleTimer);
@@ -77,6 +79,26 @@ export class LiveViewHub {
       stream.idleTimer = setTimeout(() => this.stop(stream, 'idle'), this.options.idleStopMs);
       stream.idleTimer.unref();
     }
+  }
+
+  /**
+   * The camera's address changed (edited, or the id deleted and created again) while its stream ran:
+   * its viewers must not go on watching the old address, and closing them would leave their consoles
+   * without a picture until the tile retries (~20 s). So the old transcoder is stopped and one on `url`
+   * started for the same viewers, on their sockets. Scope is per camera id, which has not changed; the
+   * caller re-checks their scope if the id may now name another camera (LiveViewServer does).
+   * Returns false, changing nothing, when no stream of the camera runs or it already reads `url`.
+   */
+  switchSource(cameraId: string, url: string): boolean {
+    const old = this.streams.get(cameraId);
+    if (!old || old.stopping || old.url === url) return false;
+    const { viewers } = old;
+    old.viewers = new Set(); // the old transcoder's last chunks reach no one
+    this.stop(old, 'source_changed');
+    if (viewers.size === 0) return true; // an idle one is not restarted: no one watches it
+    this.start(cameraId, url, viewers);
+    this.logger.info({ cameraId, viewers: viewers.size }, "live view: camera's address changed, its viewers moved to a transcoder on the new one");
+    return true;
   }
 
   /**
@@ -102,9 +124,9 @@ export class LiveViewHub {
     return [...this.streams.values()].filter((s) => !s.stopping).length;
   }
 
-  private start(cameraId: string, url: string): Stream {
+  private start(cameraId: string, url: string, viewers = new Set<LiveViewer>()): Stream {
     const { width, frameRate, bitrateKbps } = this.options;
-    const stream = { cameraId, url, viewers: new Set<LiveViewer>() } as Stream;
+    const stream = { cameraId, url, viewers } as Stream;
     stream.source = this.launcher.start(url, { width, frameRate, bitrateKbps }, {
       data: (chunk) => this.forward(stream, chunk),
       exit: (exit) => this.exited(stream, exit),
@@ -135,15 +157,14 @@ export class LiveViewHub {
     stream.stopping = reason;
     clearTimeout(stream.idleTimer);
     clearTimeout(stream.dataTimer);
-    if (reason !== 'idle') {
+    // An idle stream has no viewers; one whose address changed handed its viewers to the new one.
+    if (reason !== 'idle' && reason !== 'source_changed') {
       const why =
         reason === 'no_data'
           ? `no video from camera '${stream.cameraId}' for ${this.options.noDataTimeoutMs / 1000} s`
           : reason === 'analysis_first'
             ? `camera '${stream.cameraId}' has no stream left for analysis: live view stopped so that analysis gets one`
-            : reason === 'source_changed'
-              ? `camera '${stream.cameraId}' changed its stream address: reconnect`
-              : 'server shutting down';
+            : 'server shutting down';
       this.closeViewers(stream, reason === 'shutdown' ? 1001 : STREAM_FAILED, why);
     }
     stream.source.stop();

@@ -33,6 +33,9 @@ class FakeLauncher implements LiveSourceLauncher {
 }
 
 const operator: Principal = { kind: 'user', id: 'u1', name: 'op-a', role: 'operator', regionIds: ['vil-a'], cameraIds: [], waters: [] };
+const school: Principal = { kind: 'user', id: 'u2', name: 'school', role: 'school', regionIds: [], cameraIds: ['pond'], waters: [] };
+/** Who each token is. */
+const principals: Record<string, Principal> = { good: operator, school };
 
 async function waitFor<T>(probe: () => T | undefined | null | false, what: string, timeoutMs = 3000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -51,6 +54,10 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
   let launcher: FakeLauncher;
   /** What the camera lookup answers now: the camera's current address. */
   let cameraUrl: string;
+  /** Principals the lookup no longer finds the camera for (out of their scope). */
+  let outOfScope: Set<string>;
+  /** What the lookup answered, as `<principal> <url>`. */
+  let lookups: string[];
   const clients: WebSocket[] = [];
 
   const start = async ({ pingMs, reverifyMs = 60_000, idleStopMs = 200 }: { pingMs?: number; reverifyMs?: number; idleStopMs?: number }) => {
@@ -59,8 +66,14 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
     hub = new LiveViewHub(launcher, options, new LiveViewMetrics(new Registry()), createLogger('test', 'silent'), { isWaiting: () => false });
     server = new LiveViewServer({
       hub,
-      verifier: { verify: async (token) => (token === 'good' ? operator : null) },
-      cameras: { streamUrl: async () => cameraUrl },
+      verifier: { verify: async (token) => principals[token] ?? null },
+      cameras: {
+        streamUrl: async (p) => {
+          const url = outOfScope.has(p.name) ? null : cameraUrl;
+          lookups.push(`${p.name} ${url}`);
+          return url;
+        },
+      },
       path: '/live',
       reverifyMs,
       pingMs,
@@ -71,9 +84,9 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   };
 
-  const watch = async (options: WebSocket.ClientOptions = {}) => {
+  const watch = async (options: WebSocket.ClientOptions = {}, token = 'good') => {
     const { port } = http.address() as { port: number };
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/live/pond?token=good`, options);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/live/pond?token=${token}`, options);
     clients.push(ws);
     const received: string[] = [];
     ws.on('message', (data: Buffer) => received.push(data.toString()));
@@ -84,6 +97,8 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
 
   beforeEach(() => {
     cameraUrl = 'rtsp://10.0.0.7/sub';
+    outOfScope = new Set();
+    lookups = [];
   });
 
   afterEach(async () => {
@@ -124,5 +139,47 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
     await new Promise((r) => setTimeout(r, 300)); // more re-checks with the same address: nothing restarts
     expect(launcher.started).toHaveLength(2);
     expect(right.stopped).toBe(0);
+  });
+
+  it("moves every viewer of the camera to its new address when the first re-check sees it: all stay open and get the new stream, one new ffmpeg", async () => {
+    await start({ reverifyMs: 100 });
+    const viewers = [await watch(), await watch({}, 'school')];
+    const [wrong] = launcher.started;
+    wrong.handlers.data(Buffer.from('wrong pond'));
+    await waitFor(() => viewers.every((v) => v.received.length === 1), 'the first stream to reach both viewers');
+    cameraUrl = 'rtsp://10.0.0.8/sub'; // an admin corrected the camera's address
+    const right = await waitFor(() => launcher.started[1], 'a transcoder on the new address', 2000);
+    await waitFor(() => lookups.includes('op-a rtsp://10.0.0.8/sub') && lookups.includes('school rtsp://10.0.0.8/sub'), "both viewers' re-checks to see the new address");
+    await new Promise((r) => setImmediate(r)); // and act on it (what follows a lookup runs in microtasks)
+    expect(launcher.started.map((s) => [s.url, s.stopped])).toEqual([
+      ['rtsp://10.0.0.7/sub', 1],
+      ['rtsp://10.0.0.8/sub', 0],
+    ]);
+    right.handlers.data(Buffer.from('right pond'));
+    await waitFor(() => viewers.every((v) => v.received.length === 2) || viewers.some((v) => v.ws.readyState !== WebSocket.OPEN), 'the new stream to reach both viewers, or one to close');
+    expect(viewers.map((v) => [v.ws.readyState, v.received])).toEqual([
+      [WebSocket.OPEN, ['wrong pond', 'right pond']],
+      [WebSocket.OPEN, ['wrong pond', 'right pond']],
+    ]);
+    expect(hub.active()).toEqual([{ cameraId: 'pond', viewers: 2, pid: 1001 }]);
+  });
+
+  it("checks the moved viewers' scope at once when a new viewer brings the camera's new address: one out of scope gets 4404, the others stay on the new stream", async () => {
+    await start({ reverifyMs: 60_000 }); // no periodic re-check during the test: only the one at the switch
+    const stays = await watch();
+    const loses = await watch({}, 'school');
+    const [wrong] = launcher.started;
+    // The camera was deleted and created again under its id elsewhere: the school no longer holds it.
+    cameraUrl = 'rtsp://10.0.0.8/sub';
+    outOfScope.add('school');
+    const joins = await watch();
+    expect(await Promise.race([loses.closed, new Promise((r) => setTimeout(() => r('still open after 2 s'), 2000).unref())])).toBe(4404);
+    expect(wrong.stopped).toBe(1);
+    expect(launcher.started.map((s) => s.url)).toEqual(['rtsp://10.0.0.7/sub', 'rtsp://10.0.0.8/sub']);
+    launcher.started[1].handlers.data(Buffer.from('new pond'));
+    await waitFor(() => stays.received.length === 1 && joins.received.length === 1, 'the new stream to reach the viewers in scope');
+    expect(stays.ws.readyState).toBe(WebSocket.OPEN);
+    expect(loses.received).toEqual([]);
+    await waitFor(() => hub.active()[0]?.viewers === 2, 'the server to take the 4404 viewer out of the hub');
   });
 });

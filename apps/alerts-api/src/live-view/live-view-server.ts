@@ -23,7 +23,7 @@ export interface LiveViewServerDeps {
   path: string;
   /**
    * An open viewer's credential is checked again this often (disabled user, revoked key → 4401;
-   * camera out of scope → 4404; camera's address changed → moved to the new stream).
+   * camera out of scope → 4404; camera's address changed → the camera's viewers moved to the new stream).
    */
   reverifyMs: number;
   /** Viewers are pinged this often; one that missed the last 2 pongs is terminated (default: the `pingMs` option's). */
@@ -40,6 +40,8 @@ export class LiveViewServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024, perMessageDeflate: false });
   private attached: Server | undefined;
   private readonly sockets = new Set<WebSocket>();
+  /** The re-check of each open viewer, by camera id: all of a camera's run at once when its stream moves to a new address. */
+  private readonly rechecks = new Map<string, Set<() => void>>();
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     void this.upgrade(req, socket, head).catch((err: unknown) => failUpgrade(socket, err, this.deps.logger));
 
@@ -115,27 +117,22 @@ export class LiveViewServer {
       close: (code, reason) => ws.close(code, reason),
     };
     this.sockets.add(ws);
-    /** The address this viewer's stream transcodes. */
-    let joinedUrl = streamUrl;
     // The credential and the scope again: a key or user narrowed, moved out of the camera's region,
     // or the camera deleted, stops seeing its picture within one period, as /ws stops its events.
-    // A camera whose address was edited (it pointed at the wrong pond) moves the viewer to the new
-    // stream on the same socket: closing it would leave the console without a picture until its
-    // stall watchdog retries (JSMpeg does not reconnect by itself).
-    const reverify = setInterval(() => {
-      const recheck = async () => {
+    // A camera whose address was edited (it pointed at the wrong pond) moves the camera's viewers to
+    // the new stream on their sockets: closing them would leave the consoles without a picture until
+    // their stall watchdog retries (JSMpeg does not reconnect by itself).
+    const recheck = () => {
+      const check = async () => {
         const p = await verifier.verify(token);
         if (!p) return ws.close(4401, 'credential no longer valid');
         const url = await cameras.streamUrl(p, cameraId);
         if (!url) return ws.close(4404, `camera '${cameraId}' no longer in scope`);
-        if (url === joinedUrl || ws.readyState !== ws.OPEN) return; // closing: its 'close' leaves the hub
-        hub.leave(cameraId, viewer);
-        hub.join(cameraId, url, viewer); // restarts the camera's stream on the new address
-        joinedUrl = url;
-        logger.info({ cameraId, viewer: p.name }, "live view: camera's address changed, viewer moved to the new stream");
+        if (ws.readyState === ws.OPEN) this.moveToSource(cameraId, url, recheck); // closing: its 'close' leaves the hub
       };
-      recheck().catch(() => undefined); // a failing check keeps the viewer; the next one decides
-    }, reverifyMs);
+      check().catch(() => undefined); // a failing check keeps the viewer; the next one decides
+    };
+    const reverify = setInterval(recheck, reverifyMs);
     reverify.unref();
     // A console that sleeps or loses its network sends no FIN: without pings its socket would hold a
     // viewer slot, and ffmpeg with one of the camera's few RTSP sessions, until the kernel gives up
@@ -156,9 +153,25 @@ export class LiveViewServer {
       clearInterval(reverify);
       clearInterval(heartbeat);
       this.sockets.delete(ws);
+      const rechecks = this.rechecks.get(cameraId);
+      rechecks?.delete(recheck);
+      if (rechecks?.size === 0) this.rechecks.delete(cameraId);
       hub.leave(cameraId, viewer);
     });
+    this.moveToSource(cameraId, streamUrl, recheck); // the address changed since the camera's stream started
     hub.join(cameraId, streamUrl, viewer);
+    this.rechecks.set(cameraId, (this.rechecks.get(cameraId) ?? new Set()).add(recheck));
     logger.debug({ cameraId, viewer: principal.name }, 'live view: viewer joined');
+  }
+
+  /**
+   * Restarts the camera's stream on `url` when it reads another address, keeping its viewers on their
+   * sockets (LiveViewHub.switchSource). They were admitted for this camera id, but the id may now name
+   * a camera created again elsewhere, so each of them (but `checked`, whose check found `url`) has its
+   * credential and scope checked again now rather than at its next period: one out of scope gets 4404.
+   */
+  private moveToSource(cameraId: string, url: string, checked: () => void): void {
+    if (!this.deps.hub.switchSource(cameraId, url)) return;
+    for (const recheck of this.rechecks.get(cameraId) ?? []) if (recheck !== checked) recheck();
   }
 }
