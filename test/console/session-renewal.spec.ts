@@ -59,6 +59,12 @@ afterEach(() => {
   jest.useRealTimers();
 });
 
+/** Signs in as Api.login does: the token's receipt is recorded when its answer arrives. */
+function signIn(session: Session): Session {
+  storage.setItem('xl.console.tokenReceived', JSON.stringify({ signature: session.token.slice(session.token.lastIndexOf('.') + 1), at: Date.now() }));
+  return session;
+}
+
 /** Signs in (or reloads the tab) with `session`: the hook renders and its effect runs. */
 function mount(session: Session, renewed: (next: Session) => void = () => undefined, ended: () => void = () => undefined): void {
   render(() => useSessionRenewal(session, renewed, ended));
@@ -74,7 +80,7 @@ describe('useSessionRenewal with the browser clock off the server', () => {
   ])('renews an 8-h token ~6 h after receiving it, the browser clock %s', async (_, skew) => {
     jest.useFakeTimers({ now: serverNow + skew });
     Api.refresh.mockResolvedValue(token(serverNow + 6 * HOUR, 8 * HOUR, 'second'));
-    mount({ user, ...token(serverNow, 8 * HOUR, 'first') });
+    mount(signIn({ user, ...token(serverNow, 8 * HOUR, 'first') }));
     await jest.advanceTimersByTimeAsync(6 * HOUR - 1000);
     expect(Api.refresh).not.toHaveBeenCalled();
     await jest.advanceTimersByTimeAsync(2000);
@@ -87,7 +93,7 @@ describe('useSessionRenewal with the browser clock off the server', () => {
     const second = token(serverNow + 6 * HOUR, 8 * HOUR, 'second');
     Api.refresh.mockResolvedValue(second);
     const renewed = jest.fn();
-    mount({ user, ...first }, renewed);
+    mount(signIn({ user, ...first }), renewed);
     await jest.advanceTimersByTimeAsync(2 * HOUR);
     unmount(); // the tab is reloaded two hours in; the session comes back from sessionStorage
     mount({ user, ...first }, renewed);
@@ -103,6 +109,16 @@ describe('useSessionRenewal with the browser clock off the server', () => {
     await jest.advanceTimersByTimeAsync(2000);
     expect(Api.refresh).toHaveBeenCalledTimes(2);
     expect(Api.refresh).toHaveBeenLastCalledWith(second.token);
+  });
+
+  it('renews a token this tab never recorded (kept from before receipts were) after RENEW_FLOOR_MS: it may be about to expire', async () => {
+    jest.useFakeTimers({ now: serverNow });
+    Api.refresh.mockResolvedValue(token(serverNow, 8 * HOUR, 'fresh'));
+    mount({ user, ...token(serverNow - 7.9 * HOUR, 8 * HOUR, 'unrecorded') });
+    await jest.advanceTimersByTimeAsync(RENEW_FLOOR_MS - 1);
+    expect(Api.refresh).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(Api.refresh).toHaveBeenCalledTimes(1);
   });
 
   it('renews a token received longer ago than its lifetime after RENEW_FLOOR_MS, not at once', async () => {

@@ -1,3 +1,4 @@
+import { recordTokenReceipt } from './token-receipt';
 import type { Alert, AlertDetail, AlertReport, BulkResult, Camera, NearbyCamera, Principal, Region, Rule, Site, SiteContact, Zone, Line } from './types';
 
 /**
@@ -59,6 +60,7 @@ export class Api {
     const res = await fetch('/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
     const body = await res.json().catch(() => ({}));
     if (!res.ok) throw new ApiError(res.status, messageOf(body, res.status));
+    recordTokenReceipt(body.accessToken, Date.now());
     const me = await fetch('/auth/me', { headers: { authorization: `Bearer ${body.accessToken}` } });
     return { token: body.accessToken, user: (await me.json()) as Principal, expiresAt: body.expiresAt };
   }
@@ -84,6 +86,7 @@ export class Api {
     const body = await res.json().catch(() => ({}));
     if (res.status === 401) this.onUnauthorized();
     if (!res.ok) throw new ApiError(res.status, messageOf(body, res.status));
+    recordTokenReceipt(body.accessToken, Date.now());
     return { token: body.accessToken, expiresAt: body.expiresAt };
   }
 

@@ -1,33 +1,10 @@
 // The renewal timer of a signed-in console (session-renewal.ts says when and why).
 import { useEffect } from 'preact/hooks';
 import { Api, ApiError, type Session } from './api';
-import { renewalDelayMs, RENEW_RETRY_MS, tokenLifetimeMs } from './session-renewal';
+import { renewalDelayMs, RENEW_FLOOR_MS, RENEW_RETRY_MS, tokenLifetimeMs } from './session-renewal';
+import { recordTokenReceipt, tokenReceivedAt } from './token-receipt';
 
-/**
- * When this tab received its current token, on the browser's clock: `{ signature, at }`, the token
- * named by its signature alone (no credential is kept). It outlives a reload, as the session does.
- */
-export const TOKEN_RECEIVED_KEY = 'xl.console.tokenReceived';
-
-function signatureOf(token: string): string {
-  return token.slice(token.lastIndexOf('.') + 1);
-}
-
-function recordReceipt(token: string, at: number): void {
-  sessionStorage.setItem(TOKEN_RECEIVED_KEY, JSON.stringify({ signature: signatureOf(token), at }));
-}
-
-/** When `token` was received: as recorded, or now for a token not seen before (a sign-in, a password change). */
-function receivedAt(token: string, now: number): number {
-  try {
-    const receipt = JSON.parse(sessionStorage.getItem(TOKEN_RECEIVED_KEY) ?? 'null') as { signature?: unknown; at?: unknown } | null;
-    if (receipt?.signature === signatureOf(token) && typeof receipt.at === 'number') return receipt.at;
-  } catch {
-    // an unreadable record: the token counts as received now
-  }
-  recordReceipt(token, now);
-  return now;
-}
+export { TOKEN_RECEIVED_KEY } from './token-receipt';
 
 /** Renews `session`'s token before it runs out; `renewed` gets the new session, `ended` when the API refuses. */
 export function useSessionRenewal(session: Session, renewed: (next: Session) => void, ended: () => void): void {
@@ -38,7 +15,7 @@ export function useSessionRenewal(session: Session, renewed: (next: Session) => 
       try {
         const next = await Api.refresh(session.token);
         if (stopped) return;
-        recordReceipt(next.token, Date.now());
+        recordTokenReceipt(next.token, Date.now());
         renewed({ ...session, token: next.token, expiresAt: next.expiresAt });
       } catch (err) {
         if (stopped) return;
@@ -46,8 +23,11 @@ export function useSessionRenewal(session: Session, renewed: (next: Session) => 
         timer = setTimeout(() => void attempt(), RENEW_RETRY_MS);
       }
     };
-    const now = Date.now();
-    timer = setTimeout(() => void attempt(), renewalDelayMs(now, receivedAt(session.token, now), tokenLifetimeMs(session.token)));
+    // A token this tab never recorded (a session kept from before receipts were): its age is
+    // unknown — it may be hours old, with minutes left — so it is renewed soon.
+    const received = tokenReceivedAt(session.token);
+    const delay = received === null ? RENEW_FLOOR_MS : renewalDelayMs(Date.now(), received, tokenLifetimeMs(session.token));
+    timer = setTimeout(() => void attempt(), delay);
     return () => {
       stopped = true;
       clearTimeout(timer);
