@@ -1012,16 +1012,17 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       const kiosk = await strict.newContext({ viewport: { width: 1280, height: 860 } });
       await kiosk.addInitScript((stored) => (globalThis as unknown as TabGlobals).sessionStorage.setItem('xl.console.session', stored), session ?? '');
       // Chromium's policy, made exact: headless builds decide it differently from run to run (a new
-      // profile may be let through), so the page gets an AudioContext that runs only after a user
-      // activation, as a desktop Chrome's does. The console's own code is what it is.
+      // profile may be let through, and its sticky activation has been seen set on a page nobody
+      // clicked in), so the page gets an AudioContext that starts suspended and runs only when resumed
+      // during a user gesture, as a desktop Chrome's does. The console's own code is what it is.
       await kiosk.addInitScript({
         content: `{
           const Real = window.AudioContext;
           window.AudioContext = class extends Real {
-            held = !navigator.userActivation.hasBeenActive;
+            held = true;
             get state() { return this.held ? 'suspended' : super.state; }
             resume() {
-              if (this.held && !navigator.userActivation.hasBeenActive) return new Promise(() => {}); // as Chrome: pending until a gesture
+              if (this.held && !navigator.userActivation.isActive) return new Promise(() => {}); // as Chrome: pending until a gesture
               this.held = false;
               this.dispatchEvent(new Event('statechange'));
               return super.resume();
