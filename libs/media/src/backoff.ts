@@ -41,6 +41,19 @@ export function watchdogBackoff(initialSeconds: number, maxSeconds: number): Bac
 /** Respawn delay when computing the back-off failed all the same: the default cap (watchdog.backoffMaxSeconds). */
 export const FALLBACK_RESPAWN_MS = 30_000;
 
+/**
+ * backoffDelay for a respawn that must happen whatever the policy holds: should it fail (settings it
+ * cannot use), `failed` hears why and the delay is FALLBACK_RESPAWN_MS — the camera is retried all the same.
+ */
+export function respawnDelay(attempt: number, policy: BackoffPolicy, random: (() => number) | undefined, failed: (err: Error) => void): number {
+  try {
+    return backoffDelay(attempt, policy, random);
+  } catch (err) {
+    failed(err as Error);
+    return FALLBACK_RESPAWN_MS;
+  }
+}
+
 /** The longest a run must deliver before its back-off starts over (see stableRunMs). */
 export const STABLE_RUN_MAX_MS = 10_000;
 

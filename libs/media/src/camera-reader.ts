@@ -2,7 +2,7 @@
 // typed status events. A live source never ends on its own, so any exit (code 0 included) is a fault.
 import { EventEmitter } from 'node:events';
 import type { OfflineReason } from '@xl/contracts';
-import { backoffDelay, FALLBACK_RESPAWN_MS, stableRunMs, watchdogBackoff, type BackoffPolicy } from './backoff';
+import { FALLBACK_RESPAWN_MS, respawnDelay, stableRunMs, watchdogBackoff, type BackoffPolicy } from './backoff';
 import { fileFrameCommand, frameByteLength, rtspFrameCommand, type FfmpegCommandSpec } from './ffmpeg-args';
 import { fluentFfmpegLauncher, type FfmpegExit, type FfmpegLauncher, type FfmpegProcess } from './ffmpeg-process';
 import { classifyExit, exitDetail, FfmpegStderrParser, parseProgressTime, type PictureSize } from './ffmpeg-stderr';
@@ -482,12 +482,9 @@ export class CameraReader extends EventEmitter<CameraReaderEvents> {
 
   /** The back-off's delay before retry `attempt`; should it fail (settings it cannot use), FALLBACK_RESPAWN_MS: the camera is retried all the same. */
   private backoffDelayMs(attempt: number): number {
-    try {
-      return backoffDelay(attempt, this.backoff, this.options.random);
-    } catch (err) {
-      this.options.logger?.warn({ camera: this.options.cameraId, err: (err as Error).message, delayMs: FALLBACK_RESPAWN_MS }, 'respawn back-off failed; using the fallback delay');
-      return FALLBACK_RESPAWN_MS;
-    }
+    return respawnDelay(attempt, this.backoff, this.options.random, (err) =>
+      this.options.logger?.warn({ camera: this.options.cameraId, err: err.message, delayMs: FALLBACK_RESPAWN_MS }, 'respawn back-off failed; using the fallback delay'),
+    );
   }
 
   private respawnIn(delayMs: number): void {

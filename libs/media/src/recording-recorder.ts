@@ -10,7 +10,7 @@ import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { OfflineReason } from '@xl/contracts';
-import { backoffDelay, FALLBACK_RESPAWN_MS, stableRunMs, watchdogBackoff, type BackoffPolicy } from './backoff';
+import { FALLBACK_RESPAWN_MS, respawnDelay, stableRunMs, watchdogBackoff, type BackoffPolicy } from './backoff';
 import { classifyExit, exitDetail } from './ffmpeg-stderr';
 import { segmentRecorderArgs } from './recording-args';
 import { probeDurationMs } from './recording-clip';
@@ -438,12 +438,9 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
 
   /** The back-off's delay before retry `attempt`; should it fail (settings it cannot use), FALLBACK_RESPAWN_MS: the camera is still recorded. */
   private backoffDelayMs(attempt: number): number {
-    try {
-      return backoffDelay(attempt, this.backoff, this.options.random);
-    } catch (err) {
-      this.options.logger?.warn({ camera: this.options.cameraId, err: (err as Error).message, delayMs: FALLBACK_RESPAWN_MS }, 'recorder respawn back-off failed; using the fallback delay');
-      return FALLBACK_RESPAWN_MS;
-    }
+    return respawnDelay(attempt, this.backoff, this.options.random, (err) =>
+      this.options.logger?.warn({ camera: this.options.cameraId, err: err.message, delayMs: FALLBACK_RESPAWN_MS }, 'recorder respawn back-off failed; using the fallback delay'),
+    );
   }
 
   private respawnIn(delayMs: number): void {

@@ -23,6 +23,21 @@ export interface CameraStatusRecord {
   outageDrops: number;
 }
 
+function toRow(record: CameraStatusRecord): Insertable<CameraStatusTable> {
+  return {
+    camera_id: record.cameraId,
+    status: record.status,
+    reason: record.reason,
+    detail: record.detail,
+    since: record.since,
+    offline_since: record.offlineSince,
+    ingest_id: record.ingestId,
+    updated_at: record.updatedAt,
+    recovered_from: record.recoveredFrom,
+    outage_drops: record.outageDrops,
+  };
+}
+
 function toRecord(row: Selectable<CameraStatusTable>): CameraStatusRecord {
   return {
     cameraId: row.camera_id,
@@ -54,18 +69,7 @@ export class CameraStatusRepository {
   }
 
   async save(record: CameraStatusRecord): Promise<void> {
-    const row: Insertable<CameraStatusTable> = {
-      camera_id: record.cameraId,
-      status: record.status,
-      reason: record.reason,
-      detail: record.detail,
-      since: record.since,
-      offline_since: record.offlineSince,
-      ingest_id: record.ingestId,
-      updated_at: record.updatedAt,
-      recovered_from: record.recoveredFrom,
-      outage_drops: record.outageDrops,
-    };
+    const row = toRow(record);
     const { camera_id: _id, ...rest } = row;
     await this.db
       .insertInto('camera_status')
@@ -101,19 +105,10 @@ export class CameraStatusRepository {
    * at `recoveredFrom`, if the row is still that; false when that outage ended meanwhile (confirmRecovery).
    */
   async continueOutage(record: CameraStatusRecord, since: number, recoveredFrom: number): Promise<boolean> {
+    const { camera_id: _id, ...rest } = toRow(record);
     const updated = await this.db
       .updateTable('camera_status')
-      .set({
-        status: record.status,
-        reason: record.reason,
-        detail: record.detail,
-        since: record.since,
-        offline_since: record.offlineSince,
-        ingest_id: record.ingestId,
-        updated_at: record.updatedAt,
-        recovered_from: record.recoveredFrom,
-        outage_drops: record.outageDrops,
-      })
+      .set(rest)
       .where('camera_id', '=', record.cameraId)
       .where('status', '=', 'online')
       .where('since', '=', since)
