@@ -710,11 +710,11 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     expect(await callEntry.textContent()).toContain('致电 王建国（网格员） 138 0013 8000');
     await page.getByTestId('note-text').fill('无人接听，改拨村委会');
     await page.getByTestId('add-note').click();
-    await page.locator('[data-testid="timeline"] li[data-action="note"]').nth(1).filter({ hasText: '无人接听，改拨村委会' }).waitFor({ timeout: 5000 });
+    await page.locator('[data-testid="timeline"] li[data-action="note"]').nth(1).filter({ hasText: '无人接听，改拨村委会' }).waitFor({ timeout: 15_000 });
     expect(await page.locator('#site-people option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value))).toEqual(['王建国（网格员）']);
     await page.getByTestId('assignee').fill('王建国（网格员）');
     await page.getByTestId('dispatch').click();
-    await page.locator('[data-testid="alert-detail"][data-state="dispatched"]').waitFor({ timeout: 5000 });
+    await page.locator('[data-testid="alert-detail"][data-state="dispatched"]').waitFor({ timeout: 15_000 });
     await page.getByTestId('site-card').waitFor(); // still there after the transition's answer
     await page.close();
 
@@ -1012,17 +1012,19 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       const kiosk = await strict.newContext({ viewport: { width: 1280, height: 860 } });
       await kiosk.addInitScript((stored) => (globalThis as unknown as TabGlobals).sessionStorage.setItem('xl.console.session', stored), session ?? '');
       // Chromium's policy, made exact: headless builds decide it differently from run to run (a new
-      // profile may be let through, and its sticky activation has been seen set on a page nobody
-      // clicked in), so the page gets an AudioContext that starts suspended and runs only when resumed
-      // during a user gesture, as a desktop Chrome's does. The console's own code is what it is.
+      // profile may be let through, and its user activation has been seen set on a page nobody
+      // clicked in), so the page gets an AudioContext that starts suspended and runs only once resumed
+      // after a real press or key (a trusted event), as a desktop Chrome's does. The console's own code is what it is.
       await kiosk.addInitScript({
         content: `{
+          let pressed = false;
+          for (const type of ['pointerdown', 'keydown']) window.addEventListener(type, (e) => { if (e.isTrusted) pressed = true; }, true);
           const Real = window.AudioContext;
           window.AudioContext = class extends Real {
             held = true;
             get state() { return this.held ? 'suspended' : super.state; }
             resume() {
-              if (this.held && !navigator.userActivation.isActive) return new Promise(() => {}); // as Chrome: pending until a gesture
+              if (this.held && !pressed) return new Promise(() => {}); // as Chrome: pending until a gesture
               this.held = false;
               this.dispatchEvent(new Event('statechange'));
               return super.resume();
