@@ -1,30 +1,9 @@
 import { Registry } from 'prom-client';
 import { createLogger } from '@xl/observability';
-import type { LiveSourceHandlers, LiveSourceLauncher } from './live-source';
 import { LiveViewHub, type LiveViewer } from './live-view-hub';
 import { LiveViewMetrics } from './live-view.metrics';
 import { liveViewOptionsSchema } from './live-view.options';
-
-class FakeSource {
-  stopped = 0;
-  constructor(
-    readonly url: string,
-    readonly handlers: LiveSourceHandlers,
-    readonly pid: number,
-  ) {}
-  stop() {
-    this.stopped++;
-  }
-}
-
-class FakeLauncher implements LiveSourceLauncher {
-  readonly started: FakeSource[] = [];
-  start(url: string, _encode: unknown, handlers: LiveSourceHandlers) {
-    const source = new FakeSource(url, handlers, 1000 + this.started.length);
-    this.started.push(source);
-    return source;
-  }
-}
+import { FakeLauncher } from './fake-live-source';
 
 function viewer(buffered = 0) {
   const v = { bufferedBytes: buffered, sent: [] as Buffer[], closed: null as null | [number, string] };

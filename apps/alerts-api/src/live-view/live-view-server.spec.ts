@@ -3,34 +3,13 @@ import { Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { createLogger } from '@xl/observability';
 import type { Principal } from '../shared/principal';
-import type { LiveSourceHandlers, LiveSourceLauncher } from './live-source';
 import { LiveViewHub } from './live-view-hub';
 import { LiveViewServer } from './live-view-server';
 import { LiveViewMetrics } from './live-view.metrics';
 import { liveViewOptionsSchema } from './live-view.options';
+import { FakeLauncher } from './fake-live-source';
 
 // The live view endpoint on a real HTTP server with real ws clients; only ffmpeg is faked.
-
-class FakeSource {
-  stopped = 0;
-  constructor(
-    readonly url: string,
-    readonly handlers: LiveSourceHandlers,
-    readonly pid: number,
-  ) {}
-  stop() {
-    this.stopped++;
-  }
-}
-
-class FakeLauncher implements LiveSourceLauncher {
-  readonly started: FakeSource[] = [];
-  start(url: string, _encode: unknown, handlers: LiveSourceHandlers) {
-    const source = new FakeSource(url, handlers, 1000 + this.started.length);
-    this.started.push(source);
-    return source;
-  }
-}
 
 const operator: Principal = { kind: 'user', id: 'u1', name: 'op-a', role: 'operator', regionIds: ['vil-a'], cameraIds: [], waters: [] };
 const school: Principal = { kind: 'user', id: 'u2', name: 'school', role: 'school', regionIds: [], cameraIds: ['pond'], waters: [] };
