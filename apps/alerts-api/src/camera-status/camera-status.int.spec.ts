@@ -77,6 +77,8 @@ describe.each(DATABASE_KINDS)('camera outages and flapping links on %s', (kind) 
     });
     expect(resolved.transitions.at(-1).note).toContain('an unstable link: dark 3 times in between');
     expect(await offlineAlerts('cam-b')).toHaveLength(1);
+    // Resolved first, then confirmed (stableReached): the status follows the alert.
+    await eventually(async () => (await statuses.get('cam-b'))?.recoveredFrom === null, 'the recovery confirmed');
     expect(await statuses.get('cam-b')).toMatchObject({ status: 'online', recoveredFrom: null, outageDrops: 0 });
 
     // The duty report counts the outage until the camera came back, not until the stability wait ended.
@@ -167,6 +169,8 @@ describe.each(DATABASE_KINDS)('camera outages and flapping links on %s', (kind) 
     } finally {
       spy.mockRestore();
     }
+    // The alert is resolved before the recovery is confirmed (stableReached): the status follows.
+    await eventually(async () => (await statuses.get('cam-a2'))?.recoveredFrom === null, 'the recovery confirmed');
     expect(await statuses.get('cam-a2')).toMatchObject({ status: 'online', recoveredFrom: null });
   });
 
