@@ -442,6 +442,41 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.close();
   });
 
+  it("keeps a school's warning when its confirmation meets a drowning raised on it meanwhile: the newer warning is confirmed on its own", async () => {
+    await confirmSchoolWarnings(); // the earlier tests' critical alerts: the warning on screen is this test's
+    const admin = await tokenOf('admin', ADMIN_PASSWORD);
+    const page = await openAs('school-a', 'school-password-1');
+    const first = alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish' });
+    const alertPath = `/alerts/${encodeURIComponent(first.alertId)}`;
+    await queue.add('alert', first);
+    const warning = page.locator(`[data-testid="school-alarm"][data-alert-id="${first.alertId}"]`);
+    await warning.waitFor({ timeout: 5000 });
+    await page.locator('[data-testid="school-confirm"]:enabled').waitFor({ timeout: 5000 });
+    const alarmedBefore = (await rest('GET', alertPath, admin)).alarmedAt;
+    // The press goes out just as the swimmer, seen again, goes under once more: the new vanish is
+    // stored before the confirmation is.
+    await page.route('**/seen', async (route) => {
+      await queue.add('alert', alertEvent('pond', { severity: 'critical', rule: 'vanish_in_water', ruleId: 'pond.vanish', relatedAlertId: first.alertId, message: 'person last seen in the water 2 s ago' }));
+      for (let i = 0; i < 100 && (await rest('GET', alertPath, admin)).alarmedAt === alarmedBefore; i++) await new Promise((r) => setTimeout(r, 100));
+      await route.continue();
+    });
+    const refused = page.waitForResponse((r) => r.url().endsWith(`${alertPath}/seen`));
+    await page.getByTestId('school-confirm').click();
+    expect((await refused).status()).toBe(409);
+    await page.unroute('**/seen');
+    // The drowning stays on screen, unconfirmed, and is confirmed once it has been read.
+    await page.waitForTimeout(1000);
+    expect(await warning.count()).toBe(1);
+    expect((await rest('GET', alertPath, admin)).transitions.filter((tr: { action: string }) => tr.action === 'seen')).toEqual([]);
+    await page.locator('[data-testid="school-confirm"]:enabled').waitFor({ timeout: 5000 });
+    await page.getByTestId('school-confirm').click();
+    await page.getByTestId('school-alarm').waitFor({ state: 'detached', timeout: 5000 });
+    const detail = await rest('GET', alertPath, admin);
+    expect(detail.alarmedAt).toBeGreaterThan(alarmedBefore);
+    expect(detail.transitions.filter((tr: { action: string }) => tr.action === 'seen')).toHaveLength(1);
+    await page.close();
+  });
+
   it('shows the camera wall with the latest frame and a live view that starts and stops ffmpeg', async () => {
     // Ingest measured the pond's stream 12.6 s behind real time a moment ago: its alerts come that late.
     const delays = new StreamDelayMarks(redis, { keyPrefix: `${prefix}:` });
@@ -703,7 +738,25 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     // Dispatch offers the site's people (and takes anyone else typed in).
     await page.getByTestId('acknowledge').click();
     await page.getByTestId('assignee').waitFor({ timeout: 5000 });
-    // Calling the grid worker from the card, and what came of it, go into the record.
+    // Calling the grid worker from the card, and what came of it, go into the record. The call's
+    // answer is held until the note is pressed: the push shows the call first, and the note typed
+    // then must not be swallowed by the call still being sent.
+    let releaseCall!: () => void;
+    const callHeld = new Promise<void>((resolve) => (releaseCall = resolve));
+    let callAnswered: Promise<void> | undefined;
+    const notesOfAlert = (url: URL) => url.pathname === `/alerts/${encodeURIComponent(alertId)}/notes`;
+    await page.route(
+      notesOfAlert,
+      async (route) => {
+        if (!route.request().postData()?.includes('"called"')) return route.continue();
+        callAnswered = (async () => {
+          const response = await route.fetch();
+          await callHeld;
+          await route.fulfill({ response });
+        })();
+        await callAnswered;
+      },
+    );
     await card.getByTestId('site-phone').click();
     const callEntry = page.locator('[data-testid="timeline"] li[data-action="note"]').first();
     await callEntry.waitFor({ timeout: 5000 });
@@ -711,6 +764,9 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.getByTestId('note-text').fill('无人接听，改拨村委会');
     await page.getByTestId('add-note').click();
     await page.locator('[data-testid="timeline"] li[data-action="note"]').nth(1).filter({ hasText: '无人接听，改拨村委会' }).waitFor({ timeout: 15_000 });
+    releaseCall();
+    await callAnswered; // answered before the route goes: one taken away mid-answer is continued by Playwright
+    await page.unroute(notesOfAlert);
     expect(await page.locator('#site-people option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value))).toEqual(['王建国（网格员）']);
     await page.getByTestId('assignee').fill('王建国（网格员）');
     await page.getByTestId('dispatch').click();
@@ -1048,6 +1104,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
   });
 
   it("lets a school test its alarm screen and sound without raising anything", async () => {
+    await confirmSchoolWarnings(); // an earlier test's warning on screen would sound too
     const admin = await tokenOf('admin', ADMIN_PASSWORD);
     const before = (await rest('GET', '/alerts?limit=200', admin)).items.length;
     const page = await openAs('school-a', 'school-password-1');

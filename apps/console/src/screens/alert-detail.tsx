@@ -83,26 +83,38 @@ export function AlertDetailScreen({ id }: { id: string }) {
       setBusy(false);
     }
   };
-  const noting = useRef(false);
-  const lastCall = useRef(new Map<string, number>());
-  const note = async (body: { note?: string; called?: SiteContact }, form?: HTMLFormElement) => {
-    // One entry per press: a second click while it is sent, or the same number again within
-    // CALL_REPEAT_MS (a double click on the link), adds nothing.
-    if (noting.current) return;
-    if (body.called) {
-      const at = Date.now();
-      if (at - (lastCall.current.get(body.called.phone) ?? -Infinity) < CALL_REPEAT_MS) return;
-      lastCall.current.set(body.called.phone, at);
-    }
-    noting.current = true;
+  const send = async (body: { note?: string; called?: SiteContact }, form?: HTMLFormElement) => {
     try {
       keep(await api.addNote(id, body));
       setError(null);
       form?.reset();
     } catch (err) {
       setError((err as Error).message);
+    }
+  };
+  // One entry per press. The same number called again within CALL_REPEAT_MS (a double click on the
+  // link) adds nothing.
+  const lastCall = useRef(new Map<string, number>());
+  const call = (contact: SiteContact) => {
+    const at = Date.now();
+    if (at - (lastCall.current.get(contact.phone) ?? -Infinity) < CALL_REPEAT_MS) return;
+    lastCall.current.set(contact.phone, at);
+    void send({ called: contact });
+  };
+  // A typed note is sent once: its button is disabled while it goes. A call being recorded does not
+  // hold it back — the operator notes what came of a call while the call's entry is still being
+  // stored (its push can show it before its answer arrives).
+  const noting = useRef(false);
+  const [sendingNote, setSendingNote] = useState(false);
+  const addNote = async (text: string, form: HTMLFormElement) => {
+    if (noting.current) return;
+    noting.current = true;
+    setSendingNote(true);
+    try {
+      await send({ note: text }, form);
     } finally {
       noting.current = false;
+      setSendingNote(false);
     }
   };
   if (!alert) return <p>{error ? t('common.error', { message: error }) : t('common.loading')}</p>;
@@ -119,7 +131,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
       </h2>
       <p data-testid="detail-text">{alertText(lang, alert)}</p>
       {technical && <p class="hint">{technical}</p>}
-      <SiteCard site={alert.site} emphasis={alert.severity === 'critical' && alert.state !== 'resolved'} onCall={user.role === 'viewer' ? undefined : (c) => void note({ called: c })} />
+      <SiteCard site={alert.site} emphasis={alert.severity === 'critical' && alert.state !== 'resolved'} onCall={user.role === 'viewer' ? undefined : call} />
       {alert.site?.location && user.role !== 'school' && <NearbyCameras cameraId={alert.cameraId} />}
       <div class="detail-grid">
         <figure>
@@ -233,11 +245,11 @@ export function AlertDetailScreen({ id }: { id: string }) {
             e.preventDefault();
             const form = e.target as HTMLFormElement;
             const text = String(new FormData(form).get('note') ?? '').trim();
-            if (text) void note({ note: text }, form);
+            if (text) void addNote(text, form);
           }}
         >
           <input name="note" maxLength={2000} placeholder={t('detail.notePlaceholder')} data-testid="note-text" />
-          <button data-testid="add-note">{t('detail.addNote')}</button>
+          <button data-testid="add-note" disabled={sendingNote}>{t('detail.addNote')}</button>
         </form>
       )}
       <h3>{t('detail.timeline')}</h3>
