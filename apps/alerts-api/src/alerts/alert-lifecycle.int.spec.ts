@@ -394,6 +394,26 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     expect([acked.status, acked.body.state, acked.body.escalationDueAt]).toEqual([200, 'acknowledged', null]);
   });
 
+  it("refuses (409) a school's 'seen' of the copy on its screen when a drowning raised the alert since, and records it once they saw that", async () => {
+    const enter = alertEvent({ cameraId: 'cam-a', trackId: 80 });
+    await intake.consume(enter);
+    const school = await auth('school-a');
+    const id = encodeURIComponent(enter.alertId);
+    const shown = (await t.http.get(`/alerts/${id}`).set(school)).body;
+    // The entry into the water on the school's screen, the press on "seen" — and the vanish commits in between.
+    expect(await intake.consume(vanishOf(enter))).toBe('updated');
+    const stale = await t.http.post(`/alerts/${id}/seen`).set(school).send({ seenAlarmedAt: shown.alarmedAt });
+    expect(stale.status).toBe(409);
+    expect(stale.body.message).toBe(`alert '${enter.alertId}' was raised again (vanish_in_water, critical) after the copy you confirmed; look at it again`);
+    const raised = (await t.http.get(`/alerts/${id}`).set(school)).body;
+    expect(raised.transitions.filter((tr: { action: string }) => tr.action === 'seen')).toEqual([]);
+    // Seen now: recorded.
+    const seen = await t.http.post(`/alerts/${id}/seen`).set(school).send({ seenAlarmedAt: raised.alarmedAt });
+    expect(seen.status).toBe(200);
+    expect(seen.body.transitions.at(-1)).toMatchObject({ action: 'seen', actor: { name: 'school-a' } });
+    expect(seen.body.transitions.at(-1).at).toBeGreaterThanOrEqual(raised.alarmedAt);
+  });
+
   it('opens a claimed alert again when a drowning is raised on it: acknowledged anew, escalating again if nobody does', async () => {
     const enter = alertEvent({ cameraId: 'cam-a', trackId: 78 });
     await intake.consume(enter);

@@ -57,7 +57,7 @@ export const acknowledgeSchema = z.strictObject({
     .nonnegative()
     .nullable()
     .optional()
-    .describe("the alert's alarmedAt on the copy the acknowledging person saw (null: it had none); when the alert has been raised again since (a drowning after the entry they saw), the acknowledgement is refused with 409 — they must look at it first"),
+    .describe("the alert's alarmedAt on the copy the acknowledging (or, for /seen, confirming) person saw (null: it had none); when the alert has been raised again since (a drowning after the entry they saw), it is refused with 409 — they must look at it first"),
 });
 /** A note, or a call to one of the site's people (the console records it when their number is clicked); not both. */
 export const alertNoteSchema = z
@@ -181,7 +181,7 @@ export class AlertsController {
   @Roles('school')
   @ZodBody(acknowledgeSchema)
   seen(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(acknowledgeSchema)) body: z.output<typeof acknowledgeSchema>) {
-    return this.alerts.confirmSeen(principal, id, body.note);
+    return this.alerts.confirmSeen(principal, id, body);
   }
 
   @Post(':id/dispatch')

@@ -169,10 +169,20 @@ export class AlertsService {
     );
   }
 
-  /** Records that `principal` has seen the alert (school screens); the state does not change. */
-  async confirmSeen(principal: Principal, id: string, note?: string): Promise<AlertDetail> {
+  /**
+   * Records that `principal` has seen the alert (school screens); the state does not change. Refused
+   * (409) when it was raised again after the copy they saw (`seenAlarmedAt`): a school pressing "seen"
+   * on the entry into the water must not close the drowning that reopened it meanwhile, on this
+   * screen or the school's others (a `seen` after the alarm counts as having seen it).
+   */
+  async confirmSeen(principal: Principal, id: string, input: { note?: string; seenAlarmedAt?: number | null }): Promise<AlertDetail> {
     if (!SEEN_ROLES.includes(principal.role)) throw new ForbiddenException(`role '${principal.role}' does not confirm alerts as seen`);
-    return this.record(principal, id, SEEN_ACTION, note ?? null, null);
+    const { seenAlarmedAt } = input;
+    return this.record(principal, id, SEEN_ACTION, input.note ?? null, null, (current) =>
+      seenAlarmedAt !== undefined && (current.alarmedAt ?? 0) > (seenAlarmedAt ?? 0)
+        ? new ConflictException(`alert '${id}' was raised again (${current.rule}, ${current.severity}) after the copy you confirmed; look at it again`)
+        : null,
+    );
   }
 
   /** Adds a note or a call to the alert's audit trail (NOTE_ACTION); the state does not change. */
@@ -186,12 +196,14 @@ export class AlertsService {
    * An audit-trail entry that leaves state, claim and escalation as they are. The alert's `updatedAt`
    * moves, so other screens showing it reload its timeline (and a school's close the warning).
    */
-  private async record(principal: Principal, id: string, action: string, note: string | null, detail: TransitionDetail | null): Promise<AlertDetail> {
+  private async record(principal: Principal, id: string, action: string, note: string | null, detail: TransitionDetail | null, refuse?: (current: Alert) => Error | null): Promise<AlertDetail> {
     await this.visible(principal, id);
     const now = this.clock.now();
     await this.alerts.transaction(async (trx) => {
       // Read in the transaction: the entry states the state it was written in, not one read before.
       const current = (await this.alerts.getForUpdate(trx, id)) as Alert;
+      const refusal = refuse?.(current);
+      if (refusal) throw refusal;
       await this.alerts.addTransition(trx, id, { action, from: current.state, to: current.state, actor: actorOf(principal), at: now, note, detail: detail ?? undefined, escalationLevel: current.escalationLevel, regionId: current.responsibleRegionId });
       await this.alerts.touch(trx, id, laterUpdate(now, current));
     });

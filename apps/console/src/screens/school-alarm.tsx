@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { playAlarm } from '../alarm';
 import { alertText, lateSeconds, schoolWarningTitle } from '../alert-text';
+import { ApiError } from '../api';
 import { useApp } from '../context';
 import { isDrowningWarning, newestFirst, seenSinceAlarm, warningKey } from '../feed-state';
 import type { AlertDetail } from '../types';
@@ -126,11 +127,15 @@ export function SchoolAlarm() {
     if (busy) return;
     setBusy(true);
     try {
-      await api.transition(current.id, 'seen', {});
+      // The alarm of the copy on screen: a "seen" of a warning raised again since (the swimmer went
+      // under once more) is refused (409), and the newer copy, pushed meanwhile, stays to be confirmed.
+      await api.transition(current.id, 'seen', { seenAlarmedAt: current.alarmedAt ?? null });
       setConfirmed((s) => new Set(s).add(warningKey(current)));
       setFailed(null);
     } catch (err) {
       setFailed((err as Error).message); // the warning and its sound stay: say why the button did nothing
+      // Raised again since this copy: show the newer one now, even if its push has not come.
+      if (err instanceof ApiError && err.status === 409) api.alert(current.id).then((d) => feed.upsert(d), () => undefined);
     } finally {
       setBusy(false);
     }
