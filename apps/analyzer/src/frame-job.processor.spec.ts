@@ -110,6 +110,12 @@ function heldShare() {
   };
 }
 
+/**
+ * The snapshot deadline of tests not about it: the real renderer (sharp, on libuv's threads) took
+ * over 200 ms on a loaded CI host, and the alert went out without its picture.
+ */
+const RENDER_TIMEOUT_MS = 10_000;
+
 function setup(
   result: Partial<AnalysisResult> = {},
   saved: AnalysisState | null = null,
@@ -165,7 +171,7 @@ function setup(
     analysed,
     metrics,
     log as never,
-    { maxFrameAgeMs: 3000, hotTtlMs: 5000, maxStateGapMs: 60_000, pictureIntervalMs, pictureTtlMs: 20_000, snapshotTimeoutMs: 200, ...extra },
+    { maxFrameAgeMs: 3000, hotTtlMs: 5000, maxStateGapMs: 60_000, pictureIntervalMs, pictureTtlMs: 20_000, snapshotTimeoutMs: RENDER_TIMEOUT_MS, ...extra },
     clock.now,
     clock.port,
   );
@@ -302,7 +308,7 @@ describe('FrameJobProcessor', () => {
   });
 
   it('sends the alert without its snapshot when the snapshot hangs (a stalled share), and counts the error', async () => {
-    const s = setup({ events: [event()] });
+    const s = setup({ events: [event()] }, null, 0, { snapshotTimeoutMs: 200 });
     s.snapshots.save.mockImplementationOnce(() => new Promise<string>(() => undefined));
     expect(await s.processor.process(job())).toBe('analysed');
     expect(s.emitted).toHaveLength(1);
@@ -314,7 +320,7 @@ describe('FrameJobProcessor', () => {
   it('sends alerts without a snapshot at once while two abandoned writes still hang', async () => {
     renderedAtOnceOnFakeTime();
     try {
-      const s = setup({ events: [event()] });
+      const s = setup({ events: [event()] }, null, 0, { snapshotTimeoutMs: 200 });
       const share = heldShare();
       s.snapshots.save.mockImplementation(share.save);
       for (const seq of [1, 2]) {

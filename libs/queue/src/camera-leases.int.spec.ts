@@ -23,7 +23,9 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const leases = (ownerId: string, ttlMs = 600) => new CameraLeases(redis, { ownerId, ttlMs, keyPrefix: prefix });
+/** Lease TTL of the timing tests: long enough that a stall of a loaded CI host (~1-2 s) loses nothing. */
+const TTL_MS = 3000;
+const leases = (ownerId: string, ttlMs = TTL_MS) => new CameraLeases(redis, { ownerId, ttlMs, keyPrefix: prefix });
 
 /**
  * Makes the lease commands on `failing` cameras fail as a timeout does: sent (and carried out by
@@ -49,11 +51,13 @@ describe('CameraLeases', () => {
     expect(await a.owners(cams)).toEqual(['ingest-a', 'ingest-a', 'ingest-a', 'ingest-b', 'ingest-b']);
     // b cannot renew a's leases; a can
     expect(await b.renew(['c1', 'c4'])).toEqual({ renewed: ['c4'], lost: ['c1'], failed: [] });
+    // Renewing every 0.37 TTL leaves a stall of 0.63 TTL before a renewal comes too late.
+    const renewEveryMs = Math.round(TTL_MS * 0.37);
     for (let i = 0; i < 4; i++) {
-      await sleep(220);
+      await sleep(renewEveryMs);
       expect(await a.renew(['c1', 'c2', 'c3'])).toEqual({ renewed: ['c1', 'c2', 'c3'], lost: [], failed: [] });
     }
-    // b stopped renewing ~880 ms ago: its leases are gone and a can take them
+    // b stopped renewing at least 4 × 0.37 TTL (~1.5 TTL) ago: its leases are gone and a can take them
     expect(await a.renew(['c4'])).toEqual({ renewed: [], lost: ['c4'], failed: [] });
     expect((await a.claim(['c4', 'c5'], 10)).claimed).toEqual(['c4', 'c5']);
     expect(await b.release(['c1'])).toEqual({ released: ['c1'], failed: [] }); // not b's: untouched
@@ -98,18 +102,20 @@ describe('CameraLeases', () => {
   });
 
   it('renews every lease it can when one renewal in the batch fails, and says which', async () => {
-    const a = leases('ingest-a', 600);
-    const b = leases('ingest-b', 600);
+    const a = leases('ingest-a');
+    const b = leases('ingest-b');
     await a.claim(['c1', 'c2', 'c3'], 3);
     await b.claim(['c4'], 1);
-    await sleep(300);
+    const aged = TTL_MS / 2;
+    await sleep(aged);
     failCommandsOn(['c2'], { landed: false });
     const renewal = await a.renew(['c1', 'c2', 'c3', 'c4']);
     expect(renewal.renewed).toEqual(['c1', 'c3']);
     expect(renewal.lost).toEqual(['c4']);
     expect(renewal.failed.map((f) => f.cameraId)).toEqual(['c2']);
-    expect(await redis.pttl(a.keyOf('c1'))).toBeGreaterThan(450);
-    expect(await redis.pttl(a.keyOf('c2'))).toBeLessThanOrEqual(300);
+    // Unrenewed, a lease has at most TTL - aged left: c1 has more (a stall before the read may eat up to `aged`).
+    expect(await redis.pttl(a.keyOf('c1'))).toBeGreaterThan(TTL_MS - aged);
+    expect(await redis.pttl(a.keyOf('c2'))).toBeLessThanOrEqual(TTL_MS - aged);
   });
 
   it('releases every lease it can when one release fails, and says which', async () => {
@@ -123,11 +129,11 @@ describe('CameraLeases', () => {
   });
 
   it('counts live workers by heartbeat', async () => {
-    const a = leases('ingest-a', 300);
-    const b = leases('ingest-b', 300);
+    const a = leases('ingest-a');
+    const b = leases('ingest-b');
     expect(await a.heartbeat()).toBe(1);
-    expect(await b.heartbeat()).toBe(2);
-    await sleep(400);
+    expect(await b.heartbeat()).toBe(2); // a's heartbeat less than a TTL ago, even after a stall
+    await sleep(TTL_MS + 500);
     expect(await a.heartbeat()).toBe(1); // b went quiet
     await a.leave();
     expect(await b.heartbeat()).toBe(1);

@@ -25,6 +25,15 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls until `done` holds; fails after `timeoutMs` (a loaded CI host can be slow, never this slow). */
+async function waitUntil(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
 describe('FrameStore', () => {
   it('stores bytes with a TTL and hands them out once', async () => {
     const store = new FrameStore(redis, { keyPrefix: prefix });
@@ -161,13 +170,24 @@ describe('CameraStatusStream', () => {
 
   it('waits for new entries with blockMs', async () => {
     const stream = new CameraStatusStream(redis, { keyPrefix: prefix });
-    const reader = redis.duplicate();
-    const blocking = new CameraStatusStream(reader, { keyPrefix: prefix });
-    const pending = blocking.read('$', { blockMs: 2000 });
-    await sleep(100);
-    await stream.publish({ cameraId: 'c', status: 'online', at: 5, ingestId: 'x' });
-    expect((await pending).map((e) => e.event.at)).toEqual([5]);
-    await reader.quit();
+    // Named, so that the test can see the server holding its XREAD before publishing: '$' skips an
+    // entry added before the command arrives.
+    const name = `xl-blocked-${prefix.slice(-9, -1)}`;
+    const reader = redis.duplicate({ connectionName: name });
+    try {
+      await reader.ping();
+      const blocking = new CameraStatusStream(reader, { keyPrefix: prefix });
+      const pending = blocking.read('$', { blockMs: 15_000 });
+      pending.catch(() => undefined); // awaited below; rejects only when the wait before it failed
+      await waitUntil('the reader blocked in XREAD', async () => {
+        const line = String(await redis.call('CLIENT', 'LIST')).split('\n').find((l) => l.includes(` name=${name} `));
+        return !!line && / flags=\S*b/.test(line) && / cmd=xread /.test(line);
+      });
+      await stream.publish({ cameraId: 'c', status: 'online', at: 5, ingestId: 'x' });
+      expect((await pending).map((e) => e.event.at)).toEqual([5]);
+    } finally {
+      reader.disconnect(); // not QUIT: it would queue behind an XREAD still blocked after a failure
+    }
   });
 });
 
@@ -186,7 +206,7 @@ describe('CameraConfigStore', () => {
     expect(loaded.cameras.map((c) => [c.id, c.fps])).toEqual([['a', 5]]);
     expect((await store.loadSome(['a', 'b'])).cameras.map((c) => c.id)).toEqual(['a']);
     expect(await store.revision()).toBe(2);
-    for (let i = 0; i < 20 && messages.length < 2; i++) await sleep(25);
+    await waitUntil('two change messages', () => messages.length >= 2);
     expect(messages).toEqual([
       { cameraIds: ['a', 'b'], revision: 1 },
       { cameraIds: ['a', 'b'], revision: 2 },
@@ -266,9 +286,12 @@ describe('FramesQueue', () => {
     const seen: FrameJob[] = [];
     const connection = redis.duplicate({ maxRetriesPerRequest: null });
     const worker = new Worker<FrameJob>('frames', async (j) => void seen.push(j.data), { connection, prefix: queuePrefix });
-    for (let i = 0; i < 100 && seen.length < 4; i++) await sleep(25);
-    await worker.close();
-    await connection.quit();
+    try {
+      await waitUntil('the worker to process 4 jobs', () => seen.length >= 4);
+    } finally {
+      await worker.close();
+      await connection.quit();
+    }
     expect(seen.map((j) => j.seq).sort()).toEqual([1, 2, 3, 4]);
     expect(seen[0]).toEqual({ ...job, seq: seen[0].seq, capturedAt: expect.any(Number) });
     const raw = await frames.queue.getJobs(['completed']);

@@ -3,7 +3,7 @@ export { testRedisUrl, uniquePrefix } from './redis';
 export { CameraSimulator, type SimulatedCamera, type SimulatedCameraSpec, type CameraSimulatorOptions } from './simulator/camera-simulator';
 export { startGarbageServer, type GarbageServer } from './simulator/garbage-server';
 export { startSlowLink, type SlowLink } from './simulator/slow-link';
-export { readRtspFrames, watchRtsp, type RtspReadResult, type RtspWatch } from './simulator/rtsp-reader';
+export { readRtspFrames, readRtspFramesAfterTeardown, watchRtsp, type RtspReadResult, type RtspWatch } from './simulator/rtsp-reader';
 export { startService, scrape, waitForHttp, freePort, type ServiceProcess, type StartServiceOptions } from './processes';
 export { childPids, processTree, cmdline, isAlive, childrenNamed, cpuSeconds, treeCpuSeconds, rssBytes, openFds } from './proc';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server';

@@ -469,14 +469,19 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     const repo = t.app.get(AlertsRepository);
     const insert = repo.insert.bind(repo);
     // The entry's transaction stays open a while after inserting, as on a busy database.
+    let entryInserted = false;
     const slow = jest.spyOn(repo, 'insert').mockImplementation(async (trx, alert, rank) => {
       const done = await insert(trx, alert, rank);
-      if (alert.id === enter.alertId) await new Promise((resolve) => setTimeout(resolve, 400));
+      if (alert.id === enter.alertId) {
+        entryInserted = true;
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      }
       return done;
     });
     try {
       const entering = intake.consume(enter);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The vanish starts once the entry holds its camera's lock and has inserted, not after a guess.
+      await eventually(async () => entryInserted, 'the entry inserted, its transaction open');
       const [entered, vanished] = await Promise.all([entering, intake.consume(vanish)]);
       expect([entered, vanished]).toEqual(['created', 'updated']);
     } finally {

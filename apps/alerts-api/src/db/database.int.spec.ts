@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { cameraSchema } from '@xl/config';
 import { CamerasRepository } from '../cameras/cameras.repository';
 import { RegionsRepository } from '../regions/regions.repository';
+import { eventually } from '../testing/test-app';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../testing/test-databases';
 import { type DatabaseHandle, migrateToLatest, openDatabase, parseDatabaseUrl } from './database';
 import { MIGRATIONS } from './migrations';
@@ -85,7 +86,8 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
     try {
       await sql`select 1`.execute(other.db);
       await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(handle.db);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The pool hears of the kill when the idle connection's socket reports it: poll, not a fixed sleep.
+      await eventually(async () => errors.length > 0, "the pool's error callback", 10_000);
       expect(errors.length).toBeGreaterThan(0);
       expect((await sql<{ one: number }>`select 1 as one`.execute(other.db)).rows[0].one).toBe(1);
     } finally {

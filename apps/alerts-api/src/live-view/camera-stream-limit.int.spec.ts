@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CameraSimulator, describeWithShared, readRtspFrames, requireShared, watchRtsp } from '@xl/testing';
+import { CameraSimulator, describeWithShared, readRtspFramesAfterTeardown, requireShared, watchRtsp } from '@xl/testing';
 import { FfmpegFrameGrabber, FrameGrabError, GRAB_TEARDOWN_GRACE_MS } from './frame-grabber';
 import { Mpeg1MuxerLauncher, type LiveSourceExit } from './live-source';
 
@@ -26,24 +26,10 @@ describeWithShared([CLIP])('picture grab and live view on a camera that serves o
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  /**
-   * A reader right after the grab: the camera frees the slot when it processes the TEARDOWN, which
-   * on a loaded machine can take a moment; a session left behind (SIGKILL) stays taken for the
-   * camera's 60 s timeout, far beyond these 3 tries.
-   */
-  const readSoonAfter = async () => {
-    let result = await readRtspFrames(url);
-    for (let i = 0; i < 2 && result.code !== 0; i++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      result = await readRtspFrames(url);
-    }
-    return result;
-  };
-
   it('returns a JPEG of the picture, and frees the camera after it', async () => {
     const jpeg = await new FfmpegFrameGrabber().grab(url, { ...options, timeoutMs: 10_000 });
     expect([...jpeg.subarray(0, 2)]).toEqual([0xff, 0xd8]);
-    expect(await readSoonAfter()).toMatchObject({ code: 0, stderr: '' });
+    expect(await readRtspFramesAfterTeardown(url)).toMatchObject({ code: 0, stderr: '' });
   });
 
   it("closes the camera's session when it gives up ('q': TEARDOWN), so the one stream is free at once", async () => {
@@ -53,7 +39,7 @@ describeWithShared([CLIP])('picture grab and live view on a camera that serves o
     const error = await new FfmpegFrameGrabber().grab(url, { ...options, timeoutMs: 300 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FrameGrabError);
     expect(error).toMatchObject({ reason: 'timeout', message: 'no picture within 0.3 s' });
-    expect(await readSoonAfter()).toMatchObject({ code: 0, stderr: '' });
+    expect(await readRtspFramesAfterTeardown(url)).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('reports the camera at its limit as busy, naming its answer', async () => {

@@ -2,7 +2,7 @@ import { describeWithShared, sharedPath } from '../shared-data';
 import { isProcessAlive } from './camera-process';
 import { CameraSimulator, type SimulatedCamera } from './camera-simulator';
 import { startGarbageServer } from './garbage-server';
-import { readRtspFrames, watchRtsp } from './rtsp-reader';
+import { readRtspFrames, readRtspFramesAfterTeardown, watchRtsp } from './rtsp-reader';
 
 const CLIP = 'media/clips/drowning_sub.mp4';
 
@@ -74,7 +74,7 @@ describeWithShared([CLIP])('CameraSimulator (gst-rtsp-server + ffmpeg)', () => {
     expect(refused.stderr).toMatch(/method SETUP failed: 503 Service Unavailable/);
     first.stop();
     await first.exited;
-    expect(await readRtspFrames(cam.url)).toMatchObject({ code: 0, stderr: '' });
+    expect(await readRtspFramesAfterTeardown(cam.url)).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('udpOnly: a reader asking for TCP gets 461, one over UDP gets the stream', async () => {
@@ -122,8 +122,18 @@ describeWithShared([CLIP])('CameraSimulator (gst-rtsp-server + ffmpeg)', () => {
     await waitFor('first frames', () => watch.frames() >= 5, 8000);
 
     sim.stall('cam-stall');
-    await sleep(300); // packets already in the socket buffers still arrive
-    const atStall = watch.frames();
+    // Packets already in the socket buffers still arrive (a CPU-starved reader takes a while for
+    // them): the count has to hold still for 500 ms before the 2 s measurement.
+    let atStall = watch.frames();
+    let stillSince = Date.now();
+    await waitFor(
+      'the frame count to settle after the stall',
+      () => {
+        if (watch.frames() !== atStall) [atStall, stillSince] = [watch.frames(), Date.now()];
+        return Date.now() - stillSince >= 500;
+      },
+      10_000,
+    );
     await sleep(2000);
     expect(watch.frames()).toBe(atStall);
 

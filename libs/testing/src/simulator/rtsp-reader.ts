@@ -64,3 +64,18 @@ export function watchRtsp(url: string, opts: { timeoutMs?: number; maxFrames?: n
 export function readRtspFrames(url: string, opts: { frames?: number; timeoutMs?: number; transport?: 'tcp' | 'udp' } = {}): Promise<RtspReadResult> {
   return runFfmpeg(url, ['-frames:v', String(opts.frames ?? 3), '-f', 'null', '-'], opts.timeoutMs ?? 15000, opts.transport).exited;
 }
+
+/**
+ * readRtspFrames right after another reader of the camera sent its TEARDOWN: the simulator frees
+ * the maxSessions slot only when its own process handles it, a moment later on a loaded host, so a
+ * 503 is tried again (3 tries, 1 s apart). A session left behind (SIGKILL, no TEARDOWN) stays taken
+ * for the camera's 60 s timeout, far beyond these tries; any other failure shows at once.
+ */
+export async function readRtspFramesAfterTeardown(url: string): Promise<RtspReadResult> {
+  let result = await readRtspFrames(url);
+  for (let i = 0; i < 2 && result.code !== 0 && /503 Service Unavailable/.test(result.stderr); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    result = await readRtspFrames(url);
+  }
+  return result;
+}
