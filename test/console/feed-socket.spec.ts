@@ -14,7 +14,10 @@ class FakeWebSocket {
   onmessage: ((e: { data: string }) => void) | null = null;
   onclose: ((e: { code: number }) => void) | null = null;
 
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    readonly protocols?: string[],
+  ) {
     FakeWebSocket.all.push(this);
   }
   send(data: string): void {
@@ -63,6 +66,8 @@ describe('FeedSocket liveness', () => {
     let seq: number | null = null;
     const { socket, handlers, messages } = start(() => seq);
     const first = FakeWebSocket.all[0];
+    // The token goes among the offered subprotocols, never into the URL (access logs keep URLs).
+    expect([first.url, first.protocols]).toEqual(['ws://console.test/ws', ['xl.v1', 'xl.bearer.tok']]);
     first.open();
     first.receive({ type: 'hello', seq: 7 });
     seq = 7;
@@ -77,7 +82,7 @@ describe('FeedSocket liveness', () => {
     expect(first.closedWith).toBeDefined();
     jest.advanceTimersByTime(1); // a 0-ms timeout runs after 1 ms, as in Node
     expect(FakeWebSocket.all).toHaveLength(2);
-    expect(FakeWebSocket.all[1].url).toContain('lastSeq=7');
+    expect(FakeWebSocket.all[1].url).toBe('ws://console.test/ws?lastSeq=7');
 
     // The dead connection's late close and messages change nothing.
     first.onclose?.({ code: 1006 });

@@ -1,6 +1,7 @@
 // The feed's two links to alerts-api: the /ws push (FeedSocket) and the REST loads that fill the
 // alert map (RetryingLoad).
 import { backoffMs } from './feed-state';
+import { socketProtocols } from './socket-protocols';
 import type { PushMessage } from './types';
 
 export interface FeedSocketHandlers {
@@ -65,10 +66,11 @@ export class FeedSocket {
   }
 
   private connect(): void {
-    const q = new URLSearchParams({ token: this.token });
+    const q = new URLSearchParams();
     const seq = this.lastSeq();
     if (seq !== null) q.set('lastSeq', String(seq));
-    const ws = new WebSocket(`${this.url}?${q}`);
+    const query = q.toString();
+    const ws = new WebSocket(query ? `${this.url}?${query}` : this.url, socketProtocols(this.token));
     this.ws = ws;
     let opened = false;
     ws.onopen = () => {

@@ -6,6 +6,8 @@ declare module '@cycjimmy/jsmpeg-player' {
     autoplay?: boolean;
     pauseWhenHidden?: boolean;
     videoBufferSize?: number;
+    /** Subprotocols offered by its WebSocket (`new WebSocket(url, protocols)`). */
+    protocols?: string[];
   }
   interface Player {
     destroy(): void;

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '@xl/observability';
-import { claimUpgrade, credentialOf, failUpgrade, HandshakeError, isUpgradeClaimed, reject, upgradeUrlOf } from '../realtime/ws-push-server';
+import { claimUpgrade, credentialOf, failUpgrade, HandshakeError, isUpgradeClaimed, reject, selectWsProtocol, upgradeUrlOf } from '../realtime/ws-push-server';
 import type { CredentialVerifier, Principal } from '../shared/principal';
 import type { LiveViewer, LiveViewHub } from './live-view-hub';
 import { liveViewOptionsSchema } from './live-view.options';
@@ -37,7 +37,7 @@ export interface LiveViewServerDeps {
  * receives the camera's MPEG-TS bytes as binary messages, which JSMpeg plays.
  */
 export class LiveViewServer {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024, perMessageDeflate: false });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024, perMessageDeflate: false, handleProtocols: selectWsProtocol });
   private attached: Server | undefined;
   private readonly sockets = new Set<WebSocket>();
   /** The re-check of each open viewer, by camera id: all of a camera's run at once when its stream moves to a new address. */

@@ -117,12 +117,14 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     expect((await t.http.get('/metrics')).text).toMatch(/xl_frame_grabs_total\{result="failed"\} 1\b/);
   });
 
+  // As the console's player connects: the token among the offered subprotocols, not in the URL.
   const watch = async (user: string, camera = 'pond') => {
-    const ws = new WebSocket(`ws://${base}/live/${camera}?token=${await t.token(user)}`);
+    const ws = new WebSocket(`ws://${base}/live/${camera}`, ['xl.v1', `xl.bearer.${await t.token(user)}`]);
     sockets.push(ws);
     const bytes: Buffer[] = [];
     ws.on('message', (data: Buffer) => bytes.push(data));
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    expect(ws.protocol).toBe('xl.v1'); // a browser drops a socket whose answer names none of its offers
     return { ws, bytes };
   };
 

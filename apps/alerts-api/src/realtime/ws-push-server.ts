@@ -55,7 +55,7 @@ export class HandshakeError extends Error {
  * checked before the upgrade, so an unauthenticated client gets a plain HTTP 401 and no socket.
  */
 export class WsPushServer implements FeedListener {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024, perMessageDeflate: false });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024, perMessageDeflate: false, handleProtocols: selectWsProtocol });
   private readonly connections = new Set<Connection>();
   private heartbeat: NodeJS.Timeout | undefined;
   private attached: Server | undefined;
@@ -302,11 +302,29 @@ export function isUpgradeClaimed(req: IncomingMessage): boolean {
   return (req as IncomingMessage & { xlUpgradeClaimed?: boolean }).xlUpgradeClaimed === true;
 }
 
+/**
+ * The subprotocol a browser offers to say it speaks this API's sockets; the server answers with it.
+ * Next to it the browser offers `xl.bearer.<token>` (never chosen): a browser cannot set headers on a
+ * WebSocket, and a token in the URL ends up in proxies' and servers' access logs, where it opens
+ * every camera of its holder until it expires. A JWT or API key is made of characters a subprotocol
+ * may hold.
+ */
+export const WS_PROTOCOL = 'xl.v1';
+export const WS_BEARER_PROTOCOL_PREFIX = 'xl.bearer.';
+
+/** `handleProtocols` of the socket servers: `xl.v1` when offered (the browser refuses a socket whose answer names none of its offers). */
+export function selectWsProtocol(protocols: Set<string>): string | false {
+  return protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false;
+}
+
+/** The credential of a handshake: `Authorization: Bearer`, the `xl.bearer.` subprotocol, or `?token=` (kept for tools; it lands in access logs). */
 export function credentialOf(req: IncomingMessage, url: URL): string {
   const header = req.headers.authorization;
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  const token = match?.[1] ?? url.searchParams.get('token');
-  if (!token) throw new HandshakeError(401, 'missing credential (Authorization: Bearer or ?token=)');
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const viaProtocol = offered.find((p) => p.startsWith(WS_BEARER_PROTOCOL_PREFIX))?.slice(WS_BEARER_PROTOCOL_PREFIX.length);
+  const token = match?.[1] ?? (viaProtocol || null) ?? url.searchParams.get('token');
+  if (!token) throw new HandshakeError(401, `missing credential (Authorization: Bearer, subprotocol ${WS_BEARER_PROTOCOL_PREFIX}<token>, or ?token=)`);
   return token;
 }
 

@@ -51,8 +51,14 @@ describe('WebSocket push (real Redis, real ws clients)', () => {
     await expect(
       TestPushClient.connect(h.url, testPrincipals.school.id, { lastSeq: -1 as number }),
     ).rejects.toMatchObject({ statusCode: 400 });
-    const viaQuery = await connect(h.url, testPrincipals.school.id, { viaQuery: true });
+    const viaQuery = await connect(h.url, testPrincipals.school.id, { via: 'query' });
     await viaQuery.waitFor('hello', () => viaQuery.messages.some((m) => m.type === 'hello'));
+    // As the console connects: the token among the offered subprotocols, never in the URL; the
+    // server answers with xl.v1, which the browser requires of a socket it offered protocols to.
+    const viaProtocol = await connect(h.url, testPrincipals.school.id, { via: 'protocol' });
+    await viaProtocol.waitFor('hello', () => viaProtocol.messages.some((m) => m.type === 'hello'));
+    expect(viaProtocol.ws.protocol).toBe('xl.v1');
+    await expect(TestPushClient.connect(h.url, 'not-a-token', { via: 'protocol' })).rejects.toMatchObject({ statusCode: 401 });
   });
 
   it("keeps pushing to every other client when one client's session throws, and tells that one to resync", async () => {

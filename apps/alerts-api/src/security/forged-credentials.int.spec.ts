@@ -72,11 +72,11 @@ describe('forged, tampered and stale credentials', () => {
     expect(statuses).toEqual(Object.fromEntries(Object.keys(statuses).map((k) => [k, 401])));
   });
 
-  it('refuses every forgery at the WebSocket handshake with 401 (header and query)', async () => {
+  it('refuses every forgery at the WebSocket handshake with 401 (header, subprotocol and query)', async () => {
     const statuses: Record<string, unknown> = {};
     for (const [name, token] of Object.entries(await forgeries())) {
-      for (const viaQuery of [false, true]) {
-        statuses[`${name}${viaQuery ? ' (query)' : ''}`] = await TestPushClient.connect(env.api.wsUrl, token, { viaQuery }).then(
+      for (const via of ['header', 'protocol', 'query'] as const) {
+        statuses[`${name} (${via})`] = await TestPushClient.connect(env.api.wsUrl, token, { via }).then(
           (client) => {
             client.close();
             return 'upgraded';

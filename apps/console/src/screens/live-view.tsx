@@ -1,6 +1,7 @@
 import JSMpeg from '@cycjimmy/jsmpeg-player';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useApp } from '../context';
+import { socketProtocols } from '../socket-protocols';
 
 /** How long a playing view may go without a picture before it gives up. */
 export const LIVE_STALL_MS = 8000;
@@ -26,7 +27,7 @@ export function LiveView({ cameraId, token }: { cameraId: string; token: string 
   useEffect(() => {
     if (attempt === 0) setFailed(false);
     let retry: ReturnType<typeof setTimeout> | undefined;
-    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live/${encodeURIComponent(cameraId)}?token=${encodeURIComponent(token)}`;
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live/${encodeURIComponent(cameraId)}`;
     let lastPicture = Date.now();
     let pictured = false;
     // JSMpeg's socket has no error or close hook (and would reconnect every 5 s): each decoded picture is the sign of life.
@@ -37,6 +38,7 @@ export function LiveView({ cameraId, token }: { cameraId: string; token: string 
       pauseWhenHidden: false,
       videoBufferSize: 1024 * 1024,
       reconnectInterval: 0,
+      protocols: socketProtocols(token),
       onVideoDecode: () => {
         lastPicture = Date.now();
         pictured = true;

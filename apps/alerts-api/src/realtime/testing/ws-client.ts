@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import { WS_BEARER_PROTOCOL_PREFIX, WS_PROTOCOL } from '../ws-push-server';
 
 export interface PushMessage {
   type: string;
@@ -26,13 +27,16 @@ export class TestPushClient {
   static connect(
     baseUrl: string,
     token: string | null,
-    opts: { lastSeq?: number; autoPong?: boolean; viaQuery?: boolean } = {},
+    /** How the token goes: the Authorization header (default), `?token=`, or the subprotocols a browser offers. */
+    opts: { lastSeq?: number; autoPong?: boolean; via?: 'header' | 'query' | 'protocol' } = {},
   ): Promise<TestPushClient> {
     const url = new URL(baseUrl);
     if (opts.lastSeq !== undefined) url.searchParams.set('lastSeq', String(opts.lastSeq));
-    if (token && opts.viaQuery) url.searchParams.set('token', token);
-    const headers = token && !opts.viaQuery ? { authorization: `Bearer ${token}` } : undefined;
-    const ws = new WebSocket(url, { headers, autoPong: opts.autoPong ?? true });
+    const via = opts.via ?? 'header';
+    if (token && via === 'query') url.searchParams.set('token', token);
+    const headers = token && via === 'header' ? { authorization: `Bearer ${token}` } : undefined;
+    const protocols = token && via === 'protocol' ? [WS_PROTOCOL, `${WS_BEARER_PROTOCOL_PREFIX}${token}`] : [];
+    const ws = new WebSocket(url, protocols, { headers, autoPong: opts.autoPong ?? true });
     const client = new TestPushClient(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client));
