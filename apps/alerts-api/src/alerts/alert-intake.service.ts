@@ -202,6 +202,10 @@ export class AlertIntakeService {
     const state = reopens ? 'open' : before.state;
     // An older event arriving late may still raise the severity, but must not replace newer evidence.
     const newer = event.capturedAt >= before.capturedAt;
+    // The alarm is dated by the row it is written to, not by `now` (read before the locks were taken,
+    // or on a replica whose clock lags): later than every change before it, a school's "seen" among
+    // them, so that a "seen" stored first never counts for this alarm (seenSinceAlarm).
+    const updatedAt = laterUpdate(now, before);
     const next: Alert = {
       ...before,
       severity,
@@ -222,12 +226,12 @@ export class AlertIntakeService {
         : raised
           ? await this.escalation.dueAfterSeverityChange(before, severity, now, trx)
           : before.escalationDueAt,
-      updatedAt: laterUpdate(now, before),
-      alarmedAt: alarms ? now : before.alarmedAt,
+      updatedAt,
+      alarmedAt: alarms ? updatedAt : before.alarmedAt,
       streamDelaySeconds: newer ? (event.streamDelaySeconds ?? null) : before.streamDelaySeconds,
     };
     await this.alerts.update(trx, next, SEVERITY_RANK[next.severity]);
-    if (alarms) await this.alerts.setAlarmDue(trx, before.id, now);
+    if (alarms) await this.alerts.setAlarmDue(trx, before.id, updatedAt);
     const detail: TransitionDetail | null = supersedes
       ? { kind: 'superseded', takesOver, previousRule: before.rule, severityFrom: before.severity, severityTo: severity, event: eventFacts(event) }
       : raised
@@ -244,7 +248,7 @@ export class AlertIntakeService {
         detail,
       });
     }
-    return { outcome: 'updated', alert: next, before, ...(alarms ? { raisedAlarmAt: now } : {}) };
+    return { outcome: 'updated', alert: next, before, ...(alarms ? { raisedAlarmAt: updatedAt } : {}) };
   }
 
   private async after(effect: Effect): Promise<void> {

@@ -414,6 +414,29 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     expect(seen.body.transitions.at(-1).at).toBeGreaterThanOrEqual(raised.alarmedAt);
   });
 
+  it("dates a drowning raised after a school's 'seen' later than that seen, even when its time was read before (a lock wait, a lagging replica)", async () => {
+    const enter = alertEvent({ cameraId: 'cam-a', trackId: 81 });
+    await intake.consume(enter);
+    const school = await auth('school-a');
+    const id = encodeURIComponent(enter.alertId);
+    const shown = (await t.http.get(`/alerts/${id}`).set(school)).body;
+    const seen = await t.http.post(`/alerts/${id}/seen`).set(school).send({ seenAlarmedAt: shown.alarmedAt });
+    expect(seen.status).toBe(200);
+    const seenAt: number = seen.body.transitions.at(-1).at;
+    // The vanish's intake read its time 5 s before the seen was stored, and commits after it.
+    const clock = t.app.get(Clock);
+    const lagging = jest.spyOn(clock, 'now').mockReturnValue(seenAt - 5000);
+    try {
+      expect(await intake.consume(vanishOf(enter))).toBe('updated');
+    } finally {
+      lagging.mockRestore();
+    }
+    const raised = (await t.http.get(`/alerts/${id}`).set(school)).body;
+    // The school's screens count a seen at or after the alarm as seen (seenSinceAlarm): this one is before it.
+    expect(raised.alarmedAt).toBeGreaterThan(seenAt);
+    expect(raised.alarmedAt).toBe(raised.updatedAt);
+  });
+
   it('opens a claimed alert again when a drowning is raised on it: acknowledged anew, escalating again if nobody does', async () => {
     const enter = alertEvent({ cameraId: 'cam-a', trackId: 78 });
     await intake.consume(enter);

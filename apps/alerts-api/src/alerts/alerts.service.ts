@@ -198,14 +198,16 @@ export class AlertsService {
    */
   private async record(principal: Principal, id: string, action: string, note: string | null, detail: TransitionDetail | null, refuse?: (current: Alert) => Error | null): Promise<AlertDetail> {
     await this.visible(principal, id);
-    const now = this.clock.now();
     await this.alerts.transaction(async (trx) => {
       // Read in the transaction: the entry states the state it was written in, not one read before.
       const current = (await this.alerts.getForUpdate(trx, id)) as Alert;
       const refusal = refuse?.(current);
       if (refusal) throw refusal;
-      await this.alerts.addTransition(trx, id, { action, from: current.state, to: current.state, actor: actorOf(principal), at: now, note, detail: detail ?? undefined, escalationLevel: current.escalationLevel, regionId: current.responsibleRegionId });
-      await this.alerts.touch(trx, id, laterUpdate(now, current));
+      // Dated under the row lock, after every change before it: a "seen" counts for the alarm stored
+      // before it, never for one stored after it (seenSinceAlarm compares the two times).
+      const at = laterUpdate(this.clock.now(), current);
+      await this.alerts.addTransition(trx, id, { action, from: current.state, to: current.state, actor: actorOf(principal), at, note, detail: detail ?? undefined, escalationLevel: current.escalationLevel, regionId: current.responsibleRegionId });
+      await this.alerts.touch(trx, id, at);
     });
     this.metrics.transitions.inc({ action });
     const fresh = (await this.alerts.get(id)) as Alert; // with the camera's and zone's names
