@@ -30,11 +30,15 @@ class FakeWebSocket {
   onmessage: ((e: { data: string }) => void) | null = null;
   onclose: ((e: { code: number }) => void) | null = null;
 
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    readonly protocols: string[] = [],
+  ) {
     FakeWebSocket.all.push(this);
   }
+  /** The token it offered (the `xl.bearer.` subprotocol; FeedSocket never puts it in the URL). */
   get token(): string | null {
-    return new URL(this.url).searchParams.get('token');
+    return this.protocols.find((p) => p.startsWith('xl.bearer.'))?.slice('xl.bearer.'.length) ?? null;
   }
   send(): void {}
   close(): void {}
