@@ -20,7 +20,14 @@ export function AlertDetailScreen({ id }: { id: string }) {
 
   // Reload when the feed pushes a change of this alert (another operator acted on it). An answer that
   // was overtaken (a later reload, another alert) is dropped, and no copy replaces a newer one.
-  const keep = (next: AlertDetail) => setAlert((shown) => (shown?.id === next.id && shown.updatedAt > next.updatedAt ? shown : next));
+  // The screen is reused when another alert is opened: an answer about the previous one (a transition,
+  // a note still on its way) must not replace it.
+  const shownId = useRef(id);
+  shownId.current = id;
+  const keep = (next: AlertDetail) => {
+    if (next.id !== shownId.current) return;
+    setAlert((shown) => (shown?.id === next.id && shown.updatedAt > next.updatedAt ? shown : next));
+  };
   useEffect(() => {
     let current = true;
     api.alert(id).then(
@@ -83,13 +90,14 @@ export function AlertDetailScreen({ id }: { id: string }) {
       setBusy(false);
     }
   };
-  const send = async (body: { note?: string; called?: SiteContact }, form?: HTMLFormElement) => {
+  const send = async (body: { note?: string; called?: SiteContact }): Promise<boolean> => {
     try {
       keep(await api.addNote(id, body));
       setError(null);
-      form?.reset();
+      return true;
     } catch (err) {
       setError((err as Error).message);
+      return false;
     }
   };
   // One entry per press. The same number called again within CALL_REPEAT_MS (a double click on the
@@ -99,7 +107,8 @@ export function AlertDetailScreen({ id }: { id: string }) {
     const at = Date.now();
     if (at - (lastCall.current.get(contact.phone) ?? -Infinity) < CALL_REPEAT_MS) return;
     lastCall.current.set(contact.phone, at);
-    void send({ called: contact });
+    // Not recorded: a press again records it (the error says why this one did not).
+    void send({ called: contact }).then((recorded) => recorded || lastCall.current.delete(contact.phone));
   };
   // A typed note is sent once: its button is disabled while it goes. A call being recorded does not
   // hold it back — the operator notes what came of a call while the call's entry is still being
@@ -111,7 +120,9 @@ export function AlertDetailScreen({ id }: { id: string }) {
     noting.current = true;
     setSendingNote(true);
     try {
-      await send({ note: text }, form);
+      const input = form.elements.namedItem('note') as HTMLInputElement | null;
+      // Emptied only if it still holds what was sent: words typed while it went stay.
+      if ((await send({ note: text })) && input && input.value.trim() === text) form.reset();
     } finally {
       noting.current = false;
       setSendingNote(false);
