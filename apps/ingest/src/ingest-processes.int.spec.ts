@@ -8,10 +8,11 @@ import { dropTestKeys, FrameDrain, sleep, statusEvents, testCamera, testPrefixes
 
 const CLIP = 'media/clips/drowning_sub.mp4';
 const LEASE_TTL_MS = 3000;
-const CLAIM_INTERVAL_MS = 1000;
-// A lease renewed just before the kill lives a whole TTL; the survivor claims on its next round; the
-// rest is for a loaded machine (the survivor runs six ffmpegs, and CI runs other suites beside it).
-const HANDOVER_MS = LEASE_TTL_MS + CLAIM_INTERVAL_MS + 2_000;
+// Issue #2's bound is lease TTL + 2 s. A lease renewed just before the kill lives a whole TTL, and
+// the survivor claims on its next round (≤ one claim interval): a short interval leaves the rest of
+// the 2 s to a loaded machine (the survivor runs six ffmpegs; CI runs other suites beside it).
+const CLAIM_INTERVAL_MS = 500;
+const HANDOVER_MS = LEASE_TTL_MS + 2_000;
 const MAIN = path.join(repoRoot, 'dist/apps/ingest/src/main.js'); // built by jest's global setup
 jest.setTimeout(60_000);
 
@@ -87,7 +88,7 @@ describeWithShared([CLIP])('two ingest processes share six cameras', () => {
     return readers(p).map(({ argv }) => argv[argv.indexOf('-i') + 1].split('/').pop()!);
   }
 
-  it('each camera is read by exactly one process; a kill -9 hands all six to the survivor within lease TTL + claim interval + 2 s', async () => {
+  it('each camera is read by exactly one process; a kill -9 hands all six to the survivor within lease TTL + 2 s', async () => {
     const clip = sharedPath(CLIP)!;
     const ids = ['cam-1', 'cam-2', 'cam-3', 'cam-4', 'cam-5', 'cam-6'];
     const sims = await sim.start(ids.map((id) => ({ id, clip })));

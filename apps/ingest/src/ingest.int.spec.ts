@@ -284,7 +284,7 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     }
   });
 
-  it('reports a killed camera offline within 5 s and back within a back-off and a first frame of its restart', async () => {
+  it('reports a killed camera offline within 5 s and back within 5 s of its restart', async () => {
     const [cam] = await sim.start([{ id: 'flaky', clip: drowning }]);
     await start([testCamera('flaky', cam.url)]);
     await waitEvent('flaky', (e) => e.status === 'online', 15_000, 'online');
@@ -299,10 +299,9 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     await sleep(1_000);
     await sim.restart('flaky');
     const listeningAt = Date.now(); // from when the camera answers again: the simulator's start-up is not ingest's
-    // The next retry within the back-off cap, then the first frame within the reader's own first-frame deadline (2 × stall).
-    const recoverWithinMs = BACKOFF_MAX_MS + 2 * STALL_MS + LOAD_MARGIN_MS;
-    const back = await waitEvent('flaky', (e) => e.status === 'recovered', recoverWithinMs + 2_000, 'recovered');
-    expect(back.at - listeningAt).toBeLessThan(recoverWithinMs);
+    // Issue #2's bound: the next retry comes within the back-off cap (2 s here), the first frame soon after.
+    const back = await waitEvent('flaky', (e) => e.status === 'recovered', 8_000, 'recovered');
+    expect(back.at - listeningAt).toBeLessThan(Math.max(5_000, BACKOFF_MAX_MS + 3_000));
     expect(await metricValue('xl_camera_up', { camera: 'flaky' })).toBe(1);
   });
 
@@ -317,7 +316,7 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     expect(offline.reason).toBe('stalled');
     // The watchdog counts from the last frame (before the stall) and looks every tick; offline is
     // reported once ffmpeg has exited ('q', SIGTERM, at the latest SIGKILL after 2 × STOP_GRACE_MS).
-    expect(offline.at - stalledAt).toBeLessThan(STALL_MS + WATCHDOG_TICK_MS + 2 * STOP_GRACE_MS + LOAD_MARGIN_MS);
+    expect(offline.at - stalledAt).toBeLessThan(STALL_MS + WATCHDOG_TICK_MS + 2 * STOP_GRACE_MS + 150);
     expect(await metricValue('xl_ffmpeg_restarts_total', { camera: 'frozen', reason: 'stalled' })).toBeGreaterThanOrEqual(1);
     sim.resume('frozen');
     await waitEvent('frozen', (e) => e.status === 'recovered', 15_000, 'recovered');
