@@ -232,17 +232,21 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     }
   });
 
-  it("moves a live viewer to the camera's corrected address within a re-check period, on the same socket, and stops the old ffmpeg", async () => {
+  it.each([
+    { viewers: ['op-a'], simId: 'pond-right', what: "a live viewer to the camera's corrected address within a re-check period, on the same socket, and stops the old ffmpeg" },
+    { viewers: ['op-a', 'school'], simId: 'pond-right-2', what: 'every live viewer of a camera to its corrected address on their own sockets: one new ffmpeg, the old one stopped, nobody closed' },
+  ])('moves $what', async ({ viewers: users, simId }) => {
     const admin = await auth('admin');
-    const [right] = await simulator.start([{ id: 'pond-right', clip: requireShared(CLIP), credentials: { user: 'admin', password: PASSWORD } }]);
+    const [right] = await simulator.start([{ id: simId, clip: requireShared(CLIP), credentials: { user: 'admin', password: PASSWORD } }]);
     const wrongUrl = simulator.camera('pond').url;
     await eventually(async () => (transcoders().length === 0 ? true : null), 'earlier transcoders to stop', 5000);
-    const viewer = await watch('op-a');
-    let closedWith: number | undefined;
-    viewer.ws.once('close', (code) => (closedWith = code));
+    const viewers: Awaited<ReturnType<typeof watch>>[] = [];
+    for (const user of users) viewers.push(await watch(user));
+    const closedWith: (number | undefined)[] = viewers.map(() => undefined);
+    viewers.forEach((v, i) => v.ws.once('close', (code) => (closedWith[i] = code)));
     const [old] = await eventually(async () => (transcoders().length ? transcoders() : null), 'the transcoder', 5000);
     expect(old.argv).toContain(wrongUrl);
-    await eventually(async () => viewer.bytes.length > 0, 'bytes from the first address', 15_000);
+    await eventually(async () => viewers.every((v) => v.bytes.length > 0), 'bytes from the first address for every viewer', 15_000);
     await t.http.patch('/cameras/pond').set(admin).send({ url: right.url }).expect(200);
     try {
       const [moved] = await eventually(async () => {
@@ -250,14 +254,14 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
         return reading.length ? reading : null;
       }, 'a transcoder reading the corrected address (XL_LIVE_RECHECK_MS=1000)', 5000);
       await eventually(async () => !isAlive(old.pid), 'the old transcoder to stop', 5000);
-      const before = viewer.bytes.length;
-      await eventually(async () => viewer.bytes.length > before, 'bytes from the corrected address on the same socket', 15_000);
-      expect(closedWith).toBeUndefined();
+      const before = viewers.map((v) => v.bytes.length);
+      await eventually(async () => viewers.every((v, i) => v.bytes.length > before[i]), 'bytes from the corrected address on every socket', 15_000);
+      expect(closedWith).toEqual(users.map(() => undefined));
       expect(transcoders().map((p) => p.pid)).toEqual([moved.pid]);
     } finally {
       await t.http.patch('/cameras/pond').set(admin).send({ url: wrongUrl }).expect(200);
-      viewer.ws.close();
-      await simulator.stop('pond-right');
+      for (const v of viewers) v.ws.close();
+      await simulator.stop(simId);
     }
   });
 
@@ -284,34 +288,5 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     expect((await t.http.get('/console/%2e%2e/%2e%2e/package.json')).status).toBe(404);
     expect((await t.http.get('/healthz')).body).toEqual({ status: 'ok' });
     expect((await t.http.get('/alerts')).status).toBe(401);
-  });
-
-  it("moves every live viewer of a camera to its corrected address on their own sockets: one new ffmpeg, the old one stopped, nobody closed", async () => {
-    const admin = await auth('admin');
-    const [right] = await simulator.start([{ id: 'pond-right-2', clip: requireShared(CLIP), credentials: { user: 'admin', password: PASSWORD } }]);
-    const wrongUrl = simulator.camera('pond').url;
-    await eventually(async () => (transcoders().length === 0 ? true : null), 'earlier transcoders to stop', 5000);
-    const viewers = [await watch('op-a'), await watch('school')];
-    const closedWith: (number | undefined)[] = [undefined, undefined];
-    viewers.forEach((v, i) => v.ws.once('close', (code) => (closedWith[i] = code)));
-    const [old] = await eventually(async () => (transcoders().length ? transcoders() : null), 'the transcoder', 5000);
-    expect(old.argv).toContain(wrongUrl);
-    await eventually(async () => viewers.every((v) => v.bytes.length > 0), 'bytes from the first address for both viewers', 15_000);
-    await t.http.patch('/cameras/pond').set(admin).send({ url: right.url }).expect(200);
-    try {
-      const [moved] = await eventually(async () => {
-        const reading = transcoders().filter((p) => p.argv.includes(right.url));
-        return reading.length ? reading : null;
-      }, 'a transcoder reading the corrected address (XL_LIVE_RECHECK_MS=1000)', 5000);
-      await eventually(async () => !isAlive(old.pid), 'the old transcoder to stop', 5000);
-      const before = viewers.map((v) => v.bytes.length);
-      await eventually(async () => viewers.every((v, i) => v.bytes.length > before[i]), 'bytes from the corrected address on both sockets', 15_000);
-      expect(closedWith).toEqual([undefined, undefined]);
-      expect(transcoders().map((p) => p.pid)).toEqual([moved.pid]);
-    } finally {
-      await t.http.patch('/cameras/pond').set(admin).send({ url: wrongUrl }).expect(200);
-      for (const v of viewers) v.ws.close();
-      await simulator.stop('pond-right-2');
-    }
   });
 });
