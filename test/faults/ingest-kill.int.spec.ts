@@ -5,12 +5,18 @@
 // someone is lost during a handover and found again there. They must get that person once: the first
 // alert, continued ("again") and raised to critical when they go under — not a second zone_enter for
 // the "new" track (the analyzer relates it: docs/rules.md).
+// Which comes first depends on how long the analyzer had seen them in the water when the frames
+// stopped, which the test cannot fix (the kill follows the zone_enter push, which lags under load):
+// under `minTrackedSeconds` (1 s) the old track is not a drowning candidate, so "again" comes at the
+// re-entry and the new track's vanish raises the alert; over it, the old track not seen when frames
+// resume is a vanish (someone in the water who is not there after a 4 s outage: raising it is right),
+// and "again" follows at the re-entry. Both must come, on the first alert, and no second zone_enter.
 import { Redis } from 'ioredis';
 import { redisKeys } from '@xl/contracts';
 import { describeWithShared, testRedisUrl } from '@xl/testing';
 import { BEACH_CLIP, BeachFault } from './fault-kit';
 
-jest.setTimeout(90_000);
+jest.setTimeout(120_000);
 const LEASE = { LEASE_TTL_MS: '3000', CLAIM_INTERVAL_MS: '500' };
 
 describeWithShared([BEACH_CLIP])('fault: the ingest reading the camera is killed while someone is in the water', () => {
@@ -36,10 +42,10 @@ describeWithShared([BEACH_CLIP])('fault: the ingest reading the camera is killed
     expect(await redis.get(lease)).toBe(survivor.name);
 
     const critical = await watcher.waitFor('the vanish raising the first alert', () => watcher.events.find((e) => e.type === 'alert.updated' && e.data?.id === enter.data!.id && e.data?.severity === 'critical'), 45_000);
-    const repeats = watcher.events.filter((e) => e.type === 'alert.created' && e.data?.rule === 'zone_enter' && e.receivedAt > killedAt && e.receivedAt < critical.receivedAt);
-    const again = watcher.events.find((e) => e.type === 'alert.updated' && e.data?.id === enter.data!.id && String(e.data?.message).includes(' again ('));
-    console.log(`ingest-kill figures: ${JSON.stringify({ takenOverMs, againAfterKillMs: again && again.receivedAt - killedAt, criticalAfterKillMs: critical.receivedAt - killedAt, repeats: repeats.length })}`);
+    const again = await watcher.waitFor('the person seen again continuing the first alert', () => watcher.events.find((e) => e.type === 'alert.updated' && e.data?.id === enter.data!.id && String(e.data?.message).includes(' again (')), 30_000);
+    const repeats = watcher.events.filter((e) => e.type === 'alert.created' && e.data?.rule === 'zone_enter' && e.receivedAt > killedAt);
+    const figures = { takenOverMs, againAfterKillMs: again.receivedAt - killedAt, criticalAfterKillMs: critical.receivedAt - killedAt, criticalFirst: critical.receivedAt < again.receivedAt, repeats: repeats.length };
+    console.log(`ingest-kill figures: ${JSON.stringify(figures)}`);
     expect(repeats).toEqual([]);
-    expect(again).toBeDefined();
   });
 });
