@@ -8,6 +8,7 @@ import { DICTIONARIES, initialLang, translate } from '../../apps/console/src/i18
 import { regionForest, regionPathName, subtreeIds, flatten } from '../../apps/console/src/region-tree';
 import { RENEW_AT_SHARE, RENEW_FLOOR_MS, renewalDelayMs, tokenLifetimeMs } from '../../apps/console/src/session-renewal';
 import { formatLocation, siteFromForm, telHref } from '../../apps/console/src/site';
+import { CALL_REPEAT_MS, CallRepeatGuard } from '../../apps/console/src/call-record';
 import { actorName, transitionNote } from '../../apps/console/src/transition-text';
 import type { Alert, Region, TransitionDetail, TransitionEventFacts } from '../../apps/console/src/types';
 import { formatSchedule, freshId, parseSchedule, toNormalized } from '../../apps/console/src/zone-geometry';
@@ -341,5 +342,25 @@ describe('raisedNow', () => {
   it('rings for an alert this screen never had only when its alarm is recent', () => {
     expect(raisedNow(undefined, critical, now)).toBe(false); // an hour-old alarm: someone added a note
     expect(raisedNow(undefined, { ...critical, alarmedAt: now - RAISED_RECENTLY_MS + 1000 }, now)).toBe(true);
+  });
+});
+
+describe('calls recorded from a site card', () => {
+  it('records the first press of a number for an alert, not a second within CALL_REPEAT_MS, and again after it', () => {
+    const guard = new CallRepeatGuard();
+    expect(guard.take('a', '13800138000', 1000)).toBe(true);
+    expect(guard.take('a', '13800138000', 1000 + 150)).toBe(false); // the double click
+    expect(guard.take('a', '13800138000', 1000 + CALL_REPEAT_MS - 1)).toBe(false);
+    expect(guard.take('a', '13900139000', 1200)).toBe(true); // another number
+    expect(guard.take('b', '13800138000', 1300)).toBe(true); // the same number for another alert
+    expect(guard.take('a', '13800138000', 1000 + CALL_REPEAT_MS)).toBe(true); // called again later: a new entry
+  });
+
+  it('records the next press when the last one was not recorded', () => {
+    const guard = new CallRepeatGuard(10_000);
+    expect(guard.take('a', '110', 0)).toBe(true);
+    guard.release('a', '110');
+    expect(guard.take('a', '110', 50)).toBe(true);
+    expect(guard.take('a', '110', 60)).toBe(false);
   });
 });

@@ -440,9 +440,19 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await page.getByTestId('school-confirm-error').waitFor({ timeout: 5000 });
     expect(await page.getByTestId('school-confirm-error').textContent()).toContain('database unavailable');
     expect(await shown(first.alertId).count()).toBe(1);
+    // Refused as raised again since this copy (the swimmer went under once more): that is said, and stays.
+    await page.unroute('**/seen');
+    await page.route('**/seen', (route) => route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ statusCode: 409, message: 'raised again since' }) }));
+    await page.getByTestId('school-confirm').click();
+    await page.getByTestId('school-raised-again').waitFor({ timeout: 5000 });
+    await page.waitForTimeout(500); // the re-read that follows a 409 must not clear it
+    expect(await page.getByTestId('school-raised-again').count()).toBe(1);
+    expect(await page.getByTestId('school-confirm-error').count()).toBe(0);
+    expect(await shown(first.alertId).count()).toBe(1);
     await page.unroute('**/seen');
     await page.getByTestId('school-confirm').click();
     await shown(newer.alertId).waitFor({ timeout: 5000 });
+    expect(await page.getByTestId('school-raised-again').count()).toBe(0);
     expect(await page.getByTestId('school-confirm').isDisabled()).toBe(true); // a second press meant for the first must not confirm it
     expect(await page.getByTestId('school-confirm-error').count()).toBe(0);
     await page.getByTestId('school-confirm').click();
@@ -794,6 +804,15 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     expect(await alarm.getByTestId('site-rescue').textContent()).toContain('救生圈 2 个在南岸凉亭柱上');
     expect(await alarm.getByTestId('site-phone').textContent()).toBe('138 0013 8000');
     await shot(school, 'school-warning-site');
+    // A teacher's call goes into the record once for a double click on the number.
+    const callsBySchool = async () =>
+      ((await rest('GET', `/alerts/${encodeURIComponent(alertId)}`, op)).transitions as { action: string; actor: { name: string }; detail: { kind?: string } | null }[]).filter(
+        (tr) => tr.action === 'note' && tr.detail?.kind === 'called' && tr.actor.name === 'school-a',
+      ).length;
+    await alarm.getByTestId('site-phone').dblclick();
+    for (let i = 0; i < 50 && (await callsBySchool()) === 0; i++) await school.waitForTimeout(100);
+    await school.waitForTimeout(500); // room for a second entry, were it sent
+    expect(await callsBySchool()).toBe(1);
     await school.getByTestId('school-confirm').click();
     await alarm.waitFor({ state: 'detached', timeout: 5000 });
     await school.close();

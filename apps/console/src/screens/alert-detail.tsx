@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { alertDetailText, alertText, lateSeconds } from '../alert-text';
+import { CallRepeatGuard } from '../call-record';
 import { useApp } from '../context';
 import { formatTime } from '../format';
 import { regionPathName } from '../region-tree';
@@ -9,8 +10,6 @@ import { useImage } from '../use-image';
 import { NearbyCameras } from './nearby-cameras';
 import { SiteCard } from './site-card';
 import { SnapshotTrail } from './snapshot-trail';
-
-const CALL_REPEAT_MS = 10_000;
 
 export function AlertDetailScreen({ id }: { id: string }) {
   const { api, t, tv, navigate, feed, user, lang } = useApp();
@@ -100,15 +99,12 @@ export function AlertDetailScreen({ id }: { id: string }) {
       return false;
     }
   };
-  // One entry per press. The same number called again within CALL_REPEAT_MS (a double click on the
-  // link) adds nothing.
-  const lastCall = useRef(new Map<string, number>());
+  // One entry per press: the same number pressed again soon (a double click) adds nothing.
+  const calls = useRef(new CallRepeatGuard());
   const call = (contact: SiteContact) => {
-    const at = Date.now();
-    if (at - (lastCall.current.get(contact.phone) ?? -Infinity) < CALL_REPEAT_MS) return;
-    lastCall.current.set(contact.phone, at);
+    if (!calls.current.take(id, contact.phone, Date.now())) return;
     // Not recorded: a press again records it (the error says why this one did not).
-    void send({ called: contact }).then((recorded) => recorded || lastCall.current.delete(contact.phone));
+    void send({ called: contact }).then((recorded) => recorded || calls.current.release(id, contact.phone));
   };
   // A typed note is sent once: its button is disabled while it goes. A call being recorded does not
   // hold it back — the operator notes what came of a call while the call's entry is still being

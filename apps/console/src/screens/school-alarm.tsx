@@ -2,9 +2,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { playAlarm } from '../alarm';
 import { alertText, lateSeconds, schoolWarningTitle } from '../alert-text';
 import { ApiError } from '../api';
+import { CallRepeatGuard } from '../call-record';
 import { useApp } from '../context';
 import { isDrowningWarning, newestFirst, seenSinceAlarm, warningKey } from '../feed-state';
-import type { AlertDetail } from '../types';
+import type { AlertDetail, SiteContact } from '../types';
 import { useImage } from '../use-image';
 import { SiteCard } from './site-card';
 
@@ -121,8 +122,19 @@ export function SchoolAlarm() {
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState<string | null>(null);
   useEffect(() => setFailed(null), [shownKey]);
+  // A "seen" refused because the warning was raised again: said until this alert is confirmed or
+  // leaves the screen. The newer copy that comes meanwhile changes the key, which clears `failed`.
+  const [raisedAgainId, setRaisedAgainId] = useState<string | null>(null);
+  // A call from the card goes into the alert's record once per press (not per click of a double click).
+  const calls = useRef(new CallRepeatGuard());
 
   if (!current) return null;
+  const call = (contact: SiteContact) => {
+    const alertId = current.id;
+    if (!calls.current.take(alertId, contact.phone, Date.now())) return;
+    // The dialling is not held up; a call not recorded is recorded by the next press.
+    api.addNote(alertId, { called: contact }).catch(() => calls.current.release(alertId, contact.phone));
+  };
   const confirm = async () => {
     if (busy) return;
     setBusy(true);
@@ -132,10 +144,17 @@ export function SchoolAlarm() {
       await api.transition(current.id, 'seen', { seenAlarmedAt: current.alarmedAt ?? null });
       setConfirmed((s) => new Set(s).add(warningKey(current)));
       setFailed(null);
+      setRaisedAgainId(null);
     } catch (err) {
-      setFailed((err as Error).message); // the warning and its sound stay: say why the button did nothing
-      // Raised again since this copy: show the newer one now, even if its push has not come.
-      if (err instanceof ApiError && err.status === 409) api.alert(current.id).then((d) => feed.upsert(d), () => undefined);
+      if (err instanceof ApiError && err.status === 409) {
+        // Raised again since this copy: say so, and show the newer one now, even if its push has not come.
+        setRaisedAgainId(current.id);
+        setFailed(null);
+        api.alert(current.id).then((d) => feed.upsert(d), () => undefined);
+      } else {
+        setFailed((err as Error).message); // the warning and its sound stay: say why the button did nothing
+        setRaisedAgainId(null);
+      }
     } finally {
       setBusy(false);
     }
@@ -151,8 +170,13 @@ export function SchoolAlarm() {
       )}
       {snapshot.url && <img src={snapshot.url} alt="" />}
       {/* Where it is, where the lifebuoy hangs, whom to call: a teacher can act before the operators arrive. */}
-      <SiteCard site={current.site} emphasis onCall={(c) => void api.addNote(current.id, { called: c }).catch(() => undefined)} />
+      <SiteCard site={current.site} emphasis onCall={call} />
       {waiting > 0 && <p data-testid="school-waiting">+{waiting}</p>}
+      {raisedAgainId === current.id && (
+        <p class="late-note" role="alert" data-testid="school-raised-again">
+          {t('school.raisedAgain')}
+        </p>
+      )}
       {failed && (
         // white on the red screen (.error is red)
         <p class="late-note" role="alert" data-testid="school-confirm-error">
