@@ -171,7 +171,7 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 60_000); // the clip's encoding and the 35 s wait, not the file's 45 s
 
   it('keeps the frames queue to fresh jobs while no analyzer takes any', async () => {
     // Each gate expires after INFLIGHT_TTL_MS and another job is added: 2 cameras × 2 jobs/s here.
@@ -268,7 +268,7 @@ describeWithShared([DROWNING, STATIC])('ingest (real Redis, ffmpeg, RTSP simulat
     } finally {
       await link.close();
     }
-  });
+  }, 120_000); // its waits (up to 20 + 40 + 20 + 40 s) carry the bounds; the file's 45 s would cut them short
 
   it('skips ≥ 80 % of static_sub frames at the motion gate while heartbeat frames still arrive', async () => {
     const [cam] = await sim.start([{ id: 'still', clip: staticClip }]);
