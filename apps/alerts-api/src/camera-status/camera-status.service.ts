@@ -347,10 +347,20 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    * dark, its camera_offline alert open and escalating with no recovery ever to end it. Forgets the
    * status and its timers and resolves those alerts; enabled again, the camera starts afresh, like a
    * new one. Idempotent.
+   *
+   * Says so with a `camera.status` push (`out_of_service`, reason `disabled`/`deleted`): a school's
+   * offline-camera banner reloads at once, and MQTT replaces the camera's retained status — which would
+   * otherwise show it offline for ever on every wall display — or, for a deleted camera, clears it.
+   * Pushed for a camera with a status to take back (a disabled one saved again has none), and always
+   * for a deleted one (its retained `out_of_service` of an earlier disable must go too); not for one
+   * enabled again, which starts afresh.
    */
   async forget(cameraId: string, why: 'disabled' | 'deleted'): Promise<void> {
     const current = await this.statuses.get(cameraId);
     await this.statuses.delete(cameraId);
+    if (why === 'deleted' || (current && !(await this.cameras.isEnabled(cameraId)))) {
+      await this.pushStatus(cameraId, { status: 'out_of_service', reason: why, detail: null, since: this.clock.now(), offlineSince: null });
+    }
     this.metrics.camerasOffline.set(await this.statuses.countOffline());
     if (current && current.offlineSince !== null) await this.timers.cancel(timerJobId('offline', cameraId, current.offlineSince));
     if (current && current.status === 'online' && current.recoveredFrom !== null) await this.timers.cancel(timerJobId('stable', cameraId, current.since));
@@ -370,27 +380,27 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     }
   }
 
-  private async push(record: CameraStatusRecord): Promise<void> {
-    const placement = await this.cameras.placement(record.cameraId);
+  private push(record: CameraStatusRecord): Promise<void> {
+    const { status, reason, detail, since, offlineSince } = record;
+    return this.pushStatus(record.cameraId, { status, reason, detail, since, offlineSince });
+  }
+
+  private async pushStatus(cameraId: string, status: PushedCameraStatus): Promise<void> {
+    const placement = await this.cameras.placement(cameraId);
     try {
       await this.publisher.publish({
         type: 'camera.status',
-        scope: await this.scope.resourceOf(record.cameraId, placement?.regionId ?? null),
-        data: {
-          cameraId: record.cameraId,
-          cameraName: placement?.name ?? null,
-          status: record.status,
-          reason: record.reason,
-          detail: record.detail,
-          since: record.since,
-          offlineSince: record.offlineSince,
-        },
+        scope: await this.scope.resourceOf(cameraId, placement?.regionId ?? null),
+        data: { cameraId, cameraName: placement?.name ?? null, ...status },
       });
     } catch (err) {
-      this.logger.error({ err: (err as Error).message, cameraId: record.cameraId }, 'pushing camera.status failed');
+      this.logger.error({ err: (err as Error).message, cameraId }, 'pushing camera.status failed');
     }
   }
 }
+
+/** A `camera.status` push's status: the stored one, or a camera taken out of service (no status any more). */
+type PushedCameraStatus = Pick<CameraStatusRecord, 'reason' | 'detail' | 'since' | 'offlineSince'> & { status: CameraStatusRecord['status'] | 'out_of_service' };
 
 function recoveredDetail(offlineSince: number | null, backAt: number, drops: number): TransitionDetail {
   return { kind: 'camera_recovered', offlineSeconds: offlineSince === null ? null : Math.round((backAt - offlineSince) / 1000), backAt, drops: Math.max(1, drops) };

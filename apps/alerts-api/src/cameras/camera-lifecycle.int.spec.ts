@@ -5,6 +5,7 @@ import { AlertIntakeService } from '../alerts/alert-intake.service';
 import { CameraStatusRepository } from '../camera-status/camera-status.repository';
 import { CameraStatusService } from '../camera-status/camera-status.service';
 import { REDIS } from '../core/tokens';
+import { EventPublisher, type PushEvent } from '../shared/push-events';
 import { eventually, startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
 import { createWorld } from '../testing/world';
@@ -65,6 +66,32 @@ describe.each(DATABASE_KINDS)('camera disable, delete, concurrent edits and sear
     expect(await cameraStatus('cam-off-disabled')).toMatchObject({ status: 'offline', offlineSince: again });
     await eventually(async () => (await offlineAlerts('cam-off-disabled')).find((a) => a.id === `camera_offline:cam-off-disabled:${again}` && a.state === 'open'), 'camera_offline of the camera enabled again');
     await t.http.delete('/cameras/cam-off-disabled').set(admin);
+  });
+
+  it('pushes a camera taken out of service once, and not when it is enabled again: disabled, then deleted', async () => {
+    const pushes: PushEvent[] = [];
+    const spy = jest.spyOn(t.app.get(EventPublisher), 'publish').mockImplementation(async (event) => {
+      pushes.push(event);
+    });
+    try {
+      await createCamera('cam-retired');
+      await status('cam-retired', 'offline', Date.now());
+      const ofCamera = () => pushes.filter((p) => p.type === 'camera.status' && p.data.cameraId === 'cam-retired').map((p) => [p.data.status, p.data.reason]);
+      await eventually(async () => ofCamera().length === 1 || undefined, 'the offline push');
+      expect((await t.http.patch('/cameras/cam-retired').set(admin).send({ enabled: false })).status).toBe(200);
+      expect((await t.http.patch('/cameras/cam-retired').set(admin).send({ name: 'Retired' })).status).toBe(200); // saved again while disabled
+      expect(ofCamera()).toEqual([['offline', 'timeout'], ['out_of_service', 'disabled']]);
+      const disabledPush = pushes.find((p) => p.data.status === 'out_of_service')!;
+      expect(disabledPush.scope).toEqual({ cameraId: 'cam-retired', regionPath: ['city', 'county-a', 'town-a1', 'vil-a1a'] });
+      expect(disabledPush.data).toMatchObject({ cameraName: null, detail: null, offlineSince: null });
+      expect((await t.http.patch('/cameras/cam-retired').set(admin).send({ enabled: true })).status).toBe(200);
+      expect(ofCamera()).toHaveLength(2); // enabled again: it starts afresh, nothing to take back
+      expect((await t.http.delete('/cameras/cam-retired').set(admin)).status).toBe(204);
+      expect(ofCamera().at(-1)).toEqual(['out_of_service', 'deleted']);
+      expect(pushes.at(-1)?.scope.regionPath).toEqual(['city', 'county-a', 'town-a1', 'vil-a1a']); // placed while it still existed
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('resolves the open camera_offline of a camera disabled while dark, by the system', async () => {

@@ -82,6 +82,36 @@ describe('MqttPublisher (real Mosquitto)', () => {
     await publisher.close();
   });
 
+  it('retains a disabled camera as out of service, and clears the retained status of a deleted one after publishing it', async () => {
+    if (!available) return;
+    const prefix = uniquePrefix('mqtt').replace(/:/g, '-');
+    const publisher = MqttPublisher.connect(TEST_BROKER, prefix, logger);
+    const status = (seq: number, cameraId: string, data: Record<string, unknown>) =>
+      ({ seq, at: 0, ...pushEvent({ ...scopes.riverB, cameraId }, { cameraId, ...data }, 'camera.status') }) as LogEvent;
+    const live = await subscribe(`${prefix}/cameras/+/status`);
+    clients.push(live.client);
+    await publisher.publish([
+      status(301, 'cam-disabled', { status: 'offline', reason: 'timeout' }),
+      status(302, 'cam-deleted', { status: 'offline', reason: 'timeout' }),
+      status(303, 'cam-disabled', { status: 'out_of_service', reason: 'disabled' }),
+      status(304, 'cam-deleted', { status: 'out_of_service', reason: 'deleted' }),
+    ]);
+    // Live subscribers get the deletion, then the empty retained message that clears the topic.
+    await until(() => live.got.length === 5);
+    const ofDeleted = live.got.filter((m) => m.topic === `${prefix}/cameras/cam-deleted/status`);
+    expect(ofDeleted.map((m) => (m.payload ? JSON.parse(m.payload).data.status : ''))).toEqual(['offline', 'out_of_service', '']);
+    // A wall display connecting later: the disabled camera out of service, the deleted one gone.
+    const late = await subscribe(`${prefix}/cameras/+/status`);
+    clients.push(late.client);
+    await until(() => late.got.length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(late.got.map((m) => [m.topic, m.retain, JSON.parse(m.payload).data])).toEqual([
+      [`${prefix}/cameras/cam-disabled/status`, true, { cameraId: 'cam-disabled', status: 'out_of_service', reason: 'disabled' }],
+    ]);
+    await late.client.publishAsync(`${prefix}/cameras/cam-disabled/status`, '', { qos: 1, retain: true });
+    await publisher.close();
+  });
+
   it("publishes an alarm also on its pond's alarm topic, where an acknowledgement never goes", async () => {
     if (!available) return;
     const prefix = uniquePrefix('mqtt').replace(/:/g, '-');

@@ -29,6 +29,15 @@ export function mqttAlarmTopicFor(prefix: string, event: Pick<LogEvent, 'type' |
   return `${prefix}/alarms/${region}/${topicLevel(event.scope.cameraId)}/${zone ? topicLevel(zone) : '_'}`;
 }
 
+/**
+ * A deleted camera's status: published, then its retained message cleared (an empty retained
+ * payload, MQTT's way to delete one), so the camera leaves every wall display's list instead of
+ * staying there out of service for ever.
+ */
+export function clearsRetainedStatus(event: Pick<LogEvent, 'type' | 'data'>): boolean {
+  return event.type === 'camera.status' && event.data.status === 'out_of_service' && event.data.reason === 'deleted';
+}
+
 /** A topic level never contains a separator or wildcard, whatever an id holds. */
 function topicLevel(id: string): string {
   return [...id].map((ch) => ('/+#'.includes(ch) || ch === String.fromCharCode(0) ? '_' : ch)).join('') || '_';
@@ -81,10 +90,13 @@ export class MqttPublisher {
         const topicOf = mqttTopicFor(this.topicPrefix, event);
         const { topic } = topicOf;
         const retain = topicOf.retain && (!retainable || retainable.has(event.seq));
+        const clear = retain && clearsRetainedStatus(event);
         const payload = JSON.stringify({ seq: event.seq, type: event.type, data: event.data });
         const alarm = mqttAlarmTopicFor(this.topicPrefix, event);
         return [
-          this.client.publishAsync(topic, payload, { qos: 1, retain }),
+          this.client.publishAsync(topic, payload, { qos: 1, retain: retain && !clear }),
+          // After the status on the same topic and connection: QoS 1 keeps their order.
+          ...(clear ? [this.client.publishAsync(topic, '', { qos: 1, retain: true })] : []),
           ...(alarm ? [this.client.publishAsync(alarm, payload, { qos: 1, retain: false })] : []),
         ];
       }),

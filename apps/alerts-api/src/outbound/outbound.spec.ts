@@ -1,7 +1,7 @@
 import { matchesFilters, type WebhookFilters } from './webhook-filter';
 import { signWebhookBody, verifyWebhookSignature } from './webhook-signature';
 import { failureOf } from './webhook-sender';
-import { mqttAlarmTopicFor, mqttTopicFor } from './mqtt-publisher';
+import { clearsRetainedStatus, mqttAlarmTopicFor, mqttTopicFor } from './mqtt-publisher';
 import { webhookCreateSchema } from './webhooks.schema';
 
 const all: WebhookFilters = {
@@ -148,5 +148,13 @@ describe('MQTT topics', () => {
       topic: 'xueliang/cameras/cam-river/status',
       retain: true,
     });
+  });
+
+  it("clears the retained status of a deleted camera only: a disabled one stays, out of service", () => {
+    const status = (data: Record<string, unknown>) => ({ type: 'camera.status' as const, data });
+    expect(clearsRetainedStatus(status({ status: 'out_of_service', reason: 'deleted' }))).toBe(true);
+    expect(clearsRetainedStatus(status({ status: 'out_of_service', reason: 'disabled' }))).toBe(false);
+    expect(clearsRetainedStatus(status({ status: 'offline', reason: 'deleted' }))).toBe(false);
+    expect(clearsRetainedStatus({ type: 'alert.updated', data: { status: 'out_of_service', reason: 'deleted' } })).toBe(false);
   });
 });
