@@ -175,7 +175,16 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       return;
     }
     this.metrics.camerasOffline.set(await this.statuses.countOffline());
-    if (visibleChange) await this.push(next);
+    if (visibleChange) {
+      await this.push(next);
+      // Taken out of service while this was pushed: its out_of_service may have gone before it, and a
+      // retained MQTT status would show the camera online or dark for ever. Say it again, after.
+      if (!(await this.cameras.isEnabled(event.cameraId))) {
+        const placement = await this.cameras.placement(event.cameraId);
+        await this.pushStatus(event.cameraId, outOfService(placement ? 'disabled' : 'deleted', this.clock.now()), placement);
+        return;
+      }
+    }
     if (!changed) return;
     if (status === 'offline') await this.armOfflineTimer(next);
     else if (current?.status === 'offline') await this.recovered(current, next);
@@ -348,19 +357,17 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    * status and its timers and resolves those alerts; enabled again, the camera starts afresh, like a
    * new one. Idempotent.
    *
-   * Says so with a `camera.status` push (`out_of_service`, reason `disabled`/`deleted`): a school's
-   * offline-camera banner reloads at once, and MQTT replaces the camera's retained status — which would
-   * otherwise show it offline for ever on every wall display — or, for a deleted camera, clears it.
-   * Pushed for a camera with a status to take back (a disabled one saved again has none), and always
-   * for a deleted one (its retained `out_of_service` of an earlier disable must go too); not for one
-   * enabled again, which starts afresh.
+   * A disabled camera with a status to take back is pushed `out_of_service` (outOfService), before
+   * the status goes: a failed push fails the save, and saving it again pushes again. Not one enabled
+   * again (it starts afresh), nor one deleted meanwhile (its delete says so, after the row is gone).
    */
   async forget(cameraId: string, why: 'disabled' | 'deleted'): Promise<void> {
     const current = await this.statuses.get(cameraId);
-    await this.statuses.delete(cameraId);
-    if (why === 'deleted' || (current && !(await this.cameras.isEnabled(cameraId)))) {
-      await this.pushStatus(cameraId, { status: 'out_of_service', reason: why, detail: null, since: this.clock.now(), offlineSince: null });
+    if (why === 'disabled' && current && !(await this.cameras.isEnabled(cameraId))) {
+      const placement = await this.cameras.placement(cameraId);
+      if (placement) await this.publishStatus(cameraId, outOfService('disabled', this.clock.now()), placement);
     }
+    await this.statuses.delete(cameraId);
     this.metrics.camerasOffline.set(await this.statuses.countOffline());
     if (current && current.offlineSince !== null) await this.timers.cancel(timerJobId('offline', cameraId, current.offlineSince));
     if (current && current.status === 'online' && current.recoveredFrom !== null) await this.timers.cancel(timerJobId('stable', cameraId, current.since));
@@ -380,27 +387,49 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     }
   }
 
+  /**
+   * A camera taken out of service, pushed as `camera.status` `out_of_service` (reason `disabled` /
+   * `deleted`): it reports nothing more, and MQTT replaces its retained status — which would otherwise
+   * show it online or dark for ever on every wall display — or, for a deleted camera, clears it.
+   * `placement`: the camera's region and name (a deleted camera's, read before its row went).
+   * Throws when the push failed.
+   */
+  async announceOutOfService(cameraId: string, why: 'disabled' | 'deleted', placement: CameraPlacement): Promise<void> {
+    await this.publishStatus(cameraId, outOfService(why, this.clock.now()), placement);
+  }
+
   private push(record: CameraStatusRecord): Promise<void> {
     const { status, reason, detail, since, offlineSince } = record;
     return this.pushStatus(record.cameraId, { status, reason, detail, since, offlineSince });
   }
 
-  private async pushStatus(cameraId: string, status: PushedCameraStatus): Promise<void> {
-    const placement = await this.cameras.placement(cameraId);
+  /** Pushes a status; a failure is logged (the next change pushes again). */
+  private async pushStatus(cameraId: string, status: PushedCameraStatus, placement?: CameraPlacement | undefined): Promise<void> {
     try {
-      await this.publisher.publish({
-        type: 'camera.status',
-        scope: await this.scope.resourceOf(cameraId, placement?.regionId ?? null),
-        data: { cameraId, cameraName: placement?.name ?? null, ...status },
-      });
+      await this.publishStatus(cameraId, status, placement ?? (await this.cameras.placement(cameraId)));
     } catch (err) {
       this.logger.error({ err: (err as Error).message, cameraId }, 'pushing camera.status failed');
     }
+  }
+
+  private async publishStatus(cameraId: string, status: PushedCameraStatus, placement: CameraPlacement | undefined): Promise<void> {
+    await this.publisher.publish({
+      type: 'camera.status',
+      scope: await this.scope.resourceOf(cameraId, placement?.regionId ?? null),
+      data: { cameraId, cameraName: placement?.name ?? null, ...status },
+    });
   }
 }
 
 /** A `camera.status` push's status: the stored one, or a camera taken out of service (no status any more). */
 type PushedCameraStatus = Pick<CameraStatusRecord, 'reason' | 'detail' | 'since' | 'offlineSince'> & { status: CameraStatusRecord['status'] | 'out_of_service' };
+
+/** Where a camera is: its region (for the push's scope) and its name. */
+export type CameraPlacement = { regionId: string | null; name: string | null };
+
+function outOfService(why: 'disabled' | 'deleted', at: number): PushedCameraStatus {
+  return { status: 'out_of_service', reason: why, detail: null, since: at, offlineSince: null };
+}
 
 function recoveredDetail(offlineSince: number | null, backAt: number, drops: number): TransitionDetail {
   return { kind: 'camera_recovered', offlineSeconds: offlineSince === null ? null : Math.round((backAt - offlineSince) / 1000), backAt, drops: Math.max(1, drops) };

@@ -94,6 +94,30 @@ describe.each(DATABASE_KINDS)('camera disable, delete, concurrent edits and sear
     }
   });
 
+  it('says a camera is out of service again when a status of it, pushed while it was disabled, went out after that', async () => {
+    const pushes: PushEvent[] = [];
+    let raced = false;
+    const spy = jest.spyOn(t.app.get(EventPublisher), 'publish').mockImplementation(async (event) => {
+      if (!raced && event.type === 'camera.status' && event.data.cameraId === 'cam-status-raced' && event.data.status === 'offline') {
+        raced = true;
+        // Disabled while the drop is being pushed: the disable's out_of_service goes first.
+        expect((await t.http.patch('/cameras/cam-status-raced').set(admin).send({ enabled: false })).status).toBe(200);
+      }
+      pushes.push(event);
+    });
+    try {
+      await createCamera('cam-status-raced');
+      await status('cam-status-raced', 'offline', Date.now());
+      const ofCamera = pushes.filter((p) => p.type === 'camera.status' && p.data.cameraId === 'cam-status-raced').map((p) => p.data.status);
+      // What a wall display keeps (the last one): out of service, not the drop that overtook it.
+      expect(ofCamera).toEqual(['out_of_service', 'offline', 'out_of_service']);
+      expect(pushes.at(-1)?.data).toMatchObject({ status: 'out_of_service', reason: 'disabled' });
+    } finally {
+      spy.mockRestore();
+      await t.http.delete('/cameras/cam-status-raced').set(admin);
+    }
+  });
+
   it('resolves the open camera_offline of a camera disabled while dark, by the system', async () => {
     await createCamera('cam-dark-disabled');
     const offlineAt = Date.now() - 5000;

@@ -205,7 +205,7 @@ export class CamerasService {
   }
 
   async delete(principal: Principal, id: string): Promise<void> {
-    await this.editable(principal, id);
+    const { config } = await this.editable(principal, id);
     await this.schoolWatch.assertCameraUnwatched(id);
     // Grants by id end with the camera: a camera created later under the same id (by anyone, in
     // any region) must not be seen by whoever was given this one. Before the camera goes, so that
@@ -217,6 +217,12 @@ export class CamerasService {
     await this.cameras.delete(id);
     await this.statuses.delete(id); // one stored from a status event handled in between
     await this.maintenance.delete(id);
+    // After the row went: a status handled before it cannot follow this (one pushed later finds the
+    // camera gone and says this again). MQTT clears the camera's retained status. A failure is only
+    // logged: the camera is gone, and the publish below must still be tried.
+    await this.cameraStatus()
+      .announceOutOfService(id, 'deleted', { regionId: config.regionId ?? null, name: config.name ?? null })
+      .catch((err: Error) => this.logger.error({ err: err.message, cameraId: id }, "pushing the deleted camera's status failed"));
     // Before the marks: a Redis failure must reach the publisher, whose retry takes the camera
     // out of the workers' configuration (ingest would keep reading it, the analyzer raising alerts).
     await this.publish(id);
