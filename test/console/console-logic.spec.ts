@@ -359,8 +359,16 @@ describe('calls recorded from a site card', () => {
   it('records the next press when the last one was not recorded', () => {
     const guard = new CallRepeatGuard(10_000);
     expect(guard.take('a', '110', 0)).toBe(true);
-    guard.release('a', '110');
+    guard.release('a', '110', 0);
     expect(guard.take('a', '110', 50)).toBe(true);
     expect(guard.take('a', '110', 60)).toBe(false);
+  });
+
+  it("keeps a later press when an earlier one's slow answer says it was not recorded", () => {
+    const guard = new CallRepeatGuard(10_000);
+    expect(guard.take('a', '110', 0)).toBe(true); // its answer hangs
+    expect(guard.take('a', '110', 12_000)).toBe(true); // pressed again, recorded
+    guard.release('a', '110', 0); // the first one's failure arrives
+    expect(guard.take('a', '110', 12_100)).toBe(false); // a double click on the second: still one call
   });
 });

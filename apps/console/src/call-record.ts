@@ -19,8 +19,12 @@ export class CallRepeatGuard {
     return true;
   }
 
-  /** The press was not recorded (the API refused or was unreachable): a press again records it. */
-  release(alertId: string, phone: string): void {
-    this.lastPressAt.delete(`${alertId}\n${phone}`);
+  /**
+   * The press taken at `at` was not recorded (the API refused or was unreachable): a press again
+   * records it. A later press taken meanwhile (this one's answer was slow) stays the last one.
+   */
+  release(alertId: string, phone: string, at: number): void {
+    const key = `${alertId}\n${phone}`;
+    if (this.lastPressAt.get(key) === at) this.lastPressAt.delete(key);
   }
 }

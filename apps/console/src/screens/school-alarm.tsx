@@ -123,17 +123,23 @@ export function SchoolAlarm() {
   const [failed, setFailed] = useState<string | null>(null);
   useEffect(() => setFailed(null), [shownKey]);
   // A "seen" refused because the warning was raised again: said until this alert is confirmed or
-  // leaves the screen. The newer copy that comes meanwhile changes the key, which clears `failed`.
+  // leaves the screen. The newer copy that comes meanwhile changes the key (not the id), which clears `failed`.
   const [raisedAgainId, setRaisedAgainId] = useState<string | null>(null);
+  // Confirmed on another screen, or another warning first: when this alert is raised again later,
+  // nobody has pressed for it yet.
+  useEffect(() => {
+    if (current?.id !== raisedAgainId) setRaisedAgainId(null);
+  }, [current?.id]);
   // A call from the card goes into the alert's record once per press (not per click of a double click).
   const calls = useRef(new CallRepeatGuard());
 
   if (!current) return null;
   const call = (contact: SiteContact) => {
     const alertId = current.id;
-    if (!calls.current.take(alertId, contact.phone, Date.now())) return;
+    const at = Date.now();
+    if (!calls.current.take(alertId, contact.phone, at)) return;
     // The dialling is not held up; a call not recorded is recorded by the next press.
-    api.addNote(alertId, { called: contact }).catch(() => calls.current.release(alertId, contact.phone));
+    api.addNote(alertId, { called: contact }).catch(() => calls.current.release(alertId, contact.phone, at));
   };
   const confirm = async () => {
     if (busy) return;
