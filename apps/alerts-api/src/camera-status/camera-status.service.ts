@@ -181,7 +181,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       // retained MQTT status would show the camera online or dark for ever. Say it again, after.
       if (!(await this.cameras.isEnabled(event.cameraId))) {
         const placement = await this.cameras.placement(event.cameraId);
-        await this.pushStatus(event.cameraId, outOfService(placement ? 'disabled' : 'deleted', this.clock.now()), placement);
+        await this.tryPush(event.cameraId, () => this.publishStatus(event.cameraId, outOfService(placement ? 'disabled' : 'deleted', this.clock.now()), placement));
         return;
       }
     }
@@ -399,14 +399,14 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   }
 
   private push(record: CameraStatusRecord): Promise<void> {
-    const { status, reason, detail, since, offlineSince } = record;
-    return this.pushStatus(record.cameraId, { status, reason, detail, since, offlineSince });
+    const { cameraId, status, reason, detail, since, offlineSince } = record;
+    return this.tryPush(cameraId, async () => this.publishStatus(cameraId, { status, reason, detail, since, offlineSince }, await this.cameras.placement(cameraId)));
   }
 
-  /** Pushes a status; a failure is logged (the next change pushes again). */
-  private async pushStatus(cameraId: string, status: PushedCameraStatus, placement?: CameraPlacement | undefined): Promise<void> {
+  /** Runs a push; a failure is logged (the next change pushes again). */
+  private async tryPush(cameraId: string, push: () => Promise<void>): Promise<void> {
     try {
-      await this.publishStatus(cameraId, status, placement ?? (await this.cameras.placement(cameraId)));
+      await push();
     } catch (err) {
       this.logger.error({ err: (err as Error).message, cameraId }, 'pushing camera.status failed');
     }
