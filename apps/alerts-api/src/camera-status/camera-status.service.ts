@@ -181,7 +181,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       // retained MQTT status would show the camera online or dark for ever. Say it again, after.
       if (!(await this.cameras.isEnabled(event.cameraId))) {
         const placement = await this.cameras.placement(event.cameraId);
-        await this.tryPush(event.cameraId, () => this.publishStatus(event.cameraId, outOfService(placement ? 'disabled' : 'deleted', this.clock.now()), placement));
+        await this.tryPush(event.cameraId, () => this.announceOutOfService(event.cameraId, placement ? 'disabled' : 'deleted', placement));
         return;
       }
     }
@@ -365,7 +365,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     const current = await this.statuses.get(cameraId);
     if (why === 'disabled' && current && !(await this.cameras.isEnabled(cameraId))) {
       const placement = await this.cameras.placement(cameraId);
-      if (placement) await this.publishStatus(cameraId, outOfService('disabled', this.clock.now()), placement);
+      if (placement) await this.announceOutOfService(cameraId, 'disabled', placement);
     }
     await this.statuses.delete(cameraId);
     this.metrics.camerasOffline.set(await this.statuses.countOffline());
@@ -391,11 +391,12 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    * A camera taken out of service, pushed as `camera.status` `out_of_service` (reason `disabled` /
    * `deleted`): it reports nothing more, and MQTT replaces its retained status — which would otherwise
    * show it online or dark for ever on every wall display — or, for a deleted camera, clears it.
-   * `placement`: the camera's region and name (a deleted camera's, read before its row went).
+   * `placement`: the camera's region and name (a deleted camera's, read before its row went;
+   * undefined when it is gone and unknown).
    * Throws when the push failed.
    */
-  async announceOutOfService(cameraId: string, why: 'disabled' | 'deleted', placement: CameraPlacement): Promise<void> {
-    await this.publishStatus(cameraId, outOfService(why, this.clock.now()), placement);
+  async announceOutOfService(cameraId: string, why: 'disabled' | 'deleted', placement: CameraPlacement | undefined): Promise<void> {
+    await this.publishStatus(cameraId, { status: 'out_of_service', reason: why, detail: null, since: this.clock.now(), offlineSince: null }, placement);
   }
 
   private push(record: CameraStatusRecord): Promise<void> {
@@ -426,10 +427,6 @@ type PushedCameraStatus = Pick<CameraStatusRecord, 'reason' | 'detail' | 'since'
 
 /** Where a camera is: its region (for the push's scope) and its name. */
 export type CameraPlacement = { regionId: string | null; name: string | null };
-
-function outOfService(why: 'disabled' | 'deleted', at: number): PushedCameraStatus {
-  return { status: 'out_of_service', reason: why, detail: null, since: at, offlineSince: null };
-}
 
 function recoveredDetail(offlineSince: number | null, backAt: number, drops: number): TransitionDetail {
   return { kind: 'camera_recovered', offlineSeconds: offlineSince === null ? null : Math.round((backAt - offlineSince) / 1000), backAt, drops: Math.max(1, drops) };
