@@ -364,6 +364,24 @@ describe('calls recorded from a site card', () => {
     expect(guard.take('a', '110', 60)).toBe(false);
   });
 
+  it('records a press through press(): once for a double click, again after a press that was not recorded', async () => {
+    const guard = new CallRepeatGuard(10_000);
+    const sent: number[] = [];
+    let answer = false;
+    const record = (at: number) => () => (sent.push(at), Promise.resolve(answer));
+    guard.press('a', '110', 0, record(0));
+    guard.press('a', '110', 150, record(150)); // the double click
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(sent).toEqual([0]);
+    answer = true;
+    guard.press('a', '110', 300, record(300)); // the first was not recorded: this one is sent
+    guard.press('a', '110', 400, record(400));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(sent).toEqual([0, 300]);
+  });
+
   it("keeps a later press when an earlier one's slow answer says it was not recorded", () => {
     const guard = new CallRepeatGuard(10_000);
     expect(guard.take('a', '110', 0)).toBe(true); // its answer hangs

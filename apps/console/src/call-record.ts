@@ -20,6 +20,15 @@ export class CallRepeatGuard {
   }
 
   /**
+   * A press at `at`: `record` is called when it is to be recorded, and resolves whether it was; one
+   * not recorded is released, so that a press again records it.
+   */
+  press(alertId: string, phone: string, at: number, record: () => Promise<boolean>): void {
+    if (!this.take(alertId, phone, at)) return;
+    void record().then((recorded) => recorded || this.release(alertId, phone, at));
+  }
+
+  /**
    * The press taken at `at` was not recorded (the API refused or was unreachable): a press again
    * records it. A later press taken meanwhile (this one's answer was slow) stays the last one.
    */

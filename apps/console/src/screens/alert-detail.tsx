@@ -102,10 +102,8 @@ export function AlertDetailScreen({ id }: { id: string }) {
   // One entry per press: the same number pressed again soon (a double click) adds nothing.
   const calls = useRef(new CallRepeatGuard());
   const call = (contact: SiteContact) => {
-    const at = Date.now();
-    if (!calls.current.take(id, contact.phone, at)) return;
     // Not recorded: a press again records it (the error says why this one did not).
-    void send({ called: contact }).then((recorded) => recorded || calls.current.release(id, contact.phone, at));
+    calls.current.press(id, contact.phone, Date.now(), () => send({ called: contact }));
   };
   // A typed note is sent once: its button is disabled while it goes. A call being recorded does not
   // hold it back — the operator notes what came of a call while the call's entry is still being

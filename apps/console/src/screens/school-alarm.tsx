@@ -136,10 +136,8 @@ export function SchoolAlarm() {
   if (!current) return null;
   const call = (contact: SiteContact) => {
     const alertId = current.id;
-    const at = Date.now();
-    if (!calls.current.take(alertId, contact.phone, at)) return;
     // The dialling is not held up; a call not recorded is recorded by the next press.
-    api.addNote(alertId, { called: contact }).catch(() => calls.current.release(alertId, contact.phone, at));
+    calls.current.press(alertId, contact.phone, Date.now(), () => api.addNote(alertId, { called: contact }).then(() => true, () => false));
   };
   const confirm = async () => {
     if (busy) return;
