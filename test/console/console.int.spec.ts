@@ -597,6 +597,16 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       expect(await page.getByTestId('wall-next').isDisabled()).toBe(true);
 
       expect(await page.getByTestId('wall-offline').textContent()).toBe('离线：1');
+      // A camera going dark shows at its camera.status push, not at the next 10 s reload: published
+      // right after a reload, it must show within a few seconds.
+      const cameraLoads = (): Promise<unknown> => page.waitForRequest((r) => new URL(r.url()).pathname === '/cameras', { timeout: 15_000 });
+      await cameraLoads();
+      const darkAt = Date.now();
+      await new CameraStatusStream(redis, { keyPrefix: `${prefix}:` }).publish({ cameraId: 'bank-01', status: 'offline', reason: 'stalled', at: Date.now(), ingestId: 'test' });
+      await page.getByTestId('wall-offline').filter({ hasText: '离线：2' }).waitFor({ timeout: 5000 });
+      expect(Date.now() - darkAt).toBeLessThan(5000);
+      await new CameraStatusStream(redis, { keyPrefix: `${prefix}:` }).publish({ cameraId: 'bank-01', status: 'online', at: Date.now(), ingestId: 'test' });
+      await page.getByTestId('wall-offline').filter({ hasText: '离线：1' }).waitFor({ timeout: 5000 });
       await page.getByTestId('wall-offline').click();
       await page.getByTestId('wall-pager').filter({ hasText: '共 1 个' }).waitFor({ timeout: 5000 });
       await tilesBecome(['river']);

@@ -4,11 +4,14 @@ import { flatten, regionForest } from '../region-tree';
 import type { Alert, Camera, Region } from '../types';
 import { formatTime } from '../format';
 import { type ImageState, useImage } from '../use-image';
+import { useThrottled } from '../use-throttled';
 import { LiveView } from './live-view';
 import { MaintenanceControl } from './maintenance-control';
 import { PicturePlaceholder } from './picture-placeholder';
 
 const FRAME_REFRESH_MS = 10_000;
+/** A camera.status push reloads the page shown, at most this often (a power cut brings hundreds at once). */
+const STATUS_RELOAD_MS = 1000;
 
 /** What the wall shows for a camera: offline (with the ingest's reason), or frozen / covered / moved from open alerts. */
 export function cameraCondition(camera: Camera, alerts: Iterable<Alert>): { key: 'online' | 'offline' | 'unanalysed' | 'frozen' | 'covered' | 'moved' | 'unknown'; reason?: string } {
@@ -41,6 +44,7 @@ export function CameraWallScreen() {
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState<string | null>(null);
   const [reloads, setReloads] = useState(0); // bumped after a change made here (maintenance)
+  const statusCue = useThrottled(feed.statusSeq, STATUS_RELOAD_MS);
 
   useEffect(() => {
     if (user.role !== 'school') void api.regions().then((r) => setRegions(r.items), () => undefined);
@@ -59,12 +63,12 @@ export function CameraWallScreen() {
       api.cameras({ ...filters, status: 'offline', limit: 1 }).then((r) => current && setOffline(r.total), () => undefined);
     };
     load();
-    const timer = setInterval(load, FRAME_REFRESH_MS); // statuses; pushes of camera.status arrive in between
+    const timer = setInterval(load, FRAME_REFRESH_MS); // what no push says: analysis, maintenance, others' edits
     return () => {
       current = false;
       clearInterval(timer);
     };
-  }, [api, search, region, status, offset, reloads]);
+  }, [api, search, region, status, offset, reloads, statusCue]);
   const filter = (apply: () => void) => (apply(), setOffset(0));
   const { cameras, total } = shown;
 

@@ -1,0 +1,25 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+
+/**
+ * `value`, passed on at most once per `intervalMs`: a change after a quiet interval at once, later
+ * changes together at the end of the interval, the latest one winning. A county's camera wall gets a
+ * camera.status push per camera, and a power cut or its end brings hundreds within a second — each
+ * of which would otherwise refetch the wall's page.
+ */
+export function useThrottled<T>(value: T, intervalMs: number): T {
+  const [passed, setPassed] = useState(value);
+  const lastPassedAt = useRef(Number.NEGATIVE_INFINITY);
+  useEffect(() => {
+    if (Object.is(value, passed)) return;
+    const pass = () => {
+      lastPassedAt.current = Date.now();
+      setPassed(value);
+    };
+    // Every change reschedules for the same moment (the interval's end), carrying the newest value.
+    const wait = lastPassedAt.current + intervalMs - Date.now();
+    if (wait <= 0) return pass();
+    const timer = setTimeout(pass, wait);
+    return () => clearTimeout(timer);
+  }, [value, passed, intervalMs]);
+  return passed;
+}
