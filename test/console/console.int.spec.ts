@@ -577,7 +577,8 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     const admin = await tokenOf('admin', ADMIN_PASSWORD);
     // 11 more cameras in village B: 13 in all, two pages of 12
     for (let i = 1; i <= 11; i++) await rest('POST', '/cameras', admin, { id: `bank-${String(i).padStart(2, '0')}`, name: `Bank ${i}`, url: 'rtsp://127.0.0.1:9/bank', regionId: 'vil-b' });
-    await new CameraStatusStream(redis, { keyPrefix: `${prefix}:` }).publish({ cameraId: 'river', status: 'offline', reason: 'refused', at: Date.now(), ingestId: 'test' });
+    const statuses = new CameraStatusStream(redis, { keyPrefix: `${prefix}:` });
+    await statuses.publish({ cameraId: 'river', status: 'offline', reason: 'refused', at: Date.now(), ingestId: 'test' });
     for (let i = 0; i < 50 && (await rest('GET', '/cameras?status=offline', admin)).total !== 1; i++) await new Promise((r) => setTimeout(r, 100));
     try {
       const page = await openAs('op', 'op-password-1');
@@ -599,13 +600,12 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       expect(await page.getByTestId('wall-offline').textContent()).toBe('离线：1');
       // A camera going dark shows at its camera.status push, not at the next 10 s reload: published
       // right after a reload, it must show within a few seconds.
-      const cameraLoads = (): Promise<unknown> => page.waitForRequest((r) => new URL(r.url()).pathname === '/cameras', { timeout: 15_000 });
-      await cameraLoads();
+      await page.waitForRequest((r) => new URL(r.url()).pathname === '/cameras', { timeout: 15_000 });
       const darkAt = Date.now();
-      await new CameraStatusStream(redis, { keyPrefix: `${prefix}:` }).publish({ cameraId: 'bank-01', status: 'offline', reason: 'stalled', at: Date.now(), ingestId: 'test' });
+      await statuses.publish({ cameraId: 'bank-01', status: 'offline', reason: 'stalled', at: Date.now(), ingestId: 'test' });
       await page.getByTestId('wall-offline').filter({ hasText: '离线：2' }).waitFor({ timeout: 5000 });
       expect(Date.now() - darkAt).toBeLessThan(5000);
-      await new CameraStatusStream(redis, { keyPrefix: `${prefix}:` }).publish({ cameraId: 'bank-01', status: 'online', at: Date.now(), ingestId: 'test' });
+      await statuses.publish({ cameraId: 'bank-01', status: 'online', at: Date.now(), ingestId: 'test' });
       await page.getByTestId('wall-offline').filter({ hasText: '离线：1' }).waitFor({ timeout: 5000 });
       await page.getByTestId('wall-offline').click();
       await page.getByTestId('wall-pager').filter({ hasText: '共 1 个' }).waitFor({ timeout: 5000 });
