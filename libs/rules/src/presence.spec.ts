@@ -192,6 +192,20 @@ describe('zone_enter', () => {
     expect(run.of('ended')[1]).toMatchObject({ alertId: second.alertId, relatedAlertId: first.alertId });
   });
 
+  it('relates a new track to the nearest lost person, not the one seen last: B back where B was is not "A seen again"', () => {
+    const run = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule()] as never })));
+    const A = footBox(0.3, 0.6);
+    const B = footBox(0.55, 0.6);
+    run.span(T0, T0 + 3500, 500, () => [{ id: 1, box: A }, { id: 2, box: B }]);
+    run.span(T0 + 3500, T0 + 4500, 500, () => [{ id: 1, box: A }]); // B hidden at 3.5 s, A under at 4.5 s
+    run.span(T0 + 4500, T0 + 5000, 500);
+    run.span(T0 + 5000, T0 + 6500, 500, () => [{ id: 3, box: B }]);
+    const created = run.of('created');
+    const alertOf = (trackId: number) => created.find((e) => e.trackId === trackId)?.alertId;
+    expect(created.map((e) => e.trackId)).toEqual([1, 2, 3]);
+    expect(created[2].relatedAlertId).toBe(alertOf(2));
+  });
+
   it('relates it also while the earlier track is still lost (the tracker has not given up on it yet)', () => {
     const run = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule()] as never })));
     run.span(T0, T0 + 1500, 500, () => [{ id: 1, box: IN }]);

@@ -100,11 +100,21 @@ export class PresenceEvaluator implements RuleEvaluator {
     }
   }
 
-  /** The most recently seen lost or removed track with an alert open that `t` may continue. */
+  /**
+   * The nearest lost or removed track with an alert open that `t` may continue (the most recently
+   * seen of equally near ones): B back where B was hidden is B, not A who was lost after B.
+   */
   private predecessorOf(ctx: RuleContext, t: Track): Omit<Predecessor, 'removedAt'> | undefined {
+    const at = anchorOf(this.rule, t);
     let best: Omit<Predecessor, 'removedAt'> | undefined;
+    let bestDistance = Number.POSITIVE_INFINITY;
     const consider = (p: Omit<Predecessor, 'removedAt'>) => {
-      if (mayContinue(this.rule, t, p) && (!best || p.lastSeenAt > best.lastSeenAt)) best = p;
+      if (!mayContinue(this.rule, t, p)) return;
+      const distance = Math.hypot(at[0] - p.anchor[0], at[1] - p.anchor[1]);
+      if (!best || distance < bestDistance || (distance === bestDistance && p.lastSeenAt > best.lastSeenAt)) {
+        best = p;
+        bestDistance = distance;
+      }
     };
     for (const p of this.predecessors) consider(p);
     for (const lost of ctx.tracks) {

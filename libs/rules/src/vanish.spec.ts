@@ -287,6 +287,31 @@ describe('vanish_in_water', () => {
     expect(after.of('ended', 'vanish_in_water')).toMatchObject([{ trackId: 1, message: 'person 1 resurfaced as track 2' }]);
   });
 
+  it('one swimmer resurfacing ends only their own candidacy: another who stays under is still reported', () => {
+    // A and B in the water; B under at 3.5 s, A at 4.0 s; B back at 5.0 s as track 3, where B was.
+    const A = footBox(0.3, 0.6);
+    const B = footBox(0.55, 0.6);
+    const r = run(10_000);
+    r.span(T0, T0 + 3500, 500, () => [{ id: 1, box: A }, { id: 2, box: B }]);
+    r.span(T0 + 3500, T0 + 4500, 500, () => [{ id: 1, box: A }]);
+    r.at(T0 + 4500, []);
+    r.span(T0 + 5000, T0 + 12_000, 500, () => [{ id: 3, box: B }]);
+    expect(r.of('created', 'vanish_in_water').map((e) => e.trackId)).toEqual([1]);
+    expect(r.of('ended', 'vanish_in_water')).toEqual([]);
+    // Both under at once, one back as a new track: the nearer candidacy is the one it continues.
+    const both = run(10_000);
+    both.span(T0, T0 + 4000, 500, () => [{ id: 1, box: A }, { id: 2, box: B }]);
+    both.at(T0 + 4000, []);
+    both.span(T0 + 4500, T0 + 12_000, 500, () => [{ id: 3, box: footBox(0.5, 0.6) }]);
+    expect(both.of('created', 'vanish_in_water').map((e) => e.trackId)).toEqual([1]);
+    // A track that continued one candidacy ends no other on a later frame either.
+    const later = run(10_000);
+    later.span(T0, T0 + 3000, 500, () => [{ id: 1, box: A }, { id: 2, box: B }]);
+    later.span(T0 + 3000, T0 + 4000, 500, () => [{ id: 1, box: A }]); // B under at 3.0 s
+    later.span(T0 + 4000, T0 + 12_000, 500, () => [{ id: 3, box: footBox(0.5, 0.6) }]); // B back as 3 at 4.0 s; A under
+    expect(later.of('created', 'vanish_in_water').map((e) => e.trackId)).toEqual([1]);
+  });
+
   it('reports a swimmer who bobs up and goes under again at once (no cooldown by default)', () => {
     const r = run(60_000);
     wadeIn(r, T0 + 4000);

@@ -58,6 +58,8 @@ interface Candidate {
   firedAt?: number;
   /** Sightings outside the zone in a row since the last one inside (absent: none). */
   outside?: ObservationRun;
+  /** This track took over another's candidacy (resurfaced): it stands for one person, so it takes over no other. */
+  heir?: boolean;
 }
 
 export class VanishEvaluator implements RuleEvaluator {
@@ -83,7 +85,8 @@ export class VanishEvaluator implements RuleEvaluator {
       const c = this.candidates.get(t.trackId);
       if (c) c.removedAt = now;
     }
-    for (const c of [...this.candidates.values()]) {
+    const unseen: Candidate[] = [];
+    for (const c of this.candidates.values()) {
       if (seen.has(c.trackId)) continue;
       // Last seen where nothing is seen any more: an ignore zone drawn (around the post this track
       // was) after the candidate began. Its detections are dropped now; that is not a vanishing.
@@ -92,8 +95,12 @@ export class VanishEvaluator implements RuleEvaluator {
         continue;
       }
       c.unseenMs = (c.unseenMs ?? Math.max(0, now - ctx.countedMs - c.lastInsideAt)) + ctx.countedMs;
+      unseen.push(c);
+    }
+    const heirs = this.resurfaced(ctx, unseen);
+    for (const c of unseen) {
       const key = this.key(c.trackId);
-      const heir = this.resurfaced(ctx, c);
+      const heir = heirs.get(c.trackId);
       if (heir) {
         book.end(key, now, `${c.label} ${c.trackId} resurfaced as track ${heir.trackId}`, rule.cooldownSeconds);
         this.candidates.delete(c.trackId);
@@ -105,7 +112,7 @@ export class VanishEvaluator implements RuleEvaluator {
           // book must not carry it on: it travels in the camera's state with every frame, for ever.
           book.forget(key);
         }
-      } else if (c.unseenMs >= rule.lostSeconds * 1000) {
+      } else if ((c.unseenMs ?? 0) >= rule.lostSeconds * 1000) { // set above
         this.due(ctx, c);
       }
     }
@@ -183,12 +190,33 @@ export class VanishEvaluator implements RuleEvaluator {
     return extendRun(c.outside, ctx.now, DEFAULT_INERTIA, DEFAULT_INERTIA_SECONDS * 1000);
   }
 
-  /** A new track of a watched class, born after the last sighting, inside the zone and near it. */
-  private resurfaced(ctx: RuleContext, c: Candidate): Track | undefined {
-    const last = { label: c.label, lastSeenAt: c.lastInsideAt, anchor: c.anchor, box: c.box };
-    return ctx.tracks.find(
-      (t) => t.trackId !== c.trackId && t.state === 'tracked' && watches(this.rule, t) && mayContinue(this.rule, t, last) && pointInPolygon(anchorOf(this.rule, t), this.zone.polygon),
-    );
+  /**
+   * The unseen candidates that resurfaced, with the track each did so as: a new track of a watched
+   * class, born after the last sighting, inside the zone and near it. One track stands for one
+   * person: pairs are taken nearest first, and a track that already took over a candidacy takes
+   * over no other — else one swimmer bobbing up (or renumbered by the tracker) would end the
+   * candidacy of another who stays under, and that drowning would never be raised.
+   */
+  private resurfaced(ctx: RuleContext, unseen: readonly Candidate[]): Map<number, Track> {
+    const pairs: { c: Candidate; t: Track; distance: number }[] = [];
+    for (const t of ctx.tracks) {
+      if (t.state !== 'tracked' || !watches(this.rule, t) || this.candidates.get(t.trackId)?.heir) continue;
+      const anchor = anchorOf(this.rule, t);
+      if (!pointInPolygon(anchor, this.zone.polygon)) continue;
+      for (const c of unseen) {
+        if (t.trackId === c.trackId || !mayContinue(this.rule, t, { label: c.label, lastSeenAt: c.lastInsideAt, anchor: c.anchor, box: c.box })) continue;
+        pairs.push({ c, t, distance: Math.hypot(anchor[0] - c.anchor[0], anchor[1] - c.anchor[1]) });
+      }
+    }
+    pairs.sort((a, b) => a.distance - b.distance);
+    const heirs = new Map<number, Track>();
+    const taken = new Set<number>();
+    for (const { c, t } of pairs) {
+      if (heirs.has(c.trackId) || taken.has(t.trackId)) continue;
+      heirs.set(c.trackId, t);
+      taken.add(t.trackId);
+    }
+    return heirs;
   }
 
   /** The resurfaced swimmer's new track continues the candidacy: their time in the zone and related alert. */
@@ -197,6 +225,7 @@ export class VanishEvaluator implements RuleEvaluator {
     if (h) {
       h.inZoneSince = Math.min(h.inZoneSince, c.inZoneSince);
       h.relatedAlertId ??= c.relatedAlertId;
+      h.heir = true;
       return;
     }
     // Not a candidate of its own yet (its first sightings untrusted: a struggling swimmer's scores
@@ -211,6 +240,7 @@ export class VanishEvaluator implements RuleEvaluator {
       box: [...heir.box],
       score: heir.score,
       relatedAlertId: c.relatedAlertId,
+      heir: true,
     });
   }
 

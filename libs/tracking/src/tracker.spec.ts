@@ -184,6 +184,18 @@ describe('ByteTracker', () => {
     }
   });
 
+  it('does not carry a jitter-born velocity across a long gap without frames: a small person standing still keeps their track', () => {
+    // A child's box (0.04 wide), its centre jittering by a few pixels as detections do, then 10 s
+    // without frames: predicted over the whole gap the drift walked the box off the child.
+    const tracker = new ByteTracker({ lostBufferSeconds: 2, maxCountedGapSeconds: 1.5 });
+    let t = T0;
+    let u = tracker.update([person(standing(0.5, 0.8, 0.04, 0.12))], t);
+    for (let k = 1; k <= 6; k++) u = tracker.update([person(standing(0.5 + 0.003 * k, 0.8, 0.04, 0.12))], (t += 500));
+    const id = u.tracks[0].trackId;
+    u = tracker.update([person(standing(0.518, 0.8, 0.04, 0.12))], (t += 10_000));
+    expect(u.tracks.map((k) => [k.trackId, k.state])).toEqual([[id, 'tracked']]);
+  });
+
   it('does not count frames that never came as time unseen: a 4 s gap keeps the track, its id and its age', () => {
     const tracker = new ByteTracker({ lostBufferSeconds: 2, maxCountedGapSeconds: 1.5 });
     let t = T0;

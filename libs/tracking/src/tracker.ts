@@ -225,7 +225,9 @@ export class ByteTracker {
       t.mean[6] = 0;
       t.mean[7] = 0;
     }
-    kalmanPredict(t.mean, t.cov, (tMs - t.stateAt) / 1000);
+    // Only observed time moves it (as only observed time ages it): over a long gap without frames the
+    // velocity, mostly detection jitter for someone standing still, would carry the box off them.
+    kalmanPredict(t.mean, t.cov, Math.min(tMs - t.stateAt, this.options.maxCountedGapSeconds * 1000) / 1000);
     t.stateAt = tMs;
   }
 
