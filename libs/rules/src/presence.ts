@@ -12,7 +12,7 @@ import type { Point } from '@xl/geometry';
 import type { Track } from '@xl/tracking';
 import { subjectKey } from './alert-book';
 import { ZoneMembership, type MembershipJSON } from './membership';
-import { alertBoxOf, anchorOf, endIfUnscheduled, endRemoved, mayContinue, raise, ruleFields, seconds, sightingOf, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
+import { alertBoxOf, anchorDistance, anchorOf, endIfUnscheduled, endRemoved, mayContinue, raise, ruleFields, seconds, sightingOf, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
 
 /**
  * How long after its removal a track's alert can be continued by a new track: covers a tracker loss
@@ -110,7 +110,7 @@ export class PresenceEvaluator implements RuleEvaluator {
     let bestDistance = Number.POSITIVE_INFINITY;
     const consider = (p: Omit<Predecessor, 'removedAt'>) => {
       if (!mayContinue(this.rule, t, p)) return;
-      const distance = Math.hypot(at[0] - p.anchor[0], at[1] - p.anchor[1]);
+      const distance = anchorDistance(at, p.anchor);
       if (!best || distance < bestDistance || (distance === bestDistance && p.lastSeenAt > best.lastSeenAt)) {
         best = p;
         bestDistance = distance;

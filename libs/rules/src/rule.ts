@@ -121,7 +121,12 @@ export function mayContinue(rule: ObjectRule, track: Track, last: { label: strin
   if (track.label !== last.label || track.firstSeenAt <= last.lastSeenAt) return false;
   const reach = Math.max(SAME_OBJECT_MIN_DISTANCE, SAME_OBJECT_SIZES * Math.max(last.box[2] - last.box[0], last.box[3] - last.box[1]));
   const p = anchorOf(rule, track);
-  return Math.hypot(p[0] - last.anchor[0], p[1] - last.anchor[1]) <= reach;
+  return anchorDistance(p, last.anchor) <= reach;
+}
+
+/** How far apart two anchors are (normalized units): the measure mayContinue's reach and pairing by nearness use. */
+export function anchorDistance(a: Point, b: Point): number {
+  return Math.hypot(a[0] - b[0], a[1] - b[1]);
 }
 
 /**

@@ -28,7 +28,7 @@ import { subjectKey } from './alert-book';
 import type { IgnoreZones } from './ignore-zones';
 import { extendRun, type ObservationRun } from './membership';
 import { DEFAULT_INERTIA, DEFAULT_INERTIA_SECONDS } from './presence';
-import { anchorMeasurable, anchorOf, mayContinue, partOf, ruleFields, seconds, trusted, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
+import { anchorDistance, anchorMeasurable, anchorOf, mayContinue, partOf, ruleFields, seconds, trusted, watches, zoneText, type RuleContext, type RuleEvaluator } from './rule';
 
 /**
  * How long past lostSeconds a vanish is held while a person of the same class stands over the spot
@@ -205,7 +205,7 @@ export class VanishEvaluator implements RuleEvaluator {
       if (!pointInPolygon(anchor, this.zone.polygon)) continue;
       for (const c of unseen) {
         if (t.trackId === c.trackId || !mayContinue(this.rule, t, { label: c.label, lastSeenAt: c.lastInsideAt, anchor: c.anchor, box: c.box })) continue;
-        pairs.push({ c, t, distance: Math.hypot(anchor[0] - c.anchor[0], anchor[1] - c.anchor[1]) });
+        pairs.push({ c, t, distance: anchorDistance(anchor, c.anchor) });
       }
     }
     pairs.sort((a, b) => a.distance - b.distance);
