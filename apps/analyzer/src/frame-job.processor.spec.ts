@@ -342,6 +342,66 @@ describe('FrameJobProcessor', () => {
     }
   });
 
+  /** Frames analysed in turn each raise one created alert, `alertIds[i]`; their snapshots go to a held share. */
+  function framesAlertingInTurn(s: ReturnType<typeof setup>, alertIds: string[]) {
+    for (const id of alertIds)
+      s.analyzer.analyze.mockImplementationOnce(
+        async () => ({ state: state(NOW - 100), droppedAlerts: [], pixels: new Uint8Array(48), detections: [], tracks: [], ignored: 0, events: [event({ alertId: id })], live: false }) as unknown as AnalysisResult,
+      );
+    const share = heldShare();
+    s.snapshots.save.mockImplementation(share.save);
+    return { share, name: (id: string) => `${id}-${NOW - 100}` };
+  }
+
+  it('gives a frame a snapshot slot as another frame frees one on a working share, instead of refusing it', async () => {
+    renderedAtOnceOnFakeTime();
+    try {
+      const s = setup({}, null, 0, { snapshotTimeoutMs: 2000 });
+      const { share, name } = framesAlertingInTurn(s, ['f1', 'f2', 'f3']);
+      const frames = [1, 2, 3].map((seq) => s.processor.process(job({ seq, capturedAt: NOW - 400 + seq })));
+      await flushPromises();
+      expect(share.started()).toEqual([name('f1'), name('f2')]);
+      share.finish(name('f1'));
+      await flushPromises();
+      expect(share.started()).toEqual([name('f1'), name('f2'), name('f3')]);
+      expect(share.mostAtOnce()).toBe(2);
+      share.finish(name('f2'));
+      share.finish(name('f3'));
+      expect(await Promise.all(frames)).toEqual(['analysed', 'analysed', 'analysed']);
+      expect(Object.fromEntries(s.emitted.map((e) => [e.alertId, e.snapshotPath]))).toEqual({ f1: `pond/${name('f1')}.jpg`, f2: `pond/${name('f2')}.jpg`, f3: `pond/${name('f3')}.jpg` });
+      expect((await s.metrics.snapshotErrors.get()).values[0].value).toBe(0);
+    } finally {
+      realTimeAndRenderer();
+    }
+  });
+
+  it('sends a waiting frame\'s alert without a snapshot at its deadline when no slot freed, and gives the slot to the next frame', async () => {
+    renderedAtOnceOnFakeTime();
+    try {
+      const s = setup({}, null, 0, { snapshotTimeoutMs: 200 });
+      const { share, name } = framesAlertingInTurn(s, ['f1', 'f2', 'f3', 'f4']);
+      const frames = [1, 2, 3].map((seq) => s.processor.process(job({ seq, capturedAt: NOW - 400 + seq })));
+      await flushPromises();
+      expect(share.started()).toEqual([name('f1'), name('f2')]); // the third waits for a slot
+      await advance(200);
+      expect(await Promise.all(frames)).toEqual(['analysed', 'analysed', 'analysed']);
+      expect(share.started()).toEqual([name('f1'), name('f2')]); // its deadline passed while waiting: never written
+      expect(s.emitted.map((e) => e.snapshotPath)).toEqual([undefined, undefined, undefined]);
+      // Two abandoned writes hang; one finishing frees a slot, which the next frame takes.
+      share.finish(name('f1'));
+      await flushPromises();
+      const fourth = settledLater(s.processor.process(job({ seq: 4, capturedAt: NOW - 300 })));
+      await flushPromises();
+      expect(share.started()).toEqual([name('f1'), name('f2'), name('f4')]);
+      share.finish(name('f4'));
+      await flushPromises();
+      expect(fourth.outcome).toEqual({ value: 'analysed' });
+      expect(s.emitted.at(-1)).toMatchObject({ alertId: 'f4', snapshotPath: `pond/${name('f4')}.jpg` });
+    } finally {
+      realTimeAndRenderer();
+    }
+  });
+
   it("stores the camera's picture at most once per interval of capture time, after the gate's release", async () => {
     const s = setup({}, null, 1000);
     expect(await s.processor.process(job({ seq: 1, capturedAt: NOW - 2900 }))).toBe('analysed');

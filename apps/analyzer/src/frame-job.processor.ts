@@ -5,6 +5,7 @@ import type { AnalyzerMetrics } from './metrics';
 import type { CameraRuntime } from './pipeline/camera-runtime';
 import type { AnalysisResult, AnalysisState, FrameAnalyzer } from './pipeline/frame-analyzer';
 import { FramePool } from './pipeline/frame-pool';
+import { SnapshotSlots, type SnapshotSlot } from './pipeline/snapshot-slots';
 import { renderPicture, renderSnapshot, snapshotCaption } from './pipeline/snapshot';
 
 /** Redis side of a frame (FrameStore, InflightGate and HotMarks of @xl/queue fit these). */
@@ -113,9 +114,10 @@ export interface FrameJobProcessorOptions {
 export const SNAPSHOT_TIMEOUT_MS = 2000;
 
 /**
- * Snapshots still being written (timed out or not) beyond which new alerts go out without one at
- * once: an abandoned write on a hung share keeps its libuv thread, and with all four of them held
- * sharp — every snapshot, every camera-wall picture — would wait for ever.
+ * Snapshot writes at once in the process, frames taking turns; while this many are abandoned (their
+ * frame's deadline passed, the share hangs) new alerts go out without one at once: an abandoned
+ * write keeps its libuv thread, and with all four of them held sharp — every snapshot, every
+ * camera-wall picture — would wait for ever.
  */
 export const MAX_PENDING_SNAPSHOTS = 2;
 
@@ -134,8 +136,7 @@ export class FrameJobProcessor {
   private readonly hotMarkedAt = new Map<string, number>();
   private readonly pictureAt = new Map<string, number>();
   private readonly analysedMarkedAt = new Map<string, number>();
-  /** Snapshot writes not settled yet, abandoned ones included (MAX_PENDING_SNAPSHOTS). */
-  private pendingSnapshots = 0;
+  private readonly snapshotSlots = new SnapshotSlots(MAX_PENDING_SNAPSHOTS);
   /** The clock measurement in flight, which every frame judged meanwhile waits for (CLOCK_RECHECK_INTERVAL_MS). */
   private clockRecheck: Promise<void> | null = null;
   private clockRecheckedAt = -Infinity;
@@ -405,8 +406,8 @@ export class FrameJobProcessor {
    * Snapshots of a frame's created alerts, taken together under one deadline (SNAPSHOT_TIMEOUT_MS):
    * taken one after another, each with a deadline of its own, a vanish (its rule comes last) behind
    * another child's zone_enter waited out both on a stalled share, and k slow writes k times one. As
-   * many as there are free write slots (MAX_PENDING_SNAPSHOTS) are written at once, the others as
-   * those finish. A snapshot failure never blocks the alert: it goes out without one, and the error
+   * many as there are write slots (MAX_PENDING_SNAPSHOTS, shared with other frames) are written at
+   * once, the others as slots free. A snapshot failure never blocks the alert: it goes out without one, and the error
    * is counted; so do those not written by the deadline. A write that completes later leaves a file
    * no alert holds, which the API's orphan sweep removes.
    */
@@ -419,22 +420,31 @@ export class FrameJobProcessor {
       this.log.error({ camera: runtime.camera.id, alertId: event.alertId, err: err.message }, 'snapshot failed; alert sent without it');
     };
     const settled = new Set<RuleEvent>();
+    const writing = new Set<SnapshotSlot>();
+    const deadlinePassed = new AbortController();
     let next = 0;
     let overdue = false;
     const lane = async () => {
       while (!overdue && next < events.length) {
         const event = events[next++];
+        let slot: SnapshotSlot | undefined;
         try {
+          slot = await this.snapshotSlots.acquire(deadlinePassed.signal);
+          writing.add(slot);
           const snapshotPath = await this.writeSnapshot(event, frame, runtime);
           if (!overdue) written.set(event, snapshotPath);
         } catch (err) {
           if (!overdue) failed(event, err as Error);
         } finally {
           settled.add(event);
+          if (slot) {
+            writing.delete(slot);
+            slot.release();
+          }
         }
       }
     };
-    const lanes = Math.max(1, Math.min(events.length, MAX_PENDING_SNAPSHOTS - this.pendingSnapshots));
+    const lanes = Math.min(events.length, MAX_PENDING_SNAPSHOTS);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     try {
@@ -443,21 +453,17 @@ export class FrameJobProcessor {
       clearTimeout(timer);
     }
     overdue = true;
+    for (const slot of writing) slot.abandon();
+    deadlinePassed.abort();
     for (const event of events) if (!settled.has(event)) failed(event, new Error(`snapshot took longer than ${timeoutMs} ms (SNAPSHOT_DIR on a stalled share?)`));
     return written;
   }
 
-  /** Renders and writes one snapshot, refused at once while MAX_PENDING_SNAPSHOTS writes are unsettled. */
+  /** Renders and writes one snapshot (its write slot held by the caller). */
   private async writeSnapshot(event: RuleEvent, frame: SnapshotFrame, runtime: CameraRuntime): Promise<string> {
-    if (this.pendingSnapshots >= MAX_PENDING_SNAPSHOTS) throw new Error(`${this.pendingSnapshots} earlier snapshots are still being written (SNAPSHOT_DIR on a stalled share?)`);
-    this.pendingSnapshots++;
-    try {
-      const zones = runtime.camera.zones.filter((z) => z.id === event.zoneId);
-      const jpeg = await renderSnapshot({ ...frame, boxes: event.boxes, zones, caption: snapshotCaption(runtime.camera.name ?? runtime.camera.id, event.capturedAt, runtime.camera.timezone) });
-      return await this.snapshots.save(runtime.camera.id, `${event.alertId}-${event.capturedAt}`, jpeg, new Date(event.capturedAt));
-    } finally {
-      this.pendingSnapshots--;
-    }
+    const zones = runtime.camera.zones.filter((z) => z.id === event.zoneId);
+    const jpeg = await renderSnapshot({ ...frame, boxes: event.boxes, zones, caption: snapshotCaption(runtime.camera.name ?? runtime.camera.id, event.capturedAt, runtime.camera.timezone) });
+    return await this.snapshots.save(runtime.camera.id, `${event.alertId}-${event.capturedAt}`, jpeg, new Date(event.capturedAt));
   }
 }
 
