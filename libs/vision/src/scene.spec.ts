@@ -1,4 +1,5 @@
 import { createGreyBuffer, createQualityGrid, bgrToGreyGrid } from './quality';
+import { rasterizeMask } from './mask';
 import { layoutCorrelation, meanChroma, MIN_LAYOUT_BLOCKS, sceneLayout } from './scene';
 
 const W = 208;
@@ -49,5 +50,19 @@ describe('sceneLayout and layoutCorrelation', () => {
     const grid = createQualityGrid(null, W, H);
     expect(meanChroma(frameOf(scene()), grid)).toBe(0);
     expect(meanChroma(frameOf(() => 30, (g) => [g + 12, g, g - 4]), grid)).toBe(16);
+  });
+
+  it('meanChroma counts only picture pixels: a pale portrait colour picture is not taken for infrared', () => {
+    const S = 416;
+    const pictureWidth = 234; // 9:16 at the top left, grey padding (114) at the right
+    const grid = createQualityGrid(rasterizeMask([], S, S, { contentWidth: pictureWidth, contentHeight: S }), S, S);
+    const frame = new Uint8Array(S * S * 3).fill(114);
+    for (let y = 0; y < S; y++) for (let x = 0; x < pictureWidth; x++) frame.set([106, 100, 100], (y * S + x) * 3); // spread 6
+    expect(meanChroma(frame, grid)).toBe(6); // the padding counted: 3.46, 'mono'
+    // A masked on-screen clock of white text is not counted either.
+    const clock: Array<[number, number]> = [[0, 0], [0.3, 0], [0.3, 0.1], [0, 0.1]];
+    const masked = createQualityGrid(rasterizeMask([clock], S, S, { contentWidth: pictureWidth, contentHeight: S }), S, S);
+    for (let y = 0; y < 40; y++) for (let x = 0; x < 70; x++) frame.set([255, 0, 255], (y * S + x) * 3);
+    expect(meanChroma(frame, masked)).toBe(6);
   });
 });

@@ -82,17 +82,22 @@ export function layoutCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): n
 const CHROMA_STEP = 8;
 
 /**
- * Mean colour spread (max − min of B, G, R; 0–255) of the picture rows, sampled every 8th pixel. An
+ * Mean colour spread (max − min of B, G, R; 0–255) of the picture, sampled every 8th pixel of the
+ * grid's counting cells only: the grey letterbox padding (the right-hand columns of a portrait
+ * camera) and the masked on-screen text would pull a pale colour picture below MONO_MAX_CHROMA. An
  * infrared night picture is grey (≈ 0–2); a colour picture, even a dark one, is well above. The
  * camera's learned view is kept per mode, so the nightly switch to infrared is not a moved camera.
  */
 export function meanChroma(frame: Uint8Array, grid: QualityGrid): number {
-  const { srcWidth, rows, factor } = grid;
+  const { srcWidth, rows, factor, valid, width } = grid;
   const yEnd = rows * factor;
+  const xEnd = width * factor;
   let sum = 0;
   let n = 0;
   for (let y = 0; y < yEnd; y += CHROMA_STEP) {
-    for (let x = 0, j = y * srcWidth * 3; x < srcWidth; x += CHROMA_STEP, j += CHROMA_STEP * 3) {
+    const cellRow = ((y / factor) | 0) * width;
+    for (let x = 0, j = y * srcWidth * 3; x < xEnd; x += CHROMA_STEP, j += CHROMA_STEP * 3) {
+      if (!valid[cellRow + ((x / factor) | 0)]) continue;
       const b = frame[j];
       const g = frame[j + 1];
       const r = frame[j + 2];
