@@ -45,7 +45,7 @@ export class IngestMetrics {
   });
   readonly recordingInterruptions = new Counter({
     name: 'xl_recording_interruptions_total',
-    help: "Runs of a camera's recorder that ended, by reason: the camera's outage reasons, busy (paused for analysis) or behind_live (more than watchdog.maxDelaySeconds behind real time, reconnected); each leaves a gap of a few seconds in its clips",
+    help: "Runs of a camera's recorder that ended, by reason: the camera's outage reasons, busy (paused for analysis) or behind_live (more than watchdog.maxDelaySeconds behind real time, reconnected); each leaves a gap of a few seconds in its clips; storage: its directory could not be made or read (a full or failing disk), tried again with the back-off",
     labelNames: ['camera', 'reason'] as const,
     registers: [this.registry],
   });

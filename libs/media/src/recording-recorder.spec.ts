@@ -241,4 +241,38 @@ describe('SegmentRecorder back-off', () => {
       await stopping;
     }
   });
+
+  it('reports a directory it cannot make (a full or failing disk) as an interruption and tries again with the back-off, also after a pause', async () => {
+    const blocker = path.join(dir, 'cam-1');
+    await writeFile(blocker, 'a file where the directory should be'); // mkdir fails: ENOTDIR/EEXIST, as ENOSPC would
+    const r = recorder();
+    const interruptions: Array<{ reason: string; detail: string }> = [];
+    r.on('interrupted', (i) => interruptions.push(i));
+    await r.start(); // resolves: the recorder lives on and tries again
+    expect(interruptions).toEqual([expect.objectContaining({ reason: 'storage', detail: expect.stringContaining(`recording directory ${blocker}`) })]);
+    expect(warnings).toEqual(['recording directory not usable; trying again']);
+    expect(procs).toHaveLength(0);
+    jest.advanceTimersByTime(1000); // the first back-off step: still no directory
+    await until(() => interruptions.length === 2, 'the second try');
+    expect(procs).toHaveLength(0);
+    await rm(blocker);
+    jest.advanceTimersByTime(2000);
+    await until(() => procs.length === 1, 'ffmpeg once the directory could be made');
+    const stopping = r.stop();
+    procs[0].exit(255);
+    await stopping;
+
+    // Paused while it waits to try again (analysis wanted the stream): resume() tries at once.
+    const blocked = path.join(dir, 'cam-3');
+    await writeFile(blocked, 'x');
+    const paused = recorder({ dir: blocked });
+    await paused.start();
+    await paused.pause({ reason: 'busy', detail: 'analysis first' });
+    await rm(blocked);
+    paused.resume();
+    await until(() => procs.length === 2, 'ffmpeg after resume');
+    const stopped = paused.stop();
+    procs[1].exit(255);
+    await stopped;
+  });
 });

@@ -75,8 +75,12 @@ export interface SegmentRecorderEvents {
   segment: [RecordedSegment];
   /** The first segment of a run began. */
   recording: [{ at: number }];
-  /** A run ended (the camera went away, the watchdog stopped it, or it fell too far behind real time: `behind_live`). */
-  interrupted: [{ at: number; reason: OfflineReason | 'behind_live'; detail: string }];
+  /**
+   * A run ended (the camera went away, the watchdog stopped it, or it fell too far behind real time:
+   * `behind_live`), or none could begin because the camera's directory could not be made or read
+   * (`storage`: a full or failing disk; tried again with the back-off).
+   */
+  interrupted: [{ at: number; reason: OfflineReason | 'behind_live' | 'storage'; detail: string }];
 }
 
 interface Run {
@@ -111,6 +115,8 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
   private pausedBecause: { reason: OfflineReason; detail: string } | null = null;
   /** start() has indexed the directory: a run may begin (before, the index would delete its part file). */
   private indexed = false;
+  /** The directory's indexing under way (start(), or its retry after a storage failure). */
+  private preparing: Promise<void> | null = null;
   private attempt = 0;
   private runCounter = 0;
   private readonly pins = new Map<string, number>();
@@ -184,15 +190,40 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     this.pins.delete(key);
   }
 
-  /** Indexes what an earlier run left in the directory, then starts ffmpeg. */
+  /**
+   * Indexes what an earlier run left in the directory, then starts ffmpeg. A directory that cannot be
+   * made or read (ENOSPC, EIO, EACCES) is an interruption (`storage`) tried again with the back-off,
+   * not a failure of start(): rejected, the recorder stayed dead until the camera changed owner.
+   */
   async start(): Promise<void> {
     if (this.state !== 'idle') throw new Error(`camera ${this.options.cameraId}: recorder already ${this.state}`);
     this.state = 'running';
-    await mkdir(this.options.dir, { recursive: true });
-    // Before the index: an orphan would go on writing part files into it.
-    await this.killOrphans();
-    this.ring = await this.indexDirectory();
-    await this.trim();
+    await this.prepare();
+  }
+
+  private prepare(): Promise<void> {
+    this.preparing ??= this.indexAndSpawn().finally(() => (this.preparing = null));
+    return this.preparing;
+  }
+
+  private async indexAndSpawn(): Promise<void> {
+    const o = this.options;
+    try {
+      await mkdir(o.dir, { recursive: true });
+      // Before the index: an orphan would go on writing part files into it.
+      await this.killOrphans();
+      this.ring = await this.indexDirectory();
+      await this.trim();
+    } catch (err) {
+      const detail = `recording directory ${o.dir}: ${(err as Error).message}`;
+      this.emit('interrupted', { at: this.now(), reason: 'storage', detail });
+      if (this.state !== 'running') return; // paused: resume() tries again; stopped: never
+      this.attempt++;
+      const delayMs = this.backoffDelayMs(this.attempt);
+      o.logger?.warn({ camera: o.cameraId, detail, attempt: this.attempt, delayMs }, 'recording directory not usable; trying again');
+      this.respawnIn(delayMs);
+      return;
+    }
     this.indexed = true;
     if (this.state === 'running' && !this.run) this.spawn();
   }
@@ -233,7 +264,9 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     this.state = 'running';
     this.attempt = 0;
     // Paused before any run began: start one now, unless start() is still indexing (it will).
-    if (!this.run && this.indexed) this.spawn();
+    if (this.run || this.preparing) return;
+    if (this.indexed) this.spawn();
+    else void this.prepare();
   }
 
   private async indexDirectory(): Promise<RecordedSegment[]> {
@@ -448,7 +481,9 @@ export class SegmentRecorder extends EventEmitter<SegmentRecorderEvents> {
     this.retryTimer = setTimeout(() => {
       if (this.state !== 'waiting') return;
       this.state = 'running';
-      this.spawn();
+      this.retryTimer = null;
+      if (this.indexed) this.spawn();
+      else void this.prepare();
     }, delayMs);
   }
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { RedisClient } from './redis-client';
 import { EVIDENCE_REQUESTS_STREAM, EVIDENCE_RESULTS_STREAM, type ClipRequest, type ClipResult } from '@xl/contracts';
 
@@ -14,7 +15,45 @@ export interface StreamItem<T> {
   value: T;
 }
 
+/** What one `read` got: the entries that are values of the stream's type, and how far it got. */
+export interface StreamPage<T> {
+  items: StreamItem<T>[];
+  /**
+   * Id of the last entry read, whether it was a value or not (null: none): continue after this one.
+   * A reader that continued after its last item instead asked for a foreign or garbled entry again
+   * and again — at once, without blocking — and after 100 of them in a row never moved again.
+   */
+  lastId: string | null;
+  /** Ids of the entries read that are not values of the stream's type (not JSON, or not this shape). */
+  skipped: string[];
+}
+
 const FIELD = 'json';
+
+const epochMs = z.number().int().min(0);
+const clipRequestSchema = z.object({
+  alertId: z.string().min(1),
+  cameraId: z.string().min(1),
+  startedAt: epochMs,
+  lastAt: epochMs,
+  snapshotAt: epochMs,
+  requestedAt: epochMs,
+}) satisfies z.ZodType<ClipRequest>;
+const clipResultSchema = z.object({
+  alertId: z.string().min(1),
+  cameraId: z.string().min(1),
+  status: z.enum(['complete', 'truncated', 'unavailable']),
+  reason: z.enum(['camera_offline', 'recording_started_late', 'handover', 'recording_disabled', 'no_segments', 'cut_failed', 'no_answer']).optional(),
+  clipPath: z.string().optional(),
+  snapshotPath: z.string().optional(),
+  requestedFrom: epochMs,
+  requestedTo: epochMs,
+  clipFrom: epochMs.optional(),
+  clipTo: epochMs.optional(),
+  bytes: z.number().int().min(0),
+  ingestId: z.string(),
+  at: epochMs,
+}) satisfies z.ZodType<ClipResult>;
 
 /**
  * A Redis stream of JSON values, one field per entry. Evidence requests go to every ingest process
@@ -29,6 +68,7 @@ class JsonStream<T> {
   constructor(
     private readonly redis: RedisClient,
     name: string,
+    private readonly schema: z.ZodType<T>,
     options: EvidenceStreamOptions,
   ) {
     this.key = (options.keyPrefix ?? '') + name;
@@ -41,19 +81,33 @@ class JsonStream<T> {
     return id;
   }
 
-  /** Entries after `afterId` ('$' = only new ones). With `blockMs`, waits: use a connection of its own. */
-  async read(afterId: string, options: { count?: number; blockMs?: number } = {}): Promise<StreamItem<T>[]> {
+  /**
+   * Entries after `afterId` ('$' = only new ones); continue after the page's `lastId`. With `blockMs`,
+   * waits: use a connection of its own.
+   */
+  async read(afterId: string, options: { count?: number; blockMs?: number } = {}): Promise<StreamPage<T>> {
     const count = options.count ?? 100;
     const reply =
       options.blockMs === undefined
         ? await this.redis.xread('COUNT', count, 'STREAMS', this.key, afterId)
         : await this.redis.xread('COUNT', count, 'BLOCK', options.blockMs, 'STREAMS', this.key, afterId);
-    return reply ? parse<T>(reply[0][1]) : [];
+    return this.parse(reply ? reply[0][1] : []);
   }
 
-  /** Entries added since `sinceMs` (epoch ms; entry ids start with their time), oldest first. */
+  /** Values added since `sinceMs` (epoch ms; entry ids start with their time), oldest first. */
   async since(sinceMs: number, count = 1000): Promise<StreamItem<T>[]> {
-    return parse<T>(await this.redis.xrange(this.key, `${Math.max(0, Math.floor(sinceMs))}-0`, '+', 'COUNT', count));
+    return this.parse(await this.redis.xrange(this.key, `${Math.max(0, Math.floor(sinceMs))}-0`, '+', 'COUNT', count)).items;
+  }
+
+  private parse(entries: [string, string[]][]): StreamPage<T> {
+    const page: StreamPage<T> = { items: [], lastId: null, skipped: [] };
+    for (const [id, fields] of entries) {
+      page.lastId = id;
+      const value = valueOf(fields, this.schema);
+      if (value === undefined) page.skipped.push(id);
+      else page.items.push({ id, value });
+    }
+    return page;
   }
 
   /** Id of the newest entry, or '0-0' when empty: a reader starting now continues after it. */
@@ -63,30 +117,30 @@ class JsonStream<T> {
   }
 }
 
-function parse<T>(entries: [string, string[]][]): StreamItem<T>[] {
-  const items: StreamItem<T>[] = [];
-  for (const [id, fields] of entries) {
-    const at = fields.indexOf(FIELD);
-    if (at < 0 || at % 2 !== 0) continue;
-    try {
-      items.push({ id, value: JSON.parse(fields[at + 1]) as T });
-    } catch {
-      // not ours: skip
-    }
+/** The entry's `json` field as a value of the schema; undefined when it is missing, not JSON or not that shape. */
+function valueOf<T>(fields: string[], schema: z.ZodType<T>): T | undefined {
+  const at = fields.indexOf(FIELD);
+  if (at < 0 || at % 2 !== 0) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(fields[at + 1]);
+  } catch {
+    return undefined;
   }
-  return items;
+  const parsed = schema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** alerts-api → ingest: clips wanted. */
 export class EvidenceRequestStream extends JsonStream<ClipRequest> {
   constructor(redis: RedisClient, options: EvidenceStreamOptions = {}) {
-    super(redis, EVIDENCE_REQUESTS_STREAM, options);
+    super(redis, EVIDENCE_REQUESTS_STREAM, clipRequestSchema, options);
   }
 }
 
 /** ingest → alerts-api: clips written (or not). */
 export class EvidenceResultStream extends JsonStream<ClipResult> {
   constructor(redis: RedisClient, options: EvidenceStreamOptions = {}) {
-    super(redis, EVIDENCE_RESULTS_STREAM, options);
+    super(redis, EVIDENCE_RESULTS_STREAM, clipResultSchema, options);
   }
 }

@@ -13,6 +13,6 @@ export { CameraStatusStream, STATUS_FIELD, type CameraStatusStreamOptions, type 
 export { CameraConfigStore, type CameraConfigStoreOptions, type LoadedCameras } from './config-store';
 export { FramesQueue, type FramesQueueOptions } from './frames-queue';
 export { redisRetryStrategy } from './reconnect';
-export { EvidenceRequestStream, EvidenceResultStream, type EvidenceStreamOptions, type StreamItem } from './evidence-streams';
+export { EvidenceRequestStream, EvidenceResultStream, type EvidenceStreamOptions, type StreamItem, type StreamPage } from './evidence-streams';
 export { CLOCK_OFFSET_WARN_MS, RedisClock, startRedisClock, type ClockReport, type RedisClockOptions } from './redis-clock';
 export { connectRedis, duplicateClient, isCluster, parseClusterNode, type RedisClient, type RedisTarget } from './redis-client';

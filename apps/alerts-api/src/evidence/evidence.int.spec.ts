@@ -15,6 +15,7 @@ import { createWorld } from '../testing/world';
 import type { EvidenceOptions } from './evidence.options';
 import { EvidenceRepository } from './evidence.repository';
 import { EvidenceRetentionService } from './retention.service';
+import { CameraStatusRepository } from '../camera-status/camera-status.repository';
 
 // Evidence in alerts-api with real Redis and both databases: clip requests follow the stored alert,
 // results from ingest are recorded, clips are served with range requests under the alert's scope,
@@ -191,6 +192,19 @@ describe.each(DATABASE_KINDS)('alert evidence on %s', (kind) => {
     // The camera's ingest came back and cut it after all: its answer is later, so it replaces the mark.
     await deliver(event.alertId, 'cam-a3', Buffer.alloc(1000, 1), { at: Date.now() + 602_000 });
     await eventually(async () => (await evidenceOf(event.alertId)).status === 'complete', 'the late answer');
+  });
+
+  it('reads past result entries that are not clip results (garbled, foreign, or of a newer shape), logs them, and applies the next', async () => {
+    const key = `${t.settings.redisKeyPrefix}${EVIDENCE_RESULTS_STREAM}`;
+    const garbled = await t.redis.xadd(key, '*', 'json', '{"alertId":');
+    const wrongShape = await t.redis.xadd(key, '*', 'json', JSON.stringify({ alertId: 'x', cameraId: 'cam-a', status: 'complete' }));
+    // The last entry read is one of them: the offset still moves past it (before, it was read again at once, for ever).
+    await eventually(async () => ((await t.app.get(CameraStatusRepository).streamOffset(key)) === wrongShape ? true : null), 'the offset past the entries that are not results');
+    expect(logLines.some((line) => line.includes('skipping evidence result entries that are not clip results') && line.includes(garbled!))).toBe(true);
+    const event = alertEvent({ cameraId: 'cam-a' });
+    await intake.consume(event);
+    await deliver(event.alertId, 'cam-a', Buffer.alloc(1000, 1));
+    await eventually(async () => ((await evidenceOf(event.alertId)).status === 'complete' ? true : null), 'the next result to be applied');
   });
 
   it('never lets an older result replace a newer clip', async () => {

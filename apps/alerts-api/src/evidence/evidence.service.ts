@@ -109,13 +109,22 @@ export class EvidenceService implements OnApplicationBootstrap, OnModuleDestroy 
     while (this.running) {
       try {
         const from = (await this.offsets.streamOffset(key)) ?? '0';
+        const page = await stream.read(from, { blockMs: BLOCK_MS });
         let offset = from;
-        for (const item of await stream.read(from, { blockMs: BLOCK_MS })) {
+        const advance = (to: string) => this.offsets.advanceStreamOffset(key, offset === '0' ? undefined : offset, to);
+        let overtaken = false;
+        for (const item of page.items) {
           await this.apply(item.value);
           // handled, then the offset moves; another instance that moved it first handled the same entries
-          if (!(await this.offsets.advanceStreamOffset(key, offset === '0' ? undefined : offset, item.id))) break;
+          if (!(await advance(item.id))) {
+            overtaken = true;
+            break;
+          }
           offset = item.id;
         }
+        if (page.skipped.length) this.logger.warn({ ids: page.skipped, stream: key }, 'skipping evidence result entries that are not clip results');
+        // Past entries that are not results too (the last one read may be one): else they are read again at once, for ever.
+        if (!overtaken && page.lastId && page.lastId !== offset) await advance(page.lastId);
       } catch (err) {
         if (!this.running) return;
         this.logger.error({ err: (err as Error).message }, 'evidence result stream read failed; retrying');

@@ -36,10 +36,10 @@ export class RedisClipRequestFeed implements ClipRequestFeed {
     const loop = (async () => {
       while (running) {
         try {
-          for (const item of await blocking.read(after, { blockMs: BLOCK_MS })) {
-            after = item.id;
-            onRequest(item.value);
-          }
+          const page = await blocking.read(after, { blockMs: BLOCK_MS });
+          for (const item of page.items) onRequest(item.value);
+          if (page.skipped.length) this.log.warn({ ids: page.skipped, stream: blocking.key }, 'skipping evidence request entries that are not clip requests');
+          after = page.lastId ?? after;
         } catch (err) {
           if (!running) break;
           this.log.warn({ err: (err as Error).message }, 'reading evidence requests failed; retrying');

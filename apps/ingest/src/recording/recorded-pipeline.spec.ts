@@ -179,6 +179,20 @@ describe('recordedPipeline: restarts and shutdown with a real clip service', () 
     expect(newRecorder.pins.has('a1')).toBe(true); // before: attach(old) overwrote it, detach(old) removed the camera
   });
 
+  it('serves the clips of a camera whose recorder failed to start: its requests are answered, not left to time out', async () => {
+    const { clips, results, pipelineWith } = withClipService();
+    const recorder = new FakeRecorder();
+    recorder.indexing = Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+    const pipeline = pipelineWith(camera, recorder);
+    pipeline.start();
+    await flush();
+    await flush();
+    clips.onRequest(request('a1'));
+    await pipeline.stop();
+    await clips.stop();
+    expect(results.map((r) => [r.alertId, r.status, r.reason])).toEqual([['a1', 'unavailable', 'no_segments']]); // before: none (the camera was never attached)
+  });
+
   it('stop() waits for an attach under way, so that shutting the clip service down waits for its hand-over', async () => {
     const { clips, results, options, pipelineWith, answerSince } = withClipService();
     options.sinceHeld = true; // Redis slow to give the recent requests

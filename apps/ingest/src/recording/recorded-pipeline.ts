@@ -93,12 +93,14 @@ export function recordedPipeline(camera: CameraConfig, framesFor: FramePipelineF
       starting = (async () => {
         // Before its first trim: the camera's previous recorder here may still have clips to cut.
         if (recorder) clips.keepHandoverSegments(camera.id, recorder);
-        await recorder?.start();
+        // A recorder that did not start is still attached: this process owns the camera, so its clip
+        // requests get an answer from here (what is recorded, else none) instead of going unanswered.
+        await recorder?.start().catch((err: Error) => log.error({ camera: camera.id, err: err.message }, 'recording not started'));
         // Stopped while the recorder started: attached now, it would outlive its detach (a restarted
         // camera's new attachment overwritten, its clip requests then ignored).
         if (stopped) return;
         await clips.attach(camera, recorder);
-      })().catch((err: Error) => log.error({ camera: camera.id, err: err.message }, 'recording not started'));
+      })().catch((err: Error) => log.error({ camera: camera.id, err: err.message }, 'clips of the camera not served'));
     },
     async stop() {
       stopped = true;

@@ -69,7 +69,7 @@ describeWithShared([MAIN, SUB, OTHER])('evidence clips from ingest (real RTSP ca
     follower = (async () => {
       let after = '0';
       while (following) {
-        for (const item of await reader.read(after, { blockMs: 500 })) {
+        for (const item of (await reader.read(after, { blockMs: 500 })).items) {
           after = item.id;
           results.push(item.value);
         }
