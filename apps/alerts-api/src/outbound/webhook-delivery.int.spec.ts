@@ -182,6 +182,38 @@ describe('webhook deliveries (real Redis/BullMQ, real HTTP receiver, SQLite log)
     }
   });
 
+  it('waits for the database when a try cannot read its subscription, without using up the tries; dead-letters one a day old', async () => {
+    await repo.insert(subscription('wh_siren', url));
+    receiver.fallback = 503; // the siren's gateway is down …
+    const get = repo.get.bind(repo);
+    let reads = 0;
+    // … and the database is away for the last try's first two reads (before, the job failed: no dead letter, no count).
+    const unreadable = jest.spyOn(repo, 'get').mockImplementation(async (id) => {
+      reads++;
+      if (reads === 3 || reads === 4) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      return get(id);
+    });
+    try {
+      await deliveries.dispatch([{ seq: 9, at: Date.now(), ...pushEvent(scopes.schoolPond, { id: 'alert-9', severity: 'critical', alarm: true }) } as LogEvent]);
+      await waitForDeadLetters('wh_siren', 1);
+      expect(reads).toBe(5);
+      expect(receiver.requests).toHaveLength(3); // all three tries POSTed
+      expect((await deliveries.deadLetters.getJob('wh_siren_9'))?.data).toMatchObject({ lastError: 'HTTP 503' });
+
+      // Unreadable for a day: dead-lettered with the reason, counted, to be redelivered by hand.
+      unreadable.mockRejectedValue(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+      const job = { subscriptionId: 'wh_siren', deliveryId: 'wh_siren_10', seq: 10, type: 'alert.updated' as const, data: { id: 'alert-10' } };
+      await deliveries.queue.add(job.type, job, { jobId: job.deliveryId, attempts: 3, timestamp: Date.now() - 25 * 3600_000 });
+      await waitForDeadLetters('wh_siren', 2);
+      expect((await deliveries.deadLetters.getJob('wh_siren_10'))?.data).toMatchObject({ lastError: 'subscription could not be read: connect ECONNREFUSED 127.0.0.1:5432' });
+      const dead = (await registry.getSingleMetric('xl_webhook_deliveries_total')!.get()).values.find((v) => v.labels.webhook === 'wh_siren' && v.labels.outcome === 'dead');
+      expect(dead?.value).toBe(2);
+      expect(receiver.requests).toHaveLength(3);
+    } finally {
+      unreadable.mockRestore();
+    }
+  });
+
   it('lists dead letters and redelivers them once the receiver is repaired, each once, only its own', async () => {
     await repo.insert(subscription('wh_down', url));
     await repo.insert(subscription('wh_other', url, ['county-b']));

@@ -1,4 +1,4 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisClient } from '@xl/queue';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '@xl/observability';
@@ -39,6 +39,21 @@ const DEAD_LETTER_PAGE = 500;
 export const DEAD_LETTER_SCAN_LIMIT = 20_000;
 /** How often old dead letters are dropped. */
 const DEAD_LETTER_PRUNE_MS = 3_600_000;
+/**
+ * A delivery whose subscription could not be read (the database away) is tried again after 1 s,
+ * doubling, at most this far apart — without using up the receiver's tries: before, a database
+ * outage during a last try failed the job with no dead letter, no `dead` count and no log row, a
+ * siren's alarm lost without a trace.
+ */
+export const SUBSCRIPTION_READ_RETRY_MAX_MS = 30_000;
+/** …for this long after the delivery was queued; then it is dead-lettered, to be seen and redelivered. */
+export const SUBSCRIPTION_READ_RETRY_FOR_MS = 24 * 3600_000;
+
+/** What becomes of a delivery whose subscription could not be read for the `attempt`-th time (1-based), `ageMs` after it was queued. */
+export function unreadableSubscriptionStep(ageMs: number, attempt: number): { retryInMs: number } | 'dead' {
+  if (ageMs > SUBSCRIPTION_READ_RETRY_FOR_MS) return 'dead';
+  return { retryInMs: Math.min(SUBSCRIPTION_READ_RETRY_MAX_MS, 1000 * 2 ** Math.min(Math.max(attempt, 1) - 1, 15)) };
+}
 
 export interface WebhookDeliveriesDeps {
   /** ioredis connection for BullMQ (maxRetriesPerRequest: null); not closed here. */
@@ -208,7 +223,7 @@ export class WebhookDeliveries {
   }
 
   startWorker(): void {
-    this.worker = new Worker<WebhookJob>(WEBHOOK_QUEUE, (job) => this.deliver(job), {
+    this.worker = new Worker<WebhookJob>(WEBHOOK_QUEUE, (job, token) => this.deliver(job, token), {
       connection: this.deps.connection,
       prefix: this.deps.options.queuePrefix,
       concurrency: this.deps.options.webhookConcurrency,
@@ -238,9 +253,14 @@ export class WebhookDeliveries {
     await this.deadLetters.close();
   }
 
-  private async deliver(job: Job<WebhookJob>): Promise<void> {
+  private async deliver(job: Job<WebhookJob>, token?: string): Promise<void> {
     const { repository, logger } = this.deps;
-    const sub = await repository.get(job.data.subscriptionId);
+    let sub: WebhookSubscription | undefined;
+    try {
+      sub = await repository.get(job.data.subscriptionId);
+    } catch (err) {
+      return this.subscriptionUnreadable(job, err as Error, token);
+    }
     if (!sub || !sub.enabled) {
       logger.info({ deliveryId: job.data.deliveryId }, 'webhook subscription gone or disabled; delivery dropped');
       return;
@@ -261,15 +281,30 @@ export class WebhookDeliveries {
     });
     this.outcomes.inc({ webhook: sub.id, outcome });
     if (ok) return;
-    if (outcome === 'dead') {
-      logger.error({ deliveryId: job.data.deliveryId, attempt, error: failure }, 'webhook delivery dead-lettered');
-      await this.deadLetters.add(
-        job.data.type,
-        { ...job.data, lastError: failure as string },
-        { jobId: job.data.deliveryId },
-      );
-    }
+    if (outcome === 'dead') await this.deadLetter(job, failure as string, attempt);
     throw new Error(`webhook delivery ${job.data.deliveryId} try ${attempt}/${maxAttempts} failed: ${failure}`);
+  }
+
+  private async deadLetter(job: Job<WebhookJob>, lastError: string, attempt: number): Promise<void> {
+    this.deps.logger.error({ deliveryId: job.data.deliveryId, attempt, error: lastError }, 'webhook delivery dead-lettered');
+    await this.deadLetters.add(job.data.type, { ...job.data, lastError }, { jobId: job.data.deliveryId });
+  }
+
+  /** Waits for the database (moved back to delayed, no try used up); dead-lettered after SUBSCRIPTION_READ_RETRY_FOR_MS. */
+  private async subscriptionUnreadable(job: Job<WebhookJob>, err: Error, token: string | undefined): Promise<never> {
+    if (!token) throw err;
+    const { deliveryId, subscriptionId } = job.data;
+    // Starts that used no try: those that found the subscription unreadable (this one included).
+    const step = unreadableSubscriptionStep(Date.now() - job.timestamp, job.attemptsStarted - job.attemptsMade);
+    const lastError = `subscription could not be read: ${err.message}`;
+    if (step === 'dead') {
+      this.outcomes.inc({ webhook: subscriptionId, outcome: 'dead' });
+      await this.deadLetter(job, lastError, job.attemptsMade + 1);
+      throw new UnrecoverableError(`webhook delivery ${deliveryId}: ${lastError}`);
+    }
+    this.deps.logger.error({ deliveryId, err: err.message, retryInMs: step.retryInMs }, 'webhook subscription could not be read; trying the delivery again');
+    await job.moveToDelayed(Date.now() + step.retryInMs, token);
+    throw new DelayedError();
   }
 }
 
