@@ -132,7 +132,11 @@ export class AlertIntakeService {
     if (closed) return { outcome: 'closed', alert: target as Alert };
     if (snapshotPath) await this.snapshots.add(trx, targetId, snapshotPath, event.capturedAt);
     if (!target) return this.open(trx, event, snapshotPath, regionId, now);
-    if (event.kind === 'created' && !supersedes && !latePredecessor) return { outcome: 'duplicate', alert: target };
+    // The same entry re-derived (an analyzer restarted before saving its state) is no news. But a
+    // `created` that its own `updated` overtook (retries after an outage reordered them) still
+    // brings the entry's snapshot — the analyzer takes one for `created` only — and its start.
+    if (event.kind === 'created' && !supersedes && !latePredecessor && (target.id !== event.alertId || (await this.alerts.createdUnderAnotherTime(trx, event.alertId, event.capturedAt))))
+      return { outcome: 'duplicate', alert: target };
     return this.update(trx, target, event, snapshotPath, supersedes, now, repeated);
   }
 

@@ -475,6 +475,20 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     expect(pushesOf(vanish.alertId, 'alert.updated').map((p) => p.data.alarm)).toEqual([false, false]);
   });
 
+  it("shows the entry's snapshot when the entry's own update overtook its creation (a retry reordered them); a re-derived entry stays a duplicate", async () => {
+    const enter = alertEvent({ cameraId: 'cam-a', trackId: 85, snapshotPath: 'cam-a/a1.jpg' });
+    const update = { ...enter, kind: 'updated' as const, capturedAt: enter.capturedAt + 250, score: 0.9, snapshotPath: undefined };
+    expect(await intake.consume(update)).toBe('created');
+    expect(await intake.consume(enter)).toBe('updated'); // before: 'duplicate', its picture only in the trail
+    const id = encodeURIComponent(enter.alertId);
+    const alert = (await t.http.get(`/alerts/${id}`).set(await auth('admin'))).body;
+    expect(alert.snapshots).toHaveLength(1);
+    expect(alert).toMatchObject({ hasSnapshot: true, score: 0.9 }); // the newer update's score stays
+    expect(pushesOf(enter.alertId).at(-1)?.data).toMatchObject({ hasSnapshot: true });
+    // The analyzer restarted before saving its state and derives the same entry under a later time: no news.
+    expect(await intake.consume({ ...enter, capturedAt: enter.capturedAt + 1000 })).toBe('duplicate');
+  });
+
   it("joins an entry's update that overtook its creation to the vanish's alert too", async () => {
     const enter = alertEvent({ cameraId: 'cam-a', trackId: 81 });
     const vanish = vanishOf(enter);

@@ -374,6 +374,18 @@ export class AlertsRepository {
     return row?.alert_id;
   }
 
+  /** Whether a `created` of event `eventId` was recorded under a capture time other than `capturedAt` (re-derived by a restarted analyzer). */
+  async createdUnderAnotherTime(trx: Db, eventId: string, capturedAt: number): Promise<boolean> {
+    const row = await trx
+      .selectFrom('alert_events')
+      .select('alert_id')
+      .where('event_id', '=', eventId)
+      .where('kind', '=', 'created')
+      .where('captured_at', '<>', capturedAt)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Records a consumed event; false when it was recorded before (a duplicate delivery). */
   async recordEvent(trx: Db, e: { eventId: string; kind: string; capturedAt: number; alertId: string; at: number }): Promise<boolean> {
     const result = await trx
