@@ -180,6 +180,31 @@ describe.each(DATABASE_KINDS)('escalation and camera status on %s', (kind) => {
     }
   });
 
+  it('goes on with the other overdue alerts when escalating one of them fails', async () => {
+    const escalation = t.app.get(EscalationService);
+    escalation.onModuleDestroy(); // this test sweeps itself
+    const timers = t.app.get(ApiTimers);
+    const schedule = jest.spyOn(timers, 'schedule').mockRejectedValue(new Error('Redis connection lost'));
+    const escalate = escalation.escalate.bind(escalation);
+    const events = [907, 908, 909].map((trackId) => alertEvent({ cameraId: 'cam-a', severity: 'major', trackId }));
+    const failing = jest.spyOn(escalation, 'escalate').mockImplementation(async (alertId, level, dueAt) => {
+      if (alertId === events[0].alertId) throw new Error('deadlock detected');
+      return escalate(alertId, level, dueAt);
+    });
+    try {
+      for (const event of events) await intake.consume(event); // no timers: only the sweep escalates them
+      schedule.mockRestore();
+      await sleep(2200); // past the 1.5 s SLA and the sweep's 0.5 s grace
+      expect(await escalation.sweepOverdue()).toBeGreaterThanOrEqual(2);
+      expect((await detail(events[0].alertId)).escalationLevel).toBe(0);
+      for (const event of events.slice(1)) expect((await detail(event.alertId)).escalationLevel).toBe(1);
+    } finally {
+      failing.mockRestore();
+      schedule.mockRestore();
+      await escalation.onApplicationBootstrap();
+    }
+  });
+
   it('acknowledges, and resolves for the system, without waiting on a timer that cannot be removed (Redis away); the timer left behind does nothing', async () => {
     const op = { Authorization: `Bearer ${await t.token('op-a')}` };
     const acknowledged = alertEvent({ cameraId: 'cam-a', severity: 'major', trackId: 905 });

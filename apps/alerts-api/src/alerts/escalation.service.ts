@@ -77,7 +77,13 @@ export class EscalationService implements OnApplicationBootstrap, OnModuleDestro
       for (const alert of overdue) {
         if (alert.escalationDueAt === null) continue;
         this.logger.warn({ alertId: alert.id, level: alert.escalationLevel, overdueMs: this.clock.now() - alert.escalationDueAt }, 'escalation deadline passed without its timer (Redis lost it?); escalating from the sweep');
-        if (await this.escalate(alert.id, alert.escalationLevel, alert.escalationDueAt)) escalated++;
+        // One alert that fails (a row the code cannot handle, a deadlock) must not hold up the
+        // escalation of every other overdue warning behind it in the batch.
+        try {
+          if (await this.escalate(alert.id, alert.escalationLevel, alert.escalationDueAt)) escalated++;
+        } catch (err) {
+          this.logger.error({ alertId: alert.id, level: alert.escalationLevel, err: (err as Error).message }, 'escalating an overdue alert failed; the sweep goes on with the others');
+        }
       }
       return escalated;
     } finally {
