@@ -74,9 +74,14 @@ export class AlertIntakeService {
     const now = this.clock.now();
     const effect = await this.alerts.transaction((trx) => this.apply(trx, event, snapshotPath, placement?.regionId ?? null, now));
     this.metrics.intake.inc({ outcome: effect.outcome });
-    await this.after(effect);
-    // The clip follows the stored alert: opened, or updated (extended); never for a duplicate or a closed alert.
-    if (effect.outcome === 'created' || effect.outcome === 'updated') await this.evidence?.requestClip(effect.alert);
+    try {
+      await this.after(effect);
+    } finally {
+      // The clip follows the stored alert: opened, or updated (extended); never for a duplicate or a
+      // closed alert. Also when the work after the commit failed: the retry finds the event a
+      // duplicate, and the clip would never be asked for (the push and the deadline have sweeps).
+      if (effect.outcome === 'created' || effect.outcome === 'updated') await this.evidence?.requestClip(effect.alert);
+    }
     return effect.outcome;
   }
 

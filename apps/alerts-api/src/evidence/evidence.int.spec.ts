@@ -7,6 +7,7 @@ import { EVIDENCE_REQUESTS_STREAM, EVIDENCE_RESULTS_STREAM, type ClipRequest, ty
 import pino from 'pino';
 import { sharedPath } from '@xl/testing';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { AlertsRepository } from '../alerts/alerts.repository';
 import { EvidenceService } from './evidence.service';
 import { alertEvent } from '../testing/alert-events';
 import { eventually, startTestApp, type TestApp } from '../testing/test-app';
@@ -98,6 +99,18 @@ describe.each(DATABASE_KINDS)('alert evidence on %s', (kind) => {
     ]);
     expect(await requestsFor(vanish.alertId)).toEqual([]); // superseding event: no second clip
     expect(await evidenceOf(enter.alertId)).toMatchObject({ status: 'pending', clipUrl: null });
+  });
+
+  it('asks for the clip also when the work after the alert was stored failed (its retry is a duplicate)', async () => {
+    const event = alertEvent({ cameraId: 'cam-a' });
+    const reread = jest.spyOn(t.app.get(AlertsRepository), 'get').mockRejectedValueOnce(new Error('Connection terminated unexpectedly'));
+    try {
+      await expect(intake.consume(event)).rejects.toThrow('Connection terminated unexpectedly');
+    } finally {
+      reread.mockRestore();
+    }
+    expect(await intake.consume(event)).toBe('duplicate');
+    expect(await requestsFor(event.alertId)).toHaveLength(1);
   });
 
   it('asks for the scene\'s times when the stream arrived late: its frames were stamped that much after the scene', async () => {
