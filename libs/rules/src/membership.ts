@@ -4,12 +4,16 @@
 // the frame rate: at 4 fps two frames are 0.25 s, as long as a person hidden behind another, their
 // lower body cut off, can stand "in" a zone drawn beside them.
 // Frames where the track is lost are not observations (they neither advance nor break a streak).
-// An observation that fails the rule's filters (score, box height, anchor cut by the frame edge) but
-// lies inside breaks an entering streak and does not count towards leaving; one outside counts as
-// outside unless its anchor is not measurable (then it is unknown: null).
+// An observation that fails the rule's filters (score, box height) but lies inside ('weak') breaks an
+// entering streak and a leaving one alike, as vanish counts it: outside, weak inside, outside is not
+// two observations outside in a row. One whose anchor is not measurable (cut by the frame edge) says
+// nothing either way ('unknown').
 
-/** An observation: anchor inside (true), outside (false), or inside but not trusted / unknown (null). */
-export type Sighting = boolean | null;
+/**
+ * An observation: anchor inside and trusted, inside but failing the rule's filters, outside, or not
+ * measurable.
+ */
+export type Sighting = 'inside' | 'weak' | 'outside' | 'unknown';
 
 interface MemberState {
   inside: boolean;
@@ -39,12 +43,12 @@ export class ZoneMembership {
   observe(trackId: number, t: number, sighting: Sighting): 'entered' | 'left' | null {
     let s = this.members.get(trackId);
     if (!s) {
-      if (sighting !== true) return null;
+      if (sighting !== 'inside') return null;
       s = { inside: false, run: 0, runStart: t, since: t };
       this.members.set(trackId, s);
     }
     if (!s.inside) {
-      if (sighting !== true) {
+      if (sighting !== 'inside') {
         this.members.delete(trackId);
         return null;
       }
@@ -54,8 +58,8 @@ export class ZoneMembership {
       s.run = 0;
       return 'entered';
     }
-    if (sighting === true) s.run = 0;
-    else if (sighting === false && this.advance(s, t)) {
+    if (sighting === 'inside' || sighting === 'weak') s.run = 0;
+    else if (sighting === 'outside' && this.advance(s, t)) {
       this.members.delete(trackId);
       return 'left';
     }

@@ -66,6 +66,19 @@ describe('zone_enter', () => {
     expect(run.of('ended')).toEqual([]);
   });
 
+  it('does not count outside, weak inside, outside as two in a row outside: the weak sighting inside breaks the leaving run', () => {
+    // A struggling swimmer at the waterline: just out, in the water at a low score, just out again.
+    const run = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule({ inertia: 2, minScore: 0.35 })] as never })));
+    run.span(T0, T0 + 1000, 500, () => [{ id: 1, box: IN }]);
+    expect(run.of('created')).toHaveLength(1);
+    run.at(T0 + 1500, [{ id: 1, box: OUT }]);
+    run.at(T0 + 2000, [{ id: 1, box: IN, score: 0.2 }]);
+    run.at(T0 + 2500, [{ id: 1, box: OUT }]);
+    expect(run.of('ended')).toEqual([]); // before: ended, "person left water zone"
+    run.at(T0 + 3000, [{ id: 1, box: OUT }]);
+    expect(run.of('ended')).toHaveLength(1); // two in a row outside
+  });
+
   it('tests the foot of persons and the centre of other classes unless `anchor` says otherwise', () => {
     const tall = footBox(0.5, 0.6, 0.4); // foot in the zone, centre above it
     const foot = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule()] as never })));

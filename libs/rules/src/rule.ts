@@ -99,13 +99,14 @@ export function anchorOf(rule: ObjectRule, track: Track): Point {
 }
 
 /**
- * Inside and trusted (true), outside (false), or unknown (null): inside but untrusted, or wherever the
- * anchor is when it is not measurable (cut by the frame edge, it says nothing about leaving either).
+ * Where the track is for the zone: inside and trusted, inside but failing the rule's score or height
+ * ('weak'), outside, or 'unknown' wherever the anchor is when it is not measurable (cut by the frame
+ * edge, it says nothing about leaving either).
  */
 export function sightingOf(rule: ObjectRule, track: Track, zone: ZoneConfig): Sighting {
-  if (!anchorMeasurable(rule, track)) return null;
-  if (!pointInPolygon(anchorOf(rule, track), zone.polygon)) return false;
-  return trusted(rule, track) ? true : null;
+  if (!anchorMeasurable(rule, track)) return 'unknown';
+  if (!pointInPolygon(anchorOf(rule, track), zone.polygon)) return 'outside';
+  return trusted(rule, track) ? 'inside' : 'weak';
 }
 
 /** A new track within max(this, SAME_OBJECT_SIZES × last box size) of a lost one's last sighting may be the same object. */
