@@ -33,6 +33,28 @@ describe('SceneView', () => {
     expect(view.read(layout(), COLOUR).similarity).toBeCloseTo(1, 5);
   });
 
+  it('keeps the blocks a frame does not show (a mask added, then removed again) and learns those it lacks', () => {
+    const blocks = (v: SceneView) => v.toJSON().colour!.layout.filter((x) => x !== null).length;
+    const masked = (n: number) => layout().map((x, i) => (i < n ? NaN : x));
+    const view = new SceneView('d1');
+    const t = learned(view, layout(), COLOUR);
+    // A mask over 10 of 24 blocks for a while: the other 14 still compare, and the frames teach the view.
+    for (let i = 0; i < 30; i++) view.learn(t + i * 1000, masked(10), COLOUR, view.read(masked(10), COLOUR));
+    expect(blocks(view)).toBe(N); // before: the 10 masked blocks NaN in the view for good
+    // A view warmed up under a mask takes those blocks from the first frames that show them.
+    const late = new SceneView('d2');
+    const u = learned(late, masked(10), COLOUR);
+    late.learn(u, layout(), COLOUR, late.read(layout(), COLOUR));
+    expect(blocks(late)).toBe(N); // before: 14, whatever it saw afterwards
+    // One warmed up while too few blocks showed to compare with starts again from a frame that shows them.
+    const thin = new SceneView('d3');
+    learned(thin, masked(20), COLOUR);
+    expect(thin.read(layout(), COLOUR)).toEqual({ similarity: null, learning: true }); // before: null for ever, learning false
+    learned(thin, layout(), COLOUR, u);
+    expect(thin.read(layout(), COLOUR).similarity).toBeCloseTo(1, 5);
+    expect(thin.read(layout(7), COLOUR).similarity!).toBeLessThan(0.5);
+  });
+
   it('survives JSON and starts again under another drawing of zones and lines', () => {
     const view = new SceneView(drawingKey({ zones: [{ id: 'pond' }] }));
     learned(view, layout(), COLOUR);

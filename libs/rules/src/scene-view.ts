@@ -4,7 +4,7 @@
 // (10 min) and only from frames that already look like it, so a camera turning little by little is
 // not followed; it starts again when the camera's zones or lines change (an operator who redrew them
 // for a new view has accepted that view).
-import { layoutCorrelation } from '@xl/vision';
+import { layoutCorrelation, MIN_LAYOUT_BLOCKS } from '@xl/vision';
 
 /** Samples (plain mean) before a mode's view is trusted. */
 export const VIEW_WARMUP_SAMPLES = 10;
@@ -51,7 +51,7 @@ export class SceneView {
   read(layout: ArrayLike<number> | undefined, chroma: number | undefined): ViewReading {
     if (!layout || chroma === undefined) return NO_VIEW_READING;
     const view = this.views[modeOf(chroma)];
-    if (!view || view.samples < VIEW_WARMUP_SAMPLES || view.layout.length !== layout.length) return { similarity: null, learning: true };
+    if (!view || view.samples < VIEW_WARMUP_SAMPLES || view.layout.length !== layout.length || tooFewBlocks(view.layout)) return { similarity: null, learning: true };
     return { similarity: layoutCorrelation(view.layout, layout), learning: false };
   }
 
@@ -60,16 +60,23 @@ export class SceneView {
     if (!layout || chroma === undefined) return;
     const mode = modeOf(chroma);
     let view = this.views[mode];
-    if (!view || view.layout.length !== layout.length) {
+    // A view of too few blocks to compare with (learned while most of the picture was masked) could
+    // never be compared again, nor taught: it starts again from this frame.
+    if (!view || view.layout.length !== layout.length || tooFewBlocks(view.layout)) {
       view = this.views[mode] = { layout: Float64Array.from(layout), samples: 1, lastAt: t };
       return;
     }
-    if (view.samples < VIEW_WARMUP_SAMPLES) {
-      for (let i = 0; i < layout.length; i++) view.layout[i] += (layout[i] - view.layout[i]) / (view.samples + 1);
-    } else {
-      if (reading.similarity === null || reading.similarity < VIEW_LEARN_MIN_SIMILARITY) return;
-      const a = 1 - Math.exp(-Math.min(MAX_STEP_MS, Math.max(0, t - view.lastAt)) / TAU_MS);
-      for (let i = 0; i < layout.length; i++) view.layout[i] += (layout[i] - view.layout[i]) * a;
+    const warming = view.samples < VIEW_WARMUP_SAMPLES;
+    if (!warming && (reading.similarity === null || reading.similarity < VIEW_LEARN_MIN_SIMILARITY)) return;
+    const a = warming ? 1 / (view.samples + 1) : 1 - Math.exp(-Math.min(MAX_STEP_MS, Math.max(0, t - view.lastAt)) / TAU_MS);
+    const learnt = view.layout;
+    for (let i = 0; i < layout.length; i++) {
+      const x = layout[i];
+      // A block the frame does not show (masked since) keeps what the view knows of it: averaged in,
+      // NaN stayed in the view for good, and a large mask, even removed again, left too few blocks
+      // to compare — camera_moved silent for ever. A block the view lacks takes the frame's.
+      if (Number.isNaN(x)) continue;
+      learnt[i] = Number.isNaN(learnt[i]) ? x : learnt[i] + (x - learnt[i]) * a;
     }
     view.samples++;
     view.lastAt = t;
@@ -87,6 +94,12 @@ export class SceneView {
     const mode = (v: ModeViewJSON | null) => v && { layout: Float64Array.from(v.layout, (x) => (x === null ? NaN : x)), samples: v.samples, lastAt: v.lastAt };
     this.views = { colour: mode(json.colour), mono: mode(json.mono) };
   }
+}
+
+function tooFewBlocks(layout: Float64Array): boolean {
+  let known = 0;
+  for (let i = 0; i < layout.length && known < MIN_LAYOUT_BLOCKS; i++) if (!Number.isNaN(layout[i])) known++;
+  return known < MIN_LAYOUT_BLOCKS;
 }
 
 function modeOf(chroma: number): Mode {
