@@ -6,6 +6,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
  * camera.status push per camera, and a power cut or its end brings hundreds within a second — each
  * of which would otherwise refetch the wall's page.
  */
+/** A camera.status push reloads what a screen shows at most this often (a power cut brings hundreds at once). */
+export const STATUS_RELOAD_MS = 1000;
+
 export function useThrottled<T>(value: T, intervalMs: number): T {
   const [passed, setPassed] = useState(value);
   const lastPassedAt = useRef(Number.NEGATIVE_INFINITY);

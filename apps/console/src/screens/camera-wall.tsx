@@ -4,14 +4,12 @@ import { flatten, regionForest } from '../region-tree';
 import type { Alert, Camera, Region } from '../types';
 import { formatTime } from '../format';
 import { type ImageState, useImage } from '../use-image';
-import { useThrottled } from '../use-throttled';
+import { STATUS_RELOAD_MS, useThrottled } from '../use-throttled';
 import { LiveView } from './live-view';
 import { MaintenanceControl } from './maintenance-control';
 import { PicturePlaceholder } from './picture-placeholder';
 
 const FRAME_REFRESH_MS = 10_000;
-/** A camera.status push reloads the page shown, at most this often (a power cut brings hundreds at once). */
-const STATUS_RELOAD_MS = 1000;
 
 /** What the wall shows for a camera: offline (with the ingest's reason), or frozen / covered / moved from open alerts. */
 export function cameraCondition(camera: Camera, alerts: Iterable<Alert>): { key: 'online' | 'offline' | 'unanalysed' | 'frozen' | 'covered' | 'moved' | 'unknown'; reason?: string } {

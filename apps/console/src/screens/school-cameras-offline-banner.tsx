@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { useApp } from '../context';
 import { cameraNameList, formatTime } from '../format';
 import type { Camera } from '../types';
+import { STATUS_RELOAD_MS, useThrottled } from '../use-throttled';
 
 /** How often a school's screen asks which of its cameras are offline (besides each camera.status push). */
 export const SCHOOL_OFFLINE_POLL_MS = 15_000;
@@ -16,6 +17,7 @@ export function SchoolCamerasOfflineBanner() {
   const { api, t, lang, feed, user } = useApp();
   const school = user.role === 'school';
   const [cameras, setCameras] = useState<Camera[]>([]);
+  const statusCue = useThrottled(feed.statusSeq, STATUS_RELOAD_MS);
   useEffect(() => {
     if (!school) return;
     let current = true;
@@ -27,7 +29,7 @@ export function SchoolCamerasOfflineBanner() {
       current = false;
       clearInterval(timer);
     };
-  }, [api, school, feed.statusSeq]);
+  }, [api, school, statusCue]);
   if (!school || cameras.length === 0) return null;
   const since = Math.min(...cameras.map((c) => c.status?.since ?? Date.now()));
   return (
