@@ -220,9 +220,17 @@ export class AlertBook {
     return undefined;
   }
 
-  /** Ends the open alerts of rules that no longer exist or were disabled. */
-  endOrphans(ruleIds: ReadonlySet<string>, now: number): void {
-    for (const a of [...this.open.values()]) if (!ruleIds.has(a.ruleId)) this.end(a.key, now, 'rule removed from the camera configuration or disabled', 0);
+  /**
+   * Ends the open alerts of rules that no longer exist or were disabled, and of rules whose type
+   * changed (`ruleTypes`: id → type): left open, such an alert held its key, and the rule of the new
+   * type could never raise its own for that subject.
+   */
+  endOrphans(ruleTypes: ReadonlyMap<string, string>, now: number): void {
+    for (const a of [...this.open.values()]) {
+      const type = ruleTypes.get(a.ruleId);
+      if (type === undefined) this.end(a.key, now, 'rule removed from the camera configuration or disabled', 0);
+      else if (type !== a.rule) this.end(a.key, now, `rule changed from ${a.rule} to ${type} in the camera configuration`, 0);
+    }
   }
 
   /**

@@ -98,6 +98,18 @@ describe('CameraRuleEngine', () => {
     expect(engine.toJSON().rules.dwell).toEqual({ type: 'crowd', state: expect.anything() });
   });
 
+  it('ends the open alert of a rule whose type changed, so that the rule of the new type can raise its own', () => {
+    const enter = testCamera({ zones: [water], rules: [{ id: 'pond', type: 'zone_enter', zone: 'pond' }] as never });
+    const r = new Run(new CameraRuleEngine(enter));
+    r.span(T0, T0 + 2000, 500, () => [{ id: 1, box: footBox(0.3, 0.6) }]);
+    expect(r.of('created')).toMatchObject([{ ruleId: 'pond', rule: 'zone_enter' }]);
+    const vanish = testCamera({ zones: [water], rules: [{ id: 'pond', type: 'vanish_in_water', zone: 'pond' }] as never });
+    const engine = CameraRuleEngine.fromJSON(vanish, JSON.parse(JSON.stringify(r.engine.toJSON())));
+    expect(engine.evaluate({ capturedAt: T0 + 2500, tracks: [], removed: [] })).toMatchObject([
+      { kind: 'ended', ruleId: 'pond', rule: 'zone_enter', message: 'rule changed from zone_enter to vanish_in_water in the camera configuration' },
+    ]);
+  });
+
   it('rejects out-of-order frames, foreign or unknown state, and rules naming missing zones', () => {
     const engine = new CameraRuleEngine(richCamera());
     engine.evaluate({ capturedAt: T0, tracks: [], removed: [] });

@@ -107,7 +107,7 @@ export class CameraRuleEngine {
     const gapCapMs = this.gapCapSeconds() * 1000;
     const earlierDifferences = (input.earlierDifferences ?? []).filter((d) => d.at > previous && d.at < now && Number.isFinite(d.difference));
     this.lastCapturedAt = now;
-    this.book.endOrphans(new Set(this.rules.map((r) => r.id)), now);
+    this.book.endOrphans(new Map(this.rules.map((r) => [r.id, r.type])), now);
     const clock = localClock(this.camera.timezone, now);
     const q = input.quality;
     const dark = q ? q.meanLuma <= this.coveredMaxLuma() : false;

@@ -255,7 +255,7 @@ export class VanishEvaluator implements RuleEvaluator {
     // a false person (a post, a reflection) standing over the spot must not hold a drowning for ever.
     if ((c.unseenMs ?? 0) < rule.lostSeconds * 1000 + MAX_COVER_HOLD_MS && this.covered(ctx, c)) return;
     if (ctx.book.coolingDown(key, ctx.now)) return; // still gone when the cooldown is over: fire then
-    ctx.book.create(
+    const created = ctx.book.create(
       {
         ...ruleFields(rule, zone),
         subject: { kind: 'track', trackId: c.trackId },
@@ -267,7 +267,8 @@ export class VanishEvaluator implements RuleEvaluator {
       },
       ctx.now,
     );
-    c.firedAt = ctx.now;
+    // Not raised (its key held): tried again next frame rather than taken as fired and never raised.
+    if (created) c.firedAt = ctx.now;
   }
 
   /**
