@@ -3,7 +3,7 @@ import type { AlertEvent, FrameJob } from '@xl/contracts';
 import { parseCamera } from '@xl/config';
 import { RedisClock, type RedisClient } from '@xl/queue';
 import type { RuleEvent } from '@xl/rules';
-import { ANALYSED_MARK_INTERVAL_MS, type ClockPort, FrameJobProcessor, type FrameJobProcessorOptions } from './frame-job.processor';
+import { ANALYSED_MARK_INTERVAL_MS, CLOCK_RECHECK_INTERVAL_MS, CLOCK_RECHECK_TIMEOUT_MS, type ClockPort, FrameJobProcessor, type FrameJobProcessorOptions } from './frame-job.processor';
 import { AnalyzerMetrics } from './metrics';
 import { CameraRuntime } from './pipeline/camera-runtime';
 import type { AnalysisResult, AnalysisState, FrameAnalyzer } from './pipeline/frame-analyzer';
@@ -128,6 +128,7 @@ function setup(
   const take = jest.fn(async (_key: string): Promise<Buffer | null> => Buffer.alloc(48));
   const frames = {
     take,
+    drop: jest.fn(async (_key: string) => undefined),
     // The real FrameStore.takeInto without its downloader: GETDEL, then a copy into the target.
     takeInto: async (key: string, into: (n: number) => Uint8Array) => {
       const bytes = await take(key);
@@ -182,7 +183,8 @@ describe('FrameJobProcessor', () => {
   it('drops a stale frame, frees its bytes and releases the gate with the frame key as holder', async () => {
     const s = setup();
     expect(await s.processor.process(job({ capturedAt: NOW - 5000 }))).toBe('stale');
-    expect(s.frames.take).toHaveBeenCalledWith('xl:frame:{pond}:7');
+    expect(s.frames.drop).toHaveBeenCalledWith('xl:frame:{pond}:7');
+    expect(s.frames.take).not.toHaveBeenCalled(); // not read just to be deleted
     expect(s.analyzer.analyze).not.toHaveBeenCalled();
     expect(s.gate.release).toHaveBeenCalledWith('pond', 'xl:frame:{pond}:7');
   });
@@ -655,6 +657,30 @@ describe('FrameJobProcessor', () => {
       elapsed += 1000;
       expect(await ahead.processor.process(job({ seq: 8, capturedAt: NOW + 60_000 }))).toBe('analysed');
       expect(hanging).toHaveBeenCalledTimes(1);
+    });
+
+    it('judges a stale-looking frame by the last offset when the measurement does not answer within CLOCK_RECHECK_TIMEOUT_MS', async () => {
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+      try {
+        let elapsed = 0;
+        const hanging = jest.fn(() => new Promise<void>(() => undefined)); // a half-open connection
+        const s = setup({}, null, 0, { elapsed: () => elapsed }, { now: () => NOW, port: { measure: hanging, previousNow: noStep } });
+        const judged = settledLater(s.processor.process(job({ capturedAt: NOW - 5000 })));
+        await jest.advanceTimersByTimeAsync(CLOCK_RECHECK_TIMEOUT_MS - 1);
+        expect(judged.outcome).toBeUndefined();
+        await jest.advanceTimersByTimeAsync(1);
+        await flushPromises();
+        expect(judged.outcome).toEqual({ value: 'stale' }); // before: never settled, its worker slot held for good
+        expect(s.log.warn).toHaveBeenCalledWith({ err: `no answer within ${CLOCK_RECHECK_TIMEOUT_MS} ms` }, expect.stringMatching(/measuring the clock again/));
+        elapsed += CLOCK_RECHECK_INTERVAL_MS;
+        const next = settledLater(s.processor.process(job({ seq: 8, capturedAt: NOW - 5000 })));
+        await jest.advanceTimersByTimeAsync(CLOCK_RECHECK_TIMEOUT_MS);
+        await flushPromises();
+        expect(next.outcome).toEqual({ value: 'stale' });
+        expect(hanging).toHaveBeenCalledTimes(2); // measured again: the one that hung is not waited on
+      } finally {
+        jest.useRealTimers();
+      }
     });
   });
 });

@@ -10,8 +10,8 @@ import { renderPicture, renderSnapshot, snapshotCaption } from './pipeline/snaps
 
 /** Redis side of a frame (FrameStore, InflightGate and HotMarks of @xl/queue fit these). */
 export interface FrameBytesPort {
-  /** GETDEL of the frame's bytes; null when expired or already taken. */
-  take(key: string): Promise<Buffer | null>;
+  /** Deletes the frame's bytes unread (UNLINK): a stale frame's 300 KB need not cross the network to be freed. */
+  drop(key: string): Promise<void>;
   /** GETDEL into the buffer `into(length)` returns; null when expired or already taken. */
   takeInto(key: string, into: (length: number) => Uint8Array): Promise<Uint8Array | null>;
 }
@@ -90,6 +90,11 @@ export interface ClockPort {
  * backlog of frames that are stale for real costs one TIME round trip a second, not one a frame.
  */
 export const CLOCK_RECHECK_INTERVAL_MS = 1000;
+/**
+ * Frames wait this long at most for that measurement, then are judged by the last offset: a TIME that
+ * never answers (a half-open connection) held every stale-looking frame, and its worker slot, for good.
+ */
+export const CLOCK_RECHECK_TIMEOUT_MS = 1000;
 
 export interface FrameJobProcessorOptions {
   maxFrameAgeMs: number;
@@ -192,12 +197,12 @@ export class FrameJobProcessor {
 
   private async analyse(job: FrameJob, releaseGate: () => Promise<unknown>): Promise<FrameOutcome> {
     if ((await this.judgedAge(job)) > this.options.maxFrameAgeMs) {
-      await this.frames.take(job.key); // free the bytes now rather than at their TTL
+      await this.frames.drop(job.key); // free the bytes now rather than at their TTL
       return 'stale';
     }
     const runtime = this.cameras.runtime(job.cameraId);
     if (!runtime) {
-      await this.frames.take(job.key);
+      await this.frames.drop(job.key);
       this.forget(job.cameraId); // also when its removal was missed, or its last frame was analysed after it
       return 'unknown_camera';
     }
@@ -281,13 +286,17 @@ export class FrameJobProcessor {
     const at = this.elapsed();
     if (at - this.clockRecheckedAt < CLOCK_RECHECK_INTERVAL_MS) return Promise.resolve();
     this.clockRecheckedAt = at;
-    this.clockRecheck = this.clock
-      .measure()
+    let timer: NodeJS.Timeout | undefined;
+    const unanswered = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${CLOCK_RECHECK_TIMEOUT_MS} ms`)), CLOCK_RECHECK_TIMEOUT_MS);
+    });
+    this.clockRecheck = Promise.race([this.clock.measure(), unanswered])
       .then(
         () => undefined,
         (err: Error) => this.log.warn({ err: err.message }, 'measuring the clock again for an implausibly aged frame failed; judging it by the last offset'),
       )
       .finally(() => {
+        clearTimeout(timer);
         this.clockRecheck = null;
       });
     return this.clockRecheck;

@@ -49,6 +49,11 @@ export class FrameStore extends PrefixedRedis {
     return key;
   }
 
+  /** Deletes the bytes unread (UNLINK: freed off Redis's main thread); nothing when already gone. */
+  async drop(key: string): Promise<void> {
+    await this.redis.unlink(key);
+  }
+
   /** GETDEL: the bytes, or null when expired or already taken. */
   take(key: string): Promise<Buffer | null> {
     return this.redis.getdelBuffer(key);

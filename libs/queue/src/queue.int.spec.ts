@@ -48,6 +48,14 @@ describe('FrameStore', () => {
     expect(await store.take(key)).toBeNull();
   });
 
+  it('drops a frame unread', async () => {
+    const store = new FrameStore(redis, { keyPrefix: prefix });
+    const key = await store.put('cam-1', 9, new Uint8Array(10), 5000);
+    await store.drop(key);
+    expect(await redis.exists(key)).toBe(0);
+    await store.drop(key); // already gone: nothing
+  });
+
   it('lets an untaken frame expire', async () => {
     const store = new FrameStore(redis, { keyPrefix: prefix });
     const key = await store.put('cam-1', 8, new Uint8Array(10), 50);
