@@ -301,6 +301,24 @@ describeWithShared(['models/yolox_nano.onnx', ...photos])('YOLOX-Nano detector',
       }
     });
 
+    it('fails a frame its worker does not answer within runTimeoutMs, restarts the worker and keeps serving', async () => {
+      const errors: string[] = [];
+      const pool = await PoolDetector.create(model, { size: 1, runTimeoutMs: 2000 }, { onWorkerError: (err) => errors.push(err.message) });
+      try {
+        // The message never reaches the worker: to the pool, a run that never returns (a native hang).
+        const slots = (pool as unknown as { slots: { worker: { postMessage: (...args: unknown[]) => void } }[] }).slots;
+        slots[0].worker.postMessage = () => undefined;
+        const started = Date.now();
+        await expect(pool.detect(copyFrame(frames.get('002261')!))).rejects.toThrow('detector worker 0 died: no answer within 2000 ms (hung?)');
+        expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+        expect(errors).toEqual(['no answer within 2000 ms (hung?)']);
+        // Restarted (a new worker, its own postMessage): it serves again.
+        expect(await pool.detect(copyFrame(frames.get('002261')!))).toEqual(results.get('002261'));
+      } finally {
+        await pool.close();
+      }
+    });
+
     it('fails to start with a clear error when the weights are not a model', async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'xl-badmodel-'));
       try {

@@ -40,6 +40,8 @@ export interface PoolStats {
 interface Request {
   frame: DetectorFrame;
   enqueuedAt: number;
+  /** Fails the frame and restarts its worker when no answer comes in time (runTimeoutMs). */
+  watchdog?: NodeJS.Timeout;
   resolve: (d: Detection[], data: Uint8Array) => void;
   reject: (e: Error) => void;
 }
@@ -75,6 +77,7 @@ export class PoolDetector implements Detector {
   private readonly slots: Slot[];
   private readonly queue: Request[] = [];
   private readonly maxQueue: number;
+  private readonly runTimeoutMs: number;
   private readonly init: WorkerInit;
   private nextId = 1;
   private closed = false;
@@ -85,8 +88,9 @@ export class PoolDetector implements Detector {
     options: PoolOptions,
     private readonly hooks: DetectorHooks,
   ) {
-    const { size, maxQueue, ...runner } = resolvePoolOptions(options);
+    const { size, maxQueue, runTimeoutMs, ...runner } = resolvePoolOptions(options);
     this.maxQueue = maxQueue ?? 2 * size;
+    this.runTimeoutMs = runTimeoutMs;
     this.init = { model, options: runner };
     this.slots = Array.from({ length: size }, (_, index) => ({
       index,
@@ -181,7 +185,9 @@ export class PoolDetector implements Detector {
       data = new Uint8Array(data);
     }
     const msg: ToWorker = { type: 'detect', id, frame: { ...req.frame, data } };
-    slot.worker!.postMessage(msg, [data.buffer as ArrayBuffer]);
+    const worker = slot.worker!;
+    req.watchdog = setTimeout(() => this.failed(slot, worker, new Error(`no answer within ${this.runTimeoutMs} ms (hung?)`)), this.runTimeoutMs);
+    worker.postMessage(msg, [data.buffer as ArrayBuffer]);
   }
 
   private pump(): void {
@@ -194,6 +200,7 @@ export class PoolDetector implements Detector {
     const req = slot.running.get(msg.id);
     if (!req) return;
     slot.running.delete(msg.id);
+    clearTimeout(req.watchdog);
     if (msg.type === 'result') {
       const { detections, preprocessSeconds, inferenceSeconds, postprocessSeconds } = msg.result;
       this.hooks.onInference?.({
@@ -246,8 +253,10 @@ export class PoolDetector implements Detector {
     slot.worker = null;
     slot.alive = false;
     void worker.terminate();
-    for (const req of slot.running.values())
+    for (const req of slot.running.values()) {
+      clearTimeout(req.watchdog);
       req.reject(new Error(`detector worker ${slot.index} died: ${err.message}`));
+    }
     slot.running.clear();
     if (this.closed) return;
     this.hooks.onWorkerError?.(err, slot.index);
@@ -275,7 +284,10 @@ export class PoolDetector implements Detector {
     const worker = slot.worker;
     slot.worker = null;
     slot.alive = false;
-    for (const req of slot.running.values()) req.reject(err);
+    for (const req of slot.running.values()) {
+      clearTimeout(req.watchdog);
+      req.reject(err);
+    }
     slot.running.clear();
     if (worker) await worker.terminate();
   }

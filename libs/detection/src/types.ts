@@ -86,6 +86,15 @@ export const poolOptionsSchema = runnerOptionsSchema.extend({
     .describe(
       'frames waiting for a free worker beyond which detect() rejects with DetectorBusyError; default 2 × size',
     ),
+  runTimeoutMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(600_000)
+    .default(30_000)
+    .describe(
+      "a frame a worker has not answered within this is failed and the worker restarted (a native hang would otherwise hold the frame, its job's worker slot and the pool slot for good); far above any frame's run, which takes milliseconds to a second",
+    ),
 });
 
 export type RunnerOptions = Partial<z.input<typeof runnerOptionsSchema>>;
