@@ -4,7 +4,7 @@ import type { RuleEvent } from '@xl/rules';
 import { computeLetterbox, MotionDetector } from '@xl/vision';
 import { CameraRuntime } from '../pipeline/camera-runtime';
 import { FrameAnalyzer, type AnalysisState } from '../pipeline/frame-analyzer';
-import { analysisDetectorOptions } from '../settings';
+import { analysisDetectorOptions, STATE_MAX_GAP_DEFAULT_MS } from '../settings';
 import { probeVideoSize, readClipFrames } from './file-frame-source';
 
 export interface ReplayOptions {
@@ -19,6 +19,8 @@ export interface ReplayOptions {
   inputHeight: number;
   /** Clip seconds whose frames never reach the analyzer (a Redis failover, a reconnecting camera); default none. */
   missing?: (t: number) => boolean;
+  /** A gap between analysed frames beyond which tracks and rule timers start afresh, as STATE_MAX_GAP_MS does in production. */
+  maxStateGapMs?: number;
 }
 
 export interface ReplayEvent {
@@ -42,6 +44,7 @@ export async function* replayClip(o: ReplayOptions): AsyncGenerator<ReplayEvent>
   const startAt = o.startAt ?? Date.now();
   // Frame-to-frame change measured as ingest measures it (its motion grid), for the frozen check.
   const motion = new MotionDetector({ width: o.inputWidth, height: o.inputHeight, letterbox, masks: o.camera.masks, threshold: o.camera.motion.threshold });
+  const maxStateGapMs = o.maxStateGapMs ?? STATE_MAX_GAP_DEFAULT_MS;
   let state: AnalysisState | null = null;
   for await (const frame of readClipFrames(o.clip, fps, o.inputWidth, o.inputHeight)) {
     const t = frame.index / fps;
@@ -52,6 +55,8 @@ export async function* replayClip(o: ReplayOptions): AsyncGenerator<ReplayEvent>
       { cameraId: o.camera.id, seq: frame.index, capturedAt, data: frame.data, width: o.inputWidth, height: o.inputHeight, letterbox, difference: motion.difference },
       runtime,
       state,
+      // As the frame job does: across a longer gap the scene has changed; what was learned stays.
+      state && capturedAt - state.capturedAt > maxStateGapMs ? 'learned' : 'all',
     );
     state = result.state;
     for (const event of result.events) yield { t, event };
