@@ -51,7 +51,7 @@ export class SceneView {
   read(layout: ArrayLike<number> | undefined, chroma: number | undefined): ViewReading {
     if (!layout || chroma === undefined) return NO_VIEW_READING;
     const view = this.views[modeOf(chroma)];
-    if (!view || view.samples < VIEW_WARMUP_SAMPLES || view.layout.length !== layout.length || tooFewBlocks(view.layout)) return { similarity: null, learning: true };
+    if (!view || view.samples < VIEW_WARMUP_SAMPLES || view.layout.length !== layout.length || outgrown(view.layout, layout)) return { similarity: null, learning: true };
     return { similarity: layoutCorrelation(view.layout, layout), learning: false };
   }
 
@@ -61,8 +61,8 @@ export class SceneView {
     const mode = modeOf(chroma);
     let view = this.views[mode];
     // A view of too few blocks to compare with (learned while most of the picture was masked) could
-    // never be compared again, nor taught: it starts again from this frame.
-    if (!view || view.layout.length !== layout.length || tooFewBlocks(view.layout)) {
+    // never be compared again, nor taught: it starts again from a frame that shows enough.
+    if (!view || view.layout.length !== layout.length || outgrown(view.layout, layout)) {
       view = this.views[mode] = { layout: Float64Array.from(layout), samples: 1, lastAt: t };
       return;
     }
@@ -96,7 +96,12 @@ export class SceneView {
   }
 }
 
-function tooFewBlocks(layout: Float64Array): boolean {
+/** The view has too few blocks to compare with, and the frame enough. */
+function outgrown(view: ArrayLike<number>, frame: ArrayLike<number>): boolean {
+  return tooFewBlocks(view) && !tooFewBlocks(frame);
+}
+
+function tooFewBlocks(layout: ArrayLike<number>): boolean {
   let known = 0;
   for (let i = 0; i < layout.length && known < MIN_LAYOUT_BLOCKS; i++) if (!Number.isNaN(layout[i])) known++;
   return known < MIN_LAYOUT_BLOCKS;
