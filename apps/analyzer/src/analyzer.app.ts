@@ -61,7 +61,7 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
   // Cameras are checked against the model: a rule class it lacks, or another model, is refused.
   const cameras = new CameraDirectoryRepository(log, { name: 'yolox_nano', labels: model.manifest.labels });
   if (settings.CAMERAS_FILE) cameras.loadFile(settings.CAMERAS_FILE);
-  else await cameras.follow(new CameraConfigStore(redis, { keyPrefix: settings.KEY_PREFIX }));
+  else await cameras.follow(new CameraConfigStore(redis, { keyPrefix: settings.KEY_PREFIX }), settings.CONFIG_POLL_MS);
 
   const detector = await createPoolDetector(
     model,

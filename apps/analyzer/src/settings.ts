@@ -38,6 +38,7 @@ export const analyzerSettingsSchema = z
       .default(0)
       .describe('GPU index (as CUDA numbers them after CUDA_VISIBLE_DEVICES) that every detector session of this analyzer runs on, with EXECUTION_PROVIDER=cuda; one analyzer process per GPU on a multi-GPU box'),
     MODELS_DIR: z.string().default(path.resolve(__dirname, '../../../../models')).describe('directory of model manifests and weights'),
+    CONFIG_POLL_MS: z.coerce.number().int().min(500).max(600_000).default(10_000).describe("how often the published configuration's revision is read (one GET): a change announced while the analyzer's subscriber was away (a reconnect, a Redis Cluster node change) is applied this late at most"),
     MAX_FRAME_AGE_MS: z.coerce.number().int().min(100).max(60000).default(3000).describe('frames older than this when picked up are dropped (stale)'),
     STATE_MAX_GAP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(STATE_MAX_GAP_DEFAULT_MS).describe('a camera state older than this when the next frame arrives loses its tracks and rule timers (the scene has changed: outage, restart); its learned view and sharpness baseline are kept'),
     HOT_TTL_MS: z.coerce.number().int().min(500).max(60000).default(5000).describe('how long a camera stays hot after a frame with live tracks'),

@@ -55,7 +55,9 @@ export class CameraConfigStore {
   /**
    * Calls `onChange` for every change announcement, and with an empty `cameraIds` ("reload all")
    * each time the subscription is back after a reconnect: pub/sub keeps nothing for a connection that
-   * was down, so a change announced meanwhile would never be applied. Uses a connection of its own (a
+   * was down, so a change announced meanwhile would never be applied. On a Redis Cluster ioredis
+   * moves the subscription to another node without a 'ready' here: callers also poll revision()
+   * (ingest and the analyzer read it every CONFIG_POLL_MS). Uses a connection of its own (a
    * subscribed connection can do nothing else); `close()` ends it.
    */
   async subscribe(onChange: (message: ConfigChangedMessage) => void): Promise<{ close(): Promise<void> }> {

@@ -18,8 +18,10 @@ const invalid = (cameraId: string): LoadedCameras['errors'][number] => ({ camera
 /** A published configuration the test changes, and the change announcements it sends. */
 function fakeStore(initial: LoadedCameras) {
   let published = initial;
+  let revision = 1;
   let announce: (message: ConfigChangedMessage) => void = () => undefined;
   const store = {
+    revision: async () => revision,
     load: async () => published,
     loadSome: async (ids: string[]) => ({ cameras: published.cameras.filter((c) => ids.includes(c.id)), errors: published.errors.filter((e) => ids.includes(e.cameraId)) }),
     subscribe: async (onChange: (message: ConfigChangedMessage) => void) => ((announce = onChange), { close: async () => undefined }),
@@ -28,8 +30,13 @@ function fakeStore(initial: LoadedCameras) {
     store: store as unknown as CameraConfigStore,
     publish: async (next: LoadedCameras, cameraIds: string[]) => {
       published = next;
-      announce({ cameraIds, revision: 2 });
+      announce({ cameraIds, revision: ++revision });
       await new Promise((resolve) => setImmediate(resolve));
+    },
+    /** A change written whose announcement never arrives (the subscriber was away). */
+    publishUnannounced: (next: LoadedCameras) => {
+      published = next;
+      revision++;
     },
   };
 }
@@ -50,6 +57,35 @@ describe('CameraDirectoryRepository', () => {
     // Removed for real: gone.
     await publish({ cameras: [square], errors: [] }, ['pond']);
     expect(directory.runtime('pond')).toBeUndefined();
+  });
+
+  it('applies a change whose announcement it never got (its subscriber was away) within one poll of the revision', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const bare = parseCamera({ id: 'pond', url: 'rtsp://10.0.0.1/sub' });
+    const { store, publishUnannounced } = fakeStore({ cameras: [bare], errors: [] });
+    const directory = new CameraDirectoryRepository(log as never, model);
+    try {
+      await directory.follow(store, 10_000);
+      publishUnannounced({ cameras: [pond], errors: [] }); // the pond's water zone drawn
+      await jest.advanceTimersByTimeAsync(9_999);
+      expect(directory.runtime('pond')?.camera.zones).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(directory.runtime('pond')?.camera.zones.map((z) => z.id)).toEqual(['water']); // before: [] until a restart
+    } finally {
+      await directory.close();
+      jest.useRealTimers();
+    }
+  });
+
+  it('reloads everything when an announcement skips a revision (the ones between were missed)', async () => {
+    const { store, publish, publishUnannounced } = fakeStore({ cameras: [square], errors: [] });
+    const directory = new CameraDirectoryRepository(log as never, model);
+    await directory.follow(store, 600_000);
+    publishUnannounced({ cameras: [square, pond], errors: [] }); // the pond added, unannounced
+    await publish({ cameras: [square, pond], errors: [] }, ['square']); // only the square announced
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(directory.runtime('pond')?.camera).toEqual(pond);
+    await directory.close();
   });
 
   it('runs a camera without the rule classes its model lacks, its other rules on, and says so', async () => {

@@ -5,6 +5,9 @@ import type { CameraConfigStore, LoadedCameras } from '@xl/queue';
 import type { CameraDirectory } from '../frame-job.processor';
 import { CameraRuntime } from '../pipeline/camera-runtime';
 
+/** How often the published revision is read by default (ingest's CONFIG_POLL_MS default too). */
+export const CONFIG_POLL_DEFAULT_MS = 10_000;
+
 /** The detector model this analyzer runs: its manifest name and labels. */
 export type AnalyzerModel = ModelLabels;
 
@@ -37,6 +40,10 @@ export function fitToModel(camera: CameraConfig, model: AnalyzerModel): { camera
 export class CameraDirectoryRepository implements CameraDirectory {
   private runtimes = new Map<string, CameraRuntime>();
   private subscription: { close(): Promise<void> } | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  /** The published revision what this analyzer runs is at; null until the first load. */
+  private loadedRevision: number | null = null;
+  private polling = false;
   private readonly removedListeners: Array<(cameraId: string) => void> = [];
 
   constructor(
@@ -60,22 +67,57 @@ export class CameraDirectoryRepository implements CameraDirectory {
     this.replaceAll(this.accept(this.fitted({ cameras: parseCameraFile(readFileSync(file, 'utf8'), file), errors: [] }), 'file'));
   }
 
-  /** Loads the published configuration and follows its changes. */
-  async follow(store: CameraConfigStore): Promise<void> {
+  /**
+   * Loads the published configuration and follows its changes: each announcement, and every `pollMs`
+   * the revision — pub/sub keeps nothing for a subscriber that was away (on a Redis Cluster it moves
+   * to another node without a reconnect to reload on), and a zone drawn meanwhile was never analysed.
+   * An announcement that skips a revision means others were missed: everything is reloaded.
+   */
+  async follow(store: CameraConfigStore, pollMs = CONFIG_POLL_DEFAULT_MS): Promise<void> {
+    const reloadAll = () =>
+      this.loadAll(store).catch((err: Error) => this.log.error({ err: err.message }, 'configuration reload failed'));
     this.subscription = await store.subscribe((message) => {
-      const reload = message.cameraIds.length
-        ? store.loadSome(message.cameraIds).then((loaded) => this.update(message.cameraIds, this.fitted(loaded)))
-        : store.load().then((published) => {
-            const loaded = this.fitted(published);
-            this.replaceAll(this.accept(loaded), this.rejected(loaded));
-          });
-      reload.catch((err: Error) => this.log.error({ err: err.message }, 'configuration reload failed'));
+      if (!message.cameraIds.length || this.loadedRevision === null || message.revision !== this.loadedRevision + 1) return void reloadAll();
+      this.loadedRevision = message.revision;
+      store
+        .loadSome(message.cameraIds)
+        .then((loaded) => this.update(message.cameraIds, this.fitted(loaded)))
+        .catch((err: Error) => this.log.error({ err: err.message }, 'configuration reload failed'));
     });
+    const revision = await store.revision();
     this.replaceAll(this.accept(this.fitted(await store.load())));
+    this.loadedRevision = revision;
+    this.pollTimer = setInterval(() => void this.poll(store, reloadAll), pollMs);
+    this.pollTimer.unref();
   }
 
   async close(): Promise<void> {
+    if (this.pollTimer) clearInterval(this.pollTimer);
     await this.subscription?.close();
+  }
+
+  /** Everything again, at the revision read before it (a change meanwhile is caught by the next poll). */
+  private async loadAll(store: CameraConfigStore): Promise<void> {
+    const revision = await store.revision();
+    const loaded = this.fitted(await store.load());
+    this.replaceAll(this.accept(loaded), this.rejected(loaded));
+    this.loadedRevision = revision;
+  }
+
+  private async poll(store: CameraConfigStore, reloadAll: () => Promise<void>): Promise<void> {
+    if (this.polling || this.loadedRevision === null) return;
+    this.polling = true;
+    try {
+      const revision = await store.revision();
+      if (revision !== this.loadedRevision) {
+        this.log.warn({ revision, loaded: this.loadedRevision }, 'camera configuration revision moved without its announcement: reloading');
+        await reloadAll();
+      }
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, 'camera configuration revision unreadable');
+    } finally {
+      this.polling = false;
+    }
   }
 
   /** `loaded` with each camera fitted to this analyzer's model (fitToModel), what it gave up logged. */
