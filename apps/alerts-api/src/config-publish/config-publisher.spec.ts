@@ -52,9 +52,9 @@ class FakeRedis {
     }
     throw new Error('FakeRedis runs no such script');
   }
-  async exists() {
+  async get() {
     this.check();
-    return this.revision > 0 ? 1 : 0;
+    return this.revision > 0 ? String(this.revision) : null;
   }
   /** What FLUSHALL or a restart without persistence leaves. */
   flush() {
@@ -134,6 +134,29 @@ describe('ConfigPublisher', () => {
     redis.down = true; // an outage is not a loss: no publish attempt counted as one
     await jest.advanceTimersByTimeAsync(CONFIG_CHECK_MS);
     expect(redis.published).toHaveLength(2);
+    publisher.onModuleDestroy();
+  });
+
+  it('publishes again when Redis lost its last writes (AOF replayed without its last second, a replica promoted behind): the counter is older than what was written', async () => {
+    jest.useFakeTimers();
+    const redis = new FakeRedis();
+    let current = camera;
+    const editable = { all: async () => [{ config: current, createdAt: 1, updatedAt: 1 }], get: async () => ({ config: current, createdAt: 1, updatedAt: 1 }) };
+    const publisher = new ConfigPublisher(redis as never, loadSettings({ JWT_SECRET: 'x'.repeat(32) }), pino({ level: 'silent' }), editable as unknown as CamerasRepository, new ApiMetrics(new Registry()));
+    await publisher.onApplicationBootstrap(); // revision 1
+    const before = { hash: new Map(redis.hash), revision: redis.revision };
+    // The pond is drawn: PUT /cameras/cam-1/zones answers 200 once Redis acknowledged it (revision 2) …
+    current = cameraSchema.parse({ id: 'cam-1', url: 'rtsp://u:pw@h/x', zones: [{ id: 'pond', type: 'water', polygon: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]] }] });
+    await publisher.publishCamera('cam-1');
+    expect(redis.revision).toBe(2);
+    // … and Redis comes back without that last write.
+    redis.hash = before.hash;
+    redis.revision = before.revision;
+    await jest.advanceTimersByTimeAsync(CONFIG_CHECK_MS);
+    expect(JSON.parse(redis.hash.get('cam-1')!).zones.map((z: { id: string }) => z.id)).toEqual(['pond']); // before: [], never republished
+    expect(JSON.parse(redis.published.at(-1)!)).toEqual({ cameraIds: [], revision: 2 }); // "reload all"
+    await jest.advanceTimersByTimeAsync(CONFIG_CHECK_MS * 3);
+    expect(redis.published).toHaveLength(3); // once: the count starts again from what Redis held
     publisher.onModuleDestroy();
   });
 

@@ -56,6 +56,8 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
   private retryTimer?: NodeJS.Timeout;
   private checkTimer?: NodeJS.Timeout;
   private published = false;
+  /** The highest revision this publisher wrote: a lower counter means Redis lost its last writes. */
+  private lastWritten = 0;
   private readonly keyPrefix: string;
   readonly hashKey: string;
   readonly revisionKey: string;
@@ -86,10 +88,20 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
     this.checkTimer.unref();
   }
 
-  /** The revision counter exists from the first publish on; gone, Redis lost the configuration. */
+  /**
+   * The revision counter exists from the first publish on; gone, Redis lost the configuration. Lower
+   * than what this publisher wrote, Redis lost its last writes (an AOF replayed without its last
+   * second, a replica promoted before it got them): an edit the admin got a 200 for would otherwise
+   * never reach ingest and the analyzer, who reload the older configuration and keep it.
+   */
   async republishIfLost(): Promise<boolean> {
-    if (!this.published || (await this.redis.exists(this.revisionKey))) return false;
-    this.logger.warn({ key: this.revisionKey }, 'camera configuration gone from Redis (restarted without persistence or flushed); publishing it again');
+    if (!this.published) return false;
+    const stored = await this.redis.get(this.revisionKey);
+    if (stored !== null && Number(stored) >= this.lastWritten) return false;
+    if (stored === null) this.logger.warn({ key: this.revisionKey }, 'camera configuration gone from Redis (restarted without persistence or flushed); publishing it again');
+    else this.logger.warn({ key: this.revisionKey, revision: Number(stored), written: this.lastWritten }, 'camera configuration in Redis is older than what was written (Redis lost its last writes); publishing it again');
+    // The count starts again from what Redis holds.
+    this.lastWritten = 0;
     await this.publishAll();
     return true;
   }
@@ -160,6 +172,7 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
   private async writeLocked(token: string, entries: [cameraId: string, json: string][], removed: string[]): Promise<number> {
     const revision = await this.redis.eval(WRITE_IF_LOCKED, 3, this.lockKey, this.hashKey, this.revisionKey, token, entries.length, ...entries.flat(), ...removed);
     if (revision === null) throw new Error(`camera configuration not written: the publish lock expired (after ${PUBLISH_LOCK_TTL_MS} ms) before the write, and another publisher may have written newer rows since`);
+    this.lastWritten = Math.max(this.lastWritten, Number(revision));
     return Number(revision);
   }
 
