@@ -41,9 +41,9 @@ export class CameraPicturesService implements LiveCameraLookup {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async streamUrl(principal: Principal, cameraId: string): Promise<string | null> {
+  async stream(principal: Principal, cameraId: string): Promise<{ url: string; analysed: boolean } | null> {
     const config = await this.visibleCamera(principal, cameraId);
-    return config ? (config.subUrl ?? config.url) : null;
+    return config ? { url: config.subUrl ?? config.url, analysed: config.enabled } : null;
   }
 
   /**
@@ -65,8 +65,9 @@ export class CameraPicturesService implements LiveCameraLookup {
       this.metrics.frameGrabs.inc({ result: 'cached' });
       return { jpeg: cached, source: 'camera' };
     }
-    if (this.analysis.isWaiting(cameraId)) {
-      // Analysis goes first: a grab would take one of the streams the camera refuses its analysis.
+    // Analysis goes first: a grab would take one of the streams the camera refuses its analysis. A
+    // disabled camera has none to step aside for (ingest stopped reading it; its last word was the refusal).
+    if (config.enabled && this.analysis.isWaiting(cameraId)) {
       this.metrics.frameGrabs.inc({ result: 'skipped_for_analysis' });
       throw noPicture({ message: `camera '${cameraId}' has no stream left for analysis: no picture grabbed, so that analysis gets one`, reason: 'busy' });
     }

@@ -166,6 +166,7 @@ describe('LiveViewHub', () => {
     expect(launcher.started[1].stopped).toBe(0);
     for (const v of [a, b]) expect(v.closed).toEqual([1011, "camera 'pond' has no stream left for analysis: live view stopped so that analysis gets one"]);
     expect(hub.refusal('pond')).toMatch(/camera 'pond' serves no more streams and its analysis is waiting for one/);
+    expect(hub.refusal('pond', false)).toBeNull(); // disabled since: nothing reads it for analysis, whatever ingest said last
     expect(hub.refusal('other')).toBeNull();
     launcher.started[0].handlers.exit({ code: 255, signal: null, lastError: null });
     expect((await registry.getSingleMetric('xl_live_streams_ended_total')!.get()).values).toContainEqual(expect.objectContaining({ labels: { reason: 'analysis_first' }, value: 1 }));

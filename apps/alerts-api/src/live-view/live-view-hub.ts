@@ -44,9 +44,12 @@ export class LiveViewHub {
     private readonly analysis: { isWaiting(cameraId: string): boolean },
   ) {}
 
-  /** Why a new viewer of `cameraId` cannot join now, or null when it can. */
-  refusal(cameraId: string): string | null {
-    if (this.analysis.isWaiting(cameraId)) return `camera '${cameraId}' serves no more streams and its analysis is waiting for one: no live view until analysis has it`;
+  /**
+   * Why a new viewer of `cameraId` cannot join now, or null when it can. `analysed`: the camera is
+   * enabled — a disabled one steps aside for no analysis (nothing reads it, whatever ingest said last).
+   */
+  refusal(cameraId: string, analysed = true): string | null {
+    if (analysed && this.analysis.isWaiting(cameraId)) return `camera '${cameraId}' serves no more streams and its analysis is waiting for one: no live view until analysis has it`;
     const stream = this.streams.get(cameraId);
     if (stream && !stream.stopping) {
       return stream.viewers.size >= this.options.maxViewersPerStream ? `camera '${cameraId}' has ${stream.viewers.size} live viewers, the most this instance serves (maxViewersPerStream)` : null;

@@ -47,10 +47,10 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
       hub,
       verifier: { verify: async (token) => principals[token] ?? null },
       cameras: {
-        streamUrl: async (p) => {
+        stream: async (p) => {
           const url = outOfScope.has(p.name) ? null : cameraUrl;
           lookups.push(`${p.name} ${url}`);
-          return url;
+          return url ? { url, analysed: true } : null;
         },
       },
       path: '/live',

@@ -11,8 +11,11 @@ const DEFAULT_PING_MS = liveViewOptionsSchema.shape.pingMs.parse(undefined);
 
 /** What the server needs to know about a camera a principal asks to watch. */
 export interface LiveCameraLookup {
-  /** The URL to transcode (sub stream preferred), or null when the camera does not exist or is out of the caller's scope. */
-  streamUrl(principal: Principal, cameraId: string): Promise<string | null>;
+  /**
+   * The URL to transcode (sub stream preferred) and whether the camera is analysed (enabled), or null
+   * when the camera does not exist or is out of the caller's scope.
+   */
+  stream(principal: Principal, cameraId: string): Promise<{ url: string; analysed: boolean } | null>;
 }
 
 export interface LiveViewServerDeps {
@@ -92,9 +95,10 @@ export class LiveViewServer {
       const verified = await this.deps.verifier.verify(token);
       if (!verified) throw new HandshakeError(401, 'invalid or expired credential');
       principal = verified;
-      streamUrl = await this.deps.cameras.streamUrl(principal, cameraId);
-      if (!streamUrl) throw new HandshakeError(404, `camera '${cameraId}' not found`);
-      const refusal = this.deps.hub.refusal(cameraId);
+      const stream = await this.deps.cameras.stream(principal, cameraId);
+      if (!stream) throw new HandshakeError(404, `camera '${cameraId}' not found`);
+      streamUrl = stream.url;
+      const refusal = this.deps.hub.refusal(cameraId, stream.analysed);
       if (refusal) throw new HandshakeError(503, refusal);
     } catch (err) {
       const status = err instanceof HandshakeError ? err.status : 500;
@@ -126,7 +130,7 @@ export class LiveViewServer {
       const check = async () => {
         const p = await verifier.verify(token);
         if (!p) return ws.close(4401, 'credential no longer valid');
-        const url = await cameras.streamUrl(p, cameraId);
+        const url = (await cameras.stream(p, cameraId))?.url;
         if (!url) return ws.close(4404, `camera '${cameraId}' no longer in scope`);
         if (ws.readyState === ws.OPEN) this.moveToSource(cameraId, url, recheck); // closing: its 'close' leaves the hub
       };
