@@ -100,8 +100,10 @@ class FakeCameras implements CameraSource {
   private onChange: (() => void) | null = null;
   unwatched = false;
   rejected: RejectedCamera[] = [];
+  loads = 0;
   constructor(public list: CameraConfig[]) {}
   async load() {
+    this.loads++;
     return { cameras: this.list, rejected: this.rejected };
   }
   async watch(onChange: () => void) {
@@ -252,6 +254,23 @@ describe('IngestService', () => {
     expect(a.log).toEqual(expect.arrayContaining(['stop cam-1', 'stop cam-2', 'stop cam-3']));
     expect(table.holder('cam-2')).toBeNull();
     expect(table.holder('cam-1')).toBe('a');
+    await a.service.stop();
+  });
+
+  it('joins the change announcements that come before its queued reload begins: a sync of 50 cameras is one reload, not 50', async () => {
+    const table = new MemoryLeaseTable(3000);
+    const cameras = new FakeCameras(cams(3));
+    const a = worker(table, 'a', cameras);
+    await a.service.start();
+    const before = cameras.loads;
+    for (let i = 0; i < 50; i++) cameras.change(cams(3, { fps: 3 })); // 50 announcements in one burst
+    await a.service.reload(); // queued behind the announced one
+    expect(cameras.loads - before).toBe(2); // before: 51
+    expect(a.running.get('cam-1')?.fps).toBe(3);
+    // An announcement while that reload runs queues one more: it may have missed the change.
+    cameras.change(cams(3, { fps: 4 }));
+    await a.service.reload();
+    expect(a.running.get('cam-1')?.fps).toBe(4);
     await a.service.stop();
   });
 

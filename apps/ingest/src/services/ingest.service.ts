@@ -60,6 +60,8 @@ export class IngestService {
   private unwatch: (() => Promise<void>) | null = null;
   private serial: Promise<unknown> = Promise.resolve();
   private balanceQueued = false;
+  /** A reload queued by a change announcement and not begun yet: later announcements join it. */
+  private reloadQueued = false;
   private stopping = false;
   private loaded = false;
   /** Cameras beyond what the live workers can read, as last logged. */
@@ -102,7 +104,7 @@ export class IngestService {
   }
 
   async start(): Promise<void> {
-    this.unwatch = await this.deps.cameras.watch(() => void this.reload().catch((err: Error) => this.deps.log.error({ err: err.message }, 'camera reload failed')));
+    this.unwatch = await this.deps.cameras.watch(() => this.queueReload());
     await this.reload();
     await this.tick();
     this.timers = [
@@ -111,33 +113,49 @@ export class IngestService {
     this.keeper.watchFence();
   }
 
+  /**
+   * A change announced: one reload queued at most, which every announcement before it begins joins —
+   * a sync of N cameras announces N changes, and N full reloads (each the whole list parsed, on the
+   * loop that reads the frames) held the claim rounds behind them.
+   */
+  private queueReload(): void {
+    if (this.reloadQueued) return;
+    this.reloadQueued = true;
+    this.exclusive(async () => {
+      this.reloadQueued = false;
+      await this.reloadNow();
+    }).catch((err: Error) => this.deps.log.error({ err: err.message }, 'camera reload failed'));
+  }
+
   /** Reloads the camera list; restarts owned cameras whose reader configuration changed, drops removed ones. */
   reload(): Promise<void> {
-    return this.exclusive(async () => {
-      if (this.stopping) return;
-      const { cameras, rejected } = await this.deps.cameras.load();
-      const next = new Map(cameras.filter((c) => c.enabled).map((c) => [c.id, c]));
-      this.keepRejected(rejected, next);
-      this.enabled = next;
-      this.loaded = true;
-      const gone: string[] = [];
-      const restarted: string[] = [];
-      const restarts: Promise<void>[] = [];
-      for (const [id, owned] of this.owned) {
-        const camera = next.get(id);
-        if (!camera) gone.push(id);
-        else if (ingestView(camera) !== owned.view) {
-          restarted.push(id);
-          restarts.push(this.restart(owned, camera));
-        } else owned.camera = camera; // a name, zone or rule: the analyzer's, nothing to restart here
-      }
-      const { log } = this.deps;
-      if (restarted.length) log.info({ cameras: restarted }, 'camera configuration changed: restarting reader and recorder');
-      if (gone.length) log.info({ cameras: gone }, 'cameras removed or disabled: releasing');
-      // In parallel: one camera slow to stop holds up no other.
-      await Promise.all([...restarts, this.drop(gone, true)]);
-      log.info({ cameras: this.enabled.size, owned: this.owned.size }, 'camera list loaded');
-    });
+    return this.exclusive(() => this.reloadNow());
+  }
+
+  private async reloadNow(): Promise<void> {
+    if (this.stopping) return;
+    const { cameras, rejected } = await this.deps.cameras.load();
+    const next = new Map(cameras.filter((c) => c.enabled).map((c) => [c.id, c]));
+    this.keepRejected(rejected, next);
+    this.enabled = next;
+    this.loaded = true;
+    const gone: string[] = [];
+    const restarted: string[] = [];
+    const restarts: Promise<void>[] = [];
+    for (const [id, owned] of this.owned) {
+      const camera = next.get(id);
+      if (!camera) gone.push(id);
+      else if (ingestView(camera) !== owned.view) {
+        restarted.push(id);
+        restarts.push(this.restart(owned, camera));
+      } else owned.camera = camera; // a name, zone or rule: the analyzer's, nothing to restart here
+    }
+    const { log } = this.deps;
+    if (restarted.length) log.info({ cameras: restarted }, 'camera configuration changed: restarting reader and recorder');
+    if (gone.length) log.info({ cameras: gone }, 'cameras removed or disabled: releasing');
+    // In parallel: one camera slow to stop holds up no other.
+    await Promise.all([...restarts, this.drop(gone, true)]);
+    log.info({ cameras: this.enabled.size, owned: this.owned.size }, 'camera list loaded');
   }
 
   /** One lease round, awaited: heartbeat and renewal, then claim up to or shed down to the fair share. */
