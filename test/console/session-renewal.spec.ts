@@ -7,7 +7,7 @@ import { FakeStorage, flushEffects, installBrowserGlobals, render, unmount } fro
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
 jest.mock('../../apps/console/src/api', () => ({
-  Api: { refresh: jest.fn() },
+  Api: { refresh: jest.fn(), me: jest.fn() },
   ApiError: class ApiError extends Error {
     constructor(
       readonly status: number,
@@ -29,7 +29,7 @@ const { useSessionRenewal } = jest.requireActual('../../apps/console/src/use-ses
   useSessionRenewal(session: Session, renewed: (next: Session) => void, ended: () => void): void;
 };
 const { Api, ApiError } = jest.requireMock('../../apps/console/src/api') as {
-  Api: { refresh: jest.Mock };
+  Api: { refresh: jest.Mock; me: jest.Mock };
   ApiError: new (status: number, message: string) => Error;
 };
 
@@ -52,6 +52,7 @@ beforeEach(() => {
   storage = new FakeStorage();
   restoreGlobals = installBrowserGlobals(storage);
   Api.refresh.mockReset();
+  Api.me.mockReset().mockResolvedValue(user); // the user as the API has it now (api-session.spec.ts: an admin's change)
 });
 afterEach(() => {
   unmount();

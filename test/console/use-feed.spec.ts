@@ -11,6 +11,7 @@ jest.mock('../../apps/console/src/alarm', () => ({ playAlarm: jest.fn(), notify:
 // use-feed.ts and api.ts use the DOM's types, which the root typecheck (node) lacks: loaded untyped.
 interface FeedView {
   alerts: Map<string, Alert>;
+  connected: boolean;
 }
 interface ApiErrorClass {
   new (status: number, message: string): Error;
@@ -74,9 +75,20 @@ class FakeApi {
   /** Ids whose GET /alerts/:id fails once with this status, then works. */
   readonly failOnce = new Map<string, number>();
   readonly asked: string[] = [];
+  /** The list pages' states asked for, in order (`state` of each GET /alerts). */
+  readonly listed: (string | undefined)[] = [];
+  /** While set, every list page fails with this status (the database failing over). */
+  listFails: number | null = null;
+  /** How far the browser's clock runs ahead of the server's: Api measures it from the answers' Date header. */
+  browserAheadMs = 0;
   constructor(readonly bearer: string) {}
 
+  serverNow(): number {
+    return Date.now() - this.browserAheadMs;
+  }
   async alerts(q: { limit?: number; state?: string }): Promise<{ items: Alert[]; nextCursor: string | null }> {
+    this.listed.push(q.state);
+    if (this.listFails !== null) throw new ApiError(this.listFails, `HTTP ${this.listFails}`);
     const items = [...this.server.values()]
       .filter((a) => !q.state || q.state.split(',').includes(a.state))
       .sort((a, b) => b.startedAt - a.startedAt)
@@ -237,5 +249,107 @@ describe("useFeed: the socket's 4401", () => {
     socketB.open();
     socketB.onclose?.({ code: 4401 });
     expect(onUnauthorized).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('useFeed: the ring after a REST load, on a PC whose clock is off the server', () => {
+  const raised = (id: string, alarmedAt: number, over: Partial<Alert> = {}) =>
+    alert(id, { rule: 'vanish_in_water', severity: 'critical', alarmedAt, updatedAt: alarmedAt, startedAt: alarmedAt - 10_000, ...over });
+
+  it('rings for a drowning raised 10 s ago (server clock) that a resync reload brought, the PC clock 3 min fast', async () => {
+    jest.setSystemTime(now + 3 * 60_000); // the operator's PC runs 3 min ahead of the server (no NTP)
+    const api = Object.assign(new FakeApi('A'), { browserAheadMs: 3 * 60_000 });
+    const { ws } = await mount(api);
+    // During the gap the resync covers, a vanish raised an entry's alert to critical, 10 s ago.
+    api.server.set('d', raised('d', now - 10_000));
+    ws.receive({ type: 'resync_required', seq: 500 });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(playAlarm).toHaveBeenCalledTimes(1); // before 2026-12-03: 0 — 190 s ago by the PC's clock
+    expect(notify).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not ring for an alarm of 50 minutes ago, already acknowledged, the PC clock 1 h slow', async () => {
+    jest.setSystemTime(now - 3_600_000);
+    const api = Object.assign(new FakeApi('A'), { browserAheadMs: -3_600_000 });
+    const { ws } = await mount(api);
+    api.server.set('old', raised('old', now - 50 * 60_000, { state: 'acknowledged', updatedAt: now - 49 * 60_000 }));
+    ws.receive({ type: 'resync_required', seq: 500 });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(playAlarm).not.toHaveBeenCalled(); // before: rang — "raised 10 min in the future" by the PC's clock
+  });
+
+  it('does not ring for a replayed alarm whose acknowledgement follows it, the PC clock 1 h slow', async () => {
+    jest.setSystemTime(now - 3_600_000);
+    const api = Object.assign(new FakeApi('A'), { browserAheadMs: -3_600_000 });
+    const { ws } = await mount(api);
+    const pushed = raised('r', now - 50 * 60_000, { alarm: true } as Partial<Alert>);
+    ws.receive({ type: 'alert.created', seq: 11, data: pushed });
+    ws.receive({ type: 'alert.updated', seq: 12, data: { ...pushed, alarm: false, state: 'acknowledged', updatedAt: now - 49 * 60_000 } as Alert });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(playAlarm).not.toHaveBeenCalled(); // before: rang (stillRings judged it recent on the PC's clock)
+  });
+});
+
+describe('useFeed: a token renewal during the reload after resync_required', () => {
+  const newer = Array.from({ length: 200 }, (_, i) => alert(`n${i}`, { state: 'acknowledged', startedAt: now - 1000 + i, updatedAt: now - 1000 + i }));
+
+  it('still asks by id for the unresolved alerts the pages do not bring', async () => {
+    const api = new FakeApi('A');
+    api.server.set('x', alert('x', { startedAt: now - 3_600_000, updatedAt: now - 3_600_000 }));
+    const { ws, alerts } = await mount(api);
+    expect(alerts().get('x')?.state).toBe('open');
+
+    // Events were lost (resync_required); meanwhile x was resolved, and the reload's first try fails.
+    api.server.set('x', { ...api.server.get('x')!, state: 'resolved', resolvedAt: now - 500_000, updatedAt: now - 500_000 });
+    for (const a of newer) api.server.set(a.id, a);
+    api.listFails = 503;
+    ws.receive({ type: 'resync_required', seq: 500 });
+    await jest.advanceTimersByTimeAsync(0);
+
+    // The token is renewed before the retry.
+    const renewedApi = Object.assign(new FakeApi('B'), { server: api.server, asked: api.asked });
+    render(() => useFeed(renewedApi, () => undefined, describeAlert));
+    flushEffects();
+    await jest.advanceTimersByTimeAsync(5000);
+    FakeWebSocket.all.at(-1)!.open();
+    await jest.advanceTimersByTimeAsync(5000);
+
+    const view = render(() => useFeed(renewedApi, () => undefined, describeAlert));
+    expect(api.asked).toContain('x'); // before 2026-12-03: never asked
+    expect(view.alerts.get('x')?.state).toBe('resolved'); // before: still 'open'
+    expect(unacknowledgedCount(view.alerts.values())).toBe(0); // before: 1, in the tab title for good
+  });
+});
+
+describe('useFeed: the live indicator across a token renewal', () => {
+  it('says the feed is down while the new socket has not opened (the offline banner counts from it)', async () => {
+    const api = new FakeApi('A');
+    const view = (a: FakeApi) => useFeed(a, () => undefined, describeAlert);
+    render(() => view(api));
+    flushEffects();
+    await jest.advanceTimersByTimeAsync(0);
+    FakeWebSocket.all.at(-1)!.open();
+    expect(render(() => view(api)).connected).toBe(true);
+
+    // The token is renewed while the push cannot be reached: the old socket is stopped, the new one's
+    // handshake neither opens nor closes.
+    const renewed = Object.assign(new FakeApi('B'), { server: api.server });
+    render(() => view(renewed));
+    flushEffects();
+    await jest.advanceTimersByTimeAsync(30_000);
+    expect(FakeWebSocket.all.at(-1)!.readyState).toBe(0); // still connecting
+    expect(render(() => view(renewed)).connected).toBe(false); // before 2026-12-03: true — "live", and no offline banner
+  });
+});
+
+describe("useFeed: the loads' second page", () => {
+  it('brings every unresolved alert, not only the open ones (an acknowledged drowning older than the newest 200)', async () => {
+    const api = new FakeApi('A');
+    // Operators acknowledged a drowning while this (school) PC was off; 200 resolved alerts came after it.
+    api.server.set('d', alert('d', { rule: 'vanish_in_water', severity: 'critical', state: 'acknowledged', startedAt: now - 7_200_000, updatedAt: now - 7_000_000 }));
+    for (let i = 0; i < 200; i++) api.server.set(`r${i}`, alert(`r${i}`, { state: 'resolved', startedAt: now - 100_000 + i, updatedAt: now - 100_000 + i }));
+    const { alerts } = await mount(api);
+    expect(api.listed).toContain('open,acknowledged,dispatched');
+    expect(alerts().get('d')?.state).toBe('acknowledged'); // before 2026-12-03: not loaded — never shown at the school
   });
 });

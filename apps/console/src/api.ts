@@ -58,19 +58,39 @@ export class Api {
 
   static async login(username: string, password: string): Promise<Session> {
     const res = await fetch('/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    noteServerDate(res);
     const body = await res.json().catch(() => ({}));
     if (!res.ok) throw new ApiError(res.status, messageOf(body, res.status));
     recordTokenReceipt(body.accessToken, Date.now());
-    const me = await fetch('/auth/me', { headers: { authorization: `Bearer ${body.accessToken}` } });
-    return { token: body.accessToken, user: (await me.json()) as Principal, expiresAt: body.expiresAt };
+    return { token: body.accessToken, user: await Api.me(body.accessToken), expiresAt: body.expiresAt };
+  }
+
+  /**
+   * The user `token` signs in as, as the API has it now (GET /auth/me: role and scope are read on every
+   * call, so an admin's change shows here). An error answer is an ApiError, never taken for the user:
+   * a user without a role would get no school warning screen.
+   */
+  static async me(token: string): Promise<Principal> {
+    return withTimeLimit(READ_LIMIT_MS, async (signal) => {
+      const res = await fetch('/auth/me', { headers: { authorization: `Bearer ${token}` }, signal });
+      noteServerDate(res);
+      const body = (await res.json().catch(() => ({}))) as Partial<Principal>;
+      if (!res.ok) throw new ApiError(res.status, messageOf(body, res.status));
+      if (typeof body.id !== 'string' || typeof body.role !== 'string') throw new ApiError(res.status, 'GET /auth/me: not a user');
+      return body as Principal;
+    });
   }
 
   /** A new token for the sign-in `token` belongs to (POST /auth/refresh); ApiError 401 once the session ended. */
   static async refresh(token: string): Promise<{ token: string; expiresAt: number }> {
-    const res = await fetch('/auth/refresh', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new ApiError(res.status, messageOf(body, res.status));
-    return { token: body.accessToken, expiresAt: body.expiresAt };
+    // Limited like a read: a hung answer would hold the renewal's retry until the token ran out.
+    return withTimeLimit(READ_LIMIT_MS, async (signal) => {
+      const res = await fetch('/auth/refresh', { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal });
+      noteServerDate(res);
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) throw new ApiError(res.status, messageOf(body, res.status));
+      return { token: body.accessToken, expiresAt: body.expiresAt };
+    });
   }
 
   /**
@@ -94,17 +114,32 @@ export class Api {
     return this.token;
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(path, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
+  /** Now on the server's clock (alarmedAt, updatedAt are its times), as its answers' Date header says. */
+  serverNow(): number {
+    return Date.now() + serverAheadMs;
+  }
+
+  /**
+   * One request. A read gets `limitMs` (READ_LIMIT_MS) to answer, body included, then fails: a hung one
+   * (a keep-alive connection a NAT dropped) would hold its caller's retry — the school warning's read
+   * of its alert, the feed's load — until the browser gives up. A write waits: aborted, it may still
+   * have been done, and nothing tries it again by itself.
+   */
+  async request<T>(method: string, path: string, body?: unknown, limitMs: number | null = method === 'GET' ? READ_LIMIT_MS : null): Promise<T> {
+    return withTimeLimit(limitMs, async (signal) => {
+      const res = await fetch(path, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal,
+      });
+      noteServerDate(res);
+      if (res.status === 401) this.onUnauthorized();
+      if (res.status === 204) return undefined as T;
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) throw new ApiError(res.status, messageOf(data, res.status));
+      return data as T;
     });
-    if (res.status === 401) this.onUnauthorized();
-    if (res.status === 204) return undefined as T;
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw new ApiError(res.status, messageOf(data, res.status));
-    return data as T;
   }
 
   /** An image (snapshot, latest frame) as an object URL: <img> cannot send the bearer token. */
@@ -166,8 +201,9 @@ export class Api {
   regions(): Promise<{ items: Region[] }> {
     return this.request('GET', '/regions');
   }
+  /** Not time-limited: a long period's report may take a while, and the person waits for it. */
   report(q: ReportQuery): Promise<AlertReport> {
-    return this.request('GET', `/reports/alerts?${queryString(q)}`);
+    return this.request('GET', `/reports/alerts?${queryString(q)}`, undefined, null);
   }
   /** The report's alerts as a CSV file, with the name the API gives it. */
   async reportCsv(q: ReportQuery): Promise<{ blob: Blob; filename: string }> {
@@ -177,6 +213,35 @@ export class Api {
     const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'alerts.csv';
     return { blob: await res.blob(), filename };
   }
+}
+
+/** How long a read may take to answer (Api.request). */
+export const READ_LIMIT_MS = 10_000;
+
+/** `work` with a signal that aborts it after `limitMs` (null: no limit); then an ApiError (status 0) that says so. */
+async function withTimeLimit<T>(limitMs: number | null, work: (signal?: AbortSignal) => Promise<T>): Promise<T> {
+  if (limitMs === null) return work();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), limitMs);
+  try {
+    return await work(controller.signal);
+  } catch (err) {
+    throw controller.signal.aborted ? new ApiError(0, `no answer within ${limitMs / 1000} s`) : err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * How far the server's clock is ahead of the browser's, from the last answer's Date header (whole
+ * seconds: +500 ms takes the middle). The browser's may be hours off (a school PC without NTP), and
+ * "raised in the last 2 minutes" compares with the server's alarmedAt. Shared by every Api: a renewed
+ * token's Api knows it before its first answer. 0 until an answer says.
+ */
+let serverAheadMs = 0;
+function noteServerDate(res: Response): void {
+  const date = Date.parse(res.headers.get('date') ?? '');
+  if (Number.isFinite(date)) serverAheadMs = date + 500 - Date.now();
 }
 
 function queryString(q: object): URLSearchParams {

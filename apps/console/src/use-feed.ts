@@ -36,6 +36,21 @@ export interface Feed {
 export const SEQ_KEY = 'xl.console.lastSeq';
 /** Alerts asked for by id at a time after a resync (unresolved ones the reload's pages did not bring). */
 const REFETCH_AT_ONCE = 8;
+/**
+ * The second page of every load: each unresolved alert, not only the open ones — a drowning that
+ * operators acknowledged while a school's PC was off must still show there after 200 newer alerts.
+ */
+const UNRESOLVED = 'open,acknowledged,dispatched';
+
+/**
+ * Now on the server's clock, which alarmedAt and updatedAt are on: the browser's may be minutes or hours
+ * off (no NTP), and an alarm brought by REST would not ring, or an old one would. The browser's clock
+ * for an api without it (a test's stand-in).
+ */
+function serverNow(api: Api): number {
+  const measured = api as Partial<Pick<Api, 'serverNow'>>;
+  return measured.serverNow ? measured.serverNow() : Date.now();
+}
 
 /** The live feed: REST for what exists, the /ws push for what happens, resumed after a drop. */
 export function useFeed(
@@ -50,6 +65,10 @@ export function useFeed(
   const [, setVersion] = useState(0);
   const [connected, setConnected] = useState(false);
   const notified = useRef(new Set<string>());
+  // A resync_required: events were lost, so an unresolved alert older than the reload's pages may
+  // have been acknowledged or resolved meanwhile; the next load asks for those by id. Kept across a
+  // renewed token (a new api, a new effect), which may come while that load is still being retried.
+  const reconcileDue = useRef(false);
   // The socket's handlers live as long as the token: through this ref they use this render's
   // callbacks, so a language switch changes the next notification at once, and this render's token.
   const latest = useRef({ describe, onUnauthorized, regionIds, token: api.bearer });
@@ -58,7 +77,7 @@ export function useFeed(
   const commit = (next: FeedState) => {
     if (next.lastSeq !== null && next.lastSeq !== state.current.lastSeq)
       sessionStorage.setItem(SEQ_KEY, String(next.lastSeq));
-    state.current = trimFeed(next, Date.now());
+    state.current = trimFeed(next, serverNow(api));
     setVersion((v) => v + 1);
   };
   const load = async (query: AlertQuery = {}) => {
@@ -101,27 +120,24 @@ export function useFeed(
   };
 
   useEffect(() => {
-    // A resync_required: events were lost, so an unresolved alert older than the reload's pages may
-    // have been acknowledged or resolved meanwhile; the next load asks for those by id.
-    let reconcileDue = false;
     // What exists, both pages as at sign-in; again after a resync and after a first hello.
     const loads = new RetryingLoad(
       async () => {
-        const reconciling = reconcileDue;
-        reconcileDue = false;
+        const reconciling = reconcileDue.current;
+        reconcileDue.current = false;
         try {
-          const pages = await Promise.all([api.alerts({ limit: 200 }), api.alerts({ limit: 200, state: 'open' })]);
+          const pages = await Promise.all([api.alerts({ limit: 200 }), api.alerts({ limit: 200, state: UNRESOLVED })]);
           const loaded = pages.flatMap((p) => p.items);
           const { fetched, gone } = reconciling ? await refetch(unresolvedNotLoaded(state.current, loaded)) : { fetched: [], gone: [] };
           return { loaded: [...loaded, ...fetched], gone };
         } catch (err) {
-          if (reconciling) reconcileDue = true;
+          if (reconciling) reconcileDue.current = true;
           throw err;
         }
       },
       ({ loaded, gone }) => {
         commit(dropAlerts(mergeAlerts(state.current, loaded), gone));
-        ring(alarmsAfterLoad(state.current, loaded, notified.current, Date.now()));
+        ring(alarmsAfterLoad(state.current, loaded, notified.current, serverNow(api)));
       },
     );
     loads.request();
@@ -149,11 +165,11 @@ export function useFeed(
         if (applied.state === state.current) return; // a pong, an error, a replay: nothing to draw
         commit(applied.state);
         const pushed = applied.stored;
-        if (pushed && shouldRing(before, msg, applied, Date.now()))
-          settle(pushed, (current) => stillRings(pushed, current, Date.now()), alarmKey);
+        if (pushed && shouldRing(before, msg, applied, serverNow(api)))
+          settle(pushed, (current) => stillRings(pushed, current, serverNow(api)), alarmKey);
         else if (pushed && escalatedTo(before, pushed, latest.current.regionIds))
           settle(pushed, (current) => escalationStillRings(pushed, current), escalationKey);
-        if (msg.type === 'resync_required') reconcileDue = true;
+        if (msg.type === 'resync_required') reconcileDue.current = true;
         if (applied.reload) loads.request();
       },
       connected: setConnected,
@@ -176,6 +192,9 @@ export function useFeed(
       }
       loads.stop();
       socket.stop();
+      // The stopped socket's close is not reported, and the next one reports only when its handshake
+      // ends, however long that takes: till then the feed is down, and the offline banner counts.
+      setConnected(false);
     };
   }, [api]);
 

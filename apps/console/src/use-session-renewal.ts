@@ -6,6 +6,18 @@ import { recordTokenReceipt, tokenReceivedAt } from './token-receipt';
 
 export { TOKEN_RECEIVED_KEY } from './token-receipt';
 
+/**
+ * `session` with its user as the API has it now (Api.me with its token): an admin's change of role or
+ * scope applies to a running sign-in at once, and the screen follows it — an account corrected to
+ * `school` gets its warning screen. The same session when that read fails: the next renewal asks again.
+ */
+export async function withCurrentUser(session: Session): Promise<Session> {
+  return Api.me(session.token).then(
+    (user) => ({ ...session, user }),
+    () => session,
+  );
+}
+
 /** Renews `session`'s token before it runs out; `renewed` gets the new session, `ended` when the API refuses. */
 export function useSessionRenewal(session: Session, renewed: (next: Session) => void, ended: () => void): void {
   useEffect(() => {
@@ -16,7 +28,9 @@ export function useSessionRenewal(session: Session, renewed: (next: Session) => 
         const next = await Api.refresh(session.token);
         if (stopped) return;
         recordTokenReceipt(next.token, Date.now());
-        renewed({ ...session, token: next.token, expiresAt: next.expiresAt });
+        const current = await withCurrentUser({ ...session, token: next.token, expiresAt: next.expiresAt });
+        if (stopped) return;
+        renewed(current);
       } catch (err) {
         if (stopped) return;
         if (err instanceof ApiError && err.status === 401) return ended();

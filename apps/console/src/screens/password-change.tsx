@@ -1,6 +1,7 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Session } from '../api';
 import { useApp } from '../context';
+import { withCurrentUser } from '../use-session-renewal';
 
 /** At least what the API asks (users.service / auth.controller): checked here to say it before sending. */
 const MIN_LENGTH = 8;
@@ -16,6 +17,14 @@ export function PasswordChange({ session, login }: Props) {
   const { api, t } = useApp();
   const [open, setOpen] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  // Signed out meanwhile (the header is gone): a late read of the user must not sign in again.
+  const mounted = useRef(true);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    [],
+  );
   const submit = async (e: Event) => {
     e.preventDefault();
     const form = e.target as HTMLFormElement;
@@ -27,7 +36,11 @@ export function PasswordChange({ session, login }: Props) {
       form.reset();
       setOpen(false);
       setMessage({ ok: true, text: t('password.changed') });
-      login({ ...session, token: renewed.token, expiresAt: renewed.expiresAt });
+      // The change ended the old token: the new one is taken at once, and the user (role, scope, as
+      // the API has it now) read with it after.
+      const next = { ...session, token: renewed.token, expiresAt: renewed.expiresAt };
+      login(next);
+      void withCurrentUser(next).then((current) => mounted.current && current !== next && login(current));
     } catch (err) {
       const wrong = err instanceof ApiError && err.status === 403;
       setMessage({ ok: false, text: wrong ? t('password.wrongCurrent') : t('common.error', { message: (err as Error).message }) });
