@@ -2,7 +2,7 @@
 // alerts-api does: the user a sign-in, a renewal or a password change takes (GET /auth/me), the
 // server's clock read from the answers' Date header, and the time limit of a read that hangs.
 import type { Principal } from '../../apps/console/src/types';
-import { FakeStorage, flushEffects, installBrowserGlobals, render, unmount } from './hook-harness';
+import { FakeStorage, flushEffects, installBrowserGlobals, issuedToken, render, unmount } from './hook-harness';
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
 
@@ -29,14 +29,7 @@ const { Api, ApiError } = jest.requireActual('../../apps/console/src/api') as {
 
 const HOUR = 3_600_000;
 const serverNow = 1_800_000_000_000;
-const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-/** A token as alerts-api issues it at `issuedAt` (server clock), valid `lifetimeMs`. */
-function token(issuedAt: number, lifetimeMs: number, signature: string): { token: string; expiresAt: number } {
-  const iat = Math.floor(issuedAt / 1000);
-  const exp = iat + lifetimeMs / 1000;
-  return { token: `${base64url({ alg: 'HS256' })}.${base64url({ sub: 'u1', typ: 'access', iat, exp })}.${signature}`, expiresAt: exp * 1000 };
-}
+const token = issuedToken;
 
 type Init = { headers?: Record<string, string>; signal?: AbortSignal };
 /** An answer: [status, JSON body], with a Date header when `date` is given; 'hang' never answers (until aborted). */

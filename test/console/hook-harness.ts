@@ -100,3 +100,12 @@ export function installBrowserGlobals(storage = new FakeStorage()): () => void {
     }
   };
 }
+
+const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A token as alerts-api issues it at `issuedAt` (server clock), valid `lifetimeMs`. */
+export function issuedToken(issuedAt: number, lifetimeMs: number, signature: string): { token: string; expiresAt: number } {
+  const iat = Math.floor(issuedAt / 1000);
+  const exp = iat + lifetimeMs / 1000;
+  return { token: `${base64url({ alg: 'HS256' })}.${base64url({ sub: 'u1', typ: 'access', iat, exp })}.${signature}`, expiresAt: exp * 1000 };
+}

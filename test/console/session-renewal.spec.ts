@@ -3,7 +3,7 @@
 // ~6 h — never at once in a loop, never after the token ran out — and a reload keeps the schedule.
 import { RENEW_FLOOR_MS, RENEW_RETRY_MS } from '../../apps/console/src/session-renewal';
 import type { Principal } from '../../apps/console/src/types';
-import { FakeStorage, flushEffects, installBrowserGlobals, render, unmount } from './hook-harness';
+import { FakeStorage, flushEffects, installBrowserGlobals, issuedToken, render, unmount } from './hook-harness';
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
 jest.mock('../../apps/console/src/api', () => ({
@@ -35,14 +35,7 @@ const { Api, ApiError } = jest.requireMock('../../apps/console/src/api') as {
 
 const HOUR = 3_600_000;
 const serverNow = 1_800_000_000_000;
-const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-/** A token as alerts-api issues it at `issuedAt` (server clock), valid `lifetimeMs`. */
-function token(issuedAt: number, lifetimeMs: number, signature: string): { token: string; expiresAt: number } {
-  const iat = Math.floor(issuedAt / 1000);
-  const exp = iat + lifetimeMs / 1000;
-  return { token: `${base64url({ alg: 'HS256' })}.${base64url({ sub: 'u1', typ: 'access', iat, exp })}.${signature}`, expiresAt: exp * 1000 };
-}
+const token = issuedToken;
 
 const user = { kind: 'user', id: 'u1', name: 'School', role: 'school', regionIds: [], cameraIds: [] } as Principal;
 let storage: FakeStorage;
