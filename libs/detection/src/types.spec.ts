@@ -2,7 +2,7 @@ import os from 'node:os';
 import { resolvePoolOptions, resolveRunnerOptions } from './types';
 
 describe('detector options', () => {
-  it('defaults to CPU, one worker per core, padding rows trimmed, score 0.25, IoU 0.45, 100 detections', () => {
+  it('defaults to CPU, one worker per core, padding rows trimmed, score 0.25, IoU 0.45, 100 detections, a hung run given up after 30 s', () => {
     expect(resolvePoolOptions({})).toEqual({
       executionProvider: 'cpu',
       deviceId: 0,
@@ -11,7 +11,9 @@ describe('detector options', () => {
       iouThreshold: 0.45,
       maxDetections: 100,
       size: os.availableParallelism(),
+      runTimeoutMs: 30_000,
     });
+    expect(() => resolvePoolOptions({ runTimeoutMs: 0 })).toThrow(/runTimeoutMs: .*>=1/);
   });
 
   it('rejects unknown keys and values out of bounds, naming the field', () => {
