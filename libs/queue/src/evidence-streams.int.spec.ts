@@ -1,7 +1,6 @@
 // The evidence streams against a real Redis: entries that are not values of the stream's type.
 import { Redis } from 'ioredis';
-import type { ClipRequest } from '@xl/contracts';
-import { testRedisUrl, uniquePrefix } from '@xl/testing';
+import { clipRequest, testRedisUrl, uniquePrefix } from '@xl/testing';
 import { EvidenceRequestStream, EvidenceResultStream } from './index';
 
 let redis: Redis;
@@ -21,7 +20,7 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const request = (alertId: string): ClipRequest => ({ alertId, cameraId: 'pond', startedAt: 1000, lastAt: 2000, snapshotAt: 2000, requestedAt: 3000 });
+const request = clipRequest;
 
 describe('evidence streams', () => {
   it('reads past entries that are not values of its type, and says how far it got', async () => {

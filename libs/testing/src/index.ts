@@ -10,3 +10,4 @@ export { startRedisServer, type RedisServer, type RedisServerOptions } from './r
 export { startRedisCluster, type RedisCluster } from './redis-cluster';
 export { Pipeline, truthCamera, type PipelineApp, type PipelineOptions } from './pipeline';
 export { PushWatcher, type WatchedMessage } from './push-watcher';
+export { clipRequest } from './clip-requests';

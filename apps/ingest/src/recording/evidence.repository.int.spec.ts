@@ -1,9 +1,8 @@
 // The clip-request feed against a real Redis: entries that are not clip requests.
 import { Redis } from 'ioredis';
-import type { ClipRequest } from '@xl/contracts';
 import { createLogger } from '@xl/observability';
 import { EvidenceRequestStream } from '@xl/queue';
-import { testRedisUrl, uniquePrefix } from '@xl/testing';
+import { clipRequest, testRedisUrl, uniquePrefix } from '@xl/testing';
 import { RedisClipRequestFeed } from './evidence.repository';
 
 let redis: Redis;
@@ -23,7 +22,7 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const request = (alertId: string): ClipRequest => ({ alertId, cameraId: 'pond', startedAt: 1000, lastAt: 2000, snapshotAt: 2000, requestedAt: 3000 });
+const request = clipRequest;
 
 async function xreadCalls(): Promise<number> {
   const line = (await redis.info('commandstats')).split('\n').find((l) => l.startsWith('cmdstat_xread:'));
