@@ -33,6 +33,17 @@ function fakeStore(initial: LoadedCameras) {
       announce({ cameraIds, revision: ++revision });
       await new Promise((resolve) => setImmediate(resolve));
     },
+    /** Redis loses everything (restarted without AOF): no hash, no revision counter, no announcement. */
+    lose: () => {
+      published = { cameras: [], errors: [] };
+      revision = 0;
+    },
+    /** alerts-api's republish after the loss: a new counter, every camera announced. */
+    republish: async (next: LoadedCameras) => {
+      published = next;
+      announce({ cameraIds: next.cameras.map((c) => c.id), revision: ++revision });
+      await new Promise((resolve) => setImmediate(resolve));
+    },
     /** A change written whose announcement never arrives (the subscriber was away). */
     publishUnannounced: (next: LoadedCameras) => {
       published = next;
@@ -71,6 +82,29 @@ describe('CameraDirectoryRepository', () => {
       expect(directory.runtime('pond')?.camera.zones).toEqual([]);
       await jest.advanceTimersByTimeAsync(1);
       expect(directory.runtime('pond')?.camera.zones.map((z) => z.id)).toEqual(['water']); // before: [] until a restart
+    } finally {
+      await directory.close();
+      jest.useRealTimers();
+    }
+  });
+
+  it('keeps its cameras when Redis loses the published configuration, and takes the republished one', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const { store, lose, republish, publish } = fakeStore({ cameras: [pond, square], errors: [] });
+    const directory = new CameraDirectoryRepository(log as never, model);
+    try {
+      await directory.follow(store, 10_000);
+      const runtime = directory.runtime('pond');
+      lose();
+      await jest.advanceTimersByTimeAsync(10_000); // the poll sees the counter gone
+      expect(directory.runtime('pond')).toBe(runtime); // before: every camera dropped, frames refused as unknown
+      expect(directory.size).toBe(2);
+      await republish({ cameras: [pond], errors: [] });
+      expect(directory.runtime('pond')?.camera).toEqual(pond);
+      expect(directory.runtime('square')).toBeUndefined(); // removed meanwhile: the republished list decides
+      // Every camera removed by an admin moves the counter: applied.
+      await publish({ cameras: [], errors: [] }, ['pond']);
+      expect(directory.size).toBe(0);
     } finally {
       await directory.close();
       jest.useRealTimers();

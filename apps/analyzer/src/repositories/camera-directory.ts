@@ -44,6 +44,8 @@ export class CameraDirectoryRepository implements CameraDirectory {
   /** The published revision what this analyzer runs is at; null until the first load. */
   private loadedRevision: number | null = null;
   private polling = false;
+  /** Running on the last list after Redis lost the published one: the republish is read whole (it announces no removals). */
+  private keptAfterLoss = false;
   private readonly removedListeners: Array<(cameraId: string) => void> = [];
 
   constructor(
@@ -77,7 +79,7 @@ export class CameraDirectoryRepository implements CameraDirectory {
     const reloadAll = () =>
       this.loadAll(store).catch((err: Error) => this.log.error({ err: err.message }, 'configuration reload failed'));
     this.subscription = await store.subscribe((message) => {
-      if (!message.cameraIds.length || this.loadedRevision === null || message.revision !== this.loadedRevision + 1) return void reloadAll();
+      if (!message.cameraIds.length || this.keptAfterLoss || this.loadedRevision === null || message.revision !== this.loadedRevision + 1) return void reloadAll();
       this.loadedRevision = message.revision;
       store
         .loadSome(message.cameraIds)
@@ -100,8 +102,17 @@ export class CameraDirectoryRepository implements CameraDirectory {
   private async loadAll(store: CameraConfigStore): Promise<void> {
     const revision = await store.revision();
     const loaded = this.fitted(await store.load());
-    this.replaceAll(this.accept(loaded), this.rejected(loaded));
     this.loadedRevision = revision;
+    // No revision counter and an empty hash while cameras run: Redis lost the published configuration
+    // (restarted without AOF, flushed); removing every camera moves the counter. The cameras keep their
+    // configuration and their tracks until alerts-api republishes (within 10 s).
+    if (revision === 0 && !loaded.cameras.length && !loaded.errors.length && this.runtimes.size) {
+      this.log.warn({ cameras: this.runtimes.size }, 'published camera configuration gone from Redis: keeping the last one until it is published again');
+      this.keptAfterLoss = true;
+      return;
+    }
+    this.keptAfterLoss = false;
+    this.replaceAll(this.accept(loaded), this.rejected(loaded));
   }
 
   private async poll(store: CameraConfigStore, reloadAll: () => Promise<void>): Promise<void> {

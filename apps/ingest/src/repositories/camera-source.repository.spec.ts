@@ -7,7 +7,7 @@ const log = createLogger('test', 'silent');
 
 /** The published configuration: a revision counter and whatever the hash holds; announcements are the test's to send or lose. */
 function fakeStore() {
-  const state = { revision: 3, down: false, announce: null as null | (() => void), reads: [] as string[] };
+  const state = { revision: 3, down: false, announce: null as null | (() => void), reads: [] as string[], cameraIds: ['pond'] };
   const store = {
     revision: jest.fn(async () => {
       if (state.down) throw new Error('connect ECONNREFUSED');
@@ -16,7 +16,8 @@ function fakeStore() {
     }),
     load: jest.fn(async () => {
       state.reads.push('cameras');
-      return { cameras: [parseCamera({ id: 'pond', url: 'rtsp://h/pond' })], errors: [{ cameraId: 'beach', message: "camera 'beach', fps: too big" }] };
+      if (!state.cameraIds.length) return { cameras: [], errors: [] };
+      return { cameras: state.cameraIds.map((id) => parseCamera({ id, url: `rtsp://h/${id}` })), errors: [{ cameraId: 'beach', message: "camera 'beach', fps: too big" }] };
     }),
     subscribe: jest.fn(async (onChange: () => void) => {
       state.announce = onChange;
@@ -66,5 +67,20 @@ describe('RedisCameraSource', () => {
     await jest.advanceTimersByTimeAsync(5_000);
     expect(onChange).toHaveBeenCalledTimes(1);
     await unwatch();
+  });
+
+  it('keeps the last list when Redis lost the published configuration (no counter, empty hash), not when every camera was removed', async () => {
+    const { store, state } = fakeStore();
+    const source = new RedisCameraSource(store, log, { pollMs: 5000 });
+    await source.load();
+    state.revision = 0; // gone: restarted without AOF
+    state.cameraIds = [];
+    expect((await source.load()).cameras.map((c) => c.id)).toEqual(['pond']); // before: [] — every camera dropped
+    state.revision = 1; // republished
+    state.cameraIds = ['pond', 'lake'];
+    expect((await source.load()).cameras.map((c) => c.id)).toEqual(['pond', 'lake']);
+    state.revision = 2; // an admin removed them all: the counter moved
+    state.cameraIds = [];
+    expect((await source.load()).cameras).toEqual([]);
   });
 });

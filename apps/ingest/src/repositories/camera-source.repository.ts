@@ -31,6 +31,7 @@ export class RedisCameraSource implements CameraSource {
   /** Revision the cameras were last loaded at (read before them: a change in between shows as newer). */
   private loadedRevision: number | null = null;
   private polling = false;
+  private last: CameraList | null = null;
 
   constructor(
     private readonly store: CameraConfigStore,
@@ -42,7 +43,15 @@ export class RedisCameraSource implements CameraSource {
     const revision = await this.store.revision();
     const { cameras, errors } = await this.store.load();
     this.loadedRevision = revision;
-    return { cameras, rejected: errors };
+    // No revision counter and an empty hash after a list was loaded: Redis lost the published
+    // configuration (restarted without AOF, flushed), not an admin removing every camera (that moves
+    // the counter). The cameras keep running on the last list until alerts-api republishes (≤ 10 s).
+    if (revision === 0 && !cameras.length && !errors.length && this.last?.cameras.length) {
+      this.log.warn({ cameras: this.last.cameras.length }, 'published camera configuration gone from Redis: keeping the last one until it is published again');
+      return this.last;
+    }
+    this.last = { cameras, rejected: errors };
+    return this.last;
   }
 
   async watch(onChange: () => void): Promise<() => Promise<void>> {
