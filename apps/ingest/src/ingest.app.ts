@@ -183,8 +183,10 @@ export async function startIngest(settings: IngestSettings, log: Logger = create
     probes,
     janitor,
     close: async () => {
-      await janitor?.stop();
+      // The leases are handed over first; the janitor's pass in progress ends after its current camera.
+      const janitorStopped = janitor?.stop();
       await service.stop();
+      await janitorStopped;
       await status.close(STATUS_FLUSH_ON_CLOSE_MS);
       await sweeper.stop();
       await clips?.stop();

@@ -40,6 +40,26 @@ describe('RecordingJanitor', () => {
     expect(pruned).toEqual([['moved', 600_000, false]]);
   });
 
+  it('stops a pass in progress after the camera it is on (shutdown does not wait for every directory)', async () => {
+    let release!: () => void;
+    const pruned: string[] = [];
+    const repo: RecordingDirs = {
+      cameras: async () => ['a', 'b', 'c'],
+      prune: async (cameraId) => {
+        pruned.push(cameraId);
+        if (cameraId === 'a') await new Promise<void>((resolve) => (release = resolve));
+        return { deleted: 1, removed: false };
+      },
+    };
+    const janitor = new RecordingJanitor({ dirs: repo, inUse: () => new Set(), windowSecondsOf: () => undefined, log, now: () => NOW }, { intervalMs: 60_000, defaultWindowSeconds: 600 });
+    const pass = janitor.sweep();
+    await new Promise((resolve) => setImmediate(resolve));
+    const stopped = janitor.stop();
+    release();
+    await Promise.all([pass, stopped]);
+    expect(pruned).toEqual(['a']);
+  });
+
   it('sweeps at start and then periodically', async () => {
     jest.useFakeTimers();
     try {

@@ -24,6 +24,7 @@ export interface RecordingJanitorOptions {
 
 export class RecordingJanitor {
   private readonly periodic: PeriodicPass;
+  private stopping = false;
 
   constructor(
     private readonly deps: RecordingJanitorDeps,
@@ -37,7 +38,9 @@ export class RecordingJanitor {
     this.periodic.start();
   }
 
+  /** Ends the timer; a pass in progress stops after the camera it is on, so shutdown does not wait for a whole disk. */
   stop(): Promise<void> {
+    this.stopping = true;
     return this.periodic.stop();
   }
 
@@ -50,6 +53,7 @@ export class RecordingJanitor {
     const { dirs, log } = this.deps;
     try {
       for (const cameraId of await dirs.cameras()) {
+        if (this.stopping) return;
         if (this.deps.inUse().has(cameraId)) continue;
         const windowMs = (this.deps.windowSecondsOf(cameraId) ?? this.options.defaultWindowSeconds) * 1000;
         try {
