@@ -6,6 +6,11 @@
 // The browser's clock is never compared with the server's: a school PC without NTP may be hours off.
 // The lifetime comes from the token (the server's `exp` − `iat`), and it is counted from the moment
 // this browser received the token, on the browser's own clock.
+//
+// A PC that slept through the renewal (a school screen, a command-centre PC) wakes with its token run
+// out: the API renews an expired token while its session lasts, so the console renews on waking —
+// the renewal found overdue on the wall clock, or a 401 of a request or the feed — and signs out only
+// when the renewal itself is refused.
 
 /** Renewal at this share of the token's lifetime. */
 export const RENEW_AT_SHARE = 0.75;
@@ -13,6 +18,12 @@ export const RENEW_AT_SHARE = 0.75;
 export const RENEW_RETRY_MS = 30_000;
 /** The soonest a renewal is scheduled: a token past its time, or of unknown lifetime, is renewed this late, never in a loop. */
 export const RENEW_FLOOR_MS = 30_000;
+/**
+ * How often the renewal checks the wall clock for being overdue. A sleeping PC's timers may not count
+ * the sleep (the renewal timer would fire as late again), so this finds the renewal due soon after
+ * waking, before the screen's polls and the feed, refused with the expired token, sign it out.
+ */
+export const WAKE_CHECK_MS = 5_000;
 /** setTimeout's limit (2^31 − 1 ms, ~24.8 days): a longer delay would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

@@ -41,6 +41,35 @@ describe('AccessTokens', () => {
   });
 });
 
+describe('AccessTokens.renewableSession (POST /auth/refresh alone)', () => {
+  const hour = 3_600_000;
+  it('takes a valid token as session() does, and says it has not expired', async () => {
+    const signedIn = Date.now() - 5 * hour;
+    const { token } = await tokens.issue('u-1', Date.now(), signedIn);
+    expect(await tokens.renewableSession(token, 86_400)).toEqual({ userId: 'u-1', sessionStartedAt: signedIn, expired: false });
+  });
+
+  it('takes an expired token that records its sign-in, within the grace only', async () => {
+    const signedIn = Date.now() - 9 * hour;
+    const { token } = await tokens.issue('u-1', signedIn, signedIn); // ran out 8 h ago
+    expect(await tokens.session(token)).toBeNull();
+    expect(await tokens.renewableSession(token, 86_400)).toEqual({ userId: 'u-1', sessionStartedAt: signedIn, expired: true });
+    expect(await tokens.renewableSession(token, 7 * 3600)).toBeNull();
+    // Legacy `sst` records the sign-in too.
+    const nowS = Math.floor(Date.now() / 1000);
+    expect(await tokens.renewableSession(await legacyToken({ sst: nowS - 3 * 3600 }, nowS - 2 * 3600), 86_400)).toEqual({ userId: 'u-1', sessionStartedAt: (nowS - 3 * 3600) * 1000, expired: true });
+  });
+
+  it('refuses an expired token that does not record its sign-in, another secret, another type', async () => {
+    const nowS = Math.floor(Date.now() / 1000);
+    expect(await tokens.renewableSession(await legacyToken({}, nowS - 2 * 3600), 86_400)).toBeNull();
+    expect(await tokens.renewableSession(await legacyToken({}, nowS), 86_400)).toEqual({ userId: 'u-1', sessionStartedAt: nowS * 1000, expired: false });
+    const other = new AccessTokens('another-secret-of-thirty-two-chars', 3600);
+    expect(await tokens.renewableSession((await other.issue('u-1', Date.now() - 2 * hour)).token, 86_400)).toBeNull();
+    expect(await tokens.renewableSession(await legacyToken({ typ: 'refresh', ssm: Date.now() - 2 * hour }, nowS - 2 * 3600), 86_400)).toBeNull();
+  });
+});
+
 describe('signedInBeforePasswordChange', () => {
   const changedAt = Date.parse('2026-12-01T08:00:00.500Z');
   it.each([

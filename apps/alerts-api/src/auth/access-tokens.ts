@@ -11,6 +11,11 @@ export interface TokenSession {
   sessionStartedAt: number;
 }
 
+/** What a token taken for renewal says: its sign-in, and whether the token itself has run out. */
+export interface RenewableTokenSession extends TokenSession {
+  expired: boolean;
+}
+
 /**
  * HS256 access tokens for people. The token names the user; role and scope are read fresh on use.
  * `ssm` (epoch ms) carries the sign-in time through renewals, so a session has an end however often
@@ -58,6 +63,26 @@ export class AccessTokens {
       return null;
     }
   }
+
+  /**
+   * The sign-in of a token of ours, for renewal (POST /auth/refresh) alone: as session(), and also
+   * once expired (a PC that slept past its token's end) — signature, issuer, audience and type checked
+   * all the same — for up to `graceSeconds` past its `exp`, and only when it names its session's start
+   * (`ssm`/`sst`): the caller bounds the grace by that session's end, so a token that does not say
+   * when its session began is not taken expired. null for anything else.
+   */
+  async renewableSession(token: string, graceSeconds: number): Promise<RenewableTokenSession | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], clockTolerance: Math.max(0, graceSeconds) });
+      if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return null;
+      // jose's own expiry test, without the tolerance.
+      const expired = payload.exp <= Math.floor(Date.now() / 1000);
+      const sessionStartedAt = expired ? recordedSessionStart(payload) : sessionStart(payload);
+      return sessionStartedAt === null ? null : { userId: payload.sub, sessionStartedAt, expired };
+    } catch {
+      return null;
+    }
+  }
 }
 
 /**
@@ -65,7 +90,12 @@ export class AccessTokens {
  * from tokens issued before renewal existed, their issue time.
  */
 function sessionStart(payload: { ssm?: unknown; sst?: unknown; iat?: number }): number {
+  return recordedSessionStart(payload) ?? (payload.iat ?? 0) * 1000;
+}
+
+/** The sign-in time a verified token records (`ssm`, else `sst`); null when it records none. */
+function recordedSessionStart(payload: { ssm?: unknown; sst?: unknown; iat?: number }): number | null {
   if (typeof payload.ssm === 'number' && Number.isFinite(payload.ssm)) return payload.ssm;
   if (typeof payload.sst === 'number' && Number.isFinite(payload.sst)) return payload.sst * 1000;
-  return (payload.iat ?? 0) * 1000;
+  return null;
 }

@@ -6,7 +6,7 @@ import { ZodPipe } from '../common/zod-pipe';
 import type { Principal } from '../shared/principal';
 import { bearerToken } from './auth.guard';
 import { AuthService, TooManyLoginAttempts } from './auth.service';
-import { CurrentPrincipal, Public } from './decorators';
+import { AcceptsExpiredToken, CurrentPrincipal, Public } from './decorators';
 
 export const loginSchema = z.strictObject({
   username: z.string().min(1).max(64),
@@ -72,9 +72,12 @@ export class AuthController {
 
   /**
    * A new access token for the caller's sign-in, before the current one runs out (the console renews
-   * at three quarters of its lifetime). 401 once the session is older than SESSION_MAX_SECONDS.
+   * at three quarters of its lifetime) or after: a PC that slept past its token's end renews the
+   * expired token while its session lasts. 401 once the session is older than SESSION_MAX_SECONDS,
+   * the user disabled or the password changed since the sign-in.
    */
   @ApiBearerAuth()
+  @AcceptsExpiredToken()
   @Post('refresh')
   @HttpCode(200)
   refresh(@CurrentPrincipal() principal: Principal, @Req() req: HttpRequest) {

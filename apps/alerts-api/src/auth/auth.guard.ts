@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { CredentialVerifier, type Principal, type Role } from '../shared/principal';
-import { PUBLIC_ROUTE, ROLES } from './decorators';
+import { EXPIRED_TOKEN_RENEWAL, PUBLIC_ROUTE, ROLES } from './decorators';
 
 /** "Bearer <token>" from the Authorization header. */
 export function bearerToken(header: string | string[] | undefined): string | null {
@@ -11,8 +11,9 @@ export function bearerToken(header: string | string[] | undefined): string | nul
 }
 
 /**
- * Global guard: every route needs a valid bearer token unless marked @Public(); @Roles() limits the
- * roles. Scope (which objects) is the services' business, through the AccessPolicy.
+ * Global guard: every route needs a valid bearer token unless marked @Public() (or, for the renewal
+ * alone, @AcceptsExpiredToken(): an expired one of a valid session); @Roles() limits the roles. Scope
+ * (which objects) is the services' business, through the AccessPolicy.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -27,7 +28,9 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined>; principal?: Principal }>();
     const token = bearerToken(request.headers.authorization);
-    const principal = token ? await this.verifier.verify(token) : null;
+    // Only a route marked @AcceptsExpiredToken() (the renewal) takes an expired token of a valid session.
+    const renewal = this.reflector.getAllAndOverride<boolean>(EXPIRED_TOKEN_RENEWAL, targets);
+    const principal = token ? await (renewal ? this.verifier.verifyForRenewal(token) : this.verifier.verify(token)) : null;
     if (!principal) throw new UnauthorizedException('missing, invalid or expired credentials');
     request.principal = principal;
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);

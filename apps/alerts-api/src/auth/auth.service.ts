@@ -77,13 +77,14 @@ export class AuthService {
   }
 
   /**
-   * A new token for the sign-in `token` belongs to (the caller's own, still valid: the guard checked
-   * it and the user). The session's start travels on, so renewals end SESSION_MAX_SECONDS after the
-   * password was given; API keys do not expire and have nothing to renew.
+   * A new token for the sign-in `token` belongs to (the caller's own: the guard checked it and the
+   * user). The token may have expired — a PC that slept past it — but not its session: the session's
+   * start travels on, so renewals end SESSION_MAX_SECONDS after the password was given, expired or
+   * not; API keys do not expire and have nothing to renew.
    */
   async refresh(principal: Principal, token: string): Promise<LoginResult> {
     if (principal.kind !== 'user') throw new BadRequestException('only a user\'s access token can be renewed; API keys do not expire');
-    const session = await this.verifier.tokens.session(token);
+    const session = await this.verifier.renewableSession(token);
     const user = session && (await this.users.get(session.userId));
     // As the guard's check: a sign-in ended by a password change or a disable is not renewed.
     if (!session || !user || user.disabled || signedInBeforePasswordChange(session.sessionStartedAt, user.passwordChangedAt)) {

@@ -4,7 +4,7 @@ import { Clock } from '../common/clock';
 import { SETTINGS, type Settings } from '../settings';
 import { CredentialVerifier, type Principal } from '../shared/principal';
 import { UsersRepository } from '../users/users.repository';
-import { AccessTokens } from './access-tokens';
+import { AccessTokens, type TokenSession } from './access-tokens';
 import { API_KEY_PREFIX, parseApiKey, secretMatches } from './api-key-secret';
 
 /** last_used_at is informational; writing it on every request would turn reads into writes. */
@@ -22,7 +22,7 @@ export class DbCredentialVerifier extends CredentialVerifier {
     private readonly users: UsersRepository,
     private readonly apiKeys: ApiKeysRepository,
     private readonly clock: Clock,
-    @Inject(SETTINGS) settings: Settings,
+    @Inject(SETTINGS) private readonly settings: Settings,
   ) {
     super();
     this.tokens = new AccessTokens(settings.jwtSecret, settings.jwtTtlSeconds);
@@ -33,8 +33,35 @@ export class DbCredentialVerifier extends CredentialVerifier {
     return token.startsWith(API_KEY_PREFIX) ? this.verifyApiKey(token) : this.verifyJwt(token);
   }
 
+  /**
+   * verify(), for POST /auth/refresh alone: a user's token that has expired is taken too while its
+   * session lasts (renewableSession), so a PC that slept through its renewal wakes signed in. Every
+   * other route and the WebSocket use verify(), which refuses it. API keys as verify().
+   */
+  override async verifyForRenewal(token: string): Promise<Principal | null> {
+    if (!token || token.startsWith(API_KEY_PREFIX)) return this.verify(token);
+    return this.userPrincipal(await this.renewableSession(token));
+  }
+
+  /**
+   * The sign-in of a token to renew: a valid one's, or an expired one's until its session's end
+   * (SESSION_MAX_SECONDS after its recorded start, on the API's clock) and no later: a stolen
+   * token is not renewable for longer than the sign-in it was stolen from. The user is not checked here.
+   */
+  async renewableSession(token: string): Promise<TokenSession | null> {
+    // jose's tolerance is a bound in its own right; the session's end below is the exact one.
+    const session = await this.tokens.renewableSession(token, this.settings.sessionMaxSeconds);
+    if (!session) return null;
+    if (session.expired && this.clock.now() >= session.sessionStartedAt + this.settings.sessionMaxSeconds * 1000) return null;
+    return { userId: session.userId, sessionStartedAt: session.sessionStartedAt };
+  }
+
   private async verifyJwt(token: string): Promise<Principal | null> {
-    const session = await this.tokens.session(token);
+    return this.userPrincipal(await this.tokens.session(token));
+  }
+
+  /** The user of a token's sign-in, unless disabled or signed in before a password change. */
+  private async userPrincipal(session: TokenSession | null): Promise<Principal | null> {
     if (!session) return null;
     const user = await this.users.get(session.userId);
     if (!user || user.disabled || signedInBeforePasswordChange(session.sessionStartedAt, user.passwordChangedAt)) return null;

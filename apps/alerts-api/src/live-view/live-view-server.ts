@@ -20,7 +20,8 @@ export interface LiveCameraLookup {
 
 export interface LiveViewServerDeps {
   hub: LiveViewHub;
-  verifier: CredentialVerifier;
+  /** Viewers are checked as every route but the renewal is: an expired token is refused. */
+  verifier: Pick<CredentialVerifier, 'verify'>;
   cameras: LiveCameraLookup;
   /** Path prefix, e.g. '/live': viewers connect to /live/<cameraId>. */
   path: string;

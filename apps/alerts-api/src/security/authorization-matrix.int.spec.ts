@@ -543,14 +543,18 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
     expect((await t.http.get('/auth/me').set({ Authorization: `Bearer ${renewed.body.accessToken}` })).body).toMatchObject({ kind: 'user', role: 'viewer' });
 
     // The same secret signs what the API would have issued earlier: a session begun 31 days ago ends
-    // however fresh its token; an expired token is not renewed at all.
+    // however fresh its token; an expired token renews while its session lasts (a PC that slept), not
+    // past the session's end.
     const tokens = new AccessTokens(t.settings.jwtSecret, t.settings.jwtTtlSeconds);
     const day = 86_400_000;
     const old = await tokens.issue(login.user.id, Date.now(), Date.now() - 31 * day);
     const refused = await t.http.post('/auth/refresh').set({ Authorization: `Bearer ${old.token}` });
     expect([refused.status, refused.body.message]).toEqual([401, 'session ended (SESSION_MAX_SECONDS); sign in again']);
     const expired = await tokens.issue(login.user.id, Date.now() - 9 * 3600_000);
-    expect((await t.http.post('/auth/refresh').set({ Authorization: `Bearer ${expired.token}` })).status).toBe(401);
+    expect((await t.http.post('/auth/refresh').set({ Authorization: `Bearer ${expired.token}` })).status).toBe(200);
+    expect((await t.http.get('/auth/me').set({ Authorization: `Bearer ${expired.token}` })).status).toBe(401);
+    const pastSession = await tokens.issue(login.user.id, Date.now() - 9 * 3600_000, Date.now() - 31 * day);
+    expect((await t.http.post('/auth/refresh').set({ Authorization: `Bearer ${pastSession.token}` })).status).toBe(401);
     // A renewal never outlives its session.
     const late = await tokens.issue(login.user.id, Date.now(), Date.now() - 30 * day + 3600_000);
     const last = await t.http.post('/auth/refresh').set({ Authorization: `Bearer ${late.token}` }).expect(200);
