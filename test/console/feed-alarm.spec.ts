@@ -6,6 +6,7 @@ import {
   emptyFeed,
   escalatedTo,
   escalationKey,
+  escalationsAfterLoad,
   stillRings,
   mergeAlerts,
   shouldRing,
@@ -19,6 +20,9 @@ import type { Alert, PushedAlert, PushMessage } from '../../apps/console/src/typ
 type AlarmModule = {
   alarmNotice(lang: Lang, alert: Alert): { title: string; text: string };
   playAlarm(repeats?: number): void;
+  notify(title: string, text: string, alert: Alert): void;
+  closeNotification(id: string): void;
+  closeNotifications(): void;
 };
 const loadAlarm = () => jest.requireActual('../../apps/console/src/alarm') as AlarmModule;
 const { alarmNotice } = loadAlarm();
@@ -94,10 +98,13 @@ describe('shouldRing', () => {
 });
 
 describe('alarmsAfterLoad', () => {
-  it('rings once for recent, unresolved critical alerts a REST load brought, as the feed holds them', () => {
+  it('rings once for critical alerts a REST load brought that are unanswered or recent, as the feed holds them', () => {
     const loaded: Alert[] = [
       critical('recent'),
+      // Unanswered for an hour: rings as its push would (stillRings) — before 2026-12-03 only "recent" rang.
       critical('old', { alarmedAt: now - HOUR, startedAt: now - HOUR }),
+      critical('old-claimed', { alarmedAt: now - HOUR, startedAt: now - HOUR, state: 'acknowledged' }),
+      critical('recent-claimed', { state: 'dispatched' }),
       critical('closed', { state: 'resolved' }),
       critical('minor', { severity: 'major' }),
       critical('rung'),
@@ -106,7 +113,27 @@ describe('alarmsAfterLoad', () => {
     let state = mergeAlerts(emptyFeed(), loaded);
     state = mergeAlerts(state, [critical('since-resolved', { state: 'resolved', updatedAt: now })]); // a push came first
     const due = alarmsAfterLoad(state, [...loaded, critical('recent')], new Set(['rung@' + (now - 5000)]), now);
-    expect(due.map((a) => a.id)).toEqual(['recent']);
+    expect(due.map((a) => a.id)).toEqual(['recent', 'old', 'recent-claimed']);
+  });
+});
+
+describe('escalationsAfterLoad', () => {
+  const major = (id: string, over: Partial<PushedAlert> = {}) =>
+    critical(id, { severity: 'major', alarmedAt: null, escalationLevel: 1, responsibleRegionId: 'township', ...over });
+
+  it("rings for escalations to the user's regions a REST load brought, still open at a level not rung for", () => {
+    const loaded: Alert[] = [
+      major('mine'),
+      major('rung'),
+      major('rung-lower', { escalationLevel: 2 }), // level 1 rang; level 2 has not
+      major('claimed', { state: 'acknowledged' }),
+      major('elsewhere', { responsibleRegionId: 'county' }),
+      major('not-escalated', { escalationLevel: 0 }),
+    ];
+    const state = mergeAlerts(emptyFeed(), loaded);
+    const notified = new Set([escalationKey(major('rung')), escalationKey(major('rung-lower'))]);
+    expect(escalationsAfterLoad(state, loaded, notified, ['township', 'village']).map((a) => a.id)).toEqual(['mine', 'rung-lower']);
+    expect(escalationsAfterLoad(state, loaded, notified, [])).toEqual([]);
   });
 });
 
@@ -216,3 +243,54 @@ describe('stillRings (a pushed alarm, judged again on the feed a moment later)',
     expect(stillRings(fresh, fresh, now)).toBe(true); // reopened-and-claimed races aside: recent alarms ring
   });
 });
+
+describe('desktop notifications', () => {
+  const g = globalThis as unknown as Record<string, unknown>;
+  const saved = g.Notification;
+  class FakeNotification {
+    static permission = 'granted';
+    static all: FakeNotification[] = [];
+    closed = false;
+    onclose: (() => void) | null = null;
+    constructor(
+      readonly title: string,
+      readonly options: { body: string; tag: string; requireInteraction?: boolean },
+    ) {
+      FakeNotification.all.push(this);
+    }
+    close(): void {
+      this.closed = true;
+      this.onclose?.();
+    }
+  }
+  let alarm: AlarmModule;
+  beforeEach(() => {
+    FakeNotification.all = [];
+    g.Notification = FakeNotification;
+    jest.isolateModules(() => (alarm = loadAlarm()));
+  });
+  afterAll(() => {
+    g.Notification = saved;
+  });
+
+  it('are all closed at sign-out: they stay until clicked away, and the next user of a shared PC would read them', () => {
+    alarm.notify('Possible drowning', 'pond', critical('a'));
+    alarm.notify('Possible drowning', 'river', critical('b'));
+    expect(FakeNotification.all.map((n) => n.options.requireInteraction)).toEqual([true, true]);
+    alarm.closeNotifications();
+    expect(FakeNotification.all.map((n) => n.closed)).toEqual([true, true]); // before 2026-12-03: never closed
+  });
+
+  it("closes one alert's notification (resolved), the latest it showed; others stay", () => {
+    alarm.notify('Possible drowning', 'raised', critical('a'));
+    alarm.notify('Possible drowning', 'raised again', critical('a')); // same tag: it replaced the first
+    alarm.notify('Possible drowning', 'river', critical('b'));
+    alarm.closeNotification('a');
+    expect(FakeNotification.all.map((n) => n.closed)).toEqual([false, true, false]);
+    alarm.closeNotification('a'); // nothing left to close
+    FakeNotification.all[2].close(); // clicked away by the user
+    alarm.closeNotifications();
+    expect(FakeNotification.all.filter((n) => n.closed)).toHaveLength(2);
+  });
+});
+

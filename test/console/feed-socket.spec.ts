@@ -1,6 +1,7 @@
 // FeedSocket's liveness check, with a fake WebSocket and jest's fake clock: a half-open connection
-// (nothing comes back, no close either) must not keep showing "live".
-import { FeedSocket, PING_MS, SILENCE_MS, type FeedSocketHandlers } from '../../apps/console/src/feed-socket';
+// (nothing comes back, no close either) must not keep showing "live", nor a handshake that hangs
+// hold the feed up.
+import { FeedSocket, HANDSHAKE_MS, PING_MS, SILENCE_MS, type FeedSocketHandlers } from '../../apps/console/src/feed-socket';
 import type { PushMessage } from '../../apps/console/src/types';
 
 /** A browser WebSocket that only does what the test makes it do: close() fires no close event. */
@@ -51,7 +52,8 @@ function start(lastSeq: () => number | null) {
   return { socket, handlers, messages };
 }
 
-describe('FeedSocket liveness', () => {
+/** Each test on jest's clock with FakeWebSocket as the browser's WebSocket. */
+function fakeSocketsAndTimers(): void {
   beforeEach(() => {
     jest.useFakeTimers();
     FakeWebSocket.all = [];
@@ -61,6 +63,10 @@ describe('FeedSocket liveness', () => {
     jest.useRealTimers();
     globals.WebSocket = saved;
   });
+}
+
+describe('FeedSocket liveness', () => {
+  fakeSocketsAndTimers();
 
   it('gives up a connection that went silent, says so, and reconnects with resume; the old one is ignored', () => {
     let seq: number | null = null;
@@ -74,7 +80,7 @@ describe('FeedSocket liveness', () => {
     expect(handlers.connected).toHaveBeenLastCalledWith(true);
 
     jest.advanceTimersByTime(SILENCE_MS - 1000); // pings go out, no pong comes back
-    expect(first.sent.filter((s) => s === '{"type":"ping"}')).toHaveLength(2);
+    expect(first.sent.filter((s) => s === '{"type":"ping"}')).toHaveLength(Math.floor((SILENCE_MS - 1000) / PING_MS));
     expect(handlers.connected).not.toHaveBeenCalledWith(false);
 
     jest.advanceTimersByTime(6000); // silence past SILENCE_MS: the next check notices
@@ -107,5 +113,59 @@ describe('FeedSocket liveness', () => {
     expect(handlers.connected).not.toHaveBeenCalledWith(false);
     expect(FakeWebSocket.all).toHaveLength(1);
     socket.stop();
+  });
+
+  it("keeps a live connection of a long-hidden tab, whose timers run only once a minute", () => {
+    const { socket, handlers } = start(() => null);
+    const ws = FakeWebSocket.all[0];
+    ws.open();
+    // Each minute the tab wakes: the ping goes out, its pong comes back at once, and the silence
+    // measured at the next wake-up is a little over a minute (timers fire late).
+    for (let minute = 0; minute < 5; minute++) {
+      ws.receive({ type: 'pong' });
+      jest.advanceTimersByTime(65_000);
+    }
+    expect(handlers.connected).not.toHaveBeenCalledWith(false); // with SILENCE_MS at 60 s: dropped every minute
+    expect(FakeWebSocket.all).toHaveLength(1);
+    socket.stop();
+  });
+});
+
+describe('FeedSocket handshake limit', () => {
+  fakeSocketsAndTimers();
+
+  it('gives up a handshake that neither opens nor fails, and tries again with back-off and resume', () => {
+    const { socket, handlers } = start(() => 7);
+    const first = FakeWebSocket.all[0];
+    jest.advanceTimersByTime(HANDSHAKE_MS - 1);
+    expect(first.closedWith).toBeUndefined();
+    jest.advanceTimersByTime(1); // a stuck instance never answers the upgrade
+    expect(first.closedWith).toBeDefined(); // before 2026-12-03: left connecting until the OS gave up
+    expect(handlers.connected).toHaveBeenLastCalledWith(false);
+    jest.advanceTimersByTime(1000); // the first retry waits at most 1 s
+    expect(FakeWebSocket.all).toHaveLength(2);
+    expect(FakeWebSocket.all[1].url).toBe('ws://console.test/ws?lastSeq=7');
+    // The given-up socket's late events change nothing: no second retry.
+    first.onclose?.({ code: 1006 });
+    first.open();
+    jest.advanceTimersByTime(2000);
+    expect(FakeWebSocket.all).toHaveLength(2);
+    expect(handlers.connected).not.toHaveBeenCalledWith(true);
+    FakeWebSocket.all[1].open();
+    expect(handlers.connected).toHaveBeenLastCalledWith(true);
+    jest.advanceTimersByTime(HANDSHAKE_MS * 2);
+    expect(FakeWebSocket.all[1].closedWith).toBeUndefined(); // opened in time: kept
+    socket.stop();
+  });
+
+  it('counts hung handshakes as failed ones: after three in a row the caller checks the credential', () => {
+    const { socket, handlers } = start(() => null);
+    for (let i = 0; i < 3; i++) jest.advanceTimersByTime(HANDSHAKE_MS + 10_000);
+    expect(FakeWebSocket.all.length).toBeGreaterThanOrEqual(3);
+    expect(handlers.handshakeFailing).toHaveBeenCalled();
+    socket.stop();
+    const made = FakeWebSocket.all.length;
+    jest.advanceTimersByTime(10 * HANDSHAKE_MS);
+    expect(FakeWebSocket.all).toHaveLength(made); // stopped: no more tries
   });
 });

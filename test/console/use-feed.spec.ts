@@ -1,17 +1,21 @@
 // The feed hook itself (use-feed.ts), run in node through hook-harness with a fake WebSocket, a fake
 // Api and jest's fake clock: what a replayed escalation rings, what a resync reload does with alerts
-// its pages do not bring back, and which socket's 4401 signs out.
+// its pages do not bring back, which socket's 4401 signs out, what a REST merge (load, filter page,
+// transition's answer) rings, dropping an alert answered 404, and closing a resolved one's notification.
 import { unacknowledgedCount } from '../../apps/console/src/feed-state';
 import type { Alert, PushMessage } from '../../apps/console/src/types';
 import { flushEffects, installBrowserGlobals, render, unmount } from './hook-harness';
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
-jest.mock('../../apps/console/src/alarm', () => ({ playAlarm: jest.fn(), notify: jest.fn() }));
+jest.mock('../../apps/console/src/alarm', () => ({ playAlarm: jest.fn(), notify: jest.fn(), closeNotification: jest.fn() }));
 
 // use-feed.ts and api.ts use the DOM's types, which the root typecheck (node) lacks: loaded untyped.
 interface FeedView {
   alerts: Map<string, Alert>;
   connected: boolean;
+  load(query?: { rule?: string }): Promise<void>;
+  upsert(alert: Alert): void;
+  drop(gone: Alert[]): void;
 }
 interface ApiErrorClass {
   new (status: number, message: string): Error;
@@ -20,7 +24,11 @@ const { useFeed } = jest.requireActual('../../apps/console/src/use-feed') as {
   useFeed(api: FakeApi, onUnauthorized: () => void, describe: (a: Alert) => { title: string; text: string }, regionIds?: readonly string[]): FeedView;
 };
 const { ApiError } = jest.requireActual('../../apps/console/src/api') as { ApiError: ApiErrorClass };
-const { playAlarm, notify } = jest.requireMock('../../apps/console/src/alarm') as { playAlarm: jest.Mock; notify: jest.Mock };
+const { playAlarm, notify, closeNotification } = jest.requireMock('../../apps/console/src/alarm') as {
+  playAlarm: jest.Mock;
+  notify: jest.Mock;
+  closeNotification: jest.Mock;
+};
 
 /** A browser WebSocket the test drives: open, messages and closes happen when the test says. */
 class FakeWebSocket {
@@ -122,6 +130,7 @@ beforeEach(() => {
   restoreGlobals = installBrowserGlobals();
   playAlarm.mockClear();
   notify.mockClear();
+  closeNotification.mockClear();
 });
 afterEach(() => {
   unmount();
@@ -140,7 +149,7 @@ async function mount(api: FakeApi, options: { onUnauthorized?: () => void; regio
   ws.open();
   ws.receive({ type: 'hello', seq: 10 });
   await jest.advanceTimersByTimeAsync(0);
-  return { ws, alerts: () => render(view).alerts };
+  return { ws, alerts: () => render(view).alerts, feed: () => render(view) };
 }
 
 describe('useFeed: a replayed escalation', () => {
@@ -353,3 +362,103 @@ describe("useFeed: the loads' second page", () => {
     expect(alerts().get('d')?.state).toBe('acknowledged'); // before 2026-12-03: not loaded — never shown at the school
   });
 });
+
+describe('useFeed: the ring after a REST load (sign-in, reload, resync)', () => {
+  const drowning = (id: string, over: Partial<Alert> = {}) =>
+    alert(id, { rule: 'vanish_in_water', severity: 'critical', alarmedAt: now - 600_000, startedAt: now - 610_000, updatedAt: now - 600_000, ...over });
+
+  it('rings once for an unanswered drowning raised 10 min ago, as a push of it would; not for a claimed one', async () => {
+    const api = new FakeApi('A');
+    api.server.set('d', drowning('d'));
+    api.server.set('claimed', drowning('claimed', { state: 'acknowledged', updatedAt: now - 500_000 }));
+    const { ws } = await mount(api); // the sign-in's load and the first hello's: one ring
+    expect(playAlarm).toHaveBeenCalledTimes(1); // before 2026-12-03: 0 — not "raised in the last 2 min"
+    expect(notify.mock.calls.map(([, , a]: [string, string, Alert]) => a.id)).toEqual(['d']);
+
+    ws.receive({ type: 'resync_required', seq: 500 }); // a load does not ring again for what this screen rang
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(playAlarm).toHaveBeenCalledTimes(1);
+  });
+
+  it("rings once for an escalation to the user's region still open at its level; not again, not once claimed", async () => {
+    const api = new FakeApi('A');
+    api.server.set('x', alert('x', { escalationLevel: 1, responsibleRegionId: 'township', updatedAt: now - 2000 }));
+    api.server.set('claimed', alert('claimed', { state: 'acknowledged', escalationLevel: 1, responsibleRegionId: 'township' }));
+    api.server.set('elsewhere', alert('elsewhere', { escalationLevel: 1, responsibleRegionId: 'county' }));
+    const { ws } = await mount(api, { regionIds: ['township'] });
+    expect(playAlarm).toHaveBeenCalledTimes(1); // before 2026-12-03: 0 — an escalation made before a reload never rang
+    expect(notify.mock.calls.map(([, , a]: [string, string, Alert]) => a.id)).toEqual(['x']);
+
+    ws.receive({ type: 'resync_required', seq: 500 });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(playAlarm).toHaveBeenCalledTimes(1);
+
+    // Escalated once more during a gap: a level not rung for yet.
+    api.server.set('x', { ...api.server.get('x')!, escalationLevel: 2, updatedAt: now - 1000 });
+    ws.receive({ type: 'resync_required', seq: 600 });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(playAlarm).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('useFeed: every merge of REST data judges the alarms it brings', () => {
+  const raised = alert('d', { rule: 'vanish_in_water', severity: 'critical', alarmedAt: now - 2000, startedAt: now - 12_000, updatedAt: now - 2000 });
+
+  it("rings when a filter's page overtakes the alarm's push (the push is then an older copy)", async () => {
+    const api = new FakeApi('A');
+    const { ws, feed } = await mount(api);
+    // The alarm was raised, then someone added a note; the filter's page brings the noted copy first.
+    api.server.set('d', { ...raised, message: 'a note', updatedAt: now - 1000 });
+    await feed().load({ rule: 'vanish_in_water' });
+    ws.receive({ type: 'alert.created', seq: 11, data: { ...raised, alarm: true } as Alert });
+    ws.receive({ type: 'alert.updated', seq: 12, data: { ...api.server.get('d')!, alarm: false } as Alert });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(playAlarm).toHaveBeenCalledTimes(1); // before 2026-12-03: 0 — neither push was news any more
+  });
+
+  it("rings for an alarm a transition's answer or a read by id brings first, once", async () => {
+    const api = new FakeApi('A');
+    const { ws, feed } = await mount(api);
+    feed().upsert(raised);
+    expect(playAlarm).toHaveBeenCalledTimes(1); // before 2026-12-03: 0
+    ws.receive({ type: 'alert.created', seq: 11, data: { ...raised, alarm: true } as Alert });
+    feed().upsert({ ...raised, state: 'acknowledged', updatedAt: now - 500 });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(playAlarm).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("useFeed: dropping an alert the API answers 404 for", () => {
+  it('drops the copy that was asked about, not a newer one a push brought since', async () => {
+    const api = new FakeApi('A');
+    api.server.set('x', alert('x'));
+    api.server.set('y', alert('y'));
+    const { ws, feed, alerts } = await mount(api);
+    const askedX = alerts().get('x')!;
+    const askedY = alerts().get('y')!;
+    ws.receive({ type: 'alert.updated', seq: 11, data: { ...askedY, message: 'back in scope', updatedAt: now - 1000 } as Alert });
+    feed().drop([askedX, askedY]);
+    expect(alerts().has('x')).toBe(false);
+    expect(alerts().get('y')?.message).toBe('back in scope');
+    expect(closeNotification).toHaveBeenCalledWith('x');
+    expect(closeNotification).not.toHaveBeenCalledWith('y');
+  });
+});
+
+describe('useFeed: notifications of resolved alerts', () => {
+  it('closes the notification of an alert a push or a load brings resolved', async () => {
+    const api = new FakeApi('A');
+    api.server.set('d', alert('d', { severity: 'critical', alarmedAt: now - 2000, updatedAt: now - 2000 }));
+    const { ws } = await mount(api);
+    ws.receive({ type: 'alert.updated', seq: 11, data: { ...api.server.get('d')!, message: 'a note', updatedAt: now - 1000 } as Alert });
+    expect(closeNotification).not.toHaveBeenCalled();
+    ws.receive({ type: 'alert.updated', seq: 12, data: { ...api.server.get('d')!, state: 'resolved', updatedAt: now - 500 } as Alert });
+    expect(closeNotification).toHaveBeenCalledWith('d'); // before 2026-12-03: it stayed until clicked away
+
+    api.server.set('e', alert('e', { state: 'resolved', updatedAt: now - 100 })); // resolved during a gap
+    ws.receive({ type: 'resync_required', seq: 500 });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(closeNotification).toHaveBeenCalledWith('e');
+  });
+});
+

@@ -73,9 +73,32 @@ export function alarmNotice(lang: Lang, alert: Alert): { title: string; text: st
   return { title: translateValue(lang, 'rule', alert.rule), text: alertText(lang, alert) };
 }
 
+/**
+ * The notifications shown, by alert id. They stay until clicked away (requireInteraction), so they
+ * are closed at sign-out — on a shared PC the next user would read the last one's alerts — and when
+ * their alert is resolved.
+ */
+const shown = new Map<string, Notification>();
+
 /** A desktop notification when the user allowed them; `text` in the user's language. */
 export function notify(title: string, text: string, alert: Alert): void {
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
   // One notification per alert (tag); renotify: raised again, it alerts the user again (not in TypeScript's DOM types).
-  new Notification(title, { body: `${alert.cameraName ?? alert.cameraId}: ${text}`, tag: alert.id, requireInteraction: true, renotify: true } as NotificationOptions);
+  const notification = new Notification(title, { body: `${alert.cameraName ?? alert.cameraId}: ${text}`, tag: alert.id, requireInteraction: true, renotify: true } as NotificationOptions);
+  shown.set(alert.id, notification); // the same tag replaced the one before
+  notification.onclose = () => {
+    if (shown.get(alert.id) === notification) shown.delete(alert.id);
+  };
+}
+
+/** Closes the notification of alert `id`, if one is shown (the alert was resolved). */
+export function closeNotification(id: string): void {
+  shown.get(id)?.close();
+  shown.delete(id);
+}
+
+/** Closes every notification this page showed (sign-out). */
+export function closeNotifications(): void {
+  for (const notification of shown.values()) notification.close();
+  shown.clear();
 }

@@ -10,9 +10,25 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly reason: string | null = null,
+    /** The answer was not the API's own error (no JSON `statusCode`): a proxy's, say, during a deploy. */
+    readonly foreign = false,
   ) {
     super(message);
   }
+}
+
+/**
+ * The API itself said the thing asked for is not there, or not the user's to see. A proxy's 404 (a
+ * route missing during a deploy) is not that: closing a drowning warning or dropping an alert on it
+ * would hide a real one.
+ */
+export function isApiNotFound(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 404 && !err.foreign;
+}
+
+/** Whether `body` is alerts-api's (Nest's) error answer for `status`. */
+function isApiErrorBody(body: unknown, status: number): boolean {
+  return (body as { statusCode?: unknown } | null)?.statusCode === status;
 }
 
 export interface Session {
@@ -137,7 +153,7 @@ export class Api {
       if (res.status === 401) this.onUnauthorized();
       if (res.status === 204) return undefined as T;
       const data = await res.json().catch(() => ({}));
-      if (!res.ok) throw new ApiError(res.status, messageOf(data, res.status));
+      if (!res.ok) throw new ApiError(res.status, messageOf(data, res.status), null, !isApiErrorBody(data, res.status));
       return data as T;
     });
   }

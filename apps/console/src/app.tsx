@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { alarmNotice } from './alarm';
-import { Api, type Session } from './api';
+import { alarmNotice, closeNotifications } from './alarm';
+import type { Session } from './api';
 import { AppContext, type AppContextValue } from './context';
+import { FeedApi } from './feed-api';
 import { unacknowledgedCount } from './feed-state';
 import { initialLang, type Lang, LANGS, translate, translateValue } from './i18n';
 import { AdminScreen } from './screens/admin';
@@ -19,7 +20,7 @@ import { AlarmTest, SchoolAlarm } from './screens/school-alarm';
 import { SiteEditorScreen } from './screens/site-editor';
 import { ZoneEditorScreen } from './screens/zone-editor';
 import { useSessionRenewal } from './use-session-renewal';
-import { SEQ_KEY, useFeed } from './use-feed';
+import { type Feed, SEQ_KEY, useFeed } from './use-feed';
 
 const BASE = '/console/';
 const SESSION_KEY = 'xl.console.session';
@@ -58,6 +59,7 @@ export function App() {
   const logout = (involuntary = false) => {
     sessionStorage.removeItem(SESSION_KEY);
     sessionStorage.removeItem(SEQ_KEY); // the next sign-in loads by REST, not a replay that rings for old alarms
+    closeNotifications(); // they stay until clicked away: on a shared PC the next user would read them
     setSession(null);
     setSignedOut(involuntary);
   };
@@ -86,17 +88,22 @@ interface ConsoleProps {
 }
 
 function Console({ session, lang, route, setRoute, login, logout, expire, languageSwitch }: ConsoleProps) {
-  useSessionRenewal(session, login, expire);
-  // A 401 signs out only when it answers the current token: a renewed or replaced one (still used by a
+  // A 401 asks for a renewal first (a PC that slept past its token wakes with it expired, and the API
+  // renews it while the session lasts); only a refused renewal signs out.
+  const renewal = useSessionRenewal(session, login, expire);
+  // A 401 counts only when it answers the current token: a renewed or replaced one (still used by a
   // request in flight, or by a timer) ends by itself, and that must not end this sign-in.
   const currentToken = useRef(session.token);
   currentToken.current = session.token;
+  // An alert a request answers 404 for has left the user's view: the feed drops it (feed-api.ts).
+  const feedRef = useRef<Feed | null>(null);
   const api = useMemo(() => {
     const token = session.token;
-    return new Api(token, () => currentToken.current === token && expire());
+    return new FeedApi(token, () => currentToken.current === token && renewal.unauthorized(), () => feedRef.current);
   }, [session.token]);
   const t = (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate(lang, key, params);
-  const feed = useFeed(api, expire, (alert) => alarmNotice(lang, alert), session.user.regionIds);
+  const feed = useFeed(api, renewal.unauthorized, (alert) => alarmNotice(lang, alert), session.user.regionIds);
+  feedRef.current = feed;
   // The tab says how many alerts wait, so an operator working in another tab sees them come in.
   const unacknowledged = unacknowledgedCount(feed.alerts.values());
   useEffect(() => {

@@ -19,10 +19,18 @@ export interface FeedSocketHandlers {
 /** The client pings this often; the server answers each ping with a pong. */
 export const PING_MS = 25_000;
 /**
- * Nothing heard for this long (two pongs missed, and slack): the connection is dead though the
- * browser may not notice for many minutes (half-open: a NAT or firewall dropped it, a VPN re-keyed).
+ * Nothing heard for this long (pongs missed, and slack): the connection is dead though the browser
+ * may not notice for many minutes (half-open: a NAT or firewall dropped it, a VPN re-keyed). Well over
+ * a minute: browsers run a long-hidden tab's timers once a minute, so a background console measures
+ * about 60 s since the last pong even on a live link — at 60 s it dropped and reconnected each minute.
  */
-export const SILENCE_MS = 2 * PING_MS + 10_000;
+export const SILENCE_MS = 90_000;
+/**
+ * A handshake neither opened nor failed within this long is given up and tried again like a failed
+ * one: a stuck instance that accepted the TCP connection, or a dead path, would otherwise hold the
+ * socket until the OS's connect timeout (minutes) with no retry and no silence watch.
+ */
+export const HANDSHAKE_MS = 15_000;
 /** How often the silence is measured. */
 const CHECK_MS = 5_000;
 
@@ -34,6 +42,7 @@ const CHECK_MS = 5_000;
 export class FeedSocket {
   private ws: WebSocket | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private handshake: ReturnType<typeof setTimeout> | undefined;
   private ping: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private failures = 0;
@@ -55,6 +64,7 @@ export class FeedSocket {
   stop(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.handshake);
     clearInterval(this.ping);
     this.ws?.close(1000);
     this.ws = null;
@@ -73,7 +83,16 @@ export class FeedSocket {
     const ws = new WebSocket(query ? `${this.url}?${query}` : this.url, socketProtocols(this.token));
     this.ws = ws;
     let opened = false;
+    clearTimeout(this.handshake);
+    this.handshake = setTimeout(() => {
+      if (this.ws !== ws) return;
+      // Its close, whenever the browser gets to it, is ignored: the next try starts now.
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      ws.close();
+      this.failed(false, 1006);
+    }, HANDSHAKE_MS);
     ws.onopen = () => {
+      clearTimeout(this.handshake);
       opened = true;
       this.failures = 0;
       this.handlers.connected(true);
@@ -86,16 +105,22 @@ export class FeedSocket {
     };
     ws.onclose = (e) => {
       if (this.ws !== ws) return; // a replaced socket's late close must not stop the new one's pings
-      clearInterval(this.ping);
-      this.handlers.connected(false);
-      if (this.closed) return;
-      if (e.code === 4401) return this.handlers.unauthorized();
-      this.failures++;
-      // A refused handshake never opens; after a few in a row the caller checks the credential via REST.
-      if (!opened && this.failures >= 3) this.handlers.handshakeFailing();
-      const delay = Math.min(10_000, 500 * 2 ** Math.min(this.failures, 5)) * (0.5 + Math.random() / 2);
-      this.timer = setTimeout(() => this.connect(), e.code === 4000 ? 0 : delay);
+      clearTimeout(this.handshake);
+      this.failed(opened, e.code);
     };
+  }
+
+  /** The current connection ended (`opened`: after its handshake), or its handshake failed: retries with back-off. */
+  private failed(opened: boolean, code: number): void {
+    clearInterval(this.ping);
+    this.handlers.connected(false);
+    if (this.closed) return;
+    if (code === 4401) return this.handlers.unauthorized();
+    this.failures++;
+    // A refused handshake never opens; after a few in a row the caller checks the credential via REST.
+    if (!opened && this.failures >= 3) this.handlers.handshakeFailing();
+    const delay = Math.min(10_000, 500 * 2 ** Math.min(this.failures, 5)) * (0.5 + Math.random() / 2);
+    this.timer = setTimeout(() => this.connect(), code === 4000 ? 0 : delay);
   }
 
   /** Pings every PING_MS and gives the connection up after SILENCE_MS without a message. */

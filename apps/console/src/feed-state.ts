@@ -191,16 +191,32 @@ export function stillRings(pushed: Alert, current: Alert | undefined, now: numbe
 }
 
 /**
- * Alerts a REST load brought that call for attention: critical and unresolved as the feed now holds
- * them, raised within RAISED_RECENTLY_MS, not rung for yet (`notified`: alarmKeys): an alarm whose push
- * this screen missed (a resync, the sign-in) would otherwise sit in the list in silence.
+ * Alerts REST data brought (a load, a filter's page, a transition's answer) that call for attention,
+ * judged as a push is (stillRings) on the copy the feed now holds: critical, unresolved, and either
+ * unanswered however old or raised within RAISED_RECENTLY_MS; not rung for yet (`notified`:
+ * alarmKeys). An alarm whose push this screen missed (a resync, the sign-in, a reload) or whose push a
+ * newer REST copy made a no-op would otherwise sit in the list in silence.
  */
 export function alarmsAfterLoad(state: FeedState, loaded: Iterable<Alert>, notified: ReadonlySet<string>, now: number): Alert[] {
   const due = new Map<string, Alert>();
   for (const { id } of loaded) {
     const alert = state.alerts.get(id);
     const key = alert ? alarmKey(alert) : null;
-    if (alert && key !== null && !notified.has(key) && raisedNow(undefined, alert, now)) due.set(key, alert);
+    if (alert && key !== null && !notified.has(key) && stillRings(alert, alert, now)) due.set(key, alert);
+  }
+  return [...due.values()];
+}
+
+/**
+ * Escalations REST data brought that call for attention: the feed's copy is open and rests, escalated,
+ * with one of the user's regions (escalatedTo), at a level not rung for yet (`notified`:
+ * escalationKeys) — one made during a resync gap or before a reload has no push to ring for it.
+ */
+export function escalationsAfterLoad(state: FeedState, loaded: Iterable<Alert>, notified: ReadonlySet<string>, regionIds: readonly string[]): Alert[] {
+  const due = new Map<string, Alert>();
+  for (const { id } of loaded) {
+    const alert = state.alerts.get(id);
+    if (alert && !notified.has(escalationKey(alert)) && escalatedTo(undefined, alert, regionIds)) due.set(alert.id, alert);
   }
   return [...due.values()];
 }

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { notify, playAlarm } from './alarm';
-import { ApiError, type Api, type AlertQuery } from './api';
+import { closeNotification, notify, playAlarm } from './alarm';
+import { isApiNotFound, type Api, type AlertQuery } from './api';
 import {
   alarmKey,
   alarmsAfterLoad,
@@ -9,6 +9,7 @@ import {
   emptyFeed,
   escalatedTo,
   escalationKey,
+  escalationsAfterLoad,
   escalationStillRings,
   mergeAlerts,
   RING_SETTLE_MS,
@@ -26,8 +27,13 @@ export interface Feed {
   connected: boolean;
   /** Loads alerts by REST once (a filter change) and merges them in; rejects on failure. */
   load(query?: AlertQuery): Promise<void>;
-  /** Merges an alert the client changed itself (a transition's answer). */
+  /** Merges an alert the client changed itself (a transition's answer), or read by id. */
   upsert(alert: Alert): void;
+  /**
+   * Removes these copies of alerts the API answered 404 for (deleted, or out of the user's scope now),
+   * each only while the feed still holds that very copy: a push since then stays.
+   */
+  drop(gone: Alert[]): void;
   /** Moves with every camera.status push (null before one): a cue to reload camera states. */
   statusSeq: number | null;
 }
@@ -80,24 +86,44 @@ export function useFeed(
     state.current = trimFeed(next, serverNow(api));
     setVersion((v) => v + 1);
   };
-  const load = async (query: AlertQuery = {}) => {
-    const page = await api.alerts({ limit: 200, ...query });
-    commit(mergeAlerts(state.current, page.items));
-  };
-  /** One sound, and a notification per alert, for alarms not rung for yet (once per key: alarmKey by default). */
-  const ring = (alerts: Alert[], keyOf: (alert: Alert) => string | null = alarmKey) => {
-    const due = alerts.filter((a) => {
-      const key = keyOf(a);
-      if (key === null || notified.current.has(key)) return false;
+  /** One sound, and a notification per alert, for what is not rung for yet (once per key: alarmKey, escalationKey). */
+  const ring = (due: { alert: Alert; key: string | null }[]) => {
+    const fresh = new Map<string, Alert>(); // by alert id: one notification per alert (its tag)
+    for (const { alert, key } of due) {
+      if (key === null || notified.current.has(key)) continue;
       notified.current.add(key);
-      return true;
-    });
-    if (due.length === 0) return;
+      fresh.set(alert.id, alert);
+    }
+    if (fresh.size === 0) return;
     playAlarm();
-    for (const alert of due) {
+    for (const alert of fresh.values()) {
       const { title, text } = latest.current.describe(alert);
       notify(title, text, alert);
     }
+  };
+  /**
+   * Merges alerts read by REST and drops those answered 404, then judges the alarms and escalations
+   * they bring as a load does — on every merge of REST data: a REST copy that overtook an alarm's push
+   * turns that push into a no-op, so the merge is the alarm's one chance to ring.
+   */
+  const mergeRead = (loaded: Alert[], gone: Alert[] = []) => {
+    const next = dropAlerts(loaded.length > 0 ? mergeAlerts(state.current, loaded) : state.current, gone);
+    if (next !== state.current) commit(next);
+    const now = serverNow(api);
+    const { regionIds } = latest.current;
+    ring([
+      ...alarmsAfterLoad(state.current, loaded, notified.current, now).map((alert) => ({ alert, key: alarmKey(alert) })),
+      ...escalationsAfterLoad(state.current, loaded, notified.current, regionIds).map((alert) => ({ alert, key: escalationKey(alert) })),
+    ]);
+    // A notification stays until clicked away: none for an alert resolved, or gone from this user's view.
+    for (const { id } of [...loaded, ...gone]) {
+      const held = state.current.alerts.get(id);
+      if (!held || held.state === 'resolved') closeNotification(id);
+    }
+  };
+  const load = async (query: AlertQuery = {}) => {
+    const page = await api.alerts({ limit: 200, ...query });
+    mergeRead(page.items);
   };
 
   /** The current copies of `stale` alerts, asked by id; those answered 404 (deleted, out of scope) are `gone`. */
@@ -110,7 +136,7 @@ export function useFeed(
           try {
             fetched.push(await api.alert(alert.id));
           } catch (err) {
-            if (err instanceof ApiError && err.status === 404) gone.push(alert);
+            if (isApiNotFound(err)) gone.push(alert);
             else throw err; // the whole load is tried again
           }
         }),
@@ -135,10 +161,7 @@ export function useFeed(
           throw err;
         }
       },
-      ({ loaded, gone }) => {
-        commit(dropAlerts(mergeAlerts(state.current, loaded), gone));
-        ring(alarmsAfterLoad(state.current, loaded, notified.current, serverNow(api)));
-      },
+      ({ loaded, gone }) => mergeRead(loaded, gone),
     );
     loads.request();
     /** Alarms waiting out RING_SETTLE_MS, with their verdicts: a token renewal judges them at once, never drops them. */
@@ -148,7 +171,7 @@ export function useFeed(
       const judge = () => {
         settling.delete(timer);
         const current = state.current.alerts.get(pushed.id);
-        if (current && stillDue(current)) ring([current], keyOf);
+        if (current && stillDue(current)) ring([{ alert: current, key: keyOf(current) }]);
       };
       const timer = setTimeout(judge, RING_SETTLE_MS);
       settling.set(timer, judge);
@@ -165,6 +188,7 @@ export function useFeed(
         if (applied.state === state.current) return; // a pong, an error, a replay: nothing to draw
         commit(applied.state);
         const pushed = applied.stored;
+        if (pushed?.state === 'resolved') closeNotification(pushed.id);
         if (pushed && shouldRing(before, msg, applied, serverNow(api)))
           settle(pushed, (current) => stillRings(pushed, current, serverNow(api)), alarmKey);
         else if (pushed && escalatedTo(before, pushed, latest.current.regionIds))
@@ -202,7 +226,8 @@ export function useFeed(
     alerts: state.current.alerts,
     connected,
     load,
-    upsert: (alert) => commit(mergeAlerts(state.current, [alert])),
+    upsert: (alert) => mergeRead([alert]),
+    drop: (gone) => mergeRead([], gone),
     statusSeq: state.current.statusSeq,
   };
 }
