@@ -321,6 +321,11 @@ const en = {
   'admin.confirmRemove': '{action} {id}? This cannot be undone.',
   'school.confirmFailed': 'Not recorded ({message}). The warning stays until it is: press again.',
   'wall.noLive': 'No live picture from this camera; trying again every 20 s.',
+  // --- school warning: sound off, real warning during the test, alert out of scope ---
+  'school.soundBlocked': 'This warning is SILENT: the browser keeps the sound off. Press here to turn it on.',
+  'school.testEnded': 'The test alarm was ended: this warning is REAL.',
+  'school.gone': "The warning from camera {camera} was closed unconfirmed: its alert is no longer in this school's waters (an administrator changed them). Ask the operations team if in doubt.",
+  'school.goneDismiss': 'OK',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -642,6 +647,11 @@ const zh: Record<MessageKey, string> = {
   'admin.confirmRemove': '确定{action} {id}？此操作无法撤销。',
   'school.confirmFailed': '未能记录（{message}）。记录成功前预警不会消失：请再按一次。',
   'wall.noLive': '该摄像头没有实时画面，每 20 秒自动重试。',
+  // --- school warning: sound off, real warning during the test, alert out of scope ---
+  'school.soundBlocked': '本预警没有声音：浏览器已静音报警声。请点击此处开启。',
+  'school.testEnded': '测试报警已结束：这是真实预警！',
+  'school.gone': '摄像头 {camera} 的预警已关闭（未确认）：该告警已不在本校水域范围内（管理员已调整）。如有疑问请联系运维人员。',
+  'school.goneDismiss': '知道了',
 };
 
 export const DICTIONARIES: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zh, en };

@@ -1,13 +1,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { playAlarm } from '../alarm';
 import { alertText, lateSeconds, schoolWarningTitle } from '../alert-text';
-import { ApiError } from '../api';
+import { ApiError, isApiNotFound } from '../api';
 import { CallRepeatGuard } from '../call-record';
 import { useApp } from '../context';
 import { isDrowningWarning, newestFirst, seenSinceAlarm, warningKey } from '../feed-state';
 import type { AlertDetail, SiteContact } from '../types';
 import { useImage } from '../use-image';
 import { SiteCard } from './site-card';
+import { SoundBanner } from './sound-banner';
 
 const REPEAT_SOUND_MS = 8000;
 const RECHECK_MS = 5000;
@@ -15,6 +16,17 @@ const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 /** The confirm button waits this long after a warning comes on screen: a click meant for another one must not confirm it. */
 export const CONFIRM_ARM_MS = 1500;
+
+/**
+ * Ends the running Test alarm (null while none runs). A real warning coming on screen calls it: the two
+ * look and sound alike, and a teacher ending "the test" must not press the real one's button.
+ */
+let endRunningTest: (() => void) | null = null;
+/** A real warning is on screen: the Test alarm does not start over it (its button lies behind, but keys reach it). */
+let realWarningShown = false;
+
+/** The API's 404 for an alert: not in this school's scope any more (an admin narrowed its waters), or gone. */
+const notFound = isApiNotFound;
 
 /** The warning's sound: at once, then every REPEAT_SOUND_MS while `key` (what is shown) is set; anew when it changes. */
 function useRepeatingAlarm(key: string | null): void {
@@ -51,8 +63,24 @@ export function SchoolAlarm() {
     },
     [],
   );
+  // Alerts the API answered 404 for, with the version held then: out of scope, no push (resolve or
+  // other) comes for them, so they would stay and sound until a reload. A newer version pushed means
+  // the alert is in scope again: a warning again.
+  const [gone, setGone] = useState<Map<string, number>>(new Map());
+  // The camera of a warning closed so (said until dismissed); null: none.
+  const [goneCamera, setGoneCamera] = useState<string | null>(null);
+  const latest = useRef({ feed, details });
+  latest.current = { feed, details };
+  const leave = (id: string, camera: string) => {
+    const { feed: f, details: d } = latest.current;
+    const version = Math.max(f.alerts.get(id)?.updatedAt ?? -Infinity, d.get(id)?.updatedAt ?? -Infinity);
+    setGone((g) => new Map(g).set(id, version));
+    setGoneCamera(camera);
+  };
   // Keyed by alert and alarm: a warning raised again is a new one to confirm.
-  const candidates = newestFirst(feed.alerts.values()).filter((a) => isDrowningWarning(a) && !confirmed.has(warningKey(a)));
+  const candidates = newestFirst(feed.alerts.values()).filter(
+    (a) => isDrowningWarning(a) && !confirmed.has(warningKey(a)) && (gone.get(a.id) ?? -Infinity) < a.updatedAt,
+  );
 
   // Each candidate's timeline is read once per version (updatedAt) to see whether it was confirmed.
   useEffect(() => {
@@ -70,6 +98,7 @@ export function SchoolAlarm() {
           else setDetails((d) => ((d.get(a.id)?.updatedAt ?? -Infinity) > detail.updatedAt ? d : new Map(d).set(a.id, detail)));
         },
         () => {
+          // Even a 404: a warning never shown is not given up on (the retry costs one read per 30 s).
           if (!mounted.current || checked.current.get(a.id) !== version) return; // a newer version is being read
           const failed = (failures.current.get(a.id) ?? 0) + 1;
           failures.current.set(a.id, failed);
@@ -111,12 +140,30 @@ export function SchoolAlarm() {
   // with the current token (a renewed one replaces `api`; the old one runs out).
   useEffect(() => {
     if (!current) return;
+    const { id, cameraName, cameraId } = current;
     const timer = setInterval(() => {
-      api.alert(current.id).then((d) => seenSinceAlarm(d, d.transitions) && setConfirmed((s) => new Set(s).add(warningKey(d))), () => undefined);
+      api.alert(id).then(
+        (d) => seenSinceAlarm(d, d.transitions) && setConfirmed((s) => new Set(s).add(warningKey(d))),
+        (err) => notFound(err) && leave(id, cameraName ?? cameraId), // other failures: the next look
+      );
     }, RECHECK_MS);
     return () => clearInterval(timer);
   }, [current?.id, api]);
   useRepeatingAlarm(shownKey);
+  // The real warning replaces a running test, and says so while it is on screen.
+  const [endedTestFor, setEndedTestFor] = useState<string | null>(null);
+  useEffect(() => {
+    realWarningShown = shownKey !== null;
+    if (shownKey === null || !endRunningTest) return;
+    endRunningTest();
+    setEndedTestFor(shownKey);
+  }, [shownKey]);
+  useEffect(
+    () => () => {
+      realWarningShown = false;
+    },
+    [],
+  );
   // The same URL serves a newer picture when the warning is raised again: its capture time says so.
   const snapshot = useImage(api, current?.hasSnapshot ? current.snapshotUrl : null, 0, false, current?.capturedAt ?? null);
   const [busy, setBusy] = useState(false);
@@ -133,7 +180,16 @@ export function SchoolAlarm() {
   // A call from the card goes into the alert's record once per press (not per click of a double click).
   const calls = useRef(new CallRepeatGuard());
 
-  if (!current) return null;
+  const goneNote = goneCamera !== null && t('school.gone', { camera: goneCamera });
+  if (!current)
+    return goneNote ? (
+      <p class="school-gone" role="status" data-testid="school-gone">
+        {goneNote}{' '}
+        <button data-testid="school-gone-dismiss" onClick={() => setGoneCamera(null)}>
+          {t('school.goneDismiss')}
+        </button>
+      </p>
+    ) : null;
   const call = (contact: SiteContact) => {
     const alertId = current.id;
     // The dialling is not held up; a call not recorded is recorded by the next press.
@@ -150,7 +206,11 @@ export function SchoolAlarm() {
       setFailed(null);
       setRaisedAgainId(null);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409) {
+      if (notFound(err)) {
+        // Out of the school's scope now: it can never be recorded, and no push will close it.
+        leave(current.id, current.cameraName ?? current.cameraId);
+        setFailed(null);
+      } else if (err instanceof ApiError && err.status === 409) {
         // Raised again since this copy: say so, and show the newer one now, even if its push has not come.
         setRaisedAgainId(current.id);
         setFailed(null);
@@ -165,6 +225,12 @@ export function SchoolAlarm() {
   };
   return (
     <div class="school-alarm" role="alertdialog" data-testid="school-alarm" data-alert-id={current.id}>
+      <SoundBanner onWarning />
+      {endedTestFor === shownKey && (
+        <p class="late-note" role="alert" data-testid="school-test-ended">
+          {t('school.testEnded')}
+        </p>
+      )}
       <h1 data-testid="school-alarm-title">{schoolWarningTitle(lang, current)}</h1>
       <p class="plain">{t('school.body', { camera: current.cameraName ?? current.cameraId, message: alertText(lang, current) })}</p>
       {lateSeconds(current) !== null && (
@@ -179,6 +245,11 @@ export function SchoolAlarm() {
       {raisedAgainId === current.id && (
         <p class="late-note" role="alert" data-testid="school-raised-again">
           {t('school.raisedAgain')}
+        </p>
+      )}
+      {goneNote && (
+        <p class="late-note" role="status" data-testid="school-gone">
+          {goneNote}
         </p>
       )}
       {failed && (
@@ -202,13 +273,22 @@ export function AlarmTest() {
   const { t } = useApp();
   const [on, setOn] = useState(false);
   useRepeatingAlarm(on ? 'test' : null); // the same sound as a real warning: that is what is tested
+  useEffect(() => {
+    if (!on) return;
+    const end = () => setOn(false);
+    endRunningTest = end;
+    return () => {
+      if (endRunningTest === end) endRunningTest = null;
+    };
+  }, [on]);
   return (
     <>
-      <button data-testid="alarm-test" disabled={on} onClick={() => setOn(true)}>
+      <button data-testid="alarm-test" disabled={on} onClick={() => realWarningShown || setOn(true)}>
         {t('school.test')}
       </button>
       {on && (
         <div class="school-alarm" role="alertdialog" data-testid="school-alarm-test">
+          <SoundBanner onWarning />
           <h1>{t('school.testTitle')}</h1>
           <p class="plain">{t('school.testBody')}</p>
           <button data-testid="school-alarm-test-done" onClick={() => setOn(false)}>
