@@ -60,7 +60,7 @@ export const outboundOptionsSchema = z.strictObject({
     .min(10)
     .max(60_000)
     .default(5000)
-    .describe('XREADGROUP block time of the outbound followers'),
+    .describe('XREADGROUP block time of the outbound followers (at most a third of consumerLivenessTtlMs)'),
   consumerBatch: z.number().int().min(1).max(1000).default(100).describe('events read per XREADGROUP'),
   claimIdleMs: z
     .number()
@@ -68,7 +68,16 @@ export const outboundOptionsSchema = z.strictObject({
     .min(100)
     .max(3_600_000)
     .default(60_000)
-    .describe('events another instance read but did not finish for this long are taken over (it died)'),
+    .describe('events another instance read but did not finish for this long are taken over, even though its liveness key is kept (it hangs)'),
+  consumerLivenessTtlMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(600_000)
+    .default(10_000)
+    .describe(
+      "TTL of the Redis key each outbound consumer refreshes every third of it; the others take over a consumer's unfinished events once its key is gone (stopped: deleted; crashed: expired within this TTL), instead of after claimIdleMs. Longer: a live instance's event-loop stall or lost Redis link must last longer before its events are taken over (and delivered twice)",
+    ),
 });
 
 export type OutboundOptions = z.infer<typeof outboundOptionsSchema>;

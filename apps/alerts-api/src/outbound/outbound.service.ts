@@ -76,14 +76,17 @@ export class OutboundService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async follow(group: string, handle: ConstructorParameters<typeof StreamFollower>[3]): Promise<void> {
-    const { consumerBlockMs, consumerBatch, claimIdleMs } = this.options;
+    const { consumerBlockMs, consumerBatch, claimIdleMs, consumerLivenessTtlMs } = this.options;
+    // New at every start (two processes on one host never share one): what a dead process held is
+    // taken over by the others once its liveness key is gone, not re-read by its successor.
     const consumer = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const follower = new StreamFollower(
       duplicateClient(this.redis),
       this.log.keys.stream,
-      { group, consumer, blockMs: consumerBlockMs, batch: consumerBatch, claimIdleMs },
+      { group, consumer, blockMs: consumerBlockMs, batch: consumerBatch, claimIdleMs, livenessTtlMs: consumerLivenessTtlMs },
       handle,
       this.logger,
+      this.redis,
     );
     await follower.start();
     this.followers.push(follower);

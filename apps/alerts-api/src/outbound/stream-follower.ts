@@ -1,6 +1,7 @@
 import type { RedisClient } from '@xl/queue';
 import type { Logger } from '@xl/observability';
 import { parseLogEvent, type LogEvent } from '../realtime/event-log';
+import { ConsumerHeartbeat, livenessKey, takeOverDeadConsumers, type StreamEntry } from './consumer-liveness';
 
 export interface StreamFollowerOptions {
   /** Consumer group: each event is handled by one instance of the group. */
@@ -11,21 +12,29 @@ export interface StreamFollowerOptions {
   batch: number;
   /** Entries another consumer has held unacknowledged this long are claimed (it died). */
   claimIdleMs: number;
+  /**
+   * TTL of this consumer's liveness key. Entries of a consumer without one are claimed at once; a
+   * check runs every third of it, which also bounds blockMs.
+   */
+  livenessTtlMs: number;
 }
-
-type StreamEntry = [id: string, fields: string[] | null];
 
 /**
  * Follows the push event log with a Redis consumer group: every event is handed to `handle` by one
  * instance and acknowledged only after `handle` resolved, so an instance dying mid-batch loses
- * nothing (its entries are claimed by another after claimIdleMs). `handle` must be idempotent.
- * Uses its own connection (blocking reads).
+ * nothing: its entries are claimed by another as soon as its liveness key is gone (within
+ * livenessTtlMs of a crash), or after claimIdleMs should it hang with its key alive. `handle` must be
+ * idempotent. Uses its own connection (blocking reads) and `control` (shared, never blocked) for
+ * its liveness key.
  */
 export class StreamFollower {
   private stopping = false;
+  private processing = false;
   private running: Promise<void> | undefined;
   private lastClaim = 0;
+  private lastDeadCheck = 0;
   private claimCursor = '0-0';
+  private readonly heartbeat: ConsumerHeartbeat;
 
   constructor(
     private readonly conn: RedisClient,
@@ -33,10 +42,13 @@ export class StreamFollower {
     private readonly options: StreamFollowerOptions,
     private readonly handle: (events: LogEvent[]) => Promise<void>,
     private readonly logger: Logger,
+    control: RedisClient,
   ) {
     // Reconnects by itself; failed reads are logged by the loop. Without a listener ioredis prints
     // every reconnect error of a Redis outage as "Unhandled error event".
     conn.on('error', () => undefined);
+    const key = livenessKey(streamKey, options.group, options.consumer);
+    this.heartbeat = new ConsumerHeartbeat(control, key, options.livenessTtlMs, logger);
   }
 
   /** Creates the group at the stream's end if it is new: a new subscriber starts with new events. */
@@ -46,13 +58,26 @@ export class StreamFollower {
     } catch (err) {
       if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
     }
+    await this.heartbeat.start();
     this.running = this.run();
   }
 
+  /**
+   * Lets a batch being handled finish and be acknowledged (else another instance would deliver it
+   * again at once), then deletes the liveness key: what this consumer still holds is taken over.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.conn.disconnect();
+    if (!this.processing) this.disconnect(); // ends a blocking read now
     await this.running;
+    this.disconnect();
+    await this.heartbeat.stop();
+  }
+
+  /** Once: a second disconnect of a closed stream leaves ioredis' 2 s destroy timer running. */
+  private disconnect(): void {
+    if (this.conn.status === 'end') return;
+    this.conn.disconnect();
   }
 
   private async run(): Promise<void> {
@@ -65,7 +90,8 @@ export class StreamFollower {
           ownPending = false;
           continue;
         }
-        await this.process(entries);
+        this.processing = true;
+        await this.process(entries).finally(() => (this.processing = false));
         failures = 0;
       } catch (err) {
         if (this.stopping) break;
@@ -123,7 +149,7 @@ export class StreamFollower {
       'COUNT',
       this.options.batch,
       'BLOCK',
-      this.options.blockMs,
+      Math.min(this.options.blockMs, this.deadCheckMs),
       'STREAMS',
       this.streamKey,
       from,
@@ -131,8 +157,18 @@ export class StreamFollower {
     return reply?.[0]?.[1] ?? [];
   }
 
+  private get deadCheckMs(): number {
+    return Math.floor(this.options.livenessTtlMs / 3);
+  }
+
   /** Now and then, takes over entries a dead instance read but never acknowledged. */
   private async claimStale(): Promise<StreamEntry[] | null> {
+    if (Date.now() - this.lastDeadCheck >= this.deadCheckMs) {
+      const { group, consumer, batch } = this.options;
+      const taken = await takeOverDeadConsumers(this.conn, this.streamKey, group, consumer, batch, this.logger);
+      if (taken.length > 0) return taken; // checked again at once: the dead consumer may hold more
+      this.lastDeadCheck = Date.now();
+    }
     if (Date.now() - this.lastClaim < this.options.claimIdleMs / 2) return null;
     const [cursor, entries] = (await this.conn.xautoclaim(
       this.streamKey,

@@ -98,9 +98,10 @@ describe('webhook deliveries (real Redis/BullMQ, real HTTP receiver, SQLite log)
     const follower = new StreamFollower(
       conn,
       log.keys.stream,
-      { group: 'webhooks', consumer: 'c1', blockMs: 100, batch: 10, claimIdleMs: 60_000 },
+      { group: 'webhooks', consumer: 'c1', blockMs: 100, batch: 10, claimIdleMs: 60_000, livenessTtlMs: 10_000 },
       (events) => deliveries.dispatch(events).then(() => undefined),
       logger,
+      redis,
     );
     await follower.start();
     const event = await log.append({ ...pushEvent(scopes.schoolPond, { id: 'alert-1', severity: 'critical' }) });
