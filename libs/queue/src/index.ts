@@ -16,3 +16,4 @@ export { redisRetryStrategy } from './reconnect';
 export { EvidenceRequestStream, EvidenceResultStream, type EvidenceStreamOptions, type StreamItem, type StreamPage } from './evidence-streams';
 export { CLOCK_OFFSET_WARN_MS, RedisClock, startRedisClock, type ClockReport, type RedisClockOptions } from './redis-clock';
 export { connectRedis, duplicateClient, isCluster, parseClusterNode, type RedisClient, type RedisTarget } from './redis-client';
+export { COMPARE_AND_DELETE, COMPARE_AND_PEXPIRE } from './scripts';

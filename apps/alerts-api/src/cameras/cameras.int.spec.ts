@@ -1,7 +1,6 @@
 import '../testing/nest-esm';
-import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
-import pino from 'pino';
+import { capturedLogger } from '../testing/captured-logger';
 import { cameraSchema, storedCameraSchema } from '@xl/config';
 import { StreamDelayMarks } from '@xl/queue';
 import { ANALYSED_AT_HASH, CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, type ConfigChangedMessage } from '@xl/contracts';
@@ -37,13 +36,7 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
   };
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    });
-    t = await startTestApp(kind, {}, { logger: pino({ level: 'debug' }, sink) });
+    t = await startTestApp(kind, {}, { logger: capturedLogger(logLines, 'debug') });
     hashKey = `${t.settings.redisKeyPrefix}${CAMERA_CONFIG_HASH}`;
     subscriber = t.redis.duplicate();
     await subscriber.subscribe(`${t.settings.redisKeyPrefix}${CAMERA_CONFIG_CHANNEL}`);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Kysely, sql } from 'kysely';
-import { type CameraConfig, type SiteConfig, siteSchema, siteSearchText, storedCameraSchema } from '@xl/config';
+import { type CameraConfig, ConfigError, parseStoredCamera, type SiteConfig, siteSchema, siteSearchText } from '@xl/config';
 import type { ScopeFilter } from '../auth/scope.service';
 import { parseJsonColumn } from '../common/json';
 import { KYSELY } from '../core/tokens';
@@ -13,8 +13,66 @@ export interface CameraRecord {
   updatedAt: number;
 }
 
+/** A stored camera this release does not read; `problems` name the field, as `path: message`. */
+export interface UnreadableCamera {
+  id: string;
+  problems: string[];
+}
+
+/** What a read of many cameras found: those it read, and those it left out as unreadable. */
+export interface CameraReadout {
+  records: CameraRecord[];
+  unreadable: UnreadableCamera[];
+}
+
+/**
+ * A stored row this release's checks refuse: typically a field saved by a newer release, kept after a
+ * rollback (storedCameraSchema is strict). Readers of many cameras leave it out rather than fail.
+ */
+export class UnreadableCameraError extends Error {
+  constructor(
+    readonly cameraId: string,
+    readonly problems: string[],
+  ) {
+    super(`camera '${cameraId}' is stored in a form this release cannot read (${problems.join('; ')})`);
+    this.name = 'UnreadableCameraError';
+  }
+}
+
 /** Row → the camera's effective configuration, re-validated so that what we publish is always valid. */
 function toRecord(row: CamerasTable): CameraRecord {
+  let raw: Record<string, unknown>;
+  try {
+    raw = rawCamera(row);
+  } catch (err) {
+    throw new UnreadableCameraError(row.id, [(err as Error).message]); // corrupt JSON in a column
+  }
+  try {
+    // As stored: a camera saved under an older release's checks stays readable (storedCameraSchema).
+    return { config: parseStoredCamera(raw), createdAt: row.created_at, updatedAt: row.updated_at };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // Each issue reads "camera 'x', motion: …"; the error names the camera once.
+    const label = `camera '${row.id}'`;
+    throw new UnreadableCameraError(row.id, err.issues.map((issue) => issue.replace(`${label}, `, '').replace(`${label}: `, '')));
+  }
+}
+
+/** Readable rows as records, the others listed apart (a reader of many cameras must not fail on one). */
+function readRows(rows: CamerasTable[]): CameraReadout {
+  const readout: CameraReadout = { records: [], unreadable: [] };
+  for (const row of rows) {
+    try {
+      readout.records.push(toRecord(row));
+    } catch (err) {
+      if (!(err instanceof UnreadableCameraError)) throw err;
+      readout.unreadable.push({ id: err.cameraId, problems: err.problems });
+    }
+  }
+  return readout;
+}
+
+function rawCamera(row: CamerasTable): Record<string, unknown> {
   const raw: Record<string, unknown> = {
     id: row.id,
     enabled: row.enabled === 1,
@@ -34,8 +92,7 @@ function toRecord(row: CamerasTable): CameraRecord {
   if (row.rules !== null) raw.rules = parseJsonColumn(row.rules, 'cameras.rules');
   if (row.recording !== null) raw.recording = parseJsonColumn(row.recording, 'cameras.recording');
   if (row.site !== null) raw.site = parseJsonColumn(row.site, 'cameras.site');
-  // As stored: a camera saved under an older release's checks stays readable (storedCameraSchema).
-  return { config: storedCameraSchema.parse(raw), createdAt: row.created_at, updatedAt: row.updated_at };
+  return raw;
 }
 
 function toRow(config: CameraConfig, createdAt: number, updatedAt: number): CamerasTable {
@@ -96,13 +153,17 @@ export function escapeLike(text: string): string {
 export class CamerasRepository {
   constructor(@Inject(KYSELY) private readonly db: Kysely<Database>) {}
 
-  async list(scope: ScopeFilter, regionRoot?: string): Promise<CameraRecord[]> {
-    return (await this.page(scope, { regionRoot })).records;
+  async list(scope: ScopeFilter, regionRoot?: string): Promise<CameraReadout> {
+    const { records, unreadable } = await this.page(scope, { regionRoot });
+    return { records, unreadable };
   }
 
-  /** Cameras in scope matching `filter`, by id; `total` counts every match, not only the page. */
-  async page(scope: ScopeFilter, filter: CameraFilter): Promise<{ records: CameraRecord[]; total: number }> {
-    if (!scope.all && !scope.regionRoots.length && !scope.cameraIds.length) return { records: [], total: 0 };
+  /**
+   * Cameras in scope matching `filter`, by id; `total` counts every match, not only the page, and
+   * unreadable ones too (they are in `unreadable`, not in `records`).
+   */
+  async page(scope: ScopeFilter, filter: CameraFilter): Promise<CameraReadout & { total: number }> {
+    if (!scope.all && !scope.regionRoots.length && !scope.cameraIds.length) return { records: [], unreadable: [], total: 0 };
     let query = this.db.selectFrom('cameras').leftJoin('camera_status', 'camera_status.camera_id', 'cameras.id');
     if (!scope.all) query = query.where((eb) => inScope(eb, scope, { region: 'cameras.region_id', camera: 'cameras.id' }));
     if (filter.regionRoot) query = query.where('cameras.region_id', 'in', inSubtrees([filter.regionRoot]));
@@ -133,10 +194,10 @@ export class CamerasRepository {
       filter.limit === undefined
         ? rows.length
         : Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0);
-    return { records: rows.map(toRecord), total };
+    return { ...readRows(rows), total };
   }
 
-  async all(): Promise<CameraRecord[]> {
+  async all(): Promise<CameraReadout> {
     return this.list({ all: true });
   }
 
@@ -146,6 +207,7 @@ export class CamerasRepository {
     return row !== undefined;
   }
 
+  /** UnreadableCameraError when the row does not pass this release's checks. */
   async get(id: string): Promise<CameraRecord | undefined> {
     const row = await this.db.selectFrom('cameras').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);

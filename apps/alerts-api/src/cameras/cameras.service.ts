@@ -1,4 +1,4 @@
-import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, InternalServerErrorException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { z } from 'zod';
 import { type CameraConfig, cameraSchema, effectiveRules, idSchema, lineSchema, ruleLabelIssues, ruleSchema, zoneSchema } from '@xl/config';
@@ -19,7 +19,7 @@ import type { Principal } from '../shared/principal';
 import { staleAfterMs, unanalysedSince } from './analysis-health';
 import { AnalysisMarksRepository } from './analysis-marks.repository';
 import { type CameraAnalysis, type CameraView, cameraView, type StreamDelay } from './camera-view';
-import { type CameraRecord, CamerasRepository, type CameraStatusFilter } from './cameras.repository';
+import { type CameraRecord, CamerasRepository, type CameraStatusFilter, UnreadableCameraError } from './cameras.repository';
 import { MaintenanceRepository } from './maintenance.repository';
 import { ModelLabelsRepository } from './model-labels.repository';
 import { StreamDelayMarksRepository } from './stream-delay-marks.repository';
@@ -110,10 +110,17 @@ export class CamerasService {
     return records.map((r) => cameraView(r, statuses.get(r.config.id), windows.get(r.config.id), analyses.get(r.config.id), delays.get(r.config.id)));
   }
 
-  /** A page of the cameras in the caller's scope (all of them without `limit`), with the number that match. */
+  /**
+   * A page of the cameras in the caller's scope (all of them without `limit`), with the number that
+   * match. A camera this release cannot read is left out (and logged), not the whole list failed;
+   * `total` still counts it.
+   */
   async list(principal: Principal, q: Partial<CameraListQuery> = {}): Promise<{ items: CameraView[]; total: number }> {
     const filter = { regionRoot: q.region, search: q.q, status: q.status, limit: q.limit, offset: q.offset };
-    const { records, total } = await this.cameras.page(this.scope.filterFor(principal), filter);
+    const { records, unreadable, total } = await this.cameras.page(this.scope.filterFor(principal), filter);
+    for (const { id, problems } of unreadable) {
+      this.logger.warn({ cameraId: id, problems }, `camera '${id}' left out of a camera list: stored in a form this release cannot read (${problems.join('; ')})`);
+    }
     return { items: await this.views(records), total };
   }
 
@@ -140,13 +147,15 @@ export class CamerasService {
   }
 
   private async unanalysedIn(scope: ScopeFilter): Promise<CameraView[]> {
+    // Unreadable cameras are left out without a word here and in the gauge: polled by every screen and
+    // scrape, they would repeat what the publisher logs and counts (xl_config_unreadable_cameras).
     const { records } = await this.cameras.page(scope, { status: UNANALYSED_CANDIDATES });
     return (await this.views(records, true)).filter((v) => v.analysis.unanalysedSince !== null);
   }
 
   async create(principal: Principal, config: CameraConfig): Promise<CameraView> {
     if (RESERVED_CAMERA_IDS.has(config.id)) throw validationError('body', [{ field: 'id', rule: 'reserved', message: `'${config.id}' is reserved (GET /cameras/${config.id}); choose another id` }]);
-    if (await this.cameras.get(config.id)) throw new ConflictException(`camera '${config.id}' already exists`);
+    if (await this.read(principal, config.id)) throw new ConflictException(`camera '${config.id}' already exists`);
     // Alerts are found by camera id: a new camera under a deleted one's id would hand the old
     // camera's alerts, pictures and clips to whoever is given the new one (a school, an API key).
     // An admin (or the seed, as admin) may: restoring a camera deleted by mistake, whose alerts they are.
@@ -166,7 +175,7 @@ export class CamerasService {
    * `config` return to their defaults. A *** password keeps the stored one.
    */
   async upsert(principal: Principal, config: Record<string, unknown> & { id: string }): Promise<'created' | 'updated'> {
-    const current = await this.cameras.get(config.id);
+    const current = await this.read(principal, config.id);
     if (!current) {
       const parsed = cameraSchema.safeParse(config);
       if (!parsed.success) throw validationError('body', toIssues(parsed.error));
@@ -295,8 +304,23 @@ export class CamerasService {
     }
   }
 
+  /**
+   * The camera as stored; 500 naming it and what this release refuses in it when it cannot read it
+   * (404 outside the caller's scope, as for any camera).
+   */
+  private async read(principal: Principal, id: string): Promise<CameraRecord | undefined> {
+    try {
+      return await this.cameras.get(id);
+    } catch (err) {
+      if (!(err instanceof UnreadableCameraError)) throw err;
+      await this.scope.assertCamera(principal, id, (await this.cameras.placement(id))?.regionId ?? null, `camera '${id}'`);
+      this.logger.error({ cameraId: id, problems: err.problems }, err.message);
+      throw new InternalServerErrorException(`${err.message}: saved by a newer release? Fix the row or run that release; its last published configuration stays in use`);
+    }
+  }
+
   private async visible(principal: Principal, id: string) {
-    const record = await this.cameras.get(id);
+    const record = await this.read(principal, id);
     if (!record) throw new NotFoundException(`camera '${id}' not found`);
     await this.scope.assertCamera(principal, id, record.config.regionId ?? null, `camera '${id}'`);
     return record;
@@ -304,7 +328,7 @@ export class CamerasService {
 
   /** For changes: 404 outside the caller's scope, 403 for a camera they see but do not hold by region. */
   private async editable(principal: Principal, id: string) {
-    const record = await this.cameras.get(id);
+    const record = await this.read(principal, id);
     if (!record) throw new NotFoundException(`camera '${id}' not found`);
     await this.scope.assertCameraEditable(principal, id, record.config.regionId ?? null, `camera '${id}'`);
     return record;

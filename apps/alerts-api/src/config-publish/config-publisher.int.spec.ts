@@ -8,6 +8,7 @@ import type { CameraRecord, CamerasRepository } from '../cameras/cameras.reposit
 import { ApiMetrics } from '../core/api-metrics';
 import { loadSettings } from '../settings';
 import { ConfigPublisher } from './config-publisher';
+import { PUBLISH_LOCK_TTL_MS } from './publish-lock';
 
 // Two API replicas publishing to one real Redis from one database (a map, shared): a publish that
 // read the database before a change must not land after the change's own publish.
@@ -40,7 +41,7 @@ describe('ConfigPublisher on two replicas', () => {
       all: async () => {
         const snapshot = [...rows.values()];
         await pause?.hold();
-        return snapshot;
+        return { records: snapshot, unreadable: [] };
       },
       get: async (id: string) => {
         const row = rows.get(id);
@@ -127,11 +128,24 @@ describe('ConfigPublisher on two replicas', () => {
     save({ id: 'cam-1', url: 'rtsp://10.0.0.1/x', zones: [pond] });
     await replica().publishCamera('cam-1'); // the lock is free: it does not wait
     pause.release();
-    await expect(stale).rejects.toThrow(`the publish lock expired (after 5000 ms) before the write`);
+    await expect(stale).rejects.toThrow('the publish lock expired before the write');
 
     expect((await published(paused, 'cam-1')).zones).toEqual([pond]);
     expect(await redis.hkeys(paused.hashKey)).toEqual(['cam-1']); // cam-2 is not published yet: its retry will
   });
+
+  it("publishes everything when its database read outlasts the lock's TTL, holding the lock all along", async () => {
+    const pause = pauseAfterRead();
+    const slow = replica(pause);
+    const full = slow.publishAll();
+    await pause.reachedRead;
+    await new Promise((resolve) => setTimeout(resolve, PUBLISH_LOCK_TTL_MS + 1000)); // a PostgreSQL failover
+    expect(await redis.pttl(slow.lockKey)).toBeGreaterThan(PUBLISH_LOCK_TTL_MS / 2); // renewed, not expiring
+    pause.release();
+    await expect(full).resolves.toBeUndefined(); // before: "the publish lock expired"
+    expect((await redis.hkeys(slow.hashKey)).sort()).toEqual(['cam-1', 'cam-2']);
+    expect(await redis.exists(slow.lockKey)).toBe(0);
+  }, 15_000);
 
   it('publishes once the lock of a replica that died holding it has expired', async () => {
     const publisher = replica();

@@ -5,7 +5,8 @@ import { cameraSchema } from '@xl/config';
 import type { CamerasRepository } from '../cameras/cameras.repository';
 import { ApiMetrics } from '../core/api-metrics';
 import { loadSettings } from '../settings';
-import { CONFIG_CHECK_MS, ConfigPublisher, PUBLISH_LOCK_WAIT_MS, RELEASE_LOCK, serialize, WRITE_IF_LOCKED } from './config-publisher';
+import { CONFIG_CHECK_MS, ConfigPublisher, serialize, WRITE_IF_LOCKED } from './config-publisher';
+import { EXTEND_LOCK, PUBLISH_LOCK_MAX_HOLD_MS, PUBLISH_LOCK_TTL_MS, PUBLISH_LOCK_WAIT_MS, RELEASE_LOCK } from './publish-lock';
 
 /** Just enough of ioredis for the publisher: a hash, a counter, a channel, and an outage switch. */
 class FakeRedis {
@@ -15,6 +16,8 @@ class FakeRedis {
   published: string[] = [];
   deleted: string[] = [];
   lock?: { token: string; expiresAt: number };
+  /** Renewals of the publish lock that found it held. */
+  extended = 0;
   /** Outside the write script: the state keys are in their cameras' cluster slots. */
   async del(key: string) {
     this.check();
@@ -40,6 +43,13 @@ class FakeRedis {
       const [, token] = keysAndArgs.map(String);
       if (!holds(token)) return 0;
       this.lock = undefined;
+      return 1;
+    }
+    if (script === EXTEND_LOCK) {
+      const [, token, ttlMs] = keysAndArgs.map(String);
+      if (!holds(token)) return 0;
+      this.lock!.expiresAt = Date.now() + Number(ttlMs);
+      this.extended++;
       return 1;
     }
     if (script === WRITE_IF_LOCKED) {
@@ -74,7 +84,7 @@ class FakeRedis {
 
 describe('ConfigPublisher', () => {
   const camera = cameraSchema.parse({ id: 'cam-1', url: 'rtsp://u:pw@h/x' });
-  const cameras = { all: async () => [{ config: camera, createdAt: 1, updatedAt: 1 }], get: async () => ({ config: camera, createdAt: 1, updatedAt: 1 }) };
+  const cameras = { all: async () => ({ records: [{ config: camera, createdAt: 1, updatedAt: 1 }], unreadable: [] }), get: async () => ({ config: camera, createdAt: 1, updatedAt: 1 }) };
 
   const publisherOn = (redis: FakeRedis) =>
     new ConfigPublisher(redis as never, loadSettings({ JWT_SECRET: 'x'.repeat(32) }), pino({ level: 'silent' }), cameras as unknown as CamerasRepository, new ApiMetrics(new Registry()));
@@ -108,7 +118,7 @@ describe('ConfigPublisher', () => {
   it("removes a deleted camera and its analysis state, so a camera created again under its id starts afresh", async () => {
     const redis = new FakeRedis();
     redis.hash.set('cam-gone', '{}');
-    const none = { all: async () => [], get: async () => null };
+    const none = { all: async () => ({ records: [], unreadable: [] }), get: async () => null };
     const publisher = new ConfigPublisher(redis as never, loadSettings({ JWT_SECRET: 'x'.repeat(32), KEY_PREFIX: 't1:' }), pino({ level: 'silent' }), none as unknown as CamerasRepository, new ApiMetrics(new Registry()));
     await publisher.publishCamera('cam-gone');
     expect([...redis.hash.keys()]).toEqual([]);
@@ -141,7 +151,7 @@ describe('ConfigPublisher', () => {
     jest.useFakeTimers();
     const redis = new FakeRedis();
     let current = camera;
-    const editable = { all: async () => [{ config: current, createdAt: 1, updatedAt: 1 }], get: async () => ({ config: current, createdAt: 1, updatedAt: 1 }) };
+    const editable = { all: async () => ({ records: [{ config: current, createdAt: 1, updatedAt: 1 }], unreadable: [] }), get: async () => ({ config: current, createdAt: 1, updatedAt: 1 }) };
     const publisher = new ConfigPublisher(redis as never, loadSettings({ JWT_SECRET: 'x'.repeat(32) }), pino({ level: 'silent' }), editable as unknown as CamerasRepository, new ApiMetrics(new Registry()));
     await publisher.onApplicationBootstrap(); // revision 1
     const before = { hash: new Map(redis.hash), revision: redis.revision };
@@ -172,5 +182,74 @@ describe('ConfigPublisher', () => {
     expect(redis.published).toEqual([]);
     expect(redis.lock.token).toBe('another-replica'); // not released by a publisher that never held it
     publisher.onModuleDestroy();
+  });
+
+  /** A repository whose read of every camera takes `ms` (a PostgreSQL failover, thousands of rows). */
+  const slowRead = (ms: number) => ({
+    all: () => new Promise((resolve) => setTimeout(() => resolve({ records: [{ config: camera, createdAt: 1, updatedAt: 1 }], unreadable: [] }), ms)),
+    get: async () => null,
+  });
+
+  it("publishes everything when the database read outlasts the publish lock's TTL: the lock is renewed while the publish runs", async () => {
+    jest.useFakeTimers();
+    const redis = new FakeRedis();
+    const publisher = new ConfigPublisher(redis as never, loadSettings({ JWT_SECRET: 'x'.repeat(32) }), pino({ level: 'silent' }), slowRead(PUBLISH_LOCK_TTL_MS * 4) as unknown as CamerasRepository, new ApiMetrics(new Registry()));
+    const outcome = publisher.publishAll();
+    await jest.advanceTimersByTimeAsync(PUBLISH_LOCK_TTL_MS * 4 + 100);
+    await expect(outcome).resolves.toBeUndefined(); // before: "the publish lock expired", every 5 s again
+    expect([...redis.hash.keys()]).toEqual(['cam-1']);
+    expect(redis.lock).toBeUndefined(); // released after the write
+    const renewals = redis.extended;
+    await jest.advanceTimersByTimeAsync(PUBLISH_LOCK_TTL_MS * 2);
+    expect(redis.extended).toBe(renewals); // no renewal once done
+    publisher.onModuleDestroy();
+  });
+
+  it('writes nothing when a renewal finds the publish lock gone to another publisher, and renews it no more', async () => {
+    jest.useFakeTimers();
+    const redis = new FakeRedis();
+    const publisher = new ConfigPublisher(redis as never, loadSettings({ JWT_SECRET: 'x'.repeat(32) }), pino({ level: 'silent' }), slowRead(PUBLISH_LOCK_TTL_MS * 2) as unknown as CamerasRepository, new ApiMetrics(new Registry()));
+    const outcome = publisher.publishAll();
+    const refused = expect(outcome).rejects.toThrow('camera configuration not written: the publish lock expired before the write');
+    await jest.advanceTimersByTimeAsync(PUBLISH_LOCK_TTL_MS / 2);
+    // Paused past its TTL (a GC pause, a blocked event loop): another replica took the lock meanwhile.
+    redis.lock = { token: 'another-replica', expiresAt: Date.now() + 60_000 };
+    const renewals = redis.extended;
+    await jest.advanceTimersByTimeAsync(PUBLISH_LOCK_TTL_MS * 2);
+    await refused;
+    expect(redis.hash.size).toBe(0);
+    expect(redis.extended).toBe(renewals);
+    expect(redis.lock.token).toBe('another-replica'); // neither renewed nor released by the one that lost it
+    publisher.onModuleDestroy();
+  });
+
+  it('stops renewing the lock of a publish stuck past PUBLISH_LOCK_MAX_HOLD_MS, so that the others proceed, and refuses its write', async () => {
+    jest.useFakeTimers();
+    const redis = new FakeRedis();
+    const publisher = new ConfigPublisher(redis as never, loadSettings({ JWT_SECRET: 'x'.repeat(32) }), pino({ level: 'silent' }), slowRead(PUBLISH_LOCK_MAX_HOLD_MS + PUBLISH_LOCK_TTL_MS * 2) as unknown as CamerasRepository, new ApiMetrics(new Registry()));
+    const stuck = publisher.publishAll();
+    const refused = expect(stuck).rejects.toThrow('the publish lock expired before the write');
+    await jest.advanceTimersByTimeAsync(PUBLISH_LOCK_MAX_HOLD_MS + PUBLISH_LOCK_TTL_MS + 100);
+    expect(redis.lock!.expiresAt).toBeLessThanOrEqual(Date.now()); // expired: another replica may take it
+    await jest.advanceTimersByTimeAsync(PUBLISH_LOCK_TTL_MS);
+    await refused;
+    expect(redis.hash.size).toBe(0);
+    publisher.onModuleDestroy();
+  });
+
+  it('leaves a camera this release cannot read out of a full publish, keeping its published entry and state, and counts it', async () => {
+    const redis = new FakeRedis();
+    redis.hash.set('cam-new', '{"id":"cam-new","as":"published by the newer release"}');
+    redis.hash.set('cam-gone', '{}');
+    const cameras = { all: async () => ({ records: [{ config: camera, createdAt: 1, updatedAt: 1 }], unreadable: [{ id: 'cam-new', problems: ['motion: Unrecognized key: "nightBoost"'] }] }) };
+    const registry = new Registry();
+    const logged: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+    const publisher = new ConfigPublisher(redis as never, loadSettings({ JWT_SECRET: 'x'.repeat(32) }), logger, cameras as unknown as CamerasRepository, new ApiMetrics(registry));
+    await publisher.publishAll();
+    expect(Object.fromEntries(redis.hash)).toEqual({ 'cam-1': serialize(camera), 'cam-new': '{"id":"cam-new","as":"published by the newer release"}' });
+    expect(redis.deleted).toEqual(['xl:state:{cam-gone}']); // not cam-new's: it still exists
+    expect(logged).toEqual([expect.objectContaining({ cameraId: 'cam-new', problems: ['motion: Unrecognized key: "nightBoost"'] })]);
+    expect(await registry.getSingleMetricAsString('xl_config_unreadable_cameras')).toMatch(/^xl_config_unreadable_cameras 1$/m);
   });
 });

@@ -1,28 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { RedisClient } from '@xl/queue';
 import type { CameraConfig } from '@xl/config';
 import { CAMERA_CONFIG_CHANNEL, CAMERA_CONFIG_HASH, redisKeys, type ConfigChangedMessage } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
-import { CamerasRepository } from '../cameras/cameras.repository';
+import { CamerasRepository, type UnreadableCamera } from '../cameras/cameras.repository';
 import { ApiMetrics } from '../core/api-metrics';
 import { LOGGER, REDIS } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
+import { type HeldLock, PUBLISH_LOCK_TTL_MS, PublishLock } from './publish-lock';
 
 const RETRY_MS = 5000;
 /** How often the publisher checks that Redis still holds what it published (one EXISTS). */
 export const CONFIG_CHECK_MS = 10_000;
-/** Life of the publish lock: a replica that dies holding it delays the others' publishes this long at most. */
-export const PUBLISH_LOCK_TTL_MS = 5000;
-/** How long a publish waits for the lock: longer than a dead holder's lock lives. */
-export const PUBLISH_LOCK_WAIT_MS = PUBLISH_LOCK_TTL_MS + 1000;
-const PUBLISH_LOCK_POLL_MS = 20;
 
 /**
  * KEYS: lock, hash, revision. ARGV: token, n, n (cameraId, JSON) pairs to set, then cameraIds to
  * delete. Writes and returns the new revision only while the lock still holds the token (nil
- * otherwise): a publisher whose lock expired (paused past its TTL) may hold rows older than what the
- * next holder has written since.
+ * otherwise): a publisher whose lock expired (paused past its TTL, between two renewals) may hold rows
+ * older than what the next holder has written since.
  */
 export const WRITE_IF_LOCKED = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
@@ -30,11 +25,6 @@ local sets = tonumber(ARGV[2])
 for i = 3, 2 + sets * 2, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 for i = 3 + sets * 2, #ARGV do redis.call('HDEL', KEYS[2], ARGV[i]) end
 return redis.call('INCR', KEYS[3])`;
-
-/** DEL the lock only when it still holds ARGV[1]: never another publisher's. */
-export const RELEASE_LOCK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
 
 /**
  * Publishes the effective camera configuration to Redis for ingest and analyzer, which never call
@@ -45,7 +35,8 @@ return 0`;
  * analyzer keep theirs in memory, but one started after the loss would find no cameras.
  *
  * Every publish, from any replica, holds one lock in Redis (`…:publish-lock`, beside the hash in the
- * `{config}` slot) from its database read to its write, and writes only while it still holds it. The
+ * `{config}` slot) from its database read to its write, renewed meanwhile (publish-lock.ts), and
+ * writes only while it still holds it. The
  * database is read inside the lock, so the last write is always of rows read after every earlier
  * one: a full publish that read a camera before its deletion cannot write it back after the
  * deletion's publish, nor an older row over an edit.
@@ -63,6 +54,7 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
   readonly revisionKey: string;
   readonly lockKey: string;
   readonly channel: string;
+  private readonly lock: PublishLock;
 
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
@@ -76,6 +68,7 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
     this.revisionKey = `${settings.redisKeyPrefix}${CAMERA_CONFIG_HASH}:revision`;
     this.lockKey = `${this.hashKey}:publish-lock`; // same hash tag: the write script checks it in one slot
     this.channel = `${settings.redisKeyPrefix}${CAMERA_CONFIG_CHANNEL}`;
+    this.lock = new PublishLock(redis, this.lockKey, logger);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -116,9 +109,9 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
   /** Republishes one camera (or removes it when it no longer exists), as the database holds it now. */
   async publishCamera(cameraId: string): Promise<void> {
     try {
-      const { record, revision } = await this.withPublishLock(async (token) => {
+      const { record, revision } = await this.lock.hold(async (lock) => {
         const record = await this.cameras.get(cameraId);
-        const revision = await this.writeLocked(token, record ? [[cameraId, serialize(record.config)]] : [], record ? [] : [cameraId]);
+        const revision = await this.writeLocked(lock, record ? [[cameraId, serialize(record.config)]] : [], record ? [] : [cameraId]);
         return { record, revision };
       });
       if (!record) await this.forgetAnalysis([cameraId]);
@@ -130,48 +123,48 @@ export class ConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy 
     }
   }
 
-  /** Publishes every camera and removes the ones that no longer exist; announces "reload all". */
+  /**
+   * Publishes every camera and removes the ones that no longer exist; announces "reload all". A camera
+   * this release cannot read is left out, keeping what was published of it: one such row must not
+   * block every full publish (at start, on retries, after a Redis loss).
+   */
   async publishAll(): Promise<void> {
     try {
-      const { cameras, stale, revision } = await this.withPublishLock(async (token) => {
-        const records = await this.cameras.all();
-        const wanted = new Set(records.map((r) => r.config.id));
+      const { cameras, stale, unreadable, revision } = await this.lock.hold(async (lock) => {
+        const { records, unreadable } = await this.cameras.all();
+        // An unreadable camera still exists: its published entry stays, and so does its analysis state.
+        const wanted = new Set([...records.map((r) => r.config.id), ...unreadable.map((u) => u.id)]);
         const stale = (await this.redis.hkeys(this.hashKey)).filter((id) => !wanted.has(id));
-        const revision = await this.writeLocked(token, records.map((r): [string, string] => [r.config.id, serialize(r.config)]), stale);
-        return { cameras: records.length, stale, revision };
+        const revision = await this.writeLocked(lock, records.map((r): [string, string] => [r.config.id, serialize(r.config)]), stale);
+        return { cameras: records.length, stale, unreadable, revision };
       });
+      this.reportUnreadable(unreadable);
       await this.forgetAnalysis(stale);
       await this.announce({ cameraIds: [], revision });
       this.dirty = false;
       this.published = true;
       this.metrics.configPublishes.inc({ result: 'ok' });
-      this.logger.info({ cameras, removed: stale.length, revision }, 'camera configuration published');
+      this.logger.info({ cameras, removed: stale.length, unreadable: unreadable.length, revision }, 'camera configuration published');
     } catch (err) {
       this.failed(err);
       throw err;
     }
   }
 
-  /** Runs `work` holding the cluster-wide publish lock (`token` proves it to writeLocked). */
-  private async withPublishLock<T>(work: (token: string) => Promise<T>): Promise<T> {
-    const token = randomUUID();
-    const deadline = Date.now() + PUBLISH_LOCK_WAIT_MS;
-    while (!(await this.redis.set(this.lockKey, token, 'PX', PUBLISH_LOCK_TTL_MS, 'NX'))) {
-      if (Date.now() >= deadline) throw new Error(`camera configuration publish lock '${this.lockKey}' still held by another publisher after ${PUBLISH_LOCK_WAIT_MS} ms`);
-      await new Promise((resolve) => setTimeout(resolve, PUBLISH_LOCK_POLL_MS));
-    }
-    try {
-      return await work(token);
-    } finally {
-      // Left behind (Redis gone meanwhile), it expires by itself.
-      await this.redis.eval(RELEASE_LOCK, 1, this.lockKey, token).catch(() => undefined);
+  private reportUnreadable(unreadable: UnreadableCamera[]): void {
+    this.metrics.unreadableCameras.set(unreadable.length);
+    for (const { id, problems } of unreadable) {
+      this.logger.error(
+        { cameraId: id, problems },
+        `camera '${id}' is stored in a form this release cannot read (${problems.join('; ')}); left out of the publish, its last published configuration is kept: fix the row, or run the release that saved it`,
+      );
     }
   }
 
   /** Sets and deletes hash entries and increments the revision in one script, if the lock is still ours. */
-  private async writeLocked(token: string, entries: [cameraId: string, json: string][], removed: string[]): Promise<number> {
-    const revision = await this.redis.eval(WRITE_IF_LOCKED, 3, this.lockKey, this.hashKey, this.revisionKey, token, entries.length, ...entries.flat(), ...removed);
-    if (revision === null) throw new Error(`camera configuration not written: the publish lock expired (after ${PUBLISH_LOCK_TTL_MS} ms) before the write, and another publisher may have written newer rows since`);
+  private async writeLocked(lock: HeldLock, entries: [cameraId: string, json: string][], removed: string[]): Promise<number> {
+    const revision = lock.lost() ? null : await this.redis.eval(WRITE_IF_LOCKED, 3, this.lockKey, this.hashKey, this.revisionKey, lock.token, entries.length, ...entries.flat(), ...removed);
+    if (revision === null) throw new Error(`camera configuration not written: the publish lock expired before the write (not renewed within its ${PUBLISH_LOCK_TTL_MS} ms TTL, or held too long), and another publisher may have written newer rows since`);
     this.lastWritten = Math.max(this.lastWritten, Number(revision));
     return Number(revision);
   }

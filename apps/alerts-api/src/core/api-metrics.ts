@@ -33,6 +33,7 @@ export class ApiMetrics {
   readonly snapshotsMissing: Counter;
   readonly camerasOffline: Gauge;
   readonly configPublishes: Counter<'result'>;
+  readonly unreadableCameras: Gauge;
   readonly loginFailures: Counter<'reason'>;
   readonly clockOffset: Gauge;
   readonly redisUp: Gauge;
@@ -62,6 +63,11 @@ export class ApiMetrics {
       name: 'xl_config_publishes_total',
       help: 'Camera configuration publications to Redis, by result',
       labelNames: ['result'],
+      registers,
+    });
+    this.unreadableCameras = new Gauge({
+      name: 'xl_config_unreadable_cameras',
+      help: "Stored cameras this release cannot read (typically a field saved by a newer release, kept after a rollback), as of the last full configuration publish: left out of it and of camera lists, their last published configuration kept; the log names each camera and field",
       registers,
     });
     this.loginFailures = new Counter({ name: 'xl_login_failures_total', help: 'Rejected logins, by reason', labelNames: ['reason'], registers });

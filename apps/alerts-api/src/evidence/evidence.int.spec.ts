@@ -1,10 +1,9 @@
 import '../testing/nest-esm';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { Writable } from 'node:stream';
 import path from 'node:path';
 import { EVIDENCE_REQUESTS_STREAM, EVIDENCE_RESULTS_STREAM, type ClipRequest, type ClipResult } from '@xl/contracts';
-import pino from 'pino';
+import { capturedLogger } from '../testing/captured-logger';
 import { sharedPath } from '@xl/testing';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
 import { AlertsRepository } from '../alerts/alerts.repository';
@@ -45,13 +44,7 @@ describe.each(DATABASE_KINDS)('alert evidence on %s', (kind) => {
 
   beforeAll(async () => {
     evidenceDir = mkdtempSync(path.join(tmpdir(), 'xl-evidence-'));
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    });
-    t = await startTestApp(kind, {}, { evidence: { ...options, EVIDENCE_DIR: evidenceDir }, logger: pino({ level: 'info' }, sink) });
+    t = await startTestApp(kind, {}, { evidence: { ...options, EVIDENCE_DIR: evidenceDir }, logger: capturedLogger(logLines, 'info') });
     await createWorld(t);
     intake = t.app.get(AlertIntakeService);
   });

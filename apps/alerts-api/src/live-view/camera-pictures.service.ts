@@ -1,8 +1,9 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, InternalServerErrorException, NotFoundException } from '@nestjs/common';
 import type { OfflineReason } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
 import { ScopeService } from '../auth/scope.service';
-import { CamerasRepository } from '../cameras/cameras.repository';
+import { CamerasRepository, UnreadableCameraError } from '../cameras/cameras.repository';
 import { LOGGER } from '../core/tokens';
 import type { Principal } from '../shared/principal';
 import { AnalysisStreams } from './analysis-streams';
@@ -23,10 +24,13 @@ export type PictureSource = 'analysed' | 'camera';
  */
 @Injectable()
 export class CameraPicturesService implements LiveCameraLookup {
-  /** One grab per camera at a time: concurrent requests wait for the same picture. */
+  /** One grab per camera and URL at a time (grabKey): concurrent requests wait for the same picture. */
   private readonly inFlight = new Map<string, Promise<Buffer>>();
-  /** Cameras that gave no picture recently: asked again only after frameTtlMs (a wall polls offline cameras too). */
-  private readonly failures = new Map<string, { at: number; message: string; reason: OfflineReason }>();
+  /**
+   * Cameras that gave no picture recently, with the grabKey of the URL that failed: asked again only
+   * after frameTtlMs (a wall polls offline cameras too), or at once from a URL an admin has fixed since.
+   */
+  private readonly failures = new Map<string, { key: string; at: number; message: string; reason: OfflineReason }>();
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -60,7 +64,9 @@ export class CameraPicturesService implements LiveCameraLookup {
       this.metrics.frameGrabs.inc({ result: 'analysed' });
       return { jpeg: analysed, source: 'analysed' };
     }
-    const cached = await this.store.grabbed(cameraId).catch(() => null);
+    const url = config.subUrl ?? config.url;
+    const key = grabKey(cameraId, url);
+    const cached = await this.store.grabbed(key).catch(() => null);
     if (cached) {
       this.metrics.frameGrabs.inc({ result: 'cached' });
       return { jpeg: cached, source: 'camera' };
@@ -72,26 +78,27 @@ export class CameraPicturesService implements LiveCameraLookup {
       throw noPicture({ message: `camera '${cameraId}' has no stream left for analysis: no picture grabbed, so that analysis gets one`, reason: 'busy' });
     }
     const failed = this.failures.get(cameraId);
-    if (failed && Date.now() - failed.at < this.options.frameTtlMs) throw noPicture(failed);
-    let pending = this.inFlight.get(cameraId);
+    if (failed?.key === key && Date.now() - failed.at < this.options.frameTtlMs) throw noPicture(failed);
+    let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.grab(cameraId, config.subUrl ?? config.url).finally(() => this.inFlight.delete(cameraId));
-      this.inFlight.set(cameraId, pending);
+      pending = this.grab(cameraId, url, key).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
     }
     return { jpeg: await pending, source: 'camera' };
   }
 
-  private async grab(cameraId: string, url: string): Promise<Buffer> {
+  private async grab(cameraId: string, url: string, key: string): Promise<Buffer> {
     await this.slot();
     try {
       const jpeg = await this.grabber.grab(url, { width: this.options.frameWidth, ioTimeoutSeconds: Math.min(5, this.options.frameTimeoutMs / 1000), timeoutMs: this.options.frameTimeoutMs });
       this.metrics.frameGrabs.inc({ result: 'grabbed' });
-      this.failures.delete(cameraId);
-      await this.store.putGrabbed(cameraId, jpeg, this.options.frameTtlMs).catch((err: Error) => this.logger.warn({ cameraId, err: err.message }, 'latest frame not cached in Redis'));
+      if (this.failures.get(cameraId)?.key === key) this.failures.delete(cameraId);
+      await this.store.putGrabbed(key, jpeg, this.options.frameTtlMs).catch((err: Error) => this.logger.warn({ cameraId, err: err.message }, 'latest frame not cached in Redis'));
       return jpeg;
     } catch (err) {
       this.metrics.frameGrabs.inc({ result: 'failed' });
       const failure = {
+        key,
         at: Date.now(),
         message: `camera '${cameraId}' gave no picture: ${(err as Error).message}`,
         reason: err instanceof FrameGrabError ? err.reason : ('exited' as const),
@@ -112,11 +119,26 @@ export class CameraPicturesService implements LiveCameraLookup {
   }
 
   private async visibleCamera(principal: Principal, cameraId: string) {
-    const record = await this.cameras.get(cameraId);
+    const record = await this.cameras.get(cameraId).catch(async (err: unknown) => {
+      if (!(err instanceof UnreadableCameraError)) throw err;
+      // Named only to who may see the camera (GET /cameras/:id answers the same).
+      const placement = await this.cameras.placement(cameraId);
+      if (!placement || !(await this.scope.canSeeCamera(principal, cameraId, placement.regionId))) return undefined;
+      throw new InternalServerErrorException(`${err.message}: no picture until it is fixed`);
+    });
     if (!record) return null;
     const visible = await this.scope.canSeeCamera(principal, cameraId, record.config.regionId ?? null);
     return visible ? record.config : null;
   }
+}
+
+/**
+ * What a grab is cached and deduplicated under: the camera and the URL grabbed, so that a camera
+ * whose URL was changed is grabbed afresh at once. A digest: the URL may carry a password, and this
+ * names a Redis key.
+ */
+function grabKey(cameraId: string, url: string): string {
+  return `${cameraId}#${createHash('sha256').update(url).digest('hex').slice(0, 16)}`;
 }
 
 /** 404 with the reason as ingest names a camera going offline, so a client can say it in its language. */

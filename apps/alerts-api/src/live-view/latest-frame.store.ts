@@ -7,7 +7,7 @@ import { SETTINGS, type Settings } from '../settings';
 /**
  * Cameras' latest JPEGs in Redis, shared by every API instance and every viewer: the analyzer's
  * picture of the frame it last analysed (`KEY_PREFIX` + `xl:latest:{camera}`, written by the analyzer)
- * and the API's own grabs from the camera (`xl:grab:{camera}`), each with a TTL.
+ * and the API's own grabs from the camera (`xl:grab:{<camera>#<URL digest>}`), each with a TTL.
  */
 @Injectable()
 export class LatestFrameStore {
