@@ -2,7 +2,8 @@ import { parseCamera } from '@xl/config';
 import type { ClipRequest, ClipResult } from '@xl/contracts';
 import { segmentFileName, type ClipPlan, type RecordedSegment } from '@xl/media';
 import { createLogger } from '@xl/observability';
-import { ClipService } from './clip-service';
+import { RESULT_OUTBOX_MAX_AGE_MS, RESULT_OUTBOX_MAX_ENTRIES } from './clip-result-outbox';
+import { ClipService, MAX_CUT_ATTEMPTS } from './clip-service';
 import type { ClipRequestFeed, EvidenceWriter, Recorder } from './ports';
 
 const log = createLogger('test', 'silent');
@@ -45,7 +46,15 @@ class FakeRecorder implements Recorder {
 }
 
 function setup(
-  options: { recent?: ClipRequest[]; existing?: string[]; cutMs?: number; cut?: (path: string) => Promise<void>; snapshot?: (path: string) => void } = {},
+  options: {
+    recent?: ClipRequest[];
+    existing?: string[];
+    cutMs?: number;
+    cut?: (path: string) => Promise<void>;
+    snapshot?: (path: string) => void;
+    /** The result stream (Redis): may fail. Default: appended to `results`. */
+    publish?: (result: ClipResult) => Promise<void>;
+  } = {},
 ) {
   let now = T0;
   const results: ClipResult[] = [];
@@ -74,7 +83,7 @@ function setup(
     },
   };
   const service = new ClipService(
-    { requests, results: { publish: async (r) => results.push(r) }, writer, log, ingestId: 'ingest-a', now: () => now },
+    { requests, results: { publish: options.publish ?? (async (r) => results.push(r)) }, writer, log, ingestId: 'ingest-a', now: () => now },
     { tickMs: 1000 },
   );
   return { service, results, cuts, snapshots, placed, advance: (ms: number) => (now += ms), at: () => now };
@@ -390,5 +399,307 @@ describe('ClipService', () => {
     expect(cuts).toEqual([]);
     expect(results).toEqual([]);
     expect(recorder.pins.has('late')).toBe(false);
+  });
+
+  it('taking a camera over, keeps the latest of several recent requests of one alert (zone_enter, then vanish_in_water)', async () => {
+    const enter = request();
+    const vanish = request({ lastAt: T0 + 30_000, snapshotAt: T0 + 30_000, requestedAt: T0 + 30_000 });
+    const s = setup({ recent: [enter, vanish, request({ alertId: 'a2' })] });
+    s.advance(50_000); // ingest restarted on the same host; its directory still holds the segments
+    const recorder = new FakeRecorder(T0 - 20_000, T0 + 50_000);
+    await s.service.attach(camera, recorder);
+    await s.service.tick();
+    expect(s.cuts).toHaveLength(2);
+    const a1 = s.results.find((r) => r.alertId === 'a1');
+    expect(a1?.requestedTo).toBe(T0 + 40_000); // the going-under is in the clip
+    expect(s.cuts.find((c) => c.path === 'clips/beach/a1.mp4')?.plan.clipTo).toBe(T0 + 40_000);
+    expect(s.snapshots.find((x) => x.atMs === T0 + 30_000)?.segment.startMs).toBe(T0 + 30_000);
+    expect(s.results.find((r) => r.alertId === 'a2')?.requestedTo).toBe(T0 + 10_000);
+  });
+
+  it('taking a camera over, leaves alone the recent requests of alerts it already knew', async () => {
+    const recent: ClipRequest[] = [];
+    const s = setup({ recent });
+    const first = new FakeRecorder(T0 - 30_000, T0 + 4_000);
+    await s.service.attach(camera, first);
+    s.service.onRequest(request()); // known, and handed over below
+    // Read back when the camera is attached again: the hand-over cuts a1 from what it knew.
+    recent.push(request({ lastAt: T0 + 30_000, snapshotAt: T0 + 30_000, requestedAt: T0 + 30_000 }));
+    const handover = s.service.detach(camera);
+    await s.service.attach({ ...camera }, new FakeRecorder(T0, T0 + 50_000));
+    await handover;
+    expect(s.results.map((r) => [r.alertId, r.reason, r.requestedTo])).toEqual([['a1', 'handover', T0 + 10_000]]);
+  });
+
+  describe('a result whose publish failed (Redis away for longer than its retries)', () => {
+    const redisAway = () => new Error('Reached the max retries per request limit (which is 20)');
+
+    it('publishes it again on a later tick', async () => {
+      const results: ClipResult[] = [];
+      let fail = true;
+      const s = setup({
+        publish: async (r) => {
+          if (fail) throw redisAway();
+          results.push(r);
+        },
+      });
+      const recorder = new FakeRecorder(T0 - 30_000, T0 + 12_000);
+      await s.service.attach(camera, recorder);
+      s.service.onRequest(request());
+      s.advance(12_000);
+      await s.service.tick(); // cut, publish fails
+      expect(s.cuts).toHaveLength(1);
+      fail = false; // Redis is back
+      for (let i = 0; i < 20; i++) {
+        s.advance(1_000);
+        await s.service.tick();
+      }
+      expect(results).toHaveLength(1);
+      expect(results[0]).toMatchObject({ alertId: 'a1', status: 'complete', clipPath: 'clips/beach/a1.mp4', snapshotPath: 'snapshots/beach/a1.jpg' });
+      expect(s.cuts).toHaveLength(1); // published again, not cut again
+    });
+
+    it('stamps the re-published result anew, and drops it once its clip is no longer the one at its path', async () => {
+      const attempts: ClipResult[] = [];
+      const results: ClipResult[] = [];
+      let fail = true;
+      const s = setup({
+        publish: async (r) => {
+          attempts.push(r);
+          if (fail) throw redisAway();
+          results.push(r);
+        },
+      });
+      await s.service.attach(camera, new FakeRecorder(T0 - 30_000, T0 + 12_000));
+      s.service.onRequest(request());
+      s.service.onRequest(request({ alertId: 'a2' }));
+      s.advance(12_000);
+      await s.service.tick();
+      const firstAt = attempts[0].at;
+      s.placed.delete('clips/beach/a2.mp4'); // the other owner's cut of a2 replaced ours (its result stands)
+      fail = false;
+      s.advance(30_000);
+      await s.service.tick();
+      expect(results.map((r) => r.alertId)).toEqual(['a1']);
+      // Later than the no_answer alerts-api may have stamped meanwhile, and after the check that the file stands.
+      expect(results[0].at).toBe(s.at());
+      expect(results[0].at).toBeGreaterThan(firstAt);
+      s.advance(60_000);
+      await s.service.tick();
+      expect(results).toHaveLength(1);
+    });
+
+    it('keeps a hand-over result past the detach: a later tick or stop() publishes it', async () => {
+      const results: ClipResult[] = [];
+      let fail = true;
+      let attempts = 0;
+      const s = setup({
+        publish: async (r) => {
+          attempts++;
+          if (fail) throw redisAway();
+          results.push(r);
+        },
+      });
+      await s.service.attach(camera, new FakeRecorder(T0 - 30_000, T0 + 4_000));
+      s.service.onRequest(request());
+      s.service.onRequest(request({ alertId: 'a2' }));
+      await s.service.detach(camera); // fenced during the outage: both cut as hand-overs
+      expect(s.cuts).toHaveLength(2);
+      expect(attempts).toBe(1); // a2's result kept at once: no second wait on a Redis known to be away
+      fail = false;
+      await s.service.stop(); // before the next tick
+      expect(results.map((r) => [r.alertId, r.reason])).toEqual([
+        ['a1', 'handover'],
+        ['a2', 'handover'],
+      ]);
+    });
+
+    it('a newer result of the alert replaces the kept one', async () => {
+      const results: ClipResult[] = [];
+      let fail = true;
+      const s = setup({
+        publish: async (r) => {
+          if (fail) throw redisAway();
+          results.push(r);
+        },
+      });
+      const recorder = new FakeRecorder(T0 - 30_000, T0 + 12_000);
+      await s.service.attach(camera, recorder);
+      s.service.onRequest(request());
+      s.advance(12_000);
+      await s.service.tick();
+      s.service.onRequest(request({ lastAt: T0 + 6_000, snapshotAt: T0 + 6_000, requestedAt: T0 + 12_000 }));
+      recorder.until = T0 + 18_000;
+      s.advance(6_000);
+      fail = false;
+      for (let i = 0; i < 40; i++) {
+        await s.service.tick();
+        s.advance(1_000);
+      }
+      expect(results.map((r) => r.requestedTo - T0)).toEqual([16_000]);
+    });
+
+    it('retries with a back-off while Redis stays away', async () => {
+      let attempts = 0;
+      let fail = true;
+      const s = setup({
+        publish: async () => {
+          attempts++;
+          if (fail) throw redisAway();
+        },
+      });
+      await s.service.attach(camera, new FakeRecorder(T0 - 30_000, T0 + 12_000));
+      s.service.onRequest(request());
+      s.advance(12_000);
+      for (let i = 0; i < 240; i++) {
+        await s.service.tick();
+        s.advance(500); // ingest's tick
+      }
+      expect(attempts).toBeGreaterThan(3);
+      expect(attempts).toBeLessThan(15); // 2 minutes: not one XADD per tick
+      fail = false;
+      attempts = 0;
+      for (let i = 0; i < 62; i++) {
+        await s.service.tick();
+        s.advance(500);
+      }
+      expect(attempts).toBe(1); // within the longest back-off (30 s), once
+    });
+
+    it('gives a result up, with an error naming it, once it is a day old', async () => {
+      const errors = jest.spyOn(log, 'error');
+      try {
+        let attempts = 0;
+        const s = setup({
+          publish: async () => {
+            attempts++;
+            throw redisAway();
+          },
+        });
+        await s.service.attach(camera, new FakeRecorder(T0 - 30_000, T0 + 12_000));
+        s.service.onRequest(request());
+        s.advance(12_000);
+        await s.service.tick();
+        s.advance(RESULT_OUTBOX_MAX_AGE_MS + 1_000);
+        await s.service.tick();
+        attempts = 0;
+        s.advance(60_000);
+        await s.service.tick();
+        expect(attempts).toBe(0);
+        expect(errors).toHaveBeenCalledWith(expect.objectContaining({ camera: 'beach', alertId: 'a1' }), expect.stringContaining('dropped'));
+      } finally {
+        errors.mockRestore();
+      }
+    });
+
+    it(`keeps at most ${RESULT_OUTBOX_MAX_ENTRIES} results, dropping the oldest`, async () => {
+      const results: ClipResult[] = [];
+      let fail = true;
+      const s = setup({
+        publish: async (r) => {
+          if (fail) throw redisAway();
+          results.push(r);
+        },
+      });
+      await s.service.attach({ ...camera, recording: { ...camera.recording, enabled: false } }, null);
+      for (let i = 0; i <= RESULT_OUTBOX_MAX_ENTRIES; i++) s.service.onRequest(request({ alertId: `a${i}` }));
+      s.advance(30_000);
+      await s.service.tick();
+      fail = false;
+      s.advance(60_000);
+      await s.service.tick();
+      expect(results).toHaveLength(RESULT_OUTBOX_MAX_ENTRIES);
+      expect(results.some((r) => r.alertId === 'a0')).toBe(false);
+    });
+  });
+
+  describe('the high-resolution snapshot', () => {
+    it('takes no high-resolution snapshot later than the alert frame', async () => {
+      const s = setup();
+      const recorder = new FakeRecorder(T0 + 6_000, T0 + 20_000); // the ring began 6 s after the alert frame (take-over, restart)
+      await s.service.attach(camera, recorder);
+      s.service.onRequest(request({ snapshotAt: T0 + 500 }));
+      s.advance(20_000);
+      await s.service.tick();
+      expect(s.results[0]).toMatchObject({ status: 'truncated', reason: 'recording_started_late', clipPath: 'clips/beach/a1.mp4' });
+      for (const snap of s.snapshots) expect(snap.segment.startMs).toBeLessThanOrEqual(T0 + 500);
+      expect(s.results[0].snapshotPath).toBeUndefined();
+      expect(s.results[0].bytes).toBe(1000);
+    });
+
+    it('takes it from the first segment when that starts within the gap tolerance after the frame', async () => {
+      const s = setup();
+      await s.service.attach(camera, new FakeRecorder(T0 + 800, T0 + 20_000));
+      s.service.onRequest(request({ snapshotAt: T0 + 500 }));
+      s.advance(20_000);
+      await s.service.tick();
+      expect(s.snapshots.map((x) => x.segment.startMs)).toEqual([T0 + 800]);
+      expect(s.results[0].snapshotPath).toBe('snapshots/beach/a1.jpg');
+    });
+  });
+
+  describe('a cut that failed', () => {
+    it('is cut again on a later tick while its segments are pinned (no space left, freed by retention)', async () => {
+      let failing = true;
+      const s = setup({
+        cut: async () => {
+          if (failing) throw new Error('cutting clip a1.mp4 failed (exit code 1): No space left on device');
+        },
+      });
+      const recorder = new FakeRecorder(T0 - 30_000, T0 + 12_000);
+      await s.service.attach(camera, recorder);
+      s.service.onRequest(request());
+      s.advance(12_000);
+      await s.service.tick();
+      expect(s.results.map((r) => [r.status, r.reason])).toEqual([['unavailable', 'cut_failed']]);
+      expect(recorder.pins.get('a1')).toBe(T0 - 10_000);
+      await s.service.tick();
+      expect(s.cuts).toHaveLength(1); // not at once
+      failing = false;
+      for (let i = 0; i < 30 && s.cuts.length < 2; i++) {
+        s.advance(1_000);
+        await s.service.tick();
+      }
+      expect(s.cuts).toHaveLength(2);
+      expect(s.results.map((r) => [r.status, r.reason])).toEqual([
+        ['unavailable', 'cut_failed'],
+        ['complete', undefined],
+      ]);
+      expect(s.results[1].at).toBeGreaterThan(s.results[0].at);
+    });
+
+    it(`is given up after ${MAX_CUT_ATTEMPTS} attempts, and forgotten after its hold`, async () => {
+      const s = setup({
+        cut: async () => {
+          throw new Error('cutting clip a1.mp4 failed (killed by SIGKILL)');
+        },
+      });
+      const recorder = new FakeRecorder(T0 - 30_000, T0 + 12_000);
+      await s.service.attach(camera, recorder);
+      s.service.onRequest(request());
+      s.advance(12_000);
+      for (let i = 0; i < 600; i++) {
+        await s.service.tick();
+        s.advance(1_000);
+      }
+      expect(s.cuts).toHaveLength(MAX_CUT_ATTEMPTS);
+      expect(s.results.every((r) => r.reason === 'cut_failed')).toBe(true);
+      expect(recorder.pins.has('a1')).toBe(false);
+    });
+
+    it('at a hand-over is not tried again', async () => {
+      const s = setup({
+        cut: async () => {
+          throw new Error('No space left on device');
+        },
+      });
+      await s.service.attach(camera, new FakeRecorder(T0 - 30_000, T0 + 4_000));
+      s.service.onRequest(request());
+      await s.service.detach(camera);
+      s.advance(120_000);
+      await s.service.tick();
+      expect(s.cuts).toHaveLength(1);
+      expect(s.results.map((r) => r.reason)).toEqual(['cut_failed']);
+    });
   });
 });

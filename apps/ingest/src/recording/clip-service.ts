@@ -5,6 +5,7 @@ import type { CameraConfig } from '@xl/config';
 import type { ClipRequest, ClipResult, ClipShortfall } from '@xl/contracts';
 import { planClip, segmentEnd, type ClipPlan } from '@xl/media';
 import type { Logger } from '@xl/observability';
+import { ClipResultOutbox } from './clip-result-outbox';
 import { clipWindow, mergeRequests } from './clip-window';
 import type { ClipRequestFeed, ClipResultSink, EvidenceWriter, Recorder } from './ports';
 
@@ -37,10 +38,21 @@ interface Clip {
   requestAt: number;
   /** Picked up from the previous owner's requests: its clip may still appear (cut at its hand-over). */
   takenOver?: boolean;
+  /** Cuts of the current window that failed in a row; the next is not tried before `retryCutAt`. */
+  cutFailures?: number;
+  retryCutAt?: number;
 }
 
 /** Segments may start this much after the previous one ended without it counting as a hole. */
 const GAP_TOLERANCE_MS = 500;
+
+/**
+ * A failed cut may be passing (no space left until retention frees some, ffmpeg timed out on an
+ * overloaded host; ffmpeg's message does not tell these apart reliably): it is tried again, while its
+ * segments stay pinned, up to this many attempts in all, after these delays.
+ */
+export const MAX_CUT_ATTEMPTS = 3;
+const CUT_RETRY_DELAYS_MS = [10_000, 60_000];
 
 /** A hand-over clip still to cut, by alert. */
 interface Handover {
@@ -65,12 +77,20 @@ export class ClipService {
   /** Recorders started on a camera's directory while its hand-over clips are still to cut (they pin them). */
   private readonly keepers = new Map<string, Set<Recorder>>();
   private readonly now: () => number;
+  /** Results whose publish failed, published again on later ticks (they outlive their camera's detach). */
+  private readonly outbox: ClipResultOutbox;
 
   constructor(
     private readonly deps: ClipServiceDeps,
     private readonly options: ClipServiceOptions,
   ) {
     this.now = deps.now ?? Date.now;
+    this.outbox = new ClipResultOutbox({
+      sink: deps.results,
+      log: deps.log,
+      now: this.now,
+      describesFileOnDisk: async (result, placedId) => (await this.fileAt(result.cameraId, result.alertId, placedId)) === placedId,
+    });
   }
 
   async start(): Promise<void> {
@@ -84,6 +104,9 @@ export class ClipService {
     await this.unfollow?.();
     await Promise.all(this.handovers);
     await this.serial;
+    // The hand-over results of the cameras just released among them: one last try, then they are lost.
+    await this.exclusive(() => this.outbox.flush(true));
+    this.outbox.abandon();
   }
 
   /** Cameras recorded here, or with hand-over clips still to cut: their segments are still needed. */
@@ -110,8 +133,17 @@ export class ClipService {
     this.cameras.set(config.id, { config, recorder });
     const { preSeconds, postSeconds, windowSeconds } = config.recording;
     const recent = await this.deps.requests.since(this.now() - (windowSeconds + preSeconds + postSeconds) * 1000);
+    // Alerts known before: their requests reached this process already. Known as of now, not as the loop
+    // goes, and an alert's requests merged (oldest first: entry, then updates) into one: otherwise its
+    // first request alone would be taken over, without the update (the going-under) that extends it.
+    const known = new Set([...this.clips.keys(), ...this.handingOver.keys()]);
+    const byAlert = new Map<string, ClipRequest>();
     for (const request of recent) {
-      if (request.cameraId !== config.id || this.clips.has(request.alertId) || this.handingOver.has(request.alertId)) continue;
+      if (request.cameraId !== config.id || known.has(request.alertId)) continue;
+      const earlier = byAlert.get(request.alertId);
+      byAlert.set(request.alertId, earlier ? mergeRequests(earlier, request) : request);
+    }
+    for (const request of byAlert.values()) {
       // The previous owner cut it (possibly short, at hand-over): its clip stands, ours would lack the start.
       if (await this.deps.writer.exists(this.deps.writer.clipPath(request.cameraId, request.alertId))) continue;
       if (this.cameras.get(config.id)?.config !== config) return; // detached meanwhile
@@ -171,8 +203,9 @@ export class ClipService {
     const known = this.clips.get(request.alertId);
     const merged = known ? mergeRequests(known.request, request) : request;
     // An update keeps all that is known of the entry: what was cut, and whether it was taken over (the
-    // previous owner's hand-over clip, with the event's start, must still be left alone).
-    this.clips.set(request.alertId, { cutTo: 0, cutAt: 0, ...known, request: merged, requestAt: this.now() });
+    // previous owner's hand-over clip, with the event's start, must still be left alone). Its longer
+    // window gets cut attempts of its own.
+    this.clips.set(request.alertId, { cutTo: 0, cutAt: 0, ...known, cutFailures: 0, request: merged, requestAt: this.now() });
     camera.recorder?.pin(request.alertId, clipWindow(merged, camera.config.recording).from);
   }
 
@@ -209,9 +242,11 @@ export class ClipService {
         const graceMs = (2 * recording.segmentSeconds + watchdog.stallSeconds + (camera.recorder?.delaySeconds ?? 0)) * 1000;
         const recorded = camera.recorder ? camera.recorder.recordedUntil >= to : false;
         if (!recorded && now < to + graceMs) continue;
+        if (clip.retryCutAt && now < clip.retryCutAt) continue;
         if (clip.takenOver && !clip.cutTo && (await this.previousOwnerCut(clip))) continue;
         await this.cut(camera, clip, null);
       }
+      await this.outbox.flush();
     });
   }
 
@@ -231,6 +266,7 @@ export class ClipService {
   private async cut(camera: Camera, clip: Clip, handover: 'handover' | null): Promise<void> {
     const { request } = clip;
     const { from, to } = clipWindow(request, camera.config.recording);
+    const cutBefore = clip.cutTo;
     clip.cutTo = to;
     clip.cutAt = this.now();
     const base: ClipResult = {
@@ -249,6 +285,8 @@ export class ClipService {
     if (!camera.recorder || !camera.config.recording.enabled) result = { ...base, reason: 'recording_disabled' };
     else if (!plan) result = { ...base, reason: 'no_segments' };
     else ({ result, placedId } = await this.write(base, plan, request, handover));
+    if (result.reason === 'cut_failed') this.cutFailed(clip, cutBefore, handover);
+    else clip.cutFailures = 0;
     if (!(await this.describesFileOnDisk(request, placedId))) return;
     // Stamped after that check: of two owners cutting the same clip, the one whose file stands (the
     // later rename) is also the result alerts-api keeps (the latest `at`).
@@ -257,11 +295,26 @@ export class ClipService {
       { camera: request.cameraId, alertId: request.alertId, status: result.status, reason: result.reason, seconds: plan ? plan.durationMs / 1000 : 0 },
       'evidence clip',
     );
-    try {
-      await this.deps.results.publish(result);
-    } catch (err) {
-      this.deps.log.error({ camera: request.cameraId, alertId: request.alertId, err: (err as Error).message }, 'evidence result not published');
+    await this.outbox.publish(result, placedId);
+  }
+
+  /**
+   * A failed cut is tried again on a later tick (its segments stay pinned while the clip is pending),
+   * up to MAX_CUT_ATTEMPTS; its `cut_failed` result goes out meanwhile, a later cut's replaces it.
+   * Not at a hand-over: the camera is gone, and with it the clip.
+   */
+  private cutFailed(clip: Clip, cutBefore: number, handover: 'handover' | null): void {
+    const { cameraId, alertId } = clip.request;
+    clip.cutFailures = (clip.cutFailures ?? 0) + 1;
+    if (handover) return;
+    if (clip.cutFailures >= MAX_CUT_ATTEMPTS) {
+      this.deps.log.error({ camera: cameraId, alertId, attempts: clip.cutFailures, maxAttempts: MAX_CUT_ATTEMPTS }, 'evidence clip not cut: given up');
+      return;
     }
+    const delayMs = CUT_RETRY_DELAYS_MS[Math.min(clip.cutFailures, CUT_RETRY_DELAYS_MS.length) - 1];
+    clip.cutTo = cutBefore; // still due
+    clip.retryCutAt = this.now() + delayMs;
+    this.deps.log.warn({ camera: cameraId, alertId, attempts: clip.cutFailures, maxAttempts: MAX_CUT_ATTEMPTS, retryInMs: delayMs }, 'evidence clip to be cut again');
   }
 
   /**
@@ -271,14 +324,17 @@ export class ClipService {
    * a result without a file, no file at all — so the result alerts-api keeps is that of the file it serves.
    */
   private async describesFileOnDisk(request: ClipRequest, placedId: string | null): Promise<boolean> {
-    // Unreadable (the volume hiccuping): taken as unchanged, since an answer is owed for the alert.
-    const onDisk = await this.deps.writer.placedId(this.deps.writer.clipPath(request.cameraId, request.alertId)).catch(() => placedId);
-    if (onDisk === placedId) return true;
+    if ((await this.fileAt(request.cameraId, request.alertId, placedId)) === placedId) return true;
     this.deps.log.info(
       { camera: request.cameraId, alertId: request.alertId },
       placedId ? 'evidence clip replaced meanwhile by another cut of it (the other owner of the camera): its result stands, not ours' : 'a clip of this alert is on disk (an earlier cut, or the other owner\'s): its result stands, not this one',
     );
     return false;
+  }
+
+  /** Id of the alert's clip file on disk now; unreadable (the volume hiccuping): taken as unchanged, since an answer is owed for the alert. */
+  private fileAt(cameraId: string, alertId: string, placedId: string | null): Promise<string | null> {
+    return this.deps.writer.placedId(this.deps.writer.clipPath(cameraId, alertId)).catch(() => placedId);
   }
 
   private async write(base: ClipResult, plan: ClipPlan, request: ClipRequest, handover: 'handover' | null): Promise<{ result: ClipResult; placedId: string | null }> {
@@ -293,9 +349,18 @@ export class ClipService {
       return { result: { ...base, reason: 'cut_failed' }, placedId: null };
     }
     let snapshotPath: string | undefined;
-    // The keyframe at or before the alert's frame: in the last segment starting at or before it.
-    const segment = [...plan.segments].reverse().find((s) => s.startMs <= request.snapshotAt) ?? plan.segments[0];
-    if (request.snapshotAt <= segmentEnd(plan.segments[plan.segments.length - 1])) {
+    // The keyframe at or before the alert's frame: in the last segment starting at or before it. None
+    // when the recording began after that frame (a take-over, a restart): its first keyframe would show
+    // a later moment as the alert's (an earlier cut's snapshot, if any, stays the alert's).
+    const first = plan.segments[0];
+    const segment =
+      [...plan.segments].reverse().find((s) => s.startMs <= request.snapshotAt) ?? (first.startMs - GAP_TOLERANCE_MS <= request.snapshotAt ? first : null);
+    if (!segment) {
+      this.deps.log.info(
+        { camera: request.cameraId, alertId: request.alertId, snapshotAt: request.snapshotAt, recordingFrom: first.startMs, toleranceMs: GAP_TOLERANCE_MS },
+        'no high-resolution snapshot: the recording began after the alert frame',
+      );
+    } else if (request.snapshotAt <= segmentEnd(plan.segments[plan.segments.length - 1])) {
       try {
         const path = writer.snapshotPath(request.cameraId, request.alertId);
         bytes += await writer.snapshot(segment, request.snapshotAt, path);
