@@ -1,6 +1,25 @@
 // Evidence clips: alerts-api asks for a clip of an alert, the ingest process that owns the camera
 // (and so holds its recorded segments) cuts it into the shared evidence directory and reports back.
 
+/**
+ * An alert id as a file name in the evidence directory: alert ids are ours (hex-ish with ':' and '#');
+ * every character but [A-Za-z0-9_.-] becomes '_', and a leading run of dots too, so a name never
+ * leaves its folder.
+ */
+export function evidenceFileName(alertId: string): string {
+  return alertId.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_');
+}
+
+/** Where ingest writes an alert's clip, relative to the evidence directory (and where alerts-api expects it). */
+export function evidenceClipPath(cameraId: string, alertId: string): string {
+  return `clips/${cameraId}/${evidenceFileName(alertId)}.mp4`;
+}
+
+/** Where ingest writes an alert's high-resolution snapshot, relative to the evidence directory. */
+export function evidenceSnapshotPath(cameraId: string, alertId: string): string {
+  return `snapshots/${cameraId}/${evidenceFileName(alertId)}.jpg`;
+}
+
 /** Redis stream alerts-api → every ingest process: clip wanted for an alert (read by the camera's lease holder). */
 export const EVIDENCE_REQUESTS_STREAM = 'xl:evidence:requests';
 /** Redis stream ingest → alerts-api: a clip (and high-resolution snapshot) was written, or could not be. */

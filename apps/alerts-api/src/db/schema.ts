@@ -189,6 +189,8 @@ export interface AlertEvidenceTable {
   bytes: number;
   ingest_id: string | null;
   requested_at: number;
+  /** requested_at of a clip request not on the request stream yet; null once it is (migration 0020). */
+  request_due: number | null;
   result_at: number | null;
   deleted_at: number | null;
   updated_at: number;

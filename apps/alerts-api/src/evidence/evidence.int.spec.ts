@@ -16,6 +16,8 @@ import type { EvidenceOptions } from './evidence.options';
 import { EvidenceRepository } from './evidence.repository';
 import { EvidenceRetentionService } from './retention.service';
 import { CameraStatusRepository } from '../camera-status/camera-status.repository';
+import { REDIS } from '../core/tokens';
+import type { RedisClient } from '@xl/queue';
 
 // Evidence in alerts-api with real Redis and both databases: clip requests follow the stored alert,
 // results from ingest are recorded, clips are served with range requests under the alert's scope,
@@ -185,6 +187,85 @@ describe.each(DATABASE_KINDS)('alert evidence on %s', (kind) => {
     expect((await t.http.get(`/alerts/${id}/clip`)).status).toBe(401);
   });
 
+  /** A Redis blip at alerts-api: the client gives up on the clip requests' XADD (maxRetriesPerRequest), nothing else fails. */
+  const refusingRequests = () => {
+    const redis = t.app.get<RedisClient>(REDIS);
+    const xadd = redis.xadd.bind(redis) as (...args: unknown[]) => Promise<string>;
+    return jest.spyOn(redis, 'xadd').mockImplementation(((key: string, ...rest: unknown[]) =>
+      key.endsWith(EVIDENCE_REQUESTS_STREAM) ? Promise.reject(new Error('Reached the max retries per request limit (which is 3)')) : xadd(key, ...rest)) as never);
+  };
+
+  it('sends a clip request that Redis refused again, rebuilt from the stored alert, once', async () => {
+    const service = t.app.get(EvidenceService);
+    const lost = alertEvent({ cameraId: 'cam-a', streamDelaySeconds: 3 });
+    const spy = refusingRequests();
+    try {
+      expect(await intake.consume(lost)).toBe('created');
+    } finally {
+      spy.mockRestore();
+    }
+    const asked = Date.now();
+    expect(await intake.consume(lost)).toBe('duplicate'); // the event's retry asks for nothing
+    expect(await requestsFor(lost.alertId)).toEqual([]);
+    expect(logLines.some((l) => l.includes('evidence clip request not sent') && l.includes(lost.alertId))).toBe(true);
+    await service.resendUnsent(asked + 20_000);
+    expect((await requestsFor(lost.alertId)).map((r) => [r.cameraId, r.startedAt, r.lastAt, r.snapshotAt])).toEqual([
+      ['cam-a', lost.startedAt - 3_000, lost.capturedAt - 3_000, lost.capturedAt - 3_000],
+    ]);
+    await service.resendUnsent(asked + 25_000); // on the stream now: never again
+    expect(await requestsFor(lost.alertId)).toHaveLength(1);
+    // a request that got there the first time is never sent again
+    const fine = alertEvent({ cameraId: 'cam-a' });
+    await intake.consume(fine);
+    await service.resendUnsent(Date.now() + 20_000);
+    expect(await requestsFor(fine.alertId)).toHaveLength(1);
+  });
+
+  it("stops sending a refused request once its camera's ring no longer holds what it asks for (windowSeconds + postSeconds)", async () => {
+    const service = t.app.get(EvidenceService);
+    const admin = await auth('admin');
+    expect((await t.http.post('/cameras').set(admin).send({ id: 'cam-long', url: 'rtsp://10.0.0.9/main', regionId: 'vil-a1a', recording: { windowSeconds: 300 } })).status).toBe(201);
+    const short = alertEvent({ cameraId: 'cam-a' }); // recording defaults: 60 + 10 s
+    const long = alertEvent({ cameraId: 'cam-long' });
+    const spy = refusingRequests();
+    try {
+      for (const event of [short, long]) await intake.consume(event);
+    } finally {
+      spy.mockRestore();
+    }
+    const asked = Date.now();
+    await service.resendUnsent(asked + 75_000);
+    expect(await requestsFor(short.alertId)).toEqual([]);
+    expect(await requestsFor(long.alertId)).toHaveLength(1); // its ring still holds it
+    expect(logLines.some((l) => l.includes('its recording is gone by now') && l.includes(short.alertId))).toBe(true);
+    expect(await t.app.get(EvidenceRepository).unsent(asked + 600_000, 10)).toEqual([]); // given up: not looked at again
+    expect(await evidenceOf(short.alertId)).toMatchObject({ status: 'pending' }); // no_answer after the answer timeout, as before
+  });
+
+  it("refuses a result whose files are not the alert's own (another alert's clip, another camera), and applies its own", async () => {
+    const victim = alertEvent({ cameraId: 'cam-a' });
+    const other = alertEvent({ cameraId: 'cam-a' });
+    await intake.consume(victim);
+    await intake.consume(other);
+    await deliver(other.alertId, 'cam-a', Buffer.alloc(1000, 1));
+    await eventually(async () => (await evidenceOf(other.alertId)).status === 'complete', 'the other alert\'s clip');
+    const otherClip = `clips/cam-a/${other.alertId.replace(/[^A-Za-z0-9_.-]/g, '_')}.mp4`;
+    await deliver(victim.alertId, 'cam-a', Buffer.alloc(1000, 1), { clipPath: otherClip, snapshotPath: undefined });
+    await deliver(victim.alertId, 'cam-a2', Buffer.alloc(1000, 1));
+    const marker = alertEvent({ cameraId: 'cam-a' });
+    await intake.consume(marker);
+    await deliver(marker.alertId, 'cam-a', Buffer.alloc(10, 1));
+    await eventually(async () => (await evidenceOf(marker.alertId)).status === 'complete', 'a later result (so the foreign ones were read)');
+    expect(await evidenceOf(victim.alertId)).toMatchObject({ status: 'pending', clipUrl: null });
+    expect((await t.app.get(EvidenceRepository).get(victim.alertId))?.camera_id).toBe('cam-a');
+    expect(logLines.some((l) => l.includes('evidence result refused') && l.includes(victim.alertId) && l.includes(otherClip))).toBe(true);
+    const metrics = (await t.http.get('/metrics')).text;
+    expect(metrics).toMatch(/xl_api_evidence_results_refused_total\{why="clip_path"\} [1-9]/);
+    expect(metrics).toMatch(/xl_api_evidence_results_refused_total\{why="camera"\} [1-9]/);
+    await deliver(victim.alertId, 'cam-a', Buffer.alloc(1000, 1));
+    await eventually(async () => (await evidenceOf(victim.alertId)).status === 'complete', 'its own clip');
+  });
+
   it('says unavailable, no_answer, when nobody answered a clip request in time, and a late answer still wins', async () => {
     const event = alertEvent({ cameraId: 'cam-a3' });
     await intake.consume(event);
@@ -243,9 +324,11 @@ describe.each(DATABASE_KINDS)('alert evidence on %s', (kind) => {
     expect((await t.http.get(`/alerts/${id}/hires-snapshot`).set(await auth('admin'))).status).toBe(200);
     const held = (await t.app.get(EvidenceRepository).holdings()).find((h) => h.alertId === event.alertId);
     expect(held?.snapshotPath).toBe(`snapshots/cam-a3/${event.alertId.replace(/[^A-Za-z0-9_.-]/g, '_')}.jpg`);
-    // a later snapshot replaces it as before
-    await deliver(event.alertId, 'cam-a3', Buffer.alloc(2000, 2), { at: at + 2, snapshotPath: 'snapshots/cam-a3/other.jpg' });
-    await eventually(async () => (await t.app.get(EvidenceRepository).get(event.alertId))?.snapshot_path === 'snapshots/cam-a3/other.jpg', 'the newer snapshot');
+    // a later snapshot replaces it as before (also after a re-cut without one)
+    await deliver(event.alertId, 'cam-a3', Buffer.alloc(2000, 2), { at: at + 2, snapshotPath: undefined, clipTo: 50_001 });
+    await eventually(async () => (await evidenceOf(event.alertId)).durationMs === 50_000, 'the second re-cut');
+    await deliver(event.alertId, 'cam-a3', Buffer.alloc(2000, 2), { at: at + 3 });
+    await eventually(async () => (await t.app.get(EvidenceRepository).get(event.alertId))?.snapshot_path === held?.snapshotPath, 'the newer snapshot');
   });
 
   it('retention: deletes by outcome, then the oldest resolved over the budget, never an unresolved alert', async () => {

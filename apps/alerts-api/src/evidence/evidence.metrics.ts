@@ -5,6 +5,7 @@ import { METRICS_REGISTRY } from '../core/tokens';
 @Injectable()
 export class EvidenceMetrics {
   readonly results: Counter<'status'>;
+  readonly refused: Counter<'why'>;
   readonly deleted: Counter<'why'>;
   readonly bytes: Gauge;
   readonly snapshotsDeleted: Counter<'why'>;
@@ -14,6 +15,12 @@ export class EvidenceMetrics {
       name: 'xl_api_evidence_results_total',
       help: 'Clip results from ingest, by status: complete, truncated (camera offline, hand-over, late start), unavailable',
       labelNames: ['status'],
+      registers: [registry],
+    });
+    this.refused = new Counter({
+      name: 'xl_api_evidence_results_refused_total',
+      help: "Clip results not applied because they are not the alert's own, by why: unknown_alert, camera (another camera than the alert's), clip_path or snapshot_path (not clips|snapshots/<alert's camera>/<alert>)",
+      labelNames: ['why'],
       registers: [registry],
     });
     this.deleted = new Counter({

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { duplicateClient, type RedisClient } from '@xl/queue';
-import type { ClipRequest, ClipResult } from '@xl/contracts';
+import { evidenceClipPath, evidenceSnapshotPath, type ClipRequest, type ClipResult } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
 import { EvidenceRequestStream, EvidenceResultStream } from '@xl/queue';
 import type { Alert } from '../alerts/alert';
@@ -8,6 +8,7 @@ import { CameraStatusRepository } from '../camera-status/camera-status.repositor
 import { Clock } from '../common/clock';
 import { LOGGER, REDIS } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
+import { foreignResult } from './evidence-paths';
 import { EvidenceMetrics } from './evidence.metrics';
 import { EvidenceRepository } from './evidence.repository';
 import { EVIDENCE_OPTIONS, type EvidenceOptions } from './evidence.options';
@@ -15,6 +16,16 @@ import { EVIDENCE_OPTIONS, type EvidenceOptions } from './evidence.options';
 const BLOCK_MS = 2000;
 /** How often clips nobody answered are looked for. */
 const UNANSWERED_CHECK_MS = 30_000;
+/** How often requests that never reached the stream are looked for: a few tries while the camera still records what they ask for. */
+const UNSENT_CHECK_MS = 10_000;
+/**
+ * A request is sent again once it is this old and still not on the stream: its first XADD may still
+ * be waiting for Redis until then (the client retries a command a few times), and a second copy is
+ * harmless anyway (ingest merges an alert's requests).
+ */
+export const RESEND_AFTER_MS = 15_000;
+/** Requests sent again per check, newest first: after a long outage the rest follow at the next checks. */
+const RESEND_BATCH = 200;
 
 /**
  * The alert's times on the recording's clock. Frames are stamped when they reach ingest, so a stream
@@ -40,6 +51,9 @@ export class EvidenceService implements OnApplicationBootstrap, OnModuleDestroy 
   private running = false;
   private loop?: Promise<void>;
   private unansweredTimer?: NodeJS.Timeout;
+  private unsentTimer?: NodeJS.Timeout;
+  /** A resend still under way (Redis slow or down): checks meanwhile are skipped rather than sending the same again. */
+  private resending?: Promise<unknown>;
 
   constructor(
     private readonly evidence: EvidenceRepository,
@@ -54,15 +68,55 @@ export class EvidenceService implements OnApplicationBootstrap, OnModuleDestroy 
     this.requests = new EvidenceRequestStream(redis, { keyPrefix: settings.redisKeyPrefix });
   }
 
-  /** Called by the intake after an alert was created or updated. Never throws: the alert matters more. */
+  /**
+   * Called by the intake after an alert was created or updated. Never throws: the alert matters more.
+   * The row says the request is due until it is on the stream: one that Redis refused is sent again
+   * by `resendUnsent` (the event's retry is a duplicate and would ask for nothing).
+   */
   async requestClip(alert: Alert): Promise<void> {
     const now = this.clock.now();
     try {
       await this.evidence.requested(alert.id, alert.cameraId, now);
+    } catch (err) {
+      this.logger.error({ alertId: alert.id, cameraId: alert.cameraId, err: (err as Error).message }, 'evidence clip not requested');
+      return;
+    }
+    try {
       await this.requests.publish({ alertId: alert.id, cameraId: alert.cameraId, ...sceneTimes(alert), requestedAt: now });
     } catch (err) {
-      this.logger.error({ alertId: alert.id, err: (err as Error).message }, 'evidence clip not requested');
+      this.logger.warn({ alertId: alert.id, cameraId: alert.cameraId, err: (err as Error).message, resendAfterMs: RESEND_AFTER_MS }, 'evidence clip request not sent; sending it again later');
+      return;
     }
+    await this.evidence.published(alert.id, now).catch((err: Error) => this.logger.warn({ alertId: alert.id, err: err.message }, 'evidence clip request sent but not marked sent; it may be sent twice'));
+  }
+
+  /**
+   * Sends again the requests that never reached the stream (Redis refused the XADD), asked for at
+   * least RESEND_AFTER_MS before `now`, while the camera may still hold what they ask for: its ring
+   * keeps a segment `recording.windowSeconds` after it ended, and the request's window ends
+   * `postSeconds` after the alert's latest event, which is at or before the request. Past that, no
+   * ingest could cut anything (no_answer follows after the answer timeout). Returns how many were sent.
+   */
+  async resendUnsent(now = this.clock.now()): Promise<number> {
+    let sent = 0;
+    for (const r of await this.evidence.unsent(now - RESEND_AFTER_MS, RESEND_BATCH)) {
+      const boundMs = (r.recording.windowSeconds + r.recording.postSeconds) * 1000;
+      const ageMs = now - r.requestedAt;
+      if (ageMs > boundMs) {
+        this.logger.warn(
+          { alertId: r.alertId, cameraId: r.cameraId, requestedAt: r.requestedAt, ageSeconds: Math.round(ageMs / 1000), boundSeconds: boundMs / 1000 },
+          'evidence clip request never sent, and its recording is gone by now: not sent again',
+        );
+        await this.evidence.published(r.alertId, r.requestedAt);
+        continue;
+      }
+      // Rebuilt from the alert as stored now: the same request, or a later update's if that was lost too.
+      await this.requests.publish({ alertId: r.alertId, cameraId: r.cameraId, ...sceneTimes(r), requestedAt: r.requestedAt });
+      await this.evidence.published(r.alertId, r.requestedAt);
+      sent += 1;
+      this.logger.info({ alertId: r.alertId, cameraId: r.cameraId, requestedAt: r.requestedAt, ageSeconds: Math.round(ageMs / 1000), boundSeconds: boundMs / 1000 }, 'evidence clip request sent again');
+    }
+    return sent;
   }
 
   onApplicationBootstrap(): void {
@@ -73,6 +127,13 @@ export class EvidenceService implements OnApplicationBootstrap, OnModuleDestroy 
     this.loop = this.follow(new EvidenceResultStream(this.reader, { keyPrefix: this.settings.redisKeyPrefix }));
     this.unansweredTimer = setInterval(() => void this.expireUnanswered().catch((err: Error) => this.logger.error({ err: err.message }, 'expiring unanswered clip requests failed')), UNANSWERED_CHECK_MS);
     this.unansweredTimer.unref();
+    this.unsentTimer = setInterval(() => {
+      if (this.resending) return;
+      this.resending = this.resendUnsent()
+        .catch((err: Error) => this.logger.warn({ err: err.message }, 'sending unsent clip requests again failed; trying at the next check'))
+        .finally(() => (this.resending = undefined));
+    }, UNSENT_CHECK_MS);
+    this.unsentTimer.unref();
   }
 
   /**
@@ -91,13 +152,34 @@ export class EvidenceService implements OnApplicationBootstrap, OnModuleDestroy 
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.unansweredTimer);
+    clearInterval(this.unsentTimer);
     this.running = false;
     this.reader?.disconnect();
     await this.loop;
+    await this.resending; // not past the database's close
   }
 
-  /** Applies one result (idempotent: an older result never replaces a newer one). */
+  /**
+   * Applies one result (idempotent: an older result never replaces a newer one). A result that is not
+   * the alert's own — another camera, or files other than the alert's clips/<camera>/<alert> ones —
+   * is refused: it could point the alert at another alert's clip.
+   */
   async apply(result: ClipResult): Promise<void> {
+    const alertCameraId = await this.evidence.alertCamera(result.alertId);
+    const foreign = foreignResult(result, alertCameraId);
+    if (foreign) {
+      this.metrics.refused.inc({ why: foreign });
+      this.logger.warn(
+        {
+          alertId: result.alertId, cameraId: result.cameraId, alertCameraId: alertCameraId ?? null, why: foreign, ingestId: result.ingestId,
+          clipPath: result.clipPath ?? null, snapshotPath: result.snapshotPath ?? null,
+          expectedClipPath: alertCameraId === undefined ? null : evidenceClipPath(alertCameraId, result.alertId),
+          expectedSnapshotPath: alertCameraId === undefined ? null : evidenceSnapshotPath(alertCameraId, result.alertId),
+        },
+        "evidence result refused: not the alert's own camera and files",
+      );
+      return;
+    }
     if (await this.evidence.applyResult(result, this.clock.now())) {
       this.metrics.results.inc({ status: result.status });
       this.logger.info({ alertId: result.alertId, cameraId: result.cameraId, status: result.status, reason: result.reason }, 'evidence stored');

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Response } from 'supertest';
+import { evidenceClipPath, evidenceSnapshotPath } from '@xl/contracts';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
 import { AccessTokens } from '../auth/access-tokens';
 import { loadEvidenceOptions } from '../evidence/evidence.options';
@@ -373,8 +374,9 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
         const known = withEvidence.get(scope);
         if (known) return known;
         const alertId = await fresh.alert(scope);
-        const clipPath = `clips/${CAMERA[scope]}/${serial}.mp4`;
-        const snapshotPath = `snapshots/${CAMERA[scope]}/${serial}.jpg`;
+        // Where ingest writes them: alerts-api refuses a result naming other files.
+        const clipPath = evidenceClipPath(CAMERA[scope], alertId);
+        const snapshotPath = evidenceSnapshotPath(CAMERA[scope], alertId);
         for (const rel of [clipPath, snapshotPath]) {
           mkdirSync(path.dirname(path.join(evidenceDir, rel)), { recursive: true });
           writeFileSync(path.join(evidenceDir, rel), Buffer.from([0xff, 0xd8, 0xff, 0xd9]));

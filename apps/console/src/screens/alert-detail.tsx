@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { alertDetailText, alertText, lateSeconds } from '../alert-text';
 import { CallRepeatGuard } from '../call-record';
 import { useApp } from '../context';
+import { useEvidence } from '../evidence-poll';
 import { formatTime } from '../format';
 import { regionPathName } from '../region-tree';
 import { actorName, transitionNote } from '../transition-text';
@@ -43,17 +44,8 @@ export function AlertDetailScreen({ id }: { id: string }) {
   const [trailPick, setTrailPick] = useState<string | null>(null);
   useEffect(() => setTrailPick(null), [id]);
   const snapshot = useImage(api, trailPick ?? (alert?.hasSnapshot ? alert.snapshotUrl : null), 0, false, trailPick ? null : (alert?.capturedAt ?? null));
-  const [evidence, setEvidence] = useState<{ status: string; reason: string | null; clipUrl: string | null; hiresSnapshotUrl: string | null } | null>(null);
-  useEffect(() => {
-    let current = true;
-    api.evidence(id).then(
-      (e) => current && setEvidence(e),
-      () => current && setEvidence(null),
-    );
-    return () => {
-      current = false;
-    };
-  }, [api, id, pushed?.updatedAt]);
+  // Read again while being cut: nothing is pushed when the clip arrives (evidence-poll.ts).
+  const evidence = useEvidence(api, id, pushed?.updatedAt);
   const clip = useImage(api, evidence?.clipUrl ?? null); // fetched with the bearer token: <video> cannot send it
   const hires = useImage(api, evidence?.hiresSnapshotUrl ?? null); // the main stream's keyframe, full resolution
   const fileBase = `alert-${safeFileName(id)}`;

@@ -3,7 +3,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { duplicateClient, type RedisClient } from '@xl/queue';
-import type { ClipRequest } from '@xl/contracts';
+import { evidenceClipPath, evidenceSnapshotPath, type ClipRequest } from '@xl/contracts';
 import { cutClip, keyframeSnapshot, placedFileId, type ClipPlan, type EvidenceToolOptions, type PlacedFile, type RecordedSegment } from '@xl/media';
 import type { Logger } from '@xl/observability';
 import { EvidenceRequestStream } from '@xl/queue';
@@ -63,11 +63,11 @@ export class FileEvidenceWriter implements EvidenceWriter {
   ) {}
 
   clipPath(cameraId: string, alertId: string): string {
-    return path.posix.join('clips', cameraId, `${safeName(alertId)}.mp4`);
+    return evidenceClipPath(cameraId, alertId);
   }
 
   snapshotPath(cameraId: string, alertId: string): string {
-    return path.posix.join('snapshots', cameraId, `${safeName(alertId)}.jpg`);
+    return evidenceSnapshotPath(cameraId, alertId);
   }
 
   async exists(relativePath: string): Promise<boolean> {
@@ -88,9 +88,4 @@ export class FileEvidenceWriter implements EvidenceWriter {
   snapshot(segment: RecordedSegment, atMs: number, relativePath: string): Promise<number> {
     return keyframeSnapshot(segment, atMs, path.join(this.evidenceDir, relativePath), this.tools);
   }
-}
-
-/** Alert ids are ours (hex-ish with ':' and '#'); anything else becomes '_' so a name never leaves its folder. */
-function safeName(id: string): string {
-  return id.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_');
 }

@@ -25,4 +25,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0017_related_alert_index', () => import('./0017_related_alert_index')],
   ['0018_update_push_due', () => import('./0018_update_push_due')],
   ['0019_camera_recovery', () => import('./0019_camera_recovery')],
+  ['0020_evidence_request_due', () => import('./0020_evidence_request_due')],
 ];
