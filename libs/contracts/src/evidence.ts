@@ -70,6 +70,11 @@ export interface ClipResult {
   /** What the clip shows, epoch ms (presentation start; decoding starts at the keyframe before). */
   clipFrom?: number;
   clipTo?: number;
+  /**
+   * The recorded time the clip shows, ms: the MP4's length. Under clipTo − clipFrom when the recording
+   * had holes (`camera_offline`: the concatenation closes them). Absent from older ingests' results.
+   */
+  durationMs?: number;
   /** Bytes of clip and snapshot together. */
   bytes: number;
   ingestId: string;

@@ -53,4 +53,36 @@ describe('evidence streams', () => {
     }
     expect(values).toEqual([{ id: good, value: result }]);
   });
+
+  it('since() reads every value of the window, page by page: a take-over on a large site gets the newest too', async () => {
+    const stream = new EvidenceRequestStream(redis, { keyPrefix: prefix });
+    const multi = redis.multi();
+    for (let i = 0; i < 1_500; i++) multi.xadd(stream.key, '*', 'json', JSON.stringify(request(`a${i}`)));
+    await multi.exec();
+    const all = await stream.since(0);
+    expect(all).toHaveLength(1_500); // before: the oldest 1 000
+    expect(all.at(-1)?.value.alertId).toBe('a1499');
+  });
+
+  it('since() pages past pages of entries that are not values, and leaves out what is older than the window', async () => {
+    const stream = new EvidenceRequestStream(redis, { keyPrefix: prefix });
+    await redis.xadd(stream.key, '1000-0', 'json', JSON.stringify(request('old')));
+    await redis.xadd(stream.key, '2000-0', 'json', JSON.stringify(request('a1')));
+    await redis.xadd(stream.key, '2000-1', 'json', 'not json');
+    await redis.xadd(stream.key, '2001-0', 'json', 'not json');
+    await redis.xadd(stream.key, '2002-0', 'json', JSON.stringify(request('a2')));
+    await redis.xadd(stream.key, '2002-1', 'json', JSON.stringify(request('a3')));
+    expect((await stream.since(2000, 2)).map((item) => item.value.alertId)).toEqual(['a1', 'a2', 'a3']);
+  });
+
+  it("carries a result's recorded time (durationMs), and still reads results of older ingests without it", async () => {
+    const stream = new EvidenceResultStream(redis, { keyPrefix: prefix });
+    const older = { alertId: 'a1', cameraId: 'pond', status: 'complete', clipFrom: 0, clipTo: 20_000, requestedFrom: 0, requestedTo: 20_000, bytes: 10, ingestId: 'i', at: 3 } as const;
+    const withHoles = { ...older, alertId: 'a2', status: 'truncated', reason: 'camera_offline', durationMs: 16_000 } as const;
+    await stream.publish(older);
+    await stream.publish(withHoles);
+    expect((await stream.read('0')).items.map((item) => item.value)).toEqual([older, withHoles]); // before: durationMs dropped
+    await redis.xadd(stream.key, '*', 'json', JSON.stringify({ ...older, alertId: 'a3', durationMs: -1 }));
+    expect((await stream.read('0')).skipped).toHaveLength(1);
+  });
 });

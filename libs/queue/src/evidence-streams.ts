@@ -50,6 +50,7 @@ const clipResultSchema = z.object({
   requestedTo: epochMs,
   clipFrom: epochMs.optional(),
   clipTo: epochMs.optional(),
+  durationMs: z.number().int().min(0).optional(),
   bytes: z.number().int().min(0),
   ingestId: z.string(),
   at: epochMs,
@@ -94,9 +95,24 @@ class JsonStream<T> {
     return this.parse(reply ? reply[0][1] : []);
   }
 
-  /** Values added since `sinceMs` (epoch ms; entry ids start with their time), oldest first. */
-  async since(sinceMs: number, count = 1000): Promise<StreamItem<T>[]> {
-    return this.parse(await this.redis.xrange(this.key, `${Math.max(0, Math.floor(sinceMs))}-0`, '+', 'COUNT', count)).items;
+  /**
+   * Values added since `sinceMs` (epoch ms; entry ids start with their time) up to the newest entry as
+   * of the call, oldest first, read `pageSize` entries at a time. One page of 1 000 left a take-over on
+   * a large site without the newest requests of the window; the end is fixed at the call, so entries
+   * added meanwhile (a reader follows those) cannot keep the paging going.
+   */
+  async since(sinceMs: number, pageSize = 1000): Promise<StreamItem<T>[]> {
+    const end = await this.lastId();
+    if (end === '0-0') return [];
+    const items: StreamItem<T>[] = [];
+    let start = `${Math.max(0, Math.floor(sinceMs))}-0`;
+    for (;;) {
+      const entries = await this.redis.xrange(this.key, start, end, 'COUNT', pageSize);
+      const page = this.parse(entries);
+      items.push(...page.items);
+      if (entries.length < pageSize || !page.lastId || page.lastId === end) return items;
+      start = `(${page.lastId}`; // after the last entry read (Redis ≥ 6.2)
+    }
   }
 
   private parse(entries: [string, string[]][]): StreamPage<T> {

@@ -186,6 +186,8 @@ export interface AlertEvidenceTable {
   requested_to: number | null;
   clip_from: number | null;
   clip_to: number | null;
+  /** Recorded time the clip shows (holes left out), ms; null from ingests before it (migration 0021). */
+  duration_ms: number | null;
   bytes: number;
   ingest_id: string | null;
   requested_at: number;

@@ -6,6 +6,9 @@ export function evidenceView(alertId: string, e: EvidenceRecord | undefined) {
   if (!e) return { status: 'none' as const, reason: null, clipUrl: null, hiresSnapshotUrl: null, clipFrom: null, clipTo: null, durationMs: null, requestedFrom: null, requestedTo: null, bytes: 0 };
   const clipFrom = e.clip_from === null ? null : Number(e.clip_from);
   const clipTo = e.clip_to === null ? null : Number(e.clip_to);
+  // The recorded time (holes left out) where ingest says it; results of older ingests: the span.
+  const span = clipFrom !== null && clipTo !== null ? clipTo - clipFrom : null;
+  const durationMs = e.duration_ms === null || e.duration_ms === undefined ? span : Number(e.duration_ms);
   return {
     /** none | pending | complete | truncated (shorter than asked; `reason` says why) | unavailable | deleted (retention) */
     status: e.status,
@@ -14,7 +17,7 @@ export function evidenceView(alertId: string, e: EvidenceRecord | undefined) {
     hiresSnapshotUrl: e.snapshot_path ? `${base}/hires-snapshot` : null,
     clipFrom,
     clipTo,
-    durationMs: clipFrom !== null && clipTo !== null ? clipTo - clipFrom : null,
+    durationMs,
     requestedFrom: e.requested_from === null ? null : Number(e.requested_from),
     requestedTo: e.requested_to === null ? null : Number(e.requested_to),
     bytes: Number(e.bytes),

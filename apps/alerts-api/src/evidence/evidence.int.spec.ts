@@ -195,6 +195,17 @@ describe.each(DATABASE_KINDS)('alert evidence on %s', (kind) => {
       key.endsWith(EVIDENCE_REQUESTS_STREAM) ? Promise.reject(new Error('Reached the max retries per request limit (which is 3)')) : xadd(key, ...rest)) as never);
   };
 
+  it("serves a clip's recorded time (the result's durationMs): shorter than clipTo − clipFrom when it has holes", async () => {
+    const event = alertEvent({ cameraId: 'cam-a' });
+    await intake.consume(event);
+    await deliver(event.alertId, 'cam-a', Buffer.alloc(1000, 1), { status: 'truncated', reason: 'camera_offline', durationMs: 16_000 });
+    const view = await eventually(async () => {
+      const v = await evidenceOf(event.alertId);
+      return v.status === 'truncated' ? v : null;
+    }, 'the evidence result to be applied');
+    expect(view).toMatchObject({ clipFrom: 1, clipTo: 20_001, durationMs: 16_000 }); // before: 20 000
+  });
+
   it('sends a clip request that Redis refused again, rebuilt from the stored alert, once', async () => {
     const service = t.app.get(EvidenceService);
     const lost = alertEvent({ cameraId: 'cam-a', streamDelaySeconds: 3 });

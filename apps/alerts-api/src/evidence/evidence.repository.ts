@@ -129,6 +129,7 @@ export class EvidenceRepository {
       requested_to: result.requestedTo,
       clip_from: result.clipFrom ?? null,
       clip_to: result.clipTo ?? null,
+      duration_ms: result.durationMs ?? null,
       bytes: result.bytes,
       ingest_id: result.ingestId,
       result_at: result.at,

@@ -197,6 +197,23 @@ describe('ClipService', () => {
       expect(s.cuts.at(-1)?.plan.startedLate).toBe(true); // the clip of a 10-minute alert starts 6 minutes back
     });
 
+    it("plans a long alert's clip from the oldest recording kept, not from segments the next trim deletes", async () => {
+      const s = setup();
+      // Not trimmed since the pin last moved: the ring still holds the alert's start.
+      const recorder = new FakeRecorder(T0 - 20_000, T0 + 392_000);
+      await s.service.attach(camera, recorder);
+      s.service.onRequest(request({ lastAt: T0 + 380_000, snapshotAt: T0 + 380_000, requestedAt: T0 + 380_000 }));
+      s.advance(392_000);
+      await s.service.tick();
+      const pin = recorder.pins.get('a1')!;
+      expect(pin).toBe(s.at() - (camera.recording.windowSeconds + camera.recording.holdSeconds) * 1000);
+      const [{ plan }] = s.cuts;
+      // Before: planned from T0 − 10 s, listing segments the recorder's next trim deletes under ffmpeg.
+      expect(plan.segments.every((seg) => seg.startMs + seg.durationMs > pin)).toBe(true);
+      expect(plan).toMatchObject({ clipFrom: pin, clipTo: T0 + 390_000, durationMs: T0 + 390_000 - pin });
+      expect(s.results[0]).toMatchObject({ status: 'truncated', reason: 'recording_started_late', requestedFrom: T0 - 10_000, clipFrom: pin });
+    });
+
     it('with holdSeconds 0, still holds the clip one window after its cut', async () => {
       const s = setup();
       const recorder = new FakeRecorder(T0 - 60_000, T0);
@@ -222,6 +239,19 @@ describe('ClipService', () => {
     await service.tick();
     expect(cuts[0].plan).toMatchObject({ clipTo: T0 + 4_000, durationMs: 14_000 });
     expect(results[0]).toMatchObject({ status: 'truncated', reason: 'camera_offline', clipFrom: T0 - 10_000, clipTo: T0 + 4_000 });
+  });
+
+  it('reports the recorded time of a clip with holes as its durationMs, not clipTo − clipFrom', async () => {
+    const { service, results, cuts, advance } = setup();
+    const recorder = new FakeRecorder(T0 - 30_000, T0 + 12_000);
+    const ring = recorder.segments.bind(recorder);
+    recorder.segments = () => ring().filter((seg) => seg.startMs < T0 || seg.startMs >= T0 + 4_000); // offline for 4 s
+    await service.attach(camera, recorder);
+    service.onRequest(request());
+    advance(12_000);
+    await service.tick();
+    expect(cuts[0].plan.durationMs).toBe(16_000);
+    expect(results[0]).toMatchObject({ status: 'truncated', reason: 'camera_offline', clipFrom: T0 - 10_000, clipTo: T0 + 10_000, durationMs: 16_000 });
   });
 
   it('waits the longer for a recording that arrives late, and cuts it whole', async () => {

@@ -1,7 +1,7 @@
 // Evidence clips of the cameras this ingest process owns. Orchestration only: requests come from
 // alerts-api through a stream, segments from each camera's recorder, files go to the shared evidence
 // directory through the writer, results back through a stream.
-import type { CameraConfig } from '@xl/config';
+import type { CameraConfig, RecordingConfig } from '@xl/config';
 import type { ClipRequest, ClipResult, ClipShortfall } from '@xl/contracts';
 import { planClip, segmentEnd, type ClipPlan } from '@xl/media';
 import type { Logger } from '@xl/observability';
@@ -21,6 +21,11 @@ export interface ClipServiceDeps {
 export interface ClipServiceOptions {
   /** How often pending clips are checked. */
   tickMs: number;
+  /**
+   * Longest a starting recorder waits for the recent requests it pins (keepRequestedSegments): then it
+   * starts without them. Recording goes first. Default 3000 ms.
+   */
+  recentRequestsWaitMs?: number;
 }
 
 interface Camera {
@@ -128,22 +133,68 @@ export class ClipService {
     this.keepers.set(cameraId, keepers.add(recorder));
   }
 
-  /** A camera this process owns now. Requests of its recent alerts (another owner's, before) are picked up. */
-  async attach(config: CameraConfig, recorder: Recorder | null): Promise<void> {
-    this.cameras.set(config.id, { config, recorder });
+  /**
+   * A recorder about to start in the directory of a camera this process takes on (ingest restarted on
+   * this host, the camera restarted or moved here): its first trim, at start, keeps `windowSeconds`,
+   * but attach() — after the start — takes over requests of the last window + pre + post, whose
+   * pre-roll lies further back. Their segments are pinned until attach() has pinned what it keeps:
+   * call the returned function then. Recent requests unreadable (Redis away): nothing pinned, as before.
+   */
+  async keepRequestedSegments(config: CameraConfig, recorder: Recorder): Promise<() => void> {
+    const waitMs = this.options.recentRequestsWaitMs ?? 3000;
+    let timer: NodeJS.Timeout | undefined;
+    let recent: Map<string, ClipRequest> | null;
+    try {
+      recent = await Promise.race([
+        this.recentRequests(config),
+        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), waitMs))),
+      ]);
+    } catch (err) {
+      this.deps.log.warn({ camera: config.id, err: (err as Error).message }, 'recent clip requests not read before the recorder started: their pre-roll may be trimmed');
+      return () => undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!recent) {
+      // A late answer is dropped (its pins would never be let go).
+      this.deps.log.warn({ camera: config.id, waitedMs: waitMs }, 'recent clip requests not read in time before the recorder started: their pre-roll may be trimmed');
+      return () => undefined;
+    }
+    const { windowSeconds, holdSeconds } = config.recording;
+    // No further back than tick() would keep them.
+    const oldestKept = this.now() - (windowSeconds + holdSeconds) * 1000;
+    const keys: string[] = [];
+    for (const [alertId, request] of recent) {
+      const key = `takeover:${alertId}`;
+      recorder.pin(key, Math.max(clipWindow(request, config.recording).from, oldestKept));
+      keys.push(key);
+    }
+    return () => keys.forEach((key) => recorder.unpin(key));
+  }
+
+  /** The camera's requests of the last window + pre + post, each alert's merged into one (oldest first: entry, then updates). */
+  private async recentRequests(config: CameraConfig): Promise<Map<string, ClipRequest>> {
     const { preSeconds, postSeconds, windowSeconds } = config.recording;
     const recent = await this.deps.requests.since(this.now() - (windowSeconds + preSeconds + postSeconds) * 1000);
-    // Alerts known before: their requests reached this process already. Known as of now, not as the loop
-    // goes, and an alert's requests merged (oldest first: entry, then updates) into one: otherwise its
-    // first request alone would be taken over, without the update (the going-under) that extends it.
-    const known = new Set([...this.clips.keys(), ...this.handingOver.keys()]);
     const byAlert = new Map<string, ClipRequest>();
     for (const request of recent) {
-      if (request.cameraId !== config.id || known.has(request.alertId)) continue;
+      if (request.cameraId !== config.id) continue;
       const earlier = byAlert.get(request.alertId);
       byAlert.set(request.alertId, earlier ? mergeRequests(earlier, request) : request);
     }
-    for (const request of byAlert.values()) {
+    return byAlert;
+  }
+
+  /** A camera this process owns now. Requests of its recent alerts (another owner's, before) are picked up. */
+  async attach(config: CameraConfig, recorder: Recorder | null): Promise<void> {
+    this.cameras.set(config.id, { config, recorder });
+    const recent = await this.recentRequests(config);
+    // Alerts known before: their requests reached this process already. Known as of now, not as the loop
+    // goes, and an alert's requests merged into one: otherwise its first request alone would be taken
+    // over, without the update (the going-under) that extends it.
+    const known = new Set([...this.clips.keys(), ...this.handingOver.keys()]);
+    for (const request of recent.values()) {
+      if (known.has(request.alertId)) continue;
       // The previous owner cut it (possibly short, at hand-over): its clip stands, ours would lack the start.
       if (await this.deps.writer.exists(this.deps.writer.clipPath(request.cameraId, request.alertId))) continue;
       if (this.cameras.get(config.id)?.config !== config) return; // detached meanwhile
@@ -279,7 +330,7 @@ export class ClipService {
       ingestId: this.deps.ingestId,
       at: this.now(),
     };
-    const plan = camera.recorder ? planClip(camera.recorder.segments(), from, to, GAP_TOLERANCE_MS) : null;
+    const plan = camera.recorder ? this.plan(camera.recorder, camera.config.recording, request, from, to) : null;
     let result: ClipResult;
     let placedId: string | null = null;
     if (!camera.recorder || !camera.config.recording.enabled) result = { ...base, reason: 'recording_disabled' };
@@ -337,6 +388,21 @@ export class ClipService {
     return this.deps.writer.placedId(this.deps.writer.clipPath(cameraId, alertId)).catch(() => placedId);
   }
 
+  /**
+   * The clip's plan from what the ring holds. A long alert's pin moved on to the oldest recording kept
+   * (windowSeconds + holdSeconds behind now, tick()): segments before it go at the recorder's next
+   * trim, maybe while ffmpeg reads the concat list, so the plan starts there, and the clip is late.
+   */
+  private plan(recorder: Recorder, recording: RecordingConfig, request: ClipRequest, from: number, to: number): ClipPlan | null {
+    const { windowSeconds, holdSeconds } = recording;
+    const oldestKept = this.now() - (windowSeconds + holdSeconds) * 1000;
+    if (from >= oldestKept) return planClip(recorder.segments(), from, to, GAP_TOLERANCE_MS);
+    this.deps.log.info({ camera: request.cameraId, alertId: request.alertId, from, oldestKept }, 'clip of a long alert planned from the oldest recording kept');
+    if (oldestKept >= to) return null;
+    const plan = planClip(recorder.segments(), oldestKept, to, GAP_TOLERANCE_MS);
+    return plan && { ...plan, startedLate: plan.startedLate || oldestKept > from + GAP_TOLERANCE_MS };
+  }
+
   private async write(base: ClipResult, plan: ClipPlan, request: ClipRequest, handover: 'handover' | null): Promise<{ result: ClipResult; placedId: string | null }> {
     const { writer } = this.deps;
     const clipPath = writer.clipPath(request.cameraId, request.alertId);
@@ -382,6 +448,8 @@ export class ClipService {
       ...(snapshotPath ? { snapshotPath } : {}),
       clipFrom: plan.clipFrom,
       clipTo: plan.clipTo,
+      // The recorded time: holes (camera offline) are closed in the MP4, so it may be under clipTo − clipFrom.
+      durationMs: Math.round(plan.durationMs),
       bytes,
     };
     return { result, placedId };

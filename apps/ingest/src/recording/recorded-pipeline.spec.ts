@@ -19,6 +19,7 @@ class FakeRecorder implements PausableRecorder {
   pins = new Map<string, number>();
   /** The pins when start() was called: what its first trim would have kept. */
   pinnedAtStart: string[] = [];
+  pinsAtStart = new Map<string, number>();
   /** start() resolves once this does (a large directory to index). */
   indexing: Promise<void> = Promise.resolve();
   segments() {
@@ -33,6 +34,7 @@ class FakeRecorder implements PausableRecorder {
   async start() {
     this.calls.push('start');
     this.pinnedAtStart = [...this.pins.keys()];
+    this.pinsAtStart = new Map(this.pins);
     await this.indexing;
     this.started = true;
   }
@@ -58,7 +60,7 @@ function setUp(camera: CameraConfig) {
   // A hand-over cut that takes its time (an H.265 clip re-encoding): resolved by the test.
   let cutDone!: () => void;
   const handover = new Promise<void>((resolve) => (cutDone = resolve));
-  const clips = { keepHandoverSegments: jest.fn(), attach: jest.fn(async () => undefined), detach: jest.fn(() => handover) } as unknown as ClipService;
+  const clips = { keepHandoverSegments: jest.fn(), keepRequestedSegments: jest.fn(async () => () => undefined), attach: jest.fn(async () => undefined), detach: jest.fn(() => handover) } as unknown as ClipService;
   const pipeline = recordedPipeline(
     camera,
     (hooks) => {
@@ -129,15 +131,20 @@ describe('recordedPipeline: restarts and shutdown with a real clip service', () 
   const flush = () => new Promise((r) => setImmediate(r));
   const request = (alertId: string): ClipRequest => ({ alertId, cameraId: 'pond', startedAt: 1_000_000, lastAt: 1_000_000, snapshotAt: 1_000_000, requestedAt: 1_000_000 });
 
-  function withClipService() {
+  function withClipService(recentRequestsWaitMs?: number) {
     const results: ClipResult[] = [];
     let answerSince: (requests: ClipRequest[]) => void = () => undefined;
-    const options = { sinceHeld: false, cutHeld: null as Promise<void> | null };
+    const options = { sinceHeld: false, cutHeld: null as Promise<void> | null, recent: [] as ClipRequest[], sinceFails: false };
     const clips = new ClipService(
       {
         requests: {
           follow: async () => async () => undefined,
-          since: () => (options.sinceHeld ? new Promise<ClipRequest[]>((resolve) => (answerSince = resolve)) : Promise.resolve([])),
+          since: () =>
+            options.sinceFails
+              ? Promise.reject(new Error('Redis away'))
+              : options.sinceHeld
+                ? new Promise<ClipRequest[]>((resolve) => (answerSince = resolve))
+                : Promise.resolve(options.recent),
         },
         results: { publish: async (r) => results.push(r) },
         writer: {
@@ -152,7 +159,7 @@ describe('recordedPipeline: restarts and shutdown with a real clip service', () 
         ingestId: 'ingest-a',
         now: () => 2_000_000,
       },
-      { tickMs: 60_000 },
+      { tickMs: 60_000, recentRequestsWaitMs },
     );
     const metrics = new IngestMetrics();
     const frames: Pipeline = { start: () => undefined, stop: async () => undefined };
@@ -169,6 +176,8 @@ describe('recordedPipeline: restarts and shutdown with a real clip service', () 
     const oldPipeline = pipelineWith(camera, oldRecorder);
     const newPipeline = pipelineWith({ ...camera, fps: 4 }, newRecorder);
     oldPipeline.start();
+    await flush(); // its recent requests read: the old recorder is indexing
+    expect(oldRecorder.calls).toEqual(['start']);
     // As IngestService restarts a camera: the new pipeline starts once the old one's stop resolved.
     const restarted = oldPipeline.stop().then(() => newPipeline.start());
     await flush();
@@ -199,6 +208,9 @@ describe('recordedPipeline: restarts and shutdown with a real clip service', () 
     const pipeline = pipelineWith(camera, new FakeRecorder());
     pipeline.start();
     await flush();
+    answerSince([]); // read before the recorder starts (its pins); attach's own read is held
+    await flush();
+    await flush();
     clips.onRequest(request('a1'));
     // As ingest.app shuts down: cameras stopped, then the clip service.
     const shutdown = pipeline.stop().then(() => clips.stop());
@@ -219,10 +231,60 @@ describe('recordedPipeline: restarts and shutdown with a real clip service', () 
     clips.onRequest(request('a1'));
     await oldPipeline.stop();
     newPipeline.start();
+    await flush();
     expect(newRecorder.pinnedAtStart).toEqual(['handover:a1']); // before its first trim
     await clips.stop(); // the hand-over cut
     expect(results.map((r) => r.alertId)).toEqual(['a1']);
     expect(newRecorder.pins.size).toBe(0);
+  });
+
+  /** A pipeline started on a fresh recorder, once the recent requests were read and the recorder started. */
+  async function startedOnce(pipelineWith: (c: CameraConfig, r: FakeRecorder) => ReturnType<typeof recordedPipeline>) {
+    const recorder = new FakeRecorder();
+    const pipeline = pipelineWith(camera, recorder);
+    pipeline.start();
+    await flush();
+    await flush();
+    expect(recorder.calls).toEqual(['start']);
+    return { recorder, pipeline };
+  }
+
+  it("a restarted ingest's new recorder keeps the pre-roll of the requests it takes over from its first trim on", async () => {
+    const { clips, options, pipelineWith } = withClipService();
+    // Asked 70 s ago (now 2_000_000): within window + pre + post (80 s), so attach takes it over, but its
+    // pre-roll (from 1_920_000) ended more than windowSeconds (60 s) ago: the first trim deleted it.
+    const startedAt = 2_000_000 - 70_000;
+    options.recent = [{ alertId: 'a1', cameraId: 'pond', startedAt, lastAt: startedAt, snapshotAt: startedAt, requestedAt: startedAt }];
+    const { recorder, pipeline } = await startedOnce(pipelineWith);
+    expect(Math.min(...recorder.pinsAtStart.values())).toBeLessThanOrEqual(startedAt - 10_000); // before: nothing pinned at start
+    expect([...recorder.pins]).toEqual([['a1', startedAt - 10_000]]); // attach's own pin; the one for the start let go
+    await pipeline.stop();
+    await clips.stop();
+  });
+
+  it('starts the recorder all the same when the recent requests cannot be read (Redis away)', async () => {
+    const { clips, options, pipelineWith } = withClipService();
+    options.sinceFails = true;
+    const { recorder, pipeline } = await startedOnce(pipelineWith);
+    expect(recorder.pins.size).toBe(0);
+    await pipeline.stop();
+    await clips.stop();
+  });
+
+  it('starts the recorder without those pins when Redis is slow to give the recent requests', async () => {
+    const { clips, options, pipelineWith, answerSince } = withClipService(20);
+    options.sinceHeld = true;
+    const recorder = new FakeRecorder();
+    const pipeline = pipelineWith(camera, recorder);
+    pipeline.start();
+    await flush();
+    expect(recorder.calls).toEqual([]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(recorder.calls).toEqual(['start']); // after the wait, not after Redis
+    expect(recorder.pinnedAtStart).toEqual([]);
+    answerSince([]); // attach's read
+    await pipeline.stop();
+    await clips.stop();
   });
 });
 

@@ -91,15 +91,22 @@ export function recordedPipeline(camera: CameraConfig, framesFor: FramePipelineF
     start() {
       frames.start();
       starting = (async () => {
-        // Before its first trim: the camera's previous recorder here may still have clips to cut.
+        // Before its first trim: the camera's previous recorder here may still have clips to cut, and
+        // the requests attach() takes over (a restart on this host) may start before its window.
         if (recorder) clips.keepHandoverSegments(camera.id, recorder);
-        // A recorder that did not start is still attached: this process owns the camera, so its clip
-        // requests get an answer from here (what is recorded, else none) instead of going unanswered.
-        await recorder?.start().catch((err: Error) => log.error({ camera: camera.id, err: err.message }, 'recording not started'));
-        // Stopped while the recorder started: attached now, it would outlive its detach (a restarted
-        // camera's new attachment overwritten, its clip requests then ignored).
-        if (stopped) return;
-        await clips.attach(camera, recorder);
+        const release = recorder ? await clips.keepRequestedSegments(camera, recorder) : null;
+        try {
+          if (stopped) return; // the recorder is stopped already: never started
+          // A recorder that did not start is still attached: this process owns the camera, so its clip
+          // requests get an answer from here (what is recorded, else none) instead of going unanswered.
+          await recorder?.start().catch((err: Error) => log.error({ camera: camera.id, err: err.message }, 'recording not started'));
+          // Stopped while the recorder started: attached now, it would outlive its detach (a restarted
+          // camera's new attachment overwritten, its clip requests then ignored).
+          if (stopped) return;
+          await clips.attach(camera, recorder);
+        } finally {
+          release?.(); // attach() pinned what it took over
+        }
       })().catch((err: Error) => log.error({ camera: camera.id, err: err.message }, 'clips of the camera not served'));
     },
     async stop() {

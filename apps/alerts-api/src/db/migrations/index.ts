@@ -26,4 +26,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0018_update_push_due', () => import('./0018_update_push_due')],
   ['0019_camera_recovery', () => import('./0019_camera_recovery')],
   ['0020_evidence_request_due', () => import('./0020_evidence_request_due')],
+  ['0021_evidence_duration', () => import('./0021_evidence_duration')],
 ];
