@@ -2,10 +2,11 @@
 // alerts-api through a stream, segments from each camera's recorder, files go to the shared evidence
 // directory through the writer, results back through a stream.
 import type { CameraConfig, RecordingConfig } from '@xl/config';
-import type { ClipRequest, ClipResult, ClipShortfall } from '@xl/contracts';
-import { planClip, segmentEnd, type ClipPlan } from '@xl/media';
+import type { ClipRequest, ClipResult } from '@xl/contracts';
+import { planClip, type ClipPlan } from '@xl/media';
 import type { Logger } from '@xl/observability';
 import { ClipResultOutbox } from './clip-result-outbox';
+import { GAP_TOLERANCE_MS, writeClip } from './clip-writing';
 import { clipWindow, mergeRequests } from './clip-window';
 import type { ClipRequestFeed, ClipResultSink, EvidenceWriter, Recorder } from './ports';
 
@@ -48,8 +49,6 @@ interface Clip {
   retryCutAt?: number;
 }
 
-/** Segments may start this much after the previous one ended without it counting as a hole. */
-const GAP_TOLERANCE_MS = 500;
 
 /**
  * A failed cut may be passing (no space left until retention frees some, ffmpeg timed out on an
@@ -335,7 +334,7 @@ export class ClipService {
     let placedId: string | null = null;
     if (!camera.recorder || !camera.config.recording.enabled) result = { ...base, reason: 'recording_disabled' };
     else if (!plan) result = { ...base, reason: 'no_segments' };
-    else ({ result, placedId } = await this.write(base, plan, request, handover));
+    else ({ result, placedId } = await writeClip(this.deps.writer, this.deps.log, base, plan, request, handover));
     if (result.reason === 'cut_failed') this.cutFailed(clip, cutBefore, handover);
     else clip.cutFailures = 0;
     if (!(await this.describesFileOnDisk(request, placedId))) return;
@@ -401,58 +400,6 @@ export class ClipService {
     if (oldestKept >= to) return null;
     const plan = planClip(recorder.segments(), oldestKept, to, GAP_TOLERANCE_MS);
     return plan && { ...plan, startedLate: plan.startedLate || oldestKept > from + GAP_TOLERANCE_MS };
-  }
-
-  private async write(base: ClipResult, plan: ClipPlan, request: ClipRequest, handover: 'handover' | null): Promise<{ result: ClipResult; placedId: string | null }> {
-    const { writer } = this.deps;
-    const clipPath = writer.clipPath(request.cameraId, request.alertId);
-    let bytes: number;
-    let placedId: string;
-    try {
-      ({ bytes, id: placedId } = await writer.cut(plan, clipPath));
-    } catch (err) {
-      this.deps.log.error({ camera: request.cameraId, alertId: request.alertId, err: (err as Error).message }, 'cutting the evidence clip failed');
-      return { result: { ...base, reason: 'cut_failed' }, placedId: null };
-    }
-    let snapshotPath: string | undefined;
-    // The keyframe at or before the alert's frame: in the last segment starting at or before it. None
-    // when the recording began after that frame (a take-over, a restart): its first keyframe would show
-    // a later moment as the alert's (an earlier cut's snapshot, if any, stays the alert's).
-    const first = plan.segments[0];
-    const segment =
-      [...plan.segments].reverse().find((s) => s.startMs <= request.snapshotAt) ?? (first.startMs - GAP_TOLERANCE_MS <= request.snapshotAt ? first : null);
-    if (!segment) {
-      this.deps.log.info(
-        { camera: request.cameraId, alertId: request.alertId, snapshotAt: request.snapshotAt, recordingFrom: first.startMs, toleranceMs: GAP_TOLERANCE_MS },
-        'no high-resolution snapshot: the recording began after the alert frame',
-      );
-    } else if (request.snapshotAt <= segmentEnd(plan.segments[plan.segments.length - 1])) {
-      try {
-        const path = writer.snapshotPath(request.cameraId, request.alertId);
-        bytes += await writer.snapshot(segment, request.snapshotAt, path);
-        snapshotPath = path;
-      } catch (err) {
-        this.deps.log.warn({ camera: request.cameraId, alertId: request.alertId, err: (err as Error).message }, 'high-resolution snapshot failed; the clip is kept');
-      }
-    }
-    const shortfall: ClipShortfall | undefined = plan.startedLate
-      ? 'recording_started_late'
-      : plan.endedEarly
-        ? (handover ?? 'camera_offline')
-        : undefined;
-    const result: ClipResult = {
-      ...base,
-      status: shortfall ? 'truncated' : 'complete',
-      ...(shortfall ? { reason: shortfall } : {}),
-      clipPath,
-      ...(snapshotPath ? { snapshotPath } : {}),
-      clipFrom: plan.clipFrom,
-      clipTo: plan.clipTo,
-      // The recorded time: holes (camera offline) are closed in the MP4, so it may be under clipTo − clipFrom.
-      durationMs: Math.round(plan.durationMs),
-      bytes,
-    };
-    return { result, placedId };
   }
 
   /** Ticks and hand-overs never interleave (a clip is never cut twice at once). */
