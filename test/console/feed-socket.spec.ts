@@ -39,7 +39,7 @@ class FakeWebSocket {
 const globals = globalThis as unknown as Record<string, unknown>;
 const saved = globals.WebSocket;
 
-function start(lastSeq: () => number | null) {
+function start(lastSeq: () => number | null, lastAt?: () => number | null) {
   const messages: PushMessage[] = [];
   const handlers: FeedSocketHandlers = {
     message: (m) => messages.push(m),
@@ -47,7 +47,7 @@ function start(lastSeq: () => number | null) {
     unauthorized: jest.fn(),
     handshakeFailing: jest.fn(),
   };
-  const socket = new FeedSocket('ws://console.test/ws', 'tok', lastSeq, handlers);
+  const socket = new FeedSocket('ws://console.test/ws', 'tok', lastSeq, handlers, lastAt);
   socket.start();
   return { socket, handlers, messages };
 }
@@ -167,5 +167,27 @@ describe('FeedSocket handshake limit', () => {
     const made = FakeWebSocket.all.length;
     jest.advanceTimersByTime(10 * HANDSHAKE_MS);
     expect(FakeWebSocket.all).toHaveLength(made); // stopped: no more tries
+  });
+});
+
+describe('FeedSocket resume point', () => {
+  fakeSocketsAndTimers();
+
+  it("resumes with the held event's at (lastAt) next to lastSeq, and with lastSeq alone when it holds none", () => {
+    let seq: number | null = null;
+    let at: number | null = 1_796_000_000_123;
+    const { socket } = start(() => seq, () => at);
+    expect(FakeWebSocket.all[0].url).toBe('ws://console.test/ws'); // no lastSeq: no lastAt either
+    FakeWebSocket.all[0].open();
+    seq = 7;
+    FakeWebSocket.all[0].onclose?.({ code: 1006 });
+    jest.advanceTimersByTime(1000);
+    expect(FakeWebSocket.all[1].url).toBe('ws://console.test/ws?lastSeq=7&lastAt=1796000000123');
+    FakeWebSocket.all[1].open();
+    at = null; // lastSeq from a hello or a resync: no event held under it
+    FakeWebSocket.all[1].onclose?.({ code: 1006 });
+    jest.advanceTimersByTime(1000);
+    expect(FakeWebSocket.all[2].url).toBe('ws://console.test/ws?lastSeq=7');
+    socket.stop();
   });
 });

@@ -462,3 +462,29 @@ describe('useFeed: notifications of resolved alerts', () => {
   });
 });
 
+
+describe('useFeed: the resume point across a reload', () => {
+  const pushed = (seq: number, at: number, a: Alert) => ({ type: 'alert.created', seq, at, data: a }) as PushMessage;
+
+  it("keeps the last event's at next to lastSeq and resumes with both; after a resync lastSeq alone", async () => {
+    const api = new FakeApi('A');
+    const first = await mount(api);
+    first.ws.receive(pushed(11, 1_796_000_000_011, alert('a')));
+    first.ws.receive(pushed(11, 1_796_000_000_999, alert('a'))); // a replayed seq changes nothing
+    await jest.advanceTimersByTimeAsync(0);
+    unmount(); // the tab reloads: sessionStorage stays
+    const second = await mount(api);
+    expect(second.ws.url).toBe('ws://console.test/ws?lastSeq=11&lastAt=1796000000011');
+
+    second.ws.receive({ type: 'resync_required', seq: 500 });
+    await jest.advanceTimersByTimeAsync(0);
+    second.ws.onclose?.({ code: 1006 });
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(FakeWebSocket.all.at(-1)!.url).toBe('ws://console.test/ws?lastSeq=500'); // it holds no event under 500
+    FakeWebSocket.all.at(-1)!.open();
+    FakeWebSocket.all.at(-1)!.receive(pushed(501, 1_796_000_000_501, alert('b')));
+    await jest.advanceTimersByTimeAsync(0);
+    unmount();
+    expect((await mount(api)).ws.url).toBe('ws://console.test/ws?lastSeq=501&lastAt=1796000000501');
+  });
+});

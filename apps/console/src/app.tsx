@@ -20,7 +20,7 @@ import { AlarmTest, SchoolAlarm } from './screens/school-alarm';
 import { SiteEditorScreen } from './screens/site-editor';
 import { ZoneEditorScreen } from './screens/zone-editor';
 import { useSessionRenewal } from './use-session-renewal';
-import { type Feed, SEQ_KEY, useFeed } from './use-feed';
+import { AT_KEY, type Feed, SEQ_KEY, useFeed } from './use-feed';
 
 const BASE = '/console/';
 const SESSION_KEY = 'xl.console.session';
@@ -59,6 +59,7 @@ export function App() {
   const logout = (involuntary = false) => {
     sessionStorage.removeItem(SESSION_KEY);
     sessionStorage.removeItem(SEQ_KEY); // the next sign-in loads by REST, not a replay that rings for old alarms
+    sessionStorage.removeItem(AT_KEY);
     closeNotifications(); // they stay until clicked away: on a shared PC the next user would read them
     setSession(null);
     setSignedOut(involuntary);

@@ -54,6 +54,11 @@ export class FeedSocket {
     private readonly token: string,
     private readonly lastSeq: () => number | null,
     private readonly handlers: FeedSocketHandlers,
+    /**
+     * The `at` of the event held under lastSeq (null when lastSeq came from a hello or a resync): sent
+     * as ?lastAt= so that a server whose Redis handed that seq out again says resync_required.
+     */
+    private readonly lastAt: () => number | null = () => null,
   ) {}
 
   start(): void {
@@ -79,6 +84,8 @@ export class FeedSocket {
     const q = new URLSearchParams();
     const seq = this.lastSeq();
     if (seq !== null) q.set('lastSeq', String(seq));
+    const at = seq !== null ? this.lastAt() : null;
+    if (at !== null) q.set('lastAt', String(at));
     const query = q.toString();
     const ws = new WebSocket(query ? `${this.url}?${query}` : this.url, socketProtocols(this.token));
     this.ws = ws;

@@ -40,6 +40,17 @@ export interface Feed {
 
 /** The last applied push seq of this tab: a reload resumes from it; signing out forgets it. */
 export const SEQ_KEY = 'xl.console.lastSeq';
+/**
+ * `<seq>:<at>` of the last applied event: its seq and publication time, the resume point's identity
+ * (?lastAt=). Used only while its seq is lastSeq: a hello or a resync moves lastSeq past it.
+ */
+export const AT_KEY = 'xl.console.lastAt';
+
+/** The stored `<seq>:<at>`, or null. */
+function storedAt(): { seq: number; at: number } | null {
+  const [seq, at] = (sessionStorage.getItem(AT_KEY) ?? '').split(':').map(Number);
+  return Number.isSafeInteger(seq) && Number.isSafeInteger(at) && at > 0 ? { seq, at } : null;
+}
 /** Alerts asked for by id at a time after a resync (unresolved ones the reload's pages did not bring). */
 const REFETCH_AT_ONCE = 8;
 /**
@@ -68,6 +79,7 @@ export function useFeed(
 ): Feed {
   const stored = Number(sessionStorage.getItem(SEQ_KEY));
   const state = useRef<FeedState>(emptyFeed(Number.isFinite(stored) && stored > 0 ? stored : null));
+  const resumeAt = useRef(storedAt());
   const [, setVersion] = useState(0);
   const [connected, setConnected] = useState(false);
   const notified = useRef(new Set<string>());
@@ -178,6 +190,7 @@ export function useFeed(
     };
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
     const token = api.bearer;
+    const heldAt = () => (resumeAt.current !== null && resumeAt.current.seq === state.current.lastSeq ? resumeAt.current.at : null);
     const socket = new FeedSocket(url, token, () => state.current.lastSeq, {
       message(msg) {
         const before =
@@ -186,6 +199,11 @@ export function useFeed(
             : undefined;
         const applied = applyMessage(state.current, msg);
         if (applied.state === state.current) return; // a pong, an error, a replay: nothing to draw
+        const at = (msg as { at?: unknown }).at;
+        if ('data' in msg && applied.state.lastSeq === msg.seq && typeof at === 'number') {
+          resumeAt.current = { seq: msg.seq, at };
+          sessionStorage.setItem(AT_KEY, `${msg.seq}:${at}`);
+        }
         commit(applied.state);
         const pushed = applied.stored;
         if (pushed?.state === 'resolved') closeNotification(pushed.id);
@@ -206,7 +224,7 @@ export function useFeed(
       // server that is down or restarting must not — the socket keeps trying, and an unattended
       // school alarm screen comes back by itself.
       handshakeFailing: () => void api.request('GET', '/auth/me').catch(() => undefined),
-    });
+    }, heldAt);
     socket.start();
     (window as unknown as { __xlFeed?: FeedSocket }).__xlFeed = socket; // lets the browser tests drop the connection
     return () => {

@@ -29,17 +29,24 @@ const event = (seq: number, cameraId = 'cam-a'): LogEvent => ({
 /** A backlog holding seqs oldest..head; readAfter can be held open to interleave live events. */
 class FakeBacklog {
   gate: Promise<void> | null = null;
+  /** The `at` of each seq's entry (what a resume's lastAt is compared with). */
+  atOf: (seq: number) => number = () => 0;
+  /** Seqs whose entry is gone from inside the range (XDEL, a seq skipped by a raised counter). */
+  readonly missing = new Set<number>();
   constructor(
     public oldest: number,
     public head: number,
   ) {}
 
-  readAfter = async (after: number, count: number): Promise<LogPage> => {
+  readAfter = async (after: number, count: number, withEntry = false): Promise<LogPage> => {
     if (this.gate) await this.gate;
     const events: LogEvent[] = [];
     for (let seq = Math.max(after + 1, this.oldest); seq <= this.head && events.length < count; seq++)
       events.push(event(seq, seq % 5 === 0 ? 'cam-other' : 'cam-a'));
-    return { head: this.head, oldest: this.head >= this.oldest ? this.oldest : null, events };
+    const page: LogPage = { head: this.head, oldest: this.head >= this.oldest ? this.oldest : null, events };
+    const held = after >= this.oldest && after <= this.head && !this.missing.has(after);
+    if (withEntry) page.entry = held ? { ...event(after), at: this.atOf(after) } : null;
+    return page;
   };
 }
 
@@ -68,7 +75,7 @@ describe('ClientSession', () => {
     s.push(event(13));
     expect(socket.sent[0]).toEqual({ type: 'hello', seq: 10 });
     expect(socket.seqs).toEqual([11, 13]);
-    expect(socket.sent[1]).toEqual({ seq: 11, type: 'alert.created', data: { n: 11 } });
+    expect(socket.sent[1]).toEqual({ seq: 11, type: 'alert.created', at: 0, data: { n: 11 } });
   });
 
   it('resumes: replays the backlog in scope, holds live events meanwhile, sends each once in order', async () => {
@@ -102,6 +109,41 @@ describe('ClientSession', () => {
     const s = session(socket, new FakeBacklog(1, 10));
     await s.start(500, 10);
     expect(socket.sent).toContainEqual({ type: 'resync_required', seq: 10 });
+  });
+
+  it('with lastAt: resyncs when the entry under lastSeq is another event or missing inside the backlog, else replays', async () => {
+    const backlog = new FakeBacklog(1, 12);
+    backlog.atOf = (seq) => 1000 + seq;
+    backlog.missing.add(6);
+    const resumed = async (lastSeq: number, lastAt: number | null) => {
+      const socket = new FakeSocket();
+      await session(socket, backlog).start(lastSeq, 12, lastAt);
+      return socket;
+    };
+    // Redis lost its last writes and numbered new events 9.. again: the client held another event under 9.
+    expect((await resumed(9, 999)).sent).toEqual([{ type: 'hello', seq: 9 }, { type: 'resync_required', seq: 12 }]);
+    expect((await resumed(12, 999)).sent).toEqual([{ type: 'hello', seq: 12 }, { type: 'resync_required', seq: 12 }]);
+    expect((await resumed(6, 1006)).sent).toContainEqual({ type: 'resync_required', seq: 12 });
+    // The event held is the one under lastSeq: a plain replay. Without lastAt (older clients): as before.
+    expect((await resumed(9, 1009)).seqs).toEqual([11, 12]);
+    expect((await resumed(9, null)).seqs).toEqual([11, 12]);
+    expect((await resumed(6, null)).seqs).toEqual([7, 8, 9, 11, 12]);
+  });
+
+  it('resyncs a replay whose page holds an entry that does not parse, instead of skipping it silently', async () => {
+    const socket = new FakeSocket();
+    const backlog = new FakeBacklog(1, 12);
+    const s = session(socket, backlog, {
+      readAfter: async (after, count) => {
+        const page = await backlog.readAfter(after, count);
+        // Seq 8 (the last of the page 6..8) could not be parsed: the page stops short of the count.
+        return { ...page, events: page.events.filter((e) => e.seq !== 8), skipped: page.events.some((e) => e.seq === 8) ? [8] : [] };
+      },
+    });
+    await s.start(5, 12);
+    expect(socket.sent).toContainEqual({ type: 'resync_required', seq: 12 });
+    s.push(event(13));
+    expect(socket.seqs).toEqual([13]);
   });
 
   it('a resume message on a live connection replays only what the connection has not covered', async () => {

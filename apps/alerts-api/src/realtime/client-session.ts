@@ -3,11 +3,15 @@ import type { LogEvent, LogPage } from './event-log';
 // The feed hands the same LogEvent object to every session: serialise it once, not once per client.
 const wireCache = new WeakMap<LogEvent, string>();
 
-/** Server → client text of an event: `{seq, type, data}`. */
+/**
+ * Server → client text of an event: `{seq, type, at, data}`. `at` (publication time, epoch ms) names
+ * the event under its seq: a client resumes with it (`lastAt`), and a seq Redis handed out again after
+ * losing its last writes carries another `at`.
+ */
 export function wireFormat(event: LogEvent): string {
   let text = wireCache.get(event);
   if (text === undefined) {
-    text = JSON.stringify({ seq: event.seq, type: event.type, data: event.data });
+    text = JSON.stringify({ seq: event.seq, type: event.type, at: event.at, data: event.data });
     wireCache.set(event, text);
   }
   return text;
@@ -44,7 +48,8 @@ export interface SessionDeps {
   socket: PushSocket;
   limits: SessionLimits;
   canSee(event: LogEvent): boolean;
-  readAfter(afterSeq: number, count: number): Promise<LogPage>;
+  /** RedisEventLog.readAfter: `withEntry` also reads the entry under afterSeq (a resume's lastAt check). */
+  readAfter(afterSeq: number, count: number, withEntry?: boolean): Promise<LogPage>;
   /** An event was handed to the socket (for the latency metric). */
   onEventSent(event: LogEvent): void;
   /** The per-client queue overflowed: the owner closes the connection. */
@@ -85,9 +90,10 @@ export class ClientSession {
 
   /**
    * Begins delivery: from `feedSeq` (the feed's last seq when this session was registered) for a
-   * fresh client, or by replaying everything after `lastSeq` for a resuming one.
+   * fresh client, or by replaying everything after `lastSeq` for a resuming one. `lastAt`: the `at`
+   * of the event the client holds under lastSeq (null from a client that does not send it).
    */
-  start(lastSeq: number | null, feedSeq: number): Promise<void> {
+  start(lastSeq: number | null, feedSeq: number, lastAt: number | null = null): Promise<void> {
     if (lastSeq === null) {
       this.coveredFrom = feedSeq;
       this.sendControl({ type: 'hello', seq: feedSeq });
@@ -97,18 +103,18 @@ export class ClientSession {
     }
     this.sendControl({ type: 'hello', seq: lastSeq });
     // The hold taken in the constructor is released when this replay ends.
-    return this.enqueueResume(lastSeq);
+    return this.enqueueResume(lastSeq, lastAt);
   }
 
-  /** Client → server `{type:'resume', lastSeq}`: replays what this connection has not covered yet. */
-  resume(lastSeq: number): Promise<void> {
+  /** Client → server `{type:'resume', lastSeq, lastAt?}`: replays what this connection has not covered yet. */
+  resume(lastSeq: number, lastAt: number | null = null): Promise<void> {
     if (this.pendingResumes >= MAX_PENDING_RESUMES) {
       this.sendControl({ type: 'error', message: `resume refused: ${this.pendingResumes} already in progress (at most ${MAX_PENDING_RESUMES}); wait for their events` });
       return Promise.resolve();
     }
     this.pendingResumes++;
     this.replays++;
-    return this.enqueueResume(lastSeq).finally(() => this.pendingResumes--);
+    return this.enqueueResume(lastSeq, lastAt).finally(() => this.pendingResumes--);
   }
 
   /** Live event from the feed. */
@@ -141,10 +147,10 @@ export class ClientSession {
   }
 
   /** Replays run one after another; a failed one rejects (the owner closes the connection). */
-  private enqueueResume(lastSeq: number): Promise<void> {
+  private enqueueResume(lastSeq: number, lastAt: number | null): Promise<void> {
     const run = async () => {
       try {
-        if (!this.closed) await this.replay(lastSeq);
+        if (!this.closed) await this.replay(lastSeq, lastAt);
       } finally {
         this.replays--;
         if (this.replays === 0) this.flushPendingLive();
@@ -154,14 +160,15 @@ export class ClientSession {
     return this.chain;
   }
 
-  private async replay(lastSeq: number): Promise<void> {
+  private async replay(lastSeq: number, lastAt: number | null): Promise<void> {
     const upper = this.coveredFrom;
     if (lastSeq >= upper) return;
     let after = lastSeq;
     for (let first = true; ; first = false) {
-      const page = await this.deps.readAfter(after, this.deps.limits.replayPageSize);
+      const page = await this.deps.readAfter(after, this.deps.limits.replayPageSize, first && lastAt !== null);
       if (this.closed) return;
-      if (first && this.mustResync(lastSeq, page)) {
+      // An unparsable entry in the page is an event the client would miss: as for a rollover, resync.
+      if ((first && this.mustResync(lastSeq, lastAt, page)) || (page.skipped?.length ?? 0) > 0) {
         this.sendControl({ type: 'resync_required', seq: page.head });
         this.coveredFrom = Math.min(this.coveredFrom, page.head);
         return;
@@ -185,9 +192,20 @@ export class ClientSession {
     this.coveredFrom = lastSeq;
   }
 
-  /** The backlog no longer holds everything after lastSeq, or lastSeq is from the future (Redis reset). */
-  private mustResync(lastSeq: number, page: LogPage): boolean {
+  /**
+   * The backlog no longer holds everything after lastSeq, or lastSeq is from the future (Redis reset),
+   * or (with lastAt) the stream's entry under lastSeq is not the event the client holds: Redis lost its
+   * last writes and handed the seq out again, so the events now numbered up to lastSeq are new to it.
+   */
+  private mustResync(lastSeq: number, lastAt: number | null, page: LogPage): boolean {
     if (lastSeq > page.head) return true;
+    if (lastAt !== null) {
+      if (page.entry) {
+        if (page.entry.at !== lastAt) return true;
+      } else if (page.oldest !== null && page.oldest <= lastSeq) {
+        return true; // missing inside the backlog: deleted, or a seq skipped by a raised counter
+      }
+    }
     if (lastSeq === page.head) return false;
     return page.oldest === null || page.oldest > lastSeq + 1;
   }

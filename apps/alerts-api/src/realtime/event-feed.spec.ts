@@ -29,6 +29,10 @@ class FakeLog {
     return this.events.at(-1)?.seq ?? 0;
   }
 
+  currentHead(): Promise<number> {
+    return this.head();
+  }
+
   async readAfter(afterSeq: number, count: number): Promise<LogPage> {
     const held = this.hold;
     this.hold = null;
@@ -73,5 +77,23 @@ describe('EventFeed', () => {
     await until(() => got.length >= 4);
     expect(got).toEqual([11, 12, 13, 14]);
     await feed.stop();
+  });
+
+  it("hands on an event pub/sub dropped without any 'ready' (a Cluster resubscribes silently) within the head check", async () => {
+    const log = new FakeLog();
+    const subscriber = new FakeSubscriber();
+    log.events.push(event(10));
+    const feed = new EventFeed(subscriber as unknown as RedisClient, log as unknown as RedisEventLog, createLogger('test', 'silent'), { headCheckMs: 20 });
+    const got: number[] = [];
+    feed.add({ onEvent: (e) => got.push(e.seq), onLost: () => got.push(-1) });
+    await feed.start();
+    try {
+      // 11 (the drowning alarm) is logged while the subscriber's node is replaced: no message, no 'ready', no later event.
+      log.events.push(event(11));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(got).toEqual([11]);
+    } finally {
+      await feed.stop();
+    }
   });
 });

@@ -10,6 +10,22 @@ export interface FeedListener {
 }
 
 /**
+ * How often (ms) a feed compares the counter with what it handed on. Pub/sub loses what is published
+ * while the subscriber is away, and a Redis Cluster client resubscribes on another node without any
+ * 'ready': without the check, such an event (a drowning alarm) waits for the next event, which at
+ * night may be hours away. 2 s keeps that wait well under the 5 s alert-latency objective; the cost is
+ * one GET per instance and interval. The check also notices a counter rolled back behind this feed.
+ */
+export const HEAD_CHECK_MS = 2000;
+
+export interface EventFeedOptions {
+  /** Backlog entries read per XRANGE while filling a gap (default 500). */
+  pageSize?: number;
+  /** See HEAD_CHECK_MS. */
+  headCheckMs?: number;
+}
+
+/**
  * This instance's ordered, gap-free view of the event log. Pub/sub delivers at most once and may
  * drop messages while the subscriber reconnects; because every sequence number is in the backlog,
  * a jump in seq (or a reconnect) is filled from the stream before later events are handed on.
@@ -20,6 +36,10 @@ export class EventFeed {
   private catchingUp = false;
   private headPending = false;
   private early: LogEvent[] = [];
+  private headTimer: NodeJS.Timeout | undefined;
+  private checkingHead = false;
+  private readonly pageSize: number;
+  private readonly headCheckMs: number;
   private readonly listeners = new Set<FeedListener>();
   private readonly onMessage = (channel: string, message: string) => {
     if (channel !== this.log.channel) return;
@@ -41,8 +61,11 @@ export class EventFeed {
     private readonly subscriber: RedisClient,
     private readonly log: RedisEventLog,
     private readonly logger: Logger,
-    private readonly pageSize = 500,
-  ) {}
+    options: EventFeedOptions = {},
+  ) {
+    this.pageSize = options.pageSize ?? 500;
+    this.headCheckMs = options.headCheckMs ?? HEAD_CHECK_MS;
+  }
 
   /** Sequence number of the last event handed to listeners: everything after it reaches a new listener. */
   get lastSeq(): number {
@@ -57,12 +80,15 @@ export class EventFeed {
     this.log.observe(this.last);
     this.started = true;
     this.subscriber.on('ready', this.onReady);
+    this.headTimer = setInterval(() => void this.checkHead(), this.headCheckMs);
+    this.headTimer.unref();
     const early = this.early.splice(0);
     for (const event of early) this.receive(event);
   }
 
   async stop(): Promise<void> {
     this.started = false;
+    clearInterval(this.headTimer);
     this.subscriber.off('message', this.onMessage);
     this.subscriber.off('ready', this.onReady);
     this.listeners.clear();
@@ -89,6 +115,31 @@ export class EventFeed {
     }
     this.early.push(event);
     void this.catchUp(event.seq - 1);
+  }
+
+  /**
+   * Catches up when the counter is ahead of what was handed on (a message pub/sub lost without a
+   * 'ready'), or behind what was handed on before the GET was sent (Redis rolled back).
+   */
+  private async checkHead(): Promise<void> {
+    if (!this.started || this.catchingUp || this.checkingHead) return;
+    this.checkingHead = true;
+    const before = this.last;
+    try {
+      const head = await this.log.currentHead();
+      // A head above `last` may only be a message still on its way: the fill then reads it once, and
+      // the message is dropped as already handed on. A missing counter (0: flushed, not rolled back)
+      // restarts above every seq at the next append, which the feed then sees as a gap.
+      if (head > this.last || (head > 0 && head < before)) {
+        if (head > this.last) this.logger.debug({ head, last: this.last }, 'push feed behind the log head; catching up');
+        void this.catchUp(null);
+      }
+    } catch (err) {
+      // Redis is away: its 'ready' (standalone) or the next check catches up.
+      this.logger.debug({ err }, 'push feed head check failed');
+    } finally {
+      this.checkingHead = false;
+    }
   }
 
   /** Reads (last, upTo] (or up to the head) from the backlog and dispatches it, then what arrived meanwhile. */
@@ -133,6 +184,7 @@ export class EventFeed {
   private async fill(upTo: number | null): Promise<void> {
     for (;;) {
       const page = await this.log.readAfter(this.last, this.pageSize);
+      for (const seq of page.skipped ?? []) this.logger.error({ seq }, 'push event log entry does not parse; skipped (clients get resync_required)');
       if (page.head < this.last) {
         await this.rolledBack(page.head);
         return;
@@ -141,17 +193,20 @@ export class EventFeed {
       if (this.last >= target) return;
       const first = page.events[0];
       if (!first || first.seq !== this.last + 1) {
-        const resumeAt = first ? Math.min(first.seq - 1, target) : target;
+        // A page of nothing but unparsable entries ends at its last one, not at the target.
+        const resumeAt = Math.min(first ? first.seq - 1 : (page.skipped?.at(-1) ?? target), target);
         this.logger.error(
           { from: this.last + 1, to: resumeAt },
           'push events fell out of the backlog before this instance saw them',
         );
-        for (const listener of this.listeners) listener.onLost(this.last + 1, resumeAt);
+        this.lose(this.last + 1, resumeAt);
         this.last = resumeAt;
         continue;
       }
       for (const event of page.events) {
         if (event.seq > target) return;
+        // Entries skipped inside the page (unparsable) are lost to clients: they must resync.
+        if (event.seq !== this.last + 1) this.lose(this.last + 1, event.seq - 1);
         this.dispatch(event);
       }
     }
@@ -167,6 +222,10 @@ export class EventFeed {
     this.logger.error({ head, lastSeen: this.last }, 'push event log is behind what this instance saw (Redis rolled back); raising its counter');
     await this.log.raiseTo(this.last);
     for (const listener of this.listeners) listener.onLost(head + 1, this.last);
+  }
+
+  private lose(fromSeq: number, toSeq: number): void {
+    for (const listener of this.listeners) listener.onLost(fromSeq, toSeq);
   }
 
   private dispatch(event: LogEvent): void {

@@ -116,7 +116,7 @@ describe('RedisEventLog and EventFeed (real Redis)', () => {
   it('feed hands on every event in order once, filling what pub/sub missed during a reconnect', async () => {
     const log = new RedisEventLog(redis, prefix, 1000);
     const subscriber = redis.duplicate();
-    const feed = new EventFeed(subscriber, log, createLogger('test', 'silent'), 3);
+    const feed = new EventFeed(subscriber, log, createLogger('test', 'silent'), { pageSize: 3 });
     const got: LogEvent[] = [];
     const lost: [number, number][] = [];
     const listener: FeedListener = { onEvent: (e) => got.push(e), onLost: (from, to) => lost.push([from, to]) };
@@ -153,6 +153,24 @@ describe('RedisEventLog and EventFeed (real Redis)', () => {
     // start+1 .. start+16 were trimmed (10 kept: start+16 .. start+25, plus next = start+26).
     expect(lost).toEqual([[start + 1, start + 16]]);
     expect(got).toEqual([start, ...Array.from({ length: 10 }, (_, i) => start + 17 + i)]);
+    await feed.stop();
+    subscriber.disconnect();
+  });
+
+  it('skips an unparsable backlog entry: reads go on, the feed reports its seq lost and hands on later events', async () => {
+    const log = new RedisEventLog(redis, prefix, 100);
+    const { subscriber, feed, got, lost } = await startFeed(redis, log);
+    const first = await log.append(pushEvent(scopes.riverA, { n: 1 }));
+    // A hand-made XADD while debugging, or a release that writes another format: no reader can parse it.
+    const bad = await redis.incr(log.keys.seq);
+    await redis.xadd(log.keys.stream, `${bad}-0`, 'e', '{"seq":');
+    const later = await log.append(pushEvent(scopes.riverA, { n: 2 }));
+    const page = await log.readAfter(first.seq - 1, 10);
+    expect(page.events.map((e) => e.seq)).toEqual([first.seq, later.seq]);
+    expect(page.skipped).toEqual([bad]);
+    await waitUntil(() => got.includes(later.seq));
+    expect(got).toEqual([first.seq, later.seq]);
+    expect(lost).toEqual([[bad, bad]]);
     await feed.stop();
     subscriber.disconnect();
   });

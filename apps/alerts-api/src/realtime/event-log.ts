@@ -13,8 +13,18 @@ export interface LogPage {
   head: number;
   /** Sequence number of the oldest event still in the backlog; null when the backlog is empty. */
   oldest: number | null;
-  /** Events after the requested sequence number, ascending and contiguous (every seq is logged). */
+  /**
+   * Events after the requested sequence number, ascending and contiguous (every seq is logged) but for
+   * the `skipped` ones.
+   */
   events: LogEvent[];
+  /**
+   * Seqs of entries in this page that do not parse (a hand-made XADD, another release's format): left
+   * out, so that one bad entry is a gap readers report (resync) rather than a read that fails for ever.
+   */
+  skipped?: number[];
+  /** With `withEntry`: the entry under the requested seq itself; null when the stream has none (or it does not parse). */
+  entry?: LogEvent | null;
 }
 
 // INCR, XADD and PUBLISH in one script: a sequence number is stream order is publication order,
@@ -184,24 +194,48 @@ export class RedisEventLog {
     return Number(await this.redis.eval(HEAD_SCRIPT, 2, this.keys.seq, this.keys.stream));
   }
 
-  /** Up to `count` events with seq > afterSeq, read atomically with the head and the oldest seq. */
-  async readAfter(afterSeq: number, count: number): Promise<LogPage> {
-    const results = await this.redis
+  /** The counter as it stands (one GET; 0 when missing): the feed's periodic check for missed messages. */
+  async currentHead(): Promise<number> {
+    return Number((await this.redis.get(this.keys.seq)) ?? 0);
+  }
+
+  /**
+   * Up to `count` events with seq > afterSeq, read atomically with the head and the oldest seq (and,
+   * `withEntry`, the entry under afterSeq: what a resuming client's lastSeq names now).
+   */
+  async readAfter(afterSeq: number, count: number, withEntry = false): Promise<LogPage> {
+    const tx = this.redis
       .multi()
       .get(this.keys.seq)
       .xrange(this.keys.stream, `(${afterSeq}-0`, '+', 'COUNT', count)
-      .xrange(this.keys.stream, '-', '+', 'COUNT', 1)
-      .exec();
+      .xrange(this.keys.stream, '-', '+', 'COUNT', 1);
+    if (withEntry) tx.xrange(this.keys.stream, `${afterSeq}-0`, `${afterSeq}-0`);
+    const results = await tx.exec();
     if (!results) throw new Error('event log read was aborted');
     for (const [err] of results) if (err) throw err;
     const head = Number((results[0][1] as string | null) ?? 0);
-    const entries = results[1][1] as [string, string[]][];
     const first = results[2][1] as [string, string[]][];
-    return {
+    const page: LogPage = {
       head,
       oldest: first.length > 0 ? Number.parseInt(first[0][0], 10) : null,
-      events: entries.map(([, fields]) => parseLogEvent(fields[1])),
+      events: [],
+      skipped: [],
     };
+    for (const [id, fields] of results[1][1] as [string, string[]][]) {
+      const event = tryParse(fields);
+      if (event) page.events.push(event);
+      else page.skipped?.push(Number.parseInt(id, 10));
+    }
+    if (withEntry) page.entry = tryParse((results[3][1] as [string, string[]][])[0]?.[1]);
+    return page;
+  }
+}
+
+function tryParse(fields: string[] | undefined): LogEvent | null {
+  try {
+    return parseLogEvent(fields?.[1] as string);
+  } catch {
+    return null;
   }
 }
 

@@ -8,11 +8,13 @@ describe('realtime and outbound options', () => {
       backlogMaxLen: 10_000,
       path: '/ws',
       heartbeatMs: 15_000,
+      headCheckMs: 2000,
       maxQueuedMessages: 1000,
     });
-    expect(resolveRealtimeOptions({}, { XL_PUSH_BACKLOG: '500', XL_WS_HEARTBEAT_MS: '2000' })).toMatchObject({
+    expect(resolveRealtimeOptions({}, { XL_PUSH_BACKLOG: '500', XL_WS_HEARTBEAT_MS: '2000', XL_PUSH_HEAD_CHECK_MS: '5000' })).toMatchObject({
       backlogMaxLen: 500,
       heartbeatMs: 2000,
+      headCheckMs: 5000,
     });
     expect(resolveRealtimeOptions({ backlogMaxLen: 50 }, { XL_PUSH_BACKLOG: '500' }).backlogMaxLen).toBe(50);
     expect(resolveOutboundOptions({}, {})).toMatchObject({ mqttUrl: null, webhookMaxAttempts: 8 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HEAD_CHECK_MS } from './event-feed';
 
 /** Options of the WebSocket push and its Redis event log. Every field has a default and bounds. */
 export const realtimeOptionsSchema = z.strictObject({
@@ -36,6 +37,15 @@ export const realtimeOptionsSchema = z.strictObject({
     .max(300_000)
     .default(15_000)
     .describe('ping interval; a client that has not answered the last 2 pings is terminated'),
+  headCheckMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(60_000)
+    .default(HEAD_CHECK_MS)
+    .describe(
+      "how often each instance's feed compares the log's counter with what it handed on and fills the gap: bounds how long an event pub/sub lost without a reconnect (Redis Cluster) waits; one GET each",
+    ),
   maxBufferedBytes: z
     .number()
     .int()
@@ -88,6 +98,7 @@ export function resolveRealtimeOptions(
     XL_PUSH_PREFIX: ['keyPrefix'],
     XL_PUSH_BACKLOG: ['backlogMaxLen', Number],
     XL_WS_HEARTBEAT_MS: ['heartbeatMs', Number],
+    XL_PUSH_HEAD_CHECK_MS: ['headCheckMs', Number],
   });
   if (options.maxQueuedMessages < options.replayPageSize) {
     throw new Error(

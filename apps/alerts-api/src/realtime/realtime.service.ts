@@ -44,7 +44,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationBootstrap, On
     this.logger = logger.child({ module: 'realtime' });
     this.subscriber = duplicateClient(redis);
     this.subscriber.on('error', (err) => this.logger.warn({ err: err.message }, 'push subscriber connection error'));
-    this.feed = new EventFeed(this.subscriber, log, this.logger);
+    this.feed = new EventFeed(this.subscriber, log, this.logger, { headCheckMs: options.headCheckMs });
     this.server = new WsPushServer({
       log,
       feed: this.feed,

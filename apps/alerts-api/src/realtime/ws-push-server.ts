@@ -130,8 +130,10 @@ export class WsPushServer implements FeedListener {
     let principal: Principal;
     let token: string;
     let lastSeq: number | null;
+    let lastAt: number | null;
     try {
       lastSeq = parseLastSeq(url.searchParams.get('lastSeq'));
+      lastAt = parseLastAt(url.searchParams.get('lastAt'));
       token = credentialOf(req, url);
       principal = await this.verify(token);
     } catch (err) {
@@ -141,7 +143,7 @@ export class WsPushServer implements FeedListener {
       return;
     }
     if (socket.destroyed) return;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal, token, lastSeq));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal, token, lastSeq, lastAt));
   }
 
   private async verify(token: string): Promise<Principal> {
@@ -161,7 +163,7 @@ export class WsPushServer implements FeedListener {
     }
   }
 
-  private accept(ws: WebSocket, principal: Principal, token: string, lastSeq: number | null): void {
+  private accept(ws: WebSocket, principal: Principal, token: string, lastSeq: number | null, lastAt: number | null): void {
     const { log, policy, options, metrics } = this.deps;
     const conn: Connection = {
       ws,
@@ -176,7 +178,7 @@ export class WsPushServer implements FeedListener {
       socket: ws,
       limits: options,
       canSee: (event) => policy.canSee(conn.principal, scopeOf(event)),
-      readAfter: (after, count) => log.readAfter(after, count),
+      readAfter: (after, count, withEntry) => log.readAfter(after, count, withEntry),
       onEventSent: (event) => metrics.eventSent(event.seq, event.type, event.capturedAt, event.data.streamDelaySeconds),
       onOverflow: () => this.end(conn, 'slow_consumer', CloseCode.slowConsumer, 'slow consumer'),
     });
@@ -187,11 +189,11 @@ export class WsPushServer implements FeedListener {
     ws.on('message', (data, isBinary) => this.onClientMessage(conn, data, isBinary));
     ws.on('error', (err) => this.deps.logger.warn({ err, principal: principal.id }, 'WebSocket client error'));
     ws.on('close', () => this.end(conn, 'client'));
-    conn.session.start(lastSeq, this.deps.feed.lastSeq).catch((err) => this.fail(conn, err));
+    conn.session.start(lastSeq, this.deps.feed.lastSeq, lastAt).catch((err) => this.fail(conn, err));
   }
 
   private onClientMessage(conn: Connection, data: RawData, isBinary: boolean): void {
-    let message: { type?: unknown; lastSeq?: unknown };
+    let message: { type?: unknown; lastSeq?: unknown; lastAt?: unknown };
     try {
       if (isBinary) throw new Error('binary');
       message = JSON.parse(String(data)) as typeof message;
@@ -200,12 +202,13 @@ export class WsPushServer implements FeedListener {
       return;
     }
     if (message?.type === 'resume') {
-      const lastSeq = message.lastSeq;
-      if (typeof lastSeq !== 'number' || !Number.isSafeInteger(lastSeq) || lastSeq < 0) {
-        conn.session.send({ type: 'error', message: 'resume needs lastSeq, a non-negative integer' });
+      const { lastSeq } = message;
+      const lastAt = message.lastAt ?? null;
+      if (!isCount(lastSeq) || !(lastAt === null || isCount(lastAt))) {
+        conn.session.send({ type: 'error', message: 'resume needs lastSeq (and optionally lastAt), non-negative integers' });
         return;
       }
-      conn.session.resume(lastSeq).catch((err) => this.fail(conn, err));
+      conn.session.resume(lastSeq, lastAt as number | null).catch((err) => this.fail(conn, err));
     } else if (message?.type === 'ping') {
       conn.session.send({ type: 'pong' });
     } else {
@@ -332,6 +335,17 @@ function parseLastSeq(raw: string | null): number | null {
   if (raw === null) return null;
   if (!/^\d{1,16}$/.test(raw)) throw new HandshakeError(400, 'lastSeq must be a non-negative integer');
   return Number(raw);
+}
+
+/** `?lastAt=`: the `at` of the event the client holds under lastSeq; without it, lastSeq alone is trusted (older clients). */
+function parseLastAt(raw: string | null): number | null {
+  if (raw === null) return null;
+  if (!/^\d{1,16}$/.test(raw)) throw new HandshakeError(400, 'lastAt must be a non-negative integer (epoch ms)');
+  return Number(raw);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 export function reject(socket: Duplex, status: number, message: string): void {

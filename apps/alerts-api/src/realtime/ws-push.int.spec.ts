@@ -99,8 +99,8 @@ describe('WebSocket push (real Redis, real ws clients)', () => {
     await school.waitForEvents(2);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(school.events).toEqual([
-      { seq: published[0].seq, type: 'alert.created', data: { id: 'a1' } },
-      { seq: published[3].seq, type: 'alert.updated', data: { id: 'a1', state: 'acknowledged' } },
+      { seq: published[0].seq, type: 'alert.created', at: published[0].at, data: { id: 'a1' } },
+      { seq: published[3].seq, type: 'alert.updated', at: published[3].at, data: { id: 'a1', state: 'acknowledged' } },
     ]);
     expect(opA.eventSeqs).toEqual(seqsVisibleTo(published, ['cam-pond', 'cam-river-a']));
     expect(opB.eventSeqs).toEqual(seqsVisibleTo(published, ['cam-river-b']));
@@ -172,6 +172,54 @@ describe('WebSocket push (real Redis, real ws clients)', () => {
     const next = await h.log.append(pushEvent(scopes.schoolPond, { after: 'resync' }));
     await stale.waitForEvents(1);
     expect(stale.eventSeqs).toEqual([next.seq]);
+  });
+
+  it('tells a resuming console to resync when Redis lost its last second and no instance survived to remember it', async () => {
+    const prefix = uniquePrefix('ws-rollback-all');
+    const before = await start(prefix);
+    const console1 = await connect(before.url, testPrincipals.operatorA.id);
+    for (let i = 0; i < 10; i++) await before.log.append(pushEvent(scopes.riverA, { id: `before-${i}` }));
+    await console1.waitForEvents(10);
+    const held = console1.events;
+    const last = held.at(-1)!;
+    const lastSeq = last.seq!;
+    expect(typeof last.at).toBe('number'); // events carry their identity on the wire
+    console1.close();
+    await before.server.close(); // the host loses power: every API instance goes …
+    await before.feed.stop();
+    // … and Redis replays an AOF without its last second (here: the last 3 appends).
+    const { redis, log } = before;
+    await redis.set(log.keys.seq, String(lastSeq - 3));
+    for (let s = lastSeq - 2; s <= lastSeq; s++) await redis.xdel(log.keys.stream, `${s}-0`);
+    await redis.xsetid(log.keys.stream, `${lastSeq - 3}-0`); // the stream's last id as the AOF had it
+
+    const after = await start(prefix); // restarted: it has seen nothing
+    for (let i = 0; i < 5; i++) await after.log.append(pushEvent(scopes.riverA, { id: `after-${i}` }));
+    expect((await after.log.readAfter(lastSeq - 1, 10)).events[0].seq).toBe(lastSeq); // the seq is handed out again
+
+    // The console held `before-9` under lastSeq; the stream now has `after-2` there.
+    const console2 = await connect(after.url, testPrincipals.operatorA.id, { lastSeq, lastAt: last.at });
+    await console2.waitFor('resync', () => console2.messages.some((m) => m.type === 'resync_required'));
+    expect(console2.messages.slice(0, 2)).toEqual([
+      { type: 'hello', seq: lastSeq },
+      { type: 'resync_required', seq: lastSeq + 2 },
+    ]);
+    // The same through a resume message.
+    const console3 = await connect(after.url, testPrincipals.operatorA.id);
+    await console3.waitFor('hello', () => console3.messages.length === 1);
+    console3.send({ type: 'resume', lastSeq, lastAt: last.at });
+    await console3.waitFor('resync', () => console3.messages.some((m) => m.type === 'resync_required'));
+    // A console that resumes from an event Redis kept replays as before: its identity matches.
+    const kept = held[5];
+    const console4 = await connect(after.url, testPrincipals.operatorA.id, { lastSeq: kept.seq, lastAt: kept.at });
+    await console4.waitForEvents(6);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(console4.events.map((m) => m.data?.id)).toEqual(['before-6', 'after-0', 'after-1', 'after-2', 'after-3', 'after-4']);
+    expect(console4.messages.some((m) => m.type === 'resync_required')).toBe(false);
+    // A missing entry inside the backlog (deleted, or skipped by a raised counter) is not the event held either.
+    await redis.xdel(log.keys.stream, `${held[2].seq}-0`);
+    const console5 = await connect(after.url, testPrincipals.operatorA.id, { lastSeq: held[2].seq, lastAt: held[2].at });
+    await console5.waitFor('resync', () => console5.messages.some((m) => m.type === 'resync_required'));
   });
 
   it('two instances sharing Redis: every client gets every event in its scope once, whichever instance it is on', async () => {

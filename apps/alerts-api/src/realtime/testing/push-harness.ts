@@ -17,6 +17,7 @@ export interface PushHarness {
   url: string;
   redis: Redis;
   log: RedisEventLog;
+  feed: EventFeed;
   server: WsPushServer;
   registry: Registry;
   options: RealtimeOptions;
@@ -36,7 +37,7 @@ export async function startPushServer(
   const subscriber = redis.duplicate();
   const log = makeLog(redis, options);
   const logger = createLogger('test.realtime', process.env.LOG_LEVEL ?? 'silent');
-  const feed = new EventFeed(subscriber, log, logger);
+  const feed = new EventFeed(subscriber, log, logger, { headCheckMs: options.headCheckMs });
   await feed.start();
   const registry = new Registry();
   const server = new WsPushServer({
@@ -56,6 +57,7 @@ export async function startPushServer(
     url: `ws://127.0.0.1:${port}${options.path}`,
     redis,
     log,
+    feed,
     server,
     registry,
     options,

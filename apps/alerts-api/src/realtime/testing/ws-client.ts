@@ -4,6 +4,8 @@ import { WS_BEARER_PROTOCOL_PREFIX, WS_PROTOCOL } from '../ws-push-server';
 export interface PushMessage {
   type: string;
   seq?: number;
+  /** An event's publication time (epoch ms): with its seq, the identity a console resumes from (`lastAt`). */
+  at?: number;
   data?: Record<string, unknown>;
 }
 
@@ -28,10 +30,11 @@ export class TestPushClient {
     baseUrl: string,
     token: string | null,
     /** How the token goes: the Authorization header (default), `?token=`, or the subprotocols a browser offers. */
-    opts: { lastSeq?: number; autoPong?: boolean; via?: 'header' | 'query' | 'protocol' } = {},
+    opts: { lastSeq?: number; lastAt?: number; autoPong?: boolean; via?: 'header' | 'query' | 'protocol' } = {},
   ): Promise<TestPushClient> {
     const url = new URL(baseUrl);
     if (opts.lastSeq !== undefined) url.searchParams.set('lastSeq', String(opts.lastSeq));
+    if (opts.lastAt !== undefined) url.searchParams.set('lastAt', String(opts.lastAt));
     const via = opts.via ?? 'header';
     if (token && via === 'query') url.searchParams.set('token', token);
     const headers = token && via === 'header' ? { authorization: `Bearer ${token}` } : undefined;
