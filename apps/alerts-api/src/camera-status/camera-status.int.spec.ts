@@ -6,7 +6,7 @@ import { createWorld } from '../testing/world';
 import { AlertsRepository } from '../alerts/alerts.repository';
 import { AlertsService } from '../alerts/alerts.service';
 import { ApiTimers, timerJobId } from '../timers/api-timers';
-import { CameraStatusRepository } from './camera-status.repository';
+import { type CameraStatusRecord, CameraStatusRepository } from './camera-status.repository';
 import { CameraStatusService } from './camera-status.service';
 
 // A camera offline for 1.5 s raises camera_offline; one back for 1.5 s has recovered; the sweep for
@@ -150,6 +150,74 @@ describe.each(DATABASE_KINDS)('camera outages and flapping links on %s', (kind) 
     const ids = (await offlineAlerts('cam-b')).map((a) => a.id).filter((id) => id.endsWith(`:${t0}`) || id.endsWith(`:${t0 + 400}`));
     expect(ids.filter((id) => id.endsWith(`:${t0 + 400}`))).toEqual([]);
   });
+
+  /**
+   * Instance B's first write of a `status` row stalls (a pool wait, a GC pause) after it read the row,
+   * until `release()`: what another instance does meanwhile is what B's write races.
+   */
+  const stallFirstWrite = (status: CameraStatusRecord['status']) => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let stalled!: () => void;
+    const parked = new Promise<void>((resolve) => (stalled = resolve));
+    const saveOver = statuses.saveOver.bind(statuses);
+    let first = true;
+    const spy = jest.spyOn(statuses, 'saveOver').mockImplementation(async (record: CameraStatusRecord, read: CameraStatusRecord | undefined) => {
+      if (first && record.status === status) {
+        first = false;
+        stalled();
+        await gate;
+      }
+      return saveOver(record, read);
+    });
+    return { parked, release, restore: () => spy.mockRestore() };
+  };
+
+  it("keeps a camera that dropped again offline when the other instance's older entry lands after it, and raises its camera_offline", async () => {
+    const alerts = t.app.get(AlertsRepository);
+    const t0 = Date.now();
+    await handle('cam-a3', 'offline', t0, 'timeout');
+    await eventually(() => alerts.get(`camera_offline:cam-a3:${t0}`), 'the first outage raised');
+
+    // Ingest's burst after a Redis outage: [recovered t1, offline t2] of cam-a3, read by both instances.
+    const t1 = Date.now();
+    const t2 = t1 + 1600; // up longer than CAMERA_STABLE_SECONDS: a new outage
+    const b = stallFirstWrite('online');
+    try {
+      const handledByB = handle('cam-a3', 'recovered', t1); // instance B, entry 1: read the row, stalls
+      await b.parked;
+      await handle('cam-a3', 'recovered', t1); // instance A, entry 1
+      await handle('cam-a3', 'offline', t2, 'timeout'); // instance A, entry 2: dark again
+      b.release();
+      await handledByB; // B's write of entry 1 lands now
+    } finally {
+      b.restore();
+    }
+    expect(await statuses.get('cam-a3')).toMatchObject({ status: 'offline', offlineSince: t2 });
+    await eventually(() => alerts.get(`camera_offline:cam-a3:${t2}`), 'camera_offline of the second outage', 8000);
+    await handle('cam-a3', 'recovered', Math.max(Date.now(), t2 + 100));
+    await eventually(async () => (await statuses.get('cam-a3'))?.recoveredFrom === null, 'cam-a3 back for good');
+  }, 30_000);
+
+  it("keeps a camera that came back online when the other instance's older drop lands after it", async () => {
+    await eventually(async () => (await statuses.get('cam-a2'))?.recoveredFrom === null, 'cam-a2 up and stable');
+    const t1 = Math.max(Date.now(), ((await statuses.get('cam-a2'))?.updatedAt ?? 0) + 1);
+    const t2 = t1 + 200;
+    const b = stallFirstWrite('offline');
+    try {
+      const handledByB = handle('cam-a2', 'offline', t1, 'refused'); // instance B, entry 1: read the row (online), stalls
+      await b.parked;
+      await handle('cam-a2', 'offline', t1, 'refused'); // instance A, entry 1
+      await handle('cam-a2', 'recovered', t2); // instance A, entry 2: back
+      b.release();
+      await handledByB;
+    } finally {
+      b.restore();
+    }
+    expect(await statuses.get('cam-a2')).toMatchObject({ status: 'online', since: t2, offlineSince: null, recoveredFrom: t1 });
+    await eventually(async () => (await statuses.get('cam-a2'))?.recoveredFrom === null, 'the short outage over');
+    expect((await offlineAlerts('cam-a2')).filter((a) => a.id === `camera_offline:cam-a2:${t1}`)).toEqual([]);
+  }, 30_000);
 
   it('resolves the outage on a later sweep when resolving its alert failed at the stability timer', async () => {
     const t0 = Date.now();

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import { type ExpressionBuilder, type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import { KYSELY } from '../core/tokens';
 import type { CameraStatusTable, Database } from '../db/schema';
 
@@ -36,6 +36,23 @@ function toRow(record: CameraStatusRecord): Insertable<CameraStatusTable> {
     recovered_from: record.recoveredFrom,
     outage_drops: record.outageDrops,
   };
+}
+
+/**
+ * Where a sweep stopped: the last row it read, by its sweep order (the time it orders by, then the
+ * camera id). The next read starts after it, so rows the sweep cannot act on never hold it up.
+ */
+export interface SweepCursor {
+  at: number;
+  cameraId: string;
+}
+
+/** The camera_offline alert id of an outage, in SQL: `camera_offline:<camera>:<offline_since>`, as the service builds it. */
+const OFFLINE_ALERT_ID = sql<string>`'camera_offline:' || camera_status.camera_id || ':' || camera_status.offline_since`;
+
+/** Rows after `cursor` in the order (`column`, camera_id). */
+function after(eb: ExpressionBuilder<Database, 'camera_status'>, column: 'camera_status.offline_since' | 'camera_status.since', cursor: SweepCursor) {
+  return eb.or([eb(column, '>', cursor.at), eb.and([eb(column, '=', cursor.at), eb('camera_status.camera_id', '>', cursor.cameraId)])]);
 }
 
 function toRecord(row: Selectable<CameraStatusTable>): CameraStatusRecord {
@@ -78,48 +95,95 @@ export class CameraStatusRepository {
       .execute();
   }
 
+  /**
+   * Stores `record` over the row exactly as `read` (undefined: there was none); false when the row
+   * changed since — another instance stored another entry of this camera, a recovery was confirmed —
+   * and nothing was written. Every API instance handles every status entry: an unconditional write
+   * of an older entry could land after a newer one, and store a camera dark again as online.
+   */
+  async saveOver(record: CameraStatusRecord, read: CameraStatusRecord | undefined): Promise<boolean> {
+    const row = toRow(record);
+    if (!read) {
+      const inserted = await this.db
+        .insertInto('camera_status')
+        .values(row)
+        .onConflict((oc) => oc.column('camera_id').doNothing())
+        .executeTakeFirst();
+      return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+    }
+    const { camera_id: _id, ...rest } = row;
+    const same = (eb: ExpressionBuilder<Database, 'camera_status'>, column: 'reason' | 'detail' | 'offline_since' | 'ingest_id' | 'recovered_from', value: string | number | null) =>
+      value === null ? eb(column, 'is', null) : eb(column, '=', value as never);
+    const updated = await this.db
+      .updateTable('camera_status')
+      .set(rest)
+      .where('camera_id', '=', record.cameraId)
+      .where('status', '=', read.status)
+      .where('since', '=', read.since)
+      .where('updated_at', '=', read.updatedAt)
+      .where('outage_drops', '=', read.outageDrops)
+      .where((eb) =>
+        eb.and([
+          same(eb, 'reason', read.reason),
+          same(eb, 'detail', read.detail),
+          same(eb, 'offline_since', read.offlineSince),
+          same(eb, 'ingest_id', read.ingestId),
+          same(eb, 'recovered_from', read.recoveredFrom),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1;
+  }
+
   async delete(cameraId: string): Promise<void> {
     await this.db.deleteFrom('camera_status').where('camera_id', '=', cameraId).execute();
   }
 
   /**
-   * Enabled cameras offline since `before` or earlier (the offline-threshold sweep). A disabled or
-   * deleted camera is no outage to raise, and a row of one left behind must not fill the batch.
+   * Enabled cameras offline since `before` or earlier with no camera_offline alert for their current
+   * outage (in any state: one resolved by hand is not raised again), outside a maintenance window open
+   * at `now` (the offline-threshold sweep), `limit` at most, after `cursor`, oldest outage first. The
+   * query leaves out what the sweep has nothing to do for: read first and skipped, 200 long-dead
+   * cameras filled every batch and hid a newer outage behind them for ever. A disabled or deleted
+   * camera is no outage to raise.
    */
-  async offlineSince(before: number, limit: number): Promise<CameraStatusRecord[]> {
+  async offlineWithoutAlert(before: number, now: number, cursor: SweepCursor | undefined, limit: number): Promise<CameraStatusRecord[]> {
     const rows = await this.db
       .selectFrom('camera_status')
       .innerJoin('cameras', 'cameras.id', 'camera_status.camera_id')
+      .leftJoin('alerts', (join) => join.on('alerts.id', '=', OFFLINE_ALERT_ID))
       .selectAll('camera_status')
       .where('cameras.enabled', '=', 1)
       .where('camera_status.status', '=', 'offline')
       .where('camera_status.offline_since', '<=', before)
+      .where('alerts.id', 'is', null)
+      .where(({ exists, not, selectFrom }) =>
+        not(exists(selectFrom('camera_maintenance').select('camera_maintenance.camera_id').whereRef('camera_maintenance.camera_id', '=', 'camera_status.camera_id').where('camera_maintenance.until', '>', now))),
+      )
+      .$if(cursor !== undefined, (q) => q.where((eb) => after(eb, 'camera_status.offline_since', cursor!)))
       .orderBy('camera_status.offline_since')
+      .orderBy('camera_status.camera_id')
       .limit(limit)
       .execute();
     return rows.map(toRecord);
   }
 
   /**
-   * Stores `record` (a drop) over the row of a camera back since `since` from the outage that started
-   * at `recoveredFrom`, if the row is still that; false when that outage ended meanwhile (confirmRecovery).
+   * Cameras back since `before` or earlier whose recovery was never confirmed (the stability sweep),
+   * `limit` at most, after `cursor`, earliest first.
    */
-  async continueOutage(record: CameraStatusRecord, since: number, recoveredFrom: number): Promise<boolean> {
-    const { camera_id: _id, ...rest } = toRow(record);
-    const updated = await this.db
-      .updateTable('camera_status')
-      .set(rest)
-      .where('camera_id', '=', record.cameraId)
+  async unconfirmedRecoveries(before: number, cursor: SweepCursor | undefined, limit: number): Promise<CameraStatusRecord[]> {
+    const rows = await this.db
+      .selectFrom('camera_status')
+      .selectAll()
       .where('status', '=', 'online')
-      .where('since', '=', since)
-      .where('recovered_from', '=', recoveredFrom)
-      .executeTakeFirst();
-    return Number(updated.numUpdatedRows) === 1;
-  }
-
-  /** Cameras back since `before` or earlier whose recovery was never confirmed (the stability sweep). */
-  async unconfirmedRecoveries(before: number, limit: number): Promise<CameraStatusRecord[]> {
-    const rows = await this.db.selectFrom('camera_status').selectAll().where('status', '=', 'online').where('recovered_from', 'is not', null).where('since', '<=', before).orderBy('since').limit(limit).execute();
+      .where('recovered_from', 'is not', null)
+      .where('since', '<=', before)
+      .$if(cursor !== undefined, (q) => q.where((eb) => after(eb, 'camera_status.since', cursor!)))
+      .orderBy('since')
+      .orderBy('camera_id')
+      .limit(limit)
+      .execute();
     return rows.map(toRecord);
   }
 
@@ -159,7 +223,8 @@ export class CameraStatusRepository {
 
   /**
    * Moves the offset from `expected` to `next`; false when another instance moved it first (then
-   * that instance handled the entry). Several API instances read the stream; one handles each entry.
+   * that instance handled the entry). Several API instances read the stream, and may handle the same
+   * entries side by side: handling is idempotent, and stores a status only over the row as read.
    */
   async advanceStreamOffset(stream: string, expected: string | undefined, next: string): Promise<boolean> {
     if (expected === undefined) {

@@ -16,13 +16,20 @@ import { LOGGER, REDIS } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
 import { EventPublisher } from '../shared/push-events';
 import { ApiTimers, timerJobId } from '../timers/api-timers';
-import { type CameraStatusRecord, CameraStatusRepository } from './camera-status.repository';
+import { type CameraStatusRecord, CameraStatusRepository, type SweepCursor } from './camera-status.repository';
 import { parseStatusEntry } from './status-event';
 
 const TIMER = 'camera-offline';
 const STABLE_TIMER = 'camera-stable';
 const BLOCK_MS = 2000;
+/** Rows a sweep reads per query, and queries per sweep at most; a longer list goes on at the next sweep. */
 const SWEEP_BATCH = 200;
+const SWEEP_PAGES = 5;
+/**
+ * Times one status entry is applied before handle gives up (the stream loop retries it a second
+ * later): each lost try means another instance stored a status of this camera meanwhile.
+ */
+const HANDLE_TRIES = 5;
 /** Unhandled status entries read at most before a recovery is confirmed, and per read. */
 const PENDING_SCAN_MAX = 2000;
 const PENDING_SCAN_PAGE = 500;
@@ -44,6 +51,10 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   private running = false;
   private loop?: Promise<void>;
   private sweepTimer?: NodeJS.Timeout;
+  private sweeping = false;
+  /** Where each sweep stopped when it had more rows than it reads at once (undefined: from the start). */
+  private offlineCursor?: SweepCursor;
+  private recoveryCursor?: SweepCursor;
 
   constructor(
     private readonly statuses: CameraStatusRepository,
@@ -113,14 +124,27 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    * Applies one status event; idempotent (an event older than the last applied one is ignored). One
    * of a disabled or deleted camera (sent before ingest stopped reading it) is dropped: stored, it
    * would stand for ever, as nothing follows it.
+   *
+   * Every API instance handles every entry, and two may apply different entries of one camera at
+   * once (a burst sent after a Redis outage). The status is stored only over the row as read; when
+   * another write came first, the event is applied again on the row as it is now — an older event is
+   * then ignored — and only the write that won pushes the status and arms or ends timers.
    */
   async handle(event: CameraStatusEvent): Promise<void> {
+    for (let tries = 1; !(await this.apply(event)); tries++) {
+      this.logger.debug({ cameraId: event.cameraId, status: event.status, at: event.at, tries }, 'camera status changed while this entry was applied; applying it again on the new row');
+      if (tries >= HANDLE_TRIES) throw new Error(`camera ${event.cameraId}: status entry at ${event.at} not stored after ${HANDLE_TRIES} tries, its row kept changing`);
+    }
+  }
+
+  /** One try of handle: false when the row changed between its read and its write (nothing done). */
+  private async apply(event: CameraStatusEvent): Promise<boolean> {
     if (!(await this.cameras.isEnabled(event.cameraId))) {
       this.logger.debug({ cameraId: event.cameraId, status: event.status }, 'ignoring the status of a camera that is disabled or deleted');
-      return;
+      return true;
     }
     const current = await this.statuses.get(event.cameraId);
-    if (current && event.at < current.updatedAt) return;
+    if (current && event.at < current.updatedAt) return true;
     const status = event.status === 'offline' ? 'offline' : 'online';
     const changed = !current || current.status !== status;
     let next: CameraStatusRecord;
@@ -155,24 +179,17 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       };
     }
     const visibleChange = changed || current?.reason !== next.reason || current?.detail !== next.detail;
-    if (!visibleChange && current?.updatedAt === event.at) return; // the same entry again
-    // Continuing an outage races its stability timer (which may end it this very moment) and the
-    // other API instances, which read the same entries: only the row as read may be continued. If it
-    // moved, another instance applied this entry (or a newer one) already — nothing to do; else the
-    // outage ended meanwhile and this drop starts a new one.
-    if (resumed === null) await this.statuses.save(next);
-    else if (!(await this.statuses.continueOutage(next, current!.since, resumed))) {
-      const moved = await this.statuses.get(event.cameraId);
-      if (moved && moved.updatedAt >= event.at) return;
-      next = { ...next, offlineSince: event.at, outageDrops: 1 };
-      await this.statuses.save(next);
-    }
+    if (!visibleChange && current?.updatedAt === event.at) return true; // the same entry again
+    // Only over the row as read: another instance may have stored this entry or a newer one (then the
+    // next try ignores it), or the stability timer ended the outage a drop would continue (then the
+    // next try starts a new one).
+    if (!(await this.statuses.saveOver(next, current))) return false;
     // Disabled or deleted while this event was handled (its forget ran between our check and save):
     // the row would stand for ever. Forget it again.
     if (!(await this.cameras.isEnabled(event.cameraId))) {
       await this.statuses.delete(event.cameraId);
       this.metrics.camerasOffline.set(await this.statuses.countOffline());
-      return;
+      return true;
     }
     this.metrics.camerasOffline.set(await this.statuses.countOffline());
     if (visibleChange) {
@@ -182,12 +199,13 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       if (!(await this.cameras.isEnabled(event.cameraId))) {
         const placement = await this.cameras.placement(event.cameraId);
         await this.tryPush(event.cameraId, () => this.announceOutOfService(event.cameraId, placement ? 'disabled' : 'deleted', placement));
-        return;
+        return true;
       }
     }
-    if (!changed) return;
+    if (!changed) return true;
     if (status === 'offline') await this.armOfflineTimer(next);
     else if (current?.status === 'offline') await this.recovered(current, next);
+    return true;
   }
 
   /**
@@ -211,40 +229,75 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
 
   /** What the timers missed: thresholds reached without their alert, recoveries never confirmed. */
   async sweep(): Promise<void> {
-    await this.sweepOfflineThresholds();
-    await this.sweepRecoveries();
+    if (this.sweeping) return; // the last one still runs (a long list, a slow database)
+    this.sweeping = true;
+    try {
+      await this.sweepOfflineThresholds();
+      await this.sweepRecoveries();
+    } finally {
+      this.sweeping = false;
+    }
   }
 
   /**
    * Raises the camera_offline alerts whose timer did not fire (Redis lost the job, a stalled worker):
    * cameras offline past the threshold plus one sweep interval with no alert for this outage, outside
-   * a maintenance window (whose end raises it). Returns how many it raised.
+   * a maintenance window (whose end raises it). Returns how many it raised. The query returns only
+   * those; a camera that fails is logged and left for a later round (the cursor moves past it, and
+   * back to the start once the list is read to its end), so it holds up neither the others nor
+   * the recovery sweep.
    */
   async sweepOfflineThresholds(): Promise<number> {
     const threshold = this.settings.cameraOfflineAlertSeconds * 1000;
     if (!threshold) return 0;
     const now = this.clock.now();
+    const before = now - threshold - this.settings.timerSweepSeconds * 1000;
     let raised = 0;
-    for (const record of await this.statuses.offlineSince(now - threshold - this.settings.timerSweepSeconds * 1000, SWEEP_BATCH)) {
-      if (record.offlineSince === null) continue;
-      if (await this.alerts.get(offlineAlertId(record.cameraId, record.offlineSince))) continue;
-      if (await this.maintenance.activeAt(record.cameraId, now)) continue;
-      this.logger.warn({ cameraId: record.cameraId, offlineSince: record.offlineSince }, 'camera offline past the threshold without its alert (timer lost?); raising it from the sweep');
-      await this.offlineThresholdReached(record.cameraId, record.offlineSince);
-      raised++;
+    for (let page = 0; page < SWEEP_PAGES; page++) {
+      const records = await this.statuses.offlineWithoutAlert(before, now, this.offlineCursor, SWEEP_BATCH);
+      for (const record of records) {
+        if (record.offlineSince === null) continue;
+        this.offlineCursor = { at: record.offlineSince, cameraId: record.cameraId };
+        this.logger.warn({ cameraId: record.cameraId, offlineSince: record.offlineSince, overdueMs: before - record.offlineSince }, 'camera offline past the threshold without its alert (timer lost?); raising it from the sweep');
+        try {
+          await this.offlineThresholdReached(record.cameraId, record.offlineSince);
+          raised++;
+        } catch (err) {
+          this.logger.error({ cameraId: record.cameraId, offlineSince: record.offlineSince, err: (err as Error).message }, 'raising camera_offline from the sweep failed; the sweep goes on with the other cameras');
+        }
+      }
+      if (records.length < SWEEP_BATCH) {
+        this.offlineCursor = undefined; // read to the end: the next sweep starts again from the oldest
+        break;
+      }
     }
     return raised;
   }
 
   /**
    * Confirms the recoveries whose stability timer did not fire (Redis lost the job): cameras back for
-   * CAMERA_STABLE_SECONDS plus one sweep interval with their outage still open. Returns how many.
+   * CAMERA_STABLE_SECONDS plus one sweep interval with their outage still open. Returns how many. A
+   * recovery not confirmed (a later entry waits in the stream, or it failed) stays in the list: the
+   * cursor moves past it so it holds up none of the others.
    */
   async sweepRecoveries(): Promise<number> {
     const stableMs = this.settings.cameraStableSeconds * 1000;
+    const before = this.clock.now() - stableMs - this.settings.timerSweepSeconds * 1000;
     let confirmed = 0;
-    for (const record of await this.statuses.unconfirmedRecoveries(this.clock.now() - stableMs - this.settings.timerSweepSeconds * 1000, SWEEP_BATCH)) {
-      if (await this.stableReached(record.cameraId, record.since)) confirmed++;
+    for (let page = 0; page < SWEEP_PAGES; page++) {
+      const records = await this.statuses.unconfirmedRecoveries(before, this.recoveryCursor, SWEEP_BATCH);
+      for (const record of records) {
+        this.recoveryCursor = { at: record.since, cameraId: record.cameraId };
+        try {
+          if (await this.stableReached(record.cameraId, record.since)) confirmed++;
+        } catch (err) {
+          this.logger.error({ cameraId: record.cameraId, since: record.since, recoveredFrom: record.recoveredFrom, err: (err as Error).message }, 'confirming a recovery from the sweep failed; the sweep goes on with the other cameras');
+        }
+      }
+      if (records.length < SWEEP_BATCH) {
+        this.recoveryCursor = undefined;
+        break;
+      }
     }
     return confirmed;
   }
