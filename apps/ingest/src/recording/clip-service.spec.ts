@@ -464,22 +464,29 @@ describe('ClipService', () => {
   describe('a result whose publish failed (Redis away for longer than its retries)', () => {
     const redisAway = () => new Error('Reached the max retries per request limit (which is 20)');
 
-    it('publishes it again on a later tick', async () => {
-      const results: ClipResult[] = [];
-      let fail = true;
+    /** A service whose results go to a Redis that is away while `redis.away`: every try counted, what went through kept. */
+    function setupWithRedisAway() {
+      const redis = { away: true, tries: 0, results: [] as ClipResult[], attempts: [] as ClipResult[] };
       const s = setup({
         publish: async (r) => {
-          if (fail) throw redisAway();
-          results.push(r);
+          redis.tries++;
+          redis.attempts.push(r);
+          if (redis.away) throw redisAway();
+          redis.results.push(r);
         },
       });
+      return { s, redis, results: redis.results };
+    }
+
+    it('publishes it again on a later tick', async () => {
+      const { s, redis, results } = setupWithRedisAway();
       const recorder = new FakeRecorder(T0 - 30_000, T0 + 12_000);
       await s.service.attach(camera, recorder);
       s.service.onRequest(request());
       s.advance(12_000);
       await s.service.tick(); // cut, publish fails
       expect(s.cuts).toHaveLength(1);
-      fail = false; // Redis is back
+      redis.away = false; // Redis is back
       for (let i = 0; i < 20; i++) {
         s.advance(1_000);
         await s.service.tick();
@@ -490,24 +497,15 @@ describe('ClipService', () => {
     });
 
     it('stamps the re-published result anew, and drops it once its clip is no longer the one at its path', async () => {
-      const attempts: ClipResult[] = [];
-      const results: ClipResult[] = [];
-      let fail = true;
-      const s = setup({
-        publish: async (r) => {
-          attempts.push(r);
-          if (fail) throw redisAway();
-          results.push(r);
-        },
-      });
+      const { s, redis, results } = setupWithRedisAway();
       await s.service.attach(camera, new FakeRecorder(T0 - 30_000, T0 + 12_000));
       s.service.onRequest(request());
       s.service.onRequest(request({ alertId: 'a2' }));
       s.advance(12_000);
       await s.service.tick();
-      const firstAt = attempts[0].at;
+      const firstAt = redis.attempts[0].at;
       s.placed.delete('clips/beach/a2.mp4'); // the other owner's cut of a2 replaced ours (its result stands)
-      fail = false;
+      redis.away = false;
       s.advance(30_000);
       await s.service.tick();
       expect(results.map((r) => r.alertId)).toEqual(['a1']);
@@ -520,23 +518,14 @@ describe('ClipService', () => {
     });
 
     it('keeps a hand-over result past the detach: a later tick or stop() publishes it', async () => {
-      const results: ClipResult[] = [];
-      let fail = true;
-      let attempts = 0;
-      const s = setup({
-        publish: async (r) => {
-          attempts++;
-          if (fail) throw redisAway();
-          results.push(r);
-        },
-      });
+      const { s, redis, results } = setupWithRedisAway();
       await s.service.attach(camera, new FakeRecorder(T0 - 30_000, T0 + 4_000));
       s.service.onRequest(request());
       s.service.onRequest(request({ alertId: 'a2' }));
       await s.service.detach(camera); // fenced during the outage: both cut as hand-overs
       expect(s.cuts).toHaveLength(2);
-      expect(attempts).toBe(1); // a2's result kept at once: no second wait on a Redis known to be away
-      fail = false;
+      expect(redis.tries).toBe(1); // a2's result kept at once: no second wait on a Redis known to be away
+      redis.away = false;
       await s.service.stop(); // before the next tick
       expect(results.map((r) => [r.alertId, r.reason])).toEqual([
         ['a1', 'handover'],
@@ -545,14 +534,7 @@ describe('ClipService', () => {
     });
 
     it('a newer result of the alert replaces the kept one', async () => {
-      const results: ClipResult[] = [];
-      let fail = true;
-      const s = setup({
-        publish: async (r) => {
-          if (fail) throw redisAway();
-          results.push(r);
-        },
-      });
+      const { s, redis, results } = setupWithRedisAway();
       const recorder = new FakeRecorder(T0 - 30_000, T0 + 12_000);
       await s.service.attach(camera, recorder);
       s.service.onRequest(request());
@@ -561,7 +543,7 @@ describe('ClipService', () => {
       s.service.onRequest(request({ lastAt: T0 + 6_000, snapshotAt: T0 + 6_000, requestedAt: T0 + 12_000 }));
       recorder.until = T0 + 18_000;
       s.advance(6_000);
-      fail = false;
+      redis.away = false;
       for (let i = 0; i < 40; i++) {
         await s.service.tick();
         s.advance(1_000);
@@ -570,14 +552,7 @@ describe('ClipService', () => {
     });
 
     it('retries with a back-off while Redis stays away', async () => {
-      let attempts = 0;
-      let fail = true;
-      const s = setup({
-        publish: async () => {
-          attempts++;
-          if (fail) throw redisAway();
-        },
-      });
+      const { s, redis } = setupWithRedisAway();
       await s.service.attach(camera, new FakeRecorder(T0 - 30_000, T0 + 12_000));
       s.service.onRequest(request());
       s.advance(12_000);
@@ -585,37 +560,31 @@ describe('ClipService', () => {
         await s.service.tick();
         s.advance(500); // ingest's tick
       }
-      expect(attempts).toBeGreaterThan(3);
-      expect(attempts).toBeLessThan(15); // 2 minutes: not one XADD per tick
-      fail = false;
-      attempts = 0;
+      expect(redis.tries).toBeGreaterThan(3);
+      expect(redis.tries).toBeLessThan(15); // 2 minutes: not one XADD per tick
+      redis.away = false;
+      redis.tries = 0;
       for (let i = 0; i < 62; i++) {
         await s.service.tick();
         s.advance(500);
       }
-      expect(attempts).toBe(1); // within the longest back-off (30 s), once
+      expect(redis.tries).toBe(1); // within the longest back-off (30 s), once
     });
 
     it('gives a result up, with an error naming it, once it is a day old', async () => {
       const errors = jest.spyOn(log, 'error');
       try {
-        let attempts = 0;
-        const s = setup({
-          publish: async () => {
-            attempts++;
-            throw redisAway();
-          },
-        });
+        const { s, redis } = setupWithRedisAway();
         await s.service.attach(camera, new FakeRecorder(T0 - 30_000, T0 + 12_000));
         s.service.onRequest(request());
         s.advance(12_000);
         await s.service.tick();
         s.advance(RESULT_OUTBOX_MAX_AGE_MS + 1_000);
         await s.service.tick();
-        attempts = 0;
+        redis.tries = 0;
         s.advance(60_000);
         await s.service.tick();
-        expect(attempts).toBe(0);
+        expect(redis.tries).toBe(0);
         expect(errors).toHaveBeenCalledWith(expect.objectContaining({ camera: 'beach', alertId: 'a1' }), expect.stringContaining('dropped'));
       } finally {
         errors.mockRestore();
@@ -623,19 +592,12 @@ describe('ClipService', () => {
     });
 
     it(`keeps at most ${RESULT_OUTBOX_MAX_ENTRIES} results, dropping the oldest`, async () => {
-      const results: ClipResult[] = [];
-      let fail = true;
-      const s = setup({
-        publish: async (r) => {
-          if (fail) throw redisAway();
-          results.push(r);
-        },
-      });
+      const { s, redis, results } = setupWithRedisAway();
       await s.service.attach({ ...camera, recording: { ...camera.recording, enabled: false } }, null);
       for (let i = 0; i <= RESULT_OUTBOX_MAX_ENTRIES; i++) s.service.onRequest(request({ alertId: `a${i}` }));
       s.advance(30_000);
       await s.service.tick();
-      fail = false;
+      redis.away = false;
       s.advance(60_000);
       await s.service.tick();
       expect(results).toHaveLength(RESULT_OUTBOX_MAX_ENTRIES);
