@@ -94,6 +94,20 @@ describe('ClientSession', () => {
     expect(socket.seqs).toEqual([6, 7, 8, 9, 11, 12, 13, 14, 16, 17]);
   });
 
+  it('tells the metrics which sends were live and which replayed (a replay\'s age is the client\'s absence, not latency)', async () => {
+    const socket = new FakeSocket();
+    const sends: Array<[number, boolean]> = [];
+    const s = session(socket, new FakeBacklog(1, 9), { onEventSent: (e, live) => sends.push([e.seq, live]) });
+    await s.start(6, 9);
+    s.push(event(10));
+    expect(sends).toEqual([
+      [7, false],
+      [8, false],
+      [9, false],
+      [10, true],
+    ]);
+  });
+
   it('asks for a resync when the backlog no longer reaches back to lastSeq, then stays live', async () => {
     const socket = new FakeSocket();
     const s = session(socket, new FakeBacklog(50, 60));

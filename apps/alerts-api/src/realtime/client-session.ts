@@ -50,8 +50,11 @@ export interface SessionDeps {
   canSee(event: LogEvent): boolean;
   /** RedisEventLog.readAfter: `withEntry` also reads the entry under afterSeq (a resume's lastAt check). */
   readAfter(afterSeq: number, count: number, withEntry?: boolean): Promise<LogPage>;
-  /** An event was handed to the socket (for the latency metric). */
-  onEventSent(event: LogEvent): void;
+  /**
+   * An event was handed to the socket (for the metrics); `live` false for a replay's, whose age is
+   * the client's absence, not the pipeline's latency.
+   */
+  onEventSent(event: LogEvent, live: boolean): void;
   /** The per-client queue overflowed: the owner closes the connection. */
   onOverflow(): void;
 }
@@ -182,7 +185,7 @@ export class ClientSession {
         }
         after = event.seq;
         if (event.seq > upper) break;
-        if (this.deps.canSee(event)) this.sendEvent(event);
+        if (this.deps.canSee(event)) this.sendEvent(event, false);
       }
       if (after >= upper || page.events.length < this.deps.limits.replayPageSize) break;
       // Bounded memory: the next page is read only once this one has left the queue.
@@ -218,14 +221,14 @@ export class ClientSession {
 
   private sendLive(event: LogEvent): void {
     if (event.seq <= this.coveredFrom || event.seq <= this.lastSent) return;
-    this.sendEvent(event);
+    this.sendEvent(event, true);
   }
 
-  private sendEvent(event: LogEvent): void {
+  private sendEvent(event: LogEvent, live: boolean): void {
     if (this.closed) return;
     if (event.seq > this.lastSent) this.lastSent = event.seq;
     this.enqueue(wireFormat(event));
-    this.deps.onEventSent(event);
+    this.deps.onEventSent(event, live);
   }
 
   private sendControl(message: ControlMessage): void {

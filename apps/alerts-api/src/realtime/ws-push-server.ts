@@ -179,7 +179,8 @@ export class WsPushServer implements FeedListener {
       limits: options,
       canSee: (event) => policy.canSee(conn.principal, scopeOf(event)),
       readAfter: (after, count, withEntry) => log.readAfter(after, count, withEntry),
-      onEventSent: (event) => metrics.eventSent(event.seq, event.type, event.capturedAt, event.data.streamDelaySeconds),
+      // A replayed event's age is how long the client was away (a school PC resuming in the morning), not latency.
+      onEventSent: (event, live) => metrics.eventSent(event.seq, event.type, live ? event.capturedAt : undefined, event.data.streamDelaySeconds),
       onOverflow: () => this.end(conn, 'slow_consumer', CloseCode.slowConsumer, 'slow consumer'),
     });
     // Registered and started in one synchronous step: the feed's last seq is exactly where live delivery begins.
