@@ -7,6 +7,7 @@ import { AlertsRepository } from '../alerts/alerts.repository';
 import { AlertsService } from '../alerts/alerts.service';
 import { ApiTimers, timerJobId } from '../timers/api-timers';
 import { type CameraStatusRecord, CameraStatusRepository } from './camera-status.repository';
+import { EventPublisher } from '../shared/push-events';
 import { CameraStatusService } from './camera-status.service';
 
 // A camera offline for 1.5 s raises camera_offline; one back for 1.5 s has recovered; the sweep for
@@ -279,5 +280,21 @@ describe.each(DATABASE_KINDS)('camera outages and flapping links on %s', (kind) 
     expect(await statuses.get('cam-a3')).toMatchObject({ status: 'offline', offlineSince: expect.any(Number), outageDrops: 2 });
     expect((await statuses.get('cam-a3'))?.offlineSince).toBeLessThanOrEqual(Date.now() - 9000);
     await handle('cam-a3', 'recovered', Date.now());
+  });
+
+  it('pushes a camera.status again at the next sweep when its push failed (Redis away a moment)', async () => {
+    const publish = jest.spyOn(t.app.get(EventPublisher), 'publish').mockRejectedValueOnce(new Error('Connection is closed.'));
+    const statusPushes = () => publish.mock.calls.map(([e]) => e).filter((e) => e.type === 'camera.status' && e.data.cameraId === 'cam-a');
+    try {
+      const t0 = Math.max(Date.now(), (await statuses.get('cam-a'))?.since ?? 0) + 10;
+      await handle('cam-a', 'offline', t0, 'refused');
+      expect(statusPushes()).toHaveLength(1); // the one that failed
+      // Before: nothing until the camera's next change — MQTT's retained status said online meanwhile.
+      await eventually(async () => statusPushes().length >= 2, 'camera.status pushed again by the sweep');
+      expect(statusPushes()[1].data).toMatchObject({ cameraId: 'cam-a', status: 'offline', reason: 'refused', offlineSince: t0 });
+    } finally {
+      publish.mockRestore();
+    }
+    await handle('cam-a', 'recovered', Date.now() + 20);
   });
 });

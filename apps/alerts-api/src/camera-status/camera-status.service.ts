@@ -52,6 +52,12 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   private loop?: Promise<void>;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping = false;
+  /**
+   * Cameras whose camera.status push failed (Redis away a moment): the next sweep pushes what they
+   * are now. Without it a blip at a camera's drop left MQTT's retained status `online` until its
+   * next change, maybe days: alerts are pushed at least once, statuses were not.
+   */
+  private readonly pushDue = new Set<string>();
   /** Where each sweep stopped when it had more rows than it reads at once (undefined: from the start). */
   private offlineCursor?: SweepCursor;
   private recoveryCursor?: SweepCursor;
@@ -232,6 +238,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     if (this.sweeping) return; // the last one still runs (a long list, a slow database)
     this.sweeping = true;
     try {
+      await this.pushAgain();
       await this.sweepOfflineThresholds();
       await this.sweepRecoveries();
     } finally {
@@ -453,17 +460,50 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   }
 
   private push(record: CameraStatusRecord): Promise<void> {
-    const { cameraId, status, reason, detail, since, offlineSince } = record;
-    return this.tryPush(cameraId, async () => this.publishStatus(cameraId, { status, reason, detail, since, offlineSince }, await this.cameras.placement(cameraId)));
+    return this.tryPush(record.cameraId, () => this.publishRecord(record));
   }
 
-  /** Runs a push; a failure is logged (the next change pushes again). */
+  /** `record` as its camera.status push; throws when the push failed. */
+  private async publishRecord(record: CameraStatusRecord): Promise<void> {
+    const { cameraId, status, reason, detail, since, offlineSince } = record;
+    await this.publishStatus(cameraId, { status, reason, detail, since, offlineSince }, await this.cameras.placement(cameraId));
+  }
+
+  /** Runs a push; a failure is logged and the camera's status pushed again at the next sweep (pushAgain). */
   private async tryPush(cameraId: string, push: () => Promise<void>): Promise<void> {
     try {
       await push();
     } catch (err) {
-      this.logger.error({ err: (err as Error).message, cameraId }, 'pushing camera.status failed');
+      this.pushDue.add(cameraId);
+      this.logger.error({ err: (err as Error).message, cameraId }, 'pushing camera.status failed; pushed again at the next sweep');
     }
+  }
+
+  /**
+   * Pushes again, as they are now, the statuses of cameras whose push failed: the current row, or
+   * out_of_service for a camera disabled or deleted meanwhile (one enabled again without a status
+   * yet has nothing to say). Returns how many were pushed.
+   */
+  async pushAgain(): Promise<number> {
+    let pushed = 0;
+    for (const cameraId of [...this.pushDue]) {
+      this.pushDue.delete(cameraId);
+      try {
+        if (!(await this.cameras.isEnabled(cameraId))) {
+          const placement = await this.cameras.placement(cameraId);
+          await this.announceOutOfService(cameraId, placement ? 'disabled' : 'deleted', placement);
+        } else {
+          const record = await this.statuses.get(cameraId);
+          if (!record) continue;
+          await this.publishRecord(record);
+        }
+        pushed++;
+      } catch (err) {
+        this.pushDue.add(cameraId);
+        this.logger.warn({ cameraId, err: (err as Error).message }, 'pushing camera.status again failed; trying at the next sweep');
+      }
+    }
+    return pushed;
   }
 
   private async publishStatus(cameraId: string, status: PushedCameraStatus, placement: CameraPlacement | undefined): Promise<void> {
