@@ -2,6 +2,9 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type DisconnectReason = 'client' | 'slow_consumer' | 'heartbeat' | 'unauthorized' | 'shutdown' | 'error';
 
+/** Why a handshake with a valid credential was refused (RealtimeOptions.maxConnections, maxConnectionsPerPrincipal). */
+export type RefusalReason = 'instance_full' | 'principal_limit';
+
 const sentCounts = new WeakMap<Registry, { pending: number }>();
 
 /** Metrics of the WebSocket push, registered once per Registry (an app may build the module twice in tests). */
@@ -10,6 +13,7 @@ export class RealtimeMetrics {
   readonly alertLatency: Histogram;
   readonly sceneAge: Histogram;
   readonly disconnects: Counter<'reason'>;
+  readonly refusals: Counter<'reason'>;
   readonly eventsSent: Counter;
   private observedUpTo = 0;
   private readonly sent: { pending: number };
@@ -58,6 +62,17 @@ export class RealtimeMetrics {
         new Counter({
           name: 'xl_ws_disconnects_total',
           help: 'WebSocket push connections ended, by reason',
+          labelNames: ['reason'],
+          registers: [registry],
+        }),
+    );
+    this.refusals = metric(
+      registry,
+      'xl_ws_refused_total',
+      () =>
+        new Counter({
+          name: 'xl_ws_refused_total',
+          help: 'WebSocket push handshakes with a valid credential refused at a connection limit, by reason (instance_full, principal_limit)',
           labelNames: ['reason'],
           registers: [registry],
         }),

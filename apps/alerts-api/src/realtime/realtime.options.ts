@@ -83,6 +83,24 @@ export const realtimeOptionsSchema = z.strictObject({
     .describe(
       'an open connection re-checks its credential this often: a disabled user or revoked key is closed (4401), a changed scope applies',
     ),
+  maxConnections: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(10_000)
+    .describe(
+      'open push connections this instance holds at most; a handshake beyond it is refused with 503 (the client retries, and a load balancer may send it to another instance). Each may hold maxBufferedBytes unsent plus maxQueuedMessages',
+    ),
+  maxConnectionsPerPrincipal: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(100)
+    .describe(
+      "open push connections one user or API key holds on this instance at most; one beyond it is refused with 429: a leaked API key or a runaway script cannot take an instance's memory from everyone else's screens",
+    ),
 });
 
 export type RealtimeOptions = z.infer<typeof realtimeOptionsSchema>;
@@ -99,6 +117,8 @@ export function resolveRealtimeOptions(
     XL_PUSH_BACKLOG: ['backlogMaxLen', Number],
     XL_WS_HEARTBEAT_MS: ['heartbeatMs', Number],
     XL_PUSH_HEAD_CHECK_MS: ['headCheckMs', Number],
+    XL_WS_MAX_CONNECTIONS: ['maxConnections', Number],
+    XL_WS_MAX_CONNECTIONS_PER_PRINCIPAL: ['maxConnectionsPerPrincipal', Number],
   });
   if (options.maxQueuedMessages < options.replayPageSize) {
     throw new Error(

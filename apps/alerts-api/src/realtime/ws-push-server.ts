@@ -7,7 +7,7 @@ import { scopeOf } from '../shared/push-events';
 import { ClientSession } from './client-session';
 import type { FeedListener, EventFeed } from './event-feed';
 import type { LogEvent, RedisEventLog } from './event-log';
-import type { DisconnectReason, RealtimeMetrics } from './realtime.metrics';
+import type { DisconnectReason, RealtimeMetrics, RefusalReason } from './realtime.metrics';
 import type { RealtimeOptions } from './realtime.options';
 
 /** Close codes of the push protocol (docs/realtime.md). */
@@ -15,6 +15,8 @@ export const CloseCode = {
   shutdown: 1001,
   internalError: 1011,
   slowConsumer: 4008,
+  /** Accepted past a connection limit by a handshake that raced another (RealtimeOptions.maxConnections*): retry later. */
+  tryAgainLater: 1013,
   /** The credential stopped being valid while connected (user disabled, key revoked, token expired). */
   unauthorized: 4401,
 } as const;
@@ -34,6 +36,8 @@ interface Connection {
   session: ClientSession;
   /** Re-read from the credential every reverifyMs: scope changes apply to an open connection. */
   principal: Principal;
+  /** Its principal's key in perPrincipal, as counted at accept. */
+  principalKey: string;
   token: string;
   verifiedAt: number;
   reverifying: boolean;
@@ -57,6 +61,8 @@ export class HandshakeError extends Error {
 export class WsPushServer implements FeedListener {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024, perMessageDeflate: false, handleProtocols: selectWsProtocol });
   private readonly connections = new Set<Connection>();
+  /** Open connections per principal (`kind:id`), for maxConnectionsPerPrincipal. */
+  private readonly perPrincipal = new Map<string, number>();
   private heartbeat: NodeJS.Timeout | undefined;
   private attached: Server | undefined;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
@@ -143,6 +149,12 @@ export class WsPushServer implements FeedListener {
       return;
     }
     if (socket.destroyed) return;
+    const refusal = this.refusalFor(principal);
+    if (refusal) {
+      this.refuse(principal, refusal);
+      reject(socket, refusal.status, refusal.message);
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal, token, lastSeq, lastAt));
   }
 
@@ -163,13 +175,39 @@ export class WsPushServer implements FeedListener {
     }
   }
 
+  /** Why a connection of `principal` may not open now, or null. Checked before the upgrade and again at accept. */
+  private refusalFor(principal: Principal): { reason: RefusalReason; status: number; message: string } | null {
+    const { maxConnections, maxConnectionsPerPrincipal } = this.deps.options;
+    if (this.connections.size >= maxConnections) {
+      return { reason: 'instance_full', status: 503, message: `this instance holds its limit of ${maxConnections} push connections; try again (another instance may take it)` };
+    }
+    const held = this.perPrincipal.get(principalKey(principal)) ?? 0;
+    if (held >= maxConnectionsPerPrincipal) {
+      return { reason: 'principal_limit', status: 429, message: `${principal.kind} '${principal.id}' holds ${held} push connections on this instance, its limit (${maxConnectionsPerPrincipal}); close one` };
+    }
+    return null;
+  }
+
+  private refuse(principal: Principal, refusal: { reason: RefusalReason; message: string }): void {
+    this.deps.metrics.refusals.inc({ reason: refusal.reason });
+    this.deps.logger.warn({ principal: principal.id, kind: principal.kind, reason: refusal.reason }, `WebSocket push connection refused: ${refusal.message}`);
+  }
+
   private accept(ws: WebSocket, principal: Principal, token: string, lastSeq: number | null, lastAt: number | null): void {
     const { log, policy, options, metrics } = this.deps;
+    // Handshakes verify their credentials concurrently: several may have passed the check before the upgrade.
+    const refusal = this.refusalFor(principal);
+    if (refusal) {
+      this.refuse(principal, refusal);
+      ws.close(CloseCode.tryAgainLater, refusal.reason === 'instance_full' ? 'connection limit of this instance' : 'connection limit of this credential');
+      return;
+    }
     const conn: Connection = {
       ws,
       principal,
+      principalKey: principalKey(principal),
       token,
-      verifiedAt: Date.now(),
+      verifiedAt: spreadVerifiedAt(options.reverifyMs),
       reverifying: false,
       ended: false,
       session: undefined as unknown as ClientSession,
@@ -185,6 +223,7 @@ export class WsPushServer implements FeedListener {
     });
     // Registered and started in one synchronous step: the feed's last seq is exactly where live delivery begins.
     this.connections.add(conn);
+    this.perPrincipal.set(conn.principalKey, (this.perPrincipal.get(conn.principalKey) ?? 0) + 1);
     metrics.clients.inc();
     ws.on('pong', () => (conn.session.missedPongs = 0));
     ws.on('message', (data, isBinary) => this.onClientMessage(conn, data, isBinary));
@@ -243,7 +282,7 @@ export class WsPushServer implements FeedListener {
       const principal = await this.deps.verifier.verify(conn.token);
       if (!principal) this.end(conn, 'unauthorized', CloseCode.unauthorized, 'credential no longer valid');
       else conn.principal = principal;
-      conn.verifiedAt = Date.now();
+      conn.verifiedAt = spreadVerifiedAt(this.deps.options.reverifyMs);
     } catch (err) {
       // The auth store is away: keep the connection (and retry next beat) rather than drop alerts.
       this.deps.logger.warn({ err, principal: conn.principal.id }, 'WebSocket credential re-check failed');
@@ -258,6 +297,9 @@ export class WsPushServer implements FeedListener {
       conn.ended = true;
       conn.session.close();
       this.connections.delete(conn);
+      const held = (this.perPrincipal.get(conn.principalKey) ?? 1) - 1;
+      if (held > 0) this.perPrincipal.set(conn.principalKey, held);
+      else this.perPrincipal.delete(conn.principalKey);
       this.deps.metrics.clients.dec();
       this.deps.metrics.disconnects.inc({ reason });
       if (reason !== 'client')
@@ -272,6 +314,19 @@ export class WsPushServer implements FeedListener {
     // A client that does not read will never see the close frame; do not wait 30 s for it.
     setTimeout(() => conn.ws.terminate(), 1000).unref();
   }
+}
+
+function principalKey(principal: Principal): string {
+  return `${principal.kind}:${principal.id}`;
+}
+
+/**
+ * When a connection counts as verified: now, less a random part of a quarter of the interval. After
+ * a deploy every screen reconnects within seconds, and all re-checked their credentials in the same
+ * heartbeat, every interval: one burst of database reads. Spread, a check only comes a little sooner.
+ */
+function spreadVerifiedAt(reverifyMs: number): number {
+  return Date.now() - Math.floor(Math.random() * reverifyMs * 0.25);
 }
 
 /**
@@ -352,7 +407,7 @@ function isCount(value: unknown): value is number {
 export function reject(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ statusCode: status, message });
   const reason =
-    { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status] ??
+    { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' }[status] ??
     'Internal Server Error';
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

@@ -303,6 +303,29 @@ describe('WebSocket push (real Redis, real ws clients)', () => {
     expect(await h.registry.getSingleMetricAsString('xl_ws_disconnects_total')).toContain('reason="unauthorized"} 1');
   });
 
+  it('refuses a handshake past the limit per user or key (429) and per instance (503), and takes one again once a connection ends', async () => {
+    const h = await start(uniquePrefix('ws-limits'), { maxConnections: 3, maxConnectionsPerPrincipal: 2 });
+    const hello = async (c: TestPushClient) => c.waitFor('hello', () => c.messages.some((m) => m.type === 'hello'));
+    const [s1, s2] = await Promise.all([connect(h.url, testPrincipals.school.id), connect(h.url, testPrincipals.school.id)]);
+    await Promise.all([hello(s1), hello(s2)]);
+    await expect(TestPushClient.connect(h.url, testPrincipals.school.id)).rejects.toMatchObject({ statusCode: 429 });
+    await hello(await connect(h.url, testPrincipals.admin.id));
+    await expect(TestPushClient.connect(h.url, testPrincipals.operatorA.id)).rejects.toMatchObject({ statusCode: 503 });
+    expect(h.server.clientCount).toBe(3);
+    s1.close();
+    const deadline = Date.now() + 3000;
+    while (h.server.clientCount > 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const again = await connect(h.url, testPrincipals.school.id);
+    await hello(again);
+    // The school's other screen still gets its events.
+    const e = await h.log.append(pushEvent(scopes.schoolPond, {}));
+    await s2.waitForEvents(1);
+    expect(s2.eventSeqs).toEqual([e.seq]);
+    const refused = await h.registry.getSingleMetricAsString('xl_ws_refused_total');
+    expect(refused).toContain('reason="principal_limit"} 1');
+    expect(refused).toContain('reason="instance_full"} 1');
+  });
+
   it('measures capture → first WebSocket send of alert.created, and the scene age with the stream delay, and counts clients', async () => {
     const h = await start(uniquePrefix('ws-latency'));
     const c1 = await connect(h.url, testPrincipals.admin.id);
