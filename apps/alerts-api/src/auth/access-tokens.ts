@@ -9,6 +9,11 @@ export interface TokenSession {
   userId: string;
   /** When the user signed in with a password (epoch ms); renewed tokens keep it. */
   sessionStartedAt: number;
+  /**
+   * `cfp`: a fingerprint of the credential the sign-in checked (the password hash and when it was
+   * last changed, see DbCredentialVerifier.fingerprint); absent from tokens of earlier versions.
+   */
+  credential?: string;
 }
 
 /** What a token taken for renewal says: its sign-in, and whether the token itself has run out. */
@@ -33,11 +38,15 @@ export class AccessTokens {
     this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
-  /** A token for `userId`, valid ttlSeconds from `now` but never past `notAfter` (epoch ms). */
-  async issue(userId: string, now = Date.now(), sessionStartedAt = now, notAfter = Infinity): Promise<{ token: string; expiresAt: number }> {
+  /**
+   * A token for `userId`, valid ttlSeconds from `now` but never past `notAfter` (epoch ms), bound to
+   * `credential` (TokenSession.credential) when given.
+   */
+  async issue(userId: string, now = Date.now(), sessionStartedAt = now, notAfter = Infinity, credential?: string): Promise<{ token: string; expiresAt: number }> {
     const iat = Math.floor(now / 1000);
     const exp = Math.min(iat + this.ttlSeconds, Math.floor(notAfter / 1000));
-    const token = await new SignJWT({ typ: 'access', ssm: Math.floor(sessionStartedAt), sst: Math.floor(sessionStartedAt / 1000) })
+    const claims = { typ: 'access', ssm: Math.floor(sessionStartedAt), sst: Math.floor(sessionStartedAt / 1000), ...(credential ? { cfp: credential } : {}) };
+    const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(userId)
       .setIssuer(ISSUER)
@@ -58,7 +67,7 @@ export class AccessTokens {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
       if (payload.typ !== 'access' || typeof payload.sub !== 'string') return null;
-      return { userId: payload.sub, sessionStartedAt: sessionStart(payload) };
+      return { userId: payload.sub, sessionStartedAt: sessionStart(payload), ...credentialOf(payload) };
     } catch {
       return null;
     }
@@ -78,11 +87,15 @@ export class AccessTokens {
       // jose's own expiry test, without the tolerance.
       const expired = payload.exp <= Math.floor(Date.now() / 1000);
       const sessionStartedAt = expired ? recordedSessionStart(payload) : sessionStart(payload);
-      return sessionStartedAt === null ? null : { userId: payload.sub, sessionStartedAt, expired };
+      return sessionStartedAt === null ? null : { userId: payload.sub, sessionStartedAt, expired, ...credentialOf(payload) };
     } catch {
       return null;
     }
   }
+}
+
+function credentialOf(payload: Record<string, unknown>): { credential?: string } {
+  return typeof payload.cfp === 'string' ? { credential: payload.cfp } : {};
 }
 
 /**

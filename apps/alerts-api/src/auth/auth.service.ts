@@ -3,8 +3,8 @@ import { Clock } from '../common/clock';
 import { ApiMetrics } from '../core/api-metrics';
 import { SETTINGS, type Settings } from '../settings';
 import type { Principal } from '../shared/principal';
-import { publicUser, type User, UsersRepository } from '../users/users.repository';
-import { DbCredentialVerifier, signedInBeforePasswordChange } from './credential-verifier.service';
+import { publicUser, type User, type UserWithHash, UsersRepository } from '../users/users.repository';
+import { DbCredentialVerifier } from './credential-verifier.service';
 import { LoginRateLimiter } from './login-rate-limiter';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords';
 
@@ -67,13 +67,14 @@ export class AuthService {
     }
     await this.limiter.reset(ip, user.username);
     if (newPassword === currentPassword) throw new BadRequestException('the new password must differ from the current one');
+    const passwordHash = await hashPassword(newPassword);
     const now = this.clock.now();
     // Written only over the account as checked: an admin who disabled it or set its password during the
     // checks above (they take a while) is not undone, and the caller, whose sign-in that ended, gets no token.
-    if (!(await this.users.changePassword(user, await hashPassword(newPassword), now))) {
+    if (!(await this.users.changePassword(user, passwordHash, now))) {
       throw new UnauthorizedException('the account was disabled or its password set during this change; sign in again');
     }
-    return this.tokenFor(user, now);
+    return this.tokenFor({ ...user, passwordHash, passwordChangedAt: now }, now);
   }
 
   /**
@@ -87,7 +88,7 @@ export class AuthService {
     const session = await this.verifier.renewableSession(token);
     const user = session && (await this.users.get(session.userId));
     // As the guard's check: a sign-in ended by a password change or a disable is not renewed.
-    if (!session || !user || user.disabled || signedInBeforePasswordChange(session.sessionStartedAt, user.passwordChangedAt)) {
+    if (!session || !user || !this.verifier.sessionStands(session, user)) {
       throw new UnauthorizedException('access token not valid');
     }
     const now = this.clock.now();
@@ -103,10 +104,11 @@ export class AuthService {
     throw new TooManyLoginAttempts(blockedFor);
   }
 
-  private async tokenFor(user: User, now: number, sessionStartedAt = now): Promise<LoginResult> {
+  /** A token bound to the credential of `user` as read with the password it checked (or as written by a change). */
+  private async tokenFor(user: UserWithHash, now: number, sessionStartedAt = now): Promise<LoginResult> {
     // The first answer and every renewal name the same end: the start travels in the token, to the ms.
     const sessionExpiresAt = this.sessionEnd(sessionStartedAt);
-    const { token, expiresAt } = await this.verifier.tokens.issue(user.id, now, sessionStartedAt, sessionExpiresAt);
+    const { token, expiresAt } = await this.verifier.tokens.issue(user.id, now, sessionStartedAt, sessionExpiresAt, this.verifier.fingerprint(user));
     return { accessToken: token, tokenType: 'Bearer', expiresAt, sessionExpiresAt, user: publicUser(user) };
   }
 

@@ -1,9 +1,10 @@
+import { createHmac } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import { Clock } from '../common/clock';
 import { SETTINGS, type Settings } from '../settings';
 import { CredentialVerifier, type Principal } from '../shared/principal';
-import { UsersRepository } from '../users/users.repository';
+import { UsersRepository, type UserWithHash } from '../users/users.repository';
 import { AccessTokens, type TokenSession } from './access-tokens';
 import { API_KEY_PREFIX, parseApiKey, secretMatches } from './api-key-secret';
 
@@ -53,7 +54,26 @@ export class DbCredentialVerifier extends CredentialVerifier {
     const session = await this.tokens.renewableSession(token, this.settings.sessionMaxSeconds);
     if (!session) return null;
     if (session.expired && this.clock.now() >= session.sessionStartedAt + this.settings.sessionMaxSeconds * 1000) return null;
-    return { userId: session.userId, sessionStartedAt: session.sessionStartedAt };
+    return { userId: session.userId, sessionStartedAt: session.sessionStartedAt, ...(session.credential ? { credential: session.credential } : {}) };
+  }
+
+  /**
+   * The fingerprint a user's tokens carry (`cfp`) of the credential their sign-in checked: an HMAC of
+   * the password hash and the time it was last changed or the account disabled. A token whose
+   * fingerprint is not the account's now was made from a credential since replaced. Comparing the
+   * sign-in's time with the change's was not enough: a login that read the old hash while a password
+   * change hashed the new one (~40 ms, longer under a flood of logins) signed in after the change's
+   * time, and its token outlived the change for the session's 30 days.
+   */
+  fingerprint(user: Pick<UserWithHash, 'passwordHash' | 'passwordChangedAt'>): string {
+    return createHmac('sha256', this.settings.jwtSecret).update(`${user.passwordHash}\n${user.passwordChangedAt ?? ''}`).digest('base64url').slice(0, 22);
+  }
+
+  /** Whether a token's sign-in still stands for this account: not disabled, its credential not replaced since. */
+  sessionStands(session: TokenSession, user: UserWithHash): boolean {
+    if (user.disabled || signedInBeforePasswordChange(session.sessionStartedAt, user.passwordChangedAt)) return false;
+    // Tokens of earlier versions carry no fingerprint: the time comparison above is all they have.
+    return session.credential === undefined || session.credential === this.fingerprint(user);
   }
 
   private async verifyJwt(token: string): Promise<Principal | null> {
@@ -64,7 +84,7 @@ export class DbCredentialVerifier extends CredentialVerifier {
   private async userPrincipal(session: TokenSession | null): Promise<Principal | null> {
     if (!session) return null;
     const user = await this.users.get(session.userId);
-    if (!user || user.disabled || signedInBeforePasswordChange(session.sessionStartedAt, user.passwordChangedAt)) return null;
+    if (!user || !this.sessionStands(session, user)) return null;
     return { kind: 'user', id: user.id, name: user.displayName || user.username, role: user.role, regionIds: user.regionIds, cameraIds: user.cameraIds, waters: user.waters };
   }
 

@@ -2,6 +2,7 @@ import '../testing/nest-esm';
 import { ScopeInputValidator } from '../common/scope-input';
 import { startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
+import { UsersRepository } from '../users/users.repository';
 import { LoginRateLimiter } from './login-rate-limiter';
 
 // A password change and an admin's edit of the same user, each landing inside the other's window
@@ -95,5 +96,44 @@ describe.each(DATABASE_KINDS)('password change racing an admin (%s)', (kind) => 
     expect((await login(user.username, 'users-new-password-1')).status).toBe(200);
     expect((await t.http.get('/auth/me').set({ Authorization: `Bearer ${changed?.body.accessToken}` })).status).toBe(200);
     expect((await t.http.get(`/users/${user.id}`).set(admin).expect(200)).body.displayName).toBe('Renamed meanwhile');
+  });
+
+  // A leaked password: the attacker signs in every few hundred ms; one login lands after the change
+  // took its time and while it hashed the new password, and checked the old hash still stored.
+  it('ends a login with the old password that read the account while the change hashed the new one', async () => {
+    const user = await newUser('first-password-1');
+    const victim = await signIn(user.username, 'first-password-1');
+    const users = t.app.get(UsersRepository);
+    const write = users.changePassword.bind(users);
+    let attacker = '';
+    jest.spyOn(users, 'changePassword').mockImplementationOnce(async (asRead, hash, changedAt) => {
+      attacker = await signIn(user.username, 'first-password-1');
+      return write(asRead, hash, changedAt);
+    });
+    const changed = await changePassword(victim, 'first-password-1', 'users-new-password-1').expect(200);
+    expect(attacker).not.toBe('');
+    expect((await login(user.username, 'first-password-1')).status).toBe(401);
+    const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+    expect((await t.http.get('/auth/me').set(as(attacker))).status).toBe(401); // before: 200
+    expect((await t.http.post('/auth/refresh').set(as(attacker))).status).toBe(401); // before: 200, renewable for 30 days
+    // The sign-in that made the change, and its renewal, stand.
+    expect((await t.http.get('/auth/me').set(as(changed.body.accessToken))).status).toBe(200);
+    const renewed = await t.http.post('/auth/refresh').set(as(changed.body.accessToken)).expect(200);
+    expect((await t.http.get('/auth/me').set(as(renewed.body.accessToken))).status).toBe(200);
+  });
+
+  it("ends a login that read the account while an admin's reset of its password was being written", async () => {
+    const user = await newUser('first-password-1');
+    const users = t.app.get(UsersRepository);
+    const update = users.update.bind(users);
+    let attacker = '';
+    jest.spyOn(users, 'update').mockImplementationOnce(async (...args: Parameters<UsersRepository['update']>) => {
+      attacker = await signIn(user.username, 'first-password-1');
+      return update(...args);
+    });
+    await t.http.patch(`/users/${user.id}`).set(admin).send({ password: 'reset-by-admin-1' }).expect(200);
+    expect(attacker).not.toBe('');
+    expect((await t.http.get('/auth/me').set({ Authorization: `Bearer ${attacker}` })).status).toBe(401);
+    expect((await login(user.username, 'reset-by-admin-1')).status).toBe(200);
   });
 });
