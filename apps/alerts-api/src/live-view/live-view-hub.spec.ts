@@ -154,6 +154,32 @@ describe('LiveViewHub', () => {
     expect(launcher.started).toHaveLength(2);
   });
 
+  it("closes every viewer, without a throw out of ffmpeg's exit, when the reason is long in UTF-8 or a socket fails to close", () => {
+    const hub = make({ maxViewersPerStream: 3 });
+    // As `ws` does: a close reason over 123 bytes is a RangeError (before: thrown in ffmpeg's 'close'
+    // listener, it ended the API process).
+    const strict = () => {
+      const v = viewer();
+      v.close = (code: number, reason: string) => {
+        if (Buffer.byteLength(reason) > 123) throw new RangeError('The message must not be greater than 123 bytes');
+        v.closed = [code, reason];
+      };
+      return v;
+    };
+    const [a, broken, c] = [strict(), viewer(), strict()];
+    broken.close = () => {
+      throw new Error('socket already torn down');
+    };
+    for (const v of [a, broken, c]) hub.join('cam', 'u', v);
+    const lastError = 'rtsp://10.0.0.1/live/东湖村一号鱼塘南岸码头下游二号杆枪机主码流: Server returned 404 Not Found';
+    expect(() => launcher.started[0].handlers.exit({ code: 1, signal: null, lastError })).not.toThrow();
+    for (const v of [a, c]) {
+      expect(v.closed?.[0]).toBe(1011);
+      expect(Buffer.byteLength(v.closed![1])).toBeLessThanOrEqual(123);
+      expect(v.closed![1]).toMatch(/^camera 'cam' stream ended: rtsp:\/\/10\.0\.0\.1\/live\/东湖村.*…$/);
+    }
+  });
+
   it('gives the camera its stream back when analysis is refused as busy, and starts none until analysis has it', async () => {
     const hub = make();
     const [a, b] = [viewer(), viewer()];

@@ -2,6 +2,7 @@ import type { Logger } from '@xl/observability';
 import type { LiveSource, LiveSourceExit, LiveSourceLauncher } from './live-source';
 import type { LiveViewMetrics, StreamEndReason } from './live-view.metrics';
 import type { LiveViewOptions } from './live-view.options';
+import { closeReason } from '../shared/ws-close-reason';
 
 /** A viewer's socket as the hub sees it. */
 export interface LiveViewer {
@@ -189,7 +190,13 @@ export class LiveViewHub {
   private closeViewers(stream: Stream, code: number, reason: string): void {
     for (const viewer of stream.viewers) {
       this.metrics.viewers.dec();
-      viewer.close(code, reason.slice(0, 120)); // a close reason is at most 123 bytes
+      // One viewer's socket failing to close must neither keep the others open nor reach the caller:
+      // this runs in the transcoder's 'close' listener, where a throw ends the process.
+      try {
+        viewer.close(code, closeReason(reason));
+      } catch (err) {
+        this.logger.warn({ cameraId: stream.cameraId, err: (err as Error).message }, 'live view: closing a viewer failed');
+      }
     }
     stream.viewers.clear();
   }

@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '@xl/observability';
 import { claimUpgrade, credentialOf, failUpgrade, HandshakeError, isUpgradeClaimed, reject, selectWsProtocol, upgradeUrlOf } from '../realtime/ws-push-server';
 import type { CredentialVerifier, Principal } from '../shared/principal';
+import { closeReason } from '../shared/ws-close-reason';
 import type { LiveViewer, LiveViewHub } from './live-view-hub';
 import { liveViewOptionsSchema } from './live-view.options';
 
@@ -119,7 +120,7 @@ export class LiveViewServer {
         return ws.bufferedAmount;
       },
       send: (chunk) => ws.send(chunk, { binary: true }),
-      close: (code, reason) => ws.close(code, reason),
+      close: (code, reason) => ws.close(code, closeReason(reason)),
     };
     this.sockets.add(ws);
     // The credential and the scope again: a key or user narrowed, moved out of the camera's region,
@@ -132,7 +133,7 @@ export class LiveViewServer {
         const p = await verifier.verify(token);
         if (!p) return ws.close(4401, 'credential no longer valid');
         const url = (await cameras.stream(p, cameraId))?.url;
-        if (!url) return ws.close(4404, `camera '${cameraId}' no longer in scope`);
+        if (!url) return ws.close(4404, closeReason(`camera '${cameraId}' no longer in scope`));
         if (ws.readyState === ws.OPEN) this.moveToSource(cameraId, url, recheck); // closing: its 'close' leaves the hub
       };
       check().catch(() => undefined); // a failing check keeps the viewer; the next one decides

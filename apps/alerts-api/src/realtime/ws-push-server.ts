@@ -4,6 +4,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Logger } from '@xl/observability';
 import type { AccessPolicy, CredentialVerifier, Principal } from '../shared/principal';
 import { scopeOf } from '../shared/push-events';
+import { closeReason } from '../shared/ws-close-reason';
 import { ClientSession } from './client-session';
 import type { FeedListener, EventFeed } from './event-feed';
 import type { LogEvent, RedisEventLog } from './event-log';
@@ -310,7 +311,7 @@ export class WsPushServer implements FeedListener {
       conn.ws.terminate();
       return;
     }
-    conn.ws.close(code, text);
+    conn.ws.close(code, text === undefined ? undefined : closeReason(text));
     // A client that does not read will never see the close frame; do not wait 30 s for it.
     setTimeout(() => conn.ws.terminate(), 1000).unref();
   }
