@@ -1,7 +1,7 @@
 // docker/k8s, without a cluster: every built-in object validated against the Kubernetes API schemas
 // (kubernetes-models), the KEDA ScaledObject (a CRD) against its shape in zod, and the objects
 // checked against each other and against what the apps read.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_CLOSE_TIMEOUT_MS } from '@xl/observability';
@@ -83,6 +83,10 @@ const scaledObjectSchema = z.strictObject({
 const objects = k8sFiles()
   .filter((file) => !file.endsWith('kustomization.yaml'))
   .flatMap((file) => (readYamlDocuments(file) as K8sObject[]).map((object) => ({ file, object })));
+const [kustomization] = readYamlDocuments('k8s/kustomization.yaml') as Array<{ images?: Array<{ name: string; newName?: string; newTag?: string }> }>;
+const rootPackage = JSON.parse(readFileSync(path.join(dockerDir, '..', 'package.json'), 'utf8')) as { version: string };
+/** What an operator puts in the secrets the example leaves empty. */
+const createdSecrets = { PGPASSWORD: 'pg-secret-of-their-own', JWT_SECRET: 'j'.repeat(64), ADMIN_PASSWORD: 'admin-secret-of-their-own' };
 const byKind = (kind: string) => objects.filter((o) => o.object.kind === kind).map((o) => o.object);
 const deployment = (name: string) => byKind('Deployment').find((d) => d.metadata.name === name) as unknown as Deployment;
 
@@ -133,6 +137,19 @@ describe('docker/k8s manifests', () => {
     for (const service of byKind('Service') as unknown as Array<{ spec: { type?: string } }>) expect(service.spec.type ?? 'ClusterIP').toBe('ClusterIP');
   });
 
+  it("leaves the example secret's secrets empty, so that applying it as it is fails at start naming each", () => {
+    const secret = byKind('Secret')[0] as unknown as { stringData: Record<string, string> };
+    expect(Object.keys(createdSecrets).sort()).toEqual(Object.keys(secret.stringData).filter((k) => secret.stringData[k] === '').sort());
+    const env = { ...secret.stringData, NODE_ENV: 'production' };
+    const result = checkAppEnvironment('alerts-api', env);
+    expect(result.error).toMatch(/JWT_SECRET: must be at least 32 characters/);
+    expect(result.error).toMatch(/ADMIN_PASSWORD: must be at least 8 characters/);
+    // A placeholder of the kind the example once held is refused too.
+    const placeholders = { ...env, ...createdSecrets, JWT_SECRET: 'CHANGE-ME-at-least-32-characters-long-random' };
+    expect(checkAppEnvironment('alerts-api', placeholders).error).toMatch(/JWT_SECRET is a placeholder/);
+    expect(checkAppEnvironment('alerts-api', { ...env, ...createdSecrets, ADMIN_PASSWORD: 'change-me-now' }).error).toMatch(/ADMIN_PASSWORD is a placeholder/);
+  });
+
   it('gives each app only variables it reads, valid for its settings, with the same prefixes everywhere', () => {
     const configMap = byKind('ConfigMap').find((c) => c.metadata.name === 'xueliang-config') as unknown as { data: Record<string, string> };
     const secret = byKind('Secret')[0] as unknown as { stringData: Record<string, string>; metadata: { name: string } };
@@ -144,7 +161,8 @@ describe('docker/k8s manifests', () => {
         if (from.configMapRef) Object.assign(env, from.configMapRef.name === 'xueliang-config' ? configMap.data : {});
         if (from.secretRef) {
           expect(from.secretRef.name).toBe(secret.metadata.name);
-          Object.assign(env, secret.stringData);
+          // As the operator creates it: the example's keys, with secrets of their own.
+          Object.assign(env, secret.stringData, createdSecrets);
         }
       }
       // Values from the downward API are pod names: valid ids.
@@ -172,7 +190,11 @@ describe('docker/k8s manifests', () => {
       expect(container.livenessProbe!.httpGet!.path).toBe('/healthz');
       // Every app answers /healthz while it waits for Redis at start: the startup probe holds liveness off meanwhile.
       expect({ app, startup: container.startupProbe?.httpGet?.path }).toEqual({ app, startup: '/healthz' });
-      expect(container.image).toBe(`xueliang/${app}:latest`);
+      // Pinned by kustomization.yaml's images: (the same release for all three), pulled only when absent.
+      expect(container.image).toBe(`xueliang/${app}`);
+      expect(container.imagePullPolicy).toBe('IfNotPresent');
+      const pinned = kustomization.images?.find((i) => i.name === container.image);
+      expect({ app, tag: pinned?.newTag }).toEqual({ app, tag: rootPackage.version });
     }
   });
 

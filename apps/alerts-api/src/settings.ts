@@ -139,6 +139,12 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   if (e.KEY_PREFIX !== undefined && e.REDIS_KEY_PREFIX !== undefined && e.KEY_PREFIX !== e.REDIS_KEY_PREFIX) {
     throw new SettingsError('invalid alerts-api settings: KEY_PREFIX and REDIS_KEY_PREFIX differ; set one');
   }
+  for (const name of ['JWT_SECRET', 'ADMIN_PASSWORD'] as const) {
+    // A value copied from an example (docker/k8s/secret.example.yaml once held such placeholders) is public.
+    if (e[name] !== undefined && /change-?me/i.test(e[name])) {
+      throw new SettingsError(`invalid alerts-api settings: ${name} is a placeholder ('CHANGE-ME'); set a secret of your own (JWT_SECRET: openssl rand -hex 32)`);
+    }
+  }
   const generated = e.JWT_SECRET === undefined;
   const secret = e.JWT_SECRET ?? (randomSecret ?? defaultRandomSecret)();
   return {
