@@ -119,6 +119,10 @@ if (!available && process.env.CI) throw new Error(`${COMPOSE} is missing (apt-ge
     }
   });
 
+  it("rotates every container's logs (the default json-file driver keeps them until the disk is full)", () => {
+    for (const [name, service] of Object.entries(services)) expect({ name, driver: (service as { logging?: { driver?: string } }).logging?.driver }).toEqual({ name, driver: 'local' });
+  });
+
   it('lets ingest and the analyzer scale: no container name, no published port', () => {
     for (const app of ['ingest', 'analyzer']) {
       expect(services[app].container_name).toBeUndefined();

@@ -11,6 +11,7 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { APPS, checkAppEnvironment, dockerDir, k8sFiles, readYamlDocuments, type AppName } from './deploy-files';
 
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
@@ -25,6 +26,7 @@ const models: Record<string, new (data: never) => { validate(): void }> = {
   'apps/v1/StatefulSet': StatefulSet,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'networking.k8s.io/v1/Ingress': Ingress,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
 };
 
 const kedaTrigger = z.discriminatedUnion('type', [
@@ -198,13 +200,27 @@ describe('docker/k8s manifests', () => {
     }
   });
 
+  it('spreads the replicated apps over nodes and lets a drain take one replica at a time', () => {
+    const budgets = byKind('PodDisruptionBudget') as unknown as Array<{ spec: { maxUnavailable?: number; selector: { matchLabels: Record<string, string> } } }>;
+    for (const app of ['alerts-api', 'ingest']) {
+      const spec = deployment(app).spec!;
+      expect(spec.replicas).toBeGreaterThanOrEqual(2);
+      expect(spec.template.spec!.topologySpreadConstraints).toContainEqual(
+        expect.objectContaining({ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'app.kubernetes.io/name': app } } }),
+      );
+      expect(budgets.filter((b) => b.spec.selector.matchLabels['app.kubernetes.io/name'] === app).map((b) => b.spec.maxUnavailable)).toEqual([1]);
+    }
+  });
+
   it('gives each app a grace above its own shutdown deadline; ingest one that covers a hand-over clip re-encode and its camera stops', () => {
     const grace = (app: AppName) => deployment(app).spec!.template.spec!.terminationGracePeriodSeconds ?? 30;
     const stopGraceMs = Number(deployment('ingest').spec!.template.spec!.containers[0].env!.find((e) => e.name === 'STOP_GRACE_MS')?.value ?? loadIngestSettings({}).STOP_GRACE_MS);
     expect(INGEST_CLOSE_TIMEOUT_MS).toBeGreaterThanOrEqual(CLIP_TRANSCODE_TIMEOUT_MS + 2 * stopGraceMs);
     expect(grace('ingest')).toBeGreaterThanOrEqual(INGEST_CLOSE_TIMEOUT_MS / 1000 + 5);
     expect(grace('analyzer')).toBeGreaterThanOrEqual(DEFAULT_CLOSE_TIMEOUT_MS / 1000 + 5);
-    expect(grace('alerts-api')).toBeGreaterThanOrEqual(30); // main.ts: 25 s
+    const apiPreStop = deployment('alerts-api').spec!.template.spec!.containers[0].lifecycle?.preStop?.exec?.command;
+    expect(apiPreStop).toEqual(['sleep', '5']);
+    expect(grace('alerts-api')).toBeGreaterThanOrEqual(25 + 5); // main.ts: 25 s, after the preStop sleep
   });
 
   const bytes = (size: string, units: Record<string, number>) => {

@@ -113,7 +113,6 @@ export function resolveRealtimeOptions(
 ): RealtimeOptions {
   const options = resolveOptions(realtimeOptionsSchema, 'realtime', explicit, env, {
     REDIS_URL: ['redisUrl'],
-    XL_PUSH_PREFIX: ['keyPrefix'],
     XL_PUSH_BACKLOG: ['backlogMaxLen', Number],
     XL_WS_HEARTBEAT_MS: ['heartbeatMs', Number],
     XL_PUSH_HEAD_CHECK_MS: ['headCheckMs', Number],
