@@ -34,6 +34,9 @@ export interface CreateAppOptions {
  */
 export async function createApp(settings: Settings, options: CreateAppOptions = {}): Promise<INestApplication> {
   const logger = options.logger ?? createLogger('alerts-api', settings.logLevel);
+  if (settings.trustProxy === true) {
+    logger.warn("TRUST_PROXY=true takes a client's address from the left-most X-Forwarded-For entry, which the client writes: the login limits can be sidestepped. Set the proxy hop count (1) or the proxy's address instead");
+  }
   if (settings.jwtSecretGenerated) logger.warn('JWT_SECRET is not set: using a random secret; tokens end with this process and are not shared between instances');
   const database = openDatabase(settings.databaseUrl, (err) => logger.warn({ err: err.message }, 'an idle database connection failed; the pool replaces it'));
   try {

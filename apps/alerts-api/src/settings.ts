@@ -74,12 +74,19 @@ export const settingsEnvSchema = z.object({
     .default(10)
     .describe('how often the database is checked for deadlines whose timer (a BullMQ delayed job) did not fire — lost with Redis data, or a stalled worker: an open alert past its escalation deadline, a camera offline past CAMERA_OFFLINE_ALERT_SECONDS without its alert; one overdue by more than this is acted on from the database'),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5).describe('failed logins per IP and username before the window locks'),
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(100)
+    .describe('failed logins per IP over all user names before the window locks that IP: guesses under made-up names, each a 16 MiB password hash on the 4 threads file I/O shares, are bounded too (a command centre behind one NAT: raise it)'),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86400).default(300).describe('login failure counting window'),
   TRUST_PROXY: z
     .string()
     .max(512)
     .default('false')
-    .describe("behind a reverse proxy: 'true', a hop count or address list (express 'trust proxy'), so login limits see client IPs"),
+    .describe("behind a reverse proxy: its hop count (1) or address list (express 'trust proxy'), so login limits see client IPs; 'true' takes the left-most X-Forwarded-For entry, which the client writes (warned at start)"),
   RUN_WORKERS: z
     .enum(['true', 'false'])
     .default('true')
@@ -112,6 +119,7 @@ export interface Settings {
   analysisStaleSeconds: number;
   timerSweepSeconds: number;
   loginMaxFailures: number;
+  loginMaxFailuresPerIp: number;
   loginWindowSeconds: number;
   intakeConcurrency: number;
   /** express 'trust proxy': false, true, a hop count or an address list. */
@@ -167,6 +175,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     analysisStaleSeconds: e.ANALYSIS_STALE_SECONDS,
     timerSweepSeconds: e.TIMER_SWEEP_SECONDS,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
     loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
     intakeConcurrency: e.INTAKE_CONCURRENCY,
     runWorkers: e.RUN_WORKERS === 'true',

@@ -1,4 +1,4 @@
-import { BadRequestException, ForbiddenException, HttpException, HttpStatus, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, HttpException, HttpStatus, Inject, Injectable, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { ApiMetrics } from '../core/api-metrics';
 import { SETTINGS, type Settings } from '../settings';
@@ -98,7 +98,13 @@ export class AuthService {
 
   /** Counts a password try of this IP and user name; 429 once they are locked out (login and password change alike). */
   private async takeTry(ip: string, username: string): Promise<void> {
-    const blockedFor = await this.limiter.take(ip, username);
+    let blockedFor: number;
+    try {
+      blockedFor = await this.limiter.take(ip, username);
+    } catch (err) {
+      // Fails closed: without the count a guesser would be unlimited. 503, not 500: try again shortly.
+      throw new ServiceUnavailableException(`sign-in is unavailable while the login rate limit cannot be counted (Redis: ${(err as Error).message}); try again shortly`);
+    }
     if (blockedFor <= 0) return;
     this.metrics.loginFailures.inc({ reason: 'rate_limited' });
     throw new TooManyLoginAttempts(blockedFor);

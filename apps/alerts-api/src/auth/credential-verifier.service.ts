@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository';
+import type { Logger } from '@xl/observability';
 import { Clock } from '../common/clock';
+import { LOGGER } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
 import { CredentialVerifier, type Principal } from '../shared/principal';
 import { UsersRepository, type UserWithHash } from '../users/users.repository';
@@ -24,6 +26,7 @@ export class DbCredentialVerifier extends CredentialVerifier {
     private readonly apiKeys: ApiKeysRepository,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     super();
     this.tokens = new AccessTokens(settings.jwtSecret, settings.jwtTtlSeconds);
@@ -94,7 +97,11 @@ export class DbCredentialVerifier extends CredentialVerifier {
     const key = await this.apiKeys.get(parsed.id);
     if (!key || key.revokedAt !== null || !secretMatches(parsed.secret, key.keyHash)) return null;
     const now = this.clock.now();
-    if (key.lastUsedAt === null || now - key.lastUsedAt > TOUCH_INTERVAL_MS) await this.apiKeys.touch(key.id, now);
+    if (key.lastUsedAt === null || now - key.lastUsedAt > TOUCH_INTERVAL_MS) {
+      // Informational: a database blip that failed only this write must not fail the key's request
+      // (a siren controller's poll, a webhook consumer's read).
+      await this.apiKeys.touch(key.id, now).catch((err: Error) => this.logger.warn({ err: err.message, apiKeyId: key.id }, "an API key's last use was not recorded"));
+    }
     return { kind: 'api_key', id: key.id, name: key.name, role: key.role, regionIds: key.regionIds, cameraIds: key.cameraIds, waters: key.waters };
   }
 }

@@ -4,10 +4,14 @@ import type { RedisClient } from '@xl/queue';
 import { REDIS } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
 
+const DECREMENT_IF_PRESENT = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0";
+
 /**
  * Password tries per (client IP, username) in a fixed window, in Redis so that every API instance
  * counts together; a right password clears them. Once the limit is reached even the right password
- * is refused until the window ends: a guesser learns nothing from the lock.
+ * is refused until the window ends: a guesser learns nothing from the lock. A looser count per IP
+ * alone (LOGIN_MAX_FAILURES_PER_IP) bounds guesses spread over made-up user names: unlimited, each
+ * ran a password hash, and a flood of them held a password change's hash up for seconds.
  */
 @Injectable()
 export class LoginRateLimiter {
@@ -21,6 +25,11 @@ export class LoginRateLimiter {
     return `${this.settings.redisKeyPrefix}xl:login-failures:${digest}`;
   }
 
+  private ipKey(ip: string): string {
+    const digest = createHash('sha256').update(ip).digest('hex').slice(0, 32);
+    return `${this.settings.redisKeyPrefix}xl:login-failures-ip:${digest}`;
+  }
+
   /**
    * Takes one try before the password is checked: seconds until another is allowed, 0 to go ahead.
    * The try is counted first (a failure leaves it counted, a success resets): checking the count and
@@ -28,16 +37,32 @@ export class LoginRateLimiter {
    * find the count below the limit.
    */
   async take(ip: string, username: string): Promise<number> {
-    const key = this.key(ip, username);
-    // SET NX PX starts the window once; INCR keeps the TTL.
-    const replies = await this.redis.multi().set(key, '0', 'PX', this.settings.loginWindowSeconds * 1000, 'NX').incr(key).pttl(key).exec();
+    const [key, ipKey] = [this.key(ip, username), this.ipKey(ip)];
+    const windowMs = this.settings.loginWindowSeconds * 1000;
+    // SET NX PX starts a window once; INCR keeps the TTL. The two keys may sit on different Cluster
+    // slots: a pipeline, not MULTI (each count is still atomic on its own).
+    const replies = await this.redis
+      .pipeline()
+      .set(key, '0', 'PX', windowMs, 'NX')
+      .incr(key)
+      .pttl(key)
+      .set(ipKey, '0', 'PX', windowMs, 'NX')
+      .incr(ipKey)
+      .pttl(ipKey)
+      .exec();
     const failed = replies?.find(([err]) => err);
-    if (!replies || failed) throw new Error(`login rate limit: Redis refused the count (${failed?.[0]?.message ?? 'transaction discarded'})`);
-    if (Number(replies[1][1]) <= this.settings.loginMaxFailures) return 0;
-    return Math.max(1, Math.ceil(Number(replies[2][1]) / 1000));
+    if (!replies || failed) throw new Error(`login rate limit: Redis refused the count (${failed?.[0]?.message ?? 'no reply'})`);
+    const blockedFor = (count: number, limit: number, ttlMs: number) => (count <= limit ? 0 : Math.max(1, Math.ceil(ttlMs / 1000)));
+    return Math.max(
+      blockedFor(Number(replies[1][1]), this.settings.loginMaxFailures, Number(replies[2][1])),
+      blockedFor(Number(replies[4][1]), this.settings.loginMaxFailuresPerIp, Number(replies[5][1])),
+    );
   }
 
+  /** A right password: this user's tries from this IP are forgotten, and this one is not counted against the IP. */
   async reset(ip: string, username: string): Promise<void> {
     await this.redis.del(this.key(ip, username));
+    // Only while its window lasts: a DECR of an expired key would leave -1 for good, and no TTL.
+    await this.redis.eval(DECREMENT_IF_PRESENT, 1, this.ipKey(ip));
   }
 }

@@ -1,0 +1,52 @@
+import '../testing/nest-esm';
+import { Registry } from 'prom-client';
+import { ApiKeysRepository } from '../api-keys/api-keys.repository';
+import { capturedLogger } from '../testing/captured-logger';
+import { startTestApp, type TestApp } from '../testing/test-app';
+import { LoginRateLimiter } from './login-rate-limiter';
+
+describe('login limits (sqlite, real Redis)', () => {
+  let t: TestApp;
+  let admin: { Authorization: string };
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp('sqlite', { LOGIN_MAX_FAILURES: '5', LOGIN_MAX_FAILURES_PER_IP: '4', TRUST_PROXY: 'true' }, { logger: capturedLogger(logLines, 'info'), registry: new Registry() });
+    admin = { Authorization: `Bearer ${await t.token('admin')}` };
+    await t.http.post('/regions').set(admin).send({ id: 'city', name: 'City', level: 'city', parentId: null }).expect(201);
+    await t.http.post('/users').set(admin).send({ username: 'duty', password: 'duty-password-1', role: 'operator', regionIds: ['city'] }).expect(201);
+  });
+  afterAll(() => t?.close());
+  afterEach(() => jest.restoreAllMocks());
+
+  // TRUST_PROXY=true here only to give each test its own client address.
+  const login = (ip: string, username: string, password: string) => t.http.post('/auth/login').set('X-Forwarded-For', ip).send({ username, password });
+
+  it('warns at start that TRUST_PROXY=true lets clients choose their address', () => {
+    expect(logLines.some((l) => l.includes('TRUST_PROXY=true') && l.includes('left-most X-Forwarded-For'))).toBe(true);
+  });
+
+  it('locks an IP out after LOGIN_MAX_FAILURES_PER_IP failures spread over made-up names; right passwords do not count', async () => {
+    const ip = '198.51.100.7';
+    await login(ip, 'duty', 'duty-password-1').expect(200); // counted, then forgiven
+    for (let n = 1; n <= 4; n++) expect((await login(ip, `nobody-${n}`, 'guess')).status).toBe(401); // before: unlimited
+    const locked = await login(ip, 'nobody-5', 'guess');
+    expect(locked.status).toBe(429);
+    expect((await login(ip, 'duty', 'duty-password-1')).status).toBe(429); // even the right password: a guesser learns nothing
+    expect((await login('198.51.100.8', 'duty', 'duty-password-1')).status).toBe(200); // another address is not held up
+  });
+
+  it('answers 503, not 500, while the limit cannot be counted (Redis away), and signs nobody in', async () => {
+    jest.spyOn(t.app.get(LoginRateLimiter), 'take').mockRejectedValue(new Error('Connection is closed.'));
+    const res = await login('198.51.100.9', 'duty', 'duty-password-1');
+    expect(res.status).toBe(503);
+    expect(res.body.message).toContain('sign-in is unavailable while the login rate limit cannot be counted');
+  });
+
+  it("serves an API key's request when only the write of its last use fails", async () => {
+    const key = (await t.http.post('/api-keys').set(admin).send({ name: 'siren', role: 'viewer', regionIds: ['city'] }).expect(201)).body.key as string;
+    jest.spyOn(t.app.get(ApiKeysRepository), 'touch').mockRejectedValue(new Error('database is locked'));
+    expect((await t.http.get('/alerts').set({ Authorization: `Bearer ${key}` })).status).toBe(200); // before: 500
+    expect(logLines.some((l) => l.includes("an API key's last use was not recorded"))).toBe(true);
+  });
+});
