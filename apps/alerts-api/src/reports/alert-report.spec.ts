@@ -143,4 +143,18 @@ describe('buildAlertReport', () => {
     expect(utc[16]).toBe(1);
     expect(utc.reduce((a, b) => a + b, 0)).toBe(3);
   });
+
+  it('adds the period\'s part of outages that began before it to the downtime, not to the alerts of the period', () => {
+    // Dark since 30 min before the period, still dark now; a zone alert in the period.
+    const darkBefore = row({ cameraId: 'cam-b', cameraName: 'River bend', rule: 'camera_offline', zoneId: null, startedAt: T0 - 3600 * S - 1800 * S });
+    const r = buildAlertReport([row()], ctx({ outagesBefore: [darkBefore] }));
+    expect(r.totals.alerts).toBe(1);
+    expect(r.byRule).toEqual([{ rule: 'zone_enter', alerts: 1, critical: 0, trueAlarms: 0, falseAlarms: 0 }]);
+    expect(r.acknowledge.waiting).toBe(1);
+    expect(r.downtime).toEqual({
+      outages: 1,
+      offlineMs: 4200 * S, // from the period's start to now
+      cameras: [{ cameraId: 'cam-b', cameraName: 'River bend', outages: 1, offlineMs: 4200 * S, stillOffline: true }],
+    });
+  });
 });

@@ -1,5 +1,6 @@
 // The duty report: what happened in a period and how fast people reacted, computed from the alerts
-// that started in it. Pure: the service hands in rows and region names, nothing here reads a store.
+// that started in it (downtime also from the outages still going at its start). Pure: the service
+// hands in rows and region names, nothing here reads a store.
 import type { RuleType, Severity } from '@xl/contracts';
 import type { AlertOutcome, AlertState } from '../db/schema';
 import { cameraDowntime, type Downtime } from './camera-downtime';
@@ -82,7 +83,10 @@ export interface AlertReport {
   byCamera: Array<{ cameraId: string; cameraName: string | null } & CountFigures>;
   /** Alerts by local hour of day of their start, index 0 = 00:00–00:59 in `timezone`. */
   byHour: number[];
-  /** Camera outages that began in the period (camera_offline alerts), longest offline first. */
+  /**
+   * Offline time inside the period (camera_offline alerts), longest offline first: outages that began
+   * in it, and those that began before it and had not ended at its start.
+   */
   downtime: Downtime;
 }
 
@@ -97,6 +101,11 @@ export interface ReportContext {
   topCameras: number;
   /** Cameras offline now, by the start of their current outage (camera_status): see cameraDowntime. */
   offlineSince?: ReadonlyMap<string, number>;
+  /**
+   * camera_offline alerts that began before the period and had not ended at its start, oldest first:
+   * their time inside the period counts as downtime; they are not alerts of the period.
+   */
+  outagesBefore?: readonly ReportRow[];
 }
 
 const STATES: AlertState[] = ['open', 'acknowledged', 'dispatched', 'resolved'];
@@ -191,6 +200,6 @@ export function buildAlertReport(rows: readonly ReportRow[], ctx: ReportContext)
     byRegion: ranked(byRegion),
     byCamera: ranked(byCamera).slice(0, ctx.topCameras),
     byHour,
-    downtime: cameraDowntime(rows, ctx, ctx.topCameras),
+    downtime: cameraDowntime(ctx.outagesBefore?.length ? [...ctx.outagesBefore, ...rows] : rows, ctx, ctx.topCameras),
   };
 }

@@ -80,6 +80,25 @@ describe('cameraDowntime', () => {
     ]);
   });
 
+  it('counts the part inside the period of an outage that began before it, and none that had ended by its start', () => {
+    const rows = [
+      outage('dark', T0 - 120 * M, null), // dark since two hours before the period, still dark now (09:10)
+      outage('ended', T0 - 120 * M, T0 - 30 * M), // back before the period: not in it at all
+      outage('back', T0 - 60 * M, T0 + 4 * M, { cameraBackAt: T0 + 2 * M }), // back in the period
+      outage('ticket', T0 - 90 * M, T0 - 80 * M, { outcome: 'true_alarm' }), // resolved by an operator, the camera still dark
+    ];
+    const d = cameraDowntime(rows, { ...period, offlineSince: new Map([['ticket', T0 - 90 * M]]) }, 20);
+    expect(d).toEqual({
+      outages: 3,
+      offlineMs: 10 * M + 2 * M + 10 * M,
+      cameras: [
+        { cameraId: 'dark', cameraName: 'Camera dark', outages: 1, offlineMs: 10 * M, stillOffline: true },
+        { cameraId: 'ticket', cameraName: 'Camera ticket', outages: 1, offlineMs: 10 * M, stillOffline: true },
+        { cameraId: 'back', cameraName: 'Camera back', outages: 1, offlineMs: 2 * M, stillOffline: false },
+      ],
+    });
+  });
+
   it('is empty without outages', () => {
     expect(cameraDowntime([], period, 20)).toEqual({ outages: 0, offlineMs: 0, cameras: [] });
   });

@@ -1,6 +1,7 @@
 // How long cameras were dark in a report's period, from their camera_offline alerts: an outage runs
 // from the alert's start to its resolution (the camera delivered pictures again), or to the end of
-// the period / now while it lasts. Pure, like the rest of the report.
+// the period / now while it lasts, and counts with its part inside the period — also one that began
+// before it. Pure, like the rest of the report.
 import type { ReportRow } from './alert-report';
 
 export interface CameraOutages {
@@ -36,6 +37,8 @@ export function cameraDowntime(rows: readonly ReportRow[], period: { from: numbe
     const stillDark = row.resolvedAt === null || (row.outcome !== 'recovered' && period.offlineSince?.get(row.cameraId) === row.startedAt);
     // A recovered outage ends when the camera came back, not when its resolution confirmed it stayed up.
     const stop = Math.min(end, stillDark ? end : (row.cameraBackAt ?? row.resolvedAt ?? end));
+    // One that began before the period counts only when it was still going at its start.
+    if (row.startedAt < period.from && stop <= period.from) continue;
     const ms = Math.max(0, stop - start);
     let camera = byCamera.get(row.cameraId);
     if (!camera) byCamera.set(row.cameraId, (camera = { cameraId: row.cameraId, cameraName: row.cameraName, outages: 0, offlineMs: 0, stillOffline: false }));

@@ -1,10 +1,14 @@
 import '../testing/nest-esm';
+import type { Kysely, KyselyPlugin } from 'kysely';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
 import { Clock } from '../common/clock';
+import { KYSELY } from '../core/tokens';
+import type { Database } from '../db/schema';
 import { alertEvent } from '../testing/alert-events';
 import { startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
 import { createWorld } from '../testing/world';
+import { ReportsRepository } from './reports.repository';
 
 /** Time that moves only when the test says so: reaction times are then exact. */
 class ManualClock extends Clock {
@@ -149,6 +153,27 @@ describe.each(DATABASE_KINDS)('duty reports on %s', (kind) => {
     expect(text).not.toContain('cam-b');
   });
 
+  it('reads each camera\'s zones once, not once per alert: they are kilobytes of polygons a report holds 100,000 times', async () => {
+    // Counts the zones JSON texts the database sends back, over every query the report's read makes.
+    let zonesTexts = 0;
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        for (const row of args.result.rows) for (const value of Object.values(row)) if (typeof value === 'string' && value.includes('"polygon"')) zonesTexts++;
+        return args.result;
+      },
+    };
+    const repository = new ReportsRepository(t.app.get<Kysely<Database>>(KYSELY).withPlugin(counting));
+    const rows = await repository.alertsStarted({ all: true }, { from: Number(period.from), to: Number(period.to), limit: 100 });
+    expect(rows.map((r) => [r.cameraId, r.zoneId, r.zoneName])).toEqual([
+      ['cam-a', 'pond', '北塘'],
+      ['cam-b', 'pond', '北塘'],
+      ['cam-a', 'pond', '北塘'],
+      ['cam-a', 'pond', '北塘'],
+    ]);
+    expect(zonesTexts).toBe(2); // cam-a's and cam-b's; 4 when every alert row carried its camera's
+  });
+
   // Last: it adds alerts the tests above do not expect.
   it('adds up camera downtime from camera_offline alerts, one still dark counted up to now', async () => {
     await raise('dark1', T0 + 700 * S, { cameraId: 'cam-a3', rule: 'camera_offline', severity: 'warning', ruleId: 'camera.offline', boxes: [] });
@@ -166,5 +191,35 @@ describe.each(DATABASE_KINDS)('duty reports on %s', (kind) => {
     });
     const other = await t.http.get('/reports/alerts').query(period).set(await auth('op-b'));
     expect(other.body.downtime).toEqual({ outages: 0, offlineMs: 0, cameras: [] });
+  });
+  // After the one above: it adds outages before the period.
+  it('counts the offline time inside the period of outages that began before it, but not their alerts', async () => {
+    const admin = await auth('admin');
+    const alertsBefore = (await t.http.get('/reports/alerts').query(period).set(admin)).body.totals.alerts as number;
+    const offline = { rule: 'camera_offline', severity: 'warning', ruleId: 'camera.offline', zoneId: undefined, boxes: [] } satisfies Partial<Parameters<typeof alertEvent>[0]>;
+    // cam-b: dark since half an hour before the period, still dark.
+    await raise('darkBefore', T0 - 1800 * S, { cameraId: 'cam-b', ...offline });
+    // cam-a2: an outage over before the period began (not in it), then one from before it that ended in it.
+    await raise('overBefore', T0 - 3000 * S, { cameraId: 'cam-a2', ...offline });
+    await t.app.get<Kysely<Database>>(KYSELY).updateTable('alerts').set({ state: 'resolved', outcome: 'recovered', resolved_at: T0 - 2000 * S }).where('id', '=', decodeURIComponent(ids.overBefore)).execute();
+    await raise('endsInPeriod', T0 - 900 * S, { cameraId: 'cam-a2', ...offline });
+    await act(T0 + 1100 * S, 'op-a', 'endsInPeriod', 'acknowledge');
+    await act(T0 + 1100 * S, 'op-a', 'endsInPeriod', 'resolve', { outcome: 'true_alarm' });
+    clock.at = T0 + 1200 * S;
+
+    const b = (await t.http.get('/reports/alerts').query(period).set(await auth('op-b'))).body;
+    // from the period's start (T0 - 60 s) to now
+    expect(b.downtime).toEqual({ outages: 1, offlineMs: 1260 * S, cameras: [{ cameraId: 'cam-b', cameraName: 'River bend', outages: 1, offlineMs: 1260 * S, stillOffline: true }] });
+    expect(b.totals.alerts).toBe(1); // b1: an alert raised before the period is not one of the period's
+
+    const a = (await t.http.get('/reports/alerts').query(period).set(await auth('op-a'))).body;
+    expect(a.downtime.cameras).toEqual([
+      { cameraId: 'cam-a2', cameraName: 'Township square', outages: 1, offlineMs: 1160 * S, stillOffline: false }, // T0 - 60 s … T0 + 1100 s
+      { cameraId: 'cam-a3', cameraName: 'Village bridge', outages: 2, offlineMs: 120 * S + 302 * S, stillOffline: true },
+    ]);
+    expect(a.downtime).toMatchObject({ outages: 3, offlineMs: 1582 * S });
+    expect((await t.http.get('/reports/alerts').query(period).set(admin)).body.totals.alerts).toBe(alertsBefore);
+    // A region subtree outside the outage's camera leaves it out.
+    expect((await t.http.get('/reports/alerts').query({ ...period, region: 'county-a' }).set(admin)).body.downtime.cameras.map((c: { cameraId: string }) => c.cameraId)).toEqual(['cam-a2', 'cam-a3']);
   });
 });

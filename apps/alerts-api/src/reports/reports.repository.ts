@@ -28,12 +28,61 @@ function backAtOf(detail: string | null): number | null {
   }
 }
 
-/** The alerts that started in a period, in the caller's scope, oldest first: the report's input. */
+/** A row of reportRows as the database returns it. */
+type RawReportRow = Awaited<ReturnType<NonNullable<ReturnType<ReportsRepository['reportRows']>>['execute']>>[number];
+
+/** Camera ids per query when reading their zones: well under SQLite's and PostgreSQL's bound on parameters. */
+const CAMERAS_PER_QUERY = 500;
+
+/** The alerts a report reads, in the caller's scope: those that started in a period, and the outages still going at its start. */
 @Injectable()
 export class ReportsRepository {
   constructor(@Inject(KYSELY) private readonly db: Kysely<Database>) {}
 
+  /** The alerts that started in the period, oldest first: the report's and the CSV's input. */
   async alertsStarted(scope: ScopeFilter, q: ReportQuery): Promise<ReportRow[]> {
+    const query = this.reportRows(scope, q.regionRoot);
+    if (!query) return [];
+    const rows = await query.where('alerts.started_at', '>=', q.from).where('alerts.started_at', '<', q.to).orderBy('alerts.started_at').orderBy('alerts.id').limit(q.limit).execute();
+    return this.withZoneNames(rows);
+  }
+
+  /**
+   * camera_offline alerts that began before `at` and whose outage had not ended by then: unresolved,
+   * resolved at or after `at` (a recovery is resolved after the camera came back), or resolved by an
+   * operator while the camera stays dark to this day (camera_status still dates its outage from the
+   * alert's start). Oldest first; at most one per camera, as a camera's outages do not overlap.
+   */
+  async outagesOngoingAt(scope: ScopeFilter, q: { at: number; regionRoot?: string }): Promise<ReportRow[]> {
+    const query = this.reportRows(scope, q.regionRoot);
+    if (!query) return [];
+    const rows = await query
+      .where('alerts.rule', '=', 'camera_offline')
+      .where('alerts.started_at', '<', q.at)
+      .where((eb) =>
+        eb.or([
+          eb('alerts.resolved_at', 'is', null),
+          eb('alerts.resolved_at', '>=', q.at),
+          eb.exists(
+            eb
+              .selectFrom('camera_status')
+              .select('camera_status.camera_id')
+              .whereRef('camera_status.camera_id', '=', 'alerts.camera_id')
+              .where('camera_status.status', '=', 'offline')
+              .whereRef('camera_status.offline_since', '=', 'alerts.started_at'),
+          ),
+        ]),
+      )
+      .orderBy('alerts.started_at')
+      .orderBy('alerts.id')
+      .execute();
+    return this.withZoneNames(rows);
+  }
+
+  /** The report's columns of the alerts in scope (null: the scope is empty); the caller adds the period. */
+  private reportRows(scope: ScopeFilter, regionRoot: string | undefined) {
+    // Not cameras.zones: it is the camera's whole configuration of polygons (kilobytes), and a join
+    // would copy it into every alert row; zone names are read once per camera instead (withZoneNames).
     let query = this.db
       .selectFrom('alerts')
       .leftJoin('cameras', 'cameras.id', 'alerts.camera_id')
@@ -41,7 +90,6 @@ export class ReportsRepository {
         'alerts.id',
         'alerts.camera_id',
         'cameras.name as camera_name',
-        'cameras.zones as camera_zones',
         'alerts.region_id',
         'alerts.zone_id',
         'alerts.rule',
@@ -75,22 +123,24 @@ export class ReportsRepository {
             .orderBy('alert_transitions.id', 'desc')
             .limit(1)
             .as('recovery_detail'),
-      ])
-      .where('alerts.started_at', '>=', q.from)
-      .where('alerts.started_at', '<', q.to);
+      ]);
     if (!scope.all) {
-      if (!scope.regionRoots.length && !scope.cameraIds.length) return [];
+      if (!scope.regionRoots.length && !scope.cameraIds.length) return null;
       query = query.where((eb) => inScope(eb, scope, { region: 'alerts.region_id', camera: 'alerts.camera_id', alert: { zone: 'alerts.zone_id', rule: 'alerts.rule' } }));
     }
-    if (q.regionRoot) query = query.where('alerts.region_id', 'in', inSubtrees([q.regionRoot]));
-    const rows = await query.orderBy('alerts.started_at').orderBy('alerts.id').limit(q.limit).execute();
+    if (regionRoot) query = query.where('alerts.region_id', 'in', inSubtrees([regionRoot]));
+    return query;
+  }
+
+  private async withZoneNames(rows: ReadonlyArray<RawReportRow>): Promise<ReportRow[]> {
+    const zoneNameOf = await this.zoneNames(rows);
     return rows.map((r) => ({
       id: r.id,
       cameraId: r.camera_id,
       cameraName: r.camera_name ?? null,
       regionId: r.region_id,
       zoneId: r.zone_id,
-      zoneName: zoneNameIn(r.camera_zones, r.zone_id),
+      zoneName: zoneNameOf(r.camera_id, r.zone_id),
       rule: r.rule as RuleType,
       severity: r.severity as Severity,
       state: r.state,
@@ -105,6 +155,31 @@ export class ReportsRepository {
       alarmedAt: r.alarmed_at,
       cameraBackAt: r.rule === 'camera_offline' ? backAtOf(r.recovery_detail) : undefined,
     }));
+  }
+
+  /** Display names of the rows' zones, by camera and zone id, from one read of each camera's zones. */
+  private async zoneNames(rows: ReadonlyArray<{ camera_id: string; zone_id: string | null }>): Promise<(cameraId: string, zoneId: string | null) => string | null> {
+    const names = new Map<string, Map<string, string | null>>();
+    for (const r of rows) {
+      if (r.zone_id === null) continue;
+      let zones = names.get(r.camera_id);
+      if (!zones) names.set(r.camera_id, (zones = new Map()));
+      zones.set(r.zone_id, null);
+    }
+    const cameraIds = [...names.keys()];
+    for (let i = 0; i < cameraIds.length; i += CAMERAS_PER_QUERY) {
+      const cameras = await this.db
+        .selectFrom('cameras')
+        .select(['id', 'zones'])
+        .where('id', 'in', cameraIds.slice(i, i + CAMERAS_PER_QUERY))
+        .execute();
+      for (const camera of cameras) {
+        const zones = names.get(camera.id);
+        if (!zones) continue;
+        for (const zoneId of zones.keys()) zones.set(zoneId, zoneNameIn(camera.zones, zoneId));
+      }
+    }
+    return (cameraId, zoneId) => (zoneId === null ? null : (names.get(cameraId)?.get(zoneId) ?? null));
   }
 
   /** When each of the given cameras that is offline now went dark (its current outage's start). */

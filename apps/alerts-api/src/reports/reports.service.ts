@@ -36,9 +36,11 @@ export class ReportsService {
 
   async alertReport(principal: Principal, params: ReportParams): Promise<AlertReport> {
     const { rows, from, to, regionNames } = await this.read(principal, params);
-    const offline = [...new Set(rows.filter((r) => r.rule === 'camera_offline').map((r) => r.cameraId))];
+    // Downtime is offline time inside the period: a camera dark since before it counts too.
+    const outagesBefore = await this.reports.outagesOngoingAt(this.scope.filterFor(principal), { at: from, regionRoot: params.region });
+    const offline = [...new Set([...outagesBefore, ...rows].filter((r) => r.rule === 'camera_offline').map((r) => r.cameraId))];
     const offlineSince = await this.reports.offlineSince(offline);
-    return buildAlertReport(rows, { from, to, regionId: params.region ?? null, timezone: params.timezone, now: this.clock.now(), regionNames, topCameras: TOP_CAMERAS, offlineSince });
+    return buildAlertReport(rows, { from, to, regionId: params.region ?? null, timezone: params.timezone, now: this.clock.now(), regionNames, topCameras: TOP_CAMERAS, offlineSince, outagesBefore });
   }
 
   async alertCsv(principal: Principal, params: ReportParams): Promise<{ csv: string; from: number; to: number }> {
