@@ -2,10 +2,26 @@
 // configuration uses, schedules as one line of text.
 import type { Point, ScheduleWindow } from './types';
 
-/** A pointer position inside `rect` as a normalized point, clamped to the picture, 4 decimals. */
+/** A pointer this close to an edge of the picture (screen pixels) means the edge. */
+export const EDGE_SNAP_PIXELS = 4;
+/** …and at least this close (normalized): the rule engine's FRAME_EDGE_MARGIN, its band of boxes cut by the border. */
+const EDGE_SNAP_SHARE = 0.005;
+
+/**
+ * A pointer position inside `rect` as a normalized point, clamped to the picture, 4 decimals; within
+ * EDGE_SNAP_PIXELS (or 0.005) of an edge, exactly on it. A click or drag stays inside the canvas, so
+ * its last row is y ≈ 0.998 (0.994 on a small one): a zone drawn "down to the border" would end short
+ * of it, and miss the person below the camera whose box the border cuts.
+ */
 export function toNormalized(clientX: number, clientY: number, rect: { left: number; top: number; width: number; height: number }): Point {
-  const clamp = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 10_000) / 10_000;
-  return [clamp((clientX - rect.left) / rect.width), clamp((clientY - rect.top) / rect.height)];
+  const coordinate = (offset: number, size: number) => {
+    const v = Math.min(1, Math.max(0, offset / size));
+    const snap = Math.max(EDGE_SNAP_PIXELS / size, EDGE_SNAP_SHARE);
+    if (v <= snap) return 0;
+    if (v >= 1 - snap) return 1;
+    return Math.round(v * 10_000) / 10_000;
+  };
+  return [coordinate(clientX - rect.left, rect.width), coordinate(clientY - rect.top, rect.height)];
 }
 
 /** SVG points attribute in a 1000 × 1000 view box. */

@@ -232,7 +232,9 @@ export const storedCameraSchema = z
       .array(ruleSchema)
       .max(128)
       .optional()
-      .describe('explicit rules; when absent each zone type gets its default rules plus the camera health rules'),
+      .describe(
+        "explicit rules, run first; each zone that no explicit rule names (enabled or not) still gets its zone type's default rules, and each default camera health rule whose type no explicit rule has is added (as '<id>-2' should an explicit rule have its id): name a zone, or a health rule type, in a disabled rule to leave it unwatched; absent or [] = the defaults alone",
+      ),
     motion: motionSchema.default({ threshold: 12, minChangedFraction: 0.002, heartbeatSeconds: 5 }),
     watchdog: watchdogSchema.default({
       stallSeconds: 6,
@@ -292,11 +294,13 @@ export const cameraSchema = storedCameraSchema.superRefine((camera, ctx) => {
     // A vanish countdown shorter than two frame intervals fires on one missed detection (a wave,
     // a swimmer turning away), before the tracker could take the person up again.
     const bound = 2 / camera.fps;
+    // effectiveRules lists the explicit rules first: index i below their count is rules[i].
+    const explicitCount = camera.rules?.length ?? 0;
     effectiveRules(camera).forEach((rule, i) => {
       if (rule.type !== 'vanish_in_water' || !rule.enabled || rule.lostSeconds >= bound - 1e-9) return;
       const what = `lostSeconds ${rule.lostSeconds} s is less than two frame intervals at fps ${camera.fps} (${round3(bound)} s): one missed detection would raise a possible drowning`;
       const fix = `fps at least ${ceil3(2 / rule.lostSeconds)}`;
-      if (camera.rules) {
+      if (i < explicitCount) {
         ctx.addIssue({
           code: 'custom',
           path: ['rules', i, 'lostSeconds'],
@@ -306,7 +310,7 @@ export const cameraSchema = storedCameraSchema.superRefine((camera, ctx) => {
         ctx.addIssue({
           code: 'custom',
           path: ['fps'],
-          message: `default rule '${rule.id}': ${what}; set ${fix}, or give the camera explicit rules`,
+          message: `default rule '${rule.id}': ${what}; set ${fix}, or give zone '${rule.zone}' explicit rules`,
         });
       }
     });

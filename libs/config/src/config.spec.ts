@@ -166,7 +166,7 @@ describe('checks across fields', () => {
     // fps 0.2: 5 s between frames, so one missed frame is 5 s unseen, past the default 3 s
     const byDefault = errorOf(() => parseCamera({ id: 'c', url, fps: 0.2, zones: [water] }));
     expect(byDefault.issues).toEqual([
-      "camera 'c', fps: default rule 'water.vanish': lostSeconds 3 s is less than two frame intervals at fps 0.2 (10 s): one missed detection would raise a possible drowning; set fps at least 0.667, or give the camera explicit rules",
+      "camera 'c', fps: default rule 'water.vanish': lostSeconds 3 s is less than two frame intervals at fps 0.2 (10 s): one missed detection would raise a possible drowning; set fps at least 0.667, or give zone 'water' explicit rules",
     ]);
     expect(parseCamera({ id: 'c', url, fps: 0.667, zones: [water] }).fps).toBe(0.667);
     expect(errorOf(() => parseCamera({ id: 'c', url, fps: 0.6, zones: [water] })).message).toMatch(/'water\.vanish': lostSeconds 3 s .* at fps 0\.6 \(3\.33 s\)/);

@@ -27,37 +27,66 @@ function fnv1a(text: string): number {
 }
 
 /**
- * The rules a camera runs: its explicit rules, or, when it has none, the defaults of each zone type
- * plus the camera health rules. A file with nothing but zones therefore works.
+ * The rules a camera runs: its explicit rules first, then the default rules of each zone that no
+ * explicit rule names (in zone order), then each default health rule whose type no explicit rule has.
+ * Defaults belong to the zone, not to the absence of `rules`: a camera whose rules were made explicit
+ * (one rule tuned in the console) must still watch a water zone drawn later, and `rules: []` means
+ * "no custom rules", not "no rules". A zone is left unwatched by naming it in a disabled rule (or by
+ * its type: generic, ignore); a health check likewise by a disabled rule of its type.
  */
 export function effectiveRules(camera: CameraConfig): RuleConfig[] {
-  if (camera.rules) return camera.rules;
-  const rules: unknown[] = [];
-  for (const zone of camera.zones) {
-    switch (zone.type) {
-      case 'water':
-        rules.push(
-          { id: defaultRuleId(zone.id, '.enter'), type: 'zone_enter', zone: zone.id, classes: ['person'], severity: 'major' },
-          { id: defaultRuleId(zone.id, '.dwell'), type: 'dwell', zone: zone.id, classes: ['person'], seconds: 30 },
-          { id: defaultRuleId(zone.id, '.vanish'), type: 'vanish_in_water', zone: zone.id, classes: ['person'] },
-        );
-        break;
-      case 'no_fishing':
-        rules.push({ id: defaultRuleId(zone.id, '.boat'), type: 'zone_enter', zone: zone.id, classes: ['boat'], anchor: 'center', minScore: 0.2, inertia: 2 });
-        break;
-      case 'crowd_area':
-        rules.push({ id: defaultRuleId(zone.id, '.crowd'), type: 'crowd', zone: zone.id, classes: ['person'] });
-        break;
-      case 'generic':
-      case 'ignore':
-        break;
-    }
+  const explicit = camera.rules ?? [];
+  const namedZones = new Set(explicit.flatMap((r) => ('zone' in r ? [r.zone] : [])));
+  const explicitTypes = new Set(explicit.map((r) => r.type));
+  const defaults: RuleDraft[] = [
+    ...camera.zones.filter((zone) => !namedZones.has(zone.id)).flatMap(zoneDefaults),
+    ...HEALTH_DEFAULTS.filter((rule) => !explicitTypes.has(rule.type)),
+  ];
+  const taken = new Set(explicit.map((r) => r.id));
+  return [
+    ...explicit,
+    ...defaults.map(({ suffix, ...rule }) => ruleSchema.parse({ ...rule, id: freeId(rule.zone, suffix, taken) })),
+  ];
+}
+
+/** A default rule before parsing; `suffix` is what its id adds to its zone's (or the whole id, for health rules). */
+type RuleDraft = { type: RuleConfig['type']; zone?: string; suffix: string } & Record<string, unknown>;
+
+const HEALTH_DEFAULTS: RuleDraft[] = [
+  { suffix: 'health.covered', type: 'camera_covered' },
+  { suffix: 'health.blurred', type: 'camera_blurred' },
+  { suffix: 'health.frozen', type: 'camera_frozen' },
+  { suffix: 'health.moved', type: 'camera_moved' },
+];
+
+function zoneDefaults(zone: CameraConfig['zones'][number]): RuleDraft[] {
+  switch (zone.type) {
+    case 'water':
+      return [
+        { suffix: '.enter', type: 'zone_enter', zone: zone.id, classes: ['person'], severity: 'major' },
+        { suffix: '.dwell', type: 'dwell', zone: zone.id, classes: ['person'], seconds: 30 },
+        { suffix: '.vanish', type: 'vanish_in_water', zone: zone.id, classes: ['person'] },
+      ];
+    case 'no_fishing':
+      return [{ suffix: '.boat', type: 'zone_enter', zone: zone.id, classes: ['boat'], anchor: 'center', minScore: 0.2, inertia: 2 }];
+    case 'crowd_area':
+      return [{ suffix: '.crowd', type: 'crowd', zone: zone.id, classes: ['person'] }];
+    case 'generic':
+    case 'ignore':
+      return [];
   }
-  rules.push(
-    { id: 'health.covered', type: 'camera_covered' },
-    { id: 'health.blurred', type: 'camera_blurred' },
-    { id: 'health.frozen', type: 'camera_frozen' },
-    { id: 'health.moved', type: 'camera_moved' },
-  );
-  return rules.map((r) => ruleSchema.parse(r));
+}
+
+/**
+ * The default's usual id ('pond.vanish', 'health.frozen'), or, when an explicit rule already has it,
+ * the first free 'pond.vanish-2', '-3', …. Such an explicit rule watches another zone (one naming this
+ * zone would have replaced its defaults): typically rules kept their ids when their zone was renamed,
+ * and a new zone then took the old name. Skipping the default would leave the new zone unwatched.
+ */
+function freeId(zone: string | undefined, suffix: string, taken: Set<string>): string {
+  const idOf = (tail: string) => (zone === undefined ? `${suffix}${tail}` : defaultRuleId(zone, `${suffix}${tail}`));
+  let id = idOf('');
+  for (let n = 2; taken.has(id); n++) id = idOf(`-${n}`);
+  taken.add(id);
+  return id;
 }

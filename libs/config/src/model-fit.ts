@@ -22,10 +22,11 @@ export interface ModelFitIssue {
 export function ruleLabelIssues(camera: CameraConfig, model: ModelLabels): ModelFitIssue[] {
   const labels = new Set(model.labels);
   const issues: ModelFitIssue[] = [];
+  const explicitCount = camera.rules?.length ?? 0;
   effectiveRules(camera).forEach((rule, i) => {
     if (!rule.enabled || !('classes' in rule)) return;
-    // Explicit rules by their place in the camera; the defaults of the zone types by id only.
-    const where = camera.rules ? `rules[${i}] (id '${rule.id}')` : `default rule '${rule.id}'`;
+    // Explicit rules (listed first) by their place in the camera; the defaults of the zone types by id only.
+    const where = i < explicitCount ? `rules[${i}] (id '${rule.id}')` : `default rule '${rule.id}'`;
     rule.classes.forEach((label, j) => {
       if (!labels.has(label)) issues.push({ field: `${where}.classes[${j}]`, message: `'${label}' is not a label of model ${model.name}` });
     });

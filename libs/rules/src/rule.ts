@@ -66,8 +66,6 @@ export function watches(rule: ObjectRule, track: Track): boolean {
  * clamps boxes to the picture, and one pixel of a 416-wide model input on a 16:9 frame is 0.0043).
  */
 export const FRAME_EDGE_MARGIN = 0.005;
-/** A foot on the bottom border is tested this far inside it, so zones drawn down to the border contain it. */
-const BORDER_INSET = 1e-6;
 
 function anchorKind(rule: ObjectRule, track: Track): 'foot' | 'center' {
   return rule.anchor ?? (track.label === 'person' ? 'foot' : 'center');
@@ -91,11 +89,19 @@ export function trusted(rule: ObjectRule, track: Track): boolean {
   return track.score >= rule.minScore && track.box[3] - track.box[1] >= rule.minBoxHeight && anchorMeasurable(rule, track);
 }
 
-/** The point tested against zones and lines: foot (bottom-centre) for persons, centre otherwise, unless set. */
+/**
+ * The point tested against zones and lines: foot (bottom-centre) for persons, centre otherwise, unless
+ * set. A foot on the bottom border (the box cut by it: clamped to 1, or within FRAME_EDGE_MARGIN) is
+ * tested FRAME_EDGE_MARGIN inside it: a zone drawn "down to the border" in the console may end a pixel
+ * short of 1 (its lowest click row, y ≈ 0.998 on a 540 px canvas), and a person standing below the
+ * camera, legs out of the picture, must be inside it. The centre needs no such inset: a box cut by
+ * the bottom edge has no measurable centre (anchorMeasurable), and an uncut box's centre lies well
+ * inside the picture.
+ */
 export function anchorOf(rule: ObjectRule, track: Track): Point {
   if (anchorKind(rule, track) === 'center') return centerPoint(track.box);
   const [x, y] = footPoint(track.box);
-  return [x, Math.min(y, 1 - BORDER_INSET)];
+  return [x, Math.min(y, 1 - FRAME_EDGE_MARGIN)];
 }
 
 /**

@@ -148,10 +148,13 @@ describe.each(DATABASE_KINDS)('school waters on %s', (kind) => {
     // Nor switched off: the camera disabled, or the water left with no rule watching it.
     const disabling = await t.http.patch('/cameras/cam-a').set(admin).send({ enabled: false });
     expect([disabling.status, disabling.body.message]).toEqual([409, expect.stringMatching(/^camera 'cam-a' is a school's camera and cannot be disabled; take it out of the cameras of user 'pond-school'/)]);
-    for (const rules of [[], [{ id: 'health.frozen', type: 'camera_frozen' }], [{ id: 'pond.vanish', type: 'vanish_in_water', zone: 'pond', enabled: false }]]) {
+    // A zone that no explicit rule names keeps its default rules (effectiveRules): only disabled rules leave it unwatched.
+    const pondOff = (id: string, type: string) => ({ id, type, zone: 'pond', enabled: false });
+    for (const rules of [[pondOff('pond.vanish', 'vanish_in_water')], [{ id: 'health.frozen', type: 'camera_frozen' }, pondOff('pond.enter', 'zone_enter')]]) {
       const unruled = await t.http.put('/cameras/cam-a/rules').set(admin).send({ rules });
       expect([unruled.status, unruled.body.message]).toEqual([409, expect.stringMatching(/^camera 'cam-a': zones that are a school's waters cannot be left without a rule; take them out of the waters of user 'pond-school' \('pond'\)/)]);
     }
+    await t.http.put('/cameras/cam-a/rules').set(admin).send({ rules: [] }).expect(200); // the defaults: pond watched
     await t.http.put('/cameras/cam-a/rules').set(admin).send({ rules: [{ id: 'pond.vanish', type: 'vanish_in_water', zone: 'pond' }] }).expect(200);
     await t.http.put('/cameras/cam-a/rules').set(admin).send({ rules: null }).expect(200);
     // The alarm box's waters change in place: the key keeps working and no longer holds the zone.

@@ -146,6 +146,11 @@ describe('CameraDirectoryRepository', () => {
       ['off', false, ['ship']],
       ['v', true, ['person']],
       ['boats', false, ['ship']],
+      // the default health rules: no explicit rule has their types (effectiveRules)
+      ['health.covered', true, null],
+      ['health.blurred', true, null],
+      ['health.frozen', true, null],
+      ['health.moved', true, null],
     ]);
     expect(log.error).toHaveBeenCalledWith(
       {
@@ -174,7 +179,7 @@ describe('CameraDirectoryRepository', () => {
       writeFileSync(file, JSON.stringify({ cameras: [{ id: 'lake', url: 'rtsp://h/x', zones: [reach], rules }, { id: 'square', url: 'rtsp://10.0.0.2/sub' }] }));
       const directory = new CameraDirectoryRepository(log as never, model);
       directory.loadFile(file);
-      expect(directory.runtime('lake')?.camera.rules).toMatchObject([{ id: 'boats', enabled: false }]);
+      expect(directory.runtime('lake')?.camera.rules?.filter((r) => 'zone' in r)).toMatchObject([{ id: 'boats', enabled: false }]);
       expect(directory.runtime('square')).toBeDefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,11 @@ import { formatSchedule, parseSchedule } from '../zone-geometry';
 const SEVERITIES: Severity[] = ['info', 'warning', 'major', 'critical'];
 
 /**
- * The camera's rules as a form: enabled, severity, schedule and every numeric parameter. `null`
+ * The camera's rules as a form: enabled, severity, schedule and every numeric parameter. `rules` are
+ * the rules in effect (the API's effectiveRules: the explicit ones, then the defaults of each zone no
+ * explicit rule names and of each health check none replaces), and onChange reports all of them: an
+ * edit makes them all explicit, so a zone drawn after the rules were tuned shows, and keeps, its
+ * defaults like any other. Disabling its rules is how a zone is left unwatched. `null`
  * from onChange returns to the zone types' default rules. Bounds are the API's: a bad value comes
  * back as a message naming the rule and field. The typed fields start from their value: the owner
  * remounts this (a new `key`) when it replaces the rules (loaded, saved, reset).

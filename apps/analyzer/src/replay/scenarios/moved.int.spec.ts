@@ -26,9 +26,13 @@ afterAll(async () => {
 /** The storefront sub stream cut into `segments` (scenario-kit's clipVariant). */
 const storefrontVariant = (name: string, segments: Segment[]) => clipVariant('static_sub', path.join(dir, name), segments);
 
+// Frozen and blurred off (a health rule whose type no explicit rule has runs by default): these
+// tests judge camera_moved, and the still storefront is frozen enough for camera_frozen.
 const movedRules = (seconds: number) => [
   { id: 'health.moved', type: 'camera_moved', seconds },
   { id: 'health.covered', type: 'camera_covered' },
+  { id: 'health.frozen', type: 'camera_frozen', enabled: false },
+  { id: 'health.blurred', type: 'camera_blurred', enabled: false },
 ];
 
 it('reports a view shifted by 30 % within 4 s of its 10 s and ends it within 3 s of the view coming back', async () => {
