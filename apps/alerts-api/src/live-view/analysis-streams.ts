@@ -45,7 +45,11 @@ export class AnalysisStreams implements OnModuleDestroy {
     return this.waiting.has(cameraId);
   }
 
-  /** Called once each time a camera starts refusing the analysis reader as busy. */
+  /**
+   * Called on each busy refusal ingest reports, also for a camera already waiting: ingest reports a
+   * refusal once per reader's outage, and a camera disabled and enabled again gets a new reader whose
+   * refusal is the only word on it. Its live view, opened while it was disabled, must stop then.
+   */
   onRefused(listener: (cameraId: string) => void): void {
     this.refusedListeners.push(listener);
   }
@@ -70,7 +74,9 @@ export class AnalysisStreams implements OnModuleDestroy {
       this.waiting.delete(event.cameraId);
       return;
     }
-    if (this.waiting.has(event.cameraId)) return;
+    // Every refusal, not only the change into waiting: one the camera already waited from (refused,
+    // then disabled and watched live, then enabled again) would otherwise leave that live view holding
+    // the stream analysis waits for (review 2026-12-03 live view, finding 2). The listeners' stop is idempotent.
     this.waiting.add(event.cameraId);
     for (const listener of this.refusedListeners) listener(event.cameraId);
   }

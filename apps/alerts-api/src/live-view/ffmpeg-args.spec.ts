@@ -16,6 +16,7 @@ describe('live view ffmpeg options', () => {
       '-r': '25',
       '-b:v': '800k',
       '-bf': '0',
+      '-g': '12',
       '-threads': '1',
     });
   });

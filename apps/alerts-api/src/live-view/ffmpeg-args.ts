@@ -9,6 +9,12 @@ export interface LiveEncodeOptions {
   bitrateKbps: number;
 }
 
+/**
+ * Pictures from one I-picture to the next (ffmpeg's default for MPEG-1, stated): ~0.5 s at 25 fps. A
+ * viewer that fell behind goes on at the next one (live-view-hub.ts).
+ */
+export const LIVE_GOP_PICTURES = 12;
+
 /** The options node-rtsp-stream's Mpeg1Muxer puts before and after ours: `ffmpeg -i URL -f mpegts -codec:v mpeg1video … -`. */
 const MUXER_HEAD = ['-f', 'mpegts', '-codec:v', 'mpeg1video'];
 
@@ -29,6 +35,7 @@ export function liveViewFfmpegOptions(o: LiveEncodeOptions): Record<string, stri
     '-r': String(o.frameRate), // MPEG-1 accepts only standard rates
     '-b:v': `${o.bitrateKbps}k`,
     '-bf': '0', // no B-frames: JSMpeg decodes P-frames only, and they add latency
+    '-g': String(LIVE_GOP_PICTURES), // an I-picture every 12: where a viewer that fell behind goes on (LiveViewHub)
     '-threads': '1',
   };
 }

@@ -14,6 +14,64 @@ function viewer(buffered = 0) {
   return iface;
 }
 
+/**
+ * One picture of the live stream as ffmpeg's mpegts muxer writes it: one PES (stream 0xE0) starting a
+ * TS packet (payload_unit_start), split into 188-byte packets, the last one stuffed; an I-picture's
+ * elementary stream starts with an MPEG-1 sequence header (00 00 01 B3), a P-picture's with a picture
+ * start code (00 00 01 00).
+ */
+function tsPicture(key: boolean, esBytes: number): Buffer {
+  const es = Buffer.alloc(esBytes, 0x55);
+  es.writeUInt32BE(key ? 0x1b3 : 0x100, 0);
+  const pes = Buffer.concat([Buffer.from([0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 5, 0x21, 0, 1, 0, 1]), es]);
+  const packets: Buffer[] = [];
+  for (let at = 0; at < pes.length; at += 184) {
+    const payload = pes.subarray(at, at + 184);
+    const header = Buffer.from([0x47, at === 0 ? 0x41 : 0x01, 0x00, 0x10]); // PID 0x100
+    if (payload.length === 184) {
+      packets.push(header, payload);
+      continue;
+    }
+    header[3] = 0x30; // adaptation field (stuffing), then payload
+    const stuffing = Buffer.alloc(184 - payload.length, 0xff);
+    stuffing[0] = stuffing.length - 1;
+    if (stuffing.length > 1) stuffing[1] = 0;
+    packets.push(header, stuffing, payload);
+  }
+  return Buffer.concat(packets);
+}
+
+/**
+ * A viewer at the end of a link carrying `rate` bytes/s: what is sent waits in its socket buffer
+ * (ws.bufferedAmount) until the link takes it. `delivered`: how long each piece waited, ms.
+ */
+function linkViewer(rate: number, clock: () => number) {
+  const queue: { at: number; bytes: number }[] = [];
+  let buffered = 0;
+  let budget = 0;
+  const delivered: number[] = [];
+  const v: LiveViewer = {
+    get bufferedBytes() {
+      return buffered;
+    },
+    send: (chunk) => {
+      queue.push({ at: clock(), bytes: chunk.length });
+      buffered += chunk.length;
+    },
+    close: () => undefined,
+  };
+  const drain = (ms: number) => {
+    budget += (rate * ms) / 1000;
+    while (queue.length && budget >= queue[0].bytes) {
+      budget -= queue[0].bytes;
+      buffered -= queue[0].bytes;
+      delivered.push(clock() - queue.shift()!.at);
+    }
+    if (!queue.length) budget = 0;
+  };
+  return { v, drain, delivered };
+}
+
 describe('LiveViewHub', () => {
   let launcher: FakeLauncher;
   let registry: Registry;
@@ -212,6 +270,55 @@ describe('LiveViewHub', () => {
     hub.join('cam', 'u', fast);
     launcher.started[0].handlers.data(Buffer.from('x'));
     expect([slow.sent.length, fast.sent.length]).toEqual([0, 1]);
+  });
+
+  it('keeps a viewer whose link is a little slower than the stream a second or two behind live, not ~24 s', () => {
+    const hub = make({ maxViewersPerStream: 2 }); // defaults otherwise: 800 kbit/s, 25 fps
+    let now = 0;
+    const link = linkViewer(80_000, () => now); // 640 kbit/s: 80 % of the stream (ADSL, a 4G console, a busy VPN)
+    const fast = linkViewer(1_000_000, () => now);
+    hub.join('pond', 'rtsp://x', link.v);
+    hub.join('pond', 'rtsp://x', fast.v);
+    // 25 pictures a second, an I-picture every 12th: ~100 KB/s, read from ffmpeg's stdout in 4 kB pieces.
+    let pending = Buffer.alloc(0);
+    let sent = 0;
+    for (let frame = 0; now < 120_000; frame++) {
+      pending = Buffer.concat([pending, tsPicture(frame % 12 === 0, frame % 12 === 0 ? 12_000 : 3300)]);
+      while (pending.length >= 4096) {
+        launcher.started[0].handlers.data(pending.subarray(0, 4096));
+        sent += 4096;
+        pending = pending.subarray(4096);
+      }
+      now += 40;
+      jest.advanceTimersByTime(40); // keeps the no-data timer quiet
+      link.drain(40);
+      fast.drain(40);
+    }
+    expect(sent).toBeGreaterThan(11_000_000);
+    expect(Math.max(...link.delivered.slice(-500))).toBeLessThan(3000); // before: 24 s, for as long as it watched
+    expect(Math.max(...fast.delivered)).toBeLessThan(100); // a viewer that keeps up misses nothing
+    expect(fast.delivered.length).toBe(sent / 4096);
+  });
+
+  it('stops a viewer that falls behind at the end of a picture and resumes it at the next I-picture: whole pictures, no artefacts', async () => {
+    const hub = make();
+    const gop = [true, false, false, false];
+    const pictures = [...gop, ...gop, true, false].map((key) => tsPicture(key, key ? 2500 : 800));
+    const ts = Buffer.concat(pictures);
+    const starts = pictures.map((_, i) => pictures.slice(0, i).reduce((n, p) => n + p.length, 0));
+    const v = viewer();
+    hub.join('cam', 'u', v);
+    const chunk = (i: number) => launcher.started[0].handlers.data(ts.subarray(i * 1000, i * 1000 + 1000)); // pieces across packets and pictures
+    for (let i = 0; i < 3; i++) chunk(i);
+    v.bufferedBytes = 500_000; // the link stalls while the 2nd picture is on its way: 5 s of video unsent, under maxBufferedBytes
+    for (let i = 3; i < 6; i++) chunk(i);
+    v.bufferedBytes = 0; // caught up during the 2nd I-picture, which the viewer did not get from its start
+    for (let i = 6; i * 1000 < ts.length; i++) chunk(i);
+    // Up to the start of the picture after the one on its way, then from the 3rd I-picture on.
+    expect(starts[2]).toBeGreaterThan(3000);
+    expect(starts[4]).toBeLessThan(6000);
+    expect(Buffer.concat(v.sent).equals(Buffer.concat([ts.subarray(0, starts[2]), ts.subarray(starts[8])]))).toBe(true);
+    expect((await registry.getSingleMetric('xl_live_viewers_behind_total')!.get()).values[0]?.value).toBe(1);
   });
 
   it('refuses viewers beyond maxViewersPerStream and streams beyond maxStreams, naming the bound', () => {

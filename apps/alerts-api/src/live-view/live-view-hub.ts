@@ -3,6 +3,7 @@ import type { LiveSource, LiveSourceExit, LiveSourceLauncher } from './live-sour
 import type { LiveViewMetrics, StreamEndReason } from './live-view.metrics';
 import type { LiveViewOptions } from './live-view.options';
 import { closeReason } from '../shared/ws-close-reason';
+import { pictureStarts, type PictureStart } from './mpeg-ts';
 
 /** A viewer's socket as the hub sees it. */
 export interface LiveViewer {
@@ -21,10 +22,23 @@ interface Stream {
   url: string;
   source: LiveSource;
   viewers: Set<LiveViewer>;
+  /** Bytes of ffmpeg's output so far: where its TS packets begin in the next chunk. */
+  position: number;
+  /** Viewers that fell behind (forward()), and where they are in catching up. */
+  behind: Map<LiveViewer, Behind>;
   idleTimer?: NodeJS.Timeout;
   dataTimer?: NodeJS.Timeout;
   /** Why we stopped it (undefined: it exited on its own). */
   stopping?: StreamEndReason;
+}
+
+/**
+ * A viewer that fell behind: `finishing` the picture on its way (`bytes` sent since), then
+ * `skipping` until its socket has caught up and an I-picture starts (`bytes` skipped once caught up).
+ */
+interface Behind {
+  skipping: boolean;
+  bytes: number;
 }
 
 /**
@@ -35,6 +49,10 @@ interface Stream {
  */
 export class LiveViewHub {
   private readonly streams = new Map<string, Stream>();
+  /** Unsent video beyond which a viewer has fallen behind: `maxLagMs` of the stream (forward()). */
+  private readonly lagBytes: number;
+  /** Skipped past this much after catching up without seeing an I-picture (not the MPEG-TS expected), a viewer goes on anywhere. */
+  private readonly keyWaitBytes: number;
 
   constructor(
     private readonly launcher: LiveSourceLauncher,
@@ -43,7 +61,10 @@ export class LiveViewHub {
     private readonly logger: Logger,
     /** Cameras that refuse ingest's analysis reader as busy (AnalysisStreams): no live view for them. */
     private readonly analysis: { isWaiting(cameraId: string): boolean },
-  ) {}
+  ) {
+    this.lagBytes = Math.min(Math.round((options.bitrateKbps * options.maxLagMs) / 8), options.maxBufferedBytes);
+    this.keyWaitBytes = options.bitrateKbps * 125 * 2; // 2 s of the stream: four I-pictures at 25 fps
+  }
 
   /**
    * Why a new viewer of `cameraId` cannot join now, or null when it can. `analysed`: the camera is
@@ -78,6 +99,7 @@ export class LiveViewHub {
   leave(cameraId: string, viewer: LiveViewer): void {
     const stream = this.streams.get(cameraId);
     if (!stream || !stream.viewers.delete(viewer)) return;
+    stream.behind.delete(viewer);
     this.metrics.viewers.dec();
     if (stream.viewers.size === 0 && !stream.stopping) {
       stream.idleTimer = setTimeout(() => this.stop(stream, 'idle'), this.options.idleStopMs);
@@ -115,6 +137,19 @@ export class LiveViewHub {
     if (stream) this.stop(stream, 'analysis_first');
   }
 
+  /**
+   * The viewers' periodic re-check's half of "analysis goes first": a camera found enabled
+   * (`analysed`) while its analysis waits for a stream gets its stream back (giveBackForAnalysis).
+   * That covers a refusal this instance missed, and one that came while the camera was disabled and
+   * watched (allowed then): ingest reports a new reader's refusal once, and must not wait for the
+   * viewers to leave. True when the analysis waits: nothing else is to be done for the camera's viewers.
+   */
+  giveBackIfAnalysisWaits(cameraId: string, analysed: boolean): boolean {
+    if (!analysed || !this.analysis.isWaiting(cameraId)) return false;
+    this.giveBackForAnalysis(cameraId);
+    return true;
+  }
+
   /** Cameras streaming now, with their viewer counts and ffmpeg pids. */
   active(): { cameraId: string; viewers: number; pid: number | undefined }[] {
     return [...this.streams.values()].map((s) => ({ cameraId: s.cameraId, viewers: s.viewers.size, pid: s.source.pid }));
@@ -130,7 +165,7 @@ export class LiveViewHub {
 
   private start(cameraId: string, url: string, viewers = new Set<LiveViewer>()): Stream {
     const { width, frameRate, bitrateKbps } = this.options;
-    const stream = { cameraId, url, viewers } as Stream;
+    const stream = { cameraId, url, viewers, position: 0, behind: new Map() } as Stream;
     stream.source = this.launcher.start(url, { width, frameRate, bitrateKbps }, {
       data: (chunk) => this.forward(stream, chunk),
       exit: (exit) => this.exited(stream, exit),
@@ -144,10 +179,57 @@ export class LiveViewHub {
 
   private forward(stream: Stream, chunk: Buffer): void {
     this.armDataTimer(stream);
+    const position = stream.position;
+    stream.position += chunk.length;
+    let starts: PictureStart[] | undefined; // looked for only when a viewer is behind
+    const startsOf = () => (starts ??= pictureStarts(chunk, position));
     for (const viewer of stream.viewers) {
-      // A slow viewer skips chunks rather than holding memory; the player resynchronises on the next packet.
-      if (viewer.bufferedBytes <= this.options.maxBufferedBytes) viewer.send(chunk);
+      if (!stream.behind.has(viewer) && viewer.bufferedBytes <= this.lagBytes) viewer.send(chunk);
+      else this.catchUp(stream, viewer, chunk, startsOf);
     }
+  }
+
+  /**
+   * A viewer whose socket holds more than `lagBytes` unsent (its link is slower than the stream) would
+   * watch the pond as late as its buffer is long — 21 s behind at 2 MiB, shown as live. So it falls
+   * behind: it gets the rest of the picture on its way (a cut picture would stay on screen garbled),
+   * then nothing until its socket is back under `lagBytes`, and goes on at the next I-picture, from
+   * the TS packet that starts it. JSMpeg thus receives whole packets and whole pictures with a gap in
+   * time between them: a pause, then the live picture, never a smeared one. Without picture starts
+   * (not the MPEG-TS ffmpeg writes) it stops after `lagBytes` more and goes on after `keyWaitBytes`;
+   * the player then resynchronises on the next packet and sequence header, with artefacts until an
+   * I-picture. Beyond `maxBufferedBytes` nothing is sent, whatever the state.
+   */
+  private catchUp(stream: Stream, viewer: LiveViewer, chunk: Buffer, startsOf: () => PictureStart[]): void {
+    let behind = stream.behind.get(viewer);
+    if (!behind) {
+      behind = { skipping: false, bytes: 0 };
+      stream.behind.set(viewer, behind);
+      this.metrics.behind.inc();
+    }
+    const overBound = viewer.bufferedBytes > this.options.maxBufferedBytes;
+    let from = 0;
+    if (!behind.skipping) {
+      const next = startsOf()[0]?.offset;
+      if (next === undefined && !overBound && behind.bytes + chunk.length <= this.lagBytes) {
+        viewer.send(chunk); // the picture goes on
+        behind.bytes += chunk.length;
+        return;
+      }
+      from = next ?? chunk.length;
+      if (from > 0 && !overBound) viewer.send(chunk.subarray(0, from));
+      behind.skipping = true;
+      behind.bytes = 0;
+    }
+    if (viewer.bufferedBytes > this.lagBytes) return; // still draining
+    const key = startsOf().find((s) => s.key && s.offset >= from);
+    if (key || behind.bytes >= this.keyWaitBytes) {
+      stream.behind.delete(viewer);
+      const resume = key?.offset ?? from;
+      if (resume < chunk.length) viewer.send(resume === 0 ? chunk : chunk.subarray(resume));
+      return;
+    }
+    behind.bytes += chunk.length - from;
   }
 
   private armDataTimer(stream: Stream): void {

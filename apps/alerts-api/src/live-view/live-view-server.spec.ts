@@ -37,12 +37,16 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
   let outOfScope: Set<string>;
   /** What the lookup answered, as `<principal> <url>`. */
   let lookups: string[];
+  /** Whether the lookup finds the camera enabled (analysed). */
+  let analysed: boolean;
+  /** Cameras whose analysis waits for a stream (AnalysisStreams' answer). */
+  let waiting: Set<string>;
   const clients: WebSocket[] = [];
 
   const start = async ({ pingMs, reverifyMs = 60_000, idleStopMs = 200 }: { pingMs?: number; reverifyMs?: number; idleStopMs?: number }) => {
     launcher = new FakeLauncher();
     const options = liveViewOptionsSchema.parse({ idleStopMs });
-    hub = new LiveViewHub(launcher, options, new LiveViewMetrics(new Registry()), createLogger('test', 'silent'), { isWaiting: () => false });
+    hub = new LiveViewHub(launcher, options, new LiveViewMetrics(new Registry()), createLogger('test', 'silent'), { isWaiting: (id) => waiting.has(id) });
     server = new LiveViewServer({
       hub,
       verifier: { verify: async (token) => principals[token] ?? null },
@@ -50,7 +54,7 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
         stream: async (p) => {
           const url = outOfScope.has(p.name) ? null : cameraUrl;
           lookups.push(`${p.name} ${url}`);
-          return url ? { url, analysed: true } : null;
+          return url ? { url, analysed } : null;
         },
       },
       path: '/live',
@@ -78,6 +82,8 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
     cameraUrl = 'rtsp://10.0.0.7/sub';
     outOfScope = new Set();
     lookups = [];
+    analysed = true;
+    waiting = new Set();
   });
 
   afterEach(async () => {
@@ -97,6 +103,22 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
     awake.ws.close();
     await waitFor(() => launcher.started[0].stopped === 1, 'ffmpeg to stop idleStopMs after the last viewer left');
     expect(launcher.started).toHaveLength(1);
+  });
+
+  it("gives the stream back to analysis at the re-check when the camera, enabled again, finds its analysis waiting (a refusal this instance missed)", async () => {
+    await start({ reverifyMs: 100 });
+    analysed = false; // disabled: watched although its last refusal is remembered
+    waiting.add('pond');
+    const wall = await watch();
+    const [transcoder] = launcher.started;
+    await new Promise((r) => setTimeout(r, 300)); // disabled: the re-checks keep it
+    expect([wall.ws.readyState, transcoder.stopped]).toEqual([WebSocket.OPEN, 0]);
+    analysed = true; // enabled again; ingest refused as busy, and this instance missed the report
+    cameraUrl = 'rtsp://10.0.0.8/sub'; // and its address edited: no transcoder on the new one either
+    expect(await Promise.race([wall.closed, new Promise((r) => setTimeout(() => r('still open after 2 s'), 2000).unref())])).toBe(1011); // before: open for as long as it was watched
+    expect(transcoder.stopped).toBe(1);
+    expect(launcher.started).toHaveLength(1);
+    expect(hub.refusal('pond', true)).toMatch(/analysis is waiting/);
   });
 
   it("moves a viewer to the camera's new address at the next re-check, on the same socket, and stops the old ffmpeg", async () => {

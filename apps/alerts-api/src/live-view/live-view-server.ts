@@ -132,9 +132,12 @@ export class LiveViewServer {
       const check = async () => {
         const p = await verifier.verify(token);
         if (!p) return ws.close(4401, 'credential no longer valid');
-        const url = (await cameras.stream(p, cameraId))?.url;
-        if (!url) return ws.close(4404, closeReason(`camera '${cameraId}' no longer in scope`));
-        if (ws.readyState === ws.OPEN) this.moveToSource(cameraId, url, recheck); // closing: its 'close' leaves the hub
+        const camera = await cameras.stream(p, cameraId);
+        if (!camera) return ws.close(4404, closeReason(`camera '${cameraId}' no longer in scope`));
+        // Analysis goes first, also when this instance missed the refusal or it came while the camera
+        // was disabled and watched: its viewers are closed (1011), and no transcoder starts on a new address.
+        if (hub.giveBackIfAnalysisWaits(cameraId, camera.analysed)) return;
+        if (ws.readyState === ws.OPEN) this.moveToSource(cameraId, camera.url, recheck); // closing: its 'close' leaves the hub
       };
       check().catch(() => undefined); // a failing check keeps the viewer; the next one decides
     };

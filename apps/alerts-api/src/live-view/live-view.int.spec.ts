@@ -180,6 +180,30 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     await eventually(async () => (transcoders().length === 0 ? true : null), 'the last transcoder to stop (idle)', 5000);
   });
 
+  it('stops the live view opened while the camera was disabled once, enabled again, it refuses analysis as busy although the old refusal was still remembered', async () => {
+    const admin = await auth('admin');
+    // Not 'pond': a school's camera cannot be disabled. Same simulated camera, another id.
+    await t.http.post('/cameras').set(admin).send({ id: 'pond-4', url: simulator.camera('pond').url, regionId: 'vil-a' }).expect(201);
+    const statusKey = `${t.settings.redisKeyPrefix}${CAMERA_STATUS_STREAM}`;
+    const report = (event: Record<string, unknown>) => t.redis.xadd(statusKey, '*', 'event', JSON.stringify({ cameraId: 'pond-4', at: Date.now(), ingestId: 'ingest-1', ...event }));
+    const busy = { status: 'offline', reason: 'busy', detail: 'method SETUP failed: 503 Service Unavailable' };
+    await eventually(async () => (transcoders().length === 0 ? true : null), 'earlier transcoders to stop', 5000);
+    try {
+      await report(busy); // 1. the NVR and a vendor app hold the camera's streams
+      await t.http.patch('/cameras/pond-4').set(admin).send({ enabled: false }).expect(200); // 2. disabled to look at it
+      const wall = await eventually(async () => watch('op-a', 'pond-4').catch(() => null), 'a live view of the disabled camera', 5000);
+      const closed = new Promise<number>((resolve) => wall.ws.once('close', (code) => resolve(code)));
+      const [ffmpeg] = await eventually(async () => (transcoders().length ? transcoders() : null), 'the transcoder', 5000);
+      await t.http.patch('/cameras/pond-4').set(admin).send({ enabled: true }).expect(200); // 3. enabled again with the tile open
+      await report(busy); // ingest's new reader refused (NVR + live view): its one report of this outage
+      expect(await Promise.race([closed, new Promise((r) => setTimeout(() => r('still open after 5 s'), 5000))])).toBe(1011); // before: open for as long as it was watched
+      await eventually(async () => !isAlive(ffmpeg.pid), 'the transcoder to stop', 5000);
+    } finally {
+      await report({ status: 'recovered' });
+      await t.http.delete('/cameras/pond-4').set(admin);
+    }
+  });
+
   it('grabs no picture of a camera whose analysis waits for a stream, and grabs again once analysis has it', async () => {
     const admin = await auth('admin');
     await t.http.post('/cameras').set(admin).send({ id: 'pond-2', url: simulator.camera('pond').url, regionId: 'vil-a' }).expect(201);

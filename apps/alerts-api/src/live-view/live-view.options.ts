@@ -41,13 +41,22 @@ export const liveViewOptionsSchema = z.strictObject({
   width: z.number().int().min(160).max(1920).default(640).describe('largest width of the live picture (never upscaled)'),
   frameRate: z.union([z.literal(24), z.literal(25), z.literal(30)]).default(25).describe('output frame rate; MPEG-1 allows only standard rates'),
   bitrateKbps: z.number().int().min(100).max(8000).default(800).describe('MPEG-1 video bitrate per stream'),
+  maxLagMs: z
+    .number()
+    .int()
+    .min(500)
+    .max(10_000)
+    .default(1000)
+    .describe(
+      "a viewer whose socket holds more unsent video than the stream carries in this long (bitrateKbps × maxLagMs / 8 bytes: 100 kB at 800 kbit/s) has fallen behind: it gets the rest of the picture on its way, then nothing until it has caught up, and goes on at the next I-picture (every 12 pictures). A link slower than the stream so watches at most about this much × (bitrate ÷ link's rate) late, with pauses, never tens of seconds late as if live",
+    ),
   maxBufferedBytes: z
     .number()
     .int()
     .min(64 * 1024)
     .max(64 * 1024 * 1024)
     .default(2 * 1024 * 1024)
-    .describe('a viewer holding this much unsent video skips chunks until it catches up (the player resynchronises)'),
+    .describe("hard bound on a viewer's unsent video, whatever maxLagMs allows: beyond it nothing is sent to it (memory)"),
   frameTtlMs: z.number().int().min(0).max(600_000).default(10_000).describe('a latest frame is reused for this long before the camera is asked again'),
   frameWidth: z.number().int().min(160).max(3840).default(960).describe('largest width of the latest frame JPEG (never upscaled)'),
   frameTimeoutMs: z.number().int().min(1000).max(60_000).default(8000).describe('time one frame grab may take'),
@@ -67,6 +76,7 @@ export function resolveLiveViewOptions(explicit: LiveViewOptionsInput = {}, env:
     XL_LIVE_BITRATE_KBPS: ['bitrateKbps', Number],
     XL_LIVE_RECHECK_MS: ['recheckMs', Number],
     XL_LIVE_PING_MS: ['pingMs', Number],
+    XL_LIVE_MAX_LAG_MS: ['maxLagMs', Number],
     XL_FRAME_TTL_MS: ['frameTtlMs', Number],
     XL_FRAME_WIDTH: ['frameWidth', Number],
     XL_FRAME_TIMEOUT_MS: ['frameTimeoutMs', Number],
