@@ -5,6 +5,7 @@ import { AlertsRepository } from './alerts/alerts.repository';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { CameraStatusRepository } from './camera-status/camera-status.repository';
 import { CamerasRepository } from './cameras/cameras.repository';
+import { HeldHealthAlertsRepository } from './cameras/held-health-alerts.repository';
 import { MaintenanceRepository } from './cameras/maintenance.repository';
 import { ScopeInputValidator } from './common/scope-input';
 import { KYSELY } from './core/tokens';
@@ -20,7 +21,7 @@ const webhooksRepository: Provider = {
   useFactory: (db: Kysely<Database>) => new WebhooksRepository(db),
   inject: [KYSELY],
 };
-const repositories = [RegionsRepository, CamerasRepository, UsersRepository, ApiKeysRepository, AlertsRepository, AlertSnapshotsRepository, CameraStatusRepository, MaintenanceRepository, ScopeInputValidator, webhooksRepository];
+const repositories = [RegionsRepository, CamerasRepository, UsersRepository, ApiKeysRepository, AlertsRepository, AlertSnapshotsRepository, CameraStatusRepository, MaintenanceRepository, HeldHealthAlertsRepository, ScopeInputValidator, webhooksRepository];
 
 /** Every repository (the only code that talks to the database), for every module. */
 @Global()

@@ -264,6 +264,21 @@ describe('FrameJobProcessor', () => {
     expect(s.hot.mark).toHaveBeenCalledWith('pond', 5000);
   });
 
+  it("emits the end of a camera health alert (alerts-api's maintenance windows need it), without a snapshot, never a safety alert's end", async () => {
+    const covered = { ruleId: 'health.covered', rule: 'camera_covered' as const, zoneId: undefined, trackId: undefined, boxes: [] };
+    const s = setup({
+      events: [
+        event({ ...covered, alertId: 'h1', kind: 'ended', message: 'picture recovered' }),
+        event({ kind: 'ended', alertId: 'a9' }),
+        event({ kind: 'ended', alertId: 'a8', ruleId: 'water.vanish', rule: 'vanish_in_water', severity: 'critical' }),
+      ],
+    });
+    expect(await s.processor.process(job())).toBe('analysed');
+    expect(s.emitted.map((e) => [e.alertId, e.kind, e.rule, e.snapshotPath])).toEqual([['h1', 'ended', 'camera_covered', undefined]]);
+    expect(s.snapshots.save).not.toHaveBeenCalled();
+    expect(await s.metrics.registry.getSingleMetricAsString('xl_alerts_emitted_total')).toContain('xl_alerts_emitted_total{rule="camera_covered",kind="ended"} 1');
+  });
+
   it('refreshes the hot mark by elapsed time: the Redis clock standing still or stepping back does not hold it', async () => {
     let elapsed = 0;
     const s = setup({ live: true }, null, 0, { elapsed: () => elapsed });

@@ -1,4 +1,4 @@
-import type { AlertEvent, FrameJob } from '@xl/contracts';
+import { type AlertEvent, type FrameJob, isCameraHealthRule } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
 import type { RuleEvent } from '@xl/rules';
 import type { AnalyzerMetrics } from './metrics';
@@ -337,7 +337,9 @@ export class FrameJobProcessor {
       runtime,
     );
     for (const event of result.events) {
-      if (event.kind === 'ended') continue;
+      // alerts-api needs a health alert's end: a maintenance window holds its `created` back and raises
+      // it when the window ends unless it ended meanwhile. Other ends change nothing there.
+      if (event.kind === 'ended' && !isCameraHealthRule(event.rule)) continue;
       const snapshotPath = snapshotPaths.get(event);
       // A late stream makes the scene older than its capture time: the alert says by how much.
       const late = job.streamDelaySeconds ? { streamDelaySeconds: job.streamDelaySeconds } : {};

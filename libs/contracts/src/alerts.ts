@@ -15,6 +15,18 @@ export type RuleType =
   | 'camera_moved'
   | 'camera_offline';
 
+/**
+ * Rules about the camera itself rather than something in its picture: camera_offline (raised by
+ * alerts-api from the camera's status) and the picture checks of the analyzer. A maintenance window
+ * holds them back; of these alone the analyzer sends `ended`, so that alerts-api can tell a picture
+ * problem the window held back that is over from one that outlasts the window.
+ */
+export const CAMERA_HEALTH_RULE_TYPES = ['camera_offline', 'camera_frozen', 'camera_covered', 'camera_blurred', 'camera_moved'] as const satisfies readonly RuleType[];
+
+export function isCameraHealthRule(rule: RuleType): boolean {
+  return (CAMERA_HEALTH_RULE_TYPES as readonly RuleType[]).includes(rule);
+}
+
 /** One object drawn on an alert's snapshot. */
 export interface AlertBox {
   box: Box;
@@ -25,11 +37,12 @@ export interface AlertBox {
 
 /**
  * Job data on the `alerts` queue. `alertId` is deterministic (camera, rule, track, start) so that the
- * API consumes it idempotently; `kind: 'updated'` carries later events of the same alert.
+ * API consumes it idempotently; `kind: 'updated'` carries later events of the same alert; `ended`
+ * says its condition is over (sent for camera health rules only; it never closes a stored alert).
  */
 export interface AlertEvent {
   alertId: string;
-  kind: 'created' | 'updated';
+  kind: 'created' | 'updated' | 'ended';
   cameraId: string;
   ruleId: string;
   rule: RuleType;

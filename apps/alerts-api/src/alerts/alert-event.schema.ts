@@ -15,7 +15,7 @@ const box = z.tuple([z.number(), z.number(), z.number(), z.number()]);
 
 export const alertEventSchema = z.object({
   alertId: z.string().min(1).max(256),
-  kind: z.enum(['created', 'updated']),
+  kind: z.enum(['created', 'updated', 'ended']),
   cameraId: z.string().min(1).max(64),
   ruleId: z.string().min(1).max(128),
   rule: z.enum(['zone_enter', 'dwell', 'vanish_in_water', 'crowd', 'line_cross', 'camera_covered', 'camera_blurred', 'camera_frozen', 'camera_moved', 'camera_offline']),

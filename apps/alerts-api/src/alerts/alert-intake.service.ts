@@ -3,6 +3,7 @@ import type { Transaction } from 'kysely';
 import { type AlertEvent, SEVERITY_RANK } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
 import { CamerasRepository } from '../cameras/cameras.repository';
+import { HeldHealthAlertsRepository } from '../cameras/held-health-alerts.repository';
 import { MaintenanceRepository } from '../cameras/maintenance.repository';
 import { Clock } from '../common/clock';
 import { ApiMetrics } from '../core/api-metrics';
@@ -20,11 +21,22 @@ import { CAMERA_HEALTH_RULES } from '../shared/camera-health-rules';
 import { eventFacts, type TransitionDetail, transitionNote } from './transition-detail';
 
 /**
- * `suppressed`: a new camera health alert while the camera is in maintenance (not stored).
+ * `suppressed`: a new camera health alert while the camera is in maintenance (not stored as an
+ * alert; a picture problem is held until the window ends).
  * `closed`: news of an alert already resolved (recorded as consumed; the alert is left as it was).
+ * `ended`: a condition is over (a held alert is dropped; a stored alert is left as it was).
  */
-export type IntakeOutcome = 'created' | 'updated' | 'duplicate' | 'suppressed' | 'closed';
+export type IntakeOutcome = 'created' | 'updated' | 'duplicate' | 'suppressed' | 'closed' | 'ended';
 
+/** Held cameras' alerts raised per sweep at most; the rest at the next one. */
+const RELEASE_SWEEP_CAMERAS = 100;
+
+/**
+ * Health alerts held through a maintenance window until it ends, unless their `ended` comes first:
+ * the analyzer's picture checks, which say a condition only once. camera_offline is alerts-api's own,
+ * and the window's end checks the camera's status afresh instead (CameraStatusService.maintenanceEnded).
+ */
+const heldThroughWindow = (rule: string): boolean => CAMERA_HEALTH_RULES.has(rule) && rule !== 'camera_offline';
 
 interface Effect {
   outcome: IntakeOutcome;
@@ -49,6 +61,7 @@ export class AlertIntakeService {
     private readonly snapshots: AlertSnapshotsRepository,
     private readonly cameras: CamerasRepository,
     private readonly maintenance: MaintenanceRepository,
+    private readonly held: HeldHealthAlertsRepository,
     private readonly notifier: AlertNotifier,
     private readonly escalation: EscalationService,
     private readonly metrics: ApiMetrics,
@@ -59,10 +72,14 @@ export class AlertIntakeService {
   ) {}
 
   async consume(event: AlertEvent): Promise<IntakeOutcome> {
+    if (event.kind === 'ended') return this.ended(event);
     if (event.kind === 'created' && CAMERA_HEALTH_RULES.has(event.rule)) {
-      const window = await this.maintenance.activeAt(event.cameraId, this.clock.now());
+      const now = this.clock.now();
+      const window = await this.maintenance.activeAt(event.cameraId, now);
       if (window) {
-        // Someone is working on the camera and said so: its outage or covered lens is expected.
+        // Someone is working on the camera and said so: its outage or covered lens is expected. But a
+        // lens the repair left covered, or a camera it re-aimed, must be raised once the window ends.
+        if (heldThroughWindow(event.rule)) await this.held.hold(event, now);
         this.logger.info({ cameraId: event.cameraId, rule: event.rule, alertId: event.alertId, maintenanceUntil: window.until }, 'camera health alert held back: camera in maintenance');
         this.metrics.intake.inc({ outcome: 'suppressed' });
         return 'suppressed';
@@ -83,6 +100,62 @@ export class AlertIntakeService {
       if (effect.outcome === 'created' || effect.outcome === 'updated') await this.evidence?.requestClip(effect.alert);
     }
     return effect.outcome;
+  }
+
+  /**
+   * Raises the camera's health alerts held back during its maintenance window, now over, through
+   * this intake: their start and capture times stay, so each says since when. Returns how many were
+   * stored. One that fails is logged and stays held for the next try (releaseAfterWindows); one a new
+   * window holds again stays held. A camera disabled or deleted meanwhile raises none: it is out of service.
+   */
+  async releaseHeld(cameraId: string): Promise<number> {
+    if (await this.maintenance.activeAt(cameraId, this.clock.now())) return 0; // a later window holds them on
+    const events = await this.held.ofCamera(cameraId);
+    if (!events.length) return 0;
+    if (!(await this.cameras.isEnabled(cameraId))) {
+      const dropped = await this.held.deleteOfCamera(cameraId);
+      this.logger.info({ cameraId, dropped }, 'held camera health alerts dropped: the camera was disabled or deleted during its maintenance window');
+      return 0;
+    }
+    let raised = 0;
+    for (const event of events) {
+      try {
+        const outcome = await this.consume(event);
+        if (outcome === 'suppressed') continue;
+        await this.held.drop(event.alertId);
+        raised++;
+        this.logger.info({ cameraId, alertId: event.alertId, rule: event.rule, startedAt: event.startedAt, outcome }, 'camera health alert held during maintenance raised: its condition outlasted the window');
+      } catch (err) {
+        this.logger.error({ cameraId, alertId: event.alertId, rule: event.rule, err: (err as Error).message }, 'raising a held camera health alert failed; it stays held and is tried again at the next sweep');
+      }
+    }
+    return raised;
+  }
+
+  /**
+   * Raises what windows that ended left held: a window's end that failed or never ran (a crash, a
+   * lost timer), or an alert held just as the window ended. Returns how many were stored; a camera
+   * that fails is logged and left for the next round.
+   */
+  async releaseAfterWindows(): Promise<number> {
+    let raised = 0;
+    for (const cameraId of await this.held.camerasOutOfMaintenance(this.clock.now(), RELEASE_SWEEP_CAMERAS)) {
+      try {
+        raised += await this.releaseHeld(cameraId);
+      } catch (err) {
+        this.logger.error({ cameraId, err: (err as Error).message }, 'raising held camera health alerts failed; tried again at the next sweep');
+      }
+    }
+    return raised;
+  }
+
+  /** The end of a condition: drops its alert if held back; a stored alert is the operators' to resolve. */
+  private async ended(event: AlertEvent): Promise<IntakeOutcome> {
+    if (CAMERA_HEALTH_RULES.has(event.rule) && (await this.held.drop(event.alertId))) {
+      this.logger.info({ cameraId: event.cameraId, rule: event.rule, alertId: event.alertId }, 'held camera health alert dropped: its condition ended before the maintenance window did');
+    }
+    this.metrics.intake.inc({ outcome: 'ended' });
+    return 'ended';
   }
 
   private async apply(trx: Transaction<Database>, event: AlertEvent, snapshotPath: string | null, regionId: string | null, now: number): Promise<Effect> {

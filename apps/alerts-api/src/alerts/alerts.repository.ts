@@ -253,6 +253,18 @@ export class AlertsRepository {
       .execute();
   }
 
+  /** Whether the alert's record holds an entry whose detail is of this kind (TransitionDetail.kind). */
+  async hasTransitionDetail(trx: Db, alertId: string, kind: string): Promise<boolean> {
+    const row = await trx
+      .selectFrom('alert_transitions')
+      .select('id')
+      .where('alert_id', '=', alertId)
+      .where('detail', 'like', `%"kind":${JSON.stringify(kind)}%`)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async transitions(alertId: string): Promise<AlertTransition[]> {
     const rows = await this.db.selectFrom('alert_transitions').selectAll().where('alert_id', '=', alertId).orderBy('id').execute();
     return rows.map(toTransition);

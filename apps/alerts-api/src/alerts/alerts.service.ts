@@ -245,6 +245,28 @@ export class AlertsService {
     return true;
   }
 
+  /**
+   * Records on a resolved alert that its camera came back (a `camera_recovered` detail, as a note by
+   * `actor`): an operator may resolve a camera_offline alert while the camera is still dark (a repair
+   * ticket filed), and without this the outage's length was lost once the camera returned — reports
+   * then ended it at the operator's click. State and outcome stay. False when the alert is absent, not
+   * resolved, or already holds such a record (the system's own recovery wrote it).
+   */
+  async recordRecoveryBySystem(id: string, actor: Actor, detail: TransitionDetail & { kind: 'camera_recovered' }): Promise<boolean> {
+    const done = await this.alerts.transaction(async (trx) => {
+      const before = await this.alerts.getForUpdate(trx, id);
+      if (!before || before.state !== 'resolved' || (await this.alerts.hasTransitionDetail(trx, id, detail.kind))) return false;
+      const at = laterUpdate(this.clock.now(), before);
+      await this.alerts.addTransition(trx, id, { action: NOTE_ACTION, from: before.state, to: before.state, actor, at, note: transitionNote(detail), detail });
+      await this.alerts.touch(trx, id, at);
+      return true;
+    });
+    if (!done) return false;
+    this.metrics.transitions.inc({ action: NOTE_ACTION });
+    await this.notifier.updatedQuietly((await this.alerts.get(id)) as Alert);
+    return true;
+  }
+
   /** The alert if it exists and lies in the principal's scope; 404 otherwise (either way, the same answer). */
   async visible(principal: Principal, id: string): Promise<Alert> {
     const alert = await this.alerts.get(id);

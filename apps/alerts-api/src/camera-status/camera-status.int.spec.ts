@@ -139,6 +139,34 @@ describe.each(DATABASE_KINDS)('camera outages and flapping links on %s', (kind) 
     await handle('cam-a2', 'recovered', Math.max(Date.now(), back + 300));
   });
 
+  it('records when the camera came back on an outage an operator resolved while it was dark, and reports keep its length', async () => {
+    const t0 = Date.now();
+    await handle('cam-a3', 'offline', t0, 'timeout');
+    const id = `camera_offline:cam-a3:${t0}`;
+    await eventually(() => alert(id), 'camera_offline');
+    // A repair ticket is filed: the operator resolves the alert while the camera stays dark.
+    expect((await t.http.post(`/alerts/${encodeURIComponent(id)}/acknowledge`).set(admin).send({})).status).toBe(200);
+    expect((await t.http.post(`/alerts/${encodeURIComponent(id)}/resolve`).set(admin).send({ outcome: 'true_alarm' })).status).toBe(200);
+    const resolvedAt = (await alert(id)).resolvedAt as number;
+    const back = Math.max(Date.now(), t0 + 2500);
+    await handle('cam-a3', 'recovered', back);
+    const noted = await eventually(async () => {
+      const a = await alert(id);
+      return a?.transitions.some((x: { detail?: { kind?: string } }) => x.detail?.kind === 'camera_recovered') && a;
+    }, 'the recovery recorded on the resolved alert');
+    expect(noted).toMatchObject({ state: 'resolved', outcome: 'true_alarm', resolvedAt });
+    expect(noted.transitions.at(-1)).toMatchObject({ action: 'note', actor: { kind: 'system' }, detail: { kind: 'camera_recovered', backAt: back, offlineSeconds: Math.round((back - t0) / 1000) } });
+    const report = await t.http.get('/reports/alerts').query({ from: t0 - 1000, to: back + 60_000 }).set(admin).expect(200);
+    const camera = report.body.downtime.cameras.find((c: { cameraId: string }) => c.cameraId === 'cam-a3');
+    expect(camera).toMatchObject({ offlineMs: back - t0, stillOffline: false }); // before: resolvedAt - t0, the operator's click
+    // The next recovery of another outage does not note this alert again.
+    const t1 = Math.max(Date.now(), back + 2000);
+    await handle('cam-a3', 'offline', t1, 'timeout');
+    await handle('cam-a3', 'recovered', t1 + 100);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect((await alert(id)).transitions.filter((x: { detail?: { kind?: string } }) => x.detail?.kind === 'camera_recovered')).toHaveLength(1);
+  });
+
   it('continues the outage once when two API instances handle the same drop at the same moment', async () => {
     const t0 = Date.now();
     await handle('cam-b', 'offline', t0, 'stalled');

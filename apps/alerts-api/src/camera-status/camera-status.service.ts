@@ -233,7 +233,10 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     await this.timers.schedule(TIMER, timerJobId('offline', record.cameraId, record.offlineSince), { cameraId: record.cameraId, offlineSince: record.offlineSince }, delay);
   }
 
-  /** What the timers missed: thresholds reached without their alert, recoveries never confirmed. */
+  /**
+   * What the timers missed: thresholds reached without their alert, recoveries never confirmed, and
+   * health alerts held through a maintenance window whose end did not raise them.
+   */
   async sweep(): Promise<void> {
     if (this.sweeping) return; // the last one still runs (a long list, a slow database)
     this.sweeping = true;
@@ -241,6 +244,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       await this.pushAgain();
       await this.sweepOfflineThresholds();
       await this.sweepRecoveries();
+      await this.intake.releaseAfterWindows();
     } finally {
       this.sweeping = false;
     }
@@ -445,6 +449,9 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     for (const alert of await this.alerts.unresolvedOf(cameraId, 'camera_offline')) {
       await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, recoveredDetail(offlineSince, backAt, drops));
     }
+    // The outage's own alert, if an operator resolved it while the camera was dark: it learns when the
+    // camera came back, so reports keep the outage's length (before: cut to the operator's click).
+    if (offlineSince !== null) await this.alertsService.recordRecoveryBySystem(offlineAlertId(cameraId, offlineSince), SYSTEM.cameraStatus, recoveredDetail(offlineSince, backAt, drops));
   }
 
   /**
@@ -521,7 +528,7 @@ type PushedCameraStatus = Pick<CameraStatusRecord, 'reason' | 'detail' | 'since'
 /** Where a camera is: its region (for the push's scope) and its name. */
 export type CameraPlacement = { regionId: string | null; name: string | null };
 
-function recoveredDetail(offlineSince: number | null, backAt: number, drops: number): TransitionDetail {
+function recoveredDetail(offlineSince: number | null, backAt: number, drops: number): TransitionDetail & { kind: 'camera_recovered' } {
   return { kind: 'camera_recovered', offlineSeconds: offlineSince === null ? null : Math.round((backAt - offlineSince) / 1000), backAt, drops: Math.max(1, drops) };
 }
 

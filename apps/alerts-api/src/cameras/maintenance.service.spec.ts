@@ -1,6 +1,7 @@
 import '../testing/nest-esm';
 import { ForbiddenException } from '@nestjs/common';
 import type { Logger } from '@xl/observability';
+import type { AlertIntakeService } from '../alerts/alert-intake.service';
 import type { ScopeService } from '../auth/scope.service';
 import type { CameraStatusService } from '../camera-status/camera-status.service';
 import type { Clock } from '../common/clock';
@@ -32,13 +33,15 @@ describe('MaintenanceService', () => {
       },
     } as unknown as ScopeService;
     const status = { maintenanceEnded: async (id: string) => void ended.push(id) } as unknown as CameraStatusService;
+    // The held health alerts are raised after the offline check, in the same order everywhere.
+    const intake = { releaseHeld: async (id: string) => (ended.push(`held:${id}`), 0) } as unknown as AlertIntakeService;
     const timers = {
       register: (_name: string, h: typeof handler) => void (handler = h),
       schedule: async (name: string, _id: string, data: Record<string, unknown>, delayMs: number) => void scheduled.push({ name, data, delayMs }),
     } as unknown as ApiTimers;
     const clock = { now: () => now } as Clock;
     const log = { info: () => undefined } as unknown as Logger;
-    return new MaintenanceService(repo, cameras, scope, status, timers, clock, log);
+    return new MaintenanceService(repo, cameras, scope, status, intake, timers, clock, log);
   };
   const op = { name: 'op-a', role: 'operator' } as Principal;
 
@@ -55,14 +58,14 @@ describe('MaintenanceService', () => {
     await expect(s.start(op, 'gone', { minutes: 30 })).rejects.toThrow("camera 'gone' not found");
   });
 
-  it('at the end of its time, hands the camera back to the offline check unless a later window holds it', async () => {
+  it('at the end of its time, hands the camera back to the offline check and raises what it held, unless a later window holds it', async () => {
     service();
     windows.set('cam', { cameraId: 'cam', until: now + 60_000, note: null, setBy: 'op-a', setAt: now - 1 });
     await handler({ cameraId: 'cam' }); // the timer of an earlier, replaced window
     expect(ended).toEqual([]);
     windows.set('cam', { cameraId: 'cam', until: now, note: null, setBy: 'op-a', setAt: now - 1 });
     await handler({ cameraId: 'cam' });
-    expect(ended).toEqual(['cam']);
+    expect(ended).toEqual(['cam', 'held:cam']);
     expect(windows.has('cam')).toBe(false);
   });
 
@@ -76,11 +79,11 @@ describe('MaintenanceService', () => {
     expect(ended).toEqual([]);
   });
 
-  it('ending it by hand checks the camera at once', async () => {
+  it('ending it by hand checks the camera and raises what it held at once', async () => {
     const s = service();
     await s.start(op, 'cam', { minutes: 30 });
     await s.end(op, 'cam');
-    expect(ended).toEqual(['cam']);
+    expect(ended).toEqual(['cam', 'held:cam']);
     expect(windows.size).toBe(0);
   });
 });

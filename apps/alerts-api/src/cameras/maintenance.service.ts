@@ -1,6 +1,7 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { z } from 'zod';
 import type { Logger } from '@xl/observability';
+import { AlertIntakeService } from '../alerts/alert-intake.service';
 import { ScopeService } from '../auth/scope.service';
 import { CameraStatusService } from '../camera-status/camera-status.service';
 import { Clock } from '../common/clock';
@@ -19,9 +20,11 @@ export const maintenanceBodySchema = z.strictObject({
 
 /**
  * Maintenance windows: a technician on the pole or a planned power cut. While one lasts the camera's
- * health alerts (offline, frozen, covered, blurred) are held back at intake; its safety rules keep
- * working whenever it delivers pictures. When the window ends and the camera is still offline past
- * the threshold, camera_offline is raised then: a repair that failed must not stay silent.
+ * health alerts (offline, frozen, covered, blurred, moved) are held back at intake; its safety rules
+ * keep working whenever it delivers pictures. When the window ends, a repair that failed must not stay
+ * silent: a camera still offline past the threshold raises camera_offline then, and a picture problem
+ * held back that has not ended (a lens left covered, a camera re-aimed) is raised, dated from its start.
+ * What a failed end leaves held the camera-status sweep raises (AlertIntakeService.releaseAfterWindows).
  */
 @Injectable()
 export class MaintenanceService {
@@ -30,6 +33,7 @@ export class MaintenanceService {
     private readonly cameras: CamerasRepository,
     private readonly scope: ScopeService,
     private readonly status: CameraStatusService,
+    private readonly intake: AlertIntakeService,
     private readonly timers: ApiTimers,
     private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -52,6 +56,7 @@ export class MaintenanceService {
     await this.windows.delete(cameraId);
     this.logger.info({ cameraId, by: principal.name }, 'camera maintenance ended');
     await this.status.maintenanceEnded(cameraId);
+    await this.intake.releaseHeld(cameraId);
   }
 
   /** The timer of a window ran out; a later window set meanwhile keeps the camera in maintenance. */
@@ -59,6 +64,7 @@ export class MaintenanceService {
     if (await this.windows.activeAt(cameraId, this.clock.now())) return;
     await this.windows.delete(cameraId);
     await this.status.maintenanceEnded(cameraId);
+    await this.intake.releaseHeld(cameraId);
   }
 
   /** Holding back a camera's health alerts is a change to it: region holders only (canEditCamera). */

@@ -11,7 +11,7 @@ describe('ApiMetrics', () => {
     expect(ESCALATION_LEVELS).toEqual(['1', '2', '3']);
     for (const level of ESCALATION_LEVELS) expect(text).toContain(`xl_alert_escalations_total{level="${level}"} 0\n`);
     // XlInvalidAlertEvents, XlAlertIntakeFailing, and the rest of the intake's outcomes.
-    for (const outcome of ['created', 'updated', 'duplicate', 'suppressed', 'closed', 'invalid', 'retried', 'failed']) {
+    for (const outcome of ['created', 'updated', 'duplicate', 'suppressed', 'closed', 'ended', 'invalid', 'retried', 'failed']) {
       expect(text).toContain(`xl_alert_intake_events_total{outcome="${outcome}"} 0\n`);
     }
   });

@@ -14,6 +14,7 @@ const INTAKE_OUTCOMES: Record<IntakeOutcome | 'invalid' | 'retried' | 'failed', 
   duplicate: true,
   suppressed: true,
   closed: true,
+  ended: true,
   invalid: true,
   retried: true,
   failed: true,
@@ -49,7 +50,7 @@ export class ApiMetrics {
     });
     this.intake = new Counter({
       name: 'xl_alert_intake_events_total',
-      help: 'Alert events consumed from the alerts queue, by outcome (created, updated, duplicate, invalid; suppressed: a camera health alert during its maintenance window; closed: news of a resolved alert, left as it was; retried: not stored, tried again; failed: not stored after a day of tries)',
+      help: 'Alert events consumed from the alerts queue, by outcome (created, updated, duplicate, invalid; suppressed: a camera health alert during its maintenance window, held until it ends; closed: news of a resolved alert, left as it was; ended: a condition over (a held alert dropped, a stored one left as it was); retried: not stored, tried again; failed: not stored after a day of tries)',
       labelNames: ['outcome'],
       registers,
     });

@@ -216,6 +216,16 @@ export interface CameraMaintenanceTable {
   set_at: number;
 }
 
+/** A camera health alert's `created` event held back during its camera's maintenance window (migration 0022). */
+export interface HeldHealthAlertsTable {
+  alert_id: string;
+  camera_id: string;
+  rule: string;
+  /** The AlertEvent as JSON. */
+  event: string;
+  held_at: number;
+}
+
 export interface Database {
   regions: RegionsTable;
   region_closure: RegionClosureTable;
@@ -230,6 +240,7 @@ export interface Database {
   alert_evidence: AlertEvidenceTable;
   alert_snapshots: AlertSnapshotsTable;
   camera_maintenance: CameraMaintenanceTable;
+  held_health_alerts: HeldHealthAlertsTable;
 }
 
 export type Timestamp = ColumnType<number, number, number>;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { RuleType, Severity } from '@xl/contracts';
 import type { ScopeFilter } from '../auth/scope.service';
 import { KYSELY } from '../core/tokens';
@@ -57,7 +57,8 @@ export class ReportsRepository {
     const query = this.reportRows(scope, q.regionRoot);
     if (!query) return [];
     const rows = await query
-      .where('alerts.rule', '=', 'camera_offline')
+      // A literal, not a parameter: so both databases can use the partial index of migration 0023.
+      .where('alerts.rule', '=', sql.lit('camera_offline'))
       .where('alerts.started_at', '<', q.at)
       .where((eb) =>
         eb.or([
@@ -112,14 +113,14 @@ export class ReportsRepository {
             .whereRef('alert_transitions.alert_id', '=', 'alerts.id')
             .where('alert_transitions.action', '=', 'acknowledge')
             .as('first_acknowledged_at'),
-        // When a camera_offline alert's camera came back (its resolution follows a stability wait).
+        // When a camera_offline alert's camera came back: its recovery's resolution (after a stability
+        // wait), or the note camera-status adds to one an operator resolved while the camera was dark.
         (eb) =>
           eb
             .selectFrom('alert_transitions')
             .select('alert_transitions.detail')
             .whereRef('alert_transitions.alert_id', '=', 'alerts.id')
-            .where('alert_transitions.action', '=', 'resolve')
-            .where('alert_transitions.outcome', '=', 'recovered')
+            .where('alert_transitions.detail', 'like', '%"kind":"camera_recovered"%')
             .orderBy('alert_transitions.id', 'desc')
             .limit(1)
             .as('recovery_detail'),

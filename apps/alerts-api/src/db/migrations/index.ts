@@ -27,4 +27,6 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0019_camera_recovery', () => import('./0019_camera_recovery')],
   ['0020_evidence_request_due', () => import('./0020_evidence_request_due')],
   ['0021_evidence_duration', () => import('./0021_evidence_duration')],
+  ['0022_held_health_alerts', () => import('./0022_held_health_alerts')],
+  ['0023_outage_index', () => import('./0023_outage_index')],
 ];
