@@ -7,6 +7,7 @@ import { transformSync } from '@swc/core';
 import { translate, type MessageKey } from '../../apps/console/src/i18n';
 import type { Alert } from '../../apps/console/src/types';
 import { flushEffects, render, unmount } from './hook-harness';
+import { expand, find, text, type El } from './render-tree';
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
 jest.mock('../../apps/console/src/alarm', () => ({ playAlarm: jest.fn(), audioContext: jest.fn(), soundBlocked: jest.fn(), unlockSound: jest.fn(async () => undefined) }));
@@ -48,34 +49,6 @@ const { ApiError } = jest.requireActual('../../apps/console/src/api') as { ApiEr
 const { playAlarm, audioContext, soundBlocked, unlockSound } = jest.requireMock('../../apps/console/src/alarm') as Record<string, jest.Mock>;
 const { useApp } = jest.requireMock('../../apps/console/src/context') as { useApp: jest.Mock };
 
-/** An element of the rendered tree, function components already called. */
-interface El {
-  type: string;
-  props: Record<string, unknown>;
-  children: (El | string)[];
-}
-interface VNode {
-  type: string | ((props: unknown) => unknown);
-  props: Record<string, unknown>;
-}
-function expand(v: unknown): (El | string)[] {
-  if (v === null || v === undefined || typeof v === 'boolean') return [];
-  if (Array.isArray(v)) return v.flatMap(expand);
-  if (typeof v !== 'object') return [String(v)];
-  const node = v as VNode;
-  if (typeof node.type === 'function') return expand(node.type(node.props));
-  return [{ type: node.type, props: node.props, children: expand(node.props.children) }];
-}
-function find(nodes: (El | string)[], testId: string): El | undefined {
-  for (const n of nodes) {
-    if (typeof n === 'string') continue;
-    if (n.props['data-testid'] === testId) return n;
-    const inner = find(n.children, testId);
-    if (inner) return inner;
-  }
-  return undefined;
-}
-const text = (n: El | string | undefined): string => (n === undefined ? '' : typeof n === 'string' ? n : n.children.map(text).join(''));
 
 const now = 1_800_000_000_000;
 const t = (key: MessageKey, params?: Record<string, string | number>) => translate('en', key, params);

@@ -26,6 +26,14 @@ export function isApiNotFound(err: unknown): boolean {
   return err instanceof ApiError && err.status === 404 && !err.foreign;
 }
 
+/**
+ * The API refused a camera change made on a copy another save changed since (409 "changed
+ * meanwhile"): saving it would undo that save — a water zone someone drew in another tab.
+ */
+export function isCameraChangedMeanwhile(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 409 && !err.foreign;
+}
+
 /** Whether `body` is alerts-api's (Nest's) error answer for `status`. */
 function isApiErrorBody(body: unknown, status: number): boolean {
   return (body as { statusCode?: unknown } | null)?.statusCode === status;
@@ -200,8 +208,12 @@ export class Api {
   camera(id: string): Promise<Camera> {
     return this.request('GET', `/cameras/${encodeURIComponent(id)}`);
   }
-  saveZones(id: string, zones: Zone[], lines: Line[]): Promise<Camera> {
-    return this.request('PUT', `/cameras/${encodeURIComponent(id)}/zones`, { zones, lines });
+  /**
+   * Replaces the camera's zones and tripwires. `updatedAt`: the version of the camera they were drawn
+   * on; another save since is a 409 (isCameraChangedMeanwhile), not a silent undo of it.
+   */
+  saveZones(id: string, zones: Zone[], lines: Line[], updatedAt?: number): Promise<Camera> {
+    return this.request('PUT', `/cameras/${encodeURIComponent(id)}/zones`, { zones, lines, updatedAt });
   }
   /** Cameras in scope near the camera's site, nearest first (none when it has no coordinates). */
   nearbyCameras(id: string): Promise<{ located: boolean; items: NearbyCamera[] }> {
@@ -211,8 +223,9 @@ export class Api {
   saveSite(id: string, site: Site | null): Promise<Camera> {
     return this.request('PATCH', `/cameras/${encodeURIComponent(id)}`, { site });
   }
-  saveRules(id: string, rules: Rule[] | null): Promise<Camera> {
-    return this.request('PUT', `/cameras/${encodeURIComponent(id)}/rules`, { rules });
+  /** Replaces the camera's rules (null: the zone types' defaults); `updatedAt` as for saveZones. */
+  saveRules(id: string, rules: Rule[] | null, updatedAt?: number): Promise<Camera> {
+    return this.request('PUT', `/cameras/${encodeURIComponent(id)}/rules`, { rules, updatedAt });
   }
   regions(): Promise<{ items: Region[] }> {
     return this.request('GET', '/regions');

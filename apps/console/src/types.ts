@@ -182,6 +182,8 @@ export interface Camera {
   /** Set while its stream arrives late (≥ 10 s, or its lower reconnect bound, within the last minute): its alerts come that much later. */
   streamDelay?: { seconds: number; at: number } | null;
   site: Site | null;
+  /** Its version (epoch ms of the last save): sent back with a change, which the API refuses (409) once another save moved it. */
+  updatedAt: number;
 }
 
 /** A camera near another one's site (GET /cameras/:id/nearby). */

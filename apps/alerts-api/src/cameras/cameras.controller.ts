@@ -1,13 +1,30 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { type CameraConfig, cameraSchema } from '@xl/config';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import { ZodBody, ZodQuery } from '../common/openapi';
-import { ZodPipe } from '../common/zod-pipe';
+import { validationError, ZodPipe } from '../common/zod-pipe';
 import type { Principal } from '../shared/principal';
-import { cameraListQuerySchema, cameraPatchSchema, CamerasService, rulesBodySchema, zonesBodySchema } from './cameras.service';
+import { cameraListQuerySchema, cameraPatchSchema, CamerasService, cameraVersionSchema, rulesBodySchema, zonesBodySchema } from './cameras.service';
 import { nearbyQuerySchema, NearbyCamerasService } from './nearby-cameras';
+
+/** The If-Match of a camera change: the version (`updatedAt`) the client built on. */
+const IF_MATCH = {
+  name: 'If-Match',
+  required: false,
+  description: "the camera's updatedAt the change was built on, quoted (\"1764755000000\") or bare: 409 when another save changed the camera since; absent or *: no check",
+};
+
+/** The version an If-Match names: undefined when absent or `*` (any); 400 for anything but a quoted or bare updatedAt. */
+export function versionOfIfMatch(header: string | undefined): number | undefined {
+  const value = header?.trim();
+  if (value === undefined || value === '' || value === '*') return undefined;
+  const digits = /^(?:"(\d{1,16})"|(\d{1,16}))$/.exec(value);
+  const parsed = cameraVersionSchema.safeParse(digits ? Number(digits[1] ?? digits[2]) : NaN);
+  if (parsed.success) return parsed.data;
+  throw validationError('header', [{ field: 'If-Match', rule: 'format', message: "must be the camera's updatedAt, quoted or bare (e.g. \"1764755000000\")" }]);
+}
 
 @ApiTags('cameras')
 @ApiBearerAuth()
@@ -51,8 +68,14 @@ export class CamerasController {
 
   @Patch(':id')
   @Roles('admin', 'operator')
-  update(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(cameraPatchSchema)) body: Record<string, unknown>) {
-    return this.cameras.update(principal, id, body);
+  @ApiHeader(IF_MATCH)
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body(new ZodPipe(cameraPatchSchema)) body: Record<string, unknown>,
+    @Headers('if-match') ifMatch?: string,
+  ) {
+    return this.cameras.update(principal, id, body, versionOfIfMatch(ifMatch));
   }
 
   @Get(':id/zones')
@@ -64,8 +87,14 @@ export class CamerasController {
   @Put(':id/zones')
   @Roles('admin', 'operator')
   @ZodBody(zonesBodySchema)
-  replaceZones(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(zonesBodySchema)) body: z.output<typeof zonesBodySchema>) {
-    return this.cameras.replaceZones(principal, id, body);
+  @ApiHeader(IF_MATCH)
+  replaceZones(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body(new ZodPipe(zonesBodySchema)) body: z.output<typeof zonesBodySchema>,
+    @Headers('if-match') ifMatch?: string,
+  ) {
+    return this.cameras.replaceZones(principal, id, body, versionOfIfMatch(ifMatch));
   }
 
   @Get(':id/rules')
@@ -77,8 +106,14 @@ export class CamerasController {
   @Put(':id/rules')
   @Roles('admin', 'operator')
   @ZodBody(rulesBodySchema)
-  replaceRules(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body(new ZodPipe(rulesBodySchema)) body: z.output<typeof rulesBodySchema>) {
-    return this.cameras.replaceRules(principal, id, body);
+  @ApiHeader(IF_MATCH)
+  replaceRules(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body(new ZodPipe(rulesBodySchema)) body: z.output<typeof rulesBodySchema>,
+    @Headers('if-match') ifMatch?: string,
+  ) {
+    return this.cameras.replaceRules(principal, id, body, versionOfIfMatch(ifMatch));
   }
 
   @Delete(':id')

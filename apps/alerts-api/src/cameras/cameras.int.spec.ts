@@ -82,7 +82,8 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     const rules = { rules: [{ id: 'bank.dwell', type: 'dwell', zone: 'bank', seconds: 20 }] };
     const withRules = await call(t.http.put('/cameras/cam-a/rules').set(admin).send(rules));
     expect(withRules.status).toBe(200);
-    expect(withRules.body.effectiveRules.map((r: { id: string }) => r.id)).toEqual(['bank.dwell']);
+    // 'pond', which no explicit rule names, keeps its defaults, and so do the health checks
+    expect(withRules.body.effectiveRules.map((r: { id: string }) => r.id)).toEqual(['bank.dwell', 'pond.enter', 'pond.dwell', 'pond.vanish', 'health.covered', 'health.blurred', 'health.frozen', 'health.moved']);
     expect((await published('cam-a'))?.rules?.[0]).toMatchObject({ id: 'bank.dwell', seconds: 20, classes: ['person'] });
 
     // Sending the redacted URL back keeps the stored password; the workers still get the real one.
@@ -198,6 +199,60 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     expect((await call(t.http.get('/cameras/cam-loose').set(watcher))).status).toBe(200);
     expect((await call(t.http.patch('/cameras/cam-loose').set(watcher).send({ regionId: 'town-a1' }))).status).toBe(403);
     expect((await call(t.http.delete('/cameras/cam-loose').set(admin))).status).toBe(204);
+  });
+
+  it('refuses a save built on a copy another save changed meanwhile (409): a new water zone is not lost to an older tab', async () => {
+    const south = { id: 'south', type: 'water', polygon: [[0, 0.1], [1, 0.1], [1, 0.4], [0, 0.4]] };
+    const enter = (zone: string) => ({ id: `${zone}.enter`, type: 'zone_enter', zone });
+    expect((await call(t.http.post('/cameras').set(admin).send({ id: 'cam-versions', url: 'rtsp://10.0.0.80/x', regionId: 'vil-a1a', zones: [pond] }))).status).toBe(201);
+    const stored = async () => (await call(t.http.get('/cameras/cam-versions').set(admin))).body as { name: string | null; zones: { id: string; name?: string }[]; rules: { id: string }[] | null; updatedAt: number };
+    const changedMeanwhile = /^camera 'cam-versions' changed meanwhile \(saved again at \d{4}-\d\d-\d\dT[\d:.]+Z, after the copy this save was built on\); reload and try again$/;
+    try {
+      // Two tabs (two operators) open the zone editor.
+      const tabA = await stored();
+      const tabB = await stored();
+      // A draws the south pond and saves, with the version it loaded.
+      const savedA = await call(t.http.put('/cameras/cam-versions/zones').set(admin).send({ zones: [pond, south], updatedAt: tabA.updatedAt }));
+      expect(savedA.status).toBe(200);
+      expect(savedA.body.updatedAt).toBeGreaterThan(tabA.updatedAt);
+      // B renames the pond in its older copy: refused, and the south pond stays.
+      const savedB = await call(t.http.put('/cameras/cam-versions/zones').set(admin).send({ zones: [{ ...pond, name: '北塘' }], updatedAt: tabB.updatedAt }));
+      expect(savedB.status).toBe(409);
+      expect(savedB.body.message).toMatch(changedMeanwhile);
+      // The same as an If-Match header, quoted (an ETag) or bare.
+      for (const ifMatch of [`"${tabB.updatedAt}"`, String(tabB.updatedAt)]) {
+        expect((await call(t.http.put('/cameras/cam-versions/zones').set(admin).set('If-Match', ifMatch).send({ zones: [{ ...pond, name: '北塘' }] }))).status).toBe(409);
+      }
+      expect((await stored()).zones.map((z) => [z.id, z.name])).toEqual([['pond', undefined], ['south', undefined]]);
+      expect((await published('cam-versions'))?.zones.map((z) => z.id)).toEqual(['pond', 'south']);
+      const badVersion = await call(t.http.put('/cameras/cam-versions/zones').set(admin).set('If-Match', 'W/"abc"').send({ zones: [pond] }));
+      expect([badVersion.status, badVersion.body.issues?.[0]?.field]).toEqual([400, 'If-Match']);
+
+      // The rules: saved with the version the zones save returned; an older copy's rules are refused.
+      const rulesA = await call(t.http.put('/cameras/cam-versions/rules').set(admin).send({ rules: [enter('pond'), enter('south')], updatedAt: savedA.body.updatedAt }));
+      expect(rulesA.status).toBe(200);
+      const rulesB = await call(t.http.put('/cameras/cam-versions/rules').set(admin).send({ rules: [enter('pond')], updatedAt: savedA.body.updatedAt }));
+      expect([rulesB.status, rulesB.body.message]).toEqual([409, expect.stringMatching(changedMeanwhile)]);
+      expect((await call(t.http.put('/cameras/cam-versions/rules').set(admin).set('If-Match', `"${savedA.body.updatedAt}"`).send({ rules: null }))).status).toBe(409);
+      expect((await stored()).rules?.map((r) => r.id)).toEqual(['pond.enter', 'south.enter']);
+
+      // PATCH: If-Match only (its body is the camera's fields: an updatedAt there is refused, as before).
+      const stale = await call(t.http.patch('/cameras/cam-versions').set(admin).set('If-Match', `"${tabB.updatedAt}"`).send({ name: 'Renamed in an old tab' }));
+      expect([stale.status, stale.body.message]).toEqual([409, expect.stringMatching(changedMeanwhile)]);
+      const inBody = await call(t.http.patch('/cameras/cam-versions').set(admin).send({ name: 'Renamed', updatedAt: rulesA.body.updatedAt }));
+      expect([inBody.status, inBody.body.issues?.[0]?.field]).toEqual([400, 'updatedAt']);
+      expect((await stored()).name).toBeNull();
+      const renamed = await call(t.http.patch('/cameras/cam-versions').set(admin).set('If-Match', String(rulesA.body.updatedAt)).send({ name: 'South meadow' }));
+      expect([renamed.status, renamed.body.name]).toEqual([200, 'South meadow']);
+
+      // Without a version (older clients, scripts): as before, the save applies to the camera as stored.
+      expect((await call(t.http.put('/cameras/cam-versions/zones').set(admin).send({ zones: [pond, south] }))).status).toBe(200);
+      expect((await call(t.http.put('/cameras/cam-versions/rules').set(admin).send({ rules: [enter('pond'), enter('south')] }))).status).toBe(200);
+      expect((await call(t.http.patch('/cameras/cam-versions').set(admin).send({ name: 'South meadow pond' }))).status).toBe(200);
+      expect(await stored()).toMatchObject({ name: 'South meadow pond', zones: [{ id: 'pond' }, { id: 'south' }] });
+    } finally {
+      await call(t.http.delete('/cameras/cam-versions').set(admin));
+    }
   });
 
   it('publishes everything and drops cameras that no longer exist when asked for a full publish (as at start)', async () => {

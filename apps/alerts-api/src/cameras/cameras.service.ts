@@ -20,6 +20,7 @@ import { staleAfterMs, unanalysedSince } from './analysis-health';
 import { AnalysisMarksRepository } from './analysis-marks.repository';
 import { type CameraAnalysis, type CameraView, cameraView, type StreamDelay } from './camera-view';
 import { type CameraRecord, CamerasRepository, type CameraStatusFilter, UnreadableCameraError } from './cameras.repository';
+import { HeldHealthAlertsRepository } from './held-health-alerts.repository';
 import { MaintenanceRepository } from './maintenance.repository';
 import { ModelLabelsRepository } from './model-labels.repository';
 import { StreamDelayMarksRepository } from './stream-delay-marks.repository';
@@ -35,12 +36,22 @@ const RESERVED_CAMERA_IDS = new Set(['unanalysed']);
 export const cameraPatchSchema = z
   .record(z.string(), z.unknown())
   .refine((body) => !('id' in body), { message: 'the camera id cannot be changed', path: ['id'] });
+/**
+ * The camera's version a change was built on: the `updatedAt` of the copy the client read. A save
+ * given one that is no longer the stored camera's is refused (409): it would undo the save between.
+ */
+export const cameraVersionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const versionField = cameraVersionSchema
+  .optional()
+  .describe("the camera's updatedAt this change was built on: 409 when another save changed it since (or send If-Match); absent: no check");
 export const zonesBodySchema = z.strictObject({
   zones: z.array(zoneSchema).max(64).describe('every zone of the camera (replaces the current list)'),
   lines: z.array(lineSchema).max(64).optional().describe('tripwires; absent keeps the current ones'),
+  updatedAt: versionField,
 });
 export const rulesBodySchema = z.strictObject({
   rules: z.array(ruleSchema).max(128).nullable().describe('explicit rules; null returns to the zone types\' default rules'),
+  updatedAt: versionField,
 });
 export const cameraListQuerySchema = z.strictObject({
   region: idSchema.optional().describe('only cameras in this region subtree'),
@@ -58,6 +69,7 @@ export class CamerasService {
     private readonly regions: RegionsRepository,
     private readonly statuses: CameraStatusRepository,
     private readonly maintenance: MaintenanceRepository,
+    private readonly heldHealthAlerts: HeldHealthAlertsRepository,
     private readonly scope: ScopeService,
     private readonly publisher: ConfigPublisher,
     private readonly analysisMarks: AnalysisMarksRepository,
@@ -191,26 +203,29 @@ export class CamerasService {
     return 'updated';
   }
 
-  async update(principal: Principal, id: string, patch: Record<string, unknown>): Promise<CameraView> {
+  /** `builtOn`: the version (updatedAt, If-Match) the patch was made on; 409 when the camera changed since. */
+  async update(principal: Principal, id: string, patch: Record<string, unknown>, builtOn?: number): Promise<CameraView> {
     const current = await this.editable(principal, id);
     const merged: Record<string, unknown> = { ...current.config, ...patch };
     for (const key of ['url', 'subUrl'] as const) {
       if (typeof patch[key] === 'string') merged[key] = restoredUrl(key, patch[key] as string, current.config[key]);
     }
     for (const key of Object.keys(patch)) if (patch[key] === null) delete merged[key]; // null clears an optional field
-    return this.save(principal, current, merged);
+    return this.save(principal, current, merged, [builtOn]);
   }
 
-  async replaceZones(principal: Principal, id: string, body: z.output<typeof zonesBodySchema>): Promise<CameraView> {
+  /** The version built on: `body.updatedAt` and/or `builtOn` (If-Match); each given must still be the camera's. */
+  async replaceZones(principal: Principal, id: string, body: z.output<typeof zonesBodySchema>, builtOn?: number): Promise<CameraView> {
     const current = await this.editable(principal, id);
-    return this.save(principal, current, { ...current.config, zones: body.zones, lines: body.lines ?? current.config.lines });
+    return this.save(principal, current, { ...current.config, zones: body.zones, lines: body.lines ?? current.config.lines }, [body.updatedAt, builtOn]);
   }
 
-  async replaceRules(principal: Principal, id: string, body: z.output<typeof rulesBodySchema>): Promise<CameraView> {
+  /** The version built on as for replaceZones. */
+  async replaceRules(principal: Principal, id: string, body: z.output<typeof rulesBodySchema>, builtOn?: number): Promise<CameraView> {
     const current = await this.editable(principal, id);
     const next: Record<string, unknown> = { ...current.config, rules: body.rules ?? undefined };
     if (body.rules === null) delete next.rules;
-    return this.save(principal, current, next);
+    return this.save(principal, current, next, [body.updatedAt, builtOn]);
   }
 
   async delete(principal: Principal, id: string): Promise<void> {
@@ -226,6 +241,7 @@ export class CamerasService {
     await this.cameras.delete(id);
     await this.statuses.delete(id); // one stored from a status event handled in between
     await this.maintenance.delete(id);
+    await this.heldHealthAlerts.deleteOfCamera(id);
     // After the row went: a status handled before it cannot follow this (one pushed later finds the
     // camera gone and says this again). MQTT clears the camera's retained status. A failure is only
     // logged: the camera is gone, and the publish below must still be tried.
@@ -250,8 +266,17 @@ export class CamerasService {
     }
   }
 
-  private async save(principal: Principal, current: CameraRecord, raw: Record<string, unknown>): Promise<CameraView> {
+  /**
+   * `builtOn`: the versions (updatedAt) of the copy the client changed, where it sent one. A copy
+   * read before another save is refused before anything else is checked: merged onto the camera as
+   * stored, it would silently undo that save (a water zone drawn meanwhile, in another tab).
+   */
+  private async save(principal: Principal, current: CameraRecord, raw: Record<string, unknown>, builtOn: (number | undefined)[] = []): Promise<CameraView> {
     const before = current.config;
+    if (builtOn.some((version) => version !== undefined && version !== current.updatedAt)) {
+      const savedAt = new Date(current.updatedAt).toISOString();
+      throw new ConflictException(`camera '${before.id}' changed meanwhile (saved again at ${savedAt}, after the copy this save was built on); reload and try again`);
+    }
     const parsed = cameraSchema.safeParse(raw);
     if (!parsed.success) throw validationError('body', toIssues(parsed.error));
     // The old region was checked by editable(); a move needs the new one in the caller's scope too.

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { isCameraChangedMeanwhile } from '../api';
 import { useApp } from '../context';
 import type { Camera, Line, Point, Rule, Zone } from '../types';
 import { useImage } from '../use-image';
@@ -24,7 +25,8 @@ export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
   const [selected, setSelected] = useState<Selection>(null);
   const [drawing, setDrawing] = useState<Drawing>(null);
   const [newType, setNewType] = useState<Zone['type']>('water');
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  /** `reload`: the save was refused, the camera changed meanwhile; offers to load it as it is now. */
+  const [message, setMessage] = useState<{ ok: boolean; text: string; reload?: boolean } | null>(null);
   const drag = useRef<{ kind: 'zone' | 'line'; index: number; vertex: number } | null>(null);
   const svg = useRef<SVGSVGElement>(null);
   // the camera's own stream, not the analyzer's 416 px picture: zones are drawn on it
@@ -69,15 +71,28 @@ export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
     else setLines(lines.map((l, i) => (i === d.index ? { ...l, points: l.points.map((q, j) => (j === d.vertex ? p : q)) as [Point, Point] } : l)));
   };
   const save = async () => {
+    if (!camera) return;
+    let zonesSaved: Camera | null = null;
     try {
-      let saved = await api.saveZones(cameraId, zones, lines);
-      if (rulesDirty) saved = await api.saveRules(cameraId, rules);
+      // Each save names the version it was built on: the camera as loaded, then as the zones save left
+      // it. A save in between (another operator, another tab) is refused, not undone by this older copy.
+      zonesSaved = await api.saveZones(cameraId, zones, lines, camera.updatedAt);
+      const saved = rulesDirty ? await api.saveRules(cameraId, rules, zonesSaved.updatedAt) : zonesSaved;
       reset(saved);
       setMessage({ ok: true, text: t('zones.saved') });
     } catch (err) {
-      setMessage({ ok: false, text: (err as Error).message });
+      // The zones were saved, the rules not: that save is the camera now, and Save again builds on it.
+      if (zonesSaved) setCamera(zonesSaved);
+      if (isCameraChangedMeanwhile(err)) setMessage({ ok: false, text: t(zonesSaved ? 'zones.rulesChangedMeanwhile' : 'zones.changedMeanwhile'), reload: true });
+      else setMessage({ ok: false, text: (err as Error).message });
     }
   };
+  /** The camera as stored now (after a save refused as built on an older copy): what is drawn here is dropped. */
+  const reload = () =>
+    api.camera(cameraId).then(
+      (c) => (reset(c), setSelected(null), setDrawing(null), setMessage(null)),
+      (err: Error) => setMessage({ ok: false, text: err.message, reload: true }),
+    );
   const updateZone = (index: number, patch: Partial<Zone>) => setZones(zones.map((z, i) => (i === index ? { ...z, ...patch } : z)));
   const vertex = (kind: 'zone' | 'line', index: number, points: Point[]) =>
     points.map(([x, y], v) => <circle cx={x * 1000} cy={y * 1000} r={9} class="vertex" onMouseDown={(e) => (e.stopPropagation(), (drag.current = { kind, index, vertex: v }))} />);
@@ -117,6 +132,11 @@ export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
       {message && (
         <p class={message.ok ? 'ok' : 'error'} data-testid="zones-message">
           {message.text}
+          {message.reload && (
+            <button data-testid="zones-reload" onClick={() => void reload()}>
+              {t('zones.reload')}
+            </button>
+          )}
         </p>
       )}
       <div class="canvas-wrap">
@@ -182,7 +202,7 @@ export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
       </table>
       <RulesEditor
         key={rulesShown}
-        rules={rules ?? camera.effectiveRules}
+        rules={rulesDirty && rules ? rules : camera.effectiveRules}
         explicit={rules !== null}
         onChange={(next) => (setRules(next), setRulesDirty(true), next === null && setRulesShown((n) => n + 1))}
       />
