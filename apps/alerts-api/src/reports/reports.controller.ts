@@ -56,7 +56,9 @@ export class ReportsController {
     // The dates of the report's time zone: "today" in Asia/Shanghai starts at 16:00Z the day before.
     const local = new LocalTime(q.timezone);
     const day = (ms: number) => local.format(ms).slice(0, 10);
-    res.setHeader('Content-Disposition', `attachment; filename="alerts-${day(from)}-${day(to)}.csv"`);
+    // Named by the days it covers: `to` is exclusive, so a day's report is that one day, not two.
+    const [first, last] = [day(from), day(Math.max(from, to - 1))];
+    res.setHeader('Content-Disposition', `attachment; filename="alerts-${first === last ? first : `${first}-${last}`}.csv"`);
     return csv;
   }
 }
