@@ -79,6 +79,18 @@ describe('docker/postgres-backup.sh', () => {
     expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('BACKUP_EVERY_HOURS=1.5 must be a whole number of at least 1') });
   });
 
+  it('refuses a dump without the alerts table (PGDATABASE naming the wrong database) and keeps the good ones', async () => {
+    const before = readdirSync(dir).sort();
+    expect(before.length).toBeGreaterThan(0);
+    const empty = await createTestDatabase('postgres'); // exists and dumps fine, but is not alerts-api's
+    databases.push(empty);
+    const env = { ...process.env, ...pgEnv(empty.url), BACKUP_DIR: dir, BACKUP_KEEP: '1' };
+    const failed = await run('sh', [SCRIPT, 'once'], { env }).then(() => null, (err: { code: number; stderr: string }) => err);
+    expect(failed?.code).toBe(1); // before: counted, and with BACKUP_KEEP=1 the good dump rotated out
+    expect(failed?.stderr).toContain('holds no alerts table');
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
   it('leaves nothing half-written and says so when the database cannot be dumped', async () => {
     const before = readdirSync(dir).sort();
     const env = { ...process.env, PGHOST: '127.0.0.1', PGPORT: '5432', PGUSER: 'postgres', PGDATABASE: 'xl_no_such_database', BACKUP_DIR: dir, BACKUP_KEEP: '2' };
