@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { createLogger } from '@xl/observability';
-import { LiveViewHub, type LiveViewer } from './live-view-hub';
+import { LiveViewHub, type LiveViewer, RESPAWN_AFTER_RUN_MS } from './live-view-hub';
 import { LiveViewMetrics } from './live-view.metrics';
 import { liveViewOptionsSchema } from './live-view.options';
 import { FakeLauncher } from './fake-live-source';
@@ -236,6 +236,24 @@ describe('LiveViewHub', () => {
       expect(Buffer.byteLength(v.closed![1])).toBeLessThanOrEqual(123);
       expect(v.closed![1]).toMatch(/^camera 'cam' stream ended: rtsp:\/\/10\.0\.0\.1\/live\/东湖村.*…$/);
     }
+  });
+
+  it('starts a transcoder that ended by itself after running a while again on the same sockets; one that ends soon after is given up', async () => {
+    const hub = make({ noDataTimeoutMs: 60_000 });
+    const a = viewer();
+    hub.join('cam', 'u', a);
+    jest.advanceTimersByTime(RESPAWN_AFTER_RUN_MS);
+    launcher.started[0].handlers.exit({ code: 1, signal: null, lastError: 'Connection reset by peer' }); // a network blip
+    expect(launcher.started).toHaveLength(2); // before: the viewer closed, its tile back ~28 s later
+    expect(a.closed).toBeNull();
+    launcher.started[1].handlers.data(Buffer.from('picture'));
+    expect(a.sent.at(-1)?.toString()).toBe('picture');
+    expect(await gauge('xl_live_streams_respawned_total')).toBe(1);
+    // The camera is gone for good: the next transcoder ends within seconds, and the viewer is told.
+    jest.advanceTimersByTime(3000);
+    launcher.started[1].handlers.exit({ code: 1, signal: null, lastError: 'Connection timed out' });
+    expect(launcher.started).toHaveLength(2);
+    expect(a.closed).toEqual([1011, "camera 'cam' stream ended: Connection timed out"]);
   });
 
   it('gives the camera its stream back when analysis is refused as busy, and starts none until analysis has it', async () => {

@@ -13,6 +13,8 @@ export interface LiveViewer {
   close(code: number, reason: string): void;
 }
 
+/** A transcoder that ran this long before it ended by itself is started again for its viewers (exited()). */
+export const RESPAWN_AFTER_RUN_MS = 10_000;
 /** WebSocket close code for "the stream failed" (the console tile shows no live picture and retries 20 s later). */
 export const STREAM_FAILED = 1011;
 
@@ -24,6 +26,8 @@ interface Stream {
   viewers: Set<LiveViewer>;
   /** Bytes of ffmpeg's output so far: where its TS packets begin in the next chunk. */
   position: number;
+  /** When this transcoder started (Date.now()): one that ran RESPAWN_AFTER_RUN_MS before it ended is started again. */
+  startedAt: number;
   /** Viewers that fell behind (forward()), and where they are in catching up. */
   behind: Map<LiveViewer, Behind>;
   idleTimer?: NodeJS.Timeout;
@@ -165,7 +169,7 @@ export class LiveViewHub {
 
   private start(cameraId: string, url: string, viewers = new Set<LiveViewer>()): Stream {
     const { width, frameRate, bitrateKbps } = this.options;
-    const stream = { cameraId, url, viewers, position: 0, behind: new Map() } as Stream;
+    const stream = { cameraId, url, viewers, position: 0, startedAt: Date.now(), behind: new Map() } as Stream;
     stream.source = this.launcher.start(url, { width, frameRate, bitrateKbps }, {
       data: (chunk) => this.forward(stream, chunk),
       exit: (exit) => this.exited(stream, exit),
@@ -265,7 +269,18 @@ export class LiveViewHub {
     this.metrics.ended.inc({ reason: stream.stopping ?? 'exited' });
     if (stream.stopping) return;
     const detail = exit.lastError ?? (exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`);
-    this.logger.warn({ cameraId: stream.cameraId, code: exit.code, signal: exit.signal, detail }, 'live view: transcoder ended by itself');
+    const ranMs = Date.now() - stream.startedAt;
+    this.logger.warn({ cameraId: stream.cameraId, code: exit.code, signal: exit.signal, detail, ranMs }, 'live view: transcoder ended by itself');
+    // A stream that had been running (a network blip, the camera's RTSP session dropped) starts again
+    // at once on its viewers' sockets, as an address change does: closed, the tiles would notice only
+    // after their stall watchdog and retry ~28 s later — during a rescue, too. One that ended soon
+    // after starting (camera unreachable, refused) is given up, so a dead camera is not hammered.
+    const again = stream.viewers.size > 0 && ranMs >= RESPAWN_AFTER_RUN_MS && !this.streams.has(stream.cameraId) && !this.analysis.isWaiting(stream.cameraId);
+    if (again) {
+      this.start(stream.cameraId, stream.url, stream.viewers);
+      this.metrics.respawns.inc();
+      return;
+    }
     this.closeViewers(stream, STREAM_FAILED, `camera '${stream.cameraId}' stream ended: ${detail}`);
   }
 

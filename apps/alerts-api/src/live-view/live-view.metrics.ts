@@ -7,6 +7,7 @@ export class LiveViewMetrics {
   readonly streams: Gauge;
   readonly viewers: Gauge;
   readonly ended: Counter<'reason'>;
+  readonly respawns: Counter;
   readonly frameGrabs: Counter<'result'>;
   readonly behind: Counter;
 
@@ -14,6 +15,7 @@ export class LiveViewMetrics {
     this.streams = new Gauge({ name: 'xl_live_streams', help: 'camera streams being transcoded for viewers on this instance', registers: [registry] });
     this.viewers = new Gauge({ name: 'xl_live_viewers', help: 'live view sockets open on this instance', registers: [registry] });
     this.ended = new Counter({ name: 'xl_live_streams_ended_total', help: 'transcoders stopped, by reason', labelNames: ['reason'], registers: [registry] });
+    this.respawns = new Counter({ name: 'xl_live_streams_respawned_total', help: 'transcoders that ended by themselves after running a while, started again for their viewers', registers: [registry] });
     this.behind = new Counter({
       name: 'xl_live_viewers_behind_total',
       help: 'times a viewer fell more than maxLagMs of video behind and skipped to the next I-picture (a link slower than the stream)',
