@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Polygon } from '@xl/geometry';
 import { computeLetterbox, hasUnmaskedBlock, letterboxContentSize, MOTION_CELL_PIXELS } from '@xl/vision';
-import { effectiveRules } from './defaults';
 import {
   displayNameSchema,
   idSchema,
@@ -209,7 +208,7 @@ export const storedCameraSchema = z
       .max(30)
       .default(2)
       .describe(
-        "analysis frames per second sampled from the stream (at most: a stream slower than this gives its own rate, never repeated frames); the lostSeconds of every enabled vanish_in_water rule, a water zone's default one included, must span at least two frame intervals (2 / fps: 1 s at 2 fps; the default 3 s needs fps ≥ 0.667)",
+        "analysis frames per second sampled from the stream (at most: a stream slower than this gives its own rate, never repeated frames); the lostSeconds of every enabled explicit vanish_in_water rule must span at least two frame intervals (2 / fps: 1 s at 2 fps); a water zone's default one is 3 s, or two frame intervals below 0.667 fps",
       ),
     model: idSchema.default('yolox_nano').describe('detector model manifest name in models/'),
     timezone: z
@@ -294,25 +293,15 @@ export const cameraSchema = storedCameraSchema.superRefine((camera, ctx) => {
     // A vanish countdown shorter than two frame intervals fires on one missed detection (a wave,
     // a swimmer turning away), before the tracker could take the person up again.
     const bound = 2 / camera.fps;
-    // effectiveRules lists the explicit rules first: index i below their count is rules[i].
-    const explicitCount = camera.rules?.length ?? 0;
-    effectiveRules(camera).forEach((rule, i) => {
+    // Explicit rules only: a water zone's default countdown is fitted to the fps (effectiveRules).
+    camera.rules?.forEach((rule, i) => {
       if (rule.type !== 'vanish_in_water' || !rule.enabled || rule.lostSeconds >= bound - 1e-9) return;
       const what = `lostSeconds ${rule.lostSeconds} s is less than two frame intervals at fps ${camera.fps} (${round3(bound)} s): one missed detection would raise a possible drowning`;
-      const fix = `fps at least ${ceil3(2 / rule.lostSeconds)}`;
-      if (i < explicitCount) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rules', i, 'lostSeconds'],
-          message: `rule '${rule.id}': ${what}; raise lostSeconds to at least ${ceil3(bound)}, or ${fix}`,
-        });
-      } else {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['fps'],
-          message: `default rule '${rule.id}': ${what}; set ${fix}, or give zone '${rule.zone}' explicit rules`,
-        });
-      }
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rules', i, 'lostSeconds'],
+        message: `rule '${rule.id}': ${what}; raise lostSeconds to at least ${ceil3(bound)}, or fps at least ${ceil3(2 / rule.lostSeconds)}`,
+      });
     });
   }
   camera.rules?.forEach((rule, i) => {

@@ -162,14 +162,22 @@ describe('checks across fields', () => {
     expect(storedCameraSchema.safeParse(stored).success).toBe(true);
   });
 
-  it('refuses a vanish countdown shorter than two frame intervals, default rules included', () => {
-    // fps 0.2: 5 s between frames, so one missed frame is 5 s unseen, past the default 3 s
-    const byDefault = errorOf(() => parseCamera({ id: 'c', url, fps: 0.2, zones: [water] }));
-    expect(byDefault.issues).toEqual([
-      "camera 'c', fps: default rule 'water.vanish': lostSeconds 3 s is less than two frame intervals at fps 0.2 (10 s): one missed detection would raise a possible drowning; set fps at least 0.667, or give zone 'water' explicit rules",
+  it('refuses an explicit vanish countdown shorter than two frame intervals, and fits the default one to the fps', () => {
+    // fps 0.2: 5 s between frames, so one missed frame is 5 s unseen, past the default 3 s: the
+    // default countdown is two frame intervals there (before: the camera was refused).
+    const lost = (camera: Record<string, unknown>) => effectiveRules(parseCamera(camera)).find((r) => r.type === 'vanish_in_water') as { lostSeconds: number };
+    expect(lost({ id: 'c', url, fps: 0.2, zones: [water] }).lostSeconds).toBe(10);
+    expect(lost({ id: 'c', url, fps: 0.6, zones: [water] }).lostSeconds).toBe(3.334);
+    expect(lost({ id: 'c', url, fps: 0.667, zones: [water] }).lostSeconds).toBe(3);
+    expect(lost({ id: 'c', url, fps: 5, zones: [water] }).lostSeconds).toBe(3);
+    // A zone no explicit rule names gets the fitted default too: a camera file valid before zone
+    // defaults outlived explicit rules still loads.
+    const south = { ...water, id: 'south' };
+    const both = parseCamera({ id: 'c', url, fps: 0.5, zones: [water, south], rules: [vanish({ lostSeconds: 5 })] });
+    expect(effectiveRules(both).filter((r) => r.type === 'vanish_in_water').map((r) => [r.id, (r as { lostSeconds: number }).lostSeconds])).toEqual([
+      ['v', 5],
+      ['south.vanish', 4],
     ]);
-    expect(parseCamera({ id: 'c', url, fps: 0.667, zones: [water] }).fps).toBe(0.667);
-    expect(errorOf(() => parseCamera({ id: 'c', url, fps: 0.6, zones: [water] })).message).toMatch(/'water\.vanish': lostSeconds 3 s .* at fps 0\.6 \(3\.33 s\)/);
 
     const explicit = errorOf(() => parseCamera({ id: 'c', url, fps: 2, zones: [water], rules: [{ id: 'e', type: 'zone_enter', zone: 'water' }, vanish({ lostSeconds: 0.5 })] }));
     expect(explicit.issues).toEqual([

@@ -39,7 +39,7 @@ export function effectiveRules(camera: CameraConfig): RuleConfig[] {
   const namedZones = new Set(explicit.flatMap((r) => ('zone' in r ? [r.zone] : [])));
   const explicitTypes = new Set(explicit.map((r) => r.type));
   const defaults: RuleDraft[] = [
-    ...camera.zones.filter((zone) => !namedZones.has(zone.id)).flatMap(zoneDefaults),
+    ...camera.zones.filter((zone) => !namedZones.has(zone.id)).flatMap((zone) => zoneDefaults(zone, camera.fps)),
     ...HEALTH_DEFAULTS.filter((rule) => !explicitTypes.has(rule.type)),
   ];
   const taken = new Set(explicit.map((r) => r.id));
@@ -59,13 +59,26 @@ const HEALTH_DEFAULTS: RuleDraft[] = [
   { suffix: 'health.moved', type: 'camera_moved' },
 ];
 
-function zoneDefaults(zone: CameraConfig['zones'][number]): RuleDraft[] {
+/** The default vanish countdown (the rule schema's lostSeconds default). */
+const DEFAULT_LOST_SECONDS = 3;
+
+/**
+ * A water zone's default vanish countdown at `fps`: 3 s, or two frame intervals where frames come
+ * slower (a low-bandwidth camera at 0.5 fps: 4 s). A default of 3 s there would raise a possible
+ * drowning on one missed detection; refusing it instead refused cameras that were valid before zone
+ * defaults outlived explicit rules (a camera file then failed whole, blinding every camera in it).
+ */
+function defaultLostSeconds(fps: number): number {
+  return Math.max(DEFAULT_LOST_SECONDS, Math.ceil((2 / fps) * 1000 - 1e-6) / 1000);
+}
+
+function zoneDefaults(zone: CameraConfig['zones'][number], fps: number): RuleDraft[] {
   switch (zone.type) {
     case 'water':
       return [
         { suffix: '.enter', type: 'zone_enter', zone: zone.id, classes: ['person'], severity: 'major' },
         { suffix: '.dwell', type: 'dwell', zone: zone.id, classes: ['person'], seconds: 30 },
-        { suffix: '.vanish', type: 'vanish_in_water', zone: zone.id, classes: ['person'] },
+        { suffix: '.vanish', type: 'vanish_in_water', zone: zone.id, classes: ['person'], lostSeconds: defaultLostSeconds(fps) },
       ];
     case 'no_fishing':
       return [{ suffix: '.boat', type: 'zone_enter', zone: zone.id, classes: ['boat'], anchor: 'center', minScore: 0.2, inertia: 2 }];

@@ -275,15 +275,15 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
   });
 
   it('keeps listing and serving a camera stored under older checks, and asks for the fix when it is next saved', async () => {
-    // fps 0.5 with a water zone passed before the vanish countdown was checked against fps.
-    const old = storedCameraSchema.parse({ id: 'cam-old', url: 'rtsp://10.0.0.5/x', regionId: 'vil-a1a', fps: 0.5, zones: [pond] });
+    // fps 0.5 with a 3 s vanish countdown passed before the countdown was checked against fps.
+    const old = storedCameraSchema.parse({ id: 'cam-old', url: 'rtsp://10.0.0.5/x', regionId: 'vil-a1a', fps: 0.5, zones: [pond], rules: [{ id: 'pond.v', type: 'vanish_in_water', zone: pond.id, lostSeconds: 3 }] });
     await t.app.get(CamerasRepository).insert(old, Date.now());
     try {
       expect((await call(t.http.get('/cameras').set(admin))).status).toBe(200);
       expect((await call(t.http.get('/cameras/cam-old').set(admin))).body).toMatchObject({ id: 'cam-old', fps: 0.5 });
       const rename = await call(t.http.patch('/cameras/cam-old').set(admin).send({ name: 'Old pond' }));
       expect(rename.status).toBe(400);
-      expect(rename.body.message).toContain("body.fps: default rule 'pond.vanish'");
+      expect(rename.body.message).toContain("rule 'pond.v': lostSeconds 3 s is less than two frame intervals at fps 0.5");
       expect((await call(t.http.patch('/cameras/cam-old').set(admin).send({ name: 'Old pond', fps: 1 }))).status).toBe(200);
     } finally {
       await call(t.http.delete('/cameras/cam-old').set(admin));
