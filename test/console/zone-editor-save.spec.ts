@@ -75,7 +75,7 @@ class FakeApi {
   }
   private put(what: string, updatedAt: number | undefined, change: Partial<Camera>): Camera {
     this.calls.push(`${what} on ${updatedAt}`);
-    if (updatedAt !== undefined && updatedAt !== this.stored.updatedAt) throw new ApiError(409, CHANGED);
+    if (updatedAt !== undefined && updatedAt !== this.stored.updatedAt) throw new ApiError(409, CHANGED, 'camera_changed');
     this.stored = { ...this.stored, ...change, updatedAt: this.stored.updatedAt + 1 };
     return structuredClone(this.stored);
   }
@@ -161,7 +161,7 @@ describe('Save in the zone editor', () => {
 
   it('says when the zones were saved but the rules were refused as changed meanwhile', async () => {
     await editRules([enter('north')]);
-    api.rulesFail = new ApiError(409, CHANGED);
+    api.rulesFail = new ApiError(409, CHANGED, 'camera_changed');
     await press('save-zones');
     expect(message()).toBe(t('zones.rulesChangedMeanwhile') + t('zones.reload'));
   });
@@ -207,10 +207,16 @@ describe('Api: the version a camera change was built on', () => {
   });
 
   it("maps the API's 409 to a camera changed meanwhile, not a proxy's 409 or another error", async () => {
-    stubFetch(409, { statusCode: 409, message: CHANGED, error: 'Conflict' });
+    stubFetch(409, { statusCode: 409, message: CHANGED, error: 'Conflict', reason: 'camera_changed' });
     const refused = await new Api('token', () => undefined).saveZones('pond-3', [north], [], 1000).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(ApiError);
     expect(isCameraChangedMeanwhile(refused)).toBe(true);
+    // The API's other 409s say what to do themselves: a school's water zone kept is no reload.
+    const school = "camera 'pond-3': zone 'pond' is the water of school 'Qingshan School'; take it out of the school's waters first";
+    stubFetch(409, { statusCode: 409, message: school, error: 'Conflict' });
+    const kept = await new Api('token', () => undefined).saveZones('pond-3', [], [], 1000).catch((err: unknown) => err);
+    expect(isCameraChangedMeanwhile(kept)).toBe(false); // before: true, and Reload threw the drawing away
+    expect((kept as Error).message).toBe(school);
     expect(isCameraChangedMeanwhile(new ApiError(409, 'HTTP 409', null, true))).toBe(false);
     expect(isCameraChangedMeanwhile(new ApiError(400, 'body.zones[0].polygon: …'))).toBe(false);
     expect(isCameraChangedMeanwhile(new Error(CHANGED))).toBe(false);

@@ -31,7 +31,15 @@ export function isApiNotFound(err: unknown): boolean {
  * meanwhile"): saving it would undo that save — a water zone someone drew in another tab.
  */
 export function isCameraChangedMeanwhile(err: unknown): boolean {
-  return err instanceof ApiError && err.status === 409 && !err.foreign;
+  // The API's reason code, not the status alone: its other 409s (a school's water zone kept, the
+  // last admin) say what to do instead, and a reload would throw the drawing away for nothing.
+  return err instanceof ApiError && err.status === 409 && !err.foreign && err.reason === 'camera_changed';
+}
+
+/** The reason code of an API error answer (`{reason}`), if it gives one. */
+function reasonOf(body: unknown): string | null {
+  const reason = (body as { reason?: unknown } | null)?.reason;
+  return typeof reason === 'string' ? reason : null;
 }
 
 /** Whether `body` is alerts-api's (Nest's) error answer for `status`. */
@@ -161,7 +169,7 @@ export class Api {
       if (res.status === 401) this.onUnauthorized();
       if (res.status === 204) return undefined as T;
       const data = await res.json().catch(() => ({}));
-      if (!res.ok) throw new ApiError(res.status, messageOf(data, res.status), null, !isApiErrorBody(data, res.status));
+      if (!res.ok) throw new ApiError(res.status, messageOf(data, res.status), reasonOf(data), !isApiErrorBody(data, res.status));
       return data as T;
     });
   }

@@ -219,6 +219,7 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
       const savedB = await call(t.http.put('/cameras/cam-versions/zones').set(admin).send({ zones: [{ ...pond, name: '北塘' }], updatedAt: tabB.updatedAt }));
       expect(savedB.status).toBe(409);
       expect(savedB.body.message).toMatch(changedMeanwhile);
+      expect(savedB.body.reason).toBe('camera_changed'); // the console offers a reload for this 409 alone
       // The same as an If-Match header, quoted (an ETag) or bare.
       for (const ifMatch of [`"${tabB.updatedAt}"`, String(tabB.updatedAt)]) {
         expect((await call(t.http.put('/cameras/cam-versions/zones').set(admin).set('If-Match', ifMatch).send({ zones: [{ ...pond, name: '北塘' }] }))).status).toBe(409);

@@ -33,6 +33,16 @@ const UNANALYSED_CANDIDATES: CameraStatusFilter[] = ['online', 'unknown'];
 const RESERVED_CAMERA_IDS = new Set(['unanalysed']);
 
 /** PATCH body: any camera field but the id; the merged camera is validated by cameraSchema. */
+/**
+ * The reason code of a 409 for a camera changed since the copy a save was built on: clients offer a
+ * reload for it, and for no other 409 (a school's water zone kept, say), whose message says what to do.
+ */
+export const CAMERA_CHANGED_REASON = 'camera_changed';
+
+function changedMeanwhile(message: string): ConflictException {
+  return new ConflictException({ statusCode: 409, error: 'Conflict', message, reason: CAMERA_CHANGED_REASON });
+}
+
 export const cameraPatchSchema = z
   .record(z.string(), z.unknown())
   .refine((body) => !('id' in body), { message: 'the camera id cannot be changed', path: ['id'] });
@@ -275,7 +285,7 @@ export class CamerasService {
     const before = current.config;
     if (builtOn.some((version) => version !== undefined && version !== current.updatedAt)) {
       const savedAt = new Date(current.updatedAt).toISOString();
-      throw new ConflictException(`camera '${before.id}' changed meanwhile (saved again at ${savedAt}, after the copy this save was built on); reload and try again`);
+      throw changedMeanwhile(`camera '${before.id}' changed meanwhile (saved again at ${savedAt}, after the copy this save was built on); reload and try again`);
     }
     const parsed = cameraSchema.safeParse(raw);
     if (!parsed.success) throw validationError('body', toIssues(parsed.error));
@@ -290,7 +300,7 @@ export class CamerasService {
     // Written only over the row as read: another save in between (a rename while zones were being
     // drawn) would otherwise be silently undone by this merge of the older copy.
     if (!(await this.cameras.update(parsed.data, this.clock.now(), current.updatedAt))) {
-      throw new ConflictException(`camera '${before.id}' changed meanwhile; reload and try again`);
+      throw changedMeanwhile(`camera '${before.id}' changed meanwhile; reload and try again`);
     }
     // Published first: a failure below must not leave ingest reading a camera disabled in the
     // database. A failed publish (503, retried by the publisher) still lets the status be forgotten.
