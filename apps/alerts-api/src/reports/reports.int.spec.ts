@@ -1,6 +1,8 @@
 import '../testing/nest-esm';
 import type { Kysely, KyselyPlugin } from 'kysely';
+import { SYSTEM } from '../alerts/alert';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { AlertsService } from '../alerts/alerts.service';
 import { Clock } from '../common/clock';
 import { KYSELY } from '../core/tokens';
 import type { Database } from '../db/schema';
@@ -223,5 +225,20 @@ describe.each(DATABASE_KINDS)('duty reports on %s', (kind) => {
     expect((await t.http.get('/reports/alerts').query(period).set(admin)).body.totals.alerts).toBe(alertsBefore);
     // A region subtree outside the outage's camera leaves it out.
     expect((await t.http.get('/reports/alerts').query({ ...period, region: 'county-a' }).set(admin)).body.downtime.cameras.map((c: { cameraId: string }) => c.cameraId)).toEqual(['cam-a2', 'cam-a3']);
+  });
+
+  // After the ones above: an outage from before the period that an operator resolved before it too
+  // (a repair ticket filed the evening before), the camera back inside the period.
+  it('counts an outage resolved by an operator before the period until the camera came back in it', async () => {
+    const offline = { rule: 'camera_offline', severity: 'warning', ruleId: 'camera.offline', zoneId: undefined, boxes: [] } satisfies Partial<Parameters<typeof alertEvent>[0]>;
+    await raise('ticketFiled', T0 - 3600 * S, { cameraId: 'cam-a', ...offline });
+    const id = decodeURIComponent(ids.ticketFiled);
+    await t.app.get<Kysely<Database>>(KYSELY).updateTable('alerts').set({ state: 'resolved', outcome: 'true_alarm', resolved_at: T0 - 3000 * S }).where('id', '=', id).execute();
+    clock.at = T0 + 530 * S; // back at T0 + 500 s, confirmed after the stability wait
+    expect(await t.app.get(AlertsService).recordRecoveryBySystem(id, SYSTEM.cameraStatus, { kind: 'camera_recovered', offlineSeconds: 4100, backAt: T0 + 500 * S, drops: 1 })).toBe(true);
+    clock.at = T0 + 1300 * S;
+    const a = (await t.http.get('/reports/alerts').query(period).set(await auth('op-a'))).body;
+    // from the period's start (T0 - 60 s) to its return
+    expect(a.downtime.cameras).toContainEqual({ cameraId: 'cam-a', cameraName: expect.any(String), outages: 1, offlineMs: 560 * S, stillOffline: false }); // before: left out
   });
 });
