@@ -33,6 +33,12 @@ export class HeldHealthAlertsRepository {
     return rows.map((r) => JSON.parse(r.event) as AlertEvent);
   }
 
+  /** The snapshot files the held events name (held alerts are few: one per health rule and camera in maintenance). */
+  async snapshotPaths(): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('held_health_alerts').select('event').execute();
+    return new Set(rows.flatMap((r) => (JSON.parse(r.event) as AlertEvent).snapshotPath ?? []));
+  }
+
   async deleteOfCamera(cameraId: string): Promise<number> {
     const result = await this.db.deleteFrom('held_health_alerts').where('camera_id', '=', cameraId).executeTakeFirst();
     return Number(result.numDeletedRows);

@@ -132,4 +132,16 @@ describe.each(DATABASE_KINDS)('annotated snapshot retention on %s', (kind) => {
     expect(readdirSync(path.join(t.snapshotDir, 'cam-a2'))).toEqual([]); // its day held nothing else
     expect(readdirSync(path.join(t.snapshotDir, path.dirname(held.snapshotPath as string)))).toEqual([path.basename(held.snapshotPath as string)]);
   });
+
+  it("keeps the picture of a health alert held back through a long maintenance window, raised with it at the window's end", async () => {
+    await t.http.put('/cameras/cam-b/maintenance').set(await admin()).send({ minutes: 14 * 24 * 60, note: 'pole replaced' }).expect(200);
+    const old = Date.now() - 9 * DAY; // the window began 9 days ago, the lens covered since
+    const covered = withSnapshot(alertEvent({ cameraId: 'cam-b', rule: 'camera_covered', ruleId: 'health.covered', zoneId: undefined, severity: 'warning', startedAt: old, capturedAt: old }));
+    expect(await intake.consume(covered)).toBe('suppressed');
+    await t.app.get(SnapshotRetentionService).sweep({ orphans: true });
+    expect(onDisk(covered.snapshotPath)).toBe(true); // before: deleted as an orphan
+    await t.http.delete('/cameras/cam-b/maintenance').set(await admin()).expect(204);
+    const raised = (await t.http.get(`/alerts/${encodeURIComponent(covered.alertId)}`).set(await admin())).body;
+    expect(raised).toMatchObject({ rule: 'camera_covered', hasSnapshot: true });
+  });
 });

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@xl/observability';
+import { HeldHealthAlertsRepository } from '../cameras/held-health-alerts.repository';
 import { AlertSnapshotsRepository } from '../alerts/alert-snapshots.repository';
 import { Clock } from '../common/clock';
 import { LOGGER } from '../core/tokens';
@@ -45,6 +46,7 @@ export class SnapshotRetentionService {
 
   constructor(
     private readonly snapshots: AlertSnapshotsRepository,
+    private readonly heldAlerts: HeldHealthAlertsRepository,
     private readonly files: SnapshotFiles,
     private readonly metrics: EvidenceMetrics,
     private readonly clock: Clock,
@@ -90,11 +92,14 @@ export class SnapshotRetentionService {
     // A day directory is named by the capture date (UTC); the whole day must be older than the grace.
     const before = now - this.options.SNAPSHOT_ORPHAN_DAYS * DAY_MS - DAY_MS;
     let deleted = 0;
+    // A health alert held back through a maintenance window (up to 14 days) is no alert yet, but its
+    // picture is raised with it at the window's end.
+    const heldThroughWindows = await this.heldAlerts.snapshotPaths();
     for (const day of await this.files.days()) {
       if (day.day > before) continue;
       const files = await this.files.files(day.dir);
       const held = await this.snapshots.held(files);
-      const unheld = files.filter((f) => !held.has(f));
+      const unheld = files.filter((f) => !held.has(f) && !heldThroughWindows.has(f));
       // A file whose event the API did receive belongs to that event's alert (snapshots of alerts
       // stored before migration 0012 recorded only the one shown): adopted, kept with the alert.
       const eventFiles = new Map(unheld.flatMap((f) => eventFileOf(f) ?? []).map((e) => [e.path, e]));
