@@ -1,4 +1,5 @@
 import '../testing/nest-esm';
+import { createHash } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import { capturedLogger } from '../testing/captured-logger';
@@ -34,6 +35,16 @@ describe('login limits (sqlite, real Redis)', () => {
     expect(locked.status).toBe(429);
     expect((await login(ip, 'duty', 'duty-password-1')).status).toBe(429); // even the right password: a guesser learns nothing
     expect((await login('198.51.100.8', 'duty', 'duty-password-1')).status).toBe(200); // another address is not held up
+  });
+
+  it('gives a count found without an expiry one, so no address stays locked out for good', async () => {
+    const ip = '198.51.100.10';
+    const key = `${t.settings.redisKeyPrefix}xl:login-failures-ip:${createHash('sha256').update(ip).digest('hex').slice(0, 32)}`;
+    await t.redis.set(key, '50'); // as a window's first SET and INCR apart could leave it (before)
+    expect((await login(ip, 'nobody', 'guess')).status).toBe(429);
+    const ttl = await t.redis.pttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(300_000); // LOGIN_WINDOW_SECONDS
   });
 
   it('answers 503, not 500, while the limit cannot be counted (Redis away), and signs nobody in', async () => {

@@ -7,6 +7,20 @@ import { SETTINGS, type Settings } from '../settings';
 const DECREMENT_IF_PRESENT = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0";
 
 /**
+ * One try counted in a fixed window, atomically: the count and the window's ms left. The window
+ * starts with the first try; a count found without an expiry (left by an older version) gets one,
+ * so no key can lock an address out for good.
+ */
+const COUNT_TRY = `
+local n = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if n == 1 or ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {n, ttl}`;
+
+/**
  * Password tries per (client IP, username) in a fixed window, in Redis so that every API instance
  * counts together; a right password clears them. Once the limit is reached even the right password
  * is refused until the window ends: a guesser learns nothing from the lock. A looser count per IP
@@ -39,24 +53,15 @@ export class LoginRateLimiter {
   async take(ip: string, username: string): Promise<number> {
     const [key, ipKey] = [this.key(ip, username), this.ipKey(ip)];
     const windowMs = this.settings.loginWindowSeconds * 1000;
-    // SET NX PX starts a window once; INCR keeps the TTL. The two keys may sit on different Cluster
-    // slots: a pipeline, not MULTI (each count is still atomic on its own).
-    const replies = await this.redis
-      .pipeline()
-      .set(key, '0', 'PX', windowMs, 'NX')
-      .incr(key)
-      .pttl(key)
-      .set(ipKey, '0', 'PX', windowMs, 'NX')
-      .incr(ipKey)
-      .pttl(ipKey)
-      .exec();
-    const failed = replies?.find(([err]) => err);
-    if (!replies || failed) throw new Error(`login rate limit: Redis refused the count (${failed?.[0]?.message ?? 'no reply'})`);
+    // The two keys may sit on different Cluster slots: one script each (each count atomic on its own).
+    const [[userCount, userTtl], [ipCount, ipTtl]] = (await Promise.all([
+      this.redis.eval(COUNT_TRY, 1, key, windowMs),
+      this.redis.eval(COUNT_TRY, 1, ipKey, windowMs),
+    ]).catch((err: Error) => {
+      throw new Error(`login rate limit: Redis refused the count (${err.message})`);
+    })) as [number, number][];
     const blockedFor = (count: number, limit: number, ttlMs: number) => (count <= limit ? 0 : Math.max(1, Math.ceil(ttlMs / 1000)));
-    return Math.max(
-      blockedFor(Number(replies[1][1]), this.settings.loginMaxFailures, Number(replies[2][1])),
-      blockedFor(Number(replies[4][1]), this.settings.loginMaxFailuresPerIp, Number(replies[5][1])),
-    );
+    return Math.max(blockedFor(userCount, this.settings.loginMaxFailures, userTtl), blockedFor(ipCount, this.settings.loginMaxFailuresPerIp, ipTtl));
   }
 
   /** A right password: this user's tries from this IP are forgotten, and this one is not counted against the IP. */
