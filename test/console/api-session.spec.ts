@@ -174,3 +174,25 @@ describe('Api.request: a read that hangs', () => {
     expect(await api.alert('x')).toEqual({ id: 'x' }); // the next try is answered
   });
 });
+
+describe('Api.image: a picture and when it was taken', () => {
+  it("reads X-Picture-Taken-At, so that a picture served for 20 s does not pass for a live one", async () => {
+    const fetch = jest.fn(async () => ({
+      ok: true,
+      status: 200,
+      headers: new Map([['x-picture-taken-at', '1800000000000']]),
+      blob: async () => new Blob([Uint8Array.from([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
+    }));
+    (globalThis as Record<string, unknown>).fetch = fetch;
+    const api = new Api('t', () => undefined) as unknown as { image(path: string): Promise<{ url: string; takenAt: number | null }> };
+    const shown = await api.image('/cameras/pond/frame');
+    expect(shown.takenAt).toBe(1_800_000_000_000);
+    expect(shown.url).toMatch(/^blob:/);
+    URL.revokeObjectURL(shown.url);
+    // An API of an earlier version says nothing: no time rather than a wrong one.
+    fetch.mockImplementationOnce(async () => ({ ok: true, status: 200, headers: new Map(), blob: async () => new Blob([]) }));
+    const older = await api.image('/cameras/pond/frame');
+    expect(older.takenAt).toBeNull();
+    URL.revokeObjectURL(older.url);
+  });
+});

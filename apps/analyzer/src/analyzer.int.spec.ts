@@ -67,7 +67,7 @@ maybe('analyzer worker pool (real Redis, BullMQ, detector)', () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     await frames.obliterate({ force: true }).catch(() => undefined);
     await alerts.obliterate({ force: true }).catch(() => undefined);
-    await redis.del(redisKeys.analyzerState(cameraId), redisKeys.inflight(cameraId), redisKeys.hot(cameraId), redisKeys.latestFrame(cameraId));
+    await redis.del(redisKeys.analyzerState(cameraId), redisKeys.inflight(cameraId), redisKeys.hot(cameraId), redisKeys.latestFrame(cameraId), redisKeys.latestFrameAt(cameraId));
     await redis.hdel(ANALYSED_AT_HASH, cameraId);
     await frames.close();
     await alerts.close();
@@ -140,6 +140,11 @@ maybe('analyzer worker pool (real Redis, BullMQ, detector)', () => {
     const ttl = await redis.pttl(redisKeys.latestFrame(cameraId));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(20_000);
+    // With its frame's capture time, as long: the wall says how old the picture is.
+    const pictureAt = Number(await redis.get(redisKeys.latestFrameAt(cameraId)));
+    expect(pictureAt).toBeGreaterThan(0);
+    expect(pictureAt).toBeLessThanOrEqual(Date.now());
+    expect(await redis.pttl(redisKeys.latestFrameAt(cameraId))).toBeGreaterThan(0);
     // When the camera was last analysed, for the API's watch on analysis: the capture time of one of
     // the last frames (marked every 5 s of capture time; frames were sent up to 21 s).
     const analysedAt = Number(await redis.hget(ANALYSED_AT_HASH, cameraId));

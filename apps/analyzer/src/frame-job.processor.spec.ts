@@ -144,7 +144,7 @@ function setup(
   const emitted: AlertEvent[] = [];
   const alerts = { emit: jest.fn(async (e: AlertEvent) => (calls.push('emit'), emitted.push(e), undefined)) };
   const snapshots = { save: jest.fn(async (_camera: string, _name: string, _jpeg: Buffer, _at?: Date) => 'pond/2027-01-15/a1.jpg') };
-  const pictures = { put: jest.fn(async (_camera: string, _jpeg: Buffer, _ttlMs: number) => undefined) };
+  const pictures = { put: jest.fn(async (_camera: string, _jpeg: Buffer, _ttlMs: number, _capturedAt: number) => undefined) };
   const analysed = { mark: jest.fn(async (_camera: string, _capturedAt: number) => undefined) };
   const metrics = new AnalyzerMetrics();
   const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
@@ -425,8 +425,8 @@ describe('FrameJobProcessor', () => {
     expect(await s.processor.process(job({ seq: 2, capturedAt: NOW - 2000 }))).toBe('analysed'); // 900 ms later
     expect(await s.processor.process(job({ seq: 3, capturedAt: NOW - 1800 }))).toBe('analysed'); // 1100 ms later
     expect(s.pictures.put).toHaveBeenCalledTimes(2);
-    const [camera, jpeg, ttl] = s.pictures.put.mock.calls[0];
-    expect([camera, ttl]).toEqual(['pond', 20_000]);
+    const [camera, jpeg, ttl, capturedAt] = s.pictures.put.mock.calls[0];
+    expect([camera, ttl, capturedAt]).toEqual(['pond', 20_000, NOW - 2900]); // shown with the picture: how old it is
     expect(await sharp(jpeg).metadata()).toMatchObject({ format: 'jpeg', width: 4, height: 4 });
     expect((await s.metrics.pictures.get()).values).toEqual([expect.objectContaining({ labels: { result: 'stored' }, value: 2 })]);
     const ordered = setup({}, null, 1000);

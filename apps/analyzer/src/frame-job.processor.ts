@@ -45,7 +45,8 @@ export interface SnapshotPort {
 
 /** The camera's latest picture for the console (LatestPictureRepository: a Redis key with a TTL). */
 export interface PicturePort {
-  put(cameraId: string, jpeg: Buffer, ttlMs: number): Promise<void>;
+  /** `capturedAt`: the frame's capture time, shown with the picture (a picture may be served until its TTL ends). */
+  put(cameraId: string, jpeg: Buffer, ttlMs: number, capturedAt: number): Promise<void>;
 }
 
 /** When a camera's frames were last analysed (AnalysisMarks of @xl/queue), for alerts-api's watch on analysis itself. */
@@ -374,7 +375,7 @@ export class FrameJobProcessor {
     if (interval <= 0 || job.capturedAt - (this.pictureAt.get(job.cameraId) ?? -Infinity) < interval) return;
     this.pictureAt.set(job.cameraId, job.capturedAt);
     try {
-      await this.pictures.put(job.cameraId, await renderPicture(frame.data, frame.width, frame.letterbox), this.options.pictureTtlMs);
+      await this.pictures.put(job.cameraId, await renderPicture(frame.data, frame.width, frame.letterbox), this.options.pictureTtlMs, job.capturedAt);
       this.metrics.pictures.inc({ result: 'stored' });
     } catch (err) {
       this.metrics.pictures.inc({ result: 'failed' });

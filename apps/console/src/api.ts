@@ -174,14 +174,18 @@ export class Api {
     });
   }
 
-  /** An image (snapshot, latest frame) as an object URL: <img> cannot send the bearer token. */
-  async imageUrl(path: string): Promise<string> {
+  /**
+   * An image (snapshot, latest frame) as an object URL: <img> cannot send the bearer token. `takenAt`:
+   * when the picture was taken (the API's `X-Picture-Taken-At`, server clock), null when it does not say.
+   */
+  async image(path: string): Promise<{ url: string; takenAt: number | null }> {
     const res = await fetch(path, { headers: { authorization: `Bearer ${this.token}` } });
     if (!res.ok) {
       const body = (await res.json().catch(() => ({}))) as { reason?: unknown };
       throw new ApiError(res.status, messageOf(body, res.status), typeof body.reason === 'string' ? body.reason : null);
     }
-    return URL.createObjectURL(await res.blob());
+    const takenAt = Number(res.headers.get('x-picture-taken-at') ?? NaN);
+    return { url: URL.createObjectURL(await res.blob()), takenAt: Number.isFinite(takenAt) ? takenAt : null };
   }
 
   alerts(q: AlertQuery = {}): Promise<{ items: Alert[]; nextCursor: string | null }> {

@@ -8,9 +8,11 @@ export interface ImageState {
   reason: string | null;
   /** When `url` was received (this screen's clock); with `error` set, the picture is older than the last try. */
   loadedAt: number | null;
+  /** When the picture was taken, as the API says (its clock), null when it does not: up to 20 s before `loadedAt`. */
+  takenAt: number | null;
 }
 
-const EMPTY: ImageState = { url: null, error: null, reason: null, loadedAt: null };
+const EMPTY: ImageState = { url: null, error: null, reason: null, loadedAt: null, takenAt: null };
 
 /**
  * An authenticated image as an object URL, refreshed every `refreshMs` (0: once); revoked when replaced.
@@ -41,12 +43,12 @@ export function useImage(api: Api, path: string | null, refreshMs = 0, paused = 
     if (!path || paused) return;
     let stopped = false;
     const load = () =>
-      api.imageUrl(path).then(
-        (url) => {
+      api.image(path).then(
+        ({ url, takenAt }) => {
           if (stopped) return URL.revokeObjectURL(url);
           if (shown.current) URL.revokeObjectURL(shown.current);
           shown.current = url;
-          setState({ url, error: null, reason: null, loadedAt: Date.now() });
+          setState({ url, error: null, reason: null, loadedAt: Date.now(), takenAt });
         },
         (err: Error) => !stopped && setState((s) => ({ ...s, error: err.message, reason: err instanceof ApiError ? err.reason : null })),
       );

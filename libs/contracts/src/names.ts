@@ -42,6 +42,10 @@ export const redisKeys = {
   analyzerState: (cameraId: string) => `xl:state:{${cameraId}}`,
   /** Latest analysed JPEG of a camera (for the console's camera wall). */
   latestFrame: (cameraId: string) => `xl:latest:{${cameraId}}`,
+  /** When the frame of latestFrame was captured (epoch ms, shared clock), with the same TTL: its age on the wall. */
+  latestFrameAt: (cameraId: string) => `xl:latest-at:{${cameraId}}`,
   /** A JPEG alerts-api grabbed from the camera itself (when no analysed one is fresh, or for the zone editor). */
   grabbedFrame: (cameraId: string) => `xl:grab:{${cameraId}}`,
+  /** When the grab of grabbedFrame was taken (epoch ms), with the same TTL. */
+  grabbedFrameAt: (cameraId: string) => `xl:grab-at:{${cameraId}}`,
 } as const;

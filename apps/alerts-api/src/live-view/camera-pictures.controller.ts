@@ -26,7 +26,8 @@ export class CameraPicturesController {
 
   /**
    * The camera's latest picture (JPEG, at most its TTL old); `X-Picture-Source` says whether the
-   * analyzer or a grab from the camera made it. 404 with the reason when the camera gives none.
+   * analyzer or a grab from the camera made it, `X-Picture-Taken-At` when (epoch ms): served for up to
+   * 20 s, a picture must not pass for a live one. 404 with the reason when the camera gives none.
    */
   @Get(':id/frame')
   @ZodQuery(frameQuerySchema)
@@ -38,8 +39,9 @@ export class CameraPicturesController {
     @Query(new ZodPipe(frameQuerySchema, 'query')) q: z.output<typeof frameQuerySchema>,
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<StreamableFile> {
-    const { jpeg, source } = await this.pictures.latestFrame(principal, id, q.source);
+    const { jpeg, source, takenAt } = await this.pictures.latestFrame(principal, id, q.source);
     res.setHeader('X-Picture-Source', source);
+    if (takenAt !== null) res.setHeader('X-Picture-Taken-At', String(takenAt));
     return new StreamableFile(jpeg, { type: 'image/jpeg', disposition: 'inline' });
   }
 }

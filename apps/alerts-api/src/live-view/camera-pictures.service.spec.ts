@@ -19,7 +19,7 @@ describe('CameraPicturesService', () => {
       { canSeeCamera: async () => true } as never,
       {
         analysed: async () => null,
-        grabbed: async (key: string) => cache.get(key) ?? null,
+        grabbed: async (key: string) => (cache.has(key) ? { jpeg: cache.get(key), takenAt: 1 } : null),
         putGrabbed: async (key: string, bytes: Buffer) => void cache.set(key, bytes),
       } as never,
       {
@@ -44,7 +44,7 @@ describe('CameraPicturesService', () => {
     expect(grabbed).toEqual(['rtsp://10.0.0.1/wrong']);
 
     state.url = 'rtsp://10.0.0.1/main'; // the admin fixes the URL
-    await expect(pictures.latestFrame(admin, 'pond', 'camera')).resolves.toEqual({ jpeg: Buffer.from('rtsp://10.0.0.1/main'), source: 'camera' }); // before: 404 for XL_FRAME_TTL_MS
+    await expect(pictures.latestFrame(admin, 'pond', 'camera')).resolves.toEqual({ jpeg: Buffer.from('rtsp://10.0.0.1/main'), source: 'camera', takenAt: expect.any(Number) }); // before: 404 for XL_FRAME_TTL_MS
     expect(grabbed).toEqual(['rtsp://10.0.0.1/wrong', 'rtsp://10.0.0.1/main']);
   });
 

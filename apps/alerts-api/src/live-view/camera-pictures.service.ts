@@ -8,7 +8,7 @@ import { LOGGER } from '../core/tokens';
 import type { Principal } from '../shared/principal';
 import { AnalysisStreams } from './analysis-streams';
 import { FrameGrabber, FrameGrabError } from './frame-grabber';
-import { LatestFrameStore } from './latest-frame.store';
+import { LatestFrameStore, type StoredPicture } from './latest-frame.store';
 import type { LiveCameraLookup } from './live-view-server';
 import { LiveViewMetrics } from './live-view.metrics';
 import { LIVE_VIEW_OPTIONS, type LiveViewOptions } from './live-view.options';
@@ -25,7 +25,7 @@ export type PictureSource = 'analysed' | 'camera';
 @Injectable()
 export class CameraPicturesService implements LiveCameraLookup {
   /** One grab per camera and URL at a time (grabKey): concurrent requests wait for the same picture. */
-  private readonly inFlight = new Map<string, Promise<Buffer>>();
+  private readonly inFlight = new Map<string, Promise<StoredPicture>>();
   /**
    * Cameras that gave no picture recently, with the grabKey of the URL that failed: asked again only
    * after frameTtlMs (a wall polls offline cameras too), or at once from a URL an admin has fixed since.
@@ -56,20 +56,20 @@ export class CameraPicturesService implements LiveCameraLookup {
    * the stream at up to frameWidth, sharper than the analyzer's 416 px), a grab. 404 out of scope, and
    * 404 naming the camera and the reason when it gives no picture (like an alert without a snapshot).
    */
-  async latestFrame(principal: Principal, cameraId: string, from: PictureSource = 'analysed'): Promise<{ jpeg: Buffer; source: PictureSource }> {
+  async latestFrame(principal: Principal, cameraId: string, from: PictureSource = 'analysed'): Promise<StoredPicture & { source: PictureSource }> {
     const config = await this.visibleCamera(principal, cameraId);
     if (!config) throw new NotFoundException(`camera '${cameraId}' not found`);
     const analysed = from === 'analysed' ? await this.store.analysed(cameraId).catch(() => null) : null; // Redis down: grab directly
     if (analysed) {
       this.metrics.frameGrabs.inc({ result: 'analysed' });
-      return { jpeg: analysed, source: 'analysed' };
+      return { ...analysed, source: 'analysed' };
     }
     const url = config.subUrl ?? config.url;
     const key = grabKey(cameraId, url);
     const cached = await this.store.grabbed(key).catch(() => null);
     if (cached) {
       this.metrics.frameGrabs.inc({ result: 'cached' });
-      return { jpeg: cached, source: 'camera' };
+      return { ...cached, source: 'camera' };
     }
     // Analysis goes first: a grab would take one of the streams the camera refuses its analysis. A
     // disabled camera has none to step aside for (ingest stopped reading it; its last word was the refusal).
@@ -84,17 +84,18 @@ export class CameraPicturesService implements LiveCameraLookup {
       pending = this.grab(cameraId, url, key).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
-    return { jpeg: await pending, source: 'camera' };
+    return { ...(await pending), source: 'camera' };
   }
 
-  private async grab(cameraId: string, url: string, key: string): Promise<Buffer> {
+  private async grab(cameraId: string, url: string, key: string): Promise<StoredPicture> {
     await this.slot();
     try {
       const jpeg = await this.grabber.grab(url, { width: this.options.frameWidth, ioTimeoutSeconds: Math.min(5, this.options.frameTimeoutMs / 1000), timeoutMs: this.options.frameTimeoutMs });
       this.metrics.frameGrabs.inc({ result: 'grabbed' });
       if (this.failures.get(cameraId)?.key === key) this.failures.delete(cameraId);
-      await this.store.putGrabbed(key, jpeg, this.options.frameTtlMs).catch((err: Error) => this.logger.warn({ cameraId, err: err.message }, 'latest frame not cached in Redis'));
-      return jpeg;
+      const takenAt = Date.now(); // the grab reads the stream's first picture: now, give or take the connect
+      await this.store.putGrabbed(key, jpeg, this.options.frameTtlMs, takenAt).catch((err: Error) => this.logger.warn({ cameraId, err: err.message }, 'latest frame not cached in Redis'));
+      return { jpeg, takenAt };
     } catch (err) {
       this.metrics.frameGrabs.inc({ result: 'failed' });
       const failure = {

@@ -80,6 +80,10 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     const key = t.settings.redisKeyPrefix + redisKeys.latestFrame('pond');
     const analysed = await sharp({ create: { width: 416, height: 234, channels: 3, background: { r: 200, g: 30, b: 30 } } }).jpeg().toBuffer();
     await t.redis.set(key, analysed, 'PX', 20_000);
+    // As the analyzer stores it: the frame's capture time next to the picture.
+    const atKey = t.settings.redisKeyPrefix + redisKeys.latestFrameAt('pond');
+    const capturedAt = Date.now() - 7000;
+    await t.redis.set(atKey, String(capturedAt), 'PX', 20_000);
     const jpeg = (r: SuperagentResponse, cb: (err: Error | null, body: Buffer) => void) => {
       const chunks: Buffer[] = [];
       const stream = r as unknown as NodeJS.ReadableStream; // in Node, superagent hands the parser the response stream
@@ -89,10 +93,12 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
       const wall = await t.http.get('/cameras/pond/frame').set(await auth('op-a')).buffer(true).parse(jpeg);
       expect(wall.status).toBe(200);
       expect(wall.headers['x-picture-source']).toBe('analysed');
+      expect(wall.headers['x-picture-taken-at']).toBe(String(capturedAt)); // 7 s old: the console says so
       expect(Buffer.compare(wall.body as Buffer, analysed)).toBe(0);
       const editor = await t.http.get('/cameras/pond/frame?source=camera').set(await auth('op-a')).buffer(true).parse(jpeg);
       expect(editor.status).toBe(200);
       expect(editor.headers['x-picture-source']).toBe('camera');
+      expect(Number(editor.headers['x-picture-taken-at'])).toBeGreaterThan(capturedAt);
       expect((await sharp(editor.body as Buffer).metadata()).width).toBeGreaterThanOrEqual(320); // the stream, not the 416 px picture
       expect((await t.http.get('/cameras/pond/frame?source=ffmpeg').set(await auth('op-a'))).status).toBe(400);
       expect((await t.http.get('/cameras/pond/frame').set(await auth('op-b'))).status).toBe(404); // scope first, as before
@@ -100,7 +106,7 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
       expect(metrics).toMatch(/xl_frame_grabs_total\{result="analysed"\} 1\b/);
       expect(metrics).toMatch(/xl_frame_grabs_total\{result="grabbed"\} 1\b/); // still the first test's one grab
     } finally {
-      await t.redis.del(key);
+      await t.redis.del(key, atKey);
     }
   });
 

@@ -3,7 +3,8 @@ import { redisKeys } from '@xl/contracts';
 
 /**
  * A camera's latest analysed picture (JPEG) under `KEY_PREFIX` + `xl:latest:{camera}` with a TTL,
- * which alerts-api serves to the console's camera wall before grabbing one from the camera itself.
+ * which alerts-api serves to the console's camera wall before grabbing one from the camera itself,
+ * and its frame's capture time next to it (`xl:latest-at:{camera}`, same TTL, same slot).
  */
 export class LatestPictureRepository {
   constructor(
@@ -12,7 +13,14 @@ export class LatestPictureRepository {
     private readonly keyPrefix = '',
   ) {}
 
-  async put(cameraId: string, jpeg: Buffer, ttlMs: number): Promise<void> {
-    await this.redis.set(this.keyPrefix + redisKeys.latestFrame(cameraId), jpeg, 'PX', Math.max(1, Math.round(ttlMs)));
+  async put(cameraId: string, jpeg: Buffer, ttlMs: number, capturedAt: number): Promise<void> {
+    const px = Math.max(1, Math.round(ttlMs));
+    const replies = await this.redis
+      .multi()
+      .set(this.keyPrefix + redisKeys.latestFrame(cameraId), jpeg, 'PX', px)
+      .set(this.keyPrefix + redisKeys.latestFrameAt(cameraId), String(capturedAt), 'PX', px)
+      .exec();
+    const failed = replies?.find(([err]) => err)?.[0];
+    if (!replies || failed) throw new Error(`camera '${cameraId}': latest picture not stored (${failed?.message ?? 'transaction discarded'})`);
   }
 }

@@ -179,7 +179,7 @@ function StaleNote({ frame }: { frame: ImageState }) {
   const message = frame.reason ? tv('reason', frame.reason) : (frame.error ?? '');
   return (
     <div class="stale-note" title={frame.error ?? undefined} data-testid="stale-picture">
-      {t('wall.stalePicture', { time: shortTime(frame.loadedAt), message })}
+      {t('wall.stalePicture', { time: shortTime(frame.takenAt ?? frame.loadedAt), message })}
     </div>
   );
 }
