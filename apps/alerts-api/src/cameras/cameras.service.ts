@@ -239,7 +239,7 @@ export class CamerasService {
   }
 
   async delete(principal: Principal, id: string): Promise<void> {
-    const { config } = await this.editable(principal, id);
+    const placement = await this.deletable(principal, id);
     await this.schoolWatch.assertCameraUnwatched(id);
     // Grants by id end with the camera: a camera created later under the same id (by anyone, in
     // any region) must not be seen by whoever was given this one. Before the camera goes, so that
@@ -256,7 +256,7 @@ export class CamerasService {
     // camera gone and says this again). MQTT clears the camera's retained status. A failure is only
     // logged: the camera is gone, and the publish below must still be tried.
     await this.cameraStatus()
-      .announceOutOfService(id, 'deleted', { regionId: config.regionId ?? null, name: config.name ?? null })
+      .announceOutOfService(id, 'deleted', placement)
       .catch((err: Error) => this.logger.error({ err: err.message, cameraId: id }, "pushing the deleted camera's status failed"));
     // Before the marks: a Redis failure must reach the publisher, whose retry takes the camera
     // out of the workers' configuration (ingest would keep reading it, the analyzer raising alerts).
@@ -359,6 +359,28 @@ export class CamerasService {
     if (!record) throw new NotFoundException(`camera '${id}' not found`);
     await this.scope.assertCamera(principal, id, record.config.regionId ?? null, `camera '${id}'`);
     return record;
+  }
+
+  /**
+   * The region and name of a camera to delete, checked as editable(). A row whose configuration this
+   * release cannot read (a rollback after a newer release saved it) is read from its plain columns:
+   * it must stay deletable, or only SQL could take it out of service.
+   */
+  private async deletable(principal: Principal, id: string): Promise<{ regionId: string | null; name: string | null }> {
+    let record: CameraRecord | undefined;
+    try {
+      record = await this.cameras.get(id);
+    } catch (err) {
+      if (!(err instanceof UnreadableCameraError)) throw err;
+      const placement = await this.cameras.placement(id);
+      if (!placement) throw new NotFoundException(`camera '${id}' not found`);
+      await this.scope.assertCameraEditable(principal, id, placement.regionId, `camera '${id}'`);
+      this.logger.warn({ cameraId: id, problems: err.problems }, `deleting camera '${id}', stored in a form this release cannot read`);
+      return { regionId: placement.regionId, name: placement.name };
+    }
+    if (!record) throw new NotFoundException(`camera '${id}' not found`);
+    await this.scope.assertCameraEditable(principal, id, record.config.regionId ?? null, `camera '${id}'`);
+    return { regionId: record.config.regionId ?? null, name: record.config.name ?? null };
   }
 
   /** For changes: 404 outside the caller's scope, 403 for a camera they see but do not hold by region. */

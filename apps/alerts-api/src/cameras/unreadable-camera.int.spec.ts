@@ -57,4 +57,15 @@ describe.each(DATABASE_KINDS)('a stored camera this release cannot read, on %s',
     const outside = await t.http.get('/cameras/cam-a3').set({ Authorization: `Bearer ${await t.token('op-b')}` });
     expect({ status: outside.status, message: outside.body.message }).toEqual({ status: 404, message: "camera 'cam-a3' not found" });
   });
+
+  it('can still be deleted by who holds its region, and its published configuration goes with it', async () => {
+    const outside = await t.http.delete('/cameras/cam-a3').set({ Authorization: `Bearer ${await t.token('op-b')}` });
+    expect(outside.status).toBe(404);
+    const res = await t.http.delete('/cameras/cam-a3').set(admin);
+    expect(res.status).toBe(204); // before: 500, only SQL could remove it
+    expect((await t.http.get('/cameras/cam-a3').set(admin)).status).toBe(404);
+    expect(await t.redis.hget(hashKey, 'cam-a3')).toBeNull(); // the workers stop reading it
+    await t.app.get(ConfigPublisher).publishAll();
+    expect((await t.http.get('/metrics')).text).toMatch(/^xl_config_unreadable_cameras 0$/m);
+  });
 });
