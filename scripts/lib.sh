@@ -57,11 +57,18 @@ check_ffmpeg_version() {
 # of an ingest host whose clock is off. Debian ships chromium as a package; Ubuntu only as a snap
 # behind a `chromium-browser` wrapper, which needs snapd — there, an installed one is used (or
 # XL_CHROMIUM), and without one the browser tests are skipped outside CI (they fail in CI).
+# Checked where the tests look (test/deploy/compose.int.spec.ts, test/faults/clock-skew.int.spec.ts,
+# test/console/console.int.spec.ts), not anywhere on PATH: Docker's own docker-compose (v2, another
+# `config` output) in /usr/local/bin, or a chromium elsewhere, left the tests without theirs.
 ensure_test_packages() {
   local missing=()
-  command -v docker-compose >/dev/null || missing+=(docker-compose)
-  command -v faketime >/dev/null || missing+=(faketime)
-  if [ -z "${XL_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
+  [ -x /usr/bin/docker-compose ] || missing+=(docker-compose)
+  compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || [ -f /usr/lib/faketime/libfaketime.so.1 ] || missing+=(faketime)
+  if [ -z "${XL_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ] && [ "$(os_id)" != debian ] && command -v chromium >/dev/null; then
+    export XL_CHROMIUM="$(command -v chromium)"
+    log "browser tests: using $XL_CHROMIUM"
+  fi
+  if [ -z "${XL_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
     if [ "$(os_id)" = debian ]; then
       missing+=(chromium fonts-noto-cjk)
     else
@@ -93,9 +100,24 @@ ensure_promtool() {
   rm -rf "$tmp"
 }
 
+# better-sqlite3 downloads a prebuilt binary from GitHub, and builds from source when it cannot (a
+# machine that reaches only the npm registry and Debian's mirrors): that needs make, a C++ compiler,
+# Python, and Node's headers — taken from this Node's own installation, as nodejs.org is out of reach too.
+ensure_native_build_tools() {
+  local missing=()
+  command -v make >/dev/null || missing+=(make)
+  command -v g++ >/dev/null || missing+=(g++)
+  command -v python3 >/dev/null || missing+=(python3)
+  if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
+  local prefix
+  prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+  if [ -z "${npm_config_nodedir:-}" ] && [ -f "$prefix/include/node/node_version.h" ]; then export npm_config_nodedir="$prefix"; fi
+}
+
 ensure_node_modules() {
   local stamp="$ROOT/node_modules/.xl-installed"
   if [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
+    ensure_native_build_tools
     log "npm ci"
     # onnxruntime-node: CPU binaries are bundled; its script would only download CUDA files (offline: fails).
     (cd "$ROOT" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-fund --no-audit >/dev/null)
