@@ -114,7 +114,16 @@ ensure_native_build_tools() {
   if [ -z "${npm_config_nodedir:-}" ] && [ -f "$prefix/include/node/node_version.h" ]; then export npm_config_nodedir="$prefix"; fi
 }
 
+# vite 8 (the console's build) needs Node 20.19 or later; an older 20.x fails deep in the build.
+check_node_version() {
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' || {
+    log "Node $(node --version) is too old: 20.19 or later is needed (the console's build, vite 8)"
+    return 1
+  }
+}
+
 ensure_node_modules() {
+  check_node_version
   local stamp="$ROOT/node_modules/.xl-installed"
   if [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
     ensure_native_build_tools
