@@ -177,6 +177,25 @@ describe('Save in the zone editor', () => {
     expect(api.calls).toEqual(['zones on 1000', 'rules on 1001', 'zones on 1001', 'rules on 1002']);
     expect(message()).toBe(t('zones.saved'));
   });
+
+  it('sends one save for a double click, disabled while it goes, and says saved (not "changed by someone else")', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const saveZones = api.saveZones.bind(api);
+    api.saveZones = async (...args) => (await held, saveZones(...args));
+    const click = findAll(tree, 'save-zones')[0].props.onClick as (e: unknown) => void;
+    click({ stopPropagation() {} });
+    click({ stopPropagation() {} }); // the second click, before the first answer
+    await step();
+    expect(findAll(tree, 'save-zones')[0].props.disabled).toBe(true);
+    release();
+    await step();
+    // Before: ['zones on 1000', 'zones on 1000'], the second refused with 409 camera_changed, and
+    // the message (the last answer's) said the zones were not saved though they were.
+    expect(api.calls).toEqual(['zones on 1000']);
+    expect(message()).toBe(t('zones.saved'));
+    expect(findAll(tree, 'save-zones')[0].props.disabled).toBe(false);
+  });
 });
 
 describe('Api: the version a camera change was built on', () => {

@@ -155,13 +155,13 @@ export class Api {
    * One request. A read gets `limitMs` (READ_LIMIT_MS) to answer, body included, then fails: a hung one
    * (a keep-alive connection a NAT dropped) would hold its caller's retry — the school warning's read
    * of its alert, the feed's load — until the browser gives up. A write waits: aborted, it may still
-   * have been done, and nothing tries it again by itself.
+   * have been done, and nothing tries it again by itself. `headers`: more request headers (If-Match).
    */
-  async request<T>(method: string, path: string, body?: unknown, limitMs: number | null = method === 'GET' ? READ_LIMIT_MS : null): Promise<T> {
+  async request<T>(method: string, path: string, body?: unknown, limitMs: number | null = method === 'GET' ? READ_LIMIT_MS : null, headers: Record<string, string> = {}): Promise<T> {
     return withTimeLimit(limitMs, async (signal) => {
       const res = await fetch(path, {
         method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: { ...headers, authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         body: body !== undefined ? JSON.stringify(body) : undefined,
         signal,
       });
@@ -231,9 +231,13 @@ export class Api {
   nearbyCameras(id: string): Promise<{ located: boolean; items: NearbyCamera[] }> {
     return this.request('GET', `/cameras/${encodeURIComponent(id)}/nearby`);
   }
-  /** Replaces the camera's site; null removes it. */
-  saveSite(id: string, site: Site | null): Promise<Camera> {
-    return this.request('PATCH', `/cameras/${encodeURIComponent(id)}`, { site });
+  /**
+   * Replaces the camera's site; null removes it. `updatedAt`: the version of the camera the site was
+   * edited on, sent as If-Match (PATCH takes no version in its body); another save since is a 409
+   * (isCameraChangedMeanwhile), not a silent loss of the contacts it added.
+   */
+  saveSite(id: string, site: Site | null, updatedAt?: number): Promise<Camera> {
+    return this.request('PATCH', `/cameras/${encodeURIComponent(id)}`, { site }, null, updatedAt === undefined ? {} : { 'if-match': `"${updatedAt}"` });
   }
   /** Replaces the camera's rules (null: the zone types' defaults); `updatedAt` as for saveZones. */
   saveRules(id: string, rules: Rule[] | null, updatedAt?: number): Promise<Camera> {

@@ -394,12 +394,18 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     const stale = await t.http.post(`/alerts/${id}/acknowledge`).set(admin).send({ seenAlarmedAt: seen.alarmedAt });
     expect(stale.status).toBe(409);
     expect(stale.body.message).toBe(`alert '${enter.alertId}' was raised again (vanish_in_water, critical) after the copy you acknowledged; look at it again before acknowledging`);
+    // A reason code, so that a console tells it from the other 409s (someone else took it) and says it in its reader's language.
+    expect(stale.body).toMatchObject({ statusCode: 409, error: 'Conflict', reason: 'raised_again' });
     const raised = (await t.http.get(`/alerts/${id}`).set(admin)).body;
     expect(raised).toMatchObject({ state: 'open', severity: 'critical', acknowledgedBy: null });
     expect(raised.escalationDueAt).not.toBeNull();
     // Seen now: acknowledged.
     const acked = await t.http.post(`/alerts/${id}/acknowledge`).set(admin).send({ seenAlarmedAt: raised.alarmedAt });
     expect([acked.status, acked.body.state, acked.body.escalationDueAt]).toEqual([200, 'acknowledged', null]);
+    // Another 409 of a transition is not "raised again": taken already, there is nothing to look at anew.
+    const again = await t.http.post(`/alerts/${id}/acknowledge`).set(admin).send({ seenAlarmedAt: raised.alarmedAt });
+    expect(again.status).toBe(409);
+    expect(again.body.reason).toBeUndefined();
   });
 
   it("refuses (409) a school's 'seen' of the copy on its screen when a drowning raised the alert since, and records it once they saw that", async () => {
@@ -413,6 +419,7 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     const stale = await t.http.post(`/alerts/${id}/seen`).set(school).send({ seenAlarmedAt: shown.alarmedAt });
     expect(stale.status).toBe(409);
     expect(stale.body.message).toBe(`alert '${enter.alertId}' was raised again (vanish_in_water, critical) after the copy you confirmed; look at it again`);
+    expect(stale.body).toMatchObject({ statusCode: 409, error: 'Conflict', reason: 'raised_again' });
     const raised = (await t.http.get(`/alerts/${id}`).set(school)).body;
     expect(raised.transitions.filter((tr: { action: string }) => tr.action === 'seen')).toEqual([]);
     // Seen now: recorded.

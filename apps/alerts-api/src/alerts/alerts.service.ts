@@ -38,6 +38,16 @@ export interface SnapshotTrailEntry {
   url: string;
 }
 
+/**
+ * The reason code of the 409 refusing an acknowledgement or a "seen" of a copy the alert was raised
+ * again after: clients tell it from the other 409s (taken by someone else) and say it in their language.
+ */
+export const RAISED_AGAIN_REASON = 'raised_again';
+
+function raisedAgain(message: string): ConflictException {
+  return new ConflictException({ statusCode: 409, error: 'Conflict', message, reason: RAISED_AGAIN_REASON });
+}
+
 export function actorOf(principal: Principal): Actor {
   return { kind: principal.kind, id: principal.id, name: principal.name };
 }
@@ -164,7 +174,7 @@ export class AlertsService {
     const { seenAlarmedAt, ...rest } = input;
     return this.transition(principal, id, 'acknowledge', rest, (current) =>
       seenAlarmedAt !== undefined && (current.alarmedAt ?? 0) > (seenAlarmedAt ?? 0)
-        ? new ConflictException(`alert '${id}' was raised again (${current.rule}, ${current.severity}) after the copy you acknowledged; look at it again before acknowledging`)
+        ? raisedAgain(`alert '${id}' was raised again (${current.rule}, ${current.severity}) after the copy you acknowledged; look at it again before acknowledging`)
         : null,
     );
   }
@@ -180,7 +190,7 @@ export class AlertsService {
     const { seenAlarmedAt } = input;
     return this.record(principal, id, SEEN_ACTION, input.note ?? null, null, (current) =>
       seenAlarmedAt !== undefined && (current.alarmedAt ?? 0) > (seenAlarmedAt ?? 0)
-        ? new ConflictException(`alert '${id}' was raised again (${current.rule}, ${current.severity}) after the copy you confirmed; look at it again`)
+        ? raisedAgain(`alert '${id}' was raised again (${current.rule}, ${current.severity}) after the copy you confirmed; look at it again`)
         : null,
     );
   }

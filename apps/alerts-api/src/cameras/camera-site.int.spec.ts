@@ -144,6 +144,21 @@ describe.each(DATABASE_KINDS)('camera site on %s', (kind) => {
     expect((await t.http.get('/cameras/cam-a2/nearby').set(admin).expect(200)).body).toEqual({ located: false, items: [] });
   });
 
+  it("is saved on the version the editor loaded (If-Match): a site changed meanwhile is refused with camera_changed, not overwritten", async () => {
+    const op = await as('op-a');
+    const loaded = (await t.http.get('/cameras/cam-a3').set(op).expect(200)).body;
+    // An admin adds the village head's number while the operator's site editor stands open.
+    const head = { name: '李村长', phone: '139 0000 0000' };
+    const byAdmin = await t.http.patch('/cameras/cam-a3').set(await as('admin')).set('If-Match', `"${loaded.updatedAt}"`).send({ site: { address: 'East Pond', contacts: [head] } }).expect(200);
+    const stale = await t.http.patch('/cameras/cam-a3').set(op).set('If-Match', `"${loaded.updatedAt}"`).send({ site: { address: 'East Pond, south bank', contacts: [] } });
+    expect([stale.status, stale.body.reason]).toEqual([409, 'camera_changed']);
+    expect((await t.http.get('/cameras/cam-a3').set(op).expect(200)).body.site).toMatchObject({ contacts: [head] });
+    // Reloaded, on the version the admin's save returned: saved.
+    const saved = await t.http.patch('/cameras/cam-a3').set(op).set('If-Match', `"${byAdmin.body.updatedAt}"`).send({ site: { address: 'East Pond, south bank', contacts: [head] } }).expect(200);
+    expect(saved.body.site).toMatchObject({ address: 'East Pond, south bank', contacts: [head] });
+    expect(saved.body.updatedAt).toBeGreaterThan(byAdmin.body.updatedAt);
+  });
+
   it('is removed with null', async () => {
     const res = await t.http.patch('/cameras/cam-a').set(await as('op-a')).send({ site: null }).expect(200);
     expect(res.body.site).toBeNull();

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useApp } from '../context';
 import type { MessageKey } from '../i18n';
 import { EditRowForm, type EditFieldSpec } from './admin-edit';
@@ -8,6 +8,12 @@ type Row = Record<string, unknown> & { id: string };
 /** A field of the create form: an edit form's field that may be required. */
 interface FieldSpec extends EditFieldSpec {
   required?: boolean;
+  /**
+   * A select that starts on nothing: its empty first choice says this, and the form is not sent
+   * until one is chosen (`missing` says so). For a choice no default fits (a role: admin by default
+   * made a school's account an admin).
+   */
+  choose?: { prompt: MessageKey; missing: MessageKey };
 }
 
 interface TabSpec {
@@ -39,6 +45,8 @@ interface RowAction {
 }
 
 const ROLES = ['admin', 'operator', 'school', 'viewer'];
+/** A new user's or key's role: chosen every time, never a default. */
+const CHOOSE_ROLE = { prompt: 'admin.chooseRole', missing: 'admin.roleMissing' } as const;
 // '' first: no minimum (null), every alert goes out.
 const SEVERITIES = ['', 'info', 'warning', 'major', 'critical'];
 const TABS: TabSpec[] = [
@@ -49,7 +57,7 @@ const TABS: TabSpec[] = [
     fields: [
       { name: 'username', label: 'login.username', required: true },
       { name: 'password', label: 'login.password', type: 'password', required: true },
-      { name: 'role', label: 'admin.role', type: 'select', options: ROLES, optionLabels: 'role' },
+      { name: 'role', label: 'admin.role', type: 'select', options: ROLES, optionLabels: 'role', required: true, choose: CHOOSE_ROLE },
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
       { name: 'waters', label: 'admin.waters', type: 'list' },
@@ -111,7 +119,7 @@ const TABS: TabSpec[] = [
     columns: ['name', 'role', 'regionIds', 'cameraIds', 'waters', 'lastUsedAt', 'revokedAt'],
     fields: [
       { name: 'name', label: 'zones.name', required: true },
-      { name: 'role', label: 'admin.role', type: 'select', options: ROLES, optionLabels: 'role' },
+      { name: 'role', label: 'admin.role', type: 'select', options: ROLES, optionLabels: 'role', required: true, choose: CHOOSE_ROLE },
       { name: 'regionIds', label: 'admin.regionIds', type: 'list' },
       { name: 'cameraIds', label: 'admin.cameraIds', type: 'list' },
       { name: 'waters', label: 'admin.waters', type: 'list' },
@@ -207,13 +215,26 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
   useEffect(() => void load(), [spec.path]);
   const label = (l: string) => (l.includes('.') ? t(l as MessageKey) : l);
 
+  // One create at a time: nothing makes these POSTs idempotent, and a double click made two webhooks
+  // (only the second's secret shown), two keys, or a user and a "name taken" error. Likewise one
+  // row action at a time: Send test twice sounds the siren twice.
+  const creating = useRef(false);
+  const [busyCreating, setBusyCreating] = useState(false);
+  const acting = useRef(false);
+  const [busyActing, setBusyActing] = useState(false);
   const create = async (e: Event) => {
     e.preventDefault();
+    if (creating.current) return;
     const form = e.target as HTMLFormElement;
     const data = new FormData(form);
     const body: Record<string, unknown> = {};
     for (const f of spec.fields) {
       const raw = String(data.get(f.name) ?? '').trim();
+      // The browser holds back a form whose required select is on its empty choice; said here too.
+      if (f.choose && !raw) {
+        setError(t(f.choose.missing));
+        return;
+      }
       if (f.type === 'checkbox') {
         body[f.name] = data.get(f.name) !== null;
         continue;
@@ -225,6 +246,8 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
       }
       else if (raw) body[f.name] = raw;
     }
+    creating.current = true;
+    setBusyCreating(true);
     try {
       const created = await api.request<Record<string, unknown>>('POST', spec.path, body);
       setSecret(spec.secret ? String(created[spec.secret]) : null);
@@ -233,6 +256,9 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
       await load();
     } catch (err) {
       setError((err as Error).message);
+    } finally {
+      creating.current = false;
+      setBusyCreating(false);
     }
   };
   const remove = async (row: Row) => {
@@ -248,7 +274,10 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
     }
   };
   const titleOf = (row: Row) => String(row[spec.titleField ?? 'id'] ?? row.id);
+  const saving = useRef(false);
   const update = async (row: Row, body: Record<string, unknown>) => {
+    if (saving.current) return; // the edit form's Save, double-clicked: one PATCH
+    saving.current = true;
     try {
       await api.request('PATCH', `${spec.path}/${encodeURIComponent(row.id)}`, body);
       setEditing(null);
@@ -257,17 +286,27 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
       await load();
     } catch (err) {
       setError((err as Error).message);
+    } finally {
+      saving.current = false;
     }
   };
   const act = async (action: RowAction, id: string) => {
+    if (acting.current) return;
+    acting.current = true;
+    setBusyActing(true);
     try {
       const { key, params } = action.done(await api.request<Record<string, unknown>>('POST', action.path(id), {}));
       setNotice(t(key, params));
       setError(null);
     } catch (err) {
       setError((err as Error).message);
+    } finally {
+      acting.current = false;
+      setBusyActing(false);
     }
   };
+  /** Sets (or, null, clears) the note a select's browser shows when the form is held back for it. */
+  const noteMissing = (missing: MessageKey | null) => (e: Event) => (e.currentTarget as HTMLSelectElement).setCustomValidity(missing ? t(missing) : '');
   const show = (v: unknown) =>
     Array.isArray(v) ? v.join(', ') : v === null || v === undefined ? '—' : typeof v === 'boolean' ? t(v ? 'common.yes' : 'common.no') : typeof v === 'number' && v > 1e12 ? new Date(v).toLocaleString() : String(v);
 
@@ -303,7 +342,7 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
               })}
               <td>
                 {spec.rowActions?.map((action) => (
-                  <button data-testid={action.testId} onClick={() => void act(action, row.id)}>
+                  <button data-testid={action.testId} disabled={busyActing} onClick={() => void act(action, row.id)}>
                     {t(action.label)}
                   </button>
                 ))}
@@ -326,7 +365,14 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
           <label>
             {label(f.label)}
             {f.type === 'select' ? (
-              <select name={f.name}>
+              <select
+                name={f.name}
+                required={f.required}
+                // The browser's own note on the empty choice, in the console's language.
+                onInvalid={f.choose && noteMissing(f.choose.missing)}
+                onChange={f.choose && noteMissing(null)}
+              >
+                {f.choose && <option value="">{t(f.choose.prompt)}</option>}
                 {f.options?.map((o) => (
                   <option value={o}>{o === '' ? '—' : f.optionLabels ? tv(f.optionLabels, o) : o}</option>
                 ))}
@@ -340,7 +386,9 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
             )}
           </label>
         ))}
-        <button type="submit">{t('admin.create')}</button>
+        <button type="submit" disabled={busyCreating}>
+          {t('admin.create')}
+        </button>
       </form>
     </div>
   );

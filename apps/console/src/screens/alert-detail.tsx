@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { alertDetailText, alertText, lateSeconds } from '../alert-text';
+import { ApiError } from '../api';
 import { CallRepeatGuard } from '../call-record';
 import { useApp } from '../context';
 import { useEvidence } from '../evidence-poll';
@@ -75,7 +76,16 @@ export function AlertDetailScreen({ id }: { id: string }) {
       setError(null);
       form.reset();
     } catch (err) {
-      setError((err as Error).message);
+      if (err instanceof ApiError && err.status === 409 && !err.foreign) {
+        // Refused on the copy on screen: raised again since (a drowning after the entry shown), or
+        // taken by someone else. Shown as it is now, even before its push comes, so that what is
+        // pressed next is pressed on what is there — as the school screen does for its "seen".
+        api.alert(id).then(
+          (d) => (keep(d), feed.upsert(d)),
+          () => undefined,
+        );
+        setError(err.reason === 'raised_again' ? t('detail.raisedAgain') : err.message);
+      } else setError((err as Error).message);
     } finally {
       acting.current = false;
       setBusy(false);

@@ -24,7 +24,9 @@ export function ReportsScreen() {
   const [preset, setPreset] = useState<Preset>('today');
   const [custom, setCustom] = useState(() => ({ from: toLocalInput(Date.now() - 7 * DAY), to: toLocalInput(Date.now()) }));
   const [region, setRegion] = useState('');
-  const [report, setReport] = useState<AlertReport | null>(null);
+  /** The report on screen, with the query it was asked with: Download CSV asks for the same alerts. */
+  const [shown, setShown] = useState<{ report: AlertReport; query: ReportQuery; n: number } | null>(null);
+  const report = shown?.report ?? null;
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -39,18 +41,26 @@ export function ReportsScreen() {
   };
   // Only the latest request's answer is shown: a slower earlier one (another period) must not replace it.
   const latest = useRef(0);
+  const [asked, setAsked] = useState(0);
   const show = () => {
     const q = query();
     if (!q) return;
     setError(null);
     const n = ++latest.current;
+    setAsked(n);
     api.report(q).then(
-      (r) => n === latest.current && setReport(r),
-      (err: Error) => n === latest.current && (setReport(null), setError(err.message)),
+      (r) => n === latest.current && setShown({ report: r, query: q, n }),
+      (err: Error) => n === latest.current && (setShown(null), setError(err.message)),
     );
   };
+  // The CSV "of the same alerts" as the figures on screen: the query they were asked with, not one
+  // computed again at the click (a preset's period ends at the click; custom dates may be edited but
+  // not shown). Offered only while what is on screen is what was last asked for, and its dates.
+  const customEdited =
+    preset === 'custom' && shown !== null && (fromLocalInput(custom.from) !== shown.query.from || fromLocalInput(custom.to) !== shown.query.to);
+  const downloadable = shown !== null && shown.n === asked && !customEdited;
   const download = () => {
-    const q = query();
+    const q = shown?.query;
     if (!q) return;
     api.reportCsv(q).then(({ blob, filename }) => {
       const a = document.createElement('a');
@@ -97,7 +107,9 @@ export function ReportsScreen() {
           </label>
         )}
         <button type="submit" class="primary" data-testid="report-show">{t('report.show')}</button>
-        <button type="button" data-testid="report-csv" onClick={download}>{t('report.csv')}</button>
+        <button type="button" data-testid="report-csv" disabled={!downloadable} title={downloadable ? undefined : t('report.showFirst')} onClick={download}>
+          {t('report.csv')}
+        </button>
       </form>
       {error && <p class="error">{t('common.error', { message: error })}</p>}
       {report && <ReportBody report={report} editZones={canEditZones ? (id) => navigate(`cameras/${encodeURIComponent(id)}/zones`) : undefined} />}

@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { isCameraChangedMeanwhile } from '../api';
 import { useApp } from '../context';
 import { type ContactRow, siteFromForm } from '../site';
 import type { Camera } from '../types';
@@ -11,7 +12,10 @@ export function SiteEditorScreen({ cameraId }: { cameraId: string }) {
   const { api, t, navigate } = useApp();
   const [camera, setCamera] = useState<Camera | null>(null);
   const [form, setForm] = useState({ address: '', directions: '', lat: '', lon: '', rescueEquipment: '', contacts: [] as ContactRow[] });
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  /** `reload`: the save was refused, the camera changed meanwhile; offers to load it as it is now. */
+  const [message, setMessage] = useState<{ ok: boolean; text: string; reload?: boolean } | null>(null);
+  const savingNow = useRef(false);
+  const [saving, setSaving] = useState(false);
   const reset = (c: Camera) => {
     setCamera(c);
     const s = c.site;
@@ -33,15 +37,31 @@ export function SiteEditorScreen({ cameraId }: { cameraId: string }) {
   const set = (field: keyof typeof form) => (e: Event) => setForm({ ...form, [field]: (e.target as HTMLInputElement).value });
   const setContact = (i: number, field: keyof ContactRow) => (e: Event) =>
     setForm({ ...form, contacts: form.contacts.map((c, j) => (j === i ? { ...c, [field]: (e.target as HTMLInputElement).value } : c)) });
+  // Saved on the version loaded (the form may stand open for an hour): a site changed meanwhile — the
+  // village head's number an admin added — is refused, not overwritten. One save at a time: a double
+  // click's second save, on the same version, would be refused as changed by someone else.
   const save = async (e: Event) => {
     e.preventDefault();
+    if (savingNow.current) return;
+    savingNow.current = true;
+    setSaving(true);
     try {
-      reset(await api.saveSite(cameraId, siteFromForm(form)));
+      reset(await api.saveSite(cameraId, siteFromForm(form), camera.updatedAt));
       setMessage({ ok: true, text: t('site.saved') });
     } catch (err) {
-      setMessage({ ok: false, text: (err as Error).message });
+      if (isCameraChangedMeanwhile(err)) setMessage({ ok: false, text: t('site.changedMeanwhile'), reload: true });
+      else setMessage({ ok: false, text: (err as Error).message });
+    } finally {
+      savingNow.current = false;
+      setSaving(false);
     }
   };
+  /** The camera as stored now (after a save refused as built on an older copy): what is typed here is dropped. */
+  const reload = () =>
+    api.camera(cameraId).then(
+      (c) => (reset(c), setMessage(null)),
+      (err: Error) => setMessage({ ok: false, text: err.message, reload: true }),
+    );
   return (
     <section class="site-editor" data-testid="site-editor">
       <a href="#" onClick={(e) => (e.preventDefault(), navigate('cameras'))}>
@@ -93,13 +113,18 @@ export function SiteEditorScreen({ cameraId }: { cameraId: string }) {
             </button>
           )}
         </fieldset>
-        <button class="primary" type="submit" data-testid="site-save">
+        <button class="primary" type="submit" data-testid="site-save" disabled={saving}>
           {t('admin.save')}
         </button>
       </form>
       {message && (
         <p class={message.ok ? 'ok' : 'error'} data-testid="site-message">
           {message.text}
+          {message.reload && (
+            <button type="button" data-testid="site-reload" onClick={() => void reload()}>
+              {t('zones.reload')}
+            </button>
+          )}
         </p>
       )}
     </section>

@@ -70,8 +70,14 @@ export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
     if (d.kind === 'zone') setZones(zones.map((z, i) => (i === d.index ? { ...z, polygon: z.polygon.map((q, j) => (j === d.vertex ? p : q)) } : z)));
     else setLines(lines.map((l, i) => (i === d.index ? { ...l, points: l.points.map((q, j) => (j === d.vertex ? p : q)) as [Point, Point] } : l)));
   };
+  // One save at a time: a double click sent two saves on the same version, and the second's refusal
+  // (409, "changed by someone else") was shown although the zones were saved.
+  const savingNow = useRef(false);
+  const [saving, setSaving] = useState(false);
   const save = async () => {
-    if (!camera) return;
+    if (!camera || savingNow.current) return;
+    savingNow.current = true;
+    setSaving(true);
     let zonesSaved: Camera | null = null;
     try {
       // Each save names the version it was built on: the camera as loaded, then as the zones save left
@@ -85,6 +91,9 @@ export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
       if (zonesSaved) setCamera(zonesSaved);
       if (isCameraChangedMeanwhile(err)) setMessage({ ok: false, text: t(zonesSaved ? 'zones.rulesChangedMeanwhile' : 'zones.changedMeanwhile'), reload: true });
       else setMessage({ ok: false, text: (err as Error).message });
+    } finally {
+      savingNow.current = false;
+      setSaving(false);
     }
   };
   /** The camera as stored now (after a save refused as built on an older copy): what is drawn here is dropped. */
@@ -124,7 +133,7 @@ export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
             {t('zones.finish')}
           </button>
         )}
-        <button class="primary" data-testid="save-zones" onClick={() => void save()}>
+        <button class="primary" data-testid="save-zones" disabled={saving} onClick={() => void save()}>
           {t('zones.save')}
         </button>
         <span class="hint">{t('zones.drawHint')}</span>
