@@ -196,3 +196,26 @@ describe('Api.image: a picture and when it was taken', () => {
     URL.revokeObjectURL(older.url);
   });
 });
+
+describe('images that do not answer', () => {
+  it('Api.image gives up after 20 s, and a refresh waits for the load before it instead of piling up', async () => {
+    jest.useFakeTimers({ now: serverNow });
+    const fetch = jest.fn(
+      (_path: string, init: Init = {}) => new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(new Error('The operation was aborted.')))),
+    );
+    (globalThis as Record<string, unknown>).fetch = fetch;
+    const api = new Api('t', () => undefined) as unknown as { image(path: string): Promise<unknown> };
+    const hung = api.image('/cameras/pond/frame').catch((err: unknown) => err);
+    await jest.advanceTimersByTimeAsync(20_000);
+    expect(await hung).toMatchObject({ status: 0, message: 'no answer within 20 s' }); // before: waited for ever
+
+    const { useImage } = jest.requireActual('../../apps/console/src/use-image') as { useImage: (api: unknown, path: string | null, refreshMs?: number) => unknown };
+    fetch.mockClear();
+    render(() => useImage(api, '/cameras/pond/frame', 5000));
+    flushEffects();
+    await jest.advanceTimersByTimeAsync(15_000); // three refreshes while the first load still waits
+    expect(fetch).toHaveBeenCalledTimes(1); // before: 4
+    await jest.advanceTimersByTimeAsync(10_000); // it gives up at 20 s; the next refresh asks again
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+});

@@ -179,13 +179,17 @@ export class Api {
    * when the picture was taken (the API's `X-Picture-Taken-At`, server clock), null when it does not say.
    */
   async image(path: string): Promise<{ url: string; takenAt: number | null }> {
-    const res = await fetch(path, { headers: { authorization: `Bearer ${this.token}` } });
-    if (!res.ok) {
-      const body = (await res.json().catch(() => ({}))) as { reason?: unknown };
-      throw new ApiError(res.status, messageOf(body, res.status), typeof body.reason === 'string' ? body.reason : null);
-    }
-    const takenAt = Number(res.headers.get('x-picture-taken-at') ?? NaN);
-    return { url: URL.createObjectURL(await res.blob()), takenAt: Number.isFinite(takenAt) ? takenAt : null };
+    // Within IMAGE_LIMIT_MS: an image that never answers (a grab of a camera that hangs, a dropped
+    // keep-alive connection) would hold one of the browser's few connections to the API.
+    return withTimeLimit(IMAGE_LIMIT_MS, async (signal) => {
+      const res = await fetch(path, { headers: { authorization: `Bearer ${this.token}` }, signal });
+      if (!res.ok) {
+        const body = (await res.json().catch(() => ({}))) as { reason?: unknown };
+        throw new ApiError(res.status, messageOf(body, res.status), typeof body.reason === 'string' ? body.reason : null);
+      }
+      const takenAt = Number(res.headers.get('x-picture-taken-at') ?? NaN);
+      return { url: URL.createObjectURL(await res.blob()), takenAt: Number.isFinite(takenAt) ? takenAt : null };
+    });
   }
 
   alerts(q: AlertQuery = {}): Promise<{ items: Alert[]; nextCursor: string | null }> {
@@ -262,6 +266,8 @@ export class Api {
 
 /** How long a read may take to answer (Api.request). */
 export const READ_LIMIT_MS = 10_000;
+/** How long an image may take (Api.image): a grab from the camera itself takes up to ~14 s. */
+export const IMAGE_LIMIT_MS = 20_000;
 
 /** `work` with a signal that aborts it after `limitMs` (null: no limit); then an ApiError (status 0) that says so. */
 async function withTimeLimit<T>(limitMs: number | null, work: (signal?: AbortSignal) => Promise<T>): Promise<T> {

@@ -42,17 +42,26 @@ export function useImage(api: Api, path: string | null, refreshMs = 0, paused = 
     }
     if (!path || paused) return;
     let stopped = false;
-    const load = () =>
-      api.image(path).then(
-        ({ url, takenAt }) => {
-          if (stopped) return URL.revokeObjectURL(url);
-          if (shown.current) URL.revokeObjectURL(shown.current);
-          shown.current = url;
-          setState({ url, error: null, reason: null, loadedAt: Date.now(), takenAt });
-        },
-        (err: Error) => !stopped && setState((s) => ({ ...s, error: err.message, reason: err instanceof ApiError ? err.reason : null })),
-      );
-    void load();
+    let loading = false;
+    // One at a time: a refresh while the last load still waits (a grab of a slow camera) would pile up
+    // requests on the browser's few connections to the API, the alarm feed's reads among them.
+    const load = () => {
+      if (loading) return;
+      loading = true;
+      void api
+        .image(path)
+        .then(
+          ({ url, takenAt }) => {
+            if (stopped) return URL.revokeObjectURL(url);
+            if (shown.current) URL.revokeObjectURL(shown.current);
+            shown.current = url;
+            setState({ url, error: null, reason: null, loadedAt: Date.now(), takenAt });
+          },
+          (err: Error) => !stopped && setState((s) => ({ ...s, error: err.message, reason: err instanceof ApiError ? err.reason : null })),
+        )
+        .finally(() => (loading = false));
+    };
+    load();
     const timer = refreshMs > 0 ? setInterval(load, refreshMs) : undefined;
     return () => {
       stopped = true;
