@@ -1,7 +1,7 @@
 // useThrottled (the camera wall's cue to reload on camera.status pushes), run in node through
 // hook-harness with jest's fake clock: a burst of pushes costs one reload at once and one at the
 // end of the interval, carrying the latest push.
-import { useThrottled } from '../../apps/console/src/use-throttled';
+import { SEARCH_DEBOUNCE_MS, useDebounced, useThrottled } from '../../apps/console/src/use-throttled';
 import { flushEffects, render, unmount } from './hook-harness';
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
@@ -63,5 +63,35 @@ describe('useThrottled', () => {
     const out = show(500);
     if (out !== last) passes.push(out as number);
     expect(passes).toEqual([1, 500]);
+  });
+});
+
+describe('useDebounced', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 1_800_000_000_000 }));
+  afterEach(() => {
+    unmount();
+    jest.useRealTimers();
+  });
+
+  const show = (value: string) => {
+    let out = render(() => useDebounced(value, SEARCH_DEBOUNCE_MS));
+    for (let i = 0; i < 3; i++) {
+      flushEffects();
+      out = render(() => useDebounced(value, SEARCH_DEBOUNCE_MS));
+    }
+    return out;
+  };
+
+  it('passes a search on once the typing pauses, not a request per keystroke; a cleared box at once', () => {
+    expect(show('')).toBe('');
+    const passed: string[] = [];
+    for (const typed of ['东', '东湖', '东湖村']) {
+      passed.push(show(typed));
+      jest.advanceTimersByTime(100); // typing
+    }
+    expect(passed).toEqual(['', '', '']);
+    jest.advanceTimersByTime(SEARCH_DEBOUNCE_MS);
+    expect(show('东湖村')).toBe('东湖村');
+    expect(show('')).toBe(''); // cleared: the whole wall again at once
   });
 });

@@ -26,3 +26,22 @@ export function useThrottled<T>(value: T, intervalMs: number): T {
   }, [value, passed, intervalMs]);
   return passed;
 }
+
+/** A search box's query goes to the API once the typing has paused this long. */
+export const SEARCH_DEBOUNCE_MS = 300;
+
+/**
+ * `value`, passed on once it has stayed the same for `quietMs`: a search box sent a request (two,
+ * on the camera wall: the page and the offline count) per keystroke, twenty for a ten-character
+ * place name. An empty value (the box cleared) passes at once.
+ */
+export function useDebounced<T>(value: T, quietMs: number): T {
+  const [passed, setPassed] = useState(value);
+  useEffect(() => {
+    if (Object.is(value, passed)) return;
+    if (value === '' || value === null || value === undefined) return setPassed(value);
+    const timer = setTimeout(() => setPassed(value), quietMs);
+    return () => clearTimeout(timer);
+  }, [value, passed, quietMs]);
+  return passed;
+}

@@ -4,7 +4,7 @@ import { flatten, regionForest } from '../region-tree';
 import type { Alert, Camera, Region } from '../types';
 import { formatTime } from '../format';
 import { type ImageState, useImage } from '../use-image';
-import { STATUS_RELOAD_MS, useThrottled } from '../use-throttled';
+import { SEARCH_DEBOUNCE_MS, STATUS_RELOAD_MS, useDebounced, useThrottled } from '../use-throttled';
 import { LiveView } from './live-view';
 import { MaintenanceControl } from './maintenance-control';
 import { PicturePlaceholder } from './picture-placeholder';
@@ -43,12 +43,13 @@ export function CameraWallScreen() {
   const [live, setLive] = useState<string | null>(null);
   const [reloads, setReloads] = useState(0); // bumped after a change made here (maintenance)
   const statusCue = useThrottled(feed.statusSeq, STATUS_RELOAD_MS);
+  const query = useDebounced(search.trim(), SEARCH_DEBOUNCE_MS);
 
   useEffect(() => {
     if (user.role !== 'school') void api.regions().then((r) => setRegions(r.items), () => undefined);
   }, [api]);
   useEffect(() => {
-    const filters = { q: search.trim() || undefined, region: region || undefined };
+    const filters = { q: query || undefined, region: region || undefined };
     let current = true; // an answer for filters the user has since changed must not replace the page
     const load = () => {
       api.cameras({ ...filters, status: status || undefined, limit: WALL_PAGE_SIZE, offset }).then((r) => {
@@ -66,7 +67,7 @@ export function CameraWallScreen() {
       current = false;
       clearInterval(timer);
     };
-  }, [api, search, region, status, offset, reloads, statusCue]);
+  }, [api, query, region, status, offset, reloads, statusCue]);
   const filter = (apply: () => void) => (apply(), setOffset(0));
   const { cameras, total } = shown;
 
