@@ -105,6 +105,7 @@ beforeEach(async () => {
     t: (key: never) => translate('en', key),
     tv: (prefix: string, value: string) => translateValue('en', prefix, value),
     feed: { alerts: new Map() },
+    user: { role: 'operator' },
   });
   await step();
 });

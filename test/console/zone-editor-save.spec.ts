@@ -120,10 +120,24 @@ async function editRules(rules: Rule[] | null): Promise<void> {
 beforeEach(async () => {
   jest.clearAllMocks();
   api = new FakeApi();
-  useApp.mockReturnValue({ api, t, tv: (prefix: string, value: string) => translateValue('en', prefix, value), feed: { alerts: new Map() } });
+  useApp.mockReturnValue({ api, t, tv: (prefix: string, value: string) => translateValue('en', prefix, value), feed: { alerts: new Map() }, user: { role: 'operator' } });
   await step(); // the camera is loaded
 });
 afterEach(() => unmount());
+
+describe('the zone editor for a viewer', () => {
+  it('shows the zones but offers no Save, which the API would refuse with a bare 403', async () => {
+    useApp.mockReturnValue({ api, t, tv: (prefix: string, value: string) => translateValue('en', prefix, value), feed: { alerts: new Map() }, user: { role: 'viewer' } });
+    await step();
+    expect(text(findAll(tree, 'zones-read-only')[0])).toBe(t('zones.readOnly'));
+    // The toolbar holding Save (and New zone, New line) is hidden.
+    const holdsSave = (n: El | string): boolean => typeof n !== 'string' && (n.props['data-testid'] === 'save-zones' || n.children.some(holdsSave));
+    const toolbars = (nodes: (El | string)[]): El[] => nodes.flatMap((n) => (typeof n === 'string' ? [] : n.props.class === 'toolbar' ? [n] : toolbars(n.children)));
+    const withSave = toolbars(tree).filter(holdsSave);
+    expect(withSave).toHaveLength(1);
+    expect(withSave[0].props.hidden).toBe(true); // before: a Save that answered 403
+  });
+});
 
 describe('Save in the zone editor', () => {
   it('sends the version it loaded, and the next save the version that save returned', async () => {

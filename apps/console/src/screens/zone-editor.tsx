@@ -16,7 +16,9 @@ const ZONE_TYPES: Zone['type'][] = ['water', 'no_fishing', 'crowd_area', 'generi
  * them to the API, which publishes the camera's configuration to the workers (no restart).
  */
 export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
-  const { api, t, tv, feed } = useApp();
+  const { api, t, tv, feed, user } = useApp();
+  // Viewers may look at the zones; changing them is the API's admin and operator business (a 403 on Save).
+  const canEdit = user.role === 'admin' || user.role === 'operator';
   const [camera, setCamera] = useState<Camera | null>(null);
   const [zones, setZones] = useState<Zone[]>([]);
   const [lines, setLines] = useState<Line[]>([]);
@@ -116,7 +118,12 @@ export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
           {t('zones.viewChanged')}
         </p>
       )}
-      <div class="toolbar">
+      {!canEdit && (
+        <p class="hint" data-testid="zones-read-only">
+          {t('zones.readOnly')}
+        </p>
+      )}
+      <div class="toolbar" hidden={!canEdit}>
         <select value={newType} onChange={(e) => setNewType((e.target as HTMLSelectElement).value as Zone['type'])} data-testid="new-zone-type">
           {ZONE_TYPES.map((z) => (
             <option value={z}>{tv('zones.type', z)}</option>
