@@ -290,13 +290,15 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
       saving.current = false;
     }
   };
-  const act = async (action: RowAction, id: string) => {
+  const act = async (action: RowAction, row: Row) => {
     if (acting.current) return;
     acting.current = true;
     setBusyActing(true);
+    setNotice(null); // the last action's result must not pass for this one's while it goes
     try {
-      const { key, params } = action.done(await api.request<Record<string, unknown>>('POST', action.path(id), {}));
-      setNotice(t(key, params));
+      const { key, params } = action.done(await api.request<Record<string, unknown>>('POST', action.path(row.id), {}));
+      // Named: with several sirens, "Test delivered" must say whose.
+      setNotice(t('admin.rowResult', { id: titleOf(row), result: t(key, params) }));
       setError(null);
     } catch (err) {
       setError((err as Error).message);
@@ -342,7 +344,7 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
               })}
               <td>
                 {spec.rowActions?.map((action) => (
-                  <button data-testid={action.testId} disabled={busyActing} onClick={() => void act(action, row.id)}>
+                  <button data-testid={action.testId} disabled={busyActing} onClick={() => void act(action, row)}>
                     {t(action.label)}
                   </button>
                 ))}
