@@ -1,12 +1,11 @@
 // A school's full-screen warning and its Test alarm (screens/school-alarm.tsx), with the sound-off
 // line (screens/sound-banner.tsx), run in node through hook-harness: the components' trees are
 // walked as a DOM would be, buttons pressed by calling their onClick, the clock is jest's.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { transformSync } from '@swc/core';
 import { translate, type MessageKey } from '../../apps/console/src/i18n';
 import type { Alert } from '../../apps/console/src/types';
 import { flushEffects, render, unmount } from './hook-harness';
+import { loadTsx, SRC } from './load-tsx';
 import { expand, find, text, type El } from './render-tree';
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
@@ -15,36 +14,15 @@ jest.mock('../../apps/console/src/context', () => ({ useApp: jest.fn() }));
 jest.mock('../../apps/console/src/use-image', () => ({ useImage: () => ({ url: null, error: null, reason: null, loadedAt: null }) }));
 jest.mock('../../apps/console/src/screens/site-card', () => ({ SiteCard: () => null }));
 
-const SRC = path.join(__dirname, '../../apps/console/src');
 /** The .tsx modules compiled here: jest's transform takes .ts only. Their other imports go through jest (mocks apply). */
 const COMPILED = ['screens/school-alarm', 'screens/sound-banner'].map((m) => path.join(SRC, m));
-const compiled = new Map<string, Record<string, unknown>>();
-/** preact/jsx-runtime as plain nodes (preact 11 is ESM only, which jest's require cannot load); expand() renders them. */
-const jsxRuntime = { jsx: (type: unknown, props: unknown) => ({ type, props }), Fragment: (props: { children?: unknown }) => props.children };
-Object.assign(jsxRuntime, { jsxs: jsxRuntime.jsx });
-function loadTsx(base: string): Record<string, unknown> {
-  const done = compiled.get(base);
-  if (done) return done;
-  const file = `${base}.tsx`;
-  const { code } = transformSync(readFileSync(file, 'utf8'), {
-    filename: file,
-    jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic', importSource: 'preact' } }, target: 'es2022' },
-    module: { type: 'commonjs' },
-  });
-  const mod = { exports: {} as Record<string, unknown> };
-  compiled.set(base, mod.exports);
-  const requireHere = (spec: string) => {
-    if (spec === 'preact/jsx-runtime') return jsxRuntime;
-    const target = spec.startsWith('.') ? path.resolve(path.dirname(file), spec) : spec;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest's require, so that the mocks above apply
-    return COMPILED.includes(target) ? loadTsx(target) : require(target);
-  };
-  new Function('require', 'module', 'exports', code)(requireHere, mod, mod.exports);
-  return mod.exports;
-}
+/** A module the compiled ones import: one of COMPILED compiled too, anything else through jest (mocks apply). */
+const requireCompiled = (target: string): unknown =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest's require, so that the mocks above apply
+  COMPILED.includes(target) ? loadTsx(target, requireCompiled) : require(target);
 
 type Component = () => unknown;
-const { SchoolAlarm, AlarmTest } = loadTsx(COMPILED[0]) as { SchoolAlarm: Component; AlarmTest: Component };
+const { SchoolAlarm, AlarmTest } = loadTsx(COMPILED[0], requireCompiled) as { SchoolAlarm: Component; AlarmTest: Component };
 const { ApiError } = jest.requireActual('../../apps/console/src/api') as { ApiError: new (status: number, message: string, reason?: string | null, foreign?: boolean) => Error };
 const { playAlarm, audioContext, soundBlocked, unlockSound } = jest.requireMock('../../apps/console/src/alarm') as Record<string, jest.Mock>;
 const { useApp } = jest.requireMock('../../apps/console/src/context') as { useApp: jest.Mock };

@@ -1,12 +1,10 @@
 // The zone editor hands the rules form the rules in effect (the API's effectiveRules), not only the
 // explicit ones: a zone drawn after the rules were tuned shows its default rules, and an edit saves them.
-// Run in node through hook-harness, the .tsx compiled here, as in school-alarm.spec.ts.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { transformSync } from '@swc/core';
+// Run in node through hook-harness, the .tsx compiled by load-tsx.
 import { translate, translateValue } from '../../apps/console/src/i18n';
 import type { Camera, Rule, Zone } from '../../apps/console/src/types';
 import { flushEffects, render, unmount } from './hook-harness';
+import { loadTsx, SRC } from './load-tsx';
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
 jest.mock('../../apps/console/src/context', () => ({ useApp: jest.fn() }));
@@ -16,29 +14,6 @@ jest.mock('../../apps/console/src/use-image', () => ({
 jest.mock('../../apps/console/src/screens/picture-placeholder', () => ({ PicturePlaceholder: () => null }));
 jest.mock('../../apps/console/src/screens/rules-editor', () => ({ RulesEditor: jest.fn(() => null) }));
 
-const EDITOR = path.join(__dirname, '../../apps/console/src/screens/zone-editor.tsx');
-/** preact/jsx-runtime as plain nodes (preact is ESM only); expand() renders the function components. */
-const jsx = (type: unknown, props: unknown) => ({ type, props });
-const jsxRuntime = { jsx, jsxs: jsx, Fragment: (props: { children?: unknown }) => props.children };
-function loadEditor(): { ZoneEditorScreen: (props: { cameraId: string }) => unknown } {
-  const { code } = transformSync(readFileSync(EDITOR, 'utf8'), {
-    filename: EDITOR,
-    jsc: {
-      parser: { syntax: 'typescript', tsx: true },
-      transform: { react: { runtime: 'automatic', importSource: 'preact' } },
-      target: 'es2022',
-    },
-    module: { type: 'commonjs' },
-  });
-  const mod = { exports: {} as Record<string, unknown> };
-  const requireHere = (spec: string) => {
-    if (spec === 'preact/jsx-runtime') return jsxRuntime;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest's require, so that the mocks above apply
-    return require(spec.startsWith('.') ? path.resolve(path.dirname(EDITOR), spec) : spec);
-  };
-  new Function('require', 'module', 'exports', code)(requireHere, mod, mod.exports);
-  return mod.exports as ReturnType<typeof loadEditor>;
-}
 function expand(v: unknown): void {
   if (v === null || v === undefined || typeof v !== 'object') return;
   if (Array.isArray(v)) return v.forEach(expand);
@@ -47,7 +22,7 @@ function expand(v: unknown): void {
   expand(node.props.children);
 }
 
-const { ZoneEditorScreen } = loadEditor();
+const { ZoneEditorScreen } = loadTsx(`${SRC}/screens/zone-editor`, require) as { ZoneEditorScreen: (props: { cameraId: string }) => unknown };
 const { useApp } = jest.requireMock('../../apps/console/src/context') as { useApp: jest.Mock };
 const { RulesEditor } = jest.requireMock('../../apps/console/src/screens/rules-editor') as { RulesEditor: jest.Mock };
 

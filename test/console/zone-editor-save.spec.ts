@@ -1,13 +1,12 @@
 // The zone editor's Save (screens/zone-editor.tsx) and the Api calls it makes: each save names the
 // version of the camera it was built on (`updatedAt`), and a save refused because another one changed
 // the camera meanwhile (409) says so and offers to reload, instead of the API's bare message.
-// Run in node through hook-harness, the .tsx compiled here, as in school-alarm.spec.ts.
-import { readFileSync } from 'node:fs';
+// Run in node through hook-harness, the .tsx compiled by load-tsx.
 import path from 'node:path';
-import { transformSync } from '@swc/core';
 import { type MessageKey, translate, translateValue } from '../../apps/console/src/i18n';
 import type { Camera, Line, Rule, Zone } from '../../apps/console/src/types';
 import { flushEffects, render, unmount } from './hook-harness';
+import { loadTsx, SRC } from './load-tsx';
 import { expand, findAll, text, type El } from './render-tree';
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
@@ -17,29 +16,9 @@ jest.mock('../../apps/console/src/screens/picture-placeholder', () => ({ Picture
 // The rules form is someone else's: a stand-in whose onChange the tests call, as an edited rule would.
 jest.mock('../../apps/console/src/screens/rules-editor', () => ({ RulesEditor: jest.fn(() => null) }));
 
-const SRC = path.join(__dirname, '../../apps/console/src');
 const EDITOR = path.join(SRC, 'screens/zone-editor');
-/** preact/jsx-runtime as plain nodes (preact is ESM only); expand() renders them. */
-const jsxRuntime = { jsx: (type: unknown, props: unknown) => ({ type, props }), Fragment: (props: { children?: unknown }) => props.children };
-Object.assign(jsxRuntime, { jsxs: jsxRuntime.jsx });
-function loadTsx(base: string): Record<string, unknown> {
-  const file = `${base}.tsx`;
-  const { code } = transformSync(readFileSync(file, 'utf8'), {
-    filename: file,
-    jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic', importSource: 'preact' } }, target: 'es2022' },
-    module: { type: 'commonjs' },
-  });
-  const mod = { exports: {} as Record<string, unknown> };
-  const requireHere = (spec: string) => {
-    if (spec === 'preact/jsx-runtime') return jsxRuntime;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest's require, so that the mocks above apply
-    return require(spec.startsWith('.') ? path.resolve(path.dirname(file), spec) : spec);
-  };
-  new Function('require', 'module', 'exports', code)(requireHere, mod, mod.exports);
-  return mod.exports;
-}
 
-const { ZoneEditorScreen } = loadTsx(EDITOR) as { ZoneEditorScreen: (props: { cameraId: string }) => unknown };
+const { ZoneEditorScreen } = loadTsx(EDITOR, require) as { ZoneEditorScreen: (props: { cameraId: string }) => unknown };
 // api.ts uses the DOM's types, which the root typecheck (node) lacks: loaded untyped, the shapes used here restated.
 interface ApiInstance {
   saveZones(id: string, zones: Zone[], lines: Line[], updatedAt?: number): Promise<Camera>;
