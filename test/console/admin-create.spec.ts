@@ -2,9 +2,9 @@
 // hook-harness as the other screens' specs are. A user or API key is never created as an admin by
 // default, and a double click creates one thing (one webhook, one secret shown) and sends one test.
 import { type MessageKey, translate, translateValue } from '../../apps/console/src/i18n';
-import { flushEffects, render, unmount } from './hook-harness';
+import { unmount } from './hook-harness';
 import { elements, loadTsx, SRC } from './load-tsx';
-import { expand, findAll, text, type El } from './render-tree';
+import { findAll, renderSettled, text, type El } from './render-tree';
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
 jest.mock('../../apps/console/src/context', () => ({ useApp: jest.fn() }));
@@ -39,14 +39,8 @@ class FakeApi {
 
 let api: FakeApi;
 let tree: (El | string)[] = [];
-const settle = () => new Promise((resolve) => setImmediate(resolve));
 async function step(): Promise<void> {
-  for (let round = 0; round < 3; round++) {
-    tree = expand(render(() => AdminScreen()));
-    flushEffects();
-    await settle();
-  }
-  tree = expand(render(() => AdminScreen()));
+  tree = await renderSettled(() => AdminScreen());
 }
 async function openTab(name: string): Promise<void> {
   (findAll(tree, `admin-tab-${name}`)[0].props.onClick as () => void)();

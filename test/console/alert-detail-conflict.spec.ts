@@ -3,9 +3,9 @@
 // The screen reads the alert again (the drowning, not the entry into the water it showed), and says
 // why in the reader's language — as the school screen does for its "seen".
 import { type MessageKey, translate, translateValue } from '../../apps/console/src/i18n';
-import { flushEffects, render, unmount } from './hook-harness';
+import { unmount } from './hook-harness';
 import { elements, loadTsx, SRC } from './load-tsx';
-import { expand, findAll, text, type El } from './render-tree';
+import { findAll, renderSettled, text, type El } from './render-tree';
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
 jest.mock('../../apps/console/src/context', () => ({ useApp: jest.fn() }));
@@ -52,14 +52,8 @@ class FakeApi {
 
 let api: FakeApi;
 let tree: (El | string)[] = [];
-const settle = () => new Promise((resolve) => setImmediate(resolve));
 async function step(): Promise<void> {
-  for (let round = 0; round < 3; round++) {
-    tree = expand(render(() => AlertDetailScreen({ id: 'a1' })));
-    flushEffects();
-    await settle();
-  }
-  tree = expand(render(() => AlertDetailScreen({ id: 'a1' })));
+  tree = await renderSettled(() => AlertDetailScreen({ id: 'a1' }));
 }
 async function acknowledge(): Promise<void> {
   const form = elements<El>(tree, (e) => e.type === 'form' && findAll([e], 'acknowledge').length > 0)[0];

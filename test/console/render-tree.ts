@@ -1,5 +1,6 @@
 // A rendered console component as a plain tree, without a DOM: function components are called in
 // place (their hooks served by hook-harness), host elements keep their props and children.
+import { flushEffects, render } from './hook-harness';
 
 /** An element of the rendered tree, function components already called. */
 export interface El {
@@ -40,3 +41,16 @@ export function findAll(nodes: (El | string)[], testId: string): El[] {
 
 /** The text an element shows. */
 export const text = (n: El | string | undefined): string => (n === undefined ? '' : typeof n === 'string' ? n : n.children.map(text).join(''));
+
+/**
+ * `view` as a tree once its effects have run and the answers they wait for have come, `rounds`
+ * renders over (hook-harness does not re-render by itself, as preact does after a state change).
+ */
+export async function renderSettled(view: () => unknown, rounds = 3): Promise<(El | string)[]> {
+  for (let round = 0; round < rounds; round++) {
+    expand(render(view));
+    flushEffects();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return expand(render(view));
+}

@@ -1,9 +1,9 @@
 // Reports (screens/reports.tsx): Download CSV is "of the same alerts" as the report on screen — the
 // query that report was asked with, not a period computed again at the click, nor inputs not yet shown.
 import { type MessageKey, translate, translateValue } from '../../apps/console/src/i18n';
-import { flushEffects, render, unmount } from './hook-harness';
+import { unmount } from './hook-harness';
 import { loadTsx, SRC } from './load-tsx';
-import { expand, findAll, text, type El } from './render-tree';
+import { findAll, renderSettled, text, type El } from './render-tree';
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
 jest.mock('../../apps/console/src/context', () => ({ useApp: jest.fn() }));
@@ -47,14 +47,8 @@ class FakeApi {
 let api: FakeApi;
 let now = 0;
 let tree: (El | string)[] = [];
-const settle = () => new Promise((resolve) => setImmediate(resolve));
 async function step(): Promise<void> {
-  for (let round = 0; round < 3; round++) {
-    tree = expand(render(() => ReportsScreen()));
-    flushEffects();
-    await settle();
-  }
-  tree = expand(render(() => ReportsScreen()));
+  tree = await renderSettled(() => ReportsScreen());
 }
 const csvButton = () => findAll(tree, 'report-csv')[0];
 async function download(): Promise<void> {

@@ -4,9 +4,9 @@
 // refusal (409 camera_changed) says so and offers to reload, as the zone editor does.
 import { type MessageKey, translate } from '../../apps/console/src/i18n';
 import type { Camera, Site } from '../../apps/console/src/types';
-import { flushEffects, render, unmount } from './hook-harness';
+import { unmount } from './hook-harness';
 import { elements, loadTsx, SRC } from './load-tsx';
-import { expand, findAll, text, type El } from './render-tree';
+import { findAll, renderSettled, text, type El } from './render-tree';
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
 jest.mock('../../apps/console/src/context', () => ({ useApp: jest.fn() }));
@@ -44,14 +44,8 @@ class FakeApi {
 
 let api: FakeApi;
 let tree: (El | string)[] = [];
-const settle = () => new Promise((resolve) => setImmediate(resolve));
 async function step(): Promise<void> {
-  for (let round = 0; round < 3; round++) {
-    tree = expand(render(() => SiteEditorScreen({ cameraId: 'pond-3' })));
-    flushEffects();
-    await settle();
-  }
-  tree = expand(render(() => SiteEditorScreen({ cameraId: 'pond-3' })));
+  tree = await renderSettled(() => SiteEditorScreen({ cameraId: 'pond-3' }));
 }
 function submit(): void {
   const form = elements<El>(tree, (e) => e.type === 'form')[0];

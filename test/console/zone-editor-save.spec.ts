@@ -5,9 +5,9 @@
 import path from 'node:path';
 import { type MessageKey, translate, translateValue } from '../../apps/console/src/i18n';
 import type { Camera, Line, Rule, Zone } from '../../apps/console/src/types';
-import { flushEffects, render, unmount } from './hook-harness';
+import { unmount } from './hook-harness';
 import { loadTsx, SRC } from './load-tsx';
-import { expand, findAll, text, type El } from './render-tree';
+import { findAll, renderSettled, text, type El } from './render-tree';
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
 jest.mock('../../apps/console/src/context', () => ({ useApp: jest.fn() }));
@@ -72,15 +72,8 @@ class FakeApi {
 
 let api: FakeApi;
 let tree: (El | string)[] = [];
-const settle = () => new Promise((resolve) => setImmediate(resolve));
-/** Renders and runs effects and answers, a few rounds (the harness does not re-render by itself). */
 async function step(): Promise<void> {
-  for (let round = 0; round < 4; round++) {
-    tree = expand(render(() => ZoneEditorScreen({ cameraId: 'pond-3' })));
-    flushEffects();
-    await settle();
-  }
-  tree = expand(render(() => ZoneEditorScreen({ cameraId: 'pond-3' })));
+  tree = await renderSettled(() => ZoneEditorScreen({ cameraId: 'pond-3' }), 4);
 }
 async function press(testId: string): Promise<void> {
   const [button] = findAll(tree, testId);
