@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useApp } from '../context';
+import { useOneAtATime } from '../one-at-a-time';
 import type { MessageKey } from '../i18n';
 import { EditRowForm, type EditFieldSpec } from './admin-edit';
 
@@ -218,13 +219,10 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
   // One create at a time: nothing makes these POSTs idempotent, and a double click made two webhooks
   // (only the second's secret shown), two keys, or a user and a "name taken" error. Likewise one
   // row action at a time: Send test twice sounds the siren twice.
-  const creating = useRef(false);
-  const [busyCreating, setBusyCreating] = useState(false);
-  const acting = useRef(false);
-  const [busyActing, setBusyActing] = useState(false);
+  const creating = useOneAtATime();
+  const acting = useOneAtATime();
   const create = async (e: Event) => {
     e.preventDefault();
-    if (creating.current) return;
     const form = e.target as HTMLFormElement;
     const data = new FormData(form);
     const body: Record<string, unknown> = {};
@@ -246,20 +244,17 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
       }
       else if (raw) body[f.name] = raw;
     }
-    creating.current = true;
-    setBusyCreating(true);
-    try {
-      const created = await api.request<Record<string, unknown>>('POST', spec.path, body);
-      setSecret(spec.secret ? String(created[spec.secret]) : null);
-      setError(null);
-      form.reset();
-      await load();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      creating.current = false;
-      setBusyCreating(false);
-    }
+    await creating.run(async () => {
+      try {
+        const created = await api.request<Record<string, unknown>>('POST', spec.path, body);
+        setSecret(spec.secret ? String(created[spec.secret]) : null);
+        setError(null);
+        form.reset();
+        await load();
+      } catch (err) {
+        setError((err as Error).message);
+      }
+    });
   };
   const remove = async (row: Row) => {
     // Next to Edit, and rows move after every action: a misclick must not delete a camera (its zones
@@ -274,39 +269,31 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
     }
   };
   const titleOf = (row: Row) => String(row[spec.titleField ?? 'id'] ?? row.id);
-  const saving = useRef(false);
-  const update = async (row: Row, body: Record<string, unknown>) => {
-    if (saving.current) return; // the edit form's Save, double-clicked: one PATCH
-    saving.current = true;
-    try {
-      await api.request('PATCH', `${spec.path}/${encodeURIComponent(row.id)}`, body);
-      setEditing(null);
-      setError(null);
-      setNotice(t('admin.saved', { id: titleOf(row) }));
-      await load();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      saving.current = false;
-    }
-  };
-  const act = async (action: RowAction, row: Row) => {
-    if (acting.current) return;
-    acting.current = true;
-    setBusyActing(true);
-    setNotice(null); // the last action's result must not pass for this one's while it goes
-    try {
-      const { key, params } = action.done(await api.request<Record<string, unknown>>('POST', action.path(row.id), {}));
-      // Named: with several sirens, "Test delivered" must say whose.
-      setNotice(t('admin.rowResult', { id: titleOf(row), result: t(key, params) }));
-      setError(null);
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      acting.current = false;
-      setBusyActing(false);
-    }
-  };
+  const saving = useOneAtATime(); // the edit form's Save, double-clicked: one PATCH
+  const update = (row: Row, body: Record<string, unknown>) =>
+    saving.run(async () => {
+      try {
+        await api.request('PATCH', `${spec.path}/${encodeURIComponent(row.id)}`, body);
+        setEditing(null);
+        setError(null);
+        setNotice(t('admin.saved', { id: titleOf(row) }));
+        await load();
+      } catch (err) {
+        setError((err as Error).message);
+      }
+    });
+  const act = (action: RowAction, row: Row) =>
+    acting.run(async () => {
+      setNotice(null); // the last action's result must not pass for this one's while it goes
+      try {
+        const { key, params } = action.done(await api.request<Record<string, unknown>>('POST', action.path(row.id), {}));
+        // Named: with several sirens, "Test delivered" must say whose.
+        setNotice(t('admin.rowResult', { id: titleOf(row), result: t(key, params) }));
+        setError(null);
+      } catch (err) {
+        setError((err as Error).message);
+      }
+    });
   /** Sets (or, null, clears) the note a select's browser shows when the form is held back for it. */
   const noteMissing = (missing: MessageKey | null) => (e: Event) => (e.currentTarget as HTMLSelectElement).setCustomValidity(missing ? t(missing) : '');
   const show = (v: unknown) =>
@@ -344,7 +331,7 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
               })}
               <td>
                 {spec.rowActions?.map((action) => (
-                  <button data-testid={action.testId} disabled={busyActing} onClick={() => void act(action, row)}>
+                  <button data-testid={action.testId} disabled={acting.busy} onClick={() => void act(action, row)}>
                     {t(action.label)}
                   </button>
                 ))}
@@ -388,7 +375,7 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
             )}
           </label>
         ))}
-        <button type="submit" disabled={busyCreating}>
+        <button type="submit" disabled={creating.busy}>
           {t('admin.create')}
         </button>
       </form>

@@ -4,6 +4,7 @@ import { ApiError } from '../api';
 import { CallRepeatGuard } from '../call-record';
 import { useApp } from '../context';
 import { useEvidence } from '../evidence-poll';
+import { useOneAtATime } from '../one-at-a-time';
 import { formatTime } from '../format';
 import { regionPathName } from '../region-tree';
 import { actorName, transitionNote } from '../transition-text';
@@ -59,38 +60,32 @@ export function AlertDetailScreen({ id }: { id: string }) {
 
   // One transition at a time: a double click must not send a second one, which the API refuses (409)
   // as if someone else had taken the alert.
-  const acting = useRef(false);
-  const [busy, setBusy] = useState(false);
-  const act = async (action: 'acknowledge' | 'dispatch' | 'resolve', form: HTMLFormElement) => {
-    if (acting.current) return;
-    acting.current = true;
-    setBusy(true);
-    const body: Record<string, string | number | null> = Object.fromEntries([...new FormData(form)].filter(([, v]) => v !== '').map(([k, v]) => [k, String(v)]));
-    // The alarm of the copy on screen: an acknowledgement of an entry that a drowning has raised again
-    // since is refused (409), so that someone looks at the drowning before it counts as seen.
-    if (action === 'acknowledge' && alert) body.seenAlarmedAt = alert.alarmedAt ?? null;
-    try {
-      const next = await api.transition(id, action, body);
-      keep(next);
-      feed.upsert(next);
-      setError(null);
-      form.reset();
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 409 && !err.foreign) {
-        // Refused on the copy on screen: raised again since (a drowning after the entry shown), or
-        // taken by someone else. Shown as it is now, even before its push comes, so that what is
-        // pressed next is pressed on what is there — as the school screen does for its "seen".
-        api.alert(id).then(
-          (d) => (keep(d), feed.upsert(d)),
-          () => undefined,
-        );
-        setError(err.reason === 'raised_again' ? t('detail.raisedAgain') : err.message);
-      } else setError((err as Error).message);
-    } finally {
-      acting.current = false;
-      setBusy(false);
-    }
-  };
+  const acting = useOneAtATime();
+  const act = (action: 'acknowledge' | 'dispatch' | 'resolve', form: HTMLFormElement) =>
+    acting.run(async () => {
+      const body: Record<string, string | number | null> = Object.fromEntries([...new FormData(form)].filter(([, v]) => v !== '').map(([k, v]) => [k, String(v)]));
+      // The alarm of the copy on screen: an acknowledgement of an entry that a drowning has raised again
+      // since is refused (409), so that someone looks at the drowning before it counts as seen.
+      if (action === 'acknowledge' && alert) body.seenAlarmedAt = alert.alarmedAt ?? null;
+      try {
+        const next = await api.transition(id, action, body);
+        keep(next);
+        feed.upsert(next);
+        setError(null);
+        form.reset();
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 409 && !err.foreign) {
+          // Refused on the copy on screen: raised again since (a drowning after the entry shown), or
+          // taken by someone else. Shown as it is now, even before its push comes, so that what is
+          // pressed next is pressed on what is there — as the school screen does for its "seen".
+          api.alert(id).then(
+            (d) => (keep(d), feed.upsert(d)),
+            () => undefined,
+          );
+          setError(err.reason === 'raised_again' ? t('detail.raisedAgain') : err.message);
+        } else setError((err as Error).message);
+      }
+    });
   const send = async (body: { note?: string; called?: SiteContact }): Promise<boolean> => {
     try {
       keep(await api.addNote(id, body));
@@ -110,21 +105,13 @@ export function AlertDetailScreen({ id }: { id: string }) {
   // A typed note is sent once: its button is disabled while it goes. A call being recorded does not
   // hold it back — the operator notes what came of a call while the call's entry is still being
   // stored (its push can show it before its answer arrives).
-  const noting = useRef(false);
-  const [sendingNote, setSendingNote] = useState(false);
-  const addNote = async (text: string, form: HTMLFormElement) => {
-    if (noting.current) return;
-    noting.current = true;
-    setSendingNote(true);
-    try {
+  const noting = useOneAtATime();
+  const addNote = (text: string, form: HTMLFormElement) =>
+    noting.run(async () => {
       const input = form.elements.namedItem('note') as HTMLInputElement | null;
       // Emptied only if it still holds what was sent: words typed while it went stay.
       if ((await send({ note: text })) && input && input.value.trim() === text) form.reset();
-    } finally {
-      noting.current = false;
-      setSendingNote(false);
-    }
-  };
+    });
   if (!alert) return <p>{error ? t('common.error', { message: error }) : t('common.loading')}</p>;
   const canHandle = user.role === 'admin' || user.role === 'operator';
   const technical = alertDetailText(lang, alert);
@@ -220,7 +207,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
         {alert.state === 'open' && user.role !== 'viewer' && (
           <form onSubmit={(e) => (e.preventDefault(), act('acknowledge', e.target as HTMLFormElement))}>
             <input name="note" placeholder={t('detail.note')} />
-            <button data-testid="acknowledge" disabled={busy}>{t('action.acknowledge')}</button>
+            <button data-testid="acknowledge" disabled={acting.busy}>{t('action.acknowledge')}</button>
           </form>
         )}
         {alert.state === 'acknowledged' && canHandle && (
@@ -231,7 +218,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
               {alert.site?.contacts.map((c) => <option value={c.role ? `${c.name}（${c.role}）` : c.name} />)}
             </datalist>
             <input name="note" placeholder={t('detail.note')} />
-            <button data-testid="dispatch" disabled={busy}>{t('action.dispatch')}</button>
+            <button data-testid="dispatch" disabled={acting.busy}>{t('action.dispatch')}</button>
           </form>
         )}
         {(alert.state === 'acknowledged' || alert.state === 'dispatched') && canHandle && (
@@ -242,7 +229,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
               ))}
             </select>
             <input name="note" placeholder={t('detail.note')} />
-            <button data-testid="resolve" disabled={busy}>{t('action.resolve')}</button>
+            <button data-testid="resolve" disabled={acting.busy}>{t('action.resolve')}</button>
           </form>
         )}
       </div>
@@ -257,7 +244,7 @@ export function AlertDetailScreen({ id }: { id: string }) {
           }}
         >
           <input name="note" maxLength={2000} placeholder={t('detail.notePlaceholder')} data-testid="note-text" />
-          <button data-testid="add-note" disabled={sendingNote}>{t('detail.addNote')}</button>
+          <button data-testid="add-note" disabled={noting.busy}>{t('detail.addNote')}</button>
         </form>
       )}
       <h3>{t('detail.timeline')}</h3>

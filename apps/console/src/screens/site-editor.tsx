@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { isCameraChangedMeanwhile } from '../api';
 import { useApp } from '../context';
+import { useOneAtATime } from '../one-at-a-time';
 import { type ContactRow, siteFromForm } from '../site';
 import type { Camera } from '../types';
 
@@ -14,8 +15,7 @@ export function SiteEditorScreen({ cameraId }: { cameraId: string }) {
   const [form, setForm] = useState({ address: '', directions: '', lat: '', lon: '', rescueEquipment: '', contacts: [] as ContactRow[] });
   /** `reload`: the save was refused, the camera changed meanwhile; offers to load it as it is now. */
   const [message, setMessage] = useState<{ ok: boolean; text: string; reload?: boolean } | null>(null);
-  const savingNow = useRef(false);
-  const [saving, setSaving] = useState(false);
+  const saving = useOneAtATime();
   const reset = (c: Camera) => {
     setCamera(c);
     const s = c.site;
@@ -40,21 +40,17 @@ export function SiteEditorScreen({ cameraId }: { cameraId: string }) {
   // Saved on the version loaded (the form may stand open for an hour): a site changed meanwhile — the
   // village head's number an admin added — is refused, not overwritten. One save at a time: a double
   // click's second save, on the same version, would be refused as changed by someone else.
-  const save = async (e: Event) => {
+  const save = (e: Event) => {
     e.preventDefault();
-    if (savingNow.current) return;
-    savingNow.current = true;
-    setSaving(true);
-    try {
-      reset(await api.saveSite(cameraId, siteFromForm(form), camera.updatedAt));
-      setMessage({ ok: true, text: t('site.saved') });
-    } catch (err) {
-      if (isCameraChangedMeanwhile(err)) setMessage({ ok: false, text: t('site.changedMeanwhile'), reload: true });
-      else setMessage({ ok: false, text: (err as Error).message });
-    } finally {
-      savingNow.current = false;
-      setSaving(false);
-    }
+    void saving.run(async () => {
+      try {
+        reset(await api.saveSite(cameraId, siteFromForm(form), camera.updatedAt));
+        setMessage({ ok: true, text: t('site.saved') });
+      } catch (err) {
+        if (isCameraChangedMeanwhile(err)) setMessage({ ok: false, text: t('site.changedMeanwhile'), reload: true });
+        else setMessage({ ok: false, text: (err as Error).message });
+      }
+    });
   };
   /** The camera as stored now (after a save refused as built on an older copy): what is typed here is dropped. */
   const reload = () =>
@@ -113,7 +109,7 @@ export function SiteEditorScreen({ cameraId }: { cameraId: string }) {
             </button>
           )}
         </fieldset>
-        <button class="primary" type="submit" data-testid="site-save" disabled={saving}>
+        <button class="primary" type="submit" data-testid="site-save" disabled={saving.busy}>
           {t('admin.save')}
         </button>
       </form>

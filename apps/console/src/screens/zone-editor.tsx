@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isCameraChangedMeanwhile } from '../api';
 import { useApp } from '../context';
+import { useOneAtATime } from '../one-at-a-time';
 import type { Camera, Line, Point, Rule, Zone } from '../types';
 import { useImage } from '../use-image';
 import { freshId, svgPoints, toNormalized } from '../zone-geometry';
@@ -74,30 +75,25 @@ export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
   };
   // One save at a time: a double click sent two saves on the same version, and the second's refusal
   // (409, "changed by someone else") was shown although the zones were saved.
-  const savingNow = useRef(false);
-  const [saving, setSaving] = useState(false);
-  const save = async () => {
-    if (!camera || savingNow.current) return;
-    savingNow.current = true;
-    setSaving(true);
-    let zonesSaved: Camera | null = null;
-    try {
-      // Each save names the version it was built on: the camera as loaded, then as the zones save left
-      // it. A save in between (another operator, another tab) is refused, not undone by this older copy.
-      zonesSaved = await api.saveZones(cameraId, zones, lines, camera.updatedAt);
-      const saved = rulesDirty ? await api.saveRules(cameraId, rules, zonesSaved.updatedAt) : zonesSaved;
-      reset(saved);
-      setMessage({ ok: true, text: t('zones.saved') });
-    } catch (err) {
-      // The zones were saved, the rules not: that save is the camera now, and Save again builds on it.
-      if (zonesSaved) setCamera(zonesSaved);
-      if (isCameraChangedMeanwhile(err)) setMessage({ ok: false, text: t(zonesSaved ? 'zones.rulesChangedMeanwhile' : 'zones.changedMeanwhile'), reload: true });
-      else setMessage({ ok: false, text: (err as Error).message });
-    } finally {
-      savingNow.current = false;
-      setSaving(false);
-    }
-  };
+  const saving = useOneAtATime();
+  const save = () =>
+    saving.run(async () => {
+      if (!camera) return;
+      let zonesSaved: Camera | null = null;
+      try {
+        // Each save names the version it was built on: the camera as loaded, then as the zones save left
+        // it. A save in between (another operator, another tab) is refused, not undone by this older copy.
+        zonesSaved = await api.saveZones(cameraId, zones, lines, camera.updatedAt);
+        const saved = rulesDirty ? await api.saveRules(cameraId, rules, zonesSaved.updatedAt) : zonesSaved;
+        reset(saved);
+        setMessage({ ok: true, text: t('zones.saved') });
+      } catch (err) {
+        // The zones were saved, the rules not: that save is the camera now, and Save again builds on it.
+        if (zonesSaved) setCamera(zonesSaved);
+        if (isCameraChangedMeanwhile(err)) setMessage({ ok: false, text: t(zonesSaved ? 'zones.rulesChangedMeanwhile' : 'zones.changedMeanwhile'), reload: true });
+        else setMessage({ ok: false, text: (err as Error).message });
+      }
+    });
   /** The camera as stored now (after a save refused as built on an older copy): what is drawn here is dropped. */
   const reload = () =>
     api.camera(cameraId).then(
@@ -140,7 +136,7 @@ export function ZoneEditorScreen({ cameraId }: { cameraId: string }) {
             {t('zones.finish')}
           </button>
         )}
-        <button class="primary" data-testid="save-zones" disabled={saving} onClick={() => void save()}>
+        <button class="primary" data-testid="save-zones" disabled={saving.busy} onClick={() => void save()}>
           {t('zones.save')}
         </button>
         <span class="hint">{t('zones.drawHint')}</span>
