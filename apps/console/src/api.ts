@@ -184,8 +184,8 @@ export class Api {
     return withTimeLimit(IMAGE_LIMIT_MS, async (signal) => {
       const res = await fetch(path, { headers: { authorization: `Bearer ${this.token}` }, signal });
       if (!res.ok) {
-        const body = (await res.json().catch(() => ({}))) as { reason?: unknown };
-        throw new ApiError(res.status, messageOf(body, res.status), typeof body.reason === 'string' ? body.reason : null);
+        const body: unknown = await res.json().catch(() => ({}));
+        throw new ApiError(res.status, messageOf(body, res.status), reasonOf(body));
       }
       const takenAt = Number(res.headers.get('x-picture-taken-at') ?? NaN);
       return { url: URL.createObjectURL(await res.blob()), takenAt: Number.isFinite(takenAt) ? takenAt : null };

@@ -4,6 +4,7 @@ import { SEVERITY_RANK } from '@xl/contracts';
 import { CamerasRepository } from '../cameras/cameras.repository';
 import { ScopeService } from '../auth/scope.service';
 import { Clock } from '../common/clock';
+import { conflictWithReason } from '../common/reasoned-errors';
 import { ApiMetrics } from '../core/api-metrics';
 import type { AlertOutcome } from '../db/schema';
 import { EvidenceRepository } from '../evidence/evidence.repository';
@@ -45,7 +46,7 @@ export interface SnapshotTrailEntry {
 export const RAISED_AGAIN_REASON = 'raised_again';
 
 function raisedAgain(message: string): ConflictException {
-  return new ConflictException({ statusCode: 409, error: 'Conflict', message, reason: RAISED_AGAIN_REASON });
+  return conflictWithReason(message, RAISED_AGAIN_REASON);
 }
 
 export function actorOf(principal: Principal): Actor {

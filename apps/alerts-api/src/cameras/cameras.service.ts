@@ -10,6 +10,7 @@ import { CameraStatusService } from '../camera-status/camera-status.service';
 import { Clock } from '../common/clock';
 import { restoreRedacted } from '../common/redact';
 import { toIssues, validationError } from '../common/zod-pipe';
+import { conflictWithReason } from '../common/reasoned-errors';
 import { ConfigPublisher } from '../config-publish/config-publisher';
 import { LOGGER } from '../core/tokens';
 import { RegionsRepository } from '../regions/regions.repository';
@@ -40,7 +41,7 @@ const RESERVED_CAMERA_IDS = new Set(['unanalysed']);
 export const CAMERA_CHANGED_REASON = 'camera_changed';
 
 function changedMeanwhile(message: string): ConflictException {
-  return new ConflictException({ statusCode: 409, error: 'Conflict', message, reason: CAMERA_CHANGED_REASON });
+  return conflictWithReason(message, CAMERA_CHANGED_REASON);
 }
 
 export const cameraPatchSchema = z

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, InternalServerErrorException, NotFoundException } from '@nestjs/common';
+import { notFoundWithReason } from '../common/reasoned-errors';
 import type { OfflineReason } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
 import { ScopeService } from '../auth/scope.service';
@@ -144,5 +145,5 @@ function grabKey(cameraId: string, url: string): string {
 
 /** 404 with the reason as ingest names a camera going offline, so a client can say it in its language. */
 function noPicture(failure: { message: string; reason: OfflineReason }): NotFoundException {
-  return new NotFoundException({ statusCode: 404, error: 'Not Found', message: failure.message, reason: failure.reason });
+  return notFoundWithReason(failure.message, failure.reason);
 }
