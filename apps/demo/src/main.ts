@@ -136,6 +136,8 @@ Ctrl-C stops the demo.
   setInterval(async () => {
     const ingest = await scrape(`http://127.0.0.1:${INGEST_METRICS}/metrics`);
     const analyzer = await scrape(`http://127.0.0.1:${ANALYZER_METRICS}/metrics`);
+    // Stopping: the analyzer, gone first, would read as "analysed 0 frames; alerts none".
+    if (stopping) return;
     if (!ingest) return console.log('(ingest metrics not up yet)');
     const s = parsePromText(ingest);
     const published = sumBy(s, 'xl_ingest_frames_total', 'camera', { outcome: 'published' });
