@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { parseJsonColumn } from '../common/json';
 import { KYSELY } from '../core/tokens';
 import { forgetCameraGrants } from '../db/camera-grants';
 import type { Database, UsersTable } from '../db/schema';
+import { isPostgres } from '../db/dialect';
 import type { Role } from '../shared/principal';
 
 export interface User {
@@ -97,10 +98,10 @@ export class UsersRepository {
    * false when someone changed it in between (a password change, another admin, a camera's deletion),
    * so that the caller re-reads and redoes instead of restoring what that change replaced.
    */
-  async update(user: UserWithHash, asRead: UserWithHash): Promise<boolean> {
+  async update(user: UserWithHash, asRead: UserWithHash, db: Kysely<Database> = this.db): Promise<boolean> {
     const { id, username: _username, created_at: _created, ...row } = toRow(user);
     const { id: _id, username: _u, created_at: _c, password_changed_at: readChangedAt, ...read } = toRow(asRead);
-    let query = this.db.updateTable('users').set(row).where('id', '=', id).where('password_changed_at', readChangedAt === null ? 'is' : '=', readChangedAt);
+    let query = db.updateTable('users').set(row).where('id', '=', id).where('password_changed_at', readChangedAt === null ? 'is' : '=', readChangedAt);
     for (const [column, value] of Object.entries(read) as [keyof typeof read, string | number][]) query = query.where(column, '=', value);
     const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
@@ -127,6 +128,35 @@ export class UsersRepository {
     await this.db.deleteFrom('users').where('id', '=', id).execute();
   }
 
+  /**
+   * `update`, refused ('last_admin') when it would leave no other active admin than the one it demotes
+   * or disables. The count and the write run under one lock (PostgreSQL advisory lock; SQLite runs one
+   * transaction at a time): two admins disabling each other at the same moment each counted the other
+   * and locked everyone out.
+   */
+  updateKeepingAnAdmin(user: UserWithHash, asRead: UserWithHash): Promise<'written' | 'changed' | 'last_admin'> {
+    return this.withAdminsLocked(async (trx) => {
+      if ((await this.countActiveAdmins(trx, user.id)) === 0) return 'last_admin';
+      return (await this.update(user, asRead, trx)) ? 'written' : 'changed';
+    });
+  }
+
+  /** `delete`, refused ('last_admin') like `updateKeepingAnAdmin` when no other active admin would be left. */
+  deleteKeepingAnAdmin(id: string): Promise<'deleted' | 'last_admin'> {
+    return this.withAdminsLocked(async (trx) => {
+      if ((await this.countActiveAdmins(trx, id)) === 0) return 'last_admin';
+      await trx.deleteFrom('users').where('id', '=', id).execute();
+      return 'deleted';
+    });
+  }
+
+  private withAdminsLocked<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (trx) => {
+      if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(hashtext('xl-admins'))`.execute(trx);
+      return fn(trx);
+    });
+  }
+
   /** Takes a deleted camera out of every user's cameras (forgetCameraGrants); how many changed. */
   forgetCamera(cameraId: string): Promise<number> {
     return forgetCameraGrants(this.db, 'users', cameraId);
@@ -138,12 +168,14 @@ export class UsersRepository {
     return rows.map((r) => publicUser(toUser(r)));
   }
 
-  async countActiveAdmins(): Promise<number> {
-    const row = await this.db
+  /** Active admins other than `except`. */
+  private async countActiveAdmins(db: Kysely<Database>, except: string): Promise<number> {
+    const row = await db
       .selectFrom('users')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('role', '=', 'admin')
       .where('disabled', '=', 0)
+      .where('id', '!=', except)
       .executeTakeFirst();
     return Number(row?.n ?? 0);
   }

@@ -103,10 +103,14 @@ export class UsersService {
         if (!patch.waters) next.waters = [];
       }
       await this.scopes.check(next.role, next.regionIds, next.cameraIds, next.waters);
-      if (current.role === 'admin' && (next.role !== 'admin' || next.disabled)) await this.keepAnAdmin(caller, id);
       // Written only over the row as read: a password the user changed meanwhile (or another admin's
       // edit) is not overwritten with what was read; re-read and redo the patch on the row as it is now.
-      if (await this.users.update(next, current)) return publicUser(next);
+      if (current.role === 'admin' && (next.role !== 'admin' || next.disabled)) {
+        this.refuseSelf(caller, id);
+        const outcome = await this.users.updateKeepingAnAdmin(next, current);
+        if (outcome === 'last_admin') throw lastAdmin();
+        if (outcome === 'written') return publicUser(next);
+      } else if (await this.users.update(next, current)) return publicUser(next);
       if (attempt === UPDATE_ATTEMPTS) throw new ConflictException(`user '${id}' changed during each of ${UPDATE_ATTEMPTS} tries to update it; try again`);
     }
   }
@@ -114,13 +118,15 @@ export class UsersService {
   async delete(caller: Principal, id: string): Promise<void> {
     const current = await this.users.get(id);
     if (!current) throw new NotFoundException(`user '${id}' not found`);
-    if (current.role === 'admin') await this.keepAnAdmin(caller, id);
-    await this.users.delete(id);
+    if (current.role !== 'admin') return this.users.delete(id);
+    this.refuseSelf(caller, id);
+    if ((await this.users.deleteKeepingAnAdmin(id)) === 'last_admin') throw lastAdmin();
   }
 
-  /** Nobody may lock everyone out: the last active admin stays. */
-  private async keepAnAdmin(caller: Principal, id: string): Promise<void> {
+  /** An admin does not demote, disable or delete themselves: another admin does (nobody may lock everyone out). */
+  private refuseSelf(caller: Principal, id: string): void {
     if (caller.kind === 'user' && caller.id === id) throw new ConflictException('you cannot demote, disable or delete yourself');
-    if ((await this.users.countActiveAdmins()) <= 1) throw new ConflictException('this is the last active admin');
   }
 }
+
+const lastAdmin = () => new ConflictException('this is the last active admin');
