@@ -93,6 +93,27 @@ describe('Api.login', () => {
     });
     expect(await Api.login('pond', 'secret')).toEqual({ token: t.token, user: corrected, expiresAt: t.expiresAt });
   });
+
+  it("keeps the device token a sign-in gives and sends it with that user's next logins only", async () => {
+    const local = new FakeStorage();
+    (globalThis as Record<string, unknown>).localStorage = local;
+    try {
+      const t = token(serverNow, 8 * HOUR, 'sig');
+      const fetch = stubFetch({
+        '/auth/login': () => [200, { accessToken: t.token, tokenType: 'Bearer', expiresAt: t.expiresAt, deviceToken: 'd1.pond-device' }],
+        '/auth/me': () => [200, corrected],
+      });
+      const sent = () => JSON.parse((fetch.mock.calls.at(-2) as [string, { body: string }])[1].body) as Record<string, unknown>;
+      await Api.login('Pond', 'secret');
+      expect(sent()).toEqual({ username: 'Pond', password: 'secret' });
+      await Api.login('pond', 'secret');
+      expect(sent()).toEqual({ username: 'pond', password: 'secret', deviceToken: 'd1.pond-device' });
+      await Api.login('county', 'secret');
+      expect(sent()).toEqual({ username: 'county', password: 'secret' });
+    } finally {
+      delete (globalThis as Record<string, unknown>).localStorage;
+    }
+  });
 });
 
 describe('the user a renewal keeps', () => {

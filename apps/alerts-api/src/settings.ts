@@ -82,6 +82,13 @@ export const settingsEnvSchema = z.object({
     .default(100)
     .describe('failed logins per IP over all user names before the window locks that IP: guesses under made-up names, each a 16 MiB password hash on the 4 threads file I/O shares, are bounded too (a command centre behind one NAT: raise it)'),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86400).default(300).describe('login failure counting window'),
+  LOGIN_DEVICE_TOKEN_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3650)
+    .default(180)
+    .describe('how long a browser that signed in keeps a device token: its later password tries count per device instead of per IP, so guesses from the same NAT do not lock its operators out (docs/security.md); 0 turns device tokens off'),
   TRUST_PROXY: z
     .string()
     .max(512)
@@ -121,6 +128,8 @@ export interface Settings {
   loginMaxFailures: number;
   loginMaxFailuresPerIp: number;
   loginWindowSeconds: number;
+  /** Lifetime of a browser's device token (days); 0: none given, every try counts per IP. */
+  loginDeviceTokenDays: number;
   intakeConcurrency: number;
   /** express 'trust proxy': false, true, a hop count or an address list. */
   trustProxy: boolean | number | string;
@@ -177,6 +186,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
     loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
+    loginDeviceTokenDays: e.LOGIN_DEVICE_TOKEN_DAYS,
     intakeConcurrency: e.INTAKE_CONCURRENCY,
     runWorkers: e.RUN_WORKERS === 'true',
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,

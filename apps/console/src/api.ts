@@ -1,3 +1,4 @@
+import { deviceTokenFor, keepDeviceToken } from './device-token';
 import { recordTokenReceipt } from './token-receipt';
 import type { Alert, AlertDetail, AlertReport, BulkResult, Camera, NearbyCamera, Principal, Region, Rule, Site, SiteContact, Zone, Line } from './types';
 
@@ -89,10 +90,12 @@ export class Api {
   ) {}
 
   static async login(username: string, password: string): Promise<Session> {
-    const res = await fetch('/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    const deviceToken = deviceTokenFor(username);
+    const res = await fetch('/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password, deviceToken }) });
     noteServerDate(res);
     const body = await res.json().catch(() => ({}));
     if (!res.ok) throw new ApiError(res.status, messageOf(body, res.status));
+    keepDeviceToken(username, body.deviceToken);
     recordTokenReceipt(body.accessToken, Date.now());
     return { token: body.accessToken, user: await Api.me(body.accessToken), expiresAt: body.expiresAt };
   }

@@ -11,6 +11,11 @@ import { AcceptsExpiredToken, CurrentPrincipal, Public } from './decorators';
 export const loginSchema = z.strictObject({
   username: z.string().min(1).max(64),
   password: z.string().min(1).max(256),
+  deviceToken: z
+    .string()
+    .max(512)
+    .optional()
+    .describe("what this browser's last sign-in of this user returned as `deviceToken`: its tries then count per device, not per IP (docs/security.md)"),
 });
 export const passwordChangeSchema = z.strictObject({
   currentPassword: z.string().min(1).max(256),
@@ -39,7 +44,7 @@ export class AuthController {
   async login(@Body(new ZodPipe(loginSchema)) body: z.output<typeof loginSchema>, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse) {
     const ip = req.ip ?? req.socket?.remoteAddress ?? 'unknown';
     try {
-      return await this.auth.login(ip, body.username, body.password);
+      return await this.auth.login(ip, body.username, body.password, body.deviceToken);
     } catch (err) {
       if (err instanceof TooManyLoginAttempts) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       throw err;

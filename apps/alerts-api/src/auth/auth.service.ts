@@ -5,6 +5,7 @@ import { SETTINGS, type Settings } from '../settings';
 import type { Principal } from '../shared/principal';
 import { publicUser, type User, type UserWithHash, UsersRepository } from '../users/users.repository';
 import { DbCredentialVerifier } from './credential-verifier.service';
+import { DeviceTokens } from './device-tokens';
 import { LoginRateLimiter } from './login-rate-limiter';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords';
 
@@ -24,6 +25,12 @@ export interface LoginResult {
   user: User;
 }
 
+/** A login's answer: the sign-in, and the browser's device token (kept and sent with its next logins). */
+export interface PasswordLoginResult extends LoginResult {
+  /** Absent when device tokens are off (LOGIN_DEVICE_TOKEN_DAYS 0). */
+  deviceToken?: string;
+}
+
 @Injectable()
 export class AuthService {
   constructor(
@@ -33,13 +40,19 @@ export class AuthService {
     private readonly metrics: ApiMetrics,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
-  ) {}
+  ) {
+    this.devices = new DeviceTokens(settings.jwtSecret, settings.loginDeviceTokenDays * 86_400_000);
+  }
 
-  async login(ip: string, username: string, password: string): Promise<LoginResult> {
+  private readonly devices: DeviceTokens;
+
+  /** `deviceToken`: what an earlier sign-in of this user gave this browser, if any (DeviceTokens). */
+  async login(ip: string, username: string, password: string, deviceToken?: string): Promise<PasswordLoginResult> {
     // The sign-in starts before its hash is read: a password changed while this login checks the old
     // one then ends the token it gets (signed in before the change), instead of the token outliving it.
     const startedAt = this.clock.now();
-    await this.takeTry(ip, username);
+    const device = this.devices.verify(deviceToken, username, startedAt);
+    await this.takeTry(ip, username, device?.deviceId);
     const user = await this.users.byUsername(username);
     // Hash even for unknown users so that response time does not tell which names exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
@@ -47,8 +60,10 @@ export class AuthService {
       this.metrics.loginFailures.inc({ reason: 'bad_credentials' });
       throw new UnauthorizedException('invalid user name or password');
     }
-    await this.limiter.reset(ip, username);
-    return this.tokenFor(user, startedAt);
+    await this.limiter.reset(ip, username, device?.deviceId);
+    const signIn = await this.tokenFor(user, startedAt);
+    // A new device token each time, under the same device id: its lifetime starts again with each sign-in.
+    return this.devices.enabled ? { ...signIn, deviceToken: this.devices.issue(username, this.clock.now(), device?.deviceId) } : signIn;
   }
 
   /**
@@ -97,10 +112,10 @@ export class AuthService {
   }
 
   /** Counts a password try of this IP and user name; 429 once they are locked out (login and password change alike). */
-  private async takeTry(ip: string, username: string): Promise<void> {
+  private async takeTry(ip: string, username: string, deviceId?: string): Promise<void> {
     let blockedFor: number;
     try {
-      blockedFor = await this.limiter.take(ip, username);
+      blockedFor = await this.limiter.take(ip, username, deviceId);
     } catch (err) {
       // Fails closed: without the count a guesser would be unlimited. 503, not 500: try again shortly.
       throw new ServiceUnavailableException(`sign-in is unavailable while the login rate limit cannot be counted (Redis: ${(err as Error).message}); try again shortly`);

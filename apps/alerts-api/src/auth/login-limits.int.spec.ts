@@ -37,6 +37,37 @@ describe('login limits (sqlite, real Redis)', () => {
     expect((await login('198.51.100.8', 'duty', 'duty-password-1')).status).toBe(200); // another address is not held up
   });
 
+  it("lets a browser where the user signed in before through its IP's lock (device token); only for that user", async () => {
+    const ip = '198.51.100.20';
+    const first = await login(ip, 'duty', 'duty-password-1').expect(200);
+    const deviceToken = first.body.deviceToken as string;
+    expect(deviceToken).toMatch(/^d1\./);
+    for (let n = 1; n <= 5; n++) await login(ip, `stranger-${n}`, 'guess'); // a guesser behind the same NAT
+    expect((await login(ip, 'duty', 'duty-password-1')).status).toBe(429); // a new browser is held up
+    const known = await t.http.post('/auth/login').set('X-Forwarded-For', ip).send({ username: 'duty', password: 'duty-password-1', deviceToken });
+    expect(known.status).toBe(200); // before: 429 for everyone at that address
+    expect(known.body.deviceToken).toMatch(/^d1\./);
+    // It vouches for its own user only, and only as signed.
+    const [payload, signature] = deviceToken.split('.').slice(1);
+    for (const [username, token] of [
+      ['admin', deviceToken],
+      ['duty', `d1.${payload}.${signature.slice(0, -2)}xx`],
+    ]) {
+      const res = await t.http.post('/auth/login').set('X-Forwarded-For', ip).send({ username, password: username === 'admin' ? 'admin-password-1' : 'duty-password-1', deviceToken: token });
+      expect(res.status).toBe(429);
+    }
+  });
+
+  it("counts a device's wrong passwords on their own: LOGIN_MAX_FAILURES of them lock that device", async () => {
+    const ip = '198.51.100.21';
+    const { deviceToken } = (await login(ip, 'duty', 'duty-password-1').expect(200)).body as { deviceToken: string };
+    const withDevice = (password: string) => t.http.post('/auth/login').set('X-Forwarded-For', ip).send({ username: 'duty', password, deviceToken });
+    for (let n = 1; n <= 5; n++) expect((await withDevice(`guess-${n}`)).status).toBe(401);
+    expect((await withDevice('duty-password-1')).status).toBe(429);
+    // Neither the address nor this user's count there took those tries: a browser without the token signs in.
+    expect((await login(ip, 'duty', 'duty-password-1')).status).toBe(200);
+  });
+
   it('gives a count found without an expiry one, so no address stays locked out for good', async () => {
     const ip = '198.51.100.10';
     const key = `${t.settings.redisKeyPrefix}xl:login-failures-ip:${createHash('sha256').update(ip).digest('hex').slice(0, 32)}`;
