@@ -25,6 +25,20 @@ export const outboundOptionsSchema = z.strictObject({
     .default(10_000)
     .describe('time a receiver has to answer one POST (XL_WEBHOOK_TIMEOUT_MS)'),
   webhookConcurrency: z.number().int().min(1).max(256).default(8).describe('deliveries in flight per API instance'),
+  webhookPerReceiver: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(2)
+    .describe('POSTs in flight to one subscription, all instances together: a receiver that does not answer holds no more slots than this (XL_WEBHOOK_PER_RECEIVER)'),
+  webhookCircuitOpenMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(30_000)
+    .describe('after 3 tries in a row without an answer, tries of that subscription fail at once for this long instead of each waiting for its timeout (XL_WEBHOOK_CIRCUIT_OPEN_MS)'),
   webhookDeadLetterDays: z
     .number()
     .min(1)
@@ -93,6 +107,8 @@ export function resolveOutboundOptions(
     XL_WEBHOOK_MAX_ATTEMPTS: ['webhookMaxAttempts', Number],
     XL_WEBHOOK_BACKOFF_MS: ['webhookBackoffMs', Number],
     XL_WEBHOOK_TIMEOUT_MS: ['webhookTimeoutMs', Number],
+    XL_WEBHOOK_PER_RECEIVER: ['webhookPerReceiver', Number],
+    XL_WEBHOOK_CIRCUIT_OPEN_MS: ['webhookCircuitOpenMs', Number],
     XL_WEBHOOK_DEAD_LETTER_DAYS: ['webhookDeadLetterDays', Number],
     XL_WEBHOOK_LOG_DAYS: ['webhookLogDays', Number],
   });

@@ -1,3 +1,5 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { createLogger } from '@xl/observability';
@@ -34,6 +36,47 @@ function subscription(id: string, url: string, regionIds: string[] = []): Webhoo
     createdBy: 'admin',
     createdAt: Date.now(),
     updatedAt: Date.now(),
+  };
+}
+
+/** A receiver whose host is gone behind a firewall, or a 4G gateway that is off: its POSTs are never answered. */
+async function silentReceiver(): Promise<{ url: string; posts(): number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let posts = 0;
+  const server = createTcpServer((socket) => {
+    // Counted by the request sent, not the connection: fetch may open a spare one.
+    socket.once('data', () => posts++);
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/gis`,
+    posts: () => posts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A receiver that runs `during` (an admin's edit) while it holds the n-th POST, then answers 503. */
+async function receiverActingDuring(during: (n: number) => Promise<void>): Promise<{ url: string; received(): number; close(): Promise<void> }> {
+  let received = 0;
+  const server = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
+    const n = ++received;
+    req.resume();
+    void during(n).finally(() => res.writeHead(503).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received: () => received,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
@@ -197,7 +240,7 @@ describe('webhook deliveries (real Redis/BullMQ, real HTTP receiver, SQLite log)
     try {
       await deliveries.dispatch([{ seq: 9, at: Date.now(), ...pushEvent(scopes.schoolPond, { id: 'alert-9', severity: 'critical', alarm: true }) } as LogEvent]);
       await waitForDeadLetters('wh_siren', 1);
-      expect(reads).toBe(5);
+      expect(reads).toBe(6); // 3 tries, 2 unreadable reads, and the last try's check that its subscription still exists
       expect(receiver.requests).toHaveLength(3); // all three tries POSTed
       expect((await deliveries.deadLetters.getJob('wh_siren_9'))?.data).toMatchObject({ lastError: 'HTTP 503' });
 
@@ -297,6 +340,86 @@ describe('webhook deliveries (real Redis/BullMQ, real HTTP receiver, SQLite log)
     await receiver.waitForRequests(2);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.requests.map((r) => r.headers[WebhookHeaders.delivery]).sort()).toEqual(['wh_a_7', 'wh_b_8']);
+  });
+
+  it("delivers a school siren's alarm at once while another receiver's POSTs hang until their timeout", async () => {
+    const gis = await silentReceiver();
+    try {
+      await repo.insert(subscription('wh_gis', gis.url)); // a county GIS platform: every event; its host is down
+      const siren = subscription('wh_siren', url);
+      await repo.insert({ ...siren, filters: { ...siren.filters, cameraIds: ['cam-pond'], alarmsOnly: true } });
+      // A power cut takes 16 cameras of another village offline, then a child goes under at the pond.
+      const statuses = Array.from(
+        { length: 16 },
+        (_, i) => ({ seq: 100 + i, at: Date.now(), ...pushEvent({ ...scopes.riverB, cameraId: `cam-b${i}` }, { cameraId: `cam-b${i}`, status: 'offline' }, 'camera.status') }) as LogEvent,
+      );
+      const alarm = { seq: 200, at: Date.now(), ...pushEvent(scopes.schoolPond, { id: 'pond-alert', severity: 'critical', state: 'open', alarm: true }, 'alert.updated') } as LogEvent;
+      const started = Date.now();
+      await deliveries.dispatch([...statuses, alarm]);
+      await receiver.waitForRequests(1, 20_000);
+      expect(Date.now() - started).toBeLessThan(1000); // before: ~4 s here (two timeouts of all 8 slots); 20 s at the default timeout
+      // The silent receiver held no more than its own places (webhookPerReceiver, 2) meanwhile.
+      expect(gis.posts()).toBeLessThanOrEqual(2);
+    } finally {
+      await gis.close();
+    }
+  });
+
+  it("opens a silent receiver's circuit after 3 tries in a row without an answer: its tries then fail at once", async () => {
+    const gis = await silentReceiver();
+    try {
+      await repo.insert(subscription('wh_gis', gis.url));
+      const events = Array.from({ length: 4 }, (_, i) => ({ seq: 300 + i, at: Date.now(), ...pushEvent(scopes.riverA, { id: `gis-${i}`, severity: 'major' }) }) as LogEvent);
+      await deliveries.dispatch(events);
+      // Three tries time out (2 s each, two at a time); every later one fails at once, without a POST.
+      const attempts = await waitForAttempts('wh_gis', 12);
+      const opened = attempts.filter((a) => a.error?.startsWith('circuit_open'));
+      expect(opened.length).toBeGreaterThan(0);
+      expect(opened.every((a) => a.statusCode === null && a.durationMs === 0)).toBe(true);
+      expect(opened[0].error).toMatch(/^circuit_open: [34] tries in a row got no answer; next POST after \d{4}-/);
+      expect(gis.posts()).toBeLessThanOrEqual(4);
+      expect(attempts.filter((a) => a.outcome === 'dead')).toHaveLength(4); // each delivery still ends in the dead letters
+    } finally {
+      await gis.close();
+    }
+  }, 30_000);
+
+  it("does not POST a queued retry that the subscription's new filters exclude (the siren moved to another pond)", async () => {
+    const sub = subscription('wh_siren', '');
+    const moving = await receiverActingDuring(async (n) => {
+      // During the first try the admin points the siren at the river camera, alarms only.
+      if (n === 1) await repo.update({ ...sub, url: moving.url, filters: { ...sub.filters, cameraIds: ['cam-river-a'], alarmsOnly: true }, updatedAt: Date.now() });
+    });
+    try {
+      await repo.insert({ ...sub, url: moving.url, filters: { ...sub.filters, cameraIds: ['cam-pond'] } });
+      const event = { seq: 31, at: Date.now(), ...pushEvent(scopes.schoolPond, { id: 'pond-1', severity: 'major', state: 'acknowledged' }, 'alert.updated') } as LogEvent;
+      await deliveries.dispatch([event]);
+      await waitForAttempts('wh_siren', 1);
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(moving.received()).toBe(1); // before: 3 — the retries sounded the siren for the old pond's acknowledgement
+    } finally {
+      await moving.close();
+    }
+  });
+
+  it('leaves no dead letter and no dead count behind a subscription deleted while its last try was in flight', async () => {
+    const gone = await receiverActingDuring(async (n) => {
+      if (n !== 3) return;
+      // The admin deletes the subscription during the last (3rd) try: WebhooksService.delete does this.
+      await repo.delete('wh_gone');
+      await deliveries.dropDeadLetters('wh_gone');
+    });
+    try {
+      await repo.insert(subscription('wh_gone', gone.url));
+      await deliveries.dispatch([{ seq: 41, at: Date.now(), ...pushEvent(scopes.schoolPond, { id: 'pond-2', severity: 'critical' }) } as LogEvent]);
+      for (let i = 0; gone.received() < 3 && i < 200; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      const letters = await deliveries.deadLetters.getJobs(['waiting']);
+      expect(letters.map((job) => job.data.deliveryId)).toEqual([]); // before: ['wh_gone_41'], kept 30 days, listed by no API
+      expect(await registry.getSingleMetricAsString('xl_webhook_deliveries_total')).not.toMatch(/webhook="wh_gone",outcome="dead"} [1-9]/);
+    } finally {
+      await gone.close();
+    }
   });
 
   it('refuses to follow a redirect and reports an unreachable receiver without its URL', async () => {

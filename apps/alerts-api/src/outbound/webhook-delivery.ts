@@ -5,8 +5,10 @@ import type { Logger } from '@xl/observability';
 import type { LogEvent } from '../realtime/event-log';
 import { metric } from '../realtime/realtime.metrics';
 import type { PushEventType } from '../shared/push-events';
+import type { ScopedResource } from '../shared/principal';
 import type { OutboundOptions } from './outbound.options';
 import { matchesFilters } from './webhook-filter';
+import { CIRCUIT_FAILURES, WebhookGate } from './webhook-gate';
 import { postSigned, type PostResult, type SignedPost } from './webhook-sender';
 import type { DeliveryAttempt, DeliveryOutcome, WebhookSubscription, WebhooksRepository } from './webhooks.repository';
 
@@ -21,6 +23,12 @@ export interface WebhookJob {
   seq: number;
   type: PushEventType;
   data: Record<string, unknown>;
+  /**
+   * The event's scope, so that each try checks the subscription's filters as they are then (an admin
+   * who moved a siren to another pond must not have it sound for the old one's retries). Absent in
+   * jobs queued by an older version: those are delivered as queued.
+   */
+  scope?: ScopedResource;
 }
 
 /** A delivery that failed its last try, as the dead-letter queue keeps it until it is redelivered. */
@@ -75,9 +83,15 @@ export class WebhookDeliveries {
   private worker: Worker<WebhookJob> | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private readonly outcomes: Counter<'webhook' | 'outcome'>;
+  private readonly gate: WebhookGate;
 
   constructor(private readonly deps: WebhookDeliveriesDeps) {
     const { connection, options, registry } = deps;
+    this.gate = new WebhookGate(connection, options.queuePrefix, {
+      perReceiver: options.webhookPerReceiver,
+      openMs: options.webhookCircuitOpenMs,
+      holdMs: options.webhookTimeoutMs + 5000,
+    });
     this.queue = new Queue(WEBHOOK_QUEUE, { connection, prefix: options.queuePrefix });
     this.deadLetters = new Queue(WEBHOOK_DEAD_LETTER_QUEUE, { connection, prefix: options.queuePrefix });
     this.outcomes = metric(
@@ -108,7 +122,7 @@ export class WebhookDeliveries {
           const deliveryId = `${sub.id}_${event.seq}`;
           return {
             name: event.type,
-            data: { subscriptionId: sub.id, deliveryId, seq: event.seq, type: event.type, data: event.data },
+            data: { subscriptionId: sub.id, deliveryId, seq: event.seq, type: event.type, data: event.data, scope: event.scope },
             opts: this.jobOptions(deliveryId),
           };
         }),
@@ -265,13 +279,23 @@ export class WebhookDeliveries {
       logger.info({ deliveryId: job.data.deliveryId }, 'webhook subscription gone or disabled; delivery dropped');
       return;
     }
+    const { deliveryId, seq, type, data, scope } = job.data;
+    if (scope && !matchesFilters(sub.filters, { type, scope, data })) {
+      logger.info({ deliveryId }, "webhook subscription's filters changed and no longer take this event; delivery dropped");
+      return;
+    }
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
-    const { deliveryId, seq, type, data } = job.data;
     const post: SignedPost = { deliveryId, seq, type, data };
-    const result = await postSigned(sub, post, this.deps.options.webhookTimeoutMs);
+    const result = await this.postThroughGate(job, token, sub, post);
     const { ok } = result;
     const outcome: DeliveryOutcome = ok ? 'delivered' : attempt >= maxAttempts ? 'dead' : 'retry';
+    // A last try in flight while the subscription was deleted: no dead letter nobody can reach or
+    // redeliver, and no `dead` count paging ops for a receiver that was removed on purpose.
+    if (outcome === 'dead' && (await repository.get(sub.id).catch(() => sub)) === undefined) {
+      logger.info({ deliveryId }, 'webhook subscription deleted during the last try; no dead letter');
+      return;
+    }
     const failure = result.error;
     // The POST went out: its outcome stands whatever becomes of its log row. A failed log write
     // that failed the job re-sent a delivered alarm (a siren sounds on any POST) and kept a last
@@ -283,6 +307,35 @@ export class WebhookDeliveries {
     if (ok) return;
     if (outcome === 'dead') await this.deadLetter(job, failure as string, attempt);
     throw new Error(`webhook delivery ${job.data.deliveryId} try ${attempt}/${maxAttempts} failed: ${failure}`);
+  }
+
+  /**
+   * The POST, through the receiver's gate (WebhookGate): at most webhookPerReceiver in flight per
+   * receiver (a try beyond it waits, moved back to delayed without using a try) and none while its
+   * circuit is open (the try fails at once).
+   */
+  private async postThroughGate(job: Job<WebhookJob>, token: string | undefined, sub: WebhookSubscription, post: SignedPost): Promise<PostResult> {
+    const jobId = job.id as string;
+    const entry = await this.gate.enter(sub.id, jobId);
+    if (entry.kind === 'open') {
+      const reopens = new Date(entry.untilMs).toISOString();
+      return { ok: false, statusCode: null, error: `circuit_open: ${entry.failures} tries in a row got no answer; next POST after ${reopens}`, durationMs: 0, at: Date.now() };
+    }
+    if (entry.kind === 'busy' && token) {
+      // Back soon: a place frees when a POST ends, at the latest after its timeout. The jitter keeps
+      // the waiting tries of one receiver from all coming back at the same moment. (Counted by BullMQ
+      // as a start without a try, as subscriptionUnreadable's are.)
+      const waitMs = Math.min(1000, this.deps.options.webhookTimeoutMs) * (1 + Math.random());
+      await job.moveToDelayed(Date.now() + waitMs, token);
+      throw new DelayedError();
+    }
+    const result = await postSigned(sub, post, this.deps.options.webhookTimeoutMs);
+    const failures = await this.gate.leave(sub.id, jobId, result.statusCode !== null).catch((err: Error) => {
+      this.deps.logger.warn({ subscriptionId: sub.id, err: err.message }, 'webhook gate not updated after a POST');
+      return 0;
+    });
+    if (failures === CIRCUIT_FAILURES) this.deps.logger.warn({ subscriptionId: sub.id, failures, openMs: this.deps.options.webhookCircuitOpenMs }, 'webhook receiver does not answer: its circuit opens');
+    return result;
   }
 
   private async deadLetter(job: Job<WebhookJob>, lastError: string, attempt: number): Promise<void> {
