@@ -8,7 +8,7 @@ import { type ScopeFilter, ScopeService } from '../auth/scope.service';
 import { CameraStatusRepository } from '../camera-status/camera-status.repository';
 import { CameraStatusService } from '../camera-status/camera-status.service';
 import { Clock } from '../common/clock';
-import { restoreRedacted } from '../common/redact';
+import { restoredUrl } from '../common/restored-url';
 import { toIssues, validationError } from '../common/zod-pipe';
 import { conflictWithReason } from '../common/reasoned-errors';
 import { ConfigPublisher } from '../config-publish/config-publisher';
@@ -403,15 +403,6 @@ export class CamerasService {
       throw validationError('body', [{ field: 'regionId', rule: 'exists', message: `region '${regionId}' does not exist` }]);
     }
   }
-}
-
-/** The edited URL with its *** secrets filled from the stored one; 400 when it points elsewhere. */
-function restoredUrl(field: 'url' | 'subUrl', next: string, stored: string | undefined): string {
-  const restored = restoreRedacted(next, stored);
-  if (restored !== null) return restored;
-  throw validationError('body', [
-    { field, rule: 'password_required', message: 'the URL names another scheme, host, port or user than the stored one: give its password instead of ***' },
-  ]);
 }
 
 /** Zones at least one enabled rule of the camera watches. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { redactUrl } from '../common/redact';
+import { restoredUrl } from '../common/restored-url';
 import { ScopeInputValidator } from '../common/scope-input';
 import type { Principal } from '../shared/principal';
 import { OutboundService } from './outbound.service';
@@ -74,7 +75,8 @@ export class WebhooksService {
     const next: WebhookSubscription = {
       ...current,
       name: name ?? current.name,
-      url: url ?? current.url,
+      // GET shows the URL with its token as ***: sent back as shown, the stored token stays.
+      url: url === undefined ? current.url : restoredUrl('url', url, current.url),
       secret: secret ?? current.secret,
       enabled: enabled ?? current.enabled,
       filters: { ...current.filters, ...filters },
