@@ -78,6 +78,7 @@ export class PoolDetector implements Detector {
   private readonly queue: Request[] = [];
   private readonly maxQueue: number;
   private readonly runTimeoutMs: number;
+  private readonly startTimeoutMs: number;
   private readonly init: WorkerInit;
   private nextId = 1;
   private closed = false;
@@ -88,9 +89,10 @@ export class PoolDetector implements Detector {
     options: PoolOptions,
     private readonly hooks: DetectorHooks,
   ) {
-    const { size, maxQueue, runTimeoutMs, ...runner } = resolvePoolOptions(options);
+    const { size, maxQueue, runTimeoutMs, startTimeoutMs, ...runner } = resolvePoolOptions(options);
     this.maxQueue = maxQueue ?? 2 * size;
     this.runTimeoutMs = runTimeoutMs;
+    this.startTimeoutMs = startTimeoutMs;
     this.init = { model, options: runner };
     this.slots = Array.from({ length: size }, (_, index) => ({
       index,
@@ -101,7 +103,10 @@ export class PoolDetector implements Detector {
     }));
   }
 
-  /** Starts every worker (session + warm-up run) and resolves when all serve; rejects if any cannot. */
+  /**
+   * Starts every worker (session + warm-up run) and resolves when all serve; rejects if any cannot,
+   * or is not ready within startTimeoutMs.
+   */
   static async create(model: LoadedModel, options: PoolOptions = {}, hooks: DetectorHooks = {}): Promise<PoolDetector> {
     const pool = new PoolDetector(model, options, hooks);
     try {
@@ -217,31 +222,53 @@ export class PoolDetector implements Detector {
     this.pump();
   }
 
-  /** Starts the slot's worker; resolves when its session is warm, rejects if it cannot start. */
+  /**
+   * Starts the slot's worker; resolves when its session is warm, rejects if it cannot start or is not
+   * ready within startTimeoutMs.
+   */
   private start(slot: Slot): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const worker = new Worker(workerEntry(), { workerData: this.init, name: `detector-${slot.index}` });
       slot.worker = worker;
       let started = false;
+      let settled = false;
+      const settle = (err?: Error): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(limit);
+        this.timers.delete(limit);
+        if (err) reject(err);
+        return true;
+      };
+      // A session hung in native code (the stuck GPU the run watchdog gave up on, still stuck for its
+      // replacement) neither posts 'ready' nor exits: without a limit the queued frames, or create(),
+      // waited for good, with nothing logged and the process still healthy.
+      const limit = setTimeout(() => {
+        if (slot.worker === worker) slot.worker = null; // not awaited by close(): it may never exit
+        void worker.terminate();
+        settle(new Error(`detector worker ${slot.index} did not start within ${this.startTimeoutMs} ms (hung?)`));
+      }, this.startTimeoutMs);
+      this.timers.add(limit);
       worker.on('message', (msg: FromWorker) => {
         if (msg.type === 'ready') {
+          if (!settle()) return; // too late: given up and being terminated
           started = true;
           slot.alive = true;
           resolve();
           this.pump();
         } else if (msg.type === 'init-error') {
-          reject(new Error(`detector worker ${slot.index}: ${msg.message}`));
+          settle(new Error(`detector worker ${slot.index}: ${msg.message}`));
           void worker.terminate();
         } else {
           this.onMessage(slot, msg);
         }
       });
       worker.on('error', (err) => {
-        if (!started) reject(new Error(`detector worker ${slot.index} failed to start: ${err.message}`));
+        if (!started) settle(new Error(`detector worker ${slot.index} failed to start: ${err.message}`));
         else this.failed(slot, worker, err);
       });
       worker.on('exit', (code) => {
-        if (!started) reject(new Error(`detector worker ${slot.index} exited with code ${code} while starting`));
+        if (!started) settle(new Error(`detector worker ${slot.index} exited with code ${code} while starting`));
         else this.failed(slot, worker, new Error(`detector worker ${slot.index} exited with code ${code}`));
       });
     });
@@ -289,7 +316,20 @@ export class PoolDetector implements Detector {
       req.reject(err);
     }
     slot.running.clear();
-    if (worker) await worker.terminate();
+    if (worker) await terminateWithin(worker, CLOSE_GRACE_MS);
+  }
+}
+
+/**
+ * Terminates a worker, waiting for it at most `ms`: terminate() cannot interrupt native code, so a
+ * worker hung in session.run never exits, and awaiting it held up the service's shutdown for good.
+ */
+async function terminateWithin(worker: Worker, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([worker.terminate(), new Promise<void>((done) => (timer = setTimeout(done, ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

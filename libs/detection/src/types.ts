@@ -95,6 +95,15 @@ export const poolOptionsSchema = runnerOptionsSchema.extend({
     .describe(
       "a frame a worker has not answered within this is failed and the worker restarted (a native hang would otherwise hold the frame, its job's worker slot and the pool slot for good); far above any frame's run, which takes milliseconds to a second",
     ),
+  startTimeoutMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(600_000)
+    .default(120_000)
+    .describe(
+      "a worker not ready (session created, warm-up frame run) within this is terminated and its start failed, then retried with back-off (a session hung on a stuck GPU would otherwise leave the queued frames, or createPoolDetector, waiting for good); far above a normal start, which takes well under a second on a CPU and seconds with CUDA",
+    ),
 });
 
 export type RunnerOptions = Partial<z.input<typeof runnerOptionsSchema>>;

@@ -1,5 +1,6 @@
 import { parseCamera } from '@xl/config';
 import type { Detector } from '@xl/detection';
+import { DEFAULT_TRACKER_OPTIONS } from '@xl/tracking';
 import { CameraRuntime } from './camera-runtime';
 import { FrameAnalyzer, QUALITY_INTERVAL_MS, type AnalysisState } from './frame-analyzer';
 
@@ -219,5 +220,26 @@ describe('FrameAnalyzer lost buffer at slow frame rates', () => {
     expect(results.at(-1)!.state.tracker.options.lostBufferSeconds).toBe(2);
     expect(results.map((r) => r.tracks.length)).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0]); // removed at 5 s: 2.5 s unseen
     expect(vanishes(results)).toEqual([7.5]);
+  });
+});
+
+describe('FrameAnalyzer tracker thresholds after an upgrade', () => {
+  it("continues a camera's saved tracks with this release's tracker thresholds, not those of the release that first saved them", async () => {
+    const swimmer = { box: [0.4, 0.5, 0.5, 0.8] as [number, number, number, number], score: 0.8, classId: 0, label: 'person' };
+    let seen: (typeof swimmer)[] = [];
+    const seeing: Detector = { ...detector, detectKeepingFrame: async (f) => ({ detections: seen, data: f.data }) };
+    // The release before the upgrade (here: confirmHits 3, lowMatchIou 0.6) analysed the empty pond.
+    const before = new FrameAnalyzer(seeing, { confirmHits: 3, lowMatchIou: 0.6 });
+    const runtime = new CameraRuntime(camera);
+    let state: AnalysisState | null = null;
+    for (let i = 0; i < 4; i++) state = (await before.analyze(frame(T0 + i * 500, 100, 1), runtime, state)).state;
+    // Rolling upgrade: this release's analyzer takes the next frames 2 s later (no 60 s gap: carry 'all').
+    const after = new FrameAnalyzer(seeing);
+    seen = [swimmer];
+    const first = await after.analyze(frame(T0 + 4000, 100, 1), runtime, JSON.parse(JSON.stringify(state)) as AnalysisState);
+    const second = await after.analyze(frame(T0 + 4500, 100, 1), runtime, first.state);
+    expect(second.state.tracker.options).toMatchObject({ confirmHits: DEFAULT_TRACKER_OPTIONS.confirmHits, lowMatchIou: DEFAULT_TRACKER_OPTIONS.lowMatchIou });
+    // With this release's confirmHits (2) the swimmer is reported on their second frame.
+    expect(second.tracks.map((t) => t.trackId)).toEqual([1]);
   });
 });

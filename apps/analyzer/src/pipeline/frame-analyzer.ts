@@ -121,7 +121,8 @@ export class FrameAnalyzer {
     try {
       // After a configuration change the rules that still exist carry on; new ones start fresh.
       const engine = carry === 'all' ? CameraRuleEngine.fromJSON(runtime.camera, saved.rules) : CameraRuleEngine.restartFrom(runtime.camera, saved.rules);
-      // The current configuration's thresholds replace the saved ones.
+      // The current configuration's thresholds replace the saved ones: every option is given, so
+      // nothing of the saved state's (the release that created it) survives fromJSON.
       const options = this.trackerOptionsFor(runtime, engine);
       // A fresh tracker whenever the engine starts afresh: the engine knows tracks by id.
       return { engine, tracker: carry === 'all' ? ByteTracker.fromJSON(saved.tracker, options) : new ByteTracker(options) };
@@ -135,14 +136,18 @@ export class FrameAnalyzer {
    * rhythm, the engine's cap), the lost buffer spans at least one such step, and a rule's minScore
    * below the tracker's high score can start a track of its classes (CameraRuntime.trackerHighScores).
    * Options given to the constructor win, except that the lost buffer never falls below that step.
+   * The set is complete (this release's defaults under the rest): ByteTracker.fromJSON takes an
+   * omitted option from the saved state, which froze a camera analysed without a 60 s gap at the
+   * thresholds of the release that created its state, through any number of upgrades (until 2026-12-03).
    */
-  private trackerOptionsFor(runtime: CameraRuntime, engine: CameraRuleEngine): Partial<TrackerOptions> {
+  private trackerOptionsFor(runtime: CameraRuntime, engine: CameraRuleEngine): TrackerOptions {
     const { highScore, lowScore, lostBufferSeconds, maxCountedGapSeconds } = {
       ...DEFAULT_TRACKER_OPTIONS,
       maxCountedGapSeconds: engine.gapCapSeconds(),
       ...this.trackerOptions,
     };
     return {
+      ...DEFAULT_TRACKER_OPTIONS,
       maxCountedGapSeconds,
       highScoreByLabel: runtime.trackerHighScores(highScore, lowScore),
       ...this.trackerOptions,
