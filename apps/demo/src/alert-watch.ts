@@ -19,14 +19,33 @@ export async function watchAlerts(
   username: string,
   password: string,
   onAlert: (type: string, alert: PushedAlert, latencyMs: number | null) => void,
+  onTrouble: (message: string) => void = () => undefined,
 ): Promise<() => void> {
-  const res = await fetch(`${apiUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  if (!res.ok) throw new Error(`login as ${username} failed: ${res.status} ${await res.text()}`);
-  const { accessToken } = (await res.json()) as { accessToken: string };
+  const signIn = async (): Promise<string> => {
+    const res = await fetch(`${apiUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    if (!res.ok) throw new Error(`login as ${username} failed: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { accessToken: string }).accessToken;
+  };
+  let accessToken = await signIn();
   let lastSeq: number | null = null;
   let closed = false;
+  let signedOut = false;
   let socket: WebSocket | null = null;
-  const connect = () => {
+  const connect = async () => {
+    if (closed) return;
+    // The sign-in ends (JWT_TTL_SECONDS, 8 h): the server closes with 4401, or refuses the upgrade
+    // with 401. Sign in again then; before, the watcher reconnected with the dead token for ever and
+    // the demo silently stopped printing alerts.
+    if (signedOut) {
+      try {
+        accessToken = await signIn();
+        signedOut = false;
+      } catch (err) {
+        onTrouble(`alert watch: ${(err as Error).message}; trying again`);
+        setTimeout(() => void connect(), 5000);
+        return;
+      }
+    }
     const url = new URL(`${apiUrl.replace(/^http/, 'ws')}/ws`);
     if (lastSeq !== null) url.searchParams.set('lastSeq', String(lastSeq));
     socket = new WebSocket(url, { headers: { authorization: `Bearer ${accessToken}` } });
@@ -38,14 +57,22 @@ export async function watchAlerts(
         onAlert(msg.type, msg.data, latency);
       }
     });
+    socket.on('unexpected-response', (_req, res) => {
+      if (res.statusCode === 401) signedOut = true;
+      socket?.terminate();
+    });
     socket.on('error', () => undefined);
-    socket.on('close', () => {
-      if (!closed) setTimeout(connect, 1000);
+    socket.on('close', (code) => {
+      if (code === UNAUTHORIZED) signedOut = true;
+      if (!closed) setTimeout(() => void connect(), 1000);
     });
   };
-  connect();
+  await connect();
   return () => {
     closed = true;
     socket?.close();
   };
 }
+
+/** The close code alerts-api's /ws uses for a credential no longer valid (ws-push-server.ts). */
+const UNAUTHORIZED = 4401;

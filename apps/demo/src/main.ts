@@ -129,7 +129,7 @@ Ctrl-C stops the demo.
     const when = alert.capturedAt ? new Date(alert.capturedAt).toLocaleTimeString() : '';
     const lat = latency !== null ? ` · capture → here ${latency} ms` : '';
     console.log(`${type === 'alert.created' ? 'ALERT ' : 'UPDATE'} ${when} [${alert.severity}] ${alert.cameraId}: ${alert.message}${lat}${alert.snapshotUrl ? ` · ${apiUrl}${alert.snapshotUrl}` : ''}`);
-  });
+  }, (trouble) => console.warn(trouble));
 
   const everyMs = Math.max(1, Number(values['stats-every'])) * 1000;
   let previous = new Map<string, number>();
