@@ -16,6 +16,21 @@ const spec = (trackId: number, startedAt: number) => ({
 const key = (trackId: number) => subjectKey('sea.enter', { kind: 'track', trackId });
 
 describe('AlertBook', () => {
+  it('succeed: ends the open alert of the key without a cooldown and opens a new one naming it', () => {
+    const book = new AlertBook('cam-1');
+    expect(book.succeed(spec(1, 1000), 1000, 'again')).toBe(true);
+    const [first] = book.drain();
+    expect(book.succeed(spec(1, 1000), 1000, 'again')).toBe(false); // same start: same id, nothing new
+    expect(book.succeed(spec(1, 5000), 5000, 'again')).toBe(true);
+    const [ended, second] = book.drain();
+    expect(ended).toMatchObject({ kind: 'ended', alertId: first.alertId, message: 'again' });
+    expect(second).toMatchObject({ kind: 'created', startedAt: 5000, relatedAlertId: first.alertId });
+    expect(second.alertId).not.toBe(first.alertId);
+    expect(book.openSince(key(1))).toBe(5000);
+    book.end(key(1), 6000, 'gone', 60);
+    expect(book.lastEnded(key(1))).toEqual({ alertId: second.alertId, endedAt: 6000 });
+  });
+
   it('forgets an open alert without an event and without a cooldown', () => {
     const book = new AlertBook('cam-1');
     book.create(spec(1, 1000), 1000);

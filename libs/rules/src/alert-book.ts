@@ -97,6 +97,8 @@ interface PastAlert {
   /** No new alert of the key before this. */
   coolUntil: number;
   trackId?: number;
+  /** Id of the alert that ended (a crowd raised again soon after names it); absent in states saved before it. */
+  alertId?: string;
   /**
    * Kept past the cooldown until the track's removal (absent: forgotten with the cooldown, as in states
    * saved before it). A zone_enter or dwell alert ended by the schedule is raised again with the same
@@ -133,7 +135,40 @@ export class AlertBook {
     if (this.open.has(key) || this.coolingDown(key, now)) return false;
     // A key that fires again (after its cooldown) must not reuse an earlier start, or the id would repeat.
     const prev = this.past.get(key);
-    const startedAt = prev ? Math.max(spec.startedAt, prev.endedAt + 1) : spec.startedAt;
+    this.openAlert(key, spec, prev ? Math.max(spec.startedAt, prev.endedAt + 1) : spec.startedAt, now);
+    return true;
+  }
+
+  /**
+   * A condition that comes about again while its alert is open (a further tripwire crossing): ends that
+   * alert (no cooldown) and opens spec's in its place, naming the ended one in `relatedAlertId`.
+   * alerts-api merges it into that alert while unresolved and opens a new one once it is resolved;
+   * an `updated` of a resolved alert is dropped there. Opens as `create` does when the key is not open.
+   * Returns whether an alert was opened (not when spec starts no later than the open one: same id).
+   */
+  succeed(spec: AlertSpec, now: number, endMessage: string): boolean {
+    const key = subjectKey(spec.ruleId, spec.subject);
+    const a = this.open.get(key);
+    if (!a) return this.create(spec, now);
+    if (spec.startedAt <= a.startedAt) return false;
+    this.end(key, now, endMessage, 0);
+    // Later than the ended alert's start, which is later than every earlier start of the key: a new id.
+    this.openAlert(key, { ...spec, relatedAlertId: a.alertId }, spec.startedAt, now);
+    return true;
+  }
+
+  /** Start of the open alert of `key`, if any. */
+  openSince(key: string): number | undefined {
+    return this.open.get(key)?.startedAt;
+  }
+
+  /** Id of the last alert of `key` and when it ended, if one ended (zone and camera keys keep it; states saved before it lack the id). */
+  lastEnded(key: string): { alertId?: string; endedAt: number } | undefined {
+    const p = this.past.get(key);
+    return p && { alertId: p.alertId, endedAt: p.endedAt };
+  }
+
+  private openAlert(key: string, spec: AlertSpec, startedAt: number, now: number): void {
     const subjectText = key.slice(spec.ruleId.length + 1);
     const alert: OpenAlert = {
       key,
@@ -160,7 +195,6 @@ export class AlertBook {
       this.open.delete(oldest.key); // insertion order: the earliest created
       this.dropped.push({ alertId: oldest.alertId, ruleId: oldest.ruleId, key: oldest.key });
     }
-    return true;
   }
 
   /** Records news of an open alert and sends `updated` when it matters; no-op for a key not open. */
@@ -187,7 +221,7 @@ export class AlertBook {
     this.open.delete(key);
     // Re-inserted: the map stays in end order, which prune() drops the earliest of.
     this.past.delete(key);
-    const past: PastAlert = { endedAt: now, coolUntil: now + cooldownSeconds * 1000, trackId: a.trackId };
+    const past: PastAlert = { endedAt: now, coolUntil: now + cooldownSeconds * 1000, trackId: a.trackId, alertId: a.alertId };
     // A vanish_in_water alert mostly ends after its track's removal, which the book will not hear of
     // again; nor would its start come back (a last sighting: the candidate moves on or is dropped).
     if (a.trackId !== undefined && a.rule !== 'vanish_in_water') past.untilRemoved = true;
@@ -221,15 +255,18 @@ export class AlertBook {
   }
 
   /**
-   * Ends the open alerts of rules that no longer exist or were disabled, and of rules whose type
-   * changed (`ruleTypes`: id → type): left open, such an alert held its key, and the rule of the new
-   * type could never raise its own for that subject.
+   * Ends the open alerts of rules that no longer exist or were disabled, of rules whose type changed,
+   * and of rules pointed at another zone or line (`rules`: id → type and zone or line): left open, such
+   * an alert held its key, and the rule of the new type could never raise its own for that subject; a
+   * moved rule's alert about the old zone was never ended at all.
    */
-  endOrphans(ruleTypes: ReadonlyMap<string, string>, now: number): void {
+  endOrphans(rules: ReadonlyMap<string, { type: string; zone?: string; line?: string }>, now: number): void {
     for (const a of [...this.open.values()]) {
-      const type = ruleTypes.get(a.ruleId);
-      if (type === undefined) this.end(a.key, now, 'rule removed from the camera configuration or disabled', 0);
-      else if (type !== a.rule) this.end(a.key, now, `rule changed from ${a.rule} to ${type} in the camera configuration`, 0);
+      const rule = rules.get(a.ruleId);
+      if (rule === undefined) this.end(a.key, now, 'rule removed from the camera configuration or disabled', 0);
+      else if (rule.type !== a.rule) this.end(a.key, now, `rule changed from ${a.rule} to ${rule.type} in the camera configuration`, 0);
+      else if (a.zoneId !== undefined && rule.zone !== a.zoneId) this.end(a.key, now, `rule moved from zone '${a.zoneId}' to '${rule.zone ?? ''}' in the camera configuration`, 0);
+      else if (a.lineId !== undefined && rule.line !== a.lineId) this.end(a.key, now, `rule moved from line '${a.lineId}' to '${rule.line ?? ''}' in the camera configuration`, 0);
     }
   }
 

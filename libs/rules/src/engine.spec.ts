@@ -95,7 +95,7 @@ describe('CameraRuleEngine', () => {
     const engine = CameraRuleEngine.fromJSON(trimmed, saved);
     const events = engine.evaluate({ capturedAt: T0 + 2000, tracks: [], removed: [] });
     expect(events).toMatchObject([{ kind: 'ended', ruleId: 'enter', message: 'rule removed from the camera configuration or disabled' }]);
-    expect(engine.toJSON().rules.dwell).toEqual({ type: 'crowd', state: expect.anything() });
+    expect(engine.toJSON().rules.dwell).toEqual({ type: 'crowd', zone: 'pond', state: expect.anything() });
   });
 
   it('ends the open alert of a rule whose type changed, so that the rule of the new type can raise its own', () => {
@@ -108,6 +108,40 @@ describe('CameraRuleEngine', () => {
     expect(engine.evaluate({ capturedAt: T0 + 2500, tracks: [], removed: [] })).toMatchObject([
       { kind: 'ended', ruleId: 'pond', rule: 'zone_enter', message: 'rule changed from zone_enter to vanish_in_water in the camera configuration' },
     ]);
+  });
+
+  it('a crowd rule pointed at another zone under the same id ends the old alert and starts the new zone afresh', () => {
+    // Review 2026-12-03 (rules-crowd-night), finding 5.
+    const half = (x0: number, x1: number) => [[x0, 0.5], [x1, 0.5], [x1, 1], [x0, 1]] as [number, number][];
+    const zones = [{ id: 'square', type: 'crowd_area', polygon: half(0, 0.5) }, { id: 'pier', type: 'crowd_area', polygon: half(0.5, 1) }];
+    const people = (n: number): Sighting[] => Array.from({ length: n }, (_, i) => ({ id: i + 1, box: footBox(0.05 + 0.05 * i, 0.8), score: 0.7 }));
+    const rule = { id: 'crowd', type: 'crowd', minCount: 3, seconds: 2 };
+    const before = testCamera({ zones, rules: [{ ...rule, zone: 'square' }, { id: 'pier-off', type: 'crowd', zone: 'pier', enabled: false }] } as never);
+    const r = new Run(new CameraRuleEngine(before));
+    r.span(T0, T0 + 5000, 500, () => people(4));
+    expect(r.of('created')).toMatchObject([{ ruleId: 'crowd', zoneId: 'square' }]);
+    // The camera file / API now points rule 'crowd' at the pier.
+    const after = testCamera({ zones, rules: [{ ...rule, zone: 'pier' }, { id: 'square-off', type: 'crowd', zone: 'square', enabled: false }] } as never);
+    const moved = new Run(CameraRuleEngine.fromJSON(after, JSON.parse(JSON.stringify(r.engine.toJSON()))));
+    moved.span(T0 + 5000, T0 + 20_000, 500, () => [...people(4), { id: 9, box: footBox(0.8, 0.8), score: 0.7 }]); // one person on the pier
+    expect(moved.of('created')).toEqual([]);
+    expect(moved.of('ended')).toMatchObject([{ zoneId: 'square', message: "rule moved from zone 'square' to 'pier' in the camera configuration" }]);
+    expect(moved.engine.toJSON().alerts.open).toEqual([]);
+  });
+
+  it('a tripwire pointed at another line under the same id ends the old alert and forgets the old anchors', () => {
+    const lines = [
+      { id: 'a', points: [[0.1, 0.5], [0.9, 0.5]] },
+      { id: 'b', points: [[0.1, 0.6], [0.9, 0.6]] },
+    ];
+    const r = new Run(new CameraRuleEngine(testCamera({ lines, rules: [{ id: 'trip', type: 'line_cross', line: 'a' }] } as never)));
+    r.span(T0, T0 + 2000, 500, (t) => [{ id: 1, box: footBox(0.5, 0.4 + (0.2 * (t - T0)) / 2000) }]);
+    expect(r.of('created')).toMatchObject([{ lineId: 'a' }]);
+    const moved = new Run(CameraRuleEngine.fromJSON(testCamera({ lines, rules: [{ id: 'trip', type: 'line_cross', line: 'b' }] } as never), JSON.parse(JSON.stringify(r.engine.toJSON()))));
+    // From just above line b (y 0.56, side taken under line a's anchors before) to below it: the first
+    // anchor for line b is new, so only the step across b is a crossing of it.
+    expect(moved.at(T0 + 2000, [{ id: 1, box: footBox(0.5, 0.7) }])).toMatchObject([{ kind: 'ended', lineId: 'a', message: "rule moved from line 'a' to 'b' in the camera configuration" }]);
+    expect(moved.engine.toJSON().rules.trip).toMatchObject({ type: 'line_cross', line: 'b' });
   });
 
   it('rejects out-of-order frames, foreign or unknown state, and rules naming missing zones', () => {

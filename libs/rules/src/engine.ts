@@ -36,8 +36,31 @@ export interface RuleEngineStateJSON {
   view?: SceneViewJSON;
   /** The last frame steps (ms), for the gap cap; absent in states saved before it existed. */
   recentSteps?: number[];
-  /** Per rule id: its type (state of a rule whose type changed is dropped) and its state. */
-  rules: Record<string, { type: RuleConfig['type']; state: unknown }>;
+  /**
+   * Per rule id: its type, zone or line (the state of a rule whose type, zone or line changed is
+   * dropped; states saved before the zone and line were kept load on the type alone) and its state.
+   */
+  rules: Record<string, { type: RuleConfig['type']; zone?: string; line?: string; state: unknown }>;
+}
+
+/** What a rule is bound to: its type and, for object rules, its zone or line. */
+export interface RuleBinding {
+  type: RuleConfig['type'];
+  zone?: string;
+  line?: string;
+}
+
+export function bindingOf(rule: RuleConfig): RuleBinding {
+  if (rule.type === 'line_cross') return { type: rule.type, line: rule.line };
+  return 'zone' in rule ? { type: rule.type, zone: rule.zone } : { type: rule.type };
+}
+
+/** A saved rule state belongs to this rule: same type, and same zone or line when the state names them. */
+function sameBinding(saved: { type: string; zone?: string; line?: string }, rule: RuleConfig): boolean {
+  const b = bindingOf(rule);
+  if (saved.type !== b.type) return false;
+  if (!('zone' in saved) && !('line' in saved)) return true; // saved before bindings were kept
+  return saved.zone === b.zone && saved.line === b.line;
 }
 
 export class CameraRuleEngine {
@@ -73,7 +96,9 @@ export class CameraRuleEngine {
     engine.book.load(state.alerts);
     for (const e of engine.evaluators) {
       const saved = state.rules[e.rule.id];
-      if (saved && saved.type === e.rule.type) e.load(saved.state);
+      // A rule pointed at another zone or line under the same id starts afresh: its memberships,
+      // windows and anchors are about the old place (a crowd window raised "1 persons" on the new zone).
+      if (saved && sameBinding(saved, e.rule)) e.load(saved.state);
     }
     return engine;
   }
@@ -107,7 +132,7 @@ export class CameraRuleEngine {
     const gapCapMs = this.gapCapSeconds() * 1000;
     const earlierDifferences = (input.earlierDifferences ?? []).filter((d) => d.at > previous && d.at < now && Number.isFinite(d.difference));
     this.lastCapturedAt = now;
-    this.book.endOrphans(new Map(this.rules.map((r) => [r.id, r.type])), now);
+    this.book.endOrphans(new Map(this.rules.map((r) => [r.id, bindingOf(r)])), now);
     const clock = localClock(this.camera.timezone, now);
     const q = input.quality;
     const dark = q ? q.meanLuma <= this.coveredMaxLuma() : false;
@@ -165,7 +190,7 @@ export class CameraRuleEngine {
 
   toJSON(): RuleEngineStateJSON {
     const rules: RuleEngineStateJSON['rules'] = {};
-    for (const e of this.evaluators) rules[e.rule.id] = { type: e.rule.type, state: e.toJSON() };
+    for (const e of this.evaluators) rules[e.rule.id] = { ...bindingOf(e.rule), state: e.toJSON() };
     return {
       version: 1,
       cameraId: this.cameraId,

@@ -50,6 +50,25 @@ describe('MajorityWindow', () => {
     expect(feed(low, 0, 700_000, 200, (t) => t % 1000 > 200)).toEqual([]);
   });
 
+  it('lets a frame verdict last at most capMs: the rest of a longer gap is unobserved, and a window reaching into it is not covered', () => {
+    // Review 2026-12-03 (rules-crowd-night), finding 6: one held frame on each side of a 30 s gap.
+    const w = new MajorityWindow(2000, 2000, 0.75);
+    expect(feed(w, 0, 10_000, 250, () => false)).toEqual([]);
+    expect(w.sample(10_000, true, 1500)).toBeNull();
+    expect(w.sample(40_000, true, 1500)).toBeNull();
+    // Held from 40 s on: covered by observed time only from 42 s.
+    expect(feed(w, 40_250, 42_250, 250, () => true)).toEqual(['start@42000']);
+    expect(w.since).toBe(40_000);
+    // Active, then a gap: the frame after it alone does not end it; 1.5 s of 2 s observed low does.
+    expect(w.sample(60_000, false, 1500)).toBeNull();
+    expect(feed(w, 60_250, 63_000, 250, () => false)).toEqual(['end@62000']);
+    // Without a cap (steady slow frames are the camera's rhythm), the verdict lasts until the next frame.
+    const uncapped = new MajorityWindow(2000, 2000, 0.75);
+    uncapped.sample(0, false);
+    uncapped.sample(10_000, true);
+    expect(uncapped.sample(40_000, true)).toBe('start');
+  });
+
   it('continues identically after a JSON round trip', () => {
     const pattern = (t: number) => (t % 3000 < 2600 && t < 20_000) || t % 7 === 0;
     const reference = new MajorityWindow(2000, 1500, 0.75);

@@ -3,12 +3,17 @@
 // for that share of the last `offMs` — reaching back at least to the previous frame, so that a short
 // offMs still needs two frames — and fails in the current frame. Each frame's
 // verdict lasts until the next frame, so uneven frame rates weigh by time, not by frame count. The
-// window must be covered: a frame at or before its start must exist.
+// window must be covered: a frame at or before its start must exist. A frame's verdict lasts at most
+// the caller's `capMs` (the engine's gap cap): the rest of a longer gap — frames that never came, a
+// reconnect, a Redis failover — is unobserved, neither held nor failed, and a window reaching into it
+// is not covered. Before 2026-12-03 one crowded frame on each side of a 30 s gap made a crowd "held for 2 s".
 // Unlike a streak that tolerates one odd frame, misses anywhere in the window count and so do
 // spurious hits: a person hidden for two frames does not restart it, two lucky frames do not carry it.
 
 /** Segments kept at most; beyond, the two oldest merge (their held time is kept exactly). */
 const MAX_SEGMENTS = 256;
+/** Share of a segment that nobody observed (a gap beyond the cap). */
+const UNOBSERVED = -1;
 
 export interface MajorityJSON {
   active: boolean;
@@ -16,7 +21,7 @@ export interface MajorityJSON {
   since: number | null;
   /** Time of the previous frame (the current one while sampling), null before any. */
   lastAt: number | null;
-  /** [start, share]: from `start` until the next segment (or now) the condition held for `share` (0–1) of the time. */
+  /** [start, share]: from `start` until the next segment (or now) the condition held for `share` (0–1) of the time, or -1: unobserved. */
   segments: Array<[number, number]>;
 }
 
@@ -43,9 +48,11 @@ export class MajorityWindow {
     return this.s.active || this.s.segments.some(([, share]) => share > 0);
   }
 
-  sample(t: number, holds: boolean): 'start' | 'end' | null {
+  /** `capMs`: the longest a frame's verdict lasts (the engine's gap cap); beyond it, a gap is unobserved. */
+  sample(t: number, holds: boolean, capMs = Infinity): 'start' | 'end' | null {
     const s = this.s;
     const previousAt = s.lastAt;
+    if (previousAt !== null && t - previousAt > capMs) this.push(previousAt + capMs, UNOBSERVED);
     this.push(t, holds ? 1 : 0);
     s.lastAt = t;
     if (!s.active) {
@@ -72,7 +79,7 @@ export class MajorityWindow {
     this.s = { ...json, segments: json.segments.map(([t, share]) => [t, share]) };
   }
 
-  /** Held time and length of the window [t − ms, t], or null when no frame covers its start. */
+  /** Held time and length of the window [t − ms, t], or null when no frame covers its start or part of it is unobserved. */
   private window(t: number, ms: number): { held: number; length: number; firstHeldAt: number | null } | null {
     const seg = this.s.segments;
     const from = t - ms;
@@ -88,6 +95,7 @@ export class MajorityWindow {
       const end = i + 1 < seg.length ? seg[i + 1][0] : t;
       const overlap = Math.min(end, t) - Math.max(seg[i][0], from);
       if (overlap <= 0) continue;
+      if (seg[i][1] === UNOBSERVED) return null;
       held += overlap * seg[i][1];
       if (firstHeldAt === null && seg[i][1] > 0) firstHeldAt = seg[i][0];
     }
@@ -107,7 +115,9 @@ export class MajorityWindow {
     if (drop) seg.splice(0, drop);
     while (seg.length > MAX_SEGMENTS) {
       const [[t0, s0], [t1, s1], [t2]] = seg;
-      seg.splice(0, 2, [t0, (s0 * (t1 - t0) + s1 * (t2 - t1)) / (t2 - t0)]);
+      // Partly unobserved stays unobserved: at worst a window waits for it to drop out.
+      const merged = s0 === UNOBSERVED || s1 === UNOBSERVED ? UNOBSERVED : (s0 * (t1 - t0) + s1 * (t2 - t1)) / (t2 - t0);
+      seg.splice(0, 2, [t0, merged]);
     }
   }
 }

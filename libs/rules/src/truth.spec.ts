@@ -93,6 +93,18 @@ describeWithShared(CLIPS)('scenario truth through tracker and rules', () => {
     expect(created[0].boxes.length).toBeGreaterThanOrEqual(8);
   });
 
+  it('crowd: each person missed in one frame of eight (at different moments), the crowd of 8 from 21.4 s is still raised within 3 s', () => {
+    // Review 2026-12-03 (rules-crowd-night), finding 2: counting only the tracks matched in the frame
+    // kept the count under 8 until a ninth and tenth person came (27 s).
+    const truth = loadTruth('crowd_sub');
+    const index = new Map(truth.actors.map((a, i) => [a.id, i]));
+    const { events } = play(truth, (actor, _t, k) => ((k + (index.get(actor) ?? 0)) % 8 === 0 ? null : 0.8));
+    const created = events.filter((e) => e.kind === 'created');
+    expect(created.map((e) => e.rule)).toEqual(['crowd']);
+    expect(secondsOf(created[0])).toBeGreaterThanOrEqual(21.4);
+    expect(secondsOf(created[0])).toBeLessThanOrEqual(21.4 + 3);
+  });
+
   it('night boat: the boat centre entering the no-fishing zone at 22.6 s raises zone_enter within 3 s, despite gaps and weak scores', () => {
     // Scores 0.20–0.65 and every fourth frame missed, as YOLOX-nano does on this clip.
     const { events, actorOf } = play(loadTruth('night-boat_sub'), (_a, _t, k) => (k % 4 === 3 ? null : 0.2 + ((k * 37) % 10) * 0.05));
