@@ -282,7 +282,15 @@ export class WsPushServer implements FeedListener {
     try {
       const principal = await this.deps.verifier.verify(conn.token);
       if (!principal) this.end(conn, 'unauthorized', CloseCode.unauthorized, 'credential no longer valid');
-      else conn.principal = principal;
+      else {
+        const scopeChanged = scopeKey(principal) !== scopeKey(conn.principal);
+        conn.principal = principal;
+        // What the new scope sees and was published before this re-check (a school given its new pond
+        // camera: a drowning raised there meanwhile) was filtered out with the old scope and is not
+        // in this connection's past any more: the client reloads by REST, as after a gap
+        // (2026-12-03 review of school scope). Live events after this seq follow under the new scope.
+        if (scopeChanged) conn.session.lost(this.deps.feed.lastSeq);
+      }
       conn.verifiedAt = spreadVerifiedAt(this.deps.options.reverifyMs);
     } catch (err) {
       // The auth store is away: keep the connection (and retry next beat) rather than drop alerts.
@@ -413,4 +421,9 @@ export function reject(socket: Duplex, status: number, message: string): void {
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
+}
+
+/** What decides which events a principal sees: a change of it is a change of the connection's view. */
+function scopeKey(p: Principal): string {
+  return JSON.stringify([p.role, [...p.regionIds].sort(), [...p.cameraIds].sort(), [...p.waters].sort()]);
 }
