@@ -14,6 +14,8 @@ export interface RedisServerOptions {
   appendOnly?: boolean;
   /** More redis-server arguments (e.g. cluster mode). */
   extraArgs?: string[];
+  /** How long a start waits for PING (default 10 s; an AOF load on a slow box takes a while). */
+  startTimeoutMs?: number;
 }
 
 export interface RedisServer {
@@ -44,27 +46,57 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
     async kill() {
       const c = child;
       child = null;
-      if (!c || c.exitCode !== null || c.signalCode !== null) return;
-      await new Promise<void>((resolve) => {
-        c.once('exit', () => resolve());
-        c.kill('SIGKILL');
-      });
+      if (c) await killChild(c);
     },
     async start() {
       if (child) throw new Error(`redis-server on port ${port} is already running`);
       child = spawn('redis-server', args, { stdio: 'ignore' });
       const started = child;
-      const deadline = Date.now() + 10_000;
-      while ((await server.command('PING').catch(() => '')) !== '+PONG') {
-        if (started.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${started.exitCode} (is the port taken?)`);
-        if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within 10 s`);
-        await new Promise((r) => setTimeout(r, 50));
+      try {
+        await answersAsOwn(port, started, server.command, options.startTimeoutMs ?? 10_000);
+      } catch (err) {
+        // Never leave a server behind that no handle reaches (the caller gets none on a failed start).
+        child = null;
+        await killChild(started);
+        throw err;
       }
     },
     command: (...words) => rawCommand(port, words),
   };
   await server.start();
   return server;
+}
+
+/**
+ * Resolves once `started` answers PING on `port`. Another process may answer there (a port handed
+ * out again by freePort() to another jest worker between a kill() and a start()): its PONG proves
+ * nothing, and our server exits with "address in use" a moment later. So the answering server's
+ * process_id must be our child's.
+ */
+async function answersAsOwn(port: number, started: ChildProcess, command: RedisServer['command'], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (started.exitCode !== null || started.signalCode !== null) {
+      throw new Error(`redis-server on port ${port} exited with ${started.exitCode ?? started.signalCode} (is the port taken?)`);
+    }
+    if ((await command('PING').catch(() => '')) === '+PONG') {
+      const info = await command('INFO', 'server').catch(() => '');
+      const pid = Number(/^process_id:(\d+)/m.exec(info)?.[1]);
+      if (pid === started.pid) return;
+      throw new Error(`port ${port} is taken by another process (redis-server pid ${Number.isNaN(pid) ? 'unknown' : pid} answers there, ours is ${started.pid})`);
+    }
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** SIGKILL; resolves once the process is gone (at once when it already is). */
+async function killChild(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    c.once('exit', () => resolve());
+    c.kill('SIGKILL');
+  });
 }
 
 /** Sends one command on a fresh connection; resolves to the first reply line (or the bulk string). */

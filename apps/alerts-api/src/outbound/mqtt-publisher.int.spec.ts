@@ -1,12 +1,14 @@
-import { connect as tcpConnect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect as tcpConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { createLogger } from '@xl/observability';
-import { uniquePrefix } from '@xl/testing';
-import type { LogEvent } from '../realtime/event-log';
-import { pushEvent } from '../realtime/testing/push-harness';
+import { freePort, testRedisUrl, uniquePrefix } from '@xl/testing';
+import { eventLogKeys, type LogEvent } from '../realtime/event-log';
+import { deleteKeys, pushEvent } from '../realtime/testing/push-harness';
 import { scopes } from '../realtime/testing/test-auth';
 import { MqttPublisher } from './mqtt-publisher';
-import { requireBroker, subscribe, TEST_BROKER } from './testing/mqtt-broker';
+import { RetainedStatusGuard } from './retained-status';
+import { requireBroker, subscribe, TEST_BROKER, type ReceivedMessage } from './testing/mqtt-broker';
 
 const logger = createLogger('test.mqtt', process.env.LOG_LEVEL ?? 'silent');
 
@@ -179,5 +181,79 @@ describe('MqttPublisher (real Mosquitto)', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await publisher.close();
     await expect(outcome).resolves.toBe('MQTT publisher closed before the broker acknowledged');
+  });
+
+  /** A TCP relay to the broker on `port`, opened when the test says: instance A's link to the broker. */
+  function relayOn(port: number): Promise<{ server: Server; links: Socket[] }> {
+    const broker = new URL(TEST_BROKER);
+    const links: Socket[] = [];
+    const server = createServer((inbound) => {
+      const outbound = tcpConnect(Number(broker.port || 1883), broker.hostname);
+      inbound.pipe(outbound).pipe(inbound);
+      inbound.on('error', () => outbound.destroy());
+      outbound.on('error', () => inbound.destroy());
+      links.push(inbound, outbound);
+    });
+    return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({ server, links })));
+  }
+
+  /**
+   * Two instances on one Redis: A holds `heldByA` while its broker link is down, B publishes
+   * `publishedByB`, then A's link comes back. Returns what a wall display connecting afterwards gets.
+   */
+  async function reachingTheBrokerLast(heldByA: LogEvent[], publishedByB: LogEvent[]): Promise<ReceivedMessage[]> {
+    const prefix = uniquePrefix('mqtt').replace(/:/g, '-');
+    const redis = new Redis(testRedisUrl());
+    const key = eventLogKeys(prefix).mqttRetainedStatus;
+    // Instance A: its link to the broker is down for a few seconds (a broker restart, a network blip).
+    const port = await freePort();
+    const a = MqttPublisher.connect(`mqtt://127.0.0.1:${port}`, prefix, logger);
+    const b = MqttPublisher.connect(TEST_BROKER, prefix, logger);
+    const guardA = new RetainedStatusGuard(redis, key);
+    const guardB = new RetainedStatusGuard(redis, key);
+    let relay: Awaited<ReturnType<typeof relayOn>> | undefined;
+    try {
+      // As outbound.service does it: A read the older status, B the newer one.
+      const publishedByA = a.publishGuarded(heldByA, guardA); // waits for A's broker link …
+      const camera = heldByA[0].scope.cameraId;
+      while ((await redis.hget(key, camera)) !== String(heldByA[0].seq)) await new Promise((r) => setTimeout(r, 10)); // … once recorded
+      await b.publishGuarded(publishedByB, guardB);
+      // A's link comes back: its QoS 1 message, held meanwhile, goes out now.
+      relay = await relayOn(port);
+      await publishedByA;
+      const late = await subscribe(`${prefix}/cameras/+/status`);
+      clients.push(late.client);
+      await new Promise((r) => setTimeout(r, 300)); // retained messages arrive at once
+      return [...late.got]; // before the clean-up below clears the topic
+    } finally {
+      const cleaner = await subscribe(`${prefix}/x`);
+      clients.push(cleaner.client);
+      await cleaner.client.publishAsync(`${prefix}/cameras/cam-river-b/status`, '', { qos: 1, retain: true });
+      await a.close();
+      await b.close();
+      if (relay) {
+        for (const l of relay.links) l.destroy();
+        relay.server.close();
+      }
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+    }
+  }
+  const riverStatus = (seq: number, data: Record<string, unknown>) =>
+    ({ seq, at: 0, ...pushEvent(scopes.riverB, { cameraId: 'cam-river-b', ...data }, 'camera.status') }) as LogEvent;
+
+  it("never leaves a camera's retained status at an older one when the instance holding it reaches the broker last", async () => {
+    if (!available) return;
+    // The camera comes back (seq 10, read by A) and drops again (seq 12, read by B).
+    const got = await reachingTheBrokerLast([riverStatus(10, { status: 'online' })], [riverStatus(12, { status: 'offline' })]);
+    expect(got).toHaveLength(1);
+    expect(JSON.parse(got[0].payload)).toMatchObject({ seq: 12, data: { status: 'offline' } }); // before 2026-12-03: seq 10, online
+  });
+
+  it('never brings a deleted camera back on the wall displays when an older status of it reaches the broker last', async () => {
+    if (!available) return;
+    const deleted = riverStatus(12, { status: 'out_of_service', reason: 'deleted' });
+    const got = await reachingTheBrokerLast([riverStatus(10, { status: 'online' })], [deleted]);
+    expect(got).toEqual([]); // before 2026-12-03: seq 10, online, retained
   });
 });

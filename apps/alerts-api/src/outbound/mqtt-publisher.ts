@@ -5,6 +5,7 @@ import { redactUrl } from '../common/redact';
 import type { LogEvent } from '../realtime/event-log';
 import { scopeOf } from '../shared/push-events';
 import { raisesAlarm } from './alarm-moment';
+import type { NewestStatus, RetainedStatusGuard } from './retained-status';
 
 /** Topic of an event: alerts per region and camera; camera status retained per camera. */
 export function mqttTopicFor(
@@ -36,6 +37,11 @@ export function mqttAlarmTopicFor(prefix: string, event: Pick<LogEvent, 'type' |
  */
 export function clearsRetainedStatus(event: Pick<LogEvent, 'type' | 'data'>): boolean {
   return event.type === 'camera.status' && event.data.status === 'out_of_service' && event.data.reason === 'deleted';
+}
+
+/** The message of an event, on each of its topics. */
+export function mqttPayload(event: Pick<LogEvent, 'seq' | 'type' | 'data'>): string {
+  return JSON.stringify({ seq: event.seq, type: event.type, data: event.data });
 }
 
 /** A topic level never contains a separator or wildcard, whatever an id holds. */
@@ -91,7 +97,7 @@ export class MqttPublisher {
         const { topic } = topicOf;
         const retain = topicOf.retain && (!retainable || retainable.has(event.seq));
         const clear = retain && clearsRetainedStatus(event);
-        const payload = JSON.stringify({ seq: event.seq, type: event.type, data: event.data });
+        const payload = mqttPayload(event);
         const alarm = mqttAlarmTopicFor(this.topicPrefix, event);
         return [
           this.client.publishAsync(topic, payload, { qos: 1, retain: retain && !clear }),
@@ -99,6 +105,44 @@ export class MqttPublisher {
           ...(clear ? [this.client.publishAsync(topic, '', { qos: 1, retain: true })] : []),
           ...(alarm ? [this.client.publishAsync(alarm, payload, { qos: 1, retain: false })] : []),
         ];
+      }),
+    );
+    await Promise.race([acknowledged, this.closed]);
+  }
+
+  /**
+   * publish(), keeping each camera's retained status at its newest across instances. The guard
+   * records the batch's statuses and says which may be retained; the broker may still get them
+   * after a newer one another instance published (this instance's link was down meanwhile). So once
+   * the broker acknowledged, each camera whose recorded newest status is newer than this batch's
+   * gets that one published retained again (a deleted camera's: cleared again), and so on until
+   * none is newer: whichever instance reaches the broker last leaves the newest there. Subscribers
+   * drop the repeat by its seq. Costs one Redis read per batch with statuses when nothing raced.
+   */
+  async publishGuarded(events: LogEvent[], guard: RetainedStatusGuard): Promise<void> {
+    await this.publish(events, await guard.newest(events));
+    // An older status published not retained also checks: its instance's retained publish may have
+    // reached the broker after the newest one and that instance died before checking.
+    let published = new Map<string, number>();
+    for (const event of events) {
+      if (event.type !== 'camera.status') continue;
+      published.set(event.scope.cameraId, Math.max(event.seq, published.get(event.scope.cameraId) ?? -1));
+    }
+    while (published.size) {
+      const newer = await guard.newerThan(published);
+      if (!newer.length) return;
+      await this.republishRetained(newer);
+      published = new Map(newer.map((status) => [status.cameraId, status.seq]));
+    }
+  }
+
+  /** Publishes each camera's newest status retained again, or clears it for a deleted camera. */
+  private async republishRetained(statuses: NewestStatus[]): Promise<void> {
+    const acknowledged = Promise.all(
+      statuses.map(({ cameraId, payload }) => {
+        const { topic } = mqttTopicFor(this.topicPrefix, { type: 'camera.status', scope: { cameraId, regionPath: [] } });
+        const clear = clearsRetainedStatus(JSON.parse(payload) as Pick<LogEvent, 'type' | 'data'>);
+        return this.client.publishAsync(topic, clear ? '' : payload, { qos: 1, retain: true });
       }),
     );
     await Promise.race([acknowledged, this.closed]);

@@ -59,7 +59,7 @@ export class OutboundService implements OnModuleInit, OnModuleDestroy {
       const mqtt = MqttPublisher.connect(this.options.mqttUrl, this.options.mqttTopicPrefix, this.logger);
       this.mqtt = mqtt;
       const retained = new RetainedStatusGuard(this.redis, this.log.keys.mqttRetainedStatus);
-      await this.follow('mqtt', async (events) => mqtt.publish(events, await retained.newest(events)));
+      await this.follow('mqtt', (events) => mqtt.publishGuarded(events, retained));
     } else {
       this.logger.info('MQTT_URL is not set: MQTT publishing is off');
     }

@@ -9,11 +9,13 @@ describe('RetainedStatusGuard (real Redis)', () => {
   let redis: Redis;
   let prefix: string;
   let guard: RetainedStatusGuard;
+  let key: string;
 
   beforeEach(() => {
     redis = new Redis(testRedisUrl());
     prefix = uniquePrefix('retained');
-    guard = new RetainedStatusGuard(redis, eventLogKeys(prefix).mqttRetainedStatus);
+    key = eventLogKeys(prefix).mqttRetainedStatus;
+    guard = new RetainedStatusGuard(redis, key);
   });
   afterEach(async () => {
     await deleteKeys(redis, prefix);
@@ -36,5 +38,29 @@ describe('RetainedStatusGuard (real Redis)', () => {
   it('keeps the order within a batch: of two statuses of one camera both go out retained, the later last', async () => {
     expect(await guard.newest([status(7, 'cam-1', 'offline'), status(9, 'cam-1', 'online')])).toEqual(new Set([7, 9]));
     expect(await guard.newest([status(8, 'cam-1', 'recovered')])).toEqual(new Set());
+  });
+
+  it('names the cameras whose recorded newest status is newer than the one just published, with its payload', async () => {
+    await guard.newest([status(10, 'cam-1', 'online'), status(11, 'cam-2', 'online')]);
+    expect(await guard.newerThan(new Map([['cam-1', 10], ['cam-2', 11]]))).toEqual([]);
+    // Another instance records a newer status of cam-1 while this one's publish of seq 10 waits.
+    await guard.newest([status(12, 'cam-1', 'offline')]);
+    expect(await guard.newerThan(new Map([['cam-1', 10], ['cam-2', 11], ['cam-3', 5]]))).toEqual([
+      { cameraId: 'cam-1', seq: 12, payload: JSON.stringify({ seq: 12, type: 'camera.status', data: { cameraId: 'cam-1', status: 'offline' } }) },
+    ]);
+    expect(await guard.newerThan(new Map())).toEqual([]);
+  });
+
+  it('works on a hash written by the previous version (seqs only), and keeps the seq where that version reads it', async () => {
+    await redis.hset(key, 'cam-1', '20'); // recorded before 2026-12-03: no payload
+    expect(await guard.newest([status(18, 'cam-1', 'online')])).toEqual(new Set());
+    // Newer than it recorded, the payload is unknown: nothing to publish again.
+    expect(await guard.newerThan(new Map([['cam-1', 18]]))).toEqual([]);
+    expect(await guard.newest([status(22, 'cam-1', 'offline')])).toEqual(new Set([22]));
+    expect(await redis.hget(key, 'cam-1')).toBe('22'); // what an instance of the previous version compares with
+    // During a rolling deploy such an instance records a newer seq without its payload: the payload
+    // kept is not the newest, so it is not published again over that instance's.
+    await redis.hset(key, 'cam-1', '25');
+    expect(await guard.newerThan(new Map([['cam-1', 22]]))).toEqual([]);
   });
 });
