@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { clusterSettingsProblem, redisClusterNodesSetting } from '@xl/config';
+import { clusterSettingsProblem, isValidTimeZone, redisClusterNodesSetting } from '@xl/config';
 import type { Severity } from '@xl/contracts';
 
 // Every option of alerts-api, read from the environment. The schema is the manual (docs/api.md
@@ -82,6 +82,11 @@ export const settingsEnvSchema = z.object({
     .default(100)
     .describe('failed logins per IP over all user names before the window locks that IP: guesses under made-up names, each a 16 MiB password hash on the 4 threads file I/O shares, are bounded too (a command centre behind one NAT: raise it)'),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86400).default(300).describe('login failure counting window'),
+  DISPLAY_TIME_ZONE: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Shanghai')
+    .describe("the time zone the console shows and enters times in (alert times, the duty report's days), whatever the PC's clock is set to"),
   LOGIN_DEVICE_TOKEN_DAYS: z.coerce
     .number()
     .int()
@@ -130,6 +135,8 @@ export interface Settings {
   loginWindowSeconds: number;
   /** Lifetime of a browser's device token (days); 0: none given, every try counts per IP. */
   loginDeviceTokenDays: number;
+  /** IANA zone the console shows times in (DISPLAY_TIME_ZONE). */
+  displayTimeZone: string;
   intakeConcurrency: number;
   /** express 'trust proxy': false, true, a hop count or an address list. */
   trustProxy: boolean | number | string;
@@ -187,6 +194,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
     loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
     loginDeviceTokenDays: e.LOGIN_DEVICE_TOKEN_DAYS,
+    displayTimeZone: e.DISPLAY_TIME_ZONE,
     intakeConcurrency: e.INTAKE_CONCURRENCY,
     runWorkers: e.RUN_WORKERS === 'true',
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,

@@ -1,17 +1,70 @@
 import type { Lang } from './i18n';
 
-/** Local date and time of an epoch-ms instant, e.g. 2026-06-01 14:03:07. */
-export function formatTime(ms: number | null): string {
-  if (ms === null) return '—';
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+// Times are shown in the deployment's time zone (DISPLAY_TIME_ZONE, GET /console/settings.json), not
+// the PC's: a kiosk left on UTC showed every alert 8 h off the camera's on-screen clock and started
+// the duty report's "today" at 08:00 Beijing time. Until the settings are read (or when they cannot
+// be), the PC's zone.
+let displayTimeZone: string | undefined;
+let wallFormatter: Intl.DateTimeFormat | undefined;
+
+/** Sets the zone times are shown and entered in; an unknown zone (or none) leaves the PC's. */
+export function setDisplayTimeZone(timeZone: string | undefined): void {
+  try {
+    wallFormatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    displayTimeZone = timeZone;
+  } catch {
+    wallFormatter = undefined;
+    displayTimeZone = undefined;
+  }
 }
 
-/** A <input type="datetime-local"> value as epoch ms (undefined when empty or invalid). */
+/** The IANA zone times are shown in (what reports are asked in). */
+export function displayZone(): string {
+  return displayTimeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** Wall-clock fields of `ms` in the display zone. */
+function wallClock(ms: number): [year: number, month: number, day: number, hour: number, minute: number, second: number] {
+  if (!wallFormatter) setDisplayTimeZone(displayTimeZone);
+  const parts: Record<string, string> = {};
+  for (const p of wallFormatter!.formatToParts(new Date(ms))) parts[p.type] = p.value;
+  return [Number(parts.year), Number(parts.month), Number(parts.day), Number(parts.hour) % 24, Number(parts.minute), Number(parts.second)];
+}
+
+/** The instant whose wall clock in the display zone reads these fields (the earlier one in a DST overlap). */
+function fromWallClock(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute, second);
+  let guess = asUtc;
+  // The zone's offset at the guess, applied twice: right on both sides of a DST change.
+  for (let i = 0; i < 2; i++) {
+    const [y, mo, d, h, mi, s] = wallClock(guess);
+    guess = asUtc - (Date.UTC(y, mo - 1, d, h, mi, s) - guess);
+  }
+  return guess;
+}
+
+/** Date and time of an epoch-ms instant in the display zone, e.g. 2026-06-01 14:03:07. */
+export function formatTime(ms: number | null): string {
+  if (ms === null) return '—';
+  const [y, mo, d, h, mi, s] = wallClock(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${y}-${p(mo)}-${p(d)} ${p(h)}:${p(mi)}:${p(s)}`;
+}
+
+/** A <input type="datetime-local"> value, read in the display zone, as epoch ms (undefined when empty or invalid). */
 export function fromLocalInput(value: string): number | undefined {
-  if (!value) return undefined;
-  const ms = new Date(value).getTime();
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(value);
+  if (!m) return undefined;
+  const ms = fromWallClock(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
   return Number.isFinite(ms) ? ms : undefined;
 }
 
@@ -37,14 +90,13 @@ export function formatDuration(ms: number | null, lang: Lang = 'en'): string {
   return h % 24 ? `${d}${u.d} ${h % 24}${u.h}` : `${d}${u.d}`;
 }
 
-/** The instant of local midnight that starts the day of `ms`. */
+/** The instant of midnight in the display zone that starts the day of `ms`. */
 export function startOfLocalDay(ms: number): number {
-  const d = new Date(ms);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
+  const [y, mo, d] = wallClock(ms);
+  return fromWallClock(y, mo, d, 0, 0, 0);
 }
 
-/** An epoch-ms instant as a <input type="datetime-local"> value (local time, minutes). */
+/** An epoch-ms instant as a <input type="datetime-local"> value (display zone, minutes). */
 export function toLocalInput(ms: number): string {
   return formatTime(ms).slice(0, 16).replace(' ', 'T');
 }

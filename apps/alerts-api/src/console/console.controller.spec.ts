@@ -6,7 +6,7 @@ describe('ConsoleController headers', () => {
   const index: ConsoleAsset = { file: '/built/index.html', cacheControl: 'no-cache' };
   const script: ConsoleAsset = { file: '/built/assets/index-abc.js', cacheControl: 'public, max-age=31536000, immutable' };
   const assets = { index: async () => index, find: async (rel: string) => (rel === 'assets/index-abc.js' ? script : null) } as unknown as ConsoleAssets;
-  const controller = new ConsoleController(assets);
+  const controller = new ConsoleController(assets, { displayTimeZone: 'Asia/Shanghai' });
 
   /** What the controller hands express's sendFile. */
   function response() {

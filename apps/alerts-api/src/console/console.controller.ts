@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, NotFoundException, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../auth/decorators';
+import { SETTINGS, type Settings } from '../settings';
 import type { ConsoleAsset, ConsoleAssets } from './console-assets';
 import { CONSOLE_SECURITY_HEADERS } from './console-headers';
 import { CONSOLE_ASSETS } from './console.tokens';
@@ -27,7 +28,10 @@ const NOT_BUILT = 'the console is not built: run npm run build (or set CONSOLE_D
 @Public()
 @Controller()
 export class ConsoleController {
-  constructor(@Inject(CONSOLE_ASSETS) private readonly assets: ConsoleAssets) {}
+  constructor(
+    @Inject(CONSOLE_ASSETS) private readonly assets: ConsoleAssets,
+    @Inject(SETTINGS) private readonly settings: Pick<Settings, 'displayTimeZone'>,
+  ) {}
 
   @Get()
   root(@Res() res: Response): void {
@@ -43,6 +47,12 @@ export class ConsoleController {
     const index = await this.assets.index();
     if (!index) throw new NotFoundException(NOT_BUILT);
     await send(res, index);
+  }
+
+  /** What the console needs before its first screen: the zone it shows times in (DISPLAY_TIME_ZONE). Nothing secret. */
+  @Get('console/settings.json')
+  displaySettings(): { timeZone: string } {
+    return { timeZone: this.settings.displayTimeZone };
   }
 
   @Get('console/*path')

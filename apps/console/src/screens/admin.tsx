@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useApp } from '../context';
+import { formatTime } from '../format';
 import { useOneAtATime } from '../one-at-a-time';
 import type { MessageKey } from '../i18n';
 import { EditRowForm, type EditFieldSpec } from './admin-edit';
@@ -297,7 +298,7 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
   /** Sets (or, null, clears) the note a select's browser shows when the form is held back for it. */
   const noteMissing = (missing: MessageKey | null) => (e: Event) => (e.currentTarget as HTMLSelectElement).setCustomValidity(missing ? t(missing) : '');
   const show = (v: unknown) =>
-    Array.isArray(v) ? v.join(', ') : v === null || v === undefined ? '—' : typeof v === 'boolean' ? t(v ? 'common.yes' : 'common.no') : typeof v === 'number' && v > 1e12 ? new Date(v).toLocaleString() : String(v);
+    Array.isArray(v) ? v.join(', ') : v === null || v === undefined ? '—' : typeof v === 'boolean' ? t(v ? 'common.yes' : 'common.no') : typeof v === 'number' && v > 1e12 ? formatTime(v) : String(v);
 
   return (
     <div data-testid={`admin-${spec.path.slice(1)}`}>

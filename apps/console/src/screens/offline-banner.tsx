@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useApp } from '../context';
+import { formatTime } from '../format';
 
 /** A drop this short is a reconnect, not an outage: no banner. */
 export const OFFLINE_BANNER_MS = 5000;
@@ -21,7 +22,7 @@ export function OfflineBanner() {
   if (since === null || now - since < OFFLINE_BANNER_MS) return null;
   return (
     <div class="offline-banner" role="alert" data-testid="offline-banner">
-      {t('feed.offline', { since: new Date(since).toLocaleTimeString() })}
+      {t('feed.offline', { since: formatTime(since).slice(11) })}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ReportQuery } from '../api';
 import { useApp } from '../context';
-import { formatDuration, formatTime, fromLocalInput, startOfLocalDay, toLocalInput } from '../format';
+import { displayZone, formatDuration, formatTime, fromLocalInput, startOfLocalDay, toLocalInput } from '../format';
 import { flatten, regionForest } from '../region-tree';
 import type { AlertReport, Region, ReportCounts } from '../types';
 
@@ -34,7 +34,7 @@ export function ReportsScreen() {
   }, [api]);
 
   const query = (): ReportQuery | null => {
-    const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const timezone = displayZone();
     const period = preset === 'custom' ? { from: fromLocalInput(custom.from), to: fromLocalInput(custom.to) } : presetPeriod(preset, Date.now());
     if (period.from === undefined || period.to === undefined) return null;
     return { from: period.from, to: period.to, region: region || undefined, timezone };
