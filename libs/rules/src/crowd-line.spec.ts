@@ -228,6 +228,45 @@ describe('line_cross (review 2026-12-03)', () => {
     expect(r.of('updated')).toEqual([]);
   });
 
+  // A tripwire across a gate in a fence (the fence continues along the same line on both sides).
+  const gate = { id: 'gate', name: 'Gate', points: [[0.4, 0.5], [0.6, 0.5]] as [[number, number], [number, number]] };
+  const gateCamera = testCamera({ fps: 2, lines: [gate], rules: [{ id: 'trip', type: 'line_cross', line: 'gate', direction: 'left_to_right' }] as never });
+
+  it('a person who walks along the fence (within the band) and then steps through the gate has crossed', () => {
+    const r = new Run(new CameraRuleEngine(gateCamera));
+    // Box height 0.3: band 0.03. Seen first away from the fence (upper side), then walking along it at
+    // 0.48 (inside the band) towards the gate, then through the gate down to 0.6.
+    r.at(T0, [{ id: 1, box: footBox(0.1, 0.4, 0.3) }]);
+    for (let k = 1; k <= 8; k++) r.at(T0 + k * 500, [{ id: 1, box: footBox(0.1 + 0.05 * k, 0.48, 0.3) }]); // x 0.15 … 0.5
+    r.at(T0 + 4500, [{ id: 1, box: footBox(0.5, 0.56, 0.3) }]);
+    r.at(T0 + 5000, [{ id: 1, box: footBox(0.5, 0.6, 0.3) }]);
+    // The steps from 0.48 to 0.56 at x 0.5 pass through the gate; the straight line from where the side
+    // was taken (x 0.1) to the far side misses the gate (before the fix: no alert).
+    expect(r.of('created', 'line_cross')).toHaveLength(1);
+  });
+
+  it('a person who walks along the fence beside the gate and back crossed nothing; one who goes round the end of the gate line neither', () => {
+    const r = new Run(new CameraRuleEngine(gateCamera));
+    r.at(T0, [{ id: 1, box: footBox(0.1, 0.4, 0.3) }]);
+    for (let k = 1; k <= 4; k++) r.at(T0 + k * 500, [{ id: 1, box: footBox(0.1 + 0.05 * k, 0.49, 0.3) }]); // along the fence, x ≤ 0.3
+    r.at(T0 + 2500, [{ id: 1, box: footBox(0.3, 0.4, 0.3) }]); // back on its side
+    r.at(T0 + 3000, [{ id: 1, box: footBox(0.2, 0.6, 0.3) }]); // over the fence beside the gate: not through the gate's line
+    expect(r.of('created', 'line_cross')).toEqual([]);
+  });
+
+  it('carries on from a tripwire state saved by the release before (track → last side anchor)', () => {
+    const engine = new CameraRuleEngine(gateCamera);
+    const r = new Run(engine);
+    r.at(T0, [{ id: 1, box: footBox(0.5, 0.4, 0.3) }]);
+    const saved = JSON.parse(JSON.stringify(engine.toJSON())) as { rules: Record<string, { state: unknown }> };
+    // What a release before 2026-12-03 saved: [[trackId, anchor]].
+    expect(saved.rules.trip.state).toEqual([[1, [0.5, 0.4], [0.5, 0.4], 0, 1]]);
+    saved.rules.trip.state = [[1, [0.5, 0.4]]];
+    const resumed = new Run(CameraRuleEngine.fromJSON(gateCamera, saved as never));
+    resumed.at(T0 + 500, [{ id: 1, box: footBox(0.5, 0.6, 0.3) }]);
+    expect(resumed.of('created', 'line_cross')).toHaveLength(1);
+  });
+
   it('someone leaning on the fence for a minute sends at most one update per 2 s', () => {
     const r = new Run(new CameraRuleEngine(cam('both', 5)));
     for (let k = 0; k < 300; k++) r.at(T0 + k * 200, [{ id: 1, box: footBox(0.5, 0.5 + (k % 2 ? 0.003 : -0.003)) }]);

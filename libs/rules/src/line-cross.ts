@@ -1,7 +1,7 @@
 // line_cross: a directed tripwire. Each trusted sighting of a track takes a side of the line only
 // when its anchor lies beyond a dead band around it (max(LINE_BAND_MIN, LINE_BAND_BOX_SHARE × box
-// height)); a crossing is a change of that side along a step that passes through the segment
-// (lineCrossing). A foot jittering at the line, someone walking along the fence or leaning on it,
+// height)); a crossing is a change of that side such that a step since the side was taken (inside
+// the band or not) passed through the segment. A foot jittering at the line, someone walking along the fence or leaning on it,
 // stays in the band and crosses nothing. Each crossing in the watched direction is an alert of its
 // own: a later one ends the track's open crossing alert and opens a new one naming it
 // (AlertBook.succeed), so that alerts-api, which drops news of a resolved alert, still shows a
@@ -9,7 +9,7 @@
 // LINE_RECROSS_MIN_MS of the open alert are folded into it. The alert ends when the track is
 // removed (or the schedule ends).
 import type { LineConfig, LineCrossRule } from '@xl/config';
-import { lineCrossing, orientation, type Point } from '@xl/geometry';
+import { orientation, segmentsIntersect, type Point } from '@xl/geometry';
 import { subjectKey } from './alert-book';
 import { alertBoxOf, anchorOf, endIfUnscheduled, endRemoved, lineText, ruleFields, trusted, watches, type RuleContext, type RuleEvaluator } from './rule';
 
@@ -20,9 +20,18 @@ export const LINE_BAND_BOX_SHARE = 0.1;
 /** A crossing within this time of the track's open crossing alert is part of it (no new alert, no news). */
 export const LINE_RECROSS_MIN_MS = 2000;
 
+/** Per track: its side of the line (last anchor beyond the band), its last anchor, and whether a step since the side was taken passed through the segment. */
+interface TrackPath {
+  side: Point | null;
+  prev: Point;
+  through: boolean;
+}
+
+/** Saved per track: [trackId, side (or last anchor), last anchor, through 0/1, has a side 0/1]; a release before 2026-12-03 saved [trackId, anchor]. */
+type SavedPath = [number, Point, Point?, number?, number?];
+
 export class LineCrossEvaluator implements RuleEvaluator {
-  /** Per track, its last anchor beyond the dead band: its side of the line. */
-  private last = new Map<number, Point>();
+  private paths = new Map<number, TrackPath>();
   private readonly length: number;
 
   constructor(
@@ -39,18 +48,29 @@ export class LineCrossEvaluator implements RuleEvaluator {
     const [a, b] = line.points;
     endRemoved(ctx, rule);
     const present = new Set(ctx.tracks.map((t) => t.trackId));
-    for (const id of this.last.keys()) if (!present.has(id)) this.last.delete(id);
+    for (const id of this.paths.keys()) if (!present.has(id)) this.paths.delete(id);
     for (const t of ctx.tracks) {
       if (t.state !== 'tracked' || !watches(rule, t) || !trusted(rule, t)) continue;
       const next = anchorOf(rule, t);
+      let path = this.paths.get(t.trackId);
+      if (!path) this.paths.set(t.trackId, (path = { side: null, prev: next, through: false }));
+      // Every step counts for "through the segment", inside the band too: a walk along the fence
+      // (in the band) that then steps through the gate took its side far beside the gate, and the
+      // straight line from there misses a short gate line (review of 2026-12-03's changes, finding 1).
+      else if (segmentsIntersect(a, b, path.prev, next)) path.through = true;
+      path.prev = next;
       // Within the band the anchor is on neither side: the track keeps the side it had.
       const band = Math.max(LINE_BAND_MIN, LINE_BAND_BOX_SHARE * (t.box[3] - t.box[1]));
-      if (Math.abs(orientation(a, b, next)) <= band * this.length) continue;
-      const prev = this.last.get(t.trackId);
-      this.last.set(t.trackId, next);
-      if (!prev) continue;
-      const direction = lineCrossing(a, b, prev, next);
-      if (!direction || (rule.direction !== 'both' && rule.direction !== direction)) continue;
+      const here = orientation(a, b, next);
+      if (Math.abs(here) <= band * this.length) continue;
+      const before = path.side && orientation(a, b, path.side);
+      const crossed = path.through && before !== null && Math.sign(before) !== Math.sign(here);
+      path.side = next;
+      path.through = false;
+      if (!crossed) continue;
+      // y points down on screen, so a negative cross product is the walker's left (as lineCrossing).
+      const direction = (before as number) < 0 ? 'left_to_right' : 'right_to_left';
+      if (rule.direction !== 'both' && rule.direction !== direction) continue;
       const subject = { kind: 'track', trackId: t.trackId } as const;
       const message = `${t.label} crossed ${lineText(line)} ${direction.replace(/_/g, ' ')}`;
       const boxes = [alertBoxOf(t)];
@@ -69,11 +89,17 @@ export class LineCrossEvaluator implements RuleEvaluator {
     return false;
   }
 
-  toJSON(): Array<[number, Point]> {
-    return [...this.last];
+  /** The first two fields are what a release before 2026-12-03 reads (a Map of track → anchor): a rollback keeps working. */
+  toJSON(): SavedPath[] {
+    return [...this.paths].map(([id, p]) => [id, p.side ?? p.prev, p.prev, p.through ? 1 : 0, p.side ? 1 : 0]);
   }
 
   load(json: unknown): void {
-    this.last = new Map(json as Array<[number, Point]>);
+    this.paths = new Map(
+      (json as SavedPath[]).map(([id, side, prev, through, hasSide]) =>
+        // Saved before 2026-12-03: the anchor was the side, taken beyond the band.
+        prev === undefined ? [id, { side, prev: side, through: false }] : [id, { side: hasSide ? side : null, prev, through: through === 1 }],
+      ),
+    );
   }
 }
