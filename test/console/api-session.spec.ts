@@ -103,13 +103,17 @@ describe('Api.login', () => {
         '/auth/login': () => [200, { accessToken: t.token, tokenType: 'Bearer', expiresAt: t.expiresAt, deviceToken: 'd1.pond-device' }],
         '/auth/me': () => [200, corrected],
       });
-      const sent = () => JSON.parse((fetch.mock.calls.at(-2) as [string, { body: string }])[1].body) as Record<string, unknown>;
+      // The body stays what an API of the release before accepts: the token travels in a header.
+      const sent = () => {
+        const init = (fetch.mock.calls.at(-2) as [string, { body: string; headers: Record<string, string> }])[1];
+        return { body: JSON.parse(init.body) as Record<string, unknown>, device: init.headers['x-xueliang-device'] };
+      };
       await Api.login('Pond', 'secret');
-      expect(sent()).toEqual({ username: 'Pond', password: 'secret' });
+      expect(sent()).toEqual({ body: { username: 'Pond', password: 'secret' }, device: undefined });
       await Api.login('pond', 'secret');
-      expect(sent()).toEqual({ username: 'pond', password: 'secret', deviceToken: 'd1.pond-device' });
+      expect(sent()).toEqual({ body: { username: 'pond', password: 'secret' }, device: 'd1.pond-device' });
       await Api.login('county', 'secret');
-      expect(sent()).toEqual({ username: 'county', password: 'secret' });
+      expect(sent()).toEqual({ body: { username: 'county', password: 'secret' }, device: undefined });
     } finally {
       delete (globalThis as Record<string, unknown>).localStorage;
     }

@@ -11,12 +11,15 @@ import { AcceptsExpiredToken, CurrentPrincipal, Public } from './decorators';
 export const loginSchema = z.strictObject({
   username: z.string().min(1).max(64),
   password: z.string().min(1).max(256),
-  deviceToken: z
-    .string()
-    .max(512)
-    .optional()
-    .describe("what this browser's last sign-in of this user returned as `deviceToken`: its tries then count per device, not per IP (docs/security.md)"),
 });
+
+/**
+ * The header that carries what this browser's last sign-in of the user returned as `deviceToken`: its
+ * tries then count per device, not per IP (docs/security.md). A header, not a body field: a release
+ * before it refuses unknown body fields (400), and a console still open across a rollback or a
+ * rolling upgrade must keep signing in.
+ */
+export const DEVICE_TOKEN_HEADER = 'x-xueliang-device';
 export const passwordChangeSchema = z.strictObject({
   currentPassword: z.string().min(1).max(256),
   newPassword: z.string().min(8, 'must be at least 8 characters').max(256).describe('stored as a scrypt hash, never returned'),
@@ -43,8 +46,9 @@ export class AuthController {
   @ZodBody(loginSchema)
   async login(@Body(new ZodPipe(loginSchema)) body: z.output<typeof loginSchema>, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse) {
     const ip = req.ip ?? req.socket?.remoteAddress ?? 'unknown';
+    const device = req.headers?.[DEVICE_TOKEN_HEADER];
     try {
-      return await this.auth.login(ip, body.username, body.password, body.deviceToken);
+      return await this.auth.login(ip, body.username, body.password, typeof device === 'string' && device.length <= 512 ? device : undefined);
     } catch (err) {
       if (err instanceof TooManyLoginAttempts) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       throw err;

@@ -44,7 +44,7 @@ describe('login limits (sqlite, real Redis)', () => {
     expect(deviceToken).toMatch(/^d1\./);
     for (let n = 1; n <= 5; n++) await login(ip, `stranger-${n}`, 'guess'); // a guesser behind the same NAT
     expect((await login(ip, 'duty', 'duty-password-1')).status).toBe(429); // a new browser is held up
-    const known = await t.http.post('/auth/login').set('X-Forwarded-For', ip).send({ username: 'duty', password: 'duty-password-1', deviceToken });
+    const known = await t.http.post('/auth/login').set('X-Forwarded-For', ip).set('X-Xueliang-Device', deviceToken).send({ username: 'duty', password: 'duty-password-1' });
     expect(known.status).toBe(200); // before: 429 for everyone at that address
     expect(known.body.deviceToken).toMatch(/^d1\./);
     // It vouches for its own user only, and only as signed.
@@ -53,7 +53,7 @@ describe('login limits (sqlite, real Redis)', () => {
       ['admin', deviceToken],
       ['duty', `d1.${payload}.${signature.slice(0, -2)}xx`],
     ]) {
-      const res = await t.http.post('/auth/login').set('X-Forwarded-For', ip).send({ username, password: username === 'admin' ? 'admin-password-1' : 'duty-password-1', deviceToken: token });
+      const res = await t.http.post('/auth/login').set('X-Forwarded-For', ip).set('X-Xueliang-Device', token).send({ username, password: username === 'admin' ? 'admin-password-1' : 'duty-password-1' });
       expect(res.status).toBe(429);
     }
   });
@@ -61,7 +61,7 @@ describe('login limits (sqlite, real Redis)', () => {
   it("counts a device's wrong passwords on their own: LOGIN_MAX_FAILURES of them lock that device", async () => {
     const ip = '198.51.100.21';
     const { deviceToken } = (await login(ip, 'duty', 'duty-password-1').expect(200)).body as { deviceToken: string };
-    const withDevice = (password: string) => t.http.post('/auth/login').set('X-Forwarded-For', ip).send({ username: 'duty', password, deviceToken });
+    const withDevice = (password: string) => t.http.post('/auth/login').set('X-Forwarded-For', ip).set('X-Xueliang-Device', deviceToken).send({ username: 'duty', password });
     for (let n = 1; n <= 5; n++) expect((await withDevice(`guess-${n}`)).status).toBe(401);
     expect((await withDevice('duty-password-1')).status).toBe(429);
     // Neither the address nor this user's count there took those tries: a browser without the token signs in.
