@@ -365,22 +365,59 @@ describe('webhook deliveries (real Redis/BullMQ, real HTTP receiver, SQLite log)
     }
   });
 
-  it("opens a silent receiver's circuit after 3 tries in a row without an answer: its tries then fail at once", async () => {
+  it("opens a silent receiver's circuit after 3 tries in a row without an answer: its deliveries then wait, POSTing nothing, and are given up when their tries would have ended", async () => {
     const gis = await silentReceiver();
     try {
       await repo.insert(subscription('wh_gis', gis.url));
       const events = Array.from({ length: 4 }, (_, i) => ({ seq: 300 + i, at: Date.now(), ...pushEvent(scopes.riverA, { id: `gis-${i}`, severity: 'major' }) }) as LogEvent);
+      const queuedAt = Date.now();
       await deliveries.dispatch(events);
-      // Three tries time out (2 s each, two at a time); every later one fails at once, without a POST.
-      const attempts = await waitForAttempts('wh_gis', 12);
-      const opened = attempts.filter((a) => a.error?.startsWith('circuit_open'));
-      expect(opened.length).toBeGreaterThan(0);
-      expect(opened.every((a) => a.statusCode === null && a.durationMs === 0)).toBe(true);
-      expect(opened[0].error).toMatch(/^circuit_open: [34] tries in a row got no answer; next POST after \d{4}-/);
+      // Tries time out (2 s each, two at a time); once 3 in a row did, the circuit opens (30 s) and the
+      // deliveries wait for its probe — longer than their tries would have lasted (3 × 2 s + back-offs).
+      await waitForDeadLetters('wh_gis', 4);
+      expect(Date.now() - queuedAt).toBeLessThan(15_000);
+      const attempts = (await repo.attempts('wh_gis', 100)).reverse();
+      const givenUp = attempts.filter((a) => a.error?.startsWith('circuit_open'));
+      expect(givenUp).toHaveLength(4);
+      expect(givenUp.every((a) => a.outcome === 'dead' && a.statusCode === null && a.durationMs === 0)).toBe(true);
+      expect(givenUp[0].error).toMatch(/^circuit_open: [34] tries in a row got no answer; next POST after \d{4}-/);
       expect(gis.posts()).toBeLessThanOrEqual(4);
-      expect(attempts.filter((a) => a.outcome === 'dead')).toHaveLength(4); // each delivery still ends in the dead letters
     } finally {
       await gis.close();
+    }
+  }, 30_000);
+
+  it('delivers everything to a receiver back while its circuit was open: waiting for the probe uses no try', async () => {
+    await deliveries.close();
+    deliveries = new WebhookDeliveries({
+      connection: redis,
+      repository: repo,
+      options: resolveOutboundOptions({ queuePrefix: prefix, webhookMaxAttempts: 5, webhookBackoffMs: 50, webhookTimeoutMs: 1000, webhookCircuitOpenMs: 1500 }),
+      registry,
+      logger,
+    });
+    deliveries.startWorker();
+    // A gateway rebooting: it takes POSTs and answers none for 2.2 s, then answers 200.
+    let down = true;
+    const gateway = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      if (!down) res.writeHead(200).end();
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    setTimeout(() => (down = false), 2200);
+    try {
+      await repo.insert(subscription('wh_gateway', `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/hook`));
+      const events = Array.from({ length: 4 }, (_, i) => ({ seq: 400 + i, at: Date.now(), ...pushEvent(scopes.riverA, { id: `gw-${i}`, severity: 'critical' }) }) as LogEvent);
+      await deliveries.dispatch(events);
+      const deadline = Date.now() + 15_000;
+      while ((await repo.attempts('wh_gateway', 100)).filter((a) => a.outcome === 'delivered').length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const attempts = await repo.attempts('wh_gateway', 100);
+      expect(attempts.filter((a) => a.outcome === 'delivered').map((a) => a.eventSeq).sort()).toEqual([400, 401, 402, 403]);
+      expect(attempts.filter((a) => a.outcome === 'dead')).toEqual([]); // before: the open circuit burnt the tries — dead letters, no POST
+      expect(attempts.filter((a) => a.error?.startsWith('circuit_open'))).toEqual([]);
+    } finally {
+      gateway.closeAllConnections();
+      await new Promise<void>((resolve) => gateway.close(() => resolve()));
     }
   }, 30_000);
 

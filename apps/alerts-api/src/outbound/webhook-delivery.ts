@@ -287,9 +287,9 @@ export class WebhookDeliveries {
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
     const post: SignedPost = { deliveryId, seq, type, data };
-    const result = await this.postThroughGate(job, token, sub, post);
+    const { result, final } = await this.postThroughGate(job, token, sub, post);
     const { ok } = result;
-    const outcome: DeliveryOutcome = ok ? 'delivered' : attempt >= maxAttempts ? 'dead' : 'retry';
+    const outcome: DeliveryOutcome = ok ? 'delivered' : final || attempt >= maxAttempts ? 'dead' : 'retry';
     // A last try in flight while the subscription was deleted: no dead letter nobody can reach or
     // redeliver, and no `dead` count paging ops for a receiver that was removed on purpose.
     if (outcome === 'dead' && (await repository.get(sub.id).catch(() => sub)) === undefined) {
@@ -305,21 +305,37 @@ export class WebhookDeliveries {
     });
     this.outcomes.inc({ webhook: sub.id, outcome });
     if (ok) return;
-    if (outcome === 'dead') await this.deadLetter(job, failure as string, attempt);
+    if (outcome === 'dead') {
+      await this.deadLetter(job, failure as string, attempt);
+      // Tries may be left (a circuit open past the delivery's retry span): none are to follow.
+      throw new UnrecoverableError(`webhook delivery ${job.data.deliveryId} try ${attempt}/${maxAttempts} failed for good: ${failure}`);
+    }
     throw new Error(`webhook delivery ${job.data.deliveryId} try ${attempt}/${maxAttempts} failed: ${failure}`);
   }
 
   /**
    * The POST, through the receiver's gate (WebhookGate): at most webhookPerReceiver in flight per
-   * receiver (a try beyond it waits, moved back to delayed without using a try) and none while its
-   * circuit is open (the try fails at once).
+   * receiver (a try beyond it waits, moved back to delayed without using a try), and none while its
+   * circuit is open: the delivery waits for the circuit's probe, again without using a try — an
+   * open circuit that failed tries at once used them up, and a receiver back within it lost the
+   * deliveries whose last tries fell there (review of 2026-12-03's changes, finding 3). It waits no
+   * longer than its tries would have lasted (retrySpanMs from when it was queued): then it is given
+   * up (`final`), dead-lettered with the circuit's reason.
    */
-  private async postThroughGate(job: Job<WebhookJob>, token: string | undefined, sub: WebhookSubscription, post: SignedPost): Promise<PostResult> {
+  private async postThroughGate(job: Job<WebhookJob>, token: string | undefined, sub: WebhookSubscription, post: SignedPost): Promise<{ result: PostResult; final?: boolean }> {
     const jobId = job.id as string;
     const entry = await this.gate.enter(sub.id, jobId);
     if (entry.kind === 'open') {
+      const now = Date.now();
+      const giveUpAt = job.timestamp + this.retrySpanMs();
+      if (token && now < giveUpAt) {
+        // The jitter spreads the waiting deliveries over the probe's first second.
+        await job.moveToDelayed(Math.min(Math.max(entry.untilMs, now) + Math.random() * 1000, giveUpAt), token);
+        throw new DelayedError();
+      }
       const reopens = new Date(entry.untilMs).toISOString();
-      return { ok: false, statusCode: null, error: `circuit_open: ${entry.failures} tries in a row got no answer; next POST after ${reopens}`, durationMs: 0, at: Date.now() };
+      const error = `circuit_open: ${entry.failures} tries in a row got no answer; next POST after ${reopens}`;
+      return { result: { ok: false, statusCode: null, error, durationMs: 0, at: now }, final: true };
     }
     if (entry.kind === 'busy' && token) {
       // Back soon: a place frees when a POST ends, at the latest after its timeout. The jitter keeps
@@ -335,7 +351,13 @@ export class WebhookDeliveries {
       return 0;
     });
     if (failures === CIRCUIT_FAILURES) this.deps.logger.warn({ subscriptionId: sub.id, failures, openMs: this.deps.options.webhookCircuitOpenMs }, 'webhook receiver does not answer: its circuit opens');
-    return result;
+    return { result };
+  }
+
+  /** How long a delivery's tries last when each fails at its timeout: its back-offs and its POSTs' timeouts (≈ 334 s by default). */
+  private retrySpanMs(): number {
+    const { webhookMaxAttempts, webhookBackoffMs, webhookTimeoutMs } = this.deps.options;
+    return webhookBackoffMs * (2 ** (webhookMaxAttempts - 1) - 1) + webhookMaxAttempts * webhookTimeoutMs;
   }
 
   private async deadLetter(job: Job<WebhookJob>, lastError: string, attempt: number): Promise<void> {
