@@ -166,8 +166,10 @@ export class AlertIntakeService {
 
     let target: Alert | undefined;
     let supersedes = false;
-    if (event.relatedAlertId) {
-      const relatedId = (await this.alerts.aliasOf(trx, event.relatedAlertId)) ?? event.relatedAlertId;
+    // The alert the related event became part of (a tripwire crossing merged into the first one): a new
+    // alert links to that, not to an event id no alert has.
+    const relatedId = event.relatedAlertId && ((await this.alerts.aliasOf(trx, event.relatedAlertId)) ?? event.relatedAlertId);
+    if (relatedId) {
       const related = await this.alerts.getForUpdate(trx, relatedId);
       if (related && related.state !== 'resolved') {
         target = related;
@@ -209,7 +211,7 @@ export class AlertIntakeService {
     // not only the one it shows: a joining alert's newer picture does not orphan the earlier one.
     if (closed) return { outcome: 'closed', alert: target as Alert };
     if (snapshotPath) await this.snapshots.add(trx, targetId, snapshotPath, event.capturedAt);
-    if (!target) return this.open(trx, event, snapshotPath, regionId, now);
+    if (!target) return this.open(trx, relatedId ? { ...event, relatedAlertId: relatedId } : event, snapshotPath, regionId, now);
     // The same entry re-derived (an analyzer restarted before saving its state) is no news. But a
     // `created` that its own `updated` overtook (retries after an outage reordered them) still
     // brings the entry's snapshot — the analyzer takes one for `created` only — and its start.

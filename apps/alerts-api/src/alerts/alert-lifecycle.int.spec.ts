@@ -621,6 +621,25 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     expect(fresh).toMatchObject({ state: 'open', severity: 'critical', relatedAlertId: enter.alertId });
   });
 
+  it('links a new alert to the alert a merged event joined, not to the merged event (a third tripwire crossing after the first was resolved)', async () => {
+    const admin = await auth('admin');
+    const line = { cameraId: 'cam-a', rule: 'line_cross' as const, ruleId: 'fence.trip', zoneId: undefined };
+    const first = alertEvent({ ...line, trackId: 31 });
+    await intake.consume(first);
+    // The second crossing names the first, still open: merged into it, never an alert of its own.
+    const second = alertEvent({ ...line, trackId: 31, relatedAlertId: first.alertId, capturedAt: first.capturedAt + 60_000, startedAt: first.startedAt + 60_000 });
+    await intake.consume(second);
+    const id = encodeURIComponent(first.alertId);
+    await t.http.post(`/alerts/${id}/acknowledge`).set(admin).send({}).expect(200);
+    await t.http.post(`/alerts/${id}/resolve`).set(admin).send({ outcome: 'true_alarm' }).expect(200);
+    // The third names the second: a new alert, linked to the alert the second became part of.
+    const third = alertEvent({ ...line, trackId: 31, relatedAlertId: second.alertId, capturedAt: first.capturedAt + 120_000, startedAt: first.startedAt + 120_000 });
+    expect(await intake.consume(third)).toBe('created');
+    const fresh = (await t.http.get(`/alerts/${encodeURIComponent(third.alertId)}`).set(admin).expect(200)).body;
+    expect(fresh.relatedAlertId).toBe(first.alertId); // before: the second's id, which no alert has (404)
+    await t.http.get(`/alerts/${encodeURIComponent(fresh.relatedAlertId)}`).set(admin).expect(200);
+  });
+
   it('stores and pushes an alert whose snapshot is missing or outside SNAPSHOT_DIR, without the snapshot', async () => {
     const admin = await auth('admin');
     for (const snapshotPath of ['cam-a/never-written.jpg', '../../etc/passwd']) {
