@@ -337,7 +337,10 @@ export class WebhookDeliveries {
       const error = `circuit_open: ${entry.failures} tries in a row got no answer; next POST after ${reopens}`;
       return { result: { ok: false, statusCode: null, error, durationMs: 0, at: now }, final: true };
     }
-    if (entry.kind === 'busy' && token) {
+    if (entry.kind === 'busy') {
+      // BullMQ always gives a worker's processor its token; without one the job cannot wait, and a
+      // POST beyond the cap is what the gate is there to prevent: a failed try (retried) instead.
+      if (!token) throw new Error(`webhook delivery ${post.deliveryId}: receiver busy and no job token to wait with`);
       // Back soon: a place frees when a POST ends, at the latest after its timeout. The jitter keeps
       // the waiting tries of one receiver from all coming back at the same moment. (Counted by BullMQ
       // as a start without a try, as subscriptionUnreadable's are.)
