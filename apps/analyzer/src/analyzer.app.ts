@@ -91,7 +91,7 @@ export async function startAnalyzer(settings: AnalyzerSettings, log: Logger = cr
     new AnalysisMarks(data, { keyPrefix: settings.KEY_PREFIX }),
     metrics,
     log,
-    { maxFrameAgeMs: settings.MAX_FRAME_AGE_MS, hotTtlMs: settings.HOT_TTL_MS, maxStateGapMs: settings.STATE_MAX_GAP_MS, pictureIntervalMs: settings.PICTURE_INTERVAL_MS, pictureTtlMs: settings.PICTURE_TTL_MS },
+    { maxFrameAgeMs: settings.MAX_FRAME_AGE_MS, hotTtlMs: settings.HOT_TTL_MS, maxStateGapMs: settings.STATE_MAX_GAP_MS, pictureIntervalMs: settings.PICTURE_INTERVAL_MS, pictureTtlMs: settings.PICTURE_TTL_MS, gateHoldMs: settings.INFLIGHT_TTL_MS },
     clock.now,
     clock,
   );

@@ -138,7 +138,7 @@ function setup(
       return target;
     },
   };
-  const gate = { release: jest.fn(async () => (calls.push('release'), true)) };
+  const gate = { release: jest.fn(async () => (calls.push('release'), true)), renew: jest.fn(async () => true) };
   const hot = { mark: jest.fn(async () => undefined) };
   const states = { load: jest.fn(async () => saved), save: jest.fn(async () => (calls.push('save'), true)) };
   const emitted: AlertEvent[] = [];
@@ -262,6 +262,19 @@ describe('FrameJobProcessor', () => {
     expect(s.calls).toEqual(['emit', 'emit', 'save', 'release']);
     expect(s.gate.release).toHaveBeenCalledTimes(1); // with the save, not again at the end
     expect(s.hot.mark).toHaveBeenCalledWith('pond', 5000);
+  });
+
+  it("sends nothing and saves nothing for a frame whose camera gate is gone (the camera's next frame derives the same alerts from the same state)", async () => {
+    const s = setup({ live: true, events: [event()] });
+    s.gate.renew.mockResolvedValue(false); // expired, or another frame holds it
+    expect(await s.processor.process(job())).toBe('out_of_order');
+    expect(s.emitted).toEqual([]);
+    expect(s.states.save).not.toHaveBeenCalled();
+    expect(s.gate.renew).toHaveBeenCalledWith('pond', 'xl:frame:{pond}:7', 5000);
+    // A frame that still holds it goes on as before, one renewal before its alerts.
+    const held = setup({ live: true, events: [event()] });
+    expect(await held.processor.process(job())).toBe('analysed');
+    expect(held.emitted).toHaveLength(1);
   });
 
   it("emits the end of a camera health alert (alerts-api's maintenance windows need it), without a snapshot, never a safety alert's end", async () => {

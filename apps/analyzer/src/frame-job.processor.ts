@@ -21,6 +21,8 @@ export interface GatePort {
    * connection: the release is sent right after the state save and must not overtake it.
    */
   release(cameraId: string, holder: string): Promise<boolean>;
+  /** Extends the camera's gate to `ttlMs` if `holder` still holds it; false when it is gone. */
+  renew(cameraId: string, holder: string, ttlMs: number): Promise<boolean>;
 }
 export interface HotPort {
   mark(cameraId: string, ttlMs: number): Promise<void>;
@@ -108,6 +110,11 @@ export interface FrameJobProcessorOptions {
   pictureTtlMs: number;
   /** How long an alert waits for its snapshot before it goes out without one (default SNAPSHOT_TIMEOUT_MS). */
   snapshotTimeoutMs?: number;
+  /**
+   * How long the camera's in-flight gate is held from each renewal while its frame is analysed
+   * (renewed every third of it; INFLIGHT_TTL_MS, as ingest's). Default 5000.
+   */
+  gateHoldMs?: number;
   /** Monotonic ms for durations that must not follow a clock step (the hot mark's refresh). Default performance.now. */
   elapsed?: () => number;
 }
@@ -126,6 +133,15 @@ export const SNAPSHOT_TIMEOUT_MS = 2000;
  * camera-wall picture — would wait for ever.
  */
 export const MAX_PENDING_SNAPSHOTS = 2;
+
+/** The camera's in-flight gate, held while a frame is analysed (FrameJobProcessor.holdGate). */
+interface GateHold {
+  stop(): void;
+  /** True once a renewal found the gate gone. */
+  lost(): boolean;
+  /** True while the frame still holds the gate (renews it once more: one round trip). */
+  stillHeld(): Promise<boolean>;
+}
 
 /** `clock_jump`: analysed on a fresh state because the clock went back (see MIN_CLOCK_JUMP_MS). */
 export type FrameOutcome = 'analysed' | 'clock_jump' | 'stale' | 'missing' | 'unknown_camera' | 'out_of_order' | 'failed';
@@ -184,19 +200,54 @@ export class FrameJobProcessor {
   async process(job: FrameJob): Promise<FrameOutcome> {
     let outcome: FrameOutcome = 'failed';
     let released: Promise<unknown> | null = null;
-    const releaseGate = () =>
-      (released ??= this.gate.release(job.cameraId, job.key).catch((err: Error) => this.log.warn({ camera: job.cameraId, err: err.message }, 'gate release failed')));
+    const holding = this.holdGate(job);
+    const releaseGate = () => {
+      holding.stop();
+      return (released ??= this.gate.release(job.cameraId, job.key).catch((err: Error) => this.log.warn({ camera: job.cameraId, err: err.message }, 'gate release failed')));
+    };
     try {
-      outcome = await this.analyse(job, releaseGate);
+      outcome = await this.analyse(job, releaseGate, holding);
       return outcome;
     } finally {
+      holding.stop();
       this.metrics.frames.inc({ outcome });
       // Always, also on failure: a held gate would stop the camera's frames until its TTL.
       await releaseGate();
     }
   }
 
-  private async analyse(job: FrameJob, releaseGate: () => Promise<unknown>): Promise<FrameOutcome> {
+  /**
+   * Holds the camera's in-flight gate while its frame is analysed (review 2026-12-03, analyzer
+   * scaling): ingest took it with a TTL that frees the camera of a dead analyzer, and a frame that
+   * lawfully took longer (picked up 2.9 s old, a slow detector run, a snapshot share that stalls 2 s)
+   * lost it: ingest published the camera's next frame, another worker analysed it from the same saved
+   * state, and both sent their alerts — one step over a fence, two crossing alerts. Renewed every
+   * third of gateHoldMs; `stillHeld` asks Redis, for the moment before alerts go out.
+   */
+  private holdGate(job: FrameJob): GateHold {
+    const holdMs = this.options.gateHoldMs ?? 5000;
+    let lost = false;
+    const renew = () =>
+      this.gate.renew(job.cameraId, job.key, holdMs).then(
+        (held) => {
+          if (!held) lost = true;
+          return held;
+        },
+        (err: Error) => {
+          this.log.warn({ camera: job.cameraId, err: err.message }, 'in-flight gate not renewed');
+          return !lost; // Redis away: judged by what was last known
+        },
+      );
+    const timer = setInterval(() => void renew(), Math.max(100, Math.floor(holdMs / 3)));
+    timer.unref();
+    return {
+      stop: () => clearInterval(timer),
+      lost: () => lost,
+      stillHeld: async () => !lost && (await renew()),
+    };
+  }
+
+  private async analyse(job: FrameJob, releaseGate: () => Promise<unknown>, holding: GateHold): Promise<FrameOutcome> {
     if ((await this.judgedAge(job)) > this.options.maxFrameAgeMs) {
       await this.frames.drop(job.key); // free the bytes now rather than at their TTL
       return 'stale';
@@ -236,7 +287,7 @@ export class FrameJobProcessor {
     const frame = { cameraId: job.cameraId, seq: job.seq, capturedAt: job.capturedAt, data: pixels, width: job.width, height: job.height, letterbox: job.letterbox, difference: job.difference ?? null, earlierDifferences: job.earlierDifferences ?? [] };
     const result = await this.analyzer.analyze(frame, runtime, saved, relation === 'continue' ? 'all' : 'learned');
     try {
-      return await this.finish(job, runtime, frame, result, releaseGate, relation === 'clock_jump' ? saved!.capturedAt : undefined);
+      return await this.finish(job, runtime, frame, result, releaseGate, holding, relation === 'clock_jump' ? saved!.capturedAt : undefined);
     } finally {
       this.framePool.release(result.pixels, job.width, job.height, rows);
       // Removed while this frame was analysed: what finish() recorded for it would outlive the camera.
@@ -322,6 +373,7 @@ export class FrameJobProcessor {
     frame: { data: Uint8Array; width: number; height: number; letterbox: FrameJob['letterbox'] },
     result: AnalysisResult,
     releaseGate: () => Promise<unknown>,
+    holding: GateHold,
     replacing?: number,
   ): Promise<FrameOutcome> {
     this.metrics.liveTracks.set({ camera: job.cameraId }, result.tracks.length);
@@ -337,6 +389,13 @@ export class FrameJobProcessor {
       { ...frame, data: result.pixels },
       runtime,
     );
+    // The gate gone (expired, another frame of the camera admitted): that frame is analysed from the
+    // same saved state and derives these alerts itself. Neither sent nor saved here: once, not twice.
+    // Asked of Redis only for a frame with something to send; a renewal that failed is known anyway.
+    if (holding.lost() || (result.events.length > 0 && !(await holding.stillHeld()))) {
+      this.log.warn({ camera: job.cameraId, seq: job.seq, events: result.events.length }, "frame outlived its camera's in-flight gate: dropped unsent, the camera's next frame carries on");
+      return 'out_of_order';
+    }
     for (const event of result.events) {
       // alerts-api needs a health alert's end: a maintenance window holds its `created` back and raises
       // it when the window ends unless it ended meanwhile. Other ends change nothing there.

@@ -40,6 +40,13 @@ export const analyzerSettingsSchema = z
     MODELS_DIR: z.string().default(path.resolve(__dirname, '../../../../models')).describe('directory of model manifests and weights'),
     CONFIG_POLL_MS: z.coerce.number().int().min(500).max(600_000).default(10_000).describe("how often the published configuration's revision is read (one GET): a change announced while the analyzer's subscriber was away (a reconnect, a Redis Cluster node change) is applied this late at most"),
     MAX_FRAME_AGE_MS: z.coerce.number().int().min(100).max(60000).default(3000).describe('frames older than this when picked up are dropped (stale)'),
+    INFLIGHT_TTL_MS: z.coerce
+      .number()
+      .int()
+      .min(300)
+      .max(600_000)
+      .default(5000)
+      .describe("how long a camera's in-flight gate is held from each renewal while its frame is analysed (renewed every third of it; set as ingest's INFLIGHT_TTL_MS): a frame that outlived the gate let the camera's next frame be analysed from the same state, and one incident was reported twice"),
     STATE_MAX_GAP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(STATE_MAX_GAP_DEFAULT_MS).describe('a camera state older than this when the next frame arrives loses its tracks and rule timers (the scene has changed: outage, restart); its learned view and sharpness baseline are kept'),
     HOT_TTL_MS: z.coerce.number().int().min(500).max(60000).default(5000).describe('how long a camera stays hot after a frame with live tracks'),
     PICTURE_INTERVAL_MS: z.coerce

@@ -1,6 +1,6 @@
 import { redisKeys } from '@xl/contracts';
 import { PrefixedRedis, type KeyPrefixOptions } from './prefixed';
-import { COMPARE_AND_DELETE } from './scripts';
+import { COMPARE_AND_DELETE, COMPARE_AND_PEXPIRE } from './scripts';
 
 export type InflightGateOptions = KeyPrefixOptions;
 
@@ -30,6 +30,14 @@ export class InflightGate extends PrefixedRedis {
     const key = this.keyOf(cameraId);
     if (holder === undefined) return (await this.redis.del(key)) === 1;
     return (await this.redis.eval(COMPARE_AND_DELETE, 1, key, holder)) === 1;
+  }
+
+  /**
+   * Extends the gate to `ttlMs` from now if `holder` still has it: the analyzer holds it for as long
+   * as the frame is in analysis, which may outlast the TTL ingest took it with. False when it is gone.
+   */
+  async renew(cameraId: string, holder: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.eval(COMPARE_AND_PEXPIRE, 1, this.keyOf(cameraId), holder, Math.max(1, Math.round(ttlMs)))) === 1;
   }
 
   /** Current holder, or null. */
