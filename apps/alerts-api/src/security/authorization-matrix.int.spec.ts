@@ -131,6 +131,8 @@ const CASES: Case[] = [
   { ...get('/'), roles: 'public', ok: 302 },
   { ...get('/console'), roles: 'public', ok: 301 },
   { route: 'GET /console/*path', roles: 'public', ok: 404, run: ({ t, auth }) => t.http.get('/console/assets/missing.js').set(auth) },
+  // What the console needs before sign-in (the display time zone): public, nothing secret.
+  { ...get('/console/settings.json'), roles: 'public', ok: 200 },
 
   { route: 'GET /auth/me', roles: ALL, ok: 200, visible: always, run: ({ t, auth }) => t.http.get('/auth/me').set(auth) },
   // A person's token is renewed; an API key does not expire and has nothing to renew (400).
