@@ -189,12 +189,21 @@ export class IngestService {
     this.keeper.unwatchFence();
   }
 
-  /** Timer: renewal on its own, never queued behind a reload; a claim round unless one is waiting. */
+  /**
+   * Timer: renewal on its own, never queued behind a reload; then a claim round unless one is waiting.
+   * The claim round waits for this round's heartbeat: it shares the cameras by the live workers the
+   * heartbeat counts, and started beside it, it worked from the previous round's count — a killed
+   * worker's cameras were taken one interval later than LEASE_TTL_MS + CLAIM_INTERVAL_MS (review
+   * 2026-12-03, ingest scaling).
+   */
   private round(): void {
-    void this.renewLeases();
+    const renewed = this.renewLeases();
     if (this.balanceQueued) return;
     this.balanceQueued = true;
-    void this.balance().finally(() => (this.balanceQueued = false));
+    void renewed
+      .catch(() => undefined) // logged by the keeper; the claim round goes ahead on the last count
+      .then(() => this.balance())
+      .finally(() => (this.balanceQueued = false));
   }
 
   private balance(): Promise<void> {
