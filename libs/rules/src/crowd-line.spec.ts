@@ -254,6 +254,29 @@ describe('line_cross (review 2026-12-03)', () => {
     expect(r.of('created', 'line_cross')).toEqual([]);
   });
 
+  it('sees a crossing when the tracker loses the person at the fence and finds them again beyond it under a new id', () => {
+    const r = new Run(new CameraRuleEngine(cam('left_to_right')));
+    // Track 1 comes down to the fence (y 0.5) and is lost there: the fence hides the legs.
+    for (let k = 0; k < 4; k++) r.at(T0 + k * 500, [{ id: 1, box: footBox(0.5, 0.3 + 0.05 * k) }]); // y 0.30 … 0.45
+    r.at(T0 + 2000, []);
+    // A second later the person is seen again below the fence, as track 2.
+    r.at(T0 + 2500, [{ id: 2, box: footBox(0.52, 0.6) }]);
+    r.at(T0 + 3000, [{ id: 2, box: footBox(0.52, 0.65) }]);
+    const created = r.of('created', 'line_cross');
+    expect(created).toHaveLength(1); // before: none — track 2 had no side, track 1 never crossed
+    expect(created[0]).toMatchObject({ trackId: 2, message: "person crossed line 'Fence' left to right" });
+  });
+
+  it('continues a lost track only with a new one within reach, once: someone else far away, or back on the same side, crossed nothing', () => {
+    const r = new Run(new CameraRuleEngine(cam('both')));
+    for (let k = 0; k < 4; k++) r.at(T0 + k * 500, [{ id: 1, box: footBox(0.2, 0.3 + 0.05 * k) }]);
+    r.at(T0 + 2000, []);
+    // Track 2: another person far along the fence, below it; track 3: track 1 again, above the fence.
+    r.at(T0 + 2500, [{ id: 2, box: footBox(0.85, 0.65) }, { id: 3, box: footBox(0.22, 0.4) }]);
+    r.at(T0 + 3000, [{ id: 2, box: footBox(0.85, 0.7) }, { id: 3, box: footBox(0.22, 0.35) }]);
+    expect(r.of('created', 'line_cross')).toEqual([]);
+  });
+
   it('carries on from a tripwire state saved by the release before (track → last side anchor)', () => {
     const engine = new CameraRuleEngine(gateCamera);
     const r = new Run(engine);

@@ -11,7 +11,8 @@
 import type { LineConfig, LineCrossRule } from '@xl/config';
 import { orientation, segmentsIntersect, type Point } from '@xl/geometry';
 import { subjectKey } from './alert-book';
-import { alertBoxOf, anchorOf, endIfUnscheduled, endRemoved, lineText, ruleFields, trusted, watches, type RuleContext, type RuleEvaluator } from './rule';
+import type { Track } from '@xl/tracking';
+import { alertBoxOf, anchorDistance, anchorOf, endIfUnscheduled, endRemoved, lineText, mayContinue, ruleFields, trusted, watches, type RuleContext, type RuleEvaluator } from './rule';
 
 /** Half-width of the dead band around the line at least (normalized frame units): ±2 px of detector jitter at 416 is 0.005. */
 export const LINE_BAND_MIN = 0.01;
@@ -53,11 +54,16 @@ export class LineCrossEvaluator implements RuleEvaluator {
       if (t.state !== 'tracked' || !watches(rule, t) || !trusted(rule, t)) continue;
       const next = anchorOf(rule, t);
       let path = this.paths.get(t.trackId);
-      if (!path) this.paths.set(t.trackId, (path = { side: null, prev: next, through: false }));
+      if (!path) {
+        // A new track may be a person the tracker lost at the line — a fence hides the legs of whoever
+        // climbs it — seen again on its far side: it carries on that person's side and last anchor.
+        path = this.takeOverLost(ctx, t) ?? { side: null, prev: next, through: false };
+        this.paths.set(t.trackId, path);
+      }
       // Every step counts for "through the segment", inside the band too: a walk along the fence
       // (in the band) that then steps through the gate took its side far beside the gate, and the
       // straight line from there misses a short gate line (review of 2026-12-03's changes, finding 1).
-      else if (segmentsIntersect(a, b, path.prev, next)) path.through = true;
+      if (segmentsIntersect(a, b, path.prev, next)) path.through = true;
       path.prev = next;
       // Within the band the anchor is on neither side: the track keeps the side it had.
       const band = Math.max(LINE_BAND_MIN, LINE_BAND_BOX_SHARE * (t.box[3] - t.box[1]));
@@ -83,6 +89,25 @@ export class LineCrossEvaluator implements RuleEvaluator {
       book.succeed({ ...ruleFields(rule), subject, lineId: line.id, startedAt: now, score: t.score, boxes, message }, now, `${t.label} crossed ${lineText(line)} again`);
     }
     endIfUnscheduled(ctx, rule);
+  }
+
+  /**
+   * The path of the lost track the new track `t` may continue (mayContinue: same class, born after it
+   * was last seen, within reach of its last anchor), nearest first; taken away from the lost track so
+   * that it is continued once. Undefined when none.
+   */
+  private takeOverLost(ctx: RuleContext, t: Track): TrackPath | undefined {
+    let best: { id: number; path: TrackPath; distance: number } | undefined;
+    for (const lost of ctx.tracks) {
+      if (lost.state !== 'lost' || !watches(this.rule, lost)) continue;
+      const path = this.paths.get(lost.trackId);
+      if (!path || !mayContinue(this.rule, t, { label: lost.label, lastSeenAt: lost.lastSeenAt, anchor: path.prev, box: lost.box })) continue;
+      const distance = anchorDistance(anchorOf(this.rule, t), path.prev);
+      if (!best || distance < best.distance) best = { id: lost.trackId, path, distance };
+    }
+    if (!best) return undefined;
+    this.paths.delete(best.id);
+    return { ...best.path };
   }
 
   busy(): boolean {
