@@ -1,16 +1,7 @@
 import '../testing/nest-esm';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Redis } from 'ioredis';
-import { testRedisUrl, uniquePrefix } from '@xl/testing';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
-import { loadSettings } from '../settings';
+import { startListeningApi, type ListeningApi } from '../security/testing/listening-api';
 import { alertEvent } from '../testing/alert-events';
-import { ADMIN, type TestApp } from '../testing/test-app';
-import { createWorld } from '../testing/world';
-import { startApiInstance, type ApiInstance } from './testing/api-instance';
-import { deleteKeys } from './testing/push-harness';
 import { TestPushClient } from './testing/ws-client';
 
 // A school's scope widened while its alarm screen is connected: the admin gives the school its new
@@ -20,62 +11,42 @@ import { TestPushClient } from './testing/ws-client';
 // nor was the client told to reload (resync_required) until 2026-12-03. A reconnecting client gets
 // it in its replay.
 describe('a scope changed on an open push connection (real Redis, SQLite)', () => {
-  let api: ApiInstance;
-  let dir: string;
-  let prefix: string;
+  let env: ListeningApi;
   const clients: TestPushClient[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'xl-schoolreview-'));
-    prefix = uniquePrefix('schoolreview');
-    const settings = loadSettings({
-      DATABASE_URL: `sqlite:${path.join(dir, 'api.db')}`,
-      REDIS_URL: testRedisUrl(),
-      REDIS_KEY_PREFIX: `${prefix}:`,
-      QUEUE_PREFIX: `${prefix}-q`,
-      JWT_SECRET: 'a-shared-secret-of-at-least-32-characters',
-      SNAPSHOT_DIR: dir,
-      ADMIN_USERNAME: ADMIN.username,
-      ADMIN_PASSWORD: ADMIN.password,
-      LOG_LEVEL: 'silent',
-    });
-    api = await startApiInstance(settings, { realtime: { heartbeatMs: 100, reverifyMs: 3000 } }, ADMIN.password);
-    await createWorld(api.world as TestApp);
+    env = await startListeningApi({ realtime: { heartbeatMs: 100, reverifyMs: 3000 } });
   });
   afterAll(async () => {
     for (const c of clients) c.close();
-    await api?.close();
-    const redis = new Redis(testRedisUrl());
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
+    await env?.close();
   });
 
   it("asks the open screen to reload at its re-check, so that the drowning its newly granted camera raised meanwhile is shown", async () => {
-    const admin = { Authorization: `Bearer ${await api.world.token('admin')}` };
-    const school = (await api.world.http.post('/users').set(admin).send({ username: 'widened-school', password: 'widened-school-password', role: 'school', cameraIds: ['cam-a'], waters: ['cam-a/pond'] }).expect(201)).body;
-    const token = await api.world.token('widened-school');
-    const screen = await TestPushClient.connect(api.wsUrl, token);
+    const admin = { Authorization: `Bearer ${await env.api.world.token('admin')}` };
+    const school = (await env.api.world.http.post('/users').set(admin).send({ username: 'widened-school', password: 'widened-school-password', role: 'school', cameraIds: ['cam-a'], waters: ['cam-a/pond'] }).expect(201)).body;
+    const token = await env.api.world.token('widened-school');
+    const screen = await TestPushClient.connect(env.api.wsUrl, token);
     clients.push(screen);
     await screen.waitFor('hello', () => screen.messages.some((m) => m.type === 'hello'));
     const connectedAt = Date.now();
 
     // The admin gives the school the river-bend pond camera as well.
-    await api.world.http.patch(`/users/${school.id}`).set(admin).send({ cameraIds: ['cam-a', 'cam-b'], waters: ['cam-a/pond'] }).expect(200);
+    await env.api.world.http.patch(`/users/${school.id}`).set(admin).send({ cameraIds: ['cam-a', 'cam-b'], waters: ['cam-a/pond'] }).expect(200);
     // A child goes under at cam-b's pond a moment later: the drowning is raised critical.
     const drowning = alertEvent({ cameraId: 'cam-b', zoneId: 'pond', ruleId: 'pond.vanish', rule: 'vanish_in_water', severity: 'critical', message: 'person last seen in pond 3 s ago: possible drowning', startedAt: Date.now() - 5000 });
-    await api.app.get(AlertIntakeService).consume(drowning);
+    await env.api.app.get(AlertIntakeService).consume(drowning);
     expect(Date.now() - connectedAt).toBeLessThan(2000); // before the connection's first re-check
 
     // REST already shows it to the school.
-    const listed = await api.world.http.get('/alerts').query({ camera: 'cam-b' }).set({ Authorization: `Bearer ${token}` }).expect(200);
+    const listed = await env.api.world.http.get('/alerts').query({ camera: 'cam-b' }).set({ Authorization: `Bearer ${token}` }).expect(200);
     expect(listed.body.items.map((a: { id: string }) => a.id)).toEqual([drowning.alertId]);
 
     // Wait past the re-check (3 s after connecting, at most) and a little more.
     await new Promise((r) => setTimeout(r, 4500 - (Date.now() - connectedAt)));
     // A screen that happened to reconnect meanwhile (lastSeq from before) does get it in its replay.
     const hello = screen.messages.find((m) => m.type === 'hello')?.seq as number;
-    const resumed = await TestPushClient.connect(api.wsUrl, token, { lastSeq: hello });
+    const resumed = await TestPushClient.connect(env.api.wsUrl, token, { lastSeq: hello });
     clients.push(resumed);
     await resumed.waitFor('the replayed drowning', () => resumed.events.some((m) => m.data?.id === drowning.alertId), 10_000);
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { testRedisUrl, uniquePrefix } from '@xl/testing';
+import type { PushOptions } from '../../app.module';
 import { startApiInstance, type ApiInstance } from '../../realtime/testing/api-instance';
 import { deleteKeys } from '../../realtime/testing/push-harness';
 import { loadSettings } from '../../settings';
@@ -19,7 +20,7 @@ export interface ListeningApi {
 }
 
 /** One alerts-api from createApp listening on 127.0.0.1 (REST and /ws), SQLite file, the test world created. */
-export async function startListeningApi(): Promise<ListeningApi> {
+export async function startListeningApi(push: PushOptions = { realtime: { heartbeatMs: 5000 } }): Promise<ListeningApi> {
   const dir = mkdtempSync(path.join(tmpdir(), 'xl-security-'));
   const prefix = uniquePrefix('security');
   const settings = loadSettings({
@@ -33,7 +34,7 @@ export async function startListeningApi(): Promise<ListeningApi> {
     ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'silent',
   });
-  const api = await startApiInstance(settings, { realtime: { heartbeatMs: 5000 } }, ADMIN.password);
+  const api = await startApiInstance(settings, push, ADMIN.password);
   await createWorld(api.world as TestApp);
   return {
     api,
