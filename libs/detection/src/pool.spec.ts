@@ -119,6 +119,40 @@ describe('PoolDetector restart of a hung worker', () => {
     expect(running.error).toBe('detector pool closed');
   });
 
+  it('restarts a worker that dies soon after it became ready at once the first time, then with back-off; one that ran for a while at once again', async () => {
+    jest.useFakeTimers();
+    const creating = PoolDetector.create(model, { size: 1, startTimeoutMs: 5000 });
+    workers[0].emit('message', { type: 'ready' });
+    const pool = await creating;
+    /** The newest worker becomes ready, then crashes on its first frame after `afterMs`. */
+    const readyThenCrash = async (afterMs: number) => {
+      workers[workers.length - 1].emit('message', { type: 'ready' });
+      await jest.advanceTimersByTimeAsync(afterMs);
+      workers[workers.length - 1].emit('exit', 134); // a model that crashes on real frames
+      await jest.advanceTimersByTimeAsync(0);
+    };
+    // Dies 1 s after becoming ready: restarted at once.
+    await readyThenCrash(1000);
+    expect(workers).toHaveLength(2);
+    // Again soon after: the restart waits 1 s, the next 2 s (before: at once every time, a crash loop).
+    await readyThenCrash(1000);
+    expect(workers).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(workers).toHaveLength(3);
+    await readyThenCrash(1000);
+    await jest.advanceTimersByTimeAsync(1990);
+    expect(workers).toHaveLength(3);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(workers).toHaveLength(4);
+    // One that served for over a minute before it died is restarted at once again.
+    await readyThenCrash(61_000);
+    expect(workers).toHaveLength(5);
+    workers[4].emit('message', { type: 'ready' });
+    const closing = settled(pool.close());
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(closing.state).toBe('resolved');
+  });
+
   it('close() does not wait for ever on a worker hung in native code (terminate() never completes)', async () => {
     jest.useFakeTimers();
     const creating = PoolDetector.create(model, { size: 1, runTimeoutMs: 60_000 });

@@ -52,11 +52,21 @@ interface Slot {
   alive: boolean;
   running: Map<number, Request>;
   restarts: number;
+  /** When its worker last became ready (Date.now()); deaths soon after count as quick. */
+  readyAt: number;
+  /** Deaths in a row within WORKER_STABLE_MS of becoming ready: each restart after the first waits longer. */
+  quickDeaths: number;
 }
 
 const RESTART_DELAY_MS = 1000;
 const RESTART_DELAY_MAX_MS = 30000;
 const CLOSE_GRACE_MS = 5000;
+/**
+ * A worker that dies within this of becoming ready dies of something a restart does not cure (a model
+ * that crashes on real frames, a device that fails its first runs): its restarts back off like failed
+ * starts instead of coming at once, again and again (review 2026-12-03, detection, hardening note).
+ */
+const WORKER_STABLE_MS = 60_000;
 
 /**
  * The worker entry: the compiled worker.js beside this file when running from dist/, or a small .js
@@ -100,6 +110,8 @@ export class PoolDetector implements Detector {
       alive: false,
       running: new Map(),
       restarts: 0,
+      readyAt: 0,
+      quickDeaths: 0,
     }));
   }
 
@@ -253,6 +265,7 @@ export class PoolDetector implements Detector {
         if (msg.type === 'ready') {
           if (!settle()) return; // too late: given up and being terminated
           started = true;
+          slot.readyAt = Date.now();
           slot.alive = true;
           resolve();
           this.pump();
@@ -287,7 +300,9 @@ export class PoolDetector implements Detector {
     slot.running.clear();
     if (this.closed) return;
     this.hooks.onWorkerError?.(err, slot.index);
-    this.restart(slot, 0);
+    slot.quickDeaths = Date.now() - slot.readyAt < WORKER_STABLE_MS ? slot.quickDeaths + 1 : 0;
+    // The first restart comes at once (a hung run, a one-off crash); each further quick death waits longer.
+    this.restart(slot, Math.max(0, slot.quickDeaths - 1));
   }
 
   private restart(slot: Slot, attempt: number): void {
