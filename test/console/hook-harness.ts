@@ -109,3 +109,18 @@ export function issuedToken(issuedAt: number, lifetimeMs: number, signature: str
   const exp = iat + lifetimeMs / 1000;
   return { token: `${base64url({ alg: 'HS256' })}.${base64url({ sub: 'u1', typ: 'access', iat, exp })}.${signature}`, expiresAt: exp * 1000 };
 }
+
+/**
+ * For a describe block: the global fetch, put back after each test, and `stub(status, body)`, which
+ * replaces it by one answering every request with that JSON.
+ */
+export function useStubbedFetch(): (status: number, body: unknown) => jest.Mock {
+  const g = globalThis as Record<string, unknown>;
+  const saved = g.fetch;
+  afterEach(() => (g.fetch = saved));
+  return (status, body) => {
+    const fetch = jest.fn(async () => ({ ok: status >= 200 && status < 300, status, headers: new Map(), json: async () => body }));
+    g.fetch = fetch;
+    return fetch;
+  };
+}

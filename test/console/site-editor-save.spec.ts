@@ -4,7 +4,7 @@
 // refusal (409 camera_changed) says so and offers to reload, as the zone editor does.
 import { type MessageKey, translate } from '../../apps/console/src/i18n';
 import type { Camera, Site } from '../../apps/console/src/types';
-import { unmount } from './hook-harness';
+import { unmount, useStubbedFetch } from './hook-harness';
 import { elements, loadTsx, SRC } from './load-tsx';
 import { findAll, renderSettled, text, type El } from './render-tree';
 
@@ -120,13 +120,7 @@ describe('Save in the site editor', () => {
 });
 
 describe('Api.saveSite', () => {
-  const savedFetch = (globalThis as Record<string, unknown>).fetch;
-  afterEach(() => ((globalThis as Record<string, unknown>).fetch = savedFetch));
-  function stubFetch(status: number, body: unknown): jest.Mock {
-    const fetch = jest.fn(async () => ({ ok: status >= 200 && status < 300, status, headers: new Map(), json: async () => body }));
-    (globalThis as Record<string, unknown>).fetch = fetch;
-    return fetch;
-  }
+  const stubFetch = useStubbedFetch();
 
   it('PATCHes the site with the version it was built on as If-Match (the body is the camera\'s fields only)', async () => {
     const fetch = stubFetch(200, {});

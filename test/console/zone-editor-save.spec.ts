@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { type MessageKey, translate, translateValue } from '../../apps/console/src/i18n';
 import type { Camera, Line, Rule, Zone } from '../../apps/console/src/types';
-import { unmount } from './hook-harness';
+import { unmount, useStubbedFetch } from './hook-harness';
 import { loadTsx, SRC } from './load-tsx';
 import { findAll, renderSettled, text, type El } from './render-tree';
 
@@ -185,14 +185,7 @@ describe('Save in the zone editor', () => {
 });
 
 describe('Api: the version a camera change was built on', () => {
-  const savedFetch = (globalThis as Record<string, unknown>).fetch;
-  afterEach(() => ((globalThis as Record<string, unknown>).fetch = savedFetch));
-
-  function stubFetch(status: number, body: unknown): jest.Mock {
-    const fetch = jest.fn(async () => ({ ok: status >= 200 && status < 300, status, headers: new Map(), json: async () => body }));
-    (globalThis as Record<string, unknown>).fetch = fetch;
-    return fetch;
-  }
+  const stubFetch = useStubbedFetch();
   const sent = (fetch: jest.Mock) => {
     const [url, init] = fetch.mock.calls[0] as [string, { method: string; body: string }];
     return { url, method: init.method, body: JSON.parse(init.body) };
