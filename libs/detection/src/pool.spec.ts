@@ -40,6 +40,13 @@ const settled = (p: Promise<unknown>) => {
   return s;
 };
 
+/** A one-worker pool whose worker became ready at once. */
+async function readyPool(options: Parameters<typeof PoolDetector.create>[1], hooks?: Parameters<typeof PoolDetector.create>[2]): Promise<PoolDetector> {
+  const creating = PoolDetector.create(model, { size: 1, ...options }, hooks);
+  workers[workers.length - 1].emit('message', { type: 'ready' });
+  return creating;
+}
+
 describe('PoolDetector restart of a hung worker', () => {
   beforeEach(() => workers.splice(0));
   afterEach(() => jest.useRealTimers());
@@ -47,9 +54,7 @@ describe('PoolDetector restart of a hung worker', () => {
   it('does not leave queued frames waiting for good when the restarted worker never becomes ready (the device still stuck)', async () => {
     jest.useFakeTimers();
     const errors: string[] = [];
-    const creating = PoolDetector.create(model, { size: 1, runTimeoutMs: 1000, startTimeoutMs: 5000 }, { onWorkerError: (err) => errors.push(err.message) });
-    workers[0].emit('message', { type: 'ready' });
-    const pool = await creating;
+    const pool = await readyPool({ runTimeoutMs: 1000, startTimeoutMs: 5000 }, { onWorkerError: (err) => errors.push(err.message) });
 
     // The frame's run hangs in native code (a stuck CUDA device): the watchdog fails it and restarts the worker.
     const first = settled(pool.detect(frame()));
@@ -121,9 +126,7 @@ describe('PoolDetector restart of a hung worker', () => {
 
   it('restarts a worker that dies soon after it became ready at once the first time, then with back-off; one that ran for a while at once again', async () => {
     jest.useFakeTimers();
-    const creating = PoolDetector.create(model, { size: 1, startTimeoutMs: 5000 });
-    workers[0].emit('message', { type: 'ready' });
-    const pool = await creating;
+    const pool = await readyPool({ startTimeoutMs: 5000 });
     /** The newest worker becomes ready, then crashes on its first frame after `afterMs`. */
     const readyThenCrash = async (afterMs: number) => {
       workers[workers.length - 1].emit('message', { type: 'ready' });
@@ -155,9 +158,7 @@ describe('PoolDetector restart of a hung worker', () => {
 
   it('close() does not wait for ever on a worker hung in native code (terminate() never completes)', async () => {
     jest.useFakeTimers();
-    const creating = PoolDetector.create(model, { size: 1, runTimeoutMs: 60_000 });
-    workers[0].emit('message', { type: 'ready' });
-    const pool = await creating;
+    const pool = await readyPool({ runTimeoutMs: 60_000 });
     const running = settled(pool.detect(frame()));
     workers[0].stuck = true;
     const closing = settled(pool.close());
