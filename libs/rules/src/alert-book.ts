@@ -9,7 +9,7 @@ import type { RuleEvent } from './types';
 
 /** An `updated` event needs a score gain of at least this much, or a larger `level` (crowd count). */
 const UPDATE_MIN_SCORE_GAIN = 0.1;
-/** At most one unforced `updated` event per alert within this time. */
+/** At most one `updated` event per alert within this time. */
 const UPDATE_MIN_INTERVAL_MS = 2000;
 /**
  * Open alerts kept per camera (~0.35 KB each in the state saved per frame). Three per person in a
@@ -66,8 +66,6 @@ export interface AlertNews {
   boxes: AlertBox[];
   message: string;
   level?: number;
-  /** Send even if not much changed (a repeated tripwire crossing). */
-  force?: boolean;
 }
 
 interface OpenAlert {
@@ -206,7 +204,7 @@ export class AlertBook {
     a.level = news.level ?? a.level;
     const better = a.level > a.sentLevel || a.score >= a.sentScore + UPDATE_MIN_SCORE_GAIN;
     const due = now - a.sentAt >= UPDATE_MIN_INTERVAL_MS;
-    if (news.force || (better && due)) {
+    if (better && due) {
       a.sentScore = Math.max(a.sentScore, a.score);
       a.sentLevel = Math.max(a.sentLevel, a.level);
       a.sentAt = now;

@@ -177,9 +177,9 @@ export function endRemoved(ctx: RuleContext, rule: RuleConfig): void {
 }
 
 /** The condition of `spec` holds in this frame: update its open alert, or open one if the rule is scheduled. */
-export function raise(ctx: RuleContext, spec: AlertSpec, force = false): void {
+export function raise(ctx: RuleContext, spec: AlertSpec): void {
   const key = subjectKey(spec.ruleId, spec.subject);
-  if (ctx.book.isOpen(key)) ctx.book.update(key, { score: spec.score, boxes: spec.boxes, message: spec.message, level: spec.level, force }, ctx.now);
+  if (ctx.book.isOpen(key)) ctx.book.update(key, { score: spec.score, boxes: spec.boxes, message: spec.message, level: spec.level }, ctx.now);
   else if (ctx.scheduled) ctx.book.create(spec, ctx.now);
 }
 
