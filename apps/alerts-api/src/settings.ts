@@ -58,7 +58,7 @@ export const settingsEnvSchema = z.object({
   CAMERA_STABLE_SECONDS: seconds(
     30,
     3600,
-    'a camera back online counts as recovered once it has delivered pictures this long: a drop sooner continues the same outage (a flapping link raises camera_offline like a dark camera, and keeps one alert open) and its camera_offline alert is resolved only then; 0 = every recovery ends the outage at once',
+    'a camera back online counts as recovered once it has delivered pictures this long, and at least as long as its last drop lasted (up to CAMERA_OFFLINE_ALERT_SECONDS): a drop sooner continues the same outage (a flapping link, or one dark at least as long as it is up, raises camera_offline like a dark camera, and keeps one alert open) and its camera_offline alert is resolved only then; 0 = every recovery ends the outage at once',
   ),
   ANALYSIS_STALE_SECONDS: z.coerce
     .number()

@@ -31,7 +31,7 @@ describe.each(DATABASE_KINDS)('camera status sweeps with many cameras on %s', (k
   });
 
   /** A camera offline since `since`, stored with no timer armed (what a flushed Redis leaves). */
-  const offline = (cameraId: string, since: number): CameraStatusRecord => ({ cameraId, status: 'offline', reason: 'timeout', detail: null, since, offlineSince: since, ingestId: 'ingest-1', updatedAt: since, recoveredFrom: null, outageDrops: 1 });
+  const offline = (cameraId: string, since: number): CameraStatusRecord => ({ cameraId, status: 'offline', reason: 'timeout', detail: null, since, offlineSince: since, ingestId: 'ingest-1', updatedAt: since, recoveredFrom: null, stableMs: null, outageDrops: 1 });
 
   it('raises camera_offline for a camera whose timer was lost, although 200 cameras have been dark (with their alerts) for longer', async () => {
     const auth = { Authorization: `Bearer ${await t.token('admin')}` };

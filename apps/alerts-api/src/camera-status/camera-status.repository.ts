@@ -19,6 +19,12 @@ export interface CameraStatusRecord {
    * back from, which a drop now would continue. Null otherwise.
    */
   recoveredFrom: number | null;
+  /**
+   * While `recoveredFrom` is set: how long the camera must stay up for that outage to end
+   * (CAMERA_STABLE_SECONDS, or as long as its last drop lasted, up to CAMERA_OFFLINE_ALERT_SECONDS).
+   * Null otherwise, and in rows written before it was kept (read as CAMERA_STABLE_SECONDS).
+   */
+  stableMs: number | null;
   /** Times the camera went dark in its current (or just ended) outage; 1 for a plain outage. */
   outageDrops: number;
 }
@@ -34,6 +40,7 @@ function toRow(record: CameraStatusRecord): Insertable<CameraStatusTable> {
     ingest_id: record.ingestId,
     updated_at: record.updatedAt,
     recovered_from: record.recoveredFrom,
+    stable_ms: record.stableMs,
     outage_drops: record.outageDrops,
   };
 }
@@ -66,6 +73,7 @@ function toRecord(row: Selectable<CameraStatusTable>): CameraStatusRecord {
     ingestId: row.ingest_id,
     updatedAt: row.updated_at,
     recoveredFrom: row.recovered_from === null ? null : Number(row.recovered_from),
+    stableMs: row.stable_ms === null || row.stable_ms === undefined ? null : Number(row.stable_ms),
     outageDrops: Number(row.outage_drops ?? 0),
   };
 }
@@ -169,16 +177,17 @@ export class CameraStatusRepository {
   }
 
   /**
-   * Cameras back since `before` or earlier whose recovery was never confirmed (the stability sweep),
-   * `limit` at most, after `cursor`, earliest first.
+   * Cameras whose stability period (`stable_ms`, `defaultStableMs` where unset) ended at `before` or
+   * earlier and whose recovery was never confirmed (the stability sweep), `limit` at most, after
+   * `cursor`, earliest return first.
    */
-  async unconfirmedRecoveries(before: number, cursor: SweepCursor | undefined, limit: number): Promise<CameraStatusRecord[]> {
+  async unconfirmedRecoveries(before: number, defaultStableMs: number, cursor: SweepCursor | undefined, limit: number): Promise<CameraStatusRecord[]> {
     const rows = await this.db
       .selectFrom('camera_status')
       .selectAll()
       .where('status', '=', 'online')
       .where('recovered_from', 'is not', null)
-      .where('since', '<=', before)
+      .where(sql<number>`since + coalesce(stable_ms, ${defaultStableMs})`, '<=', before)
       .$if(cursor !== undefined, (q) => q.where((eb) => after(eb, 'camera_status.since', cursor!)))
       .orderBy('since')
       .orderBy('camera_id')
@@ -194,7 +203,7 @@ export class CameraStatusRepository {
   async confirmRecovery(cameraId: string, since: number): Promise<boolean> {
     const updated = await this.db
       .updateTable('camera_status')
-      .set({ recovered_from: null, outage_drops: 0 })
+      .set({ recovered_from: null, stable_ms: null, outage_drops: 0 })
       .where('camera_id', '=', cameraId)
       .where('status', '=', 'online')
       .where('since', '=', since)

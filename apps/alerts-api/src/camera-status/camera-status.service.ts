@@ -39,7 +39,8 @@ const PENDING_SCAN_PAGE = 500;
  * restart neither skips nor replays much), stores each camera's status and pushes camera.status on
  * a change. A camera offline for CAMERA_OFFLINE_ALERT_SECONDS raises a camera_offline alert
  * (through the normal intake: deduplicated, escalated like any other); when the camera comes back
- * and stays up CAMERA_STABLE_SECONDS the system resolves that alert with outcome "recovered" — nobody
+ * and stays up its stability period (CAMERA_STABLE_SECONDS, or as long as its last drop lasted, up to
+ * the offline threshold) the system resolves that alert with outcome "recovered" — nobody
  * has to close an outage that ended by itself, and the audit trail still shows how long it lasted.
  * A camera that drops again sooner continues the same outage: a flapping link (up for a few seconds
  * every minute) is as blind as a dark camera and must raise, and keep, one alert.
@@ -167,6 +168,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
         ingestId: event.ingestId,
         updatedAt: event.at,
         recoveredFrom: null,
+        stableMs: null,
         outageDrops: resumed !== null ? current!.outageDrops + 1 : changed ? 1 : Math.max(1, current!.outageDrops),
       };
     } else {
@@ -181,6 +183,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
         ingestId: event.ingestId,
         updatedAt: event.at,
         recoveredFrom: cameBack ? current!.offlineSince : changed ? null : current!.recoveredFrom,
+        stableMs: cameBack ? this.stabilityAfter(event.at - current!.since) : changed ? null : current!.stableMs,
         outageDrops: cameBack ? current!.outageDrops : changed ? 0 : current!.outageDrops,
       };
     }
@@ -215,13 +218,30 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   }
 
   /**
+   * How long a camera back after a drop `darkMs` long must stay up for its outage to end: at least
+   * CAMERA_STABLE_SECONDS, and at least as long as it was just dark, up to CAMERA_OFFLINE_ALERT_SECONDS.
+   * A link dark 50 s and up 35 s, again and again, is blind most of the time yet never dark for 60 s
+   * at a stretch: with the fixed 30 s each return ended the outage and nothing was ever raised. Now a
+   * link dark at least as long as it is up continues one outage, which reaches the threshold.
+   */
+  private stabilityAfter(darkMs: number): number {
+    const stableMs = this.settings.cameraStableSeconds * 1000;
+    return Math.max(stableMs, Math.min(darkMs, this.settings.cameraOfflineAlertSeconds * 1000));
+  }
+
+  /** The stability period of a recovery; one stored before `stableMs` was kept has the setting's. */
+  private stableMsOf(record: CameraStatusRecord): number {
+    return record.stableMs ?? this.settings.cameraStableSeconds * 1000;
+  }
+
+  /**
    * The start of the outage a camera that drops now continues: the one it came back from less than
-   * CAMERA_STABLE_SECONDS ago — unless that outage's alert was already resolved (by an operator, or
-   * by a stale timer): a resolved alert cannot stand for a camera dark again, so a new outage starts.
+   * its stability period ago (stabilityAfter) — unless that outage's alert was already resolved (by an
+   * operator, or by a stale timer): a resolved alert cannot stand for a camera dark again, so a new
+   * outage starts.
    */
   private async resumableOutage(current: CameraStatusRecord, at: number): Promise<number | null> {
-    const stableMs = this.settings.cameraStableSeconds * 1000;
-    if (current.status !== 'online' || current.recoveredFrom === null || !stableMs || at - current.since >= stableMs) return null;
+    if (current.status !== 'online' || current.recoveredFrom === null || !this.settings.cameraStableSeconds || at - current.since >= this.stableMsOf(current)) return null;
     const alert = await this.alerts.get(offlineAlertId(current.cameraId, current.recoveredFrom));
     return alert?.state === 'resolved' ? null : current.recoveredFrom;
   }
@@ -287,16 +307,15 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
 
   /**
    * Confirms the recoveries whose stability timer did not fire (Redis lost the job): cameras back for
-   * CAMERA_STABLE_SECONDS plus one sweep interval with their outage still open. Returns how many. A
+   * their stability period plus one sweep interval with their outage still open. Returns how many. A
    * recovery not confirmed (a later entry waits in the stream, or it failed) stays in the list: the
    * cursor moves past it so it holds up none of the others.
    */
   async sweepRecoveries(): Promise<number> {
-    const stableMs = this.settings.cameraStableSeconds * 1000;
-    const before = this.clock.now() - stableMs - this.settings.timerSweepSeconds * 1000;
+    const before = this.clock.now() - this.settings.timerSweepSeconds * 1000;
     let confirmed = 0;
     for (let page = 0; page < SWEEP_PAGES; page++) {
-      const records = await this.statuses.unconfirmedRecoveries(before, this.recoveryCursor, SWEEP_BATCH);
+      const records = await this.statuses.unconfirmedRecoveries(before, this.settings.cameraStableSeconds * 1000, this.recoveryCursor, SWEEP_BATCH);
       for (const record of records) {
         this.recoveryCursor = { at: record.since, cameraId: record.cameraId };
         try {
@@ -320,7 +339,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     const why = [current.reason, current.detail].filter(Boolean).join(': ');
     const flapping =
       current.outageDrops > 1
-        ? `; it came back ${current.outageDrops - 1} time${current.outageDrops > 2 ? 's' : ''} meanwhile, never for ${this.settings.cameraStableSeconds} s (an unstable link)`
+        ? `; it came back ${current.outageDrops - 1} time${current.outageDrops > 2 ? 's' : ''} meanwhile, each time for less than ${this.settings.cameraStableSeconds} s or than it had been dark (an unstable link)`
         : '';
     await this.intake.consume({
       alertId: offlineAlertId(cameraId, offlineSince),
@@ -370,7 +389,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   private async recovered(previous: CameraStatusRecord, now: CameraStatusRecord): Promise<void> {
     if (previous.offlineSince !== null) await this.timers.cancel(timerJobId('offline', previous.cameraId, previous.offlineSince));
     if (now.recoveredFrom !== null) {
-      const due = now.since + this.settings.cameraStableSeconds * 1000 - this.clock.now();
+      const due = now.since + this.stableMsOf(now) - this.clock.now();
       await this.timers.schedule(STABLE_TIMER, timerJobId('stable', now.cameraId, now.since), { cameraId: now.cameraId, since: now.since }, due);
       return;
     }
@@ -388,7 +407,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   private async stableReached(cameraId: string, since: number): Promise<boolean> {
     const current = await this.statuses.get(cameraId);
     if (!current || current.status !== 'online' || current.since !== since || current.recoveredFrom === null) return false;
-    if (await this.pendingBefore(cameraId, since + this.settings.cameraStableSeconds * 1000)) return false;
+    if (await this.pendingBefore(cameraId, since + this.stableMsOf(current))) return false;
     await this.resolveOutage(cameraId, current.recoveredFrom, since, current.outageDrops);
     return this.statuses.confirmRecovery(cameraId, since);
   }

@@ -3,7 +3,7 @@ import { staleAfterMs, unanalysedSince, type AnalysisFacts } from './analysis-he
 
 const NOW = Date.parse('2026-12-01T08:00:00Z');
 const MIN = 60_000;
-const online = (since: number): CameraStatusRecord => ({ cameraId: 'pond', status: 'online', reason: null, detail: null, since, offlineSince: null, ingestId: 'i-1', updatedAt: since, recoveredFrom: null, outageDrops: 0 });
+const online = (since: number): CameraStatusRecord => ({ cameraId: 'pond', status: 'online', reason: null, detail: null, since, offlineSince: null, ingestId: 'i-1', updatedAt: since, recoveredFrom: null, stableMs: null, outageDrops: 0 });
 const facts = (over: Partial<AnalysisFacts>): AnalysisFacts => ({ enabled: true, status: online(NOW - 60 * MIN), maintenance: undefined, analysedAt: NOW - 5000, configuredAt: NOW - 24 * 60 * MIN, ...over });
 
 describe('unanalysedSince', () => {

@@ -171,7 +171,7 @@ describe.each(DATABASE_KINDS)('camera disable, delete, concurrent edits and sear
     await createCamera('cam-swept', { enabled: false });
     // A row as stored before disabled cameras were forgotten, or by an event handled during the disable.
     const offlineSince = Date.now() - 60_000;
-    await t.app.get(CameraStatusRepository).save({ cameraId: 'cam-swept', status: 'offline', reason: 'timeout', detail: null, since: offlineSince, offlineSince, ingestId: 'ingest-1', updatedAt: offlineSince, recoveredFrom: null, outageDrops: 1 });
+    await t.app.get(CameraStatusRepository).save({ cameraId: 'cam-swept', status: 'offline', reason: 'timeout', detail: null, since: offlineSince, offlineSince, ingestId: 'ingest-1', updatedAt: offlineSince, recoveredFrom: null, stableMs: null, outageDrops: 1 });
     expect(await service.sweepOfflineThresholds()).toBe(0);
     await service.maintenanceEnded('cam-swept');
     expect(await offlineAlerts('cam-swept')).toEqual([]);

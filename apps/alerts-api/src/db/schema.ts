@@ -164,6 +164,7 @@ export interface CameraStatusTable {
   ingest_id: string | null;
   updated_at: number;
   recovered_from: number | null;
+  stable_ms: ColumnType<number | null, number | null | undefined, number | null>;
   outage_drops: ColumnType<number, number | undefined, number>;
 }
 

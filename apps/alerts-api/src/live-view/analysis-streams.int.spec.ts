@@ -25,7 +25,7 @@ describe.each(DATABASE_KINDS)('AnalysisStreams at start (real Redis, %s)', (kind
     offlineSince: status === 'offline' ? 1_764_000_000_000 : null,
     ingestId: 'ingest-1',
     updatedAt: 1_764_000_000_000,
-    recoveredFrom: null,
+    recoveredFrom: null, stableMs: null,
     outageDrops: status === 'offline' ? 1 : 0,
   });
   const report = (cameraId: string, status: string, reason?: string) => redis.xadd(streamKey, '*', 'event', JSON.stringify({ cameraId, status, reason, at: Date.now(), ingestId: 'ingest-1' }));

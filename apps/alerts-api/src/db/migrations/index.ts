@@ -29,4 +29,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0021_evidence_duration', () => import('./0021_evidence_duration')],
   ['0022_held_health_alerts', () => import('./0022_held_health_alerts')],
   ['0023_outage_index', () => import('./0023_outage_index')],
+  ['0024_recovery_stability', () => import('./0024_recovery_stability')],
 ];
