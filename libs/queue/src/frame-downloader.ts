@@ -25,6 +25,13 @@ export interface FrameDownloaderOptions {
    * @defaultValue 262144
    */
   readBufferBytes?: number;
+  /**
+   * Close the connection, failing the frames waiting on it, when Redis has sent nothing for this long
+   * while a reply is awaited (a half-open socket would hold each frame, and its worker slot, until
+   * TCP gives up).
+   * @defaultValue 5000
+   */
+  replyTimeoutMs?: number;
 }
 
 /** Where a value's bytes go: called once its length is known; must return at least that many bytes. */
@@ -46,7 +53,7 @@ export class FrameDownloader extends RawRedisClient<Pending> {  // Reply parser:
   private trailer = 0;
 
   constructor(private readonly options: FrameDownloaderOptions) {
-    super(options.url, 'FrameDownloader');
+    super(options.url, 'FrameDownloader', options.replyTimeoutMs);
   }
 
   /**
@@ -61,6 +68,7 @@ export class FrameDownloader extends RawRedisClient<Pending> {  // Reply parser:
   }
 
   private expectReply(into: FrameTarget | null): Promise<Uint8Array | null> {
+    this.noteSent();
     return new Promise((resolve, reject) => this.pending.push({ into, resolve, reject }));
   }
 
@@ -70,7 +78,10 @@ export class FrameDownloader extends RawRedisClient<Pending> {  // Reply parser:
       name: this.options.name ?? 'xl-frame-downloader',
       connectTimeoutMs: this.options.connectTimeoutMs ?? 5000,
       readBuffer: Buffer.allocUnsafe(this.options.readBufferBytes ?? 262_144),
-      onBytes: (buf, start, end) => this.onBytes(buf, start, end),
+      onBytes: (buf, start, end) => {
+        this.noteHeard();
+        this.onBytes(buf, start, end);
+      },
       onClose: (s) => this.onClose(s),
       onError: (err) => this.failAll(err),
       expectReply: () => this.expectReply(null),

@@ -19,6 +19,12 @@ export interface FrameUploaderOptions {
    * @defaultValue 5000
    */
   connectTimeoutMs?: number;
+  /**
+   * Close the connection, failing the frames waiting on it, when Redis has sent nothing for this long
+   * while a reply is awaited (a half-open socket would hold each camera's frames until TCP gives up).
+   * @defaultValue 5000
+   */
+  replyTimeoutMs?: number;
 }
 
 interface Pending {
@@ -30,7 +36,7 @@ export class FrameUploader extends RawRedisClient<Pending> {
   private replies = '';
 
   constructor(private readonly options: FrameUploaderOptions) {
-    super(options.url, 'FrameUploader');
+    super(options.url, 'FrameUploader', options.replyTimeoutMs);
   }
 
   /** SET key value PX ttlMs. `value` must stay untouched until the promise settles. */
@@ -47,6 +53,7 @@ export class FrameUploader extends RawRedisClient<Pending> {
   }
 
   private expectReply(): Promise<void> {
+    this.noteSent();
     return new Promise<void>((resolve, reject) => this.pending.push({ resolve, reject }));
   }
 
@@ -55,7 +62,10 @@ export class FrameUploader extends RawRedisClient<Pending> {
       url: this.url,
       name: this.options.name ?? 'xl-frame-uploader',
       connectTimeoutMs: this.options.connectTimeoutMs ?? 5000,
-      onBytes: (buf, start, end) => this.onData(Buffer.from(buf.buffer, buf.byteOffset + start, end - start)),
+      onBytes: (buf, start, end) => {
+        this.noteHeard();
+        this.onData(Buffer.from(buf.buffer, buf.byteOffset + start, end - start));
+      },
       onClose: (s) => this.onClose(s),
       onError: (err) => this.failAll(err),
       expectReply: () => this.expectReply(),

@@ -90,16 +90,28 @@ export abstract class RawRedisClient<Waiter extends { reject(err: Error): void }
   protected readonly url: URL;
   private connecting: Promise<Socket> | null = null;
   private closed = false;
+  /** When a byte last came from Redis, or a command was sent with none waiting (epoch ms). */
+  private heardAt = 0;
+  private watchdog: NodeJS.Timeout | null = null;
+  /** Connections given up by the watchdog: their close, which comes later, must not touch the next one's waiters. */
+  private readonly abandoned = new WeakSet<Socket>();
 
+  /**
+   * @param replyTimeoutMs a connection on which a command waited this long without a byte from Redis
+   *   is closed, failing every waiting command: a half-open socket (a silent partition, a Redis
+   *   frozen by a fork) would otherwise hold each frame on it until TCP gives up, minutes later.
+   */
   constructor(
     url: string,
     private readonly who: string,
+    private readonly replyTimeoutMs = 5000,
   ) {
     this.url = rawRedisUrl(url, who);
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopWatchdog();
     const socket = this.socket ?? (await this.connecting?.catch(() => null));
     if (!socket || socket.destroyed) return;
     await new Promise<void>((resolve) => {
@@ -116,13 +128,50 @@ export abstract class RawRedisClient<Waiter extends { reject(err: Error): void }
     if (this.closed) return Promise.reject(new Error(`${this.who} closed`));
     if (this.socket && !this.socket.destroyed) return Promise.resolve(this.socket);
     this.connecting ??= this.connect()
-      .then((socket) => (this.socket = socket))
+      .then((socket) => {
+        this.startWatchdog(socket);
+        return (this.socket = socket);
+      })
       .finally(() => (this.connecting = null));
     return this.connecting;
   }
 
+  /** Call as a command's reply is queued: a wait starts now unless an older one is running. */
+  protected noteSent(): void {
+    if (this.pending.length === 0) this.heardAt = Date.now();
+  }
+
+  /** Call on every read from the socket: a large reply still arriving is not a silent connection. */
+  protected noteHeard(): void {
+    this.heardAt = Date.now();
+  }
+
+  private startWatchdog(socket: Socket): void {
+    this.stopWatchdog();
+    const timeoutMs = this.replyTimeoutMs;
+    this.watchdog = setInterval(() => {
+      if (this.pending.length === 0 || Date.now() - this.heardAt <= timeoutMs) return;
+      this.abandoned.add(socket);
+      if (this.socket === socket) this.socket = null;
+      this.stopWatchdog();
+      this.resetParser();
+      this.failAll(new Error(`${this.who}: no reply from redis ${this.url.host} within ${timeoutMs} ms`));
+      socket.destroy();
+    }, Math.max(50, Math.floor(timeoutMs / 4)));
+    this.watchdog.unref();
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+  }
+
   protected onClose(socket: Socket): void {
-    if (this.socket === socket) this.socket = null;
+    if (this.abandoned.has(socket)) return;
+    if (this.socket === socket) {
+      this.socket = null;
+      this.stopWatchdog();
+    }
     this.resetParser();
     this.failAll(new Error('connection to redis closed'));
   }
