@@ -123,7 +123,7 @@ export const scheduleWindowSchema = z
       .describe('ISO weekdays 1 = Monday … 7 = Sunday; absent = every day'),
     months: z.array(z.number().int().min(1).max(12)).min(1).optional().describe('months 1–12; absent = all year'),
     start: timeOfDay.describe('local start time HH:MM in the camera time zone, 00:00–23:59 (24:01–24:59 are refused when written)'),
-    end: timeOfDay.describe('local end time HH:MM, 00:00–23:59 or 24:00 (the end of the day; 24:01–24:59 are refused when written); an end before the start spans midnight (e.g. 19:00–06:00)'),
+    end: timeOfDay.describe('local end time HH:MM (exclusive), 00:00–23:59 or 24:00; 23:59 and 24:00 both mean the end of the day (24:01–24:59 are refused when written); an end before the start spans midnight (e.g. 19:00–06:00)'),
   })
   .describe('a time window in the camera time zone; a rule is active inside any of its windows');
 

@@ -24,6 +24,20 @@ describe('schedules', () => {
     expect(at(SH, '2024-07-05T09:00:00Z', w)).toBe(false); // 17:00
   });
 
+  it('reads an end of 23:59 as the end of the day, so 19:00–23:59 and 00:00–06:00 leave no minute out', () => {
+    const nights: ScheduleWindow[] = [
+      { start: '19:00', end: '23:59' },
+      { start: '00:00', end: '06:00' },
+    ];
+    expect(at(SH, '2024-07-05T15:58:59Z', nights)).toBe(true); // 23:58:59
+    expect(at(SH, '2024-07-05T15:59:30Z', nights)).toBe(true); // 23:59:30 (before: outside, the boat's alert ended and came again)
+    expect(at(SH, '2024-07-05T16:00:00Z', nights)).toBe(true); // 00:00
+    expect(at(SH, '2024-07-05T15:59:30Z', [{ days: [5], start: '19:00', end: '23:59' }])).toBe(true); // Fri 23:59:30
+    expect(at(SH, '2024-07-05T16:00:30Z', [{ days: [5], start: '19:00', end: '23:59' }])).toBe(false); // Sat 00:00:30
+    // 23:59–23:59 stays a whole day from 23:59.
+    expect(at(SH, '2024-07-05T04:00:00Z', [{ start: '23:59', end: '23:59' }])).toBe(true);
+  });
+
   it('spans midnight for 19:00–06:00 and counts its morning to the day it started', () => {
     const nights: ScheduleWindow[] = [{ start: '19:00', end: '06:00' }];
     expect(at(SH, '2024-07-05T10:59:59Z', nights)).toBe(false); // 18:59:59

@@ -2,6 +2,9 @@
 // Start is inclusive, end exclusive, both at minute resolution. A window whose end is before its
 // start spans midnight; its `days`/`months` name the day the window starts (a "Friday 19:00–06:00"
 // window covers Saturday 05:59). A window whose start equals its end covers 24 hours from the start.
+// An end of 23:59 means the end of the day, as 24:00 does: it is what people write for "until
+// midnight", and read as exclusive it left 23:59–24:00 uncovered between 19:00–23:59 and 00:00–06:00
+// (a boat moored across midnight ended and raised again; review 2026-12-03 rules-crowd-night).
 import type { z } from 'zod';
 import type { scheduleWindowSchema } from '@xl/config';
 
@@ -65,9 +68,13 @@ function dayMatches(w: ScheduleWindow, isoDay: number, month: number): boolean {
   return (!w.days || w.days.includes(isoDay)) && (!w.months || w.months.includes(month));
 }
 
+/** The last minute of the day, as an end: the end of the day. */
+const END_OF_DAY_AS_WRITTEN = 23 * 60 + 59;
+
 export function windowContains(w: ScheduleWindow, c: LocalClock): boolean {
   const start = toMinutes(w.start);
-  const end = toMinutes(w.end);
+  const written = toMinutes(w.end);
+  const end = written === END_OF_DAY_AS_WRITTEN && start !== written ? 24 * 60 : written;
   const today = dayMatches(w, c.isoDay, c.month);
   if (start < end) return today && c.minutes >= start && c.minutes < end;
   const yesterday = dayMatches(w, c.prevIsoDay, c.prevMonth);
