@@ -79,6 +79,10 @@ describeWithShared(['models/yolox_nano.onnx'])('apps started while Redis is unre
       expect(ready.map(({ app, readyz }) => ({ app, readyz }))).toEqual(apps.map((app) => ({ app: app.name, readyz: 200 })));
       // alerts-api and ingest reconnect within ~1 s; the analyzer then loads its model.
       for (const r of ready) expect({ app: r.app, withinMs: r.ms < 15_000 }).toEqual({ app: r.app, withinMs: true });
+      // Its memory use and limit, for XlRedisMemoryHigh (this Redis has no maxmemory: 0).
+      const upMetrics = await fetch(url(apps[0], 'metrics'), { signal: AbortSignal.timeout(8000) }).then((r) => r.text());
+      expect(Number(/^xl_redis_used_memory_bytes (\d+)$/m.exec(upMetrics)?.[1])).toBeGreaterThan(100_000);
+      expect(upMetrics).toMatch(/^xl_redis_maxmemory_bytes 0$/m);
 
       // Redis gone again: alerts-api stays in the Service (the database answers), saying what is wrong.
       await redis.kill();

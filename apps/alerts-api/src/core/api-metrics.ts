@@ -38,6 +38,8 @@ export class ApiMetrics {
   readonly loginFailures: Counter<'reason'>;
   readonly clockOffset: Gauge;
   readonly redisUp: Gauge;
+  readonly redisUsedMemory: Gauge;
+  readonly redisMaxMemory: Gauge;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     const registers = [registry];
@@ -80,6 +82,16 @@ export class ApiMetrics {
     this.redisUp = new Gauge({
       name: 'xl_api_redis_up',
       help: "1 while this instance's Redis connection answers PING (as last probed: at each scrape and /readyz), 0 while it does not; the API keeps serving and acknowledging alerts from the database without it, but pushes, escalation timers and logins wait",
+      registers,
+    });
+    this.redisUsedMemory = new Gauge({
+      name: 'xl_redis_used_memory_bytes',
+      help: "The main Redis's used_memory (INFO memory) at the last scrape; a single Redis only. With maxmemory-policy noeviction a full Redis refuses writes: frames, alert events and pushes stop everywhere",
+      registers,
+    });
+    this.redisMaxMemory = new Gauge({
+      name: 'xl_redis_maxmemory_bytes',
+      help: "The main Redis's maxmemory (INFO memory) at the last scrape, 0 when unlimited; a single Redis only",
       registers,
     });
   }

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { RedisClient } from '@xl/queue';
+import { isCluster, type RedisClient } from '@xl/queue';
 import { type Kysely, sql } from 'kysely';
 import type { Registry } from 'prom-client';
 import { Public } from '../auth/decorators';
@@ -53,7 +53,20 @@ export class HealthController {
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metrics(): Promise<string> {
     await this.probeRedis().catch(() => undefined);
+    await this.readRedisMemory().catch(() => undefined);
     return this.registry.metrics();
+  }
+
+  /**
+   * Redis's memory use and limit, for XlRedisMemoryHigh: nothing else tells ops that Redis is filling
+   * up before it refuses writes (bounded; a cluster's nodes are left to their own exporter).
+   */
+  private async readRedisMemory(): Promise<void> {
+    if (isCluster(this.redis)) return;
+    const info = await withTimeout(this.redis.info('memory'), 'redis');
+    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
+    this.apiMetrics.redisUsedMemory.set(field('used_memory'));
+    this.apiMetrics.redisMaxMemory.set(field('maxmemory'));
   }
 
   /** PINGs Redis (bounded) and records the answer in xl_api_redis_up. */
