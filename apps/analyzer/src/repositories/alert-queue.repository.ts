@@ -21,7 +21,10 @@ export class AlertQueueRepository implements AlertPort {
         // A completed job's id keeps a re-emitted event (worker restarted before saving its state,
         // seconds later) off the queue; the API deduplicates by event id anyway, so ten minutes do.
         removeOnComplete: { count: 1000, age: 600 },
-        removeOnFail: false,
+        // A failed event (invalid, or not stored after its tries: an analyzer newer than the API in a
+        // rolling upgrade fails every one) is kept to be looked at, but not for good: kept, each stayed
+        // in the main Redis, whose being full stops every alert.
+        removeOnFail: { count: 10_000, age: 30 * 86_400 },
       },
     });
   }
