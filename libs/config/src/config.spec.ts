@@ -131,6 +131,11 @@ describe('camera config', () => {
     expect(errorOf(() => parseCamera({ id: 'c', url: 'rtsp://h/x', timezone: 'Mars/Base' })).message).toMatch(/IANA/);
     const rule = { id: 'r', type: 'camera_covered', schedule: [{ start: '25:00', end: '06:00' }] };
     expect(errorOf(() => parseCamera({ id: 'c', url: 'rtsp://h/x', rules: [rule] })).message).toMatch(/HH:MM/);
+    // At most a week of days and a year of months: a body of 50 000 entries was scanned at every frame.
+    const days = { ...rule, schedule: [{ start: '19:00', end: '06:00', days: Array.from({ length: 8 }, () => 5) }] };
+    expect(errorOf(() => parseCamera({ id: 'c', url: 'rtsp://h/x', rules: [days] })).message).toMatch(/schedule.*days/);
+    const months = { ...rule, schedule: [{ start: '19:00', end: '06:00', months: Array.from({ length: 13 }, () => 3) }] };
+    expect(errorOf(() => parseCamera({ id: 'c', url: 'rtsp://h/x', rules: [months] })).message).toMatch(/schedule.*months/);
   });
 });
 

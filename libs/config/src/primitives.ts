@@ -119,9 +119,10 @@ export const scheduleWindowSchema = z
     days: z
       .array(z.number().int().min(1).max(7))
       .min(1)
+      .max(7)
       .optional()
       .describe('ISO weekdays 1 = Monday … 7 = Sunday; absent = every day'),
-    months: z.array(z.number().int().min(1).max(12)).min(1).optional().describe('months 1–12; absent = all year'),
+    months: z.array(z.number().int().min(1).max(12)).min(1).max(12).optional().describe('months 1–12; absent = all year'),
     start: timeOfDay.describe('local start time HH:MM in the camera time zone, 00:00–23:59 (24:01–24:59 are refused when written)'),
     end: timeOfDay.describe('local end time HH:MM (exclusive), 00:00–23:59 or 24:00; 23:59 and 24:00 both mean the end of the day (24:01–24:59 are refused when written); an end before the start spans midnight (e.g. 19:00–06:00)'),
   })
