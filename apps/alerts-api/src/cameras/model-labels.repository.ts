@@ -7,7 +7,8 @@ import { SETTINGS, type Settings } from '../settings';
 /**
  * The labels of detector models, from their manifests in MODELS_DIR (`<name>.json`, the files the
  * analyzer loads; the weights are not needed here). Read once per model: manifests change with a
- * release, not while the API runs.
+ * release, not while the API runs. A name without a manifest is not remembered: each made-up name
+ * an admin tries would stay in memory, and a manifest added later would stay unknown until a restart.
  */
 @Injectable()
 export class ModelLabelsRepository {
@@ -21,7 +22,11 @@ export class ModelLabelsRepository {
     if (!labels) {
       labels = this.read(name);
       this.cache.set(name, labels);
-      labels.catch(() => this.cache.delete(name)); // a read that failed is tried again next time
+      // A read that failed, or found no manifest, is tried again next time.
+      labels.then(
+        (found) => found === null && this.cache.delete(name),
+        () => this.cache.delete(name),
+      );
     }
     return labels;
   }
