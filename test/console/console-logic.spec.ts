@@ -118,6 +118,31 @@ describe('zone editor geometry and schedules', () => {
     expect(formatSchedule(windows)).toBe('1-5 15:00-19:00; 19:00-06:00; 1,3,6-7 08:00-09:00');
     expect(() => parseSchedule('weekdays 15:00')).toThrow(/cannot read schedule "weekdays 15:00"/);
   });
+
+  it("keeps a window's months when its hours are edited in the rules form (a fishing-ban season)", () => {
+    const season = [{ months: [3, 4, 5, 6], start: '19:00', end: '06:00' }]; // set through the API
+    const shown = formatSchedule(season);
+    expect(shown).toBe('m3-6 19:00-06:00'); // before: '19:00-06:00', "every night, all year"
+    const edited = parseSchedule(shown.replace('19:00', '18:00'));
+    expect(edited).toEqual([{ months: [3, 4, 5, 6], start: '18:00', end: '06:00' }]); // before: months dropped
+  });
+
+  it('reads and writes months with days, months across the new year in order, and refuses what the API would', () => {
+    const windows = [
+      { months: [11, 12, 1, 2], days: [6, 7], start: '08:00', end: '18:00' },
+      { months: [7], days: [1, 2, 3, 4, 5], start: '15:00', end: '19:00' },
+    ];
+    expect(formatSchedule(windows)).toBe('m1-2,11-12 6-7 08:00-18:00; m7 1-5 15:00-19:00');
+    expect(parseSchedule(formatSchedule(windows))).toEqual([
+      { months: [1, 2, 11, 12], days: [6, 7], start: '08:00', end: '18:00' },
+      { months: [7], days: [1, 2, 3, 4, 5], start: '15:00', end: '19:00' },
+    ]);
+    expect(parseSchedule('1-5 M10,12 07:00-08:00')).toEqual([{ months: [10, 12], days: [1, 2, 3, 4, 5], start: '07:00', end: '08:00' }]);
+    expect(() => parseSchedule('m3-13 19:00-06:00')).toThrow(/cannot read schedule "m3-13 19:00-06:00": months are 1–12/);
+    expect(() => parseSchedule('m11-2 19:00-06:00')).toThrow(/m11-12,1-2 is November to February/);
+    expect(() => parseSchedule('5-1 19:00-06:00')).toThrow(/days are 1–7/); // before: no days at all, refused by the API on Save
+    expect(() => parseSchedule('m3 m4 19:00-06:00')).toThrow(/cannot read schedule "m3 m4 19:00-06:00": write \[mMONTHS\] \[DAYS\]/);
+  });
 });
 
 describe('session renewal', () => {

@@ -30,6 +30,9 @@ class FakeApi {
   readonly reports: Query[] = [];
   readonly csvs: Query[] = [];
   held: Promise<void> | null = null;
+  serverNow() {
+    return Date.now();
+  }
   async regions() {
     return { items: [] };
   }

@@ -34,10 +34,15 @@ export function freshId(prefix: string, taken: string[]): string {
   for (let n = 1; ; n++) if (!taken.includes(`${prefix}-${n}`)) return `${prefix}-${n}`;
 }
 
-const DAYS = /^(\d(?:-\d)?(?:,\d(?:-\d)?)*)$/;
+// One window is `[mMONTHS] [DAYS] HH:MM-HH:MM`: DAYS are ISO weekdays (1 = Monday … 7 = Sunday) and
+// MONTHS 1–12 after an `m`, each a list of numbers and low-high ranges ("1-5", "1,3,6-7", "m3-6").
+// Months are written out like days: a field that could not show them dropped them at each edit, and a
+// fishing-ban season became every night all year.
+const LIST = /^\d{1,2}(?:-\d{1,2})?(?:,\d{1,2}(?:-\d{1,2})?)*$/;
 const WINDOW = /^(\d{2}:\d{2})-(\d{2}:\d{2})$/;
+const SYNTAX = 'write [mMONTHS] [DAYS] HH:MM-HH:MM, e.g. 1-5 15:00-19:00 or m3-6 19:00-06:00';
 
-/** "1-5 15:00-19:00; 19:00-06:00" → windows; throws naming the part it cannot read. */
+/** "1-5 15:00-19:00; m3-6 19:00-06:00" → windows; throws naming the part it cannot read. */
 export function parseSchedule(text: string): ScheduleWindow[] {
   return text
     .split(';')
@@ -46,29 +51,37 @@ export function parseSchedule(text: string): ScheduleWindow[] {
     .map((part) => {
       const words = part.split(/\s+/);
       const window = WINDOW.exec(words[words.length - 1]);
-      if (!window || words.length > 2 || (words.length === 2 && !DAYS.test(words[0]))) throw new Error(`cannot read schedule "${part}": write [days] HH:MM-HH:MM, e.g. 1-5 15:00-19:00`);
+      if (!window || words.length > 3) throw new Error(`cannot read schedule "${part}": ${SYNTAX}`);
       const out: ScheduleWindow = { start: window[1], end: window[2] };
-      if (words.length === 2) out.days = expandDays(words[0]);
+      for (const word of words.slice(0, -1)) {
+        const isMonths = /^m/i.test(word);
+        const spec = isMonths ? word.slice(1) : word;
+        if (!LIST.test(spec) || (isMonths ? out.months : out.days)) throw new Error(`cannot read schedule "${part}": ${SYNTAX}`);
+        if (isMonths) out.months = expandList(spec, 12, 'months', part);
+        else out.days = expandList(spec, 7, 'days', part);
+      }
       return out;
     });
 }
 
-function expandDays(spec: string): number[] {
-  const days = new Set<number>();
+/** "1,3,6-7" → [1, 3, 6, 7]; throws when a number is outside 1..max or a range runs backwards. */
+function expandList(spec: string, max: number, what: 'days' | 'months', part: string): number[] {
+  const values = new Set<number>();
   for (const piece of spec.split(',')) {
-    const [a, b] = piece.split('-').map(Number);
-    for (let d = a; d <= (b ?? a); d++) days.add(d);
+    const [low, high = low] = piece.split('-').map(Number);
+    if (low < 1 || high > max || high < low) throw new Error(`cannot read schedule "${part}": ${what} are 1–${max}, a range low-high (${what === 'months' ? 'm11-12,1-2 is November to February' : '6-7,1 is Saturday to Monday'})`);
+    for (let n = low; n <= high; n++) values.add(n);
   }
-  return [...days].sort();
+  return [...values].sort((a, b) => a - b);
 }
 
-/** Windows → the text parseSchedule reads (months are not editable here and are kept as they are). */
+/** Windows → the text parseSchedule reads, months and days included: the round trip keeps every window as it is. */
 export function formatSchedule(windows: ScheduleWindow[] = []): string {
-  return windows.map((w) => `${w.days?.length ? compactDays(w.days) + ' ' : ''}${w.start}-${w.end}`).join('; ');
+  return windows.map((w) => `${w.months?.length ? 'm' + compactList(w.months) + ' ' : ''}${w.days?.length ? compactList(w.days) + ' ' : ''}${w.start}-${w.end}`).join('; ');
 }
 
-function compactDays(days: number[]): string {
-  const sorted = [...days].sort();
+function compactList(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
   const runs: string[] = [];
   for (let i = 0; i < sorted.length; i++) {
     let j = i;

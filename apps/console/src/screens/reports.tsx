@@ -10,7 +10,7 @@ const PRESETS: Preset[] = ['today', 'day', 'week', 'month', 'custom'];
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** The period a preset stands for, ending now. */
+/** The period a preset stands for, ending at `now` (the server's: a PC whose clock is a day behind asked for yesterday as "today"). */
 function presetPeriod(preset: Exclude<Preset, 'custom'>, now: number): { from: number; to: number } {
   const from = preset === 'today' ? startOfLocalDay(now) : now - { day: DAY, week: 7 * DAY, month: 30 * DAY }[preset];
   return { from, to: now };
@@ -22,7 +22,10 @@ export function ReportsScreen() {
   const canEditZones = user.role === 'admin' || user.role === 'operator';
   const [regions, setRegions] = useState<Region[]>([]);
   const [preset, setPreset] = useState<Preset>('today');
-  const [custom, setCustom] = useState(() => ({ from: toLocalInput(Date.now() - 7 * DAY), to: toLocalInput(Date.now()) }));
+  const [custom, setCustom] = useState(() => {
+    const now = api.serverNow();
+    return { from: toLocalInput(now - 7 * DAY), to: toLocalInput(now) };
+  });
   const [region, setRegion] = useState('');
   /** The report on screen, with the query it was asked with: Download CSV asks for the same alerts. */
   const [shown, setShown] = useState<{ report: AlertReport; query: ReportQuery; n: number } | null>(null);
@@ -35,7 +38,7 @@ export function ReportsScreen() {
 
   const query = (): ReportQuery | null => {
     const timezone = displayZone();
-    const period = preset === 'custom' ? { from: fromLocalInput(custom.from), to: fromLocalInput(custom.to) } : presetPeriod(preset, Date.now());
+    const period = preset === 'custom' ? { from: fromLocalInput(custom.from), to: fromLocalInput(custom.to) } : presetPeriod(preset, api.serverNow());
     if (period.from === undefined || period.to === undefined) return null;
     return { from: period.from, to: period.to, region: region || undefined, timezone };
   };
