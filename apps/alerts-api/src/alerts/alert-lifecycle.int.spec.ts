@@ -12,7 +12,7 @@ import { Clock } from '../common/clock';
 import { AlertIntakeService } from './alert-intake.service';
 import { AlertNotifier } from './alert-notifier';
 import { AlertsRepository } from './alerts.repository';
-import { AlertsService } from './alerts.service';
+import { AlertsService, MAX_NOTES_PER_ALERT, TOO_MANY_NOTES_REASON } from './alerts.service';
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0xff, 0xd9]);
 const PATH_A = ['city', 'county-a', 'town-a1', 'vil-a1a'];
@@ -745,5 +745,25 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
       expect(res.status).toBe(400);
       expect(res.body.message).toContain(field);
     }
+  });
+
+  it('takes at most MAX_NOTES_PER_ALERT notes on one alert, then answers 409 too_many_notes', async () => {
+    const event = alertEvent({ cameraId: 'cam-a' });
+    await intake.consume(event);
+    const alerts = t.app.get(AlertsRepository);
+    const alert = (await alerts.get(event.alertId))!;
+    // A looping script's first 499 notes, written directly (as many requests would take long here).
+    await alerts.transaction(async (trx) => {
+      for (let i = 0; i < MAX_NOTES_PER_ALERT - 1; i++) {
+        await alerts.addTransition(trx, event.alertId, { action: 'note', from: 'open', to: 'open', actor: { kind: 'user', id: 'op-a', name: 'op-a' }, at: alert.updatedAt + i, note: `retry ${i}`, escalationLevel: 0, regionId: alert.responsibleRegionId });
+      }
+    });
+    const url = `/alerts/${encodeURIComponent(event.alertId)}/notes`;
+    await t.http.post(url).set(await auth('op-a')).send({ note: 'the 500th' }).expect(200);
+    const refused = await t.http.post(url).set(await auth('op-a')).send({ note: 'one more' }).expect(409);
+    expect(refused.body).toMatchObject({ reason: TOO_MANY_NOTES_REASON });
+    expect(refused.body.message).toContain('500 notes');
+    // The lifecycle goes on: acknowledging is not a note.
+    await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/acknowledge`).set(await auth('op-a')).send({}).expect(200);
   });
 });

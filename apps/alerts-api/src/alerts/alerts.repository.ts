@@ -231,6 +231,17 @@ export class AlertsRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /** How many entries of `action` the alert's trail holds. */
+  async countTransitions(trx: Db, alertId: string, action: string): Promise<number> {
+    const row = await trx
+      .selectFrom('alert_transitions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('alert_id', '=', alertId)
+      .where('action', '=', action)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async addTransition(trx: Db, alertId: string, t: TransitionRecord): Promise<void> {
     await trx
       .insertInto('alert_transitions')

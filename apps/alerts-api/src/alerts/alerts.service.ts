@@ -1,12 +1,13 @@
 import { ConflictException, ForbiddenException, type HttpException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import type { SiteConfig } from '@xl/config';
 import { SEVERITY_RANK } from '@xl/contracts';
+import type { Transaction } from 'kysely';
 import { CamerasRepository } from '../cameras/cameras.repository';
 import { ScopeService } from '../auth/scope.service';
 import { Clock } from '../common/clock';
 import { conflictWithReason } from '../common/reasoned-errors';
 import { ApiMetrics } from '../core/api-metrics';
-import type { AlertOutcome } from '../db/schema';
+import type { AlertOutcome, Database } from '../db/schema';
 import { EvidenceRepository } from '../evidence/evidence.repository';
 import { evidenceView, type EvidenceView } from '../evidence/evidence-view';
 import { SETTINGS, type Settings } from '../settings';
@@ -44,6 +45,14 @@ export interface SnapshotTrailEntry {
  * again after: clients tell it from the other 409s (taken by someone else) and say it in their language.
  */
 export const RAISED_AGAIN_REASON = 'raised_again';
+
+/**
+ * Notes and calls one alert takes at most, then 409 `too_many_notes`. The whole trail goes out with
+ * every read of the alert and each note pushes an update to every screen and receiver in scope: a
+ * looping script or a stuck kiosk grew one alert to megabytes and flooded the receivers.
+ */
+export const MAX_NOTES_PER_ALERT = 500;
+export const TOO_MANY_NOTES_REASON = 'too_many_notes';
 
 function raisedAgain(message: string): ConflictException {
   return conflictWithReason(message, RAISED_AGAIN_REASON);
@@ -200,19 +209,21 @@ export class AlertsService {
   async addNote(principal: Principal, id: string, input: { note?: string; called?: { name: string; role?: string; phone: string } }): Promise<AlertDetail> {
     if (!NOTE_ROLES.includes(principal.role)) throw new ForbiddenException(`role '${principal.role}' may not add notes to alerts`);
     const detail: TransitionDetail | null = input.called ? { kind: 'called', contact: { name: input.called.name, role: input.called.role ?? null, phone: input.called.phone } } : null;
-    return this.record(principal, id, NOTE_ACTION, detail ? transitionNote(detail) : (input.note ?? null), detail);
+    return this.record(principal, id, NOTE_ACTION, detail ? transitionNote(detail) : (input.note ?? null), detail, async (_current, trx) =>
+      (await this.alerts.countTransitions(trx, id, NOTE_ACTION)) >= MAX_NOTES_PER_ALERT ? conflictWithReason(`alert ${id} has ${MAX_NOTES_PER_ALERT} notes, the most one alert takes`, TOO_MANY_NOTES_REASON) : null,
+    );
   }
 
   /**
    * An audit-trail entry that leaves state, claim and escalation as they are. The alert's `updatedAt`
    * moves, so other screens showing it reload its timeline (and a school's close the warning).
    */
-  private async record(principal: Principal, id: string, action: string, note: string | null, detail: TransitionDetail | null, refuse?: (current: Alert) => Error | null): Promise<AlertDetail> {
+  private async record(principal: Principal, id: string, action: string, note: string | null, detail: TransitionDetail | null, refuse?: (current: Alert, trx: Transaction<Database>) => Error | null | Promise<Error | null>): Promise<AlertDetail> {
     await this.visible(principal, id);
     await this.alerts.transaction(async (trx) => {
       // Read in the transaction: the entry states the state it was written in, not one read before.
       const current = (await this.alerts.getForUpdate(trx, id)) as Alert;
-      const refusal = refuse?.(current);
+      const refusal = await refuse?.(current, trx);
       if (refusal) throw refusal;
       // Dated under the row lock, after every change before it: a "seen" counts for the alarm stored
       // before it, never for one stored after it (seenSinceAlarm compares the two times).
