@@ -38,14 +38,22 @@ export class AlertSnapshotsRepository {
     return rows.map((r) => ({ path: r.path, capturedAt: Number(r.captured_at) }));
   }
 
-  /** Alerts resolved at or before `resolvedBefore` that still hold snapshots. */
+  /**
+   * Alerts resolved at or before `resolvedBefore` that still hold snapshots. Driven from the snapshots
+   * (a few thousand alerts), not from every alert resolved since the start: SQLite walked the whole
+   * history that way, ~0.3 s at a million alerts, at every sweep.
+   */
   async resolvedHolders(resolvedBefore: number): Promise<SnapshotHolder[]> {
     const rows = await this.db
-      .selectFrom('alerts')
-      .select(['id', 'state', 'outcome', 'severity', 'started_at', 'resolved_at'])
-      .where('state', '=', 'resolved')
-      .where('resolved_at', '<=', resolvedBefore)
-      .where((eb) => eb.exists(eb.selectFrom('alert_snapshots').select('alert_snapshots.alert_id').whereRef('alert_snapshots.alert_id', '=', 'alerts.id')))
+      .selectFrom('alert_snapshots')
+      // CROSS JOIN: SQLite then keeps the written order (snapshots outside, each alert by its key)
+      // instead of walking every resolved alert; PostgreSQL plans it as the inner join it is.
+      .crossJoin('alerts')
+      .whereRef('alerts.id', '=', 'alert_snapshots.alert_id')
+      .select(['alerts.id as id', 'alerts.state as state', 'alerts.outcome as outcome', 'alerts.severity as severity', 'alerts.started_at as started_at', 'alerts.resolved_at as resolved_at'])
+      .distinct()
+      .where('alerts.state', '=', 'resolved')
+      .where('alerts.resolved_at', '<=', resolvedBefore)
       .execute();
     return rows.map((r) => ({
       alertId: r.id,

@@ -152,7 +152,10 @@ export class EvidenceRepository {
     return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
-  /** Evidence still on disk, with what retention needs to know of its alert. */
+  /**
+   * Evidence still on disk, with what retention needs to know of its alert. Its conditions are those
+   * of the partial index alert_evidence_held, written the same way, so the read stays on that index.
+   */
   async holdings(): Promise<Array<EvidenceHolding & { clipPath: string | null; snapshotPath: string | null }>> {
     const rows = await this.db
       .selectFrom('alert_evidence')

@@ -30,4 +30,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0022_held_health_alerts', () => import('./0022_held_health_alerts')],
   ['0023_outage_index', () => import('./0023_outage_index')],
   ['0024_recovery_stability', () => import('./0024_recovery_stability')],
+  ['0025_retention_indexes', () => import('./0025_retention_indexes')],
 ];
