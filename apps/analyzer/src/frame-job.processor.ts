@@ -81,9 +81,9 @@ export interface ClockPort {
   /** Measures the offset to the clock ingest stamps frames with; now() follows it once this resolves. */
   measure(): Promise<unknown>;
   /**
-   * Epoch ms by the offset in use before this clock's last step, while ingest may not have measured
-   * that step yet and still stamp frames by it (RedisClock: a measuring interval and a margin);
-   * undefined otherwise.
+   * Epoch ms by the followed clock as it ran before the Redis host's clock last stepped, while ingest
+   * may not have measured that step yet and still stamp frames by it (RedisClock: a measuring interval
+   * and a margin); undefined otherwise.
    */
   previousNow(): number | undefined;
 }

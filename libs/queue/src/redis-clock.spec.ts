@@ -13,13 +13,29 @@ function fakeRedis(state: { skewMs: number; delayMs?: number; fail?: boolean }):
   } as unknown as RedisClient;
 }
 
+/**
+ * A Redis whose clock runs on its own, untouched by this host's wall clock: true time is jest's
+ * performance.now() plus `monoStoppedMs`, the time this host's monotonic clock stood still (a VM pause).
+ */
+function independentRedis(base: number): { redis: RedisClient; serverNow: () => number; paused: { monoStoppedMs: number } } {
+  const paused = { monoStoppedMs: 0 };
+  const serverNow = () => base + Math.round(performance.now()) + paused.monoStoppedMs;
+  const redis = {
+    time: async () => {
+      const t = serverNow();
+      return [String(Math.floor(t / 1000)), String((t % 1000) * 1000)];
+    },
+  } as unknown as RedisClient;
+  return { redis, serverNow, paused };
+}
+
 describe('RedisClock', () => {
   // Timed by jest's clock throughout: under CI load a real 20 ms timer fired late and the await after
   // it ran later still, so the round trip the clock saw was not the one the fake answered in.
   beforeEach(() => jest.useFakeTimers({ now: 1_700_000_000_000 }));
   afterEach(() => jest.useRealTimers());
 
-  it("follows the Redis server's clock: Date.now() plus the measured offset, half the round trip allowed for", async () => {
+  it("follows the Redis server's clock: its time at the middle of the round trip plus the time elapsed since", async () => {
     const state = { skewMs: -300_000, delayMs: 20 };
     const measured: Array<[number, number]> = [];
     const clock = new RedisClock(fakeRedis(state), { onMeasured: (o, rtt) => measured.push([o, rtt]) });
@@ -125,6 +141,105 @@ describe('RedisClock', () => {
       clock.stop();
       await measureHeld(clock, state, 3000);
       expect(log.warn).toHaveBeenCalledWith({ roundTripMs: 3000, maxRoundTripMs: 500, offsetMs: 0 }, expect.stringContaining('keeping the last offset'));
+    });
+  });
+
+  describe("across a step of this host's own clock (NTP step, VM resume)", () => {
+    it.each([[-10_000], [+8_000]])("keeps following the Redis server when this host's wall clock steps by %i ms", async (stepMs) => {
+      const { redis, serverNow } = independentRedis(Date.now() - Math.round(performance.now()));
+      const clock = new RedisClock(redis); // measures every 30 s
+      await clock.start();
+      await jest.advanceTimersByTimeAsync(5_000);
+      jest.setSystemTime(Date.now() + stepMs); // this host's wall clock steps; the Redis host's does not
+      const errors: number[] = [];
+      for (let s = 0; s < 30; s++) {
+        errors.push(clock.now() - serverNow());
+        await jest.advanceTimersByTimeAsync(1_000);
+      }
+      // Before: off by the whole step until the next 30-s measurement (25 of the 30 samples).
+      expect(Math.max(...errors.map(Math.abs))).toBeLessThan(1000);
+      expect(clock.previousNow()).toBeUndefined(); // the Redis host took no step
+      clock.stop();
+    });
+
+    it('measures the round trip on the monotonic clock: a wall step during a TIME does not move the clock', async () => {
+      const { redis, serverNow } = independentRedis(Date.now() - Math.round(performance.now()));
+      let steps = 1;
+      const stepping = {
+        time: async () => {
+          if (steps-- > 0) jest.setSystemTime(Date.now() - 10_000); // NTP steps this host back while the TIME is out
+          return redis.time();
+        },
+      } as unknown as RedisClient;
+      const measured: number[] = [];
+      const clock = new RedisClock(stepping, { onMeasured: (_, rtt) => measured.push(rtt) });
+      await clock.measure();
+      expect(measured).toEqual([0]); // before: -10 000
+      expect(clock.now()).toBe(serverNow()); // before: 5 s off
+      expect(steps).toBe(-1); // measured again: a TIME in flight across a step of this host's clocks is not taken
+      expect(clock.offset).toBe(10_000); // Redis is now 10 s ahead of this host's wall clock
+    });
+
+    it("measures at once when this host's monotonic clock stood still (a VM paused and resumed), and takes it for no step of the Redis host", async () => {
+      const { redis, serverNow, paused } = independentRedis(Date.now() - Math.round(performance.now()));
+      const log = { warn: jest.fn() };
+      const gauge = { set: jest.fn() };
+      const clock = await startRedisClock(redis, { gauge, log });
+      await jest.advanceTimersByTimeAsync(5_000);
+      // Paused 60 s: the monotonic clock stood still, the Redis host's ran on, and the guest's wall clock was set on resume.
+      paused.monoStoppedMs = 60_000;
+      jest.setSystemTime(Date.now() + 60_000);
+      expect(clock.now()).toBe(serverNow() - 60_000); // behind until the measurement this reading started answers
+      await jest.advanceTimersByTimeAsync(0);
+      expect(clock.now()).toBe(serverNow()); // not 25 s later, at the next interval
+      expect(clock.previousNow()).toBeUndefined(); // every other process followed Redis all along
+      expect(log.warn).toHaveBeenCalledWith({ stepMs: 60_000 }, expect.stringContaining('measuring it again now'));
+      expect(gauge.set).toHaveBeenCalledTimes(2);
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(log.warn).toHaveBeenCalledTimes(1);
+      clock.stop();
+    });
+
+    it("does not keep a clock left behind by a paused monotonic clock for a quicker round trip's sake: a slow first TIME after the resume is taken", async () => {
+      const { redis, serverNow, paused } = independentRedis(Date.now() - Math.round(performance.now()));
+      const slow = { delayMs: 0 };
+      const held = {
+        time: async () => {
+          if (slow.delayMs) await new Promise((r) => setTimeout(r, slow.delayMs));
+          return redis.time();
+        },
+      } as unknown as RedisClient;
+      const clock = new RedisClock(held);
+      await clock.start();
+      paused.monoStoppedMs = 60_000;
+      jest.setSystemTime(Date.now() + 60_000);
+      slow.delayMs = 2000; // the network is slow to come back after the resume
+      clock.now();
+      await jest.advanceTimersByTimeAsync(2000);
+      expect(Math.abs(clock.now() - serverNow())).toBeLessThanOrEqual(1000); // off by half the round trip at most, not by the 60 s pause
+      clock.stop();
+    });
+
+    it('measures again when the monotonic clock stood still while a TIME was out: the server may have answered before the pause', async () => {
+      const { redis, serverNow, paused } = independentRedis(Date.now() - Math.round(performance.now()));
+      let pauseDuringTime = false;
+      const pausing = {
+        time: async () => {
+          const answer = await redis.time(); // the server answers, then this VM is paused 60 s before the reply is read
+          if (pauseDuringTime) {
+            pauseDuringTime = false;
+            paused.monoStoppedMs = 60_000;
+            jest.setSystemTime(Date.now() + 60_000);
+          }
+          return answer;
+        },
+      } as unknown as RedisClient;
+      const clock = new RedisClock(pausing);
+      await clock.measure();
+      pauseDuringTime = true;
+      await clock.measure();
+      expect(clock.now()).toBe(serverNow()); // taken from the first TIME (round trip 0 ms), 60 s behind until the next interval
+      expect(clock.previousNow()).toBeUndefined();
     });
   });
 

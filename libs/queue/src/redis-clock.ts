@@ -23,9 +23,10 @@ export const MAX_CLOCK_ROUND_TRIP_MS = 500;
 export const OFFSET_DRIFT_MS_PER_MS = 0.001;
 
 /**
- * A change of the offset by more than this is a step of a clock, not measurement noise (quick
- * measurements differ by less than MAX_CLOCK_ROUND_TRIP_MS): the offset before it stays known for a
- * while (RedisClock.previousNow).
+ * A move of the followed clock at a measurement by more than this is a step of the Redis host's clock,
+ * not measurement noise (quick measurements differ by less than MAX_CLOCK_ROUND_TRIP_MS): the clock
+ * before it stays known for a while (RedisClock.previousNow). Also the bound on how far this host's
+ * wall and monotonic clocks may disagree between two readings before a measurement starts at once.
  */
 export const CLOCK_STEP_MS = 1000;
 
@@ -49,8 +50,14 @@ export interface RedisClockOptions {
   maxRoundTripMs?: number;
   /** Called instead of onMeasured when a measurement's round trip was too long to take: the last offset stays in use. */
   onRejected?: (roundTripMs: number, offsetMs: number) => void;
-  /** Monotonic ms for the age of the offset and of a step (default performance.now). */
+  /** Monotonic ms for the age of the offset and of a step (default performance.now; now() itself always runs on performance.now). */
   monotonicNow?: () => number;
+  /**
+   * Called when this host's wall clock moved against its monotonic clock by more than CLOCK_STEP_MS
+   * between two readings (an NTP step, a VM resume), with the wall's lead in ms; a measurement starts
+   * at once when the clock is started. None by default.
+   */
+  onHostClockStep?: (stepMs: number) => void;
 }
 
 /**
@@ -58,8 +65,15 @@ export interface RedisClockOptions {
  * it: ingest stamps capture times, the analyzer drops frames older than MAX_FRAME_AGE_MS and the rules
  * time everything by capture time. With each host's own clock, an edge box whose clock is off (no
  * NTP in a village cabinet) made every frame of its cameras "stale" to the analyzer: no alert at all,
- * and the camera still reported online. `now()` is Date.now() plus the offset last measured with
- * TIME (half the round trip allowed for), measured at start and every `intervalMs`.
+ * and the camera still reported online. `now()` is the server's time of the last measurement taken
+ * (TIME, read at the middle of its round trip) plus the monotonic time elapsed since (performance.now),
+ * measured at start and every `intervalMs`. Not this host's wall clock plus an offset: an NTP step or a
+ * VM resume on an ingest box then moved every capture stamp by the step until the next measurement —
+ * back 10 s, the analyzer dropped every frame of every camera on the box as stale; forward, the stamps
+ * went back at the measurement and the analyzer threw away the tracks and vanish countdowns. The
+ * monotonic clock is slewed by NTP, never stepped. As it may stop while a VM is paused, `now()` also
+ * compares the wall and monotonic time elapsed between readings, and on a disagreement over
+ * CLOCK_STEP_MS measures at once (onHostClockStep) rather than at the next interval.
  *
  * A measurement whose round trip is over `maxRoundTripMs` is not taken, unless it is shorter than the
  * one the offset in use came from, that one's round trip growing with its age (OFFSET_DRIFT_MS_PER_MS):
@@ -68,17 +82,28 @@ export interface RedisClockOptions {
  * up by an outage does not move an offset measured quickly, and on a link where every TIME is slow the
  * offset still follows the clocks' drift (one of 800 ms is taken once the offset is ~7 minutes old).
  *
- * Other processes measure the same clock at their own moments: after a step (CLOCK_STEP_MS) they stamp
- * by the offset before it until they measure too. `previousNow()` gives that clock for a while.
+ * Other processes measure the same clock at their own moments: after a step of the Redis host's clock
+ * (CLOCK_STEP_MS) they stamp by the clock before it until they measure too. `previousNow()` gives that
+ * clock for a while. A move of the followed clock after this host's own clocks disagreed is no such
+ * step (every other process followed Redis all along), and the clock in use then counts as off by the
+ * disagreement when a slow measurement is weighed against it.
  */
 export class RedisClock {
   private offsetMs = 0;
-  /** Round trip of the measurement offsetMs came from (Infinity before the first). */
+  /** The server's time of the measurement in use and performance.now() at the middle of its round trip: now() runs on from them (null before the first). */
+  private anchor: { serverMs: number; monoMs: number } | null = null;
+  /** Round trip of the measurement in use (Infinity before the first). */
   private offsetRoundTripMs = Infinity;
-  /** Monotonic ms at which offsetMs was taken. */
+  /** Monotonic ms at which the measurement in use was taken. */
   private offsetTakenAt = 0;
-  /** The offset in use before the last step, and until when (monotonic ms) it is remembered. */
-  private beforeStep: { offsetMs: number; until: number } | null = null;
+  /** How far the followed clock moved at the last step (ms, new minus old), and until when (monotonic ms) the clock before it is remembered. */
+  private beforeStep: { stepMs: number; until: number } | null = null;
+  /** Wall and monotonic ms at the last reading, compared at the next (checkHostClock). */
+  private lastReading = { wallMs: Date.now(), monoMs: performance.now() };
+  /** The largest disagreement of this host's wall and monotonic clocks (ms) seen since the measurement in use; 0 when none. */
+  private hostStepMs = 0;
+  /** How many such disagreements were seen: a measurement in flight across one is taken again. */
+  private hostSteps = 0;
   private timer?: NodeJS.Timeout;
   private readonly intervalMs: number;
   private readonly maxRoundTripMs: number;
@@ -95,21 +120,42 @@ export class RedisClock {
     this.monotonicNow = options.monotonicNow ?? (() => performance.now());
   }
 
-  /** Epoch ms by the Redis server's clock (bound: pass it around as a function). */
-  readonly now = (): number => Date.now() + this.offsetMs;
+  /** Epoch ms by the Redis server's clock (bound: pass it around as a function); this host's wall clock before the first measurement. */
+  readonly now = (): number => {
+    this.checkHostClock(true);
+    return this.anchor ? Math.round(this.anchor.serverMs + performance.now() - this.anchor.monoMs) : Date.now();
+  };
 
-  /** Redis minus this host, ms, as last measured. */
+  /** Redis minus this host's wall clock, ms, as last measured. */
   get offset(): number {
     return this.offsetMs;
   }
 
   /**
-   * Epoch ms by the offset in use before the last step, for the measuring interval plus
-   * STEP_MEMORY_MARGIN_MS after this clock took the step; undefined otherwise (and before any step).
+   * Epoch ms by the followed clock as it ran before the last step of the Redis host's clock, for the
+   * measuring interval plus STEP_MEMORY_MARGIN_MS after this clock took the step; undefined otherwise
+   * (and before any step).
    */
   previousNow(): number | undefined {
     if (!this.beforeStep || this.monotonicNow() >= this.beforeStep.until) return undefined;
-    return Date.now() + this.beforeStep.offsetMs;
+    return this.now() - this.beforeStep.stepMs;
+  }
+
+  /**
+   * Compares the wall and monotonic time elapsed since the last reading: a disagreement over
+   * CLOCK_STEP_MS is a step of this host's wall clock, or a pause of its monotonic clock (VM), and the
+   * latter leaves now() behind; so it is reported and, when `measureNow` and the clock is started,
+   * measured at once (a failure keeps the clock in use; the interval measures again).
+   */
+  private checkHostClock(measureNow: boolean): void {
+    const reading = { wallMs: Date.now(), monoMs: performance.now() };
+    const stepMs = Math.round(reading.wallMs - this.lastReading.wallMs - (reading.monoMs - this.lastReading.monoMs));
+    this.lastReading = reading;
+    if (Math.abs(stepMs) <= CLOCK_STEP_MS) return;
+    this.hostStepMs = Math.max(this.hostStepMs, Math.abs(stepMs));
+    this.hostSteps++;
+    this.options.onHostClockStep?.(stepMs);
+    if (measureNow && this.timer) void this.measure().catch((err: Error) => this.options.onError?.(err));
   }
 
   /**
@@ -118,28 +164,43 @@ export class RedisClock {
    * (the previous offset stays).
    */
   async measure(): Promise<number> {
-    const sent = Date.now();
-    const [seconds, micros] = await this.redis.time();
-    const received = Date.now();
-    const server = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-    if (!Number.isFinite(server)) throw new Error(`RedisClock: TIME answered ${JSON.stringify([seconds, micros])}`);
-    const roundTripMs = received - sent;
+    const first = await this.timeRoundTrip();
+    // A pause of the monotonic clock during the TIME hides in a short round trip, and the server's time may be from before it: once more.
+    const { server, sent, received } = first.acrossHostStep ? await this.timeRoundTrip() : first;
+    const roundTripMs = Math.round(received - sent);
     const takenAt = this.monotonicNow();
-    const inUseCountsFor = this.offsetRoundTripMs + 2 * OFFSET_DRIFT_MS_PER_MS * (takenAt - this.offsetTakenAt);
+    // After this host's clocks disagreed, the clock in use may be off by as much (a paused monotonic clock).
+    const inUseCountsFor = Math.max(this.offsetRoundTripMs + 2 * OFFSET_DRIFT_MS_PER_MS * (takenAt - this.offsetTakenAt), 2 * this.hostStepMs);
     if (roundTripMs > this.maxRoundTripMs && roundTripMs >= inUseCountsFor) {
       this.options.onRejected?.(roundTripMs, this.offsetMs);
       return this.offsetMs;
     }
-    const offsetMs = Math.round(server - (sent + received) / 2);
-    // Not from the first measurement: before it, now() was this host's own clock, which nobody stamps by.
-    if (Number.isFinite(this.offsetRoundTripMs) && Math.abs(offsetMs - this.offsetMs) > CLOCK_STEP_MS) {
-      this.beforeStep = { offsetMs: this.offsetMs, until: takenAt + this.intervalMs + STEP_MEMORY_MARGIN_MS };
+    const anchor = { serverMs: server, monoMs: (sent + received) / 2 };
+    const stepMs = this.anchor ? Math.round(anchor.serverMs - (this.anchor.serverMs + anchor.monoMs - this.anchor.monoMs)) : 0;
+    // Not from the first measurement (before it, now() was this host's own clock, which nobody stamps by),
+    // nor after this host's own clocks disagreed (the move is this host's, not the Redis host's).
+    if (this.anchor && this.hostStepMs === 0 && Math.abs(stepMs) > CLOCK_STEP_MS) {
+      this.beforeStep = { stepMs, until: takenAt + this.intervalMs + STEP_MEMORY_MARGIN_MS };
     }
-    this.offsetMs = offsetMs;
+    this.anchor = anchor;
+    this.hostStepMs = 0;
+    this.offsetMs = Math.round(server - (Date.now() - (performance.now() - anchor.monoMs)));
     this.offsetRoundTripMs = roundTripMs;
     this.offsetTakenAt = takenAt;
     this.options.onMeasured?.(this.offsetMs, roundTripMs);
     return this.offsetMs;
+  }
+
+  /** One TIME, timed on the monotonic clock (a step of the wall clock during it made the round trip, and the offset, wrong). */
+  private async timeRoundTrip(): Promise<{ server: number; sent: number; received: number; acrossHostStep: boolean }> {
+    const hostStepsBefore = this.hostSteps;
+    const sent = performance.now();
+    const [seconds, micros] = await this.redis.time();
+    const received = performance.now();
+    const server = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    if (!Number.isFinite(server)) throw new Error(`RedisClock: TIME answered ${JSON.stringify([seconds, micros])}`);
+    this.checkHostClock(false);
+    return { server, sent, received, acrossHostStep: this.hostSteps !== hostStepsBefore };
   }
 
   /** Measures now (must succeed: a process must not stamp frames by a clock it could not check), then periodically. */
@@ -151,6 +212,7 @@ export class RedisClock {
 
   stop(): void {
     clearInterval(this.timer);
+    this.timer = undefined;
   }
 }
 
@@ -164,6 +226,7 @@ export async function startRedisClock(redis: RedisClient, report: ClockReport): 
     onError: (err) => report.log.warn({ err: err.message }, 'measuring the clock offset to Redis failed; keeping the last one'),
     onRejected: (roundTripMs, offsetMs) =>
       report.log.warn({ roundTripMs, maxRoundTripMs: MAX_CLOCK_ROUND_TRIP_MS, offsetMs }, 'clock measurement against Redis took too long to be accurate (Redis slow or just reconnected); keeping the last offset'),
+    onHostClockStep: (stepMs) => report.log.warn({ stepMs }, "this host's wall clock stepped against its monotonic clock (NTP step or VM resume); times keep following Redis's clock, measuring it again now"),
   });
   await clock.start();
   return clock;
