@@ -1,4 +1,4 @@
-export { redactUrl, redactText } from './redact';
+export { redactUrl, redactText, redactSecretParams, secretParams, type SecretParam } from './redact';
 export {
   rtspFrameCommand,
   fileFrameCommand,

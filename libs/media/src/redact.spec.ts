@@ -1,4 +1,7 @@
-import { redactText, redactUrl } from './redact';
+import { redactSecretParams, redactText, redactUrl, secretParams } from './redact';
+
+const XMEYE = 'rtsp://192.168.1.10:554/user=admin&password=Pond2024&channel=1&stream=0.sdp?real_stream';
+const XMEYE_HASH = 'rtsp://192.168.1.10:554/user=admin_password=tlJwpbo6_channel=1_stream=0.sdp?real_stream';
 
 describe('redactUrl', () => {
   it('hides user and password', () => {
@@ -63,6 +66,41 @@ describe('redactUrl', () => {
     // No host to be seen after the '@' (text around the URL): the last '@' still ends the user info.
     expect(redactUrl('rtsp://admin:pw@cam!')).toBe('rtsp://***:***@cam!');
   });
+  // 2026-12-03 (input-security review): the underscore form (XMEye's password hash) was printed in
+  // clear, e.g. in the offline status detail "rtsp://…/user=admin_password=tlJwpbo6_…: Connection refused".
+  it('hides a user and password written in the path (Xiongmai / XMEye URLs), and keeps channel and stream', () => {
+    expect(redactUrl(XMEYE)).toBe('rtsp://192.168.1.10:554/user=***&password=***&channel=1&stream=0.sdp?real_stream');
+    expect(redactUrl(XMEYE_HASH)).toBe('rtsp://192.168.1.10:554/user=***_password=***_channel=1_stream=0.sdp?real_stream');
+    expect(redactUrl('rtsp://10.0.0.9/live;password=hunter2')).toBe('rtsp://10.0.0.9/live;password=***');
+    expect(redactUrl('rtsp://10.0.0.9/password=hunter2/live.sdp')).toBe('rtsp://10.0.0.9/password=***'); // the rest of the path may be the password's
+    expect(redactUrl('rtsps://cam.example/live?access_token=abc')).toBe('rtsps://cam.example/live?access_token=***');
+  });
+
+  it("runs a value written after '?' or '&' to the next '&', whatever it holds", () => {
+    expect(redactUrl('rtsp://10.0.0.8/cam?password=a_b=c&channel=1')).toBe('rtsp://10.0.0.8/cam?password=***&channel=1');
+    expect(redactUrl('rtsp://10.0.0.8/cam?password=x_pwd=y&pwd=2')).toBe('rtsp://10.0.0.8/cam?password=***&pwd=***');
+  });
+});
+
+describe('secretParams and redactSecretParams', () => {
+  it('find the secret pairs wherever they stand, leaving the user info alone', () => {
+    const url = 'rtsp://admin:***@10.0.0.1/user=ops_password=h4sh_channel=2?token=t0k&x=1';
+    expect(secretParams(url).map((p) => [p.name, url.slice(p.start, p.end)])).toEqual([
+      ['user', 'ops'],
+      ['password', 'h4sh'],
+      ['token', 't0k'],
+    ]);
+    expect(redactSecretParams(url)).toBe('rtsp://admin:***@10.0.0.1/user=***_password=***_channel=2?token=***&x=1');
+    expect(secretParams('rtsp://10.0.0.1:554/Streaming/Channels/102?transportmode=unicast')).toEqual([]);
+  });
+
+  it('leave out a pair inside another one\'s value', () => {
+    const url = 'rtsp://h/cam?password=x_pwd=y&pwd=2';
+    expect(secretParams(url).map((p) => [p.name, url.slice(p.start, p.end)])).toEqual([
+      ['password', 'x_pwd=y'],
+      ['pwd', '2'],
+    ]);
+  });
 });
 
 describe('redactText', () => {
@@ -84,6 +122,11 @@ describe('redactText', () => {
     const url = `rtsp://admin:${password}@10.0.0.7/live?channel=1&user=ops@plant&token=abc@def`;
     expect(redactUrl(url)).toBe('rtsp://***:***@10.0.0.7/live?channel=1&user=***&token=***');
     expect(redactText(`${url} failed`)).toBe('rtsp://***:***@10.0.0.7/live?channel=1&user=***&token=*** failed');
+  });
+
+  it('hides a path password in the line ffmpeg prints when the camera refuses the connection (the offline status detail)', () => {
+    expect(redactText(`${XMEYE_HASH}: Connection refused`)).toBe('rtsp://192.168.1.10:554/user=***_password=***_channel=1_stream=0.sdp?real_stream: Connection refused');
+    expect(redactText(`${XMEYE}: Connection refused`)).not.toMatch(/admin|Pond2024/);
   });
 
   it('redacts every URL inside a line of text', () => {

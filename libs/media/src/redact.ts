@@ -1,14 +1,21 @@
-// Camera URLs carry credentials (rtsp://user:password@host/…, or ?user=…&password=… on some
-// brands). Everything that prints a URL — logs, status details, metrics labels, errors — goes through
-// these functions first.
+// Camera URLs carry credentials (rtsp://user:password@host/…, ?user=…&password=… on some brands, and
+// in the path on Xiongmai/XMEye ones: /user=admin&password=…&channel=1 or /user=admin_password=…_channel=1).
+// Everything that prints a URL — logs, status details, metrics labels, errors — goes through these
+// functions first; alerts-api uses secretParams / redactSecretParams for the URLs it shows.
 
 const HIDDEN = '***';
 const SECRET_PARAMS = /^(user|username|pass|password|passwd|pwd|token|auth|key|secret|signature|sig)$/i;
 // A URL runs to the next whitespace: a password may hold ' " < > (the URL schema only forbids spaces
 // and control characters), and ffmpeg prints it raw, e.g. `rtsp://admin:p'ss@10.0.0.7/live: Connection refused`.
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/\S+/gi;
-/** Where a query parameter's value begins: `?name=` or `&name=`, wherever it stands. */
-const PARAM = /[?&]([^&=?#/]*)=/g;
+/**
+ * Where a name=value pair's value begins, wherever it stands (path or query): after `?`, `&`, `/`, `;`
+ * or `_` (XMEye's `…/user=admin_password=…`). A name holds none of these, so `?access_token=` is read
+ * as `token=`: more hidden, never less.
+ */
+const PARAM = /[?&/;_]([^&=?#/;_]*)=/g;
+/** The next pair of XMEye's underscore form, which ends a value written after `/` or `_`. */
+const UNDERSCORE_PAIR = /_[A-Za-z][A-Za-z0-9]*=/g;
 const HOST = String.raw`(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%-]+)`;
 /** What follows the user info: host[:port], then the end, a path, a query or the text around a URL. */
 const AUTHORITY = new RegExp(String.raw`^${HOST}(?::\d*)?(?=$|[/?#'"<>),;\]])`);
@@ -16,7 +23,7 @@ const AUTHORITY = new RegExp(String.raw`^${HOST}(?::\d*)?(?=$|[/?#'"<>),;\]])`);
 const HOST_FIRST = new RegExp(String.raw`^${HOST}(?::\d+)?[/?]`);
 
 /**
- * The URL with user and password (and secret query parameters) replaced by `***`. Works on strings
+ * The URL with user and password (and secret name=value pairs, see secretParams) replaced by `***`. Works on strings
  * that are not valid URLs too; when in doubt it hides more, never less.
  */
 export function redactUrl(url: string): string {
@@ -35,16 +42,45 @@ export function redactUrl(url: string): string {
 /** [start, end) of text. */
 type Range = [number, number];
 
-/** The values of secret query parameters, each up to the next '&' (a password may hold '?', '@', '/', '#'). */
-function secretValues(text: string): Range[] {
-  const ranges: Range[] = [];
-  for (const m of text.matchAll(PARAM)) {
-    if (!SECRET_PARAMS.test(decodeSafe(m[1]))) continue;
+/** A secret name=value pair of a URL: its name as written (decoded) and where its value is, [start, end). */
+export interface SecretParam {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The secret name=value pairs of a URL or text (`user`, `password`, `pwd`, `token`, `key`, … in the
+ * path or the query), by position; a pair inside another's value is left out (that value hides it).
+ * A value runs to the next `&` (a password may hold `?`, `@`, `/`, `#`); after `/` or `_` also to
+ * the next `_name=` (XMEye's `/user=admin_password=…_channel=1`, where the password is a hash).
+ */
+export function secretParams(url: string): SecretParam[] {
+  const params: SecretParam[] = [];
+  for (const m of url.matchAll(PARAM)) {
+    const name = decodeSafe(m[1]);
+    if (!SECRET_PARAMS.test(name)) continue;
     const start = m.index + m[0].length;
-    const amp = text.indexOf('&', start);
-    ranges.push([start, amp < 0 ? text.length : amp]);
+    if (params.some((p) => start > p.start && start < p.end)) continue;
+    const amp = url.indexOf('&', start);
+    let end = amp < 0 ? url.length : amp;
+    if (m[0][0] === '/' || m[0][0] === '_') {
+      UNDERSCORE_PAIR.lastIndex = start;
+      const next = UNDERSCORE_PAIR.exec(url);
+      if (next && next.index < end) end = next.index;
+    }
+    params.push({ name, start, end });
   }
-  return ranges;
+  return params;
+}
+
+/** The URL with the values of its secret name=value pairs (see secretParams) replaced by `***`; the user info is left as it is. */
+export function redactSecretParams(url: string): string {
+  return hideRanges(url, secretValues(url));
+}
+
+function secretValues(text: string): Range[] {
+  return secretParams(text).map(({ start, end }): Range => [start, end]);
 }
 
 /**
