@@ -151,7 +151,7 @@ describe.each(DATABASE_KINDS)('cameras and configuration publishing on %s', (kin
     expect((await make('vil-a1a')).status).toBe(201);
     const user = await call(t.http.post('/users').set(admin).send({ username: 'guard-reused', password: 'long-enough-pw', role: 'viewer', cameraIds: ['cam-reused'] }));
     const key = await call(t.http.post('/api-keys').set(admin).send({ name: 'board reused', role: 'viewer', cameraIds: ['cam-reused', 'cam-a'] }));
-    const hook = await call(t.http.post('/webhooks').set(admin).send({ name: 'reused gateway', url: 'http://127.0.0.1:9/hook', cameraIds: ['cam-reused'] }));
+    const hook = await call(t.http.post('/webhooks').set(admin).send({ name: 'reused gateway', url: 'http://127.0.0.1:2/hook', cameraIds: ['cam-reused'] }));
     expect([user.status, key.status, hook.status]).toEqual([201, 201, 201]);
     // A webhook naming it holds it: without the camera it would be left with no filter at all.
     const held = await call(t.http.delete('/cameras/cam-reused').set(admin));

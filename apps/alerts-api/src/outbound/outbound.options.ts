@@ -45,6 +45,15 @@ export const outboundOptionsSchema = z.strictObject({
     .max(3650)
     .default(30)
     .describe('dead-lettered deliveries not redelivered are dropped after this many days (XL_WEBHOOK_DEAD_LETTER_DAYS)'),
+  webhookDeadLettersMax: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(10_000)
+    .describe(
+      'dead letters kept per subscription (~2.4 KB each in the main Redis); beyond it the oldest (by event seq) are dropped and counted in xl_webhook_dead_letters_dropped_total, so a receiver gone for good cannot fill Redis (XL_WEBHOOK_DEAD_LETTERS_MAX)',
+    ),
   webhookLogDays: z
     .number()
     .min(1)
@@ -110,6 +119,7 @@ export function resolveOutboundOptions(
     XL_WEBHOOK_PER_RECEIVER: ['webhookPerReceiver', Number],
     XL_WEBHOOK_CIRCUIT_OPEN_MS: ['webhookCircuitOpenMs', Number],
     XL_WEBHOOK_DEAD_LETTER_DAYS: ['webhookDeadLetterDays', Number],
+    XL_WEBHOOK_DEAD_LETTERS_MAX: ['webhookDeadLettersMax', Number],
     XL_WEBHOOK_LOG_DAYS: ['webhookLogDays', Number],
   });
 }

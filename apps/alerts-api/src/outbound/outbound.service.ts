@@ -4,6 +4,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import type { Registry } from 'prom-client';
 import type { Logger } from '@xl/observability';
 import { duplicateClient, type RedisClient } from '@xl/queue';
+import { Clock } from '../common/clock';
 import { LOGGER, METRICS_REGISTRY, REDIS } from '../core/tokens';
 import { RedisEventLog } from '../realtime/event-log';
 import { MqttPublisher } from './mqtt-publisher';
@@ -35,6 +36,7 @@ export class OutboundService implements OnModuleInit, OnModuleDestroy {
     @Inject(LOGGER) logger: Logger,
     private readonly log: RedisEventLog,
     repository: WebhooksRepository,
+    clock: Clock,
   ) {
     this.logger = logger.child({ module: 'outbound' });
     // BullMQ workers block: they need a connection that never gives up on a command.
@@ -45,6 +47,8 @@ export class OutboundService implements OnModuleInit, OnModuleDestroy {
       options,
       registry,
       logger: this.logger,
+      // The gate's circuit is timed on Redis's clock; each host's own may be minutes off.
+      now: () => clock.now(),
     });
   }
 

@@ -29,6 +29,12 @@ export interface WebhookJob {
    * jobs queued by an older version: those are delivered as queued.
    */
   scope?: ScopedResource;
+  /**
+   * When it was queued, epoch ms on the shared clock (WebhookDeliveriesDeps.now): how long it may
+   * wait for an open circuit is measured from it. Absent in jobs queued by an older version: the
+   * BullMQ job's timestamp (the queuing host's clock).
+   */
+  queuedAt?: number;
 }
 
 /** A delivery that failed its last try, as the dead-letter queue keeps it until it is redelivered. */
@@ -45,6 +51,21 @@ export interface DeadLetter {
 const DEAD_LETTER_PAGE = 500;
 /** Dead letters looked at in all: a list beyond this says so rather than scanning Redis for seconds. */
 export const DEAD_LETTER_SCAN_LIMIT = 20_000;
+/**
+ * KEYS: the subscription's dead-letter index (zset: delivery id → event seq). ARGV: seq, delivery id,
+ * cap, TTL ms. Adds the letter and pops the oldest beyond the cap; returns their delivery ids. An
+ * entry whose letter was pruned by age meanwhile is popped first (it is older): never more kept than
+ * the cap, and the index expires with the subscription's last letter.
+ */
+const INDEX_DEAD_LETTER = `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[3])
+if over <= 0 then return {} end
+local popped = redis.call('ZPOPMIN', KEYS[1], over)
+local ids = {}
+for i = 1, #popped, 2 do ids[#ids + 1] = popped[i] end
+return ids`;
 /** How often old dead letters are dropped. */
 const DEAD_LETTER_PRUNE_MS = 3_600_000;
 /**
@@ -70,6 +91,11 @@ export interface WebhookDeliveriesDeps {
   options: OutboundOptions;
   registry: Registry;
   logger: Logger;
+  /**
+   * The time every API instance agrees on (the API's Clock: the Redis server's time as followed),
+   * which the webhook gate's circuit is timed by; Date.now when absent (tests on one host).
+   */
+  now?: () => number;
 }
 
 /**
@@ -83,10 +109,13 @@ export class WebhookDeliveries {
   private worker: Worker<WebhookJob> | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private readonly outcomes: Counter<'webhook' | 'outcome'>;
+  private readonly deadLettersDropped: Counter<'webhook'>;
   private readonly gate: WebhookGate;
+  private readonly now: () => number;
 
   constructor(private readonly deps: WebhookDeliveriesDeps) {
     const { connection, options, registry } = deps;
+    this.now = deps.now ?? Date.now;
     this.gate = new WebhookGate(connection, options.queuePrefix, {
       perReceiver: options.webhookPerReceiver,
       openMs: options.webhookCircuitOpenMs,
@@ -107,11 +136,23 @@ export class WebhookDeliveries {
           registers: [registry],
         }),
     );
+    this.deadLettersDropped = metric(
+      registry,
+      'xl_webhook_dead_letters_dropped_total',
+      () =>
+        new Counter({
+          name: 'xl_webhook_dead_letters_dropped_total',
+          help: 'Dead letters dropped, oldest first, because their subscription held webhookDeadLettersMax (XL_WEBHOOK_DEAD_LETTERS_MAX)',
+          labelNames: ['webhook'],
+          registers: [registry],
+        }),
+    );
   }
 
   /** Queues each event for each enabled subscription whose filters match. Idempotent (job ids). */
   async dispatch(events: LogEvent[]): Promise<number> {
     const subscriptions = await this.deps.repository.enabled();
+    const queuedAt = this.now();
     // Each receiver's dead count exists from 0 before its first failure: a series that first appears
     // at 1 has no increase() to alert on, and a siren's single lost alarm would go unnoticed.
     for (const sub of subscriptions) this.outcomes.inc({ webhook: sub.id, outcome: 'dead' }, 0);
@@ -122,7 +163,7 @@ export class WebhookDeliveries {
           const deliveryId = `${sub.id}_${event.seq}`;
           return {
             name: event.type,
-            data: { subscriptionId: sub.id, deliveryId, seq: event.seq, type: event.type, data: event.data, scope: event.scope },
+            data: { subscriptionId: sub.id, deliveryId, seq: event.seq, type: event.type, data: event.data, scope: event.scope, queuedAt },
             opts: this.jobOptions(deliveryId),
           };
         }),
@@ -188,7 +229,10 @@ export class WebhookDeliveries {
       if ((await this.deadLetters.remove(job.id as string)) !== 1) continue;
       const { lastError: _lastError, ...data } = job.data;
       // A new job id: the failed job may still sit in the webhooks queue under the delivery id.
-      await this.queue.add(data.type, data, this.jobOptions(`${data.deliveryId}_r${Date.now()}`));
+      // Queued anew: its wait for an open circuit counts from now, not from the first queuing.
+      await this.queue.add(data.type, { ...data, queuedAt: this.now() }, this.jobOptions(`${data.deliveryId}_r${Date.now()}`));
+      // Off the cap's index once queued again (a stale entry left by a failure here is only popped first).
+      await this.deps.connection.zrem(this.deadLetterIndexKey(subscriptionId), job.id as string).catch(() => 0);
       queued.push(data.deliveryId);
     }
     return queued;
@@ -208,11 +252,20 @@ export class WebhookDeliveries {
     }
   }
 
-  /** Drops every dead letter of a subscription (it was deleted: nobody can redeliver them). */
+  /**
+   * Drops every dead letter of a subscription (it was deleted: nobody can redeliver them), however
+   * many: the whole dead-letter queue is paged through (before, only its first DEAD_LETTER_SCAN_LIMIT
+   * letters, and the rest stayed up to webhookDeadLetterDays).
+   */
   async dropDeadLetters(subscriptionId: string): Promise<number> {
-    const { jobs } = await this.deadLetterJobs(subscriptionId);
-    const removed = await Promise.all(jobs.map((job) => this.deadLetters.remove(job.id as string)));
-    return removed.filter((n) => n === 1).length;
+    const { jobs } = await this.deadLetterJobs(subscriptionId, Infinity);
+    let dropped = 0;
+    for (let i = 0; i < jobs.length; i += DEAD_LETTER_PAGE) {
+      const removed = await Promise.all(jobs.slice(i, i + DEAD_LETTER_PAGE).map((job) => this.deadLetters.remove(job.id as string)));
+      dropped += removed.filter((n) => n === 1).length;
+    }
+    await this.deps.connection.del(this.deadLetterIndexKey(subscriptionId));
+    return dropped;
   }
 
   private jobOptions(jobId: string) {
@@ -222,13 +275,16 @@ export class WebhookDeliveries {
       attempts: webhookMaxAttempts,
       backoff: { type: 'exponential', delay: webhookBackoffMs },
       removeOnComplete: { age: 86_400, count: 10_000 },
-      removeOnFail: { age: 7 * 86_400 },
+      // Only the job id's deduplication needs the failed job, as the completed one's: the dead letter
+      // is the record (before: 7 days and no count limit, ~4.5 KB per event of a receiver gone).
+      removeOnFail: { age: 86_400, count: 10_000 },
     };
   }
 
-  private async deadLetterJobs(subscriptionId: string) {
+  /** The subscription's dead letters among the first `scanLimit` of the queue (all subscriptions'). */
+  private async deadLetterJobs(subscriptionId: string, scanLimit = DEAD_LETTER_SCAN_LIMIT) {
     const jobs = [];
-    for (let start = 0; start < DEAD_LETTER_SCAN_LIMIT; start += DEAD_LETTER_PAGE) {
+    for (let start = 0; start < scanLimit; start += DEAD_LETTER_PAGE) {
       const page = await this.deadLetters.getJobs(['waiting'], start, start + DEAD_LETTER_PAGE - 1);
       jobs.push(...page.filter((job) => job?.data.subscriptionId === subscriptionId));
       if (page.length < DEAD_LETTER_PAGE) return { jobs, complete: true };
@@ -326,11 +382,14 @@ export class WebhookDeliveries {
     const jobId = job.id as string;
     const entry = await this.gate.enter(sub.id, jobId);
     if (entry.kind === 'open') {
-      const now = Date.now();
-      const giveUpAt = job.timestamp + this.retrySpanMs();
+      // untilMs is on the Redis server's clock (the gate's) and queuedAt on the shared one: compared
+      // on the shared clock, then turned into a wait for BullMQ, whose delays are this host's Date.now.
+      const now = this.now();
+      const giveUpAt = (job.data.queuedAt ?? job.timestamp) + this.retrySpanMs();
       if (token && now < giveUpAt) {
         // The jitter spreads the waiting deliveries over the probe's first second.
-        await job.moveToDelayed(Math.min(Math.max(entry.untilMs, now) + Math.random() * 1000, giveUpAt), token);
+        const waitMs = Math.min(Math.max(entry.untilMs, now) + Math.random() * 1000, giveUpAt) - now;
+        await job.moveToDelayed(Date.now() + waitMs, token);
         throw new DelayedError();
       }
       const reopens = new Date(entry.untilMs).toISOString();
@@ -364,8 +423,34 @@ export class WebhookDeliveries {
   }
 
   private async deadLetter(job: Job<WebhookJob>, lastError: string, attempt: number): Promise<void> {
-    this.deps.logger.error({ deliveryId: job.data.deliveryId, attempt, error: lastError }, 'webhook delivery dead-lettered');
-    await this.deadLetters.add(job.data.type, { ...job.data, lastError }, { jobId: job.data.deliveryId });
+    const { subscriptionId, deliveryId, seq } = job.data;
+    this.deps.logger.error({ deliveryId, attempt, error: lastError }, 'webhook delivery dead-lettered');
+    await this.deadLetters.add(job.data.type, { ...job.data, lastError }, { jobId: deliveryId });
+    await this.capDeadLetters(subscriptionId, deliveryId, seq).catch((err: Error) => {
+      this.deps.logger.warn({ subscriptionId, err: err.message }, 'webhook dead letters not capped; the next dead letter tries again');
+    });
+  }
+
+  /**
+   * Keeps at most webhookDeadLettersMax dead letters per subscription, dropping the oldest events':
+   * a receiver gone for good (every event dead-lettered, 30 days) filled the main Redis, whose
+   * `noeviction` then refuses every write of every app.
+   */
+  private async capDeadLetters(subscriptionId: string, deliveryId: string, seq: number): Promise<void> {
+    const { webhookDeadLettersMax, webhookDeadLetterDays } = this.deps.options;
+    const keyTtlMs = webhookDeadLetterDays * 86_400_000 + DEAD_LETTER_PRUNE_MS;
+    const over = (await this.deps.connection.eval(INDEX_DEAD_LETTER, 1, this.deadLetterIndexKey(subscriptionId), seq, deliveryId, webhookDeadLettersMax, Math.round(keyTtlMs))) as string[];
+    if (over.length === 0) return;
+    const removed = await Promise.all(over.map((id) => this.deadLetters.remove(id)));
+    const dropped = removed.filter((n) => n === 1).length;
+    if (dropped === 0) return;
+    this.deadLettersDropped.inc({ webhook: subscriptionId }, dropped);
+    this.deps.logger.warn({ subscriptionId, dropped, max: webhookDeadLettersMax }, 'webhook dead letters over the cap: the oldest dropped');
+  }
+
+  /** Delivery ids of the subscription's dead letters by event seq, for the cap (one Cluster slot). */
+  private deadLetterIndexKey(subscriptionId: string): string {
+    return `${this.deps.options.queuePrefix}:webhook-dead-letters:{${subscriptionId}}`;
   }
 
   /** Waits for the database (moved back to delayed, no try used up); dead-lettered after SUBSCRIPTION_READ_RETRY_FOR_MS. */
@@ -373,7 +458,7 @@ export class WebhookDeliveries {
     if (!token) throw err;
     const { deliveryId, subscriptionId } = job.data;
     // Starts that used no try: those that found the subscription unreadable (this one included).
-    const step = unreadableSubscriptionStep(Date.now() - job.timestamp, job.attemptsStarted - job.attemptsMade);
+    const step = unreadableSubscriptionStep(this.now() - (job.data.queuedAt ?? job.timestamp), job.attemptsStarted - job.attemptsMade);
     const lastError = `subscription could not be read: ${err.message}`;
     if (step === 'dead') {
       this.outcomes.inc({ webhook: subscriptionId, outcome: 'dead' });

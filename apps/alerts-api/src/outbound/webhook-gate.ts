@@ -25,27 +25,35 @@ export interface WebhookGateOptions {
   holdMs: number;
 }
 
-/** KEYS: in flight (zset: job id → expiry ms), circuit (hash: failures, openUntil). ARGV: now, job id, hold ms, cap. */
-const ENTER = `
-local now = tonumber(ARGV[1])
+/**
+ * The Redis server's time in ms: the gate is shared by every API instance, so it is timed by one
+ * clock, not by each caller's host clock (an instance 6 min behind saw a circuit opened by another as
+ * open 6 min longer; one ahead by more than holdMs dropped the others' places and doubled the cap).
+ */
+const REDIS_NOW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/** KEYS: in flight (zset: job id → expiry ms), circuit (hash: failures, openUntil). ARGV: job id, hold ms, cap. Times: Redis's. */
+const ENTER = `${REDIS_NOW}
 local openUntil = tonumber(redis.call('HGET', KEYS[2], 'openUntil') or '0')
 if openUntil > now then return {'open', openUntil, tonumber(redis.call('HGET', KEYS[2], 'failures') or '0')} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if not redis.call('ZSCORE', KEYS[1], ARGV[2]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return {'busy', 0, 0} end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return {'busy', 0, 0} end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {'go', 0, 0}`;
 
-/** KEYS as ENTER. ARGV: now, job id, answered (1/0), failures to open, open ms. Returns the failures in a row. */
-const LEAVE = `
-redis.call('ZREM', KEYS[1], ARGV[2])
-if ARGV[3] == '1' then
+/** KEYS as ENTER. ARGV: job id, answered (1/0), failures to open, open ms. Returns the failures in a row. */
+const LEAVE = `${REDIS_NOW}
+redis.call('ZREM', KEYS[1], ARGV[1])
+if ARGV[2] == '1' then
   redis.call('DEL', KEYS[2])
   return 0
 end
 local n = redis.call('HINCRBY', KEYS[2], 'failures', 1)
-local openMs = tonumber(ARGV[5])
-if n >= tonumber(ARGV[4]) then redis.call('HSET', KEYS[2], 'openUntil', tonumber(ARGV[1]) + openMs) end
+local openMs = tonumber(ARGV[4])
+if n >= tonumber(ARGV[3]) then redis.call('HSET', KEYS[2], 'openUntil', now + openMs) end
 redis.call('PEXPIRE', KEYS[2], openMs * 10)
 return n`;
 
@@ -62,15 +70,15 @@ export class WebhookGate {
     return [`${base}:in-flight`, `${base}:circuit`];
   }
 
-  /** Takes a place for `jobId`'s POST, or says why not. */
-  async enter(subscriptionId: string, jobId: string, now = Date.now()): Promise<GateEntry> {
+  /** Takes a place for `jobId`'s POST, or says why not (`untilMs`: on the Redis server's clock). */
+  async enter(subscriptionId: string, jobId: string): Promise<GateEntry> {
     const { holdMs, perReceiver } = this.options;
-    const [kind, untilMs, failures] = (await this.redis.eval(ENTER, 2, ...this.keys(subscriptionId), now, jobId, holdMs, perReceiver)) as [string, number, number];
+    const [kind, untilMs, failures] = (await this.redis.eval(ENTER, 2, ...this.keys(subscriptionId), jobId, holdMs, perReceiver)) as [string, number, number];
     return kind === 'open' ? { kind, untilMs, failures } : { kind: kind as 'go' | 'busy' };
   }
 
   /** Frees the place; `answered`: the receiver gave an HTTP answer (any status). Returns the failures in a row. */
-  async leave(subscriptionId: string, jobId: string, answered: boolean, now = Date.now()): Promise<number> {
-    return (await this.redis.eval(LEAVE, 2, ...this.keys(subscriptionId), now, jobId, answered ? 1 : 0, CIRCUIT_FAILURES, this.options.openMs)) as number;
+  async leave(subscriptionId: string, jobId: string, answered: boolean): Promise<number> {
+    return (await this.redis.eval(LEAVE, 2, ...this.keys(subscriptionId), jobId, answered ? 1 : 0, CIRCUIT_FAILURES, this.options.openMs)) as number;
   }
 }

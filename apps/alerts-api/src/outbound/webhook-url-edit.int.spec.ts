@@ -1,5 +1,6 @@
 import '../testing/nest-esm';
 import { startTestApp, type TestApp } from '../testing/test-app';
+import { TestReceiver } from './testing/http-receiver';
 import { WebhooksRepository } from './webhooks.repository';
 
 // GET /webhooks shows a URL's token as ***; a client that edits the URL and sends it back as shown
@@ -31,5 +32,25 @@ describe('editing a webhook URL shown with its token redacted (sqlite)', () => {
 
     await t.http.patch(`/webhooks/${id}`).set(admin).send({ url: 'https://gis.example.cn/hooks/xl?token=new-token' }).expect(200);
     expect((await t.app.get(WebhooksRepository).get(id))?.url).toBe('https://gis.example.cn/hooks/xl?token=new-token');
+  });
+
+  // Review 2026-12-03 input-security, finding 2: the siren's URL with basic auth was stored and shown,
+  // but fetch refused it, so no POST ever went out (the test answered only 'TypeError').
+  it('never stores a webhook URL that no delivery can be sent to', async () => {
+    const receiver = new TestReceiver();
+    try {
+      const url = (await receiver.start()).replace('http://', 'http://siren:alarm123@');
+      const created = await t.http.post('/webhooks').set(admin).send({ name: 'pond siren', url, alarmsOnly: true }).expect(201);
+      expect(created.body.url).toBe(url.replace('alarm123', '***'));
+      const tried = await t.http.post(`/webhooks/${created.body.id}/test`).set(admin).expect(200);
+      expect(tried.body).toMatchObject({ outcome: 'delivered', error: null }); // before: failed, error "TypeError", 0 requests received
+      expect(receiver.requests.map((r) => r.headers.authorization)).toEqual([`Basic ${Buffer.from('siren:alarm123').toString('base64')}`]);
+
+      const badPort = await t.http.post('/webhooks').set(admin).send({ name: 'pa gateway', url: 'http://10.20.0.9:6000/api/alarm' });
+      expect(badPort.status).toBe(400);
+      expect(JSON.stringify(badPort.body)).toMatch(/url.*port 6000/);
+    } finally {
+      await receiver.close();
+    }
   });
 });

@@ -1,12 +1,23 @@
 import { z } from 'zod';
 import { idSchema, urlWithSchemes } from '@xl/config';
 import { waterRefSchema } from '../shared/waters';
+import { unsendableUrlReason } from './webhook-sender';
 
 const EVENT_TYPES = ['alert.created', 'alert.updated', 'camera.status'] as const;
 const SEVERITIES = ['info', 'warning', 'major', 'critical'] as const;
 
-/** http(s) only: file:, ftp:, gopher: and friends would turn deliveries into a local-resource probe. */
-export const webhookUrlSchema = urlWithSchemes(['http', 'https']).describe('http:// or https:// URL the events are POSTed to');
+/**
+ * http(s) only: file:, ftp:, gopher: and friends would turn deliveries into a local-resource probe.
+ * A URL fetch cannot POST to (a bad port such as 6000) is refused here, not found out at the first
+ * alarm; `user:password@` is sent as Basic authorization (webhook-sender.ts).
+ */
+export const webhookUrlSchema = urlWithSchemes(['http', 'https'])
+  .superRefine((url, ctx) => {
+    // An unparsable URL already has urlWithSchemes' issue.
+    const reason = URL.canParse(url) ? unsendableUrlReason(url) : null;
+    if (reason) ctx.addIssue({ code: 'custom', message: reason });
+  })
+  .describe('http:// or https:// URL the events are POSTed to; user:password@ in it is sent as HTTP Basic authorization');
 
 const filterFields = {
   eventTypes: z

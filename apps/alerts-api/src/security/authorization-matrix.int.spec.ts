@@ -304,7 +304,7 @@ const CASES: Case[] = [
     route: 'POST /webhooks',
     roles: ['admin'],
     ok: 201,
-    run: ({ t, auth }, s) => t.http.post('/webhooks').set(auth).send({ name: next('hook'), url: 'http://127.0.0.1:9/hook', regionIds: [VILLAGE[s]] }),
+    run: ({ t, auth }, s) => t.http.post('/webhooks').set(auth).send({ name: next('hook'), url: 'http://127.0.0.1:2/hook', regionIds: [VILLAGE[s]] }),
   },
   { route: 'GET /webhooks/:id', roles: ['admin'], ok: 200, run: async ({ t, auth, fresh }) => t.http.get(`/webhooks/${await fresh.webhook()}`).set(auth) },
   { route: 'PATCH /webhooks/:id', roles: ['admin'], ok: 200, run: async ({ t, auth, fresh }) => t.http.patch(`/webhooks/${await fresh.webhook()}`).set(auth).send({ enabled: false }) },
@@ -422,7 +422,7 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
         return res.body.id as string;
       },
       async webhook() {
-        const res = await t.http.post('/webhooks').set(admin).send({ name: next('hook'), url: 'http://127.0.0.1:9/hook' }).expect(201);
+        const res = await t.http.post('/webhooks').set(admin).send({ name: next('hook'), url: 'http://127.0.0.1:2/hook' }).expect(201);
         return res.body.id as string;
       },
       async userId(username) {

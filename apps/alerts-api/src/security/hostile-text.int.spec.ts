@@ -53,7 +53,7 @@ describe.each(DATABASE_KINDS)('hostile text on %s', (kind) => {
       expect((await t.http.get(`/users/${user.body.id}`).set(admin)).body.displayName).toBe(text);
       const key = await t.http.post('/api-keys').set(admin).send({ name: text, role: 'viewer' }).expect(201);
       expect(((await t.http.get('/api-keys').set(admin)).body.items as { id: string; name: string }[]).find((k) => k.id === key.body.id)?.name).toBe(text);
-      const hook = await t.http.post('/webhooks').set(admin).send({ name: text, url: 'http://127.0.0.1:9/h' }).expect(201);
+      const hook = await t.http.post('/webhooks').set(admin).send({ name: text, url: 'http://127.0.0.1:2/h' }).expect(201);
       expect((await t.http.get(`/webhooks/${hook.body.id}`).set(admin)).body.name).toBe(text);
 
       const event = alertEvent({ cameraId: 'cam-a', ruleId: text, message: text });

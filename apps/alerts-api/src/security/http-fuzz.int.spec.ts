@@ -34,7 +34,7 @@ describe.each(DATABASE_KINDS)('HTTP fuzzing of every route on %s', (kind) => {
   const credentials: Record<string, string | null> = {};
   const tokens: string[] = [
     ...['cam-a', 'cam-b', 'cam-a3', 'vil-a1a', 'town-a1', 'county-b', 'city', 'pond', 'admin', 'op-a', 'school-a'],
-    ...['rtsp://10.0.0.9/main', 'rtsp://u:p@10.0.0.9:554/sub', 'http://127.0.0.1:9/hook', 'long-enough-password', 'Asia/Shanghai'],
+    ...['rtsp://10.0.0.9/main', 'rtsp://u:p@10.0.0.9:554/sub', 'http://127.0.0.1:2/hook', 'long-enough-password', 'Asia/Shanghai'],
   ];
 
   beforeAll(async () => {
@@ -51,7 +51,7 @@ describe.each(DATABASE_KINDS)('HTTP fuzzing of every route on %s', (kind) => {
       await t.app.get(AlertIntakeService).consume(event);
       tokens.push(event.alertId);
     }
-    tokens.push((await t.http.post('/webhooks').set(admin).send({ name: 'fuzz hook', url: 'http://127.0.0.1:9/h' }).expect(201)).body.id);
+    tokens.push((await t.http.post('/webhooks').set(admin).send({ name: 'fuzz hook', url: 'http://127.0.0.1:2/h' }).expect(201)).body.id);
     for (const listing of ['/users', '/api-keys']) tokens.push(...((await t.http.get(listing).set(admin)).body.items as { id: string }[]).map((i) => i.id));
   });
 

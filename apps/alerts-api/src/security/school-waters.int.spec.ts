@@ -133,7 +133,7 @@ describe.each(DATABASE_KINDS)('school waters on %s', (kind) => {
   });
 
   it("keeps a school's water and camera from disappearing under it: removing, ignoring or deleting them is refused, naming the school", async () => {
-    const siren = await t.http.post('/webhooks').set(admin).send({ name: 'pond siren', url: 'http://127.0.0.1:9/siren', cameraIds: ['cam-a'], waters: ['cam-a/pond'] }).expect(201);
+    const siren = await t.http.post('/webhooks').set(admin).send({ name: 'pond siren', url: 'http://127.0.0.1:2/siren', cameraIds: ['cam-a'], waters: ['cam-a/pond'] }).expect(201);
     const conflict = (res: { status: number; body: { message?: string } }) => {
       expect(res.status).toBe(409);
       expect(res.body.message).toMatch(/camera 'cam-a'.*user 'pond-school' \('pond'\), API key 'pond school alarm box' \('pond'\), webhook 'pond siren' \('pond'\)/);
