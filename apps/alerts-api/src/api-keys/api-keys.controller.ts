@@ -1,4 +1,4 @@
-import { Body, ConflictException, Controller, Delete, Get, HttpCode, Injectable, NotFoundException, Param, Patch, Post } from '@nestjs/common';
+import { Body, ConflictException, Controller, Delete, Get, HttpCode, Injectable, NotFoundException, Optional, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { newApiKey } from '../auth/api-key-secret';
@@ -8,6 +8,7 @@ import { ZodBody } from '../common/openapi';
 import { cameraIdsSchema, regionIdsSchema, roleSchema, ScopeInputValidator, watersSchema } from '../common/scope-input';
 import { ZodPipe } from '../common/zod-pipe';
 import type { Principal } from '../shared/principal';
+import { PrincipalChanges } from '../shared/principal-changes';
 import { type ApiKey, ApiKeysRepository, publicApiKey } from './api-keys.repository';
 
 export const apiKeyCreateSchema = z.strictObject({
@@ -39,6 +40,8 @@ export class ApiKeysService {
     private readonly keys: ApiKeysRepository,
     private readonly scopes: ScopeInputValidator,
     private readonly clock: Clock,
+    /** Absent without WebSocket push. */
+    @Optional() private readonly changes?: PrincipalChanges,
   ) {}
 
   list(): Promise<ApiKey[]> {
@@ -66,12 +69,15 @@ export class ApiKeysService {
     const next = { ...current, ...patch };
     await this.scopes.check(next.role, next.regionIds, next.cameraIds, next.waters);
     if (!(await this.keys.update(next))) throw revoked();
+    // An alarm box's open WebSocket sees its new waters at once.
+    await this.changes?.announce({ kind: 'api_key', id });
     return publicApiKey(next);
   }
 
   async revoke(id: string): Promise<void> {
     if (!(await this.keys.get(id))) throw new NotFoundException(`API key '${id}' not found`);
     await this.keys.revoke(id, this.clock.now());
+    await this.changes?.announce({ kind: 'api_key', id });
   }
 }
 

@@ -2,9 +2,11 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { RedisClient } from '@xl/queue';
 import { REDIS } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
+import { PrincipalChanges } from '../shared/principal-changes';
 import { EventPublisher } from '../shared/push-events';
 import { RedisEventLog } from './event-log';
 import { RedisEventPublisher } from './redis-event-publisher';
+import { RedisPrincipalChanges } from './redis-principal-changes';
 import { resolveRealtimeOptions, type RealtimeOptions, type RealtimeOptionsInput } from './realtime.options';
 import { REALTIME_OPTIONS, RealtimeService } from './realtime.service';
 
@@ -41,9 +43,11 @@ export class RealtimeModule {
         },
         RedisEventPublisher,
         { provide: EventPublisher, useExisting: RedisEventPublisher },
+        RedisPrincipalChanges,
+        { provide: PrincipalChanges, useExisting: RedisPrincipalChanges },
         RealtimeService,
       ],
-      exports: [EventPublisher, RedisEventLog, RealtimeService, REALTIME_OPTIONS],
+      exports: [EventPublisher, PrincipalChanges, RedisEventLog, RealtimeService, REALTIME_OPTIONS],
     };
   }
 }

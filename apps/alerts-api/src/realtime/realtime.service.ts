@@ -13,6 +13,7 @@ import type { Logger } from '@xl/observability';
 import { LOGGER, METRICS_REGISTRY, REDIS } from '../core/tokens';
 import { Clock } from '../common/clock';
 import { AccessPolicy, CredentialVerifier } from '../shared/principal';
+import { parsePrincipalChange, principalChangesChannel } from '../shared/principal-changes';
 import { EventFeed } from './event-feed';
 import { RedisEventLog } from './event-log';
 import { RealtimeMetrics } from './realtime.metrics';
@@ -58,6 +59,13 @@ export class RealtimeService implements OnModuleInit, OnApplicationBootstrap, On
 
   async onModuleInit(): Promise<void> {
     await this.feed.start();
+    // A user or API key changed on any instance: its open connections here check it again now.
+    const channel = principalChangesChannel(this.options.keyPrefix);
+    this.subscriber.on('message', (from: string, message: string) => {
+      const changed = from === channel ? parsePrincipalChange(message) : null;
+      if (changed) this.server.recheck(changed);
+    });
+    await this.subscriber.subscribe(channel);
   }
 
   onApplicationBootstrap(): void {

@@ -57,3 +57,51 @@ describe('a scope changed on an open push connection (real Redis, SQLite)', () =
     expect(resync?.seq).toBeGreaterThanOrEqual(hello);
   }, 60_000);
 });
+
+// The same at the moment of the admin's change: the instance that wrote it announces it, and every
+// instance's open connections of that user or key check their credential again at once. Before, the
+// periodic re-check (60 s here as in production) was the only one.
+describe('a user or API key changed by an admin, on open push connections (real Redis, SQLite)', () => {
+  let env: ListeningApi;
+  const clients: TestPushClient[] = [];
+
+  beforeAll(async () => {
+    env = await startListeningApi({ realtime: { heartbeatMs: 100, reverifyMs: 60_000 } });
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await env?.close();
+  });
+
+  const connect = async (token: string) => {
+    const client = await TestPushClient.connect(env.api.wsUrl, token);
+    clients.push(client);
+    await client.waitFor('hello', () => client.messages.some((m) => m.type === 'hello'));
+    return client;
+  };
+
+  it("shows a school's newly granted camera's drowning at once: live, or by a reload it is told to make", async () => {
+    const admin = { Authorization: `Bearer ${await env.api.world.token('admin')}` };
+    const school = (await env.api.world.http.post('/users').set(admin).send({ username: 'granted-school', password: 'granted-school-password', role: 'school', cameraIds: ['cam-a'], waters: ['cam-a/pond'] }).expect(201)).body;
+    const screen = await connect(await env.api.world.token('granted-school'));
+    await env.api.world.http.patch(`/users/${school.id}`).set(admin).send({ cameraIds: ['cam-a', 'cam-b'], waters: ['cam-a/pond'] }).expect(200);
+    const drowning = alertEvent({ cameraId: 'cam-b', zoneId: 'pond', ruleId: 'pond.vanish', rule: 'vanish_in_water', severity: 'critical', message: 'person last seen in pond 3 s ago: possible drowning', startedAt: Date.now() - 5000 });
+    await env.api.app.get(AlertIntakeService).consume(drowning);
+    await screen.waitFor('the drowning or resync_required', () => screen.events.some((m) => m.data?.id === drowning.alertId) || screen.messages.some((m) => m.type === 'resync_required'), 2000);
+  }, 30_000);
+
+  it("closes a disabled user's open screen at once, and a revoked key's alarm box", async () => {
+    const admin = { Authorization: `Bearer ${await env.api.world.token('admin')}` };
+    const user = (await env.api.world.http.post('/users').set(admin).send({ username: 'leaving-operator', password: 'leaving-operator-password', role: 'operator', regionIds: ['city'] }).expect(201)).body;
+    const screen = await connect(await env.api.world.token('leaving-operator'));
+    const key = (await env.api.world.http.post('/api-keys').set(admin).send({ name: 'old alarm box', role: 'school', cameraIds: ['cam-a'], waters: ['cam-a/pond'] }).expect(201)).body;
+    const box = await connect(key.key);
+
+    await env.api.world.http.patch(`/users/${user.id}`).set(admin).send({ disabled: true }).expect(200);
+    await screen.waitForClose(2000);
+    expect(screen.closeCode).toBe(4401);
+    await env.api.world.http.delete(`/api-keys/${key.id}`).set(admin).expect(204);
+    await box.waitForClose(2000);
+    expect(box.closeCode).toBe(4401);
+  }, 30_000);
+});

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Logger } from '@xl/observability';
 import type { AccessPolicy, CredentialVerifier, Principal } from '../shared/principal';
+import type { PrincipalRef } from '../shared/principal-changes';
 import { scopeOf } from '../shared/push-events';
 import { closeReason } from '../shared/ws-close-reason';
 import { ClientSession } from './client-session';
@@ -42,6 +43,8 @@ interface Connection {
   token: string;
   verifiedAt: number;
   reverifying: boolean;
+  /** The principal changed while a re-check ran (it may have read the record before the change): check again after it. */
+  recheckDue: boolean;
   ended: boolean;
 }
 
@@ -210,6 +213,7 @@ export class WsPushServer implements FeedListener {
       token,
       verifiedAt: spreadVerifiedAt(options.reverifyMs),
       reverifying: false,
+      recheckDue: false,
       ended: false,
       session: undefined as unknown as ClientSession,
     };
@@ -276,6 +280,18 @@ export class WsPushServer implements FeedListener {
     }
   }
 
+  /**
+   * A user or API key changed (PrincipalChanges, from any instance): its connections here check their
+   * credential again now, not at their next periodic re-check (up to reverifyMs later).
+   */
+  recheck(changed: PrincipalRef): void {
+    for (const conn of this.connections) {
+      if (conn.ended || conn.principal.kind !== changed.kind || conn.principal.id !== changed.id) continue;
+      if (conn.reverifying) conn.recheckDue = true;
+      else void this.reverify(conn);
+    }
+  }
+
   /** Re-checks an open connection's credential: closed with 4401 once invalid; a new scope applies at once. */
   private async reverify(conn: Connection): Promise<void> {
     conn.reverifying = true;
@@ -297,6 +313,10 @@ export class WsPushServer implements FeedListener {
       this.deps.logger.warn({ err, principal: conn.principal.id }, 'WebSocket credential re-check failed');
     } finally {
       conn.reverifying = false;
+      if (conn.recheckDue && !conn.ended) {
+        conn.recheckDue = false;
+        void this.reverify(conn);
+      }
     }
   }
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import { z } from 'zod';
 import { hashPassword } from '../auth/passwords';
 import { Clock } from '../common/clock';
 import { cameraIdsSchema, regionIdsSchema, roleSchema, ScopeInputValidator, watersSchema } from '../common/scope-input';
 import type { Principal } from '../shared/principal';
+import { PrincipalChanges } from '../shared/principal-changes';
 import { publicUser, type User, UsersRepository, type UserWithHash } from './users.repository';
 
 const password = z.string().min(8, 'must be at least 8 characters').max(256).describe('stored as a scrypt hash, never returned');
@@ -41,6 +42,8 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly scopes: ScopeInputValidator,
     private readonly clock: Clock,
+    /** Absent without WebSocket push. */
+    @Optional() private readonly changes?: PrincipalChanges,
   ) {}
 
   list(): Promise<User[]> {
@@ -109,8 +112,8 @@ export class UsersService {
         this.refuseSelf(caller, id);
         const outcome = await this.users.updateKeepingAnAdmin(next, current);
         if (outcome === 'last_admin') throw lastAdmin();
-        if (outcome === 'written') return publicUser(next);
-      } else if (await this.users.update(next, current)) return publicUser(next);
+        if (outcome === 'written') return this.changed(next);
+      } else if (await this.users.update(next, current)) return this.changed(next);
       if (attempt === UPDATE_ATTEMPTS) throw new ConflictException(`user '${id}' changed during each of ${UPDATE_ATTEMPTS} tries to update it; try again`);
     }
   }
@@ -118,9 +121,18 @@ export class UsersService {
   async delete(caller: Principal, id: string): Promise<void> {
     const current = await this.users.get(id);
     if (!current) throw new NotFoundException(`user '${id}' not found`);
-    if (current.role !== 'admin') return this.users.delete(id);
-    this.refuseSelf(caller, id);
-    if ((await this.users.deleteKeepingAnAdmin(id)) === 'last_admin') throw lastAdmin();
+    if (current.role !== 'admin') await this.users.delete(id);
+    else {
+      this.refuseSelf(caller, id);
+      if ((await this.users.deleteKeepingAnAdmin(id)) === 'last_admin') throw lastAdmin();
+    }
+    await this.changes?.announce({ kind: 'user', id });
+  }
+
+  /** The user as written; its open WebSockets apply the change at once (scope, role, password, disabled). */
+  private async changed(user: UserWithHash): Promise<User> {
+    await this.changes?.announce({ kind: 'user', id: user.id });
+    return publicUser(user);
   }
 
   /** An admin does not demote, disable or delete themselves: another admin does (nobody may lock everyone out). */
