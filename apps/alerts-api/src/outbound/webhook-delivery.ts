@@ -1,4 +1,5 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { SEVERITY_RANK, type Severity } from '@xl/contracts';
 import type { RedisClient } from '@xl/queue';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '@xl/observability';
@@ -164,7 +165,7 @@ export class WebhookDeliveries {
           return {
             name: event.type,
             data: { subscriptionId: sub.id, deliveryId, seq: event.seq, type: event.type, data: event.data, scope: event.scope, queuedAt },
-            opts: this.jobOptions(deliveryId),
+            opts: this.jobOptions(deliveryId, deliveryPriority(event.type, event.data)),
           };
         }),
     );
@@ -230,7 +231,7 @@ export class WebhookDeliveries {
       const { lastError: _lastError, ...data } = job.data;
       // A new job id: the failed job may still sit in the webhooks queue under the delivery id.
       // Queued anew: its wait for an open circuit counts from now, not from the first queuing.
-      await this.queue.add(data.type, { ...data, queuedAt: this.now() }, this.jobOptions(`${data.deliveryId}_r${Date.now()}`));
+      await this.queue.add(data.type, { ...data, queuedAt: this.now() }, this.jobOptions(`${data.deliveryId}_r${Date.now()}`, deliveryPriority(data.type, data.data)));
       // Off the cap's index once queued again (a stale entry left by a failure here is only popped first).
       await this.deps.connection.zrem(this.deadLetterIndexKey(subscriptionId), job.id as string).catch(() => 0);
       queued.push(data.deliveryId);
@@ -268,10 +269,11 @@ export class WebhookDeliveries {
     return dropped;
   }
 
-  private jobOptions(jobId: string) {
+  private jobOptions(jobId: string, priority: number) {
     const { webhookMaxAttempts, webhookBackoffMs } = this.deps.options;
     return {
       jobId,
+      ...(priority ? { priority } : {}),
       attempts: webhookMaxAttempts,
       backoff: { type: 'exponential', delay: webhookBackoffMs },
       removeOnComplete: { age: 86_400, count: 10_000 },
@@ -475,4 +477,15 @@ export class WebhookDeliveries {
 function attemptOf(subscriptionId: string, post: SignedPost, result: PostResult, attempt: number, outcome: DeliveryOutcome): DeliveryAttempt {
   const { statusCode, error, durationMs, at } = result;
   return { subscriptionId, deliveryId: post.deliveryId, eventSeq: post.seq, eventType: post.type, attempt, outcome, statusCode, error, durationMs, at };
+}
+
+/**
+ * BullMQ priority of a delivery: none for a critical alert's event (taken before every prioritised
+ * job), then 1 major, 2 warning, 3 info and everything else (camera statuses). In arrival order a
+ * school siren's drowning alarm waited behind a power cut's 300 camera_offline deliveries to every
+ * subscription (review 2026-12-03 alert-storms). One alert's events keep their order (one severity).
+ */
+export function deliveryPriority(type: string, data: Record<string, unknown>): number {
+  const severity = type.startsWith('alert.') ? (data.severity as Severity | undefined) : undefined;
+  return severity && severity in SEVERITY_RANK ? SEVERITY_RANK.critical - SEVERITY_RANK[severity] : SEVERITY_RANK.critical - SEVERITY_RANK.info;
 }
