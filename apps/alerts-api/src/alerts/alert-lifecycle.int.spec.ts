@@ -766,4 +766,20 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     // The lifecycle goes on: acknowledging is not a note.
     await t.http.post(`/alerts/${encodeURIComponent(event.alertId)}/acknowledge`).set(await auth('op-a')).send({}).expect(200);
   });
+
+  it('re-pushes what the event log missed most severe first: a drowning before the minor alerts stored ahead of it', async () => {
+    const alerts = t.app.get(AlertsRepository);
+    const spy = jest.spyOn(t.app.get(EventPublisher), 'publish').mockRejectedValue(new Error('Connection is closed.'));
+    const minor = Array.from({ length: 3 }, (_, i) => alertEvent({ cameraId: 'cam-a', trackId: 900 + i }));
+    const drowning = alertEvent({ cameraId: 'cam-a', trackId: 910, rule: 'vanish_in_water', ruleId: 'pond.vanish', severity: 'critical' });
+    try {
+      for (const event of [...minor, drowning]) await intake.consume(event);
+    } finally {
+      spy.mockRestore();
+    }
+    const mine = new Set([...minor, drowning].map((e) => e.alertId));
+    const order = (await alerts.unpushed(Date.now() + 60_000, 1000)).map((a) => a.id).filter((id) => mine.has(id));
+    expect(order[0]).toBe(drowning.alertId); // before: last, behind the minor ones stored first
+    expect(order).toHaveLength(4);
+  });
 });

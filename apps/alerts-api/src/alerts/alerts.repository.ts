@@ -324,15 +324,20 @@ export class AlertsRepository {
       .select('alerts.alarm_push_due as due')
       .where('alerts.alarm_push_due', 'is not', null)
       .where('alerts.alarm_push_due', '<', olderThan)
+      .orderBy('alerts.severity_rank', 'desc')
       .orderBy('alerts.alarm_push_due')
       .limit(limit)
       .execute();
     return rows.map((row) => ({ alert: toAlert(row), due: Number(row.due) }));
   }
 
-  /** Alerts stored but never handed to the publisher (a crash or a publisher outage in between). */
+  /**
+   * Alerts stored but never handed to the publisher (a crash or a publisher outage in between), the
+   * most severe first: after an outage of the event log a drowning waited behind up to 100 minor
+   * alerts per sweep (review 2026-12-03 alert-storms). As alarmsDue.
+   */
   async unpushed(olderThan: number, limit = 100): Promise<Alert[]> {
-    const rows = await this.select(this.db).where('alerts.pushed_at', 'is', null).where('alerts.created_at', '<', olderThan).orderBy('alerts.created_at').limit(limit).execute();
+    const rows = await this.select(this.db).where('alerts.pushed_at', 'is', null).where('alerts.created_at', '<', olderThan).orderBy('alerts.severity_rank', 'desc').orderBy('alerts.created_at').limit(limit).execute();
     return rows.map(toAlert);
   }
 
