@@ -9,6 +9,7 @@ import { scopes } from '../realtime/testing/test-auth';
 import { resolveOutboundOptions } from './outbound.options';
 import { TestReceiver } from './testing/http-receiver';
 import { deliveryPriority, WebhookDeliveries } from './webhook-delivery';
+import type { WebhookFilters } from './webhook-filter';
 import { WebhooksRepository } from './webhooks.repository';
 
 const logger = createLogger('test.webhooks', process.env.LOG_LEVEL ?? 'silent');
@@ -40,7 +41,7 @@ describe('webhook deliveries under a storm (real Redis/BullMQ, SQLite log)', () 
   it('posts a critical alert before the minor events queued ahead of it, each kind in its order', async () => {
     const repo = new WebhooksRepository(handle.db);
     const now = Date.now();
-    const filters = { eventTypes: ['alert.created', 'camera.status'], minSeverity: null, regionIds: [], cameraIds: [], waters: [], alarmsOnly: false };
+    const filters: WebhookFilters = { eventTypes: ['alert.created', 'camera.status'], minSeverity: null, regionIds: [], cameraIds: [], waters: [], alarmsOnly: false };
     await repo.insert({ id: 'wh_siren', name: 'pond siren', url: await receiver.start(), secret: 'receiver-shared-secret-1234', filters, enabled: true, createdBy: 'admin', createdAt: now, updatedAt: now });
     deliveries = new WebhookDeliveries({ connection: redis, repository: repo, options: resolveOutboundOptions({ queuePrefix: prefix, webhookConcurrency: 1 }), registry: new Registry(), logger });
     const event = (seq: number, type: 'alert.created' | 'camera.status', data: Record<string, unknown>) => ({ seq, at: now, ...pushEvent(scopes.riverA, data, type) }) as LogEvent;
