@@ -145,7 +145,7 @@ function setup(
   const alerts = { emit: jest.fn(async (e: AlertEvent) => (calls.push('emit'), emitted.push(e), undefined)) };
   const snapshots = { save: jest.fn(async (_camera: string, _name: string, _jpeg: Buffer, _at?: Date) => 'pond/2027-01-15/a1.jpg') };
   const pictures = { put: jest.fn(async (_camera: string, _jpeg: Buffer, _ttlMs: number, _capturedAt: number) => undefined) };
-  const analysed = { mark: jest.fn(async (_camera: string, _capturedAt: number) => undefined) };
+  const analysed = { mark: jest.fn(async (_camera: string, _capturedAt: number) => undefined), forget: jest.fn(async (_camera: string) => undefined) };
   const metrics = new AnalyzerMetrics();
   const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
   // The camera directory: 'pond' until removed, telling the processor as CameraDirectoryRepository does.
@@ -600,6 +600,10 @@ describe('FrameJobProcessor', () => {
       });
       expect(await s.processor.process(job())).toBe('analysed');
       expect(await cameraSeries(s, 'pond')).toEqual([]);
+      // Its analysed mark, written by this frame after alerts-api deleted it, goes too (before: for good).
+      expect(s.analysed.mark).toHaveBeenCalledWith('pond', expect.any(Number));
+      expect(s.analysed.forget).toHaveBeenCalledWith('pond');
+      expect(s.analysed.forget.mock.invocationCallOrder.at(-1)).toBeGreaterThan(s.analysed.mark.mock.invocationCallOrder[0]);
       await expectStartedAfresh(s);
     });
   });

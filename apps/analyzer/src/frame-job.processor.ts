@@ -54,6 +54,8 @@ export interface PicturePort {
 /** When a camera's frames were last analysed (AnalysisMarks of @xl/queue), for alerts-api's watch on analysis itself. */
 export interface AnalysedPort {
   mark(cameraId: string, capturedAt: number): Promise<void>;
+  /** A camera that left the directory: its mark goes (a frame in flight at its deletion wrote it again, for good). */
+  forget(cameraId: string): Promise<void>;
 }
 
 /**
@@ -195,6 +197,8 @@ export class FrameJobProcessor {
     this.pictureAt.delete(cameraId);
     this.analysedMarkedAt.delete(cameraId);
     this.metrics.forgetCamera(cameraId);
+    // alerts-api deletes the mark with the camera, but a frame analysed meanwhile marks it again.
+    this.analysed.forget(cameraId).catch((err: Error) => this.log.warn({ camera: cameraId, err: err.message }, "a removed camera's analysed mark not deleted"));
   }
 
   async process(job: FrameJob): Promise<FrameOutcome> {

@@ -68,7 +68,7 @@ describe('a frame that outlives its in-flight gate', () => {
         // SNAPSHOT_DIR on a share that has stopped answering: each alert waits out the 2 s deadline.
         { save: () => new Promise<string>(() => undefined) },
         { put: async () => undefined },
-        { mark: async () => undefined },
+        { mark: async () => undefined, forget: async () => undefined },
         new AnalyzerMetrics(),
         log,
         { maxFrameAgeMs: 3000, hotTtlMs: 5000, maxStateGapMs: 60_000, pictureIntervalMs: 0, pictureTtlMs: 20_000, snapshotTimeoutMs: 2000 },
