@@ -52,7 +52,7 @@ interface Slot {
   alive: boolean;
   running: Map<number, Request>;
   restarts: number;
-  /** When its worker last became ready (Date.now()); deaths soon after count as quick. */
+  /** When its worker last became ready (performance.now(): a step of the wall clock is no quick death); deaths soon after count as quick. */
   readyAt: number;
   /** Deaths in a row within WORKER_STABLE_MS of becoming ready: each restart after the first waits longer. */
   quickDeaths: number;
@@ -265,7 +265,7 @@ export class PoolDetector implements Detector {
         if (msg.type === 'ready') {
           if (!settle()) return; // too late: given up and being terminated
           started = true;
-          slot.readyAt = Date.now();
+          slot.readyAt = performance.now();
           slot.alive = true;
           resolve();
           this.pump();
@@ -300,7 +300,7 @@ export class PoolDetector implements Detector {
     slot.running.clear();
     if (this.closed) return;
     this.hooks.onWorkerError?.(err, slot.index);
-    slot.quickDeaths = Date.now() - slot.readyAt < WORKER_STABLE_MS ? slot.quickDeaths + 1 : 0;
+    slot.quickDeaths = performance.now() - slot.readyAt < WORKER_STABLE_MS ? slot.quickDeaths + 1 : 0;
     // The first restart comes at once (a hung run, a one-off crash); each further quick death waits longer.
     this.restart(slot, Math.max(0, slot.quickDeaths - 1));
   }

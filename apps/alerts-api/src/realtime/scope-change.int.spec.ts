@@ -1,5 +1,6 @@
 import '../testing/nest-esm';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import { startListeningApi, type ListeningApi } from '../security/testing/listening-api';
 import { alertEvent } from '../testing/alert-events';
 import { TestPushClient } from './testing/ws-client';
@@ -103,5 +104,37 @@ describe('a user or API key changed by an admin, on open push connections (real 
     await env.api.world.http.delete(`/api-keys/${key.id}`).set(admin).expect(204);
     await box.waitForClose(2000);
     expect(box.closeCode).toBe(4401);
+  }, 30_000);
+});
+
+// The periodic re-check is timed on the monotonic clock: on the wall clock, a step back of the API
+// host (NTP, a VM resume) by an hour checked no open connection's credential for that hour, and a
+// key revoked without an announcement (written straight to the database) kept receiving pushes.
+describe('the periodic credential re-check across a step back of the host clock (real Redis, SQLite)', () => {
+  let env: ListeningApi;
+  let box: TestPushClient | undefined;
+
+  beforeAll(async () => {
+    env = await startListeningApi({ realtime: { heartbeatMs: 100, reverifyMs: 1000 } });
+  });
+  afterAll(async () => {
+    box?.close();
+    await env?.close();
+  });
+
+  it("closes a revoked key's connection at its next re-check although the wall clock went back an hour", async () => {
+    const admin = { Authorization: `Bearer ${await env.api.world.token('admin')}` };
+    const key = (await env.api.world.http.post('/api-keys').set(admin).send({ name: 'stepped alarm box', role: 'school', cameraIds: ['cam-a'], waters: ['cam-a/pond'] }).expect(201)).body;
+    box = await TestPushClient.connect(env.api.wsUrl, key.key);
+    await box.waitFor('hello', () => box!.messages.some((m) => m.type === 'hello'));
+    const wall = Date.now.bind(Date);
+    const stepped = jest.spyOn(Date, 'now').mockImplementation(() => wall() - 3_600_000);
+    try {
+      await env.api.app.get(ApiKeysRepository).revoke(key.id, wall());
+      await box.waitForClose(4000);
+      expect(box.closeCode).toBe(4401);
+    } finally {
+      stepped.mockRestore();
+    }
   }, 30_000);
 });
