@@ -19,8 +19,9 @@ import type { Alert, PushedAlert, PushMessage } from '../../apps/console/src/typ
 // loaded untyped, so that tsc does not pull it into that program.
 type AlarmModule = {
   alarmNotice(lang: Lang, alert: Alert): { title: string; text: string };
-  playAlarm(repeats?: number): void;
+  playAlarm(sound?: 'critical' | 'escalation'): void;
   notify(title: string, text: string, alert: Alert): void;
+  notifyBurst(title: string, text: string, worst: Alert, count: number): void;
   closeNotification(id: string): void;
   closeNotifications(): void;
 };
@@ -157,6 +158,8 @@ describe('playAlarm', () => {
     currentTime = 0;
     destination = {};
     oscillators = 0;
+    /** Each tone's pitch, in the order scheduled. */
+    readonly hz: { value?: number }[] = [];
     constructor() {
       FakeAudioContext.created.push(this);
     }
@@ -165,7 +168,9 @@ describe('playAlarm', () => {
     }
     createOscillator() {
       this.oscillators++;
-      return { frequency: {}, connect: (n: unknown) => n, start: () => undefined, stop: () => undefined };
+      const frequency = {};
+      this.hz.push(frequency);
+      return { frequency, connect: (n: unknown) => n, start: () => undefined, stop: () => undefined };
     }
     createGain() {
       return { gain: {}, connect: (n: unknown) => n };
@@ -214,6 +219,19 @@ describe('playAlarm', () => {
     expect(context()).toBe(ctx); // the page's one context, running now
     expect(ctx.oscillators).toBe(12);
   });
+
+  it("sounds an escalation unlike a critical alarm: an operator tells a drowning from a storm's escalations by ear", async () => {
+    playAlarm('escalation');
+    const ctx = context();
+    resume();
+    await flush();
+    const escalation = ctx.hz.map((f) => f.value);
+    playAlarm('critical');
+    const critical = ctx.hz.slice(escalation.length).map((f) => f.value);
+    expect(critical).toEqual([880, 660, 880, 660, 880, 660]); // the school's and the feed's alarm, as before
+    expect(escalation.length).toBeLessThan(critical.length);
+    expect(escalation.some((hz) => critical.includes(hz))).toBe(false); // before 2026-12-03: one sound for both
+  });
 });
 
 describe('escalatedTo', () => {
@@ -252,6 +270,7 @@ describe('desktop notifications', () => {
     static all: FakeNotification[] = [];
     closed = false;
     onclose: (() => void) | null = null;
+    onclick: (() => void) | null = null;
     constructor(
       readonly title: string,
       readonly options: { body: string; tag: string; requireInteraction?: boolean },
@@ -264,13 +283,48 @@ describe('desktop notifications', () => {
     }
   }
   let alarm: AlarmModule;
+  /** What a click did in the page: the tab focused, the routes pushed, the popstates the app heard. */
+  const page = { focused: 0, pushed: [] as string[], popstates: 0 };
+  const savedPage = { window: g.window, history: g.history, dispatchEvent: g.dispatchEvent, PopStateEvent: g.PopStateEvent, document: g.document };
   beforeEach(() => {
     FakeNotification.all = [];
     g.Notification = FakeNotification;
+    Object.assign(page, { focused: 0, pushed: [], popstates: 0 });
+    g.window = { focus: () => page.focused++ };
+    g.history = { pushState: (_: unknown, __: string, url: string) => page.pushed.push(url) };
+    g.PopStateEvent = class {
+      constructor(readonly type: string) {}
+    };
+    g.dispatchEvent = (e: { type: string }) => e.type === 'popstate' && page.popstates++;
     jest.isolateModules(() => (alarm = loadAlarm()));
   });
   afterAll(() => {
     g.Notification = saved;
+    for (const [name, value] of Object.entries(savedPage)) {
+      if (value === undefined) delete g[name];
+      else g[name] = value;
+    }
+  });
+
+  it("open their alert when clicked, in the console's tab brought to the front", () => {
+    alarm.notify('Possible drowning', 'pond', critical('a/1'));
+    FakeNotification.all[0].onclick?.(); // before 2026-12-03: no onclick — the click did nothing
+    expect(page).toEqual({ focused: 1, pushed: ['/console/alerts/a%2F1'], popstates: 1 });
+    expect(FakeNotification.all[0].closed).toBe(true);
+  });
+
+  it("say a burst's count once, naming the most urgent, and open the alert list when clicked", () => {
+    g.document = { documentElement: { lang: 'en' } };
+    alarm.notifyBurst('Camera offline', 'no frames', critical('o', { severity: 'major', rule: 'camera_offline', cameraName: 'Gate' }), 300);
+    alarm.notifyBurst('Camera offline', 'no frames', critical('p', { severity: 'major', rule: 'camera_offline', cameraName: 'Pier' }), 312);
+    expect(FakeNotification.all.map((n) => [n.title, n.options.body, n.options.tag])).toEqual([
+      ['300 alerts escalated to your region', 'Most urgent: Camera offline, Gate: no frames', 'xl.escalation-burst'],
+      ['312 alerts escalated to your region', 'Most urgent: Camera offline, Pier: no frames', 'xl.escalation-burst'],
+    ]);
+    FakeNotification.all[1].onclick?.();
+    expect(page.pushed).toEqual(['/console/']);
+    alarm.closeNotifications();
+    expect(FakeNotification.all[1].closed).toBe(true);
   });
 
   it('are all closed at sign-out: they stay until clicked away, and the next user of a shared PC would read them', () => {

@@ -7,7 +7,7 @@ import type { Alert, PushMessage } from '../../apps/console/src/types';
 import { flushEffects, installBrowserGlobals, render, unmount } from './hook-harness';
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
-jest.mock('../../apps/console/src/alarm', () => ({ playAlarm: jest.fn(), notify: jest.fn(), closeNotification: jest.fn() }));
+jest.mock('../../apps/console/src/alarm', () => ({ playAlarm: jest.fn(), notify: jest.fn(), notifyBurst: jest.fn(), closeNotification: jest.fn() }));
 
 // use-feed.ts and api.ts use the DOM's types, which the root typecheck (node) lacks: loaded untyped.
 interface FeedView {
@@ -20,13 +20,16 @@ interface FeedView {
 interface ApiErrorClass {
   new (status: number, message: string): Error;
 }
-const { useFeed } = jest.requireActual('../../apps/console/src/use-feed') as {
+const { useFeed, UNRESOLVED_LOAD_MAX, RING_BURST_MS } = jest.requireActual('../../apps/console/src/use-feed') as {
   useFeed(api: FakeApi, onUnauthorized: () => void, describe: (a: Alert) => { title: string; text: string }, regionIds?: readonly string[]): FeedView;
+  UNRESOLVED_LOAD_MAX: number;
+  RING_BURST_MS: number;
 };
 const { ApiError } = jest.requireActual('../../apps/console/src/api') as { ApiError: ApiErrorClass };
-const { playAlarm, notify, closeNotification } = jest.requireMock('../../apps/console/src/alarm') as {
+const { playAlarm, notify, notifyBurst, closeNotification } = jest.requireMock('../../apps/console/src/alarm') as {
   playAlarm: jest.Mock;
   notify: jest.Mock;
+  notifyBurst: jest.Mock;
   closeNotification: jest.Mock;
 };
 
@@ -94,14 +97,19 @@ class FakeApi {
   serverNow(): number {
     return Date.now() - this.browserAheadMs;
   }
-  async alerts(q: { limit?: number; state?: string }): Promise<{ items: Alert[]; nextCursor: string | null }> {
+  /** The list pages' severities asked for, in order (`severity` of each GET /alerts). */
+  readonly listedSeverities: (string | undefined)[] = [];
+  async alerts(q: { limit?: number; state?: string; severity?: string; cursor?: string }): Promise<{ items: Alert[]; nextCursor: string | null }> {
     this.listed.push(q.state);
+    this.listedSeverities.push(q.severity);
     if (this.listFails !== null) throw new ApiError(this.listFails, `HTTP ${this.listFails}`);
-    const items = [...this.server.values()]
-      .filter((a) => !q.state || q.state.split(',').includes(a.state))
-      .sort((a, b) => b.startedAt - a.startedAt)
-      .slice(0, q.limit ?? 50);
-    return { items, nextCursor: null };
+    const matching = [...this.server.values()]
+      .filter((a) => (!q.state || q.state.split(',').includes(a.state)) && (!q.severity || q.severity.split(',').includes(a.severity)))
+      .sort((a, b) => b.startedAt - a.startedAt);
+    // The cursor here is the offset of the next page (the API's names the last alert of the page).
+    const start = q.cursor ? Number(q.cursor) : 0;
+    const end = start + (q.limit ?? 50);
+    return { items: matching.slice(start, end), nextCursor: end < matching.length ? String(end) : null };
   }
   async alert(id: string): Promise<Alert> {
     this.asked.push(id);
@@ -130,6 +138,7 @@ beforeEach(() => {
   restoreGlobals = installBrowserGlobals();
   playAlarm.mockClear();
   notify.mockClear();
+  notifyBurst.mockClear();
   closeNotification.mockClear();
 });
 afterEach(() => {
@@ -230,6 +239,8 @@ describe('useFeed: the reload after resync_required', () => {
     const { ws, alerts } = await mount(api);
     api.server.set('x', { ...api.server.get('x')!, state: 'acknowledged', updatedAt: now - 30_000 });
     api.failOnce.set('x', 503);
+    // x is still unresolved: only past the unresolved pages' bound is it asked for by id.
+    for (let i = 0; i < UNRESOLVED_LOAD_MAX; i++) api.server.set(`u${i}`, alert(`u${i}`, { state: 'acknowledged', startedAt: now - 2000 + i * 0.5, updatedAt: now - 2000 }));
     await resync(api, ws);
     expect(alerts().get('x')?.state).toBe('open'); // not applied yet: retried in 1 s
     await jest.advanceTimersByTimeAsync(1000);
@@ -486,5 +497,122 @@ describe('useFeed: the resume point across a reload', () => {
     await jest.advanceTimersByTimeAsync(0);
     unmount();
     expect((await mount(api)).ws.url).toBe('ws://console.test/ws?lastSeq=501&lastAt=1796000000501');
+  });
+});
+
+describe('useFeed: sign-in during a storm', () => {
+  /** 14:00 a child goes under; nobody has answered (open, critical, 5 min ago). */
+  const drowning = alert('drown', { rule: 'vanish_in_water', severity: 'critical', alarmedAt: now - 300_000, startedAt: now - 310_000, updatedAt: now - 300_000 });
+  /** 14:02 a power cut: `count` camera_offline alerts (major, open), all newer than the drowning. */
+  const powerCut = (api: FakeApi, count: number) => {
+    for (let i = 0; i < count; i++) api.server.set(`off${i}`, alert(`off${i}`, { rule: 'camera_offline', cameraId: `c${i}`, startedAt: now - 180_000 + i, updatedAt: now - 180_000 + i }));
+  };
+
+  it('loads and rings an unanswered drowning older than 300 unresolved camera_offline alerts', async () => {
+    const api = new FakeApi('A');
+    api.server.set('drown', drowning);
+    powerCut(api, 300);
+    const { alerts } = await mount(api); // 14:05 the restarted PC signs in
+    expect(alerts().has('drown')).toBe(true); // before 2026-12-03: false — in neither page
+    expect(playAlarm).toHaveBeenCalledTimes(1); // before: 0
+    expect(playAlarm).toHaveBeenCalledWith('critical');
+    expect(notify.mock.calls.map(([, , a]: [string, string, Alert]) => a.id)).toEqual(['drown']);
+    expect(api.listedSeverities).toContain('critical'); // its own query: the ring comes with the first answer
+  });
+
+  it('pages through the unresolved alerts beyond the first 200', async () => {
+    const api = new FakeApi('A');
+    api.server.set('drown', { ...drowning, severity: 'major', rule: 'zone_enter' }); // not critical: only the paging brings it
+    powerCut(api, 700);
+    const { alerts } = await mount(api);
+    expect(alerts().has('drown')).toBe(true);
+    expect(alerts().size).toBe(701);
+  });
+
+  it('stops paging at UNRESOLVED_LOAD_MAX unresolved alerts, the newest', async () => {
+    const api = new FakeApi('A');
+    powerCut(api, UNRESOLVED_LOAD_MAX + 500);
+    const { alerts } = await mount(api);
+    expect(alerts().size).toBe(UNRESOLVED_LOAD_MAX);
+    expect(alerts().has(`off${UNRESOLVED_LOAD_MAX + 499}`)).toBe(true);
+  });
+});
+
+describe('useFeed: an escalation burst', () => {
+  const offline = (i: number) => alert(`off${i}`, { rule: 'camera_offline', cameraId: `c${i}`, escalationLevel: 1, responsibleRegionId: 'township', updatedAt: now - 1000 });
+  const drowning = { ...alert('drown', { rule: 'vanish_in_water', severity: 'critical', alarmedAt: now - 500, startedAt: now - 600, updatedAt: now - 500 }), alarm: true } as Alert;
+  const notified = () => notify.mock.calls.map(([, , a]: [string, string, Alert]) => a.id);
+
+  it('does not stack a notification per escalated camera_offline, and still notifies the drowning in it', async () => {
+    const api = new FakeApi('A');
+    const { ws } = await mount(api, { regionIds: ['township'] });
+    let seq = 11;
+    for (let i = 0; i < 150; i++) ws.receive({ type: 'alert.updated', seq: seq++, data: offline(i) });
+    ws.receive({ type: 'alert.created', seq: seq++, data: drowning });
+    for (let i = 150; i < 300; i++) ws.receive({ type: 'alert.updated', seq: seq++, data: offline(i) });
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(notified()).toContain('drown');
+    expect(notified().length).toBeLessThan(5); // before 2026-12-03: 301, the drowning's #151
+    expect(playAlarm.mock.calls.length).toBeLessThan(5); // before: 301 overlapping alarms
+    expect(playAlarm).toHaveBeenCalledWith('critical'); // the drowning's own sound, not the escalations' chime
+
+    // The burst ends in one notification that says how many, naming the most severe; it replaces the first one's.
+    await jest.advanceTimersByTimeAsync(RING_BURST_MS);
+    expect(notifyBurst).toHaveBeenCalledTimes(1);
+    const [, , worst, count] = notifyBurst.mock.calls[0] as [string, string, Alert, number];
+    expect(count).toBe(300);
+    expect(worst.rule).toBe('camera_offline');
+    expect(closeNotification).toHaveBeenCalledWith(notified()[0]);
+    expect(notified()).toEqual(['off0', 'drown']);
+    expect(playAlarm.mock.calls.length).toBeLessThanOrEqual(3);
+  });
+
+  it('names the most severe escalated alert of the burst', async () => {
+    const api = new FakeApi('A');
+    const { ws } = await mount(api, { regionIds: ['township'] });
+    ws.receive({ type: 'alert.updated', seq: 11, data: offline(0) });
+    ws.receive({ type: 'alert.updated', seq: 12, data: { ...offline(1), severity: 'warning' } });
+    ws.receive({ type: 'alert.updated', seq: 13, data: { ...alert('crowd', { rule: 'crowd', severity: 'major', escalationLevel: 2, responsibleRegionId: 'township', updatedAt: now - 1000 }) } });
+    await jest.advanceTimersByTimeAsync(RING_BURST_MS + 1000);
+    expect(notifyBurst.mock.calls.map(([, , worst, count]: [string, string, Alert, number]) => [worst.id, count])).toEqual([['crowd', 3]]);
+    expect(playAlarm.mock.calls).toEqual([['escalation'], ['escalation']]); // the first at once, then once for the burst
+  });
+
+  it('rings once, with one notification, for the escalations a sign-in brings', async () => {
+    const api = new FakeApi('A');
+    for (let i = 0; i < 300; i++) api.server.set(`off${i}`, offline(i));
+    await mount(api, { regionIds: ['township'] });
+    await jest.advanceTimersByTimeAsync(RING_BURST_MS);
+    expect(notify).not.toHaveBeenCalled();
+    // The first answer's 200, then all 300 once paged through: the second notification replaces the first (one tag).
+    expect(notifyBurst.mock.calls.map(([, , , count]: [string, string, Alert, number]) => count)).toEqual([200, 300]);
+    expect(playAlarm.mock.calls).toEqual([['escalation'], ['escalation']]);
+  });
+
+  it('gives every critical alert its own ring and notification, also within a burst', async () => {
+    const api = new FakeApi('A');
+    const { ws } = await mount(api, { regionIds: ['township'] });
+    ws.receive({ type: 'alert.updated', seq: 11, data: offline(0) });
+    await jest.advanceTimersByTimeAsync(500);
+    ws.receive({ type: 'alert.updated', seq: 12, data: offline(1) });
+    ws.receive({ type: 'alert.created', seq: 13, data: drowning });
+    await jest.advanceTimersByTimeAsync(500);
+    expect(notified()).toEqual(['off0', 'drown']);
+    expect(playAlarm.mock.calls).toEqual([['escalation'], ['critical']]);
+    await jest.advanceTimersByTimeAsync(5000); // a second drowning after the first one's sound
+    ws.receive({ type: 'alert.created', seq: 14, data: { ...drowning, id: 'drown2' } as Alert });
+    await jest.advanceTimersByTimeAsync(500);
+    expect(notified()).toEqual(['off0', 'drown', 'drown2']);
+    expect(playAlarm.mock.calls.filter(([kind]) => kind === 'critical')).toHaveLength(2);
+  });
+
+  it('sounds the critical alarm once for drownings pushed together, with a notification each', async () => {
+    const api = new FakeApi('A');
+    const { ws } = await mount(api);
+    ws.receive({ type: 'alert.created', seq: 11, data: drowning });
+    ws.receive({ type: 'alert.created', seq: 12, data: { ...drowning, id: 'drown2' } as Alert });
+    await jest.advanceTimersByTimeAsync(500);
+    expect(notified()).toEqual(['drown', 'drown2']);
+    expect(playAlarm.mock.calls).toEqual([['critical']]); // one sound, not two copies on top of each other
   });
 });

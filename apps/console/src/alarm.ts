@@ -1,6 +1,7 @@
 import { alertText } from './alert-text';
-import { type Lang, translateValue } from './i18n';
+import { initialLang, type Lang, translate, translateValue } from './i18n';
 import type { Alert } from './types';
+import { CONSOLE_BASE } from './console-base';
 
 let audio: AudioContext | null = null;
 
@@ -33,34 +34,46 @@ export async function unlockSound(): Promise<void> {
 const RESUME_WAIT_MS = 1000;
 
 /**
- * A short two-tone alarm (Web Audio: no sound file to ship). Browsers allow it after a first click.
- * A suspended context does not advance: tones scheduled on it would all sound at once when it
+ * The two sounds, so that an operator can tell them apart without looking: `critical` (a possible
+ * drowning, a school's warning) is the loud high two-tone alarm, 880/660 Hz three times (2.1 s);
+ * `escalation` (an alert of lower severity handed to the user's region) one soft low falling pair.
+ */
+export type AlarmSound = 'critical' | 'escalation';
+const SOUNDS: Record<AlarmSound, { hz: number[]; gain: number; step: number; length: number }> = {
+  critical: { hz: [880, 660, 880, 660, 880, 660], gain: 0.2, step: 0.35, length: 0.3 },
+  escalation: { hz: [523, 392], gain: 0.08, step: 0.3, length: 0.25 },
+};
+
+/**
+ * Plays one of the alarm sounds (Web Audio: no sound file to ship). Browsers allow it after a first
+ * click. A suspended context does not advance: tones scheduled on it would all sound at once when it
  * resumes (hours later, at a click). So it is asked to resume, and sounds only if that is immediate.
  */
-export function playAlarm(repeats = 3): void {
+export function playAlarm(sound: AlarmSound = 'critical'): void {
   const ctx = audioContext();
   if (!ctx) return;
-  if (ctx.state === 'running') return tones(ctx, repeats);
+  if (ctx.state === 'running') return tones(ctx, sound);
   const asked = Date.now();
   ctx
     .resume()
     .then(() => {
-      if (ctx.state === 'running' && Date.now() - asked < RESUME_WAIT_MS) tones(ctx, repeats);
+      if (ctx.state === 'running' && Date.now() - asked < RESUME_WAIT_MS) tones(ctx, sound);
     })
     .catch(() => undefined);
 }
 
-function tones(ctx: AudioContext, repeats: number): void {
+function tones(ctx: AudioContext, sound: AlarmSound): void {
+  const { hz, gain: level, step, length } = SOUNDS[sound];
   try {
-    for (let i = 0; i < repeats * 2; i++) {
+    for (let i = 0; i < hz.length; i++) {
       const osc = ctx.createOscillator();
       const gain = ctx.createGain();
-      osc.frequency.value = i % 2 ? 660 : 880;
-      gain.gain.value = 0.2;
+      osc.frequency.value = hz[i];
+      gain.gain.value = level;
       osc.connect(gain).connect(ctx.destination);
-      const at = ctx.currentTime + i * 0.35;
+      const at = ctx.currentTime + i * step;
       osc.start(at);
-      osc.stop(at + 0.3);
+      osc.stop(at + length);
     }
     (window as unknown as { __xlAlarms?: number }).__xlAlarms = ((window as unknown as { __xlAlarms?: number }).__xlAlarms ?? 0) + 1;
   } catch {
@@ -80,15 +93,49 @@ export function alarmNotice(lang: Lang, alert: Alert): { title: string; text: st
  */
 const shown = new Map<string, Notification>();
 
-/** A desktop notification when the user allowed them; `text` in the user's language. */
-export function notify(title: string, text: string, alert: Alert): void {
+/**
+ * Brings the console's tab to the front and shows `route` in it, as a click on a link of the
+ * console does (app.tsx navigate; the app follows popstate).
+ */
+function openRoute(route: string): void {
+  window.focus();
+  history.pushState(null, '', CONSOLE_BASE + route);
+  dispatchEvent(new PopStateEvent('popstate'));
+}
+
+/** Shows a notification that stays until clicked away; a click opens `route` and closes it. */
+function show(tag: string, title: string, body: string, route: string): void {
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
-  // One notification per alert (tag); renotify: raised again, it alerts the user again (not in TypeScript's DOM types).
-  const notification = new Notification(title, { body: `${alert.cameraName ?? alert.cameraId}: ${text}`, tag: alert.id, requireInteraction: true, renotify: true } as NotificationOptions);
-  shown.set(alert.id, notification); // the same tag replaced the one before
+  // renotify: raised again, it alerts the user again (not in TypeScript's DOM types).
+  const notification = new Notification(title, { body, tag, requireInteraction: true, renotify: true } as NotificationOptions);
+  shown.set(tag, notification); // the same tag replaced the one before
   notification.onclose = () => {
-    if (shown.get(alert.id) === notification) shown.delete(alert.id);
+    if (shown.get(tag) === notification) shown.delete(tag);
   };
+  notification.onclick = () => {
+    openRoute(route);
+    notification.close();
+  };
+}
+
+/** A desktop notification of one alert when the user allowed them; `text` in the user's language. A click opens the alert. */
+export function notify(title: string, text: string, alert: Alert): void {
+  // One notification per alert (its id as tag).
+  show(alert.id, title, `${alert.cameraName ?? alert.cameraId}: ${text}`, `alerts/${encodeURIComponent(alert.id)}`);
+}
+
+/** The one notification of a burst of escalations (a fixed tag: the next burst's replaces it). */
+export const BURST_TAG = 'xl.escalation-burst';
+
+/**
+ * One notification for `count` alerts escalated to the user at about the same time, naming the most
+ * urgent (`worst`: `title` and `text` describe it). A click opens the alert list, where the
+ * unanswered critical alerts are on top.
+ */
+export function notifyBurst(title: string, text: string, worst: Alert, count: number): void {
+  // The page's language: app.tsx keeps <html lang> at the user's.
+  const lang = initialLang(typeof document === 'undefined' ? null : document.documentElement.lang);
+  show(BURST_TAG, translate(lang, 'notify.burst', { count }), translate(lang, 'notify.burstWorst', { rule: title, camera: worst.cameraName ?? worst.cameraId, text }), '');
 }
 
 /** Closes the notification of alert `id`, if one is shown (the alert was resolved). */

@@ -76,10 +76,15 @@ export interface AlertQuery {
   region?: string;
   camera?: string;
   rule?: string;
+  /** Severities, comma-separated. */
+  severity?: string;
+  /** States, comma-separated. */
   state?: string;
   from?: number;
   to?: number;
   limit?: number;
+  /** The previous page's nextCursor. */
+  cursor?: string;
 }
 
 /** The REST API of alerts-api on the console's own origin, with one token; `onUnauthorized` hears of each 401. */

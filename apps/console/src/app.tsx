@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { alarmNotice, closeNotifications } from './alarm';
+import { CONSOLE_BASE } from './console-base';
 import type { Session } from './api';
 import { AppContext, type AppContextValue } from './context';
 import { FeedApi } from './feed-api';
@@ -22,7 +23,7 @@ import { ZoneEditorScreen } from './screens/zone-editor';
 import { useSessionRenewal } from './use-session-renewal';
 import { AT_KEY, type Feed, SEQ_KEY, useFeed } from './use-feed';
 
-const BASE = '/console/';
+const BASE = CONSOLE_BASE;
 const SESSION_KEY = 'xl.console.session';
 
 function currentRoute(): string {

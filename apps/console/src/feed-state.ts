@@ -114,6 +114,21 @@ export function newestFirst(alerts: Iterable<Alert>): Alert[] {
   return [...alerts].sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : -1));
 }
 
+/** A critical alert nobody has acknowledged yet: a possible drowning waiting for someone to act. */
+export function unansweredCritical(alert: Pick<Alert, 'severity' | 'state'>): boolean {
+  return alert.severity === 'critical' && alert.state === 'open';
+}
+
+/**
+ * The operators' list: unanswered critical alerts pinned on top, then the rest, each part newest
+ * first — in a storm (a power cut's hundreds of camera_offline alerts) the drowning that waits must
+ * be the first row, not the last.
+ */
+export function operatorsOrder(alerts: Iterable<Alert>): Alert[] {
+  const sorted = newestFirst(alerts);
+  return [...sorted.filter(unansweredCritical), ...sorted.filter((a) => !unansweredCritical(a))];
+}
+
 export function unacknowledgedCount(alerts: Iterable<Alert>): number {
   let n = 0;
   for (const a of alerts) if (a.state === 'open') n++;

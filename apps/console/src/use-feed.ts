@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { closeNotification, notify, playAlarm } from './alarm';
+import { closeNotification, notify, notifyBurst, playAlarm } from './alarm';
 import { isApiNotFound, type Api, type AlertQuery } from './api';
 import {
   alarmKey,
@@ -54,10 +54,65 @@ function storedAt(): { seq: number; at: number } | null {
 /** Alerts asked for by id at a time after a resync (unresolved ones the reload's pages did not bring). */
 const REFETCH_AT_ONCE = 8;
 /**
- * The second page of every load: each unresolved alert, not only the open ones — a drowning that
+ * The second list of every load: each unresolved alert, not only the open ones — a drowning that
  * operators acknowledged while a school's PC was off must still show there after 200 newer alerts.
  */
 const UNRESOLVED = 'open,acknowledged,dispatched';
+/** The API's largest page (GET /alerts `limit`). */
+const PAGE = 200;
+/**
+ * How many unresolved alerts a load pages through (newest first), and as many unresolved critical
+ * ones: a storm (a power cut's camera_offline alerts) fills far more than one page, and the feed
+ * must hold the drowning below them. Bounded so that a flood cannot keep a load going for good.
+ */
+export const UNRESOLVED_LOAD_MAX = 2000;
+/**
+ * Escalation rings of non-critical alerts closer together than this are one burst: the first rings
+ * at once, the rest of the burst with one sound and one notification that says how many (an SLA
+ * tick of a power cut escalates hundreds of camera_offline alerts within seconds).
+ */
+export const RING_BURST_MS = 2000;
+/**
+ * Critical rings this close after the last critical sound are heard in it: alarms of one push batch
+ * settle together, and a copy of the sound per alarm would only add up and clip. Every later one
+ * sounds again.
+ */
+const CRITICAL_SOUND_TOGETHER_MS = 500;
+/** How long the critical alarm sounds (alarm.ts): an escalation's chime is not mixed into it. */
+const CRITICAL_SOUND_MS = 2100;
+
+const SEVERITY_RANK: Record<Alert['severity'], number> = { info: 0, warning: 1, major: 2, critical: 3 };
+/** The more urgent of two alerts: the higher severity, then the higher escalation level. */
+function moreUrgent(a: Alert, b: Alert): Alert {
+  const bySeverity = SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity];
+  return bySeverity > 0 || (bySeverity === 0 && b.escalationLevel > a.escalationLevel) ? b : a;
+}
+
+/** Escalation rings of non-critical alerts since the burst began (RING_BURST_MS). */
+interface RingBurst {
+  /** Rings before this time (Date.now()) belong to the burst: they wait for its one ring. */
+  until: number;
+  /** Alerts of the burst, by id, the first (rung at once) included. */
+  alerts: Map<string, Alert>;
+  /** The first alert, whose own notification the burst's one replaces. */
+  first: string;
+  /** Alerts rung for since the last ring of the burst. */
+  waiting: number;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+/** The rest of a list after `first`, following nextCursor until it ends or `max` alerts in all were read. */
+async function pagesAfter(api: Api, query: AlertQuery, first: { items: Alert[]; nextCursor: string | null }, max: number): Promise<Alert[]> {
+  const items: Alert[] = [];
+  let cursor = first.nextCursor;
+  for (let read = first.items.length; cursor !== null && read < max; ) {
+    const page = await api.alerts({ ...query, limit: Math.min(PAGE, max - read), cursor });
+    items.push(...page.items);
+    read += page.items.length;
+    cursor = page.items.length > 0 ? page.nextCursor : null;
+  }
+  return items;
+}
 
 /**
  * Now on the server's clock, which alarmedAt and updatedAt are on: the browser's may be minutes or hours
@@ -98,20 +153,65 @@ export function useFeed(
     state.current = trimFeed(next, serverNow(api));
     setVersion((v) => v + 1);
   };
-  /** One sound, and a notification per alert, for what is not rung for yet (once per key: alarmKey, escalationKey). */
+  const burst = useRef<RingBurst | null>(null);
+  const criticalSoundAt = useRef(-Infinity);
+  /** The critical alarm, unless it has just started (CRITICAL_SOUND_TOGETHER_MS). */
+  const soundCritical = () => {
+    if (Date.now() - criticalSoundAt.current < CRITICAL_SOUND_TOGETHER_MS) return;
+    criticalSoundAt.current = Date.now();
+    playAlarm('critical');
+  };
+  /** The escalation chime, unless the critical alarm is sounding (CRITICAL_SOUND_MS): that one is the sound to hear. */
+  const soundEscalation = () => {
+    if (Date.now() - criticalSoundAt.current >= CRITICAL_SOUND_MS) playAlarm('escalation');
+  };
+  /** The burst's one ring: a sound, and one notification (a fixed tag) that says how many, naming the most urgent. */
+  const ringBurst = () => {
+    const held = burst.current;
+    if (!held) return;
+    held.timer = null;
+    if (held.waiting === 0) return;
+    held.waiting = 0;
+    held.until = Date.now() + RING_BURST_MS;
+    const worst = [...held.alerts.values()].reduce(moreUrgent);
+    const { title, text } = latest.current.describe(worst);
+    closeNotification(held.first); // the burst's notification replaces the first one's
+    notifyBurst(title, text, worst, held.alerts.size);
+    soundEscalation();
+  };
+  /**
+   * Rings for what is not rung for yet (once per key: alarmKey, escalationKey). A critical alert rings
+   * at once with the critical alarm and a notification of its own, whatever else rings; escalations
+   * of other alerts ring in bursts (RING_BURST_MS) with a chime of their own.
+   */
   const ring = (due: { alert: Alert; key: string | null }[]) => {
-    const fresh = new Map<string, Alert>(); // by alert id: one notification per alert (its tag)
+    const critical = new Map<string, Alert>(); // by alert id: one notification per alert (its tag)
+    const escalated = new Map<string, Alert>();
     for (const { alert, key } of due) {
       if (key === null || notified.current.has(key)) continue;
       notified.current.add(key);
-      fresh.set(alert.id, alert);
+      (alert.severity === 'critical' ? critical : escalated).set(alert.id, alert);
     }
-    if (fresh.size === 0) return;
-    playAlarm();
-    for (const alert of fresh.values()) {
+    if (critical.size > 0) soundCritical();
+    for (const alert of critical.values()) {
       const { title, text } = latest.current.describe(alert);
       notify(title, text, alert);
     }
+    if (escalated.size === 0) return;
+    const now = Date.now();
+    const held = burst.current;
+    if (held && now < held.until) {
+      for (const alert of escalated.values()) held.alerts.set(alert.id, alert);
+      held.waiting += escalated.size;
+      held.timer ??= setTimeout(ringBurst, held.until - now);
+      return;
+    }
+    const [first] = escalated.values();
+    burst.current = { until: now + RING_BURST_MS, alerts: escalated, first: first.id, waiting: escalated.size - 1, timer: null };
+    if (escalated.size > 1) return ringBurst(); // a load brought several at once: one notification for them
+    const { title, text } = latest.current.describe(first);
+    notify(title, text, first);
+    soundEscalation();
   };
   /**
    * Merges alerts read by REST and drops those answered 404, then judges the alarms and escalations
@@ -158,14 +258,22 @@ export function useFeed(
   };
 
   useEffect(() => {
-    // What exists, both pages as at sign-in; again after a resync and after a first hello.
+    // This effect's token is still the one in use (a renewal, a sign-out ends it).
+    let active = true;
+    // What exists, the same lists as at sign-in; again after a resync and after a first hello.
     const loads = new RetryingLoad(
       async () => {
         const reconciling = reconcileDue.current;
         reconcileDue.current = false;
         try {
-          const pages = await Promise.all([api.alerts({ limit: 200 }), api.alerts({ limit: 200, state: UNRESOLVED })]);
-          const loaded = pages.flatMap((p) => p.items);
+          // The unresolved critical alerts first, in a list of their own: however many others a storm
+          // brings, the first answer holds the drowning, and it rings before the rest is paged through.
+          const unresolved = { state: UNRESOLVED };
+          const critical = { state: UNRESOLVED, severity: 'critical' };
+          const firstPages = await Promise.all([api.alerts({ limit: PAGE }), api.alerts({ ...unresolved, limit: PAGE }), api.alerts({ ...critical, limit: PAGE })]);
+          if (active) mergeRead(firstPages.flatMap((p) => p.items));
+          const rest = await Promise.all([pagesAfter(api, unresolved, firstPages[1], UNRESOLVED_LOAD_MAX), pagesAfter(api, critical, firstPages[2], UNRESOLVED_LOAD_MAX)]);
+          const loaded = [...firstPages.flatMap((p) => p.items), ...rest.flat()];
           const { fetched, gone } = reconciling ? await refetch(unresolvedNotLoaded(state.current, loaded)) : { fetched: [], gone: [] };
           return { loaded: [...loaded, ...fetched], gone };
         } catch (err) {
@@ -232,6 +340,7 @@ export function useFeed(
         clearTimeout(timer);
         judge();
       }
+      active = false;
       loads.stop();
       socket.stop();
       // The stopped socket's close is not reported, and the next one reports only when its handshake
@@ -239,6 +348,15 @@ export function useFeed(
       setConnected(false);
     };
   }, [api]);
+  // A burst still waiting when the screen goes (sign-out) is not rung: its notification would outlive
+  // the session. After the effect above, whose cleanup judges the alarms still settling.
+  useEffect(
+    () => () => {
+      if (burst.current?.timer) clearTimeout(burst.current.timer);
+      burst.current = null;
+    },
+    [],
+  );
 
   return {
     alerts: state.current.alerts,

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { alertText, lateSeconds } from '../alert-text';
 import { useApp } from '../context';
-import { bulkSelectable, matches, newestFirst, unacknowledgedCount } from '../feed-state';
+import { bulkSelectable, matches, operatorsOrder, unacknowledgedCount, unansweredCritical } from '../feed-state';
 import { flatten, regionForest, subtreeIds } from '../region-tree';
 import type { Camera, Region } from '../types';
 import { formatTime, fromLocalInput } from '../format';
@@ -41,7 +41,7 @@ export function AlertFeedScreen() {
     return new Set(cameras.filter((c) => c.regionId && ids.has(c.regionId)).map((c) => c.id));
   }, [filters.region, regions, cameras]);
   const range = { from: fromLocalInput(filters.from), to: fromLocalInput(filters.to) };
-  const shown = newestFirst(feed.alerts.values()).filter((a) => matches(a, { cameraIds, camera: filters.camera, rule: filters.rule, state: filters.state, ...range }));
+  const shown = operatorsOrder(feed.alerts.values()).filter((a) => matches(a, { cameraIds, camera: filters.camera, rule: filters.rule, state: filters.state, ...range }));
   // The selection keeps only alerts still shown and still selectable (one may be resolved elsewhere meanwhile).
   const selectable = shown.filter(bulkSelectable);
   const chosen = selectable.filter((a) => selected.has(a.id)).map((a) => a.id);
@@ -52,6 +52,8 @@ export function AlertFeedScreen() {
     setSelected(next);
   };
   const allChosen = selectable.length > 0 && chosen.length === selectable.length;
+  // Pinned on top (operatorsOrder); counted here also when a filter hides them.
+  const criticalOpen = [...feed.alerts.values()].filter(unansweredCritical).length;
 
   const apply = (next: Filters) => {
     setFilters(next);
@@ -71,6 +73,11 @@ export function AlertFeedScreen() {
         <span class={`badge ${unacknowledgedCount(feed.alerts.values()) ? 'badge-hot' : ''}`} data-testid="unacked">
           {t('feed.unacknowledged', { count: unacknowledgedCount(feed.alerts.values()) })}
         </span>
+        {criticalOpen > 0 && (
+          <span class="badge badge-hot" data-testid="critical-open">
+            {t('feed.criticalOpen', { count: criticalOpen })}
+          </span>
+        )}
         <span class={`conn ${feed.connected ? 'on' : 'off'}`} data-testid="connection">
           {feed.connected ? t('feed.connected') : t('feed.reconnecting')}
         </span>
@@ -164,7 +171,7 @@ export function AlertFeedScreen() {
         </thead>
         <tbody>
           {shown.map((a) => (
-            <tr key={a.id} class={`sev-${a.severity}`} data-testid="alert-row" data-alert-id={a.id} data-state={a.state} onClick={() => navigate(`alerts/${encodeURIComponent(a.id)}`)}>
+            <tr key={a.id} class={`sev-${a.severity}`} data-testid="alert-row" data-alert-id={a.id} data-state={a.state} data-pinned={unansweredCritical(a)} onClick={() => navigate(`alerts/${encodeURIComponent(a.id)}`)}>
               {canBulk && (
                 // Its own cell, so that ticking the box does not open the alert.
                 <td onClick={(e) => e.stopPropagation()}>
