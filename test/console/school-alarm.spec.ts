@@ -266,3 +266,19 @@ describe('a warning whose alert left the school\'s scope', () => {
     expect(playAlarm).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('a drowning while a camera fault is on screen', () => {
+  it('replaces an armed, unconfirmed camera fault an admin made critical, and arms again before it can be confirmed', async () => {
+    // The pond camera's lens covered, raised critical by the school's admin, on screen and armed.
+    await warningOnScreen(drowning('covered', { rule: 'camera_covered', zoneId: null, message: 'camera covered', updatedAt: now - 60_000, alarmedAt: now - 60_000 }));
+    // Nobody confirms it (it asks nobody to run). A child goes under at the school's other pond.
+    const child = drowning('d2', { cameraId: 'east', cameraName: 'East pond' });
+    api.server.set(child.id, child);
+    feed.alerts.set(child.id, child);
+    await step();
+    expect(find(tree, 'school-alarm')?.props['data-alert-id']).toBe('d2'); // before: 'covered' until confirmed
+    expect(find(tree, 'school-confirm')?.props.disabled).toBe(true); // a click meant for the fault is not taken for it
+    await step(1500);
+    expect(find(tree, 'school-confirm')?.props.disabled).toBeFalsy();
+  });
+});

@@ -127,7 +127,12 @@ export function SchoolAlarm() {
     })
     .filter((d): d is AlertDetail => d !== undefined && !confirmed.has(warningKey(d)));
   const [armed, setArmed] = useState<{ id: string; key: string } | null>(null);
-  const current = ready.find((d) => d.id === armed?.id) ?? ready[0] ?? null;
+  // A person in the water comes before a camera fault an admin made critical: the fault asks nobody to
+  // run and may stay unconfirmed for minutes, and an armed fault held a drowning behind it (review
+  // 2026-12-03 alert-storms, note 4). The replacing warning arms again before it can be confirmed.
+  const person = ready.find((d) => !isCameraFault(d));
+  const held = ready.find((d) => d.id === armed?.id);
+  const current = (held && !(isCameraFault(held) && person) ? held : (person ?? ready[0])) ?? null;
   const shownKey = current ? warningKey(current) : null;
   useEffect(() => {
     if (!current) return;
@@ -298,4 +303,9 @@ export function AlarmTest() {
       )}
     </>
   );
+}
+
+/** A warning about the camera itself (covered, blurred, frozen, moved, offline), not about a person. */
+function isCameraFault(alert: Pick<AlertDetail, 'rule'>): boolean {
+  return alert.rule.startsWith('camera_');
 }
