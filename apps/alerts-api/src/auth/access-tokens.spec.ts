@@ -82,4 +82,15 @@ describe('signedInBeforePasswordChange', () => {
   ])('%s', (_name, signedIn, changed, before) => {
     expect(signedInBeforePasswordChange(signedIn, changed)).toBe(before);
   });
+
+  it("checks expiry by the clock it is given (the API's shared one, which issued the token), not the host's", async () => {
+    // The API host's own clock is an hour behind Redis's, by which tokens are issued.
+    const serverNow = Date.now() + 3_600_000;
+    const onServerClock = new AccessTokens(SECRET, 60, () => serverNow);
+    const { token } = await onServerClock.issue('u-1', serverNow - 120_000); // expired a minute ago
+    expect(await onServerClock.verify(token)).toBeNull(); // before: valid for another 59 minutes
+    expect(await onServerClock.renewableSession(token, 3600)).toMatchObject({ userId: 'u-1', expired: true });
+    const fresh = await onServerClock.issue('u-1', serverNow);
+    expect(await onServerClock.verify(fresh.token)).toBe('u-1');
+  });
 });

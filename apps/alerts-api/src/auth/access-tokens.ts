@@ -31,9 +31,14 @@ export interface RenewableTokenSession extends TokenSession {
 export class AccessTokens {
   private readonly key: KeyObject;
 
+  /**
+   * @param now the clock tokens are checked by (epoch ms): the API's shared one, which issues them too.
+   *   On the host's own clock a token issued by Redis's clock lived as much longer as the host was behind.
+   */
   constructor(
     secret: string,
     private readonly ttlSeconds: number,
+    private readonly now: () => number = Date.now,
   ) {
     this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
@@ -65,7 +70,7 @@ export class AccessTokens {
   /** The sign-in a valid, unexpired token of ours belongs to; null for anything else. */
   async session(token: string): Promise<TokenSession | null> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], currentDate: new Date(this.now()) });
       if (payload.typ !== 'access' || typeof payload.sub !== 'string') return null;
       return { userId: payload.sub, sessionStartedAt: sessionStart(payload), ...credentialOf(payload) };
     } catch {
@@ -82,10 +87,10 @@ export class AccessTokens {
    */
   async renewableSession(token: string, graceSeconds: number): Promise<RenewableTokenSession | null> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], clockTolerance: Math.max(0, graceSeconds) });
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], clockTolerance: Math.max(0, graceSeconds), currentDate: new Date(this.now()) });
       if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return null;
       // jose's own expiry test, without the tolerance.
-      const expired = payload.exp <= Math.floor(Date.now() / 1000);
+      const expired = payload.exp <= Math.floor(this.now() / 1000);
       const sessionStartedAt = expired ? recordedSessionStart(payload) : sessionStart(payload);
       return sessionStartedAt === null ? null : { userId: payload.sub, sessionStartedAt, expired, ...credentialOf(payload) };
     } catch {

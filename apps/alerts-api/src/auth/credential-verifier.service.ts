@@ -29,7 +29,7 @@ export class DbCredentialVerifier extends CredentialVerifier {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     super();
-    this.tokens = new AccessTokens(settings.jwtSecret, settings.jwtTtlSeconds);
+    this.tokens = new AccessTokens(settings.jwtSecret, settings.jwtTtlSeconds, () => clock.now());
   }
 
   async verify(token: string): Promise<Principal | null> {
