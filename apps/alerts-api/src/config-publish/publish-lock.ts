@@ -45,9 +45,9 @@ export class PublishLock {
   /** Runs `work` holding the lock; waits up to PUBLISH_LOCK_WAIT_MS for it. */
   async hold<T>(work: (lock: HeldLock) => Promise<T>): Promise<T> {
     const token = randomUUID();
-    const deadline = Date.now() + PUBLISH_LOCK_WAIT_MS;
+    const deadline = performance.now() + PUBLISH_LOCK_WAIT_MS; // monotonic: a wall clock step is no wait
     while (!(await this.redis.set(this.key, token, 'PX', PUBLISH_LOCK_TTL_MS, 'NX'))) {
-      if (Date.now() >= deadline) throw new Error(`camera configuration publish lock '${this.key}' still held by another publisher after ${PUBLISH_LOCK_WAIT_MS} ms`);
+      if (performance.now() >= deadline) throw new Error(`camera configuration publish lock '${this.key}' still held by another publisher after ${PUBLISH_LOCK_WAIT_MS} ms`);
       await new Promise((resolve) => setTimeout(resolve, PUBLISH_LOCK_POLL_MS));
     }
     const renewal = this.renew(token);
@@ -62,12 +62,12 @@ export class PublishLock {
 
   /** Extends the lock every PUBLISH_LOCK_RENEW_MS until stopped, lost, or held PUBLISH_LOCK_MAX_HOLD_MS. */
   private renew(token: string): { lost: boolean; stop(): void } {
-    const since = Date.now();
+    const since = performance.now();
     let stopped = false;
     const timer = setInterval(() => {
-      if (Date.now() - since >= PUBLISH_LOCK_MAX_HOLD_MS) {
+      if (performance.now() - since >= PUBLISH_LOCK_MAX_HOLD_MS) {
         clearInterval(timer);
-        this.logger.error({ key: this.key, heldMs: Date.now() - since }, `camera configuration publish still running after ${PUBLISH_LOCK_MAX_HOLD_MS} ms; its lock is renewed no more and expires, so that other publishes proceed (this one's write will be refused)`);
+        this.logger.error({ key: this.key, heldMs: Math.round(performance.now() - since) }, `camera configuration publish still running after ${PUBLISH_LOCK_MAX_HOLD_MS} ms; its lock is renewed no more and expires, so that other publishes proceed (this one's write will be refused)`);
         return;
       }
       this.redis.eval(EXTEND_LOCK, 1, this.key, token, PUBLISH_LOCK_TTL_MS).then(

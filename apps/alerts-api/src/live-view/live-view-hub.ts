@@ -26,7 +26,7 @@ interface Stream {
   viewers: Set<LiveViewer>;
   /** Bytes of ffmpeg's output so far: where its TS packets begin in the next chunk. */
   position: number;
-  /** When this transcoder started (Date.now()): one that ran RESPAWN_AFTER_RUN_MS before it ended is started again. */
+  /** When this transcoder started (performance.now(): a wall clock step is no run time): one that ran RESPAWN_AFTER_RUN_MS before it ended is started again. */
   startedAt: number;
   /** Viewers that fell behind (forward()), and where they are in catching up. */
   behind: Map<LiveViewer, Behind>;
@@ -169,7 +169,7 @@ export class LiveViewHub {
 
   private start(cameraId: string, url: string, viewers = new Set<LiveViewer>()): Stream {
     const { width, frameRate, bitrateKbps } = this.options;
-    const stream = { cameraId, url, viewers, position: 0, startedAt: Date.now(), behind: new Map() } as Stream;
+    const stream = { cameraId, url, viewers, position: 0, startedAt: performance.now(), behind: new Map() } as Stream;
     stream.source = this.launcher.start(url, { width, frameRate, bitrateKbps }, {
       data: (chunk) => this.forward(stream, chunk),
       exit: (exit) => this.exited(stream, exit),
@@ -269,7 +269,7 @@ export class LiveViewHub {
     this.metrics.ended.inc({ reason: stream.stopping ?? 'exited' });
     if (stream.stopping) return;
     const detail = exit.lastError ?? (exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`);
-    const ranMs = Date.now() - stream.startedAt;
+    const ranMs = performance.now() - stream.startedAt;
     this.logger.warn({ cameraId: stream.cameraId, code: exit.code, signal: exit.signal, detail, ranMs }, 'live view: transcoder ended by itself');
     // A stream that had been running (a network blip, the camera's RTSP session dropped) starts again
     // at once on its viewers' sockets, as an address change does: closed, the tiles would notice only

@@ -31,8 +31,10 @@ export class StreamFollower {
   private stopping = false;
   private processing = false;
   private running: Promise<void> | undefined;
-  private lastClaim = 0;
-  private lastDeadCheck = 0;
+  // Monotonic (performance.now()): a step back of the host's wall clock held the claims of dead
+  // consumers' entries for the length of the step.
+  private lastClaim = -Infinity;
+  private lastDeadCheck = -Infinity;
   private claimCursor = '0-0';
   private readonly heartbeat: ConsumerHeartbeat;
 
@@ -163,13 +165,13 @@ export class StreamFollower {
 
   /** Now and then, takes over entries a dead instance read but never acknowledged. */
   private async claimStale(): Promise<StreamEntry[] | null> {
-    if (Date.now() - this.lastDeadCheck >= this.deadCheckMs) {
+    if (performance.now() - this.lastDeadCheck >= this.deadCheckMs) {
       const { group, consumer, batch } = this.options;
       const taken = await takeOverDeadConsumers(this.conn, this.streamKey, group, consumer, batch, this.logger);
       if (taken.length > 0) return taken; // checked again at once: the dead consumer may hold more
-      this.lastDeadCheck = Date.now();
+      this.lastDeadCheck = performance.now();
     }
-    if (Date.now() - this.lastClaim < this.options.claimIdleMs / 2) return null;
+    if (performance.now() - this.lastClaim < this.options.claimIdleMs / 2) return null;
     const [cursor, entries] = (await this.conn.xautoclaim(
       this.streamKey,
       this.options.group,
@@ -180,7 +182,7 @@ export class StreamFollower {
       this.options.batch,
     )) as [string, StreamEntry[], string[]];
     this.claimCursor = cursor;
-    if (cursor === '0-0') this.lastClaim = Date.now();
+    if (cursor === '0-0') this.lastClaim = performance.now();
     return entries.length > 0 ? entries : null;
   }
 }
