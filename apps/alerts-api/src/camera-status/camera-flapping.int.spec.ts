@@ -72,6 +72,8 @@ describe.each(DATABASE_KINDS)('a link dark longer than it is up, on %s', (kind) 
       15_000,
     );
     expect(resolved.resolvedAt).toBeGreaterThanOrEqual(back + 2500 - 250);
+    // The alert is resolved first, then the recovery confirmed (stableReached): the status follows.
+    await eventually(async () => (await statuses.get('cam-b'))?.recoveredFrom === null, 'the recovery confirmed');
     expect(await statuses.get('cam-b')).toMatchObject({
       status: 'online',
       recoveredFrom: null,
