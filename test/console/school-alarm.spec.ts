@@ -281,4 +281,22 @@ describe('a drowning while a camera fault is on screen', () => {
     await step(1500);
     expect(find(tree, 'school-confirm')?.props.disabled).toBeFalsy();
   });
+
+  it('arms again when a camera fault comes back after the drowning that replaced it left before arming', async () => {
+    await warningOnScreen(drowning('covered', { rule: 'camera_covered', zoneId: null, message: 'camera covered', updatedAt: now - 60_000, alarmedAt: now - 60_000 }));
+    const child = drowning('d2', { cameraId: 'east', cameraName: 'East pond' });
+    api.server.set(child.id, child);
+    feed.alerts.set(child.id, child);
+    await step();
+    expect(find(tree, 'school-alarm')?.props['data-alert-id']).toBe('d2');
+    await jest.advanceTimersByTimeAsync(500); // an operator resolves it before its button armed
+    const resolved = { ...child, state: 'resolved', updatedAt: now + 500 } as Alert;
+    feed.alerts.set(child.id, resolved);
+    api.server.set(child.id, resolved);
+    tree = render(screen);
+    flushEffects();
+    tree = render(screen);
+    expect(find(tree, 'school-alarm')?.props['data-alert-id']).toBe('covered');
+    expect(find(tree, 'school-confirm')?.props.disabled).toBe(true); // before: false — the click meant for the drowning confirms the fault
+  });
 });

@@ -615,4 +615,25 @@ describe('useFeed: an escalation burst', () => {
     expect(notified()).toEqual(['drown', 'drown2']);
     expect(playAlarm.mock.calls).toEqual([['critical']]); // one sound, not two copies on top of each other
   });
+
+  it("keeps the drowning's own notification when the burst's first alert goes under", async () => {
+    const api = new FakeApi('A');
+    const { ws } = await mount(api, { regionIds: ['township'] });
+    // A child in the pond for 5 min, unanswered: its zone_enter (major) escalates to the township, the first of a storm's burst.
+    const x = alert('x', { escalationLevel: 1, responsibleRegionId: 'township', updatedAt: now - 1000 });
+    let seq = 11;
+    ws.receive({ type: 'alert.updated', seq: seq++, data: x });
+    for (let i = 0; i < 300; i++) {
+      await jest.advanceTimersByTimeAsync(100); // the power cut's camera_offline escalations keep coming
+      ws.receive({ type: 'alert.updated', seq: seq++, data: offline(i) });
+      // 15 s in, the child goes under: vanish_in_water supersedes the same alert, critical, with an alarm.
+      if (i === 150) ws.receive({ type: 'alert.updated', seq: seq++, data: { ...x, rule: 'vanish_in_water', severity: 'critical', alarmedAt: Date.now(), updatedAt: Date.now(), alarm: true } as Alert });
+    }
+    await jest.advanceTimersByTimeAsync(5000);
+    const criticalAt = notify.mock.invocationCallOrder[notify.mock.calls.findIndex(([, , a]: [string, string, Alert]) => a.severity === 'critical')];
+    const closedAfter = closeNotification.mock.calls.filter(([id]: [string], k: number) => id === 'x' && closeNotification.mock.invocationCallOrder[k] > criticalAt);
+    expect(closedAfter).toEqual([]); // before: closed again at each of the burst's next rings
+    const [, , worst] = notifyBurst.mock.calls.at(-1)! as [string, string, Alert, number];
+    expect(worst.id).not.toBe('x'); // before: 'x' as its stale zone_enter copy, "Most urgent: zone_enter"
+  });
 });

@@ -173,9 +173,13 @@ export function useFeed(
     if (held.waiting === 0) return;
     held.waiting = 0;
     held.until = Date.now() + RING_BURST_MS;
-    const worst = [...held.alerts.values()].reduce(moreUrgent);
+    // As the feed has them now: one that became critical since (a child in the pond went under) has
+    // its own notification, which the burst neither closes nor names by its old copy.
+    const still = [...held.alerts.values()].map((a) => state.current.alerts.get(a.id) ?? a).filter((a) => a.severity !== 'critical');
+    if (still.length === 0) return;
+    const worst = still.reduce(moreUrgent);
     const { title, text } = latest.current.describe(worst);
-    closeNotification(held.first); // the burst's notification replaces the first one's
+    if (still.some((a) => a.id === held.first)) closeNotification(held.first); // the burst's notification replaces the first one's
     notifyBurst(title, text, worst, held.alerts.size);
     soundEscalation();
   };

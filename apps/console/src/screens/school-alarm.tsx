@@ -135,6 +135,9 @@ export function SchoolAlarm() {
   const current = (held && !(isCameraFault(held) && person) ? held : (person ?? ready[0])) ?? null;
   const shownKey = current ? warningKey(current) : null;
   useEffect(() => {
+    // The arming belongs to the warning shown: a camera fault back on screen after a person's warning
+    // that replaced it left arms again, or a click meant for the drowning would confirm the fault.
+    setArmed((a) => (a && a.key !== shownKey ? null : a));
     if (!current) return;
     const shown = { id: current.id, key: warningKey(current) };
     const timer = setTimeout(() => setArmed(shown), CONFIRM_ARM_MS);
