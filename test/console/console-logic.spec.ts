@@ -142,6 +142,9 @@ describe('zone editor geometry and schedules', () => {
     expect(() => parseSchedule('m11-2 19:00-06:00')).toThrow(/m11-12,1-2 is November to February/);
     expect(() => parseSchedule('5-1 19:00-06:00')).toThrow(/days are 1–7/); // before: no days at all, refused by the API on Save
     expect(() => parseSchedule('m3 m4 19:00-06:00')).toThrow(/cannot read schedule "m3 m4 19:00-06:00": write \[mMONTHS\] \[DAYS\]/);
+    // Times the API refuses are refused here, where they are typed (before: only on Save).
+    for (const bad of ['25:00-06:00', '10:60-11:00', '19:00-24:30', '24:00-06:00']) expect(() => parseSchedule(bad)).toThrow(/times are 00:00–23:59/);
+    expect(parseSchedule('19:00-24:00')).toEqual([{ start: '19:00', end: '24:00' }]);
   });
 });
 

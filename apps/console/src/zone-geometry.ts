@@ -52,6 +52,8 @@ export function parseSchedule(text: string): ScheduleWindow[] {
       const words = part.split(/\s+/);
       const window = WINDOW.exec(words[words.length - 1]);
       if (!window || words.length > 3) throw new Error(`cannot read schedule "${part}": ${SYNTAX}`);
+      // As the API's schema takes them: a start 00:00–23:59, an end up to 24:00 (the end of the day).
+      if (!isTimeOfDay(window[1], false) || !isTimeOfDay(window[2], true)) throw new Error(`cannot read schedule "${part}": times are 00:00–23:59 (an end may be 24:00)`);
       const out: ScheduleWindow = { start: window[1], end: window[2] };
       for (const word of words.slice(0, -1)) {
         const isMonths = /^m/i.test(word);
@@ -62,6 +64,11 @@ export function parseSchedule(text: string): ScheduleWindow[] {
       }
       return out;
     });
+}
+
+function isTimeOfDay(hhmm: string, asEnd: boolean): boolean {
+  const [hours, minutes] = hhmm.split(':').map(Number);
+  return minutes <= 59 && (hours <= 23 || (asEnd && hours === 24 && minutes === 0));
 }
 
 /** "1,3,6-7" → [1, 3, 6, 7]; throws when a number is outside 1..max or a range runs backwards. */
