@@ -90,7 +90,7 @@ export abstract class RawRedisClient<Waiter extends { reject(err: Error): void }
   protected readonly url: URL;
   private connecting: Promise<Socket> | null = null;
   private closed = false;
-  /** When a byte last came from Redis, or a command was sent with none waiting (epoch ms). */
+  /** When a byte last came from Redis, or a command was sent with none waiting (performance.now(): a wall clock step is no silence). */
   private heardAt = 0;
   private watchdog: NodeJS.Timeout | null = null;
   /** Connections given up by the watchdog: their close, which comes later, must not touch the next one's waiters. */
@@ -138,19 +138,19 @@ export abstract class RawRedisClient<Waiter extends { reject(err: Error): void }
 
   /** Call as a command's reply is queued: a wait starts now unless an older one is running. */
   protected noteSent(): void {
-    if (this.pending.length === 0) this.heardAt = Date.now();
+    if (this.pending.length === 0) this.heardAt = performance.now();
   }
 
   /** Call on every read from the socket: a large reply still arriving is not a silent connection. */
   protected noteHeard(): void {
-    this.heardAt = Date.now();
+    this.heardAt = performance.now();
   }
 
   private startWatchdog(socket: Socket): void {
     this.stopWatchdog();
     const timeoutMs = this.replyTimeoutMs;
     this.watchdog = setInterval(() => {
-      if (this.pending.length === 0 || Date.now() - this.heardAt <= timeoutMs) return;
+      if (this.pending.length === 0 || performance.now() - this.heardAt <= timeoutMs) return;
       this.abandoned.add(socket);
       if (this.socket === socket) this.socket = null;
       this.stopWatchdog();

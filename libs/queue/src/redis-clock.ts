@@ -152,7 +152,9 @@ export class RedisClock {
     const stepMs = Math.round(reading.wallMs - this.lastReading.wallMs - (reading.monoMs - this.lastReading.monoMs));
     this.lastReading = reading;
     if (Math.abs(stepMs) <= CLOCK_STEP_MS) return;
-    this.hostStepMs = Math.max(this.hostStepMs, Math.abs(stepMs));
+    // Only a wall clock that ran ahead of the monotonic one can mean the monotonic clock stood still
+    // (a VM pause), the one case where the clock in use is behind; a step back never can.
+    if (stepMs > 0) this.hostStepMs = Math.max(this.hostStepMs, stepMs);
     this.hostSteps++;
     this.options.onHostClockStep?.(stepMs);
     if (measureNow && this.timer) void this.measure().catch((err: Error) => this.options.onError?.(err));
@@ -169,13 +171,19 @@ export class RedisClock {
     const { server, sent, received } = first.acrossHostStep ? await this.timeRoundTrip() : first;
     const roundTripMs = Math.round(received - sent);
     const takenAt = this.monotonicNow();
-    // After this host's clocks disagreed, the clock in use may be off by as much (a paused monotonic clock).
-    const inUseCountsFor = Math.max(this.offsetRoundTripMs + 2 * OFFSET_DRIFT_MS_PER_MS * (takenAt - this.offsetTakenAt), 2 * this.hostStepMs);
+    const inUseCountsFor = this.offsetRoundTripMs + 2 * OFFSET_DRIFT_MS_PER_MS * (takenAt - this.offsetTakenAt);
+    let anchor = { serverMs: server, monoMs: (sent + received) / 2 };
     if (roundTripMs > this.maxRoundTripMs && roundTripMs >= inUseCountsFor) {
-      this.options.onRejected?.(roundTripMs, this.offsetMs);
-      return this.offsetMs;
+      // Too slow to take its midpoint (a TIME held up by an outage: off by up to half of it). After the
+      // wall clock ran ahead of the monotonic one (a VM pause stops the latter), the clock in use may be
+      // behind: move it only as far as this answer proves it wrong, to the nearest end of the round trip.
+      const shift = this.anchor && this.hostStepMs > 0 ? outsideRoundTrip(this.anchor, server, sent, received) : 0;
+      if (shift === 0) {
+        this.options.onRejected?.(roundTripMs, this.offsetMs);
+        return this.offsetMs;
+      }
+      anchor = { serverMs: this.anchor!.serverMs + shift, monoMs: this.anchor!.monoMs };
     }
-    const anchor = { serverMs: server, monoMs: (sent + received) / 2 };
     const stepMs = this.anchor ? Math.round(anchor.serverMs - (this.anchor.serverMs + anchor.monoMs - this.anchor.monoMs)) : 0;
     // Not from the first measurement (before it, now() was this host's own clock, which nobody stamps by),
     // nor after this host's own clocks disagreed (the move is this host's, not the Redis host's).
@@ -217,6 +225,17 @@ export class RedisClock {
 }
 
 /** A RedisClock measured now and every 30 s; the offset goes to `report.gauge`, large ones and failures to its log. */
+/**
+ * How far the clock anchored at `a` lies outside what the server could have read between `sent` and
+ * `received` (monotonic ms): the server's `server` before the clock's reading at `sent`, or after its
+ * reading at `received`; 0 when within.
+ */
+function outsideRoundTrip(a: { serverMs: number; monoMs: number }, server: number, sent: number, received: number): number {
+  const atSent = a.serverMs + sent - a.monoMs;
+  const atReceived = a.serverMs + received - a.monoMs;
+  return server < atSent - 1 ? server - atSent : server > atReceived + 1 ? server - atReceived : 0;
+}
+
 export async function startRedisClock(redis: RedisClient, report: ClockReport): Promise<RedisClock> {
   const clock = new RedisClock(redis, {
     onMeasured: (offsetMs) => {

@@ -63,4 +63,29 @@ describe('raw frame connections on a Redis that stops answering', () => {
       await closeServer(redis.server);
     }
   });
+
+  // Review 2026-12-03 session31-backend, finding 3: on the wall clock, a forward step closed a healthy
+  // connection and failed the frames waiting on it.
+  it('keeps a connection whose reply comes in 600 ms when the wall clock steps forward meanwhile', async () => {
+    const server = createServer((s) =>
+      s.on('data', (d) => {
+        const n = d.toString('latin1').split('\r\n').filter((l) => l.startsWith('*')).length;
+        for (let i = 0; i < n; i++) setTimeout(() => s.write('+OK\r\n'), 600);
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const up = new FrameUploader({ url: `redis://127.0.0.1:${(server.address() as { port: number }).port}`, replyTimeoutMs: 1000 });
+    const realNow = Date.now;
+    try {
+      await up.set('k0', new Uint8Array(4), 1000);
+      const pending = up.set('k1', new Uint8Array(4), 1000);
+      await new Promise((r) => setTimeout(r, 100));
+      Date.now = () => realNow() + 10_000;
+      await expect(pending).resolves.toBeUndefined(); // before: rejected "no reply from redis … within 1000 ms"
+    } finally {
+      Date.now = realNow;
+      await up.close();
+      await closeServer(server);
+    }
+  });
 });
