@@ -427,6 +427,14 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     expect(seen.status).toBe(200);
     expect(seen.body.transitions.at(-1)).toMatchObject({ action: 'seen', actor: { name: 'school-a' } });
     expect(seen.body.transitions.at(-1).at).toBeGreaterThanOrEqual(raised.alarmedAt);
+    // Pressed again and again (a kiosk, a script): answered, recorded once for this alarm (before: an
+    // entry each time, past the notes' cap, each pushed to every screen).
+    for (let i = 0; i < 3; i++) {
+      const again = await t.http.post(`/alerts/${id}/seen`).set(school).send({ seenAlarmedAt: raised.alarmedAt, note: 'x'.repeat(2000) });
+      expect(again.status).toBe(200);
+    }
+    const trail = (await t.http.get(`/alerts/${id}`).set(school)).body.transitions as { action: string }[];
+    expect(trail.filter((tr) => tr.action === 'seen')).toHaveLength(1);
   });
 
   it("dates a drowning raised after a school's 'seen' later than that seen, even when its time was read before (a lock wait, a lagging replica)", async () => {

@@ -198,6 +198,14 @@ export class AlertsService {
   async confirmSeen(principal: Principal, id: string, input: { note?: string; seenAlarmedAt?: number | null }): Promise<AlertDetail> {
     if (!SEEN_ROLES.includes(principal.role)) throw new ForbiddenException(`role '${principal.role}' does not confirm alerts as seen`);
     const { seenAlarmedAt } = input;
+    // Seen by this caller since the alarm now on the alert: answered as it is, not recorded again. A
+    // kiosk or script pressing "seen" in a loop grew the trail (sent with every read, each entry pushed)
+    // past the notes' cap without bound (review 2026-12-03 session31-backend, finding 2).
+    const alert = await this.visible(principal, id);
+    if (seenAlarmedAt === undefined || (alert.alarmedAt ?? 0) <= (seenAlarmedAt ?? 0)) {
+      const seenAlready = (await this.alerts.transitions(id)).some((t) => t.action === SEEN_ACTION && t.actor.kind === principal.kind && t.actor.id === principal.id && t.at >= (alert.alarmedAt ?? 0));
+      if (seenAlready) return this.detailOf(alert);
+    }
     return this.record(principal, id, SEEN_ACTION, input.note ?? null, null, (current) =>
       seenAlarmedAt !== undefined && (current.alarmedAt ?? 0) > (seenAlarmedAt ?? 0)
         ? raisedAgain(`alert '${id}' was raised again (${current.rule}, ${current.severity}) after the copy you confirmed; look at it again`)
