@@ -60,7 +60,9 @@ export function openRawRedis(c: RawRedisConnection): Promise<Socket> {
   if (tls || !c.readBuffer) socket.on('data', (chunk: Buffer) => c.onBytes(chunk, 0, chunk.length));
   socket.setNoDelay(true);
   return new Promise<Socket>((resolve, reject) => {
-    const timer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${c.connectTimeoutMs} ms`)), c.connectTimeoutMs);
+    // Bounds the handshake too: a Redis that accepts TCP and then says nothing held every frame call
+    // behind this connection for good (the reply watchdog starts only once it is up).
+    const timer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${c.connectTimeoutMs} ms (connection and handshake)`)), c.connectTimeoutMs);
     socket.once('close', () => c.onClose(socket));
     socket.on('error', (err) => {
       clearTimeout(timer);
@@ -68,10 +70,13 @@ export function openRawRedis(c: RawRedisConnection): Promise<Socket> {
       reject(err);
     });
     socket.once(tls ? 'secureConnect' : 'connect', () => {
-      clearTimeout(timer);
       sendHandshake(socket, c.url, c.name, c.expectReply).then(
-        () => resolve(socket),
+        () => {
+          clearTimeout(timer);
+          resolve(socket);
+        },
         (err: Error) => {
+          clearTimeout(timer);
           socket.destroy();
           reject(new Error(`redis setup failed: ${err.message}`));
         },

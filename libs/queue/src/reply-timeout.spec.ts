@@ -88,4 +88,20 @@ describe('raw frame connections on a Redis that stops answering', () => {
       await closeServer(server);
     }
   });
+
+  // Review 2026-12-03 session31-backend, note 4: the connect timer ended at TCP's connect, and the
+  // watchdog starts once the handshake is done: a Redis silent from the start held every frame call.
+  it('gives up a connection whose handshake gets no answer within connectTimeoutMs', async () => {
+    const server = createServer((s) => s.on('error', () => undefined)); // accepts, then says nothing
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const downloader = new FrameDownloader({ url: `redis://127.0.0.1:${(server.address() as { port: number }).port}`, connectTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      await expect(downloader.take('xl:frame:pond:1', (n) => new Uint8Array(n))).rejects.toThrow(/connect timeout after 300 ms/);
+      expect(Date.now() - started).toBeLessThan(2000); // before: never settled
+    } finally {
+      await downloader.close();
+      server.close();
+    }
+  });
 });
