@@ -145,6 +145,25 @@ describe('RedisClock', () => {
   });
 
   describe("across a step of this host's own clock (NTP step, VM resume)", () => {
+    // Review 2026-12-03 session31-backend, note 6: the wall and monotonic clocks read one after the
+    // other, a thread descheduled between the reads (a busy 2-core box) looked like a step.
+    it('takes no step from a reading the thread was descheduled in', async () => {
+      const { redis } = independentRedis(Date.now() - Math.round(performance.now()));
+      const onHostClockStep = jest.fn();
+      const clock = new RedisClock(redis, { onHostClockStep });
+      await clock.measure();
+      const wall = Date.now.bind(Date);
+      const mono = performance.now.bind(performance);
+      let wallRead = false;
+      // 1.5 s pass between the wall clock's read and the next monotonic one.
+      const spies = [jest.spyOn(Date, 'now').mockImplementation(() => ((wallRead = true), wall())), jest.spyOn(performance, 'now').mockImplementation(() => mono() + (wallRead ? 1500 : 0))];
+      clock.now();
+      spies.forEach((spy) => spy.mockRestore());
+      await jest.advanceTimersByTimeAsync(2000);
+      clock.now();
+      expect(onHostClockStep).not.toHaveBeenCalled(); // before: -1500, then +1500
+    });
+
     it.each([[-10_000], [+8_000]])("keeps following the Redis server when this host's wall clock steps by %i ms", async (stepMs) => {
       const { redis, serverNow } = independentRedis(Date.now() - Math.round(performance.now()));
       const clock = new RedisClock(redis); // measures every 30 s

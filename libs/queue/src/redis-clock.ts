@@ -30,6 +30,9 @@ export const OFFSET_DRIFT_MS_PER_MS = 0.001;
  */
 export const CLOCK_STEP_MS = 1000;
 
+/** A wall clock reading whose monotonic bracket is wider than this is not compared (checkHostClock). */
+const READING_MAX_SPAN_MS = 50;
+
 /** The offset before a step is known for the measuring interval plus this: until every other process has measured the step too. */
 export const STEP_MEMORY_MARGIN_MS = 5000;
 
@@ -148,7 +151,13 @@ export class RedisClock {
    * measured at once (a failure keeps the clock in use; the interval measures again).
    */
   private checkHostClock(measureNow: boolean): void {
-    const reading = { wallMs: Date.now(), monoMs: performance.now() };
+    // The wall clock read between two monotonic reads: a thread descheduled between the reads (a busy
+    // 2-core box) would otherwise look like a step back and then forward.
+    const before = performance.now();
+    const wallMs = Date.now();
+    const after = performance.now();
+    if (after - before > READING_MAX_SPAN_MS) return; // this reading is not precise enough; the next one is
+    const reading = { wallMs, monoMs: (before + after) / 2 };
     const stepMs = Math.round(reading.wallMs - this.lastReading.wallMs - (reading.monoMs - this.lastReading.monoMs));
     this.lastReading = reading;
     if (Math.abs(stepMs) <= CLOCK_STEP_MS) return;
