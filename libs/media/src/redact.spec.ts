@@ -34,6 +34,11 @@ describe('redactUrl', () => {
     );
   });
 
+  it('hides the Foscam and Wansview names for them too (usr, pwd, loginuse, loginpas)', () => {
+    expect(redactUrl('http://10.0.0.9:88/cgi-bin/CGIStream.cgi?cmd=GetMJStream&usr=admin&pwd=hunter2')).toBe('http://10.0.0.9:88/cgi-bin/CGIStream.cgi?cmd=GetMJStream&usr=***&pwd=***');
+    expect(redactUrl('rtsp://10.0.0.9/videostream.asf?loginuse=admin&loginpas=hunter2&resolution=32')).toBe('rtsp://10.0.0.9/videostream.asf?loginuse=***&loginpas=***&resolution=32');
+  });
+
   // 2026-12-02: the user info ran to the last '@' of the whole URL, so an '@' in the query printed the
   // password after it and hid the host instead.
   it("takes an '@' in a query value for the value's, not for the end of a user info", () => {

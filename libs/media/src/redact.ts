@@ -4,7 +4,8 @@
 // functions first; alerts-api uses secretParams / redactSecretParams for the URLs it shows.
 
 const HIDDEN = '***';
-const SECRET_PARAMS = /^(user|username|pass|password|passwd|pwd|token|auth|key|secret|signature|sig)$/i;
+// usr/pwd: Foscam; loginuse/loginpas: Wansview and older Foscam.
+const SECRET_PARAMS = /^(user|username|usr|loginuse|pass|password|passwd|pwd|loginpas|token|auth|key|secret|signature|sig)$/i;
 // A URL runs to the next whitespace: a password may hold ' " < > (the URL schema only forbids spaces
 // and control characters), and ffmpeg prints it raw, e.g. `rtsp://admin:p'ss@10.0.0.7/live: Connection refused`.
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/\S+/gi;
