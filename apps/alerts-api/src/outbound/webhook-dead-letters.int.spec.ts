@@ -105,8 +105,11 @@ describe('what a receiver that is gone leaves in Redis (real Redis/BullMQ, SQLit
         }),
       );
     }
+    // Another subscription's letter, whose id starts alike, stays.
+    await webhooks.deadLetters.add('alert.updated', { subscriptionId: 'wh_gis_east', deliveryId: 'wh_gis_east_1', seq: 1, type: 'alert.updated' as const, data: { id: 'a-1' }, lastError: 'HTTP 503' }, { jobId: 'wh_gis_east_1' });
     expect(await webhooks.dropDeadLetters('wh_gis')).toBe(N);
-    expect(await webhooks.deadLetters.getWaitingCount()).toBe(0); // before: 500 stay (dropped 20000)
+    expect(await webhooks.deadLetters.getWaitingCount()).toBe(1); // before: 500 of wh_gis's stayed (dropped 20000)
+    expect((await webhooks.deadLetters.getRanges(['waiting'], 0, -1))).toEqual(['wh_gis_east_1']);
   }, 120_000);
 
   it('keeps at most webhookDeadLettersMax dead letters per subscription, the newest', async () => {

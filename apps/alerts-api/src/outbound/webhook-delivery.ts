@@ -50,6 +50,8 @@ export interface DeadLetter {
 
 /** Dead letters read per Redis call while looking for one subscription's. */
 const DEAD_LETTER_PAGE = 500;
+/** Dead-letter ids read at a time when a subscription's letters are dropped (ids only: a few bytes each). */
+const DEAD_LETTER_ID_PAGE = 5000;
 /** Dead letters looked at in all: a list beyond this says so rather than scanning Redis for seconds. */
 export const DEAD_LETTER_SCAN_LIMIT = 20_000;
 /**
@@ -255,14 +257,21 @@ export class WebhookDeliveries {
 
   /**
    * Drops every dead letter of a subscription (it was deleted: nobody can redeliver them), however
-   * many: the whole dead-letter queue is paged through (before, only its first DEAD_LETTER_SCAN_LIMIT
-   * letters, and the rest stayed up to webhookDeadLetterDays).
+   * many (before, only those among the queue's first DEAD_LETTER_SCAN_LIMIT letters; the rest stayed
+   * up to webhookDeadLetterDays). A dead letter's id is its delivery id, `<subscription>_<seq>`: the
+   * queue's ids are read, not its jobs — every subscription's letters, at the cap, were hundreds of MB
+   * read inside DELETE /webhooks/:id.
    */
   async dropDeadLetters(subscriptionId: string): Promise<number> {
-    const { jobs } = await this.deadLetterJobs(subscriptionId, Infinity);
+    const isMine = (id: string) => id.startsWith(`${subscriptionId}_`) && /^\d+$/.test(id.slice(subscriptionId.length + 1));
+    const mine: string[] = [];
+    const waiting = await this.deadLetters.getWaitingCount();
+    for (let start = 0; start < waiting; start += DEAD_LETTER_ID_PAGE) {
+      mine.push(...(await this.deadLetters.getRanges(['waiting'], start, start + DEAD_LETTER_ID_PAGE - 1, true)).filter(isMine));
+    }
     let dropped = 0;
-    for (let i = 0; i < jobs.length; i += DEAD_LETTER_PAGE) {
-      const removed = await Promise.all(jobs.slice(i, i + DEAD_LETTER_PAGE).map((job) => this.deadLetters.remove(job.id as string)));
+    for (let i = 0; i < mine.length; i += DEAD_LETTER_PAGE) {
+      const removed = await Promise.all(mine.slice(i, i + DEAD_LETTER_PAGE).map((id) => this.deadLetters.remove(id)));
       dropped += removed.filter((n) => n === 1).length;
     }
     await this.deps.connection.del(this.deadLetterIndexKey(subscriptionId));
