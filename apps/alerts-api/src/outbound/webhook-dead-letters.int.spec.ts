@@ -125,4 +125,19 @@ describe('what a receiver that is gone leaves in Redis (real Redis/BullMQ, SQLit
     expect(await webhooks.deadLetters.getWaitingCount()).toBe(0);
     expect(await redis.keys(`${prefix}:webhook-dead-letters:*`)).toEqual([]);
   }, 90_000);
+
+  it('dead-letters at once, with the reason, a delivery to a URL stored before bad ports were refused', async () => {
+    const now = Date.now();
+    await repo.insert({ id: 'wh_old', name: 'old siren gateway', url: 'http://127.0.0.1:6000/alarm', secret: 'receiver-shared-secret-1234', filters: { eventTypes: ['alert.created'], minSeverity: null, regionIds: [], cameraIds: [], waters: [], alarmsOnly: false }, enabled: true, createdBy: 'admin', createdAt: now, updatedAt: now });
+    const webhooks = start({ webhookMaxAttempts: 8, webhookBackoffMs: 60_000 });
+    await webhooks.dispatch([{ seq: 9001, at: now, ...pushEvent(scopes.riverA, { id: 'alert-old', severity: 'critical' }) } as LogEvent]);
+    const deadline = Date.now() + 10_000;
+    let letters = await webhooks.deadLettersOf('wh_old', 10);
+    while (letters.items.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      letters = await webhooks.deadLettersOf('wh_old', 10);
+    }
+    // Before: retried with back-off and through the circuit for ~334 s, then dead-lettered.
+    expect(letters.items).toEqual([expect.objectContaining({ seq: 9001, lastError: expect.stringMatching(/port 6000 is one fetch refuses/) })]);
+  }, 30_000);
 });

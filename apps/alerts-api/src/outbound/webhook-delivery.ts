@@ -10,7 +10,7 @@ import type { ScopedResource } from '../shared/principal';
 import type { OutboundOptions } from './outbound.options';
 import { matchesFilters } from './webhook-filter';
 import { CIRCUIT_FAILURES, WebhookGate } from './webhook-gate';
-import { postSigned, type PostResult, type SignedPost } from './webhook-sender';
+import { postSigned, type PostResult, type SignedPost, unsendableUrlReason } from './webhook-sender';
 import type { DeliveryAttempt, DeliveryOutcome, WebhookSubscription, WebhooksRepository } from './webhooks.repository';
 
 export const WEBHOOK_QUEUE = 'webhooks';
@@ -390,6 +390,11 @@ export class WebhookDeliveries {
    * up (`final`), dead-lettered with the circuit's reason.
    */
   private async postThroughGate(job: Job<WebhookJob>, token: string | undefined, sub: WebhookSubscription, post: SignedPost): Promise<{ result: PostResult; final?: boolean }> {
+    // A URL no POST can go to (stored before such URLs were refused: a fetch "bad port") is no silent
+    // receiver: dead-lettered at once with the reason, without trying it again for minutes nor
+    // opening its circuit (review 2026-12-03 session31-backend, note 1).
+    const unsendable = unsendableUrlReason(sub.url);
+    if (unsendable) return { result: { ok: false, statusCode: null, error: `URL ${unsendable}`, durationMs: 0, at: this.now() }, final: true };
     const jobId = job.id as string;
     const entry = await this.gate.enter(sub.id, jobId);
     if (entry.kind === 'open') {
