@@ -3,6 +3,15 @@ import type { Box } from './detections';
 export type Severity = 'info' | 'warning' | 'major' | 'critical';
 export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, major: 2, critical: 3 };
 
+/**
+ * The BullMQ priority of work about an alert of `severity`: none (0) for critical, whose jobs go on the
+ * wait list before every prioritised one, then 1 major, 2 warning, 3 info. Behind a storm's minor
+ * events a drowning waited for the whole backlog (review 2026-12-03 alert-storms).
+ */
+export function queuePriority(severity: Severity): number {
+  return SEVERITY_RANK.critical - SEVERITY_RANK[severity];
+}
+
 export type RuleType =
   | 'zone_enter'
   | 'dwell'

@@ -1,5 +1,5 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { SEVERITY_RANK, type Severity } from '@xl/contracts';
+import { queuePriority, SEVERITY_RANK, type Severity } from '@xl/contracts';
 import type { RedisClient } from '@xl/queue';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '@xl/observability';
@@ -292,10 +292,10 @@ export class WebhookDeliveries {
     };
   }
 
-  /** The subscription's dead letters among the first `scanLimit` of the queue (all subscriptions'). */
-  private async deadLetterJobs(subscriptionId: string, scanLimit = DEAD_LETTER_SCAN_LIMIT) {
+  /** The subscription's dead letters among the first DEAD_LETTER_SCAN_LIMIT of the queue (all subscriptions'). */
+  private async deadLetterJobs(subscriptionId: string) {
     const jobs = [];
-    for (let start = 0; start < scanLimit; start += DEAD_LETTER_PAGE) {
+    for (let start = 0; start < DEAD_LETTER_SCAN_LIMIT; start += DEAD_LETTER_PAGE) {
       const page = await this.deadLetters.getJobs(['waiting'], start, start + DEAD_LETTER_PAGE - 1);
       jobs.push(...page.filter((job) => job?.data.subscriptionId === subscriptionId));
       if (page.length < DEAD_LETTER_PAGE) return { jobs, complete: true };
@@ -501,5 +501,5 @@ function attemptOf(subscriptionId: string, post: SignedPost, result: PostResult,
  */
 export function deliveryPriority(type: string, data: Record<string, unknown>): number {
   const severity = type.startsWith('alert.') ? (data.severity as Severity | undefined) : undefined;
-  return severity && severity in SEVERITY_RANK ? SEVERITY_RANK.critical - SEVERITY_RANK[severity] : SEVERITY_RANK.critical - SEVERITY_RANK.info;
+  return queuePriority(severity && severity in SEVERITY_RANK ? severity : 'info');
 }

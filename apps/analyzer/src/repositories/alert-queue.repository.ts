@@ -1,23 +1,15 @@
 import { Queue } from 'bullmq';
 import type { RedisClient } from '@xl/queue';
-import { ALERTS_QUEUE, type AlertEvent, SEVERITY_RANK } from '@xl/contracts';
+import { ALERTS_QUEUE, type AlertEvent, queuePriority } from '@xl/contracts';
 import type { AlertPort } from '../frame-job.processor';
-
-/**
- * BullMQ priority of an event: none for critical (the wait list, taken before every prioritised job),
- * then 1 major, 2 warning, 3 info. In arrival order, a drowning queued behind a festival's 500
- * zone_enter events (or a database failover's backlog) was stored 6–9 s later at ~60–90 events/s per
- * API instance; first, in ~0.2 s (review 2026-12-03 alert-storms, finding 3). Events of one severity
- * keep their order; the intake already merges an alert's events that arrive out of order.
- */
-export function alertPriority(severity: AlertEvent['severity']): number {
-  return SEVERITY_RANK.critical - SEVERITY_RANK[severity];
-}
 
 /**
  * The durable `alerts` queue. The job id is the event's identity (alert, kind, frame), so an event
  * re-emitted after a worker restart is not queued twice; failed deliveries to the API are retried
- * with back-off and kept, never dropped silently. Critical events go first (alertPriority).
+ * with back-off and kept, never dropped silently. Critical events go first (queuePriority): in
+ * arrival order, a drowning queued behind a festival's 500 zone_enter events (or a database
+ * failover's backlog) was stored 6–9 s later, at ~60–90 events/s per API instance; first, in ~0.2 s.
+ * Events of one severity keep their order; the intake merges an alert's events that arrive out of order.
  */
 export class AlertQueueRepository implements AlertPort {
   private readonly queue: Queue<AlertEvent>;
@@ -41,7 +33,7 @@ export class AlertQueueRepository implements AlertPort {
   }
 
   async emit(event: AlertEvent): Promise<void> {
-    const priority = alertPriority(event.severity);
+    const priority = queuePriority(event.severity);
     await this.queue.add(event.kind, event, { jobId: `${event.alertId}-${event.kind}-${event.capturedAt}`, ...(priority ? { priority } : {}) });
   }
 
