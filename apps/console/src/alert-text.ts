@@ -56,10 +56,15 @@ export function lateSeconds(alert: Pick<Alert, 'streamDelaySeconds'>): number | 
   return seconds >= 2 ? Math.round(seconds) : null;
 }
 
+/** A warning about the camera itself (covered, blurred, frozen, moved, offline), not about a person. */
+export function isCameraFault(alert: Pick<Alert, 'rule'>): boolean {
+  return alert.rule.startsWith('camera_');
+}
+
 /**
  * The headline of a school's full-screen warning: a possible drowning for the rules about people in
  * the water; a critical camera alert (covered, offline…) is a camera fault, not a reason to run to the water.
  */
 export function schoolWarningTitle(lang: Lang, alert: Pick<Alert, 'rule'>): string {
-  return translate(lang, alert.rule.startsWith('camera_') ? 'school.cameraFault' : 'school.warning');
+  return translate(lang, isCameraFault(alert) ? 'school.cameraFault' : 'school.warning');
 }

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { playAlarm } from '../alarm';
-import { alertText, lateSeconds, schoolWarningTitle } from '../alert-text';
+import { alertText, isCameraFault, lateSeconds, schoolWarningTitle } from '../alert-text';
 import { ApiError, isApiNotFound } from '../api';
 import { CallRepeatGuard } from '../call-record';
 import { useApp } from '../context';
@@ -306,9 +306,4 @@ export function AlarmTest() {
       )}
     </>
   );
-}
-
-/** A warning about the camera itself (covered, blurred, frozen, moved, offline), not about a person. */
-function isCameraFault(alert: Pick<AlertDetail, 'rule'>): boolean {
-  return alert.rule.startsWith('camera_');
 }
