@@ -107,7 +107,7 @@ maybe('analyzer worker pool (real Redis, BullMQ, detector)', () => {
     const created = await waitFor(
       'zone_enter and vanish_in_water alerts',
       async () => {
-        const jobs = (await alerts.getJobs(['waiting', 'delayed', 'completed'])).map((j) => j.data);
+        const jobs = (await alerts.getJobs(['waiting', 'prioritized', 'delayed', 'completed'])).map((j) => j.data); // zone_enter (major) waits prioritised, after critical events
         const enter = jobs.find((e) => e.rule === 'zone_enter' && e.kind === 'created');
         const vanish = jobs.find((e) => e.rule === 'vanish_in_water' && e.kind === 'created');
         return enter && vanish ? { enter, vanish } : null;
