@@ -268,14 +268,21 @@ describe('a warning whose alert left the school\'s scope', () => {
 });
 
 describe('a drowning while a camera fault is on screen', () => {
-  it('replaces an armed, unconfirmed camera fault an admin made critical, and arms again before it can be confirmed', async () => {
-    // The pond camera's lens covered, raised critical by the school's admin, on screen and armed.
+  /**
+   * The pond camera's lens covered, raised critical by the school's admin, on screen and armed; nobody
+   * confirms it (it asks nobody to run). A child goes under at the school's other pond: its warning.
+   */
+  async function drowningOverArmedFault(): Promise<Alert> {
     await warningOnScreen(drowning('covered', { rule: 'camera_covered', zoneId: null, message: 'camera covered', updatedAt: now - 60_000, alarmedAt: now - 60_000 }));
-    // Nobody confirms it (it asks nobody to run). A child goes under at the school's other pond.
     const child = drowning('d2', { cameraId: 'east', cameraName: 'East pond' });
     api.server.set(child.id, child);
     feed.alerts.set(child.id, child);
     await step();
+    return child;
+  }
+
+  it('replaces an armed, unconfirmed camera fault an admin made critical, and arms again before it can be confirmed', async () => {
+    await drowningOverArmedFault();
     expect(find(tree, 'school-alarm')?.props['data-alert-id']).toBe('d2'); // before: 'covered' until confirmed
     expect(find(tree, 'school-confirm')?.props.disabled).toBe(true); // a click meant for the fault is not taken for it
     await step(1500);
@@ -283,11 +290,7 @@ describe('a drowning while a camera fault is on screen', () => {
   });
 
   it('arms again when a camera fault comes back after the drowning that replaced it left before arming', async () => {
-    await warningOnScreen(drowning('covered', { rule: 'camera_covered', zoneId: null, message: 'camera covered', updatedAt: now - 60_000, alarmedAt: now - 60_000 }));
-    const child = drowning('d2', { cameraId: 'east', cameraName: 'East pond' });
-    api.server.set(child.id, child);
-    feed.alerts.set(child.id, child);
-    await step();
+    const child = await drowningOverArmedFault();
     expect(find(tree, 'school-alarm')?.props['data-alert-id']).toBe('d2');
     await jest.advanceTimersByTimeAsync(500); // an operator resolves it before its button armed
     const resolved = { ...child, state: 'resolved', updatedAt: now + 500 } as Alert;
