@@ -4,9 +4,10 @@ import type { z } from 'zod';
 import { type CameraConfig, cameraSchema } from '@xl/config';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import { ZodBody, ZodQuery } from '../common/openapi';
-import { validationError, ZodPipe } from '../common/zod-pipe';
+import { versionOfIfMatch } from '../common/if-match';
+import { ZodPipe } from '../common/zod-pipe';
 import type { Principal } from '../shared/principal';
-import { cameraListQuerySchema, cameraPatchSchema, CamerasService, cameraVersionSchema, rulesBodySchema, zonesBodySchema } from './cameras.service';
+import { cameraListQuerySchema, cameraPatchSchema, CamerasService, rulesBodySchema, zonesBodySchema } from './cameras.service';
 import { nearbyQuerySchema, NearbyCamerasService } from './nearby-cameras';
 
 /** The If-Match of a camera change: the version (`updatedAt`) the client built on. */
@@ -15,16 +16,6 @@ const IF_MATCH = {
   required: false,
   description: "the camera's updatedAt the change was built on, quoted (\"1764755000000\") or bare: 409 when another save changed the camera since; absent or *: no check",
 };
-
-/** The version an If-Match names: undefined when absent or `*` (any); 400 for anything but a quoted or bare updatedAt. */
-export function versionOfIfMatch(header: string | undefined): number | undefined {
-  const value = header?.trim();
-  if (value === undefined || value === '' || value === '*') return undefined;
-  const digits = /^(?:"(\d{1,16})"|(\d{1,16}))$/.exec(value);
-  const parsed = cameraVersionSchema.safeParse(digits ? Number(digits[1] ?? digits[2]) : NaN);
-  if (parsed.success) return parsed.data;
-  throw validationError('header', [{ field: 'If-Match', rule: 'format', message: "must be the camera's updatedAt, quoted or bare (e.g. \"1764755000000\")" }]);
-}
 
 @ApiTags('cameras')
 @ApiBearerAuth()
@@ -75,7 +66,7 @@ export class CamerasController {
     @Body(new ZodPipe(cameraPatchSchema)) body: Record<string, unknown>,
     @Headers('if-match') ifMatch?: string,
   ) {
-    return this.cameras.update(principal, id, body, versionOfIfMatch(ifMatch));
+    return this.cameras.update(principal, id, body, versionOfIfMatch(ifMatch, 'camera'));
   }
 
   @Get(':id/zones')
@@ -94,7 +85,7 @@ export class CamerasController {
     @Body(new ZodPipe(zonesBodySchema)) body: z.output<typeof zonesBodySchema>,
     @Headers('if-match') ifMatch?: string,
   ) {
-    return this.cameras.replaceZones(principal, id, body, versionOfIfMatch(ifMatch));
+    return this.cameras.replaceZones(principal, id, body, versionOfIfMatch(ifMatch, 'camera'));
   }
 
   @Get(':id/rules')
@@ -113,7 +104,7 @@ export class CamerasController {
     @Body(new ZodPipe(rulesBodySchema)) body: z.output<typeof rulesBodySchema>,
     @Headers('if-match') ifMatch?: string,
   ) {
-    return this.cameras.replaceRules(principal, id, body, versionOfIfMatch(ifMatch));
+    return this.cameras.replaceRules(principal, id, body, versionOfIfMatch(ifMatch, 'camera'));
   }
 
   @Delete(':id')

@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import { ZodBody, ZodQuery } from '../common/openapi';
+import { versionOfIfMatch } from '../common/if-match';
 import { ZodPipe } from '../common/zod-pipe';
 import type { Principal } from '../shared/principal';
 import {
@@ -43,8 +44,13 @@ export class WebhooksController {
 
   @Patch(':id')
   @ZodBody(webhookPatchSchema)
-  update(@Param('id') id: string, @Body(new ZodPipe(webhookPatchSchema)) body: WebhookPatch) {
-    return this.webhooks.update(id, body);
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description: "the subscription's updatedAt the change was built on, quoted (\"1764755000000\") or bare: 409 (reason webhook_changed) when another save changed it since; absent or *: no check",
+  })
+  update(@Param('id') id: string, @Body(new ZodPipe(webhookPatchSchema)) body: WebhookPatch, @Headers('if-match') ifMatch?: string) {
+    return this.webhooks.update(id, body, versionOfIfMatch(ifMatch, 'webhook'));
   }
 
   @Delete(':id')

@@ -150,14 +150,16 @@ export class WebhooksRepository {
     await this.db.insertInto('webhook_subscriptions').values(toRow(sub)).execute();
   }
 
-  /** Replaces every field but id, created_by and created_at; false when there is no such subscription. */
-  async update(sub: WebhookSubscription): Promise<boolean> {
+  /**
+   * Replaces every field but id, created_by and created_at; false when there is no such subscription,
+   * or, given `readUpdatedAt` (the version the change was made on), when another save moved it
+   * meanwhile: writing the whole row would undo that save.
+   */
+  async update(sub: WebhookSubscription, readUpdatedAt?: number): Promise<boolean> {
     const { id: _id, created_by: _by, created_at: _at, ...fields } = toRow(sub);
-    const result = await this.db
-      .updateTable('webhook_subscriptions')
-      .set(fields)
-      .where('id', '=', sub.id)
-      .executeTakeFirst();
+    let query = this.db.updateTable('webhook_subscriptions').set(fields).where('id', '=', sub.id);
+    if (readUpdatedAt !== undefined) query = query.where('updated_at', '=', readUpdatedAt);
+    const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 

@@ -1,23 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { redactUrl } from '../common/redact';
-import { restoredUrl } from '../common/restored-url';
+import { conflictWithReason } from '../common/reasoned-errors';
 import { ScopeInputValidator } from '../common/scope-input';
 import type { Principal } from '../shared/principal';
 import { OutboundService } from './outbound.service';
 import type { DeadLetter } from './webhook-delivery';
+import { unsendableUrlReason } from './webhook-sender';
+import { redactWebhookUrl, restoredWebhookUrl } from './webhook-url';
 import type { WebhookCreate, WebhookPatch } from './webhooks.schema';
 import { WebhooksRepository, type DeliveryAttempt, type WebhookSubscription } from './webhooks.repository';
 
-/** A subscription as the API shows it: never the secret, the URL with secrets redacted. */
+/**
+ * The reason code of a 409 for a subscription changed since the copy a PATCH was built on (its
+ * If-Match): clients reload for it, and for no other 409 (redelivering a disabled one).
+ */
+export const WEBHOOK_CHANGED_REASON = 'webhook_changed';
+
+/**
+ * A subscription as the API shows it: never the secret, the URL with secrets redacted (a chat bot's
+ * path token too). `updatedAt` is its version (If-Match of PATCH). `unsendable`: why no POST can go
+ * to its URL (stored before such URLs were refused; every delivery is dead-lettered at once), or null.
+ */
 export function webhookView(sub: WebhookSubscription) {
+  const unsendable = unsendableUrlReason(sub.url);
   return {
     id: sub.id,
     name: sub.name,
-    url: redactUrl(sub.url),
+    url: redactWebhookUrl(sub.url),
     ...sub.filters,
     enabled: sub.enabled,
+    unsendable: unsendable === null ? null : { reason: `URL ${unsendable}` },
     createdBy: sub.createdBy,
     createdAt: sub.createdAt,
     updatedAt: sub.updatedAt,
@@ -69,21 +82,36 @@ export class WebhooksService {
     return { ...webhookView(sub), secret: sub.secret };
   }
 
-  async update(id: string, patch: WebhookPatch): Promise<WebhookView> {
+  /**
+   * `builtOn`: the version (updatedAt, If-Match) the patch was made on; 409 when the subscription
+   * changed since. Without it the patch applies to the subscription as stored (as for cameras).
+   */
+  async update(id: string, patch: WebhookPatch, builtOn?: number): Promise<WebhookView> {
     const current = await this.find(id);
+    // An older copy's change merged onto the stored one would silently undo the save in between
+    // (another admin's new siren URL, the waters moved to another pond).
+    if (builtOn !== undefined && builtOn !== current.updatedAt) {
+      const savedAt = new Date(current.updatedAt).toISOString();
+      throw conflictWithReason(`webhook '${id}' changed meanwhile (saved again at ${savedAt}, after the copy this save was built on); reload and try again`, WEBHOOK_CHANGED_REASON);
+    }
     const { name, url, secret, enabled, ...filters } = patch;
     const next: WebhookSubscription = {
       ...current,
       name: name ?? current.name,
       // GET shows the URL with its token as ***: sent back as shown, the stored token stays.
-      url: url === undefined ? current.url : restoredUrl('url', url, current.url),
+      url: url === undefined ? current.url : restoredWebhookUrl(url, current.url),
       secret: secret ?? current.secret,
       enabled: enabled ?? current.enabled,
       filters: { ...current.filters, ...filters },
-      updatedAt: this.clock.now(),
+      // Always later than the version read, even within its millisecond: a new version for every save.
+      updatedAt: Math.max(this.clock.now(), current.updatedAt + 1),
     };
     await this.scopes.check('subscription', next.filters.regionIds, next.filters.cameraIds, next.filters.waters);
-    if (!(await this.repository.update(next))) throw new NotFoundException(`webhook '${id}' not found`);
+    // Written only over the row as read: of two saves racing on one version, the second gets 409.
+    if (!(await this.repository.update(next, current.updatedAt))) {
+      if (!(await this.repository.get(id))) throw new NotFoundException(`webhook '${id}' not found`);
+      throw conflictWithReason(`webhook '${id}' changed meanwhile; reload and try again`, WEBHOOK_CHANGED_REASON);
+    }
     return webhookView(next);
   }
 

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { ApiError } from '../api';
 import { useApp } from '../context';
 import { formatTime } from '../format';
 import { useOneAtATime } from '../one-at-a-time';
@@ -36,6 +37,13 @@ interface TabSpec {
   columnLabels?: Record<string, MessageKey>;
   /** More buttons per row: each a POST to `path(id)`, its answer summed up by `done`. */
   rowActions?: RowAction[];
+  /**
+   * Edits send the row's `updatedAt` as If-Match; the API's 409 with this reason (another admin saved
+   * the row since it was loaded) closes the form and loads the rows again, to be edited anew.
+   */
+  versionConflict?: string;
+  /** What is wrong with a row, shown in `column` under its value (a webhook no POST can go to). */
+  problem?: { column: string; of: (row: Row) => string | null };
 }
 
 interface RowAction {
@@ -167,6 +175,10 @@ const TABS: TabSpec[] = [
     ],
     remove: 'admin.delete',
     secret: 'secret',
+    // Two admins editing one siren: the second save, on the older copy, is refused, not silently kept.
+    versionConflict: 'webhook_changed',
+    // A URL stored before the API refused it (a port fetch never connects to): every delivery dead-lettered.
+    problem: { column: 'url', of: (row) => (row.unsendable as { reason?: string } | null | undefined)?.reason ?? null },
     rowActions: [
       // Does the siren sound? One signed test POST now, its answer shown.
       {
@@ -274,13 +286,19 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
   const update = (row: Row, body: Record<string, unknown>) =>
     saving.run(async () => {
       try {
-        await api.request('PATCH', `${spec.path}/${encodeURIComponent(row.id)}`, body);
+        const ifMatch: Record<string, string> = spec.versionConflict && typeof row.updatedAt === 'number' ? { 'if-match': `"${row.updatedAt}"` } : {};
+        await api.request('PATCH', `${spec.path}/${encodeURIComponent(row.id)}`, body, null, ifMatch);
         setEditing(null);
         setError(null);
         setNotice(t('admin.saved', { id: titleOf(row) }));
         await load();
       } catch (err) {
         setError((err as Error).message);
+        // The form holds the older copy: saved again it would be refused again. The API's message says to reload.
+        if (spec.versionConflict && err instanceof ApiError && err.status === 409 && !err.foreign && err.reason === spec.versionConflict) {
+          setEditing(null);
+          await load();
+        }
       }
     });
   const act = (action: RowAction, row: Row) =>
@@ -328,7 +346,17 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
             <tr data-row-id={row.id}>
               {spec.columns.map((c) => {
                 const labels = spec.fields.find((f) => f.name === c)?.optionLabels;
-                return <td>{labels && typeof row[c] === 'string' ? tv(labels, row[c]) : show(row[c])}</td>;
+                const problem = spec.problem?.column === c ? spec.problem.of(row) : null;
+                return (
+                  <td>
+                    {labels && typeof row[c] === 'string' ? tv(labels, row[c]) : show(row[c])}
+                    {problem && (
+                      <p class="error" data-testid="row-problem">
+                        {t('common.error', { message: problem })}
+                      </p>
+                    )}
+                  </td>
+                );
               })}
               <td>
                 {spec.rowActions?.map((action) => (
