@@ -235,7 +235,8 @@ describe('zone_enter', () => {
       ['already there', (t: number) => [{ id: 2, box: t < T0 + 4000 ? OUT : IN }]],
       ['too late', (t: number) => (t < T0 + 34_500 ? [] : [{ id: 2, box: IN }])],
     ] as const) {
-      const run = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule({ classes: ['person', 'boat'] })] as never })));
+      // Without merging repeated entries (below), which would relate every one of them to the first.
+      const run = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule({ classes: ['person', 'boat'], repeatMergeSeconds: 0 })] as never })));
       // Track 2 of "already there" walks on the shore while track 1 is in the water.
       run.span(T0, T0 + 1500, 500, () => [{ id: 1, box: IN }, ...(name === 'already there' ? [{ id: 2, box: OUT }] : [])]);
       run.span(T0 + 1500, T0 + 36_000, 500, script);
@@ -288,5 +289,143 @@ describe('dwell', () => {
     expect(created.message).toBe("person in water zone 'North pond' for 10.0 s (limit 10 s)");
     run.span(T0 + 10_500, T0 + 11_500, 500, () => [{ id: 1, box: OUT }]);
     expect(run.of('ended')).toHaveLength(1);
+  });
+});
+
+describe('repeated entries (repeatMergeSeconds)', () => {
+  /** A reflection glinting at `box` as track `id` for 1.5 s from `from` (frames every 0.5 s), then gone until `to`. */
+  const glint = (run: Run, id: number, from: number, to: number, box = IN) => {
+    run.span(from, from + 1500, 500, () => [{ id, box }]);
+    run.span(from + 1500, to, 500);
+  };
+  /** The alert an event ends up in at the API: its relatedAlertId chain followed through the created events. */
+  const rootOf = (run: Run, alertId: string) => {
+    const related = new Map(run.of('created').map((e) => [e.alertId, e.relatedAlertId]));
+    let id = alertId;
+    for (let next = related.get(id); next; next = related.get(id)) id = next;
+    return id;
+  };
+
+  it('relates a reflection back after 15 s to its earlier alert, and each further return to the one before: one alert for the operators', () => {
+    const run = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule()] as never })));
+    glint(run, 1, T0, T0 + 16_000); // seen 0–1 s, removed at 3.5 s: its alert ends then
+    const [first] = run.of('created');
+    expect(run.of('ended')).toMatchObject([{ alertId: first.alertId, capturedAt: T0 + 3500 }]);
+    glint(run, 2, T0 + 16_000, T0 + 31_000); // 15 s unseen: too late to be the same track continued (10 s)
+    glint(run, 3, T0 + 31_000, T0 + 40_000, footBox(0.2, 0.6)); // elsewhere on the water, as a heron lands
+    const created = run.of('created');
+    expect(created.map((e) => e.trackId)).toEqual([1, 2, 3]);
+    expect(created[1]).toMatchObject({
+      relatedAlertId: first.alertId,
+      message: "person in water zone 'North pond' again (track 2, 13.0 s after the last alert of this rule)",
+    });
+    expect(created[2]).toMatchObject({ relatedAlertId: created[1].alertId });
+    expect(new Set(created.map((e) => rootOf(run, e.alertId)))).toEqual(new Set([first.alertId]));
+    // Each is an alert of its own in the analyzer (its own id and end), related throughout.
+    expect(new Set(created.map((e) => e.alertId)).size).toBe(3);
+    expect(run.of('ended')[1]).toMatchObject({ alertId: created[1].alertId, relatedAlertId: first.alertId });
+  });
+
+  it('relates up to repeatMergeSeconds after the last alert ended (120 s by default), not later', () => {
+    const returning = (at: number) => {
+      const run = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule()] as never })));
+      glint(run, 1, T0, at); // its alert ends at 3.5 s
+      glint(run, 2, at, at + 2000); // raised 0.5 s after it comes back
+      return run.of('created');
+    };
+    const [first, atLimit] = returning(T0 + 123_000); // raised 120 s after the end
+    expect(atLimit).toMatchObject({ trackId: 2, relatedAlertId: first.alertId });
+    const [, late] = returning(T0 + 124_000); // 121 s after it
+    expect(late).toMatchObject({ trackId: 2, message: "person in water zone 'North pond'" });
+    expect(late.relatedAlertId).toBeUndefined();
+  });
+
+  it('counts from when the last alert was raised while it is still open: a second person 30 s after the first joins, one 2 min later does not', () => {
+    const run = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule()] as never })));
+    const first = { id: 1, box: footBox(0.2, 0.6) };
+    run.span(T0, T0 + 30_000, 500, () => [first]); // raised at 0.5 s, stays
+    run.span(T0 + 30_000, T0 + 31_000, 500, () => [first, { id: 2, box: footBox(0.8, 0.6) }]);
+    run.span(T0 + 31_000, T0 + 151_000, 500, () => [first]); // the second has left; the first stays
+    run.span(T0 + 151_000, T0 + 152_000, 500, () => [first, { id: 3, box: footBox(0.8, 0.6) }]);
+    const created = run.of('created');
+    expect(created.map((e) => e.trackId)).toEqual([1, 2, 3]);
+    expect(created[1].relatedAlertId).toBe(created[0].alertId);
+    // The second person's alert ended at 33.5 s; 118 s later is within 120 s of that end.
+    expect(created[2].relatedAlertId).toBe(created[1].alertId);
+    // Nobody else meanwhile: the first person's alert, raised 150 s before and still open, is not recent.
+    const alone = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule()] as never })));
+    alone.span(T0, T0 + 150_000, 500, () => [first]);
+    alone.span(T0 + 150_000, T0 + 151_000, 500, () => [first, { id: 2, box: footBox(0.8, 0.6) }]);
+    expect(alone.of('created')).toHaveLength(2);
+    expect(alone.of('created')[1].relatedAlertId).toBeUndefined();
+  });
+
+  it('relates nothing with repeatMergeSeconds 0: every return is a new alert', () => {
+    const run = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules: [enterRule({ repeatMergeSeconds: 0 })] as never })));
+    glint(run, 1, T0, T0 + 16_000);
+    glint(run, 2, T0 + 16_000, T0 + 18_000);
+    const created = run.of('created');
+    expect(created.map((e) => [e.trackId, e.relatedAlertId, e.message])).toEqual([
+      [1, undefined, "person in water zone 'North pond'"],
+      [2, undefined, "person in water zone 'North pond'"],
+    ]);
+  });
+
+  it('does the same for dwell', () => {
+    const camera = testCamera({ zones: [water], rules: [{ id: 'dwell', type: 'dwell', zone: 'pond', seconds: 2 }] as never });
+    const run = new Run(new CameraRuleEngine(camera));
+    run.span(T0, T0 + 3000, 500, () => [{ id: 1, box: IN }]);
+    run.span(T0 + 3000, T0 + 18_000, 500);
+    run.span(T0 + 18_000, T0 + 21_000, 500, () => [{ id: 2, box: IN }]);
+    const [first, second] = run.of('created');
+    expect(second).toMatchObject({ rule: 'dwell', trackId: 2, relatedAlertId: first.alertId });
+    expect(second.message).toMatch(/^person in water zone 'North pond' for 2\.0 s \(limit 2 s\) again \(track 2, /);
+  });
+
+  it('keeps the last alert across a state round trip, and loads states saved before it', () => {
+    const camera = testCamera({ zones: [water], rules: [enterRule()] as never });
+    const run = new Run(new CameraRuleEngine(camera));
+    glint(run, 1, T0, T0 + 16_000);
+    const [first] = run.of('created');
+    const saved = JSON.parse(JSON.stringify(run.engine.toJSON()));
+    expect(saved.rules.enter.state.lastAlert).toEqual({ alertId: first.alertId, at: T0 + 3500 });
+    // Another worker takes the camera on.
+    const resumed = new Run(CameraRuleEngine.fromJSON(camera, saved));
+    resumed.span(T0 + 16_000, T0 + 18_000, 500, () => [{ id: 2, box: IN }]);
+    expect(resumed.of('created')).toMatchObject([{ trackId: 2, relatedAlertId: first.alertId }]);
+
+    delete saved.rules.enter.state.lastAlert; // saved by a release before this one
+    const old = new Run(CameraRuleEngine.fromJSON(camera, saved));
+    old.span(T0 + 16_000, T0 + 18_000, 500, () => [{ id: 2, box: IN }]);
+    expect(old.of('created')).toMatchObject([{ trackId: 2 }]);
+    expect(old.of('created')[0].relatedAlertId).toBeUndefined();
+  });
+
+  it('leaves vanish_in_water as it was, and merges no entry while a possible drowning in the zone is open', () => {
+    const rules = [enterRule(), { id: 'vanish', type: 'vanish_in_water', zone: 'pond' }] as never;
+    const run = new Run(new CameraRuleEngine(testCamera({ zones: [water], rules })));
+    const left = footBox(0.2, 0.6);
+    const right = footBox(0.8, 0.6);
+    run.span(T0, T0 + 3000, 500, () => [{ id: 1, box: left }]); // a child in the water…
+    run.span(T0 + 3000, T0 + 10_000, 500); // …goes under at 2.5 s: vanish at 5.5 s
+    run.span(T0 + 10_000, T0 + 13_000, 500, () => [{ id: 2, box: right }]); // a second child, elsewhere
+    run.span(T0 + 13_000, T0 + 20_000, 500); // goes under too
+    const enters = run.of('created', 'zone_enter');
+    const vanishes = run.of('created', 'vanish_in_water');
+    expect(enters.map((e) => [e.trackId, e.relatedAlertId])).toEqual([
+      [1, undefined],
+      [2, undefined], // 7.5 s after the first entry's end, but the first child's drowning is open
+    ]);
+    // Each drowning names its own child's entry, as before: two alerts, never one merged away.
+    expect(vanishes.map((e) => [e.trackId, e.relatedAlertId])).toEqual([
+      [1, enters[0].alertId],
+      [2, enters[1].alertId],
+    ]);
+    // Once the drownings are forgotten (60 s after the tracks' removal), the memory starts afresh:
+    // someone entering then is not merged into either child's alert.
+    run.span(T0 + 20_000, T0 + 90_000, 1000);
+    run.span(T0 + 90_000, T0 + 92_000, 500, () => [{ id: 3, box: right }]);
+    expect(run.of('created', 'zone_enter')[2]).toMatchObject({ trackId: 3 });
+    expect(run.of('created', 'zone_enter')[2].relatedAlertId).toBeUndefined();
   });
 });
