@@ -220,6 +220,7 @@ describe('alert text in the reader language', () => {
     expect(alertText('zh-CN', facts('line_cross', { zoneId: 'bank' }))).toBe('有人越过警戒线「bank」');
     expect(alertText('zh-CN', facts('dwell', { zoneId: null }))).toBe('有人在区域内逗留');
     expect(alertText('zh-CN', facts('camera_offline', { zoneId: null, boxes: [] }))).toBe('摄像头离线，收不到画面');
+    expect(alertText('zh-CN', facts('camera_offline', { ruleId: 'health.unstable', zoneId: null, boxes: [] }))).toBe('摄像头网络不稳，频繁掉线，画面时有时无，请检查线路');
     expect(alertText('zh-CN', facts('camera_moved', { zoneId: null, boxes: [] }))).toBe('摄像头画面移位（被转动或碰歪），划定的水域可能已不在水面上，请检查');
   });
 

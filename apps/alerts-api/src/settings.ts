@@ -60,6 +60,18 @@ export const settingsEnvSchema = z.object({
     3600,
     'a camera back online counts as recovered once it has delivered pictures this long, and at least as long as its last drop lasted (up to CAMERA_OFFLINE_ALERT_SECONDS): a drop sooner continues the same outage (a flapping link, or one dark at least as long as it is up, raises camera_offline like a dark camera, and keeps one alert open) and its camera_offline alert is resolved only then; 0 = every recovery ends the outage at once',
   ),
+  CAMERA_UNSTABLE_WINDOW_SECONDS: seconds(
+    600,
+    3600,
+    'a camera dark CAMERA_UNSTABLE_PERCENT of this long, in two drops or more, has an unstable link: when it comes back its outage raises camera_offline (rule id health.unstable) although no drop reached CAMERA_OFFLINE_ALERT_SECONDS, and ends only once the camera has stayed up this long; 0 = off',
+  ),
+  CAMERA_UNSTABLE_PERCENT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(30)
+    .describe('share of CAMERA_UNSTABLE_WINDOW_SECONDS, in percent, a camera must be dark in for its link to count as unstable'),
   ANALYSIS_STALE_SECONDS: z.coerce
     .number()
     .int()
@@ -128,6 +140,9 @@ export interface Settings {
   slaSeconds: Record<Severity, number>;
   cameraOfflineAlertSeconds: number;
   cameraStableSeconds: number;
+  /** CAMERA_UNSTABLE_WINDOW_SECONDS (0: off) and CAMERA_UNSTABLE_PERCENT: when a flapping link raises camera_offline. */
+  cameraUnstableWindowSeconds: number;
+  cameraUnstablePercent: number;
   analysisStaleSeconds: number;
   timerSweepSeconds: number;
   loginMaxFailures: number;
@@ -188,6 +203,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     slaSeconds: { critical: e.SLA_CRITICAL_SECONDS, major: e.SLA_MAJOR_SECONDS, warning: e.SLA_WARNING_SECONDS, info: e.SLA_INFO_SECONDS },
     cameraOfflineAlertSeconds: e.CAMERA_OFFLINE_ALERT_SECONDS,
     cameraStableSeconds: e.CAMERA_STABLE_SECONDS,
+    cameraUnstableWindowSeconds: e.CAMERA_UNSTABLE_WINDOW_SECONDS,
+    cameraUnstablePercent: e.CAMERA_UNSTABLE_PERCENT,
     analysisStaleSeconds: e.ANALYSIS_STALE_SECONDS,
     timerSweepSeconds: e.TIMER_SWEEP_SECONDS,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,

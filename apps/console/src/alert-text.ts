@@ -9,7 +9,10 @@ import type { Alert } from './types';
  * What the sentence is built from: an alert, or an event in its timeline (boxes reduced to labels).
  * The zone is named by its display name when the camera gives it one ("北塘"), else by its id.
  */
-type AlertFacts = Pick<Alert, 'rule' | 'zoneId' | 'message'> & { zoneName?: string | null; boxes: readonly { label: string }[] };
+type AlertFacts = Pick<Alert, 'rule' | 'zoneId' | 'message'> & { ruleId?: string; zoneName?: string | null; boxes: readonly { label: string }[] };
+
+/** The rule id alerts-api gives a camera_offline of a link dark a large share of the time in short drops. */
+const UNSTABLE_LINK_RULE_ID = 'health.unstable';
 
 const ZH_OBJECT: Record<string, string> = { person: '有人', boat: '船只' };
 
@@ -33,7 +36,8 @@ const ZH: Record<string, (a: AlertFacts) => string> = {
   camera_blurred: () => '画面模糊，请检查镜头',
   camera_frozen: () => '画面冻结不动，请检查摄像头',
   camera_moved: () => '摄像头画面移位（被转动或碰歪），划定的水域可能已不在水面上，请检查',
-  camera_offline: () => '摄像头离线，收不到画面',
+  // A link that keeps dropping is not "offline" when the operator opens the live view: say what it is.
+  camera_offline: (a) => (a.ruleId === UNSTABLE_LINK_RULE_ID ? '摄像头网络不稳，频繁掉线，画面时有时无，请检查线路' : '摄像头离线，收不到画面'),
 };
 
 /** The alert's sentence in `lang`: zh-CN from its fields, English the analyzer's own text. */

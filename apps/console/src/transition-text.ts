@@ -11,7 +11,7 @@ import type { Transition, TransitionDetail, TransitionEventFacts } from './types
 export type ZoneNames = (zoneId: string | null) => string | null;
 
 function eventSentence(lang: Lang, e: TransitionEventFacts, zoneNames: ZoneNames): string {
-  return alertText(lang, { rule: e.rule, zoneId: e.zoneId, zoneName: zoneNames(e.zoneId), message: e.message, boxes: e.labels.map((label) => ({ label })) });
+  return alertText(lang, { rule: e.rule, ruleId: e.ruleId, zoneId: e.zoneId, zoneName: zoneNames(e.zoneId), message: e.message, boxes: e.labels.map((label) => ({ label })) });
 }
 
 const ZH: { [K in TransitionDetail['kind']]: (d: Extract<TransitionDetail, { kind: K }>, zoneNames: ZoneNames) => string } = {

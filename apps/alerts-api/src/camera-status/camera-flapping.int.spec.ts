@@ -4,6 +4,7 @@ import { eventually, startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
 import { createWorld } from '../testing/world';
 import { AlertsRepository } from '../alerts/alerts.repository';
+import { MaintenanceRepository } from '../cameras/maintenance.repository';
 import { ApiTimers, timerJobId } from '../timers/api-timers';
 import { CameraStatusRepository } from './camera-status.repository';
 import { CameraStatusService } from './camera-status.service';
@@ -83,7 +84,9 @@ describe.each(DATABASE_KINDS)('a link dark longer than it is up, on %s', (kind) 
   }, 30_000);
 
   it('asks no longer than the offline threshold after a long drop, and the configured period after a short one', async () => {
-    const t0 = Date.now() - 60_000;
+    // Back now from a 20 s drop: its stability timer is due in 3 s, not at once (a recovery in the past
+    // was confirmed, now and then, before the next line read it).
+    const t0 = Date.now() - 20_000;
     await handle('cam-a', 'offline', t0, 'refused');
     await handle('cam-a', 'recovered', t0 + 20_000);
     expect(await statuses.get('cam-a')).toMatchObject({ recoveredFrom: t0, stableMs: 3000 });
@@ -98,5 +101,94 @@ describe.each(DATABASE_KINDS)('a link dark longer than it is up, on %s', (kind) 
     await handle('cam-a', 'offline', t1 + 1500, 'refused');
     expect(await statuses.get('cam-a')).toMatchObject({ offlineSince: t1 + 1500, outageDrops: 1 });
     await handle('cam-a', 'recovered', Math.max(Date.now(), t1 + 1800));
+  }, 30_000);
+});
+
+// As above, and dark 30 % of the last 8 s, in two drops or more, is an unstable link.
+const UNSTABLE_ENV = { ...ENV, CAMERA_UNSTABLE_WINDOW_SECONDS: '8', CAMERA_UNSTABLE_PERCENT: '30' };
+
+describe.each(DATABASE_KINDS)('a link dark less than it is up, but dark too often, on %s', (kind) => {
+  let t: TestApp;
+  let service: CameraStatusService;
+  let statuses: CameraStatusRepository;
+  let alerts: AlertsRepository;
+
+  beforeAll(async () => {
+    t = await startTestApp(kind, UNSTABLE_ENV);
+    await createWorld(t);
+    service = t.app.get(CameraStatusService);
+    statuses = t.app.get(CameraStatusRepository);
+    alerts = t.app.get(AlertsRepository);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** Waits until `at`, then handles the camera's event of that time. */
+  const handleAt = async (cameraId: string, status: 'offline' | 'recovered', at: number) => {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
+    await service.handle({ cameraId, status, at, ingestId: 'ingest-1', ...(status === 'offline' ? { reason: 'timeout' as const } : {}) });
+  };
+
+  /** `drops` drops of 1 s every 2.5 s from `t0`: up 1.5 s, longer than each drop, so each ends its outage. */
+  const flap = async (cameraId: string, t0: number, drops: number) => {
+    for (let i = 0; i < drops; i++) {
+      await handleAt(cameraId, 'offline', t0 + i * 2500);
+      await handleAt(cameraId, 'recovered', t0 + i * 2500 + 1000);
+    }
+  };
+
+  it('raises camera_offline for a link dark 1 s and up 1.5 s again and again, no drop near the 3 s threshold, and ends it once the camera stays up the 8 s window', async () => {
+    const t0 = Date.now() + 100;
+    await flap('cam-a2', t0, 2);
+    // Dark 2 s of the last 8 s (25 %): ordinary recoveries, nothing raised.
+    expect(await statuses.get('cam-a2')).toMatchObject({ unstableAt: null, recentDrops: [[t0, t0 + 1000], [t0 + 2500, t0 + 3500]] });
+    await handleAt('cam-a2', 'offline', t0 + 5000);
+    const back3 = t0 + 6000;
+    await handleAt('cam-a2', 'recovered', back3);
+    // 3 s of 8 (38 %): the last drop's outage is raised now, and ends only after 8 s up.
+    expect(await statuses.get('cam-a2')).toMatchObject({ status: 'online', recoveredFrom: t0 + 5000, stableMs: 8000, unstableAt: back3 });
+    const id = `camera_offline:cam-a2:${t0 + 5000}`;
+    const raised = await alerts.get(id);
+    expect(raised).toMatchObject({ state: 'open', rule: 'camera_offline', ruleId: 'health.unstable', startedAt: t0 + 5000 });
+    expect(raised?.message).toBe('camera link unstable: dark 3 s of the last 8 s (38 %, bound 30 %) in 3 drops; one outage until the camera stays up 8 s');
+
+    // It drops again 1.5 s later: the same outage, the same alert.
+    await handleAt('cam-a2', 'offline', t0 + 7500);
+    expect(await statuses.get('cam-a2')).toMatchObject({ status: 'offline', offlineSince: t0 + 5000, outageDrops: 2, unstableAt: back3 });
+    const back = t0 + 8500;
+    await handleAt('cam-a2', 'recovered', back);
+    // Up 3 s after a 1 s drop, three times what an ordinary recovery needs: still one open outage.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await alerts.unresolvedOf('cam-a2', 'camera_offline')).toEqual([expect.objectContaining({ id, state: 'open' })]);
+
+    const resolved = await eventually(
+      async () => {
+        const a = await alerts.get(id);
+        return a?.state === 'resolved' && a;
+      },
+      'the unstable outage resolved once the camera stayed up the window',
+      15_000,
+    );
+    expect(resolved.resolvedAt).toBeGreaterThanOrEqual(back + 8000 - 250);
+    const recovery = (await alerts.transitions(id)).find((tr) => tr.detail?.kind === 'camera_recovered');
+    expect(recovery?.detail).toEqual({ kind: 'camera_recovered', offlineSeconds: Math.round((back - (t0 + 5000)) / 1000), backAt: back, drops: 2 });
+    await eventually(async () => (await statuses.get('cam-a2'))?.recoveredFrom === null, 'the recovery confirmed');
+    expect(await statuses.get('cam-a2')).toMatchObject({ status: 'online', unstableAt: null, stableMs: null, outageDrops: 0 });
+  }, 60_000);
+
+  it('raises an unstable link held back by a maintenance window when the window ends', async () => {
+    const maintenance = t.app.get(MaintenanceRepository);
+    await maintenance.save({ cameraId: 'cam-a3', until: Date.now() + 3_600_000, note: 'cable work', setBy: 'test', setAt: Date.now() });
+    const t0 = Date.now() + 100;
+    await flap('cam-a3', t0, 3);
+    expect(await statuses.get('cam-a3')).toMatchObject({ status: 'online', recoveredFrom: t0 + 5000, unstableAt: t0 + 6000 });
+    const id = `camera_offline:cam-a3:${t0 + 5000}`;
+    expect(await alerts.get(id)).toBeUndefined(); // held back: someone is working on the cable
+
+    await maintenance.save({ cameraId: 'cam-a3', until: Date.now() - 1, note: 'cable work', setBy: 'test', setAt: Date.now() - 60_000 });
+    await service.maintenanceEnded('cam-a3');
+    expect(await alerts.get(id)).toMatchObject({ state: 'open', ruleId: 'health.unstable' });
   }, 30_000);
 });

@@ -5,6 +5,7 @@ import { createWorld } from '../testing/world';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
 import { AlertsRepository } from '../alerts/alerts.repository';
 import { MaintenanceRepository } from '../cameras/maintenance.repository';
+import { Clock } from '../common/clock';
 import { type CameraStatusRecord, CameraStatusRepository } from './camera-status.repository';
 import { CameraStatusService } from './camera-status.service';
 
@@ -109,4 +110,42 @@ describe.each(DATABASE_KINDS)('camera status sweeps with many cameras on %s', (k
     expect(await service.sweepRecoveries()).toBe(1);
     expect(await statuses.get('cam-b')).toMatchObject({ status: 'online', recoveredFrom: null });
   }, 60_000);
+
+  it('confirms a recovery at the first sweep after it is due, behind more than a page of recoveries that cannot be confirmed and came back after it', async () => {
+    const clock = t.app.get(Clock);
+    const realNow = clock.now();
+    // What the first sweep looks at: recoveries due by `due1` (the clock less one sweep interval).
+    const due1 = realNow - 300_000;
+    const back = (cameraId: string, since: number, stableMs: number): CameraStatusRecord => ({ ...offline(cameraId, since), status: 'online', reason: null, offlineSince: null, recoveredFrom: since - 60_000, stableMs, outageDrops: 1 });
+    // 1,200 cameras back 33–45 s before `due1` after short drops (30 s to stay up): due, but each of
+    // their confirmations fails (a database that keeps dropping their connection).
+    const stuck = new Set<string>();
+    for (let i = 0; i < 1200; i++) {
+      const id = `stuck-${String(i).padStart(4, '0')}`;
+      stuck.add(id);
+      await statuses.save(back(id, due1 - 45_000 + i * 10, 30_000));
+    }
+    // The pond camera came back before all of them, from a long drop: it must stay up 60 s, and is due
+    // only 10 s after `due1`.
+    const pondBack = due1 - 50_000;
+    await statuses.save(back('cam-b4', pondBack, 60_000));
+    const confirm = statuses.confirmRecovery.bind(statuses);
+    const failing = jest.spyOn(statuses, 'confirmRecovery').mockImplementation(async (cameraId, since) => {
+      if (stuck.has(cameraId)) throw new Error('connection terminated unexpectedly');
+      return confirm(cameraId, since);
+    });
+    const now = jest.spyOn(clock, 'now').mockReturnValue(realNow);
+    try {
+      expect(await service.sweepRecoveries()).toBe(0); // 1,000 stuck ones read, the pond camera not due
+      expect((await statuses.get('cam-b4'))?.recoveredFrom).toBe(pondBack - 60_000);
+      // 20 s later the pond camera is due. Ordered by return, it sat before where the last sweep
+      // stopped, and waited for the sweep after the next; ordered by due time it comes next.
+      now.mockReturnValue(realNow + 20_000);
+      expect(await service.sweepRecoveries()).toBe(1);
+      expect(await statuses.get('cam-b4')).toMatchObject({ status: 'online', recoveredFrom: null });
+    } finally {
+      now.mockRestore();
+      failing.mockRestore();
+    }
+  }, 120_000);
 });

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type ExpressionBuilder, type Insertable, type Kysely, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import { KYSELY } from '../core/tokens';
 import type { CameraStatusTable, Database } from '../db/schema';
+import type { Drop } from './unstable-link';
 
 export interface CameraStatusRecord {
   cameraId: string;
@@ -27,6 +28,18 @@ export interface CameraStatusRecord {
   stableMs: number | null;
   /** Times the camera went dark in its current (or just ended) outage; 1 for a plain outage. */
   outageDrops: number;
+  /**
+   * The camera's drops that ended within CAMERA_UNSTABLE_WINDOW_SECONDS of its latest return, oldest
+   * first, the newest MAX_RECENT_DROPS at most (unstable-link.ts); empty with the window at 0. Always
+   * read; absent from a record written without it (none).
+   */
+  recentDrops?: readonly Drop[];
+  /**
+   * When the current outage was found unstable (its dark share of the window reached
+   * CAMERA_UNSTABLE_PERCENT): it ends only once the camera has stayed up the whole window. Null
+   * otherwise; absent (null) as recentDrops.
+   */
+  unstableAt?: number | null;
 }
 
 function toRow(record: CameraStatusRecord): Insertable<CameraStatusTable> {
@@ -42,7 +55,21 @@ function toRow(record: CameraStatusRecord): Insertable<CameraStatusTable> {
     recovered_from: record.recoveredFrom,
     stable_ms: record.stableMs,
     outage_drops: record.outageDrops,
+    recent_drops: record.recentDrops?.length ? JSON.stringify(record.recentDrops) : null,
+    unstable_at: record.unstableAt ?? null,
   };
+}
+
+/** recent_drops as stored; a value that is not a list of [start, end] pairs reads as none. */
+function parseDrops(text: string | null): Drop[] {
+  if (!text) return [];
+  try {
+    const value: unknown = JSON.parse(text);
+    const isDrop = (d: unknown): d is Drop => Array.isArray(d) && d.length === 2 && d.every((n) => typeof n === 'number' && Number.isFinite(n));
+    return Array.isArray(value) && value.every(isDrop) ? value : [];
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -57,9 +84,17 @@ export interface SweepCursor {
 /** The camera_offline alert id of an outage, in SQL: `camera_offline:<camera>:<offline_since>`, as the service builds it. */
 const OFFLINE_ALERT_ID = sql<string>`'camera_offline:' || camera_status.camera_id || ':' || camera_status.offline_since`;
 
-/** Rows after `cursor` in the order (`column`, camera_id). */
-function after(eb: ExpressionBuilder<Database, 'camera_status'>, column: 'camera_status.offline_since' | 'camera_status.since', cursor: SweepCursor) {
-  return eb.or([eb(column, '>', cursor.at), eb.and([eb(column, '=', cursor.at), eb('camera_status.camera_id', '>', cursor.cameraId)])]);
+/** Rows after `cursor` in the order (`at`, camera_id): `at` a column or an expression of the row. */
+function after(eb: ExpressionBuilder<Database, 'camera_status'>, at: 'camera_status.offline_since' | RawBuilder<number>, cursor: SweepCursor) {
+  return eb.or([eb(at, '>', cursor.at), eb.and([eb(at, '=', cursor.at), eb('camera_status.camera_id', '>', cursor.cameraId)])]);
+}
+
+/**
+ * When a recovery's stability period ends, in SQL: `since + stable_ms` (`defaultStableMs` where
+ * unset). One expression for the recovery sweep's filter, order and cursor alike.
+ */
+function stableDueAt(defaultStableMs: number): RawBuilder<number> {
+  return sql<number>`(camera_status.since + coalesce(camera_status.stable_ms, ${defaultStableMs}))`;
 }
 
 function toRecord(row: Selectable<CameraStatusTable>): CameraStatusRecord {
@@ -75,6 +110,8 @@ function toRecord(row: Selectable<CameraStatusTable>): CameraStatusRecord {
     recoveredFrom: row.recovered_from === null ? null : Number(row.recovered_from),
     stableMs: row.stable_ms === null || row.stable_ms === undefined ? null : Number(row.stable_ms),
     outageDrops: Number(row.outage_drops ?? 0),
+    recentDrops: parseDrops(row.recent_drops ?? null),
+    unstableAt: row.unstable_at === null || row.unstable_at === undefined ? null : Number(row.unstable_at),
   };
 }
 
@@ -179,21 +216,26 @@ export class CameraStatusRepository {
   /**
    * Cameras whose stability period (`stable_ms`, `defaultStableMs` where unset) ended at `before` or
    * earlier and whose recovery was never confirmed (the stability sweep), `limit` at most, after
-   * `cursor`, earliest return first.
+   * `cursor`, earliest due first (`dueAt` of each is its place in that order). Ordered by due time, a
+   * recovery that becomes due later comes after where the last sweep stopped; ordered by return (a
+   * camera back from a long drop waits longer than one back later from a short one), it could sort
+   * before that place and wait for the sweep to read the whole list to its end first.
    */
-  async unconfirmedRecoveries(before: number, defaultStableMs: number, cursor: SweepCursor | undefined, limit: number): Promise<CameraStatusRecord[]> {
+  async unconfirmedRecoveries(before: number, defaultStableMs: number, cursor: SweepCursor | undefined, limit: number): Promise<(CameraStatusRecord & { dueAt: number })[]> {
+    const dueAt = stableDueAt(defaultStableMs);
     const rows = await this.db
       .selectFrom('camera_status')
       .selectAll()
+      .select(dueAt.as('due_at'))
       .where('status', '=', 'online')
       .where('recovered_from', 'is not', null)
-      .where(sql<number>`since + coalesce(stable_ms, ${defaultStableMs})`, '<=', before)
-      .$if(cursor !== undefined, (q) => q.where((eb) => after(eb, 'camera_status.since', cursor!)))
-      .orderBy('since')
+      .where(dueAt, '<=', before)
+      .$if(cursor !== undefined, (q) => q.where((eb) => after(eb, dueAt, cursor!)))
+      .orderBy(dueAt)
       .orderBy('camera_id')
       .limit(limit)
       .execute();
-    return rows.map(toRecord);
+    return rows.map((row) => ({ ...toRecord(row), dueAt: Number(row.due_at) }));
   }
 
   /**
@@ -203,7 +245,7 @@ export class CameraStatusRepository {
   async confirmRecovery(cameraId: string, since: number): Promise<boolean> {
     const updated = await this.db
       .updateTable('camera_status')
-      .set({ recovered_from: null, stable_ms: null, outage_drops: 0 })
+      .set({ recovered_from: null, stable_ms: null, outage_drops: 0, unstable_at: null })
       .where('camera_id', '=', cameraId)
       .where('status', '=', 'online')
       .where('since', '=', since)

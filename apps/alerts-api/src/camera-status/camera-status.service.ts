@@ -18,6 +18,7 @@ import { EventPublisher } from '../shared/push-events';
 import { ApiTimers, timerJobId } from '../timers/api-timers';
 import { type CameraStatusRecord, CameraStatusRepository, type SweepCursor } from './camera-status.repository';
 import { parseStatusEntry } from './status-event';
+import { type DarkShare, type Drop, darkShare, isUnstable, type UnstableBound, withDrop } from './unstable-link';
 
 const TIMER = 'camera-offline';
 const STABLE_TIMER = 'camera-stable';
@@ -43,7 +44,10 @@ const PENDING_SCAN_PAGE = 500;
  * the offline threshold) the system resolves that alert with outcome "recovered" — nobody
  * has to close an outage that ended by itself, and the audit trail still shows how long it lasted.
  * A camera that drops again sooner continues the same outage: a flapping link (up for a few seconds
- * every minute) is as blind as a dark camera and must raise, and keep, one alert.
+ * every minute) is as blind as a dark camera and must raise, and keep, one alert. A link whose drops
+ * are all shorter than the threshold and its returns long enough (dark 40 s, up 45 s) is found
+ * unstable when it has been dark CAMERA_UNSTABLE_PERCENT of the last CAMERA_UNSTABLE_WINDOW_SECONDS:
+ * its outage is raised at that return and ends only once the camera has stayed up the whole window.
  */
 @Injectable()
 export class CameraStatusService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -80,7 +84,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.streamKey = `${settings.redisKeyPrefix}${CAMERA_STATUS_STREAM}`;
-    timers.register(TIMER, (data) => this.offlineThresholdReached(String(data.cameraId), Number(data.offlineSince)));
+    timers.register(TIMER, (data) => this.raiseOutage(String(data.cameraId), Number(data.offlineSince)));
     timers.register(STABLE_TIMER, async (data) => void (await this.stableReached(String(data.cameraId), Number(data.since))));
   }
 
@@ -170,9 +174,17 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
         recoveredFrom: null,
         stableMs: null,
         outageDrops: resumed !== null ? current!.outageDrops + 1 : changed ? 1 : Math.max(1, current!.outageDrops),
+        recentDrops: current?.recentDrops ?? [],
+        // An unstable outage stays one through its drops (resumableOutage); a new one starts afresh.
+        unstableAt: resumed !== null || !changed ? (current!.unstableAt ?? null) : null,
       };
     } else {
-      const cameBack = changed && current?.status === 'offline' && this.settings.cameraStableSeconds > 0;
+      // Back from a drop: the drop joins the camera's recent ones, which may show its link unstable.
+      const drop: Drop | null = changed && current?.status === 'offline' ? [current.since, event.at] : null;
+      const bound = this.unstableBound();
+      const recentDrops = drop ? withDrop(current!.recentDrops ?? [], drop, bound.windowMs) : (current?.recentDrops ?? []);
+      const unstableAt = drop ? (current!.unstableAt ?? (isUnstable(darkShare(recentDrops, event.at, bound.windowMs), bound) ? event.at : null)) : null;
+      const cameBack = drop !== null && (this.settings.cameraStableSeconds > 0 || unstableAt !== null);
       next = {
         cameraId: event.cameraId,
         status,
@@ -183,8 +195,10 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
         ingestId: event.ingestId,
         updatedAt: event.at,
         recoveredFrom: cameBack ? current!.offlineSince : changed ? null : current!.recoveredFrom,
-        stableMs: cameBack ? this.stabilityAfter(event.at - current!.since) : changed ? null : current!.stableMs,
+        stableMs: cameBack ? this.stabilityAfter(event.at - current!.since, unstableAt !== null) : changed ? null : current!.stableMs,
         outageDrops: cameBack ? current!.outageDrops : changed ? 0 : current!.outageDrops,
+        recentDrops,
+        unstableAt: cameBack ? unstableAt : changed ? null : (current!.unstableAt ?? null),
       };
     }
     const visibleChange = changed || current?.reason !== next.reason || current?.detail !== next.detail;
@@ -213,8 +227,35 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     }
     if (!changed) return true;
     if (status === 'offline') await this.armOfflineTimer(next);
-    else if (current?.status === 'offline') await this.recovered(current, next);
+    else if (current?.status === 'offline') {
+      await this.recovered(current, next);
+      if (next.unstableAt != null && current.unstableAt == null && next.recoveredFrom !== null) await this.linkUnstable(next, next.recoveredFrom);
+    }
     return true;
+  }
+
+  /** CAMERA_UNSTABLE_WINDOW_SECONDS and _PERCENT; off (window 0) with camera_offline itself (CAMERA_OFFLINE_ALERT_SECONDS=0). */
+  private unstableBound(): UnstableBound {
+    const windowMs = this.settings.cameraOfflineAlertSeconds > 0 ? this.settings.cameraUnstableWindowSeconds * 1000 : 0;
+    return { windowMs, percent: this.settings.cameraUnstablePercent };
+  }
+
+  /** How dark the camera of `record` was in the window up to its return, or up to now while it is dark. */
+  private darkShareOf(record: CameraStatusRecord): DarkShare {
+    const { windowMs } = this.unstableBound();
+    const dark = record.status === 'offline';
+    return darkShare(record.recentDrops ?? [], dark ? this.clock.now() : record.since, windowMs, dark ? record.since : null);
+  }
+
+  /**
+   * The camera just came back, and its dark share of the window reached the bound: its outage (from
+   * `outageStart`) is raised now, although no drop reached the offline threshold, and stays open
+   * until the camera has stayed up the whole window (stabilityAfter).
+   */
+  private async linkUnstable(record: CameraStatusRecord, outageStart: number): Promise<void> {
+    const share = this.darkShareOf(record);
+    this.logger.warn({ cameraId: record.cameraId, outageStart, darkMs: share.darkMs, drops: share.drops, windowMs: share.windowMs }, 'camera link unstable: dark past CAMERA_UNSTABLE_PERCENT of the window; raising camera_offline');
+    await this.raiseOutage(record.cameraId, outageStart);
   }
 
   /**
@@ -223,10 +264,11 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    * A link dark 50 s and up 35 s, again and again, is blind most of the time yet never dark for 60 s
    * at a stretch: with the fixed 30 s each return ended the outage and nothing was ever raised. Now a
    * link dark at least as long as it is up continues one outage, which reaches the threshold.
+   * An unstable link (`unstable`, linkUnstable) must stay up the whole CAMERA_UNSTABLE_WINDOW_SECONDS.
    */
-  private stabilityAfter(darkMs: number): number {
-    const stableMs = this.settings.cameraStableSeconds * 1000;
-    return Math.max(stableMs, Math.min(darkMs, this.settings.cameraOfflineAlertSeconds * 1000));
+  private stabilityAfter(darkMs: number, unstable: boolean): number {
+    const stableMs = Math.max(this.settings.cameraStableSeconds * 1000, Math.min(darkMs, this.settings.cameraOfflineAlertSeconds * 1000));
+    return unstable ? Math.max(stableMs, this.unstableBound().windowMs) : stableMs;
   }
 
   /** The stability period of a recovery; one stored before `stableMs` was kept has the setting's. */
@@ -241,7 +283,8 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    * outage starts.
    */
   private async resumableOutage(current: CameraStatusRecord, at: number): Promise<number | null> {
-    if (current.status !== 'online' || current.recoveredFrom === null || !this.settings.cameraStableSeconds || at - current.since >= this.stableMsOf(current)) return null;
+    const stabilityOff = !this.settings.cameraStableSeconds && current.unstableAt == null;
+    if (current.status !== 'online' || current.recoveredFrom === null || stabilityOff || at - current.since >= this.stableMsOf(current)) return null;
     const alert = await this.alerts.get(offlineAlertId(current.cameraId, current.recoveredFrom));
     return alert?.state === 'resolved' ? null : current.recoveredFrom;
   }
@@ -291,7 +334,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
         this.offlineCursor = { at: record.offlineSince, cameraId: record.cameraId };
         this.logger.warn({ cameraId: record.cameraId, offlineSince: record.offlineSince, overdueMs: before - record.offlineSince }, 'camera offline past the threshold without its alert (timer lost?); raising it from the sweep');
         try {
-          await this.offlineThresholdReached(record.cameraId, record.offlineSince);
+          await this.raiseOutage(record.cameraId, record.offlineSince);
           raised++;
         } catch (err) {
           this.logger.error({ cameraId: record.cameraId, offlineSince: record.offlineSince, err: (err as Error).message }, 'raising camera_offline from the sweep failed; the sweep goes on with the other cameras');
@@ -307,9 +350,10 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
 
   /**
    * Confirms the recoveries whose stability timer did not fire (Redis lost the job): cameras back for
-   * their stability period plus one sweep interval with their outage still open. Returns how many. A
-   * recovery not confirmed (a later entry waits in the stream, or it failed) stays in the list: the
-   * cursor moves past it so it holds up none of the others.
+   * their stability period plus one sweep interval with their outage still open, earliest due first.
+   * Returns how many. A recovery not confirmed (a later entry waits in the stream, or it failed) stays
+   * in the list: the cursor moves past it so it holds up none of the others, and one that becomes due
+   * later comes after the cursor, not before it.
    */
   async sweepRecoveries(): Promise<number> {
     const before = this.clock.now() - this.settings.timerSweepSeconds * 1000;
@@ -317,7 +361,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     for (let page = 0; page < SWEEP_PAGES; page++) {
       const records = await this.statuses.unconfirmedRecoveries(before, this.settings.cameraStableSeconds * 1000, this.recoveryCursor, SWEEP_BATCH);
       for (const record of records) {
-        this.recoveryCursor = { at: record.since, cameraId: record.cameraId };
+        this.recoveryCursor = { at: record.dueAt, cameraId: record.cameraId };
         try {
           if (await this.stableReached(record.cameraId, record.since)) confirmed++;
         } catch (err) {
@@ -332,27 +376,31 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     return confirmed;
   }
 
-  private async offlineThresholdReached(cameraId: string, offlineSince: number): Promise<void> {
+  /**
+   * Raises the camera_offline of the outage that began at `offlineSince`: one past the offline
+   * threshold (its timer, the sweep, a maintenance window's end), or one found unstable (linkUnstable),
+   * also while the camera is back between its drops. Nothing when the camera's current outage is
+   * another one, or it is back and its outage only waits to be confirmed.
+   */
+  private async raiseOutage(cameraId: string, offlineSince: number): Promise<void> {
     const current = await this.statuses.get(cameraId);
-    if (!current || current.status !== 'offline' || current.offlineSince !== offlineSince) return;
+    if (!current) return;
+    const unstable = current.unstableAt != null;
+    const outageStart = current.status === 'offline' ? current.offlineSince : unstable ? current.recoveredFrom : null;
+    if (outageStart !== offlineSince) return;
     if (!(await this.cameras.isEnabled(cameraId))) return; // taken out of service: no outage (forget)
-    const why = [current.reason, current.detail].filter(Boolean).join(': ');
-    const flapping =
-      current.outageDrops > 1
-        ? `; it came back ${current.outageDrops - 1} time${current.outageDrops > 2 ? 's' : ''} meanwhile, each time for less than ${this.settings.cameraStableSeconds} s or than it had been dark (an unstable link)`
-        : '';
     await this.intake.consume({
       alertId: offlineAlertId(cameraId, offlineSince),
       kind: 'created',
       cameraId,
-      ruleId: 'health.offline',
+      ruleId: unstable ? 'health.unstable' : 'health.offline',
       rule: 'camera_offline',
       severity: 'major',
       startedAt: offlineSince,
       capturedAt: offlineSince,
       score: 1,
       boxes: [],
-      message: `camera offline for more than ${this.settings.cameraOfflineAlertSeconds} s${why ? ` (${why})` : ''}${flapping}`,
+      message: unstable ? this.unstableMessage(current) : this.offlineMessage(current),
     });
     // The camera may have been disabled or deleted while the alert was being stored: its forgetting
     // then found no alert to resolve, and this one would stay open (and escalate) for ever.
@@ -370,16 +418,39 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     await this.alertsService.resolveBySystem(offlineAlertId(cameraId, offlineSince), SYSTEM.cameraStatus, recoveredDetail(offlineSince, backAt, current.outageDrops));
   }
 
+  private offlineMessage(record: CameraStatusRecord): string {
+    const why = [record.reason, record.detail].filter(Boolean).join(': ');
+    const flapping =
+      record.outageDrops > 1
+        ? `; it came back ${record.outageDrops - 1} time${record.outageDrops > 2 ? 's' : ''} meanwhile, each time for less than ${this.settings.cameraStableSeconds} s or than it had been dark (an unstable link)`
+        : '';
+    return `camera offline for more than ${this.settings.cameraOfflineAlertSeconds} s${why ? ` (${why})` : ''}${flapping}`;
+  }
+
+  /** "camera link unstable: dark 200 s of the last 600 s (33 %, bound 30 %) in 5 drops; …". */
+  private unstableMessage(record: CameraStatusRecord): string {
+    const share = this.darkShareOf(record);
+    const windowS = Math.round(share.windowMs / 1000);
+    const percent = share.windowMs > 0 ? Math.round((share.darkMs * 100) / share.windowMs) : 0;
+    return (
+      `camera link unstable: dark ${Math.round(share.darkMs / 1000)} s of the last ${windowS} s (${percent} %, bound ${this.settings.cameraUnstablePercent} %) in ${share.drops} drops; ` +
+      `one outage until the camera stays up ${windowS} s`
+    );
+  }
+
   /**
    * A maintenance window ended: a camera still offline past the threshold gets its camera_offline
    * now (the one held back during the window, or one that would have come); a shorter outage keeps
-   * its pending timer.
+   * its pending timer. So does a camera back between the drops of an outage found unstable: its
+   * link's alert was held back too.
    */
   async maintenanceEnded(cameraId: string): Promise<void> {
     const current = await this.statuses.get(cameraId);
     const threshold = this.settings.cameraOfflineAlertSeconds * 1000;
-    if (!current || current.status !== 'offline' || current.offlineSince === null || !threshold) return;
-    if (this.clock.now() >= current.offlineSince + threshold) await this.offlineThresholdReached(cameraId, current.offlineSince);
+    if (!current || !threshold) return;
+    if (current.status === 'online' && current.unstableAt != null && current.recoveredFrom !== null) return this.raiseOutage(cameraId, current.recoveredFrom);
+    if (current.status !== 'offline' || current.offlineSince === null) return;
+    if (this.clock.now() >= current.offlineSince + threshold) await this.raiseOutage(cameraId, current.offlineSince);
   }
 
   /**

@@ -166,6 +166,10 @@ export interface CameraStatusTable {
   recovered_from: number | null;
   stable_ms: ColumnType<number | null, number | null | undefined, number | null>;
   outage_drops: ColumnType<number, number | undefined, number>;
+  /** JSON `[[start, end], …]` of the camera's recent drops (migration 0026, camera-status/unstable-link.ts). */
+  recent_drops: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the current outage was found unstable (migration 0026); null otherwise. */
+  unstable_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface StreamOffsetsTable {

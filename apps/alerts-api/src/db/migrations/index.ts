@@ -31,4 +31,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promi
   ['0023_outage_index', () => import('./0023_outage_index')],
   ['0024_recovery_stability', () => import('./0024_recovery_stability')],
   ['0025_retention_indexes', () => import('./0025_retention_indexes')],
+  ['0026_unstable_links', () => import('./0026_unstable_links')],
 ];
