@@ -14,6 +14,7 @@ import {
 } from '../../apps/console/src/feed-state';
 import type { Lang } from '../../apps/console/src/i18n';
 import type { Alert, PushedAlert, PushMessage } from '../../apps/console/src/types';
+import { FakeNotification } from './browser-fakes';
 
 // alarm.ts needs the DOM's types (AudioContext, Notification), which the root typecheck (node) lacks:
 // loaded untyped, so that tsc does not pull it into that program.
@@ -265,23 +266,6 @@ describe('stillRings (a pushed alarm, judged again on the feed a moment later)',
 describe('desktop notifications', () => {
   const g = globalThis as unknown as Record<string, unknown>;
   const saved = g.Notification;
-  class FakeNotification {
-    static permission = 'granted';
-    static all: FakeNotification[] = [];
-    closed = false;
-    onclose: (() => void) | null = null;
-    onclick: (() => void) | null = null;
-    constructor(
-      readonly title: string,
-      readonly options: { body: string; tag: string; requireInteraction?: boolean },
-    ) {
-      FakeNotification.all.push(this);
-    }
-    close(): void {
-      this.closed = true;
-      this.onclose?.();
-    }
-  }
   let alarm: AlarmModule;
   /** What a click did in the page: the tab focused, the routes pushed, the popstates the app heard. */
   const page = { focused: 0, pushed: [] as string[], popstates: 0 };

@@ -4,6 +4,7 @@
 // transition's answer) rings, dropping an alert answered 404, and closing a resolved one's notification.
 import { unacknowledgedCount } from '../../apps/console/src/feed-state';
 import type { Alert, PushMessage } from '../../apps/console/src/types';
+import { alertPage } from './browser-fakes';
 import { flushEffects, installBrowserGlobals, render, unmount } from './hook-harness';
 
 jest.mock('preact/hooks', () => jest.requireActual('./hook-harness').hooks);
@@ -103,13 +104,8 @@ class FakeApi {
     this.listed.push(q.state);
     this.listedSeverities.push(q.severity);
     if (this.listFails !== null) throw new ApiError(this.listFails, `HTTP ${this.listFails}`);
-    const matching = [...this.server.values()]
-      .filter((a) => (!q.state || q.state.split(',').includes(a.state)) && (!q.severity || q.severity.split(',').includes(a.severity)))
-      .sort((a, b) => b.startedAt - a.startedAt);
     // The cursor here is the offset of the next page (the API's names the last alert of the page).
-    const start = q.cursor ? Number(q.cursor) : 0;
-    const end = start + (q.limit ?? 50);
-    return { items: matching.slice(start, end), nextCursor: end < matching.length ? String(end) : null };
+    return alertPage(this.server.values(), q);
   }
   async alert(id: string): Promise<Alert> {
     this.asked.push(id);

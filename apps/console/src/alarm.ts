@@ -87,9 +87,9 @@ export function alarmNotice(lang: Lang, alert: Alert): { title: string; text: st
 }
 
 /**
- * The notifications shown, by alert id. They stay until clicked away (requireInteraction), so they
- * are closed at sign-out — on a shared PC the next user would read the last one's alerts — and when
- * their alert is resolved.
+ * The notifications shown, by tag (an alert's id, or BURST_TAG). They stay until clicked away
+ * (requireInteraction), so they are closed at sign-out — on a shared PC the next user would read the
+ * last one's alerts — and when their alert is answered (use-feed.ts).
  */
 const shown = new Map<string, Notification>();
 
@@ -103,11 +103,14 @@ function openRoute(route: string): void {
   dispatchEvent(new PopStateEvent('popstate'));
 }
 
-/** Shows a notification that stays until clicked away; a click opens `route` and closes it. */
-function show(tag: string, title: string, body: string, route: string): void {
+/**
+ * Shows a notification that stays until clicked away; a click opens `route` and closes it. `alertAgain`:
+ * one that replaces another of its tag sounds and pops up again (false: it only changes the text).
+ */
+function show(tag: string, title: string, body: string, route: string, alertAgain = true): void {
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
-  // renotify: raised again, it alerts the user again (not in TypeScript's DOM types).
-  const notification = new Notification(title, { body, tag, requireInteraction: true, renotify: true } as NotificationOptions);
+  // renotify is not in TypeScript's DOM types.
+  const notification = new Notification(title, { body, tag, requireInteraction: true, renotify: alertAgain } as NotificationOptions);
   shown.set(tag, notification); // the same tag replaced the one before
   notification.onclose = () => {
     if (shown.get(tag) === notification) shown.delete(tag);
@@ -130,15 +133,17 @@ export const BURST_TAG = 'xl.escalation-burst';
 /**
  * One notification for `count` alerts escalated to the user at about the same time, naming the most
  * urgent (`worst`: `title` and `text` describe it). A click opens the alert list, where the
- * unanswered critical alerts are on top.
+ * unanswered critical alerts are on top. `update`: fewer of them wait now (others answered them) —
+ * it replaces the one on screen quietly, and shows none when the user clicked that one away.
  */
-export function notifyBurst(title: string, text: string, worst: Alert, count: number): void {
+export function notifyBurst(title: string, text: string, worst: Alert, count: number, options: { update?: boolean } = {}): void {
+  if (options.update && !shown.has(BURST_TAG)) return;
   // The page's language: app.tsx keeps <html lang> at the user's.
   const lang = initialLang(typeof document === 'undefined' ? null : document.documentElement.lang);
-  show(BURST_TAG, translate(lang, 'notify.burst', { count }), translate(lang, 'notify.burstWorst', { rule: title, camera: worst.cameraName ?? worst.cameraId, text }), '');
+  show(BURST_TAG, translate(lang, 'notify.burst', { count }), translate(lang, 'notify.burstWorst', { rule: title, camera: worst.cameraName ?? worst.cameraId, text }), '', !options.update);
 }
 
-/** Closes the notification of alert `id`, if one is shown (the alert was resolved). */
+/** Closes the notification of alert `id` (answered, or gone from view), or the burst's (BURST_TAG), if one is shown. */
 export function closeNotification(id: string): void {
   shown.get(id)?.close();
   shown.delete(id);

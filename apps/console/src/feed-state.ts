@@ -257,9 +257,33 @@ export function escalationStillRings(pushed: Alert, current: Alert | undefined):
   return current !== undefined && current.state === 'open' && current.escalationLevel === pushed.escalationLevel;
 }
 
+/**
+ * Whether an escalation a burst's notification counts is still waiting for this user: open, resting
+ * with one of the user's regions (`regionIds`), and not critical — a critical one has a notification
+ * of its own. `alert`: the feed's copy now (none: gone from the user's view).
+ */
+export function escalationStillOwed(alert: Alert | undefined, regionIds: readonly string[]): alert is Alert {
+  return alert !== undefined && alert.severity !== 'critical' && escalatedTo(undefined, alert, regionIds);
+}
+
 /** One escalation to ring for: the alert at one level. */
 export function escalationKey(alert: Pick<Alert, 'id' | 'escalationLevel'>): string {
   return `${alert.id}^${alert.escalationLevel}`;
+}
+
+/** The alert a key of alarmKey or escalationKey is of (its suffix after the last `@` or `^` is a number). */
+function alertOfKey(key: string): string {
+  return key.slice(0, Math.max(key.lastIndexOf('@'), key.lastIndexOf('^')));
+}
+
+/**
+ * Forgets the rings (alarmKeys, escalationKeys) of alerts the feed no longer holds — resolved ones
+ * trimmed after a day (trimFeed), those gone from the user's view — so that the set of a console open
+ * for weeks stays the size of its list. Every key of an alert still held is kept: nothing on screen
+ * rings twice. One that comes back (into the user's scope again) is judged anew, as at a sign-in.
+ */
+export function forgetRingsOfAlertsGone(notified: Set<string>, alerts: ReadonlyMap<string, Alert>): void {
+  for (const key of notified) if (!alerts.has(alertOfKey(key))) notified.delete(key);
 }
 
 /** One warning to confirm: the alert at one `alarmedAt` (raised again, it is a new one). */

@@ -40,16 +40,32 @@ function wallClock(ms: number): [year: number, month: number, day: number, hour:
   return [Number(parts.year), Number(parts.month), Number(parts.day), Number(parts.hour) % 24, Number(parts.minute), Number(parts.second)];
 }
 
-/** The instant whose wall clock in the display zone reads these fields (the earlier one in a DST overlap). */
+const DAY_MS = 24 * 3_600_000;
+
+/** How far the display zone's clock is ahead of UTC at `ms`. */
+function offsetAt(ms: number): number {
+  const [y, mo, d, h, mi, s] = wallClock(ms);
+  return Date.UTC(y, mo - 1, d, h, mi, s) - Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * The instant whose wall clock in the display zone reads these fields: the earlier one in a DST
+ * overlap; in a gap (a time the clocks skip) the one as far past the gap's start, read with the
+ * offset before it — so a midnight the clocks skip (America/Santiago, Asia/Beirut, America/Havana jump
+ * from 00:00 to 01:00) is the jump itself, the first instant of that day, not 23:00 of the one before.
+ */
 function fromWallClock(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
   const asUtc = Date.UTC(year, month - 1, day, hour, minute, second);
-  let guess = asUtc;
-  // The zone's offset at the guess, applied twice: right on both sides of a DST change.
-  for (let i = 0; i < 2; i++) {
-    const [y, mo, d, h, mi, s] = wallClock(guess);
-    guess = asUtc - (Date.UTC(y, mo - 1, d, h, mi, s) - guess);
-  }
-  return guess;
+  // The offsets a day either side: equal but next to a DST change, and then the two readings to try.
+  const before = asUtc - offsetAt(asUtc - DAY_MS);
+  const after = asUtc - offsetAt(asUtc + DAY_MS);
+  const reads = (ms: number) => {
+    const [y, mo, d, h, mi, s] = wallClock(ms);
+    return Date.UTC(y, mo - 1, d, h, mi, s) === asUtc;
+  };
+  if (reads(Math.min(before, after))) return Math.min(before, after);
+  if (reads(Math.max(before, after))) return Math.max(before, after);
+  return before; // in a gap
 }
 
 /** Date and time of an epoch-ms instant in the display zone, e.g. 2026-06-01 14:03:07. */
@@ -90,7 +106,10 @@ export function formatDuration(ms: number | null, lang: Lang = 'en'): string {
   return h % 24 ? `${d}${u.d} ${h % 24}${u.h}` : `${d}${u.d}`;
 }
 
-/** The instant of midnight in the display zone that starts the day of `ms`. */
+/**
+ * The first instant of the day of `ms` in the display zone: its midnight, or where the clocks skip
+ * midnight (DST starting at 00:00), the moment they jump to 01:00.
+ */
 export function startOfLocalDay(ms: number): number {
   const [y, mo, d] = wallClock(ms);
   return fromWallClock(y, mo, d, 0, 0, 0);

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { closeNotification, notify, notifyBurst, playAlarm } from './alarm';
+import { BURST_TAG, closeNotification, notify, notifyBurst, playAlarm } from './alarm';
 import { isApiNotFound, type Api, type AlertQuery } from './api';
 import {
   alarmKey,
@@ -10,7 +10,9 @@ import {
   escalatedTo,
   escalationKey,
   escalationsAfterLoad,
+  escalationStillOwed,
   escalationStillRings,
+  forgetRingsOfAlertsGone,
   mergeAlerts,
   RING_SETTLE_MS,
   shouldRing,
@@ -80,6 +82,11 @@ export const RING_BURST_MS = 2000;
 const CRITICAL_SOUND_TOGETHER_MS = 500;
 /** How long the critical alarm sounds (alarm.ts): an escalation's chime is not mixed into it. */
 const CRITICAL_SOUND_MS = 2100;
+/**
+ * The set of rings made (alarmKeys, escalationKeys) is trimmed to the alerts the feed holds once it
+ * grows past this, and then again each time it doubles what it kept: a console open for weeks.
+ */
+const NOTIFIED_TRIM_MIN = 1000;
 
 const SEVERITY_RANK: Record<Alert['severity'], number> = { info: 0, warning: 1, major: 2, critical: 3 };
 /** The more urgent of two alerts: the higher severity, then the higher escalation level. */
@@ -92,7 +99,7 @@ function moreUrgent(a: Alert, b: Alert): Alert {
 interface RingBurst {
   /** Rings before this time (Date.now()) belong to the burst: they wait for its one ring. */
   until: number;
-  /** Alerts of the burst, by id, the first (rung at once) included. */
+  /** Alerts of the burst, by id, the first (rung at once) included; at each ring, those still owed. */
   alerts: Map<string, Alert>;
   /** The first alert, whose own notification the burst's one replaces. */
   first: string;
@@ -138,6 +145,7 @@ export function useFeed(
   const [, setVersion] = useState(0);
   const [connected, setConnected] = useState(false);
   const notified = useRef(new Set<string>());
+  const trimNotifiedAt = useRef(NOTIFIED_TRIM_MIN);
   // A resync_required: events were lost, so an unresolved alert older than the reload's pages may
   // have been acknowledged or resolved meanwhile; the next load asks for those by id. Kept across a
   // renewed token (a new api, a new effect), which may come while that load is still being retried.
@@ -151,9 +159,15 @@ export function useFeed(
     if (next.lastSeq !== null && next.lastSeq !== state.current.lastSeq)
       sessionStorage.setItem(SEQ_KEY, String(next.lastSeq));
     state.current = trimFeed(next, serverNow(api));
+    if (notified.current.size > trimNotifiedAt.current) {
+      forgetRingsOfAlertsGone(notified.current, state.current.alerts);
+      trimNotifiedAt.current = Math.max(NOTIFIED_TRIM_MIN, 2 * notified.current.size);
+    }
     setVersion((v) => v + 1);
   };
   const burst = useRef<RingBurst | null>(null);
+  /** The alerts the burst notification on screen counts (BURST_TAG), by id: it is closed or lowered as they are answered. */
+  const burstCounts = useRef<ReadonlySet<string> | null>(null);
   const criticalSoundAt = useRef(-Infinity);
   /** The critical alarm, unless it has just started (CRITICAL_SOUND_TOGETHER_MS). */
   const soundCritical = () => {
@@ -165,23 +179,61 @@ export function useFeed(
   const soundEscalation = () => {
     if (Date.now() - criticalSoundAt.current >= CRITICAL_SOUND_MS) playAlarm('escalation');
   };
-  /** The burst's one ring: a sound, and one notification (a fixed tag) that says how many, naming the most urgent. */
-  const ringBurst = () => {
-    const held = burst.current;
-    if (!held) return;
+  /** The feed's copies of these alerts that still wait for this user (escalationStillOwed). */
+  const stillOwed = (ids: Iterable<string>): Alert[] => {
+    const owed: Alert[] = [];
+    for (const id of ids) {
+      const current = state.current.alerts.get(id);
+      if (escalationStillOwed(current, latest.current.regionIds)) owed.push(current);
+    }
+    return owed;
+  };
+  /** The burst's notification, counting `owed` and naming the most urgent of them; `update`: quietly, fewer than it said. */
+  const showBurst = (owed: Alert[], update: boolean) => {
+    const worst = owed.reduce(moreUrgent);
+    const { title, text } = latest.current.describe(worst);
+    burstCounts.current = new Set(owed.map((a) => a.id));
+    notifyBurst(title, text, worst, owed.length, { update });
+  };
+  /**
+   * The burst's one ring: a sound, and one notification (a fixed tag) that says how many wait, naming
+   * the most urgent. Bound to its burst: a late timer (a hidden tab's run a second or more late) rings
+   * the burst it was set for, if nothing has rung it since.
+   */
+  const ringBurst = (held: RingBurst) => {
+    if (burst.current !== held) return;
     held.timer = null;
     if (held.waiting === 0) return;
     held.waiting = 0;
     held.until = Date.now() + RING_BURST_MS;
-    // As the feed has them now: one that became critical since (a child in the pond went under) has
-    // its own notification, which the burst neither closes nor names by its old copy.
-    const still = [...held.alerts.values()].map((a) => state.current.alerts.get(a.id) ?? a).filter((a) => a.severity !== 'critical');
-    if (still.length === 0) return;
-    const worst = still.reduce(moreUrgent);
-    const { title, text } = latest.current.describe(worst);
-    if (still.some((a) => a.id === held.first)) closeNotification(held.first); // the burst's notification replaces the first one's
-    notifyBurst(title, text, worst, held.alerts.size);
+    // As the feed has them now: one answered since is not counted, and one that became critical since
+    // (a child in the pond went under) has its own notification, which the burst neither closes nor
+    // names by its old copy.
+    const owed = stillOwed(held.alerts.keys());
+    held.alerts = new Map(owed.map((a) => [a.id, a]));
+    if (owed.length === 0) return;
+    if (held.alerts.has(held.first)) closeNotification(held.first); // the burst's notification replaces the first one's
+    showBurst(owed, false);
     soundEscalation();
+  };
+  /**
+   * Closes the notifications that no longer stand for anything: an alert's own once someone answered
+   * it (acknowledged, dispatched, resolved) or it left this user's view; the burst's once none of the
+   * alerts it counts still waits — while some do, it says how many, quietly.
+   */
+  const reviewNotifications = (ids: Iterable<string>) => {
+    let burstTouched = false;
+    for (const id of ids) {
+      if (state.current.alerts.get(id)?.state !== 'open') closeNotification(id);
+      burstTouched ||= burstCounts.current?.has(id) === true;
+    }
+    const counted = burstCounts.current;
+    if (!burstTouched || !counted) return;
+    const owed = stillOwed(counted);
+    if (owed.length === counted.size) return;
+    if (owed.length > 0) return showBurst(owed, true);
+    burstCounts.current = null;
+    closeNotification(BURST_TAG);
   };
   /**
    * Rings for what is not rung for yet (once per key: alarmKey, escalationKey). A critical alert rings
@@ -198,21 +250,31 @@ export function useFeed(
     }
     if (critical.size > 0) soundCritical();
     for (const alert of critical.values()) {
+      // One someone already answered (acknowledged right after its alarm) sounds, but leaves no
+      // notification waiting to be clicked away.
+      if (alert.state !== 'open') continue;
       const { title, text } = latest.current.describe(alert);
       notify(title, text, alert);
     }
     if (escalated.size === 0) return;
     const now = Date.now();
     const held = burst.current;
-    if (held && now < held.until) {
+    // A ring joins the burst while the burst's ring is still due, also past its end when its timer is
+    // late (or the ring came as the window closed): a new burst then would leave those waiting unrung.
+    if (held && (now < held.until || held.waiting > 0)) {
       for (const alert of escalated.values()) held.alerts.set(alert.id, alert);
       held.waiting += escalated.size;
-      held.timer ??= setTimeout(ringBurst, held.until - now);
-      return;
+      if (now < held.until) {
+        held.timer ??= setTimeout(() => ringBurst(held), held.until - now);
+        return;
+      }
+      if (held.timer !== null) clearTimeout(held.timer); // rung now, once, for all of them
+      return ringBurst(held);
     }
     const [first] = escalated.values();
-    burst.current = { until: now + RING_BURST_MS, alerts: escalated, first: first.id, waiting: escalated.size - 1, timer: null };
-    if (escalated.size > 1) return ringBurst(); // a load brought several at once: one notification for them
+    const started: RingBurst = { until: now + RING_BURST_MS, alerts: escalated, first: first.id, waiting: escalated.size - 1, timer: null };
+    burst.current = started;
+    if (escalated.size > 1) return ringBurst(started); // a load brought several at once: one notification for them
     const { title, text } = latest.current.describe(first);
     notify(title, text, first);
     soundEscalation();
@@ -231,11 +293,8 @@ export function useFeed(
       ...alarmsAfterLoad(state.current, loaded, notified.current, now).map((alert) => ({ alert, key: alarmKey(alert) })),
       ...escalationsAfterLoad(state.current, loaded, notified.current, regionIds).map((alert) => ({ alert, key: escalationKey(alert) })),
     ]);
-    // A notification stays until clicked away: none for an alert resolved, or gone from this user's view.
-    for (const { id } of [...loaded, ...gone]) {
-      const held = state.current.alerts.get(id);
-      if (!held || held.state === 'resolved') closeNotification(id);
-    }
+    // A notification stays until clicked away: none for an alert answered, or gone from this user's view.
+    reviewNotifications([...loaded, ...gone].map((a) => a.id));
   };
   const load = async (query: AlertQuery = {}) => {
     const page = await api.alerts({ limit: 200, ...query });
@@ -318,7 +377,7 @@ export function useFeed(
         }
         commit(applied.state);
         const pushed = applied.stored;
-        if (pushed?.state === 'resolved') closeNotification(pushed.id);
+        if (pushed) reviewNotifications([pushed.id]);
         if (pushed && shouldRing(before, msg, applied, serverNow(api)))
           settle(pushed, (current) => stillRings(pushed, current, serverNow(api)), alarmKey);
         else if (pushed && escalatedTo(before, pushed, latest.current.regionIds))

@@ -1,9 +1,11 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { VNode } from 'preact';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { alertText, lateSeconds } from '../alert-text';
-import { useApp } from '../context';
+import { type AppContextValue, useApp } from '../context';
 import { bulkSelectable, matches, operatorsOrder, unacknowledgedCount, unansweredCritical } from '../feed-state';
+import type { Lang } from '../i18n';
 import { flatten, regionForest, subtreeIds } from '../region-tree';
-import type { Camera, Region } from '../types';
+import type { Alert, Camera, Region } from '../types';
 import { formatTime, fromLocalInput } from '../format';
 import { BulkActions } from './bulk-actions';
 
@@ -19,6 +21,79 @@ interface Filters {
   to: string;
 }
 const NONE: Filters = { region: '', camera: '', rule: '', state: '', from: '', to: '' };
+
+/** What a row shows; `t` and `tv` follow `lang` (new functions at each render of the app, the same words). */
+interface RowProps {
+  alert: Alert;
+  selected: boolean;
+  canBulk: boolean;
+  lang: Lang;
+  t: AppContextValue['t'];
+  tv: AppContextValue['tv'];
+  /** The list's handlers, the same functions at every render (a reused row keeps the ones it was made with). */
+  handlers: { open(id: string): void; toggle(id: string, on: boolean): void };
+}
+
+/** One alert of the list. */
+function AlertRow({ alert: a, selected, canBulk, lang, t, tv, handlers }: RowProps) {
+  const late = lateSeconds(a);
+  return (
+    <tr class={`sev-${a.severity}`} data-testid="alert-row" data-alert-id={a.id} data-state={a.state} data-pinned={unansweredCritical(a)} onClick={() => handlers.open(a.id)}>
+      {canBulk && (
+        // Its own cell, so that ticking the box does not open the alert.
+        <td onClick={(e) => e.stopPropagation()}>
+          {bulkSelectable(a) ? (
+            <input type="checkbox" title={t('bulk.select')} checked={selected} onChange={(e) => handlers.toggle(a.id, (e.target as HTMLInputElement).checked)} data-testid="bulk-select" />
+          ) : (
+            a.severity === 'critical' && a.state !== 'resolved' && <span title={t('bulk.critical')}>!</span>
+          )}
+        </td>
+      )}
+      <td>
+        {formatTime(a.startedAt)}
+        {late !== null && (
+          <span class="late-tag" data-testid="row-late" title={t('alert.late', { seconds: String(late) })}>
+            {t('alert.lateShort', { seconds: String(late) })}
+          </span>
+        )}
+      </td>
+      <td>
+        <span class={`sev sev-${a.severity}`}>{tv('severity', a.severity)}</span>
+      </td>
+      <td>{a.cameraName ?? a.cameraId}</td>
+      <td>{tv('rule', a.rule)}</td>
+      <td data-testid="alert-state">
+        {tv('state', a.state)}
+        {a.state === 'open' && a.escalationLevel > 0 && (
+          <span class="escalated-tag" data-testid="row-escalated" title={t('alert.escalatedTitle', { level: String(a.escalationLevel) })}>
+            {t('alert.escalatedShort', { level: String(a.escalationLevel) })}
+          </span>
+        )}
+      </td>
+      <td>{alertText(lang, a)}</td>
+    </tr>
+  );
+}
+
+/**
+ * The rows' elements, each made again only when what it shows changed: a push changes one alert, and
+ * preact skips a row given the very element it rendered last time, formatting no time of it — all of
+ * a storm's 2,200 rows at each push cost tens of ms (docs/console.md).
+ */
+function useRows(shown: Alert[], props: Omit<RowProps, 'alert' | 'selected'>, selected: ReadonlySet<string>): VNode[] {
+  const made = useRef(new Map<string, { props: RowProps; row: VNode }>());
+  const next = new Map<string, { props: RowProps; row: VNode }>();
+  const rows = shown.map((alert) => {
+    const before = made.current.get(alert.id);
+    const isSelected = selected.has(alert.id);
+    const same = before && before.props.alert === alert && before.props.selected === isSelected && before.props.canBulk === props.canBulk && before.props.lang === props.lang;
+    const entry = same ? before : { props: { ...props, alert, selected: isSelected }, row: <AlertRow key={alert.id} {...props} alert={alert} selected={isSelected} /> };
+    next.set(alert.id, entry);
+    return entry.row;
+  });
+  made.current = next;
+  return rows;
+}
 
 export function AlertFeedScreen() {
   const { api, t, tv, feed, navigate, user, lang } = useApp();
@@ -52,6 +127,14 @@ export function AlertFeedScreen() {
     setSelected(next);
   };
   const allChosen = selectable.length > 0 && chosen.length === selectable.length;
+  // Stable for the rows that are reused, calling this render's functions (this render's selection).
+  const latest = useRef({ toggle, navigate });
+  latest.current = { toggle, navigate };
+  const handlers = useRef<RowProps['handlers']>({
+    open: (id) => latest.current.navigate(`alerts/${encodeURIComponent(id)}`),
+    toggle: (id, on) => latest.current.toggle(id, on),
+  }).current;
+  const rows = useRows(shown, { canBulk, lang, t, tv, handlers }, selected);
   // Pinned on top (operatorsOrder); counted here also when a filter hides them.
   const criticalOpen = [...feed.alerts.values()].filter(unansweredCritical).length;
 
@@ -170,42 +253,7 @@ export function AlertFeedScreen() {
           </tr>
         </thead>
         <tbody>
-          {shown.map((a) => (
-            <tr key={a.id} class={`sev-${a.severity}`} data-testid="alert-row" data-alert-id={a.id} data-state={a.state} data-pinned={unansweredCritical(a)} onClick={() => navigate(`alerts/${encodeURIComponent(a.id)}`)}>
-              {canBulk && (
-                // Its own cell, so that ticking the box does not open the alert.
-                <td onClick={(e) => e.stopPropagation()}>
-                  {bulkSelectable(a) ? (
-                    <input type="checkbox" title={t('bulk.select')} checked={selected.has(a.id)} onChange={(e) => toggle(a.id, (e.target as HTMLInputElement).checked)} data-testid="bulk-select" />
-                  ) : (
-                    a.severity === 'critical' && a.state !== 'resolved' && <span title={t('bulk.critical')}>!</span>
-                  )}
-                </td>
-              )}
-              <td>
-                {formatTime(a.startedAt)}
-                {lateSeconds(a) !== null && (
-                  <span class="late-tag" data-testid="row-late" title={t('alert.late', { seconds: String(lateSeconds(a)) })}>
-                    {t('alert.lateShort', { seconds: String(lateSeconds(a)) })}
-                  </span>
-                )}
-              </td>
-              <td>
-                <span class={`sev sev-${a.severity}`}>{tv('severity', a.severity)}</span>
-              </td>
-              <td>{a.cameraName ?? a.cameraId}</td>
-              <td>{tv('rule', a.rule)}</td>
-              <td data-testid="alert-state">
-                {tv('state', a.state)}
-                {a.state === 'open' && a.escalationLevel > 0 && (
-                  <span class="escalated-tag" data-testid="row-escalated" title={t('alert.escalatedTitle', { level: String(a.escalationLevel) })}>
-                    {t('alert.escalatedShort', { level: String(a.escalationLevel) })}
-                  </span>
-                )}
-              </td>
-              <td>{alertText(lang, a)}</td>
-            </tr>
-          ))}
+          {rows}
         </tbody>
       </table>
       {shown.length === 0 && <p class="empty">{t('feed.empty')}</p>}
