@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { clusterSettingsProblem, isValidTimeZone, redisClusterNodesSetting } from '@xl/config';
 import type { Severity } from '@xl/contracts';
+import { defaultScryptLog2N, MAX_SCRYPT_LOG2_N, MIN_SCRYPT_LOG2_N } from './auth/passwords';
 
 // Every option of alerts-api, read from the environment. The schema is the manual (docs/api.md
 // repeats it): each entry has a description, a default and bounds. A bad value stops the process
@@ -92,8 +93,17 @@ export const settingsEnvSchema = z.object({
     .min(1)
     .max(100_000)
     .default(100)
-    .describe('failed logins per IP over all user names before the window locks that IP: guesses under made-up names, each a 16 MiB password hash on the 4 threads file I/O shares, are bounded too (a command centre behind one NAT: raise it)'),
+    .describe('failed logins per IP over all user names before the window locks that IP: guesses under made-up names, each a password hash (128 MiB, ~0.6 s on 2 cores at PASSWORD_SCRYPT_LOG2_N 17) on the 4 threads file I/O shares, are bounded too (a command centre behind one NAT: raise it)'),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86400).default(300).describe('login failure counting window'),
+  PASSWORD_SCRYPT_LOG2_N: z.coerce
+    .number()
+    .int()
+    .min(MIN_SCRYPT_LOG2_N, `must be at least ${MIN_SCRYPT_LOG2_N}: OWASP's minimum for scrypt`)
+    .max(MAX_SCRYPT_LOG2_N)
+    .default(MIN_SCRYPT_LOG2_N)
+    .describe(
+      "cost of password hashes: scrypt with N = 2^this, r 8, p 1 (OWASP's minimum 17: 128 MiB and ~0.6 s a hash on 2 cores; each step doubles both, for every login and every guess). A user whose stored hash is weaker is upgraded at their next sign-in",
+    ),
   DISPLAY_TIME_ZONE: z
     .string()
     .default('Asia/Shanghai')
@@ -148,6 +158,8 @@ export interface Settings {
   loginMaxFailures: number;
   loginMaxFailuresPerIp: number;
   loginWindowSeconds: number;
+  /** scrypt cost of new password hashes, N = 2^this (PASSWORD_SCRYPT_LOG2_N); weaker stored hashes are upgraded at sign-in. */
+  passwordScryptLog2N: number;
   /** Lifetime of a browser's device token (days); 0: none given, every try counts per IP. */
   loginDeviceTokenDays: number;
   /** IANA zone the console shows times in (DISPLAY_TIME_ZONE). */
@@ -210,6 +222,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
     loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
+    // Unset under jest: the suites' own lower cost (JEST_SCRYPT_LOG2_N), which no value of the variable reaches.
+    passwordScryptLog2N: env.PASSWORD_SCRYPT_LOG2_N === undefined ? defaultScryptLog2N() : e.PASSWORD_SCRYPT_LOG2_N,
     loginDeviceTokenDays: e.LOGIN_DEVICE_TOKEN_DAYS,
     displayTimeZone: e.DISPLAY_TIME_ZONE,
     intakeConcurrency: e.INTAKE_CONCURRENCY,

@@ -14,6 +14,17 @@ export interface TokenSession {
    * last changed, see DbCredentialVerifier.fingerprint); absent from tokens of earlier versions.
    */
   credential?: string;
+  /**
+   * `cgn`: the same credential's fingerprint that an upgrade of its hash (rehash at sign-in) leaves
+   * as it is (DbCredentialVerifier.generation); absent from tokens of earlier versions.
+   */
+  generation?: string;
+}
+
+/** What binds a token to the credential its sign-in checked (`cfp`, `cgn`). */
+export interface TokenCredential {
+  fingerprint: string;
+  generation: string;
 }
 
 /** What a token taken for renewal says: its sign-in, and whether the token itself has run out. */
@@ -45,12 +56,14 @@ export class AccessTokens {
 
   /**
    * A token for `userId`, valid ttlSeconds from `now` but never past `notAfter` (epoch ms), bound to
-   * `credential` (TokenSession.credential) when given.
+   * `credential` (TokenSession.credential and .generation) when given.
    */
-  async issue(userId: string, now = Date.now(), sessionStartedAt = now, notAfter = Infinity, credential?: string): Promise<{ token: string; expiresAt: number }> {
+  async issue(userId: string, now = Date.now(), sessionStartedAt = now, notAfter = Infinity, credential?: TokenCredential): Promise<{ token: string; expiresAt: number }> {
     const iat = Math.floor(now / 1000);
     const exp = Math.min(iat + this.ttlSeconds, Math.floor(notAfter / 1000));
-    const claims = { typ: 'access', ssm: Math.floor(sessionStartedAt), sst: Math.floor(sessionStartedAt / 1000), ...(credential ? { cfp: credential } : {}) };
+    // `cfp` still goes along: the previous version checks it while a rolling upgrade runs both.
+    const bound = credential ? { cfp: credential.fingerprint, cgn: credential.generation } : {};
+    const claims = { typ: 'access', ssm: Math.floor(sessionStartedAt), sst: Math.floor(sessionStartedAt / 1000), ...bound };
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(userId)
@@ -99,8 +112,8 @@ export class AccessTokens {
   }
 }
 
-function credentialOf(payload: Record<string, unknown>): { credential?: string } {
-  return typeof payload.cfp === 'string' ? { credential: payload.cfp } : {};
+function credentialOf(payload: Record<string, unknown>): { credential?: string; generation?: string } {
+  return { ...(typeof payload.cfp === 'string' ? { credential: payload.cfp } : {}), ...(typeof payload.cgn === 'string' ? { generation: payload.cgn } : {}) };
 }
 
 /**

@@ -32,6 +32,8 @@ interface HttpRequest {
 }
 interface HttpResponse {
   setHeader(name: string, value: string): void;
+  /** 'close': the answer has been sent (or the client went away). */
+  once(event: 'close', listener: () => void): unknown;
 }
 
 @ApiTags('auth')
@@ -59,7 +61,8 @@ export class AuthController {
    * The caller's own password, given the current one. Every other sign-in of this user ends (a
    * password changed because it leaked must lock out whoever used it); the answer is a new sign-in
    * for the caller, like a login's. A wrong current password is a 403 (the sign-in itself is fine) and
-   * counts against the login rate limit.
+   * counts against the login rate limit. The user's open WebSockets (/ws, /live) are closed (4401) at
+   * once on every instance — the caller's own too, whose token the change replaced.
    */
   @ApiBearerAuth()
   @Post('password')
@@ -72,7 +75,12 @@ export class AuthController {
     @Res({ passthrough: true }) res: HttpResponse,
   ) {
     try {
-      return await this.auth.changePassword(principal, req.ip ?? req.socket?.remoteAddress ?? 'unknown', body.currentPassword, body.newPassword);
+      const signIn = await this.auth.changePassword(principal, req.ip ?? req.socket?.remoteAddress ?? 'unknown', body.currentPassword, body.newPassword);
+      // Announced once the answer is out: the caller's console takes its new token before its old
+      // socket's 4401 comes, and ignores that. The other way round it could take the 4401 for the end
+      // of its sign-in, renew the replaced token, be refused, and sign out the user who just changed it.
+      res.once('close', () => void this.auth.announcePasswordChanged(principal));
+      return signIn;
     } catch (err) {
       if (err instanceof TooManyLoginAttempts) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       throw err;

@@ -1,13 +1,16 @@
-import { BadRequestException, ForbiddenException, HttpException, HttpStatus, Inject, Injectable, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, HttpException, HttpStatus, Inject, Injectable, Optional, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import type { Logger } from '@xl/observability';
 import { Clock } from '../common/clock';
 import { ApiMetrics } from '../core/api-metrics';
+import { LOGGER } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
 import type { Principal } from '../shared/principal';
+import { PrincipalChanges } from '../shared/principal-changes';
 import { publicUser, type User, type UserWithHash, UsersRepository } from '../users/users.repository';
 import { DbCredentialVerifier } from './credential-verifier.service';
 import { DeviceTokens } from './device-tokens';
 import { LoginRateLimiter } from './login-rate-limiter';
-import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords';
+import { dummyPasswordHash, hashIsWeaker, hashPassword, upgradedHash, verifyPassword } from './passwords';
 
 export class TooManyLoginAttempts extends HttpException {
   constructor(readonly retryAfterSeconds: number) {
@@ -40,11 +43,17 @@ export class AuthService {
     private readonly metrics: ApiMetrics,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(LOGGER) private readonly logger: Logger,
+    /** Absent without WebSocket push. */
+    @Optional() private readonly changes?: PrincipalChanges,
   ) {
     this.devices = new DeviceTokens(settings.jwtSecret, settings.loginDeviceTokenDays * 86_400_000);
+    this.dummyHash = dummyPasswordHash(settings.passwordScryptLog2N);
   }
 
   private readonly devices: DeviceTokens;
+  /** At the cost of new hashes: an unknown name takes as long as a known one's (upgraded) password. */
+  private readonly dummyHash: string;
 
   /** `deviceToken`: what an earlier sign-in of this user gave this browser, if any (DeviceTokens). */
   async login(ip: string, username: string, password: string, deviceToken?: string): Promise<PasswordLoginResult> {
@@ -55,13 +64,13 @@ export class AuthService {
     await this.takeTry(ip, username, device?.deviceId);
     const user = await this.users.byUsername(username);
     // Hash even for unknown users so that response time does not tell which names exist.
-    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    const ok = await verifyPassword(password, user?.passwordHash ?? this.dummyHash);
     if (!user || !ok || user.disabled) {
       this.metrics.loginFailures.inc({ reason: 'bad_credentials' });
       throw new UnauthorizedException('invalid user name or password');
     }
     await this.limiter.reset(ip, username, device?.deviceId);
-    const signIn = await this.tokenFor(user, startedAt);
+    const signIn = await this.tokenFor(await this.upgradeHash(user, password), startedAt);
     // A new device token each time, under the same device id: its lifetime starts again with each sign-in.
     return this.devices.enabled ? { ...signIn, deviceToken: this.devices.issue(username, this.clock.now(), device?.deviceId) } : signIn;
   }
@@ -82,7 +91,7 @@ export class AuthService {
     }
     await this.limiter.reset(ip, user.username);
     if (newPassword === currentPassword) throw new BadRequestException('the new password must differ from the current one');
-    const passwordHash = await hashPassword(newPassword);
+    const passwordHash = await hashPassword(newPassword, this.settings.passwordScryptLog2N);
     const now = this.clock.now();
     // Written only over the account as checked: an admin who disabled it or set its password during the
     // checks above (they take a while) is not undone, and the caller, whose sign-in that ended, gets no token.
@@ -90,6 +99,15 @@ export class AuthService {
       throw new UnauthorizedException('the account was disabled or its password set during this change; sign in again');
     }
     return this.tokenFor({ ...user, passwordHash, passwordChangedAt: now }, now);
+  }
+
+  /**
+   * Tells every instance that the user changed their password (PrincipalChanges): their open
+   * WebSockets (/ws, /live) check their tokens at once, and those of the sign-ins it ended close (4401).
+   * Called once the change's answer is out (AuthController); never throws.
+   */
+  async announcePasswordChanged(principal: Principal): Promise<void> {
+    await this.changes?.announce({ kind: 'user', id: principal.id });
   }
 
   /**
@@ -125,11 +143,30 @@ export class AuthService {
     throw new TooManyLoginAttempts(blockedFor);
   }
 
+  /**
+   * `user` with their hash upgraded to the cost of new ones (PASSWORD_SCRYPT_LOG2_N) when it was made
+   * at a lower one, now that `password` is known to be theirs: a stored hash is only as strong as its
+   * cost, and the password is not asked for otherwise. Written only over the hash as read (a password
+   * changed meanwhile stays); the same credential, so the user's other sign-ins stand (generation()).
+   * A failed write leaves the hash for the next sign-in: the user is signed in all the same.
+   */
+  private async upgradeHash(user: UserWithHash, password: string): Promise<UserWithHash> {
+    const log2N = this.settings.passwordScryptLog2N;
+    if (!hashIsWeaker(user.passwordHash, log2N)) return user;
+    try {
+      const passwordHash = await upgradedHash(password, user.passwordHash, log2N);
+      return (await this.users.upgradePasswordHash(user, passwordHash)) ? { ...user, passwordHash } : user;
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, userId: user.id }, "upgrading a user's password hash at sign-in failed; tried again at their next one");
+      return user;
+    }
+  }
+
   /** A token bound to the credential of `user` as read with the password it checked (or as written by a change). */
   private async tokenFor(user: UserWithHash, now: number, sessionStartedAt = now): Promise<LoginResult> {
     // The first answer and every renewal name the same end: the start travels in the token, to the ms.
     const sessionExpiresAt = this.sessionEnd(sessionStartedAt);
-    const { token, expiresAt } = await this.verifier.tokens.issue(user.id, now, sessionStartedAt, sessionExpiresAt, this.verifier.fingerprint(user));
+    const { token, expiresAt } = await this.verifier.tokens.issue(user.id, now, sessionStartedAt, sessionExpiresAt, this.verifier.credentialOf(user));
     return { accessToken: token, tokenType: 'Bearer', expiresAt, sessionExpiresAt, user: publicUser(user) };
   }
 

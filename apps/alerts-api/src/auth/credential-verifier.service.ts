@@ -7,8 +7,9 @@ import { LOGGER } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
 import { CredentialVerifier, type Principal } from '../shared/principal';
 import { UsersRepository, type UserWithHash } from '../users/users.repository';
-import { AccessTokens, type TokenSession } from './access-tokens';
+import { AccessTokens, type TokenCredential, type TokenSession } from './access-tokens';
 import { API_KEY_PREFIX, parseApiKey, secretMatches } from './api-key-secret';
+import { credentialId, isUpgradedHash } from './passwords';
 
 /** last_used_at is informational; writing it on every request would turn reads into writes. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -57,7 +58,8 @@ export class DbCredentialVerifier extends CredentialVerifier {
     const session = await this.tokens.renewableSession(token, this.settings.sessionMaxSeconds);
     if (!session) return null;
     if (session.expired && this.clock.now() >= session.sessionStartedAt + this.settings.sessionMaxSeconds * 1000) return null;
-    return { userId: session.userId, sessionStartedAt: session.sessionStartedAt, ...(session.credential ? { credential: session.credential } : {}) };
+    const { expired: _expired, ...signIn } = session;
+    return signIn;
   }
 
   /**
@@ -65,18 +67,36 @@ export class DbCredentialVerifier extends CredentialVerifier {
    * the password hash and the time it was last changed or the account disabled. A token whose
    * fingerprint is not the account's now was made from a credential since replaced. Comparing the
    * sign-in's time with the change's was not enough: a login that read the old hash while a password
-   * change hashed the new one (~40 ms, longer under a flood of logins) signed in after the change's
-   * time, and its token outlived the change for the session's 30 days.
+   * change hashed the new one (~0.6 s, longer under a flood of logins) signed in after the change's
+   * time, and its token outlived the change for the session's 30 days. Checked now only on tokens
+   * without `cgn` (generation()): tokens carry it for the previous version, during a rolling upgrade.
    */
   fingerprint(user: Pick<UserWithHash, 'passwordHash' | 'passwordChangedAt'>): string {
     return createHmac('sha256', this.settings.jwtSecret).update(`${user.passwordHash}\n${user.passwordChangedAt ?? ''}`).digest('base64url').slice(0, 22);
   }
 
+  /**
+   * The fingerprint of the same credential that tokens check now (`cgn`): of its id (the hash's salt,
+   * kept when the hash is upgraded at a sign-in) and the time of the last change, not of the hash
+   * itself. Bound to the hash (fingerprint()), every other sign-in of a user ended when a sign-in
+   * upgraded their hash — a school's alarm screen among them, when a teacher signed in elsewhere.
+   */
+  generation(user: Pick<UserWithHash, 'id' | 'passwordHash' | 'passwordChangedAt'>): string {
+    return createHmac('sha256', this.settings.jwtSecret).update(`cgn\n${user.id}\n${credentialId(user.passwordHash)}\n${user.passwordChangedAt ?? ''}`).digest('base64url').slice(0, 22);
+  }
+
+  /** What a token issued for `user` now is bound to. */
+  credentialOf(user: UserWithHash): TokenCredential {
+    return { fingerprint: this.fingerprint(user), generation: this.generation(user) };
+  }
+
   /** Whether a token's sign-in still stands for this account: not disabled, its credential not replaced since. */
   sessionStands(session: TokenSession, user: UserWithHash): boolean {
     if (user.disabled || signedInBeforePasswordChange(session.sessionStartedAt, user.passwordChangedAt)) return false;
-    // Tokens of earlier versions carry no fingerprint: the time comparison above is all they have.
-    return session.credential === undefined || session.credential === this.fingerprint(user);
+    if (session.generation !== undefined) return session.generation === this.generation(user);
+    // Tokens of earlier versions carry no fingerprint (the time comparison above is all they have) or
+    // only the hash's, which an upgrade of the hash at a sign-in changed without changing the password.
+    return session.credential === undefined || session.credential === this.fingerprint(user) || isUpgradedHash(user.passwordHash);
   }
 
   private async verifyJwt(token: string): Promise<Principal | null> {

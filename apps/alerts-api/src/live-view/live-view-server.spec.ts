@@ -165,6 +165,21 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
     expect(hub.active()).toEqual([{ cameraId: 'pond', viewers: 2, pid: 1001 }]);
   });
 
+  it("checks the viewers of a user or key announced changed at once, and only theirs: one out of scope gets 4404", async () => {
+    await start({ reverifyMs: 60_000 }); // no periodic re-check during the test
+    const operatorView = await watch();
+    const schoolView = await watch({}, 'school');
+    outOfScope.add('school').add('op-a'); // both lost the camera; only the school is announced
+    lookups = [];
+    server.recheckPrincipal({ kind: 'user', id: school.id });
+    expect(await Promise.race([schoolView.closed, new Promise((r) => setTimeout(() => r('still open after 2 s'), 2000).unref())])).toBe(4404);
+    expect(lookups).toEqual(['school null']);
+    expect(operatorView.ws.readyState).toBe(WebSocket.OPEN); // its own announcement, or its period, closes it
+    server.recheckPrincipal({ kind: 'api_key', id: operator.id }); // the same id under another kind is another principal
+    await new Promise((r) => setTimeout(r, 200));
+    expect([operatorView.ws.readyState, lookups]).toEqual([WebSocket.OPEN, ['school null']]);
+  });
+
   it("checks the moved viewers' scope at once when a new viewer brings the camera's new address: one out of scope gets 4404, the others stay on the new stream", async () => {
     await start({ reverifyMs: 60_000 }); // no periodic re-check during the test: only the one at the switch
     const stays = await watch();

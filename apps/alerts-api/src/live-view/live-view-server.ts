@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '@xl/observability';
 import { claimUpgrade, credentialOf, failUpgrade, HandshakeError, isUpgradeClaimed, reject, selectWsProtocol, upgradeUrlOf } from '../realtime/ws-push-server';
 import type { CredentialVerifier, Principal } from '../shared/principal';
+import type { PrincipalRef } from '../shared/principal-changes';
 import { closeReason } from '../shared/ws-close-reason';
 import type { LiveViewer, LiveViewHub } from './live-view-hub';
 import { liveViewOptionsSchema } from './live-view.options';
@@ -28,7 +29,8 @@ export interface LiveViewServerDeps {
   path: string;
   /**
    * An open viewer's credential is checked again this often (disabled user, revoked key → 4401;
-   * camera out of scope → 4404; camera's address changed → the camera's viewers moved to the new stream).
+   * camera out of scope → 4404; camera's address changed → the camera's viewers moved to the new stream),
+   * and at once when its user or API key is announced changed (recheckPrincipal).
    */
   reverifyMs: number;
   /** Viewers are pinged this often; one that missed the last 2 pongs is terminated (default: the `pingMs` option's). */
@@ -47,6 +49,8 @@ export class LiveViewServer {
   private readonly sockets = new Set<WebSocket>();
   /** The re-check of each open viewer, by camera id: all of a camera's run at once when its stream moves to a new address. */
   private readonly rechecks = new Map<string, Set<() => void>>();
+  /** The same re-checks by principal (`kind:id`): all of a user's or key's run at once when it is announced changed. */
+  private readonly principalRechecks = new Map<string, Set<() => void>>();
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     void this.upgrade(req, socket, head).catch((err: unknown) => failUpgrade(socket, err, this.deps.logger));
 
@@ -63,6 +67,16 @@ export class LiveViewServer {
     this.deps.hub.stopAll();
     for (const ws of this.sockets) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  /**
+   * A user or API key changed (PrincipalChanges, from any instance: disabled, revoked, deleted, its
+   * scope or password changed): its viewers here check their credential and scope now, not at their
+   * next period (up to reverifyMs later), as its /ws connections do. Each announcement starts a check
+   * of its own, which reads the record after the change even while an earlier check is still running.
+   */
+  recheckPrincipal(changed: PrincipalRef): void {
+    for (const recheck of this.principalRechecks.get(principalKey(changed)) ?? []) recheck();
   }
 
   private cameraIdOf(pathname: string): string | null | undefined {
@@ -162,14 +176,14 @@ export class LiveViewServer {
       clearInterval(reverify);
       clearInterval(heartbeat);
       this.sockets.delete(ws);
-      const rechecks = this.rechecks.get(cameraId);
-      rechecks?.delete(recheck);
-      if (rechecks?.size === 0) this.rechecks.delete(cameraId);
+      forget(this.rechecks, cameraId, recheck);
+      forget(this.principalRechecks, principalKey(principal), recheck);
       hub.leave(cameraId, viewer);
     });
     this.moveToSource(cameraId, streamUrl, recheck); // the address changed since the camera's stream started
     hub.join(cameraId, streamUrl, viewer);
     this.rechecks.set(cameraId, (this.rechecks.get(cameraId) ?? new Set()).add(recheck));
+    this.principalRechecks.set(principalKey(principal), (this.principalRechecks.get(principalKey(principal)) ?? new Set()).add(recheck));
     logger.debug({ cameraId, viewer: principal.name }, 'live view: viewer joined');
   }
 
@@ -183,4 +197,15 @@ export class LiveViewServer {
     if (!this.deps.hub.switchSource(cameraId, url)) return;
     for (const recheck of this.rechecks.get(cameraId) ?? []) if (recheck !== checked) recheck();
   }
+}
+
+function principalKey(principal: PrincipalRef): string {
+  return `${principal.kind}:${principal.id}`;
+}
+
+/** Takes `recheck` out of its set under `key`, and the set once empty. */
+function forget(rechecks: Map<string, Set<() => void>>, key: string, recheck: () => void): void {
+  const set = rechecks.get(key);
+  set?.delete(recheck);
+  if (set?.size === 0) rechecks.delete(key);
 }

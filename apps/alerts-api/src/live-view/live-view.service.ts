@@ -1,9 +1,10 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import type { Logger } from '@xl/observability';
 import { LOGGER } from '../core/tokens';
 import { CredentialVerifier } from '../shared/principal';
+import { PrincipalChanges } from '../shared/principal-changes';
 import { CameraPicturesService } from './camera-pictures.service';
 import { AnalysisStreams } from './analysis-streams';
 import { LiveSourceLauncher } from './live-source';
@@ -28,6 +29,8 @@ export class LiveViewService implements OnApplicationBootstrap, OnModuleDestroy 
     cameras: CameraPicturesService,
     private readonly adapterHost: HttpAdapterHost,
     private readonly analysis: AnalysisStreams,
+    /** Absent without WebSocket push (RealtimeModule): viewers are then re-checked only every recheckMs. */
+    @Optional() private readonly changes?: PrincipalChanges,
   ) {
     this.logger = logger.child({ module: 'live-view' });
     this.hub = new LiveViewHub(launcher, options, metrics, this.logger, analysis);
@@ -35,11 +38,14 @@ export class LiveViewService implements OnApplicationBootstrap, OnModuleDestroy 
     this.server = new LiveViewServer({ hub: this.hub, verifier, cameras, path: options.path, reverifyMs: options.recheckMs, pingMs: options.pingMs, logger: this.logger });
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
     if (!server) return; // an application context (seed): nothing to serve
     this.server.attach(server);
     this.analysis.start();
+    // A user disabled, a key revoked, a camera taken out of a scope, on any instance: the viewers it
+    // concerns here are checked at once, as its /ws connections are, not up to recheckMs later.
+    await this.changes?.listen((changed) => this.server.recheckPrincipal(changed));
   }
 
   async onModuleDestroy(): Promise<void> {

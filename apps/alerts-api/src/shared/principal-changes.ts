@@ -13,6 +13,12 @@ export type PrincipalRef = Pick<Principal, 'kind' | 'id'>;
 export abstract class PrincipalChanges {
   /** Never throws: a change that could not be announced is applied at the periodic re-check. */
   abstract announce(changed: PrincipalRef): Promise<void>;
+
+  /**
+   * Calls `listener` with every change announced by any instance from now on (the live view's
+   * viewers check theirs again; /ws has its own subscriber, RealtimeService). Resolves once subscribed.
+   */
+  abstract listen(listener: (changed: PrincipalRef) => void): Promise<void>;
 }
 
 /** The pub/sub channel principal changes are announced on, under the push keys' prefix. */

@@ -124,6 +124,23 @@ export class UsersRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /**
+   * Replaces the user's hash with `passwordHash`, the same password at a higher cost (upgraded at a
+   * sign-in), only while the row still holds the hash and change time that sign-in checked (`asRead`):
+   * false when the password was set meanwhile, which stays. Nothing else changes, updated_at neither:
+   * the account is as it was.
+   */
+  async upgradePasswordHash(asRead: UserWithHash, passwordHash: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ password_hash: passwordHash })
+      .where('id', '=', asRead.id)
+      .where('password_hash', '=', asRead.passwordHash)
+      .where('password_changed_at', asRead.passwordChangedAt === null ? 'is' : '=', asRead.passwordChangedAt)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('users').where('id', '=', id).execute();
   }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictException, Injectable, NotFoundException, Optional } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import { z } from 'zod';
 import { hashPassword } from '../auth/passwords';
 import { Clock } from '../common/clock';
 import { cameraIdsSchema, regionIdsSchema, roleSchema, ScopeInputValidator, watersSchema } from '../common/scope-input';
+import { SETTINGS, type Settings } from '../settings';
 import type { Principal } from '../shared/principal';
 import { PrincipalChanges } from '../shared/principal-changes';
 import { publicUser, type User, UsersRepository, type UserWithHash } from './users.repository';
@@ -42,6 +43,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly scopes: ScopeInputValidator,
     private readonly clock: Clock,
+    @Inject(SETTINGS) private readonly settings: Settings,
     /** Absent without WebSocket push. */
     @Optional() private readonly changes?: PrincipalChanges,
   ) {}
@@ -64,7 +66,7 @@ export class UsersService {
       id: randomUUID(),
       username: input.username,
       displayName: input.displayName ?? input.username,
-      passwordHash: await hashPassword(input.password),
+      passwordHash: await hashPassword(input.password, this.settings.passwordScryptLog2N),
       role: input.role,
       regionIds: input.regionIds,
       cameraIds: input.cameraIds,
@@ -80,7 +82,7 @@ export class UsersService {
 
   async update(caller: Principal, id: string, patch: z.output<typeof userUpdateSchema>): Promise<User> {
     // Hashed before the row is read: the slow step stays out of the read-to-write window.
-    const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
+    const passwordHash = patch.password ? await hashPassword(patch.password, this.settings.passwordScryptLog2N) : undefined;
     for (let attempt = 1; ; attempt++) {
       const current = await this.users.get(id);
       if (!current) throw new NotFoundException(`user '${id}' not found`);
