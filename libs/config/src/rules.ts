@@ -40,16 +40,6 @@ const objectRule = {
 
 const zoneRef = idSchema.describe('id of the zone of this camera the rule watches');
 
-/** zone_enter and dwell: a new track's alert joins the zone's last one (docs/rules.md, "Repeated entries"). */
-const repeatMergeSeconds = z
-  .number()
-  .min(0)
-  .max(3600)
-  .default(120)
-  .describe(
-    'a new alert of this rule raised within this long after its previous alert was raised or ended names that one (relatedAlertId), and alerts-api merges it into that alert while it is unresolved: a reflection or heron that keeps coming back is one alert, updated each time, not one per return; never while a vanish_in_water alert of the zone is open; 0 = every entry is an alert of its own',
-  );
-
 export const zoneEnterRuleSchema = z.strictObject({
   ...objectRule,
   type: z.literal('zone_enter'),
@@ -69,7 +59,6 @@ export const zoneEnterRuleSchema = z.strictObject({
     .describe(
       'those consecutive frames must also span this long, first to last, whatever the frame rate: a person hidden behind another for a moment (lower body cut off, foot point in the zone) does not count as entering; 0.4 s = 2 frames at 2 fps, 3 at 4–5 fps',
     ),
-  repeatMergeSeconds,
 });
 
 export const dwellRuleSchema = z.strictObject({
@@ -77,7 +66,6 @@ export const dwellRuleSchema = z.strictObject({
   type: z.literal('dwell'),
   zone: zoneRef,
   seconds: z.number().min(1).max(86400).default(30).describe('time inside the zone before the alert'),
-  repeatMergeSeconds,
 });
 
 export const vanishRuleSchema = z.strictObject({

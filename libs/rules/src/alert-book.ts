@@ -252,12 +252,6 @@ export class AlertBook {
     return undefined;
   }
 
-  /** Whether an alert of `rule` type about this zone is open (any rule id, any track). */
-  hasOpenIn(rule: RuleType, zoneId: string): boolean {
-    for (const a of this.open.values()) if (a.rule === rule && a.zoneId === zoneId) return true;
-    return false;
-  }
-
   /**
    * Ends the open alerts of rules that no longer exist or were disabled, of rules whose type changed,
    * and of rules pointed at another zone or line (`rules`: id → type and zone or line): left open, such

@@ -7,12 +7,6 @@
 // while it is still lost, or up to CONTINUE_MEMORY_MS after its removal — relates its alert to the
 // earlier one (`relatedAlertId`), which the API merges into the alert the operators already have
 // instead of raising a second one for the same person.
-//
-// Repeated entries: a new alert of the rule raised within `repeatMergeSeconds` after the rule's last
-// alert was raised or ended names that alert too, so a reflection, a heron or a floating object that
-// keeps coming back (each time a new track, past CONTINUE_MEMORY_MS) is one alert for the operators,
-// updated each time, not one per return — the per-key cooldown cannot hold that, track ids never
-// come back. vanish_in_water has nothing of the kind: a drowning is never merged away.
 import type { DwellRule, ZoneConfig, ZoneEnterRule } from '@xl/config';
 import type { Point } from '@xl/geometry';
 import type { Track } from '@xl/tracking';
@@ -37,17 +31,9 @@ interface Predecessor {
   removedAt: number;
 }
 
-/** The rule's most recent alert and when it was raised or ended (epoch ms), whichever was later. */
-interface LastAlert {
-  alertId: string;
-  at: number;
-}
-
 interface PresenceJSON {
   members: MembershipJSON;
   predecessors: Predecessor[];
-  /** Absent in states saved before repeated entries were merged, and before the rule's first alert. */
-  lastAlert?: LastAlert;
 }
 
 /** Inertia of rules without `inertia` parameters (dwell): zone_enter's defaults. */
@@ -57,7 +43,6 @@ export const DEFAULT_INERTIA_SECONDS = 0.4;
 export class PresenceEvaluator implements RuleEvaluator {
   private readonly membership: ZoneMembership;
   private predecessors: Predecessor[] = [];
-  private lastAlert: LastAlert | undefined;
 
   constructor(
     readonly rule: ZoneEnterRule | DwellRule,
@@ -72,11 +57,6 @@ export class PresenceEvaluator implements RuleEvaluator {
   step(ctx: RuleContext): void {
     const { rule, zone } = this;
     const { book, now } = ctx;
-    const openBefore = new Map(book.openKeysOf(rule.id).map((key) => [key, book.openAlertId(key)]));
-    // While a possible drowning in this zone is open, nothing is merged into what came before it: a
-    // rescuer or a second child entering gets an alert of their own, and the drowning alert (which
-    // took over its entry's alert at the API) keeps its message. Afterwards the memory starts afresh.
-    const drowning = book.hasOpenIn('vanish_in_water', zone.id);
     this.rememberRemoved(ctx);
     endRemoved(ctx, rule);
     this.membership.retain(new Set(ctx.tracks.map((t) => t.trackId)));
@@ -95,41 +75,19 @@ export class PresenceEvaluator implements RuleEvaluator {
         rule.type === 'zone_enter'
           ? `${t.label} in ${zoneText(zone)}`
           : `${t.label} in ${zoneText(zone)} for ${seconds(stayed)} (limit ${rule.seconds} s)`;
-      const wasOpen = book.isOpen(key);
-      const before = wasOpen ? undefined : this.predecessorOf(ctx, t);
-      const repeated = wasOpen || before || drowning ? undefined : this.recentAlert(now);
+      const before = book.isOpen(key) ? undefined : this.predecessorOf(ctx, t);
       raise(ctx, {
         ...ruleFields(rule, zone),
         subject: { kind: 'track', trackId: t.trackId },
         startedAt: since,
         score: t.score,
         boxes: [alertBoxOf(t)],
-        message: before
-          ? `${message} again (track ${before.trackId} lost ${seconds(t.firstSeenAt - before.lastSeenAt)} before, seen again as track ${t.trackId})`
-          : repeated
-            ? `${message} again (track ${t.trackId}, ${seconds(now - repeated.at)} after the last alert of this rule)`
-            : message,
-        ...(before ? { relatedAlertId: before.alertId } : repeated ? { relatedAlertId: repeated.alertId } : {}),
+        message: before ? `${message} again (track ${before.trackId} lost ${seconds(t.firstSeenAt - before.lastSeenAt)} before, seen again as track ${t.trackId})` : message,
+        ...(before ? { relatedAlertId: before.alertId } : {}),
       });
-      const opened = wasOpen ? undefined : book.openAlertId(key);
-      if (opened === undefined) continue;
-      if (before) this.predecessors = this.predecessors.filter((p) => p !== before);
-      this.lastAlert = { alertId: opened, at: now };
+      if (before && book.isOpen(key)) this.predecessors = this.predecessors.filter((p) => p !== before);
     }
     endIfUnscheduled(ctx, rule);
-    // Ended in this frame (left, removed, schedule closed): the end is the alert's latest moment.
-    // Remembered unless an alert of the rule was raised in this same frame (the newer one is named).
-    for (const [key, alertId] of openBefore) {
-      if (alertId !== undefined && book.openAlertId(key) !== alertId && this.lastAlert?.at !== now) this.lastAlert = { alertId, at: now };
-    }
-    if (drowning) this.lastAlert = undefined;
-  }
-
-  /** The rule's last alert, when a new one would come within repeatMergeSeconds of it (0: never). */
-  private recentAlert(now: number): LastAlert | undefined {
-    const last = this.lastAlert;
-    const windowMs = this.rule.repeatMergeSeconds * 1000;
-    return last && windowMs > 0 && now - last.at <= windowMs ? last : undefined;
   }
 
   /** Tracks removed in this frame while inside with an alert open; forgets those too old to continue. */
@@ -173,7 +131,7 @@ export class PresenceEvaluator implements RuleEvaluator {
   }
 
   toJSON(): PresenceJSON {
-    return { members: this.membership.toJSON(), predecessors: this.predecessors.map((p) => ({ ...p })), ...(this.lastAlert ? { lastAlert: { ...this.lastAlert } } : {}) };
+    return { members: this.membership.toJSON(), predecessors: this.predecessors.map((p) => ({ ...p })) };
   }
 
   load(json: unknown): void {
@@ -181,7 +139,6 @@ export class PresenceEvaluator implements RuleEvaluator {
     const state: PresenceJSON = Array.isArray(json) ? { members: json as MembershipJSON, predecessors: [] } : (json as PresenceJSON);
     this.membership.load(state.members);
     this.predecessors = state.predecessors.map((p) => ({ ...p }));
-    this.lastAlert = state.lastAlert && { ...state.lastAlert };
   }
 
   private key(trackId: number): string {
