@@ -14,6 +14,7 @@ interface FeedApiInstance {
   transition(id: string, action: string, body: Record<string, unknown>): Promise<unknown>;
   bulk(action: string, body: { ids: string[] }): Promise<unknown>;
   camera(id: string): Promise<unknown>;
+  request(method: string, path: string, body?: unknown, limitMs?: number | null, headers?: Record<string, string>): Promise<unknown>;
 }
 const { FeedApi, alertAskedAbout } = jest.requireActual('../../apps/console/src/feed-api') as {
   FeedApi: new (token: string, onUnauthorized: () => void, feed: () => GoneFeed | null) => FeedApiInstance;
@@ -84,5 +85,18 @@ describe('FeedApi: a 404 for an alert the feed holds', () => {
     expect(alertAskedAbout('/alerts/bulk/resolve')).toBeNull();
     expect(alertAskedAbout('/alerts?state=open')).toBeNull();
     expect(alertAskedAbout('/cameras/x')).toBeNull();
+  });
+});
+
+describe('FeedApi: what a request carries', () => {
+  it('passes its headers on (the If-Match of an edit: without it a save on an older copy undid a colleague\'s)', async () => {
+    const sent: unknown[] = [];
+    (globalThis as Record<string, unknown>).fetch = jest.fn(async (_path: string, init: { headers: Record<string, string> }) => {
+      sent.push(init.headers['if-match'] ?? init.headers['If-Match']);
+      return { ok: true, status: 200, headers: new Map(), json: async () => ({}) };
+    });
+    const api = new FeedApi('tok', () => undefined, () => null);
+    await api.request('PATCH', '/webhooks/w1', { name: 'siren' }, null, { 'if-match': '"1764755000000"' });
+    expect(sent).toEqual(['"1764755000000"']); // before 2026-12-03: [undefined]
   });
 });

@@ -30,12 +30,13 @@ export class FeedApi extends Api {
     super(token, onUnauthorized);
   }
 
-  override async request<T>(method: string, path: string, body?: unknown, limitMs?: number | null): Promise<T> {
+  // Every parameter passed on: a dropped `headers` sent edits without their If-Match (review 2026-12-03).
+  override async request<T>(method: string, path: string, body?: unknown, limitMs?: number | null, headers?: Record<string, string>): Promise<T> {
     const id = alertAskedAbout(path);
     // The copy held when asked: only that one is dropped, a push since then (in scope again) stays.
     const asked = id === null ? undefined : this.feed()?.alerts.get(id);
     try {
-      return await super.request<T>(method, path, body, limitMs);
+      return await super.request<T>(method, path, body, limitMs, headers);
     } catch (err) {
       if (asked && isApiNotFound(err)) this.feed()?.drop([asked]);
       throw err;
