@@ -89,6 +89,53 @@ describe.each(DATABASE_KINDS)('camera status sweeps with many cameras on %s', (k
     expect(await alerts.get(`camera_offline:cam-b:${first}`)).toBeDefined();
   }, 60_000);
 
+  it('raises an unstable link whose raise at its return failed, once its own try is a sweep interval past', async () => {
+    const auth = { Authorization: `Bearer ${await t.token('admin')}` };
+    expect((await t.http.post('/cameras').set(auth).send({ id: 'flaky-1', name: 'flaky-1', url: 'rtsp://10.8.0.1/main', regionId: 'vil-b1a' })).status).toBe(201);
+    const clock = t.app.get(Clock);
+    const now = jest.spyOn(clock, 'now');
+    const intake = t.app.get(AlertIntakeService);
+    const consume = intake.consume.bind(intake);
+    let failures = 0;
+    const failing = jest.spyOn(intake, 'consume').mockImplementation(async (event) => {
+      if (event.ruleId === 'health.unstable' && failures++ === 0) throw new Error('connection terminated unexpectedly');
+      return consume(event);
+    });
+    /** The camera's event at `at`, handled then (the clock stands there: no timer falls due meanwhile). */
+    const handleAt = (status: 'offline' | 'recovered', at: number) => {
+      now.mockReturnValue(at);
+      return service.handle({ cameraId: 'flaky-1', status, at, ingestId: 'ingest-1', ...(status === 'offline' ? { reason: 'timeout' as const } : {}) });
+    };
+    try {
+      // Dark 50 s and up 50 s, four times: 200 s of the last 600 s (33 %) at the fourth return.
+      const t0 = clock.now();
+      for (let i = 0; i < 3; i++) {
+        await handleAt('offline', t0 + i * 100_000);
+        await handleAt('recovered', t0 + i * 100_000 + 50_000);
+      }
+      const outageStart = t0 + 300_000;
+      const back = outageStart + 50_000;
+      await handleAt('offline', outageStart);
+      await expect(handleAt('recovered', back)).rejects.toThrow('connection terminated unexpectedly');
+      expect(await statuses.get('flaky-1')).toMatchObject({ status: 'online', recoveredFrom: outageStart, unstableAt: back });
+      // The stream loop handles the entry again: the same entry, stored; nothing raises it.
+      await handleAt('recovered', back);
+      const id = `camera_offline:flaky-1:${outageStart}`;
+      expect(await alerts.get(id)).toBeUndefined();
+
+      now.mockReturnValue(back + 1000); // its own raise may still be under way: not yet
+      expect(await service.sweepOfflineThresholds()).toBe(0);
+      now.mockReturnValue(back + 300_000); // one sweep interval later
+      expect(await service.sweepOfflineThresholds()).toBe(1);
+      expect(await alerts.get(id)).toMatchObject({ state: 'open', ruleId: 'health.unstable', startedAt: outageStart });
+      expect(await service.sweepOfflineThresholds()).toBe(0); // raised once
+      expect(failures).toBe(2);
+    } finally {
+      failing.mockRestore();
+      now.mockRestore();
+    }
+  }, 60_000);
+
   it('confirms the other recoveries when confirming one fails, and that one at a later sweep', async () => {
     const now = Date.now();
     // Back 10 and 9 minutes ago from outages of their own; their stability timers were lost.

@@ -84,8 +84,11 @@ export interface SweepCursor {
 /** The camera_offline alert id of an outage, in SQL: `camera_offline:<camera>:<offline_since>`, as the service builds it. */
 const OFFLINE_ALERT_ID = sql<string>`'camera_offline:' || camera_status.camera_id || ':' || camera_status.offline_since`;
 
+/** The camera_offline alert id of the outage an online camera came back from: `camera_offline:<camera>:<recovered_from>`. */
+const RECOVERED_ALERT_ID = sql<string>`'camera_offline:' || camera_status.camera_id || ':' || camera_status.recovered_from`;
+
 /** Rows after `cursor` in the order (`at`, camera_id): `at` a column or an expression of the row. */
-function after(eb: ExpressionBuilder<Database, 'camera_status'>, at: 'camera_status.offline_since' | RawBuilder<number>, cursor: SweepCursor) {
+function after(eb: ExpressionBuilder<Database, 'camera_status'>, at: 'camera_status.offline_since' | 'camera_status.recovered_from' | RawBuilder<number>, cursor: SweepCursor) {
   return eb.or([eb(at, '>', cursor.at), eb.and([eb(at, '=', cursor.at), eb('camera_status.camera_id', '>', cursor.cameraId)])]);
 }
 
@@ -207,6 +210,34 @@ export class CameraStatusRepository {
       )
       .$if(cursor !== undefined, (q) => q.where((eb) => after(eb, 'camera_status.offline_since', cursor!)))
       .orderBy('camera_status.offline_since')
+      .orderBy('camera_status.camera_id')
+      .limit(limit)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Enabled cameras back between the drops of an outage found unstable at `before` or earlier (online,
+   * `unstable_at` and `recovered_from` set) with no camera_offline alert for that outage (in any state),
+   * outside a maintenance window open at `now` (whose end raises it): the raise at their return failed.
+   * `limit` at most, after `cursor`, oldest outage first.
+   */
+  async unstableWithoutAlert(before: number, now: number, cursor: SweepCursor | undefined, limit: number): Promise<CameraStatusRecord[]> {
+    const rows = await this.db
+      .selectFrom('camera_status')
+      .innerJoin('cameras', 'cameras.id', 'camera_status.camera_id')
+      .leftJoin('alerts', (join) => join.on('alerts.id', '=', RECOVERED_ALERT_ID))
+      .selectAll('camera_status')
+      .where('cameras.enabled', '=', 1)
+      .where('camera_status.status', '=', 'online')
+      .where('camera_status.recovered_from', 'is not', null)
+      .where('camera_status.unstable_at', '<=', before)
+      .where('alerts.id', 'is', null)
+      .where(({ exists, not, selectFrom }) =>
+        not(exists(selectFrom('camera_maintenance').select('camera_maintenance.camera_id').whereRef('camera_maintenance.camera_id', '=', 'camera_status.camera_id').where('camera_maintenance.until', '>', now))),
+      )
+      .$if(cursor !== undefined, (q) => q.where((eb) => after(eb, 'camera_status.recovered_from', cursor!)))
+      .orderBy('camera_status.recovered_from')
       .orderBy('camera_status.camera_id')
       .limit(limit)
       .execute();

@@ -66,6 +66,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   /** Where each sweep stopped when it had more rows than it reads at once (undefined: from the start). */
   private offlineCursor?: SweepCursor;
   private recoveryCursor?: SweepCursor;
+  private unstableCursor?: SweepCursor;
 
   constructor(
     private readonly statuses: CameraStatusRepository,
@@ -182,8 +183,14 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       // Back from a drop: the drop joins the camera's recent ones, which may show its link unstable.
       const drop: Drop | null = changed && current?.status === 'offline' ? [current.since, event.at] : null;
       const bound = this.unstableBound();
-      const recentDrops = drop ? withDrop(current!.recentDrops ?? [], drop, bound.windowMs) : (current?.recentDrops ?? []);
-      const unstableAt = drop ? (current!.unstableAt ?? (isUnstable(darkShare(recentDrops, event.at, bound.windowMs), bound) ? event.at : null)) : null;
+      // A drop that ended in a maintenance window is the technician's (a reboot, a cable swapped): it
+      // counts toward no dark share, and the share, unchanged by it, is not judged again.
+      const counted = drop !== null && !(bound.windowMs > 0 && (await this.inMaintenanceAt(event.cameraId, event.at)));
+      const recentDrops = drop && counted ? withDrop(current!.recentDrops ?? [], drop, bound.windowMs) : (current?.recentDrops ?? []);
+      // Judged only at the end of a drop shorter than the offline threshold: a longer one raised its
+      // own alert (health.offline), and a blip before it does not make a dark camera an unstable link.
+      const judged = drop !== null && counted && drop[1] - drop[0] < this.settings.cameraOfflineAlertSeconds * 1000;
+      const unstableAt = drop ? (current!.unstableAt ?? (judged && isUnstable(darkShare(recentDrops, event.at, bound.windowMs), bound) ? event.at : null)) : null;
       const cameBack = drop !== null && (this.settings.cameraStableSeconds > 0 || unstableAt !== null);
       next = {
         cameraId: event.cameraId,
@@ -238,6 +245,16 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   private unstableBound(): UnstableBound {
     const windowMs = this.settings.cameraOfflineAlertSeconds > 0 ? this.settings.cameraUnstableWindowSeconds * 1000 : 0;
     return { windowMs, percent: this.settings.cameraUnstablePercent };
+  }
+
+  /**
+   * Whether the camera was in a maintenance window at `at`: one set at or before `at` that had not
+   * ended (one query by the camera's key, made at a return from a drop only). A window set later, or
+   * one that ended and was removed, does not cover it.
+   */
+  private async inMaintenanceAt(cameraId: string, at: number): Promise<boolean> {
+    const window = await this.maintenance.activeAt(cameraId, at);
+    return window !== undefined && window.setAt <= at;
   }
 
   /** How dark the camera of `record` was in the window up to its return, or up to now while it is dark. */
@@ -297,8 +314,9 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   }
 
   /**
-   * What the timers missed: thresholds reached without their alert, recoveries never confirmed, and
-   * health alerts held through a maintenance window whose end did not raise them.
+   * What the timers missed: thresholds reached without their alert, unstable links whose raise
+   * failed, recoveries never confirmed, and health alerts held through a maintenance window whose end
+   * did not raise them.
    */
   async sweep(): Promise<void> {
     if (this.sweeping) return; // the last one still runs (a long list, a slow database)
@@ -316,7 +334,8 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   /**
    * Raises the camera_offline alerts whose timer did not fire (Redis lost the job, a stalled worker):
    * cameras offline past the threshold plus one sweep interval with no alert for this outage, outside
-   * a maintenance window (whose end raises it). Returns how many it raised. The query returns only
+   * a maintenance window (whose end raises it); then the unstable links whose raise failed
+   * (sweepUnstableLinks). Returns how many it raised. The query returns only
    * those; a camera that fails is logged and left for a later round (the cursor moves past it, and
    * back to the start once the list is read to its end), so it holds up neither the others nor
    * the recovery sweep.
@@ -342,6 +361,37 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       }
       if (records.length < SWEEP_BATCH) {
         this.offlineCursor = undefined; // read to the end: the next sweep starts again from the oldest
+        break;
+      }
+    }
+    return raised + (await this.sweepUnstableLinks(now));
+  }
+
+  /**
+   * Raises the outages found unstable whose raise at the camera's return failed (the intake's
+   * database away a moment): handling that entry again finds it stored, and nothing else would raise
+   * them while the link holds. Cameras back between their drops, found unstable one sweep interval
+   * ago or earlier (their own raise had its chance), with no alert for that outage, outside a
+   * maintenance window. Paged and failure-tolerant like the offline sweep; returns how many it raised.
+   */
+  private async sweepUnstableLinks(now: number): Promise<number> {
+    const before = now - this.settings.timerSweepSeconds * 1000;
+    let raised = 0;
+    for (let page = 0; page < SWEEP_PAGES; page++) {
+      const records = await this.statuses.unstableWithoutAlert(before, now, this.unstableCursor, SWEEP_BATCH);
+      for (const record of records) {
+        if (record.recoveredFrom === null) continue;
+        this.unstableCursor = { at: record.recoveredFrom, cameraId: record.cameraId };
+        this.logger.warn({ cameraId: record.cameraId, outageStart: record.recoveredFrom, unstableAt: record.unstableAt }, 'camera link found unstable without its alert (its raise failed?); raising it from the sweep');
+        try {
+          await this.raiseOutage(record.cameraId, record.recoveredFrom);
+          raised++;
+        } catch (err) {
+          this.logger.error({ cameraId: record.cameraId, outageStart: record.recoveredFrom, err: (err as Error).message }, 'raising an unstable link from the sweep failed; the sweep goes on with the other cameras');
+        }
+      }
+      if (records.length < SWEEP_BATCH) {
+        this.unstableCursor = undefined;
         break;
       }
     }
