@@ -115,6 +115,51 @@ describe.each(DATABASE_KINDS)('editing webhook subscriptions (%s)', (kind) => {
     });
   });
 
+  describe('a *** where a secret goes (review 2026-12-03 session32, hardening 6)', () => {
+    const FEISHU = 'https://open.feishu.cn/open-apis/bot/v2/hook/2f5e0a51-7c3d-4b7a-9e1f-0c2d3e4f5a6b';
+    const TELEGRAM = 'https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage?chat_id=-100123';
+
+    it.each([
+      // A URL copied from another subscription's view: every alarm would be refused by the receiver.
+      ['https://open.feishu.cn/open-apis/bot/v2/hook/***', /path token is \*\*\*/],
+      ['https://OPEN.FEISHU.CN./open-apis/bot/v2/hook/%2A%2A%2A', /path token is \*\*\*/],
+      ['https://api.telegram.org/bot***/sendMessage', /path token is \*\*\*/],
+      ['https://oapi.dingtalk.com/robot/send?access_token=***', /access_token= value is \*\*\*/],
+      ['https://siren:***@10.20.0.9/api/alarm', /password is \*\*\*/],
+    ])('is refused (400 on url) when a subscription is created: %s', async (url, message) => {
+      const before = (await repo.list()).length;
+      const refused = await t.http.post('/webhooks').set(admin).send({ name: 'copied', url });
+      expect(refused.status).toBe(400); // before: 201, *** stored as the token
+      expect(refused.body.issues).toEqual([expect.objectContaining({ in: 'body', field: 'url', rule: 'password_required', message: expect.stringMatching(message) })]);
+      expect((await repo.list()).length).toBe(before);
+    });
+
+    it('is refused on PATCH where the stored URL has no secret to keep, a trailing-dot host included', async () => {
+      const { id } = await create({ name: 'duty group', url: FEISHU });
+      // open.feishu.cn. is Feishu, but not the host as stored: the token stays where it is, and no *** is stored.
+      const dotted = await t.http.patch(`/webhooks/${id}`).set(admin).send({ url: 'https://open.feishu.cn./open-apis/bot/v2/hook/***' });
+      expect(dotted.status).toBe(400); // before: 200, .../hook/*** stored
+      expect(dotted.body.issues).toEqual([expect.objectContaining({ field: 'url', rule: 'password_required' })]);
+      expect((await repo.get(id))?.url).toBe(FEISHU);
+
+      const { id: plain } = await create({ name: 'gis', url: 'https://gis.example.cn/hooks/xl' });
+      const noToken = await t.http.patch(`/webhooks/${plain}`).set(admin).send({ url: 'https://gis.example.cn/hooks/xl?token=***' });
+      expect(noToken.status).toBe(400); // before: 200, token=*** stored
+      expect(noToken.body.issues).toEqual([expect.objectContaining({ field: 'url', rule: 'password_required', message: expect.stringMatching(/token= value is \*\*\*/) })]);
+      const noPassword = await t.http.patch(`/webhooks/${plain}`).set(admin).send({ url: 'https://siren:***@gis.example.cn/hooks/xl' });
+      expect(noPassword.status).toBe(400); // before: 200, stored without a password
+      expect((await repo.get(plain))?.url).toBe('https://gis.example.cn/hooks/xl');
+    });
+
+    it("hides a Telegram bot's token, and keeps it when the URL is sent back as shown", async () => {
+      const created = await t.http.post('/webhooks').set(admin).send({ name: 'telegram group', url: TELEGRAM }).expect(201);
+      expect(created.body.url).toBe('https://api.telegram.org/bot***/sendMessage?chat_id=-100123'); // before: the token in full
+      const id = created.body.id as string;
+      await t.http.patch(`/webhooks/${id}`).set(admin).send({ name: 'telegram group 2', url: created.body.url }).expect(200);
+      expect((await repo.get(id))?.url).toBe(TELEGRAM);
+    });
+  });
+
   describe('a URL no delivery can go to', () => {
     it('is shown unsendable, with the reason its deliveries are dead-lettered with', async () => {
       const { id: fine } = await create({ name: 'gateway', url: 'http://10.20.0.9:8080/api/alarm' });

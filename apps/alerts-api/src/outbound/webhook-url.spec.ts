@@ -1,5 +1,5 @@
 import '../testing/nest-esm';
-import { restoreWebhookUrl } from './webhook-url';
+import { redactedSecretsOf, restoreWebhookUrl, restoredWebhookUrl } from './webhook-url';
 import { webhookView } from './webhooks.service';
 import type { WebhookSubscription } from './webhooks.repository';
 
@@ -34,6 +34,38 @@ describe('the webhook URL an admin is shown', () => {
   });
 
   it.each([
+    // Discord: /api/webhooks/<id>/<token>, versioned or not, whatever follows the token; the id stays.
+    ['https://discord.com/api/webhooks/1234567890123456789/aBcD-eFgH_iJkL', 'https://discord.com/api/webhooks/1234567890123456789/***'],
+    ['https://discordapp.com/api/webhooks/123/aBcD/slack', 'https://discordapp.com/api/webhooks/123/***/slack'],
+    ['https://canary.discord.com/api/v10/webhooks/123/aBcD?wait=true', 'https://canary.discord.com/api/v10/webhooks/123/***?wait=true'],
+    // Telegram: the token is the part of the segment after `bot`; the method stays.
+    ['https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage', 'https://api.telegram.org/bot***/sendMessage'],
+    ['https://api.telegram.org/bot123456789:AAH-x_y/test/sendMessage?chat_id=-100123', 'https://api.telegram.org/bot***/test/sendMessage?chat_id=-100123'],
+    ['https://api.telegram.org/file/bot123456789:AAH-x_y/photos/file_1.jpg', 'https://api.telegram.org/file/bot***/photos/file_1.jpg'],
+    // ServerChan: /<SENDKEY>.send.
+    ['https://sctapi.ftqq.com/SCT123456TabcdefGHIJ.send?title=alarm', 'https://sctapi.ftqq.com/***.send?title=alarm'],
+    // Bark: the first segment is the device key; title and body stay.
+    ['https://api.day.app/qT5nYd8mJ3xK2pL9wR4vZc/Drowning/Pond%203', 'https://api.day.app/***/Drowning/Pond%203'],
+    ['https://api.day.app/qT5nYd8mJ3xK2pL9wR4vZc', 'https://api.day.app/***'],
+  ])('hides the token in the path of Discord, Telegram, ServerChan and Bark: %s', (url, expected) => {
+    expect(shown(url)).toBe(expected); // before: the token, in full
+  });
+
+  it.each([
+    // A DNS name's trailing dot and upper case name the same host.
+    ['https://open.feishu.cn./open-apis/bot/v2/hook/0123abcd', 'https://open.feishu.cn./open-apis/bot/v2/hook/***'],
+    ['https://OPEN.FEISHU.CN/open-apis/bot/v2/hook/0123abcd', 'https://open.feishu.cn/open-apis/bot/v2/hook/***'],
+    ['https://Hooks.Slack.Com./services/T00000000/B11111111/XXXXXXXX', 'https://hooks.slack.com./services/T00000000/B11111111/***'],
+    // Servers read `//` as `/` and %68 as h: the URL is written back as it was, but for the token.
+    ['https://open.feishu.cn//open-apis/bot/v2//hook//0123abcd//', 'https://open.feishu.cn//open-apis/bot/v2//hook//***//'],
+    ['https://hooks.slack.com/services//T00000000/B11111111/XXXXXXXX', 'https://hooks.slack.com/services//T00000000/B11111111/***'],
+    ['https://open.feishu.cn/open-apis/bot/v2/%68ook/0123abcd', 'https://open.feishu.cn/open-apis/bot/v2/%68ook/***'],
+    ['https://api.telegram.org//%62ot123:AAH/sendMessage', 'https://api.telegram.org//bot***/sendMessage'],
+  ])('knows a host by any spelling of its name and a path with empty segments: %s', (url, expected) => {
+    expect(shown(url)).toBe(expected); // before: the token, in full
+  });
+
+  it.each([
     ['https://oapi.dingtalk.com/robot/send?access_token=6e5d4c3b2a1f', 'https://oapi.dingtalk.com/robot/send?access_token=***'],
     ['https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx', 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***'],
     ['https://siren:alarm123@10.20.0.9/api/alarm?channel=1', 'https://siren:***@10.20.0.9/api/alarm?channel=1'],
@@ -48,6 +80,16 @@ describe('the webhook URL an admin is shown', () => {
     'https://hooks.slack.com/services/T00000000/B11111111',
     'https://open.feishu.cn/open-apis/im/v1/messages',
     'https://gis.example.cn/hooks/xl',
+    // The services' other paths: Bark's own routes, Telegram and Discord without a token, ServerChan without .send.
+    'https://api.day.app/push',
+    'https://api.day.app/ping',
+    'https://api.telegram.org/bot/sendMessage',
+    'https://api.telegram.org/setWebhook',
+    'https://discord.com/api/webhooks/123',
+    'https://discord.com/api/v10/channels/123/messages',
+    'https://discord.example/api/webhooks/123/aBcD',
+    'https://sctapi.ftqq.com/SCT123456T',
+    'https://sctapi.ftqq.com/.send',
   ])('leaves the path of any other URL as it is: %s', (url) => {
     expect(shown(url)).toBe(url);
   });
@@ -77,5 +119,59 @@ describe('a webhook URL sent back as shown', () => {
     const dingtalk = 'https://oapi.dingtalk.com/robot/send?access_token=6e5d4c3b2a1f';
     expect(restoreWebhookUrl('https://oapi.dingtalk.com/robot/send?access_token=***', dingtalk)).toBe(dingtalk);
     expect(restoreWebhookUrl('https://attacker.example/robot/send?access_token=***', dingtalk)).toBeNull();
+  });
+});
+
+describe('a *** where a secret goes', () => {
+  it.each([
+    ['https://open.feishu.cn/open-apis/bot/v2/hook/***', ['path token']],
+    ['https://open.feishu.cn./open-apis/bot/v2/hook/%2A%2A%2A', ['path token']],
+    ['https://api.telegram.org/bot***/sendMessage', ['path token']],
+    ['https://sctapi.ftqq.com/***.send', ['path token']],
+    ['https://discord.com/api/webhooks/123/***', ['path token']],
+    ['https://api.day.app/***/alarm', ['path token']],
+    ['https://siren:***@10.20.0.9/api/alarm', ['password']],
+    ['https://oapi.dingtalk.com/robot/send?access_token=***', ['access_token= value']],
+    ['https://gis.example.cn/hooks/xl?token=%2A%2A%2A&key=***', ['token= value', 'key= value']],
+    ['rtsp://cam.example/user=admin_password=***_channel=1', ['password= value']],
+  ])('is found in %s', (url, expected) => {
+    expect(redactedSecretsOf(url)).toEqual(expected);
+  });
+
+  it.each([
+    'https://open.feishu.cn/open-apis/bot/v2/hook/0123abcd',
+    'https://api.telegram.org/bot123:AAH/sendMessage',
+    'https://gis.example.cn/hooks/***?token=abc***',
+    'https://siren:a***b@10.20.0.9/api/alarm',
+  ])('is not found where none is: %s', (url) => {
+    expect(redactedSecretsOf(url)).toEqual([]);
+  });
+});
+
+describe('a webhook URL sent back as shown, for the other services', () => {
+  const DISCORD = 'https://discord.com/api/webhooks/1234567890/aBcD-eFgH_iJkL';
+  const TELEGRAM = 'https://api.telegram.org/bot123456789:AAH-x_y/sendMessage?chat_id=-100123';
+  const SERVERCHAN = 'https://sctapi.ftqq.com/SCT123456TabcdefGHIJ.send';
+  const BARK = 'https://api.day.app/qT5nYd8mJ3xK2pL9wR4vZc/Drowning';
+
+  it('keeps the stored token of the same receiver', () => {
+    for (const url of [DISCORD, TELEGRAM, SERVERCHAN, BARK]) expect(restoreWebhookUrl(shown(url), url)).toBe(url);
+    expect(restoreWebhookUrl('https://api.telegram.org/bot%2A%2A%2A/sendMessage?chat_id=-100123', TELEGRAM)).toBe(TELEGRAM);
+    const doubled = 'https://open.feishu.cn//open-apis/bot/v2/hook//0123abcd';
+    expect(restoreWebhookUrl(shown(doubled), doubled)).toBe(doubled);
+  });
+
+  it('refuses *** for another receiver: another webhook id, another host spelling', () => {
+    expect(restoreWebhookUrl('https://discord.com/api/webhooks/999/***', DISCORD)).toBeNull();
+    expect(restoreWebhookUrl('https://discord.com/api/webhooks/1234567890/***', TELEGRAM)).toBeNull();
+    expect(restoreWebhookUrl('https://open.feishu.cn./open-apis/bot/v2/hook/***', FEISHU)).toBeNull();
+  });
+
+  it('refuses (400) a *** the stored URL has no secret for, never storing it', () => {
+    // Before: a trailing dot was no known host, and the *** was stored as the token.
+    expect(() => restoredWebhookUrl('https://open.feishu.cn./open-apis/bot/v2/hook/***', FEISHU)).toThrow(/password_required/);
+    expect(() => restoredWebhookUrl('https://gis.example.cn/hooks/xl?token=***', 'https://gis.example.cn/hooks/xl')).toThrow(/token= value is \*\*\*/);
+    expect(() => restoredWebhookUrl('https://siren:***@10.20.0.9/api/alarm', 'https://siren@10.20.0.9/api/alarm')).toThrow(/password is \*\*\*/);
+    expect(restoredWebhookUrl(shown(TELEGRAM), TELEGRAM)).toBe(TELEGRAM);
   });
 });

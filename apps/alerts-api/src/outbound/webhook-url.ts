@@ -1,6 +1,8 @@
-// A chat bot's webhook URL is its credential: whoever has it can post into the group. Feishu's and
-// Slack's carry the token as a path segment, which redactUrl (name=value pairs, user:password@)
-// does not see; DingTalk's `?access_token=` and WeCom's `?key=` are name=value pairs it already hides.
+// A chat bot's webhook URL is its credential: whoever has it can post into the group. Feishu's,
+// Slack's, Discord's, Telegram's, ServerChan's and Bark's carry the token in the path, which
+// redactUrl (name=value pairs, user:password@) does not see; DingTalk's `?access_token=` and WeCom's
+// `?key=` are name=value pairs it already hides.
+import { secretParams, type SecretParam } from '@xl/media';
 import { REDACTED, redactUrl, restoreRedacted } from '../common/redact';
 import { validationError } from '../common/zod-pipe';
 
@@ -11,73 +13,124 @@ const SLACK_PATH_LENGTHS = new Map([
   ['workflows', 5],
 ]);
 
+/** Discord's API hosts: the web and desktop app's, the older domain's, and its test clients' (PTB, Canary). */
+const DISCORD_HOSTS = new Set(['discord.com', 'discordapp.com', 'ptb.discord.com', 'canary.discord.com', 'ptb.discordapp.com', 'canary.discordapp.com']);
+
+/** Bark server's own routes; any other first segment is a device key. */
+const BARK_ROUTES = new Set(['push', 'ping', 'healthz', 'info', 'register']);
+
+/** Where a token sits in a path: the segment (of the non-empty ones), and the fixed text around it in that segment. */
+interface TokenPlace {
+  at: number;
+  prefix: string;
+  suffix: string;
+}
+
+const whole = (at: number): TokenPlace => ({ at, prefix: '', suffix: '' });
+
+/** The token of a segment `<prefix><token><suffix>` (token not empty), or none. */
+function embedded(at: number, segment: string | undefined, prefix: string, suffix: string): TokenPlace[] {
+  if (segment === undefined || segment.length <= prefix.length + suffix.length) return [];
+  return segment.startsWith(prefix) && segment.endsWith(suffix) ? [{ at, prefix, suffix }] : [];
+}
+
 /**
- * Which of a URL's path segments (0-based, after the host) are the token, for the hosts known to
- * carry one there; none for any other URL. Only the documented forms: the segments before the
+ * Where the token is in a URL's path (its non-empty segments, percent-decoded), for the hosts known
+ * to carry one there; none for any other URL. Only the documented forms: the segments before the
  * token name the bot, workspace or channel and stay readable.
  */
-function pathTokenIndexes(hostname: string, segments: readonly string[]): number[] {
-  const shape = segments.slice(0, -1).join('/');
+function tokenPlaces(hostname: string, path: readonly string[]): TokenPlace[] {
+  const last = path.length - 1;
+  const shape = path.slice(0, -1).join('/');
   switch (hostname) {
     // Feishu and Lark (its international name) custom bots: /open-apis/bot/v2/hook/<token>, v1 /open-apis/bot/hook/<token>.
     case 'open.feishu.cn':
     case 'open.larksuite.com':
-      return shape === 'open-apis/bot/v2/hook' || shape === 'open-apis/bot/hook' ? [segments.length - 1] : [];
+      return shape === 'open-apis/bot/v2/hook' || shape === 'open-apis/bot/hook' ? [whole(last)] : [];
     // Feishu workflow (flow) triggers: /flow/api/trigger-webhook/<token>.
     case 'www.feishu.cn':
     case 'www.larksuite.com':
-      return shape === 'flow/api/trigger-webhook' ? [segments.length - 1] : [];
+      return shape === 'flow/api/trigger-webhook' ? [whole(last)] : [];
     // Slack: /services/T…/B…/<secret>, /triggers/T…/<id>/<secret>, /workflows/T…/A…/<id>/<secret>.
     case 'hooks.slack.com': {
-      const length = SLACK_PATH_LENGTHS.get(segments[0]);
-      return segments.length === length ? [length - 1] : [];
+      const length = SLACK_PATH_LENGTHS.get(path[0]);
+      return path.length === length ? [whole(length - 1)] : [];
     }
-    default:
-      return [];
+    // Telegram bots: /bot<token>/<method>, files /file/bot<token>/<path>; the token is all of the segment after `bot`.
+    case 'api.telegram.org':
+      return path[0] === 'file' ? embedded(1, path[1], 'bot', '') : embedded(0, path[0], 'bot', '');
+    // ServerChan (Server酱 Turbo): /<SENDKEY>.send.
+    case 'sctapi.ftqq.com':
+      return path.length === 1 ? embedded(0, path[0], '', '.send') : [];
+    // Bark: /<device key>, /<key>/<body>, /<key>/<title>/<body>, …; its own routes (/push with the key in the body) carry none.
+    case 'api.day.app':
+      return path.length > 0 && !BARK_ROUTES.has(path[0]) ? [whole(0)] : [];
+    default: {
+      // Discord: /api/webhooks/<id>/<token>, with an API version /api/v10/webhooks/…, and whatever follows
+      // the token (/slack, /github, /messages/<id>).
+      if (!DISCORD_HOSTS.has(hostname) || path[0] !== 'api') return [];
+      const webhooks = /^v\d+$/.test(path[1] ?? '') ? 2 : 1;
+      return path[webhooks] === 'webhooks' && path.length > webhooks + 2 ? [whole(webhooks + 2)] : [];
+    }
+  }
+}
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }
 
 interface PathTokens {
   url: URL;
-  /** The path's segments, a trailing slash's empty one left off. */
+  /** The path's segments as written, empty ones (`//`, a trailing slash) included: joined by `/` they are the path again. */
   segments: string[];
-  trailingSlash: boolean;
-  tokens: number[];
+  /** The token places by index into `segments`. */
+  places: Map<number, TokenPlace>;
 }
 
 function pathTokensOf(value: string): PathTokens | null {
   if (!URL.canParse(value)) return null;
   const url = new URL(value);
   const segments = url.pathname.split('/').slice(1);
-  const trailingSlash = segments.length > 1 && segments[segments.length - 1] === '';
-  if (trailingSlash) segments.pop();
-  const tokens = pathTokenIndexes(url.hostname, segments).filter((i) => segments[i] !== '');
-  return { url, segments, trailingSlash, tokens };
+  // Servers read `//` as `/` and `%68ook` as `hook`, and a DNS name with its trailing dot (`open.feishu.cn.`)
+  // is the same host: none of them may show a token. (The URL parser has already lowered the host's case.)
+  const kept = segments.flatMap((segment, index) => (segment === '' ? [] : [index]));
+  const hostname = url.hostname.replace(/\.+$/, '');
+  const places = new Map<number, TokenPlace>();
+  for (const place of tokenPlaces(hostname, kept.map((index) => decoded(segments[index])))) places.set(kept[place.at], place);
+  return { url, segments, places };
 }
 
 function withSegments(p: PathTokens, segments: string[]): string {
   const url = new URL(p.url);
-  url.pathname = `/${segments.join('/')}${p.trailingSlash ? '/' : ''}`;
+  url.pathname = `/${segments.join('/')}`;
   return url.toString();
 }
 
-function isRedacted(segment: string): boolean {
-  try {
-    return decodeURIComponent(segment) === REDACTED;
-  } catch {
-    return false;
-  }
+const redactedSegment = (place: TokenPlace) => `${place.prefix}${REDACTED}${place.suffix}`;
+
+/** The indexes of the path's token segments whose token is *** (percent-encoded or not). */
+function redactedTokens(p: PathTokens): number[] {
+  return [...p.places].filter(([i, place]) => decoded(p.segments[i]) === redactedSegment(place)).map(([i]) => i);
 }
 
 /**
  * A webhook URL as it may be shown (the API's views; anything that prints it): redactUrl's
- * password and secret name=value pairs, and the token segment of a Feishu/Lark or Slack URL, as ***.
- * Any other host's path is left as it is. Never throws.
+ * password and secret name=value pairs, and the token in the path of a known chat or push service's
+ * URL, as *** (`bot***` and `***.send` where the token is part of a segment). Any other host's path is
+ * left as it is. Never throws.
  */
 export function redactWebhookUrl(value: string): string {
   const p = pathTokensOf(value);
-  if (!p || p.tokens.length === 0) return redactUrl(value);
-  return redactUrl(withSegments(p, p.segments.map((s, i) => (p.tokens.includes(i) ? REDACTED : s))));
+  if (!p || p.places.size === 0) return redactUrl(value);
+  const masked = p.segments.map((segment, i) => {
+    const place = p.places.get(i);
+    return place ? redactedSegment(place) : segment;
+  });
+  return redactUrl(withSegments(p, masked));
 }
 
 /**
@@ -88,7 +141,7 @@ export function redactWebhookUrl(value: string): string {
  */
 export function restoreWebhookUrl(next: string, stored: string): string | null {
   const n = pathTokensOf(next);
-  const hidden = n?.tokens.filter((i) => isRedacted(n.segments[i])) ?? [];
+  const hidden = n ? redactedTokens(n) : [];
   if (!n || hidden.length === 0) return restoreRedacted(next, stored);
   const s = pathTokensOf(stored);
   const sameReceiver =
@@ -97,20 +150,71 @@ export function restoreWebhookUrl(next: string, stored: string): string | null {
     s.url.host === n.url.host &&
     s.url.username === n.url.username &&
     s.segments.length === n.segments.length &&
-    n.segments.every((segment, i) => hidden.includes(i) || segment === s.segments[i]);
+    n.segments.every((segment, i) => (hidden.includes(i) ? s.places.has(i) : segment === s.segments[i]));
   if (!sameReceiver) return null;
   return restoreRedacted(withSegments(n, n.segments.map((segment, i) => (hidden.includes(i) ? s.segments[i] : segment))), stored);
 }
 
-/** restoreWebhookUrl, or 400 on `url` when a *** would take the stored token or password to another receiver. */
-export function restoredWebhookUrl(next: string, stored: string): string {
-  const restored = restoreWebhookUrl(next, stored);
-  if (restored !== null) return restored;
+/**
+ * What of a webhook URL is still *** where a secret goes (the password of user:password@, a secret
+ * name=value pair's value, a known service's path token): stored so, every delivery would be refused
+ * by the receiver and dead-lettered. Empty for an unparsable URL (the schema refuses it).
+ */
+export function redactedSecretsOf(value: string): string[] {
+  const p = pathTokensOf(value);
+  if (!p) return [];
+  const found: string[] = [];
+  if (decoded(p.url.password) === REDACTED) found.push('password');
+  const text = p.url.toString();
+  for (const pair of secretParams(text)) if (decoded(text.slice(pair.start, pair.end)) === REDACTED) found.push(`${pairName(text, pair)}= value`);
+  if (redactedTokens(p).length > 0) found.push('path token');
+  return found;
+}
+
+/**
+ * A pair's name as written (`access_token`, which secretParams finds as `token` after its `_`); the
+ * name it found where the text back to the delimiter holds another pair (XMEye's `user=admin_password=`).
+ */
+function pairName(text: string, pair: SecretParam): string {
+  const nameEnd = pair.start - 1;
+  const written = text.slice(Math.max(...['?', '&', '/', ';'].map((d) => text.lastIndexOf(d, nameEnd - 1))) + 1, nameEnd);
+  return written.includes('=') ? pair.name : decoded(written);
+}
+
+function secretRequired(redacted: string[], why: string): void {
+  if (redacted.length === 0) return;
   throw validationError('body', [
     {
       field: 'url',
       rule: 'password_required',
-      message: 'the URL names another receiver (scheme, host, port, user, or path around its token) than the stored one: give its token or password instead of ***',
+      message: `the URL's ${redacted.join(' and ')} ${redacted.length > 1 ? 'are' : 'is'} *** (${why}): give the secret itself, or the receiver would refuse every delivery`,
     },
   ]);
+}
+
+/** A new subscription's URL, or 400 on `url` where a secret is *** (a URL copied from another subscription's view). */
+export function givenWebhookUrl(value: string): string {
+  secretRequired(redactedSecretsOf(value), 'as the API shows it; a new subscription has no stored one to keep');
+  return value;
+}
+
+/**
+ * restoreWebhookUrl, or 400 on `url` when a *** would take the stored token or password to another
+ * receiver, or when a *** is left that the stored URL has no secret for.
+ */
+export function restoredWebhookUrl(next: string, stored: string): string {
+  const restored = restoreWebhookUrl(next, stored);
+  if (restored === null) {
+    throw validationError('body', [
+      {
+        field: 'url',
+        rule: 'password_required',
+        message: 'the URL names another receiver (scheme, host, port, user, or path around its token) than the stored one: give its token or password instead of ***',
+      },
+    ]);
+  }
+  // restoreRedacted drops a *** password where the stored URL has none: the user would go without one.
+  const passwordDropped = URL.canParse(next) && decoded(new URL(next).password) === REDACTED && !new URL(restored).password;
+  secretRequired([...(passwordDropped ? ['password'] : []), ...redactedSecretsOf(restored)], 'and the stored URL has no secret there to keep');
+  return restored;
 }

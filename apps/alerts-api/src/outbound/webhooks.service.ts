@@ -7,7 +7,7 @@ import type { Principal } from '../shared/principal';
 import { OutboundService } from './outbound.service';
 import type { DeadLetter } from './webhook-delivery';
 import { unsendableUrlReason } from './webhook-sender';
-import { redactWebhookUrl, restoredWebhookUrl } from './webhook-url';
+import { givenWebhookUrl, redactWebhookUrl, restoredWebhookUrl } from './webhook-url';
 import type { WebhookCreate, WebhookPatch } from './webhooks.schema';
 import { WebhooksRepository, type DeliveryAttempt, type WebhookSubscription } from './webhooks.repository';
 
@@ -63,7 +63,8 @@ export class WebhooksService {
     const sub: WebhookSubscription = {
       id: `wh_${randomBytes(8).toString('hex')}`,
       name: input.name,
-      url: input.url,
+      // A *** (a URL copied from another subscription's view) would be sent as the token: refused.
+      url: givenWebhookUrl(input.url),
       secret: input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`,
       filters: {
         eventTypes: input.eventTypes,
