@@ -27,7 +27,7 @@ interface FeedView {
   upsert(alert: Alert): void;
 }
 const { useFeed, RING_BURST_MS } = jest.requireActual('../../apps/console/src/use-feed') as {
-  useFeed(api: FakeApi, onUnauthorized: () => void, describe: (a: Alert) => { title: string; text: string }, regionIds?: readonly string[]): FeedView;
+  useFeed(api: FakeApi, onUnauthorized: () => void, describe: (a: Alert) => { title: string; text: string }, regionIds?: readonly string[], keepNoticesUntilResolved?: boolean): FeedView;
   RING_BURST_MS: number;
 };
 const { RING_SETTLE_MS, KEEP_RESOLVED } = jest.requireActual('../../apps/console/src/feed-state') as { RING_SETTLE_MS: number; KEEP_RESOLVED: number };
@@ -96,8 +96,8 @@ afterEach(() => {
 });
 
 /** The feed of a township operator on `api`, its first load done and its socket open at seq 10. */
-async function mount(api = new FakeApi()) {
-  const view = () => useFeed(api, () => undefined, (a: Alert) => ({ title: a.rule, text: a.message }), ['township']);
+async function mount(api = new FakeApi(), school = false) {
+  const view = () => useFeed(api, () => undefined, (a: Alert) => ({ title: a.rule, text: a.message }), ['township'], school);
   render(view);
   flushEffects();
   await jest.advanceTimersByTimeAsync(0);
@@ -187,6 +187,29 @@ describe("useFeed: an alert's own notification", () => {
     await mount(api);
     expect(playAlarm).toHaveBeenCalledWith('critical');
     expect(notify).not.toHaveBeenCalled(); // before: a notification that stayed, for an alert in hand
+  });
+
+  // A school's screen: the command centre's acknowledgement is not the school's "I have seen this",
+  // and in a background tab the notification is its only sign of a drowning (console review 2026-12-03).
+  it("stays on a school's screen when the command centre acknowledges, and closes when resolved", async () => {
+    const api = new FakeApi();
+    const { push } = await mount(api, true);
+    const drowning = alert('d', { rule: 'vanish_in_water', severity: 'critical', alarmedAt: now - 500, updatedAt: now - 500 });
+    push({ ...drowning, alarm: true } as Alert);
+    await jest.advanceTimersByTimeAsync(RING_SETTLE_MS);
+    expect(notifiedIds()).toEqual(['d']);
+    push({ ...drowning, state: 'acknowledged', updatedAt: now });
+    expect(closeNotification).not.toHaveBeenCalledWith('d');
+    push({ ...drowning, state: 'resolved', updatedAt: now + 1 });
+    expect(closeNotification).toHaveBeenCalledWith('d');
+  });
+
+  it("is shown on a school's screen for a drowning the command centre already acknowledged", async () => {
+    const api = new FakeApi();
+    api.server.set('d', alert('d', { rule: 'vanish_in_water', severity: 'critical', state: 'acknowledged', alarmedAt: now - 30_000, updatedAt: now - 20_000 }));
+    await mount(api, true);
+    expect(playAlarm).toHaveBeenCalledWith('critical');
+    expect(notifiedIds()).toEqual(['d']);
   });
 });
 

@@ -104,7 +104,7 @@ function Console({ session, lang, route, setRoute, login, logout, expire, langua
     return new FeedApi(token, () => currentToken.current === token && renewal.unauthorized(), () => feedRef.current);
   }, [session.token]);
   const t = (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate(lang, key, params);
-  const feed = useFeed(api, renewal.unauthorized, (alert) => alarmNotice(lang, alert), session.user.regionIds);
+  const feed = useFeed(api, renewal.unauthorized, (alert) => alarmNotice(lang, alert), session.user.regionIds, session.user.role === 'school');
   feedRef.current = feed;
   // The tab says how many alerts wait, so an operator working in another tab sees them come in.
   const unacknowledged = unacknowledgedCount(feed.alerts.values());

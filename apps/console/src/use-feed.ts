@@ -138,6 +138,12 @@ export function useFeed(
   describe: (alert: Alert) => { title: string; text: string },
   /** The user's regions: an alert escalated to one of them rings (escalatedTo). */
   regionIds: readonly string[] = [],
+  /**
+   * A school's screen: an alert's notification stays until the alert is resolved, whoever answered it
+   * (the command centre's acknowledgement is not the school's "I have seen this"; in a background tab
+   * the notification is the school's only sign of a drowning). Operators' close once anyone answers.
+   */
+  keepNoticesUntilResolved = false,
 ): Feed {
   const stored = Number(sessionStorage.getItem(SEQ_KEY));
   const state = useRef<FeedState>(emptyFeed(Number.isFinite(stored) && stored > 0 ? stored : null));
@@ -152,8 +158,8 @@ export function useFeed(
   const reconcileDue = useRef(false);
   // The socket's handlers live as long as the token: through this ref they use this render's
   // callbacks, so a language switch changes the next notification at once, and this render's token.
-  const latest = useRef({ describe, onUnauthorized, regionIds, token: api.bearer });
-  latest.current = { describe, onUnauthorized, regionIds, token: api.bearer };
+  const latest = useRef({ describe, onUnauthorized, regionIds, keepNoticesUntilResolved, token: api.bearer });
+  latest.current = { describe, onUnauthorized, regionIds, keepNoticesUntilResolved, token: api.bearer };
 
   const commit = (next: FeedState) => {
     if (next.lastSeq !== null && next.lastSeq !== state.current.lastSeq)
@@ -224,7 +230,8 @@ export function useFeed(
   const reviewNotifications = (ids: Iterable<string>) => {
     let burstTouched = false;
     for (const id of ids) {
-      if (state.current.alerts.get(id)?.state !== 'open') closeNotification(id);
+      const now = state.current.alerts.get(id)?.state;
+      if (now === undefined || now === 'resolved' || (now !== 'open' && !latest.current.keepNoticesUntilResolved)) closeNotification(id);
       burstTouched ||= burstCounts.current?.has(id) === true;
     }
     const counted = burstCounts.current;
@@ -250,9 +257,9 @@ export function useFeed(
     }
     if (critical.size > 0) soundCritical();
     for (const alert of critical.values()) {
-      // One someone already answered (acknowledged right after its alarm) sounds, but leaves no
-      // notification waiting to be clicked away.
-      if (alert.state !== 'open') continue;
+      // One someone already answered (acknowledged right after its alarm) sounds, but leaves an
+      // operator no notification waiting to be clicked away; a school's stays (keepNoticesUntilResolved).
+      if (alert.state !== 'open' && !latest.current.keepNoticesUntilResolved) continue;
       const { title, text } = latest.current.describe(alert);
       notify(title, text, alert);
     }
