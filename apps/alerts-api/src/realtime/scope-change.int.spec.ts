@@ -62,7 +62,7 @@ describe('a scope changed on an open push connection (real Redis, SQLite)', () =
 // The same at the moment of the admin's change: the instance that wrote it announces it, and every
 // instance's open connections of that user or key check their credential again at once. Before, the
 // periodic re-check (60 s here as in production) was the only one.
-describe('a user or API key changed by an admin, on open push connections (real Redis, SQLite)', () => {
+describe("a user or API key changed by an admin, or a user's own password, on open push connections (real Redis, SQLite)", () => {
   let env: ListeningApi;
   const clients: TestPushClient[] = [];
 
@@ -104,6 +104,42 @@ describe('a user or API key changed by an admin, on open push connections (real 
     await env.api.world.http.delete(`/api-keys/${key.id}`).set(admin).expect(204);
     await box.waitForClose(2000);
     expect(box.closeCode).toBe(4401);
+  }, 30_000);
+
+  // A user's own password change (it leaked): their other sign-ins end at once, their open screens
+  // too. Before, only an admin's change was announced: the other screens kept receiving alerts until
+  // their connection's periodic re-check.
+  const signIn = async (username: string, password: string) =>
+    (await env.api.world.http.post('/auth/login').send({ username, password }).expect(200)).body.accessToken as string;
+  const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+  it("closes the user's other screens at once (4401) and answers the changing one first, whose new sign-in keeps working", async () => {
+    const admin = as(await env.api.world.token('admin'));
+    await env.api.world.http.post('/users').set(admin).send({ username: 'leaked-operator', password: 'leaked-password-1', role: 'operator', regionIds: ['city'] }).expect(201);
+    const office = await signIn('leaked-operator', 'leaked-password-1');
+    const stolen = await signIn('leaked-operator', 'leaked-password-1'); // whoever read the password
+    const officeScreen = await connect(office);
+    const stolenScreen = await connect(stolen);
+
+    let answeredAt = 0;
+    let officeClosedAt = 0;
+    officeScreen.ws.once('close', () => (officeClosedAt = performance.now()));
+    const changed = await env.api.world.http.post('/auth/password').set(as(office)).send({ currentPassword: 'leaked-password-1', newPassword: 'fresh-password-2' }).expect(200);
+    answeredAt = performance.now();
+
+    await stolenScreen.waitForClose(2000); // before: open until its re-check, 60 s later
+    expect(stolenScreen.closeCode).toBe(4401);
+    expect((await env.api.world.http.get('/auth/me').set(as(stolen))).status).toBe(401);
+    // The changing screen's old token ended too, but only after its answer (with the new token)
+    // arrived: the console takes the new token before the old socket's 4401, which it then ignores.
+    await officeScreen.waitForClose(2000);
+    expect(officeScreen.closeCode).toBe(4401);
+    expect(officeClosedAt).toBeGreaterThan(answeredAt);
+    const renewed = changed.body.accessToken as string;
+    expect((await env.api.world.http.get('/auth/me').set(as(renewed))).status).toBe(200);
+    const reopened = await connect(renewed);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(reopened.closeCode).toBeUndefined();
   }, 30_000);
 });
 
