@@ -1,11 +1,11 @@
-import '../testing/nest-esm';
+import '../../apps/alerts-api/src/testing/nest-esm';
 import type { AlertEvent } from '@xl/contracts';
 import { CameraRuleEngine } from '@xl/rules';
-import { footBox, Run, T0, testCamera } from '../../../../libs/rules/src/testing/scene';
-import { startTestApp, type TestApp } from '../testing/test-app';
-import { DATABASE_KINDS } from '../testing/test-databases';
-import { createWorld } from '../testing/world';
-import { AlertIntakeService } from './alert-intake.service';
+import { footBox, Run, T0, testCamera } from '../../libs/rules/src/testing/scene';
+import { startTestApp, type TestApp } from '../../apps/alerts-api/src/testing/test-app';
+import { DATABASE_KINDS } from '../../apps/alerts-api/src/testing/test-databases';
+import { createWorld } from '../../apps/alerts-api/src/testing/world';
+import { AlertIntakeService } from '../../apps/alerts-api/src/alerts/alert-intake.service';
 
 // Two children enter the pond a second apart and both go under: the rules' events, stored by the
 // intake as the analyzer sends them, must be two drowning alerts — one per child, each at its own
