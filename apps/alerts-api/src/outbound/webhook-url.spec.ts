@@ -18,6 +18,8 @@ const shown = (url: string) => webhookView(subscription(url)).url;
 
 const FEISHU = 'https://open.feishu.cn/open-apis/bot/v2/hook/2f5e0a51-7c3d-4b7a-9e1f-0c2d3e4f5a6b';
 const SLACK = 'https://hooks.slack.com/services/T00000000/B11111111/XXXXXXXXXXXXXXXXXXXXXXXX';
+const TEAMS =
+  'https://contoso.webhook.office.com/webhookb2/0f1e2d3c-aaaa-bbbb-cccc-000000000001@72f988bf-86f1-41af-91ab-2d7cd011db47/IncomingWebhook/5a4b3c2d1e0f99887766554433221100/6e5d4c3b-dddd-eeee-ffff-000000000002';
 
 describe('the webhook URL an admin is shown', () => {
   it.each([
@@ -47,7 +49,18 @@ describe('the webhook URL an admin is shown', () => {
     // Bark: the first segment is the device key; title and body stay.
     ['https://api.day.app/qT5nYd8mJ3xK2pL9wR4vZc/Drowning/Pond%203', 'https://api.day.app/***/Drowning/Pond%203'],
     ['https://api.day.app/qT5nYd8mJ3xK2pL9wR4vZc', 'https://api.day.app/***'],
-  ])('hides the token in the path of Discord, Telegram, ServerChan and Bark: %s', (url, expected) => {
+    // ServerChan³: each user's host, /send/<SENDKEY>.send.
+    ['https://12345.push.ft07.com/send/sctp12345tAbCdEf.send?title=alarm', 'https://12345.push.ft07.com/send/***.send?title=alarm'],
+    // Microsoft Teams: the token after IncomingWebhook, and the signature segment newer URLs end with; the ids stay.
+    [TEAMS, 'https://contoso.webhook.office.com/webhookb2/0f1e2d3c-aaaa-bbbb-cccc-000000000001@72f988bf-86f1-41af-91ab-2d7cd011db47/IncomingWebhook/***/6e5d4c3b-dddd-eeee-ffff-000000000002'],
+    [`${TEAMS}/V2aBcDeFgHiJkLmN-oPq_rStUvWxYz0123456789`, 'https://contoso.webhook.office.com/webhookb2/0f1e2d3c-aaaa-bbbb-cccc-000000000001@72f988bf-86f1-41af-91ab-2d7cd011db47/IncomingWebhook/***/6e5d4c3b-dddd-eeee-ffff-000000000002/***'],
+    ['https://outlook.office.com/webhook/g@t/IncomingWebhook/0a1b2c3d4e5f/c', 'https://outlook.office.com/webhook/g@t/IncomingWebhook/***/c'],
+    // Teams workflows (Power Automate): the signature is a query pair.
+    [
+      'https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=Zx9yW8vU7tS6',
+      'https://prod-12.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=***',
+    ],
+  ])('hides the token in the path of Discord, Telegram, ServerChan, Bark and Teams: %s', (url, expected) => {
     expect(shown(url)).toBe(expected); // before: the token, in full
   });
 
@@ -90,6 +103,10 @@ describe('the webhook URL an admin is shown', () => {
     'https://discord.example/api/webhooks/123/aBcD',
     'https://sctapi.ftqq.com/SCT123456T',
     'https://sctapi.ftqq.com/.send',
+    'https://12345.push.ft07.com/other/sctp12345tAbCdEf.send',
+    'https://push.ft07.com/send/sctp12345tAbCdEf.send',
+    'https://contoso.webhook.office.com/webhookb2/g@t/OtherThing/0a1b2c3d/c',
+    'https://webhook.office.com.example/webhookb2/g@t/IncomingWebhook/0a1b2c3d/c',
   ])('leaves the path of any other URL as it is: %s', (url) => {
     expect(shown(url)).toBe(url);
   });
@@ -153,9 +170,11 @@ describe('a webhook URL sent back as shown, for the other services', () => {
   const TELEGRAM = 'https://api.telegram.org/bot123456789:AAH-x_y/sendMessage?chat_id=-100123';
   const SERVERCHAN = 'https://sctapi.ftqq.com/SCT123456TabcdefGHIJ.send';
   const BARK = 'https://api.day.app/qT5nYd8mJ3xK2pL9wR4vZc/Drowning';
+  const SERVERCHAN3 = 'https://12345.push.ft07.com/send/sctp12345tAbCdEf.send';
+  const TEAMS_V2 = `${TEAMS}/V2aBcDeFgHiJkLmN`;
 
   it('keeps the stored token of the same receiver', () => {
-    for (const url of [DISCORD, TELEGRAM, SERVERCHAN, BARK]) expect(restoreWebhookUrl(shown(url), url)).toBe(url);
+    for (const url of [DISCORD, TELEGRAM, SERVERCHAN, BARK, SERVERCHAN3, TEAMS, TEAMS_V2]) expect(restoreWebhookUrl(shown(url), url)).toBe(url);
     expect(restoreWebhookUrl('https://api.telegram.org/bot%2A%2A%2A/sendMessage?chat_id=-100123', TELEGRAM)).toBe(TELEGRAM);
     const doubled = 'https://open.feishu.cn//open-apis/bot/v2/hook//0123abcd';
     expect(restoreWebhookUrl(shown(doubled), doubled)).toBe(doubled);
@@ -165,6 +184,8 @@ describe('a webhook URL sent back as shown, for the other services', () => {
     expect(restoreWebhookUrl('https://discord.com/api/webhooks/999/***', DISCORD)).toBeNull();
     expect(restoreWebhookUrl('https://discord.com/api/webhooks/1234567890/***', TELEGRAM)).toBeNull();
     expect(restoreWebhookUrl('https://open.feishu.cn./open-apis/bot/v2/hook/***', FEISHU)).toBeNull();
+    // Another Teams channel (group id) of the same tenant: the token is that channel's alone.
+    expect(restoreWebhookUrl(shown(TEAMS).replace('000000000001@', '000000000009@'), TEAMS)).toBeNull();
   });
 
   it('refuses (400) a *** the stored URL has no secret for, never storing it', () => {

@@ -1,7 +1,7 @@
 // A chat bot's webhook URL is its credential: whoever has it can post into the group. Feishu's,
-// Slack's, Discord's, Telegram's, ServerChan's and Bark's carry the token in the path, which
+// Slack's, Discord's, Telegram's, Microsoft Teams', ServerChan's and Bark's carry the token in the path, which
 // redactUrl (name=value pairs, user:password@) does not see; DingTalk's `?access_token=` and WeCom's
-// `?key=` are name=value pairs it already hides.
+// `?key=` and Teams workflows' (Power Automate) `&sig=` are name=value pairs it already hides.
 import { secretParams, type SecretParam } from '@xl/media';
 import { REDACTED, redactUrl, restoreRedacted } from '../common/redact';
 import { validationError } from '../common/zod-pipe';
@@ -18,6 +18,12 @@ const DISCORD_HOSTS = new Set(['discord.com', 'discordapp.com', 'ptb.discord.com
 
 /** Bark server's own routes; any other first segment is a device key. */
 const BARK_ROUTES = new Set(['push', 'ping', 'healthz', 'info', 'register']);
+
+/** Teams incoming webhooks: per-tenant `<tenant>.webhook.office.com`, and the retired Office 365 connector hosts. */
+const TEAMS_HOST = /^([a-z0-9-]+\.webhook\.office\.com|outlook\.office\.com|outlook\.office365\.com)$/;
+
+/** ServerChan³ (Server酱³): each user's own host, `<uid>.push.ft07.com`. */
+const SERVERCHAN3_HOST = /^\d+\.push\.ft07\.com$/;
 
 /** Where a token sits in a path: the segment (of the non-empty ones), and the fixed text around it in that segment. */
 interface TokenPlace {
@@ -66,6 +72,14 @@ function tokenPlaces(hostname: string, path: readonly string[]): TokenPlace[] {
     case 'api.day.app':
       return path.length > 0 && !BARK_ROUTES.has(path[0]) ? [whole(0)] : [];
     default: {
+      // Teams: /webhookb2/<group>@<tenant>/IncomingWebhook/<token>/<creator>, since 2025 with a signature
+      // segment (`V2…`) after the creator; the retired hosts' /webhook/…. Group, tenant and creator ids stay.
+      if (TEAMS_HOST.test(hostname)) {
+        if ((path[0] !== 'webhookb2' && path[0] !== 'webhook') || path[2] !== 'IncomingWebhook' || path.length < 5) return [];
+        return path.length > 5 ? [whole(3), whole(5)] : [whole(3)];
+      }
+      // ServerChan³: /send/<SENDKEY>.send.
+      if (SERVERCHAN3_HOST.test(hostname)) return path.length === 2 && path[0] === 'send' ? embedded(1, path[1], '', '.send') : [];
       // Discord: /api/webhooks/<id>/<token>, with an API version /api/v10/webhooks/…, and whatever follows
       // the token (/slack, /github, /messages/<id>).
       if (!DISCORD_HOSTS.has(hostname) || path[0] !== 'api') return [];
