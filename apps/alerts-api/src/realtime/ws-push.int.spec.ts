@@ -152,8 +152,16 @@ describe('WebSocket push (real Redis, real ws clients)', () => {
       h.log,
       Array.from({ length: 4 }, (_, i) => pushEvent(scopes.schoolPond, { i })),
     );
+    // A session starts at what the feed has seen: once it has seen the fourth, the hello carries it and
+    // nothing is sent live before the replay (else the fourth could come live, ahead of the replayed third).
+    const seen = async (): Promise<boolean> => {
+      for (let i = 0; i < 100 && h.feed.lastSeq < early[3].seq; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      return h.feed.lastSeq >= early[3].seq;
+    };
+    expect(await seen()).toBe(true);
     const resumer = await connect(h.url, testPrincipals.school.id);
     await resumer.waitFor('hello', () => resumer.messages.length === 1);
+    expect(resumer.messages[0]).toEqual({ type: 'hello', seq: early[3].seq });
     resumer.send({ type: 'resume', lastSeq: early[1].seq });
     await resumer.waitForEvents(2);
     expect(resumer.eventSeqs).toEqual([early[2].seq, early[3].seq]);
