@@ -1,6 +1,7 @@
 // Administration's webhooks tab (screens/admin.tsx): a save sends the version the admin's form was
 // built on, another admin's save in between is not undone (the API's 409 reloads the rows), and a
-// subscription no POST can go to says so in its row.
+// subscription no POST can go to says so in its row — both in the user's language, though the API
+// words them in English (console review 2026-12-03, hardening note 3).
 import { ApiError } from '../../apps/console/src/api';
 import { type MessageKey, translate, translateValue } from '../../apps/console/src/i18n';
 import { unmount } from './hook-harness';
@@ -20,7 +21,9 @@ jest.mock('../../apps/console/src/screens/admin-edit', () => ({
 const { useApp } = jest.requireMock('../../apps/console/src/context') as { useApp: jest.Mock };
 const { AdminScreen } = loadTsx(`${SRC}/screens/admin`, require) as { AdminScreen: () => unknown };
 
-const t = (key: MessageKey, params?: Record<string, string | number>) => translate('en', key, params);
+/** The screen's language: the default, Chinese — the API's English must not show through. */
+const LANG = 'zh-CN';
+const t = (key: MessageKey, params?: Record<string, string | number>) => translate(LANG, key, params);
 const UNSENDABLE = 'URL port 6000 is one fetch refuses to connect to (a "bad port", as 554, 5060 or 6000): give the receiver another port';
 
 class FakeApi {
@@ -60,7 +63,7 @@ async function edit(id: string): Promise<void> {
 beforeEach(async () => {
   api = new FakeApi();
   editForm = null;
-  useApp.mockReturnValue({ api, t, tv: (prefix: string, value: string) => translateValue('en', prefix, value) });
+  useApp.mockReturnValue({ api, t, tv: (prefix: string, value: string) => translateValue(LANG, prefix, value) });
   await step();
   (findAll(tree, 'admin-tab-webhooks')[0].props.onClick as () => void)();
   await step();
@@ -82,7 +85,7 @@ describe("a webhook's edit", () => {
     api.version = 1_764_000_005_000; // another admin's save
     await editForm!.save({ enabled: false });
     await step();
-    expect(text(elements<El>(tree, (e) => e.props.class === 'error')[0])).toContain('changed meanwhile');
+    expect(text(elements<El>(tree, (e) => e.props.class === 'error')[0])).toBe(t('common.error', { message: t('admin.webhookChanged') })); // before: the API's English
     editForm = null;
     await step();
     expect(editForm).toBeNull(); // the form of the older copy is gone (before: left open, to be refused again)
@@ -95,8 +98,20 @@ describe("a webhook's edit", () => {
   });
 });
 
-it('shows why a webhook will never be delivered, in its row', async () => {
+it('shows why a webhook will never be delivered, in its row: in the reader\'s language, the API\'s reason below', async () => {
   expect(findAll([row('wh-1')], 'row-problem')).toEqual([]);
   const shown = findAll([row('wh-2')], 'row-problem');
-  expect(shown.map(text)).toEqual([t('common.error', { message: UNSENDABLE })]); // before: nothing, the row looked fine
+  // Before: only the API's English, 「错误：URL port 6000 is one fetch refuses…」.
+  expect(shown.map(text)).toEqual([t('common.error', { message: t('admin.unsendable') }) + UNSENDABLE]);
+  expect(findAll(shown, 'row-problem-detail').map(text)).toEqual([UNSENDABLE]);
+});
+
+it("says any other refusal of a save as the API words it (a reason the screen has no words for)", async () => {
+  api.request = () => Promise.reject(new ApiError(400, 'url must be an http(s) URL', 'invalid_url'));
+  await edit('wh-1');
+  await editForm!.save({ url: 'ftp://x' });
+  editForm = null;
+  await step();
+  expect(text(elements<El>(tree, (e) => e.props.class === 'error')[0])).toBe(t('common.error', { message: 'url must be an http(s) URL' }));
+  expect(editForm).not.toBeNull(); // the form stays, to be corrected
 });

@@ -160,6 +160,22 @@ describe("useFeed: a burst's notification follows what it counts", () => {
     await jest.advanceTimersByTimeAsync(RING_SETTLE_MS + RING_BURST_MS);
     expect(bursts()).toEqual([[5, false], [4, true], [3, true], [4, false]]); // off2-5; before: 6, answered ones too
   });
+
+  // Console review 2026-12-03, hardening note 1: the next burst's notification replaces this one (one
+  // tag), so it must count those of this one that still wait, or they are counted nowhere.
+  it("counts, in the next burst's notification, those of the one it replaces that still wait", async () => {
+    const { push } = await burstOfFive();
+    push(offline(0, { state: 'acknowledged', updatedAt: now }));
+    push(offline(1, { state: 'acknowledged', updatedAt: now }));
+    await jest.advanceTimersByTimeAsync(10 * RING_BURST_MS); // quiet: the burst is over, off2-4 still wait
+    push(offline(5));
+    push(offline(6));
+    await jest.advanceTimersByTimeAsync(RING_SETTLE_MS + RING_BURST_MS);
+    expect(notifiedIds()).toEqual(['off0', 'off5']); // the new burst's first rings at once, on its own
+    expect(bursts()).toEqual([[5, false], [4, true], [3, true], [5, false]]); // off2-6; before: 2
+    push(offline(2, { state: 'acknowledged', updatedAt: now }));
+    expect(bursts().at(-1)).toEqual([4, true]); // a carried one answered lowers it too
+  });
 });
 
 describe("useFeed: an alert's own notification", () => {
@@ -179,6 +195,23 @@ describe("useFeed: an alert's own notification", () => {
     ws.receive({ type: 'resync_required', seq: 500 });
     await jest.advanceTimersByTimeAsync(1000);
     expect(closeNotification).toHaveBeenCalledWith('off1');
+  });
+
+  // Console review 2026-12-03, hardening note 2: the burst stops counting an alert escalated past the
+  // user's regions; the alert's own notification ("X escalated to your region") must go too.
+  it("is closed when the escalation goes on past the user's regions; an alarm's is not", async () => {
+    const { push } = await mount();
+    const drowning = alert('d', { rule: 'vanish_in_water', severity: 'critical', alarmedAt: now - 500, updatedAt: now - 500 });
+    push({ ...drowning, alarm: true } as Alert);
+    push(offline(1));
+    await jest.advanceTimersByTimeAsync(RING_SETTLE_MS);
+    expect(notifiedIds()).toEqual(['d', 'off1']);
+    push(offline(1, { message: 'a note', updatedAt: now })); // still the township's: nothing to close
+    expect(closeNotification).not.toHaveBeenCalled();
+    push(offline(1, { escalationLevel: 2, responsibleRegionId: 'county', updatedAt: now + 1 }));
+    expect(closeNotification).toHaveBeenCalledWith('off1'); // before: it stayed, though the county has it now
+    push({ ...drowning, escalationLevel: 2, responsibleRegionId: 'county', updatedAt: now });
+    expect(closeNotification).not.toHaveBeenCalledWith('d'); // the drowning's alarm still stands, wherever it rests
   });
 
   it('is not shown for an alarm someone answered right after it was raised: it only sounds', async () => {

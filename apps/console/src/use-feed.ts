@@ -171,6 +171,16 @@ export function useFeed(
     }
     setVersion((v) => v + 1);
   };
+  /**
+   * Verdicts of the alarms still settling when the feed effect last ended: the next one (a renewed
+   * token) judges them at once, never drops them. After a sign-out there is no next one: none is judged.
+   */
+  const unjudged = useRef<(() => void)[]>([]);
+  /**
+   * The screen has gone (sign-out): nothing rings or notifies any more. A transition's answer or a
+   * read still under way may merge alerts after it; app.tsx has closed the notifications by then.
+   */
+  const signedOut = useRef(false);
   const burst = useRef<RingBurst | null>(null);
   /** The alerts the burst notification on screen counts (BURST_TAG), by id: it is closed or lowered as they are answered. */
   const burstCounts = useRef<ReadonlySet<string> | null>(null);
@@ -196,6 +206,7 @@ export function useFeed(
   };
   /** The burst's notification, counting `owed` and naming the most urgent of them; `update`: quietly, fewer than it said. */
   const showBurst = (owed: Alert[], update: boolean) => {
+    if (signedOut.current) return;
     const worst = owed.reduce(moreUrgent);
     const { title, text } = latest.current.describe(worst);
     burstCounts.current = new Set(owed.map((a) => a.id));
@@ -219,19 +230,29 @@ export function useFeed(
     held.alerts = new Map(owed.map((a) => [a.id, a]));
     if (owed.length === 0) return;
     if (held.alerts.has(held.first)) closeNotification(held.first); // the burst's notification replaces the first one's
-    showBurst(owed, false);
+    // It replaces the last burst's too (one tag): those that one counts and that still wait are
+    // counted on, or a burst of 2 would hide 250 still unanswered.
+    const carried = stillOwed(burstCounts.current ?? []).filter((a) => !held.alerts.has(a.id));
+    showBurst([...owed, ...carried], false);
     soundEscalation();
   };
   /**
    * Closes the notifications that no longer stand for anything: an alert's own once someone answered
-   * it (acknowledged, dispatched, resolved) or it left this user's view; the burst's once none of the
-   * alerts it counts still waits — while some do, it says how many, quietly.
+   * it (acknowledged, dispatched, resolved) or it left this user's view, an escalation's also once it
+   * went on past the user's regions; the burst's once none of the alerts it counts still waits —
+   * while some do, it says how many, quietly.
    */
   const reviewNotifications = (ids: Iterable<string>) => {
     let burstTouched = false;
+    const { keepNoticesUntilResolved: keep, regionIds } = latest.current;
     for (const id of ids) {
-      const now = state.current.alerts.get(id)?.state;
-      if (now === undefined || now === 'resolved' || (now !== 'open' && !latest.current.keepNoticesUntilResolved)) closeNotification(id);
+      const current = state.current.alerts.get(id);
+      const answered = current === undefined || current.state === 'resolved' || (current.state !== 'open' && !keep);
+      // An escalated non-critical alert's own notification is its escalation's (a critical one's is its
+      // alarm's, which stands wherever the alert rests): it says the alert waits for this user, as the
+      // burst's count does (escalationStillOwed) — no more once the county has it.
+      const passedOn = current !== undefined && current.state === 'open' && current.severity !== 'critical' && current.escalationLevel > 0 && !escalationStillOwed(current, regionIds);
+      if (answered || passedOn) closeNotification(id);
       burstTouched ||= burstCounts.current?.has(id) === true;
     }
     const counted = burstCounts.current;
@@ -248,6 +269,7 @@ export function useFeed(
    * of other alerts ring in bursts (RING_BURST_MS) with a chime of their own.
    */
   const ring = (due: { alert: Alert; key: string | null }[]) => {
+    if (signedOut.current) return;
     const critical = new Map<string, Alert>(); // by alert id: one notification per alert (its tag)
     const escalated = new Map<string, Alert>();
     for (const { alert, key } of due) {
@@ -330,6 +352,7 @@ export function useFeed(
   useEffect(() => {
     // This effect's token is still the one in use (a renewal, a sign-out ends it).
     let active = true;
+    for (const judge of unjudged.current.splice(0)) judge();
     // What exists, the same lists as at sign-in; again after a resync and after a first hello.
     const loads = new RetryingLoad(
       async () => {
@@ -354,7 +377,7 @@ export function useFeed(
       ({ loaded, gone }) => mergeRead(loaded, gone),
     );
     loads.request();
-    /** Alarms waiting out RING_SETTLE_MS, with their verdicts: a token renewal judges them at once, never drops them. */
+    /** Alarms waiting out RING_SETTLE_MS, with their verdicts: a token renewal hands them to the next effect (unjudged). */
     const settling = new Map<ReturnType<typeof setTimeout>, () => void>();
     /** Rings for `pushed` after RING_SETTLE_MS if the feed's copy then `stillDue` (a replay may bring its claim right after). */
     const settle = (pushed: Alert, stillDue: (current: Alert) => boolean, keyOf: (alert: Alert) => string | null) => {
@@ -406,10 +429,13 @@ export function useFeed(
     socket.start();
     (window as unknown as { __xlFeed?: FeedSocket }).__xlFeed = socket; // lets the browser tests drop the connection
     return () => {
-      for (const [timer, judge] of [...settling]) {
+      // Judged by the next effect, not here: this cleanup cannot tell a renewal from a sign-out, after
+      // which an alarm judged here would ring, and notify, for nobody (app.tsx closed the notifications).
+      for (const [timer, judge] of settling) {
         clearTimeout(timer);
-        judge();
+        unjudged.current.push(judge);
       }
+      settling.clear();
       active = false;
       loads.stop();
       socket.stop();
@@ -418,10 +444,12 @@ export function useFeed(
       setConnected(false);
     };
   }, [api]);
-  // A burst still waiting when the screen goes (sign-out) is not rung: its notification would outlive
-  // the session. After the effect above, whose cleanup judges the alarms still settling.
+  // When the screen goes (sign-out) nothing rings any more — a burst still waiting, an alarm still
+  // settling (unjudged), a late answer's merge —: a notification would outlive the session.
   useEffect(
     () => () => {
+      signedOut.current = true;
+      unjudged.current = [];
       if (burst.current?.timer) clearTimeout(burst.current.timer);
       burst.current = null;
     },

@@ -38,12 +38,16 @@ interface TabSpec {
   /** More buttons per row: each a POST to `path(id)`, its answer summed up by `done`. */
   rowActions?: RowAction[];
   /**
-   * Edits send the row's `updatedAt` as If-Match; the API's 409 with this reason (another admin saved
-   * the row since it was loaded) closes the form and loads the rows again, to be edited anew.
+   * Edits send the row's `updatedAt` as If-Match; the API's 409 with this `reason` (another admin saved
+   * the row since it was loaded) closes the form and loads the rows again, to be edited anew, and
+   * `message` says so (the API's own message is English).
    */
-  versionConflict?: string;
-  /** What is wrong with a row, shown in `column` under its value (a webhook no POST can go to). */
-  problem?: { column: string; of: (row: Row) => string | null };
+  versionConflict?: { reason: string; message: MessageKey };
+  /**
+   * What is wrong with a row (a webhook no POST can go to), shown in `column` under its value:
+   * `message` in the user's language, the API's English `detail` (null: nothing wrong) below it.
+   */
+  problem?: { column: string; message: MessageKey; detail: (row: Row) => string | null };
 }
 
 interface RowAction {
@@ -176,9 +180,9 @@ const TABS: TabSpec[] = [
     remove: 'admin.delete',
     secret: 'secret',
     // Two admins editing one siren: the second save, on the older copy, is refused, not silently kept.
-    versionConflict: 'webhook_changed',
+    versionConflict: { reason: 'webhook_changed', message: 'admin.webhookChanged' },
     // A URL stored before the API refused it (a port fetch never connects to): every delivery dead-lettered.
-    problem: { column: 'url', of: (row) => (row.unsendable as { reason?: string } | null | undefined)?.reason ?? null },
+    problem: { column: 'url', message: 'admin.unsendable', detail: (row) => (row.unsendable as { reason?: string } | null | undefined)?.reason ?? null },
     rowActions: [
       // Does the siren sound? One signed test POST now, its answer shown.
       {
@@ -293,9 +297,10 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
         setNotice(t('admin.saved', { id: titleOf(row) }));
         await load();
       } catch (err) {
-        setError((err as Error).message);
-        // The form holds the older copy: saved again it would be refused again. The API's message says to reload.
-        if (spec.versionConflict && err instanceof ApiError && err.status === 409 && !err.foreign && err.reason === spec.versionConflict) {
+        const conflict = spec.versionConflict && err instanceof ApiError && err.status === 409 && !err.foreign && err.reason === spec.versionConflict.reason ? spec.versionConflict : null;
+        setError(conflict ? t(conflict.message) : (err as Error).message);
+        // The form holds the older copy: saved again it would be refused again.
+        if (conflict) {
           setEditing(null);
           await load();
         }
@@ -346,13 +351,17 @@ function ResourceTab({ spec }: { spec: TabSpec }) {
             <tr data-row-id={row.id}>
               {spec.columns.map((c) => {
                 const labels = spec.fields.find((f) => f.name === c)?.optionLabels;
-                const problem = spec.problem?.column === c ? spec.problem.of(row) : null;
+                const problem = spec.problem?.column === c ? spec.problem.detail(row) : null;
                 return (
                   <td>
                     {labels && typeof row[c] === 'string' ? tv(labels, row[c]) : show(row[c])}
-                    {problem && (
+                    {problem && spec.problem && (
                       <p class="error" data-testid="row-problem">
-                        {t('common.error', { message: problem })}
+                        {t('common.error', { message: t(spec.problem.message) })}
+                        <br />
+                        <small data-testid="row-problem-detail" lang="en">
+                          {problem}
+                        </small>
                       </p>
                     )}
                   </td>
