@@ -1,10 +1,13 @@
 import '../testing/nest-esm';
+import { sql } from 'kysely';
 import type { CameraStatusEvent } from '@xl/contracts';
 import { eventually, startTestApp, type TestApp } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
 import { createWorld } from '../testing/world';
 import { AlertsRepository } from '../alerts/alerts.repository';
 import { MaintenanceRepository } from '../cameras/maintenance.repository';
+import { KYSELY } from '../core/tokens';
+import { EventPublisher } from '../shared/push-events';
 import { ApiTimers, timerJobId } from '../timers/api-timers';
 import { CameraStatusRepository } from './camera-status.repository';
 import { CameraStatusService } from './camera-status.service';
@@ -178,6 +181,40 @@ describe.each(DATABASE_KINDS)('a link dark less than it is up, but dark too ofte
     expect(await statuses.get('cam-a2')).toMatchObject({ status: 'online', unstableAt: null, stableMs: null, outageDrops: 0 });
   }, 60_000);
 
+  it('turns the alert of an unstable link into an offline one when the link then goes dark past the threshold, and pushes the change', async () => {
+    const published = jest.spyOn(t.app.get(EventPublisher), 'publish'); // records; the real publisher still runs
+    try {
+      const t0 = Date.now() + 100;
+      await flap('cam-a2', t0, 2);
+      await handleAt('cam-a2', 'offline', t0 + 5000);
+      await handleAt('cam-a2', 'recovered', t0 + 6000);
+      const id = `camera_offline:cam-a2:${t0 + 5000}`;
+      expect(await alerts.get(id)).toMatchObject({ state: 'open', ruleId: 'health.unstable', severity: 'major' });
+
+      // Dark again 1.5 s later, and for good: the same outage, now a camera that shows nothing.
+      const dark = t0 + 7500;
+      await handleAt('cam-a2', 'offline', dark);
+      const offline = await eventually(
+        async () => {
+          const a = await alerts.get(id);
+          return a?.ruleId === 'health.offline' && a;
+        },
+        'the unstable alert turned offline once the drop passed the 3 s threshold',
+        10_000,
+      );
+      expect(Date.now()).toBeGreaterThanOrEqual(dark + 3000);
+      expect(offline).toMatchObject({ state: 'open', rule: 'camera_offline', severity: 'major', startedAt: t0 + 5000 });
+      expect(offline.message).toMatch(/^camera offline for more than 3 s \(timeout\); it came back 1 time meanwhile/);
+      expect(offline.message).not.toContain('link unstable');
+      const updates = published.mock.calls.map(([event]) => event).filter((event) => event.type === 'alert.updated' && event.data.id === id);
+      expect(updates.map((event) => event.data.ruleId)).toContain('health.offline');
+      expect(await alerts.unresolvedOf('cam-a2', 'camera_offline')).toEqual([expect.objectContaining({ id })]);
+    } finally {
+      published.mockRestore();
+    }
+    await handleAt('cam-a2', 'recovered', Date.now());
+  }, 30_000);
+
   it('raises an unstable link held back by a maintenance window when the window ends', async () => {
     const maintenance = t.app.get(MaintenanceRepository);
     const t0 = Date.now() + 100;
@@ -240,5 +277,47 @@ describe.each(DATABASE_KINDS)('a link dark less than it is up, but dark too ofte
       10_000,
     );
     expect(resolved.resolvedAt).toBeLessThan(back + 8000);
+  }, 30_000);
+
+  it('judges the link anew after an instance of an older release left a past outage\'s unstable_at behind (a rolling upgrade)', async () => {
+    const db = t.app.get(KYSELY);
+    const t0 = Date.now() + 100;
+    await flap('cam-b', t0, 2);
+    await eventually(async () => (await statuses.get('cam-b'))?.recoveredFrom === null, 'the second drop\'s recovery confirmed');
+    // An older instance, which knows no unstable_at, confirmed an unstable outage long ago without
+    // clearing it, and now stores the camera's next drop keeping it (as it keeps every column it does not know).
+    const stale = t0 - 60_000;
+    const drop = t0 + 5000;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, drop - Date.now())));
+    await sql`update camera_status set unstable_at = ${stale}, status = 'offline', reason = 'timeout', since = ${drop}, offline_since = ${drop}, updated_at = ${drop}, outage_drops = 1 where camera_id = 'cam-b'`.execute(db);
+    expect(await statuses.get('cam-b')).toMatchObject({ status: 'offline', offlineSince: drop });
+
+    // Back after 1 s: dark 3 s of the last 8 (38 %), the link is unstable and its outage raised now.
+    const back = t0 + 6000;
+    await handleAt('cam-b', 'recovered', back);
+    expect(await statuses.get('cam-b')).toMatchObject({ status: 'online', recoveredFrom: drop, stableMs: 8000, unstableAt: back });
+    expect(await alerts.get(`camera_offline:cam-b:${drop}`)).toMatchObject({ state: 'open', ruleId: 'health.unstable' });
+  }, 30_000);
+
+  it('turns the unstable alert offline from the sweep when the timer of the drop past the threshold was lost', async () => {
+    const t0 = Date.now() + 100;
+    await flap('cam-a3', t0, 2);
+    await handleAt('cam-a3', 'offline', t0 + 5000);
+    await handleAt('cam-a3', 'recovered', t0 + 6000);
+    const id = `camera_offline:cam-a3:${t0 + 5000}`;
+    expect(await alerts.get(id)).toMatchObject({ state: 'open', ruleId: 'health.unstable' });
+    const dark = t0 + 7500;
+    await handleAt('cam-a3', 'offline', dark);
+    await t.app.get(ApiTimers).cancel(timerJobId('offline', 'cam-a3', t0 + 5000)); // lost (a Redis flush)
+    const offline = await eventually(
+      async () => {
+        const a = await alerts.get(id);
+        return a?.ruleId === 'health.offline' && a;
+      },
+      'the sweep turned the alert offline',
+      10_000,
+    );
+    expect(offline.message).toMatch(/^camera offline for more than 3 s/);
+    await handleAt('cam-a3', 'recovered', Date.now());
   }, 30_000);
 });

@@ -81,8 +81,14 @@ export interface SweepCursor {
   cameraId: string;
 }
 
+/** A camera back from an outage whose recovery is not confirmed, and when its confirmation was due. */
+export type UnconfirmedRecovery = CameraStatusRecord & { dueAt: number };
+
 /** The camera_offline alert id of an outage, in SQL: `camera_offline:<camera>:<offline_since>`, as the service builds it. */
 const OFFLINE_ALERT_ID = sql<string>`'camera_offline:' || camera_status.camera_id || ':' || camera_status.offline_since`;
+
+/** The rule id of a camera_offline alert raised for an unstable link (CameraStatusService). */
+export const UNSTABLE_RULE_ID = 'health.unstable';
 
 /** The camera_offline alert id of the outage an online camera came back from: `camera_offline:<camera>:<recovered_from>`. */
 const RECOVERED_ALERT_ID = sql<string>`'camera_offline:' || camera_status.camera_id || ':' || camera_status.recovered_from`;
@@ -114,8 +120,22 @@ function toRecord(row: Selectable<CameraStatusTable>): CameraStatusRecord {
     stableMs: row.stable_ms === null || row.stable_ms === undefined ? null : Number(row.stable_ms),
     outageDrops: Number(row.outage_drops ?? 0),
     recentDrops: parseDrops(row.recent_drops ?? null),
-    unstableAt: row.unstable_at === null || row.unstable_at === undefined ? null : Number(row.unstable_at),
+    unstableAt: currentUnstableAt(row),
   };
+}
+
+/**
+ * The row's unstable_at if it belongs to its current outage: set at a return after that outage began
+ * (offline_since while dark, recovered_from while back). Otherwise null: an instance of a release
+ * before 0026 (a rolling upgrade) confirms a recovery and stores a new drop without knowing the
+ * column, so the last unstable outage's value stays behind — read as set, the next outage would pass
+ * for unstable already and its return would never judge the link (nor raise it).
+ */
+function currentUnstableAt(row: Selectable<CameraStatusTable>): number | null {
+  if (row.unstable_at === null || row.unstable_at === undefined) return null;
+  const unstableAt = Number(row.unstable_at);
+  const outageStart = row.status === 'offline' ? row.offline_since : row.recovered_from;
+  return outageStart !== null && unstableAt >= Number(outageStart) ? unstableAt : null;
 }
 
 @Injectable()
@@ -187,6 +207,28 @@ export class CameraStatusRepository {
     await this.db.deleteFrom('camera_status').where('camera_id', '=', cameraId).execute();
   }
 
+  /** Status rows of enabled cameras outside a maintenance window open at `now`: what the sweeps may act on. */
+  private sweepable(now: number) {
+    return this.db
+      .selectFrom('camera_status')
+      .innerJoin('cameras', 'cameras.id', 'camera_status.camera_id')
+      .where('cameras.enabled', '=', 1)
+      .where(({ exists, not, selectFrom }) =>
+        not(exists(selectFrom('camera_maintenance').select('camera_maintenance.camera_id').whereRef('camera_maintenance.camera_id', '=', 'camera_status.camera_id').where('camera_maintenance.until', '>', now))),
+      );
+  }
+
+  /** Sweepable cameras offline now, `limit` at most after `cursor`, by their outage's start (oldest first). */
+  private outages(now: number, cursor: SweepCursor | undefined, limit: number) {
+    return this.sweepable(now)
+      .selectAll('camera_status')
+      .where('camera_status.status', '=', 'offline')
+      .$if(cursor !== undefined, (q) => q.where((eb) => after(eb, 'camera_status.offline_since', cursor!)))
+      .orderBy('camera_status.offline_since')
+      .orderBy('camera_status.camera_id')
+      .limit(limit);
+  }
+
   /**
    * Enabled cameras offline since `before` or earlier with no camera_offline alert for their current
    * outage (in any state: one resolved by hand is not raised again), outside a maintenance window open
@@ -196,22 +238,27 @@ export class CameraStatusRepository {
    * camera is no outage to raise.
    */
   async offlineWithoutAlert(before: number, now: number, cursor: SweepCursor | undefined, limit: number): Promise<CameraStatusRecord[]> {
-    const rows = await this.db
-      .selectFrom('camera_status')
-      .innerJoin('cameras', 'cameras.id', 'camera_status.camera_id')
+    const rows = await this.outages(now, cursor, limit)
       .leftJoin('alerts', (join) => join.on('alerts.id', '=', OFFLINE_ALERT_ID))
-      .selectAll('camera_status')
-      .where('cameras.enabled', '=', 1)
-      .where('camera_status.status', '=', 'offline')
       .where('camera_status.offline_since', '<=', before)
       .where('alerts.id', 'is', null)
-      .where(({ exists, not, selectFrom }) =>
-        not(exists(selectFrom('camera_maintenance').select('camera_maintenance.camera_id').whereRef('camera_maintenance.camera_id', '=', 'camera_status.camera_id').where('camera_maintenance.until', '>', now))),
-      )
-      .$if(cursor !== undefined, (q) => q.where((eb) => after(eb, 'camera_status.offline_since', cursor!)))
-      .orderBy('camera_status.offline_since')
-      .orderBy('camera_status.camera_id')
-      .limit(limit)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Enabled cameras of an outage found unstable (its alert open or claimed, still `health.unstable`)
+   * dark again since `before` or earlier in the current drop, outside a maintenance window open at
+   * `now`: the timer that turns such an alert offline did not fire. `limit` at most, after `cursor`,
+   * oldest outage first.
+   */
+  async unstableGoneDark(before: number, now: number, cursor: SweepCursor | undefined, limit: number): Promise<CameraStatusRecord[]> {
+    const rows = await this.outages(now, cursor, limit)
+      .innerJoin('alerts', (join) => join.on('alerts.id', '=', OFFLINE_ALERT_ID))
+      .where('camera_status.since', '<=', before)
+      .whereRef('camera_status.unstable_at', '>=', 'camera_status.offline_since') // not a stale value (currentUnstableAt)
+      .where('alerts.rule_id', '=', UNSTABLE_RULE_ID)
+      .where('alerts.state', '<>', 'resolved')
       .execute();
     return rows.map(toRecord);
   }
@@ -223,19 +270,14 @@ export class CameraStatusRepository {
    * `limit` at most, after `cursor`, oldest outage first.
    */
   async unstableWithoutAlert(before: number, now: number, cursor: SweepCursor | undefined, limit: number): Promise<CameraStatusRecord[]> {
-    const rows = await this.db
-      .selectFrom('camera_status')
-      .innerJoin('cameras', 'cameras.id', 'camera_status.camera_id')
+    const rows = await this.sweepable(now)
       .leftJoin('alerts', (join) => join.on('alerts.id', '=', RECOVERED_ALERT_ID))
       .selectAll('camera_status')
-      .where('cameras.enabled', '=', 1)
       .where('camera_status.status', '=', 'online')
       .where('camera_status.recovered_from', 'is not', null)
       .where('camera_status.unstable_at', '<=', before)
+      .whereRef('camera_status.unstable_at', '>=', 'camera_status.recovered_from') // not a stale value (currentUnstableAt)
       .where('alerts.id', 'is', null)
-      .where(({ exists, not, selectFrom }) =>
-        not(exists(selectFrom('camera_maintenance').select('camera_maintenance.camera_id').whereRef('camera_maintenance.camera_id', '=', 'camera_status.camera_id').where('camera_maintenance.until', '>', now))),
-      )
       .$if(cursor !== undefined, (q) => q.where((eb) => after(eb, 'camera_status.recovered_from', cursor!)))
       .orderBy('camera_status.recovered_from')
       .orderBy('camera_status.camera_id')
@@ -252,7 +294,7 @@ export class CameraStatusRepository {
    * camera back from a long drop waits longer than one back later from a short one), it could sort
    * before that place and wait for the sweep to read the whole list to its end first.
    */
-  async unconfirmedRecoveries(before: number, defaultStableMs: number, cursor: SweepCursor | undefined, limit: number): Promise<(CameraStatusRecord & { dueAt: number })[]> {
+  async unconfirmedRecoveries(before: number, defaultStableMs: number, cursor: SweepCursor | undefined, limit: number): Promise<UnconfirmedRecovery[]> {
     const dueAt = stableDueAt(defaultStableMs);
     const rows = await this.db
       .selectFrom('camera_status')

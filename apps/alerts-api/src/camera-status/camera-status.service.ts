@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { duplicateClient, type RedisClient } from '@xl/queue';
-import { CAMERA_STATUS_STREAM, type CameraStatusEvent } from '@xl/contracts';
+import { type AlertEvent, CAMERA_STATUS_STREAM, type CameraStatusEvent } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
 import { SYSTEM } from '../alerts/alert';
 import type { TransitionDetail } from '../alerts/transition-detail';
@@ -16,7 +16,8 @@ import { LOGGER, REDIS } from '../core/tokens';
 import { SETTINGS, type Settings } from '../settings';
 import { EventPublisher } from '../shared/push-events';
 import { ApiTimers, timerJobId } from '../timers/api-timers';
-import { type CameraStatusRecord, CameraStatusRepository, type SweepCursor } from './camera-status.repository';
+import { type CameraStatusRecord, CameraStatusRepository, type UnconfirmedRecovery, UNSTABLE_RULE_ID } from './camera-status.repository';
+import { PagedSweep, type SweepList } from './paged-sweep';
 import { parseStatusEntry } from './status-event';
 import { type DarkShare, type Drop, darkShare, isUnstable, type UnstableBound, withDrop } from './unstable-link';
 
@@ -63,10 +64,11 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    * next change, maybe days: alerts are pushed at least once, statuses were not.
    */
   private readonly pushDue = new Set<string>();
-  /** Where each sweep stopped when it had more rows than it reads at once (undefined: from the start). */
-  private offlineCursor?: SweepCursor;
-  private recoveryCursor?: SweepCursor;
-  private unstableCursor?: SweepCursor;
+  /** The sweeps' lists, each remembering where its last round stopped (sweepOfflineThresholds, sweepRecoveries). */
+  private readonly offlineSweep: PagedSweep<CameraStatusRecord>;
+  private readonly unstableSweep: PagedSweep<CameraStatusRecord>;
+  private readonly goneDarkSweep: PagedSweep<CameraStatusRecord>;
+  private readonly recoverySweep: PagedSweep<UnconfirmedRecovery>;
 
   constructor(
     private readonly statuses: CameraStatusRepository,
@@ -87,6 +89,10 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     this.streamKey = `${settings.redisKeyPrefix}${CAMERA_STATUS_STREAM}`;
     timers.register(TIMER, (data) => this.raiseOutage(String(data.cameraId), Number(data.offlineSince)));
     timers.register(STABLE_TIMER, async (data) => void (await this.stableReached(String(data.cameraId), Number(data.since))));
+    this.offlineSweep = new PagedSweep(this.offlineWithoutAlert(), SWEEP_BATCH, SWEEP_PAGES);
+    this.unstableSweep = new PagedSweep(this.unstableWithoutAlert(), SWEEP_BATCH, SWEEP_PAGES);
+    this.goneDarkSweep = new PagedSweep(this.unstableGoneDark(), SWEEP_BATCH, SWEEP_PAGES);
+    this.recoverySweep = new PagedSweep(this.unconfirmedRecoveries(), SWEEP_BATCH, SWEEP_PAGES);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -306,17 +312,22 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     return alert?.state === 'resolved' ? null : current.recoveredFrom;
   }
 
+  /**
+   * Due when the outage reaches the threshold; for an outage found unstable (raised already, as
+   * health.unstable) when this drop does: dark that long, the camera is offline, not flickering.
+   */
   private async armOfflineTimer(record: CameraStatusRecord): Promise<void> {
     const threshold = this.settings.cameraOfflineAlertSeconds * 1000;
     if (!threshold || record.offlineSince === null) return;
-    const delay = record.offlineSince + threshold - this.clock.now();
+    const from = record.unstableAt != null ? Math.max(record.offlineSince, record.since) : record.offlineSince;
+    const delay = from + threshold - this.clock.now();
     await this.timers.schedule(TIMER, timerJobId('offline', record.cameraId, record.offlineSince), { cameraId: record.cameraId, offlineSince: record.offlineSince }, delay);
   }
 
   /**
    * What the timers missed: thresholds reached without their alert, unstable links whose raise
-   * failed, recoveries never confirmed, and health alerts held through a maintenance window whose end
-   * did not raise them.
+   * failed or that went dark past the threshold with their alert still unstable, recoveries never
+   * confirmed, and health alerts held through a maintenance window whose end did not raise them.
    */
   async sweep(): Promise<void> {
     if (this.sweeping) return; // the last one still runs (a long list, a slow database)
@@ -335,67 +346,76 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    * Raises the camera_offline alerts whose timer did not fire (Redis lost the job, a stalled worker):
    * cameras offline past the threshold plus one sweep interval with no alert for this outage, outside
    * a maintenance window (whose end raises it); then the unstable links whose raise failed
-   * (sweepUnstableLinks). Returns how many it raised. The query returns only
-   * those; a camera that fails is logged and left for a later round (the cursor moves past it, and
-   * back to the start once the list is read to its end), so it holds up neither the others nor
-   * the recovery sweep.
+   * (unstableWithoutAlert) and those gone dark with their alert still unstable (unstableGoneDark).
+   * Returns how many it raised. The queries return only those; a camera that fails is logged and left
+   * for a later round (PagedSweep), so it holds up neither the others nor the recovery sweep.
    */
   async sweepOfflineThresholds(): Promise<number> {
-    const threshold = this.settings.cameraOfflineAlertSeconds * 1000;
-    if (!threshold) return 0;
-    const now = this.clock.now();
-    const before = now - threshold - this.settings.timerSweepSeconds * 1000;
-    let raised = 0;
-    for (let page = 0; page < SWEEP_PAGES; page++) {
-      const records = await this.statuses.offlineWithoutAlert(before, now, this.offlineCursor, SWEEP_BATCH);
-      for (const record of records) {
-        if (record.offlineSince === null) continue;
-        this.offlineCursor = { at: record.offlineSince, cameraId: record.cameraId };
-        this.logger.warn({ cameraId: record.cameraId, offlineSince: record.offlineSince, overdueMs: before - record.offlineSince }, 'camera offline past the threshold without its alert (timer lost?); raising it from the sweep');
-        try {
-          await this.raiseOutage(record.cameraId, record.offlineSince);
-          raised++;
-        } catch (err) {
-          this.logger.error({ cameraId: record.cameraId, offlineSince: record.offlineSince, err: (err as Error).message }, 'raising camera_offline from the sweep failed; the sweep goes on with the other cameras');
-        }
-      }
-      if (records.length < SWEEP_BATCH) {
-        this.offlineCursor = undefined; // read to the end: the next sweep starts again from the oldest
-        break;
-      }
-    }
-    return raised + (await this.sweepUnstableLinks(now));
+    if (!this.settings.cameraOfflineAlertSeconds) return 0;
+    return (await this.offlineSweep.run()) + (await this.unstableSweep.run()) + (await this.goneDarkSweep.run());
   }
 
   /**
-   * Raises the outages found unstable whose raise at the camera's return failed (the intake's
-   * database away a moment): handling that entry again finds it stored, and nothing else would raise
-   * them while the link holds. Cameras back between their drops, found unstable one sweep interval
-   * ago or earlier (their own raise had its chance), with no alert for that outage, outside a
-   * maintenance window. Paged and failure-tolerant like the offline sweep; returns how many it raised.
+   * Cameras offline past the threshold plus one sweep interval with no alert for this outage, outside
+   * a maintenance window (whose end raises it): their alert's timer did not fire.
    */
-  private async sweepUnstableLinks(now: number): Promise<number> {
-    const before = now - this.settings.timerSweepSeconds * 1000;
-    let raised = 0;
-    for (let page = 0; page < SWEEP_PAGES; page++) {
-      const records = await this.statuses.unstableWithoutAlert(before, now, this.unstableCursor, SWEEP_BATCH);
-      for (const record of records) {
-        if (record.recoveredFrom === null) continue;
-        this.unstableCursor = { at: record.recoveredFrom, cameraId: record.cameraId };
+  private offlineWithoutAlert(): SweepList<CameraStatusRecord> {
+    return {
+      read: (cursor, limit) => {
+        const now = this.clock.now();
+        return this.statuses.offlineWithoutAlert(now - this.settings.cameraOfflineAlertSeconds * 1000 - this.settings.timerSweepSeconds * 1000, now, cursor, limit);
+      },
+      cursorOf: (record) => (record.offlineSince === null ? null : { at: record.offlineSince, cameraId: record.cameraId }),
+      handle: async (record) => {
+        this.logger.warn({ cameraId: record.cameraId, offlineSince: record.offlineSince, overdueMs: this.clock.now() - (record.offlineSince ?? 0) - this.settings.cameraOfflineAlertSeconds * 1000 }, 'camera offline past the threshold without its alert (timer lost?); raising it from the sweep');
+        await this.raiseOutage(record.cameraId, record.offlineSince as number);
+        return true;
+      },
+      failed: (record, err) => this.logger.error({ cameraId: record.cameraId, offlineSince: record.offlineSince, err: err.message }, 'raising camera_offline from the sweep failed; the sweep goes on with the other cameras'),
+    };
+  }
+
+  /**
+   * The outages found unstable whose raise at the camera's return failed (the intake's database away a
+   * moment): handling that entry again finds it stored, and nothing else would raise them while the
+   * link holds. Cameras back between their drops, found unstable one sweep interval ago or earlier
+   * (their own raise had its chance), with no alert for that outage, outside a maintenance window.
+   */
+  private unstableWithoutAlert(): SweepList<CameraStatusRecord> {
+    return {
+      read: (cursor, limit) => {
+        const now = this.clock.now();
+        return this.statuses.unstableWithoutAlert(now - this.settings.timerSweepSeconds * 1000, now, cursor, limit);
+      },
+      cursorOf: (record) => (record.recoveredFrom === null ? null : { at: record.recoveredFrom, cameraId: record.cameraId }),
+      handle: async (record) => {
         this.logger.warn({ cameraId: record.cameraId, outageStart: record.recoveredFrom, unstableAt: record.unstableAt }, 'camera link found unstable without its alert (its raise failed?); raising it from the sweep');
-        try {
-          await this.raiseOutage(record.cameraId, record.recoveredFrom);
-          raised++;
-        } catch (err) {
-          this.logger.error({ cameraId: record.cameraId, outageStart: record.recoveredFrom, err: (err as Error).message }, 'raising an unstable link from the sweep failed; the sweep goes on with the other cameras');
-        }
-      }
-      if (records.length < SWEEP_BATCH) {
-        this.unstableCursor = undefined;
-        break;
-      }
-    }
-    return raised;
+        await this.raiseOutage(record.cameraId, record.recoveredFrom as number);
+        return true;
+      },
+      failed: (record, err) => this.logger.error({ cameraId: record.cameraId, outageStart: record.recoveredFrom, err: err.message }, 'raising an unstable link from the sweep failed; the sweep goes on with the other cameras'),
+    };
+  }
+
+  /**
+   * Unstable links dark past the threshold in their current drop plus one sweep interval, their alert
+   * still unstable: the timer that turns it offline (armOfflineTimer) did not fire, and the alert would
+   * say the picture comes and goes for as long as the camera shows nothing.
+   */
+  private unstableGoneDark(): SweepList<CameraStatusRecord> {
+    return {
+      read: (cursor, limit) => {
+        const now = this.clock.now();
+        return this.statuses.unstableGoneDark(now - this.settings.cameraOfflineAlertSeconds * 1000 - this.settings.timerSweepSeconds * 1000, now, cursor, limit);
+      },
+      cursorOf: (record) => (record.offlineSince === null ? null : { at: record.offlineSince, cameraId: record.cameraId }),
+      handle: async (record) => {
+        this.logger.warn({ cameraId: record.cameraId, outageStart: record.offlineSince, darkSince: record.since }, 'camera of an unstable link dark past the threshold with its alert still unstable (timer lost?); turning it offline from the sweep');
+        await this.raiseOutage(record.cameraId, record.offlineSince as number);
+        return true;
+      },
+      failed: (record, err) => this.logger.error({ cameraId: record.cameraId, outageStart: record.offlineSince, err: err.message }, "turning an unstable link's alert offline from the sweep failed; the sweep goes on with the other cameras"),
+    };
   }
 
   /**
@@ -406,24 +426,16 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    * later comes after the cursor, not before it.
    */
   async sweepRecoveries(): Promise<number> {
-    const before = this.clock.now() - this.settings.timerSweepSeconds * 1000;
-    let confirmed = 0;
-    for (let page = 0; page < SWEEP_PAGES; page++) {
-      const records = await this.statuses.unconfirmedRecoveries(before, this.settings.cameraStableSeconds * 1000, this.recoveryCursor, SWEEP_BATCH);
-      for (const record of records) {
-        this.recoveryCursor = { at: record.dueAt, cameraId: record.cameraId };
-        try {
-          if (await this.stableReached(record.cameraId, record.since)) confirmed++;
-        } catch (err) {
-          this.logger.error({ cameraId: record.cameraId, since: record.since, recoveredFrom: record.recoveredFrom, err: (err as Error).message }, 'confirming a recovery from the sweep failed; the sweep goes on with the other cameras');
-        }
-      }
-      if (records.length < SWEEP_BATCH) {
-        this.recoveryCursor = undefined;
-        break;
-      }
-    }
-    return confirmed;
+    return this.recoverySweep.run();
+  }
+
+  private unconfirmedRecoveries(): SweepList<UnconfirmedRecovery> {
+    return {
+      read: (cursor, limit) => this.statuses.unconfirmedRecoveries(this.clock.now() - this.settings.timerSweepSeconds * 1000, this.settings.cameraStableSeconds * 1000, cursor, limit),
+      cursorOf: (record) => ({ at: record.dueAt, cameraId: record.cameraId }),
+      handle: (record) => this.stableReached(record.cameraId, record.since),
+      failed: (record, err) => this.logger.error({ cameraId: record.cameraId, since: record.since, recoveredFrom: record.recoveredFrom, err: err.message }, 'confirming a recovery from the sweep failed; the sweep goes on with the other cameras'),
+    };
   }
 
   /**
@@ -435,23 +447,31 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   private async raiseOutage(cameraId: string, offlineSince: number): Promise<void> {
     const current = await this.statuses.get(cameraId);
     if (!current) return;
-    const unstable = current.unstableAt != null;
-    const outageStart = current.status === 'offline' ? current.offlineSince : unstable ? current.recoveredFrom : null;
+    const threshold = this.settings.cameraOfflineAlertSeconds * 1000;
+    const outageStart = current.status === 'offline' ? current.offlineSince : current.unstableAt != null ? current.recoveredFrom : null;
     if (outageStart !== offlineSince) return;
     if (!(await this.cameras.isEnabled(cameraId))) return; // taken out of service: no outage (forget)
-    await this.intake.consume({
+    // An unstable link whose current drop has lasted the threshold shows nothing at all: offline.
+    const darkSince = current.status === 'offline' && threshold > 0 && this.clock.now() >= current.since + threshold ? current.since : null;
+    const unstable = current.unstableAt != null && darkSince === null;
+    const event: Omit<AlertEvent, 'kind' | 'capturedAt'> = {
       alertId: offlineAlertId(cameraId, offlineSince),
-      kind: 'created',
       cameraId,
-      ruleId: unstable ? 'health.unstable' : 'health.offline',
+      ruleId: unstable ? UNSTABLE_RULE_ID : 'health.offline',
       rule: 'camera_offline',
       severity: 'major',
       startedAt: offlineSince,
-      capturedAt: offlineSince,
       score: 1,
       boxes: [],
       message: unstable ? this.unstableMessage(current) : this.offlineMessage(current),
-    });
+    };
+    const outcome = await this.intake.consume({ ...event, kind: 'created', capturedAt: offlineSince });
+    // Raised before as health.unstable (its `created` is this one's duplicate): the same alert becomes
+    // the offline one, as an update dated when this drop reached the threshold (idempotent per drop).
+    if (outcome === 'duplicate' && current.unstableAt != null && darkSince !== null) {
+      const update = await this.intake.consume({ ...event, kind: 'updated', capturedAt: darkSince + threshold });
+      if (update === 'updated') this.logger.warn({ cameraId, outageStart: offlineSince, darkSince }, 'camera of an unstable link dark past CAMERA_OFFLINE_ALERT_SECONDS; its alert is now camera offline');
+    }
     // The camera may have been disabled or deleted while the alert was being stored: its forgetting
     // then found no alert to resolve, and this one would stay open (and escalate) for ever.
     if (!(await this.cameras.isEnabled(cameraId))) {
@@ -470,10 +490,10 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
 
   private offlineMessage(record: CameraStatusRecord): string {
     const why = [record.reason, record.detail].filter(Boolean).join(': ');
-    const flapping =
-      record.outageDrops > 1
-        ? `; it came back ${record.outageDrops - 1} time${record.outageDrops > 2 ? 's' : ''} meanwhile, each time for less than ${this.settings.cameraStableSeconds} s or than it had been dark (an unstable link)`
-        : '';
+    const times = `${record.outageDrops - 1} time${record.outageDrops > 2 ? 's' : ''}`;
+    // An outage found unstable (dark too often) ends only after the camera stays up the whole window.
+    const upFor = record.unstableAt != null ? `the ${Math.round(this.unstableBound().windowMs / 1000)} s an unstable link must stay up` : `${this.settings.cameraStableSeconds} s or than it had been dark`;
+    const flapping = record.outageDrops > 1 ? `; it came back ${times} meanwhile, each time for less than ${upFor} (an unstable link)` : '';
     return `camera offline for more than ${this.settings.cameraOfflineAlertSeconds} s${why ? ` (${why})` : ''}${flapping}`;
   }
 
