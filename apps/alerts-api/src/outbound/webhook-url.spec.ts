@@ -55,6 +55,7 @@ describe('the webhook URL an admin is shown', () => {
     [TEAMS, 'https://contoso.webhook.office.com/webhookb2/0f1e2d3c-aaaa-bbbb-cccc-000000000001@72f988bf-86f1-41af-91ab-2d7cd011db47/IncomingWebhook/***/6e5d4c3b-dddd-eeee-ffff-000000000002'],
     [`${TEAMS}/V2aBcDeFgHiJkLmN-oPq_rStUvWxYz0123456789`, 'https://contoso.webhook.office.com/webhookb2/0f1e2d3c-aaaa-bbbb-cccc-000000000001@72f988bf-86f1-41af-91ab-2d7cd011db47/IncomingWebhook/***/6e5d4c3b-dddd-eeee-ffff-000000000002/***'],
     ['https://outlook.office.com/webhook/g@t/IncomingWebhook/0a1b2c3d4e5f/c', 'https://outlook.office.com/webhook/g@t/IncomingWebhook/***/c'],
+    ['https://contoso.webhook.office.com/WebhookB2/g@t/incomingwebhook/0a1b2c3d4e5f/c', 'https://contoso.webhook.office.com/WebhookB2/g@t/incomingwebhook/***/c'],
     // Teams workflows (Power Automate): the signature is a query pair.
     [
       'https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=Zx9yW8vU7tS6',

@@ -75,7 +75,9 @@ function tokenPlaces(hostname: string, path: readonly string[]): TokenPlace[] {
       // Teams: /webhookb2/<group>@<tenant>/IncomingWebhook/<token>/<creator>, since 2025 with a signature
       // segment (`V2…`) after the creator; the retired hosts' /webhook/…. Group, tenant and creator ids stay.
       if (TEAMS_HOST.test(hostname)) {
-        if ((path[0] !== 'webhookb2' && path[0] !== 'webhook') || path[2] !== 'IncomingWebhook' || path.length < 5) return [];
+        // Office's routes ignore case: `/WebhookB2/…/incomingwebhook/…` delivers too, so it must not show its token.
+        const route = path.slice(0, 3).map((segment) => segment.toLowerCase());
+        if ((route[0] !== 'webhookb2' && route[0] !== 'webhook') || route[2] !== 'incomingwebhook' || path.length < 5) return [];
         return path.length > 5 ? [whole(3), whole(5)] : [whole(3)];
       }
       // ServerChan³: /send/<SENDKEY>.send.
