@@ -265,6 +265,9 @@ describe('alert timeline in the reader language', () => {
     expect(transitionNote('zh-CN', system({ kind: 'camera_recovered', offlineSeconds: null, drops: 2 }))?.text).toBe('摄像头恢复在线（期间掉线 2 次，链路不稳）');
     expect(transitionNote('zh-CN', system({ kind: 'camera_recovered', offlineSeconds: 5, drops: 1 }))?.text).toBe('摄像头恢复在线（离线 5 秒）');
     expect(transitionNote('zh-CN', system({ kind: 'camera_out_of_service', reason: 'deleted', offlineSeconds: 65, drops: 3 }))?.text).toBe('摄像头已删除，离线 1 分钟 5 秒（期间掉线 3 次）：不再监控，本次离线告警关闭');
+    const blind: TransitionDetail = { kind: 'superseded_by_offline', offlineAlertId: 'camera_offline:cam-1:1700000000000', darkSince: 1_700_000_000_000, thresholdSeconds: 60 };
+    expect(transitionNote('zh-CN', { note: 'the API English note', detail: blind })?.text).toBe('网络不稳的摄像头持续离线超过 1 分钟，已转为摄像头离线，见新的离线告警');
+    expect(transitionNote('en', { note: 'the API English note', detail: blind })).toEqual({ text: 'the API English note', quoted: false });
     expect(transitionNote('zh-CN', system({ kind: 'called', contact: { name: '王建国', role: '网格员', phone: '138 0013 8000' } }))?.text).toBe('致电 王建国（网格员） 138 0013 8000');
     expect(transitionNote('zh-CN', system({ kind: 'called', contact: { name: '村医', role: null, phone: '120' } }))?.text).toBe('致电 村医 120');
   });

@@ -36,6 +36,7 @@ const ZH: { [K in TransitionDetail['kind']]: (d: Extract<TransitionDetail, { kin
   },
   camera_out_of_service: (d) =>
     `摄像头${d.reason === 'disabled' ? '已停用' : '已删除'}，离线 ${formatDuration(d.offlineSeconds * 1000, 'zh-CN')}${d.drops > 1 ? `（期间掉线 ${d.drops} 次）` : ''}：不再监控，本次离线告警关闭`,
+  superseded_by_offline: (d) => `网络不稳的摄像头持续离线超过 ${formatDuration(d.thresholdSeconds * 1000, 'zh-CN')}，已转为摄像头离线，见新的离线告警`,
   called: (d) => `致电 ${d.contact.name}${d.contact.role ? `（${d.contact.role}）` : ''} ${d.contact.phone}`,
 };
 

@@ -98,6 +98,8 @@ export type TransitionDetail =
   | { kind: 'escalated'; slaSeconds: number; fromRegion: TransitionRegionFacts; toRegion: TransitionRegionFacts }
   | { kind: 'camera_recovered'; offlineSeconds: number | null; backAt?: number; drops?: number }
   | { kind: 'camera_out_of_service'; reason: 'disabled' | 'deleted'; offlineSeconds: number; drops: number }
+  /** An unstable link's alert closed: the camera then stayed dark the offline threshold, a new outage with its own alert. */
+  | { kind: 'superseded_by_offline'; offlineAlertId: string; darkSince: number; thresholdSeconds: number }
   | { kind: 'called'; contact: { name: string; role: string | null; phone: string } };
 
 export interface SiteContact {

@@ -290,14 +290,11 @@ export class AlertIntakeService {
     // or on a replica whose clock lags): later than every change before it, a school's "seen" among
     // them, so that a "seen" stored first never counts for this alarm (seenSinceAlarm).
     const updatedAt = laterUpdate(now, before);
-    // The alert's own newer event of the same rule names its condition as it is now: the camera_offline
-    // of an unstable link (health.unstable) that then went dark for good becomes health.offline.
-    const renamed = !supersedes && newer && event.rule === before.rule && event.ruleId !== before.ruleId;
     const next: Alert = {
       ...before,
       severity,
       rule: takesOver ? event.rule : before.rule,
-      ruleId: takesOver || renamed ? event.ruleId : before.ruleId,
+      ruleId: takesOver ? event.ruleId : before.ruleId,
       zoneId: before.zoneId ?? event.zoneId ?? null,
       trackId: before.trackId ?? event.trackId ?? null,
       message: newer || supersedes ? event.message : before.message,

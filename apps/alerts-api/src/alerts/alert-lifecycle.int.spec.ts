@@ -141,6 +141,16 @@ describe.each(DATABASE_KINDS)('alert intake and lifecycle on %s', (kind) => {
     expect((await t.http.get('/metrics')).text).toMatch(/xl_alerts_total\{rule="zone_enter",severity="major"\} \d+/);
   });
 
+  it("keeps an alert's rule id when a newer update of the same rule names another rule id (two zone_enter rules on one zone)", async () => {
+    // Only a superseding event takes an alert over: an update of another rule id of the same type
+    // would flip a drowning's rule back and forth with each event (session-33 review, F5).
+    const created = alertEvent({ cameraId: 'cam-a', ruleId: 'pond.enter-day' });
+    expect(await intake.consume(created)).toBe('created');
+    const update = { ...created, kind: 'updated' as const, ruleId: 'pond.enter-night', capturedAt: created.capturedAt + 1000, message: 'person still in the pond' };
+    expect(await intake.consume(update)).toBe('updated');
+    expect(await t.app.get(AlertsRepository).get(created.alertId)).toMatchObject({ ruleId: 'pond.enter-day', message: 'person still in the pond' });
+  });
+
   it('lets vanish_in_water on the same track take over the zone_enter alert and raise it to critical', async () => {
     const enter = alertEvent({ cameraId: 'cam-a', trackId: 42 });
     await enqueue(enter);

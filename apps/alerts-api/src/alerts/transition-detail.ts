@@ -49,6 +49,12 @@ export type TransitionDetail =
    * deleted): nobody watches it any more, and no recovery will come to end the outage.
    */
   | { kind: 'camera_out_of_service'; reason: 'disabled' | 'deleted'; offlineSeconds: number; drops: number }
+  /**
+   * A camera_offline alert of an unstable link (health.unstable) closed because the camera then stayed
+   * dark `thresholdSeconds` (CAMERA_OFFLINE_ALERT_SECONDS) from `darkSince`: blind, no longer
+   * flickering, it is a new outage with its own camera offline alert, `offlineAlertId`.
+   */
+  | { kind: 'superseded_by_offline'; offlineAlertId: string; darkSince: number; thresholdSeconds: number }
   /** Someone called a person of the camera's site from the alert (a `note`; who called is the actor). */
   | { kind: 'called'; contact: { name: string; role: string | null; phone: string } };
 
@@ -82,6 +88,8 @@ export function transitionNote(d: TransitionDetail): string {
       return `camera back online${d.offlineSeconds !== null ? ` after ${d.offlineSeconds} s offline` : ''}${d.drops !== undefined && d.drops > 1 ? ` (an unstable link: dark ${d.drops} times in between)` : ''}`;
     case 'camera_out_of_service':
       return `camera ${d.reason} while offline (for ${d.offlineSeconds} s${d.drops > 1 ? `, dark ${d.drops} times` : ''}): no longer watched, outage closed`;
+    case 'superseded_by_offline':
+      return `the unstable link stayed dark for ${d.thresholdSeconds} s from ${new Date(d.darkSince).toISOString()}: the camera is offline, superseded by alert '${d.offlineAlertId}'`;
     case 'called':
       return `called ${d.contact.name}${d.contact.role ? ` (${d.contact.role})` : ''} at ${d.contact.phone}`;
   }

@@ -1,16 +1,13 @@
 import '../testing/nest-esm';
 import { sql } from 'kysely';
 import type { CameraStatusEvent } from '@xl/contracts';
-import { eventually, startTestApp, type TestApp } from '../testing/test-app';
+import { eventually } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
-import { createWorld } from '../testing/world';
-import { AlertsRepository } from '../alerts/alerts.repository';
+import { cameraStatusSuite } from '../testing/camera-status-suite';
 import { MaintenanceRepository } from '../cameras/maintenance.repository';
 import { KYSELY } from '../core/tokens';
 import { EventPublisher } from '../shared/push-events';
 import { ApiTimers, timerJobId } from '../timers/api-timers';
-import { CameraStatusRepository } from './camera-status.repository';
-import { CameraStatusService } from './camera-status.service';
 
 // Offline for 3 s raises camera_offline; back for 1 s is stable — unless the drop before lasted
 // longer: then the camera must stay up as long as it was dark (up to the 3 s threshold).
@@ -22,41 +19,26 @@ const ENV = {
 };
 
 describe.each(DATABASE_KINDS)('a link dark longer than it is up, on %s', (kind) => {
-  let t: TestApp;
-  let service: CameraStatusService;
-  let statuses: CameraStatusRepository;
-  let alerts: AlertsRepository;
-
-  beforeAll(async () => {
-    t = await startTestApp(kind, ENV);
-    await createWorld(t);
-    service = t.app.get(CameraStatusService);
-    statuses = t.app.get(CameraStatusRepository);
-    alerts = t.app.get(AlertsRepository);
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const suite = cameraStatusSuite(kind, ENV);
 
   const handle = (
     cameraId: string,
     status: CameraStatusEvent['status'],
     at: number,
     reason?: CameraStatusEvent['reason'],
-  ) => service.handle({ cameraId, status, at, ingestId: 'ingest-1', ...(reason ? { reason } : {}) });
+  ) => suite.service.handle({ cameraId, status, at, ingestId: 'ingest-1', ...(reason ? { reason } : {}) });
 
   it('raises camera_offline for a link dark 2.5 s and up 1.5 s again and again, never dark for the 3 s threshold', async () => {
     const t0 = Date.now();
     await handle('cam-b', 'offline', t0, 'stalled');
     await handle('cam-b', 'recovered', t0 + 2500);
     // Up longer than CAMERA_STABLE_SECONDS, but not as long as it was just dark: the outage goes on.
-    expect(await statuses.get('cam-b')).toMatchObject({ status: 'online', recoveredFrom: t0, stableMs: 2500 });
+    expect(await suite.statuses.get('cam-b')).toMatchObject({ status: 'online', recoveredFrom: t0, stableMs: 2500 });
     await handle('cam-b', 'offline', t0 + 4000, 'stalled');
-    expect(await statuses.get('cam-b')).toMatchObject({ status: 'offline', offlineSince: t0, outageDrops: 2 });
+    expect(await suite.statuses.get('cam-b')).toMatchObject({ status: 'offline', offlineSince: t0, outageDrops: 2 });
 
     const id = `camera_offline:cam-b:${t0}`;
-    const raised = await eventually(() => alerts.get(id), 'camera_offline of the link dark most of the time');
+    const raised = await eventually(() => suite.alerts.get(id), 'camera_offline of the link dark most of the time');
     expect(raised).toMatchObject({ state: 'open', startedAt: t0 });
     expect(raised.message).toContain(
       'came back 1 time meanwhile, each time for less than 1 s or than it had been dark',
@@ -66,10 +48,10 @@ describe.each(DATABASE_KINDS)('a link dark longer than it is up, on %s', (kind) 
     // recovery only once the camera has been up 2.5 s, not the configured 1 s.
     const back = t0 + 6500;
     await handle('cam-b', 'recovered', back);
-    await t.app.get(ApiTimers).cancel(timerJobId('stable', 'cam-b', back));
+    await suite.t.app.get(ApiTimers).cancel(timerJobId('stable', 'cam-b', back));
     const resolved = await eventually(
       async () => {
-        const a = await alerts.get(id);
+        const a = await suite.alerts.get(id);
         return a?.state === 'resolved' && a;
       },
       'the outage resolved once the camera stayed up',
@@ -77,8 +59,8 @@ describe.each(DATABASE_KINDS)('a link dark longer than it is up, on %s', (kind) 
     );
     expect(resolved.resolvedAt).toBeGreaterThanOrEqual(back + 2500 - 250);
     // The alert is resolved first, then the recovery confirmed (stableReached): the status follows.
-    await eventually(async () => (await statuses.get('cam-b'))?.recoveredFrom === null, 'the recovery confirmed');
-    expect(await statuses.get('cam-b')).toMatchObject({
+    await eventually(async () => (await suite.statuses.get('cam-b'))?.recoveredFrom === null, 'the recovery confirmed');
+    expect(await suite.statuses.get('cam-b')).toMatchObject({
       status: 'online',
       recoveredFrom: null,
       stableMs: null,
@@ -92,17 +74,17 @@ describe.each(DATABASE_KINDS)('a link dark longer than it is up, on %s', (kind) 
     const t0 = Date.now() - 20_000;
     await handle('cam-a', 'offline', t0, 'refused');
     await handle('cam-a', 'recovered', t0 + 20_000);
-    expect(await statuses.get('cam-a')).toMatchObject({ recoveredFrom: t0, stableMs: 3000 });
-    await eventually(async () => (await statuses.get('cam-a'))?.recoveredFrom === null, 'the long outage over');
+    expect(await suite.statuses.get('cam-a')).toMatchObject({ recoveredFrom: t0, stableMs: 3000 });
+    await eventually(async () => (await suite.statuses.get('cam-a'))?.recoveredFrom === null, 'the long outage over');
 
     const t1 = Date.now();
     await handle('cam-a', 'offline', t1, 'refused');
     await handle('cam-a', 'recovered', t1 + 300);
-    expect(await statuses.get('cam-a')).toMatchObject({ recoveredFrom: t1, stableMs: 1000 });
+    expect(await suite.statuses.get('cam-a')).toMatchObject({ recoveredFrom: t1, stableMs: 1000 });
     // Up 1.2 s (longer than both the period and the drop): the next drop is an outage of its own.
-    await eventually(async () => (await statuses.get('cam-a'))?.recoveredFrom === null, 'the short outage over');
+    await eventually(async () => (await suite.statuses.get('cam-a'))?.recoveredFrom === null, 'the short outage over');
     await handle('cam-a', 'offline', t1 + 1500, 'refused');
-    expect(await statuses.get('cam-a')).toMatchObject({ offlineSince: t1 + 1500, outageDrops: 1 });
+    expect(await suite.statuses.get('cam-a')).toMatchObject({ offlineSince: t1 + 1500, outageDrops: 1 });
     await handle('cam-a', 'recovered', Math.max(Date.now(), t1 + 1800));
   }, 30_000);
 });
@@ -111,28 +93,9 @@ describe.each(DATABASE_KINDS)('a link dark longer than it is up, on %s', (kind) 
 const UNSTABLE_ENV = { ...ENV, CAMERA_UNSTABLE_WINDOW_SECONDS: '8', CAMERA_UNSTABLE_PERCENT: '30' };
 
 describe.each(DATABASE_KINDS)('a link dark less than it is up, but dark too often, on %s', (kind) => {
-  let t: TestApp;
-  let service: CameraStatusService;
-  let statuses: CameraStatusRepository;
-  let alerts: AlertsRepository;
+  const suite = cameraStatusSuite(kind, UNSTABLE_ENV);
 
-  beforeAll(async () => {
-    t = await startTestApp(kind, UNSTABLE_ENV);
-    await createWorld(t);
-    service = t.app.get(CameraStatusService);
-    statuses = t.app.get(CameraStatusRepository);
-    alerts = t.app.get(AlertsRepository);
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
-
-  /** Waits until `at`, then handles the camera's event of that time. */
-  const handleAt = async (cameraId: string, status: 'offline' | 'recovered', at: number) => {
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
-    await service.handle({ cameraId, status, at, ingestId: 'ingest-1', ...(status === 'offline' ? { reason: 'timeout' as const } : {}) });
-  };
+  const { handleAt } = suite;
 
   /** `drops` drops of 1 s every 2.5 s from `t0`: up 1.5 s, longer than each drop, so each ends its outage. */
   const flap = async (cameraId: string, t0: number, drops: number) => {
@@ -146,69 +109,70 @@ describe.each(DATABASE_KINDS)('a link dark less than it is up, but dark too ofte
     const t0 = Date.now() + 100;
     await flap('cam-a2', t0, 2);
     // Dark 2 s of the last 8 s (25 %): ordinary recoveries, nothing raised.
-    expect(await statuses.get('cam-a2')).toMatchObject({ unstableAt: null, recentDrops: [[t0, t0 + 1000], [t0 + 2500, t0 + 3500]] });
+    expect(await suite.statuses.get('cam-a2')).toMatchObject({ unstableAt: null, recentDrops: [[t0, t0 + 1000], [t0 + 2500, t0 + 3500]] });
     await handleAt('cam-a2', 'offline', t0 + 5000);
     const back3 = t0 + 6000;
     await handleAt('cam-a2', 'recovered', back3);
     // 3 s of 8 (38 %): the last drop's outage is raised now, and ends only after 8 s up.
-    expect(await statuses.get('cam-a2')).toMatchObject({ status: 'online', recoveredFrom: t0 + 5000, stableMs: 8000, unstableAt: back3 });
+    expect(await suite.statuses.get('cam-a2')).toMatchObject({ status: 'online', recoveredFrom: t0 + 5000, stableMs: 8000, unstableAt: back3 });
     const id = `camera_offline:cam-a2:${t0 + 5000}`;
-    const raised = await alerts.get(id);
+    const raised = await suite.alerts.get(id);
     expect(raised).toMatchObject({ state: 'open', rule: 'camera_offline', ruleId: 'health.unstable', startedAt: t0 + 5000 });
     expect(raised?.message).toBe('camera link unstable: dark 3 s of the last 8 s (38 %, bound 30 %) in 3 drops; one outage until the camera stays up 8 s');
 
     // It drops again 1.5 s later: the same outage, the same alert.
     await handleAt('cam-a2', 'offline', t0 + 7500);
-    expect(await statuses.get('cam-a2')).toMatchObject({ status: 'offline', offlineSince: t0 + 5000, outageDrops: 2, unstableAt: back3 });
+    expect(await suite.statuses.get('cam-a2')).toMatchObject({ status: 'offline', offlineSince: t0 + 5000, outageDrops: 2, unstableAt: back3 });
     const back = t0 + 8500;
     await handleAt('cam-a2', 'recovered', back);
     // Up 3 s after a 1 s drop, three times what an ordinary recovery needs: still one open outage.
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    expect(await alerts.unresolvedOf('cam-a2', 'camera_offline')).toEqual([expect.objectContaining({ id, state: 'open' })]);
+    expect(await suite.alerts.unresolvedOf('cam-a2', 'camera_offline')).toEqual([expect.objectContaining({ id, state: 'open' })]);
 
     const resolved = await eventually(
       async () => {
-        const a = await alerts.get(id);
+        const a = await suite.alerts.get(id);
         return a?.state === 'resolved' && a;
       },
       'the unstable outage resolved once the camera stayed up the window',
       15_000,
     );
     expect(resolved.resolvedAt).toBeGreaterThanOrEqual(back + 8000 - 250);
-    const recovery = (await alerts.transitions(id)).find((tr) => tr.detail?.kind === 'camera_recovered');
+    const recovery = (await suite.alerts.transitions(id)).find((tr) => tr.detail?.kind === 'camera_recovered');
     expect(recovery?.detail).toEqual({ kind: 'camera_recovered', offlineSeconds: Math.round((back - (t0 + 5000)) / 1000), backAt: back, drops: 2 });
-    await eventually(async () => (await statuses.get('cam-a2'))?.recoveredFrom === null, 'the recovery confirmed');
-    expect(await statuses.get('cam-a2')).toMatchObject({ status: 'online', unstableAt: null, stableMs: null, outageDrops: 0 });
+    await eventually(async () => (await suite.statuses.get('cam-a2'))?.recoveredFrom === null, 'the recovery confirmed');
+    expect(await suite.statuses.get('cam-a2')).toMatchObject({ status: 'online', unstableAt: null, stableMs: null, outageDrops: 0 });
   }, 60_000);
 
-  it('turns the alert of an unstable link into an offline one when the link then goes dark past the threshold, and pushes the change', async () => {
-    const published = jest.spyOn(t.app.get(EventPublisher), 'publish'); // records; the real publisher still runs
+  it('supersedes the alert of an unstable link with a new offline alert when the link then goes dark past the threshold, and pushes both', async () => {
+    const published = jest.spyOn(suite.t.app.get(EventPublisher), 'publish'); // records; the real publisher still runs
     try {
       const t0 = Date.now() + 100;
       await flap('cam-a2', t0, 2);
       await handleAt('cam-a2', 'offline', t0 + 5000);
       await handleAt('cam-a2', 'recovered', t0 + 6000);
       const id = `camera_offline:cam-a2:${t0 + 5000}`;
-      expect(await alerts.get(id)).toMatchObject({ state: 'open', ruleId: 'health.unstable', severity: 'major' });
+      expect(await suite.alerts.get(id)).toMatchObject({ state: 'open', ruleId: 'health.unstable', severity: 'major' });
 
-      // Dark again 1.5 s later, and for good: the same outage, now a camera that shows nothing.
+      // Dark again 1.5 s later, and for good: a camera that shows nothing, a new outage from this drop.
       const dark = t0 + 7500;
       await handleAt('cam-a2', 'offline', dark);
-      const offline = await eventually(
-        async () => {
-          const a = await alerts.get(id);
-          return a?.ruleId === 'health.offline' && a;
-        },
-        'the unstable alert turned offline once the drop passed the 3 s threshold',
-        10_000,
-      );
+      const offlineId = `camera_offline:cam-a2:${dark}`;
+      const offline = await eventually(() => suite.alerts.get(offlineId), 'the offline alert once the drop passed the 3 s threshold', 10_000);
       expect(Date.now()).toBeGreaterThanOrEqual(dark + 3000);
-      expect(offline).toMatchObject({ state: 'open', rule: 'camera_offline', severity: 'major', startedAt: t0 + 5000 });
-      expect(offline.message).toMatch(/^camera offline for more than 3 s \(timeout\); it came back 1 time meanwhile/);
-      expect(offline.message).not.toContain('link unstable');
-      const updates = published.mock.calls.map(([event]) => event).filter((event) => event.type === 'alert.updated' && event.data.id === id);
-      expect(updates.map((event) => event.data.ruleId)).toContain('health.offline');
-      expect(await alerts.unresolvedOf('cam-a2', 'camera_offline')).toEqual([expect.objectContaining({ id })]);
+      expect(offline).toMatchObject({ state: 'open', rule: 'camera_offline', ruleId: 'health.offline', severity: 'major', startedAt: dark });
+      expect(offline.message).toBe('camera offline for more than 3 s (timeout)');
+      expect(await suite.statuses.get('cam-a2')).toMatchObject({ status: 'offline', offlineSince: dark, outageDrops: 1, unstableAt: null });
+      const pushed = published.mock.calls.map(([event]) => event);
+      expect(pushed.filter((event) => event.type === 'alert.created' && event.data.id === offlineId)).toHaveLength(1);
+      expect(pushed.some((event) => event.type === 'camera.status' && event.data.cameraId === 'cam-a2' && event.data.offlineSince === dark)).toBe(true);
+      const superseded = await eventually(async () => {
+        const a = await suite.alerts.get(id);
+        return a?.state === 'resolved' && a;
+      }, 'the unstable alert closed as superseded');
+      expect(superseded).toMatchObject({ ruleId: 'health.unstable', outcome: 'recovered' });
+      expect((await suite.alerts.transitions(id)).at(-1)?.detail).toEqual({ kind: 'superseded_by_offline', offlineAlertId: offlineId, darkSince: dark, thresholdSeconds: 3 });
+      expect(await suite.alerts.unresolvedOf('cam-a2', 'camera_offline')).toEqual([expect.objectContaining({ id: offlineId })]);
     } finally {
       published.mockRestore();
     }
@@ -216,7 +180,7 @@ describe.each(DATABASE_KINDS)('a link dark less than it is up, but dark too ofte
   }, 30_000);
 
   it('raises an unstable link held back by a maintenance window when the window ends', async () => {
-    const maintenance = t.app.get(MaintenanceRepository);
+    const maintenance = suite.t.app.get(MaintenanceRepository);
     const t0 = Date.now() + 100;
     await flap('cam-a3', t0, 2);
     await handleAt('cam-a3', 'offline', t0 + 5000);
@@ -225,31 +189,31 @@ describe.each(DATABASE_KINDS)('a link dark less than it is up, but dark too ofte
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, t0 + 6200 - Date.now())));
     await maintenance.save({ cameraId: 'cam-a3', until: Date.now() + 3_600_000, note: 'cable work', setBy: 'test', setAt: Date.now() });
     await handleAt('cam-a3', 'recovered', t0 + 6000);
-    expect(await statuses.get('cam-a3')).toMatchObject({ status: 'online', recoveredFrom: t0 + 5000, unstableAt: t0 + 6000 });
+    expect(await suite.statuses.get('cam-a3')).toMatchObject({ status: 'online', recoveredFrom: t0 + 5000, unstableAt: t0 + 6000 });
     const id = `camera_offline:cam-a3:${t0 + 5000}`;
-    expect(await alerts.get(id)).toBeUndefined(); // held back: someone is working on the cable
+    expect(await suite.alerts.get(id)).toBeUndefined(); // held back: someone is working on the cable
 
     // Ended a second ago: the app's clock may lag Date.now() by a few ms, and a window ended 1 ms ago
     // could still hold the alert back.
     await maintenance.save({ cameraId: 'cam-a3', until: Date.now() - 1000, note: 'cable work', setBy: 'test', setAt: Date.now() - 60_000 });
-    await service.maintenanceEnded('cam-a3');
-    expect(await alerts.get(id)).toMatchObject({ state: 'open', ruleId: 'health.unstable' });
+    await suite.service.maintenanceEnded('cam-a3');
+    expect(await suite.alerts.get(id)).toMatchObject({ state: 'open', ruleId: 'health.unstable' });
   }, 30_000);
 
   it('counts no drop that ended in a maintenance window: a technician rebooting the camera three times makes no unstable link', async () => {
-    const maintenance = t.app.get(MaintenanceRepository);
+    const maintenance = suite.t.app.get(MaintenanceRepository);
     await maintenance.save({ cameraId: 'cam-b', until: Date.now() + 3_600_000, note: 'firmware update', setBy: 'test', setAt: Date.now() });
     const t0 = Date.now() + 100;
     await flap('cam-b', t0, 3); // dark 3 s of 8 (38 %), all of it the technician's
-    expect(await statuses.get('cam-b')).toMatchObject({ status: 'online', unstableAt: null, recentDrops: [] });
+    expect(await suite.statuses.get('cam-b')).toMatchObject({ status: 'online', unstableAt: null, recentDrops: [] });
 
     await maintenance.save({ cameraId: 'cam-b', until: Date.now() - 1000, note: 'firmware update', setBy: 'test', setAt: Date.now() - 60_000 });
-    await service.maintenanceEnded('cam-b');
+    await suite.service.maintenanceEnded('cam-b');
     // One drop after the window: the window's three stay out of the share, and one drop is no news.
     await handleAt('cam-b', 'offline', Date.now() + 100);
     await handleAt('cam-b', 'recovered', Date.now() + 1000);
-    expect(await statuses.get('cam-b')).toMatchObject({ status: 'online', unstableAt: null, recentDrops: [expect.any(Array)] });
-    expect(await alerts.unresolvedOf('cam-b', 'camera_offline')).toEqual([]);
+    expect(await suite.statuses.get('cam-b')).toMatchObject({ status: 'online', unstableAt: null, recentDrops: [expect.any(Array)] });
+    expect(await suite.alerts.unresolvedOf('cam-b', 'camera_offline')).toEqual([]);
   }, 30_000);
 
   it('leaves a drop that reached the offline threshold to the threshold: a blip before it makes no unstable link of a dark camera', async () => {
@@ -259,18 +223,18 @@ describe.each(DATABASE_KINDS)('a link dark less than it is up, but dark too ofte
     const t1 = t0 + 2500;
     await handleAt('cam-a', 'offline', t1);
     const id = `camera_offline:cam-a:${t1}`;
-    await eventually(() => alerts.get(id), 'camera_offline of the long drop', 10_000);
+    await eventually(() => suite.alerts.get(id), 'camera_offline of the long drop', 10_000);
     const back = t1 + 4000;
     await handleAt('cam-a', 'recovered', back);
     // Dark 5 s of the last 8 (62 %) in two drops, but the long one is the threshold's: an ordinary
     // recovery, as long as the threshold (3 s), not the 8 s window of an unstable link.
-    expect(await statuses.get('cam-a')).toMatchObject({ status: 'online', recoveredFrom: t1, stableMs: 3000, unstableAt: null });
-    const raised = await alerts.get(id);
+    expect(await suite.statuses.get('cam-a')).toMatchObject({ status: 'online', recoveredFrom: t1, stableMs: 3000, unstableAt: null });
+    const raised = await suite.alerts.get(id);
     expect(raised).toMatchObject({ ruleId: 'health.offline' });
     expect(raised?.message).not.toContain('unstable');
     const resolved = await eventually(
       async () => {
-        const a = await alerts.get(id);
+        const a = await suite.alerts.get(id);
         return a?.state === 'resolved' && a;
       },
       'the outage resolved once the camera stayed up the threshold',
@@ -280,44 +244,39 @@ describe.each(DATABASE_KINDS)('a link dark less than it is up, but dark too ofte
   }, 30_000);
 
   it('judges the link anew after an instance of an older release left a past outage\'s unstable_at behind (a rolling upgrade)', async () => {
-    const db = t.app.get(KYSELY);
+    const db = suite.t.app.get(KYSELY);
     const t0 = Date.now() + 100;
     await flap('cam-b', t0, 2);
-    await eventually(async () => (await statuses.get('cam-b'))?.recoveredFrom === null, 'the second drop\'s recovery confirmed');
+    await eventually(async () => (await suite.statuses.get('cam-b'))?.recoveredFrom === null, 'the second drop\'s recovery confirmed');
     // An older instance, which knows no unstable_at, confirmed an unstable outage long ago without
     // clearing it, and now stores the camera's next drop keeping it (as it keeps every column it does not know).
     const stale = t0 - 60_000;
     const drop = t0 + 5000;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, drop - Date.now())));
     await sql`update camera_status set unstable_at = ${stale}, status = 'offline', reason = 'timeout', since = ${drop}, offline_since = ${drop}, updated_at = ${drop}, outage_drops = 1 where camera_id = 'cam-b'`.execute(db);
-    expect(await statuses.get('cam-b')).toMatchObject({ status: 'offline', offlineSince: drop });
+    expect(await suite.statuses.get('cam-b')).toMatchObject({ status: 'offline', offlineSince: drop });
 
     // Back after 1 s: dark 3 s of the last 8 (38 %), the link is unstable and its outage raised now.
     const back = t0 + 6000;
     await handleAt('cam-b', 'recovered', back);
-    expect(await statuses.get('cam-b')).toMatchObject({ status: 'online', recoveredFrom: drop, stableMs: 8000, unstableAt: back });
-    expect(await alerts.get(`camera_offline:cam-b:${drop}`)).toMatchObject({ state: 'open', ruleId: 'health.unstable' });
+    expect(await suite.statuses.get('cam-b')).toMatchObject({ status: 'online', recoveredFrom: drop, stableMs: 8000, unstableAt: back });
+    expect(await suite.alerts.get(`camera_offline:cam-b:${drop}`)).toMatchObject({ state: 'open', ruleId: 'health.unstable' });
   }, 30_000);
 
-  it('turns the unstable alert offline from the sweep when the timer of the drop past the threshold was lost', async () => {
+  it('raises the drop past the threshold of an unstable link from the sweep when its timer was lost', async () => {
     const t0 = Date.now() + 100;
     await flap('cam-a3', t0, 2);
     await handleAt('cam-a3', 'offline', t0 + 5000);
     await handleAt('cam-a3', 'recovered', t0 + 6000);
     const id = `camera_offline:cam-a3:${t0 + 5000}`;
-    expect(await alerts.get(id)).toMatchObject({ state: 'open', ruleId: 'health.unstable' });
+    expect(await suite.alerts.get(id)).toMatchObject({ state: 'open', ruleId: 'health.unstable' });
     const dark = t0 + 7500;
     await handleAt('cam-a3', 'offline', dark);
-    await t.app.get(ApiTimers).cancel(timerJobId('offline', 'cam-a3', t0 + 5000)); // lost (a Redis flush)
-    const offline = await eventually(
-      async () => {
-        const a = await alerts.get(id);
-        return a?.ruleId === 'health.offline' && a;
-      },
-      'the sweep turned the alert offline',
-      10_000,
-    );
+    await suite.t.app.get(ApiTimers).cancel(timerJobId('offline', 'cam-a3', t0 + 5000, dark)); // lost (a Redis flush)
+    const offline = await eventually(() => suite.alerts.get(`camera_offline:cam-a3:${dark}`), 'the sweep raised the blind drop', 10_000);
+    expect(offline).toMatchObject({ ruleId: 'health.offline', state: 'open' });
     expect(offline.message).toMatch(/^camera offline for more than 3 s/);
+    await eventually(async () => (await suite.alerts.get(id))?.state === 'resolved', 'the unstable alert closed as superseded');
     await handleAt('cam-a3', 'recovered', Date.now());
   }, 30_000);
 });

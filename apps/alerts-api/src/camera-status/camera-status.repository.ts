@@ -94,7 +94,7 @@ export const UNSTABLE_RULE_ID = 'health.unstable';
 const RECOVERED_ALERT_ID = sql<string>`'camera_offline:' || camera_status.camera_id || ':' || camera_status.recovered_from`;
 
 /** Rows after `cursor` in the order (`at`, camera_id): `at` a column or an expression of the row. */
-function after(eb: ExpressionBuilder<Database, 'camera_status'>, at: 'camera_status.offline_since' | 'camera_status.recovered_from' | RawBuilder<number>, cursor: SweepCursor) {
+function after(eb: ExpressionBuilder<Database, 'camera_status'>, at: 'camera_status.offline_since' | 'camera_status.recovered_from' | 'camera_status.since' | RawBuilder<number>, cursor: SweepCursor) {
   return eb.or([eb(at, '>', cursor.at), eb.and([eb(at, '=', cursor.at), eb('camera_status.camera_id', '>', cursor.cameraId)])]);
 }
 
@@ -247,18 +247,23 @@ export class CameraStatusRepository {
   }
 
   /**
-   * Enabled cameras of an outage found unstable (its alert open or claimed, still `health.unstable`)
-   * dark again since `before` or earlier in the current drop, outside a maintenance window open at
-   * `now`: the timer that turns such an alert offline did not fire. `limit` at most, after `cursor`,
-   * oldest outage first.
+   * Enabled cameras of an outage found unstable dark again since `before` or earlier in the current
+   * drop, outside a maintenance window open at `now`: the timer that splits such a drop off as its own
+   * offline outage did not fire (its unstable alert's state does not matter: an operator may have
+   * closed the flicker, not a blind camera). `limit` at most, after `cursor`, by the drop's start,
+   * which they qualify on — ordered by the outage's, a row due later could sort before the cursor
+   * and wait for the list's wrap-around (as unconfirmedRecoveries).
    */
   async unstableGoneDark(before: number, now: number, cursor: SweepCursor | undefined, limit: number): Promise<CameraStatusRecord[]> {
-    const rows = await this.outages(now, cursor, limit)
-      .innerJoin('alerts', (join) => join.on('alerts.id', '=', OFFLINE_ALERT_ID))
+    const rows = await this.sweepable(now)
+      .selectAll('camera_status')
+      .where('camera_status.status', '=', 'offline')
       .where('camera_status.since', '<=', before)
       .whereRef('camera_status.unstable_at', '>=', 'camera_status.offline_since') // not a stale value (currentUnstableAt)
-      .where('alerts.rule_id', '=', UNSTABLE_RULE_ID)
-      .where('alerts.state', '<>', 'resolved')
+      .$if(cursor !== undefined, (q) => q.where((eb) => after(eb, 'camera_status.since', cursor!)))
+      .orderBy('camera_status.since')
+      .orderBy('camera_status.camera_id')
+      .limit(limit)
       .execute();
     return rows.map(toRecord);
   }

@@ -167,6 +167,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     const changed = !current || current.status !== status;
     let next: CameraStatusRecord;
     let resumed: number | null = null;
+    let blindDrop = false;
     if (status === 'offline') {
       resumed = changed && current ? await this.resumableOutage(current, event.at) : null;
       next = {
@@ -188,6 +189,12 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     } else {
       // Back from a drop: the drop joins the camera's recent ones, which may show its link unstable.
       const drop: Drop | null = changed && current?.status === 'offline' ? [current.since, event.at] : null;
+      const threshold = this.settings.cameraOfflineAlertSeconds * 1000;
+      // A drop of an unstable outage that lasted the threshold, not yet split off (blind) because its
+      // timer was lost or late and no sweep came round before the camera was back: it was blind, not
+      // flickering. That drop is an outage of its own, raised as offline below, as its timer would have.
+      blindDrop = drop !== null && current!.unstableAt != null && threshold > 0 && drop[1] - drop[0] >= threshold;
+      const outage = blindDrop ? blindOutage(current!) : current;
       const bound = this.unstableBound();
       // A drop that ended in a maintenance window is the technician's (a reboot, a cable swapped): it
       // counts toward no dark share, and the share, unchanged by it, is not judged again.
@@ -195,8 +202,8 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       const recentDrops = drop && counted ? withDrop(current!.recentDrops ?? [], drop, bound.windowMs) : (current?.recentDrops ?? []);
       // Judged only at the end of a drop shorter than the offline threshold: a longer one raised its
       // own alert (health.offline), and a blip before it does not make a dark camera an unstable link.
-      const judged = drop !== null && counted && drop[1] - drop[0] < this.settings.cameraOfflineAlertSeconds * 1000;
-      const unstableAt = drop ? (current!.unstableAt ?? (judged && isUnstable(darkShare(recentDrops, event.at, bound.windowMs), bound) ? event.at : null)) : null;
+      const judged = drop !== null && counted && drop[1] - drop[0] < threshold;
+      const unstableAt = drop ? (outage!.unstableAt ?? (judged && isUnstable(darkShare(recentDrops, event.at, bound.windowMs), bound) ? event.at : null)) : null;
       const cameBack = drop !== null && (this.settings.cameraStableSeconds > 0 || unstableAt !== null);
       next = {
         cameraId: event.cameraId,
@@ -207,9 +214,9 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
         offlineSince: null,
         ingestId: event.ingestId,
         updatedAt: event.at,
-        recoveredFrom: cameBack ? current!.offlineSince : changed ? null : current!.recoveredFrom,
+        recoveredFrom: cameBack ? outage!.offlineSince : changed ? null : current!.recoveredFrom,
         stableMs: cameBack ? this.stabilityAfter(event.at - current!.since, unstableAt !== null) : changed ? null : current!.stableMs,
-        outageDrops: cameBack ? current!.outageDrops : changed ? 0 : current!.outageDrops,
+        outageDrops: cameBack ? outage!.outageDrops : changed ? 0 : current!.outageDrops,
         recentDrops,
         unstableAt: cameBack ? unstableAt : changed ? null : (current!.unstableAt ?? null),
       };
@@ -242,6 +249,10 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     if (status === 'offline') await this.armOfflineTimer(next);
     else if (current?.status === 'offline') {
       await this.recovered(current, next);
+      if (blindDrop && next.recoveredFrom !== null) {
+        this.logger.warn({ cameraId: event.cameraId, outageStart: current.offlineSince, darkSince: current.since, backAt: event.at }, 'camera of an unstable link was dark past CAMERA_OFFLINE_ALERT_SECONDS (its timer lost or late); raising that drop as camera offline');
+        await this.raiseOutage(event.cameraId, current.since, true);
+      }
       if (next.unstableAt != null && current.unstableAt == null && next.recoveredFrom !== null) await this.linkUnstable(next, next.recoveredFrom);
     }
     return true;
@@ -321,7 +332,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     if (!threshold || record.offlineSince === null) return;
     const from = record.unstableAt != null ? Math.max(record.offlineSince, record.since) : record.offlineSince;
     const delay = from + threshold - this.clock.now();
-    await this.timers.schedule(TIMER, timerJobId('offline', record.cameraId, record.offlineSince), { cameraId: record.cameraId, offlineSince: record.offlineSince }, delay);
+    await this.timers.schedule(TIMER, offlineTimerId(record), { cameraId: record.cameraId, offlineSince: record.offlineSince }, delay);
   }
 
   /**
@@ -398,9 +409,10 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   }
 
   /**
-   * Unstable links dark past the threshold in their current drop plus one sweep interval, their alert
-   * still unstable: the timer that turns it offline (armOfflineTimer) did not fire, and the alert would
-   * say the picture comes and goes for as long as the camera shows nothing.
+   * Unstable links dark past the threshold in their current drop plus one sweep interval, whatever
+   * their alert's state: the timer that splits the blind drop off as its own offline outage
+   * (armOfflineTimer, blind) did not fire, and nothing would say the camera shows nothing. Paged by
+   * the drop's start, which they qualify on: a row that becomes due later comes after the cursor.
    */
   private unstableGoneDark(): SweepList<CameraStatusRecord> {
     return {
@@ -408,13 +420,13 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
         const now = this.clock.now();
         return this.statuses.unstableGoneDark(now - this.settings.cameraOfflineAlertSeconds * 1000 - this.settings.timerSweepSeconds * 1000, now, cursor, limit);
       },
-      cursorOf: (record) => (record.offlineSince === null ? null : { at: record.offlineSince, cameraId: record.cameraId }),
+      cursorOf: (record) => ({ at: record.since, cameraId: record.cameraId }),
       handle: async (record) => {
-        this.logger.warn({ cameraId: record.cameraId, outageStart: record.offlineSince, darkSince: record.since }, 'camera of an unstable link dark past the threshold with its alert still unstable (timer lost?); turning it offline from the sweep');
+        this.logger.warn({ cameraId: record.cameraId, outageStart: record.offlineSince, darkSince: record.since }, 'camera of an unstable link dark past the threshold without its offline outage (timer lost?); raising it from the sweep');
         await this.raiseOutage(record.cameraId, record.offlineSince as number);
         return true;
       },
-      failed: (record, err) => this.logger.error({ cameraId: record.cameraId, outageStart: record.offlineSince, err: err.message }, "turning an unstable link's alert offline from the sweep failed; the sweep goes on with the other cameras"),
+      failed: (record, err) => this.logger.error({ cameraId: record.cameraId, outageStart: record.offlineSince, darkSince: record.since, err: err.message }, 'raising the blind drop of an unstable link from the sweep failed; the sweep goes on with the other cameras'),
     };
   }
 
@@ -441,19 +453,23 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   /**
    * Raises the camera_offline of the outage that began at `offlineSince`: one past the offline
    * threshold (its timer, the sweep, a maintenance window's end), or one found unstable (linkUnstable),
-   * also while the camera is back between its drops. Nothing when the camera's current outage is
-   * another one, or it is back and its outage only waits to be confirmed.
+   * also while the camera is back between its drops, or (`blindDropEnded`) the outage of an unstable
+   * link's drop that lasted the threshold and has just ended. Nothing when the camera's current
+   * outage is another one, or it is back and its outage only waits to be confirmed.
+   *
+   * An unstable link whose current drop has lasted the threshold shows nothing at all: it is split
+   * off as a new outage (blind), raised as health.offline, and the unstable alert is closed as
+   * superseded by it.
    */
-  private async raiseOutage(cameraId: string, offlineSince: number): Promise<void> {
+  private async raiseOutage(cameraId: string, offlineSince: number, blindDropEnded = false): Promise<void> {
     const current = await this.statuses.get(cameraId);
     if (!current) return;
     const threshold = this.settings.cameraOfflineAlertSeconds * 1000;
-    const outageStart = current.status === 'offline' ? current.offlineSince : current.unstableAt != null ? current.recoveredFrom : null;
+    const outageStart = current.status === 'offline' ? current.offlineSince : current.unstableAt != null || blindDropEnded ? current.recoveredFrom : null;
     if (outageStart !== offlineSince) return;
     if (!(await this.cameras.isEnabled(cameraId))) return; // taken out of service: no outage (forget)
-    // An unstable link whose current drop has lasted the threshold shows nothing at all: offline.
-    const darkSince = current.status === 'offline' && threshold > 0 && this.clock.now() >= current.since + threshold ? current.since : null;
-    const unstable = current.unstableAt != null && darkSince === null;
+    if (current.status === 'offline' && current.unstableAt != null && threshold > 0 && this.clock.now() >= current.since + threshold) return this.blind(current);
+    const unstable = current.unstableAt != null;
     const event: Omit<AlertEvent, 'kind' | 'capturedAt'> = {
       alertId: offlineAlertId(cameraId, offlineSince),
       cameraId,
@@ -466,12 +482,10 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       message: unstable ? this.unstableMessage(current) : this.offlineMessage(current),
     };
     const outcome = await this.intake.consume({ ...event, kind: 'created', capturedAt: offlineSince });
-    // Raised before as health.unstable (its `created` is this one's duplicate): the same alert becomes
-    // the offline one, as an update dated when this drop reached the threshold (idempotent per drop).
-    if (outcome === 'duplicate' && current.unstableAt != null && darkSince !== null) {
-      const update = await this.intake.consume({ ...event, kind: 'updated', capturedAt: darkSince + threshold });
-      if (update === 'updated') this.logger.warn({ cameraId, outageStart: offlineSince, darkSince }, 'camera of an unstable link dark past CAMERA_OFFLINE_ALERT_SECONDS; its alert is now camera offline');
-    }
+    // Raised (now or before, by this instance or another): an unstable alert of an earlier outage it
+    // was split from (blind) is superseded. Again at every raise, so one whose closing failed is
+    // closed by the next (the sweep, a window's end); held back by a window, it says on till then.
+    if (!unstable && outcome !== 'suppressed') await this.supersedeUnstable(cameraId, offlineSince, event.alertId);
     // The camera may have been disabled or deleted while the alert was being stored: its forgetting
     // then found no alert to resolve, and this one would stay open (and escalate) for ever.
     if (!(await this.cameras.isEnabled(cameraId))) {
@@ -486,6 +500,35 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     if (after && after.status === 'online' && after.recoveredFrom === offlineSince) return;
     const backAt = after?.status === 'online' ? after.since : this.clock.now();
     await this.alertsService.resolveBySystem(offlineAlertId(cameraId, offlineSince), SYSTEM.cameraStatus, recoveredDetail(offlineSince, backAt, current.outageDrops));
+  }
+
+  /**
+   * The camera of an unstable link has been dark its whole current drop for the offline threshold:
+   * blind, a condition of its own. Its status row starts a new outage at that drop (blindOutage),
+   * saved over the row as read, so a newer status entry (the camera back: its return raises the
+   * drop) or another instance's split wins; a split whose raise failed, or a row changed otherwise
+   * meanwhile, is the threshold sweeps' (offlineWithoutAlert, unstableGoneDark). That outage is
+   * raised as camera offline, a new alert that opens, escalates and is pushed as any other. The unstable alert, whatever its state, no longer stands
+   * for the camera (review F1/F2 of 2026-12-04: an operator's "known flaky link" closed it for good).
+   */
+  private async blind(current: CameraStatusRecord): Promise<void> {
+    const next = blindOutage(current);
+    if (!(await this.statuses.saveOver(next, current))) return;
+    this.logger.warn({ cameraId: current.cameraId, unstableOutageStart: current.offlineSince, darkSince: current.since }, 'camera of an unstable link dark past CAMERA_OFFLINE_ALERT_SECONDS; a new outage from this drop, raised as camera offline');
+    await this.push(next); // its offlineSince changed
+    await this.raiseOutage(current.cameraId, current.since);
+  }
+
+  /**
+   * Closes the camera's unresolved health.unstable alerts of outages before the one (from
+   * `offlineSince`) just raised as camera offline (`offlineId`): its link went blind (blind).
+   */
+  private async supersedeUnstable(cameraId: string, offlineSince: number, offlineId: string): Promise<void> {
+    for (const alert of await this.alerts.unresolvedOf(cameraId, 'camera_offline')) {
+      if (alert.ruleId !== UNSTABLE_RULE_ID || alert.startedAt >= offlineSince) continue;
+      const detail: TransitionDetail = { kind: 'superseded_by_offline', offlineAlertId: offlineId, darkSince: offlineSince, thresholdSeconds: this.settings.cameraOfflineAlertSeconds };
+      await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, detail);
+    }
   }
 
   private offlineMessage(record: CameraStatusRecord): string {
@@ -528,7 +571,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    * ends when the camera has stayed up that long (stableReached), and a drop before continues it.
    */
   private async recovered(previous: CameraStatusRecord, now: CameraStatusRecord): Promise<void> {
-    if (previous.offlineSince !== null) await this.timers.cancel(timerJobId('offline', previous.cameraId, previous.offlineSince));
+    if (previous.offlineSince !== null) await this.timers.cancel(offlineTimerId(previous));
     if (now.recoveredFrom !== null) {
       const due = now.since + this.stableMsOf(now) - this.clock.now();
       await this.timers.schedule(STABLE_TIMER, timerJobId('stable', now.cameraId, now.since), { cameraId: now.cameraId, since: now.since }, due);
@@ -593,7 +636,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     }
     await this.statuses.delete(cameraId);
     this.metrics.camerasOffline.set(await this.statuses.countOffline());
-    if (current && current.offlineSince !== null) await this.timers.cancel(timerJobId('offline', cameraId, current.offlineSince));
+    if (current && current.status === 'offline' && current.offlineSince !== null) await this.timers.cancel(offlineTimerId(current));
     if (current && current.status === 'online' && current.recoveredFrom !== null) await this.timers.cancel(timerJobId('stable', cameraId, current.since));
     const outageStart = current?.offlineSince ?? current?.recoveredFrom ?? null;
     const now = this.clock.now();
@@ -695,6 +738,23 @@ function recoveredDetail(offlineSince: number | null, backAt: number, drops: num
 /** The outage of a camera taken out of service (disabled, deleted) `at`: it never came back. */
 function outOfServiceDetail(reason: 'disabled' | 'deleted', offlineSince: number, at: number, drops: number): TransitionDetail {
   return { kind: 'camera_out_of_service', reason, offlineSeconds: Math.round((at - offlineSince) / 1000), drops: Math.max(1, drops) };
+}
+
+/**
+ * The offline timer of the drop `record` is in: one per outage, due at its threshold — or, for an
+ * outage found unstable, one per drop (due when that drop reaches the threshold: blind), so that a
+ * cancel lost at one return leaves no earlier drop's job in the place of the next drop's.
+ */
+function offlineTimerId(record: CameraStatusRecord): string {
+  return record.unstableAt != null ? timerJobId('offline', record.cameraId, record.offlineSince ?? record.since, record.since) : timerJobId('offline', record.cameraId, record.offlineSince ?? record.since);
+}
+
+/**
+ * The outage of a camera whose unstable link went blind: a new one from the start of the drop that
+ * reached the offline threshold, its first drop, not found unstable (its alert is health.offline).
+ */
+function blindOutage(record: CameraStatusRecord): CameraStatusRecord {
+  return { ...record, offlineSince: record.since, outageDrops: 1, unstableAt: null };
 }
 
 /** One camera_offline alert per outage: deduplicated by intake, found again by the sweep. */
