@@ -96,8 +96,8 @@ afterEach(() => {
 });
 
 /** The feed of a township operator on `api`, its first load done and its socket open at seq 10. */
-async function mount(api = new FakeApi(), school = false) {
-  const view = () => useFeed(api, () => undefined, (a: Alert) => ({ title: a.rule, text: a.message }), ['township'], school);
+async function mount(api = new FakeApi(), school = false, regionIds = ['township']) {
+  const view = () => useFeed(api, () => undefined, (a: Alert) => ({ title: a.rule, text: a.message }), regionIds, school);
   render(view);
   flushEffects();
   await jest.advanceTimersByTimeAsync(0);
@@ -117,8 +117,8 @@ const escalationChimes = () => playAlarm.mock.calls.filter(([sound]) => sound ==
 
 describe("useFeed: a burst's notification follows what it counts", () => {
   /** Five escalations in one burst, rung: the first's own notification, then the burst's "5". */
-  async function burstOfFive() {
-    const feed = await mount();
+  async function burstOfFive(regionIds?: string[]) {
+    const feed = await mount(undefined, false, regionIds);
     for (let i = 0; i < 5; i++) feed.push(offline(i));
     await jest.advanceTimersByTimeAsync(RING_SETTLE_MS + RING_BURST_MS);
     expect(notifiedIds()).toEqual(['off0']);
@@ -175,6 +175,20 @@ describe("useFeed: a burst's notification follows what it counts", () => {
     expect(bursts()).toEqual([[5, false], [4, true], [3, true], [5, false]]); // off2-6; before: 2
     push(offline(2, { state: 'acknowledged', updatedAt: now }));
     expect(bursts().at(-1)).toEqual([4, true]); // a carried one answered lowers it too
+  });
+
+  // Session-33 review F8: an alert the last burst counts escalates again, still to this user (a user of
+  // both township and county), and rings alone: its own notification says it, the burst's no more.
+  it('counts no more an alert that escalated again and rings with a notification of its own', async () => {
+    const { push } = await burstOfFive(['township', 'county']);
+    await jest.advanceTimersByTimeAsync(10 * RING_BURST_MS);
+    push(offline(2, { escalationLevel: 2, responsibleRegionId: 'county', updatedAt: now + 1 }));
+    await jest.advanceTimersByTimeAsync(RING_SETTLE_MS);
+    expect(notifiedIds()).toEqual(['off0', 'off2']);
+    expect(bursts()).toEqual([[5, false], [4, true]]); // off0, off1, off3, off4; before: still 5
+    push(offline(5));
+    await jest.advanceTimersByTimeAsync(RING_SETTLE_MS + RING_BURST_MS);
+    expect(bursts().at(-1)).toEqual([6, false]); // off2 and off5 of this burst, the four carried
   });
 });
 

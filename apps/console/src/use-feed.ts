@@ -307,6 +307,14 @@ export function useFeed(
     const { title, text } = latest.current.describe(first);
     notify(title, text, first);
     soundEscalation();
+    // Escalated again (township, then county, both this user's): its own notification says it now, so
+    // the last burst's, which counted it, says one fewer (review 2026-12-04, F8: counted twice).
+    const counted = burstCounts.current;
+    if (!counted?.has(first.id)) return;
+    const rest = stillOwed(counted).filter((a) => a.id !== first.id);
+    if (rest.length > 0) return showBurst(rest, true);
+    burstCounts.current = null;
+    closeNotification(BURST_TAG);
   };
   /**
    * Merges alerts read by REST and drops those answered 404, then judges the alarms and escalations
