@@ -19,6 +19,11 @@ const CHROMIUM = process.env.XL_CHROMIUM ?? '/usr/bin/chromium';
 const CLIP = 'media/clips/drowning_sub.mp4';
 const ARTIFACTS = path.join(repoRoot, 'var/artifacts/console');
 const ADMIN_PASSWORD = 'console-admin-pw-1';
+// The console's own waits, moved past on a page's clock (openAs `clock`): live-view.tsx, camera-wall.tsx, unanalysed-banner.tsx.
+const LIVE_FIRST_PICTURE_MS = 16_000;
+const LIVE_RETRY_MS = 20_000;
+const WALL_RELOAD_MS = 10_000;
+const UNANALYSED_POLL_MS = 15_000;
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium && process.env.CI) throw new Error(`chromium not found at ${CHROMIUM} (install Debian's chromium or set XL_CHROMIUM)`);
 
@@ -128,8 +133,14 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
 
   /** Every socket the signed-in pages opened (the feed's /ws, the live view's /live). */
   const socketUrls: string[] = [];
-  const openAs = async (username: string, password: string): Promise<Page> => {
+  /**
+   * A signed-in page. `clock`: the page's timers and Date on Playwright's clock (flowing as usual until
+   * a test moves it on with page.clock.fastForward), so that waits of the console's own — a live
+   * view's first picture, a poll — take no real time; the API's clock stays the real one.
+   */
+  const openAs = async (username: string, password: string, options: { clock?: boolean } = {}): Promise<Page> => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    if (options.clock) await page.clock.install();
     page.on('websocket', (ws) => socketUrls.push(ws.url()));
     // Headless Chromium has no dialer: a tel: link it follows leaves the page taking one more click and
     // then none (measured: a button clicked 9 times after 3 calls counted once). The test stands in for
@@ -503,7 +514,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     // Ingest measured the pond's stream 12.6 s behind real time a moment ago: its alerts come that late.
     const delays = new StreamDelayMarks(redis, { keyPrefix: `${prefix}:` });
     await delays.mark('pond', { seconds: 12.6, at: Date.now() - 2000 });
-    const page = await openAs('op', 'op-password-1');
+    const page = await openAs('op', 'op-password-1', { clock: true });
     // The Content-Security-Policy must let the wall work: object-URL pictures, the live view's socket and WebAssembly decoder.
     // (JSMpeg's own <style>, for a player wrapper the console does not use, is refused at page load, before this.)
     const refused: string[] = [];
@@ -561,11 +572,14 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     page.on('websocket', (ws) => ws.url().includes('/live/river') && riverSockets.push(ws.url()));
     const river = page.locator('[data-testid="camera-tile"][data-camera-id="river"]');
     await river.getByTestId('live-toggle').click();
-    await river.getByTestId('live-failed').waitFor({ timeout: 25_000 }); // no first picture within 16 s
+    for (let i = 0; i < 50 && riverSockets.length < 1; i++) await page.waitForTimeout(100);
+    await page.clock.fastForward(LIVE_FIRST_PICTURE_MS + 1000); // no first picture within 16 s
+    await river.getByTestId('live-failed').waitFor({ timeout: 5000 });
     expect(await river.getByTestId('live-failed').textContent()).toBe('该摄像头没有实时画面，每 20 秒自动重试。');
     expect(riverSockets).toHaveLength(1); // JSMpeg alone would have tried again every 5 s
     // A wall left on the camera tries again by itself (every 20 s), the message staying until a picture comes.
-    for (let i = 0; i < 450 && riverSockets.length < 2; i++) await page.waitForTimeout(100);
+    await page.clock.fastForward(LIVE_RETRY_MS);
+    for (let i = 0; i < 50 && riverSockets.length < 2; i++) await page.waitForTimeout(100);
     expect(riverSockets).toHaveLength(2);
     expect(await river.getByTestId('live-failed').count()).toBe(1);
     await river.getByTestId('live-toggle').click();
@@ -581,7 +595,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await statuses.publish({ cameraId: 'river', status: 'offline', reason: 'refused', at: Date.now(), ingestId: 'test' });
     for (let i = 0; i < 50 && (await rest('GET', '/cameras?status=offline', admin)).total !== 1; i++) await new Promise((r) => setTimeout(r, 100));
     try {
-      const page = await openAs('op', 'op-password-1');
+      const page = await openAs('op', 'op-password-1', { clock: true });
       await page.getByTestId('nav-cameras').click();
       const tiles = page.getByTestId('camera-tile');
       const tileIds = async () => tiles.evaluateAll((els) => els.map((el) => (el as unknown as { dataset: { cameraId: string } }).dataset.cameraId));
@@ -600,7 +614,9 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       expect(await page.getByTestId('wall-offline').textContent()).toBe('离线：1');
       // A camera going dark shows at its camera.status push, not at the next 10 s reload: published
       // right after a reload, it must show within a few seconds.
-      await page.waitForRequest((r) => new URL(r.url()).pathname === '/cameras', { timeout: 15_000 });
+      const reload = page.waitForRequest((r) => new URL(r.url()).pathname === '/cameras', { timeout: 5000 });
+      await page.clock.fastForward(WALL_RELOAD_MS);
+      await reload;
       const darkAt = Date.now();
       await statuses.publish({ cameraId: 'bank-01', status: 'offline', reason: 'stalled', at: Date.now(), ingestId: 'test' });
       await page.getByTestId('wall-offline').filter({ hasText: '离线：2' }).waitFor({ timeout: 5000 });
@@ -1277,7 +1293,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     await shot(op, 'unanalysed-banner');
 
     // A school hears of its own waters only.
-    const school = await openAs('school-a', 'school-password-1');
+    const school = await openAs('school-a', 'school-password-1', { clock: true });
     await school.getByTestId('unanalysed-banner').waitFor({ timeout: 5000 });
     const schoolText = await school.getByTestId('unanalysed-banner').textContent();
     expect(schoolText).toContain('1 个摄像头');
@@ -1285,7 +1301,8 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     expect(schoolText).not.toContain('Canal');
     // Analysed again: the banner goes at the next poll.
     await redis.hset(marks, 'pond', String(Date.now()));
-    await school.getByTestId('unanalysed-banner').waitFor({ state: 'detached', timeout: 20_000 });
+    await school.clock.fastForward(UNANALYSED_POLL_MS);
+    await school.getByTestId('unanalysed-banner').waitFor({ state: 'detached', timeout: 5000 });
     await school.close();
     await op.close();
     await rest('DELETE', '/cameras/canal', admin);
