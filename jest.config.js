@@ -17,5 +17,9 @@ module.exports = {
   moduleNameMapper,
   globalSetup: '<rootDir>/test/global-setup.ts',
   testTimeout: 30000,
-  maxWorkers: 2,
+  // Three workers on CI's 2 cores: most integration files wait on real timers (offline thresholds,
+  // escalation deadlines, a browser's polls), leaving the cores ~25 % idle at three. Measured on a
+  // clean clone the same day: 2,263 tests, jest 684 s at 3 workers (1,082 s at 2), the same ~2,100
+  // worker-seconds in all, none failed.
+  maxWorkers: 3,
 };
