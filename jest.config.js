@@ -16,6 +16,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcOptions(), swcrc: false }] },
   moduleNameMapper,
   globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 30000,
   // Three workers on CI's 2 cores: most integration files wait on real timers (offline thresholds,
   // escalation deadlines, a browser's polls), leaving the cores ~25 % idle at three. Measured on a

@@ -1,5 +1,5 @@
 export { repoRoot, sharedDir, sharedPath, requireShared, describeWithShared } from './shared-data';
-export { testRedisUrl, uniquePrefix } from './redis';
+export { newTestRunId, testRedisUrl, testRunStartedAt, TEST_RUN_ENV, uniquePrefix } from './redis';
 export { CameraSimulator, type SimulatedCamera, type SimulatedCameraSpec, type CameraSimulatorOptions } from './simulator/camera-simulator';
 export { startGarbageServer, type GarbageServer } from './simulator/garbage-server';
 export { startSlowLink, type SlowLink } from './simulator/slow-link';
