@@ -204,7 +204,8 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       // own alert (health.offline), and a blip before it does not make a dark camera an unstable link.
       const judged = drop !== null && counted && drop[1] - drop[0] < threshold;
       const unstableAt = drop ? (outage!.unstableAt ?? (judged && isUnstable(darkShare(recentDrops, event.at, bound.windowMs), bound) ? event.at : null)) : null;
-      const cameBack = drop !== null && (this.settings.cameraStableSeconds > 0 || unstableAt !== null);
+      // A blind drop's outage waits to be confirmed also without a stability period: its return raises it.
+      const cameBack = drop !== null && (this.settings.cameraStableSeconds > 0 || unstableAt !== null || blindDrop);
       next = {
         cameraId: event.cameraId,
         status,
@@ -237,13 +238,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     this.metrics.camerasOffline.set(await this.statuses.countOffline());
     if (visibleChange) {
       await this.push(next);
-      // Taken out of service while this was pushed: its out_of_service may have gone before it, and a
-      // retained MQTT status would show the camera online or dark for ever. Say it again, after.
-      if (!(await this.cameras.isEnabled(event.cameraId))) {
-        const placement = await this.cameras.placement(event.cameraId);
-        await this.tryPush(event.cameraId, () => this.announceOutOfService(event.cameraId, placement ? 'disabled' : 'deleted', placement));
-        return true;
-      }
+      if (await this.outOfServiceAfterPush(event.cameraId)) return true;
     }
     if (!changed) return true;
     if (status === 'offline') await this.armOfflineTimer(next);
@@ -454,7 +449,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    * Raises the camera_offline of the outage that began at `offlineSince`: one past the offline
    * threshold (its timer, the sweep, a maintenance window's end), or one found unstable (linkUnstable),
    * also while the camera is back between its drops, or (`blindDropEnded`) the outage of an unstable
-   * link's drop that lasted the threshold and has just ended. Nothing when the camera's current
+   * link's drop that lasted the threshold and may have just ended (blind, or the return that found it). Nothing when the camera's current
    * outage is another one, or it is back and its outage only waits to be confirmed.
    *
    * An unstable link whose current drop has lasted the threshold shows nothing at all: it is split
@@ -468,7 +463,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     const outageStart = current.status === 'offline' ? current.offlineSince : current.unstableAt != null || blindDropEnded ? current.recoveredFrom : null;
     if (outageStart !== offlineSince) return;
     if (!(await this.cameras.isEnabled(cameraId))) return; // taken out of service: no outage (forget)
-    if (current.status === 'offline' && current.unstableAt != null && threshold > 0 && this.clock.now() >= current.since + threshold) return this.blind(current);
+    if (current.status === 'offline' && current.unstableAt != null && threshold > 0 && this.clock.now() >= current.since + threshold && !(await this.saysOffline(cameraId, offlineSince))) return this.blind(current);
     const unstable = current.unstableAt != null;
     const event: Omit<AlertEvent, 'kind' | 'capturedAt'> = {
       alertId: offlineAlertId(cameraId, offlineSince),
@@ -508,15 +503,53 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    * saved over the row as read, so a newer status entry (the camera back: its return raises the
    * drop) or another instance's split wins; a split whose raise failed, or a row changed otherwise
    * meanwhile, is the threshold sweeps' (offlineWithoutAlert, unstableGoneDark). That outage is
-   * raised as camera offline, a new alert that opens, escalates and is pushed as any other. The unstable alert, whatever its state, no longer stands
-   * for the camera (review F1/F2 of 2026-12-04: an operator's "known flaky link" closed it for good).
+   * raised as camera offline, a new alert that opens, escalates and is pushed as any other. The
+   * unstable alert, whatever its state, no longer stands for the camera (review F1/F2 of 2026-12-04:
+   * an operator's "known flaky link" closed it for good).
    */
   private async blind(current: CameraStatusRecord): Promise<void> {
-    const next = blindOutage(current);
-    if (!(await this.statuses.saveOver(next, current))) return;
-    this.logger.warn({ cameraId: current.cameraId, unstableOutageStart: current.offlineSince, darkSince: current.since }, 'camera of an unstable link dark past CAMERA_OFFLINE_ALERT_SECONDS; a new outage from this drop, raised as camera offline');
-    await this.push(next); // its offlineSince changed
-    await this.raiseOutage(current.cameraId, current.since);
+    const { cameraId } = current;
+    if (!(await this.statuses.saveOver(blindOutage(current), current))) return;
+    // Disabled or deleted meanwhile (its forget ran between raiseOutage's check and the save): the row
+    // would stand for ever, and its push come after the out_of_service (apply).
+    if (!(await this.cameras.isEnabled(cameraId))) {
+      await this.statuses.delete(cameraId);
+      this.metrics.camerasOffline.set(await this.statuses.countOffline());
+      return;
+    }
+    this.logger.warn({ cameraId, unstableOutageStart: current.offlineSince, darkSince: current.since }, 'camera of an unstable link dark past CAMERA_OFFLINE_ALERT_SECONDS; a new outage from this drop, raised as camera offline');
+    // Its offlineSince changed. The split runs beside the stream loop: a return stored meanwhile may
+    // have pushed before this push, and must stay the last word (the retained MQTT status is the last
+    // push), so the row is read again after it and pushed again if it changed.
+    const pushed = await this.statuses.get(cameraId);
+    if (pushed) await this.push(pushed);
+    const now = await this.statuses.get(cameraId);
+    if (pushed && now && (now.status !== pushed.status || now.updatedAt !== pushed.updatedAt)) await this.push(now);
+    if (await this.outOfServiceAfterPush(cameraId)) return;
+    // Also when the camera is back already (its return stored after the split, which it then ended).
+    await this.raiseOutage(cameraId, current.since, true);
+  }
+
+  /**
+   * The outage from `offlineSince` has an open alert that already says the camera is offline (raised
+   * past the threshold before the link was found unstable, or renamed by a release before the blind
+   * split): it stands for the blind camera, and splitting would open a second one beside it.
+   */
+  private async saysOffline(cameraId: string, offlineSince: number): Promise<boolean> {
+    const alert = await this.alerts.get(offlineAlertId(cameraId, offlineSince));
+    return alert !== undefined && alert.state !== 'resolved' && alert.ruleId !== UNSTABLE_RULE_ID;
+  }
+
+  /**
+   * Taken out of service while its status was pushed: its out_of_service may have gone before that
+   * push, and a retained MQTT status would show the camera online or dark for ever. Says it again,
+   * after; true when it did.
+   */
+  private async outOfServiceAfterPush(cameraId: string): Promise<boolean> {
+    if (await this.cameras.isEnabled(cameraId)) return false;
+    const placement = await this.cameras.placement(cameraId);
+    await this.tryPush(cameraId, () => this.announceOutOfService(cameraId, placement ? 'disabled' : 'deleted', placement));
+    return true;
   }
 
   /**

@@ -241,4 +241,20 @@ describe.each(DATABASE_KINDS)('duty reports on %s', (kind) => {
     // from the period's start (T0 - 60 s) to its return
     expect(a.downtime.cameras).toContainEqual({ cameraId: 'cam-a', cameraName: expect.any(String), outages: 1, offlineMs: 560 * S, stillOffline: false }); // before: left out
   });
+
+  // After the one above (cam-a's 560 s): an unstable link's alert superseded when the camera went blind
+  // (camera-status: a new outage from the drop's start, with its own alert) ends where the blind one
+  // begins — the time between is the blind outage's, not both (session-34 review, F4).
+  it("ends a superseded unstable link's outage where the blind outage split from it begins", async () => {
+    const offline = { cameraId: 'cam-a', rule: 'camera_offline', severity: 'major', zoneId: undefined, boxes: [] } satisfies Partial<Parameters<typeof alertEvent>[0]>;
+    await raise('unstableLink', T0 + 602 * S, { ...offline, ruleId: 'health.unstable' }); // from T0 + 600 s
+    await raise('blind', T0 + 702 * S, { ...offline, ruleId: 'health.offline' }); // dark from T0 + 700 s
+    clock.at = T0 + 800 * S; // split when the drop reached the threshold (and a sweep came round)
+    const detail = { kind: 'superseded_by_offline' as const, offlineAlertId: decodeURIComponent(ids.blind), darkSince: T0 + 700 * S, thresholdSeconds: 60 };
+    expect(await t.app.get(AlertsService).resolveBySystem(decodeURIComponent(ids.unstableLink), SYSTEM.cameraStatus, detail)).toBe(true);
+    clock.at = T0 + 1300 * S;
+    const a = (await t.http.get('/reports/alerts').query(period).set(await auth('op-a'))).body;
+    // 560 s as above, 100 s of the unstable link, 600 s blind till now; before: the unstable link's ran to the split, 200 s
+    expect(a.downtime.cameras).toContainEqual({ cameraId: 'cam-a', cameraName: expect.any(String), outages: 3, offlineMs: 1260 * S, stillOffline: true });
+  });
 });

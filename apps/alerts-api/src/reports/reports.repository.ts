@@ -17,11 +17,16 @@ export interface ReportQuery {
   limit: number;
 }
 
-/** `backAt` of a camera_recovered transition detail (JSON), if it has one. */
+/**
+ * When a camera_offline alert's outage ended, from its recovery's transition detail (JSON): `backAt` of
+ * a camera_recovered; `darkSince` of a superseded_by_offline — the blind outage split off from it is
+ * counted from there on by its own alert, so the two do not count that time twice.
+ */
 function backAtOf(detail: string | null): number | null {
   if (!detail) return null;
   try {
-    const parsed = JSON.parse(detail) as { kind?: unknown; backAt?: unknown };
+    const parsed = JSON.parse(detail) as { kind?: unknown; backAt?: unknown; darkSince?: unknown };
+    if (parsed.kind === 'superseded_by_offline') return typeof parsed.darkSince === 'number' ? parsed.darkSince : null;
     return parsed.kind === 'camera_recovered' && typeof parsed.backAt === 'number' ? parsed.backAt : null;
   } catch {
     return null;
@@ -125,13 +130,14 @@ export class ReportsRepository {
             .where('alert_transitions.action', '=', 'acknowledge')
             .as('first_acknowledged_at'),
         // When a camera_offline alert's camera came back: its recovery's resolution (after a stability
-        // wait), or the note camera-status adds to one an operator resolved while the camera was dark.
+        // wait), or the note camera-status adds to one an operator resolved while the camera was dark;
+        // or when its unstable link went blind, a new outage (superseded_by_offline).
         (eb) =>
           eb
             .selectFrom('alert_transitions')
             .select('alert_transitions.detail')
             .whereRef('alert_transitions.alert_id', '=', 'alerts.id')
-            .where('alert_transitions.detail', 'like', '%"kind":"camera_recovered"%')
+            .where((w) => w.or([w('alert_transitions.detail', 'like', '%"kind":"camera_recovered"%'), w('alert_transitions.detail', 'like', '%"kind":"superseded_by_offline"%')]))
             .orderBy('alert_transitions.id', 'desc')
             .limit(1)
             .as('recovery_detail'),
