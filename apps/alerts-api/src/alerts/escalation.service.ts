@@ -139,6 +139,21 @@ export class EscalationService implements OnApplicationBootstrap, OnModuleDestro
     return timerJobId('esc', alertId, level, due);
   }
 
+  /**
+   * Escalates the open alert `alertId` step by step, each an ordinary escalation (its audit entry,
+   * push and ring), until it rests at `level` or its SLA or the region tree stops it: an alert that
+   * takes over from one escalation had carried up (an unstable link gone blind) starts where that one
+   * was, not at the bottom of the ladder. Returns the level it rests at.
+   */
+  async catchUp(alertId: string, level: number): Promise<number> {
+    for (;;) {
+      const alert = await this.alerts.get(alertId);
+      if (!alert) return 0;
+      if (alert.state !== 'open' || alert.escalationLevel >= level || alert.escalationDueAt === null) return alert.escalationLevel;
+      if (!(await this.escalate(alertId, alert.escalationLevel, alert.escalationDueAt))) return alert.escalationLevel;
+    }
+  }
+
   /** True when it escalated the alert (it still had exactly this deadline). */
   async escalate(alertId: string, level: number, due: number): Promise<boolean> {
     const now = this.clock.now();

@@ -7,6 +7,7 @@ import type { TransitionDetail } from '../alerts/transition-detail';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
 import { AlertsRepository } from '../alerts/alerts.repository';
 import { AlertsService } from '../alerts/alerts.service';
+import { EscalationService } from '../alerts/escalation.service';
 import { ScopeService } from '../auth/scope.service';
 import { CamerasRepository } from '../cameras/cameras.repository';
 import { MaintenanceRepository } from '../cameras/maintenance.repository';
@@ -75,6 +76,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     private readonly cameras: CamerasRepository,
     private readonly alerts: AlertsRepository,
     private readonly alertsService: AlertsService,
+    private readonly escalation: EscalationService,
     private readonly intake: AlertIntakeService,
     private readonly timers: ApiTimers,
     private readonly maintenance: MaintenanceRepository,
@@ -480,7 +482,11 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     // Raised (now or before, by this instance or another): an unstable alert of an earlier outage it
     // was split from (blind) is superseded. Again at every raise, so one whose closing failed is
     // closed by the next (the sweep, a window's end); held back by a window, it says on till then.
-    if (!unstable && outcome !== 'suppressed') await this.supersedeUnstable(cameraId, offlineSince, event.alertId);
+    if (!unstable && outcome !== 'suppressed') {
+      // Those the unstable alert had reached hear of the blind camera at once, not after the SLA again.
+      const level = await this.supersedeUnstable(cameraId, offlineSince, event.alertId);
+      if (level > 0) await this.escalation.catchUp(event.alertId, level);
+    }
     // The camera may have been disabled or deleted while the alert was being stored: its forgetting
     // then found no alert to resolve, and this one would stay open (and escalate) for ever.
     if (!(await this.cameras.isEnabled(cameraId))) {
@@ -554,14 +560,17 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
 
   /**
    * Closes the camera's unresolved health.unstable alerts of outages before the one (from
-   * `offlineSince`) just raised as camera offline (`offlineId`): its link went blind (blind).
+   * `offlineSince`) just raised as camera offline (`offlineId`): its link went blind (blind). Returns
+   * the highest escalation level of those it closed (0 when none).
    */
-  private async supersedeUnstable(cameraId: string, offlineSince: number, offlineId: string): Promise<void> {
+  private async supersedeUnstable(cameraId: string, offlineSince: number, offlineId: string): Promise<number> {
+    let level = 0;
     for (const alert of await this.alerts.unresolvedOf(cameraId, 'camera_offline')) {
       if (alert.ruleId !== UNSTABLE_RULE_ID || alert.startedAt >= offlineSince) continue;
       const detail: TransitionDetail = { kind: 'superseded_by_offline', offlineAlertId: offlineId, darkSince: offlineSince, thresholdSeconds: this.settings.cameraOfflineAlertSeconds };
-      await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, detail);
+      if (await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, detail)) level = Math.max(level, alert.escalationLevel);
     }
+    return level;
   }
 
   private offlineMessage(record: CameraStatusRecord): string {

@@ -311,3 +311,28 @@ describe.each(DATABASE_KINDS)('a blind drop at the return without a stability pe
     expect((await suite.alerts.transitions(id)).at(-1)).toMatchObject({ action: 'resolve', detail: { kind: 'superseded_by_offline' } }); // before: camera_recovered
   }, 30_000);
 });
+
+describe.each(DATABASE_KINDS)('a blind camera whose unstable alert had been escalated, on %s', (kind) => {
+  const suite = cameraStatusSuite(kind, { ...ENV, SLA_MAJOR_SECONDS: '5' });
+
+  it('raises the blind alert at the level the unstable one had reached, each step an escalation of its own', async () => {
+    const t0 = Date.now() + 100;
+    const id = await raiseUnstable(suite, 'cam-a', t0); // raised at t0 + 6 s: escalated at t0 + 11 s
+    await eventually(async () => (await suite.alerts.get(id))?.escalationLevel === 1, 'the unstable alert escalated to the township', 10_000);
+    // Up 5.5 s, under the unstable outage's 8 s stability: the same outage; blind 3 s later, at t0 + 14.5 s.
+    const dark = t0 + 11_500;
+    await suite.handleAt('cam-a', 'offline', dark);
+    const blind = `camera_offline:cam-a:${dark}`;
+    await eventually(async () => (await suite.alerts.transitions(id)).at(-1)?.detail?.kind === 'superseded_by_offline', 'the unstable alert superseded', 10_000);
+    const superseded = (await suite.alerts.get(id))!;
+    expect(superseded.escalationLevel).toBe(1);
+    const trail = await eventually(async () => {
+      const entries = await suite.alerts.transitions(blind);
+      return entries.length >= 2 && entries;
+    }, 'the blind alert escalated', 10_000);
+    expect(trail.map((tr) => tr.action)).toEqual(['open', 'escalate']); // before: open only, the township told 5 s later
+    expect(trail[1].at - trail[0].at).toBeLessThan(2000);
+    expect(await suite.alerts.get(blind)).toMatchObject({ state: 'open', escalationLevel: 1, responsibleRegionId: superseded.responsibleRegionId });
+    await suite.handleAt('cam-a', 'recovered', Date.now());
+  }, 40_000);
+});
