@@ -41,3 +41,32 @@ export function cameraStatusSuite(kind: DatabaseKind, env: Record<string, string
   });
   return suite;
 }
+
+/**
+ * Settings of the unstable-link specs: offline for 3 s is the threshold, dark 30 % of an 8 s window
+ * an unstable link, stable after 1 s; the sweep (300 s) never runs during a test, no SLA.
+ */
+export const UNSTABLE_LINK_ENV = {
+  CAMERA_OFFLINE_ALERT_SECONDS: '3',
+  CAMERA_STABLE_SECONDS: '1',
+  TIMER_SWEEP_SECONDS: '300',
+  SLA_MAJOR_SECONDS: '0',
+  CAMERA_UNSTABLE_WINDOW_SECONDS: '8',
+  CAMERA_UNSTABLE_PERCENT: '30',
+};
+
+/**
+ * Under UNSTABLE_LINK_ENV, from `t0`: three 1 s drops 2.5 s apart, dark 3 s of 8 — the unstable
+ * alert camera_offline:<cam>:<t0+5000>, raised at t0+6000 with the camera back; returns its id.
+ */
+export async function raiseUnstable(suite: CameraStatusSuite, cameraId: string, t0: number): Promise<string> {
+  for (let i = 0; i < 2; i++) {
+    await suite.handleAt(cameraId, 'offline', t0 + i * 2500);
+    await suite.handleAt(cameraId, 'recovered', t0 + i * 2500 + 1000);
+  }
+  await suite.handleAt(cameraId, 'offline', t0 + 5000);
+  await suite.handleAt(cameraId, 'recovered', t0 + 6000);
+  const id = `camera_offline:${cameraId}:${t0 + 5000}`;
+  expect(await suite.alerts.get(id)).toMatchObject({ state: 'open', ruleId: 'health.unstable' });
+  return id;
+}

@@ -1,0 +1,177 @@
+import '../testing/nest-esm';
+import { sql } from 'kysely';
+import { eventually } from '../testing/test-app';
+import { DATABASE_KINDS } from '../testing/test-databases';
+import { cameraStatusSuite, raiseUnstable, UNSTABLE_LINK_ENV as ENV } from '../testing/camera-status-suite';
+import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { MaintenanceRepository } from '../cameras/maintenance.repository';
+import { KYSELY } from '../core/tokens';
+import { EventPublisher } from '../shared/push-events';
+import { ApiTimers, timerJobId } from '../timers/api-timers';
+
+// The blind split (camera-unstable-offline.int.spec) beside the rest of the system: a maintenance
+// window, an outage raised offline before it was found unstable, a return or a disable stored while
+// the split is under way, no stability period, an escalated unstable alert. Settings: UNSTABLE_LINK_ENV.
+
+/** Every camera.status push of `cameraId` through the real publisher, `during` (a hook) called at each before it goes out. */
+function recordStatusPushes(suite: ReturnType<typeof cameraStatusSuite>, cameraId: string, during: (data: { status: string; offlineSince?: number | null }) => Promise<void>) {
+  const publisher = suite.t.app.get(EventPublisher);
+  const original = publisher.publish.bind(publisher);
+  const statuses: string[] = [];
+  const spy = jest.spyOn(publisher, 'publish').mockImplementation(async (event) => {
+    const data = event.data as { cameraId?: string; status: string; offlineSince?: number | null };
+    if (event.type === 'camera.status' && data.cameraId === cameraId) {
+      await during(data);
+      statuses.push(data.status);
+    }
+    return original(event);
+  });
+  return { statuses, restore: () => spy.mockRestore() };
+}
+
+// The review of the blind split (docs/reviews/2026-12-04-session34-blind-outage.md, F1–F3).
+describe.each(DATABASE_KINDS)('the blind split beside the rest of the system, on %s', (kind) => {
+  const suite = cameraStatusSuite(kind, ENV);
+  const { handleAt } = suite;
+
+  it('closes the unstable alert only once a maintenance window that held the blind one back ends', async () => {
+    const maintenance = suite.t.app.get(MaintenanceRepository);
+    const t0 = Date.now() + 100;
+    const id = await raiseUnstable(suite, 'cam-a', t0);
+    await maintenance.save({ cameraId: 'cam-a', until: Date.now() + 3_600_000, note: 'cable work', setBy: 'test', setAt: Date.now() });
+    const dark = t0 + 7500;
+    await handleAt('cam-a', 'offline', dark);
+    await eventually(async () => (await suite.statuses.get('cam-a'))?.offlineSince === dark, 'the blind split', 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await suite.alerts.get(`camera_offline:cam-a:${dark}`)).toBeUndefined();
+    expect(await suite.alerts.get(id)).toMatchObject({ state: 'open', ruleId: 'health.unstable' }); // says on: nothing stands for the camera otherwise
+    await maintenance.save({ cameraId: 'cam-a', until: Date.now() - 1000, note: 'cable work', setBy: 'test', setAt: Date.now() - 60_000 });
+    await suite.service.maintenanceEnded('cam-a');
+    expect((await suite.alerts.unresolvedOf('cam-a', 'camera_offline')).map((a) => a.id)).toEqual([`camera_offline:cam-a:${dark}`]);
+    expect((await suite.alerts.transitions(id)).at(-1)?.detail).toMatchObject({ kind: 'superseded_by_offline' });
+    await handleAt('cam-a', 'recovered', Date.now());
+  }, 30_000);
+
+  it('F1: keeps one alert when the outage was raised offline before it was found unstable, and the camera then goes blind', async () => {
+    const t0 = Date.now() + 100;
+    await handleAt('cam-b', 'offline', t0); // dark 3.5 s: raised as health.offline at t0 + 3 s
+    const first = `camera_offline:cam-b:${t0}`;
+    await eventually(() => suite.alerts.get(first), 'the plain offline alert', 10_000);
+    await handleAt('cam-b', 'recovered', t0 + 3500);
+    await handleAt('cam-b', 'offline', t0 + 4500); // back 1 s, under 3 s: the same outage
+    await handleAt('cam-b', 'recovered', t0 + 5000); // dark 4 s of the 8 s window: found unstable
+    expect(await suite.statuses.get('cam-b')).toMatchObject({ status: 'online', recoveredFrom: t0, unstableAt: t0 + 5000 });
+    const dark = t0 + 6000;
+    await handleAt('cam-b', 'offline', dark); // and now dark for good
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, dark + 3800 - Date.now())));
+    const open = (await suite.alerts.unresolvedOf('cam-b', 'camera_offline')).map((a) => `${a.id} ${a.ruleId} ${a.state}`);
+    await handleAt('cam-b', 'recovered', Date.now());
+    expect(open).toEqual([`${first} health.offline open`]); // before: a second, camera_offline:cam-b:<dark>, beside it
+  }, 30_000);
+
+  it('F2: the last status pushed is the return stored while the split pushed its own', async () => {
+    const t0 = Date.now() + 100;
+    const id = await raiseUnstable(suite, 'cam-a2', t0);
+    const dark = t0 + 7500;
+    let raced = false;
+    const pushes = recordStatusPushes(suite, 'cam-a2', async (data) => {
+      if (raced || data.status !== 'offline' || data.offlineSince !== dark) return;
+      raced = true; // the split's push is on its way; the stream loop stores the camera's return
+      await suite.service.handle({ cameraId: 'cam-a2', status: 'recovered', at: Date.now(), ingestId: 'ingest-1' });
+    });
+    try {
+      await handleAt('cam-a2', 'offline', dark);
+      await eventually(async () => raced && (await suite.alerts.get(`camera_offline:cam-a2:${dark}`)), 'the split raced by the return', 10_000);
+      expect(pushes.statuses.at(-1)).toBe('online'); // before: offline, for a camera back
+      // F3: the blind drop the return ended is raised all the same, and the unstable alert superseded.
+      expect(await suite.alerts.get(`camera_offline:cam-a2:${dark}`)).toMatchObject({ ruleId: 'health.offline' });
+      await eventually(async () => (await suite.alerts.transitions(id)).at(-1)?.detail?.kind === 'superseded_by_offline', 'the unstable alert superseded', 5000);
+    } finally {
+      pushes.restore();
+    }
+  }, 30_000);
+
+  it('F2: a camera disabled while the split pushed ends on out_of_service, its row gone', async () => {
+    const db = suite.t.app.get(KYSELY);
+    const t0 = Date.now() + 100;
+    await raiseUnstable(suite, 'cam-a3', t0);
+    const dark = t0 + 7500;
+    let raced = false;
+    const pushes = recordStatusPushes(suite, 'cam-a3', async (data) => {
+      if (raced || data.status !== 'offline' || data.offlineSince !== dark) return;
+      raced = true; // an admin disables the camera now
+      await sql`update cameras set enabled = 0 where id = 'cam-a3'`.execute(db);
+      await suite.service.forget('cam-a3', 'disabled');
+    });
+    try {
+      await handleAt('cam-a3', 'offline', dark);
+      await eventually(async () => raced && pushes.statuses.at(-1) === 'out_of_service', 'out_of_service pushed last', 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(pushes.statuses.at(-1)).toBe('out_of_service'); // before: offline, for ever on the wall's retained status
+      expect(await suite.statuses.get('cam-a3')).toBeUndefined();
+      expect(await suite.alerts.unresolvedOf('cam-a3', 'camera_offline')).toEqual([]);
+    } finally {
+      pushes.restore();
+    }
+  }, 30_000);
+
+  it('F1: does not split an outage whose open alert a release before the split renamed to offline (the sweep leaves it)', async () => {
+    const db = suite.t.app.get(KYSELY);
+    const now = Date.now();
+    const t0 = now - 500_000; // the unstable outage
+    const since = now - 400_000; // its drop that lasted: renamed to health.offline by 36c08c9
+    const id = `camera_offline:cam-a:${t0}`;
+    await suite.t.app.get(AlertIntakeService).consume({
+      alertId: id, kind: 'created', cameraId: 'cam-a', ruleId: 'health.offline', rule: 'camera_offline', severity: 'major',
+      startedAt: t0, capturedAt: t0, score: 1, boxes: [], message: 'camera offline for more than 3 s (timeout); it came back 2 times meanwhile',
+    });
+    await suite.statuses.delete('cam-a');
+    await sql`insert into camera_status (camera_id, status, reason, detail, since, offline_since, ingest_id, updated_at, outage_drops, unstable_at)
+      values ('cam-a', 'offline', 'timeout', null, ${since}, ${t0}, 'ingest-1', ${since}, 3, ${t0 + 50_000})`.execute(db);
+    expect((await suite.statuses.unstableGoneDark(now, now, undefined, 10)).map((r) => r.cameraId)).not.toContain('cam-a');
+    await suite.service.sweepOfflineThresholds();
+    expect(await suite.alerts.get(`camera_offline:cam-a:${since}`)).toBeUndefined(); // before: a second alert
+    expect(await suite.alerts.get(id)).toMatchObject({ state: 'open', ruleId: 'health.offline' });
+    await handleAt('cam-a', 'recovered', Date.now());
+  }, 30_000);
+});
+
+describe.each(DATABASE_KINDS)('a blind drop at the return without a stability period, on %s', (kind) => {
+  const suite = cameraStatusSuite(kind, { ...ENV, CAMERA_STABLE_SECONDS: '0' });
+
+  it('F3: raises the drop past the threshold whose timer was lost, and supersedes the unstable alert', async () => {
+    const t0 = Date.now() + 100;
+    const id = await raiseUnstable(suite, 'cam-b', t0);
+    const dark = t0 + 7500;
+    await suite.handleAt('cam-b', 'offline', dark);
+    await suite.t.app.get(ApiTimers).cancel(timerJobId('offline', 'cam-b', t0 + 5000, dark)); // lost
+    await suite.handleAt('cam-b', 'recovered', dark + 3200);
+    expect(await suite.alerts.get(`camera_offline:cam-b:${dark}`)).toMatchObject({ ruleId: 'health.offline' }); // before: nothing
+    expect((await suite.alerts.transitions(id)).at(-1)).toMatchObject({ action: 'resolve', detail: { kind: 'superseded_by_offline' } }); // before: camera_recovered
+  }, 30_000);
+});
+
+describe.each(DATABASE_KINDS)('a blind camera whose unstable alert had been escalated, on %s', (kind) => {
+  const suite = cameraStatusSuite(kind, { ...ENV, SLA_MAJOR_SECONDS: '5' });
+
+  it('raises the blind alert at the level the unstable one had reached, each step an escalation of its own', async () => {
+    const t0 = Date.now() + 100;
+    const id = await raiseUnstable(suite, 'cam-a', t0); // raised at t0 + 6 s: escalated at t0 + 11 s
+    await eventually(async () => (await suite.alerts.get(id))?.escalationLevel === 1, 'the unstable alert escalated to the township', 10_000);
+    // Up 5.5 s, under the unstable outage's 8 s stability: the same outage; blind 3 s later, at t0 + 14.5 s.
+    const dark = t0 + 11_500;
+    await suite.handleAt('cam-a', 'offline', dark);
+    const blind = `camera_offline:cam-a:${dark}`;
+    await eventually(async () => (await suite.alerts.transitions(id)).at(-1)?.detail?.kind === 'superseded_by_offline', 'the unstable alert superseded', 10_000);
+    const superseded = (await suite.alerts.get(id))!;
+    expect(superseded.escalationLevel).toBe(1);
+    const trail = await eventually(async () => {
+      const entries = await suite.alerts.transitions(blind);
+      return entries.length >= 2 && entries;
+    }, 'the blind alert escalated', 10_000);
+    expect(trail.map((tr) => tr.action)).toEqual(['open', 'escalate']); // before: open only, the township told 5 s later
+    expect(trail[1].at - trail[0].at).toBeLessThan(2000);
+    expect(await suite.alerts.get(blind)).toMatchObject({ state: 'open', escalationLevel: 1, responsibleRegionId: superseded.responsibleRegionId });
+    await suite.handleAt('cam-a', 'recovered', Date.now());
+  }, 40_000);
+});
