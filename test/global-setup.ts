@@ -11,6 +11,7 @@ import { deleteTestKeys, ofStaleRuns } from './test-run-keys';
  */
 export default async function globalSetup(): Promise<void> {
   execFileSync(process.execPath, [path.join(__dirname, '../tools/build.mjs')], { stdio: 'inherit' });
-  process.env[TEST_RUN_ENV] ??= newTestRunId();
+  // Always a new one: an id inherited from a shell would be shared by two runs, each deleting the other's keys.
+  process.env[TEST_RUN_ENV] = newTestRunId();
   await deleteTestKeys(ofStaleRuns(Date.now()));
 }

@@ -4,8 +4,10 @@ import { eventually } from '../testing/test-app';
 import { DATABASE_KINDS } from '../testing/test-databases';
 import { cameraStatusSuite, raiseUnstable, UNSTABLE_LINK_ENV as ENV } from '../testing/camera-status-suite';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
+import { AlertsService } from '../alerts/alerts.service';
 import { MaintenanceRepository } from '../cameras/maintenance.repository';
 import { KYSELY } from '../core/tokens';
+import type { Principal } from '../shared/principal';
 import { EventPublisher } from '../shared/push-events';
 import { ApiTimers, timerJobId } from '../timers/api-timers';
 
@@ -115,7 +117,7 @@ describe.each(DATABASE_KINDS)('the blind split beside the rest of the system, on
     }
   }, 30_000);
 
-  it('F1: does not split an outage whose open alert a release before the split renamed to offline (the sweep leaves it)', async () => {
+  it('F1: does not split an outage whose alert a release before the split renamed to offline, open or resolved by hand (the sweep leaves it)', async () => {
     const db = suite.t.app.get(KYSELY);
     const now = Date.now();
     const t0 = now - 500_000; // the unstable outage
@@ -132,6 +134,14 @@ describe.each(DATABASE_KINDS)('the blind split beside the rest of the system, on
     await suite.service.sweepOfflineThresholds();
     expect(await suite.alerts.get(`camera_offline:cam-a:${since}`)).toBeUndefined(); // before: a second alert
     expect(await suite.alerts.get(id)).toMatchObject({ state: 'open', ruleId: 'health.offline' });
+    // An operator closes "camera offline" (a repair ticket filed) while it stays dark: as any offline
+    // alert resolved by hand, it is not raised again (session-34 latest review, F2: a second one opened).
+    const admin: Principal = { kind: 'user', id: 'admin', name: 'admin', role: 'admin', regionIds: [], cameraIds: [], waters: [] };
+    await suite.t.app.get(AlertsService).transition(admin, id, 'acknowledge', {});
+    await suite.t.app.get(AlertsService).transition(admin, id, 'resolve', { outcome: 'true_alarm', note: 'repair ticket filed' });
+    expect((await suite.statuses.unstableGoneDark(now, now, undefined, 10)).map((r) => r.cameraId)).not.toContain('cam-a');
+    await suite.service.sweepOfflineThresholds();
+    expect(await suite.alerts.unresolvedOf('cam-a', 'camera_offline')).toEqual([]);
     await handleAt('cam-a', 'recovered', Date.now());
   }, 30_000);
 });
@@ -173,5 +183,22 @@ describe.each(DATABASE_KINDS)('a blind camera whose unstable alert had been esca
     expect(trail[1].at - trail[0].at).toBeLessThan(2000);
     expect(await suite.alerts.get(blind)).toMatchObject({ state: 'open', escalationLevel: 1, responsibleRegionId: superseded.responsibleRegionId });
     await suite.handleAt('cam-a', 'recovered', Date.now());
+  }, 40_000);
+
+  // Session-34 latest review, F1: raised at the camera's return, the blind alert waits only to be
+  // confirmed; paging the township for it would call people out for a camera that works.
+  it('does not escalate a blind drop raised at the return, the camera already back', async () => {
+    const t0 = Date.now() + 100;
+    const id = await raiseUnstable(suite, 'cam-b', t0);
+    await eventually(async () => (await suite.alerts.get(id))?.escalationLevel === 1, 'the unstable alert escalated', 10_000);
+    const dark = t0 + 11_500;
+    await suite.handleAt('cam-b', 'offline', dark);
+    await suite.t.app.get(ApiTimers).cancel(timerJobId('offline', 'cam-b', t0 + 5000, dark)); // lost
+    await suite.handleAt('cam-b', 'recovered', dark + 3200); // its return raises the blind drop
+    const blind = `camera_offline:cam-b:${dark}`;
+    await eventually(async () => (await suite.alerts.transitions(id)).at(-1)?.detail?.kind === 'superseded_by_offline', 'the unstable alert superseded', 5000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await suite.alerts.transitions(blind)).map((tr) => tr.action)[1]).not.toBe('escalate'); // before: escalated 11 ms after it opened
+    expect(await suite.alerts.get(blind)).toMatchObject({ escalationLevel: 0 });
   }, 40_000);
 });

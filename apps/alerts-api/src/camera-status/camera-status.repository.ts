@@ -250,8 +250,8 @@ export class CameraStatusRepository {
    * Enabled cameras of an outage found unstable dark again since `before` or earlier in the current
    * drop, outside a maintenance window open at `now`: the timer that splits such a drop off as its own
    * offline outage did not fire (its unstable alert's state does not matter: an operator may have
-   * closed the flicker, not a blind camera) — unless the outage's open alert already says offline
-   * (camera-status.service saysOffline: no split, and the sweep would find the row again each round).
+   * closed the flicker, not a blind camera) — unless the outage's alert already says offline, in any
+   * state (camera-status.service saysOffline: no split, and the sweep would find the row each round).
    * `limit` at most, after `cursor`, by the drop's start, which they qualify on — ordered by the
    * outage's, a row due later could sort before the cursor and wait for the list's wrap-around (as
    * unconfirmedRecoveries).
@@ -260,7 +260,7 @@ export class CameraStatusRepository {
     const rows = await this.sweepable(now)
       .leftJoin('alerts', (join) => join.on('alerts.id', '=', OFFLINE_ALERT_ID))
       .selectAll('camera_status')
-      .where((eb) => eb.or([eb('alerts.id', 'is', null), eb('alerts.rule_id', '=', UNSTABLE_RULE_ID), eb('alerts.state', '=', 'resolved')]))
+      .where((eb) => eb.or([eb('alerts.id', 'is', null), eb('alerts.rule_id', '=', UNSTABLE_RULE_ID)]))
       .where('camera_status.status', '=', 'offline')
       .where('camera_status.since', '<=', before)
       .whereRef('camera_status.unstable_at', '>=', 'camera_status.offline_since') // not a stale value (currentUnstableAt)

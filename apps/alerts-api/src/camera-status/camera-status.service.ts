@@ -482,11 +482,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     // Raised (now or before, by this instance or another): an unstable alert of an earlier outage it
     // was split from (blind) is superseded. Again at every raise, so one whose closing failed is
     // closed by the next (the sweep, a window's end); held back by a window, it says on till then.
-    if (!unstable && outcome !== 'suppressed') {
-      // Those the unstable alert had reached hear of the blind camera at once, not after the SLA again.
-      const level = await this.supersedeUnstable(cameraId, offlineSince, event.alertId);
-      if (level > 0) await this.escalation.catchUp(event.alertId, level);
-    }
+    const supersededLevel = !unstable && outcome !== 'suppressed' ? await this.supersedeUnstable(cameraId, offlineSince, event.alertId) : 0;
     // The camera may have been disabled or deleted while the alert was being stored: its forgetting
     // then found no alert to resolve, and this one would stay open (and escalate) for ever.
     if (!(await this.cameras.isEnabled(cameraId))) {
@@ -497,7 +493,12 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     // found no alert to resolve, and this one would stay open (and escalate) for a camera that is
     // online. Back but not yet stable: the stability timer or the sweep resolves it.
     const after = await this.statuses.get(cameraId);
-    if (after && after.status === 'offline' && after.offlineSince === offlineSince) return;
+    if (after && after.status === 'offline' && after.offlineSince === offlineSince) {
+      // Those the unstable alert had reached hear of the blind camera at once, not after the SLA again
+      // (not of one already back: raised at its return, it only waits to be confirmed).
+      if (supersededLevel > 0) await this.escalation.catchUp(event.alertId, supersededLevel);
+      return;
+    }
     if (after && after.status === 'online' && after.recoveredFrom === offlineSince) return;
     const backAt = after?.status === 'online' ? after.since : this.clock.now();
     await this.alertsService.resolveBySystem(offlineAlertId(cameraId, offlineSince), SYSTEM.cameraStatus, recoveredDetail(offlineSince, backAt, current.outageDrops));
@@ -537,13 +538,14 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   }
 
   /**
-   * The outage from `offlineSince` has an open alert that already says the camera is offline (raised
-   * past the threshold before the link was found unstable, or renamed by a release before the blind
-   * split): it stands for the blind camera, and splitting would open a second one beside it.
+   * The outage from `offlineSince` has an alert that already says the camera is offline (raised past
+   * the threshold before the link was found unstable, or renamed by a release before the blind split):
+   * open, it stands for the blind camera, and splitting would open a second one beside it; resolved by
+   * hand, it is not raised again, as any offline alert (offlineWithoutAlert).
    */
   private async saysOffline(cameraId: string, offlineSince: number): Promise<boolean> {
     const alert = await this.alerts.get(offlineAlertId(cameraId, offlineSince));
-    return alert !== undefined && alert.state !== 'resolved' && alert.ruleId !== UNSTABLE_RULE_ID;
+    return alert !== undefined && alert.ruleId !== UNSTABLE_RULE_ID;
   }
 
   /**
