@@ -212,6 +212,12 @@ export function useFeed(
     burstCounts.current = new Set(owed.map((a) => a.id));
     notifyBurst(title, text, worst, owed.length, { update });
   };
+  /** The burst's notification counts `owed` now, quietly (fewer than it said), or is closed when none is left. */
+  const recountBurst = (owed: Alert[]) => {
+    if (owed.length > 0) return showBurst(owed, true);
+    burstCounts.current = null;
+    closeNotification(BURST_TAG);
+  };
   /**
    * The burst's one ring: a sound, and one notification (a fixed tag) that says how many wait, naming
    * the most urgent. Bound to its burst: a late timer (a hidden tab's run a second or more late) rings
@@ -258,10 +264,7 @@ export function useFeed(
     const counted = burstCounts.current;
     if (!burstTouched || !counted) return;
     const owed = stillOwed(counted);
-    if (owed.length === counted.size) return;
-    if (owed.length > 0) return showBurst(owed, true);
-    burstCounts.current = null;
-    closeNotification(BURST_TAG);
+    if (owed.length !== counted.size) recountBurst(owed);
   };
   /**
    * Rings for what is not rung for yet (once per key: alarmKey, escalationKey). A critical alert rings
@@ -311,10 +314,7 @@ export function useFeed(
     // the last burst's, which counted it, says one fewer (review 2026-12-04, F8: counted twice).
     const counted = burstCounts.current;
     if (!counted?.has(first.id)) return;
-    const rest = stillOwed(counted).filter((a) => a.id !== first.id);
-    if (rest.length > 0) return showBurst(rest, true);
-    burstCounts.current = null;
-    closeNotification(BURST_TAG);
+    recountBurst(stillOwed(counted).filter((a) => a.id !== first.id));
   };
   /**
    * Merges alerts read by REST and drops those answered 404, then judges the alarms and escalations

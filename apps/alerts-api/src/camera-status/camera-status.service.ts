@@ -230,13 +230,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     // next try ignores it), or the stability timer ended the outage a drop would continue (then the
     // next try starts a new one).
     if (!(await this.statuses.saveOver(next, current))) return false;
-    // Disabled or deleted while this event was handled (its forget ran between our check and save):
-    // the row would stand for ever. Forget it again.
-    if (!(await this.cameras.isEnabled(event.cameraId))) {
-      await this.statuses.delete(event.cameraId);
-      this.metrics.camerasOffline.set(await this.statuses.countOffline());
-      return true;
-    }
+    if (await this.forgottenMeanwhile(event.cameraId)) return true;
     this.metrics.camerasOffline.set(await this.statuses.countOffline());
     if (visibleChange) {
       await this.push(next);
@@ -451,8 +445,9 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    * Raises the camera_offline of the outage that began at `offlineSince`: one past the offline
    * threshold (its timer, the sweep, a maintenance window's end), or one found unstable (linkUnstable),
    * also while the camera is back between its drops, or (`blindDropEnded`) the outage of an unstable
-   * link's drop that lasted the threshold and may have just ended (blind, or the return that found it). Nothing when the camera's current
-   * outage is another one, or it is back and its outage only waits to be confirmed.
+   * link's drop that lasted the threshold and may have just ended (blind, or the return that found
+   * it). Nothing when the camera's current outage is another one, or it is back and its outage only
+   * waits to be confirmed.
    *
    * An unstable link whose current drop has lasted the threshold shows nothing at all: it is split
    * off as a new outage (blind), raised as health.offline, and the unstable alert is closed as
@@ -516,22 +511,16 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    */
   private async blind(current: CameraStatusRecord): Promise<void> {
     const { cameraId } = current;
-    if (!(await this.statuses.saveOver(blindOutage(current), current))) return;
-    // Disabled or deleted meanwhile (its forget ran between raiseOutage's check and the save): the row
-    // would stand for ever, and its push come after the out_of_service (apply).
-    if (!(await this.cameras.isEnabled(cameraId))) {
-      await this.statuses.delete(cameraId);
-      this.metrics.camerasOffline.set(await this.statuses.countOffline());
-      return;
-    }
+    const split = blindOutage(current);
+    if (!(await this.statuses.saveOver(split, current))) return;
+    if (await this.forgottenMeanwhile(cameraId)) return;
     this.logger.warn({ cameraId, unstableOutageStart: current.offlineSince, darkSince: current.since }, 'camera of an unstable link dark past CAMERA_OFFLINE_ALERT_SECONDS; a new outage from this drop, raised as camera offline');
     // Its offlineSince changed. The split runs beside the stream loop: a return stored meanwhile may
     // have pushed before this push, and must stay the last word (the retained MQTT status is the last
     // push), so the row is read again after it and pushed again if it changed.
-    const pushed = await this.statuses.get(cameraId);
-    if (pushed) await this.push(pushed);
-    const now = await this.statuses.get(cameraId);
-    if (pushed && now && (now.status !== pushed.status || now.updatedAt !== pushed.updatedAt)) await this.push(now);
+    await this.push(split);
+    const latest = await this.statuses.get(cameraId);
+    if (latest && (latest.status !== split.status || latest.updatedAt !== split.updatedAt)) await this.push(latest);
     if (await this.outOfServiceAfterPush(cameraId)) return;
     // Also when the camera is back already (its return stored after the split, which it then ended).
     await this.raiseOutage(cameraId, current.since, true);
@@ -546,6 +535,18 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   private async saysOffline(cameraId: string, offlineSince: number): Promise<boolean> {
     const alert = await this.alerts.get(offlineAlertId(cameraId, offlineSince));
     return alert !== undefined && alert.ruleId !== UNSTABLE_RULE_ID;
+  }
+
+  /**
+   * Disabled or deleted while its status was stored (its forget ran between the enabled check and the
+   * save): the row would stand for ever, and its push come after the out_of_service. Forgets it again;
+   * true when it did.
+   */
+  private async forgottenMeanwhile(cameraId: string): Promise<boolean> {
+    if (await this.cameras.isEnabled(cameraId)) return false;
+    await this.statuses.delete(cameraId);
+    this.metrics.camerasOffline.set(await this.statuses.countOffline());
+    return true;
   }
 
   /**
