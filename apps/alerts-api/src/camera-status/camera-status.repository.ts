@@ -218,13 +218,16 @@ export class CameraStatusRepository {
       );
   }
 
-  /** Sweepable cameras offline now, `limit` at most after `cursor`, by their outage's start (oldest first). */
-  private outages(now: number, cursor: SweepCursor | undefined, limit: number) {
+  /**
+   * Sweepable cameras offline now, `limit` at most after `cursor`, oldest first by `by`: their
+   * outage's start, or their current drop's (`since`).
+   */
+  private outages(now: number, cursor: SweepCursor | undefined, limit: number, by: 'camera_status.offline_since' | 'camera_status.since' = 'camera_status.offline_since') {
     return this.sweepable(now)
       .selectAll('camera_status')
       .where('camera_status.status', '=', 'offline')
-      .$if(cursor !== undefined, (q) => q.where((eb) => after(eb, 'camera_status.offline_since', cursor!)))
-      .orderBy('camera_status.offline_since')
+      .$if(cursor !== undefined, (q) => q.where((eb) => after(eb, by, cursor!)))
+      .orderBy(by)
       .orderBy('camera_status.camera_id')
       .limit(limit);
   }
@@ -257,17 +260,11 @@ export class CameraStatusRepository {
    * unconfirmedRecoveries).
    */
   async unstableGoneDark(before: number, now: number, cursor: SweepCursor | undefined, limit: number): Promise<CameraStatusRecord[]> {
-    const rows = await this.sweepable(now)
+    const rows = await this.outages(now, cursor, limit, 'camera_status.since')
       .leftJoin('alerts', (join) => join.on('alerts.id', '=', OFFLINE_ALERT_ID))
-      .selectAll('camera_status')
       .where((eb) => eb.or([eb('alerts.id', 'is', null), eb('alerts.rule_id', '=', UNSTABLE_RULE_ID)]))
-      .where('camera_status.status', '=', 'offline')
       .where('camera_status.since', '<=', before)
       .whereRef('camera_status.unstable_at', '>=', 'camera_status.offline_since') // not a stale value (currentUnstableAt)
-      .$if(cursor !== undefined, (q) => q.where((eb) => after(eb, 'camera_status.since', cursor!)))
-      .orderBy('camera_status.since')
-      .orderBy('camera_status.camera_id')
-      .limit(limit)
       .execute();
     return rows.map(toRecord);
   }
