@@ -19,7 +19,7 @@ import { type AlertListFilter, AlertsRepository } from './alerts.repository';
 import { EscalationService } from './escalation.service';
 import { IllegalTransitionError, nextState, NOTE_ACTION, NOTE_ROLES, SEEN_ACTION, SEEN_ROLES, TRANSITION_ROLES, type TransitionAction } from './lifecycle';
 import { existingSnapshot } from './snapshots';
-import { type TransitionDetail, transitionNote } from './transition-detail';
+import { OUTAGE_END_KINDS, type OutageEndKind, type TransitionDetail, transitionNote } from './transition-detail';
 
 export interface TransitionInput {
   note?: string;
@@ -276,16 +276,18 @@ export class AlertsService {
   }
 
   /**
-   * Records on a resolved alert that its camera came back (a `camera_recovered` detail, as a note by
-   * `actor`): an operator may resolve a camera_offline alert while the camera is still dark (a repair
-   * ticket filed), and without this the outage's length was lost once the camera returned — reports
-   * then ended it at the operator's click. State and outcome stay. False when the alert is absent, not
-   * resolved, or already holds such a record (the system's own recovery wrote it).
+   * Records on a resolved alert when its camera's outage ended, as a note by `actor`: the camera came
+   * back (`camera_recovered`), or its unstable link went blind, a new outage with its own alert
+   * (`superseded_by_offline`). An operator may resolve a camera_offline alert while the camera is
+   * still dark (a repair ticket filed, a flaky link known), and without this the outage's length was
+   * lost — reports then ended it at the operator's click. State and outcome stay. False when the alert
+   * is absent, not resolved, or already holds either record (the system's own resolution wrote it).
    */
-  async recordRecoveryBySystem(id: string, actor: Actor, detail: TransitionDetail & { kind: 'camera_recovered' }): Promise<boolean> {
+  async recordOutageEndBySystem(id: string, actor: Actor, detail: TransitionDetail & { kind: OutageEndKind }): Promise<boolean> {
     const done = await this.alerts.transaction(async (trx) => {
       const before = await this.alerts.getForUpdate(trx, id);
-      if (!before || before.state !== 'resolved' || (await this.alerts.hasTransitionDetail(trx, id, detail.kind))) return false;
+      if (!before || before.state !== 'resolved') return false;
+      for (const kind of OUTAGE_END_KINDS) if (await this.alerts.hasTransitionDetail(trx, id, kind)) return false;
       const at = laterUpdate(this.clock.now(), before);
       await this.alerts.addTransition(trx, id, { action: NOTE_ACTION, from: before.state, to: before.state, actor, at, note: transitionNote(detail), detail });
       await this.alerts.touch(trx, id, at);

@@ -58,6 +58,10 @@ export type TransitionDetail =
   /** Someone called a person of the camera's site from the alert (a `note`; who called is the actor). */
   | { kind: 'called'; contact: { name: string; role: string | null; phone: string } };
 
+/** The details that say when a camera_offline alert's outage ended (reports read its length from them). */
+export const OUTAGE_END_KINDS = ['camera_recovered', 'superseded_by_offline'] as const;
+export type OutageEndKind = (typeof OUTAGE_END_KINDS)[number];
+
 export function eventFacts(event: AlertEvent): TransitionEventFacts {
   return {
     eventId: event.alertId,

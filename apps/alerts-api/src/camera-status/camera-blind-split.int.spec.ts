@@ -161,6 +161,78 @@ describe.each(DATABASE_KINDS)('a blind drop at the return without a stability pe
   }, 30_000);
 });
 
+describe.each(DATABASE_KINDS)('a blind camera whose unstable alert the split left open, on %s', (kind) => {
+  const suite = cameraStatusSuite(kind, ENV);
+
+  // Session-34 latest review, F4: closing the unstable alert failed at the split and the camera came
+  // back before a sweep: its outage ended where the blind one began, not at the camera's return.
+  it('closes it as superseded when the blind outage ends, not as recovered at the return', async () => {
+    const t0 = Date.now() + 100;
+    const id = await raiseUnstable(suite, 'cam-a', t0);
+    const svc = suite.t.app.get(AlertsService);
+    const resolveBySystem = svc.resolveBySystem.bind(svc);
+    let failed = false;
+    const spy = jest.spyOn(svc, 'resolveBySystem').mockImplementation(async (alertId, actor, detail) => {
+      if (alertId !== id || failed) return resolveBySystem(alertId, actor, detail);
+      failed = true; // its first close, the split's: not done (the database away a moment)
+      return false;
+    });
+    try {
+      const dark = t0 + 7500;
+      await suite.handleAt('cam-a', 'offline', dark);
+      const blind = `camera_offline:cam-a:${dark}`;
+      await eventually(async () => (await suite.alerts.get(blind))?.state === 'open', 'the blind alert', 10_000);
+      await eventually(async () => failed, 'the split closing the unstable alert'); // just after the raise
+      expect(await suite.alerts.get(id)).toMatchObject({ state: 'open' });
+      await suite.handleAt('cam-a', 'recovered', Date.now());
+      await eventually(async () => (await suite.alerts.get(blind))?.state === 'resolved', 'the blind outage over once the camera stayed up', 10_000);
+      expect(await suite.alerts.get(id)).toMatchObject({ state: 'resolved' });
+      // before: camera_recovered with the return's time, the blind time counted by both alerts
+      expect((await suite.alerts.transitions(id)).at(-1)?.detail).toEqual({ kind: 'superseded_by_offline', offlineAlertId: blind, darkSince: dark, thresholdSeconds: 3 });
+    } finally {
+      spy.mockRestore();
+    }
+  }, 40_000);
+});
+
+describe.each(DATABASE_KINDS)('a drop past the threshold that ended with no alert, on %s', (kind) => {
+  const suite = cameraStatusSuite(kind, ENV);
+
+  // Session-34 review, F3's third path: the raise at the camera's return failed; the stream loop tries
+  // the entry again, finds it stored, and did nothing — the blind time was never on record.
+  it('raises a blind drop when the return whose raise failed is tried again', async () => {
+    const t0 = Date.now() + 100;
+    const id = await raiseUnstable(suite, 'cam-a', t0);
+    const dark = t0 + 7500;
+    await suite.handleAt('cam-a', 'offline', dark);
+    await suite.t.app.get(ApiTimers).cancel(timerJobId('offline', 'cam-a', t0 + 5000, dark)); // lost
+    const consume = jest.spyOn(suite.t.app.get(AlertIntakeService), 'consume').mockRejectedValueOnce(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    const back = dark + 3200;
+    try {
+      await expect(suite.handleAt('cam-a', 'recovered', back)).rejects.toThrow('ECONNREFUSED'); // the database away a moment
+    } finally {
+      consume.mockRestore();
+    }
+    const blind = `camera_offline:cam-a:${dark}`;
+    expect(await suite.alerts.get(blind)).toBeUndefined();
+    expect(await suite.statuses.get('cam-a')).toMatchObject({ status: 'online', since: back, recoveredFrom: dark });
+    await suite.service.handle({ cameraId: 'cam-a', status: 'recovered', at: back, ingestId: 'ingest-1' }); // the stream loop's next try
+    expect(await suite.alerts.get(blind)).toMatchObject({ ruleId: 'health.offline', startedAt: dark }); // before: never raised
+    await eventually(async () => (await suite.alerts.transitions(id)).at(-1)?.detail?.kind === 'superseded_by_offline', 'the unstable alert superseded', 5000);
+  }, 30_000);
+
+  it('raises a plain drop past the threshold at its return when its timer was lost and no sweep came round', async () => {
+    const dark = Date.now() + 100;
+    await suite.handleAt('cam-b', 'offline', dark);
+    await suite.t.app.get(ApiTimers).cancel(timerJobId('offline', 'cam-b', dark)); // lost (a Redis flush)
+    await suite.handleAt('cam-b', 'recovered', dark + 3200);
+    const id = `camera_offline:cam-b:${dark}`;
+    expect(await suite.alerts.get(id)).toMatchObject({ ruleId: 'health.offline', startedAt: dark, state: 'open' }); // before: nothing on record
+    await eventually(async () => (await suite.alerts.get(id))?.state === 'resolved', 'resolved once the camera stayed up', 10_000);
+    expect((await suite.alerts.transitions(id)).at(-1)?.detail).toMatchObject({ kind: 'camera_recovered', backAt: dark + 3200 });
+  }, 30_000);
+});
+
 describe.each(DATABASE_KINDS)('a blind camera whose unstable alert had been escalated, on %s', (kind) => {
   const suite = cameraStatusSuite(kind, { ...ENV, SLA_MAJOR_SECONDS: '5' });
 

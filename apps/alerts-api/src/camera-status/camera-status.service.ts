@@ -225,7 +225,12 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       };
     }
     const visibleChange = changed || current?.reason !== next.reason || current?.detail !== next.detail;
-    if (!visibleChange && current?.updatedAt === event.at) return true; // the same entry again
+    if (!visibleChange && current?.updatedAt === event.at) {
+      // The same entry again. An earlier try may have stored it and failed after (the database away a
+      // moment): a drop past the threshold that its return was to raise has no sweep of its own.
+      if (current.since === event.at && (await this.unraisedPastThreshold(current))) await this.raiseOutage(event.cameraId, current.recoveredFrom!, true);
+      return true;
+    }
     // Only over the row as read: another instance may have stored this entry or a newer one (then the
     // next try ignores it), or the stability timer ended the outage a drop would continue (then the
     // next try starts a new one).
@@ -243,10 +248,27 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       if (blindDrop && next.recoveredFrom !== null) {
         this.logger.warn({ cameraId: event.cameraId, outageStart: current.offlineSince, darkSince: current.since, backAt: event.at }, 'camera of an unstable link was dark past CAMERA_OFFLINE_ALERT_SECONDS (its timer lost or late); raising that drop as camera offline');
         await this.raiseOutage(event.cameraId, current.since, true);
+        await this.noteSplitOff(event.cameraId, current.offlineSince, current.since);
+      } else if (await this.unraisedPastThreshold(next)) {
+        this.logger.warn({ cameraId: event.cameraId, darkSince: next.recoveredFrom, backAt: event.at }, 'camera was dark past CAMERA_OFFLINE_ALERT_SECONDS with no alert (its timer lost or late); raising that outage as camera offline');
+        await this.raiseOutage(event.cameraId, next.recoveredFrom!, true);
       }
       if (next.unstableAt != null && current.unstableAt == null && next.recoveredFrom !== null) await this.linkUnstable(next, next.recoveredFrom);
     }
     return true;
+  }
+
+  /**
+   * The outage a return ended (`row`, waiting to be confirmed) was one drop that lasted the offline
+   * threshold, and it has no alert: its timer was lost or late and no sweep came round before the
+   * camera was back, or the raise at an earlier try of this return failed. Its return raises it, as
+   * the timer would have, so every outage past the threshold is on record (reports, the audit trail).
+   */
+  private async unraisedPastThreshold(row: CameraStatusRecord): Promise<boolean> {
+    const threshold = this.settings.cameraOfflineAlertSeconds * 1000;
+    if (row.status !== 'online' || row.recoveredFrom === null || row.outageDrops !== 1 || row.unstableAt != null) return false;
+    if (threshold <= 0 || row.since - row.recoveredFrom < threshold) return false;
+    return (await this.alerts.get(offlineAlertId(row.cameraId, row.recoveredFrom))) === undefined;
   }
 
   /** CAMERA_UNSTABLE_WINDOW_SECONDS and _PERCENT; off (window 0) with camera_offline itself (CAMERA_OFFLINE_ALERT_SECONDS=0). */
@@ -444,9 +466,9 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   /**
    * Raises the camera_offline of the outage that began at `offlineSince`: one past the offline
    * threshold (its timer, the sweep, a maintenance window's end), or one found unstable (linkUnstable),
-   * also while the camera is back between its drops, or (`blindDropEnded`) the outage of an unstable
-   * link's drop that lasted the threshold and may have just ended (blind, or the return that found
-   * it). Nothing when the camera's current outage is another one, or it is back and its outage only
+   * also while the camera is back between its drops, or (`blindDropEnded`) the outage of a drop that
+   * lasted the threshold and may have just ended (an unstable link's, blind; or one whose timer was
+   * lost or late: the return that found it). Nothing when the camera's current outage is another one, or it is back and its outage only
    * waits to be confirmed.
    *
    * An unstable link whose current drop has lasted the threshold shows nothing at all: it is split
@@ -477,7 +499,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     // Raised (now or before, by this instance or another): an unstable alert of an earlier outage it
     // was split from (blind) is superseded. Again at every raise, so one whose closing failed is
     // closed by the next (the sweep, a window's end); held back by a window, it says on till then.
-    const supersededLevel = !unstable && outcome !== 'suppressed' ? await this.supersedeUnstable(cameraId, offlineSince, event.alertId) : 0;
+    const supersededLevel = !unstable && outcome !== 'suppressed' ? await this.supersedeUnstable(cameraId, offlineSince) : 0;
     // The camera may have been disabled or deleted while the alert was being stored: its forgetting
     // then found no alert to resolve, and this one would stay open (and escalate) for ever.
     if (!(await this.cameras.isEnabled(cameraId))) {
@@ -524,6 +546,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     if (await this.outOfServiceAfterPush(cameraId)) return;
     // Also when the camera is back already (its return stored after the split, which it then ended).
     await this.raiseOutage(cameraId, current.since, true);
+    await this.noteSplitOff(cameraId, current.offlineSince, current.since);
   }
 
   /**
@@ -563,15 +586,14 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
 
   /**
    * Closes the camera's unresolved health.unstable alerts of outages before the one (from
-   * `offlineSince`) just raised as camera offline (`offlineId`): its link went blind (blind). Returns
+   * `offlineSince`) just raised as camera offline: its link went blind (blind). Returns
    * the highest escalation level of those it closed (0 when none).
    */
-  private async supersedeUnstable(cameraId: string, offlineSince: number, offlineId: string): Promise<number> {
+  private async supersedeUnstable(cameraId: string, offlineSince: number): Promise<number> {
     let level = 0;
     for (const alert of await this.alerts.unresolvedOf(cameraId, 'camera_offline')) {
       if (alert.ruleId !== UNSTABLE_RULE_ID || alert.startedAt >= offlineSince) continue;
-      const detail: TransitionDetail = { kind: 'superseded_by_offline', offlineAlertId: offlineId, darkSince: offlineSince, thresholdSeconds: this.settings.cameraOfflineAlertSeconds };
-      if (await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, detail)) level = Math.max(level, alert.escalationLevel);
+      if (await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, this.supersededDetail(cameraId, offlineSince))) level = Math.max(level, alert.escalationLevel);
     }
     return level;
   }
@@ -695,11 +717,31 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
 
   private async resolveOutage(cameraId: string, offlineSince: number | null, backAt: number, drops: number): Promise<void> {
     for (const alert of await this.alerts.unresolvedOf(cameraId, 'camera_offline')) {
-      await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, recoveredDetail(offlineSince, backAt, drops));
+      // An unstable link's alert of an earlier outage: the blind outage ending now was split off from
+      // it, and closing it failed. Its outage ended where this one began, not at this return (reports
+      // would count the blind time twice).
+      const splitFrom = offlineSince !== null && alert.ruleId === UNSTABLE_RULE_ID && alert.startedAt < offlineSince;
+      await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, splitFrom ? this.supersededDetail(cameraId, offlineSince) : recoveredDetail(offlineSince, backAt, drops));
     }
     // The outage's own alert, if an operator resolved it while the camera was dark: it learns when the
     // camera came back, so reports keep the outage's length (before: cut to the operator's click).
-    if (offlineSince !== null) await this.alertsService.recordRecoveryBySystem(offlineAlertId(cameraId, offlineSince), SYSTEM.cameraStatus, recoveredDetail(offlineSince, backAt, drops));
+    if (offlineSince !== null) await this.alertsService.recordOutageEndBySystem(offlineAlertId(cameraId, offlineSince), SYSTEM.cameraStatus, recoveredDetail(offlineSince, backAt, drops));
+  }
+
+  /** An unstable link's alert closed because the camera went blind from `darkSince`, a new outage with its own alert. */
+  private supersededDetail(cameraId: string, darkSince: number): TransitionDetail & { kind: 'superseded_by_offline' } {
+    return { kind: 'superseded_by_offline', offlineAlertId: offlineAlertId(cameraId, darkSince), darkSince, thresholdSeconds: this.settings.cameraOfflineAlertSeconds };
+  }
+
+  /**
+   * The unstable outage from `unstableStart` was split at `darkSince` (blind). Its alert, if an
+   * operator resolved it before (the flicker known), was not closed as superseded (supersedeUnstable
+   * closes unresolved ones): it is told by a note, so reports end that outage where the blind one
+   * begins instead of at the operator's click (review F4 of 2026-12-04, latest).
+   */
+  private async noteSplitOff(cameraId: string, unstableStart: number | null, darkSince: number): Promise<void> {
+    if (unstableStart === null) return;
+    await this.alertsService.recordOutageEndBySystem(offlineAlertId(cameraId, unstableStart), SYSTEM.cameraStatus, this.supersededDetail(cameraId, darkSince));
   }
 
   /**

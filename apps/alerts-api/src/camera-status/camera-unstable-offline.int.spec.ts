@@ -52,6 +52,9 @@ describe.each(DATABASE_KINDS)('an unstable link that goes dark for good, on %s',
     expect(offline).toMatchObject({ state: 'open', startedAt: dark });
     expect(await suite.alerts.unresolvedOf('cam-a2', 'camera_offline')).toEqual([expect.objectContaining({ id: offline.id })]);
     expect(await suite.alerts.get(id)).toMatchObject({ state: 'resolved', outcome: 'true_alarm' }); // the operator's judgement stays
+    // …and it learns where its outage ended, for the reports (session-34 latest review, F4; before: at the click).
+    const note = await eventually(async () => (await suite.alerts.transitions(id)).find((tr) => tr.detail?.kind === 'superseded_by_offline'), 'the split noted on the unstable alert');
+    expect(note).toMatchObject({ action: 'note', actor: { kind: 'system', id: 'camera-status' }, detail: { kind: 'superseded_by_offline', offlineAlertId: offline.id, darkSince: dark, thresholdSeconds: 3 } });
     expect(await suite.statuses.get('cam-a2')).toMatchObject({ status: 'offline', since: dark, offlineSince: dark, outageDrops: 1, unstableAt: null });
     await handleAt('cam-a2', 'recovered', Date.now());
   }, 30_000);

@@ -235,7 +235,7 @@ describe.each(DATABASE_KINDS)('duty reports on %s', (kind) => {
     const id = decodeURIComponent(ids.ticketFiled);
     await t.app.get<Kysely<Database>>(KYSELY).updateTable('alerts').set({ state: 'resolved', outcome: 'true_alarm', resolved_at: T0 - 3000 * S }).where('id', '=', id).execute();
     clock.at = T0 + 530 * S; // back at T0 + 500 s, confirmed after the stability wait
-    expect(await t.app.get(AlertsService).recordRecoveryBySystem(id, SYSTEM.cameraStatus, { kind: 'camera_recovered', offlineSeconds: 4100, backAt: T0 + 500 * S, drops: 1 })).toBe(true);
+    expect(await t.app.get(AlertsService).recordOutageEndBySystem(id, SYSTEM.cameraStatus, { kind: 'camera_recovered', offlineSeconds: 4100, backAt: T0 + 500 * S, drops: 1 })).toBe(true);
     clock.at = T0 + 1300 * S;
     const a = (await t.http.get('/reports/alerts').query(period).set(await auth('op-a'))).body;
     // from the period's start (T0 - 60 s) to its return
@@ -256,5 +256,29 @@ describe.each(DATABASE_KINDS)('duty reports on %s', (kind) => {
     const a = (await t.http.get('/reports/alerts').query(period).set(await auth('op-a'))).body;
     // 560 s as above, 100 s of the unstable link, 600 s blind till now; before: the unstable link's ran to the split, 200 s
     expect(a.downtime.cameras).toContainEqual({ cameraId: 'cam-a', cameraName: expect.any(String), outages: 3, offlineMs: 1260 * S, stillOffline: true });
+  });
+
+  // After the ones above, on a camera of its own: an unstable link's alert an operator resolved before
+  // the period ("known flaky link"), whose camera went blind inside it. camera-status notes the split on
+  // it (superseded_by_offline): the outage counts from the period's start to the blind one's, which its
+  // own alert counts on (session-34 latest review, F4).
+  it("counts an unstable link's outage resolved by an operator before the period up to the blind outage noted on it", async () => {
+    const admin = await auth('admin');
+    const camera = { id: 'cam-a4', name: 'Reed bank', url: 'rtsp://10.0.0.4/main', regionId: 'vil-a1a' };
+    expect((await t.http.post('/cameras').set(admin).send(camera)).status).toBe(201);
+    const offline = { cameraId: 'cam-a4', rule: 'camera_offline', severity: 'major', zoneId: undefined, boxes: [] } satisfies Partial<Parameters<typeof alertEvent>[0]>;
+    await raise('flaky', T0 - 600 * S, { ...offline, ruleId: 'health.unstable' }); // from T0 - 602 s
+    const flaky = decodeURIComponent(ids.flaky);
+    await t.app.get<Kysely<Database>>(KYSELY).updateTable('alerts').set({ state: 'resolved', outcome: 'true_alarm', resolved_at: T0 - 500 * S }).where('id', '=', flaky).execute();
+    await raise('blindA4', T0 + 1402 * S, { ...offline, ruleId: 'health.offline' }); // dark from T0 + 1400 s
+    clock.at = T0 + 1460 * S; // split a threshold after
+    const detail = { kind: 'superseded_by_offline' as const, offlineAlertId: decodeURIComponent(ids.blindA4), darkSince: T0 + 1400 * S, thresholdSeconds: 60 };
+    expect(await t.app.get(AlertsService).recordOutageEndBySystem(flaky, SYSTEM.cameraStatus, detail)).toBe(true);
+    // Noted once: neither a second split nor the camera's return writes another end.
+    expect(await t.app.get(AlertsService).recordOutageEndBySystem(flaky, SYSTEM.cameraStatus, { kind: 'camera_recovered', offlineSeconds: 3000, backAt: T0 + 2400 * S, drops: 4 })).toBe(false);
+    clock.at = T0 + 1500 * S;
+    const a = (await t.http.get('/reports/alerts').query(period).set(await auth('op-a'))).body;
+    // T0 - 60 s … T0 + 1400 s, then blind till now (100 s); before: the unstable link's left out
+    expect(a.downtime.cameras).toContainEqual({ cameraId: 'cam-a4', cameraName: 'Reed bank', outages: 2, offlineMs: 1560 * S, stillOffline: true });
   });
 });

@@ -56,8 +56,9 @@ export class ReportsRepository {
    * camera_offline alerts that began before `at` and whose outage had not ended by then: unresolved,
    * resolved at or after `at` (a recovery is resolved after the camera came back), or resolved by an
    * operator while the camera stays dark to this day (camera_status still dates its outage from the
-   * alert's start), or resolved by an operator with the camera's return noted at or after `at` (a
-   * return before `at` that was noted later gives a row cameraDowntime counts as nothing). Oldest
+   * alert's start), or resolved by an operator with the outage's end (the camera's return, a blind
+   * split) noted at or after `at` (an end before `at` that was noted later gives a row cameraDowntime
+   * counts as nothing). Oldest
    * first; at most one per camera, as a camera's outages do not overlap.
    */
   async outagesOngoingAt(scope: ScopeFilter, q: { at: number; regionRoot?: string }): Promise<ReportRow[]> {
@@ -79,14 +80,15 @@ export class ReportsRepository {
               .where('camera_status.status', '=', 'offline')
               .whereRef('camera_status.offline_since', '=', 'alerts.started_at'),
           ),
-          // Resolved by an operator before `at`, the camera back since: camera-status noted its return.
+          // Resolved by an operator before `at`, the outage over since: camera-status noted the camera's
+          // return, or the blind outage its unstable link became.
           eb.exists(
             eb
               .selectFrom('alert_transitions')
               .select('alert_transitions.id')
               .whereRef('alert_transitions.alert_id', '=', 'alerts.id')
               .where('alert_transitions.at', '>=', q.at)
-              .where('alert_transitions.detail', 'like', '%"kind":"camera_recovered"%'),
+              .where((w) => w.or([w('alert_transitions.detail', 'like', '%"kind":"camera_recovered"%'), w('alert_transitions.detail', 'like', '%"kind":"superseded_by_offline"%')])),
           ),
         ]),
       )
