@@ -69,6 +69,9 @@ describe.each(DATABASE_KINDS)('the blind split beside the rest of the system, on
     const open = (await suite.alerts.unresolvedOf('cam-b', 'camera_offline')).map((a) => `${a.id} ${a.ruleId} ${a.state}`);
     await handleAt('cam-b', 'recovered', Date.now());
     expect(open).toEqual([`${first} health.offline open`]); // before: a second, camera_offline:cam-b:<dark>, beside it
+    // Nor at the return (session-35 review, F1): the drop continues that outage, whose alert waits to be confirmed.
+    expect(await suite.alerts.get(`camera_offline:cam-b:${dark}`)).toBeUndefined();
+    expect((await suite.alerts.unresolvedOf('cam-b', 'camera_offline')).map((a) => a.id)).toEqual([first]);
   }, 30_000);
 
   it('F2: the last status pushed is the return stored while the split pushed its own', async () => {
@@ -149,6 +152,17 @@ describe.each(DATABASE_KINDS)('the blind split beside the rest of the system, on
 describe.each(DATABASE_KINDS)('a blind drop at the return without a stability period, on %s', (kind) => {
   const suite = cameraStatusSuite(kind, { ...ENV, CAMERA_STABLE_SECONDS: '0' });
 
+  // Session-35 review, F4: without a stability period too.
+  it('raises a plain drop past the threshold whose timer was lost at its return', async () => {
+    const dark = Date.now() + 100;
+    await suite.handleAt('cam-a', 'offline', dark);
+    await suite.t.app.get(ApiTimers).cancel(timerJobId('offline', 'cam-a', dark)); // lost
+    await suite.handleAt('cam-a', 'recovered', dark + 3200);
+    const id = `camera_offline:cam-a:${dark}`;
+    expect(await suite.alerts.get(id)).toMatchObject({ ruleId: 'health.offline', state: 'open' }); // before: never raised
+    await eventually(async () => (await suite.alerts.get(id))?.state === 'resolved', 'resolved once the camera stayed up the threshold', 10_000);
+  }, 30_000);
+
   it('F3: raises the drop past the threshold whose timer was lost, and supersedes the unstable alert', async () => {
     const t0 = Date.now() + 100;
     const id = await raiseUnstable(suite, 'cam-b', t0);
@@ -197,6 +211,7 @@ describe.each(DATABASE_KINDS)('a blind camera whose unstable alert the split lef
 
 describe.each(DATABASE_KINDS)('a drop past the threshold that ended with no alert, on %s', (kind) => {
   const suite = cameraStatusSuite(kind, ENV);
+  const ADMIN: Principal = { kind: 'user', id: 'admin', name: 'admin', role: 'admin', regionIds: [], cameraIds: [], waters: [] };
 
   // Session-34 review, F3's third path: the raise at the camera's return failed; the stream loop tries
   // the entry again, finds it stored, and did nothing — the blind time was never on record.
@@ -231,6 +246,56 @@ describe.each(DATABASE_KINDS)('a drop past the threshold that ended with no aler
     await eventually(async () => (await suite.alerts.get(id))?.state === 'resolved', 'resolved once the camera stayed up', 10_000);
     expect((await suite.alerts.transitions(id)).at(-1)?.detail).toMatchObject({ kind: 'camera_recovered', backAt: dark + 3200 });
   }, 30_000);
+
+  // Session-35 review, F1: the drop of an unstable outage whose alert already says offline is no blind
+  // drop at its return either; resolved by hand during that drop, the alert is not raised again.
+  it('raises nothing at the return of a drop whose outage an operator resolved as offline', async () => {
+    const t0 = Date.now() + 100;
+    await suite.handleAt('cam-a2', 'offline', t0); // raised as health.offline at t0 + 3 s
+    const first = `camera_offline:cam-a2:${t0}`;
+    await eventually(() => suite.alerts.get(first), 'the plain offline alert', 10_000);
+    await suite.handleAt('cam-a2', 'recovered', t0 + 3500);
+    await suite.handleAt('cam-a2', 'offline', t0 + 4500);
+    await suite.handleAt('cam-a2', 'recovered', t0 + 5000); // found unstable
+    const dark = t0 + 6000;
+    await suite.handleAt('cam-a2', 'offline', dark);
+    const svc = suite.t.app.get(AlertsService);
+    await svc.transition(ADMIN, first, 'acknowledge', {});
+    await svc.transition(ADMIN, first, 'resolve', { outcome: 'true_alarm', note: 'repair ticket filed' });
+    await suite.handleAt('cam-a2', 'recovered', dark + 3800);
+    expect(await suite.alerts.get(`camera_offline:cam-a2:${dark}`)).toBeUndefined(); // before: a new open alert for a camera back
+    expect((await suite.alerts.transitions(first)).map((tr) => tr.detail?.kind)).not.toContain('superseded_by_offline'); // nor a note it never was
+  }, 30_000);
+
+  it('raises nothing at the return of a drop that reached the threshold inside a maintenance window', async () => {
+    const dark = Date.now() + 100;
+    // Over before the return is handled (a burst after a Redis outage comes much later still).
+    await suite.t.app.get(MaintenanceRepository).save({ cameraId: 'cam-a3', until: dark + 3100, note: 'pole replaced', setBy: 'test', setAt: Date.now() });
+    await suite.handleAt('cam-a3', 'offline', dark);
+    await suite.t.app.get(ApiTimers).cancel(timerJobId('offline', 'cam-a3', dark)); // lost
+    await suite.handleAt('cam-a3', 'recovered', dark + 3200);
+    expect(await suite.alerts.get(`camera_offline:cam-a3:${dark}`)).toBeUndefined(); // before this check: raised, the window over
+  }, 30_000);
+});
+
+describe.each(DATABASE_KINDS)('a blind drop held back by a maintenance window, on %s', (kind) => {
+  const suite = cameraStatusSuite(kind, ENV);
+
+  // Session-35 review, F3: no offline alert exists for the unstable one to point to.
+  it('closes the unstable alert as recovered when the camera returns inside the window', async () => {
+    const maintenance = suite.t.app.get(MaintenanceRepository);
+    const t0 = Date.now() + 100;
+    const id = await raiseUnstable(suite, 'cam-a', t0);
+    await maintenance.save({ cameraId: 'cam-a', until: Date.now() + 3_600_000, note: 'cable work', setBy: 'test', setAt: Date.now() });
+    const dark = t0 + 7500;
+    await suite.handleAt('cam-a', 'offline', dark);
+    await eventually(async () => (await suite.statuses.get('cam-a'))?.offlineSince === dark, 'the blind split', 10_000);
+    const back = Date.now() + 200;
+    await suite.handleAt('cam-a', 'recovered', back);
+    await eventually(async () => (await suite.alerts.get(id))?.state === 'resolved', 'the unstable alert closed', 10_000);
+    expect(await suite.alerts.get(`camera_offline:cam-a:${dark}`)).toBeUndefined();
+    expect((await suite.alerts.transitions(id)).at(-1)?.detail).toMatchObject({ kind: 'camera_recovered', backAt: back }); // before: superseded by an alert that does not exist
+  }, 40_000);
 });
 
 describe.each(DATABASE_KINDS)('a blind camera whose unstable alert had been escalated, on %s', (kind) => {

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { duplicateClient, type RedisClient } from '@xl/queue';
 import { type AlertEvent, CAMERA_STATUS_STREAM, type CameraStatusEvent } from '@xl/contracts';
 import type { Logger } from '@xl/observability';
-import { SYSTEM } from '../alerts/alert';
+import { type Alert, SYSTEM } from '../alerts/alert';
 import type { TransitionDetail } from '../alerts/transition-detail';
 import { AlertIntakeService } from '../alerts/alert-intake.service';
 import { AlertsRepository } from '../alerts/alerts.repository';
@@ -170,6 +170,7 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     let next: CameraStatusRecord;
     let resumed: number | null = null;
     let blindDrop = false;
+    let unraised = false;
     if (status === 'offline') {
       resumed = changed && current ? await this.resumableOutage(current, event.at) : null;
       next = {
@@ -194,8 +195,12 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       const threshold = this.settings.cameraOfflineAlertSeconds * 1000;
       // A drop of an unstable outage that lasted the threshold, not yet split off (blind) because its
       // timer was lost or late and no sweep came round before the camera was back: it was blind, not
-      // flickering. That drop is an outage of its own, raised as offline below, as its timer would have.
-      blindDrop = drop !== null && current!.unstableAt != null && threshold > 0 && drop[1] - drop[0] >= threshold;
+      // flickering. That drop is an outage of its own, raised as offline below, as its timer would have
+      // — unless the outage's alert already says offline (saysOffline: no split, as at its timer).
+      blindDrop = drop !== null && current!.unstableAt != null && threshold > 0 && drop[1] - drop[0] >= threshold && !(await this.saysOffline(event.cameraId, current!.offlineSince!));
+      // A plain outage of that one drop, past the threshold with no alert for the same reasons: raised
+      // at its return too.
+      unraised = drop !== null && !blindDrop && (await this.unraisedDrop(event.cameraId, current!.offlineSince, current!.outageDrops, current!.unstableAt != null, event.at));
       const outage = blindDrop ? blindOutage(current!) : current;
       const bound = this.unstableBound();
       // A drop that ended in a maintenance window is the technician's (a reboot, a cable swapped): it
@@ -206,8 +211,8 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       // own alert (health.offline), and a blip before it does not make a dark camera an unstable link.
       const judged = drop !== null && counted && drop[1] - drop[0] < threshold;
       const unstableAt = drop ? (outage!.unstableAt ?? (judged && isUnstable(darkShare(recentDrops, event.at, bound.windowMs), bound) ? event.at : null)) : null;
-      // A blind drop's outage waits to be confirmed also without a stability period: its return raises it.
-      const cameBack = drop !== null && (this.settings.cameraStableSeconds > 0 || unstableAt !== null || blindDrop);
+      // A blind or unraised drop's outage waits to be confirmed also without a stability period: its return raises it.
+      const cameBack = drop !== null && (this.settings.cameraStableSeconds > 0 || unstableAt !== null || blindDrop || unraised);
       next = {
         cameraId: event.cameraId,
         status,
@@ -228,7 +233,9 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     if (!visibleChange && current?.updatedAt === event.at) {
       // The same entry again. An earlier try may have stored it and failed after (the database away a
       // moment): a drop past the threshold that its return was to raise has no sweep of its own.
-      if (current.since === event.at && (await this.unraisedPastThreshold(current))) await this.raiseOutage(event.cameraId, current.recoveredFrom!, true);
+      if (current.status === 'online' && current.since === event.at && (await this.unraisedDrop(current.cameraId, current.recoveredFrom, current.outageDrops, current.unstableAt != null, current.since))) {
+        await this.raiseOutage(event.cameraId, current.recoveredFrom!, true);
+      }
       return true;
     }
     // Only over the row as read: another instance may have stored this entry or a newer one (then the
@@ -245,13 +252,10 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     if (status === 'offline') await this.armOfflineTimer(next);
     else if (current?.status === 'offline') {
       await this.recovered(current, next);
-      if (blindDrop && next.recoveredFrom !== null) {
-        this.logger.warn({ cameraId: event.cameraId, outageStart: current.offlineSince, darkSince: current.since, backAt: event.at }, 'camera of an unstable link was dark past CAMERA_OFFLINE_ALERT_SECONDS (its timer lost or late); raising that drop as camera offline');
+      if ((blindDrop || unraised) && next.recoveredFrom !== null) {
+        this.logger.warn({ cameraId: event.cameraId, outageStart: current.offlineSince, darkSince: current.since, backAt: event.at, unstableLink: blindDrop }, 'camera was dark past CAMERA_OFFLINE_ALERT_SECONDS with no alert (its timer lost or late); raising that drop as camera offline');
         await this.raiseOutage(event.cameraId, current.since, true);
-        await this.noteSplitOff(event.cameraId, current.offlineSince, current.since);
-      } else if (await this.unraisedPastThreshold(next)) {
-        this.logger.warn({ cameraId: event.cameraId, darkSince: next.recoveredFrom, backAt: event.at }, 'camera was dark past CAMERA_OFFLINE_ALERT_SECONDS with no alert (its timer lost or late); raising that outage as camera offline');
-        await this.raiseOutage(event.cameraId, next.recoveredFrom!, true);
+        if (blindDrop) await this.noteSplitOff(event.cameraId, current.offlineSince, current.since);
       }
       if (next.unstableAt != null && current.unstableAt == null && next.recoveredFrom !== null) await this.linkUnstable(next, next.recoveredFrom);
     }
@@ -259,16 +263,17 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   }
 
   /**
-   * The outage a return ended (`row`, waiting to be confirmed) was one drop that lasted the offline
-   * threshold, and it has no alert: its timer was lost or late and no sweep came round before the
-   * camera was back, or the raise at an earlier try of this return failed. Its return raises it, as
-   * the timer would have, so every outage past the threshold is on record (reports, the audit trail).
+   * Whether an outage of one drop from `outageStart`, not an unstable link's, that ended at `backAt`
+   * lasted the offline threshold and has no alert: its timer was lost or late and no sweep came round
+   * before the camera was back, or the raise at an earlier try of its return failed. Its return
+   * raises it, as the timer would have, so every outage past the threshold is on record (reports,
+   * the audit trail) — not one that reached the threshold inside a maintenance window.
    */
-  private async unraisedPastThreshold(row: CameraStatusRecord): Promise<boolean> {
+  private async unraisedDrop(cameraId: string, outageStart: number | null, drops: number, unstable: boolean, backAt: number): Promise<boolean> {
     const threshold = this.settings.cameraOfflineAlertSeconds * 1000;
-    if (row.status !== 'online' || row.recoveredFrom === null || row.outageDrops !== 1 || row.unstableAt != null) return false;
-    if (threshold <= 0 || row.since - row.recoveredFrom < threshold) return false;
-    return (await this.alerts.get(offlineAlertId(row.cameraId, row.recoveredFrom))) === undefined;
+    if (outageStart === null || drops !== 1 || unstable || threshold <= 0 || backAt - outageStart < threshold) return false;
+    if (await this.inMaintenanceAt(cameraId, outageStart + threshold)) return false;
+    return (await this.alerts.get(offlineAlertId(cameraId, outageStart))) === undefined;
   }
 
   /** CAMERA_UNSTABLE_WINDOW_SECONDS and _PERCENT; off (window 0) with camera_offline itself (CAMERA_OFFLINE_ALERT_SECONDS=0). */
@@ -716,12 +721,16 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   }
 
   private async resolveOutage(cameraId: string, offlineSince: number | null, backAt: number, drops: number): Promise<void> {
-    for (const alert of await this.alerts.unresolvedOf(cameraId, 'camera_offline')) {
-      // An unstable link's alert of an earlier outage: the blind outage ending now was split off from
-      // it, and closing it failed. Its outage ended where this one began, not at this return (reports
-      // would count the blind time twice).
-      const splitFrom = offlineSince !== null && alert.ruleId === UNSTABLE_RULE_ID && alert.startedAt < offlineSince;
-      await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, splitFrom ? this.supersededDetail(cameraId, offlineSince) : recoveredDetail(offlineSince, backAt, drops));
+    const unresolved = await this.alerts.unresolvedOf(cameraId, 'camera_offline');
+    // An unstable link's alert of an earlier outage: the blind outage ending now was split off from
+    // it, raised, and closing it failed. Its outage ended where this one began, not at this return
+    // (reports would count the blind time twice). Held back by a window, the blind outage has no
+    // alert to point to: recovered at the return, as before the split.
+    const splitOff = (alert: Alert) => offlineSince !== null && alert.ruleId === UNSTABLE_RULE_ID && alert.startedAt < offlineSince;
+    const blindRaised = unresolved.some(splitOff) && (await this.alerts.get(offlineAlertId(cameraId, offlineSince!))) !== undefined;
+    for (const alert of unresolved) {
+      const splitFrom = blindRaised && splitOff(alert);
+      await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, splitFrom ? this.supersededDetail(cameraId, offlineSince!) : recoveredDetail(offlineSince, backAt, drops));
     }
     // The outage's own alert, if an operator resolved it while the camera was dark: it learns when the
     // camera came back, so reports keep the outage's length (before: cut to the operator's click).
@@ -740,7 +749,8 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    * begins instead of at the operator's click (review F4 of 2026-12-04, latest).
    */
   private async noteSplitOff(cameraId: string, unstableStart: number | null, darkSince: number): Promise<void> {
-    if (unstableStart === null) return;
+    // Held back by a maintenance window, the blind outage has no alert the note could point to.
+    if (unstableStart === null || !(await this.alerts.get(offlineAlertId(cameraId, darkSince)))) return;
     await this.alertsService.recordOutageEndBySystem(offlineAlertId(cameraId, unstableStart), SYSTEM.cameraStatus, this.supersededDetail(cameraId, darkSince));
   }
 
