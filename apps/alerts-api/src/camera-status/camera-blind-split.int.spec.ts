@@ -163,6 +163,24 @@ describe.each(DATABASE_KINDS)('a blind drop at the return without a stability pe
     await eventually(async () => (await suite.alerts.get(id))?.state === 'resolved', 'resolved once the camera stayed up the threshold', 10_000);
   }, 30_000);
 
+  // Session-35 second review, N1: the next drop, before that raise was confirmed, does not continue its outage
+  // (no stability period): it ended at its return, and its alert with it.
+  it('resolves a drop raised at its return when the camera drops again before it is confirmed', async () => {
+    const dark = Date.now() + 100;
+    await suite.handleAt('cam-a2', 'offline', dark);
+    await suite.t.app.get(ApiTimers).cancel(timerJobId('offline', 'cam-a2', dark)); // lost
+    await suite.handleAt('cam-a2', 'recovered', dark + 3200);
+    const first = `camera_offline:cam-a2:${dark}`;
+    expect(await suite.alerts.get(first)).toMatchObject({ state: 'open' });
+    await suite.handleAt('cam-a2', 'offline', dark + 4200); // dark again 1 s later, for good
+    expect(await suite.alerts.get(first)).toMatchObject({ state: 'resolved' }); // before: open beside the next outage's, escalating
+    expect((await suite.alerts.transitions(first)).at(-1)?.detail).toEqual({ kind: 'camera_recovered', offlineSeconds: 3, backAt: dark + 3200, drops: 1 });
+    const second = `camera_offline:cam-a2:${dark + 4200}`;
+    await eventually(async () => (await suite.alerts.get(second))?.state === 'open', 'the next outage raised by its timer', 10_000);
+    expect((await suite.alerts.unresolvedOf('cam-a2', 'camera_offline')).map((a) => a.id)).toEqual([second]);
+    await suite.handleAt('cam-a2', 'recovered', Date.now());
+  }, 30_000);
+
   it('F3: raises the drop past the threshold whose timer was lost, and supersedes the unstable alert', async () => {
     const t0 = Date.now() + 100;
     const id = await raiseUnstable(suite, 'cam-b', t0);
@@ -294,8 +312,48 @@ describe.each(DATABASE_KINDS)('a blind drop held back by a maintenance window, o
     await suite.handleAt('cam-a', 'recovered', back);
     await eventually(async () => (await suite.alerts.get(id))?.state === 'resolved', 'the unstable alert closed', 10_000);
     expect(await suite.alerts.get(`camera_offline:cam-a:${dark}`)).toBeUndefined();
-    expect((await suite.alerts.transitions(id)).at(-1)?.detail).toMatchObject({ kind: 'camera_recovered', backAt: back }); // before: superseded by an alert that does not exist
+    // Its own outage's length (session-35 second review, N4; before: the blind drop's, with drops 1).
+    expect((await suite.alerts.transitions(id)).at(-1)?.detail).toEqual({ kind: 'camera_recovered', offlineSeconds: Math.round((back - t0 - 5000) / 1000), backAt: back }); // before: superseded by an alert that does not exist
   }, 40_000);
+
+  // Session-35 second review, N3: as an unraised plain drop, a blind one that reached the threshold inside a window is not raised at its return.
+  it('raises nothing at the return of a blind drop that reached the threshold inside a window over since', async () => {
+    const t0 = Date.now() + 100;
+    const id = await raiseUnstable(suite, 'cam-b', t0);
+    const dark = t0 + 7500;
+    await suite.t.app.get(MaintenanceRepository).save({ cameraId: 'cam-b', until: dark + 3100, note: 'cable work', setBy: 'test', setAt: Date.now() });
+    await suite.handleAt('cam-b', 'offline', dark);
+    await suite.t.app.get(ApiTimers).cancel(timerJobId('offline', 'cam-b', t0 + 5000, dark)); // lost
+    await suite.handleAt('cam-b', 'recovered', dark + 3200);
+    expect(await suite.alerts.get(`camera_offline:cam-b:${dark}`)).toBeUndefined(); // before: health.offline raised
+    expect(await suite.alerts.get(id)).toMatchObject({ state: 'open', ruleId: 'health.unstable' }); // the unstable outage goes on
+  }, 40_000);
+});
+
+describe.each(DATABASE_KINDS)('a burst of kept status entries, on %s', (kind) => {
+  const suite = cameraStatusSuite(kind, ENV);
+
+  // Session-35 second review, N1 (b): ingest sends what it kept during a Redis outage with the original times,
+  // handled back to back; the drop raised at its return is past its stability period when the next
+  // drop is read, before its stability timer ran.
+  it('ends a drop raised at its return when the next drop comes after its stability period, before its timer', async () => {
+    const now = Date.now();
+    const entry = (status: 'offline' | 'recovered', at: number) => suite.service.handle({ cameraId: 'cam-a', status, at, ingestId: 'ingest-1', ...(status === 'offline' ? { reason: 'timeout' as const } : {}) });
+    // The timers, overdue, lose the race to the next entries (a busy instance): none runs meanwhile.
+    const schedule = jest.spyOn(suite.t.app.get(ApiTimers), 'schedule').mockResolvedValue(undefined);
+    const first = `camera_offline:cam-a:${now - 20_000}`;
+    try {
+      await entry('offline', now - 20_000);
+      await entry('recovered', now - 15_000); // raised at its return; its stability timer (3 s) overdue
+      expect(await suite.alerts.get(first)).toMatchObject({ state: 'open' });
+      await entry('offline', now - 10_000); // up 5 s: a new outage
+    } finally {
+      schedule.mockRestore();
+    }
+    expect(await suite.alerts.get(first)).toMatchObject({ state: 'resolved' }); // before: open until the next outage ended
+    expect((await suite.alerts.transitions(first)).at(-1)?.detail).toMatchObject({ kind: 'camera_recovered', backAt: now - 15_000 });
+    await entry('recovered', Date.now());
+  }, 30_000);
 });
 
 describe.each(DATABASE_KINDS)('a blind camera whose unstable alert had been escalated, on %s', (kind) => {

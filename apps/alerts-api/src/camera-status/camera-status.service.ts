@@ -196,8 +196,15 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       // A drop of an unstable outage that lasted the threshold, not yet split off (blind) because its
       // timer was lost or late and no sweep came round before the camera was back: it was blind, not
       // flickering. That drop is an outage of its own, raised as offline below, as its timer would have
-      // — unless the outage's alert already says offline (saysOffline: no split, as at its timer).
-      blindDrop = drop !== null && current!.unstableAt != null && threshold > 0 && drop[1] - drop[0] >= threshold && !(await this.saysOffline(event.cameraId, current!.offlineSince!));
+      // — unless the outage's alert already says offline (saysOffline: no split, as at its timer), or
+      // a maintenance window held it back when it reached the threshold (as an unraised drop below).
+      blindDrop =
+        drop !== null &&
+        current!.unstableAt != null &&
+        threshold > 0 &&
+        drop[1] - drop[0] >= threshold &&
+        !(await this.saysOffline(event.cameraId, current!.offlineSince!)) &&
+        !(await this.inMaintenanceAt(event.cameraId, drop[0] + threshold));
       // A plain outage of that one drop, past the threshold with no alert for the same reasons: raised
       // at its return too.
       unraised = drop !== null && !blindDrop && (await this.unraisedDrop(event.cameraId, current!.offlineSince, current!.outageDrops, current!.unstableAt != null, event.at));
@@ -249,8 +256,10 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
       if (await this.outOfServiceAfterPush(event.cameraId)) return true;
     }
     if (!changed) return true;
-    if (status === 'offline') await this.armOfflineTimer(next);
-    else if (current?.status === 'offline') {
+    if (status === 'offline') {
+      if (current?.status === 'online' && current.recoveredFrom !== null && resumed === null) await this.endedAtReturn(current);
+      await this.armOfflineTimer(next);
+    } else if (current?.status === 'offline') {
       await this.recovered(current, next);
       if ((blindDrop || unraised) && next.recoveredFrom !== null) {
         this.logger.warn({ cameraId: event.cameraId, outageStart: current.offlineSince, darkSince: current.since, backAt: event.at, unstableLink: blindDrop }, 'camera was dark past CAMERA_OFFLINE_ALERT_SECONDS with no alert (its timer lost or late); raising that drop as camera offline');
@@ -653,6 +662,17 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
   }
 
   /**
+   * The outage the camera came back from (`previous`, waiting to be confirmed) is not continued by the
+   * drop just stored — no stability period (a drop raised at its return waits anyway), its alert was
+   * resolved, or its stability period had passed before its timer ran (a burst of kept entries): it
+   * ended at that return. Without this its alert stayed open beside the new outage's, and escalated.
+   */
+  private async endedAtReturn(previous: CameraStatusRecord): Promise<void> {
+    await this.timers.cancel(timerJobId('stable', previous.cameraId, previous.since));
+    await this.resolveOutage(previous.cameraId, previous.recoveredFrom, previous.since, previous.outageDrops);
+  }
+
+  /**
    * The camera has been up since `since` for the stability period: its outage is over — once every
    * status entry written before the period ended has been handled. After a Redis outage ingest sends
    * what it kept with the original times, and the timer of a recovery in that burst is already due:
@@ -729,8 +749,9 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     const splitOff = (alert: Alert) => offlineSince !== null && alert.ruleId === UNSTABLE_RULE_ID && alert.startedAt < offlineSince;
     const blindRaised = unresolved.some(splitOff) && (await this.alerts.get(offlineAlertId(cameraId, offlineSince!))) !== undefined;
     for (const alert of unresolved) {
-      const splitFrom = blindRaised && splitOff(alert);
-      await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, splitFrom ? this.supersededDetail(cameraId, offlineSince!) : recoveredDetail(offlineSince, backAt, drops));
+      // One of another outage (held back by a window, its closing failed) tells its own length; its drops are not known here.
+      const detail = blindRaised && splitOff(alert) ? this.supersededDetail(cameraId, offlineSince!) : alert.startedAt === offlineSince ? recoveredDetail(offlineSince, backAt, drops) : recoveredDetail(alert.startedAt, backAt, null);
+      await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, detail);
     }
     // The outage's own alert, if an operator resolved it while the camera was dark: it learns when the
     // camera came back, so reports keep the outage's length (before: cut to the operator's click).
@@ -828,8 +849,10 @@ type PushedCameraStatus = Pick<CameraStatusRecord, 'reason' | 'detail' | 'since'
 /** Where a camera is: its region (for the push's scope) and its name. */
 export type CameraPlacement = { regionId: string | null; name: string | null };
 
-function recoveredDetail(offlineSince: number | null, backAt: number, drops: number): TransitionDetail & { kind: 'camera_recovered' } {
-  return { kind: 'camera_recovered', offlineSeconds: offlineSince === null ? null : Math.round((backAt - offlineSince) / 1000), backAt, drops: Math.max(1, drops) };
+/** `drops`: null when not known (an alert of an earlier outage). */
+function recoveredDetail(offlineSince: number | null, backAt: number, drops: number | null): TransitionDetail & { kind: 'camera_recovered' } {
+  const offlineSeconds = offlineSince === null ? null : Math.round((backAt - offlineSince) / 1000);
+  return drops === null ? { kind: 'camera_recovered', offlineSeconds, backAt } : { kind: 'camera_recovered', offlineSeconds, backAt, drops: Math.max(1, drops) };
 }
 
 /** The outage of a camera taken out of service (disabled, deleted) `at`: it never came back. */
