@@ -482,8 +482,8 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
    * threshold (its timer, the sweep, a maintenance window's end), or one found unstable (linkUnstable),
    * also while the camera is back between its drops, or (`blindDropEnded`) the outage of a drop that
    * lasted the threshold and may have just ended (an unstable link's, blind; or one whose timer was
-   * lost or late: the return that found it). Nothing when the camera's current outage is another one, or it is back and its outage only
-   * waits to be confirmed.
+   * lost or late: the return that found it). Nothing when the camera's current outage is another one,
+   * or it is back and its outage only waits to be confirmed.
    *
    * An unstable link whose current drop has lasted the threshold shows nothing at all: it is split
    * off as a new outage (blind), raised as health.offline, and the unstable alert is closed as
@@ -749,7 +749,8 @@ export class CameraStatusService implements OnApplicationBootstrap, OnModuleDest
     const splitOff = (alert: Alert) => offlineSince !== null && alert.ruleId === UNSTABLE_RULE_ID && alert.startedAt < offlineSince;
     const blindRaised = unresolved.some(splitOff) && (await this.alerts.get(offlineAlertId(cameraId, offlineSince!))) !== undefined;
     for (const alert of unresolved) {
-      // One of another outage (held back by a window, its closing failed) tells its own length; its drops are not known here.
+      // One of another outage (held back by a window, its closing failed) tells its own length; its
+      // drops are not known here.
       const detail = blindRaised && splitOff(alert) ? this.supersededDetail(cameraId, offlineSince!) : alert.startedAt === offlineSince ? recoveredDetail(offlineSince, backAt, drops) : recoveredDetail(alert.startedAt, backAt, null);
       await this.alertsService.resolveBySystem(alert.id, SYSTEM.cameraStatus, detail);
     }
