@@ -5,8 +5,8 @@ import { LiveViewMetrics } from './live-view.metrics';
 import { liveViewOptionsSchema } from './live-view.options';
 import { FakeLauncher } from './fake-live-source';
 
-function viewer(buffered = 0) {
-  const v = { bufferedBytes: buffered, sent: [] as Buffer[], closed: null as null | [number, string] };
+function viewer(buffered = 0, caller = 'user:op') {
+  const v = { bufferedBytes: buffered, caller, sent: [] as Buffer[], closed: null as null | [number, string] };
   const iface: LiveViewer & typeof v = Object.assign(v, {
     send: (chunk: Buffer) => v.sent.push(chunk),
     close: (code: number, reason: string) => (v.closed = [code, reason]),
@@ -54,6 +54,7 @@ function linkViewer(rate: number, clock: () => number) {
     get bufferedBytes() {
       return buffered;
     },
+    caller: 'user:op',
     send: (chunk) => {
       queue.push({ at: clock(), bytes: chunk.length });
       buffered += chunk.length;
@@ -348,6 +349,32 @@ describe('LiveViewHub', () => {
     expect(hub.refusal('c')).toMatch(/2 cameras are already streaming.*XL_LIVE_MAX_STREAMS=2/);
     expect(hub.refusal('b')).toBeNull();
     expect(make({ maxStreams: 0 }).refusal('a')).toMatch(/turned off/);
+  });
+
+  it('lets one caller watch at most maxStreamsPerCaller cameras, counting cameras, not its viewers, and not the others', () => {
+    const hub = make({ maxStreams: 8, maxStreamsPerCaller: 2 });
+    hub.join('a', 'u', viewer(0, 'api_key:wall'));
+    hub.join('a', 'u', viewer(0, 'api_key:wall')); // a second tab of the same camera
+    expect(hub.callerRefusal('b', 'api_key:wall')).toBeNull();
+    const b = viewer(0, 'api_key:wall');
+    hub.join('b', 'u', b);
+    expect(hub.callerRefusal('c', 'api_key:wall')).toMatch(/already watching 2 cameras live.*XL_LIVE_MAX_STREAMS_PER_CALLER=2/);
+    expect(hub.callerRefusal('a', 'api_key:wall')).toBeNull(); // another tab of one it watches
+    expect(hub.callerRefusal('c', 'user:op')).toBeNull(); // the operator is not the key
+    hub.join('c', 'u', viewer(0, 'user:op'));
+    expect(hub.callerRefusal('c', 'api_key:wall')).toMatch(/already watching 2/); // a running stream is another camera too
+    hub.leave('b', b);
+    expect(hub.callerRefusal('c', 'api_key:wall')).toBeNull(); // left b (its transcoder idles, stopping later)
+    jest.advanceTimersByTime(1000);
+    expect(hub.callerRefusal('c', 'api_key:wall')).toBeNull();
+  });
+
+  it("does not count a caller's viewers of a stream that was stopped (no video, analysis first)", () => {
+    const hub = make({ maxStreams: 8, maxStreamsPerCaller: 1 });
+    hub.join('a', 'u', viewer(0, 'user:op'));
+    expect(hub.callerRefusal('b', 'user:op')).toMatch(/already watching 1 cameras/);
+    hub.giveBackForAnalysis('a');
+    expect(hub.callerRefusal('b', 'user:op')).toBeNull();
   });
 
   it('stopAll closes every viewer with 1001 and stops every transcoder', () => {

@@ -9,6 +9,8 @@ import { pictureStarts, type PictureStart } from './mpeg-ts';
 export interface LiveViewer {
   /** Bytes accepted by the socket and not yet sent. */
   readonly bufferedBytes: number;
+  /** Who watches (`user:<id>`, `api_key:<id>`): one caller watches at most `maxStreamsPerCaller` cameras (callerRefusal()). */
+  readonly caller: string;
   send(chunk: Buffer): void;
   close(code: number, reason: string): void;
 }
@@ -83,6 +85,28 @@ export class LiveViewHub {
     if (this.options.maxStreams === 0) return 'the live view is turned off on this instance (XL_LIVE_MAX_STREAMS=0)';
     if (this.running() >= this.options.maxStreams) return `${this.running()} cameras are already streaming live, the most this instance transcodes (XL_LIVE_MAX_STREAMS=${this.options.maxStreams})`;
     return null;
+  }
+
+  /**
+   * Why `caller` may not watch `cameraId` now because of its own other viewers, or null. One user or
+   * API key watches at most `maxStreamsPerCaller` cameras at once on this instance: without it, one
+   * key or console left on a wall could take every stream the instance transcodes, and the operator
+   * who opens the drowning pond would be refused. Another viewer of a camera it already watches (a
+   * second tab) is not another camera.
+   */
+  callerRefusal(cameraId: string, caller: string): string | null {
+    const watched = new Set<string>();
+    for (const stream of this.streams.values()) {
+      if (stream.stopping) continue;
+      for (const viewer of stream.viewers) {
+        if (viewer.caller !== caller) continue;
+        if (stream.cameraId === cameraId) return null;
+        watched.add(stream.cameraId);
+        break;
+      }
+    }
+    const max = this.options.maxStreamsPerCaller;
+    return watched.size >= max ? `you are already watching ${watched.size} cameras live on this instance, the most one user or API key may (XL_LIVE_MAX_STREAMS_PER_CALLER=${max}): close one first` : null;
   }
 
   /**

@@ -43,9 +43,19 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
   let waiting: Set<string>;
   const clients: WebSocket[] = [];
 
-  const start = async ({ pingMs, reverifyMs = 60_000, idleStopMs = 200 }: { pingMs?: number; reverifyMs?: number; idleStopMs?: number }) => {
+  const start = async ({
+    pingMs,
+    reverifyMs = 60_000,
+    idleStopMs = 200,
+    maxStreamsPerCaller,
+  }: {
+    pingMs?: number;
+    reverifyMs?: number;
+    idleStopMs?: number;
+    maxStreamsPerCaller?: number;
+  }) => {
     launcher = new FakeLauncher();
-    const options = liveViewOptionsSchema.parse({ idleStopMs });
+    const options = liveViewOptionsSchema.parse({ idleStopMs, maxStreamsPerCaller });
     hub = new LiveViewHub(launcher, options, new LiveViewMetrics(new Registry()), createLogger('test', 'silent'), { isWaiting: (id) => waiting.has(id) });
     server = new LiveViewServer({
       hub,
@@ -67,9 +77,9 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   };
 
-  const watch = async (options: WebSocket.ClientOptions = {}, token = 'good') => {
+  const watch = async (options: WebSocket.ClientOptions = {}, token = 'good', cameraId = 'pond') => {
     const { port } = http.address() as { port: number };
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/live/pond?token=${token}`, options);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/live/${cameraId}?token=${token}`, options);
     clients.push(ws);
     const received: string[] = [];
     ws.on('message', (data: Buffer) => received.push(data.toString()));
@@ -90,6 +100,36 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
     for (const ws of clients.splice(0)) ws.terminate();
     await server?.close();
     await new Promise((resolve) => http?.close(resolve));
+  });
+
+  /** The handshake's answer when it is refused: status and body. */
+  const refusedWith = (token: string, cameraId: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const { port } = http.address() as { port: number };
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/live/${cameraId}?token=${token}`);
+      clients.push(ws);
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      ws.on('open', () => reject(new Error(`${token} was let in to ${cameraId}`)));
+      ws.on('error', () => undefined);
+    });
+
+  it('refuses a caller a camera beyond maxStreamsPerCaller with 429 naming the bound, and lets it in once it closed one; other callers are not held to its count', async () => {
+    await start({ maxStreamsPerCaller: 2 });
+    await watch({}, 'good', 'pond');
+    const dam = await watch({}, 'good', 'dam');
+    await watch({}, 'good', 'pond'); // a second tab of a camera it watches
+    const refused = await refusedWith('good', 'canal');
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body).message).toMatch(/already watching 2 cameras live.*XL_LIVE_MAX_STREAMS_PER_CALLER=2.*close one first/);
+    await watch({}, 'school', 'canal'); // the school is another caller
+    dam.ws.close();
+    await waitFor(() => hub.active().find((s) => s.cameraId === 'dam')?.viewers === 0, 'the hub to see the dam viewer leave');
+    await watch({}, 'good', 'canal');
+    expect(launcher.started).toHaveLength(3); // pond, dam, canal: one transcoder each
   });
 
   it('terminates a viewer that answers no pings (console asleep, network gone), frees its slot and stops ffmpeg after idleStopMs', async () => {

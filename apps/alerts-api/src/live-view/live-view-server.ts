@@ -114,6 +114,9 @@ export class LiveViewServer {
       const stream = await this.deps.cameras.stream(principal, cameraId);
       if (!stream) throw new HandshakeError(404, `camera '${cameraId}' not found`);
       streamUrl = stream.url;
+      // The caller's own bound first: it is theirs to lift, by closing another camera (429, not the instance's 503).
+      const callerRefusal = this.deps.hub.callerRefusal(cameraId, principalKey(principal));
+      if (callerRefusal) throw new HandshakeError(429, callerRefusal);
       const refusal = this.deps.hub.refusal(cameraId, stream.analysed);
       if (refusal) throw new HandshakeError(503, refusal);
     } catch (err) {
@@ -133,6 +136,7 @@ export class LiveViewServer {
       get bufferedBytes() {
         return ws.bufferedAmount;
       },
+      caller: principalKey(principal),
       send: (chunk) => ws.send(chunk, { binary: true }),
       close: (code, reason) => ws.close(code, closeReason(reason)),
     };

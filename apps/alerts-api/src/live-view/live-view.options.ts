@@ -9,6 +9,13 @@ export const liveViewOptionsSchema = z.strictObject({
     .default('/live')
     .describe('WebSocket path prefix of the live view: <path>/<cameraId>'),
   maxStreams: z.number().int().min(0).max(256).default(8).describe('camera streams transcoded at once by this instance (one ffmpeg each); 0 turns the live view off'),
+  maxStreamsPerCaller: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(4)
+    .describe('cameras one user or API key watches live at once on this instance (a second viewer of the same camera is not another); keeps one caller from taking every stream of maxStreams'),
   maxViewersPerStream: z.number().int().min(1).max(1000).default(20).describe('viewers of one camera on this instance'),
   recheckMs: z
     .number()
@@ -70,6 +77,7 @@ export type LiveViewOptionsInput = z.input<typeof liveViewOptionsSchema>;
 export function resolveLiveViewOptions(explicit: LiveViewOptionsInput = {}, env: NodeJS.ProcessEnv = process.env): LiveViewOptions {
   return resolveOptions(liveViewOptionsSchema, 'live view', explicit, env, {
     XL_LIVE_MAX_STREAMS: ['maxStreams', Number],
+    XL_LIVE_MAX_STREAMS_PER_CALLER: ['maxStreamsPerCaller', Number],
     XL_LIVE_IDLE_STOP_MS: ['idleStopMs', Number],
     XL_LIVE_NO_DATA_TIMEOUT_MS: ['noDataTimeoutMs', Number],
     XL_LIVE_WIDTH: ['width', Number],
