@@ -1,4 +1,5 @@
 export { redactUrl, redactText, redactSecretParams, secretParams, type SecretParam } from './redact';
+export { RedactedLines, MAX_STDERR_LINE } from './redacted-lines';
 export {
   rtspFrameCommand,
   fileFrameCommand,

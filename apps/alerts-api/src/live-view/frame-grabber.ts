@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import sharp from 'sharp';
 import type { OfflineReason } from '@xl/contracts';
-import { classifyExit, exitDetail, redactText } from '@xl/media';
+import { classifyExit, exitDetail, RedactedLines, redactText } from '@xl/media';
 import { frameGrabArgs, type FrameGrabOptions } from './ffmpeg-args';
 
 export interface GrabOptions extends FrameGrabOptions {
@@ -26,6 +26,8 @@ export abstract class FrameGrabber {
 
 /** The most PNG bytes read from one grab (a 4K picture is ~25 MB). */
 const MAX_PNG_BYTES = 64 * 1024 * 1024;
+/** stderr lines a grab keeps for its error: the camera's answer is among the last few. */
+const STDERR_LINES = 40;
 
 /**
  * After a timed-out grab's SIGTERM, how long ffmpeg has to close the RTSP session before SIGKILL.
@@ -61,7 +63,13 @@ export class FfmpegFrameGrabber extends FrameGrabber {
       child.stdin.on('error', () => undefined); // EPIPE when ffmpeg is already gone
       const png: Buffer[] = [];
       let pngBytes = 0;
-      let stderr = '';
+      // Whole redacted lines, the last STDERR_LINES: cutting the text at a length could cut a URL's scheme off.
+      const stderrLines = new RedactedLines();
+      const stderr: string[] = [];
+      const keep = (lines: string[]) => {
+        stderr.push(...lines);
+        stderr.splice(0, Math.max(0, stderr.length - STDERR_LINES));
+      };
       let stoppedBecause: 'timeout' | 'too_large' | null = null;
       let settled = false;
       const timers: NodeJS.Timeout[] = [];
@@ -89,7 +97,7 @@ export class FfmpegFrameGrabber extends FrameGrabber {
         if (pngBytes > MAX_PNG_BYTES) return stop('too_large');
         png.push(chunk);
       });
-      child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-8000)));
+      child.stderr.on('data', (chunk: Buffer) => keep(stderrLines.push(chunk)));
       child.once('error', (err) => finish(new FrameGrabError(redactText(err.message), 'exited')));
       child.once('close', (code) => {
         if (stoppedBecause === 'timeout') return finish(new FrameGrabError(`no picture within ${options.timeoutMs / 1000} s`, 'timeout'));
@@ -97,7 +105,8 @@ export class FfmpegFrameGrabber extends FrameGrabber {
         // A picture is a picture even when ffmpeg complains on its way out; sharp checks it is whole.
         if (pngBytes > 0) return finish(Buffer.concat(png));
         // What its stderr says (refused, 404, 401, 503 …), else 'exited'.
-        const lines = redactText(stderr).trim().split('\n').filter(Boolean);
+        keep(stderrLines.end());
+        const lines = stderr.map((l) => l.trim()).filter(Boolean);
         const detail = exitDetail(lines, `ffmpeg exited with code ${code} and wrote no picture`).slice(0, 300);
         const reason = classifyExit({ watchdogFired: false, code, signal: null, stderr: lines, silentMs: 0, hadOutput: false, ioTimeoutMs: Infinity });
         finish(new FrameGrabError(detail, reason));

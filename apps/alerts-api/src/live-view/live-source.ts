@@ -1,6 +1,6 @@
 import path from 'node:path';
 import Mpeg1Muxer from 'node-rtsp-stream/mpeg1muxer';
-import { exitDetail, redactText } from '@xl/media';
+import { exitDetail, RedactedLines, redactText } from '@xl/media';
 import { liveViewFfmpegOptions, type LiveEncodeOptions } from './ffmpeg-args';
 
 /** How a transcoding process ended; `lastError` explains it best (the camera's RTSP answer, else the last error line), credentials redacted. */
@@ -47,18 +47,20 @@ export class Mpeg1MuxerLauncher extends LiveSourceLauncher {
     // The last lines, redacted: the camera's RTSP answer ("method SETUP failed: 503 …") explains an
     // exit better than ffmpeg's closing summary of it.
     const tail: string[] = [];
+    const keep = (lines: string[]) => {
+      tail.push(...lines.map((l) => l.trim().slice(0, 300)).filter(Boolean));
+      tail.splice(0, Math.max(0, tail.length - 12));
+    };
+    const stderr = new RedactedLines(); // whole lines: a URL cut between two reads must not escape redaction
     let spawnError: string | null = null;
     let exited = false;
     muxer.on('mpeg1data', (chunk: Buffer) => handlers.data(chunk));
     // ffmpeg prints the input URL in some errors: only redacted text leaves this adapter.
-    muxer.on('ffmpegStderr', (text: Buffer) => {
-      const lines = redactText(text.toString('utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
-      tail.push(...lines.map((l) => l.slice(0, 300)));
-      tail.splice(0, Math.max(0, tail.length - 12));
-    });
+    muxer.on('ffmpegStderr', (chunk: Buffer) => keep(stderr.push(chunk)));
     child.on('error', (err) => (spawnError = redactText(err.message)));
     child.once('close', (code, signal) => {
       exited = true;
+      keep(stderr.end());
       handlers.exit({ code, signal, lastError: spawnError ?? (tail.length ? exitDetail(tail, '') : null) });
     });
     return {
