@@ -35,6 +35,8 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
   let cameraUrl: string;
   /** Principals the lookup no longer finds the camera for (out of their scope). */
   let outOfScope: Set<string>;
+  /** Principals whose lookup throws (the database away). */
+  let lookupFails: Set<string>;
   /** What the lookup answered, as `<principal> <url>`. */
   let lookups: string[];
   /** Whether the lookup finds the camera enabled (analysed). */
@@ -62,6 +64,7 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
       verifier: { verify: async (token) => principals[token] ?? null },
       cameras: {
         stream: async (p) => {
+          if (lookupFails.has(p.name)) throw new Error('connection terminated unexpectedly');
           const url = outOfScope.has(p.name) ? null : cameraUrl;
           lookups.push(`${p.name} ${url}`);
           return url ? { url, analysed } : null;
@@ -91,6 +94,7 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
   beforeEach(() => {
     cameraUrl = 'rtsp://10.0.0.7/sub';
     outOfScope = new Set();
+    lookupFails = new Set();
     lookups = [];
     analysed = true;
     waiting = new Set();
@@ -237,5 +241,32 @@ describe('LiveViewServer (real ws, fake ffmpeg)', () => {
     expect(stays.ws.readyState).toBe(WebSocket.OPEN);
     expect(loses.received).toEqual([]);
     await waitFor(() => hub.active()[0]?.viewers === 2, 'the server to take the 4404 viewer out of the hub');
+  });
+
+  it('closes a viewer whose check fails after its user is announced changed (1011); a failing periodic check keeps it', async () => {
+    await start({ reverifyMs: 100 });
+    const operatorView = await watch();
+    const schoolView = await watch({}, 'school');
+    lookupFails.add('op-a').add('school'); // the database away from here on
+    await new Promise((r) => setTimeout(r, 350)); // three periodic checks failed
+    expect([operatorView.ws.readyState, schoolView.ws.readyState]).toEqual([WebSocket.OPEN, WebSocket.OPEN]);
+    const schoolClosed = new Promise<[number, string]>((resolve) => schoolView.ws.once('close', (code, reason) => resolve([code, reason.toString()])));
+    server.recheckPrincipal({ kind: 'user', id: school.id }); // e.g. its scope narrowed: the check cannot tell whether it still holds the pond
+    expect(await Promise.race([schoolClosed, new Promise((r) => setTimeout(() => r('still open after 2 s'), 2000).unref())])).toEqual([
+      1011,
+      'could not check your access after a change: the live view reconnects',
+    ]);
+    expect(operatorView.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it("closes the moved viewers whose check fails when a new viewer brings the camera's new address", async () => {
+    await start({ reverifyMs: 60_000 });
+    const moved = await watch({}, 'school');
+    cameraUrl = 'rtsp://10.0.0.8/sub'; // the id may now name a pond elsewhere
+    lookupFails.add('school');
+    const joins = await watch();
+    expect(await Promise.race([moved.closed, new Promise((r) => setTimeout(() => r('still open after 2 s'), 2000).unref())])).toBe(1011);
+    expect(joins.ws.readyState).toBe(WebSocket.OPEN);
+    expect(launcher.started.map((s) => s.url)).toEqual(['rtsp://10.0.0.7/sub', 'rtsp://10.0.0.8/sub']);
   });
 });

@@ -6,7 +6,7 @@ import { claimUpgrade, credentialOf, failUpgrade, HandshakeError, isUpgradeClaim
 import type { CredentialVerifier, Principal } from '../shared/principal';
 import type { PrincipalRef } from '../shared/principal-changes';
 import { closeReason } from '../shared/ws-close-reason';
-import type { LiveViewer, LiveViewHub } from './live-view-hub';
+import { STREAM_FAILED, type LiveViewer, type LiveViewHub } from './live-view-hub';
 import { liveViewOptionsSchema } from './live-view.options';
 
 const DEFAULT_PING_MS = liveViewOptionsSchema.shape.pingMs.parse(undefined);
@@ -48,9 +48,9 @@ export class LiveViewServer {
   private attached: Server | undefined;
   private readonly sockets = new Set<WebSocket>();
   /** The re-check of each open viewer, by camera id: all of a camera's run at once when its stream moves to a new address. */
-  private readonly rechecks = new Map<string, Set<() => void>>();
+  private readonly rechecks = new Map<string, Set<Recheck>>();
   /** The same re-checks by principal (`kind:id`): all of a user's or key's run at once when it is announced changed. */
-  private readonly principalRechecks = new Map<string, Set<() => void>>();
+  private readonly principalRechecks = new Map<string, Set<Recheck>>();
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     void this.upgrade(req, socket, head).catch((err: unknown) => failUpgrade(socket, err, this.deps.logger));
 
@@ -76,7 +76,7 @@ export class LiveViewServer {
    * of its own, which reads the record after the change even while an earlier check is still running.
    */
   recheckPrincipal(changed: PrincipalRef): void {
-    for (const recheck of this.principalRechecks.get(principalKey(changed)) ?? []) recheck();
+    for (const recheck of this.principalRechecks.get(principalKey(changed)) ?? []) recheck(true);
   }
 
   private cameraIdOf(pathname: string): string | null | undefined {
@@ -146,7 +146,7 @@ export class LiveViewServer {
     // A camera whose address was edited (it pointed at the wrong pond) moves the camera's viewers to
     // the new stream on their sockets: closing them would leave the consoles without a picture until
     // their stall watchdog retries (JSMpeg does not reconnect by itself).
-    const recheck = () => {
+    const recheck: Recheck = (afterChange = false) => {
       const check = async () => {
         const p = await verifier.verify(token);
         if (!p) return ws.close(4401, 'credential no longer valid');
@@ -157,9 +157,12 @@ export class LiveViewServer {
         if (hub.giveBackIfAnalysisWaits(cameraId, camera.analysed)) return;
         if (ws.readyState === ws.OPEN) this.moveToSource(cameraId, camera.url, recheck); // closing: its 'close' leaves the hub
       };
-      check().catch(() => undefined); // a failing check keeps the viewer; the next one decides
+      // A periodic check that fails (the database away) keeps the viewer: the next one decides. One run
+      // because something changed — its user or key, the camera's address — closes it: the viewer may
+      // have just lost the camera, and would watch it up to reverifyMs longer.
+      check().catch(() => afterChange && ws.readyState === ws.OPEN && ws.close(STREAM_FAILED, "could not check your access after a change: the live view reconnects"));
     };
-    const reverify = setInterval(recheck, reverifyMs);
+    const reverify = setInterval(() => recheck(), reverifyMs);
     reverify.unref();
     // A console that sleeps or loses its network sends no FIN: without pings its socket would hold a
     // viewer slot, and ffmpeg with one of the camera's few RTSP sessions, until the kernel gives up
@@ -197,18 +200,21 @@ export class LiveViewServer {
    * a camera created again elsewhere, so each of them (but `checked`, whose check found `url`) has its
    * credential and scope checked again now rather than at its next period: one out of scope gets 4404.
    */
-  private moveToSource(cameraId: string, url: string, checked: () => void): void {
+  private moveToSource(cameraId: string, url: string, checked: Recheck): void {
     if (!this.deps.hub.switchSource(cameraId, url)) return;
-    for (const recheck of this.rechecks.get(cameraId) ?? []) if (recheck !== checked) recheck();
+    for (const recheck of this.rechecks.get(cameraId) ?? []) if (recheck !== checked) recheck(true);
   }
 }
+
+/** Checks a viewer's credential and scope again; `afterChange`: run because its principal or its camera's address changed (a failed check then closes it). */
+type Recheck = (afterChange?: boolean) => void;
 
 function principalKey(principal: PrincipalRef): string {
   return `${principal.kind}:${principal.id}`;
 }
 
 /** Takes `recheck` out of its set under `key`, and the set once empty. */
-function forget(rechecks: Map<string, Set<() => void>>, key: string, recheck: () => void): void {
+function forget(rechecks: Map<string, Set<Recheck>>, key: string, recheck: Recheck): void {
   const set = rechecks.get(key);
   set?.delete(recheck);
   if (set?.size === 0) rechecks.delete(key);
