@@ -49,7 +49,7 @@ describe('AnalysisStreams', () => {
     // 2. The admin disables the camera, the vendor app is closed, the admin watches it on the wall:
     //    the handshake passes analysed=false (nothing reads it for analysis).
     expect(hub.refusal('pond', false)).toBeNull();
-    const wall = { bufferedBytes: 0, caller: 'user:admin', send: () => undefined, closed: null as null | number, close: (code: number) => (wall.closed = code) };
+    const wall = { bufferedBytes: 0, caller: 'user:admin', open: true, send: () => undefined, closed: null as null | number, close: (code: number) => (wall.closed = code) };
     hub.join('pond', 'rtsp://10.0.0.7/sub', wall);
     // 3. Enabled again with the tile open: ingest's new reader is refused (NVR + live view), reported once.
     streams.apply(event('pond', 'offline', 'busy'));

@@ -6,7 +6,7 @@ import { liveViewOptionsSchema } from './live-view.options';
 import { FakeLauncher } from './fake-live-source';
 
 function viewer(buffered = 0, caller = 'user:op') {
-  const v = { bufferedBytes: buffered, caller, sent: [] as Buffer[], closed: null as null | [number, string] };
+  const v = { bufferedBytes: buffered, caller, open: true, sent: [] as Buffer[], closed: null as null | [number, string] };
   const iface: LiveViewer & typeof v = Object.assign(v, {
     send: (chunk: Buffer) => v.sent.push(chunk),
     close: (code: number, reason: string) => (v.closed = [code, reason]),
@@ -55,6 +55,7 @@ function linkViewer(rate: number, clock: () => number) {
       return buffered;
     },
     caller: 'user:op',
+    open: true,
     send: (chunk) => {
       queue.push({ at: clock(), bytes: chunk.length });
       buffered += chunk.length;
@@ -369,12 +370,28 @@ describe('LiveViewHub', () => {
     expect(hub.callerRefusal('c', 'api_key:wall')).toBeNull();
   });
 
-  it("does not count a caller's viewers of a stream that was stopped (no video, analysis first)", () => {
+  it("no longer counts a caller's viewers closed by analysis first, nor one whose socket is closing (a slow link's queued video)", () => {
     const hub = make({ maxStreams: 8, maxStreamsPerCaller: 1 });
     hub.join('a', 'u', viewer(0, 'user:op'));
     expect(hub.callerRefusal('b', 'user:op')).toMatch(/already watching 1 cameras/);
     hub.giveBackForAnalysis('a');
     expect(hub.callerRefusal('b', 'user:op')).toBeNull();
+    const switching = viewer(0, 'user:op');
+    hub.join('c', 'u', switching);
+    expect(hub.callerRefusal('pond', 'user:op')).toMatch(/already watching 1 cameras/);
+    switching.open = false; // the tile switched to the pond: its old socket closes, still in the hub until closed
+    expect(hub.callerRefusal('pond', 'user:op')).toBeNull();
+  });
+
+  it('bounds the live views one caller holds open, also of one camera, so that one key cannot take every viewer slot of the pond', () => {
+    const hub = make({ maxStreams: 8, maxStreamsPerCaller: 2, maxViewersPerStream: 20 });
+    for (let i = 0; i < 3; i++) hub.join('pond', 'u', viewer(0, 'api_key:wall'));
+    expect(hub.callerRefusal('pond', 'api_key:wall')).toBeNull(); // a fourth screen of the same camera
+    hub.join('pond', 'u', viewer(0, 'api_key:wall'));
+    expect(hub.callerRefusal('pond', 'api_key:wall')).toMatch(/already have 4 live views open.*2 × XL_LIVE_MAX_STREAMS_PER_CALLER=2/);
+    expect(hub.callerRefusal('dam', 'api_key:wall')).toMatch(/already have 4 live views/);
+    expect(hub.callerRefusal('pond', 'user:op')).toBeNull(); // the operator gets the pond
+    expect(hub.refusal('pond')).toBeNull();
   });
 
   it('stopAll closes every viewer with 1001 and stops every transcoder', () => {

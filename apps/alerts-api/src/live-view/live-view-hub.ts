@@ -11,12 +11,16 @@ export interface LiveViewer {
   readonly bufferedBytes: number;
   /** Who watches (`user:<id>`, `api_key:<id>`): one caller watches at most `maxStreamsPerCaller` cameras (callerRefusal()). */
   readonly caller: string;
+  /** False once the socket is closing: it leaves the hub only when closed, which a slow or vanished client delays (up to ws's 30 s). */
+  readonly open: boolean;
   send(chunk: Buffer): void;
   close(code: number, reason: string): void;
 }
 
 /** A transcoder that ran this long before it ended by itself is started again for its viewers (exited()). */
 export const RESPAWN_AFTER_RUN_MS = 10_000;
+/** Live views one caller may hold open per camera of its bound, on average (second screens, a renewal's overlap): 2 × maxStreamsPerCaller in all. */
+export const VIEWERS_PER_CALLER_CAMERA = 2;
 /** WebSocket close code for "the stream failed" (the console tile shows no live picture and retries 20 s later). */
 export const STREAM_FAILED = 1011;
 
@@ -89,24 +93,30 @@ export class LiveViewHub {
 
   /**
    * Why `caller` may not watch `cameraId` now because of its own other viewers, or null. One user or
-   * API key watches at most `maxStreamsPerCaller` cameras at once on this instance: without it, one
-   * key or console left on a wall could take every stream the instance transcodes, and the operator
-   * who opens the drowning pond would be refused. Another viewer of a camera it already watches (a
-   * second tab) is not another camera.
+   * API key watches at most `maxStreamsPerCaller` cameras at once on this instance, and holds at most
+   * VIEWERS_PER_CALLER_CAMERA × that many live views: without them, one key or console left on a wall
+   * could take every stream the instance transcodes, or every viewer slot of the pond, and the
+   * operator who opens the drowning pond would be refused. Another viewer of a camera it already
+   * watches (a second screen) is not another camera. A viewer whose socket is closing no longer
+   * counts: a tile switched to the pond on a slow link would otherwise be refused until the old
+   * socket's queued video drained.
    */
   callerRefusal(cameraId: string, caller: string): string | null {
     const watched = new Set<string>();
+    let viewers = 0;
     for (const stream of this.streams.values()) {
-      if (stream.stopping) continue;
       for (const viewer of stream.viewers) {
-        if (viewer.caller !== caller) continue;
-        if (stream.cameraId === cameraId) return null;
+        if (viewer.caller !== caller || !viewer.open) continue;
+        viewers++;
         watched.add(stream.cameraId);
-        break;
       }
     }
     const max = this.options.maxStreamsPerCaller;
-    return watched.size >= max ? `you are already watching ${watched.size} cameras live on this instance, the most one user or API key may (XL_LIVE_MAX_STREAMS_PER_CALLER=${max}): close one first` : null;
+    if (viewers >= max * VIEWERS_PER_CALLER_CAMERA) {
+      return `you already have ${viewers} live views open on this instance, the most one user or API key may (${VIEWERS_PER_CALLER_CAMERA} × XL_LIVE_MAX_STREAMS_PER_CALLER=${max}): close one first`;
+    }
+    if (watched.has(cameraId) || watched.size < max) return null;
+    return `you are already watching ${watched.size} cameras live on this instance, the most one user or API key may (XL_LIVE_MAX_STREAMS_PER_CALLER=${max}): close one first`;
   }
 
   /**
