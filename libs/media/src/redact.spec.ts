@@ -11,6 +11,15 @@ describe('redactUrl', () => {
     expect(redactUrl('rtsps://viewer@cam.example/live')).toBe('rtsps://***@cam.example/live');
   });
 
+  it("hides the authority of a URL cut before its '@' (a user and the start of a password where a host would be), not a host's port", () => {
+    expect(redactUrl('rtsp://admin:Pond')).toBe('rtsp://***');
+    expect(redactUrl('rtsp://admin:p/ss')).toBe('rtsp://***');
+    expect(redactText('open rtsp://admin:Po failed')).toBe('open rtsp://*** failed');
+    expect(redactUrl('rtsp://10.0.0.7:554/Streaming/Channels/102')).toBe('rtsp://10.0.0.7:554/Streaming/Channels/102');
+    expect(redactUrl('rtsp://[fe80::1]:554/x')).toBe('rtsp://[fe80::1]:554/x');
+    expect(redactUrl('rtsp://cam.example:/x')).toBe('rtsp://cam.example:/x');
+  });
+
   it('leaves URLs without credentials alone', () => {
     expect(redactUrl('rtsp://127.0.0.1:8554/cam')).toBe('rtsp://127.0.0.1:8554/cam');
     expect(redactUrl('/var/clips/x.mp4')).toBe('/var/clips/x.mp4');

@@ -33,7 +33,7 @@ export function redactUrl(url: string): string {
   const rest = url.slice(scheme[0].length);
   const secrets = secretValues(rest);
   const at = userInfoEnd(rest, secrets);
-  if (at < 0) return scheme[0] + hideRanges(rest, secrets);
+  if (at < 0) return cutBeforeHost(rest) ? scheme[0] + HIDDEN : scheme[0] + hideRanges(rest, secrets);
   const hidden = rest.slice(0, at).includes(':') ? `${HIDDEN}:${HIDDEN}` : HIDDEN;
   // A secret value the '@' fell in is hidden to its end, host or not.
   const after = secrets.filter(([, end]) => end > at + 1).map(([start, end]): Range => [Math.max(0, start - at - 1), end - at - 1]);
@@ -100,6 +100,17 @@ function userInfoEnd(rest: string, secrets: Range[]): number {
     ats.find((i) => !inSecret(i)) ??
     -1
   );
+}
+
+/**
+ * A URL with no '@' whose authority reads `name:not-a-port` (`rtsp://admin:Pond` …): the text was cut
+ * inside its user info (a line truncated, ffmpeg killed between two writes), and what stands where a
+ * host would is a user and the start of a password. A host's ':' is followed by its port, digits only.
+ */
+function cutBeforeHost(rest: string): boolean {
+  const authority = /^[^/?#]*/.exec(rest)![0];
+  const colon = authority.indexOf(':');
+  return !authority.startsWith('[') && colon >= 0 && !/^\d*$/.test(authority.slice(colon + 1));
 }
 
 /** Replaces each range (overlaps merged) by `***`. */

@@ -19,6 +19,12 @@ describe('RedactedLines', () => {
     expect(lines.end()).toEqual(['东湖村鱼塘 rtsp://***:***@h/x']);
   });
 
+  it('hides what a last line cut inside a URL holds (ffmpeg killed between two writes)', () => {
+    const lines = new RedactedLines();
+    expect(lines.push('[tcp @ 0x1] Connection to rtsp://admin:Pond')).toEqual([]);
+    expect(lines.end()).toEqual(['[tcp @ 0x1] Connection to rtsp://***']);
+  });
+
   it("splits on '\\r' (progress lines) and '\\r\\n', dropping empty lines", () => {
     const lines = new RedactedLines();
     expect(lines.push('frame=1\rframe=2\r')).toEqual(['frame=1', 'frame=2']);

@@ -13,6 +13,12 @@ describe('ffmpeg stderr reaches errors redacted, however it was cut', () => {
   const fakeFfmpeg = path.join(dir, 'ffmpeg');
   writeFileSync(fakeFfmpeg, "#!/bin/sh\nprintf 'rtsp://admin:Pond' >&2\nsleep 0.3\nprintf '2024@10.0.0.7/sub: Connection refused\\n' >&2\nexit 2\n");
   chmodSync(fakeFfmpeg, 0o755);
+  // One error line of 8,010 bytes that starts with the URL: the grabber kept the last 8,000 characters
+  // of stderr, which began inside the URL ("in:Pond2024@…"), no scheme left to mark it as one.
+  const longLineFfmpeg = path.join(dir, 'ffmpeg-long');
+  const prefix = 'rtsp://admin:Pond2024@10.0.0.7/sub: ';
+  writeFileSync(longLineFfmpeg, `#!/bin/sh\nprintf '%s%s\\n' '${prefix}' '${'x'.repeat(8010 - 1 - prefix.length)}' >&2\nexit 2\n`);
+  chmodSync(longLineFfmpeg, 0o755);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('in the live view transcoder exit detail', async () => {
@@ -27,5 +33,11 @@ describe('ffmpeg stderr reaches errors redacted, however it was cut', () => {
     expect(failed).toBeInstanceOf(FrameGrabError);
     expect((failed as FrameGrabError).message).toBe('rtsp://***:***@10.0.0.7/sub: Connection refused');
     expect((failed as FrameGrabError).reason).toBe('refused');
+  });
+
+  it('in a frame grab error whose stderr outgrew what is kept: a line too long is dropped whole, never cut', async () => {
+    const failed = await new FfmpegFrameGrabber(longLineFfmpeg).grab('rtsp://admin:Pond2024@10.0.0.7/sub', { width: 960, ioTimeoutSeconds: 5, timeoutMs: 8000 }).catch((err: unknown) => err);
+    expect(failed).toBeInstanceOf(FrameGrabError);
+    expect((failed as FrameGrabError).message).toBe('ffmpeg exited with code 2 and wrote no picture');
   });
 });
