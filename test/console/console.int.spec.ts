@@ -93,6 +93,7 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
       ADMIN_PASSWORD,
       LOG_LEVEL: 'warn',
       XL_LIVE_IDLE_STOP_MS: '200',
+      XL_LIVE_MAX_STREAMS_PER_CALLER: '1', // the wall test reaches an account's own bound with two cameras
       XL_WEBHOOK_MAX_ATTEMPTS: '1', // the first failure dead-letters a delivery
       JWT_TTL_SECONDS: '60', // the shortest allowed: the renewal test waits out a whole token
       // No ingest runs here: cameras no ingest has reported on count as unanalysed this long after
@@ -583,6 +584,29 @@ function alertEvent(cameraId: string, over: Partial<AlertEvent> = {}): AlertEven
     expect(riverSockets).toHaveLength(2);
     expect(await river.getByTestId('live-failed').count()).toBe(1);
     await river.getByTestId('live-toggle').click();
+    // One camera live per account here (a wall shows one live tile at a time; another screen of the
+    // same account is another viewer): the other screen's tile says at once why it gets no picture,
+    // and opens no socket, instead of saying only "no picture" 16 s later (a refused handshake is
+    // unreadable). Two fresh screens: this page's clock was moved on, so its token renewal (which
+    // reconnects its live view with the new token) could fall inside the check.
+    const holder = await openAs('op', 'op-password-1');
+    await holder.getByTestId('nav-cameras').click();
+    await holder.locator('[data-testid="camera-tile"][data-camera-id="pond"]').getByTestId('live-toggle').click();
+    const opToken = await tokenOf('op', 'op-password-1');
+    for (let i = 0; i < 50 && (await rest('GET', '/cameras/river/live', opToken)).available; i++) await page.waitForTimeout(100); // the pond's viewer counted
+    const secondScreen = await openAs('op', 'op-password-1');
+    const secondScreenSockets: string[] = [];
+    secondScreen.on('websocket', (ws) => ws.url().includes('/live/') && secondScreenSockets.push(ws.url()));
+    await secondScreen.getByTestId('nav-cameras').click();
+    const riverThere = secondScreen.locator('[data-testid="camera-tile"][data-camera-id="river"]');
+    await riverThere.getByTestId('live-toggle').click();
+    const ownLimit = riverThere.locator('[data-testid="live-failed"][data-why="own_limit"]');
+    await ownLimit.waitFor({ timeout: 5000 });
+    expect(await ownLimit.textContent()).toBe('本账号同时观看的实时画面已达上限：请先关闭其他画面的实时播放。每 20 秒自动重试。');
+    expect(await ownLimit.getAttribute('title')).toMatch(/XL_LIVE_MAX_STREAMS_PER_CALLER=1/);
+    expect(secondScreenSockets).toEqual([]); // no handshake tried
+    await secondScreen.close();
+    await holder.close();
     expect(refused).toEqual([]);
     await page.close();
   });

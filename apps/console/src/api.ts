@@ -1,6 +1,6 @@
 import { deviceTokenFor, keepDeviceToken } from './device-token';
 import { recordTokenReceipt } from './token-receipt';
-import type { Alert, AlertDetail, AlertReport, BulkResult, Camera, NearbyCamera, Principal, Region, Rule, Site, SiteContact, Zone, Line } from './types';
+import type { Alert, AlertDetail, AlertReport, BulkResult, Camera, LiveAvailability, NearbyCamera, Principal, Region, Rule, Site, SiteContact, Zone, Line } from './types';
 
 /**
  * An API error with the server's message (which names the field, value and bound) and, where the API
@@ -233,6 +233,10 @@ export class Api {
   }
   camera(id: string): Promise<Camera> {
     return this.request('GET', `/cameras/${encodeURIComponent(id)}`);
+  }
+  /** Whether this caller would get the camera's live view now, and why not: the handshake's refusal is unreadable in a browser. */
+  liveAvailability(id: string): Promise<LiveAvailability> {
+    return this.request('GET', `/cameras/${encodeURIComponent(id)}/live`);
   }
   /**
    * Replaces the camera's zones and tripwires. `updatedAt`: the version of the camera they were drawn

@@ -336,6 +336,8 @@ const en = {
   'admin.confirmRemove': '{action} {id}? This cannot be undone.',
   'school.confirmFailed': 'Not recorded ({message}). The warning stays until it is: press again.',
   'wall.noLive': 'No live picture from this camera; trying again every 20 s.',
+  'wall.liveOwnLimit': 'This account already watches the most cameras live it may at once: turn another tile\'s live view off. Trying again every 20 s.',
+  'wall.liveNoStream': 'No live stream free for this camera now (the server\'s or the camera\'s are all taken); trying again every 20 s.',
   // --- school warning: sound off, real warning during the test, alert out of scope ---
   'school.soundBlocked': 'This warning is SILENT: the browser keeps the sound off. Press here to turn it on.',
   'school.testEnded': 'The test alarm was ended: this warning is REAL.',
@@ -677,6 +679,8 @@ const zh: Record<MessageKey, string> = {
   'admin.confirmRemove': '确定{action} {id}？此操作无法撤销。',
   'school.confirmFailed': '未能记录（{message}）。记录成功前预警不会消失：请再按一次。',
   'wall.noLive': '该摄像头没有实时画面，每 20 秒自动重试。',
+  'wall.liveOwnLimit': '本账号同时观看的实时画面已达上限：请先关闭其他画面的实时播放。每 20 秒自动重试。',
+  'wall.liveNoStream': '暂无可用的实时画面通道（服务器或摄像头的通道已占满），每 20 秒自动重试。',
   // --- school warning: sound off, real warning during the test, alert out of scope ---
   'school.soundBlocked': '本预警没有声音：浏览器已静音报警声。请点击此处开启。',
   'school.testEnded': '测试报警已结束：这是真实预警！',

@@ -164,6 +164,9 @@ export interface CameraStatus {
   since: number;
 }
 
+/** GET /cameras/:id/live: would the live view be let in now; `status` as the handshake would answer (429 this account's own bound, 503 no stream free). */
+export type LiveAvailability = { available: true } | { available: false; status: 429 | 503; reason: string };
+
 export interface Camera {
   id: string;
   name: string | null;

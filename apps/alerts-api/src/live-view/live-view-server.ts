@@ -79,6 +79,27 @@ export class LiveViewServer {
     for (const recheck of this.principalRechecks.get(principalKey(changed)) ?? []) recheck(true);
   }
 
+  /**
+   * Whether `principal` may watch `cameraId` on this instance now: the address to transcode, or why not
+   * — 404 the camera is not in its scope, 429 the caller's own bound (theirs to lift, by closing
+   * another camera; checked first), 503 the instance's or the camera's. The handshake's decision; the
+   * console asks it first (GET /cameras/:id/live) to say at once why a tile gets no picture, which a
+   * browser cannot read from a refused handshake.
+   */
+  async admission(principal: Principal, cameraId: string): Promise<LiveAdmission> {
+    return this.decide(principal, cameraId, await this.deps.cameras.stream(principal, cameraId));
+  }
+
+  /** admission() once the camera was looked up: synchronous, so that the handshake joins on the state it decided on. */
+  private decide(principal: Principal, cameraId: string, stream: { url: string; analysed: boolean } | null): LiveAdmission {
+    if (!stream) return { refused: 404, reason: `camera '${cameraId}' not found` };
+    const callerRefusal = this.deps.hub.callerRefusal(cameraId, principalKey(principal));
+    if (callerRefusal) return { refused: 429, reason: callerRefusal };
+    const refusal = this.deps.hub.refusal(cameraId, stream.analysed);
+    if (refusal) return { refused: 503, reason: refusal };
+    return { url: stream.url };
+  }
+
   private cameraIdOf(pathname: string): string | null | undefined {
     const prefix = `${this.deps.path}/`;
     if (!pathname.startsWith(prefix)) return undefined; // not ours
@@ -111,14 +132,11 @@ export class LiveViewServer {
       const verified = await this.deps.verifier.verify(token);
       if (!verified) throw new HandshakeError(401, 'invalid or expired credential');
       principal = verified;
-      const stream = await this.deps.cameras.stream(principal, cameraId);
-      if (!stream) throw new HandshakeError(404, `camera '${cameraId}' not found`);
-      streamUrl = stream.url;
-      // The caller's own bound first: it is theirs to lift, by closing another camera (429, not the instance's 503).
-      const callerRefusal = this.deps.hub.callerRefusal(cameraId, principalKey(principal));
-      if (callerRefusal) throw new HandshakeError(429, callerRefusal);
-      const refusal = this.deps.hub.refusal(cameraId, stream.analysed);
-      if (refusal) throw new HandshakeError(503, refusal);
+      // No await from the decision to hub.join (handleUpgrade calls back at once): two handshakes of
+      // one caller cannot both pass its bound, nor two cameras the instance's last stream.
+      const admission = this.decide(principal, cameraId, await this.deps.cameras.stream(principal, cameraId));
+      if ('refused' in admission) throw new HandshakeError(admission.refused, admission.reason);
+      streamUrl = admission.url;
     } catch (err) {
       const status = err instanceof HandshakeError ? err.status : 500;
       if (status === 500) this.deps.logger.error({ err }, 'live view handshake failed');
@@ -137,6 +155,9 @@ export class LiveViewServer {
         return ws.bufferedAmount;
       },
       caller: principalKey(principal),
+      get open() {
+        return ws.readyState === ws.OPEN;
+      },
       send: (chunk) => ws.send(chunk, { binary: true }),
       close: (code, reason) => ws.close(code, closeReason(reason)),
     };
@@ -205,6 +226,9 @@ export class LiveViewServer {
     for (const recheck of this.rechecks.get(cameraId) ?? []) if (recheck !== checked) recheck(true);
   }
 }
+
+/** LiveViewServer.admission's answer: the address to transcode, or the handshake's status and why. */
+export type LiveAdmission = { url: string } | { refused: 404 | 429 | 503; reason: string };
 
 /** Checks a viewer's credential and scope again; `afterChange`: run because its principal or its camera's address changed (a failed check then closes it). */
 type Recheck = (afterChange?: boolean) => void;

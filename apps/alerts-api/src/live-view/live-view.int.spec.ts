@@ -30,7 +30,8 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     mkdirSync(path.join(consoleDir, 'assets'));
     writeFileSync(path.join(consoleDir, 'index.html'), '<!doctype html><title>console</title>');
     writeFileSync(path.join(consoleDir, 'assets', 'app-1.js'), 'console.log(1)');
-    Object.assign(process.env, { CONSOLE_DIR: consoleDir, XL_LIVE_IDLE_STOP_MS: '300', XL_FRAME_TTL_MS: '20000', XL_LIVE_RECHECK_MS: '1000' });
+    // One camera per caller (not the default 4), so that the caller's own bound is reached with one simulated camera.
+    Object.assign(process.env, { CONSOLE_DIR: consoleDir, XL_LIVE_IDLE_STOP_MS: '300', XL_FRAME_TTL_MS: '20000', XL_LIVE_RECHECK_MS: '1000', XL_LIVE_MAX_STREAMS_PER_CALLER: '1' });
     const [cam] = await simulator.start([{ id: 'pond', clip: requireShared(CLIP), credentials: { user: 'admin', password: PASSWORD } }]);
     t = await startTestApp('sqlite');
     await new Promise<void>((resolve) => t.app.getHttpServer().listen(0, '127.0.0.1', resolve));
@@ -51,7 +52,7 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     await t?.close();
     await simulator.stopAll();
     rmSync(consoleDir, { recursive: true, force: true });
-    for (const name of ['CONSOLE_DIR', 'XL_LIVE_IDLE_STOP_MS', 'XL_FRAME_TTL_MS', 'XL_LIVE_RECHECK_MS']) delete process.env[name];
+    for (const name of ['CONSOLE_DIR', 'XL_LIVE_IDLE_STOP_MS', 'XL_FRAME_TTL_MS', 'XL_LIVE_RECHECK_MS', 'XL_LIVE_MAX_STREAMS_PER_CALLER']) delete process.env[name];
   });
 
   const transcoders = () => childrenNamed(process.pid, 'ffmpeg').filter((p) => p.argv.includes('mpeg1video'));
@@ -230,6 +231,47 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
       return res.status === 200 ? res : null;
     }, 'a grab once analysis has its stream', 15_000);
     expect(back.headers['content-type']).toBe('image/jpeg');
+  });
+
+  it('answers GET /cameras/:id/live as the handshake would: available, 429 past the caller\'s own bound, 503 while analysis waits, 404 out of scope', async () => {
+    const admin = await auth('admin');
+    const opA = await auth('op-a');
+    // Same simulated camera under another id: a second camera for op-a.
+    await t.http.post('/cameras').set(admin).send({ id: 'pond-5', url: simulator.camera('pond').url, regionId: 'vil-a' }).expect(201);
+    const handshake = (token: string, camera: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`ws://${base}/live/${camera}?token=${token}`);
+        sockets.push(ws);
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => resolve(101));
+        ws.on('error', () => undefined);
+      });
+    expect((await t.http.get('/cameras/pond/live').set(opA).expect(200)).body).toEqual({ available: true });
+    expect((await t.http.get('/cameras/pond/live').set(await auth('op-b'))).status).toBe(404);
+    expect((await t.http.get('/cameras/pond/live')).status).toBe(401);
+    const viewer = await watch('op-a');
+    expect((await t.http.get('/cameras/pond/live').set(opA)).body).toEqual({ available: true }); // a second tab of it
+    const own = await t.http.get('/cameras/pond-5/live').set(opA).expect(200);
+    expect(own.headers['cache-control']).toBe('no-store');
+    expect(own.body).toEqual({ available: false, status: 429, reason: expect.stringMatching(/already watching 1 cameras live.*XL_LIVE_MAX_STREAMS_PER_CALLER=1/) });
+    expect(await handshake(await t.token('op-a'), 'pond-5')).toBe(429); // what the handshake answers too
+    expect((await t.http.get('/cameras/pond-5/live').set(admin)).body).toEqual({ available: true }); // another caller
+    const statusKey = `${t.settings.redisKeyPrefix}${CAMERA_STATUS_STREAM}`;
+    const report = (event: Record<string, unknown>) => t.redis.xadd(statusKey, '*', 'event', JSON.stringify({ cameraId: 'pond-5', at: Date.now(), ingestId: 'ingest-1', ...event }));
+    try {
+      await report({ status: 'offline', reason: 'busy', detail: 'method SETUP failed: 503 Service Unavailable' });
+      const busy = await eventually(async () => {
+        const res = await t.http.get('/cameras/pond-5/live').set(admin);
+        return res.body.available === false ? res.body : null;
+      }, 'the analysis refusal to be seen', 5000);
+      expect(busy).toEqual({ available: false, status: 503, reason: expect.stringMatching(/serves no more streams and its analysis is waiting/) });
+      expect(JSON.stringify([own.body, busy])).not.toContain(PASSWORD);
+    } finally {
+      await report({ status: 'recovered' });
+      viewer.ws.close();
+    }
+    await eventually(async () => ((await t.http.get('/cameras/pond-5/live').set(opA)).body.available === true ? true : null), 'op-a to be let in once its viewer left', 5000);
+    await eventually(async () => (transcoders().length === 0 ? true : null), 'the transcoder to stop (idle)', 5000);
   });
 
   it('refuses live viewers without a credential (401) or outside their scope (404) before the upgrade', async () => {

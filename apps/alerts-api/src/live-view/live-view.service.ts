@@ -3,13 +3,13 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import type { Logger } from '@xl/observability';
 import { LOGGER } from '../core/tokens';
-import { CredentialVerifier } from '../shared/principal';
+import { CredentialVerifier, type Principal } from '../shared/principal';
 import { PrincipalChanges } from '../shared/principal-changes';
 import { CameraPicturesService } from './camera-pictures.service';
 import { AnalysisStreams } from './analysis-streams';
 import { LiveSourceLauncher } from './live-source';
 import { LiveViewHub } from './live-view-hub';
-import { LiveViewServer } from './live-view-server';
+import { type LiveAdmission, LiveViewServer } from './live-view-server';
 import { LiveViewMetrics } from './live-view.metrics';
 import { LIVE_VIEW_OPTIONS, type LiveViewOptions } from './live-view.options';
 
@@ -36,6 +36,11 @@ export class LiveViewService implements OnApplicationBootstrap, OnModuleDestroy 
     this.hub = new LiveViewHub(launcher, options, metrics, this.logger, analysis);
     analysis.onRefused((cameraId) => this.hub.giveBackForAnalysis(cameraId));
     this.server = new LiveViewServer({ hub: this.hub, verifier, cameras, path: options.path, reverifyMs: options.recheckMs, pingMs: options.pingMs, logger: this.logger });
+  }
+
+  /** Whether `principal` could watch `cameraId` live on this instance now (LiveViewServer.admission). */
+  admission(principal: Principal, cameraId: string): Promise<LiveAdmission> {
+    return this.server.admission(principal, cameraId);
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -219,6 +219,7 @@ const CASES: Case[] = [
   { route: 'GET /cameras/:id/rules', roles: ALL, ok: 200, run: ({ t, auth }, s) => t.http.get(`/cameras/${CAMERA[s]}/rules`).set(auth) },
   // The world's cameras are not reachable: a visible camera answers 404 "gave no picture", like a hidden one.
   { route: 'GET /cameras/:id/frame', roles: ALL, ok: 404, run: ({ t, auth }, s) => t.http.get(`/cameras/${CAMERA[s]}/frame`).set(auth) },
+  { route: 'GET /cameras/:id/live', roles: ALL, ok: 200, run: ({ t, auth }, s) => t.http.get(`/cameras/${CAMERA[s]}/live`).set(auth) },
   {
     route: 'POST /cameras',
     roles: WRITERS,
