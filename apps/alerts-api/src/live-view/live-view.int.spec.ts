@@ -124,6 +124,16 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     expect((await t.http.get('/metrics')).text).toMatch(/xl_frame_grabs_total\{result="failed"\} 1\b/);
   });
 
+  /** The handshake's HTTP status: 101 when let in (the socket is kept, closed after the suite). */
+  const handshakeStatus = (url: string) =>
+    new Promise<number>((resolve) => {
+      const ws = new WebSocket(url);
+      sockets.push(ws);
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => resolve(101));
+      ws.on('error', () => undefined);
+    });
+
   // As the console's player connects: the token among the offered subprotocols, not in the URL.
   const watch = async (user: string, camera = 'pond') => {
     const ws = new WebSocket(`ws://${base}/live/${camera}`, ['xl.v1', `xl.bearer.${await t.token(user)}`]);
@@ -238,14 +248,6 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     const opA = await auth('op-a');
     // Same simulated camera under another id: a second camera for op-a.
     await t.http.post('/cameras').set(admin).send({ id: 'pond-5', url: simulator.camera('pond').url, regionId: 'vil-a' }).expect(201);
-    const handshake = (token: string, camera: string) =>
-      new Promise<number>((resolve) => {
-        const ws = new WebSocket(`ws://${base}/live/${camera}?token=${token}`);
-        sockets.push(ws);
-        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-        ws.on('open', () => resolve(101));
-        ws.on('error', () => undefined);
-      });
     expect((await t.http.get('/cameras/pond/live').set(opA).expect(200)).body).toEqual({ available: true });
     expect((await t.http.get('/cameras/pond/live').set(await auth('op-b'))).status).toBe(404);
     expect((await t.http.get('/cameras/pond/live')).status).toBe(401);
@@ -254,7 +256,7 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
     const own = await t.http.get('/cameras/pond-5/live').set(opA).expect(200);
     expect(own.headers['cache-control']).toBe('no-store');
     expect(own.body).toEqual({ available: false, status: 429, reason: expect.stringMatching(/already watching 1 cameras live.*XL_LIVE_MAX_STREAMS_PER_CALLER=1/) });
-    expect(await handshake(await t.token('op-a'), 'pond-5')).toBe(429); // what the handshake answers too
+    expect(await handshakeStatus(`ws://${base}/live/pond-5?token=${await t.token('op-a')}`)).toBe(429); // what the handshake answers too
     expect((await t.http.get('/cameras/pond-5/live').set(admin)).body).toEqual({ available: true }); // another caller
     const statusKey = `${t.settings.redisKeyPrefix}${CAMERA_STATUS_STREAM}`;
     const report = (event: Record<string, unknown>) => t.redis.xadd(statusKey, '*', 'event', JSON.stringify({ cameraId: 'pond-5', at: Date.now(), ingestId: 'ingest-1', ...event }));
@@ -275,17 +277,10 @@ describeWithShared([CLIP])('camera pictures and the console on the API origin', 
   });
 
   it('refuses live viewers without a credential (401) or outside their scope (404) before the upgrade', async () => {
-    const status = (url: string) =>
-      new Promise<number>((resolve) => {
-        const ws = new WebSocket(url);
-        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-        ws.on('open', () => resolve(101));
-        ws.on('error', () => undefined);
-      });
-    expect(await status(`ws://${base}/live/pond`)).toBe(401);
-    expect(await status(`ws://${base}/live/pond?token=${await t.token('op-b')}`)).toBe(404);
-    expect(await status(`ws://${base}/live/nope?token=${await t.token('admin')}`)).toBe(404);
-    expect(await status(`ws://${base}/elsewhere?token=${await t.token('admin')}`)).toBe(404); // refused, not left hanging
+    expect(await handshakeStatus(`ws://${base}/live/pond`)).toBe(401);
+    expect(await handshakeStatus(`ws://${base}/live/pond?token=${await t.token('op-b')}`)).toBe(404);
+    expect(await handshakeStatus(`ws://${base}/live/nope?token=${await t.token('admin')}`)).toBe(404);
+    expect(await handshakeStatus(`ws://${base}/elsewhere?token=${await t.token('admin')}`)).toBe(404); // refused, not left hanging
     expect(transcoders()).toEqual([]);
   });
 
