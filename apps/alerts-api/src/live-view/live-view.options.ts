@@ -15,7 +15,9 @@ export const liveViewOptionsSchema = z.strictObject({
     .min(1)
     .max(256)
     .default(4)
-    .describe('cameras one user or API key watches live at once on this instance (a second viewer of the same camera is not another); keeps one caller from taking every stream of maxStreams'),
+    .describe(
+      'cameras one user or API key watches live at once on this instance (a second viewer of the same camera is not another camera), and twice this many live views in all; keeps one caller from taking every stream of maxStreams, or every viewer slot of one camera',
+    ),
   maxViewersPerStream: z.number().int().min(1).max(1000).default(20).describe('viewers of one camera on this instance'),
   recheckMs: z
     .number()
