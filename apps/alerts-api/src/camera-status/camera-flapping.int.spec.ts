@@ -163,13 +163,16 @@ describe.each(DATABASE_KINDS)('a link dark less than it is up, but dark too ofte
       expect(offline).toMatchObject({ state: 'open', rule: 'camera_offline', ruleId: 'health.offline', severity: 'major', startedAt: dark });
       expect(offline.message).toBe('camera offline for more than 3 s (timeout)');
       expect(await suite.statuses.get('cam-a2')).toMatchObject({ status: 'offline', offlineSince: dark, outageDrops: 1, unstableAt: null });
-      const pushed = published.mock.calls.map(([event]) => event);
-      expect(pushed.filter((event) => event.type === 'alert.created' && event.data.id === offlineId)).toHaveLength(1);
-      expect(pushed.some((event) => event.type === 'camera.status' && event.data.cameraId === 'cam-a2' && event.data.offlineSince === dark)).toBe(true);
+      // The pushes go out after the alert is stored (and read back here): wait for them, then for nothing more.
+      const pushed = () => published.mock.calls.map(([event]) => event);
+      const createdPushes = () => pushed().filter((event) => event.type === 'alert.created' && event.data.id === offlineId);
+      await eventually(async () => createdPushes().length > 0 || null, 'the alert.created push of the offline alert');
+      await eventually(async () => pushed().some((event) => event.type === 'camera.status' && event.data.cameraId === 'cam-a2' && event.data.offlineSince === dark) || null, 'the offline status push');
       const superseded = await eventually(async () => {
         const a = await suite.alerts.get(id);
         return a?.state === 'resolved' && a;
       }, 'the unstable alert closed as superseded');
+      expect(createdPushes()).toHaveLength(1);
       expect(superseded).toMatchObject({ ruleId: 'health.unstable', outcome: 'recovered' });
       expect((await suite.alerts.transitions(id)).at(-1)?.detail).toEqual({ kind: 'superseded_by_offline', offlineAlertId: offlineId, darkSince: dark, thresholdSeconds: 3 });
       expect(await suite.alerts.unresolvedOf('cam-a2', 'camera_offline')).toEqual([expect.objectContaining({ id: offlineId })]);

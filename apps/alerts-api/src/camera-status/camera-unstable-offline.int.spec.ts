@@ -72,9 +72,11 @@ describe.each(DATABASE_KINDS)('an unstable link that goes dark for good, on %s',
       expect(offline).toMatchObject({ state: 'open', rule: 'camera_offline', severity: 'major', startedAt: dark });
       expect(offline.message).toMatch(/^camera offline for more than 3 s \(timeout\)$/);
       expect((await suite.alerts.transitions(offline.id)).map((tr) => tr.action)).toEqual(['open']);
-      const created = published.mock.calls.map(([event]) => event).filter((event) => event.type === 'alert.created' && event.data.id === offline.id);
-      expect(created).toHaveLength(1);
+      // The push goes out after the alert is stored (and read back here): wait for it, then for nothing more.
+      const createdPushes = () => published.mock.calls.map(([event]) => event).filter((event) => event.type === 'alert.created' && event.data.id === offline.id);
+      await eventually(async () => createdPushes().length > 0 || null, 'the alert.created push of the offline alert');
       await supersededBy(id, offline.id);
+      expect(createdPushes()).toHaveLength(1);
       expect(await suite.alerts.unresolvedOf('cam-a3', 'camera_offline')).toEqual([expect.objectContaining({ id: offline.id })]);
     } finally {
       published.mockRestore();
